@@ -1,0 +1,40 @@
+# Thin wrapper around CMake. `make run` and `make check` install the Debian
+# packages they need first (scripts/deps.sh), then build.
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+JOBS       ?= $(shell nproc)
+
+.PHONY: all deps build run check test test-asan asan bench clean
+
+all: build
+
+deps:
+	./scripts/deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j $(JOBS)
+
+# The main job on this host. Exit 1 only means the scan found something.
+run: build
+	$(BUILD)/driftwatch scan; rc=$$?; [ $$rc -le 1 ] || exit $$rc
+
+asan: deps
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DDW_SANITIZE=ON
+	cmake --build $(BUILD_ASAN) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: asan
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+# Every test, then every test again under AddressSanitizer + UBSan.
+check: test test-asan
+
+bench: build
+	./bench/fim.sh
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -1,0 +1,221 @@
+/* Escaping of untrusted bytes for JSON and terminal output; see escape.h. */
+#include "escape.h"
+
+#include <stdint.h>
+#include <string.h>
+
+size_t utf8_sequence(const unsigned char *s, size_t n, unsigned *ret_cp)
+{
+        unsigned cp, min;
+        size_t len, i;
+
+        if (n == 0)
+                return 0;
+        if (s[0] < 0x80) {
+                len = 1, cp = s[0], min = 0;
+        } else if ((s[0] & 0xe0) == 0xc0) {
+                len = 2, cp = s[0] & 0x1f, min = 0x80;
+        } else if ((s[0] & 0xf0) == 0xe0) {
+                len = 3, cp = s[0] & 0x0f, min = 0x800;
+        } else if ((s[0] & 0xf8) == 0xf0) {
+                len = 4, cp = s[0] & 0x07, min = 0x10000;
+        } else
+                return 0;
+        if (len > n)
+                return 0;
+        for (i = 1; i < len; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (s[i] & 0x3f);
+        }
+        /* Overlong forms, UTF-16 surrogates and values past Unicode are invalid. */
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        if (ret_cp)
+                *ret_cp = cp;
+        return len;
+}
+
+bool utf8_valid(const char *s, size_t n)
+{
+        const unsigned char *p = (const unsigned char *) s;
+        size_t i = 0, l;
+
+        while (i < n) {
+                if (p[i] < 0x80) {
+                        i++;
+                        continue;
+                }
+                l = utf8_sequence(p + i, n - i, NULL);
+                if (l == 0)
+                        return false;
+                i += l;
+        }
+        return true;
+}
+
+static const char hexdigits[] = "0123456789abcdef";
+
+int escape_json(struct buf *b, const char *s, size_t n, bool *ret_lossy)
+{
+        const unsigned char *p = (const unsigned char *) s;
+        bool lossy = false;
+        size_t i = 0, start = 0, l;
+        int r;
+
+        r = buf_reserve(b, n + 2);
+        if (r < 0)
+                return r;
+
+        while (i < n) {
+                unsigned char c = p[i];
+                char esc[7];
+                const char *out = NULL;
+                size_t outlen = 0;
+
+                if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+                        i++;
+                        continue;
+                }
+                if (c >= 0x80) {
+                        l = utf8_sequence(p + i, n - i, NULL);
+                        if (l > 0) {
+                                i += l;
+                                continue;
+                        }
+                        out = "\xef\xbf\xbd", outlen = 3;       /* U+FFFD */
+                        lossy = true;
+                } else if (c == '"') {
+                        out = "\\\"", outlen = 2;
+                } else if (c == '\\') {
+                        out = "\\\\", outlen = 2;
+                } else if (c == '\n') {
+                        out = "\\n", outlen = 2;
+                } else if (c == '\t') {
+                        out = "\\t", outlen = 2;
+                } else if (c == '\r') {
+                        out = "\\r", outlen = 2;
+                } else {
+                        memcpy(esc, "\\u00", 4);
+                        esc[4] = hexdigits[c >> 4];
+                        esc[5] = hexdigits[c & 15];
+                        out = esc, outlen = 6;
+                }
+                r = buf_append(b, s + start, i - start);
+                if (r >= 0)
+                        r = buf_append(b, out, outlen);
+                if (r < 0)
+                        return r;
+                i++;
+                start = i;
+        }
+        r = buf_append(b, s + start, n - start);
+        if (r < 0)
+                return r;
+        if (ret_lossy)
+                *ret_lossy = lossy;
+        return 0;
+}
+
+int json_quote(struct buf *b, const char *s, size_t n)
+{
+        int r;
+
+        r = buf_putc(b, '"');
+        if (r >= 0)
+                r = escape_json(b, s, n, NULL);
+        if (r >= 0)
+                r = buf_putc(b, '"');
+        return r;
+}
+
+static bool is_bidi_control(unsigned cp)
+{
+        return (cp >= 0x200e && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
+               (cp >= 0x2066 && cp <= 0x2069) || cp == 0x061c;
+}
+
+int escape_text(struct buf *b, const char *s, size_t n)
+{
+        const unsigned char *p = (const unsigned char *) s;
+        size_t i = 0, l;
+        unsigned cp;
+        int r = 0;
+
+        while (i < n && r >= 0) {
+                unsigned char c = p[i];
+
+                if (c >= 0x20 && c < 0x7f && c != '\\') {
+                        r = buf_putc(b, (char) c);
+                        i++;
+                        continue;
+                }
+                if (c >= 0x80 && (l = utf8_sequence(p + i, n - i, &cp)) > 0) {
+                        if (cp >= 0x80 && cp < 0xa0)
+                                r = buf_printf(b, "\\u%04x", cp);  /* C1 controls */
+                        else if (is_bidi_control(cp))
+                                r = buf_printf(b, "\\u%04x", cp);
+                        else
+                                r = buf_append(b, s + i, l);
+                        i += l;
+                        continue;
+                }
+                switch (c) {
+                case '\\':
+                        r = buf_puts(b, "\\\\");
+                        break;
+                case '\n':
+                        r = buf_puts(b, "\\n");
+                        break;
+                case '\t':
+                        r = buf_puts(b, "\\t");
+                        break;
+                case '\r':
+                        r = buf_puts(b, "\\r");
+                        break;
+                default:
+                        r = buf_printf(b, "\\x%02x", c);
+                }
+                i++;
+        }
+        return r;
+}
+
+int hex_encode(struct buf *b, const void *p, size_t n)
+{
+        const unsigned char *u = p;
+        size_t i;
+        int r;
+
+        r = buf_reserve(b, 2 * n);
+        if (r < 0)
+                return r;
+        for (i = 0; i < n; i++) {
+                b->data[b->len++] = hexdigits[u[i] >> 4];
+                b->data[b->len++] = hexdigits[u[i] & 15];
+        }
+        b->data[b->len] = '\0';
+        return 0;
+}
+
+int escape_text_token(struct buf *b, const char *s, size_t n)
+{
+        bool quote = n == 0 || memchr(s, ' ', n) || memchr(s, '\'', n);
+        size_t i, start;
+        int r = 0;
+
+        if (!quote)
+                return escape_text(b, s, n);
+        r = buf_putc(b, '\'');
+        for (i = start = 0; r >= 0 && i <= n; i++) {
+                if (i < n && s[i] != '\'')
+                        continue;
+                r = escape_text(b, s + start, i - start);
+                if (r >= 0 && i < n)
+                        r = buf_puts(b, "\\'");
+                start = i + 1;
+        }
+        if (r >= 0)
+                r = buf_putc(b, '\'');
+        return r;
+}

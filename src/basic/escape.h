@@ -1,0 +1,30 @@
+/* Escaping of untrusted bytes (file names, log values) for the two outputs: JSON
+ * strings and terminal text. Neither output can be used to inject a line. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when s[0] starts none. */
+size_t utf8_sequence(const unsigned char *s, size_t n, unsigned *ret_cp);
+bool utf8_valid(const char *s, size_t n);
+
+/* Appends the JSON string body of s (no quotes). Invalid UTF-8 bytes become
+ * U+FFFD; *ret_lossy (if given) says whether that happened. */
+int escape_json(struct buf *b, const char *s, size_t n, bool *ret_lossy);
+
+/* Appends s quoted for JSON, including the quotes. */
+int json_quote(struct buf *b, const char *s, size_t n);
+
+/* Appends s for a terminal: backslash, control characters, invalid UTF-8 and
+ * bidirectional overrides become C-style escapes, so every name is one
+ * unambiguous token on one line. */
+int escape_text(struct buf *b, const char *s, size_t n);
+
+int hex_encode(struct buf *b, const void *p, size_t n);
+
+/* Like escape_text, and wraps the result in single quotes when it contains a
+ * space or a quote or is empty, so it stays one token between other columns. */
+int escape_text_token(struct buf *b, const char *s, size_t n);

@@ -1,0 +1,148 @@
+/* Symlink-safe opening below a root; see fd-util.h. */
+#define _GNU_SOURCE
+#include "fd-util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "macros.h"
+
+static int open_walk(int rootfd, const char *rel, int flags)
+{
+        _cleanup_(closep) int dir = -1;
+        const char *p = rel;
+        char name[256];
+
+        dir = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
+                return negative_errno();
+        for (;;) {
+                size_t n;
+                bool last;
+                int fd;
+
+                while (*p == '/')
+                        p++;
+                n = strcspn(p, "/");
+                last = p[n] == '\0' || p[n + strspn(p + n, "/")] == '\0';
+                if (n == 0) {
+                        fd = openat(dir, ".", flags | O_CLOEXEC);
+                        return fd < 0 ? negative_errno() : fd;
+                }
+                if (n >= sizeof(name))
+                        return -ENAMETOOLONG;
+                memcpy(name, p, n);
+                name[n] = '\0';
+                if (strcmp(name, "..") == 0)
+                        return -EXDEV;
+                fd = openat(dir, name, last ? flags | O_NOFOLLOW | O_CLOEXEC
+                                            : O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        return negative_errno();
+                if (last)
+                        return fd;
+                close(dir);
+                dir = fd;
+                p += n;
+        }
+}
+
+int open_beneath(int rootfd, const char *rel, int flags)
+{
+        static bool no_openat2;
+        struct open_how how = {
+                .flags = (unsigned) (flags | O_NOFOLLOW | O_CLOEXEC),
+                .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+        };
+        long fd;
+
+        if (!rel[0])
+                rel = ".";
+        if (!__atomic_load_n(&no_openat2, __ATOMIC_RELAXED)) {
+                do
+                        fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+                while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+                if (fd >= 0)
+                        return (int) fd;
+                if (errno != ENOSYS)
+                        return negative_errno();
+                __atomic_store_n(&no_openat2, true, __ATOMIC_RELAXED);
+        }
+        return open_walk(rootfd, rel, flags);
+}
+
+int read_fd_all(int fd, size_t max, char **ret, size_t *ret_len)
+{
+        _cleanup_(buf_release) struct buf b;
+        char chunk[16384];
+        ssize_t n;
+        int r;
+
+        buf_init(&b, max);
+        for (;;) {
+                n = read(fd, chunk, sizeof(chunk));
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (n == 0)
+                        break;
+                r = buf_append(&b, chunk, (size_t) n);
+                if (r < 0)
+                        return r == -E2BIG ? -EFBIG : r;
+        }
+        if (ret_len)
+                *ret_len = b.len;
+        *ret = buf_steal(&b);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int read_file_beneath(int rootfd, const char *rel, size_t max, char **ret, size_t *ret_len)
+{
+        _cleanup_(closep) int fd = open_beneath(rootfd, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+
+        if (fd < 0)
+                return fd;
+        return read_fd_all(fd, max, ret, ret_len);
+}
+
+int read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+        _cleanup_(closep) int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+        struct stat st;
+
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        return read_fd_all(fd, max, ret, ret_len);
+}
+
+int write_all(int fd, const void *p, size_t n)
+{
+        const char *c = p;
+
+        while (n > 0) {
+                ssize_t k = write(fd, c, n);
+
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                c += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}

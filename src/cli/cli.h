@@ -1,0 +1,67 @@
+/* What the subcommands share: exit codes, one-line errors, options every
+ * command takes, cancellation by signal, and the progress line. */
+#pragma once
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "basic/macros.h"
+#include "fim/walk.h"
+#include "report/finding.h"
+#include "report/rules.h"
+
+enum {
+        EXIT_CLEAN = 0,         /* nothing to look at */
+        EXIT_ALERT = 1,         /* at least one alert */
+        EXIT_TROUBLE = 2,       /* usage or runtime error */
+};
+
+#define DEFAULT_STATE_DIR "/var/lib/driftwatch"
+
+struct cli_globals {
+        const char *rules_path;         /* --rules */
+        bool quiet;
+};
+
+extern struct cli_globals cli;
+extern volatile sig_atomic_t cli_cancel;
+
+/* Prints "driftwatch: <message>" on stderr and returns EXIT_TROUBLE. */
+int error(const char *fmt, ...) _printf_(1, 2);
+void warning(const char *fmt, ...) _printf_(1, 2);
+/* Prints a usage error and the hint to use --help; returns EXIT_TROUBLE. */
+int usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
+
+void cli_install_signals(void);
+int cli_load_rules(struct ruleset **ret);
+const char *cli_hostname(void);
+int cli_parse_threads(const char *s, unsigned *ret);
+/* Appends a --path value, refusing '..' components. */
+int cli_add_path(const char *cmd, const char *p, char ***paths, size_t *n);
+void cli_strv_free(char **v, size_t n);
+/* Exit status for an output's counts. */
+int cli_exit_status(const struct output *o);
+
+/* The progress line on stderr during long walks, only on a terminal. */
+struct progress_ui;
+struct progress_ui *progress_start(const char *what, struct walk_progress *p);
+void progress_stop(struct progress_ui *ui);
+
+/* Subcommands. */
+int cmd_scan(int argc, char **argv);
+int cmd_baseline(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+/* The check shared by 'check' and 'scan'. */
+struct check_request {
+        const char *baseline_path;
+        const char *root;
+        char **paths;
+        size_t n_paths;
+        bool full;
+        unsigned threads;
+        const char *cache_path;
+        enum output_format format;
+};
+
+int run_check(const struct check_request *req);

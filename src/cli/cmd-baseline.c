@@ -1,0 +1,372 @@
+/* driftwatch baseline create | show */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "basic/escape.h"
+#include "cli.h"
+#include "fim/store.h"
+#include "fim/walk.h"
+#include "image/ostree-source.h"
+#include "report/json.h"
+
+static void help_create(FILE *f)
+{
+        fprintf(f, "usage: driftwatch baseline create --from SOURCE --out FILE [--path PREFIX]... [--threads N]\n\n"
+                   "Records every entry below SOURCE: type, mode, uid, gid, size, mtime, SHA-256 of the\n"
+                   "content, symlink target, device numbers, hardlink identity and every xattr.\n\n"
+                   "sources:\n"
+                   "  dir:PATH           a directory; paths are stored relative to PATH\n"
+                   "  ostree:REPO:REF    a ref or commit of an ostree repository, read without a checkout\n"
+                   "                     (REPO may not contain ':'; REF may, as in remote:ref)\n\n"
+                   "options:\n"
+                   "  --out FILE         the baseline to write; replaced only once the new one is complete\n"
+                   "  --path PREFIX      record only below PREFIX (repeatable; default: everything)\n"
+                   "  --threads N        worker threads (default: one per CPU)\n");
+}
+
+static void help_show(FILE *f)
+{
+        fprintf(f, "usage: driftwatch baseline show FILE [--entries] [--format text|json]\n\n"
+                   "Describes a baseline; --entries lists every entry as well.\n");
+}
+
+static void now_rfc3339(char out[TIMESTAMP_LEN])
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        format_timestamp(out, (long long) ts.tv_sec * 1000000000 + ts.tv_nsec);
+}
+
+static int create_from_dir(const char *dir, char **paths, size_t n_paths, unsigned threads,
+                           struct fim_tree **ret, struct walk_stats *stats, char **ret_source)
+{
+        struct walk_progress progress = { 0 };
+        struct walk_opts wo = { .threads = threads, .attrs = ATTR_ALL_LIVE, .progress = &progress,
+                                .cancel = &cli_cancel };
+        struct progress_ui *ui;
+        char real[PATH_MAX];
+        int r;
+
+        if (!realpath(dir, real))
+                return error("cannot open source directory '%s': %s", dir, strerror(errno));
+        ui = progress_start("baseline", &progress);
+        r = fim_walk(real, paths, n_paths, &wo, ret, stats);
+        progress_stop(ui);
+        if (r == -ECANCELED)
+                return error("interrupted: baseline not written");
+        if (r < 0)
+                return error("cannot walk '%s': %s", dir, strerror(-r));
+        if (asprintf(ret_source, "dir:%s", real) < 0)
+                return error("out of memory");
+        return 0;
+}
+
+static int baseline_create(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "from",    required_argument, NULL, 'f' },
+                { "out",     required_argument, NULL, 'o' },
+                { "path",    required_argument, NULL, 'p' },
+                { "threads", required_argument, NULL, 't' },
+                { "help",    no_argument,       NULL, 'h' },
+                {}
+        };
+        _cleanup_(fim_tree_freep) struct fim_tree *tree = NULL;
+        _cleanup_(freep) char *source = NULL, *commit = NULL;
+        const char *from = NULL, *out = NULL;
+        char **paths = NULL;
+        size_t n_paths = 0;
+        unsigned threads = 0;
+        struct walk_stats stats = { 0 };
+        char created[TIMESTAMP_LEN];
+        struct stat st;
+        int c, r = EXIT_CLEAN;
+
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'f':
+                        from = optarg;
+                        break;
+                case 'o':
+                        out = optarg;
+                        break;
+                case 'p':
+                        r = cli_add_path("baseline create", optarg, &paths, &n_paths);
+                        break;
+                case 't':
+                        if (cli_parse_threads(optarg, &threads) < 0)
+                                r = usage_error("baseline create", "--threads takes a number from 1 to 64");
+                        break;
+                case 'h':
+                        help_create(stdout);
+                        cli_strv_free(paths, n_paths);
+                        return EXIT_CLEAN;
+                default:
+                        r = EXIT_TROUBLE;
+                }
+                if (r != EXIT_CLEAN)
+                        goto out;
+        }
+        if (!from || !out) {
+                r = usage_error("baseline create", "--from and --out are required");
+                goto out;
+        }
+        if (optind < argc) {
+                r = usage_error("baseline create", "unexpected argument '%s'", argv[optind]);
+                goto out;
+        }
+        if (stat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
+                r = error("cannot write baseline '%s': not a regular file", out);
+                goto out;
+        }
+
+        if (strncmp(from, "dir:", 4) == 0) {
+                r = create_from_dir(from + 4, paths, n_paths, threads, &tree, &stats, &source);
+        } else if (strncmp(from, "ostree:", 7) == 0) {
+                const char *repo = from + 7, *colon = strchr(repo, ':');
+                _cleanup_(freep) char *repo_path = NULL, *msg = NULL;
+
+                if (!colon || colon == repo || !colon[1]) {
+                        r = usage_error("baseline create", "source '%s' is not of the form ostree:REPO:REF", from);
+                        goto out;
+                }
+                repo_path = strndup(repo, (size_t) (colon - repo));
+                if (!repo_path) {
+                        r = error("out of memory");
+                        goto out;
+                }
+                r = ostree_tree_from_ref(repo_path, colon + 1, paths, n_paths, threads, &tree, &commit, &msg);
+                if (r < 0) {
+                        r = error("cannot read ostree source '%s': %s", from, msg ? msg : strerror(-r));
+                        goto out;
+                }
+                stats.entries = tree->n;
+                source = strdup(from);
+                r = source ? EXIT_CLEAN : error("out of memory");
+        } else {
+                r = usage_error("baseline create", "unknown source '%s' (use dir:PATH or ostree:REPO:REF)", from);
+        }
+        if (r != EXIT_CLEAN)
+                goto out;
+
+        now_rfc3339(created);
+        {
+                static char *everything[] = { "/", NULL };
+                struct baseline_meta meta = {
+                        .source = source,
+                        .commit = commit,
+                        .created = created,
+                        .host = (char *) cli_hostname(),
+                        .paths = n_paths ? paths : everything,
+                        .n_paths = n_paths ? n_paths : 1,
+                };
+
+                if (cli_cancel) {
+                        r = error("interrupted: baseline not written");
+                        goto out;
+                }
+                r = baseline_write(out, tree, &meta);
+                if (r < 0) {
+                        r = error("cannot write baseline '%s': %s", out, strerror(-r));
+                        goto out;
+                }
+        }
+        if (!cli.quiet) {
+                printf("baseline '%s': %zu entries from %s", out, tree->n, source);
+                if (commit)
+                        printf(" (commit %s)", commit);
+                printf(", %llu files hashed (%.1f MiB)\n", stats.hashed, (double) stats.bytes_hashed / (1 << 20));
+                if (stats.errors)
+                        warning("%llu entries could not be read fully; they are recorded as unreadable",
+                                stats.errors);
+        }
+        r = EXIT_CLEAN;
+out:
+        cli_strv_free(paths, n_paths);
+        return r;
+}
+
+static const char *type_word(uint32_t type)
+{
+        switch (type) {
+        case S_IFREG: return "file";
+        case S_IFDIR: return "dir";
+        case S_IFLNK: return "symlink";
+        case S_IFCHR: return "char";
+        case S_IFBLK: return "block";
+        case S_IFIFO: return "fifo";
+        case S_IFSOCK: return "socket";
+        default: return "unknown";
+        }
+}
+
+static int show_entry(const struct fim_entry *e, enum output_format format, struct buf *b)
+{
+        int r = 0;
+
+        buf_reset(b);
+        if (format == OUTPUT_JSON) {
+                struct json j;
+
+                json_init(&j, b);
+                json_object_begin(&j, NULL);
+                json_string_n(&j, "path", e->path, e->path_len);
+                json_string(&j, "type", type_word(e->type));
+                json_int(&j, "mode", e->mode);
+                json_int(&j, "uid", e->uid);
+                json_int(&j, "gid", e->gid);
+                json_int(&j, "size", (int64_t) e->size);
+                if (e->flags & ENTRY_HAS_HASH) {
+                        struct buf hex;
+
+                        buf_init(&hex, 0);
+                        if (hex_encode(&hex, e->sha256, SHA256_LEN) >= 0)
+                                json_string(&j, "sha256", hex.data);
+                        buf_release(&hex);
+                }
+                if (e->target)
+                        json_string_n(&j, "target", e->target, e->target_len);
+                if (e->link)
+                        json_string_n(&j, "link", e->link, e->link_len);
+                if (e->err)
+                        json_string(&j, "error", strerror(e->err));
+                json_object_end(&j);
+                r = json_finish(&j);
+        } else {
+                r = buf_printf(b, "%-7s %04o %5u %5u %10llu ", type_word(e->type), e->mode, e->uid, e->gid,
+                               (unsigned long long) e->size);
+                if (r >= 0 && (e->flags & ENTRY_HAS_HASH))
+                        r = hex_encode(b, e->sha256, SHA256_LEN);
+                else if (r >= 0)
+                        r = buf_printf(b, "%64s", "-");
+                if (r >= 0)
+                        r = buf_putc(b, ' ');
+                if (r >= 0)
+                        r = escape_text_token(b, e->path, e->path_len);
+                if (r >= 0 && e->target) {
+                        r = buf_puts(b, " -> ");
+                        if (r >= 0)
+                                r = escape_text_token(b, e->target, e->target_len);
+                }
+        }
+        if (r >= 0)
+                r = buf_putc(b, '\n');
+        if (r >= 0 && fwrite(b->data, 1, b->len, stdout) != b->len)
+                r = -EIO;
+        return r;
+}
+
+static int baseline_show(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "entries", no_argument,       NULL, 'e' },
+                { "format",  required_argument, NULL, 'F' },
+                { "help",    no_argument,       NULL, 'h' },
+                {}
+        };
+        _cleanup_(fim_tree_freep) struct fim_tree *tree = NULL;
+        _cleanup_(baseline_meta_release) struct baseline_meta meta = { 0 };
+        _cleanup_(buf_release) struct buf b;
+        enum output_format format = OUTPUT_TEXT;
+        const char *reason = NULL;
+        bool entries = false;
+        size_t i, counts[4] = { 0 };
+        int c, r;
+
+        buf_init(&b, 0);
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'e':
+                        entries = true;
+                        break;
+                case 'F':
+                        if (output_format_from_name(optarg, &format) < 0)
+                                return usage_error("baseline show", "unknown format '%s'", optarg);
+                        break;
+                case 'h':
+                        help_show(stdout);
+                        return EXIT_CLEAN;
+                default:
+                        return EXIT_TROUBLE;
+                }
+        }
+        if (optind + 1 != argc)
+                return usage_error("baseline show", "expects one baseline file");
+        r = baseline_read(argv[optind], &tree, &meta, &reason);
+        if (r < 0)
+                return error("cannot read baseline '%s': %s", argv[optind], reason ? reason : strerror(-r));
+
+        for (i = 0; i < tree->n; i++) {
+                uint32_t t = tree->entries[i].type;
+
+                counts[t == S_IFREG ? 0 : t == S_IFDIR ? 1 : t == S_IFLNK ? 2 : 3]++;
+        }
+        if (format == OUTPUT_JSON) {
+                struct json j;
+
+                json_init(&j, &b);
+                json_object_begin(&j, NULL);
+                json_string(&j, "baseline", argv[optind]);
+                json_string(&j, "source", meta.source ? meta.source : "");
+                if (meta.commit)
+                        json_string(&j, "commit", meta.commit);
+                json_string(&j, "created", meta.created ? meta.created : "");
+                json_string(&j, "host", meta.host ? meta.host : "");
+                json_array_begin(&j, "paths");
+                for (i = 0; i < meta.n_paths; i++)
+                        json_string(&j, NULL, meta.paths[i]);
+                json_array_end(&j);
+                json_int(&j, "entries", (int64_t) tree->n);
+                json_int(&j, "files", (int64_t) counts[0]);
+                json_int(&j, "dirs", (int64_t) counts[1]);
+                json_int(&j, "symlinks", (int64_t) counts[2]);
+                json_int(&j, "other", (int64_t) counts[3]);
+                json_object_end(&j);
+                if (json_finish(&j) < 0)
+                        return error("out of memory");
+                if (!entries)
+                        printf("%s\n", b.data);
+        } else {
+                printf("baseline:   %s\nsource:     %s\n", argv[optind], meta.source ? meta.source : "-");
+                if (meta.commit)
+                        printf("commit:     %s\n", meta.commit);
+                printf("created:    %s\nhost:       %s\npaths:     ", meta.created ? meta.created : "-",
+                       meta.host ? meta.host : "-");
+                for (i = 0; i < meta.n_paths; i++)
+                        printf(" %s", meta.paths[i]);
+                buf_reset(&b);
+                attr_format_list(&b, meta.attrs);
+                printf("\nattributes: %s\nentries:    %zu (%zu files, %zu directories, %zu symlinks, %zu other)\n",
+                       b.data ? b.data : "", tree->n, counts[0], counts[1], counts[2], counts[3]);
+        }
+        for (i = 0; entries && i < tree->n; i++) {
+                r = show_entry(&tree->entries[i], format, &b);
+                if (r < 0)
+                        return error("cannot write output: %s", strerror(-r));
+        }
+        return fflush(stdout) == 0 ? EXIT_CLEAN : error("cannot write output: %s", strerror(errno));
+}
+
+int cmd_baseline(int argc, char **argv)
+{
+        if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+                FILE *f = argc < 2 ? stderr : stdout;
+
+                fprintf(f, "usage: driftwatch baseline create --from SOURCE --out FILE [--path PREFIX]...\n"
+                           "       driftwatch baseline show FILE [--entries] [--format text|json]\n");
+                return argc < 2 ? EXIT_TROUBLE : EXIT_CLEAN;
+        }
+        if (strcmp(argv[1], "create") == 0)
+                return baseline_create(argc - 1, argv + 1);
+        if (strcmp(argv[1], "show") == 0)
+                return baseline_show(argc - 1, argv + 1);
+        return usage_error("baseline", "unknown action '%s' (create or show)", argv[1]);
+}

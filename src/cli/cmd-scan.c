@@ -1,0 +1,161 @@
+/* driftwatch scan: the main job. Every host check that applies: today the file
+ * drift of /usr, /boot and /etc against a baseline kept in the state directory,
+ * recorded on the first run. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+#include "fim/store.h"
+#include "fim/walk.h"
+
+static const char *const scan_paths[] = { "/usr", "/boot", "/etc" };
+
+static void help(FILE *f)
+{
+        fprintf(f, "usage: driftwatch scan [--state-dir DIR] [--root DIR] [--full] [--format text|json]\n\n"
+                   "The main job: runs every check that applies to this host. On its first run it records\n"
+                   "a baseline of /usr, /boot and /etc in the state directory and says so; later runs check\n"
+                   "the host against it.\n\n"
+                   "options:\n"
+                   "  --state-dir DIR    where baselines and state live (default " DEFAULT_STATE_DIR ")\n"
+                   "  --root DIR         the host's root (default /), e.g. a mounted disk image\n"
+                   "  --full             re-hash every file, trusting no cache\n"
+                   "  --format FORMAT    text (default) or json\n"
+                   "  --threads N        worker threads (default: one per CPU)\n");
+}
+
+static int mkdir_p(const char *dir, mode_t mode)
+{
+        _cleanup_(freep) char *copy = strdup(dir);
+        char *p;
+
+        if (!copy)
+                return -ENOMEM;
+        for (p = copy + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(copy, mode) < 0 && errno != EEXIST)
+                        return negative_errno();
+                *p = '/';
+        }
+        if (mkdir(copy, mode) < 0 && errno != EEXIST)
+                return negative_errno();
+        return 0;
+}
+
+static int record_first_baseline(const char *root, const char *path, unsigned threads)
+{
+        _cleanup_(fim_tree_freep) struct fim_tree *tree = NULL;
+        struct walk_progress progress = { 0 };
+        struct walk_opts wo = { .threads = threads, .attrs = ATTR_ALL_LIVE, .progress = &progress,
+                                .cancel = &cli_cancel };
+        struct walk_stats stats;
+        struct progress_ui *ui;
+        _cleanup_(freep) char *source = NULL;
+        char *paths[ARRAY_SIZE(scan_paths) + 1] = { 0 };
+        struct timespec ts;
+        char created[TIMESTAMP_LEN];
+        size_t i;
+        int r;
+
+        for (i = 0; i < ARRAY_SIZE(scan_paths); i++)
+                paths[i] = (char *) scan_paths[i];
+        ui = progress_start("baseline", &progress);
+        r = fim_walk(root, paths, ARRAY_SIZE(scan_paths), &wo, &tree, &stats);
+        progress_stop(ui);
+        if (r == -ECANCELED)
+                return error("interrupted: baseline not written");
+        if (r < 0)
+                return error("cannot walk root '%s': %s", root, strerror(-r));
+        if (asprintf(&source, "dir:%s", root) < 0)
+                return error("out of memory");
+        clock_gettime(CLOCK_REALTIME, &ts);
+        format_timestamp(created, (long long) ts.tv_sec * 1000000000 + ts.tv_nsec);
+        {
+                struct baseline_meta meta = {
+                        .source = source, .created = created, .host = (char *) cli_hostname(),
+                        .paths = paths, .n_paths = ARRAY_SIZE(scan_paths),
+                };
+
+                r = baseline_write(path, tree, &meta);
+        }
+        if (r < 0)
+                return error("cannot write baseline '%s': %s", path, strerror(-r));
+        if (!cli.quiet)
+                fprintf(stderr,
+                        "driftwatch: no baseline yet: recorded %zu entries of /usr, /boot and /etc (%llu files "
+                        "hashed) in '%s'; later scans check against it\n",
+                        tree->n, stats.hashed, path);
+        return EXIT_CLEAN;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "state-dir", required_argument, NULL, 's' },
+                { "root",      required_argument, NULL, 'R' },
+                { "full",      no_argument,       NULL, 'f' },
+                { "format",    required_argument, NULL, 'F' },
+                { "threads",   required_argument, NULL, 't' },
+                { "help",      no_argument,       NULL, 'h' },
+                {}
+        };
+        struct check_request req = { .root = "/" };
+        const char *state_dir = DEFAULT_STATE_DIR;
+        _cleanup_(freep) char *baseline = NULL;
+        struct stat st;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                switch (c) {
+                case 's':
+                        state_dir = optarg;
+                        break;
+                case 'R':
+                        req.root = optarg;
+                        break;
+                case 'f':
+                        req.full = true;
+                        break;
+                case 'F':
+                        if (output_format_from_name(optarg, &req.format) < 0)
+                                return usage_error("scan", "unknown format '%s' (text or json)", optarg);
+                        break;
+                case 't':
+                        if (cli_parse_threads(optarg, &req.threads) < 0)
+                                return usage_error("scan", "--threads takes a number from 1 to 64");
+                        break;
+                case 'h':
+                        help(stdout);
+                        return EXIT_CLEAN;
+                default:
+                        return EXIT_TROUBLE;
+                }
+        }
+        if (optind < argc)
+                return usage_error("scan", "unexpected argument '%s'", argv[optind]);
+        if (stat(req.root, &st) < 0)
+                return error("cannot open root '%s': %s", req.root, strerror(errno));
+        if (!S_ISDIR(st.st_mode))
+                return error("cannot open root '%s': not a directory", req.root);
+        r = mkdir_p(state_dir, 0700);
+        if (r < 0)
+                return error("cannot create state directory '%s': %s", state_dir, strerror(-r));
+        if (asprintf(&baseline, "%s/baseline.db", state_dir) < 0)
+                return error("out of memory");
+
+        if (stat(baseline, &st) < 0) {
+                if (errno != ENOENT)
+                        return error("cannot read baseline '%s': %s", baseline, strerror(errno));
+                return record_first_baseline(req.root, baseline, req.threads);
+        }
+        req.baseline_path = baseline;
+        return run_check(&req);
+}

@@ -1,0 +1,212 @@
+/* Helpers shared by the subcommands; see cli.h. */
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "basic/fd-util.h"
+
+struct cli_globals cli;
+volatile sig_atomic_t cli_cancel;
+
+int error(const char *fmt, ...)
+{
+        va_list ap;
+
+        fputs("driftwatch: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        return EXIT_TROUBLE;
+}
+
+void warning(const char *fmt, ...)
+{
+        va_list ap;
+
+        fputs("driftwatch: warning: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+}
+
+int usage_error(const char *cmd, const char *fmt, ...)
+{
+        va_list ap;
+
+        fprintf(stderr, "driftwatch %s: ", cmd);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fprintf(stderr, " (see 'driftwatch %s --help')\n", cmd);
+        return EXIT_TROUBLE;
+}
+
+static void on_signal(int sig)
+{
+        (void) sig;
+        cli_cancel = 1;
+}
+
+void cli_install_signals(void)
+{
+        struct sigaction sa = { .sa_handler = on_signal };
+
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+        signal(SIGPIPE, SIG_IGN);
+}
+
+int cli_load_rules(struct ruleset **ret)
+{
+        _cleanup_(freep) char *text = NULL, *msg = NULL;
+        size_t len = 0;
+        int r;
+
+        if (!cli.rules_path) {
+                r = ruleset_default(ret, &msg);
+                if (r < 0)
+                        return error("built-in rules are broken: %s", msg ? msg : strerror(-r));
+                return 0;
+        }
+        r = read_file(cli.rules_path, (size_t) 4 << 20, &text, &len);
+        if (r < 0)
+                return error("cannot read rules '%s': %s", cli.rules_path, strerror(-r));
+        r = ruleset_parse(text, len, ret, &msg);
+        if (r < 0)
+                return error("cannot load rules '%s': %s", cli.rules_path, msg ? msg : strerror(-r));
+        return 0;
+}
+
+const char *cli_hostname(void)
+{
+        static char host[256];
+
+        if (!host[0] && gethostname(host, sizeof(host) - 1) < 0)
+                snprintf(host, sizeof(host), "localhost");
+        return host;
+}
+
+int cli_parse_threads(const char *s, unsigned *ret)
+{
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno || *end || end == s || v < 1 || v > 64)
+                return -EINVAL;
+        *ret = (unsigned) v;
+        return 0;
+}
+
+int cli_add_path(const char *cmd, const char *p, char ***paths, size_t *n)
+{
+        const char *c;
+        char **v;
+
+        for (c = p; (c = strstr(c, "..")); c += 2)
+                if ((c == p || c[-1] == '/') && (c[2] == '\0' || c[2] == '/'))
+                        return usage_error(cmd, "--path '%s' must not contain '..'", p);
+        v = realloc(*paths, (*n + 2) * sizeof(char *));
+        if (!v)
+                return error("out of memory");
+        *paths = v;
+        if (asprintf(&v[*n], "%s%s", p[0] == '/' ? "" : "/", p) < 0)
+                return error("out of memory");
+        v[++*n] = NULL;
+        return 0;
+}
+
+void cli_strv_free(char **v, size_t n)
+{
+        size_t i;
+
+        for (i = 0; v && i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+int cli_exit_status(const struct output *o)
+{
+        if (o->error)
+                return error("cannot write output: %s", strerror(-o->error));
+        return o->alerts ? EXIT_ALERT : EXIT_CLEAN;
+}
+
+struct progress_ui {
+        pthread_t thread;
+        const char *what;
+        struct walk_progress *p;
+        atomic_bool stop;
+};
+
+static void *progress_thread(void *arg)
+{
+        struct progress_ui *ui = arg;
+        const struct timespec tick = { 0, 100 * 1000 * 1000 };
+        unsigned ticks = 0;
+
+        while (!atomic_load(&ui->stop)) {
+                unsigned long long total = atomic_load(&ui->p->hash_total);
+
+                nanosleep(&tick, NULL);
+                if (++ticks < 5)        /* quiet for short runs */
+                        continue;
+                if (total == 0) {
+                        fprintf(stderr, "\r\033[K%s: %llu entries", ui->what,
+                                (unsigned long long) atomic_load(&ui->p->entries));
+                } else {
+                        unsigned long long done = atomic_load(&ui->p->hashed);
+                        unsigned pct = (unsigned) (done * 100 / total);
+                        char bar[21];
+
+                        memset(bar, '#', pct / 5);
+                        memset(bar + pct / 5, '.', 20 - pct / 5);
+                        bar[20] = '\0';
+                        fprintf(stderr, "\r\033[K%s: [%s] %3u%% %llu/%llu files, %.1f MiB hashed", ui->what, bar,
+                                pct, done, total, (double) atomic_load(&ui->p->bytes) / (1 << 20));
+                }
+        }
+        if (ticks >= 5)
+                fputs("\r\033[K", stderr);
+        return NULL;
+}
+
+struct progress_ui *progress_start(const char *what, struct walk_progress *p)
+{
+        struct progress_ui *ui;
+
+        if (cli.quiet || !isatty(STDERR_FILENO))
+                return NULL;
+        ui = calloc(1, sizeof(*ui));
+        if (!ui)
+                return NULL;
+        ui->what = what;
+        ui->p = p;
+        if (pthread_create(&ui->thread, NULL, progress_thread, ui) != 0) {
+                free(ui);
+                return NULL;
+        }
+        return ui;
+}
+
+void progress_stop(struct progress_ui *ui)
+{
+        if (!ui)
+                return;
+        atomic_store(&ui->stop, true);
+        pthread_join(ui->thread, NULL);
+        free(ui);
+}

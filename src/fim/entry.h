@@ -1,0 +1,115 @@
+/* The file model shared by walks, baselines and the diff engine: one entry per
+ * path, attributes as an image or a live tree has them, and a sorted tree of
+ * entries. Paths are bytes (any name a filesystem allows), stored as
+ * "/a/b" relative to the scanned root; the root itself is "/". */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "basic/arena.h"
+#include "basic/sha256.h"
+
+/* Attributes a tree records and a check compares. */
+enum {
+        ATTR_TYPE    = 1u << 0,
+        ATTR_MODE    = 1u << 1,
+        ATTR_UID     = 1u << 2,
+        ATTR_GID     = 1u << 3,
+        ATTR_SIZE    = 1u << 4,
+        ATTR_MTIME   = 1u << 5,
+        ATTR_CONTENT = 1u << 6,
+        ATTR_TARGET  = 1u << 7,
+        ATTR_RDEV    = 1u << 8,
+        ATTR_LINK    = 1u << 9,
+        ATTR_XATTRS  = 1u << 10,
+        /* Not a compared attribute: dev, ino and ctime are recorded, so a later
+         * walk of the same tree can trust an unchanged file without hashing. */
+        ATTR_STATCACHE = 1u << 11,
+};
+
+#define ATTR_ALL_LIVE 0xfffu
+#define ATTR_COMPARED 0x7ffu
+
+/* Names as they appear in driftwatch.changed, indexed by bit number. */
+const char *attr_name(unsigned bit);
+/* Parses a comma-separated list of names into a mask; -EINVAL names the culprit
+ * through *ret_bad. */
+int attr_parse_list(const char *s, unsigned *ret_mask, const char **ret_bad);
+/* Appends the names of mask (comma-separated) to a buffer. */
+struct buf;
+int attr_format_list(struct buf *b, unsigned mask);
+
+enum entry_flags {
+        ENTRY_HAS_HASH   = 1u << 0,
+        ENTRY_HAS_STAT   = 1u << 1,     /* dev, ino, ctime valid */
+        ENTRY_HASHED_NOW = 1u << 2,     /* content was read during this walk */
+};
+
+struct fim_entry {
+        const char *path;               /* NUL-terminated, path_len bytes */
+        uint32_t path_len;
+        uint32_t flags;
+        uint32_t type;                  /* S_IFMT bits */
+        uint32_t mode;                  /* 07777 bits */
+        uint32_t uid, gid;
+        uint32_t nlink;
+        int32_t err;                    /* errno when the entry could not be read fully */
+        uint64_t size;
+        int64_t mtime_ns, ctime_ns;
+        uint64_t dev, ino, rdev;
+        uint8_t sha256[SHA256_LEN];
+        const char *target;             /* symlink target, NUL-terminated, or NULL */
+        uint32_t target_len;
+        uint32_t link_len;
+        const char *link;               /* hardlink identity: first path of the group */
+        const uint8_t *xattrs;          /* serialized, see xattr_* below */
+        uint32_t xattrs_len;
+};
+
+/* Entries sorted by path (byte order), the arena that owns their strings, and
+ * what the producer recorded. */
+struct fim_tree {
+        struct fim_entry *entries;
+        size_t n, cap;
+        unsigned attrs;
+        struct arena arena;
+};
+
+int fim_tree_new(struct fim_tree **ret);
+struct fim_tree *fim_tree_free(struct fim_tree *t);
+/* Appends an entry slot (zeroed) and returns it, or NULL on allocation failure. */
+struct fim_entry *fim_tree_add(struct fim_tree *t);
+void fim_tree_sort(struct fim_tree *t);
+const struct fim_entry *fim_tree_find(const struct fim_tree *t, const char *path, size_t len);
+/* Fills in 'link' for regular files that share an inode inside the tree. */
+int fim_tree_link_groups(struct fim_tree *t);
+
+int path_compare(const char *a, size_t alen, const char *b, size_t blen);
+/* Whether path equals prefix or lies below it ("/" is below everything). */
+bool path_has_prefix(const char *path, size_t len, const char *prefix);
+
+/* Serialized xattrs: repeated [u16 name_len][name][u32 value_len][value], sorted
+ * by name, so two sets compare with memcmp. */
+struct xattr_iter {
+        const uint8_t *p;
+        size_t left;
+};
+
+bool xattr_next(struct xattr_iter *it, const char **ret_name, size_t *ret_name_len,
+                const uint8_t **ret_value, size_t *ret_value_len);
+
+#include "basic/macros.h"
+DEFINE_FREEP(struct fim_tree, fim_tree_free)
+
+struct xattr_pair {
+        const char *name;
+        size_t name_len;
+        const void *value;
+        size_t value_len;
+};
+
+/* Sorts pairs by name and serializes them into the arena. n == 0 gives NULL/0. */
+int xattr_pack(struct arena *a, struct xattr_pair *pairs, size_t n,
+               const uint8_t **ret, uint32_t *ret_len);

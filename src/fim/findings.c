@@ -1,0 +1,248 @@
+/* FIM changes to findings; see findings.h. */
+#define _GNU_SOURCE
+#include "findings.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "basic/buf.h"
+#include "basic/escape.h"
+
+/* Used when a user's rules file leaves these out. */
+static const struct rule fallback_drift = { .id = "DW-FIM-DRIFT", .name = "file drifted from the baseline",
+                                            .severity = SEVERITY_MEDIUM };
+static const struct rule fallback_mtime = { .id = "DW-FIM-MTIME", .name = "only the modification time changed",
+                                            .severity = SEVERITY_LOW };
+static const struct rule fallback_unreadable = { .id = "DW-FIM-UNREADABLE",
+                                                 .name = "file could not be read during the check",
+                                                 .severity = SEVERITY_MEDIUM };
+
+static const struct rule *rule_or(const struct ruleset *rs, const struct rule *fallback)
+{
+        const struct rule *r = ruleset_rule(rs, fallback->id);
+
+        return r ? r : fallback;
+}
+
+static const char *type_name(uint32_t type)
+{
+        switch (type) {
+        case S_IFREG: return "file";
+        case S_IFDIR: return "dir";
+        case S_IFLNK: return "symlink";
+        case S_IFCHR: return "char";
+        case S_IFBLK: return "block";
+        case S_IFIFO: return "fifo";
+        case S_IFSOCK: return "socket";
+        default: return "unknown";
+        }
+}
+
+static const char *error_text(int err)
+{
+        return err == ESTALE ? "changed while it was being read" : strerror(err);
+}
+
+/* Formats one attribute of e into b (cleared first). Returns false when e has
+ * no such value. */
+static bool format_attr(struct buf *b, const struct fim_entry *e, unsigned bit)
+{
+        char ts[TIMESTAMP_LEN];
+
+        buf_reset(b);
+        switch (bit) {
+        case ATTR_TYPE:
+                return buf_puts(b, type_name(e->type)) >= 0;
+        case ATTR_MODE:
+                return buf_printf(b, "%04o", e->mode) >= 0;
+        case ATTR_UID:
+                return buf_printf(b, "%u", e->uid) >= 0;
+        case ATTR_GID:
+                return buf_printf(b, "%u", e->gid) >= 0;
+        case ATTR_SIZE:
+                return buf_printf(b, "%llu", (unsigned long long) e->size) >= 0;
+        case ATTR_MTIME:
+                format_timestamp(ts, e->mtime_ns);
+                /* Keep the nanoseconds: touch -r restores them exactly, or not. */
+                return buf_printf(b, "%.19s.%09lldZ", ts, (long long) (e->mtime_ns % 1000000000)) >= 0;
+        case ATTR_CONTENT:
+                if (!(e->flags & ENTRY_HAS_HASH))
+                        return false;
+                return buf_puts(b, "sha256:") >= 0 && hex_encode(b, e->sha256, SHA256_LEN) >= 0;
+        case ATTR_TARGET:
+                return e->target && buf_append(b, e->target, e->target_len) >= 0;
+        case ATTR_RDEV:
+                return buf_printf(b, "%u:%u", major(e->rdev), minor(e->rdev)) >= 0;
+        case ATTR_LINK:
+                return e->link && buf_append(b, e->link, e->link_len) >= 0;
+        default:
+                return false;
+        }
+}
+
+/* An xattr value as text when it is printable (labels end in NUL), else hex. */
+static int format_xattr_value(struct buf *b, const uint8_t *v, size_t n)
+{
+        size_t len = n, i;
+
+        buf_reset(b);
+        while (len && v[len - 1] == '\0')
+                len--;
+        for (i = 0; i < len; i++)
+                if (v[i] < 0x20 || v[i] >= 0x7f)
+                        break;
+        if (i == len && len > 0)
+                return buf_append(b, v, len);
+        return buf_puts(b, "hex:") < 0 ? -ENOMEM : hex_encode(b, v, n);
+}
+
+static bool xattr_find(const struct fim_entry *e, const char *name, size_t nlen,
+                       const uint8_t **ret, size_t *ret_len)
+{
+        struct xattr_iter it = { e->xattrs, e->xattrs_len };
+        const uint8_t *v;
+        const char *n;
+        size_t l, vl;
+
+        while (xattr_next(&it, &n, &l, &v, &vl))
+                if (l == nlen && memcmp(n, name, l) == 0) {
+                        *ret = v;
+                        *ret_len = vl;
+                        return true;
+                }
+        return false;
+}
+
+/* Adds "xattr:NAME" and its values for every name whose value differs. */
+static int add_xattr_changes(struct finding *f, const struct fim_entry *a, const struct fim_entry *b,
+                             bool from_a, struct buf *tmp)
+{
+        const struct fim_entry *x = from_a ? a : b, *y = from_a ? b : a;
+        struct xattr_iter it = { x->xattrs, x->xattrs_len };
+        struct buf before, after;
+        const uint8_t *v, *w = NULL;
+        const char *n;
+        size_t l, vl, wl = 0;
+        int r = 0;
+
+        buf_init(&before, 0);
+        buf_init(&after, 0);
+        while (r >= 0 && xattr_next(&it, &n, &l, &v, &vl)) {
+                bool other = xattr_find(y, n, l, &w, &wl);
+
+                if (other && (vl == wl && memcmp(v, w, vl) == 0))
+                        continue;
+                if (!from_a && other)
+                        continue;       /* differing values were reported from a's side */
+                buf_reset(tmp);
+                r = buf_puts(tmp, "xattr:");
+                r = r ?: buf_append(tmp, n, l);
+                r = r ?: finding_add_changed(f, tmp->data, tmp->len);
+                if (r < 0)
+                        break;
+                r = format_xattr_value(from_a ? &before : &after, v, vl);
+                if (r >= 0 && other)
+                        r = format_xattr_value(from_a ? &after : &before, w, wl);
+                if (r >= 0) {
+                        bool has_before = from_a || other, has_after = !from_a || other;
+
+                        r = finding_add_value(f, tmp->data, has_before ? before.data : NULL,
+                                              has_before ? before.len : 0, has_after ? after.data : NULL,
+                                              has_after ? after.len : 0);
+                }
+        }
+        buf_release(&before);
+        buf_release(&after);
+        return r == -E2BIG ? 0 : r;     /* past the cap, the names so far stand */
+}
+
+static int add_values(struct finding *f, const struct fim_entry *old, const struct fim_entry *new,
+                      unsigned mask, struct buf *tmp)
+{
+        struct buf before;
+        unsigned bit;
+        int r = 0;
+
+        buf_init(&before, 0);
+        for (bit = 1; r >= 0 && bit <= ATTR_LINK; bit <<= 1) {
+                bool has_old, has_new;
+
+                if (!(mask & bit))
+                        continue;
+                has_old = old && format_attr(&before, old, bit);
+                has_new = new && format_attr(tmp, new, bit);
+                if (!has_old && !has_new)
+                        continue;
+                r = finding_add_value(f, attr_name((unsigned) __builtin_ctz(bit)), has_old ? before.data : NULL,
+                                      has_old ? before.len : 0, has_new ? tmp->data : NULL,
+                                      has_new ? tmp->len : 0);
+        }
+        buf_release(&before);
+        return r == -E2BIG ? 0 : r;
+}
+
+int fim_report_change(const struct fim_change *c, void *userdata)
+{
+        struct fim_reporter *rep = userdata;
+        const struct fim_entry *e = c->new ? c->new : c->old;
+        const struct surface *s = ruleset_match(rep->rules, e->path, e->path_len);
+        _cleanup_(buf_release) struct buf tmp;
+        struct finding f;
+        unsigned bit;
+        int r = 0;
+
+        buf_init(&tmp, 0);
+        finding_init(&f);
+        f.alert = true;
+        f.category = "file";
+        f.dataset = "driftwatch.fim";
+        f.path = e->path;
+        f.path_len = e->path_len;
+        f.root = rep->root;
+        f.rule = s ? &s->fim : rule_or(rep->rules, &fallback_drift);
+
+        switch (c->kind) {
+        case CHANGE_ADDED:
+                f.action = "file-added";
+                f.type = "creation";
+                r = add_values(&f, NULL, c->new, ATTR_TYPE | ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_SIZE |
+                               ATTR_CONTENT | ATTR_TARGET | ATTR_LINK, &tmp);
+                break;
+        case CHANGE_REMOVED:
+                f.action = "file-removed";
+                f.type = "deletion";
+                r = add_values(&f, c->old, NULL, ATTR_TYPE | ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_SIZE |
+                               ATTR_CONTENT | ATTR_TARGET | ATTR_LINK, &tmp);
+                break;
+        case CHANGE_MODIFIED:
+                f.action = "file-modified";
+                f.type = "change";
+                if (c->changed == ATTR_MTIME)
+                        f.rule = rule_or(rep->rules, &fallback_mtime);
+                for (bit = 1; r >= 0 && bit <= ATTR_LINK; bit <<= 1)
+                        if (c->changed & bit)
+                                r = finding_add_changed(&f, attr_name((unsigned) __builtin_ctz(bit)),
+                                                        strlen(attr_name((unsigned) __builtin_ctz(bit))));
+                if (r >= 0)
+                        r = add_values(&f, c->old, c->new, c->changed, &tmp);
+                if (r >= 0 && (c->changed & ATTR_XATTRS)) {
+                        r = add_xattr_changes(&f, c->old, c->new, true, &tmp);
+                        if (r >= 0)
+                                r = add_xattr_changes(&f, c->old, c->new, false, &tmp);
+                }
+                break;
+        case CHANGE_UNREADABLE:
+                f.action = "file-unreadable";
+                f.type = "info";
+                f.rule = rule_or(rep->rules, &fallback_unreadable);
+                f.error = error_text(c->new->err);
+                break;
+        }
+        if (r >= 0)
+                r = output_emit(rep->out, &f);
+        finding_release(&f);
+        return r;
+}

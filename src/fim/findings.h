@@ -1,0 +1,16 @@
+/* Turns diff-engine changes into findings: the rule by place (surfaces), the
+ * ECS action and type, driftwatch.changed with one "xattr:NAME" per differing
+ * extended attribute, and before/after values. */
+#pragma once
+
+#include "diff.h"
+#include "report/finding.h"
+
+struct fim_reporter {
+        const struct ruleset *rules;
+        struct output *out;
+        const char *root;               /* driftwatch.root, or NULL */
+};
+
+/* A fim_change_fn: emits one finding per change through r->out. */
+int fim_report_change(const struct fim_change *c, void *userdata);

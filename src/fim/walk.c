@@ -1,0 +1,816 @@
+/* Parallel walk of a live tree; see walk.h.
+ *
+ * Two passes, each spread over the worker threads. The metadata pass takes
+ * directories from a shared stack: a worker opens one (below the root, never
+ * through a symlink), records the directory and every non-directory child, and
+ * pushes the child directories. Regular files whose content must be read are
+ * marked; the read pass then hashes them, largest first, so one big file does
+ * not leave the other cores idle at the end. */
+#define _GNU_SOURCE
+#include "walk.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "basic/fd-util.h"
+#include "basic/macros.h"
+
+#define ENTRY_NEEDS_READ (1u << 8)      /* internal to the walk */
+#define REL_PATH_MAX 4095               /* longest path the kernel resolves */
+#define XATTR_LIST_MAX_BYTES 65536
+#define MAX_XATTRS 256
+
+struct dir_task {
+        struct dir_task *next;
+        dev_t parent_dev;               /* (dev_t) -1: unknown, check the filesystem */
+        size_t len;
+        char path[];
+};
+
+struct walker;
+
+struct worker {
+        struct walker *w;
+        pthread_t thread;
+        struct fim_tree *local;
+        struct hasher *hasher;
+        char *names;                    /* xattr name list scratch */
+        char *values;                   /* xattr value scratch */
+        unsigned long long hashed, cached, bytes, errors;
+        int error;                      /* fatal: allocation failure */
+};
+
+struct walker {
+        int rootfd;
+        const struct walk_opts *opts;
+        unsigned attrs;
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        struct dir_task *stack;
+        size_t pending;                 /* tasks on the stack or being processed */
+        atomic_int fatal;
+        /* read pass */
+        struct fim_tree *tree;
+        size_t *to_read;
+        size_t n_to_read;
+        atomic_size_t next_read;
+};
+
+static bool cancelled(struct walker *w)
+{
+        return (w->opts->cancel && *w->opts->cancel) || atomic_load(&w->fatal) != 0;
+}
+
+static void set_fatal(struct walker *w, int r)
+{
+        int expected = 0;
+
+        atomic_compare_exchange_strong(&w->fatal, &expected, r);
+}
+
+static bool is_pseudo_fs(int fd)
+{
+        struct statfs sfs;
+
+        if (fstatfs(fd, &sfs) < 0)
+                return false;
+        switch ((unsigned long) sfs.f_type) {
+        case PROC_SUPER_MAGIC:
+        case SYSFS_MAGIC:
+        case CGROUP_SUPER_MAGIC:
+        case CGROUP2_SUPER_MAGIC:
+        case DEBUGFS_MAGIC:
+        case TRACEFS_MAGIC:
+        case SECURITYFS_MAGIC:
+        case BPF_FS_MAGIC:
+        case PSTOREFS_MAGIC:
+        case DEVPTS_SUPER_MAGIC:
+        case 0x19800202:        /* mqueue */
+        case 0x62656570:        /* configfs */
+        case BINFMTFS_MAGIC:
+        case EFIVARFS_MAGIC:
+        case 0x65735543:        /* fusectl */
+                return true;
+        default:
+                return false;
+        }
+}
+
+static struct dir_task *task_new(const char *path, size_t len, dev_t parent_dev)
+{
+        struct dir_task *t = malloc(sizeof(*t) + len + 1);
+
+        if (!t)
+                return NULL;
+        t->next = NULL;
+        t->parent_dev = parent_dev;
+        t->len = len;
+        memcpy(t->path, path, len);
+        t->path[len] = '\0';
+        return t;
+}
+
+/* Pushes a chain of tasks (head .. tail) in one lock round trip. */
+static void push_tasks(struct walker *w, struct dir_task *head, struct dir_task *tail, size_t n)
+{
+        if (!head)
+                return;
+        pthread_mutex_lock(&w->lock);
+        tail->next = w->stack;
+        w->stack = head;
+        w->pending += n;
+        pthread_cond_broadcast(&w->cond);
+        pthread_mutex_unlock(&w->lock);
+}
+
+static struct dir_task *pop_task(struct walker *w, struct dir_task *done)
+{
+        struct dir_task *t;
+
+        pthread_mutex_lock(&w->lock);
+        if (done)
+                w->pending--;
+        if (w->pending == 0 || cancelled(w))
+                pthread_cond_broadcast(&w->cond);
+        while (!w->stack && w->pending > 0 && !cancelled(w))
+                pthread_cond_wait(&w->cond, &w->lock);
+        t = w->stack;
+        if (t && !cancelled(w))
+                w->stack = t->next;
+        else
+                t = NULL;
+        pthread_mutex_unlock(&w->lock);
+        return t;
+}
+
+static const char *rel_of(const char *path)
+{
+        return path[1] ? path + 1 : ".";
+}
+
+static int read_xattrs(struct worker *wk, int fd, struct fim_entry *e)
+{
+        struct xattr_pair pairs[MAX_XATTRS];
+        char proc[64];
+        const char *p;
+        ssize_t n;
+        size_t count = 0, used = 0;
+
+        /* O_PATH descriptors (symlinks, devices) do not take f*xattr(); their
+         * /proc/self/fd link resolves to the very inode without a path walk. */
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        n = flistxattr(fd, wk->names, XATTR_LIST_MAX_BYTES);
+        if (n < 0 && errno == EBADF)
+                n = listxattr(proc, wk->names, XATTR_LIST_MAX_BYTES);
+        if (n < 0) {
+                if (errno == ENOTSUP || errno == ENOENT)
+                        return 0;
+                return negative_errno();
+        }
+        for (p = wk->names; p < wk->names + n; p += strlen(p) + 1) {
+                ssize_t v;
+
+                if (count == MAX_XATTRS)
+                        return -E2BIG;
+                v = fgetxattr(fd, p, wk->values + used, XATTR_LIST_MAX_BYTES * 4 - used);
+                if (v < 0 && errno == EBADF)
+                        v = getxattr(proc, p, wk->values + used, XATTR_LIST_MAX_BYTES * 4 - used);
+                if (v < 0) {
+                        if (errno == ENODATA)
+                                continue;       /* removed meanwhile */
+                        return negative_errno();
+                }
+                pairs[count++] = (struct xattr_pair) {
+                        .name = p, .name_len = strlen(p),
+                        .value = wk->values + used, .value_len = (size_t) v,
+                };
+                used += (size_t) v;
+        }
+        return xattr_pack(&wk->local->arena, pairs, count, &e->xattrs, &e->xattrs_len);
+}
+
+static void fill_stat(struct fim_entry *e, const struct stat *st)
+{
+        e->type = st->st_mode & S_IFMT;
+        e->mode = st->st_mode & 07777;
+        e->uid = st->st_uid;
+        e->gid = st->st_gid;
+        e->nlink = (uint32_t) st->st_nlink;
+        e->size = (S_ISREG(st->st_mode) || S_ISLNK(st->st_mode)) ? (uint64_t) st->st_size : 0;
+        e->mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+        e->ctime_ns = (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+        e->dev = st->st_dev;
+        e->ino = st->st_ino;
+        e->rdev = (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) ? st->st_rdev : 0;
+        e->flags |= ENTRY_HAS_STAT;
+}
+
+/* The cached entry for e when its identity proves the content unchanged. */
+static const struct fim_entry *cache_hit(struct walker *w, const struct fim_entry *e)
+{
+        const struct fim_entry *c;
+
+        if (!w->opts->cache || w->opts->full)
+                return NULL;
+        c = fim_tree_find(w->opts->cache, e->path, e->path_len);
+        if (!c || !(c->flags & ENTRY_HAS_STAT) || c->err)
+                return NULL;
+        if (c->dev != e->dev || c->ino != e->ino || c->ctime_ns != e->ctime_ns ||
+            c->mtime_ns != e->mtime_ns || c->size != e->size || c->type != e->type ||
+            c->mode != e->mode || c->uid != e->uid || c->gid != e->gid)
+                return NULL;
+        if (e->type == S_IFREG && (w->attrs & ATTR_CONTENT) && !(c->flags & ENTRY_HAS_HASH))
+                return NULL;
+        return c;
+}
+
+static int take_cached(struct worker *wk, struct fim_entry *e, const struct fim_entry *c)
+{
+        struct arena *a = &wk->local->arena;
+
+        if (c->flags & ENTRY_HAS_HASH) {
+                memcpy(e->sha256, c->sha256, SHA256_LEN);
+                e->flags |= ENTRY_HAS_HASH;
+        }
+        if (c->xattrs_len) {
+                e->xattrs = arena_memdup(a, c->xattrs, c->xattrs_len);
+                if (!e->xattrs)
+                        return -ENOMEM;
+                e->xattrs_len = c->xattrs_len;
+        }
+        if (c->target) {
+                e->target = arena_strndup(a, c->target, c->target_len);
+                if (!e->target)
+                        return -ENOMEM;
+                e->target_len = c->target_len;
+        }
+        wk->cached++;
+        return 0;
+}
+
+static struct fim_entry *new_entry(struct worker *wk, const char *path, size_t len)
+{
+        struct fim_entry *e = fim_tree_add(wk->local);
+
+        if (!e)
+                return NULL;
+        e->path = arena_strndup(&wk->local->arena, path, len);
+        if (!e->path) {
+                wk->local->n--;
+                return NULL;
+        }
+        e->path_len = (uint32_t) len;
+        if (wk->w->opts->progress)
+                atomic_fetch_add_explicit(&wk->w->opts->progress->entries, 1, memory_order_relaxed);
+        return e;
+}
+
+static void entry_error(struct worker *wk, struct fim_entry *e, int r)
+{
+        if (!e->err)
+                wk->errors++;
+        e->err = -r;
+}
+
+/* Records a non-directory child 'name' of dirfd, whose stat is st. */
+static int record_child(struct worker *wk, int dirfd, const char *name, const char *path,
+                        size_t len, const struct stat *st)
+{
+        struct walker *w = wk->w;
+        const struct fim_entry *c;
+        struct fim_entry *e;
+        int r;
+
+        e = new_entry(wk, path, len);
+        if (!e)
+                return -ENOMEM;
+        fill_stat(e, st);
+        c = cache_hit(w, e);
+        if (c)
+                return take_cached(wk, e, c);
+
+        if (S_ISREG(st->st_mode)) {
+                if (w->attrs & (ATTR_CONTENT | ATTR_XATTRS))
+                        e->flags |= ENTRY_NEEDS_READ;
+                return 0;
+        }
+        if (S_ISLNK(st->st_mode) && (w->attrs & ATTR_TARGET)) {
+                char target[REL_PATH_MAX + 1];
+                ssize_t n = readlinkat(dirfd, name, target, sizeof(target));
+
+                if (n < 0) {
+                        entry_error(wk, e, negative_errno());
+                } else if ((size_t) n >= sizeof(target)) {
+                        entry_error(wk, e, -ENAMETOOLONG);
+                } else {
+                        e->target = arena_strndup(&wk->local->arena, target, (size_t) n);
+                        if (!e->target)
+                                return -ENOMEM;
+                        e->target_len = (uint32_t) n;
+                }
+        }
+        if (w->attrs & ATTR_XATTRS) {
+                _cleanup_(closep) int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+                r = fd < 0 ? negative_errno() : read_xattrs(wk, fd, e);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0 && r != -ENOENT)
+                        entry_error(wk, e, r);
+        }
+        return 0;
+}
+
+static int stat_child(struct worker *wk, int dirfd, const char *name, const char *path,
+                      size_t len, dev_t dir_dev, struct dir_task **head, struct dir_task **tail,
+                      size_t *n_tasks, bool known_dir)
+{
+        struct dir_task *t;
+        struct stat st;
+
+        if (!known_dir) {
+                if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        struct fim_entry *e;
+
+                        if (errno == ENOENT)
+                                return 0;       /* vanished since readdir */
+                        e = new_entry(wk, path, len);
+                        if (!e)
+                                return -ENOMEM;
+                        entry_error(wk, e, negative_errno());
+                        return 0;
+                }
+                if (!S_ISDIR(st.st_mode))
+                        return record_child(wk, dirfd, name, path, len, &st);
+        }
+        t = task_new(path, len, dir_dev);
+        if (!t)
+                return -ENOMEM;
+        if (!*head)
+                *tail = t;
+        t->next = *head;
+        *head = t;
+        (*n_tasks)++;
+        return 0;
+}
+
+/* Records a path that turned out not to be an openable directory. */
+static int record_nondir(struct worker *wk, const char *path, size_t len)
+{
+        _cleanup_(closep) int parent = -1;
+        const char *slash = memrchr(path, '/', len);
+        char parent_rel[REL_PATH_MAX + 1];
+        size_t plen = (size_t) (slash - path);
+        struct stat st;
+
+        if (plen > REL_PATH_MAX)
+                return 0;
+        memcpy(parent_rel, path, plen);
+        parent_rel[plen] = '\0';
+        parent = open_beneath(wk->w->rootfd, plen ? parent_rel + 1 : ".", O_PATH | O_DIRECTORY);
+        if (parent < 0 || fstatat(parent, slash + 1, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return 0;       /* gone: nothing to record */
+        if (S_ISDIR(st.st_mode)) {
+                /* Replaced by a directory while we looked: record it, do not chase it. */
+                struct fim_entry *e = new_entry(wk, path, len);
+
+                if (!e)
+                        return -ENOMEM;
+                fill_stat(e, &st);
+                entry_error(wk, e, -ESTALE);
+                return 0;
+        }
+        return record_child(wk, parent, slash + 1, path, len, &st);
+}
+
+static int process_dir(struct worker *wk, struct dir_task *task)
+{
+        struct walker *w = wk->w;
+        struct dir_task *head = NULL, *tail = NULL;
+        _cleanup_(closep) int fd = -1;
+        const struct fim_entry *c;
+        struct fim_entry *e;
+        struct dirent *de;
+        struct stat st;
+        char path[REL_PATH_MAX + 1];
+        size_t n_tasks = 0;
+        DIR *d;
+        int r = 0;
+
+        fd = open_beneath(w->rootfd, rel_of(task->path), O_RDONLY | O_DIRECTORY | O_NOCTTY);
+        if (fd == -ENOTDIR || fd == -ELOOP)
+                return record_nondir(wk, task->path, task->len);
+        if (fd == -ENOENT)
+                return 0;
+        e = new_entry(wk, task->path, task->len);
+        if (!e)
+                return -ENOMEM;
+        e->type = S_IFDIR;
+        if (fd < 0) {
+                entry_error(wk, e, fd);
+                return 0;
+        }
+        if (fstat(fd, &st) < 0) {
+                entry_error(wk, e, negative_errno());
+                return 0;
+        }
+        fill_stat(e, &st);
+        c = cache_hit(w, e);
+        if (c) {
+                r = take_cached(wk, e, c);
+        } else if (w->attrs & ATTR_XATTRS) {
+                r = read_xattrs(wk, fd, e);
+                if (r < 0 && r != -ENOMEM) {
+                        entry_error(wk, e, r);
+                        r = 0;
+                }
+        }
+        if (r < 0)
+                return r;
+        if (st.st_dev != task->parent_dev && is_pseudo_fs(fd))
+                return 0;
+
+        d = fdopendir(fd);
+        if (!d) {
+                entry_error(wk, e, negative_errno());
+                return 0;
+        }
+        fd = -1;        /* owned by d now */
+        memcpy(path, task->path, task->len);
+        for (;;) {
+                size_t nlen, len;
+
+                errno = 0;
+                de = readdir(d);
+                if (!de) {
+                        if (errno)
+                                entry_error(wk, e, negative_errno());
+                        break;
+                }
+                if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+                        continue;
+                if (cancelled(w))
+                        break;
+                nlen = strlen(de->d_name);
+                len = task->len == 1 ? 0 : task->len;
+                if (len + 1 + nlen > REL_PATH_MAX) {
+                        /* Too long to open by path later: say so on the directory. */
+                        entry_error(wk, e, -ENAMETOOLONG);
+                        continue;
+                }
+                path[len] = '/';
+                memcpy(path + len + 1, de->d_name, nlen + 1);
+                r = stat_child(wk, dirfd(d), de->d_name, path, len + 1 + nlen, st.st_dev,
+                               &head, &tail, &n_tasks, de->d_type == DT_DIR);
+                if (r < 0)
+                        break;
+        }
+        closedir(d);
+        push_tasks(w, head, tail, n_tasks);
+        return r;
+}
+
+static void *walk_thread(void *arg)
+{
+        struct worker *wk = arg;
+        struct dir_task *t = NULL;
+
+        while ((t = pop_task(wk->w, t))) {
+                int r = process_dir(wk, t);
+
+                free(t);
+                if (r < 0) {
+                        set_fatal(wk->w, r);
+                        pthread_mutex_lock(&wk->w->lock);
+                        pthread_cond_broadcast(&wk->w->cond);
+                        pthread_mutex_unlock(&wk->w->lock);
+                }
+        }
+        /* The last pop returned NULL: our previous task (if any) was counted done. */
+        return NULL;
+}
+
+static int read_entry(struct worker *wk, struct fim_entry *e)
+{
+        struct walker *w = wk->w;
+        _cleanup_(closep) int fd = -1;
+        uint64_t bytes = 0;
+        struct stat st;
+        int r;
+
+        fd = open_beneath(w->rootfd, rel_of(e->path), O_RDONLY | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+                entry_error(wk, e, fd == -ELOOP ? -ESTALE : fd);
+                return 0;
+        }
+        if (fstat(fd, &st) < 0) {
+                entry_error(wk, e, negative_errno());
+                return 0;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                entry_error(wk, e, -ESTALE);    /* replaced by something else meanwhile */
+                return 0;
+        }
+        fill_stat(e, &st);
+        if (w->attrs & ATTR_XATTRS) {
+                r = read_xattrs(wk, fd, e);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        entry_error(wk, e, r);
+        }
+        if (w->attrs & ATTR_CONTENT) {
+                r = hasher_fd(wk->hasher, fd, e->sha256, &bytes);
+                if (r < 0) {
+                        entry_error(wk, e, r);
+                        return 0;
+                }
+                e->flags |= ENTRY_HAS_HASH | ENTRY_HASHED_NOW;
+                e->size = bytes;
+                wk->hashed++;
+                wk->bytes += bytes;
+                if (w->opts->progress) {
+                        atomic_fetch_add_explicit(&w->opts->progress->hashed, 1, memory_order_relaxed);
+                        atomic_fetch_add_explicit(&w->opts->progress->bytes, bytes, memory_order_relaxed);
+                }
+        }
+        return 0;
+}
+
+static void *read_thread(void *arg)
+{
+        struct worker *wk = arg;
+        struct walker *w = wk->w;
+
+        for (;;) {
+                size_t i = atomic_fetch_add(&w->next_read, 1);
+                int r;
+
+                if (i >= w->n_to_read || cancelled(w))
+                        break;
+                r = read_entry(wk, &w->tree->entries[w->to_read[i]]);
+                if (r < 0) {
+                        set_fatal(w, r);
+                        break;
+                }
+        }
+        return NULL;
+}
+
+static int run_threads(struct worker *wks, unsigned n, void *(*fn)(void *))
+{
+        unsigned i, started = 0;
+        int r = 0;
+
+        for (i = 1; i < n; i++) {
+                if (pthread_create(&wks[i].thread, NULL, fn, &wks[i]) != 0) {
+                        r = -EAGAIN;
+                        break;
+                }
+                started++;
+        }
+        fn(&wks[0]);    /* the calling thread is worker 0 */
+        for (i = 1; i <= started; i++)
+                pthread_join(wks[i].thread, NULL);
+        return r;
+}
+
+static int by_size_desc(const void *x, const void *y, void *tree)
+{
+        const struct fim_entry *a = &((struct fim_tree *) tree)->entries[*(const size_t *) x];
+        const struct fim_entry *b = &((struct fim_tree *) tree)->entries[*(const size_t *) y];
+
+        return a->size < b->size ? 1 : a->size > b->size ? -1 : 0;
+}
+
+static char *normalize_prefix(const char *p)
+{
+        size_t n = strlen(p), i, o = 0;
+        char *out = malloc(n + 2);
+
+        if (!out)
+                return NULL;
+        out[o++] = '/';
+        for (i = 0; i < n; i++) {
+                if (p[i] == '/' && (o > 0 && out[o - 1] == '/'))
+                        continue;
+                out[o++] = p[i];
+        }
+        while (o > 1 && out[o - 1] == '/')
+                o--;
+        out[o] = '\0';
+        return out;
+}
+
+static bool path_has_dotdot(const char *p)
+{
+        const char *c;
+
+        for (c = p; (c = strstr(c, "..")); c += 2)
+                if ((c == p || c[-1] == '/') && (c[2] == '\0' || c[2] == '/'))
+                        return true;
+        return false;
+}
+
+static void workers_release(struct worker *wks, unsigned n)
+{
+        unsigned i;
+
+        for (i = 0; i < n; i++) {
+                fim_tree_free(wks[i].local);
+                hasher_free(wks[i].hasher);
+                free(wks[i].names);
+                free(wks[i].values);
+        }
+        free(wks);
+}
+
+static int seed_prefixes(struct walker *w, char *const *prefixes, size_t n_prefixes)
+{
+        struct dir_task *head = NULL, *tail = NULL;
+        size_t i, j, n = 0;
+
+        for (i = 0; i < n_prefixes; i++) {
+                _cleanup_(freep) char *p = normalize_prefix(prefixes[i]);
+                bool covered = false;
+                struct dir_task *t;
+
+                if (!p)
+                        return -ENOMEM;
+                if (path_has_dotdot(p))
+                        return -EINVAL;
+                /* A prefix inside another one is walked once. */
+                for (j = 0; j < n_prefixes && !covered; j++) {
+                        _cleanup_(freep) char *q = j == i ? NULL : normalize_prefix(prefixes[j]);
+
+                        if (q && path_has_prefix(p, strlen(p), q) &&
+                            (strcmp(p, q) != 0 || j < i))
+                                covered = true;
+                }
+                if (covered)
+                        continue;
+                t = task_new(p, strlen(p), (dev_t) -1);
+                if (!t)
+                        return -ENOMEM;
+                if (!head)
+                        tail = t;
+                t->next = head;
+                head = t;
+                n++;
+        }
+        push_tasks(w, head, tail, n);
+        return 0;
+}
+
+int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
+             const struct walk_opts *opts, struct fim_tree **ret, struct walk_stats *ret_stats)
+{
+        static char *const everything[] = { "/" };
+        _cleanup_(fim_tree_freep) struct fim_tree *tree = NULL;
+        _cleanup_(closep) int rootfd = -1;
+        struct walker w = { .opts = opts };
+        struct worker *wks;
+        struct walk_stats stats = { 0 };
+        unsigned n_threads = opts->threads, i;
+        size_t total = 0, k;
+        int r;
+
+        if (n_threads == 0) {
+                long c = sysconf(_SC_NPROCESSORS_ONLN);
+
+                n_threads = c > 0 ? (unsigned) c : 1;
+        }
+        if (n_threads > 64)
+                n_threads = 64;
+        if (n_prefixes == 0) {
+                prefixes = everything;
+                n_prefixes = 1;
+        }
+        w.attrs = opts->attrs ? opts->attrs : ATTR_ALL_LIVE;
+
+        rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return negative_errno();
+        w.rootfd = rootfd;
+
+        wks = calloc(n_threads, sizeof(*wks));
+        if (!wks)
+                return -ENOMEM;
+        for (i = 0; i < n_threads; i++) {
+                wks[i].w = &w;
+                wks[i].names = malloc(XATTR_LIST_MAX_BYTES);
+                wks[i].values = malloc(XATTR_LIST_MAX_BYTES * 4);
+                r = fim_tree_new(&wks[i].local);
+                if (r >= 0)
+                        r = hasher_new(&wks[i].hasher);
+                if (r < 0 || !wks[i].names || !wks[i].values) {
+                        workers_release(wks, n_threads);
+                        return -ENOMEM;
+                }
+        }
+        pthread_mutex_init(&w.lock, NULL);
+        pthread_cond_init(&w.cond, NULL);
+
+        r = seed_prefixes(&w, prefixes, n_prefixes);
+        if (r >= 0)
+                r = run_threads(wks, n_threads, walk_thread);
+        while (w.stack) {
+                struct dir_task *t = w.stack;
+
+                w.stack = t->next;
+                free(t);
+        }
+        if (r >= 0)
+                r = atomic_load(&w.fatal);
+        if (r >= 0 && opts->cancel && *opts->cancel)
+                r = -ECANCELED;
+
+        /* Gather every worker's entries into one tree. */
+        if (r >= 0)
+                r = fim_tree_new(&tree);
+        for (i = 0; r >= 0 && i < n_threads; i++)
+                total += wks[i].local->n;
+        if (r >= 0 && total > 0) {
+                tree->entries = malloc(total * sizeof(*tree->entries));
+                if (!tree->entries)
+                        r = -ENOMEM;
+                tree->cap = total;
+        }
+        for (i = 0; r >= 0 && i < n_threads; i++) {
+                struct fim_tree *l = wks[i].local;
+
+                if (l->n)
+                        memcpy(tree->entries + tree->n, l->entries, l->n * sizeof(*l->entries));
+                tree->n += l->n;
+                arena_merge(&tree->arena, &l->arena);
+                l->n = 0;
+        }
+
+        /* Read pass: content and xattrs of the regular files that need it. */
+        if (r >= 0) {
+                for (k = 0; k < tree->n; k++)
+                        if (tree->entries[k].flags & ENTRY_NEEDS_READ)
+                                w.n_to_read++;
+                if (w.n_to_read) {
+                        w.to_read = malloc(w.n_to_read * sizeof(*w.to_read));
+                        if (!w.to_read)
+                                r = -ENOMEM;
+                }
+        }
+        if (r >= 0 && w.n_to_read) {
+                size_t j = 0;
+
+                for (k = 0; k < tree->n; k++)
+                        if (tree->entries[k].flags & ENTRY_NEEDS_READ) {
+                                tree->entries[k].flags &= ~ENTRY_NEEDS_READ;
+                                w.to_read[j++] = k;
+                        }
+                qsort_r(w.to_read, w.n_to_read, sizeof(*w.to_read), by_size_desc, tree);
+                if (opts->progress)
+                        atomic_store(&opts->progress->hash_total, w.n_to_read);
+                w.tree = tree;
+                r = run_threads(wks, n_threads, read_thread);
+                if (r >= 0)
+                        r = atomic_load(&w.fatal);
+                if (r >= 0 && opts->cancel && *opts->cancel)
+                        r = -ECANCELED;
+                for (i = 0; i < n_threads; i++)
+                        arena_merge(&tree->arena, &wks[i].local->arena);
+        }
+        free(w.to_read);
+
+        for (i = 0; i < n_threads; i++) {
+                stats.hashed += wks[i].hashed;
+                stats.cached += wks[i].cached;
+                stats.bytes_hashed += wks[i].bytes;
+                stats.errors += wks[i].errors;
+        }
+        workers_release(wks, n_threads);
+        pthread_mutex_destroy(&w.lock);
+        pthread_cond_destroy(&w.cond);
+        if (r < 0)
+                return r;
+
+        fim_tree_sort(tree);
+        tree->attrs = w.attrs;
+        if (w.attrs & ATTR_LINK) {
+                r = fim_tree_link_groups(tree);
+                if (r < 0)
+                        return r;
+        }
+        stats.entries = tree->n;
+        if (ret_stats)
+                *ret_stats = stats;
+        *ret = TAKE_PTR(tree);
+        return 0;
+}

@@ -1,0 +1,41 @@
+/* Parallel walk of a live tree into a fim_tree: metadata of every entry below
+ * the given prefixes, xattrs, symlink targets and SHA-256 of regular files.
+ * Never follows a symlink and never leaves the root; does not descend into
+ * pseudo filesystems (proc, sysfs, cgroup ...). */
+#pragma once
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "entry.h"
+
+struct walk_progress {
+        atomic_ullong entries;          /* entries recorded so far */
+        atomic_ullong hash_total;       /* files to hash, known after the metadata pass */
+        atomic_ullong hashed;           /* files hashed so far */
+        atomic_ullong bytes;            /* bytes hashed so far */
+};
+
+struct walk_opts {
+        unsigned threads;               /* 0: one per online CPU */
+        unsigned attrs;                 /* ATTR_* to record (ATTR_ALL_LIVE by default) */
+        /* Entries known from an earlier walk of the same tree: when dev, ino,
+         * ctime, mtime, size, mode, uid and gid all match, the known hash, xattrs
+         * and target are taken instead of reading the file again. */
+        const struct fim_tree *cache;
+        bool full;                      /* ignore the cache: read everything */
+        struct walk_progress *progress; /* optional */
+        const volatile sig_atomic_t *cancel;  /* optional: stop early with -ECANCELED */
+};
+
+struct walk_stats {
+        unsigned long long entries, hashed, cached, bytes_hashed, errors;
+};
+
+/* Walks root (an absolute or relative directory) below each prefix ("/" for
+ * everything; prefixes that do not exist are skipped). Entries that could not
+ * be read are recorded with err set, never fatal. Fails only when root itself
+ * cannot be opened, on allocation failure or on cancel. */
+int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
+             const struct walk_opts *opts, struct fim_tree **ret, struct walk_stats *ret_stats);

@@ -1,0 +1,422 @@
+/* ostree commits as fim_trees; see ostree-source.h.
+ *
+ * The directory structure is read on the calling thread (dirtree objects are
+ * small). Content objects are then hashed by worker threads, each with its own
+ * OstreeRepo handle, and each distinct object only once: a commit holds many
+ * files with identical content. */
+#define _GNU_SOURCE
+#include "ostree-source.h"
+
+#include <errno.h>
+#include <ostree.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "basic/macros.h"
+
+#define OSTREE_MAX_DEPTH 256
+
+struct file_ref {
+        size_t entry;                   /* index into the tree */
+        char csum[OSTREE_SHA256_STRING_LEN + 1];
+};
+
+struct reader {
+        OstreeRepo *repo;
+        struct fim_tree *tree;
+        char *const *prefixes;
+        size_t n_prefixes;
+        struct file_ref *files;
+        size_t n_files, cap_files;
+        GError *error;
+};
+
+static bool wanted(const struct reader *rd, const char *path, size_t len, bool is_dir)
+{
+        size_t i;
+
+        if (rd->n_prefixes == 0)
+                return true;
+        for (i = 0; i < rd->n_prefixes; i++) {
+                /* Inside a prefix, or a directory on the way to one. */
+                if (path_has_prefix(path, len, rd->prefixes[i]))
+                        return true;
+                if (is_dir && path_has_prefix(rd->prefixes[i], strlen(rd->prefixes[i]), path))
+                        return true;
+        }
+        return false;
+}
+
+static bool selected(const struct reader *rd, const char *path, size_t len)
+{
+        size_t i;
+
+        for (i = 0; i < rd->n_prefixes; i++)
+                if (path_has_prefix(path, len, rd->prefixes[i]))
+                        return true;
+        return rd->n_prefixes == 0;
+}
+
+static int pack_xattrs(struct arena *a, GVariant *xattrs, struct fim_entry *e)
+{
+        struct xattr_pair pairs[256];
+        size_t n = 0, i, count;
+
+        if (!xattrs)
+                return 0;
+        count = g_variant_n_children(xattrs);
+        if (count > ARRAY_SIZE(pairs))
+                return -E2BIG;
+        for (i = 0; i < count; i++) {
+                g_autoptr(GVariant) name = NULL, value = NULL;
+                const char *nm;
+                const void *val;
+                gsize nlen, vlen;
+
+                g_variant_get_child(xattrs, i, "(@ay@ay)", &name, &value);
+                nm = g_variant_get_fixed_array(name, &nlen, 1);
+                val = g_variant_get_fixed_array(value, &vlen, 1);
+                while (nlen && nm[nlen - 1] == '\0')
+                        nlen--;         /* names are stored with their NUL */
+                pairs[n++] = (struct xattr_pair) {
+                        .name = arena_strndup(a, nm, nlen), .name_len = nlen,
+                        .value = arena_memdup(a, val, vlen), .value_len = vlen,
+                };
+                if (!pairs[n - 1].name || !pairs[n - 1].value)
+                        return -ENOMEM;
+        }
+        return xattr_pack(a, pairs, n, &e->xattrs, &e->xattrs_len);
+}
+
+static struct fim_entry *add_entry(struct reader *rd, const char *path, size_t len)
+{
+        struct fim_entry *e = fim_tree_add(rd->tree);
+
+        if (!e)
+                return NULL;
+        e->path = arena_strndup(&rd->tree->arena, path, len);
+        e->path_len = (uint32_t) len;
+        return e->path ? e : NULL;
+}
+
+static int read_dir(struct reader *rd, const char *path, size_t len, const char *tree_csum,
+                    const char *meta_csum, unsigned depth)
+{
+        g_autoptr(GVariant) tree = NULL, meta = NULL, files = NULL, dirs = NULL, xattrs = NULL;
+        guint32 uid, gid, mode;
+        size_t i, n;
+        int r;
+
+        if (depth > OSTREE_MAX_DEPTH)
+                return -ELOOP;
+        if (!ostree_repo_load_variant(rd->repo, OSTREE_OBJECT_TYPE_DIR_META, meta_csum, &meta, &rd->error) ||
+            !ostree_repo_load_variant(rd->repo, OSTREE_OBJECT_TYPE_DIR_TREE, tree_csum, &tree, &rd->error))
+                return -EIO;
+
+        if (selected(rd, path, len)) {
+                struct fim_entry *e = add_entry(rd, path, len);
+
+                if (!e)
+                        return -ENOMEM;
+                g_variant_get(meta, "(uuu@a(ayay))", &uid, &gid, &mode, &xattrs);
+                e->type = S_IFDIR;
+                e->uid = GUINT32_FROM_BE(uid);
+                e->gid = GUINT32_FROM_BE(gid);
+                e->mode = GUINT32_FROM_BE(mode) & 07777;
+                r = pack_xattrs(&rd->tree->arena, xattrs, e);
+                if (r < 0)
+                        return r;
+        }
+
+        files = g_variant_get_child_value(tree, 0);
+        n = g_variant_n_children(files);
+        for (i = 0; i < n; i++) {
+                g_autoptr(GVariant) csum_v = NULL;
+                const char *name;
+                char child[PATH_MAX];
+                size_t clen;
+                struct fim_entry *e;
+
+                g_variant_get_child(files, i, "(&s@ay)", &name, &csum_v);
+                clen = (size_t) snprintf(child, sizeof(child), "%s/%s", len == 1 ? "" : path, name);
+                if (clen >= sizeof(child) || strchr(name, '/') || !strcmp(name, "..") || !strcmp(name, "."))
+                        return -EBADMSG;
+                if (!selected(rd, child, clen))
+                        continue;
+                if (!ostree_validate_structureof_csum_v(csum_v, &rd->error))
+                        return -EBADMSG;
+                e = add_entry(rd, child, clen);
+                if (!e)
+                        return -ENOMEM;
+                if (rd->n_files == rd->cap_files) {
+                        size_t cap = rd->cap_files ? rd->cap_files * 2 : 1024;
+                        struct file_ref *f = realloc(rd->files, cap * sizeof(*f));
+
+                        if (!f)
+                                return -ENOMEM;
+                        rd->files = f;
+                        rd->cap_files = cap;
+                }
+                rd->files[rd->n_files].entry = rd->tree->n - 1;
+                ostree_checksum_inplace_from_bytes(g_variant_get_data(csum_v), rd->files[rd->n_files].csum);
+                rd->n_files++;
+        }
+
+        dirs = g_variant_get_child_value(tree, 1);
+        n = g_variant_n_children(dirs);
+        for (i = 0; i < n; i++) {
+                g_autoptr(GVariant) t_v = NULL, m_v = NULL;
+                char child[PATH_MAX], t[OSTREE_SHA256_STRING_LEN + 1], m[OSTREE_SHA256_STRING_LEN + 1];
+                const char *name;
+                size_t clen;
+
+                g_variant_get_child(dirs, i, "(&s@ay@ay)", &name, &t_v, &m_v);
+                clen = (size_t) snprintf(child, sizeof(child), "%s/%s", len == 1 ? "" : path, name);
+                if (clen >= sizeof(child) || strchr(name, '/') || !strcmp(name, "..") || !strcmp(name, "."))
+                        return -EBADMSG;
+                if (!wanted(rd, child, clen, true))
+                        continue;
+                if (!ostree_validate_structureof_csum_v(t_v, &rd->error) ||
+                    !ostree_validate_structureof_csum_v(m_v, &rd->error))
+                        return -EBADMSG;
+                ostree_checksum_inplace_from_bytes(g_variant_get_data(t_v), t);
+                ostree_checksum_inplace_from_bytes(g_variant_get_data(m_v), m);
+                r = read_dir(rd, child, clen, t, m, depth + 1);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* The hashing pass. */
+struct hash_job {
+        const char *repo_path;
+        struct fim_tree *tree;
+        struct file_ref *files;         /* sorted by checksum */
+        size_t *starts;                 /* index of each distinct checksum's first file */
+        size_t n_starts, n_files;
+        atomic_size_t next;
+        atomic_int error;
+        pthread_mutex_t lock;           /* guards the tree arena and the first GError */
+        GError *gerror;
+};
+
+static int hash_object(struct hash_job *job, OstreeRepo *repo, struct hasher *h, size_t k)
+{
+        size_t first = job->starts[k], last = k + 1 < job->n_starts ? job->starts[k + 1] : job->n_files, i;
+        g_autoptr(GInputStream) in = NULL;
+        g_autoptr(GFileInfo) info = NULL;
+        g_autoptr(GVariant) xattrs = NULL;
+        GError *err = NULL;
+        struct fim_entry proto = { 0 };
+        char chunk[65536];
+        int r = 0;
+
+        if (!ostree_repo_load_file(repo, job->files[first].csum, &in, &info, &xattrs, NULL, &err)) {
+                pthread_mutex_lock(&job->lock);
+                if (!job->gerror)
+                        job->gerror = err;
+                else
+                        g_error_free(err);
+                pthread_mutex_unlock(&job->lock);
+                return -EIO;
+        }
+        proto.uid = g_file_info_get_attribute_uint32(info, "unix::uid");
+        proto.gid = g_file_info_get_attribute_uint32(info, "unix::gid");
+        proto.mode = g_file_info_get_attribute_uint32(info, "unix::mode") & 07777;
+        if (g_file_info_get_file_type(info) == G_FILE_TYPE_SYMBOLIC_LINK) {
+                const char *target = g_file_info_get_symlink_target(info);
+
+                proto.type = S_IFLNK;
+                proto.target = target ? target : "";
+                proto.target_len = (uint32_t) strlen(proto.target);
+                proto.size = proto.target_len;
+        } else {
+                proto.type = S_IFREG;
+                r = hasher_begin(h);
+                while (r >= 0 && in) {
+                        gssize n = g_input_stream_read(in, chunk, sizeof(chunk), NULL, &err);
+
+                        if (n < 0) {
+                                g_clear_error(&err);
+                                r = -EIO;
+                                break;
+                        }
+                        if (n == 0)
+                                break;
+                        r = hasher_update(h, chunk, (size_t) n);
+                        proto.size += (uint64_t) n;
+                }
+                if (r >= 0)
+                        r = hasher_end(h, proto.sha256);
+                if (r < 0)
+                        return r;
+                proto.flags |= ENTRY_HAS_HASH;
+        }
+
+        pthread_mutex_lock(&job->lock);
+        for (i = first; i < last && r >= 0; i++) {
+                struct fim_entry *e = &job->tree->entries[job->files[i].entry];
+                const char *path = e->path;
+                uint32_t path_len = e->path_len;
+
+                *e = proto;
+                e->path = path;
+                e->path_len = path_len;
+                if (proto.target) {
+                        e->target = arena_strndup(&job->tree->arena, proto.target, proto.target_len);
+                        if (!e->target)
+                                r = -ENOMEM;
+                }
+                if (r >= 0)
+                        r = pack_xattrs(&job->tree->arena, xattrs, e);
+        }
+        pthread_mutex_unlock(&job->lock);
+        return r;
+}
+
+static void *hash_thread(void *arg)
+{
+        struct hash_job *job = arg;
+        g_autoptr(GFile) file = g_file_new_for_path(job->repo_path);
+        g_autoptr(OstreeRepo) repo = ostree_repo_new(file);
+        struct hasher *h = NULL;
+        GError *err = NULL;
+        int r;
+
+        if (!ostree_repo_open(repo, NULL, &err)) {
+                g_clear_error(&err);
+                atomic_store(&job->error, -EIO);
+                return NULL;
+        }
+        r = hasher_new(&h);
+        if (r < 0) {
+                atomic_store(&job->error, r);
+                return NULL;
+        }
+        for (;;) {
+                size_t k = atomic_fetch_add(&job->next, 1);
+
+                if (k >= job->n_starts || atomic_load(&job->error))
+                        break;
+                r = hash_object(job, repo, h, k);
+                if (r < 0) {
+                        atomic_store(&job->error, r);
+                        break;
+                }
+        }
+        hasher_free(h);
+        return NULL;
+}
+
+static int file_ref_cmp(const void *a, const void *b)
+{
+        return strcmp(((const struct file_ref *) a)->csum, ((const struct file_ref *) b)->csum);
+}
+
+static int hash_files(const char *repo_path, struct reader *rd, unsigned threads, char **ret_error)
+{
+        struct hash_job job = { .repo_path = repo_path, .tree = rd->tree, .files = rd->files,
+                                .n_files = rd->n_files };
+        pthread_t tids[64];
+        unsigned n_threads = threads, i, started = 0;
+        size_t k;
+
+        if (rd->n_files == 0)
+                return 0;
+        qsort(rd->files, rd->n_files, sizeof(*rd->files), file_ref_cmp);
+        job.starts = malloc(rd->n_files * sizeof(*job.starts));
+        if (!job.starts)
+                return -ENOMEM;
+        for (k = 0; k < rd->n_files; k++)
+                if (k == 0 || strcmp(rd->files[k].csum, rd->files[k - 1].csum) != 0)
+                        job.starts[job.n_starts++] = k;
+        if (n_threads == 0) {
+                long c = sysconf(_SC_NPROCESSORS_ONLN);
+
+                n_threads = c > 0 ? (unsigned) c : 1;
+        }
+        if (n_threads > ARRAY_SIZE(tids))
+                n_threads = ARRAY_SIZE(tids);
+        pthread_mutex_init(&job.lock, NULL);
+        for (i = 0; i < n_threads; i++) {
+                if (pthread_create(&tids[i], NULL, hash_thread, &job) != 0)
+                        break;
+                started++;
+        }
+        if (started == 0)
+                hash_thread(&job);
+        for (i = 0; i < started; i++)
+                pthread_join(tids[i], NULL);
+        pthread_mutex_destroy(&job.lock);
+        free(job.starts);
+        if (job.gerror) {
+                if (ret_error)
+                        *ret_error = strdup(job.gerror->message);
+                g_error_free(job.gerror);
+        }
+        return atomic_load(&job.error);
+}
+
+int ostree_tree_from_ref(const char *repo_path, const char *ref, char *const *prefixes, size_t n_prefixes,
+                         unsigned threads, struct fim_tree **ret, char **ret_commit, char **ret_error)
+{
+        _cleanup_(fim_tree_freep) struct fim_tree *tree = NULL;
+        g_autoptr(GFile) file = g_file_new_for_path(repo_path);
+        g_autoptr(OstreeRepo) repo = ostree_repo_new(file);
+        g_autoptr(GVariant) commit = NULL, tree_v = NULL, meta_v = NULL;
+        g_autofree char *checksum = NULL;
+        char t[OSTREE_SHA256_STRING_LEN + 1], m[OSTREE_SHA256_STRING_LEN + 1];
+        struct reader rd = { .repo = repo, .prefixes = prefixes, .n_prefixes = n_prefixes };
+        int r;
+
+        if (ret_error)
+                *ret_error = NULL;
+        r = fim_tree_new(&tree);
+        if (r < 0)
+                return r;
+        rd.tree = tree;
+        if (!ostree_repo_open(repo, NULL, &rd.error) ||
+            !ostree_repo_resolve_rev(repo, ref, FALSE, &checksum, &rd.error) ||
+            !ostree_repo_load_variant(repo, OSTREE_OBJECT_TYPE_COMMIT, checksum, &commit, &rd.error)) {
+                r = -EIO;
+                goto out;
+        }
+        tree_v = g_variant_get_child_value(commit, 6);
+        meta_v = g_variant_get_child_value(commit, 7);
+        if (!ostree_validate_structureof_csum_v(tree_v, &rd.error) ||
+            !ostree_validate_structureof_csum_v(meta_v, &rd.error)) {
+                r = -EBADMSG;
+                goto out;
+        }
+        ostree_checksum_inplace_from_bytes(g_variant_get_data(tree_v), t);
+        ostree_checksum_inplace_from_bytes(g_variant_get_data(meta_v), m);
+        r = read_dir(&rd, "/", 1, t, m, 0);
+        if (r >= 0)
+                r = hash_files(repo_path, &rd, threads, ret_error);
+        if (r < 0)
+                goto out;
+
+        fim_tree_sort(tree);
+        /* What a commit records: no timestamps, device nodes or hardlinks. */
+        tree->attrs = ATTR_TYPE | ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_SIZE | ATTR_CONTENT | ATTR_TARGET |
+                      ATTR_XATTRS;
+        *ret_commit = strdup(checksum);
+        if (!*ret_commit) {
+                r = -ENOMEM;
+                goto out;
+        }
+        *ret = TAKE_PTR(tree);
+out:
+        if (rd.error) {
+                if (ret_error && !*ret_error)
+                        *ret_error = strdup(rd.error->message);
+                g_error_free(rd.error);
+        }
+        free(rd.files);
+        return r;
+}

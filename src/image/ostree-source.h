@@ -1,0 +1,16 @@
+/* Reads an ostree commit into a fim_tree through libostree, without a
+ * checkout: dirtree and dirmeta objects give the layout and directory
+ * metadata, content objects give each file's metadata, xattrs and bytes (as a
+ * checkout would have them, whatever the repository mode). */
+#pragma once
+
+#include <stddef.h>
+
+#include "fim/entry.h"
+
+/* Resolves ref (a ref, remote:ref or commit checksum) in the repository at
+ * repo_path and records every entry below prefixes (all when n_prefixes is 0).
+ * *ret_commit receives the commit checksum. On failure *ret_error (if given)
+ * may hold libostree's one-line reason; free() it. */
+int ostree_tree_from_ref(const char *repo_path, const char *ref, char *const *prefixes, size_t n_prefixes,
+                         unsigned threads, struct fim_tree **ret, char **ret_commit, char **ret_error);

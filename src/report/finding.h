@@ -1,0 +1,78 @@
+/* The findings model every capability reports through, and the two outputs:
+ * human text and JSON Lines with Elastic Common Schema names (DESIGN.md). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "basic/arena.h"
+#include "rules.h"
+
+#define FINDING_MAX_CHANGED 64
+#define FINDING_MAX_VALUES 64
+#define FINDING_MAX_QUALITY 16
+
+/* One attribute's value before and after, as bytes (escaped on output). */
+struct finding_value {
+        const char *attr;
+        const char *before;     /* NULL: absent */
+        size_t before_len;
+        const char *after;
+        size_t after_len;
+};
+
+struct finding {
+        bool alert;                     /* event.kind alert, else event */
+        const struct rule *rule;
+        enum severity severity;         /* 0: the rule's */
+        const char *category;           /* event.category, e.g. "file" */
+        const char *type;               /* event.type: creation, deletion, change, info */
+        const char *action;             /* event.action */
+        const char *dataset;            /* event.dataset, e.g. "driftwatch.fim" */
+        const char *timestamp;          /* @timestamp; NULL: now */
+        const char *message;
+        const char *path;               /* file.path, bytes */
+        size_t path_len;
+        const char *root;               /* driftwatch.root: the tree file.path is relative to */
+        const char *error;              /* driftwatch.error */
+        const char *changed[FINDING_MAX_CHANGED];
+        size_t n_changed;
+        struct finding_value values[FINDING_MAX_VALUES];
+        size_t n_values;
+        const char *quality[FINDING_MAX_QUALITY];
+        size_t n_quality;
+        struct arena arena;             /* owns strings added with finding_* */
+};
+
+void finding_init(struct finding *f);
+void finding_release(struct finding *f);
+/* Adds an attribute name to driftwatch.changed (copied). */
+int finding_add_changed(struct finding *f, const char *name, size_t len);
+/* Adds before/after values (copied; NULL for absent). */
+int finding_add_value(struct finding *f, const char *attr, const char *before, size_t blen,
+                      const char *after, size_t alen);
+enum severity finding_severity(const struct finding *f);
+
+enum output_format {
+        OUTPUT_TEXT,
+        OUTPUT_JSON,
+};
+
+struct output {
+        enum output_format format;
+        FILE *f;
+        const char *host;
+        bool show_events;               /* text: print events too, not only alerts */
+        unsigned long alerts, events;
+        unsigned long by_severity[SEVERITY_CRITICAL + 1];
+        int error;                      /* first write error */
+};
+
+int output_format_from_name(const char *s, enum output_format *ret);
+void output_init(struct output *o, enum output_format format, FILE *f, const char *host);
+int output_emit(struct output *o, const struct finding *f);
+#define TIMESTAMP_LEN 64
+
+/* Writes "2026-11-22T04:59:37.612Z" for the given time in nanoseconds. */
+void format_timestamp(char out[TIMESTAMP_LEN], long long ns);

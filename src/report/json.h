@@ -1,0 +1,30 @@
+/* A small streaming JSON writer over a buf: keys, nesting and commas handled,
+ * every string escaped (escape_json). Used by every JSON producer. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "basic/buf.h"
+
+#define JSON_MAX_DEPTH 16
+
+struct json {
+        struct buf *b;
+        unsigned depth;
+        bool comma[JSON_MAX_DEPTH];
+        int error;              /* first error; later calls do nothing */
+};
+
+void json_init(struct json *j, struct buf *b);
+/* key is NULL inside arrays and for the top-level value. */
+void json_object_begin(struct json *j, const char *key);
+void json_object_end(struct json *j);
+void json_array_begin(struct json *j, const char *key);
+void json_array_end(struct json *j);
+void json_string(struct json *j, const char *key, const char *s);
+void json_string_n(struct json *j, const char *key, const char *s, size_t n);
+void json_int(struct json *j, const char *key, int64_t v);
+void json_bool(struct json *j, const char *key, bool v);
+/* Returns 0 or the first error (-E2BIG, -ENOMEM, -EINVAL on bad nesting). */
+int json_finish(struct json *j);
