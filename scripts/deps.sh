@@ -18,6 +18,7 @@ packages=(
         libcap2-bin          # tests set file capabilities (setcap)
         aide                 # bench/fim.sh compares against AIDE
         time                 # bench scripts read peak RSS from GNU time
+        jq                   # end-to-end tests read the JSON Lines output
 )
 
 missing=()

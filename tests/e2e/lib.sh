@@ -1,0 +1,73 @@
+# Shared helpers for the end-to-end tests. Each test script is run by CTest as
+#   bash tests/e2e/test-NAME.sh BINARY SHARED_DIR
+# and sources this file. Exit 0 pass, 1 fail, 77 skip (with the reason printed).
+set -euo pipefail
+
+DW=${1:?usage: test-NAME.sh DRIFTWATCH SHARED_DIR}
+SHARED=${2:-}
+T=$(mktemp -d /tmp/dw-e2e.XXXXXX)
+cleanup_hooks=()
+
+cleanup() {
+        local h
+        for h in "${cleanup_hooks[@]}"; do
+                eval "$h" || true
+        done
+        chattr -R -i "$T" 2>/dev/null || true
+        rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() {
+        echo "FAIL: $*" >&2
+        exit 1
+}
+
+skip() {
+        echo "SKIP: $*" >&2
+        exit 77
+}
+
+# run EXPECTED_EXIT CMD...: runs CMD, stdout to $T/out, stderr to $T/err, and
+# checks the exit status.
+run() {
+        local want=$1 rc=0
+        shift
+        "$@" >"$T/out" 2>"$T/err" || rc=$?
+        if [ "$rc" -ne "$want" ]; then
+                echo "--- stdout"; cat "$T/out"; echo "--- stderr"; cat "$T/err"
+                fail "'$*' exited $rc, expected $want"
+        fi
+}
+
+# findings FILE: action, path (JSON-quoted, so control characters show as
+# escapes) and changed attributes (or -) of each JSON Lines finding, one per
+# line, sorted: the shape the expectations are written in.
+findings() {
+        jq -r '[.event.action, (.file.path | tojson),
+                (.driftwatch.changed | if length == 0 then "-" else join(",") end)] | join(" ")' "$1" |
+                LC_ALL=C sort
+}
+
+# expect_findings FILE <<EOF ... EOF: compares findings FILE with stdin.
+expect_findings() {
+        local want="$T/want.$RANDOM"
+        LC_ALL=C sort >"$want"
+        if ! diff -u "$want" <(findings "$1"); then
+                fail "findings differ from the expectation (- expected, + got)"
+        fi
+}
+
+# Every line of a JSON Lines file must be one valid JSON object.
+expect_valid_jsonl() {
+        local n
+        n=$(wc -l <"$1")
+        [ "$(jq -c . "$1" | wc -l)" -eq "$n" ] || fail "$1 is not valid JSON Lines"
+}
+
+# One line on stderr, naming the input.
+expect_one_error_line() {
+        local name=$1
+        [ "$(wc -l <"$T/err")" -eq 1 ] || { cat "$T/err"; fail "expected exactly one error line"; }
+        grep -qF -- "$name" "$T/err" || { cat "$T/err"; fail "error does not name '$name'"; }
+}
