@@ -99,6 +99,18 @@ int fim_diff(const struct fim_tree *base, const struct fim_tree *cur, unsigned a
                         if (!selected(b, prefixes, n_prefixes))
                                 continue;
                         if (b->err) {
+                                /* What could be read is still compared: a chmod 000
+                                 * is a mode change, and then the file is unreadable. */
+                                c.changed = (b->flags & ENTRY_HAS_STAT)
+                                                    ? fim_entry_compare(a, b, mask & ~(ATTR_CONTENT | ATTR_XATTRS))
+                                                    : 0;
+                                if (c.changed) {
+                                        struct fim_change mod = { CHANGE_MODIFIED, a, b, c.changed };
+
+                                        r = fn(&mod, userdata);
+                                        if (r < 0)
+                                                return r;
+                                }
                                 c = (struct fim_change) { .kind = CHANGE_UNREADABLE, .old = a, .new = b };
                         } else {
                                 c.changed = fim_entry_compare(a, b, mask);

@@ -1,0 +1,42 @@
+# driftwatch scan, the main job, on a host root without an image-mode
+# deployment: the first run records a baseline of /usr, /boot and /etc in the
+# state directory and says so; later runs check against it.
+source "$(dirname "$0")/lib.sh"
+
+R=$T/host
+S=$T/state
+mkdir -p "$R"/usr/bin "$R"/boot "$R"/etc/sudoers.d "$R"/etc/systemd/system "$R"/var/tmp "$R"/home/user
+printf 'ls\n' >"$R/usr/bin/ls"
+printf 'vmlinuz\n' >"$R/boot/vmlinuz-6.1"
+printf 'root:x:0:0::/root:/bin/bash\n' >"$R/etc/passwd"
+
+run 0 "$DW" scan --root "$R" --state-dir "$S"
+grep -q 'no baseline yet' "$T/err" || { cat "$T/err"; fail "first scan did not say it recorded a baseline"; }
+[ -f "$S/baseline.db" ] || fail "no baseline in the state directory"
+run 0 "$DW" baseline show "$S/baseline.db" --format json
+[ "$(jq -c .paths "$T/out")" = '["/usr","/boot","/etc"]' ] || fail "scan baseline paths: $(jq -c .paths "$T/out")"
+
+run 0 "$DW" scan --root "$R" --state-dir "$S" --format json
+[ ! -s "$T/out" ] || { cat "$T/out"; fail "unchanged host reported drift"; }
+
+# Drift outside the scanned places is not reported; inside it is.
+printf 'junk\n' >"$R/var/tmp/junk"
+printf 'junk\n' >"$R/home/user/junk"
+run 0 "$DW" scan --root "$R" --state-dir "$S" --format json
+printf '[Service]\nExecStart=/tmp/x\n' >"$R/etc/systemd/system/evil.service"
+printf 'evil\n' >>"$R/boot/vmlinuz-6.1"
+run 1 "$DW" scan --root "$R" --state-dir "$S" --format json
+expect_findings "$T/out" <<'EOF'
+file-added "/etc/systemd/system/evil.service" -
+file-modified "/boot/vmlinuz-6.1" size,mtime,content
+EOF
+jq -se 'any(.[]; .rule.id == "DW-FIM-SYSTEMD" and (.threat.technique.id | index("T1543.002")))' "$T/out" >/dev/null ||
+        fail "systemd unit drop not tagged with T1543.002"
+jq -se 'any(.[]; .rule.id == "DW-FIM-BOOT" and .driftwatch.severity == "high" and (.driftwatch.controls | index("SI-7")))' \
+        "$T/out" >/dev/null || fail "/boot change not high with SI-7"
+
+# A state directory that cannot be created is an error naming it.
+printf 'x' >"$T/file"
+run 2 "$DW" scan --root "$R" --state-dir "$T/file/state"
+expect_one_error_line "$T/file/state"
+echo PASS
