@@ -143,12 +143,11 @@ static int baseline_create(int argc, char **argv)
                         r = error("out of memory");
                         goto out;
                 }
-                r = ostree_tree_from_ref(repo_path, colon + 1, paths, n_paths, threads, &tree, &commit, &msg);
+                r = ostree_tree_from_ref(repo_path, colon + 1, paths, n_paths, threads, &tree, &commit, &stats, &msg);
                 if (r < 0) {
                         r = error("cannot read ostree source '%s': %s", from, msg ? msg : strerror(-r));
                         goto out;
                 }
-                stats.entries = tree->n;
                 source = strdup(from);
                 r = source ? EXIT_CLEAN : error("out of memory");
         } else {

@@ -201,6 +201,7 @@ struct hash_job {
         size_t n_starts, n_files;
         atomic_size_t next;
         atomic_int error;
+        atomic_ullong hashed, bytes;
         pthread_mutex_t lock;           /* guards the tree arena and the first GError */
         GError *gerror;
 };
@@ -256,6 +257,8 @@ static int hash_object(struct hash_job *job, OstreeRepo *repo, struct hasher *h,
                 if (r < 0)
                         return r;
                 proto.flags |= ENTRY_HAS_HASH;
+                atomic_fetch_add(&job->hashed, 1);
+                atomic_fetch_add(&job->bytes, proto.size);
         }
 
         pthread_mutex_lock(&job->lock);
@@ -318,7 +321,8 @@ static int file_ref_cmp(const void *a, const void *b)
         return strcmp(((const struct file_ref *) a)->csum, ((const struct file_ref *) b)->csum);
 }
 
-static int hash_files(const char *repo_path, struct reader *rd, unsigned threads, char **ret_error)
+static int hash_files(const char *repo_path, struct reader *rd, unsigned threads, struct walk_stats *stats,
+                      char **ret_error)
 {
         struct hash_job job = { .repo_path = repo_path, .tree = rd->tree, .files = rd->files,
                                 .n_files = rd->n_files };
@@ -354,6 +358,8 @@ static int hash_files(const char *repo_path, struct reader *rd, unsigned threads
                 pthread_join(tids[i], NULL);
         pthread_mutex_destroy(&job.lock);
         free(job.starts);
+        stats->hashed = atomic_load(&job.hashed);
+        stats->bytes_hashed = atomic_load(&job.bytes);
         if (job.gerror) {
                 if (ret_error)
                         *ret_error = strdup(job.gerror->message);
@@ -363,7 +369,8 @@ static int hash_files(const char *repo_path, struct reader *rd, unsigned threads
 }
 
 int ostree_tree_from_ref(const char *repo_path, const char *ref, char *const *prefixes, size_t n_prefixes,
-                         unsigned threads, struct fim_tree **ret, char **ret_commit, char **ret_error)
+                         unsigned threads, struct fim_tree **ret, char **ret_commit,
+                         struct walk_stats *ret_stats, char **ret_error)
 {
         _cleanup_(fim_tree_freep) struct fim_tree *tree = NULL;
         g_autoptr(GFile) file = g_file_new_for_path(repo_path);
@@ -372,6 +379,7 @@ int ostree_tree_from_ref(const char *repo_path, const char *ref, char *const *pr
         g_autofree char *checksum = NULL;
         char t[OSTREE_SHA256_STRING_LEN + 1], m[OSTREE_SHA256_STRING_LEN + 1];
         struct reader rd = { .repo = repo, .prefixes = prefixes, .n_prefixes = n_prefixes };
+        struct walk_stats stats = { 0 };
         int r;
 
         if (ret_error)
@@ -397,7 +405,7 @@ int ostree_tree_from_ref(const char *repo_path, const char *ref, char *const *pr
         ostree_checksum_inplace_from_bytes(g_variant_get_data(meta_v), m);
         r = read_dir(&rd, "/", 1, t, m, 0);
         if (r >= 0)
-                r = hash_files(repo_path, &rd, threads, ret_error);
+                r = hash_files(repo_path, &rd, threads, &stats, ret_error);
         if (r < 0)
                 goto out;
 
@@ -410,6 +418,9 @@ int ostree_tree_from_ref(const char *repo_path, const char *ref, char *const *pr
                 r = -ENOMEM;
                 goto out;
         }
+        stats.entries = tree->n;
+        if (ret_stats)
+                *ret_stats = stats;
         *ret = TAKE_PTR(tree);
 out:
         if (rd.error) {

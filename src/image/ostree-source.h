@@ -7,10 +7,13 @@
 #include <stddef.h>
 
 #include "fim/entry.h"
+#include "fim/walk.h"
 
 /* Resolves ref (a ref, remote:ref or commit checksum) in the repository at
  * repo_path and records every entry below prefixes (all when n_prefixes is 0).
- * *ret_commit receives the commit checksum. On failure *ret_error (if given)
- * may hold libostree's one-line reason; free() it. */
+ * *ret_commit receives the commit checksum; *ret_stats (if given) counts the
+ * entries and the distinct content objects hashed. On failure *ret_error (if
+ * given) may hold libostree's one-line reason; free() it. */
 int ostree_tree_from_ref(const char *repo_path, const char *ref, char *const *prefixes, size_t n_prefixes,
-                         unsigned threads, struct fim_tree **ret, char **ret_commit, char **ret_error);
+                         unsigned threads, struct fim_tree **ret, char **ret_commit,
+                         struct walk_stats *ret_stats, char **ret_error);

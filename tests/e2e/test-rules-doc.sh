@@ -1,0 +1,20 @@
+# docs/rules.md documents every rule id the default content can produce, with
+# the same severity as rules/default.yaml.
+source "$(dirname "$0")/lib.sh"
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+yaml=$top/rules/default.yaml
+doc=$top/docs/rules.md
+ids=$(sed -n 's/^  - id: \([A-Z0-9-]*\)$/\1/p' "$yaml" | sed '/^DW-/!s/^/DW-FIM-/' | sort -u)
+[ -n "$ids" ] || fail "no rule ids found in $yaml"
+for id in $ids; do
+        grep -q "^| $id |" "$doc" || fail "$id is not documented in docs/rules.md"
+done
+# Severities in the table agree with the YAML (surfaces and plain rules alike).
+awk '/^  - id: /{id=$3} /^    severity: /{print id, $2}' "$yaml" | while read -r id sev; do
+        case $id in DW-*) ;; *) id=DW-FIM-$id ;; esac
+        row=$(grep "^| $id |" "$doc")
+        [ "$(echo "$row" | awk -F'|' '{gsub(/ /, "", $4); print $4}')" = "$sev" ] ||
+                fail "$id: docs/rules.md severity differs from $sev"
+done
+echo PASS
