@@ -4,7 +4,7 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build run check test test-asan asan bench clean
+.PHONY: all deps build run check test test-asan asan bench fuzz clean
 
 all: build
 
@@ -32,6 +32,16 @@ test-asan: asan
 
 # Every test, then every test again under AddressSanitizer + UBSan.
 check: test test-asan
+
+# libFuzzer on each harness for FUZZ_SECONDS (clang), corpora in build-fuzz/corpus-*.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DDW_FUZZ=ON -DDW_WERROR=OFF
+	cmake --build build-fuzz -j $(JOBS)
+	for h in rules baseline; do \
+	  mkdir -p build-fuzz/corpus-$$h; \
+	  build-fuzz/tests/fuzz-$$h -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$h tests/fuzz/corpus/$$h || exit 1; \
+	done
 
 bench: build
 	./bench/fim.sh

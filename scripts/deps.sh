@@ -19,6 +19,8 @@ packages=(
         aide                 # bench/fim.sh compares against AIDE
         time                 # bench scripts read peak RSS from GNU time
         jq                   # end-to-end tests read the JSON Lines output
+        clang                # `make fuzz`: libFuzzer harnesses
+        libclang-rt-14-dev   # libFuzzer and sanitizer runtimes for clang
 )
 
 missing=()

@@ -79,6 +79,16 @@ int open_beneath(int rootfd, const char *rel, int flags)
         return open_walk(rootfd, rel, flags);
 }
 
+ssize_t read_retry(int fd, void *p, size_t n)
+{
+        ssize_t k;
+
+        do
+                k = read(fd, p, n);
+        while (k < 0 && errno == EINTR);
+        return k < 0 ? negative_errno() : k;
+}
+
 int read_fd_all(int fd, size_t max, char **ret, size_t *ret_len)
 {
         _cleanup_(buf_release) struct buf b;
@@ -88,12 +98,9 @@ int read_fd_all(int fd, size_t max, char **ret, size_t *ret_len)
 
         buf_init(&b, max);
         for (;;) {
-                n = read(fd, chunk, sizeof(chunk));
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
+                n = read_retry(fd, chunk, sizeof(chunk));
+                if (n < 0)
+                        return (int) n;
                 if (n == 0)
                         break;
                 r = buf_append(&b, chunk, (size_t) n);

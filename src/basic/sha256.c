@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 
+#include "fd-util.h"
 #include "macros.h"
 
 #define READ_CHUNK ((size_t) 256 << 10)
@@ -77,12 +78,9 @@ int hasher_fd(struct hasher *h, int fd, uint8_t out[SHA256_LEN], uint64_t *ret_s
                 return r;
         (void) posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
         for (;;) {
-                n = read(fd, h->chunk, READ_CHUNK);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
+                n = read_retry(fd, h->chunk, READ_CHUNK);
+                if (n < 0)
+                        return (int) n;
                 if (n == 0)
                         break;
                 r = hasher_update(h, h->chunk, (size_t) n);

@@ -52,6 +52,11 @@ int cmd_scan(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 
+/* Walks dir below paths and writes a baseline to out (dir: sources), as
+ * 'baseline create' and the first 'scan' do. Prints its own errors. */
+int cli_baseline_from_dir(const char *dir, char *const *paths, size_t n_paths, unsigned threads, const char *out,
+                          size_t *ret_entries, struct walk_stats *ret_stats);
+
 /* The check shared by 'check' and 'scan'. */
 struct check_request {
         const char *baseline_path;

@@ -37,17 +37,38 @@ static void help_show(FILE *f)
                    "Describes a baseline; --entries lists every entry as well.\n");
 }
 
-static void now_rfc3339(char out[TIMESTAMP_LEN])
+/* Writes tree as a baseline with its description; prints the error itself. */
+static int write_baseline(const char *out, const struct fim_tree *tree, const char *source, const char *commit,
+                          char *const *paths, size_t n_paths)
 {
+        static char *everything[] = { "/", NULL };
+        char created[TIMESTAMP_LEN];
         struct timespec ts;
+        struct baseline_meta meta = {
+                .source = (char *) source,
+                .commit = (char *) commit,
+                .created = created,
+                .host = (char *) cli_hostname(),
+                .paths = n_paths ? (char **) paths : everything,
+                .n_paths = n_paths ? n_paths : 1,
+        };
+        int r;
 
+        if (cli_cancel)
+                return error("interrupted: baseline not written");
         clock_gettime(CLOCK_REALTIME, &ts);
-        format_timestamp(out, (long long) ts.tv_sec * 1000000000 + ts.tv_nsec);
+        format_timestamp(created, (long long) ts.tv_sec * 1000000000 + ts.tv_nsec);
+        r = baseline_write(out, tree, &meta);
+        if (r < 0)
+                return error("cannot write baseline '%s': %s", out, strerror(-r));
+        return EXIT_CLEAN;
 }
 
-static int create_from_dir(const char *dir, char **paths, size_t n_paths, unsigned threads,
-                           struct fim_tree **ret, struct walk_stats *stats, char **ret_source)
+int cli_baseline_from_dir(const char *dir, char *const *paths, size_t n_paths, unsigned threads, const char *out,
+                          size_t *ret_entries, struct walk_stats *ret_stats)
 {
+        _cleanup_(fim_tree_freep) struct fim_tree *tree = NULL;
+        _cleanup_(freep) char *source = NULL;
         struct walk_progress progress = { 0 };
         struct walk_opts wo = { .threads = threads, .attrs = ATTR_ALL_LIVE, .progress = &progress,
                                 .cancel = &cli_cancel };
@@ -58,15 +79,41 @@ static int create_from_dir(const char *dir, char **paths, size_t n_paths, unsign
         if (!realpath(dir, real))
                 return error("cannot open source directory '%s': %s", dir, strerror(errno));
         ui = progress_start("baseline", &progress);
-        r = fim_walk(real, paths, n_paths, &wo, ret, stats);
+        r = fim_walk(real, paths, n_paths, &wo, &tree, ret_stats);
         progress_stop(ui);
         if (r == -ECANCELED)
                 return error("interrupted: baseline not written");
         if (r < 0)
                 return error("cannot walk '%s': %s", dir, strerror(-r));
-        if (asprintf(ret_source, "dir:%s", real) < 0)
+        if (asprintf(&source, "dir:%s", real) < 0)
                 return error("out of memory");
-        return 0;
+        r = write_baseline(out, tree, source, NULL, paths, n_paths);
+        if (r == EXIT_CLEAN)
+                *ret_entries = tree->n;
+        return r;
+}
+
+static int create_from_ostree(const char *from, char *const *paths, size_t n_paths, unsigned threads,
+                              const char *out, size_t *ret_entries, struct walk_stats *ret_stats,
+                              char **ret_commit)
+{
+        _cleanup_(fim_tree_freep) struct fim_tree *tree = NULL;
+        _cleanup_(freep) char *repo_path = NULL, *msg = NULL;
+        const char *repo = from + strlen("ostree:"), *colon = strchr(repo, ':');
+        int r;
+
+        if (!colon || colon == repo || !colon[1])
+                return usage_error("baseline create", "source '%s' is not of the form ostree:REPO:REF", from);
+        repo_path = strndup(repo, (size_t) (colon - repo));
+        if (!repo_path)
+                return error("out of memory");
+        r = ostree_tree_from_ref(repo_path, colon + 1, paths, n_paths, threads, &tree, ret_commit, ret_stats, &msg);
+        if (r < 0)
+                return error("cannot read ostree source '%s': %s", from, msg ? msg : strerror(-r));
+        r = write_baseline(out, tree, from, *ret_commit, paths, n_paths);
+        if (r == EXIT_CLEAN)
+                *ret_entries = tree->n;
+        return r;
 }
 
 static int baseline_create(int argc, char **argv)
@@ -79,14 +126,13 @@ static int baseline_create(int argc, char **argv)
                 { "help",    no_argument,       NULL, 'h' },
                 {}
         };
-        _cleanup_(fim_tree_freep) struct fim_tree *tree = NULL;
-        _cleanup_(freep) char *source = NULL, *commit = NULL;
+        _cleanup_(freep) char *commit = NULL;
         const char *from = NULL, *out = NULL;
         char **paths = NULL;
         size_t n_paths = 0;
         unsigned threads = 0;
         struct walk_stats stats = { 0 };
-        char created[TIMESTAMP_LEN];
+        size_t entries = 0;
         struct stat st;
         int c, r = EXIT_CLEAN;
 
@@ -128,58 +174,16 @@ static int baseline_create(int argc, char **argv)
                 goto out;
         }
 
-        if (strncmp(from, "dir:", 4) == 0) {
-                r = create_from_dir(from + 4, paths, n_paths, threads, &tree, &stats, &source);
-        } else if (strncmp(from, "ostree:", 7) == 0) {
-                const char *repo = from + 7, *colon = strchr(repo, ':');
-                _cleanup_(freep) char *repo_path = NULL, *msg = NULL;
-
-                if (!colon || colon == repo || !colon[1]) {
-                        r = usage_error("baseline create", "source '%s' is not of the form ostree:REPO:REF", from);
-                        goto out;
-                }
-                repo_path = strndup(repo, (size_t) (colon - repo));
-                if (!repo_path) {
-                        r = error("out of memory");
-                        goto out;
-                }
-                r = ostree_tree_from_ref(repo_path, colon + 1, paths, n_paths, threads, &tree, &commit, &stats, &msg);
-                if (r < 0) {
-                        r = error("cannot read ostree source '%s': %s", from, msg ? msg : strerror(-r));
-                        goto out;
-                }
-                source = strdup(from);
-                r = source ? EXIT_CLEAN : error("out of memory");
-        } else {
+        if (strncmp(from, "dir:", 4) == 0)
+                r = cli_baseline_from_dir(from + 4, paths, n_paths, threads, out, &entries, &stats);
+        else if (strncmp(from, "ostree:", 7) == 0)
+                r = create_from_ostree(from, paths, n_paths, threads, out, &entries, &stats, &commit);
+        else
                 r = usage_error("baseline create", "unknown source '%s' (use dir:PATH or ostree:REPO:REF)", from);
-        }
         if (r != EXIT_CLEAN)
                 goto out;
-
-        now_rfc3339(created);
-        {
-                static char *everything[] = { "/", NULL };
-                struct baseline_meta meta = {
-                        .source = source,
-                        .commit = commit,
-                        .created = created,
-                        .host = (char *) cli_hostname(),
-                        .paths = n_paths ? paths : everything,
-                        .n_paths = n_paths ? n_paths : 1,
-                };
-
-                if (cli_cancel) {
-                        r = error("interrupted: baseline not written");
-                        goto out;
-                }
-                r = baseline_write(out, tree, &meta);
-                if (r < 0) {
-                        r = error("cannot write baseline '%s': %s", out, strerror(-r));
-                        goto out;
-                }
-        }
         if (!cli.quiet) {
-                printf("baseline '%s': %zu entries from %s", out, tree->n, source);
+                printf("baseline '%s': %zu entries from %s", out, entries, from);
                 if (commit)
                         printf(" (commit %s)", commit);
                 printf(", %llu files hashed (%.1f MiB)\n", stats.hashed, (double) stats.bytes_hashed / (1 << 20));
@@ -193,20 +197,6 @@ out:
         return r;
 }
 
-static const char *type_word(uint32_t type)
-{
-        switch (type) {
-        case S_IFREG: return "file";
-        case S_IFDIR: return "dir";
-        case S_IFLNK: return "symlink";
-        case S_IFCHR: return "char";
-        case S_IFBLK: return "block";
-        case S_IFIFO: return "fifo";
-        case S_IFSOCK: return "socket";
-        default: return "unknown";
-        }
-}
-
 static int show_entry(const struct fim_entry *e, enum output_format format, struct buf *b)
 {
         int r = 0;
@@ -218,7 +208,7 @@ static int show_entry(const struct fim_entry *e, enum output_format format, stru
                 json_init(&j, b);
                 json_object_begin(&j, NULL);
                 json_string_n(&j, "path", e->path, e->path_len);
-                json_string(&j, "type", type_word(e->type));
+                json_string(&j, "type", fim_type_name(e->type));
                 json_int(&j, "mode", e->mode);
                 json_int(&j, "uid", e->uid);
                 json_int(&j, "gid", e->gid);
@@ -240,7 +230,7 @@ static int show_entry(const struct fim_entry *e, enum output_format format, stru
                 json_object_end(&j);
                 r = json_finish(&j);
         } else {
-                r = buf_printf(b, "%-7s %04o %5u %5u %10llu ", type_word(e->type), e->mode, e->uid, e->gid,
+                r = buf_printf(b, "%-7s %04o %5u %5u %10llu ", fim_type_name(e->type), e->mode, e->uid, e->gid,
                                (unsigned long long) e->size);
                 if (r >= 0 && (e->flags & ENTRY_HAS_HASH))
                         r = hex_encode(b, e->sha256, SHA256_LEN);

@@ -8,11 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "cli.h"
-#include "fim/store.h"
-#include "fim/walk.h"
 
 static const char *const scan_paths[] = { "/usr", "/boot", "/etc" };
 
@@ -52,47 +49,19 @@ static int mkdir_p(const char *dir, mode_t mode)
 
 static int record_first_baseline(const char *root, const char *path, unsigned threads)
 {
-        _cleanup_(fim_tree_freep) struct fim_tree *tree = NULL;
-        struct walk_progress progress = { 0 };
-        struct walk_opts wo = { .threads = threads, .attrs = ATTR_ALL_LIVE, .progress = &progress,
-                                .cancel = &cli_cancel };
-        struct walk_stats stats;
-        struct progress_ui *ui;
-        _cleanup_(freep) char *source = NULL;
-        char *paths[ARRAY_SIZE(scan_paths) + 1] = { 0 };
-        struct timespec ts;
-        char created[TIMESTAMP_LEN];
-        size_t i;
+        struct walk_stats stats = { 0 };
+        size_t entries = 0;
         int r;
 
-        for (i = 0; i < ARRAY_SIZE(scan_paths); i++)
-                paths[i] = (char *) scan_paths[i];
-        ui = progress_start("baseline", &progress);
-        r = fim_walk(root, paths, ARRAY_SIZE(scan_paths), &wo, &tree, &stats);
-        progress_stop(ui);
-        if (r == -ECANCELED)
-                return error("interrupted: baseline not written");
-        if (r < 0)
-                return error("cannot walk root '%s': %s", root, strerror(-r));
-        if (asprintf(&source, "dir:%s", root) < 0)
-                return error("out of memory");
-        clock_gettime(CLOCK_REALTIME, &ts);
-        format_timestamp(created, (long long) ts.tv_sec * 1000000000 + ts.tv_nsec);
-        {
-                struct baseline_meta meta = {
-                        .source = source, .created = created, .host = (char *) cli_hostname(),
-                        .paths = paths, .n_paths = ARRAY_SIZE(scan_paths),
-                };
-
-                r = baseline_write(path, tree, &meta);
-        }
-        if (r < 0)
-                return error("cannot write baseline '%s': %s", path, strerror(-r));
+        r = cli_baseline_from_dir(root, (char *const *) scan_paths, ARRAY_SIZE(scan_paths), threads, path,
+                                  &entries, &stats);
+        if (r != EXIT_CLEAN)
+                return r;
         if (!cli.quiet)
                 fprintf(stderr,
                         "driftwatch: no baseline yet: recorded %zu entries of /usr, /boot and /etc (%llu files "
                         "hashed) in '%s'; later scans check against it\n",
-                        tree->n, stats.hashed, path);
+                        entries, stats.hashed, path);
         return EXIT_CLEAN;
 }
 

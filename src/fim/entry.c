@@ -62,6 +62,20 @@ int attr_format_list(struct buf *b, unsigned mask)
         return 0;
 }
 
+const char *fim_type_name(uint32_t type)
+{
+        switch (type) {
+        case S_IFREG: return "file";
+        case S_IFDIR: return "dir";
+        case S_IFLNK: return "symlink";
+        case S_IFCHR: return "char";
+        case S_IFBLK: return "block";
+        case S_IFIFO: return "fifo";
+        case S_IFSOCK: return "socket";
+        default: return "unknown";
+        }
+}
+
 int fim_tree_new(struct fim_tree **ret)
 {
         struct fim_tree *t = calloc(1, sizeof(*t));

@@ -41,6 +41,9 @@ int attr_parse_list(const char *s, unsigned *ret_mask, const char **ret_bad);
 struct buf;
 int attr_format_list(struct buf *b, unsigned mask);
 
+/* "file", "dir", "symlink", "char", "block", "fifo", "socket" or "unknown". */
+const char *fim_type_name(uint32_t type);
+
 enum entry_flags {
         ENTRY_HAS_HASH   = 1u << 0,
         ENTRY_HAS_STAT   = 1u << 1,     /* dev, ino, ctime valid */

@@ -27,20 +27,6 @@ static const struct rule *rule_or(const struct ruleset *rs, const struct rule *f
         return r ? r : fallback;
 }
 
-static const char *type_name(uint32_t type)
-{
-        switch (type) {
-        case S_IFREG: return "file";
-        case S_IFDIR: return "dir";
-        case S_IFLNK: return "symlink";
-        case S_IFCHR: return "char";
-        case S_IFBLK: return "block";
-        case S_IFIFO: return "fifo";
-        case S_IFSOCK: return "socket";
-        default: return "unknown";
-        }
-}
-
 static const char *error_text(int err)
 {
         return err == ESTALE ? "changed while it was being read" : strerror(err);
@@ -55,7 +41,7 @@ static bool format_attr(struct buf *b, const struct fim_entry *e, unsigned bit)
         buf_reset(b);
         switch (bit) {
         case ATTR_TYPE:
-                return buf_puts(b, type_name(e->type)) >= 0;
+                return buf_puts(b, fim_type_name(e->type)) >= 0;
         case ATTR_MODE:
                 return buf_printf(b, "%04o", e->mode) >= 0;
         case ATTR_UID:
