@@ -43,6 +43,7 @@ int buf_reserve(struct buf *b, size_t extra)
         p = realloc(b->data, cap);
         if (!p)
                 return -ENOMEM;
+        p[b->len] = '\0';
         b->data = p;
         b->cap = cap;
         return 0;

@@ -129,9 +129,10 @@ int json_quote(struct buf *b, const char *s, size_t n)
         return r;
 }
 
+/* Bidi overrides reorder what a terminal shows; U+2028/U+2029 break lines. */
 static bool is_bidi_control(unsigned cp)
 {
-        return (cp >= 0x200e && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
+        return (cp >= 0x200e && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
                (cp >= 0x2066 && cp <= 0x2069) || cp == 0x061c;
 }
 
@@ -200,7 +201,7 @@ int hex_encode(struct buf *b, const void *p, size_t n)
 
 int escape_text_token(struct buf *b, const char *s, size_t n)
 {
-        bool quote = n == 0 || memchr(s, ' ', n) || memchr(s, '\'', n);
+        bool quote = n == 0 || memchr(s, ' ', n) || memchr(s, '\'', n) || memchr(s, '"', n);
         size_t i, start;
         int r = 0;
 

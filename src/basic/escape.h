@@ -26,5 +26,5 @@ int escape_text(struct buf *b, const char *s, size_t n);
 int hex_encode(struct buf *b, const void *p, size_t n);
 
 /* Like escape_text, and wraps the result in single quotes when it contains a
- * space or a quote or is empty, so it stays one token between other columns. */
+ * space or a single or double quote or is empty, so it stays one token between other columns. */
 int escape_text_token(struct buf *b, const char *s, size_t n);

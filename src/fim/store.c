@@ -369,8 +369,9 @@ static int read_entries(sqlite3 *db, struct fim_tree *t, const char **ret_reason
                                 " rdev, link, xattrs, dev, ino, ctime, error FROM entries ORDER BY path",
                                 -1, &s, NULL);
         if (rc != SQLITE_OK) {
+                /* No entries table of our shape: not a baseline, whatever it is. */
                 *ret_reason = keep_reason(db);
-                return sqlite_errno(rc) ?: -EBADMSG;
+                return rc == SQLITE_NOMEM ? -ENOMEM : -EBADMSG;
         }
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
                 struct fim_entry *e = fim_tree_add(t);

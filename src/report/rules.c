@@ -72,8 +72,7 @@ struct ruleset *ruleset_free(struct ruleset *rs)
                 strv_release(&s->paths);
                 strv_release(&s->techniques);
                 strv_release(&s->controls);
-                free(s->fim.id);
-                free(s->fim.name);
+                rule_release(&s->fim);
         }
         free(rs->surfaces);
         for (i = 0; i < rs->n_rules; i++)
@@ -115,6 +114,8 @@ static int get_string(struct loader *l, yaml_node_t *n, const char *what, char *
 
         if (!s)
                 return fail(l, n, "%s must be a string", what);
+        if (*ret)
+                return fail(l, n, "%s given twice", what);
         *ret = strdup(s);
         return *ret ? 0 : -ENOMEM;
 }
@@ -125,6 +126,8 @@ static int get_strv(struct loader *l, yaml_node_t *n, const char *what, struct s
 
         if (!n || n->type != YAML_SEQUENCE_NODE)
                 return fail(l, n, "%s must be a list", what);
+        if (ret->n)
+                return fail(l, n, "%s given twice", what);
         for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
                 yaml_node_t *item = yaml_document_get_node(&l->doc, *it);
                 const char *s = scalar(item);

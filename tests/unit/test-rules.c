@@ -1,0 +1,392 @@
+/* Unit tests for src/report/rules.c: path globs ('*' within a component, '**'
+ * across components), the compiled-in default rules and how paths map to
+ * surfaces and rule ids, severities, and the YAML loader's rejection of bad
+ * input with a line number. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/rules.h"
+
+static bool glob(const char *pattern, const char *path)
+{
+        return path_glob(pattern, path, strlen(path));
+}
+
+static void test_glob_star(void **state)
+{
+        assert_true(glob("/etc/passwd", "/etc/passwd"));
+        assert_false(glob("/etc/passwd", "/etc/passwd-"));
+        assert_false(glob("/etc/passwd", "/etc"));
+        assert_false(glob("/etc", "/etc/passwd"));
+        assert_true(glob("/etc/*.conf", "/etc/a.conf"));
+        assert_true(glob("/etc/*.conf", "/etc/.conf"));
+        assert_false(glob("/etc/*.conf", "/etc/x/a.conf"));        /* '*' stays in one component */
+        assert_false(glob("/etc/*", "/etc"));
+        assert_true(glob("/etc/*", "/etc/x"));
+        assert_false(glob("/etc/*", "/etc/x/y"));
+        assert_true(glob("/etc/ssh/authorized_keys*", "/etc/ssh/authorized_keys2"));
+        assert_false(glob("/etc/ssh/authorized_keys*", "/etc/ssh/authorized_keys/x"));
+        assert_true(glob("/etc/?d", "/etc/rd"));
+        assert_false(glob("/etc/?d", "/etc/d"));
+        assert_true(glob("/etc/[ab]x", "/etc/bx"));
+        assert_false(glob("/etc/[ab]x", "/etc/cx"));
+        /* Repeated and trailing slashes in the path do not matter. */
+        assert_true(glob("/etc/passwd", "//etc///passwd"));
+        assert_true(glob("/etc", "/etc/"));
+}
+
+static void test_glob_double_star(void **state)
+{
+        const char *p = "/etc/sudoers.d/**";
+
+        assert_true(glob(p, "/etc/sudoers.d/x"));
+        assert_true(glob(p, "/etc/sudoers.d/a/b"));
+        assert_true(glob(p, "/etc/sudoers.d/a/b/c/d"));
+        assert_true(glob(p, "/etc/sudoers.d"));                     /* zero components */
+        assert_false(glob(p, "/etc/sudoers.dx"));
+        assert_false(glob(p, "/etc/sudoers.dx/y"));
+        assert_false(glob(p, "/etc/sudoers"));
+        assert_false(glob(p, "/etc"));
+
+        p = "/home/*/.ssh/**";
+        assert_true(glob(p, "/home/alice/.ssh"));
+        assert_true(glob(p, "/home/alice/.ssh/authorized_keys"));
+        assert_true(glob(p, "/home/alice/.ssh/a/b"));
+        assert_false(glob(p, "/home/.ssh/authorized_keys"));
+        assert_false(glob(p, "/home/alice/x/.ssh/authorized_keys"));
+        assert_false(glob(p, "/home/alice/.sshx/authorized_keys"));
+        assert_false(glob(p, "/root/.ssh/authorized_keys"));
+
+        /* '**' in the middle: zero or more components. */
+        p = "/a/**/b";
+        assert_true(glob(p, "/a/b"));
+        assert_true(glob(p, "/a/x/b"));
+        assert_true(glob(p, "/a/x/y/z/b"));
+        assert_false(glob(p, "/a/x/c"));
+        assert_false(glob(p, "/a/b/c"));
+        assert_false(glob(p, "/b"));
+
+        p = "/etc/systemd/*.conf.d/**";
+        assert_true(glob(p, "/etc/systemd/system.conf.d/10-x.conf"));
+        assert_false(glob(p, "/etc/systemd/system/x.conf.d/y"));
+
+        assert_true(glob("/**", "/"));
+        assert_true(glob("/**", "/any/thing/at/all"));
+}
+
+static void test_glob_length_and_nul(void **state)
+{
+        /* Only len bytes of the path count. */
+        assert_true(path_glob("/etc/passwd", "/etc/passwdXYZ", 11));
+        assert_false(path_glob("/etc/passwd", "/etc/passwdXYZ", 12));
+        assert_true(path_glob("/etc/**", "/etc/a/b", 4));
+        /* A component with a NUL byte never matches a '*' segment. */
+        assert_false(path_glob("/etc/*", "/etc/a\0b", 8));
+        assert_false(path_glob("/etc/a*", "/etc/a\0b/c", 10));
+}
+
+static const struct surface *match(const struct ruleset *rs, const char *path)
+{
+        return ruleset_match(rs, path, strlen(path));
+}
+
+static bool strv_has(const struct strv *v, const char *s)
+{
+        for (size_t i = 0; i < v->n; i++)
+                if (strcmp(v->v[i], s) == 0)
+                        return true;
+        return false;
+}
+
+static void test_default_rules(void **state)
+{
+        _cleanup_(ruleset_freep) struct ruleset *rs = NULL;
+        const struct surface *s;
+        const struct rule *r;
+        char *error = NULL;
+
+        assert_int_equal(ruleset_default(&rs, &error), 0);
+        assert_null(error);
+        assert_non_null(rs);
+        assert_true(rs->n_surfaces > 10);
+        assert_int_equal(rs->n_rules, 3);
+
+        s = match(rs, "/etc/sudoers.d/zzz_local");
+        assert_non_null(s);
+        assert_string_equal(s->key, "SUDOERS");
+        assert_string_equal(s->surface, "sudoers.d");
+        assert_string_equal(s->fim.id, "DW-FIM-SUDOERS");
+        assert_string_equal(s->fim.name, "sudo policy changed");
+        assert_ptr_equal(s->fim.surface, s->surface);
+        assert_int_equal(s->severity, SEVERITY_HIGH);
+        assert_int_equal(s->fim.severity, SEVERITY_HIGH);
+        assert_true(strv_has(&s->fim.techniques, "T1548.003"));
+        assert_true(strv_has(&s->fim.controls, "AC-6"));
+        assert_ptr_equal(match(rs, "/etc/sudoers"), s);
+        assert_ptr_equal(match(rs, "/etc/sudoers.d"), s);
+
+        s = match(rs, "/usr/bin/ls");
+        assert_non_null(s);
+        assert_string_equal(s->key, "USR");
+        assert_string_equal(s->fim.id, "DW-FIM-USR");
+        assert_int_equal(s->fim.severity, SEVERITY_HIGH);
+        assert_ptr_equal(match(rs, "/usr"), s);
+
+        /* The more specific surface wins over the general one below it. */
+        s = match(rs, "/var/lib/extensions/x.raw");
+        assert_non_null(s);
+        assert_string_equal(s->key, "EXTENSIONS");
+        assert_string_equal(s->fim.id, "DW-FIM-EXTENSIONS");
+        s = match(rs, "/usr/lib/extensions/y.raw");
+        assert_non_null(s);
+        assert_string_equal(s->key, "EXTENSIONS");
+
+        s = match(rs, "/etc/containers/policy.json");
+        assert_non_null(s);
+        assert_string_equal(s->key, "CONTAINERS-POLICY");
+        assert_string_equal(s->fim.id, "DW-FIM-CONTAINERS-POLICY");
+        assert_int_equal(s->fim.severity, SEVERITY_CRITICAL);
+
+        s = match(rs, "/etc/hostname");
+        assert_non_null(s);
+        assert_string_equal(s->key, "ETC");
+        assert_string_equal(s->fim.id, "DW-FIM-ETC");
+        assert_int_equal(s->fim.severity, SEVERITY_MEDIUM);
+        assert_int_equal(s->fim.techniques.n, 0);
+
+        s = match(rs, "/etc/sudoers.dx");
+        assert_non_null(s);
+        assert_string_equal(s->key, "ETC");
+
+        s = match(rs, "/home/alice/.ssh/authorized_keys");
+        assert_non_null(s);
+        assert_string_equal(s->key, "SSH-KEYS");
+
+        s = match(rs, "/var/tmp/x");
+        assert_non_null(s);
+        assert_string_equal(s->key, "VAR");
+        assert_int_equal(s->fim.severity, SEVERITY_LOW);
+
+        assert_null(match(rs, "/opt/app/bin"));
+        assert_null(match(rs, "/"));
+        assert_null(match(rs, "/etcetera"));
+
+        r = ruleset_rule(rs, "DW-FIM-MTIME");
+        assert_non_null(r);
+        assert_int_equal(r->severity, SEVERITY_LOW);
+        r = ruleset_rule(rs, "DW-FIM-DRIFT");
+        assert_non_null(r);
+        assert_int_equal(r->severity, SEVERITY_MEDIUM);
+        r = ruleset_rule(rs, "DW-FIM-UNREADABLE");
+        assert_non_null(r);
+        assert_true(strv_has(&r->techniques, "T1564"));
+        assert_null(ruleset_rule(rs, "DW-FIM-NOPE"));
+}
+
+static void test_severity(void **state)
+{
+        enum severity s;
+
+        assert_int_equal(severity_number(SEVERITY_LOW), 21);
+        assert_int_equal(severity_number(SEVERITY_MEDIUM), 47);
+        assert_int_equal(severity_number(SEVERITY_HIGH), 73);
+        assert_int_equal(severity_number(SEVERITY_CRITICAL), 99);
+        assert_int_equal(severity_number((enum severity) 0), 0);
+        assert_int_equal(severity_number((enum severity) 5), 0);
+
+        assert_string_equal(severity_name(SEVERITY_LOW), "low");
+        assert_string_equal(severity_name(SEVERITY_CRITICAL), "critical");
+        assert_string_equal(severity_name((enum severity) 9), "unknown");
+
+        assert_int_equal(severity_from_name("high", &s), 0);
+        assert_int_equal(s, SEVERITY_HIGH);
+        assert_int_equal(severity_from_name("medium", &s), 0);
+        assert_int_equal(s, SEVERITY_MEDIUM);
+        assert_int_equal(severity_from_name("HIGH", &s), -EINVAL);
+        assert_int_equal(severity_from_name("", &s), -EINVAL);
+}
+
+static const char custom_yaml[] =
+        "version: 1\n"
+        "surfaces:\n"
+        "  - id: FIRST\n"
+        "    surface: first\n"
+        "    name: first thing\n"
+        "    severity: critical\n"
+        "    paths: [/srv/a, \"/srv/a/**\"]\n"
+        "    techniques: [T1000]\n"
+        "    controls: [CM-1, CM-2]\n"
+        "  - id: ALL-SRV\n"
+        "    surface: srv\n"
+        "    name: everything in srv\n"
+        "    paths: [\"/srv/**\"]\n"
+        "rules:\n"
+        "  - id: DW-X-ONE\n"
+        "    name: one\n";
+
+static void test_parse_custom(void **state)
+{
+        _cleanup_(ruleset_freep) struct ruleset *rs = NULL;
+        const struct surface *s;
+        const struct rule *r;
+        char *error = NULL;
+
+        assert_int_equal(ruleset_parse(custom_yaml, strlen(custom_yaml), &rs, &error), 0);
+        assert_null(error);
+        assert_int_equal(rs->n_surfaces, 2);
+        assert_int_equal(rs->n_rules, 1);
+
+        s = &rs->surfaces[0];
+        assert_string_equal(s->key, "FIRST");
+        assert_string_equal(s->name, "first thing");
+        assert_int_equal(s->severity, SEVERITY_CRITICAL);
+        assert_int_equal(s->paths.n, 2);
+        assert_string_equal(s->paths.v[1], "/srv/a/**");
+        assert_string_equal(s->fim.id, "DW-FIM-FIRST");
+        assert_string_equal(s->fim.name, "first thing changed");
+        assert_int_equal(s->fim.techniques.n, 1);
+        assert_string_equal(s->fim.techniques.v[0], "T1000");
+        assert_int_equal(s->fim.controls.n, 2);
+        assert_string_equal(s->fim.controls.v[1], "CM-2");
+        /* The rule's lists are copies, not the surface's own. */
+        assert_ptr_not_equal(s->fim.techniques.v, s->techniques.v);
+
+        /* Severity defaults to medium. */
+        assert_int_equal(rs->surfaces[1].severity, SEVERITY_MEDIUM);
+        assert_int_equal(rs->surfaces[1].fim.techniques.n, 0);
+
+        /* First matching surface wins. */
+        assert_ptr_equal(match(rs, "/srv/a/x"), &rs->surfaces[0]);
+        assert_ptr_equal(match(rs, "/srv/a"), &rs->surfaces[0]);
+        assert_ptr_equal(match(rs, "/srv/b"), &rs->surfaces[1]);
+        assert_ptr_equal(match(rs, "/srv"), &rs->surfaces[1]);
+        assert_null(match(rs, "/etc/passwd"));
+
+        r = ruleset_rule(rs, "DW-X-ONE");
+        assert_non_null(r);
+        assert_string_equal(r->name, "one");
+        assert_int_equal(r->severity, SEVERITY_MEDIUM);
+        assert_null(r->surface);
+}
+
+/* Parses text and expects -EBADMSG with an error that names a line; when
+ * want_prefix is given the error must start with it. */
+static void expect_bad(const char *text, const char *want_prefix, const char *want_part)
+{
+        struct ruleset *rs = NULL;
+        char *error = NULL;
+        int r;
+
+        r = ruleset_parse(text, strlen(text), &rs, &error);
+        if (r != -EBADMSG)
+                print_error("input:\n%s\n", text);
+        assert_int_equal(r, -EBADMSG);
+        assert_null(rs);
+        assert_non_null(error);
+        assert_non_null(strstr(error, "line"));
+        if (want_prefix && strncmp(error, want_prefix, strlen(want_prefix)) != 0)
+                fail_msg("error '%s' does not start with '%s'", error, want_prefix);
+        if (want_part && !strstr(error, want_part))
+                fail_msg("error '%s' does not mention '%s'", error, want_part);
+        free(error);
+
+        /* Without ret_error: same result, nothing leaks. */
+        assert_int_equal(ruleset_parse(text, strlen(text), &rs, NULL), -EBADMSG);
+        assert_null(rs);
+}
+
+static void test_parse_errors(void **state)
+{
+        /* Malformed YAML. */
+        expect_bad("version: 1\nsurfaces: [\n  - id: X\n", "line ", NULL);
+        expect_bad("version: 1\nsurfaces:\n  - id: X\n   bad indent: [\n", "line ", NULL);
+        expect_bad("a: b: c\n", "line 1:", NULL);
+        /* Not a mapping at the top, or nothing at all. */
+        expect_bad("- a\n- b\n", "line 1:", "mapping");
+        expect_bad("", NULL, "empty");
+        /* Unknown keys, at the top and in an item. */
+        expect_bad("version: 1\nfoo: bar\n", "line 2:", "'foo'");
+        expect_bad("version: 1\n"
+                   "surfaces:\n"
+                   "  - id: X\n"
+                   "    surface: x\n"
+                   "    name: x\n"
+                   "    paths: [/x]\n"
+                   "    colour: red\n", "line 7:", "'colour'");
+        expect_bad("rules:\n  - id: DW-A-B\n    name: n\n    extra: 1\n", "line 4:", "'extra'");
+        /* Bad severity. */
+        expect_bad("version: 1\n"
+                   "surfaces:\n"
+                   "  - id: X\n"
+                   "    surface: x\n"
+                   "    name: x\n"
+                   "    severity: urgent\n"
+                   "    paths: [/x]\n", "line 6:", "severity");
+        expect_bad("rules:\n  - id: DW-A-B\n    name: n\n    severity: [high]\n", "line 4:", "severity");
+        /* Bad rule ids. */
+        expect_bad("rules:\n  - id: XX-FOO\n    name: n\n", "line 2:", "XX-FOO");
+        expect_bad("rules:\n  - id: DW-\n    name: n\n", "line 2:", NULL);
+        expect_bad("rules:\n  - id: DW-fim-lower\n    name: n\n", "line 2:", NULL);
+        expect_bad("surfaces:\n  - id: lower\n    surface: x\n    name: x\n    paths: [/x]\n",
+                   "line 2:", "lower");
+        /* Missing fields, wrong types, wrong version. */
+        expect_bad("surfaces:\n  - id: X\n    surface: x\n    name: x\n", "line 2:", "paths");
+        expect_bad("rules:\n  - name: n\n", "line 2:", "id");
+        expect_bad("surfaces:\n  - id: X\n    surface: x\n    name: x\n    paths: /x\n",
+                   "line 5:", "list");
+        expect_bad("surfaces:\n  - id: X\n    surface: x\n    name: [a]\n    paths: [/x]\n",
+                   "line 4:", "string");
+        expect_bad("surfaces: {}\n", "line 1:", "list");
+        expect_bad("version: 2\n", "line 1:", "version");
+}
+
+/* A key given twice in one item must not lose (leak) the first value: the
+ * second either wins or is refused. Run under LeakSanitizer. */
+static void test_parse_duplicate_key(void **state)
+{
+        static const char text[] =
+                "surfaces:\n"
+                "  - id: X\n"
+                "    id: Y\n"
+                "    surface: x\n"
+                "    name: first\n"
+                "    name: second\n"
+                "    paths: [/x]\n";
+        struct ruleset *rs = NULL;
+        char *error = NULL;
+        int r;
+
+        r = ruleset_parse(text, strlen(text), &rs, &error);
+        if (r == 0) {
+                assert_string_equal(rs->surfaces[0].key, "Y");
+                assert_string_equal(rs->surfaces[0].name, "second");
+                ruleset_free(rs);
+        } else {
+                assert_int_equal(r, -EBADMSG);
+                free(error);
+        }
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_glob_star),
+                cmocka_unit_test(test_glob_double_star),
+                cmocka_unit_test(test_glob_length_and_nul),
+                cmocka_unit_test(test_default_rules),
+                cmocka_unit_test(test_severity),
+                cmocka_unit_test(test_parse_custom),
+                cmocka_unit_test(test_parse_errors),
+                cmocka_unit_test(test_parse_duplicate_key),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
