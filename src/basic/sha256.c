@@ -67,15 +67,12 @@ int hasher_end(struct hasher *h, uint8_t out[SHA256_LEN])
         return 0;
 }
 
-int hasher_fd(struct hasher *h, int fd, uint8_t out[SHA256_LEN], uint64_t *ret_size)
+int hasher_feed_fd(struct hasher *h, int fd, uint64_t *ret_size)
 {
         uint64_t total = 0;
         ssize_t n;
         int r;
 
-        r = hasher_begin(h);
-        if (r < 0)
-                return r;
         (void) posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
         for (;;) {
                 n = read_retry(fd, h->chunk, READ_CHUNK);
@@ -88,12 +85,21 @@ int hasher_fd(struct hasher *h, int fd, uint8_t out[SHA256_LEN], uint64_t *ret_s
                         return r;
                 total += (uint64_t) n;
         }
-        r = hasher_end(h, out);
-        if (r < 0)
-                return r;
         if (ret_size)
                 *ret_size = total;
         return 0;
+}
+
+int hasher_fd(struct hasher *h, int fd, uint8_t out[SHA256_LEN], uint64_t *ret_size)
+{
+        int r;
+
+        r = hasher_begin(h);
+        if (r >= 0)
+                r = hasher_feed_fd(h, fd, ret_size);
+        if (r >= 0)
+                r = hasher_end(h, out);
+        return r;
 }
 
 int sha256_buf(const void *p, size_t n, uint8_t out[SHA256_LEN])

@@ -16,6 +16,9 @@ struct hasher *hasher_free(struct hasher *h);
  * *ret_size (if given) receives the number of bytes hashed. */
 int hasher_fd(struct hasher *h, int fd, uint8_t out[SHA256_LEN], uint64_t *ret_size);
 
+/* Feeds everything readable from fd into a hash begun with hasher_begin(). */
+int hasher_feed_fd(struct hasher *h, int fd, uint64_t *ret_size);
+
 int hasher_begin(struct hasher *h);
 int hasher_update(struct hasher *h, const void *p, size_t n);
 int hasher_end(struct hasher *h, uint8_t out[SHA256_LEN]);

@@ -51,6 +51,14 @@ void progress_stop(struct progress_ui *ui);
 int cmd_scan(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_image(int argc, char **argv);
+
+/* Deployments of --sysroot (NULL: this host) and one of them by name; both
+ * print their own errors and return an exit status. */
+struct deployments;
+struct deployment;
+int cli_load_deployments(const char *sysroot, struct deployments **ret);
+int cli_pick_deployment(const struct deployments *ds, const char *which, const struct deployment **ret);
 
 /* Walks dir below paths and writes a baseline to out (dir: sources), as
  * 'baseline create' and the first 'scan' do. Prints its own errors. */

@@ -17,6 +17,7 @@ struct fim_change {
         const struct fim_entry *old;    /* NULL when added */
         const struct fim_entry *new;    /* NULL when removed */
         unsigned changed;               /* ATTR_* that differ, for CHANGE_MODIFIED */
+        const char *quality;            /* a data-quality flag, or NULL */
 };
 
 typedef int (*fim_change_fn)(const struct fim_change *c, void *userdata);

@@ -10,7 +10,7 @@
 
 static const char *const attr_names[] = {
         "type", "mode", "uid", "gid", "size", "mtime", "content", "target",
-        "rdev", "link", "xattrs", "statcache",
+        "rdev", "link", "xattrs", "statcache", "ostree-checksum",
 };
 
 const char *attr_name(unsigned bit)

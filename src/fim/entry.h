@@ -27,6 +27,9 @@ enum {
         /* Not a compared attribute: dev, ino and ctime are recorded, so a later
          * walk of the same tree can trust an unchanged file without hashing. */
         ATTR_STATCACHE = 1u << 11,
+        /* Not recorded: set by image verification when only ostree's object
+         * checksum tells that something differs. */
+        ATTR_OBJECT  = 1u << 12,
 };
 
 #define ATTR_ALL_LIVE 0xfffu

@@ -64,6 +64,9 @@ static bool format_attr(struct buf *b, const struct fim_entry *e, unsigned bit)
                 return buf_printf(b, "%u:%u", major(e->rdev), minor(e->rdev)) >= 0;
         case ATTR_LINK:
                 return e->link && buf_append(b, e->link, e->link_len) >= 0;
+        case ATTR_OBJECT:
+                /* Entries compared by ostree object checksum carry it here. */
+                return (e->flags & ENTRY_HAS_HASH) && hex_encode(b, e->sha256, SHA256_LEN) >= 0;
         default:
                 return false;
         }
@@ -153,7 +156,7 @@ static int add_values(struct finding *f, const struct fim_entry *old, const stru
         int r = 0;
 
         buf_init(&before, 0);
-        for (bit = 1; r >= 0 && bit <= ATTR_LINK; bit <<= 1) {
+        for (bit = 1; r >= 0 && bit <= ATTR_OBJECT; bit <<= 1) {
                 bool has_old, has_new;
 
                 if (!(mask & bit))
@@ -184,11 +187,15 @@ int fim_report_change(const struct fim_change *c, void *userdata)
         finding_init(&f);
         f.alert = true;
         f.category = "file";
-        f.dataset = "driftwatch.fim";
+        f.dataset = rep->dataset ? rep->dataset : "driftwatch.fim";
         f.path = e->path;
         f.path_len = e->path_len;
         f.root = rep->root;
-        f.rule = s ? &s->fim : rule_or(rep->rules, &fallback_drift);
+        f.rule = rep->rule ? rep->rule : s ? &s->fim : rule_or(rep->rules, &fallback_drift);
+        if (s)
+                f.surface = s->surface;
+        if (c->quality)
+                f.quality[f.n_quality++] = c->quality;
 
         switch (c->kind) {
         case CHANGE_ADDED:
@@ -206,10 +213,10 @@ int fim_report_change(const struct fim_change *c, void *userdata)
         case CHANGE_MODIFIED:
                 f.action = "file-modified";
                 f.type = "change";
-                if (c->changed == ATTR_MTIME)
+                if (c->changed == ATTR_MTIME && !rep->rule)
                         f.rule = rule_or(rep->rules, &fallback_mtime);
-                for (bit = 1; r >= 0 && bit <= ATTR_LINK; bit <<= 1)
-                        if (c->changed & bit)
+                for (bit = 1; r >= 0 && bit <= ATTR_OBJECT; bit <<= 1)
+                        if ((c->changed & bit) && bit != ATTR_XATTRS && bit != ATTR_STATCACHE)
                                 r = finding_add_changed(&f, attr_name((unsigned) __builtin_ctz(bit)),
                                                         strlen(attr_name((unsigned) __builtin_ctz(bit))));
                 if (r >= 0)

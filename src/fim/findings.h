@@ -10,6 +10,10 @@ struct fim_reporter {
         const struct ruleset *rules;
         struct output *out;
         const char *root;               /* driftwatch.root, or NULL */
+        /* Optional: the rule for every change that is not an unreadable entry
+         * (image verification has one rule; surfaces still name the place). */
+        const struct rule *rule;
+        const char *dataset;            /* event.dataset; default driftwatch.fim */
 };
 
 /* A fim_change_fn: emits one finding per change through r->out. */

@@ -530,7 +530,13 @@ static int read_entry(struct worker *wk, struct fim_entry *e)
                         entry_error(wk, e, r);
         }
         if (w->attrs & ATTR_CONTENT) {
-                r = hasher_fd(wk->hasher, fd, e->sha256, &bytes);
+                r = hasher_begin(wk->hasher);
+                if (r >= 0 && w->opts->content_prefix)
+                        r = w->opts->content_prefix(e, wk->hasher, w->opts->userdata);
+                if (r >= 0)
+                        r = hasher_feed_fd(wk->hasher, fd, &bytes);
+                if (r >= 0)
+                        r = hasher_end(wk->hasher, e->sha256);
                 if (r < 0) {
                         entry_error(wk, e, r);
                         return 0;

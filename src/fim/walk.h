@@ -25,6 +25,11 @@ struct walk_opts {
          * and target are taken instead of reading the file again. */
         const struct fim_tree *cache;
         bool full;                      /* ignore the cache: read everything */
+        /* Optional: feeds bytes into each regular file's hash ahead of its
+         * content (ostree's object checksum covers a metadata header first).
+         * Called after the entry's stat and xattrs are filled in. */
+        int (*content_prefix)(const struct fim_entry *e, struct hasher *h, void *userdata);
+        void *userdata;
         struct walk_progress *progress; /* optional */
         const volatile sig_atomic_t *cancel;  /* optional: stop early with -ECANCELED */
 };

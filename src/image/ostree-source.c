@@ -27,6 +27,7 @@ struct file_ref {
 
 struct reader {
         OstreeRepo *repo;
+        bool layout_only;               /* record object checksums, read no content */
         struct fim_tree *tree;
         char *const *prefixes;
         size_t n_prefixes;
@@ -152,6 +153,11 @@ static int read_dir(struct reader *rd, const char *path, size_t len, const char 
                 e = add_entry(rd, child, clen);
                 if (!e)
                         return -ENOMEM;
+                if (rd->layout_only) {
+                        memcpy(e->sha256, g_variant_get_data(csum_v), SHA256_LEN);
+                        e->flags |= ENTRY_HAS_HASH;
+                        continue;
+                }
                 if (rd->n_files == rd->cap_files) {
                         size_t cap = rd->cap_files ? rd->cap_files * 2 : 1024;
                         struct file_ref *f = realloc(rd->files, cap * sizeof(*f));
@@ -368,17 +374,58 @@ static int hash_files(const char *repo_path, struct reader *rd, unsigned threads
         return atomic_load(&job.error);
 }
 
-int ostree_tree_from_ref(const char *repo_path, const char *ref, char *const *prefixes, size_t n_prefixes,
-                         unsigned threads, struct fim_tree **ret, char **ret_commit,
-                         struct walk_stats *ret_stats, char **ret_error)
+static int read_commit(const char *repo_path, const char *ref, struct reader *rd, unsigned threads,
+                       struct walk_stats *stats, char **ret_commit, char **ret_error)
 {
-        _cleanup_(fim_tree_freep) struct fim_tree *tree = NULL;
         g_autoptr(GFile) file = g_file_new_for_path(repo_path);
         g_autoptr(OstreeRepo) repo = ostree_repo_new(file);
         g_autoptr(GVariant) commit = NULL, tree_v = NULL, meta_v = NULL;
         g_autofree char *checksum = NULL;
         char t[OSTREE_SHA256_STRING_LEN + 1], m[OSTREE_SHA256_STRING_LEN + 1];
-        struct reader rd = { .repo = repo, .prefixes = prefixes, .n_prefixes = n_prefixes };
+        int r;
+
+        rd->repo = repo;
+        if (!ostree_repo_open(repo, NULL, &rd->error) ||
+            !ostree_repo_resolve_rev(repo, ref, FALSE, &checksum, &rd->error) ||
+            !ostree_repo_load_variant(repo, OSTREE_OBJECT_TYPE_COMMIT, checksum, &commit, &rd->error)) {
+                r = -EIO;
+                goto out;
+        }
+        tree_v = g_variant_get_child_value(commit, 6);
+        meta_v = g_variant_get_child_value(commit, 7);
+        if (!ostree_validate_structureof_csum_v(tree_v, &rd->error) ||
+            !ostree_validate_structureof_csum_v(meta_v, &rd->error)) {
+                r = -EBADMSG;
+                goto out;
+        }
+        ostree_checksum_inplace_from_bytes(g_variant_get_data(tree_v), t);
+        ostree_checksum_inplace_from_bytes(g_variant_get_data(meta_v), m);
+        r = read_dir(rd, "/", 1, t, m, 0);
+        if (r >= 0 && !rd->layout_only)
+                r = hash_files(repo_path, rd, threads, stats, ret_error);
+        if (r >= 0) {
+                *ret_commit = strdup(checksum);
+                if (!*ret_commit)
+                        r = -ENOMEM;
+        }
+out:
+        if (rd->error) {
+                if (ret_error && !*ret_error)
+                        *ret_error = strdup(rd->error->message);
+                g_clear_error(&rd->error);
+        }
+        free(rd->files);
+        rd->files = NULL;
+        rd->repo = NULL;
+        return r;
+}
+
+int ostree_tree_from_ref(const char *repo_path, const char *ref, char *const *prefixes, size_t n_prefixes,
+                         unsigned threads, struct fim_tree **ret, char **ret_commit,
+                         struct walk_stats *ret_stats, char **ret_error)
+{
+        _cleanup_(fim_tree_freep) struct fim_tree *tree = NULL;
+        struct reader rd = { .prefixes = prefixes, .n_prefixes = n_prefixes };
         struct walk_stats stats = { 0 };
         int r;
 
@@ -388,46 +435,38 @@ int ostree_tree_from_ref(const char *repo_path, const char *ref, char *const *pr
         if (r < 0)
                 return r;
         rd.tree = tree;
-        if (!ostree_repo_open(repo, NULL, &rd.error) ||
-            !ostree_repo_resolve_rev(repo, ref, FALSE, &checksum, &rd.error) ||
-            !ostree_repo_load_variant(repo, OSTREE_OBJECT_TYPE_COMMIT, checksum, &commit, &rd.error)) {
-                r = -EIO;
-                goto out;
-        }
-        tree_v = g_variant_get_child_value(commit, 6);
-        meta_v = g_variant_get_child_value(commit, 7);
-        if (!ostree_validate_structureof_csum_v(tree_v, &rd.error) ||
-            !ostree_validate_structureof_csum_v(meta_v, &rd.error)) {
-                r = -EBADMSG;
-                goto out;
-        }
-        ostree_checksum_inplace_from_bytes(g_variant_get_data(tree_v), t);
-        ostree_checksum_inplace_from_bytes(g_variant_get_data(meta_v), m);
-        r = read_dir(&rd, "/", 1, t, m, 0);
-        if (r >= 0)
-                r = hash_files(repo_path, &rd, threads, &stats, ret_error);
+        r = read_commit(repo_path, ref, &rd, threads, &stats, ret_commit, ret_error);
         if (r < 0)
-                goto out;
-
+                return r;
         fim_tree_sort(tree);
         /* What a commit records: no timestamps, device nodes or hardlinks. */
         tree->attrs = ATTR_TYPE | ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_SIZE | ATTR_CONTENT | ATTR_TARGET |
                       ATTR_XATTRS;
-        *ret_commit = strdup(checksum);
-        if (!*ret_commit) {
-                r = -ENOMEM;
-                goto out;
-        }
         stats.entries = tree->n;
         if (ret_stats)
                 *ret_stats = stats;
         *ret = TAKE_PTR(tree);
-out:
-        if (rd.error) {
-                if (ret_error && !*ret_error)
-                        *ret_error = strdup(rd.error->message);
-                g_error_free(rd.error);
-        }
-        free(rd.files);
-        return r;
+        return 0;
+}
+
+int ostree_tree_layout(const char *repo_path, const char *ref, char *const *prefixes, size_t n_prefixes,
+                       struct fim_tree **ret, char **ret_commit, char **ret_error)
+{
+        _cleanup_(fim_tree_freep) struct fim_tree *tree = NULL;
+        struct reader rd = { .prefixes = prefixes, .n_prefixes = n_prefixes, .layout_only = true };
+        int r;
+
+        if (ret_error)
+                *ret_error = NULL;
+        r = fim_tree_new(&tree);
+        if (r < 0)
+                return r;
+        rd.tree = tree;
+        r = read_commit(repo_path, ref, &rd, 0, NULL, ret_commit, ret_error);
+        if (r < 0)
+                return r;
+        fim_tree_sort(tree);
+        tree->attrs = ATTR_TYPE | ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_XATTRS;
+        *ret = TAKE_PTR(tree);
+        return 0;
 }

@@ -17,3 +17,10 @@
 int ostree_tree_from_ref(const char *repo_path, const char *ref, char *const *prefixes, size_t n_prefixes,
                          unsigned threads, struct fim_tree **ret, char **ret_commit,
                          struct walk_stats *ret_stats, char **ret_error);
+
+/* The commit's layout only, without reading any content object: directories
+ * with their dirmeta (type, mode, uid, gid, xattrs), and files with type 0
+ * (unknown) and, in sha256, the binary ostree object checksum the dirtree
+ * names. What `image verify` compares a deployment with. */
+int ostree_tree_layout(const char *repo_path, const char *ref, char *const *prefixes, size_t n_prefixes,
+                       struct fim_tree **ret, char **ret_commit, char **ret_error);

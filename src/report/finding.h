@@ -35,6 +35,7 @@ struct finding {
         const char *path;               /* file.path, bytes */
         size_t path_len;
         const char *root;               /* driftwatch.root: the tree file.path is relative to */
+        const char *surface;            /* driftwatch.surface; NULL: the rule's */
         const char *error;              /* driftwatch.error */
         const char *changed[FINDING_MAX_CHANGED];
         size_t n_changed;

@@ -164,8 +164,8 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
         json_string(&j, "severity", severity_name(sev));
         if (rule)
                 json_strv(&j, "controls", &rule->controls);
-        if (rule && rule->surface)
-                json_string(&j, "surface", rule->surface);
+        if (f->surface || (rule && rule->surface))
+                json_string(&j, "surface", f->surface ? f->surface : rule->surface);
         if (f->root)
                 json_string(&j, "root", f->root);
         if (f->path && !utf8_valid(f->path, f->path_len)) {

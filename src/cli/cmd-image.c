@@ -1,0 +1,249 @@
+/* driftwatch image deployments | verify: the ostree deployments of a host (live
+ * or an offline sysroot) and the verification of one deployment's /usr against
+ * its commit. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "fim/findings.h"
+#include "image/deployments.h"
+#include "image/verify.h"
+#include "report/json.h"
+
+static void help(FILE *f)
+{
+        fprintf(f, "usage: driftwatch image deployments [--sysroot DIR] [--format text|json]\n"
+                   "       driftwatch image verify [--sysroot DIR] [--deployment WHICH] [--format text|json]\n"
+                   "                               [--threads N]\n\n"
+                   "deployments  lists the ostree deployments: os, commit, serial, origin refspec or\n"
+                   "             container image, role (booted, staged, pending, rollback), pinned, unlocked\n"
+                   "verify       checks every entry under the deployment's /usr against its ostree commit:\n"
+                   "             content, type, mode, uid, gid, symlink target and xattrs, by ostree's own\n"
+                   "             object checksums (an in-place edit of a hardlinked file is caught)\n\n"
+                   "options:\n"
+                   "  --sysroot DIR      an offline sysroot (a mounted disk image); default: this host\n"
+                   "  --deployment WHICH booted (default), staged, pending, rollback, or a commit checksum\n"
+                   "                     (a prefix of 6+ hex digits, or CHECKSUM.SERIAL)\n"
+                   "                     offline, 'booted' is the default (first) deployment\n"
+                   "  --format FORMAT    text (default) or json\n"
+                   "  --threads N        worker threads (default: one per CPU)\n");
+}
+
+/* Loads the deployments named by --sysroot, or this host's; prints errors. */
+int cli_load_deployments(const char *sysroot, struct deployments **ret)
+{
+        _cleanup_(freep) char *msg = NULL;
+        int r;
+
+        r = deployments_load(sysroot, ret, &msg);
+        if (r == -ENOENT && !sysroot)
+                return error("this host has no ostree deployment (no /run/ostree-booted); use --sysroot DIR");
+        if (r == -ENOENT)
+                return error("cannot read sysroot '%s': no ostree deployments there", sysroot);
+        if (r < 0)
+                return error("cannot read sysroot '%s': %s", sysroot ? sysroot : "/", msg ? msg : strerror(-r));
+        return EXIT_CLEAN;
+}
+
+int cli_pick_deployment(const struct deployments *ds, const char *which, const struct deployment **ret)
+{
+        bool ambiguous = false;
+
+        *ret = deployments_find(ds, which, &ambiguous);
+        if (*ret)
+                return EXIT_CLEAN;
+        if (ambiguous)
+                return error("deployment '%s' is ambiguous in sysroot '%s'", which, ds->sysroot);
+        return error("no deployment '%s' in sysroot '%s'", which, ds->sysroot);
+}
+
+static int emit_deployment(struct output *out, const struct rule *rule, const struct deployment *d)
+{
+        struct finding f;
+        char serial[16], ts[TIMESTAMP_LEN];
+        int r = 0;
+
+        finding_init(&f);
+        f.alert = false;
+        f.rule = rule;
+        f.category = "host";
+        f.type = "info";
+        f.action = "deployment";
+        f.dataset = "driftwatch.image";
+        f.path = d->path;
+        f.path_len = strlen(d->path);
+        snprintf(serial, sizeof(serial), "%d", d->serial);
+#define VALUE(name, v) \
+        if (r >= 0 && (v) != NULL) \
+                r = finding_add_value(&f, name, NULL, 0, (v), strlen(v))
+        VALUE("role", deployment_role_name(d->role));
+        VALUE("os", d->osname);
+        VALUE("commit", d->checksum);
+        r = finding_add_value(&f, "serial", NULL, 0, serial, strlen(serial));
+        VALUE("refspec", d->refspec);
+        VALUE("image", d->image);
+        VALUE("version", d->version);
+        if (d->timestamp) {
+                format_timestamp(ts, (long long) d->timestamp * 1000000000);
+                if (r >= 0)
+                        r = finding_add_value(&f, "timestamp", NULL, 0, ts, strlen(ts));
+        }
+        VALUE("pinned", d->pinned ? "yes" : "no");
+        VALUE("unlocked", d->unlocked);
+        VALUE("commit_present", d->commit_present ? "yes" : "no");
+#undef VALUE
+        if (r >= 0)
+                r = output_emit(out, &f);
+        finding_release(&f);
+        return r;
+}
+
+static const struct rule deployment_fallback = { .id = "DW-IMG-DEPLOYMENT", .name = "ostree deployment",
+                                                 .severity = SEVERITY_LOW };
+static const struct rule verify_fallback = { .id = "DW-IMG-VERIFY",
+                                             .name = "deployed file differs from its ostree commit",
+                                             .severity = SEVERITY_CRITICAL };
+
+static int image_deployments(const char *sysroot, enum output_format format)
+{
+        _cleanup_(deployments_freep) struct deployments *ds = NULL;
+        _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
+        const struct rule *rule;
+        struct output out;
+        size_t i;
+        int r;
+
+        r = cli_load_rules(&rules);
+        if (r == EXIT_CLEAN)
+                r = cli_load_deployments(sysroot, &ds);
+        if (r != EXIT_CLEAN)
+                return r;
+        rule = ruleset_rule(rules, deployment_fallback.id) ?: &deployment_fallback;
+        if (format == OUTPUT_JSON) {
+                output_init(&out, format, stdout, cli_hostname());
+                for (i = 0; i < ds->n; i++)
+                        if (emit_deployment(&out, rule, &ds->v[i]) < 0)
+                                return error("cannot write output: %s", strerror(errno));
+                return cli_exit_status(&out);
+        }
+        printf("sysroot %s%s\n", ds->sysroot, ds->live ? " (this host)" : "");
+        for (i = 0; i < ds->n; i++) {
+                const struct deployment *d = &ds->v[i];
+
+                printf("%c %-8s %s %s.%d%s%s\n", d->role == ROLE_BOOTED ? '*' : ' ', deployment_role_name(d->role),
+                       d->osname, d->checksum, d->serial, d->pinned ? " (pinned)" : "",
+                       strcmp(d->unlocked, "none") ? " (unlocked)" : "");
+                if (d->image)
+                        printf("    image:   %s\n", d->image);
+                if (d->refspec)
+                        printf("    refspec: %s\n", d->refspec);
+                if (d->version)
+                        printf("    version: %s\n", d->version);
+                if (!d->commit_present)
+                        printf("    commit missing from the repository\n");
+        }
+        return EXIT_CLEAN;
+}
+
+static int image_verify_cmd(const char *sysroot, const char *which, enum output_format format, unsigned threads)
+{
+        _cleanup_(deployments_freep) struct deployments *ds = NULL;
+        _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
+        _cleanup_(freep) char *msg = NULL;
+        const struct deployment *d;
+        struct walk_progress progress = { 0 };
+        struct verify_opts vo = { .threads = threads, .progress = &progress, .cancel = &cli_cancel };
+        struct verify_stats stats = { 0 };
+        struct fim_reporter rep;
+        struct progress_ui *ui;
+        struct output out;
+        int r;
+
+        r = cli_load_rules(&rules);
+        if (r == EXIT_CLEAN)
+                r = cli_load_deployments(sysroot, &ds);
+        if (r == EXIT_CLEAN)
+                r = cli_pick_deployment(ds, which, &d);
+        if (r != EXIT_CLEAN)
+                return r;
+        output_init(&out, format, stdout, cli_hostname());
+        rep = (struct fim_reporter) {
+                .rules = rules,
+                .out = &out,
+                .root = d->path,
+                .rule = ruleset_rule(rules, verify_fallback.id) ?: &verify_fallback,
+                .dataset = "driftwatch.image",
+        };
+        ui = progress_start("verify", &progress);
+        r = image_verify(ds, d, &vo, fim_report_change, &rep, &stats, &msg);
+        progress_stop(ui);
+        fflush(stdout);
+        if (r == -ECANCELED)
+                return error("interrupted");
+        if (r < 0)
+                return error("cannot verify deployment %s.%d in sysroot '%s': %s", d->checksum, d->serial,
+                             ds->sysroot, msg ? msg : strerror(-r));
+        if (!cli.quiet && format == OUTPUT_TEXT)
+                fprintf(stderr, "verified %llu entries (%llu files) of deployment %s.%d against its commit: "
+                                "%lu alerts, %llu files differ, %llu repository objects modified in place\n",
+                        stats.entries, stats.files, d->checksum, d->serial, out.alerts, stats.mismatched,
+                        stats.corrupt_objects);
+        return cli_exit_status(&out);
+}
+
+int cmd_image(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "sysroot",    required_argument, NULL, 's' },
+                { "deployment", required_argument, NULL, 'd' },
+                { "format",     required_argument, NULL, 'F' },
+                { "threads",    required_argument, NULL, 't' },
+                { "help",       no_argument,       NULL, 'h' },
+                {}
+        };
+        enum output_format format = OUTPUT_TEXT;
+        const char *sysroot = NULL, *which = "booted", *action;
+        unsigned threads = 0;
+        int c;
+
+        if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+                help(argc < 2 ? stderr : stdout);
+                return argc < 2 ? EXIT_TROUBLE : EXIT_CLEAN;
+        }
+        action = argv[1];
+        argc--, argv++;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                switch (c) {
+                case 's':
+                        sysroot = optarg;
+                        break;
+                case 'd':
+                        which = optarg;
+                        break;
+                case 'F':
+                        if (output_format_from_name(optarg, &format) < 0)
+                                return usage_error("image", "unknown format '%s' (text or json)", optarg);
+                        break;
+                case 't':
+                        if (cli_parse_threads(optarg, &threads) < 0)
+                                return usage_error("image", "--threads takes a number from 1 to 64");
+                        break;
+                case 'h':
+                        help(stdout);
+                        return EXIT_CLEAN;
+                default:
+                        return EXIT_TROUBLE;
+                }
+        }
+        if (optind < argc)
+                return usage_error("image", "unexpected argument '%s'", argv[optind]);
+        if (strcmp(action, "deployments") == 0)
+                return image_deployments(sysroot, format);
+        if (strcmp(action, "verify") == 0)
+                return image_verify_cmd(sysroot, which, format, threads);
+        return usage_error("image", "unknown action '%s' (deployments or verify)", action);
+}

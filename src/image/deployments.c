@@ -1,0 +1,246 @@
+/* Deployment discovery through libostree; see deployments.h. */
+#define _GNU_SOURCE
+#include "deployments.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <ostree.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const role_names[] = {
+        [ROLE_BOOTED] = "booted",
+        [ROLE_STAGED] = "staged",
+        [ROLE_PENDING] = "pending",
+        [ROLE_ROLLBACK] = "rollback",
+        [ROLE_OTHER] = "other",
+};
+
+const char *deployment_role_name(enum deployment_role r)
+{
+        return r <= ROLE_OTHER ? role_names[r] : "unknown";
+}
+
+bool host_is_ostree_booted(void)
+{
+        return access("/run/ostree-booted", F_OK) == 0;
+}
+
+struct deployments *deployments_free(struct deployments *d)
+{
+        size_t i;
+
+        if (!d)
+                return NULL;
+        for (i = 0; i < d->n; i++) {
+                struct deployment *x = &d->v[i];
+
+                free(x->osname);
+                free(x->checksum);
+                free(x->refspec);
+                free(x->image);
+                free(x->version);
+                free(x->path);
+        }
+        free(d->v);
+        free(d->sysroot);
+        free(d->repo);
+        free(d);
+        return NULL;
+}
+
+static const char *unlocked_name(OstreeDeploymentUnlockedState s)
+{
+        switch (s) {
+        case OSTREE_DEPLOYMENT_UNLOCKED_NONE: return "none";
+        case OSTREE_DEPLOYMENT_UNLOCKED_DEVELOPMENT: return "development";
+        case OSTREE_DEPLOYMENT_UNLOCKED_HOTFIX: return "hotfix";
+        case OSTREE_DEPLOYMENT_UNLOCKED_TRANSIENT: return "transient";
+        default: return "unknown";
+        }
+}
+
+static char *origin_string(OstreeDeployment *od, const char *key)
+{
+        GKeyFile *origin = ostree_deployment_get_origin(od);
+        g_autofree char *v = NULL;
+
+        if (!origin)
+                return NULL;
+        v = g_key_file_get_string(origin, "origin", key, NULL);
+        return v ? strdup(v) : NULL;
+}
+
+static void read_commit(OstreeRepo *repo, struct deployment *x)
+{
+        g_autoptr(GVariant) commit = NULL, meta = NULL;
+        const char *version = NULL;
+
+        if (!ostree_repo_load_variant_if_exists(repo, OSTREE_OBJECT_TYPE_COMMIT, x->checksum, &commit, NULL) ||
+            !commit)
+                return;
+        x->commit_present = true;
+        x->timestamp = ostree_commit_get_timestamp(commit);
+        meta = g_variant_get_child_value(commit, 0);
+        if (g_variant_lookup(meta, "version", "&s", &version) && version)
+                x->version = strdup(version);
+}
+
+int deployments_load(const char *sysroot, struct deployments **ret, char **ret_error)
+{
+        _cleanup_(deployments_freep) struct deployments *d = NULL;
+        g_autoptr(OstreeSysroot) sr = NULL;
+        g_autoptr(GPtrArray) list = NULL;
+        g_autoptr(GError) err = NULL;
+        OstreeDeployment *booted, *staged;
+        OstreeRepo *repo;
+        char real[PATH_MAX];
+        int booted_index = -1;
+        size_t i;
+
+        if (ret_error)
+                *ret_error = NULL;
+        d = calloc(1, sizeof(*d));
+        if (!d)
+                return -ENOMEM;
+        if (!sysroot) {
+                if (!host_is_ostree_booted())
+                        return -ENOENT;
+                sysroot = "/";
+                d->live = true;
+        }
+        if (!realpath(sysroot, real))
+                return -errno;
+        d->sysroot = strdup(real);
+        if (!d->sysroot || asprintf(&d->repo, "%s/ostree/repo", strcmp(real, "/") ? real : "") < 0)
+                return -ENOMEM;
+        {
+                char probe[PATH_MAX + 16];
+
+                snprintf(probe, sizeof(probe), "%s/ostree/deploy", strcmp(real, "/") ? real : "");
+                if (access(probe, F_OK) < 0)
+                        return -ENOENT;
+        }
+
+        {
+                g_autoptr(GFile) root = g_file_new_for_path(real);
+
+                sr = ostree_sysroot_new(root);
+        }
+        if (!ostree_sysroot_load(sr, NULL, &err) || !ostree_sysroot_get_repo(sr, &repo, NULL, &err)) {
+                if (ret_error)
+                        *ret_error = strdup(err->message);
+                return -EBADMSG;
+        }
+        list = ostree_sysroot_get_deployments(sr);
+        booted = d->live ? ostree_sysroot_get_booted_deployment(sr) : NULL;
+        staged = d->live ? ostree_sysroot_get_staged_deployment(sr) : NULL;
+
+        d->v = calloc(list->len ? list->len : 1, sizeof(*d->v));
+        if (!d->v) {
+                g_object_unref(repo);
+                return -ENOMEM;
+        }
+        for (i = 0; i < list->len; i++) {
+                OstreeDeployment *od = list->pdata[i];
+                struct deployment *x = &d->v[d->n++];
+                g_autofree char *rel = ostree_sysroot_get_deployment_dirpath(sr, od);
+
+                x->index = (unsigned) i;
+                x->osname = strdup(ostree_deployment_get_osname(od));
+                x->checksum = strdup(ostree_deployment_get_csum(od));
+                x->serial = ostree_deployment_get_deployserial(od);
+                x->refspec = origin_string(od, "refspec");
+                x->image = origin_string(od, "container-image-reference");
+                x->pinned = ostree_deployment_is_pinned(od);
+                x->staged = (staged && ostree_deployment_equal(od, staged)) || ostree_deployment_is_staged(od);
+                x->booted = booted && ostree_deployment_equal(od, booted);
+                x->unlocked = unlocked_name(ostree_deployment_get_unlocked(od));
+                if (!x->osname || !x->checksum ||
+                    asprintf(&x->path, "%s/%s", strcmp(real, "/") ? real : "", rel) < 0) {
+                        g_object_unref(repo);
+                        return -ENOMEM;
+                }
+                read_commit(repo, x);
+        }
+        g_object_unref(repo);
+
+        /* Roles. Offline nothing runs: the first non-staged deployment, the one
+         * the bootloader starts by default, stands in for the booted one. */
+        for (i = 0; i < d->n; i++)
+                if (d->live ? d->v[i].booted : !d->v[i].staged) {
+                        booted_index = (int) i;
+                        break;
+                }
+        for (i = 0; i < d->n; i++) {
+                struct deployment *x = &d->v[i];
+
+                if (x->staged)
+                        x->role = ROLE_STAGED;
+                else if ((int) i == booted_index)
+                        x->role = ROLE_BOOTED;
+                else if (booted_index >= 0 && (int) i < booted_index)
+                        x->role = ROLE_PENDING;
+                else
+                        x->role = ROLE_OTHER;
+        }
+        for (i = booted_index >= 0 ? (size_t) booted_index + 1 : d->n; i < d->n; i++)
+                if (!d->v[i].staged && strcmp(d->v[i].osname, d->v[booted_index].osname) == 0) {
+                        d->v[i].role = ROLE_ROLLBACK;
+                        break;
+                }
+        *ret = TAKE_PTR(d);
+        return 0;
+}
+
+static bool is_hex(const char *s, size_t n)
+{
+        size_t i;
+
+        for (i = 0; i < n; i++)
+                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+                        return false;
+        return true;
+}
+
+const struct deployment *deployments_find(const struct deployments *d, const char *which, bool *ret_ambiguous)
+{
+        static const struct { const char *name; enum deployment_role role; } roles[] = {
+                { "booted", ROLE_BOOTED }, { "staged", ROLE_STAGED },
+                { "pending", ROLE_PENDING }, { "rollback", ROLE_ROLLBACK },
+        };
+        const struct deployment *found = NULL;
+        const char *dot = strchr(which, '.');
+        size_t len = dot ? (size_t) (dot - which) : strlen(which), i;
+
+        if (ret_ambiguous)
+                *ret_ambiguous = false;
+        for (i = 0; i < ARRAY_SIZE(roles); i++)
+                if (strcmp(which, roles[i].name) == 0) {
+                        size_t k;
+
+                        for (k = 0; k < d->n; k++)
+                                if (d->v[k].role == roles[i].role)
+                                        return &d->v[k];
+                        return NULL;
+                }
+        if (len < 6 || len > 64 || !is_hex(which, len))
+                return NULL;
+        for (i = 0; i < d->n; i++) {
+                const struct deployment *x = &d->v[i];
+
+                if (strncmp(x->checksum, which, len) != 0)
+                        continue;
+                if (dot && atoi(dot + 1) != x->serial)
+                        continue;
+                if (found) {
+                        if (ret_ambiguous)
+                                *ret_ambiguous = true;
+                        return NULL;
+                }
+                found = x;
+        }
+        return found;
+}
