@@ -1,0 +1,60 @@
+# Helpers for tests that need a real ostree sysroot, made with the ostree CLI.
+# Source after lib.sh.
+
+command -v ostree >/dev/null || skip "ostree CLI is not installed"
+command -v setfattr >/dev/null || skip "setfattr (package attr) is not installed"
+
+# make_os_tree DIR VERSION: an OS tree ostree admin can deploy: /usr with
+# os-release, a kernel under usr/lib/modules, binaries, and the image's /etc
+# defaults in /usr/etc.
+make_os_tree() {
+        local d=$1 v=$2
+        mkdir -p "$d"/usr/bin "$d"/usr/lib/modules/6.1.0 "$d"/usr/etc/sudoers.d "$d"/usr/etc/ssh/sshd_config.d \
+                "$d"/usr/etc/systemd/system "$d"/usr/etc/containers "$d"/usr/share/doc
+        printf 'ID=testos\nVERSION_ID=%s\n' "$v" >"$d/usr/lib/os-release"
+        printf 'kernel\n' >"$d/usr/lib/modules/6.1.0/vmlinuz"
+        printf 'initramfs\n' >"$d/usr/lib/modules/6.1.0/initramfs.img"
+        printf '#!/bin/sh\necho tool %s\n' "$v" >"$d/usr/bin/tool"
+        chmod 755 "$d/usr/bin/tool"
+        printf 'helper\n' >"$d/usr/bin/helper"
+        ln -sf tool "$d/usr/bin/tool-alias"
+        printf 'data\n' >"$d/usr/share/doc/data"
+        setfattr -n user.origin -v image "$d/usr/share/doc/data"
+        printf 'readme %s\n' "$v" >"$d/usr/share/doc/readme"
+        printf 'Defaults env_reset\n' >"$d/usr/etc/sudoers"
+        chmod 440 "$d/usr/etc/sudoers"
+        printf 'PermitRootLogin no\n' >"$d/usr/etc/ssh/sshd_config"
+        printf '{"default":[{"type":"reject"}]}\n' >"$d/usr/etc/containers/policy.json"
+        printf 'server ntp.example.com\n' >"$d/usr/etc/chrony.conf"
+        printf 'version %s\n' "$v" >"$d/usr/etc/image-version.conf"
+        printf 'keep\n' >"$d/usr/etc/keep.conf"
+}
+
+# make_sysroot SYSROOT: an initialized sysroot with os "testos" and its repo.
+make_sysroot() {
+        mkdir -p "$1"
+        ostree admin init-fs "$1" >/dev/null
+        ostree admin os-init --sysroot="$1" testos >/dev/null
+}
+
+# commit_tree SYSROOT TREE VERSION: commits TREE on testos/stable, prints the checksum.
+commit_tree() {
+        ostree --repo="$1/ostree/repo" commit -b testos/stable --add-metadata-string=version="$3" \
+                --tree=dir="$2" >/dev/null
+        ostree --repo="$1/ostree/repo" rev-parse testos/stable
+}
+
+# deploy SYSROOT: deploys testos/stable (the previous default becomes rollback).
+deploy() {
+        ostree admin deploy --sysroot="$1" --os=testos testos/stable >/dev/null 2>&1 ||
+                ostree admin deploy --sysroot="$1" --os=testos testos/stable
+}
+
+# deployment_dir SYSROOT INDEX: the directory of the INDEX-th deployment (0 = default).
+deployment_dir() {
+        local name
+        name=$(ostree admin status --sysroot="$1" |
+                awk '$1 == "*" && $2 == "testos" { print $3 } $1 == "testos" { print $2 }' | sed -n "$(($2 + 1))p")
+        [ -n "$name" ] || fail "no deployment $2 in $1"
+        echo "$1/ostree/deploy/testos/deploy/$name"
+}
