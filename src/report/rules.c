@@ -10,8 +10,10 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "parse/yaml-load.h"
+
 #define RULES_MAX_BYTES ((size_t) 4 << 20)
-#define RULES_MAX_ITEMS 4096
+#define YAML_MAX_ITEMS 4096
 
 static const char *const severity_names[] = { NULL, "low", "medium", "high", "critical" };
 
@@ -39,16 +41,6 @@ int severity_from_name(const char *s, enum severity *ret)
         return -EINVAL;
 }
 
-static void strv_release(struct strv *s)
-{
-        size_t i;
-
-        for (i = 0; i < s->n; i++)
-                free(s->v[i]);
-        free(s->v);
-        *s = (struct strv) { 0 };
-}
-
 static void rule_release(struct rule *r)
 {
         free(r->id);
@@ -73,6 +65,7 @@ struct ruleset *ruleset_free(struct ruleset *rs)
                 strv_release(&s->techniques);
                 strv_release(&s->controls);
                 rule_release(&s->fim);
+                rule_release(&s->etc);
         }
         free(rs->surfaces);
         for (i = 0; i < rs->n_rules; i++)
@@ -82,79 +75,12 @@ struct ruleset *ruleset_free(struct ruleset *rs)
         return NULL;
 }
 
-/* Parser state: the loaded document and the first error. */
-struct loader {
-        yaml_document_t doc;
-        char *error;
-};
-
-_printf_(3, 4) static int fail(struct loader *l, const yaml_node_t *n, const char *fmt, ...)
+static int get_severity(struct yaml_loader *l, yaml_node_t *n, enum severity *ret)
 {
-        char msg[256];
-        va_list ap;
-
-        if (l->error)
-                return -EBADMSG;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        if (asprintf(&l->error, "line %zu: %s", n ? n->start_mark.line + 1 : 0, msg) < 0)
-                l->error = NULL;
-        return -EBADMSG;
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-        return n && n->type == YAML_SCALAR_NODE ? (const char *) n->data.scalar.value : NULL;
-}
-
-static int get_string(struct loader *l, yaml_node_t *n, const char *what, char **ret)
-{
-        const char *s = scalar(n);
-
-        if (!s)
-                return fail(l, n, "%s must be a string", what);
-        if (*ret)
-                return fail(l, n, "%s given twice", what);
-        *ret = strdup(s);
-        return *ret ? 0 : -ENOMEM;
-}
-
-static int get_strv(struct loader *l, yaml_node_t *n, const char *what, struct strv *ret)
-{
-        yaml_node_item_t *it;
-
-        if (!n || n->type != YAML_SEQUENCE_NODE)
-                return fail(l, n, "%s must be a list", what);
-        if (ret->n)
-                return fail(l, n, "%s given twice", what);
-        for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-                yaml_node_t *item = yaml_document_get_node(&l->doc, *it);
-                const char *s = scalar(item);
-                char **v;
-
-                if (!s)
-                        return fail(l, item, "%s entries must be strings", what);
-                if (ret->n >= RULES_MAX_ITEMS)
-                        return fail(l, item, "too many %s", what);
-                v = realloc(ret->v, (ret->n + 1) * sizeof(char *));
-                if (!v)
-                        return -ENOMEM;
-                ret->v = v;
-                ret->v[ret->n] = strdup(s);
-                if (!ret->v[ret->n])
-                        return -ENOMEM;
-                ret->n++;
-        }
-        return 0;
-}
-
-static int get_severity(struct loader *l, yaml_node_t *n, enum severity *ret)
-{
-        const char *s = scalar(n);
+        const char *s = yaml_scalar(n);
 
         if (!s || severity_from_name(s, ret) < 0)
-                return fail(l, n, "severity must be low, medium, high or critical");
+                return yaml_fail(l, n, "severity must be low, medium, high or critical");
         return 0;
 }
 
@@ -170,202 +96,160 @@ static bool valid_rule_id(const char *id)
         return true;
 }
 
-/* Calls fn for each key/value of a mapping node. */
-typedef int (*pair_fn)(struct loader *l, const char *key, yaml_node_t *value, void *item);
-
-static int each_pair(struct loader *l, yaml_node_t *map, pair_fn fn, void *item)
-{
-        yaml_node_pair_t *p;
-        int r;
-
-        if (!map || map->type != YAML_MAPPING_NODE)
-                return fail(l, map, "expected a mapping");
-        for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-                yaml_node_t *k = yaml_document_get_node(&l->doc, p->key);
-                const char *key = scalar(k);
-
-                if (!key)
-                        return fail(l, k, "keys must be strings");
-                r = fn(l, key, yaml_document_get_node(&l->doc, p->value), item);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-static int common_field(struct loader *l, const char *key, yaml_node_t *v, char **name,
+static int common_field(struct yaml_loader *l, const char *key, yaml_node_t *v, char **name,
                         enum severity *sev, struct strv *tech, struct strv *ctl)
 {
         if (strcmp(key, "name") == 0)
-                return get_string(l, v, "name", name);
+                return yaml_get_string(l, v, "name", name);
         if (strcmp(key, "severity") == 0)
                 return get_severity(l, v, sev);
         if (strcmp(key, "techniques") == 0)
-                return get_strv(l, v, "techniques", tech);
+                return yaml_get_strv(l, v, "techniques", tech);
         if (strcmp(key, "controls") == 0)
-                return get_strv(l, v, "controls", ctl);
-        return fail(l, v, "unknown key '%s'", key);
+                return yaml_get_strv(l, v, "controls", ctl);
+        return yaml_fail(l, v, "unknown key '%s'", key);
 }
 
-static int surface_field(struct loader *l, const char *key, yaml_node_t *v, void *item)
+static int surface_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
 {
         struct surface *s = item;
 
         if (strcmp(key, "id") == 0)
-                return get_string(l, v, "id", &s->key);
+                return yaml_get_string(l, v, "id", &s->key);
         if (strcmp(key, "surface") == 0)
-                return get_string(l, v, "surface", &s->surface);
+                return yaml_get_string(l, v, "surface", &s->surface);
         if (strcmp(key, "paths") == 0)
-                return get_strv(l, v, "paths", &s->paths);
+                return yaml_get_strv(l, v, "paths", &s->paths);
         return common_field(l, key, v, &s->name, &s->severity, &s->techniques, &s->controls);
 }
 
-static int rule_field(struct loader *l, const char *key, yaml_node_t *v, void *item)
+static int rule_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
 {
         struct rule *r = item;
 
         if (strcmp(key, "id") == 0)
-                return get_string(l, v, "id", &r->id);
+                return yaml_get_string(l, v, "id", &r->id);
         return common_field(l, key, v, &r->name, &r->severity, &r->techniques, &r->controls);
 }
 
-static int strv_copy(const struct strv *from, struct strv *to)
+/* The rule of one area (DW-<area>-<key>) for a surface. */
+static int surface_rule(struct surface *s, struct rule *rule, const char *area, const char *what)
 {
-        size_t i;
+        int r;
 
-        to->v = calloc(from->n ? from->n : 1, sizeof(char *));
-        if (!to->v)
+        if (asprintf(&rule->id, "DW-%s-%s", area, s->key) < 0 || asprintf(&rule->name, "%s %s", s->name, what) < 0)
                 return -ENOMEM;
-        for (i = 0; i < from->n; i++) {
-                to->v[i] = strdup(from->v[i]);
-                if (!to->v[i])
-                        return -ENOMEM;
-                to->n++;
-        }
-        return 0;
+        if (!valid_rule_id(rule->id))
+                return -EINVAL;
+        rule->severity = s->severity;
+        rule->surface = s->surface;
+        r = strv_copy(&s->techniques, &rule->techniques);
+        if (r >= 0)
+                r = strv_copy(&s->controls, &rule->controls);
+        return r;
 }
 
-static int load_surfaces(struct loader *l, yaml_node_t *seq, struct ruleset *rs)
+static int load_surfaces(struct yaml_loader *l, yaml_node_t *seq, struct ruleset *rs)
 {
         yaml_node_item_t *it;
         int r;
 
         if (!seq || seq->type != YAML_SEQUENCE_NODE)
-                return fail(l, seq, "surfaces must be a list");
+                return yaml_fail(l, seq, "surfaces must be a list");
         for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++) {
                 yaml_node_t *n = yaml_document_get_node(&l->doc, *it);
                 struct surface *s;
 
-                if (rs->n_surfaces >= RULES_MAX_ITEMS)
-                        return fail(l, n, "too many surfaces");
+                if (rs->n_surfaces >= YAML_MAX_ITEMS)
+                        return yaml_fail(l, n, "too many surfaces");
                 s = realloc(rs->surfaces, (rs->n_surfaces + 1) * sizeof(*s));
                 if (!s)
                         return -ENOMEM;
                 rs->surfaces = s;
                 s = &rs->surfaces[rs->n_surfaces++];
                 *s = (struct surface) { .severity = SEVERITY_MEDIUM };
-                r = each_pair(l, n, surface_field, s);
+                r = yaml_each_pair(l, n, surface_field, s);
                 if (r < 0)
                         return r;
                 if (!s->key || !s->surface || !s->name || s->paths.n == 0)
-                        return fail(l, n, "a surface needs id, surface, name and paths");
-                if (asprintf(&s->fim.id, "DW-FIM-%s", s->key) < 0 ||
-                    asprintf(&s->fim.name, "%s changed", s->name) < 0)
-                        return -ENOMEM;
-                if (!valid_rule_id(s->fim.id))
-                        return fail(l, n, "surface id '%s' must be upper-case letters, digits and dashes", s->key);
-                s->fim.severity = s->severity;
-                s->fim.surface = s->surface;
-                r = strv_copy(&s->techniques, &s->fim.techniques);
+                        return yaml_fail(l, n, "a surface needs id, surface, name and paths");
+                r = surface_rule(s, &s->fim, "FIM", "changed");
                 if (r >= 0)
-                        r = strv_copy(&s->controls, &s->fim.controls);
+                        r = surface_rule(s, &s->etc, "ETC", "differs from the image");
+                if (r == -EINVAL)
+                        return yaml_fail(l, n, "surface id '%s' must be upper-case letters, digits and dashes", s->key);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-static int load_rules(struct loader *l, yaml_node_t *seq, struct ruleset *rs)
+static int load_rules(struct yaml_loader *l, yaml_node_t *seq, struct ruleset *rs)
 {
         yaml_node_item_t *it;
         int r;
 
         if (!seq || seq->type != YAML_SEQUENCE_NODE)
-                return fail(l, seq, "rules must be a list");
+                return yaml_fail(l, seq, "rules must be a list");
         for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++) {
                 yaml_node_t *n = yaml_document_get_node(&l->doc, *it);
                 struct rule *ru;
 
-                if (rs->n_rules >= RULES_MAX_ITEMS)
-                        return fail(l, n, "too many rules");
+                if (rs->n_rules >= YAML_MAX_ITEMS)
+                        return yaml_fail(l, n, "too many rules");
                 ru = realloc(rs->rules, (rs->n_rules + 1) * sizeof(*ru));
                 if (!ru)
                         return -ENOMEM;
                 rs->rules = ru;
                 ru = &rs->rules[rs->n_rules++];
                 *ru = (struct rule) { .severity = SEVERITY_MEDIUM };
-                r = each_pair(l, n, rule_field, ru);
+                r = yaml_each_pair(l, n, rule_field, ru);
                 if (r < 0)
                         return r;
                 if (!ru->id || !ru->name)
-                        return fail(l, n, "a rule needs id and name");
+                        return yaml_fail(l, n, "a rule needs id and name");
                 if (!valid_rule_id(ru->id))
-                        return fail(l, n, "rule id '%s' is not of the form DW-AREA-NAME", ru->id);
+                        return yaml_fail(l, n, "rule id '%s' is not of the form DW-AREA-NAME", ru->id);
         }
         return 0;
 }
 
-static int top_field(struct loader *l, const char *key, yaml_node_t *v, void *item)
+static int top_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
 {
         struct ruleset *rs = item;
         const char *s;
 
         if (strcmp(key, "version") == 0) {
-                s = scalar(v);
+                s = yaml_scalar(v);
                 if (!s || strcmp(s, "1") != 0)
-                        return fail(l, v, "unsupported version (this driftwatch reads version 1)");
+                        return yaml_fail(l, v, "unsupported version (this driftwatch reads version 1)");
                 return 0;
         }
         if (strcmp(key, "surfaces") == 0)
                 return load_surfaces(l, v, rs);
         if (strcmp(key, "rules") == 0)
                 return load_rules(l, v, rs);
-        return fail(l, v, "unknown key '%s'", key);
+        return yaml_fail(l, v, "unknown key '%s'", key);
 }
 
 int ruleset_parse(const char *buf, size_t len, struct ruleset **ret, char **ret_error)
 {
         _cleanup_(ruleset_freep) struct ruleset *rs = NULL;
-        struct loader l = { 0 };
-        yaml_parser_t parser;
-        yaml_node_t *root;
+        _cleanup_(yaml_loader_release) struct yaml_loader l;
+        yaml_node_t *root = NULL;
         int r;
 
-        if (len > RULES_MAX_BYTES) {
-                if (ret_error)
-                        *ret_error = strdup("file too large");
-                return -EBADMSG;
-        }
+        if (ret_error)
+                *ret_error = NULL;
         rs = calloc(1, sizeof(*rs));
-        if (!rs || !yaml_parser_initialize(&parser))
+        if (!rs)
                 return -ENOMEM;
-        yaml_parser_set_input_string(&parser, (const unsigned char *) buf, len);
-        if (!yaml_parser_load(&parser, &l.doc)) {
-                if (ret_error && asprintf(ret_error, "line %zu: %s", parser.problem_mark.line + 1,
-                                          parser.problem ? parser.problem : "malformed YAML") < 0)
-                        *ret_error = NULL;
-                yaml_parser_delete(&parser);
-                return -EBADMSG;
-        }
-        yaml_parser_delete(&parser);
-        root = yaml_document_get_root_node(&l.doc);
-        r = root ? each_pair(&l, root, top_field, rs) : fail(&l, NULL, "empty document");
-        yaml_document_delete(&l.doc);
+        r = yaml_loader_open(&l, buf, len, RULES_MAX_BYTES, &root);
+        if (r >= 0)
+                r = root ? yaml_each_pair(&l, root, top_field, rs) : yaml_fail(&l, NULL, "empty document");
         if (r < 0) {
                 if (ret_error)
-                        *ret_error = l.error;
-                else
-                        free(l.error);
+                        *ret_error = TAKE_PTR(l.error);
                 return r;
         }
         *ret = TAKE_PTR(rs);

@@ -18,10 +18,7 @@ const char *severity_name(enum severity s);
 int severity_number(enum severity s);
 int severity_from_name(const char *s, enum severity *ret);
 
-struct strv {
-        char **v;
-        size_t n;
-};
+#include "basic/strv.h"
 
 struct rule {
         char *id;               /* DW-<AREA>-<NAME> */
@@ -40,7 +37,8 @@ struct surface {
         struct strv paths;
         struct strv techniques;
         struct strv controls;
-        struct rule fim;        /* DW-FIM-<key> */
+        struct rule fim;        /* DW-FIM-<key>: file drift against a baseline */
+        struct rule etc;        /* DW-ETC-<key>: /etc against the image's /usr/etc */
 };
 
 struct ruleset {

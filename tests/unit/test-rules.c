@@ -157,14 +157,14 @@ static void test_default_rules(void **state)
 
         s = match(rs, "/etc/hostname");
         assert_non_null(s);
-        assert_string_equal(s->key, "ETC");
-        assert_string_equal(s->fim.id, "DW-FIM-ETC");
+        assert_string_equal(s->key, "CONFIG");
+        assert_string_equal(s->fim.id, "DW-FIM-CONFIG");
         assert_int_equal(s->fim.severity, SEVERITY_MEDIUM);
         assert_int_equal(s->fim.techniques.n, 0);
 
         s = match(rs, "/etc/sudoers.dx");
         assert_non_null(s);
-        assert_string_equal(s->key, "ETC");
+        assert_string_equal(s->key, "CONFIG");
 
         s = match(rs, "/home/alice/.ssh/authorized_keys");
         assert_non_null(s);

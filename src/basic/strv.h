@@ -1,0 +1,13 @@
+/* A counted list of owned strings. */
+#pragma once
+
+#include <stddef.h>
+
+struct strv {
+        char **v;
+        size_t n;
+};
+
+void strv_release(struct strv *s);
+int strv_push(struct strv *s, const char *str);
+int strv_copy(const struct strv *from, struct strv *to);
