@@ -55,10 +55,10 @@ int cmd_image(int argc, char **argv);
 
 /* Deployments of --sysroot (NULL: this host) and one of them by name; both
  * print their own errors and return an exit status. */
-struct deployments;
-struct deployment;
-int cli_load_deployments(const char *sysroot, struct deployments **ret);
-int cli_pick_deployment(const struct deployments *ds, const char *which, const struct deployment **ret);
+struct sysroot;
+struct sysroot_deployment;
+int cli_load_deployments(const char *sysroot, struct sysroot **ret);
+int cli_pick_deployment(const struct sysroot *ds, const char *which, const struct sysroot_deployment **ret);
 
 /* Walks dir below paths and writes a baseline to out (dir: sources), as
  * 'baseline create' and the first 'scan' do. Prints its own errors. */

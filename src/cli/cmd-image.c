@@ -10,7 +10,7 @@
 
 #include "cli.h"
 #include "fim/findings.h"
-#include "image/deployments.h"
+#include "image/sysroot.h"
 #include "image/verify.h"
 #include "report/json.h"
 
@@ -34,12 +34,12 @@ static void help(FILE *f)
 }
 
 /* Loads the deployments named by --sysroot, or this host's; prints errors. */
-int cli_load_deployments(const char *sysroot, struct deployments **ret)
+int cli_load_deployments(const char *sysroot, struct sysroot **ret)
 {
         _cleanup_(freep) char *msg = NULL;
         int r;
 
-        r = deployments_load(sysroot, ret, &msg);
+        r = sysroot_load(sysroot, ret, &msg);
         if (r == -ENOENT && !sysroot)
                 return error("this host has no ostree deployment (no /run/ostree-booted); use --sysroot DIR");
         if (r == -ENOENT)
@@ -49,11 +49,11 @@ int cli_load_deployments(const char *sysroot, struct deployments **ret)
         return EXIT_CLEAN;
 }
 
-int cli_pick_deployment(const struct deployments *ds, const char *which, const struct deployment **ret)
+int cli_pick_deployment(const struct sysroot *ds, const char *which, const struct sysroot_deployment **ret)
 {
         bool ambiguous = false;
 
-        *ret = deployments_find(ds, which, &ambiguous);
+        *ret = sysroot_find(ds, which, &ambiguous);
         if (*ret)
                 return EXIT_CLEAN;
         if (ambiguous)
@@ -61,7 +61,7 @@ int cli_pick_deployment(const struct deployments *ds, const char *which, const s
         return error("no deployment '%s' in sysroot '%s'", which, ds->sysroot);
 }
 
-static int emit_deployment(struct output *out, const struct rule *rule, const struct deployment *d)
+static int emit_deployment(struct output *out, const struct rule *rule, const struct sysroot_deployment *d)
 {
         struct finding f;
         char serial[16], ts[TIMESTAMP_LEN];
@@ -80,7 +80,7 @@ static int emit_deployment(struct output *out, const struct rule *rule, const st
 #define VALUE(name, v) \
         if (r >= 0 && (v) != NULL) \
                 r = finding_add_value(&f, name, NULL, 0, (v), strlen(v))
-        VALUE("role", deployment_role_name(d->role));
+        VALUE("role", sysroot_role_name(d->role));
         VALUE("os", d->osname);
         VALUE("commit", d->checksum);
         r = finding_add_value(&f, "serial", NULL, 0, serial, strlen(serial));
@@ -110,7 +110,7 @@ static const struct rule verify_fallback = { .id = "DW-IMG-VERIFY",
 
 static int image_deployments(const char *sysroot, enum output_format format)
 {
-        _cleanup_(deployments_freep) struct deployments *ds = NULL;
+        _cleanup_(sysroot_freep) struct sysroot *ds = NULL;
         _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
         const struct rule *rule;
         struct output out;
@@ -132,9 +132,9 @@ static int image_deployments(const char *sysroot, enum output_format format)
         }
         printf("sysroot %s%s\n", ds->sysroot, ds->live ? " (this host)" : "");
         for (i = 0; i < ds->n; i++) {
-                const struct deployment *d = &ds->v[i];
+                const struct sysroot_deployment *d = &ds->v[i];
 
-                printf("%c %-8s %s %s.%d%s%s\n", d->role == ROLE_BOOTED ? '*' : ' ', deployment_role_name(d->role),
+                printf("%c %-8s %s %s.%d%s%s\n", d->role == SYSROOT_BOOTED ? '*' : ' ', sysroot_role_name(d->role),
                        d->osname, d->checksum, d->serial, d->pinned ? " (pinned)" : "",
                        strcmp(d->unlocked, "none") ? " (unlocked)" : "");
                 if (d->image)
@@ -151,10 +151,10 @@ static int image_deployments(const char *sysroot, enum output_format format)
 
 static int image_verify_cmd(const char *sysroot, const char *which, enum output_format format, unsigned threads)
 {
-        _cleanup_(deployments_freep) struct deployments *ds = NULL;
+        _cleanup_(sysroot_freep) struct sysroot *ds = NULL;
         _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
         _cleanup_(freep) char *msg = NULL;
-        const struct deployment *d;
+        const struct sysroot_deployment *d;
         struct walk_progress progress = { 0 };
         struct verify_opts vo = { .threads = threads, .progress = &progress, .cancel = &cli_cancel };
         struct verify_stats stats = { 0 };

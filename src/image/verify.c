@@ -152,8 +152,8 @@ static int load_object(OstreeRepo *repo, const uint8_t csum[SHA256_LEN], struct 
 }
 
 struct verifier {
-        const struct deployments *ds;
-        const struct deployment *d;
+        const struct sysroot *ds;
+        const struct sysroot_deployment *d;
         OstreeRepo *repo;
         int repo_fd;
         int deploy_fd;
@@ -281,7 +281,7 @@ static int compare_entry(struct verifier *v, const struct fim_entry *want, const
         return r < 0 ? r : 1;
 }
 
-int image_verify(const struct deployments *ds, const struct deployment *d, const struct verify_opts *opts,
+int image_verify(const struct sysroot *ds, const struct sysroot_deployment *d, const struct verify_opts *opts,
                  fim_change_fn fn, void *userdata, struct verify_stats *ret_stats, char **ret_error)
 {
         static char *const usr[] = { "/usr" };

@@ -4,7 +4,7 @@
  * a hardlink to its repository object, so an in-place edit changes both. */
 #pragma once
 
-#include "deployments.h"
+#include "sysroot.h"
 #include "fim/diff.h"
 #include "fim/walk.h"
 
@@ -26,5 +26,5 @@ struct verify_stats {
  * place through the hardlink) only ATTR_OBJECT is known, with the quality flag
  * "repository-object-modified". -ENOENT: the deployment's commit is not in the
  * repository (*ret_error says so). */
-int image_verify(const struct deployments *ds, const struct deployment *d, const struct verify_opts *opts,
+int image_verify(const struct sysroot *ds, const struct sysroot_deployment *d, const struct verify_opts *opts,
                  fim_change_fn fn, void *userdata, struct verify_stats *ret_stats, char **ret_error);

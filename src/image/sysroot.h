@@ -7,19 +7,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum deployment_role {
-        ROLE_BOOTED,            /* running now; offline: the default (first) deployment */
-        ROLE_STAGED,            /* staged for the next boot (finalized at shutdown) */
-        ROLE_PENDING,           /* deployed ahead of the booted one, default at next boot */
-        ROLE_ROLLBACK,          /* the one after the booted deployment */
-        ROLE_OTHER,
+enum sysroot_role {
+        SYSROOT_BOOTED,            /* running now; offline: the default (first) deployment */
+        SYSROOT_STAGED,            /* staged for the next boot (finalized at shutdown) */
+        SYSROOT_PENDING,           /* deployed ahead of the booted one, default at next boot */
+        SYSROOT_ROLLBACK,          /* the one after the booted deployment */
+        SYSROOT_OTHER,
 };
 
-const char *deployment_role_name(enum deployment_role r);
+const char *sysroot_role_name(enum sysroot_role r);
 
-struct deployment {
+struct sysroot_deployment {
         unsigned index;                 /* position in boot order */
-        enum deployment_role role;
+        enum sysroot_role role;
         char *osname;                   /* stateroot */
         char *checksum;                 /* commit */
         int serial;
@@ -33,27 +33,27 @@ struct deployment {
         bool commit_present;            /* the commit is in the sysroot's repository */
 };
 
-struct deployments {
+struct sysroot {
         char *sysroot;                  /* absolute */
         char *repo;                     /* sysroot/ostree/repo */
         bool live;                      /* the running system's own sysroot */
-        struct deployment *v;
+        struct sysroot_deployment *v;
         size_t n;
 };
 
 /* Loads the deployments of the sysroot at 'sysroot' (NULL: this host, live,
  * when /run/ostree-booted exists). -ENOENT when there is no ostree sysroot
  * there. *ret_error (if given) may hold libostree's reason; free() it. */
-int deployments_load(const char *sysroot, struct deployments **ret, char **ret_error);
-struct deployments *deployments_free(struct deployments *d);
+int sysroot_load(const char *sysroot, struct sysroot **ret, char **ret_error);
+struct sysroot *sysroot_free(struct sysroot *d);
 
 /* "booted", "staged", "pending", "rollback", or a commit checksum (or a prefix
  * of at least 6 hex digits, or CHECKSUM.SERIAL). NULL when none matches;
  * -EINVAL-style ambiguity returns NULL too, with *ret_ambiguous set. */
-const struct deployment *deployments_find(const struct deployments *d, const char *which, bool *ret_ambiguous);
+const struct sysroot_deployment *sysroot_find(const struct sysroot *d, const char *which, bool *ret_ambiguous);
 
 /* True when this host is an ostree-based system (/run/ostree-booted). */
 bool host_is_ostree_booted(void);
 
 #include "basic/macros.h"
-DEFINE_FREEP(struct deployments, deployments_free)
+DEFINE_FREEP(struct sysroot, sysroot_free)

@@ -1,6 +1,6 @@
-/* Deployment discovery through libostree; see deployments.h. */
+/* Deployment discovery through libostree; see sysroot.h. */
 #define _GNU_SOURCE
-#include "deployments.h"
+#include "sysroot.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -11,16 +11,16 @@
 #include <unistd.h>
 
 static const char *const role_names[] = {
-        [ROLE_BOOTED] = "booted",
-        [ROLE_STAGED] = "staged",
-        [ROLE_PENDING] = "pending",
-        [ROLE_ROLLBACK] = "rollback",
-        [ROLE_OTHER] = "other",
+        [SYSROOT_BOOTED] = "booted",
+        [SYSROOT_STAGED] = "staged",
+        [SYSROOT_PENDING] = "pending",
+        [SYSROOT_ROLLBACK] = "rollback",
+        [SYSROOT_OTHER] = "other",
 };
 
-const char *deployment_role_name(enum deployment_role r)
+const char *sysroot_role_name(enum sysroot_role r)
 {
-        return r <= ROLE_OTHER ? role_names[r] : "unknown";
+        return r <= SYSROOT_OTHER ? role_names[r] : "unknown";
 }
 
 bool host_is_ostree_booted(void)
@@ -28,14 +28,14 @@ bool host_is_ostree_booted(void)
         return access("/run/ostree-booted", F_OK) == 0;
 }
 
-struct deployments *deployments_free(struct deployments *d)
+struct sysroot *sysroot_free(struct sysroot *d)
 {
         size_t i;
 
         if (!d)
                 return NULL;
         for (i = 0; i < d->n; i++) {
-                struct deployment *x = &d->v[i];
+                struct sysroot_deployment *x = &d->v[i];
 
                 free(x->osname);
                 free(x->checksum);
@@ -73,7 +73,7 @@ static char *origin_string(OstreeDeployment *od, const char *key)
         return v ? strdup(v) : NULL;
 }
 
-static void read_commit(OstreeRepo *repo, struct deployment *x)
+static void read_commit(OstreeRepo *repo, struct sysroot_deployment *x)
 {
         g_autoptr(GVariant) commit = NULL, meta = NULL;
         const char *version = NULL;
@@ -88,9 +88,9 @@ static void read_commit(OstreeRepo *repo, struct deployment *x)
                 x->version = strdup(version);
 }
 
-int deployments_load(const char *sysroot, struct deployments **ret, char **ret_error)
+int sysroot_load(const char *sysroot, struct sysroot **ret, char **ret_error)
 {
-        _cleanup_(deployments_freep) struct deployments *d = NULL;
+        _cleanup_(sysroot_freep) struct sysroot *d = NULL;
         g_autoptr(OstreeSysroot) sr = NULL;
         g_autoptr(GPtrArray) list = NULL;
         g_autoptr(GError) err = NULL;
@@ -145,7 +145,7 @@ int deployments_load(const char *sysroot, struct deployments **ret, char **ret_e
         }
         for (i = 0; i < list->len; i++) {
                 OstreeDeployment *od = list->pdata[i];
-                struct deployment *x = &d->v[d->n++];
+                struct sysroot_deployment *x = &d->v[d->n++];
                 g_autofree char *rel = ostree_sysroot_get_deployment_dirpath(sr, od);
 
                 x->index = (unsigned) i;
@@ -175,20 +175,20 @@ int deployments_load(const char *sysroot, struct deployments **ret, char **ret_e
                         break;
                 }
         for (i = 0; i < d->n; i++) {
-                struct deployment *x = &d->v[i];
+                struct sysroot_deployment *x = &d->v[i];
 
                 if (x->staged)
-                        x->role = ROLE_STAGED;
+                        x->role = SYSROOT_STAGED;
                 else if ((int) i == booted_index)
-                        x->role = ROLE_BOOTED;
+                        x->role = SYSROOT_BOOTED;
                 else if (booted_index >= 0 && (int) i < booted_index)
-                        x->role = ROLE_PENDING;
+                        x->role = SYSROOT_PENDING;
                 else
-                        x->role = ROLE_OTHER;
+                        x->role = SYSROOT_OTHER;
         }
         for (i = booted_index >= 0 ? (size_t) booted_index + 1 : d->n; i < d->n; i++)
                 if (!d->v[i].staged && strcmp(d->v[i].osname, d->v[booted_index].osname) == 0) {
-                        d->v[i].role = ROLE_ROLLBACK;
+                        d->v[i].role = SYSROOT_ROLLBACK;
                         break;
                 }
         *ret = TAKE_PTR(d);
@@ -205,13 +205,13 @@ static bool is_hex(const char *s, size_t n)
         return true;
 }
 
-const struct deployment *deployments_find(const struct deployments *d, const char *which, bool *ret_ambiguous)
+const struct sysroot_deployment *sysroot_find(const struct sysroot *d, const char *which, bool *ret_ambiguous)
 {
-        static const struct { const char *name; enum deployment_role role; } roles[] = {
-                { "booted", ROLE_BOOTED }, { "staged", ROLE_STAGED },
-                { "pending", ROLE_PENDING }, { "rollback", ROLE_ROLLBACK },
+        static const struct { const char *name; enum sysroot_role role; } roles[] = {
+                { "booted", SYSROOT_BOOTED }, { "staged", SYSROOT_STAGED },
+                { "pending", SYSROOT_PENDING }, { "rollback", SYSROOT_ROLLBACK },
         };
-        const struct deployment *found = NULL;
+        const struct sysroot_deployment *found = NULL;
         const char *dot = strchr(which, '.');
         size_t len = dot ? (size_t) (dot - which) : strlen(which), i;
 
@@ -229,7 +229,7 @@ const struct deployment *deployments_find(const struct deployments *d, const cha
         if (len < 6 || len > 64 || !is_hex(which, len))
                 return NULL;
         for (i = 0; i < d->n; i++) {
-                const struct deployment *x = &d->v[i];
+                const struct sysroot_deployment *x = &d->v[i];
 
                 if (strncmp(x->checksum, which, len) != 0)
                         continue;
