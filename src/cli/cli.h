@@ -52,6 +52,7 @@ int cmd_scan(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_image(int argc, char **argv);
+int cmd_etc_diff(int argc, char **argv);
 
 /* Deployments of --sysroot (NULL: this host) and one of them by name; both
  * print their own errors and return an exit status. */

@@ -153,6 +153,27 @@ const struct fim_entry *fim_tree_find(const struct fim_tree *t, const char *path
         return NULL;
 }
 
+void fim_tree_reroot(struct fim_tree *t, const char *prefix)
+{
+        size_t plen = strlen(prefix), i, o = 0;
+
+        for (i = 0; i < t->n; i++) {
+                struct fim_entry *e = &t->entries[i];
+
+                if (!path_has_prefix(e->path, e->path_len, prefix))
+                        continue;
+                if (e->path_len == plen) {
+                        e->path = "/";
+                        e->path_len = 1;
+                } else {
+                        e->path += plen;
+                        e->path_len -= (uint32_t) plen;
+                }
+                t->entries[o++] = *e;
+        }
+        t->n = o;
+}
+
 bool path_has_prefix(const char *path, size_t len, const char *prefix)
 {
         size_t plen = strlen(prefix);

@@ -92,6 +92,10 @@ const struct fim_entry *fim_tree_find(const struct fim_tree *t, const char *path
 /* Fills in 'link' for regular files that share an inode inside the tree. */
 int fim_tree_link_groups(struct fim_tree *t);
 
+/* Keeps only the entries at or below prefix and makes their paths relative
+ * to it ("/usr/etc/x" becomes "/x", "/usr/etc" itself "/"). Order is kept. */
+void fim_tree_reroot(struct fim_tree *t, const char *prefix);
+
 int path_compare(const char *a, size_t alen, const char *b, size_t blen);
 /* Whether path equals prefix or lies below it ("/" is below everything). */
 bool path_has_prefix(const char *path, size_t len, const char *prefix);

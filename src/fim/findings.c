@@ -16,6 +16,8 @@ static const struct rule fallback_drift = { .id = "DW-FIM-DRIFT", .name = "file 
                                             .severity = SEVERITY_MEDIUM };
 static const struct rule fallback_mtime = { .id = "DW-FIM-MTIME", .name = "only the modification time changed",
                                             .severity = SEVERITY_LOW };
+static const struct rule fallback_etc = { .id = "DW-ETC-DRIFT", .name = "configuration differs from the image",
+                                          .severity = SEVERITY_MEDIUM };
 static const struct rule fallback_unreadable = { .id = "DW-FIM-UNREADABLE",
                                                  .name = "file could not be read during the check",
                                                  .severity = SEVERITY_MEDIUM };
@@ -173,11 +175,10 @@ static int add_values(struct finding *f, const struct fim_entry *old, const stru
         return r == -E2BIG ? 0 : r;
 }
 
-int fim_report_change(const struct fim_change *c, void *userdata)
+int fim_finding_from_change(const struct fim_reporter *rep, const struct fim_change *c, struct finding *ret)
 {
-        struct fim_reporter *rep = userdata;
         const struct fim_entry *e = c->new ? c->new : c->old;
-        const struct surface *s = ruleset_match(rep->rules, e->path, e->path_len);
+        const struct surface *s;
         _cleanup_(buf_release) struct buf tmp;
         struct finding f;
         unsigned bit;
@@ -185,13 +186,34 @@ int fim_report_change(const struct fim_change *c, void *userdata)
 
         buf_init(&tmp, 0);
         finding_init(&f);
+        f.path = e->path;
+        f.path_len = e->path_len;
+        if (rep->path_prefix) {
+                /* Entries below a subtree ("/x" under /etc) are reported by full path. */
+                size_t plen = strlen(rep->path_prefix), len = plen + (e->path_len == 1 ? 0 : e->path_len);
+                char *full = arena_alloc(&f.arena, len + 1);
+
+                if (!full) {
+                        finding_release(&f);
+                        return -ENOMEM;
+                }
+                memcpy(full, rep->path_prefix, plen);
+                memcpy(full + plen, e->path, len - plen);
+                full[len] = '\0';
+                f.path = full;
+                f.path_len = len;
+        }
+        s = ruleset_match(rep->rules, f.path, f.path_len);
         f.alert = true;
         f.category = "file";
         f.dataset = rep->dataset ? rep->dataset : "driftwatch.fim";
-        f.path = e->path;
-        f.path_len = e->path_len;
         f.root = rep->root;
-        f.rule = rep->rule ? rep->rule : s ? &s->fim : rule_or(rep->rules, &fallback_drift);
+        if (rep->rule)
+                f.rule = rep->rule;
+        else if (rep->etc)
+                f.rule = s ? &s->etc : rule_or(rep->rules, &fallback_etc);
+        else
+                f.rule = s ? &s->fim : rule_or(rep->rules, &fallback_drift);
         if (s)
                 f.surface = s->surface;
         if (c->quality)
@@ -213,7 +235,7 @@ int fim_report_change(const struct fim_change *c, void *userdata)
         case CHANGE_MODIFIED:
                 f.action = "file-modified";
                 f.type = "change";
-                if (c->changed == ATTR_MTIME && !rep->rule)
+                if (c->changed == ATTR_MTIME && !rep->rule && !rep->etc)
                         f.rule = rule_or(rep->rules, &fallback_mtime);
                 for (bit = 1; r >= 0 && bit <= ATTR_OBJECT; bit <<= 1)
                         if ((c->changed & bit) && bit != ATTR_XATTRS && bit != ATTR_STATCACHE)
@@ -234,8 +256,24 @@ int fim_report_change(const struct fim_change *c, void *userdata)
                 f.error = error_text(c->new->err);
                 break;
         }
-        if (r >= 0)
-                r = output_emit(rep->out, &f);
+        if (r < 0) {
+                finding_release(&f);
+                return r;
+        }
+        *ret = f;
+        return 0;
+}
+
+int fim_report_change(const struct fim_change *c, void *userdata)
+{
+        struct fim_reporter *rep = userdata;
+        struct finding f;
+        int r;
+
+        r = fim_finding_from_change(rep, c, &f);
+        if (r < 0)
+                return r;
+        r = output_emit(rep->out, &f);
         finding_release(&f);
         return r;
 }

@@ -14,7 +14,12 @@ struct fim_reporter {
          * (image verification has one rule; surfaces still name the place). */
         const struct rule *rule;
         const char *dataset;            /* event.dataset; default driftwatch.fim */
+        const char *path_prefix;        /* entries are below this ("/etc"): reported with it */
+        bool etc;                       /* surfaces' DW-ETC rules instead of DW-FIM */
 };
+
+/* Fills a finding (finding_init()ed here; finding_release() it) for c. */
+int fim_finding_from_change(const struct fim_reporter *rep, const struct fim_change *c, struct finding *ret);
 
 /* A fim_change_fn: emits one finding per change through r->out. */
 int fim_report_change(const struct fim_change *c, void *userdata);

@@ -36,6 +36,9 @@ struct finding {
         size_t path_len;
         const char *root;               /* driftwatch.root: the tree file.path is relative to */
         const char *surface;            /* driftwatch.surface; NULL: the rule's */
+        const char *merge;              /* driftwatch.merge.fate: what the next deployment does */
+        const char *merge_target;       /* driftwatch.merge.target */
+        const char *allowed_by;         /* driftwatch.allowlist: the entry that allowed this */
         const char *error;              /* driftwatch.error */
         const char *changed[FINDING_MAX_CHANGED];
         size_t n_changed;

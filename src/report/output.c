@@ -181,6 +181,15 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
                 json_string(&j, "path_hex", hex.data);
                 buf_release(&hex);
         }
+        if (f->merge) {
+                json_object_begin(&j, "merge");
+                json_string(&j, "fate", f->merge);
+                if (f->merge_target)
+                        json_string(&j, "target", f->merge_target);
+                json_object_end(&j);
+        }
+        if (f->allowed_by)
+                json_string(&j, "allowlist", f->allowed_by);
         json_array_begin(&j, "changed");
         for (i = 0; i < f->n_changed; i++)
                 json_string(&j, NULL, f->changed[i]);
@@ -239,6 +248,13 @@ static int render_text(const struct finding *f, struct buf *b)
         }
         if (r >= 0 && f->error)
                 r = buf_printf(b, "  (%s)", f->error);
+        if (r >= 0 && f->merge)
+                r = buf_printf(b, "  next deployment: %s", f->merge);
+        if (r >= 0 && f->allowed_by) {
+                r = buf_puts(b, "  allowed: ");
+                if (r >= 0)
+                        r = escape_text(b, f->allowed_by, strlen(f->allowed_by));
+        }
         if (r >= 0)
                 r = buf_putc(b, '\n');
         for (i = 0; r >= 0 && i < f->n_values; i++) {

@@ -1,0 +1,19 @@
+/* RFC 3339 timestamps <-> seconds since the epoch (UTC), without the C
+ * library's time zone state: what image status, policy and ticket files carry. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Years 0001 to 9999: what RFC 3339 can write. */
+#define TIME_MIN_SECONDS (-62135596800LL)      /* 0001-01-01T00:00:00Z */
+#define TIME_MAX_SECONDS 253402300799LL        /* 9999-12-31T23:59:59Z */
+#define RFC3339_LEN 21                         /* "2026-11-22T04:59:37Z" and NUL */
+
+/* Parses "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)" ('t', 'z' and a space
+ * for 'T' accepted); fractions are dropped. The n bytes at s need no NUL.
+ * Returns 0 or -EINVAL; *ret untouched on failure. */
+int rfc3339_parse(const char *s, size_t n, int64_t *ret);
+
+/* Writes t (within TIME_MIN/MAX_SECONDS, clamped) as "YYYY-MM-DDTHH:MM:SSZ". */
+void rfc3339_format(int64_t t, char out[RFC3339_LEN]);

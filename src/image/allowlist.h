@@ -1,0 +1,54 @@
+/* The /etc allowlist: known, owned, temporary local configuration. Each entry
+ * names a path or glob, optionally the one content it allows (SHA-256), who
+ * owns it, why, and when it expires, so the list can be made to shrink.
+ * Format (YAML, docs/etc-diff.md):
+ *
+ *   version: 1
+ *   allow:
+ *     - path: /etc/chrony.conf
+ *       sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+ *       owner: platform-team
+ *       reason: data-centre NTP servers
+ *       expires: 2027-06-30          # a date (end of that day, UTC) or RFC 3339
+ *       ticket: CHG-1234             # optional
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "basic/macros.h"
+#include "basic/sha256.h"
+
+#define ALLOWLIST_MAX_BYTES ((size_t) 4 << 20)
+
+struct allow_entry {
+        char *path;                     /* absolute path or glob */
+        bool has_sha256;
+        uint8_t sha256[SHA256_LEN];
+        char *owner, *reason, *ticket;
+        char *expires;                  /* as written */
+        int64_t expires_at;             /* seconds since the epoch, inclusive */
+        size_t line;
+        unsigned long matches;          /* findings this entry allowed */
+};
+
+struct allowlist {
+        struct allow_entry *v;
+        size_t n;
+};
+
+int allowlist_parse(const char *buf, size_t len, struct allowlist **ret, char **ret_error);
+struct allowlist *allowlist_free(struct allowlist *a);
+
+bool allow_entry_expired(const struct allow_entry *e, int64_t now);
+
+/* The entry that allows path (with content sha256, NULL when it has none): the
+ * first unexpired entry whose glob matches and whose hash, if it has one,
+ * equals. When only expired entries match, the first of them is returned with
+ * *ret_expired set: it no longer allows anything, but says who to ask. */
+struct allow_entry *allowlist_match(struct allowlist *a, const char *path, size_t len, const uint8_t *sha256,
+                                    int64_t now, bool *ret_expired);
+
+DEFINE_FREEP(struct allowlist, allowlist_free)

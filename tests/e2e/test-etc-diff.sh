@@ -1,0 +1,130 @@
+# etc-diff on a real sysroot made with `ostree admin`: agrees path by path with
+# `ostree admin config-diff`, reports what it ignores (xattrs), names surfaces,
+# honours an allowlist with owners, hashes and expiry dates, and predicts the
+# three-way merge exactly as `ostree admin deploy` then performs it.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib-ostree.sh"
+
+S=$T/sysroot
+make_os_tree "$T/v1" 1.0
+make_sysroot "$S"
+commit_tree "$S" "$T/v1" 1.0 >/dev/null
+deploy "$S"
+DEP=$(deployment_dir "$S" 0)
+E=$DEP/etc
+
+run 0 "$DW" etc-diff --sysroot "$S" --format json
+[ "$(jq -r 'select(.event.action != "etc-diff-summary") | .file.path' "$T/out")" = "" ] ||
+        { cat "$T/out"; fail "a fresh deployment's /etc differs from /usr/etc"; }
+
+# Local changes, the kind an operator or an attacker makes.
+printf 'server ntp.corp.example\n' >"$E/chrony.conf"                       # modified, allowlisted
+printf 'ALL ALL=(ALL) NOPASSWD: ALL\n' >"$E/sudoers.d/zzz_local"           # added, sudoers.d
+printf 'PermitRootLogin yes\n' >"$E/ssh/sshd_config.d/00-allow.conf"      # added, sshd_config.d
+chmod 600 "$E/ssh/sshd_config"                                             # mode only
+printf '[Service]\nExecStart=/var/tmp/x\n' >"$E/systemd/system/evil.service"
+rm "$E/keep.conf"                                                          # removed
+printf 'version local\n' >"$E/image-version.conf"                          # modified; v2 changes it too
+setfattr -n user.label -v relabelled "$E/containers/policy.json"           # xattr only
+
+run 1 "$DW" etc-diff --sysroot "$S" --format json
+grep -v etc-diff-summary "$T/out" >"$T/diff.jsonl"
+expect_findings "$T/diff.jsonl" <<'EOF'
+file-added "/etc/ssh/sshd_config.d/00-allow.conf" -
+file-added "/etc/sudoers.d/zzz_local" -
+file-added "/etc/systemd/system/evil.service" -
+file-modified "/etc/chrony.conf" size,content
+file-modified "/etc/containers/policy.json" xattr:user.label
+file-modified "/etc/image-version.conf" size,content
+file-modified "/etc/ssh/sshd_config" mode
+file-removed "/etc/keep.conf" -
+EOF
+# Agreement with ostree admin config-diff, path by path, for what it compares.
+ostree admin config-diff --sysroot="$S" --os=testos | awk '{ print $1, "/etc/" $2 }' | LC_ALL=C sort >"$T/oracle"
+jq -r 'select((.driftwatch.quality | index("not-in-ostree-config-diff")) | not) |
+        ({"file-added": "A", "file-removed": "D", "file-modified": "M"}[.event.action]) + " " + .file.path' \
+        "$T/diff.jsonl" | LC_ALL=C sort >"$T/ours"
+diff -u "$T/oracle" "$T/ours" || fail "etc-diff disagrees with ostree admin config-diff"
+jq -se '[.[] | select(.driftwatch.quality | index("not-in-ostree-config-diff")) | .file.path] ==
+        ["/etc/containers/policy.json"]' "$T/diff.jsonl" >/dev/null || fail "xattr-only change not flagged as beyond config-diff"
+# Surfaces and tags from the seeds.
+rules=$(jq -r '[.file.path, .rule.id, .driftwatch.severity] | join(" ")' "$T/diff.jsonl" | LC_ALL=C sort)
+for want in "/etc/sudoers.d/zzz_local DW-ETC-SUDOERS high" "/etc/ssh/sshd_config.d/00-allow.conf DW-ETC-SSHD high" \
+            "/etc/systemd/system/evil.service DW-ETC-SYSTEMD high" \
+            "/etc/containers/policy.json DW-ETC-CONTAINERS-POLICY critical" "/etc/keep.conf DW-ETC-CONFIG medium"; do
+        grep -qxF "$want" <<<"$rules" || fail "expected '$want' in: $rules"
+done
+jq -se 'any(.[]; .rule.id == "DW-ETC-SUDOERS" and (.threat.technique.id | index("T1548.003")))' "$T/diff.jsonl" \
+        >/dev/null || fail "sudoers.d finding lacks T1548.003"
+
+# Allowlist: a hash-pinned entry allows, a wrong hash does not, an expired entry
+# no longer allows and is reported, an entry that matches nothing is reported.
+chrony=$(sha256sum <"$E/chrony.conf" | cut -d' ' -f1)
+cat >"$T/allow.yaml" <<EOF
+version: 1
+allow:
+  - path: /etc/chrony.conf
+    sha256: $chrony
+    owner: platform-team
+    reason: data-centre NTP servers
+    expires: 2999-12-31
+  - path: /etc/ssh/sshd_config
+    sha256: 0000000000000000000000000000000000000000000000000000000000000000
+    owner: sec-team
+    reason: wrong hash on purpose
+    expires: 2999-12-31
+  - path: /etc/keep.conf
+    owner: old-team
+    reason: removed for the migration
+    expires: 2020-01-31
+  - path: "/etc/nothing/**"
+    owner: nobody
+    reason: stale entry
+    expires: 2999-12-31T00:00:00Z
+EOF
+run 1 "$DW" etc-diff --sysroot "$S" --allowlist "$T/allow.yaml" --format json
+kind_of() { jq -r --arg p "$1" 'select(.file.path == $p and (.event.action | startswith("file-"))) | .event.kind' "$T/out"; }
+[ "$(kind_of /etc/chrony.conf)" = event ] || fail "allowlisted change is still an alert"
+jq -se 'any(.[]; .file.path == "/etc/chrony.conf" and (.driftwatch.allowlist | contains("platform-team")))' "$T/out" \
+        >/dev/null || fail "allowlisted finding does not name the entry's owner"
+[ "$(kind_of /etc/ssh/sshd_config)" = alert ] || fail "an entry with another hash allowed a change"
+[ "$(kind_of /etc/keep.conf)" = alert ] || fail "an expired entry still allows"
+jq -se 'any(.[]; .rule.id == "DW-ETC-ALLOW-EXPIRED" and .file.path == "/etc/keep.conf" and .driftwatch.after.owner == "old-team")' \
+        "$T/out" >/dev/null || fail "expired entry not reported"
+jq -se 'any(.[]; .rule.id == "DW-ETC-ALLOW-UNUSED" and .file.path == "/etc/nothing/**")' "$T/out" >/dev/null ||
+        fail "unused entry not reported"
+jq -se 'any(.[]; .event.action == "etc-diff-summary" and .driftwatch.after.allowlisted == "1" and
+        .driftwatch.after.differences == "8")' "$T/out" >/dev/null || fail "summary does not count the allowlisted finding"
+# A broken allowlist is one clear error.
+printf 'allow:\n  - path: /etc/x\n    owner: a\n' >"$T/bad-allow.yaml"
+run 2 "$DW" etc-diff --sysroot "$S" --allowlist "$T/bad-allow.yaml"
+expect_one_error_line "$T/bad-allow.yaml"
+grep -q 'line 2' "$T/err" || fail "allowlist error without its line"
+
+# Merge prediction into a new commit, then the real merge by ostree admin deploy.
+make_os_tree "$T/v2" 2.0
+commit_tree "$S" "$T/v2" 2.0 >/dev/null
+run 1 "$DW" etc-diff --sysroot "$S" --merge-into testos/stable --format json
+jq -r 'select(.driftwatch.merge) | .file.path + " " + .driftwatch.merge.fate' "$T/out" | LC_ALL=C sort >"$T/predicted"
+diff -u - "$T/predicted" <<'EOF' || fail "merge prediction"
+/etc/chrony.conf carried
+/etc/containers/policy.json dropped
+/etc/image-version.conf carried-shadows-image-update
+/etc/keep.conf removal-applied
+/etc/ssh/sshd_config carried
+/etc/ssh/sshd_config.d/00-allow.conf carried
+/etc/sudoers.d/zzz_local carried
+/etc/systemd/system/evil.service carried
+EOF
+deploy "$S"
+# In the new deployment, /etc differs from its /usr/etc by exactly what was carried.
+run 1 "$DW" etc-diff --sysroot "$S" --format json
+jq -r 'select(.event.action | startswith("file-")) | .file.path' "$T/out" | LC_ALL=C sort >"$T/actual"
+grep -v ' dropped$' "$T/predicted" | cut -d' ' -f1 | diff -u - "$T/actual" || fail "prediction differs from the real merge"
+[ "$(cat "$(deployment_dir "$S" 0)/etc/image-version.conf")" = "version local" ] || fail "oracle: local copy not kept"
+
+# The old deployment is now the rollback; its /etc is still inspectable.
+run 1 "$DW" etc-diff --sysroot "$S" --deployment rollback --format json
+run 2 "$DW" etc-diff --sysroot "$S" --merge-into no/such/ref
+expect_one_error_line "no/such/ref"
+echo PASS
