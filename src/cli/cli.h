@@ -51,6 +51,7 @@ void progress_stop(struct progress_ui *ui);
 int cmd_scan(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_etc_diff(int argc, char **argv);
 
@@ -60,6 +61,23 @@ struct sysroot;
 struct sysroot_deployment;
 int cli_load_deployments(const char *sysroot, struct sysroot **ret);
 int cli_pick_deployment(const struct sysroot *ds, const char *which, const struct sysroot_deployment **ret);
+
+/* The image-mode checks, each reporting into an output the caller owns (so
+ * 'scan' can run them all into one stream). They print their own errors and
+ * return an exit status: EXIT_CLEAN when the check ran. */
+int run_deployments_inventory(struct output *out, const struct ruleset *rules, const struct sysroot *ds);
+int run_image_verify(struct output *out, const struct ruleset *rules, const struct sysroot *ds,
+                     const struct sysroot_deployment *d, unsigned threads);
+
+struct etc_diff_request {
+        const char *allowlist;          /* NULL: none */
+        const char *merge;              /* NULL: the staged deployment, when there is one */
+        bool no_merge;
+        unsigned threads;
+};
+
+int run_etc_diff(struct output *out, const struct ruleset *rules, const struct sysroot *ds,
+                 const struct sysroot_deployment *d, const struct etc_diff_request *req);
 
 /* Walks dir below paths and writes a baseline to out (dir: sources), as
  * 'baseline create' and the first 'scan' do. Prints its own errors. */

@@ -212,6 +212,63 @@ static int load_merge_target(const struct sysroot *ds, const char *which, unsign
         return EXIT_CLEAN;
 }
 
+int run_etc_diff(struct output *out, const struct ruleset *rules, const struct sysroot *ds,
+                 const struct sysroot_deployment *d, const struct etc_diff_request *req)
+{
+        _cleanup_(allowlist_freep) struct allowlist *allow = NULL;
+        _cleanup_(fim_tree_freep) struct fim_tree *target = NULL;
+        _cleanup_(freep) char *target_name = NULL, *deployment_name = NULL;
+        struct etc_diff_opts eo = { .threads = req->threads, .cancel = &cli_cancel };
+        struct etc_report er = { 0 };
+        const char *merge = req->merge;
+        unsigned long alerts = out->alerts;
+        int r;
+
+        if (req->allowlist) {
+                r = load_allowlist(req->allowlist, &allow);
+                if (r != EXIT_CLEAN)
+                        return r;
+        }
+        /* By default the merge that is already queued: the staged deployment's. */
+        if (!merge && !req->no_merge && sysroot_find(ds, "staged", NULL) && d->role != SYSROOT_STAGED)
+                merge = "staged";
+        if (merge) {
+                r = load_merge_target(ds, merge, eo.threads, &target, &target_name);
+                if (r != EXIT_CLEAN)
+                        return r;
+                eo.merge_image = target;
+        }
+        if (asprintf(&deployment_name, "%s.%d", d->checksum, d->serial) < 0)
+                return error("out of memory");
+
+        er.rep = (struct fim_reporter) { .rules = rules, .out = out, .root = d->path, .path_prefix = "/etc",
+                                         .etc = true, .dataset = "driftwatch.etc" };
+        er.allow = allow;
+        er.merge_target = target_name;
+        er.now = (int64_t) time(NULL);
+        r = etc_diff(d->path, &eo, on_etc_change, &er);
+        if (r >= 0)
+                r = report_allowlist(&er, rules);
+        if (r >= 0 && out->format == OUTPUT_JSON)
+                r = emit_summary(&er, rules, deployment_name);
+        fflush(out->f);
+        if (r == -ECANCELED)
+                return error("interrupted");
+        if (r < 0)
+                return error("cannot compare /etc of deployment %s in sysroot '%s': %s", deployment_name,
+                             ds->sysroot, strerror(-r));
+        if (!cli.quiet && out->format == OUTPUT_TEXT) {
+                fprintf(stderr, "/etc of deployment %s: %lu differences from /usr/etc (%lu beyond ostree "
+                                "config-diff), %lu allowlisted, %lu alerts", deployment_name, er.differences,
+                        er.beyond, er.allowed, out->alerts - alerts);
+                if (target_name)
+                        fprintf(stderr, "; into %s the merge carries %lu local changes, %lu of them hiding an "
+                                        "image update", target_name, er.carried, er.shadows);
+                fputc('\n', stderr);
+        }
+        return EXIT_CLEAN;
+}
+
 int cmd_etc_diff(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -227,16 +284,11 @@ int cmd_etc_diff(int argc, char **argv)
         };
         _cleanup_(sysroot_freep) struct sysroot *ds = NULL;
         _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
-        _cleanup_(allowlist_freep) struct allowlist *allow = NULL;
-        _cleanup_(fim_tree_freep) struct fim_tree *target = NULL;
-        _cleanup_(freep) char *target_name = NULL, *deployment_name = NULL;
-        const char *sysroot = NULL, *which = "booted", *allow_path = NULL, *merge = NULL;
+        const char *sysroot = NULL, *which = "booted";
         enum output_format format = OUTPUT_TEXT;
         const struct sysroot_deployment *d;
-        struct etc_diff_opts eo = { .cancel = &cli_cancel };
-        struct etc_report er = { 0 };
+        struct etc_diff_request req = { 0 };
         struct output out;
-        bool no_merge = false;
         int c, r;
 
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -248,20 +300,20 @@ int cmd_etc_diff(int argc, char **argv)
                         which = optarg;
                         break;
                 case 'a':
-                        allow_path = optarg;
+                        req.allowlist = optarg;
                         break;
                 case 'm':
-                        merge = optarg;
+                        req.merge = optarg;
                         break;
                 case 'n':
-                        no_merge = true;
+                        req.no_merge = true;
                         break;
                 case 'F':
                         if (output_format_from_name(optarg, &format) < 0)
                                 return usage_error("etc-diff", "unknown format '%s' (text or json)", optarg);
                         break;
                 case 't':
-                        if (cli_parse_threads(optarg, &eo.threads) < 0)
+                        if (cli_parse_threads(optarg, &req.threads) < 0)
                                 return usage_error("etc-diff", "--threads takes a number from 1 to 64");
                         break;
                 case 'h':
@@ -273,55 +325,17 @@ int cmd_etc_diff(int argc, char **argv)
         }
         if (optind < argc)
                 return usage_error("etc-diff", "unexpected argument '%s'", argv[optind]);
-        if (merge && no_merge)
+        if (req.merge && req.no_merge)
                 return usage_error("etc-diff", "--merge-into and --no-merge exclude each other");
 
         r = cli_load_rules(&rules);
-        if (r == EXIT_CLEAN && allow_path)
-                r = load_allowlist(allow_path, &allow);
         if (r == EXIT_CLEAN)
                 r = cli_load_deployments(sysroot, &ds);
         if (r == EXIT_CLEAN)
                 r = cli_pick_deployment(ds, which, &d);
         if (r != EXIT_CLEAN)
                 return r;
-        /* By default the merge that is already queued: the staged deployment's. */
-        if (!merge && !no_merge && sysroot_find(ds, "staged", NULL) && d->role != SYSROOT_STAGED)
-                merge = "staged";
-        if (merge) {
-                r = load_merge_target(ds, merge, eo.threads, &target, &target_name);
-                if (r != EXIT_CLEAN)
-                        return r;
-                eo.merge_image = target;
-        }
-        if (asprintf(&deployment_name, "%s.%d", d->checksum, d->serial) < 0)
-                return error("out of memory");
-
         output_init(&out, format, stdout, cli_hostname());
-        er.rep = (struct fim_reporter) { .rules = rules, .out = &out, .root = d->path, .path_prefix = "/etc",
-                                         .etc = true, .dataset = "driftwatch.etc" };
-        er.allow = allow;
-        er.merge_target = target_name;
-        er.now = (int64_t) time(NULL);
-        r = etc_diff(d->path, &eo, on_etc_change, &er);
-        if (r >= 0)
-                r = report_allowlist(&er, rules);
-        if (r >= 0 && format == OUTPUT_JSON)
-                r = emit_summary(&er, rules, deployment_name);
-        fflush(stdout);
-        if (r == -ECANCELED)
-                return error("interrupted");
-        if (r < 0)
-                return error("cannot compare /etc of deployment %s in sysroot '%s': %s", deployment_name,
-                             ds->sysroot, strerror(-r));
-        if (!cli.quiet && format == OUTPUT_TEXT) {
-                fprintf(stderr, "/etc of deployment %s: %lu differences from /usr/etc (%lu beyond ostree "
-                                "config-diff), %lu allowlisted, %lu alerts", deployment_name, er.differences,
-                        er.beyond, er.allowed, out.alerts);
-                if (target_name)
-                        fprintf(stderr, "; into %s the merge carries %lu local changes, %lu of them hiding an "
-                                        "image update", target_name, er.carried, er.shadows);
-                fputc('\n', stderr);
-        }
-        return cli_exit_status(&out);
+        r = run_etc_diff(&out, rules, ds, d, &req);
+        return r != EXIT_CLEAN ? r : cli_exit_status(&out);
 }

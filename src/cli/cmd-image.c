@@ -108,28 +108,24 @@ static const struct rule verify_fallback = { .id = "DW-IMG-VERIFY",
                                              .name = "deployed file differs from its ostree commit",
                                              .severity = SEVERITY_CRITICAL };
 
-static int image_deployments(const char *sysroot, enum output_format format)
+int run_deployments_inventory(struct output *out, const struct ruleset *rules, const struct sysroot *ds)
 {
-        _cleanup_(sysroot_freep) struct sysroot *ds = NULL;
-        _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
-        const struct rule *rule;
-        struct output out;
+        const struct rule *rule = ruleset_rule(rules, deployment_fallback.id) ?: &deployment_fallback;
         size_t i;
         int r;
 
-        r = cli_load_rules(&rules);
-        if (r == EXIT_CLEAN)
-                r = cli_load_deployments(sysroot, &ds);
-        if (r != EXIT_CLEAN)
-                return r;
-        rule = ruleset_rule(rules, deployment_fallback.id) ?: &deployment_fallback;
-        if (format == OUTPUT_JSON) {
-                output_init(&out, format, stdout, cli_hostname());
-                for (i = 0; i < ds->n; i++)
-                        if (emit_deployment(&out, rule, &ds->v[i]) < 0)
-                                return error("cannot write output: %s", strerror(errno));
-                return cli_exit_status(&out);
+        for (i = 0; i < ds->n; i++) {
+                r = emit_deployment(out, rule, &ds->v[i]);
+                if (r < 0)
+                        return error("cannot write output: %s", strerror(-r));
         }
+        return EXIT_CLEAN;
+}
+
+static void print_deployments(const struct sysroot *ds)
+{
+        size_t i;
+
         printf("sysroot %s%s\n", ds->sysroot, ds->live ? " (this host)" : "");
         for (i = 0; i < ds->n; i++) {
                 const struct sysroot_deployment *d = &ds->v[i];
@@ -146,53 +142,70 @@ static int image_deployments(const char *sysroot, enum output_format format)
                 if (!d->commit_present)
                         printf("    commit missing from the repository\n");
         }
-        return EXIT_CLEAN;
 }
 
-static int image_verify_cmd(const char *sysroot, const char *which, enum output_format format, unsigned threads)
+int run_image_verify(struct output *out, const struct ruleset *rules, const struct sysroot *ds,
+                     const struct sysroot_deployment *d, unsigned threads)
 {
-        _cleanup_(sysroot_freep) struct sysroot *ds = NULL;
-        _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
         _cleanup_(freep) char *msg = NULL;
-        const struct sysroot_deployment *d;
         struct walk_progress progress = { 0 };
         struct verify_opts vo = { .threads = threads, .progress = &progress, .cancel = &cli_cancel };
         struct verify_stats stats = { 0 };
-        struct fim_reporter rep;
+        unsigned long alerts = out->alerts;
+        struct fim_reporter rep = {
+                .rules = rules,
+                .out = out,
+                .root = d->path,
+                .rule = ruleset_rule(rules, verify_fallback.id) ?: &verify_fallback,
+                .dataset = "driftwatch.image",
+        };
         struct progress_ui *ui;
+        int r;
+
+        ui = progress_start("verify", &progress);
+        r = image_verify(ds, d, &vo, fim_report_change, &rep, &stats, &msg);
+        progress_stop(ui);
+        fflush(out->f);
+        if (r == -ECANCELED)
+                return error("interrupted");
+        if (r < 0)
+                return error("cannot verify deployment %s.%d in sysroot '%s': %s", d->checksum, d->serial,
+                             ds->sysroot, msg ? msg : strerror(-r));
+        if (!cli.quiet && out->format == OUTPUT_TEXT)
+                fprintf(stderr, "verified %llu entries (%llu files) of deployment %s.%d against its commit: "
+                                "%lu alerts, %llu files differ, %llu repository objects modified in place\n",
+                        stats.entries, stats.files, d->checksum, d->serial, out->alerts - alerts, stats.mismatched,
+                        stats.corrupt_objects);
+        return EXIT_CLEAN;
+}
+
+static int image_cmd(const char *action, const char *sysroot, const char *which, enum output_format format,
+                     unsigned threads)
+{
+        _cleanup_(sysroot_freep) struct sysroot *ds = NULL;
+        _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
+        const struct sysroot_deployment *d;
         struct output out;
         int r;
 
         r = cli_load_rules(&rules);
         if (r == EXIT_CLEAN)
                 r = cli_load_deployments(sysroot, &ds);
-        if (r == EXIT_CLEAN)
-                r = cli_pick_deployment(ds, which, &d);
         if (r != EXIT_CLEAN)
                 return r;
         output_init(&out, format, stdout, cli_hostname());
-        rep = (struct fim_reporter) {
-                .rules = rules,
-                .out = &out,
-                .root = d->path,
-                .rule = ruleset_rule(rules, verify_fallback.id) ?: &verify_fallback,
-                .dataset = "driftwatch.image",
-        };
-        ui = progress_start("verify", &progress);
-        r = image_verify(ds, d, &vo, fim_report_change, &rep, &stats, &msg);
-        progress_stop(ui);
-        fflush(stdout);
-        if (r == -ECANCELED)
-                return error("interrupted");
-        if (r < 0)
-                return error("cannot verify deployment %s.%d in sysroot '%s': %s", d->checksum, d->serial,
-                             ds->sysroot, msg ? msg : strerror(-r));
-        if (!cli.quiet && format == OUTPUT_TEXT)
-                fprintf(stderr, "verified %llu entries (%llu files) of deployment %s.%d against its commit: "
-                                "%lu alerts, %llu files differ, %llu repository objects modified in place\n",
-                        stats.entries, stats.files, d->checksum, d->serial, out.alerts, stats.mismatched,
-                        stats.corrupt_objects);
-        return cli_exit_status(&out);
+        if (strcmp(action, "deployments") == 0) {
+                if (format == OUTPUT_TEXT) {
+                        print_deployments(ds);
+                        return EXIT_CLEAN;
+                }
+                r = run_deployments_inventory(&out, rules, ds);
+        } else {
+                r = cli_pick_deployment(ds, which, &d);
+                if (r == EXIT_CLEAN)
+                        r = run_image_verify(&out, rules, ds, d, threads);
+        }
+        return r != EXIT_CLEAN ? r : cli_exit_status(&out);
 }
 
 int cmd_image(int argc, char **argv)
@@ -241,9 +254,7 @@ int cmd_image(int argc, char **argv)
         }
         if (optind < argc)
                 return usage_error("image", "unexpected argument '%s'", argv[optind]);
-        if (strcmp(action, "deployments") == 0)
-                return image_deployments(sysroot, format);
-        if (strcmp(action, "verify") == 0)
-                return image_verify_cmd(sysroot, which, format, threads);
+        if (strcmp(action, "deployments") == 0 || strcmp(action, "verify") == 0)
+                return image_cmd(action, sysroot, which, format, threads);
         return usage_error("image", "unknown action '%s' (deployments or verify)", action);
 }

@@ -8,20 +8,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "image/sysroot.h"
+
+#define DEFAULT_ETC_ALLOWLIST "/etc/driftwatch/etc-allowlist.yaml"
 
 static const char *const scan_paths[] = { "/usr", "/boot", "/etc" };
 
 static void help(FILE *f)
 {
-        fprintf(f, "usage: driftwatch scan [--state-dir DIR] [--root DIR] [--full] [--format text|json]\n\n"
-                   "The main job: runs every check that applies to this host. On its first run it records\n"
-                   "a baseline of /usr, /boot and /etc in the state directory and says so; later runs check\n"
-                   "the host against it.\n\n"
+        fprintf(f, "usage: driftwatch scan [--state-dir DIR] [--root DIR | --sysroot DIR] [--allowlist FILE]\n"
+                   "                       [--full] [--format text|json]\n\n"
+                   "The main job: runs every check that applies to this host.\n"
+                   "On an ostree / rpm-ostree / bootc host (or with --sysroot): the deployments, the booted\n"
+                   "deployment's /usr verified against its commit, and its /etc compared with /usr/etc (with\n"
+                   "the merge into a staged deployment predicted).\n"
+                   "Elsewhere: the first run records a baseline of /usr, /boot and /etc in the state\n"
+                   "directory and says so; later runs check the host against it.\n\n"
                    "options:\n"
                    "  --state-dir DIR    where baselines and state live (default " DEFAULT_STATE_DIR ")\n"
                    "  --root DIR         the host's root (default /), e.g. a mounted disk image\n"
+                   "  --sysroot DIR      an offline ostree sysroot to scan as an image-mode host\n"
+                   "  --allowlist FILE   etc-diff allowlist (default " DEFAULT_ETC_ALLOWLIST " when present)\n"
                    "  --full             re-hash every file, trusting no cache\n"
                    "  --format FORMAT    text (default) or json\n"
                    "  --threads N        worker threads (default: one per CPU)\n");
@@ -65,11 +75,41 @@ static int record_first_baseline(const char *root, const char *path, unsigned th
         return EXIT_CLEAN;
 }
 
+/* The image-mode checks of one sysroot into one output. */
+static int scan_image_mode(const char *sysroot, const char *allowlist, enum output_format format, unsigned threads)
+{
+        _cleanup_(sysroot_freep) struct sysroot *ds = NULL;
+        _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
+        const struct sysroot_deployment *d;
+        struct etc_diff_request etc = { .allowlist = allowlist, .threads = threads };
+        struct output out;
+        int r;
+
+        if (!allowlist && access(DEFAULT_ETC_ALLOWLIST, F_OK) == 0)
+                etc.allowlist = DEFAULT_ETC_ALLOWLIST;
+        r = cli_load_rules(&rules);
+        if (r == EXIT_CLEAN)
+                r = cli_load_deployments(sysroot, &ds);
+        if (r == EXIT_CLEAN)
+                r = cli_pick_deployment(ds, "booted", &d);
+        if (r != EXIT_CLEAN)
+                return r;
+        output_init(&out, format, stdout, cli_hostname());
+        r = run_deployments_inventory(&out, rules, ds);
+        if (r == EXIT_CLEAN)
+                r = run_image_verify(&out, rules, ds, d, threads);
+        if (r == EXIT_CLEAN)
+                r = run_etc_diff(&out, rules, ds, d, &etc);
+        return r != EXIT_CLEAN ? r : cli_exit_status(&out);
+}
+
 int cmd_scan(int argc, char **argv)
 {
         static const struct option opts[] = {
                 { "state-dir", required_argument, NULL, 's' },
                 { "root",      required_argument, NULL, 'R' },
+                { "sysroot",   required_argument, NULL, 'S' },
+                { "allowlist", required_argument, NULL, 'a' },
                 { "full",      no_argument,       NULL, 'f' },
                 { "format",    required_argument, NULL, 'F' },
                 { "threads",   required_argument, NULL, 't' },
@@ -77,7 +117,7 @@ int cmd_scan(int argc, char **argv)
                 {}
         };
         struct check_request req = { .root = "/" };
-        const char *state_dir = DEFAULT_STATE_DIR;
+        const char *state_dir = DEFAULT_STATE_DIR, *sysroot = NULL, *allowlist = NULL;
         _cleanup_(freep) char *baseline = NULL;
         struct stat st;
         int c, r;
@@ -89,6 +129,12 @@ int cmd_scan(int argc, char **argv)
                         break;
                 case 'R':
                         req.root = optarg;
+                        break;
+                case 'S':
+                        sysroot = optarg;
+                        break;
+                case 'a':
+                        allowlist = optarg;
                         break;
                 case 'f':
                         req.full = true;
@@ -110,6 +156,8 @@ int cmd_scan(int argc, char **argv)
         }
         if (optind < argc)
                 return usage_error("scan", "unexpected argument '%s'", argv[optind]);
+        if (sysroot || (strcmp(req.root, "/") == 0 && host_is_ostree_booted()))
+                return scan_image_mode(sysroot, allowlist, req.format, req.threads);
         if (stat(req.root, &st) < 0)
                 return error("cannot open root '%s': %s", req.root, strerror(errno));
         if (!S_ISDIR(st.st_mode))

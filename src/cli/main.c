@@ -20,6 +20,7 @@ static const struct command commands[] = {
         { "scan",     cmd_scan,     "run every check that applies to this host (the main job)" },
         { "baseline", cmd_baseline, "create or show a baseline (directory or ostree commit)" },
         { "check",    cmd_check,    "check a tree against a baseline" },
+        { "status",   cmd_status,   "bootc / rpm-ostree status: image transitions since the last run" },
         { "etc-diff", cmd_etc_diff, "compare /etc with the image's /usr/etc; predict the /etc merge" },
         { "image",    cmd_image,    "list ostree deployments; verify a deployment's /usr against its commit" },
 };
