@@ -1,0 +1,81 @@
+# Shared by the benchmark scripts: timing under GNU time, medians, ratios.
+# The sourcing script sets: name (for messages), runs, tmp (scratch directory).
+
+note() {
+        echo "$*" >&2
+}
+
+die() {
+        echo "$name: $*" >&2
+        exit 2
+}
+
+require_gnu_time() {
+        # GNU time: the only portable way to get a child's peak RSS (%M, KiB).
+        [ -x /usr/bin/time ] || die "/usr/bin/time is missing: install the 'time' package (scripts/deps.sh)"
+        /usr/bin/time --version 2>&1 | grep -q 'GNU' ||
+                die "/usr/bin/time is not GNU time: install the 'time' package (scripts/deps.sh)"
+}
+
+declare -A median_s peak_mib
+
+# measure KEY OK_EXIT_CODES STDOUT CMD...
+# Runs CMD $runs times under GNU time, its stdout to STDOUT and its stderr to
+# $tmp/KEY.err; an exit code outside the comma-separated OK_EXIT_CODES aborts the
+# benchmark (after a function explain_KEY, if defined, has said what the code means).
+# A function prepare_KEY, if defined, runs (untimed) before every run.
+# Records the median wall time in median_s[KEY] and the largest peak RSS in peak_mib[KEY].
+# Wall time comes from bash's microsecond clock (GNU time's %e has 10 ms steps),
+# peak RSS from GNU time's %M.
+measure() {
+        local key=$1 ok=$2 out=$3 i rc t0 t1 secs kib
+        shift 3
+        local -a all_secs=() all_kib=()
+
+        for ((i = 1; i <= runs; i++)); do
+                if declare -F "prepare_$key" >/dev/null; then
+                        "prepare_$key"
+                fi
+                rc=0
+                t0=$EPOCHREALTIME
+                /usr/bin/time -f '%M' -o "$tmp/time" "$@" >"$out" 2>"$tmp/$key.err" || rc=$?
+                t1=$EPOCHREALTIME
+                if [[ ,$ok, != *,$rc,* ]]; then
+                        note "$name: '$*' exited with status $rc; its last output:"
+                        tail -n 20 "$tmp/$key.err" >&2
+                        [ "$out" = /dev/null ] || tail -n 20 "$out" >&2
+                        if declare -F "explain_$key" >/dev/null; then
+                                "explain_$key" "$rc"
+                        fi
+                        die "$key failed"
+                fi
+                # GNU time puts "Command exited with non-zero status N" before the format line.
+                kib=$(tail -n 1 "$tmp/time")
+                secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+                all_secs+=("$secs")
+                all_kib+=("$kib")
+                note "  $key: run $i/$runs: $secs s, $((kib / 1024)) MiB"
+        done
+        median_s[$key]=$(printf '%s\n' "${all_secs[@]}" | sort -g | awk '
+                { v[NR] = $1 }
+                END { printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+        peak_mib[$key]=$(printf '%s\n' "${all_kib[@]}" | sort -g | tail -n 1 | awk '{ printf "%.1f", $1 / 1024 }')
+}
+
+row() {
+        printf '  %-44s %10s %14s\n' "$1" "${median_s[$2]}" "${peak_mib[$2]}"
+}
+
+# ratio LABEL NUM DEN OP GOAL: prints NUM/DEN and whether it satisfies "OP GOAL".
+goals_missed=0
+ratio() {
+        local label=$1 num=${median_s[$2]} den=${median_s[$3]} op=$4 goal=$5 verdict
+        verdict=$(awk -v n="$num" -v d="$den" -v op="$op" -v g="$goal" 'BEGIN {
+                if (d <= 0) { printf "n/a (too fast to measure)"; exit }
+                r = n / d
+                ok = (op == ">=") ? r >= g : r <= g
+                printf "%6.2fx   goal %s %s: %s", r, op, g, ok ? "met" : "NOT met"
+        }')
+        [[ $verdict != *"NOT met"* ]] || goals_missed=$((goals_missed + 1))
+        printf '  %-46s %s\n' "$label" "$verdict"
+}
