@@ -12,6 +12,8 @@ packages=(
         libsqlite3-dev       # baselines and state databases
         sqlite3              # tests inspect and corrupt baselines with the CLI
         libostree-dev        # reads ostree commits without a checkout
+        libyaml-dev          # detection content, allowlists (YAML)
+        libjansson-dev       # JSON input: bootc and rpm-ostree status (driftwatch status)
         ostree               # tests build real repositories and sysroots
         libcmocka-dev        # unit tests
         attr                 # tests set xattrs (setfattr/getfattr)
@@ -19,6 +21,8 @@ packages=(
         aide                 # bench/fim.sh compares against AIDE
         time                 # bench scripts read peak RSS from GNU time
         jq                   # end-to-end tests read the JSON Lines output
+        python3              # status tests convert the YAML bootc fixtures to JSON (/usr/bin/python3)
+        python3-yaml         # ... with PyYAML
         clang                # `make fuzz`: libFuzzer harnesses
         libclang-rt-14-dev   # libFuzzer and sanitizer runtimes for clang
 )

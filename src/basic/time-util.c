@@ -145,6 +145,8 @@ void rfc3339_format(int64_t t, char out[RFC3339_LEN])
         days = (t >= 0 ? t : t - 86399) / 86400;
         secs = t - days * 86400;
         civil_from_days(days, &y, &m, &d);
-        snprintf(out, RFC3339_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int) y, m, d, (int) (secs / 3600),
-                 (int) (secs / 60 % 60), (int) (secs % 60));
+        /* The modulos are no-ops on these ranges; they show the compiler the widths. */
+        snprintf(out, RFC3339_LEN, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned) y % 10000u, (unsigned) m % 100u,
+                 (unsigned) d % 100u, (unsigned) (secs / 3600) % 100u, (unsigned) (secs / 60 % 60),
+                 (unsigned) (secs % 60));
 }

@@ -26,7 +26,8 @@
 static void help(FILE *f)
 {
         fprintf(f, "usage: driftwatch status [--bootc-json FILE|-] [--rpm-ostree-json FILE|-] [--state DB]\n"
-                   "                         [--policy FILE] [--tickets FILE] [--format text|json]\n\n"
+                   "                         [--policy FILE] [--tickets FILE] [--format text|json]\n"
+                   "                         [--timeout SECONDS]\n\n"
                    "Reads the image status of this host (`bootc status --format=json`, or `rpm-ostree status\n"
                    "--json` where there is no bootc; or the file given), records it in the state database and\n"
                    "reports what changed since the previous run: staged image new or changed, booted image\n"

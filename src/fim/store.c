@@ -19,6 +19,7 @@
 
 #include "basic/buf.h"
 #include "basic/macros.h"
+#include "basic/sqlite-util.h"
 
 /* SQLite's message, copied out of the connection before it closes. */
 static __thread char db_reason[160];
@@ -53,52 +54,9 @@ void baseline_meta_release(struct baseline_meta *m)
         *m = (struct baseline_meta) { 0 };
 }
 
-static void sqlite_closep(sqlite3 **db)
-{
-        if (*db)
-                sqlite3_close_v2(*db);
-}
-
-static void stmt_finalizep(sqlite3_stmt **s)
-{
-        if (*s)
-                sqlite3_finalize(*s);
-}
-
-static int sqlite_errno(int rc)
-{
-        switch (rc & 0xff) {
-        case SQLITE_OK:
-        case SQLITE_DONE:
-        case SQLITE_ROW:
-                return 0;
-        case SQLITE_NOMEM:
-                return -ENOMEM;
-        case SQLITE_CANTOPEN:
-                return -ENOENT;
-        case SQLITE_PERM:
-        case SQLITE_AUTH:
-        case SQLITE_READONLY:
-                return -EACCES;
-        case SQLITE_FULL:
-                return -ENOSPC;
-        case SQLITE_NOTADB:
-        case SQLITE_CORRUPT:
-        case SQLITE_FORMAT:
-        case SQLITE_SCHEMA:
-        case SQLITE_MISMATCH:
-                return -EBADMSG;
-        case SQLITE_BUSY:
-        case SQLITE_LOCKED:
-                return -EBUSY;
-        default:
-                return -EIO;
-        }
-}
-
 static int put_meta(sqlite3 *db, const char *key, const char *value)
 {
-        _cleanup_(stmt_finalizep) sqlite3_stmt *s = NULL;
+        _cleanup_(sqlite_finalizep) sqlite3_stmt *s = NULL;
         int rc;
 
         if (!value)
@@ -122,7 +80,7 @@ static int bind_blob_or_null(sqlite3_stmt *s, int col, const void *p, size_t n, 
 
 static int insert_entries(sqlite3 *db, const struct fim_tree *tree)
 {
-        _cleanup_(stmt_finalizep) sqlite3_stmt *s = NULL;
+        _cleanup_(sqlite_finalizep) sqlite3_stmt *s = NULL;
         size_t i;
         int rc;
 
@@ -260,7 +218,7 @@ int baseline_write(const char *path, const struct fim_tree *tree, const struct b
 
 static char *get_meta(sqlite3 *db, const char *key)
 {
-        _cleanup_(stmt_finalizep) sqlite3_stmt *s = NULL;
+        _cleanup_(sqlite_finalizep) sqlite3_stmt *s = NULL;
         const unsigned char *v;
 
         if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &s, NULL) != SQLITE_OK ||
@@ -361,7 +319,7 @@ static const void *column_copy(sqlite3_stmt *s, int col, struct arena *a, uint32
 
 static int read_entries(sqlite3 *db, struct fim_tree *t, const char **ret_reason)
 {
-        _cleanup_(stmt_finalizep) sqlite3_stmt *s = NULL;
+        _cleanup_(sqlite_finalizep) sqlite3_stmt *s = NULL;
         int rc, r = 0;
 
         rc = sqlite3_prepare_v2(db,
@@ -462,6 +420,18 @@ int baseline_read(const char *path, struct fim_tree **ret_tree, struct baseline_
         r = fim_tree_new(&t);
         if (r < 0)
                 return r;
+        /* Size the array once from the declared count (checked against the rows
+         * below); growth by doubling would hold up to twice the memory. */
+        if (m.entries > BASELINE_MAX_ENTRIES) {
+                *ret_reason = "entry count out of range";
+                return -EBADMSG;
+        }
+        if (m.entries) {
+                t->entries = malloc(m.entries * sizeof(*t->entries));
+                if (!t->entries)
+                        return -ENOMEM;
+                t->cap = m.entries;
+        }
         r = read_entries(db, t, ret_reason);
         if (r < 0)
                 return r;

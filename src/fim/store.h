@@ -9,6 +9,7 @@
 
 #define BASELINE_FORMAT "driftwatch-baseline"
 #define BASELINE_VERSION 1
+#define BASELINE_MAX_ENTRIES 100000000ULL      /* refuse more rows than this */
 
 struct baseline_meta {
         char *source;           /* "dir:/srv/root", "ostree:/repo:ref" */

@@ -29,6 +29,7 @@
 #define REL_PATH_MAX 4095               /* longest path the kernel resolves */
 #define XATTR_LIST_MAX_BYTES 65536
 #define MAX_XATTRS 256
+#define SMALL_FILE ((off_t) 1 << 20)       /* read during the metadata pass */
 
 struct dir_task {
         struct dir_task *next;
@@ -282,6 +283,8 @@ static void entry_error(struct worker *wk, struct fim_entry *e, int r)
         e->err = -r;
 }
 
+static int read_entry_fd(struct worker *wk, struct fim_entry *e, int fd);
+
 /* Records a non-directory child 'name' of dirfd, whose stat is st. */
 static int record_child(struct worker *wk, int dirfd, const char *name, const char *path,
                         size_t len, const struct stat *st)
@@ -300,9 +303,19 @@ static int record_child(struct worker *wk, int dirfd, const char *name, const ch
                 return take_cached(wk, e, c);
 
         if (S_ISREG(st->st_mode)) {
-                if (w->attrs & (ATTR_CONTENT | ATTR_XATTRS))
+                int fd;
+
+                if (!(w->attrs & (ATTR_CONTENT | ATTR_XATTRS)))
+                        return 0;
+                /* Small files are read right here, through the directory already
+                 * open; large ones wait for the read pass, largest first, so no
+                 * core is left idle behind one big file. */
+                if (st->st_size > SMALL_FILE) {
                         e->flags |= ENTRY_NEEDS_READ;
-                return 0;
+                        return 0;
+                }
+                fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+                return read_entry_fd(wk, e, fd < 0 ? negative_errno() : fd);
         }
         if (S_ISLNK(st->st_mode) && (w->attrs & ATTR_TARGET)) {
                 char target[REL_PATH_MAX + 1];
@@ -500,16 +513,17 @@ static void *walk_thread(void *arg)
         return NULL;
 }
 
-static int read_entry(struct worker *wk, struct fim_entry *e)
+/* Reads xattrs and content of the regular file e through fd (closed here). */
+static int read_entry_fd(struct worker *wk, struct fim_entry *e, int fd_)
 {
+        _cleanup_(closep) int fd = fd_;
         struct walker *w = wk->w;
-        _cleanup_(closep) int fd = -1;
         uint64_t bytes = 0;
         struct stat st;
         int r;
 
-        fd = open_beneath(w->rootfd, rel_of(e->path), O_RDONLY | O_NOCTTY | O_NONBLOCK);
         if (fd < 0) {
+                /* ELOOP: a symlink now stands where the file was. */
                 entry_error(wk, e, fd == -ELOOP ? -ESTALE : fd);
                 return 0;
         }
@@ -551,6 +565,11 @@ static int read_entry(struct worker *wk, struct fim_entry *e)
                 }
         }
         return 0;
+}
+
+static int read_entry(struct worker *wk, struct fim_entry *e)
+{
+        return read_entry_fd(wk, e, open_beneath(wk->w->rootfd, rel_of(e->path), O_RDONLY | O_NOCTTY | O_NONBLOCK));
 }
 
 static void *read_thread(void *arg)
@@ -687,7 +706,7 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
         struct walker w = { .opts = opts };
         struct worker *wks;
         struct walk_stats stats = { 0 };
-        unsigned n_threads = opts->threads, i;
+        unsigned n_threads = opts->threads, i, biggest = 0;
         size_t total = 0, k;
         int r;
 
@@ -741,16 +760,29 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
         if (r >= 0 && opts->cancel && *opts->cancel)
                 r = -ECANCELED;
 
-        /* Gather every worker's entries into one tree. */
+        /* Gather every worker's entries into one tree: the largest array grows
+         * to take the others, each freed as soon as it is copied, so the walk
+         * never holds two copies of every entry. */
         if (r >= 0)
                 r = fim_tree_new(&tree);
-        for (i = 0; r >= 0 && i < n_threads; i++)
+        for (i = 0; r >= 0 && i < n_threads; i++) {
                 total += wks[i].local->n;
+                if (wks[i].local->n > wks[biggest].local->n)
+                        biggest = i;
+        }
         if (r >= 0 && total > 0) {
-                tree->entries = malloc(total * sizeof(*tree->entries));
-                if (!tree->entries)
+                struct fim_tree *b = wks[biggest].local;
+                struct fim_entry *grown = realloc(b->entries, total * sizeof(*grown));
+
+                if (!grown) {
                         r = -ENOMEM;
-                tree->cap = total;
+                } else {
+                        tree->entries = grown;
+                        tree->n = b->n;
+                        tree->cap = total;
+                        b->entries = NULL;
+                        b->n = b->cap = 0;
+                }
         }
         for (i = 0; r >= 0 && i < n_threads; i++) {
                 struct fim_tree *l = wks[i].local;
@@ -758,8 +790,10 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
                 if (l->n)
                         memcpy(tree->entries + tree->n, l->entries, l->n * sizeof(*l->entries));
                 tree->n += l->n;
+                free(l->entries);
+                l->entries = NULL;
+                l->n = l->cap = 0;
                 arena_merge(&tree->arena, &l->arena);
-                l->n = 0;
         }
 
         /* Read pass: content and xattrs of the regular files that need it. */
@@ -782,8 +816,11 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
                                 w.to_read[j++] = k;
                         }
                 qsort_r(w.to_read, w.n_to_read, sizeof(*w.to_read), by_size_desc, tree);
-                if (opts->progress)
+                if (opts->progress) {
+                        /* The progress bar now counts the large files left. */
+                        atomic_store(&opts->progress->hashed, 0);
                         atomic_store(&opts->progress->hash_total, w.n_to_read);
+                }
                 w.tree = tree;
                 r = run_threads(wks, n_threads, read_thread);
                 if (r >= 0)

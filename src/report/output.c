@@ -279,7 +279,7 @@ static int render_text(const struct finding *f, struct buf *b)
 
 int output_emit(struct output *o, const struct finding *f)
 {
-        _cleanup_(buf_release) struct buf b;
+        _cleanup_(buf_release) struct buf b = { 0 };   /* released on the early return too */
         int r;
 
         if (f->alert) {

@@ -1,0 +1,47 @@
+/* Path helpers; see path-util.h. */
+#define _GNU_SOURCE
+#include "path-util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "macros.h"
+
+/* Creates dir, and first its parents when they are missing. */
+static int mkdir_with_parents(char *dir, mode_t mode, unsigned depth)
+{
+        char *slash;
+        int r;
+
+        if (mkdir(dir, mode) == 0 || errno == EEXIST)
+                return 0;
+        if (errno != ENOENT || depth > 255)
+                return negative_errno();
+        slash = strrchr(dir, '/');
+        if (!slash || slash == dir)
+                return -ENOENT;
+        *slash = '\0';
+        r = mkdir_with_parents(dir, mode, depth + 1);
+        *slash = '/';
+        if (r < 0)
+                return r;
+        return mkdir(dir, mode) == 0 || errno == EEXIST ? 0 : negative_errno();
+}
+
+int mkdir_parents(const char *path, mode_t mode)
+{
+        _cleanup_(freep) char *dir = strdup(path);
+        char *slash;
+
+        if (!dir)
+                return -ENOMEM;
+        while ((slash = strrchr(dir, '/')) && slash > dir && slash[1] == '\0')
+                *slash = '\0';          /* trailing slashes */
+        slash = strrchr(dir, '/');
+        if (!slash || slash == dir)
+                return 0;               /* in the current or the root directory */
+        *slash = '\0';
+        return mkdir_with_parents(dir, mode, 0);
+}

@@ -1,0 +1,8 @@
+/* Path helpers for files a user names (state databases and the like). */
+#pragma once
+
+#include <sys/types.h>
+
+/* Creates the missing directories above path's last component with mode
+ * (like `mkdir -p "$(dirname path)"`). Returns 0 or -errno. */
+int mkdir_parents(const char *path, mode_t mode);

@@ -1,0 +1,373 @@
+/* Host status transitions and state to findings; see status-findings.h.
+ *
+ * Deployments are matched by deployment_same() (ostree commit, else digest).
+ * The natural moves are not transitions: after an upgrade the old booted
+ * deployment becomes the rollback, after a rollback the two swap. */
+#define _GNU_SOURCE
+#include "status-findings.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "basic/buf.h"
+#include "basic/time-util.h"
+
+/* Used when a user's rules file leaves these out. */
+static const struct rule fallback_rules[] = {
+        { .id = "DW-IMG-STAGED-NEW", .name = "a new image is staged for the next boot",
+          .severity = SEVERITY_MEDIUM },
+        { .id = "DW-IMG-STAGED-CHANGED", .name = "the staged image changed", .severity = SEVERITY_MEDIUM },
+        { .id = "DW-IMG-BOOTED-CHANGED", .name = "the booted image changed", .severity = SEVERITY_MEDIUM },
+        { .id = "DW-IMG-ROLLBACK-PERFORMED", .name = "the host booted its rollback deployment",
+          .severity = SEVERITY_HIGH },
+        { .id = "DW-IMG-ROLLBACK-TARGET-CHANGED", .name = "the rollback deployment was replaced",
+          .severity = SEVERITY_HIGH },
+        { .id = "DW-IMG-BELOW-MINIMUM", .name = "image below the pinned minimum version or build time",
+          .severity = SEVERITY_HIGH },
+        { .id = "DW-IMG-DIGEST-NOT-ALLOWED", .name = "image digest not in the allowed list",
+          .severity = SEVERITY_HIGH },
+        { .id = "DW-IMG-NO-TICKET", .name = "image change without a matching change ticket",
+          .severity = SEVERITY_HIGH },
+        { .id = "DW-IMG-USR-OVERLAY", .name = "/usr is unlocked with a writable overlay",
+          .severity = SEVERITY_CRITICAL },
+        { .id = "DW-IMG-PINNED", .name = "deployment pinned", .severity = SEVERITY_LOW },
+        { .id = "DW-IMG-ROLLBACK-QUEUED", .name = "the rollback deployment is queued for the next boot",
+          .severity = SEVERITY_MEDIUM },
+};
+
+static const struct rule *rule_for(const struct status_check *c, const char *id)
+{
+        const struct rule *r = ruleset_rule(c->rules, id);
+
+        if (r)
+                return r;
+        for (size_t i = 0; i < ARRAY_SIZE(fallback_rules); i++)
+                if (strcmp(fallback_rules[i].id, id) == 0)
+                        return &fallback_rules[i];
+        return NULL;
+}
+
+/* "quay.io/x:latest (sha256:...)", or what there is of it. */
+static int describe(struct buf *b, const struct deployment *d)
+{
+        const char *id = d->digest ?: d->checksum;
+
+        if (d->image && id)
+                return buf_printf(b, "%s (%s)", d->image, id);
+        return buf_puts(b, d->image ?: id ?: "(unknown image)");
+}
+
+/* The last three are shown in a change only when they changed. */
+static const char *const deployment_attrs[] = { "image", "digest", "version", "timestamp", "checksum",
+                                                "transport", "serial", "stateroot" };
+
+/* Attribute i of d into b (cleared first); false when d has no value. */
+static bool format_attr(struct buf *b, const struct deployment *d, size_t i)
+{
+        const char *s = NULL;
+        char ts[RFC3339_LEN];
+
+        buf_reset(b);
+        if (!d)
+                return false;
+        switch (i) {
+        case 0: s = d->image; break;
+        case 1: s = d->digest; break;
+        case 2: s = d->version; break;
+        case 3:
+                if (d->timestamp == HOST_TIME_UNKNOWN)
+                        return false;
+                rfc3339_format(d->timestamp, ts);
+                s = ts;
+                break;
+        case 4: s = d->checksum; break;
+        case 5: s = d->transport; break;
+        case 6:
+                return d->serial >= 0 && buf_printf(b, "%lld", (long long) d->serial) >= 0;
+        case 7: s = d->stateroot; break;
+        }
+        return s && buf_puts(b, s) >= 0;
+}
+
+/* before/after values of the attributes that differ (also listed in
+ * driftwatch.changed) and, for context, of the image's identity and age;
+ * every attribute when there is no 'before'. */
+static int add_deployment_values(struct finding *f, const struct deployment *before,
+                                 const struct deployment *after)
+{
+        _cleanup_(buf_release) struct buf a, b;
+        int r = 0;
+
+        buf_init(&a, 0);
+        buf_init(&b, 0);
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(deployment_attrs); i++) {
+                bool has_b = format_attr(&b, before, i), has_a = format_attr(&a, after, i);
+
+                bool changed = before && (has_a != has_b || a.len != b.len ||
+                                          (a.len && memcmp(a.data, b.data, a.len) != 0));
+
+                if ((!has_a && !has_b) || (before && !changed && i >= ARRAY_SIZE(deployment_attrs) - 3))
+                        continue;
+                if (changed)
+                        r = finding_add_changed(f, deployment_attrs[i], strlen(deployment_attrs[i]));
+                if (r >= 0)
+                        r = finding_add_value(f, deployment_attrs[i], has_b ? b.data : NULL, b.len,
+                                              has_a ? a.data : NULL, a.len);
+        }
+        return r;
+}
+
+static int add_text_value(struct finding *f, const char *attr, const char *before, const char *after)
+{
+        return finding_add_value(f, attr, before, before ? strlen(before) : 0, after, after ? strlen(after) : 0);
+}
+
+struct emit {
+        const char *rule;
+        const char *action;
+        const char *category;
+        const char *type;
+        bool alert;
+        enum severity severity;         /* 0: the rule's */
+};
+
+/* Emits one finding: message from fmt, with d's values (before may be NULL),
+ * and an extra value when extra_attr is given. */
+static int emit(const struct status_check *c, const struct emit *e, const struct deployment *before,
+                const struct deployment *after, const char *extra_attr, const char *extra_before,
+                const char *extra_after, const char *message)
+{
+        struct finding f;
+        int r;
+
+        finding_init(&f);
+        f.alert = e->alert;
+        f.rule = rule_for(c, e->rule);
+        f.severity = e->severity;
+        f.category = e->category;
+        f.type = e->type;
+        f.action = e->action;
+        f.dataset = "driftwatch.status";
+        f.message = message;
+        r = add_deployment_values(&f, before, after);
+        if (r >= 0 && extra_attr)
+                r = add_text_value(&f, extra_attr, extra_before, extra_after);
+        if (r >= 0)
+                r = output_emit(c->out, &f);
+        finding_release(&f);
+        return r;
+}
+
+enum transition_kind {
+        STAGED_NEW,
+        STAGED_CHANGED,
+        BOOTED_CHANGED,
+        ROLLBACK_PERFORMED,
+        ROLLBACK_TARGET_CHANGED,
+};
+
+static const struct {
+        const char *rule, *action, *type, *text;
+} transitions[] = {
+        [STAGED_NEW] = { "DW-IMG-STAGED-NEW", "image-staged", "creation", "staged for the next boot: " },
+        [STAGED_CHANGED] = { "DW-IMG-STAGED-CHANGED", "image-staged-changed", "change",
+                             "the staged deployment changed to " },
+        [BOOTED_CHANGED] = { "DW-IMG-BOOTED-CHANGED", "image-booted-changed", "change", "booted " },
+        [ROLLBACK_PERFORMED] = { "DW-IMG-ROLLBACK-PERFORMED", "image-rollback", "change",
+                                 "rolled back: booted the previous rollback deployment " },
+        [ROLLBACK_TARGET_CHANGED] = { "DW-IMG-ROLLBACK-TARGET-CHANGED", "image-rollback-target-changed",
+                                      "change", "the rollback deployment is now " },
+};
+
+/* One transition to 'after' (from 'before', NULL when there was none), with
+ * its change ticket: covered, it is recorded as an event; with tickets in
+ * use and none covering it, DW-IMG-NO-TICKET follows. 'older_than' (or NULL)
+ * is what a newer image must not be older than. */
+static int report_transition(const struct status_check *c, enum transition_kind kind,
+                             const struct deployment *before, const struct deployment *after,
+                             const struct deployment *older_than)
+{
+        const struct change_ticket *ticket = c->tickets ? ticket_find(c->tickets, after, c->since, c->now) : NULL;
+        struct emit e = { .rule = transitions[kind].rule, .action = transitions[kind].action,
+                          .category = "configuration", .type = transitions[kind].type, .alert = !ticket };
+        _cleanup_(buf_release) struct buf msg;
+        int r;
+
+        buf_init(&msg, 0);
+        r = buf_puts(&msg, transitions[kind].text);
+        r = r ?: describe(&msg, after);
+        if (r >= 0 && older_than && after->timestamp != HOST_TIME_UNKNOWN &&
+            older_than->timestamp != HOST_TIME_UNKNOWN && after->timestamp < older_than->timestamp) {
+                /* A downgrade: the image is older than the one it follows. */
+                e.severity = SEVERITY_HIGH;
+                r = buf_puts(&msg, ", built before the image it follows (downgrade)");
+        }
+        if (r >= 0 && ticket)
+                r = buf_printf(&msg, "; change ticket %s", ticket->id);
+        if (r < 0)
+                return r;
+        r = emit(c, &e, before, after, ticket ? "ticket" : NULL, NULL, ticket ? ticket->id : NULL, msg.data);
+        if (r < 0 || !c->tickets || ticket)
+                return r;
+
+        e = (struct emit) { .rule = "DW-IMG-NO-TICKET", .action = "image-change-without-ticket",
+                            .category = "configuration", .type = "change", .alert = true };
+        buf_reset(&msg);
+        r = buf_printf(&msg, "no change ticket covers %s (%s): ", after->digest ?: after->checksum ?: "(no digest)",
+                       transitions[kind].rule);
+        r = r ?: buf_puts(&msg, transitions[kind].text);
+        r = r ?: describe(&msg, after);
+        if (r < 0)
+                return r;
+        return emit(c, &e, before, after, NULL, NULL, NULL, msg.data);
+}
+
+static bool same(const struct deployment *a, const struct deployment *b)
+{
+        return a && b && deployment_same(a, b);
+}
+
+static int report_transitions(const struct status_check *c, const struct host_status *prev,
+                              const struct host_status *cur)
+{
+        const struct deployment *ps = host_status_get(prev, ROLE_STAGED), *cs = host_status_get(cur, ROLE_STAGED);
+        const struct deployment *pb = host_status_get(prev, ROLE_BOOTED), *cb = host_status_get(cur, ROLE_BOOTED);
+        const struct deployment *pr = host_status_get(prev, ROLE_ROLLBACK);
+        const struct deployment *cr = host_status_get(cur, ROLE_ROLLBACK);
+        int r = 0;
+
+        if (cs && !ps)
+                r = report_transition(c, STAGED_NEW, NULL, cs, cb);
+        else if (cs && !same(cs, ps))
+                r = report_transition(c, STAGED_CHANGED, ps, cs, cb);
+        if (r >= 0 && cb && !same(cb, pb)) {
+                if (same(cb, pr))
+                        r = report_transition(c, ROLLBACK_PERFORMED, pb, cb, NULL);
+                else
+                        r = report_transition(c, BOOTED_CHANGED, pb, cb, pb);
+        }
+        /* An upgrade makes the old booted deployment the rollback, a rollback
+         * swaps the two: anything else put there is a new rollback target. */
+        if (r >= 0 && cr && !same(cr, pr) && !same(cr, pb))
+                r = report_transition(c, ROLLBACK_TARGET_CHANGED, pr, cr, NULL);
+        return r;
+}
+
+static int report_pinned(const struct status_check *c, const struct host_status *prev,
+                         const struct host_status *cur)
+{
+        static const struct emit e = { .rule = "DW-IMG-PINNED", .action = "deployment-pinned", .category = "host",
+                                       .type = "info" };
+        _cleanup_(buf_release) struct buf msg;
+        int r = 0;
+
+        buf_init(&msg, 0);
+        for (size_t i = 0; r >= 0 && i < cur->n_deployments; i++) {
+                const struct deployment *d = &cur->deployments[i];
+                bool was_pinned = false;
+
+                if (!d->pinned)
+                        continue;
+                for (size_t j = 0; prev && j < prev->n_deployments; j++)
+                        was_pinned |= prev->deployments[j].pinned && deployment_same(&prev->deployments[j], d);
+                if (was_pinned)
+                        continue;
+                buf_reset(&msg);
+                r = buf_printf(&msg, "%s deployment pinned (kept from garbage collection): ",
+                               deployment_role_name(d->role));
+                r = r ?: describe(&msg, d);
+                r = r ?: emit(c, &e, NULL, d, "deployment", NULL, deployment_role_name(d->role), msg.data);
+        }
+        return r;
+}
+
+static int report_policy(const struct status_check *c, const struct host_status *cur)
+{
+        static const struct emit below = { .rule = "DW-IMG-BELOW-MINIMUM", .action = "image-below-minimum",
+                                           .category = "configuration", .type = "info", .alert = true };
+        static const struct emit denied = { .rule = "DW-IMG-DIGEST-NOT-ALLOWED",
+                                            .action = "image-digest-not-allowed", .category = "configuration",
+                                            .type = "info", .alert = true };
+        /* The deployments that run or will run. */
+        const struct deployment *targets[] = {
+                host_status_get(cur, ROLE_BOOTED),
+                host_status_get(cur, ROLE_STAGED),
+                cur->rollback_queued ? host_status_get(cur, ROLE_ROLLBACK) : NULL,
+        };
+        _cleanup_(buf_release) struct buf msg;
+        int r = 0;
+
+        buf_init(&msg, 0);
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(targets); i++) {
+                const struct deployment *d = targets[i];
+                const char *role;
+                char why[512];
+
+                if (!d)
+                        continue;
+                role = deployment_role_name(d->role);
+                if (status_policy_below_minimum(c->policy, d, why, sizeof(why))) {
+                        buf_reset(&msg);
+                        r = buf_printf(&msg, "%s deployment ", role);
+                        r = r ?: describe(&msg, d);
+                        r = r ?: buf_printf(&msg, ": %s", why);
+                        r = r ?: emit(c, &below, NULL, d, "deployment", NULL, role, msg.data);
+                }
+                if (r >= 0 && !status_policy_digest_allowed(c->policy, d)) {
+                        buf_reset(&msg);
+                        r = buf_printf(&msg, "%s deployment ", role);
+                        r = r ?: describe(&msg, d);
+                        r = r ?: buf_puts(&msg, " is not an allowed digest");
+                        r = r ?: emit(c, &denied, NULL, d, "deployment", NULL, role, msg.data);
+                }
+        }
+        return r;
+}
+
+static int report_state(const struct status_check *c, const struct host_status *prev,
+                        const struct host_status *cur)
+{
+        static const struct emit overlay = { .rule = "DW-IMG-USR-OVERLAY", .action = "usr-overlay",
+                                             .category = "host", .type = "info", .alert = true };
+        static const struct emit queued = { .rule = "DW-IMG-ROLLBACK-QUEUED", .action = "rollback-queued",
+                                            .category = "host", .type = "info", .alert = true };
+        const struct deployment *cb = host_status_get(cur, ROLE_BOOTED), *cr = host_status_get(cur, ROLE_ROLLBACK);
+        _cleanup_(buf_release) struct buf msg;
+        int r = 0;
+
+        buf_init(&msg, 0);
+        if (cur->usr_overlay) {
+                r = buf_printf(&msg, "/usr is unlocked (%s): the image's files can be changed on this host",
+                               cur->usr_overlay);
+                r = r ?: emit(c, &overlay, NULL, cb, "usr-overlay", prev ? prev->usr_overlay : NULL,
+                              cur->usr_overlay, msg.data);
+        }
+        if (r >= 0 && cur->rollback_queued && cr) {
+                struct emit e = queued;
+
+                buf_reset(&msg);
+                r = buf_puts(&msg, "the rollback deployment boots next: ");
+                r = r ?: describe(&msg, cr);
+                if (r >= 0 && cb && cr->timestamp != HOST_TIME_UNKNOWN && cb->timestamp != HOST_TIME_UNKNOWN &&
+                    cr->timestamp < cb->timestamp) {
+                        e.severity = SEVERITY_HIGH;
+                        r = buf_puts(&msg, ", an older image than the booted one (downgrade)");
+                }
+                r = r ?: emit(c, &e, cb, cr, NULL, NULL, NULL, msg.data);
+        }
+        return r;
+}
+
+int status_report(const struct status_check *c, const struct host_status *prev, const struct host_status *cur)
+{
+        int r = 0;
+
+        if (prev)
+                r = report_transitions(c, prev, cur);
+        r = r ?: report_state(c, prev, cur);
+        if (r >= 0 && c->policy)
+                r = report_policy(c, cur);
+        r = r ?: report_pinned(c, prev, cur);
+        return r;
+}
