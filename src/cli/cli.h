@@ -76,6 +76,20 @@ struct etc_diff_request {
         unsigned threads;
 };
 
+struct status_request {
+        const char *input;              /* file or "-"; NULL: run bootc or rpm-ostree */
+        int source;                     /* enum host_source of input */
+        const char *state_path;
+        const char *policy_path;
+        const char *tickets_path;
+        enum output_format format;
+        int timeout_s;
+};
+
+/* Reads the host's image status, reports transitions since the last snapshot
+ * and records the new one. */
+int run_status(struct output *out, const struct ruleset *rules, const struct status_request *req);
+
 int run_etc_diff(struct output *out, const struct ruleset *rules, const struct sysroot *ds,
                  const struct sysroot_deployment *d, const struct etc_diff_request *req);
 

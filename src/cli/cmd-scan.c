@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "basic/spawn.h"
+#include "image/host-status.h"
 #include "image/sysroot.h"
 
 #define DEFAULT_ETC_ALLOWLIST "/etc/driftwatch/etc-allowlist.yaml"
@@ -23,8 +25,9 @@ static void help(FILE *f)
                    "                       [--full] [--format text|json]\n\n"
                    "The main job: runs every check that applies to this host.\n"
                    "On an ostree / rpm-ostree / bootc host (or with --sysroot): the deployments, the booted\n"
-                   "deployment's /usr verified against its commit, and its /etc compared with /usr/etc (with\n"
-                   "the merge into a staged deployment predicted).\n"
+                   "deployment's /usr verified against its commit, its /etc compared with /usr/etc (with\n"
+                   "the merge into a staged deployment predicted), and on a live host the bootc or\n"
+                   "rpm-ostree status transitions since the last scan (state in the state directory).\n"
                    "Elsewhere: the first run records a baseline of /usr, /boot and /etc in the state\n"
                    "directory and says so; later runs check the host against it.\n\n"
                    "options:\n"
@@ -32,6 +35,8 @@ static void help(FILE *f)
                    "  --root DIR         the host's root (default /), e.g. a mounted disk image\n"
                    "  --sysroot DIR      an offline ostree sysroot to scan as an image-mode host\n"
                    "  --allowlist FILE   etc-diff allowlist (default " DEFAULT_ETC_ALLOWLIST " when present)\n"
+                   "  --bootc-json FILE, --rpm-ostree-json FILE\n"
+                   "                     status output saved from the host, for an offline --sysroot scan\n"
                    "  --full             re-hash every file, trusting no cache\n"
                    "  --format FORMAT    text (default) or json\n"
                    "  --threads N        worker threads (default: one per CPU)\n");
@@ -76,8 +81,10 @@ static int record_first_baseline(const char *root, const char *path, unsigned th
 }
 
 /* The image-mode checks of one sysroot into one output. */
-static int scan_image_mode(const char *sysroot, const char *allowlist, enum output_format format, unsigned threads)
+static int scan_image_mode(const char *sysroot, const char *allowlist, const char *state_dir,
+                           const struct status_request *status, enum output_format format, unsigned threads)
 {
+        _cleanup_(freep) char *state = NULL, *tool = NULL;
         _cleanup_(sysroot_freep) struct sysroot *ds = NULL;
         _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
         const struct sysroot_deployment *d;
@@ -100,6 +107,17 @@ static int scan_image_mode(const char *sysroot, const char *allowlist, enum outp
                 r = run_image_verify(&out, rules, ds, d, threads);
         if (r == EXIT_CLEAN)
                 r = run_etc_diff(&out, rules, ds, d, &etc);
+        /* bootc / rpm-ostree status describes the running host (or comes saved
+         * from it, with --bootc-json or --rpm-ostree-json). */
+        if (r == EXIT_CLEAN && (status->input || (ds->live && (find_executable("bootc", &tool) >= 0 ||
+                                                               find_executable("rpm-ostree", &tool) >= 0)))) {
+                struct status_request st = *status;
+
+                if (asprintf(&state, "%s/state.db", state_dir) < 0)
+                        return error("out of memory");
+                st.state_path = state;
+                r = run_status(&out, rules, &st);
+        }
         return r != EXIT_CLEAN ? r : cli_exit_status(&out);
 }
 
@@ -110,6 +128,8 @@ int cmd_scan(int argc, char **argv)
                 { "root",      required_argument, NULL, 'R' },
                 { "sysroot",   required_argument, NULL, 'S' },
                 { "allowlist", required_argument, NULL, 'a' },
+                { "bootc-json", required_argument, NULL, 'B' },
+                { "rpm-ostree-json", required_argument, NULL, 'P' },
                 { "full",      no_argument,       NULL, 'f' },
                 { "format",    required_argument, NULL, 'F' },
                 { "threads",   required_argument, NULL, 't' },
@@ -118,6 +138,7 @@ int cmd_scan(int argc, char **argv)
         };
         struct check_request req = { .root = "/" };
         const char *state_dir = DEFAULT_STATE_DIR, *sysroot = NULL, *allowlist = NULL;
+        struct status_request status = { .timeout_s = 120 };
         _cleanup_(freep) char *baseline = NULL;
         struct stat st;
         int c, r;
@@ -135,6 +156,13 @@ int cmd_scan(int argc, char **argv)
                         break;
                 case 'a':
                         allowlist = optarg;
+                        break;
+                case 'B':
+                case 'P':
+                        if (status.input)
+                                return usage_error("scan", "give one of --bootc-json and --rpm-ostree-json");
+                        status.input = optarg;
+                        status.source = c == 'B' ? HOST_SOURCE_BOOTC : HOST_SOURCE_RPM_OSTREE;
                         break;
                 case 'f':
                         req.full = true;
@@ -156,8 +184,15 @@ int cmd_scan(int argc, char **argv)
         }
         if (optind < argc)
                 return usage_error("scan", "unexpected argument '%s'", argv[optind]);
-        if (sysroot || (strcmp(req.root, "/") == 0 && host_is_ostree_booted()))
-                return scan_image_mode(sysroot, allowlist, req.format, req.threads);
+        if (status.input && !sysroot && !host_is_ostree_booted())
+                return usage_error("scan", "--bootc-json and --rpm-ostree-json go with an image-mode host or --sysroot");
+        if (sysroot || (strcmp(req.root, "/") == 0 && host_is_ostree_booted())) {
+                r = mkdir_p(state_dir, 0700);
+                if (r < 0)
+                        return error("cannot create state directory '%s': %s", state_dir, strerror(-r));
+                status.format = req.format;
+                return scan_image_mode(sysroot, allowlist, state_dir, &status, req.format, req.threads);
+        }
         if (stat(req.root, &st) < 0)
                 return error("cannot open root '%s': %s", req.root, strerror(errno));
         if (!S_ISDIR(st.st_mode))

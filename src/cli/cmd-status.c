@@ -46,16 +46,6 @@ static void help(FILE *f)
                    "  --timeout SECONDS       how long bootc or rpm-ostree may take (default 120)\n");
 }
 
-struct status_request {
-        const char *input;              /* file or "-"; NULL: run the tool */
-        enum host_source source;
-        const char *state_path;
-        const char *policy_path;
-        const char *tickets_path;
-        enum output_format format;
-        int timeout_s;
-};
-
 /* The status text: from the file, standard input, or the tool on PATH. On
  * success *ret_label says where it came from, for messages ("'FILE'", "from
  * standard input", "from 'bootc status --format=json'"). */
@@ -139,9 +129,8 @@ static int parse_tickets(const char *buf, size_t len, void *ret, char **ret_erro
         return ticket_list_parse(buf, len, ret, ret_error);
 }
 
-static int run_status(const struct status_request *req)
+int run_status(struct output *out, const struct ruleset *rules, const struct status_request *req)
 {
-        _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
         _cleanup_(status_policy_freep) struct status_policy *policy = NULL;
         _cleanup_(ticket_list_freep) struct ticket_list *tickets = NULL;
         _cleanup_(host_status_freep) struct host_status *cur = NULL;
@@ -152,14 +141,13 @@ static int run_status(const struct status_request *req)
         struct status_check check;
         enum host_source source;
         const char *reason = NULL;
-        struct output out;
+        unsigned long alerts = out->alerts, events = out->events;
+        unsigned long by_severity[SEVERITY_CRITICAL + 1];
         size_t len = 0;
         int64_t now = (int64_t) time(NULL);
         int r;
 
-        r = cli_load_rules(&rules);
-        if (r != EXIT_CLEAN)
-                return r;
+        memcpy(by_severity, out->by_severity, sizeof(by_severity));
         if (req->policy_path) {
                 r = load_text("policy", req->policy_path, STATUS_POLICY_MAX_BYTES, parse_policy, &policy);
                 if (r != EXIT_CLEAN)
@@ -187,15 +175,13 @@ static int run_status(const struct status_request *req)
         if (r < 0)
                 return error("cannot open state '%s': %s", req->state_path, reason ?: strerror(-r));
 
-        output_init(&out, req->format, stdout, cli_hostname());
-        out.show_events = true;         /* a handful of lines: pins and covered changes too */
-        check = (struct status_check) { .rules = rules, .out = &out, .policy = policy, .tickets = tickets,
+        check = (struct status_check) { .rules = rules, .out = out, .policy = policy, .tickets = tickets,
                                         .since = prev ? info.last_seen : now, .now = now };
         r = status_report(&check, prev, cur);
-        if (fflush(stdout) != 0 && r >= 0)
+        if (fflush(out->f) != 0 && r >= 0)
                 r = -EIO;
         if (r < 0)      /* nothing is recorded: the next run reports it again */
-                return error("cannot write output: %s", strerror(-(out.error ?: r)));
+                return error("cannot write output: %s", strerror(-(out->error ?: r)));
         r = status_store_record(store, cur, now, &reason);
         if (r >= 0)
                 r = status_store_commit(store, &reason);
@@ -207,17 +193,34 @@ static int run_status(const struct status_request *req)
                                 "in '%s'; later runs report what changed\n",
                         host_source_name(cur->source), cur->n_deployments, cur->n_deployments == 1 ? "" : "s",
                         req->state_path);
-        else if (!cli.quiet && req->format == OUTPUT_TEXT) {
+        else if (!cli.quiet && out->format == OUTPUT_TEXT) {
                 char seen[RFC3339_LEN];
 
                 rfc3339_format(info.last_seen, seen);
                 fprintf(stderr, "%s status compared with the snapshot last seen %s: %lu alerts (%lu critical, "
                                 "%lu high, %lu medium, %lu low), %lu events\n",
-                        host_source_name(cur->source), seen, out.alerts, out.by_severity[SEVERITY_CRITICAL],
-                        out.by_severity[SEVERITY_HIGH], out.by_severity[SEVERITY_MEDIUM],
-                        out.by_severity[SEVERITY_LOW], out.events);
+                        host_source_name(cur->source), seen, out->alerts - alerts,
+                        out->by_severity[SEVERITY_CRITICAL] - by_severity[SEVERITY_CRITICAL],
+                        out->by_severity[SEVERITY_HIGH] - by_severity[SEVERITY_HIGH],
+                        out->by_severity[SEVERITY_MEDIUM] - by_severity[SEVERITY_MEDIUM],
+                        out->by_severity[SEVERITY_LOW] - by_severity[SEVERITY_LOW], out->events - events);
         }
-        return cli_exit_status(&out);
+        return EXIT_CLEAN;
+}
+
+static int status_command(const struct status_request *req)
+{
+        _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
+        struct output out;
+        int r;
+
+        r = cli_load_rules(&rules);
+        if (r != EXIT_CLEAN)
+                return r;
+        output_init(&out, req->format, stdout, cli_hostname());
+        out.show_events = true;         /* a handful of lines: pins and covered changes too */
+        r = run_status(&out, rules, req);
+        return r != EXIT_CLEAN ? r : cli_exit_status(&out);
 }
 
 static int set_input(struct status_request *req, enum host_source source, const char *arg)
@@ -290,6 +293,6 @@ int cmd_status(int argc, char **argv)
         if (r == EXIT_CLEAN && !req.state_path[0])
                 r = usage_error("status", "--state needs a file name");
         if (r == EXIT_CLEAN)
-                r = run_status(&req);
+                r = status_command(&req);
         return r;
 }
