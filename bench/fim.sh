@@ -8,7 +8,10 @@
 # wall time and the highest peak RSS seen. See bench/README.md.
 set -euo pipefail
 
+name=fim.sh
+
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$repo/bench/lib.sh"
 tree=/usr/share
 runs=5
 jobs=2                  # worker threads for every tool (AIDE --workers, xargs -P, driftwatch --threads)
@@ -20,15 +23,6 @@ large_rss_mib=100
 usage() {
         sed -n '2,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
         exit "${1:-0}"
-}
-
-die() {
-        echo "fim.sh: $*" >&2
-        exit 2
-}
-
-note() {
-        echo "$*" >&2
 }
 
 while [ $# -gt 0 ]; do
@@ -49,10 +43,7 @@ done
 
 # --- Tools ------------------------------------------------------------------------
 
-# GNU time: the only portable way to get a child's peak RSS (%M, KiB).
-[ -x /usr/bin/time ] || die "/usr/bin/time is missing: install the 'time' package (scripts/deps.sh)"
-/usr/bin/time --version 2>&1 | grep -q 'GNU' ||
-        die "/usr/bin/time is not GNU time: install the 'time' package (scripts/deps.sh)"
+require_gnu_time
 command -v aide >/dev/null || die "aide is missing: install the 'aide' package (scripts/deps.sh)"
 aide_v=$(aide -v 2>&1) || true
 aide_version=$(sed -n '1s/^AIDE //p' <<<"$aide_v")
@@ -143,51 +134,6 @@ EOF
 
 # --- Measuring ----------------------------------------------------------------------
 
-declare -A median_s peak_mib
-
-# measure KEY OK_EXIT_CODES STDOUT CMD...
-# Runs CMD $runs times under GNU time, its stdout to STDOUT and its stderr to
-# $tmp/KEY.err; an exit code outside the comma-separated OK_EXIT_CODES aborts the
-# benchmark (after a function explain_KEY, if defined, has said what the code means).
-# A function prepare_KEY, if defined, runs (untimed) before every run.
-# Records the median wall time in median_s[KEY] and the largest peak RSS in peak_mib[KEY].
-# Wall time comes from bash's microsecond clock (GNU time's %e has 10 ms steps),
-# peak RSS from GNU time's %M.
-measure() {
-        local key=$1 ok=$2 out=$3 i rc t0 t1 secs kib
-        shift 3
-        local -a all_secs=() all_kib=()
-
-        for ((i = 1; i <= runs; i++)); do
-                if declare -F "prepare_$key" >/dev/null; then
-                        "prepare_$key"
-                fi
-                rc=0
-                t0=$EPOCHREALTIME
-                /usr/bin/time -f '%M' -o "$tmp/time" "$@" >"$out" 2>"$tmp/$key.err" || rc=$?
-                t1=$EPOCHREALTIME
-                if [[ ,$ok, != *,$rc,* ]]; then
-                        note "fim.sh: '$*' exited with status $rc; its last output:"
-                        tail -n 20 "$tmp/$key.err" >&2
-                        [ "$out" = /dev/null ] || tail -n 20 "$out" >&2
-                        if declare -F "explain_$key" >/dev/null; then
-                                "explain_$key" "$rc"
-                        fi
-                        die "$key failed"
-                fi
-                # GNU time puts "Command exited with non-zero status N" before the format line.
-                kib=$(tail -n 1 "$tmp/time")
-                secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-                all_secs+=("$secs")
-                all_kib+=("$kib")
-                note "  $key: run $i/$runs: $secs s, $((kib / 1024)) MiB"
-        done
-        median_s[$key]=$(printf '%s\n' "${all_secs[@]}" | sort -g | awk '
-                { v[NR] = $1 }
-                END { printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-        peak_mib[$key]=$(printf '%s\n' "${all_kib[@]}" | sort -g | tail -n 1 | awk '{ printf "%.1f", $1 / 1024 }')
-}
-
 dw_db=$tmp/driftwatch.db
 
 # a. driftwatch baseline: walk, stat, read xattrs and hash every file, write SQLite.
@@ -272,8 +218,7 @@ echo "  $runs runs each, median wall time, highest peak RSS; $jobs workers per t
 echo "  AIDE rule: $aide_attrs"
 echo "  load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-printf '  %-40s %10s %14s\n' "command" "median s" "peak RSS MiB"
-row() { printf '  %-40s %10s %14s\n' "$1" "${median_s[$2]}" "${peak_mib[$2]}"; }
+printf '  %-44s %10s %14s\n' "command" "median s" "peak RSS MiB"
 row "driftwatch baseline create"              dw_baseline
 row "driftwatch check (stat cache)"           dw_check
 row "driftwatch check --full"                 dw_check_full
@@ -285,19 +230,6 @@ echo
 echo "  driftwatch check hashed ${dw_check_hashed:-?} files (expected 0 on an unchanged tree)"
 echo
 
-# ratio LABEL NUM DEN OP GOAL: prints NUM/DEN and whether it satisfies "OP GOAL".
-goals_missed=0
-ratio() {
-        local label=$1 num=${median_s[$2]} den=${median_s[$3]} op=$4 goal=$5 verdict
-        verdict=$(awk -v n="$num" -v d="$den" -v op="$op" -v g="$goal" 'BEGIN {
-                if (d <= 0) { printf "n/a (too fast to measure)"; exit }
-                r = n / d
-                ok = (op == ">=") ? r >= g : r <= g
-                printf "%6.2fx   goal %s %s: %s", r, op, g, ok ? "met" : "NOT met"
-        }')
-        [[ $verdict != *"NOT met"* ]] || goals_missed=$((goals_missed + 1))
-        printf '  %-42s %s\n' "$label" "$verdict"
-}
 ratio "aide --init / driftwatch baseline"       aide_init   dw_baseline ">=" 5
 ratio "aide --check / driftwatch check"         aide_check  dw_check    ">=" 10
 ratio "driftwatch check / find walk"            dw_check    find_walk   "<=" 1.5

@@ -174,6 +174,60 @@ void fim_tree_reroot(struct fim_tree *t, const char *prefix)
         t->n = o;
 }
 
+/* FNV-1a, 64 bits: paths are short, and this needs no table. */
+static uint64_t path_hash(const char *p, size_t n)
+{
+        uint64_t h = 0xcbf29ce484222325ULL;
+        size_t i;
+
+        for (i = 0; i < n; i++) {
+                h ^= (unsigned char) p[i];
+                h *= 0x100000001b3ULL;
+        }
+        return h;
+}
+
+int fim_index_build(const struct fim_tree *t, struct fim_index *ret)
+{
+        size_t cap = 16, i;
+
+        if (t->n >= UINT32_MAX / 2)
+                return -E2BIG;
+        while (cap < t->n * 2)
+                cap *= 2;
+        *ret = (struct fim_index) { .tree = t, .mask = cap - 1 };
+        ret->slots = calloc(cap, sizeof(*ret->slots));
+        if (!ret->slots)
+                return -ENOMEM;
+        for (i = 0; i < t->n; i++) {
+                size_t k = path_hash(t->entries[i].path, t->entries[i].path_len) & ret->mask;
+
+                while (ret->slots[k])
+                        k = (k + 1) & ret->mask;
+                ret->slots[k] = (uint32_t) i + 1;
+        }
+        return 0;
+}
+
+void fim_index_release(struct fim_index *idx)
+{
+        free(idx->slots);
+        idx->slots = NULL;
+}
+
+const struct fim_entry *fim_index_find(const struct fim_index *idx, const char *path, size_t len)
+{
+        size_t k = path_hash(path, len) & idx->mask;
+
+        for (; idx->slots[k]; k = (k + 1) & idx->mask) {
+                const struct fim_entry *e = &idx->tree->entries[idx->slots[k] - 1];
+
+                if (e->path_len == len && memcmp(e->path, path, len) == 0)
+                        return e;
+        }
+        return NULL;
+}
+
 bool path_has_prefix(const char *path, size_t len, const char *prefix)
 {
         size_t plen = strlen(prefix);

@@ -89,6 +89,18 @@ struct fim_tree *fim_tree_free(struct fim_tree *t);
 struct fim_entry *fim_tree_add(struct fim_tree *t);
 void fim_tree_sort(struct fim_tree *t);
 const struct fim_entry *fim_tree_find(const struct fim_tree *t, const char *path, size_t len);
+/* A hash index over a tree's paths: constant-time lookups where a walk asks
+ * for every path it meets (binary search costs a string compare per level). */
+struct fim_index {
+        const struct fim_tree *tree;
+        uint32_t *slots;                /* entry index + 1; 0 is empty */
+        size_t mask;
+};
+
+int fim_index_build(const struct fim_tree *t, struct fim_index *ret);
+void fim_index_release(struct fim_index *idx);
+const struct fim_entry *fim_index_find(const struct fim_index *idx, const char *path, size_t len);
+
 /* Fills in 'link' for regular files that share an inode inside the tree. */
 int fim_tree_link_groups(struct fim_tree *t);
 

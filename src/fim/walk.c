@@ -34,9 +34,14 @@
 struct dir_task {
         struct dir_task *next;
         dev_t parent_dev;               /* (dev_t) -1: unknown, check the filesystem */
+        int fd;                         /* opened through the parent, or -1: open by path */
         size_t len;
         char path[];
 };
+
+/* Directories waiting on the stack hold at most this many descriptors; past it
+ * they are opened by path when their turn comes. */
+#define MAX_TASK_FDS 512
 
 struct walker;
 
@@ -60,6 +65,8 @@ struct walker {
         struct dir_task *stack;
         size_t pending;                 /* tasks on the stack or being processed */
         atomic_int fatal;
+        atomic_int task_fds;            /* descriptors held by tasks on the stack */
+        struct fim_index cache_index;   /* over opts->cache */
         /* read pass */
         struct fim_tree *tree;
         size_t *to_read;
@@ -107,6 +114,13 @@ static bool is_pseudo_fs(int fd)
         }
 }
 
+static void task_free(struct dir_task *t)
+{
+        if (t->fd >= 0)
+                close(t->fd);
+        free(t);
+}
+
 static struct dir_task *task_new(const char *path, size_t len, dev_t parent_dev)
 {
         struct dir_task *t = malloc(sizeof(*t) + len + 1);
@@ -115,6 +129,7 @@ static struct dir_task *task_new(const char *path, size_t len, dev_t parent_dev)
                 return NULL;
         t->next = NULL;
         t->parent_dev = parent_dev;
+        t->fd = -1;
         t->len = len;
         memcpy(t->path, path, len);
         t->path[len] = '\0';
@@ -223,7 +238,7 @@ static const struct fim_entry *cache_hit(struct walker *w, const struct fim_entr
 
         if (!w->opts->cache || w->opts->full)
                 return NULL;
-        c = fim_tree_find(w->opts->cache, e->path, e->path_len);
+        c = fim_index_find(&w->cache_index, e->path, e->path_len);
         if (!c || !(c->flags & ENTRY_HAS_STAT) || c->err)
                 return NULL;
         if (c->dev != e->dev || c->ino != e->ino || c->ctime_ns != e->ctime_ns ||
@@ -369,6 +384,15 @@ static int stat_child(struct worker *wk, int dirfd, const char *name, const char
         t = task_new(path, len, dir_dev);
         if (!t)
                 return -ENOMEM;
+        /* Opening it here, relative to the open parent, spares a path lookup from
+         * the root later; O_NOFOLLOW keeps it beneath the parent. */
+        if (atomic_fetch_add(&wk->w->task_fds, 1) < MAX_TASK_FDS) {
+                t->fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+                if (t->fd < 0)
+                        atomic_fetch_sub(&wk->w->task_fds, 1);
+        } else {
+                atomic_fetch_sub(&wk->w->task_fds, 1);
+        }
         if (!*head)
                 *tail = t;
         t->next = *head;
@@ -420,7 +444,12 @@ static int process_dir(struct worker *wk, struct dir_task *task)
         DIR *d;
         int r = 0;
 
-        fd = open_beneath(w->rootfd, rel_of(task->path), O_RDONLY | O_DIRECTORY | O_NOCTTY);
+        if (task->fd >= 0) {
+                fd = TAKE_FD(task->fd);
+                atomic_fetch_sub(&w->task_fds, 1);
+        } else {
+                fd = open_beneath(w->rootfd, rel_of(task->path), O_RDONLY | O_DIRECTORY | O_NOCTTY);
+        }
         if (fd == -ENOTDIR || fd == -ELOOP)
                 return record_nondir(wk, task->path, task->len);
         if (fd == -ENOENT)
@@ -501,7 +530,7 @@ static void *walk_thread(void *arg)
         while ((t = pop_task(wk->w, t))) {
                 int r = process_dir(wk, t);
 
-                free(t);
+                task_free(t);
                 if (r < 0) {
                         set_fatal(wk->w, r);
                         pthread_mutex_lock(&wk->w->lock);
@@ -728,9 +757,16 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
                 return negative_errno();
         w.rootfd = rootfd;
 
+        if (opts->cache && !opts->full) {
+                r = fim_index_build(opts->cache, &w.cache_index);
+                if (r < 0)
+                        return r;
+        }
         wks = calloc(n_threads, sizeof(*wks));
-        if (!wks)
+        if (!wks) {
+                fim_index_release(&w.cache_index);
                 return -ENOMEM;
+        }
         for (i = 0; i < n_threads; i++) {
                 wks[i].w = &w;
                 wks[i].names = malloc(XATTR_LIST_MAX_BYTES);
@@ -738,8 +774,17 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
                 r = fim_tree_new(&wks[i].local);
                 if (r >= 0)
                         r = hasher_new(&wks[i].hasher);
+                /* With a cache the tree's size is known: reserve it up front (large
+                 * allocations are mapped lazily, so only what is used is paid for)
+                 * instead of growing by copies. */
+                if (r >= 0 && opts->cache && opts->cache->n > 1024) {
+                        wks[i].local->entries = malloc(opts->cache->n * 5 / 4 * sizeof(struct fim_entry));
+                        if (wks[i].local->entries)
+                                wks[i].local->cap = opts->cache->n * 5 / 4;
+                }
                 if (r < 0 || !wks[i].names || !wks[i].values) {
                         workers_release(wks, n_threads);
+                        fim_index_release(&w.cache_index);
                         return -ENOMEM;
                 }
         }
@@ -753,7 +798,7 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
                 struct dir_task *t = w.stack;
 
                 w.stack = t->next;
-                free(t);
+                task_free(t);
         }
         if (r >= 0)
                 r = atomic_load(&w.fatal);
@@ -839,6 +884,7 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
                 stats.errors += wks[i].errors;
         }
         workers_release(wks, n_threads);
+        fim_index_release(&w.cache_index);
         pthread_mutex_destroy(&w.lock);
         pthread_cond_destroy(&w.cond);
         if (r < 0)
