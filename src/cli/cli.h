@@ -35,6 +35,8 @@ int usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
 void cli_install_signals(void);
 int cli_load_rules(struct ruleset **ret);
 const char *cli_hostname(void);
+/* A decimal number from min to max (-EINVAL otherwise). */
+int cli_parse_range(const char *s, long min, long max, long *ret);
 int cli_parse_threads(const char *s, unsigned *ret);
 /* Appends a --path value, refusing '..' components. */
 int cli_add_path(const char *cmd, const char *p, char ***paths, size_t *n);

@@ -231,14 +231,9 @@ static void fill_stat(struct fim_entry *e, const struct stat *st)
         e->flags |= ENTRY_HAS_STAT;
 }
 
-/* The cached entry for e when its identity proves the content unchanged. */
-static const struct fim_entry *cache_hit(struct walker *w, const struct fim_entry *e)
+/* c, the cached entry of e's path, when its identity proves the content unchanged. */
+static const struct fim_entry *cache_hit(struct walker *w, const struct fim_entry *e, const struct fim_entry *c)
 {
-        const struct fim_entry *c;
-
-        if (!w->opts->cache || w->opts->full)
-                return NULL;
-        c = fim_index_find(&w->cache_index, e->path, e->path_len);
         if (!c || !(c->flags & ENTRY_HAS_STAT) || c->err)
                 return NULL;
         if (c->dev != e->dev || c->ino != e->ino || c->ctime_ns != e->ctime_ns ||
@@ -250,41 +245,41 @@ static const struct fim_entry *cache_hit(struct walker *w, const struct fim_entr
         return c;
 }
 
+/* The cached hash, xattrs and target are shared, not copied: the result of a
+ * walk with a cache points into it (see walk.h). */
 static int take_cached(struct worker *wk, struct fim_entry *e, const struct fim_entry *c)
 {
-        struct arena *a = &wk->local->arena;
-
         if (c->flags & ENTRY_HAS_HASH) {
                 memcpy(e->sha256, c->sha256, SHA256_LEN);
                 e->flags |= ENTRY_HAS_HASH;
         }
-        if (c->xattrs_len) {
-                e->xattrs = arena_memdup(a, c->xattrs, c->xattrs_len);
-                if (!e->xattrs)
-                        return -ENOMEM;
-                e->xattrs_len = c->xattrs_len;
-        }
-        if (c->target) {
-                e->target = arena_strndup(a, c->target, c->target_len);
-                if (!e->target)
-                        return -ENOMEM;
-                e->target_len = c->target_len;
-        }
+        e->xattrs = c->xattrs;
+        e->xattrs_len = c->xattrs_len;
+        e->target = c->target;
+        e->target_len = c->target_len;
         wk->cached++;
         return 0;
 }
 
-static struct fim_entry *new_entry(struct worker *wk, const char *path, size_t len)
+/* A new entry for path; *ret_known is the cache's entry for the same path (or
+ * NULL), whose path string the new entry shares. */
+static struct fim_entry *new_entry(struct worker *wk, const char *path, size_t len,
+                                   const struct fim_entry **ret_known)
 {
+        const struct fim_entry *known = NULL;
         struct fim_entry *e = fim_tree_add(wk->local);
 
         if (!e)
                 return NULL;
-        e->path = arena_strndup(&wk->local->arena, path, len);
+        if (wk->w->cache_index.slots)
+                known = fim_index_find(&wk->w->cache_index, path, len);
+        e->path = known ? known->path : arena_strndup(&wk->local->arena, path, len);
         if (!e->path) {
                 wk->local->n--;
                 return NULL;
         }
+        if (ret_known)
+                *ret_known = known;
         e->path_len = (uint32_t) len;
         if (wk->w->opts->progress)
                 atomic_fetch_add_explicit(&wk->w->opts->progress->entries, 1, memory_order_relaxed);
@@ -305,15 +300,15 @@ static int record_child(struct worker *wk, int dirfd, const char *name, const ch
                         size_t len, const struct stat *st)
 {
         struct walker *w = wk->w;
-        const struct fim_entry *c;
+        const struct fim_entry *c, *known = NULL;
         struct fim_entry *e;
         int r;
 
-        e = new_entry(wk, path, len);
+        e = new_entry(wk, path, len, &known);
         if (!e)
                 return -ENOMEM;
         fill_stat(e, st);
-        c = cache_hit(w, e);
+        c = cache_hit(w, e, known);
         if (c)
                 return take_cached(wk, e, c);
 
@@ -372,7 +367,7 @@ static int stat_child(struct worker *wk, int dirfd, const char *name, const char
 
                         if (errno == ENOENT)
                                 return 0;       /* vanished since readdir */
-                        e = new_entry(wk, path, len);
+                        e = new_entry(wk, path, len, NULL);
                         if (!e)
                                 return -ENOMEM;
                         entry_error(wk, e, negative_errno());
@@ -419,7 +414,7 @@ static int record_nondir(struct worker *wk, const char *path, size_t len)
                 return 0;       /* gone: nothing to record */
         if (S_ISDIR(st.st_mode)) {
                 /* Replaced by a directory while we looked: record it, do not chase it. */
-                struct fim_entry *e = new_entry(wk, path, len);
+                struct fim_entry *e = new_entry(wk, path, len, NULL);
 
                 if (!e)
                         return -ENOMEM;
@@ -435,7 +430,7 @@ static int process_dir(struct worker *wk, struct dir_task *task)
         struct walker *w = wk->w;
         struct dir_task *head = NULL, *tail = NULL;
         _cleanup_(closep) int fd = -1;
-        const struct fim_entry *c;
+        const struct fim_entry *c, *known = NULL;
         struct fim_entry *e;
         struct dirent *de;
         struct stat st;
@@ -454,7 +449,7 @@ static int process_dir(struct worker *wk, struct dir_task *task)
                 return record_nondir(wk, task->path, task->len);
         if (fd == -ENOENT)
                 return 0;
-        e = new_entry(wk, task->path, task->len);
+        e = new_entry(wk, task->path, task->len, &known);
         if (!e)
                 return -ENOMEM;
         e->type = S_IFDIR;
@@ -467,7 +462,7 @@ static int process_dir(struct worker *wk, struct dir_task *task)
                 return 0;
         }
         fill_stat(e, &st);
-        c = cache_hit(w, e);
+        c = cache_hit(w, e, known);
         if (c) {
                 r = take_cached(wk, e, c);
         } else if (w->attrs & ATTR_XATTRS) {

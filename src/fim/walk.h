@@ -22,7 +22,9 @@ struct walk_opts {
         unsigned attrs;                 /* ATTR_* to record (ATTR_ALL_LIVE by default) */
         /* Entries known from an earlier walk of the same tree: when dev, ino,
          * ctime, mtime, size, mode, uid and gid all match, the known hash, xattrs
-         * and target are taken instead of reading the file again. */
+         * and target are taken instead of reading the file again. The result
+         * shares path, xattr and target strings with the cache: keep the cache
+         * alive as long as the result. */
         const struct fim_tree *cache;
         bool full;                      /* ignore the cache: read everything */
         /* Optional: feeds bytes into each regular file's hash ahead of its
