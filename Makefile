@@ -38,7 +38,7 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DDW_FUZZ=ON -DDW_WERROR=OFF
 	cmake --build build-fuzz -j $(JOBS)
-	for h in rules baseline host-status; do \
+	for h in rules baseline host-status audit; do \
 	  mkdir -p build-fuzz/corpus-$$h; \
 	  build-fuzz/tests/fuzz-$$h -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$h tests/fuzz/corpus/$$h || exit 1; \
 	done

@@ -16,6 +16,7 @@ packages=(
         libjansson-dev       # JSON input: bootc and rpm-ostree status (driftwatch status)
         ostree               # tests build real repositories and sysroots
         libcmocka-dev        # unit tests
+        libauparse-dev       # test oracle only: tests/oracle/auparse-events checks audit event grouping
         attr                 # tests set xattrs (setfattr/getfattr)
         libcap2-bin          # tests set file capabilities (setcap)
         aide                 # bench/fim.sh compares against AIDE

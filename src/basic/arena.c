@@ -30,6 +30,26 @@ void arena_release(struct arena *a)
         arena_init(a);
 }
 
+void arena_reset(struct arena *a)
+{
+        struct arena_chunk *keep = a->head, *c, *next;
+
+        /* Only a regular chunk is worth keeping; a large object's is freed. */
+        if (keep && keep->size != CHUNK_SIZE)
+                keep = NULL;
+        for (c = a->head; c; c = next) {
+                next = c->next;
+                if (c != keep)
+                        free(c);
+        }
+        if (keep) {
+                keep->next = NULL;
+                keep->used = 0;
+        }
+        a->head = keep;
+        a->total = 0;
+}
+
 void arena_merge(struct arena *dst, struct arena *src)
 {
         struct arena_chunk *c = src->head;

@@ -14,6 +14,9 @@ struct arena {
 
 void arena_init(struct arena *a);
 void arena_release(struct arena *a);
+/* Forgets everything allocated but keeps one chunk for reuse, so an arena
+ * reset per item (an audit event) does not go back to malloc each time. */
+void arena_reset(struct arena *a);
 
 /* Moves every chunk of src into dst, leaving src empty. */
 void arena_merge(struct arena *dst, struct arena *src);

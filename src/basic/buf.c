@@ -30,6 +30,9 @@ int buf_reserve(struct buf *b, size_t extra)
         size_t need, cap;
         char *p;
 
+        /* The common case, first: there is room (cap never exceeds max + 1). */
+        if (b->data && extra < b->cap - b->len)
+                return 0;
         if (extra > max || b->len > max - extra)
                 return -E2BIG;
         need = b->len + extra + 1;
@@ -64,6 +67,11 @@ int buf_append(struct buf *b, const void *p, size_t n)
 
 int buf_putc(struct buf *b, char c)
 {
+        if (b->data && b->cap - b->len > 1) {
+                b->data[b->len++] = c;
+                b->data[b->len] = '\0';
+                return 0;
+        }
         return buf_append(b, &c, 1);
 }
 

@@ -98,14 +98,24 @@ const char *cli_hostname(void)
         return host;
 }
 
-int cli_parse_threads(const char *s, unsigned *ret)
+int cli_parse_range(const char *s, long min, long max, long *ret)
 {
         char *end;
         long v;
 
         errno = 0;
         v = strtol(s, &end, 10);
-        if (errno || *end || end == s || v < 1 || v > 64)
+        if (errno || *end || end == s || v < min || v > max)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+int cli_parse_threads(const char *s, unsigned *ret)
+{
+        long v;
+
+        if (cli_parse_range(s, 1, 64, &v) < 0)
                 return -EINVAL;
         *ret = (unsigned) v;
         return 0;

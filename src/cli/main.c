@@ -23,6 +23,7 @@ static const struct command commands[] = {
         { "status",   cmd_status,   "bootc / rpm-ostree status: image transitions since the last run" },
         { "etc-diff", cmd_etc_diff, "compare /etc with the image's /usr/etc; predict the /etc merge" },
         { "image",    cmd_image,    "list ostree deployments; verify a deployment's /usr against its commit" },
+        { "audit",    cmd_audit,    "read auditd logs into events (raw event view: --events)" },
 };
 
 static void help(FILE *f)

@@ -25,6 +25,8 @@ void json_array_end(struct json *j);
 void json_string(struct json *j, const char *key, const char *s);
 void json_string_n(struct json *j, const char *key, const char *s, size_t n);
 void json_int(struct json *j, const char *key, int64_t v);
+/* v as a JSON string ("1000"): ECS keeps ids such as user.id as strings. */
+void json_int_string(struct json *j, const char *key, int64_t v);
 void json_bool(struct json *j, const char *key, bool v);
 /* Returns 0 or the first error (-E2BIG, -ENOMEM, -EINVAL on bad nesting). */
 int json_finish(struct json *j);

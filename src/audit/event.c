@@ -1,0 +1,636 @@
+/* Event assembly; see event.h and docs/internals/audit.md.
+ *
+ * Incomplete events live in a fixed table of slots (window_events + 1), found
+ * by a hash of (serial, time, node) and kept on a list in the order they
+ * began, so the oldest is completed first. A slot keeps its records' lines in
+ * one byte buffer and their fields in one array, both as offsets, and both
+ * reused by the next event. Completing an event turns offsets into pointers,
+ * derives the syscall summary, argv, PROCTITLE and paths into a scratch arena
+ * (derive.c), calls back, and resets the arena. */
+#include "event.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/reader.h"
+#include "basic/arena.h"
+#include "basic/buf.h"
+#include "derive.h"
+
+#define NONE UINT32_MAX
+#define MAX_NODES 64
+/* A slot whose buffers grew past this gives them back when its event is done. */
+#define SLOT_KEEP_BYTES ((size_t) 64 << 10)
+
+struct stored_record {
+        uint32_t line, len;             /* in slot.bytes */
+        uint32_t field, n_fields;       /* in slot.fields */
+        uint32_t type_name, type_len;   /* relative to the line */
+        int type;
+        uint16_t flags;
+        bool truncated;
+};
+
+struct slot {
+        uint64_t serial, sec, ms, node_hash;
+        uint32_t msec;
+        uint32_t node_len;              /* the node name is slot.bytes[0, node_len) */
+        uint32_t prev, next, hnext;
+        uint64_t touched_ms;            /* the stream's time when a record last arrived */
+        size_t cost;                    /* bytes counted against max_pending_bytes */
+        struct buf bytes;
+        struct audit_field *fields;
+        size_t n_fields, cap_fields;
+        struct stored_record *recs;
+        size_t n_recs, cap_recs;
+        size_t n_seen;
+        uint64_t quality, malformed_before, gap_first, gap_missing;
+};
+
+struct emitted_key {
+        uint64_t serial, ms, node_hash;
+};
+
+struct node_state {
+        uint64_t hash;
+        uint64_t high;                  /* highest serial that began an event */
+        uint64_t used;                  /* clock of the last use, for eviction */
+};
+
+struct audit_assembler {
+        struct audit_limits lim;
+        audit_event_fn fn;
+        void *userdata;
+
+        struct slot *slots;
+        uint32_t n_slots;
+        uint32_t free_head;
+        uint32_t head, tail;            /* incomplete events, oldest first */
+        size_t n_pending;
+        size_t pending_bytes;
+        uint32_t *buckets;
+        size_t n_buckets;               /* a power of two */
+        uint32_t last;                  /* the slot of the previous record */
+        uint64_t newest_ms;
+
+        struct emitted_key *ring;       /* recently completed events, to spot late records */
+        size_t ring_size, ring_pos, ring_n;
+
+        struct node_state nodes[MAX_NODES];
+        size_t n_nodes;
+        uint64_t node_clock;
+
+        uint64_t malformed_pending;
+        struct arena scratch;
+        struct buf arg;                 /* one EXECVE argument being reassembled */
+        struct audit_stats stats;
+        struct audit_record rec;        /* the record being fed (large: keep off the stack) */
+};
+
+static const char *const quality_names[AUDIT_Q_COUNT_] = {
+        "execve-truncated", "execve-malformed",  "proctitle-only", "path-unresolved", "path-missing",
+        "records-dropped",  "record-truncated",  "fields-truncated", "malformed-lines-skipped",
+        "sequence-gap",     "serial-reset",      "lost-events",    "event-split",     "completed-early",
+};
+
+const char *audit_quality_name(unsigned bit_index)
+{
+        return bit_index < AUDIT_Q_COUNT_ ? quality_names[bit_index] : NULL;
+}
+
+const char *audit_nametype_name(enum audit_nametype t)
+{
+        static const char *const names[] = {
+                [AUDIT_NAMETYPE_NONE] = "",           [AUDIT_NAMETYPE_NORMAL] = "NORMAL",
+                [AUDIT_NAMETYPE_PARENT] = "PARENT",   [AUDIT_NAMETYPE_CREATE] = "CREATE",
+                [AUDIT_NAMETYPE_DELETE] = "DELETE",   [AUDIT_NAMETYPE_UNKNOWN] = "UNKNOWN",
+                [AUDIT_NAMETYPE_OTHER] = "OTHER",
+        };
+
+        return (unsigned) t < sizeof(names) / sizeof(names[0]) ? names[t] : "";
+}
+
+void audit_limits_default(struct audit_limits *l)
+{
+        *l = (struct audit_limits) {
+                .window_events = 64,
+                .window_ms = 0,
+                .max_records = 1024,
+                .max_event_bytes = (size_t) 4 << 20,
+                .max_pending_bytes = (size_t) 32 << 20,
+                .max_argc = 65536,
+        };
+}
+
+static uint64_t mix(uint64_t x)
+{
+        x ^= x >> 33;
+        x *= 0xff51afd7ed558ccdULL;
+        x ^= x >> 33;
+        x *= 0xc4ceb9fe1a85ec53ULL;
+        x ^= x >> 33;
+        return x;
+}
+
+static uint64_t node_hash(const char *s, size_t n)
+{
+        uint64_t h = 0xcbf29ce484222325ULL;     /* FNV-1a */
+        size_t i;
+
+        for (i = 0; i < n; i++) {
+                h ^= (unsigned char) s[i];
+                h *= 0x100000001b3ULL;
+        }
+        return h;
+}
+
+static size_t bucket_of(const struct audit_assembler *a, uint64_t serial, uint64_t ms, uint64_t nh)
+{
+        return (size_t) (mix(serial ^ mix(ms ^ nh)) & (a->n_buckets - 1));
+}
+
+int audit_assembler_new(const struct audit_limits *limits, audit_event_fn fn, void *userdata,
+                        struct audit_assembler **ret)
+{
+        _cleanup_(audit_assembler_freep) struct audit_assembler *a = NULL;
+        uint32_t i;
+
+        a = calloc(1, sizeof(*a));
+        if (!a)
+                return -ENOMEM;
+        if (limits)
+                a->lim = *limits;
+        else
+                audit_limits_default(&a->lim);
+        if (a->lim.window_events == 0 || a->lim.window_events > 65536 || a->lim.max_records == 0 ||
+            a->lim.max_event_bytes == 0 || a->lim.max_event_bytes > UINT32_MAX / 2 || a->lim.max_pending_bytes == 0)
+                return -EINVAL;
+        a->fn = fn;
+        a->userdata = userdata;
+        arena_init(&a->scratch);
+        buf_init(&a->arg, a->lim.max_event_bytes);
+
+        a->n_slots = (uint32_t) a->lim.window_events + 1;
+        a->slots = calloc(a->n_slots, sizeof(*a->slots));
+        for (a->n_buckets = 16; a->n_buckets < 2 * (size_t) a->n_slots; a->n_buckets *= 2)
+                ;
+        a->buckets = malloc(a->n_buckets * sizeof(*a->buckets));
+        a->ring_size = 2 * a->lim.window_events;
+        a->ring = calloc(a->ring_size, sizeof(*a->ring));
+        if (!a->slots || !a->buckets || !a->ring)
+                return -ENOMEM;
+        for (i = 0; i < a->n_buckets; i++)
+                a->buckets[i] = NONE;
+        for (i = 0; i < a->n_slots; i++) {
+                /* The node name (<= 255 bytes kept) rides in front of the lines. */
+                buf_init(&a->slots[i].bytes, a->lim.max_event_bytes + 256);
+                a->slots[i].next = i + 1 < a->n_slots ? i + 1 : NONE;
+        }
+        a->free_head = 0;
+        a->head = a->tail = a->last = NONE;
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
+void audit_assembler_free(struct audit_assembler *a)
+{
+        uint32_t i;
+
+        if (!a)
+                return;
+        for (i = 0; a->slots && i < a->n_slots; i++) {
+                buf_release(&a->slots[i].bytes);
+                free(a->slots[i].fields);
+                free(a->slots[i].recs);
+        }
+        free(a->slots);
+        free(a->buckets);
+        free(a->ring);
+        arena_release(&a->scratch);
+        buf_release(&a->arg);
+        free(a);
+}
+
+const struct audit_stats *audit_assembler_stats(const struct audit_assembler *a)
+{
+        return &a->stats;
+}
+
+/* ---- the table of incomplete events ---- */
+
+static bool slot_matches(const struct slot *s, const struct audit_record *r, uint64_t nh)
+{
+        return s->serial == r->serial && s->sec == r->sec && s->msec == r->msec && s->node_hash == nh &&
+               s->node_len == (r->node_len > 255 ? 255 : r->node_len) &&
+               memcmp(s->bytes.data, r->line + r->node, s->node_len) == 0;
+}
+
+static uint32_t find_slot(const struct audit_assembler *a, const struct audit_record *r, uint64_t nh, uint64_t ms)
+{
+        uint32_t i;
+
+        if (a->last != NONE && slot_matches(&a->slots[a->last], r, nh))
+                return a->last;
+        for (i = a->buckets[bucket_of(a, r->serial, ms, nh)]; i != NONE; i = a->slots[i].hnext)
+                if (slot_matches(&a->slots[i], r, nh))
+                        return i;
+        return NONE;
+}
+
+static void unlink_slot(struct audit_assembler *a, uint32_t i)
+{
+        struct slot *s = &a->slots[i];
+        uint32_t *p = &a->buckets[bucket_of(a, s->serial, s->ms, s->node_hash)];
+
+        while (*p != i)
+                p = &a->slots[*p].hnext;
+        *p = s->hnext;
+        if (s->prev != NONE)
+                a->slots[s->prev].next = s->next;
+        else
+                a->head = s->next;
+        if (s->next != NONE)
+                a->slots[s->next].prev = s->prev;
+        else
+                a->tail = s->prev;
+        if (a->last == i)
+                a->last = NONE;
+        a->n_pending--;
+        a->pending_bytes -= s->cost;
+}
+
+static void release_slot(struct audit_assembler *a, uint32_t i)
+{
+        struct slot *s = &a->slots[i];
+
+        if (s->bytes.cap > SLOT_KEEP_BYTES)
+                buf_release(&s->bytes);
+        else
+                buf_reset(&s->bytes);
+        if (s->cap_fields * sizeof(*s->fields) > SLOT_KEEP_BYTES) {
+                free(s->fields);
+                s->fields = NULL;
+                s->cap_fields = 0;
+        }
+        if (s->cap_recs * sizeof(*s->recs) > SLOT_KEEP_BYTES) {
+                free(s->recs);
+                s->recs = NULL;
+                s->cap_recs = 0;
+        }
+        s->n_fields = s->n_recs = s->n_seen = 0;
+        s->next = a->free_head;
+        a->free_head = i;
+}
+
+static bool recently_emitted(const struct audit_assembler *a, uint64_t serial, uint64_t ms, uint64_t nh)
+{
+        size_t i;
+
+        for (i = 0; i < a->ring_n; i++)
+                if (a->ring[i].serial == serial && a->ring[i].ms == ms && a->ring[i].node_hash == nh)
+                        return true;
+        return false;
+}
+
+static struct node_state *node_state(struct audit_assembler *a, uint64_t nh, bool *ret_new)
+{
+        struct node_state *n = NULL;
+        size_t i;
+
+        a->node_clock++;
+        for (i = 0; i < a->n_nodes; i++)
+                if (a->nodes[i].hash == nh) {
+                        a->nodes[i].used = a->node_clock;
+                        *ret_new = false;
+                        return &a->nodes[i];
+                }
+        if (a->n_nodes < MAX_NODES)
+                n = &a->nodes[a->n_nodes++];
+        else
+                for (i = 0; i < MAX_NODES; i++)
+                        if (!n || a->nodes[i].used < n->used)
+                                n = &a->nodes[i];
+        *n = (struct node_state) { .hash = nh, .used = a->node_clock };
+        *ret_new = true;
+        return n;
+}
+
+/* Serial bookkeeping for a new event: records of an event already complete,
+ * gaps, resets, and late events filling the gap an earlier event recorded. */
+static void track_serial(struct audit_assembler *a, struct slot *s)
+{
+        uint64_t reset_distance = 4 * a->lim.window_events + 1024;
+        struct node_state *n;
+        bool fresh;
+        uint32_t i;
+
+        n = node_state(a, s->node_hash, &fresh);
+        if (fresh) {
+                n->high = s->serial;
+                return;
+        }
+        /* Only an old serial can belong to a completed event: the common case
+         * (a new highest serial) skips the search. */
+        if (s->serial <= n->high && recently_emitted(a, s->serial, s->ms, s->node_hash)) {
+                s->quality |= AUDIT_Q_SPLIT;
+                a->stats.split_events++;
+                return;
+        }
+        if (s->serial > n->high) {
+                if (s->serial - n->high > 1) {
+                        s->gap_first = n->high + 1;
+                        s->gap_missing = s->serial - n->high - 1;
+                }
+                n->high = s->serial;
+                return;
+        }
+        if (n->high - s->serial > reset_distance) {
+                s->quality |= AUDIT_Q_SERIAL_RESET;
+                n->high = s->serial;
+                return;
+        }
+        /* A late event: it fills part of a gap some incomplete event noted. */
+        for (i = a->head; i != NONE; i = a->slots[i].next) {
+                struct slot *o = &a->slots[i];
+
+                if (o != s && o->node_hash == s->node_hash && o->gap_missing && s->serial >= o->gap_first &&
+                    s->serial < o->serial) {
+                        o->gap_missing--;
+                        break;
+                }
+        }
+}
+
+static uint32_t new_slot(struct audit_assembler *a, const struct audit_record *r, uint64_t nh, uint64_t ms)
+{
+        uint32_t i = a->free_head;
+        struct slot *s = &a->slots[i];
+        size_t b;
+
+        a->free_head = s->next;
+        s->serial = r->serial;
+        s->sec = r->sec;
+        s->msec = r->msec;
+        s->ms = ms;
+        s->node_hash = nh;
+        s->node_len = r->node_len > 255 ? 255 : r->node_len;
+        s->quality = s->malformed_before = s->gap_first = s->gap_missing = 0;
+        s->cost = 0;
+        buf_reset(&s->bytes);
+        (void) buf_append(&s->bytes, r->line + r->node, s->node_len);   /* within max: cannot fail but for ENOMEM */
+
+        b = bucket_of(a, s->serial, ms, nh);
+        s->hnext = a->buckets[b];
+        a->buckets[b] = i;
+        s->prev = a->tail;
+        s->next = NONE;
+        if (a->tail != NONE)
+                a->slots[a->tail].next = i;
+        else
+                a->head = i;
+        a->tail = i;
+        a->n_pending++;
+
+        if (a->malformed_pending) {
+                s->quality |= AUDIT_Q_MALFORMED_SKIPPED;
+                s->malformed_before = a->malformed_pending;
+                a->malformed_pending = 0;
+        }
+        track_serial(a, s);
+        return i;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+        size_t c = *cap ? *cap : 16;
+        void *q;
+
+        if (need <= *cap)
+                return 0;
+        while (c < need)
+                c *= 2;
+        q = realloc(*p, c * size);
+        if (!q)
+                return -ENOMEM;
+        *p = q;
+        *cap = c;
+        return 0;
+}
+
+/* Keeps a record in its event's slot, or counts it as dropped past a limit. */
+static int store_record(struct audit_assembler *a, uint32_t i, const struct audit_record *r, unsigned line_flags)
+{
+        struct slot *s = &a->slots[i];
+        size_t cost = r->len + r->n_fields * sizeof(struct audit_field) + sizeof(struct stored_record);
+        struct stored_record *sr;
+        int k;
+
+        s->n_seen++;
+        s->touched_ms = a->newest_ms;
+        if (s->n_recs >= a->lim.max_records || s->cost + cost > a->lim.max_event_bytes) {
+                s->quality |= AUDIT_Q_RECORDS_DROPPED;
+                a->stats.dropped_records++;
+                return 0;
+        }
+        k = grow((void **) &s->recs, &s->cap_recs, s->n_recs + 1, sizeof(*s->recs));
+        if (k < 0)
+                return k;
+        k = grow((void **) &s->fields, &s->cap_fields, s->n_fields + r->n_fields, sizeof(*s->fields));
+        if (k < 0)
+                return k;
+        sr = &s->recs[s->n_recs];
+        *sr = (struct stored_record) {
+                .line = (uint32_t) s->bytes.len,
+                .len = (uint32_t) r->len,
+                .field = (uint32_t) s->n_fields,
+                .n_fields = (uint32_t) r->n_fields,
+                .type_name = r->type_name,
+                .type_len = r->type_len,
+                .type = r->type,
+                .flags = (uint16_t) r->flags,
+                .truncated = !!(line_flags & LINE_TRUNCATED),
+        };
+        k = buf_append(&s->bytes, r->line, r->len);
+        if (k < 0)
+                return k;
+        if (r->n_fields)
+                memcpy(s->fields + s->n_fields, r->fields, r->n_fields * sizeof(*r->fields));
+        s->n_fields += r->n_fields;
+        s->n_recs++;
+        s->cost += cost;
+        a->pending_bytes += cost;
+        return 0;
+}
+
+static int build_event(struct audit_assembler *a, const struct slot *s, struct audit_event *ev)
+{
+        struct audit_event_record *recs;
+        size_t i;
+
+        *ev = (struct audit_event) {
+                .node = { s->node_len ? s->bytes.data : NULL, s->node_len },
+                .sec = s->sec,
+                .msec = s->msec,
+                .serial = s->serial,
+                .n_records = s->n_recs,
+                .n_records_seen = s->n_seen,
+                .execve_argc = -1,
+                .quality = s->quality,
+                .malformed_before = s->malformed_before,
+                .gap_first = s->gap_missing ? s->gap_first : 0,
+                .gap_missing = s->gap_missing,
+        };
+        if (s->gap_missing) {
+                ev->quality |= AUDIT_Q_SEQUENCE_GAP;
+                a->stats.gaps++;
+                a->stats.missing_serials += s->gap_missing;
+        }
+        recs = arena_alloc(&a->scratch, (s->n_recs ? s->n_recs : 1) * sizeof(*recs));
+        if (!recs)
+                return -ENOMEM;
+        for (i = 0; i < s->n_recs; i++) {
+                const struct stored_record *sr = &s->recs[i];
+                const char *line = s->bytes.data + sr->line;
+
+                recs[i] = (struct audit_event_record) {
+                        .type = sr->type,
+                        .flags = sr->flags,
+                        .truncated = sr->truncated,
+                        .type_name = { line + sr->type_name, sr->type_len },
+                        .line = line,
+                        .len = sr->len,
+                        .fields = sr->n_fields ? s->fields + sr->field : NULL,
+                        .n_fields = sr->n_fields,
+                };
+                if (sr->truncated || (sr->flags & AUDIT_RECORD_UNTERMINATED))
+                        ev->quality |= AUDIT_Q_RECORD_TRUNCATED |
+                                       (sr->type == AUDIT_TYPE_EXECVE ? AUDIT_Q_EXECVE_TRUNCATED : 0);
+                if (sr->flags & AUDIT_RECORD_FIELDS_TRUNCATED)
+                        ev->quality |= AUDIT_Q_FIELDS_TRUNCATED;
+        }
+        ev->records = recs;
+        if (s->n_recs) {
+                ev->type = recs[0].type;
+                ev->type_name = recs[0].type_name;
+        }
+        return audit_event_derive(&(struct audit_derive) { &a->scratch, &a->arg, a->lim.max_argc }, ev);
+}
+
+/* Completes the event in slot i: unlinks it, calls back, recycles the slot. */
+static int emit(struct audit_assembler *a, uint32_t i, uint64_t extra_quality)
+{
+        struct slot *s = &a->slots[i];
+        struct audit_event ev;
+        int r;
+
+        unlink_slot(a, i);
+        a->ring[a->ring_pos] = (struct emitted_key) { s->serial, s->ms, s->node_hash };
+        a->ring_pos = (a->ring_pos + 1) % a->ring_size;
+        if (a->ring_n < a->ring_size)
+                a->ring_n++;
+        s->quality |= extra_quality;
+
+        r = build_event(a, s, &ev);
+        if (r >= 0 && a->fn)
+                r = a->fn(&ev, a->userdata);
+        a->stats.events++;
+        release_slot(a, i);
+        arena_reset(&a->scratch);
+        return r;
+}
+
+/* Completes events the stream's time has moved past. */
+static int expire(struct audit_assembler *a)
+{
+        int r;
+
+        while (a->lim.window_ms && a->head != NONE &&
+               a->newest_ms - a->slots[a->head].touched_ms > a->lim.window_ms) {
+                r = emit(a, a->head, 0);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static bool blank_or_comment(struct audit_assembler *a, const char *line, size_t len)
+{
+        size_t i = 0;
+
+        while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
+                i++;
+        if (i == len) {
+                a->stats.blank++;
+                return true;
+        }
+        if (line[i] == '#') {
+                a->stats.comments++;
+                return true;
+        }
+        return false;
+}
+
+int audit_assembler_feed(struct audit_assembler *a, const char *line, size_t len, unsigned line_flags)
+{
+        struct audit_record *rec = &a->rec;
+        uint64_t nh, ms;
+        uint32_t i;
+        int r;
+
+        a->stats.lines++;
+        if (line_flags & LINE_TRUNCATED)
+                a->stats.truncated_lines++;
+        if (blank_or_comment(a, line, len))
+                return 0;
+        if (audit_record_parse(line, len, rec) < 0) {
+                a->stats.malformed++;
+                a->malformed_pending++;
+                return 0;
+        }
+        a->stats.records++;
+        nh = node_hash(line + rec->node, rec->node_len > 255 ? 255 : rec->node_len);
+        ms = rec->sec > (UINT64_MAX - 999) / 1000 ? UINT64_MAX : rec->sec * 1000 + rec->msec;
+        if (ms > a->newest_ms)
+                a->newest_ms = ms;
+
+        i = find_slot(a, rec, nh, ms);
+        if (i == NONE) {
+                if (rec->type == AUDIT_TYPE_EOE)
+                        return 0;       /* the end of an event already complete */
+                r = expire(a);
+                if (r < 0)
+                        return r;
+                if (a->n_pending >= a->lim.window_events) {
+                        r = emit(a, a->head, 0);
+                        if (r < 0)
+                                return r;
+                }
+                i = new_slot(a, rec, nh, ms);
+        }
+        a->last = i;
+        if (rec->type == AUDIT_TYPE_EOE)
+                return emit(a, i, 0);
+        r = store_record(a, i, rec, line_flags);
+        if (r < 0)
+                return r;
+        while (a->pending_bytes > a->lim.max_pending_bytes && a->head != NONE) {
+                a->stats.early_events++;
+                r = emit(a, a->head, AUDIT_Q_EARLY);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int audit_assembler_flush(struct audit_assembler *a)
+{
+        int r;
+
+        while (a->head != NONE) {
+                r = emit(a, a->head, 0);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

@@ -1,0 +1,529 @@
+/* driftwatch audit: reads auditd logs and assembles their records into events.
+ * Detection rules come next; for now `--events` prints the raw event view, one
+ * JSON line per event with ECS field names, and the summary goes to stderr. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit/event.h"
+#include "audit/reader.h"
+#include "basic/buf.h"
+#include "basic/strv.h"
+#include "cli.h"
+#include "report/json.h"
+
+/* 9999-12-31T23:59:59Z: audit times past it are shown as it. */
+#define MAX_SECONDS 253402300799ULL
+
+static void help(FILE *f)
+{
+        fprintf(f, "usage: driftwatch audit [--events] [--window N] [FILE|DIR|GLOB]...\n\n"
+                   "Reads auditd logs (raw or ENRICHED format, node= prefixes, the audisp plugin stream)\n"
+                   "and assembles their records into events: EXECVE argv, PROCTITLE, absolute PATH\n"
+                   "names, the syscall, and data-quality flags (truncation, sequence gaps, lost events).\n"
+                   "Detection rules come later; today this is the raw event view.\n\n"
+                   "inputs (read in the order given; standard input when none):\n"
+                   "  FILE          an audit log\n"
+                   "  DIR           its rotated logs, oldest first: audit.log.N ... audit.log.1 audit.log\n"
+                   "  'GLOB'        a quoted pattern, expanded in the same rotation order\n\n"
+                   "options:\n"
+                   "  --events      print each event as one JSON line (ECS field names)\n"
+                   "  --window N    an event is complete once N newer events began (default 64)\n\n"
+                   "Malformed lines are counted and skipped; the summary goes to stderr (not with --quiet).\n");
+}
+
+/* ---- inputs ---- */
+
+/* "audit.log.7" -> base "audit.log", rotation 7; "audit.log" -> rotation -1. */
+static long rotation_of(const char *p, size_t *ret_base_len)
+{
+        const char *dot = strrchr(p, '.'), *c;
+        long n = 0;
+
+        *ret_base_len = strlen(p);
+        if (!dot || !dot[1] || strchr(dot, '/'))
+                return -1;
+        for (c = dot + 1; *c; c++) {
+                if (*c < '0' || *c > '9' || n > 100000000)
+                        return -1;
+                n = n * 10 + (*c - '0');
+        }
+        *ret_base_len = (size_t) (dot - p);
+        return n;
+}
+
+/* Rotated logs oldest first: the same base with a higher number is older,
+ * the base itself (the live log) comes last. */
+static int cmp_rotation(const void *x, const void *y)
+{
+        const char *a = *(char *const *) x, *b = *(char *const *) y;
+        size_t la, lb;
+        long na = rotation_of(a, &la), nb = rotation_of(b, &lb);
+        int c = memcmp(a, b, la < lb ? la : lb);
+
+        if (c != 0 || la != lb)
+                return c != 0 ? c : la < lb ? -1 : 1;
+        if (na == nb)
+                return 0;
+        if (na < 0 || nb < 0)
+                return na < 0 ? 1 : -1;
+        return na > nb ? -1 : 1;
+}
+
+static int add_directory(const char *dir, struct strv *files)
+{
+        _cleanup_(strv_release) struct strv found = { 0 };
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        size_t i, base;
+        int r = 0;
+
+        if (!d)
+                return error("cannot open audit log directory '%s': %s", dir, strerror(errno));
+        while (r >= 0 && (de = readdir(d))) {
+                _cleanup_(freep) char *p = NULL;
+
+                if (strcmp(de->d_name, "audit.log") != 0 &&
+                    !(rotation_of(de->d_name, &base) >= 0 && base == 9 && strncmp(de->d_name, "audit.log", 9) == 0))
+                        continue;
+                if (asprintf(&p, "%s/%s", dir, de->d_name) < 0)
+                        r = -ENOMEM;
+                else
+                        r = strv_push(&found, p);
+        }
+        closedir(d);
+        if (r < 0)
+                return error("cannot list audit log directory '%s': %s", dir, strerror(-r));
+        if (found.n == 0)
+                return error("no audit.log files in directory '%s'", dir);
+        qsort(found.v, found.n, sizeof(char *), cmp_rotation);
+        for (i = 0; i < found.n; i++)
+                if (strv_push(files, found.v[i]) < 0)
+                        return error("out of memory");
+        return EXIT_CLEAN;
+}
+
+static int add_input(const char *arg, struct strv *files)
+{
+        struct stat st;
+        glob_t g;
+        size_t i;
+        int r;
+
+        if (strcmp(arg, "-") == 0)
+                return strv_push(files, "-") < 0 ? error("out of memory") : EXIT_CLEAN;
+        if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
+                return add_directory(arg, files);
+        if (access(arg, F_OK) == 0 || !strpbrk(arg, "*?[")) {
+                /* Opened later; a missing or unreadable file is reported then. */
+                return strv_push(files, arg) < 0 ? error("out of memory") : EXIT_CLEAN;
+        }
+        r = glob(arg, GLOB_NOSORT, NULL, &g);
+        if (r == GLOB_NOMATCH)
+                return error("no audit log matches '%s'", arg);
+        if (r != 0)
+                return error("cannot expand '%s'", arg);
+        qsort(g.gl_pathv, g.gl_pathc, sizeof(char *), cmp_rotation);
+        for (i = 0, r = 0; i < g.gl_pathc && r >= 0; i++)
+                r = strv_push(files, g.gl_pathv[i]);
+        globfree(&g);
+        return r < 0 ? error("out of memory") : EXIT_CLEAN;
+}
+
+/* ---- the raw event view ---- */
+
+struct view {
+        bool events;
+        FILE *out;
+        struct buf json;
+        struct buf tmp;                 /* decoded values of records without SYSCALL */
+        int error;                      /* first write error */
+        uint64_t ts_sec;                /* the second ts_text was made for */
+        char ts_text[TIMESTAMP_LEN];
+};
+
+static void json_str(struct json *j, const char *key, struct audit_str s)
+{
+        if (s.s)
+                json_string_n(j, key, s.s, s.len);
+}
+
+static void json_id(struct json *j, const char *key, int64_t v)
+{
+        /* -1 (absent) and 4294967295 ((uid_t) -1: unset) are left out. */
+        if (v >= 0 && v != 4294967295LL)
+                json_int_string(j, key, v);
+}
+
+static const char *timestamp(struct view *v, const struct audit_event *ev)
+{
+        uint64_t sec = ev->sec > MAX_SECONDS ? MAX_SECONDS : ev->sec;
+        char *dot;
+
+        if (!v->ts_text[0] || sec != v->ts_sec) {
+                format_timestamp(v->ts_text, (long long) sec * 1000000000LL);
+                v->ts_sec = sec;
+        }
+        /* "....:SS.mmmZ": only the milliseconds change within a second. */
+        dot = strrchr(v->ts_text, '.');
+        if (dot && strlen(dot) == 5) {
+                dot[1] = (char) ('0' + ev->msec / 100 % 10);
+                dot[2] = (char) ('0' + ev->msec / 10 % 10);
+                dot[3] = (char) ('0' + ev->msec % 10);
+        }
+        return v->ts_text;
+}
+
+/* A value of the first record (USER_* and other records without SYSCALL):
+ * decoded into v->tmp, which holds every such value of one event. */
+static struct audit_str first_record_value(struct view *v, const struct audit_event *ev, const char *name)
+{
+        const struct audit_field *f;
+        struct audit_str s = { NULL, 0 };
+        size_t at;
+
+        if (!ev->n_records || !(f = audit_event_record_find(&ev->records[0], name)))
+                return s;
+        at = v->tmp.len;
+        if (buf_reserve(&v->tmp, f->value_len) < 0)
+                return s;
+        if (audit_value_decode(ev->records[0].line, f, v->tmp.data + at, &s) == AUDIT_VALUE_HEX)
+                v->tmp.len += s.len;
+        return s;
+}
+
+static int64_t first_record_number(const struct audit_event *ev, const char *name)
+{
+        const struct audit_field *f = ev->n_records ? audit_event_record_find(&ev->records[0], name) : NULL;
+        int64_t n;
+
+        return f && audit_parse_i64(audit_field_raw(ev->records[0].line, f), &n) >= 0 ? n : -1;
+}
+
+static const struct audit_path *main_path(const struct audit_event *ev)
+{
+        size_t i;
+
+        /* The first PATH that names the object, not its directory. */
+        for (i = 0; i < ev->n_paths; i++)
+                if (ev->paths[i].nametype != AUDIT_NAMETYPE_PARENT && ev->paths[i].path.s)
+                        return &ev->paths[i];
+        return ev->n_paths && ev->paths[0].path.s ? &ev->paths[0] : NULL;
+}
+
+static void json_paths(struct json *j, const struct audit_event *ev)
+{
+        size_t i;
+        char mode[24];
+
+        json_array_begin(j, "paths");
+        for (i = 0; i < ev->n_paths; i++) {
+                const struct audit_path *p = &ev->paths[i];
+
+                json_object_begin(j, NULL);
+                if (p->item >= 0)
+                        json_int(j, "item", p->item);
+                json_str(j, "name", p->name);
+                if (p->resolved)
+                        json_str(j, "path", p->path);
+                if (p->nametype != AUDIT_NAMETYPE_NONE)
+                        json_string(j, "nametype", audit_nametype_name(p->nametype));
+                if (p->inode >= 0)
+                        json_int(j, "inode", p->inode);
+                if (p->mode >= 0) {
+                        snprintf(mode, sizeof(mode), "0%llo", (unsigned long long) p->mode);
+                        json_string(j, "mode", mode);
+                }
+                json_id(j, "ouid", p->ouid);
+                json_id(j, "ogid", p->ogid);
+                json_object_end(j);
+        }
+        json_array_end(j);
+}
+
+static void json_event(struct view *v, struct json *j, const struct audit_event *ev)
+{
+        const struct audit_syscall *sc = ev->has_syscall ? &ev->syscall : NULL;
+        const struct audit_path *path = main_path(ev);
+        struct audit_str action = sc ? audit_syscall_get_name(sc) : ev->type_name;
+        struct audit_str comm = { NULL, 0 }, exe = { NULL, 0 };
+        int64_t pid = -1, ppid = -1, uid = -1, auid = -1, euid = -1, ses = -1;
+        char id[64];
+        unsigned b;
+        size_t i;
+
+        buf_reset(&v->tmp);
+        if (sc) {
+                comm = sc->comm, exe = sc->exe, pid = sc->pid, ppid = sc->ppid;
+                uid = sc->uid, euid = sc->euid, auid = sc->auid, ses = sc->ses;
+        } else if (ev->n_records) {
+                /* Reserved up front so the values decoded into tmp stay put. */
+                (void) buf_reserve(&v->tmp, 2 * ev->records[0].len + 2);
+                comm = first_record_value(v, ev, "comm");
+                exe = first_record_value(v, ev, "exe");
+                pid = first_record_number(ev, "pid");
+                uid = first_record_number(ev, "uid");
+                auid = first_record_number(ev, "auid");
+                ses = first_record_number(ev, "ses");
+        }
+
+        json_object_begin(j, NULL);
+        json_string(j, "@timestamp", timestamp(v, ev));
+        json_object_begin(j, "event");
+        json_string(j, "kind", "event");
+        if (action.len)
+                json_str(j, "action", action);
+        else if (sc) {
+                snprintf(id, sizeof(id), "syscall-%lld", (long long) sc->number);
+                json_string(j, "action", id);
+        }
+        json_string(j, "module", "driftwatch");
+        json_string(j, "dataset", "driftwatch.audit");
+        json_object_end(j);
+        if (ev->node.len) {
+                json_object_begin(j, "host");
+                json_str(j, "name", ev->node);
+                json_object_end(j);
+        }
+
+        json_object_begin(j, "process");
+        if (pid >= 0)
+                json_int(j, "pid", pid);
+        json_str(j, "name", comm);
+        json_str(j, "executable", exe);
+        if (ev->has_execve) {
+                json_array_begin(j, "args");
+                for (i = 0; i < ev->argc; i++)
+                        json_string_n(j, NULL, ev->argv[i].s ? ev->argv[i].s : "", ev->argv[i].len);
+                json_array_end(j);
+        }
+        if (ev->proctitle_argc) {
+                /* ECS process.title: the title the process gave itself, arguments joined. */
+                size_t at = v->tmp.len;
+
+                for (i = 0; i < ev->proctitle_argc; i++) {
+                        if (i)
+                                (void) buf_putc(&v->tmp, ' ');
+                        (void) buf_append(&v->tmp, ev->proctitle_argv[i].s, ev->proctitle_argv[i].len);
+                }
+                json_string_n(j, "title", v->tmp.data + at, v->tmp.len - at);
+        }
+        if (ppid >= 0) {
+                json_object_begin(j, "parent");
+                json_int(j, "pid", ppid);
+                json_object_end(j);
+        }
+        json_object_end(j);
+
+        json_object_begin(j, "user");
+        json_id(j, "id", uid);
+        if (euid >= 0 && euid != uid) {
+                json_object_begin(j, "effective");
+                json_id(j, "id", euid);
+                json_object_end(j);
+        }
+        json_object_begin(j, "audit");
+        json_id(j, "id", auid);
+        if (sc)
+                json_str(j, "name", sc->auid_name);
+        json_object_end(j);
+        json_object_end(j);
+
+        if (path) {
+                json_object_begin(j, "file");
+                json_str(j, "path", path->path);
+                json_object_end(j);
+        }
+
+        json_object_begin(j, "driftwatch");
+        json_object_begin(j, "audit");
+        snprintf(id, sizeof(id), "%llu.%03u:%llu", (unsigned long long) ev->sec, ev->msec,
+                 (unsigned long long) ev->serial);
+        json_string(j, "id", id);
+        json_int(j, "serial", (int64_t) (ev->serial & INT64_MAX));
+        json_str(j, "type", ev->type_name);
+        if (sc) {
+                if (sc->number >= 0)
+                        json_int(j, "syscall", sc->number);
+                if (sc->arch) {
+                        snprintf(id, sizeof(id), "%x", sc->arch);
+                        json_string(j, "arch", id);
+                }
+                if (sc->success >= 0)
+                        json_bool(j, "success", sc->success);
+                if (sc->has_exit)
+                        json_int(j, "exit", sc->exit);
+                json_str(j, "key", sc->key);
+                json_str(j, "tty", sc->tty);
+        }
+        json_id(j, "ses", ses);
+        json_str(j, "cwd", ev->cwd);
+        if (ev->n_paths)
+                json_paths(j, ev);
+        if (ev->gap_missing) {
+                json_object_begin(j, "gap");
+                json_int(j, "first", (int64_t) (ev->gap_first & INT64_MAX));
+                json_int(j, "missing", (int64_t) (ev->gap_missing & INT64_MAX));
+                json_object_end(j);
+        }
+        if (ev->lost)
+                json_int(j, "lost", (int64_t) (ev->lost & INT64_MAX));
+        if (ev->malformed_before)
+                json_int(j, "malformed_before", (int64_t) (ev->malformed_before & INT64_MAX));
+        json_object_end(j);
+        json_int(j, "records", (int64_t) ev->n_records_seen);
+        json_array_begin(j, "quality");
+        for (b = 0; b < AUDIT_Q_COUNT_; b++)
+                if (ev->quality & (1ULL << b))
+                        json_string(j, NULL, audit_quality_name(b));
+        json_array_end(j);
+        json_object_end(j);
+        json_object_end(j);
+}
+
+static int on_event(const struct audit_event *ev, void *userdata)
+{
+        struct view *v = userdata;
+        struct json j;
+        int r;
+
+        if (!v->events)
+                return 0;
+        buf_reset(&v->json);
+        json_init(&j, &v->json);
+        json_event(v, &j, ev);
+        r = json_finish(&j);
+        if (r >= 0)
+                r = buf_putc(&v->json, '\n');
+        if (r < 0)
+                return r;
+        if (fwrite(v->json.data, 1, v->json.len, v->out) != v->json.len) {
+                v->error = errno ? -errno : -EIO;
+                return v->error;
+        }
+        return 0;
+}
+
+/* ---- the command ---- */
+
+static int read_input(struct audit_assembler *a, const char *path, int fd, struct view *v)
+{
+        _cleanup_(line_reader_freep) struct line_reader *lr = NULL;
+        const char *line;
+        size_t len;
+        unsigned flags;
+        uint64_t n = 0;
+        int r;
+
+        r = line_reader_new(fd, 0, &lr);
+        if (r < 0)
+                return error("cannot read audit log '%s': %s", path, strerror(-r));
+        while ((r = line_reader_next(lr, &line, &len, &flags)) > 0) {
+                if ((++n & 0xffff) == 0 && cli_cancel)
+                        return error("interrupted");
+                r = audit_assembler_feed(a, line, len, flags);
+                if (r < 0)
+                        break;
+        }
+        if (r < 0 && v->error)
+                return error("cannot write output: %s", strerror(-v->error));
+        if (r < 0)
+                return error("cannot read audit log '%s': %s", path, strerror(-r));
+        return EXIT_CLEAN;
+}
+
+static void summary(const struct audit_stats *st, size_t n_inputs)
+{
+        fprintf(stderr, "audit: %llu events from %llu records in %zu input%s", (unsigned long long) st->events,
+                (unsigned long long) st->records, n_inputs, n_inputs == 1 ? "" : "s");
+        if (st->malformed)
+                fprintf(stderr, "; %llu malformed lines skipped", (unsigned long long) st->malformed);
+        if (st->truncated_lines)
+                fprintf(stderr, "; %llu over-long lines cut", (unsigned long long) st->truncated_lines);
+        if (st->gaps)
+                fprintf(stderr, "; %llu sequence gaps (%llu serials missing)", (unsigned long long) st->gaps,
+                        (unsigned long long) st->missing_serials);
+        if (st->dropped_records)
+                fprintf(stderr, "; %llu records over the limits dropped", (unsigned long long) st->dropped_records);
+        fputc('\n', stderr);
+}
+
+int cmd_audit(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "events", no_argument,       NULL, 'e' },
+                { "window", required_argument, NULL, 'w' },
+                { "help",   no_argument,       NULL, 'h' },
+                {}
+        };
+        _cleanup_(audit_assembler_freep) struct audit_assembler *a = NULL;
+        _cleanup_(strv_release) struct strv files = { 0 };
+        struct view v = { .out = stdout };
+        struct audit_limits lim;
+        static char outbuf[1 << 20];
+        size_t i;
+        long window;
+        int c, r = EXIT_CLEAN;
+
+        audit_limits_default(&lim);
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'e':
+                        v.events = true;
+                        break;
+                case 'w':
+                        if (cli_parse_range(optarg, 1, 65536, &window) < 0)
+                                return usage_error("audit", "--window must be a number from 1 to 65536");
+                        lim.window_events = (size_t) window;
+                        break;
+                case 'h':
+                        help(stdout);
+                        return EXIT_CLEAN;
+                default:
+                        return usage_error("audit", "unknown option");
+                }
+        }
+        for (i = (size_t) optind; i < (size_t) argc && r == EXIT_CLEAN; i++)
+                r = add_input(argv[i], &files);
+        if (r != EXIT_CLEAN)
+                return r;
+        if (files.n == 0 && strv_push(&files, "-") < 0)
+                return error("out of memory");
+
+        r = audit_assembler_new(&lim, on_event, &v, &a);
+        if (r < 0)
+                return error("cannot set up the audit assembler: %s", strerror(-r));
+        buf_init(&v.json, 0);
+        buf_init(&v.tmp, 0);
+        setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+
+        for (i = 0; i < files.n && r == EXIT_CLEAN; i++) {
+                const char *name = strcmp(files.v[i], "-") == 0 ? "standard input" : files.v[i];
+                int fd = strcmp(files.v[i], "-") == 0 ? STDIN_FILENO : open(files.v[i], O_RDONLY | O_CLOEXEC);
+
+                if (fd < 0) {
+                        r = error("cannot open audit log '%s': %s", name, strerror(errno));
+                        break;
+                }
+                r = read_input(a, name, fd, &v);
+                if (fd != STDIN_FILENO)
+                        close(fd);
+        }
+        if (r == EXIT_CLEAN && audit_assembler_flush(a) < 0)
+                r = error("cannot write output: %s", strerror(v.error ? -v.error : ENOMEM));
+        if (fflush(stdout) != 0 && r == EXIT_CLEAN)
+                r = error("cannot write output: %s", strerror(errno));
+        if (r == EXIT_CLEAN && !cli.quiet)
+                summary(audit_assembler_stats(a), files.n);
+        buf_release(&v.json);
+        buf_release(&v.tmp);
+        return r;
+}
