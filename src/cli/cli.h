@@ -64,6 +64,10 @@ struct sysroot;
 struct sysroot_deployment;
 int cli_load_deployments(const char *sysroot, struct sysroot **ret);
 int cli_pick_deployment(const struct sysroot *ds, const char *which, const struct sysroot_deployment **ret);
+/* The rules, the deployments, and (unless which is NULL) one deployment: what
+ * every image-mode command starts with. */
+int cli_open_sysroot(const char *sysroot, const char *which, struct ruleset **ret_rules, struct sysroot **ret_ds,
+                     const struct sysroot_deployment **ret_d);
 
 /* The image-mode checks, each reporting into an output the caller owns (so
  * 'scan' can run them all into one stream). They print their own errors and

@@ -328,11 +328,7 @@ int cmd_etc_diff(int argc, char **argv)
         if (req.merge && req.no_merge)
                 return usage_error("etc-diff", "--merge-into and --no-merge exclude each other");
 
-        r = cli_load_rules(&rules);
-        if (r == EXIT_CLEAN)
-                r = cli_load_deployments(sysroot, &ds);
-        if (r == EXIT_CLEAN)
-                r = cli_pick_deployment(ds, which, &d);
+        r = cli_open_sysroot(sysroot, which, &rules, &ds, &d);
         if (r != EXIT_CLEAN)
                 return r;
         output_init(&out, format, stdout, cli_hostname());

@@ -49,6 +49,19 @@ int cli_load_deployments(const char *sysroot, struct sysroot **ret)
         return EXIT_CLEAN;
 }
 
+int cli_open_sysroot(const char *sysroot, const char *which, struct ruleset **ret_rules, struct sysroot **ret_ds,
+                     const struct sysroot_deployment **ret_d)
+{
+        int r;
+
+        r = cli_load_rules(ret_rules);
+        if (r == EXIT_CLEAN)
+                r = cli_load_deployments(sysroot, ret_ds);
+        if (r == EXIT_CLEAN && which)
+                r = cli_pick_deployment(*ret_ds, which, ret_d);
+        return r;
+}
+
 int cli_pick_deployment(const struct sysroot *ds, const char *which, const struct sysroot_deployment **ret)
 {
         bool ambiguous = false;
@@ -188,9 +201,7 @@ static int image_cmd(const char *action, const char *sysroot, const char *which,
         struct output out;
         int r;
 
-        r = cli_load_rules(&rules);
-        if (r == EXIT_CLEAN)
-                r = cli_load_deployments(sysroot, &ds);
+        r = cli_open_sysroot(sysroot, NULL, &rules, &ds, NULL);
         if (r != EXIT_CLEAN)
                 return r;
         output_init(&out, format, stdout, cli_hostname());

@@ -94,11 +94,7 @@ static int scan_image_mode(const char *sysroot, const char *allowlist, const cha
 
         if (!allowlist && access(DEFAULT_ETC_ALLOWLIST, F_OK) == 0)
                 etc.allowlist = DEFAULT_ETC_ALLOWLIST;
-        r = cli_load_rules(&rules);
-        if (r == EXIT_CLEAN)
-                r = cli_load_deployments(sysroot, &ds);
-        if (r == EXIT_CLEAN)
-                r = cli_pick_deployment(ds, "booted", &d);
+        r = cli_open_sysroot(sysroot, "booted", &rules, &ds, &d);
         if (r != EXIT_CLEAN)
                 return r;
         output_init(&out, format, stdout, cli_hostname());

@@ -118,14 +118,8 @@ static int load_entry(struct yaml_loader *l, yaml_node_t *n, void *userdata)
 
 static int top_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
 {
-        const char *s;
-
-        if (strcmp(key, "version") == 0) {
-                s = yaml_scalar(v);
-                if (!s || strcmp(s, "1") != 0)
-                        return yaml_fail(l, v, "unsupported version (this driftwatch reads version 1)");
-                return 0;
-        }
+        if (strcmp(key, "version") == 0)
+                return yaml_check_version(l, v);
         if (strcmp(key, "allow") == 0)
                 return yaml_each_item(l, v, "allow entries", load_entry, item);
         return yaml_fail(l, v, "unknown key '%s'", key);

@@ -98,6 +98,15 @@ int yaml_get_strv(struct yaml_loader *l, yaml_node_t *n, const char *what, struc
         return 0;
 }
 
+int yaml_check_version(struct yaml_loader *l, yaml_node_t *v)
+{
+        const char *s = yaml_scalar(v);
+
+        if (!s || strcmp(s, "1") != 0)
+                return yaml_fail(l, v, "unsupported version (this driftwatch reads version 1)");
+        return 0;
+}
+
 int yaml_each_pair(struct yaml_loader *l, yaml_node_t *map, yaml_pair_fn fn, void *item)
 {
         yaml_node_pair_t *p;

@@ -31,6 +31,9 @@ const char *yaml_scalar(const yaml_node_t *n);
 int yaml_get_string(struct yaml_loader *l, yaml_node_t *n, const char *what, char **ret);
 int yaml_get_strv(struct yaml_loader *l, yaml_node_t *n, const char *what, struct strv *ret);
 
+/* Every driftwatch YAML format starts at version 1: anything else is refused. */
+int yaml_check_version(struct yaml_loader *l, yaml_node_t *v);
+
 typedef int (*yaml_pair_fn)(struct yaml_loader *l, const char *key, yaml_node_t *value, void *item);
 int yaml_each_pair(struct yaml_loader *l, yaml_node_t *map, yaml_pair_fn fn, void *item);
 /* Calls fn for each item of a sequence node. */

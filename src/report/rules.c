@@ -217,14 +217,8 @@ static int load_rules(struct yaml_loader *l, yaml_node_t *seq, struct ruleset *r
 static int top_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
 {
         struct ruleset *rs = item;
-        const char *s;
-
-        if (strcmp(key, "version") == 0) {
-                s = yaml_scalar(v);
-                if (!s || strcmp(s, "1") != 0)
-                        return yaml_fail(l, v, "unsupported version (this driftwatch reads version 1)");
-                return 0;
-        }
+        if (strcmp(key, "version") == 0)
+                return yaml_check_version(l, v);
         if (strcmp(key, "surfaces") == 0)
                 return load_surfaces(l, v, rs);
         if (strcmp(key, "rules") == 0)
