@@ -75,6 +75,11 @@ EOF
         chmod 644 "$R/usr/lib/f7"
         printf 'file 8\n' >"$R/usr/lib/f8"
         touch -r "$R/usr/lib/f9" "$R/usr/lib/f8"
+        # A root the checker may not open at all is an error, not an empty tree.
+        mkdir -m 000 "$T/locked"
+        run 2 setpriv --reuid=65534 --regid=65534 --clear-groups "$DW" check --baseline "$T/good.db" --root "$T/locked"
+        expect_one_error_line "$T/locked"
+        grep -q 'Permission denied' "$T/err" || fail "unreadable root: reason not given"
 fi
 
 # --out over an existing baseline: a failed or interrupted create leaves it as it was.
