@@ -148,8 +148,7 @@ static int baseline_create(int argc, char **argv)
                         r = cli_add_path("baseline create", optarg, &paths, &n_paths);
                         break;
                 case 't':
-                        if (cli_parse_threads(optarg, &threads) < 0)
-                                r = usage_error("baseline create", "--threads takes a number from 1 to 64");
+                        r = cli_threads_option("baseline create", optarg, &threads);
                         break;
                 case 'h':
                         help_create(stdout);
@@ -277,8 +276,9 @@ static int baseline_show(int argc, char **argv)
                         entries = true;
                         break;
                 case 'F':
-                        if (output_format_from_name(optarg, &format) < 0)
-                                return usage_error("baseline show", "unknown format '%s'", optarg);
+                        r = cli_format_option("baseline show", optarg, &format);
+                        if (r != EXIT_CLEAN)
+                                return r;
                         break;
                 case 'h':
                         help_show(stdout);

@@ -127,12 +127,10 @@ int cmd_check(int argc, char **argv)
                         req.cache_path = optarg;
                         break;
                 case 'F':
-                        if (output_format_from_name(optarg, &req.format) < 0)
-                                r = usage_error("check", "unknown format '%s' (text or json)", optarg);
+                        r = cli_format_option("check", optarg, &req.format);
                         break;
                 case 't':
-                        if (cli_parse_threads(optarg, &req.threads) < 0)
-                                r = usage_error("check", "--threads takes a number from 1 to 64");
+                        r = cli_threads_option("check", optarg, &req.threads);
                         break;
                 case 'h':
                         help(stdout);

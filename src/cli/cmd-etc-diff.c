@@ -309,12 +309,14 @@ int cmd_etc_diff(int argc, char **argv)
                         req.no_merge = true;
                         break;
                 case 'F':
-                        if (output_format_from_name(optarg, &format) < 0)
-                                return usage_error("etc-diff", "unknown format '%s' (text or json)", optarg);
+                        r = cli_format_option("etc-diff", optarg, &format);
+                        if (r != EXIT_CLEAN)
+                                return r;
                         break;
                 case 't':
-                        if (cli_parse_threads(optarg, &req.threads) < 0)
-                                return usage_error("etc-diff", "--threads takes a number from 1 to 64");
+                        r = cli_threads_option("etc-diff", optarg, &req.threads);
+                        if (r != EXIT_CLEAN)
+                                return r;
                         break;
                 case 'h':
                         help(stdout);

@@ -232,7 +232,7 @@ int cmd_image(int argc, char **argv)
         enum output_format format = OUTPUT_TEXT;
         const char *sysroot = NULL, *which = "booted", *action;
         unsigned threads = 0;
-        int c;
+        int c, r;
 
         if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
                 help(argc < 2 ? stderr : stdout);
@@ -249,12 +249,14 @@ int cmd_image(int argc, char **argv)
                         which = optarg;
                         break;
                 case 'F':
-                        if (output_format_from_name(optarg, &format) < 0)
-                                return usage_error("image", "unknown format '%s' (text or json)", optarg);
+                        r = cli_format_option("image", optarg, &format);
+                        if (r != EXIT_CLEAN)
+                                return r;
                         break;
                 case 't':
-                        if (cli_parse_threads(optarg, &threads) < 0)
-                                return usage_error("image", "--threads takes a number from 1 to 64");
+                        r = cli_threads_option("image", optarg, &threads);
+                        if (r != EXIT_CLEAN)
+                                return r;
                         break;
                 case 'h':
                         help(stdout);

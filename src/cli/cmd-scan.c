@@ -164,12 +164,14 @@ int cmd_scan(int argc, char **argv)
                         req.full = true;
                         break;
                 case 'F':
-                        if (output_format_from_name(optarg, &req.format) < 0)
-                                return usage_error("scan", "unknown format '%s' (text or json)", optarg);
+                        r = cli_format_option("scan", optarg, &req.format);
+                        if (r != EXIT_CLEAN)
+                                return r;
                         break;
                 case 't':
-                        if (cli_parse_threads(optarg, &req.threads) < 0)
-                                return usage_error("scan", "--threads takes a number from 1 to 64");
+                        r = cli_threads_option("scan", optarg, &req.threads);
+                        if (r != EXIT_CLEAN)
+                                return r;
                         break;
                 case 'h':
                         help(stdout);

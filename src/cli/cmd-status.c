@@ -266,16 +266,12 @@ int cmd_status(int argc, char **argv)
                         req.tickets_path = optarg;
                         break;
                 case 'F':
-                        if (output_format_from_name(optarg, &req.format) < 0)
-                                r = usage_error("status", "unknown format '%s' (text or json)", optarg);
+                        r = cli_format_option("status", optarg, &req.format);
                         break;
                 case 't': {
-                        char *end;
                         long v;
 
-                        errno = 0;
-                        v = strtol(optarg, &end, 10);
-                        if (errno || *end || end == optarg || v < 1 || v > 3600)
+                        if (cli_parse_range(optarg, 1, 3600, &v) < 0)
                                 r = usage_error("status", "--timeout takes a number of seconds from 1 to 3600");
                         else
                                 req.timeout_s = (int) v;

@@ -111,6 +111,20 @@ int cli_parse_range(const char *s, long min, long max, long *ret)
         return 0;
 }
 
+int cli_format_option(const char *cmd, const char *arg, enum output_format *ret)
+{
+        if (output_format_from_name(arg, ret) < 0)
+                return usage_error(cmd, "unknown format '%s' (text or json)", arg);
+        return EXIT_CLEAN;
+}
+
+int cli_threads_option(const char *cmd, const char *arg, unsigned *ret)
+{
+        if (cli_parse_threads(arg, ret) < 0)
+                return usage_error(cmd, "--threads takes a number from 1 to 64");
+        return EXIT_CLEAN;
+}
+
 int cli_parse_threads(const char *s, unsigned *ret)
 {
         long v;
