@@ -420,12 +420,14 @@ out:
         return r;
 }
 
-int ostree_tree_from_ref(const char *repo_path, const char *ref, char *const *prefixes, size_t n_prefixes,
-                         unsigned threads, struct fim_tree **ret, char **ret_commit,
-                         struct walk_stats *ret_stats, char **ret_error)
+/* The commit's tree below prefixes, sorted; with layout_only no content
+ * object is read (see ostree_tree_layout()). */
+static int commit_tree(const char *repo_path, const char *ref, char *const *prefixes, size_t n_prefixes,
+                       bool layout_only, unsigned threads, struct fim_tree **ret, char **ret_commit,
+                       struct walk_stats *ret_stats, char **ret_error)
 {
         _cleanup_(fim_tree_freep) struct fim_tree *tree = NULL;
-        struct reader rd = { .prefixes = prefixes, .n_prefixes = n_prefixes };
+        struct reader rd = { .prefixes = prefixes, .n_prefixes = n_prefixes, .layout_only = layout_only };
         struct walk_stats stats = { 0 };
         int r;
 
@@ -439,9 +441,11 @@ int ostree_tree_from_ref(const char *repo_path, const char *ref, char *const *pr
         if (r < 0)
                 return r;
         fim_tree_sort(tree);
-        /* What a commit records: no timestamps, device nodes or hardlinks. */
-        tree->attrs = ATTR_TYPE | ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_SIZE | ATTR_CONTENT | ATTR_TARGET |
-                      ATTR_XATTRS;
+        /* What a commit records: no timestamps, device nodes or hardlinks; a
+         * layout knows files only by their object checksums. */
+        tree->attrs = layout_only ? ATTR_TYPE | ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_XATTRS
+                                  : ATTR_TYPE | ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_SIZE | ATTR_CONTENT |
+                                            ATTR_TARGET | ATTR_XATTRS;
         stats.entries = tree->n;
         if (ret_stats)
                 *ret_stats = stats;
@@ -449,24 +453,16 @@ int ostree_tree_from_ref(const char *repo_path, const char *ref, char *const *pr
         return 0;
 }
 
+int ostree_tree_from_ref(const char *repo_path, const char *ref, char *const *prefixes, size_t n_prefixes,
+                         unsigned threads, struct fim_tree **ret, char **ret_commit,
+                         struct walk_stats *ret_stats, char **ret_error)
+{
+        return commit_tree(repo_path, ref, prefixes, n_prefixes, false, threads, ret, ret_commit, ret_stats,
+                           ret_error);
+}
+
 int ostree_tree_layout(const char *repo_path, const char *ref, char *const *prefixes, size_t n_prefixes,
                        struct fim_tree **ret, char **ret_commit, char **ret_error)
 {
-        _cleanup_(fim_tree_freep) struct fim_tree *tree = NULL;
-        struct reader rd = { .prefixes = prefixes, .n_prefixes = n_prefixes, .layout_only = true };
-        int r;
-
-        if (ret_error)
-                *ret_error = NULL;
-        r = fim_tree_new(&tree);
-        if (r < 0)
-                return r;
-        rd.tree = tree;
-        r = read_commit(repo_path, ref, &rd, 0, NULL, ret_commit, ret_error);
-        if (r < 0)
-                return r;
-        fim_tree_sort(tree);
-        tree->attrs = ATTR_TYPE | ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_XATTRS;
-        *ret = TAKE_PTR(tree);
-        return 0;
+        return commit_tree(repo_path, ref, prefixes, n_prefixes, true, 0, ret, ret_commit, NULL, ret_error);
 }
