@@ -22,6 +22,8 @@
 #define MAX_NODES 64
 /* A slot whose buffers grew past this gives them back when its event is done. */
 #define SLOT_KEEP_BYTES ((size_t) 64 << 10)
+/* slot.wall_ms of an event that received a record since the last tick. */
+#define UNSTAMPED UINT64_MAX
 
 struct stored_record {
         uint32_t line, len;             /* in slot.bytes */
@@ -38,6 +40,7 @@ struct slot {
         uint32_t node_len;              /* the node name is slot.bytes[0, node_len) */
         uint32_t prev, next, hnext;
         uint64_t touched_ms;            /* the stream's time when a record last arrived */
+        uint64_t wall_ms;               /* the caller's clock at the first tick after that (UNSTAMPED: none yet) */
         size_t cost;                    /* bytes counted against max_pending_bytes */
         struct buf bytes;
         struct audit_field *fields;
@@ -73,6 +76,9 @@ struct audit_assembler {
         size_t n_buckets;               /* a power of two */
         uint32_t last;                  /* the slot of the previous record */
         uint64_t newest_ms;
+        bool fed_since_tick;            /* a record arrived since the last audit_assembler_tick() */
+        uint64_t tick_due;              /* no event can be idle long enough before this (caller's clock) */
+        uint64_t tick_last;             /* now_ms of the last tick */
 
         struct emitted_key *ring;       /* recently completed events, to spot late records */
         size_t ring_size, ring_pos, ring_n;
@@ -428,6 +434,8 @@ static int store_record(struct audit_assembler *a, uint32_t i, const struct audi
 
         s->n_seen++;
         s->touched_ms = a->newest_ms;
+        s->wall_ms = UNSTAMPED;
+        a->fed_since_tick = true;
         if (s->n_recs >= a->lim.max_records || s->cost + cost > a->lim.max_event_bytes) {
                 s->quality |= AUDIT_Q_RECORDS_DROPPED;
                 a->stats.dropped_records++;
@@ -551,6 +559,40 @@ static int expire(struct audit_assembler *a)
                 if (r < 0)
                         return r;
         }
+        return 0;
+}
+
+int audit_assembler_tick(struct audit_assembler *a, uint64_t now_ms)
+{
+        uint64_t due = UINT64_MAX;
+        uint32_t i, next;
+        int r;
+
+        if (!a->lim.window_ms || (!a->fed_since_tick && now_ms < a->tick_due && now_ms >= a->tick_last))
+                return 0;
+        a->fed_since_tick = false;
+        a->tick_last = now_ms;
+        for (i = a->head; i != NONE; i = next) {
+                struct slot *s = &a->slots[i];
+
+                next = s->next;         /* emit() recycles the slot */
+                /* A record that arrived since the last tick is taken to have
+                 * arrived now: late by at most one tick, never early. A clock
+                 * that went back restarts the wait. */
+                if (s->wall_ms == UNSTAMPED || s->wall_ms > now_ms)
+                        s->wall_ms = now_ms;
+                if (now_ms - s->wall_ms >= a->lim.window_ms) {
+                        r = emit(a, i, 0);
+                        if (r < 0) {
+                                a->fed_since_tick = true;       /* look at the rest next time */
+                                return r;
+                        }
+                        continue;
+                }
+                if (s->wall_ms < due - a->lim.window_ms)
+                        due = s->wall_ms + a->lim.window_ms;
+        }
+        a->tick_due = due;
         return 0;
 }
 

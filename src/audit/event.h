@@ -5,7 +5,9 @@
  * Records of different events interleave in a log, and a log file has no EOE
  * records (only the audisp plugin stream does), so an event is complete at its
  * EOE, once window_events newer events have begun, once the stream's time has
- * moved window_ms past its last record, or at audit_assembler_flush(). Memory is
+ * moved window_ms past its last record, once window_ms of the caller's clock
+ * have passed since its last record (audit_assembler_tick(), for live streams
+ * that go idle), or at audit_assembler_flush(). Memory is
  * bounded: records and bytes per event, bytes of all incomplete events
  * (completed early past it), argv entries. Nothing here allocates per field:
  * each incomplete event keeps its lines and field offsets in reused buffers, and
@@ -22,7 +24,7 @@
 
 struct audit_limits {
         size_t window_events;           /* 64 */
-        uint64_t window_ms;             /* 0 (off): for live streams, e.g. 2000 */
+        uint64_t window_ms;             /* 0 (off): for live streams, e.g. 2000 (stream and tick time) */
         size_t max_records;             /* records kept per event: 1024 (the rest are counted) */
         size_t max_event_bytes;         /* line bytes kept per event: 4 MiB */
         size_t max_pending_bytes;       /* line bytes of all incomplete events: 32 MiB */
@@ -175,6 +177,15 @@ DEFINE_FREEP(struct audit_assembler, audit_assembler_free)
  * Blank lines and '#' comments are ignored; malformed lines are counted and
  * skipped. Returns 0 or the callback's negative return, or -ENOMEM. */
 int audit_assembler_feed(struct audit_assembler *a, const char *line, size_t len, unsigned line_flags);
+/* For live streams: completes the incomplete events whose last record arrived
+ * at least window_ms ago by the caller's clock now_ms (milliseconds of any
+ * clock that does not go back, e.g. CLOCK_MONOTONIC). The assembler does not
+ * read a clock: a record fed since the previous tick counts as arrived at this
+ * one, so an event completes window_ms to window_ms plus one tick interval
+ * after its last record, never sooner; tick at least every window_ms / 4 or so
+ * while waiting for input. Nothing with window_ms 0. Returns 0 or the
+ * callback's negative return (the remaining events stay for the next tick). */
+int audit_assembler_tick(struct audit_assembler *a, uint64_t now_ms);
 /* Completes every incomplete event (end of input). */
 int audit_assembler_flush(struct audit_assembler *a);
 const struct audit_stats *audit_assembler_stats(const struct audit_assembler *a);

@@ -3,7 +3,8 @@
  * reassembly (hex, aN_len/aN[i] pieces across records, empty and missing
  * arguments), PROCTITLE, PATH resolution against CWD and PARENT, the syscall
  * summary, data-quality flags (gaps, lost events, truncation, malformed lines,
- * limits) and the line reader (chunking, over-long lines, NUL bytes). */
+ * limits), completion of idle events by the caller's clock, and the line
+ * reader (chunking, over-long lines, NUL bytes). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -130,15 +131,21 @@ static int teardown(void **state)
         return 0;
 }
 
-static struct audit_assembler *assembler(size_t window)
+static struct audit_assembler *assembler_ms(size_t window, uint64_t window_ms)
 {
         struct audit_assembler *a = NULL;
         struct audit_limits lim;
 
         audit_limits_default(&lim);
         lim.window_events = window;
+        lim.window_ms = window_ms;
         assert_int_equal(audit_assembler_new(&lim, on_event, NULL, &a), 0);
         return a;
+}
+
+static struct audit_assembler *assembler(size_t window)
+{
+        return assembler_ms(window, 0);
 }
 
 static void feed(struct audit_assembler *a, const char *line)
@@ -577,6 +584,116 @@ static void test_callback_error(void **state)
         audit_assembler_free(a);
 }
 
+/* ---- completion by the caller's clock (audit_assembler_tick) ---- */
+
+static void test_tick_idle(void **state)
+{
+        struct audit_assembler *a = assembler_ms(64, 1000);
+
+        feed(a, "type=SYSCALL msg=audit(20.000:1): arch=c000003e syscall=2 items=1 pid=1");
+        feed(a, "type=SYSCALL msg=audit(20.000:2): arch=c000003e syscall=2 items=0 pid=2");
+        /* Records fed before a tick count as arrived at it. */
+        assert_int_equal(audit_assembler_tick(a, 5000), 0);
+        assert_int_equal(audit_assembler_tick(a, 5500), 0);
+        assert_int_equal(n_seen, 0);
+        /* Event 1 gets another record: its wait starts again at the next tick. */
+        feed(a, "type=PATH msg=audit(20.000:1): item=0 name=\"/etc/shadow\" nametype=NORMAL");
+        assert_int_equal(audit_assembler_tick(a, 5600), 0);
+        assert_int_equal(audit_assembler_tick(a, 5999), 0);
+        assert_int_equal(n_seen, 0);
+        assert_int_equal(audit_assembler_tick(a, 6000), 0);
+        assert_int_equal(n_seen, 1);
+        assert_int_equal(seen[0].serial, 2);
+        assert_int_equal(audit_assembler_tick(a, 6599), 0);
+        assert_int_equal(n_seen, 1);
+        assert_int_equal(audit_assembler_tick(a, 6600), 0);
+        assert_int_equal(n_seen, 2);
+        assert_int_equal(seen[1].serial, 1);
+        assert_int_equal(seen[1].n_records, 2);
+        assert_int_equal(seen[1].quality, 0);
+        /* Nothing left: ticks do nothing, and a record for a completed event
+         * makes a new one, flagged as split, as with the other windows. */
+        assert_int_equal(audit_assembler_tick(a, 100000), 0);
+        feed(a, "type=CWD msg=audit(20.000:1): cwd=\"/\"");
+        assert_int_equal(audit_assembler_tick(a, 100001), 0);
+        assert_int_equal(audit_assembler_tick(a, 101001), 0);
+        assert_int_equal(n_seen, 3);
+        assert_true(seen[2].quality & AUDIT_Q_SPLIT);
+        assert_int_equal(audit_assembler_stats(a)->events, 3);
+        assert_int_equal(audit_assembler_flush(a), 0);
+        assert_int_equal(n_seen, 3);
+        audit_assembler_free(a);
+}
+
+static void test_tick_clock_and_off(void **state)
+{
+        struct audit_assembler *a = assembler_ms(64, 1000);
+
+        /* A clock that goes back restarts the wait rather than completing early
+         * or never. */
+        feed(a, "type=SYSCALL msg=audit(21.000:1): arch=c000003e syscall=2 items=0 pid=1");
+        assert_int_equal(audit_assembler_tick(a, 9000), 0);
+        assert_int_equal(audit_assembler_tick(a, 100), 0);
+        assert_int_equal(audit_assembler_tick(a, 1099), 0);
+        assert_int_equal(n_seen, 0);
+        assert_int_equal(audit_assembler_tick(a, 1100), 0);
+        assert_int_equal(n_seen, 1);
+        /* EOE still completes at once; the stream's own time still counts:
+         * a record 1.5 s of stream time later completes event 2 (window 1 s). */
+        feed(a, "type=SYSCALL msg=audit(21.000:2): arch=c000003e syscall=2 items=0 pid=2");
+        feed(a, "type=SYSCALL msg=audit(21.000:3): arch=c000003e syscall=2 items=0 pid=3");
+        feed(a, "type=EOE msg=audit(21.000:3): ");
+        assert_int_equal(n_seen, 2);
+        assert_int_equal(seen[1].serial, 3);
+        feed(a, "type=SYSCALL msg=audit(22.500:4): arch=c000003e syscall=2 items=0 pid=4");
+        assert_int_equal(n_seen, 3);
+        assert_int_equal(seen[2].serial, 2);
+        assert_int_equal(audit_assembler_flush(a), 0);
+        assert_int_equal(n_seen, 4);
+        audit_assembler_free(a);
+
+        /* window_ms 0: ticks never complete anything. */
+        a = assembler_ms(64, 0);
+        feed(a, "type=SYSCALL msg=audit(23.000:1): arch=c000003e syscall=2 items=0 pid=1");
+        assert_int_equal(audit_assembler_tick(a, 0), 0);
+        assert_int_equal(audit_assembler_tick(a, UINT64_MAX - 1), 0);
+        assert_int_equal(n_seen, 4);
+        assert_int_equal(audit_assembler_flush(a), 0);
+        assert_int_equal(n_seen, 5);
+        audit_assembler_free(a);
+}
+
+static int stop_second_cb(const struct audit_event *ev, void *userdata)
+{
+        int *calls = userdata;
+
+        return ++*calls == 2 ? -ECANCELED : 0;
+}
+
+static void test_tick_callback_error(void **state)
+{
+        struct audit_assembler *a = NULL;
+        struct audit_limits lim;
+        int calls = 0;
+
+        audit_limits_default(&lim);
+        lim.window_ms = 10;
+        assert_int_equal(audit_assembler_new(&lim, stop_second_cb, &calls, &a), 0);
+        feed(a, "type=SYSCALL msg=audit(24.000:1): items=0");
+        feed(a, "type=SYSCALL msg=audit(24.000:2): items=0");
+        feed(a, "type=SYSCALL msg=audit(24.000:3): items=0");
+        assert_int_equal(audit_assembler_tick(a, 0), 0);
+        assert_int_equal(audit_assembler_tick(a, 10), -ECANCELED);
+        assert_int_equal(calls, 2);
+        /* The event after the failed one is still there for the next tick. */
+        assert_int_equal(audit_assembler_tick(a, 10), 0);
+        assert_int_equal(calls, 3);
+        assert_int_equal(audit_assembler_stats(a)->events, 3);
+        assert_int_equal(audit_assembler_flush(a), 0);
+        assert_int_equal(calls, 3);
+        audit_assembler_free(a);
+}
+
 /* ---- the line reader ---- */
 
 struct mem {
@@ -686,6 +803,9 @@ int main(void)
                 cmocka_unit_test_teardown(test_hostile_values, teardown),
                 cmocka_unit_test_teardown(test_limits, teardown),
                 cmocka_unit_test_teardown(test_callback_error, teardown),
+                cmocka_unit_test_teardown(test_tick_idle, teardown),
+                cmocka_unit_test_teardown(test_tick_clock_and_off, teardown),
+                cmocka_unit_test_teardown(test_tick_callback_error, teardown),
                 cmocka_unit_test(test_reader),
                 cmocka_unit_test(test_reader_long_lines),
         };
