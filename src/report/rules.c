@@ -1,6 +1,7 @@
 /* Detection content loaded from YAML; see rules.h. */
 #define _GNU_SOURCE
 #include "rules.h"
+#include "rules-internal.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -41,7 +42,7 @@ int severity_from_name(const char *s, enum severity *ret)
         return -EINVAL;
 }
 
-static void rule_release(struct rule *r)
+void rule_release(struct rule *r)
 {
         free(r->id);
         free(r->name);
@@ -66,16 +67,18 @@ struct ruleset *ruleset_free(struct ruleset *rs)
                 strv_release(&s->controls);
                 rule_release(&s->fim);
                 rule_release(&s->etc);
+                rule_release(&s->aud);
         }
         free(rs->surfaces);
         for (i = 0; i < rs->n_rules; i++)
                 rule_release(&rs->rules[i]);
         free(rs->rules);
+        audit_policy_release(&rs->audit);
         free(rs);
         return NULL;
 }
 
-static int get_severity(struct yaml_loader *l, yaml_node_t *n, enum severity *ret)
+int rule_get_severity(struct yaml_loader *l, yaml_node_t *n, enum severity *ret)
 {
         const char *s = yaml_scalar(n);
 
@@ -84,7 +87,7 @@ static int get_severity(struct yaml_loader *l, yaml_node_t *n, enum severity *re
         return 0;
 }
 
-static bool valid_rule_id(const char *id)
+bool rule_id_valid(const char *id)
 {
         const char *p;
 
@@ -96,13 +99,13 @@ static bool valid_rule_id(const char *id)
         return true;
 }
 
-static int common_field(struct yaml_loader *l, const char *key, yaml_node_t *v, char **name,
+int rule_common_field(struct yaml_loader *l, const char *key, yaml_node_t *v, char **name,
                         enum severity *sev, struct strv *tech, struct strv *ctl)
 {
         if (strcmp(key, "name") == 0)
                 return yaml_get_string(l, v, "name", name);
         if (strcmp(key, "severity") == 0)
-                return get_severity(l, v, sev);
+                return rule_get_severity(l, v, sev);
         if (strcmp(key, "techniques") == 0)
                 return yaml_get_strv(l, v, "techniques", tech);
         if (strcmp(key, "controls") == 0)
@@ -120,7 +123,20 @@ static int surface_field(struct yaml_loader *l, const char *key, yaml_node_t *v,
                 return yaml_get_string(l, v, "surface", &s->surface);
         if (strcmp(key, "paths") == 0)
                 return yaml_get_strv(l, v, "paths", &s->paths);
-        return common_field(l, key, v, &s->name, &s->severity, &s->techniques, &s->controls);
+        if (strcmp(key, "audit") == 0) {
+                const char *a = yaml_scalar(v);
+
+                if (a && strcmp(a, "alert") == 0)
+                        s->audit = SURFACE_AUDIT_ALERT;
+                else if (a && strcmp(a, "event") == 0)
+                        s->audit = SURFACE_AUDIT_EVENT;
+                else if (a && strcmp(a, "off") == 0)
+                        s->audit = SURFACE_AUDIT_OFF;
+                else
+                        return yaml_fail(l, v, "audit must be alert, event or off");
+                return 0;
+        }
+        return rule_common_field(l, key, v, &s->name, &s->severity, &s->techniques, &s->controls);
 }
 
 static int rule_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
@@ -129,7 +145,7 @@ static int rule_field(struct yaml_loader *l, const char *key, yaml_node_t *v, vo
 
         if (strcmp(key, "id") == 0)
                 return yaml_get_string(l, v, "id", &r->id);
-        return common_field(l, key, v, &r->name, &r->severity, &r->techniques, &r->controls);
+        return rule_common_field(l, key, v, &r->name, &r->severity, &r->techniques, &r->controls);
 }
 
 /* The rule of one area (DW-<area>-<key>) for a surface. */
@@ -139,7 +155,7 @@ static int surface_rule(struct surface *s, struct rule *rule, const char *area, 
 
         if (asprintf(&rule->id, "DW-%s-%s", area, s->key) < 0 || asprintf(&rule->name, "%s %s", s->name, what) < 0)
                 return -ENOMEM;
-        if (!valid_rule_id(rule->id))
+        if (!rule_id_valid(rule->id))
                 return -EINVAL;
         rule->severity = s->severity;
         rule->surface = s->surface;
@@ -176,6 +192,8 @@ static int load_surfaces(struct yaml_loader *l, yaml_node_t *seq, struct ruleset
                 r = surface_rule(s, &s->fim, "FIM", "changed");
                 if (r >= 0)
                         r = surface_rule(s, &s->etc, "ETC", "differs from the image");
+                if (r >= 0)
+                        r = surface_rule(s, &s->aud, "AUD", "written");
                 if (r == -EINVAL)
                         return yaml_fail(l, n, "surface id '%s' must be upper-case letters, digits and dashes", s->key);
                 if (r < 0)
@@ -208,7 +226,7 @@ static int load_rules(struct yaml_loader *l, yaml_node_t *seq, struct ruleset *r
                         return r;
                 if (!ru->id || !ru->name)
                         return yaml_fail(l, n, "a rule needs id and name");
-                if (!valid_rule_id(ru->id))
+                if (!rule_id_valid(ru->id))
                         return yaml_fail(l, n, "rule id '%s' is not of the form DW-AREA-NAME", ru->id);
         }
         return 0;
@@ -223,6 +241,8 @@ static int top_field(struct yaml_loader *l, const char *key, yaml_node_t *v, voi
                 return load_surfaces(l, v, rs);
         if (strcmp(key, "rules") == 0)
                 return load_rules(l, v, rs);
+        if (strcmp(key, "audit") == 0)
+                return audit_policy_load(l, v, rs);
         return yaml_fail(l, v, "unknown key '%s'", key);
 }
 
@@ -238,6 +258,7 @@ int ruleset_parse(const char *buf, size_t len, struct ruleset **ret, char **ret_
         rs = calloc(1, sizeof(*rs));
         if (!rs)
                 return -ENOMEM;
+        audit_policy_init(&rs->audit);
         r = yaml_loader_open(&l, buf, len, RULES_MAX_BYTES, &root);
         if (r >= 0)
                 r = root ? yaml_each_pair(&l, root, top_field, rs) : yaml_fail(&l, NULL, "empty document");
@@ -323,5 +344,8 @@ const struct rule *ruleset_rule(const struct ruleset *rs, const char *id)
         for (i = 0; i < rs->n_rules; i++)
                 if (strcmp(rs->rules[i].id, id) == 0)
                         return &rs->rules[i];
+        for (i = 0; i < rs->audit.n_commands; i++)
+                if (strcmp(rs->audit.commands[i].rule.id, id) == 0)
+                        return &rs->audit.commands[i].rule;
         return NULL;
 }

@@ -29,6 +29,13 @@ struct rule {
         struct strv controls;
 };
 
+/* What a write seen by auditd on a surface is (the surface's `audit:` key). */
+enum surface_audit {
+        SURFACE_AUDIT_ALERT,    /* an alert (the default) */
+        SURFACE_AUDIT_EVENT,    /* recorded, not an alert */
+        SURFACE_AUDIT_OFF,      /* not watched, not reported */
+};
+
 struct surface {
         char *key;              /* SUDOERS */
         char *surface;          /* sudoers.d */
@@ -39,6 +46,70 @@ struct surface {
         struct strv controls;
         struct rule fim;        /* DW-FIM-<key>: file drift against a baseline */
         struct rule etc;        /* DW-ETC-<key>: /etc against the image's /usr/etc */
+        struct rule aud;        /* DW-AUD-<key>: a write seen by auditd */
+        enum surface_audit audit;
+};
+
+/* A process, as audit analytics match it (commands, upgraders, allow entries).
+ * Every list given must match (each by any of its values); see docs/audit.md. */
+struct audit_match {
+        struct strv programs;   /* base name of the executable, comm or the program argument */
+        struct strv exes;       /* executable paths (globs) */
+        struct strv comms;      /* comm (the kernel keeps 15 bytes) */
+        struct strv verbs;      /* phrases: their words appear after the program, in order */
+        struct strv options;    /* every one present: --json matches --json and --json=... */
+        int interactive;        /* -1 either, 1 only on a terminal, 0 only without one */
+};
+
+/* A program run that is a finding (execve of rpm-ostree usroverlay ...). */
+struct audit_command {
+        struct rule rule;
+        struct audit_match match;
+        bool target;            /* report the first argument after the verb (bootc switch IMAGE) */
+};
+
+/* A program whose process tree performs upgrades: its tree's writes are one
+ * upgrade event, not alerts. */
+struct audit_upgrader {
+        char *id;
+        struct audit_match match;
+        char *reason;
+};
+
+enum audit_auid {
+        AUDIT_AUID_ANY,
+        AUDIT_AUID_UNSET,       /* -1: a daemon, nothing logged in */
+        AUDIT_AUID_SET,         /* any login user */
+        AUDIT_AUID_LIST,        /* one of auids / auid_names */
+};
+
+/* An expected writer or caller. Never by auid alone: it names the process
+ * (match) or its parent. */
+struct audit_allow {
+        char *id;
+        struct audit_match match;
+        struct strv parents;    /* executable of the parent or of any ancestor (globs) */
+        enum audit_auid auid;
+        long long *auids;
+        size_t n_auids;
+        struct strv auid_names; /* ENRICHED AUID= names */
+        struct strv rules;      /* rule id globs it applies to (none: every DW-AUD- write and command) */
+        struct strv paths;      /* path globs it applies to (none: any) */
+        char *reason;
+};
+
+struct audit_policy {
+        struct audit_command *commands;
+        size_t n_commands;
+        struct audit_upgrader *upgraders;
+        size_t n_upgraders;
+        struct audit_allow *allow;
+        size_t n_allow;
+        struct strv bulk_surfaces;      /* surfaces whose writes fold into bulk events */
+        unsigned bulk_min_paths;        /* distinct paths that make a bulk event (10) */
+        unsigned bulk_window_s;         /* from the first write (60) */
+        unsigned upgrade_idle_s;        /* an upgrade event ends after this long without writes (300) */
+        unsigned health_interval_s;     /* pipeline-health findings at most this often (300) */
 };
 
 struct ruleset {
@@ -46,6 +117,7 @@ struct ruleset {
         size_t n_surfaces;
         struct rule *rules;
         size_t n_rules;
+        struct audit_policy audit;
 };
 
 /* Parses the YAML text in buf. On -EBADMSG, *ret_error (if given) holds a

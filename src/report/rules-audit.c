@@ -1,0 +1,342 @@
+/* The `audit:` section of the detection content: the program runs that are
+ * findings, the upgraders whose process trees are folded into upgrade events,
+ * the expected writers, and the bulk and pipeline-health settings. Format in
+ * docs/audit.md. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules-internal.h"
+
+#define MAX_SECONDS_SETTING (7 * 24 * 3600)
+
+void audit_policy_init(struct audit_policy *p)
+{
+        *p = (struct audit_policy) {
+                .bulk_min_paths = 10,
+                .bulk_window_s = 60,
+                .upgrade_idle_s = 300,
+                .health_interval_s = 300,
+        };
+}
+
+static void match_release(struct audit_match *m)
+{
+        strv_release(&m->programs);
+        strv_release(&m->exes);
+        strv_release(&m->comms);
+        strv_release(&m->verbs);
+        strv_release(&m->options);
+}
+
+void audit_policy_release(struct audit_policy *p)
+{
+        size_t i;
+
+        for (i = 0; i < p->n_commands; i++) {
+                rule_release(&p->commands[i].rule);
+                match_release(&p->commands[i].match);
+        }
+        free(p->commands);
+        for (i = 0; i < p->n_upgraders; i++) {
+                free(p->upgraders[i].id);
+                free(p->upgraders[i].reason);
+                match_release(&p->upgraders[i].match);
+        }
+        free(p->upgraders);
+        for (i = 0; i < p->n_allow; i++) {
+                struct audit_allow *a = &p->allow[i];
+
+                free(a->id);
+                free(a->reason);
+                free(a->auids);
+                match_release(&a->match);
+                strv_release(&a->parents);
+                strv_release(&a->auid_names);
+                strv_release(&a->rules);
+                strv_release(&a->paths);
+        }
+        free(p->allow);
+        strv_release(&p->bulk_surfaces);
+        audit_policy_init(p);
+}
+
+/* A match field; 1 if key was one, 0 if not. */
+static int match_field(struct yaml_loader *l, const char *key, yaml_node_t *v, struct audit_match *m)
+{
+        const char *s;
+
+        if (strcmp(key, "program") == 0)
+                return yaml_get_strv(l, v, "program", &m->programs) ?: 1;
+        if (strcmp(key, "exe") == 0)
+                return yaml_get_strv(l, v, "exe", &m->exes) ?: 1;
+        if (strcmp(key, "comm") == 0)
+                return yaml_get_strv(l, v, "comm", &m->comms) ?: 1;
+        if (strcmp(key, "verbs") == 0)
+                return yaml_get_strv(l, v, "verbs", &m->verbs) ?: 1;
+        if (strcmp(key, "options") == 0)
+                return yaml_get_strv(l, v, "options", &m->options) ?: 1;
+        if (strcmp(key, "interactive") == 0) {
+                s = yaml_scalar(v);
+                if (s && strcmp(s, "true") == 0)
+                        m->interactive = 1;
+                else if (s && strcmp(s, "false") == 0)
+                        m->interactive = 0;
+                else
+                        return yaml_fail(l, v, "interactive must be true or false");
+                return 1;
+        }
+        return 0;
+}
+
+static bool match_names_process(const struct audit_match *m)
+{
+        return m->programs.n || m->exes.n || m->comms.n;
+}
+
+static int get_seconds(struct yaml_loader *l, yaml_node_t *v, const char *what, unsigned min, unsigned *ret)
+{
+        const char *s = yaml_scalar(v);
+        char *end;
+        long n;
+
+        errno = 0;
+        n = s ? strtol(s, &end, 10) : -1;
+        if (!s || errno || *end || end == s || n < (long) min || n > MAX_SECONDS_SETTING)
+                return yaml_fail(l, v, "%s must be a number from %u to %d", what, min, MAX_SECONDS_SETTING);
+        *ret = (unsigned) n;
+        return 0;
+}
+
+/* ---- commands ---- */
+
+
+static int command_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
+{
+        struct audit_command *c = item;
+        const char *s;
+        int r = match_field(l, key, v, &c->match);
+
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (strcmp(key, "id") == 0)
+                return yaml_get_string(l, v, "id", &c->rule.id);
+        if (strcmp(key, "target") == 0) {
+                s = yaml_scalar(v);
+                if (!s || (strcmp(s, "true") != 0 && strcmp(s, "false") != 0))
+                        return yaml_fail(l, v, "target must be true or false");
+                c->target = strcmp(s, "true") == 0;
+                return 0;
+        }
+        return rule_common_field(l, key, v, &c->rule.name, &c->rule.severity, &c->rule.techniques,
+                                 &c->rule.controls);
+}
+
+static int load_command(struct yaml_loader *l, yaml_node_t *n, void *userdata)
+{
+        struct audit_policy *p = userdata;
+        struct audit_command *c = reallocarray(p->commands, p->n_commands + 1, sizeof(*c));
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        p->commands = c;
+        c = &p->commands[p->n_commands++];
+        *c = (struct audit_command) { .rule.severity = SEVERITY_MEDIUM, .match.interactive = -1 };
+        r = yaml_each_pair(l, n, command_field, c);
+        if (r < 0)
+                return r;
+        if (!c->rule.id || !c->rule.name)
+                return yaml_fail(l, n, "a command needs id and name");
+        if (!rule_id_valid(c->rule.id))
+                return yaml_fail(l, n, "rule id '%s' is not of the form DW-AREA-NAME", c->rule.id);
+        if (!match_names_process(&c->match))
+                return yaml_fail(l, n, "command %s needs program, exe or comm", c->rule.id);
+        return 0;
+}
+
+/* ---- upgraders ---- */
+
+static int upgrader_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
+{
+        struct audit_upgrader *u = item;
+        int r = match_field(l, key, v, &u->match);
+
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (strcmp(key, "id") == 0)
+                return yaml_get_string(l, v, "id", &u->id);
+        if (strcmp(key, "reason") == 0)
+                return yaml_get_string(l, v, "reason", &u->reason);
+        return yaml_fail(l, v, "unknown key '%s'", key);
+}
+
+static int load_upgrader(struct yaml_loader *l, yaml_node_t *n, void *userdata)
+{
+        struct audit_policy *p = userdata;
+        struct audit_upgrader *u = reallocarray(p->upgraders, p->n_upgraders + 1, sizeof(*u));
+        int r;
+
+        if (!u)
+                return -ENOMEM;
+        p->upgraders = u;
+        u = &p->upgraders[p->n_upgraders++];
+        *u = (struct audit_upgrader) { .match.interactive = -1 };
+        r = yaml_each_pair(l, n, upgrader_field, u);
+        if (r < 0)
+                return r;
+        if (!u->id || !u->reason)
+                return yaml_fail(l, n, "an upgrader needs id and reason");
+        if (!match_names_process(&u->match))
+                return yaml_fail(l, n, "upgrader '%s' needs program, exe or comm", u->id);
+        return 0;
+}
+
+/* ---- allow ---- */
+
+static int add_auid(struct yaml_loader *l, yaml_node_t *v, struct audit_allow *a)
+{
+        const char *s = yaml_scalar(v);
+        long long n, *ids;
+        char *end;
+
+        if (!s || !*s)
+                return yaml_fail(l, v, "auid entries must be numbers or names");
+        if (strcmp(s, "unset") == 0 || strcmp(s, "set") == 0) {
+                if (a->auid != AUDIT_AUID_ANY)
+                        return yaml_fail(l, v, "auid: unset and set stand alone");
+                a->auid = strcmp(s, "unset") == 0 ? AUDIT_AUID_UNSET : AUDIT_AUID_SET;
+                return 0;
+        }
+        if (a->auid != AUDIT_AUID_ANY && a->auid != AUDIT_AUID_LIST)
+                return yaml_fail(l, v, "auid: unset and set stand alone");
+        a->auid = AUDIT_AUID_LIST;
+        errno = 0;
+        n = strtoll(s, &end, 10);
+        if (*end || errno) {
+                if (strchr(s, ' ') || strlen(s) > 256)
+                        return yaml_fail(l, v, "auid '%s' is neither a number nor a user name", s);
+                return strv_push(&a->auid_names, s);
+        }
+        if (n < 0 || n >= 4294967295LL)
+                return yaml_fail(l, v, "auid %s is out of range (use unset for -1)", s);
+        if (a->n_auids >= YAML_MAX_ITEMS)
+                return yaml_fail(l, v, "too many auids");
+        ids = reallocarray(a->auids, a->n_auids + 1, sizeof(*ids));
+        if (!ids)
+                return -ENOMEM;
+        a->auids = ids;
+        a->auids[a->n_auids++] = n;
+        return 0;
+}
+
+static int auid_item(struct yaml_loader *l, yaml_node_t *item, void *userdata)
+{
+        return add_auid(l, item, userdata);
+}
+
+static int allow_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
+{
+        struct audit_allow *a = item;
+        int r = match_field(l, key, v, &a->match);
+
+        if (r != 0)
+                return r < 0 ? r : 0;
+        if (strcmp(key, "id") == 0)
+                return yaml_get_string(l, v, "id", &a->id);
+        if (strcmp(key, "reason") == 0)
+                return yaml_get_string(l, v, "reason", &a->reason);
+        if (strcmp(key, "parent") == 0)
+                return yaml_get_strv(l, v, "parent", &a->parents);
+        if (strcmp(key, "rules") == 0)
+                return yaml_get_strv(l, v, "rules", &a->rules);
+        if (strcmp(key, "paths") == 0)
+                return yaml_get_strv(l, v, "paths", &a->paths);
+        if (strcmp(key, "auid") == 0) {
+                if (a->auid != AUDIT_AUID_ANY)
+                        return yaml_fail(l, v, "auid given twice");
+                if (v && v->type == YAML_SEQUENCE_NODE)
+                        return yaml_each_item(l, v, "auid", auid_item, a);
+                return add_auid(l, v, a);
+        }
+        return yaml_fail(l, v, "unknown key '%s'", key);
+}
+
+static int load_allow(struct yaml_loader *l, yaml_node_t *n, void *userdata)
+{
+        struct audit_policy *p = userdata;
+        struct audit_allow *a = reallocarray(p->allow, p->n_allow + 1, sizeof(*a));
+        int r;
+
+        if (!a)
+                return -ENOMEM;
+        p->allow = a;
+        a = &p->allow[p->n_allow++];
+        *a = (struct audit_allow) { .match.interactive = -1 };
+        r = yaml_each_pair(l, n, allow_field, a);
+        if (r < 0)
+                return r;
+        if (!a->id || !a->reason)
+                return yaml_fail(l, n, "an allow entry needs id and reason");
+        /* An auid says who logged in, not what runs: it never allows on its own. */
+        if (!match_names_process(&a->match) && a->parents.n == 0)
+                return yaml_fail(l, n, "allow entry '%s' must name the process (program, exe, comm) or its parent; "
+                                 "auid alone never allows", a->id);
+        return 0;
+}
+
+/* ---- bulk and the section ---- */
+
+static int bulk_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
+{
+        struct audit_policy *p = item;
+
+        if (strcmp(key, "surfaces") == 0)
+                return yaml_get_strv(l, v, "bulk surfaces", &p->bulk_surfaces);
+        if (strcmp(key, "min_paths") == 0)
+                return get_seconds(l, v, "min_paths", 2, &p->bulk_min_paths);
+        if (strcmp(key, "window_seconds") == 0)
+                return get_seconds(l, v, "window_seconds", 1, &p->bulk_window_s);
+        return yaml_fail(l, v, "unknown key '%s'", key);
+}
+
+static int audit_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
+{
+        struct ruleset *rs = item;
+        struct audit_policy *p = &rs->audit;
+
+        if (strcmp(key, "commands") == 0)
+                return yaml_each_item(l, v, "commands", load_command, p);
+        if (strcmp(key, "upgraders") == 0)
+                return yaml_each_item(l, v, "upgraders", load_upgrader, p);
+        if (strcmp(key, "allow") == 0)
+                return yaml_each_item(l, v, "allow", load_allow, p);
+        if (strcmp(key, "bulk") == 0)
+                return yaml_each_pair(l, v, bulk_field, p);
+        if (strcmp(key, "upgrade_idle_seconds") == 0)
+                return get_seconds(l, v, "upgrade_idle_seconds", 1, &p->upgrade_idle_s);
+        if (strcmp(key, "health_interval_seconds") == 0)
+                return get_seconds(l, v, "health_interval_seconds", 1, &p->health_interval_s);
+        return yaml_fail(l, v, "unknown key '%s'", key);
+}
+
+int audit_policy_load(struct yaml_loader *l, yaml_node_t *map, struct ruleset *rs)
+{
+        size_t i, j;
+        int r;
+
+        r = yaml_each_pair(l, map, audit_field, rs);
+        if (r < 0)
+                return r;
+        for (i = 0; i < rs->audit.bulk_surfaces.n; i++) {
+                for (j = 0; j < rs->n_surfaces; j++)
+                        if (strcmp(rs->surfaces[j].surface, rs->audit.bulk_surfaces.v[i]) == 0)
+                                break;
+                if (j == rs->n_surfaces)
+                        return yaml_fail(l, map, "bulk surface '%s' is not a surface defined before the audit section",
+                                         rs->audit.bulk_surfaces.v[i]);
+        }
+        return 0;
+}
