@@ -198,3 +198,18 @@ const char *audit_syscall_name(uint32_t arch, int64_t number);
 struct audit_str audit_syscall_get_name(const struct audit_syscall *sc);
 bool audit_syscall_is_exec(const struct audit_syscall *sc);
 bool audit_syscall_uses_dirfd(const struct audit_syscall *sc);
+
+/* What a syscall does to the file system at its path. */
+enum audit_write {
+        AUDIT_WRITE_NONE,               /* reads, or not a file syscall */
+        AUDIT_WRITE_OPEN,               /* an open whose flags are not in the log (openat2) */
+        AUDIT_WRITE_CREATE,             /* creat, mkdir, mknod, link, symlink, open with O_CREAT */
+        AUDIT_WRITE_MODIFY,             /* open for writing or with O_TRUNC, truncate */
+        AUDIT_WRITE_DELETE,             /* unlink, rmdir */
+        AUDIT_WRITE_RENAME,
+        AUDIT_WRITE_ATTR,               /* chmod, chown, xattrs, times */
+};
+
+/* *ret_known: whether the syscall's name is known at all (ENRICHED or the
+ * table), so callers can fall back on PATH nametypes. */
+enum audit_write audit_syscall_write(const struct audit_syscall *sc, bool *ret_known);

@@ -1,5 +1,8 @@
 /* The inputs of driftwatch audit: files, rotated log directories and globs in
- * rotation order, or standard input, fed line by line into an assembler. */
+ * rotation order, or standard input, fed line by line into an assembler; for
+ * live use, standard input (the audisp plugin stream) read as it arrives and
+ * the last file followed as it grows, across rotation and truncation, with the
+ * assembler ticked and an idle callback called while nothing arrives. */
 #define _GNU_SOURCE
 #include "audit-input.h"
 
@@ -7,10 +10,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit/reader.h"
@@ -112,45 +119,305 @@ int audit_input_add(const char *arg, struct strv *files)
         return r < 0 ? error("out of memory") : EXIT_CLEAN;
 }
 
-static int read_one(struct audit_assembler *a, const char *path, int fd)
-{
-        _cleanup_(line_reader_freep) struct line_reader *lr = NULL;
-        const char *line;
-        size_t len;
-        unsigned flags;
-        uint64_t n = 0;
-        int r;
 
-        r = line_reader_new(fd, 0, &lr);
-        if (r < 0)
-                return error("cannot read audit log '%s': %s", path, strerror(-r));
-        while ((r = line_reader_next(lr, &line, &len, &flags)) > 0) {
-                if ((++n & 0xffff) == 0 && cli_cancel)
-                        return error("interrupted");
-                r = audit_assembler_feed(a, line, len, flags);
-                if (r < 0)
-                        return r;       /* the consumer's error: the caller reports it */
-        }
-        if (r < 0)
-                return error("cannot read audit log '%s': %s", path, strerror(-r));
-        return EXIT_CLEAN;
+/* ---- reading ---- */
+
+#define DEFAULT_POLL_MS 250
+
+enum mode {
+        MODE_PLAIN,             /* a file, read to its end */
+        MODE_STREAM,            /* standard input or a pipe: read as data arrives, to its end */
+        MODE_FOLLOW,            /* the last file, read as it grows, across rotation and truncation */
+};
+
+struct source {
+        const char *name;       /* for messages: the path, or "standard input" */
+        const char *path;       /* NULL: standard input */
+        int fd;
+        enum mode mode;
+        dev_t dev;              /* MODE_FOLLOW: the file fd reads */
+        ino_t ino;
+        bool rotated;           /* the path names another file now: read fd to its end, then switch */
+        bool truncated;         /* the file shrank below what was read: read it again from the start */
+        int watch_fd;           /* MODE_FOLLOW: inotify on the path's directory, or -1 (polling only) */
+};
+
+struct reading {
+        struct audit_assembler *a;
+        const struct audit_input_options *o;
+        unsigned poll_ms;
+        bool live;              /* following, or reading standard input: a signal is the normal end */
+        uint64_t quiet_since;   /* CLOCK_MONOTONIC ms of the last line or idle call */
+};
+
+static uint64_t clock_ms(clockid_t clock)
+{
+        struct timespec ts;
+
+        clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
-int audit_inputs_read(const struct strv *files, struct audit_assembler *a)
+/* The line reader's read function. -EAGAIN: nothing to read now (or a signal
+ * came), try again after a wait; 0: the end of this file. */
+static ssize_t source_read(void *userdata, void *p, size_t n)
 {
+        struct source *s = userdata;
+        ssize_t k;
+
+        if (s->mode == MODE_STREAM) {
+                struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+
+                k = poll(&pfd, 1, 0);
+                if (k == 0 || (k < 0 && errno == EINTR))
+                        return -EAGAIN;
+                if (k < 0)
+                        return -errno;
+        }
+        k = read(s->fd, p, n);
+        if (k < 0)
+                return errno == EINTR || errno == EAGAIN ? -EAGAIN : -errno;
+        if (k == 0 && s->mode == MODE_FOLLOW && !s->rotated && !s->truncated)
+                return -EAGAIN;         /* the end of what was written so far */
+        return k;
+}
+
+/* At the end of a followed file: 1 when it was truncated or the path names
+ * another file now (read on: the end of this one comes next), 0 when neither. */
+static int follow_check(struct source *s)
+{
+        struct stat st;
+        off_t pos;
+
+        pos = lseek(s->fd, 0, SEEK_CUR);
+        if (fstat(s->fd, &st) < 0 || pos < 0)
+                return -errno;
+        if (st.st_size < pos) {
+                s->truncated = true;
+                return 1;
+        }
+        /* A path that does not exist for a moment (between auditd's rename and
+         * its new file) is no change yet. */
+        if (stat(s->path, &st) == 0 && (st.st_dev != s->dev || st.st_ino != s->ino)) {
+                s->rotated = true;
+                return 1;
+        }
+        return 0;
+}
+
+/* Opens the followed path again: 1 when open, 0 when it does not exist (yet),
+ * -EINVAL when it is not a regular file, or -errno. */
+static int follow_open(struct source *s)
+{
+        struct stat st;
+        int fd;
+
+        /* O_NONBLOCK: a FIFO put in its place does not block the open. */
+        fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                int e = S_ISREG(st.st_mode) ? errno : EINVAL;
+
+                close(fd);
+                return -e;
+        }
+        if (s->fd >= 0)
+                close(s->fd);
+        s->fd = fd;
+        s->dev = st.st_dev;
+        s->ino = st.st_ino;
+        s->rotated = s->truncated = false;
+        return 1;
+}
+
+static void follow_watch(struct source *s)
+{
+        _cleanup_(freep) char *dir = strdup(s->path);
+        char *slash = dir ? strrchr(dir, '/') : NULL;
+
+        s->watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (s->watch_fd < 0 || !dir)
+                return;
+        if (slash)
+                slash[slash == dir] = '\0';     /* "/audit.log" -> "/" */
+        /* Growth, truncation, rotation: anything that happens in the directory
+         * wakes the wait, which then looks at the file. Without a watch (limits,
+         * other file systems) the wait polls. */
+        if (inotify_add_watch(s->watch_fd, slash ? dir : ".",
+                              IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM |
+                                      IN_MOVED_TO | IN_MOVE_SELF | IN_DELETE_SELF) < 0) {
+                close(s->watch_fd);
+                s->watch_fd = -1;
+        }
+}
+
+/* Waits for input: ticks the assembler, calls the idle callback once poll_ms
+ * passed without a line, then sleeps until data (standard input), a change in
+ * the followed file's directory, a signal, or the next idle time. 0, the
+ * consumer's negative error, or EXIT_TROUBLE with the error printed. */
+static int wait_input(struct reading *rd, struct source *s, bool got_lines)
+{
+        uint64_t now = clock_ms(CLOCK_MONOTONIC);
+        struct pollfd pfd = { .fd = s->mode == MODE_STREAM ? s->fd : s->watch_fd, .events = POLLIN };
+        char drain[4096];
+        int r;
+
+        if (got_lines)
+                rd->quiet_since = now;
+        r = audit_assembler_tick(rd->a, now);
+        if (r < 0)
+                return r;
+        if (now - rd->quiet_since >= rd->poll_ms) {
+                if (rd->o->idle)
+                        rd->o->idle(rd->o->userdata, clock_ms(CLOCK_REALTIME));
+                rd->quiet_since = now;
+        }
+        if (cli_cancel)
+                return 0;
+        /* A signal landing between the check above and poll() is seen when the
+         * timeout ends, at most poll_ms later; any other one interrupts poll(). */
+        r = poll(&pfd, pfd.fd >= 0 ? 1 : 0, (int) (rd->poll_ms - (now - rd->quiet_since)));
+        if (r < 0 && errno != EINTR)
+                return error("cannot wait for audit log '%s': %s", s->name, strerror(errno));
+        /* One read: what it leaves wakes the next wait at once. */
+        if (r > 0 && s->mode == MODE_FOLLOW)
+                (void) !read(s->watch_fd, drain, sizeof(drain));
+        return 0;
+}
+
+/* At the end of a followed file (rotated or truncated): the same file from
+ * its start, or the file the path names now, once it exists. */
+static int follow_next(struct reading *rd, struct source *s)
+{
+        int r;
+
+        if (s->truncated && !s->rotated) {
+                s->truncated = false;
+                return lseek(s->fd, 0, SEEK_SET) < 0 ? error("cannot read audit log '%s': %s", s->name,
+                                                             strerror(errno)) : 0;
+        }
+        while (!cli_cancel) {
+                r = follow_open(s);
+                if (r == -EINVAL)
+                        return error("cannot follow audit log '%s': not a regular file", s->name);
+                if (r < 0)
+                        return error("cannot open audit log '%s': %s", s->name, strerror(-r));
+                if (r > 0)
+                        return 0;
+                r = wait_input(rd, s, false);
+                if (r != 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Feeds one input into the assembler. EXIT_CLEAN (also when cancelled in a
+ * live mode), EXIT_TROUBLE with the error printed, or the consumer's negative
+ * error. */
+static int read_source(struct reading *rd, struct source *s)
+{
+        _cleanup_(line_reader_freep) struct line_reader *lr = NULL;
+        bool got_lines = false;
+        const char *line;
+        unsigned flags;
+        size_t len;
+        int r;
+
+        rd->quiet_since = clock_ms(CLOCK_MONOTONIC);
+        for (;;) {
+                if (cli_cancel)
+                        return rd->live ? EXIT_CLEAN : error("interrupted");
+                if (!lr) {
+                        r = line_reader_new_fn(source_read, s, 0, &lr);
+                        if (r < 0)
+                                return error("cannot read audit log '%s': %s", s->name, strerror(-r));
+                }
+                r = line_reader_next(lr, &line, &len, &flags);
+                if (r > 0) {
+                        got_lines = true;
+                        r = audit_assembler_feed(rd->a, line, len, flags);
+                        if (r < 0)
+                                return r;       /* the consumer's error: the caller reports it */
+                        continue;
+                }
+                if (r == -EAGAIN) {
+                        if (s->mode == MODE_PLAIN)
+                                continue;       /* a signal: look at cli_cancel, read again */
+                        if (s->mode == MODE_FOLLOW) {
+                                r = follow_check(s);
+                                if (r < 0)
+                                        return error("cannot read audit log '%s': %s", s->name, strerror(-r));
+                                if (r > 0)
+                                        continue;
+                        }
+                        r = wait_input(rd, s, got_lines);
+                        if (r != 0)
+                                return r;
+                        got_lines = false;
+                        continue;
+                }
+                if (r < 0)
+                        return error("cannot read audit log '%s': %s", s->name, strerror(-r));
+                if (s->mode != MODE_FOLLOW)
+                        return EXIT_CLEAN;
+                /* A new reader for the next file: a line cut at the end of the
+                 * old one is not glued to the start of the new one. */
+                line_reader_free(lr);
+                lr = NULL;
+                r = follow_next(rd, s);
+                if (r != 0)
+                        return r;
+        }
+}
+
+int audit_inputs_read(const struct strv *files, struct audit_assembler *a, const struct audit_input_options *o)
+{
+        static const struct audit_input_options defaults = { 0 };
+        struct reading rd = { .a = a, .o = o ? o : &defaults };
         size_t i;
         int r = EXIT_CLEAN;
 
+        rd.poll_ms = rd.o->poll_ms ? rd.o->poll_ms : DEFAULT_POLL_MS;
+        if (rd.poll_ms > INT_MAX)
+                rd.poll_ms = INT_MAX;
+        rd.live = rd.o->follow;
+        for (i = 0; i < files->n; i++)
+                rd.live = rd.live || strcmp(files->v[i], "-") == 0;
         for (i = 0; i < files->n && r == EXIT_CLEAN; i++) {
                 bool is_stdin = strcmp(files->v[i], "-") == 0;
-                const char *name = is_stdin ? "standard input" : files->v[i];
-                int fd = is_stdin ? STDIN_FILENO : open(files->v[i], O_RDONLY | O_CLOEXEC);
+                struct source s = {
+                        .name = is_stdin ? "standard input" : files->v[i],
+                        .path = is_stdin ? NULL : files->v[i],
+                        .fd = -1,
+                        .watch_fd = -1,
+                };
+                struct stat st;
 
-                if (fd < 0)
-                        return error("cannot open audit log '%s': %s", name, strerror(errno));
-                r = read_one(a, name, fd);
-                if (!is_stdin)
-                        close(fd);
+                if (cli_cancel)
+                        return rd.live ? EXIT_CLEAN : error("interrupted");
+                if (is_stdin)
+                        s.fd = STDIN_FILENO;
+                else
+                        s.fd = open(s.path, O_RDONLY | O_CLOEXEC);
+                if (s.fd < 0)
+                        return error("cannot open audit log '%s': %s", s.name, strerror(errno));
+                if (is_stdin)
+                        s.mode = MODE_STREAM;
+                else if (rd.o->follow && i + 1 == files->n) {
+                        if (fstat(s.fd, &st) == 0 && S_ISREG(st.st_mode)) {
+                                s.mode = MODE_FOLLOW;
+                                s.dev = st.st_dev;
+                                s.ino = st.st_ino;
+                                follow_watch(&s);
+                        } else
+                                s.mode = MODE_STREAM;   /* a pipe or device: read as it comes, to its end */
+                }
+                r = read_source(&rd, &s);
+                if (!is_stdin && s.fd >= 0)
+                        close(s.fd);
+                if (s.watch_fd >= 0)
+                        close(s.watch_fd);
         }
         return r;
 }

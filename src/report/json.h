@@ -28,5 +28,8 @@ void json_int(struct json *j, const char *key, int64_t v);
 /* v as a JSON string ("1000"): ECS keeps ids such as user.id as strings. */
 void json_int_string(struct json *j, const char *key, int64_t v);
 void json_bool(struct json *j, const char *key, bool v);
+/* Members rendered by another json writer ("\"a\":1,\"b\":[]"), spliced into
+ * the current object as they are. */
+void json_members(struct json *j, const char *members, size_t n);
 /* Returns 0 or the first error (-E2BIG, -ENOMEM, -EINVAL on bad nesting). */
 int json_finish(struct json *j);

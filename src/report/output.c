@@ -58,6 +58,100 @@ enum severity finding_severity(const struct finding *f)
         return f->rule ? f->rule->severity : SEVERITY_MEDIUM;
 }
 
+static const char *dup_str(struct arena *a, const char *s, bool *oom)
+{
+        char *d;
+
+        if (!s)
+                return NULL;
+        d = arena_strndup(a, s, strlen(s));
+        if (!d)
+                *oom = true;
+        return d;
+}
+
+static const char *const *dup_args(struct arena *a, const char *const *args, size_t n, bool *oom)
+{
+        const char **v;
+        size_t i;
+
+        if (!args || n == 0)
+                return NULL;
+        v = arena_alloc(a, n * sizeof(*v));
+        if (!v) {
+                *oom = true;
+                return NULL;
+        }
+        for (i = 0; i < n; i++)
+                v[i] = dup_str(a, args[i], oom);
+        return v;
+}
+
+int finding_copy(const struct finding *src, struct finding *dst)
+{
+        struct arena *a = &dst->arena;
+        bool oom = false;
+        size_t i;
+
+        finding_init(dst);
+        *dst = *src;
+        arena_init(&dst->arena);
+        dst->timestamp = dup_str(a, src->timestamp, &oom);
+        dst->message = dup_str(a, src->message, &oom);
+        dst->path = src->path ? arena_memdup(a, src->path, src->path_len) : NULL;
+        oom |= src->path && !dst->path;
+        dst->root = dup_str(a, src->root, &oom);
+        dst->surface = dup_str(a, src->surface, &oom);
+        dst->merge = dup_str(a, src->merge, &oom);
+        dst->merge_target = dup_str(a, src->merge_target, &oom);
+        dst->allowed_by = dup_str(a, src->allowed_by, &oom);
+        dst->error = dup_str(a, src->error, &oom);
+        dst->suppressed_by = dup_str(a, src->suppressed_by, &oom);
+        dst->suppressed_reason = dup_str(a, src->suppressed_reason, &oom);
+        dst->extra_json = dup_str(a, src->extra_json, &oom);
+        for (i = 0; i < src->n_changed; i++)
+                dst->changed[i] = dup_str(a, src->changed[i], &oom);
+        for (i = 0; i < src->n_values; i++) {
+                const struct finding_value *v = &src->values[i];
+
+                dst->values[i].attr = dup_str(a, v->attr, &oom);
+                dst->values[i].before = v->before ? arena_memdup(a, v->before, v->before_len) : NULL;
+                dst->values[i].after = v->after ? arena_memdup(a, v->after, v->after_len) : NULL;
+                oom |= (v->before && !dst->values[i].before) || (v->after && !dst->values[i].after);
+        }
+        if (src->process) {
+                struct finding_process *p = arena_memdup(a, src->process, sizeof(*p));
+
+                if (p) {
+                        p->name = dup_str(a, p->name, &oom);
+                        p->executable = dup_str(a, p->executable, &oom);
+                        p->title = dup_str(a, p->title, &oom);
+                        p->args = dup_args(a, p->args, p->n_args, &oom);
+                        p->parent_name = dup_str(a, p->parent_name, &oom);
+                        p->parent_executable = dup_str(a, p->parent_executable, &oom);
+                        p->auid_name = dup_str(a, p->auid_name, &oom);
+                }
+                oom |= !p;
+                dst->process = p;
+        }
+        if (src->n_ancestry) {
+                struct finding_ancestor *an = arena_memdup(a, src->ancestry, src->n_ancestry * sizeof(*an));
+
+                for (i = 0; an && i < src->n_ancestry; i++) {
+                        an[i].name = dup_str(a, an[i].name, &oom);
+                        an[i].executable = dup_str(a, an[i].executable, &oom);
+                        an[i].args = dup_args(a, an[i].args, an[i].n_args, &oom);
+                }
+                oom |= !an;
+                dst->ancestry = an;
+        }
+        if (oom) {
+                finding_release(dst);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
 int output_format_from_name(const char *s, enum output_format *ret)
 {
         if (strcmp(s, "text") == 0)
@@ -99,6 +193,93 @@ static void json_bytes(struct json *j, const char *key, const char *s, size_t n)
         json_string_n(j, key, s, n);
 }
 
+static void json_args(struct json *j, const char *key, const char *const *args, size_t n)
+{
+        size_t i;
+
+        json_array_begin(j, key);
+        for (i = 0; i < n; i++)
+                json_string(j, NULL, args[i] ? args[i] : "");
+        json_array_end(j);
+}
+
+/* -1 (unknown) and 4294967295 ((uid_t) -1: unset) are not ids. */
+static bool id_known(long long v)
+{
+        return v >= 0 && v != 4294967295LL;
+}
+
+/* ECS keeps ids as strings. */
+static void json_id(struct json *j, const char *key, long long v)
+{
+        if (id_known(v))
+                json_int_string(j, key, v);
+}
+
+static void json_process(struct json *j, const struct finding_process *p)
+{
+        json_object_begin(j, "process");
+        if (p->pid >= 0)
+                json_int(j, "pid", p->pid);
+        if (p->name)
+                json_string(j, "name", p->name);
+        if (p->executable)
+                json_string(j, "executable", p->executable);
+        if (p->n_args)
+                json_args(j, "args", p->args, p->n_args);
+        if (p->title)
+                json_string(j, "title", p->title);
+        if (p->ppid >= 0 || p->parent_executable) {
+                json_object_begin(j, "parent");
+                if (p->ppid >= 0)
+                        json_int(j, "pid", p->ppid);
+                if (p->parent_name)
+                        json_string(j, "name", p->parent_name);
+                if (p->parent_executable)
+                        json_string(j, "executable", p->parent_executable);
+                json_object_end(j);
+        }
+        json_object_end(j);
+
+        if (!id_known(p->uid) && !id_known(p->auid) && !p->auid_name)
+                return;
+        json_object_begin(j, "user");
+        json_id(j, "id", p->uid);
+        if (id_known(p->euid) && p->euid != p->uid) {
+                json_object_begin(j, "effective");
+                json_id(j, "id", p->euid);
+                json_object_end(j);
+        }
+        if (id_known(p->auid) || p->auid_name) {
+                json_object_begin(j, "audit");
+                json_id(j, "id", p->auid);
+                if (p->auid_name)
+                        json_string(j, "name", p->auid_name);
+                json_object_end(j);
+        }
+        json_object_end(j);
+}
+
+static void json_ancestry(struct json *j, const struct finding_ancestor *an, size_t n)
+{
+        size_t i;
+
+        json_array_begin(j, "ancestry");
+        for (i = 0; i < n; i++) {
+                json_object_begin(j, NULL);
+                if (an[i].pid >= 0)
+                        json_int(j, "pid", an[i].pid);
+                if (an[i].name)
+                        json_string(j, "name", an[i].name);
+                if (an[i].executable)
+                        json_string(j, "exe", an[i].executable);
+                if (an[i].n_args)
+                        json_args(j, "args", an[i].args, an[i].n_args);
+                json_object_end(j);
+        }
+        json_array_end(j);
+}
+
 static int render_json(struct output *o, const struct finding *f, struct buf *b)
 {
         const struct rule *rule = f->rule;
@@ -128,6 +309,8 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
         json_array_end(&j);
         if (f->action)
                 json_string(&j, "action", f->action);
+        if (f->outcome)
+                json_string(&j, "outcome", f->outcome);
         json_int(&j, "severity", severity_number(sev));
         json_string(&j, "module", "driftwatch");
         if (f->dataset)
@@ -146,6 +329,8 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
                 json_bytes(&j, "path", f->path, f->path_len);
                 json_object_end(&j);
         }
+        if (f->process)
+                json_process(&j, f->process);
         if (o->host) {
                 json_object_begin(&j, "host");
                 json_string(&j, "name", o->host);
@@ -212,11 +397,61 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
         json_array_end(&j);
         if (f->error)
                 json_string(&j, "error", f->error);
+        if (f->process)
+                json_ancestry(&j, f->ancestry, f->n_ancestry);
+        if (f->suppressed_by) {
+                json_object_begin(&j, "suppressed");
+                json_string(&j, "by", f->suppressed_by);
+                if (f->suppressed_reason)
+                        json_string(&j, "reason", f->suppressed_reason);
+                json_object_end(&j);
+        }
+        if (f->extra_json)
+                json_members(&j, f->extra_json, strlen(f->extra_json));
         json_object_end(&j);
         json_object_end(&j);
         if (json_finish(&j) < 0)
                 return j.error;
         return buf_putc(b, '\n');
+}
+
+static int text_word(struct buf *b, const char *s)
+{
+        return escape_text_token(b, s ? s : "?", s ? strlen(s) : 1);
+}
+
+/* "         by /usr/bin/bash[1234] auid=1000 <- sshd[1200] <- systemd[1]" and,
+ * when suppressed, the reason on a line of its own. */
+static int text_process(struct buf *b, const struct finding *f)
+{
+        const struct finding_process *p = f->process;
+        size_t i;
+        int r;
+
+        r = buf_puts(b, "         by ");
+        if (r >= 0)
+                r = text_word(b, p->executable ? p->executable : p->name);
+        if (r >= 0 && p->pid >= 0)
+                r = buf_printf(b, "[%lld]", p->pid);
+        if (r >= 0 && p->auid >= 0 && p->auid != 4294967295LL)
+                r = buf_printf(b, " auid=%lld", p->auid);
+        for (i = 0; r >= 0 && i < f->n_ancestry; i++) {
+                r = buf_puts(b, " <- ");
+                if (r >= 0)
+                        r = text_word(b, f->ancestry[i].name ? f->ancestry[i].name : f->ancestry[i].executable);
+                if (r >= 0 && f->ancestry[i].pid >= 0)
+                        r = buf_printf(b, "[%lld]", f->ancestry[i].pid);
+        }
+        if (r >= 0)
+                r = buf_putc(b, '\n');
+        if (r >= 0 && f->suppressed_reason) {
+                r = buf_puts(b, "         because ");
+                if (r >= 0)
+                        r = escape_text(b, f->suppressed_reason, strlen(f->suppressed_reason));
+                if (r >= 0)
+                        r = buf_putc(b, '\n');
+        }
+        return r;
 }
 
 static int render_text(const struct finding *f, struct buf *b)
@@ -255,8 +490,12 @@ static int render_text(const struct finding *f, struct buf *b)
                 if (r >= 0)
                         r = escape_text(b, f->allowed_by, strlen(f->allowed_by));
         }
+        if (r >= 0 && f->suppressed_by)
+                r = buf_printf(b, "  suppressed (%s)", f->suppressed_by);
         if (r >= 0)
                 r = buf_putc(b, '\n');
+        if (r >= 0 && f->process)
+                r = text_process(b, f);
         for (i = 0; r >= 0 && i < f->n_values; i++) {
                 const struct finding_value *v = &f->values[i];
 
