@@ -1,11 +1,15 @@
 /* Fuzz harness for the audit log path: bytes through the line reader (in
  * uneven chunks), the record parser and the event assembler, once with tight
- * limits (tiny window, few records, short lines) and once with the defaults.
- * Any bytes in, events or skipped lines out, never a crash or a leak. */
+ * limits (tiny window, few records, short lines) and once with the defaults
+ * and the analytics behind them (default rules, every suppressed finding
+ * rendered as JSON). Any bytes in, events or skipped lines out, never a crash
+ * or a leak. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "audit/detect.h"
 #include "audit/event.h"
 #include "audit/reader.h"
 
@@ -42,6 +46,11 @@ static void touch(struct audit_str s)
                 sink += (unsigned char) s.s[i];
 }
 
+static int on_finding(const struct finding *f, void *userdata)
+{
+        return output_emit(userdata, f);
+}
+
 static int on_event(const struct audit_event *ev, void *userdata)
 {
         size_t i, k;
@@ -71,10 +80,11 @@ static int on_event(const struct audit_event *ev, void *userdata)
                 touch(ev->syscall.key);
                 touch(audit_syscall_get_name(&ev->syscall));
         }
-        return 0;
+        return userdata ? audit_detect_event(ev, userdata) : 0;
 }
 
-static void run(const uint8_t *data, size_t size, const struct audit_limits *lim, size_t max_line, size_t chunk)
+static void run(const uint8_t *data, size_t size, const struct audit_limits *lim, size_t max_line, size_t chunk,
+                struct audit_detect *detect)
 {
         struct source src = { data, size, chunk };
         struct audit_assembler *a = NULL;
@@ -83,12 +93,17 @@ static void run(const uint8_t *data, size_t size, const struct audit_limits *lim
         size_t len;
         unsigned flags;
 
-        if (audit_assembler_new(lim, on_event, NULL, &a) < 0 || line_reader_new_fn(read_chunk, &src, max_line, &lr) < 0)
+        if (audit_assembler_new(lim, on_event, detect, &a) < 0 ||
+            line_reader_new_fn(read_chunk, &src, max_line, &lr) < 0)
                 goto out;
         while (line_reader_next(lr, &line, &len, &flags) > 0)
                 if (audit_assembler_feed(a, line, len, flags) < 0)
                         break;
         (void) audit_assembler_flush(a);
+        if (detect) {
+                (void) audit_detect_tick(detect, 4102444800000ULL);
+                (void) audit_detect_flush(detect);
+        }
 out:
         line_reader_free(lr);
         audit_assembler_free(a);
@@ -105,7 +120,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 .max_argc = 8,
         };
 
-        run(data, size, &tight, 200, 1 + (size ? data[0] % 61 : 0));
-        run(data, size, NULL, 0, 4096);
+        static struct ruleset *rules;
+        static FILE *devnull;
+        struct audit_detect *detect = NULL;
+        struct output out;
+
+        if (!rules && ruleset_default(&rules, NULL) < 0)
+                return 0;
+        if (!devnull && !(devnull = fopen("/dev/null", "we")))
+                return 0;
+        output_init(&out, OUTPUT_JSON, devnull, "fuzz");
+        run(data, size, &tight, 200, 1 + (size ? data[0] % 61 : 0), NULL);
+        if (audit_detect_new(&(struct audit_detect_options) { .rules = rules, .show_suppressed = true,
+                                                              .silence_ms = 60000, .max_processes = 32 },
+                             on_finding, &out, &detect) < 0)
+                return 0;
+        run(data, size, NULL, 0, 4096, detect);
+        audit_detect_free(detect);
         return 0;
 }
