@@ -11,7 +11,7 @@ static bool leap(int64_t y)
         return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static int month_days(int64_t y, int m)
+int time_month_days(int64_t y, int m)
 {
         static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
@@ -90,7 +90,7 @@ int rfc3339_parse(const char *s, size_t len, int64_t *ret)
         if (mon < 1 || mon > 12 || !expect(s, len, &i, "-"))
                 return -EINVAL;
         day = digits(s, len, &i, 2);
-        if (day < 1 || day > month_days(year, mon) || !expect(s, len, &i, "Tt "))
+        if (day < 1 || day > time_month_days(year, mon) || !expect(s, len, &i, "Tt "))
                 return -EINVAL;
         hh = digits(s, len, &i, 2);
         if (hh < 0 || hh > 23 || !expect(s, len, &i, ":"))

@@ -15,5 +15,8 @@
  * Returns 0 or -EINVAL; *ret untouched on failure. */
 int rfc3339_parse(const char *s, size_t n, int64_t *ret);
 
+/* Days in month m (1-12) of year y, proleptic Gregorian. */
+int time_month_days(int64_t y, int m);
+
 /* Writes t (within TIME_MIN/MAX_SECONDS, clamped) as "YYYY-MM-DDTHH:MM:SSZ". */
 void rfc3339_format(int64_t t, char out[RFC3339_LEN]);
