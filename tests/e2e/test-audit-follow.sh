@@ -2,9 +2,10 @@
 # rotation (audit.log renamed to audit.log.1, written to once more, a new
 # audit.log created a moment later) and truncation; a line written in two
 # pieces stays one line; SIGTERM ends the follower promptly with exit 0 and
-# every event exactly once. Standard input read from an idle pipe ends the same
-# way on SIGTERM. The follower's progress is read from /proc/PID/fdinfo (its
-# output is buffered until it ends).
+# every event exactly once. Standard input from a pipe that goes idle: its
+# events complete by the wall clock while the pipe stays open, and SIGTERM ends
+# the reader the same way. How far the follower has read comes from
+# /proc/PID/fdinfo, so each step waits for it (at most 10 s), not for a guess.
 source "$(dirname "$0")/lib.sh"
 
 command -v jq >/dev/null || skip "jq is not installed"
@@ -144,8 +145,13 @@ pid=$!
 pids+=("$pid")
 exec 3>"$T/fifo"
 { rec 20; rec 20 PATH; rec 21; } >&3
-# Nothing more arrives; the reader waits in poll() until the signal.
-sleep 0.5
+# Nothing more arrives: the reader waits in poll(), and the events (no EOE)
+# complete by the wall clock and come out while the pipe is still open.
+for i in $(seq 100); do
+        [ "$(wc -l <"$T/out.stdin")" -eq 2 ] && break
+        sleep 0.1
+done
+[ "$(wc -l <"$T/out.stdin")" -eq 2 ] || fail "an idle stream's events did not come out within 10 s"
 kill -0 "$pid" 2>/dev/null || fail "the stdin reader ended while its pipe was open: $(cat "$T/err.stdin")"
 rc=0
 stop "$pid" || rc=$?
