@@ -85,6 +85,7 @@ struct audit_detect {
         struct audit_detect_stats stats;
 
         uint64_t clock_ms;              /* the newest event time seen */
+        uint64_t next_due_ms;           /* the earliest bucket or upgrade deadline (0: none) */
         uint64_t last_event_ms;
         bool silence_reported;
 
@@ -106,6 +107,8 @@ struct audit_detect {
         char exe[PROC_EXE_MAX], comm[17], timestamp[TIMESTAMP_LEN], title[256];
         struct buf extra, text, reason;
 };
+
+static void due_at(struct audit_detect *d, uint64_t due);
 
 /* ---- small helpers ---- */
 
@@ -708,6 +711,7 @@ static struct upgrade *upgrade_get(struct audit_detect *d, const struct audit_ev
         u = slot;
         *u = (struct upgrade) { .open = true, .generation = up->generation, .by = by };
         u->first_ms = u->last_ms = ev->sec * 1000 + ev->msec;
+        due_at(d, u->last_ms + (uint64_t) d->rs->audit.upgrade_idle_s * 1000);
         event_id(u->id, ev);
         buf_init(&u->sample.paths, 0);
         u->by_surface = calloc(d->rs->n_surfaces ? d->rs->n_surfaces : 1, sizeof(uint64_t));
@@ -842,6 +846,7 @@ static int bucket_add(struct audit_detect *d, const struct audit_event *ev, size
                         return 0;       /* every bucket busy: reported as a single write */
                 b = slot;
                 *b = (struct bucket) { .open = true, .key = key, .first_ms = now };
+                due_at(d, now + (uint64_t) pol->bulk_window_s * 1000);
                 event_id(b->id, ev);
                 buf_init(&b->sample.paths, 0);
                 b->by_surface = calloc(d->rs->n_surfaces ? d->rs->n_surfaces : 1, sizeof(uint64_t));
@@ -910,25 +915,46 @@ static int bucket_add(struct audit_detect *d, const struct audit_event *ev, size
 static int advance(struct audit_detect *d, uint64_t now)
 {
         const struct audit_policy *pol = &d->rs->audit;
+        uint64_t due, next = 0;
         size_t i;
         int r;
 
         if (now <= d->clock_ms)
                 return 0;
         d->clock_ms = now;
-        for (i = 0; i < MAX_BUCKETS; i++)
-                if (d->buckets[i].open && now >= d->buckets[i].first_ms + (uint64_t) pol->bulk_window_s * 1000) {
+        if (!d->next_due_ms || now < d->next_due_ms)
+                return 0;
+        for (i = 0; i < MAX_BUCKETS; i++) {
+                if (!d->buckets[i].open)
+                        continue;
+                due = d->buckets[i].first_ms + (uint64_t) pol->bulk_window_s * 1000;
+                if (now >= due) {
                         r = bucket_close(d, &d->buckets[i]);
                         if (r < 0)
                                 return r;
-                }
-        for (i = 0; i < MAX_UPGRADES; i++)
-                if (d->upgrades[i].open && now >= d->upgrades[i].last_ms + (uint64_t) pol->upgrade_idle_s * 1000) {
+                } else if (!next || due < next)
+                        next = due;
+        }
+        for (i = 0; i < MAX_UPGRADES; i++) {
+                if (!d->upgrades[i].open)
+                        continue;
+                due = d->upgrades[i].last_ms + (uint64_t) pol->upgrade_idle_s * 1000;
+                if (now >= due) {
                         r = upgrade_close(d, &d->upgrades[i]);
                         if (r < 0)
                                 return r;
-                }
+                } else if (!next || due < next)
+                        next = due;
+        }
+        d->next_due_ms = next;
         return 0;
+}
+
+/* A bucket or upgrade event got a deadline. */
+static void due_at(struct audit_detect *d, uint64_t due)
+{
+        if (!d->next_due_ms || due < d->next_due_ms)
+                d->next_due_ms = due;
 }
 
 /* ---- pipeline health ---- */
@@ -1188,23 +1214,19 @@ static const char *write_action(enum audit_write w, enum audit_nametype nt, cons
 }
 
 static int check_writes(struct audit_detect *d, const struct audit_event *ev, struct proc *self,
-                        const struct pview *v)
+                        const struct pview *v, enum audit_write w, bool known)
 {
         const struct audit_syscall *sc = &ev->syscall;
         const struct surface *best = NULL;
         const struct audit_path *best_path = NULL;
         const struct audit_allow *a;
         struct proc *up;
-        enum audit_write w;
-        bool known, taken, only_parents = true;
+        bool taken, only_parents = true;
         size_t i, best_index = 0;
         struct json j;
         const char *type;
         int r;
 
-        if (!ev->n_paths)
-                return 0;
-        w = audit_syscall_write(sc, &known);
         if (w == AUDIT_WRITE_NONE && known)
                 return 0;
         for (i = 0; i < ev->n_paths; i++)
@@ -1302,6 +1324,8 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
         uint64_t now = ev->sec * 1000 + ev->msec;
         struct proc *self;
         struct pview v;
+        enum audit_write w;
+        bool exec, known = false;
         int r;
 
         d->stats.events++;
@@ -1325,15 +1349,20 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
         if (r < 0 || !ev->has_syscall)
                 return r;
 
+        exec = audit_syscall_is_exec(&ev->syscall) && ev->syscall.success != 0 && ev->has_execve;
+        w = ev->n_paths ? audit_syscall_write(&ev->syscall, &known) : AUDIT_WRITE_NONE;
+        if (!exec && (!ev->n_paths || (w == AUDIT_WRITE_NONE && known)))
+                return 0;       /* most events: nothing a rule looks at */
+
         d->n_chain = proctree_ancestry(d->tree, ev->syscall.ppid, d->chain, PROC_ANCESTRY_MAX);
         r = event_args(d, ev);
         if (r < 0)
                 return r;
         pview_of_event(d, ev, &v);
-        if (audit_syscall_is_exec(&ev->syscall) && ev->syscall.success != 0 && ev->has_execve)
+        if (exec)
                 r = check_commands(d, ev, self, &v);
-        if (r >= 0)
-                r = check_writes(d, ev, self, &v);
+        if (r >= 0 && ev->n_paths)
+                r = check_writes(d, ev, self, &v, w, known);
         return r;
 }
 

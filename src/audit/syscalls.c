@@ -1,6 +1,7 @@
 /* Syscall names by architecture and number (raw logs carry only numbers), and
  * what the event assembler needs to know about a few syscalls: which execute a
  * program, which take directory file descriptors. */
+#include <pthread.h>
 #include <string.h>
 
 #include "event.h"
@@ -43,7 +44,7 @@ struct audit_str audit_syscall_get_name(const struct audit_syscall *sc)
         return (struct audit_str) { n, n ? strlen(n) : 0 };
 }
 
-bool audit_syscall_is_exec(const struct audit_syscall *sc)
+static bool is_exec_slow(const struct audit_syscall *sc)
 {
         struct audit_str n = audit_syscall_get_name(sc);
 
@@ -68,7 +69,7 @@ static const struct {
 
 #define AT_FDCWD_32 0xffffff9cu
 
-bool audit_syscall_uses_dirfd(const struct audit_syscall *sc)
+static bool uses_dirfd_slow(const struct audit_syscall *sc)
 {
         struct audit_str n = audit_syscall_get_name(sc);
         size_t i, k;
@@ -123,7 +124,7 @@ static const struct {
 #define OPEN_WRITE_FLAGS 0x3u
 #define OPEN_CREATE_FLAGS 01100u
 
-enum audit_write audit_syscall_write(const struct audit_syscall *sc, bool *ret_known)
+static enum audit_write write_slow(const struct audit_syscall *sc, bool *ret_known)
 {
         struct audit_str n = audit_syscall_get_name(sc);
         size_t i;
@@ -147,4 +148,89 @@ enum audit_write audit_syscall_write(const struct audit_syscall *sc, bool *ret_k
                 return (sc->a[k] & OPEN_WRITE_FLAGS) ? AUDIT_WRITE_MODIFY : AUDIT_WRITE_NONE;
         }
         return AUDIT_WRITE_NONE;
+}
+
+/* The answers above by (architecture, number), computed once: every event
+ * asks them, and raw logs carry only numbers. Syscalls whose answer depends on
+ * the arguments (dirfd positions, open flags) keep a bit saying so. */
+enum {
+        CLASS_KNOWN = 1 << 0,           /* the table names it */
+        CLASS_EXEC = 1 << 1,
+        CLASS_DIRFD = 1 << 2,           /* takes directory fds: look at the arguments */
+        CLASS_WRITE = 1 << 3,           /* changes the file system: look at the arguments */
+};
+
+#define CLASS_MAX_NR 1024
+
+static uint8_t classes[3][CLASS_MAX_NR];
+static pthread_once_t classes_once = PTHREAD_ONCE_INIT;
+
+static const uint32_t class_arches[3] = { AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64 };
+
+static void classes_init(void)
+{
+        struct audit_syscall sc = { 0 };
+        bool known;
+        size_t a, nr;
+
+        sc.has_a = 0xf;
+        sc.a[0] = sc.a[1] = sc.a[2] = sc.a[3] = 0x3;   /* "writes", "not AT_FDCWD": the cautious answers */
+        for (a = 0; a < 3; a++)
+                for (nr = 0; nr < CLASS_MAX_NR; nr++) {
+                        uint8_t c = 0;
+
+                        sc.arch = class_arches[a];
+                        sc.number = (int64_t) nr;
+                        if (!audit_syscall_name(sc.arch, sc.number))
+                                continue;
+                        c |= CLASS_KNOWN;
+                        if (is_exec_slow(&sc))
+                                c |= CLASS_EXEC;
+                        if (uses_dirfd_slow(&sc))
+                                c |= CLASS_DIRFD;
+                        if (write_slow(&sc, &known) != AUDIT_WRITE_NONE)
+                                c |= CLASS_WRITE;
+                        classes[a][nr] = c;
+                }
+}
+
+/* The class of a raw (arch, number), or -1 when the name must decide (an
+ * ENRICHED name, another architecture, a number past the table). */
+static int class_of(const struct audit_syscall *sc)
+{
+        size_t a;
+
+        if (sc->name.len || sc->number < 0 || sc->number >= CLASS_MAX_NR)
+                return -1;
+        for (a = 0; a < 3 && class_arches[a] != sc->arch; a++)
+                ;
+        if (a == 3)
+                return -1;
+        pthread_once(&classes_once, classes_init);
+        return classes[a][sc->number];
+}
+
+bool audit_syscall_is_exec(const struct audit_syscall *sc)
+{
+        int c = class_of(sc);
+
+        return c >= 0 ? (c & CLASS_EXEC) != 0 : is_exec_slow(sc);
+}
+
+bool audit_syscall_uses_dirfd(const struct audit_syscall *sc)
+{
+        int c = class_of(sc);
+
+        return c >= 0 && !(c & CLASS_DIRFD) ? false : uses_dirfd_slow(sc);
+}
+
+enum audit_write audit_syscall_write(const struct audit_syscall *sc, bool *ret_known)
+{
+        int c = class_of(sc);
+
+        if (c >= 0 && !(c & CLASS_WRITE)) {
+                *ret_known = (c & CLASS_KNOWN) != 0;
+                return AUDIT_WRITE_NONE;
+        }
+        return write_slow(sc, ret_known);
 }

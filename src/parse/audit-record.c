@@ -273,14 +273,27 @@ static int digit_value(char c, unsigned base)
 
 int audit_parse_u64(struct audit_str s, unsigned base, uint64_t *ret)
 {
-        const uint64_t limit = UINT64_MAX / base;
-        const unsigned last = (unsigned) (UINT64_MAX % base);
-        uint64_t v = 0;
+        uint64_t v = 0, limit;
+        unsigned last;
         size_t i;
         int d;
 
         if (s.len == 0 || s.len > 64)
                 return -EBADMSG;
+        /* Up to 19 decimal, 21 octal or 15 hex digits cannot overflow: the
+         * common case (every number in a log) needs no check per digit. */
+        if ((base == 10 && s.len <= 19) || (base == 16 && s.len <= 15) || (base == 8 && s.len <= 21)) {
+                for (i = 0; i < s.len; i++) {
+                        d = digit_value(s.s[i], base);
+                        if (d < 0)
+                                return -EBADMSG;
+                        v = v * base + (uint64_t) d;
+                }
+                *ret = v;
+                return 0;
+        }
+        limit = UINT64_MAX / base;
+        last = (unsigned) (UINT64_MAX % base);
         for (i = 0; i < s.len; i++) {
                 d = digit_value(s.s[i], base);
                 if (d < 0 || v > limit || (v == limit && (unsigned) d > last))
@@ -419,6 +432,12 @@ static bool ends_value(char c)
         return c == ' ' || c == GS;
 }
 
+/* The bytes where the scan of a name or an unquoted value stops to look:
+ * its end (a space, the ENRICHED separator, '=' after a name) and a quote,
+ * which may close msg='...'. One table lookup per byte. */
+static const bool stops_name[256] = { [' '] = true, [GS] = true, ['='] = true, ['\''] = true };
+static const bool stops_value[256] = { [' '] = true, [GS] = true, ['\''] = true };
+
 /* Inside msg='...', a quote followed by a boundary closes it; a quote
  * elsewhere (o'neil) is part of the value. */
 static bool closes_nested(const char *p, const char *end)
@@ -458,8 +477,16 @@ static void parse_fields(struct audit_record *r, const char *p, const char *end)
                 }
 
                 name = p;
-                while (p < end && *p != '=' && !ends_value(*p) && !(container != SIZE_MAX && closes_nested(p, end)))
-                        p++;
+                for (;;) {
+                        while (p < end && !stops_name[(unsigned char) *p])
+                                p++;
+                        /* A quote stops a name only where it closes msg='...'. */
+                        if (p < end && *p == '\'' && !(container != SIZE_MAX && closes_nested(p, end))) {
+                                p++;
+                                continue;
+                        }
+                        break;
+                }
                 if (p == end || *p != '=' || p == name || p - name > UINT16_MAX) {
                         /* A word that is not key=value: skip it. */
                         if (p == name)
@@ -496,12 +523,15 @@ static void parse_fields(struct audit_record *r, const char *p, const char *end)
                         vlen = (size_t) (p - v);
                 } else {
                         v = p;
-                        if (container == SIZE_MAX)
-                                while (p < end && !ends_value(*p))
+                        for (;;) {
+                                while (p < end && !stops_value[(unsigned char) *p])
                                         p++;
-                        else
-                                while (p < end && !ends_value(*p) && !closes_nested(p, end))
+                                if (p < end && *p == '\'' && !(container != SIZE_MAX && closes_nested(p, end))) {
                                         p++;
+                                        continue;
+                                }
+                                break;
+                        }
                         vlen = (size_t) (p - v);
                 }
                 if (r->n_fields >= AUDIT_RECORD_MAX_FIELDS) {
