@@ -61,6 +61,7 @@ int cmd_status(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_etc_diff(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_audit_rules(int argc, char **argv);
 
 /* Deployments of --sysroot (NULL: this host) and one of them by name; both
  * print their own errors and return an exit status. */

@@ -24,6 +24,7 @@ static const struct command commands[] = {
         { "etc-diff", cmd_etc_diff, "compare /etc with the image's /usr/etc; predict the /etc merge" },
         { "image",    cmd_image,    "list ostree deployments; verify a deployment's /usr against its commit" },
         { "audit",    cmd_audit,    "read auditd logs into events (raw event view: --events)" },
+        { "audit-rules", cmd_audit_rules, "print the auditd rules (rules.d) the audit analytics expect" },
 };
 
 static void help(FILE *f)
@@ -33,7 +34,7 @@ static void help(FILE *f)
         fprintf(f, "usage: driftwatch [--rules FILE] [--quiet] COMMAND [ARGS]\n\n"
                    "Finds drift and persistence on image-mode Linux hosts.\n\ncommands:\n");
         for (i = 0; i < ARRAY_SIZE(commands); i++)
-                fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+                fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
         fprintf(f, "\noptions:\n"
                    "  --rules FILE   detection content to use instead of the built-in rules/default.yaml\n"
                    "  --quiet        no progress line and no summary on stderr\n"
