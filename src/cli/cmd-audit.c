@@ -5,22 +5,24 @@
  * raw event view instead: one JSON line per assembled event. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audit/detect.h"
 #include "audit/event.h"
 #include "audit-input.h"
 #include "basic/buf.h"
 #include "basic/strv.h"
-#include "basic/time-util.h"
+#include "basic/time-range.h"
 #include "cli.h"
 #include "report/json.h"
 
-#define time_range_parse(s, now, ret) (-EINVAL) /* TEMP until time-util has it */
 
 /* 9999-12-31T23:59:59Z: audit times past it are shown as it. */
 #define MAX_SECONDS 253402300799ULL
@@ -47,6 +49,10 @@ static void help(FILE *f)
                    "                     this-month, this-year, YYYY-MM-DD[ HH:MM[:SS]], RFC 3339, @EPOCH\n"
                    "  --follow           keep reading the last log as it grows, across rotation\n"
                    "  --silence SECONDS  report a stream without events for this long (DW-AUD-SILENCE)\n"
+                   "  --output FILE      append the findings to FILE instead of standard output\n"
+                   "  --plugin           run as an auditd plugin (contrib/audit/plugins.d): standard\n"
+                   "                     input, --format json, --output " DEFAULT_STATE_DIR "/audit.jsonl,\n"
+                   "                     SIGHUP (auditd's reload) ignored\n"
                    "  --events           print every assembled event as one JSON line instead\n"
                    "  --window N         an event is complete once N newer events began (default 64)\n\n"
                    "Exit status: 0 no alert, 1 alerts, 2 error. Malformed lines are counted and skipped;\n"
@@ -354,10 +360,9 @@ static void on_idle(void *userdata, uint64_t now_ms)
 {
         struct audit_run *run = userdata;
 
-        if (run->detect && audit_detect_tick(run->detect, now_ms) >= 0)
-                (void) fflush(stdout);
-        else if (!run->detect)
-                (void) fflush(stdout);
+        if (run->detect)
+                (void) audit_detect_tick(run->detect, now_ms);
+        (void) fflush(run->view.out);
 }
 
 static void summary(const struct audit_stats *st, const struct audit_detect_stats *ds, const struct output *o,
@@ -405,6 +410,8 @@ int cmd_audit(int argc, char **argv)
                 { "until",           required_argument, NULL, 'u' },
                 { "follow",          no_argument,       NULL, 'F' },
                 { "silence",         required_argument, NULL, 'q' },
+                { "output",          required_argument, NULL, 'o' },
+                { "plugin",          no_argument,       NULL, 'P' },
                 { "help",            no_argument,       NULL, 'h' },
                 {}
         };
@@ -416,6 +423,9 @@ int cmd_audit(int argc, char **argv)
         struct audit_detect_options dopt = { 0 };
         struct audit_input_options iopt = { .idle = on_idle, .userdata = &run };
         enum output_format format = OUTPUT_TEXT;
+        const char *output = NULL;
+        bool plugin = false;
+        FILE *out = stdout;
         struct audit_limits lim;
         static char outbuf[1 << 20];
         size_t i;
@@ -456,6 +466,12 @@ int cmd_audit(int argc, char **argv)
                                 return usage_error("audit", "--silence must be a number of seconds from 1 to 2592000");
                         dopt.silence_ms = (uint64_t) n * 1000;
                         break;
+                case 'o':
+                        output = optarg;
+                        break;
+                case 'P':
+                        plugin = true;
+                        break;
                 case 'h':
                         help(stdout);
                         return EXIT_CLEAN;
@@ -465,6 +481,25 @@ int cmd_audit(int argc, char **argv)
         }
         if (dopt.since_ms && dopt.until_ms && dopt.since_ms > dopt.until_ms)
                 return usage_error("audit", "--since is after --until");
+        if (plugin) {
+                /* auditd passes at most two arguments: `audit --plugin` says it all. */
+                if (optind < argc || iopt.follow || run.view.events)
+                        return usage_error("audit", "--plugin reads standard input only, without --follow or --events");
+                format = OUTPUT_JSON;
+                if (!output)
+                        output = DEFAULT_STATE_DIR "/audit.jsonl";
+                signal(SIGHUP, SIG_IGN);        /* auditd reloads its configuration with it */
+        }
+        if (output) {
+                int fd = open(output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
+
+                if (fd < 0 || !(out = fdopen(fd, "a"))) {
+                        if (fd >= 0)
+                                close(fd);
+                        return error("cannot open output '%s': %s", output, strerror(errno));
+                }
+                run.view.out = out;
+        }
         for (i = (size_t) optind; i < (size_t) argc && r == EXIT_CLEAN; i++)
                 r = audit_input_add(argv[i], &files);
         if (r != EXIT_CLEAN)
@@ -484,7 +519,7 @@ int cmd_audit(int argc, char **argv)
                         return error("cannot set up audit analytics: %s", strerror(-r));
                 run.detect = detect;
         }
-        output_init(&run.out, format, stdout, cli_hostname());
+        output_init(&run.out, format, out, cli_hostname());
         run.out.show_events = dopt.show_suppressed;    /* the text view shows what was suppressed too */
         r = audit_assembler_new(&lim, on_run_event, &run, &a);
         if (r < 0)
@@ -492,7 +527,8 @@ int cmd_audit(int argc, char **argv)
         run.assembler = a;
         buf_init(&run.view.json, 0);
         buf_init(&run.view.tmp, 0);
-        setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+        /* Live streams: each finding as soon as it is made. */
+        setvbuf(out, outbuf, plugin || iopt.follow ? _IOLBF : _IOFBF, sizeof(outbuf));
 
         r = audit_inputs_read(&files, a, &iopt);
         if (r < 0)
@@ -501,8 +537,10 @@ int cmd_audit(int argc, char **argv)
                 r = error("cannot write output: %s", strerror(run.view.error ? -run.view.error : ENOMEM));
         if (r == EXIT_CLEAN && detect && audit_detect_flush(detect) < 0)
                 r = error("cannot write output: %s", strerror(run.out.error ? -run.out.error : ENOMEM));
-        if (fflush(stdout) != 0 && r == EXIT_CLEAN)
+        if (fflush(out) != 0 && r == EXIT_CLEAN)
                 r = error("cannot write output: %s", strerror(errno));
+        if (out != stdout && fclose(out) != 0 && r == EXIT_CLEAN)
+                r = error("cannot write output '%s': %s", output, strerror(errno));
         if (r == EXIT_CLEAN && !cli.quiet)
                 summary(audit_assembler_stats(a), detect ? audit_detect_stats(detect) : NULL, &run.out, files.n);
         buf_release(&run.view.json);

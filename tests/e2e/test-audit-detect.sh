@@ -170,6 +170,44 @@ expect_one "$T/out" '.rule.id == "DW-AUD-SILENCE"' \
 run 1 "$DW" audit --format json --silence 600 "$T/below.log"
 ! grep -q DW-AUD-SILENCE "$T/out" || fail "SILENCE below the threshold"
 
+# --since/--until: findings inside the range only, ancestry still from before it.
+run 1 "$DW" audit --format json --since 2023-11-14T22:13:27Z "$log"
+[ "$(jq -r .rule.id "$T/out" | sort | tr '\n' ' ')" = "DW-AUD-BOOTC-STATUS-INTERACTIVE DW-AUD-BOOTC-SWITCH DW-AUD-SUDOERS DW-AUD-SUDOERS DW-AUD-SUDOERS " ] ||
+        { jq -c '[.rule.id, .["@timestamp"]]' "$T/out"; fail "--since selected the wrong findings"; }
+expect_one "$T/out" '.rule.id == "DW-AUD-BOOTC-SWITCH"' '[.driftwatch.ancestry[].exe] == ["/usr/bin/bash", "/usr/sbin/sshd"]' \
+        "ancestry from before --since is lost"
+run 0 "$DW" audit --format json --until 2023-11-14T22:13:20Z "$log"
+[ ! -s "$T/out" ] || fail "--until before the log still reported findings"
+run 2 "$DW" audit --since 'next tuesday' "$log"
+expect_one_error_line "next tuesday"
+
+# As an auditd plugin: standard input, JSON Lines appended to --output, SIGHUP
+# (auditd's reload) ignored.
+mkfifo "$T/plugin.in"
+"$DW" audit --plugin --output "$T/plugin.jsonl" <"$T/plugin.in" 2>"$T/plugin.err" &
+plugin=$!
+cleanup_hooks+=("kill $plugin 2>/dev/null")
+exec 7>"$T/plugin.in"
+head -n 20 "$log" >&7
+# Once it ignores SIGHUP (bit 0 of SigIgn), auditd's reload may come.
+for i in $(seq 1 100); do
+        ign=$(sed -n 's/^SigIgn:\t//p' "/proc/$plugin/status" 2>/dev/null || echo 0)
+        [ $((0x${ign:-0} & 1)) -eq 1 ] && break
+        sleep 0.05
+done
+kill -HUP "$plugin"
+sleep 0.2
+kill -0 "$plugin" 2>/dev/null || fail "the plugin died of SIGHUP"
+tail -n +21 "$log" >&7
+exec 7>&-
+rc=0
+wait "$plugin" || rc=$?
+[ "$rc" -eq 1 ] || { cat "$T/plugin.err"; fail "the plugin exited $rc, expected 1 (alerts)"; }
+expect_valid_jsonl "$T/plugin.jsonl"
+[ "$(jq -c 'select(.event.kind == "alert")' "$T/plugin.jsonl" | wc -l)" -eq 10 ] || fail "the plugin lost findings"
+run 2 "$DW" audit --plugin "$log"
+expect_one_error_line "--plugin"
+
 # A rules file whose allowlist entry has only an auid is refused.
 cat >"$T/rules.yaml" <<'EOT'
 version: 1
