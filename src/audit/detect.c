@@ -54,7 +54,7 @@ struct upgrade {
 
 struct bucket {
         bool open, folded;
-        uint64_t key;                   /* the process tree: session or root ancestor */
+        uint64_t key;                   /* the process tree: a session, or a process generation (tree_key) */
         uint64_t first_ms, last_ms;
         uint64_t writes;
         uint64_t *by_surface;
@@ -745,17 +745,37 @@ static bool bulk_surface(const struct audit_detect *d, const struct surface *s)
         return any_equal(&d->rs->audit.bulk_surfaces, s->surface);
 }
 
-/* One login session, or the tree under the topmost known ancestor below init. */
-static uint64_t tree_key(const struct audit_detect *d, const struct audit_event *ev)
+/* The process tree a bucket stands for: one login session (ses), or, outside
+ * sessions, the tree under the first writer's parent (the writer itself when
+ * its parent is init or unknown), so a shell's own writes and its children's
+ * land in one bucket. */
+static uint64_t tree_key(const struct audit_detect *d, const struct audit_event *ev, const struct proc *self)
+{
+        if (id_set(ev->syscall.ses))
+                return (1ULL << 63) | (uint64_t) ev->syscall.ses;
+        if (d->n_chain && d->chain[0]->pid > 1)
+                return d->chain[0]->generation;
+        if (self)
+                return self->generation;
+        return (1ULL << 62) | (uint64_t) ev->syscall.pid;
+}
+
+/* Whether a write belongs to a bucket's tree. */
+static bool in_tree(const struct audit_detect *d, const struct bucket *b, const struct audit_event *ev,
+                    const struct proc *self)
 {
         size_t i;
 
+        if (b->key >> 63)
+                return id_set(ev->syscall.ses) && b->key == ((1ULL << 63) | (uint64_t) ev->syscall.ses);
         if (id_set(ev->syscall.ses))
-                return (1ULL << 63) | (uint64_t) ev->syscall.ses;
-        for (i = d->n_chain; i-- > 0;)
-                if (d->chain[i]->pid > 1)
-                        return d->chain[i]->generation;
-        return (1ULL << 62) | (uint64_t) (ev->syscall.ppid > 0 ? ev->syscall.ppid : ev->syscall.pid);
+                return false;
+        if (self && self->generation == b->key)
+                return true;
+        for (i = 0; i < d->n_chain; i++)
+                if (d->chain[i]->generation == b->key)
+                        return true;
+        return b->key == ((1ULL << 62) | (uint64_t) ev->syscall.pid);
 }
 
 static void bucket_release(struct bucket *b)
@@ -824,17 +844,18 @@ static int bucket_close(struct audit_detect *d, struct bucket *b)
 
 /* Adds the write in d->f to its tree's bucket. *ret_taken: the bucket keeps
  * or folded it (nothing to report now). */
-static int bucket_add(struct audit_detect *d, const struct audit_event *ev, size_t surface_index, bool *ret_taken)
+static int bucket_add(struct audit_detect *d, const struct audit_event *ev, const struct proc *self,
+                      size_t surface_index, bool *ret_taken)
 {
         const struct audit_policy *pol = &d->rs->audit;
-        uint64_t key = tree_key(d, ev), now = ev->sec * 1000 + ev->msec;
+        uint64_t key = tree_key(d, ev, self), now = ev->sec * 1000 + ev->msec;
         struct bucket *b = NULL, *slot = NULL;
         unsigned i;
         int r;
 
         *ret_taken = false;
         for (i = 0; i < MAX_BUCKETS; i++) {
-                if (d->buckets[i].open && d->buckets[i].key == key) {
+                if (d->buckets[i].open && in_tree(d, &d->buckets[i], ev, self)) {
                         b = &d->buckets[i];
                         break;
                 }
@@ -1309,7 +1330,7 @@ static int check_writes(struct audit_detect *d, const struct audit_event *ev, st
                 return r < 0 ? r : emit_suppressed(d, &d->f, "ancestry", d->reason.data);
         }
         if (d->f.alert && bulk_surface(d, best)) {
-                r = bucket_add(d, ev, best_index, &taken);
+                r = bucket_add(d, ev, self, best_index, &taken);
                 if (r < 0 || taken)
                         return r;
         }

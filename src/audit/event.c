@@ -403,7 +403,10 @@ static uint32_t new_slot(struct audit_assembler *a, const struct audit_record *r
                 s->malformed_before = a->malformed_pending;
                 a->malformed_pending = 0;
         }
-        track_serial(a, s);
+        /* DAEMON_* records (1200-1299) are auditd's own, numbered by auditd, not
+         * the kernel: they are not part of the kernel's serial sequence. */
+        if (r->type < 1200 || r->type > 1299)
+                track_serial(a, s);
         return i;
 }
 
