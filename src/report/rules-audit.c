@@ -324,18 +324,19 @@ static int audit_field(struct yaml_loader *l, const char *key, yaml_node_t *v, v
 
 int audit_policy_load(struct yaml_loader *l, yaml_node_t *map, struct ruleset *rs)
 {
-        size_t i, j;
-        int r;
+        return yaml_each_pair(l, map, audit_field, rs);
+}
 
-        r = yaml_each_pair(l, map, audit_field, rs);
-        if (r < 0)
-                return r;
+int audit_policy_check(struct yaml_loader *l, yaml_node_t *root, const struct ruleset *rs)
+{
+        size_t i, j;
+
         for (i = 0; i < rs->audit.bulk_surfaces.n; i++) {
                 for (j = 0; j < rs->n_surfaces; j++)
                         if (strcmp(rs->surfaces[j].surface, rs->audit.bulk_surfaces.v[i]) == 0)
                                 break;
                 if (j == rs->n_surfaces)
-                        return yaml_fail(l, map, "bulk surface '%s' is not a surface defined before the audit section",
+                        return yaml_fail(l, root, "audit bulk surface '%s' is not a surface of this file",
                                          rs->audit.bulk_surfaces.v[i]);
         }
         return 0;

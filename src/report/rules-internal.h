@@ -15,3 +15,5 @@ void audit_policy_init(struct audit_policy *p);
 void audit_policy_release(struct audit_policy *p);
 /* The top-level `audit:` mapping. */
 int audit_policy_load(struct yaml_loader *l, yaml_node_t *map, struct ruleset *rs);
+/* What can only be checked once the whole file is read (sections in any order). */
+int audit_policy_check(struct yaml_loader *l, yaml_node_t *root, const struct ruleset *rs);

@@ -130,7 +130,7 @@ static int surface_field(struct yaml_loader *l, const char *key, yaml_node_t *v,
                         s->audit = SURFACE_AUDIT_ALERT;
                 else if (a && strcmp(a, "event") == 0)
                         s->audit = SURFACE_AUDIT_EVENT;
-                else if (a && strcmp(a, "off") == 0)
+                else if (a && (strcmp(a, "off") == 0 || strcmp(a, "false") == 0))     /* YAML 1.1 tools write off as false */
                         s->audit = SURFACE_AUDIT_OFF;
                 else
                         return yaml_fail(l, v, "audit must be alert, event or off");
@@ -262,6 +262,8 @@ int ruleset_parse(const char *buf, size_t len, struct ruleset **ret, char **ret_
         r = yaml_loader_open(&l, buf, len, RULES_MAX_BYTES, &root);
         if (r >= 0)
                 r = root ? yaml_each_pair(&l, root, top_field, rs) : yaml_fail(&l, NULL, "empty document");
+        if (r >= 0)
+                r = audit_policy_check(&l, root, rs);
         if (r < 0) {
                 if (ret_error)
                         *ret_error = TAKE_PTR(l.error);

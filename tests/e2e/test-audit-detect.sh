@@ -217,6 +217,21 @@ run 1 "$DW" audit --format json "$capture"
   "DW-AUD-BOOTC-SWITCH DW-AUD-SUDOERS DW-AUD-SUDOERS " ] || { jq -c '[.rule.id, .file.path]' "$T/out"; fail "capture: unexpected alerts"; }
 expect_one "$T/out" '.rule.id == "DW-AUD-BULK"' '.driftwatch.audit.bulk.paths_count == 41' "capture: the bulk run is not one event"
 
+# A parent allowlist: an inventory agent's children may write what it names.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+/usr/bin/python3 - "$top/rules/default.yaml" "$T/parent.yaml" <<'EOT'
+import sys, yaml
+rules = yaml.safe_load(open(sys.argv[1]))
+rules["audit"]["allow"].append({"id": "inventory-agent", "parent": ["/usr/libexec/agent"],
+                                "rules": ["DW-AUD-SUDOERS"], "reason": "the inventory agent's helpers"})
+yaml.safe_dump(rules, open(sys.argv[2], "w"))
+EOT
+run 1 "$DW" --rules "$T/parent.yaml" audit --format json --show-suppressed "$log"
+expect_one "$T/out" '.file.path == "/etc/sudoers.d/evil"' \
+        '.event.kind == "event" and .driftwatch.suppressed.reason == "allow entry inventory-agent: the inventory agent'"'"'s helpers"' \
+        "the parent allowlist did not apply"
+expect_one "$T/out" '.file.path == "/etc/sudoers.d/web"' '.event.kind == "alert"' "the parent allowlist applied too widely"
+
 # A rules file whose allowlist entry has only an auid is refused.
 cat >"$T/rules.yaml" <<'EOT'
 version: 1
