@@ -66,16 +66,37 @@ row() {
         printf '  %-44s %10s %14s\n' "$1" "${median_s[$2]}" "${peak_mib[$2]}"
 }
 
-# ratio LABEL NUM DEN OP GOAL: prints NUM/DEN and whether it satisfies "OP GOAL".
+# goal_verdict VALUE OP GOAL: prints "goal OP GOAL: met" (or "NOT met"); OP is >= or <=.
+goal_verdict() {
+        awk -v v="$1" -v op="$2" -v g="$3" 'BEGIN {
+                ok = (op == ">=") ? v >= g : v <= g
+                printf "goal %s %s: %s", op, g, ok ? "met" : "NOT met"
+        }'
+}
+
+# ratio LABEL NUM DEN [OP GOAL]: prints NUM/DEN (of the median times) and, given a
+# goal, whether it satisfies "OP GOAL".
 goals_missed=0
 ratio() {
-        local label=$1 num=${median_s[$2]} den=${median_s[$3]} op=$4 goal=$5 verdict
-        verdict=$(awk -v n="$num" -v d="$den" -v op="$op" -v g="$goal" 'BEGIN {
-                if (d <= 0) { printf "n/a (too fast to measure)"; exit }
-                r = n / d
-                ok = (op == ">=") ? r >= g : r <= g
-                printf "%6.2fx   goal %s %s: %s", r, op, g, ok ? "met" : "NOT met"
-        }')
+        local label=$1 num=${median_s[$2]} den=${median_s[$3]} op=${4:-} goal=${5:-} r='' shown verdict=''
+        read -r r shown < <(awk -v n="$num" -v d="$den" 'BEGIN { if (d > 0) printf "%.6f %.2f\n", n / d, n / d }') || true
+        if [ -z "$r" ]; then
+                printf '  %-46s %s\n' "$label" "n/a (too fast to measure)"
+                return
+        fi
+        if [ -n "$op" ]; then
+                verdict=$(goal_verdict "$r" "$op" "$goal")
+                [[ $verdict != *"NOT met"* ]] || goals_missed=$((goals_missed + 1))
+        fi
+        printf '  %-46s %6sx%s\n' "$label" "$shown" "${verdict:+   $verdict}"
+}
+
+# judge LABEL VALUE UNIT OP GOAL: prints VALUE with its unit and whether it satisfies
+# "OP GOAL".
+judge() {
+        local verdict
+
+        verdict=$(goal_verdict "$2" "$4" "$5")
         [[ $verdict != *"NOT met"* ]] || goals_missed=$((goals_missed + 1))
-        printf '  %-46s %s\n' "$label" "$verdict"
+        printf '  %-46s %10s %-8s %s\n' "$1" "$2" "$3" "$verdict"
 }

@@ -20,6 +20,7 @@ packages=(
         attr                 # tests set xattrs (setfattr/getfattr)
         libcap2-bin          # tests set file capabilities (setcap)
         aide                 # bench/fim.sh compares against AIDE
+        auditd               # auditd/auditctl for the live audit test; ausearch, bench/audit.sh's peer
         time                 # bench scripts read peak RSS from GNU time
         jq                   # end-to-end tests read the JSON Lines output
         python3              # status tests convert the YAML bootc fixtures to JSON (/usr/bin/python3)
