@@ -34,6 +34,10 @@ log=$T/audit.log
         gen_write 1100 1 $UNSET $UNSET /usr/bin/systemd-tmpfiles systemd-tmpfile /etc/sudoers.d/wheel
         # ... but a tmpfiles run by a logged-in user is not the boot-time one.
         gen_write 1101 1001 1000 3 /usr/bin/systemd-tmpfiles systemd-tmpfile /etc/sudoers.d/by-admin
+        # authselect run by the admin: expected (the auid names who); with auid
+        # unset (no one logged in ran it) it is not.
+        gen_write 1150 1001 1000 3 /usr/bin/authselect authselect /etc/pam.d/system-auth
+        gen_write 1151 1 $UNSET $UNSET /usr/bin/authselect authselect /etc/pam.d/password-auth
         # A bootc upgrade: its tree's writes, sudoers.d included, are one event.
         gen_exec 1200 1 $UNSET $UNSET "(none)" /usr/bin/bootc bootc bootc upgrade
         for i in $(seq 1 15); do
@@ -74,6 +78,7 @@ alert DW-AUD-SUDOERS /etc/sudoers.d/by-admin -
 alert DW-AUD-SUDOERS /etc/sudoers.d/fake-upgrade -
 alert DW-AUD-SUDOERS /etc/sudoers.d/evil -
 alert DW-AUD-SUDOERS /etc/sudoers.d/web -
+alert DW-AUD-PAM /etc/pam.d/password-auth -
 alert DW-AUD-CONFIG /etc/chrony.conf -
 alert DW-AUD-CONFIG /etc/hosts -
 alert DW-AUD-RPM-OSTREE-USROVERLAY - -
@@ -111,7 +116,7 @@ expect_one "$T/out" '.rule.id == "DW-AUD-BULK"' \
 expect_one "$T/out" '.file.path == "/etc/sudoers.d/denied"' \
         '.event.outcome == "failure"' \
         "a failed write is not marked as a failure"
-grep -q 'suppressed: 1 allowlisted, 16 under upgraders (1 upgrade events), 12 folded (1 bulk events)' "$T/err" ||
+grep -q 'suppressed: 2 allowlisted, 16 under upgraders (1 upgrade events), 12 folded (1 bulk events)' "$T/err" ||
         { cat "$T/err"; fail "the summary does not count what was suppressed"; }
 
 # --show-suppressed: every suppressed write, with its reason.
@@ -127,7 +132,9 @@ expect_one "$T/out" '.file.path == "/etc/sudoers.d/wheel"' \
 expect_one "$T/out" '.file.path == "/etc/sudoers.d/merged"' \
         '.driftwatch.suppressed.reason | test("ancestor bootc\\[1200\\] is upgrader bootc")' \
         "the folded upgrade write does not name its ancestor"
-[ "$(jq -c 'select(.event.kind == "alert")' "$T/out" | wc -l)" -eq 10 ] || fail "--show-suppressed changed the alerts"
+[ "$(jq -c 'select(.event.kind == "alert")' "$T/out" | wc -l)" -eq 11 ] || fail "--show-suppressed changed the alerts"
+expect_one "$T/out" '.file.path == "/etc/pam.d/system-auth"' \
+        '.driftwatch.suppressed.by == "allowlist" and .user.audit.id == "1000"' "authselect by the admin is not allowlisted with its auid"
 
 # The text view: one line per alert and the process behind it.
 run 1 "$DW" audit "$log"
@@ -204,7 +211,7 @@ rc=0
 wait "$plugin" || rc=$?
 [ "$rc" -eq 1 ] || { cat "$T/plugin.err"; fail "the plugin exited $rc, expected 1 (alerts)"; }
 expect_valid_jsonl "$T/plugin.jsonl"
-[ "$(jq -c 'select(.event.kind == "alert")' "$T/plugin.jsonl" | wc -l)" -eq 10 ] || fail "the plugin lost findings"
+[ "$(jq -c 'select(.event.kind == "alert")' "$T/plugin.jsonl" | wc -l)" -eq 11 ] || fail "the plugin lost findings"
 run 2 "$DW" audit --plugin "$log"
 expect_one_error_line "--plugin"
 
