@@ -353,17 +353,21 @@ static int append_piece(const struct audit_derive *d, const char *line, const st
                         struct audit_event *ev)
 {
         struct audit_str v = audit_field_raw(line, f);
-        int r;
+        int r, n = -EBADMSG;
 
-        if ((f->flags & AUDIT_FIELD_QUOTED) || !audit_is_hex(v.s, v.len)) {
+        if (!(f->flags & AUDIT_FIELD_QUOTED) && v.len && v.len % 2 == 0) {
+                /* Decoded in place, in one pass; a non-hex digit leaves it as text. */
+                r = buf_reserve(d->arg, v.len / 2);
+                if (r < 0)
+                        return r;
+                n = audit_unhex(v.s, v.len, d->arg->data + d->arg->len);
+        }
+        if (n < 0) {
                 if (!(f->flags & AUDIT_FIELD_QUOTED) && v.len)
                         ev->quality |= AUDIT_Q_EXECVE_MALFORMED;
                 return buf_append(d->arg, v.s, v.len);
         }
-        r = buf_reserve(d->arg, v.len / 2);
-        if (r < 0)
-                return r;
-        d->arg->len += (size_t) audit_unhex(v.s, v.len, d->arg->data + d->arg->len);
+        d->arg->len += (size_t) n;
         d->arg->data[d->arg->len] = '\0';
         return 0;
 }

@@ -368,8 +368,8 @@ enum audit_value_kind audit_value_decode(const char *line, const struct audit_fi
                 ret->len = 0;
                 return AUDIT_VALUE_UNSET;
         }
-        if (audit_is_hex(v.s, v.len)) {
-                (void) audit_unhex(v.s, v.len, out);
+        /* One pass: a non-hex digit stops it and the value is text. */
+        if (v.len && v.len % 2 == 0 && audit_unhex(v.s, v.len, out) >= 0) {
                 *ret = (struct audit_str) { out, v.len / 2 };
                 return AUDIT_VALUE_HEX;
         }
@@ -450,8 +450,11 @@ static void parse_fields(struct audit_record *r, const char *p, const char *end)
         const char *line = r->line;
         size_t container = SIZE_MAX;
         bool enriched = false;
+        const char *gs = memchr(p, GS, (size_t) (end - p));     /* the ENRICHED part, if any */
 
         r->n_fields = 0;
+        if (!gs)
+                gs = end;
         while (p < end) {
                 const char *name, *eq, *v, *q;
                 uint16_t flags;
@@ -523,6 +526,19 @@ static void parse_fields(struct audit_record *r, const char *p, const char *end)
                         vlen = (size_t) (p - v);
                 } else {
                         v = p;
+                        if (container == SIZE_MAX) {
+                                /* Outside msg='...' only a space or the separator ends
+                                 * it: memchr over long hex values, the separator's
+                                 * position known once per line. */
+                                const char *sp;
+
+                                if (gs < p)     /* past a separator: is there another? */
+                                        gs = memchr(p, GS, (size_t) (end - p)) ?: end;
+                                sp = memchr(p, ' ', (size_t) (gs - p));
+                                p = sp ? sp : gs;
+                                vlen = (size_t) (p - v);
+                                goto add;
+                        }
                         for (;;) {
                                 while (p < end && !stops_value[(unsigned char) *p])
                                         p++;
@@ -534,6 +550,7 @@ static void parse_fields(struct audit_record *r, const char *p, const char *end)
                         }
                         vlen = (size_t) (p - v);
                 }
+        add:
                 if (r->n_fields >= AUDIT_RECORD_MAX_FIELDS) {
                         r->flags |= AUDIT_RECORD_FIELDS_TRUNCATED;
                         container = SIZE_MAX;
