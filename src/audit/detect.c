@@ -403,11 +403,9 @@ static bool match_process(const struct audit_match *m, const struct pview *v, si
 
 static void begin_finding(struct audit_detect *d, const struct audit_event *ev)
 {
-        uint64_t sec = ev->sec > 253402300799ULL ? 253402300799ULL : ev->sec;
-
         finding_release(&d->f);
         finding_init(&d->f);
-        format_timestamp(d->timestamp, (long long) sec * 1000000000LL + (long long) ev->msec * 1000000LL);
+        format_timestamp_sec(d->timestamp, ev->sec, ev->msec);
         d->f.timestamp = d->timestamp;
         d->f.dataset = "driftwatch.audit";
         buf_reset(&d->extra);
@@ -722,7 +720,7 @@ static struct upgrade *upgrade_get(struct audit_detect *d, const struct audit_ev
                 .n_args = up->n_args, .uid = -1, .euid = -1, .auid = up->auid,
         };
         finding_init(&uf);
-        format_timestamp(ts, (long long) ev->sec * 1000000000LL + (long long) ev->msec * 1000000LL);
+        format_timestamp_sec(ts, ev->sec, ev->msec);
         uf.timestamp = ts;
         uf.dataset = "driftwatch.audit";
         uf.rule = ruleset_rule(d->rs, "DW-AUD-UPGRADE");
@@ -993,7 +991,7 @@ static int health_emit(struct audit_detect *d, struct health *h, const struct au
                 finding_init(&d->f);
                 d->f.dataset = "driftwatch.audit";
                 buf_reset(&d->extra);
-                format_timestamp(d->timestamp, (long long) now * 1000000LL);
+                format_timestamp_sec(d->timestamp, now / 1000, (unsigned) (now % 1000));
                 d->f.timestamp = d->timestamp;
         }
         d->f.alert = true;
@@ -1082,7 +1080,7 @@ static int silence(struct audit_detect *d, uint64_t from, uint64_t to, const str
                 finding_init(&d->f);
                 d->f.dataset = "driftwatch.audit";
                 buf_reset(&d->extra);
-                format_timestamp(d->timestamp, (long long) to * 1000000LL);
+                format_timestamp_sec(d->timestamp, to / 1000, (unsigned) (to % 1000));
                 d->f.timestamp = d->timestamp;
         }
         d->f.alert = true;
@@ -1096,7 +1094,7 @@ static int silence(struct audit_detect *d, uint64_t from, uint64_t to, const str
         json_object_begin(&j, NULL);
         json_object_begin(&j, "audit");
         json_object_begin(&j, "silence");
-        format_timestamp(from_ts, (long long) from * 1000000LL);
+        format_timestamp_sec(from_ts, from / 1000, (unsigned) (from % 1000));
         json_string(&j, "from", from_ts);
         json_int(&j, "seconds", (int64_t) ((to - from) / 1000));
         json_object_end(&j);

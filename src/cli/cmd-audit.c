@@ -24,8 +24,6 @@
 #include "report/json.h"
 
 
-/* 9999-12-31T23:59:59Z: audit times past it are shown as it. */
-#define MAX_SECONDS 253402300799ULL
 
 static void help(FILE *f)
 {
@@ -86,11 +84,11 @@ static void json_id(struct json *j, const char *key, int64_t v)
 
 static const char *timestamp(struct view *v, const struct audit_event *ev)
 {
-        uint64_t sec = ev->sec > MAX_SECONDS ? MAX_SECONDS : ev->sec;
+        uint64_t sec = ev->sec > MAX_TIMESTAMP_SEC ? MAX_TIMESTAMP_SEC : ev->sec;
         char *dot;
 
         if (!v->ts_text[0] || sec != v->ts_sec) {
-                format_timestamp(v->ts_text, (long long) sec * 1000000000LL);
+                format_timestamp_sec(v->ts_text, sec, 0);
                 v->ts_sec = sec;
         }
         /* "....:SS.mmmZ": only the milliseconds change within a second. */

@@ -101,7 +101,7 @@ static int emit_deployment(struct output *out, const struct rule *rule, const st
         VALUE("image", d->image);
         VALUE("version", d->version);
         if (d->timestamp) {
-                format_timestamp(ts, (long long) d->timestamp * 1000000000);
+                format_timestamp_sec(ts, d->timestamp, 0);
                 if (r >= 0)
                         r = finding_add_value(&f, "timestamp", NULL, 0, ts, strlen(ts));
         }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "basic/arena.h"
@@ -113,3 +114,7 @@ int output_emit(struct output *o, const struct finding *f);
 
 /* Writes "2026-11-22T04:59:37.612Z" for the given time in nanoseconds. */
 void format_timestamp(char out[TIMESTAMP_LEN], long long ns);
+/* The same from seconds and milliseconds, any value: times past 9999-12-31T23:59:59Z
+ * (hostile logs, corrupt commits) are shown as it. */
+#define MAX_TIMESTAMP_SEC 253402300799ULL
+void format_timestamp_sec(char out[TIMESTAMP_LEN], uint64_t sec, unsigned msec);

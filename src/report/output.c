@@ -168,14 +168,21 @@ void output_init(struct output *o, enum output_format format, FILE *f, const cha
         *o = (struct output) { .format = format, .f = f, .host = host };
 }
 
-void format_timestamp(char out[TIMESTAMP_LEN], long long ns)
+void format_timestamp_sec(char out[TIMESTAMP_LEN], uint64_t sec, unsigned msec)
 {
-        time_t sec = (time_t) (ns / 1000000000);
+        time_t t = (time_t) (sec > MAX_TIMESTAMP_SEC ? MAX_TIMESTAMP_SEC : sec);
         struct tm tm;
 
-        gmtime_r(&sec, &tm);
-        snprintf(out, TIMESTAMP_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) ((ns / 1000000) % 1000));
+        gmtime_r(&t, &tm);
+        snprintf(out, TIMESTAMP_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, msec % 1000);
+}
+
+void format_timestamp(char out[TIMESTAMP_LEN], long long ns)
+{
+        if (ns < 0)
+                ns = 0;
+        format_timestamp_sec(out, (uint64_t) (ns / 1000000000), (unsigned) (ns / 1000000 % 1000));
 }
 
 static void json_strv(struct json *j, const char *key, const struct strv *v)
