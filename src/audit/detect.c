@@ -22,12 +22,6 @@
 #define SAMPLE_PATHS 20
 #define MAX_EVENT_ARGS 4096
 #define ANCESTRY_SHOWN 8
-#define UNSET_ID 4294967295LL
-
-static bool id_set(int64_t v)
-{
-        return v >= 0 && v != UNSET_ID;
-}
 
 /* ---- what is folded ---- */
 
@@ -111,17 +105,6 @@ struct audit_detect {
 static void due_at(struct audit_detect *d, uint64_t due);
 
 /* ---- small helpers ---- */
-
-static void copy_cstr(char *dst, size_t size, struct audit_str s)
-{
-        size_t n = s.s ? strnlen(s.s, s.len) : 0;
-
-        if (n >= size)
-                n = size - 1;
-        if (n)
-                memcpy(dst, s.s, n);
-        dst[n] = '\0';
-}
 
 static const char *base_name(const char *p)
 {
@@ -401,11 +384,12 @@ static bool match_process(const struct audit_match *m, const struct pview *v, si
 
 /* ---- the finding being built ---- */
 
-static void begin_finding(struct audit_detect *d, const struct audit_event *ev)
+/* A fresh finding in d->f, stamped with a stream time. */
+static void begin_finding(struct audit_detect *d, uint64_t sec, unsigned msec)
 {
         finding_release(&d->f);
         finding_init(&d->f);
-        format_timestamp_sec(d->timestamp, ev->sec, ev->msec);
+        format_timestamp_sec(d->timestamp, sec, msec);
         d->f.timestamp = d->timestamp;
         d->f.dataset = "driftwatch.audit";
         buf_reset(&d->extra);
@@ -429,8 +413,8 @@ static void set_process(struct audit_detect *d, const struct audit_event *ev, co
         struct finding_process *p = &d->proc;
         size_t i, k, n, at;
 
-        copy_cstr(d->exe, sizeof(d->exe), sc->exe);
-        copy_cstr(d->comm, sizeof(d->comm), sc->comm);
+        audit_str_to_cstr(d->exe, sizeof(d->exe), sc->exe);
+        audit_str_to_cstr(d->comm, sizeof(d->comm), sc->comm);
         *p = (struct finding_process) {
                 .pid = sc->pid, .ppid = sc->ppid, .uid = sc->uid, .euid = sc->euid, .auid = sc->auid,
                 .name = d->comm[0] ? d->comm : NULL, .executable = d->exe[0] ? d->exe : NULL,
@@ -499,7 +483,7 @@ static void audit_members_begin(struct audit_detect *d, struct json *j, const st
                 json_string_n(j, "key", sc->key.s, sc->key.len);
         if (sc->tty.len)
                 json_string_n(j, "tty", sc->tty.s, sc->tty.len);
-        if (id_set(sc->ses))
+        if (audit_id_set(sc->ses))
                 json_int_string(j, "ses", sc->ses);
 }
 
@@ -544,9 +528,9 @@ static bool auid_matches(const struct audit_allow *a, const struct audit_event *
         case AUDIT_AUID_ANY:
                 return true;
         case AUDIT_AUID_UNSET:
-                return !id_set(sc->auid);
+                return !audit_id_set(sc->auid);
         case AUDIT_AUID_SET:
-                return id_set(sc->auid);
+                return audit_id_set(sc->auid);
         case AUDIT_AUID_LIST:
                 for (i = 0; i < a->n_auids; i++)
                         if (a->auids[i] == sc->auid)
@@ -749,7 +733,7 @@ static bool bulk_surface(const struct audit_detect *d, const struct surface *s)
  * land in one bucket. */
 static uint64_t tree_key(const struct audit_detect *d, const struct audit_event *ev, const struct proc *self)
 {
-        if (id_set(ev->syscall.ses))
+        if (audit_id_set(ev->syscall.ses))
                 return (1ULL << 63) | (uint64_t) ev->syscall.ses;
         if (d->n_chain && d->chain[0]->pid > 1)
                 return d->chain[0]->generation;
@@ -765,8 +749,8 @@ static bool in_tree(const struct audit_detect *d, const struct bucket *b, const 
         size_t i;
 
         if (b->key >> 63)
-                return id_set(ev->syscall.ses) && b->key == ((1ULL << 63) | (uint64_t) ev->syscall.ses);
-        if (id_set(ev->syscall.ses))
+                return audit_id_set(ev->syscall.ses) && b->key == ((1ULL << 63) | (uint64_t) ev->syscall.ses);
+        if (audit_id_set(ev->syscall.ses))
                 return false;
         if (self && self->generation == b->key)
                 return true;
@@ -871,23 +855,16 @@ static int bucket_add(struct audit_detect *d, const struct audit_event *ev, cons
                 b->by_surface = calloc(d->rs->n_surfaces ? d->rs->n_surfaces : 1, sizeof(uint64_t));
                 if (!b->by_surface)
                         return -ENOMEM;
-                /* The bulk event names the first writer and its tree. */
+                /* The bulk event names the first writer and its tree: a shallow
+                 * copy of the write with the bulk event's own fields, then a deep one. */
                 {
-                        struct finding *f = &d->f;
-                        const struct rule *rule = f->rule;
-                        const char *action = f->action, *path = f->path, *type = f->type, *outcome = f->outcome,
-                                   *surface = f->surface, *extra = f->extra_json;
-                        size_t path_len = f->path_len, nq = f->n_quality;
-                        bool alert = f->alert;
+                        struct finding first = d->f;
 
-                        f->rule = ruleset_rule(d->rs, "DW-AUD-BULK");
-                        f->action = "bulk-write", f->type = "change", f->path = NULL, f->path_len = 0;
-                        f->outcome = NULL, f->surface = NULL, f->extra_json = NULL, f->n_quality = 0;
-                        f->alert = false;
-                        r = finding_copy(f, &b->f);
-                        f->rule = rule, f->action = action, f->type = type, f->path = path, f->path_len = path_len;
-                        f->outcome = outcome, f->surface = surface, f->extra_json = extra, f->n_quality = nq;
-                        f->alert = alert;
+                        first.rule = ruleset_rule(d->rs, "DW-AUD-BULK");
+                        first.action = "bulk-write", first.type = "change", first.path = NULL, first.path_len = 0;
+                        first.outcome = NULL, first.surface = NULL, first.extra_json = NULL, first.n_quality = 0;
+                        first.alert = false;
+                        r = finding_copy(&first, &b->f);
                         if (r < 0)
                                 return r;
                 }
@@ -984,16 +961,8 @@ static int health_emit(struct audit_detect *d, struct health *h, const struct au
         char msg[256];
         int r;
 
-        if (ev)
-                begin_finding(d, ev);
-        else {
-                finding_release(&d->f);
-                finding_init(&d->f);
-                d->f.dataset = "driftwatch.audit";
-                buf_reset(&d->extra);
-                format_timestamp_sec(d->timestamp, now / 1000, (unsigned) (now % 1000));
-                d->f.timestamp = d->timestamp;
-        }
+        /* The event's own time when there is one (times past 2^64 ms included). */
+        begin_finding(d, ev ? ev->sec : now / 1000, ev ? ev->msec : (unsigned) (now % 1000));
         d->f.alert = true;
         d->f.rule = h->rule;
         d->f.category = "host";
@@ -1044,7 +1013,7 @@ static int health_note(struct audit_detect *d, struct health *h, const struct au
         if (!h->count) {
                 event_id(h->first_id, ev);
                 if (ev->has_syscall && ev->syscall.key.len)
-                        copy_cstr(h->key, sizeof(h->key), ev->syscall.key);
+                        audit_str_to_cstr(h->key, sizeof(h->key), ev->syscall.key);
         }
         h->count++;
         h->amount += amount;
@@ -1073,16 +1042,8 @@ static int silence(struct audit_detect *d, uint64_t from, uint64_t to, const str
         struct json j;
         int r;
 
-        if (ev)
-                begin_finding(d, ev);
-        else {
-                finding_release(&d->f);
-                finding_init(&d->f);
-                d->f.dataset = "driftwatch.audit";
-                buf_reset(&d->extra);
-                format_timestamp_sec(d->timestamp, to / 1000, (unsigned) (to % 1000));
-                d->f.timestamp = d->timestamp;
-        }
+        /* The event's own time when there is one (times past 2^64 ms included). */
+        begin_finding(d, ev ? ev->sec : to / 1000, ev ? ev->msec : (unsigned) (to % 1000));
         d->f.alert = true;
         d->f.rule = ruleset_rule(d->rs, "DW-AUD-SILENCE");
         d->f.category = "host";
@@ -1136,8 +1097,8 @@ static int event_args(struct audit_detect *d, const struct audit_event *ev)
 
 static void pview_of_event(struct audit_detect *d, const struct audit_event *ev, struct pview *v)
 {
-        copy_cstr(d->exe, sizeof(d->exe), ev->syscall.exe);
-        copy_cstr(d->comm, sizeof(d->comm), ev->syscall.comm);
+        audit_str_to_cstr(d->exe, sizeof(d->exe), ev->syscall.exe);
+        audit_str_to_cstr(d->comm, sizeof(d->comm), ev->syscall.comm);
         *v = (struct pview) {
                 .exe = d->exe, .comm = d->comm, .args = d->args, .n_args = d->n_args, .have_args = ev->has_execve,
                 .tty = ev->syscall.tty.len > 0, .auid = ev->syscall.auid, .auid_name = ev->syscall.auid_name,
@@ -1163,7 +1124,7 @@ static int check_commands(struct audit_detect *d, const struct audit_event *ev, 
         if (!c)
                 return 0;
         d->stats.commands++;
-        begin_finding(d, ev);
+        begin_finding(d, ev->sec, ev->msec);
         d->f.alert = true;
         d->f.rule = &c->rule;
         d->f.category = "process";
@@ -1276,7 +1237,7 @@ static int check_writes(struct audit_detect *d, const struct audit_event *ev, st
                 return 0;
         d->stats.writes++;
 
-        begin_finding(d, ev);
+        begin_finding(d, ev->sec, ev->msec);
         d->f.rule = &best->aud;
         d->f.category = "file";
         d->f.action = write_action(w, best_path->nametype, &type);

@@ -144,25 +144,14 @@ struct proc *proctree_get(struct proctree *t, int64_t pid)
         return i ? &t->slots[i] : NULL;
 }
 
-static void copy_str(char *dst, size_t size, struct audit_str s)
-{
-        size_t n = s.s ? s.len : 0;
-
-        if (n >= size)
-                n = size - 1;
-        if (n)
-                memcpy(dst, s.s, n);
-        dst[n] = '\0';
-        /* NUL inside a value (hostile or hex-decoded) ends the string here. */
-}
-
+/* Whether kept (from audit_str_to_cstr() into size bytes) holds s. */
 static bool same_str(const char *kept, size_t size, struct audit_str s)
 {
-        size_t n = s.s ? s.len : 0;
+        size_t n = s.s ? strnlen(s.s, s.len) : 0;
 
         if (n >= size)
                 n = size - 1;
-        return strncmp(kept, s.s ? s.s : "", n) == 0 && kept[n] == '\0';
+        return strlen(kept) == n && memcmp(kept, s.s ? s.s : "", n) == 0;
 }
 
 static void copy_args(struct proc *p, const struct audit_event *ev)
@@ -229,7 +218,7 @@ struct proc *proctree_observe(struct proctree *t, const struct audit_event *ev)
                         p->ppid = sc->ppid >= 0 ? sc->ppid : p->ppid;
                         if (now > p->last_ms)
                                 p->last_ms = now;
-                        copy_str(p->comm, sizeof(p->comm), sc->comm);
+                        audit_str_to_cstr(p->comm, sizeof(p->comm), sc->comm);
                         return p;
                 }
         }
@@ -248,8 +237,8 @@ struct proc *proctree_observe(struct proctree *t, const struct audit_event *ev)
         p->ses = sc->ses;
         p->last_ms = now;
         p->tag = -1;
-        copy_str(p->exe, sizeof(p->exe), sc->exe);
-        copy_str(p->comm, sizeof(p->comm), sc->comm);
+        audit_str_to_cstr(p->exe, sizeof(p->exe), sc->exe);
+        audit_str_to_cstr(p->comm, sizeof(p->comm), sc->comm);
         if (exec) {
                 p->exec_seen = true;
                 p->exec_sec = ev->sec;

@@ -75,13 +75,6 @@ static void json_str(struct json *j, const char *key, struct audit_str s)
                 json_string_n(j, key, s.s, s.len);
 }
 
-static void json_id(struct json *j, const char *key, int64_t v)
-{
-        /* -1 (absent) and 4294967295 ((uid_t) -1: unset) are left out. */
-        if (v >= 0 && v != 4294967295LL)
-                json_int_string(j, key, v);
-}
-
 static const char *timestamp(struct view *v, const struct audit_event *ev)
 {
         uint64_t sec = ev->sec > MAX_TIMESTAMP_SEC ? MAX_TIMESTAMP_SEC : ev->sec;

@@ -250,6 +250,18 @@ const char *audit_type_to_name(int type)
         return NULL;
 }
 
+size_t audit_str_to_cstr(char *dst, size_t size, struct audit_str s)
+{
+        size_t n = s.s ? strnlen(s.s, s.len) : 0;
+
+        if (n >= size)
+                n = size - 1;
+        if (n)
+                memcpy(dst, s.s, n);
+        dst[n] = '\0';
+        return n;
+}
+
 bool audit_str_eq(struct audit_str s, const char *lit)
 {
         size_t n = strlen(lit);

@@ -116,6 +116,16 @@ static inline struct audit_str audit_field_raw(const char *line, const struct au
 }
 
 bool audit_str_eq(struct audit_str s, const char *lit);
+/* s as a C string in dst (size bytes, size > 0): cut at size - 1 bytes and at a
+ * NUL inside s (a hostile or hex-decoded value). Returns the length copied. */
+size_t audit_str_to_cstr(char *dst, size_t size, struct audit_str s);
+
+/* Whether an id field (uid, auid, ses ...) names someone: -1 is absent and
+ * 4294967295 ((uid_t) -1) is the kernel's "unset" (no login, no session). */
+static inline bool audit_id_set(int64_t v)
+{
+        return v >= 0 && v != 4294967295LL;
+}
 
 /* What an encoded value (an untrusted string the kernel may hex-encode: name,
  * comm, exe, cwd, proctitle, aN, key, acct ...) decodes to. */

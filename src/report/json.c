@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "basic/escape.h"
+#include "parse/audit-record.h"
 
 void json_init(struct json *j, struct buf *b)
 {
@@ -168,4 +169,10 @@ void json_members(struct json *j, const char *members, size_t n)
         prefix(j, NULL);
         if (!j->error)
                 note(j, buf_append(j->b, members, n));
+}
+
+void json_id(struct json *j, const char *key, int64_t v)
+{
+        if (audit_id_set(v))
+                json_int_string(j, key, v);
 }

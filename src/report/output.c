@@ -8,6 +8,7 @@
 
 #include "basic/escape.h"
 #include "json.h"
+#include "parse/audit-record.h"
 
 void finding_init(struct finding *f)
 {
@@ -210,18 +211,6 @@ static void json_args(struct json *j, const char *key, const char *const *args, 
         json_array_end(j);
 }
 
-/* -1 (unknown) and 4294967295 ((uid_t) -1: unset) are not ids. */
-static bool id_known(long long v)
-{
-        return v >= 0 && v != 4294967295LL;
-}
-
-/* ECS keeps ids as strings. */
-static void json_id(struct json *j, const char *key, long long v)
-{
-        if (id_known(v))
-                json_int_string(j, key, v);
-}
 
 static void json_process(struct json *j, const struct finding_process *p)
 {
@@ -248,16 +237,16 @@ static void json_process(struct json *j, const struct finding_process *p)
         }
         json_object_end(j);
 
-        if (!id_known(p->uid) && !id_known(p->auid) && !p->auid_name)
+        if (!audit_id_set(p->uid) && !audit_id_set(p->auid) && !p->auid_name)
                 return;
         json_object_begin(j, "user");
         json_id(j, "id", p->uid);
-        if (id_known(p->euid) && p->euid != p->uid) {
+        if (audit_id_set(p->euid) && p->euid != p->uid) {
                 json_object_begin(j, "effective");
                 json_id(j, "id", p->euid);
                 json_object_end(j);
         }
-        if (id_known(p->auid) || p->auid_name) {
+        if (audit_id_set(p->auid) || p->auid_name) {
                 json_object_begin(j, "audit");
                 json_id(j, "id", p->auid);
                 if (p->auid_name)
@@ -440,7 +429,7 @@ static int text_process(struct buf *b, const struct finding *f)
                 r = text_word(b, p->executable ? p->executable : p->name);
         if (r >= 0 && p->pid >= 0)
                 r = buf_printf(b, "[%lld]", p->pid);
-        if (r >= 0 && p->auid >= 0 && p->auid != 4294967295LL)
+        if (r >= 0 && audit_id_set(p->auid))
                 r = buf_printf(b, " auid=%lld", p->auid);
         for (i = 0; r >= 0 && i < f->n_ancestry; i++) {
                 r = buf_puts(b, " <- ");
