@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -62,14 +63,17 @@ int open_beneath(int rootfd, const char *rel, int flags)
                 .flags = (unsigned) (flags | O_NOFOLLOW | O_CLOEXEC),
                 .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
         };
+        unsigned tries = 0;
         long fd;
 
         if (!rel[0])
                 rel = ".";
         if (!__atomic_load_n(&no_openat2, __ATOMIC_RELAXED)) {
+                /* EAGAIN: a rename elsewhere in the tree raced the lookup. A
+                 * renamer that never stops must not keep us here forever. */
                 do
                         fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
-                while (fd < 0 && (errno == EINTR || errno == EAGAIN));
+                while (fd < 0 && errno == EAGAIN && ++tries < OPEN_BENEATH_RETRIES);
                 if (fd >= 0)
                         return (int) fd;
                 if (errno != ENOSYS)
@@ -79,13 +83,75 @@ int open_beneath(int rootfd, const char *rel, int flags)
         return open_walk(rootfd, rel, flags);
 }
 
+int open_beneath_fallback(int rootfd, const char *rel, int flags)
+{
+        return open_walk(rootfd, rel[0] ? rel : ".", flags);
+}
+
+int fd_reopen(int fd, int flags)
+{
+        char proc[sizeof("/proc/self/fd/") + 12];
+        int r;
+
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        r = open(proc, flags | O_CLOEXEC);
+        return r < 0 ? negative_errno() : r;
+}
+
+/* Opens the regular file behind the O_PATH descriptor pfd for reading. */
+static int reopen_regular(int pfd, struct stat *ret_st)
+{
+        struct stat st;
+        int fd;
+
+        if (fstat(pfd, &st) < 0)
+                return negative_errno();
+        if (S_ISLNK(st.st_mode))
+                return -ELOOP;
+        if (!S_ISREG(st.st_mode))
+                return -ESTALE;
+        fd = fd_reopen(pfd, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return fd;
+        if (ret_st)
+                *ret_st = st;
+        return fd;
+}
+
+int open_regular_at(int dirfd, const char *name, struct stat *ret_st)
+{
+        _cleanup_(closep) int pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+        if (pfd < 0)
+                return negative_errno();
+        return reopen_regular(pfd, ret_st);
+}
+
+int open_regular_beneath(int rootfd, const char *rel, struct stat *ret_st)
+{
+        _cleanup_(closep) int pfd = open_beneath(rootfd, rel, O_PATH);
+
+        if (pfd < 0)
+                return pfd;
+        return reopen_regular(pfd, ret_st);
+}
+
+int fd_verify_beneath(int rootfd, const char *rel, int fd)
+{
+        _cleanup_(closep) int now = open_beneath(rootfd, rel, O_PATH);
+        struct stat a, b;
+
+        if (now < 0)
+                return now == -ENOENT || now == -ELOOP || now == -ENOTDIR ? -ESTALE : now;
+        if (fstat(now, &a) < 0 || fstat(fd, &b) < 0)
+                return negative_errno();
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino ? 0 : -ESTALE;
+}
+
 ssize_t read_retry(int fd, void *p, size_t n)
 {
-        ssize_t k;
+        ssize_t k = read(fd, p, n);
 
-        do
-                k = read(fd, p, n);
-        while (k < 0 && errno == EINTR);
         return k < 0 ? negative_errno() : k;
 }
 

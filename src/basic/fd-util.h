@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* Opens 'rel' (relative, no leading slash; "" or "." for the root itself) below
@@ -9,12 +10,35 @@
  * openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), or a component-by-component
  * O_NOFOLLOW walk on kernels without openat2. Returns an fd or -errno. */
 int open_beneath(int rootfd, const char *rel, int flags);
+/* Retries of a lookup that raced a rename (openat2's EAGAIN) before giving up. */
+#define OPEN_BENEATH_RETRIES 32
+/* The component-by-component walk open_beneath falls back to (for tests). */
+int open_beneath_fallback(int rootfd, const char *rel, int flags);
+
+/* Opens what fd (an O_PATH descriptor, say) refers to anew, with flags:
+ * the very inode, no path lookup. Returns an fd or -errno. */
+int fd_reopen(int fd, int flags);
+
+/* Opens the regular file 'name' in dirfd for reading without ever opening anything else:
+ * O_PATH | O_NOFOLLOW first, fstat() of that, then the reopen. A device, FIFO
+ * or socket swapped in gives -ESTALE, a symlink -ELOOP, and neither is opened.
+ * *ret_st (if given) receives the file's stat. Returns an fd or -errno. */
+int open_regular_at(int dirfd, const char *name, struct stat *ret_st);
+/* The same below a root, as open_beneath() resolves rel. */
+int open_regular_beneath(int rootfd, const char *rel, struct stat *ret_st);
+
+/* 0 when rel (below rootfd, as open_beneath resolves it) still names the
+ * inode fd refers to; -ESTALE when it names something else or nothing (the
+ * directory was moved or replaced). */
+int fd_verify_beneath(int rootfd, const char *rel, int fd);
 
 /* Reads a whole small file below rootfd into a NUL-terminated heap buffer,
  * failing with -EFBIG past max bytes. */
 int read_file_beneath(int rootfd, const char *rel, size_t max, char **ret, size_t *ret_len);
 
-/* One read(), retried on EINTR: bytes read (0 at the end) or -errno. */
+/* One read(): bytes read (0 at the end) or -errno. A signal that interrupts it
+ * gives -EINTR, not a retry: every handler this program installs asks it to
+ * stop, so a read of a silent pipe or FIFO must not outlive Ctrl-C. */
 ssize_t read_retry(int fd, void *p, size_t n);
 
 /* Reads fd to its end into a NUL-terminated heap buffer (-EFBIG past max). */

@@ -1,9 +1,12 @@
 /* SHA-256 through libcrypto's EVP interface; see sha256.h. */
+#define _GNU_SOURCE
 #include "sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -67,19 +70,89 @@ int hasher_end(struct hasher *h, uint8_t out[SHA256_LEN])
         return 0;
 }
 
-int hasher_feed_fd(struct hasher *h, int fd, uint64_t *ret_size)
+/* Feeds n zero bytes: a hole of a sparse file, hashed without reading it. */
+static int feed_zeros(struct hasher *h, uint64_t n, const volatile sig_atomic_t *cancel)
 {
-        uint64_t total = 0;
-        ssize_t n;
+        static const unsigned char zeros[READ_CHUNK];
+
+        while (n > 0) {
+                size_t k = n < READ_CHUNK ? (size_t) n : READ_CHUNK;
+                int r;
+
+                if (cancel && *cancel)
+                        return -ECANCELED;
+                r = hasher_update(h, zeros, k);
+                if (r < 0)
+                        return r;
+                n -= k;
+        }
+        return 0;
+}
+
+/* Where the data at or after 'at' begins and ends (the next hole), for a
+ * file of 'size' bytes: both are the end when only a hole is left (the end is
+ * where the file now ends, if it shrank). -errno when the file has no hole
+ * support (then it is read whole). */
+static int next_data(int fd, uint64_t at, uint64_t size, uint64_t *ret_data, uint64_t *ret_end)
+{
+        off_t data = lseek(fd, (off_t) at, SEEK_DATA), hole;
+        struct stat st;
+
+        if (data < 0 && errno == ENXIO) {
+                if (fstat(fd, &st) < 0)
+                        return negative_errno();
+                *ret_data = *ret_end = (uint64_t) st.st_size < size ? (uint64_t) st.st_size : size;
+                if (*ret_data < at)
+                        *ret_data = *ret_end = at;
+                return 0;
+        }
+        if (data < 0)
+                return negative_errno();
+        hole = lseek(fd, data, SEEK_HOLE);
+        if (hole < 0 || lseek(fd, data, SEEK_SET) < 0)
+                return negative_errno();
+        *ret_data = (uint64_t) data < size ? (uint64_t) data : size;
+        *ret_end = (uint64_t) hole < size ? (uint64_t) hole : size;
+        return 0;
+}
+
+int hasher_feed_fd(struct hasher *h, int fd, uint64_t size, const volatile sig_atomic_t *cancel,
+                   uint64_t *ret_size)
+{
+        bool sparse = size != HASH_TO_EOF;
+        uint64_t total = 0, data_end = 0;
         int r;
 
         (void) posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-        for (;;) {
-                n = read_retry(fd, h->chunk, READ_CHUNK);
+        while (total < size) {
+                uint64_t left;
+                ssize_t n;
+
+                if (cancel && *cancel)
+                        return -ECANCELED;
+                if (sparse && total >= data_end) {
+                        uint64_t data;
+
+                        if (next_data(fd, total, size, &data, &data_end) < 0) {
+                                sparse = false;
+                                if (lseek(fd, (off_t) total, SEEK_SET) < 0)
+                                        return negative_errno();
+                        } else if (data > total) {
+                                r = feed_zeros(h, data - total, cancel);
+                                if (r < 0)
+                                        return r;
+                                total = data;
+                                continue;
+                        }
+                }
+                left = (sparse ? data_end : size) - total;
+                n = read_retry(fd, h->chunk, left < READ_CHUNK ? (size_t) left : READ_CHUNK);
+                if (n == -EINTR)
+                        continue;       /* the cancel flag decides, above */
                 if (n < 0)
                         return (int) n;
                 if (n == 0)
-                        break;
+                        break;          /* shorter than stat'ed: it shrank meanwhile */
                 r = hasher_update(h, h->chunk, (size_t) n);
                 if (r < 0)
                         return r;
@@ -90,13 +163,14 @@ int hasher_feed_fd(struct hasher *h, int fd, uint64_t *ret_size)
         return 0;
 }
 
-int hasher_fd(struct hasher *h, int fd, uint8_t out[SHA256_LEN], uint64_t *ret_size)
+int hasher_fd(struct hasher *h, int fd, uint64_t size, const volatile sig_atomic_t *cancel,
+              uint8_t out[SHA256_LEN], uint64_t *ret_size)
 {
         int r;
 
         r = hasher_begin(h);
         if (r >= 0)
-                r = hasher_feed_fd(h, fd, ret_size);
+                r = hasher_feed_fd(h, fd, size, cancel, ret_size);
         if (r >= 0)
                 r = hasher_end(h, out);
         return r;

@@ -2,6 +2,7 @@
  * CPU's SHA extensions where present. One hasher per thread. */
 #pragma once
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,12 +13,20 @@ struct hasher;
 int hasher_new(struct hasher **ret);
 struct hasher *hasher_free(struct hasher *h);
 
-/* Hashes everything readable from fd (from its current offset) into out.
- * *ret_size (if given) receives the number of bytes hashed. */
-int hasher_fd(struct hasher *h, int fd, uint8_t out[SHA256_LEN], uint64_t *ret_size);
+/* Reading a stream to its end rather than up to a size known from fstat(). */
+#define HASH_TO_EOF UINT64_MAX
 
-/* Feeds everything readable from fd into a hash begun with hasher_begin(). */
-int hasher_feed_fd(struct hasher *h, int fd, uint64_t *ret_size);
+/* Feeds fd's content from offset 0 into a hash begun with hasher_begin(): at
+ * most 'size' bytes, the size fstat() gave (a file that keeps growing is not
+ * read forever), or a stream to its end with HASH_TO_EOF. Holes of a sparse
+ * file are hashed as the zeros they read as, without reading them. Checks
+ * *cancel (if given) between chunks: -ECANCELED. *ret_size (if given)
+ * receives the number of bytes hashed, less than size if the file shrank. */
+int hasher_feed_fd(struct hasher *h, int fd, uint64_t size, const volatile sig_atomic_t *cancel,
+                   uint64_t *ret_size);
+/* hasher_begin(), hasher_feed_fd() and hasher_end() in one. */
+int hasher_fd(struct hasher *h, int fd, uint64_t size, const volatile sig_atomic_t *cancel,
+              uint8_t out[SHA256_LEN], uint64_t *ret_size);
 
 int hasher_begin(struct hasher *h);
 int hasher_update(struct hasher *h, const void *p, size_t n);

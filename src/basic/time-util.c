@@ -150,3 +150,13 @@ void rfc3339_format(int64_t t, char out[RFC3339_LEN])
                  (unsigned) d % 100u, (unsigned) (secs / 3600) % 100u, (unsigned) (secs / 60 % 60),
                  (unsigned) (secs % 60));
 }
+
+int64_t timespec_to_ns(const struct timespec *ts)
+{
+        int64_t ns;
+
+        if (__builtin_mul_overflow((int64_t) ts->tv_sec, (int64_t) 1000000000, &ns) ||
+            __builtin_add_overflow(ns, (int64_t) ts->tv_nsec, &ns))
+                return ts->tv_sec < 0 ? INT64_MIN : INT64_MAX;
+        return ns;
+}

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Years 0001 to 9999: what RFC 3339 can write. */
 #define TIME_MIN_SECONDS (-62135596800LL)      /* 0001-01-01T00:00:00Z */
@@ -20,3 +21,8 @@ int time_month_days(int64_t y, int m);
 
 /* Writes t (within TIME_MIN/MAX_SECONDS, clamped) as "YYYY-MM-DDTHH:MM:SSZ". */
 void rfc3339_format(int64_t t, char out[RFC3339_LEN]);
+
+/* ts in nanoseconds since the epoch, saturated to INT64_MIN / INT64_MAX
+ * outside what 64 bits hold (before 1677, after 2262): a file's owner sets
+ * any mtime, and the arithmetic must not overflow. */
+int64_t timespec_to_ns(const struct timespec *ts);

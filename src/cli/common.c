@@ -57,9 +57,13 @@ static void on_signal(int sig)
         cli_cancel = 1;
 }
 
+/* The first SIGINT, SIGTERM or SIGHUP asks the command to stop: loops look at
+ * cli_cancel, and blocking reads return EINTR (no SA_RESTART) to let them.
+ * The handler is reset by its first delivery (SA_RESETHAND), so a second
+ * Ctrl-C kills at once, whatever the command is waiting for. */
 void cli_install_signals(void)
 {
-        struct sigaction sa = { .sa_handler = on_signal };
+        struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESETHAND };
 
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, NULL);

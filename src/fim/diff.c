@@ -42,6 +42,28 @@ unsigned fim_entry_compare(const struct fim_entry *a, const struct fim_entry *b,
         return d;
 }
 
+/* Whether e lies below a directory of cur that could not be listed: then its
+ * absence from cur says nothing. */
+static bool below_unlisted(const struct fim_tree *cur, const struct fim_entry *e)
+{
+        size_t len = e->path_len;
+
+        for (;;) {
+                const struct fim_entry *dir;
+
+                while (len > 0 && e->path[len - 1] != '/')
+                        len--;
+                if (len == 0)
+                        return false;
+                len = len > 1 ? len - 1 : 1;    /* "/a/b" -> "/a", "/a" -> "/" */
+                dir = fim_tree_find(cur, e->path, len);
+                if (dir && (dir->flags & ENTRY_UNLISTED))
+                        return true;
+                if (len == 1)
+                        return false;
+        }
+}
+
 static bool selected(const struct fim_entry *e, char *const *prefixes, size_t n)
 {
         size_t i;
@@ -58,11 +80,15 @@ int fim_diff(const struct fim_tree *base, const struct fim_tree *cur, unsigned a
              char *const *prefixes, size_t n_prefixes, fim_change_fn fn, void *userdata)
 {
         unsigned mask = base->attrs & cur->attrs & ATTR_COMPARED;
+        bool any_unlisted = false;
         size_t i = 0, j = 0;
         int r;
 
         if (attrs)
                 mask &= attrs;
+        for (j = 0; j < cur->n && !any_unlisted; j++)
+                any_unlisted = cur->entries[j].flags & ENTRY_UNLISTED;
+        j = 0;
         while (i < base->n || j < cur->n) {
                 const struct fim_entry *a = i < base->n ? &base->entries[i] : NULL;
                 const struct fim_entry *b = j < cur->n ? &cur->entries[j] : NULL;
@@ -78,7 +104,7 @@ int fim_diff(const struct fim_tree *base, const struct fim_tree *cur, unsigned a
 
                 if (cmp < 0) {
                         i++;
-                        if (!selected(a, prefixes, n_prefixes))
+                        if (!selected(a, prefixes, n_prefixes) || (any_unlisted && below_unlisted(cur, a)))
                                 continue;
                         c = (struct fim_change) { .kind = CHANGE_REMOVED, .old = a };
                 } else if (cmp > 0) {
@@ -100,9 +126,11 @@ int fim_diff(const struct fim_tree *base, const struct fim_tree *cur, unsigned a
                                 continue;
                         if (b->err) {
                                 /* What could be read is still compared: a chmod 000
-                                 * is a mode change, and then the file is unreadable. */
+                                 * is a mode change, and then the file is unreadable;
+                                 * content read despite xattrs over the limit is a
+                                 * content change (the hash is there only then). */
                                 c.changed = (b->flags & ENTRY_HAS_STAT)
-                                                    ? fim_entry_compare(a, b, mask & ~(ATTR_CONTENT | ATTR_XATTRS))
+                                                    ? fim_entry_compare(a, b, mask & ~ATTR_XATTRS)
                                                     : 0;
                                 if (c.changed) {
                                         struct fim_change mod = { CHANGE_MODIFIED, a, b, c.changed };

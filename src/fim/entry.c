@@ -332,13 +332,16 @@ int xattr_pack(struct arena *a, struct xattr_pair *pairs, size_t n,
                 *ret_len = 0;
                 return 0;
         }
-        for (i = 0; i < n; i++) {
-                if (pairs[i].name_len > UINT16_MAX || pairs[i].value_len > UINT32_MAX / 2)
-                        return -E2BIG;
-                total += sizeof(uint16_t) + pairs[i].name_len + sizeof(uint32_t) + pairs[i].value_len;
-        }
-        if (total > UINT32_MAX / 2)
+        if (n > XATTR_MAX_COUNT)
                 return -E2BIG;
+        for (i = 0; i < n; i++) {
+                if (pairs[i].name_len > UINT16_MAX || pairs[i].value_len > XATTR_MAX_BYTES)
+                        return -E2BIG;
+                total += pairs[i].name_len + pairs[i].value_len;
+        }
+        if (total > XATTR_MAX_BYTES)
+                return -E2BIG;
+        total += n * (sizeof(uint16_t) + sizeof(uint32_t));
         qsort(pairs, n, sizeof(*pairs), xattr_pair_cmp);
         out = p = arena_alloc(a, total);
         if (!out)

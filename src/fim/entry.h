@@ -10,6 +10,7 @@
 
 #include "basic/arena.h"
 #include "basic/sha256.h"
+#include "basic/xattr-util.h"
 
 /* Attributes a tree records and a check compares. */
 enum {
@@ -51,6 +52,8 @@ enum entry_flags {
         ENTRY_HAS_HASH   = 1u << 0,
         ENTRY_HAS_STAT   = 1u << 1,     /* dev, ino, ctime valid */
         ENTRY_HASHED_NOW = 1u << 2,     /* content was read during this walk */
+        ENTRY_UNLISTED   = 1u << 3,     /* a directory whose children are unknown:
+                                         * it could not be (fully) listed */
 };
 
 struct fim_entry {
@@ -125,13 +128,7 @@ bool xattr_next(struct xattr_iter *it, const char **ret_name, size_t *ret_name_l
 #include "basic/macros.h"
 DEFINE_FREEP(struct fim_tree, fim_tree_free)
 
-struct xattr_pair {
-        const char *name;
-        size_t name_len;
-        const void *value;
-        size_t value_len;
-};
-
-/* Sorts pairs by name and serializes them into the arena. n == 0 gives NULL/0. */
+/* Sorts pairs by name and serializes them into the arena. n == 0 gives NULL/0;
+ * -E2BIG past XATTR_MAX_COUNT attributes or XATTR_MAX_BYTES of names and values. */
 int xattr_pack(struct arena *a, struct xattr_pair *pairs, size_t n,
                const uint8_t **ret, uint32_t *ret_len);

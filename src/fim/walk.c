@@ -24,11 +24,11 @@
 
 #include "basic/fd-util.h"
 #include "basic/macros.h"
+#include "basic/time-util.h"
+#include "basic/xattr-util.h"
 
 #define ENTRY_NEEDS_READ (1u << 8)      /* internal to the walk */
 #define REL_PATH_MAX 4095               /* longest path the kernel resolves */
-#define XATTR_LIST_MAX_BYTES 65536
-#define MAX_XATTRS 256
 #define SMALL_FILE ((off_t) 1 << 20)       /* read during the metadata pass */
 
 struct dir_task {
@@ -50,8 +50,7 @@ struct worker {
         pthread_t thread;
         struct fim_tree *local;
         struct hasher *hasher;
-        char *names;                    /* xattr name list scratch */
-        char *values;                   /* xattr value scratch */
+        struct xattr_scratch xattrs;
         unsigned long long hashed, cached, bytes, errors;
         int error;                      /* fatal: allocation failure */
 };
@@ -176,43 +175,13 @@ static const char *rel_of(const char *path)
 
 static int read_xattrs(struct worker *wk, int fd, struct fim_entry *e)
 {
-        struct xattr_pair pairs[MAX_XATTRS];
-        char proc[64];
-        const char *p;
-        ssize_t n;
-        size_t count = 0, used = 0;
+        size_t n;
+        int r;
 
-        /* O_PATH descriptors (symlinks, devices) do not take f*xattr(); their
-         * /proc/self/fd link resolves to the very inode without a path walk. */
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-        n = flistxattr(fd, wk->names, XATTR_LIST_MAX_BYTES);
-        if (n < 0 && errno == EBADF)
-                n = listxattr(proc, wk->names, XATTR_LIST_MAX_BYTES);
-        if (n < 0) {
-                if (errno == ENOTSUP || errno == ENOENT)
-                        return 0;
-                return negative_errno();
-        }
-        for (p = wk->names; p < wk->names + n; p += strlen(p) + 1) {
-                ssize_t v;
-
-                if (count == MAX_XATTRS)
-                        return -E2BIG;
-                v = fgetxattr(fd, p, wk->values + used, XATTR_LIST_MAX_BYTES * 4 - used);
-                if (v < 0 && errno == EBADF)
-                        v = getxattr(proc, p, wk->values + used, XATTR_LIST_MAX_BYTES * 4 - used);
-                if (v < 0) {
-                        if (errno == ENODATA)
-                                continue;       /* removed meanwhile */
-                        return negative_errno();
-                }
-                pairs[count++] = (struct xattr_pair) {
-                        .name = p, .name_len = strlen(p),
-                        .value = wk->values + used, .value_len = (size_t) v,
-                };
-                used += (size_t) v;
-        }
-        return xattr_pack(&wk->local->arena, pairs, count, &e->xattrs, &e->xattrs_len);
+        r = xattr_read_fd(fd, &wk->xattrs, &n);
+        if (r < 0)
+                return r;
+        return xattr_pack(&wk->local->arena, wk->xattrs.pairs, n, &e->xattrs, &e->xattrs_len);
 }
 
 static void fill_stat(struct fim_entry *e, const struct stat *st)
@@ -223,8 +192,8 @@ static void fill_stat(struct fim_entry *e, const struct stat *st)
         e->gid = st->st_gid;
         e->nlink = (uint32_t) st->st_nlink;
         e->size = (S_ISREG(st->st_mode) || S_ISLNK(st->st_mode)) ? (uint64_t) st->st_size : 0;
-        e->mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-        e->ctime_ns = (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+        e->mtime_ns = timespec_to_ns(&st->st_mtim);
+        e->ctime_ns = timespec_to_ns(&st->st_ctim);
         e->dev = st->st_dev;
         e->ino = st->st_ino;
         e->rdev = (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) ? st->st_rdev : 0;
@@ -313,8 +282,6 @@ static int record_child(struct worker *wk, int dirfd, const char *name, const ch
                 return take_cached(wk, e, c);
 
         if (S_ISREG(st->st_mode)) {
-                int fd;
-
                 if (!(w->attrs & (ATTR_CONTENT | ATTR_XATTRS)))
                         return 0;
                 /* Small files are read right here, through the directory already
@@ -324,8 +291,7 @@ static int record_child(struct worker *wk, int dirfd, const char *name, const ch
                         e->flags |= ENTRY_NEEDS_READ;
                         return 0;
                 }
-                fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-                return read_entry_fd(wk, e, fd < 0 ? negative_errno() : fd);
+                return read_entry_fd(wk, e, open_regular_at(dirfd, name, NULL));
         }
         if (S_ISLNK(st->st_mode) && (w->attrs & ATTR_TARGET)) {
                 char target[REL_PATH_MAX + 1];
@@ -436,12 +402,14 @@ static int process_dir(struct worker *wk, struct dir_task *task)
         struct stat st;
         char path[REL_PATH_MAX + 1];
         size_t n_tasks = 0;
+        bool via_parent = false;
         DIR *d;
         int r = 0;
 
         if (task->fd >= 0) {
                 fd = TAKE_FD(task->fd);
                 atomic_fetch_sub(&w->task_fds, 1);
+                via_parent = true;
         } else {
                 fd = open_beneath(w->rootfd, rel_of(task->path), O_RDONLY | O_DIRECTORY | O_NOCTTY);
         }
@@ -453,6 +421,9 @@ static int process_dir(struct worker *wk, struct dir_task *task)
         if (!e)
                 return -ENOMEM;
         e->type = S_IFDIR;
+        /* Until it is listed, its children are unknown: a diff must not call
+         * them removed. */
+        e->flags |= ENTRY_UNLISTED;
         if (fd < 0) {
                 entry_error(wk, e, fd);
                 return 0;
@@ -462,6 +433,13 @@ static int process_dir(struct worker *wk, struct dir_task *task)
                 return 0;
         }
         fill_stat(e, &st);
+        /* Opened through its parent a while ago: if it has been moved since
+         * (out of the root, say), it is not listed where it went. */
+        r = via_parent ? fd_verify_beneath(w->rootfd, rel_of(task->path), fd) : 0;
+        if (r < 0) {
+                entry_error(wk, e, r);
+                return 0;
+        }
         c = cache_hit(w, e, known);
         if (c) {
                 r = take_cached(wk, e, c);
@@ -483,6 +461,7 @@ static int process_dir(struct worker *wk, struct dir_task *task)
                 return 0;
         }
         fd = -1;        /* owned by d now */
+        e->flags &= ~ENTRY_UNLISTED;
         memcpy(path, task->path, task->len);
         for (;;) {
                 size_t nlen, len;
@@ -490,8 +469,10 @@ static int process_dir(struct worker *wk, struct dir_task *task)
                 errno = 0;
                 de = readdir(d);
                 if (!de) {
-                        if (errno)
+                        if (errno) {
                                 entry_error(wk, e, negative_errno());
+                                e->flags |= ENTRY_UNLISTED;
+                        }
                         break;
                 }
                 if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
@@ -547,7 +528,8 @@ static int read_entry_fd(struct worker *wk, struct fim_entry *e, int fd_)
         int r;
 
         if (fd < 0) {
-                /* ELOOP: a symlink now stands where the file was. */
+                /* ELOOP: a symlink now stands where the file was; ESTALE:
+                 * something else that is not a regular file, never opened. */
                 entry_error(wk, e, fd == -ELOOP ? -ESTALE : fd);
                 return 0;
         }
@@ -572,7 +554,7 @@ static int read_entry_fd(struct worker *wk, struct fim_entry *e, int fd_)
                 if (r >= 0 && w->opts->content_prefix)
                         r = w->opts->content_prefix(e, wk->hasher, w->opts->userdata);
                 if (r >= 0)
-                        r = hasher_feed_fd(wk->hasher, fd, &bytes);
+                        r = hasher_feed_fd(wk->hasher, fd, (uint64_t) st.st_size, w->opts->cancel, &bytes);
                 if (r >= 0)
                         r = hasher_end(wk->hasher, e->sha256);
                 if (r < 0) {
@@ -593,7 +575,7 @@ static int read_entry_fd(struct worker *wk, struct fim_entry *e, int fd_)
 
 static int read_entry(struct worker *wk, struct fim_entry *e)
 {
-        return read_entry_fd(wk, e, open_beneath(wk->w->rootfd, rel_of(e->path), O_RDONLY | O_NOCTTY | O_NONBLOCK));
+        return read_entry_fd(wk, e, open_regular_beneath(wk->w->rootfd, rel_of(e->path), NULL));
 }
 
 static void *read_thread(void *arg)
@@ -678,8 +660,7 @@ static void workers_release(struct worker *wks, unsigned n)
         for (i = 0; i < n; i++) {
                 fim_tree_free(wks[i].local);
                 hasher_free(wks[i].hasher);
-                free(wks[i].names);
-                free(wks[i].values);
+                xattr_scratch_release(&wks[i].xattrs);
         }
         free(wks);
 }
@@ -764,9 +745,9 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
         }
         for (i = 0; i < n_threads; i++) {
                 wks[i].w = &w;
-                wks[i].names = malloc(XATTR_LIST_MAX_BYTES);
-                wks[i].values = malloc(XATTR_LIST_MAX_BYTES * 4);
-                r = fim_tree_new(&wks[i].local);
+                r = xattr_scratch_init(&wks[i].xattrs);
+                if (r >= 0)
+                        r = fim_tree_new(&wks[i].local);
                 if (r >= 0)
                         r = hasher_new(&wks[i].hasher);
                 /* With a cache the tree's size is known: reserve it up front (large
@@ -777,7 +758,7 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
                         if (wks[i].local->entries)
                                 wks[i].local->cap = opts->cache->n * 5 / 4;
                 }
-                if (r < 0 || !wks[i].names || !wks[i].values) {
+                if (r < 0) {
                         workers_release(wks, n_threads);
                         fim_index_release(&w.cache_index);
                         return -ENOMEM;

@@ -62,17 +62,20 @@ static bool selected(const struct reader *rd, const char *path, size_t len)
         return rd->n_prefixes == 0;
 }
 
-static int pack_xattrs(struct arena *a, GVariant *xattrs, struct fim_entry *e)
+int ostree_xattrs_pack(struct arena *a, GVariant *xattrs, const uint8_t **ret, uint32_t *ret_len)
 {
-        struct xattr_pair pairs[256];
-        size_t n = 0, i, count;
+        _cleanup_(freep) struct xattr_pair *pairs = NULL;
+        size_t n, i;
 
-        if (!xattrs)
-                return 0;
-        count = g_variant_n_children(xattrs);
-        if (count > ARRAY_SIZE(pairs))
+        n = xattrs ? g_variant_n_children(xattrs) : 0;
+        if (n == 0)
+                return xattr_pack(a, NULL, 0, ret, ret_len);
+        if (n > XATTR_MAX_COUNT)
                 return -E2BIG;
-        for (i = 0; i < count; i++) {
+        pairs = calloc(n, sizeof(*pairs));
+        if (!pairs)
+                return -ENOMEM;
+        for (i = 0; i < n; i++) {
                 g_autoptr(GVariant) name = NULL, value = NULL;
                 const char *nm;
                 const void *val;
@@ -83,14 +86,16 @@ static int pack_xattrs(struct arena *a, GVariant *xattrs, struct fim_entry *e)
                 val = g_variant_get_fixed_array(value, &vlen, 1);
                 while (nlen && nm[nlen - 1] == '\0')
                         nlen--;         /* names are stored with their NUL */
-                pairs[n++] = (struct xattr_pair) {
+                if (nlen > XATTR_MAX_BYTES || vlen > XATTR_MAX_BYTES)
+                        return -E2BIG;
+                pairs[i] = (struct xattr_pair) {
                         .name = arena_strndup(a, nm, nlen), .name_len = nlen,
                         .value = arena_memdup(a, val, vlen), .value_len = vlen,
                 };
-                if (!pairs[n - 1].name || !pairs[n - 1].value)
+                if (!pairs[i].name || !pairs[i].value)
                         return -ENOMEM;
         }
-        return xattr_pack(a, pairs, n, &e->xattrs, &e->xattrs_len);
+        return xattr_pack(a, pairs, n, ret, ret_len);
 }
 
 static struct fim_entry *add_entry(struct reader *rd, const char *path, size_t len)
@@ -128,7 +133,7 @@ static int read_dir(struct reader *rd, const char *path, size_t len, const char 
                 e->uid = GUINT32_FROM_BE(uid);
                 e->gid = GUINT32_FROM_BE(gid);
                 e->mode = GUINT32_FROM_BE(mode) & 07777;
-                r = pack_xattrs(&rd->tree->arena, xattrs, e);
+                r = ostree_xattrs_pack(&rd->tree->arena, xattrs, &e->xattrs, &e->xattrs_len);
                 if (r < 0)
                         return r;
         }
@@ -282,7 +287,7 @@ static int hash_object(struct hash_job *job, OstreeRepo *repo, struct hasher *h,
                                 r = -ENOMEM;
                 }
                 if (r >= 0)
-                        r = pack_xattrs(&job->tree->arena, xattrs, e);
+                        r = ostree_xattrs_pack(&job->tree->arena, xattrs, &e->xattrs, &e->xattrs_len);
         }
         pthread_mutex_unlock(&job->lock);
         return r;

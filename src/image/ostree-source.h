@@ -5,6 +5,9 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include <glib.h>
 
 #include "fim/entry.h"
 #include "fim/walk.h"
@@ -24,3 +27,8 @@ int ostree_tree_from_ref(const char *repo_path, const char *ref, char *const *pr
  * names. What `image verify` compares a deployment with. */
 int ostree_tree_layout(const char *repo_path, const char *ref, char *const *prefixes, size_t n_prefixes,
                        struct fim_tree **ret, char **ret_commit, char **ret_error);
+
+/* Packs an ostree xattr array (a(ayay), names with their NUL) into the arena
+ * as fim entries carry them (see xattr_pack); the limits of xattr-util.h apply:
+ * -E2BIG past them. NULL packs as no attributes. */
+int ostree_xattrs_pack(struct arena *a, GVariant *xattrs, const uint8_t **ret, uint32_t *ret_len);

@@ -92,9 +92,7 @@ static int load_object(OstreeRepo *repo, const uint8_t csum[SHA256_LEN], struct 
         g_autoptr(GFileInfo) info = NULL;
         g_autoptr(GVariant) xattrs = NULL;
         g_autoptr(GError) err = NULL;
-        struct xattr_pair pairs[256];
         struct hasher *h = NULL;
-        size_t i, n;
         int r = 0;
 
         ostree_checksum_inplace_from_bytes(csum, hex);
@@ -132,23 +130,7 @@ static int load_object(OstreeRepo *repo, const uint8_t csum[SHA256_LEN], struct 
                         return r;
                 ret->flags |= ENTRY_HAS_HASH;
         }
-        n = xattrs ? g_variant_n_children(xattrs) : 0;
-        if (n > ARRAY_SIZE(pairs))
-                return -E2BIG;
-        for (i = 0; i < n; i++) {
-                g_autoptr(GVariant) name = NULL, value = NULL;
-                gsize nl, vl;
-                const char *nm;
-                const void *val;
-
-                g_variant_get_child(xattrs, i, "(@ay@ay)", &name, &value);
-                nm = g_variant_get_fixed_array(name, &nl, 1);
-                val = g_variant_get_fixed_array(value, &vl, 1);
-                while (nl && nm[nl - 1] == '\0')
-                        nl--;
-                pairs[i] = (struct xattr_pair) { arena_strndup(a, nm, nl), nl, arena_memdup(a, val, vl), vl };
-        }
-        return xattr_pack(a, pairs, n, &ret->xattrs, &ret->xattrs_len);
+        return ostree_xattrs_pack(a, xattrs, &ret->xattrs, &ret->xattrs_len);
 }
 
 struct verifier {
@@ -159,6 +141,7 @@ struct verifier {
         int deploy_fd;
         struct arena arena;
         struct verify_stats stats;
+        const volatile sig_atomic_t *cancel;
         char **error;
 };
 
@@ -176,7 +159,8 @@ static bool object_is_inode(struct verifier *v, const uint8_t csum[SHA256_LEN], 
 
 static int live_content_hash(struct verifier *v, const struct fim_entry *live, uint8_t out[SHA256_LEN])
 {
-        _cleanup_(closep) int fd = open_beneath(v->deploy_fd, live->path + 1, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+        _cleanup_(closep) int fd = open_regular_beneath(v->deploy_fd, live->path + 1, &st);
         struct hasher *h = NULL;
         int r;
 
@@ -184,7 +168,7 @@ static int live_content_hash(struct verifier *v, const struct fim_entry *live, u
                 return fd;
         r = hasher_new(&h);
         if (r >= 0)
-                r = hasher_fd(h, fd, out, NULL);
+                r = hasher_fd(h, fd, (uint64_t) st.st_size, v->cancel, out, NULL);
         hasher_free(h);
         return r;
 }
@@ -300,7 +284,7 @@ int image_verify(const struct sysroot *ds, const struct sysroot_deployment *d, c
                 .progress = opts->progress,
                 .cancel = opts->cancel,
         };
-        struct verifier v = { .ds = ds, .d = d, .error = ret_error };
+        struct verifier v = { .ds = ds, .d = d, .cancel = opts->cancel, .error = ret_error };
         int r;
 
         if (ret_error)

@@ -1,0 +1,141 @@
+/* Extended attributes of an open file; see xattr-util.h. */
+#define _GNU_SOURCE
+#include "xattr-util.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/xattr.h>
+
+#include "macros.h"
+
+/* How often a list or value that changes size between the two calls is asked
+ * again before giving up: a file under constant rewriting. */
+#define XATTR_RACE_RETRIES 7
+
+int xattr_scratch_init(struct xattr_scratch *s)
+{
+        *s = (struct xattr_scratch) { 0 };
+        s->names = malloc(XATTR_NAMES_MAX);
+        s->values = malloc(XATTR_MAX_BYTES);
+        s->pairs = malloc(XATTR_MAX_COUNT * sizeof(*s->pairs));
+        if (!s->names || !s->values || !s->pairs) {
+                xattr_scratch_release(s);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+void xattr_scratch_release(struct xattr_scratch *s)
+{
+        free(s->names);
+        free(s->values);
+        free(s->pairs);
+        *s = (struct xattr_scratch) { 0 };
+}
+
+/* O_PATH descriptors do not take f*xattr() (EBADF); their /proc/self/fd link
+ * resolves to the very inode without a path walk. */
+static ssize_t list_at(int fd, const char *proc, char *buf, size_t size)
+{
+        ssize_t n = flistxattr(fd, buf, size);
+
+        if (n < 0 && errno == EBADF)
+                n = listxattr(proc, buf, size);
+        return n;
+}
+
+static ssize_t get_at(int fd, const char *proc, const char *name, void *buf, size_t size)
+{
+        ssize_t n = fgetxattr(fd, name, buf, size);
+
+        if (n < 0 && errno == EBADF)
+                n = getxattr(proc, name, buf, size);
+        return n;
+}
+
+/* The name list into s->names: its length, 0 when there are none, or -errno. */
+static ssize_t read_names(int fd, const char *proc, char *names)
+{
+        unsigned tries;
+
+        for (tries = 0; tries < XATTR_RACE_RETRIES; tries++) {
+                ssize_t size = list_at(fd, proc, NULL, 0), n;
+
+                if (size < 0)
+                        return errno == ENOTSUP || errno == ENOENT ? 0 : negative_errno();
+                if ((size_t) size > XATTR_NAMES_MAX)
+                        return -E2BIG;
+                if (size == 0)
+                        return 0;
+                n = list_at(fd, proc, names, (size_t) size);
+                if (n >= 0)
+                        return n;
+                if (errno != ERANGE)
+                        return negative_errno();
+                /* Grew between the two calls: ask again. */
+        }
+        return -EBUSY;
+}
+
+/* One value into room at most 'room' bytes: its length, -ENODATA when it was
+ * removed meanwhile, -E2BIG when it does not fit the budget. */
+static ssize_t read_value(int fd, const char *proc, const char *name, char *buf, size_t room)
+{
+        unsigned tries;
+
+        for (tries = 0; tries < XATTR_RACE_RETRIES; tries++) {
+                ssize_t size = get_at(fd, proc, name, NULL, 0), n;
+
+                if (size < 0)
+                        return negative_errno();
+                if ((size_t) size > room)
+                        return -E2BIG;
+                if (size == 0)
+                        return 0;
+                n = get_at(fd, proc, name, buf, (size_t) size);
+                if (n >= 0)
+                        return n;
+                if (errno != ERANGE)
+                        return negative_errno();
+        }
+        return -EBUSY;
+}
+
+int xattr_read_fd(int fd, struct xattr_scratch *s, size_t *ret_n)
+{
+        char proc[sizeof("/proc/self/fd/") + 12];
+        size_t count = 0, used;
+        const char *p, *end;
+        ssize_t n;
+
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        n = read_names(fd, proc, s->names);
+        if (n < 0)
+                return (int) n;
+        used = (size_t) n;      /* the names count against the byte budget too */
+        end = s->names + n;
+        for (p = s->names; p < end; p += strnlen(p, (size_t) (end - p)) + 1) {
+                size_t name_len = strnlen(p, (size_t) (end - p));
+                ssize_t v;
+
+                if (name_len == 0 || p + name_len == end)
+                        return -EBADMSG;        /* the kernel NUL-terminates every name */
+                if (count == XATTR_MAX_COUNT)
+                        return -E2BIG;
+                v = read_value(fd, proc, p, s->values + used, XATTR_MAX_BYTES - used);
+                if (v == -ENODATA)
+                        continue;               /* removed meanwhile */
+                if (v < 0)
+                        return (int) v;
+                s->pairs[count++] = (struct xattr_pair) {
+                        .name = p, .name_len = name_len,
+                        .value = s->values + used, .value_len = (size_t) v,
+                };
+                used += (size_t) v;
+        }
+        *ret_n = count;
+        return 0;
+}
