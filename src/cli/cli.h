@@ -106,9 +106,11 @@ int run_etc_diff(struct output *out, const struct ruleset *rules, const struct s
                  const struct sysroot_deployment *d, const struct etc_diff_request *req);
 
 /* Walks dir below paths and writes a baseline to out (dir: sources), as
- * 'baseline create' and the first 'scan' do. Prints its own errors. */
-int cli_baseline_from_dir(const char *dir, char *const *paths, size_t n_paths, unsigned threads, const char *out,
-                          size_t *ret_entries, struct walk_stats *ret_stats);
+ * 'baseline create' and the first 'scan' do. Refuses to write a baseline of
+ * nothing, and with paths_must_match one in which a path matches nothing.
+ * Prints its own errors. */
+int cli_baseline_from_dir(const char *dir, char *const *paths, size_t n_paths, bool paths_must_match,
+                          unsigned threads, const char *out, size_t *ret_entries, struct walk_stats *ret_stats);
 
 /* The check shared by 'check' and 'scan'. */
 struct check_request {

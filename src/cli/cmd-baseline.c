@@ -64,8 +64,21 @@ static int write_baseline(const char *out, const struct fim_tree *tree, const ch
         return EXIT_CLEAN;
 }
 
-int cli_baseline_from_dir(const char *dir, char *const *paths, size_t n_paths, unsigned threads, const char *out,
-                          size_t *ret_entries, struct walk_stats *ret_stats)
+/* A baseline that records nothing, or a --path that matches nothing in the
+ * source, is a mistake, never an empty baseline every later check agrees with. */
+static int check_recorded(const struct fim_tree *tree, const char *source, char *const *paths, size_t n_paths)
+{
+        const char *p = fim_tree_unmatched_prefix(tree, paths, n_paths);
+
+        if (p)
+                return error("path '%s' matches nothing in '%s': no baseline written", p, source);
+        if (tree->n == 0)
+                return error("nothing to record in '%s': no baseline written", source);
+        return EXIT_CLEAN;
+}
+
+int cli_baseline_from_dir(const char *dir, char *const *paths, size_t n_paths, bool paths_must_match,
+                          unsigned threads, const char *out, size_t *ret_entries, struct walk_stats *ret_stats)
 {
         _cleanup_(fim_tree_freep) struct fim_tree *tree = NULL;
         _cleanup_(freep) char *source = NULL;
@@ -85,6 +98,9 @@ int cli_baseline_from_dir(const char *dir, char *const *paths, size_t n_paths, u
                 return error("interrupted: baseline not written");
         if (r < 0)
                 return error("cannot walk '%s': %s", dir, strerror(-r));
+        r = check_recorded(tree, dir, paths, paths_must_match ? n_paths : 0);
+        if (r != EXIT_CLEAN)
+                return r;
         if (asprintf(&source, "dir:%s", real) < 0)
                 return error("out of memory");
         r = write_baseline(out, tree, source, NULL, paths, n_paths);
@@ -110,6 +126,9 @@ static int create_from_ostree(const char *from, char *const *paths, size_t n_pat
         r = ostree_tree_from_ref(repo_path, colon + 1, paths, n_paths, threads, &tree, ret_commit, ret_stats, &msg);
         if (r < 0)
                 return error("cannot read ostree source '%s': %s", from, msg ? msg : strerror(-r));
+        r = check_recorded(tree, from, paths, n_paths);
+        if (r != EXIT_CLEAN)
+                return r;
         r = write_baseline(out, tree, from, *ret_commit, paths, n_paths);
         if (r == EXIT_CLEAN)
                 *ret_entries = tree->n;
@@ -174,7 +193,7 @@ static int baseline_create(int argc, char **argv)
         }
 
         if (strncmp(from, "dir:", 4) == 0)
-                r = cli_baseline_from_dir(from + 4, paths, n_paths, threads, out, &entries, &stats);
+                r = cli_baseline_from_dir(from + 4, paths, n_paths, true, threads, out, &entries, &stats);
         else if (strncmp(from, "ostree:", 7) == 0)
                 r = create_from_ostree(from, paths, n_paths, threads, out, &entries, &stats, &commit);
         else

@@ -78,6 +78,9 @@ int run_check(const struct check_request *req)
                 return error("interrupted");
         if (r < 0 && out.error)
                 return error("cannot write output: %s", strerror(-out.error));
+        if (r == -ENOENT && res.unmatched)
+                return error("path '%s' matches nothing in baseline '%s' or under '%s'", res.unmatched,
+                             req->baseline_path, req->root);
         if (r < 0)
                 return error("cannot check root '%s': %s", req->root, strerror(-r));
         if (res.cache_error)

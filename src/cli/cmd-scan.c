@@ -68,8 +68,8 @@ static int record_first_baseline(const char *root, const char *path, unsigned th
         size_t entries = 0;
         int r;
 
-        r = cli_baseline_from_dir(root, (char *const *) scan_paths, ARRAY_SIZE(scan_paths), threads, path,
-                                  &entries, &stats);
+        r = cli_baseline_from_dir(root, (char *const *) scan_paths, ARRAY_SIZE(scan_paths), false, threads,
+                                  path, &entries, &stats);
         if (r != EXIT_CLEAN)
                 return r;
         if (!cli.quiet)

@@ -42,6 +42,13 @@ int fim_check(const struct fim_tree *baseline, const struct baseline_meta *meta,
         r = fim_walk(opts->root, prefixes, n_prefixes, &wo, &cur, &res.walk);
         if (r < 0)
                 return r;
+        for (size_t i = 0; opts->prefixes && i < n_prefixes; i++)
+                if (fim_tree_unmatched_prefix(baseline, prefixes + i, 1) &&
+                    fim_tree_unmatched_prefix(cur, prefixes + i, 1)) {
+                        if (ret_result)
+                                ret_result->unmatched = prefixes[i];
+                        return -ENOENT;
+                }
 
         r = fim_diff(baseline, cur, 0, prefixes, n_prefixes, fn, userdata);
         if (r < 0)

@@ -8,7 +8,9 @@
 
 struct fim_check_opts {
         const char *root;
-        char *const *prefixes;          /* NULL: the baseline's own */
+        char *const *prefixes;          /* NULL: the baseline's own; each given must
+                                         * match an entry of the baseline or the
+                                         * tree, else -ENOENT and result.unmatched */
         size_t n_prefixes;
         bool full;                      /* re-hash everything */
         unsigned threads;
@@ -24,6 +26,7 @@ struct fim_check_result {
         struct walk_stats walk;
         bool cache_used, cache_written;
         int cache_error;                /* reading or writing the cache failed (not fatal) */
+        const char *unmatched;          /* on -ENOENT: the prefix that matched nothing */
 };
 
 int fim_check(const struct fim_tree *baseline, const struct baseline_meta *meta,

@@ -241,6 +241,20 @@ bool path_has_prefix(const char *path, size_t len, const char *prefix)
         return len == plen || path[plen] == '/';
 }
 
+const char *fim_tree_unmatched_prefix(const struct fim_tree *t, char *const *prefixes, size_t n)
+{
+        size_t i, k;
+
+        for (i = 0; i < n; i++) {
+                for (k = 0; k < t->n; k++)
+                        if (path_has_prefix(t->entries[k].path, t->entries[k].path_len, prefixes[i]))
+                                break;
+                if (k == t->n)
+                        return prefixes[i];
+        }
+        return NULL;
+}
+
 struct inode_ref {
         uint64_t dev, ino;
         size_t index;

@@ -114,6 +114,9 @@ void fim_tree_reroot(struct fim_tree *t, const char *prefix);
 int path_compare(const char *a, size_t alen, const char *b, size_t blen);
 /* Whether path equals prefix or lies below it ("/" is below everything). */
 bool path_has_prefix(const char *path, size_t len, const char *prefix);
+/* The first of prefixes that no entry of t lies at or below, or NULL when
+ * each names something: a --path that matches nothing is a user's mistake. */
+const char *fim_tree_unmatched_prefix(const struct fim_tree *t, char *const *prefixes, size_t n);
 
 /* Serialized xattrs: repeated [u16 name_len][name][u32 value_len][value], sorted
  * by name, so two sets compare with memcmp. */

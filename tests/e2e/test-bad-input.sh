@@ -124,5 +124,16 @@ printf 'surfaces: [\n' >"$T/broken.yaml"
 run 2 "$DW" --rules "$T/broken.yaml" check --baseline "$T/good.db" --root "$R"
 expect_one_error_line "$T/broken.yaml"
 
+# A typo never looks clean: a --path that matches nothing is an error, and no
+# baseline of nothing is written.
+run 2 "$DW" baseline create --from "dir:$R" --path /ect --out "$T/typo.db"
+expect_one_error_line "/ect"
+[ ! -e "$T/typo.db" ] || fail "a baseline was written for a path that matches nothing"
+mkdir -p "$T/empty"
+run 2 "$DW" baseline create --from "dir:$T/empty" --path /etc --out "$T/typo.db"
+expect_one_error_line "/etc"
+run 2 "$DW" check --baseline "$T/good.db" --root "$R" --path /ect
+expect_one_error_line "/ect"
+
 [ "$(sha256sum <"$T/good.db")" = "$good_sum" ] || fail "the good baseline was modified by checks"
 echo PASS
