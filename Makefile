@@ -44,6 +44,7 @@ fuzz: deps
 	done
 
 bench: build
+	./bench/startup.sh
 	./bench/fim.sh
 
 clean:

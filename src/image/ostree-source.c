@@ -5,7 +5,7 @@
  * OstreeRepo handle, and each distinct object only once: a commit holds many
  * files with identical content. */
 #define _GNU_SOURCE
-#include "ostree-source.h"
+#include "ostree-impl.h"
 
 #include <errno.h>
 #include <ostree.h>
@@ -458,9 +458,9 @@ static int commit_tree(const char *repo_path, const char *ref, char *const *pref
         return 0;
 }
 
-int ostree_tree_from_ref(const char *repo_path, const char *ref, char *const *prefixes, size_t n_prefixes,
-                         unsigned threads, struct fim_tree **ret, char **ret_commit,
-                         struct walk_stats *ret_stats, char **ret_error)
+int ostree_tree_read(const char *repo_path, const char *ref, char *const *prefixes, size_t n_prefixes,
+                     unsigned threads, struct fim_tree **ret, char **ret_commit,
+                     struct walk_stats *ret_stats, char **ret_error)
 {
         return commit_tree(repo_path, ref, prefixes, n_prefixes, false, threads, ret, ret_commit, ret_stats,
                            ret_error);

@@ -43,7 +43,9 @@ struct sysroot {
 
 /* Loads the deployments of the sysroot at 'sysroot' (NULL: this host, live,
  * when /run/ostree-booted exists). -ENOENT when there is no ostree sysroot
- * there. *ret_error (if given) may hold libostree's reason; free() it. */
+ * there. *ret_error (if given) may hold libostree's reason; free() it. Runs
+ * in the ostree module (see ostree-module.h): -ELIBACC when it cannot be
+ * loaded. */
 int sysroot_load(const char *sysroot, struct sysroot **ret, char **ret_error);
 struct sysroot *sysroot_free(struct sysroot *d);
 

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 
 #include "basic/fd-util.h"
-#include "image/ostree-source.h"
+#include "image/ostree-impl.h"
 
 #define VERIFY_ATTRS (ATTR_TYPE | ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_SIZE | ATTR_CONTENT | ATTR_TARGET | \
                       ATTR_XATTRS)
@@ -265,8 +265,9 @@ static int compare_entry(struct verifier *v, const struct fim_entry *want, const
         return r < 0 ? r : 1;
 }
 
-int image_verify(const struct sysroot *ds, const struct sysroot_deployment *d, const struct verify_opts *opts,
-                 fim_change_fn fn, void *userdata, struct verify_stats *ret_stats, char **ret_error)
+int image_verify_ostree(const struct sysroot *ds, const struct sysroot_deployment *d,
+                        const struct verify_opts *opts, fim_change_fn fn, void *userdata,
+                        struct verify_stats *ret_stats, char **ret_error)
 {
         static char *const usr[] = { "/usr" };
         _cleanup_(fim_tree_freep) struct fim_tree *want = NULL, *live = NULL;

@@ -25,6 +25,7 @@ struct verify_stats {
  * repository object; when the object is the deployed inode itself (edited in
  * place through the hardlink) only ATTR_OBJECT is known, with the quality flag
  * "repository-object-modified". -ENOENT: the deployment's commit is not in the
- * repository (*ret_error says so). */
+ * repository (*ret_error says so). Runs in the ostree module (see
+ * ostree-module.h): -ELIBACC when it cannot be loaded. */
 int image_verify(const struct sysroot *ds, const struct sysroot_deployment *d, const struct verify_opts *opts,
                  fim_change_fn fn, void *userdata, struct verify_stats *ret_stats, char **ret_error);

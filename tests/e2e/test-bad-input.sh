@@ -135,5 +135,21 @@ expect_one_error_line "/etc"
 run 2 "$DW" check --baseline "$T/good.db" --root "$R" --path /ect
 expect_one_error_line "/ect"
 
+# The ostree module is loaded only by what needs it, and only when it is
+# safe: a binary without it still checks trees, and says why image commands
+# cannot run; a module others can write is refused.
+mkdir -p "$T/alone"
+cp "$DW" "$T/alone/driftwatch"
+run 0 "$T/alone/driftwatch" --version
+run 0 "$T/alone/driftwatch" --quiet check --baseline "$T/good.db" --root "$R"
+if [ ! -e /usr/lib/driftwatch/driftwatch-ostree.so ] && [ ! -e /usr/local/lib/driftwatch/driftwatch-ostree.so ]; then
+        run 2 "$T/alone/driftwatch" image deployments --sysroot "$T"
+        expect_one_error_line "driftwatch-ostree.so"
+fi
+cp "$(dirname "$DW")/driftwatch-ostree.so" "$T/alone/"
+chmod 0666 "$T/alone/driftwatch-ostree.so"
+run 2 "$T/alone/driftwatch" image deployments --sysroot "$T"
+expect_one_error_line "refusing '$T/alone/driftwatch-ostree.so'"
+
 [ "$(sha256sum <"$T/good.db")" = "$good_sum" ] || fail "the good baseline was modified by checks"
 echo PASS
