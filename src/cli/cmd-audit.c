@@ -52,7 +52,8 @@ static void help(FILE *f)
                    "                     input, --format json, --output " DEFAULT_STATE_DIR "/audit.jsonl,\n"
                    "                     SIGHUP (auditd's reload) ignored\n"
                    "  --events           print every assembled event as one JSON line instead\n"
-                   "  --window N         an event is complete once N newer events began (default 64)\n\n"
+                   "  --window N         an event is complete once N newer events of its node began\n"
+                   "                     (default 64)\n\n"
                    "Exit status: 0 no alert, 1 alerts, 2 error. Malformed lines are counted and skipped;\n"
                    "the summary goes to stderr (not with --quiet).\n");
 }
@@ -368,6 +369,11 @@ static void summary(const struct audit_stats *st, const struct audit_detect_stat
         if (st->gaps)
                 fprintf(stderr, "; %llu sequence gaps (%llu serials missing)", (unsigned long long) st->gaps,
                         (unsigned long long) st->missing_serials);
+        if (st->split_events)
+                fprintf(stderr, "; %llu split events", (unsigned long long) st->split_events);
+        if (st->early_events)
+                fprintf(stderr, "; %llu events completed early (reorder memory limit)",
+                        (unsigned long long) st->early_events);
         if (st->dropped_records)
                 fprintf(stderr, "; %llu records over the limits dropped", (unsigned long long) st->dropped_records);
         if (ds) {
