@@ -439,6 +439,8 @@ int audit_inputs_read(const struct strv *files, struct audit_assembler *a, const
 {
         static const struct audit_input_options defaults = { 0 };
         struct reading rd = { .a = a, .o = o ? o : &defaults };
+        uint64_t input_records = 0;     /* records before the current input */
+        bool input_quiet_ok = false;    /* it has a stream or a followed file */
         size_t i;
         int r = EXIT_CLEAN;
 
@@ -449,6 +451,8 @@ int audit_inputs_read(const struct strv *files, struct audit_assembler *a, const
         for (i = 0; i < files->n; i++)
                 rd.live = rd.live || strcmp(files->v[i], "-") == 0;
         for (i = 0; i < files->n && r == EXIT_CLEAN; i++) {
+                const char *input = rd.o->inputs && i < rd.o->inputs->n ? rd.o->inputs->v[i] : NULL;
+                bool last_of_input = !input || i + 1 == files->n || strcmp(rd.o->inputs->v[i + 1], input) != 0;
                 bool is_stdin = strcmp(files->v[i], "-") == 0;
                 struct source s = {
                         .name = is_stdin ? "standard input" : files->v[i],
@@ -482,6 +486,16 @@ int audit_inputs_read(const struct strv *files, struct audit_assembler *a, const
                         close(s.fd);
                 if (s.watch_fd >= 0)
                         close(s.watch_fd);
+                if (s.mode != MODE_PLAIN)
+                        input_quiet_ok = true;
+                if (r == EXIT_CLEAN && input && last_of_input) {
+                        uint64_t records = audit_assembler_stats(a)->records;
+
+                        if (records == input_records && !input_quiet_ok && !cli_cancel)
+                                r = error("no audit records in '%s'", input);
+                        input_records = records;
+                        input_quiet_ok = false;
+                }
         }
         return r;
 }

@@ -416,6 +416,7 @@ int cmd_audit(int argc, char **argv)
         _cleanup_(audit_detect_freep) struct audit_detect *detect = NULL;
         _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
         _cleanup_(strv_release) struct strv files = { 0 };
+        _cleanup_(strv_release) struct strv inputs = { 0 };     /* the argument each file came from */
         struct audit_run run = { .view = { .out = stdout } };
         struct audit_detect_options dopt = { 0 };
         struct audit_input_options iopt = { .idle = on_idle, .userdata = &run };
@@ -497,10 +498,15 @@ int cmd_audit(int argc, char **argv)
                 }
                 run.view.out = out;
         }
-        for (i = (size_t) optind; i < (size_t) argc && r == EXIT_CLEAN; i++)
+        for (i = (size_t) optind; i < (size_t) argc && r == EXIT_CLEAN; i++) {
                 r = audit_input_add(argv[i], &files);
+                while (r == EXIT_CLEAN && inputs.n < files.n)
+                        if (strv_push(&inputs, argv[i]) < 0)
+                                r = error("out of memory");
+        }
         if (r != EXIT_CLEAN)
                 return r;
+        iopt.inputs = &inputs;
         if (files.n == 0 && strv_push(&files, "-") < 0)
                 return error("out of memory");
         if (iopt.follow || (files.n == 1 && strcmp(files.v[0], "-") == 0))
