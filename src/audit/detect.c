@@ -68,7 +68,7 @@ struct health {
         char key[128];
 };
 
-enum { HEALTH_PATH_MISSING, HEALTH_LOST, HEALTH_GAP, HEALTH_N_ };
+enum { HEALTH_PATH_MISSING, HEALTH_LOST, HEALTH_GAP, HEALTH_SPLIT, HEALTH_N_ };
 
 struct audit_detect {
         struct audit_detect_options o;
@@ -692,8 +692,8 @@ static struct upgrade *upgrade_get(struct audit_detect *d, const struct audit_ev
         }
         u = slot;
         *u = (struct upgrade) { .open = true, .generation = up->generation, .by = by };
-        u->first_ms = u->last_ms = ev->sec * 1000 + ev->msec;
-        due_at(d, u->last_ms + (uint64_t) d->rs->audit.upgrade_idle_s * 1000);
+        u->first_ms = u->last_ms = audit_event_ms(ev);
+        due_at(d, audit_ms_add(u->last_ms, (uint64_t) d->rs->audit.upgrade_idle_s * 1000));
         event_id(u->id, ev);
         buf_init(&u->sample.paths, 0);
         u->by_surface = calloc(d->rs->n_surfaces ? d->rs->n_surfaces : 1, sizeof(uint64_t));
@@ -830,7 +830,7 @@ static int bucket_add(struct audit_detect *d, const struct audit_event *ev, cons
                       size_t surface_index, bool *ret_taken)
 {
         const struct audit_policy *pol = &d->rs->audit;
-        uint64_t key = tree_key(d, ev, self), now = ev->sec * 1000 + ev->msec;
+        uint64_t key = tree_key(d, ev, self), now = audit_event_ms(ev);
         struct bucket *b = NULL, *slot = NULL;
         unsigned i;
         int r;
@@ -849,7 +849,7 @@ static int bucket_add(struct audit_detect *d, const struct audit_event *ev, cons
                         return 0;       /* every bucket busy: reported as a single write */
                 b = slot;
                 *b = (struct bucket) { .open = true, .key = key, .first_ms = now };
-                due_at(d, now + (uint64_t) pol->bulk_window_s * 1000);
+                due_at(d, audit_ms_add(now, (uint64_t) pol->bulk_window_s * 1000));
                 event_id(b->id, ev);
                 buf_init(&b->sample.paths, 0);
                 b->by_surface = calloc(d->rs->n_surfaces ? d->rs->n_surfaces : 1, sizeof(uint64_t));
@@ -923,7 +923,7 @@ static int advance(struct audit_detect *d, uint64_t now)
         for (i = 0; i < MAX_BUCKETS; i++) {
                 if (!d->buckets[i].open)
                         continue;
-                due = d->buckets[i].first_ms + (uint64_t) pol->bulk_window_s * 1000;
+                due = audit_ms_add(d->buckets[i].first_ms, (uint64_t) pol->bulk_window_s * 1000);
                 if (now >= due) {
                         r = bucket_close(d, &d->buckets[i]);
                         if (r < 0)
@@ -934,7 +934,7 @@ static int advance(struct audit_detect *d, uint64_t now)
         for (i = 0; i < MAX_UPGRADES; i++) {
                 if (!d->upgrades[i].open)
                         continue;
-                due = d->upgrades[i].last_ms + (uint64_t) pol->upgrade_idle_s * 1000;
+                due = audit_ms_add(d->upgrades[i].last_ms, (uint64_t) pol->upgrade_idle_s * 1000);
                 if (now >= due) {
                         r = upgrade_close(d, &d->upgrades[i]);
                         if (r < 0)
@@ -975,6 +975,11 @@ static int health_emit(struct audit_detect *d, struct health *h, const struct au
                 d->f.action = "events-lost";
                 snprintf(msg, sizeof(msg), "the audit subsystem reported %llu lost event%s",
                          (unsigned long long) h->amount, h->amount == 1 ? "" : "s");
+        } else if (h == &d->health[HEALTH_SPLIT]) {
+                d->f.action = "events-split";
+                snprintf(msg, sizeof(msg), "%llu audit event%s assembled without all their records (%llu completed "
+                         "early at the reorder memory limit, the rest split by late records)",
+                         (unsigned long long) h->count, h->count == 1 ? "" : "s", (unsigned long long) h->amount);
         } else {
                 d->f.action = "sequence-gap";
                 snprintf(msg, sizeof(msg), "%llu serial%s missing in %llu gap%s", (unsigned long long) h->amount,
@@ -988,7 +993,10 @@ static int health_emit(struct audit_detect *d, struct health *h, const struct au
         json_object_begin(&j, "health");
         json_int(&j, "count", (int64_t) h->count);
         if (h->amount)
-                json_int(&j, h == &d->health[HEALTH_LOST] ? "lost" : "missing", (int64_t) h->amount);
+                json_int(&j, h == &d->health[HEALTH_LOST]    ? "lost"
+                             : h == &d->health[HEALTH_SPLIT] ? "early"
+                                                             : "missing",
+                         (int64_t) h->amount);
         if (h->key[0])
                 json_string(&j, "key", h->key);
         json_object_end(&j);
@@ -1008,7 +1016,7 @@ static int health_emit(struct audit_detect *d, struct health *h, const struct au
 
 static int health_note(struct audit_detect *d, struct health *h, const struct audit_event *ev, uint64_t amount)
 {
-        uint64_t now = ev->sec * 1000 + ev->msec;
+        uint64_t now = audit_event_ms(ev);
 
         if (!h->count) {
                 event_id(h->first_id, ev);
@@ -1018,7 +1026,7 @@ static int health_note(struct audit_detect *d, struct health *h, const struct au
         h->count++;
         h->amount += amount;
         /* The first occurrence at once, then at most once per interval. */
-        if (!h->emitted || now >= h->last_emit_ms + (uint64_t) d->rs->audit.health_interval_s * 1000)
+        if (!h->emitted || now >= audit_ms_add(h->last_emit_ms, (uint64_t) d->rs->audit.health_interval_s * 1000))
                 return health_emit(d, h, ev, now);
         return 0;
 }
@@ -1033,6 +1041,10 @@ static int check_health(struct audit_detect *d, const struct audit_event *ev)
                 r = health_note(d, &d->health[HEALTH_LOST], ev, ev->lost);
         if (r >= 0 && (ev->quality & AUDIT_Q_SEQUENCE_GAP))
                 r = health_note(d, &d->health[HEALTH_GAP], ev, ev->gap_missing);
+        /* The assembler gave up waiting for its records (the memory limit), or
+         * its records came after that: writes and paths go missing. */
+        if (r >= 0 && (ev->quality & (AUDIT_Q_EARLY | AUDIT_Q_SPLIT)))
+                r = health_note(d, &d->health[HEALTH_SPLIT], ev, !!(ev->quality & AUDIT_Q_EARLY));
         return r;
 }
 
@@ -1165,7 +1177,7 @@ static int check_commands(struct audit_detect *d, const struct audit_event *ev, 
                 if (!u)
                         return r;
                 u->commands++;
-                u->last_ms = ev->sec * 1000 + ev->msec;
+                u->last_ms = audit_event_ms(ev);
                 d->stats.by_ancestry++;
                 buf_reset(&d->reason);
                 r = buf_printf(&d->reason, "ancestor %s[%lld] is upgrader %s (upgrade event %s)", up->comm,
@@ -1278,7 +1290,7 @@ static int check_writes(struct audit_detect *d, const struct audit_event *ev, st
                         return r;
                 u->writes++;
                 u->by_surface[best_index]++;
-                u->last_ms = ev->sec * 1000 + ev->msec;
+                u->last_ms = audit_event_ms(ev);
                 r = sample_add(&u->sample, d->text.data, d->text.len);
                 if (r < 0)
                         return r;
@@ -1301,7 +1313,7 @@ static int check_writes(struct audit_detect *d, const struct audit_event *ev, st
 int audit_detect_event(const struct audit_event *ev, void *userdata)
 {
         struct audit_detect *d = userdata;
-        uint64_t now = ev->sec * 1000 + ev->msec;
+        uint64_t now = audit_event_ms(ev);
         struct proc *self;
         struct pview v;
         enum audit_write w;
@@ -1309,7 +1321,7 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
         int r;
 
         d->stats.events++;
-        if (d->o.silence_ms && d->last_event_ms && now > d->last_event_ms + d->o.silence_ms) {
+        if (d->o.silence_ms && d->last_event_ms && now > audit_ms_add(d->last_event_ms, d->o.silence_ms)) {
                 r = silence(d, d->last_event_ms, now, ev);
                 if (r < 0)
                         return r;
@@ -1402,6 +1414,7 @@ int audit_detect_new(const struct audit_detect_options *o, audit_finding_fn fn, 
         d->health[HEALTH_PATH_MISSING].rule = ruleset_rule(d->rs, "DW-AUD-PATH-MISSING");
         d->health[HEALTH_LOST].rule = ruleset_rule(d->rs, "DW-AUD-LOST");
         d->health[HEALTH_GAP].rule = ruleset_rule(d->rs, "DW-AUD-SEQUENCE-GAP");
+        d->health[HEALTH_SPLIT].rule = ruleset_rule(d->rs, "DW-AUD-EVENT-SPLIT");
         r = proctree_new(o->max_processes ? o->max_processes : 8192, &d->tree);
         if (r < 0)
                 return r;

@@ -1,15 +1,19 @@
 /* Event assembly; see event.h and docs/internals/audit.md.
  *
- * Incomplete events live in a fixed table of slots (window_events + 1), found
- * by a hash of (serial, time, node) and kept on a list in the order they
- * began, so the oldest is completed first. A slot keeps its records' lines in
- * one byte buffer and their fields in one array, both as offsets, and both
- * reused by the next event. Completing an event turns offsets into pointers,
- * derives the syscall summary, argv, PROCTITLE and paths into a scratch arena
- * (derive.c), calls back, and resets the arena. */
+ * Incomplete events live in slots (a table that grows as needed; memory is
+ * bounded by max_pending_bytes, which counts each slot), found by a hash of
+ * (serial, time, node) and kept on two lists in the order they began: one of
+ * all incomplete events, so the oldest is completed first, and one per node,
+ * so the reorder window counts the events of one node only (an aggregated log
+ * interleaves many nodes). A slot keeps its records' lines in one byte buffer
+ * and their fields in one array, both as offsets, and both reused by the next
+ * event. Completing an event turns offsets into pointers, derives the syscall
+ * summary, argv, PROCTITLE and paths into a scratch arena (derive.c), calls
+ * back, and resets the arena. */
 #include "event.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,9 +23,18 @@
 #include "derive.h"
 
 #define NONE UINT32_MAX
-#define MAX_NODES 64
-/* A slot whose buffers grew past this gives them back when its event is done. */
+/* Nodes remembered (for serial tracking) while none of their events is
+ * incomplete; past this (or twice the nodes with incomplete events) the idle
+ * ones are forgotten. */
+#define NODES_KEPT 1024
+/* A slot whose buffers grew past this gives them back when its event is done,
+ * and free slots keep at most IDLE_KEEP_BYTES of buffers between them. */
 #define SLOT_KEEP_BYTES ((size_t) 64 << 10)
+#define IDLE_KEEP_BYTES ((size_t) 8 << 20)
+/* Under memory pressure a node's window shrinks down to this many newer events
+ * (or window_events when smaller); an event completed with fewer is early. */
+#define MIN_WINDOW 4
+#define NODE_DONE 4
 /* slot.wall_ms of an event that received a record since the last tick. */
 #define UNSTAMPED UINT64_MAX
 
@@ -34,14 +47,24 @@ struct stored_record {
         bool truncated;
 };
 
+/* A slot's place on a list of slots, by number (NONE: the end). */
+struct link {
+        uint32_t prev, next;
+};
+
 struct slot {
         uint64_t serial, sec, ms, node_hash;
         uint32_t msec;
         uint32_t node_len;              /* the node name is slot.bytes[0, node_len) */
-        uint32_t prev, next, hnext;
+        struct link all;                /* all incomplete events (free slots: next only) */
+        struct link by_node;            /* its node's incomplete events */
+        uint32_t hnext;                 /* the hash chain */
+        uint32_t node;
         uint64_t touched_ms;            /* the stream's time when a record last arrived */
         uint64_t wall_ms;               /* the caller's clock at the first tick after that (UNSTAMPED: none yet) */
-        size_t cost;                    /* bytes counted against max_pending_bytes */
+        size_t cost;                    /* line bytes counted against max_event_bytes */
+        size_t mem;                     /* memory counted against max_pending_bytes */
+        size_t kept;                    /* free slot: buffer bytes counted in idle_bytes */
         struct buf bytes;
         struct audit_field *fields;
         size_t n_fields, cap_fields;
@@ -58,7 +81,13 @@ struct emitted_key {
 struct node_state {
         uint64_t hash;
         uint64_t high;                  /* highest serial that began an event */
-        uint64_t used;                  /* clock of the last use, for eviction */
+        bool tracked;                   /* high is set */
+        uint32_t head, tail;            /* its incomplete events, oldest first */
+        size_t n_pending;
+        /* Its last completed events (serial, ms): with many nodes in flight the
+         * shared ring turns over before a late record of one of them comes. */
+        uint64_t done[NODE_DONE][2];
+        uint64_t n_done;
 };
 
 struct audit_assembler {
@@ -67,13 +96,14 @@ struct audit_assembler {
         void *userdata;
 
         struct slot *slots;
-        uint32_t n_slots;
+        uint32_t n_slots;               /* allocated */
         uint32_t free_head;
         uint32_t head, tail;            /* incomplete events, oldest first */
         size_t n_pending;
         size_t pending_bytes;
+        size_t idle_bytes;              /* buffers kept by free slots */
         uint32_t *buckets;
-        size_t n_buckets;               /* a power of two */
+        size_t n_buckets;               /* a power of two, at least twice n_slots */
         uint32_t last;                  /* the slot of the previous record */
         uint64_t newest_ms;
         bool fed_since_tick;            /* a record arrived since the last audit_assembler_tick() */
@@ -83,9 +113,10 @@ struct audit_assembler {
         struct emitted_key *ring;       /* recently completed events, to spot late records */
         size_t ring_size, ring_pos, ring_n;
 
-        struct node_state nodes[MAX_NODES];
-        size_t n_nodes;
-        uint64_t node_clock;
+        struct node_state *nodes;
+        uint32_t n_nodes, cap_nodes;
+        uint32_t *node_index;           /* open addressing: node numbers, NONE empty */
+        size_t n_node_index;            /* a power of two, at least twice cap_nodes */
 
         uint64_t malformed_pending;
         struct arena scratch;
@@ -160,7 +191,6 @@ int audit_assembler_new(const struct audit_limits *limits, audit_event_fn fn, vo
                         struct audit_assembler **ret)
 {
         _cleanup_(audit_assembler_freep) struct audit_assembler *a = NULL;
-        uint32_t i;
 
         a = calloc(1, sizeof(*a));
         if (!a)
@@ -176,25 +206,11 @@ int audit_assembler_new(const struct audit_limits *limits, audit_event_fn fn, vo
         a->userdata = userdata;
         arena_init(&a->scratch);
         buf_init(&a->arg, a->lim.max_event_bytes);
-
-        a->n_slots = (uint32_t) a->lim.window_events + 1;
-        a->slots = calloc(a->n_slots, sizeof(*a->slots));
-        for (a->n_buckets = 16; a->n_buckets < 2 * (size_t) a->n_slots; a->n_buckets *= 2)
-                ;
-        a->buckets = malloc(a->n_buckets * sizeof(*a->buckets));
+        a->free_head = a->head = a->tail = a->last = NONE;
         a->ring_size = 2 * a->lim.window_events;
         a->ring = calloc(a->ring_size, sizeof(*a->ring));
-        if (!a->slots || !a->buckets || !a->ring)
+        if (!a->ring)
                 return -ENOMEM;
-        for (i = 0; i < a->n_buckets; i++)
-                a->buckets[i] = NONE;
-        for (i = 0; i < a->n_slots; i++) {
-                /* The node name (<= 255 bytes kept) rides in front of the lines. */
-                buf_init(&a->slots[i].bytes, a->lim.max_event_bytes + 256);
-                a->slots[i].next = i + 1 < a->n_slots ? i + 1 : NONE;
-        }
-        a->free_head = 0;
-        a->head = a->tail = a->last = NONE;
         *ret = TAKE_PTR(a);
         return 0;
 }
@@ -213,6 +229,8 @@ void audit_assembler_free(struct audit_assembler *a)
         free(a->slots);
         free(a->buckets);
         free(a->ring);
+        free(a->nodes);
+        free(a->node_index);
         arena_release(&a->scratch);
         buf_release(&a->arg);
         free(a);
@@ -238,88 +256,248 @@ static uint32_t find_slot(const struct audit_assembler *a, const struct audit_re
 
         if (a->last != NONE && slot_matches(&a->slots[a->last], r, nh))
                 return a->last;
+        if (!a->buckets)
+                return NONE;
         for (i = a->buckets[bucket_of(a, r->serial, ms, nh)]; i != NONE; i = a->slots[i].hnext)
                 if (slot_matches(&a->slots[i], r, nh))
                         return i;
         return NONE;
 }
 
+/* Doubles the slots (and rehashes the incomplete events) when none is free. */
+static int more_slots(struct audit_assembler *a)
+{
+        uint32_t n = a->n_slots ? 2 * a->n_slots : 64, i;
+        size_t nb = 16;
+        struct slot *s;
+        uint32_t *b;
+
+        if (a->free_head != NONE)
+                return 0;
+        if (a->n_slots >= UINT32_MAX / 4)
+                return -E2BIG;
+        while (nb < 2 * (size_t) n)
+                nb *= 2;
+        s = realloc(a->slots, n * sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        a->slots = s;
+        b = malloc(nb * sizeof(*b));
+        if (!b)
+                return -ENOMEM;         /* the slots stay as they were, only more room behind them */
+        for (i = a->n_slots; i < n; i++) {
+                s[i] = (struct slot) { .all.next = i + 1 < n ? i + 1 : NONE };
+                /* The node name (<= 255 bytes kept) rides in front of the lines. */
+                buf_init(&s[i].bytes, a->lim.max_event_bytes + 256);
+        }
+        a->free_head = a->n_slots;
+        a->n_slots = n;
+        free(a->buckets);
+        a->buckets = b;
+        a->n_buckets = nb;
+        for (i = 0; i < nb; i++)
+                b[i] = NONE;
+        for (i = a->head; i != NONE; i = s[i].all.next) {
+                size_t k = bucket_of(a, s[i].serial, s[i].ms, s[i].node_hash);
+
+                s[i].hnext = b[k];
+                b[k] = i;
+        }
+        return 0;
+}
+
+/* A slot's link at offset off: its place on one list or the other. */
+static struct link *link_at(struct audit_assembler *a, uint32_t i, size_t off)
+{
+        return (struct link *) ((char *) &a->slots[i] + off);
+}
+
+/* Appends slot i to a list (head, tail) through its link at offset off. */
+static void list_append(struct audit_assembler *a, uint32_t *head, uint32_t *tail, size_t off, uint32_t i)
+{
+        struct link *l = link_at(a, i, off);
+
+        l->prev = *tail;
+        l->next = NONE;
+        if (*tail != NONE)
+                link_at(a, *tail, off)->next = i;
+        else
+                *head = i;
+        *tail = i;
+}
+
+static void list_remove(struct audit_assembler *a, uint32_t *head, uint32_t *tail, size_t off, uint32_t i)
+{
+        struct link *l = link_at(a, i, off);
+
+        if (l->prev != NONE)
+                link_at(a, l->prev, off)->next = l->next;
+        else
+                *head = l->next;
+        if (l->next != NONE)
+                link_at(a, l->next, off)->prev = l->prev;
+        else
+                *tail = l->prev;
+}
+
 static void unlink_slot(struct audit_assembler *a, uint32_t i)
 {
         struct slot *s = &a->slots[i];
+        struct node_state *n = &a->nodes[s->node];
         uint32_t *p = &a->buckets[bucket_of(a, s->serial, s->ms, s->node_hash)];
 
         while (*p != i)
                 p = &a->slots[*p].hnext;
         *p = s->hnext;
-        if (s->prev != NONE)
-                a->slots[s->prev].next = s->next;
-        else
-                a->head = s->next;
-        if (s->next != NONE)
-                a->slots[s->next].prev = s->prev;
-        else
-                a->tail = s->prev;
+        list_remove(a, &a->head, &a->tail, offsetof(struct slot, all), i);
+        list_remove(a, &n->head, &n->tail, offsetof(struct slot, by_node), i);
+        n->n_pending--;
         if (a->last == i)
                 a->last = NONE;
         a->n_pending--;
-        a->pending_bytes -= s->cost;
+        a->pending_bytes -= s->mem;
+}
+
+/* The memory a slot holds: its buffers as allocated, not as filled. */
+static size_t slot_buffers(const struct slot *s)
+{
+        return s->bytes.cap + s->cap_fields * sizeof(*s->fields) + s->cap_recs * sizeof(*s->recs);
+}
+
+static size_t slot_mem(const struct slot *s)
+{
+        return sizeof(*s) + slot_buffers(s);
 }
 
 static void release_slot(struct audit_assembler *a, uint32_t i)
 {
         struct slot *s = &a->slots[i];
+        size_t kept = slot_buffers(s);
 
-        if (s->bytes.cap > SLOT_KEEP_BYTES)
+        /* Buffers kept for the next event, within a budget for all free slots. */
+        if (kept > SLOT_KEEP_BYTES || a->idle_bytes + kept > IDLE_KEEP_BYTES) {
                 buf_release(&s->bytes);
-        else
-                buf_reset(&s->bytes);
-        if (s->cap_fields * sizeof(*s->fields) > SLOT_KEEP_BYTES) {
                 free(s->fields);
-                s->fields = NULL;
-                s->cap_fields = 0;
-        }
-        if (s->cap_recs * sizeof(*s->recs) > SLOT_KEEP_BYTES) {
                 free(s->recs);
+                s->fields = NULL;
                 s->recs = NULL;
-                s->cap_recs = 0;
-        }
+                s->cap_fields = s->cap_recs = 0;
+                kept = 0;
+        } else
+                buf_reset(&s->bytes);
+        s->kept = kept;
+        a->idle_bytes += kept;
         s->n_fields = s->n_recs = s->n_seen = 0;
-        s->next = a->free_head;
+        s->all.next = a->free_head;
         a->free_head = i;
 }
 
-static bool recently_emitted(const struct audit_assembler *a, uint64_t serial, uint64_t ms, uint64_t nh)
+static bool recently_emitted(const struct audit_assembler *a, const struct node_state *n, uint64_t serial,
+                             uint64_t ms, uint64_t nh)
 {
         size_t i;
 
+        for (i = 0; i < NODE_DONE && i < n->n_done; i++)
+                if (n->done[i][0] == serial && n->done[i][1] == ms)
+                        return true;
         for (i = 0; i < a->ring_n; i++)
                 if (a->ring[i].serial == serial && a->ring[i].ms == ms && a->ring[i].node_hash == nh)
                         return true;
         return false;
 }
 
-static struct node_state *node_state(struct audit_assembler *a, uint64_t nh, bool *ret_new)
-{
-        struct node_state *n = NULL;
-        size_t i;
+/* ---- nodes ---- */
 
-        a->node_clock++;
-        for (i = 0; i < a->n_nodes; i++)
-                if (a->nodes[i].hash == nh) {
-                        a->nodes[i].used = a->node_clock;
-                        *ret_new = false;
-                        return &a->nodes[i];
+static void node_index_insert(struct audit_assembler *a, uint32_t k)
+{
+        size_t mask = a->n_node_index - 1, h = (size_t) mix(a->nodes[k].hash) & mask;
+
+        while (a->node_index[h] != NONE)
+                h = (h + 1) & mask;
+        a->node_index[h] = k;
+}
+
+/* Makes room for one more node: forgets the nodes without incomplete events
+ * once NODES_KEPT (or twice those with some) are known, else grows the table. */
+static int node_room(struct audit_assembler *a)
+{
+        uint32_t cap = a->cap_nodes, k, n = 0, *map = NULL;
+        size_t ni, i;
+
+        if (a->n_nodes < cap)
+                return 0;
+        if (cap >= NODES_KEPT) {
+                for (k = 0; k < a->n_nodes; k++)
+                        n += a->nodes[k].n_pending > 0;
+                if ((size_t) n * 2 <= cap) {
+                        /* Renumber the busy nodes in place, and their slots. */
+                        map = malloc(a->n_nodes * sizeof(*map));
+                        if (!map)
+                                return -ENOMEM;
+                        for (k = 0, n = 0; k < a->n_nodes; k++)
+                                if (a->nodes[k].n_pending > 0) {
+                                        map[k] = n;
+                                        a->nodes[n++] = a->nodes[k];
+                                }
+                        for (k = a->head; k != NONE; k = a->slots[k].all.next)
+                                a->slots[k].node = map[a->slots[k].node];
+                        free(map);
+                        a->n_nodes = n;
+                        for (i = 0; i < a->n_node_index; i++)
+                                a->node_index[i] = NONE;
+                        for (k = 0; k < n; k++)
+                                node_index_insert(a, k);
+                        return 0;
                 }
-        if (a->n_nodes < MAX_NODES)
-                n = &a->nodes[a->n_nodes++];
-        else
-                for (i = 0; i < MAX_NODES; i++)
-                        if (!n || a->nodes[i].used < n->used)
-                                n = &a->nodes[i];
-        *n = (struct node_state) { .hash = nh, .used = a->node_clock };
-        *ret_new = true;
-        return n;
+        }
+        cap = cap ? 2 * cap : 64;
+        for (ni = 16; ni < 2 * (size_t) cap; ni *= 2)
+                ;
+        {
+                struct node_state *nodes = realloc(a->nodes, cap * sizeof(*nodes));
+                uint32_t *index;
+
+                if (!nodes)
+                        return -ENOMEM;
+                a->nodes = nodes;
+                index = malloc(ni * sizeof(*index));
+                if (!index)
+                        return -ENOMEM;
+                free(a->node_index);
+                a->node_index = index;
+        }
+        a->cap_nodes = cap;
+        a->n_node_index = ni;
+        for (i = 0; i < ni; i++)
+                a->node_index[i] = NONE;
+        for (k = 0; k < a->n_nodes; k++)
+                node_index_insert(a, k);
+        return 0;
+}
+
+/* The number of the node with hash nh, added when new. */
+static int node_get(struct audit_assembler *a, uint64_t nh, uint32_t *ret)
+{
+        size_t mask, h;
+        uint32_t k;
+        int r;
+
+        if (a->n_nodes) {
+                mask = a->n_node_index - 1;
+                for (h = (size_t) mix(nh) & mask; (k = a->node_index[h]) != NONE; h = (h + 1) & mask)
+                        if (a->nodes[k].hash == nh) {
+                                *ret = k;
+                                return 0;
+                        }
+        }
+        r = node_room(a);
+        if (r < 0)
+                return r;
+        k = a->n_nodes++;
+        a->nodes[k] = (struct node_state) { .hash = nh, .head = NONE, .tail = NONE };
+        node_index_insert(a, k);
+        *ret = k;
+        return 0;
 }
 
 /* Serial bookkeeping for a new event: records of an event already complete,
@@ -327,18 +505,17 @@ static struct node_state *node_state(struct audit_assembler *a, uint64_t nh, boo
 static void track_serial(struct audit_assembler *a, struct slot *s)
 {
         uint64_t reset_distance = 4 * a->lim.window_events + 1024;
-        struct node_state *n;
-        bool fresh;
+        struct node_state *n = &a->nodes[s->node];
         uint32_t i;
 
-        n = node_state(a, s->node_hash, &fresh);
-        if (fresh) {
+        if (!n->tracked) {
+                n->tracked = true;
                 n->high = s->serial;
                 return;
         }
         /* Only an old serial can belong to a completed event: the common case
          * (a new highest serial) skips the search. */
-        if (s->serial <= n->high && recently_emitted(a, s->serial, s->ms, s->node_hash)) {
+        if (s->serial <= n->high && recently_emitted(a, n, s->serial, s->ms, s->node_hash)) {
                 s->quality |= AUDIT_Q_SPLIT;
                 a->stats.split_events++;
                 return;
@@ -356,25 +533,40 @@ static void track_serial(struct audit_assembler *a, struct slot *s)
                 n->high = s->serial;
                 return;
         }
-        /* A late event: it fills part of a gap some incomplete event noted. */
-        for (i = a->head; i != NONE; i = a->slots[i].next) {
+        /* A late event: it fills part of a gap some incomplete event of its
+         * node noted. */
+        for (i = n->head; i != NONE; i = a->slots[i].by_node.next) {
                 struct slot *o = &a->slots[i];
 
-                if (o != s && o->node_hash == s->node_hash && o->gap_missing && s->serial >= o->gap_first &&
-                    s->serial < o->serial) {
+                if (o != s && o->gap_missing && s->serial >= o->gap_first && s->serial < o->serial) {
                         o->gap_missing--;
                         break;
                 }
         }
 }
 
-static uint32_t new_slot(struct audit_assembler *a, const struct audit_record *r, uint64_t nh, uint64_t ms)
+/* Begins an event of node number node in a free slot: *ret. */
+static int new_slot(struct audit_assembler *a, const struct audit_record *r, uint64_t nh, uint64_t ms,
+                    uint32_t node, uint32_t *ret)
 {
-        uint32_t i = a->free_head;
-        struct slot *s = &a->slots[i];
+        struct node_state *n = &a->nodes[node];
+        struct slot *s;
+        uint32_t i;
         size_t b;
+        int k;
 
-        a->free_head = s->next;
+        k = more_slots(a);
+        if (k < 0)
+                return k;
+        i = a->free_head;
+        s = &a->slots[i];
+        buf_reset(&s->bytes);
+        k = buf_append(&s->bytes, r->line + r->node, r->node_len > 255 ? 255 : r->node_len);
+        if (k < 0)
+                return k;       /* the slot stays free */
+        a->free_head = s->all.next;
+        a->idle_bytes -= s->kept;
+        s->kept = 0;
         s->serial = r->serial;
         s->sec = r->sec;
         s->msec = r->msec;
@@ -383,20 +575,17 @@ static uint32_t new_slot(struct audit_assembler *a, const struct audit_record *r
         s->node_len = r->node_len > 255 ? 255 : r->node_len;
         s->quality = s->malformed_before = s->gap_first = s->gap_missing = 0;
         s->cost = 0;
-        buf_reset(&s->bytes);
-        (void) buf_append(&s->bytes, r->line + r->node, s->node_len);   /* within max: cannot fail but for ENOMEM */
+        s->mem = slot_mem(s);
 
         b = bucket_of(a, s->serial, ms, nh);
         s->hnext = a->buckets[b];
         a->buckets[b] = i;
-        s->prev = a->tail;
-        s->next = NONE;
-        if (a->tail != NONE)
-                a->slots[a->tail].next = i;
-        else
-                a->head = i;
-        a->tail = i;
+        list_append(a, &a->head, &a->tail, offsetof(struct slot, all), i);
+        s->node = node;
+        list_append(a, &n->head, &n->tail, offsetof(struct slot, by_node), i);
+        n->n_pending++;
         a->n_pending++;
+        a->pending_bytes += s->mem;
 
         if (a->malformed_pending) {
                 s->quality |= AUDIT_Q_MALFORMED_SKIPPED;
@@ -407,8 +596,10 @@ static uint32_t new_slot(struct audit_assembler *a, const struct audit_record *r
          * the kernel: they are not part of the kernel's serial sequence. */
         if (r->type < 1200 || r->type > 1299)
                 track_serial(a, s);
-        return i;
+        *ret = i;
+        return 0;
 }
+
 
 static int grow(void **p, size_t *cap, size_t need, size_t size)
 {
@@ -470,7 +661,8 @@ static int store_record(struct audit_assembler *a, uint32_t i, const struct audi
         s->n_fields += r->n_fields;
         s->n_recs++;
         s->cost += cost;
-        a->pending_bytes += cost;
+        a->pending_bytes += slot_mem(s) - s->mem;    /* buffers only grow while pending */
+        s->mem = slot_mem(s);
         return 0;
 }
 
@@ -532,10 +724,14 @@ static int build_event(struct audit_assembler *a, const struct slot *s, struct a
 static int emit(struct audit_assembler *a, uint32_t i, uint64_t extra_quality)
 {
         struct slot *s = &a->slots[i];
+        struct node_state *n;
         struct audit_event ev;
         int r;
 
         unlink_slot(a, i);
+        n = &a->nodes[s->node];
+        n->done[n->n_done++ % NODE_DONE][0] = s->serial;
+        n->done[(n->n_done - 1) % NODE_DONE][1] = s->ms;
         a->ring[a->ring_pos] = (struct emitted_key) { s->serial, s->ms, s->node_hash };
         a->ring_pos = (a->ring_pos + 1) % a->ring_size;
         if (a->ring_n < a->ring_size)
@@ -578,7 +774,7 @@ int audit_assembler_tick(struct audit_assembler *a, uint64_t now_ms)
         for (i = a->head; i != NONE; i = next) {
                 struct slot *s = &a->slots[i];
 
-                next = s->next;         /* emit() recycles the slot */
+                next = s->all.next;     /* emit() recycles the slot */
                 /* A record that arrived since the last tick is taken to have
                  * arrived now: late by at most one tick, never early. A clock
                  * that went back restarts the wait. */
@@ -616,11 +812,33 @@ static bool blank_or_comment(struct audit_assembler *a, const char *line, size_t
         return false;
 }
 
+
+/* Over max_pending_bytes: completes the oldest events. Each node's window
+ * shrinks so; an event with fewer than MIN_WINDOW newer events of its node
+ * still incomplete is completed early and flagged. */
+static int relieve(struct audit_assembler *a)
+{
+        size_t min_window = a->lim.window_events < MIN_WINDOW ? a->lim.window_events : MIN_WINDOW;
+        int r;
+
+        while (a->pending_bytes > a->lim.max_pending_bytes && a->head != NONE) {
+                /* The oldest of all is the oldest of its node too. */
+                bool early = a->nodes[a->slots[a->head].node].n_pending - 1 < min_window;
+
+                if (early)
+                        a->stats.early_events++;
+                r = emit(a, a->head, early ? AUDIT_Q_EARLY : 0);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int audit_assembler_feed(struct audit_assembler *a, const char *line, size_t len, unsigned line_flags)
 {
         struct audit_record *rec = &a->rec;
         uint64_t nh, ms;
-        uint32_t i;
+        uint32_t i, node;
         int r;
 
         a->stats.lines++;
@@ -635,7 +853,7 @@ int audit_assembler_feed(struct audit_assembler *a, const char *line, size_t len
         }
         a->stats.records++;
         nh = node_hash(line + rec->node, rec->node_len > 255 ? 255 : rec->node_len);
-        ms = rec->sec > (UINT64_MAX - 999) / 1000 ? UINT64_MAX : rec->sec * 1000 + rec->msec;
+        ms = audit_ms(rec->sec, rec->msec);
         if (ms > a->newest_ms)
                 a->newest_ms = ms;
 
@@ -646,12 +864,19 @@ int audit_assembler_feed(struct audit_assembler *a, const char *line, size_t len
                 r = expire(a);
                 if (r < 0)
                         return r;
-                if (a->n_pending >= a->lim.window_events) {
-                        r = emit(a, a->head, 0);
+                r = node_get(a, nh, &node);
+                if (r < 0)
+                        return r;
+                /* The window counts the events of one node: an aggregated log
+                 * interleaves the events of many. */
+                if (a->nodes[node].n_pending >= a->lim.window_events) {
+                        r = emit(a, a->nodes[node].head, 0);
                         if (r < 0)
                                 return r;
                 }
-                i = new_slot(a, rec, nh, ms);
+                r = new_slot(a, rec, nh, ms, node, &i);
+                if (r < 0)
+                        return r;
         }
         a->last = i;
         if (rec->type == AUDIT_TYPE_EOE)
@@ -659,14 +884,9 @@ int audit_assembler_feed(struct audit_assembler *a, const char *line, size_t len
         r = store_record(a, i, rec, line_flags);
         if (r < 0)
                 return r;
-        while (a->pending_bytes > a->lim.max_pending_bytes && a->head != NONE) {
-                a->stats.early_events++;
-                r = emit(a, a->head, AUDIT_Q_EARLY);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return relieve(a);
 }
+
 
 int audit_assembler_flush(struct audit_assembler *a)
 {

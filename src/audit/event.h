@@ -4,12 +4,14 @@
  *
  * Records of different events interleave in a log, and a log file has no EOE
  * records (only the audisp plugin stream does), so an event is complete at its
- * EOE, once window_events newer events have begun, once the stream's time has
- * moved window_ms past its last record, once window_ms of the caller's clock
- * have passed since its last record (audit_assembler_tick(), for live streams
- * that go idle), or at audit_assembler_flush(). Memory is
- * bounded: records and bytes per event, bytes of all incomplete events
- * (completed early past it), argv entries. Nothing here allocates per field:
+ * EOE, once window_events newer events of its node (node= prefix) have begun,
+ * once the stream's time has moved window_ms past its last record, once
+ * window_ms of the caller's clock have passed since its last record
+ * (audit_assembler_tick(), for live streams that go idle), or at
+ * audit_assembler_flush(). Memory is bounded: records and bytes per event,
+ * bytes of all incomplete events (past it the oldest complete sooner, and
+ * those with fewer than 8 newer events of their node are flagged
+ * completed-early), argv entries. Nothing here allocates per field:
  * each incomplete event keeps its lines and field offsets in reused buffers, and
  * what an event derives lives in a scratch arena reset after each callback.
  * See docs/internals/audit.md. */
@@ -23,11 +25,11 @@
 #include "parse/audit-record.h"
 
 struct audit_limits {
-        size_t window_events;           /* 64 */
+        size_t window_events;           /* 64, per node */
         uint64_t window_ms;             /* 0 (off): for live streams, e.g. 2000 (stream and tick time) */
         size_t max_records;             /* records kept per event: 1024 (the rest are counted) */
         size_t max_event_bytes;         /* line bytes kept per event: 4 MiB */
-        size_t max_pending_bytes;       /* line bytes of all incomplete events: 32 MiB */
+        size_t max_pending_bytes;       /* bytes of all incomplete events (lines, fields, slots): 32 MiB */
         size_t max_argc;                /* EXECVE arguments kept: 65536 */
 };
 
@@ -49,7 +51,7 @@ enum {
         AUDIT_Q_SERIAL_RESET = 1 << 10,         /* serials went back: reboot, auditd restart, other log */
         AUDIT_Q_LOST = 1 << 11,                 /* a record reported lost events (lost=, audit_lost=) */
         AUDIT_Q_SPLIT = 1 << 12,                /* records arrived after this serial's event was complete */
-        AUDIT_Q_EARLY = 1 << 13,                /* completed early: max_pending_bytes reached */
+        AUDIT_Q_EARLY = 1 << 13,                /* completed early: max_pending_bytes reached (window < 8) */
         AUDIT_Q_COUNT_ = 14,
 };
 
@@ -148,6 +150,25 @@ struct audit_event {
         uint64_t gap_first, gap_missing;        /* serials missing just before this one */
         uint64_t lost;                  /* lost events reported by a record */
 };
+
+/* Milliseconds since the epoch of an audit time, saturating at UINT64_MAX: a
+ * hostile time past 2^64 ms must not wrap round into the past. */
+static inline uint64_t audit_ms(uint64_t sec, uint32_t msec)
+{
+        /* msec < 1000: the parser takes three digits. */
+        return sec > (UINT64_MAX - 999) / 1000 ? UINT64_MAX : sec * 1000 + msec;
+}
+
+static inline uint64_t audit_event_ms(const struct audit_event *ev)
+{
+        return audit_ms(ev->sec, ev->msec);
+}
+
+/* Adds a duration to a time in milliseconds, saturating at UINT64_MAX. */
+static inline uint64_t audit_ms_add(uint64_t ms, uint64_t add)
+{
+        return ms > UINT64_MAX - add ? UINT64_MAX : ms + add;
+}
 
 /* Called for each complete event; the event and everything it points to live
  * until the callback returns. A negative return stops the feed and is

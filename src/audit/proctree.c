@@ -193,7 +193,7 @@ const char *proc_arg(const struct proc *p, size_t i)
 struct proc *proctree_observe(struct proctree *t, const struct audit_event *ev)
 {
         const struct audit_syscall *sc = &ev->syscall;
-        uint64_t now = ev->sec * 1000 + ev->msec;
+        uint64_t now = audit_event_ms(ev);
         bool exec = audit_syscall_is_exec(sc) && sc->success != 0 && ev->has_execve;
         struct proc *p;
         uint32_t i, parent;

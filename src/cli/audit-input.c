@@ -123,6 +123,9 @@ int audit_input_add(const char *arg, struct strv *files)
 /* ---- reading ---- */
 
 #define DEFAULT_POLL_MS 250
+/* A followed file's last bytes read, compared with what the file holds there
+ * now: a file truncated and written past the old offset is read again. */
+#define FINGERPRINT_BYTES 4096
 
 enum mode {
         MODE_PLAIN,             /* a file, read to its end */
@@ -139,7 +142,11 @@ struct source {
         ino_t ino;
         bool rotated;           /* the path names another file now: read fd to its end, then switch */
         bool truncated;         /* the file shrank below what was read: read it again from the start */
+        bool at_end;            /* MODE_FOLLOW: the last read found the end: look again before reading */
+        bool not_regular;       /* MODE_FOLLOW: the path names something else (said once) */
         int watch_fd;           /* MODE_FOLLOW: inotify on the path's directory, or -1 (polling only) */
+        size_t tail_len;        /* MODE_FOLLOW: the last bytes read, up to FINGERPRINT_BYTES */
+        char tail[FINGERPRINT_BYTES];
 };
 
 struct reading {
@@ -158,12 +165,41 @@ static uint64_t clock_ms(clockid_t clock)
         return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
+/* Remembers the last bytes read from a followed file. */
+static void tail_add(struct source *s, const char *p, size_t n)
+{
+        size_t keep;
+
+        if (n >= FINGERPRINT_BYTES) {
+                memcpy(s->tail, p + n - FINGERPRINT_BYTES, FINGERPRINT_BYTES);
+                s->tail_len = FINGERPRINT_BYTES;
+                return;
+        }
+        keep = s->tail_len + n > FINGERPRINT_BYTES ? FINGERPRINT_BYTES - n : s->tail_len;
+        memmove(s->tail, s->tail + s->tail_len - keep, keep);
+        memcpy(s->tail + keep, p, n);
+        s->tail_len = keep + n;
+}
+
+static int follow_check(struct source *s);
+
 /* The line reader's read function. -EAGAIN: nothing to read now (or a signal
  * came), try again after a wait; 0: the end of this file. */
 static ssize_t source_read(void *userdata, void *p, size_t n)
 {
         struct source *s = userdata;
         ssize_t k;
+
+        /* After a wait at the end, first whether the file is still the one
+         * read (truncated and refilled while this process was not looking). */
+        if (s->mode == MODE_FOLLOW && s->at_end) {
+                s->at_end = false;
+                k = follow_check(s);
+                if (k < 0)
+                        return k;
+                if (s->truncated)
+                        return 0;
+        }
 
         if (s->mode == MODE_STREAM) {
                 struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
@@ -177,24 +213,41 @@ static ssize_t source_read(void *userdata, void *p, size_t n)
         k = read(s->fd, p, n);
         if (k < 0)
                 return errno == EINTR || errno == EAGAIN ? -EAGAIN : -errno;
-        if (k == 0 && s->mode == MODE_FOLLOW && !s->rotated && !s->truncated)
+        if (k == 0 && s->mode == MODE_FOLLOW && !s->rotated && !s->truncated) {
+                s->at_end = true;
                 return -EAGAIN;         /* the end of what was written so far */
+        }
+        if (k > 0 && s->mode == MODE_FOLLOW)
+                tail_add(s, p, (size_t) k);
         return k;
 }
 
-/* At the end of a followed file: 1 when it was truncated or the path names
- * another file now (read on: the end of this one comes next), 0 when neither. */
+/* At the end of a followed file: 1 when it was truncated (it shrank below
+ * the offset, or the bytes before the offset are not the ones read: truncated
+ * and written past it since) or the path names another file now (read on: the
+ * end of this one comes next), 0 when neither. */
 static int follow_check(struct source *s)
 {
+        char now[FINGERPRINT_BYTES];
         struct stat st;
+        ssize_t k;
         off_t pos;
 
         pos = lseek(s->fd, 0, SEEK_CUR);
         if (fstat(s->fd, &st) < 0 || pos < 0)
                 return -errno;
-        if (st.st_size < pos) {
+        if (st.st_size < pos || (off_t) s->tail_len > pos) {
                 s->truncated = true;
                 return 1;
+        }
+        if (s->tail_len) {
+                k = pread(s->fd, now, s->tail_len, pos - (off_t) s->tail_len);
+                if (k < 0)
+                        return -errno;
+                if ((size_t) k != s->tail_len || memcmp(now, s->tail, s->tail_len) != 0) {
+                        s->truncated = true;
+                        return 1;
+                }
         }
         /* A path that does not exist for a moment (between auditd's rename and
          * its new file) is no change yet. */
@@ -205,29 +258,41 @@ static int follow_check(struct source *s)
         return 0;
 }
 
-/* Opens the followed path again: 1 when open, 0 when it does not exist (yet),
- * -EINVAL when it is not a regular file, or -errno. */
+/* Opens the followed path again: 1 when open, 0 when it does not exist (yet)
+ * or is not a regular file (a FIFO or a directory for a moment: it is never
+ * opened, only waited out, with one warning), or -errno. */
 static int follow_open(struct source *s)
 {
         struct stat st;
         int fd;
 
-        /* O_NONBLOCK: a FIFO put in its place does not block the open. */
+        if (stat(s->path, &st) == 0 && !S_ISREG(st.st_mode)) {
+                if (!s->not_regular)
+                        warning("audit log '%s' is not a regular file: waiting for one", s->name);
+                s->not_regular = true;
+                return 0;
+        }
+        /* O_NONBLOCK: a FIFO put in its place since the stat does not block the open. */
         fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0)
                 return errno == ENOENT ? 0 : -errno;
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-                int e = S_ISREG(st.st_mode) ? errno : EINVAL;
+        if (fstat(fd, &st) < 0) {
+                int e = errno;
 
                 close(fd);
                 return -e;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                close(fd);
+                return 0;       /* replaced in between: the next look says so */
         }
         if (s->fd >= 0)
                 close(s->fd);
         s->fd = fd;
         s->dev = st.st_dev;
         s->ino = st.st_ino;
-        s->rotated = s->truncated = false;
+        s->rotated = s->truncated = s->at_end = s->not_regular = false;
+        s->tail_len = 0;
         return 1;
 }
 
@@ -294,13 +359,12 @@ static int follow_next(struct reading *rd, struct source *s)
 
         if (s->truncated && !s->rotated) {
                 s->truncated = false;
+                s->tail_len = 0;
                 return lseek(s->fd, 0, SEEK_SET) < 0 ? error("cannot read audit log '%s': %s", s->name,
                                                              strerror(errno)) : 0;
         }
         while (!cli_cancel) {
                 r = follow_open(s);
-                if (r == -EINVAL)
-                        return error("cannot follow audit log '%s': not a regular file", s->name);
                 if (r < 0)
                         return error("cannot open audit log '%s': %s", s->name, strerror(-r));
                 if (r > 0)
@@ -375,6 +439,8 @@ int audit_inputs_read(const struct strv *files, struct audit_assembler *a, const
 {
         static const struct audit_input_options defaults = { 0 };
         struct reading rd = { .a = a, .o = o ? o : &defaults };
+        uint64_t input_records = 0;     /* records before the current input */
+        bool input_quiet_ok = false;    /* it has a stream or a followed file */
         size_t i;
         int r = EXIT_CLEAN;
 
@@ -385,6 +451,8 @@ int audit_inputs_read(const struct strv *files, struct audit_assembler *a, const
         for (i = 0; i < files->n; i++)
                 rd.live = rd.live || strcmp(files->v[i], "-") == 0;
         for (i = 0; i < files->n && r == EXIT_CLEAN; i++) {
+                const char *input = rd.o->inputs && i < rd.o->inputs->n ? rd.o->inputs->v[i] : NULL;
+                bool last_of_input = !input || i + 1 == files->n || strcmp(rd.o->inputs->v[i + 1], input) != 0;
                 bool is_stdin = strcmp(files->v[i], "-") == 0;
                 struct source s = {
                         .name = is_stdin ? "standard input" : files->v[i],
@@ -418,6 +486,16 @@ int audit_inputs_read(const struct strv *files, struct audit_assembler *a, const
                         close(s.fd);
                 if (s.watch_fd >= 0)
                         close(s.watch_fd);
+                if (s.mode != MODE_PLAIN)
+                        input_quiet_ok = true;
+                if (r == EXIT_CLEAN && input && last_of_input) {
+                        uint64_t records = audit_assembler_stats(a)->records;
+
+                        if (records == input_records && !input_quiet_ok && !cli_cancel)
+                                r = error("no audit records in '%s'", input);
+                        input_records = records;
+                        input_quiet_ok = false;
+                }
         }
         return r;
 }

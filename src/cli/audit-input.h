@@ -18,6 +18,11 @@ struct audit_input_options {
         unsigned poll_ms;       /* follow/stdin: how often to look for growth or rotation (0: 250) */
         void (*idle)(void *userdata, uint64_t now_ms);   /* called when no line arrived for poll_ms (may be NULL) */
         void *userdata;
+        /* For each file, the command-line input it came from (a file, a
+         * directory, a glob): one whose files read to their end hold no audit
+         * record at all is an error. NULL: no such check. Standard input and
+         * the followed input are never checked (a live stream may be quiet). */
+        const struct strv *inputs;
 };
 
 /* Feeds every input in order into a; o NULL: all zero (no follow). Standard
@@ -39,6 +44,7 @@ struct audit_input_options {
  * EXIT_CLEAN, and the caller flushes the assembler.
  *
  * Returns EXIT_CLEAN; EXIT_TROUBLE with the error printed (an input that cannot
- * be opened or read, an interruption of plain file reading); or the negative
+ * be opened or read, an input without audit records (o->inputs), an
+ * interruption of plain file reading); or the negative
  * error the assembler's callback returned, not printed. */
 int audit_inputs_read(const struct strv *files, struct audit_assembler *a, const struct audit_input_options *o);

@@ -52,7 +52,8 @@ static void help(FILE *f)
                    "                     input, --format json, --output " DEFAULT_STATE_DIR "/audit.jsonl,\n"
                    "                     SIGHUP (auditd's reload) ignored\n"
                    "  --events           print every assembled event as one JSON line instead\n"
-                   "  --window N         an event is complete once N newer events began (default 64)\n\n"
+                   "  --window N         an event is complete once N newer events of its node began\n"
+                   "                     (default 64)\n\n"
                    "Exit status: 0 no alert, 1 alerts, 2 error. Malformed lines are counted and skipped;\n"
                    "the summary goes to stderr (not with --quiet).\n");
 }
@@ -368,6 +369,11 @@ static void summary(const struct audit_stats *st, const struct audit_detect_stat
         if (st->gaps)
                 fprintf(stderr, "; %llu sequence gaps (%llu serials missing)", (unsigned long long) st->gaps,
                         (unsigned long long) st->missing_serials);
+        if (st->split_events)
+                fprintf(stderr, "; %llu split events", (unsigned long long) st->split_events);
+        if (st->early_events)
+                fprintf(stderr, "; %llu events completed early (reorder memory limit)",
+                        (unsigned long long) st->early_events);
         if (st->dropped_records)
                 fprintf(stderr, "; %llu records over the limits dropped", (unsigned long long) st->dropped_records);
         if (ds) {
@@ -410,6 +416,7 @@ int cmd_audit(int argc, char **argv)
         _cleanup_(audit_detect_freep) struct audit_detect *detect = NULL;
         _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
         _cleanup_(strv_release) struct strv files = { 0 };
+        _cleanup_(strv_release) struct strv inputs = { 0 };     /* the argument each file came from */
         struct audit_run run = { .view = { .out = stdout } };
         struct audit_detect_options dopt = { 0 };
         struct audit_input_options iopt = { .idle = on_idle, .userdata = &run };
@@ -491,10 +498,15 @@ int cmd_audit(int argc, char **argv)
                 }
                 run.view.out = out;
         }
-        for (i = (size_t) optind; i < (size_t) argc && r == EXIT_CLEAN; i++)
+        for (i = (size_t) optind; i < (size_t) argc && r == EXIT_CLEAN; i++) {
                 r = audit_input_add(argv[i], &files);
+                while (r == EXIT_CLEAN && inputs.n < files.n)
+                        if (strv_push(&inputs, argv[i]) < 0)
+                                r = error("out of memory");
+        }
         if (r != EXIT_CLEAN)
                 return r;
+        iopt.inputs = &inputs;
         if (files.n == 0 && strv_push(&files, "-") < 0)
                 return error("out of memory");
         if (iopt.follow || (files.n == 1 && strcmp(files.v[0], "-") == 0))

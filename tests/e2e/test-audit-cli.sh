@@ -77,6 +77,25 @@ if [ "$(id -u)" -ne 0 ]; then
         run 2 "$DW" audit "$L/secret.log"
         expect_one_error_line "$L/secret.log"
 fi
+# An input without a single audit record is a mistake (the wrong file), not
+# "no alerts": an empty file, a file of garbage, a directory whose logs are
+# empty. Each input counts on its own. Standard input may be quiet.
+: >"$L/empty.log"
+printf 'not an audit log\n\n# at all\n' >"$L/garbage.log"
+mkdir -p "$L/emptydir"
+: >"$L/emptydir/audit.log"
+for input in "$L/empty.log" "$L/garbage.log" "$L/emptydir"; do
+        run 2 "$DW" audit "$input"
+        expect_one_error_line "no audit records in '$input'"
+        run 2 "$DW" audit --events "$L/exec.log" "$input"
+        grep -qF "no audit records in '$input'" "$T/err" || fail "$input after a good input: $(cat "$T/err")"
+done
+run 0 "$DW" audit </dev/null
+# A rotated directory whose live log is still empty is fine: it has records.
+mkdir -p "$L/fresh"
+cp "$L/exec.log" "$L/fresh/audit.log.1"
+: >"$L/fresh/audit.log"
+run 0 "$DW" audit --events "$L/fresh"
 run 2 "$DW" audit --window 0 "$L/exec.log"
 run 2 "$DW" audit --no-such-option
 
@@ -91,10 +110,13 @@ grep -q '1 malformed lines skipped' "$T/err" || fail "malformed line not counted
 [ "$(jq -c 'select(.driftwatch.audit.serial == 4569) | .driftwatch.quality' "$T/out")" = '["record-truncated"]' ] ||
         fail "unterminated quote not flagged"
 head -c 2000000 /dev/urandom >"$L/junk.bin"
-run 0 "$DW" audit --events "$L/junk.bin"
+{ cat "$L/junk.bin"; echo; cat "$L/exec.log"; } >"$L/junk-and-exec.log"
+run 0 "$DW" audit --events "$L/junk-and-exec.log"
 expect_valid_jsonl "$T/out"
+run 2 "$DW" audit --events "$L/junk.bin"
+expect_one_error_line "no audit records in '$L/junk.bin'"
 # Junk with record headers in it: whatever it makes is valid JSON.
-{ for i in $(seq 1 40); do head -c 300 /dev/urandom | tr '\n' ' '; echo " type=SYSCALL msg=audit(1.$i:$i): comm=\"$(head -c 20 /dev/urandom | tr -d '\n"\0')\" a0=$(head -c 9 /dev/urandom | tr -d '\n\0')"; done; } >"$L/junk2.log"
+{ for i in $(seq 1 40); do head -c 300 /dev/urandom | tr '\n' ' '; echo " type=SYSCALL msg=audit(1.$i:$i): comm=\"$(head -c 20 /dev/urandom | tr -d '\n"\0')\" a0=$(head -c 9 /dev/urandom | tr -d '\n\0')"; done; cat "$L/exec.log"; } >"$L/junk2.log"
 run 0 "$DW" audit --events "$L/junk2.log"
 expect_valid_jsonl "$T/out"
 # A line longer than the 64 KiB maximum is cut and flagged; the next one is whole.

@@ -250,4 +250,14 @@ audit:
 EOT
 run 2 "$DW" --rules "$T/rules.yaml" audit "$log"
 grep -q "auid alone never allows" "$T/err" || { cat "$T/err"; fail "an auid-only allow entry was accepted"; }
+# A hostile time past 2^64 ms (18446744073709552 s wraps round to 0.384 s when
+# multiplied unguarded) is the far future, not 1970: --since does not hide it.
+cat >"$T/hostile-time.log" <<'EOT'
+type=SYSCALL msg=audit(18446744073709552.000:9): arch=c000003e syscall=257 success=yes exit=3 a0=ffffff9c a1=55e0 a2=241 a3=1b6 items=2 ppid=900 pid=950 auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=7 comm="tee" exe="/usr/bin/tee" key="persistence"
+type=CWD msg=audit(18446744073709552.000:9): cwd="/root"
+type=PATH msg=audit(18446744073709552.000:9): item=0 name="/etc/sudoers.d/" inode=2 dev=fd:00 mode=040750 ouid=0 ogid=0 rdev=00:00 nametype=PARENT
+type=PATH msg=audit(18446744073709552.000:9): item=1 name="/etc/sudoers.d/future" inode=3 dev=fd:00 mode=0100440 ouid=0 ogid=0 rdev=00:00 nametype=CREATE
+EOT
+run 1 "$DW" audit --format json --since 2020-01-01 "$T/hostile-time.log"
+expect_one "$T/out" '.file.path == "/etc/sudoers.d/future"' '.event.kind == "alert"' "a hostile time hid the write"
 echo PASS

@@ -1,6 +1,8 @@
 # driftwatch audit --follow: the last log is read as it grows, across auditd's
 # rotation (audit.log renamed to audit.log.1, written to once more, a new
-# audit.log created a moment later) and truncation; a line written in two
+# audit.log created a moment later) and truncation (also truncation and a refill
+# past the old offset while the follower is stopped), the path briefly a FIFO
+# (waited out, never opened); a line written in two
 # pieces stays one line; SIGTERM ends the follower promptly with exit 0 and
 # every event exactly once. Standard input from a pipe that goes idle: its
 # events complete by the wall clock while the pipe stays open, and SIGTERM ends
@@ -10,7 +12,6 @@ source "$(dirname "$0")/lib.sh"
 
 command -v jq >/dev/null || skip "jq is not installed"
 [ -d /proc/self/fdinfo ] || skip "no /proc/PID/fdinfo"
-"$DW" audit --help | grep -q -- --follow || skip "driftwatch audit has no --follow option yet"
 
 L=$T/logs
 mkdir -p "$L"
@@ -119,17 +120,39 @@ sleep 0.6
 printf '%s\n' "${line:40}" >>"$LOG"
 caught_up "$pid"
 
+# copytruncate under load: truncated and refilled past the old offset while
+# the follower is not looking (stopped): the bytes before its offset changed,
+# so it reads the file again from the start, every new event once.
+kill -STOP "$pid"
+: >"$LOG"
+for s in 14 15 16 17 18 19; do rec $s; done >>"$LOG"
+kill -CONT "$pid"
+caught_up "$pid"
+
+# The path briefly a FIFO (with nobody writing): waited out like a missing
+# file, never opened, then the regular file that replaces it is followed.
+mv "$LOG" "$LOG.3"
+mkfifo "$LOG"
+sleep 0.6
+kill -0 "$pid" 2>/dev/null || fail "the follower exited on a FIFO: $(cat "$T/err.follow")"
+rm -f "${LOG:?}"
+rec 20 >"$LOG.new"
+mv "$LOG.new" "$LOG"
+caught_up "$pid"
+[ "$(grep -c 'not a regular file' "$T/err.follow")" -eq 1 ] ||
+        fail "expected one warning about the FIFO: $(cat "$T/err.follow")"
+
 rc=0
 stop "$pid" || rc=$?
 [ "$rc" -eq 0 ] || fail "the follower exited $rc after SIGTERM: $(cat "$T/err.follow")"
-expect_ids "$T/out.follow" 1 2 3 4 5 6 7 8 9 10 11 12 13
+expect_ids "$T/out.follow" 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20
 got=$(jq -c '[.driftwatch.audit.serial, .driftwatch.records, .file.path] | select(.[1] > 1)' "$T/out.follow" |
         sort | tr '\n' ' ')
 [ "$got" = '[1,2,"/etc/f1"] [5,2,"/etc/f5"] [6,2,"/etc/f6"] ' ] ||
         fail "events spanning a rotation were not joined: $got"
 [ "$(jq -r 'select(.driftwatch.audit.serial == 13) | [.process.pid, .process.executable] | join(" ")' \
         "$T/out.follow")" = "13 /usr/bin/cat" ] || fail "a line written in two pieces was cut"
-grep -q '^audit: 13 events from 16 records in 1 input$' "$T/err.follow" ||
+grep -q '^audit: 20 events from 23 records in 1 input$' "$T/err.follow" ||
         fail "summary: $(cat "$T/err.follow")"
 
 # ---- errors: a missing file to follow ----

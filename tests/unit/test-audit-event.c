@@ -567,6 +567,65 @@ static void test_limits(void **state)
         assert_int_equal(audit_assembler_new(&lim, on_event, NULL, &a), -EINVAL);
 }
 
+/* Counts complete events: two records each, none split. */
+static int count_whole(const struct audit_event *ev, void *userdata)
+{
+        size_t *n = userdata;
+
+        if (ev->n_records == 2 && ev->n_paths == 1 && !(ev->quality & (AUDIT_Q_SPLIT | AUDIT_Q_EARLY)))
+                (*n)++;
+        return 0;
+}
+
+static void test_window_per_node(void **state)
+{
+        struct audit_assembler *a = NULL;
+        size_t whole = 0;
+        char line[256];
+        int n;
+
+        /* 200 nodes (more than the window of 64) begin an event each before
+         * any event gets its PATH record: the window counts per node. */
+        assert_int_equal(audit_assembler_new(NULL, count_whole, &whole, &a), 0);
+        for (n = 0; n < 200; n++) {
+                snprintf(line, sizeof(line), "node=n%d type=SYSCALL msg=audit(7.000:5): arch=c000003e syscall=2 "
+                                             "items=1 pid=1", n);
+                feed(a, line);
+        }
+        for (n = 0; n < 200; n++) {
+                snprintf(line, sizeof(line), "node=n%d type=PATH msg=audit(7.000:5): item=0 name=\"/etc/x\"", n);
+                feed(a, line);
+        }
+        assert_int_equal(audit_assembler_flush(a), 0);
+        assert_int_equal(whole, 200);
+        assert_int_equal(audit_assembler_stats(a)->events, 200);
+        assert_int_equal(audit_assembler_stats(a)->split_events, 0);
+        audit_assembler_free(a);
+}
+
+static void test_hostile_time(void **state)
+{
+        static const char *const lines[] = {
+                "type=SYSCALL msg=audit(99999999999999999.000:1): arch=c000003e syscall=2 items=0 pid=1",
+                "type=SYSCALL msg=audit(18446744073709552.000:2): arch=c000003e syscall=2 items=0 pid=1",
+                "type=SYSCALL msg=audit(1700000000.250:3): arch=c000003e syscall=2 items=0 pid=1",
+                NULL,
+        };
+        struct audit_event ev = { .sec = 1700000000, .msec = 250 };
+
+        /* Saturated, never wrapped round into the past. */
+        assert_int_equal(audit_event_ms(&ev), 1700000000250ULL);
+        feed_all(assembler(64), lines);
+        assert_int_equal(n_seen, 3);
+        ev = (struct audit_event) { .sec = seen[0].sec, .msec = seen[0].msec };
+        assert_true(audit_event_ms(&ev) == UINT64_MAX);
+        ev = (struct audit_event) { .sec = seen[1].sec, .msec = seen[1].msec };
+        assert_true(audit_event_ms(&ev) == UINT64_MAX);
+        assert_true(audit_ms(UINT64_MAX, 999) == UINT64_MAX);
+        assert_true(audit_ms_add(UINT64_MAX - 5, 1000) == UINT64_MAX);
+        assert_true(audit_ms_add(5, 1000) == 1005);
+}
+
 static int stop_cb(const struct audit_event *ev, void *userdata)
 {
         return -ECANCELED;
@@ -797,6 +856,8 @@ int main(void)
                 cmocka_unit_test_teardown(test_proctitle, teardown),
                 cmocka_unit_test_teardown(test_paths, teardown),
                 cmocka_unit_test_teardown(test_interleaved_and_window, teardown),
+                cmocka_unit_test(test_window_per_node),
+                cmocka_unit_test_teardown(test_hostile_time, teardown),
                 cmocka_unit_test_teardown(test_eoe_and_nodes, teardown),
                 cmocka_unit_test_teardown(test_gaps_and_lost, teardown),
                 cmocka_unit_test_teardown(test_malformed_and_truncated, teardown),
