@@ -56,6 +56,14 @@ bool utf8_valid(const char *s, size_t n)
 
 static const char hexdigits[] = "0123456789abcdef";
 
+bool char_never_raw(unsigned cp)
+{
+        return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ||       /* C0, DEL, C1 */
+               cp == 0x061c || cp == 0x200e || cp == 0x200f ||  /* ALM, LRM, RLM */
+               (cp >= 0x2028 && cp <= 0x202e) ||                /* LS, PS, LRE..RLO */
+               (cp >= 0x2066 && cp <= 0x2069);                  /* LRI..PDI */
+}
+
 int escape_json(struct buf *b, const char *s, size_t n, bool *ret_lossy)
 {
         const unsigned char *p = (const unsigned char *) s;
@@ -72,19 +80,24 @@ int escape_json(struct buf *b, const char *s, size_t n, bool *ret_lossy)
                 char esc[7];
                 const char *out = NULL;
                 size_t outlen = 0;
+                unsigned cp = c;
 
-                if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+                if (c < 0x80 && !char_never_raw(c) && c != '"' && c != '\\') {
                         i++;
                         continue;
                 }
+                l = 1;
                 if (c >= 0x80) {
-                        l = utf8_sequence(p + i, n - i, NULL);
-                        if (l > 0) {
+                        l = utf8_sequence(p + i, n - i, &cp);
+                        if (l > 0 && !char_never_raw(cp)) {
                                 i += l;
                                 continue;
                         }
+                }
+                if (l == 0) {
                         out = "\xef\xbf\xbd", outlen = 3;       /* U+FFFD */
                         lossy = true;
+                        l = 1;
                 } else if (c == '"') {
                         out = "\\\"", outlen = 2;
                 } else if (c == '\\') {
@@ -96,9 +109,12 @@ int escape_json(struct buf *b, const char *s, size_t n, bool *ret_lossy)
                 } else if (c == '\r') {
                         out = "\\r", outlen = 2;
                 } else {
-                        memcpy(esc, "\\u00", 4);
-                        esc[4] = hexdigits[c >> 4];
-                        esc[5] = hexdigits[c & 15];
+                        /* Everything never printed raw is below U+10000: one \uXXXX. */
+                        esc[0] = '\\', esc[1] = 'u';
+                        esc[2] = hexdigits[(cp >> 12) & 15];
+                        esc[3] = hexdigits[(cp >> 8) & 15];
+                        esc[4] = hexdigits[(cp >> 4) & 15];
+                        esc[5] = hexdigits[cp & 15];
                         out = esc, outlen = 6;
                 }
                 r = buf_append(b, s + start, i - start);
@@ -106,7 +122,7 @@ int escape_json(struct buf *b, const char *s, size_t n, bool *ret_lossy)
                         r = buf_append(b, out, outlen);
                 if (r < 0)
                         return r;
-                i++;
+                i += l;
                 start = i;
         }
         r = buf_append(b, s + start, n - start);
@@ -129,13 +145,6 @@ int json_quote(struct buf *b, const char *s, size_t n)
         return r;
 }
 
-/* Bidi overrides reorder what a terminal shows; U+2028/U+2029 break lines. */
-static bool is_bidi_control(unsigned cp)
-{
-        return (cp >= 0x200e && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
-               (cp >= 0x2066 && cp <= 0x2069) || cp == 0x061c;
-}
-
 int escape_text(struct buf *b, const char *s, size_t n)
 {
         const unsigned char *p = (const unsigned char *) s;
@@ -146,15 +155,13 @@ int escape_text(struct buf *b, const char *s, size_t n)
         while (i < n && r >= 0) {
                 unsigned char c = p[i];
 
-                if (c >= 0x20 && c < 0x7f && c != '\\') {
+                if (c < 0x80 && !char_never_raw(c) && c != '\\') {
                         r = buf_putc(b, (char) c);
                         i++;
                         continue;
                 }
                 if (c >= 0x80 && (l = utf8_sequence(p + i, n - i, &cp)) > 0) {
-                        if (cp >= 0x80 && cp < 0xa0)
-                                r = buf_printf(b, "\\u%04x", cp);  /* C1 controls */
-                        else if (is_bidi_control(cp))
+                        if (char_never_raw(cp))
                                 r = buf_printf(b, "\\u%04x", cp);
                         else
                                 r = buf_append(b, s + i, l);

@@ -11,16 +11,24 @@
 size_t utf8_sequence(const unsigned char *s, size_t n, unsigned *ret_cp);
 bool utf8_valid(const char *s, size_t n);
 
-/* Appends the JSON string body of s (no quotes). Invalid UTF-8 bytes become
- * U+FFFD; *ret_lossy (if given) says whether that happened. */
+/* The one table of characters no output prints raw: C0 and C1 controls, DEL,
+ * and the bidirectional marks, embeddings, overrides and isolates and the line
+ * and paragraph separators (U+061C, U+200E, U+200F, U+2028..U+202E,
+ * U+2066..U+2069), which reorder or break what a terminal or viewer shows.
+ * escape_json writes them as \uXXXX, escape_text as \uXXXX or \xHH. */
+bool char_never_raw(unsigned cp);
+
+/* Appends the JSON string body of s (no quotes): quote, backslash and every
+ * character of char_never_raw() escaped. Invalid UTF-8 bytes become U+FFFD;
+ * *ret_lossy (if given) says whether that happened. */
 int escape_json(struct buf *b, const char *s, size_t n, bool *ret_lossy);
 
 /* Appends s quoted for JSON, including the quotes. */
 int json_quote(struct buf *b, const char *s, size_t n);
 
-/* Appends s for a terminal: backslash, control characters, invalid UTF-8 and
- * bidirectional overrides become C-style escapes, so every name is one
- * unambiguous token on one line. */
+/* Appends s for a terminal: backslash, invalid UTF-8 and every character of
+ * char_never_raw() become C-style escapes, so every name is one unambiguous
+ * token on one line. */
 int escape_text(struct buf *b, const char *s, size_t n);
 
 int hex_encode(struct buf *b, const void *p, size_t n);

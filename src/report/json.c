@@ -19,13 +19,14 @@ static void note(struct json *j, int r)
                 j->error = r;
 }
 
-/* Whether a key needs no escaping: the keys of this code base all do. */
+/* Whether a key needs no escaping (printable ASCII, no quote or backslash):
+ * the keys of this code base; keys taken from an input (xattr names) may not. */
 static bool plain(const char *s, size_t n)
 {
         size_t i;
 
         for (i = 0; i < n; i++)
-                if ((unsigned char) s[i] < 0x20 || (unsigned char) s[i] >= 0x80 || s[i] == '"' || s[i] == '\\')
+                if ((unsigned char) s[i] < 0x20 || (unsigned char) s[i] >= 0x7f || s[i] == '"' || s[i] == '\\')
                         return false;
         return true;
 }
