@@ -189,6 +189,18 @@ int escape_text(struct buf *b, const char *s, size_t n)
         return r;
 }
 
+int escape_text_line(struct buf *b, const char *label, const char *s)
+{
+        int r;
+
+        r = buf_puts(b, label);
+        if (r >= 0)
+                r = escape_text(b, s, strlen(s));
+        if (r >= 0)
+                r = buf_putc(b, '\n');
+        return r;
+}
+
 int hex_encode(struct buf *b, const void *p, size_t n)
 {
         const unsigned char *u = p;

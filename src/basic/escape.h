@@ -31,6 +31,10 @@ int json_quote(struct buf *b, const char *s, size_t n);
  * token on one line. */
 int escape_text(struct buf *b, const char *s, size_t n);
 
+/* Appends "LABEL<s escaped>\n": one labelled line of a text report whose
+ * value comes from an input and so cannot start a line of its own. */
+int escape_text_line(struct buf *b, const char *label, const char *s);
+
 int hex_encode(struct buf *b, const void *p, size_t n);
 
 /* Like escape_text, and wraps the result in single quotes when it contains a

@@ -136,22 +136,6 @@ int run_deployments_inventory(struct output *out, const struct ruleset *rules, c
         return EXIT_CLEAN;
 }
 
-/* "    image:   VALUE\n": the values come from commits and origin files, so each
- * is escaped and cannot start a line of its own. */
-static int text_field(struct buf *b, const char *label, const char *value)
-{
-        int r;
-
-        if (!value)
-                return 0;
-        r = buf_printf(b, "    %-8s ", label);
-        if (r >= 0)
-                r = escape_text(b, value, strlen(value));
-        if (r >= 0)
-                r = buf_putc(b, '\n');
-        return r;
-}
-
 static int print_deployments(const struct sysroot *ds)
 {
         _cleanup_(buf_release) struct buf b = { 0 };
@@ -177,12 +161,13 @@ static int print_deployments(const struct sysroot *ds)
                 if (r >= 0)
                         r = buf_printf(&b, ".%d%s%s\n", d->serial, d->pinned ? " (pinned)" : "",
                                        strcmp(d->unlocked, "none") ? " (unlocked)" : "");
-                if (r >= 0)
-                        r = text_field(&b, "image:", d->image);
-                if (r >= 0)
-                        r = text_field(&b, "refspec:", d->refspec);
-                if (r >= 0)
-                        r = text_field(&b, "version:", d->version);
+                /* From commits and origin files: escaped, so none starts a line. */
+                if (r >= 0 && d->image)
+                        r = escape_text_line(&b, "    image:   ", d->image);
+                if (r >= 0 && d->refspec)
+                        r = escape_text_line(&b, "    refspec: ", d->refspec);
+                if (r >= 0 && d->version)
+                        r = escape_text_line(&b, "    version: ", d->version);
                 if (r >= 0 && !d->commit_present)
                         r = buf_puts(&b, "    commit missing from the repository\n");
         }

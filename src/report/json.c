@@ -156,6 +156,24 @@ void json_bool(struct json *j, const char *key, bool v)
                 note(j, buf_puts(j->b, v ? "true" : "false"));
 }
 
+void json_hex(struct json *j, const char *key, const void *p, size_t n)
+{
+        prefix(j, key);
+        if (j->error)
+                return;
+        note(j, buf_putc(j->b, '"'));
+        if (!j->error)
+                note(j, hex_encode(j->b, p, n));
+        if (!j->error)
+                note(j, buf_putc(j->b, '"'));
+}
+
+void json_hex_unless_utf8(struct json *j, const char *key, const char *s, size_t n)
+{
+        if (!utf8_valid(s, n))
+                json_hex(j, key, s, n);
+}
+
 int json_finish(struct json *j)
 {
         if (!j->error && j->depth != 0)
