@@ -2,6 +2,7 @@
 #include "escape.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 size_t utf8_sequence(const unsigned char *s, size_t n, unsigned *ret_cp)
@@ -62,6 +63,20 @@ bool char_never_raw(unsigned cp)
                cp == 0x061c || cp == 0x200e || cp == 0x200f ||  /* ALM, LRM, RLM */
                (cp >= 0x2028 && cp <= 0x202e) ||                /* LS, PS, LRE..RLO */
                (cp >= 0x2066 && cp <= 0x2069);                  /* LRI..PDI */
+}
+
+bool has_control(const char *s, size_t n)
+{
+        const unsigned char *p = (const unsigned char *) s;
+        size_t i, l;
+        unsigned cp;
+
+        for (i = 0; i < n; i += l ? l : 1) {
+                l = utf8_sequence(p + i, n - i, &cp);
+                if (l > 0 && cp < 0xa0 && char_never_raw(cp))
+                        return true;
+        }
+        return false;
 }
 
 int escape_json(struct buf *b, const char *s, size_t n, bool *ret_lossy)
@@ -199,6 +214,19 @@ int escape_text_line(struct buf *b, const char *label, const char *s)
         if (r >= 0)
                 r = buf_putc(b, '\n');
         return r;
+}
+
+int escape_text_alloc(const char *s, char **ret)
+{
+        _cleanup_(buf_release) struct buf b = { 0 };
+        int r;
+
+        buf_init(&b, ESCAPE_ALLOC_MAX);
+        r = escape_text(&b, s, strlen(s));
+        if (r < 0)
+                return r;
+        *ret = buf_steal(&b);
+        return 0;
 }
 
 int hex_encode(struct buf *b, const void *p, size_t n)

@@ -18,6 +18,10 @@ bool utf8_valid(const char *s, size_t n);
  * escape_json writes them as \uXXXX, escape_text as \uXXXX or \xHH. */
 bool char_never_raw(unsigned cp);
 
+/* Whether s holds a control character (C0, DEL or C1): what an option value
+ * that is stored or shown as one line may not contain. */
+bool has_control(const char *s, size_t n);
+
 /* Appends the JSON string body of s (no quotes): quote, backslash and every
  * character of char_never_raw() escaped. Invalid UTF-8 bytes become U+FFFD;
  * *ret_lossy (if given) says whether that happened. */
@@ -34,6 +38,11 @@ int escape_text(struct buf *b, const char *s, size_t n);
 /* Appends "LABEL<s escaped>\n": one labelled line of a text report whose
  * value comes from an input and so cannot start a line of its own. */
 int escape_text_line(struct buf *b, const char *label, const char *s);
+
+/* s escaped as escape_text does, in a new string (for messages that quote an
+ * input); -E2BIG past ESCAPE_ALLOC_MAX bytes. */
+#define ESCAPE_ALLOC_MAX ((size_t) 64 << 10)
+int escape_text_alloc(const char *s, char **ret);
 
 int hex_encode(struct buf *b, const void *p, size_t n);
 

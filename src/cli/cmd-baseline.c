@@ -145,6 +145,15 @@ static int baseline_create(int argc, char **argv)
                         out = optarg;
                         break;
                 case 'p':
+                        /* Prefixes are stored one a line in the baseline's description. */
+                        if (has_control(optarg, strlen(optarg))) {
+                                _cleanup_(freep) char *e = NULL;
+
+                                (void) escape_text_alloc(optarg, &e);
+                                r = usage_error("baseline create", "--path '%s' contains a control character",
+                                                e ?: "?");
+                                break;
+                        }
                         r = cli_add_path("baseline create", optarg, &paths, &n_paths);
                         break;
                 case 't':

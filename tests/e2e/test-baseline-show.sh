@@ -42,3 +42,21 @@ expect_valid_jsonl "$T/out"
 [ "$(jq -r 'select(.path_hex != null) | .path' "$T/out" | wc -l)" -eq 2 ] || fail "path_hex on a valid UTF-8 path"
 jq -e 'select(.path == "/etc/a\ufffd") | .sha256 | test("^[0-9a-f]{64}$")' "$T/out" >/dev/null ||
         fail "sha256 is not 64 hex digits"
+
+# A --path with a control character would be stored newline-joined and read back
+# as two prefixes: refused, one escaped line, exit 2, nothing written.
+run 2 "$DW" baseline create --from "dir:$R" --out "$T/ctl.db" --path $'/etc\n\e[31mX'
+expect_one_error_line '--path'
+grep -qF "'/etc\\n\\x1b[31mX'" "$T/err" || { cat "$T/err"; fail "the refused --path is not quoted escaped"; }
+LC_ALL=C grep -q $'\e' "$T/err" && fail "raw ESC in the --path error"
+[ ! -e "$T/ctl.db" ] || fail "a baseline was written for a refused --path"
+run 2 "$DW" baseline create --from "dir:$R" --out "$T/ctl.db" --path $'/etc\t'
+expect_one_error_line '--path'
+run 2 "$DW" check --baseline "$T/base.db" --root "$R" --path $'/etc\n/usr'
+expect_one_error_line '--path'
+grep -qF "'/etc\\n/usr'" "$T/err" || { cat "$T/err"; fail "check: the refused --path is not quoted escaped"; }
+# A name with a space or non-ASCII letters is still a fine prefix.
+mkdir -p "$R/my dir" "$R/caf"$'\xc3\xa9'
+run 0 "$DW" baseline create --from "dir:$R" --out "$T/ok.db" --path '/my dir' --path /caf$'\xc3\xa9'
+run 0 "$DW" baseline show "$T/ok.db"
+grep -qxF "paths:      '/my dir' /caf"$'\xc3\xa9' "$T/out" || { cat "$T/out"; fail "valid prefixes not kept"; }

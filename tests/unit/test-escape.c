@@ -175,6 +175,18 @@ static void test_never_raw_table(void **state)
         assert_false(char_never_raw(0x1f600));
 }
 
+static void test_has_control(void **state)
+{
+        assert_true(has_control(S("/etc\n")));
+        assert_true(has_control(S("\x1b[2J")));
+        assert_true(has_control(S("x\x7f")));
+        assert_true(has_control(S("x\xc2\x9b")));
+        assert_true(has_control("a\0b", 3));
+        assert_false(has_control(S("/etc/caf\xc3\xa9 x\xff")));
+        assert_false(has_control(S("\xe2\x80\xae")));  /* a bidi override is no control character */
+        assert_false(has_control("", 0));
+}
+
 static void test_escape_json_appends_and_null_lossy(void **state)
 {
         struct buf b;
@@ -232,6 +244,28 @@ static void test_escape_text(void **state)
         check_text(S("\xc2\x85"), "\\u0085");                            /* U+0085 NEL */
         check_text(S("\xc2\xa0"), "\xc2\xa0");                           /* U+00A0 is printable */
         check_text(S("a\xe2\x80\xa8" "b"), "a\\u2028b");                 /* U+2028 LS */
+}
+
+static void test_escape_text_alloc(void **state)
+{
+        char *s = NULL, *big;
+
+        assert_int_equal(escape_text_alloc("/etc\n\x1b[31mX", &s), 0);
+        assert_string_equal(s, "/etc\\n\\x1b[31mX");
+        free(s);
+        s = NULL;
+        assert_int_equal(escape_text_alloc("", &s), 0);
+        assert_string_equal(s, "");
+        free(s);
+        /* Past the cap: refused, *ret untouched. */
+        big = malloc(ESCAPE_ALLOC_MAX + 2);
+        assert_non_null(big);
+        memset(big, 'x', ESCAPE_ALLOC_MAX + 1);
+        big[ESCAPE_ALLOC_MAX + 1] = '\0';
+        s = NULL;
+        assert_int_equal(escape_text_alloc(big, &s), -E2BIG);
+        assert_null(s);
+        free(big);
 }
 
 static void check_token(const char *in, size_t n, const char *want)
@@ -370,6 +404,8 @@ int main(void)
                 cmocka_unit_test(test_escape_json),
                 cmocka_unit_test(test_escape_json_never_raw),
                 cmocka_unit_test(test_never_raw_table),
+                cmocka_unit_test(test_has_control),
+                cmocka_unit_test(test_escape_text_alloc),
                 cmocka_unit_test(test_escape_json_appends_and_null_lossy),
                 cmocka_unit_test(test_escape_text),
                 cmocka_unit_test(test_escape_text_token),
