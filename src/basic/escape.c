@@ -1,6 +1,9 @@
 /* Escaping of untrusted bytes for JSON and terminal output; see escape.h. */
+#define _GNU_SOURCE
 #include "escape.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +226,38 @@ int escape_text_alloc(const char *s, char **ret)
 
         buf_init(&b, ESCAPE_ALLOC_MAX);
         r = escape_text(&b, s, strlen(s));
+        if (r < 0)
+                return r;
+        *ret = buf_steal(&b);
+        return 0;
+}
+
+int escape_message(char **ret, size_t max, const char *fmt, va_list ap)
+{
+        _cleanup_(buf_release) struct buf b = { 0 };
+        _cleanup_(freep) char *s = NULL;
+        size_t i, l, n, cut = 0;
+        int r;
+
+        if (max < 4)
+                return -EINVAL;
+        if (vasprintf(&s, fmt, ap) < 0)
+                return -ENOMEM;
+        n = strlen(s);
+        buf_init(&b, 0);
+        r = buf_reserve(&b, max < n ? max : n);
+        for (i = 0; r >= 0 && i < n; i += l) {
+                l = utf8_sequence((const unsigned char *) s + i, n - i, NULL) ?: 1;
+                r = escape_text(&b, s + i, l);
+                if (r >= 0 && b.len <= max - 3)
+                        cut = b.len;
+                if (r >= 0 && b.len > max) {
+                        b.len = cut;
+                        b.data[cut] = '\0';
+                        r = buf_puts(&b, "...");
+                        break;
+                }
+        }
         if (r < 0)
                 return r;
         *ret = buf_steal(&b);

@@ -2,10 +2,12 @@
  * strings and terminal text. Neither output can be used to inject a line. */
 #pragma once
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
+#include "macros.h"
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when s[0] starts none. */
 size_t utf8_sequence(const unsigned char *s, size_t n, unsigned *ret_cp);
@@ -43,6 +45,11 @@ int escape_text_line(struct buf *b, const char *label, const char *s);
  * input); -E2BIG past ESCAPE_ALLOC_MAX bytes. */
 #define ESCAPE_ALLOC_MAX ((size_t) 64 << 10)
 int escape_text_alloc(const char *s, char **ret);
+
+/* A message about an input (a parse error quoting a key or value): formatted,
+ * escaped as escape_text does, and cut to at most max bytes (max >= 4) at a
+ * character boundary with "..." at the end. One line, nothing a terminal obeys. */
+int escape_message(char **ret, size_t max, const char *fmt, va_list ap) _printf_(3, 0);
 
 int hex_encode(struct buf *b, const void *p, size_t n);
 

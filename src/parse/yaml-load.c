@@ -8,18 +8,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/escape.h"
+
 int yaml_fail(struct yaml_loader *l, const yaml_node_t *n, const char *fmt, ...)
 {
-        char msg[256];
+        _cleanup_(freep) char *msg = NULL;
         va_list ap;
+        int r;
 
         if (l->error)
                 return -EBADMSG;
+        /* Keys and values of the file appear in messages: escaped, so no ESC,
+         * BEL or newline of the input reaches a terminal. */
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        r = escape_message(&msg, YAML_MAX_MESSAGE, fmt, ap);
         va_end(ap);
-        if (asprintf(&l->error, "line %zu: %s", n ? n->start_mark.line + 1 : 0, msg) < 0)
+        if (r < 0)
+                return r;
+        if (asprintf(&l->error, "line %zu: %s", n ? n->start_mark.line + 1 : 0, msg) < 0) {
                 l->error = NULL;
+                return -ENOMEM;
+        }
         return -EBADMSG;
 }
 

@@ -11,6 +11,7 @@
 #include "basic/strv.h"
 
 #define YAML_MAX_ITEMS 4096
+#define YAML_MAX_MESSAGE 256     /* bytes of an error, after escaping */
 
 struct yaml_loader {
         yaml_document_t doc;
@@ -23,7 +24,7 @@ struct yaml_loader {
 int yaml_loader_open(struct yaml_loader *l, const char *buf, size_t len, size_t max, yaml_node_t **ret_root);
 void yaml_loader_release(struct yaml_loader *l);
 
-/* Records the first error (at node n's line) and returns -EBADMSG. */
+/* Records the first error (at node n's line), escaped, and returns -EBADMSG. */
 int yaml_fail(struct yaml_loader *l, const yaml_node_t *n, const char *fmt, ...) _printf_(3, 4);
 
 const char *yaml_scalar(const yaml_node_t *n);

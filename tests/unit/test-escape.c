@@ -268,6 +268,49 @@ static void test_escape_text_alloc(void **state)
         free(big);
 }
 
+static int message_r(char **ret, size_t max, const char *fmt, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = escape_message(ret, max, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+/* escape_message(max, "%s", in) must give want. */
+static void check_message(size_t max, const char *in, const char *want)
+{
+        char *s = NULL;
+
+        assert_int_equal(message_r(&s, max, "%s", in), 0);
+        assert_non_null(s);
+        assert_true(strlen(s) <= max);
+        assert_string_equal(s, want);
+        free(s);
+}
+
+static void test_escape_message(void **state)
+{
+        char *s = NULL;
+
+        assert_int_equal(message_r(&s, 200, "unknown key '%s' at %d", "\x1b[2J\x1b]0;pwn\x07\nline 9: x", 3), 0);
+        assert_string_equal(s, "unknown key '\\x1b[2J\\x1b]0;pwn\\x07\\nline 9: x' at 3");
+        free(s);
+        check_message(200, "caf\xc3\xa9 \xe2\x80\xae \xff", "caf\xc3\xa9 \\u202e \\xff");
+        /* Cut with "..." at a character boundary, never inside an escape or a
+         * UTF-8 sequence. */
+        check_message(10, "abcdefghijklmnop", "abcdefg...");
+        check_message(10, "abcdefghij", "abcdefghij");
+        check_message(10, "abcde\x1bxyz", "abcde...");
+        check_message(10, "abcdef\xc3\xa9xyz", "abcdef...");
+        check_message(10, "", "");
+        s = NULL;
+        assert_int_equal(message_r(&s, 3, "%s", "x"), -EINVAL);
+        assert_null(s);
+}
+
 static void check_token(const char *in, size_t n, const char *want)
 {
         struct buf b;
@@ -406,6 +449,7 @@ int main(void)
                 cmocka_unit_test(test_never_raw_table),
                 cmocka_unit_test(test_has_control),
                 cmocka_unit_test(test_escape_text_alloc),
+                cmocka_unit_test(test_escape_message),
                 cmocka_unit_test(test_escape_json_appends_and_null_lossy),
                 cmocka_unit_test(test_escape_text),
                 cmocka_unit_test(test_escape_text_token),
