@@ -29,3 +29,14 @@ expect_clean_error "$T/newline.yaml"
 printf 'audit:\n  allow:\n    - id: a\n      reason: r\n      comm: [x]\n      auid: ["\\e[2J \\a"]\n' >"$T/auid.yaml"
 run 2 "$DW" --rules "$T/auid.yaml" check --baseline "$T/base.db" --root "$R"
 expect_clean_error "$T/auid.yaml"
+
+# Nesting: libyaml loads nested flow collections in quadratic time (100 k levels
+# took 20 s); past 64 levels the file is refused at once, naming it.
+{ printf 'version: 1\nsurfaces: '; head -c 100000 /dev/zero | tr '\0' '['; head -c 100000 /dev/zero | tr '\0' ']'
+  echo; } >"$T/deep.yaml"
+start=$(date +%s%N)
+run 2 "$DW" --rules "$T/deep.yaml" check --baseline "$T/base.db" --root "$R"
+ms=$((($(date +%s%N) - start) / 1000000))
+expect_clean_error "$T/deep.yaml"
+grep -qF 'nested deeper than 64 levels' "$T/err" || { cat "$T/err"; fail "deep nesting not named"; }
+[ "$ms" -lt 1000 ] || fail "a 100 k deep file took $ms ms to refuse"

@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "image/allowlist.h"
+#include "parse/yaml-load.h"
 #include "report/rules.h"
 
 static bool glob(const char *pattern, const char *path)
@@ -433,6 +435,58 @@ static void test_allowlist_errors_escaped(void **state)
                                  "    expires: 2030-01-01\n", "path 'etc\\n\\x1b[1m' must be absolute");
 }
 
+/* "version: 1\nsurfaces: " and depth levels of '[' (plus the top mapping). */
+static char *nested(size_t depth, char open, char close)
+{
+        static const char head[] = "version: 1\nsurfaces: ";
+        char *text = malloc(sizeof(head) + 2 * depth + 1);
+
+        assert_non_null(text);
+        memcpy(text, head, sizeof(head) - 1);
+        memset(text + sizeof(head) - 1, open, depth);
+        memset(text + sizeof(head) - 1 + depth, close, depth);
+        strcpy(text + sizeof(head) - 1 + 2 * depth, "\n");
+        return text;
+}
+
+/* Nesting libyaml would load in quadratic time is refused up front, by depth. */
+static void test_parse_nesting_limit(void **state)
+{
+        struct ruleset *rs = NULL;
+        struct allowlist *a = NULL;
+        char *text, *error = NULL;
+        struct timespec t0, t1;
+
+        /* 64 levels in all: loads (and fails on content, not on depth). */
+        text = nested(YAML_MAX_DEPTH - 1, '[', ']');
+        assert_int_equal(ruleset_parse(text, strlen(text), &rs, &error), -EBADMSG);
+        assert_null(strstr(error, "nested"));
+        free(error);
+        free(text);
+        /* 65: refused, with the line. */
+        text = nested(YAML_MAX_DEPTH, '[', ']');
+        assert_int_equal(ruleset_parse(text, strlen(text), &rs, &error), -E2BIG);
+        assert_string_equal(error, "line 2: collections nested deeper than 64 levels");
+        free(error);
+        free(text);
+        /* 100 k levels of flow sequences, and of flow mappings in an allowlist:
+         * refused in well under a second (libyaml alone took 20 s). */
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        text = nested(100000, '[', ']');
+        assert_int_equal(ruleset_parse(text, strlen(text), &rs, &error), -E2BIG);
+        assert_null(rs);
+        free(error);
+        free(text);
+        text = nested(100000, '{', '}');
+        assert_int_equal(allowlist_parse(text, strlen(text), &a, &error), -E2BIG);
+        assert_null(a);
+        assert_non_null(strstr(error, "nested deeper"));
+        free(error);
+        free(text);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 500);
+}
+
 /* A key given twice in one item must not lose (leak) the first value: the
  * second either wins or is refused. Run under LeakSanitizer. */
 static void test_parse_duplicate_key(void **state)
@@ -473,6 +527,7 @@ int main(void)
                 cmocka_unit_test(test_parse_duplicate_key),
                 cmocka_unit_test(test_parse_errors_escaped),
                 cmocka_unit_test(test_allowlist_errors_escaped),
+                cmocka_unit_test(test_parse_nesting_limit),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
