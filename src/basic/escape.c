@@ -241,8 +241,10 @@ int escape_message(char **ret, size_t max, const char *fmt, va_list ap)
 
         if (max < 4)
                 return -EINVAL;
-        if (vasprintf(&s, fmt, ap) < 0)
+        if (vasprintf(&s, fmt, ap) < 0) {
+                s = NULL;       /* undefined after a failure */
                 return -ENOMEM;
+        }
         n = strlen(s);
         buf_init(&b, 0);
         r = buf_reserve(&b, max < n ? max : n);
