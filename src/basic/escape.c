@@ -1,7 +1,11 @@
 /* Escaping of untrusted bytes for JSON and terminal output; see escape.h. */
+#define _GNU_SOURCE
 #include "escape.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 size_t utf8_sequence(const unsigned char *s, size_t n, unsigned *ret_cp)
@@ -56,6 +60,28 @@ bool utf8_valid(const char *s, size_t n)
 
 static const char hexdigits[] = "0123456789abcdef";
 
+bool char_never_raw(unsigned cp)
+{
+        return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ||       /* C0, DEL, C1 */
+               cp == 0x061c || cp == 0x200e || cp == 0x200f ||  /* ALM, LRM, RLM */
+               (cp >= 0x2028 && cp <= 0x202e) ||                /* LS, PS, LRE..RLO */
+               (cp >= 0x2066 && cp <= 0x2069);                  /* LRI..PDI */
+}
+
+bool has_control(const char *s, size_t n)
+{
+        const unsigned char *p = (const unsigned char *) s;
+        size_t i, l;
+        unsigned cp;
+
+        for (i = 0; i < n; i += l ? l : 1) {
+                l = utf8_sequence(p + i, n - i, &cp);
+                if (l > 0 && cp < 0xa0 && char_never_raw(cp))
+                        return true;
+        }
+        return false;
+}
+
 int escape_json(struct buf *b, const char *s, size_t n, bool *ret_lossy)
 {
         const unsigned char *p = (const unsigned char *) s;
@@ -72,19 +98,24 @@ int escape_json(struct buf *b, const char *s, size_t n, bool *ret_lossy)
                 char esc[7];
                 const char *out = NULL;
                 size_t outlen = 0;
+                unsigned cp = c;
 
-                if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+                if (c < 0x80 && !char_never_raw(c) && c != '"' && c != '\\') {
                         i++;
                         continue;
                 }
+                l = 1;
                 if (c >= 0x80) {
-                        l = utf8_sequence(p + i, n - i, NULL);
-                        if (l > 0) {
+                        l = utf8_sequence(p + i, n - i, &cp);
+                        if (l > 0 && !char_never_raw(cp)) {
                                 i += l;
                                 continue;
                         }
+                }
+                if (l == 0) {
                         out = "\xef\xbf\xbd", outlen = 3;       /* U+FFFD */
                         lossy = true;
+                        l = 1;
                 } else if (c == '"') {
                         out = "\\\"", outlen = 2;
                 } else if (c == '\\') {
@@ -96,9 +127,12 @@ int escape_json(struct buf *b, const char *s, size_t n, bool *ret_lossy)
                 } else if (c == '\r') {
                         out = "\\r", outlen = 2;
                 } else {
-                        memcpy(esc, "\\u00", 4);
-                        esc[4] = hexdigits[c >> 4];
-                        esc[5] = hexdigits[c & 15];
+                        /* Everything never printed raw is below U+10000: one \uXXXX. */
+                        esc[0] = '\\', esc[1] = 'u';
+                        esc[2] = hexdigits[(cp >> 12) & 15];
+                        esc[3] = hexdigits[(cp >> 8) & 15];
+                        esc[4] = hexdigits[(cp >> 4) & 15];
+                        esc[5] = hexdigits[cp & 15];
                         out = esc, outlen = 6;
                 }
                 r = buf_append(b, s + start, i - start);
@@ -106,7 +140,7 @@ int escape_json(struct buf *b, const char *s, size_t n, bool *ret_lossy)
                         r = buf_append(b, out, outlen);
                 if (r < 0)
                         return r;
-                i++;
+                i += l;
                 start = i;
         }
         r = buf_append(b, s + start, n - start);
@@ -129,13 +163,6 @@ int json_quote(struct buf *b, const char *s, size_t n)
         return r;
 }
 
-/* Bidi overrides reorder what a terminal shows; U+2028/U+2029 break lines. */
-static bool is_bidi_control(unsigned cp)
-{
-        return (cp >= 0x200e && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
-               (cp >= 0x2066 && cp <= 0x2069) || cp == 0x061c;
-}
-
 int escape_text(struct buf *b, const char *s, size_t n)
 {
         const unsigned char *p = (const unsigned char *) s;
@@ -146,15 +173,13 @@ int escape_text(struct buf *b, const char *s, size_t n)
         while (i < n && r >= 0) {
                 unsigned char c = p[i];
 
-                if (c >= 0x20 && c < 0x7f && c != '\\') {
+                if (c < 0x80 && !char_never_raw(c) && c != '\\') {
                         r = buf_putc(b, (char) c);
                         i++;
                         continue;
                 }
                 if (c >= 0x80 && (l = utf8_sequence(p + i, n - i, &cp)) > 0) {
-                        if (cp >= 0x80 && cp < 0xa0)
-                                r = buf_printf(b, "\\u%04x", cp);  /* C1 controls */
-                        else if (is_bidi_control(cp))
+                        if (char_never_raw(cp))
                                 r = buf_printf(b, "\\u%04x", cp);
                         else
                                 r = buf_append(b, s + i, l);
@@ -180,6 +205,65 @@ int escape_text(struct buf *b, const char *s, size_t n)
                 i++;
         }
         return r;
+}
+
+int escape_text_line(struct buf *b, const char *label, const char *s)
+{
+        int r;
+
+        r = buf_puts(b, label);
+        if (r >= 0)
+                r = escape_text(b, s, strlen(s));
+        if (r >= 0)
+                r = buf_putc(b, '\n');
+        return r;
+}
+
+int escape_text_alloc(const char *s, char **ret)
+{
+        _cleanup_(buf_release) struct buf b = { 0 };
+        int r;
+
+        buf_init(&b, ESCAPE_ALLOC_MAX);
+        r = escape_text(&b, s, strlen(s));
+        if (r < 0)
+                return r;
+        *ret = buf_steal(&b);
+        return 0;
+}
+
+int escape_message(char **ret, size_t max, const char *fmt, va_list ap)
+{
+        _cleanup_(buf_release) struct buf b = { 0 };
+        _cleanup_(freep) char *s = NULL;
+        size_t i, l, n, cut = 0;
+        int r;
+
+        if (max < 4)
+                return -EINVAL;
+        if (vasprintf(&s, fmt, ap) < 0) {
+                s = NULL;       /* undefined after a failure */
+                return -ENOMEM;
+        }
+        n = strlen(s);
+        buf_init(&b, 0);
+        r = buf_reserve(&b, max < n ? max : n);
+        for (i = 0; r >= 0 && i < n; i += l) {
+                l = utf8_sequence((const unsigned char *) s + i, n - i, NULL) ?: 1;
+                r = escape_text(&b, s + i, l);
+                if (r >= 0 && b.len <= max - 3)
+                        cut = b.len;
+                if (r >= 0 && b.len > max) {
+                        b.len = cut;
+                        b.data[cut] = '\0';
+                        r = buf_puts(&b, "...");
+                        break;
+                }
+        }
+        if (r < 0)
+                return r;
+        *ret = buf_steal(&b);
+        return 0;
 }
 
 int hex_encode(struct buf *b, const void *p, size_t n)

@@ -102,6 +102,9 @@ struct status_request {
  * and records the new one. */
 int run_status(struct output *out, const struct ruleset *rules, const struct status_request *req);
 
+/* An --allowlist given explicitly must exist (only the default one may be
+ * absent): EXIT_CLEAN, or the error printed and EXIT_TROUBLE. */
+int cli_check_allowlist(const char *path);
 int run_etc_diff(struct output *out, const struct ruleset *rules, const struct sysroot *ds,
                  const struct sysroot_deployment *d, const struct etc_diff_request *req);
 

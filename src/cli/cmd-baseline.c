@@ -164,6 +164,15 @@ static int baseline_create(int argc, char **argv)
                         out = optarg;
                         break;
                 case 'p':
+                        /* Prefixes are stored one a line in the baseline's description. */
+                        if (has_control(optarg, strlen(optarg))) {
+                                _cleanup_(freep) char *e = NULL;
+
+                                (void) escape_text_alloc(optarg, &e);
+                                r = usage_error("baseline create", "--path '%s' contains a control character",
+                                                e ?: "?");
+                                break;
+                        }
                         r = cli_add_path("baseline create", optarg, &paths, &n_paths);
                         break;
                 case 't':
@@ -226,19 +235,14 @@ static int show_entry(const struct fim_entry *e, enum output_format format, stru
                 json_init(&j, b);
                 json_object_begin(&j, NULL);
                 json_string_n(&j, "path", e->path, e->path_len);
+                json_hex_unless_utf8(&j, "path_hex", e->path, e->path_len);
                 json_string(&j, "type", fim_type_name(e->type));
                 json_int(&j, "mode", e->mode);
                 json_int(&j, "uid", e->uid);
                 json_int(&j, "gid", e->gid);
                 json_int(&j, "size", (int64_t) e->size);
-                if (e->flags & ENTRY_HAS_HASH) {
-                        struct buf hex;
-
-                        buf_init(&hex, 0);
-                        if (hex_encode(&hex, e->sha256, SHA256_LEN) >= 0)
-                                json_string(&j, "sha256", hex.data);
-                        buf_release(&hex);
-                }
+                if (e->flags & ENTRY_HAS_HASH)
+                        json_hex(&j, "sha256", e->sha256, SHA256_LEN);
                 if (e->target)
                         json_string_n(&j, "target", e->target, e->target_len);
                 if (e->link)
@@ -268,6 +272,41 @@ static int show_entry(const struct fim_entry *e, enum output_format format, stru
                 r = buf_putc(b, '\n');
         if (r >= 0 && fwrite(b->data, 1, b->len, stdout) != b->len)
                 r = -EIO;
+        return r;
+}
+
+/* The description of a baseline in text. Every value was read from the file,
+ * so each is escaped: a host name or source with a newline cannot forge a line. */
+static int show_header(const char *file, const struct baseline_meta *meta, size_t n, const size_t counts[4],
+                       struct buf *b)
+{
+        size_t i;
+        int r;
+
+        buf_reset(b);
+        r = escape_text_line(b, "baseline:   ", file);
+        if (r >= 0)
+                r = escape_text_line(b, "source:     ", meta->source ? meta->source : "-");
+        if (r >= 0 && meta->commit)
+                r = escape_text_line(b, "commit:     ", meta->commit);
+        if (r >= 0)
+                r = escape_text_line(b, "created:    ", meta->created ? meta->created : "-");
+        if (r >= 0)
+                r = escape_text_line(b, "host:       ", meta->host ? meta->host : "-");
+        if (r >= 0)
+                r = buf_puts(b, "paths:     ");
+        for (i = 0; r >= 0 && i < meta->n_paths; i++) {
+                r = buf_putc(b, ' ');
+                if (r >= 0)
+                        r = escape_text_token(b, meta->paths[i], strlen(meta->paths[i]));
+        }
+        if (r >= 0)
+                r = buf_puts(b, "\nattributes: ");
+        if (r >= 0)
+                r = attr_format_list(b, meta->attrs);
+        if (r >= 0)
+                r = buf_printf(b, "\nentries:    %zu (%zu files, %zu directories, %zu symlinks, %zu other)\n", n,
+                               counts[0], counts[1], counts[2], counts[3]);
         return r;
 }
 
@@ -343,17 +382,9 @@ static int baseline_show(int argc, char **argv)
                 if (!entries)
                         printf("%s\n", b.data);
         } else {
-                printf("baseline:   %s\nsource:     %s\n", argv[optind], meta.source ? meta.source : "-");
-                if (meta.commit)
-                        printf("commit:     %s\n", meta.commit);
-                printf("created:    %s\nhost:       %s\npaths:     ", meta.created ? meta.created : "-",
-                       meta.host ? meta.host : "-");
-                for (i = 0; i < meta.n_paths; i++)
-                        printf(" %s", meta.paths[i]);
-                buf_reset(&b);
-                attr_format_list(&b, meta.attrs);
-                printf("\nattributes: %s\nentries:    %zu (%zu files, %zu directories, %zu symlinks, %zu other)\n",
-                       b.data ? b.data : "", tree->n, counts[0], counts[1], counts[2], counts[3]);
+                r = show_header(argv[optind], &meta, tree->n, counts, &b);
+                if (r < 0 || fwrite(b.data, 1, b.len, stdout) != b.len)
+                        return error("cannot write output: %s", strerror(r < 0 ? -r : EIO));
         }
         for (i = 0; entries && i < tree->n; i++) {
                 r = show_entry(&tree->entries[i], format, &b);

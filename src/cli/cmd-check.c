@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "basic/escape.h"
 #include "cli.h"
 #include "fim/check.h"
 #include "fim/findings.h"
@@ -121,6 +122,14 @@ int cmd_check(int argc, char **argv)
                         req.root = optarg;
                         break;
                 case 'p':
+                        /* Prefixes are stored one a line in a baseline's description. */
+                        if (has_control(optarg, strlen(optarg))) {
+                                _cleanup_(freep) char *e = NULL;
+
+                                (void) escape_text_alloc(optarg, &e);
+                                r = usage_error("check", "--path '%s' contains a control character", e ?: "?");
+                                break;
+                        }
                         r = cli_add_path("check", optarg, &req.paths, &req.n_paths);
                         break;
                 case 'f':

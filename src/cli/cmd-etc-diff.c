@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "basic/fd-util.h"
@@ -165,6 +166,17 @@ static int emit_summary(struct etc_report *er, const struct ruleset *rules, cons
                 r = output_emit(er->rep.out, &f);
         finding_release(&f);
         return r;
+}
+
+int cli_check_allowlist(const char *path)
+{
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return error("cannot read allowlist '%s': %s", path, strerror(errno));
+        if (S_ISDIR(st.st_mode))
+                return error("cannot read allowlist '%s': %s", path, strerror(EISDIR));
+        return EXIT_CLEAN;
 }
 
 static int load_allowlist(const char *path, struct allowlist **ret)
@@ -329,6 +341,8 @@ int cmd_etc_diff(int argc, char **argv)
                 return usage_error("etc-diff", "unexpected argument '%s'", argv[optind]);
         if (req.merge && req.no_merge)
                 return usage_error("etc-diff", "--merge-into and --no-merge exclude each other");
+        if (req.allowlist && cli_check_allowlist(req.allowlist) != EXIT_CLEAN)
+                return EXIT_TROUBLE;
 
         r = cli_open_sysroot(sysroot, which, &rules, &ds, &d);
         if (r != EXIT_CLEAN)

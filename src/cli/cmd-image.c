@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/escape.h"
 #include "cli.h"
 #include "fim/findings.h"
 #include "image/sysroot.h"
@@ -135,26 +136,46 @@ int run_deployments_inventory(struct output *out, const struct ruleset *rules, c
         return EXIT_CLEAN;
 }
 
-static void print_deployments(const struct sysroot *ds)
+static int print_deployments(const struct sysroot *ds)
 {
+        _cleanup_(buf_release) struct buf b = { 0 };
         size_t i;
+        int r;
 
-        printf("sysroot %s%s\n", ds->sysroot, ds->live ? " (this host)" : "");
-        for (i = 0; i < ds->n; i++) {
+        buf_init(&b, 0);
+        r = buf_puts(&b, "sysroot ");
+        if (r >= 0)
+                r = escape_text_token(&b, ds->sysroot, strlen(ds->sysroot));
+        if (r >= 0)
+                r = buf_puts(&b, ds->live ? " (this host)\n" : "\n");
+        for (i = 0; r >= 0 && i < ds->n; i++) {
                 const struct sysroot_deployment *d = &ds->v[i];
 
-                printf("%c %-8s %s %s.%d%s%s\n", d->role == SYSROOT_BOOTED ? '*' : ' ', sysroot_role_name(d->role),
-                       d->osname, d->checksum, d->serial, d->pinned ? " (pinned)" : "",
-                       strcmp(d->unlocked, "none") ? " (unlocked)" : "");
-                if (d->image)
-                        printf("    image:   %s\n", d->image);
-                if (d->refspec)
-                        printf("    refspec: %s\n", d->refspec);
-                if (d->version)
-                        printf("    version: %s\n", d->version);
-                if (!d->commit_present)
-                        printf("    commit missing from the repository\n");
+                r = buf_printf(&b, "%c %-8s ", d->role == SYSROOT_BOOTED ? '*' : ' ', sysroot_role_name(d->role));
+                if (r >= 0)
+                        r = escape_text_token(&b, d->osname, strlen(d->osname));
+                if (r >= 0)
+                        r = buf_putc(&b, ' ');
+                if (r >= 0)
+                        r = escape_text(&b, d->checksum, strlen(d->checksum));
+                if (r >= 0)
+                        r = buf_printf(&b, ".%d%s%s\n", d->serial, d->pinned ? " (pinned)" : "",
+                                       strcmp(d->unlocked, "none") ? " (unlocked)" : "");
+                /* From commits and origin files: escaped, so none starts a line. */
+                if (r >= 0 && d->image)
+                        r = escape_text_line(&b, "    image:   ", d->image);
+                if (r >= 0 && d->refspec)
+                        r = escape_text_line(&b, "    refspec: ", d->refspec);
+                if (r >= 0 && d->version)
+                        r = escape_text_line(&b, "    version: ", d->version);
+                if (r >= 0 && !d->commit_present)
+                        r = buf_puts(&b, "    commit missing from the repository\n");
         }
+        if (r < 0)
+                return error("cannot write output: %s", strerror(-r));
+        if (fwrite(b.data, 1, b.len, stdout) != b.len || fflush(stdout) != 0)
+                return error("cannot write output: %s", strerror(errno));
+        return EXIT_CLEAN;
 }
 
 int run_image_verify(struct output *out, const struct ruleset *rules, const struct sysroot *ds,
@@ -206,10 +227,8 @@ static int image_cmd(const char *action, const char *sysroot, const char *which,
                 return r;
         output_init(&out, format, stdout, cli_hostname());
         if (strcmp(action, "deployments") == 0) {
-                if (format == OUTPUT_TEXT) {
-                        print_deployments(ds);
-                        return EXIT_CLEAN;
-                }
+                if (format == OUTPUT_TEXT)
+                        return print_deployments(ds);
                 r = run_deployments_inventory(&out, rules, ds);
         } else {
                 r = cli_pick_deployment(ds, which, &d);

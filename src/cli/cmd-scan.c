@@ -136,6 +136,7 @@ int cmd_scan(int argc, char **argv)
         const char *state_dir = DEFAULT_STATE_DIR, *sysroot = NULL, *allowlist = NULL;
         struct status_request status = { .timeout_s = 120 };
         _cleanup_(freep) char *baseline = NULL;
+        bool root_given = false;
         struct stat st;
         int c, r;
 
@@ -146,6 +147,7 @@ int cmd_scan(int argc, char **argv)
                         break;
                 case 'R':
                         req.root = optarg;
+                        root_given = true;
                         break;
                 case 'S':
                         sysroot = optarg;
@@ -182,6 +184,10 @@ int cmd_scan(int argc, char **argv)
         }
         if (optind < argc)
                 return usage_error("scan", "unexpected argument '%s'", argv[optind]);
+        if (root_given && sysroot)
+                return usage_error("scan", "--root and --sysroot exclude each other");
+        if (allowlist && cli_check_allowlist(allowlist) != EXIT_CLEAN)
+                return EXIT_TROUBLE;
         if (status.input && !sysroot && !host_is_ostree_booted())
                 return usage_error("scan", "--bootc-json and --rpm-ostree-json go with an image-mode host or --sysroot");
         if (sysroot || (strcmp(req.root, "/") == 0 && host_is_ostree_booted())) {

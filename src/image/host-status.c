@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/escape.h"
 #include "basic/time-util.h"
 
 #define MAX_REASON 200
@@ -202,24 +203,15 @@ static int fail(struct parse *p, int r, const char *fmt, ...) _printf_(3, 4);
 static int fail(struct parse *p, int r, const char *fmt, ...)
 {
         va_list ap;
-        char *s;
+        int q;
 
         if (p->error)
                 return r;
+        /* Values from the input appear in reasons: escaped, one line. */
         va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                s = NULL;
+        q = escape_message(&p->error, MAX_REASON, fmt, ap);
         va_end(ap);
-        if (!s)
-                return -ENOMEM;
-        /* Values from the input appear in reasons: printable ASCII only, one line. */
-        for (char *c = s; *c; c++)
-                if ((unsigned char) *c < 0x20 || (unsigned char) *c >= 0x7f)
-                        *c = '?';
-        if (strlen(s) > MAX_REASON)
-                strcpy(s + MAX_REASON - 3, "...");
-        p->error = s;
-        return r;
+        return q < 0 ? q : r;
 }
 
 /* Field names in reasons: "status.booted.image.imageDigest", "deployments[1].checksum". */

@@ -63,7 +63,7 @@ const char *deployment_role_name(enum deployment_role r);
 int deployment_role_from_name(const char *s, enum deployment_role *ret);
 
 /* Parses the output of the source's status command. On -EBADMSG or -E2BIG,
- * *ret_error (if given) holds a one-line reason (printable ASCII); free() it. */
+ * *ret_error (if given) holds a one-line reason (input values in it escaped); free() it. */
 int host_status_parse(enum host_source source, const char *buf, size_t len, struct host_status **ret,
                       char **ret_error);
 

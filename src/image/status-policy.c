@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/escape.h"
 #include "basic/time-util.h"
 
 #define MAX_WORDS 8
@@ -39,15 +40,16 @@ struct reader {
 static int fail(struct reader *rd, int r, const char *fmt, ...) _printf_(3, 4);
 static int fail(struct reader *rd, int r, const char *fmt, ...)
 {
-        char msg[160];
+        _cleanup_(freep) char *msg = NULL;
         va_list ap;
+        int q;
 
+        /* Values from the input appear in reasons: escaped, one line. */
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        q = escape_message(&msg, 160, fmt, ap);
         va_end(ap);
-        for (char *c = msg; *c; c++)
-                if ((unsigned char) *c < 0x20 || (unsigned char) *c >= 0x7f)
-                        *c = '?';
+        if (q < 0)
+                return q;
         free(rd->error);
         /* Line 0: about the file as a whole. */
         if ((rd->no ? asprintf(&rd->error, "line %u: %s", rd->no, msg) : asprintf(&rd->error, "%s", msg)) < 0)

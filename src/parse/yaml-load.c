@@ -8,30 +8,93 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/escape.h"
+
 int yaml_fail(struct yaml_loader *l, const yaml_node_t *n, const char *fmt, ...)
 {
-        char msg[256];
+        _cleanup_(freep) char *msg = NULL;
         va_list ap;
+        int r;
 
         if (l->error)
                 return -EBADMSG;
+        /* Keys and values of the file appear in messages: escaped, so no ESC,
+         * BEL or newline of the input reaches a terminal. */
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        r = escape_message(&msg, YAML_MAX_MESSAGE, fmt, ap);
         va_end(ap);
-        if (asprintf(&l->error, "line %zu: %s", n ? n->start_mark.line + 1 : 0, msg) < 0)
+        if (r < 0)
+                return r;
+        if (asprintf(&l->error, "line %zu: %s", n ? n->start_mark.line + 1 : 0, msg) < 0) {
                 l->error = NULL;
+                return -ENOMEM;
+        }
         return -EBADMSG;
+}
+
+/* libyaml loads nested collections in time quadratic in their depth (100 k
+ * levels of '[' take 20 s), so the depth is counted on the event stream first
+ * and a document nested deeper than YAML_MAX_DEPTH is refused before it is
+ * loaded. Returns 0 (also for malformed YAML: the load reports that), -E2BIG
+ * with the line in *ret_line, or -ENOMEM. */
+static int check_depth(const char *buf, size_t len, size_t *ret_line)
+{
+        yaml_parser_t parser;
+        yaml_event_t ev;
+        unsigned depth = 0;
+        bool done = false;
+        int r = 0;
+
+        if (!yaml_parser_initialize(&parser))
+                return -ENOMEM;
+        yaml_parser_set_input_string(&parser, (const unsigned char *) buf, len);
+        while (!done && r == 0) {
+                if (!yaml_parser_parse(&parser, &ev))
+                        break;
+                switch (ev.type) {
+                case YAML_SEQUENCE_START_EVENT:
+                case YAML_MAPPING_START_EVENT:
+                        if (++depth > YAML_MAX_DEPTH) {
+                                *ret_line = ev.start_mark.line + 1;
+                                r = -E2BIG;
+                        }
+                        break;
+                case YAML_SEQUENCE_END_EVENT:
+                case YAML_MAPPING_END_EVENT:
+                        depth--;
+                        break;
+                case YAML_STREAM_END_EVENT:
+                        done = true;
+                        break;
+                default:
+                        break;
+                }
+                yaml_event_delete(&ev);
+        }
+        yaml_parser_delete(&parser);
+        return r;
 }
 
 int yaml_loader_open(struct yaml_loader *l, const char *buf, size_t len, size_t max, yaml_node_t **ret_root)
 {
         yaml_parser_t parser;
+        size_t line = 0;
+        int r;
 
         *l = (struct yaml_loader) { 0 };
         if (len > max) {
                 l->error = strdup("file too large");
                 return -EBADMSG;
         }
+        r = check_depth(buf, len, &line);
+        if (r == -E2BIG) {
+                if (asprintf(&l->error, "line %zu: collections nested deeper than %d levels", line,
+                             YAML_MAX_DEPTH) < 0)
+                        l->error = NULL;
+                return r;
+        }
+        if (r < 0)
+                return r;
         if (!yaml_parser_initialize(&parser))
                 return -ENOMEM;
         yaml_parser_set_input_string(&parser, (const unsigned char *) buf, len);

@@ -11,6 +11,8 @@
 #include "basic/strv.h"
 
 #define YAML_MAX_ITEMS 4096
+#define YAML_MAX_DEPTH 64        /* nested collections; libyaml is quadratic in it */
+#define YAML_MAX_MESSAGE 256     /* bytes of an error, after escaping */
 
 struct yaml_loader {
         yaml_document_t doc;
@@ -18,12 +20,13 @@ struct yaml_loader {
         char *error;            /* "line N: reason", the first error */
 };
 
-/* Parses buf; returns the root node (NULL for an empty document) or NULL with
- * l->error set. Release with yaml_loader_release(). */
+/* Parses buf into *ret_root (NULL for an empty document). On failure l->error
+ * says why: -EBADMSG malformed or larger than max, -E2BIG collections nested
+ * deeper than YAML_MAX_DEPTH. Release with yaml_loader_release(). */
 int yaml_loader_open(struct yaml_loader *l, const char *buf, size_t len, size_t max, yaml_node_t **ret_root);
 void yaml_loader_release(struct yaml_loader *l);
 
-/* Records the first error (at node n's line) and returns -EBADMSG. */
+/* Records the first error (at node n's line), escaped, and returns -EBADMSG. */
 int yaml_fail(struct yaml_loader *l, const yaml_node_t *n, const char *fmt, ...) _printf_(3, 4);
 
 const char *yaml_scalar(const yaml_node_t *n);

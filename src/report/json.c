@@ -19,13 +19,14 @@ static void note(struct json *j, int r)
                 j->error = r;
 }
 
-/* Whether a key needs no escaping: the keys of this code base all do. */
+/* Whether a key needs no escaping (printable ASCII, no quote or backslash):
+ * the keys of this code base; keys taken from an input (xattr names) may not. */
 static bool plain(const char *s, size_t n)
 {
         size_t i;
 
         for (i = 0; i < n; i++)
-                if ((unsigned char) s[i] < 0x20 || (unsigned char) s[i] >= 0x80 || s[i] == '"' || s[i] == '\\')
+                if ((unsigned char) s[i] < 0x20 || (unsigned char) s[i] >= 0x7f || s[i] == '"' || s[i] == '\\')
                         return false;
         return true;
 }
@@ -153,6 +154,24 @@ void json_bool(struct json *j, const char *key, bool v)
         prefix(j, key);
         if (!j->error)
                 note(j, buf_puts(j->b, v ? "true" : "false"));
+}
+
+void json_hex(struct json *j, const char *key, const void *p, size_t n)
+{
+        prefix(j, key);
+        if (j->error)
+                return;
+        note(j, buf_putc(j->b, '"'));
+        if (!j->error)
+                note(j, hex_encode(j->b, p, n));
+        if (!j->error)
+                note(j, buf_putc(j->b, '"'));
+}
+
+void json_hex_unless_utf8(struct json *j, const char *key, const char *s, size_t n)
+{
+        if (!utf8_valid(s, n))
+                json_hex(j, key, s, n);
 }
 
 int json_finish(struct json *j)

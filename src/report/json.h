@@ -28,6 +28,12 @@ void json_int(struct json *j, const char *key, int64_t v);
 /* v as a JSON string ("1000"): ECS keeps ids such as user.id as strings. */
 void json_int_string(struct json *j, const char *key, int64_t v);
 void json_bool(struct json *j, const char *key, bool v);
+/* n bytes at p as a string of lower-case hex digits. */
+void json_hex(struct json *j, const char *key, const void *p, size_t n);
+/* s in hex, only when it is not valid UTF-8: the JSON string of s has U+FFFD in
+ * place of such bytes, and two names that differ there print alike; the hex
+ * (findings' driftwatch.path_hex) keeps the bytes exactly. */
+void json_hex_unless_utf8(struct json *j, const char *key, const char *s, size_t n);
 /* An id (uid, auid, session) as an ECS string, left out when it names no one
  * (audit_id_set(): -1 absent, 4294967295 unset). */
 void json_id(struct json *j, const char *key, int64_t v);

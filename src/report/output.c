@@ -349,19 +349,8 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
                 json_string(&j, "surface", f->surface ? f->surface : rule->surface);
         if (f->root)
                 json_string(&j, "root", f->root);
-        if (f->path && !utf8_valid(f->path, f->path_len)) {
-                /* JSON strings cannot carry these bytes: file.path has U+FFFD in
-                 * their place, path_hex keeps the name exactly. */
-                struct buf hex;
-
-                buf_init(&hex, 0);
-                if (hex_encode(&hex, f->path, f->path_len) < 0) {
-                        buf_release(&hex);
-                        return -ENOMEM;
-                }
-                json_string(&j, "path_hex", hex.data);
-                buf_release(&hex);
-        }
+        if (f->path)
+                json_hex_unless_utf8(&j, "path_hex", f->path, f->path_len);
         if (f->merge) {
                 json_object_begin(&j, "merge");
                 json_string(&j, "fate", f->merge);

@@ -1,8 +1,12 @@
 # Helpers for tests that need a real ostree sysroot, made with the ostree CLI.
 # Source after lib.sh.
 
-command -v ostree >/dev/null || skip "ostree CLI is not installed"
-command -v setfattr >/dev/null || skip "setfattr (package attr) is not installed"
+# A missing tool skips the test, and fails it under CI.
+for tool in "ostree:ostree CLI" "setfattr:setfattr (package attr)"; do
+        command -v "${tool%%:*}" >/dev/null && continue
+        [ "${CI:-}" != true ] || fail "${tool#*:} is not installed (required under CI)"
+        skip "${tool#*:} is not installed"
+done
 
 # make_os_tree DIR VERSION: an OS tree ostree admin can deploy: /usr with
 # os-release, a kernel under usr/lib/modules, binaries, and the image's /etc

@@ -127,11 +127,10 @@ static void test_escape_json(void **state)
         check_json(S("\t\r"), "\\t\\r", false);
         check_json(S("\x01\x1f\x1b"), "\\u0001\\u001f\\u001b", false);
         check_json("a\0b", 3, "a\\u0000b", false);
-        /* '/' and DEL need no escape in JSON. */
-        check_json(S("/x\x7f"), "/x\x7f", false);
-        /* Valid UTF-8 passes through untouched, including bidi controls. */
-        check_json(S("caf\xc3\xa9 \xf0\x9f\x98\x80 \xe2\x80\xae"),
-                   "caf\xc3\xa9 \xf0\x9f\x98\x80 \xe2\x80\xae", false);
+        /* '/' needs no escape; DEL is never printed raw. */
+        check_json(S("/x\x7f"), "/x\\u007f", false);
+        /* Valid UTF-8 passes through untouched. */
+        check_json(S("caf\xc3\xa9 \xf0\x9f\x98\x80 \xc2\xa0"), "caf\xc3\xa9 \xf0\x9f\x98\x80 \xc2\xa0", false);
         /* Every invalid byte becomes one U+FFFD. */
         check_json(S("a\xff" "b"), "a\xef\xbf\xbd" "b", true);
         check_json(S("\xc0\xaf"), "\xef\xbf\xbd\xef\xbf\xbd", true);
@@ -139,6 +138,53 @@ static void test_escape_json(void **state)
         check_json(S("x\xe2\x82"), "x\xef\xbf\xbd\xef\xbf\xbd", true);
         /* Mixed: escapes and replacements in one string. */
         check_json(S("\"\xfe\"\n"), "\\\"\xef\xbf\xbd\\\"\\n", true);
+}
+
+/* The characters the text output shows as escapes are escaped in JSON too:
+ * C1 controls, bidi marks, embeddings, overrides and isolates, and the line and
+ * paragraph separators. */
+static void test_escape_json_never_raw(void **state)
+{
+        check_json(S("\xc2\x9b" "31m"), "\\u009b31m", false);            /* U+009B CSI */
+        check_json(S("\xc2\x80\xc2\x85\xc2\x9f"), "\\u0080\\u0085\\u009f", false);
+        check_json(S("evil\xe2\x80\xaetxt.exe"), "evil\\u202etxt.exe", false);  /* U+202E RLO */
+        check_json(S("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad"),
+                   "\\u202a\\u202b\\u202c\\u202d", false);
+        check_json(S("\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9"),
+                   "\\u2066\\u2067\\u2068\\u2069", false);
+        check_json(S("\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c"), "\\u200e\\u200f\\u061c", false);
+        check_json(S("a\xe2\x80\xa8" "b\xe2\x80\xa9"), "a\\u2028b\\u2029", false);
+        /* Neighbours of the table stay raw. */
+        check_json(S("\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xd8\x9b"),
+                   "\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\xd8\x9b", false);
+        /* Mixed with an invalid byte and a quote. */
+        check_json(S("\"\xc2\x9b\xff"), "\\\"\\u009b\xef\xbf\xbd", true);
+}
+
+/* One table: whatever the text output escapes as a character, JSON escapes too. */
+static void test_never_raw_table(void **state)
+{
+        unsigned cp;
+
+        for (cp = 0; cp < 0x3000; cp++) {
+                bool expected = cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
+                                cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+
+                assert_int_equal(char_never_raw(cp), expected);
+        }
+        assert_false(char_never_raw(0x1f600));
+}
+
+static void test_has_control(void **state)
+{
+        assert_true(has_control(S("/etc\n")));
+        assert_true(has_control(S("\x1b[2J")));
+        assert_true(has_control(S("x\x7f")));
+        assert_true(has_control(S("x\xc2\x9b")));
+        assert_true(has_control("a\0b", 3));
+        assert_false(has_control(S("/etc/caf\xc3\xa9 x\xff")));
+        assert_false(has_control(S("\xe2\x80\xae")));  /* a bidi override is no control character */
+        assert_false(has_control("", 0));
 }
 
 static void test_escape_json_appends_and_null_lossy(void **state)
@@ -197,6 +243,72 @@ static void test_escape_text(void **state)
         check_text(S("\xc2\x9b" "31m"), "\\u009b31m");                   /* U+009B CSI */
         check_text(S("\xc2\x85"), "\\u0085");                            /* U+0085 NEL */
         check_text(S("\xc2\xa0"), "\xc2\xa0");                           /* U+00A0 is printable */
+        check_text(S("a\xe2\x80\xa8" "b"), "a\\u2028b");                 /* U+2028 LS */
+}
+
+static void test_escape_text_alloc(void **state)
+{
+        char *s = NULL, *big;
+
+        assert_int_equal(escape_text_alloc("/etc\n\x1b[31mX", &s), 0);
+        assert_string_equal(s, "/etc\\n\\x1b[31mX");
+        free(s);
+        s = NULL;
+        assert_int_equal(escape_text_alloc("", &s), 0);
+        assert_string_equal(s, "");
+        free(s);
+        /* Past the cap: refused, *ret untouched. */
+        big = malloc(ESCAPE_ALLOC_MAX + 2);
+        assert_non_null(big);
+        memset(big, 'x', ESCAPE_ALLOC_MAX + 1);
+        big[ESCAPE_ALLOC_MAX + 1] = '\0';
+        s = NULL;
+        assert_int_equal(escape_text_alloc(big, &s), -E2BIG);
+        assert_null(s);
+        free(big);
+}
+
+static int message_r(char **ret, size_t max, const char *fmt, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = escape_message(ret, max, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+/* escape_message(max, "%s", in) must give want. */
+static void check_message(size_t max, const char *in, const char *want)
+{
+        char *s = NULL;
+
+        assert_int_equal(message_r(&s, max, "%s", in), 0);
+        assert_non_null(s);
+        assert_true(strlen(s) <= max);
+        assert_string_equal(s, want);
+        free(s);
+}
+
+static void test_escape_message(void **state)
+{
+        char *s = NULL;
+
+        assert_int_equal(message_r(&s, 200, "unknown key '%s' at %d", "\x1b[2J\x1b]0;pwn\x07\nline 9: x", 3), 0);
+        assert_string_equal(s, "unknown key '\\x1b[2J\\x1b]0;pwn\\x07\\nline 9: x' at 3");
+        free(s);
+        check_message(200, "caf\xc3\xa9 \xe2\x80\xae \xff", "caf\xc3\xa9 \\u202e \\xff");
+        /* Cut with "..." at a character boundary, never inside an escape or a
+         * UTF-8 sequence. */
+        check_message(10, "abcdefghijklmnop", "abcdefg...");
+        check_message(10, "abcdefghij", "abcdefghij");
+        check_message(10, "abcde\x1bxyz", "abcde...");
+        check_message(10, "abcdef\xc3\xa9xyz", "abcdef...");
+        check_message(10, "", "");
+        s = NULL;
+        assert_int_equal(message_r(&s, 3, "%s", "x"), -EINVAL);
+        assert_null(s);
 }
 
 static void check_token(const char *in, size_t n, const char *want)
@@ -333,6 +445,11 @@ int main(void)
                 cmocka_unit_test(test_utf8_sequence_invalid),
                 cmocka_unit_test(test_utf8_valid),
                 cmocka_unit_test(test_escape_json),
+                cmocka_unit_test(test_escape_json_never_raw),
+                cmocka_unit_test(test_never_raw_table),
+                cmocka_unit_test(test_has_control),
+                cmocka_unit_test(test_escape_text_alloc),
+                cmocka_unit_test(test_escape_message),
                 cmocka_unit_test(test_escape_json_appends_and_null_lossy),
                 cmocka_unit_test(test_escape_text),
                 cmocka_unit_test(test_escape_text_token),

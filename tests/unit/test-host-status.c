@@ -298,7 +298,7 @@ static void test_refused(void **state)
                 { HOST_SOURCE_BOOTC, BOOTC_HEAD "\"x\":\"\xff\xfe\"}", -EBADMSG, "line 1" },
                 { HOST_SOURCE_BOOTC, BOOTC_HEAD "\"x\":1e400}", -EBADMSG, "line 1" },
                 { HOST_SOURCE_BOOTC, "{\"apiVersion\":\"\\u001b[2J\\n\",\"kind\":\"BootcHost\"}", -EBADMSG,
-                  "unknown apiVersion '?[2J?'" },
+                  "unknown apiVersion '\\x1b[2J\\n'" },
                 { HOST_SOURCE_RPM_OSTREE, "{}", -EBADMSG, "no 'deployments' array" },
                 { HOST_SOURCE_RPM_OSTREE, "{\"deployments\":{}}", -EBADMSG, "no 'deployments' array" },
                 { HOST_SOURCE_RPM_OSTREE, "{\"deployments\":[[]]}", -EBADMSG, "deployments[0]: expected an object" },

@@ -1,7 +1,8 @@
 /* Unit tests for src/report/rules.c: path globs ('*' within a component, '**'
  * across components), the compiled-in default rules and how paths map to
  * surfaces and rule ids, severities, and the YAML loader's rejection of bad
- * input with a line number. */
+ * input with a line number, its hostile keys and values escaped in the error
+ * (rules and allowlists alike). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,9 +11,13 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "image/allowlist.h"
+#include "parse/yaml-load.h"
 #include "report/rules.h"
 
 static bool glob(const char *pattern, const char *path)
@@ -351,6 +356,137 @@ static void test_parse_errors(void **state)
         expect_bad("version: 2\n", "line 1:", "version");
 }
 
+/* No control character of the input reaches an error message: it could move
+ * the cursor, set a terminal title or forge a line on the terminal. */
+static void assert_printable(const char *error)
+{
+        for (const unsigned char *c = (const unsigned char *) error; *c; c++)
+                if (*c < 0x20 || *c == 0x7f)
+                        fail_msg("control character 0x%02x in error '%s'", *c, error);
+}
+
+/* A refusal with an error that mentions want_part and holds no control character. */
+static void expect_escaped_error(int r, char *error, const char *text, const char *want_part)
+{
+        if (r != -EBADMSG)
+                fail_msg("not refused:\n%s", text);
+        assert_non_null(error);
+        assert_printable(error);
+        if (!strstr(error, want_part))
+                fail_msg("error '%s' does not mention '%s'", error, want_part);
+        free(error);
+}
+
+static void expect_escaped(const char *text, const char *want_part)
+{
+        struct ruleset *rs = NULL;
+        char *error = NULL;
+        int r = ruleset_parse(text, strlen(text), &rs, &error);
+
+        expect_escaped_error(r, error, text, want_part);
+        assert_null(rs);
+}
+
+static void test_parse_errors_escaped(void **state)
+{
+        /* Top-level and item keys (rules.c), audit keys (rules-audit.c). */
+        expect_escaped("version: 1\n\"\\e[2J\\e]0;pwn\\a\": x\n", "'\\x1b[2J\\x1b]0;pwn\\x07'");
+        expect_escaped("rules:\n  - id: DW-A-B\n    name: n\n    \"x\\ny\": 1\n", "'x\\ny'");
+        expect_escaped("rules:\n  - id: \"DW-\\e[31m\\nline 1: ok\"\n    name: n\n", "\\x1b[31m\\nline 1: ok");
+        expect_escaped("audit:\n  upgraders:\n    - id: u\n      reason: r\n      \"\\e[2J\": 1\n", "'\\x1b[2J'");
+        expect_escaped("audit:\n  allow:\n    - id: a\n      reason: r\n      comm: [x]\n      \"\\a\\b\": 1\n",
+                       "'\\x07\\x08'");
+        expect_escaped("audit:\n  allow:\n    - id: a\n      reason: r\n      comm: [x]\n      auid: [\"\\e[2J \\r\"]\n",
+                       "auid '\\x1b[2J \\r'");
+        expect_escaped("audit:\n  \"\\u009b31m\\u202e\": 1\n", "'\\u009b31m\\u202e'");
+        /* A long hostile key is cut, still one escaped line. */
+        {
+                char text[3000] = "version: 1\n\"";
+                size_t n = strlen(text);
+
+                for (int i = 0; i < 500; i++, n += 2)
+                        memcpy(text + n, "\\e", 2);
+                strcpy(text + n, "\": x\n");
+                expect_escaped(text, "...");
+        }
+}
+
+static void expect_allowlist_escaped(const char *text, const char *want_part)
+{
+        struct allowlist *a = NULL;
+        char *error = NULL;
+        int r = allowlist_parse(text, strlen(text), &a, &error);
+
+        expect_escaped_error(r, error, text, want_part);
+        assert_null(a);
+}
+
+static void test_allowlist_errors_escaped(void **state)
+{
+        static const char entry[] = "allow:\n  - path: /etc/x\n    owner: o\n    reason: r\n    expires: 2030-01-01\n";
+        char text[512];
+
+        expect_allowlist_escaped("\"\\e[2J\\e]0;pwn\\a\": 1\n", "unknown key '\\x1b[2J\\x1b]0;pwn\\x07'");
+        snprintf(text, sizeof(text), "%s    \"a\\nline 1: fine\": 1\n", entry);
+        expect_allowlist_escaped(text, "unknown key 'a\\nline 1: fine'");
+        expect_allowlist_escaped("allow:\n  - path: /etc/x\n    owner: o\n    reason: r\n"
+                                 "    expires: \"2030\\n\\e[2J\"\n", "expires '2030\\n\\x1b[2J'");
+        expect_allowlist_escaped("allow:\n  - path: \"etc\\n\\e[1m\"\n    owner: o\n    reason: r\n"
+                                 "    expires: 2030-01-01\n", "path 'etc\\n\\x1b[1m' must be absolute");
+}
+
+/* "version: 1\nsurfaces: " and depth levels of '[' (plus the top mapping). */
+static char *nested(size_t depth, char open, char close)
+{
+        static const char head[] = "version: 1\nsurfaces: ";
+        char *text = malloc(sizeof(head) + 2 * depth + 1);
+
+        assert_non_null(text);
+        memcpy(text, head, sizeof(head) - 1);
+        memset(text + sizeof(head) - 1, open, depth);
+        memset(text + sizeof(head) - 1 + depth, close, depth);
+        strcpy(text + sizeof(head) - 1 + 2 * depth, "\n");
+        return text;
+}
+
+/* Nesting libyaml would load in quadratic time is refused up front, by depth. */
+static void test_parse_nesting_limit(void **state)
+{
+        struct ruleset *rs = NULL;
+        struct allowlist *a = NULL;
+        char *text, *error = NULL;
+        struct timespec t0, t1;
+
+        /* 64 levels in all: loads (and fails on content, not on depth). */
+        text = nested(YAML_MAX_DEPTH - 1, '[', ']');
+        assert_int_equal(ruleset_parse(text, strlen(text), &rs, &error), -EBADMSG);
+        assert_null(strstr(error, "nested"));
+        free(error);
+        free(text);
+        /* 65: refused, with the line. */
+        text = nested(YAML_MAX_DEPTH, '[', ']');
+        assert_int_equal(ruleset_parse(text, strlen(text), &rs, &error), -E2BIG);
+        assert_string_equal(error, "line 2: collections nested deeper than 64 levels");
+        free(error);
+        free(text);
+        /* 100 k levels of flow sequences, and of flow mappings in an allowlist:
+         * refused in well under a second (libyaml alone took 20 s). */
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        text = nested(100000, '[', ']');
+        assert_int_equal(ruleset_parse(text, strlen(text), &rs, &error), -E2BIG);
+        assert_null(rs);
+        free(error);
+        free(text);
+        text = nested(100000, '{', '}');
+        assert_int_equal(allowlist_parse(text, strlen(text), &a, &error), -E2BIG);
+        assert_null(a);
+        assert_non_null(strstr(error, "nested deeper"));
+        free(error);
+        free(text);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 500);
+}
+
 /* A key given twice in one item must not lose (leak) the first value: the
  * second either wins or is refused. Run under LeakSanitizer. */
 static void test_parse_duplicate_key(void **state)
@@ -389,6 +525,9 @@ int main(void)
                 cmocka_unit_test(test_parse_custom),
                 cmocka_unit_test(test_parse_errors),
                 cmocka_unit_test(test_parse_duplicate_key),
+                cmocka_unit_test(test_parse_errors_escaped),
+                cmocka_unit_test(test_allowlist_errors_escaped),
+                cmocka_unit_test(test_parse_nesting_limit),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

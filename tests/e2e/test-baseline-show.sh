@@ -1,0 +1,62 @@
+# baseline show prints what a baseline file says, and a baseline file is input:
+# a host name, source, creation time or path list with a newline or ESC cannot
+# forge a header line or reach the terminal raw; entries whose names differ
+# only in invalid UTF-8 stay distinguishable in JSON (path_hex, as findings).
+source "$(dirname "$0")/lib.sh"
+command -v sqlite3 >/dev/null || { [ "${CI:-}" != true ] || fail "sqlite3 is required under CI"; skip "sqlite3 is not installed"; }
+
+R=$T/root
+mkdir -p "$R/etc"
+printf 'a\n' >"$R/etc/a"$'\xff'
+printf 'b\n' >"$R/etc/a"$'\xfe'
+run 0 "$DW" baseline create --from "dir:$R" --out "$T/base.db"
+
+# Hostile meta values, as a tampered file or a hostile UTS host name leaves them.
+sqlite3 "$T/base.db" "UPDATE meta SET value = 'vm' || char(10) || 'source:     dir:/FAKE' || char(27) || '[2J'
+                      WHERE key = 'host';
+                      UPDATE meta SET value = 'dir:/x' || char(27) || ']0;pwn' || char(7) WHERE key = 'source';
+                      UPDATE meta SET value = '2026' || char(13) || 'created: never' WHERE key = 'created';
+                      UPDATE meta SET value = '/etc' || char(27) || '[31mX' || char(10) || '/my dir' WHERE key = 'paths';"
+run 0 "$DW" baseline show "$T/base.db"
+if LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$T/out"; then
+        od -c "$T/out"
+        fail "a raw control character in baseline show"
+fi
+[ "$(wc -l <"$T/out")" -eq 7 ] || { cat "$T/out"; fail "baseline show has a forged line"; }
+[ "$(grep -c '^source:' "$T/out")" -eq 1 ] || { cat "$T/out"; fail "a forged source: line"; }
+grep -qxF 'host:       vm\nsource:     dir:/FAKE\x1b[2J' "$T/out" || { cat "$T/out"; fail "host not escaped"; }
+grep -qxF 'source:     dir:/x\x1b]0;pwn\x07' "$T/out" || { cat "$T/out"; fail "source not escaped"; }
+grep -qxF 'created:    2026\rcreated: never' "$T/out" || { cat "$T/out"; fail "created not escaped"; }
+grep -qxF "paths:      /etc\\x1b[31mX '/my dir'" "$T/out" || { cat "$T/out"; fail "paths not escaped"; }
+# od -c of the host line: the escapes are backslashes, no 033 or \n byte in the value.
+grep '^host:' "$T/out" | od -c | grep -q '033' && fail "raw ESC in the host value"
+
+run 0 "$DW" baseline show "$T/base.db" --format json
+jq -e '.host == "vm\nsource:     dir:/FAKE\u001b[2J"' "$T/out" >/dev/null || { cat "$T/out"; fail "JSON host differs"; }
+
+# Names that differ only in invalid UTF-8 bytes: path_hex tells them apart.
+run 0 "$DW" baseline show "$T/base.db" --entries --format json
+expect_valid_jsonl "$T/out"
+[ "$(jq -r 'select(.path == "/etc/a\ufffd") | .path_hex' "$T/out" | LC_ALL=C sort | tr '\n' ' ')" = \
+  "2f6574632f61fe 2f6574632f61ff " ] || { cat "$T/out"; fail "path_hex missing or wrong"; }
+[ "$(jq -r 'select(.path_hex != null) | .path' "$T/out" | wc -l)" -eq 2 ] || fail "path_hex on a valid UTF-8 path"
+jq -e 'select(.path == "/etc/a\ufffd") | .sha256 | test("^[0-9a-f]{64}$")' "$T/out" >/dev/null ||
+        fail "sha256 is not 64 hex digits"
+
+# A --path with a control character would be stored newline-joined and read back
+# as two prefixes: refused, one escaped line, exit 2, nothing written.
+run 2 "$DW" baseline create --from "dir:$R" --out "$T/ctl.db" --path $'/etc\n\e[31mX'
+expect_one_error_line '--path'
+grep -qF "'/etc\\n\\x1b[31mX'" "$T/err" || { cat "$T/err"; fail "the refused --path is not quoted escaped"; }
+LC_ALL=C grep -q $'\e' "$T/err" && fail "raw ESC in the --path error"
+[ ! -e "$T/ctl.db" ] || fail "a baseline was written for a refused --path"
+run 2 "$DW" baseline create --from "dir:$R" --out "$T/ctl.db" --path $'/etc\t'
+expect_one_error_line '--path'
+run 2 "$DW" check --baseline "$T/base.db" --root "$R" --path $'/etc\n/usr'
+expect_one_error_line '--path'
+grep -qF "'/etc\\n/usr'" "$T/err" || { cat "$T/err"; fail "check: the refused --path is not quoted escaped"; }
+# A name with a space or non-ASCII letters is still a fine prefix.
+mkdir -p "$R/my dir" "$R/caf"$'\xc3\xa9'
+run 0 "$DW" baseline create --from "dir:$R" --out "$T/ok.db" --path '/my dir' --path /caf$'\xc3\xa9'
+run 0 "$DW" baseline show "$T/ok.db"
+grep -qxF "paths:      '/my dir' /caf"$'\xc3\xa9' "$T/out" || { cat "$T/out"; fail "valid prefixes not kept"; }
