@@ -32,6 +32,15 @@ void warning(const char *fmt, ...) _printf_(1, 2);
 /* Prints a usage error and the hint to use --help; returns EXIT_TROUBLE. */
 int usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
 
+/* Prints the one line of a capability's error and returns EXIT_TROUBLE. */
+struct dw_error;
+int cli_fail(const struct dw_error *e);
+/* The context a capability runs in from the command line: the rules, the
+ * signal-driven cancel flag, this host's name. */
+struct dw_context;
+void cli_context(struct dw_context *ret, const struct ruleset *rules, unsigned threads,
+                 struct walk_progress *progress);
+
 void cli_install_signals(void);
 int cli_load_rules(struct ruleset **ret);
 const char *cli_hostname(void);

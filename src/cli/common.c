@@ -11,7 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "basic/error.h"
+#include "basic/escape.h"
 #include "basic/fd-util.h"
+#include "capability/capability.h"
 
 struct cli_globals cli;
 volatile sig_atomic_t cli_cancel;
@@ -49,6 +52,23 @@ int usage_error(const char *cmd, const char *fmt, ...)
         va_end(ap);
         fprintf(stderr, " (see 'driftwatch %s --help')\n", cmd);
         return EXIT_TROUBLE;
+}
+
+int cli_fail(const struct dw_error *e)
+{
+        return error("%s", dw_error_reason(e));
+}
+
+void cli_context(struct dw_context *ret, const struct ruleset *rules, unsigned threads,
+                 struct walk_progress *progress)
+{
+        *ret = (struct dw_context) {
+                .rules = rules,
+                .cancel = &cli_cancel,
+                .threads = threads,
+                .host = cli_hostname(),
+                .progress = progress,
+        };
 }
 
 static void on_signal(int sig)
@@ -144,6 +164,13 @@ int cli_add_path(const char *cmd, const char *p, char ***paths, size_t *n)
         const char *c;
         char **v;
 
+        /* Prefixes are stored one a line in a baseline's description. */
+        if (has_control(p, strlen(p))) {
+                _cleanup_(freep) char *e = NULL;
+
+                (void) escape_text_alloc(p, &e);
+                return usage_error(cmd, "--path '%s' contains a control character", e ?: "?");
+        }
         for (c = p; (c = strstr(c, "..")); c += 2)
                 if ((c == p || c[-1] == '/') && (c[2] == '\0' || c[2] == '/'))
                         return usage_error(cmd, "--path '%s' must not contain '..'", p);

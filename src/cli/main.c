@@ -1,10 +1,12 @@
 /* driftwatch: drift and persistence detection for image-mode Linux hosts.
- * Entry point: global options, then one subcommand (git style). */
-#include <getopt.h>
+ * Entry point: global options, then one command (git style); 'help' and
+ * 'version' are commands too. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "options.h"
 
 #ifndef DRIFTWATCH_VERSION
 #define DRIFTWATCH_VERSION "0.1.0"
@@ -16,77 +18,152 @@ struct command {
         const char *summary;
 };
 
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
 static const struct command commands[] = {
-        { "scan",     cmd_scan,     "run every check that applies to this host (the main job)" },
-        { "baseline", cmd_baseline, "create or show a baseline (directory or ostree commit)" },
-        { "check",    cmd_check,    "check a tree against a baseline" },
-        { "status",   cmd_status,   "bootc / rpm-ostree status: image transitions since the last run" },
-        { "etc-diff", cmd_etc_diff, "compare /etc with the image's /usr/etc; predict the /etc merge" },
-        { "image",    cmd_image,    "list ostree deployments; verify a deployment's /usr against its commit" },
-        { "audit",    cmd_audit,    "read auditd logs into events (raw event view: --events)" },
+        { "scan",        cmd_scan,        "run every check that applies to this host (the main job)" },
+        { "baseline",    cmd_baseline,    "create or show a baseline (directory or ostree commit)" },
+        { "check",       cmd_check,       "check a tree against a baseline" },
+        { "status",      cmd_status,      "bootc / rpm-ostree status: image transitions since the last run" },
+        { "etc-diff",    cmd_etc_diff,    "compare /etc with the image's /usr/etc; predict the /etc merge" },
+        { "image",       cmd_image,       "list ostree deployments; verify a deployment's /usr against its commit" },
+        { "audit",       cmd_audit,       "auditd logs to explained alerts (raw event view: --events)" },
         { "audit-rules", cmd_audit_rules, "print the auditd rules (rules.d) the audit analytics expect" },
+        { "help",        cmd_help,        "describe driftwatch, or one command" },
+        { "version",     cmd_version,     "print the version" },
 };
 
 static void help(FILE *f)
 {
         size_t i;
 
-        fprintf(f, "usage: driftwatch [--rules FILE] [--quiet] COMMAND [ARGS]\n\n"
+        fprintf(f, "usage: driftwatch [--quiet] [--rules FILE] COMMAND [ARGS]\n\n"
                    "Finds drift and persistence on image-mode Linux hosts.\n\ncommands:\n");
         for (i = 0; i < ARRAY_SIZE(commands); i++)
                 fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
-        fprintf(f, "\noptions:\n"
-                   "  --rules FILE   detection content to use instead of the built-in rules/default.yaml\n"
-                   "  --quiet        no progress line and no summary on stderr\n"
+        fprintf(f, "\nglobal options (before or after the command):\n"
+                   "  --rules FILE   detection content layered over the built-in rules/default.yaml\n"
+                   "  --quiet, -q    no progress line and no summary on stderr\n"
+                   "  --format FMT   before the command: the command's --format\n"
                    "  --version      print the version\n"
                    "\nexit status: 0 no alert, 1 at least one alert, 2 usage or runtime error\n"
-                   "'driftwatch COMMAND --help' describes each command.\n");
+                   "'driftwatch help COMMAND' (or 'driftwatch COMMAND --help') describes each command.\n");
+}
+
+static const struct command *find_command(const char *name)
+{
+        size_t i;
+
+        for (i = 0; i < ARRAY_SIZE(commands); i++)
+                if (strcmp(name, commands[i].name) == 0)
+                        return &commands[i];
+        return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+        const char *names[ARRAY_SIZE(commands)], *hint;
+        size_t i;
+
+        for (i = 0; i < ARRAY_SIZE(commands); i++)
+                names[i] = commands[i].name;
+        hint = options_suggest(name, names, ARRAY_SIZE(names));
+        if (hint)
+                return error("unknown command '%s'; did you mean '%s'? (see 'driftwatch help')", name, hint);
+        return error("unknown command '%s' (see 'driftwatch help')", name);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+        const struct command *c;
+        char *sub[] = { NULL, NULL, "--help", NULL };
+
+        if (argc < 2) {
+                help(stdout);
+                return EXIT_CLEAN;
+        }
+        if (argc > 3)
+                return usage_error("help", "unexpected argument '%s'", argv[3]);
+        c = find_command(argv[1]);
+        if (!c || c->run == cmd_help || c->run == cmd_version)
+                return c ? (help(stdout), EXIT_CLEAN) : unknown_command(argv[1]);
+        /* 'help baseline create' is 'baseline create --help'. */
+        sub[0] = argv[1];
+        if (argc == 3) {
+                sub[1] = argv[2];
+                return c->run(3, sub);
+        }
+        sub[1] = "--help";
+        sub[2] = NULL;
+        return c->run(2, sub);
+}
+
+static int cmd_version(int argc, char **argv)
+{
+        if (argc > 1 && strcmp(argv[1], "--help") != 0)
+                return usage_error("version", "unexpected argument '%s'", argv[1]);
+        printf("driftwatch %s\n", DRIFTWATCH_VERSION);
+        return EXIT_CLEAN;
 }
 
 int main(int argc, char **argv)
 {
-        static const struct option opts[] = {
-                { "rules",   required_argument, NULL, 'r' },
-                { "quiet",   no_argument,       NULL, 'q' },
-                { "help",    no_argument,       NULL, 'h' },
-                { "version", no_argument,       NULL, 'V' },
-                {}
-        };
-        size_t i;
-        int c;
+        const char *format = NULL;
+        const struct command *c;
+        char **sub;
+        int i, n;
 
-        /* '+': stop at the first non-option, the subcommand. */
-        while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
-                switch (c) {
-                case 'r':
-                        cli.rules_path = optarg;
-                        break;
-                case 'q':
+        /* The global options before the command. */
+        for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+                const char *a = argv[i];
+
+                if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
                         cli.quiet = true;
-                        break;
-                case 'h':
+                } else if (strcmp(a, "--rules") == 0 || strncmp(a, "--rules=", 8) == 0) {
+                        if (a[7] == '=')
+                                cli.rules_path = a + 8;
+                        else if (i + 1 < argc)
+                                cli.rules_path = argv[++i];
+                        else
+                                return error("--rules needs FILE (see 'driftwatch help')");
+                } else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
+                        if (a[8] == '=')
+                                format = a + 9;
+                        else if (i + 1 < argc)
+                                format = argv[++i];
+                        else
+                                return error("--format needs FORMAT (see 'driftwatch help')");
+                } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
                         help(stdout);
                         return EXIT_CLEAN;
-                case 'V':
-                        printf("driftwatch %s\n", DRIFTWATCH_VERSION);
-                        return EXIT_CLEAN;
-                default:
-                        help(stderr);
-                        return EXIT_TROUBLE;
+                } else if (strcmp(a, "--version") == 0) {
+                        return cmd_version(1, argv);
+                } else {
+                        return error("unknown option '%s' (see 'driftwatch help')", a);
                 }
         }
-        if (optind >= argc) {
+        if (i >= argc) {
                 help(stderr);
                 return EXIT_TROUBLE;
         }
+        c = find_command(argv[i]);
+        if (!c)
+                return unknown_command(argv[i]);
         cli_install_signals();
-        for (i = 0; i < ARRAY_SIZE(commands); i++)
-                if (strcmp(argv[optind], commands[i].name) == 0) {
-                        int sub_argc = argc - optind;
 
-                        optind = 0;     /* each command parses its own options: 0 resets getopt fully */
-                        return commands[i].run(sub_argc, argv + (argc - sub_argc));
-                }
-        fprintf(stderr, "driftwatch: unknown command '%s' (see 'driftwatch --help')\n", argv[optind]);
-        return EXIT_TROUBLE;
+        /* The command sees its own name, its arguments, and a --format given
+         * before its name as if it came after. */
+        n = argc - i;
+        sub = calloc((size_t) n + 3, sizeof(char *));
+        if (!sub)
+                return error("out of memory");
+        memcpy(sub, argv + i, (size_t) n * sizeof(char *));
+        if (format) {
+                sub[n++] = "--format";
+                sub[n++] = (char *) format;
+        }
+        i = c->run(n, sub);
+        free(sub);
+        return i;
 }

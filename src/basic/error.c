@@ -1,0 +1,39 @@
+/* Structured errors; see error.h. */
+#define _GNU_SOURCE
+#include "error.h"
+
+#include "escape.h"
+
+#include <stdarg.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int dw_error_set(struct dw_error *e, int r, const char *input, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (!e || e->r)
+                return r;
+        e->r = r;
+        e->input = input ? strdup(input) : NULL;
+        va_start(ap, fmt);
+        if (escape_message(&e->reason, ERROR_REASON_MAX, fmt, ap) < 0)
+                e->reason = NULL;
+        va_end(ap);
+        return r;
+}
+
+void dw_error_release(struct dw_error *e)
+{
+        if (!e)
+                return;
+        free(e->input);
+        free(e->reason);
+        *e = (struct dw_error) { 0 };
+}
+
+const char *dw_error_reason(const struct dw_error *e)
+{
+        return e->reason ? e->reason : strerror(e->r < 0 ? -e->r : EIO);
+}

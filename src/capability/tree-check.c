@@ -1,0 +1,52 @@
+/* Capability: a tree against a baseline; see tree-check.h. */
+#include "tree-check.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "fim/check.h"
+#include "fim/findings.h"
+#include "fim/store.h"
+
+int capability_tree_check(const struct dw_context *ctx, const struct tree_check_request *req, struct output *out,
+                          struct tree_check_summary *ret_summary, struct dw_error *ret_error)
+{
+        _cleanup_(fim_tree_freep) struct fim_tree *baseline = NULL;
+        _cleanup_(baseline_meta_release) struct baseline_meta meta = { 0 };
+        struct fim_check_opts opts = {
+                .root = req->root,
+                .prefixes = req->n_paths ? req->paths : NULL,
+                .n_prefixes = req->n_paths,
+                .full = req->full,
+                .threads = ctx->threads,
+                .cache_path = req->cache_path,
+                .progress = ctx->progress,
+                .cancel = ctx->cancel,
+        };
+        struct fim_check_result res = { 0 };
+        struct fim_reporter rep = {
+                .rules = ctx->rules,
+                .out = out,
+                .root = strcmp(req->root, "/") == 0 ? NULL : req->root,
+        };
+        const char *reason = NULL;
+        int r;
+
+        r = baseline_read(req->baseline_path, &baseline, &meta, &reason);
+        if (r < 0)
+                return dw_error_set(ret_error, r, req->baseline_path, "cannot read baseline '%s': %s",
+                                    req->baseline_path, reason ? reason : strerror(-r));
+        r = fim_check(baseline, &meta, &opts, fim_report_change, &rep, &res);
+        if (r == -ECANCELED)
+                return dw_error_set(ret_error, r, NULL, "interrupted");
+        if (r < 0 && out->error)
+                return dw_error_set(ret_error, out->error, NULL, "cannot write output: %s", strerror(-out->error));
+        if (r == -ENOENT && res.unmatched)
+                return dw_error_set(ret_error, r, res.unmatched, "path '%s' matches nothing in baseline '%s' or under '%s'",
+                                    res.unmatched, req->baseline_path, req->root);
+        if (r < 0)
+                return dw_error_set(ret_error, r, req->root, "cannot check root '%s': %s", req->root, strerror(-r));
+        if (ret_summary)
+                *ret_summary = (struct tree_check_summary) { .walk = res.walk, .cache_error = res.cache_error };
+        return 0;
+}

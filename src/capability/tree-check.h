@@ -1,0 +1,24 @@
+/* Capability: a live tree against a baseline (driftwatch check, and scan on a
+ * host that is not image-mode). */
+#pragma once
+
+#include "capability/capability.h"
+
+struct tree_check_request {
+        const char *baseline_path;
+        const char *root;               /* the tree ("/" for the host) */
+        char *const *paths;             /* NULL: the baseline's own; each given must match something */
+        size_t n_paths;
+        bool full;                      /* re-hash everything */
+        const char *cache_path;         /* optional stat cache file */
+};
+
+struct tree_check_summary {
+        struct walk_stats walk;
+        int cache_error;                /* the stat cache was not used or not updated (not fatal) */
+};
+
+/* Reads the baseline, walks the tree and reports one finding per change into
+ * out. 0, or -errno with *ret_error (-ECANCELED when ctx->cancel was set). */
+int capability_tree_check(const struct dw_context *ctx, const struct tree_check_request *req, struct output *out,
+                          struct tree_check_summary *ret_summary, struct dw_error *ret_error);
