@@ -72,30 +72,17 @@ int cmd_etc_diff(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_audit_rules(int argc, char **argv);
 
-/* Deployments of --sysroot (NULL: this host) and one of them by name; both
- * print their own errors and return an exit status. */
+/* The image-mode checks shared by their commands and 'scan', each reporting
+ * into an output the caller owns (so 'scan' runs them all into one stream):
+ * the capability, its error printed, its summary on stderr; EXIT_CLEAN when
+ * the check ran. */
 struct sysroot;
 struct sysroot_deployment;
-int cli_load_deployments(const char *sysroot, struct sysroot **ret);
-int cli_pick_deployment(const struct sysroot *ds, const char *which, const struct sysroot_deployment **ret);
-/* The rules, the deployments, and (unless which is NULL) one deployment: what
- * every image-mode command starts with. */
-int cli_open_sysroot(const char *sysroot, const char *which, struct ruleset **ret_rules, struct sysroot **ret_ds,
-                     const struct sysroot_deployment **ret_d);
-
-/* The image-mode checks, each reporting into an output the caller owns (so
- * 'scan' can run them all into one stream). They print their own errors and
- * return an exit status: EXIT_CLEAN when the check ran. */
-int run_deployments_inventory(struct output *out, const struct ruleset *rules, const struct sysroot *ds);
-int run_image_verify(struct output *out, const struct ruleset *rules, const struct sysroot *ds,
-                     const struct sysroot_deployment *d, unsigned threads);
-
-struct etc_diff_request {
-        const char *allowlist;          /* NULL: none */
-        const char *merge;              /* NULL: the staged deployment, when there is one */
-        bool no_merge;
-        unsigned threads;
-};
+struct etc_diff_request;
+int cli_image_verify(const struct dw_context *ctx, struct output *out, const struct sysroot *ds,
+                     const struct sysroot_deployment *d);
+int cli_etc_diff(const struct dw_context *ctx, struct output *out, const struct sysroot *ds,
+                 const struct sysroot_deployment *d, const struct etc_diff_request *req);
 
 struct status_request {
         const char *input;              /* file or "-"; NULL: run bootc or rpm-ostree */
@@ -110,12 +97,6 @@ struct status_request {
 /* Reads the host's image status, reports transitions since the last snapshot
  * and records the new one. */
 int run_status(struct output *out, const struct ruleset *rules, const struct status_request *req);
-
-/* An --allowlist given explicitly must exist (only the default one may be
- * absent): EXIT_CLEAN, or the error printed and EXIT_TROUBLE. */
-int cli_check_allowlist(const char *path);
-int run_etc_diff(struct output *out, const struct ruleset *rules, const struct sysroot *ds,
-                 const struct sysroot_deployment *d, const struct etc_diff_request *req);
 
 /* Walks dir below paths and writes a baseline to out (dir: sources), as
  * 'baseline create' and the first 'scan' do. Refuses to write a baseline of

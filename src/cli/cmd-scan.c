@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capability/image.h"
 #include "cli.h"
 #include "basic/spawn.h"
 #include "image/host-status.h"
@@ -84,25 +85,31 @@ static int record_first_baseline(const char *root, const char *path, unsigned th
 static int scan_image_mode(const char *sysroot, const char *allowlist, const char *state_dir,
                            const struct status_request *status, enum output_format format, unsigned threads)
 {
+        _cleanup_(dw_error_release) struct dw_error err = { 0 };
         _cleanup_(freep) char *state = NULL, *tool = NULL;
         _cleanup_(sysroot_freep) struct sysroot *ds = NULL;
         _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
         const struct sysroot_deployment *d;
-        struct etc_diff_request etc = { .allowlist = allowlist, .threads = threads };
+        struct etc_diff_request etc = { .allowlist = allowlist };
+        struct walk_progress progress = { 0 };
+        struct dw_context ctx;
         struct output out;
         int r;
 
         if (!allowlist && access(DEFAULT_ETC_ALLOWLIST, F_OK) == 0)
                 etc.allowlist = DEFAULT_ETC_ALLOWLIST;
-        r = cli_open_sysroot(sysroot, "booted", &rules, &ds, &d);
+        r = cli_load_rules(&rules);
         if (r != EXIT_CLEAN)
                 return r;
-        output_init(&out, format, stdout, cli_hostname());
-        r = run_deployments_inventory(&out, rules, ds);
+        if (capability_open_sysroot(sysroot, "booted", &ds, &d, &err) < 0)
+                return cli_fail(&err);
+        cli_context(&ctx, rules, threads, &progress);
+        output_init(&out, format, stdout, ctx.host);
+        if (capability_deployments(&ctx, ds, &out, &err) < 0)
+                return cli_fail(&err);
+        r = cli_image_verify(&ctx, &out, ds, d);
         if (r == EXIT_CLEAN)
-                r = run_image_verify(&out, rules, ds, d, threads);
-        if (r == EXIT_CLEAN)
-                r = run_etc_diff(&out, rules, ds, d, &etc);
+                r = cli_etc_diff(&ctx, &out, ds, d, &etc);
         /* bootc / rpm-ostree status describes the running host (or comes saved
          * from it, with --bootc-json or --rpm-ostree-json). */
         if (r == EXIT_CLEAN && (status->input || (ds->live && (find_executable("bootc", &tool) >= 0 ||
@@ -135,6 +142,7 @@ int cmd_scan(int argc, char **argv)
         struct check_request req = { .root = "/" };
         const char *state_dir = DEFAULT_STATE_DIR, *sysroot = NULL, *allowlist = NULL;
         struct status_request status = { .timeout_s = 120 };
+        _cleanup_(dw_error_release) struct dw_error err = { 0 };
         _cleanup_(freep) char *baseline = NULL;
         bool root_given = false;
         struct stat st;
@@ -186,8 +194,8 @@ int cmd_scan(int argc, char **argv)
                 return usage_error("scan", "unexpected argument '%s'", argv[optind]);
         if (root_given && sysroot)
                 return usage_error("scan", "--root and --sysroot exclude each other");
-        if (allowlist && cli_check_allowlist(allowlist) != EXIT_CLEAN)
-                return EXIT_TROUBLE;
+        if (allowlist && capability_check_allowlist(allowlist, &err) < 0)
+                return cli_fail(&err);
         if (status.input && !sysroot && !host_is_ostree_booted())
                 return usage_error("scan", "--bootc-json and --rpm-ostree-json go with an image-mode host or --sysroot");
         if (sysroot || (strcmp(req.root, "/") == 0 && host_is_ostree_booted())) {

@@ -1,0 +1,432 @@
+/* Capabilities of image-mode hosts; see image.h. */
+#define _GNU_SOURCE
+#include "image.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "basic/escape.h"
+#include "basic/fd-util.h"
+#include "fim/findings.h"
+#include "image/allowlist.h"
+#include "image/etc-diff.h"
+#include "image/ostree-source.h"
+
+int capability_open_sysroot(const char *sysroot, const char *which, struct sysroot **ret_ds,
+                            const struct sysroot_deployment **ret_d, struct dw_error *ret_error)
+{
+        _cleanup_(sysroot_freep) struct sysroot *ds = NULL;
+        _cleanup_(freep) char *msg = NULL;
+        const struct sysroot_deployment *d = NULL;
+        bool ambiguous = false;
+        int r;
+
+        r = sysroot_load(sysroot, &ds, &msg);
+        if (r == -ENOENT && !sysroot)
+                return dw_error_set(ret_error, r, NULL,
+                                    "this host has no ostree deployment (no /run/ostree-booted); use --sysroot DIR");
+        if (r == -ENOENT)
+                return dw_error_set(ret_error, r, sysroot, "cannot read sysroot '%s': no ostree deployments there",
+                                    sysroot);
+        if (r < 0)
+                return dw_error_set(ret_error, r, sysroot, "cannot read sysroot '%s': %s", sysroot ? sysroot : "/",
+                                    msg ? msg : strerror(-r));
+        if (which) {
+                d = sysroot_find(ds, which, &ambiguous);
+                if (!d && ambiguous)
+                        return dw_error_set(ret_error, -EINVAL, which, "deployment '%s' is ambiguous in sysroot '%s'",
+                                            which, ds->sysroot);
+                if (!d)
+                        return dw_error_set(ret_error, -ENOENT, which, "no deployment '%s' in sysroot '%s'", which,
+                                            ds->sysroot);
+        }
+        if (ret_d)
+                *ret_d = d;
+        *ret_ds = TAKE_PTR(ds);
+        return 0;
+}
+
+static int emit_deployment(struct output *out, const struct rule *rule, const struct sysroot_deployment *d)
+{
+        struct finding f;
+        char serial[16], ts[TIMESTAMP_LEN];
+        int r = 0;
+
+        finding_init(&f);
+        f.alert = false;
+        f.rule = rule;
+        f.category = "host";
+        f.type = "info";
+        f.action = "deployment";
+        f.dataset = "driftwatch.image";
+        f.path = d->path;
+        f.path_len = strlen(d->path);
+        snprintf(serial, sizeof(serial), "%d", d->serial);
+#define VALUE(name, v) \
+        if (r >= 0 && (v) != NULL) \
+                r = finding_add_value(&f, name, NULL, 0, (v), strlen(v))
+        VALUE("role", sysroot_role_name(d->role));
+        VALUE("os", d->osname);
+        VALUE("commit", d->checksum);
+        r = finding_add_value(&f, "serial", NULL, 0, serial, strlen(serial));
+        VALUE("refspec", d->refspec);
+        VALUE("image", d->image);
+        VALUE("version", d->version);
+        if (d->timestamp) {
+                format_timestamp_sec(ts, d->timestamp, 0);
+                if (r >= 0)
+                        r = finding_add_value(&f, "timestamp", NULL, 0, ts, strlen(ts));
+        }
+        VALUE("pinned", d->pinned ? "yes" : "no");
+        VALUE("unlocked", d->unlocked);
+        VALUE("commit_present", d->commit_present ? "yes" : "no");
+#undef VALUE
+        if (r >= 0)
+                r = output_emit(out, &f);
+        finding_release(&f);
+        return r;
+}
+
+static const struct rule deployment_fallback = { .id = "DW-IMG-DEPLOYMENT", .name = "ostree deployment",
+                                                 .severity = SEVERITY_LOW };
+static const struct rule verify_fallback = { .id = "DW-IMG-VERIFY",
+                                             .name = "deployed file differs from its ostree commit",
+                                             .severity = SEVERITY_CRITICAL };
+
+int capability_deployments(const struct dw_context *ctx, const struct sysroot *ds, struct output *out,
+                           struct dw_error *ret_error)
+{
+        const struct rule *rule = ruleset_rule(ctx->rules, deployment_fallback.id) ?: &deployment_fallback;
+        size_t i;
+        int r;
+
+        for (i = 0; i < ds->n; i++) {
+                r = emit_deployment(out, rule, &ds->v[i]);
+                if (r < 0)
+                        return dw_error_set(ret_error, r, NULL, "cannot write output: %s", strerror(-r));
+        }
+        return 0;
+}
+
+int capability_deployments_text(const struct sysroot *ds, FILE *f, struct dw_error *ret_error)
+{
+        _cleanup_(buf_release) struct buf b = { 0 };
+        size_t i;
+        int r;
+
+        buf_init(&b, 0);
+        r = buf_puts(&b, "sysroot ");
+        if (r >= 0)
+                r = escape_text_token(&b, ds->sysroot, strlen(ds->sysroot));
+        if (r >= 0)
+                r = buf_puts(&b, ds->live ? " (this host)\n" : "\n");
+        for (i = 0; r >= 0 && i < ds->n; i++) {
+                const struct sysroot_deployment *d = &ds->v[i];
+
+                r = buf_printf(&b, "%c %-8s ", d->role == SYSROOT_BOOTED ? '*' : ' ', sysroot_role_name(d->role));
+                if (r >= 0)
+                        r = escape_text_token(&b, d->osname, strlen(d->osname));
+                if (r >= 0)
+                        r = buf_putc(&b, ' ');
+                if (r >= 0)
+                        r = escape_text(&b, d->checksum, strlen(d->checksum));
+                if (r >= 0)
+                        r = buf_printf(&b, ".%d%s%s\n", d->serial, d->pinned ? " (pinned)" : "",
+                                       strcmp(d->unlocked, "none") ? " (unlocked)" : "");
+                /* From commits and origin files: escaped, so none starts a line. */
+                if (r >= 0 && d->image)
+                        r = escape_text_line(&b, "    image:   ", d->image);
+                if (r >= 0 && d->refspec)
+                        r = escape_text_line(&b, "    refspec: ", d->refspec);
+                if (r >= 0 && d->version)
+                        r = escape_text_line(&b, "    version: ", d->version);
+                if (r >= 0 && !d->commit_present)
+                        r = buf_puts(&b, "    commit missing from the repository\n");
+        }
+        if (r < 0)
+                return dw_error_set(ret_error, r, NULL, "cannot write output: %s", strerror(-r));
+        if (fwrite(b.data, 1, b.len, f) != b.len || fflush(f) != 0)
+                return dw_error_set(ret_error, -errno, NULL, "cannot write output: %s", strerror(errno));
+        return 0;
+}
+
+int capability_image_verify(const struct dw_context *ctx, const struct sysroot *ds,
+                            const struct sysroot_deployment *d, struct output *out,
+                            struct verify_stats *ret_stats, struct dw_error *ret_error)
+{
+        _cleanup_(freep) char *msg = NULL;
+        struct verify_opts vo = { .threads = ctx->threads, .progress = ctx->progress, .cancel = ctx->cancel };
+        struct verify_stats stats = { 0 };
+        struct fim_reporter rep = {
+                .rules = ctx->rules,
+                .out = out,
+                .root = d->path,
+                .rule = ruleset_rule(ctx->rules, verify_fallback.id) ?: &verify_fallback,
+                .dataset = "driftwatch.image",
+        };
+        int r;
+
+        r = image_verify(ds, d, &vo, fim_report_change, &rep, &stats, &msg);
+        fflush(out->f);
+        if (r == -ECANCELED)
+                return dw_error_set(ret_error, r, NULL, "interrupted");
+        if (r < 0)
+                return dw_error_set(ret_error, r, ds->sysroot, "cannot verify deployment %s.%d in sysroot '%s': %s",
+                                    d->checksum, d->serial, ds->sysroot, msg ? msg : strerror(-r));
+        if (ret_stats)
+                *ret_stats = stats;
+        return 0;
+}
+
+struct etc_report {
+        struct fim_reporter rep;
+        struct allowlist *allow;
+        const char *merge_target;
+        int64_t now;
+        unsigned long differences, allowed, beyond, carried, shadows;
+};
+
+static const struct rule summary_fallback = { .id = "DW-ETC-SUMMARY", .name = "etc-diff summary",
+                                              .severity = SEVERITY_LOW };
+static const struct rule expired_fallback = { .id = "DW-ETC-ALLOW-EXPIRED",
+                                              .name = "allowlist entry has expired", .severity = SEVERITY_MEDIUM };
+static const struct rule unused_fallback = { .id = "DW-ETC-ALLOW-UNUSED",
+                                             .name = "allowlist entry matches nothing", .severity = SEVERITY_LOW };
+
+static int on_etc_change(const struct etc_change *ec, void *userdata)
+{
+        struct etc_report *er = userdata;
+        const struct fim_entry *cur = ec->c->new;
+        struct allow_entry *ae;
+        char allowed[512];
+        struct finding f;
+        bool expired;
+        int r;
+
+        r = fim_finding_from_change(&er->rep, ec->c, &f);
+        if (r < 0)
+                return r;
+        er->differences++;
+        if (ec->beyond_config_diff) {
+                f.quality[f.n_quality++] = "not-in-ostree-config-diff";
+                er->beyond++;
+        }
+        if (ec->fate != MERGE_NONE) {
+                f.merge = merge_fate_name(ec->fate);
+                f.merge_target = er->merge_target;
+                er->carried += ec->fate == MERGE_CARRIED || ec->fate == MERGE_CARRIED_SHADOWS;
+                er->shadows += ec->fate == MERGE_CARRIED_SHADOWS;
+        }
+        ae = allowlist_match(er->allow, f.path, f.path_len,
+                             cur && (cur->flags & ENTRY_HAS_HASH) ? cur->sha256 : NULL, er->now, &expired);
+        if (ae && !expired) {
+                snprintf(allowed, sizeof(allowed), "%s (owner %s, expires %s, line %zu)", ae->reason, ae->owner,
+                         ae->expires, ae->line);
+                f.allowed_by = allowed;
+                f.alert = false;
+                ae->matches++;
+                er->allowed++;
+        } else if (ae) {
+                f.quality[f.n_quality++] = "allowlist-entry-expired";
+                ae->matches++;
+        }
+        r = output_emit(er->rep.out, &f);
+        finding_release(&f);
+        return r;
+}
+
+/* Expired entries and entries that allowed nothing, so the list can shrink. */
+static int report_allowlist(struct etc_report *er, const struct ruleset *rules)
+{
+        const struct rule *expired_rule = ruleset_rule(rules, expired_fallback.id) ?: &expired_fallback;
+        const struct rule *unused_rule = ruleset_rule(rules, unused_fallback.id) ?: &unused_fallback;
+        char line[32];
+        size_t i;
+        int r = 0;
+
+        for (i = 0; er->allow && i < er->allow->n && r >= 0; i++) {
+                struct allow_entry *ae = &er->allow->v[i];
+                bool expired = allow_entry_expired(ae, er->now);
+                struct finding f;
+
+                if (!expired && ae->matches)
+                        continue;
+                finding_init(&f);
+                f.alert = true;
+                f.rule = expired ? expired_rule : unused_rule;
+                f.category = "configuration";
+                f.type = "info";
+                f.action = expired ? "allowlist-expired" : "allowlist-unused";
+                f.dataset = "driftwatch.etc";
+                f.path = ae->path;
+                f.path_len = strlen(ae->path);
+                snprintf(line, sizeof(line), "%zu", ae->line);
+                r = finding_add_value(&f, "owner", NULL, 0, ae->owner, strlen(ae->owner));
+                if (r >= 0)
+                        r = finding_add_value(&f, "reason", NULL, 0, ae->reason, strlen(ae->reason));
+                if (r >= 0)
+                        r = finding_add_value(&f, "expires", NULL, 0, ae->expires, strlen(ae->expires));
+                if (r >= 0)
+                        r = finding_add_value(&f, "line", NULL, 0, line, strlen(line));
+                if (r >= 0)
+                        r = output_emit(er->rep.out, &f);
+                finding_release(&f);
+        }
+        return r;
+}
+
+static int emit_summary(struct etc_report *er, const struct ruleset *rules, const char *deployment)
+{
+        struct finding f;
+        char v[5][32];
+        int r = 0;
+
+        finding_init(&f);
+        f.alert = false;
+        f.rule = ruleset_rule(rules, summary_fallback.id) ?: &summary_fallback;
+        f.category = "configuration";
+        f.type = "info";
+        f.action = "etc-diff-summary";
+        f.dataset = "driftwatch.etc";
+        snprintf(v[0], sizeof(v[0]), "%lu", er->differences);
+        snprintf(v[1], sizeof(v[1]), "%lu", er->allowed);
+        snprintf(v[2], sizeof(v[2]), "%lu", er->beyond);
+        snprintf(v[3], sizeof(v[3]), "%lu", er->carried);
+        snprintf(v[4], sizeof(v[4]), "%lu", er->shadows);
+        r = finding_add_value(&f, "deployment", NULL, 0, deployment, strlen(deployment));
+        r = r ?: finding_add_value(&f, "differences", NULL, 0, v[0], strlen(v[0]));
+        r = r ?: finding_add_value(&f, "allowlisted", NULL, 0, v[1], strlen(v[1]));
+        r = r ?: finding_add_value(&f, "beyond_config_diff", NULL, 0, v[2], strlen(v[2]));
+        if (er->merge_target) {
+                r = r ?: finding_add_value(&f, "merge_target", NULL, 0, er->merge_target, strlen(er->merge_target));
+                r = r ?: finding_add_value(&f, "carried", NULL, 0, v[3], strlen(v[3]));
+                r = r ?: finding_add_value(&f, "shadowing_image_updates", NULL, 0, v[4], strlen(v[4]));
+        }
+        if (r >= 0)
+                r = output_emit(er->rep.out, &f);
+        finding_release(&f);
+        return r;
+}
+
+void etc_diff_summary_release(struct etc_diff_summary *s)
+{
+        free(s->deployment);
+        free(s->merge_target);
+        *s = (struct etc_diff_summary) { 0 };
+}
+
+int capability_check_allowlist(const char *path, struct dw_error *ret_error)
+{
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return dw_error_set(ret_error, -errno, path, "cannot read allowlist '%s': %s", path, strerror(errno));
+        if (S_ISDIR(st.st_mode))
+                return dw_error_set(ret_error, -EISDIR, path, "cannot read allowlist '%s': %s", path,
+                                    strerror(EISDIR));
+        return 0;
+}
+
+static int load_allowlist(const char *path, struct allowlist **ret, struct dw_error *ret_error)
+{
+        _cleanup_(freep) char *text = NULL, *msg = NULL;
+        size_t len = 0;
+        int r;
+
+        r = read_file(path, ALLOWLIST_MAX_BYTES, &text, &len);
+        if (r < 0)
+                return dw_error_set(ret_error, r, path, "cannot read allowlist '%s': %s", path, strerror(-r));
+        r = allowlist_parse(text, len, ret, &msg);
+        if (r < 0)
+                return dw_error_set(ret_error, r, path, "cannot load allowlist '%s': %s", path,
+                                    msg ? msg : strerror(-r));
+        return 0;
+}
+
+/* The merge target's /usr/etc: a deployment of the sysroot, else a commit or ref. */
+static int load_merge_target(const struct dw_context *ctx, const struct sysroot *ds, const char *which,
+                             struct fim_tree **ret, char **ret_name, struct dw_error *ret_error)
+{
+        static char *const usr_etc[] = { "/usr/etc" };
+        const struct sysroot_deployment *d;
+        _cleanup_(freep) char *msg = NULL, *commit = NULL, *dir = NULL;
+        bool ambiguous = false;
+        int r;
+
+        d = sysroot_find(ds, which, &ambiguous);
+        if (d) {
+                if (asprintf(&dir, "%s/usr/etc", d->path) < 0 || asprintf(ret_name, "%s.%d", d->checksum, d->serial) < 0)
+                        return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+                r = etc_walk(dir, ctx->threads, ctx->cancel, ret);
+                if (r < 0)
+                        return dw_error_set(ret_error, r, dir, "cannot read merge target '%s': %s", dir, strerror(-r));
+                return 0;
+        }
+        if (ambiguous)
+                return dw_error_set(ret_error, -EINVAL, which, "merge target '%s' is ambiguous in sysroot '%s'", which,
+                                    ds->sysroot);
+        r = ostree_tree_from_ref(ds->repo, which, usr_etc, 1, ctx->threads, ret, &commit, NULL, &msg);
+        if (r < 0)
+                return dw_error_set(ret_error, r, which, "cannot read merge target '%s' in repository '%s': %s", which,
+                                    ds->repo, msg ? msg : strerror(-r));
+        fim_tree_reroot(*ret, "/usr/etc");
+        *ret_name = TAKE_PTR(commit);
+        return 0;
+}
+
+int capability_etc_diff(const struct dw_context *ctx, const struct sysroot *ds, const struct sysroot_deployment *d,
+                        const struct etc_diff_request *req, struct output *out, struct etc_diff_summary *ret_summary,
+                        struct dw_error *ret_error)
+{
+        _cleanup_(allowlist_freep) struct allowlist *allow = NULL;
+        _cleanup_(fim_tree_freep) struct fim_tree *target = NULL;
+        _cleanup_(freep) char *target_name = NULL, *deployment_name = NULL;
+        struct etc_diff_opts eo = { .threads = ctx->threads, .cancel = ctx->cancel };
+        struct etc_report er = { 0 };
+        const char *merge = req->merge;
+        int r;
+
+        if (req->allowlist) {
+                r = load_allowlist(req->allowlist, &allow, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        /* By default the merge that is already queued: the staged deployment's. */
+        if (!merge && !req->no_merge && sysroot_find(ds, "staged", NULL) && d->role != SYSROOT_STAGED)
+                merge = "staged";
+        if (merge) {
+                r = load_merge_target(ctx, ds, merge, &target, &target_name, ret_error);
+                if (r < 0)
+                        return r;
+                eo.merge_image = target;
+        }
+        if (asprintf(&deployment_name, "%s.%d", d->checksum, d->serial) < 0)
+                return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+
+        er.rep = (struct fim_reporter) { .rules = ctx->rules, .out = out, .root = d->path, .path_prefix = "/etc",
+                                         .etc = true, .dataset = "driftwatch.etc" };
+        er.allow = allow;
+        er.merge_target = target_name;
+        er.now = (int64_t) time(NULL);
+        r = etc_diff(d->path, &eo, on_etc_change, &er);
+        if (r >= 0)
+                r = report_allowlist(&er, ctx->rules);
+        if (r >= 0 && out->format == OUTPUT_JSON)
+                r = emit_summary(&er, ctx->rules, deployment_name);
+        fflush(out->f);
+        if (r == -ECANCELED)
+                return dw_error_set(ret_error, r, NULL, "interrupted");
+        if (r < 0)
+                return dw_error_set(ret_error, r, ds->sysroot, "cannot compare /etc of deployment %s in sysroot '%s': %s",
+                                    deployment_name, ds->sysroot, strerror(-r));
+        if (ret_summary)
+                *ret_summary = (struct etc_diff_summary) {
+                        .deployment = TAKE_PTR(deployment_name), .merge_target = TAKE_PTR(target_name),
+                        .differences = er.differences, .allowed = er.allowed, .beyond = er.beyond,
+                        .carried = er.carried, .shadows = er.shadows,
+                };
+        return 0;
+}
