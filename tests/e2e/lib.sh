@@ -33,6 +33,15 @@ skip() {
         exit 77
 }
 
+# host_lock NAME: tests that touch the host (auditd and its rules, files in
+# /etc) take a lock of their name first, so two runs of the suite on one
+# machine wait for each other instead of colliding. Held until the test exits.
+host_lock() {
+        local f=/run/lock/driftwatch-test-$1.lock
+        exec 9>"$f" || fail "cannot open lock '$f'"
+        flock -w 900 9 || fail "another run held '$f' for 15 minutes"
+}
+
 # run EXPECTED_EXIT CMD...: runs CMD, stdout to $T/out, stderr to $T/err, and
 # checks the exit status.
 run() {

@@ -21,6 +21,8 @@
 source "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (starts auditd, loads audit rules)"
+# One run at a time on this machine: the audit subsystem and /etc are shared.
+host_lock audit-live
 # A plain root PATH: programs that search PATH with execve (execvp, dash) log a
 # failed exec for every directory before the right one.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -125,6 +127,8 @@ teardown() {
         stop_auditd
 }
 cleanup_hooks+=(teardown remove_test_files)
+# Under the lock, files of ours already there are a killed run's leftovers.
+remove_test_files
 # The EXIT trap of lib.sh also on these signals.
 trap 'exit 129' HUP
 trap 'exit 130' INT
