@@ -45,3 +45,13 @@ int mkdir_parents(const char *path, mode_t mode)
         *slash = '\0';
         return mkdir_with_parents(dir, mode, 0);
 }
+
+bool path_has_dotdot(const char *p)
+{
+        const char *c;
+
+        for (c = p; (c = strstr(c, "..")); c += 2)
+                if ((c == p || c[-1] == '/') && (c[2] == '\0' || c[2] == '/'))
+                        return true;
+        return false;
+}

@@ -1,8 +1,12 @@
 /* Path helpers for files a user names (state databases and the like). */
 #pragma once
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 /* Creates the missing directories above path's last component with mode
  * (like `mkdir -p "$(dirname path)"`). Returns 0 or -errno. */
 int mkdir_parents(const char *path, mode_t mode);
+
+/* Whether p has a ".." component (which could climb out of a root). */
+bool path_has_dotdot(const char *p);

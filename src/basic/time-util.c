@@ -133,7 +133,8 @@ int rfc3339_parse(const char *s, size_t len, int64_t *ret)
         return 0;
 }
 
-void rfc3339_format(int64_t t, char out[RFC3339_LEN])
+/* t (clamped to years 1-9999) as "YYYY-MM-DDTHH:MM:SS", then 'tail'. */
+static void format_seconds(int64_t t, char *out, size_t size, const char *tail)
 {
         int64_t days, secs, y;
         int m, d;
@@ -146,9 +147,22 @@ void rfc3339_format(int64_t t, char out[RFC3339_LEN])
         secs = t - days * 86400;
         civil_from_days(days, &y, &m, &d);
         /* The modulos are no-ops on these ranges; they show the compiler the widths. */
-        snprintf(out, RFC3339_LEN, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned) y % 10000u, (unsigned) m % 100u,
+        snprintf(out, size, "%04u-%02u-%02uT%02u:%02u:%02u%s", (unsigned) y % 10000u, (unsigned) m % 100u,
                  (unsigned) d % 100u, (unsigned) (secs / 3600) % 100u, (unsigned) (secs / 60 % 60),
-                 (unsigned) (secs % 60));
+                 (unsigned) (secs % 60), tail);
+}
+
+void rfc3339_format(int64_t t, char out[RFC3339_LEN])
+{
+        format_seconds(t, out, RFC3339_LEN, "Z");
+}
+
+void rfc3339_format_ms(int64_t t, unsigned ms, char out[RFC3339_MS_LEN])
+{
+        char tail[8];
+
+        snprintf(tail, sizeof(tail), ".%03uZ", ms % 1000);
+        format_seconds(t, out, RFC3339_MS_LEN, tail);
 }
 
 int64_t timespec_to_ns(const struct timespec *ts)

@@ -21,6 +21,9 @@ int time_month_days(int64_t y, int m);
 
 /* Writes t (within TIME_MIN/MAX_SECONDS, clamped) as "YYYY-MM-DDTHH:MM:SSZ". */
 void rfc3339_format(int64_t t, char out[RFC3339_LEN]);
+/* The same with milliseconds, "YYYY-MM-DDTHH:MM:SS.mmmZ": ECS @timestamp. */
+#define RFC3339_MS_LEN 25
+void rfc3339_format_ms(int64_t t, unsigned ms, char out[RFC3339_MS_LEN]);
 
 /* ts in nanoseconds since the epoch, saturated to INT64_MIN / INT64_MAX
  * outside what 64 bits hold (before 1677, after 2262): a file's owner sets

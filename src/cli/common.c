@@ -14,6 +14,7 @@
 #include "basic/error.h"
 #include "basic/escape.h"
 #include "basic/fd-util.h"
+#include "basic/path-util.h"
 #include "capability/capability.h"
 
 struct cli_globals cli;
@@ -161,7 +162,6 @@ int cli_parse_threads(const char *s, unsigned *ret)
 
 int cli_add_path(const char *cmd, const char *p, char ***paths, size_t *n)
 {
-        const char *c;
         char **v;
 
         /* Prefixes are stored one a line in a baseline's description. */
@@ -171,9 +171,8 @@ int cli_add_path(const char *cmd, const char *p, char ***paths, size_t *n)
                 (void) escape_text_alloc(p, &e);
                 return usage_error(cmd, "--path '%s' contains a control character", e ?: "?");
         }
-        for (c = p; (c = strstr(c, "..")); c += 2)
-                if ((c == p || c[-1] == '/') && (c[2] == '\0' || c[2] == '/'))
-                        return usage_error(cmd, "--path '%s' must not contain '..'", p);
+        if (path_has_dotdot(p))
+                return usage_error(cmd, "--path '%s' must not contain '..'", p);
         v = realloc(*paths, (*n + 2) * sizeof(char *));
         if (!v)
                 return error("out of memory");

@@ -24,6 +24,7 @@
 
 #include "basic/fd-util.h"
 #include "basic/macros.h"
+#include "basic/path-util.h"
 #include "basic/time-util.h"
 #include "basic/xattr-util.h"
 
@@ -641,16 +642,6 @@ static char *normalize_prefix(const char *p)
                 o--;
         out[o] = '\0';
         return out;
-}
-
-static bool path_has_dotdot(const char *p)
-{
-        const char *c;
-
-        for (c = p; (c = strstr(c, "..")); c += 2)
-                if ((c == p || c[-1] == '/') && (c[2] == '\0' || c[2] == '/'))
-                        return true;
-        return false;
 }
 
 static void workers_release(struct worker *wks, unsigned n)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/hex.h"
 #include "basic/time-util.h"
 #include "parse/yaml-load.h"
 #include "report/rules.h"
@@ -33,19 +34,11 @@ struct allowlist *allowlist_free(struct allowlist *a)
 
 static int parse_sha256(const char *s, uint8_t out[SHA256_LEN])
 {
-        size_t i;
+        size_t n = strlen(s);
 
-        if (strlen(s) != 2 * SHA256_LEN)
+        if (n != 2 * SHA256_LEN || !hex_valid(s, n, true))
                 return -EINVAL;
-        for (i = 0; i < SHA256_LEN; i++) {
-                unsigned v;
-
-                if (sscanf(s + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdef", s[2 * i]) ||
-                    !strchr("0123456789abcdef", s[2 * i + 1]))
-                        return -EINVAL;
-                out[i] = (uint8_t) v;
-        }
-        return 0;
+        return hex_decode(s, n, out) < 0 ? -EINVAL : 0;
 }
 
 /* A date means the end of that day (UTC); anything longer is RFC 3339. */

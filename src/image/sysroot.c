@@ -3,12 +3,15 @@
 #define _GNU_SOURCE
 #include "sysroot.h"
 
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "basic/hex.h"
 
 static const char *const role_names[] = {
         [SYSROOT_BOOTED] = "booted",
@@ -51,16 +54,6 @@ struct sysroot *sysroot_free(struct sysroot *d)
         return NULL;
 }
 
-static bool is_hex(const char *s, size_t n)
-{
-        size_t i;
-
-        for (i = 0; i < n; i++)
-                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-                        return false;
-        return true;
-}
-
 const struct sysroot_deployment *sysroot_find(const struct sysroot *d, const char *which, bool *ret_ambiguous)
 {
         static const struct { const char *name; enum sysroot_role role; } roles[] = {
@@ -82,7 +75,7 @@ const struct sysroot_deployment *sysroot_find(const struct sysroot *d, const cha
                                         return &d->v[k];
                         return NULL;
                 }
-        if (len < 6 || len > 64 || !is_hex(which, len))
+        if (len < 6 || len > 64 || !hex_valid(which, len, true))
                 return NULL;
         for (i = 0; i < d->n; i++) {
                 const struct sysroot_deployment *x = &d->v[i];

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/hex.h"
+
 #define GS '\x1d'       /* ENRICHED separator */
 
 /* Record type names (linux/audit.h for the kernel's, libaudit for user
@@ -337,31 +339,12 @@ int audit_parse_i64(struct audit_str s, int64_t *ret)
 
 bool audit_is_hex(const char *s, size_t n)
 {
-        size_t i;
-
-        if (n == 0 || n % 2)
-                return false;
-        for (i = 0; i < n; i++)
-                if (digit_value(s[i], 16) < 0)
-                        return false;
-        return true;
+        return n % 2 == 0 && hex_valid(s, n, false);
 }
 
 int audit_unhex(const char *s, size_t n, char *out)
 {
-        size_t i;
-        int hi, lo;
-
-        if (n % 2)
-                return -EBADMSG;
-        for (i = 0; i < n; i += 2) {
-                hi = digit_value(s[i], 16);
-                lo = digit_value(s[i + 1], 16);
-                if (hi < 0 || lo < 0)
-                        return -EBADMSG;
-                out[i / 2] = (char) (hi << 4 | lo);
-        }
-        return (int) (n / 2);
+        return hex_decode(s, n, out);
 }
 
 enum audit_value_kind audit_value_decode(const char *line, const struct audit_field *f, char *out,

@@ -2,6 +2,8 @@
  * human text and JSON Lines with Elastic Common Schema names (DESIGN.md). */
 #pragma once
 
+#include "basic/time-util.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -116,5 +118,5 @@ int output_emit(struct output *o, const struct finding *f);
 void format_timestamp(char out[TIMESTAMP_LEN], long long ns);
 /* The same from seconds and milliseconds, any value: times past 9999-12-31T23:59:59Z
  * (hostile logs, corrupt commits) are shown as it. */
-#define MAX_TIMESTAMP_SEC 253402300799ULL
 void format_timestamp_sec(char out[TIMESTAMP_LEN], uint64_t sec, unsigned msec);
+#define MAX_TIMESTAMP_SEC ((uint64_t) TIME_MAX_SECONDS)

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "basic/escape.h"
+#include "basic/time-util.h"
 #include "json.h"
 #include "parse/audit-record.h"
 
@@ -171,12 +172,7 @@ void output_init(struct output *o, enum output_format format, FILE *f, const cha
 
 void format_timestamp_sec(char out[TIMESTAMP_LEN], uint64_t sec, unsigned msec)
 {
-        time_t t = (time_t) (sec > MAX_TIMESTAMP_SEC ? MAX_TIMESTAMP_SEC : sec);
-        struct tm tm;
-
-        gmtime_r(&t, &tm);
-        snprintf(out, TIMESTAMP_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, msec % 1000);
+        rfc3339_format_ms(sec > (uint64_t) TIME_MAX_SECONDS ? TIME_MAX_SECONDS : (int64_t) sec, msec, out);
 }
 
 void format_timestamp(char out[TIMESTAMP_LEN], long long ns)
