@@ -26,6 +26,7 @@
 #include "basic/macros.h"
 #include "basic/path-util.h"
 #include "basic/time-util.h"
+#include "basic/workers.h"
 #include "basic/xattr-util.h"
 
 #define ENTRY_NEEDS_READ (1u << 8)      /* internal to the walk */
@@ -48,7 +49,6 @@ struct walker;
 
 struct worker {
         struct walker *w;
-        pthread_t thread;
         struct fim_tree *local;
         struct hasher *hasher;
         struct xattr_scratch xattrs;
@@ -599,24 +599,6 @@ static void *read_thread(void *arg)
         return NULL;
 }
 
-static int run_threads(struct worker *wks, unsigned n, void *(*fn)(void *))
-{
-        unsigned i, started = 0;
-        int r = 0;
-
-        for (i = 1; i < n; i++) {
-                if (pthread_create(&wks[i].thread, NULL, fn, &wks[i]) != 0) {
-                        r = -EAGAIN;
-                        break;
-                }
-                started++;
-        }
-        fn(&wks[0]);    /* the calling thread is worker 0 */
-        for (i = 1; i <= started; i++)
-                pthread_join(wks[i].thread, NULL);
-        return r;
-}
-
 static int by_size_desc(const void *x, const void *y, void *tree)
 {
         const struct fim_entry *a = &((struct fim_tree *) tree)->entries[*(const size_t *) x];
@@ -706,13 +688,7 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
         size_t total = 0, k;
         int r;
 
-        if (n_threads == 0) {
-                long c = sysconf(_SC_NPROCESSORS_ONLN);
-
-                n_threads = c > 0 ? (unsigned) c : 1;
-        }
-        if (n_threads > 64)
-                n_threads = 64;
+        n_threads = workers_count(n_threads);
         if (n_prefixes == 0) {
                 prefixes = everything;
                 n_prefixes = 1;
@@ -760,7 +736,7 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
 
         r = seed_prefixes(&w, prefixes, n_prefixes);
         if (r >= 0)
-                r = run_threads(wks, n_threads, walk_thread);
+                r = workers_run(n_threads, walk_thread, wks, sizeof(*wks));
         while (w.stack) {
                 struct dir_task *t = w.stack;
 
@@ -834,7 +810,7 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
                         atomic_store(&opts->progress->hash_total, w.n_to_read);
                 }
                 w.tree = tree;
-                r = run_threads(wks, n_threads, read_thread);
+                r = workers_run(n_threads, read_thread, wks, sizeof(*wks));
                 if (r >= 0)
                         r = atomic_load(&w.fatal);
                 if (r >= 0 && opts->cancel && *opts->cancel)

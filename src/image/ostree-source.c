@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "basic/macros.h"
+#include "basic/workers.h"
 
 #define OSTREE_MAX_DEPTH 256
 
@@ -337,8 +338,6 @@ static int hash_files(const char *repo_path, struct reader *rd, unsigned threads
 {
         struct hash_job job = { .repo_path = repo_path, .tree = rd->tree, .files = rd->files,
                                 .n_files = rd->n_files };
-        pthread_t tids[64];
-        unsigned n_threads = threads, i, started = 0;
         size_t k;
 
         if (rd->n_files == 0)
@@ -350,23 +349,9 @@ static int hash_files(const char *repo_path, struct reader *rd, unsigned threads
         for (k = 0; k < rd->n_files; k++)
                 if (k == 0 || strcmp(rd->files[k].csum, rd->files[k - 1].csum) != 0)
                         job.starts[job.n_starts++] = k;
-        if (n_threads == 0) {
-                long c = sysconf(_SC_NPROCESSORS_ONLN);
-
-                n_threads = c > 0 ? (unsigned) c : 1;
-        }
-        if (n_threads > ARRAY_SIZE(tids))
-                n_threads = ARRAY_SIZE(tids);
         pthread_mutex_init(&job.lock, NULL);
-        for (i = 0; i < n_threads; i++) {
-                if (pthread_create(&tids[i], NULL, hash_thread, &job) != 0)
-                        break;
-                started++;
-        }
-        if (started == 0)
-                hash_thread(&job);
-        for (i = 0; i < started; i++)
-                pthread_join(tids[i], NULL);
+        /* Every worker pulls from the same job; one that cannot start costs speed only. */
+        (void) workers_run(workers_count(threads), hash_thread, &job, 0);
         pthread_mutex_destroy(&job.lock);
         free(job.starts);
         stats->hashed = atomic_load(&job.hashed);
