@@ -1,6 +1,8 @@
-/* driftwatch scan: the main job. Every host check that applies: today the file
- * drift of /usr, /boot and /etc against a baseline kept in the state directory,
- * recorded on the first run. */
+/* driftwatch scan: the main job. Every host check that applies: on an
+ * image-mode host (or --sysroot) the deployments, /usr verification, /etc
+ * diff and status transitions; elsewhere the file drift of /usr, /boot and
+ * /etc against a baseline kept in the state directory, recorded on the first
+ * run, whose own disappearance or replacement is an alert. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -13,6 +15,7 @@
 #include "capability/image.h"
 #include "cli.h"
 #include "basic/spawn.h"
+#include "fim/store.h"
 #include "image/host-status.h"
 #include "image/sysroot.h"
 
@@ -30,7 +33,9 @@ static void help(FILE *f)
                    "the merge into a staged deployment predicted), and on a live host the bootc or\n"
                    "rpm-ostree status transitions since the last scan (state in the state directory).\n"
                    "Elsewhere: the first run records a baseline of /usr, /boot and /etc in the state\n"
-                   "directory and says so; later runs check the host against it.\n\n"
+                   "directory and says so (an event in the JSON output); later runs check the host against\n"
+                   "it. The state directory remembers the baseline's digest: a baseline that goes missing or\n"
+                   "is replaced later is an alert.\n\n"
                    "options:\n"
                    "  --state-dir DIR    where baselines and state live (default " DEFAULT_STATE_DIR ")\n"
                    "  --root DIR         the host's root (default /), e.g. a mounted disk image\n"
@@ -63,22 +68,157 @@ static int mkdir_p(const char *dir, mode_t mode)
         return 0;
 }
 
-static int record_first_baseline(const char *root, const char *path, unsigned threads)
+/* The findings about the baseline itself. The state directory remembers the
+ * digest of its baseline (BASELINE_RECORD): a baseline that vanished or was
+ * replaced after one was recorded is an alert, and recording one is an event
+ * a SIEM sees, not only a note on stderr. */
+#define BASELINE_RECORD "baseline.record"
+
+enum baseline_finding { BASELINE_MISSING, BASELINE_REPLACED, BASELINE_RECORDED };
+
+static const struct {
+        struct rule fallback;           /* when a user's rules file leaves the rule out */
+        const char *action, *type;
+} baseline_findings[] = {
+        [BASELINE_MISSING] = { { .id = "DW-FIM-BASELINE-MISSING", .name = "the baseline of the state directory is gone",
+                                 .severity = SEVERITY_CRITICAL }, "baseline-missing", "deletion" },
+        [BASELINE_REPLACED] = { { .id = "DW-FIM-BASELINE-REPLACED",
+                                  .name = "the baseline of the state directory was replaced",
+                                  .severity = SEVERITY_HIGH }, "baseline-replaced", "change" },
+        [BASELINE_RECORDED] = { { .id = "DW-FIM-BASELINE-RECORDED", .name = "a baseline was recorded",
+                                  .severity = SEVERITY_LOW }, "baseline-recorded", "creation" },
+};
+
+/* One finding on the baseline at path, with its digest before and after. */
+static int report_baseline(struct output *out, const struct ruleset *rules, enum baseline_finding which,
+                           const char *path, const char *before, const char *after, const char *message)
 {
+        const struct rule *rule = ruleset_rule(rules, baseline_findings[which].fallback.id);
+        struct finding f;
+        int r;
+
+        finding_init(&f);
+        f.alert = which != BASELINE_RECORDED;
+        f.rule = rule ?: &baseline_findings[which].fallback;
+        f.category = "file";
+        f.type = baseline_findings[which].type;
+        f.action = baseline_findings[which].action;
+        f.dataset = "driftwatch.fim";
+        f.message = message;
+        f.path = path;
+        f.path_len = strlen(path);
+        r = finding_add_value(&f, "digest", before, before ? strlen(before) : 0, after, after ? strlen(after) : 0);
+        if (r >= 0)
+                r = output_emit(out, &f);
+        finding_release(&f);
+        if (r >= 0 && fflush(out->f) != 0)
+                r = -EIO;
+        return r < 0 ? error("cannot write output: %s", strerror(-(out->error ?: r))) : EXIT_CLEAN;
+}
+
+/* Reads the digest of the baseline at path and remembers it in record. */
+static int remember_baseline(const char *path, const char *record, char digest[static BASELINE_DIGEST_HEX + 1])
+{
+        const char *reason = NULL;
+        int r;
+
+        r = baseline_read_digest(path, digest, &reason);
+        if (r < 0)
+                return error("cannot read baseline '%s': %s", path, reason ?: strerror(-r));
+        r = baseline_record_write(record, digest);
+        if (r < 0)
+                return error("cannot write baseline record '%s': %s", record, strerror(-r));
+        return EXIT_CLEAN;
+}
+
+/* Records a baseline of the scanned places (the first run, or after the old
+ * one vanished) and reports it as an event. */
+static int record_baseline(const char *root, const char *path, const char *record, bool again, struct output *out,
+                           const struct ruleset *rules, unsigned threads)
+{
+        _cleanup_(freep) char *message = NULL;
+        char digest[BASELINE_DIGEST_HEX + 1];
         struct walk_stats stats = { 0 };
         size_t entries = 0;
         int r;
 
         r = cli_baseline_from_dir(root, (char *const *) scan_paths, ARRAY_SIZE(scan_paths), false, threads,
                                   path, &entries, &stats);
+        if (r == EXIT_CLEAN)
+                r = remember_baseline(path, record, digest);
+        if (r != EXIT_CLEAN)
+                return r;
+        if (asprintf(&message, "recorded a baseline of /usr, /boot and /etc: %zu entries", entries) < 0)
+                return error("out of memory");
+        r = report_baseline(out, rules, BASELINE_RECORDED, path, NULL, digest, message);
         if (r != EXIT_CLEAN)
                 return r;
         if (!cli.quiet)
                 fprintf(stderr,
-                        "driftwatch: no baseline yet: recorded %zu entries of /usr, /boot and /etc (%llu files "
-                        "hashed) in '%s'; later scans check against it\n",
-                        entries, stats.hashed, path);
-        return EXIT_CLEAN;
+                        "driftwatch: %s: recorded %zu entries of /usr, /boot and /etc (%llu files hashed) in "
+                        "'%s'; later scans check against it\n",
+                        again ? "the baseline was gone" : "no baseline yet", entries, stats.hashed, path);
+        return cli_exit_status(out);
+}
+
+/* File drift of a host that is not image mode, against the baseline in the
+ * state directory; the baseline's own fate first. */
+static int scan_files(struct check_request *req, const char *state_dir)
+{
+        _cleanup_(freep) char *baseline = NULL, *record = NULL;
+        _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
+        char remembered[BASELINE_DIGEST_HEX + 1], digest[BASELINE_DIGEST_HEX + 1];
+        const char *reason = NULL;
+        struct output out;
+        struct stat st;
+        bool known;
+        int r;
+
+        if (asprintf(&baseline, "%s/baseline.db", state_dir) < 0 ||
+            asprintf(&record, "%s/" BASELINE_RECORD, state_dir) < 0)
+                return error("out of memory");
+        r = baseline_record_read(record, remembered);
+        if (r < 0 && r != -ENOENT)
+                return error("cannot read baseline record '%s': %s", record,
+                             r == -EBADMSG ? "malformed (delete it to accept the current baseline)" : strerror(-r));
+        known = r >= 0;
+        r = cli_load_rules(&rules);
+        if (r != EXIT_CLEAN)
+                return r;
+        output_init(&out, req->format, stdout, cli_hostname());
+
+        if (stat(baseline, &st) < 0) {
+                if (errno != ENOENT)
+                        return error("cannot read baseline '%s': %s", baseline, strerror(errno));
+                if (known) {
+                        r = report_baseline(&out, rules, BASELINE_MISSING, baseline, remembered, NULL,
+                                            "the baseline this state directory held is gone: a new one is "
+                                            "recorded from the tree as it is now");
+                        if (r != EXIT_CLEAN)
+                                return r;
+                }
+                return record_baseline(req->root, baseline, record, known, &out, rules, req->threads);
+        }
+
+        r = baseline_read_digest(baseline, digest, &reason);
+        if (r < 0)
+                return error("cannot read baseline '%s': %s", baseline, reason ?: strerror(-r));
+        if (known && strcmp(remembered, digest) != 0) {
+                r = report_baseline(&out, rules, BASELINE_REPLACED, baseline, remembered, digest,
+                                    "the baseline in this state directory is not the one recorded there");
+                if (r != EXIT_CLEAN)
+                        return r;
+        }
+        if (!known || strcmp(remembered, digest) != 0) {
+                r = baseline_record_write(record, digest);
+                if (r < 0)
+                        return error("cannot write baseline record '%s': %s", record, strerror(-r));
+        }
+        req->baseline_path = baseline;
+        r = run_check(req);
+        if (r == EXIT_TROUBLE)
+                return r;
+        return out.alerts ? EXIT_ALERT : r;
 }
 
 /* The image-mode checks of one sysroot into one output. */
@@ -143,7 +283,6 @@ int cmd_scan(int argc, char **argv)
         const char *state_dir = DEFAULT_STATE_DIR, *sysroot = NULL, *allowlist = NULL;
         struct status_request status = { .timeout_s = 120 };
         _cleanup_(dw_error_release) struct dw_error err = { 0 };
-        _cleanup_(freep) char *baseline = NULL;
         bool root_given = false;
         struct stat st;
         int c, r;
@@ -212,14 +351,5 @@ int cmd_scan(int argc, char **argv)
         r = mkdir_p(state_dir, 0700);
         if (r < 0)
                 return error("cannot create state directory '%s': %s", state_dir, strerror(-r));
-        if (asprintf(&baseline, "%s/baseline.db", state_dir) < 0)
-                return error("out of memory");
-
-        if (stat(baseline, &st) < 0) {
-                if (errno != ENOENT)
-                        return error("cannot read baseline '%s': %s", baseline, strerror(errno));
-                return record_first_baseline(req.root, baseline, req.threads);
-        }
-        req.baseline_path = baseline;
-        return run_check(&req);
+        return scan_files(&req, state_dir);
 }

@@ -165,13 +165,22 @@ int run_status(struct output *out, const struct ruleset *rules, const struct sta
         if (r < 0)
                 return error("cannot read status %s: %s", label, msg ?: strerror(-r));
 
-        /* Only a status that parsed reaches the database. */
-        r = mkdir_parents(req->state_path, 0700);
-        if (r < 0)
-                return error("cannot create the directory of state '%s': %s", req->state_path, strerror(-r));
-        r = status_store_open(req->state_path, &store, &reason);
+        /* Only a status that parsed reaches the database. Its directory is
+         * made only for the default: a missing one elsewhere is an error, not
+         * a new history. */
+        if (strcmp(req->state_path, DEFAULT_STATE_DB) == 0) {
+                r = mkdir_parents(req->state_path, 0700);
+                if (r < 0)
+                        return error("cannot create the directory of state '%s': %s", req->state_path,
+                                     strerror(-r));
+        }
+        r = status_store_open(req->state_path, &cli_cancel, &store, &reason);
         if (r >= 0)
                 r = status_store_last(store, &prev, &info, &reason);
+        if (r == -ECANCELED)
+                return error("interrupted");
+        if (r == -ENOENT)
+                return error("cannot open state '%s': its directory does not exist", req->state_path);
         if (r < 0)
                 return error("cannot open state '%s': %s", req->state_path, reason ?: strerror(-r));
 

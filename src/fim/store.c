@@ -1,34 +1,41 @@
 /* Baseline files in SQLite; see store.h.
  *
  * Layout: table meta(key, value) and table entries, one row per path, keyed by
- * the path bytes so "ORDER BY path" is the tree's own order. A baseline counts
- * as complete only when meta holds 'complete' = 1 and 'entries' equals the
- * number of rows: the last thing written, inside the one transaction. */
+ * the path bytes so "ORDER BY path" is the tree's own order; PRAGMA
+ * application_id DB_APP_BASELINE. A baseline counts as complete only when meta
+ * holds 'complete' = 1, 'entries' equals the number of rows and 'digest' the
+ * SHA-256 of the meta values and every row in order (compute_digest()): the
+ * last things written, inside the one transaction. Reading checks all three
+ * and the path order, so a flipped bit, an edited row or rows served out of
+ * order are refused instead of turning into false findings. */
 #define _GNU_SOURCE
 #include "store.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "basic/buf.h"
+#include "basic/escape.h"
+#include "basic/fd-util.h"
 #include "basic/macros.h"
+#include "basic/sha256.h"
 #include "basic/sqlite-util.h"
 
-/* SQLite's message, copied out of the connection before it closes. */
-static __thread char db_reason[160];
+/* A row takes at least this many bytes of the file (a b-tree cell and its
+ * pointer), so a file of N bytes cannot hold more than N / MIN_ROW_BYTES rows:
+ * the entry array is never reserved larger than that, whatever meta declares. */
+#define MIN_ROW_BYTES 16
 
-static const char *keep_reason(sqlite3 *db)
-{
-        snprintf(db_reason, sizeof(db_reason), "%s", sqlite3_errmsg(db));
-        return db_reason;
-}
+#define RECORD_MAX_BYTES 4096
 
 static const char schema[] =
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -39,6 +46,14 @@ static const char schema[] =
         " rdev INTEGER NOT NULL, link BLOB, xattrs BLOB,"
         " dev INTEGER, ino INTEGER, ctime INTEGER, error INTEGER NOT NULL"
         ") WITHOUT ROWID;";
+
+/* The meta values the digest covers, in this order. */
+enum { M_FORMAT, M_VERSION, M_SOURCE, M_COMMIT, M_CREATED, M_HOST, M_PATHS, M_ATTRS, M_ENTRIES, M_COUNT };
+static const char *const meta_keys[M_COUNT] = {
+        "format", "version", "source", "commit", "created", "host", "paths", "attrs", "entries",
+};
+
+static const char older_version[] = "recorded by an older version of driftwatch, without a digest: re-create it";
 
 void baseline_meta_release(struct baseline_meta *m)
 {
@@ -51,7 +66,220 @@ void baseline_meta_release(struct baseline_meta *m)
         for (i = 0; i < m->n_paths; i++)
                 free(m->paths[i]);
         free(m->paths);
+        free(m->digest);
         *m = (struct baseline_meta) { 0 };
+}
+
+/* The digest: SHA-256 over a canonical serialisation of the meta values and
+ * of every entry in order, each column as the file stores it. Integers are 8
+ * bytes little-endian, byte strings a presence byte, an 8-byte length and the
+ * bytes. */
+static int put_u64(struct buf *b, uint64_t v)
+{
+        uint8_t le[8];
+
+        for (size_t i = 0; i < sizeof(le); i++)
+                le[i] = (uint8_t) (v >> (8 * i));
+        return buf_append(b, le, sizeof(le));
+}
+
+static int put_bytes(struct buf *b, const void *p, size_t n, bool present)
+{
+        int r = buf_putc(b, (char) present);
+
+        r = r ?: put_u64(b, present ? n : 0);
+        return r ?: (present && n ? buf_append(b, p, n) : 0);
+}
+
+/* 'mtime': whether the mtime column holds e->mtime_ns (else it is NULL). */
+static int serialize_entry(struct buf *b, const struct fim_entry *e, bool mtime)
+{
+        bool st = e->flags & ENTRY_HAS_STAT, hash = e->flags & ENTRY_HAS_HASH;
+        int r;
+
+        buf_reset(b);
+        r = put_bytes(b, e->path, e->path_len, true);
+        r = r ?: put_u64(b, e->type & S_IFMT);
+        r = r ?: put_u64(b, e->mode & 07777);
+        r = r ?: put_u64(b, e->uid);
+        r = r ?: put_u64(b, e->gid);
+        r = r ?: put_u64(b, e->nlink);
+        r = r ?: put_u64(b, e->size);
+        r = r ?: put_u64(b, mtime ? (uint64_t) e->mtime_ns : 0);
+        r = r ?: put_bytes(b, e->sha256, SHA256_LEN, hash);
+        r = r ?: put_bytes(b, e->target, e->target_len, e->target != NULL);
+        r = r ?: put_u64(b, e->rdev);
+        r = r ?: put_bytes(b, e->link, e->link_len, e->link != NULL);
+        r = r ?: put_bytes(b, e->xattrs, e->xattrs_len, e->xattrs_len > 0);
+        r = r ?: buf_putc(b, (char) st);
+        r = r ?: put_u64(b, st ? e->dev : 0);
+        r = r ?: put_u64(b, st ? e->ino : 0);
+        r = r ?: put_u64(b, st ? (uint64_t) e->ctime_ns : 0);
+        return r ?: put_u64(b, (uint64_t) (int64_t) e->err);
+}
+
+static int compute_digest(char *const values[M_COUNT], const struct fim_tree *t, bool mtime,
+                          char ret_hex[BASELINE_DIGEST_HEX + 1])
+{
+        _cleanup_(buf_release) struct buf b;
+        struct hasher *h = NULL;
+        uint8_t md[SHA256_LEN];
+        size_t i;
+        int r;
+
+        buf_init(&b, 0);
+        r = hasher_new(&h);
+        if (r < 0)
+                return r;
+        r = hasher_begin(h);
+        for (i = 0; r >= 0 && i < M_COUNT; i++) {
+                buf_reset(&b);
+                r = put_bytes(&b, values[i], values[i] ? strlen(values[i]) : 0, values[i] != NULL);
+                r = r ?: hasher_update(h, b.data, b.len);
+        }
+        for (i = 0; r >= 0 && i < t->n; i++) {
+                r = serialize_entry(&b, &t->entries[i], mtime);
+                r = r ?: hasher_update(h, b.data, b.len);
+        }
+        r = r ?: hasher_end(h, md);
+        hasher_free(h);
+        if (r < 0)
+                return r;
+        buf_reset(&b);
+        r = hex_encode(&b, md, SHA256_LEN);
+        if (r < 0)
+                return r;
+        memcpy(ret_hex, b.data, BASELINE_DIGEST_HEX + 1);
+        return 0;
+}
+
+static bool is_digest(const char *s)
+{
+        size_t i;
+
+        for (i = 0; i < BASELINE_DIGEST_HEX; i++)
+                if (!s[i] || !strchr("0123456789abcdef", s[i]))
+                        return false;
+        return s[i] == '\0';
+}
+
+/* Temporary files: ".NAME.XXXXXX" beside the target, so the rename stays on
+ * one filesystem and the leading dot keeps them out of globs. A writer holds
+ * an flock() on its file from creation to rename; a file nobody holds locked
+ * was left by a writer that was killed. */
+struct temp {
+        char *path;             /* NULL once renamed into place */
+        int fd, dirfd;
+};
+
+static void temp_release(struct temp *t)
+{
+        if (t->path)
+                (void) unlink(t->path);
+        free(t->path);
+        closep(&t->fd);
+        closep(&t->dirfd);
+}
+
+static bool is_temp_of(const char *name, const char *base)
+{
+        size_t n = strlen(base), i;
+
+        if (name[0] != '.' || strncmp(name + 1, base, n) != 0 || name[n + 1] != '.')
+                return false;
+        name += n + 2;
+        for (i = 0; i < 6; i++)
+                if (!isalnum((unsigned char) name[i]))
+                        return false;
+        return name[i] == '\0';
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+        return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Removes the temporary files of base in dirfd that are ours (same owner), a
+ * regular file, and locked by nobody. */
+static void remove_stale_temps(int dirfd, const char *base)
+{
+        struct dirent *de;
+        int dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+
+        if (!d) {
+                closep(&dfd);
+                return;
+        }
+        while ((de = readdir(d))) {
+                _cleanup_(closep) int fd = -1;
+                struct stat st, now;
+
+                if (!is_temp_of(de->d_name, base))
+                        continue;
+                fd = openat(dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+                if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+                    flock(fd, LOCK_EX | LOCK_NB) < 0)
+                        continue;
+                /* Still that file under that name (not removed by another cleaner meanwhile). */
+                if (fstatat(dirfd, de->d_name, &now, AT_SYMLINK_NOFOLLOW) == 0 && same_file(&st, &now))
+                        (void) unlinkat(dirfd, de->d_name, 0);
+        }
+        closedir(d);
+}
+
+/* Creates a locked temporary file for 'path' with 'mode', removing stale ones first. */
+static int temp_create(const char *path, mode_t mode, struct temp *ret)
+{
+        _cleanup_(freep) char *dir = NULL;
+        _cleanup_(closep) int dirfd = -1;
+        const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+
+        if (!*base)
+                return -EISDIR;
+        dir = slash ? strndup(path, (size_t) (slash - path) + (slash == path)) : strdup(".");
+        if (!dir)
+                return -ENOMEM;
+        dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0)
+                return negative_errno();
+        remove_stale_temps(dirfd, base);
+
+        /* A cleaner may have seen the new file before its lock and removed it:
+         * then again, under another name. */
+        for (int attempt = 0; attempt < 8; attempt++) {
+                _cleanup_(freep) char *tmp = NULL;
+                _cleanup_(closep) int fd = -1;
+                struct stat st, now;
+
+                if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, base) < 0)
+                        return -ENOMEM;
+                fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW);
+                if (fd < 0)
+                        return negative_errno();
+                if (flock(fd, LOCK_EX) < 0 || fstat(fd, &st) < 0 || fchmod(fd, mode) < 0) {
+                        int r = negative_errno();
+
+                        (void) unlink(tmp);
+                        return r;
+                }
+                if (lstat(tmp, &now) < 0 || !same_file(&st, &now))
+                        continue;
+                *ret = (struct temp) { .path = TAKE_PTR(tmp), .fd = TAKE_FD(fd), .dirfd = TAKE_FD(dirfd) };
+                return 0;
+        }
+        return -EBUSY;
+}
+
+/* Makes the (written) temporary file durable under the name 'path'. */
+static int temp_commit(struct temp *t, const char *path)
+{
+        if (fsync(t->fd) < 0 || rename(t->path, path) < 0)
+                return negative_errno();
+        free(t->path);
+        t->path = NULL;
+        (void) fsync(t->dirfd);
+        return 0;
 }
 
 static int put_meta(sqlite3 *db, const char *key, const char *value)
@@ -121,18 +349,24 @@ static int insert_entries(sqlite3 *db, const struct fim_tree *tree)
         return 0;
 }
 
-static int write_db(const char *tmp, const struct fim_tree *tree, const struct baseline_meta *meta)
+static int write_db(const struct temp *tmp, const struct fim_tree *tree, const struct baseline_meta *meta)
 {
         _cleanup_(sqlite_closep) sqlite3 *db = NULL;
-        _cleanup_(buf_release) struct buf b;
-        char num[32];
+        _cleanup_(buf_release) struct buf paths, attrs;
+        char version[16], entries[32], digest[BASELINE_DIGEST_HEX + 1];
+        char *values[M_COUNT];
+        struct stat st;
         size_t i;
-        int rc, r;
+        int rc, r = 0;
 
-        buf_init(&b, 0);
-        rc = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL);
-        if (rc != SQLITE_OK)
-                return sqlite_errno(rc);
+        buf_init(&paths, 0);
+        buf_init(&attrs, 0);
+        if (fstat(tmp->fd, &st) < 0)
+                return negative_errno();
+        r = db_open(tmp->path, &(struct db_open_args) { .flags = DB_NOFOLLOW, .application_id = DB_APP_BASELINE,
+                                                        .same_as = &st }, &db, NULL);
+        if (r < 0)
+                return r;
         /* The file is private until renamed: no journal is needed, and durability
          * comes from the fsync before the rename. */
         rc = sqlite3_exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=8192;"
@@ -141,28 +375,30 @@ static int write_db(const char *tmp, const struct fim_tree *tree, const struct b
                 rc = sqlite3_exec(db, schema, NULL, NULL, NULL);
         if (rc != SQLITE_OK)
                 return sqlite_errno(rc);
-
-        r = insert_entries(db, tree);
-        if (r < 0)
-                return r;
-
+        r = db_set_application_id(db, DB_APP_BASELINE);
+        r = r ?: insert_entries(db, tree);
         for (i = 0; i < meta->n_paths && r >= 0; i++)
-                r = buf_printf(&b, "%s%s", i ? "\n" : "", meta->paths[i]);
+                r = buf_printf(&paths, "%s%s", i ? "\n" : "", meta->paths[i]);
+        r = r ?: buf_puts(&paths, "");
+        r = r ?: attr_format_list(&attrs, tree->attrs);
+        r = r ?: buf_puts(&attrs, "");
         if (r < 0)
                 return r;
-        r = put_meta(db, "format", BASELINE_FORMAT);
-        snprintf(num, sizeof(num), "%d", BASELINE_VERSION);
-        r = r ?: put_meta(db, "version", num);
-        r = r ?: put_meta(db, "source", meta->source);
-        r = r ?: put_meta(db, "commit", meta->commit);
-        r = r ?: put_meta(db, "created", meta->created);
-        r = r ?: put_meta(db, "host", meta->host);
-        r = r ?: put_meta(db, "paths", b.data ? b.data : "");
-        buf_reset(&b);
-        r = r ?: attr_format_list(&b, tree->attrs);
-        r = r ?: put_meta(db, "attrs", b.data ? b.data : "");
-        snprintf(num, sizeof(num), "%zu", tree->n);
-        r = r ?: put_meta(db, "entries", num);
+        snprintf(version, sizeof(version), "%d", BASELINE_VERSION);
+        snprintf(entries, sizeof(entries), "%zu", tree->n);
+        values[M_FORMAT] = (char *) BASELINE_FORMAT;
+        values[M_VERSION] = version;
+        values[M_SOURCE] = meta->source;
+        values[M_COMMIT] = meta->commit;
+        values[M_CREATED] = meta->created;
+        values[M_HOST] = meta->host;
+        values[M_PATHS] = paths.data;
+        values[M_ATTRS] = attrs.data;
+        values[M_ENTRIES] = entries;
+        for (i = 0; i < M_COUNT && r >= 0; i++)
+                r = put_meta(db, meta_keys[i], values[i]);
+        r = r ?: compute_digest(values, tree, tree->attrs & ATTR_MTIME, digest);
+        r = r ?: put_meta(db, "digest", digest);
         r = r ?: put_meta(db, "complete", "1");
         if (r < 0)
                 return r;
@@ -175,58 +411,47 @@ static int write_db(const char *tmp, const struct fim_tree *tree, const struct b
 
 int baseline_write(const char *path, const struct fim_tree *tree, const struct baseline_meta *meta)
 {
-        _cleanup_(freep) char *tmp = NULL, *dir = NULL;
-        _cleanup_(closep) int fd = -1, dirfd = -1;
-        const char *slash = strrchr(path, '/');
-        sigset_t block, old;
+        _cleanup_(temp_release) struct temp tmp = { .fd = -1, .dirfd = -1 };
         int r;
 
-        /* The temporary file lives beside the target, so the rename stays on
-         * one filesystem, and its leading dot keeps it out of globs. */
-        dir = slash ? strndup(path, (size_t) (slash - path) + (slash == path)) : strdup(".");
-        if (!dir || asprintf(&tmp, "%s/.%s.XXXXXX", dir, slash ? slash + 1 : path) < 0)
-                return -ENOMEM;
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        (void) fchmod(fd, 0640);
-
-        r = write_db(tmp, tree, meta);
-        if (r >= 0 && fsync(fd) < 0)
-                r = negative_errno();
-        if (r < 0) {
-                unlink(tmp);
-                return r;
-        }
-
-        /* The rename is the commit point; a signal must not land between a
-         * complete file and its name. */
-        sigfillset(&block);
-        sigprocmask(SIG_BLOCK, &block, &old);
-        if (rename(tmp, path) < 0) {
-                r = negative_errno();
-                unlink(tmp);
-        }
-        sigprocmask(SIG_SETMASK, &old, NULL);
+        r = temp_create(path, 0640, &tmp);
         if (r < 0)
                 return r;
-        dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dirfd >= 0)
-                (void) fsync(dirfd);
-        return 0;
+        r = write_db(&tmp, tree, meta);
+        if (r < 0)
+                return r;
+        return temp_commit(&tmp, path);
 }
 
-static char *get_meta(sqlite3 *db, const char *key)
+/* Why a query failed: a missing table means the file is something else. */
+static int db_fail(int rc, const char **ret_reason)
+{
+        if (ret_reason)
+                *ret_reason = (rc & 0xff) == SQLITE_ERROR ? "not a driftwatch baseline" : sqlite3_errstr(rc);
+        return rc == SQLITE_NOMEM ? -ENOMEM : -EBADMSG;
+}
+
+/* The value of key (*ret NULL when there is none). */
+static int get_meta(sqlite3 *db, const char *key, char **ret, const char **ret_reason)
 {
         _cleanup_(sqlite_finalizep) sqlite3_stmt *s = NULL;
         const unsigned char *v;
+        int rc;
 
-        if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &s, NULL) != SQLITE_OK ||
-            sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC) != SQLITE_OK ||
-            sqlite3_step(s) != SQLITE_ROW)
-                return NULL;
+        rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &s, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_step(s);
+        if (rc == SQLITE_DONE) {
+                *ret = NULL;
+                return 0;
+        }
+        if (rc != SQLITE_ROW)
+                return db_fail(rc, ret_reason);
         v = sqlite3_column_text(s, 0);
-        return v ? strdup((const char *) v) : NULL;
+        *ret = v ? strdup((const char *) v) : NULL;
+        return v && !*ret ? -ENOMEM : 0;
 }
 
 static int split_paths(const char *s, struct baseline_meta *m)
@@ -254,49 +479,76 @@ static int split_paths(const char *s, struct baseline_meta *m)
         return 0;
 }
 
-static int read_meta(sqlite3 *db, struct baseline_meta *m, const char **ret_reason)
+/* meta as stored: the digested values, the digest and the completion mark. */
+struct stored_meta {
+        char *v[M_COUNT];
+        char *digest, *complete;
+};
+
+static void stored_meta_release(struct stored_meta *s)
 {
-        _cleanup_(freep) char *format = NULL, *version = NULL, *complete = NULL, *paths = NULL,
-                              *attrs = NULL, *entries = NULL;
+        for (size_t i = 0; i < M_COUNT; i++)
+                free(s->v[i]);
+        free(s->digest);
+        free(s->complete);
+}
+
+static int bad(const char *why, const char **ret_reason)
+{
+        if (ret_reason)
+                *ret_reason = why;
+        return -EBADMSG;
+}
+
+/* Reads meta and checks that it describes a complete baseline of this
+ * version. 'stamped': the file carries our application id. */
+static int read_meta(sqlite3 *db, bool stamped, struct stored_meta *sm, struct baseline_meta *m,
+                     const char **ret_reason)
+{
+        const char *version;
         char *end;
+        size_t i;
         int r;
 
-        format = get_meta(db, "format");
-        if (!format || strcmp(format, BASELINE_FORMAT) != 0) {
-                *ret_reason = "not a driftwatch baseline";
-                return -EBADMSG;
+        for (i = 0; i < M_COUNT; i++) {
+                r = get_meta(db, meta_keys[i], &sm->v[i], ret_reason);
+                if (r < 0)
+                        return r;
         }
-        version = get_meta(db, "version");
-        if (!version || strcmp(version, "1") != 0) {
-                *ret_reason = "unsupported baseline version";
-                return -EBADMSG;
-        }
-        complete = get_meta(db, "complete");
-        entries = get_meta(db, "entries");
-        if (!complete || strcmp(complete, "1") != 0 || !entries) {
-                *ret_reason = "baseline is incomplete";
-                return -EBADMSG;
-        }
-        errno = 0;
-        m->entries = strtoull(entries, &end, 10);
-        if (errno || *end || end == entries) {
-                *ret_reason = "bad entry count";
-                return -EBADMSG;
-        }
-        attrs = get_meta(db, "attrs");
-        if (!attrs || attr_parse_list(attrs, &m->attrs, NULL) < 0) {
-                *ret_reason = "bad attribute list";
-                return -EBADMSG;
-        }
-        m->source = get_meta(db, "source");
-        m->commit = get_meta(db, "commit");
-        m->created = get_meta(db, "created");
-        m->host = get_meta(db, "host");
-        paths = get_meta(db, "paths");
-        r = split_paths(paths ? paths : "", m);
+        r = get_meta(db, "digest", &sm->digest, ret_reason);
+        r = r ?: get_meta(db, "complete", &sm->complete, ret_reason);
         if (r < 0)
                 return r;
-        return 0;
+
+        if (!sm->v[M_FORMAT] || strcmp(sm->v[M_FORMAT], BASELINE_FORMAT) != 0)
+                return bad("not a driftwatch baseline", ret_reason);
+        version = sm->v[M_VERSION];
+        if (version && strcmp(version, "1") == 0)
+                return bad(older_version, ret_reason);
+        if (!version || strtoul(version, &end, 10) != BASELINE_VERSION || *end)
+                return bad("unsupported baseline version", ret_reason);
+        if (!stamped)
+                return bad("corrupt: not marked as a driftwatch baseline", ret_reason);
+        if (!sm->complete || strcmp(sm->complete, "1") != 0 || !sm->v[M_ENTRIES])
+                return bad("baseline is incomplete", ret_reason);
+        errno = 0;
+        m->entries = strtoull(sm->v[M_ENTRIES], &end, 10);
+        if (errno || *end || end == sm->v[M_ENTRIES] || !isdigit((unsigned char) sm->v[M_ENTRIES][0]))
+                return bad("bad entry count", ret_reason);
+        if (m->entries > BASELINE_MAX_ENTRIES)
+                return bad("entry count out of range", ret_reason);
+        if (!sm->v[M_ATTRS] || attr_parse_list(sm->v[M_ATTRS], &m->attrs, NULL) < 0)
+                return bad("bad attribute list", ret_reason);
+        if (!sm->digest)
+                return bad(older_version, ret_reason);
+        if (!is_digest(sm->digest))
+                return bad("corrupt: a malformed digest", ret_reason);
+
+        char **copies[] = { &m->source, &m->commit, &m->created, &m->host };
+        for (i = 0; i < ARRAY_SIZE(copies); i++)
+                if (sm->v[M_SOURCE + i] && !(*copies[i] = strdup(sm->v[M_SOURCE + i])))
+                        return -ENOMEM;
+        return split_paths(sm->v[M_PATHS] ? sm->v[M_PATHS] : "", m);
 }
 
 static const void *column_copy(sqlite3_stmt *s, int col, struct arena *a, uint32_t *ret_len,
@@ -317,7 +569,8 @@ static const void *column_copy(sqlite3_stmt *s, int col, struct arena *a, uint32
         return q;
 }
 
-static int read_entries(sqlite3 *db, struct fim_tree *t, const char **ret_reason)
+/* Reads the rows, in path order, at most 'declared' of them. */
+static int read_entries(sqlite3 *db, struct fim_tree *t, unsigned long long declared, const char **ret_reason)
 {
         _cleanup_(sqlite_finalizep) sqlite3_stmt *s = NULL;
         int rc, r = 0;
@@ -326,24 +579,28 @@ static int read_entries(sqlite3 *db, struct fim_tree *t, const char **ret_reason
                                 "SELECT path, type, mode, uid, gid, nlink, size, mtime, sha256, target,"
                                 " rdev, link, xattrs, dev, ino, ctime, error FROM entries ORDER BY path",
                                 -1, &s, NULL);
-        if (rc != SQLITE_OK) {
-                /* No entries table of our shape: not a baseline, whatever it is. */
-                *ret_reason = keep_reason(db);
-                return rc == SQLITE_NOMEM ? -ENOMEM : -EBADMSG;
-        }
+        if (rc != SQLITE_OK)
+                return db_fail(rc, ret_reason);
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-                struct fim_entry *e = fim_tree_add(t);
+                struct fim_entry *e, *prev;
                 uint32_t len;
 
+                if (t->n == declared)
+                        return bad("entry count does not match: truncated or altered", ret_reason);
+                e = fim_tree_add(t);
                 if (!e)
                         return -ENOMEM;
+                /* A TEXT path sorts before every BLOB: the merge diff would go astray. */
+                if (sqlite3_column_type(s, 0) != SQLITE_BLOB)
+                        return bad("corrupt: an entry whose path is not a BLOB", ret_reason);
                 e->path = column_copy(s, 0, &t->arena, &e->path_len, true, &r);
                 if (r < 0)
                         return r;
-                if (!e->path || e->path_len == 0 || e->path[0] != '/') {
-                        *ret_reason = "entry with a bad path";
-                        return -EBADMSG;
-                }
+                if (!e->path || e->path_len == 0 || e->path[0] != '/')
+                        return bad("entry with a bad path", ret_reason);
+                prev = t->n > 1 ? e - 1 : NULL;
+                if (prev && path_compare(prev->path, prev->path_len, e->path, e->path_len) >= 0)
+                        return bad("corrupt: entries out of path order", ret_reason);
                 e->type = (uint32_t) sqlite3_column_int(s, 1) & S_IFMT;
                 e->mode = (uint32_t) sqlite3_column_int(s, 2) & 07777;
                 e->uid = (uint32_t) sqlite3_column_int64(s, 3);
@@ -352,10 +609,8 @@ static int read_entries(sqlite3 *db, struct fim_tree *t, const char **ret_reason
                 e->size = (uint64_t) sqlite3_column_int64(s, 6);
                 e->mtime_ns = sqlite3_column_int64(s, 7);
                 if (sqlite3_column_type(s, 8) == SQLITE_BLOB) {
-                        if (sqlite3_column_bytes(s, 8) != SHA256_LEN) {
-                                *ret_reason = "entry with a bad hash";
-                                return -EBADMSG;
-                        }
+                        if (sqlite3_column_bytes(s, 8) != SHA256_LEN)
+                                return bad("entry with a bad hash", ret_reason);
                         memcpy(e->sha256, sqlite3_column_blob(s, 8), SHA256_LEN);
                         e->flags |= ENTRY_HAS_HASH;
                 }
@@ -374,74 +629,171 @@ static int read_entries(sqlite3 *db, struct fim_tree *t, const char **ret_reason
                 if (r < 0)
                         return r;
         }
-        if (rc != SQLITE_DONE) {
-                *ret_reason = keep_reason(db);
-                return sqlite_errno(rc) ?: -EBADMSG;
-        }
+        if (rc != SQLITE_DONE)
+                return db_fail(rc, ret_reason);
         return 0;
+}
+
+/* The bytes the database occupies: what bounds the rows it can hold. */
+static uint64_t db_bytes(sqlite3 *db)
+{
+        _cleanup_(sqlite_finalizep) sqlite3_stmt *s = NULL;
+
+        if (sqlite3_prepare_v2(db, "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+                               -1, &s, NULL) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW)
+                return 0;
+        return (uint64_t) sqlite3_column_int64(s, 0);
+}
+
+/* Loads and validates the baseline in db; 'stamped' as for read_meta(). */
+static int load(sqlite3 *db, bool stamped, struct fim_tree **ret_tree, struct baseline_meta *ret_meta,
+                const char **ret_reason)
+{
+        _cleanup_(stored_meta_release) struct stored_meta sm = { 0 };
+        _cleanup_(fim_tree_freep) struct fim_tree *t = NULL;
+        _cleanup_(baseline_meta_release) struct baseline_meta m = { 0 };
+        char digest[BASELINE_DIGEST_HEX + 1];
+        uint64_t reserve;
+        int r;
+
+        r = read_meta(db, stamped, &sm, &m, ret_reason);
+        if (r < 0)
+                return r;
+        r = fim_tree_new(&t);
+        if (r < 0)
+                return r;
+        /* Sized once from the declared count (checked against the rows below),
+         * as doubling would hold up to twice the memory; but never more than the
+         * file can hold, whatever it declares. */
+        reserve = m.entries;
+        if (reserve > db_bytes(db) / MIN_ROW_BYTES)
+                reserve = db_bytes(db) / MIN_ROW_BYTES;
+        if (reserve) {
+                t->entries = malloc(reserve * sizeof(*t->entries));
+                if (!t->entries)
+                        return -ENOMEM;
+                t->cap = reserve;
+        }
+        r = read_entries(db, t, m.entries, ret_reason);
+        if (r < 0)
+                return r;
+        if (t->n != m.entries)
+                return bad("entry count does not match: truncated or altered", ret_reason);
+        t->attrs = m.attrs;
+        r = compute_digest(sm.v, t, true, digest);
+        if (r < 0)
+                return r;
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION      /* so that mutated entries reach the diff */
+        if (strcmp(digest, sm.digest) != 0)
+                return bad("corrupt: entries do not match their digest", ret_reason);
+#endif
+        m.digest = TAKE_PTR(sm.digest);
+        *ret_tree = TAKE_PTR(t);
+        *ret_meta = m;
+        m = (struct baseline_meta) { 0 };
+        return 0;
+}
+
+/* ret_reason may be NULL in all of these. */
+static int open_baseline(const char *path, sqlite3 **ret_db, const char **ret_reason)
+{
+        if (ret_reason)
+                *ret_reason = NULL;
+        return db_open(path, &(struct db_open_args) { .flags = DB_READ_ONLY, .application_id = DB_APP_BASELINE },
+                       ret_db, ret_reason);
 }
 
 int baseline_read(const char *path, struct fim_tree **ret_tree, struct baseline_meta *ret_meta,
                   const char **ret_reason)
 {
         _cleanup_(sqlite_closep) sqlite3 *db = NULL;
-        _cleanup_(fim_tree_freep) struct fim_tree *t = NULL;
-        _cleanup_(baseline_meta_release) struct baseline_meta m = { 0 };
-        const char *reason = NULL;
-        struct stat st;
+        int r = open_baseline(path, &db, ret_reason);
+
+        return r < 0 ? r : load(db, r == 0, ret_tree, ret_meta, ret_reason);
+}
+
+int baseline_read_buf(const void *buf, size_t len, struct fim_tree **ret_tree, struct baseline_meta *ret_meta,
+                      const char **ret_reason)
+{
+        _cleanup_(sqlite_closep) sqlite3 *db = NULL;
+        unsigned char *copy;
         int rc, r;
 
-        if (!ret_reason)
-                ret_reason = &reason;
-        *ret_reason = NULL;
-        /* Refuse anything but a regular file up front: SQLite would happily
-         * create an empty database, or block on a FIFO. */
-        if (stat(path, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode)) {
-                *ret_reason = "not a regular file";
-                return -EBADMSG;
-        }
-        rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+        if (ret_reason)
+                *ret_reason = NULL;
+        rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL);
         if (rc != SQLITE_OK)
-                return sqlite_errno(rc);
-        r = read_meta(db, &m, ret_reason);
-        if (r == -EBADMSG && !*ret_reason)
-                *ret_reason = "not a driftwatch baseline";
-        if (r < 0) {
-                /* A corrupt file shows up as a failed query; name it as such. */
-                if (sqlite3_errcode(db) != SQLITE_OK && sqlite3_errcode(db) != SQLITE_ROW &&
-                    sqlite3_errcode(db) != SQLITE_DONE) {
-                        *ret_reason = keep_reason(db);
-                        return -EBADMSG;
-                }
-                return r;
-        }
-        r = fim_tree_new(&t);
+                return -ENOMEM;
+        copy = sqlite3_malloc64(len ? len : 1);
+        if (!copy)
+                return -ENOMEM;
+        if (len)
+                memcpy(copy, buf, len);
+        /* SQLite frees the copy, on failure too. */
+        rc = sqlite3_deserialize(db, "main", copy, (sqlite3_int64) len, (sqlite3_int64) len,
+                                 SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_READONLY);
+        if (rc != SQLITE_OK)
+                return sqlite_errno(rc) ?: -EIO;
+        r = db_check_application_id(db, DB_APP_BASELINE, ret_reason);
+        return r < 0 ? r : load(db, r == 0, ret_tree, ret_meta, ret_reason);
+}
+
+int baseline_read_digest(const char *path, char ret_digest[static BASELINE_DIGEST_HEX + 1], const char **ret_reason)
+{
+        _cleanup_(sqlite_closep) sqlite3 *db = NULL;
+        _cleanup_(stored_meta_release) struct stored_meta sm = { 0 };
+        _cleanup_(baseline_meta_release) struct baseline_meta m = { 0 };
+        int r = open_baseline(path, &db, ret_reason);
+
+        r = r < 0 ? r : read_meta(db, r == 0, &sm, &m, ret_reason);
         if (r < 0)
                 return r;
-        /* Size the array once from the declared count (checked against the rows
-         * below); growth by doubling would hold up to twice the memory. */
-        if (m.entries > BASELINE_MAX_ENTRIES) {
-                *ret_reason = "entry count out of range";
-                return -EBADMSG;
-        }
-        if (m.entries) {
-                t->entries = malloc(m.entries * sizeof(*t->entries));
-                if (!t->entries)
-                        return -ENOMEM;
-                t->cap = m.entries;
-        }
-        r = read_entries(db, t, ret_reason);
-        if (r < 0)
-                return r;
-        if (t->n != m.entries) {
-                *ret_reason = "entry count does not match: truncated or altered";
-                return -EBADMSG;
-        }
-        t->attrs = m.attrs;
-        *ret_tree = TAKE_PTR(t);
-        *ret_meta = m;
-        m = (struct baseline_meta) { 0 };
+        memcpy(ret_digest, sm.digest, BASELINE_DIGEST_HEX + 1);
         return 0;
+}
+
+/* The record: "digest HEX" on a line, after a comment. */
+int baseline_record_read(const char *path, char ret_digest[static BASELINE_DIGEST_HEX + 1])
+{
+        _cleanup_(closep) int fd = -1;
+        _cleanup_(freep) char *text = NULL;
+        const char *p;
+        struct stat st;
+        size_t len;
+        int r;
+
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ELOOP ? -EBADMSG : negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return -EBADMSG;
+        r = read_fd_all(fd, RECORD_MAX_BYTES, &text, &len);
+        if (r < 0)
+                return r == -EFBIG ? -EBADMSG : r;
+        p = strncmp(text, "digest ", 7) == 0 ? text : strstr(text, "\ndigest ");
+        if (!p)
+                return -EBADMSG;
+        p += *p == '\n' ? 8 : 7;
+        if (strlen(p) < BASELINE_DIGEST_HEX + 1 || p[BASELINE_DIGEST_HEX] != '\n')
+                return -EBADMSG;
+        memcpy(ret_digest, p, BASELINE_DIGEST_HEX);
+        ret_digest[BASELINE_DIGEST_HEX] = '\0';
+        return is_digest(ret_digest) ? 0 : -EBADMSG;
+}
+
+int baseline_record_write(const char *path, const char *digest)
+{
+        _cleanup_(temp_release) struct temp tmp = { .fd = -1, .dirfd = -1 };
+        char text[160];
+        int n, r;
+
+        if (!is_digest(digest))
+                return -EINVAL;
+        n = snprintf(text, sizeof(text), "# driftwatch: the digest of the baseline this state directory holds\n"
+                                         "digest %s\n", digest);
+        r = temp_create(path, 0600, &tmp);
+        r = r ?: write_all(tmp.fd, text, (size_t) n);
+        return r ?: temp_commit(&tmp, path);
 }

@@ -1,6 +1,7 @@
 /* Baseline files: a fim_tree and its description in one SQLite database,
  * written atomically (a complete temporary file renamed over the target) and
- * validated when read. The same format serves as the stat cache of a check. */
+ * validated when read, down to a SHA-256 digest of everything it holds. The
+ * same format serves as the stat cache of a check. */
 #pragma once
 
 #include <stddef.h>
@@ -8,8 +9,9 @@
 #include "entry.h"
 
 #define BASELINE_FORMAT "driftwatch-baseline"
-#define BASELINE_VERSION 1
+#define BASELINE_VERSION 2                     /* 1: without a digest */
 #define BASELINE_MAX_ENTRIES 100000000ULL      /* refuse more rows than this */
+#define BASELINE_DIGEST_HEX 64                  /* SHA-256 in hex */
 
 struct baseline_meta {
         char *source;           /* "dir:/srv/root", "ostree:/repo:ref" */
@@ -20,15 +22,34 @@ struct baseline_meta {
         size_t n_paths;
         unsigned attrs;         /* ATTR_* recorded */
         unsigned long long entries;
+        char *digest;           /* read: the digest the entries matched, in hex */
 };
 
 void baseline_meta_release(struct baseline_meta *m);
 
-/* Writes tree and meta to 'path' atomically. On failure an existing file at
- * 'path' is untouched and no temporary file is left behind. */
+/* Writes tree and meta (its digest is computed here) to 'path' atomically.
+ * On failure an existing file at 'path' is untouched and no temporary file is
+ * left behind. The temporary file (".NAME.XXXXXX" beside 'path') is flock()ed
+ * while it is written; ones left by killed writers (unlocked, ours) are
+ * removed first. */
 int baseline_write(const char *path, const struct fim_tree *tree, const struct baseline_meta *meta);
 
-/* Reads and validates a baseline. -EBADMSG: not a (complete) driftwatch
- * baseline, corrupt or truncated; *ret_reason then says why in a few words. */
+/* Reads and validates a baseline: rows in path order, the count and the
+ * digest as recorded. -EBADMSG: not a (complete) driftwatch baseline,
+ * corrupt, altered or truncated; *ret_reason then says why in a few words (a
+ * static string). */
 int baseline_read(const char *path, struct fim_tree **ret_tree, struct baseline_meta *ret_meta,
                   const char **ret_reason);
+/* The same from a database image in memory (a fuzzer's input). */
+int baseline_read_buf(const void *buf, size_t len, struct fim_tree **ret_tree, struct baseline_meta *ret_meta,
+                      const char **ret_reason);
+/* Only the digest a baseline declares (meta checked, entries not read):
+ * BASELINE_DIGEST_HEX hex digits and a NUL into ret_digest. */
+int baseline_read_digest(const char *path, char ret_digest[static BASELINE_DIGEST_HEX + 1], const char **ret_reason);
+
+/* The small file in which a state directory remembers the digest of its
+ * baseline, so that a baseline that vanished or was replaced shows. Read:
+ * -ENOENT when there is none, -EBADMSG when it is malformed. Written
+ * atomically, like a baseline. */
+int baseline_record_read(const char *path, char ret_digest[static BASELINE_DIGEST_HEX + 1]);
+int baseline_record_write(const char *path, const char *digest);

@@ -5,7 +5,8 @@
  *                      last seen, by how many runs, source and host flags
  *   status_deployments the deployments of each snapshot, in input order
  * Everything a run writes happens inside one BEGIN IMMEDIATE transaction,
- * which also keeps two concurrent runs from comparing with the same snapshot. */
+ * which also keeps two concurrent runs from comparing with the same snapshot.
+ * PRAGMA application_id DB_APP_STATE marks the file as a state database. */
 #define _GNU_SOURCE
 #include "status-store.h"
 
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "basic/sqlite-util.h"
 
@@ -43,15 +43,10 @@ static const char select_deployments[] =
         "SELECT role, image, transport, digest, version, timestamp, checksum, serial, stateroot, pinned,"
         " download_only, incompatible FROM status_deployments WHERE snapshot = ? ORDER BY idx";
 
-/* SQLite's message, copied out of the connection before it closes. */
-static __thread char db_reason[160];
-
-static int db_fail(struct status_store *s, int rc, const char **ret_reason)
+static int db_fail(int rc, const char **ret_reason)
 {
-        if (ret_reason) {
-                snprintf(db_reason, sizeof(db_reason), "%s", sqlite3_errmsg(s->db));
-                *ret_reason = db_reason;
-        }
+        if (ret_reason)
+                *ret_reason = sqlite3_errstr(rc);
         return sqlite_errno(rc) ?: -EIO;
 }
 
@@ -74,40 +69,64 @@ struct status_store *status_store_free(struct status_store *s)
         return NULL;
 }
 
-int status_store_open(const char *path, struct status_store **ret, const char **ret_reason)
+/* Whether db holds tables other than ours (and SQLite's own): someone else's
+ * database, which must not get our tables added. */
+static int has_foreign_tables(sqlite3 *db, const char **ret_reason)
+{
+        _cleanup_(sqlite_finalizep) sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_prepare_v2(db,
+                                "SELECT count(*) FROM sqlite_schema WHERE name NOT IN ('status_snapshots',"
+                                " 'status_deployments', 'sqlite_sequence') AND name NOT LIKE 'sqlite_autoindex_%'",
+                                -1, &st, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW)
+                return db_fail(rc, ret_reason);
+        return sqlite3_column_int64(st, 0) > 0;
+}
+
+int status_store_open(const char *path, const volatile sig_atomic_t *cancel, struct status_store **ret,
+                      const char **ret_reason)
 {
         _cleanup_(status_store_freep) struct status_store *s = NULL;
         sqlite3_stmt *probe = NULL;
-        bool created = false;
-        struct stat st;
-        int rc;
+        bool stamped;
+        int rc, r;
 
-        if (stat(path, &st) == 0) {
-                if (S_ISDIR(st.st_mode))
-                        return -EISDIR;
-                if (!S_ISREG(st.st_mode))
-                        return bad("not a regular file", ret_reason);
-        } else if (errno == ENOENT) {
-                created = true;
-        } else {
-                return negative_errno();
-        }
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-        if (rc != SQLITE_OK)
-                return s->db ? db_fail(s, rc, ret_reason) : -ENOMEM;
-        if (created)
-                (void) chmod(path, 0600);       /* image names and digests of this host */
-        sqlite3_busy_timeout(s->db, 10000);
+        /* Created 0600 (image names and digests of this host), never through a
+         * symlink someone planted. */
+        r = db_open(path, &(struct db_open_args) { .flags = DB_CREATE | DB_NOFOLLOW, .mode = 0600,
+                                                   .application_id = DB_APP_STATE, .cancel = cancel },
+                    &s->db, ret_reason);
+        if (r < 0)
+                return r;
+        stamped = r == 0;
         rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (rc == SQLITE_BUSY && cancel && *cancel)
+                return -ECANCELED;
         if (rc != SQLITE_OK)
-                return db_fail(s, rc, ret_reason);
+                return db_fail(rc, ret_reason);
         s->in_transaction = true;
+        if (!stamped) {
+                /* New, or written by a version that did not stamp it: ours only
+                 * when it holds nothing but our tables. */
+                r = has_foreign_tables(s->db, ret_reason);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        return bad("not a driftwatch state database", ret_reason);
+                r = db_set_application_id(s->db, DB_APP_STATE);
+                if (r < 0)
+                        return db_fail(sqlite3_errcode(s->db), ret_reason);
+        }
         rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
         if (rc != SQLITE_OK)
-                return db_fail(s, rc, ret_reason);
+                return db_fail(rc, ret_reason);
         /* Tables of these names but another shape: someone else's database. */
         rc = sqlite3_prepare_v2(s->db, select_snapshot, -1, &probe, NULL);
         sqlite3_finalize(probe);
@@ -136,7 +155,7 @@ static int load_deployments(struct status_store *s, struct host_status *hs, int6
         if (rc == SQLITE_OK)
                 rc = sqlite3_bind_int64(st, 1, id);
         if (rc != SQLITE_OK)
-                return db_fail(s, rc, ret_reason);
+                return db_fail(rc, ret_reason);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 enum deployment_role role;
                 struct deployment *d;
@@ -164,7 +183,7 @@ static int load_deployments(struct status_store *s, struct host_status *hs, int6
                 if (errno == ENOMEM)
                         return -ENOMEM;
         }
-        return rc == SQLITE_DONE ? 0 : db_fail(s, rc, ret_reason);
+        return rc == SQLITE_DONE ? 0 : db_fail(rc, ret_reason);
 }
 
 static int load_last(struct status_store *s, const char **ret_reason)
@@ -177,14 +196,14 @@ static int load_last(struct status_store *s, const char **ret_reason)
 
         rc = sqlite3_prepare_v2(s->db, select_snapshot, -1, &st, NULL);
         if (rc != SQLITE_OK)
-                return db_fail(s, rc, ret_reason);
+                return db_fail(rc, ret_reason);
         rc = sqlite3_step(st);
         if (rc == SQLITE_DONE) {
                 s->loaded = true;
                 return 0;
         }
         if (rc != SQLITE_ROW)
-                return db_fail(s, rc, ret_reason);
+                return db_fail(rc, ret_reason);
         text = column_text(st, 4);
         if (!text || host_source_from_name(text, &source) < 0)
                 return bad("a snapshot with an unknown source", ret_reason);
@@ -246,7 +265,7 @@ static int insert_deployments(struct status_store *s, const struct host_status *
         rc = sqlite3_prepare_v2(s->db, "INSERT INTO status_deployments VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
                                 &st, NULL);
         if (rc != SQLITE_OK)
-                return db_fail(s, rc, ret_reason);
+                return db_fail(rc, ret_reason);
         for (size_t i = 0; i < hs->n_deployments; i++) {
                 const struct deployment *d = &hs->deployments[i];
 
@@ -268,7 +287,7 @@ static int insert_deployments(struct status_store *s, const struct host_status *
                 if (rc == SQLITE_OK)
                         rc = sqlite3_step(st);
                 if (rc != SQLITE_DONE)
-                        return db_fail(s, rc, ret_reason);
+                        return db_fail(rc, ret_reason);
         }
         return 0;
 }
@@ -285,7 +304,7 @@ static int exec_with(struct status_store *s, const char *sql, int64_t a, int64_t
                 rc = sqlite3_bind_int64(st, 2, b);
         if (rc == SQLITE_OK)
                 rc = sqlite3_step(st);
-        return rc == SQLITE_DONE ? 0 : db_fail(s, rc, ret_reason);
+        return rc == SQLITE_DONE ? 0 : db_fail(rc, ret_reason);
 }
 
 int status_store_record(struct status_store *s, const struct host_status *hs, int64_t now,
@@ -314,7 +333,7 @@ int status_store_record(struct status_store *s, const struct host_status *hs, in
         if (rc == SQLITE_OK)
                 rc = sqlite3_step(st);
         if (rc != SQLITE_DONE)
-                return db_fail(s, rc, ret_reason);
+                return db_fail(rc, ret_reason);
         id = sqlite3_last_insert_rowid(s->db);
         r = insert_deployments(s, hs, id, ret_reason);
         /* History is bounded: the oldest snapshots go. */
@@ -331,7 +350,7 @@ int status_store_commit(struct status_store *s, const char **ret_reason)
 
         rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
         if (rc != SQLITE_OK)
-                return db_fail(s, rc, ret_reason);
+                return db_fail(rc, ret_reason);
         s->in_transaction = false;
         return 0;
 }

@@ -8,6 +8,7 @@
  * back, so a failed run leaves the database as it was. */
 #pragma once
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "basic/macros.h"
@@ -24,10 +25,14 @@ struct status_snapshot_info {
         int64_t checks;                 /* runs that saw this snapshot */
 };
 
-/* Opens (creating it if needed) the database at path, which must be a regular
- * file or absent, and begins the session. On failure *ret_reason (if given)
- * points to a reason valid until the next call on this thread. */
-int status_store_open(const char *path, struct status_store **ret, const char **ret_reason);
+/* Opens the database at path, which must be a regular file (not a symlink)
+ * or absent: then it is created with mode 0600, in a directory that must
+ * exist. Refuses a database of another application or kind (PRAGMA
+ * application_id, or foreign tables in an unmarked one). Begins the session,
+ * waiting up to DB_BUSY_MAX_MS for another run's lock, or until *cancel is
+ * set: -ECANCELED. On failure *ret_reason (if given) is a static string. */
+int status_store_open(const char *path, const volatile sig_atomic_t *cancel, struct status_store **ret,
+                      const char **ret_reason);
 /* The newest snapshot, owned by the store: 0 and *ret NULL when there is none yet. */
 int status_store_last(struct status_store *s, const struct host_status **ret,
                       struct status_snapshot_info *ret_info, const char **ret_reason);

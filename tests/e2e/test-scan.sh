@@ -39,4 +39,35 @@ jq -se 'any(.[]; .rule.id == "DW-FIM-BOOT" and .driftwatch.severity == "high" an
 printf 'x' >"$T/file"
 run 2 "$DW" scan --root "$R" --state-dir "$T/file/state"
 expect_one_error_line "$T/file/state"
+# The baseline's own fate (a fresh state directory): recording it is an event,
+# losing or replacing it an alert, each reported once.
+S2=$T/state2
+run 0 "$DW" scan --root "$R" --state-dir "$S2" --format json
+[ "$(jq -r '[.rule.id, .event.kind] | join(" ")' "$T/out")" = "DW-FIM-BASELINE-RECORDED event" ] ||
+        { cat "$T/out"; fail "recording the baseline is not one JSON event"; }
+[ -f "$S2/baseline.record" ] || fail "the state directory does not remember its baseline"
+run 0 "$DW" scan --root "$R" --state-dir "$S2" --format json
+[ ! -s "$T/out" ] || { cat "$T/out"; fail "an unchanged host with its own baseline reported something"; }
+
+rm -f "$S2/baseline.db"
+run 1 "$DW" scan --root "$R" --state-dir "$S2" --format json
+[ "$(jq -r '[.rule.id, .event.kind, .driftwatch.severity] | join(" ")' "$T/out")" = \
+  "DW-FIM-BASELINE-MISSING alert critical
+DW-FIM-BASELINE-RECORDED event low" ] || { cat "$T/out"; fail "a deleted baseline was not an alert"; }
+jq -se '.[0] | (.threat.technique.id | index("T1565.001")) and (.driftwatch.controls | index("AU-9"))' "$T/out" \
+        >/dev/null || fail "DW-FIM-BASELINE-MISSING lacks T1565.001 or AU-9"
+run 0 "$DW" scan --root "$R" --state-dir "$S2" --format json
+[ ! -s "$T/out" ] || { cat "$T/out"; fail "the missing baseline was reported twice"; }
+
+mkdir -p "$T/other/etc"
+printf 'other\n' >"$T/other/etc/x"
+run 0 "$DW" baseline create --from "dir:$T/other" --out "$T/other.db"
+cp "$T/other.db" "$S2/baseline.db"
+run 1 "$DW" scan --root "$R" --state-dir "$S2" --format json
+jq -se '.[0].rule.id == "DW-FIM-BASELINE-REPLACED" and .[0].event.kind == "alert"' "$T/out" >/dev/null ||
+        { cat "$T/out"; fail "a replaced baseline was not an alert"; }
+run 1 "$DW" scan --root "$R" --state-dir "$S2" --format json
+if jq -se 'any(.[]; .rule.id == "DW-FIM-BASELINE-REPLACED")' "$T/out" >/dev/null; then
+        fail "the replaced baseline was reported twice"
+fi
 echo PASS

@@ -257,7 +257,7 @@ static void test_store(void **state)
         assert_non_null(mkdtemp(path));
         snprintf(db, sizeof(db), "%s/state.db", path);
 
-        assert_int_equal(status_store_open(db, &s, NULL), 0);
+        assert_int_equal(status_store_open(db, NULL, &s, NULL), 0);
         assert_int_equal(status_store_last(s, &last, &info, NULL), 0);
         assert_null(last);
         assert_int_equal(status_store_record(s, a, 100, NULL), 0);
@@ -265,7 +265,7 @@ static void test_store(void **state)
         status_store_free(s);
 
         /* Unchanged: counted on the same snapshot. */
-        assert_int_equal(status_store_open(db, &s, NULL), 0);
+        assert_int_equal(status_store_open(db, NULL, &s, NULL), 0);
         assert_int_equal(status_store_last(s, &last, &info, NULL), 0);
         assert_non_null(last);
         assert_true(host_status_equal(last, a));
@@ -275,21 +275,21 @@ static void test_store(void **state)
         status_store_free(s);
 
         /* Changed, but not committed: rolled back. */
-        assert_int_equal(status_store_open(db, &s, NULL), 0);
+        assert_int_equal(status_store_open(db, NULL, &s, NULL), 0);
         assert_int_equal(status_store_last(s, &last, &info, NULL), 0);
         assert_int_equal(info.last_seen, 200);
         assert_int_equal(info.checks, 2);
         assert_int_equal(status_store_record(s, b, 300, NULL), 0);
         status_store_free(s);
 
-        assert_int_equal(status_store_open(db, &s, NULL), 0);
+        assert_int_equal(status_store_open(db, NULL, &s, NULL), 0);
         assert_int_equal(status_store_last(s, &last, &info, NULL), 0);
         assert_true(host_status_equal(last, a));
         assert_int_equal(status_store_record(s, b, 300, NULL), 0);
         assert_int_equal(status_store_commit(s, NULL), 0);
         status_store_free(s);
 
-        assert_int_equal(status_store_open(db, &s, NULL), 0);
+        assert_int_equal(status_store_open(db, NULL, &s, NULL), 0);
         assert_int_equal(status_store_last(s, &last, &info, NULL), 0);
         assert_true(host_status_equal(last, b));
         assert_false(host_status_equal(last, a));
@@ -301,7 +301,7 @@ static void test_store(void **state)
         assert_null(last->deployments[1].image);
         status_store_free(s);
 
-        assert_int_equal(status_store_open(path, &s, NULL), -EISDIR);
+        assert_int_equal(status_store_open(path, NULL, &s, NULL), -EISDIR);
         unlink(db);
         rmdir(path);
 }

@@ -1,8 +1,10 @@
 /* Unit tests for src/fim/store.c: a baseline written and read back keeps every
  * entry and the meta data; writes replace atomically and leave no temporary
- * file behind on failure; reading rejects anything that is not a complete
- * driftwatch baseline (missing, empty, random, truncated, altered) with a
- * negative errno and a reason, without crashing. */
+ * file behind on failure, and remove the ones killed writers left; reading
+ * rejects anything that is not a complete driftwatch baseline (missing, empty,
+ * random, truncated, altered, out of order, without a digest, another kind)
+ * with a negative errno and a reason, without crashing or reserving memory for
+ * rows the file cannot hold. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,9 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "basic/sqlite-util.h"
 #include "fim/diff.h"
 #include "fim/store.h"
 
@@ -589,7 +595,18 @@ static void test_read_altered(void **state)
                   " VALUES (CAST('/new' AS BLOB), 32768, 420, 0, 0, 1, 0, 0, 0);", "count" },
                 { "UPDATE meta SET value = '12x' WHERE key = 'entries';", "entry count" },
                 { "UPDATE meta SET value = '' WHERE key = 'entries';", "entry count" },
-                { "UPDATE meta SET value = '2' WHERE key = 'version';", "version" },
+                { "UPDATE meta SET value = '3' WHERE key = 'version';", "version" },
+                { "UPDATE meta SET value = '1' WHERE key = 'version';", "older version" },
+                { "DELETE FROM meta WHERE key = 'digest';", "older version" },
+                { "UPDATE meta SET value = 'abc' WHERE key = 'digest';", "digest" },
+                { "UPDATE entries SET uid = 7 WHERE path = CAST('/etc' AS BLOB);", "do not match their digest" },
+                { "UPDATE entries SET path = CAST('/etc/passwd-lin' AS BLOB)"
+                  " WHERE path = CAST('/etc/passwd-link' AS BLOB);", "do not match their digest" },
+                { "UPDATE meta SET value = 'dir:/elsewhere' WHERE key = 'source';", "do not match their digest" },
+                { "UPDATE meta SET value = '/etc' WHERE key = 'paths';", "do not match their digest" },
+                { "UPDATE entries SET path = '/etc/link' WHERE path = CAST('/etc/link' AS BLOB);", "BLOB" },
+                { "PRAGMA application_id = 0;", "not marked" },
+                { "PRAGMA application_id = 1234;", "another application" },
                 { "DELETE FROM meta WHERE key = 'version';", "version" },
                 { "UPDATE meta SET value = 'driftwatch' WHERE key = 'format';", "not a driftwatch baseline" },
                 { "UPDATE meta SET value = 'mode,bogus' WHERE key = 'attrs';", "attribute" },
@@ -713,6 +730,180 @@ static void test_write_read_only_dir(void **state)
         assert_string_equal(names, "");
 }
 
+
+/* Rows that arrive out of path order (a damaged b-tree, a view) are refused. */
+static void test_read_out_of_order(void **state)
+{
+        struct fixture *f = *state;
+        _cleanup_(freep) char *path = path_in(f, "base.db");
+
+        write_sample(path);
+        exec_sql(path, "ALTER TABLE entries RENAME TO e2;"
+                       "CREATE VIEW entries AS SELECT * FROM e2 UNION ALL SELECT * FROM e2 WHERE path = x'2f';");
+        expect_read_fails(path, -EBADMSG, true, "out of path order");
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/* A small file that declares 10^8 entries: refused by the row count, without
+ * first reserving 16 GB for them (the reader runs under a 1 GiB address-space
+ * limit, which the sanitizers' shadow memory does not allow). */
+static void test_read_huge_declared_count(void **state)
+{
+        struct fixture *f = *state;
+        _cleanup_(freep) char *path = path_in(f, "base.db");
+        int status;
+        pid_t pid;
+
+        write_sample(path);
+        exec_sql(path, "UPDATE meta SET value = '100000000' WHERE key = 'entries';");
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct fim_tree *t = NULL;
+                struct baseline_meta m = { 0 };
+                const char *reason = NULL;
+                int r;
+#ifndef UNDER_ASAN
+                struct rlimit rl = { .rlim_cur = 1ul << 30, .rlim_max = 1ul << 30 };
+
+                if (setrlimit(RLIMIT_AS, &rl) < 0)
+                        _exit(4);
+#endif
+                r = baseline_read(path, &t, &m, &reason);
+                _exit(r == -EBADMSG && reason && strstr(reason, "count") ? 0 : r == -ENOMEM ? 3 : 1);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        if (WEXITSTATUS(status) == 3)
+                fail_msg("baseline_read ran out of memory: it reserved the declared count");
+        assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* The digest: a stable function of what was written, and returned on read. */
+static void test_digest(void **state)
+{
+        struct fixture *f = *state;
+        _cleanup_(freep) char *p1 = path_in(f, "a.db"), *p2 = path_in(f, "b.db");
+        _cleanup_(fim_tree_freep) struct fim_tree *got = NULL;
+        _cleanup_(baseline_meta_release) struct baseline_meta m = { 0 };
+        char d1[BASELINE_DIGEST_HEX + 1], d2[BASELINE_DIGEST_HEX + 1];
+        const char *reason = NULL;
+
+        write_sample(p1);
+        write_sample(p2);
+        assert_int_equal(baseline_read_digest(p1, d1, &reason), 0);
+        assert_int_equal(baseline_read_digest(p2, d2, &reason), 0);
+        assert_int_equal(strlen(d1), BASELINE_DIGEST_HEX);
+        assert_string_equal(d1, d2);
+        assert_int_equal(baseline_read(p1, &got, &m, &reason), 0);
+        assert_non_null(m.digest);
+        assert_string_equal(m.digest, d1);
+        exec_sql(p2, "UPDATE meta SET value = 'other-host' WHERE key = 'host';");
+        expect_read_fails(p2, -EBADMSG, true, "digest");
+}
+
+/* The same validation on a database image in memory. */
+static void test_read_buf(void **state)
+{
+        struct fixture *f = *state;
+        _cleanup_(freep) char *path = path_in(f, "base.db"), *data = NULL;
+        _cleanup_(fim_tree_freep) struct fim_tree *t = sample_tree(), *got = NULL;
+        struct baseline_meta m = { 0 };
+        const char *reason = NULL;
+        size_t len;
+
+        write_sample(path);
+        data = slurp(path, &len);
+        assert_int_equal(baseline_read_buf(data, len, &got, &m, &reason), 0);
+        assert_same_tree(t, got);
+        assert_string_equal(m.host, "build-host");
+        baseline_meta_release(&m);
+        fim_tree_free(TAKE_PTR(got));
+
+        data[len / 2] ^= 0x10;
+        assert_true(baseline_read_buf(data, len, &got, &m, &reason) < 0);
+        assert_null(got);
+        assert_true(baseline_read_buf(data, 100, &got, &m, &reason) < 0);
+        assert_true(baseline_read_buf("", 0, &got, &m, &reason) < 0);
+        assert_null(got);
+}
+
+/* A state database is not a baseline, and says so. */
+static void test_read_state_database(void **state)
+{
+        struct fixture *f = *state;
+        _cleanup_(freep) char *path = path_in(f, "state.db");
+        char sql[64];
+
+        snprintf(sql, sizeof(sql), "PRAGMA application_id = %d;", (int) DB_APP_STATE);
+        exec_sql(path, sql);
+        expect_read_fails(path, -EBADMSG, true, "state database");
+}
+
+static int open_locked(const char *path)
+{
+        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+        assert_true(fd >= 0);
+        assert_int_equal(flock(fd, LOCK_EX), 0);
+        return fd;
+}
+
+/* Temporary files a killed writer left beside the target are removed by the
+ * next write; one a live writer holds locked, and other names, are kept. */
+static void test_write_removes_stale_temps(void **state)
+{
+        struct fixture *f = *state;
+        _cleanup_(freep) char *path = path_in(f, "base.db"), *stale = path_in(f, ".base.db.Ab12Cd"),
+                               *locked = path_in(f, ".base.db.Zz99Yy"), *other = path_in(f, ".other.db.Ab12Cd"),
+                               *longer = path_in(f, ".base.db.Ab12Cde"), *names = NULL;
+        int fd;
+
+        spew(stale, "x", 1);
+        spew(other, "x", 1);
+        spew(longer, "x", 1);
+        fd = open_locked(locked);
+        write_sample(path);
+        names = listing(f->dir);
+        assert_string_equal(names, ".base.db.Ab12Cde .base.db.Zz99Yy .other.db.Ab12Cd base.db ");
+        close(fd);
+        unlink(locked);
+        unlink(other);
+        unlink(longer);
+        assert_no_temp_files(f->dir);
+}
+
+static void test_record(void **state)
+{
+        struct fixture *f = *state;
+        _cleanup_(freep) char *path = path_in(f, "baseline.record"), *names = NULL;
+        static const char d[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        char got[BASELINE_DIGEST_HEX + 1];
+        struct stat st;
+
+        assert_int_equal(baseline_record_read(path, got), -ENOENT);
+        assert_int_equal(baseline_record_write(path, d), 0);
+        assert_int_equal(baseline_record_read(path, got), 0);
+        assert_string_equal(got, d);
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_mode & 0777, 0600);
+        assert_int_equal(baseline_record_write(path, "not a digest"), -EINVAL);
+        names = listing(f->dir);
+        assert_string_equal(names, "baseline.record ");
+
+        spew(path, "digest 0123\n", 12);
+        assert_int_equal(baseline_record_read(path, got), -EBADMSG);
+        spew(path, "# x\ndigest 0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\n", 76);
+        assert_int_equal(baseline_record_read(path, got), -EBADMSG);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -730,6 +921,13 @@ int main(void)
                 T(test_read_foreign_sqlite),
                 T(test_read_altered),
                 T(test_read_deleted_row_count),
+                T(test_read_out_of_order),
+                T(test_read_huge_declared_count),
+                T(test_digest),
+                T(test_read_buf),
+                T(test_read_state_database),
+                T(test_write_removes_stale_temps),
+                T(test_record),
                 T(test_write_missing_dir),
                 T(test_write_failure_keeps_target),
                 T(test_write_over_directory),
