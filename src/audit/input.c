@@ -1,10 +1,6 @@
-/* The inputs of driftwatch audit: files, rotated log directories and globs in
- * rotation order, or standard input, fed line by line into an assembler; for
- * live use, standard input (the audisp plugin stream) read as it arrives and
- * the last file followed as it grows, across rotation and truncation, with the
- * assembler ticked and an idle callback called while nothing arrives. */
+/* The inputs of an audit analysis; see input.h. */
 #define _GNU_SOURCE
-#include "audit-input.h"
+#include "input.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,6 +8,7 @@
 #include <glob.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +18,7 @@
 #include <unistd.h>
 
 #include "audit/reader.h"
-#include "cli.h"
+#include "basic/escape.h"
 
 /* "audit.log.7" -> base "audit.log", rotation 7; "audit.log" -> rotation -1. */
 static long rotation_of(const char *p, size_t *ret_base_len)
@@ -59,64 +56,104 @@ static int cmp_rotation(const void *x, const void *y)
         return na > nb ? -1 : 1;
 }
 
-static int add_directory(const char *dir, struct strv *files)
+void audit_inputs_release(struct audit_inputs *in)
+{
+        strv_release(&in->files);
+        strv_release(&in->sources);
+}
+
+/* Appends the files of one input, each with the input it came from. */
+static int add_files(struct audit_inputs *in, const char *arg, char *const *files, size_t n,
+                     struct dw_error *ret_error)
+{
+        size_t i;
+
+        if (n > AUDIT_INPUT_MAX_FILES || in->files.n > AUDIT_INPUT_MAX_FILES - n)
+                return dw_error_set(ret_error, -E2BIG, arg, "'%s' names more than %d audit logs", arg,
+                                    AUDIT_INPUT_MAX_FILES);
+        for (i = 0; i < n; i++)
+                if (strv_push(&in->files, files[i]) < 0 || strv_push(&in->sources, arg) < 0)
+                        return dw_error_set(ret_error, -ENOMEM, arg, "out of memory");
+        return 0;
+}
+
+/* "audit.log" and "audit.log.N": the logs auditd writes and rotates. */
+static bool is_audit_log_name(const char *name)
+{
+        size_t base;
+
+        if (strcmp(name, "audit.log") == 0)
+                return true;
+        return rotation_of(name, &base) >= 0 && base == 9 && strncmp(name, "audit.log", 9) == 0;
+}
+
+static int add_directory(struct audit_inputs *in, const char *dir, struct dw_error *ret_error)
 {
         _cleanup_(strv_release) struct strv found = { 0 };
         DIR *d = opendir(dir);
         struct dirent *de;
-        size_t i, base;
         int r = 0;
 
         if (!d)
-                return error("cannot open audit log directory '%s': %s", dir, strerror(errno));
+                return dw_error_set(ret_error, -errno, dir, "cannot open audit log directory '%s': %s", dir,
+                                    strerror(errno));
+        errno = 0;
         while (r >= 0 && (de = readdir(d))) {
                 _cleanup_(freep) char *p = NULL;
 
-                if (strcmp(de->d_name, "audit.log") != 0 &&
-                    !(rotation_of(de->d_name, &base) >= 0 && base == 9 && strncmp(de->d_name, "audit.log", 9) == 0))
+                if (!is_audit_log_name(de->d_name))
                         continue;
-                if (asprintf(&p, "%s/%s", dir, de->d_name) < 0)
+                if (found.n >= AUDIT_INPUT_MAX_FILES)
+                        r = -E2BIG;
+                else if (asprintf(&p, "%s/%s", dir, de->d_name) < 0)
                         r = -ENOMEM;
                 else
                         r = strv_push(&found, p);
+                errno = 0;
         }
+        if (r >= 0 && errno)
+                r = -errno;
         closedir(d);
         if (r < 0)
-                return error("cannot list audit log directory '%s': %s", dir, strerror(-r));
+                return dw_error_set(ret_error, r, dir, "cannot list audit log directory '%s': %s", dir,
+                                    strerror(-r));
         if (found.n == 0)
-                return error("no audit.log files in directory '%s'", dir);
+                return dw_error_set(ret_error, -ENOENT, dir, "no audit.log files in directory '%s'", dir);
         qsort(found.v, found.n, sizeof(char *), cmp_rotation);
-        for (i = 0; i < found.n; i++)
-                if (strv_push(files, found.v[i]) < 0)
-                        return error("out of memory");
-        return EXIT_CLEAN;
+        return add_files(in, dir, found.v, found.n, ret_error);
 }
 
-int audit_input_add(const char *arg, struct strv *files)
+static int add_glob(struct audit_inputs *in, const char *pattern, struct dw_error *ret_error)
 {
-        struct stat st;
         glob_t g;
-        size_t i;
         int r;
 
-        if (strcmp(arg, "-") == 0)
-                return strv_push(files, "-") < 0 ? error("out of memory") : EXIT_CLEAN;
-        if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
-                return add_directory(arg, files);
-        if (access(arg, F_OK) == 0 || !strpbrk(arg, "*?[")) {
-                /* Opened later; a missing or unreadable file is reported then. */
-                return strv_push(files, arg) < 0 ? error("out of memory") : EXIT_CLEAN;
+        r = glob(pattern, GLOB_NOSORT, NULL, &g);
+        if (r == 0) {
+                qsort(g.gl_pathv, g.gl_pathc, sizeof(char *), cmp_rotation);
+                r = add_files(in, pattern, g.gl_pathv, g.gl_pathc, ret_error);
+        } else if (r == GLOB_NOMATCH) {
+                r = dw_error_set(ret_error, -ENOENT, pattern, "no audit log matches '%s'", pattern);
+        } else {
+                r = dw_error_set(ret_error, r == GLOB_NOSPACE ? -ENOMEM : -EIO, pattern, "cannot expand '%s'",
+                                 pattern);
         }
-        r = glob(arg, GLOB_NOSORT, NULL, &g);
-        if (r == GLOB_NOMATCH)
-                return error("no audit log matches '%s'", arg);
-        if (r != 0)
-                return error("cannot expand '%s'", arg);
-        qsort(g.gl_pathv, g.gl_pathc, sizeof(char *), cmp_rotation);
-        for (i = 0, r = 0; i < g.gl_pathc && r >= 0; i++)
-                r = strv_push(files, g.gl_pathv[i]);
         globfree(&g);
-        return r < 0 ? error("out of memory") : EXIT_CLEAN;
+        return r;
+}
+
+int audit_inputs_add(struct audit_inputs *in, const char *arg, struct dw_error *ret_error)
+{
+        char *self[] = { (char *) arg };
+        struct stat st;
+
+        if (strcmp(arg, "-") != 0 && stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
+                return add_directory(in, arg, ret_error);
+        /* "-", an existing file, a missing one without wildcards: opened
+         * later, and a missing or unreadable file is reported then. */
+        if (strcmp(arg, "-") == 0 || access(arg, F_OK) == 0 || !strpbrk(arg, "*?["))
+                return add_files(in, arg, self, 1, ret_error);
+        return add_glob(in, arg, ret_error);
 }
 
 
@@ -155,7 +192,40 @@ struct reading {
         unsigned poll_ms;
         bool live;              /* following, or reading standard input: a signal is the normal end */
         uint64_t quiet_since;   /* CLOCK_MONOTONIC ms of the last line or idle call */
+        struct dw_error *error;
 };
+
+static bool cancelled(const struct reading *rd)
+{
+        return rd->o->cancel && *rd->o->cancel;
+}
+
+/* The end of reading at a cancellation: normal for a live stream. */
+static int cancel_end(struct reading *rd)
+{
+        return rd->live ? 0 : dw_error_set(rd->error, -ECANCELED, NULL, "interrupted");
+}
+
+static int read_error(struct reading *rd, const struct source *s, int r)
+{
+        return dw_error_set(rd->error, r, s->name, "cannot read audit log '%s': %s", s->name, strerror(-r));
+}
+
+static void note(const struct reading *rd, const char *fmt, ...) _printf_(2, 3);
+static void note(const struct reading *rd, const char *fmt, ...)
+{
+        _cleanup_(freep) char *msg = NULL;
+        va_list ap;
+        int r;
+
+        if (!rd->o->note)
+                return;
+        va_start(ap, fmt);
+        r = escape_message(&msg, ERROR_REASON_MAX, fmt, ap);
+        va_end(ap);
+        if (r >= 0)
+                rd->o->note(rd->o->userdata, msg);
+}
 
 static uint64_t clock_ms(clockid_t clock)
 {
@@ -261,14 +331,14 @@ static int follow_check(struct source *s)
 /* Opens the followed path again: 1 when open, 0 when it does not exist (yet)
  * or is not a regular file (a FIFO or a directory for a moment: it is never
  * opened, only waited out, with one warning), or -errno. */
-static int follow_open(struct source *s)
+static int follow_open(const struct reading *rd, struct source *s)
 {
         struct stat st;
         int fd;
 
         if (stat(s->path, &st) == 0 && !S_ISREG(st.st_mode)) {
                 if (!s->not_regular)
-                        warning("audit log '%s' is not a regular file: waiting for one", s->name);
+                        note(rd, "audit log '%s' is not a regular file: waiting for one", s->name);
                 s->not_regular = true;
                 return 0;
         }
@@ -320,7 +390,7 @@ static void follow_watch(struct source *s)
 /* Waits for input: ticks the assembler, calls the idle callback once poll_ms
  * passed without a line, then sleeps until data (standard input), a change in
  * the followed file's directory, a signal, or the next idle time. 0, the
- * consumer's negative error, or EXIT_TROUBLE with the error printed. */
+ * consumer's negative error, or -errno with the error set. */
 static int wait_input(struct reading *rd, struct source *s, bool got_lines)
 {
         uint64_t now = clock_ms(CLOCK_MONOTONIC);
@@ -338,13 +408,14 @@ static int wait_input(struct reading *rd, struct source *s, bool got_lines)
                         rd->o->idle(rd->o->userdata, clock_ms(CLOCK_REALTIME));
                 rd->quiet_since = now;
         }
-        if (cli_cancel)
+        if (cancelled(rd))
                 return 0;
         /* A signal landing between the check above and poll() is seen when the
          * timeout ends, at most poll_ms later; any other one interrupts poll(). */
         r = poll(&pfd, pfd.fd >= 0 ? 1 : 0, (int) (rd->poll_ms - (now - rd->quiet_since)));
         if (r < 0 && errno != EINTR)
-                return error("cannot wait for audit log '%s': %s", s->name, strerror(errno));
+                return dw_error_set(rd->error, -errno, s->name, "cannot wait for audit log '%s': %s", s->name,
+                                    strerror(errno));
         /* One read: what it leaves wakes the next wait at once. */
         if (r > 0 && s->mode == MODE_FOLLOW)
                 (void) !read(s->watch_fd, drain, sizeof(drain));
@@ -360,13 +431,13 @@ static int follow_next(struct reading *rd, struct source *s)
         if (s->truncated && !s->rotated) {
                 s->truncated = false;
                 s->tail_len = 0;
-                return lseek(s->fd, 0, SEEK_SET) < 0 ? error("cannot read audit log '%s': %s", s->name,
-                                                             strerror(errno)) : 0;
+                return lseek(s->fd, 0, SEEK_SET) < 0 ? read_error(rd, s, -errno) : 0;
         }
-        while (!cli_cancel) {
-                r = follow_open(s);
+        while (!cancelled(rd)) {
+                r = follow_open(rd, s);
                 if (r < 0)
-                        return error("cannot open audit log '%s': %s", s->name, strerror(-r));
+                        return dw_error_set(rd->error, r, s->name, "cannot open audit log '%s': %s", s->name,
+                                            strerror(-r));
                 if (r > 0)
                         return 0;
                 r = wait_input(rd, s, false);
@@ -376,9 +447,8 @@ static int follow_next(struct reading *rd, struct source *s)
         return 0;
 }
 
-/* Feeds one input into the assembler. EXIT_CLEAN (also when cancelled in a
- * live mode), EXIT_TROUBLE with the error printed, or the consumer's negative
- * error. */
+/* Feeds one input into the assembler. 0 (also when cancelled in a live mode),
+ * -errno with the error set, or the consumer's negative error. */
 static int read_source(struct reading *rd, struct source *s)
 {
         _cleanup_(line_reader_freep) struct line_reader *lr = NULL;
@@ -390,12 +460,12 @@ static int read_source(struct reading *rd, struct source *s)
 
         rd->quiet_since = clock_ms(CLOCK_MONOTONIC);
         for (;;) {
-                if (cli_cancel)
-                        return rd->live ? EXIT_CLEAN : error("interrupted");
+                if (cancelled(rd))
+                        return cancel_end(rd);
                 if (!lr) {
                         r = line_reader_new_fn(source_read, s, 0, &lr);
                         if (r < 0)
-                                return error("cannot read audit log '%s': %s", s->name, strerror(-r));
+                                return read_error(rd, s, r);
                 }
                 r = line_reader_next(lr, &line, &len, &flags);
                 if (r > 0) {
@@ -407,11 +477,11 @@ static int read_source(struct reading *rd, struct source *s)
                 }
                 if (r == -EAGAIN) {
                         if (s->mode == MODE_PLAIN)
-                                continue;       /* a signal: look at cli_cancel, read again */
+                                continue;       /* a signal: look at the cancel flag, read again */
                         if (s->mode == MODE_FOLLOW) {
                                 r = follow_check(s);
                                 if (r < 0)
-                                        return error("cannot read audit log '%s': %s", s->name, strerror(-r));
+                                        return read_error(rd, s, r);
                                 if (r > 0)
                                         continue;
                         }
@@ -422,9 +492,9 @@ static int read_source(struct reading *rd, struct source *s)
                         continue;
                 }
                 if (r < 0)
-                        return error("cannot read audit log '%s': %s", s->name, strerror(-r));
+                        return read_error(rd, s, r);
                 if (s->mode != MODE_FOLLOW)
-                        return EXIT_CLEAN;
+                        return 0;
                 /* A new reader for the next file: a line cut at the end of the
                  * old one is not glued to the start of the new one. */
                 line_reader_free(lr);
@@ -435,14 +505,16 @@ static int read_source(struct reading *rd, struct source *s)
         }
 }
 
-int audit_inputs_read(const struct strv *files, struct audit_assembler *a, const struct audit_input_options *o)
+int audit_inputs_read(const struct audit_inputs *in, struct audit_assembler *a, const struct audit_input_options *o,
+                      struct dw_error *ret_error)
 {
         static const struct audit_input_options defaults = { 0 };
-        struct reading rd = { .a = a, .o = o ? o : &defaults };
+        const struct strv *files = &in->files;
+        struct reading rd = { .a = a, .o = o ? o : &defaults, .error = ret_error };
         uint64_t input_records = 0;     /* records before the current input */
         bool input_quiet_ok = false;    /* it has a stream or a followed file */
         size_t i;
-        int r = EXIT_CLEAN;
+        int r = 0;
 
         rd.poll_ms = rd.o->poll_ms ? rd.o->poll_ms : DEFAULT_POLL_MS;
         if (rd.poll_ms > INT_MAX)
@@ -450,9 +522,10 @@ int audit_inputs_read(const struct strv *files, struct audit_assembler *a, const
         rd.live = rd.o->follow;
         for (i = 0; i < files->n; i++)
                 rd.live = rd.live || strcmp(files->v[i], "-") == 0;
-        for (i = 0; i < files->n && r == EXIT_CLEAN; i++) {
-                const char *input = rd.o->inputs && i < rd.o->inputs->n ? rd.o->inputs->v[i] : NULL;
-                bool last_of_input = !input || i + 1 == files->n || strcmp(rd.o->inputs->v[i + 1], input) != 0;
+        for (i = 0; i < files->n && r == 0; i++) {
+                const char *input = i < in->sources.n ? in->sources.v[i] : NULL;
+                bool last_of_input = !input || i + 1 == files->n || i + 1 >= in->sources.n ||
+                                     strcmp(in->sources.v[i + 1], input) != 0;
                 bool is_stdin = strcmp(files->v[i], "-") == 0;
                 struct source s = {
                         .name = is_stdin ? "standard input" : files->v[i],
@@ -462,14 +535,15 @@ int audit_inputs_read(const struct strv *files, struct audit_assembler *a, const
                 };
                 struct stat st;
 
-                if (cli_cancel)
-                        return rd.live ? EXIT_CLEAN : error("interrupted");
+                if (cancelled(&rd))
+                        return cancel_end(&rd);
                 if (is_stdin)
                         s.fd = STDIN_FILENO;
                 else
                         s.fd = open(s.path, O_RDONLY | O_CLOEXEC);
                 if (s.fd < 0)
-                        return error("cannot open audit log '%s': %s", s.name, strerror(errno));
+                        return dw_error_set(ret_error, -errno, s.name, "cannot open audit log '%s': %s", s.name,
+                                            strerror(errno));
                 if (is_stdin)
                         s.mode = MODE_STREAM;
                 else if (rd.o->follow && i + 1 == files->n) {
@@ -488,11 +562,11 @@ int audit_inputs_read(const struct strv *files, struct audit_assembler *a, const
                         close(s.watch_fd);
                 if (s.mode != MODE_PLAIN)
                         input_quiet_ok = true;
-                if (r == EXIT_CLEAN && input && last_of_input) {
+                if (r == 0 && input && last_of_input) {
                         uint64_t records = audit_assembler_stats(a)->records;
 
-                        if (records == input_records && !input_quiet_ok && !cli_cancel)
-                                r = error("no audit records in '%s'", input);
+                        if (records == input_records && !input_quiet_ok && !cancelled(&rd))
+                                r = dw_error_set(ret_error, -ENOMSG, input, "no audit records in '%s'", input);
                         input_records = records;
                         input_quiet_ok = false;
                 }

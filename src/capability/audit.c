@@ -1,0 +1,246 @@
+/* Capability: audit logs; see audit.h. */
+#define _GNU_SOURCE
+#include "audit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit/event-json.h"
+#include "audit/input.h"
+#include "audit/rules-gen.h"
+
+/* The stdio buffer of an --output file: findings are small, a log may make
+ * many of them. */
+#define OUTPUT_BUFFER ((size_t) 1 << 20)
+
+struct audit_run {
+        const struct audit_request *req;
+        struct output *out;
+        struct audit_detect *detect;    /* NULL: the event view */
+        struct audit_event_json view;
+        bool live_flush;                /* each line out as soon as it is made */
+        audit_note_fn note;
+        void *userdata;
+        struct dw_error *error;
+        struct audit_stats assembly;    /* the assembler's counts, at the end */
+};
+
+/* The one message for a failed write, naming the output file when there is one. */
+static int write_error(struct audit_run *run, int r)
+{
+        if (run->req->output)
+                return dw_error_set(run->error, r, run->req->output, "cannot write output '%s': %s",
+                                    run->req->output, strerror(-r));
+        return dw_error_set(run->error, r, NULL, "cannot write output: %s", strerror(-r));
+}
+
+static int flush_line(struct audit_run *run)
+{
+        if (run->live_flush && fflush(run->out->f) != 0)
+                return write_error(run, negative_errno());
+        return 0;
+}
+
+static int on_finding(const struct finding *f, void *userdata)
+{
+        struct audit_run *run = userdata;
+        int r = output_emit(run->out, f);
+
+        if (r < 0)
+                return run->out->error ? write_error(run, run->out->error) : r;
+        return flush_line(run);
+}
+
+static int on_event(const struct audit_event *ev, void *userdata)
+{
+        struct audit_run *run = userdata;
+        int r;
+
+        if (run->detect)
+                return audit_detect_event(ev, run->detect);
+        r = audit_event_json_render(&run->view, ev);
+        if (r < 0)
+                return r;
+        if (fwrite(run->view.line.data, 1, run->view.line.len, run->out->f) != run->view.line.len) {
+                run->out->error = negative_errno();
+                return write_error(run, run->out->error);
+        }
+        return flush_line(run);
+}
+
+static void on_idle(void *userdata, uint64_t now_ms)
+{
+        struct audit_run *run = userdata;
+
+        if (run->detect)
+                (void) audit_detect_tick(run->detect, now_ms);
+        (void) fflush(run->out->f);
+}
+
+static void on_note(void *userdata, const char *message)
+{
+        struct audit_run *run = userdata;
+
+        if (run->note)
+                run->note(run->userdata, message);
+}
+
+static int check_request(const struct audit_request *req, struct dw_error *ret_error)
+{
+        if (req->since_ms && req->until_ms && req->since_ms > req->until_ms)
+                return dw_error_set(ret_error, -EINVAL, NULL, "--since is after --until");
+        if (req->plugin && (req->n_inputs || req->follow || req->events))
+                return dw_error_set(ret_error, -EINVAL, "--plugin",
+                                    "--plugin reads standard input only, without --follow or --events");
+        return 0;
+}
+
+static int expand_inputs(const struct audit_request *req, struct audit_inputs *in, struct dw_error *ret_error)
+{
+        size_t i;
+        int r;
+
+        for (i = 0; i < req->n_inputs; i++) {
+                r = audit_inputs_add(in, req->inputs[i], ret_error);
+                if (r < 0)
+                        return r;
+        }
+        return req->n_inputs ? 0 : audit_inputs_add(in, "-", ret_error);
+}
+
+/* The --output file, appended to (never through a symlink), with its own
+ * buffer: *ret_buffer lives until the file is closed. */
+static int open_output(const char *path, FILE **ret, char **ret_buffer, struct dw_error *ret_error)
+{
+        _cleanup_(freep) char *buffer = malloc(OUTPUT_BUFFER);
+        FILE *f;
+        int fd;
+
+        if (!buffer)
+                return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
+        if (fd < 0)
+                return dw_error_set(ret_error, -errno, path, "cannot open output '%s': %s", path, strerror(errno));
+        f = fdopen(fd, "a");
+        if (!f) {
+                int r = negative_errno();
+
+                close(fd);
+                return dw_error_set(ret_error, r, path, "cannot open output '%s': %s", path, strerror(-r));
+        }
+        setvbuf(f, buffer, _IOFBF, OUTPUT_BUFFER);
+        *ret = f;
+        *ret_buffer = TAKE_PTR(buffer);
+        return 0;
+}
+
+/* Assembles and analyses (or renders) everything the inputs hold. */
+static int run_inputs(const struct dw_context *ctx, struct audit_run *run, const struct audit_inputs *in,
+                      const struct audit_limits *lim)
+{
+        _cleanup_(audit_assembler_freep) struct audit_assembler *a = NULL;
+        struct audit_input_options iopt = {
+                .follow = run->req->follow,
+                .cancel = ctx->cancel,
+                .idle = on_idle,
+                .note = on_note,
+                .userdata = run,
+        };
+        int r;
+
+        r = audit_assembler_new(lim, on_event, run, &a);
+        if (r < 0)
+                return dw_error_set(run->error, r, NULL, "cannot set up the audit assembler: %s", strerror(-r));
+        r = audit_inputs_read(in, a, &iopt, run->error);
+        if (r >= 0)
+                r = audit_assembler_flush(a);
+        run->assembly = *audit_assembler_stats(a);
+        if (r >= 0 && run->detect)
+                r = audit_detect_flush(run->detect);
+        if (r >= 0 && fflush(run->out->f) != 0)
+                r = write_error(run, negative_errno());
+        /* The callbacks named what failed when they could; anything else
+         * (-ENOMEM) is the analysis's. */
+        if (r < 0)
+                return dw_error_set(run->error, r, NULL, "cannot analyse audit events: %s", strerror(-r));
+        return 0;
+}
+
+int capability_audit(const struct dw_context *ctx, const struct audit_request *req, struct output *out,
+                     audit_note_fn note, void *userdata, struct audit_summary *ret_summary,
+                     struct dw_error *ret_error)
+{
+        _cleanup_(audit_inputs_release) struct audit_inputs in = { 0 };
+        _cleanup_(audit_detect_freep) struct audit_detect *detect = NULL;
+        _cleanup_(freep) char *buffer = NULL;
+        struct audit_detect_options dopt = {
+                .rules = ctx->rules,
+                .since_ms = req->since_ms,
+                .until_ms = req->until_ms,
+                .show_suppressed = req->show_suppressed,
+                .silence_ms = req->silence_ms,
+        };
+        struct audit_run run = {
+                .req = req, .out = out, .live_flush = req->plugin || req->follow,
+                .note = note, .userdata = userdata, .error = ret_error,
+        };
+        struct audit_limits lim;
+        FILE *caller_f = out->f, *file = NULL;
+        int r;
+
+        r = check_request(req, ret_error);
+        if (r < 0)
+                return r;
+        r = expand_inputs(req, &in, ret_error);
+        if (r < 0)
+                return r;
+        audit_limits_default(&lim);
+        if (req->window)
+                lim.window_events = req->window;
+        if (req->follow || (in.files.n == 1 && strcmp(in.files.v[0], "-") == 0))
+                lim.window_ms = 2000;   /* a live stream: events complete when it goes quiet */
+        if (!req->events) {
+                r = audit_detect_new(&dopt, on_finding, &run, &detect);
+                if (r < 0)
+                        return dw_error_set(ret_error, r, NULL, "cannot set up audit analytics: %s", strerror(-r));
+                run.detect = detect;
+        }
+        if (req->output) {
+                r = open_output(req->output, &file, &buffer, ret_error);
+                if (r < 0)
+                        return r;
+                out->f = file;
+        }
+        out->show_events = req->show_suppressed;       /* the text view shows what was suppressed too */
+        audit_event_json_init(&run.view);
+        r = run_inputs(ctx, &run, &in, &lim);
+        audit_event_json_release(&run.view);
+        out->f = caller_f;
+        if (file && fclose(file) != 0 && r >= 0)
+                r = write_error(&run, negative_errno());
+        if (r < 0)
+                return r;
+        if (ret_summary) {
+                *ret_summary = (struct audit_summary) {
+                        .files = in.files.n,
+                        .assembly = run.assembly,
+                        .analysed = detect != NULL,
+                };
+                if (detect)
+                        ret_summary->detect = *audit_detect_stats(detect);
+        }
+        return 0;
+}
+
+int capability_audit_rules(const struct dw_context *ctx, const struct audit_rules_request *req, FILE *f,
+                           struct dw_error *ret_error)
+{
+        struct audit_rules_options o = { .existing = req->existing, .rules_source = req->rules_path };
+
+        if (req->format && strcmp(req->format, "auditctl") != 0)
+                return dw_error_set(ret_error, -EINVAL, req->format, "unknown format '%s' (auditctl)", req->format);
+        return audit_rules_write(ctx->rules, &o, f, ret_error);
+}
