@@ -46,6 +46,19 @@ int mkdir_parents(const char *path, mode_t mode)
         return mkdir_with_parents(dir, mode, 0);
 }
 
+int mkdir_p(const char *dir, mode_t mode)
+{
+        _cleanup_(freep) char *copy = strdup(dir);
+        size_t n;
+
+        if (!copy)
+                return -ENOMEM;
+        n = strlen(copy);
+        while (n > 1 && copy[n - 1] == '/')
+                copy[--n] = '\0';
+        return mkdir_with_parents(copy, mode, 0);
+}
+
 bool path_has_dotdot(const char *p)
 {
         const char *c;

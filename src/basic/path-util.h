@@ -8,5 +8,8 @@
  * (like `mkdir -p "$(dirname path)"`). Returns 0 or -errno. */
 int mkdir_parents(const char *path, mode_t mode);
 
+/* Creates dir and its missing parents with mode (`mkdir -p`); 0 or -errno. */
+int mkdir_p(const char *dir, mode_t mode);
+
 /* Whether p has a ".." component (which could climb out of a root). */
 bool path_has_dotdot(const char *p);

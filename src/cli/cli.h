@@ -72,49 +72,19 @@ int cmd_etc_diff(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_audit_rules(int argc, char **argv);
 
-/* The image-mode checks shared by their commands and 'scan', each reporting
- * into an output the caller owns (so 'scan' runs them all into one stream):
- * the capability, its error printed, its summary on stderr; EXIT_CLEAN when
- * the check ran. */
-struct sysroot;
-struct sysroot_deployment;
-struct etc_diff_request;
-int cli_image_verify(const struct dw_context *ctx, struct output *out, const struct sysroot *ds,
-                     const struct sysroot_deployment *d);
-int cli_etc_diff(const struct dw_context *ctx, struct output *out, const struct sysroot *ds,
-                 const struct sysroot_deployment *d, const struct etc_diff_request *req);
+/* The stderr lines a person reads after a capability's findings (nothing
+ * with --quiet, and only for text output where the findings do not say it). */
+struct verify_stats;
+struct etc_diff_summary;
+struct status_summary;
+struct status_request;
+struct tree_check_summary;
+void cli_report_verify(const char *deployment, const struct verify_stats *stats, unsigned long alerts,
+                       const struct output *out);
+void cli_report_etc_diff(const struct etc_diff_summary *sum, unsigned long alerts, const struct output *out);
+void cli_report_status(const struct status_summary *sum, const char *state_path, const struct output *out);
+void cli_report_check(const char *root, const char *baseline, const struct tree_check_summary *sum,
+                      const struct output *out, double seconds);
+/* --bootc-json / --rpm-ostree-json: at most one, into req's input. */
+int cli_status_input(const char *cmd, const char *bootc, const char *rpm_ostree, struct status_request *req);
 
-struct status_request {
-        const char *input;              /* file or "-"; NULL: run bootc or rpm-ostree */
-        int source;                     /* enum host_source of input */
-        const char *state_path;
-        const char *policy_path;
-        const char *tickets_path;
-        enum output_format format;
-        int timeout_s;
-};
-
-/* Reads the host's image status, reports transitions since the last snapshot
- * and records the new one. */
-int run_status(struct output *out, const struct ruleset *rules, const struct status_request *req);
-
-/* Walks dir below paths and writes a baseline to out (dir: sources), as
- * 'baseline create' and the first 'scan' do. Refuses to write a baseline of
- * nothing, and with paths_must_match one in which a path matches nothing.
- * Prints its own errors. */
-int cli_baseline_from_dir(const char *dir, char *const *paths, size_t n_paths, bool paths_must_match,
-                          unsigned threads, const char *out, size_t *ret_entries, struct walk_stats *ret_stats);
-
-/* The check shared by 'check' and 'scan'. */
-struct check_request {
-        const char *baseline_path;
-        const char *root;
-        char **paths;
-        size_t n_paths;
-        bool full;
-        unsigned threads;
-        const char *cache_path;
-        enum output_format format;
-};
-
-int run_check(const struct check_request *req);

@@ -7,36 +7,6 @@
 #include "cli.h"
 #include "options.h"
 
-int cli_baseline_from_dir(const char *dir, char *const *paths, size_t n_paths, bool paths_must_match,
-                          unsigned threads, const char *out, size_t *ret_entries, struct walk_stats *ret_stats)
-{
-        _cleanup_(dw_error_release) struct dw_error err = { 0 };
-        _cleanup_(freep) char *source = NULL;
-        struct baseline_create_summary sum = { 0 };
-        struct walk_progress progress = { 0 };
-        struct progress_ui *ui;
-        struct dw_context ctx;
-        int r;
-
-        if (asprintf(&source, "dir:%s", dir) < 0)
-                return error("out of memory");
-        struct baseline_create_request req = {
-                .source = source, .out = out, .paths = paths, .n_paths = n_paths,
-                .paths_must_match = paths_must_match,
-        };
-        cli_context(&ctx, NULL, threads, &progress);
-        ui = progress_start("baseline", &progress);
-        r = capability_baseline_create(&ctx, &req, &sum, &err);
-        progress_stop(ui);
-        if (r < 0)
-                return cli_fail(&err);
-        *ret_entries = sum.entries;
-        if (ret_stats)
-                *ret_stats = sum.walk;
-        free(sum.commit);
-        return EXIT_CLEAN;
-}
-
 static int baseline_create(int argc, char **argv)
 {
         _cleanup_(dw_error_release) struct dw_error err = { 0 };

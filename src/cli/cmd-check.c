@@ -1,5 +1,4 @@
-/* driftwatch check: a tree against a baseline (capability/tree-check.h).
- * run_check() is shared with scan. */
+/* driftwatch check: option table over capability_tree_check (capability/tree-check.h). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +17,30 @@ static double elapsed(const struct timespec *start)
         return (double) (now.tv_sec - start->tv_sec) + (double) (now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-int run_check(const struct check_request *req)
+void cli_report_check(const char *root, const char *baseline, const struct tree_check_summary *sum,
+                      const struct output *out, double seconds)
+{
+        if (!cli.quiet && out->format == OUTPUT_TEXT)
+                fprintf(stderr,
+                        "checked %llu entries under %s against '%s': %lu alerts (%lu critical, %lu high, "
+                        "%lu medium, %lu low); %llu files hashed, %llu trusted from the stat cache, %.2f s\n",
+                        sum->walk.entries, root, baseline, out->alerts, out->by_severity[SEVERITY_CRITICAL],
+                        out->by_severity[SEVERITY_HIGH], out->by_severity[SEVERITY_MEDIUM],
+                        out->by_severity[SEVERITY_LOW], sum->walk.hashed, sum->walk.cached, seconds);
+}
+
+struct check_request {
+        const char *baseline_path;
+        const char *root;
+        char **paths;
+        size_t n_paths;
+        bool full;
+        unsigned threads;
+        const char *cache_path;
+        enum output_format format;
+};
+
+static int run_check(const struct check_request *req)
 {
         _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
         _cleanup_(dw_error_release) struct dw_error err = { 0 };
@@ -52,14 +74,7 @@ int run_check(const struct check_request *req)
                 return cli_fail(&err);
         if (sum.cache_error)
                 warning("stat cache '%s' not used or not updated: %s", req->cache_path, strerror(-sum.cache_error));
-        if (!cli.quiet && req->format == OUTPUT_TEXT)
-                fprintf(stderr,
-                        "checked %llu entries under %s against '%s': %lu alerts (%lu critical, %lu high, "
-                        "%lu medium, %lu low); %llu files hashed, %llu trusted from the stat cache, %.2f s\n",
-                        sum.walk.entries, req->root, req->baseline_path, out.alerts,
-                        out.by_severity[SEVERITY_CRITICAL], out.by_severity[SEVERITY_HIGH],
-                        out.by_severity[SEVERITY_MEDIUM], out.by_severity[SEVERITY_LOW], sum.walk.hashed,
-                        sum.walk.cached, elapsed(&start));
+        cli_report_check(req->root, req->baseline_path, &sum, &out, elapsed(&start));
         return cli_exit_status(&out);
 }
 

@@ -6,30 +6,23 @@
 #include "cli.h"
 #include "options.h"
 
-int cli_etc_diff(const struct dw_context *ctx, struct output *out, const struct sysroot *ds,
-                 const struct sysroot_deployment *d, const struct etc_diff_request *req)
+void cli_report_etc_diff(const struct etc_diff_summary *sum, unsigned long alerts, const struct output *out)
 {
-        _cleanup_(dw_error_release) struct dw_error err = { 0 };
-        _cleanup_(etc_diff_summary_release) struct etc_diff_summary sum = { 0 };
-        unsigned long alerts = out->alerts;
-
-        if (capability_etc_diff(ctx, ds, d, req, out, &sum, &err) < 0)
-                return cli_fail(&err);
-        if (!cli.quiet && out->format == OUTPUT_TEXT) {
-                fprintf(stderr, "/etc of deployment %s: %lu differences from /usr/etc (%lu beyond ostree "
-                                "config-diff), %lu allowlisted, %lu alerts", sum.deployment, sum.differences,
-                        sum.beyond, sum.allowed, out->alerts - alerts);
-                if (sum.merge_target)
-                        fprintf(stderr, "; into %s the merge carries %lu local changes, %lu of them hiding an "
-                                        "image update", sum.merge_target, sum.carried, sum.shadows);
-                fputc('\n', stderr);
-        }
-        return EXIT_CLEAN;
+        if (cli.quiet || out->format != OUTPUT_TEXT)
+                return;
+        fprintf(stderr, "/etc of deployment %s: %lu differences from /usr/etc (%lu beyond ostree config-diff), "
+                        "%lu allowlisted, %lu alerts", sum->deployment, sum->differences, sum->beyond, sum->allowed,
+                alerts);
+        if (sum->merge_target)
+                fprintf(stderr, "; into %s the merge carries %lu local changes, %lu of them hiding an image update",
+                        sum->merge_target, sum->carried, sum->shadows);
+        fputc('\n', stderr);
 }
 
 int cmd_etc_diff(int argc, char **argv)
 {
         _cleanup_(dw_error_release) struct dw_error err = { 0 };
+        _cleanup_(etc_diff_summary_release) struct etc_diff_summary sum = { 0 };
         _cleanup_(sysroot_freep) struct sysroot *ds = NULL;
         _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
         const char *sysroot = NULL, *which = "booted";
@@ -78,6 +71,8 @@ int cmd_etc_diff(int argc, char **argv)
                 return cli_fail(&err);
         cli_context(&ctx, rules, threads, NULL);
         output_init(&out, format, stdout, ctx.host);
-        r = cli_etc_diff(&ctx, &out, ds, d, &req);
-        return r != EXIT_CLEAN ? r : cli_exit_status(&out);
+        if (capability_etc_diff(&ctx, ds, d, &req, &out, &sum, &err) < 0)
+                return cli_fail(&err);
+        cli_report_etc_diff(&sum, out.alerts, &out);
+        return cli_exit_status(&out);
 }

@@ -1,4 +1,5 @@
 /* driftwatch image deployments | verify: option tables over capability/image.h. */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -6,24 +7,14 @@
 #include "cli.h"
 #include "options.h"
 
-int cli_image_verify(const struct dw_context *ctx, struct output *out, const struct sysroot *ds,
-                     const struct sysroot_deployment *d)
+void cli_report_verify(const char *deployment, const struct verify_stats *stats, unsigned long alerts,
+                       const struct output *out)
 {
-        _cleanup_(dw_error_release) struct dw_error err = { 0 };
-        struct verify_stats stats = { 0 };
-        unsigned long alerts = out->alerts;
-        struct progress_ui *ui = progress_start("verify", ctx->progress);
-        int r = capability_image_verify(ctx, ds, d, out, &stats, &err);
-
-        progress_stop(ui);
-        if (r < 0)
-                return cli_fail(&err);
         if (!cli.quiet && out->format == OUTPUT_TEXT)
-                fprintf(stderr, "verified %llu entries (%llu files) of deployment %s.%d against its commit: "
+                fprintf(stderr, "verified %llu entries (%llu files) of deployment %s against its commit: "
                                 "%lu alerts, %llu files differ, %llu repository objects modified in place\n",
-                        stats.entries, stats.files, d->checksum, d->serial, out->alerts - alerts, stats.mismatched,
-                        stats.corrupt_objects);
-        return EXIT_CLEAN;
+                        stats->entries, stats->files, deployment, alerts, stats->mismatched,
+                        stats->corrupt_objects);
 }
 
 struct image_options {
@@ -82,6 +73,10 @@ static int image_deployments(int argc, char **argv)
 
 static int image_verify_cmd(int argc, char **argv)
 {
+        _cleanup_(dw_error_release) struct dw_error err = { 0 };
+        _cleanup_(freep) char *name = NULL;
+        struct verify_stats stats = { 0 };
+        struct progress_ui *ui;
         _cleanup_(sysroot_freep) struct sysroot *ds = NULL;
         _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
         struct image_options o = { .which = "booted" };
@@ -114,8 +109,15 @@ static int image_verify_cmd(int argc, char **argv)
                 return r;
         cli_context(&ctx, rules, o.threads, &progress);
         output_init(&out, o.format, stdout, ctx.host);
-        r = cli_image_verify(&ctx, &out, ds, d);
-        return r != EXIT_CLEAN ? r : cli_exit_status(&out);
+        ui = progress_start("verify", &progress);
+        r = capability_image_verify(&ctx, ds, d, &out, &stats, &err);
+        progress_stop(ui);
+        if (r < 0)
+                return cli_fail(&err);
+        if (asprintf(&name, "%s.%d", d->checksum, d->serial) < 0)
+                return error("out of memory");
+        cli_report_verify(name, &stats, out.alerts, &out);
+        return cli_exit_status(&out);
 }
 
 int cmd_image(int argc, char **argv)

@@ -1,0 +1,249 @@
+/* Capability: scan; see scan.h. */
+#define _GNU_SOURCE
+#include "scan.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "basic/path-util.h"
+#include "basic/spawn.h"
+#include "capability/baseline.h"
+#include "fim/store.h"
+
+static char *const scan_paths[] = { "/usr", "/boot", "/etc" };
+
+/* The state directory remembers the digest of its baseline here. */
+#define BASELINE_RECORD "baseline.record"
+
+enum baseline_finding { BASELINE_MISSING, BASELINE_REPLACED, BASELINE_RECORDED };
+
+static const struct {
+        const char *rule, *action, *type;
+} baseline_findings[] = {
+        [BASELINE_MISSING] = { "DW-FIM-BASELINE-MISSING", "baseline-missing", "deletion" },
+        [BASELINE_REPLACED] = { "DW-FIM-BASELINE-REPLACED", "baseline-replaced", "change" },
+        [BASELINE_RECORDED] = { "DW-FIM-BASELINE-RECORDED", "baseline-recorded", "creation" },
+};
+
+void scan_summary_release(struct scan_summary *s)
+{
+        free(s->baseline_path);
+        free(s->deployment);
+        free(s->state_path);
+        etc_diff_summary_release(&s->etc);
+        *s = (struct scan_summary) { 0 };
+}
+
+/* One finding on the baseline at path, with its digest before and after. */
+static int report_baseline(const struct dw_context *ctx, struct output *out, enum baseline_finding which,
+                           const char *path, const char *before, const char *after, const char *message,
+                           struct dw_error *ret_error)
+{
+        struct finding f;
+        int r;
+
+        finding_init(&f);
+        f.alert = which != BASELINE_RECORDED;
+        f.rule = ruleset_rule(ctx->rules, baseline_findings[which].rule);
+        f.category = "file";
+        f.type = baseline_findings[which].type;
+        f.action = baseline_findings[which].action;
+        f.dataset = "driftwatch.fim";
+        f.message = message;
+        f.path = path;
+        f.path_len = strlen(path);
+        r = finding_add_value(&f, "digest", before, before ? strlen(before) : 0, after, after ? strlen(after) : 0);
+        if (r >= 0)
+                r = output_emit(out, &f);
+        finding_release(&f);
+        if (r >= 0 && fflush(out->f) != 0)
+                r = -EIO;
+        if (r < 0)
+                return dw_error_set(ret_error, out->error ?: r, NULL, "cannot write output: %s",
+                                    strerror(-(out->error ?: r)));
+        return 0;
+}
+
+/* Records a baseline of the scanned places (the first run, or after the old
+ * one vanished), remembers its digest and reports it as an event. */
+static int record_baseline(const struct dw_context *ctx, const struct scan_request *req, const char *path,
+                           const char *record, struct output *out, struct scan_summary *sum,
+                           struct dw_error *ret_error)
+{
+        _cleanup_(freep) char *source = NULL, *message = NULL;
+        struct baseline_create_summary created = { 0 };
+        char digest[BASELINE_DIGEST_HEX + 1];
+        const char *reason = NULL;
+        int r;
+
+        if (asprintf(&source, "dir:%s", req->root) < 0)
+                return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+        struct baseline_create_request br = {
+                .source = source, .out = path, .paths = scan_paths, .n_paths = ARRAY_SIZE(scan_paths),
+        };
+        r = capability_baseline_create(ctx, &br, &created, ret_error);
+        free(created.commit);
+        if (r < 0)
+                return r;
+        r = baseline_read_digest(path, digest, &reason);
+        if (r < 0)
+                return dw_error_set(ret_error, r, path, "cannot read baseline '%s': %s", path, reason ?: strerror(-r));
+        r = baseline_record_write(record, digest);
+        if (r < 0)
+                return dw_error_set(ret_error, r, record, "cannot write baseline record '%s': %s", record,
+                                    strerror(-r));
+        if (asprintf(&message, "recorded a baseline of /usr, /boot and /etc: %zu entries", created.entries) < 0)
+                return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+        sum->baseline_recorded = true;
+        sum->baseline_entries = created.entries;
+        sum->check.walk = created.walk;
+        return report_baseline(ctx, out, BASELINE_RECORDED, path, NULL, digest, message, ret_error);
+}
+
+/* File drift of a host that is not image mode, against the baseline in the
+ * state directory; the baseline's own fate first. */
+static int scan_files(const struct dw_context *ctx, const struct scan_request *req, struct output *out,
+                      struct scan_summary *sum, struct dw_error *ret_error)
+{
+        _cleanup_(freep) char *baseline = NULL, *record = NULL;
+        char remembered[BASELINE_DIGEST_HEX + 1], digest[BASELINE_DIGEST_HEX + 1];
+        const char *reason = NULL;
+        struct stat st;
+        bool known;
+        int r;
+
+        if (stat(req->root, &st) < 0)
+                return dw_error_set(ret_error, -errno, req->root, "cannot open root '%s': %s", req->root,
+                                    strerror(errno));
+        if (!S_ISDIR(st.st_mode))
+                return dw_error_set(ret_error, -ENOTDIR, req->root, "cannot open root '%s': not a directory",
+                                    req->root);
+        if (asprintf(&baseline, "%s/baseline.db", req->state_dir) < 0 ||
+            asprintf(&record, "%s/" BASELINE_RECORD, req->state_dir) < 0)
+                return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+        r = baseline_record_read(record, remembered);
+        if (r < 0 && r != -ENOENT)
+                return dw_error_set(ret_error, r, record, "cannot read baseline record '%s': %s", record,
+                                    r == -EBADMSG ? "malformed (delete it to accept the current baseline)"
+                                                  : strerror(-r));
+        known = r >= 0;
+        sum->baseline_path = strdup(baseline);
+        if (!sum->baseline_path)
+                return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+
+        if (stat(baseline, &st) < 0) {
+                if (errno != ENOENT)
+                        return dw_error_set(ret_error, -errno, baseline, "cannot read baseline '%s': %s", baseline,
+                                            strerror(errno));
+                if (known) {
+                        r = report_baseline(ctx, out, BASELINE_MISSING, baseline, remembered, NULL,
+                                            "the baseline this state directory held is gone: a new one is "
+                                            "recorded from the tree as it is now",
+                                            ret_error);
+                        if (r < 0)
+                                return r;
+                        sum->baseline_was_gone = true;
+                }
+                return record_baseline(ctx, req, baseline, record, out, sum, ret_error);
+        }
+
+        r = baseline_read_digest(baseline, digest, &reason);
+        if (r < 0)
+                return dw_error_set(ret_error, r, baseline, "cannot read baseline '%s': %s", baseline,
+                                    reason ?: strerror(-r));
+        if (known && strcmp(remembered, digest) != 0) {
+                r = report_baseline(ctx, out, BASELINE_REPLACED, baseline, remembered, digest,
+                                    "the baseline in this state directory is not the one recorded there", ret_error);
+                if (r < 0)
+                        return r;
+        }
+        if (!known || strcmp(remembered, digest) != 0) {
+                r = baseline_record_write(record, digest);
+                if (r < 0)
+                        return dw_error_set(ret_error, r, record, "cannot write baseline record '%s': %s", record,
+                                            strerror(-r));
+        }
+        struct tree_check_request tr = { .baseline_path = baseline, .root = req->root, .full = req->full };
+
+        return capability_tree_check(ctx, &tr, out, &sum->check, ret_error);
+}
+
+/* The image-mode checks of one sysroot into one output. */
+static int scan_image(const struct dw_context *ctx, const struct scan_request *req, struct output *out,
+                      struct scan_summary *sum, struct dw_error *ret_error)
+{
+        _cleanup_(sysroot_freep) struct sysroot *ds = NULL;
+        _cleanup_(freep) char *tool = NULL;
+        const struct sysroot_deployment *d;
+        struct etc_diff_request etc = { .allowlist = req->allowlist };
+        unsigned long alerts;
+        int r;
+
+        if (!etc.allowlist && access(SCAN_DEFAULT_ALLOWLIST, F_OK) == 0)
+                etc.allowlist = SCAN_DEFAULT_ALLOWLIST;
+        sum->image_mode = true;
+        r = capability_open_sysroot(req->sysroot, "booted", &ds, &d, ret_error);
+        if (r < 0)
+                return r;
+        if (asprintf(&sum->deployment, "%s.%d", d->checksum, d->serial) < 0)
+                return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+        r = capability_deployments(ctx, ds, out, ret_error);
+        if (r < 0)
+                return r;
+        alerts = out->alerts;
+        r = capability_image_verify(ctx, ds, d, out, &sum->verify, ret_error);
+        if (r < 0)
+                return r;
+        sum->verify_alerts = out->alerts - alerts;
+        alerts = out->alerts;
+        r = capability_etc_diff(ctx, ds, d, &etc, out, &sum->etc, ret_error);
+        if (r < 0)
+                return r;
+        sum->etc_alerts = out->alerts - alerts;
+        /* bootc / rpm-ostree status describes the running host (or comes saved
+         * from it). */
+        if (!req->status_input && !(ds->live && (find_executable("bootc", &tool) >= 0 ||
+                                                 find_executable("rpm-ostree", &tool) >= 0)))
+                return 0;
+        if (asprintf(&sum->state_path, "%s/state.db", req->state_dir) < 0)
+                return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+        struct status_request st = {
+                .input = req->status_input, .source = req->status_source, .state_path = sum->state_path,
+                .timeout_s = 120,
+        };
+        sum->status_ran = true;
+        return capability_status(ctx, &st, out, &sum->status, ret_error);
+}
+
+int capability_scan(const struct dw_context *ctx, const struct scan_request *req, struct output *out,
+                    struct scan_summary *ret_summary, struct dw_error *ret_error)
+{
+        bool image = req->sysroot || (strcmp(req->root, "/") == 0 && host_is_ostree_booted());
+        struct scan_summary sum = { 0 };
+        int r;
+
+        if (req->sysroot && strcmp(req->root, "/") != 0)
+                return dw_error_set(ret_error, -EINVAL, req->sysroot, "--root and --sysroot exclude each other");
+        if (req->allowlist) {
+                r = capability_check_allowlist(req->allowlist, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        if (req->status_input && !image)
+                return dw_error_set(ret_error, -EINVAL, req->status_input,
+                                    "--bootc-json and --rpm-ostree-json go with an image-mode host or --sysroot");
+        r = mkdir_p(req->state_dir, 0700);
+        if (r < 0)
+                return dw_error_set(ret_error, r, req->state_dir, "cannot create state directory '%s': %s",
+                                    req->state_dir, strerror(-r));
+        r = image ? scan_image(ctx, req, out, &sum, ret_error) : scan_files(ctx, req, out, &sum, ret_error);
+        if (r < 0 || !ret_summary)
+                scan_summary_release(&sum);
+        else
+                *ret_summary = sum;
+        return r;
+}

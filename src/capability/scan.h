@@ -1,0 +1,49 @@
+/* Capability: scan, the main job. Every host check that applies, into one
+ * output: on an image-mode host (or an offline sysroot) the deployments, the
+ * booted deployment's /usr verified, its /etc against /usr/etc with the merge
+ * predicted, and the bootc / rpm-ostree status transitions; elsewhere the file
+ * drift of /usr, /boot and /etc against a baseline kept in the state
+ * directory, which remembers that baseline's digest: a baseline that goes
+ * missing or is replaced is an alert, recording one an event. */
+#pragma once
+
+#include "capability/image.h"
+#include "capability/status.h"
+#include "capability/tree-check.h"
+
+struct scan_request {
+        const char *state_dir;          /* baselines and state; made (0700) when missing */
+        const char *root;               /* the host's root, "/" for this host */
+        const char *sysroot;            /* an offline sysroot: image mode; NULL: this host */
+        const char *allowlist;          /* etc-diff allowlist given by the user, or NULL (the default when present) */
+        const char *status_input;       /* saved bootc / rpm-ostree status, or NULL */
+        enum host_source status_source;
+        bool full;                      /* re-hash everything */
+};
+
+struct scan_summary {
+        bool image_mode;
+        /* a host that is not image mode */
+        bool baseline_recorded;         /* this run recorded the baseline */
+        bool baseline_was_gone;         /* ... because the one remembered vanished */
+        size_t baseline_entries;
+        char *baseline_path;            /* free() it */
+        struct tree_check_summary check;
+        /* image mode */
+        char *deployment;               /* CHECKSUM.SERIAL of the booted one; free() it */
+        struct verify_stats verify;
+        unsigned long verify_alerts;
+        struct etc_diff_summary etc;
+        unsigned long etc_alerts;
+        bool status_ran;
+        char *state_path;               /* free() it */
+        struct status_summary status;
+};
+
+void scan_summary_release(struct scan_summary *s);
+
+/* The allowlist used when none is given, if it exists. */
+#define SCAN_DEFAULT_ALLOWLIST "/etc/driftwatch/etc-allowlist.yaml"
+
+int capability_scan(const struct dw_context *ctx, const struct scan_request *req, struct output *out,
+                    struct scan_summary *ret_summary, struct dw_error *ret_error);

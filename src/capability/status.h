@@ -1,0 +1,33 @@
+/* Capability: the image status of a host (bootc or rpm-ostree), compared
+ * with the snapshot the previous run recorded in the state database: staged,
+ * booted and rollback transitions, changes no change ticket covers, policy
+ * minimums and allowed digests, the /usr overlay, pins (driftwatch status,
+ * and scan on an image-mode host). */
+#pragma once
+
+#include "capability/capability.h"
+#include "image/host-status.h"
+
+struct status_request {
+        const char *input;              /* file or "-" (standard input); NULL: run bootc or rpm-ostree */
+        enum host_source source;        /* of input */
+        const char *state_path;
+        bool create_state_dir;          /* make the state's directory when missing (the default place only) */
+        const char *policy_path;        /* or NULL */
+        const char *tickets_path;       /* or NULL */
+        int timeout_s;                  /* for bootc / rpm-ostree */
+};
+
+struct status_summary {
+        bool first;                     /* no earlier snapshot: this run recorded the first */
+        enum host_source source;
+        size_t n_deployments;
+        int64_t last_seen;              /* of the earlier snapshot */
+        unsigned long alerts, events;   /* what this capability reported */
+        unsigned long by_severity[SEVERITY_CRITICAL + 1];
+};
+
+/* Reads the status, reports into out, records the new snapshot (only once
+ * the findings are written: a failed run reports them again next time). */
+int capability_status(const struct dw_context *ctx, const struct status_request *req, struct output *out,
+                      struct status_summary *ret_summary, struct dw_error *ret_error);
