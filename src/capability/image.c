@@ -90,16 +90,10 @@ static int emit_deployment(struct output *out, const struct rule *rule, const st
         return r;
 }
 
-static const struct rule deployment_fallback = { .id = "DW-IMG-DEPLOYMENT", .name = "ostree deployment",
-                                                 .severity = SEVERITY_LOW };
-static const struct rule verify_fallback = { .id = "DW-IMG-VERIFY",
-                                             .name = "deployed file differs from its ostree commit",
-                                             .severity = SEVERITY_CRITICAL };
-
 int capability_deployments(const struct dw_context *ctx, const struct sysroot *ds, struct output *out,
                            struct dw_error *ret_error)
 {
-        const struct rule *rule = ruleset_rule(ctx->rules, deployment_fallback.id) ?: &deployment_fallback;
+        const struct rule *rule = ruleset_rule(ctx->rules, "DW-IMG-DEPLOYMENT");
         size_t i;
         int r;
 
@@ -164,7 +158,7 @@ int capability_image_verify(const struct dw_context *ctx, const struct sysroot *
                 .rules = ctx->rules,
                 .out = out,
                 .root = d->path,
-                .rule = ruleset_rule(ctx->rules, verify_fallback.id) ?: &verify_fallback,
+                .rule = ruleset_rule(ctx->rules, "DW-IMG-VERIFY"),
                 .dataset = "driftwatch.image",
         };
         int r;
@@ -188,13 +182,6 @@ struct etc_report {
         int64_t now;
         unsigned long differences, allowed, beyond, carried, shadows;
 };
-
-static const struct rule summary_fallback = { .id = "DW-ETC-SUMMARY", .name = "etc-diff summary",
-                                              .severity = SEVERITY_LOW };
-static const struct rule expired_fallback = { .id = "DW-ETC-ALLOW-EXPIRED",
-                                              .name = "allowlist entry has expired", .severity = SEVERITY_MEDIUM };
-static const struct rule unused_fallback = { .id = "DW-ETC-ALLOW-UNUSED",
-                                             .name = "allowlist entry matches nothing", .severity = SEVERITY_LOW };
 
 static int on_etc_change(const struct etc_change *ec, void *userdata)
 {
@@ -241,8 +228,8 @@ static int on_etc_change(const struct etc_change *ec, void *userdata)
 /* Expired entries and entries that allowed nothing, so the list can shrink. */
 static int report_allowlist(struct etc_report *er, const struct ruleset *rules)
 {
-        const struct rule *expired_rule = ruleset_rule(rules, expired_fallback.id) ?: &expired_fallback;
-        const struct rule *unused_rule = ruleset_rule(rules, unused_fallback.id) ?: &unused_fallback;
+        const struct rule *expired_rule = ruleset_rule(rules, "DW-ETC-ALLOW-EXPIRED");
+        const struct rule *unused_rule = ruleset_rule(rules, "DW-ETC-ALLOW-UNUSED");
         char line[32];
         size_t i;
         int r = 0;
@@ -286,7 +273,7 @@ static int emit_summary(struct etc_report *er, const struct ruleset *rules, cons
 
         finding_init(&f);
         f.alert = false;
-        f.rule = ruleset_rule(rules, summary_fallback.id) ?: &summary_fallback;
+        f.rule = ruleset_rule(rules, "DW-ETC-SUMMARY");
         f.category = "configuration";
         f.type = "info";
         f.action = "etc-diff-summary";

@@ -17,9 +17,12 @@ enum {
 };
 
 #define DEFAULT_STATE_DIR "/var/lib/driftwatch"
+/* Rules layers every command reads after --rules (docs/rules.md). */
+#define DEFAULT_RULES_DIR "/etc/driftwatch/rules.d"
 
 struct cli_globals {
-        const char *rules_path;         /* --rules */
+        const char *rules_path;         /* --rules: a layer over the built-in rules */
+        const char *rules_dir;          /* --rules-dir; NULL: DEFAULT_RULES_DIR */
         bool quiet;
 };
 
@@ -42,6 +45,8 @@ void cli_context(struct dw_context *ret, const struct ruleset *rules, unsigned t
                  struct walk_progress *progress);
 
 void cli_install_signals(void);
+/* The built-in rules, the --rules layer, then the layers of the rules
+ * directory; EXIT_CLEAN, or the error printed and EXIT_TROUBLE. */
 int cli_load_rules(struct ruleset **ret);
 const char *cli_hostname(void);
 /* A decimal number from min to max (-EINVAL otherwise). */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "basic/error.h"
@@ -95,22 +96,17 @@ void cli_install_signals(void)
 
 int cli_load_rules(struct ruleset **ret)
 {
-        _cleanup_(freep) char *text = NULL, *msg = NULL;
-        size_t len = 0;
+        _cleanup_(freep) char *msg = NULL;
+        const char *files[] = { cli.rules_path };
+        struct stat st;
         int r;
 
-        if (!cli.rules_path) {
-                r = ruleset_default(ret, &msg);
-                if (r < 0)
-                        return error("built-in rules are broken: %s", msg ? msg : strerror(-r));
-                return 0;
-        }
-        r = read_file(cli.rules_path, (size_t) 4 << 20, &text, &len);
+        /* The default directory may be missing; one named on the command line may not. */
+        if (cli.rules_dir && stat(cli.rules_dir, &st) < 0)
+                return error("cannot open rules directory '%s': %s", cli.rules_dir, strerror(errno));
+        r = ruleset_load(files, cli.rules_path ? 1 : 0, cli.rules_dir ?: DEFAULT_RULES_DIR, ret, &msg);
         if (r < 0)
-                return error("cannot read rules '%s': %s", cli.rules_path, strerror(-r));
-        r = ruleset_parse(text, len, ret, &msg);
-        if (r < 0)
-                return error("cannot load rules '%s': %s", cli.rules_path, msg ? msg : strerror(-r));
+                return error("%s", msg ? msg : strerror(-r));
         return 0;
 }
 

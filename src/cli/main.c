@@ -38,15 +38,18 @@ static void help(FILE *f)
 {
         size_t i;
 
-        fprintf(f, "usage: driftwatch [--quiet] [--rules FILE] COMMAND [ARGS]\n\n"
+        fprintf(f, "usage: driftwatch [--quiet] [--rules FILE] [--rules-dir DIR] COMMAND [ARGS]\n\n"
                    "Finds drift and persistence on image-mode Linux hosts.\n\ncommands:\n");
         for (i = 0; i < ARRAY_SIZE(commands); i++)
                 fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
         fprintf(f, "\nglobal options (before or after the command):\n"
-                   "  --rules FILE   detection content layered over the built-in rules/default.yaml\n"
-                   "  --quiet, -q    no progress line and no summary on stderr\n"
-                   "  --format FMT   before the command: the command's --format\n"
-                   "  --version      print the version\n"
+                   "  --rules FILE     detection content layered over the built-in rules/default.yaml:\n"
+                   "                   it adds, replaces or disables surfaces and rules by id\n"
+                   "  --rules-dir DIR  more layers, every DIR/*.yaml in name order after --rules\n"
+                   "                   (default " DEFAULT_RULES_DIR ", skipped when missing)\n"
+                   "  --quiet, -q      no progress line and no summary on stderr\n"
+                   "  --format FMT     before the command: the command's --format\n"
+                   "  --version        print the version\n"
                    "\nexit status: 0 no alert, 1 at least one alert, 2 usage or runtime error\n"
                    "'driftwatch help COMMAND' (or 'driftwatch COMMAND --help') describes each command.\n");
 }
@@ -127,6 +130,13 @@ int main(int argc, char **argv)
                                 cli.rules_path = argv[++i];
                         else
                                 return error("--rules needs FILE (see 'driftwatch help')");
+                } else if (strcmp(a, "--rules-dir") == 0 || strncmp(a, "--rules-dir=", 12) == 0) {
+                        if (a[11] == '=')
+                                cli.rules_dir = a + 12;
+                        else if (i + 1 < argc)
+                                cli.rules_dir = argv[++i];
+                        else
+                                return error("--rules-dir needs DIR (see 'driftwatch help')");
                 } else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
                         if (a[8] == '=')
                                 format = a + 9;

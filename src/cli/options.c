@@ -13,6 +13,7 @@
 static const struct option_spec global_options[] = {
         OPT_BOOL("quiet", &cli.quiet, "no progress line and no summary on stderr"),
         OPT_STRING("rules", &cli.rules_path, "FILE", "detection content layered over the built-in rules"),
+        OPT_STRING("rules-dir", &cli.rules_dir, "DIR", "the directory of rules layers (/etc/driftwatch/rules.d)"),
         OPT_END(),
 };
 
@@ -274,7 +275,8 @@ void options_help(const struct command_spec *cmd, FILE *f)
                 fprintf(f, "  --%-*s  %s%s\n", (int) width, item, o->help,
                         o->kind == OPTION_PATHS ? " (repeatable)" : "");
         }
-        fputs("\nglobal options (before or after the command): --quiet, --rules FILE; see 'driftwatch help'\n", f);
+        fputs("\nglobal options (before or after the command): --quiet, --rules FILE, --rules-dir DIR; "
+              "see 'driftwatch help'\n", f);
 }
 
 /* Optimal string alignment distance, capped: enough for "did you mean". */

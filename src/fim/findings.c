@@ -11,24 +11,6 @@
 #include "basic/buf.h"
 #include "basic/escape.h"
 
-/* Used when a user's rules file leaves these out. */
-static const struct rule fallback_drift = { .id = "DW-FIM-DRIFT", .name = "file drifted from the baseline",
-                                            .severity = SEVERITY_MEDIUM };
-static const struct rule fallback_mtime = { .id = "DW-FIM-MTIME", .name = "only the modification time changed",
-                                            .severity = SEVERITY_LOW };
-static const struct rule fallback_etc = { .id = "DW-ETC-DRIFT", .name = "configuration differs from the image",
-                                          .severity = SEVERITY_MEDIUM };
-static const struct rule fallback_unreadable = { .id = "DW-FIM-UNREADABLE",
-                                                 .name = "file could not be read during the check",
-                                                 .severity = SEVERITY_MEDIUM };
-
-static const struct rule *rule_or(const struct ruleset *rs, const struct rule *fallback)
-{
-        const struct rule *r = ruleset_rule(rs, fallback->id);
-
-        return r ? r : fallback;
-}
-
 static const char *error_text(int err)
 {
         return err == ESTALE ? "changed while it was being read" : strerror(err);
@@ -208,12 +190,13 @@ int fim_finding_from_change(const struct fim_reporter *rep, const struct fim_cha
         f.category = "file";
         f.dataset = rep->dataset ? rep->dataset : "driftwatch.fim";
         f.root = rep->root;
+        /* Rules by id: the loader guarantees those the code names (ruleset_required_ids). */
         if (rep->rule)
                 f.rule = rep->rule;
         else if (rep->etc)
-                f.rule = s ? &s->etc : rule_or(rep->rules, &fallback_etc);
+                f.rule = s ? &s->etc : ruleset_rule(rep->rules, "DW-ETC-DRIFT");
         else
-                f.rule = s ? &s->fim : rule_or(rep->rules, &fallback_drift);
+                f.rule = s ? &s->fim : ruleset_rule(rep->rules, "DW-FIM-DRIFT");
         if (s)
                 f.surface = s->surface;
         if (c->quality)
@@ -236,7 +219,7 @@ int fim_finding_from_change(const struct fim_reporter *rep, const struct fim_cha
                 f.action = "file-modified";
                 f.type = "change";
                 if (c->changed == ATTR_MTIME && !rep->rule && !rep->etc)
-                        f.rule = rule_or(rep->rules, &fallback_mtime);
+                        f.rule = ruleset_rule(rep->rules, "DW-FIM-MTIME");
                 for (bit = 1; r >= 0 && bit <= ATTR_OBJECT; bit <<= 1)
                         if ((c->changed & bit) && bit != ATTR_XATTRS && bit != ATTR_STATCACHE)
                                 r = finding_add_changed(&f, attr_name((unsigned) __builtin_ctz(bit)),
@@ -252,7 +235,7 @@ int fim_finding_from_change(const struct fim_reporter *rep, const struct fim_cha
         case CHANGE_UNREADABLE:
                 f.action = "file-unreadable";
                 f.type = "info";
-                f.rule = rule_or(rep->rules, &fallback_unreadable);
+                f.rule = ruleset_rule(rep->rules, "DW-FIM-UNREADABLE");
                 f.error = error_text(c->new->err);
                 break;
         }

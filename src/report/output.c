@@ -502,6 +502,8 @@ int output_emit(struct output *o, const struct finding *f)
         _cleanup_(buf_release) struct buf b = { 0 };   /* released on the early return too */
         int r;
 
+        if (f->rule && f->rule->disabled)
+                return 0;       /* a rules layer disabled it: not reported, not counted */
         if (f->alert) {
                 o->alerts++;
                 o->by_severity[finding_severity(f)]++;

@@ -31,33 +31,22 @@ static void match_release(struct audit_match *m)
         strv_release(&m->options);
 }
 
+static void command_release(void *item);
+static void upgrader_release(void *item);
+static void allow_release(void *item);
+
 void audit_policy_release(struct audit_policy *p)
 {
         size_t i;
 
-        for (i = 0; i < p->n_commands; i++) {
-                rule_release(&p->commands[i].rule);
-                match_release(&p->commands[i].match);
-        }
+        for (i = 0; i < p->n_commands; i++)
+                command_release(&p->commands[i]);
         free(p->commands);
-        for (i = 0; i < p->n_upgraders; i++) {
-                free(p->upgraders[i].id);
-                free(p->upgraders[i].reason);
-                match_release(&p->upgraders[i].match);
-        }
+        for (i = 0; i < p->n_upgraders; i++)
+                upgrader_release(&p->upgraders[i]);
         free(p->upgraders);
-        for (i = 0; i < p->n_allow; i++) {
-                struct audit_allow *a = &p->allow[i];
-
-                free(a->id);
-                free(a->reason);
-                free(a->auids);
-                match_release(&a->match);
-                strv_release(&a->parents);
-                strv_release(&a->auid_names);
-                strv_release(&a->rules);
-                strv_release(&a->paths);
-        }
+        for (i = 0; i < p->n_allow; i++)
+                allow_release(&p->allow[i]);
         free(p->allow);
         strv_release(&p->bulk_surfaces);
         audit_policy_init(p);
@@ -134,20 +123,10 @@ static int command_field(struct yaml_loader *l, const char *key, yaml_node_t *v,
                                  &c->rule.controls);
 }
 
-static int load_command(struct yaml_loader *l, yaml_node_t *n, void *userdata)
+static int command_check(struct yaml_loader *l, yaml_node_t *n, void *item)
 {
-        struct audit_policy *p = userdata;
-        struct audit_command *c = reallocarray(p->commands, p->n_commands + 1, sizeof(*c));
-        int r;
+        struct audit_command *c = item;
 
-        if (!c)
-                return -ENOMEM;
-        p->commands = c;
-        c = &p->commands[p->n_commands++];
-        *c = (struct audit_command) { .rule.severity = SEVERITY_MEDIUM, .match.interactive = -1 };
-        r = yaml_each_pair(l, n, command_field, c);
-        if (r < 0)
-                return r;
         if (!c->rule.id || !c->rule.name)
                 return yaml_fail(l, n, "a command needs id and name");
         if (!rule_id_valid(c->rule.id))
@@ -155,6 +134,42 @@ static int load_command(struct yaml_loader *l, yaml_node_t *n, void *userdata)
         if (!match_names_process(&c->match))
                 return yaml_fail(l, n, "command %s needs program, exe or comm", c->rule.id);
         return 0;
+}
+
+static void command_init(void *item)
+{
+        *(struct audit_command *) item = (struct audit_command) { .rule.severity = SEVERITY_MEDIUM,
+                                                                  .match.interactive = -1 };
+}
+
+static const char *command_id(const void *item)
+{
+        return ((const struct audit_command *) item)->rule.id;
+}
+
+static void command_release(void *item)
+{
+        struct audit_command *c = item;
+
+        rule_release(&c->rule);
+        match_release(&c->match);
+}
+
+static const struct layer_kind command_kind = {
+        .what = "command", .plural = "commands", .slot = LAYER_COMMANDS, .size = sizeof(struct audit_command),
+        .init = command_init, .field = command_field, .check = command_check, .id = command_id,
+        .release = command_release,
+};
+
+static int command_item(struct yaml_loader *l, yaml_node_t *n, void *userdata)
+{
+        struct rules_layer *ly = userdata;
+        void *v = ly->rs->audit.commands;
+        int r = layer_item(ly, n, &command_kind, &v, &ly->rs->audit.n_commands);
+
+        (void) l;
+        ly->rs->audit.commands = v;
+        return r;
 }
 
 /* ---- upgraders ---- */
@@ -173,25 +188,51 @@ static int upgrader_field(struct yaml_loader *l, const char *key, yaml_node_t *v
         return yaml_fail(l, v, "unknown key '%s'", key);
 }
 
-static int load_upgrader(struct yaml_loader *l, yaml_node_t *n, void *userdata)
+static int upgrader_check(struct yaml_loader *l, yaml_node_t *n, void *item)
 {
-        struct audit_policy *p = userdata;
-        struct audit_upgrader *u = reallocarray(p->upgraders, p->n_upgraders + 1, sizeof(*u));
-        int r;
+        struct audit_upgrader *u = item;
 
-        if (!u)
-                return -ENOMEM;
-        p->upgraders = u;
-        u = &p->upgraders[p->n_upgraders++];
-        *u = (struct audit_upgrader) { .match.interactive = -1 };
-        r = yaml_each_pair(l, n, upgrader_field, u);
-        if (r < 0)
-                return r;
         if (!u->id || !u->reason)
                 return yaml_fail(l, n, "an upgrader needs id and reason");
         if (!match_names_process(&u->match))
                 return yaml_fail(l, n, "upgrader '%s' needs program, exe or comm", u->id);
         return 0;
+}
+
+static void upgrader_init(void *item)
+{
+        *(struct audit_upgrader *) item = (struct audit_upgrader) { .match.interactive = -1 };
+}
+
+static const char *upgrader_id(const void *item)
+{
+        return ((const struct audit_upgrader *) item)->id;
+}
+
+static void upgrader_release(void *item)
+{
+        struct audit_upgrader *u = item;
+
+        free(u->id);
+        free(u->reason);
+        match_release(&u->match);
+}
+
+static const struct layer_kind upgrader_kind = {
+        .what = "upgrader", .plural = "upgraders", .slot = LAYER_UPGRADERS, .size = sizeof(struct audit_upgrader),
+        .init = upgrader_init, .field = upgrader_field, .check = upgrader_check, .id = upgrader_id,
+        .release = upgrader_release,
+};
+
+static int upgrader_item(struct yaml_loader *l, yaml_node_t *n, void *userdata)
+{
+        struct rules_layer *ly = userdata;
+        void *v = ly->rs->audit.upgraders;
+        int r = layer_item(ly, n, &upgrader_kind, &v, &ly->rs->audit.n_upgraders);
+
+        (void) l;
+        ly->rs->audit.upgraders = v;
+        return r;
 }
 
 /* ---- allow ---- */
@@ -264,20 +305,10 @@ static int allow_field(struct yaml_loader *l, const char *key, yaml_node_t *v, v
         return yaml_fail(l, v, "unknown key '%s'", key);
 }
 
-static int load_allow(struct yaml_loader *l, yaml_node_t *n, void *userdata)
+static int allow_check(struct yaml_loader *l, yaml_node_t *n, void *item)
 {
-        struct audit_policy *p = userdata;
-        struct audit_allow *a = reallocarray(p->allow, p->n_allow + 1, sizeof(*a));
-        int r;
+        struct audit_allow *a = item;
 
-        if (!a)
-                return -ENOMEM;
-        p->allow = a;
-        a = &p->allow[p->n_allow++];
-        *a = (struct audit_allow) { .match.interactive = -1 };
-        r = yaml_each_pair(l, n, allow_field, a);
-        if (r < 0)
-                return r;
         if (!a->id || !a->reason)
                 return yaml_fail(l, n, "an allow entry needs id and reason");
         /* An auid says who logged in, not what runs: it never allows on its own. */
@@ -287,14 +318,57 @@ static int load_allow(struct yaml_loader *l, yaml_node_t *n, void *userdata)
         return 0;
 }
 
+static void allow_init(void *item)
+{
+        *(struct audit_allow *) item = (struct audit_allow) { .match.interactive = -1 };
+}
+
+static const char *allow_id(const void *item)
+{
+        return ((const struct audit_allow *) item)->id;
+}
+
+static void allow_release(void *item)
+{
+        struct audit_allow *a = item;
+
+        free(a->id);
+        free(a->reason);
+        free(a->auids);
+        match_release(&a->match);
+        strv_release(&a->parents);
+        strv_release(&a->auid_names);
+        strv_release(&a->rules);
+        strv_release(&a->paths);
+}
+
+static const struct layer_kind allow_kind = {
+        .what = "allow entry", .plural = "allow entries", .slot = LAYER_ALLOW, .size = sizeof(struct audit_allow),
+        .init = allow_init, .field = allow_field, .check = allow_check, .id = allow_id,
+        .release = allow_release,
+};
+
+static int allow_item(struct yaml_loader *l, yaml_node_t *n, void *userdata)
+{
+        struct rules_layer *ly = userdata;
+        void *v = ly->rs->audit.allow;
+        int r = layer_item(ly, n, &allow_kind, &v, &ly->rs->audit.n_allow);
+
+        (void) l;
+        ly->rs->audit.allow = v;
+        return r;
+}
+
 /* ---- bulk and the section ---- */
 
 static int bulk_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
 {
         struct audit_policy *p = item;
 
-        if (strcmp(key, "surfaces") == 0)
+        if (strcmp(key, "surfaces") == 0) {
+                strv_release(&p->bulk_surfaces);        /* a layer's list replaces the one before */
                 return yaml_get_strv(l, v, "bulk surfaces", &p->bulk_surfaces);
+        }
         if (strcmp(key, "min_paths") == 0)
                 return get_seconds(l, v, "min_paths", 2, &p->bulk_min_paths);
         if (strcmp(key, "window_seconds") == 0)
@@ -304,15 +378,15 @@ static int bulk_field(struct yaml_loader *l, const char *key, yaml_node_t *v, vo
 
 static int audit_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
 {
-        struct ruleset *rs = item;
-        struct audit_policy *p = &rs->audit;
+        struct rules_layer *ly = item;
+        struct audit_policy *p = &ly->rs->audit;
 
         if (strcmp(key, "commands") == 0)
-                return yaml_each_item(l, v, "commands", load_command, p);
+                return yaml_each_item(l, v, "commands", command_item, ly);
         if (strcmp(key, "upgraders") == 0)
-                return yaml_each_item(l, v, "upgraders", load_upgrader, p);
+                return yaml_each_item(l, v, "upgraders", upgrader_item, ly);
         if (strcmp(key, "allow") == 0)
-                return yaml_each_item(l, v, "allow", load_allow, p);
+                return yaml_each_item(l, v, "allow", allow_item, ly);
         if (strcmp(key, "bulk") == 0)
                 return yaml_each_pair(l, v, bulk_field, p);
         if (strcmp(key, "upgrade_idle_seconds") == 0)
@@ -322,9 +396,9 @@ static int audit_field(struct yaml_loader *l, const char *key, yaml_node_t *v, v
         return yaml_fail(l, v, "unknown key '%s'", key);
 }
 
-int audit_policy_load(struct yaml_loader *l, yaml_node_t *map, struct ruleset *rs)
+int audit_policy_load(struct rules_layer *ly, yaml_node_t *map)
 {
-        return yaml_each_pair(l, map, audit_field, rs);
+        return yaml_each_pair(&ly->l, map, audit_field, ly);
 }
 
 int audit_policy_check(struct yaml_loader *l, yaml_node_t *root, const struct ruleset *rs)
@@ -336,7 +410,8 @@ int audit_policy_check(struct yaml_loader *l, yaml_node_t *root, const struct ru
                         if (strcmp(rs->surfaces[j].surface, rs->audit.bulk_surfaces.v[i]) == 0)
                                 break;
                 if (j == rs->n_surfaces)
-                        return yaml_fail(l, root, "audit bulk surface '%s' is not a surface of this file",
+                        return yaml_fail(l, root, "audit bulk surface '%s' is not a surface (a layer that disables it "
+                                         "gives audit: bulk: surfaces: too)",
                                          rs->audit.bulk_surfaces.v[i]);
         }
         return 0;

@@ -1,20 +1,25 @@
-/* Detection content loaded from YAML; see rules.h. */
+/* Detection content loaded from YAML: the built-in defaults, then layer files
+ * merged over them by id, then the check for the rule ids the code emits; see
+ * rules.h and docs/rules.md. */
 #define _GNU_SOURCE
 #include "rules.h"
 #include "rules-internal.h"
 
+#include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
+#include "basic/escape.h"
+#include "basic/fd-util.h"
 #include "parse/yaml-load.h"
 
 #define RULES_MAX_BYTES ((size_t) 4 << 20)
-#define YAML_MAX_ITEMS 4096
 
 static const char *const severity_names[] = { NULL, "low", "medium", "high", "critical" };
 
@@ -42,6 +47,23 @@ int severity_from_name(const char *s, enum severity *ret)
         return -EINVAL;
 }
 
+const char *const ruleset_required_ids[] = {
+        /* fim/findings.c */
+        "DW-FIM-DRIFT", "DW-FIM-MTIME", "DW-FIM-UNREADABLE", "DW-ETC-DRIFT",
+        /* capability/scan.c */
+        "DW-FIM-BASELINE-MISSING", "DW-FIM-BASELINE-REPLACED", "DW-FIM-BASELINE-RECORDED",
+        /* capability/image.c */
+        "DW-IMG-DEPLOYMENT", "DW-IMG-VERIFY", "DW-ETC-SUMMARY", "DW-ETC-ALLOW-EXPIRED", "DW-ETC-ALLOW-UNUSED",
+        /* image/status-findings.c */
+        "DW-IMG-STAGED-NEW", "DW-IMG-STAGED-CHANGED", "DW-IMG-BOOTED-CHANGED", "DW-IMG-ROLLBACK-PERFORMED",
+        "DW-IMG-ROLLBACK-TARGET-CHANGED", "DW-IMG-BELOW-MINIMUM", "DW-IMG-DIGEST-NOT-ALLOWED", "DW-IMG-NO-TICKET",
+        "DW-IMG-USR-OVERLAY", "DW-IMG-PINNED", "DW-IMG-ROLLBACK-QUEUED",
+        /* audit/detect.c */
+        "DW-AUD-UPGRADE", "DW-AUD-BULK", "DW-AUD-SILENCE", "DW-AUD-PATH-MISSING", "DW-AUD-LOST",
+        "DW-AUD-SEQUENCE-GAP", "DW-AUD-EVENT-SPLIT",
+        NULL,
+};
+
 void rule_release(struct rule *r)
 {
         free(r->id);
@@ -50,25 +72,29 @@ void rule_release(struct rule *r)
         strv_release(&r->controls);
 }
 
+static void surface_release(void *item)
+{
+        struct surface *s = item;
+
+        free(s->key);
+        free(s->surface);
+        free(s->name);
+        strv_release(&s->paths);
+        strv_release(&s->techniques);
+        strv_release(&s->controls);
+        rule_release(&s->fim);
+        rule_release(&s->etc);
+        rule_release(&s->aud);
+}
+
 struct ruleset *ruleset_free(struct ruleset *rs)
 {
         size_t i;
 
         if (!rs)
                 return NULL;
-        for (i = 0; i < rs->n_surfaces; i++) {
-                struct surface *s = &rs->surfaces[i];
-
-                free(s->key);
-                free(s->surface);
-                free(s->name);
-                strv_release(&s->paths);
-                strv_release(&s->techniques);
-                strv_release(&s->controls);
-                rule_release(&s->fim);
-                rule_release(&s->etc);
-                rule_release(&s->aud);
-        }
+        for (i = 0; i < rs->n_surfaces; i++)
+                surface_release(&rs->surfaces[i]);
         free(rs->surfaces);
         for (i = 0; i < rs->n_rules; i++)
                 rule_release(&rs->rules[i]);
@@ -113,6 +139,156 @@ int rule_common_field(struct yaml_loader *l, const char *key, yaml_node_t *v, ch
         return yaml_fail(l, v, "unknown key '%s'", key);
 }
 
+/* ---- merging a layer by id ---- */
+
+static void *item_at(void *items, const struct layer_kind *k, size_t i)
+{
+        return (char *) items + i * k->size;
+}
+
+static bool item_find(void *items, size_t n, const struct layer_kind *k, const char *id, size_t *ret)
+{
+        size_t i;
+
+        for (i = 0; i < n; i++)
+                if (strcmp(k->id(item_at(items, k, i)), id) == 0) {
+                        *ret = i;
+                        return true;
+                }
+        return false;
+}
+
+/* 1 and the id when n is `{id: X, disabled: true}`, 0 when it is a definition. */
+static int item_disabled(struct yaml_loader *l, yaml_node_t *n, const struct layer_kind *k, const char **ret_id)
+{
+        yaml_node_t *disabled = NULL;
+        yaml_node_pair_t *p;
+        const char *id = NULL, *s;
+
+        if (!n || n->type != YAML_MAPPING_NODE)
+                return yaml_fail(l, n, "expected a mapping");
+        for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+                const char *key = yaml_scalar(yaml_document_get_node(&l->doc, p->key));
+
+                if (key && strcmp(key, "id") == 0)
+                        id = yaml_scalar(yaml_document_get_node(&l->doc, p->value));
+                else if (key && strcmp(key, "disabled") == 0)
+                        disabled = yaml_document_get_node(&l->doc, p->value);
+        }
+        if (!disabled)
+                return 0;
+        s = yaml_scalar(disabled);
+        if (s && strcmp(s, "false") == 0)
+                return 0;
+        if (!s || strcmp(s, "true") != 0)
+                return yaml_fail(l, disabled, "disabled must be true or false");
+        if (!id || n->data.mapping.pairs.top - n->data.mapping.pairs.start != 2)
+                return yaml_fail(l, n, "a disabled %s takes its id and nothing else", k->what);
+        *ret_id = id;
+        return 1;
+}
+
+/* Each id once per file, whether defined or disabled. */
+static int layer_seen(struct rules_layer *ly, yaml_node_t *n, const struct layer_kind *k, const char *id)
+{
+        struct strv *seen = &ly->seen[k->slot];
+        size_t i;
+
+        for (i = 0; i < seen->n; i++)
+                if (strcmp(seen->v[i], id) == 0)
+                        return yaml_fail(&ly->l, n, "%s '%s' is given twice", k->what, id);
+        return strv_push(seen, id);
+}
+
+static int item_disable(struct rules_layer *ly, yaml_node_t *n, const struct layer_kind *k, const char *id,
+                        void *items, size_t *n_items)
+{
+        size_t at;
+
+        if (!item_find(items, *n_items, k, id, &at))
+                return yaml_fail(&ly->l, n, "cannot disable %s '%s': there is no such %s", k->what, id, k->what);
+        if (k->disable) {
+                k->disable(item_at(items, k, at));
+                return 0;
+        }
+        k->release(item_at(items, k, at));
+        memmove(item_at(items, k, at), item_at(items, k, at + 1), (*n_items - at - 1) * k->size);
+        (*n_items)--;
+        return 0;
+}
+
+/* Moves item into the array: over the item of the same id, else as a new one.
+ * On failure the caller still owns item. */
+static int item_put(struct rules_layer *ly, yaml_node_t *n, const struct layer_kind *k, void *item, void **items,
+                    size_t *n_items)
+{
+        size_t at;
+        void *v;
+
+        if (item_find(*items, *n_items, k, k->id(item), &at)) {
+                k->release(item_at(*items, k, at));
+                memcpy(item_at(*items, k, at), item, k->size);
+                return 0;
+        }
+        if (*n_items >= YAML_MAX_ITEMS)
+                return yaml_fail(&ly->l, n, "too many %s", k->plural);
+        v = reallocarray(*items, *n_items + 1, k->size);
+        if (!v)
+                return -ENOMEM;
+        *items = v;
+        at = k->first ? ly->first_at++ : *n_items;
+        memmove(item_at(v, k, at + 1), item_at(v, k, at), (*n_items - at) * k->size);
+        memcpy(item_at(v, k, at), item, k->size);
+        (*n_items)++;
+        return 0;
+}
+
+struct item_fields {
+        const struct layer_kind *k;
+        void *item;
+};
+
+static int item_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *userdata)
+{
+        struct item_fields *f = userdata;
+
+        if (strcmp(key, "disabled") == 0)
+                return 0;       /* false, or item_disabled() would have taken it */
+        return f->k->field(l, key, v, f->item);
+}
+
+int layer_item(struct rules_layer *ly, yaml_node_t *n, const struct layer_kind *k, void **items, size_t *n_items)
+{
+        struct item_fields f = { .k = k };
+        const char *id = NULL;
+        int r;
+
+        r = item_disabled(&ly->l, n, k, &id);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                r = layer_seen(ly, n, k, id);
+                return r < 0 ? r : item_disable(ly, n, k, id, *items, n_items);
+        }
+        f.item = calloc(1, k->size);
+        if (!f.item)
+                return -ENOMEM;
+        k->init(f.item);
+        r = yaml_each_pair(&ly->l, n, item_field, &f);
+        if (r >= 0)
+                r = k->check(&ly->l, n, f.item);
+        if (r >= 0)
+                r = layer_seen(ly, n, k, k->id(f.item));
+        if (r >= 0)
+                r = item_put(ly, n, k, f.item, items, n_items);
+        if (r < 0)
+                k->release(f.item);
+        free(f.item);
+        return r;
+}
+
+/* ---- surfaces ---- */
+
 static int surface_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
 {
         struct surface *s = item;
@@ -139,22 +315,19 @@ static int surface_field(struct yaml_loader *l, const char *key, yaml_node_t *v,
         return rule_common_field(l, key, v, &s->name, &s->severity, &s->techniques, &s->controls);
 }
 
-static int rule_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
-{
-        struct rule *r = item;
-
-        if (strcmp(key, "id") == 0)
-                return yaml_get_string(l, v, "id", &r->id);
-        return rule_common_field(l, key, v, &r->name, &r->severity, &r->techniques, &r->controls);
-}
-
 /* The rule of one area (DW-<area>-<key>) for a surface. */
 static int surface_rule(struct surface *s, struct rule *rule, const char *area, const char *what)
 {
         int r;
 
-        if (asprintf(&rule->id, "DW-%s-%s", area, s->key) < 0 || asprintf(&rule->name, "%s %s", s->name, what) < 0)
+        if (asprintf(&rule->id, "DW-%s-%s", area, s->key) < 0) {
+                rule->id = NULL;
                 return -ENOMEM;
+        }
+        if (asprintf(&rule->name, "%s %s", s->name, what) < 0) {
+                rule->name = NULL;
+                return -ENOMEM;
+        }
         if (!rule_id_valid(rule->id))
                 return -EINVAL;
         rule->severity = s->severity;
@@ -165,117 +338,365 @@ static int surface_rule(struct surface *s, struct rule *rule, const char *area, 
         return r;
 }
 
-static int load_surfaces(struct yaml_loader *l, yaml_node_t *seq, struct ruleset *rs)
+static int surface_check(struct yaml_loader *l, yaml_node_t *n, void *item)
 {
-        yaml_node_item_t *it;
+        struct surface *s = item;
         int r;
 
-        if (!seq || seq->type != YAML_SEQUENCE_NODE)
-                return yaml_fail(l, seq, "surfaces must be a list");
-        for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++) {
-                yaml_node_t *n = yaml_document_get_node(&l->doc, *it);
-                struct surface *s;
+        if (!s->key || !s->surface || !s->name || s->paths.n == 0)
+                return yaml_fail(l, n, "a surface needs id, surface, name and paths");
+        r = surface_rule(s, &s->fim, "FIM", "changed");
+        if (r >= 0)
+                r = surface_rule(s, &s->etc, "ETC", "differs from the image");
+        if (r >= 0)
+                r = surface_rule(s, &s->aud, "AUD", "written");
+        if (r == -EINVAL)
+                return yaml_fail(l, n, "surface id '%s' must be upper-case letters, digits and dashes", s->key);
+        return r;
+}
 
-                if (rs->n_surfaces >= YAML_MAX_ITEMS)
-                        return yaml_fail(l, n, "too many surfaces");
-                s = realloc(rs->surfaces, (rs->n_surfaces + 1) * sizeof(*s));
-                if (!s)
-                        return -ENOMEM;
-                rs->surfaces = s;
-                s = &rs->surfaces[rs->n_surfaces++];
-                *s = (struct surface) { .severity = SEVERITY_MEDIUM };
-                r = yaml_each_pair(l, n, surface_field, s);
-                if (r < 0)
-                        return r;
-                if (!s->key || !s->surface || !s->name || s->paths.n == 0)
-                        return yaml_fail(l, n, "a surface needs id, surface, name and paths");
-                r = surface_rule(s, &s->fim, "FIM", "changed");
-                if (r >= 0)
-                        r = surface_rule(s, &s->etc, "ETC", "differs from the image");
-                if (r >= 0)
-                        r = surface_rule(s, &s->aud, "AUD", "written");
-                if (r == -EINVAL)
-                        return yaml_fail(l, n, "surface id '%s' must be upper-case letters, digits and dashes", s->key);
-                if (r < 0)
-                        return r;
-        }
+static void surface_init(void *item)
+{
+        *(struct surface *) item = (struct surface) { .severity = SEVERITY_MEDIUM };
+}
+
+static const char *surface_id(const void *item)
+{
+        return ((const struct surface *) item)->key;
+}
+
+/* New surfaces go first: a user's more specific surface wins the first match. */
+static const struct layer_kind surface_kind = {
+        .what = "surface", .plural = "surfaces", .slot = LAYER_SURFACES, .size = sizeof(struct surface),
+        .init = surface_init, .field = surface_field, .check = surface_check, .id = surface_id,
+        .release = surface_release, .first = true,
+};
+
+static int surface_item(struct yaml_loader *l, yaml_node_t *n, void *userdata)
+{
+        struct rules_layer *ly = userdata;
+        void *v = ly->rs->surfaces;
+        int r = layer_item(ly, n, &surface_kind, &v, &ly->rs->n_surfaces);
+
+        (void) l;
+        ly->rs->surfaces = v;
+        return r;
+}
+
+/* ---- rules ---- */
+
+static int rule_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
+{
+        struct rule *r = item;
+
+        if (strcmp(key, "id") == 0)
+                return yaml_get_string(l, v, "id", &r->id);
+        return rule_common_field(l, key, v, &r->name, &r->severity, &r->techniques, &r->controls);
+}
+
+static int rule_check(struct yaml_loader *l, yaml_node_t *n, void *item)
+{
+        struct rule *ru = item;
+
+        if (!ru->id || !ru->name)
+                return yaml_fail(l, n, "a rule needs id and name");
+        if (!rule_id_valid(ru->id))
+                return yaml_fail(l, n, "rule id '%s' is not of the form DW-AREA-NAME", ru->id);
         return 0;
 }
 
-static int load_rules(struct yaml_loader *l, yaml_node_t *seq, struct ruleset *rs)
+static void rule_init(void *item)
 {
-        yaml_node_item_t *it;
-        int r;
-
-        if (!seq || seq->type != YAML_SEQUENCE_NODE)
-                return yaml_fail(l, seq, "rules must be a list");
-        for (it = seq->data.sequence.items.start; it < seq->data.sequence.items.top; it++) {
-                yaml_node_t *n = yaml_document_get_node(&l->doc, *it);
-                struct rule *ru;
-
-                if (rs->n_rules >= YAML_MAX_ITEMS)
-                        return yaml_fail(l, n, "too many rules");
-                ru = realloc(rs->rules, (rs->n_rules + 1) * sizeof(*ru));
-                if (!ru)
-                        return -ENOMEM;
-                rs->rules = ru;
-                ru = &rs->rules[rs->n_rules++];
-                *ru = (struct rule) { .severity = SEVERITY_MEDIUM };
-                r = yaml_each_pair(l, n, rule_field, ru);
-                if (r < 0)
-                        return r;
-                if (!ru->id || !ru->name)
-                        return yaml_fail(l, n, "a rule needs id and name");
-                if (!rule_id_valid(ru->id))
-                        return yaml_fail(l, n, "rule id '%s' is not of the form DW-AREA-NAME", ru->id);
-        }
-        return 0;
+        *(struct rule *) item = (struct rule) { .severity = SEVERITY_MEDIUM };
 }
+
+static const char *rule_id(const void *item)
+{
+        return ((const struct rule *) item)->id;
+}
+
+static void rule_release_item(void *item)
+{
+        rule_release(item);
+}
+
+/* A disabled rule stays: the code still finds it by id; output drops its findings. */
+static void rule_disable(void *item)
+{
+        ((struct rule *) item)->disabled = true;
+}
+
+static const struct layer_kind rule_kind = {
+        .what = "rule", .plural = "rules", .slot = LAYER_RULES, .size = sizeof(struct rule),
+        .init = rule_init, .field = rule_field, .check = rule_check, .id = rule_id,
+        .release = rule_release_item, .disable = rule_disable,
+};
+
+static int rule_item(struct yaml_loader *l, yaml_node_t *n, void *userdata)
+{
+        struct rules_layer *ly = userdata;
+        void *v = ly->rs->rules;
+        int r = layer_item(ly, n, &rule_kind, &v, &ly->rs->n_rules);
+
+        (void) l;
+        ly->rs->rules = v;
+        return r;
+}
+
+/* ---- a layer, and the ruleset ---- */
 
 static int top_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
 {
-        struct ruleset *rs = item;
+        struct rules_layer *ly = item;
+
         if (strcmp(key, "version") == 0)
                 return yaml_check_version(l, v);
         if (strcmp(key, "surfaces") == 0)
-                return load_surfaces(l, v, rs);
+                return yaml_each_item(l, v, "surfaces", surface_item, ly);
         if (strcmp(key, "rules") == 0)
-                return load_rules(l, v, rs);
+                return yaml_each_item(l, v, "rules", rule_item, ly);
         if (strcmp(key, "audit") == 0)
-                return audit_policy_load(l, v, rs);
+                return audit_policy_load(ly, v);
         return yaml_fail(l, v, "unknown key '%s'", key);
 }
 
-int ruleset_parse(const char *buf, size_t len, struct ruleset **ret, char **ret_error)
+int ruleset_new(struct ruleset **ret)
+{
+        struct ruleset *rs = calloc(1, sizeof(*rs));
+
+        if (!rs)
+                return -ENOMEM;
+        audit_policy_init(&rs->audit);
+        *ret = rs;
+        return 0;
+}
+
+int ruleset_layer(struct ruleset *rs, const char *buf, size_t len, char **ret_error)
+{
+        struct rules_layer ly = { .rs = rs };
+        yaml_node_t *root = NULL;
+        size_t i;
+        int r;
+
+        r = yaml_loader_open(&ly.l, buf, len, RULES_MAX_BYTES, &root);
+        if (r >= 0)
+                r = root ? yaml_each_pair(&ly.l, root, top_field, &ly) : yaml_fail(&ly.l, NULL, "empty document");
+        if (r >= 0)
+                r = audit_policy_check(&ly.l, root, rs);
+        if (r < 0 && ret_error)
+                *ret_error = TAKE_PTR(ly.l.error);
+        yaml_loader_release(&ly.l);
+        for (i = 0; i < LAYER_SLOTS; i++)
+                strv_release(&ly.seen[i]);
+        return r;
+}
+
+int ruleset_check(const struct ruleset *rs, char **ret_error)
+{
+        const char *const *id;
+
+        for (id = ruleset_required_ids; *id; id++)
+                if (!ruleset_rule(rs, *id)) {
+                        if (ret_error && asprintf(ret_error, "rule '%s' is missing from the rules: the code "
+                                                  "emits it, rules/default.yaml defines it", *id) < 0)
+                                *ret_error = NULL;
+                        return -EBADMSG;
+                }
+        return 0;
+}
+
+/* The defaults and then buf, if given. */
+static int ruleset_build(const char *buf, size_t len, struct ruleset **ret, char **ret_error)
 {
         _cleanup_(ruleset_freep) struct ruleset *rs = NULL;
-        _cleanup_(yaml_loader_release) struct yaml_loader l;
-        yaml_node_t *root = NULL;
         int r;
 
         if (ret_error)
                 *ret_error = NULL;
-        rs = calloc(1, sizeof(*rs));
-        if (!rs)
-                return -ENOMEM;
-        audit_policy_init(&rs->audit);
-        r = yaml_loader_open(&l, buf, len, RULES_MAX_BYTES, &root);
+        r = ruleset_new(&rs);
         if (r >= 0)
-                r = root ? yaml_each_pair(&l, root, top_field, rs) : yaml_fail(&l, NULL, "empty document");
+                r = ruleset_layer(rs, default_rules_yaml, default_rules_yaml_len, ret_error);
+        if (r >= 0 && buf)
+                r = ruleset_layer(rs, buf, len, ret_error);
         if (r >= 0)
-                r = audit_policy_check(&l, root, rs);
-        if (r < 0) {
-                if (ret_error)
-                        *ret_error = TAKE_PTR(l.error);
+                r = ruleset_check(rs, ret_error);
+        if (r < 0)
                 return r;
-        }
         *ret = TAKE_PTR(rs);
         return 0;
 }
 
+int ruleset_parse(const char *buf, size_t len, struct ruleset **ret, char **ret_error)
+{
+        return ruleset_build(buf, len, ret, ret_error);
+}
+
 int ruleset_default(struct ruleset **ret, char **ret_error)
 {
-        return ruleset_parse(default_rules_yaml, default_rules_yaml_len, ret, ret_error);
+        return ruleset_build(NULL, 0, ret, ret_error);
+}
+
+/* ---- layer files ---- */
+
+/* "cannot read rules 'PATH': REASON" into *ret_error; returns r. reason is
+ * already escaped (a loader's message) or NULL for strerror. */
+static int file_fail(char **ret_error, int r, const char *what, const char *path, const char *reason)
+{
+        _cleanup_(freep) char *p = NULL;
+
+        if (!ret_error)
+                return r;
+        if (escape_text_alloc(path, &p) < 0 ||
+            asprintf(ret_error, "%s '%s': %s", what, p, reason ? reason : strerror(-r)) < 0)
+                *ret_error = NULL;
+        return r;
+}
+
+/* Merges the text of the file at path into rs; takes text. */
+static int layer_text(struct ruleset *rs, char *text, size_t len, const char *path, char **ret_error)
+{
+        _cleanup_(freep) char *msg = NULL, *t = text;
+        int r;
+
+        r = ruleset_layer(rs, t, len, &msg);
+        if (r < 0)
+                return file_fail(ret_error, r, "cannot load rules", path, msg);
+        return 0;
+}
+
+/* A file a user names: followed like any path, a pipe too (--rules <(...)). */
+static int layer_named_file(struct ruleset *rs, const char *path, char **ret_error)
+{
+        char *text = NULL;
+        size_t len = 0;
+        int r;
+
+        r = read_file(path, RULES_MAX_BYTES, &text, &len);
+        if (r < 0)
+                return file_fail(ret_error, r, "cannot read rules", path, NULL);
+        return layer_text(rs, text, len, path, ret_error);
+}
+
+/* A file of the rules directory: only a regular one is read; a FIFO or a
+ * device dropped there is refused, not waited on. */
+static int layer_dir_entry(struct ruleset *rs, int dirfd, const char *name, const char *path, char **ret_error)
+{
+        _cleanup_(closep) int fd = -1;
+        char *text = NULL;
+        struct stat st;
+        size_t len = 0;
+        int r;
+
+        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return file_fail(ret_error, negative_errno(), "cannot read rules", path, NULL);
+        if (!S_ISREG(st.st_mode))
+                return file_fail(ret_error, -EINVAL, "cannot read rules", path, "not a regular file");
+        r = read_fd_all(fd, RULES_MAX_BYTES, &text, &len);
+        if (r < 0)
+                return file_fail(ret_error, r, "cannot read rules", path, NULL);
+        return layer_text(rs, text, len, path, ret_error);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The *.yaml names of the directory dirfd, sorted; hidden files are skipped. */
+static int layer_names(int dirfd, size_t max, struct strv *ret)
+{
+        DIR *d;
+        struct dirent *de;
+        int fd, r = 0;
+
+        fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return negative_errno();
+        d = fdopendir(fd);
+        if (!d) {
+                r = negative_errno();
+                close(fd);
+                return r;
+        }
+        while (r >= 0 && (errno = 0, de = readdir(d))) {
+                size_t n = strlen(de->d_name);
+
+                if (de->d_name[0] == '.' || n <= 5 || strcmp(de->d_name + n - 5, ".yaml") != 0)
+                        continue;
+                r = ret->n >= max ? -E2BIG : strv_push(ret, de->d_name);
+        }
+        if (r >= 0 && errno)
+                r = negative_errno();
+        closedir(d);
+        if (r >= 0 && ret->n)
+                qsort(ret->v, ret->n, sizeof(*ret->v), name_cmp);
+        return r;
+}
+
+static int layer_dir(struct ruleset *rs, const char *dir, size_t max, char **ret_error)
+{
+        _cleanup_(strv_release) struct strv names = { 0 };
+        _cleanup_(closep) int fd = -1;
+        size_t i;
+        int r;
+
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT)
+                return 0;
+        if (fd < 0)
+                return file_fail(ret_error, negative_errno(), "cannot open rules directory", dir, NULL);
+        r = layer_names(fd, max, &names);
+        if (r == -E2BIG)
+                return file_fail(ret_error, r, "cannot load rules directory", dir, "too many rules files");
+        if (r < 0)
+                return file_fail(ret_error, r, "cannot read rules directory", dir, NULL);
+        for (i = 0; i < names.n; i++) {
+                _cleanup_(freep) char *path = NULL;
+
+                if (asprintf(&path, "%s/%s", dir, names.v[i]) < 0)
+                        return -ENOMEM;
+                r = layer_dir_entry(rs, fd, names.v[i], path, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int ruleset_load(const char *const *files, size_t n_files, const char *dir, struct ruleset **ret,
+                 char **ret_error)
+{
+        _cleanup_(ruleset_freep) struct ruleset *rs = NULL;
+        _cleanup_(freep) char *msg = NULL;
+        size_t i;
+        int r;
+
+        if (ret_error)
+                *ret_error = NULL;
+        if (n_files > RULES_MAX_LAYERS)
+                return file_fail(ret_error, -E2BIG, "cannot load rules", files[RULES_MAX_LAYERS],
+                                 "too many rules files");
+        r = ruleset_new(&rs);
+        if (r < 0)
+                return r;
+        r = ruleset_layer(rs, default_rules_yaml, default_rules_yaml_len, &msg);
+        if (r < 0)
+                return file_fail(ret_error, r, "cannot load rules", "(built-in)", msg);
+        for (i = 0; i < n_files; i++) {
+                r = layer_named_file(rs, files[i], ret_error);
+                if (r < 0)
+                        return r;
+        }
+        if (dir) {
+                r = layer_dir(rs, dir, RULES_MAX_LAYERS - n_files, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        r = ruleset_check(rs, ret_error);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(rs);
+        return 0;
 }
 
 bool path_glob(const char *pattern, const char *path, size_t len)

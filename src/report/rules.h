@@ -1,6 +1,8 @@
 /* Detection content: surfaces (where a change means something) and rules (id,
  * name, severity, ATT&CK techniques, NIST 800-53 controls), loaded from the
- * YAML format of rules/default.yaml. The default file is compiled in. */
+ * YAML format of rules/default.yaml. The default file is compiled in and always
+ * loaded first; user files are layers over it that add, replace or disable
+ * items by id (docs/rules.md). No rule is defined in C. */
 #pragma once
 
 #include <stdbool.h>
@@ -27,6 +29,7 @@ struct rule {
         const char *surface;    /* borrowed from the surface, or NULL */
         struct strv techniques;
         struct strv controls;
+        bool disabled;          /* a layer disabled it: findable, its findings are dropped */
 };
 
 /* What a write seen by auditd on a surface is (the surface's `audit:` key). */
@@ -120,15 +123,40 @@ struct ruleset {
         struct audit_policy audit;
 };
 
-/* Parses the YAML text in buf. On -EBADMSG, *ret_error (if given) holds a
- * one-line description with the line number; free() it. */
-int ruleset_parse(const char *buf, size_t len, struct ruleset **ret, char **ret_error);
-/* The compiled-in rules/default.yaml. */
+/* Loading. Every function below that returns a ruleset returns the built-in
+ * defaults with layers merged over them, checked for the rule ids the code
+ * emits; on failure *ret is untouched and *ret_error (if given) holds one line
+ * (free() it). -EBADMSG: malformed content. */
+
+/* The compiled-in rules/default.yaml alone. */
 int ruleset_default(struct ruleset **ret, char **ret_error);
+/* The defaults with the YAML text in buf as one layer over them; errors name
+ * the line of buf. */
+int ruleset_parse(const char *buf, size_t len, struct ruleset **ret, char **ret_error);
+
+/* The defaults, then each of files in order, then every *.yaml of dir in
+ * lexical order (dir may be NULL; a missing dir is skipped). Errors name the
+ * file and the line. At most RULES_MAX_LAYERS files in all. */
+#define RULES_MAX_LAYERS 64
+int ruleset_load(const char *const *files, size_t n_files, const char *dir, struct ruleset **ret,
+                 char **ret_error);
+
+/* The steps of the above, for tests: an empty ruleset; one layer merged into
+ * rs (on failure rs is partly merged: free it); the final check that every id
+ * of ruleset_required_ids is there. */
+int ruleset_new(struct ruleset **ret);
+int ruleset_layer(struct ruleset *rs, const char *buf, size_t len, char **ret_error);
+int ruleset_check(const struct ruleset *rs, char **ret_error);
+
+/* The rule ids the code emits by name (NULL-terminated): a ruleset without one
+ * of them is refused, so no finding ever goes out without its rule. */
+extern const char *const ruleset_required_ids[];
+
 struct ruleset *ruleset_free(struct ruleset *rs);
 
 /* The first surface with a glob matching path, or NULL. */
 const struct surface *ruleset_match(const struct ruleset *rs, const char *path, size_t len);
+/* The rule with this id (a disabled one too), or NULL. */
 const struct rule *ruleset_rule(const struct ruleset *rs, const char *id);
 
 /* Glob match on paths: '*', '?' and '[...]' within one component, '**' as a

@@ -56,11 +56,20 @@ grep -q -- '--existing' "$T/out" || fail "--help does not describe --existing"
 
 # Custom rules: the watches follow the file; absent paths, globs and paths a
 # rules line cannot hold become comments; a file name cannot start a rule line.
+# The file is a layer over the built-in rules: it disables every built-in
+# surface (and the bulk list naming one) to leave only its own.
 R=$T/root
 mkdir -p "$R/etc/app.d/inner" "$R/etc/other"
+defaults=$(dirname "$0")/../../rules/default.yaml
+off=$(sed -n '/^surfaces:/,/^rules:/s/^  - id: \([A-Z0-9-]*\)$/  - {id: \1, disabled: true}/p' "$defaults")
+[ -n "$off" ] || fail "no surfaces found in $defaults"
 cat >"$T/custom.yaml" <<EOF
 version: 1
+audit:
+  bulk:
+    surfaces: []
 surfaces:
+$off
   - id: EARLY-OFF
     surface: early-off
     name: not watched

@@ -1,8 +1,9 @@
 /* Unit tests for src/report/rules.c: path globs ('*' within a component, '**'
  * across components), the compiled-in default rules and how paths map to
- * surfaces and rule ids, severities, and the YAML loader's rejection of bad
- * input with a line number, its hostile keys and values escaped in the error
- * (rules and allowlists alike). */
+ * surfaces and rule ids, severities, layers over the defaults (replace,
+ * disable, add by id; order; settings; rules.d files), the rule ids the code
+ * emits, and the YAML loader's rejection of bad input with a line number, its
+ * hostile keys and values escaped in the error (rules and allowlists alike). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,11 +11,14 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "image/allowlist.h"
 #include "parse/yaml-load.h"
@@ -240,6 +244,15 @@ static const char custom_yaml[] =
         "  - id: DW-X-ONE\n"
         "    name: one\n";
 
+static size_t default_surfaces(void)
+{
+        _cleanup_(ruleset_freep) struct ruleset *rs = NULL;
+
+        assert_int_equal(ruleset_default(&rs, NULL), 0);
+        return rs->n_surfaces;
+}
+
+/* A layer's new surfaces come first, in its order; the defaults stay. */
 static void test_parse_custom(void **state)
 {
         _cleanup_(ruleset_freep) struct ruleset *rs = NULL;
@@ -249,8 +262,7 @@ static void test_parse_custom(void **state)
 
         assert_int_equal(ruleset_parse(custom_yaml, strlen(custom_yaml), &rs, &error), 0);
         assert_null(error);
-        assert_int_equal(rs->n_surfaces, 2);
-        assert_int_equal(rs->n_rules, 1);
+        assert_int_equal(rs->n_surfaces, default_surfaces() + 2);
 
         s = &rs->surfaces[0];
         assert_string_equal(s->key, "FIRST");
@@ -268,6 +280,7 @@ static void test_parse_custom(void **state)
         assert_ptr_not_equal(s->fim.techniques.v, s->techniques.v);
 
         /* Severity defaults to medium. */
+        assert_string_equal(rs->surfaces[1].key, "ALL-SRV");
         assert_int_equal(rs->surfaces[1].severity, SEVERITY_MEDIUM);
         assert_int_equal(rs->surfaces[1].fim.techniques.n, 0);
 
@@ -276,13 +289,289 @@ static void test_parse_custom(void **state)
         assert_ptr_equal(match(rs, "/srv/a"), &rs->surfaces[0]);
         assert_ptr_equal(match(rs, "/srv/b"), &rs->surfaces[1]);
         assert_ptr_equal(match(rs, "/srv"), &rs->surfaces[1]);
-        assert_null(match(rs, "/etc/passwd"));
+        /* The defaults are still there, after the layer's surfaces. */
+        assert_string_equal(match(rs, "/etc/passwd")->key, "ACCOUNTS");
+        assert_non_null(ruleset_rule(rs, "DW-FIM-DRIFT"));
 
         r = ruleset_rule(rs, "DW-X-ONE");
         assert_non_null(r);
         assert_string_equal(r->name, "one");
         assert_int_equal(r->severity, SEVERITY_MEDIUM);
         assert_null(r->surface);
+}
+
+/* The defaults hold every rule id the code emits; a ruleset without one is
+ * refused, naming the id. */
+static void test_required_ids(void **state)
+{
+        _cleanup_(ruleset_freep) struct ruleset *rs = NULL, *bare = NULL;
+        const char *const *id;
+        char *error = NULL;
+
+        assert_int_equal(ruleset_default(&rs, NULL), 0);
+        for (id = ruleset_required_ids; *id; id++)
+                if (!ruleset_rule(rs, *id))
+                        fail_msg("rules/default.yaml lacks %s", *id);
+        assert_true(id - ruleset_required_ids >= 27);
+        assert_int_equal(ruleset_check(rs, NULL), 0);
+
+        /* One file alone, without the defaults: not a complete ruleset. */
+        assert_int_equal(ruleset_new(&bare), 0);
+        assert_int_equal(ruleset_layer(bare, custom_yaml, strlen(custom_yaml), &error), 0);
+        assert_null(error);
+        assert_int_equal(ruleset_check(bare, &error), -EBADMSG);
+        assert_non_null(error);
+        assert_non_null(strstr(error, "rule 'DW-FIM-DRIFT' is missing from the rules"));
+        free(error);
+}
+
+static size_t surface_index(const struct ruleset *rs, const char *key)
+{
+        for (size_t i = 0; i < rs->n_surfaces; i++)
+                if (strcmp(rs->surfaces[i].key, key) == 0)
+                        return i;
+        return SIZE_MAX;
+}
+
+/* The defaults alone in *ret_def, and with text as a layer over them in *ret. */
+static void load_over_defaults(const char *text, struct ruleset **ret_def, struct ruleset **ret)
+{
+        char *error = NULL;
+
+        assert_int_equal(ruleset_default(ret_def, NULL), 0);
+        assert_int_equal(ruleset_parse(text, strlen(text), ret, &error), 0);
+        assert_null(error);
+}
+
+/* An id that exists is replaced whole, in its place; the counts stay. */
+static void test_layer_replace(void **state)
+{
+        static const char text[] =
+                "version: 1\n"
+                "surfaces:\n"
+                "  - id: SUDOERS\n"
+                "    surface: sudo\n"
+                "    name: local sudo\n"
+                "    severity: low\n"
+                "    paths: [\"/srv/sudo/**\"]\n"
+                "rules:\n"
+                "  - id: DW-FIM-MTIME\n"
+                "    name: touched\n"
+                "    severity: high\n"
+                "audit:\n"
+                "  commands:\n"
+                "    - id: DW-AUD-BOOTC-SWITCH\n"
+                "      name: switched\n"
+                "      program: [bootc]\n"
+                "  upgraders:\n"
+                "    - id: bootc\n"
+                "      program: [bootc]\n"
+                "      reason: mine\n"
+                "  allow:\n"
+                "    - id: authselect\n"
+                "      comm: [authselect]\n"
+                "      reason: mine too\n";
+        _cleanup_(ruleset_freep) struct ruleset *def = NULL, *rs = NULL;
+        const struct rule *r;
+        size_t i;
+
+        load_over_defaults(text, &def, &rs);
+        assert_int_equal(rs->n_surfaces, def->n_surfaces);
+        assert_int_equal(rs->n_rules, def->n_rules);
+        assert_int_equal(rs->audit.n_commands, def->audit.n_commands);
+        assert_int_equal(rs->audit.n_upgraders, def->audit.n_upgraders);
+        assert_int_equal(rs->audit.n_allow, def->audit.n_allow);
+
+        i = surface_index(rs, "SUDOERS");
+        assert_int_equal(i, surface_index(def, "SUDOERS"));
+        assert_string_equal(rs->surfaces[i].surface, "sudo");
+        assert_int_equal(rs->surfaces[i].fim.severity, SEVERITY_LOW);
+        assert_int_equal(rs->surfaces[i].techniques.n, 0);      /* whole: nothing kept from the default */
+        assert_string_equal(match(rs, "/etc/sudoers.d/x")->key, "CONFIG");
+        assert_ptr_equal(match(rs, "/srv/sudo/x"), &rs->surfaces[i]);
+
+        r = ruleset_rule(rs, "DW-FIM-MTIME");
+        assert_string_equal(r->name, "touched");
+        assert_int_equal(r->severity, SEVERITY_HIGH);
+        assert_int_equal(r->controls.n, 0);
+        r = ruleset_rule(rs, "DW-AUD-BOOTC-SWITCH");
+        assert_string_equal(r->name, "switched");
+        for (i = 0; i < rs->audit.n_upgraders; i++)
+                if (strcmp(rs->audit.upgraders[i].id, "bootc") == 0)
+                        assert_string_equal(rs->audit.upgraders[i].reason, "mine");
+        for (i = 0; i < rs->audit.n_allow; i++)
+                if (strcmp(rs->audit.allow[i].id, "authselect") == 0)
+                        assert_int_equal(rs->audit.allow[i].auid, AUDIT_AUID_ANY);
+}
+
+/* disabled: a surface, command, upgrader or allow entry is removed; a rule
+ * stays findable, marked. */
+static void test_layer_disable(void **state)
+{
+        static const char text[] =
+                "version: 1\n"
+                "surfaces:\n"
+                "  - id: SUDOERS\n"
+                "    disabled: true\n"
+                "rules:\n"
+                "  - id: DW-FIM-MTIME\n"
+                "    disabled: true\n"
+                "  - id: DW-FIM-DRIFT\n"
+                "    name: drifted\n"
+                "    disabled: false\n"
+                "audit:\n"
+                "  commands:\n"
+                "    - {id: DW-AUD-BOOTC-SWITCH, disabled: true}\n"
+                "  upgraders:\n"
+                "    - {id: bootc, disabled: true}\n"
+                "  allow:\n"
+                "    - {id: authselect, disabled: true}\n";
+        _cleanup_(ruleset_freep) struct ruleset *def = NULL, *rs = NULL;
+        const struct rule *r;
+        size_t i;
+
+        load_over_defaults(text, &def, &rs);
+        assert_int_equal(rs->n_surfaces, def->n_surfaces - 1);
+        assert_int_equal(surface_index(rs, "SUDOERS"), SIZE_MAX);
+        assert_string_equal(match(rs, "/etc/sudoers.d/x")->key, "CONFIG");
+
+        r = ruleset_rule(rs, "DW-FIM-MTIME");
+        assert_non_null(r);
+        assert_true(r->disabled);
+        r = ruleset_rule(rs, "DW-FIM-DRIFT");
+        assert_false(r->disabled);
+        assert_string_equal(r->name, "drifted");
+        assert_false(ruleset_rule(def, "DW-FIM-MTIME")->disabled);
+
+        assert_null(ruleset_rule(rs, "DW-AUD-BOOTC-SWITCH"));
+        assert_int_equal(rs->audit.n_commands, def->audit.n_commands - 1);
+        assert_int_equal(rs->audit.n_upgraders, def->audit.n_upgraders - 1);
+        for (i = 0; i < rs->audit.n_upgraders; i++)
+                assert_string_not_equal(rs->audit.upgraders[i].id, "bootc");
+        assert_int_equal(rs->audit.n_allow, def->audit.n_allow - 1);
+        for (i = 0; i < rs->audit.n_allow; i++)
+                assert_string_not_equal(rs->audit.allow[i].id, "authselect");
+}
+
+/* Settings given in a layer override; the others keep the defaults. */
+static void test_layer_settings(void **state)
+{
+        static const char text[] =
+                "audit:\n"
+                "  upgrade_idle_seconds: 42\n"
+                "  bulk:\n"
+                "    surfaces: [sudoers.d]\n"
+                "    min_paths: 3\n";
+        _cleanup_(ruleset_freep) struct ruleset *def = NULL, *rs = NULL;
+
+        load_over_defaults(text, &def, &rs);
+        assert_int_equal(rs->audit.upgrade_idle_s, 42);
+        assert_int_equal(rs->audit.bulk_min_paths, 3);
+        assert_int_equal(rs->audit.bulk_surfaces.n, 1);
+        assert_string_equal(rs->audit.bulk_surfaces.v[0], "sudoers.d");
+        assert_int_equal(rs->audit.bulk_window_s, def->audit.bulk_window_s);
+        assert_int_equal(rs->audit.health_interval_s, def->audit.health_interval_s);
+}
+
+/* Each later layer's new surfaces go before everything loaded earlier. */
+static void test_layer_order(void **state)
+{
+        static const char one[] = "surfaces:\n  - {id: A, surface: a, name: a, paths: [\"/srv/**\"]}\n"
+                                  "  - {id: B, surface: b, name: b, paths: [\"/srv/**\"]}\n";
+        static const char two[] = "surfaces:\n  - {id: C, surface: c, name: c, paths: [\"/srv/x/**\"]}\n"
+                                  "  - {id: A, surface: a, name: a2, paths: [\"/srv/**\"]}\n";
+        _cleanup_(ruleset_freep) struct ruleset *rs = NULL;
+
+        assert_int_equal(ruleset_new(&rs), 0);
+        assert_int_equal(ruleset_layer(rs, default_rules_yaml, default_rules_yaml_len, NULL), 0);
+        assert_int_equal(ruleset_layer(rs, one, strlen(one), NULL), 0);
+        assert_int_equal(ruleset_layer(rs, two, strlen(two), NULL), 0);
+        assert_string_equal(rs->surfaces[0].key, "C");
+        assert_string_equal(rs->surfaces[1].key, "A");
+        assert_string_equal(rs->surfaces[1].name, "a2");      /* replaced in its place */
+        assert_string_equal(rs->surfaces[2].key, "B");
+        assert_string_equal(rs->surfaces[3].key, "BOOT");
+        assert_string_equal(match(rs, "/srv/x/y")->key, "C");
+        assert_string_equal(match(rs, "/srv/y")->key, "A");
+        assert_int_equal(ruleset_check(rs, NULL), 0);
+}
+
+static void expect_bad(const char *text, const char *want_prefix, const char *want_part);
+
+static void test_layer_errors(void **state)
+{
+        /* Disabling what does not exist names the kind, the id and the line. */
+        expect_bad("version: 1\nsurfaces:\n  - id: NOPE\n    disabled: true\n", "line 3:",
+                   "cannot disable surface 'NOPE'");
+        expect_bad("rules:\n  - {id: DW-X-Y, disabled: true}\n", "line 2:", "cannot disable rule 'DW-X-Y'");
+        expect_bad("audit:\n  allow:\n    - {id: nope, disabled: true}\n", "line 3:",
+                   "cannot disable allow entry 'nope'");
+        expect_bad("audit:\n  commands:\n    - {id: DW-AUD-X, disabled: true}\n", "line 3:", "command");
+        expect_bad("audit:\n  upgraders:\n    - {id: x, disabled: true}\n", "line 3:", "upgrader");
+        /* A disabled item is just its id. */
+        expect_bad("surfaces:\n  - id: SUDOERS\n    disabled: true\n    severity: low\n", "line 2:",
+                   "takes its id and nothing else");
+        expect_bad("surfaces:\n  - {disabled: true}\n", "line 2:", "id");
+        expect_bad("rules:\n  - {id: DW-FIM-MTIME, disabled: maybe}\n", "line 2:", "true or false");
+        /* An id once per file. */
+        expect_bad("rules:\n  - {id: DW-A-B, name: a}\n  - {id: DW-A-B, name: b}\n", "line 3:",
+                   "rule 'DW-A-B' is given twice");
+        expect_bad("surfaces:\n  - {id: SUDOERS, disabled: true}\n"
+                   "  - {id: SUDOERS, surface: s, name: s, paths: [/s]}\n", "line 3:", "twice");
+        /* Disabling a bulk surface needs a bulk list without it. */
+        expect_bad("surfaces:\n  - {id: CONFIG, disabled: true}\n", "line 1:", "bulk surface 'etc'");
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+        char path[512];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        f = fopen(path, "we");
+        assert_non_null(f);
+        assert_int_equal(fputs(text, f) >= 0, 1);
+        assert_int_equal(fclose(f), 0);
+}
+
+/* ruleset_load: the files in order, then the directory's *.yaml in name
+ * order; errors name the file. */
+static void test_load_files(void **state)
+{
+        char dir[] = "/tmp/dw-test-rules.XXXXXX", sub[600], file[600], cmd[700];
+        _cleanup_(ruleset_freep) struct ruleset *rs = NULL;
+        const char *files[1];
+        char *error = NULL;
+
+        assert_non_null(mkdtemp(dir));
+        snprintf(sub, sizeof(sub), "%s/rules.d", dir);
+        assert_int_equal(mkdir(sub, 0700), 0);
+        snprintf(file, sizeof(file), "%s/user.yaml", dir);
+        write_file(dir, "user.yaml", "surfaces:\n  - {id: X, surface: x, name: x, severity: low, paths: [/x]}\n");
+        write_file(sub, "20-b.yaml", "surfaces:\n  - {id: X, surface: x, name: x, severity: high, paths: [/x]}\n");
+        write_file(sub, "10-a.yaml", "surfaces:\n  - {id: X, surface: x, name: x, severity: medium, paths: [/x]}\n");
+        write_file(sub, "ignored.yml", "not: [yaml\n");
+        write_file(sub, ".hidden.yaml", "not: [yaml\n");
+        files[0] = file;
+
+        assert_int_equal(ruleset_load(files, 1, sub, &rs, &error), 0);
+        assert_null(error);
+        assert_int_equal(match(rs, "/x")->severity, SEVERITY_HIGH);
+        rs = ruleset_free(rs);
+
+        /* A missing directory is no layer. */
+        assert_int_equal(ruleset_load(files, 1, "/nonexistent/rules.d", &rs, &error), 0);
+        assert_int_equal(match(rs, "/x")->severity, SEVERITY_LOW);
+        rs = ruleset_free(rs);
+
+        write_file(sub, "30-bad.yaml", "version: 1\nrules:\n  - {id: DW-NO-SUCH, disabled: true}\n");
+        assert_int_equal(ruleset_load(files, 1, sub, &rs, &error), -EBADMSG);
+        assert_null(rs);
+        assert_non_null(strstr(error, "30-bad.yaml': line 3: cannot disable rule 'DW-NO-SUCH'"));
+        free(error);
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
 }
 
 /* Parses text and expects -EBADMSG with an error that names a line; when
@@ -523,6 +812,13 @@ int main(void)
                 cmocka_unit_test(test_default_rules),
                 cmocka_unit_test(test_severity),
                 cmocka_unit_test(test_parse_custom),
+                cmocka_unit_test(test_required_ids),
+                cmocka_unit_test(test_layer_replace),
+                cmocka_unit_test(test_layer_disable),
+                cmocka_unit_test(test_layer_settings),
+                cmocka_unit_test(test_layer_order),
+                cmocka_unit_test(test_layer_errors),
+                cmocka_unit_test(test_load_files),
                 cmocka_unit_test(test_parse_errors),
                 cmocka_unit_test(test_parse_duplicate_key),
                 cmocka_unit_test(test_parse_errors_escaped),
