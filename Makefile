@@ -33,15 +33,16 @@ test-asan: asan
 # Every test, then every test again under AddressSanitizer + UBSan.
 check: test test-asan
 
-# libFuzzer on each harness for FUZZ_SECONDS (clang), corpora in build-fuzz/corpus-*.
+# libFuzzer on each harness (or those in FUZZ="a b") for FUZZ_SECONDS (clang),
+# corpora in build-fuzz/corpus-*: executions, exec/s and coverage per harness,
+# then a table; exit 1 on any crash, leak, OOM or input slower than FUZZ_TIMEOUT s.
 FUZZ_SECONDS ?= 60
+FUZZ_TIMEOUT ?= 10
+FUZZ ?=
 fuzz: deps
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DDW_FUZZ=ON -DDW_WERROR=OFF
 	cmake --build build-fuzz -j $(JOBS)
-	for h in rules baseline host-status audit; do \
-	  mkdir -p build-fuzz/corpus-$$h; \
-	  build-fuzz/tests/fuzz-$$h -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$h tests/fuzz/corpus/$$h || exit 1; \
-	done
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TIMEOUT=$(FUZZ_TIMEOUT) ./scripts/fuzz.sh build-fuzz $(FUZZ)
 
 bench: build
 	./bench/startup.sh

@@ -699,10 +699,24 @@ int ruleset_load(const char *const *files, size_t n_files, const char *dir, stru
         return 0;
 }
 
+/* The first component of path (len bytes, no leading '/'): its length. */
+static size_t component_len(const char *path, size_t len)
+{
+        const char *slash = memchr(path, '/', len);
+
+        return slash ? (size_t) (slash - path) : len;
+}
+
+/* Iterative, with one resume point: the last '**' seen. On a mismatch that
+ * '**' takes one more component and matching resumes after it; earlier ones
+ * never need to, since the last '**' can take whatever they would have. Time
+ * is pattern components times path components, where trying every split for
+ * every '**' was exponential in their number (a 250-byte allowlist entry
+ * matched against an eight-component path did not finish in a minute). */
 bool path_glob(const char *pattern, const char *path, size_t len)
 {
-        const char *pseg_end;
-        size_t plen, slen;
+        const char *star_pattern = NULL, *star_path = NULL;
+        size_t plen, slen, star_len = 0;
         char pseg[256], sseg[256];
 
         for (;;) {
@@ -710,42 +724,36 @@ bool path_glob(const char *pattern, const char *path, size_t len)
                         pattern++;
                 while (len && *path == '/')
                         path++, len--;
-                if (!*pattern)
-                        return len == 0;
-                pseg_end = strchrnul(pattern, '/');
-                plen = (size_t) (pseg_end - pattern);
+                if (!*pattern && len == 0)
+                        return true;
+                plen = strcspn(pattern, "/");
                 if (plen == 2 && pattern[0] == '*' && pattern[1] == '*') {
-                        /* '**': the rest may match here or after any number of components. */
-                        for (;;) {
-                                const char *slash;
-
-                                if (path_glob(pseg_end, path, len))
-                                        return true;
-                                while (len && *path == '/')
-                                        path++, len--;
-                                if (len == 0)
-                                        return false;
-                                slash = memchr(path, '/', len);
-                                if (!slash)
-                                        slash = path + len;
-                                len -= (size_t) (slash - path);
-                                path = slash;
+                        /* Zero components first; more on a later mismatch. */
+                        pattern += plen;
+                        star_pattern = pattern, star_path = path, star_len = len;
+                        continue;
+                }
+                slen = len ? component_len(path, len) : 0;
+                if (*pattern && len && plen < sizeof(pseg) && slen < sizeof(sseg) && !memchr(path, '\0', slen)) {
+                        memcpy(pseg, pattern, plen);
+                        pseg[plen] = '\0';
+                        memcpy(sseg, path, slen);
+                        sseg[slen] = '\0';
+                        if (fnmatch(pseg, sseg, 0) == 0) {
+                                pattern += plen;
+                                path += slen;
+                                len -= slen;
+                                continue;
                         }
                 }
-                if (len == 0)
+                /* A mismatch: the last '**' takes one more component. */
+                while (star_len && *star_path == '/')
+                        star_path++, star_len--;
+                if (!star_pattern || star_len == 0)
                         return false;
-                slen = (size_t) ((const char *) (memchr(path, '/', len) ?: path + len) - path);
-                if (plen >= sizeof(pseg) || slen >= sizeof(sseg) || memchr(path, '\0', slen))
-                        return false;
-                memcpy(pseg, pattern, plen);
-                pseg[plen] = '\0';
-                memcpy(sseg, path, slen);
-                sseg[slen] = '\0';
-                if (fnmatch(pseg, sseg, 0) != 0)
-                        return false;
-                pattern = pseg_end;
-                path += slen;
-                len -= slen;
+                slen = component_len(star_path, star_len);
+                star_path += slen, star_len -= slen;
+                pattern = star_pattern, path = star_path, len = star_len;
         }
 }
 

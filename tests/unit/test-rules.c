@@ -102,6 +102,36 @@ static void test_glob_length_and_nul(void **state)
         assert_false(path_glob("/etc/a*", "/etc/a\0b/c", 10));
 }
 
+static void test_glob_many_double_stars(void **state)
+{
+        char pattern[512] = "", path[2048] = "/etc";
+        size_t i;
+
+        /* Each '**' used to try every split of the rest: exponential in their
+         * number. Now bounded: a hang here is killed by the alarm. */
+        alarm(10);
+        for (i = 0; i < 60; i++)
+                strcat(pattern, "/**");
+        strcat(pattern, "/x");
+        assert_false(glob(pattern, "/etc/a/b/c/d/e/f/g"));
+        assert_true(glob(pattern, "/etc/a/b/c/d/e/f/x"));
+
+        for (i = 0; i < 400; i++)
+                strcat(path, "/x");
+        assert_false(glob("/etc/**/x/**/x/**/x/**/y", path));
+        strcat(path, "/y");
+        assert_true(glob("/etc/**/x/**/x/**/x/**/y", path));
+        alarm(0);
+
+        /* A '**' that must take more than its first fit. */
+        assert_true(glob("/a/**/b/c", "/a/b/x/b/c"));
+        assert_false(glob("/a/**/b/c", "/a/b/x/b/d"));
+        assert_true(glob("/**/b/**/c", "/b/x/b/c"));
+        assert_true(glob("/a/**/**/b", "/a/b"));
+        assert_true(glob("/a/**/**/b", "/a/x/y/b"));
+        assert_false(glob("/a/**/b/**", "/a/x/y"));
+}
+
 static const struct surface *match(const struct ruleset *rs, const char *path)
 {
         return ruleset_match(rs, path, strlen(path));
@@ -809,6 +839,7 @@ int main(void)
                 cmocka_unit_test(test_glob_star),
                 cmocka_unit_test(test_glob_double_star),
                 cmocka_unit_test(test_glob_length_and_nul),
+                cmocka_unit_test(test_glob_many_double_stars),
                 cmocka_unit_test(test_default_rules),
                 cmocka_unit_test(test_severity),
                 cmocka_unit_test(test_parse_custom),
