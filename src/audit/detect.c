@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "basic/buf.h"
+#include "basic/hash.h"
 #include "proctree.h"
 #include "report/json.h"
 
@@ -146,13 +147,11 @@ static bool comm_is(const char *want, const char *comm)
         return strcmp(want, comm) == 0 || (n == 15 && strncmp(want, comm, 15) == 0);
 }
 
+/* 0 marks an empty slot of sample.seen. */
 static uint64_t path_hash(const char *p, size_t len)
 {
-        uint64_t h = 0xcbf29ce484222325ULL;
-        size_t i;
+        uint64_t h = hash_bytes(p, len);
 
-        for (i = 0; i < len; i++)
-                h = (h ^ (unsigned char) p[i]) * 0x100000001b3ULL;
         return h ? h : 1;
 }
 
