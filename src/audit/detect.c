@@ -44,7 +44,7 @@ struct upgrade {
         uint64_t writes, commands;
         uint64_t *by_surface;           /* writes per surface */
         struct sample sample;
-        char id[64];                    /* the first folded event */
+        char id[AUDIT_EVENT_ID_MAX];    /* the first folded event */
 };
 
 struct bucket {
@@ -57,7 +57,7 @@ struct bucket {
         struct finding pending[64];     /* the first writes, until the bucket folds or closes */
         unsigned n_pending;
         struct finding f;               /* the first writer */
-        char id[64];
+        char id[AUDIT_EVENT_ID_MAX];
 };
 
 struct health {
@@ -65,7 +65,7 @@ struct health {
         uint64_t count, amount;         /* occurrences, and lost events or missing serials */
         uint64_t last_emit_ms;
         bool emitted;
-        char first_id[64];
+        char first_id[AUDIT_EVENT_ID_MAX];
         char key[128];
 };
 
@@ -112,11 +112,6 @@ static const char *base_name(const char *p)
         const char *s = strrchr(p, '/');
 
         return s ? s + 1 : p;
-}
-
-static void event_id(char out[64], const struct audit_event *ev)
-{
-        snprintf(out, 64, "%llu.%03u:%llu", (unsigned long long) ev->sec, ev->msec, (unsigned long long) ev->serial);
 }
 
 static bool any_glob(const struct strv *globs, const char *s)
@@ -463,12 +458,12 @@ static void audit_members_begin(struct audit_detect *d, struct json *j, const st
 {
         const struct audit_syscall *sc = &ev->syscall;
         struct audit_str name = audit_syscall_get_name(sc);
-        char id[64];
+        char id[AUDIT_EVENT_ID_MAX];
 
         json_init(j, &d->extra);
         json_object_begin(j, NULL);
         json_object_begin(j, "audit");
-        event_id(id, ev);
+        audit_event_id(id, ev);
         json_string(j, "id", id);
         if (ev->node.len)
                 json_string_n(j, "node", ev->node.s, ev->node.len);
@@ -693,7 +688,7 @@ static struct upgrade *upgrade_get(struct audit_detect *d, const struct audit_ev
         *u = (struct upgrade) { .open = true, .generation = up->generation, .by = by };
         u->first_ms = u->last_ms = audit_event_ms(ev);
         due_at(d, audit_ms_add(u->last_ms, (uint64_t) d->rs->audit.upgrade_idle_s * 1000));
-        event_id(u->id, ev);
+        audit_event_id(u->id, ev);
         buf_init(&u->sample.paths, 0);
         u->by_surface = calloc(d->rs->n_surfaces ? d->rs->n_surfaces : 1, sizeof(uint64_t));
         for (i = 0; i < up->n_args; i++)
@@ -849,7 +844,7 @@ static int bucket_add(struct audit_detect *d, const struct audit_event *ev, cons
                 b = slot;
                 *b = (struct bucket) { .open = true, .key = key, .first_ms = now };
                 due_at(d, audit_ms_add(now, (uint64_t) pol->bulk_window_s * 1000));
-                event_id(b->id, ev);
+                audit_event_id(b->id, ev);
                 buf_init(&b->sample.paths, 0);
                 b->by_surface = calloc(d->rs->n_surfaces ? d->rs->n_surfaces : 1, sizeof(uint64_t));
                 if (!b->by_surface)
@@ -1018,7 +1013,7 @@ static int health_note(struct audit_detect *d, struct health *h, const struct au
         uint64_t now = audit_event_ms(ev);
 
         if (!h->count) {
-                event_id(h->first_id, ev);
+                audit_event_id(h->first_id, ev);
                 if (ev->has_syscall && ev->syscall.key.len)
                         audit_str_to_cstr(h->key, sizeof(h->key), ev->syscall.key);
         }

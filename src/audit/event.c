@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,6 +136,12 @@ static const char *const quality_names[AUDIT_Q_COUNT_] = {
 const char *audit_quality_name(unsigned bit_index)
 {
         return bit_index < AUDIT_Q_COUNT_ ? quality_names[bit_index] : NULL;
+}
+
+void audit_event_id_format(char out[AUDIT_EVENT_ID_MAX], uint64_t sec, uint32_t msec, uint64_t serial)
+{
+        snprintf(out, AUDIT_EVENT_ID_MAX, "%llu.%03u:%llu", (unsigned long long) sec, msec,
+                 (unsigned long long) serial);
 }
 
 const char *audit_nametype_name(enum audit_nametype t)
