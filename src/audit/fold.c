@@ -1,0 +1,521 @@
+/* Audit analytics, folding: what many findings become one event. Writes and
+ * commands under an upgrader (`audit.upgraders`, matched on the process or an
+ * ancestor) extend that upgrader's upgrade event; alerting writes to the bulk
+ * surfaces go to the bucket of their process tree, held until enough distinct
+ * paths fold them into one bulk event or its window ends. Samples count the
+ * distinct paths; the clock (the newest event time, or the wall clock through
+ * audit_detect_tick()) closes what is due. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basic/hash.h"
+#include "detect-internal.h"
+#include "report/json.h"
+
+#define MAX_DISTINCT ((size_t) 1 << 16)
+
+static void due_at(struct audit_detect *d, uint64_t due);
+
+static bool any_equal(const struct strv *v, const char *s)
+{
+        size_t i;
+
+        for (i = 0; i < v->n; i++)
+                if (strcmp(v->v[i], s) == 0)
+                        return true;
+        return false;
+}
+
+/* 0 marks an empty slot of sample.seen. */
+static uint64_t path_hash(const char *p, size_t len)
+{
+        uint64_t h = hash_bytes(p, len);
+
+        return h ? h : 1;
+}
+
+/* Counts path once; past MAX_DISTINCT paths every write counts. */
+static int sample_count(struct sample *s, uint64_t h)
+{
+        size_t i, k;
+
+        if (s->distinct >= MAX_DISTINCT) {
+                s->distinct++;
+                return 0;
+        }
+        if ((s->distinct + 1) * 2 > s->seen_cap) {
+                size_t cap = s->seen_cap ? s->seen_cap * 2 : 64;
+                uint64_t *t = calloc(cap, sizeof(*t));
+
+                if (!t)
+                        return -ENOMEM;
+                for (i = 0; i < s->seen_cap; i++)
+                        if (s->seen[i]) {
+                                for (k = s->seen[i] & (cap - 1); t[k]; k = (k + 1) & (cap - 1))
+                                        ;
+                                t[k] = s->seen[i];
+                        }
+                free(s->seen);
+                s->seen = t;
+                s->seen_cap = cap;
+        }
+        for (k = h & (s->seen_cap - 1); s->seen[k]; k = (k + 1) & (s->seen_cap - 1))
+                if (s->seen[k] == h)
+                        return 0;
+        s->seen[k] = h;
+        s->distinct++;
+        return 0;
+}
+
+static void sample_release(struct sample *s)
+{
+        buf_release(&s->paths);
+        free(s->seen);
+        *s = (struct sample) { 0 };
+}
+
+int fold_sample_add(struct sample *s, const char *path, size_t len)
+{
+        const char *p;
+        size_t i;
+        int r;
+
+        r = sample_count(s, path_hash(path, len));
+        if (r < 0 || s->n >= SAMPLE_PATHS)
+                return r;
+        for (i = 0, p = s->paths.data; i < s->n; i++, p += strlen(p) + 1)
+                if (strlen(p) == len && memcmp(p, path, len) == 0)
+                        return 0;
+        if (buf_append(&s->paths, path, len) < 0 || buf_putc(&s->paths, '\0') < 0)
+                return -ENOMEM;
+        s->n++;
+        return 0;
+}
+
+static void json_sample(struct json *j, const char *key, const struct sample *s)
+{
+        const char *p = s->paths.data;
+        unsigned i;
+
+        json_array_begin(j, key);
+        for (i = 0; i < s->n; i++, p += strlen(p) + 1)
+                json_string(j, NULL, p);
+        json_array_end(j);
+}
+
+static void json_surfaces(struct json *j, const struct ruleset *rs, const uint64_t *counts)
+{
+        size_t i;
+
+        json_object_begin(j, "surfaces");
+        for (i = 0; i < rs->n_surfaces; i++)
+                if (counts[i])
+                        json_int(j, rs->surfaces[i].surface, (int64_t) counts[i]);
+        json_object_end(j);
+}
+
+
+/* ---- upgraders ---- */
+
+/* The upgrader a tree entry is (its tag: index + 1, 0 none). */
+static int upgrader_of(struct audit_detect *d, struct proc *p)
+{
+        const struct audit_policy *pol = &d->rs->audit;
+        const char *args[PROC_MAX_ARGS];
+        struct pview v;
+        size_t i;
+
+        if (p->tag >= 0 && p->exec_seen)
+                return p->tag;
+        match_pview_of_proc(&v, p, args);
+        p->tag = 0;
+        for (i = 0; i < pol->n_upgraders; i++)
+                if (match_process(&pol->upgraders[i].match, &v, NULL)) {
+                        p->tag = (int16_t) (i + 1);
+                        break;
+                }
+        return p->tag;
+}
+
+/* The nearest upgrader among self (when given) and the ancestors. */
+struct proc *fold_upgrade_ancestor(struct audit_detect *d, struct proc *self)
+{
+        size_t i;
+
+        if (!d->rs->audit.n_upgraders)
+                return NULL;
+        if (self && upgrader_of(d, self) > 0)
+                return self;
+        for (i = 0; i < d->n_chain; i++)
+                if (upgrader_of(d, d->chain[i]) > 0)
+                        return d->chain[i];
+        return NULL;
+}
+
+static void upgrade_release(struct upgrade *u)
+{
+        finding_release(&u->f);
+        sample_release(&u->sample);
+        free(u->by_surface);
+        *u = (struct upgrade) { 0 };
+}
+
+static int upgrade_close(struct audit_detect *d, struct upgrade *u)
+{
+        struct json j;
+        struct buf b;
+        int r;
+
+        buf_init(&b, 0);
+        json_init(&j, &b);
+        json_object_begin(&j, NULL);
+        json_object_begin(&j, "audit");
+        json_string(&j, "id", u->id);
+        json_object_begin(&j, "upgrade");
+        json_string(&j, "upgrader", u->by->id);
+        json_string(&j, "reason", u->by->reason);
+        json_int(&j, "writes", (int64_t) u->writes);
+        json_int(&j, "paths_count", (int64_t) u->sample.distinct);
+        json_int(&j, "commands", (int64_t) u->commands);
+        json_surfaces(&j, d->rs, u->by_surface);
+        json_sample(&j, "paths", &u->sample);
+        json_object_end(&j);
+        json_object_end(&j);
+        json_object_end(&j);
+        r = json_finish(&j);
+        if (r >= 0) {
+                char msg[200];
+
+                snprintf(msg, sizeof(msg), "%llu writes to %zu paths under upgrader %s folded into one event",
+                         (unsigned long long) u->writes, u->sample.distinct, u->by->id);
+                u->f.message = msg;
+                u->f.extra_json = detect_members_of(&b);
+                r = detect_emit(d, &u->f);
+                u->f.extra_json = NULL;
+                u->f.message = NULL;
+        }
+        buf_release(&b);
+        d->stats.upgrades++;
+        upgrade_release(u);
+        return r;
+}
+
+/* The open upgrade event of an upgrader entry, opened (from the event at
+ * hand) when needed. */
+struct upgrade *fold_upgrade_get(struct audit_detect *d, const struct audit_event *ev, struct proc *up, int *ret_r)
+{
+        const struct audit_upgrader *by = &d->rs->audit.upgraders[up->tag - 1];
+        struct upgrade *u, *slot = NULL, *oldest = NULL;
+        struct finding_process fp;
+        struct finding uf;
+        const char *args[PROC_MAX_ARGS];
+        size_t i;
+        char ts[TIMESTAMP_LEN];
+
+        *ret_r = 0;
+        for (i = 0; i < MAX_UPGRADES; i++) {
+                u = &d->upgrades[i];
+                if (u->open && u->generation == up->generation)
+                        return u;
+                if (!u->open && !slot)
+                        slot = u;
+                if (u->open && (!oldest || u->last_ms < oldest->last_ms))
+                        oldest = u;
+        }
+        if (!slot) {
+                *ret_r = upgrade_close(d, oldest);
+                if (*ret_r < 0)
+                        return NULL;
+                slot = oldest;
+        }
+        u = slot;
+        *u = (struct upgrade) { .open = true, .generation = up->generation, .by = by };
+        u->first_ms = u->last_ms = audit_event_ms(ev);
+        due_at(d, audit_ms_add(u->last_ms, (uint64_t) d->rs->audit.upgrade_idle_s * 1000));
+        audit_event_id(u->id, ev);
+        buf_init(&u->sample.paths, 0);
+        u->by_surface = calloc(d->rs->n_surfaces ? d->rs->n_surfaces : 1, sizeof(uint64_t));
+        for (i = 0; i < up->n_args; i++)
+                args[i] = proc_arg(up, i);
+        fp = (struct finding_process) {
+                .pid = up->pid, .ppid = up->ppid, .name = up->comm, .executable = up->exe, .args = args,
+                .n_args = up->n_args, .uid = -1, .euid = -1, .auid = up->auid,
+        };
+        finding_init(&uf);
+        format_timestamp_sec(ts, ev->sec, ev->msec);
+        uf.timestamp = ts;
+        uf.dataset = "driftwatch.audit";
+        uf.rule = ruleset_rule(d->rs, "DW-AUD-UPGRADE");
+        uf.category = "configuration";
+        uf.type = "change";
+        uf.action = "upgrade";
+        uf.process = &fp;
+        if (!u->by_surface || finding_copy(&uf, &u->f) < 0) {
+                upgrade_release(u);
+                *ret_r = -ENOMEM;
+                return NULL;
+        }
+        return u;
+}
+
+/* ---- bulk buckets ---- */
+
+bool fold_bulk_surface(const struct audit_detect *d, const struct surface *s)
+{
+        return any_equal(&d->rs->audit.bulk_surfaces, s->surface);
+}
+
+/* The process tree a bucket stands for: one login session (ses), or, outside
+ * sessions, the tree under the first writer's parent (the writer itself when
+ * its parent is init or unknown), so a shell's own writes and its children's
+ * land in one bucket. */
+static uint64_t tree_key(const struct audit_detect *d, const struct audit_event *ev, const struct proc *self)
+{
+        if (audit_id_set(ev->syscall.ses))
+                return (1ULL << 63) | (uint64_t) ev->syscall.ses;
+        if (d->n_chain && d->chain[0]->pid > 1)
+                return d->chain[0]->generation;
+        if (self)
+                return self->generation;
+        return (1ULL << 62) | (uint64_t) ev->syscall.pid;
+}
+
+/* Whether a write belongs to a bucket's tree. */
+static bool in_tree(const struct audit_detect *d, const struct bucket *b, const struct audit_event *ev,
+                    const struct proc *self)
+{
+        size_t i;
+
+        if (b->key >> 63)
+                return audit_id_set(ev->syscall.ses) && b->key == ((1ULL << 63) | (uint64_t) ev->syscall.ses);
+        if (audit_id_set(ev->syscall.ses))
+                return false;
+        if (self && self->generation == b->key)
+                return true;
+        for (i = 0; i < d->n_chain; i++)
+                if (d->chain[i]->generation == b->key)
+                        return true;
+        return b->key == ((1ULL << 62) | (uint64_t) ev->syscall.pid);
+}
+
+static void bucket_release(struct bucket *b)
+{
+        unsigned i;
+
+        for (i = 0; i < b->n_pending; i++)
+                finding_release(&b->pending[i]);
+        finding_release(&b->f);
+        sample_release(&b->sample);
+        free(b->by_surface);
+        b->open = false;
+}
+
+static int bucket_reason(struct audit_detect *d, const struct bucket *b)
+{
+        buf_reset(&d->reason);
+        return buf_printf(&d->reason, "bulk write %s: many writes by one process tree", b->id);
+}
+
+static int bucket_close(struct audit_detect *d, struct bucket *b)
+{
+        struct json j;
+        struct buf out;
+        unsigned i;
+        int r = 0;
+
+        if (!b->folded) {
+                /* Too few writes for a bulk event: each is reported as it was. */
+                for (i = 0; i < b->n_pending && r >= 0; i++)
+                        r = detect_emit(d, &b->pending[i]);
+                bucket_release(b);
+                return r;
+        }
+        buf_init(&out, 0);
+        json_init(&j, &out);
+        json_object_begin(&j, NULL);
+        json_object_begin(&j, "audit");
+        json_string(&j, "id", b->id);
+        json_object_begin(&j, "bulk");
+        json_int(&j, "writes", (int64_t) b->writes);
+        json_int(&j, "paths_count", (int64_t) b->sample.distinct);
+        json_int(&j, "seconds", (int64_t) ((b->last_ms - b->first_ms) / 1000));
+        json_surfaces(&j, d->rs, b->by_surface);
+        json_sample(&j, "paths", &b->sample);
+        json_object_end(&j);
+        json_object_end(&j);
+        json_object_end(&j);
+        r = json_finish(&j);
+        if (r >= 0) {
+                char msg[160];
+
+                snprintf(msg, sizeof(msg), "%llu writes to %zu paths by one process tree in %llu s",
+                         (unsigned long long) b->writes, b->sample.distinct,
+                         (unsigned long long) ((b->last_ms - b->first_ms) / 1000));
+                b->f.message = msg;
+                b->f.extra_json = detect_members_of(&out);
+                r = detect_emit(d, &b->f);
+                b->f.message = NULL;
+        }
+        buf_release(&out);
+        d->stats.bulks++;
+        bucket_release(b);
+        return r;
+}
+
+/* Adds the write in d->f to its tree's bucket. *ret_taken: the bucket keeps
+ * or folded it (nothing to report now). */
+int fold_bucket_add(struct audit_detect *d, const struct audit_event *ev, const struct proc *self,
+                      size_t surface_index, bool *ret_taken)
+{
+        const struct audit_policy *pol = &d->rs->audit;
+        uint64_t key = tree_key(d, ev, self), now = audit_event_ms(ev);
+        struct bucket *b = NULL, *slot = NULL;
+        unsigned i;
+        int r;
+
+        *ret_taken = false;
+        for (i = 0; i < MAX_BUCKETS; i++) {
+                if (d->buckets[i].open && in_tree(d, &d->buckets[i], ev, self)) {
+                        b = &d->buckets[i];
+                        break;
+                }
+                if (!d->buckets[i].open && !slot)
+                        slot = &d->buckets[i];
+        }
+        if (!b) {
+                if (!slot)
+                        return 0;       /* every bucket busy: reported as a single write */
+                b = slot;
+                *b = (struct bucket) { .open = true, .key = key, .first_ms = now };
+                due_at(d, audit_ms_add(now, (uint64_t) pol->bulk_window_s * 1000));
+                audit_event_id(b->id, ev);
+                buf_init(&b->sample.paths, 0);
+                b->by_surface = calloc(d->rs->n_surfaces ? d->rs->n_surfaces : 1, sizeof(uint64_t));
+                if (!b->by_surface)
+                        return -ENOMEM;
+                /* The bulk event names the first writer and its tree: a shallow
+                 * copy of the write with the bulk event's own fields, then a deep one. */
+                {
+                        struct finding first = d->f;
+
+                        first.rule = ruleset_rule(d->rs, "DW-AUD-BULK");
+                        first.action = "bulk-write", first.type = "change", first.path = NULL, first.path_len = 0;
+                        first.outcome = NULL, first.surface = NULL, first.extra_json = NULL, first.n_quality = 0;
+                        first.alert = false;
+                        r = finding_copy(&first, &b->f);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        b->writes++;
+        b->last_ms = now;
+        if (b->by_surface)
+                b->by_surface[surface_index]++;
+        r = fold_sample_add(&b->sample, d->f.path, d->f.path_len);
+        if (r < 0)
+                return r;
+        *ret_taken = true;
+        if (b->folded) {
+                d->stats.folded++;
+                r = bucket_reason(d, b);
+                return r < 0 ? r : detect_emit_suppressed(d, &d->f, "bucket", d->reason.data);
+        }
+        if (b->n_pending < sizeof(b->pending) / sizeof(b->pending[0])) {
+                r = finding_copy(&d->f, &b->pending[b->n_pending]);
+                if (r < 0)
+                        return r;
+                b->n_pending++;
+        }
+        if (b->sample.distinct >= pol->bulk_min_paths ||
+            b->n_pending >= sizeof(b->pending) / sizeof(b->pending[0])) {
+                /* The shape of a bulk run: fold what was held and what follows. */
+                b->folded = true;
+                r = bucket_reason(d, b);
+                for (i = 0; i < b->n_pending && r >= 0; i++) {
+                        d->stats.folded++;
+                        r = detect_emit_suppressed(d, &b->pending[i], "bucket", d->reason.data);
+                }
+                for (i = 0; i < b->n_pending; i++)
+                        finding_release(&b->pending[i]);
+                b->n_pending = 0;
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- the clock: closing what is due ---- */
+
+int fold_advance(struct audit_detect *d, uint64_t now)
+{
+        const struct audit_policy *pol = &d->rs->audit;
+        uint64_t due, next = 0;
+        size_t i;
+        int r;
+
+        if (now <= d->clock_ms)
+                return 0;
+        d->clock_ms = now;
+        if (!d->next_due_ms || now < d->next_due_ms)
+                return 0;
+        for (i = 0; i < MAX_BUCKETS; i++) {
+                if (!d->buckets[i].open)
+                        continue;
+                due = audit_ms_add(d->buckets[i].first_ms, (uint64_t) pol->bulk_window_s * 1000);
+                if (now >= due) {
+                        r = bucket_close(d, &d->buckets[i]);
+                        if (r < 0)
+                                return r;
+                } else if (!next || due < next)
+                        next = due;
+        }
+        for (i = 0; i < MAX_UPGRADES; i++) {
+                if (!d->upgrades[i].open)
+                        continue;
+                due = audit_ms_add(d->upgrades[i].last_ms, (uint64_t) pol->upgrade_idle_s * 1000);
+                if (now >= due) {
+                        r = upgrade_close(d, &d->upgrades[i]);
+                        if (r < 0)
+                                return r;
+                } else if (!next || due < next)
+                        next = due;
+        }
+        d->next_due_ms = next;
+        return 0;
+}
+
+/* A bucket or upgrade event got a deadline. */
+static void due_at(struct audit_detect *d, uint64_t due)
+{
+        if (!d->next_due_ms || due < d->next_due_ms)
+                d->next_due_ms = due;
+}
+
+
+int fold_flush(struct audit_detect *d)
+{
+        size_t i;
+        int r = 0;
+
+        for (i = 0; i < MAX_BUCKETS && r >= 0; i++)
+                if (d->buckets[i].open)
+                        r = bucket_close(d, &d->buckets[i]);
+        for (i = 0; i < MAX_UPGRADES && r >= 0; i++)
+                if (d->upgrades[i].open)
+                        r = upgrade_close(d, &d->upgrades[i]);
+        return r;
+}
+
+void fold_release(struct audit_detect *d)
+{
+        size_t i;
+
+        for (i = 0; i < MAX_BUCKETS; i++)
+                if (d->buckets[i].open)
+                        bucket_release(&d->buckets[i]);
+        for (i = 0; i < MAX_UPGRADES; i++)
+                if (d->upgrades[i].open)
+                        upgrade_release(&d->upgrades[i]);
+}
