@@ -41,16 +41,46 @@ struct upgrade {
         char id[AUDIT_EVENT_ID_MAX];    /* the first folded event */
 };
 
+/* A process as findings show it (process.*, user.*, driftwatch.ancestry),
+ * copied into a bucket's arena. */
+struct held_process {
+        const struct finding_process *process;
+        const struct finding_ancestor *ancestry;
+        size_t n_ancestry;
+};
+
+/* An alerting write a bucket holds until it folds (then it is reported as
+ * suppressed) or its window ends (then as it was): what its finding needs
+ * besides the process, which is a reference to one of the bucket's. */
+struct held_write {
+        uint64_t sec, serial;           /* the event: @timestamp and id */
+        uint32_t msec;
+        uint32_t proc;                  /* bucket.procs[proc] */
+        uint64_t quality;               /* AUDIT_Q_* */
+        const struct rule *rule;
+        const char *action, *type, *outcome;    /* static strings */
+        const char *path;               /* file.path, bytes in the bucket's arena */
+        size_t path_len;
+        const char *extra_json;
+};
+
+#define BUCKET_HELD_MAX 64              /* held writes: the bucket folds when this many are held */
+#define BUCKET_HELD_BYTES ((size_t) 512 << 10)  /* arena bytes; a write past them is reported at once */
+
 struct bucket {
         bool open, folded;
         uint64_t key;                   /* the process tree: a session, or a process generation (tree_key) */
+        uint64_t first_sec;             /* the first write: the bulk event's time */
+        uint32_t first_msec;
         uint64_t first_ms, last_ms;
         uint64_t writes;
         uint64_t *by_surface;
         struct sample sample;
-        struct finding pending[64];     /* the first writes, until the bucket folds or closes */
-        unsigned n_pending;
-        struct finding f;               /* the first writer */
+        struct held_write *held;        /* BUCKET_HELD_MAX, in the arena */
+        unsigned n_held;
+        struct held_process *procs;     /* BUCKET_HELD_MAX + 1; procs[0] is the first writer */
+        unsigned n_procs;
+        struct arena arena;             /* held writes and processes, at most BUCKET_HELD_BYTES */
         char id[AUDIT_EVENT_ID_MAX];
 };
 
@@ -126,6 +156,8 @@ const struct audit_allow *match_allowed(const struct audit_policy *p, const stru
 int detect_emit(struct audit_detect *d, const struct finding *f);
 /* A suppressed finding, reported only with --show-suppressed. */
 int detect_emit_suppressed(struct audit_detect *d, struct finding *f, const char *by, const char *reason);
+/* The names of the AUDIT_Q_* bits in quality, into f->quality. */
+void detect_set_quality(struct finding *f, uint64_t quality);
 /* A fresh finding in d->f, stamped with a stream time. */
 void detect_begin_finding(struct audit_detect *d, uint64_t sec, unsigned msec);
 /* Turns a json writer's "{...}" into the members string extra_json wants. */

@@ -39,7 +39,7 @@ void detect_begin_finding(struct audit_detect *d, uint64_t sec, unsigned msec)
         buf_reset(&d->reason);
 }
 
-static void set_quality(struct finding *f, uint64_t quality)
+void detect_set_quality(struct finding *f, uint64_t quality)
 {
         unsigned b;
 
@@ -221,7 +221,7 @@ static int check_commands(struct audit_detect *d, const struct audit_event *ev, 
         d->f.type = "start";
         d->f.action = "process-started";
         d->f.outcome = "success";
-        set_quality(&d->f, ev->quality);
+        detect_set_quality(&d->f, ev->quality);
         set_process(d, ev, self);
         audit_members_begin(d, &j, ev);
         if (c->target) {
@@ -337,7 +337,7 @@ static int check_writes(struct audit_detect *d, const struct audit_event *ev, st
         d->f.outcome = sc->success == 0 ? "failure" : "success";
         /* A write that failed did not change anything: recorded, not an alert. */
         d->f.alert = best->audit == SURFACE_AUDIT_ALERT && sc->success != 0;
-        set_quality(&d->f, ev->quality);
+        detect_set_quality(&d->f, ev->quality);
         set_process(d, ev, self);
         audit_members_begin(d, &j, ev);
         if (ev->n_paths > 1) {

@@ -302,20 +302,49 @@ static bool in_tree(const struct audit_detect *d, const struct bucket *b, const 
 
 static void bucket_release(struct bucket *b)
 {
-        unsigned i;
-
-        for (i = 0; i < b->n_pending; i++)
-                finding_release(&b->pending[i]);
-        finding_release(&b->f);
+        arena_release(&b->arena);
         sample_release(&b->sample);
         free(b->by_surface);
-        b->open = false;
+        *b = (struct bucket) { 0 };
 }
 
 static int bucket_reason(struct audit_detect *d, const struct bucket *b)
 {
         buf_reset(&d->reason);
         return buf_printf(&d->reason, "bulk write %s: many writes by one process tree", b->id);
+}
+
+/* A finding at the time of one of a bucket's writes, by one of its processes, in f. */
+static void bucket_finding(const struct held_process *p, uint64_t sec, uint32_t msec, struct finding *f,
+                           char ts[TIMESTAMP_LEN])
+{
+        finding_init(f);
+        format_timestamp_sec(ts, sec, msec);
+        f->timestamp = ts;
+        f->dataset = "driftwatch.audit";
+        f->category = "file";
+        f->process = p->process;
+        f->ancestry = p->ancestry;
+        f->n_ancestry = p->n_ancestry;
+}
+
+/* Reports a held write: as it was, or (reason given) as suppressed by the bucket. */
+static int held_emit(struct audit_detect *d, const struct bucket *b, const struct held_write *h, const char *reason)
+{
+        char ts[TIMESTAMP_LEN];
+        struct finding f;
+
+        bucket_finding(&b->procs[h->proc], h->sec, h->msec, &f, ts);
+        f.alert = true;
+        f.rule = h->rule;
+        f.action = h->action;
+        f.type = h->type;
+        f.outcome = h->outcome;
+        f.path = h->path;
+        f.path_len = h->path_len;
+        f.extra_json = h->extra_json;
+        detect_set_quality(&f, h->quality);
+        return reason ? detect_emit_suppressed(d, &f, "bucket", reason) : detect_emit(d, &f);
 }
 
 static int bucket_close(struct audit_detect *d, struct bucket *b)
@@ -327,8 +356,8 @@ static int bucket_close(struct audit_detect *d, struct bucket *b)
 
         if (!b->folded) {
                 /* Too few writes for a bulk event: each is reported as it was. */
-                for (i = 0; i < b->n_pending && r >= 0; i++)
-                        r = detect_emit(d, &b->pending[i]);
+                for (i = 0; i < b->n_held && r >= 0; i++)
+                        r = held_emit(d, b, &b->held[i], NULL);
                 bucket_release(b);
                 return r;
         }
@@ -348,15 +377,20 @@ static int bucket_close(struct audit_detect *d, struct bucket *b)
         json_object_end(&j);
         r = json_finish(&j);
         if (r >= 0) {
-                char msg[160];
+                char msg[160], ts[TIMESTAMP_LEN];
+                struct finding f;
 
+                /* The bulk event names the first writer and its tree. */
+                bucket_finding(&b->procs[0], b->first_sec, b->first_msec, &f, ts);
+                f.rule = ruleset_rule(d->rs, "DW-AUD-BULK");
+                f.action = "bulk-write";
+                f.type = "change";
                 snprintf(msg, sizeof(msg), "%llu writes to %zu paths by one process tree in %llu s",
                          (unsigned long long) b->writes, b->sample.distinct,
                          (unsigned long long) ((b->last_ms - b->first_ms) / 1000));
-                b->f.message = msg;
-                b->f.extra_json = detect_members_of(&out);
-                r = detect_emit(d, &b->f);
-                b->f.message = NULL;
+                f.message = msg;
+                f.extra_json = detect_members_of(&out);
+                r = detect_emit(d, &f);
         }
         buf_release(&out);
         d->stats.bulks++;
@@ -364,13 +398,94 @@ static int bucket_close(struct audit_detect *d, struct bucket *b)
         return r;
 }
 
-/* Adds the write in d->f to its tree's bucket. *ret_taken: the bucket keeps
- * or folded it (nothing to report now). */
+/* The bytes a held string of n bytes takes at most in an arena. */
+static size_t held_size(size_t n)
+{
+        return n + 1 + sizeof(max_align_t);
+}
+
+/* A bucket for the tree of the writer in f, opened at the write of ev. Only
+ * -ENOMEM is an error: a writer too large to hold leaves *ret NULL. */
+static int bucket_open(struct audit_detect *d, struct bucket *b, const struct audit_event *ev, uint64_t key,
+                       const struct finding *f, struct bucket **ret)
+{
+        uint64_t now = audit_event_ms(ev);
+        size_t size = held_size(BUCKET_HELD_MAX * sizeof(*b->held)) +
+                      held_size((BUCKET_HELD_MAX + 1) * sizeof(*b->procs)) +
+                      finding_process_size(f->process, f->ancestry, f->n_ancestry);
+        struct held_process *first;
+
+        *ret = NULL;
+        if (size > BUCKET_HELD_BYTES)
+                return 0;
+        *b = (struct bucket) { .open = true, .key = key, .first_sec = ev->sec, .first_msec = ev->msec,
+                               .first_ms = now };
+        arena_init(&b->arena);
+        buf_init(&b->sample.paths, 0);
+        audit_event_id(b->id, ev);
+        b->by_surface = calloc(d->rs->n_surfaces ? d->rs->n_surfaces : 1, sizeof(uint64_t));
+        b->held = arena_alloc(&b->arena, BUCKET_HELD_MAX * sizeof(*b->held));
+        b->procs = arena_alloc(&b->arena, (BUCKET_HELD_MAX + 1) * sizeof(*b->procs));
+        if (!b->by_surface || !b->held || !b->procs)
+                goto oom;
+        first = &b->procs[b->n_procs++];
+        first->n_ancestry = f->n_ancestry;
+        if (finding_process_copy(&b->arena, f->process, f->ancestry, f->n_ancestry, &first->process,
+                                 &first->ancestry) < 0)
+                goto oom;
+        due_at(d, audit_ms_add(now, (uint64_t) d->rs->audit.bulk_window_s * 1000));
+        *ret = b;
+        return 0;
+oom:
+        bucket_release(b);
+        return -ENOMEM;
+}
+
+/* Holds the write of ev in f. -E2BIG: it does not fit in the bucket's bytes. */
+static int bucket_hold(struct bucket *b, const struct audit_event *ev, const struct finding *f)
+{
+        struct held_write *h = &b->held[b->n_held];
+        struct held_process *p;
+        size_t size, extra = f->extra_json ? strlen(f->extra_json) : 0;
+        unsigned k;
+
+        /* Most writes of a tree come from a process already held: a reference. */
+        for (k = 0; k < b->n_procs; k++)
+                if (finding_process_equal(b->procs[k].process, b->procs[k].ancestry, b->procs[k].n_ancestry,
+                                          f->process, f->ancestry, f->n_ancestry))
+                        break;
+        size = held_size(f->path_len) + (f->extra_json ? held_size(extra) : 0);
+        if (k == b->n_procs)
+                size += finding_process_size(f->process, f->ancestry, f->n_ancestry);
+        if (b->arena.total + size > BUCKET_HELD_BYTES)
+                return -E2BIG;
+        if (k == b->n_procs) {
+                p = &b->procs[k];
+                p->n_ancestry = f->n_ancestry;
+                if (finding_process_copy(&b->arena, f->process, f->ancestry, f->n_ancestry, &p->process,
+                                         &p->ancestry) < 0)
+                        return -ENOMEM;
+                b->n_procs++;
+        }
+        *h = (struct held_write) {
+                .sec = ev->sec, .msec = ev->msec, .serial = ev->serial, .proc = k, .quality = ev->quality,
+                .rule = f->rule, .action = f->action, .type = f->type, .outcome = f->outcome,
+                .path = arena_strndup(&b->arena, f->path, f->path_len), .path_len = f->path_len,
+                .extra_json = f->extra_json ? arena_strndup(&b->arena, f->extra_json, extra) : NULL,
+        };
+        if (!h->path || (f->extra_json && !h->extra_json))
+                return -ENOMEM;
+        b->n_held++;
+        return 0;
+}
+
+/* Adds the alerting write in d->f to its tree's bucket. *ret_taken: the
+ * bucket holds or folded it (nothing to report now); not when every bucket is
+ * busy or the write does not fit in its bucket. */
 int fold_bucket_add(struct audit_detect *d, const struct audit_event *ev, const struct proc *self,
-                      size_t surface_index, bool *ret_taken)
+                    size_t surface_index, bool *ret_taken)
 {
         const struct audit_policy *pol = &d->rs->audit;
-        uint64_t key = tree_key(d, ev, self), now = audit_event_ms(ev);
         struct bucket *b = NULL, *slot = NULL;
         unsigned i;
         int r;
@@ -387,59 +502,35 @@ int fold_bucket_add(struct audit_detect *d, const struct audit_event *ev, const 
         if (!b) {
                 if (!slot)
                         return 0;       /* every bucket busy: reported as a single write */
-                b = slot;
-                *b = (struct bucket) { .open = true, .key = key, .first_ms = now };
-                due_at(d, audit_ms_add(now, (uint64_t) pol->bulk_window_s * 1000));
-                audit_event_id(b->id, ev);
-                buf_init(&b->sample.paths, 0);
-                b->by_surface = calloc(d->rs->n_surfaces ? d->rs->n_surfaces : 1, sizeof(uint64_t));
-                if (!b->by_surface)
-                        return -ENOMEM;
-                /* The bulk event names the first writer and its tree: a shallow
-                 * copy of the write with the bulk event's own fields, then a deep one. */
-                {
-                        struct finding first = d->f;
-
-                        first.rule = ruleset_rule(d->rs, "DW-AUD-BULK");
-                        first.action = "bulk-write", first.type = "change", first.path = NULL, first.path_len = 0;
-                        first.outcome = NULL, first.surface = NULL, first.extra_json = NULL, first.n_quality = 0;
-                        first.alert = false;
-                        r = finding_copy(&first, &b->f);
-                        if (r < 0)
-                                return r;
-                }
+                r = bucket_open(d, slot, ev, tree_key(d, ev, self), &d->f, &b);
+                if (r < 0 || !b)
+                        return r;
         }
         b->writes++;
-        b->last_ms = now;
-        if (b->by_surface)
-                b->by_surface[surface_index]++;
+        b->last_ms = audit_event_ms(ev);
+        b->by_surface[surface_index]++;
         r = fold_sample_add(&b->sample, d->f.path, d->f.path_len);
         if (r < 0)
                 return r;
-        *ret_taken = true;
         if (b->folded) {
+                *ret_taken = true;
                 d->stats.folded++;
                 r = bucket_reason(d, b);
                 return r < 0 ? r : detect_emit_suppressed(d, &d->f, "bucket", d->reason.data);
         }
-        if (b->n_pending < sizeof(b->pending) / sizeof(b->pending[0])) {
-                r = finding_copy(&d->f, &b->pending[b->n_pending]);
-                if (r < 0)
-                        return r;
-                b->n_pending++;
-        }
-        if (b->sample.distinct >= pol->bulk_min_paths ||
-            b->n_pending >= sizeof(b->pending) / sizeof(b->pending[0])) {
+        r = bucket_hold(b, ev, &d->f);
+        if (r < 0 && r != -E2BIG)
+                return r;
+        *ret_taken = r >= 0;
+        if (b->sample.distinct >= pol->bulk_min_paths || b->n_held >= BUCKET_HELD_MAX) {
                 /* The shape of a bulk run: fold what was held and what follows. */
                 b->folded = true;
                 r = bucket_reason(d, b);
-                for (i = 0; i < b->n_pending && r >= 0; i++) {
+                for (i = 0; i < b->n_held && r >= 0; i++) {
                         d->stats.folded++;
-                        r = detect_emit_suppressed(d, &b->pending[i], "bucket", d->reason.data);
+                        r = held_emit(d, b, &b->held[i], d->reason.data);
                 }
-                for (i = 0; i < b->n_pending; i++)
-                        finding_release(&b->pending[i]);
-                b->n_pending = 0;
+                b->n_held = 0;
                 if (r < 0)
                         return r;
         }

@@ -92,6 +92,16 @@ enum severity finding_severity(const struct finding *f);
  * initialized here; release it with finding_release). The rule stays shared. */
 int finding_copy(const struct finding *src, struct finding *dst);
 
+/* A process and its ancestry as a finding shows them, copied into arena a:
+ * *ret_p and *ret_an (NULL when there is none) are set on success only. */
+int finding_process_copy(struct arena *a, const struct finding_process *p, const struct finding_ancestor *an,
+                         size_t n_an, const struct finding_process **ret_p, const struct finding_ancestor **ret_an);
+/* At least the arena bytes finding_process_copy() takes for them. */
+size_t finding_process_size(const struct finding_process *p, const struct finding_ancestor *an, size_t n_an);
+/* Whether two processes with ancestry show the same (every field and string). */
+bool finding_process_equal(const struct finding_process *p, const struct finding_ancestor *an, size_t n_an,
+                           const struct finding_process *q, const struct finding_ancestor *bn, size_t n_bn);
+
 enum output_format {
         OUTPUT_TEXT,
         OUTPUT_JSON,

@@ -120,37 +120,133 @@ int finding_copy(const struct finding *src, struct finding *dst)
                 dst->values[i].after = v->after ? arena_memdup(a, v->after, v->after_len) : NULL;
                 oom |= (v->before && !dst->values[i].before) || (v->after && !dst->values[i].after);
         }
-        if (src->process) {
-                struct finding_process *p = arena_memdup(a, src->process, sizeof(*p));
-
-                if (p) {
-                        p->name = dup_str(a, p->name, &oom);
-                        p->executable = dup_str(a, p->executable, &oom);
-                        p->title = dup_str(a, p->title, &oom);
-                        p->args = dup_args(a, p->args, p->n_args, &oom);
-                        p->parent_name = dup_str(a, p->parent_name, &oom);
-                        p->parent_executable = dup_str(a, p->parent_executable, &oom);
-                        p->auid_name = dup_str(a, p->auid_name, &oom);
-                }
-                oom |= !p;
-                dst->process = p;
-        }
-        if (src->n_ancestry) {
-                struct finding_ancestor *an = arena_memdup(a, src->ancestry, src->n_ancestry * sizeof(*an));
-
-                for (i = 0; an && i < src->n_ancestry; i++) {
-                        an[i].name = dup_str(a, an[i].name, &oom);
-                        an[i].executable = dup_str(a, an[i].executable, &oom);
-                        an[i].args = dup_args(a, an[i].args, an[i].n_args, &oom);
-                }
-                oom |= !an;
-                dst->ancestry = an;
-        }
+        dst->process = NULL;
+        dst->ancestry = NULL;
+        if (finding_process_copy(a, src->process, src->ancestry, src->n_ancestry, &dst->process, &dst->ancestry) < 0)
+                oom = true;
         if (oom) {
                 finding_release(dst);
                 return -ENOMEM;
         }
         return 0;
+}
+
+int finding_process_copy(struct arena *a, const struct finding_process *p, const struct finding_ancestor *an,
+                         size_t n_an, const struct finding_process **ret_p, const struct finding_ancestor **ret_an)
+{
+        struct finding_process *cp = NULL;
+        struct finding_ancestor *can = NULL;
+        bool oom = false;
+        size_t i;
+
+        if (p) {
+                cp = arena_memdup(a, p, sizeof(*cp));
+                if (cp) {
+                        cp->name = dup_str(a, cp->name, &oom);
+                        cp->executable = dup_str(a, cp->executable, &oom);
+                        cp->title = dup_str(a, cp->title, &oom);
+                        cp->args = dup_args(a, cp->args, cp->n_args, &oom);
+                        cp->parent_name = dup_str(a, cp->parent_name, &oom);
+                        cp->parent_executable = dup_str(a, cp->parent_executable, &oom);
+                        cp->auid_name = dup_str(a, cp->auid_name, &oom);
+                }
+                oom |= !cp;
+        }
+        if (n_an) {
+                can = arena_memdup(a, an, n_an * sizeof(*can));
+                for (i = 0; can && i < n_an; i++) {
+                        can[i].name = dup_str(a, can[i].name, &oom);
+                        can[i].executable = dup_str(a, can[i].executable, &oom);
+                        can[i].args = dup_args(a, can[i].args, can[i].n_args, &oom);
+                }
+                oom |= !can;
+        }
+        if (oom)
+                return -ENOMEM;
+        *ret_p = cp;
+        *ret_an = can;
+        return 0;
+}
+
+/* What an arena allocation of n bytes takes at most (it rounds up to max_align_t). */
+static size_t alloc_size(size_t n)
+{
+        return n + sizeof(max_align_t);
+}
+
+static size_t str_size(const char *s)
+{
+        return s ? alloc_size(strlen(s) + 1) : 0;
+}
+
+static size_t args_size(const char *const *args, size_t n)
+{
+        size_t size = 0, i;
+
+        if (!args || n == 0)
+                return 0;
+        size = alloc_size(n * sizeof(*args));
+        for (i = 0; i < n; i++)
+                size += str_size(args[i]);
+        return size;
+}
+
+size_t finding_process_size(const struct finding_process *p, const struct finding_ancestor *an, size_t n_an)
+{
+        size_t size = 0, i;
+
+        if (p)
+                size += alloc_size(sizeof(*p)) + str_size(p->name) + str_size(p->executable) + str_size(p->title) +
+                        args_size(p->args, p->n_args) + str_size(p->parent_name) +
+                        str_size(p->parent_executable) + str_size(p->auid_name);
+        if (n_an)
+                size += alloc_size(n_an * sizeof(*an));
+        for (i = 0; i < n_an; i++)
+                size += str_size(an[i].name) + str_size(an[i].executable) + args_size(an[i].args, an[i].n_args);
+        return size;
+}
+
+static bool str_equal(const char *a, const char *b)
+{
+        return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool args_equal(const char *const *a, size_t n, const char *const *b, size_t m)
+{
+        size_t i;
+
+        if (n != m)
+                return false;
+        for (i = 0; i < n; i++)
+                if (!str_equal(a[i], b[i]))
+                        return false;
+        return true;
+}
+
+bool finding_process_equal(const struct finding_process *p, const struct finding_ancestor *an, size_t n_an,
+                           const struct finding_process *q, const struct finding_ancestor *bn, size_t n_bn)
+{
+        size_t i;
+
+        if (!p || !q) {
+                if (p != q)
+                        return false;
+        } else if (p->pid != q->pid || p->ppid != q->ppid || p->uid != q->uid || p->euid != q->euid ||
+                   p->auid != q->auid || p->args_truncated != q->args_truncated || !str_equal(p->name, q->name) ||
+                   !str_equal(p->executable, q->executable) || !str_equal(p->title, q->title) ||
+                   !args_equal(p->args, p->n_args, q->args, q->n_args) ||
+                   !str_equal(p->parent_name, q->parent_name) ||
+                   !str_equal(p->parent_executable, q->parent_executable) || !str_equal(p->auid_name, q->auid_name)) {
+                return false;
+        }
+        if (n_an != n_bn)
+                return false;
+        for (i = 0; i < n_an; i++)
+                if (an[i].pid != bn[i].pid || !str_equal(an[i].name, bn[i].name) ||
+                    !str_equal(an[i].executable, bn[i].executable) ||
+                    !args_equal(an[i].args, an[i].n_args, bn[i].args, bn[i].n_args))
+                        return false;
+        return true;
 }
 
 int output_format_from_name(const char *s, enum output_format *ret)
