@@ -33,7 +33,10 @@ struct upgrade {
         bool open;
         uint64_t generation;            /* the upgrader's process entry */
         const struct audit_upgrader *by;
-        struct finding f;               /* the upgrader's process, copied when opened */
+        uint64_t sec;                   /* the first event: the upgrade event's time */
+        uint32_t msec;
+        const struct finding_process *process;  /* the upgrader, copied when opened */
+        struct arena arena;
         uint64_t first_ms, last_ms;
         uint64_t writes, commands;
         uint64_t *by_surface;           /* writes per surface */

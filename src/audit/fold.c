@@ -156,7 +156,7 @@ struct proc *fold_upgrade_ancestor(struct audit_detect *d, struct proc *self)
 
 static void upgrade_release(struct upgrade *u)
 {
-        finding_release(&u->f);
+        arena_release(&u->arena);
         sample_release(&u->sample);
         free(u->by_surface);
         *u = (struct upgrade) { 0 };
@@ -186,15 +186,23 @@ static int upgrade_close(struct audit_detect *d, struct upgrade *u)
         json_object_end(&j);
         r = json_finish(&j);
         if (r >= 0) {
-                char msg[200];
+                char msg[200], ts[TIMESTAMP_LEN];
+                struct finding f;
 
+                finding_init(&f);
+                format_timestamp_sec(ts, u->sec, u->msec);
+                f.timestamp = ts;
+                f.dataset = "driftwatch.audit";
+                f.rule = ruleset_rule(d->rs, "DW-AUD-UPGRADE");
+                f.category = "configuration";
+                f.type = "change";
+                f.action = "upgrade";
+                f.process = u->process;
                 snprintf(msg, sizeof(msg), "%llu writes to %zu paths under upgrader %s folded into one event",
                          (unsigned long long) u->writes, u->sample.distinct, u->by->id);
-                u->f.message = msg;
-                u->f.extra_json = detect_members_of(&b);
-                r = detect_emit(d, &u->f);
-                u->f.extra_json = NULL;
-                u->f.message = NULL;
+                f.message = msg;
+                f.extra_json = detect_members_of(&b);
+                r = detect_emit(d, &f);
         }
         buf_release(&b);
         d->stats.upgrades++;
@@ -208,11 +216,10 @@ struct upgrade *fold_upgrade_get(struct audit_detect *d, const struct audit_even
 {
         const struct audit_upgrader *by = &d->rs->audit.upgraders[up->tag - 1];
         struct upgrade *u, *slot = NULL, *oldest = NULL;
+        const struct finding_ancestor *none;
         struct finding_process fp;
-        struct finding uf;
         const char *args[PROC_MAX_ARGS];
         size_t i;
-        char ts[TIMESTAMP_LEN];
 
         *ret_r = 0;
         for (i = 0; i < MAX_UPGRADES; i++) {
@@ -231,7 +238,9 @@ struct upgrade *fold_upgrade_get(struct audit_detect *d, const struct audit_even
                 slot = oldest;
         }
         u = slot;
-        *u = (struct upgrade) { .open = true, .generation = up->generation, .by = by };
+        *u = (struct upgrade) { .open = true, .generation = up->generation, .by = by, .sec = ev->sec,
+                                .msec = ev->msec };
+        arena_init(&u->arena);
         u->first_ms = u->last_ms = audit_event_ms(ev);
         due_at(d, audit_ms_add(u->last_ms, (uint64_t) d->rs->audit.upgrade_idle_s * 1000));
         audit_event_id(u->id, ev);
@@ -243,16 +252,7 @@ struct upgrade *fold_upgrade_get(struct audit_detect *d, const struct audit_even
                 .pid = up->pid, .ppid = up->ppid, .name = up->comm, .executable = up->exe, .args = args,
                 .n_args = up->n_args, .uid = -1, .euid = -1, .auid = up->auid,
         };
-        finding_init(&uf);
-        format_timestamp_sec(ts, ev->sec, ev->msec);
-        uf.timestamp = ts;
-        uf.dataset = "driftwatch.audit";
-        uf.rule = ruleset_rule(d->rs, "DW-AUD-UPGRADE");
-        uf.category = "configuration";
-        uf.type = "change";
-        uf.action = "upgrade";
-        uf.process = &fp;
-        if (!u->by_surface || finding_copy(&uf, &u->f) < 0) {
+        if (!u->by_surface || finding_process_copy(&u->arena, &fp, NULL, 0, &u->process, &none) < 0) {
                 upgrade_release(u);
                 *ret_r = -ENOMEM;
                 return NULL;

@@ -88,10 +88,6 @@ int finding_add_changed(struct finding *f, const char *name, size_t len);
 int finding_add_value(struct finding *f, const char *attr, const char *before, size_t blen,
                       const char *after, size_t alen);
 enum severity finding_severity(const struct finding *f);
-/* A deep copy of src whose strings and arrays live in dst's arena (dst is
- * initialized here; release it with finding_release). The rule stays shared. */
-int finding_copy(const struct finding *src, struct finding *dst);
-
 /* A process and its ancestry as a finding shows them, copied into arena a:
  * *ret_p and *ret_an (NULL when there is none) are set on success only. */
 int finding_process_copy(struct arena *a, const struct finding_process *p, const struct finding_ancestor *an,

@@ -88,49 +88,6 @@ static const char *const *dup_args(struct arena *a, const char *const *args, siz
         return v;
 }
 
-int finding_copy(const struct finding *src, struct finding *dst)
-{
-        struct arena *a = &dst->arena;
-        bool oom = false;
-        size_t i;
-
-        finding_init(dst);
-        *dst = *src;
-        arena_init(&dst->arena);
-        dst->timestamp = dup_str(a, src->timestamp, &oom);
-        dst->message = dup_str(a, src->message, &oom);
-        dst->path = src->path ? arena_memdup(a, src->path, src->path_len) : NULL;
-        oom |= src->path && !dst->path;
-        dst->root = dup_str(a, src->root, &oom);
-        dst->surface = dup_str(a, src->surface, &oom);
-        dst->merge = dup_str(a, src->merge, &oom);
-        dst->merge_target = dup_str(a, src->merge_target, &oom);
-        dst->allowed_by = dup_str(a, src->allowed_by, &oom);
-        dst->error = dup_str(a, src->error, &oom);
-        dst->suppressed_by = dup_str(a, src->suppressed_by, &oom);
-        dst->suppressed_reason = dup_str(a, src->suppressed_reason, &oom);
-        dst->extra_json = dup_str(a, src->extra_json, &oom);
-        for (i = 0; i < src->n_changed; i++)
-                dst->changed[i] = dup_str(a, src->changed[i], &oom);
-        for (i = 0; i < src->n_values; i++) {
-                const struct finding_value *v = &src->values[i];
-
-                dst->values[i].attr = dup_str(a, v->attr, &oom);
-                dst->values[i].before = v->before ? arena_memdup(a, v->before, v->before_len) : NULL;
-                dst->values[i].after = v->after ? arena_memdup(a, v->after, v->after_len) : NULL;
-                oom |= (v->before && !dst->values[i].before) || (v->after && !dst->values[i].after);
-        }
-        dst->process = NULL;
-        dst->ancestry = NULL;
-        if (finding_process_copy(a, src->process, src->ancestry, src->n_ancestry, &dst->process, &dst->ancestry) < 0)
-                oom = true;
-        if (oom) {
-                finding_release(dst);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
 int finding_process_copy(struct arena *a, const struct finding_process *p, const struct finding_ancestor *an,
                          size_t n_an, const struct finding_process **ret_p, const struct finding_ancestor **ret_an)
 {
