@@ -64,7 +64,7 @@ struct held_write {
         const char *action, *type, *outcome;    /* static strings */
         const char *path;               /* file.path, bytes in the bucket's arena */
         size_t path_len;
-        const char *extra_json;
+        struct finding_audit audit;     /* its strings in the bucket's arena; id unset */
 };
 
 #define BUCKET_HELD_MAX 64              /* held writes: the bucket folds when this many are held */
@@ -127,7 +127,11 @@ struct audit_detect {
         struct buf argbuf;              /* the event's argv, NUL-terminated strings */
         const char *proc_args[PROC_MAX_ARGS];
         char exe[PROC_EXE_MAX], comm[17], timestamp[TIMESTAMP_LEN], title[256];
-        struct buf extra, text, reason;
+        struct finding_audit audit;     /* driftwatch.audit of a command or a write */
+        char audit_id[AUDIT_EVENT_ID_MAX];
+        struct finding_bytes *paths;    /* its paths */
+        size_t paths_cap;
+        struct buf text, reason;
 };
 
 
@@ -163,8 +167,6 @@ int detect_emit_suppressed(struct audit_detect *d, struct finding *f, const char
 void detect_set_quality(struct finding *f, uint64_t quality);
 /* A fresh finding in d->f, stamped with a stream time. */
 void detect_begin_finding(struct audit_detect *d, uint64_t sec, unsigned msec);
-/* Turns a json writer's "{...}" into the members string extra_json wants. */
-const char *detect_members_of(struct buf *b);
 
 /* ---- fold.c ---- */
 

@@ -13,16 +13,6 @@
 #include <string.h>
 
 #include "detect-internal.h"
-#include "report/json.h"
-
-/* Turns a json writer's "{...}" into the members string extra_json wants. */
-const char *detect_members_of(struct buf *b)
-{
-        if (b->len < 2)
-                return NULL;
-        b->data[b->len - 1] = '\0';
-        return b->data + 1;
-}
 
 /* ---- the finding being built ---- */
 
@@ -34,7 +24,6 @@ void detect_begin_finding(struct audit_detect *d, uint64_t sec, unsigned msec)
         format_timestamp_sec(d->timestamp, sec, msec);
         d->f.timestamp = d->timestamp;
         d->f.dataset = "driftwatch.audit";
-        buf_reset(&d->extra);
         buf_reset(&d->text);
         buf_reset(&d->reason);
 }
@@ -101,40 +90,54 @@ static void set_process(struct audit_detect *d, const struct audit_event *ev, co
         d->f.n_ancestry = i;
 }
 
-/* driftwatch.audit: where the finding comes from in the log. */
-static void audit_members_begin(struct audit_detect *d, struct json *j, const struct audit_event *ev)
+static struct finding_bytes bytes_of(struct audit_str s)
 {
-        const struct audit_syscall *sc = &ev->syscall;
-        struct audit_str name = audit_syscall_get_name(sc);
-        char id[AUDIT_EVENT_ID_MAX];
-
-        json_init(j, &d->extra);
-        json_object_begin(j, NULL);
-        json_object_begin(j, "audit");
-        audit_event_id(id, ev);
-        json_string(j, "id", id);
-        if (ev->node.len)
-                json_string_n(j, "node", ev->node.s, ev->node.len);
-        if (name.len)
-                json_string_n(j, "syscall", name.s, name.len);
-        if (sc->success >= 0)
-                json_bool(j, "success", sc->success);
-        if (sc->has_exit)
-                json_int(j, "exit", sc->exit);
-        if (sc->key.len)
-                json_string_n(j, "key", sc->key.s, sc->key.len);
-        if (sc->tty.len)
-                json_string_n(j, "tty", sc->tty.s, sc->tty.len);
-        if (audit_id_set(sc->ses))
-                json_int_string(j, "ses", sc->ses);
+        return (struct finding_bytes) { s.s, s.len };
 }
 
-static void audit_members_end(struct audit_detect *d, struct json *j)
+/* driftwatch.audit: where the finding comes from in the log (the event and
+ * its syscall; commands add their target, writes the paths). */
+static void set_audit(struct audit_detect *d, const struct audit_event *ev)
 {
-        json_object_end(j);
-        json_object_end(j);
-        if (json_finish(j) >= 0)
-                d->f.extra_json = detect_members_of(&d->extra);
+        const struct audit_syscall *sc = &ev->syscall;
+        struct finding_audit *a = &d->audit;
+
+        finding_audit_init(a);
+        audit_event_id(d->audit_id, ev);
+        a->id = d->audit_id;
+        a->node = bytes_of(ev->node);
+        a->syscall = bytes_of(audit_syscall_get_name(sc));
+        a->success = sc->success;
+        a->has_exit = sc->has_exit;
+        a->exit = sc->exit;
+        a->key = bytes_of(sc->key);
+        a->tty = bytes_of(sc->tty);
+        a->ses = sc->ses;
+        d->f.audit = a;
+}
+
+/* driftwatch.audit.paths: every PATH record's path, of an event with several. */
+static int set_audit_paths(struct audit_detect *d, const struct audit_event *ev)
+{
+        struct finding_audit *a = &d->audit;
+        size_t i;
+
+        if (ev->n_paths <= 1)
+                return 0;
+        if (ev->n_paths > d->paths_cap) {
+                struct finding_bytes *p = reallocarray(d->paths, ev->n_paths, sizeof(*p));
+
+                if (!p)
+                        return -ENOMEM;
+                d->paths = p;
+                d->paths_cap = ev->n_paths;
+        }
+        a->has_paths = true;
+        a->paths = d->paths;
+        for (i = 0, a->n_paths = 0; i < ev->n_paths; i++)
+                if (ev->paths[i].path.s)
+                        d->paths[a->n_paths++] = bytes_of(ev->paths[i].path);
+        return 0;
 }
 
 int detect_emit(struct audit_detect *d, const struct finding *f)
@@ -202,7 +205,6 @@ static int check_commands(struct audit_detect *d, const struct audit_event *ev, 
         const struct audit_command *c = NULL;
         const struct audit_allow *a;
         struct proc *up;
-        struct json j;
         size_t i, after = 0, t;
         int r;
 
@@ -223,16 +225,15 @@ static int check_commands(struct audit_detect *d, const struct audit_event *ev, 
         d->f.outcome = "success";
         detect_set_quality(&d->f, ev->quality);
         set_process(d, ev, self);
-        audit_members_begin(d, &j, ev);
+        set_audit(d, ev);
         if (c->target) {
                 /* The last non-option argument after the verb: the image, package or file. */
                 for (t = v->n_args, i = after; i < v->n_args; i++)
                         if (v->args[i][0] != '-')
                                 t = i;
                 if (t < v->n_args)
-                        json_string(&j, "target", v->args[t]);
+                        d->audit.target = v->args[t];
         }
-        audit_members_end(d, &j);
         /* The text view's line: the command as run (argv is in process.args). */
         buf_reset(&d->text);
         for (i = 0; i < v->n_args && d->text.len < 200; i++)
@@ -293,7 +294,6 @@ static int check_writes(struct audit_detect *d, const struct audit_event *ev, st
         struct proc *up;
         bool taken, only_parents = true;
         size_t i, best_index = 0;
-        struct json j;
         const char *type;
         int r;
 
@@ -339,15 +339,10 @@ static int check_writes(struct audit_detect *d, const struct audit_event *ev, st
         d->f.alert = best->audit == SURFACE_AUDIT_ALERT && sc->success != 0;
         detect_set_quality(&d->f, ev->quality);
         set_process(d, ev, self);
-        audit_members_begin(d, &j, ev);
-        if (ev->n_paths > 1) {
-                json_array_begin(&j, "paths");
-                for (i = 0; i < ev->n_paths; i++)
-                        if (ev->paths[i].path.s)
-                                json_string_n(&j, NULL, ev->paths[i].path.s, ev->paths[i].path.len);
-                json_array_end(&j);
-        }
-        audit_members_end(d, &j);
+        set_audit(d, ev);
+        r = set_audit_paths(d, ev);
+        if (r < 0)
+                return r;
         /* file.path must be a C string for the allowlist's globs. */
         buf_reset(&d->text);
         if (buf_append(&d->text, best_path->path.s, best_path->path.len) < 0)
@@ -475,7 +470,6 @@ int audit_detect_new(const struct audit_detect_options *o, audit_finding_fn fn, 
         d->userdata = userdata;
         finding_init(&d->f);
         buf_init(&d->argbuf, (size_t) 8 << 20);
-        buf_init(&d->extra, (size_t) 16 << 20);
         buf_init(&d->text, 0);
         buf_init(&d->reason, 0);
         health_init(d);
@@ -493,7 +487,7 @@ void audit_detect_free(struct audit_detect *d)
         fold_release(d);
         finding_release(&d->f);
         buf_release(&d->argbuf);
-        buf_release(&d->extra);
+        free(d->paths);
         buf_release(&d->text);
         buf_release(&d->reason);
         proctree_free(d->tree);

@@ -12,7 +12,6 @@
 
 #include "basic/hash.h"
 #include "detect-internal.h"
-#include "report/json.h"
 
 #define MAX_DISTINCT ((size_t) 1 << 16)
 
@@ -94,28 +93,17 @@ int fold_sample_add(struct sample *s, const char *path, size_t len)
         return 0;
 }
 
-static void json_sample(struct json *j, const char *key, const struct sample *s)
+/* driftwatch.audit.upgrade or .bulk: the counts and the sample. */
+static void fold_of(const struct audit_detect *d, const uint64_t *by_surface, const struct sample *s,
+                    struct finding_fold *ret)
 {
-        const char *p = s->paths.data;
-        unsigned i;
-
-        json_array_begin(j, key);
-        for (i = 0; i < s->n; i++, p += strlen(p) + 1)
-                json_string(j, NULL, p);
-        json_array_end(j);
+        ret->paths_count = s->distinct;
+        ret->surfaces = d->rs->surfaces;
+        ret->counts = by_surface;
+        ret->n_surfaces = d->rs->n_surfaces;
+        ret->paths = s->paths.data;
+        ret->n_paths = s->n;
 }
-
-static void json_surfaces(struct json *j, const struct ruleset *rs, const uint64_t *counts)
-{
-        size_t i;
-
-        json_object_begin(j, "surfaces");
-        for (i = 0; i < rs->n_surfaces; i++)
-                if (counts[i])
-                        json_int(j, rs->surfaces[i].surface, (int64_t) counts[i]);
-        json_object_end(j);
-}
-
 
 /* ---- upgraders ---- */
 
@@ -164,47 +152,31 @@ static void upgrade_release(struct upgrade *u)
 
 static int upgrade_close(struct audit_detect *d, struct upgrade *u)
 {
-        struct json j;
-        struct buf b;
+        struct finding_fold fold = { .upgrader = u->by->id, .reason = u->by->reason, .writes = u->writes,
+                                     .commands = u->commands };
+        struct finding_audit a;
+        char msg[200], ts[TIMESTAMP_LEN];
+        struct finding f;
         int r;
 
-        buf_init(&b, 0);
-        json_init(&j, &b);
-        json_object_begin(&j, NULL);
-        json_object_begin(&j, "audit");
-        json_string(&j, "id", u->id);
-        json_object_begin(&j, "upgrade");
-        json_string(&j, "upgrader", u->by->id);
-        json_string(&j, "reason", u->by->reason);
-        json_int(&j, "writes", (int64_t) u->writes);
-        json_int(&j, "paths_count", (int64_t) u->sample.distinct);
-        json_int(&j, "commands", (int64_t) u->commands);
-        json_surfaces(&j, d->rs, u->by_surface);
-        json_sample(&j, "paths", &u->sample);
-        json_object_end(&j);
-        json_object_end(&j);
-        json_object_end(&j);
-        r = json_finish(&j);
-        if (r >= 0) {
-                char msg[200], ts[TIMESTAMP_LEN];
-                struct finding f;
-
-                finding_init(&f);
-                format_timestamp_sec(ts, u->sec, u->msec);
-                f.timestamp = ts;
-                f.dataset = "driftwatch.audit";
-                f.rule = ruleset_rule(d->rs, "DW-AUD-UPGRADE");
-                f.category = "configuration";
-                f.type = "change";
-                f.action = "upgrade";
-                f.process = u->process;
-                snprintf(msg, sizeof(msg), "%llu writes to %zu paths under upgrader %s folded into one event",
-                         (unsigned long long) u->writes, u->sample.distinct, u->by->id);
-                f.message = msg;
-                f.extra_json = detect_members_of(&b);
-                r = detect_emit(d, &f);
-        }
-        buf_release(&b);
+        fold_of(d, u->by_surface, &u->sample, &fold);
+        finding_audit_init(&a);
+        a.id = u->id;
+        a.upgrade = &fold;
+        finding_init(&f);
+        format_timestamp_sec(ts, u->sec, u->msec);
+        f.timestamp = ts;
+        f.dataset = "driftwatch.audit";
+        f.rule = ruleset_rule(d->rs, "DW-AUD-UPGRADE");
+        f.category = "configuration";
+        f.type = "change";
+        f.action = "upgrade";
+        f.process = u->process;
+        snprintf(msg, sizeof(msg), "%llu writes to %zu paths under upgrader %s folded into one event",
+                 (unsigned long long) u->writes, u->sample.distinct, u->by->id);
+        f.message = msg;
+        f.audit = &a;
+        r = detect_emit(d, &f);
         d->stats.upgrades++;
         upgrade_release(u);
         return r;
@@ -331,9 +303,12 @@ static void bucket_finding(const struct held_process *p, uint64_t sec, uint32_t 
 /* Reports a held write: as it was, or (reason given) as suppressed by the bucket. */
 static int held_emit(struct audit_detect *d, const struct bucket *b, const struct held_write *h, const char *reason)
 {
-        char ts[TIMESTAMP_LEN];
+        char ts[TIMESTAMP_LEN], id[AUDIT_EVENT_ID_MAX];
+        struct finding_audit a = h->audit;
         struct finding f;
 
+        audit_event_id_format(id, h->sec, h->msec, h->serial);
+        a.id = id;
         bucket_finding(&b->procs[h->proc], h->sec, h->msec, &f, ts);
         f.alert = true;
         f.rule = h->rule;
@@ -342,15 +317,17 @@ static int held_emit(struct audit_detect *d, const struct bucket *b, const struc
         f.outcome = h->outcome;
         f.path = h->path;
         f.path_len = h->path_len;
-        f.extra_json = h->extra_json;
+        f.audit = &a;
         detect_set_quality(&f, h->quality);
         return reason ? detect_emit_suppressed(d, &f, "bucket", reason) : detect_emit(d, &f);
 }
 
 static int bucket_close(struct audit_detect *d, struct bucket *b)
 {
-        struct json j;
-        struct buf out;
+        struct finding_fold fold = { .writes = b->writes, .seconds = (b->last_ms - b->first_ms) / 1000 };
+        struct finding_audit a;
+        char msg[160], ts[TIMESTAMP_LEN];
+        struct finding f;
         unsigned i;
         int r = 0;
 
@@ -361,38 +338,20 @@ static int bucket_close(struct audit_detect *d, struct bucket *b)
                 bucket_release(b);
                 return r;
         }
-        buf_init(&out, 0);
-        json_init(&j, &out);
-        json_object_begin(&j, NULL);
-        json_object_begin(&j, "audit");
-        json_string(&j, "id", b->id);
-        json_object_begin(&j, "bulk");
-        json_int(&j, "writes", (int64_t) b->writes);
-        json_int(&j, "paths_count", (int64_t) b->sample.distinct);
-        json_int(&j, "seconds", (int64_t) ((b->last_ms - b->first_ms) / 1000));
-        json_surfaces(&j, d->rs, b->by_surface);
-        json_sample(&j, "paths", &b->sample);
-        json_object_end(&j);
-        json_object_end(&j);
-        json_object_end(&j);
-        r = json_finish(&j);
-        if (r >= 0) {
-                char msg[160], ts[TIMESTAMP_LEN];
-                struct finding f;
-
-                /* The bulk event names the first writer and its tree. */
-                bucket_finding(&b->procs[0], b->first_sec, b->first_msec, &f, ts);
-                f.rule = ruleset_rule(d->rs, "DW-AUD-BULK");
-                f.action = "bulk-write";
-                f.type = "change";
-                snprintf(msg, sizeof(msg), "%llu writes to %zu paths by one process tree in %llu s",
-                         (unsigned long long) b->writes, b->sample.distinct,
-                         (unsigned long long) ((b->last_ms - b->first_ms) / 1000));
-                f.message = msg;
-                f.extra_json = detect_members_of(&out);
-                r = detect_emit(d, &f);
-        }
-        buf_release(&out);
+        fold_of(d, b->by_surface, &b->sample, &fold);
+        finding_audit_init(&a);
+        a.id = b->id;
+        a.bulk = &fold;
+        /* The bulk event names the first writer and its tree. */
+        bucket_finding(&b->procs[0], b->first_sec, b->first_msec, &f, ts);
+        f.rule = ruleset_rule(d->rs, "DW-AUD-BULK");
+        f.action = "bulk-write";
+        f.type = "change";
+        snprintf(msg, sizeof(msg), "%llu writes to %zu paths by one process tree in %llu s",
+                 (unsigned long long) b->writes, b->sample.distinct, (unsigned long long) fold.seconds);
+        f.message = msg;
+        f.audit = &a;
+        r = detect_emit(d, &f);
         d->stats.bulks++;
         bucket_release(b);
         return r;
@@ -441,12 +400,56 @@ oom:
         return -ENOMEM;
 }
 
+/* The bytes of s in arena a ("" when empty). */
+static struct finding_bytes held_bytes(struct arena *a, struct finding_bytes s, bool *oom)
+{
+        struct finding_bytes c = { s.len ? arena_memdup(a, s.s, s.len) : "", s.len };
+
+        *oom |= s.len && !c.s;
+        return c;
+}
+
+/* At least the arena bytes held_audit_copy() takes for a. */
+static size_t held_audit_size(const struct finding_audit *a)
+{
+        size_t size = held_size(a->node.len) + held_size(a->syscall.len) + held_size(a->key.len) +
+                      held_size(a->tty.len) + held_size(a->n_paths * sizeof(*a->paths)), i;
+
+        for (i = 0; i < a->n_paths; i++)
+                size += held_size(a->paths[i].len);
+        return size;
+}
+
+/* The audit context of a write (the event's: no id, target, fold or health)
+ * with its bytes copied into arena a. */
+static int held_audit_copy(struct arena *a, const struct finding_audit *src, struct finding_audit *ret)
+{
+        struct finding_bytes *paths = NULL;
+        bool oom = false;
+        size_t i;
+
+        *ret = *src;
+        ret->id = NULL;
+        ret->node = held_bytes(a, src->node, &oom);
+        ret->syscall = held_bytes(a, src->syscall, &oom);
+        ret->key = held_bytes(a, src->key, &oom);
+        ret->tty = held_bytes(a, src->tty, &oom);
+        if (src->n_paths) {
+                paths = arena_alloc(a, src->n_paths * sizeof(*paths));
+                oom |= !paths;
+                for (i = 0; paths && i < src->n_paths; i++)
+                        paths[i] = held_bytes(a, src->paths[i], &oom);
+        }
+        ret->paths = paths;
+        return oom ? -ENOMEM : 0;
+}
+
 /* Holds the write of ev in f. -E2BIG: it does not fit in the bucket's bytes. */
 static int bucket_hold(struct bucket *b, const struct audit_event *ev, const struct finding *f)
 {
         struct held_write *h = &b->held[b->n_held];
         struct held_process *p;
-        size_t size, extra = f->extra_json ? strlen(f->extra_json) : 0;
+        size_t size;
         unsigned k;
 
         /* Most writes of a tree come from a process already held: a reference. */
@@ -454,7 +457,7 @@ static int bucket_hold(struct bucket *b, const struct audit_event *ev, const str
                 if (finding_process_equal(b->procs[k].process, b->procs[k].ancestry, b->procs[k].n_ancestry,
                                           f->process, f->ancestry, f->n_ancestry))
                         break;
-        size = held_size(f->path_len) + (f->extra_json ? held_size(extra) : 0);
+        size = held_size(f->path_len) + held_audit_size(f->audit);
         if (k == b->n_procs)
                 size += finding_process_size(f->process, f->ancestry, f->n_ancestry);
         if (b->arena.total + size > BUCKET_HELD_BYTES)
@@ -471,9 +474,8 @@ static int bucket_hold(struct bucket *b, const struct audit_event *ev, const str
                 .sec = ev->sec, .msec = ev->msec, .serial = ev->serial, .proc = k, .quality = ev->quality,
                 .rule = f->rule, .action = f->action, .type = f->type, .outcome = f->outcome,
                 .path = arena_strndup(&b->arena, f->path, f->path_len), .path_len = f->path_len,
-                .extra_json = f->extra_json ? arena_strndup(&b->arena, f->extra_json, extra) : NULL,
         };
-        if (!h->path || (f->extra_json && !h->extra_json))
+        if (!h->path || held_audit_copy(&b->arena, f->audit, &h->audit) < 0)
                 return -ENOMEM;
         b->n_held++;
         return 0;

@@ -6,64 +6,67 @@
 #include <stdio.h>
 
 #include "detect-internal.h"
-#include "report/json.h"
+
+/* Reports a pipeline-health finding of rule: at the time of ev when there is
+ * one (times past 2^64 ms included), else at now_ms; with its message and
+ * driftwatch.audit context. */
+static int health_report(struct audit_detect *d, const struct audit_event *ev, uint64_t now_ms,
+                         const struct rule *rule, const char *action, const char *msg, const struct finding_audit *a)
+{
+        int r;
+
+        detect_begin_finding(d, ev ? ev->sec : now_ms / 1000, ev ? ev->msec : (unsigned) (now_ms % 1000));
+        d->f.alert = true;
+        d->f.rule = rule;
+        d->f.category = "host";
+        d->f.type = "info";
+        d->f.action = action;
+        d->f.message = msg;
+        d->f.audit = a;
+        d->stats.health++;
+        r = detect_emit(d, &d->f);
+        d->f.message = NULL;
+        d->f.audit = NULL;
+        return r;
+}
 
 static int health_emit(struct audit_detect *d, struct health *h, const struct audit_event *ev, uint64_t now)
 {
-        struct json j;
+        struct finding_health fh = { .count = h->count, .amount = h->amount, .amount_name = "missing", .key = h->key };
+        struct finding_audit a;
+        const char *action;
         char msg[256];
         int r;
 
-        /* The event's own time when there is one (times past 2^64 ms included). */
-        detect_begin_finding(d, ev ? ev->sec : now / 1000, ev ? ev->msec : (unsigned) (now % 1000));
-        d->f.alert = true;
-        d->f.rule = h->rule;
-        d->f.category = "host";
-        d->f.type = "info";
         if (h == &d->health[HEALTH_PATH_MISSING]) {
-                d->f.action = "path-records-missing";
+                action = "path-records-missing";
                 snprintf(msg, sizeof(msg), "%llu watched syscall%s logged without PATH records",
                          (unsigned long long) h->count, h->count == 1 ? "" : "s");
         } else if (h == &d->health[HEALTH_LOST]) {
-                d->f.action = "events-lost";
+                action = "events-lost";
+                fh.amount_name = "lost";
                 snprintf(msg, sizeof(msg), "the audit subsystem reported %llu lost event%s",
                          (unsigned long long) h->amount, h->amount == 1 ? "" : "s");
         } else if (h == &d->health[HEALTH_SPLIT]) {
-                d->f.action = "events-split";
+                action = "events-split";
+                fh.amount_name = "early";
                 snprintf(msg, sizeof(msg), "%llu audit event%s assembled without all their records (%llu completed "
                          "early at the reorder memory limit, the rest split by late records)",
                          (unsigned long long) h->count, h->count == 1 ? "" : "s", (unsigned long long) h->amount);
         } else {
-                d->f.action = "sequence-gap";
+                action = "sequence-gap";
                 snprintf(msg, sizeof(msg), "%llu serial%s missing in %llu gap%s", (unsigned long long) h->amount,
                          h->amount == 1 ? "" : "s", (unsigned long long) h->count, h->count == 1 ? "" : "s");
         }
-        d->f.message = msg;
-        json_init(&j, &d->extra);
-        json_object_begin(&j, NULL);
-        json_object_begin(&j, "audit");
-        json_string(&j, "id", h->first_id);
-        json_object_begin(&j, "health");
-        json_int(&j, "count", (int64_t) h->count);
-        if (h->amount)
-                json_int(&j, h == &d->health[HEALTH_LOST]    ? "lost"
-                             : h == &d->health[HEALTH_SPLIT] ? "early"
-                                                             : "missing",
-                         (int64_t) h->amount);
-        if (h->key[0])
-                json_string(&j, "key", h->key);
-        json_object_end(&j);
-        json_object_end(&j);
-        json_object_end(&j);
-        if (json_finish(&j) >= 0)
-                d->f.extra_json = detect_members_of(&d->extra);
+        finding_audit_init(&a);
+        a.id = h->first_id;
+        a.health = &fh;
+        r = health_report(d, ev, now, h->rule, action, msg, &a);
+        /* Counted afresh from here. */
         h->count = h->amount = 0;
         h->first_id[0] = h->key[0] = '\0';
         h->emitted = true;
         h->last_emit_ms = now;
-        d->stats.health++;
-        r = detect_emit(d, &d->f);
-        d->f.message = NULL;
         return r;
 }
 
@@ -103,37 +106,17 @@ int health_check(struct audit_detect *d, const struct audit_event *ev)
 
 int health_silence(struct audit_detect *d, uint64_t from, uint64_t to, const struct audit_event *ev)
 {
+        struct finding_silence s = { .seconds = (to - from) / 1000 };
         char msg[160], from_ts[TIMESTAMP_LEN];
-        struct json j;
-        int r;
+        struct finding_audit a;
 
-        /* The event's own time when there is one (times past 2^64 ms included). */
-        detect_begin_finding(d, ev ? ev->sec : to / 1000, ev ? ev->msec : (unsigned) (to % 1000));
-        d->f.alert = true;
-        d->f.rule = ruleset_rule(d->rs, "DW-AUD-SILENCE");
-        d->f.category = "host";
-        d->f.type = "info";
-        d->f.action = "silence";
-        snprintf(msg, sizeof(msg), "no audit events for %llu seconds", (unsigned long long) ((to - from) / 1000));
-        d->f.message = msg;
-        json_init(&j, &d->extra);
-        json_object_begin(&j, NULL);
-        json_object_begin(&j, "audit");
-        json_object_begin(&j, "silence");
+        snprintf(msg, sizeof(msg), "no audit events for %llu seconds", (unsigned long long) s.seconds);
         format_timestamp_sec(from_ts, from / 1000, (unsigned) (from % 1000));
-        json_string(&j, "from", from_ts);
-        json_int(&j, "seconds", (int64_t) ((to - from) / 1000));
-        json_object_end(&j);
-        json_object_end(&j);
-        json_object_end(&j);
-        if (json_finish(&j) >= 0)
-                d->f.extra_json = detect_members_of(&d->extra);
-        d->stats.health++;
-        r = detect_emit(d, &d->f);
-        d->f.message = NULL;
-        return r;
+        s.from = from_ts;
+        finding_audit_init(&a);
+        a.silence = &s;
+        return health_report(d, ev, to, ruleset_rule(d->rs, "DW-AUD-SILENCE"), "silence", msg, &a);
 }
-
 
 void health_init(struct audit_detect *d)
 {

@@ -329,6 +329,90 @@ static void json_ancestry(struct json *j, const struct finding_ancestor *an, siz
         json_array_end(j);
 }
 
+void finding_audit_init(struct finding_audit *a)
+{
+        *a = (struct finding_audit) { .success = -1, .ses = -1 };
+}
+
+static void json_fold(struct json *j, const char *key, const struct finding_fold *f, bool upgrade)
+{
+        const char *p = f->paths;
+        size_t i;
+
+        json_object_begin(j, key);
+        if (upgrade) {
+                json_string(j, "upgrader", f->upgrader);
+                json_string(j, "reason", f->reason);
+        }
+        json_int(j, "writes", (int64_t) f->writes);
+        json_int(j, "paths_count", (int64_t) f->paths_count);
+        if (upgrade)
+                json_int(j, "commands", (int64_t) f->commands);
+        else
+                json_int(j, "seconds", (int64_t) f->seconds);
+        json_object_begin(j, "surfaces");
+        for (i = 0; i < f->n_surfaces; i++)
+                if (f->counts[i])
+                        json_int(j, f->surfaces[i].surface, (int64_t) f->counts[i]);
+        json_object_end(j);
+        json_array_begin(j, "paths");
+        for (i = 0; i < f->n_paths; i++, p += strlen(p) + 1)
+                json_string(j, NULL, p);
+        json_array_end(j);
+        json_object_end(j);
+}
+
+static void json_audit(struct json *j, const struct finding_audit *a)
+{
+        size_t i;
+
+        json_object_begin(j, "audit");
+        if (a->id)
+                json_string(j, "id", a->id);
+        if (a->node.len)
+                json_bytes(j, "node", a->node.s, a->node.len);
+        if (a->syscall.len)
+                json_bytes(j, "syscall", a->syscall.s, a->syscall.len);
+        if (a->success >= 0)
+                json_bool(j, "success", a->success);
+        if (a->has_exit)
+                json_int(j, "exit", a->exit);
+        if (a->key.len)
+                json_bytes(j, "key", a->key.s, a->key.len);
+        if (a->tty.len)
+                json_bytes(j, "tty", a->tty.s, a->tty.len);
+        if (audit_id_set(a->ses))
+                json_int_string(j, "ses", a->ses);
+        if (a->target)
+                json_string(j, "target", a->target);
+        if (a->has_paths) {
+                json_array_begin(j, "paths");
+                for (i = 0; i < a->n_paths; i++)
+                        json_bytes(j, NULL, a->paths[i].s, a->paths[i].len);
+                json_array_end(j);
+        }
+        if (a->upgrade)
+                json_fold(j, "upgrade", a->upgrade, true);
+        if (a->bulk)
+                json_fold(j, "bulk", a->bulk, false);
+        if (a->health) {
+                json_object_begin(j, "health");
+                json_int(j, "count", (int64_t) a->health->count);
+                if (a->health->amount)
+                        json_int(j, a->health->amount_name, (int64_t) a->health->amount);
+                if (a->health->key && a->health->key[0])
+                        json_string(j, "key", a->health->key);
+                json_object_end(j);
+        }
+        if (a->silence) {
+                json_object_begin(j, "silence");
+                json_string(j, "from", a->silence->from);
+                json_int(j, "seconds", (int64_t) a->silence->seconds);
+                json_object_end(j);
+        }
+        json_object_end(j);
+}
+
 static int render_json(struct output *o, const struct finding *f, struct buf *b)
 {
         const struct rule *rule = f->rule;
@@ -455,8 +539,8 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
                         json_string(&j, "reason", f->suppressed_reason);
                 json_object_end(&j);
         }
-        if (f->extra_json)
-                json_members(&j, f->extra_json, strlen(f->extra_json));
+        if (f->audit)
+                json_audit(&j, f->audit);
         json_object_end(&j);
         json_object_end(&j);
         if (json_finish(&j) < 0)
