@@ -14,12 +14,14 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit/reader.h"
 #include "basic/arena.h"
 #include "basic/buf.h"
+#include "basic/hash.h"
 #include "derive.h"
 
 #define NONE UINT32_MAX
@@ -136,6 +138,12 @@ const char *audit_quality_name(unsigned bit_index)
         return bit_index < AUDIT_Q_COUNT_ ? quality_names[bit_index] : NULL;
 }
 
+void audit_event_id_format(char out[AUDIT_EVENT_ID_MAX], uint64_t sec, uint32_t msec, uint64_t serial)
+{
+        snprintf(out, AUDIT_EVENT_ID_MAX, "%llu.%03u:%llu", (unsigned long long) sec, msec,
+                 (unsigned long long) serial);
+}
+
 const char *audit_nametype_name(enum audit_nametype t)
 {
         static const char *const names[] = {
@@ -168,18 +176,6 @@ static uint64_t mix(uint64_t x)
         x *= 0xc4ceb9fe1a85ec53ULL;
         x ^= x >> 33;
         return x;
-}
-
-static uint64_t node_hash(const char *s, size_t n)
-{
-        uint64_t h = 0xcbf29ce484222325ULL;     /* FNV-1a */
-        size_t i;
-
-        for (i = 0; i < n; i++) {
-                h ^= (unsigned char) s[i];
-                h *= 0x100000001b3ULL;
-        }
-        return h;
 }
 
 static size_t bucket_of(const struct audit_assembler *a, uint64_t serial, uint64_t ms, uint64_t nh)
@@ -852,7 +848,7 @@ int audit_assembler_feed(struct audit_assembler *a, const char *line, size_t len
                 return 0;
         }
         a->stats.records++;
-        nh = node_hash(line + rec->node, rec->node_len > 255 ? 255 : rec->node_len);
+        nh = hash_bytes(line + rec->node, rec->node_len > 255 ? 255 : rec->node_len);
         ms = audit_ms(rec->sec, rec->msec);
         if (ms > a->newest_ms)
                 a->newest_ms = ms;

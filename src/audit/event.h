@@ -170,6 +170,17 @@ static inline uint64_t audit_ms_add(uint64_t ms, uint64_t add)
         return ms > UINT64_MAX - add ? UINT64_MAX : ms + add;
 }
 
+/* An event's id in findings and the event view (driftwatch.audit.id):
+ * "SECONDS.MILLIS:SERIAL", as in the msg=audit(...) of its records. The one
+ * place this format is written. */
+#define AUDIT_EVENT_ID_MAX 64
+void audit_event_id_format(char out[AUDIT_EVENT_ID_MAX], uint64_t sec, uint32_t msec, uint64_t serial);
+
+static inline void audit_event_id(char out[AUDIT_EVENT_ID_MAX], const struct audit_event *ev)
+{
+        audit_event_id_format(out, ev->sec, ev->msec, ev->serial);
+}
+
 /* Called for each complete event; the event and everything it points to live
  * until the callback returns. A negative return stops the feed and is
  * returned by it. */

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "basic/buf.h"
+#include "basic/hash.h"
 
 static const char *const attr_names[] = {
         "type", "mode", "uid", "gid", "size", "mtime", "content", "target",
@@ -174,19 +175,6 @@ void fim_tree_reroot(struct fim_tree *t, const char *prefix)
         t->n = o;
 }
 
-/* FNV-1a, 64 bits: paths are short, and this needs no table. */
-static uint64_t path_hash(const char *p, size_t n)
-{
-        uint64_t h = 0xcbf29ce484222325ULL;
-        size_t i;
-
-        for (i = 0; i < n; i++) {
-                h ^= (unsigned char) p[i];
-                h *= 0x100000001b3ULL;
-        }
-        return h;
-}
-
 int fim_index_build(const struct fim_tree *t, struct fim_index *ret)
 {
         size_t cap = 16, i;
@@ -200,7 +188,7 @@ int fim_index_build(const struct fim_tree *t, struct fim_index *ret)
         if (!ret->slots)
                 return -ENOMEM;
         for (i = 0; i < t->n; i++) {
-                size_t k = path_hash(t->entries[i].path, t->entries[i].path_len) & ret->mask;
+                size_t k = hash_bytes(t->entries[i].path, t->entries[i].path_len) & ret->mask;
 
                 while (ret->slots[k])
                         k = (k + 1) & ret->mask;
@@ -217,7 +205,7 @@ void fim_index_release(struct fim_index *idx)
 
 const struct fim_entry *fim_index_find(const struct fim_index *idx, const char *path, size_t len)
 {
-        size_t k = path_hash(path, len) & idx->mask;
+        size_t k = hash_bytes(path, len) & idx->mask;
 
         for (; idx->slots[k]; k = (k + 1) & idx->mask) {
                 const struct fim_entry *e = &idx->tree->entries[idx->slots[k] - 1];

@@ -48,6 +48,62 @@ struct finding_ancestor {
         size_t n_args;
 };
 
+/* Bytes as logged (any byte, not NUL-terminated); len 0: absent (in a list: empty). */
+struct finding_bytes {
+        const char *s;
+        size_t len;
+};
+
+/* Writes folded into one event: driftwatch.audit.upgrade or .bulk. */
+struct finding_fold {
+        const char *upgrader, *reason;  /* upgrade: the audit.upgraders entry */
+        uint64_t writes;
+        uint64_t paths_count;           /* distinct paths written */
+        uint64_t commands;              /* upgrade: command findings under it */
+        uint64_t seconds;               /* bulk: from the first write to the last */
+        const struct surface *surfaces; /* writes per surface: counts[i] to surfaces[i] (0: left out) */
+        const uint64_t *counts;
+        size_t n_surfaces;
+        const char *paths;              /* a sample: n_paths NUL-terminated paths, one after the other */
+        size_t n_paths;
+};
+
+/* Pipeline health counted since the previous report: driftwatch.audit.health. */
+struct finding_health {
+        uint64_t count;                 /* occurrences */
+        const char *amount_name;        /* "lost", "missing" or "early": what amount counts */
+        uint64_t amount;                /* 0: not shown */
+        const char *key;                /* the first one's audit key; NULL or "": not shown */
+};
+
+/* A gap in the stream: driftwatch.audit.silence. */
+struct finding_silence {
+        const char *from;               /* the last event before it, RFC 3339 */
+        uint64_t seconds;
+};
+
+/* driftwatch.audit: where an audit analytics finding comes from in the log.
+ * Rendered in this order, each member only when set (finding_audit_init()
+ * leaves all unset). */
+struct finding_audit {
+        const char *id;                 /* the event ("sec.msec:serial"), or the first folded or counted one */
+        struct finding_bytes node, syscall;
+        int success;                    /* 1, 0; -1: unset */
+        bool has_exit;
+        int64_t exit;
+        struct finding_bytes key, tty;
+        int64_t ses;                    /* set when audit_id_set() */
+        const char *target;             /* a command's image, package or file */
+        bool has_paths;                 /* paths: every PATH record's path (of events with several) */
+        const struct finding_bytes *paths;
+        size_t n_paths;
+        const struct finding_fold *upgrade, *bulk;
+        const struct finding_health *health;
+        const struct finding_silence *silence;
+};
+
+void finding_audit_init(struct finding_audit *a);
+
 struct finding {
         bool alert;                     /* event.kind alert, else event */
         const struct rule *rule;
@@ -72,7 +128,7 @@ struct finding {
         size_t n_ancestry;
         const char *suppressed_by;      /* driftwatch.suppressed.by: allowlist, ancestry, bucket */
         const char *suppressed_reason;  /* ... .reason: which entry, ancestor or bucket */
-        const char *extra_json;         /* more members of the driftwatch object, rendered: "\"k\":v,..." */
+        const struct finding_audit *audit;      /* driftwatch.audit */
         const char *changed[FINDING_MAX_CHANGED];
         size_t n_changed;
         struct finding_value values[FINDING_MAX_VALUES];
@@ -90,9 +146,15 @@ int finding_add_changed(struct finding *f, const char *name, size_t len);
 int finding_add_value(struct finding *f, const char *attr, const char *before, size_t blen,
                       const char *after, size_t alen);
 enum severity finding_severity(const struct finding *f);
-/* A deep copy of src whose strings and arrays live in dst's arena (dst is
- * initialized here; release it with finding_release). The rule stays shared. */
-int finding_copy(const struct finding *src, struct finding *dst);
+/* A process and its ancestry as a finding shows them, copied into arena a:
+ * *ret_p and *ret_an (NULL when there is none) are set on success only. */
+int finding_process_copy(struct arena *a, const struct finding_process *p, const struct finding_ancestor *an,
+                         size_t n_an, const struct finding_process **ret_p, const struct finding_ancestor **ret_an);
+/* At least the arena bytes finding_process_copy() takes for them. */
+size_t finding_process_size(const struct finding_process *p, const struct finding_ancestor *an, size_t n_an);
+/* Whether two processes with ancestry show the same (every field and string). */
+bool finding_process_equal(const struct finding_process *p, const struct finding_ancestor *an, size_t n_an,
+                           const struct finding_process *q, const struct finding_ancestor *bn, size_t n_bn);
 
 enum output_format {
         OUTPUT_TEXT,

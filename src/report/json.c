@@ -181,15 +181,6 @@ int json_finish(struct json *j)
         return j->error;
 }
 
-void json_members(struct json *j, const char *members, size_t n)
-{
-        if (n == 0)
-                return;
-        prefix(j, NULL);
-        if (!j->error)
-                note(j, buf_append(j->b, members, n));
-}
-
 void json_id(struct json *j, const char *key, int64_t v)
 {
         if (audit_id_set(v))

@@ -37,8 +37,5 @@ void json_hex_unless_utf8(struct json *j, const char *key, const char *s, size_t
 /* An id (uid, auid, session) as an ECS string, left out when it names no one
  * (audit_id_set(): -1 absent, 4294967295 unset). */
 void json_id(struct json *j, const char *key, int64_t v);
-/* Members rendered by another json writer ("\"a\":1,\"b\":[]"), spliced into
- * the current object as they are. */
-void json_members(struct json *j, const char *members, size_t n);
 /* Returns 0 or the first error (-E2BIG, -ENOMEM, -EINVAL on bad nesting). */
 int json_finish(struct json *j);

@@ -89,69 +89,122 @@ static const char *const *dup_args(struct arena *a, const char *const *args, siz
         return v;
 }
 
-int finding_copy(const struct finding *src, struct finding *dst)
+int finding_process_copy(struct arena *a, const struct finding_process *p, const struct finding_ancestor *an,
+                         size_t n_an, const struct finding_process **ret_p, const struct finding_ancestor **ret_an)
 {
-        struct arena *a = &dst->arena;
+        struct finding_process *cp = NULL;
+        struct finding_ancestor *can = NULL;
         bool oom = false;
         size_t i;
 
-        finding_init(dst);
-        *dst = *src;
-        arena_init(&dst->arena);
-        dst->timestamp = dup_str(a, src->timestamp, &oom);
-        dst->message = dup_str(a, src->message, &oom);
-        dst->path = src->path ? arena_memdup(a, src->path, src->path_len) : NULL;
-        oom |= src->path && !dst->path;
-        dst->root = dup_str(a, src->root, &oom);
-        dst->surface = dup_str(a, src->surface, &oom);
-        dst->merge = dup_str(a, src->merge, &oom);
-        dst->merge_target = dup_str(a, src->merge_target, &oom);
-        dst->allowed_by = dup_str(a, src->allowed_by, &oom);
-        dst->error = dup_str(a, src->error, &oom);
-        dst->suppressed_by = dup_str(a, src->suppressed_by, &oom);
-        dst->suppressed_reason = dup_str(a, src->suppressed_reason, &oom);
-        dst->extra_json = dup_str(a, src->extra_json, &oom);
-        for (i = 0; i < src->n_changed; i++)
-                dst->changed[i] = dup_str(a, src->changed[i], &oom);
-        for (i = 0; i < src->n_values; i++) {
-                const struct finding_value *v = &src->values[i];
-
-                dst->values[i].attr = dup_str(a, v->attr, &oom);
-                dst->values[i].before = v->before ? arena_memdup(a, v->before, v->before_len) : NULL;
-                dst->values[i].after = v->after ? arena_memdup(a, v->after, v->after_len) : NULL;
-                oom |= (v->before && !dst->values[i].before) || (v->after && !dst->values[i].after);
-        }
-        if (src->process) {
-                struct finding_process *p = arena_memdup(a, src->process, sizeof(*p));
-
-                if (p) {
-                        p->name = dup_str(a, p->name, &oom);
-                        p->executable = dup_str(a, p->executable, &oom);
-                        p->title = dup_str(a, p->title, &oom);
-                        p->args = dup_args(a, p->args, p->n_args, &oom);
-                        p->parent_name = dup_str(a, p->parent_name, &oom);
-                        p->parent_executable = dup_str(a, p->parent_executable, &oom);
-                        p->auid_name = dup_str(a, p->auid_name, &oom);
+        if (p) {
+                cp = arena_memdup(a, p, sizeof(*cp));
+                if (cp) {
+                        cp->name = dup_str(a, cp->name, &oom);
+                        cp->executable = dup_str(a, cp->executable, &oom);
+                        cp->title = dup_str(a, cp->title, &oom);
+                        cp->args = dup_args(a, cp->args, cp->n_args, &oom);
+                        cp->parent_name = dup_str(a, cp->parent_name, &oom);
+                        cp->parent_executable = dup_str(a, cp->parent_executable, &oom);
+                        cp->auid_name = dup_str(a, cp->auid_name, &oom);
                 }
-                oom |= !p;
-                dst->process = p;
+                oom |= !cp;
         }
-        if (src->n_ancestry) {
-                struct finding_ancestor *an = arena_memdup(a, src->ancestry, src->n_ancestry * sizeof(*an));
-
-                for (i = 0; an && i < src->n_ancestry; i++) {
-                        an[i].name = dup_str(a, an[i].name, &oom);
-                        an[i].executable = dup_str(a, an[i].executable, &oom);
-                        an[i].args = dup_args(a, an[i].args, an[i].n_args, &oom);
+        if (n_an) {
+                can = arena_memdup(a, an, n_an * sizeof(*can));
+                for (i = 0; can && i < n_an; i++) {
+                        can[i].name = dup_str(a, can[i].name, &oom);
+                        can[i].executable = dup_str(a, can[i].executable, &oom);
+                        can[i].args = dup_args(a, can[i].args, can[i].n_args, &oom);
                 }
-                oom |= !an;
-                dst->ancestry = an;
+                oom |= !can;
         }
-        if (oom) {
-                finding_release(dst);
+        if (oom)
                 return -ENOMEM;
-        }
+        *ret_p = cp;
+        *ret_an = can;
         return 0;
+}
+
+/* What an arena allocation of n bytes takes at most (it rounds up to max_align_t). */
+static size_t alloc_size(size_t n)
+{
+        return n + sizeof(max_align_t);
+}
+
+static size_t str_size(const char *s)
+{
+        return s ? alloc_size(strlen(s) + 1) : 0;
+}
+
+static size_t args_size(const char *const *args, size_t n)
+{
+        size_t size = 0, i;
+
+        if (!args || n == 0)
+                return 0;
+        size = alloc_size(n * sizeof(*args));
+        for (i = 0; i < n; i++)
+                size += str_size(args[i]);
+        return size;
+}
+
+size_t finding_process_size(const struct finding_process *p, const struct finding_ancestor *an, size_t n_an)
+{
+        size_t size = 0, i;
+
+        if (p)
+                size += alloc_size(sizeof(*p)) + str_size(p->name) + str_size(p->executable) + str_size(p->title) +
+                        args_size(p->args, p->n_args) + str_size(p->parent_name) +
+                        str_size(p->parent_executable) + str_size(p->auid_name);
+        if (n_an)
+                size += alloc_size(n_an * sizeof(*an));
+        for (i = 0; i < n_an; i++)
+                size += str_size(an[i].name) + str_size(an[i].executable) + args_size(an[i].args, an[i].n_args);
+        return size;
+}
+
+static bool str_equal(const char *a, const char *b)
+{
+        return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool args_equal(const char *const *a, size_t n, const char *const *b, size_t m)
+{
+        size_t i;
+
+        if (n != m)
+                return false;
+        for (i = 0; i < n; i++)
+                if (!str_equal(a[i], b[i]))
+                        return false;
+        return true;
+}
+
+bool finding_process_equal(const struct finding_process *p, const struct finding_ancestor *an, size_t n_an,
+                           const struct finding_process *q, const struct finding_ancestor *bn, size_t n_bn)
+{
+        size_t i;
+
+        if (!p || !q) {
+                if (p != q)
+                        return false;
+        } else if (p->pid != q->pid || p->ppid != q->ppid || p->uid != q->uid || p->euid != q->euid ||
+                   p->auid != q->auid || p->args_truncated != q->args_truncated || !str_equal(p->name, q->name) ||
+                   !str_equal(p->executable, q->executable) || !str_equal(p->title, q->title) ||
+                   !args_equal(p->args, p->n_args, q->args, q->n_args) ||
+                   !str_equal(p->parent_name, q->parent_name) ||
+                   !str_equal(p->parent_executable, q->parent_executable) || !str_equal(p->auid_name, q->auid_name)) {
+                return false;
+        }
+        if (n_an != n_bn)
+                return false;
+        for (i = 0; i < n_an; i++)
+                if (an[i].pid != bn[i].pid || !str_equal(an[i].name, bn[i].name) ||
+                    !str_equal(an[i].executable, bn[i].executable) ||
+                    !args_equal(an[i].args, an[i].n_args, bn[i].args, bn[i].n_args))
+                        return false;
+        return true;
 }
 
 int output_format_from_name(const char *s, enum output_format *ret)
@@ -272,6 +325,90 @@ static void json_ancestry(struct json *j, const struct finding_ancestor *an, siz
         json_array_end(j);
 }
 
+void finding_audit_init(struct finding_audit *a)
+{
+        *a = (struct finding_audit) { .success = -1, .ses = -1 };
+}
+
+static void json_fold(struct json *j, const char *key, const struct finding_fold *f, bool upgrade)
+{
+        const char *p = f->paths;
+        size_t i;
+
+        json_object_begin(j, key);
+        if (upgrade) {
+                json_string(j, "upgrader", f->upgrader);
+                json_string(j, "reason", f->reason);
+        }
+        json_int(j, "writes", (int64_t) f->writes);
+        json_int(j, "paths_count", (int64_t) f->paths_count);
+        if (upgrade)
+                json_int(j, "commands", (int64_t) f->commands);
+        else
+                json_int(j, "seconds", (int64_t) f->seconds);
+        json_object_begin(j, "surfaces");
+        for (i = 0; i < f->n_surfaces; i++)
+                if (f->counts[i])
+                        json_int(j, f->surfaces[i].surface, (int64_t) f->counts[i]);
+        json_object_end(j);
+        json_array_begin(j, "paths");
+        for (i = 0; i < f->n_paths; i++, p += strlen(p) + 1)
+                json_string(j, NULL, p);
+        json_array_end(j);
+        json_object_end(j);
+}
+
+static void json_audit(struct json *j, const struct finding_audit *a)
+{
+        size_t i;
+
+        json_object_begin(j, "audit");
+        if (a->id)
+                json_string(j, "id", a->id);
+        if (a->node.len)
+                json_bytes(j, "node", a->node.s, a->node.len);
+        if (a->syscall.len)
+                json_bytes(j, "syscall", a->syscall.s, a->syscall.len);
+        if (a->success >= 0)
+                json_bool(j, "success", a->success);
+        if (a->has_exit)
+                json_int(j, "exit", a->exit);
+        if (a->key.len)
+                json_bytes(j, "key", a->key.s, a->key.len);
+        if (a->tty.len)
+                json_bytes(j, "tty", a->tty.s, a->tty.len);
+        if (audit_id_set(a->ses))
+                json_int_string(j, "ses", a->ses);
+        if (a->target)
+                json_string(j, "target", a->target);
+        if (a->has_paths) {
+                json_array_begin(j, "paths");
+                for (i = 0; i < a->n_paths; i++)
+                        json_bytes(j, NULL, a->paths[i].s, a->paths[i].len);
+                json_array_end(j);
+        }
+        if (a->upgrade)
+                json_fold(j, "upgrade", a->upgrade, true);
+        if (a->bulk)
+                json_fold(j, "bulk", a->bulk, false);
+        if (a->health) {
+                json_object_begin(j, "health");
+                json_int(j, "count", (int64_t) a->health->count);
+                if (a->health->amount)
+                        json_int(j, a->health->amount_name, (int64_t) a->health->amount);
+                if (a->health->key && a->health->key[0])
+                        json_string(j, "key", a->health->key);
+                json_object_end(j);
+        }
+        if (a->silence) {
+                json_object_begin(j, "silence");
+                json_string(j, "from", a->silence->from);
+                json_int(j, "seconds", (int64_t) a->silence->seconds);
+                json_object_end(j);
+        }
+        json_object_end(j);
+}
+
 static int render_json(struct output *o, const struct finding *f, struct buf *b)
 {
         const struct rule *rule = f->rule;
@@ -387,8 +524,8 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
                         json_string(&j, "reason", f->suppressed_reason);
                 json_object_end(&j);
         }
-        if (f->extra_json)
-                json_members(&j, f->extra_json, strlen(f->extra_json));
+        if (f->audit)
+                json_audit(&j, f->audit);
         json_object_end(&j);
         json_object_end(&j);
         if (json_finish(&j) < 0)

@@ -846,6 +846,23 @@ static void test_reader_long_lines(void **state)
         assert_int_equal(line_reader_new_fn(mem_read, &m, LINE_READER_MAX_MAX + 1, &r), -EINVAL);
 }
 
+/* driftwatch.audit.id: the time and serial of msg=audit(...), the full range. */
+static void test_event_id(void **state)
+{
+        char id[AUDIT_EVENT_ID_MAX];
+        struct audit_event ev = { .sec = 1700000001, .msec = 7, .serial = 101 };
+
+        (void) state;
+        audit_event_id(id, &ev);
+        assert_string_equal(id, "1700000001.007:101");
+        audit_event_id_format(id, 0, 0, 0);
+        assert_string_equal(id, "0.000:0");
+        audit_event_id_format(id, UINT64_MAX, 999, UINT64_MAX);
+        assert_string_equal(id, "18446744073709551615.999:18446744073709551615");
+        audit_event_id_format(id, UINT64_MAX, UINT32_MAX, UINT64_MAX);
+        assert_string_equal(id, "18446744073709551615.4294967295:18446744073709551615");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -867,6 +884,7 @@ int main(void)
                 cmocka_unit_test_teardown(test_tick_idle, teardown),
                 cmocka_unit_test_teardown(test_tick_clock_and_off, teardown),
                 cmocka_unit_test_teardown(test_tick_callback_error, teardown),
+                cmocka_unit_test(test_event_id),
                 cmocka_unit_test(test_reader),
                 cmocka_unit_test(test_reader_long_lines),
         };

@@ -1,0 +1,197 @@
+/* What the four parts of audit analytics share (not an interface): the
+ * detector's state and the helpers each part lends the others. The parts:
+ * match.c (a process against a rule's process match, the allowlist), fold.c
+ * (samples of paths, upgrade events, bulk buckets, the stream clock that closes
+ * them), health.c (pipeline health and silence) and detect.c (the entry
+ * points and the dispatch of commands and writes). See detect.h. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "basic/buf.h"
+#include "detect.h"
+#include "proctree.h"
+
+#define MAX_UPGRADES 32
+#define MAX_BUCKETS 64
+#define SAMPLE_PATHS 20
+#define MAX_EVENT_ARGS 4096
+#define ANCESTRY_SHOWN 8
+
+/* ---- what is folded ---- */
+
+struct sample {
+        struct buf paths;               /* NUL-separated, first SAMPLE_PATHS distinct */
+        unsigned n;
+        uint64_t *seen;                 /* hashes of every distinct path (open addressing) */
+        size_t seen_cap, distinct;
+};
+
+struct upgrade {
+        bool open;
+        uint64_t generation;            /* the upgrader's process entry */
+        const struct audit_upgrader *by;
+        uint64_t sec;                   /* the first event: the upgrade event's time */
+        uint32_t msec;
+        const struct finding_process *process;  /* the upgrader, copied when opened */
+        struct arena arena;
+        uint64_t first_ms, last_ms;
+        uint64_t writes, commands;
+        uint64_t *by_surface;           /* writes per surface */
+        struct sample sample;
+        char id[AUDIT_EVENT_ID_MAX];    /* the first folded event */
+};
+
+/* A process as findings show it (process.*, user.*, driftwatch.ancestry),
+ * copied into a bucket's arena. */
+struct held_process {
+        const struct finding_process *process;
+        const struct finding_ancestor *ancestry;
+        size_t n_ancestry;
+};
+
+/* An alerting write a bucket holds until it folds (then it is reported as
+ * suppressed) or its window ends (then as it was): what its finding needs
+ * besides the process, which is a reference to one of the bucket's. */
+struct held_write {
+        uint64_t sec, serial;           /* the event: @timestamp and id */
+        uint32_t msec;
+        uint32_t proc;                  /* bucket.procs[proc] */
+        uint64_t quality;               /* AUDIT_Q_* */
+        const struct rule *rule;
+        const char *action, *type, *outcome;    /* static strings */
+        const char *path;               /* file.path, bytes in the bucket's arena */
+        size_t path_len;
+        struct finding_audit audit;     /* its strings in the bucket's arena; id unset */
+};
+
+#define BUCKET_HELD_MAX 64              /* held writes: the bucket folds when this many are held */
+#define BUCKET_HELD_BYTES ((size_t) 512 << 10)  /* arena bytes; a write past them is reported at once */
+
+struct bucket {
+        bool open, folded;
+        uint64_t key;                   /* the process tree: a session, or a process generation (tree_key) */
+        uint64_t first_sec;             /* the first write: the bulk event's time */
+        uint32_t first_msec;
+        uint64_t first_ms, last_ms;
+        uint64_t writes;
+        uint64_t *by_surface;
+        struct sample sample;
+        struct held_write *held;        /* BUCKET_HELD_MAX, in the arena */
+        unsigned n_held;
+        struct held_process *procs;     /* BUCKET_HELD_MAX + 1; procs[0] is the first writer */
+        unsigned n_procs;
+        struct arena arena;             /* held writes and processes, at most BUCKET_HELD_BYTES */
+        char id[AUDIT_EVENT_ID_MAX];
+};
+
+struct health {
+        const struct rule *rule;
+        uint64_t count, amount;         /* occurrences, and lost events or missing serials */
+        uint64_t last_emit_ms;
+        bool emitted;
+        char first_id[AUDIT_EVENT_ID_MAX];
+        char key[128];
+};
+
+enum { HEALTH_PATH_MISSING, HEALTH_LOST, HEALTH_GAP, HEALTH_SPLIT, HEALTH_N_ };
+
+struct audit_detect {
+        struct audit_detect_options o;
+        const struct ruleset *rs;
+        audit_finding_fn fn;
+        void *userdata;
+        struct proctree *tree;
+        struct audit_detect_stats stats;
+
+        uint64_t clock_ms;              /* the newest event time seen */
+        uint64_t next_due_ms;           /* the earliest bucket or upgrade deadline (0: none) */
+        uint64_t last_event_ms;
+        bool silence_reported;
+
+        struct upgrade upgrades[MAX_UPGRADES];
+        struct bucket buckets[MAX_BUCKETS];
+        struct health health[HEALTH_N_];
+
+        /* Scratch for the event being looked at. */
+        struct finding f;
+        struct finding_process proc;
+        struct finding_ancestor ancestry[ANCESTRY_SHOWN];
+        const char *ancestor_args[ANCESTRY_SHOWN][PROC_MAX_ARGS];
+        struct proc *chain[PROC_ANCESTRY_MAX];
+        size_t n_chain;
+        const char *args[MAX_EVENT_ARGS];
+        size_t n_args;
+        struct buf argbuf;              /* the event's argv, NUL-terminated strings */
+        const char *proc_args[PROC_MAX_ARGS];
+        char exe[PROC_EXE_MAX], comm[17], timestamp[TIMESTAMP_LEN], title[256];
+        struct finding_audit audit;     /* driftwatch.audit of a command or a write */
+        char audit_id[AUDIT_EVENT_ID_MAX];
+        struct finding_bytes *paths;    /* its paths */
+        size_t paths_cap;
+        struct buf text, reason;
+};
+
+
+/* The process a rule is matched against: the event's own, or a tree entry. */
+struct pview {
+        const char *exe, *comm;
+        const char *const *args;
+        size_t n_args;
+        bool have_args;                 /* args come from an exec we saw */
+        bool tty;
+        int64_t auid;
+        struct audit_str auid_name;
+};
+
+/* ---- match.c ---- */
+
+/* Whether v matches m; *ret_after (if given) is the index after the verb. */
+bool match_process(const struct audit_match *m, const struct pview *v, size_t *ret_after);
+/* A view of a tree entry; args_buf holds its PROC_MAX_ARGS argument pointers. */
+void match_pview_of_proc(struct pview *v, const struct proc *p, const char **args_buf);
+/* The first allow entry that covers the finding of rule (path: a write's, or
+ * NULL) by the process self of ev, with ancestry chain; NULL: none. */
+const struct audit_allow *match_allowed(const struct audit_policy *p, const struct audit_event *ev,
+                                        const struct pview *self, struct proc *const *chain, size_t n_chain,
+                                        const struct rule *rule, const char *path);
+
+/* ---- detect.c ---- */
+
+int detect_emit(struct audit_detect *d, const struct finding *f);
+/* A suppressed finding, reported only with --show-suppressed. */
+int detect_emit_suppressed(struct audit_detect *d, struct finding *f, const char *by, const char *reason);
+/* The names of the AUDIT_Q_* bits in quality, into f->quality. */
+void detect_set_quality(struct finding *f, uint64_t quality);
+/* A fresh finding in d->f, stamped with a stream time. */
+void detect_begin_finding(struct audit_detect *d, uint64_t sec, unsigned msec);
+
+/* ---- fold.c ---- */
+
+/* The nearest upgrader among self (when given) and the ancestors. */
+struct proc *fold_upgrade_ancestor(struct audit_detect *d, struct proc *self);
+/* The open upgrade event of an upgrader entry, opened (from the event at
+ * hand) when needed. */
+struct upgrade *fold_upgrade_get(struct audit_detect *d, const struct audit_event *ev, struct proc *up, int *ret_r);
+int fold_sample_add(struct sample *s, const char *path, size_t len);
+bool fold_bulk_surface(const struct audit_detect *d, const struct surface *s);
+/* Adds the write in d->f to its tree's bucket. *ret_taken: the bucket keeps
+ * or folded it (nothing to report now). */
+int fold_bucket_add(struct audit_detect *d, const struct audit_event *ev, const struct proc *self,
+                    size_t surface_index, bool *ret_taken);
+/* The stream clock moved to now: closes the buckets and upgrade events due. */
+int fold_advance(struct audit_detect *d, uint64_t now);
+/* End of input: reports every open bucket and upgrade event. */
+int fold_flush(struct audit_detect *d);
+void fold_release(struct audit_detect *d);
+
+/* ---- health.c ---- */
+
+void health_init(struct audit_detect *d);
+int health_check(struct audit_detect *d, const struct audit_event *ev);
+/* DW-AUD-SILENCE: no event from from to to (ev: the event that ended it, or NULL). */
+int health_silence(struct audit_detect *d, uint64_t from, uint64_t to, const struct audit_event *ev);
+/* End of input: health counted since the last report. */
+int health_flush(struct audit_detect *d);

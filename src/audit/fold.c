@@ -1,0 +1,614 @@
+/* Audit analytics, folding: what many findings become one event. Writes and
+ * commands under an upgrader (`audit.upgraders`, matched on the process or an
+ * ancestor) extend that upgrader's upgrade event; alerting writes to the bulk
+ * surfaces go to the bucket of their process tree, held until enough distinct
+ * paths fold them into one bulk event or its window ends. Samples count the
+ * distinct paths; the clock (the newest event time, or the wall clock through
+ * audit_detect_tick()) closes what is due. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basic/hash.h"
+#include "detect-internal.h"
+
+#define MAX_DISTINCT ((size_t) 1 << 16)
+
+static void due_at(struct audit_detect *d, uint64_t due);
+
+static bool any_equal(const struct strv *v, const char *s)
+{
+        size_t i;
+
+        for (i = 0; i < v->n; i++)
+                if (strcmp(v->v[i], s) == 0)
+                        return true;
+        return false;
+}
+
+/* 0 marks an empty slot of sample.seen. */
+static uint64_t path_hash(const char *p, size_t len)
+{
+        uint64_t h = hash_bytes(p, len);
+
+        return h ? h : 1;
+}
+
+/* Counts path once; past MAX_DISTINCT paths every write counts. */
+static int sample_count(struct sample *s, uint64_t h)
+{
+        size_t i, k;
+
+        if (s->distinct >= MAX_DISTINCT) {
+                s->distinct++;
+                return 0;
+        }
+        if ((s->distinct + 1) * 2 > s->seen_cap) {
+                size_t cap = s->seen_cap ? s->seen_cap * 2 : 64;
+                uint64_t *t = calloc(cap, sizeof(*t));
+
+                if (!t)
+                        return -ENOMEM;
+                for (i = 0; i < s->seen_cap; i++)
+                        if (s->seen[i]) {
+                                for (k = s->seen[i] & (cap - 1); t[k]; k = (k + 1) & (cap - 1))
+                                        ;
+                                t[k] = s->seen[i];
+                        }
+                free(s->seen);
+                s->seen = t;
+                s->seen_cap = cap;
+        }
+        for (k = h & (s->seen_cap - 1); s->seen[k]; k = (k + 1) & (s->seen_cap - 1))
+                if (s->seen[k] == h)
+                        return 0;
+        s->seen[k] = h;
+        s->distinct++;
+        return 0;
+}
+
+static void sample_release(struct sample *s)
+{
+        buf_release(&s->paths);
+        free(s->seen);
+        *s = (struct sample) { 0 };
+}
+
+int fold_sample_add(struct sample *s, const char *path, size_t len)
+{
+        const char *p;
+        size_t i;
+        int r;
+
+        r = sample_count(s, path_hash(path, len));
+        if (r < 0 || s->n >= SAMPLE_PATHS)
+                return r;
+        for (i = 0, p = s->paths.data; i < s->n; i++, p += strlen(p) + 1)
+                if (strlen(p) == len && memcmp(p, path, len) == 0)
+                        return 0;
+        if (buf_append(&s->paths, path, len) < 0 || buf_putc(&s->paths, '\0') < 0)
+                return -ENOMEM;
+        s->n++;
+        return 0;
+}
+
+/* driftwatch.audit.upgrade or .bulk: the counts and the sample. */
+static void fold_of(const struct audit_detect *d, const uint64_t *by_surface, const struct sample *s,
+                    struct finding_fold *ret)
+{
+        ret->paths_count = s->distinct;
+        ret->surfaces = d->rs->surfaces;
+        ret->counts = by_surface;
+        ret->n_surfaces = d->rs->n_surfaces;
+        ret->paths = s->paths.data;
+        ret->n_paths = s->n;
+}
+
+/* ---- upgraders ---- */
+
+/* The upgrader a tree entry is (its tag: index + 1, 0 none). */
+static int upgrader_of(struct audit_detect *d, struct proc *p)
+{
+        const struct audit_policy *pol = &d->rs->audit;
+        const char *args[PROC_MAX_ARGS];
+        struct pview v;
+        size_t i;
+
+        if (p->tag >= 0 && p->exec_seen)
+                return p->tag;
+        match_pview_of_proc(&v, p, args);
+        p->tag = 0;
+        for (i = 0; i < pol->n_upgraders; i++)
+                if (match_process(&pol->upgraders[i].match, &v, NULL)) {
+                        p->tag = (int16_t) (i + 1);
+                        break;
+                }
+        return p->tag;
+}
+
+/* The nearest upgrader among self (when given) and the ancestors. */
+struct proc *fold_upgrade_ancestor(struct audit_detect *d, struct proc *self)
+{
+        size_t i;
+
+        if (!d->rs->audit.n_upgraders)
+                return NULL;
+        if (self && upgrader_of(d, self) > 0)
+                return self;
+        for (i = 0; i < d->n_chain; i++)
+                if (upgrader_of(d, d->chain[i]) > 0)
+                        return d->chain[i];
+        return NULL;
+}
+
+static void upgrade_release(struct upgrade *u)
+{
+        arena_release(&u->arena);
+        sample_release(&u->sample);
+        free(u->by_surface);
+        *u = (struct upgrade) { 0 };
+}
+
+static int upgrade_close(struct audit_detect *d, struct upgrade *u)
+{
+        struct finding_fold fold = { .upgrader = u->by->id, .reason = u->by->reason, .writes = u->writes,
+                                     .commands = u->commands };
+        struct finding_audit a;
+        char msg[200], ts[TIMESTAMP_LEN];
+        struct finding f;
+        int r;
+
+        fold_of(d, u->by_surface, &u->sample, &fold);
+        finding_audit_init(&a);
+        a.id = u->id;
+        a.upgrade = &fold;
+        finding_init(&f);
+        format_timestamp_sec(ts, u->sec, u->msec);
+        f.timestamp = ts;
+        f.dataset = "driftwatch.audit";
+        f.rule = ruleset_rule(d->rs, "DW-AUD-UPGRADE");
+        f.category = "configuration";
+        f.type = "change";
+        f.action = "upgrade";
+        f.process = u->process;
+        snprintf(msg, sizeof(msg), "%llu writes to %zu paths under upgrader %s folded into one event",
+                 (unsigned long long) u->writes, u->sample.distinct, u->by->id);
+        f.message = msg;
+        f.audit = &a;
+        r = detect_emit(d, &f);
+        d->stats.upgrades++;
+        upgrade_release(u);
+        return r;
+}
+
+/* The open upgrade event of an upgrader entry, opened (from the event at
+ * hand) when needed. */
+struct upgrade *fold_upgrade_get(struct audit_detect *d, const struct audit_event *ev, struct proc *up, int *ret_r)
+{
+        const struct audit_upgrader *by = &d->rs->audit.upgraders[up->tag - 1];
+        struct upgrade *u, *slot = NULL, *oldest = NULL;
+        const struct finding_ancestor *none;
+        struct finding_process fp;
+        const char *args[PROC_MAX_ARGS];
+        size_t i;
+
+        *ret_r = 0;
+        for (i = 0; i < MAX_UPGRADES; i++) {
+                u = &d->upgrades[i];
+                if (u->open && u->generation == up->generation)
+                        return u;
+                if (!u->open && !slot)
+                        slot = u;
+                if (u->open && (!oldest || u->last_ms < oldest->last_ms))
+                        oldest = u;
+        }
+        if (!slot) {
+                *ret_r = upgrade_close(d, oldest);
+                if (*ret_r < 0)
+                        return NULL;
+                slot = oldest;
+        }
+        u = slot;
+        *u = (struct upgrade) { .open = true, .generation = up->generation, .by = by, .sec = ev->sec,
+                                .msec = ev->msec };
+        arena_init(&u->arena);
+        u->first_ms = u->last_ms = audit_event_ms(ev);
+        due_at(d, audit_ms_add(u->last_ms, (uint64_t) d->rs->audit.upgrade_idle_s * 1000));
+        audit_event_id(u->id, ev);
+        buf_init(&u->sample.paths, 0);
+        u->by_surface = calloc(d->rs->n_surfaces ? d->rs->n_surfaces : 1, sizeof(uint64_t));
+        for (i = 0; i < up->n_args; i++)
+                args[i] = proc_arg(up, i);
+        fp = (struct finding_process) {
+                .pid = up->pid, .ppid = up->ppid, .name = up->comm, .executable = up->exe, .args = args,
+                .n_args = up->n_args, .uid = -1, .euid = -1, .auid = up->auid,
+        };
+        if (!u->by_surface || finding_process_copy(&u->arena, &fp, NULL, 0, &u->process, &none) < 0) {
+                upgrade_release(u);
+                *ret_r = -ENOMEM;
+                return NULL;
+        }
+        return u;
+}
+
+/* ---- bulk buckets ---- */
+
+bool fold_bulk_surface(const struct audit_detect *d, const struct surface *s)
+{
+        return any_equal(&d->rs->audit.bulk_surfaces, s->surface);
+}
+
+/* The process tree a bucket stands for: one login session (ses), or, outside
+ * sessions, the tree under the first writer's parent (the writer itself when
+ * its parent is init or unknown), so a shell's own writes and its children's
+ * land in one bucket. */
+static uint64_t tree_key(const struct audit_detect *d, const struct audit_event *ev, const struct proc *self)
+{
+        if (audit_id_set(ev->syscall.ses))
+                return (1ULL << 63) | (uint64_t) ev->syscall.ses;
+        if (d->n_chain && d->chain[0]->pid > 1)
+                return d->chain[0]->generation;
+        if (self)
+                return self->generation;
+        return (1ULL << 62) | (uint64_t) ev->syscall.pid;
+}
+
+/* Whether a write belongs to a bucket's tree. */
+static bool in_tree(const struct audit_detect *d, const struct bucket *b, const struct audit_event *ev,
+                    const struct proc *self)
+{
+        size_t i;
+
+        if (b->key >> 63)
+                return audit_id_set(ev->syscall.ses) && b->key == ((1ULL << 63) | (uint64_t) ev->syscall.ses);
+        if (audit_id_set(ev->syscall.ses))
+                return false;
+        if (self && self->generation == b->key)
+                return true;
+        for (i = 0; i < d->n_chain; i++)
+                if (d->chain[i]->generation == b->key)
+                        return true;
+        return b->key == ((1ULL << 62) | (uint64_t) ev->syscall.pid);
+}
+
+static void bucket_release(struct bucket *b)
+{
+        arena_release(&b->arena);
+        sample_release(&b->sample);
+        free(b->by_surface);
+        *b = (struct bucket) { 0 };
+}
+
+static int bucket_reason(struct audit_detect *d, const struct bucket *b)
+{
+        buf_reset(&d->reason);
+        return buf_printf(&d->reason, "bulk write %s: many writes by one process tree", b->id);
+}
+
+/* A finding at the time of one of a bucket's writes, by one of its processes, in f. */
+static void bucket_finding(const struct held_process *p, uint64_t sec, uint32_t msec, struct finding *f,
+                           char ts[TIMESTAMP_LEN])
+{
+        finding_init(f);
+        format_timestamp_sec(ts, sec, msec);
+        f->timestamp = ts;
+        f->dataset = "driftwatch.audit";
+        f->category = "file";
+        f->process = p->process;
+        f->ancestry = p->ancestry;
+        f->n_ancestry = p->n_ancestry;
+}
+
+/* Reports a held write: as it was, or (reason given) as suppressed by the bucket. */
+static int held_emit(struct audit_detect *d, const struct bucket *b, const struct held_write *h, const char *reason)
+{
+        char ts[TIMESTAMP_LEN], id[AUDIT_EVENT_ID_MAX];
+        struct finding_audit a = h->audit;
+        struct finding f;
+
+        audit_event_id_format(id, h->sec, h->msec, h->serial);
+        a.id = id;
+        bucket_finding(&b->procs[h->proc], h->sec, h->msec, &f, ts);
+        f.alert = true;
+        f.rule = h->rule;
+        f.action = h->action;
+        f.type = h->type;
+        f.outcome = h->outcome;
+        f.path = h->path;
+        f.path_len = h->path_len;
+        f.audit = &a;
+        detect_set_quality(&f, h->quality);
+        return reason ? detect_emit_suppressed(d, &f, "bucket", reason) : detect_emit(d, &f);
+}
+
+static int bucket_close(struct audit_detect *d, struct bucket *b)
+{
+        struct finding_fold fold = { .writes = b->writes, .seconds = (b->last_ms - b->first_ms) / 1000 };
+        struct finding_audit a;
+        char msg[160], ts[TIMESTAMP_LEN];
+        struct finding f;
+        unsigned i;
+        int r = 0;
+
+        if (!b->folded) {
+                /* Too few writes for a bulk event: each is reported as it was. */
+                for (i = 0; i < b->n_held && r >= 0; i++)
+                        r = held_emit(d, b, &b->held[i], NULL);
+                bucket_release(b);
+                return r;
+        }
+        fold_of(d, b->by_surface, &b->sample, &fold);
+        finding_audit_init(&a);
+        a.id = b->id;
+        a.bulk = &fold;
+        /* The bulk event names the first writer and its tree. */
+        bucket_finding(&b->procs[0], b->first_sec, b->first_msec, &f, ts);
+        f.rule = ruleset_rule(d->rs, "DW-AUD-BULK");
+        f.action = "bulk-write";
+        f.type = "change";
+        snprintf(msg, sizeof(msg), "%llu writes to %zu paths by one process tree in %llu s",
+                 (unsigned long long) b->writes, b->sample.distinct, (unsigned long long) fold.seconds);
+        f.message = msg;
+        f.audit = &a;
+        r = detect_emit(d, &f);
+        d->stats.bulks++;
+        bucket_release(b);
+        return r;
+}
+
+/* The bytes a held string of n bytes takes at most in an arena. */
+static size_t held_size(size_t n)
+{
+        return n + 1 + sizeof(max_align_t);
+}
+
+/* A bucket for the tree of the writer in f, opened at the write of ev. Only
+ * -ENOMEM is an error: a writer too large to hold leaves *ret NULL. */
+static int bucket_open(struct audit_detect *d, struct bucket *b, const struct audit_event *ev, uint64_t key,
+                       const struct finding *f, struct bucket **ret)
+{
+        uint64_t now = audit_event_ms(ev);
+        size_t size = held_size(BUCKET_HELD_MAX * sizeof(*b->held)) +
+                      held_size((BUCKET_HELD_MAX + 1) * sizeof(*b->procs)) +
+                      finding_process_size(f->process, f->ancestry, f->n_ancestry);
+        struct held_process *first;
+
+        *ret = NULL;
+        if (size > BUCKET_HELD_BYTES)
+                return 0;
+        *b = (struct bucket) { .open = true, .key = key, .first_sec = ev->sec, .first_msec = ev->msec,
+                               .first_ms = now };
+        arena_init(&b->arena);
+        buf_init(&b->sample.paths, 0);
+        audit_event_id(b->id, ev);
+        b->by_surface = calloc(d->rs->n_surfaces ? d->rs->n_surfaces : 1, sizeof(uint64_t));
+        b->held = arena_alloc(&b->arena, BUCKET_HELD_MAX * sizeof(*b->held));
+        b->procs = arena_alloc(&b->arena, (BUCKET_HELD_MAX + 1) * sizeof(*b->procs));
+        if (!b->by_surface || !b->held || !b->procs)
+                goto oom;
+        first = &b->procs[b->n_procs++];
+        first->n_ancestry = f->n_ancestry;
+        if (finding_process_copy(&b->arena, f->process, f->ancestry, f->n_ancestry, &first->process,
+                                 &first->ancestry) < 0)
+                goto oom;
+        due_at(d, audit_ms_add(now, (uint64_t) d->rs->audit.bulk_window_s * 1000));
+        *ret = b;
+        return 0;
+oom:
+        bucket_release(b);
+        return -ENOMEM;
+}
+
+/* The bytes of s in arena a ("" when empty). */
+static struct finding_bytes held_bytes(struct arena *a, struct finding_bytes s, bool *oom)
+{
+        struct finding_bytes c = { s.len ? arena_memdup(a, s.s, s.len) : "", s.len };
+
+        *oom |= s.len && !c.s;
+        return c;
+}
+
+/* At least the arena bytes held_audit_copy() takes for a. */
+static size_t held_audit_size(const struct finding_audit *a)
+{
+        size_t size = held_size(a->node.len) + held_size(a->syscall.len) + held_size(a->key.len) +
+                      held_size(a->tty.len) + held_size(a->n_paths * sizeof(*a->paths)), i;
+
+        for (i = 0; i < a->n_paths; i++)
+                size += held_size(a->paths[i].len);
+        return size;
+}
+
+/* The audit context of a write (the event's: no id, target, fold or health)
+ * with its bytes copied into arena a. */
+static int held_audit_copy(struct arena *a, const struct finding_audit *src, struct finding_audit *ret)
+{
+        struct finding_bytes *paths = NULL;
+        bool oom = false;
+        size_t i;
+
+        *ret = *src;
+        ret->id = NULL;
+        ret->node = held_bytes(a, src->node, &oom);
+        ret->syscall = held_bytes(a, src->syscall, &oom);
+        ret->key = held_bytes(a, src->key, &oom);
+        ret->tty = held_bytes(a, src->tty, &oom);
+        if (src->n_paths) {
+                paths = arena_alloc(a, src->n_paths * sizeof(*paths));
+                oom |= !paths;
+                for (i = 0; paths && i < src->n_paths; i++)
+                        paths[i] = held_bytes(a, src->paths[i], &oom);
+        }
+        ret->paths = paths;
+        return oom ? -ENOMEM : 0;
+}
+
+/* Holds the write of ev in f. -E2BIG: it does not fit in the bucket's bytes. */
+static int bucket_hold(struct bucket *b, const struct audit_event *ev, const struct finding *f)
+{
+        struct held_write *h = &b->held[b->n_held];
+        struct held_process *p;
+        size_t size;
+        unsigned k;
+
+        /* Most writes of a tree come from a process already held: a reference. */
+        for (k = 0; k < b->n_procs; k++)
+                if (finding_process_equal(b->procs[k].process, b->procs[k].ancestry, b->procs[k].n_ancestry,
+                                          f->process, f->ancestry, f->n_ancestry))
+                        break;
+        size = held_size(f->path_len) + held_audit_size(f->audit);
+        if (k == b->n_procs)
+                size += finding_process_size(f->process, f->ancestry, f->n_ancestry);
+        if (b->arena.total + size > BUCKET_HELD_BYTES)
+                return -E2BIG;
+        if (k == b->n_procs) {
+                p = &b->procs[k];
+                p->n_ancestry = f->n_ancestry;
+                if (finding_process_copy(&b->arena, f->process, f->ancestry, f->n_ancestry, &p->process,
+                                         &p->ancestry) < 0)
+                        return -ENOMEM;
+                b->n_procs++;
+        }
+        *h = (struct held_write) {
+                .sec = ev->sec, .msec = ev->msec, .serial = ev->serial, .proc = k, .quality = ev->quality,
+                .rule = f->rule, .action = f->action, .type = f->type, .outcome = f->outcome,
+                .path = arena_strndup(&b->arena, f->path, f->path_len), .path_len = f->path_len,
+        };
+        if (!h->path || held_audit_copy(&b->arena, f->audit, &h->audit) < 0)
+                return -ENOMEM;
+        b->n_held++;
+        return 0;
+}
+
+/* Adds the alerting write in d->f to its tree's bucket. *ret_taken: the
+ * bucket holds or folded it (nothing to report now); not when every bucket is
+ * busy or the write does not fit in its bucket. */
+int fold_bucket_add(struct audit_detect *d, const struct audit_event *ev, const struct proc *self,
+                    size_t surface_index, bool *ret_taken)
+{
+        const struct audit_policy *pol = &d->rs->audit;
+        struct bucket *b = NULL, *slot = NULL;
+        unsigned i;
+        int r;
+
+        *ret_taken = false;
+        for (i = 0; i < MAX_BUCKETS; i++) {
+                if (d->buckets[i].open && in_tree(d, &d->buckets[i], ev, self)) {
+                        b = &d->buckets[i];
+                        break;
+                }
+                if (!d->buckets[i].open && !slot)
+                        slot = &d->buckets[i];
+        }
+        if (!b) {
+                if (!slot)
+                        return 0;       /* every bucket busy: reported as a single write */
+                r = bucket_open(d, slot, ev, tree_key(d, ev, self), &d->f, &b);
+                if (r < 0 || !b)
+                        return r;
+        }
+        b->writes++;
+        b->last_ms = audit_event_ms(ev);
+        b->by_surface[surface_index]++;
+        r = fold_sample_add(&b->sample, d->f.path, d->f.path_len);
+        if (r < 0)
+                return r;
+        if (b->folded) {
+                *ret_taken = true;
+                d->stats.folded++;
+                r = bucket_reason(d, b);
+                return r < 0 ? r : detect_emit_suppressed(d, &d->f, "bucket", d->reason.data);
+        }
+        r = bucket_hold(b, ev, &d->f);
+        if (r < 0 && r != -E2BIG)
+                return r;
+        *ret_taken = r >= 0;
+        if (b->sample.distinct >= pol->bulk_min_paths || b->n_held >= BUCKET_HELD_MAX) {
+                /* The shape of a bulk run: fold what was held and what follows. */
+                b->folded = true;
+                r = bucket_reason(d, b);
+                for (i = 0; i < b->n_held && r >= 0; i++) {
+                        d->stats.folded++;
+                        r = held_emit(d, b, &b->held[i], d->reason.data);
+                }
+                b->n_held = 0;
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---- the clock: closing what is due ---- */
+
+int fold_advance(struct audit_detect *d, uint64_t now)
+{
+        const struct audit_policy *pol = &d->rs->audit;
+        uint64_t due, next = 0;
+        size_t i;
+        int r;
+
+        if (now <= d->clock_ms)
+                return 0;
+        d->clock_ms = now;
+        if (!d->next_due_ms || now < d->next_due_ms)
+                return 0;
+        for (i = 0; i < MAX_BUCKETS; i++) {
+                if (!d->buckets[i].open)
+                        continue;
+                due = audit_ms_add(d->buckets[i].first_ms, (uint64_t) pol->bulk_window_s * 1000);
+                if (now >= due) {
+                        r = bucket_close(d, &d->buckets[i]);
+                        if (r < 0)
+                                return r;
+                } else if (!next || due < next)
+                        next = due;
+        }
+        for (i = 0; i < MAX_UPGRADES; i++) {
+                if (!d->upgrades[i].open)
+                        continue;
+                due = audit_ms_add(d->upgrades[i].last_ms, (uint64_t) pol->upgrade_idle_s * 1000);
+                if (now >= due) {
+                        r = upgrade_close(d, &d->upgrades[i]);
+                        if (r < 0)
+                                return r;
+                } else if (!next || due < next)
+                        next = due;
+        }
+        d->next_due_ms = next;
+        return 0;
+}
+
+/* A bucket or upgrade event got a deadline. */
+static void due_at(struct audit_detect *d, uint64_t due)
+{
+        if (!d->next_due_ms || due < d->next_due_ms)
+                d->next_due_ms = due;
+}
+
+
+int fold_flush(struct audit_detect *d)
+{
+        size_t i;
+        int r = 0;
+
+        for (i = 0; i < MAX_BUCKETS && r >= 0; i++)
+                if (d->buckets[i].open)
+                        r = bucket_close(d, &d->buckets[i]);
+        for (i = 0; i < MAX_UPGRADES && r >= 0; i++)
+                if (d->upgrades[i].open)
+                        r = upgrade_close(d, &d->upgrades[i]);
+        return r;
+}
+
+void fold_release(struct audit_detect *d)
+{
+        size_t i;
+
+        for (i = 0; i < MAX_BUCKETS; i++)
+                if (d->buckets[i].open)
+                        bucket_release(&d->buckets[i]);
+        for (i = 0; i < MAX_UPGRADES; i++)
+                if (d->upgrades[i].open)
+                        upgrade_release(&d->upgrades[i]);
+}

@@ -1,0 +1,37 @@
+# Golden output files: for each case directory tests/e2e/cases/NAME/, runs the
+# binary in that directory with the words of its `args` file (the input named
+# there, e.g. input.log) and compares the whole standard output, byte for byte,
+# with its expected.jsonl (diff -u). Only host.name, the machine's name, is
+# normalised to "HOST"; audit findings carry the times of their events, so no
+# timestamp depends on the run. The exit status must be 0 or 1 (no alerts or
+# alerts). UPDATE_GOLDEN=1 writes expected.jsonl instead: read the diff before
+# committing it. The inputs of the audit cases come from cases/gen-audit.sh.
+source "$(dirname "$0")/lib.sh"
+
+cases=$(cd "$(dirname "$0")/cases" && pwd)
+bin=$(realpath "$DW")
+
+normalise() {
+        sed -E 's/"host":\{"name":"([^"\\]|\\.)*"\}/"host":{"name":"HOST"}/' "$1"
+}
+
+n=0
+for c in "$cases"/*/; do
+        c=${c%/}
+        name=$(basename "$c")
+        [ -f "$c/args" ] || fail "case $name has no args file"
+        read -r -a args <"$c/args"
+        rc=0
+        (cd "$c" && "$bin" "${args[@]}") >"$T/out" 2>"$T/err" || rc=$?
+        [ "$rc" -le 1 ] || { cat "$T/err"; fail "case $name: exit status $rc"; }
+        normalise "$T/out" >"$T/got"
+        if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
+                cp "$T/got" "$c/expected.jsonl"
+                echo "updated $name" >&2
+        elif ! diff -u "$c/expected.jsonl" "$T/got"; then
+                fail "case $name: the output differs from expected.jsonl (- expected, + got)"
+        fi
+        n=$((n + 1))
+done
+[ "$n" -gt 0 ] || fail "no cases in $cases"
+echo "PASS ($n cases)"
