@@ -164,13 +164,12 @@ static void json_details(struct json *j, const struct audit_event *ev)
 {
         const struct audit_syscall *sc = ev->has_syscall ? &ev->syscall : NULL;
         int64_t ses = sc ? sc->ses : first_record_number(ev, "ses");
-        char id[64];
+        char id[AUDIT_EVENT_ID_MAX];
         unsigned b;
 
         json_object_begin(j, "driftwatch");
         json_object_begin(j, "audit");
-        snprintf(id, sizeof(id), "%llu.%03u:%llu", (unsigned long long) ev->sec, ev->msec,
-                 (unsigned long long) ev->serial);
+        audit_event_id(id, ev);
         json_string(j, "id", id);
         json_int(j, "serial", (int64_t) (ev->serial & INT64_MAX));
         json_str(j, "type", ev->type_name);

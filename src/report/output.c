@@ -8,6 +8,7 @@
 
 #include "basic/escape.h"
 #include "basic/time-util.h"
+#include "ecs-process.h"
 #include "json.h"
 #include "parse/audit-record.h"
 
@@ -263,46 +264,15 @@ static void json_args(struct json *j, const char *key, const char *const *args, 
 
 static void json_process(struct json *j, const struct finding_process *p)
 {
-        json_object_begin(j, "process");
-        if (p->pid >= 0)
-                json_int(j, "pid", p->pid);
-        if (p->name)
-                json_string(j, "name", p->name);
-        if (p->executable)
-                json_string(j, "executable", p->executable);
-        if (p->n_args)
-                json_args(j, "args", p->args, p->n_args);
-        if (p->title)
-                json_string(j, "title", p->title);
-        if (p->ppid >= 0 || p->parent_executable) {
-                json_object_begin(j, "parent");
-                if (p->ppid >= 0)
-                        json_int(j, "pid", p->ppid);
-                if (p->parent_name)
-                        json_string(j, "name", p->parent_name);
-                if (p->parent_executable)
-                        json_string(j, "executable", p->parent_executable);
-                json_object_end(j);
-        }
-        json_object_end(j);
+        const struct ecs_process e = {
+                .pid = p->pid, .ppid = p->ppid,
+                .name = ecs_cstr(p->name), .executable = ecs_cstr(p->executable), .title = ecs_cstr(p->title),
+                .args_cstr = p->args, .n_args = p->n_args,
+                .parent_name = ecs_cstr(p->parent_name), .parent_executable = ecs_cstr(p->parent_executable),
+                .uid = p->uid, .euid = p->euid, .auid = p->auid, .auid_name = ecs_cstr(p->auid_name),
+        };
 
-        if (!audit_id_set(p->uid) && !audit_id_set(p->auid) && !p->auid_name)
-                return;
-        json_object_begin(j, "user");
-        json_id(j, "id", p->uid);
-        if (audit_id_set(p->euid) && p->euid != p->uid) {
-                json_object_begin(j, "effective");
-                json_id(j, "id", p->euid);
-                json_object_end(j);
-        }
-        if (audit_id_set(p->auid) || p->auid_name) {
-                json_object_begin(j, "audit");
-                json_id(j, "id", p->auid);
-                if (p->auid_name)
-                        json_string(j, "name", p->auid_name);
-                json_object_end(j);
-        }
-        json_object_end(j);
+        ecs_json_process(j, &e);
 }
 
 static void json_ancestry(struct json *j, const struct finding_ancestor *an, size_t n)
