@@ -1,45 +1,51 @@
 # Helpers for the `driftwatch status` tests, sourced after lib.sh.
 #
-# The bootc fixtures upstream are YAML (bootc status prints the same model as
-# JSON with --format=json): they are converted here with Debian's python3 and
-# PyYAML (/usr/bin/python3 by name: another python3 may come first in PATH),
-# keeping timestamps as the strings bootc writes. Variants for each transition
-# are made from them with jq.
+# The inputs are the project's own fixtures in tests/data/status (see the
+# README.md there): `bootc status --format=json` and `rpm-ostree status --json`
+# as the tools print them. Variants for each transition are made from them with
+# jq, several per call: each jq costs more than a driftwatch run.
 
-FIX=$SHARED/fixtures
-[ -f "$FIX/bootc-spec-staged-download-only.yaml" ] || skip "no fixtures in '$FIX'"
-/usr/bin/python3 -c 'import yaml' 2>/dev/null || skip "/usr/bin/python3 with PyYAML (python3-yaml) is missing"
-RPM=$FIX/rpm-ostree-workstation-status.json
-
-# yaml_to_json IN OUT
-yaml_to_json() {
-        /usr/bin/python3 - "$1" >"$2" <<'EOF'
-import json, sys, yaml
-
-class Loader(yaml.SafeLoader):
-    pass
-
-# bootc's JSON has RFC 3339 strings where YAML would see timestamps.
-Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
-with open(sys.argv[1]) as f:
-    json.dump(yaml.load(f, Loader=Loader), sys.stdout)
-EOF
-}
-
-# The bootc fixtures as JSON in $B: $B/staged-download-only.json and so on,
-# and $B/v1-null.json (upstream's own JSON fixture).
-B=$T/bootc
-mkdir -p "$B"
-for y in "$FIX"/bootc-spec-*.yaml; do
-        n=$(basename "$y" .yaml)
-        yaml_to_json "$y" "$B/${n#bootc-spec-}.json"
+DATA=$(cd "$(dirname "${BASH_SOURCE[0]}")/../data/status" && pwd) || fail "no tests/data/status beside tests/e2e"
+RPM=$DATA/rpm-ostree-workstation.json
+for f in bootc-staged-download-only bootc-staged-rollback bootc-booted-pinned bootc-booted-usroverlay \
+        bootc-v1-null rpm-ostree-workstation; do
+        [ -f "$DATA/$f.json" ] || fail "fixture '$DATA/$f.json' is missing"
 done
-cp "$FIX/bootc-spec-v1-null.json" "$B/v1-null.json"
 
-# variant IN OUT JQ-FILTER: OUT is IN changed by the filter.
-variant() {
-        jq -c "$3" "$1" >"$2" || fail "jq filter failed: $3"
+# variants IN OUT FILTER [OUT FILTER...]: each OUT is IN changed by its jq
+# filter, all from one jq run.
+variants() {
+        local in=$1 prog="" sep="" i
+        local -a outs=() lines=()
+        shift
+        while [ $# -ge 2 ]; do
+                outs+=("$1")
+                prog+="$sep([$2] | if length == 1 then .[0] else error(\"a filter gave \\(length) values\") end)"
+                sep=", "
+                shift 2
+        done
+        [ $# -eq 0 ] || fail "variants: an OUT without a FILTER"
+        mapfile -t lines < <(jq -c "$prog" "$in")
+        [ "${#lines[@]}" -eq "${#outs[@]}" ] || fail "jq filters on '$in' gave ${#lines[@]} values for ${#outs[@]} files: $prog"
+        for i in "${!outs[@]}"; do
+                printf '%s\n' "${lines[i]}" >"${outs[i]}"
+        done
 }
+
+# variant IN OUT FILTER: one variant.
+variant() {
+        variants "$1" "$2" "$3"
+}
+
+# jq filters for the usual changes of a status. bootc: the upgrade (the staged
+# deployment boots, the booted one becomes the rollback) and the rollback
+# (booted and rollback swap). rpm-ostree: the rollback after the reboot (the
+# second deployment boots, listed first) and `rpm-ostree rollback` before it
+# (the rollback listed first, the booted one second).
+BOOTC_UPGRADE='.status.rollback = .status.booted | .status.booted = .status.staged | .status.staged = null'
+BOOTC_ROLLBACK='.status.booted as $b | .status.booted = .status.rollback | .status.rollback = $b'
+RPM_ROLLBACK='.deployments = [(.deployments[1] | .booted = true), (.deployments[0] | .booted = false)]'
+RPM_ROLLBACK_QUEUED='.deployments = [.deployments[1], .deployments[0]]'
 
 # st WANT_EXIT DB FLAG FILE [OPTIONS...]: driftwatch status with the input
 # FLAG FILE and state DB, JSON Lines in $T/out, stderr in $T/err.
@@ -49,18 +55,39 @@ st() {
         run "$want" "$DW" status "$flag" "$file" --state "$db" --format json "$@"
 }
 
-# ids FILE: "RULE-ID kind" of each finding, sorted.
-ids() {
-        jq -r '"\(.rule.id) \(.event.kind)"' "$1" | LC_ALL=C sort
+# The helpers below use shell builtins where they can: on a loaded machine
+# every process started costs milliseconds, and a transition checks many.
+
+# slurp VAR FILE: the contents of FILE in VAR, without starting a process.
+slurp() {
+        IFS= read -r -d '' "$1" <"$2" || true
 }
 
-# expect_ids <<EOF ... EOF: the findings in $T/out are exactly these.
+# ids FILE: "RULE-ID kind" of each finding in FILE, sorted, in $IDS (one per
+# line, each ending in a newline). The same jq run checks that FILE is JSON
+# Lines: as many values as lines, and the end mark jq prints when all parsed.
+ids() {
+        local -a lines values
+        mapfile -t lines <"$1"
+        mapfile -t values < <(jq -rn '([inputs | "\(.rule.id) \(.event.kind)"] | sort[]), "(end)"' "$1")
+        if [ "${#values[@]}" -eq 0 ] || [ "${values[-1]}" != "(end)" ] ||
+                [ "$((${#values[@]} - 1))" -ne "${#lines[@]}" ]; then
+                cat "$1"
+                fail "'$1' is not JSON Lines (one JSON object per line)"
+        fi
+        unset 'values[-1]'
+        IDS=
+        [ "${#values[@]}" -eq 0 ] || printf -v IDS '%s\n' "${values[@]}"
+}
+
+# expect_ids [FILE] <<EOF ... EOF: the findings in FILE ($T/out) are exactly these.
 expect_ids() {
-        local want="$T/want.$RANDOM"
-        LC_ALL=C sort >"$want"
-        expect_valid_jsonl "$T/out"
-        if ! diff -u "$want" <(ids "$T/out"); then
-                fail "rule ids differ from the expectation (- expected, + got)"
+        local file=${1:-$T/out} want
+        want=$(LC_ALL=C sort)
+        ids "$file"
+        if [ "$IDS" != "${want:+$want$'\n'}" ]; then
+                diff -u <(printf '%s' "${want:+$want$'\n'}") <(printf '%s' "$IDS") || true
+                fail "rule ids in '$file' differ from the expectation (- expected, + got)"
         fi
 }
 
@@ -68,22 +95,25 @@ TRANSITION_RULES='DW-IMG-STAGED-NEW|DW-IMG-STAGED-CHANGED|DW-IMG-BOOTED-CHANGED|
 
 # transition NAME FLAG A B WANT_EXIT [OPTIONS...] <<EOF ... EOF: in a fresh
 # state, A is recorded (no alert), then B must report exactly the rule ids on
-# stdin and exit WANT_EXIT; B once more reports no transition, and alerts
-# (exit 1) only for what is state rather than change.
+# stdin and exit WANT_EXIT (its output kept in $T/NAME.out); B once more
+# reports no transition, and alerts (exit 1) only for what is state rather
+# than change.
 transition() {
-        local name=$1 flag=$2 a=$3 b=$4 want=$5 db="$T/$1.db" rc=0
+        local name=$1 flag=$2 a=$3 b=$4 want=$5 db="$T/$1.db" rc=0 err
         shift 5
         st 0 "$db" "$flag" "$a" "$@"
-        grep -q 'recorded the first one' "$T/err" || fail "$name: the first run did not say it recorded a snapshot"
+        slurp err "$T/err"
+        [[ $err == *"recorded the first one"* ]] || fail "$name: the first run did not say it recorded a snapshot"
         st "$want" "$db" "$flag" "$b" "$@"
         expect_ids
-        cp "$T/out" "$T/$name.out"
-        "$DW" status "$flag" "$b" --state "$db" --format json "$@" >"$T/out" 2>"$T/err" || rc=$?
-        if grep -Eq "\"id\":\"($TRANSITION_RULES)\"" "$T/out"; then
-                cat "$T/out"
+        "$DW" status "$flag" "$b" --state "$db" --format json "$@" >"$T/$name.again" 2>"$T/err" || rc=$?
+        mv "$T/out" "$T/$name.out"
+        ids "$T/$name.again"
+        if [[ $'\n'$IDS =~ $'\n'($TRANSITION_RULES)' ' ]]; then
+                cat "$T/$name.again"
                 fail "$name: an unchanged second run reported a transition"
         fi
-        if [ "$(jq -r 'select(.event.kind == "alert") | .rule.id' "$T/out" | wc -l)" -gt 0 ]; then
+        if [[ $IDS == *$' alert\n'* ]]; then
                 [ "$rc" -eq 1 ] || fail "$name: unchanged run with alerts exited $rc"
         else
                 [ "$rc" -eq 0 ] || { cat "$T/err"; fail "$name: unchanged run exited $rc, expected 0"; }
@@ -92,7 +122,29 @@ transition() {
                 fail "$name: expected two snapshots in the state database"
 }
 
-# field NAME JQ: the jq expression on the saved output of transition NAME.
-field() {
-        jq -r "$2" "$T/$1.out"
+# expect_fields FILE JQ <<EOF ... EOF: the lines the jq expression prints for
+# FILE (several fields in one run) are exactly stdin.
+expect_fields() {
+        local want got
+        IFS= read -r -d '' want || true
+        got=$(jq -r "$2" "$1")$'\n'
+        if [ "$got" != "$want" ]; then
+                cat "$1"
+                diff -u <(printf '%s' "$want") <(printf '%s' "$got") || true
+                fail "fields of '$1' differ from the expectation (- expected, + got)"
+        fi
+}
+
+# expect_minimum_version FILE VERSION OK BELOW: the rpm-ostree status FILE,
+# booted VERSION, meets a policy of minimum-version OK and is below one of
+# BELOW, with a message naming both versions.
+expect_minimum_version() {
+        local file=$1 version=$2 ok=$3 below=$4
+        printf 'minimum-version = %s\n' "$ok" >"$T/minimum-ok"
+        st 0 "$T/minimum-ok.$RANDOM.db" --rpm-ostree-json "$file" --policy "$T/minimum-ok"
+        expect_ids </dev/null
+        printf 'minimum-version = %s\n' "$below" >"$T/minimum-below"
+        st 1 "$T/minimum-below.$RANDOM.db" --rpm-ostree-json "$file" --policy "$T/minimum-below"
+        expect_ids <<<"DW-IMG-BELOW-MINIMUM alert"
+        expect_fields "$T/out" ".message | contains(\"version $version is below the minimum $below\")" <<<true
 }

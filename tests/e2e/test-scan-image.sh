@@ -34,14 +34,13 @@ allow:
 EOF
 run 1 "$DW" scan --sysroot "$S" --allowlist "$T/allow.yaml" --format json
 [ "$(jq -r 'select(.event.kind == "alert") | .rule.id' "$T/out")" = DW-IMG-VERIFY ] || fail "allowlist not applied by scan"
-# Status saved from the host (bootc status --format=json) joins an offline scan:
+# Status saved from the host (rpm-ostree status --json) joins an offline scan:
 # the first snapshot is recorded in the state directory, a change is reported.
-run 1 "$DW" scan --sysroot "$S" --state-dir "$T/state" --rpm-ostree-json "$SHARED/fixtures/rpm-ostree-workstation-status.json" \
-        --format json
+RPM=$(dirname "$0")/../data/status/rpm-ostree-workstation.json
+run 1 "$DW" scan --sysroot "$S" --state-dir "$T/state" --rpm-ostree-json "$RPM" --format json
 grep -q 'no status snapshot yet' "$T/err" || { cat "$T/err"; fail "scan did not record the first status snapshot"; }
 [ -f "$T/state/state.db" ] || fail "no state database in the state directory"
-jq 'del(.deployments[0]) | .deployments[0].booted = true' "$SHARED/fixtures/rpm-ostree-workstation-status.json" \
-        >"$T/changed.json"
+jq 'del(.deployments[0]) | .deployments[0].booted = true' "$RPM" >"$T/changed.json"
 run 1 "$DW" scan --sysroot "$S" --state-dir "$T/state" --rpm-ostree-json "$T/changed.json" --format json
 jq -se 'any(.[]; .rule.id | startswith("DW-IMG-") and . != "DW-IMG-VERIFY" and . != "DW-IMG-DEPLOYMENT")' "$T/out" \
         >/dev/null || fail "scan reports no status transition"

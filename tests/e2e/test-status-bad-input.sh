@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/status-lib.sh"
 
-D=$B/staged-download-only.json
+D=$DATA/bootc-staged-download-only.json
 DB=$T/state.db
 st 0 "$DB" --bootc-json "$D"
 st 0 "$DB" --bootc-json "$D"

@@ -1,7 +1,7 @@
 # driftwatch status without a file runs `bootc status --format=json` when bootc
-# is in PATH, else `rpm-ostree status --json`; stand-ins print the real
-# fixtures. A tool that fails, hangs or floods gives one error line naming
-# the command, exit 2, and nothing recorded.
+# is in PATH, else `rpm-ostree status --json`; stand-ins print the project's
+# fixtures. A tool that fails, hangs or floods gives one error line naming the
+# command, exit 2, and nothing recorded.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/status-lib.sh"
 
@@ -20,7 +20,7 @@ grep -q 'recorded the first one (rpm-ostree, 2 deployments)' "$T/err" || { cat "
 [ "$(cat "$ARGS_LOG")" = "status --json" ] || fail "rpm-ostree ran with '$(cat "$ARGS_LOG")'"
 
 # bootc wins when both are there.
-tool bootc "echo \"\$*\" >\"\$ARGS_LOG\"; exec /bin/cat '$B/booted-usroverlay.json'"
+tool bootc "echo \"\$*\" >\"\$ARGS_LOG\"; exec /bin/cat '$DATA/bootc-booted-usroverlay.json'"
 PATH=$BIN run 1 "$DW" status --state "$T/bootc.db" --format json
 expect_ids <<'EOF'
 DW-IMG-USR-OVERLAY alert

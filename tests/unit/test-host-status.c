@@ -1,9 +1,11 @@
 /* Unit tests for src/image/host-status.c: bootc and rpm-ostree status JSON to
- * the normalized model (the real fixtures from ../shared where CTest passes
- * DW_SHARED, and small inputs written here), roles, the /usr overlay and a
- * queued rollback, and the refusal of malformed, mistyped, foreign and
- * hostile input with -EBADMSG or -E2BIG and a one-line printable reason.
- * Hostile strings that parse come out escaped in both outputs. */
+ * the normalized model (the project's fixtures in tests/data/status, and small
+ * inputs written here), roles, the /usr overlay and a queued rollback, and the
+ * refusal of malformed, mistyped, foreign and hostile input with -EBADMSG or
+ * -E2BIG and a one-line printable reason. Hostile strings that parse come out
+ * escaped in both outputs. One case reads the upstream fixtures in ../shared
+ * (DW_SHARED, from CTest) as an extra oracle: it skips with the reason when
+ * they are absent, and fails then under CI=true. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "basic/fd-util.h"
 #include "image/host-status.h"
@@ -23,24 +26,34 @@
 
 #define BOOTC_HEAD "{\"apiVersion\":\"org.containers.bootc/v1alpha1\",\"kind\":\"BootcHost\","
 
-/* bootc-spec-staged-download-only.yaml as `bootc status --format=json` prints it. */
-static const char staged_download_only[] =
-        BOOTC_HEAD "\"metadata\":{\"name\":\"host\"},"
-        "\"spec\":{\"image\":{\"image\":\"quay.io/example/someimage:latest\",\"transport\":\"registry\","
-        "\"signature\":\"insecure\"}},"
-        "\"status\":{\"staged\":{\"image\":{\"image\":{\"image\":\"quay.io/example/someimage:latest\","
-        "\"transport\":\"registry\",\"signature\":\"insecure\"},\"architecture\":\"arm64\",\"version\":\"nightly\","
-        "\"timestamp\":\"2023-10-14T19:22:15.42Z\",\"imageDigest\":"
-        "\"sha256:16dc2b6256b4ff0d2ec18d2dbfb06d117904010c8cf9732cdb022818cf7a7566\"},\"incompatible\":false,"
-        "\"pinned\":false,\"downloadOnly\":true,\"ostree\":{\"checksum\":"
-        "\"3c6dad657109522e0b2e49bf44b5420f16f0b438b5b9357e5132211cfbad135d\",\"deploySerial\":0,"
-        "\"stateroot\":\"default\"}},"
-        "\"booted\":{\"image\":{\"image\":{\"image\":\"quay.io/example/someimage:latest\",\"transport\":\"registry\","
-        "\"signature\":\"insecure\"},\"architecture\":\"arm64\",\"version\":\"nightly\","
-        "\"timestamp\":\"2023-09-30T19:22:16Z\",\"imageDigest\":"
-        "\"sha256:736b359467c9437c1ac915acaae952aad854e07eb4a16a94999a48af08c83c34\"},\"incompatible\":false,"
-        "\"pinned\":false,\"ostree\":{\"checksum\":\"26836632adf6228d64ef07a26fd3efaf177104efd1f341a2cf7909a3e4e2c72c\","
-        "\"deploySerial\":0,\"stateroot\":\"default\"}},\"rollback\":null,\"isContainer\":false}}";
+#ifndef DW_TESTDATA
+#error "DW_TESTDATA: the tests/data directory, from tests/CMakeLists.txt"
+#endif
+
+/* The contents of DW_TESTDATA/status/NAME; the test fails if it cannot be read. */
+static char *fixture(const char *name, size_t *ret_len)
+{
+        char path[4096], *text = NULL;
+        int r;
+
+        assert_true((size_t) snprintf(path, sizeof(path), "%s/status/%s", DW_TESTDATA, name) < sizeof(path));
+        r = read_file(path, HOST_STATUS_MAX_BYTES, &text, ret_len);
+        if (r < 0)
+                fail_msg("cannot read fixture '%s': %s", path, strerror(-r));
+        return text;
+}
+
+/* Parses the fixture NAME into *ret. */
+static void parse_fixture(enum host_source src, const char *name, struct host_status **ret)
+{
+        _cleanup_(freep) char *text = NULL;
+        _cleanup_(freep) char *reason = NULL;
+        size_t len;
+
+        text = fixture(name, &len);
+        if (host_status_parse(src, text, len, ret, &reason) < 0)
+                fail_msg("fixture '%s' refused: %s", name, reason);
+}
 
 static int parse(enum host_source src, const char *s, struct host_status **ret, char **ret_error)
 {
@@ -52,7 +65,7 @@ static void test_bootc(void **state)
         _cleanup_(host_status_freep) struct host_status *hs = NULL;
         const struct deployment *d;
 
-        assert_int_equal(parse(HOST_SOURCE_BOOTC, staged_download_only, &hs, NULL), 0);
+        parse_fixture(HOST_SOURCE_BOOTC, "bootc-staged-download-only.json", &hs);
         assert_int_equal(hs->source, HOST_SOURCE_BOOTC);
         assert_int_equal(hs->n_deployments, 2);
         assert_false(hs->rollback_queued);
@@ -61,12 +74,12 @@ static void test_bootc(void **state)
 
         d = host_status_get(hs, ROLE_STAGED);
         assert_non_null(d);
-        assert_string_equal(d->image, "quay.io/example/someimage:latest");
+        assert_string_equal(d->image, "registry.example.com/fleet/edge-node:stable");
         assert_string_equal(d->transport, "registry");
-        assert_string_equal(d->digest, "sha256:16dc2b6256b4ff0d2ec18d2dbfb06d117904010c8cf9732cdb022818cf7a7566");
-        assert_string_equal(d->version, "nightly");
-        assert_int_equal(d->timestamp, 1697311335);    /* fraction dropped */
-        assert_string_equal(d->checksum, "3c6dad657109522e0b2e49bf44b5420f16f0b438b5b9357e5132211cfbad135d");
+        assert_string_equal(d->digest, "sha256:b2e08bc9e07eb19e42741cb167ed517501c6032133a946aa517917d463846edd");
+        assert_string_equal(d->version, "2025.3.1");
+        assert_int_equal(d->timestamp, 1741767342);    /* 2025-03-12T08:15:42.5Z, fraction dropped */
+        assert_string_equal(d->checksum, "101e3347f33dcfc7e30c5e2cb0ba8a51610e75d7e5231067c042f133e48aeef3");
         assert_int_equal(d->serial, 0);
         assert_string_equal(d->stateroot, "default");
         assert_true(d->download_only);
@@ -74,10 +87,48 @@ static void test_bootc(void **state)
 
         d = host_status_get(hs, ROLE_BOOTED);
         assert_non_null(d);
-        assert_int_equal(d->timestamp, 1696101736);
+        assert_int_equal(d->timestamp, 1740549607);    /* 2025-02-26T06:00:07Z */
         assert_false(d->download_only);                 /* absent: false */
         assert_false(deployment_same(d, host_status_get(hs, ROLE_STAGED)));
         assert_true(deployment_same(d, d));
+}
+
+/* Every fixture in tests/data/status: source, deployments by role, overlay. */
+static void test_fixtures(void **state)
+{
+        static const struct {
+                const char *name;
+                enum host_source src;
+                const char *roles;      /* one letter per deployment: b(ooted) s(taged) r(ollback) o(ther) */
+                const char *usr_overlay;
+                bool rollback_queued;
+        } cases[] = {
+                { "bootc-staged-download-only.json", HOST_SOURCE_BOOTC, "sb", NULL, false },
+                { "bootc-staged-rollback.json", HOST_SOURCE_BOOTC, "sr", NULL, false },
+                { "bootc-booted-pinned.json", HOST_SOURCE_BOOTC, "bo", NULL, false },
+                { "bootc-booted-usroverlay.json", HOST_SOURCE_BOOTC, "b", "readWrite/transient", false },
+                { "bootc-v1-null.json", HOST_SOURCE_BOOTC, "", NULL, false },
+                { "rpm-ostree-workstation.json", HOST_SOURCE_RPM_OSTREE, "br", NULL, false },
+        };
+        static const char role_letters[] = { [ROLE_BOOTED] = 'b', [ROLE_STAGED] = 's', [ROLE_ROLLBACK] = 'r',
+                                             [ROLE_OTHER] = 'o' };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                _cleanup_(host_status_freep) struct host_status *hs = NULL;
+                char roles[HOST_STATUS_MAX_DEPLOYMENTS + 1] = "";
+
+                parse_fixture(cases[i].src, cases[i].name, &hs);
+                assert_int_equal(hs->source, cases[i].src);
+                for (size_t k = 0; k < hs->n_deployments; k++)
+                        roles[k] = role_letters[hs->deployments[k].role];
+                if (strcmp(roles, cases[i].roles) != 0)
+                        fail_msg("%s: roles '%s', expected '%s'", cases[i].name, roles, cases[i].roles);
+                if (cases[i].usr_overlay)
+                        assert_string_equal(hs->usr_overlay, cases[i].usr_overlay);
+                else
+                        assert_null(hs->usr_overlay);
+                assert_int_equal(hs->rollback_queued, cases[i].rollback_queued);
+        }
 }
 
 static void test_bootc_flags(void **state)
@@ -120,61 +171,107 @@ static void test_bootc_flags(void **state)
         assert_int_equal(e->n_deployments, 0);
 }
 
-/* A fixture from ../shared, or NULL when CTest did not say where it is. */
-static char *shared_fixture(const char *name, size_t *ret_len)
-{
-        const char *dir = getenv("DW_SHARED");
-        char path[4096], *text = NULL;
-
-        if (!dir)
-                return NULL;
-        snprintf(path, sizeof(path), "%s/fixtures/%s", dir, name);
-        assert_int_equal(read_file(path, HOST_STATUS_MAX_BYTES, &text, ret_len), 0);
-        return text;
-}
-
 static void test_bootc_null_fixture(void **state)
 {
         _cleanup_(host_status_freep) struct host_status *hs = NULL;
-        _cleanup_(freep) char *text = NULL;
-        size_t len;
 
-        text = shared_fixture("bootc-spec-v1-null.json", &len);
-        if (!text)
-                skip();
-        assert_int_equal(host_status_parse(HOST_SOURCE_BOOTC, text, len, &hs, NULL), 0);
+        parse_fixture(HOST_SOURCE_BOOTC, "bootc-v1-null.json", &hs);
         assert_int_equal(hs->n_deployments, 0);
         assert_false(hs->rollback_queued);
         assert_null(hs->usr_overlay);
 }
 
-static void test_rpm_ostree_fixture(void **state)
+/* A workstation: booted first, with layered packages, the rollback after it. */
+struct workstation {
+        const char *image, *digest, *checksum, *version, *stateroot, *rollback_version;
+        int64_t timestamp;
+};
+
+static void assert_workstation(const char *text, size_t len, const struct workstation *w)
 {
         _cleanup_(host_status_freep) struct host_status *hs = NULL;
-        _cleanup_(freep) char *text = NULL;
+        _cleanup_(freep) char *reason = NULL;
         const struct deployment *d;
-        size_t len;
 
-        text = shared_fixture("rpm-ostree-workstation-status.json", &len);
-        if (!text)
-                skip();
-        assert_int_equal(host_status_parse(HOST_SOURCE_RPM_OSTREE, text, len, &hs, NULL), 0);
+        if (host_status_parse(HOST_SOURCE_RPM_OSTREE, text, len, &hs, &reason) < 0)
+                fail_msg("rpm-ostree status of %s refused: %s", w->version, reason);
         assert_int_equal(hs->n_deployments, 2);
         assert_false(hs->rollback_queued);
         assert_null(hs->usr_overlay);                   /* "unlocked": "none" */
         d = host_status_get(hs, ROLE_BOOTED);
         assert_ptr_equal(d, &hs->deployments[0]);
-        assert_string_equal(d->image, "fedora/33/x86_64/silverblue");
+        assert_string_equal(d->image, w->image);
         assert_string_equal(d->transport, "ostree");
-        assert_string_equal(d->digest, "229387d3c0bb8ad698228ca5702eca72aed8b298a7c800be1dc72bab160a9f7f");
-        assert_string_equal(d->checksum, "63335a77f9853618ba1a5f139c5805e82176a2a040ef5e34d7402e12263af5bb");
-        assert_string_equal(d->version, "33.21");
-        assert_int_equal(d->timestamp, 1612555369);
-        assert_string_equal(d->stateroot, "fedora-silverblue");
+        assert_string_equal(d->digest, w->digest);     /* the base commit */
+        assert_string_equal(d->checksum, w->checksum);
+        assert_string_equal(d->version, w->version);
+        assert_int_equal(d->timestamp, w->timestamp);
+        assert_string_equal(d->stateroot, w->stateroot);
         assert_int_equal(d->serial, 0);
         d = host_status_get(hs, ROLE_ROLLBACK);
         assert_ptr_equal(d, &hs->deployments[1]);
-        assert_string_equal(d->version, "33.17");
+        assert_string_equal(d->version, w->rollback_version);
+}
+
+static void test_rpm_ostree_fixture(void **state)
+{
+        _cleanup_(freep) char *text = NULL;
+        size_t len;
+
+        text = fixture("rpm-ostree-workstation.json", &len);
+        assert_workstation(text, len, &(const struct workstation) {
+                .image = "fedora:fedora/41/x86_64/silverblue",
+                .digest = "4faf9bd0ef95e053b4c8c3f0a018be9b68a3bed1cca86c15525c80757685f986",
+                .checksum = "03d5e6f3cb7b5d7b55851b4741b7d6fc4afd6e16f13e8926c511381d7e442312",
+                .version = "41.20250110.0",
+                .timestamp = 1736502115,
+                .stateroot = "fedora",
+                .rollback_version = "41.20241219.0",
+        });
+}
+
+/* The upstream fixtures in DW_SHARED/fixtures: bootc's JSON one and a real
+ * rpm-ostree status. Without them the case skips, printing why; under
+ * CI=true, where ../shared lies beside the checkout, that is a failure. */
+static void test_upstream_fixtures(void **state)
+{
+        _cleanup_(host_status_freep) struct host_status *null_hs = NULL;
+        _cleanup_(freep) char *null_text = NULL, *text = NULL;
+        const char *dir = getenv("DW_SHARED"), *ci = getenv("CI");
+        char null_path[4096], path[4096], missing[4200] = "";
+        size_t null_len, len;
+
+        if (!dir || !*dir)
+                snprintf(missing, sizeof(missing), "DW_SHARED is not set");
+        else if ((size_t) snprintf(null_path, sizeof(null_path), "%s/fixtures/bootc-spec-v1-null.json", dir) >=
+                         sizeof(null_path) ||
+                 (size_t) snprintf(path, sizeof(path), "%s/fixtures/rpm-ostree-workstation-status.json", dir) >=
+                         sizeof(path) ||
+                 access(null_path, F_OK) < 0 || access(path, F_OK) < 0)
+                snprintf(missing, sizeof(missing), "no upstream fixtures in '%s/fixtures'", dir);
+        if (*missing) {
+                if (ci && strcmp(ci, "true") == 0)
+                        fail_msg("cannot run: %s (a failure under CI=true)", missing);
+                print_message("SKIP: %s\n", missing);
+                skip();
+        }
+
+        assert_int_equal(read_file(null_path, HOST_STATUS_MAX_BYTES, &null_text, &null_len), 0);
+        assert_int_equal(host_status_parse(HOST_SOURCE_BOOTC, null_text, null_len, &null_hs, NULL), 0);
+        assert_int_equal(null_hs->n_deployments, 0);
+        assert_false(null_hs->rollback_queued);
+        assert_null(null_hs->usr_overlay);
+
+        assert_int_equal(read_file(path, HOST_STATUS_MAX_BYTES, &text, &len), 0);
+        assert_workstation(text, len, &(const struct workstation) {
+                .image = "fedora/33/x86_64/silverblue",
+                .digest = "229387d3c0bb8ad698228ca5702eca72aed8b298a7c800be1dc72bab160a9f7f",
+                .checksum = "63335a77f9853618ba1a5f139c5805e82176a2a040ef5e34d7402e12263af5bb",
+                .version = "33.21",
+                .timestamp = 1612555369,
+                .stateroot = "fedora-silverblue",
+                .rollback_version = "33.17",
+        });
 }
 
 static void test_rpm_ostree_roles(void **state)
@@ -435,9 +532,11 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_bootc),
+                cmocka_unit_test(test_fixtures),
                 cmocka_unit_test(test_bootc_flags),
                 cmocka_unit_test(test_bootc_null_fixture),
                 cmocka_unit_test(test_rpm_ostree_fixture),
+                cmocka_unit_test(test_upstream_fixtures),
                 cmocka_unit_test(test_rpm_ostree_roles),
                 cmocka_unit_test(test_container_references),
                 cmocka_unit_test(test_refused),
