@@ -4,26 +4,37 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build run check test test-asan asan bench fuzz clean
+.PHONY: all deps deps-run deps-check deps-bench deps-fuzz compile build run check test test-asan asan bench fuzz clean
 
 all: build
 
+# What each goal needs (scripts/deps.sh says why each package is there).
 deps:
-	./scripts/deps.sh
+	./scripts/deps.sh all
+deps-run:
+	./scripts/deps.sh run
+deps-check:
+	./scripts/deps.sh check
+deps-bench:
+	./scripts/deps.sh bench
+deps-fuzz:
+	./scripts/deps.sh fuzz
 
-build: deps
+compile:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(BUILD) -j $(JOBS)
+
+build: deps-run compile
 
 # The main job on this host. Exit 1 only means the scan found something.
 run: build
 	$(BUILD)/driftwatch scan; rc=$$?; [ $$rc -le 1 ] || exit $$rc
 
-asan: deps
+asan: deps-check
 	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DDW_SANITIZE=ON
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 
-test: build
+test: deps-check compile
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 test-asan: asan
@@ -39,12 +50,12 @@ check: test test-asan
 FUZZ_SECONDS ?= 60
 FUZZ_TIMEOUT ?= 10
 FUZZ ?=
-fuzz: deps
+fuzz: deps-fuzz
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DDW_FUZZ=ON -DDW_WERROR=OFF
 	cmake --build build-fuzz -j $(JOBS)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TIMEOUT=$(FUZZ_TIMEOUT) ./scripts/fuzz.sh build-fuzz $(FUZZ)
 
-bench: build
+bench: deps-bench compile
 	./bench/startup.sh
 	./bench/fim.sh
 

@@ -1,33 +1,56 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages that driftwatch's build, tests and benchmarks need.
+# Installs the Debian 12 packages driftwatch needs, by what you want to do:
+#   scripts/deps.sh run     building and running it (`make run`)
+#   scripts/deps.sh check   ... and the test suite (`make check`)
+#   scripts/deps.sh bench   ... and the benchmarks' peers (`make bench`)
+#   scripts/deps.sh fuzz    ... and the fuzzing toolchain (`make fuzz`)
+#   scripts/deps.sh all     everything (the default)
 # Idempotent: packages already present are skipped without touching the network.
+# A busy dpkg lock (another apt run, unattended-upgrades) is waited for.
 set -euo pipefail
 
 # Each package with the reason it is here.
-packages=(
+run=(
         build-essential      # compiler and make
         cmake                # the build (CMake >= 3.25)
         pkg-config           # locates the libraries below
         libssl-dev           # libcrypto: SHA-256 (SHA-NI where the CPU has it)
         libsqlite3-dev       # baselines and state databases
-        sqlite3              # tests inspect and corrupt baselines with the CLI
-        libostree-dev        # reads ostree commits without a checkout
+        libostree-dev        # reads ostree commits and sysroots (driftwatch-ostree.so, loaded on first use)
         libyaml-dev          # detection content, allowlists (YAML)
         libjansson-dev       # JSON input: bootc and rpm-ostree status (driftwatch status)
-        ostree               # tests build real repositories and sysroots
+)
+check=(
         libcmocka-dev        # unit tests
-        libauparse-dev       # test oracle only: tests/oracle/auparse-events checks audit event grouping
+        sqlite3              # tests inspect and corrupt baselines and state databases
+        ostree               # tests build real repositories and sysroots
+        libauparse-dev       # test oracle: tests/oracle/auparse-events checks audit event grouping
+        auditd               # auditd/auditctl for the live audit test
         attr                 # tests set xattrs (setfattr/getfattr)
         libcap2-bin          # tests set file capabilities (setcap)
-        aide                 # bench/fim.sh compares against AIDE
-        auditd               # auditd/auditctl for the live audit test; ausearch, bench/audit.sh's peer
-        time                 # bench scripts read peak RSS from GNU time
+        util-linux           # unshare, setpriv, flock: namespaces, dropping to nobody, the host-test lock
         jq                   # end-to-end tests read the JSON Lines output
-        python3              # status tests convert the YAML bootc fixtures to JSON (/usr/bin/python3)
-        python3-yaml         # ... with PyYAML
+        python3              # tests set many xattrs and a hostile host name (/usr/bin/python3)
+        python3-yaml         # test-status-upstream reads the upstream bootc fixtures (YAML) when ../shared is there
+        time                 # GNU time: test-audit-nodes and the benchmarks read peak RSS
+)
+bench=(
+        aide                 # bench/fim.sh and bench/startup.sh compare against AIDE
+        # auditd (above) brings ausearch, bench/audit.sh's peer; ostree, bench/image.sh's
+)
+fuzz=(
         clang                # `make fuzz`: libFuzzer harnesses
         libclang-rt-14-dev   # libFuzzer and sanitizer runtimes for clang
 )
+
+case ${1:-all} in
+run) packages=("${run[@]}") ;;
+check) packages=("${run[@]}" "${check[@]}") ;;
+bench) packages=("${run[@]}" "${check[@]}" "${bench[@]}") ;;
+fuzz) packages=("${run[@]}" "${fuzz[@]}") ;;
+all) packages=("${run[@]}" "${check[@]}" "${bench[@]}" "${fuzz[@]}") ;;
+*) echo "usage: scripts/deps.sh [run|check|bench|fuzz|all]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
@@ -44,5 +67,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Wait up to 10 minutes for another apt or dpkg run to let go of its locks.
+apt_opts=(-o DPkg::Lock::Timeout=600)
+apt-get "${apt_opts[@]}" update -qq
+apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends "${missing[@]}"
