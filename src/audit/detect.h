@@ -20,7 +20,7 @@
 #include "basic/macros.h"
 #include "event.h"
 #include "report/finding.h"
-#include "report/rules.h"
+#include "rules/rules.h"
 
 struct audit_detect_options {
         const struct ruleset *rules;

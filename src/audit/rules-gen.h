@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 #include "basic/error.h"
-#include "report/rules.h"
+#include "rules/rules.h"
 
 struct audit_rules_options {
         bool existing;                  /* watch only paths that exist on this host */

@@ -12,7 +12,7 @@
 #include "basic/error.h"
 #include "fim/walk.h"
 #include "report/finding.h"
-#include "report/rules.h"
+#include "rules/rules.h"
 
 /* What every capability runs in; no globals. */
 struct dw_context {

@@ -8,7 +8,7 @@
 #include "basic/macros.h"
 #include "fim/walk.h"
 #include "report/finding.h"
-#include "report/rules.h"
+#include "rules/rules.h"
 
 enum {
         EXIT_CLEAN = 0,         /* nothing to look at */

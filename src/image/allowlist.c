@@ -10,7 +10,7 @@
 #include "basic/hex.h"
 #include "basic/time-util.h"
 #include "parse/yaml-load.h"
-#include "report/rules.h"
+#include "rules/rules.h"
 
 struct allowlist *allowlist_free(struct allowlist *a)
 {

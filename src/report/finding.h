@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "basic/arena.h"
-#include "rules.h"
+#include "rules/rules.h"
 
 #define FINDING_MAX_CHANGED 64
 #define FINDING_MAX_VALUES 64

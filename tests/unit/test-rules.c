@@ -1,4 +1,4 @@
-/* Unit tests for src/report/rules.c: path globs ('*' within a component, '**'
+/* Unit tests for src/rules/rules.c: path globs ('*' within a component, '**'
  * across components), the compiled-in default rules and how paths map to
  * surfaces and rule ids, severities, layers over the defaults (replace,
  * disable, add by id; order; settings; rules.d files), the rule ids the code
@@ -22,7 +22,7 @@
 
 #include "image/allowlist.h"
 #include "parse/yaml-load.h"
-#include "report/rules.h"
+#include "rules/rules.h"
 
 static bool glob(const char *pattern, const char *path)
 {
