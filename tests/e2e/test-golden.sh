@@ -1,18 +1,30 @@
 # Golden output files: for each case directory tests/e2e/cases/NAME/, runs the
 # binary in that directory with the words of its `args` file (the input named
 # there, e.g. input.log) and compares the whole standard output, byte for byte,
-# with its expected.jsonl (diff -u). Only host.name, the machine's name, is
-# normalised to "HOST"; audit findings carry the times of their events, so no
-# timestamp depends on the run. The exit status must be 0 or 1 (no alerts or
-# alerts). UPDATE_GOLDEN=1 writes expected.jsonl instead: read the diff before
-# committing it. The inputs of the audit cases come from cases/gen-audit.sh.
+# with its expected.jsonl (diff -u). A case with a `setup` script has it run
+# first with a fresh work directory as its argument (to build a tree, record a
+# baseline or a first status snapshot); `$W` in args names that directory, and
+# in the output it reads "W". host.name, the machine's name, is normalised to
+# "HOST"; audit findings carry the times of their events, so no timestamp
+# depends on the run; a case whose findings carry the time of the run (a check,
+# a status) has a file `run-time`, and its @timestamp, baseline creation time
+# and host values are normalised too. The exit status must be 0 or 1 (no alerts
+# or alerts). UPDATE_GOLDEN=1 writes expected.jsonl instead: read the diff
+# before committing it. The inputs of the audit cases come from cases/gen-audit.sh.
 source "$(dirname "$0")/lib.sh"
 
 cases=$(cd "$(dirname "$0")/cases" && pwd)
 bin=$(realpath "$DW")
 
+# normalise FILE CASE_DIR WORK_DIR
 normalise() {
-        sed -E 's/"host":\{"name":"([^"\\]|\\.)*"\}/"host":{"name":"HOST"}/' "$1"
+        local run_time=
+        [ -e "$2/run-time" ] && run_time=1
+        sed -E -e 's/"host":\{"name":"([^"\\]|\\.)*"\}/"host":{"name":"HOST"}/' \
+               -e "s|$3|W|g" \
+               ${run_time:+-e 's/"@timestamp":"[^"]*"/"@timestamp":"TIME"/'} \
+               ${run_time:+-e 's/"created":"[^"]*"/"created":"TIME"/'} \
+               ${run_time:+-e 's/"host":"([^"\\]|\\.)*"/"host":"HOST"/'} "$1"
 }
 
 n=0
@@ -20,11 +32,18 @@ for c in "$cases"/*/; do
         c=${c%/}
         name=$(basename "$c")
         [ -f "$c/args" ] || fail "case $name has no args file"
+        W=$T/work-$name
+        mkdir -p "$W"
+        if [ -f "$c/setup" ]; then
+                (cd "$c" && DW="$bin" bash ./setup "$W") >"$T/setup.out" 2>&1 ||
+                        { cat "$T/setup.out"; fail "case $name: setup failed"; }
+        fi
         read -r -a args <"$c/args"
+        args=("${args[@]//\$W/$W}")
         rc=0
         (cd "$c" && "$bin" "${args[@]}") >"$T/out" 2>"$T/err" || rc=$?
         [ "$rc" -le 1 ] || { cat "$T/err"; fail "case $name: exit status $rc"; }
-        normalise "$T/out" >"$T/got"
+        normalise "$T/out" "$c" "$W" >"$T/got"
         if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
                 cp "$T/got" "$c/expected.jsonl"
                 echo "updated $name" >&2
