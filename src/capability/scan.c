@@ -169,7 +169,16 @@ static int scan_files(const struct dw_context *ctx, const struct scan_request *r
         }
         struct tree_check_request tr = { .baseline_path = baseline, .root = req->root, .full = req->full };
 
-        return capability_tree_check(ctx, &tr, out, &sum->check, ret_error);
+        r = capability_tree_check(ctx, &tr, out, &sum->check, ret_error);
+        if (r == -EBADMSG && ret_error && ret_error->input && strcmp(ret_error->input, baseline) == 0) {
+                /* A baseline that fails its own checks was changed behind our
+                 * back: the SIEM must see it, not only a failed run. */
+                (void) report_baseline(ctx, out, BASELINE_REPLACED, baseline, remembered, NULL,
+                                       "the baseline in this state directory is corrupt or was edited: "
+                                       "nothing can be checked against it",
+                                       NULL);
+        }
+        return r;
 }
 
 /* The image-mode checks of one sysroot into one output. */

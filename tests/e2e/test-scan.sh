@@ -70,4 +70,14 @@ run 1 "$DW" scan --root "$R" --state-dir "$S2" --format json
 if jq -se 'any(.[]; .rule.id == "DW-FIM-BASELINE-REPLACED")' "$T/out" >/dev/null; then
         fail "the replaced baseline was reported twice"
 fi
+
+# A baseline edited in place (its digest no longer matches): an alert the SIEM
+# sees, and the run fails, since nothing can be checked against it.
+S3=$T/state3
+run 0 "$DW" -q scan --root "$R" --state-dir "$S3" --format json
+sqlite3 "$S3/baseline.db" "UPDATE entries SET size = size + 1 WHERE path = CAST('/etc/passwd' AS BLOB)"
+run 2 "$DW" -q scan --root "$R" --state-dir "$S3" --format json
+jq -se 'length == 1 and .[0].rule.id == "DW-FIM-BASELINE-REPLACED" and .[0].event.kind == "alert"' "$T/out" \
+        >/dev/null || { cat "$T/out"; fail "an edited baseline was not an alert"; }
+expect_one_error_line "$S3/baseline.db"
 echo PASS
