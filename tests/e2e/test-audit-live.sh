@@ -23,6 +23,7 @@ source "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip "needs root (starts auditd, loads audit rules)"
 # One run at a time on this machine: the audit subsystem and /etc are shared.
 host_lock audit-live
+export SUF=run$$        # this run's files (driftwatch-run<pid>.test); the fake upgrade script reads it
 # A plain root PATH: programs that search PATH with execve (execvp, dash) log a
 # failed exec for every directory before the right one.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -111,8 +112,8 @@ stop_auditd() {
 }
 
 remove_test_files() {
-        rm -rf /etc/sudoers.d/driftwatch.test /etc/sudoers.d/driftwatch-upgrade.test \
-                /etc/driftwatch-bulk.test /etc/driftwatch-upgrade.test
+        rm -rf "/etc/sudoers.d/driftwatch-${SUF:?}.test" "/etc/sudoers.d/driftwatch-upgrade-${SUF:?}.test" \
+                "/etc/driftwatch-bulk-${SUF:?}.test" "/etc/driftwatch-upgrade-${SUF:?}.test"
         if [ -n "$SUDOERS_D_CREATED" ]; then
                 rmdir /etc/sudoers.d 2>/dev/null || true
                 SUDOERS_D_CREATED=
@@ -127,8 +128,9 @@ teardown() {
         stop_auditd
 }
 cleanup_hooks+=(teardown remove_test_files)
-# Under the lock, files of ours already there are a killed run's leftovers.
-remove_test_files
+# Under the lock, files of this test already there are a killed run's
+# leftovers (each run names its files with its own suffix).
+rm -rf /etc/sudoers.d/driftwatch-*.test /etc/driftwatch-bulk-*.test /etc/driftwatch-upgrade-*.test
 # The EXIT trap of lib.sh also on these signals.
 trap 'exit 129' HUP
 trap 'exit 130' INT
@@ -209,23 +211,23 @@ date -u >/dev/null
 
 # a. Persistence: one file in sudoers.d (sudo ignores names with a dot), written
 # by sh under a bash whose exec is in the log, then removed.
-bash -c 'sh -c "printf \"# driftwatch test\\n\" > /etc/sudoers.d/driftwatch.test"; true'
-bash -c 'rm -f /etc/sudoers.d/driftwatch.test; true'
+bash -c 'sh -c "printf \"# driftwatch test\\n\" > /etc/sudoers.d/driftwatch-'"$SUF"'.test"; true'
+bash -c 'rm -f /etc/sudoers.d/driftwatch-'"$SUF"'.test; true'
 
 # b. Benign bulk: one process tree writes 40 files in a new directory in /etc.
-bash -c 'mkdir /etc/driftwatch-bulk.test && for i in $(seq 1 40); do echo x > /etc/driftwatch-bulk.test/f$i.conf; done'
+bash -c 'mkdir /etc/driftwatch-bulk-'"$SUF"'.test && for i in $(seq 1 40); do echo x > /etc/driftwatch-bulk-'"$SUF"'.test/f$i.conf; done'
 
 # c. An upgrade-like burst under /usr/bin/bootc: `bootc upgrade` runs the
 # script 'upgrade' from its working directory (argv: /usr/bin/bootc upgrade):
 # a directory and 29 files by bootc itself, a copy by a child, and a sudoers.d
 # file, as a real /etc merge touches persistence surfaces too.
 cat >"$FAKE/cwd/upgrade" <<'EOF'
-mkdir /etc/driftwatch-upgrade.test
+mkdir /etc/driftwatch-upgrade-$SUF.test
 for i in $(seq 1 29); do
-        echo "merged $i" > /etc/driftwatch-upgrade.test/merged-$i.conf
+        echo "merged $i" > /etc/driftwatch-upgrade-$SUF.test/merged-$i.conf
 done
-cp /etc/os-release /etc/driftwatch-upgrade.test/os-release.copy
-echo "# merged" > /etc/sudoers.d/driftwatch-upgrade.test
+cp /etc/os-release /etc/driftwatch-upgrade-$SUF.test/os-release.copy
+echo "# merged" > /etc/sudoers.d/driftwatch-upgrade-$SUF.test
 EOF
 # `bootc switch REF`: the script 'switch' does nothing. The reference is longer
 # than the kernel's 7,500-byte EXECVE chunk.
@@ -235,7 +237,7 @@ REF=registry.example.com/driftwatch/test-image:$(head -c 12000 /dev/zero | tr '\
 export DW_REF=${REF:0:12000}
 REF=$DW_REF
 overlay_run /bin/sh -c '/usr/bin/bootc upgrade && /usr/bin/bootc switch "$DW_REF"' || fail "the fake bootc failed"
-[ -f /etc/sudoers.d/driftwatch-upgrade.test ] || fail "the upgrade script did not run"
+[ -f /etc/sudoers.d/driftwatch-upgrade-$SUF.test ] || fail "the upgrade script did not run"
 
 # ---- stop: rules out, settings back, auditd stopped so the log is complete ----
 
@@ -258,29 +260,29 @@ expect_valid_jsonl "$T/events.json"
 ev() { jq -c "$@" "$T/events.json"; }
 
 # a: the write, keyed by the sudoers.d watch (which precedes /etc), by sh.
-got=$(ev --arg exe "$SHELL_EXE" 'select(.file.path == "/etc/sudoers.d/driftwatch.test" and .process.executable == $exe
+got=$(ev --arg exe "$SHELL_EXE" 'select(.file.path == "/etc/sudoers.d/driftwatch-'"$SUF"'.test" and .process.executable == $exe
         and .event.action == "openat") | .driftwatch.audit.key' | sort -u)
 [ "$got" = '"dw-sudoers"' ] || fail "sudoers.d write: keys $got (want dw-sudoers)"
 n=$(ev --arg exe "$BASH_EXE" 'select(.event.action == "execve" and .process.executable == $exe
-        and .process.args[1] == "-c" and (.process.args[2] // "" | contains("sudoers.d/driftwatch.test")))' | wc -l)
+        and .process.args[1] == "-c" and (.process.args[2] // "" | contains("sudoers.d/driftwatch-'"$SUF"'.test")))' | wc -l)
 [ "$n" -ge 1 ] || fail "the exec of the scenario's bash is not in the log"
 
 # b: 40 distinct files in the bulk directory, written by one bash.
-n=$(ev 'select(.file.path // "" | startswith("/etc/driftwatch-bulk.test/")) | .file.path' | sort -u | wc -l)
+n=$(ev 'select(.file.path // "" | startswith("/etc/driftwatch-bulk-'"$SUF"'.test/")) | .file.path' | sort -u | wc -l)
 [ "$n" -eq 40 ] || fail "bulk: $n distinct paths in the log, want 40"
-n=$(ev 'select(.file.path // "" | startswith("/etc/driftwatch-bulk.test/")) | .process.pid' | sort -u | wc -l)
+n=$(ev 'select(.file.path // "" | startswith("/etc/driftwatch-bulk-'"$SUF"'.test/")) | .process.pid' | sort -u | wc -l)
 [ "$n" -eq 1 ] || fail "bulk: written by $n processes, want 1"
 
 # c: the fake bootc's exec: exe, comm and argv as the analytics see them.
 got=$(ev 'select(.event.action == "execve" and .process.executable == "/usr/bin/bootc"
         and .process.args == ["/usr/bin/bootc", "upgrade"]) | [.process.name, .driftwatch.audit.key, .driftwatch.quality]')
 [ "$got" = '["bootc","dw-exec",[]]' ] || fail "bootc upgrade exec: $got"
-n=$(ev 'select((.file.path // "" | startswith("/etc/driftwatch-upgrade.test/"))
-        or .file.path == "/etc/sudoers.d/driftwatch-upgrade.test") | .file.path' | sort -u | wc -l)
+n=$(ev 'select((.file.path // "" | startswith("/etc/driftwatch-upgrade-'"$SUF"'.test/"))
+        or .file.path == "/etc/sudoers.d/driftwatch-upgrade-'"$SUF"'.test") | .file.path' | sort -u | wc -l)
 [ "$n" -eq 31 ] || fail "upgrade: $n distinct paths in the log, want 31"
-got=$(ev 'select(.file.path == "/etc/sudoers.d/driftwatch-upgrade.test") | [.process.executable, .driftwatch.audit.key]' | sort -u)
+got=$(ev 'select(.file.path == "/etc/sudoers.d/driftwatch-upgrade-'"$SUF"'.test") | [.process.executable, .driftwatch.audit.key]' | sort -u)
 [ "$got" = '["/usr/bin/bootc","dw-sudoers"]' ] || fail "upgrade sudoers.d write: $got"
-got=$(ev 'select(.file.path == "/etc/driftwatch-upgrade.test/os-release.copy") | .process.executable' | sort -u)
+got=$(ev 'select(.file.path == "/etc/driftwatch-upgrade-'"$SUF"'.test/os-release.copy") | .process.executable' | sort -u)
 [ "$got" = '"/usr/bin/cp"' ] || fail "the child's copy: $got"
 # The switch: the 12,000-byte argument reassembled from its pieces.
 got=$(ev --arg ref "$REF" 'select(.event.action == "execve" and .process.executable == "/usr/bin/bootc"
@@ -305,7 +307,7 @@ show() { echo "--- findings:" >&2; jq -c '[.event.kind, .rule.id, .file.path, .p
 
 # a: one alert for the sudoers.d file, with the writer, auid and ancestry.
 got=$(fd --arg exe "$SHELL_EXE" --arg auid "$AUID" --arg bash "$BASH_EXE" '
-        select(.rule.id == "DW-AUD-SUDOERS" and .event.kind == "alert" and .file.path == "/etc/sudoers.d/driftwatch.test"
+        select(.rule.id == "DW-AUD-SUDOERS" and .event.kind == "alert" and .file.path == "/etc/sudoers.d/driftwatch-'"$SUF"'.test"
                and .event.action == "file-added")
         | [.process.executable == $exe,
            (if $auid == "4294967295" then .user.audit.id == null else .user.audit.id == $auid end),
@@ -316,15 +318,15 @@ got=$(fd --arg exe "$SHELL_EXE" --arg auid "$AUID" --arg bash "$BASH_EXE" '
 # b: exactly one bulk event of at least 40 paths, and no alert in the directory.
 n=$(fd 'select(.rule.id == "DW-AUD-BULK" and .event.kind == "event" and .driftwatch.audit.bulk.paths_count >= 40)' | wc -l)
 [ "$n" -eq 1 ] || { show; fail "$n DW-AUD-BULK events of >= 40 paths, want 1"; }
-n=$(fd 'select(.event.kind == "alert" and (.file.path // "" | startswith("/etc/driftwatch-bulk.test/")))' | wc -l)
+n=$(fd 'select(.event.kind == "alert" and (.file.path // "" | startswith("/etc/driftwatch-bulk-'"$SUF"'.test/")))' | wc -l)
 [ "$n" -eq 0 ] || { show; fail "$n alerts in the bulk directory"; }
 
 # c: exactly one upgrade event under /usr/bin/bootc, and no alert for its writes.
 n=$(fd 'select(.rule.id == "DW-AUD-UPGRADE" and .event.kind == "event" and .process.executable == "/usr/bin/bootc"
         and .driftwatch.audit.upgrade.writes >= 30)' | wc -l)
 [ "$n" -eq 1 ] || { show; fail "$n DW-AUD-UPGRADE events by /usr/bin/bootc with >= 30 writes, want 1"; }
-n=$(fd 'select(.event.kind == "alert" and ((.file.path // "" | startswith("/etc/driftwatch-upgrade.test/"))
-        or .file.path == "/etc/sudoers.d/driftwatch-upgrade.test"))' | wc -l)
+n=$(fd 'select(.event.kind == "alert" and ((.file.path // "" | startswith("/etc/driftwatch-upgrade-'"$SUF"'.test/"))
+        or .file.path == "/etc/sudoers.d/driftwatch-upgrade-'"$SUF"'.test"))' | wc -l)
 [ "$n" -eq 0 ] || { show; fail "$n alerts for the upgrade's writes"; }
 got=$(fd --arg ref "$REF" 'select(.rule.id == "DW-AUD-BOOTC-SWITCH" and .event.kind == "alert")
         | [.process.executable, .driftwatch.audit.target == $ref]')
@@ -341,9 +343,9 @@ sup() { # sup PREFIX...: [kinds, suppressed.by values, all have a reason, distin
                    all(.driftwatch.suppressed.reason | type == "string" and length > 0),
                    (map(.file.path) | unique | length)]' --args "$@" <"$T/suppressed.json"
 }
-got=$(sup /etc/driftwatch-bulk.test/)
+got=$(sup /etc/driftwatch-bulk-$SUF.test/)
 [ "$got" = '[["event"],["bucket"],true,40]' ] || fail "suppressed bulk writes: $got"
-got=$(sup /etc/driftwatch-upgrade.test/ /etc/sudoers.d/driftwatch-upgrade.test)
+got=$(sup /etc/driftwatch-upgrade-$SUF.test/ /etc/sudoers.d/driftwatch-upgrade-$SUF.test)
 [ "$got" = '[["event"],["ancestry"],true,31]' ] || fail "suppressed upgrade writes: $got"
 
 exit 0
