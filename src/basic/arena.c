@@ -1,15 +1,21 @@
 /* Bump allocator; see arena.h. */
 #include "arena.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Regular chunks start small and double up to CHUNK_SIZE: an arena that holds
+ * one finding's strings costs a page, one that holds a tree's grows to big
+ * chunks after a few steps. */
+#define FIRST_CHUNK_SIZE ((size_t) 4 << 10)
 #define CHUNK_SIZE ((size_t) 256 << 10)
 
 struct arena_chunk {
         struct arena_chunk *next;
         size_t used, size;
+        bool large;                     /* one large object's own chunk */
         max_align_t data[];
 };
 
@@ -17,6 +23,7 @@ void arena_init(struct arena *a)
 {
         a->head = NULL;
         a->total = 0;
+        a->next_size = FIRST_CHUNK_SIZE;
 }
 
 void arena_release(struct arena *a)
@@ -35,7 +42,7 @@ void arena_reset(struct arena *a)
         struct arena_chunk *keep = a->head, *c, *next;
 
         /* Only a regular chunk is worth keeping; a large object's is freed. */
-        if (keep && keep->size != CHUNK_SIZE)
+        if (keep && keep->large)
                 keep = NULL;
         for (c = a->head; c; c = next) {
                 next = c->next;
@@ -48,6 +55,8 @@ void arena_reset(struct arena *a)
         }
         a->head = keep;
         a->total = 0;
+        if (!keep)
+                a->next_size = FIRST_CHUNK_SIZE;
 }
 
 void arena_merge(struct arena *dst, struct arena *src)
@@ -61,6 +70,8 @@ void arena_merge(struct arena *dst, struct arena *src)
         c->next = dst->head;
         dst->head = src->head;
         dst->total += src->total;
+        if (src->next_size > dst->next_size)
+                dst->next_size = src->next_size;
         arena_init(src);
 }
 
@@ -75,13 +86,22 @@ void *arena_alloc(struct arena *a, size_t n)
                 return NULL;
         n = (n + align - 1) & ~(align - 1);
         if (!c || c->size - c->used < n) {
-                size = n > CHUNK_SIZE / 4 ? n : CHUNK_SIZE;
+                bool large = n > CHUNK_SIZE / 4;
+
+                size = a->next_size ? a->next_size : FIRST_CHUNK_SIZE;
+                while (!large && size < n)
+                        size *= 2;
+                if (large)
+                        size = n;
                 c = malloc(sizeof(*c) + size);
                 if (!c)
                         return NULL;
                 c->used = 0;
                 c->size = size;
-                if (size == n && a->head) {
+                c->large = large;
+                if (!large && size < CHUNK_SIZE)
+                        a->next_size = size * 2;
+                if (large && a->head) {
                         /* A large object gets its own chunk behind the current one,
                          * so the current chunk's free space stays usable. */
                         c->next = a->head->next;

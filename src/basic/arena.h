@@ -10,6 +10,7 @@ struct arena_chunk;
 struct arena {
         struct arena_chunk *head;
         size_t total;           /* bytes handed out, for limits and reports */
+        size_t next_size;       /* of the next regular chunk */
 };
 
 void arena_init(struct arena *a);

@@ -88,13 +88,40 @@ int open_beneath_fallback(int rootfd, const char *rel, int flags)
         return open_walk(rootfd, rel[0] ? rel : ".", flags);
 }
 
+/* /proc/self/fd, opened once for the process: a reopen then looks up one name
+ * in it instead of walking /proc, self and fd each time (a walk reopens every
+ * file it reads). Kept open for the life of the process; -1 when /proc is not
+ * mounted (then the full path is tried, and fails the same way). */
+static int proc_fd_dir(void)
+{
+        static int dir = -2;
+        int d = __atomic_load_n(&dir, __ATOMIC_ACQUIRE), expected = -2;
+
+        if (d != -2)
+                return d;
+        d = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (d < 0)
+                d = -1;
+        if (!__atomic_compare_exchange_n(&dir, &expected, d, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+                if (d >= 0)
+                        close(d);
+                d = expected;   /* another thread's */
+        }
+        return d;
+}
+
 int fd_reopen(int fd, int flags)
 {
-        char proc[sizeof("/proc/self/fd/") + 12];
-        int r;
+        char name[sizeof("/proc/self/fd/") + 12];
+        int dir = proc_fd_dir(), r;
 
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-        r = open(proc, flags | O_CLOEXEC);
+        if (dir >= 0) {
+                snprintf(name, sizeof(name), "%d", fd);
+                r = openat(dir, name, flags | O_CLOEXEC);
+        } else {
+                snprintf(name, sizeof(name), "/proc/self/fd/%d", fd);
+                r = open(name, flags | O_CLOEXEC);
+        }
         return r < 0 ? negative_errno() : r;
 }
 

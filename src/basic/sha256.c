@@ -15,6 +15,7 @@
 #include "macros.h"
 
 #define READ_CHUNK ((size_t) 256 << 10)
+#define SPARSE_MIN ((uint64_t) 4 << 20)
 
 struct hasher {
         EVP_MD_CTX *ctx;
@@ -119,7 +120,9 @@ static int next_data(int fd, uint64_t at, uint64_t size, uint64_t *ret_data, uin
 int hasher_feed_fd(struct hasher *h, int fd, uint64_t size, const volatile sig_atomic_t *cancel,
                    uint64_t *ret_size)
 {
-        bool sparse = size != HASH_TO_EOF;
+        /* Holes are looked for only in large files: reading a small one whole
+         * costs less than asking the filesystem where its data lies. */
+        bool sparse = size != HASH_TO_EOF && size > SPARSE_MIN;
         uint64_t total = 0, data_end = 0;
         int r;
 

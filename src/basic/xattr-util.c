@@ -11,10 +11,6 @@
 
 #include "macros.h"
 
-/* How often a list or value that changes size between the two calls is asked
- * again before giving up: a file under constant rewriting. */
-#define XATTR_RACE_RETRIES 7
-
 int xattr_scratch_init(struct xattr_scratch *s)
 {
         *s = (struct xattr_scratch) { 0 };
@@ -56,52 +52,33 @@ static ssize_t get_at(int fd, const char *proc, const char *name, void *buf, siz
         return n;
 }
 
-/* The name list into s->names: its length, 0 when there are none, or -errno. */
+/* The name list into names (XATTR_NAMES_MAX bytes, the kernel's own limit on a
+ * list): its length, 0 when there are none, or -errno. */
 static ssize_t read_names(int fd, const char *proc, char *names)
 {
-        unsigned tries;
+        ssize_t n = list_at(fd, proc, names, XATTR_NAMES_MAX);
 
-        for (tries = 0; tries < XATTR_RACE_RETRIES; tries++) {
-                ssize_t size = list_at(fd, proc, NULL, 0), n;
-
-                if (size < 0)
-                        return errno == ENOTSUP || errno == ENOENT ? 0 : negative_errno();
-                if ((size_t) size > XATTR_NAMES_MAX)
-                        return -E2BIG;
-                if (size == 0)
-                        return 0;
-                n = list_at(fd, proc, names, (size_t) size);
-                if (n >= 0)
-                        return n;
-                if (errno != ERANGE)
-                        return negative_errno();
-                /* Grew between the two calls: ask again. */
-        }
-        return -EBUSY;
+        if (n >= 0)
+                return n;
+        if (errno == ENOTSUP || errno == ENOENT)
+                return 0;
+        return errno == ERANGE || errno == E2BIG ? -E2BIG : negative_errno();
 }
 
-/* One value into room at most 'room' bytes: its length, -ENODATA when it was
- * removed meanwhile, -E2BIG when it does not fit the budget. */
+/* One value into buf, given exactly the room left in the budget: the kernel
+ * writes no more than that, and a value that does not fit (or grew past it
+ * meanwhile) is -E2BIG, never a write past the buffer. Its length, or
+ * -ENODATA when it was removed meanwhile. */
 static ssize_t read_value(int fd, const char *proc, const char *name, char *buf, size_t room)
 {
-        unsigned tries;
+        ssize_t n;
 
-        for (tries = 0; tries < XATTR_RACE_RETRIES; tries++) {
-                ssize_t size = get_at(fd, proc, name, NULL, 0), n;
-
-                if (size < 0)
-                        return negative_errno();
-                if ((size_t) size > room)
-                        return -E2BIG;
-                if (size == 0)
-                        return 0;
-                n = get_at(fd, proc, name, buf, (size_t) size);
-                if (n >= 0)
-                        return n;
-                if (errno != ERANGE)
-                        return negative_errno();
-        }
-        return -EBUSY;
+        if (room == 0)
+                return get_at(fd, proc, name, NULL, 0) == 0 ? 0 : -E2BIG;
+        n = get_at(fd, proc, name, buf, room);
+        if (n >= 0)
+                return n;
+        return errno == ERANGE ? -E2BIG : negative_errno();
 }
 
 int xattr_read_fd(int fd, struct xattr_scratch *s, size_t *ret_n)

@@ -33,8 +33,9 @@ void xattr_scratch_release(struct xattr_scratch *s);
 
 /* Reads every attribute of fd (O_PATH descriptors of symlinks and devices
  * too, through /proc/self/fd) into s; *ret_n pairs in s->pairs. Each value is
- * asked for its size, then read into exactly that much room; a value or list
- * that changes size in between is asked again, a few times, then -EBUSY.
- * Attributes removed meanwhile are skipped; a filesystem without xattrs gives
- * 0 pairs. -E2BIG past XATTR_MAX_COUNT / XATTR_MAX_BYTES. */
+ * read on its own into the room left in the entry's budget (the kernel never
+ * writes past it, and says ERANGE when the value does not fit): one call per
+ * value, none past the buffer, whatever the values do meanwhile. Attributes
+ * removed meanwhile are skipped; a filesystem without xattrs gives 0 pairs.
+ * -E2BIG past XATTR_MAX_COUNT / XATTR_MAX_BYTES. */
 int xattr_read_fd(int fd, struct xattr_scratch *s, size_t *ret_n);

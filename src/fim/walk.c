@@ -263,7 +263,7 @@ static void entry_error(struct worker *wk, struct fim_entry *e, int r)
         e->err = -r;
 }
 
-static int read_entry_fd(struct worker *wk, struct fim_entry *e, int fd);
+static int read_entry_fd(struct worker *wk, struct fim_entry *e, int fd, const struct stat *st);
 
 /* Records a non-directory child 'name' of dirfd, whose stat is st. */
 static int record_child(struct worker *wk, int dirfd, const char *name, const char *path,
@@ -292,7 +292,10 @@ static int record_child(struct worker *wk, int dirfd, const char *name, const ch
                         e->flags |= ENTRY_NEEDS_READ;
                         return 0;
                 }
-                return read_entry_fd(wk, e, open_regular_at(dirfd, name, NULL));
+                struct stat now;
+                int fd = open_regular_at(dirfd, name, &now);
+
+                return read_entry_fd(wk, e, fd, &now);
         }
         if (S_ISLNK(st->st_mode) && (w->attrs & ATTR_TARGET)) {
                 char target[REL_PATH_MAX + 1];
@@ -519,8 +522,9 @@ static void *walk_thread(void *arg)
         return NULL;
 }
 
-/* Reads xattrs and content of the regular file e through fd (closed here). */
-static int read_entry_fd(struct worker *wk, struct fim_entry *e, int fd_)
+/* Reads xattrs and content of the regular file e through fd (closed here),
+ * whose stat open_regular_*() took: the inode fd refers to. */
+static int read_entry_fd(struct worker *wk, struct fim_entry *e, int fd_, const struct stat *stp)
 {
         _cleanup_(closep) int fd = fd_;
         struct walker *w = wk->w;
@@ -534,14 +538,7 @@ static int read_entry_fd(struct worker *wk, struct fim_entry *e, int fd_)
                 entry_error(wk, e, fd == -ELOOP ? -ESTALE : fd);
                 return 0;
         }
-        if (fstat(fd, &st) < 0) {
-                entry_error(wk, e, negative_errno());
-                return 0;
-        }
-        if (!S_ISREG(st.st_mode)) {
-                entry_error(wk, e, -ESTALE);    /* replaced by something else meanwhile */
-                return 0;
-        }
+        st = *stp;
         fill_stat(e, &st);
         if (w->attrs & ATTR_XATTRS) {
                 r = read_xattrs(wk, fd, e);
@@ -576,7 +573,10 @@ static int read_entry_fd(struct worker *wk, struct fim_entry *e, int fd_)
 
 static int read_entry(struct worker *wk, struct fim_entry *e)
 {
-        return read_entry_fd(wk, e, open_regular_beneath(wk->w->rootfd, rel_of(e->path), NULL));
+        struct stat st;
+        int fd = open_regular_beneath(wk->w->rootfd, rel_of(e->path), &st);
+
+        return read_entry_fd(wk, e, fd, &st);
 }
 
 static void *read_thread(void *arg)

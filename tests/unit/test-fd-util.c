@@ -231,13 +231,13 @@ static void hash_of(int fd, uint64_t size, const volatile sig_atomic_t *cancel, 
 static void test_hash_bounded_sparse_cancel(void **state)
 {
         struct scratch *s = *state;
-        static char buf[3 << 20];
+        static char buf[6 << 20];
         uint8_t a[SHA256_LEN], b[SHA256_LEN], want[SHA256_LEN];
         volatile sig_atomic_t stop = 1;
         uint64_t n = 0;
         int fd;
 
-        /* 3 MiB with data at the start, in the middle and at the end, holes
+        /* 6 MiB (holes are looked for past 4 MiB) with data at the start, the middle, the end, holes
          * between: hashed sparse-aware and as a stream, the same digest. */
         memset(buf, 0, sizeof(buf));
         memcpy(buf, "start", 5);
