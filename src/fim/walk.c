@@ -256,8 +256,11 @@ static struct fim_entry *new_entry(struct worker *wk, const char *path, size_t l
         return e;
 }
 
+/* Notes an error on e; NULL (a directory out of the walk's range) is not recorded. */
 static void entry_error(struct worker *wk, struct fim_entry *e, int r)
 {
+        if (!e)
+                return;
         if (!e->err)
                 wk->errors++;
         e->err = -r;
@@ -323,17 +326,23 @@ static int record_child(struct worker *wk, int dirfd, const char *name, const ch
 
 static int stat_child(struct worker *wk, int dirfd, const char *name, const char *path,
                       size_t len, dev_t dir_dev, struct dir_task **head, struct dir_task **tail,
-                      size_t *n_tasks, bool known_dir)
+                      size_t *n_tasks, unsigned char d_type)
 {
+        const struct path_range *range = wk->w->opts->range;
+        bool record = path_range_contains(range, path, len);
         struct dir_task *t;
         struct stat st;
 
-        if (!known_dir) {
+        /* Out of range, only a directory with something in range below it
+         * matters: no stat for the rest when readdir tells their type. */
+        if (!record && ((d_type != DT_DIR && d_type != DT_UNKNOWN) || !path_range_meets_subtree(range, path, len)))
+                return 0;
+        if (d_type != DT_DIR) {
                 if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                         struct fim_entry *e;
 
-                        if (errno == ENOENT)
-                                return 0;       /* vanished since readdir */
+                        if (errno == ENOENT || !record)
+                                return 0;       /* vanished since readdir, or not ours */
                         e = new_entry(wk, path, len, NULL);
                         if (!e)
                                 return -ENOMEM;
@@ -341,7 +350,7 @@ static int stat_child(struct worker *wk, int dirfd, const char *name, const char
                         return 0;
                 }
                 if (!S_ISDIR(st.st_mode))
-                        return record_child(wk, dirfd, name, path, len, &st);
+                        return record ? record_child(wk, dirfd, name, path, len, &st) : 0;
         }
         t = task_new(path, len, dir_dev);
         if (!t)
@@ -398,12 +407,16 @@ static int process_dir(struct worker *wk, struct dir_task *task)
         struct dir_task *head = NULL, *tail = NULL;
         _cleanup_(closep) int fd = -1;
         const struct fim_entry *c, *known = NULL;
-        struct fim_entry *e;
+        struct fim_entry *e = NULL;
         struct dirent *de;
         struct stat st;
         char path[REL_PATH_MAX + 1];
         size_t n_tasks = 0;
         bool via_parent = false;
+        /* A directory in the range is recorded and listed in full (so whether
+         * it can be listed is known where it is recorded); one out of it only
+         * listed when something below it is in the range. */
+        bool record = path_range_contains(w->opts->range, task->path, task->len);
         DIR *d;
         int r = 0;
 
@@ -412,19 +425,23 @@ static int process_dir(struct worker *wk, struct dir_task *task)
                 atomic_fetch_sub(&w->task_fds, 1);
                 via_parent = true;
         } else {
+                if (!record && !path_range_meets_subtree(w->opts->range, task->path, task->len))
+                        return 0;       /* a prefix with nothing in this range */
                 fd = open_beneath(w->rootfd, rel_of(task->path), O_RDONLY | O_DIRECTORY | O_NOCTTY);
         }
         if (fd == -ENOTDIR || fd == -ELOOP)
-                return record_nondir(wk, task->path, task->len);
+                return record ? record_nondir(wk, task->path, task->len) : 0;
         if (fd == -ENOENT)
                 return 0;
-        e = new_entry(wk, task->path, task->len, &known);
-        if (!e)
-                return -ENOMEM;
-        e->type = S_IFDIR;
-        /* Until it is listed, its children are unknown: a diff must not call
-         * them removed. */
-        e->flags |= ENTRY_UNLISTED;
+        if (record) {
+                e = new_entry(wk, task->path, task->len, &known);
+                if (!e)
+                        return -ENOMEM;
+                e->type = S_IFDIR;
+                /* Until it is listed, its children are unknown: a diff must not
+                 * call them removed. */
+                e->flags |= ENTRY_UNLISTED;
+        }
         if (fd < 0) {
                 entry_error(wk, e, fd);
                 return 0;
@@ -433,7 +450,8 @@ static int process_dir(struct worker *wk, struct dir_task *task)
                 entry_error(wk, e, negative_errno());
                 return 0;
         }
-        fill_stat(e, &st);
+        if (e)
+                fill_stat(e, &st);
         /* Opened through its parent a while ago: if it has been moved since
          * (out of the root, say), it is not listed where it went. */
         r = via_parent ? fd_verify_beneath(w->rootfd, rel_of(task->path), fd) : 0;
@@ -441,10 +459,10 @@ static int process_dir(struct worker *wk, struct dir_task *task)
                 entry_error(wk, e, r);
                 return 0;
         }
-        c = cache_hit(w, e, known);
+        c = e ? cache_hit(w, e, known) : NULL;
         if (c) {
                 r = take_cached(wk, e, c);
-        } else if (w->attrs & ATTR_XATTRS) {
+        } else if (e && (w->attrs & ATTR_XATTRS)) {
                 r = read_xattrs(wk, fd, e);
                 if (r < 0 && r != -ENOMEM) {
                         entry_error(wk, e, r);
@@ -462,7 +480,8 @@ static int process_dir(struct worker *wk, struct dir_task *task)
                 return 0;
         }
         fd = -1;        /* owned by d now */
-        e->flags &= ~ENTRY_UNLISTED;
+        if (e)
+                e->flags &= ~ENTRY_UNLISTED;
         memcpy(path, task->path, task->len);
         for (;;) {
                 size_t nlen, len;
@@ -470,7 +489,7 @@ static int process_dir(struct worker *wk, struct dir_task *task)
                 errno = 0;
                 de = readdir(d);
                 if (!de) {
-                        if (errno) {
+                        if (errno && e) {
                                 entry_error(wk, e, negative_errno());
                                 e->flags |= ENTRY_UNLISTED;
                         }
@@ -490,7 +509,7 @@ static int process_dir(struct worker *wk, struct dir_task *task)
                 path[len] = '/';
                 memcpy(path + len + 1, de->d_name, nlen + 1);
                 r = stat_child(wk, dirfd(d), de->d_name, path, len + 1 + nlen, st.st_dev,
-                               &head, &tail, &n_tasks, de->d_type == DT_DIR);
+                               &head, &tail, &n_tasks, de->d_type);
                 if (r < 0)
                         break;
         }
@@ -836,7 +855,7 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
         fim_tree_sort(tree);
         tree->attrs = w.attrs;
         if (w.attrs & ATTR_LINK) {
-                r = fim_tree_link_groups(tree);
+                r = fim_tree_link_groups(tree, opts->links);
                 if (r < 0)
                         return r;
         }

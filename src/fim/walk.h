@@ -32,6 +32,14 @@ struct walk_opts {
          * Called after the entry's stat and xattrs are filled in. */
         int (*content_prefix)(const struct fim_entry *e, struct hasher *h, void *userdata);
         void *userdata;
+        /* Optional: record only the paths in [lo, hi) (lo NULL: from the first,
+         * hi NULL: to the last), and list only the directories that are in it
+         * or whose subtree meets it. A walk in ascending ranges is one walk
+         * cut in pieces: see fim_check(). */
+        const struct path_range *range;
+        /* Optional: hardlink groups carried over from the walks of earlier
+         * ranges (see fim_tree_link_groups()). */
+        struct fim_links *links;
         struct walk_progress *progress; /* optional */
         const volatile sig_atomic_t *cancel;  /* optional: stop early with -ECANCELED */
 };
