@@ -60,15 +60,6 @@ static int keep_unlisted(struct fim_tree *unlisted, const struct fim_tree *cur)
         return 0;
 }
 
-static void add_stats(struct walk_stats *sum, const struct walk_stats *s)
-{
-        sum->entries += s->entries;
-        sum->hashed += s->hashed;
-        sum->cached += s->cached;
-        sum->bytes_hashed += s->bytes_hashed;
-        sum->errors += s->errors;
-}
-
 /* The walk of a check, and the prefixes it covers (the baseline's own by
  * default): it reads only what the baseline can be compared on, plus the
  * stat cache's keys. */
@@ -144,7 +135,7 @@ static int check_streamed(const char *baseline_path, const struct fim_check_opts
                 r = fim_walk(opts->root, prefixes, n_prefixes, &wo, &cur, &stats);
                 if (r < 0)
                         return r;
-                add_stats(&res->walk, &stats);
+                walk_stats_add(&res->walk, &stats);
                 r = fim_diff_chunk(base, cur, unlisted, 0, prefixes, n_prefixes, fn, userdata);
                 r = r ?: keep_unlisted(unlisted, cur);
                 if (r < 0)

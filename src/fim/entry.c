@@ -1,4 +1,5 @@
 /* Entries and sorted trees of entries; see entry.h. */
+#define _GNU_SOURCE
 #include "entry.h"
 
 #include <errno.h>
@@ -259,6 +260,70 @@ bool path_range_meets_subtree(const struct path_range *r, const char *path, size
                 return !r->hi || r->hi_len > 1;
         return (!r->hi || compare_suffixed(path, len, '/', r->hi, r->hi_len) < 0) &&
                (!r->lo || compare_suffixed(path, len, '0', r->lo, r->lo_len) > 0);
+}
+
+int path_cuts_add(struct path_cuts *c, const char *path, size_t len)
+{
+        struct path_cut *cut;
+
+        if ((c->n & (c->n - 1)) == 0) {
+                cut = reallocarray(c->cuts, c->n ? c->n * 2 : 1, sizeof(*cut));
+                if (!cut)
+                        return -ENOMEM;
+                c->cuts = cut;
+        }
+        cut = &c->cuts[c->n];
+        cut->path = malloc(len + 1);
+        if (!cut->path)
+                return -ENOMEM;
+        memcpy(cut->path, path, len);
+        cut->path[len] = '\0';
+        cut->len = len;
+        c->n++;
+        return 0;
+}
+
+static int cut_cmp(const void *x, const void *y)
+{
+        const struct path_cut *a = x, *b = y;
+
+        return path_compare(a->path, a->len, b->path, b->len);
+}
+
+void path_cuts_sort(struct path_cuts *c)
+{
+        size_t i, o = 0;
+
+        if (c->n > 1)
+                qsort(c->cuts, c->n, sizeof(*c->cuts), cut_cmp);
+        for (i = 0; i < c->n; i++) {
+                if (o > 0 && cut_cmp(&c->cuts[o - 1], &c->cuts[i]) == 0)
+                        free(c->cuts[i].path);
+                else
+                        c->cuts[o++] = c->cuts[i];
+        }
+        c->n = o;
+}
+
+void path_cuts_release(struct path_cuts *c)
+{
+        for (size_t i = 0; i < c->n; i++)
+                free(c->cuts[i].path);
+        free(c->cuts);
+        *c = (struct path_cuts) { 0 };
+}
+
+void path_cuts_range(const struct path_cuts *c, size_t i, struct path_range *ret)
+{
+        *ret = (struct path_range) { 0 };
+        if (i > 0 && i <= c->n) {
+                ret->lo = c->cuts[i - 1].path;
+                ret->lo_len = c->cuts[i - 1].len;
+        }
+        if (i < c->n) {
+                ret->hi = c->cuts[i].path;
+                ret->hi_len = c->cuts[i].len;
+        }
 }
 
 bool path_has_prefix(const char *path, size_t len, const char *prefix)

@@ -132,6 +132,25 @@ struct path_range {
 bool path_range_contains(const struct path_range *r, const char *path, size_t len);
 bool path_range_meets_subtree(const struct path_range *r, const char *path, size_t len);
 
+/* Ascending paths that cut path order into ranges: range 0 is everything
+ * before cut 0, range i [cut i-1, cut i), the last one from the last cut on. */
+struct path_cut {
+        char *path;
+        size_t len;
+};
+
+struct path_cuts {
+        struct path_cut *cuts;
+        size_t n;
+};
+
+int path_cuts_add(struct path_cuts *c, const char *path, size_t len);
+/* Sorts the cuts and drops duplicates (cuts added out of order). */
+void path_cuts_sort(struct path_cuts *c);
+void path_cuts_release(struct path_cuts *c);
+/* Range i of n + 1; its bounds point into c. */
+void path_cuts_range(const struct path_cuts *c, size_t i, struct path_range *ret);
+
 /* Whether path equals prefix or lies below it ("/" is below everything). */
 bool path_has_prefix(const char *path, size_t len, const char *prefix);
 /* The first of prefixes that no entry of t lies at or below, or NULL when

@@ -882,19 +882,13 @@ int baseline_write(const char *path, const struct fim_tree *tree, const struct b
  * the rows chunk by chunk. Both run in one read transaction, so the rows
  * served are the rows verified; the second pass checks order, count and
  * digest again all the same (a file rewritten behind SQLite's locks). */
-struct chunk_bound {
-        char *path;
-        size_t len;
-};
-
 struct baseline_reader {
         sqlite3 *db;
         struct stored_meta sm;
         struct rows rows;
         size_t chunk_rows, next_chunk;
         unsigned attrs;
-        struct chunk_bound *bounds;     /* the first path of chunks 1 .. n_bounds */
-        size_t n_bounds;
+        struct path_cuts cuts;          /* the first path of chunks 1, 2 ... */
 };
 
 struct baseline_reader *baseline_reader_free(struct baseline_reader *rd)
@@ -903,32 +897,10 @@ struct baseline_reader *baseline_reader_free(struct baseline_reader *rd)
                 return NULL;
         rows_release(&rd->rows);
         stored_meta_release(&rd->sm);
-        for (size_t i = 0; i < rd->n_bounds; i++)
-                free(rd->bounds[i].path);
-        free(rd->bounds);
+        path_cuts_release(&rd->cuts);
         sqlite_closep(&rd->db);
         free(rd);
         return NULL;
-}
-
-static int add_bound(struct baseline_reader *rd, const struct fim_entry *e)
-{
-        struct chunk_bound *b;
-
-        if ((rd->n_bounds & (rd->n_bounds - 1)) == 0) {
-                b = reallocarray(rd->bounds, rd->n_bounds ? rd->n_bounds * 2 : 1, sizeof(*b));
-                if (!b)
-                        return -ENOMEM;
-                rd->bounds = b;
-        }
-        b = &rd->bounds[rd->n_bounds];
-        b->path = malloc(e->path_len + 1);
-        if (!b->path)
-                return -ENOMEM;
-        memcpy(b->path, e->path, e->path_len + 1);
-        b->len = e->path_len;
-        rd->n_bounds++;
-        return 0;
 }
 
 int baseline_reader_open(const char *path, size_t chunk_rows, struct baseline_reader **ret,
@@ -957,7 +929,7 @@ int baseline_reader_open(const char *path, size_t chunk_rows, struct baseline_re
         r = r ?: rows_begin(&rd->rows, rd->db, rd->sm.v, m.entries, ret_reason);
         while (r >= 0 && (r = rows_next(&rd->rows, row, ret_reason)) > 0) {
                 if (rd->rows.n > 1 && (rd->rows.n - 1) % rd->chunk_rows == 0)
-                        r = add_bound(rd, &row->entries[0]);
+                        r = path_cuts_add(&rd->cuts, row->entries[0].path, row->entries[0].path_len);
                 row->n = 0;
                 arena_reset(&row->arena);
         }
@@ -979,30 +951,22 @@ int baseline_reader_open(const char *path, size_t chunk_rows, struct baseline_re
 
 size_t baseline_reader_chunks(const struct baseline_reader *rd)
 {
-        return rd->n_bounds + 1;
+        return rd->cuts.n + 1;
 }
 
 void baseline_reader_chunk_range(const struct baseline_reader *rd, size_t i, struct path_range *ret)
 {
-        *ret = (struct path_range) { 0 };
-        if (i > 0 && i <= rd->n_bounds) {
-                ret->lo = rd->bounds[i - 1].path;
-                ret->lo_len = rd->bounds[i - 1].len;
-        }
-        if (i < rd->n_bounds) {
-                ret->hi = rd->bounds[i].path;
-                ret->hi_len = rd->bounds[i].len;
-        }
+        path_cuts_range(&rd->cuts, i, ret);
 }
 
 int baseline_reader_next_chunk(struct baseline_reader *rd, struct fim_tree *t, const char **ret_reason)
 {
-        bool last = rd->next_chunk == rd->n_bounds;
+        bool last = rd->next_chunk == rd->cuts.n;
         char digest[BASELINE_DIGEST_HEX + 1];
         size_t start = t->n;
         int r = 1;
 
-        if (rd->next_chunk > rd->n_bounds)
+        if (rd->next_chunk > rd->cuts.n)
                 return -EINVAL;
         if (ret_reason)
                 *ret_reason = NULL;

@@ -657,29 +657,51 @@ static void workers_release(struct worker *wks, unsigned n)
         free(wks);
 }
 
+void walk_stats_add(struct walk_stats *sum, const struct walk_stats *s)
+{
+        sum->entries += s->entries;
+        sum->hashed += s->hashed;
+        sum->cached += s->cached;
+        sum->bytes_hashed += s->bytes_hashed;
+        sum->errors += s->errors;
+}
+
+/* The normalised prefix i into *ret, or NULL there when another prefix
+ * covers it: a prefix inside another one is walked once. */
+static int seed_at(char *const *prefixes, size_t n_prefixes, size_t i, char **ret)
+{
+        _cleanup_(freep) char *p = normalize_prefix(prefixes[i]);
+
+        if (!p)
+                return -ENOMEM;
+        if (path_has_dotdot(p))
+                return -EINVAL;
+        for (size_t j = 0; j < n_prefixes; j++) {
+                _cleanup_(freep) char *q = j == i ? NULL : normalize_prefix(prefixes[j]);
+
+                if (q && path_has_prefix(p, strlen(p), q) && (strcmp(p, q) != 0 || j < i)) {
+                        *ret = NULL;
+                        return 0;
+                }
+        }
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
 static int seed_prefixes(struct walker *w, char *const *prefixes, size_t n_prefixes)
 {
         struct dir_task *head = NULL, *tail = NULL;
-        size_t i, j, n = 0;
+        size_t i, n = 0;
+        int r;
 
         for (i = 0; i < n_prefixes; i++) {
-                _cleanup_(freep) char *p = normalize_prefix(prefixes[i]);
-                bool covered = false;
+                _cleanup_(freep) char *p = NULL;
                 struct dir_task *t;
 
+                r = seed_at(prefixes, n_prefixes, i, &p);
+                if (r < 0)
+                        return r;
                 if (!p)
-                        return -ENOMEM;
-                if (path_has_dotdot(p))
-                        return -EINVAL;
-                /* A prefix inside another one is walked once. */
-                for (j = 0; j < n_prefixes && !covered; j++) {
-                        _cleanup_(freep) char *q = j == i ? NULL : normalize_prefix(prefixes[j]);
-
-                        if (q && path_has_prefix(p, strlen(p), q) &&
-                            (strcmp(p, q) != 0 || j < i))
-                                covered = true;
-                }
-                if (covered)
                         continue;
                 t = task_new(p, strlen(p), (dev_t) -1);
                 if (!t)
@@ -691,6 +713,158 @@ static int seed_prefixes(struct walker *w, char *const *prefixes, size_t n_prefi
                 n++;
         }
         push_tasks(w, head, tail, n);
+        return 0;
+}
+
+/* The plan: names in path order. A directory's children sort by name, except
+ * that everything below child "n" sorts as "n/": "/a", "/a-b", "/a/x". */
+struct plan_item {
+        char *key;                      /* a name, or a name and '/' for what lies below it */
+        size_t len;
+};
+
+struct planner {
+        int rootfd;
+        size_t per, count;
+        const volatile sig_atomic_t *cancel;
+        struct path_cuts *cuts;
+        char path[REL_PATH_MAX + 1];
+};
+
+static int plan_item_cmp(const void *x, const void *y)
+{
+        const struct plan_item *a = x, *b = y;
+
+        return path_compare(a->key, a->len, b->key, b->len);
+}
+
+static int plan_count(struct planner *pl, size_t len)
+{
+        if (pl->count++ % pl->per != 0 || pl->count == 1)
+                return 0;
+        return path_cuts_add(pl->cuts, pl->path, len);
+}
+
+static void plan_items_free(struct plan_item **items)
+{
+        free(*items);
+}
+
+/* Counts what lies below the directory pl->path[0, len), in path order. */
+static int plan_below(struct planner *pl, size_t len, dev_t parent_dev)
+{
+        _cleanup_(plan_items_free) struct plan_item *items = NULL;
+        _cleanup_(arena_release) struct arena names;
+        _cleanup_(closep) int fd = -1;
+        size_t n = 0, cap = 0, base = len == 1 ? 0 : len;
+        struct dirent *de;
+        struct stat st;
+        DIR *d;
+        int r = 0;
+
+        arena_init(&names);
+        pl->path[len] = '\0';
+        fd = open_beneath(pl->rootfd, rel_of(pl->path), O_RDONLY | O_DIRECTORY | O_NOCTTY);
+        if (fd < 0 || fstat(fd, &st) < 0 || (st.st_dev != parent_dev && is_pseudo_fs(fd)))
+                return 0;       /* nothing below it that a walk would record */
+        d = fdopendir(fd);
+        if (!d)
+                return 0;
+        fd = -1;
+        while ((de = readdir(d))) {
+                size_t nlen = strlen(de->d_name);
+                bool dir = de->d_type == DT_DIR;
+                struct stat cst;
+
+                if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+                        continue;
+                if (base + 1 + nlen > REL_PATH_MAX)
+                        continue;
+                if (de->d_type == DT_UNKNOWN)
+                        dir = fstatat(dirfd(d), de->d_name, &cst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(cst.st_mode);
+                if (n + 2 > cap) {
+                        struct plan_item *g = reallocarray(items, cap ? cap * 2 : 64, sizeof(*items));
+
+                        if (!g) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        items = g;
+                        cap = cap ? cap * 2 : 64;
+                }
+                items[n].key = arena_alloc(&names, nlen + 1);
+                if (!items[n].key) {
+                        r = -ENOMEM;
+                        break;
+                }
+                memcpy(items[n].key, de->d_name, nlen);
+                items[n].key[nlen] = '/';
+                items[n++].len = nlen;
+                if (dir) {
+                        items[n] = (struct plan_item) { items[n - 1].key, nlen + 1 };
+                        n++;
+                }
+        }
+        closedir(d);
+        if (r < 0)
+                return r;
+        qsort(items, n, sizeof(*items), plan_item_cmp);
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                bool below = items[i].key[items[i].len - 1] == '/';
+                size_t nlen = items[i].len - below;
+
+                if (pl->cancel && *pl->cancel)
+                        return -ECANCELED;
+                pl->path[base] = '/';
+                memcpy(pl->path + base + 1, items[i].key, nlen);
+                r = below ? plan_below(pl, base + 1 + nlen, st.st_dev) : plan_count(pl, base + 1 + nlen);
+        }
+        return r;
+}
+
+int fim_walk_plan(const char *root, char *const *prefixes, size_t n_prefixes, size_t per_range,
+                  const volatile sig_atomic_t *cancel, struct path_cuts *ret)
+{
+        static char *const everything[] = { "/" };
+        _cleanup_(path_cuts_release) struct path_cuts cuts = { 0 };
+        _cleanup_(freep) struct planner *pl = NULL;
+        _cleanup_(closep) int rootfd = -1;
+        int r;
+
+        if (n_prefixes == 0) {
+                prefixes = everything;
+                n_prefixes = 1;
+        }
+        rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return negative_errno();
+        pl = calloc(1, sizeof(*pl));
+        if (!pl)
+                return -ENOMEM;
+        *pl = (struct planner) { .rootfd = rootfd, .per = per_range ? per_range : 1, .cancel = cancel,
+                                 .cuts = &cuts };
+        for (size_t i = 0; i < n_prefixes; i++) {
+                _cleanup_(freep) char *p = NULL;
+                size_t len;
+
+                r = seed_at(prefixes, n_prefixes, i, &p);
+                if (r < 0)
+                        return r;
+                if (!p)
+                        continue;
+                len = strlen(p);
+                if (len > REL_PATH_MAX)
+                        continue;
+                memcpy(pl->path, p, len);
+                r = plan_count(pl, len);
+                r = r ?: plan_below(pl, len, (dev_t) -1);
+                if (r < 0)
+                        return r;
+        }
+        /* Prefixes are planned one after the other: their cuts interleave. */
+        path_cuts_sort(&cuts);
+        *ret = cuts;
+        cuts = (struct path_cuts) { 0 };
         return 0;
 }
 

@@ -48,9 +48,20 @@ struct walk_stats {
         unsigned long long entries, hashed, cached, bytes_hashed, errors;
 };
 
+/* Adds the counters of s to sum (the walks of several ranges). */
+void walk_stats_add(struct walk_stats *sum, const struct walk_stats *s);
+
 /* Walks root (an absolute or relative directory) below each prefix ("/" for
  * everything; prefixes that do not exist are skipped). Entries that could not
  * be read are recorded with err set, never fatal. Fails only when root itself
  * cannot be opened, on allocation failure or on cancel. */
 int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
              const struct walk_opts *opts, struct fim_tree **ret, struct walk_stats *ret_stats);
+
+/* Cuts the tree below the prefixes into ranges of about per_range entries
+ * each, for a walk in pieces (struct walk_opts.range): a pass over the names
+ * in path order, reading directories but stat'ing only what readdir does not
+ * type. Memory: the names of one directory per level. *ret gets the cuts
+ * (path_cuts_release()). */
+int fim_walk_plan(const char *root, char *const *prefixes, size_t n_prefixes, size_t per_range,
+                  const volatile sig_atomic_t *cancel, struct path_cuts *ret);

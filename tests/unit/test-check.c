@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "basic/buf.h"
+#include "capability/baseline.h"
 #include "fim/check.h"
 #include "fim/store.h"
 #include "fim/walk.h"
@@ -128,16 +129,13 @@ static void make_baseline(const char *root, const char *db)
         assert_int_equal(baseline_write(db, t, &meta), 0);
 }
 
-static void test_streamed_equals_whole(void **state)
+/* A tree with what chunking must get right: hardlinks of /b/h1 in three
+ * directories, names between a directory and its children, a directory of
+ * several files to cut through. */
+static void make_fixture(const char *root)
 {
-        char dir[TMPDIR_LEN], root[TMPDIR_LEN + 8], db[TMPDIR_LEN + 8], name[128];
-        struct buf want, got;
-        size_t rows = 0;
+        char name[128];
 
-        (void) state;
-        tmpdir_make(dir, "check");
-        snprintf(root, sizeof(root), "%s/r", dir);
-        snprintf(db, sizeof(db), "%s/b.db", dir);
         /* "d PATH" a directory, "f PATH" a file (its path as content), "l PATH"
          * a hardlink to /b/h1, "n PATH COUNT" COUNT files PATH0, PATH1 ... */
         static const char *const fixture[] = {
@@ -167,6 +165,19 @@ static void test_streamed_equals_whole(void **state)
                         }
                 }
         }
+}
+
+static void test_streamed_equals_whole(void **state)
+{
+        char dir[TMPDIR_LEN], root[TMPDIR_LEN + 8], db[TMPDIR_LEN + 8], name[128];
+        struct buf want, got;
+        size_t rows = 0;
+
+        (void) state;
+        tmpdir_make(dir, "check");
+        snprintf(root, sizeof(root), "%s/r", dir);
+        snprintf(db, sizeof(db), "%s/b.db", dir);
+        make_fixture(root);
         make_baseline(root, db);
 
         /* Changes: removed and added at every place, content, a new first
@@ -238,6 +249,73 @@ static void test_streamed_equals_whole(void **state)
                 assert_int_equal(got.len, 0);
         }
         assert_int_equal(chmod(name, 0755), 0);
+        buf_release(&want);
+        buf_release(&got);
+        tmpdir_remove(dir);
+}
+
+/* One line per entry, with what a baseline records of it. */
+static void dump_baseline(const char *db, struct buf *out)
+{
+        _cleanup_(fim_tree_freep) struct fim_tree *t = NULL;
+        _cleanup_(baseline_meta_release) struct baseline_meta m = { 0 };
+
+        assert_int_equal(baseline_read(db, &t, &m, NULL), 0);
+        buf_reset(out);
+        for (size_t i = 0; i < t->n; i++) {
+                const struct fim_entry *e = &t->entries[i];
+
+                assert_int_equal(buf_printf(out, "%s %o %o %u %llu %lld %d %x %s ", e->path, e->type, e->mode,
+                                            e->nlink, (unsigned long long) e->size, (long long) e->mtime_ns,
+                                            e->err, e->flags, e->link ? e->link : "-"), 0);
+                for (size_t k = 0; k < SHA256_LEN; k++)
+                        assert_int_equal(buf_printf(out, "%02x", e->sha256[k]), 0);
+                assert_int_equal(buf_putc(out, '\n'), 0);
+        }
+        assert_int_equal(buf_puts(out, ""), 0);
+}
+
+/* baseline create walks a directory in ranges of chunk_entries: whatever
+ * their size, the baseline holds the same entries, hardlinks included. */
+static void test_create_chunked(void **state)
+{
+        char dir[TMPDIR_LEN], root[TMPDIR_LEN + 8], db[TMPDIR_LEN + 8], source[TMPDIR_LEN + 16];
+        struct dw_context ctx = { .threads = 2 };
+        struct buf want, got;
+
+        (void) state;
+        tmpdir_make(dir, "create");
+        snprintf(root, sizeof(root), "%s/r", dir);
+        snprintf(db, sizeof(db), "%s/b.db", dir);
+        snprintf(source, sizeof(source), "dir:%s", root);
+        make_fixture(root);
+        buf_init(&want, 0);
+        buf_init(&got, 0);
+        for (size_t k = 0; k <= 40; k++) {
+                struct baseline_create_request req = { .source = source, .out = db, .chunk_entries = k };
+                struct dw_error err = { 0 };
+
+                assert_int_equal(capability_baseline_create(&ctx, &req, NULL, &err), 0);
+                dw_error_release(&err);
+                dump_baseline(db, k ? &got : &want);
+                if (k == 0) {
+                        assert_non_null(strstr(want.data, "/z/h2 100000 644 3 "));
+                        assert_non_null(strstr(want.data, " /b/h1 "));
+                        continue;
+                }
+                if (strcmp(got.data, want.data) != 0)
+                        fail_msg("ranges of %zu entries:\n%s\nwhole:\n%s", k, got.data, want.data);
+        }
+        /* A --path that matches nothing writes nothing, in ranges too. */
+        {
+                char *paths[] = { "/c", "/nowhere" };
+                struct baseline_create_request req = { .source = source, .out = db, .chunk_entries = 2,
+                                                       .paths = paths, .n_paths = 2, .paths_must_match = true };
+                struct dw_error err = { 0 };
+
+                assert_int_equal(capability_baseline_create(&ctx, &req, NULL, &err), -ENOENT);
+                dw_error_release(&err);
+        }
         buf_release(&want);
         buf_release(&got);
         tmpdir_remove(dir);
@@ -370,6 +448,7 @@ int main(void)
                 cmocka_unit_test(test_reader_chunks),
                 cmocka_unit_test(test_writer_pieces),
                 cmocka_unit_test(test_streamed_equals_whole),
+                cmocka_unit_test(test_create_chunked),
         };
 
         /* Root lists any directory: run as nobody, so mode 000 means unlistable. */
