@@ -808,7 +808,8 @@ static int plan_below(struct planner *pl, size_t len, dev_t parent_dev)
         closedir(d);
         if (r < 0)
                 return r;
-        qsort(items, n, sizeof(*items), plan_item_cmp);
+        if (n > 1)
+                qsort(items, n, sizeof(*items), plan_item_cmp);
         for (size_t i = 0; i < n && r >= 0; i++) {
                 bool below = items[i].key[items[i].len - 1] == '/';
                 size_t nlen = items[i].len - below;
