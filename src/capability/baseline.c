@@ -124,6 +124,8 @@ static int create_from_dir(const struct dw_context *ctx, const struct baseline_c
                 r = baseline_writer_add(w, t);
                 if (r < 0)
                         return writer_failed(r, req->out, ret_error);
+                t = fim_tree_free(t);
+                walk_range_done();
         }
         for (size_t k = 0; k < n_must && !unmatched; k++)
                 if (!matched[k])

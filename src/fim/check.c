@@ -83,7 +83,7 @@ static int check_streamed(const char *baseline_path, const struct fim_check_opts
         _cleanup_(baseline_reader_freep) struct baseline_reader *rd = NULL;
         _cleanup_(baseline_meta_release) struct baseline_meta meta = { 0 };
         _cleanup_(fim_links_freep) struct fim_links *links = NULL;
-        _cleanup_(fim_tree_freep) struct fim_tree *unlisted = NULL;
+        _cleanup_(fim_tree_freep) struct fim_tree *unlisted = NULL, *base = NULL;
         char *const *prefixes;
         size_t n_prefixes, n_chunks;
         struct walk_opts wo;
@@ -114,16 +114,20 @@ static int check_streamed(const char *baseline_path, const struct fim_check_opts
                 return r;
         wo.links = links;
 
+        /* One tree holds each chunk in turn: its array and arena are reused,
+         * not grown again from nothing for every chunk. */
+        r = fim_tree_new(&base);
+        if (r < 0)
+                return r;
         n_chunks = baseline_reader_chunks(rd);
         for (size_t i = 0; i < n_chunks; i++) {
-                _cleanup_(fim_tree_freep) struct fim_tree *base = NULL, *cur = NULL;
+                _cleanup_(fim_tree_freep) struct fim_tree *cur = NULL;
                 struct walk_stats stats = { 0 };
                 struct path_range range;
 
                 baseline_reader_chunk_range(rd, i, &range);
-                r = fim_tree_new(&base);
-                if (r < 0)
-                        return r;
+                base->n = 0;
+                arena_reset(&base->arena);
                 r = baseline_reader_next_chunk(rd, base, &res->baseline_reason);
                 if (r < 0) {
                         res->baseline_failed = res->baseline_reason != NULL;
@@ -140,6 +144,8 @@ static int check_streamed(const char *baseline_path, const struct fim_check_opts
                 r = r ?: keep_unlisted(unlisted, cur);
                 if (r < 0)
                         return r;
+                cur = fim_tree_free(cur);
+                walk_range_done();
         }
         return 0;
 }

@@ -59,9 +59,9 @@ int baseline_read_buf(const void *buf, size_t len, struct fim_tree **ret_tree, s
  * grow with the tree. Opening validates the whole file as baseline_read()
  * does (one pass, one row at a time) and cuts it into chunks of chunk_rows
  * rows (0: BASELINE_CHUNK_ROWS); each next_chunk() call then appends the
- * rows of the next chunk to a tree. The last call checks the digest again
- * (-EBADMSG if the file changed meanwhile). */
-#define BASELINE_CHUNK_ROWS 65536
+ * rows of the next chunk to a tree, checking order and count again (the
+ * rows are read in one transaction: those verified). */
+#define BASELINE_CHUNK_ROWS 16384
 struct baseline_reader;
 
 int baseline_reader_open(const char *path, size_t chunk_rows, struct baseline_reader **ret,

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -664,6 +665,14 @@ void walk_stats_add(struct walk_stats *sum, const struct walk_stats *s)
         sum->cached += s->cached;
         sum->bytes_hashed += s->bytes_hashed;
         sum->errors += s->errors;
+}
+
+void walk_range_done(void)
+{
+#ifdef __GLIBC__
+        /* Also returns free pages inside the heap and the threads' arenas. */
+        (void) malloc_trim(0);
+#endif
 }
 
 /* The normalised prefix i into *ret, or NULL there when another prefix

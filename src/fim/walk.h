@@ -65,3 +65,8 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
  * (path_cuts_release()). */
 int fim_walk_plan(const char *root, char *const *prefixes, size_t n_prefixes, size_t per_range,
                   const volatile sig_atomic_t *cancel, struct path_cuts *ret);
+
+/* Between the ranges of a walk in pieces, once their trees are freed: hands
+ * the freed memory back to the system, so that heap fragments left by one
+ * range's arrays do not add up over many ranges. */
+void walk_range_done(void);
