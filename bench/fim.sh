@@ -2,10 +2,11 @@
 # bench/fim.sh: driftwatch's file-integrity engine against AIDE and the machine's
 # own limits, on one directory tree with a warm page cache.
 #
-#   bench/fim.sh [--tree DIR | --synthetic N] [--runs N] [--jobs N] [--driftwatch PATH]
+#   bench/fim.sh [--tree DIR | --synthetic N] [--runs N] [--jobs N] [--aide-max N] [--driftwatch PATH]
 #
 # Every command runs --runs times under GNU time; the table shows the median
-# wall time and the highest peak RSS seen. See bench/README.md.
+# wall time and the highest peak RSS seen. AIDE is skipped on trees of more
+# than --aide-max entries (default 200000; 0: always run it). See bench/README.md.
 set -euo pipefail
 
 name=fim.sh
@@ -20,8 +21,10 @@ synthetic=0             # >0: benchmark a generated tree of this many entries in
 large_entries=160000    # the memory goal: driftwatch under 100 MiB peak RSS at this many entries
 large_rss_mib=100
 
+aide_max=200000         # AIDE takes minutes and ~700 bytes per entry past this: skipped
+
 usage() {
-        sed -n '2,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+        sed -n '2,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
         exit "${1:-0}"
 }
 
@@ -31,6 +34,7 @@ while [ $# -gt 0 ]; do
         --synthetic)  synthetic=${2:?--synthetic needs an entry count}; shift 2 ;;
         --runs)       runs=${2:?--runs needs a number}; shift 2 ;;
         --jobs)       jobs=${2:?--jobs needs a number}; shift 2 ;;
+        --aide-max)   aide_max=${2:?--aide-max needs an entry count}; shift 2 ;;
         --driftwatch) driftwatch=${2:?--driftwatch needs a path}; shift 2 ;;
         -h|--help)    usage 0 ;;
         *)            echo "fim.sh: unknown argument '$1'" >&2; usage 2 ;;
@@ -40,6 +44,7 @@ done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "--runs takes a positive number"
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || die "--jobs takes a positive number"
 [[ $synthetic =~ ^[0-9]+$ ]] || die "--synthetic takes an entry count"
+[[ $aide_max =~ ^[0-9]+$ ]] || die "--aide-max takes an entry count"
 
 # --- Tools ------------------------------------------------------------------------
 
@@ -47,8 +52,8 @@ require_gnu_time
 command -v aide >/dev/null || die "aide is missing: install the 'aide' package (scripts/deps.sh)"
 aide_v=$(aide -v 2>&1) || true
 aide_version=$(sed -n '1s/^AIDE //p' <<<"$aide_v")
-[[ $aide_version == 0.18* ]] ||
-        note "fim.sh: warning: expected AIDE 0.18 (for --workers), found '${aide_version:-unknown}'"
+[[ $aide_version == 0.1[89]* ]] ||
+        note "fim.sh: warning: expected AIDE 0.18 or 0.19 (for --workers), found '${aide_version:-unknown}'"
 [ -x "$driftwatch" ] || die "driftwatch binary '$driftwatch' not found: build it first or pass --driftwatch PATH"
 driftwatch=$(realpath "$driftwatch")
 
@@ -97,6 +102,12 @@ tree=$real_tree
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 entries=$(find "$tree" | wc -l)
 note "tree $tree: $entries entries; $runs runs each; $jobs workers per tool"
+run_aide=1
+if [ "$aide_max" -gt 0 ] && [ "$entries" -gt "$aide_max" ]; then
+        run_aide=0
+        aide_skipped="AIDE skipped: $entries entries > --aide-max $aide_max (it re-hashes everything and holds its whole database in memory; pass --aide-max 0 to run it)"
+        note "$aide_skipped"
+fi
 
 # --- Warm cache ---------------------------------------------------------------------
 
@@ -161,43 +172,45 @@ note "timing driftwatch check --full (re-hash everything) ..."
 measure dw_check_full 0 "$tmp/dw_check_full.out" \
         "$driftwatch" check --baseline "$dw_db" --root / --path "$tree" --threads "$jobs" --full
 
-# c. AIDE --init: the same walk and attributes, hashing every file, plain-text database.
-#    AIDE's exit codes: 0 fine; 1-7 a bit set per kind of difference (added, removed,
-#    changed); 14 and up an error.
-prepare_aide_init() { rm -f "$tmp/aide.db.new"; }
-note "timing aide --init ..."
-measure aide_init 0 "$tmp/aide_init.out" \
-        aide --config="$tmp/aide.conf" --init --workers="$jobs"
-# Sanity: AIDE must have recorded the tree, not an empty selection.
-aide_entries=$(grep -c '^/' "$tmp/aide.db.new" || true)
-if [ "$aide_entries" -eq 0 ]; then
-        die "aide --init recorded no entries: the selection line in $tmp/aide.conf matched nothing"
-fi
-[ "$aide_entries" -eq "$entries" ] ||
-        note "fim.sh: warning: aide recorded $aide_entries entries, find counts $entries"
-mv "$tmp/aide.db.new" "$tmp/aide.db"
-
-# d. AIDE --check of the unchanged tree: AIDE has no stat cache and re-hashes every
-#    file. Any difference (exit 1-7) means the tree changed under the benchmark.
-note "timing aide --check ..."
-explain_aide_check() {
-        local what=()
-
-        if [ "$1" -ge 1 ] && [ "$1" -le 7 ]; then
-                (($1 & 1)) && what+=(added)
-                (($1 & 2)) && what+=(removed)
-                (($1 & 4)) && what+=(changed)
-                note "fim.sh: aide found ${what[*]} entries: the tree changed during the benchmark" \
-                        "(is a package being installed?); the first of them:"
-                grep -E '^[a-z][-+ =<>.A-Za-z]*: /' "$tmp/aide_check.out" | head -n 10 >&2 || true
-        else
-                note "fim.sh: aide exit status $1 is an AIDE error (14 and up), not a difference"
+if [ "$run_aide" = 1 ]; then
+        # c. AIDE --init: the same walk and attributes, hashing every file, plain-text database.
+        #    AIDE's exit codes: 0 fine; 1-7 a bit set per kind of difference (added, removed,
+        #    changed); 14 and up an error.
+        prepare_aide_init() { rm -f "$tmp/aide.db.new"; }
+        note "timing aide --init ..."
+        measure aide_init 0 "$tmp/aide_init.out" \
+                aide --config="$tmp/aide.conf" --init --workers="$jobs"
+        # Sanity: AIDE must have recorded the tree, not an empty selection.
+        aide_entries=$(grep -c '^/' "$tmp/aide.db.new" || true)
+        if [ "$aide_entries" -eq 0 ]; then
+                die "aide --init recorded no entries: the selection line in $tmp/aide.conf matched nothing"
         fi
-}
-measure aide_check 0 "$tmp/aide_check.out" \
-        aide --config="$tmp/aide.conf" --check --workers="$jobs"
-grep -q 'found NO differences' "$tmp/aide_check.out" ||
-        die "aide --check exited 0 but did not report 'NO differences'"
+        [ "$aide_entries" -eq "$entries" ] ||
+                note "fim.sh: warning: aide recorded $aide_entries entries, find counts $entries"
+        mv "$tmp/aide.db.new" "$tmp/aide.db"
+
+        # d. AIDE --check of the unchanged tree: AIDE has no stat cache and re-hashes every
+        #    file. Any difference (exit 1-7) means the tree changed under the benchmark.
+        note "timing aide --check ..."
+        explain_aide_check() {
+                local what=()
+
+                if [ "$1" -ge 1 ] && [ "$1" -le 7 ]; then
+                        (($1 & 1)) && what+=(added)
+                        (($1 & 2)) && what+=(removed)
+                        (($1 & 4)) && what+=(changed)
+                        note "fim.sh: aide found ${what[*]} entries: the tree changed during the benchmark" \
+                                "(is a package being installed?); the first of them:"
+                        grep -E '^[a-z][-+ =<>.A-Za-z]*: /' "$tmp/aide_check.out" | head -n 10 >&2 || true
+                else
+                        note "fim.sh: aide exit status $1 is an AIDE error (14 and up), not a difference"
+                fi
+        }
+        measure aide_check 0 "$tmp/aide_check.out" \
+                aide --config="$tmp/aide.conf" --check --workers="$jobs"
+        grep -q 'found NO differences' "$tmp/aide_check.out" ||
+                die "aide --check exited 0 but did not report 'NO differences'"
+fi
 
 # e. The walk floor: one lstat per entry and nothing else (no xattrs, no hashing).
 note "timing the find walk ..."
@@ -212,7 +225,7 @@ measure sha256sum 0 /dev/null \
 
 echo
 echo "driftwatch vs AIDE $aide_version on $tree"
-echo "  entries in tree (find | wc -l): $entries; driftwatch baseline: $dw_entries; aide database: $aide_entries"
+echo "  entries in tree (find | wc -l): $entries; driftwatch baseline: $dw_entries; aide database: ${aide_entries:-skipped}"
 echo "  page cache warmed before timing (untimed cat of every file + one driftwatch baseline)"
 echo "  $runs runs each, median wall time, highest peak RSS; $jobs workers per tool; $(nproc) CPUs"
 echo "  AIDE rule: $aide_attrs"
@@ -222,16 +235,22 @@ printf '  %-44s %10s %14s\n' "command" "median s" "peak RSS MiB"
 row "driftwatch baseline create"              dw_baseline
 row "driftwatch check (stat cache)"           dw_check
 row "driftwatch check --full"                 dw_check_full
-row "aide --init --workers=$jobs"             aide_init
-row "aide --check --workers=$jobs"            aide_check
+if [ "$run_aide" = 1 ]; then
+        row "aide --init --workers=$jobs"             aide_init
+        row "aide --check --workers=$jobs"            aide_check
+fi
 row "find -printf (walk floor)"               find_walk
 row "xargs -P$jobs sha256sum (read+hash)"     sha256sum
 echo
 echo "  driftwatch check hashed ${dw_check_hashed:-?} files (expected 0 on an unchanged tree)"
 echo
 
-ratio "aide --init / driftwatch baseline"       aide_init   dw_baseline ">=" 5
-ratio "aide --check / driftwatch check"         aide_check  dw_check    ">=" 10
+if [ "$run_aide" = 1 ]; then
+        ratio "aide --init / driftwatch baseline"       aide_init   dw_baseline ">=" 5
+        ratio "aide --check / driftwatch check"         aide_check  dw_check    ">=" 10
+else
+        echo "  $aide_skipped"
+fi
 ratio "driftwatch check / find walk"            dw_check    find_walk   "<=" 1.5
 ratio "driftwatch baseline / sha256sum limit"   dw_baseline sha256sum   "<=" 1.5
 
@@ -250,6 +269,12 @@ else
         printf '  %-42s %6s MiB (memory goal needs >= %s entries: use --synthetic %s)\n' \
                 "driftwatch peak RSS (baseline, check)" "$dw_peak" "$large_entries" "$large_entries"
 fi
+# Memory that grows with the tree shows per entry; run at 100000 and 1000000
+# entries and compare the peaks (goal: within 1.3x).
+for key in dw_baseline dw_check dw_check_full; do
+        printf '  %-42s %6s MiB  %5s bytes per entry\n' "peak RSS of $key" "${peak_mib[$key]}" \
+                "$(awk -v m="${peak_mib[$key]}" -v n="$entries" 'BEGIN { printf "%d", m * 1048576 / n }')"
+done
 if [ "${dw_check_hashed:-0}" != 0 ]; then
         echo "  driftwatch check hashed ${dw_check_hashed} files on an unchanged tree: the stat cache missed"
 fi

@@ -15,10 +15,10 @@
 #include "image/ostree-source.h"
 #include "report/json.h"
 
-/* Writes tree as a baseline with its description. */
-static int write_baseline(const struct dw_context *ctx, const char *out, const struct fim_tree *tree,
-                          const char *source, const char *commit, char *const *paths, size_t n_paths,
-                          struct dw_error *ret_error)
+/* Commits what w holds as the baseline 'out', with its description. */
+static int commit_baseline(const struct dw_context *ctx, const char *out, struct baseline_writer *w,
+                           const char *source, const char *commit, char *const *paths, size_t n_paths,
+                           struct dw_error *ret_error)
 {
         static char *everything[] = { "/", NULL };
         char created[TIMESTAMP_LEN];
@@ -37,47 +37,105 @@ static int write_baseline(const struct dw_context *ctx, const char *out, const s
                 return dw_error_set(ret_error, -ECANCELED, out, "interrupted: baseline not written");
         clock_gettime(CLOCK_REALTIME, &ts);
         format_timestamp(created, (long long) ts.tv_sec * 1000000000 + ts.tv_nsec);
-        r = baseline_write(out, tree, &meta);
+        r = baseline_writer_commit(w, &meta);
         if (r < 0)
                 return dw_error_set(ret_error, r, out, "cannot write baseline '%s': %s", out, strerror(-r));
         return 0;
 }
 
-/* A baseline that records nothing, or a --path that matches nothing in the
- * source, is a mistake, never an empty baseline every later check agrees with. */
-static int check_recorded(const struct fim_tree *tree, const char *source, char *const *paths, size_t n_paths,
-                          struct dw_error *ret_error)
+static int writer_failed(int r, const char *out, struct dw_error *ret_error)
 {
-        const char *p = fim_tree_unmatched_prefix(tree, paths, n_paths);
+        return dw_error_set(ret_error, r, out, "cannot write baseline '%s': %s", out, strerror(-r));
+}
 
-        if (p)
-                return dw_error_set(ret_error, -ENOENT, p, "path '%s' matches nothing in '%s': no baseline written",
-                                    p, source);
-        if (tree->n == 0)
+/* A baseline that records nothing, or a --path that matches nothing in the
+ * source ('unmatched'), is a mistake, never an empty baseline every later
+ * check agrees with. */
+static int check_recorded(const char *unmatched, size_t entries, const char *source, struct dw_error *ret_error)
+{
+        if (unmatched)
+                return dw_error_set(ret_error, -ENOENT, unmatched,
+                                    "path '%s' matches nothing in '%s': no baseline written", unmatched, source);
+        if (entries == 0)
                 return dw_error_set(ret_error, -ENOENT, source, "nothing to record in '%s': no baseline written",
                                     source);
         return 0;
 }
 
-static int read_dir(const struct dw_context *ctx, const struct baseline_create_request *req, const char *dir,
-                    struct fim_tree **ret_tree, char **ret_source, struct walk_stats *ret_stats,
-                    struct dw_error *ret_error)
+static int walk_failed(int r, const char *dir, struct dw_error *ret_error)
 {
+        if (r == -ECANCELED)
+                return dw_error_set(ret_error, r, NULL, "interrupted: baseline not written");
+        return dw_error_set(ret_error, r, dir, "cannot walk '%s': %s", dir, strerror(-r));
+}
+
+/* A directory, streamed: cut into ranges of path order of about
+ * BASELINE_CHUNK_ROWS entries, each walked and written before the next, so
+ * memory does not grow with the tree (see docs/internals/fim.md). */
+static int create_from_dir(const struct dw_context *ctx, const struct baseline_create_request *req,
+                           struct baseline_create_summary *ret_summary, struct dw_error *ret_error)
+{
+        _cleanup_(baseline_writer_freep) struct baseline_writer *w = NULL;
+        _cleanup_(fim_links_freep) struct fim_links *links = NULL;
+        _cleanup_(path_cuts_release) struct path_cuts cuts = { 0 };
+        _cleanup_(freep) char *source = NULL;
+        _cleanup_(freep) bool *matched = NULL;
+        const char *dir = req->source + 4, *unmatched = NULL;
+        size_t n_must = req->paths_must_match ? req->n_paths : 0, entries = 0;
         struct walk_opts wo = { .threads = ctx->threads, .attrs = ATTR_ALL_LIVE, .progress = ctx->progress,
                                 .cancel = ctx->cancel };
+        struct walk_stats stats = { 0 };
         char real[PATH_MAX];
         int r;
 
         if (!realpath(dir, real))
                 return dw_error_set(ret_error, -errno, dir, "cannot open source directory '%s': %s", dir,
                                     strerror(errno));
-        r = fim_walk(real, req->paths, req->n_paths, &wo, ret_tree, ret_stats);
-        if (r == -ECANCELED)
-                return dw_error_set(ret_error, r, NULL, "interrupted: baseline not written");
-        if (r < 0)
-                return dw_error_set(ret_error, r, dir, "cannot walk '%s': %s", dir, strerror(-r));
-        if (asprintf(ret_source, "dir:%s", real) < 0)
+        if (asprintf(&source, "dir:%s", real) < 0) {
+                source = NULL;
                 return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+        }
+        r = fim_walk_plan(real, req->paths, req->n_paths, req->chunk_entries ? req->chunk_entries : BASELINE_CHUNK_ROWS,
+                          ctx->cancel, &cuts);
+        if (r < 0)
+                return walk_failed(r, dir, ret_error);
+        r = baseline_writer_new(req->out, ATTR_ALL_LIVE, &w);
+        if (r < 0)
+                return writer_failed(r, req->out, ret_error);
+        r = fim_links_new(&links);
+        matched = calloc(n_must + 1, sizeof(*matched));
+        if (r < 0 || !matched)
+                return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+        wo.links = links;
+        for (size_t i = 0; i <= cuts.n; i++) {
+                _cleanup_(fim_tree_freep) struct fim_tree *t = NULL;
+                struct walk_stats s = { 0 };
+                struct path_range range;
+
+                path_cuts_range(&cuts, i, &range);
+                wo.range = &range;
+                r = fim_walk(real, req->paths, req->n_paths, &wo, &t, &s);
+                if (r < 0)
+                        return walk_failed(r, dir, ret_error);
+                walk_stats_add(&stats, &s);
+                for (size_t k = 0; k < n_must; k++)
+                        matched[k] = matched[k] || !fim_tree_unmatched_prefix(t, req->paths + k, 1);
+                entries += t->n;
+                r = baseline_writer_add(w, t);
+                if (r < 0)
+                        return writer_failed(r, req->out, ret_error);
+                t = fim_tree_free(t);
+                walk_range_done();
+        }
+        for (size_t k = 0; k < n_must && !unmatched; k++)
+                if (!matched[k])
+                        unmatched = req->paths[k];
+        r = check_recorded(unmatched, entries, req->source, ret_error);
+        r = r ?: commit_baseline(ctx, req->out, w, source, NULL, req->paths, req->n_paths, ret_error);
+        if (r < 0)
+                return r;
+        if (ret_summary)
+                *ret_summary = (struct baseline_create_summary) { .entries = entries, .walk = stats };
         return 0;
 }
 
@@ -107,7 +165,8 @@ int capability_baseline_create(const struct dw_context *ctx, const struct baseli
                                struct baseline_create_summary *ret_summary, struct dw_error *ret_error)
 {
         _cleanup_(fim_tree_freep) struct fim_tree *tree = NULL;
-        _cleanup_(freep) char *source = NULL, *commit = NULL;
+        _cleanup_(baseline_writer_freep) struct baseline_writer *w = NULL;
+        _cleanup_(freep) char *commit = NULL;
         struct walk_stats stats = { 0 };
         struct stat st;
         int r;
@@ -116,19 +175,23 @@ int capability_baseline_create(const struct dw_context *ctx, const struct baseli
                 return dw_error_set(ret_error, -EINVAL, req->out, "cannot write baseline '%s': not a regular file",
                                     req->out);
         if (strncmp(req->source, "dir:", 4) == 0)
-                r = read_dir(ctx, req, req->source + 4, &tree, &source, &stats, ret_error);
-        else if (strncmp(req->source, "ostree:", 7) == 0)
-                r = read_ostree(ctx, req, &tree, &commit, &stats, ret_error);
-        else
-                r = dw_error_set(ret_error, -EINVAL, req->source,
-                                 "unknown source '%s' (use dir:PATH or ostree:REPO:REF)", req->source);
+                return create_from_dir(ctx, req, ret_summary, ret_error);
+        if (strncmp(req->source, "ostree:", 7) != 0)
+                return dw_error_set(ret_error, -EINVAL, req->source,
+                                    "unknown source '%s' (use dir:PATH or ostree:REPO:REF)", req->source);
+        /* An ostree commit is read whole. */
+        r = read_ostree(ctx, req, &tree, &commit, &stats, ret_error);
         if (r < 0)
                 return r;
-        r = check_recorded(tree, req->source, req->paths, req->paths_must_match ? req->n_paths : 0, ret_error);
+        r = check_recorded(fim_tree_unmatched_prefix(tree, req->paths, req->paths_must_match ? req->n_paths : 0),
+                           tree->n, req->source, ret_error);
         if (r < 0)
                 return r;
-        r = write_baseline(ctx, req->out, tree, source ? source : req->source, commit, req->paths, req->n_paths,
-                           ret_error);
+        r = baseline_writer_new(req->out, tree->attrs, &w);
+        r = r ?: baseline_writer_add(w, tree);
+        if (r < 0)
+                return writer_failed(r, req->out, ret_error);
+        r = commit_baseline(ctx, req->out, w, req->source, commit, req->paths, req->n_paths, ret_error);
         if (r < 0)
                 return r;
         if (ret_summary)

@@ -13,6 +13,7 @@ struct baseline_create_request {
         char *const *paths;             /* NULL: everything */
         size_t n_paths;
         bool paths_must_match;          /* each path must match an entry (a user's --path) */
+        size_t chunk_entries;           /* dir sources: entries per range walked (0: BASELINE_CHUNK_ROWS) */
 };
 
 struct baseline_create_summary {

@@ -11,8 +11,6 @@
 int capability_tree_check(const struct dw_context *ctx, const struct tree_check_request *req, struct output *out,
                           struct tree_check_summary *ret_summary, struct dw_error *ret_error)
 {
-        _cleanup_(fim_tree_freep) struct fim_tree *baseline = NULL;
-        _cleanup_(baseline_meta_release) struct baseline_meta meta = { 0 };
         struct fim_check_opts opts = {
                 .root = req->root,
                 .prefixes = req->n_paths ? req->paths : NULL,
@@ -29,14 +27,12 @@ int capability_tree_check(const struct dw_context *ctx, const struct tree_check_
                 .out = out,
                 .root = strcmp(req->root, "/") == 0 ? NULL : req->root,
         };
-        const char *reason = NULL;
         int r;
 
-        r = baseline_read(req->baseline_path, &baseline, &meta, &reason);
-        if (r < 0)
+        r = fim_check(req->baseline_path, &opts, fim_report_change, &rep, &res);
+        if (r < 0 && res.baseline_failed)
                 return dw_error_set(ret_error, r, req->baseline_path, "cannot read baseline '%s': %s",
-                                    req->baseline_path, reason ? reason : strerror(-r));
-        r = fim_check(baseline, &meta, &opts, fim_report_change, &rep, &res);
+                                    req->baseline_path, res.baseline_reason ? res.baseline_reason : strerror(-r));
         if (r == -ECANCELED)
                 return dw_error_set(ret_error, r, NULL, "interrupted");
         if (r < 0 && out->error)

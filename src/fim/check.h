@@ -1,5 +1,6 @@
 /* A check: walk a live tree, trusting unchanged files through a stat cache,
- * and diff it against a baseline. */
+ * and diff it against a baseline, in chunks of path order so that memory does
+ * not grow with the tree. */
 #pragma once
 
 #include "diff.h"
@@ -16,8 +17,10 @@ struct fim_check_opts {
         unsigned threads;
         /* Optional stat cache file: read when present, rewritten (atomically)
          * when this walk had to read anything. Without one, a baseline taken
-         * from this same tree serves as the cache. */
+         * from this same tree serves as the cache. With one, the check holds
+         * the whole tree (baseline, cache and walk) in memory. */
         const char *cache_path;
+        size_t chunk_rows;              /* baseline rows per chunk (0: BASELINE_CHUNK_ROWS) */
         struct walk_progress *progress;
         const volatile sig_atomic_t *cancel;
 };
@@ -27,8 +30,12 @@ struct fim_check_result {
         bool cache_used, cache_written;
         int cache_error;                /* reading or writing the cache failed (not fatal) */
         const char *unmatched;          /* on -ENOENT: the prefix that matched nothing */
+        bool baseline_failed;           /* the error came from reading the baseline ... */
+        const char *baseline_reason;    /* ... and this says why, when not the errno (static) */
 };
 
-int fim_check(const struct fim_tree *baseline, const struct baseline_meta *meta,
-              const struct fim_check_opts *opts, fim_change_fn fn, void *userdata,
+/* Checks the tree opts->root against the baseline file at baseline_path,
+ * calling fn for each change in path order. *ret_result is filled in on
+ * failure too (what failed). */
+int fim_check(const char *baseline_path, const struct fim_check_opts *opts, fim_change_fn fn, void *userdata,
               struct fim_check_result *ret_result);

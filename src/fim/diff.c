@@ -42,9 +42,9 @@ unsigned fim_entry_compare(const struct fim_entry *a, const struct fim_entry *b,
         return d;
 }
 
-/* Whether e lies below a directory of cur that could not be listed: then its
- * absence from cur says nothing. */
-static bool below_unlisted(const struct fim_tree *cur, const struct fim_entry *e)
+/* Whether e lies below a directory of cur, or of 'earlier', that could not be
+ * listed: then its absence from cur says nothing. */
+static bool below_unlisted(const struct fim_tree *cur, const struct fim_tree *earlier, const struct fim_entry *e)
 {
         size_t len = e->path_len;
 
@@ -57,6 +57,8 @@ static bool below_unlisted(const struct fim_tree *cur, const struct fim_entry *e
                         return false;
                 len = len > 1 ? len - 1 : 1;    /* "/a/b" -> "/a", "/a" -> "/" */
                 dir = fim_tree_find(cur, e->path, len);
+                if (!dir && earlier)
+                        dir = fim_tree_find(earlier, e->path, len);
                 if (dir && (dir->flags & ENTRY_UNLISTED))
                         return true;
                 if (len == 1)
@@ -79,8 +81,14 @@ static bool selected(const struct fim_entry *e, char *const *prefixes, size_t n)
 int fim_diff(const struct fim_tree *base, const struct fim_tree *cur, unsigned attrs,
              char *const *prefixes, size_t n_prefixes, fim_change_fn fn, void *userdata)
 {
+        return fim_diff_chunk(base, cur, NULL, attrs, prefixes, n_prefixes, fn, userdata);
+}
+
+int fim_diff_chunk(const struct fim_tree *base, const struct fim_tree *cur, const struct fim_tree *unlisted,
+                   unsigned attrs, char *const *prefixes, size_t n_prefixes, fim_change_fn fn, void *userdata)
+{
         unsigned mask = base->attrs & cur->attrs & ATTR_COMPARED;
-        bool any_unlisted = false;
+        bool any_unlisted = unlisted && unlisted->n > 0;
         size_t i = 0, j = 0;
         int r;
 
@@ -104,7 +112,7 @@ int fim_diff(const struct fim_tree *base, const struct fim_tree *cur, unsigned a
 
                 if (cmp < 0) {
                         i++;
-                        if (!selected(a, prefixes, n_prefixes) || (any_unlisted && below_unlisted(cur, a)))
+                        if (!selected(a, prefixes, n_prefixes) || (any_unlisted && below_unlisted(cur, unlisted, a)))
                                 continue;
                         c = (struct fim_change) { .kind = CHANGE_REMOVED, .old = a };
                 } else if (cmp > 0) {

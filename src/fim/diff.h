@@ -30,5 +30,11 @@ typedef int (*fim_change_fn)(const struct fim_change *c, void *userdata);
 int fim_diff(const struct fim_tree *base, const struct fim_tree *cur, unsigned attrs,
              char *const *prefixes, size_t n_prefixes, fim_change_fn fn, void *userdata);
 
+/* The same for one chunk of a check cut in path ranges: 'unlisted' holds the
+ * directories of earlier chunks that could not be listed (sorted, or NULL),
+ * whose children in this chunk are not removed either. */
+int fim_diff_chunk(const struct fim_tree *base, const struct fim_tree *cur, const struct fim_tree *unlisted,
+                   unsigned attrs, char *const *prefixes, size_t n_prefixes, fim_change_fn fn, void *userdata);
+
 /* The ATTR_* bits in which two entries differ, among 'attrs'. */
 unsigned fim_entry_compare(const struct fim_entry *a, const struct fim_entry *b, unsigned attrs);

@@ -1,4 +1,5 @@
 /* Entries and sorted trees of entries; see entry.h. */
+#define _GNU_SOURCE
 #include "entry.h"
 
 #include <errno.h>
@@ -216,6 +217,103 @@ const struct fim_entry *fim_index_find(const struct fim_index *idx, const char *
         return NULL;
 }
 
+bool path_range_contains(const struct path_range *r, const char *path, size_t len)
+{
+        return !r || ((!r->lo || path_compare(path, len, r->lo, r->lo_len) >= 0) &&
+                      (!r->hi || path_compare(path, len, r->hi, r->hi_len) < 0));
+}
+
+/* Compares path followed by the byte c with s, in path order. */
+static int compare_suffixed(const char *path, size_t len, char c, const char *s, size_t slen)
+{
+        int d = memcmp(path, s, len < slen ? len : slen);
+
+        if (d != 0)
+                return d;
+        if (slen <= len)
+                return 1;
+        d = (unsigned char) c - (unsigned char) s[len];
+        if (d != 0)
+                return d;
+        return slen == len + 1 ? 0 : -1;
+}
+
+/* Below "/D" lie exactly the paths in ["/D/", "/D0"): '0' follows '/'. Below
+ * "/" lies every other path. */
+bool path_range_meets_subtree(const struct path_range *r, const char *path, size_t len)
+{
+        if (!r)
+                return true;
+        if (len == 1 && path[0] == '/')
+                return !r->hi || r->hi_len > 1;
+        return (!r->hi || compare_suffixed(path, len, '/', r->hi, r->hi_len) < 0) &&
+               (!r->lo || compare_suffixed(path, len, '0', r->lo, r->lo_len) > 0);
+}
+
+int path_cuts_add(struct path_cuts *c, const char *path, size_t len)
+{
+        struct path_cut *cut;
+
+        if ((c->n & (c->n - 1)) == 0) {
+                cut = reallocarray(c->cuts, c->n ? c->n * 2 : 1, sizeof(*cut));
+                if (!cut)
+                        return -ENOMEM;
+                c->cuts = cut;
+        }
+        cut = &c->cuts[c->n];
+        cut->path = malloc(len + 1);
+        if (!cut->path)
+                return -ENOMEM;
+        memcpy(cut->path, path, len);
+        cut->path[len] = '\0';
+        cut->len = len;
+        c->n++;
+        return 0;
+}
+
+static int cut_cmp(const void *x, const void *y)
+{
+        const struct path_cut *a = x, *b = y;
+
+        return path_compare(a->path, a->len, b->path, b->len);
+}
+
+void path_cuts_sort(struct path_cuts *c)
+{
+        size_t i, o = 0;
+
+        if (c->n > 1)
+                qsort(c->cuts, c->n, sizeof(*c->cuts), cut_cmp);
+        for (i = 0; i < c->n; i++) {
+                if (o > 0 && cut_cmp(&c->cuts[o - 1], &c->cuts[i]) == 0)
+                        free(c->cuts[i].path);
+                else
+                        c->cuts[o++] = c->cuts[i];
+        }
+        c->n = o;
+}
+
+void path_cuts_release(struct path_cuts *c)
+{
+        for (size_t i = 0; i < c->n; i++)
+                free(c->cuts[i].path);
+        free(c->cuts);
+        *c = (struct path_cuts) { 0 };
+}
+
+void path_cuts_range(const struct path_cuts *c, size_t i, struct path_range *ret)
+{
+        *ret = (struct path_range) { 0 };
+        if (i > 0 && i <= c->n) {
+                ret->lo = c->cuts[i - 1].path;
+                ret->lo_len = c->cuts[i - 1].len;
+        }
+        if (i < c->n) {
+                ret->hi = c->cuts[i].path;
+                ret->hi_len = c->cuts[i].len;
+        }
+}
+
 bool path_has_prefix(const char *path, size_t len, const char *prefix)
 {
         size_t plen = strlen(prefix);
@@ -260,15 +358,113 @@ static int inode_ref_cmp(const void *x, const void *y)
         return a->index < b->index ? -1 : a->index > b->index;
 }
 
-int fim_tree_link_groups(struct fim_tree *t)
+struct link_slot {
+        uint64_t dev, ino;
+        const char *path;               /* in the arena; NULL: empty slot */
+        uint32_t path_len;
+};
+
+struct fim_links {
+        struct link_slot *slots;
+        size_t n, mask;
+        struct arena arena;
+};
+
+int fim_links_new(struct fim_links **ret)
+{
+        struct fim_links *l = calloc(1, sizeof(*l));
+
+        if (!l)
+                return -ENOMEM;
+        l->slots = calloc(64, sizeof(*l->slots));
+        if (!l->slots) {
+                free(l);
+                return -ENOMEM;
+        }
+        l->mask = 63;
+        arena_init(&l->arena);
+        *ret = l;
+        return 0;
+}
+
+struct fim_links *fim_links_free(struct fim_links *l)
+{
+        if (!l)
+                return NULL;
+        free(l->slots);
+        arena_release(&l->arena);
+        free(l);
+        return NULL;
+}
+
+static size_t inode_slot(uint64_t dev, uint64_t ino, size_t mask)
+{
+        uint64_t h = (ino ^ (dev * 0x9e3779b97f4a7c15ULL)) * 0xff51afd7ed558ccdULL;
+
+        return (size_t) (h ^ (h >> 29)) & mask;
+}
+
+static struct link_slot *links_find(const struct fim_links *l, uint64_t dev, uint64_t ino)
+{
+        size_t k = inode_slot(dev, ino, l->mask);
+
+        for (; l->slots[k].path; k = (k + 1) & l->mask)
+                if (l->slots[k].dev == dev && l->slots[k].ino == ino)
+                        return &l->slots[k];
+        return &l->slots[k];
+}
+
+static int links_grow(struct fim_links *l)
+{
+        size_t cap = (l->mask + 1) * 2, i;
+        struct link_slot *old = l->slots, *slots = calloc(cap, sizeof(*slots));
+
+        if (!slots)
+                return -ENOMEM;
+        l->slots = slots;
+        l->mask = cap - 1;
+        for (i = 0; i < cap / 2; i++)
+                if (old[i].path)
+                        *links_find(l, old[i].dev, old[i].ino) = old[i];
+        free(old);
+        return 0;
+}
+
+/* The carried first path of (dev, ino), or NULL after remembering e as it. */
+static const struct link_slot *links_first(struct fim_links *l, const struct fim_entry *e, int *r)
+{
+        struct link_slot *s;
+
+        if ((l->n + 1) * 2 > l->mask + 1) {
+                *r = links_grow(l);
+                if (*r < 0)
+                        return NULL;
+        }
+        s = links_find(l, e->dev, e->ino);
+        if (s->path)
+                return s;
+        s->path = arena_strndup(&l->arena, e->path, e->path_len);
+        if (!s->path) {
+                *r = -ENOMEM;
+                return NULL;
+        }
+        s->dev = e->dev;
+        s->ino = e->ino;
+        s->path_len = e->path_len;
+        l->n++;
+        return NULL;
+}
+
+int fim_tree_link_groups(struct fim_tree *t, struct fim_links *carry)
 {
         _cleanup_(freep) struct inode_ref *refs = NULL;
         size_t n = 0, i, j;
+        int r = 0;
 
         for (i = 0; i < t->n; i++)
                 if (t->entries[i].type == S_IFREG && t->entries[i].nlink > 1)
                         n++;
-        if (n < 2)
+        if (n < (carry ? 1 : 2))
                 return 0;
         refs = malloc(n * sizeof(*refs));
         if (!refs)
@@ -282,12 +478,25 @@ int fim_tree_link_groups(struct fim_tree *t)
         qsort(refs, n, sizeof(*refs), inode_ref_cmp);
         for (i = 0; i < n; i = j) {
                 const struct fim_entry *first = &t->entries[refs[i].index];
+                const char *link = first->path;
+                uint32_t link_len = first->path_len;
+                const struct link_slot *earlier = carry ? links_first(carry, first, &r) : NULL;
 
-                for (j = i + 1; j < n && refs[j].dev == refs[i].dev && refs[j].ino == refs[i].ino; j++) {
+                if (r < 0)
+                        return r;
+                if (earlier) {
+                        /* The group began in an earlier tree: its first path is there. */
+                        link = earlier->path;
+                        link_len = earlier->path_len;
+                        j = i;
+                } else {
+                        j = i + 1;
+                }
+                for (; j < n && refs[j].dev == refs[i].dev && refs[j].ino == refs[i].ino; j++) {
                         struct fim_entry *e = &t->entries[refs[j].index];
 
-                        e->link = first->path;
-                        e->link_len = first->path_len;
+                        e->link = link;
+                        e->link_len = link_len;
                 }
         }
         return 0;

@@ -104,14 +104,53 @@ int fim_index_build(const struct fim_tree *t, struct fim_index *ret);
 void fim_index_release(struct fim_index *idx);
 const struct fim_entry *fim_index_find(const struct fim_index *idx, const char *path, size_t len);
 
-/* Fills in 'link' for regular files that share an inode inside the tree. */
-int fim_tree_link_groups(struct fim_tree *t);
+/* Hardlink groups carried across trees that cover ascending, disjoint path
+ * ranges (the chunks of a streamed walk): the first path of every group seen
+ * so far, by device and inode. Grows with the hardlinked inodes, not the tree. */
+struct fim_links;
+
+int fim_links_new(struct fim_links **ret);
+struct fim_links *fim_links_free(struct fim_links *l);
+
+/* Fills in 'link' for regular files that share an inode inside the tree and,
+ * when 'carry' is given, with the trees it was given before (all of them
+ * before this one in path order); this tree's groups are then added to it. */
+int fim_tree_link_groups(struct fim_tree *t, struct fim_links *carry);
 
 /* Keeps only the entries at or below prefix and makes their paths relative
  * to it ("/usr/etc/x" becomes "/x", "/usr/etc" itself "/"). Order is kept. */
 void fim_tree_reroot(struct fim_tree *t, const char *prefix);
 
 int path_compare(const char *a, size_t alen, const char *b, size_t blen);
+/* A half-open range of paths in path order; a NULL bound is open. */
+struct path_range {
+        const char *lo, *hi;
+        size_t lo_len, hi_len;
+};
+
+/* Whether path lies in r (NULL: everything); whether some path below the directory 'path' does. */
+bool path_range_contains(const struct path_range *r, const char *path, size_t len);
+bool path_range_meets_subtree(const struct path_range *r, const char *path, size_t len);
+
+/* Ascending paths that cut path order into ranges: range 0 is everything
+ * before cut 0, range i [cut i-1, cut i), the last one from the last cut on. */
+struct path_cut {
+        char *path;
+        size_t len;
+};
+
+struct path_cuts {
+        struct path_cut *cuts;
+        size_t n;
+};
+
+int path_cuts_add(struct path_cuts *c, const char *path, size_t len);
+/* Sorts the cuts and drops duplicates (cuts added out of order). */
+void path_cuts_sort(struct path_cuts *c);
+void path_cuts_release(struct path_cuts *c);
+/* Range i of n + 1; its bounds point into c. */
+void path_cuts_range(const struct path_cuts *c, size_t i, struct path_range *ret);
+
 /* Whether path equals prefix or lies below it ("/" is below everything). */
 bool path_has_prefix(const char *path, size_t len, const char *prefix);
 /* The first of prefixes that no entry of t lies at or below, or NULL when
@@ -130,6 +169,7 @@ bool xattr_next(struct xattr_iter *it, const char **ret_name, size_t *ret_name_l
 
 #include "basic/macros.h"
 DEFINE_FREEP(struct fim_tree, fim_tree_free)
+DEFINE_FREEP(struct fim_links, fim_links_free)
 
 /* Sorts pairs by name and serializes them into the arena. n == 0 gives NULL/0;
  * -E2BIG past XATTR_MAX_COUNT attributes or XATTR_MAX_BYTES of names and values. */

@@ -4,7 +4,7 @@
  * the path bytes so "ORDER BY path" is the tree's own order; PRAGMA
  * application_id DB_APP_BASELINE. A baseline counts as complete only when meta
  * holds 'complete' = 1, 'entries' equals the number of rows and 'digest' the
- * SHA-256 of the meta values and every row in order (compute_digest()): the
+ * SHA-256 of the meta values and every row in order (digest_begin() ...): the
  * last things written, inside the one transaction. Reading checks all three
  * and the path order, so a flipped bit, an edited row or rows served out of
  * order are refused instead of turning into false findings. */
@@ -91,8 +91,8 @@ static int put_bytes(struct buf *b, const void *p, size_t n, bool present)
         return r ?: (present && n ? buf_append(b, p, n) : 0);
 }
 
-/* 'mtime': whether the mtime column holds e->mtime_ns (else it is NULL). */
-static int serialize_entry(struct buf *b, const struct fim_entry *e, bool mtime)
+/* A NULL mtime column reads back as 0, and is serialised as 0. */
+static int serialize_entry(struct buf *b, const struct fim_entry *e)
 {
         bool st = e->flags & ENTRY_HAS_STAT, hash = e->flags & ENTRY_HAS_HASH;
         int r;
@@ -105,7 +105,7 @@ static int serialize_entry(struct buf *b, const struct fim_entry *e, bool mtime)
         r = r ?: put_u64(b, e->gid);
         r = r ?: put_u64(b, e->nlink);
         r = r ?: put_u64(b, e->size);
-        r = r ?: put_u64(b, mtime ? (uint64_t) e->mtime_ns : 0);
+        r = r ?: put_u64(b, (uint64_t) e->mtime_ns);
         r = r ?: put_bytes(b, e->sha256, SHA256_LEN, hash);
         r = r ?: put_bytes(b, e->target, e->target_len, e->target != NULL);
         r = r ?: put_u64(b, e->rdev);
@@ -118,38 +118,54 @@ static int serialize_entry(struct buf *b, const struct fim_entry *e, bool mtime)
         return r ?: put_u64(b, (uint64_t) (int64_t) e->err);
 }
 
-static int compute_digest(char *const values[M_COUNT], const struct fim_tree *t, bool mtime,
-                          char ret_hex[BASELINE_DIGEST_HEX + 1])
+/* The digest is computed in steps: the meta values, then every entry in
+ * order, so that neither a writer nor a reader needs all rows at once. */
+struct digest {
+        struct hasher *h;
+        struct buf b;
+};
+
+static void digest_release(struct digest *d)
 {
-        _cleanup_(buf_release) struct buf b;
-        struct hasher *h = NULL;
-        uint8_t md[SHA256_LEN];
-        size_t i;
+        hasher_free(d->h);
+        d->h = NULL;
+        buf_release(&d->b);
+}
+
+static int digest_begin(struct digest *d, char *const values[M_COUNT])
+{
         int r;
 
-        buf_init(&b, 0);
-        r = hasher_new(&h);
-        if (r < 0)
-                return r;
-        r = hasher_begin(h);
-        for (i = 0; r >= 0 && i < M_COUNT; i++) {
-                buf_reset(&b);
-                r = put_bytes(&b, values[i], values[i] ? strlen(values[i]) : 0, values[i] != NULL);
-                r = r ?: hasher_update(h, b.data, b.len);
+        buf_init(&d->b, 0);
+        r = hasher_new(&d->h);
+        r = r ?: hasher_begin(d->h);
+        for (size_t i = 0; r >= 0 && i < M_COUNT; i++) {
+                buf_reset(&d->b);
+                r = put_bytes(&d->b, values[i], values[i] ? strlen(values[i]) : 0, values[i] != NULL);
+                r = r ?: hasher_update(d->h, d->b.data, d->b.len);
         }
-        for (i = 0; r >= 0 && i < t->n; i++) {
-                r = serialize_entry(&b, &t->entries[i], mtime);
-                r = r ?: hasher_update(h, b.data, b.len);
-        }
-        r = r ?: hasher_end(h, md);
-        hasher_free(h);
+        return r;
+}
+
+static int digest_entry(struct digest *d, const struct fim_entry *e)
+{
+        int r = serialize_entry(&d->b, e);
+
+        return r ?: hasher_update(d->h, d->b.data, d->b.len);
+}
+
+static int digest_end(struct digest *d, char ret_hex[BASELINE_DIGEST_HEX + 1])
+{
+        uint8_t md[SHA256_LEN];
+        int r = hasher_end(d->h, md);
+
         if (r < 0)
                 return r;
-        buf_reset(&b);
-        r = hex_encode(&b, md, SHA256_LEN);
+        buf_reset(&d->b);
+        r = hex_encode(&d->b, md, SHA256_LEN);
         if (r < 0)
                 return r;
-        memcpy(ret_hex, b.data, BASELINE_DIGEST_HEX + 1);
+        memcpy(ret_hex, d->b.data, BASELINE_DIGEST_HEX + 1);
         return 0;
 }
 
@@ -306,123 +322,6 @@ static int bind_blob_or_null(sqlite3_stmt *s, int col, const void *p, size_t n, 
         return sqlite3_bind_blob(s, col, n ? p : "", (int) n, SQLITE_STATIC);
 }
 
-static int insert_entries(sqlite3 *db, const struct fim_tree *tree)
-{
-        _cleanup_(sqlite_finalizep) sqlite3_stmt *s = NULL;
-        size_t i;
-        int rc;
-
-        rc = sqlite3_prepare_v2(db,
-                                "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                -1, &s, NULL);
-        if (rc != SQLITE_OK)
-                return sqlite_errno(rc);
-        for (i = 0; i < tree->n; i++) {
-                const struct fim_entry *e = &tree->entries[i];
-                bool st = e->flags & ENTRY_HAS_STAT;
-
-                sqlite3_reset(s);
-                rc = bind_blob_or_null(s, 1, e->path, e->path_len, true);
-                rc = rc ?: sqlite3_bind_int(s, 2, (int) e->type);
-                rc = rc ?: sqlite3_bind_int(s, 3, (int) e->mode);
-                rc = rc ?: sqlite3_bind_int64(s, 4, e->uid);
-                rc = rc ?: sqlite3_bind_int64(s, 5, e->gid);
-                rc = rc ?: sqlite3_bind_int64(s, 6, e->nlink);
-                rc = rc ?: sqlite3_bind_int64(s, 7, (sqlite3_int64) e->size);
-                rc = rc ?: (tree->attrs & ATTR_MTIME) ? sqlite3_bind_int64(s, 8, e->mtime_ns)
-                                                       : sqlite3_bind_null(s, 8);
-                rc = rc ?: bind_blob_or_null(s, 9, e->sha256, SHA256_LEN, e->flags & ENTRY_HAS_HASH);
-                rc = rc ?: bind_blob_or_null(s, 10, e->target, e->target_len, e->target != NULL);
-                rc = rc ?: sqlite3_bind_int64(s, 11, (sqlite3_int64) e->rdev);
-                rc = rc ?: bind_blob_or_null(s, 12, e->link, e->link_len, e->link != NULL);
-                rc = rc ?: bind_blob_or_null(s, 13, e->xattrs, e->xattrs_len, e->xattrs_len > 0);
-                rc = rc ?: st ? sqlite3_bind_int64(s, 14, (sqlite3_int64) e->dev) : sqlite3_bind_null(s, 14);
-                rc = rc ?: st ? sqlite3_bind_int64(s, 15, (sqlite3_int64) e->ino) : sqlite3_bind_null(s, 15);
-                rc = rc ?: st ? sqlite3_bind_int64(s, 16, e->ctime_ns) : sqlite3_bind_null(s, 16);
-                rc = rc ?: sqlite3_bind_int(s, 17, e->err);
-                if (rc != SQLITE_OK)
-                        return sqlite_errno(rc);
-                rc = sqlite3_step(s);
-                if (rc != SQLITE_DONE)
-                        return sqlite_errno(rc);
-        }
-        return 0;
-}
-
-static int write_db(const struct temp *tmp, const struct fim_tree *tree, const struct baseline_meta *meta)
-{
-        _cleanup_(sqlite_closep) sqlite3 *db = NULL;
-        _cleanup_(buf_release) struct buf paths, attrs;
-        char version[16], entries[32], digest[BASELINE_DIGEST_HEX + 1];
-        char *values[M_COUNT];
-        struct stat st;
-        size_t i;
-        int rc, r = 0;
-
-        buf_init(&paths, 0);
-        buf_init(&attrs, 0);
-        if (fstat(tmp->fd, &st) < 0)
-                return negative_errno();
-        r = db_open(tmp->path, &(struct db_open_args) { .flags = DB_NOFOLLOW, .application_id = DB_APP_BASELINE,
-                                                        .same_as = &st }, &db, NULL);
-        if (r < 0)
-                return r;
-        /* The file is private until renamed: no journal is needed, and durability
-         * comes from the fsync before the rename. */
-        rc = sqlite3_exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=8192;"
-                              "BEGIN;", NULL, NULL, NULL);
-        if (rc == SQLITE_OK)
-                rc = sqlite3_exec(db, schema, NULL, NULL, NULL);
-        if (rc != SQLITE_OK)
-                return sqlite_errno(rc);
-        r = db_set_application_id(db, DB_APP_BASELINE);
-        r = r ?: insert_entries(db, tree);
-        for (i = 0; i < meta->n_paths && r >= 0; i++)
-                r = buf_printf(&paths, "%s%s", i ? "\n" : "", meta->paths[i]);
-        r = r ?: buf_puts(&paths, "");
-        r = r ?: attr_format_list(&attrs, tree->attrs);
-        r = r ?: buf_puts(&attrs, "");
-        if (r < 0)
-                return r;
-        snprintf(version, sizeof(version), "%d", BASELINE_VERSION);
-        snprintf(entries, sizeof(entries), "%zu", tree->n);
-        values[M_FORMAT] = (char *) BASELINE_FORMAT;
-        values[M_VERSION] = version;
-        values[M_SOURCE] = meta->source;
-        values[M_COMMIT] = meta->commit;
-        values[M_CREATED] = meta->created;
-        values[M_HOST] = meta->host;
-        values[M_PATHS] = paths.data;
-        values[M_ATTRS] = attrs.data;
-        values[M_ENTRIES] = entries;
-        for (i = 0; i < M_COUNT && r >= 0; i++)
-                r = put_meta(db, meta_keys[i], values[i]);
-        r = r ?: compute_digest(values, tree, tree->attrs & ATTR_MTIME, digest);
-        r = r ?: put_meta(db, "digest", digest);
-        r = r ?: put_meta(db, "complete", "1");
-        if (r < 0)
-                return r;
-        rc = sqlite3_exec(db, "COMMIT;", NULL, NULL, NULL);
-        if (rc != SQLITE_OK)
-                return sqlite_errno(rc);
-        rc = sqlite3_close_v2(TAKE_PTR(db));
-        return sqlite_errno(rc);
-}
-
-int baseline_write(const char *path, const struct fim_tree *tree, const struct baseline_meta *meta)
-{
-        _cleanup_(temp_release) struct temp tmp = { .fd = -1, .dirfd = -1 };
-        int r;
-
-        r = temp_create(path, 0640, &tmp);
-        if (r < 0)
-                return r;
-        r = write_db(&tmp, tree, meta);
-        if (r < 0)
-                return r;
-        return temp_commit(&tmp, path);
-}
-
 /* Why a query failed: a missing table means the file is something else. */
 static int db_fail(int rc, const char **ret_reason)
 {
@@ -569,68 +468,122 @@ static const void *column_copy(sqlite3_stmt *s, int col, struct arena *a, uint32
         return q;
 }
 
-/* Reads the rows, in path order, at most 'declared' of them. */
-static int read_entries(sqlite3 *db, struct fim_tree *t, unsigned long long declared, const char **ret_reason)
-{
-        _cleanup_(sqlite_finalizep) sqlite3_stmt *s = NULL;
-        int rc, r = 0;
+/* Rows in path order as they come out of the file, each checked against the
+ * one before, counted against the declared count and fed into the digest:
+ * neither a full load nor a streaming reader keeps more than one row to
+ * check them. */
+struct rows {
+        sqlite3_stmt *stmt;
+        unsigned long long n, declared;
+        struct buf last;                /* the path of the previous row */
+        struct digest digest;
+        bool digested;                  /* the rows go into the digest */
+};
 
+static void rows_release(struct rows *rs)
+{
+        sqlite_finalizep(&rs->stmt);
+        rs->stmt = NULL;
+        buf_release(&rs->last);
+        digest_release(&rs->digest);
+}
+
+static int rows_begin(struct rows *rs, sqlite3 *db, char *const values[M_COUNT], unsigned long long declared,
+                      const char **ret_reason)
+{
+        int rc, r;
+
+        *rs = (struct rows) { .declared = declared, .digested = values != NULL };
+        buf_init(&rs->last, 0);
+        r = values ? digest_begin(&rs->digest, values) : 0;
+        if (r < 0)
+                return r;
         rc = sqlite3_prepare_v2(db,
                                 "SELECT path, type, mode, uid, gid, nlink, size, mtime, sha256, target,"
                                 " rdev, link, xattrs, dev, ino, ctime, error FROM entries ORDER BY path",
-                                -1, &s, NULL);
-        if (rc != SQLITE_OK)
-                return db_fail(rc, ret_reason);
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-                struct fim_entry *e, *prev;
-                uint32_t len;
+                                -1, &rs->stmt, NULL);
+        return rc == SQLITE_OK ? 0 : db_fail(rc, ret_reason);
+}
 
-                if (t->n == declared)
-                        return bad("entry count does not match: truncated or altered", ret_reason);
-                e = fim_tree_add(t);
-                if (!e)
-                        return -ENOMEM;
-                /* A TEXT path sorts before every BLOB: the merge diff would go astray. */
-                if (sqlite3_column_type(s, 0) != SQLITE_BLOB)
-                        return bad("corrupt: an entry whose path is not a BLOB", ret_reason);
-                e->path = column_copy(s, 0, &t->arena, &e->path_len, true, &r);
-                if (r < 0)
-                        return r;
-                if (!e->path || e->path_len == 0 || e->path[0] != '/')
-                        return bad("entry with a bad path", ret_reason);
-                prev = t->n > 1 ? e - 1 : NULL;
-                if (prev && path_compare(prev->path, prev->path_len, e->path, e->path_len) >= 0)
-                        return bad("corrupt: entries out of path order", ret_reason);
-                e->type = (uint32_t) sqlite3_column_int(s, 1) & S_IFMT;
-                e->mode = (uint32_t) sqlite3_column_int(s, 2) & 07777;
-                e->uid = (uint32_t) sqlite3_column_int64(s, 3);
-                e->gid = (uint32_t) sqlite3_column_int64(s, 4);
-                e->nlink = (uint32_t) sqlite3_column_int64(s, 5);
-                e->size = (uint64_t) sqlite3_column_int64(s, 6);
-                e->mtime_ns = sqlite3_column_int64(s, 7);
-                if (sqlite3_column_type(s, 8) == SQLITE_BLOB) {
-                        if (sqlite3_column_bytes(s, 8) != SHA256_LEN)
-                                return bad("entry with a bad hash", ret_reason);
-                        memcpy(e->sha256, sqlite3_column_blob(s, 8), SHA256_LEN);
-                        e->flags |= ENTRY_HAS_HASH;
-                }
-                e->target = column_copy(s, 9, &t->arena, &e->target_len, true, &r);
-                e->rdev = (uint64_t) sqlite3_column_int64(s, 10);
-                e->link = column_copy(s, 11, &t->arena, &e->link_len, true, &r);
-                e->xattrs = column_copy(s, 12, &t->arena, &len, false, &r);
-                e->xattrs_len = len;
-                if (sqlite3_column_type(s, 13) != SQLITE_NULL) {
-                        e->dev = (uint64_t) sqlite3_column_int64(s, 13);
-                        e->ino = (uint64_t) sqlite3_column_int64(s, 14);
-                        e->ctime_ns = sqlite3_column_int64(s, 15);
-                        e->flags |= ENTRY_HAS_STAT;
-                }
-                e->err = sqlite3_column_int(s, 16);
-                if (r < 0)
-                        return r;
-        }
-        if (rc != SQLITE_DONE)
+/* Decodes the next row into a new entry of t: 1, or 0 after the last. */
+static int rows_next(struct rows *rs, struct fim_tree *t, const char **ret_reason)
+{
+        sqlite3_stmt *s = rs->stmt;
+        struct fim_entry *e;
+        uint32_t len;
+        int rc, r = 0;
+
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_DONE)
+                return 0;
+        if (rc != SQLITE_ROW)
                 return db_fail(rc, ret_reason);
+        if (rs->n == rs->declared)
+                return bad("entry count does not match: truncated or altered", ret_reason);
+        e = fim_tree_add(t);
+        if (!e)
+                return -ENOMEM;
+        /* A TEXT path sorts before every BLOB: the merge diff would go astray. */
+        if (sqlite3_column_type(s, 0) != SQLITE_BLOB)
+                return bad("corrupt: an entry whose path is not a BLOB", ret_reason);
+        e->path = column_copy(s, 0, &t->arena, &e->path_len, true, &r);
+        if (r < 0)
+                return r;
+        if (!e->path || e->path_len == 0 || e->path[0] != '/')
+                return bad("entry with a bad path", ret_reason);
+        if (rs->n > 0 && path_compare(rs->last.data, rs->last.len, e->path, e->path_len) >= 0)
+                return bad("corrupt: entries out of path order", ret_reason);
+        buf_reset(&rs->last);
+        r = buf_append(&rs->last, e->path, e->path_len);
+        if (r < 0)
+                return r;
+        e->type = (uint32_t) sqlite3_column_int(s, 1) & S_IFMT;
+        e->mode = (uint32_t) sqlite3_column_int(s, 2) & 07777;
+        e->uid = (uint32_t) sqlite3_column_int64(s, 3);
+        e->gid = (uint32_t) sqlite3_column_int64(s, 4);
+        e->nlink = (uint32_t) sqlite3_column_int64(s, 5);
+        e->size = (uint64_t) sqlite3_column_int64(s, 6);
+        e->mtime_ns = sqlite3_column_int64(s, 7);
+        if (sqlite3_column_type(s, 8) == SQLITE_BLOB) {
+                if (sqlite3_column_bytes(s, 8) != SHA256_LEN)
+                        return bad("entry with a bad hash", ret_reason);
+                memcpy(e->sha256, sqlite3_column_blob(s, 8), SHA256_LEN);
+                e->flags |= ENTRY_HAS_HASH;
+        }
+        e->target = column_copy(s, 9, &t->arena, &e->target_len, true, &r);
+        e->rdev = (uint64_t) sqlite3_column_int64(s, 10);
+        e->link = column_copy(s, 11, &t->arena, &e->link_len, true, &r);
+        e->xattrs = column_copy(s, 12, &t->arena, &len, false, &r);
+        e->xattrs_len = len;
+        if (sqlite3_column_type(s, 13) != SQLITE_NULL) {
+                e->dev = (uint64_t) sqlite3_column_int64(s, 13);
+                e->ino = (uint64_t) sqlite3_column_int64(s, 14);
+                e->ctime_ns = sqlite3_column_int64(s, 15);
+                e->flags |= ENTRY_HAS_STAT;
+        }
+        e->err = sqlite3_column_int(s, 16);
+        if (r < 0)
+                return r;
+        rs->n++;
+        r = rs->digested ? digest_entry(&rs->digest, e) : 0;
+        return r < 0 ? r : 1;
+}
+
+/* After the last row: the count as declared, and the digest of the rows
+ * into ret_hex (when digested). */
+static int rows_end(struct rows *rs, char ret_hex[BASELINE_DIGEST_HEX + 1], const char **ret_reason)
+{
+        if (rs->n != rs->declared)
+                return bad("entry count does not match: truncated or altered", ret_reason);
+        return rs->digested ? digest_end(&rs->digest, ret_hex) : 0;
+}
+
+static int check_digest(const char *computed, const char *declared, const char **ret_reason)
+{
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION      /* so that mutated entries reach the diff */
+        if (strcmp(computed, declared) != 0)
+                return bad("corrupt: entries do not match their digest", ret_reason);
+#endif
         return 0;
 }
 
@@ -652,6 +605,7 @@ static int load(sqlite3 *db, bool stamped, struct fim_tree **ret_tree, struct ba
         _cleanup_(stored_meta_release) struct stored_meta sm = { 0 };
         _cleanup_(fim_tree_freep) struct fim_tree *t = NULL;
         _cleanup_(baseline_meta_release) struct baseline_meta m = { 0 };
+        _cleanup_(rows_release) struct rows rs = { 0 };
         char digest[BASELINE_DIGEST_HEX + 1];
         uint64_t reserve;
         int r;
@@ -674,19 +628,14 @@ static int load(sqlite3 *db, bool stamped, struct fim_tree **ret_tree, struct ba
                         return -ENOMEM;
                 t->cap = reserve;
         }
-        r = read_entries(db, t, m.entries, ret_reason);
+        r = rows_begin(&rs, db, sm.v, m.entries, ret_reason);
+        while (r >= 0 && (r = rows_next(&rs, t, ret_reason)) > 0)
+                ;
+        r = r ?: rows_end(&rs, digest, ret_reason);
+        r = r ?: check_digest(digest, sm.digest, ret_reason);
         if (r < 0)
                 return r;
-        if (t->n != m.entries)
-                return bad("entry count does not match: truncated or altered", ret_reason);
         t->attrs = m.attrs;
-        r = compute_digest(sm.v, t, true, digest);
-        if (r < 0)
-                return r;
-#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION      /* so that mutated entries reach the diff */
-        if (strcmp(digest, sm.digest) != 0)
-                return bad("corrupt: entries do not match their digest", ret_reason);
-#endif
         m.digest = TAKE_PTR(sm.digest);
         *ret_tree = TAKE_PTR(t);
         *ret_meta = m;
@@ -750,6 +699,327 @@ int baseline_read_digest(const char *path, char ret_digest[static BASELINE_DIGES
                 return r;
         memcpy(ret_digest, sm.digest, BASELINE_DIGEST_HEX + 1);
         return 0;
+}
+
+/* Writing: rows go into the temporary file as they come; the digest is
+ * computed at the end by reading them back in order, one at a time, since it
+ * covers the meta values (the row count among them) ahead of the rows. */
+struct baseline_writer {
+        struct temp tmp;
+        char *path;
+        sqlite3 *db;
+        sqlite3_stmt *insert;
+        unsigned attrs;
+        unsigned long long n;
+};
+
+struct baseline_writer *baseline_writer_free(struct baseline_writer *w)
+{
+        if (!w)
+                return NULL;
+        sqlite_finalizep(&w->insert);
+        sqlite_closep(&w->db);
+        temp_release(&w->tmp);
+        free(w->path);
+        free(w);
+        return NULL;
+}
+
+int baseline_writer_new(const char *path, unsigned attrs, struct baseline_writer **ret)
+{
+        _cleanup_(baseline_writer_freep) struct baseline_writer *w = NULL;
+        struct stat st;
+        int rc, r;
+
+        w = calloc(1, sizeof(*w));
+        if (!w)
+                return -ENOMEM;
+        w->tmp = (struct temp) { .fd = -1, .dirfd = -1 };
+        w->attrs = attrs;
+        w->path = strdup(path);
+        if (!w->path)
+                return -ENOMEM;
+        r = temp_create(path, 0640, &w->tmp);
+        if (r < 0)
+                return r;
+        if (fstat(w->tmp.fd, &st) < 0)
+                return negative_errno();
+        r = db_open(w->tmp.path, &(struct db_open_args) { .flags = DB_NOFOLLOW, .application_id = DB_APP_BASELINE,
+                                                          .same_as = &st }, &w->db, NULL);
+        if (r < 0)
+                return r;
+        /* The file is private until renamed: no journal is needed, and durability
+         * comes from the fsync before the rename. */
+        rc = sqlite3_exec(w->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=8192;"
+                                 "BEGIN;", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_exec(w->db, schema, NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_prepare_v2(w->db, "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                        -1, &w->insert, NULL);
+        if (rc != SQLITE_OK)
+                return sqlite_errno(rc);
+        r = db_set_application_id(w->db, DB_APP_BASELINE);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(w);
+        return 0;
+}
+
+int baseline_writer_add(struct baseline_writer *w, const struct fim_tree *tree)
+{
+        sqlite3_stmt *s = w->insert;
+        int rc;
+
+        for (size_t i = 0; i < tree->n; i++) {
+                const struct fim_entry *e = &tree->entries[i];
+                bool st = e->flags & ENTRY_HAS_STAT;
+
+                if (w->n == BASELINE_MAX_ENTRIES)
+                        return -E2BIG;
+                sqlite3_reset(s);
+                rc = bind_blob_or_null(s, 1, e->path, e->path_len, true);
+                rc = rc ?: sqlite3_bind_int(s, 2, (int) e->type);
+                rc = rc ?: sqlite3_bind_int(s, 3, (int) e->mode);
+                rc = rc ?: sqlite3_bind_int64(s, 4, e->uid);
+                rc = rc ?: sqlite3_bind_int64(s, 5, e->gid);
+                rc = rc ?: sqlite3_bind_int64(s, 6, e->nlink);
+                rc = rc ?: sqlite3_bind_int64(s, 7, (sqlite3_int64) e->size);
+                rc = rc ?: (w->attrs & ATTR_MTIME) ? sqlite3_bind_int64(s, 8, e->mtime_ns) : sqlite3_bind_null(s, 8);
+                rc = rc ?: bind_blob_or_null(s, 9, e->sha256, SHA256_LEN, e->flags & ENTRY_HAS_HASH);
+                rc = rc ?: bind_blob_or_null(s, 10, e->target, e->target_len, e->target != NULL);
+                rc = rc ?: sqlite3_bind_int64(s, 11, (sqlite3_int64) e->rdev);
+                rc = rc ?: bind_blob_or_null(s, 12, e->link, e->link_len, e->link != NULL);
+                rc = rc ?: bind_blob_or_null(s, 13, e->xattrs, e->xattrs_len, e->xattrs_len > 0);
+                rc = rc ?: st ? sqlite3_bind_int64(s, 14, (sqlite3_int64) e->dev) : sqlite3_bind_null(s, 14);
+                rc = rc ?: st ? sqlite3_bind_int64(s, 15, (sqlite3_int64) e->ino) : sqlite3_bind_null(s, 15);
+                rc = rc ?: st ? sqlite3_bind_int64(s, 16, e->ctime_ns) : sqlite3_bind_null(s, 16);
+                rc = rc ?: sqlite3_bind_int(s, 17, e->err);
+                if (rc != SQLITE_OK)
+                        return sqlite_errno(rc);
+                rc = sqlite3_step(s);
+                if (rc != SQLITE_DONE)
+                        return sqlite_errno(rc);
+                w->n++;
+        }
+        return 0;
+}
+
+/* The digest of the rows the file holds, read back in order. */
+static int digest_rows(sqlite3 *db, char *const values[M_COUNT], unsigned long long n,
+                       char ret_hex[BASELINE_DIGEST_HEX + 1])
+{
+        _cleanup_(fim_tree_freep) struct fim_tree *row = NULL;
+        _cleanup_(rows_release) struct rows rs = { 0 };
+        int r;
+
+        r = fim_tree_new(&row);
+        r = r ?: rows_begin(&rs, db, values, n, NULL);
+        while (r >= 0 && (r = rows_next(&rs, row, NULL)) > 0) {
+                row->n = 0;
+                arena_reset(&row->arena);
+        }
+        return r ?: rows_end(&rs, ret_hex, NULL);
+}
+
+int baseline_writer_commit(struct baseline_writer *w, const struct baseline_meta *meta)
+{
+        _cleanup_(buf_release) struct buf paths, attrs;
+        char version[16], entries[32], digest[BASELINE_DIGEST_HEX + 1];
+        char *values[M_COUNT];
+        size_t i;
+        int rc, r = 0;
+
+        buf_init(&paths, 0);
+        buf_init(&attrs, 0);
+        for (i = 0; i < meta->n_paths && r >= 0; i++)
+                r = buf_printf(&paths, "%s%s", i ? "\n" : "", meta->paths[i]);
+        r = r ?: buf_puts(&paths, "");
+        r = r ?: attr_format_list(&attrs, w->attrs);
+        r = r ?: buf_puts(&attrs, "");
+        if (r < 0)
+                return r;
+        snprintf(version, sizeof(version), "%d", BASELINE_VERSION);
+        snprintf(entries, sizeof(entries), "%llu", w->n);
+        values[M_FORMAT] = (char *) BASELINE_FORMAT;
+        values[M_VERSION] = version;
+        values[M_SOURCE] = meta->source;
+        values[M_COMMIT] = meta->commit;
+        values[M_CREATED] = meta->created;
+        values[M_HOST] = meta->host;
+        values[M_PATHS] = paths.data;
+        values[M_ATTRS] = attrs.data;
+        values[M_ENTRIES] = entries;
+        for (i = 0; i < M_COUNT && r >= 0; i++)
+                r = put_meta(w->db, meta_keys[i], values[i]);
+        r = r ?: digest_rows(w->db, values, w->n, digest);
+        r = r ?: put_meta(w->db, "digest", digest);
+        r = r ?: put_meta(w->db, "complete", "1");
+        if (r < 0)
+                return r;
+        rc = sqlite3_exec(w->db, "COMMIT;", NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+                return sqlite_errno(rc);
+        sqlite_finalizep(&w->insert);
+        w->insert = NULL;
+        rc = sqlite3_close_v2(TAKE_PTR(w->db));
+        if (rc != SQLITE_OK)
+                return sqlite_errno(rc);
+        return temp_commit(&w->tmp, w->path);
+}
+
+int baseline_write(const char *path, const struct fim_tree *tree, const struct baseline_meta *meta)
+{
+        _cleanup_(baseline_writer_freep) struct baseline_writer *w = NULL;
+        int r;
+
+        r = baseline_writer_new(path, tree->attrs, &w);
+        r = r ?: baseline_writer_add(w, tree);
+        return r ?: baseline_writer_commit(w, meta);
+}
+
+/* Streaming reads: a first pass validates everything as baseline_read() does
+ * and notes a chunk boundary every chunk_rows rows; the second pass serves
+ * the rows chunk by chunk. Both run in one read transaction, so the rows
+ * served are the rows verified (a writer would wait for our read lock, and
+ * baselines are replaced by rename, which leaves our file as it was); the
+ * second pass still checks order and count, which cost nothing, but does not
+ * hash the rows again. */
+struct baseline_reader {
+        sqlite3 *db;
+        struct stored_meta sm;
+        struct rows rows;
+        size_t chunk_rows, next_chunk;
+        unsigned attrs;
+        struct path_cuts cuts;          /* the first path of chunks 1, 2 ... */
+};
+
+struct baseline_reader *baseline_reader_free(struct baseline_reader *rd)
+{
+        if (!rd)
+                return NULL;
+        rows_release(&rd->rows);
+        stored_meta_release(&rd->sm);
+        path_cuts_release(&rd->cuts);
+        sqlite_closep(&rd->db);
+        free(rd);
+        return NULL;
+}
+
+int baseline_reader_open(const char *path, size_t chunk_rows, struct baseline_reader **ret,
+                         struct baseline_meta *ret_meta, const char **ret_reason)
+{
+        _cleanup_(baseline_reader_freep) struct baseline_reader *rd = NULL;
+        _cleanup_(baseline_meta_release) struct baseline_meta m = { 0 };
+        _cleanup_(fim_tree_freep) struct fim_tree *row = NULL;
+        char digest[BASELINE_DIGEST_HEX + 1];
+        bool stamped;
+        int rc, r;
+
+        rd = calloc(1, sizeof(*rd));
+        if (!rd)
+                return -ENOMEM;
+        rd->chunk_rows = chunk_rows ? chunk_rows : BASELINE_CHUNK_ROWS;
+        r = open_baseline(path, &rd->db, ret_reason);
+        if (r < 0)
+                return r;
+        stamped = r == 0;
+        rc = sqlite3_exec(rd->db, "BEGIN;", NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+                return db_fail(rc, ret_reason);
+        r = read_meta(rd->db, stamped, &rd->sm, &m, ret_reason);
+        r = r ?: fim_tree_new(&row);
+        r = r ?: rows_begin(&rd->rows, rd->db, rd->sm.v, m.entries, ret_reason);
+        while (r >= 0 && (r = rows_next(&rd->rows, row, ret_reason)) > 0) {
+                if (rd->rows.n > 1 && (rd->rows.n - 1) % rd->chunk_rows == 0)
+                        r = path_cuts_add(&rd->cuts, row->entries[0].path, row->entries[0].path_len);
+                row->n = 0;
+                arena_reset(&row->arena);
+        }
+        r = r ?: rows_end(&rd->rows, digest, ret_reason);
+        r = r ?: check_digest(digest, rd->sm.digest, ret_reason);
+        rows_release(&rd->rows);
+        r = r ?: rows_begin(&rd->rows, rd->db, NULL, m.entries, ret_reason);
+        if (r < 0)
+                return r;
+        rd->attrs = m.attrs;
+        m.digest = strdup(rd->sm.digest);
+        if (!m.digest)
+                return -ENOMEM;
+        *ret = TAKE_PTR(rd);
+        *ret_meta = m;
+        m = (struct baseline_meta) { 0 };
+        return 0;
+}
+
+size_t baseline_reader_chunks(const struct baseline_reader *rd)
+{
+        return rd->cuts.n + 1;
+}
+
+void baseline_reader_chunk_range(const struct baseline_reader *rd, size_t i, struct path_range *ret)
+{
+        path_cuts_range(&rd->cuts, i, ret);
+}
+
+int baseline_reader_next_chunk(struct baseline_reader *rd, struct fim_tree *t, const char **ret_reason)
+{
+        bool last = rd->next_chunk == rd->cuts.n;
+        size_t start = t->n;
+        int r = 1;
+
+        if (rd->next_chunk > rd->cuts.n)
+                return -EINVAL;
+        if (ret_reason)
+                *ret_reason = NULL;
+        while ((last || t->n - start < rd->chunk_rows) && (r = rows_next(&rd->rows, t, ret_reason)) > 0)
+                ;
+        if (r < 0)
+                return r;
+        t->attrs = rd->attrs;
+        rd->next_chunk++;
+        return last ? rows_end(&rd->rows, NULL, ret_reason) : 0;
+}
+
+/* 1 when some row's path lies in [lo, hi), else 0. */
+static int rows_between(sqlite3 *db, const char *lo, size_t lo_len, const char *hi, size_t hi_len)
+{
+        _cleanup_(sqlite_finalizep) sqlite3_stmt *s = NULL;
+        int rc;
+
+        rc = sqlite3_prepare_v2(db, "SELECT 1 FROM entries WHERE path >= ?1 AND path < ?2 LIMIT 1", -1, &s, NULL);
+        rc = rc ?: sqlite3_bind_blob(s, 1, lo, (int) lo_len, SQLITE_STATIC);
+        rc = rc ?: sqlite3_bind_blob(s, 2, hi, (int) hi_len, SQLITE_STATIC);
+        if (rc != SQLITE_OK)
+                return sqlite_errno(rc);
+        rc = sqlite3_step(s);
+        return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : sqlite_errno(rc);
+}
+
+int baseline_reader_has_prefix(struct baseline_reader *rd, const char *prefix)
+{
+        _cleanup_(freep) char *lo = NULL, *hi = NULL;
+        size_t n = strlen(prefix);
+        int r;
+
+        while (n > 1 && prefix[n - 1] == '/')
+                n--;
+        if (n == 1 && prefix[0] == '/')
+                return rd->rows.declared > 0;
+        lo = malloc(n + 1);
+        hi = malloc(n + 1);
+        if (!lo || !hi)
+                return -ENOMEM;
+        /* The prefix itself: [P, P "\0"); below it: [P "/", P "0"). */
+        memcpy(lo, prefix, n);
+        memcpy(hi, prefix, n);
+        hi[n] = '\0';
+        r = rows_between(rd->db, lo, n, hi, n + 1);
+        if (r != 0)
+                return r;
+        lo[n] = '/';
+        hi[n] = '0';
+        return rows_between(rd->db, lo, n + 1, hi, n + 1);
 }
 
 /* The record: "digest HEX" on a line, after a comment. */

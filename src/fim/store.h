@@ -34,6 +34,18 @@ void baseline_meta_release(struct baseline_meta *m);
  * removed first. */
 int baseline_write(const char *path, const struct fim_tree *tree, const struct baseline_meta *meta);
 
+/* The same written in pieces, for trees that are never whole in memory: the
+ * trees added hold disjoint paths, each after the ones before in path order.
+ * Nothing is visible at 'path' before the commit; freeing an uncommitted
+ * writer removes its temporary file. 'attrs': the ATTR_* recorded. */
+struct baseline_writer;
+
+int baseline_writer_new(const char *path, unsigned attrs, struct baseline_writer **ret);
+int baseline_writer_add(struct baseline_writer *w, const struct fim_tree *tree);
+int baseline_writer_commit(struct baseline_writer *w, const struct baseline_meta *meta);
+struct baseline_writer *baseline_writer_free(struct baseline_writer *w);
+DEFINE_FREEP(struct baseline_writer, baseline_writer_free)
+
 /* Reads and validates a baseline: rows in path order, the count and the
  * digest as recorded. -EBADMSG: not a (complete) driftwatch baseline,
  * corrupt, altered or truncated; *ret_reason then says why in a few words (a
@@ -43,6 +55,26 @@ int baseline_read(const char *path, struct fim_tree **ret_tree, struct baseline_
 /* The same from a database image in memory (a fuzzer's input). */
 int baseline_read_buf(const void *buf, size_t len, struct fim_tree **ret_tree, struct baseline_meta *ret_meta,
                       const char **ret_reason);
+/* A baseline read in chunks of path order, for checks whose memory must not
+ * grow with the tree. Opening validates the whole file as baseline_read()
+ * does (one pass, one row at a time) and cuts it into chunks of chunk_rows
+ * rows (0: BASELINE_CHUNK_ROWS); each next_chunk() call then appends the
+ * rows of the next chunk to a tree, checking order and count again (the
+ * rows are read in one transaction: those verified). */
+#define BASELINE_CHUNK_ROWS 16384
+struct baseline_reader;
+
+int baseline_reader_open(const char *path, size_t chunk_rows, struct baseline_reader **ret,
+                         struct baseline_meta *ret_meta, const char **ret_reason);
+struct baseline_reader *baseline_reader_free(struct baseline_reader *rd);
+DEFINE_FREEP(struct baseline_reader, baseline_reader_free)
+/* How many chunks (at least one), and the paths chunk i covers. */
+size_t baseline_reader_chunks(const struct baseline_reader *rd);
+void baseline_reader_chunk_range(const struct baseline_reader *rd, size_t i, struct path_range *ret);
+int baseline_reader_next_chunk(struct baseline_reader *rd, struct fim_tree *t, const char **ret_reason);
+/* 1 when a row lies at or below prefix (as path_has_prefix() says), else 0. */
+int baseline_reader_has_prefix(struct baseline_reader *rd, const char *prefix);
+
 /* Only the digest a baseline declares (meta checked, entries not read):
  * BASELINE_DIGEST_HEX hex digits and a NUL into ret_digest. */
 int baseline_read_digest(const char *path, char ret_digest[static BASELINE_DIGEST_HEX + 1], const char **ret_reason);

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,8 +257,11 @@ static struct fim_entry *new_entry(struct worker *wk, const char *path, size_t l
         return e;
 }
 
+/* Notes an error on e; NULL (a directory out of the walk's range) is not recorded. */
 static void entry_error(struct worker *wk, struct fim_entry *e, int r)
 {
+        if (!e)
+                return;
         if (!e->err)
                 wk->errors++;
         e->err = -r;
@@ -326,17 +330,23 @@ static int record_child(struct worker *wk, int dirfd, const char *name, const ch
 
 static int stat_child(struct worker *wk, int dirfd, const char *name, const char *path,
                       size_t len, dev_t dir_dev, struct dir_task **head, struct dir_task **tail,
-                      size_t *n_tasks, bool known_dir)
+                      size_t *n_tasks, unsigned char d_type)
 {
+        const struct path_range *range = wk->w->opts->range;
+        bool record = path_range_contains(range, path, len);
         struct dir_task *t;
         struct stat st;
 
-        if (!known_dir) {
+        /* Out of range, only a directory with something in range below it
+         * matters: no stat for the rest when readdir tells their type. */
+        if (!record && ((d_type != DT_DIR && d_type != DT_UNKNOWN) || !path_range_meets_subtree(range, path, len)))
+                return 0;
+        if (d_type != DT_DIR) {
                 if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                         struct fim_entry *e;
 
-                        if (errno == ENOENT)
-                                return 0;       /* vanished since readdir */
+                        if (errno == ENOENT || !record)
+                                return 0;       /* vanished since readdir, or not ours */
                         e = new_entry(wk, path, len, NULL);
                         if (!e)
                                 return -ENOMEM;
@@ -344,7 +354,7 @@ static int stat_child(struct worker *wk, int dirfd, const char *name, const char
                         return 0;
                 }
                 if (!S_ISDIR(st.st_mode))
-                        return record_child(wk, dirfd, name, path, len, &st);
+                        return record ? record_child(wk, dirfd, name, path, len, &st) : 0;
         }
         t = task_new(path, len, dir_dev);
         if (!t)
@@ -401,12 +411,16 @@ static int process_dir(struct worker *wk, struct dir_task *task)
         struct dir_task *head = NULL, *tail = NULL;
         _cleanup_(closep) int fd = -1;
         const struct fim_entry *c, *known = NULL;
-        struct fim_entry *e;
+        struct fim_entry *e = NULL;
         struct dirent *de;
         struct stat st;
         char path[REL_PATH_MAX + 1];
         size_t n_tasks = 0;
         bool via_parent = false;
+        /* A directory in the range is recorded and listed in full (so whether
+         * it can be listed is known where it is recorded); one out of it only
+         * listed when something below it is in the range. */
+        bool record = path_range_contains(w->opts->range, task->path, task->len);
         DIR *d;
         int r = 0;
 
@@ -415,19 +429,23 @@ static int process_dir(struct worker *wk, struct dir_task *task)
                 atomic_fetch_sub(&w->task_fds, 1);
                 via_parent = true;
         } else {
+                if (!record && !path_range_meets_subtree(w->opts->range, task->path, task->len))
+                        return 0;       /* a prefix with nothing in this range */
                 fd = open_beneath(w->rootfd, rel_of(task->path), O_RDONLY | O_DIRECTORY | O_NOCTTY);
         }
         if (fd == -ENOTDIR || fd == -ELOOP)
-                return record_nondir(wk, task->path, task->len);
+                return record ? record_nondir(wk, task->path, task->len) : 0;
         if (fd == -ENOENT)
                 return 0;
-        e = new_entry(wk, task->path, task->len, &known);
-        if (!e)
-                return -ENOMEM;
-        e->type = S_IFDIR;
-        /* Until it is listed, its children are unknown: a diff must not call
-         * them removed. */
-        e->flags |= ENTRY_UNLISTED;
+        if (record) {
+                e = new_entry(wk, task->path, task->len, &known);
+                if (!e)
+                        return -ENOMEM;
+                e->type = S_IFDIR;
+                /* Until it is listed, its children are unknown: a diff must not
+                 * call them removed. */
+                e->flags |= ENTRY_UNLISTED;
+        }
         if (fd < 0) {
                 entry_error(wk, e, fd);
                 return 0;
@@ -436,7 +454,8 @@ static int process_dir(struct worker *wk, struct dir_task *task)
                 entry_error(wk, e, negative_errno());
                 return 0;
         }
-        fill_stat(e, &st);
+        if (e)
+                fill_stat(e, &st);
         /* Opened through its parent a while ago: if it has been moved since
          * (out of the root, say), it is not listed where it went. */
         r = via_parent ? fd_verify_beneath(w->rootfd, rel_of(task->path), fd) : 0;
@@ -444,10 +463,10 @@ static int process_dir(struct worker *wk, struct dir_task *task)
                 entry_error(wk, e, r);
                 return 0;
         }
-        c = cache_hit(w, e, known);
+        c = e ? cache_hit(w, e, known) : NULL;
         if (c) {
                 r = take_cached(wk, e, c);
-        } else if (w->attrs & ATTR_XATTRS) {
+        } else if (e && (w->attrs & ATTR_XATTRS)) {
                 r = read_xattrs(wk, fd, e);
                 if (r < 0 && r != -ENOMEM) {
                         entry_error(wk, e, r);
@@ -465,7 +484,8 @@ static int process_dir(struct worker *wk, struct dir_task *task)
                 return 0;
         }
         fd = -1;        /* owned by d now */
-        e->flags &= ~ENTRY_UNLISTED;
+        if (e)
+                e->flags &= ~ENTRY_UNLISTED;
         memcpy(path, task->path, task->len);
         for (;;) {
                 size_t nlen, len;
@@ -473,7 +493,7 @@ static int process_dir(struct worker *wk, struct dir_task *task)
                 errno = 0;
                 de = readdir(d);
                 if (!de) {
-                        if (errno) {
+                        if (errno && e) {
                                 entry_error(wk, e, negative_errno());
                                 e->flags |= ENTRY_UNLISTED;
                         }
@@ -493,7 +513,7 @@ static int process_dir(struct worker *wk, struct dir_task *task)
                 path[len] = '/';
                 memcpy(path + len + 1, de->d_name, nlen + 1);
                 r = stat_child(wk, dirfd(d), de->d_name, path, len + 1 + nlen, st.st_dev,
-                               &head, &tail, &n_tasks, de->d_type == DT_DIR);
+                               &head, &tail, &n_tasks, de->d_type);
                 if (r < 0)
                         break;
         }
@@ -638,29 +658,59 @@ static void workers_release(struct worker *wks, unsigned n)
         free(wks);
 }
 
+void walk_stats_add(struct walk_stats *sum, const struct walk_stats *s)
+{
+        sum->entries += s->entries;
+        sum->hashed += s->hashed;
+        sum->cached += s->cached;
+        sum->bytes_hashed += s->bytes_hashed;
+        sum->errors += s->errors;
+}
+
+void walk_range_done(void)
+{
+#ifdef __GLIBC__
+        /* Also returns free pages inside the heap and the threads' arenas. */
+        (void) malloc_trim(0);
+#endif
+}
+
+/* The normalised prefix i into *ret, or NULL there when another prefix
+ * covers it: a prefix inside another one is walked once. */
+static int seed_at(char *const *prefixes, size_t n_prefixes, size_t i, char **ret)
+{
+        _cleanup_(freep) char *p = normalize_prefix(prefixes[i]);
+
+        if (!p)
+                return -ENOMEM;
+        if (path_has_dotdot(p))
+                return -EINVAL;
+        for (size_t j = 0; j < n_prefixes; j++) {
+                _cleanup_(freep) char *q = j == i ? NULL : normalize_prefix(prefixes[j]);
+
+                if (q && path_has_prefix(p, strlen(p), q) && (strcmp(p, q) != 0 || j < i)) {
+                        *ret = NULL;
+                        return 0;
+                }
+        }
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
 static int seed_prefixes(struct walker *w, char *const *prefixes, size_t n_prefixes)
 {
         struct dir_task *head = NULL, *tail = NULL;
-        size_t i, j, n = 0;
+        size_t i, n = 0;
+        int r;
 
         for (i = 0; i < n_prefixes; i++) {
-                _cleanup_(freep) char *p = normalize_prefix(prefixes[i]);
-                bool covered = false;
+                _cleanup_(freep) char *p = NULL;
                 struct dir_task *t;
 
+                r = seed_at(prefixes, n_prefixes, i, &p);
+                if (r < 0)
+                        return r;
                 if (!p)
-                        return -ENOMEM;
-                if (path_has_dotdot(p))
-                        return -EINVAL;
-                /* A prefix inside another one is walked once. */
-                for (j = 0; j < n_prefixes && !covered; j++) {
-                        _cleanup_(freep) char *q = j == i ? NULL : normalize_prefix(prefixes[j]);
-
-                        if (q && path_has_prefix(p, strlen(p), q) &&
-                            (strcmp(p, q) != 0 || j < i))
-                                covered = true;
-                }
-                if (covered)
                         continue;
                 t = task_new(p, strlen(p), (dev_t) -1);
                 if (!t)
@@ -672,6 +722,159 @@ static int seed_prefixes(struct walker *w, char *const *prefixes, size_t n_prefi
                 n++;
         }
         push_tasks(w, head, tail, n);
+        return 0;
+}
+
+/* The plan: names in path order. A directory's children sort by name, except
+ * that everything below child "n" sorts as "n/": "/a", "/a-b", "/a/x". */
+struct plan_item {
+        char *key;                      /* a name, or a name and '/' for what lies below it */
+        size_t len;
+};
+
+struct planner {
+        int rootfd;
+        size_t per, count;
+        const volatile sig_atomic_t *cancel;
+        struct path_cuts *cuts;
+        char path[REL_PATH_MAX + 1];
+};
+
+static int plan_item_cmp(const void *x, const void *y)
+{
+        const struct plan_item *a = x, *b = y;
+
+        return path_compare(a->key, a->len, b->key, b->len);
+}
+
+static int plan_count(struct planner *pl, size_t len)
+{
+        if (pl->count++ % pl->per != 0 || pl->count == 1)
+                return 0;
+        return path_cuts_add(pl->cuts, pl->path, len);
+}
+
+static void plan_items_free(struct plan_item **items)
+{
+        free(*items);
+}
+
+/* Counts what lies below the directory pl->path[0, len), in path order. */
+static int plan_below(struct planner *pl, size_t len, dev_t parent_dev)
+{
+        _cleanup_(plan_items_free) struct plan_item *items = NULL;
+        _cleanup_(arena_release) struct arena names;
+        _cleanup_(closep) int fd = -1;
+        size_t n = 0, cap = 0, base = len == 1 ? 0 : len;
+        struct dirent *de;
+        struct stat st;
+        DIR *d;
+        int r = 0;
+
+        arena_init(&names);
+        pl->path[len] = '\0';
+        fd = open_beneath(pl->rootfd, rel_of(pl->path), O_RDONLY | O_DIRECTORY | O_NOCTTY);
+        if (fd < 0 || fstat(fd, &st) < 0 || (st.st_dev != parent_dev && is_pseudo_fs(fd)))
+                return 0;       /* nothing below it that a walk would record */
+        d = fdopendir(fd);
+        if (!d)
+                return 0;
+        fd = -1;
+        while ((de = readdir(d))) {
+                size_t nlen = strlen(de->d_name);
+                bool dir = de->d_type == DT_DIR;
+                struct stat cst;
+
+                if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+                        continue;
+                if (base + 1 + nlen > REL_PATH_MAX)
+                        continue;
+                if (de->d_type == DT_UNKNOWN)
+                        dir = fstatat(dirfd(d), de->d_name, &cst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(cst.st_mode);
+                if (n + 2 > cap) {
+                        struct plan_item *g = reallocarray(items, cap ? cap * 2 : 64, sizeof(*items));
+
+                        if (!g) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        items = g;
+                        cap = cap ? cap * 2 : 64;
+                }
+                items[n].key = arena_alloc(&names, nlen + 1);
+                if (!items[n].key) {
+                        r = -ENOMEM;
+                        break;
+                }
+                memcpy(items[n].key, de->d_name, nlen);
+                items[n].key[nlen] = '/';
+                items[n++].len = nlen;
+                if (dir) {
+                        items[n] = (struct plan_item) { items[n - 1].key, nlen + 1 };
+                        n++;
+                }
+        }
+        closedir(d);
+        if (r < 0)
+                return r;
+        if (n > 1)
+                qsort(items, n, sizeof(*items), plan_item_cmp);
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                bool below = items[i].key[items[i].len - 1] == '/';
+                size_t nlen = items[i].len - below;
+
+                if (pl->cancel && *pl->cancel)
+                        return -ECANCELED;
+                pl->path[base] = '/';
+                memcpy(pl->path + base + 1, items[i].key, nlen);
+                r = below ? plan_below(pl, base + 1 + nlen, st.st_dev) : plan_count(pl, base + 1 + nlen);
+        }
+        return r;
+}
+
+int fim_walk_plan(const char *root, char *const *prefixes, size_t n_prefixes, size_t per_range,
+                  const volatile sig_atomic_t *cancel, struct path_cuts *ret)
+{
+        static char *const everything[] = { "/" };
+        _cleanup_(path_cuts_release) struct path_cuts cuts = { 0 };
+        _cleanup_(freep) struct planner *pl = NULL;
+        _cleanup_(closep) int rootfd = -1;
+        int r;
+
+        if (n_prefixes == 0) {
+                prefixes = everything;
+                n_prefixes = 1;
+        }
+        rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return negative_errno();
+        pl = calloc(1, sizeof(*pl));
+        if (!pl)
+                return -ENOMEM;
+        *pl = (struct planner) { .rootfd = rootfd, .per = per_range ? per_range : 1, .cancel = cancel,
+                                 .cuts = &cuts };
+        for (size_t i = 0; i < n_prefixes; i++) {
+                _cleanup_(freep) char *p = NULL;
+                size_t len;
+
+                r = seed_at(prefixes, n_prefixes, i, &p);
+                if (r < 0)
+                        return r;
+                if (!p)
+                        continue;
+                len = strlen(p);
+                if (len > REL_PATH_MAX)
+                        continue;
+                memcpy(pl->path, p, len);
+                r = plan_count(pl, len);
+                r = r ?: plan_below(pl, len, (dev_t) -1);
+                if (r < 0)
+                        return r;
+        }
+        /* Prefixes are planned one after the other: their cuts interleave. */
+        path_cuts_sort(&cuts);
+        *ret = cuts;
+        cuts = (struct path_cuts) { 0 };
         return 0;
 }
 
@@ -836,7 +1039,7 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
         fim_tree_sort(tree);
         tree->attrs = w.attrs;
         if (w.attrs & ATTR_LINK) {
-                r = fim_tree_link_groups(tree);
+                r = fim_tree_link_groups(tree, opts->links);
                 if (r < 0)
                         return r;
         }

@@ -32,6 +32,14 @@ struct walk_opts {
          * Called after the entry's stat and xattrs are filled in. */
         int (*content_prefix)(const struct fim_entry *e, struct hasher *h, void *userdata);
         void *userdata;
+        /* Optional: record only the paths in [lo, hi) (lo NULL: from the first,
+         * hi NULL: to the last), and list only the directories that are in it
+         * or whose subtree meets it. A walk in ascending ranges is one walk
+         * cut in pieces: see fim_check(). */
+        const struct path_range *range;
+        /* Optional: hardlink groups carried over from the walks of earlier
+         * ranges (see fim_tree_link_groups()). */
+        struct fim_links *links;
         struct walk_progress *progress; /* optional */
         const volatile sig_atomic_t *cancel;  /* optional: stop early with -ECANCELED */
 };
@@ -40,9 +48,25 @@ struct walk_stats {
         unsigned long long entries, hashed, cached, bytes_hashed, errors;
 };
 
+/* Adds the counters of s to sum (the walks of several ranges). */
+void walk_stats_add(struct walk_stats *sum, const struct walk_stats *s);
+
 /* Walks root (an absolute or relative directory) below each prefix ("/" for
  * everything; prefixes that do not exist are skipped). Entries that could not
  * be read are recorded with err set, never fatal. Fails only when root itself
  * cannot be opened, on allocation failure or on cancel. */
 int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
              const struct walk_opts *opts, struct fim_tree **ret, struct walk_stats *ret_stats);
+
+/* Cuts the tree below the prefixes into ranges of about per_range entries
+ * each, for a walk in pieces (struct walk_opts.range): a pass over the names
+ * in path order, reading directories but stat'ing only what readdir does not
+ * type. Memory: the names of one directory per level. *ret gets the cuts
+ * (path_cuts_release()). */
+int fim_walk_plan(const char *root, char *const *prefixes, size_t n_prefixes, size_t per_range,
+                  const volatile sig_atomic_t *cancel, struct path_cuts *ret);
+
+/* Between the ranges of a walk in pieces, once their trees are freed: hands
+ * the freed memory back to the system, so that heap fragments left by one
+ * range's arrays do not add up over many ranges. */
+void walk_range_done(void);

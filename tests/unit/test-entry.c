@@ -288,7 +288,7 @@ static void test_link_groups(void **state)
         add_inode(t, "/s", S_IFLNK, 2, 1, 50);
         add_inode(t, "/t", S_IFLNK, 2, 1, 50);
         fim_tree_sort(t);
-        assert_int_equal(fim_tree_link_groups(t), 0);
+        assert_int_equal(fim_tree_link_groups(t, NULL), 0);
 
         expect_link(t, "/a", NULL);
         expect_link(t, "/c", "/a");
