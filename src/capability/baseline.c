@@ -270,6 +270,8 @@ static int show_header(const char *file, const struct baseline_meta *meta, size_
                 r = escape_text_line(b, "created:    ", meta->created ? meta->created : "-");
         if (r >= 0)
                 r = escape_text_line(b, "host:       ", meta->host ? meta->host : "-");
+        if (r >= 0 && meta->digest)
+                r = escape_text_line(b, "digest:     ", meta->digest);
         if (r >= 0)
                 r = buf_puts(b, "paths:     ");
         for (i = 0; r >= 0 && i < meta->n_paths; i++) {
@@ -318,6 +320,8 @@ int capability_baseline_show(const struct baseline_show_request *req, FILE *f, s
                         json_string(&j, "commit", meta.commit);
                 json_string(&j, "created", meta.created ? meta.created : "");
                 json_string(&j, "host", meta.host ? meta.host : "");
+                if (meta.digest)
+                        json_string(&j, "digest", meta.digest);
                 json_array_begin(&j, "paths");
                 for (i = 0; i < meta.n_paths; i++)
                         json_string(&j, NULL, meta.paths[i]);

@@ -26,7 +26,7 @@ if LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$T/out"; then
         od -c "$T/out"
         fail "a raw control character in baseline show"
 fi
-[ "$(wc -l <"$T/out")" -eq 7 ] || { cat "$T/out"; fail "baseline show has a forged line"; }
+[ "$(wc -l <"$T/out")" -eq 8 ] || { cat "$T/out"; fail "baseline show has a forged line"; }
 [ "$(grep -c '^source:' "$T/out")" -eq 1 ] || { cat "$T/out"; fail "a forged source: line"; }
 grep -qxF 'host:       vm\nsource:     dir:/FAKE\x1b[2J' "$T/out" || { cat "$T/out"; fail "host not escaped"; }
 grep -qF '/x\x1b]0;pwn\x07' "$T/out" || { cat "$T/out"; fail "source not escaped"; }
