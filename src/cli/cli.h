@@ -35,6 +35,10 @@ void warning(const char *fmt, ...) _printf_(1, 2);
 /* Prints a usage error and the hint to use --help; returns EXIT_TROUBLE. */
 int usage_error(const char *cmd, const char *fmt, ...) _printf_(2, 3);
 
+/* Seconds on the monotonic clock since start (taken with CLOCK_MONOTONIC). */
+struct timespec;
+double cli_seconds_since(const struct timespec *start);
+
 /* Prints the one line of a capability's error and returns EXIT_TROUBLE. */
 struct dw_error;
 int cli_fail(const struct dw_error *e);

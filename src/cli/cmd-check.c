@@ -9,14 +9,6 @@
 #include "cli.h"
 #include "options.h"
 
-static double elapsed(const struct timespec *start)
-{
-        struct timespec now;
-
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        return (double) (now.tv_sec - start->tv_sec) + (double) (now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
 void cli_report_check(const char *root, const char *baseline, const struct tree_check_summary *sum,
                       const struct output *out, double seconds)
 {
@@ -74,7 +66,7 @@ static int run_check(const struct check_request *req)
                 return cli_fail(&err);
         if (sum.cache_error)
                 warning("stat cache '%s' not used or not updated: %s", req->cache_path, strerror(-sum.cache_error));
-        cli_report_check(req->root, req->baseline_path, &sum, &out, elapsed(&start));
+        cli_report_check(req->root, req->baseline_path, &sum, &out, cli_seconds_since(&start));
         return cli_exit_status(&out);
 }
 

@@ -1,13 +1,15 @@
 /* driftwatch scan: option table over capability_scan (capability/scan.h). */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "capability/scan.h"
 #include "cli.h"
 #include "options.h"
 
 /* The stderr lines a person reads after the findings. */
-static void report(const struct scan_request *req, const struct scan_summary *sum, const struct output *out)
+static void report(const struct scan_request *req, const struct scan_summary *sum, const struct output *out,
+                   double seconds)
 {
         if (sum->image_mode) {
                 cli_report_verify(sum->deployment, &sum->verify, sum->verify_alerts, out);
@@ -27,7 +29,7 @@ static void report(const struct scan_request *req, const struct scan_summary *su
         }
         if (sum->check.cache_error)
                 warning("stat cache not used: %s", strerror(-sum->check.cache_error));
-        cli_report_check(req->root, sum->baseline_path, &sum->check, out, 0);
+        cli_report_check(req->root, sum->baseline_path, &sum->check, out, seconds);
 }
 
 int cmd_scan(int argc, char **argv)
@@ -72,11 +74,13 @@ int cmd_scan(int argc, char **argv)
         };
         struct progress_ui *ui;
         struct dw_context ctx;
+        struct timespec start;
         struct output out;
         int r = options_run(&spec, argc, argv, NULL, NULL);
 
         if (r != PARSE_OK)
                 return options_exit(r);
+        clock_gettime(CLOCK_MONOTONIC, &start);
         if (cli_status_input("scan", bootc, rpm_ostree, &status) != EXIT_CLEAN)
                 return EXIT_TROUBLE;
         req.status_input = status.input;
@@ -96,6 +100,6 @@ int cmd_scan(int argc, char **argv)
         fflush(stdout);
         if (r < 0)
                 return cli_fail(&err);
-        report(&req, &sum, &out);
+        report(&req, &sum, &out, cli_seconds_since(&start));
         return cli_exit_status(&out);
 }

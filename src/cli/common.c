@@ -56,6 +56,14 @@ int usage_error(const char *cmd, const char *fmt, ...)
         return EXIT_TROUBLE;
 }
 
+double cli_seconds_since(const struct timespec *start)
+{
+        struct timespec now;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (double) (now.tv_sec - start->tv_sec) + (double) (now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
 int cli_fail(const struct dw_error *e)
 {
         return error("%s", dw_error_reason(e));
