@@ -81,7 +81,7 @@ pin=(taskset -c "$cpu")
 # --- Scratch space, removed on any exit ---------------------------------------------
 
 tmp=$(mktemp -d /tmp/dw-audit.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "${tmp:?}"' EXIT
 trap 'exit 130' INT TERM
 
 largest=$(printf '%s\n' "${size_list[@]}" | sort -n | tail -n 1)
@@ -157,7 +157,7 @@ for size in "${size_list[@]}"; do
                 measure "ausearch_i_$size" 0 /dev/null "${pin[@]}" ausearch --input "$log" -i
                 runs=$runs_saved
         fi
-        rm -f "$log"
+        rm -f "${log:?}"
 done
 
 # --- Report -------------------------------------------------------------------------

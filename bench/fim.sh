@@ -60,7 +60,8 @@ driftwatch=$(realpath "$driftwatch")
 # --- Scratch space, removed on any exit ---------------------------------------------
 
 tmp=$(mktemp -d /tmp/dw-fim.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+case "$tmp" in /tmp/dw-fim.*) ;; *) die "unexpected scratch directory '$tmp'" ;; esac
+trap 'rm -rf "${tmp:?}"' EXIT
 trap 'exit 130' INT TERM
 
 # --- The tree -----------------------------------------------------------------------
@@ -119,7 +120,7 @@ note "warming the page cache (untimed: cat of every file, then one driftwatch ba
 find "$tree" -type f -print0 | xargs -0 -r -n 256 -P "$jobs" cat >/dev/null
 "$driftwatch" --quiet baseline create --from dir:/ --path "$tree" --threads "$jobs" \
         --out "$tmp/warm.db" >/dev/null || die "the warm-up driftwatch baseline failed"
-rm -f "$tmp/warm.db"
+rm -f "${tmp:?}/warm.db"
 sync
 
 # --- AIDE configuration -------------------------------------------------------------
@@ -149,7 +150,7 @@ dw_db=$tmp/driftwatch.db
 
 # a. driftwatch baseline: walk, stat, read xattrs and hash every file, write SQLite.
 #    Each run writes a fresh baseline (the previous one is removed first, untimed).
-prepare_dw_baseline() { rm -f "$dw_db"; }
+prepare_dw_baseline() { rm -f "${dw_db:?}"; }
 note "timing driftwatch baseline create ..."
 measure dw_baseline 0 "$tmp/dw_baseline.out" \
         "$driftwatch" baseline create --from dir:/ --path "$tree" --threads "$jobs" --out "$dw_db"
@@ -176,7 +177,7 @@ if [ "$run_aide" = 1 ]; then
         # c. AIDE --init: the same walk and attributes, hashing every file, plain-text database.
         #    AIDE's exit codes: 0 fine; 1-7 a bit set per kind of difference (added, removed,
         #    changed); 14 and up an error.
-        prepare_aide_init() { rm -f "$tmp/aide.db.new"; }
+        prepare_aide_init() { rm -f "${tmp:?}/aide.db.new"; }
         note "timing aide --init ..."
         measure aide_init 0 "$tmp/aide_init.out" \
                 aide --config="$tmp/aide.conf" --init --workers="$jobs"

@@ -27,7 +27,7 @@ done
 
 tmp=$(mktemp -d /tmp/dw-image.XXXXXX)
 # Deployments are immutable (chattr +i); lift that before removing them.
-trap 'chattr -R -i "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'chattr -R -i "${tmp:?}" 2>/dev/null; rm -rf "${tmp:?}"' EXIT
 trap 'exit 130' INT TERM
 source "$repo/bench/lib.sh"
 
@@ -56,7 +56,7 @@ ostree admin deploy --sysroot="$sysroot" --os=benchos benchos/stable >/dev/null 
 deployment=$(ls -d "$sysroot"/ostree/deploy/benchos/deploy/*.0)
 entries=$(find "$deployment/usr" | wc -l)
 size=$(du -sh "$deployment/usr" | cut -f1)
-rm -rf "$os"
+rm -rf "${os:?}"
 
 # Warm the page cache: both tools read every file.
 find "$deployment/usr" -type f -exec cat {} + >/dev/null

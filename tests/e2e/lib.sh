@@ -6,6 +6,7 @@ set -euo pipefail
 DW=${1:?usage: test-NAME.sh DRIFTWATCH SHARED_DIR}
 SHARED=${2:-}
 T=$(mktemp -d /tmp/dw-e2e.XXXXXX)
+case "$T" in /tmp/dw-e2e.?*) ;; *) echo "FAIL: unexpected scratch directory '$T'" >&2; exit 1 ;; esac
 cleanup_hooks=()
 
 cleanup() {
@@ -13,8 +14,8 @@ cleanup() {
         for h in "${cleanup_hooks[@]}"; do
                 eval "$h" || true
         done
-        chattr -R -i "$T" 2>/dev/null || true
-        rm -rf "$T"
+        chattr -R -i "${T:?}" 2>/dev/null || true
+        rm -rf "${T:?}"
 }
 trap cleanup EXIT
 

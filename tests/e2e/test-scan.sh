@@ -49,7 +49,7 @@ run 0 "$DW" scan --root "$R" --state-dir "$S2" --format json
 run 0 "$DW" scan --root "$R" --state-dir "$S2" --format json
 [ ! -s "$T/out" ] || { cat "$T/out"; fail "an unchanged host with its own baseline reported something"; }
 
-rm -f "$S2/baseline.db"
+rm -f "${S2:?}/baseline.db"
 run 1 "$DW" scan --root "$R" --state-dir "$S2" --format json
 [ "$(jq -r '[.rule.id, .event.kind, .driftwatch.severity] | join(" ")' "$T/out")" = \
   "DW-FIM-BASELINE-MISSING alert critical

@@ -26,18 +26,6 @@ struct dir {
         char path[TMPDIR_LEN];
 };
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-        char p[256];
-        FILE *f;
-
-        snprintf(p, sizeof(p), "%s/%s", dir, name);
-        f = fopen(p, "we");
-        assert_non_null(f);
-        fputs(text, f);
-        assert_int_equal(fclose(f), 0);
-}
-
 /* One SYSCALL record of event 'serial'. */
 static void write_record(const char *dir, const char *name, unsigned serial)
 {
@@ -45,7 +33,7 @@ static void write_record(const char *dir, const char *name, unsigned serial)
 
         snprintf(line, sizeof(line),
                  "type=SYSCALL msg=audit(1700000100.000:%u): arch=c000003e syscall=2 items=0 pid=1\n", serial);
-        write_file(dir, name, line);
+        tmpdir_write(dir, name, line);
 }
 
 static int setup(void **state)
@@ -89,9 +77,9 @@ static void make_rotation(const char *dir)
         write_record(dir, "audit.log.1", 3);
         write_record(dir, "audit.log.2", 2);
         write_record(dir, "audit.log.10", 1);
-        write_file(dir, "other.txt", "not a log\n");
-        write_file(dir, "audit.log.old", "not rotated by auditd\n");
-        write_file(dir, "audit.logx", "another name\n");
+        tmpdir_write(dir, "other.txt", "not a log\n");
+        tmpdir_write(dir, "audit.log.old", "not rotated by auditd\n");
+        tmpdir_write(dir, "audit.logx", "another name\n");
 }
 
 static void test_directory_rotation_order(void **state)
@@ -158,7 +146,7 @@ static void test_expansion_errors(void **state)
         struct dw_error err = { 0 };
         char p[128];
 
-        write_file(d->path, "other.txt", "x\n");
+        tmpdir_write(d->path, "other.txt", "x\n");
         assert_int_equal(audit_inputs_add(&in, d->path, &err), -ENOENT);
         assert_string_equal(err.input, d->path);
         assert_non_null(strstr(dw_error_reason(&err), "no audit.log files in directory"));
@@ -230,8 +218,8 @@ static void test_read_errors(void **state)
 
         /* An input without a single record: named, whatever came before it. */
         write_record(d->path, "good.log", 1);
-        write_file(d->path, "empty.log", "");
-        write_file(d->path, "garbage.log", "not an audit log\n\n# at all\n");
+        tmpdir_write(d->path, "empty.log", "");
+        tmpdir_write(d->path, "garbage.log", "not an audit log\n\n# at all\n");
         snprintf(p, sizeof(p), "%s/good.log", d->path);
         assert_int_equal(audit_inputs_add(&in, p, &err), 0);
         snprintf(p, sizeof(p), "%s/empty.log", d->path);
@@ -251,7 +239,7 @@ static void test_read_errors(void **state)
         /* A rotated directory whose live log is still empty has records. */
         assert_int_equal(mkdir(strcat(strcpy(p, d->path), "/rot"), 0700), 0);
         write_record(p, "audit.log.1", 7);
-        write_file(p, "audit.log", "");
+        tmpdir_write(p, "audit.log", "");
         assert_int_equal(audit_inputs_add(&in, p, &err), 0);
         assert_int_equal(read_all(&in, &s, NULL, &err), 0);
         audit_inputs_release(&in);

@@ -48,18 +48,6 @@ static int collect(const struct fim_change *c, void *userdata)
         return r ?: buf_putc(b, '\n');
 }
 
-static void put_file(const char *dir, const char *rel, const char *content)
-{
-        char path[512];
-        FILE *f;
-
-        snprintf(path, sizeof(path), "%s%s", dir, rel);
-        f = fopen(path, "we");
-        assert_non_null(f);
-        fputs(content, f);
-        assert_int_equal(fclose(f), 0);
-}
-
 static void put_dir(const char *dir, const char *rel)
 {
         char path[512];
@@ -152,7 +140,7 @@ static void make_fixture(const char *root)
                         put_dir(root, p);
                         break;
                 case 'f':
-                        put_file(root, p, p);
+                        tmpdir_write(root, p, p);
                         break;
                 case 'l':
                         put_link(root, "/b/h1", p);
@@ -161,7 +149,7 @@ static void make_fixture(const char *root)
                         count = atoi(strchr(p, ' ') + 1);
                         for (int k = 0; k < count; k++) {
                                 snprintf(name, sizeof(name), "%.*s%d", (int) strcspn(p, " "), p, k);
-                                put_file(root, name, name);
+                                tmpdir_write(root, name, name);
                         }
                 }
         }
@@ -185,16 +173,16 @@ static void test_streamed_equals_whole(void **state)
          * gone and one new, one that can no longer be listed. */
         drop(root, "/c/f03");
         drop(root, "/c/f07");
-        put_file(root, "/c/f03x", "new");
-        put_file(root, "/a/y", "y");
-        put_file(root, "/a-c", "ac");
-        put_file(root, "/c/f05", "changed content");
+        tmpdir_write(root, "/c/f03x", "new");
+        tmpdir_write(root, "/a/y", "y");
+        tmpdir_write(root, "/a-c", "ac");
+        tmpdir_write(root, "/c/f05", "changed content");
         put_link(root, "/b/h1", "/b/h0");
         drop(root, "/d/gone1");
         drop(root, "/d/gone2");
         drop(root, "/d");
         put_dir(root, "/e");
-        put_file(root, "/e/new", "n");
+        tmpdir_write(root, "/e/new", "n");
         snprintf(name, sizeof(name), "%s/sealed", root);
         assert_int_equal(chmod(name, 0), 0);
 

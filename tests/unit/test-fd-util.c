@@ -24,6 +24,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "tmpdir.h"
 #include "basic/fd-util.h"
 #include "basic/macros.h"
 #include "basic/sha256.h"
@@ -31,7 +32,7 @@
 #include "basic/xattr-util.h"
 
 struct scratch {
-        char dir[64];
+        char dir[TMPDIR_LEN];
         int fd;
 };
 
@@ -40,8 +41,7 @@ static int setup(void **state)
         struct scratch *s = calloc(1, sizeof(*s));
 
         assert_non_null(s);
-        strcpy(s->dir, "/tmp/dw-unit.XXXXXX");
-        assert_non_null(mkdtemp(s->dir));
+        tmpdir_make(s->dir, "fd-util");
         s->fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         assert_true(s->fd >= 0);
         *state = s;
@@ -51,14 +51,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         struct scratch *s = *state;
-        char cmd[128];
 
         close(s->fd);
-        /* Only ever the directory mkdtemp made above. */
-        if (strncmp(s->dir, "/tmp/dw-unit.", 13) == 0 && strlen(s->dir) == 19) {
-                snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", s->dir);
-                assert_int_equal(system(cmd), 0);
-        }
+        tmpdir_remove(s->dir);
         free(s);
         return 0;
 }

@@ -4,6 +4,7 @@
  * disable, add by id; order; settings; rules.d files), the rule ids the code
  * emits, and the YAML loader's rejection of bad input with a line number, its
  * hostile keys and values escaped in the error (rules and allowlists alike). */
+#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tmpdir.h"
 #include "image/allowlist.h"
 #include "parse/yaml-load.h"
 #include "rules/rules.h"
@@ -552,36 +554,24 @@ static void test_layer_errors(void **state)
         expect_bad("surfaces:\n  - {id: CONFIG, disabled: true}\n", "line 1:", "bulk surface 'etc'");
 }
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-        char path[512];
-        FILE *f;
-
-        snprintf(path, sizeof(path), "%s/%s", dir, name);
-        f = fopen(path, "we");
-        assert_non_null(f);
-        assert_int_equal(fputs(text, f) >= 0, 1);
-        assert_int_equal(fclose(f), 0);
-}
-
 /* ruleset_load: the files in order, then the directory's *.yaml in name
  * order; errors name the file. */
 static void test_load_files(void **state)
 {
-        char dir[] = "/tmp/dw-test-rules.XXXXXX", sub[600], file[600], cmd[700];
+        char dir[TMPDIR_LEN], sub[600], file[600];
         _cleanup_(ruleset_freep) struct ruleset *rs = NULL;
         const char *files[1];
         char *error = NULL;
 
-        assert_non_null(mkdtemp(dir));
+        tmpdir_make(dir, "rules");
         snprintf(sub, sizeof(sub), "%s/rules.d", dir);
         assert_int_equal(mkdir(sub, 0700), 0);
         snprintf(file, sizeof(file), "%s/user.yaml", dir);
-        write_file(dir, "user.yaml", "surfaces:\n  - {id: X, surface: x, name: x, severity: low, paths: [/x]}\n");
-        write_file(sub, "20-b.yaml", "surfaces:\n  - {id: X, surface: x, name: x, severity: high, paths: [/x]}\n");
-        write_file(sub, "10-a.yaml", "surfaces:\n  - {id: X, surface: x, name: x, severity: medium, paths: [/x]}\n");
-        write_file(sub, "ignored.yml", "not: [yaml\n");
-        write_file(sub, ".hidden.yaml", "not: [yaml\n");
+        tmpdir_write(dir, "user.yaml", "surfaces:\n  - {id: X, surface: x, name: x, severity: low, paths: [/x]}\n");
+        tmpdir_write(sub, "20-b.yaml", "surfaces:\n  - {id: X, surface: x, name: x, severity: high, paths: [/x]}\n");
+        tmpdir_write(sub, "10-a.yaml", "surfaces:\n  - {id: X, surface: x, name: x, severity: medium, paths: [/x]}\n");
+        tmpdir_write(sub, "ignored.yml", "not: [yaml\n");
+        tmpdir_write(sub, ".hidden.yaml", "not: [yaml\n");
         files[0] = file;
 
         assert_int_equal(ruleset_load(files, 1, sub, &rs, &error), 0);
@@ -594,14 +584,13 @@ static void test_load_files(void **state)
         assert_int_equal(match(rs, "/x")->severity, SEVERITY_LOW);
         rs = ruleset_free(rs);
 
-        write_file(sub, "30-bad.yaml", "version: 1\nrules:\n  - {id: DW-NO-SUCH, disabled: true}\n");
+        tmpdir_write(sub, "30-bad.yaml", "version: 1\nrules:\n  - {id: DW-NO-SUCH, disabled: true}\n");
         assert_int_equal(ruleset_load(files, 1, sub, &rs, &error), -EBADMSG);
         assert_null(rs);
         assert_non_null(strstr(error, "30-bad.yaml': line 3: cannot disable rule 'DW-NO-SUCH'"));
         free(error);
 
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-        assert_int_equal(system(cmd), 0);
+        tmpdir_remove(dir);
 }
 
 /* Parses text and expects -EBADMSG with an error that names a line; when

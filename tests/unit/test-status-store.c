@@ -20,11 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tmpdir.h"
 #include "basic/sqlite-util.h"
 #include "image/status-store.h"
 
 struct fixture {
-        char dir[64];
+        char dir[TMPDIR_LEN];
         char db[96];
 };
 
@@ -34,11 +35,7 @@ static int setup(void **state)
 
         if (!f)
                 return -1;
-        snprintf(f->dir, sizeof(f->dir), "/tmp/dw-test-status-store.XXXXXX");
-        if (!mkdtemp(f->dir)) {
-                free(f);
-                return -1;
-        }
+        tmpdir_make(f->dir, "status-store");
         snprintf(f->db, sizeof(f->db), "%s/state.db", f->dir);
         *state = f;
         return 0;
@@ -47,10 +44,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         struct fixture *f = *state;
-        char cmd[128];
 
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-        assert_int_equal(system(cmd), 0);
+        tmpdir_remove(f->dir);
         free(f);
         return 0;
 }

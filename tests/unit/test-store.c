@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tmpdir.h"
 #include "basic/sqlite-util.h"
 #include "fim/diff.h"
 #include "fim/store.h"
@@ -42,19 +43,9 @@ static int setup(void **state)
 
         if (!f)
                 return -1;
-        snprintf(f->dir, sizeof(f->dir), "/tmp/dw-test-store.XXXXXX");
-        if (!mkdtemp(f->dir)) {
-                free(f);
-                return -1;
-        }
+        tmpdir_make(f->dir, "store");
         *state = f;
         return 0;
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        (void) st, (void) flag, (void) ftw;
-        return remove(path) < 0 ? -1 : 0;
 }
 
 static int teardown(void **state)
@@ -62,7 +53,7 @@ static int teardown(void **state)
         struct fixture *f = *state;
 
         (void) chmod(f->dir, 0700);
-        nftw(f->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+        tmpdir_remove(f->dir);
         free(f);
         return 0;
 }

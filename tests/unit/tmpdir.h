@@ -1,5 +1,7 @@
 /* A scratch directory for unit tests: made with mkdtemp under /tmp, removed
- * with everything in it (never through a symlink). Include after cmocka.h. */
+ * with everything in it (never through a symlink, never by a shell), and files
+ * written into it. The one way unit tests make and remove their files.
+ * Include after cmocka.h. */
 #pragma once
 
 #include <ftw.h>
@@ -18,6 +20,20 @@ static inline void tmpdir_make(char dir[static TMPDIR_LEN], const char *name)
 static inline int tmpdir_remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
         return remove(path);
+}
+
+/* Writes text into dir/name (name may start with '/'). */
+static inline void tmpdir_write(const char *dir, const char *name, const char *text)
+{
+        char *path = NULL;
+        FILE *f;
+
+        assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
+        f = fopen(path, "we");
+        free(path);
+        assert_non_null(f);
+        assert_true(fputs(text, f) >= 0);
+        assert_int_equal(fclose(f), 0);
 }
 
 /* Removes a directory tmpdir_make() made. */
