@@ -117,41 +117,27 @@ int main(int argc, char **argv)
         char **sub;
         int i, n;
 
-        /* The global options before the command. */
+        /* The global options before the command; --format there is the command's. */
         for (i = 1; i < argc && argv[i][0] == '-'; i++) {
                 const char *a = argv[i];
+                int r = options_global(argc, argv, &i);
 
-                if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-                        cli.quiet = true;
-                } else if (strcmp(a, "--rules") == 0 || strncmp(a, "--rules=", 8) == 0) {
-                        if (a[7] == '=')
-                                cli.rules_path = a + 8;
-                        else if (i + 1 < argc)
-                                cli.rules_path = argv[++i];
-                        else
-                                return error("--rules needs FILE (see 'driftwatch help')");
-                } else if (strcmp(a, "--rules-dir") == 0 || strncmp(a, "--rules-dir=", 12) == 0) {
-                        if (a[11] == '=')
-                                cli.rules_dir = a + 12;
-                        else if (i + 1 < argc)
-                                cli.rules_dir = argv[++i];
-                        else
-                                return error("--rules-dir needs DIR (see 'driftwatch help')");
-                } else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
-                        if (a[8] == '=')
-                                format = a + 9;
-                        else if (i + 1 < argc)
-                                format = argv[++i];
-                        else
-                                return error("--format needs FORMAT (see 'driftwatch help')");
-                } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-                        help(stdout);
-                        return EXIT_CLEAN;
-                } else if (strcmp(a, "--version") == 0) {
+                if (r < 0)
+                        return EXIT_TROUBLE;
+                if (r > 0)
+                        continue;
+                if (strcmp(a, "--format") == 0 && i + 1 >= argc)
+                        return error("--format needs FORMAT (see 'driftwatch help')");
+                else if (strcmp(a, "--format") == 0)
+                        format = argv[++i];
+                else if (strncmp(a, "--format=", 9) == 0)
+                        format = a + 9;
+                else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+                        return help(stdout), EXIT_CLEAN;
+                else if (strcmp(a, "--version") == 0)
                         return cmd_version(1, argv);
-                } else {
+                else
                         return error("unknown option '%s' (see 'driftwatch help')", a);
-                }
         }
         if (i >= argc) {
                 help(stderr);

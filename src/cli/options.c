@@ -91,6 +91,34 @@ static int set_value(const struct command_spec *cmd, const struct option_spec *o
         return -EINVAL;
 }
 
+int options_global(int argc, char **argv, int *i)
+{
+        static const struct command_spec top = { .name = "driftwatch" };
+        const char *a = strcmp(argv[*i], "-q") == 0 ? "--quiet" : argv[*i], *name, *eq, *arg = NULL;
+        const struct option_spec *o;
+        size_t len;
+
+        if (strncmp(a, "--", 2) != 0)
+                return 0;
+        name = a + 2;
+        eq = strchr(name, '=');
+        len = eq ? (size_t) (eq - name) : strlen(name);
+        o = find(global_options, name, len);
+        if (!o)
+                return 0;
+        if (takes_argument(o)) {
+                if (eq)
+                        arg = eq + 1;
+                else if (*i + 1 < argc)
+                        arg = argv[++*i];
+                else
+                        return error("--%s needs %s (see 'driftwatch help')", o->name, o->arg), -EINVAL;
+        } else if (eq) {
+                return error("--%s takes no value (see 'driftwatch help')", o->name), -EINVAL;
+        }
+        return set_value(&top, o, arg) < 0 ? -EINVAL : 1;
+}
+
 int options_parse(const struct command_spec *cmd, int argc, char **argv, char ***ret_operands,
                   size_t *ret_n_operands)
 {

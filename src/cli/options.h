@@ -67,6 +67,11 @@ enum {
 int options_parse(const struct command_spec *cmd, int argc, char **argv, char ***ret_operands,
                   size_t *ret_n_operands);
 
+/* A global option (--quiet, --rules FILE, ...) at argv[*i], before a command's
+ * name: 1 when it was one (its value taken, *i on the last word used), 0 when
+ * argv[*i] is no global option, -EINVAL with the error printed. */
+int options_global(int argc, char **argv, int *i);
+
 /* options_parse() for commands that take no operands (ret_operands may be
  * NULL then, and operands are refused). */
 int options_run(const struct command_spec *cmd, int argc, char **argv, char ***ret_operands,
