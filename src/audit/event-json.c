@@ -31,7 +31,7 @@ static void json_str(struct json *j, const char *key, struct audit_str s)
 
 static const char *timestamp(struct audit_event_json *v, const struct audit_event *ev)
 {
-        uint64_t sec = ev->sec > MAX_TIMESTAMP_SEC ? MAX_TIMESTAMP_SEC : ev->sec;
+        uint64_t sec = ev->sec > (uint64_t) TIME_MAX_SECONDS ? (uint64_t) TIME_MAX_SECONDS : ev->sec;
         char *dot;
 
         if (!v->ts_text[0] || sec != v->ts_sec) {

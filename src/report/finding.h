@@ -181,4 +181,3 @@ void format_timestamp(char out[TIMESTAMP_LEN], long long ns);
 /* The same from seconds and milliseconds, any value: times past 9999-12-31T23:59:59Z
  * (hostile logs, corrupt commits) are shown as it. */
 void format_timestamp_sec(char out[TIMESTAMP_LEN], uint64_t sec, unsigned msec);
-#define MAX_TIMESTAMP_SEC ((uint64_t) TIME_MAX_SECONDS)
