@@ -52,14 +52,8 @@ void cli_install_signals(void);
 /* The built-in rules, the --rules layer, then the layers of the rules
  * directory; EXIT_CLEAN, or the error printed and EXIT_TROUBLE. */
 int cli_load_rules(struct ruleset **ret);
-const char *cli_hostname(void);
 /* A decimal number from min to max (-EINVAL otherwise). */
 int cli_parse_range(const char *s, long min, long max, long *ret);
-int cli_parse_threads(const char *s, unsigned *ret);
-/* --format and --threads values for command cmd: EXIT_CLEAN, or the usage error
- * printed and EXIT_TROUBLE. */
-int cli_format_option(const char *cmd, const char *arg, enum output_format *ret);
-int cli_threads_option(const char *cmd, const char *arg, unsigned *ret);
 /* Appends a --path value, refusing '..' components. */
 int cli_add_path(const char *cmd, const char *p, char ***paths, size_t *n);
 void cli_strv_free(char **v, size_t n);

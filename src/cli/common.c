@@ -69,6 +69,15 @@ int cli_fail(const struct dw_error *e)
         return error("%s", dw_error_reason(e));
 }
 
+static const char *cli_hostname(void)
+{
+        static char host[256];
+
+        if (!host[0] && gethostname(host, sizeof(host) - 1) < 0)
+                snprintf(host, sizeof(host), "localhost");
+        return host;
+}
+
 void cli_context(struct dw_context *ret, const struct ruleset *rules, unsigned threads,
                  struct walk_progress *progress)
 {
@@ -118,15 +127,6 @@ int cli_load_rules(struct ruleset **ret)
         return 0;
 }
 
-const char *cli_hostname(void)
-{
-        static char host[256];
-
-        if (!host[0] && gethostname(host, sizeof(host) - 1) < 0)
-                snprintf(host, sizeof(host), "localhost");
-        return host;
-}
-
 int cli_parse_range(const char *s, long min, long max, long *ret)
 {
         char *end;
@@ -137,30 +137,6 @@ int cli_parse_range(const char *s, long min, long max, long *ret)
         if (errno || *end || end == s || v < min || v > max)
                 return -EINVAL;
         *ret = v;
-        return 0;
-}
-
-int cli_format_option(const char *cmd, const char *arg, enum output_format *ret)
-{
-        if (output_format_from_name(arg, ret) < 0)
-                return usage_error(cmd, "unknown format '%s' (text or json)", arg);
-        return EXIT_CLEAN;
-}
-
-int cli_threads_option(const char *cmd, const char *arg, unsigned *ret)
-{
-        if (cli_parse_threads(arg, ret) < 0)
-                return usage_error(cmd, "--threads takes a number from 1 to 64");
-        return EXIT_CLEAN;
-}
-
-int cli_parse_threads(const char *s, unsigned *ret)
-{
-        long v;
-
-        if (cli_parse_range(s, 1, 64, &v) < 0)
-                return -EINVAL;
-        *ret = (unsigned) v;
         return 0;
 }
 

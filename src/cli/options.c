@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/workers.h"
 #include "cli.h"
 
 /* The options every command takes, wherever they appear. */
@@ -75,11 +76,14 @@ static int set_value(const struct command_spec *cmd, const struct option_spec *o
                                ? 0
                                : -EINVAL;
         case OPTION_FORMAT:
-                return cli_format_option(cmd->name, arg, (enum output_format *) o->value) == EXIT_CLEAN
-                               ? 0
-                               : -EINVAL;
+                if (output_format_from_name(arg, (enum output_format *) o->value) < 0)
+                        return usage(cmd, "unknown format '%s' (text or json)", arg);
+                return 0;
         case OPTION_THREADS:
-                return cli_threads_option(cmd->name, arg, (unsigned *) o->value) == EXIT_CLEAN ? 0 : -EINVAL;
+                if (cli_parse_range(arg, 1, WORKERS_MAX, &v) < 0)
+                        return usage(cmd, "--threads takes a number from 1 to %d", WORKERS_MAX);
+                *(unsigned *) o->value = (unsigned) v;
+                return 0;
         case OPTION_NUMBER:
                 if (cli_parse_range(arg, o->min, o->max, &v) < 0)
                         return usage(cmd, "--%s takes a number from %ld to %ld", o->name, o->min, o->max);
