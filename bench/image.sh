@@ -27,7 +27,7 @@ done
 
 tmp=$(mktemp -d /tmp/dw-image.XXXXXX)
 # Deployments are immutable (chattr +i); lift that before removing them.
-trap 'chattr -R -i "${tmp:?}" 2>/dev/null; rm -rf "${tmp:?}"' EXIT
+trap 'chattr -R -i "${tmp:?}" 2>/dev/null || true; rm -rf "${tmp:?}"' EXIT
 trap 'exit 130' INT TERM
 source "$repo/bench/lib.sh"
 
