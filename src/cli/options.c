@@ -42,8 +42,29 @@ static int usage(const struct command_spec *cmd, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        usage_error(cmd->name, "%s", msg);
+        if (cmd->name)
+                usage_error(cmd->name, "%s", msg);
+        else
+                error("%s (see 'driftwatch help')", msg);   /* before any command */
         return -EINVAL;
+}
+
+/* The value of option o at argv[*i] (eq: its "=value" part, or NULL), taking
+ * the next word when it needs one: 0 and *ret (NULL for a flag), or the usage
+ * error printed and -EINVAL. */
+static int option_value(const struct command_spec *cmd, const struct option_spec *o, const char *eq, int argc,
+                        char **argv, int *i, const char **ret)
+{
+        *ret = NULL;
+        if (!takes_argument(o))
+                return eq ? usage(cmd, "--%s takes no value", o->name) : 0;
+        if (eq)
+                *ret = eq + 1;
+        else if (*i + 1 < argc)
+                *ret = argv[++*i];
+        else
+                return usage(cmd, "--%s needs %s", o->name, o->arg ? o->arg : "a value");
+        return 0;
 }
 
 /* Every long name of cmd and the globals, for suggestions. */
@@ -97,8 +118,8 @@ static int set_value(const struct command_spec *cmd, const struct option_spec *o
 
 int options_global(int argc, char **argv, int *i)
 {
-        static const struct command_spec top = { .name = "driftwatch" };
-        const char *a = strcmp(argv[*i], "-q") == 0 ? "--quiet" : argv[*i], *name, *eq, *arg = NULL;
+        static const struct command_spec top = { .name = NULL };
+        const char *a = strcmp(argv[*i], "-q") == 0 ? "--quiet" : argv[*i], *name, *eq, *arg;
         const struct option_spec *o;
         size_t len;
 
@@ -110,17 +131,9 @@ int options_global(int argc, char **argv, int *i)
         o = find(global_options, name, len);
         if (!o)
                 return 0;
-        if (takes_argument(o)) {
-                if (eq)
-                        arg = eq + 1;
-                else if (*i + 1 < argc)
-                        arg = argv[++*i];
-                else
-                        return error("--%s needs %s (see 'driftwatch help')", o->name, o->arg), -EINVAL;
-        } else if (eq) {
-                return error("--%s takes no value (see 'driftwatch help')", o->name), -EINVAL;
-        }
-        return set_value(&top, o, arg) < 0 ? -EINVAL : 1;
+        if (option_value(&top, o, eq, argc, argv, i, &arg) < 0 || set_value(&top, o, arg) < 0)
+                return -EINVAL;
+        return 1;
 }
 
 int options_parse(const struct command_spec *cmd, int argc, char **argv, char ***ret_operands,
@@ -171,16 +184,8 @@ int options_parse(const struct command_spec *cmd, int argc, char **argv, char **
                                 return usage(cmd, "unknown option '--%s'; did you mean '--%s'?", typo, hint);
                         return usage(cmd, "unknown option '--%s'", typo);
                 }
-                if (takes_argument(o)) {
-                        if (eq)
-                                arg = eq + 1;
-                        else if (i + 1 < argc)
-                                arg = argv[++i];
-                        else
-                                return usage(cmd, "--%s needs %s", o->name, o->arg ? o->arg : "a value");
-                } else if (eq) {
-                        return usage(cmd, "--%s takes no value", o->name);
-                }
+                if (option_value(cmd, o, eq, argc, argv, &i, &arg) < 0)
+                        return -EINVAL;
                 if (o >= cmd->options && cmd->options && (size_t) (o - cmd->options) < ARRAY_SIZE(seen)) {
                         size_t k = (size_t) (o - cmd->options);
 
