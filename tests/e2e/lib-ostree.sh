@@ -1,6 +1,10 @@
 # Helpers for tests that need a real ostree sysroot, made with the ostree CLI.
 # Source after lib.sh.
 
+# Building sysroots (and chattr'ing their deployments) happens only with the
+# host's /etc, /usr and /var read-only; see DW_SANDBOX in lib.sh.
+[ "${DW_SANDBOXED:-}" = 1 ] || fail "a test that builds sysroots must source lib.sh with DW_SANDBOX=host-readonly"
+
 # A missing tool skips the test, and fails it under CI.
 for tool in "ostree:ostree CLI" "setfattr:setfattr (package attr)"; do
         command -v "${tool%%:*}" >/dev/null && continue

@@ -5,6 +5,29 @@ set -euo pipefail
 
 DW=${1:?usage: test-NAME.sh DRIFTWATCH SHARED_DIR}
 SHARED=${2:-}
+
+# A test that builds sysroots or mounts things sources this file with
+# DW_SANDBOX=host-readonly: it then runs in a private mount namespace where the
+# host's /etc, /usr and /var are read-only, so no mistake of its own (an empty
+# variable in a path it removes) can reach them. Its scratch space is under /tmp.
+if [ "${DW_SANDBOX:-}" = host-readonly ] && [ "${DW_SANDBOXED:-}" != 1 ]; then
+        if ! command -v unshare >/dev/null; then
+                [ "${CI:-}" != true ] || { echo "FAIL: unshare (util-linux) is not installed" >&2; exit 1; }
+                echo "SKIP: unshare (util-linux) is not installed: cannot make the host read-only" >&2
+                exit 77
+        fi
+        exec unshare --mount --propagation private -- env DW_SANDBOXED=1 /bin/bash -c '
+                for d in /etc /usr /var; do
+                        mount --rbind "$d" "$d" && mount -o remount,bind,ro "$d" ||
+                                { echo "FAIL: cannot make $d read-only in the test namespace" >&2; exit 1; }
+                done
+                exec /bin/bash "$0" "$@"' "$0" "$@"
+fi
+if [ "${DW_SANDBOXED:-}" = 1 ]; then
+        for d in /etc /usr /var; do
+                if [ -w "$d" ]; then echo "FAIL: $d is writable inside the test namespace" >&2; exit 1; fi
+        done
+fi
 T=$(mktemp -d /tmp/dw-e2e.XXXXXX)
 case "$T" in /tmp/dw-e2e.?*) ;; *) echo "FAIL: unexpected scratch directory '$T'" >&2; exit 1 ;; esac
 cleanup_hooks=()

@@ -2,7 +2,7 @@
 # `ostree admin config-diff`, reports what it ignores (xattrs), names surfaces,
 # honours an allowlist with owners, hashes and expiry dates, and predicts the
 # three-way merge exactly as `ostree admin deploy` then performs it.
-source "$(dirname "$0")/lib.sh"
+DW_SANDBOX=host-readonly source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-ostree.sh"
 
 S=$T/sysroot

@@ -1,7 +1,7 @@
 # image deployments (text) with hostile commit metadata and origin: a version
 # or image reference with a newline cannot forge a second "* booted" line, and
 # no ESC byte reaches the terminal. A real sysroot made with the ostree CLI.
-source "$(dirname "$0")/lib.sh"
+DW_SANDBOX=host-readonly source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-ostree.sh"
 
 S=$T/sysroot

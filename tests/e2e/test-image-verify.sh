@@ -2,7 +2,7 @@
 # a clean deployment verifies clean; tampered /usr entries are exactly what the
 # peer oracle `ostree diff` reports, with the attributes that changed, and an
 # in-place edit of a hardlinked file is caught.
-source "$(dirname "$0")/lib.sh"
+DW_SANDBOX=host-readonly source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-ostree.sh"
 
 S=$T/sysroot

@@ -1,6 +1,6 @@
 # driftwatch scan on an image-mode host (an ostree admin sysroot): deployments,
 # /usr verified against the commit and /etc against /usr/etc, in one stream.
-source "$(dirname "$0")/lib.sh"
+DW_SANDBOX=host-readonly source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-ostree.sh"
 
 S=$T/sysroot

@@ -1,7 +1,7 @@
 # Usage mistakes that are errors, not silently ignored: --root with --sysroot,
 # and an --allowlist that does not exist (only the default allowlist may be
 # absent). Each is one line naming the input, exit 2, before any work is done.
-source "$(dirname "$0")/lib.sh"
+DW_SANDBOX=host-readonly source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-ostree.sh"
 
 R=$T/root
