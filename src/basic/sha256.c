@@ -1,21 +1,67 @@
-/* SHA-256 through libcrypto's EVP interface; see sha256.h. */
+/* SHA-256 through libcrypto's EVP interface; see sha256.h.
+ *
+ * libcrypto is loaded on first use, not linked: mapping and relocating it is
+ * most of a process's start-up, and commands that hash nothing (--version,
+ * help, audit, status) should not pay for it. */
 #define _GNU_SOURCE
 #include "sha256.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/opensslv.h>
 
 #include "fd-util.h"
 #include "macros.h"
 
 #define READ_CHUNK ((size_t) 256 << 10)
 #define SPARSE_MIN ((uint64_t) 4 << 20)
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+/* The library of the major version the headers describe. */
+#define LIBCRYPTO_SONAME "libcrypto.so." STR(OPENSSL_SHLIB_VERSION)
+
+/* The entry points used, typed by the headers' own declarations. */
+static struct {
+        typeof(EVP_MD_fetch) *md_fetch;
+        typeof(EVP_MD_free) *md_free;
+        typeof(EVP_MD_CTX_new) *ctx_new;
+        typeof(EVP_MD_CTX_free) *ctx_free;
+        typeof(EVP_DigestInit_ex) *init;
+        typeof(EVP_DigestUpdate) *update;
+        typeof(EVP_DigestFinal_ex) *final;
+} crypto;
+static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
+static int crypto_error;
+
+static void crypto_load(void)
+{
+        void *dl = dlopen(LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+        if (!dl) {
+                crypto_error = -ELIBACC;
+                return;
+        }
+        /* Kept loaded for the life of the process. */
+        *(void **) &crypto.md_fetch = dlsym(dl, "EVP_MD_fetch");
+        *(void **) &crypto.md_free = dlsym(dl, "EVP_MD_free");
+        *(void **) &crypto.ctx_new = dlsym(dl, "EVP_MD_CTX_new");
+        *(void **) &crypto.ctx_free = dlsym(dl, "EVP_MD_CTX_free");
+        *(void **) &crypto.init = dlsym(dl, "EVP_DigestInit_ex");
+        *(void **) &crypto.update = dlsym(dl, "EVP_DigestUpdate");
+        *(void **) &crypto.final = dlsym(dl, "EVP_DigestFinal_ex");
+        if (!crypto.md_fetch || !crypto.md_free || !crypto.ctx_new || !crypto.ctx_free || !crypto.init ||
+            !crypto.update || !crypto.final)
+                crypto_error = -ELIBBAD;
+}
 
 struct hasher {
         EVP_MD_CTX *ctx;
@@ -27,8 +73,11 @@ struct hasher *hasher_free(struct hasher *h)
 {
         if (!h)
                 return NULL;
-        EVP_MD_CTX_free(h->ctx);
-        EVP_MD_free(h->md);
+        /* A hasher exists only once libcrypto is loaded. */
+        if (h->ctx)
+                crypto.ctx_free(h->ctx);
+        if (h->md)
+                crypto.md_free(h->md);
         free(h->chunk);
         free(h);
         return NULL;
@@ -36,13 +85,17 @@ struct hasher *hasher_free(struct hasher *h)
 
 int hasher_new(struct hasher **ret)
 {
-        struct hasher *h = calloc(1, sizeof(*h));
+        struct hasher *h;
 
+        pthread_once(&crypto_once, crypto_load);
+        if (crypto_error < 0)
+                return crypto_error;
+        h = calloc(1, sizeof(*h));
         if (!h)
                 return -ENOMEM;
         /* An explicit fetch once per hasher avoids libcrypto's per-call lookup. */
-        h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
-        h->ctx = EVP_MD_CTX_new();
+        h->md = crypto.md_fetch(NULL, "SHA256", NULL);
+        h->ctx = crypto.ctx_new();
         h->chunk = malloc(READ_CHUNK);
         if (!h->md || !h->ctx || !h->chunk) {
                 hasher_free(h);
@@ -54,19 +107,19 @@ int hasher_new(struct hasher **ret)
 
 int hasher_begin(struct hasher *h)
 {
-        return EVP_DigestInit_ex(h->ctx, h->md, NULL) == 1 ? 0 : -EIO;
+        return crypto.init(h->ctx, h->md, NULL) == 1 ? 0 : -EIO;
 }
 
 int hasher_update(struct hasher *h, const void *p, size_t n)
 {
-        return EVP_DigestUpdate(h->ctx, p, n) == 1 ? 0 : -EIO;
+        return crypto.update(h->ctx, p, n) == 1 ? 0 : -EIO;
 }
 
 int hasher_end(struct hasher *h, uint8_t out[SHA256_LEN])
 {
         unsigned int len = 0;
 
-        if (EVP_DigestFinal_ex(h->ctx, out, &len) != 1 || len != SHA256_LEN)
+        if (crypto.final(h->ctx, out, &len) != 1 || len != SHA256_LEN)
                 return -EIO;
         return 0;
 }
@@ -181,9 +234,15 @@ int hasher_fd(struct hasher *h, int fd, uint64_t size, const volatile sig_atomic
 
 int sha256_buf(const void *p, size_t n, uint8_t out[SHA256_LEN])
 {
-        unsigned int len = 0;
+        _cleanup_(hasher_freep) struct hasher *h = NULL;
+        int r;
 
-        if (EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) != 1 || len != SHA256_LEN)
-                return -EIO;
-        return 0;
+        r = hasher_new(&h);
+        if (r >= 0)
+                r = hasher_begin(h);
+        if (r >= 0)
+                r = hasher_update(h, p, n);
+        if (r >= 0)
+                r = hasher_end(h, out);
+        return r;
 }

@@ -1,17 +1,23 @@
 /* SHA-256 of file descriptors and buffers through libcrypto, which uses the
- * CPU's SHA extensions where present. One hasher per thread. */
+ * CPU's SHA extensions where present, loaded on first use. One hasher per
+ * thread. */
 #pragma once
 
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "macros.h"
+
 #define SHA256_LEN 32
 
 struct hasher;
 
+/* Fails with -ELIBACC when libcrypto cannot be loaded (it is loaded on first
+ * use), -ELIBBAD when it lacks an entry point. */
 int hasher_new(struct hasher **ret);
 struct hasher *hasher_free(struct hasher *h);
+DEFINE_FREEP(struct hasher, hasher_free);
 
 /* Reading a stream to its end rather than up to a size known from fstat(). */
 #define HASH_TO_EOF UINT64_MAX
