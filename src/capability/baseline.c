@@ -248,7 +248,7 @@ static int show_entry(const struct fim_entry *e, enum output_format format, stru
         if (r >= 0)
                 r = buf_putc(b, '\n');
         if (r >= 0 && fwrite(b->data, 1, b->len, f) != b->len)
-                r = -EIO;
+                r = negative_errno();
         return r;
 }
 
@@ -338,9 +338,10 @@ int capability_baseline_show(const struct baseline_show_request *req, FILE *f, s
                         fprintf(f, "%s\n", b.data);
         } else {
                 r = show_header(req->path, &meta, tree->n, counts, &b);
-                if (r < 0 || fwrite(b.data, 1, b.len, f) != b.len)
-                        return dw_error_set(ret_error, r < 0 ? r : -EIO, NULL, "cannot write output: %s",
-                                            strerror(r < 0 ? -r : EIO));
+                if (r >= 0 && fwrite(b.data, 1, b.len, f) != b.len)
+                        r = negative_errno();
+                if (r < 0)
+                        return dw_error_set(ret_error, r, NULL, "cannot write output: %s", strerror(-r));
         }
         for (i = 0; req->entries && i < tree->n; i++) {
                 r = show_entry(&tree->entries[i], req->format, &b, f);

@@ -61,7 +61,7 @@ static int report_baseline(const struct dw_context *ctx, struct output *out, enu
                 r = output_emit(out, &f);
         finding_release(&f);
         if (r >= 0 && fflush(out->f) != 0)
-                r = -EIO;
+                r = negative_errno();
         if (r < 0)
                 return dw_error_set(ret_error, out->error ?: r, NULL, "cannot write output: %s",
                                     strerror(-(out->error ?: r)));

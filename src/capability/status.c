@@ -169,7 +169,7 @@ int capability_status(const struct dw_context *ctx, const struct status_request 
                                         .since = prev ? info.last_seen : now, .now = now };
         r = status_report(&check, prev, cur);
         if (fflush(out->f) != 0 && r >= 0)
-                r = -EIO;
+                r = negative_errno();
         if (r < 0)      /* nothing is recorded: the next run reports it again */
                 return dw_error_set(ret_error, out->error ?: r, NULL, "cannot write output: %s",
                                     strerror(-(out->error ?: r)));

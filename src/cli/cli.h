@@ -14,6 +14,7 @@ enum {
         EXIT_CLEAN = 0,         /* nothing to look at */
         EXIT_ALERT = 1,         /* at least one alert */
         EXIT_TROUBLE = 2,       /* usage or runtime error */
+        EXIT_CLOSED_OUTPUT = 141, /* stdout closed by its reader: 128 + SIGPIPE, no message */
 };
 
 #define DEFAULT_STATE_DIR "/var/lib/driftwatch"

@@ -66,6 +66,9 @@ double cli_seconds_since(const struct timespec *start)
 
 int cli_fail(const struct dw_error *e)
 {
+        /* The reader went away (`| head`): end as quietly as SIGPIPE would. */
+        if (e->r == -EPIPE)
+                return EXIT_CLOSED_OUTPUT;
         return error("%s", dw_error_reason(e));
 }
 

@@ -1,6 +1,7 @@
 /* driftwatch: drift and persistence detection for image-mode Linux hosts.
  * Entry point: global options, then one command (git style); 'help' and
  * 'version' are commands too. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,5 +162,12 @@ int main(int argc, char **argv)
         }
         i = c->run(n, sub);
         free(sub);
+        /* What is still buffered: a reader that went away ends quietly, any
+         * other failure to write is an error, never a clean exit. */
+        if (i != EXIT_TROUBLE && i != EXIT_CLOSED_OUTPUT && (fflush(stdout) == EOF || ferror(stdout))) {
+                if (errno == EPIPE)
+                        return EXIT_CLOSED_OUTPUT;
+                return error("cannot write output: %s", strerror(errno ?: EIO));
+        }
         return i;
 }

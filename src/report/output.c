@@ -624,8 +624,8 @@ int output_emit(struct output *o, const struct finding *f)
         if (r < 0)
                 return r;
         if (fwrite(b.data, 1, b.len, o->f) != b.len) {
-                o->error = -EIO;
-                return -EIO;
+                o->error = negative_errno();    /* -EPIPE when the reader went away */
+                return o->error;
         }
         return 0;
 }
