@@ -1,7 +1,9 @@
 /* Bump allocator; see arena.h. */
 #include "arena.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,5 +136,25 @@ char *arena_strndup(struct arena *a, const char *s, size_t n)
                 memcpy(q, s, n);
                 q[n] = '\0';
         }
+        return q;
+}
+
+char *arena_printf(struct arena *a, const char *fmt, ...)
+{
+        va_list ap;
+        char *q;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(NULL, 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return NULL;
+        q = arena_alloc(a, (size_t) n + 1);
+        if (!q)
+                return NULL;
+        va_start(ap, fmt);
+        vsnprintf(q, (size_t) n + 1, fmt, ap);
+        va_end(ap);
         return q;
 }

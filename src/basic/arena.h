@@ -26,3 +26,5 @@ void *arena_alloc(struct arena *a, size_t n);
 void *arena_memdup(struct arena *a, const void *p, size_t n);
 /* Copies n bytes and a terminating NUL. */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
+/* A formatted string in the arena; NULL on allocation failure. */
+char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -3,10 +3,13 @@
 #include "image.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "basic/escape.h"
 #include "basic/fd-util.h"
@@ -179,14 +182,45 @@ struct etc_report {
         struct fim_reporter rep;
         struct allowlist *allow;
         const char *merge_target;
+        const char *model;              /* "ostree 2022.7": whose merge rules apply */
         int64_t now;
-        unsigned long differences, allowed, beyond, carried, shadows;
+        unsigned long differences, allowed, beyond, carried, shadows, blockers;
 };
+
+/* A change the merge fails on, or that the new image's symlink sends
+ * elsewhere: an alert of its own, beside the change's finding. */
+static int emit_merge_alert(struct etc_report *er, const struct finding *change, const struct merge_result *mr)
+{
+        bool blocked = mr->fate == MERGE_BLOCKS_DEPLOY;
+        struct finding f;
+        int r;
+
+        finding_init(&f);
+        f.alert = true;
+        f.rule = ruleset_rule(er->rep.rules, blocked ? "DW-ETC-MERGE-BLOCKED" : "DW-ETC-MERGE-REDIRECT");
+        f.category = "configuration";
+        f.type = "info";
+        f.action = blocked ? "merge-blocked" : "merge-redirected";
+        f.dataset = "driftwatch.etc";
+        f.path = change->path;
+        f.path_len = change->path_len;
+        f.root = change->root;
+        f.merge = merge_fate_name(mr->fate);
+        f.merge_target = er->merge_target;
+        f.merge_reason = mr->reason;
+        f.merge_model = er->model;
+        f.message = blocked ? "ostree admin deploy will fail on this local change, this upgrade and every later one"
+                            : "the merge writes outside /etc through a symlink of the new image";
+        r = output_emit(er->rep.out, &f);
+        finding_release(&f);
+        return r;
+}
 
 static int on_etc_change(const struct etc_change *ec, void *userdata)
 {
         struct etc_report *er = userdata;
         const struct fim_entry *cur = ec->c->new;
+        const struct merge_result *mr = ec->merge;
         struct allow_entry *ae;
         char allowed[512];
         struct finding f;
@@ -201,11 +235,17 @@ static int on_etc_change(const struct etc_change *ec, void *userdata)
                 f.quality[f.n_quality++] = "not-in-ostree-config-diff";
                 er->beyond++;
         }
-        if (ec->fate != MERGE_NONE) {
-                f.merge = merge_fate_name(ec->fate);
+        if (mr && mr->fate != MERGE_NONE) {
+                f.merge = merge_fate_name(mr->fate);
                 f.merge_target = er->merge_target;
-                er->carried += ec->fate == MERGE_CARRIED || ec->fate == MERGE_CARRIED_SHADOWS;
-                er->shadows += ec->fate == MERGE_CARRIED_SHADOWS;
+                f.merge_reason = mr->reason;
+                f.merge_model = er->model;
+                f.merge_loses = mr->loses;
+                f.n_merge_loses = mr->n_loses;
+                f.merge_loses_total = mr->loses_total;
+                er->carried += mr->fate == MERGE_CARRIED || mr->fate == MERGE_CARRIED_SHADOWS;
+                er->shadows += mr->fate == MERGE_CARRIED_SHADOWS;
+                er->blockers += mr->fate == MERGE_BLOCKS_DEPLOY;
         }
         ae = allowlist_match(er->allow, f.path, f.path_len,
                              cur && (cur->flags & ENTRY_HAS_HASH) ? cur->sha256 : NULL, er->now, &expired);
@@ -221,6 +261,9 @@ static int on_etc_change(const struct etc_change *ec, void *userdata)
                 ae->matches++;
         }
         r = output_emit(er->rep.out, &f);
+        /* An allowlist entry accepts the drift, not a broken upgrade. */
+        if (r >= 0 && mr && (mr->fate == MERGE_BLOCKS_DEPLOY || mr->fate == MERGE_REDIRECTED))
+                r = emit_merge_alert(er, &f, mr);
         finding_release(&f);
         return r;
 }
@@ -268,7 +311,7 @@ static int report_allowlist(struct etc_report *er, const struct ruleset *rules)
 static int emit_summary(struct etc_report *er, const struct ruleset *rules, const char *deployment)
 {
         struct finding f;
-        char v[5][32];
+        char v[6][32];
         int r = 0;
 
         finding_init(&f);
@@ -283,6 +326,7 @@ static int emit_summary(struct etc_report *er, const struct ruleset *rules, cons
         snprintf(v[2], sizeof(v[2]), "%lu", er->beyond);
         snprintf(v[3], sizeof(v[3]), "%lu", er->carried);
         snprintf(v[4], sizeof(v[4]), "%lu", er->shadows);
+        snprintf(v[5], sizeof(v[5]), "%lu", er->blockers);
         r = finding_add_value(&f, "deployment", NULL, 0, deployment, strlen(deployment));
         r = r ?: finding_add_value(&f, "differences", NULL, 0, v[0], strlen(v[0]));
         r = r ?: finding_add_value(&f, "allowlisted", NULL, 0, v[1], strlen(v[1]));
@@ -291,6 +335,7 @@ static int emit_summary(struct etc_report *er, const struct ruleset *rules, cons
                 r = r ?: finding_add_value(&f, "merge_target", NULL, 0, er->merge_target, strlen(er->merge_target));
                 r = r ?: finding_add_value(&f, "carried", NULL, 0, v[3], strlen(v[3]));
                 r = r ?: finding_add_value(&f, "shadowing_image_updates", NULL, 0, v[4], strlen(v[4]));
+                r = r ?: finding_add_value(&f, "deploy_blockers", NULL, 0, v[5], strlen(v[5]));
         }
         if (r >= 0)
                 r = output_emit(er->rep.out, &f);
@@ -330,6 +375,18 @@ static int load_allowlist(const char *path, struct allowlist **ret, struct dw_er
         if (r < 0)
                 return dw_error_set(ret_error, r, path, "cannot load allowlist '%s': %s", path,
                                     msg ? msg : strerror(-r));
+        return 0;
+}
+
+/* "2022.7" as OSTREE_VERSION_NUM(2022, 7). */
+static int parse_ostree_version(const char *s, unsigned *ret)
+{
+        unsigned y, m;
+        int n = 0;
+
+        if (sscanf(s, "%4u.%2u%n", &y, &m, &n) != 2 || s[n] != '\0' || y < 2011 || y > 2999 || m < 1 || m > 12)
+                return -EINVAL;
+        *ret = OSTREE_VERSION_NUM(y, m);
         return 0;
 }
 
@@ -373,8 +430,17 @@ int capability_etc_diff(const struct dw_context *ctx, const struct sysroot *ds, 
         _cleanup_(freep) char *target_name = NULL, *deployment_name = NULL;
         struct etc_diff_opts eo = { .threads = ctx->threads, .cancel = ctx->cancel };
         struct etc_report er = { 0 };
-        const char *merge = req->merge;
+        struct etc_diff_stats stats = { 0 };
+        const char *merge = req->merge, *version = req->ostree_version ?: DW_OSTREE_VERSION;
+        char model[64];
         int r;
+
+        r = parse_ostree_version(version, &eo.ostree_version);
+        if (r < 0)
+                return dw_error_set(ret_error, r, version, "invalid ostree version '%s' (expected YEAR.N, as 2022.7)",
+                                    version);
+        snprintf(model, sizeof(model), "ostree %s", version);
+        er.model = model;
 
         if (req->allowlist) {
                 r = load_allowlist(req->allowlist, &allow, ret_error);
@@ -398,7 +464,24 @@ int capability_etc_diff(const struct dw_context *ctx, const struct sysroot *ds, 
         er.allow = allow;
         er.merge_target = target_name;
         er.now = (int64_t) time(NULL);
-        r = etc_diff(d->path, &eo, on_etc_change, &er);
+        for (size_t k = 0; k < 2; k++) {
+                /* ostree follows a symlinked /etc or /usr/etc; reading a
+                 * sysroot, that could lead anywhere on the host: refused. */
+                _cleanup_(freep) char *dir = NULL;
+                char link[PATH_MAX];
+                ssize_t n;
+
+                if (asprintf(&dir, "%s/%s", d->path, k == 0 ? "etc" : "usr/etc") < 0)
+                        return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+                n = readlink(dir, link, sizeof(link) - 1);
+                if (n >= 0) {
+                        link[n] = '\0';
+                        return dw_error_set(ret_error, -ELOOP, dir,
+                                            "'%s' is a symlink to '%s': not followed out of the deployment", dir,
+                                            link);
+                }
+        }
+        r = etc_diff(d->path, &eo, on_etc_change, &er, &stats);
         if (r >= 0)
                 r = report_allowlist(&er, ctx->rules);
         if (r >= 0 && out->format == OUTPUT_JSON)
@@ -413,7 +496,7 @@ int capability_etc_diff(const struct dw_context *ctx, const struct sysroot *ds, 
                 *ret_summary = (struct etc_diff_summary) {
                         .deployment = TAKE_PTR(deployment_name), .merge_target = TAKE_PTR(target_name),
                         .differences = er.differences, .allowed = er.allowed, .beyond = er.beyond,
-                        .carried = er.carried, .shadows = er.shadows,
+                        .carried = er.carried, .shadows = er.shadows, .blockers = stats.blockers,
                 };
         return 0;
 }

@@ -30,12 +30,16 @@ struct etc_diff_request {
         const char *allowlist;          /* NULL: none */
         const char *merge;              /* NULL: the staged deployment, when there is one */
         bool no_merge;
+        /* "YEAR.N": the ostree release whose merge rules apply; NULL: the
+         * libostree driftwatch was built with. */
+        const char *ostree_version;
 };
 
 struct etc_diff_summary {
         char *deployment;               /* CHECKSUM.SERIAL; free() it */
         char *merge_target;             /* or NULL; free() it */
         unsigned long differences, allowed, beyond, carried, shadows;
+        unsigned long blockers;         /* changes the next deploy fails on */
 };
 
 void etc_diff_summary_release(struct etc_diff_summary *s);

@@ -16,6 +16,8 @@ void cli_report_etc_diff(const struct etc_diff_summary *sum, unsigned long alert
         if (sum->merge_target)
                 fprintf(stderr, "; into %s the merge carries %lu local changes, %lu of them hiding an image update",
                         sum->merge_target, sum->carried, sum->shadows);
+        if (sum->blockers)
+                fprintf(stderr, "; the deploy will FAIL on %lu of them (see merge-blocked)", sum->blockers);
         fputc('\n', stderr);
 }
 
@@ -41,6 +43,9 @@ int cmd_etc_diff(int argc, char **argv)
                            "checksum, or a commit or ref of the sysroot's repository; default: the staged "
                            "deployment when there is one"),
                 OPT_BOOL("no-merge", &req.no_merge, "do not predict the merge"),
+                OPT_STRING("ostree-version", &req.ostree_version, "YEAR.N",
+                           "predict the merge as this ostree release performs it (the ostree of the deployment that "
+                           "runs the upgrade); default: " DW_OSTREE_VERSION),
                 OPT_FORMAT(&format),
                 OPT_THREADS(&threads),
                 OPT_END(),

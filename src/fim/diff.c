@@ -1,8 +1,12 @@
 /* The diff engine; see diff.h. */
 #include "diff.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "basic/macros.h"
 
 static bool bytes_differ(const void *a, size_t alen, const void *b, size_t blen)
 {
@@ -78,14 +82,88 @@ static bool selected(const struct fim_entry *e, char *const *prefixes, size_t n)
         return false;
 }
 
+/* The folded directories whose subtrees may still come: each lies between the
+ * one below it in the stack and that one's end, so the stack is popped from
+ * the top as the join moves past them. */
+void fim_fold_release(struct fim_fold *f)
+{
+        free(f->dirs);
+        *f = (struct fim_fold) { 0 };
+}
+
+bool fim_fold_hides(struct fim_fold *f, const struct fim_entry *e)
+{
+        while (f->n > 0) {
+                const struct fim_entry *d = f->dirs[f->n - 1];
+                int c = memcmp(e->path, d->path, e->path_len < d->path_len ? e->path_len : d->path_len);
+
+                if (c == 0 && e->path_len > d->path_len) {
+                        if (e->path[d->path_len] == '/')
+                                return true;
+                        if ((unsigned char) e->path[d->path_len] < '/')
+                                return false;   /* "/a.b" between "/a" and "/a/x" */
+                } else if (c < 0 || (c == 0 && e->path_len <= d->path_len)) {
+                        return false;
+                }
+                f->n--;         /* e is past d's subtree: nothing below d comes again */
+        }
+        return false;
+}
+
+int fim_fold_change(struct fim_fold *f, struct fim_change *c, const struct fim_tree *base, const struct fim_tree *cur)
+{
+        const struct fim_entry *e = c->old ? c->old : c->new;
+        bool dir_old = c->old && c->old->type == S_IFDIR, dir_new = c->new && c->new->type == S_IFDIR;
+
+        if (e->path_len == 1 || !(dir_old || dir_new))
+                return 0;
+        if (c->kind == CHANGE_REMOVED)
+                c->folded_old = fim_tree_count_below(base, e->path, e->path_len);
+        else if (c->kind == CHANGE_MODIFIED && (c->changed & ATTR_TYPE)) {
+                c->folded_old = dir_old ? fim_tree_count_below(base, e->path, e->path_len) : 0;
+                c->folded_new = dir_new ? fim_tree_count_below(cur, e->path, e->path_len) : 0;
+        } else
+                return 0;
+        if (f->n == f->cap) {
+                size_t cap = f->cap ? f->cap * 2 : 16;
+                const struct fim_entry **v = reallocarray(f->dirs, cap, sizeof(*v));
+
+                if (!v)
+                        return -ENOMEM;
+                f->dirs = v;
+                f->cap = cap;
+        }
+        f->dirs[f->n++] = e;
+        return 0;
+}
+
+static int diff_join(const struct fim_tree *base, const struct fim_tree *cur, const struct fim_tree *unlisted,
+                     unsigned attrs, char *const *prefixes, size_t n_prefixes, struct fim_fold *fold,
+                     fim_change_fn fn, void *userdata);
+
 int fim_diff(const struct fim_tree *base, const struct fim_tree *cur, unsigned attrs,
              char *const *prefixes, size_t n_prefixes, fim_change_fn fn, void *userdata)
 {
-        return fim_diff_chunk(base, cur, NULL, attrs, prefixes, n_prefixes, fn, userdata);
+        return diff_join(base, cur, NULL, attrs, prefixes, n_prefixes, NULL, fn, userdata);
+}
+
+int fim_diff_folded(const struct fim_tree *base, const struct fim_tree *cur, unsigned attrs, fim_change_fn fn,
+                    void *userdata)
+{
+        _cleanup_(fim_fold_release) struct fim_fold fold = { 0 };
+
+        return diff_join(base, cur, NULL, attrs, NULL, 0, &fold, fn, userdata);
 }
 
 int fim_diff_chunk(const struct fim_tree *base, const struct fim_tree *cur, const struct fim_tree *unlisted,
                    unsigned attrs, char *const *prefixes, size_t n_prefixes, fim_change_fn fn, void *userdata)
+{
+        return diff_join(base, cur, unlisted, attrs, prefixes, n_prefixes, NULL, fn, userdata);
+}
+
+static int diff_join(const struct fim_tree *base, const struct fim_tree *cur, const struct fim_tree *unlisted,
+                     unsigned attrs, char *const *prefixes, size_t n_prefixes, struct fim_fold *fold,
+                     fim_change_fn fn, void *userdata)
 {
         unsigned mask = base->attrs & cur->attrs & ATTR_COMPARED;
         bool any_unlisted = unlisted && unlisted->n > 0;
@@ -110,6 +188,11 @@ int fim_diff_chunk(const struct fim_tree *base, const struct fim_tree *cur, cons
                 else
                         cmp = path_compare(a->path, a->path_len, b->path, b->path_len);
 
+                if (fold && fim_fold_hides(fold, cmp <= 0 ? a : b)) {
+                        i += cmp <= 0;
+                        j += cmp >= 0;
+                        continue;
+                }
                 if (cmp < 0) {
                         i++;
                         if (!selected(a, prefixes, n_prefixes) || (any_unlisted && below_unlisted(cur, unlisted, a)))
@@ -157,7 +240,9 @@ int fim_diff_chunk(const struct fim_tree *base, const struct fim_tree *cur, cons
                                 c.new = b;
                         }
                 }
-                r = fn(&c, userdata);
+                r = fold ? fim_fold_change(fold, &c, base, cur) : 0;
+                if (r >= 0)
+                        r = fn(&c, userdata);
                 if (r < 0)
                         return r;
         }

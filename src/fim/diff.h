@@ -18,6 +18,9 @@ struct fim_change {
         const struct fim_entry *new;    /* NULL when removed */
         unsigned changed;               /* ATTR_* that differ, for CHANGE_MODIFIED */
         const char *quality;            /* a data-quality flag, or NULL */
+        /* With fim_diff_folded(): the entries below a removed or retyped
+         * directory, in base and in cur, reported with it instead of one by one. */
+        size_t folded_old, folded_new;
 };
 
 typedef int (*fim_change_fn)(const struct fim_change *c, void *userdata);
@@ -29,6 +32,28 @@ typedef int (*fim_change_fn)(const struct fim_change *c, void *userdata);
  * entries, which are compared themselves. */
 int fim_diff(const struct fim_tree *base, const struct fim_tree *cur, unsigned attrs,
              char *const *prefixes, size_t n_prefixes, fim_change_fn fn, void *userdata);
+
+/* The same, listing as `ostree diff` and `ostree admin config-diff` do: a
+ * removed directory, or an entry whose type changed to or from a directory, is
+ * one change, its subtree counted in folded_old / folded_new and not reported
+ * entry by entry. Added directories are listed with their subtree. */
+int fim_diff_folded(const struct fim_tree *base, const struct fim_tree *cur, unsigned attrs, fim_change_fn fn,
+                    void *userdata);
+
+/* For joins of their own (image verification): the folding fim_diff_folded()
+ * does. Zero-initialise; fim_fold_release() when done. fim_fold_hides() tells,
+ * for each entry in path order, whether it lies below a folded directory (it is
+ * then not reported); fim_fold_change() folds the subtrees below c's entry
+ * (whole trees base and cur) into c when c removes a directory or changes a
+ * type to or from one. */
+struct fim_fold {
+        const struct fim_entry **dirs;
+        size_t n, cap;
+};
+
+void fim_fold_release(struct fim_fold *f);
+bool fim_fold_hides(struct fim_fold *f, const struct fim_entry *e);
+int fim_fold_change(struct fim_fold *f, struct fim_change *c, const struct fim_tree *base, const struct fim_tree *cur);
 
 /* The same for one chunk of a check cut in path ranges: 'unlisted' holds the
  * directories of earlier chunks that could not be listed (sorted, or NULL),

@@ -155,6 +155,47 @@ const struct fim_entry *fim_tree_find(const struct fim_tree *t, const char *path
         return NULL;
 }
 
+/* The index of the first entry whose path is not below 'path' followed by
+ * 'sep' ('/' for the first descendant, '0' for the first entry past them). */
+static size_t lower_bound_sep(const struct fim_tree *t, const char *path, size_t len, char sep)
+{
+        size_t lo = 0, hi = t->n;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                const struct fim_entry *e = &t->entries[mid];
+                size_t n = e->path_len < len ? e->path_len : len;
+                int c = memcmp(e->path, path, n);
+
+                if (c == 0)     /* e against path+sep: a prefix sorts first */
+                        c = e->path_len <= len ? -1 : (unsigned char) e->path[len] < (unsigned char) sep ? -1 : 1;
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+void fim_tree_below(const struct fim_tree *t, const char *path, size_t len, size_t *ret_lo, size_t *ret_hi)
+{
+        if (len == 1 && path[0] == '/') {
+                *ret_lo = t->n && t->entries[0].path_len == 1;
+                *ret_hi = t->n;
+                return;
+        }
+        *ret_lo = lower_bound_sep(t, path, len, '/');
+        *ret_hi = lower_bound_sep(t, path, len, '0');
+}
+
+size_t fim_tree_count_below(const struct fim_tree *t, const char *path, size_t len)
+{
+        size_t lo, hi;
+
+        fim_tree_below(t, path, len, &lo, &hi);
+        return hi - lo;
+}
+
 void fim_tree_reroot(struct fim_tree *t, const char *prefix)
 {
         size_t plen = strlen(prefix), i, o = 0;

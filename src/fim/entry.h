@@ -92,6 +92,10 @@ struct fim_tree *fim_tree_free(struct fim_tree *t);
 struct fim_entry *fim_tree_add(struct fim_tree *t);
 void fim_tree_sort(struct fim_tree *t);
 const struct fim_entry *fim_tree_find(const struct fim_tree *t, const char *path, size_t len);
+/* The entries strictly below directory 'path' (its descendants), which the
+ * byte order keeps together: indexes [*ret_lo, *ret_hi). */
+void fim_tree_below(const struct fim_tree *t, const char *path, size_t len, size_t *ret_lo, size_t *ret_hi);
+size_t fim_tree_count_below(const struct fim_tree *t, const char *path, size_t len);
 /* A hash index over a tree's paths: constant-time lookups where a walk asks
  * for every path it meets (binary search costs a string compare per level). */
 struct fim_index {

@@ -239,6 +239,15 @@ int fim_finding_from_change(const struct fim_reporter *rep, const struct fim_cha
                 f.error = error_text(c->new->err);
                 break;
         }
+        if (r >= 0 && (c->folded_old || c->folded_new)) {
+                /* A removed or retyped directory, its subtree counted, not listed. */
+                char before[24], after[24];
+                int bn = snprintf(before, sizeof(before), "%zu", c->folded_old);
+                int an = snprintf(after, sizeof(after), "%zu", c->folded_new);
+
+                r = finding_add_value(&f, "entries_below", c->old ? before : NULL, c->old ? (size_t) bn : 0,
+                                      c->new ? after : NULL, c->new ? (size_t) an : 0);
+        }
         if (r < 0) {
                 finding_release(&f);
                 return r;

@@ -1,89 +1,92 @@
-/* /etc against /usr/etc, and the three-way merge predicted; see etc-diff.h.
+/* /etc against /usr/etc, and the merge predicted; see etc-diff.h.
  *
- * ostree's merge at deployment time takes the changes between the running
- * deployment's /usr/etc and /etc — modified and added files are copied into
- * the new deployment's /etc, removed ones are deleted from it — on top of the
- * new image's /usr/etc. So each local change's fate follows from the change
- * alone, and whether the new image changed the same file says if the local
- * copy will hide that update. The merge compares as config-diff does, without
- * xattrs and directory metadata: such local changes are dropped. */
+ * The differences are listed first (and kept: the merge's outcome for one
+ * path can depend on changes listed after it, such as a directory whose
+ * metadata travels with a file placed inside it), then the merge is replayed
+ * on them, then each is reported with its fate. They are few next to the
+ * trees, which are walked once each. */
 #define _GNU_SOURCE
 #include "etc-diff.h"
 
 #include <errno.h>
-#include <limits.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "fim/walk.h"
 
-const char *merge_fate_name(enum merge_fate f)
-{
-        switch (f) {
-        case MERGE_CARRIED: return "carried";
-        case MERGE_CARRIED_SHADOWS: return "carried-shadows-image-update";
-        case MERGE_REMOVAL_APPLIED: return "removal-applied";
-        case MERGE_DROPPED: return "dropped";
-        default: return "none";
-        }
-}
-
 int etc_walk(const char *dir, unsigned threads, const volatile sig_atomic_t *cancel, struct fim_tree **ret)
 {
         struct walk_opts wo = { .threads = threads, .attrs = ETC_ATTRS, .cancel = cancel };
+        _cleanup_(closep) int fd = -1;
+        char self[64];
 
-        return fim_walk(dir, NULL, 0, &wo, ret, NULL);
+        /* A symlinked /etc (or /usr/etc) could lead anywhere on the host
+         * reading the sysroot: it is not followed. */
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();        /* ELOOP: a symlink */
+        snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+        return fim_walk(self, NULL, 0, &wo, ret, NULL);
 }
 
-struct etc_ctx {
-        const struct etc_diff_opts *opts;
-        etc_change_fn fn;
-        void *userdata;
+struct collected {
+        struct fim_change *v;
+        bool *beyond;
+        size_t *index;
+        size_t n, cap;
+        struct etc_merge *merge;
 };
 
-static enum merge_fate predict(const struct fim_tree *target, const struct fim_change *c)
+static int collect(const struct fim_change *c, void *userdata)
 {
+        struct collected *col = userdata;
         const struct fim_entry *e = c->new ? c->new : c->old;
-        const struct fim_entry *next;
+        bool beyond;
+        int r;
 
-        if (!target)
-                return MERGE_NONE;
-        if (c->kind == CHANGE_REMOVED)
-                return MERGE_REMOVAL_APPLIED;
-        next = fim_tree_find(target, e->path, e->path_len);
-        /* The image ships something new here: a local file hides it. */
-        if (next && (!c->old || fim_entry_compare(c->old, next, ATTR_TYPE | ATTR_MODE | ATTR_UID | ATTR_GID |
-                                                                    ATTR_CONTENT | ATTR_TARGET)))
-                return MERGE_CARRIED_SHADOWS;
-        return MERGE_CARRIED;
+        if (col->n == col->cap) {
+                size_t cap = col->cap ? col->cap * 2 : 64;
+                struct fim_change *v = reallocarray(col->v, cap, sizeof(*v));
+                bool *b;
+                size_t *ix;
+
+                if (!v)
+                        return -ENOMEM;
+                col->v = v;
+                b = reallocarray(col->beyond, cap, sizeof(*b));
+                if (!b)
+                        return -ENOMEM;
+                col->beyond = b;
+                ix = reallocarray(col->index, cap, sizeof(*ix));
+                if (!ix)
+                        return -ENOMEM;
+                col->index = ix;
+                col->cap = cap;
+        }
+        /* config-diff compares neither xattrs nor /etc itself. */
+        beyond = e->path_len == 1 || (c->kind == CHANGE_MODIFIED && (c->changed & ~ATTR_XATTRS) == 0);
+        col->v[col->n] = *c;
+        col->beyond[col->n] = beyond;
+        if (col->merge) {
+                r = etc_merge_add(col->merge, c, !beyond, &col->index[col->n]);
+                if (r < 0)
+                        return r;
+        }
+        col->n++;
+        return 0;
 }
 
-static int on_change(const struct fim_change *c, void *userdata)
-{
-        struct etc_ctx *ctx = userdata;
-        const struct fim_entry *e = c->new ? c->new : c->old;
-        char path[PATH_MAX + 8];
-        struct etc_change ec = { .c = c };
-        int n;
-
-        n = snprintf(path, sizeof(path), "/etc%s", e->path_len == 1 ? "" : e->path);
-        if (n < 0 || (size_t) n >= sizeof(path))
-                return -ENAMETOOLONG;
-        ec.path = path;
-        ec.path_len = (size_t) n;
-        if (c->kind == CHANGE_MODIFIED)
-                ec.beyond_config_diff = (c->changed & ~ATTR_XATTRS) == 0 || e->type == S_IFDIR;
-        if (c->kind != CHANGE_UNREADABLE && ctx->opts->merge_image)
-                ec.fate = ec.beyond_config_diff ? MERGE_DROPPED : predict(ctx->opts->merge_image, c);
-        return ctx->fn(&ec, ctx->userdata);
-}
-
-int etc_diff(const char *deploy_path, const struct etc_diff_opts *opts, etc_change_fn fn, void *userdata)
+int etc_diff(const char *deploy_path, const struct etc_diff_opts *opts, etc_change_fn fn, void *userdata,
+             struct etc_diff_stats *ret_stats)
 {
         _cleanup_(fim_tree_freep) struct fim_tree *image = NULL, *local = NULL;
+        _cleanup_(etc_merge_freep) struct etc_merge *merge = NULL;
         _cleanup_(freep) char *usr_etc = NULL, *etc = NULL;
-        struct etc_ctx ctx = { .opts = opts, .fn = fn, .userdata = userdata };
+        struct collected col = { 0 };
+        size_t i;
         int r;
 
         if (asprintf(&usr_etc, "%s/usr/etc", deploy_path) < 0 || asprintf(&etc, "%s/etc", deploy_path) < 0)
@@ -94,5 +97,28 @@ int etc_diff(const char *deploy_path, const struct etc_diff_opts *opts, etc_chan
         r = etc_walk(etc, opts->threads, opts->cancel, &local);
         if (r < 0)
                 return r;
-        return fim_diff(image, local, ETC_ATTRS, NULL, 0, on_change, &ctx);
+        if (opts->merge_image) {
+                r = etc_merge_new(image, local, opts->merge_image, opts->ostree_version, &merge);
+                if (r < 0)
+                        return r;
+                col.merge = merge;
+        }
+        r = fim_diff_folded(image, local, ETC_ATTRS, collect, &col);
+        if (r >= 0 && merge)
+                r = etc_merge_run(merge);
+        for (i = 0; r >= 0 && i < col.n; i++) {
+                struct etc_change ec = {
+                        .c = &col.v[i],
+                        .beyond_config_diff = col.beyond[i],
+                        .merge = merge ? etc_merge_result(merge, col.index[i]) : NULL,
+                };
+
+                r = fn(&ec, userdata);
+        }
+        if (r >= 0 && ret_stats)
+                *ret_stats = (struct etc_diff_stats) { .blockers = merge ? etc_merge_blockers(merge) : 0 };
+        free(col.v);
+        free(col.beyond);
+        free(col.index);
+        return r;
 }

@@ -286,6 +286,7 @@ int image_verify_ostree(const struct sysroot *ds, const struct sysroot_deploymen
                 .cancel = opts->cancel,
         };
         struct verifier v = { .ds = ds, .d = d, .cancel = opts->cancel, .error = ret_error };
+        _cleanup_(fim_fold_release) struct fim_fold fold = { 0 };
         int r;
 
         if (ret_error)
@@ -325,6 +326,12 @@ int image_verify_ostree(const struct sysroot *ds, const struct sysroot_deploymen
                 struct fim_change c = { 0 };
                 int cmp = !a ? 1 : !b ? -1 : path_compare(a->path, a->path_len, b->path, b->path_len);
 
+                /* Listed as ostree diff lists: a removed or retyped directory once. */
+                if (fim_fold_hides(&fold, cmp <= 0 ? a : b)) {
+                        i += cmp <= 0;
+                        j += cmp >= 0;
+                        continue;
+                }
                 if (cmp < 0) {
                         c = (struct fim_change) { .kind = CHANGE_REMOVED, .old = a };
                         i++;
@@ -340,7 +347,7 @@ int image_verify_ostree(const struct sysroot *ds, const struct sysroot_deploymen
                         i++, j++;
                 }
                 if (r > 0)
-                        r = fn(&c, userdata);
+                        r = fim_fold_change(&fold, &c, want, live) ?: fn(&c, userdata);
         }
         v.stats.entries = live->n;
         arena_release(&v.arena);

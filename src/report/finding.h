@@ -120,6 +120,10 @@ struct finding {
         const char *surface;            /* driftwatch.surface; NULL: the rule's */
         const char *merge;              /* driftwatch.merge.fate: what the next deployment does */
         const char *merge_target;       /* driftwatch.merge.target */
+        const char *merge_reason;       /* driftwatch.merge.reason: why, or the deploy's error */
+        const char *merge_model;        /* driftwatch.merge.model: whose rules ("ostree 2022.7") */
+        const char *const *merge_loses; /* driftwatch.merge.loses: what the user loses */
+        size_t n_merge_loses, merge_loses_total;
         const char *allowed_by;         /* driftwatch.allowlist: the entry that allowed this */
         const char *error;              /* driftwatch.error */
         const char *outcome;            /* event.outcome: success, failure */

@@ -459,6 +459,17 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
                 json_string(&j, "fate", f->merge);
                 if (f->merge_target)
                         json_string(&j, "target", f->merge_target);
+                if (f->merge_reason)
+                        json_string(&j, "reason", f->merge_reason);
+                if (f->merge_model)
+                        json_string(&j, "model", f->merge_model);
+                if (f->n_merge_loses) {
+                        json_array_begin(&j, "loses");
+                        for (i = 0; i < f->n_merge_loses; i++)
+                                json_string(&j, NULL, f->merge_loses[i]);
+                        json_array_end(&j);
+                        json_int(&j, "loses_total", (int64_t) f->merge_loses_total);
+                }
                 json_object_end(&j);
         }
         if (f->allowed_by)
@@ -573,6 +584,13 @@ static int render_text(const struct finding *f, struct buf *b)
                 r = buf_printf(b, "  (%s)", f->error);
         if (r >= 0 && f->merge)
                 r = buf_printf(b, "  next deployment: %s", f->merge);
+        if (r >= 0 && f->merge_reason) {
+                r = buf_puts(b, " (");
+                if (r >= 0)
+                        r = escape_text(b, f->merge_reason, strlen(f->merge_reason));
+                if (r >= 0)
+                        r = buf_putc(b, ')');
+        }
         if (r >= 0 && f->allowed_by) {
                 r = buf_puts(b, "  allowed: ");
                 if (r >= 0)
@@ -582,6 +600,13 @@ static int render_text(const struct finding *f, struct buf *b)
                 r = buf_printf(b, "  suppressed (%s)", f->suppressed_by);
         if (r >= 0)
                 r = buf_putc(b, '\n');
+        for (i = 0; r >= 0 && i < f->n_merge_loses; i++) {
+                r = buf_puts(b, "    loses ");
+                if (r >= 0)
+                        r = escape_text(b, f->merge_loses[i], strlen(f->merge_loses[i]));
+                if (r >= 0)
+                        r = buf_putc(b, '\n');
+        }
         if (r >= 0 && f->process)
                 r = text_process(b, f);
         for (i = 0; r >= 0 && i < f->n_values; i++) {

@@ -35,6 +35,8 @@ cp "$T/sudoers" "$DEP/usr/etc/sudoers" && chmod 4755 "$DEP/usr/etc/sudoers"   # 
 ln -sfn /tmp/evil "$DEP/usr/bin/tool-alias"                             # symlink target
 printf 'implant\n' >"$DEP/usr/bin/implant"                              # added
 rm "$DEP/usr/share/doc/readme"                                          # removed
+rm -r "${DEP:?}/usr/etc/ssh"                                            # removed directory: listed once
+rm -r "${DEP:?}/usr/etc/containers" && printf 'x\n' >"$DEP/usr/etc/containers"   # directory -> file: once
 
 run 1 "$DW" image verify --sysroot "$S" --format json
 cp "$T/out" "$T/verify.jsonl"
@@ -43,10 +45,17 @@ file-added "/usr/bin/implant" -
 file-modified "/usr/bin/helper" content
 file-modified "/usr/bin/tool" ostree-checksum
 file-modified "/usr/bin/tool-alias" size,target
+file-modified "/usr/etc/containers" type
 file-modified "/usr/etc/sudoers" mode
 file-modified "/usr/share/doc/data" ostree-checksum
+file-removed "/usr/etc/ssh" -
 file-removed "/usr/share/doc/readme" -
 EOF
+# What was below the removed and the retyped directory is counted, not listed.
+jq -se 'any(.[]; .file.path == "/usr/etc/ssh" and .driftwatch.before.entries_below == "2") and
+        any(.[]; .file.path == "/usr/etc/containers" and .driftwatch.before.entries_below == "1" and
+                 .driftwatch.after.entries_below == "0")' "$T/verify.jsonl" >/dev/null ||
+        fail "a removed or retyped directory does not count what was below it"
 jq -se 'all(.[]; .rule.id == "DW-IMG-VERIFY" and .driftwatch.severity == "critical")' "$T/verify.jsonl" >/dev/null ||
         fail "verify findings are not DW-IMG-VERIFY critical"
 jq -se 'any(.[]; .file.path == "/usr/bin/tool" and (.driftwatch.quality | index("repository-object-modified")))' \
@@ -77,7 +86,7 @@ file-modified "/usr/share/doc/data" ostree-checksum
 EOF
 run 1 "$DW" image verify --sysroot "$S" --deployment booted --format json
 run 1 "$DW" image verify --sysroot "$S" --deployment rollback --format json
-[ "$(findings "$T/out" | wc -l)" -eq 7 ] || fail "rollback deployment does not show its 7 changes"
+[ "$(findings "$T/out" | wc -l)" -eq 9 ] || fail "rollback deployment does not show its 9 changes"
 run 1 "$DW" image verify --sysroot "$S" --deployment "${c1:0:10}" --format json
 run 2 "$DW" image verify --sysroot "$S" --deployment staged
 expect_one_error_line "staged"
