@@ -379,6 +379,17 @@ static void json_audit(struct json *j, const struct finding_audit *a)
         json_object_end(j);
 }
 
+/* A before or after value; bytes that are not UTF-8 (a symlink target, an
+ * xattr value) also as "<attr>_hex", exact, as paths get path_hex. */
+static void json_value(struct json *j, const char *attr, const char *v, size_t n)
+{
+        char key[320];  /* "xattr:" and a name of up to 255 bytes, "_hex" */
+
+        json_bytes(j, attr, v, n);
+        snprintf(key, sizeof(key), "%s_hex", attr);
+        json_hex_unless_utf8(j, key, v, n);
+}
+
 static int render_json(struct output *o, const struct finding *f, struct buf *b)
 {
         const struct rule *rule = f->rule;
@@ -482,12 +493,12 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
                 json_object_begin(&j, "before");
                 for (i = 0; i < f->n_values; i++)
                         if (f->values[i].before)
-                                json_bytes(&j, f->values[i].attr, f->values[i].before, f->values[i].before_len);
+                                json_value(&j, f->values[i].attr, f->values[i].before, f->values[i].before_len);
                 json_object_end(&j);
                 json_object_begin(&j, "after");
                 for (i = 0; i < f->n_values; i++)
                         if (f->values[i].after)
-                                json_bytes(&j, f->values[i].attr, f->values[i].after, f->values[i].after_len);
+                                json_value(&j, f->values[i].attr, f->values[i].after, f->values[i].after_len);
                 json_object_end(&j);
         }
         json_array_begin(&j, "quality");

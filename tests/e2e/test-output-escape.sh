@@ -25,3 +25,14 @@ jq -r .file.path "$T/out" | grep -qxF "/etc/evil"$'\u202e'"txt.exe"$'\xc2\x9b'"3
 # Text output: the same characters as escapes.
 run 1 "$DW" check --baseline "$T/base.db" --root "$R"
 grep -qF '/etc/evil\u202etxt.exe\u009b31m' "$T/out" || { cat "$T/out"; fail "text output not escaped"; }
+
+# A symlink target that is not UTF-8 keeps its exact bytes, in target_hex, as
+# a path that is not UTF-8 does in path_hex.
+mkdir -p "$T/u8"
+ln -s "ab"$'\xff\xfe'"cd" "$T/u8/link"
+run 0 "$DW" baseline create --from "dir:$T/u8" --out "$T/u8.db"
+rm "$T/u8/link" && ln -s "x"$'\xff'"y" "$T/u8/link"
+run 1 "$DW" check --baseline "$T/u8.db" --root "$T/u8" --format json
+jq -e 'select(.file.path == "/link") | .driftwatch.before.target_hex == "6162fffe6364" and
+        .driftwatch.after.target_hex == "78ff79"' "$T/out" >/dev/null ||
+        { cat "$T/out"; fail "a target that is not UTF-8 lost its bytes"; }
