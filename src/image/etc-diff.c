@@ -11,11 +11,12 @@
 #include "etc-diff.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "basic/macros.h"
 #include "fim/walk.h"
 
 const char *merge_fate_name(enum merge_fate f)
@@ -63,15 +64,18 @@ static int on_change(const struct fim_change *c, void *userdata)
 {
         struct etc_ctx *ctx = userdata;
         const struct fim_entry *e = c->new ? c->new : c->old;
-        char path[PATH_MAX + 8];
+        /* "/etc" and the entry's path, as long as that is ("/" adds nothing). */
+        size_t plen = sizeof("/etc") - 1, len = plen + (e->path_len == 1 ? 0 : e->path_len);
+        _cleanup_(freep) char *path = malloc(len + 1);
         struct etc_change ec = { .c = c };
-        int n;
 
-        n = snprintf(path, sizeof(path), "/etc%s", e->path_len == 1 ? "" : e->path);
-        if (n < 0 || (size_t) n >= sizeof(path))
-                return -ENAMETOOLONG;
+        if (!path)
+                return -ENOMEM;
+        memcpy(path, "/etc", plen);
+        memcpy(path + plen, e->path, len - plen);
+        path[len] = '\0';
         ec.path = path;
-        ec.path_len = (size_t) n;
+        ec.path_len = len;
         if (c->kind == CHANGE_MODIFIED)
                 ec.beyond_config_diff = (c->changed & ~ATTR_XATTRS) == 0 || e->type == S_IFDIR;
         if (c->kind != CHANGE_UNREADABLE && ctx->opts->merge_image)
