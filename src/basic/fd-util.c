@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -56,9 +57,11 @@ static int open_walk(int rootfd, const char *rel, int flags)
         }
 }
 
-int open_beneath(int rootfd, const char *rel, int flags)
+/* One openat2() beneath dirfd, retried while a rename elsewhere in the tree
+ * races the lookup (EAGAIN); a renamer that never stops must not keep us
+ * here forever. */
+static int openat2_beneath(int dirfd, const char *rel, int flags)
 {
-        static bool no_openat2;
         struct open_how how = {
                 .flags = (unsigned) (flags | O_NOFOLLOW | O_CLOEXEC),
                 .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
@@ -66,18 +69,52 @@ int open_beneath(int rootfd, const char *rel, int flags)
         unsigned tries = 0;
         long fd;
 
+        do
+                fd = syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+        while (fd < 0 && errno == EAGAIN && ++tries < OPEN_BENEATH_RETRIES);
+        return fd < 0 ? negative_errno() : (int) fd;
+}
+
+/* The kernel takes at most PATH_MAX - 1 bytes of path in one call: a longer
+ * rel is resolved in pieces that end at a '/', each beneath the directory the
+ * piece before reached (so never through a symlink nor above the root). */
+static int openat2_beneath_pieces(int rootfd, const char *rel, int flags)
+{
+        _cleanup_(closep) int dir = -1;
+        char piece[PATH_MAX];
+
+        for (;;) {
+                int at = dir >= 0 ? dir : rootfd, fd;
+                const char *cut;
+
+                if (strnlen(rel, PATH_MAX) < PATH_MAX)
+                        return openat2_beneath(at, rel[0] ? rel : ".", flags);
+                cut = memrchr(rel, '/', PATH_MAX - 1);
+                if (!cut || cut == rel)
+                        return -ENAMETOOLONG;   /* one name longer than PATH_MAX */
+                memcpy(piece, rel, (size_t) (cut - rel));
+                piece[cut - rel] = '\0';
+                fd = openat2_beneath(at, piece, O_PATH | O_DIRECTORY);
+                if (fd < 0)
+                        return fd;
+                if (dir >= 0)
+                        close(dir);
+                dir = fd;
+                rel = cut + strspn(cut, "/");
+        }
+}
+
+int open_beneath(int rootfd, const char *rel, int flags)
+{
+        static bool no_openat2;
+        int fd;
+
         if (!rel[0])
                 rel = ".";
         if (!__atomic_load_n(&no_openat2, __ATOMIC_RELAXED)) {
-                /* EAGAIN: a rename elsewhere in the tree raced the lookup. A
-                 * renamer that never stops must not keep us here forever. */
-                do
-                        fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
-                while (fd < 0 && errno == EAGAIN && ++tries < OPEN_BENEATH_RETRIES);
-                if (fd >= 0)
-                        return (int) fd;
-                if (errno != ENOSYS)
-                        return negative_errno();
+                fd = openat2_beneath_pieces(rootfd, rel, flags);
+                if (fd != -ENOSYS)
+                        return fd;
                 __atomic_store_n(&no_openat2, true, __ATOMIC_RELAXED);
         }
         return open_walk(rootfd, rel, flags);

@@ -8,7 +8,9 @@
 /* Opens 'rel' (relative, no leading slash; "" or "." for the root itself) below
  * the directory rootfd without following any symlink or leaving the root:
  * openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), or a component-by-component
- * O_NOFOLLOW walk on kernels without openat2. Returns an fd or -errno. */
+ * O_NOFOLLOW walk on kernels without openat2. rel may be longer than PATH_MAX:
+ * it is then resolved in pieces, each beneath the directory the one before
+ * reached. Returns an fd or -errno. */
 int open_beneath(int rootfd, const char *rel, int flags);
 /* Retries of a lookup that raced a rename (openat2's EAGAIN) before giving up. */
 #define OPEN_BENEATH_RETRIES 32

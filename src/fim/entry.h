@@ -12,6 +12,13 @@
 #include "basic/sha256.h"
 #include "basic/xattr-util.h"
 
+/* The longest path an entry may have, in bytes ("/a/b" form): longer than
+ * the kernel resolves in one call (PATH_MAX), since a walk opens each
+ * directory through its parent; bounded because a tree's memory grows with
+ * its paths. A walk records a directory whose children would pass it as
+ * unreadable (ENAMETOOLONG). */
+#define FIM_PATH_MAX (16 * 1024)
+
 /* Attributes a tree records and a check compares. */
 enum {
         ATTR_TYPE    = 1u << 0,

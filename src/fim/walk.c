@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -31,7 +32,7 @@
 #include "basic/xattr-util.h"
 
 #define ENTRY_NEEDS_READ (1u << 8)      /* internal to the walk */
-#define REL_PATH_MAX 4095               /* longest path the kernel resolves */
+#define TARGET_MAX (PATH_MAX - 1)       /* longest symlink target the kernel stores */
 #define SMALL_FILE ((off_t) 1 << 20)       /* read during the metadata pass */
 
 struct dir_task {
@@ -302,7 +303,7 @@ static int record_child(struct worker *wk, int dirfd, const char *name, const ch
                 return read_entry_fd(wk, e, fd, &now);
         }
         if (S_ISLNK(st->st_mode) && (w->attrs & ATTR_TARGET)) {
-                char target[REL_PATH_MAX + 1];
+                char target[TARGET_MAX + 1];
                 ssize_t n = readlinkat(dirfd, name, target, sizeof(target));
 
                 if (n < 0) {
@@ -381,14 +382,12 @@ static int record_nondir(struct worker *wk, const char *path, size_t len)
 {
         _cleanup_(closep) int parent = -1;
         const char *slash = memrchr(path, '/', len);
-        char parent_rel[REL_PATH_MAX + 1];
         size_t plen = (size_t) (slash - path);
+        _cleanup_(freep) char *parent_rel = strndup(path, plen);
         struct stat st;
 
-        if (plen > REL_PATH_MAX)
-                return 0;
-        memcpy(parent_rel, path, plen);
-        parent_rel[plen] = '\0';
+        if (!parent_rel)
+                return -ENOMEM;
         parent = open_beneath(wk->w->rootfd, plen ? parent_rel + 1 : ".", O_PATH | O_DIRECTORY);
         if (parent < 0 || fstatat(parent, slash + 1, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return 0;       /* gone: nothing to record */
@@ -414,7 +413,7 @@ static int process_dir(struct worker *wk, struct dir_task *task)
         struct fim_entry *e = NULL;
         struct dirent *de;
         struct stat st;
-        char path[REL_PATH_MAX + 1];
+        _cleanup_(freep) char *path = NULL;
         size_t n_tasks = 0;
         bool via_parent = false;
         /* A directory in the range is recorded and listed in full (so whether
@@ -484,6 +483,12 @@ static int process_dir(struct worker *wk, struct dir_task *task)
                 return 0;
         }
         fd = -1;        /* owned by d now */
+        /* The children's paths: this one's, '/' and a name (at most 255 bytes). */
+        path = malloc(task->len + 1 + sizeof(de->d_name));
+        if (!path) {
+                closedir(d);
+                return -ENOMEM;
+        }
         if (e)
                 e->flags &= ~ENTRY_UNLISTED;
         memcpy(path, task->path, task->len);
@@ -505,8 +510,8 @@ static int process_dir(struct worker *wk, struct dir_task *task)
                         break;
                 nlen = strlen(de->d_name);
                 len = task->len == 1 ? 0 : task->len;
-                if (len + 1 + nlen > REL_PATH_MAX) {
-                        /* Too long to open by path later: say so on the directory. */
+                if (len + 1 + nlen > FIM_PATH_MAX) {
+                        /* Past the bound on paths: say so on the directory. */
                         entry_error(wk, e, -ENAMETOOLONG);
                         continue;
                 }
@@ -676,7 +681,8 @@ void walk_range_done(void)
 }
 
 /* The normalised prefix i into *ret, or NULL there when another prefix
- * covers it: a prefix inside another one is walked once. */
+ * covers it (a prefix inside another one is walked once) or when it is
+ * longer than any entry's path may be. */
 static int seed_at(char *const *prefixes, size_t n_prefixes, size_t i, char **ret)
 {
         _cleanup_(freep) char *p = normalize_prefix(prefixes[i]);
@@ -685,6 +691,10 @@ static int seed_at(char *const *prefixes, size_t n_prefixes, size_t i, char **re
                 return -ENOMEM;
         if (path_has_dotdot(p))
                 return -EINVAL;
+        if (strlen(p) > FIM_PATH_MAX) {
+                *ret = NULL;    /* nothing there can be recorded */
+                return 0;
+        }
         for (size_t j = 0; j < n_prefixes; j++) {
                 _cleanup_(freep) char *q = j == i ? NULL : normalize_prefix(prefixes[j]);
 
@@ -732,12 +742,24 @@ struct plan_item {
         size_t len;
 };
 
+/* A directory being planned: its names in path order and the next to take.
+ * Kept on a heap stack, not the C stack: a tree may be thousands deep. */
+struct plan_level {
+        struct plan_item *items;
+        size_t n, next;
+        struct arena names;
+        dev_t dev;
+        size_t base;                    /* its path's length in planner.path; 0 for "/" */
+};
+
 struct planner {
         int rootfd;
         size_t per, count;
         const volatile sig_atomic_t *cancel;
         struct path_cuts *cuts;
-        char path[REL_PATH_MAX + 1];
+        char *path;                     /* FIM_PATH_MAX + 1 bytes */
+        struct plan_level *levels;
+        size_t depth, cap;
 };
 
 static int plan_item_cmp(const void *x, const void *y)
@@ -754,32 +776,54 @@ static int plan_count(struct planner *pl, size_t len)
         return path_cuts_add(pl->cuts, pl->path, len);
 }
 
-static void plan_items_free(struct plan_item **items)
+static void plan_pop(struct planner *pl)
 {
-        free(*items);
+        struct plan_level *l = &pl->levels[--pl->depth];
+
+        free(l->items);
+        arena_release(&l->names);
 }
 
-/* Counts what lies below the directory pl->path[0, len), in path order. */
-static int plan_below(struct planner *pl, size_t len, dev_t parent_dev)
+static void planner_release(struct planner *pl)
 {
-        _cleanup_(plan_items_free) struct plan_item *items = NULL;
-        _cleanup_(arena_release) struct arena names;
+        while (pl->depth > 0)
+                plan_pop(pl);
+        free(pl->levels);
+        free(pl->path);
+}
+
+/* Lists the directory pl->path[0, len) onto the stack of levels, its names
+ * sorted; nothing when it cannot be listed (a walk would record nothing below). */
+static int plan_push(struct planner *pl, size_t len, dev_t parent_dev)
+{
         _cleanup_(closep) int fd = -1;
-        size_t n = 0, cap = 0, base = len == 1 ? 0 : len;
+        struct plan_level *l;
         struct dirent *de;
         struct stat st;
+        size_t cap = 0;
         DIR *d;
         int r = 0;
 
-        arena_init(&names);
         pl->path[len] = '\0';
         fd = open_beneath(pl->rootfd, rel_of(pl->path), O_RDONLY | O_DIRECTORY | O_NOCTTY);
         if (fd < 0 || fstat(fd, &st) < 0 || (st.st_dev != parent_dev && is_pseudo_fs(fd)))
-                return 0;       /* nothing below it that a walk would record */
+                return 0;
+        if (pl->depth == pl->cap) {
+                size_t ncap = pl->cap ? pl->cap * 2 : 16;
+                struct plan_level *g = reallocarray(pl->levels, ncap, sizeof(*g));
+
+                if (!g)
+                        return -ENOMEM;
+                pl->levels = g;
+                pl->cap = ncap;
+        }
         d = fdopendir(fd);
         if (!d)
                 return 0;
         fd = -1;
+        l = &pl->levels[pl->depth++];
+        *l = (struct plan_level) { .dev = st.st_dev, .base = len == 1 ? 0 : len };
+        arena_init(&l->names);
         while ((de = readdir(d))) {
                 size_t nlen = strlen(de->d_name);
                 bool dir = de->d_type == DT_DIR;
@@ -787,47 +831,66 @@ static int plan_below(struct planner *pl, size_t len, dev_t parent_dev)
 
                 if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
                         continue;
-                if (base + 1 + nlen > REL_PATH_MAX)
+                if (l->base + 1 + nlen > FIM_PATH_MAX)
                         continue;
                 if (de->d_type == DT_UNKNOWN)
                         dir = fstatat(dirfd(d), de->d_name, &cst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(cst.st_mode);
-                if (n + 2 > cap) {
-                        struct plan_item *g = reallocarray(items, cap ? cap * 2 : 64, sizeof(*items));
+                if (l->n + 2 > cap) {
+                        struct plan_item *g = reallocarray(l->items, cap ? cap * 2 : 64, sizeof(*g));
 
                         if (!g) {
                                 r = -ENOMEM;
                                 break;
                         }
-                        items = g;
+                        l->items = g;
                         cap = cap ? cap * 2 : 64;
                 }
-                items[n].key = arena_alloc(&names, nlen + 1);
-                if (!items[n].key) {
+                l->items[l->n].key = arena_alloc(&l->names, nlen + 1);
+                if (!l->items[l->n].key) {
                         r = -ENOMEM;
                         break;
                 }
-                memcpy(items[n].key, de->d_name, nlen);
-                items[n].key[nlen] = '/';
-                items[n++].len = nlen;
+                memcpy(l->items[l->n].key, de->d_name, nlen);
+                l->items[l->n].key[nlen] = '/';
+                l->items[l->n++].len = nlen;
                 if (dir) {
-                        items[n] = (struct plan_item) { items[n - 1].key, nlen + 1 };
-                        n++;
+                        l->items[l->n] = (struct plan_item) { l->items[l->n - 1].key, nlen + 1 };
+                        l->n++;
                 }
         }
         closedir(d);
         if (r < 0)
                 return r;
-        if (n > 1)
-                qsort(items, n, sizeof(*items), plan_item_cmp);
-        for (size_t i = 0; i < n && r >= 0; i++) {
-                bool below = items[i].key[items[i].len - 1] == '/';
-                size_t nlen = items[i].len - below;
+        if (l->n > 1)
+                qsort(l->items, l->n, sizeof(*l->items), plan_item_cmp);
+        return 0;
+}
 
+/* Counts the prefix pl->path[0, len) and what lies below it, in path order. */
+static int plan_prefix(struct planner *pl, size_t len)
+{
+        int r;
+
+        r = plan_count(pl, len);
+        r = r ?: plan_push(pl, len, (dev_t) -1);
+        while (r >= 0 && pl->depth > 0) {
+                struct plan_level *l = &pl->levels[pl->depth - 1];
+                const struct plan_item *it;
+                size_t nlen, base = l->base;
+                bool below;
+
+                if (l->next == l->n) {
+                        plan_pop(pl);
+                        continue;
+                }
                 if (pl->cancel && *pl->cancel)
                         return -ECANCELED;
+                it = &l->items[l->next++];
+                below = it->key[it->len - 1] == '/';
+                nlen = it->len - below;
                 pl->path[base] = '/';
-                memcpy(pl->path + base + 1, items[i].key, nlen);
-                r = below ? plan_below(pl, base + 1 + nlen, st.st_dev) : plan_count(pl, base + 1 + nlen);
+                memcpy(pl->path + base + 1, it->key, nlen);
+                r = below ? plan_push(pl, base + 1 + nlen, l->dev) : plan_count(pl, base + 1 + nlen);
         }
         return r;
 }
@@ -837,7 +900,8 @@ int fim_walk_plan(const char *root, char *const *prefixes, size_t n_prefixes, si
 {
         static char *const everything[] = { "/" };
         _cleanup_(path_cuts_release) struct path_cuts cuts = { 0 };
-        _cleanup_(freep) struct planner *pl = NULL;
+        _cleanup_(planner_release) struct planner pl = { .per = per_range ? per_range : 1, .cancel = cancel,
+                                                         .cuts = &cuts };
         _cleanup_(closep) int rootfd = -1;
         int r;
 
@@ -848,11 +912,10 @@ int fim_walk_plan(const char *root, char *const *prefixes, size_t n_prefixes, si
         rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return negative_errno();
-        pl = calloc(1, sizeof(*pl));
-        if (!pl)
+        pl.rootfd = rootfd;
+        pl.path = malloc(FIM_PATH_MAX + 1);
+        if (!pl.path)
                 return -ENOMEM;
-        *pl = (struct planner) { .rootfd = rootfd, .per = per_range ? per_range : 1, .cancel = cancel,
-                                 .cuts = &cuts };
         for (size_t i = 0; i < n_prefixes; i++) {
                 _cleanup_(freep) char *p = NULL;
                 size_t len;
@@ -863,11 +926,8 @@ int fim_walk_plan(const char *root, char *const *prefixes, size_t n_prefixes, si
                 if (!p)
                         continue;
                 len = strlen(p);
-                if (len > REL_PATH_MAX)
-                        continue;
-                memcpy(pl->path, p, len);
-                r = plan_count(pl, len);
-                r = r ?: plan_below(pl, len, (dev_t) -1);
+                memcpy(pl.path, p, len);
+                r = plan_prefix(&pl, len);
                 if (r < 0)
                         return r;
         }

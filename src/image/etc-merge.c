@@ -203,12 +203,15 @@ static int lose(struct etc_merge *m, struct merge_result *res, const char *p, si
 static int block(struct etc_merge *m, struct merge_result *res, const char *fmt, ...) _printf_(3, 4);
 static int block(struct etc_merge *m, struct merge_result *res, const char *fmt, ...)
 {
-        char msg[1024];
+        _cleanup_(freep) char *msg = NULL;
         va_list ap;
+        int n;
 
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        n = vasprintf(&msg, fmt, ap);
         va_end(ap);
+        if (n < 0)
+                return -ENOMEM;
         res->fate = MERGE_BLOCKS_DEPLOY;
         res->reason = arena_printf(&m->arena, "%sDuring /etc merge: %s",
                                    m->version >= OSTREE_VERSION_NUM(2023, 7) ? "Finalizing deployment: " : "", msg);

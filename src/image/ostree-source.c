@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -110,6 +111,26 @@ static struct fim_entry *add_entry(struct reader *rd, const char *path, size_t l
         return e->path ? e : NULL;
 }
 
+/* The path of child 'name' of the directory path[0, len) into a heap string:
+ * -EBADMSG for a name no tree may hold, or a path past FIM_PATH_MAX. */
+static int child_path(const char *path, size_t len, const char *name, char **ret, size_t *ret_len)
+{
+        size_t base = len == 1 ? 0 : len, nlen = strlen(name);
+        char *c;
+
+        if (strchr(name, '/') || !strcmp(name, "..") || !strcmp(name, ".") || base + 1 + nlen > FIM_PATH_MAX)
+                return -EBADMSG;
+        c = malloc(base + 1 + nlen + 1);
+        if (!c)
+                return -ENOMEM;
+        memcpy(c, path, base);
+        c[base] = '/';
+        memcpy(c + base + 1, name, nlen + 1);
+        *ret = c;
+        *ret_len = base + 1 + nlen;
+        return 0;
+}
+
 static int read_dir(struct reader *rd, const char *path, size_t len, const char *tree_csum,
                     const char *meta_csum, unsigned depth)
 {
@@ -143,15 +164,15 @@ static int read_dir(struct reader *rd, const char *path, size_t len, const char 
         n = g_variant_n_children(files);
         for (i = 0; i < n; i++) {
                 g_autoptr(GVariant) csum_v = NULL;
+                _cleanup_(freep) char *child = NULL;
                 const char *name;
-                char child[PATH_MAX];
                 size_t clen;
                 struct fim_entry *e;
 
                 g_variant_get_child(files, i, "(&s@ay)", &name, &csum_v);
-                clen = (size_t) snprintf(child, sizeof(child), "%s/%s", len == 1 ? "" : path, name);
-                if (clen >= sizeof(child) || strchr(name, '/') || !strcmp(name, "..") || !strcmp(name, "."))
-                        return -EBADMSG;
+                r = child_path(path, len, name, &child, &clen);
+                if (r < 0)
+                        return r;
                 if (!selected(rd, child, clen))
                         continue;
                 if (!ostree_validate_structureof_csum_v(csum_v, &rd->error))
@@ -182,14 +203,15 @@ static int read_dir(struct reader *rd, const char *path, size_t len, const char 
         n = g_variant_n_children(dirs);
         for (i = 0; i < n; i++) {
                 g_autoptr(GVariant) t_v = NULL, m_v = NULL;
-                char child[PATH_MAX], t[OSTREE_SHA256_STRING_LEN + 1], m[OSTREE_SHA256_STRING_LEN + 1];
+                _cleanup_(freep) char *child = NULL;
+                char t[OSTREE_SHA256_STRING_LEN + 1], m[OSTREE_SHA256_STRING_LEN + 1];
                 const char *name;
                 size_t clen;
 
                 g_variant_get_child(dirs, i, "(&s@ay@ay)", &name, &t_v, &m_v);
-                clen = (size_t) snprintf(child, sizeof(child), "%s/%s", len == 1 ? "" : path, name);
-                if (clen >= sizeof(child) || strchr(name, '/') || !strcmp(name, "..") || !strcmp(name, "."))
-                        return -EBADMSG;
+                r = child_path(path, len, name, &child, &clen);
+                if (r < 0)
+                        return r;
                 if (!wanted(rd, child, clen, true))
                         continue;
                 if (!ostree_validate_structureof_csum_v(t_v, &rd->error) ||

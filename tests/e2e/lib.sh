@@ -109,3 +109,49 @@ expect_one_error_line() {
         [ "$(wc -l <"$T/err")" -eq 1 ] || { cat "$T/err"; fail "expected exactly one error line"; }
         grep -qF -- "$name" "$T/err" || { cat "$T/err"; fail "error does not name '$name'"; }
 }
+
+# deep_at DIR LEVEL OP NAME [TEXT]: a chain of directories named dNN and 197
+# 'x' (200 bytes) below DIR, made down to LEVEL as needed; then in the one at
+# LEVEL (0: DIR itself) OP on NAME: write (TEXT), big (2 MiB of 'B'), suid (a
+# file of mode 4755), rm. "deep_at DIR LEVEL mkdir" only makes the chain.
+# Through directory descriptors: its paths may pass PATH_MAX, past which
+# mkdir -p and the shell's redirections fail.
+deep_at() {
+        command -v python3 >/dev/null || skip "python3 is not installed"
+        python3 -c '
+import os, sys
+op, fd = sys.argv[3], os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
+for i in range(1, int(sys.argv[2]) + 1):
+        name = "d%02d" % i + "x" * 197
+        try:
+                os.mkdir(name, 0o755, dir_fd=fd)
+        except FileExistsError:
+                pass
+        sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+        os.close(fd)
+        fd = sub
+def write(data, mode=0o644):
+        f = os.open(sys.argv[4], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode, dir_fd=fd)
+        os.write(f, data)
+        os.fchmod(f, mode)
+        os.close(f)
+if op == "write":
+        write(sys.argv[5].encode())
+elif op == "big":
+        write(b"B" * (2 << 20))
+elif op == "suid":
+        write(b"#!/bin/sh\n", 0o4755)
+elif op == "rm":
+        os.unlink(sys.argv[4], dir_fd=fd)
+' "$@"
+}
+
+# deep_chain LEVEL: the path of deep_at's directory at LEVEL, relative to the
+# top of the chain: "/d01xxx.../dNNxxx...".
+deep_chain() {
+        local i p=""
+        for ((i = 1; i <= $1; i++)); do
+                p+=/$(printf 'd%02d' "$i")$(printf 'x%.0s' {1..197})
+        done
+        printf '%s' "$p"
+}

@@ -127,4 +127,13 @@ grep -v ' dropped$' "$T/predicted" | cut -d' ' -f1 | diff -u - "$T/actual" || fa
 run 1 "$DW" etc-diff --sysroot "$S" --deployment rollback --format json
 run 2 "$DW" etc-diff --sysroot "$S" --merge-into no/such/ref
 expect_one_error_line "no/such/ref"
+
+# A local file whose /etc path passes 4,095 bytes (21 levels of 200-byte
+# names) is reported by its full path, not refused as too long.
+deep_at "$(deployment_dir "$S" 0)/etc" 21 write f deep
+deep=/etc$(deep_chain 21)/f
+[ ${#deep} -gt 4095 ] || fail "the deep /etc path is only ${#deep} bytes"
+run 1 "$DW" etc-diff --sysroot "$S" --format json
+jq -se --arg p "$deep" 'any(.[]; .file.path == $p and .event.action == "file-added")' "$T/out" >/dev/null ||
+        fail "the ${#deep}-byte /etc path is not reported added"
 echo PASS

@@ -76,4 +76,16 @@ expect_one_error_line "no/such/ref"
 run 2 "$DW" baseline create --from "ostree:$T/nowhere:test/os" --out "$T/x.db"
 expect_one_error_line "$T/nowhere"
 [ ! -e "$T/x.db" ] || fail "a failed create left a baseline behind"
+
+# A commit with a path past 4,095 bytes (21 levels of 200-byte names): read
+# and recorded by its full path, not refused as malformed.
+mkdir "$T/deep-src"
+deep_at "$T/deep-src" 21 write f deep
+deep=$(deep_chain 21)/f
+[ ${#deep} -gt 4095 ] || fail "the deep path is only ${#deep} bytes"
+ostree commit --repo="$T/repo-bare" -b test/deep --tree=dir="$T/deep-src" >/dev/null
+run 0 "$DW" baseline create --from "ostree:$T/repo-bare:test/deep" --out "$T/deep.db"
+run 0 "$DW" baseline show "$T/deep.db" --entries --format json
+jq -se --arg p "$deep" 'any(.[]; .path == $p and .sha256 != null)' "$T/out" >/dev/null ||
+        fail "the ${#deep}-byte path of the commit is not recorded"
 echo PASS

@@ -263,19 +263,31 @@ static void dump_baseline(const char *db, struct buf *out)
         assert_int_equal(buf_puts(out, ""), 0);
 }
 
+/* A scratch directory and the paths a test of baseline create uses in it:
+ * the tree's root "r", its source "dir:.../r" and the baseline "b.db". */
+struct scratch {
+        char dir[TMPDIR_LEN], root[TMPDIR_LEN + 8], db[TMPDIR_LEN + 8], source[TMPDIR_LEN + 16];
+};
+
+static void scratch_make(struct scratch *s, const char *name)
+{
+        tmpdir_make(s->dir, name);
+        snprintf(s->root, sizeof(s->root), "%s/r", s->dir);
+        snprintf(s->db, sizeof(s->db), "%s/b.db", s->dir);
+        snprintf(s->source, sizeof(s->source), "dir:%s", s->root);
+}
+
 /* baseline create walks a directory in ranges of chunk_entries: whatever
  * their size, the baseline holds the same entries, hardlinks included. */
 static void test_create_chunked(void **state)
 {
-        char dir[TMPDIR_LEN], root[TMPDIR_LEN + 8], db[TMPDIR_LEN + 8], source[TMPDIR_LEN + 16];
         struct dw_context ctx = { .threads = 2 };
+        struct scratch sc;
+        const char *root = sc.root, *db = sc.db, *source = sc.source;
         struct buf want, got;
 
         (void) state;
-        tmpdir_make(dir, "create");
-        snprintf(root, sizeof(root), "%s/r", dir);
-        snprintf(db, sizeof(db), "%s/b.db", dir);
-        snprintf(source, sizeof(source), "dir:%s", root);
+        scratch_make(&sc, "create");
         make_fixture(root);
         buf_init(&want, 0);
         buf_init(&got, 0);
@@ -306,7 +318,143 @@ static void test_create_chunked(void **state)
         }
         buf_release(&want);
         buf_release(&got);
-        tmpdir_remove(dir);
+        tmpdir_remove(sc.dir);
+}
+
+/* Writes size bytes of text, repeated, into name in the directory at. */
+static void put_at(int at, const char *name, const char *text, size_t size)
+{
+        int fd = openat(at, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        size_t n = strlen(text);
+        static char chunk[65536];
+
+        assert_true(fd >= 0);
+        for (size_t i = 0; i < sizeof(chunk); i++)
+                chunk[i] = text[i % n];
+        for (size_t done = 0, k; done < size; done += k) {
+                k = size - done < sizeof(chunk) ? size - done : sizeof(chunk) / n * n;
+                assert_int_equal(write(fd, chunk, k), (ssize_t) k);
+        }
+        close(fd);
+}
+
+/* "/", the first n components of rel, then suffix. */
+static char *components_path(const char *rel, unsigned n, const char *suffix)
+{
+        const char *p = rel;
+        char *r = NULL;
+
+        for (unsigned i = 0; i < n && p; i++)
+                p = strchr(p + 1, '/');
+        assert_true(asprintf(&r, "/%.*s%s", (int) (p ? (size_t) (p - rel) : strlen(rel)), rel, suffix) > 0);
+        return r;
+}
+
+/* Paths past PATH_MAX: a chain of 25 levels of 200-byte names (5,024 bytes)
+ * with a file at each of levels 19 to 25, a 2 MiB file (hashed by the pass
+ * for large files, which opens it again by its path) and, at level 22, more
+ * subdirectories than the walk keeps open at once (the rest are opened by
+ * their path when their turn comes). Created in ranges of any size, the
+ * baseline holds every entry, none unreadable; checked in chunks of any size
+ * after changes deep down, the findings are those of the whole check. */
+static void test_deep_paths(void **state)
+{
+        static const size_t sizes[] = { 5, 64, 1000 };
+        _cleanup_(freep) char *rel = NULL, *deep_file = NULL, *wide = NULL, *big = NULL, *line = NULL;
+        _cleanup_(closep) int rootfd = -1;
+        struct dw_context ctx = { .threads = 2 };
+        struct buf want, got;
+        struct scratch sc;
+
+        (void) state;
+        scratch_make(&sc, "deep");
+        assert_int_equal(mkdir(sc.root, 0755), 0);
+        rootfd = open(sc.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(rootfd >= 0);
+        for (unsigned level = 19; level <= 25; level++) {
+                _cleanup_(freep) char *r = NULL;
+                _cleanup_(closep) int fd = tmpdir_chain(rootfd, level, &r);
+
+                put_at(fd, "f", r, 64);
+                if (level == 23)
+                        put_at(fd, "big", "B", 2 << 20);
+                if (level == 22) {
+                        assert_int_equal(mkdirat(fd, "wide", 0755), 0);
+                        for (int k = 0; k < 520; k++) {
+                                char name[32];
+
+                                snprintf(name, sizeof(name), "wide/s%03d", k);
+                                assert_int_equal(mkdirat(fd, name, 0755), 0);
+                        }
+                }
+                if (level == 25)
+                        rel = TAKE_PTR(r);
+        }
+        assert_true(asprintf(&deep_file, "/%s/f", rel) > 0);
+        assert_true(strlen(deep_file) > PATH_MAX);
+
+        buf_init(&want, 0);
+        buf_init(&got, 0);
+        for (size_t i = 0; i <= ARRAY_SIZE(sizes); i++) {
+                struct baseline_create_request req = { .source = sc.source, .out = sc.db,
+                                                       .chunk_entries = i ? sizes[i - 1] : 0 };
+                struct dw_error err = { 0 };
+
+                assert_int_equal(capability_baseline_create(&ctx, &req, NULL, &err), 0);
+                dw_error_release(&err);
+                dump_baseline(sc.db, i ? &got : &want);
+                if (i > 0 && strcmp(got.data, want.data) != 0)
+                        fail_msg("ranges of %zu entries differ from the whole walk", sizes[i - 1]);
+        }
+        {
+                _cleanup_(fim_tree_freep) struct fim_tree *t = NULL;
+                _cleanup_(baseline_meta_release) struct baseline_meta m = { 0 };
+                const struct fim_entry *e;
+
+                assert_int_equal(baseline_read(sc.db, &t, &m, NULL), 0);
+                /* The root, 25 levels, 7 files, big, wide and 520 directories in it. */
+                assert_int_equal(t->n, 1 + 25 + 7 + 1 + 1 + 520);
+                for (size_t i = 0; i < t->n; i++)
+                        if (t->entries[i].err)
+                                fail_msg("%.80s... (%u bytes) unreadable: %s", t->entries[i].path,
+                                         t->entries[i].path_len, strerror(t->entries[i].err));
+                e = fim_tree_find(t, deep_file, strlen(deep_file));
+                assert_non_null(e);
+                assert_true(e->flags & ENTRY_HAS_HASH);
+                big = components_path(rel, 23, "/big");
+                e = fim_tree_find(t, big, strlen(big));
+                assert_non_null(e);
+                assert_true((e->flags & ENTRY_HAS_HASH) && e->size == 2 << 20);
+                wide = components_path(rel, 22, "/wide/s519");
+                assert_non_null(fim_tree_find(t, wide, strlen(wide)));
+        }
+
+        /* Changes beyond PATH_MAX: content at level 25, a file added at 24,
+         * one removed at 22. */
+        {
+                _cleanup_(freep) char *r = NULL;
+                _cleanup_(closep) int d25 = tmpdir_chain(rootfd, 25, &r);
+                _cleanup_(closep) int d24 = openat(d25, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                _cleanup_(closep) int d23 = openat(d24, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                _cleanup_(closep) int d22 = openat(d23, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+                put_at(d25, "f", "changed", 64);
+                put_at(d24, "new", "new", 3);
+                assert_int_equal(unlinkat(d22, "f", 0), 0);
+        }
+        buf_reset(&want);
+        whole_check(sc.db, sc.root, NULL, 0, &want);
+        assert_true(asprintf(&line, "modified %s mtime,content\n", deep_file) > 0);
+        assert_non_null(strstr(want.data, line));
+        for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+                buf_reset(&got);
+                chunked_check(sc.db, sc.root, NULL, 0, sizes[i], &got);
+                if (strcmp(got.data, want.data) != 0)
+                        fail_msg("chunks of %zu rows differ from the whole check", sizes[i]);
+        }
+        buf_release(&want);
+        buf_release(&got);
+        tmpdir_remove(sc.dir);
 }
 
 static void test_path_range(void **state)
@@ -437,6 +585,7 @@ int main(void)
                 cmocka_unit_test(test_writer_pieces),
                 cmocka_unit_test(test_streamed_equals_whole),
                 cmocka_unit_test(test_create_chunked),
+                cmocka_unit_test(test_deep_paths),
         };
 
         /* Root lists any directory: run as nobody, so mode 000 means unlistable. */

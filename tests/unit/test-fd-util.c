@@ -190,6 +190,87 @@ static void test_verify_beneath_after_move(void **state)
         close(fd);
 }
 
+/* The first n components of rel. */
+static char *components(const char *rel, unsigned n)
+{
+        const char *p = rel;
+        char *r;
+
+        for (unsigned i = 0; i < n && p; i++)
+                p = strchr(p + 1, '/');
+        r = p ? strndup(rel, (size_t) (p - rel)) : strdup(rel);
+        assert_non_null(r);
+        return r;
+}
+
+/* Paths past PATH_MAX (25 levels of 200-byte names, 5,024 bytes): opened
+ * both ways, still never through a symlink, and a deep directory moved out of
+ * the root is no longer beneath it. */
+static void test_open_beneath_long(void **state)
+{
+        int (*const ways[])(int, const char *, int) = { open_beneath, open_beneath_fallback };
+        struct scratch *s = *state;
+        _cleanup_(freep) char *rel = NULL, *file = NULL, *doubled = NULL, *via = NULL, *mid = NULL,
+                             *first = NULL;
+        _cleanup_(closep) int root = -1, deep = -1, at = -1;
+        struct stat want, got;
+        size_t i, o;
+
+        assert_int_equal(mkdirat(s->fd, "root", 0755), 0);
+        assert_int_equal(mkdirat(s->fd, "outside", 0755), 0);
+        root = openat(s->fd, "root", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(root >= 0);
+        deep = tmpdir_chain(root, 25, &rel);
+        assert_true(strlen(rel) > PATH_MAX);
+        put(deep, "f", "deep");
+        assert_int_equal(fstatat(deep, "f", &want, 0), 0);
+        assert_true(asprintf(&file, "%s/f", rel) > 0);
+        /* Every '/' doubled: the pieces are cut elsewhere. */
+        doubled = malloc(2 * strlen(file) + 1);
+        assert_non_null(doubled);
+        for (i = o = 0; file[i]; i++) {
+                doubled[o++] = file[i];
+                if (file[i] == '/')
+                        doubled[o++] = '/';
+        }
+        doubled[o] = '\0';
+        /* In level 21, past PATH_MAX, a symlink to its child, level 22: not
+         * followed, though it leads nowhere outside. */
+        mid = components(rel, 21);
+        assert_true(strlen(mid) > PATH_MAX);
+        at = open_beneath(root, mid, O_PATH | O_DIRECTORY);
+        assert_true(at >= 0);
+        {
+                _cleanup_(freep) char *child = strndup(rel + strlen(mid) + 1, 200);
+
+                assert_int_equal(symlinkat(child, at, "ln"), 0);
+        }
+        assert_true(asprintf(&via, "%s/ln%s", mid, file + strlen(mid) + 1 + 200) > 0);
+
+        for (i = 0; i < ARRAY_SIZE(ways); i++) {
+                _cleanup_(closep) int fd = ways[i](root, file, O_RDONLY), fd2 = ways[i](root, doubled, O_RDONLY);
+
+                assert_true(fd >= 0);
+                assert_int_equal(fstat(fd, &got), 0);
+                assert_true(got.st_ino == want.st_ino && got.st_dev == want.st_dev);
+                assert_true(fd2 >= 0);
+                assert_int_equal(fstat(fd2, &got), 0);
+                assert_true(got.st_ino == want.st_ino);
+                assert_true(ways[i](root, via, O_RDONLY) < 0);
+        }
+        {
+                _cleanup_(closep) int fd = open_regular_beneath(root, file, NULL);
+
+                assert_true(fd >= 0);
+        }
+
+        /* The deepest directory, verified by its long path; then level 1 moves out. */
+        assert_int_equal(fd_verify_beneath(root, rel, deep), 0);
+        first = components(rel, 1);
+        assert_int_equal(renameat(root, first, s->fd, "outside/moved"), 0);
+        assert_int_equal(fd_verify_beneath(root, rel, deep), -ESTALE);
+}
+
 static void on_alarm(int sig)
 {
         (void) sig;
@@ -336,6 +417,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_open_regular_only, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_open_beneath_both_ways, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_verify_beneath_after_move, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_open_beneath_long, setup, teardown),
                 cmocka_unit_test(test_read_interrupted),
                 cmocka_unit_test_setup_teardown(test_hash_bounded_sparse_cancel, setup, teardown),
                 cmocka_unit_test(test_timespec_saturates),

@@ -4,9 +4,13 @@
  * Include after cmocka.h. */
 #pragma once
 
-#include <ftw.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #define TMPDIR_LEN 64
 
@@ -17,9 +21,26 @@ static inline void tmpdir_make(char dir[static TMPDIR_LEN], const char *name)
         assert_non_null(mkdtemp(dir));
 }
 
-static inline int tmpdir_remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/* Removes name in the directory 'at' and, for a directory, all below it
+ * first: through directory descriptors, so trees whose paths pass PATH_MAX
+ * go too. */
+static inline void tmpdir_remove_at(int at, const char *name)
 {
-        return remove(path);
+        int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct dirent *de;
+        DIR *d;
+
+        if (fd < 0) {
+                assert_int_equal(unlinkat(at, name, 0), 0);
+                return;
+        }
+        d = fdopendir(fd);
+        assert_non_null(d);
+        while ((de = readdir(d)))
+                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                        tmpdir_remove_at(dirfd(d), de->d_name);
+        closedir(d);
+        assert_int_equal(unlinkat(at, name, AT_REMOVEDIR), 0);
 }
 
 /* Writes text into dir/name (name may start with '/'). */
@@ -39,5 +60,38 @@ static inline void tmpdir_write(const char *dir, const char *name, const char *t
 /* Removes a directory tmpdir_make() made. */
 static inline void tmpdir_remove(const char *dir)
 {
-        assert_int_equal(nftw(dir, tmpdir_remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+        tmpdir_remove_at(AT_FDCWD, dir);
+}
+
+/* A chain of 'levels' directories of 200-byte names (d01xxx..., d02xxx...)
+ * below dirfd, made through directory descriptors: its paths may pass
+ * PATH_MAX. Returns the deepest one's descriptor and its path relative to
+ * dirfd (*ret_rel, malloc'd, no leading '/'). */
+static inline int tmpdir_chain(int dirfd, unsigned levels, char **ret_rel)
+{
+        char *rel = calloc(levels, 201 + 1);
+        int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        size_t len = 0;
+
+        assert_non_null(rel);
+        assert_true(fd >= 0);
+        for (unsigned i = 1; i <= levels; i++) {
+                char name[201];
+                int sub;
+
+                memset(name, 'x', 200);
+                name[0] = 'd';
+                name[1] = (char) ('0' + i / 10 % 10);
+                name[2] = (char) ('0' + i % 10);
+                name[200] = '\0';
+                if (mkdirat(fd, name, 0755) < 0)
+                        assert_int_equal(errno, EEXIST);
+                sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                assert_true(sub >= 0);
+                close(fd);
+                fd = sub;
+                len += (size_t) sprintf(rel + len, "%s%s", i > 1 ? "/" : "", name);
+        }
+        *ret_rel = rel;
+        return fd;
 }
