@@ -18,8 +18,9 @@
 #include "image/etc-diff.h"
 #include "image/ostree-source.h"
 
-int capability_open_sysroot(const char *sysroot, const char *which, struct sysroot **ret_ds,
-                            const struct sysroot_deployment **ret_d, struct dw_error *ret_error)
+int capability_open_sysroot(const char *sysroot, const char *which, bool boot_entries_suffice,
+                            struct sysroot **ret_ds, const struct sysroot_deployment **ret_d,
+                            struct dw_error *ret_error)
 {
         _cleanup_(sysroot_freep) struct sysroot *ds = NULL;
         _cleanup_(freep) char *msg = NULL;
@@ -27,7 +28,11 @@ int capability_open_sysroot(const char *sysroot, const char *which, struct sysro
         bool ambiguous = false;
         int r;
 
-        r = sysroot_load(sysroot, &ds, &msg);
+        /* What the boot loader entries say is enough to walk a deployment,
+         * and reading them does not load libostree; else libostree reads it. */
+        r = boot_entries_suffice ? sysroot_load_boot(sysroot, &ds) : -EOPNOTSUPP;
+        if (r == -EOPNOTSUPP)
+                r = sysroot_load(sysroot, &ds, &msg);
         if (r == -ENOENT && !sysroot)
                 return dw_error_set(ret_error, r, NULL,
                                     "this host has no ostree deployment (no /run/ostree-booted); use --sysroot DIR");

@@ -11,9 +11,13 @@
 #include "image/verify.h"
 
 /* The deployments of sysroot (NULL: this host, live) and, unless which is
- * NULL, the one it names (booted, staged, pending, rollback, a checksum). */
-int capability_open_sysroot(const char *sysroot, const char *which, struct sysroot **ret_ds,
-                            const struct sysroot_deployment **ret_d, struct dw_error *ret_error);
+ * NULL, the one it names (booted, staged, pending, rollback, a checksum).
+ * boot_entries_suffice: the caller needs no commit metadata, so the boot
+ * loader entries are read without libostree when they say it all
+ * (sysroot_load_boot()). */
+int capability_open_sysroot(const char *sysroot, const char *which, bool boot_entries_suffice,
+                            struct sysroot **ret_ds, const struct sysroot_deployment **ret_d,
+                            struct dw_error *ret_error);
 
 /* One event per deployment (DW-IMG-DEPLOYMENT) into out. */
 int capability_deployments(const struct dw_context *ctx, const struct sysroot *ds, struct output *out,

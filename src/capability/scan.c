@@ -195,7 +195,7 @@ static int scan_image(const struct dw_context *ctx, const struct scan_request *r
         if (!etc.allowlist && access(SCAN_DEFAULT_ALLOWLIST, F_OK) == 0)
                 etc.allowlist = SCAN_DEFAULT_ALLOWLIST;
         sum->image_mode = true;
-        r = capability_open_sysroot(req->sysroot, "booted", &ds, &d, ret_error);
+        r = capability_open_sysroot(req->sysroot, "booted", false, &ds, &d, ret_error);
         if (r < 0)
                 return r;
         if (asprintf(&sum->deployment, "%s.%d", d->checksum, d->serial) < 0)

@@ -72,7 +72,7 @@ int cmd_etc_diff(int argc, char **argv)
         r = cli_load_rules(&rules);
         if (r != EXIT_CLEAN)
                 return r;
-        if (capability_open_sysroot(sysroot, which, &ds, &d, &err) < 0)
+        if (capability_open_sysroot(sysroot, which, true, &ds, &d, &err) < 0)
                 return cli_fail(&err);
         cli_context(&ctx, rules, threads, NULL);
         output_init(&out, format, stdout, ctx.host);

@@ -33,7 +33,7 @@ static int open_image(const struct image_options *o, const char *which, struct r
 
         if (r != EXIT_CLEAN)
                 return r;
-        return capability_open_sysroot(o->sysroot, which, ret_ds, ret_d, &err) < 0 ? cli_fail(&err) : EXIT_CLEAN;
+        return capability_open_sysroot(o->sysroot, which, false, ret_ds, ret_d, &err) < 0 ? cli_fail(&err) : EXIT_CLEAN;
 }
 
 static int image_deployments(int argc, char **argv)

@@ -39,27 +39,6 @@ static int live_has(const struct fim_check_opts *opts, const char *prefix)
 
 /* Remembers the directories of cur that could not be listed: their children
  * may lie in later chunks. */
-static int keep_unlisted(struct fim_tree *unlisted, const struct fim_tree *cur)
-{
-        for (size_t i = 0; i < cur->n; i++) {
-                const struct fim_entry *e = &cur->entries[i];
-                struct fim_entry *u;
-
-                if (!(e->flags & ENTRY_UNLISTED))
-                        continue;
-                u = fim_tree_add(unlisted);
-                if (!u)
-                        return -ENOMEM;
-                u->path = arena_strndup(&unlisted->arena, e->path, e->path_len);
-                if (!u->path)
-                        return -ENOMEM;
-                u->path_len = e->path_len;
-                u->type = e->type;
-                u->flags = ENTRY_UNLISTED;
-        }
-        return 0;
-}
-
 /* The walk of a check, and the prefixes it covers (the baseline's own by
  * default): it reads only what the baseline can be compared on, plus the
  * stat cache's keys. */
@@ -141,7 +120,7 @@ static int check_streamed(const char *baseline_path, const struct fim_check_opts
                         return r;
                 walk_stats_add(&res->walk, &stats);
                 r = fim_diff_chunk(base, cur, unlisted, 0, prefixes, n_prefixes, fn, userdata);
-                r = r ?: keep_unlisted(unlisted, cur);
+                r = r ?: fim_tree_keep_unlisted(unlisted, cur);
                 if (r < 0)
                         return r;
                 cur = fim_tree_free(cur);

@@ -84,56 +84,78 @@ static bool selected(const struct fim_entry *e, char *const *prefixes, size_t n)
 
 /* The folded directories whose subtrees may still come: each lies between the
  * one below it in the stack and that one's end, so the stack is popped from
- * the top as the join moves past them. */
+ * the top as the join moves past them. Paths are copies: a diff in chunks
+ * frees each chunk's trees before the next. */
 void fim_fold_release(struct fim_fold *f)
 {
+        while (f->n > 0)
+                free(f->dirs[--f->n].path);
         free(f->dirs);
-        *f = (struct fim_fold) { 0 };
+        f->dirs = NULL;
+        f->cap = 0;
 }
 
 bool fim_fold_hides(struct fim_fold *f, const struct fim_entry *e)
 {
         while (f->n > 0) {
-                const struct fim_entry *d = f->dirs[f->n - 1];
-                int c = memcmp(e->path, d->path, e->path_len < d->path_len ? e->path_len : d->path_len);
+                const char *d = f->dirs[f->n - 1].path;
+                size_t dlen = f->dirs[f->n - 1].len;
+                int c = memcmp(e->path, d, e->path_len < dlen ? e->path_len : dlen);
 
-                if (c == 0 && e->path_len > d->path_len) {
-                        if (e->path[d->path_len] == '/')
+                if (c == 0 && e->path_len > dlen) {
+                        if (e->path[dlen] == '/')
                                 return true;
-                        if ((unsigned char) e->path[d->path_len] < '/')
+                        if ((unsigned char) e->path[dlen] < '/')
                                 return false;   /* "/a.b" between "/a" and "/a/x" */
-                } else if (c < 0 || (c == 0 && e->path_len <= d->path_len)) {
+                } else if (c < 0 || (c == 0 && e->path_len <= dlen)) {
                         return false;
                 }
-                f->n--;         /* e is past d's subtree: nothing below d comes again */
+                free(f->dirs[--f->n].path);     /* e is past d's subtree: nothing below d comes again */
         }
         return false;
+}
+
+static int count_below(struct fim_fold *f, bool in_cur, const struct fim_tree *t, const char *path, size_t len,
+                       size_t *ret)
+{
+        if (f->count)
+                return f->count(f->userdata, in_cur, path, len, ret);
+        *ret = fim_tree_count_below(t, path, len);
+        return 0;
 }
 
 int fim_fold_change(struct fim_fold *f, struct fim_change *c, const struct fim_tree *base, const struct fim_tree *cur)
 {
         const struct fim_entry *e = c->old ? c->old : c->new;
         bool dir_old = c->old && c->old->type == S_IFDIR, dir_new = c->new && c->new->type == S_IFDIR;
+        int r = 0;
 
         if (e->path_len == 1 || !(dir_old || dir_new))
                 return 0;
         if (c->kind == CHANGE_REMOVED)
-                c->folded_old = fim_tree_count_below(base, e->path, e->path_len);
+                r = count_below(f, false, base, e->path, e->path_len, &c->folded_old);
         else if (c->kind == CHANGE_MODIFIED && (c->changed & ATTR_TYPE)) {
-                c->folded_old = dir_old ? fim_tree_count_below(base, e->path, e->path_len) : 0;
-                c->folded_new = dir_new ? fim_tree_count_below(cur, e->path, e->path_len) : 0;
+                if (dir_old)
+                        r = count_below(f, false, base, e->path, e->path_len, &c->folded_old);
+                if (r >= 0 && dir_new)
+                        r = count_below(f, true, cur, e->path, e->path_len, &c->folded_new);
         } else
                 return 0;
+        if (r < 0)
+                return r;
         if (f->n == f->cap) {
                 size_t cap = f->cap ? f->cap * 2 : 16;
-                const struct fim_entry **v = reallocarray(f->dirs, cap, sizeof(*v));
+                typeof(f->dirs) v = reallocarray(f->dirs, cap, sizeof(*v));
 
                 if (!v)
                         return -ENOMEM;
                 f->dirs = v;
                 f->cap = cap;
         }
-        f->dirs[f->n++] = e;
+        f->dirs[f->n].path = strndup(e->path, e->path_len);
+        if (!f->dirs[f->n].path)
+                return -ENOMEM;
+        f->dirs[f->n++].len = e->path_len;
         return 0;
 }
 
@@ -159,6 +181,12 @@ int fim_diff_chunk(const struct fim_tree *base, const struct fim_tree *cur, cons
                    unsigned attrs, char *const *prefixes, size_t n_prefixes, fim_change_fn fn, void *userdata)
 {
         return diff_join(base, cur, unlisted, attrs, prefixes, n_prefixes, NULL, fn, userdata);
+}
+
+int fim_diff_chunk_folded(const struct fim_tree *base, const struct fim_tree *cur, const struct fim_tree *unlisted,
+                          unsigned attrs, struct fim_fold *fold, fim_change_fn fn, void *userdata)
+{
+        return diff_join(base, cur, unlisted, attrs, NULL, 0, fold, fn, userdata);
 }
 
 static int diff_join(const struct fim_tree *base, const struct fim_tree *cur, const struct fim_tree *unlisted,

@@ -40,15 +40,18 @@ int fim_diff(const struct fim_tree *base, const struct fim_tree *cur, unsigned a
 int fim_diff_folded(const struct fim_tree *base, const struct fim_tree *cur, unsigned attrs, fim_change_fn fn,
                     void *userdata);
 
-/* For joins of their own (image verification): the folding fim_diff_folded()
- * does. Zero-initialise; fim_fold_release() when done. fim_fold_hides() tells,
- * for each entry in path order, whether it lies below a folded directory (it is
- * then not reported); fim_fold_change() folds the subtrees below c's entry
- * (whole trees base and cur) into c when c removes a directory or changes a
- * type to or from one. */
+/* For joins of their own (image verification) and diffs in chunks: the
+ * folding fim_diff_folded() does. Zero-initialise; fim_fold_release() when
+ * done. fim_fold_hides() tells, for each entry in path order, whether it lies
+ * below a folded directory (it is then not reported); fim_fold_change() folds
+ * the subtrees below c's entry into c when c removes a directory or changes a
+ * type to or from one, counting them in the whole trees base and cur, or
+ * through 'count' when set (a diff in chunks has only the chunk's trees). */
 struct fim_fold {
-        const struct fim_entry **dirs;
+        struct { char *path; size_t len; } *dirs;
         size_t n, cap;
+        int (*count)(void *userdata, bool in_cur, const char *path, size_t len, size_t *ret);
+        void *userdata;
 };
 
 void fim_fold_release(struct fim_fold *f);
@@ -60,6 +63,10 @@ int fim_fold_change(struct fim_fold *f, struct fim_change *c, const struct fim_t
  * whose children in this chunk are not removed either. */
 int fim_diff_chunk(const struct fim_tree *base, const struct fim_tree *cur, const struct fim_tree *unlisted,
                    unsigned attrs, char *const *prefixes, size_t n_prefixes, fim_change_fn fn, void *userdata);
+
+/* fim_diff_chunk() with folding (see fim_fold) carried from chunk to chunk. */
+int fim_diff_chunk_folded(const struct fim_tree *base, const struct fim_tree *cur, const struct fim_tree *unlisted,
+                          unsigned attrs, struct fim_fold *fold, fim_change_fn fn, void *userdata);
 
 /* The ATTR_* bits in which two entries differ, among 'attrs'. */
 unsigned fim_entry_compare(const struct fim_entry *a, const struct fim_entry *b, unsigned attrs);

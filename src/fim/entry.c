@@ -177,6 +177,27 @@ static size_t lower_bound_sep(const struct fim_tree *t, const char *path, size_t
         return lo;
 }
 
+int fim_tree_keep_unlisted(struct fim_tree *unlisted, const struct fim_tree *cur)
+{
+        for (size_t i = 0; i < cur->n; i++) {
+                const struct fim_entry *e = &cur->entries[i];
+                struct fim_entry *u;
+
+                if (!(e->flags & ENTRY_UNLISTED))
+                        continue;
+                u = fim_tree_add(unlisted);
+                if (!u)
+                        return -ENOMEM;
+                u->path = arena_strndup(&unlisted->arena, e->path, e->path_len);
+                if (!u->path)
+                        return -ENOMEM;
+                u->path_len = e->path_len;
+                u->type = e->type;
+                u->flags = ENTRY_UNLISTED;
+        }
+        return 0;
+}
+
 void fim_tree_below(const struct fim_tree *t, const char *path, size_t len, size_t *ret_lo, size_t *ret_hi)
 {
         if (len == 1 && path[0] == '/') {

@@ -99,6 +99,9 @@ struct fim_tree *fim_tree_free(struct fim_tree *t);
 struct fim_entry *fim_tree_add(struct fim_tree *t);
 void fim_tree_sort(struct fim_tree *t);
 const struct fim_entry *fim_tree_find(const struct fim_tree *t, const char *path, size_t len);
+/* Adds to 'unlisted' a copy (path, type, flag) of each directory of cur that
+ * could not be listed: carried from chunk to chunk of a diff in chunks. */
+int fim_tree_keep_unlisted(struct fim_tree *unlisted, const struct fim_tree *cur);
 /* The entries strictly below directory 'path' (its descendants), which the
  * byte order keeps together: indexes [*ret_lo, *ret_hi). */
 void fim_tree_below(const struct fim_tree *t, const char *path, size_t len, size_t *ret_lo, size_t *ret_hi);

@@ -57,34 +57,16 @@ int sysroot_load_ostree(const char *sysroot, struct sysroot **ret, char **ret_er
         g_autoptr(GError) err = NULL;
         OstreeDeployment *booted, *staged;
         OstreeRepo *repo;
-        char real[PATH_MAX];
-        int booted_index = -1;
+        const char *real;
+        int r;
         size_t i;
 
         if (ret_error)
                 *ret_error = NULL;
-        d = calloc(1, sizeof(*d));
-        if (!d)
-                return -ENOMEM;
-        if (!sysroot) {
-                if (!host_is_ostree_booted())
-                        return -ENOENT;
-                sysroot = "/";
-                d->live = true;
-        }
-        if (!realpath(sysroot, real))
-                return -errno;
-        d->sysroot = strdup(real);
-        if (!d->sysroot || asprintf(&d->repo, "%s/ostree/repo", strcmp(real, "/") ? real : "") < 0)
-                return -ENOMEM;
-        {
-                char probe[PATH_MAX + 16];
-
-                snprintf(probe, sizeof(probe), "%s/ostree/deploy", strcmp(real, "/") ? real : "");
-                if (access(probe, F_OK) < 0)
-                        return -ENOENT;
-        }
-
+        r = sysroot_new(sysroot, &d);
+        if (r < 0)
+                return r;
+        real = d->sysroot;
         {
                 g_autoptr(GFile) root = g_file_new_for_path(real);
 
@@ -128,30 +110,7 @@ int sysroot_load_ostree(const char *sysroot, struct sysroot **ret, char **ret_er
         }
         g_object_unref(repo);
 
-        /* Roles. Offline nothing runs: the first non-staged deployment, the one
-         * the bootloader starts by default, stands in for the booted one. */
-        for (i = 0; i < d->n; i++)
-                if (d->live ? d->v[i].booted : !d->v[i].staged) {
-                        booted_index = (int) i;
-                        break;
-                }
-        for (i = 0; i < d->n; i++) {
-                struct sysroot_deployment *x = &d->v[i];
-
-                if (x->staged)
-                        x->role = SYSROOT_STAGED;
-                else if ((int) i == booted_index)
-                        x->role = SYSROOT_BOOTED;
-                else if (booted_index >= 0 && (int) i < booted_index)
-                        x->role = SYSROOT_PENDING;
-                else
-                        x->role = SYSROOT_OTHER;
-        }
-        for (i = booted_index >= 0 ? (size_t) booted_index + 1 : d->n; i < d->n; i++)
-                if (!d->v[i].staged && strcmp(d->v[i].osname, d->v[booted_index].osname) == 0) {
-                        d->v[i].role = SYSROOT_ROLLBACK;
-                        break;
-                }
+        sysroot_assign_roles(d);
         *ret = TAKE_PTR(d);
         return 0;
 }

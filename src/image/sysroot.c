@@ -54,6 +54,63 @@ struct sysroot *sysroot_free(struct sysroot *d)
         return NULL;
 }
 
+int sysroot_new(const char *sysroot, struct sysroot **ret)
+{
+        _cleanup_(sysroot_freep) struct sysroot *d = NULL;
+        char real[PATH_MAX], probe[PATH_MAX + 16];
+
+        d = calloc(1, sizeof(*d));
+        if (!d)
+                return -ENOMEM;
+        if (!sysroot) {
+                if (!host_is_ostree_booted())
+                        return -ENOENT;
+                sysroot = "/";
+                d->live = true;
+        }
+        if (!realpath(sysroot, real))
+                return -errno;
+        d->sysroot = strdup(real);
+        if (!d->sysroot || asprintf(&d->repo, "%s/ostree/repo", strcmp(real, "/") ? real : "") < 0)
+                return -ENOMEM;
+        snprintf(probe, sizeof(probe), "%s/ostree/deploy", strcmp(real, "/") ? real : "");
+        if (access(probe, F_OK) < 0)
+                return -ENOENT;
+        *ret = TAKE_PTR(d);
+        return 0;
+}
+
+void sysroot_assign_roles(struct sysroot *d)
+{
+        int booted_index = -1;
+        size_t i;
+
+        /* Offline nothing runs: the first non-staged deployment, the one the
+         * bootloader starts by default, stands in for the booted one. */
+        for (i = 0; i < d->n; i++)
+                if (d->live ? d->v[i].booted : !d->v[i].staged) {
+                        booted_index = (int) i;
+                        break;
+                }
+        for (i = 0; i < d->n; i++) {
+                struct sysroot_deployment *x = &d->v[i];
+
+                if (x->staged)
+                        x->role = SYSROOT_STAGED;
+                else if ((int) i == booted_index)
+                        x->role = SYSROOT_BOOTED;
+                else if (booted_index >= 0 && (int) i < booted_index)
+                        x->role = SYSROOT_PENDING;
+                else
+                        x->role = SYSROOT_OTHER;
+        }
+        for (i = booted_index >= 0 ? (size_t) booted_index + 1 : d->n; i < d->n; i++)
+                if (!d->v[i].staged && strcmp(d->v[i].osname, d->v[booted_index].osname) == 0) {
+                        d->v[i].role = SYSROOT_ROLLBACK;
+                        break;
+                }
+}
+
 const struct sysroot_deployment *sysroot_find(const struct sysroot *d, const char *which, bool *ret_ambiguous)
 {
         static const struct { const char *name; enum sysroot_role role; } roles[] = {

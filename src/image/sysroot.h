@@ -49,6 +49,21 @@ struct sysroot {
 int sysroot_load(const char *sysroot, struct sysroot **ret, char **ret_error);
 struct sysroot *sysroot_free(struct sysroot *d);
 
+/* The same from the boot loader entries alone, without libostree (so the
+ * commands that only walk a deployment do not load its ~60 libraries):
+ * deployments in boot order with their path, checksum, serial and origin;
+ * no commit metadata (version, timestamp) and nothing pinned or unlocked.
+ * -EOPNOTSUPP for anything it does not understand (a staged deployment, an
+ * entry it cannot resolve): then sysroot_load(). */
+int sysroot_load_boot(const char *sysroot, struct sysroot **ret);
+
+/* An empty model of the sysroot at 'sysroot' (NULL: this host, live): its
+ * real path and repository; -ENOENT when it holds no ostree deployments. */
+int sysroot_new(const char *sysroot, struct sysroot **ret);
+
+/* Roles from boot order and the booted and staged flags. */
+void sysroot_assign_roles(struct sysroot *d);
+
 /* "booted", "staged", "pending", "rollback", or a commit checksum (or a prefix
  * of at least 6 hex digits, or CHECKSUM.SERIAL). NULL when none matches;
  * -EINVAL-style ambiguity returns NULL too, with *ret_ambiguous set. */

@@ -125,6 +125,21 @@ grep -v ' dropped$' "$T/predicted" | cut -d' ' -f1 | diff -u - "$T/actual" || fa
 
 # The old deployment is now the rollback; its /etc is still inspectable.
 run 1 "$DW" etc-diff --sysroot "$S" --deployment rollback --format json
+# Without a merge to predict, the deployments come from the boot loader
+# entries, not libostree: the same ones, in the same roles, and libostree is
+# not loaded at all.
+run 0 "$DW" image deployments --sysroot "$S" --format json
+for role in booted rollback; do
+        want=$(jq -r --arg r "$role" 'select(.driftwatch.after.role == $r) |
+                .driftwatch.after.commit + "." + .driftwatch.after.serial' "$T/out")
+        [ -n "$want" ] || fail "no $role deployment in image deployments"
+        LD_DEBUG=files LD_DEBUG_OUTPUT="$T/ld" "$DW" etc-diff --sysroot "$S" --deployment "$role" --no-merge \
+                --format json >"$T/role.json" 2>/dev/null || true
+        got=$(jq -r 'select(.event.action == "etc-diff-summary") | .driftwatch.after.deployment' "$T/role.json")
+        [ "$got" = "$want" ] || fail "etc-diff's $role deployment is '$got', libostree's '$want'"
+        ! grep -q 'file=libostree' "$T"/ld.* || fail "etc-diff --no-merge loaded libostree"
+        rm -f "${T:?}"/ld.*
+done
 run 2 "$DW" etc-diff --sysroot "$S" --merge-into no/such/ref
 expect_one_error_line "no/such/ref"
 
@@ -136,4 +151,35 @@ deep=/etc$(deep_chain 21)/f
 run 1 "$DW" etc-diff --sysroot "$S" --format json
 jq -se --arg p "$deep" 'any(.[]; .file.path == $p and .event.action == "file-added")' "$T/out" >/dev/null ||
         fail "the ${#deep}-byte /etc path is not reported added"
+
+# A large /etc is compared range by range (without a merge to predict): a
+# removed directory of 6,000 entries is still one finding with its count, and
+# 5,000 added files are each listed, across the ranges; the same listing as
+# the whole-tree comparison the merge prediction uses.
+S2=$T/sysroot-large
+make_os_tree "$T/large" 1.0
+mkdir -p "$T/large/usr/etc/big"
+for ((d = 0; d < 60; d++)); do
+        mkdir "$T/large/usr/etc/big/d$d"
+        (cd "$T/large/usr/etc/big/d$d" && seq 1 99 | split -l 1 -a 2 - f)
+done
+make_sysroot "$S2"
+commit_tree "$S2" "$T/large" 1.0 >/dev/null
+deploy "$S2"
+E2=$(deployment_dir "$S2" 0)/etc
+under_t() { case "$1" in "$T"/?*) ;; *) fail "refusing path outside $T: '$1'" ;; esac; }
+under_t "$E2"
+rm -rf "${E2:?}/big"
+mkdir -p "$E2/new"
+(cd "$E2/new" && seq 1 5000 | split -l 1 -a 4 - n)
+run 1 "$DW" etc-diff --sysroot "$S2" --no-merge --format json
+jq -se '[.[] | select(.event.action == "file-removed")] | length == 1 and .[0].file.path == "/etc/big" and
+        .[0].driftwatch.before.entries_below == "6000"' "$T/out" >/dev/null ||
+        { jq -c 'select(.event.action == "file-removed")' "$T/out" | head -3; fail "the removed directory is not one finding of 6,000"; }
+[ "$(jq -r 'select(.event.action == "file-added") | .file.path' "$T/out" | sort -u | wc -l)" -eq 5001 ] ||
+        fail "the 5,000 added files (and their directory) are not each listed once"
+jq -r 'select(.event.action | startswith("file-")) | [.event.action, .file.path] | join(" ")' "$T/out" | sort >"$T/streamed"
+run 1 "$DW" etc-diff --sysroot "$S2" --merge-into booted --format json
+jq -r 'select(.event.action | startswith("file-")) | [.event.action, .file.path] | join(" ")' "$T/out" | sort >"$T/whole"
+diff -q "$T/streamed" "$T/whole" >/dev/null || fail "the ranged comparison lists other changes than the whole one"
 echo PASS
