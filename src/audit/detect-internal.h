@@ -1,6 +1,7 @@
-/* What the four parts of audit analytics share (not an interface): the
+/* What the five parts of audit analytics share (not an interface): the
  * detector's state and the helpers each part lends the others. The parts:
- * match.c (a process against a rule's process match, the allowlist), fold.c
+ * match.c (a process against a rule's process match, the allowlist), resolve.c
+ * (relative names placed from earlier events), fold.c
  * (samples of paths, upgrade events, bulk buckets, the stream clock that closes
  * them), health.c (pipeline health and silence) and detect.c (the entry
  * points and the dispatch of commands and writes). See detect.h. */
