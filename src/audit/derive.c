@@ -142,13 +142,27 @@ static enum audit_nametype parse_nametype(struct audit_str v)
         return AUDIT_NAMETYPE_OTHER;
 }
 
+/* dev=MAJOR:MINOR in hex, as (major << 32 | minor); -1 when malformed. */
+static int64_t parse_dev(struct audit_str v)
+{
+        const char *colon = memchr(v.s, ':', v.len);
+        uint64_t major, minor;
+
+        if (!colon ||
+            audit_parse_u64((struct audit_str) { v.s, (size_t) (colon - v.s) }, 16, &major) < 0 ||
+            audit_parse_u64((struct audit_str) { colon + 1, v.len - (size_t) (colon - v.s) - 1 }, 16, &minor) < 0 ||
+            major > INT32_MAX || minor > UINT32_MAX)
+                return -1;
+        return (int64_t) (major << 32 | minor);
+}
+
 static int fill_path(const struct audit_derive *d, const struct audit_event_record *er, struct audit_path *p)
 {
         const char *line = er->line;
         size_t i;
         int r = 0;
 
-        *p = (struct audit_path) { .item = -1, .inode = -1, .mode = -1, .ouid = -1, .ogid = -1 };
+        *p = (struct audit_path) { .item = -1, .inode = -1, .dev = -1, .mode = -1, .ouid = -1, .ogid = -1 };
         for (i = 0; i < er->n_fields && r >= 0; i++) {
                 const struct audit_field *f = &er->fields[i];
                 struct audit_str v = audit_field_raw(line, f);
@@ -162,6 +176,8 @@ static int fill_path(const struct audit_derive *d, const struct audit_event_reco
                         r = decode(d, line, f, &p->name);
                 else if (NAME_IS(f, "inode"))
                         p->inode = number(line, f);
+                else if (NAME_IS(f, "dev"))
+                        p->dev = parse_dev(v);
                 else if (NAME_IS(f, "mode") && audit_parse_u64(v, 8, &u) >= 0 && u <= INT64_MAX)
                         p->mode = (int64_t) u;
                 else if (NAME_IS(f, "nametype") || NAME_IS(f, "objtype"))
@@ -239,54 +255,114 @@ static bool path_is_normal(struct audit_str p)
         return true;
 }
 
-static struct audit_str basename_of(struct audit_str p)
+static bool str_equal(struct audit_str a, struct audit_str b)
 {
-        while (p.len > 1 && p.s[p.len - 1] == '/')
-                p.len--;
-        for (size_t i = p.len; i > 0; i--)
-                if (p.s[i - 1] == '/')
-                        return (struct audit_str) { p.s + i, p.len - i };
-        return p;
+        return a.len == b.len && (a.len == 0 || memcmp(a.s, b.s, a.len) == 0);
+}
+
+/* The length of a name's directory part with its last '/'; 0: none. */
+static size_t dir_part_len(struct audit_str n)
+{
+        for (size_t i = n.len; i > 0; i--)
+                if (n.s[i - 1] == '/')
+                        return i;
+        return 0;
+}
+
+/* Whether PARENT item k's name is the directory part of another item's name. */
+bool audit_path_parent_claimed(const struct audit_path *paths, size_t n, size_t k)
+{
+        struct audit_str pn = paths[k].name;
+        size_t i;
+
+        for (i = 0; i < n; i++) {
+                struct audit_str c = paths[i].name;
+
+                if (i != k && paths[i].nametype != AUDIT_NAMETYPE_PARENT && pn.len && dir_part_len(c) == pn.len &&
+                    memcmp(c.s, pn.s, pn.len) == 0)
+                        return true;
+        }
+        return false;
+}
+
+ssize_t audit_path_parent(const struct audit_path *paths, size_t n, size_t i)
+{
+        struct audit_str c = paths[i].name;
+        size_t k, dl = dir_part_len(c), n_free = 0;
+        ssize_t first = -1, last = -1;
+        bool new_name = false;
+
+        if (paths[i].nametype == AUDIT_NAMETYPE_PARENT)
+                return -1;
+        for (k = 0; k < n; k++) {
+                if (paths[k].nametype != AUDIT_NAMETYPE_PARENT)
+                        continue;
+                if (dl) {
+                        if (paths[k].name.len == dl && memcmp(paths[k].name.s, c.s, dl) == 0)
+                                return (ssize_t) k;
+                        continue;
+                }
+                if (audit_path_parent_claimed(paths, n, k))
+                        continue;
+                if (first < 0)
+                        first = (ssize_t) k;
+                last = (ssize_t) k;
+                n_free++;
+        }
+        if (dl || n_free <= 1)
+                return first;
+        /* Two directories: the new name (the one created) is under the first. */
+        for (k = 0; k < n; k++)
+                if (paths[k].nametype == AUDIT_NAMETYPE_CREATE && str_equal(paths[k].name, c))
+                        new_name = true;
+        return new_name ? first : last;
 }
 
 static int resolve_paths(const struct audit_derive *d, struct audit_event *ev)
 {
-        struct audit_str none = { NULL, 0 }, parent = none;
+        struct audit_str none = { NULL, 0 };
         bool have_cwd = ev->cwd.len > 0 && ev->cwd.s[0] == '/';
         bool dirfd = ev->has_syscall && audit_syscall_uses_dirfd(&ev->syscall);
         size_t i;
+        ssize_t k;
         int r;
 
-        /* Absolute names first; a PARENT among them stands in for a missing CWD. */
         for (i = 0; i < ev->n_paths; i++) {
                 struct audit_path *p = &ev->paths[i];
 
                 if (!p->name.len || p->name.s[0] != '/')
                         continue;
+                /* Under a directory fd, a PARENT no name is under is logged
+                 * with the working directory's name and the fd's inode. */
+                if (dirfd && p->nametype == AUDIT_NAMETYPE_PARENT &&
+                    !audit_path_parent_claimed(ev->paths, ev->n_paths, i)) {
+                        ev->quality |= AUDIT_Q_PATH_UNRESOLVED;
+                        continue;
+                }
                 if (path_is_normal(p->name))
                         p->path = p->name;
                 else if ((r = path_join(d->scratch, p->name, none, &p->path)) < 0)
                         return r;
                 p->resolved = true;
-                if (p->nametype == AUDIT_NAMETYPE_PARENT && !parent.len)
-                        parent = p->path;
         }
         for (i = 0; i < ev->n_paths; i++) {
                 struct audit_path *p = &ev->paths[i];
-                struct audit_str base = none, rel = p->name;
+                struct audit_str base = none;
 
                 if (!p->name.len || p->resolved)
                         continue;
-                /* Relative to a directory fd, the directory is not in the log. */
+                /* Relative to a directory fd, the directory is not in the log:
+                 * the kernel names the working directory instead. */
                 if (!dirfd && have_cwd)
                         base = ev->cwd;
-                else if (!dirfd && parent.len && p->nametype != AUDIT_NAMETYPE_PARENT)
-                        base = parent, rel = basename_of(p->name);
+                else if (!dirfd && (k = audit_path_parent(ev->paths, ev->n_paths, i)) >= 0 &&
+                         ev->paths[k].resolved && dir_part_len(p->name) == 0)
+                        base = ev->paths[k].path;       /* the working directory, as the kernel logged it */
                 if (!base.len) {
                         ev->quality |= AUDIT_Q_PATH_UNRESOLVED;
                         continue;
                 }
-                r = path_join(d->scratch, base, rel, &p->path);
+                r = path_join(d->scratch, base, p->name, &p->path);
                 if (r < 0)
                         return r;
                 p->resolved = true;

@@ -1,6 +1,7 @@
-/* What the four parts of audit analytics share (not an interface): the
+/* What the five parts of audit analytics share (not an interface): the
  * detector's state and the helpers each part lends the others. The parts:
- * match.c (a process against a rule's process match, the allowlist), fold.c
+ * match.c (a process against a rule's process match, the allowlist), resolve.c
+ * (relative names placed from earlier events), fold.c
  * (samples of paths, upgrade events, bulk buckets, the stream clock that closes
  * them), health.c (pipeline health and silence) and detect.c (the entry
  * points and the dispatch of commands and writes). See detect.h. */
@@ -132,6 +133,15 @@ struct audit_detect {
         struct finding_bytes *paths;    /* its paths */
         size_t paths_cap;
         struct buf text, reason;
+
+        /* Relative names (resolve.c): what earlier events said, and the
+         * event's paths with those placed. */
+        struct names *names;
+        struct audit_path *view;
+        size_t view_cap;
+        struct arena view_arena;
+        uint64_t view_quality;          /* the event's AUDIT_Q_* for its findings */
+        const char *view_from;          /* how a name was placed (driftwatch.audit.dir_from), or NULL */
 };
 
 
@@ -186,6 +196,17 @@ int fold_advance(struct audit_detect *d, uint64_t now);
 /* End of input: reports every open bucket and upgrade event. */
 int fold_flush(struct audit_detect *d);
 void fold_release(struct audit_detect *d);
+
+/* ---- resolve.c ---- */
+
+/* The event's paths in d->view, with relative names the event does not place
+ * placed from earlier events where they allow; d->view_quality and
+ * d->view_from say what is left and how. */
+int resolve_event(struct audit_detect *d, const struct audit_event *ev);
+/* Remembers what the view of ev says for later events (directories by inode,
+ * the working directory of its process, the directory of its watch key). */
+int resolve_learn(struct audit_detect *d, const struct audit_event *ev);
+void resolve_release(struct audit_detect *d);
 
 /* ---- health.c ---- */
 

@@ -116,7 +116,7 @@ static void set_audit(struct audit_detect *d, const struct audit_event *ev)
         d->f.audit = a;
 }
 
-/* driftwatch.audit.paths: every PATH record's path, of an event with several. */
+/* driftwatch.audit.paths: every PATH record's path (as placed), of an event with several. */
 static int set_audit_paths(struct audit_detect *d, const struct audit_event *ev)
 {
         struct finding_audit *a = &d->audit;
@@ -135,8 +135,8 @@ static int set_audit_paths(struct audit_detect *d, const struct audit_event *ev)
         a->has_paths = true;
         a->paths = d->paths;
         for (i = 0, a->n_paths = 0; i < ev->n_paths; i++)
-                if (ev->paths[i].path.s)
-                        d->paths[a->n_paths++] = bytes_of(ev->paths[i].path);
+                if (d->view[i].path.s)
+                        d->paths[a->n_paths++] = bytes_of(d->view[i].path);
         return 0;
 }
 
@@ -284,62 +284,149 @@ static const char *write_action(enum audit_write w, enum audit_nametype nt, cons
         return w == AUDIT_WRITE_RENAME ? "file-renamed" : "file-modified";
 }
 
+/* A rename (or link) moves a name: from the DELETE item (link: the existing
+ * NORMAL one) to the CREATE item; a DELETE of the new name means it replaced a
+ * file. */
+struct move {
+        const char *via;                /* "rename", "link"; NULL: no move */
+        const struct audit_path *from, *to;
+        bool replaced;
+};
+
+static bool path_eq(const struct audit_path *a, const struct audit_path *b)
+{
+        return a->path.len == b->path.len && memcmp(a->path.s, b->path.s, a->path.len) == 0;
+}
+
+static bool is_link_syscall(const struct audit_syscall *sc)
+{
+        struct audit_str n = audit_syscall_get_name(sc);
+
+        return audit_str_eq(n, "link") || audit_str_eq(n, "linkat");
+}
+
+static void find_move(const struct audit_path *paths, size_t n, const struct audit_syscall *sc, enum audit_write w,
+                      struct move *ret)
+{
+        size_t i;
+
+        *ret = (struct move) { 0 };
+        if (w != AUDIT_WRITE_RENAME && w != AUDIT_WRITE_CREATE)
+                return;
+        for (i = 0; i < n; i++)
+                if (paths[i].nametype == AUDIT_NAMETYPE_CREATE && paths[i].resolved)
+                        ret->to = &paths[i];
+        if (!ret->to)
+                return;
+        for (i = 0; i < n; i++) {
+                const struct audit_path *p = &paths[i];
+
+                if (!p->resolved || p == ret->to)
+                        continue;
+                if (w == AUDIT_WRITE_RENAME && p->nametype == AUDIT_NAMETYPE_DELETE) {
+                        if (path_eq(p, ret->to))
+                                ret->replaced = true;
+                        else if (!ret->from)
+                                ret->from = p;
+                } else if (w == AUDIT_WRITE_CREATE && p->nametype == AUDIT_NAMETYPE_NORMAL && !ret->from) {
+                        ret->from = p;
+                }
+        }
+        if (!ret->from || (w == AUDIT_WRITE_CREATE && !is_link_syscall(sc)))
+                *ret = (struct move) { 0 };
+        else
+                ret->via = w == AUDIT_WRITE_RENAME ? "rename" : "link";
+}
+
+static const struct surface *surface_of(const struct audit_detect *d, const struct audit_path *p)
+{
+        const struct surface *s;
+
+        if (!p || !p->path.len || p->path.s[0] != '/')
+                return NULL;
+        s = ruleset_match(d->rs, p->path.s, p->path.len);
+        return s && s->audit != SURFACE_AUDIT_OFF ? s : NULL;
+}
+
 static int check_writes(struct audit_detect *d, const struct audit_event *ev, struct proc *self,
                         const struct pview *v, enum audit_write w, bool known)
 {
         const struct audit_syscall *sc = &ev->syscall;
-        const struct surface *best = NULL;
+        const struct audit_path *paths = d->view;
+        const struct surface *best = NULL, *s_to, *s_from;
         const struct audit_path *best_path = NULL;
         const struct audit_allow *a;
+        const char *type, *action = NULL;
         struct proc *up;
+        struct move mv;
         bool taken, only_parents = true;
         size_t i, best_index = 0;
-        const char *type;
         int r;
 
         if (w == AUDIT_WRITE_NONE && known)
                 return 0;
-        for (i = 0; i < ev->n_paths; i++)
-                if (ev->paths[i].nametype != AUDIT_NAMETYPE_PARENT)
+        /* A name moved onto a surface is a write there, whatever it was
+         * called before; one moved off a surface is a removal from it. */
+        find_move(paths, ev->n_paths, sc, w, &mv);
+        s_to = mv.via ? surface_of(d, mv.to) : NULL;
+        s_from = mv.via ? surface_of(d, mv.from) : NULL;
+        if (s_to && (!s_from || s_to->severity >= s_from->severity)) {
+                best = s_to, best_path = mv.to;
+                action = mv.replaced ? "file-modified" : "file-added";
+                type = mv.replaced ? "change" : "creation";
+        } else if (s_from && mv.via && w == AUDIT_WRITE_RENAME) {
+                best = s_from, best_path = mv.from;
+                action = "file-removed";
+                type = "deletion";
+        } else {
+                mv.via = NULL;
+        }
+        for (i = 0; i < ev->n_paths && !best; i++)
+                if (paths[i].nametype != AUDIT_NAMETYPE_PARENT)
                         only_parents = false;
-        for (i = 0; i < ev->n_paths; i++) {
-                const struct audit_path *p = &ev->paths[i];
+        for (i = 0; i < ev->n_paths && !action; i++) {
+                const struct audit_path *p = &paths[i];
                 const struct surface *s;
                 bool writes = w != AUDIT_WRITE_NONE && w != AUDIT_WRITE_OPEN;
 
-                if (!p->path.s || !p->path.len || p->path.s[0] != '/')
-                        continue;
                 if (p->nametype == AUDIT_NAMETYPE_PARENT && !only_parents)
                         continue;
                 /* Without flags (openat2) or a syscall name, only a created or
                  * deleted name proves a write. */
                 if (!writes && p->nametype != AUDIT_NAMETYPE_CREATE && p->nametype != AUDIT_NAMETYPE_DELETE)
                         continue;
-                s = ruleset_match(d->rs, p->path.s, p->path.len);
-                if (!s || s->audit == SURFACE_AUDIT_OFF)
-                        continue;
-                if (!best || s->severity > best->severity) {
+                s = surface_of(d, p);
+                if (s && (!best || s->severity > best->severity))
                         best = s, best_path = p;
-                        best_index = (size_t) (s - d->rs->surfaces);
-                }
         }
         if (!best)
                 return 0;
+        best_index = (size_t) (best - d->rs->surfaces);
         d->stats.writes++;
 
         detect_begin_finding(d, ev->sec, ev->msec);
         d->f.rule = &best->aud;
         d->f.category = "file";
-        d->f.action = write_action(w, best_path->nametype, &type);
+        if (!action)
+                action = write_action(w, best_path->nametype, &type);
+        d->f.action = action;
         d->f.type = type;
         d->f.path = best_path->path.s;
         d->f.path_len = best_path->path.len;
         d->f.outcome = sc->success == 0 ? "failure" : "success";
         /* A write that failed did not change anything: recorded, not an alert. */
         d->f.alert = best->audit == SURFACE_AUDIT_ALERT && sc->success != 0;
-        detect_set_quality(&d->f, ev->quality);
+        detect_set_quality(&d->f, d->view_quality);
         set_process(d, ev, self);
         set_audit(d, ev);
+        d->audit.dir_from = d->view_from;
+        if (mv.via) {
+                d->audit.via = mv.via;
+                if (best_path == mv.to)
+                        d->audit.from = bytes_of(mv.from->path);
+                else
+                        d->audit.to = bytes_of(mv.to->path);
+        }
         r = set_audit_paths(d, ev);
         if (r < 0)
                 return r;
@@ -407,6 +494,14 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
                 return r;
 
         self = ev->has_syscall ? proctree_observe(d->tree, ev) : NULL;
+        if (ev->has_syscall && ev->n_paths) {
+                /* Names placed from earlier events, then remembered for later ones. */
+                r = resolve_event(d, ev);
+                if (r >= 0)
+                        r = resolve_learn(d, ev);
+                if (r < 0)
+                        return r;
+        }
         if ((d->o.since_ms && now < d->o.since_ms) || (d->o.until_ms && now > d->o.until_ms))
                 return 0;
         d->stats.in_range++;
@@ -472,6 +567,7 @@ int audit_detect_new(const struct audit_detect_options *o, audit_finding_fn fn, 
         buf_init(&d->argbuf, (size_t) 8 << 20);
         buf_init(&d->text, 0);
         buf_init(&d->reason, 0);
+        arena_init(&d->view_arena);
         health_init(d);
         r = proctree_new(o->max_processes ? o->max_processes : 8192, &d->tree);
         if (r < 0)
@@ -485,6 +581,7 @@ void audit_detect_free(struct audit_detect *d)
         if (!d)
                 return;
         fold_release(d);
+        resolve_release(d);
         finding_release(&d->f);
         buf_release(&d->argbuf);
         free(d->paths);

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "basic/macros.h"
 #include "parse/audit-record.h"
@@ -52,7 +53,8 @@ enum {
         AUDIT_Q_LOST = 1 << 11,                 /* a record reported lost events (lost=, audit_lost=) */
         AUDIT_Q_SPLIT = 1 << 12,                /* records arrived after this serial's event was complete */
         AUDIT_Q_EARLY = 1 << 13,                /* completed early: max_pending_bytes reached (window < 8) */
-        AUDIT_Q_COUNT_ = 14,
+        AUDIT_Q_NAME_UNRESOLVED = 1 << 14,      /* analytics: a relative name no earlier event placed either */
+        AUDIT_Q_COUNT_ = 15,
 };
 
 const char *audit_quality_name(unsigned bit_index);
@@ -113,6 +115,7 @@ struct audit_path {
         bool resolved;
         enum audit_nametype nametype;   /* nametype= (objtype= before kernel 4.x) */
         int64_t inode;                  /* -1 absent */
+        int64_t dev;                    /* dev=MAJOR:MINOR as (major << 32 | minor), -1 absent */
         int64_t mode;                   /* st_mode from the octal mode=, -1 absent */
         int64_t ouid, ogid;
 };
@@ -150,6 +153,18 @@ struct audit_event {
         uint64_t gap_first, gap_missing;        /* serials missing just before this one */
         uint64_t lost;                  /* lost events reported by a record */
 };
+
+/* The PARENT item a relative name of paths[i] was looked up under, or -1. The
+ * kernel logs a PARENT's name as the user's string up to its last '/' (so a
+ * name with a directory part pairs with the PARENT named that part) or, for a
+ * name without one, as the process's working directory, whatever directory
+ * fd the syscall used: such a name pairs with a PARENT whose name is no other
+ * item's directory part. With two of those (a rename between two directory
+ * fds), the kernel logs the new name's parent first. */
+ssize_t audit_path_parent(const struct audit_path *paths, size_t n, size_t i);
+/* Whether PARENT item k's name is the directory part of another item's name;
+ * one that is not was logged with the working directory's name. */
+bool audit_path_parent_claimed(const struct audit_path *paths, size_t n, size_t k);
 
 /* Milliseconds since the epoch of an audit time, saturating at UINT64_MAX: a
  * hostile time past 2^64 ms must not wrap round into the past. */

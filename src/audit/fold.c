@@ -413,7 +413,8 @@ static struct finding_bytes held_bytes(struct arena *a, struct finding_bytes s, 
 static size_t held_audit_size(const struct finding_audit *a)
 {
         size_t size = held_size(a->node.len) + held_size(a->syscall.len) + held_size(a->key.len) +
-                      held_size(a->tty.len) + held_size(a->n_paths * sizeof(*a->paths)), i;
+                      held_size(a->tty.len) + held_size(a->from.len) + held_size(a->to.len) +
+                      held_size(a->n_paths * sizeof(*a->paths)), i;
 
         for (i = 0; i < a->n_paths; i++)
                 size += held_size(a->paths[i].len);
@@ -434,6 +435,10 @@ static int held_audit_copy(struct arena *a, const struct finding_audit *src, str
         ret->syscall = held_bytes(a, src->syscall, &oom);
         ret->key = held_bytes(a, src->key, &oom);
         ret->tty = held_bytes(a, src->tty, &oom);
+        if (src->from.s)
+                ret->from = held_bytes(a, src->from, &oom);
+        if (src->to.s)
+                ret->to = held_bytes(a, src->to, &oom);
         if (src->n_paths) {
                 paths = arena_alloc(a, src->n_paths * sizeof(*paths));
                 oom |= !paths;

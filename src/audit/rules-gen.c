@@ -14,8 +14,7 @@
 #include "basic/escape.h"
 #include "basic/strv.h"
 
-/* The kernel's AUDIT_MAX_KEY_LEN. */
-#define MAX_KEY_LEN 256
+#define MAX_KEY_LEN AUDIT_RULES_KEY_MAX
 
 struct watch {
         char *path;
@@ -189,7 +188,7 @@ static int watch_set_build(struct watch_set *ws, const struct ruleset *rs, bool 
         return 0;
 }
 
-static int surface_key(const struct surface *s, char key[static MAX_KEY_LEN + 1])
+int audit_surface_key(const struct surface *s, char key[static AUDIT_RULES_KEY_MAX + 1])
 {
         size_t i, n = strlen(s->key);
 
@@ -248,7 +247,7 @@ static int print_path_comments(FILE *f, const char *heading, const struct watch_
                 if (r < 0)
                         return r;
                 w = covering_watch(ws, dir);
-                if (w && surface_key(w->surface, key) >= 0)
+                if (w && audit_surface_key(w->surface, key) >= 0)
                         fprintf(f, "#   %-40s under the watch on %s (%s)\n", b.data, w->path, key);
                 else
                         fprintf(f, "#   %s\n", b.data);
@@ -312,7 +311,7 @@ static int print_rules(FILE *f, const struct ruleset *rs, const struct watch_set
                    "## directory covers everything below it; the kernel keys an event by the first rule that\n"
                    "## matches, so more specific paths come first. The analytics match paths, not keys.\n");
         for (i = 0; i < ws->n; i++) {
-                r = surface_key(ws->v[i].surface, key);
+                r = audit_surface_key(ws->v[i].surface, key);
                 if (r < 0)
                         return r;
                 fprintf(f, "-w %s -p wa -k %s\n", ws->v[i].path, key);
@@ -363,7 +362,7 @@ int audit_rules_write(const struct ruleset *rs, const struct audit_rules_options
         for (i = 0; i < rs->n_surfaces; i++) {
                 char key[MAX_KEY_LEN + 1];
 
-                if (surface_key(&rs->surfaces[i], key) < 0)
+                if (audit_surface_key(&rs->surfaces[i], key) < 0)
                         return dw_error_set(ret_error, -E2BIG, rs->surfaces[i].key,
                                             "surface id '%s' is too long for an audit key (%d bytes at most)",
                                             rs->surfaces[i].key, MAX_KEY_LEN - 3);

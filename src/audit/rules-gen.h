@@ -20,6 +20,13 @@ struct audit_rules_options {
         const char *machine;            /* uname's machine, for the execve ABIs; NULL: this host's */
 };
 
+/* The kernel's AUDIT_MAX_KEY_LEN. */
+#define AUDIT_RULES_KEY_MAX 256
+
+/* The key of a surface's watches: "dw-" and its id in lower case (-E2BIG
+ * past AUDIT_RULES_KEY_MAX). */
+int audit_surface_key(const struct surface *s, char key[static AUDIT_RULES_KEY_MAX + 1]);
+
 /* Writes the rules for rs to f. 0, or -errno with *ret_error: -E2BIG for a
  * surface id too long for an audit key (naming it), or a write error. */
 int audit_rules_write(const struct ruleset *rs, const struct audit_rules_options *o, FILE *f,

@@ -94,6 +94,9 @@ struct finding_audit {
         struct finding_bytes key, tty;
         int64_t ses;                    /* set when audit_id_set() */
         const char *target;             /* a command's image, package or file */
+        const char *via;                /* a write that came by "rename" or "link" */
+        struct finding_bytes from, to;  /* ... from this name (onto the surface), or to it (away) */
+        const char *dir_from;           /* how a relative name's directory was found from earlier events */
         bool has_paths;                 /* paths: every PATH record's path (of events with several) */
         const struct finding_bytes *paths;
         size_t n_paths;

@@ -351,6 +351,14 @@ static void json_audit(struct json *j, const struct finding_audit *a)
                 json_int_string(j, "ses", a->ses);
         if (a->target)
                 json_string(j, "target", a->target);
+        if (a->via)
+                json_string(j, "via", a->via);
+        if (a->from.s)
+                json_bytes(j, "from", a->from.s, a->from.len);
+        if (a->to.s)
+                json_bytes(j, "to", a->to.s, a->to.len);
+        if (a->dir_from)
+                json_string(j, "dir_from", a->dir_from);
         if (a->has_paths) {
                 json_array_begin(j, "paths");
                 for (i = 0; i < a->n_paths; i++)

@@ -1,0 +1,130 @@
+# Atomic replaces and relative names, offline (no auditd needed):
+# 1. the records tests/e2e/test-audit-live-rename.sh captured under the rules
+#    `driftwatch audit-rules` prints (tests/data/audit/rename-dw.log) and under
+#    Neo23x0's public rules, which exclude CWD records
+#    (tests/data/audit/rename-neo23x0.log): sed -i, mv by a relative name,
+#    install, a create, rename and write through a directory fd, a rename away;
+#    each alert names the path that ends up (or ended) on the surface;
+# 2. records written here for what those runs do not show: a name placed by
+#    the process's working directory from an earlier event, by the watch key
+#    (audit-rules' own, and a key learned from earlier events), by the name
+#    alone (crontabs/NAME), a name left unplaced, a link onto a surface, a
+#    rename from a higher surface onto a lower one.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/audit-gen.sh"
+
+DATA=$(cd "$(dirname "$0")/../data/audit" && pwd)
+
+# kind rule action path via from to dir_from quality, one line per file finding.
+shape() {
+        jq -r 'select(.file.path != null) | [.event.kind, .rule.id, .event.action, .file.path,
+                (.driftwatch.audit.via // "-"), (.driftwatch.audit.from // "-"), (.driftwatch.audit.to // "-"),
+                (.driftwatch.audit.dir_from // "-"), (.driftwatch.quality - ["sequence-gap"] | join(",") | if . == "" then "-" else . end)]
+                | join(" ")' "$1"
+}
+
+expect_shape() { # expect_shape FILE <<EOF
+        diff -u - <(shape "$1") || fail "findings of $1 differ (- expected, + got)"
+}
+
+# ---- 1. real records ----
+
+S=/etc/sudoers.d
+W=/tmp/dw-e2e.p4mExu/work
+for tag in dw neo23x0; do
+        run 1 "$DW" audit --format json "$DATA/rename-$tag.log"
+        cp "$T/out" "$T/$tag.json"
+        expect_valid_jsonl "$T/$tag.json"
+        p=$S/driftwatch-$tag-run9697
+        case $tag in dw) sedtmp=$S/sedYE18in ;; neo23x0) sedtmp=$S/sedNhfJNW ;; esac
+        expect_shape "$T/$tag.json" <<EOF
+alert DW-AUD-SUDOERS file-added $sedtmp - - - - -
+alert DW-AUD-SUDOERS file-modified $p-sed.test rename $sedtmp - - -
+alert DW-AUD-SUDOERS file-added $p-mv.test rename $W/$tag-mv.test - - -
+alert DW-AUD-SUDOERS file-added $p-install.test - - - - -
+alert DW-AUD-SUDOERS file-attributes-changed $p-install.test - - - - -
+alert DW-AUD-SUDOERS file-added $p-dirfd-tmp.test - - - directory-inode -
+alert DW-AUD-SUDOERS file-added $p-dirfd.test rename $p-dirfd-tmp.test - directory-inode -
+alert DW-AUD-SUDOERS file-added $p-dirfd-write.test - - - directory-inode -
+alert DW-AUD-SUDOERS file-removed $p-away.test rename - $W/$tag-away.test - -
+EOF
+done
+# The CWD exclusion is real: the public set's log has no CWD record.
+! grep -q '^type=CWD' "$DATA/rename-neo23x0.log" || fail "rename-neo23x0.log has CWD records"
+grep -q '^type=CWD' "$DATA/rename-dw.log" || fail "rename-dw.log has no CWD record"
+
+# ---- 2. records written here ----
+
+# gen_syscall PID NR A0 A2 KEY ITEMS, then gen_path ITEM NAME INODE MODE NAMETYPE
+# lines for the same event; no CWD record (excluded).
+gen_syscall() {
+        AUDIT_SERIAL=$((AUDIT_SERIAL + 1))
+        AUDIT_TIME=$((AUDIT_TIME + 1))
+        M="msg=audit($AUDIT_TIME.100:$AUDIT_SERIAL):"
+        echo "type=SYSCALL $M arch=c000003e syscall=$2 success=yes exit=0 a0=$3 a1=1 a2=$4 a3=0 items=$6 ppid=1 pid=$1 auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=7 comm=\"t\" exe=\"/usr/bin/t\" key=\"$5\""
+}
+gen_path() {
+        echo "type=PATH $M item=$1 name=\"$2\" inode=$3 dev=fe:00 mode=$4 ouid=0 ogid=0 rdev=00:00 nametype=$5"
+}
+gen_cwd() {
+        echo "type=CWD $M cwd=\"$1\""
+}
+log=$T/gen.log
+{
+        # pid 500 reads in /var/spool/cron (CWD logged once), then writes
+        # "crontabs/tmp" by a name with a directory part: placed by that cwd.
+        gen_syscall 500 257 ffffff9c 0 "" 1
+        gen_cwd /var/spool/cron
+        gen_path 0 crontabs 700 040755 NORMAL
+        gen_syscall 500 257 ffffff9c 241 cron 2
+        gen_path 0 crontabs/ 700 040755 PARENT
+        gen_path 1 crontabs/root 701 0100600 CREATE
+        # pid 501 does the same with nothing known: placed by the name alone.
+        gen_syscall 501 257 ffffff9c 241 cron 2
+        gen_path 0 crontabs/ 710 040755 PARENT
+        gen_path 1 crontabs/alice 711 0100600 CREATE
+        # Through a directory fd whose inode no event named: the key of
+        # audit-rules names /etc/sudoers.d.
+        gen_syscall 502 257 3 241 dw-sudoers 2
+        gen_path 0 /root 800 040750 PARENT
+        gen_path 1 by-key 801 0100600 CREATE
+        # A key of another rule set learned from an earlier write, then used.
+        gen_syscall 503 257 ffffff9c 241 pamkey 2
+        gen_path 0 /etc/pam.d/ 900 040755 PARENT
+        gen_path 1 /etc/pam.d/known 901 0100644 CREATE
+        gen_syscall 503 257 4 241 pamkey 2
+        gen_path 0 /root 902 040750 PARENT
+        gen_path 1 learned 903 0100644 CREATE
+        # Nothing to place it by: flagged, no alert.
+        gen_syscall 504 257 5 241 "" 2
+        gen_path 0 /root 950 040750 PARENT
+        gen_path 1 nowhere 951 0100644 CREATE
+        # link(2) of a file onto a surface.
+        gen_syscall 505 86 0 0 "" 3
+        gen_path 0 /root/payload 960 0100644 NORMAL
+        gen_path 1 /etc/cron.d/ 961 040755 PARENT
+        gen_path 2 /etc/cron.d/job 960 0100644 CREATE
+        # A sudoers drop-in renamed into /etc: a removal from the higher surface.
+        gen_syscall 506 82 0 0 "" 4
+        gen_path 0 /etc/ 970 040755 PARENT
+        gen_path 1 /etc/sudoers.d/ 971 040750 PARENT
+        gen_path 2 /etc/sudoers.d/zz 972 0100440 DELETE
+        gen_path 3 /etc/zz.bak 972 0100440 CREATE
+} >"$log"
+run 1 "$DW" audit --format json "$log"
+cp "$T/out" "$T/gen.json"
+expect_valid_jsonl "$T/gen.json"
+expect_shape "$T/gen.json" <<EOF
+alert DW-AUD-CRON file-added /var/spool/cron/crontabs/root - - - process-cwd -
+alert DW-AUD-CRON file-added /var/spool/cron/crontabs/alice - - - surface-pattern name-unresolved
+alert DW-AUD-SUDOERS file-added /etc/sudoers.d/by-key - - - watch-key -
+alert DW-AUD-PAM file-added /etc/pam.d/known - - - - -
+alert DW-AUD-PAM file-added /etc/pam.d/learned - - - watch-key -
+alert DW-AUD-CRON file-added /etc/cron.d/job link /root/payload - - -
+alert DW-AUD-SUDOERS file-removed /etc/sudoers.d/zz rename - /etc/zz.bak - -
+EOF
+# The unplaced name is an event of its own in the raw view, flagged.
+run 0 "$DW" audit --events "$log"
+got=$(jq -c 'select(.driftwatch.audit.id | endswith(":'"$((100 + 7))"'")) | .driftwatch.quality' "$T/out" | sort -u)
+[ "$got" = '["path-unresolved"]' ] || fail "the unplaced name's event: quality $got"
+echo PASS
