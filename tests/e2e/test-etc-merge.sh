@@ -22,7 +22,7 @@ noop() { :; }
 # committed with NAME_img1 (both versions) and NAME_img2 (v2 only), then the
 # prediction against the real merge.
 run_case() {
-        local name=$1 desc=$2 C S DEP E rc img1=noop img2=noop loc=noop
+        local name=$1 desc=$2 C S DEP E rc img1=${BASE_IMG1:-noop} img2=noop loc=noop
         C=$(mktemp -d "$T/$name.XXXXXX")
         under_t "$C"
         CASE_DIR=$C
@@ -30,11 +30,16 @@ run_case() {
         declare -F "${name}_img1" >/dev/null && img1=${name}_img1
         declare -F "${name}_img2" >/dev/null && img2=${name}_img2
         declare -F "${name}_local" >/dev/null && loc=${name}_local
-        make_os_tree "$C/v1" 1.0
-        $img1 "$C/v1"
-        make_sysroot "$S"
-        commit_tree "$S" "$C/v1" 1.0 >/dev/null
-        deploy "$S"
+        # The first version, deployed, is built once per kind of image and
+        # copied for each case (cp -a keeps the repository's hardlinks).
+        if [ ! -d "$T/base-$img1" ]; then
+                make_os_tree "$T/base-$img1/v1" 1.0
+                $img1 "$T/base-$img1/v1"
+                make_sysroot "$T/base-$img1/sysroot"
+                commit_tree "$T/base-$img1/sysroot" "$T/base-$img1/v1" 1.0 >/dev/null
+                deploy "$T/base-$img1/sysroot"
+        fi
+        cp -a "$T/base-$img1/sysroot" "$S"
         DEP=$(deployment_dir "$S" 0)
         E=$DEP/etc
         (cd "$E" && $loc "$E")
@@ -302,10 +307,10 @@ rnd_image_op() {
         5) [ -f "$d/$p" ] && setfattr -n user.v2 -v "$RANDOM" "$d/$p" ;;
         esac 2>/dev/null || true
 }
+BASE_IMG1=rnd_tree      # one first version for every batch
 for ((b = 0; b < batches; b++)); do
         # The ops are drawn here, in this shell, so RANDOM's sequence is the seed's.
         n_local=$((2 + RANDOM % 4)) n_image=$((1 + RANDOM % 3))
-        eval "rnd${b}_img1() { rnd_tree \"\$1\"; }"
         ops=() iops=()
         for ((k = 0; k < n_local; k++)); do ops+=("$RANDOM"); done
         for ((k = 0; k < n_image; k++)); do iops+=("$RANDOM"); done
