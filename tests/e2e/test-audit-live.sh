@@ -19,6 +19,7 @@
 # DW_AUDIT_CAPTURE=FILE keeps a copy of the captured log (as
 # tests/data/audit/live-capture.log was made).
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib-auditd.sh"
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (starts auditd, loads audit rules)"
 # One run at a time on this machine: the audit subsystem and /etc are shared.
@@ -27,18 +28,10 @@ export SUF=run$$        # this run's files (driftwatch-run<pid>.test); the fake 
 # A plain root PATH: programs that search PATH with execve (execvp, dash) log a
 # failed exec for every directory before the right one.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-for tool in auditd auditctl jq unshare mount seq; do
+for tool in jq unshare mount; do
         command -v "$tool" >/dev/null || skip "$tool is not installed"
 done
-audit_status() {
-        auditctl -s | awk -v k="$1" '$1 == k { print $2 }'
-}
-status=$(auditctl -s 2>&1) || skip "cannot query the audit subsystem: $status"
-owner=$(audit_status pid)
-[ "$owner" = 0 ] || skip "an audit daemon is registered (pid $owner); not disturbing it"
-enabled_before=$(audit_status enabled)
-[ "$enabled_before" != 2 ] || skip "the audit configuration is locked (enabled 2)"
-backlog_before=$(audit_status backlog_limit)
+auditd_preflight
 if auditctl -l | grep -q -- 'dw-'; then
         skip "rules with dw- keys are already loaded; not touching them"
 fi
@@ -65,51 +58,8 @@ SHELL_EXE=$(readlink -f /bin/sh)
 BASH_EXE=$(readlink -f /bin/bash)
 AUID=$(cat /proc/self/loginuid 2>/dev/null || echo 4294967295)
 SUDOERS_D_CREATED=
-APID=
-RULES_LOADED=
-ENABLED_SET=
 
-# ---- cleanup: on every exit, in this order, each step on its own ----
-
-unload_rules() {
-        [ -n "$RULES_LOADED" ] || return 0
-        local k
-        # Exactly the lines we loaded, each deleted with the same fields (-a as
-        # -d, -w as -W), in one auditctl run that goes on past a line that did
-        # not load (-c).
-        { echo -c; sed -n -e 's/^-a /-d /p' -e 's/^-w /-W /p' "$T/dw.rules"; } >"$T/dw.unload"
-        auditctl -R "$T/dw.unload" >"$T/auditctl.unload" 2>&1 || true
-        # -W fails when the path changed type since the load (auditctl picks a
-        # file or directory watch by stat()). No dw- rule was loaded before the
-        # test, so whatever dw- key is left is ours.
-        for k in $(auditctl -l | grep -o 'dw-[a-z0-9-]*' | sort -u); do
-                auditctl -D -k "$k" >/dev/null 2>&1 || true
-        done
-        RULES_LOADED=
-}
-
-restore_settings() {
-        [ -n "$ENABLED_SET" ] || return 0
-        auditctl -e "$enabled_before" >/dev/null || true
-        auditctl -b "$backlog_before" >/dev/null || true
-        ENABLED_SET=
-}
-
-stop_auditd() {
-        [ -n "$APID" ] || return 0
-        local i
-        kill -TERM "$APID" 2>/dev/null || true
-        for i in $(seq 1 100); do
-                kill -0 "$APID" 2>/dev/null || break
-                sleep 0.1
-        done
-        if kill -0 "$APID" 2>/dev/null; then
-                echo "auditd (pid $APID) ignored SIGTERM for 10 s: SIGKILL" >&2
-                kill -KILL "$APID" 2>/dev/null || true
-        fi
-        wait "$APID" 2>/dev/null || true
-        APID=
-}
+# ---- cleanup: on every exit, after auditd_teardown (lib-auditd.sh) ----
 
 remove_test_files() {
         rm -rf "/etc/sudoers.d/driftwatch-${SUF:?}.test" "/etc/sudoers.d/driftwatch-upgrade-${SUF:?}.test" \
@@ -120,14 +70,7 @@ remove_test_files() {
         fi
 }
 
-# The enabled flag first: with auditing off again, removing the rules logs
-# nothing more.
-teardown() {
-        restore_settings
-        unload_rules
-        stop_auditd
-}
-cleanup_hooks+=(teardown remove_test_files)
+cleanup_hooks+=(remove_test_files)
 # Under the lock, files of this test already there are a killed run's
 # leftovers (each run names its files with its own suffix).
 rm -rf /etc/sudoers.d/driftwatch-*.test /etc/driftwatch-bulk-*.test /etc/driftwatch-upgrade-*.test
@@ -138,39 +81,7 @@ trap 'exit 143' TERM
 
 # ---- auditd with its own configuration, log and no plugins ----
 
-CONF=$T/auditd
 LOG=$T/log/audit.log
-mkdir -p "$CONF/plugins" "$T/log"
-cat >"$CONF/auditd.conf" <<EOF
-local_events = yes
-write_logs = yes
-log_file = $LOG
-log_group = root
-log_format = RAW
-flush = INCREMENTAL_ASYNC
-freq = 20
-max_log_file = 64
-num_logs = 2
-max_log_file_action = IGNORE
-priority_boost = 0
-name_format = NONE
-space_left = 2
-space_left_action = IGNORE
-verify_email = no
-action_mail_acct = root
-admin_space_left = 1
-admin_space_left_action = IGNORE
-disk_full_action = IGNORE
-disk_error_action = IGNORE
-use_libwrap = no
-distribute_network = no
-q_depth = 2000
-overflow_action = IGNORE
-max_restarts = 0
-plugin_dir = $CONF/plugins
-end_of_event_timeout = 2
-EOF
-chmod 0600 "$CONF/auditd.conf"
 
 # A watch on a directory that does not exist yet only watches its name (auditctl
 # picks the rule type when it loads), so sudoers.d exists before the rules load.
@@ -179,23 +90,13 @@ if [ ! -d /etc/sudoers.d ]; then
         SUDOERS_D_CREATED=1
 fi
 
-auditd -n -s nochange -c "$CONF" >"$T/auditd.out" 2>&1 &
-APID=$!
-for i in $(seq 1 100); do
-        [ "$(audit_status pid)" = "$APID" ] && break
-        kill -0 "$APID" 2>/dev/null || { cat "$T/auditd.out"; fail "auditd exited at start"; }
-        sleep 0.1
-done
-[ "$(audit_status pid)" = "$APID" ] || { cat "$T/auditd.out"; fail "auditd (pid $APID) did not register in 10 s"; }
-ENABLED_SET=1
-auditctl -b 8192 >/dev/null
+auditd_start "$T/auditd" "$LOG"
 
 # ---- the rules audit-rules prints, then auditing on ----
 
 run 0 "$DW" audit-rules
 cp "$T/out" "$T/dw.rules"
-RULES_LOADED=1
-auditctl -R "$T/dw.rules" >"$T/auditctl.out" 2>&1 || { cat "$T/auditctl.out"; fail "auditctl -R rejected the rules"; }
+auditd_load "$T/dw.rules" >"$T/auditctl.out" 2>&1 || { cat "$T/auditctl.out"; fail "auditctl -R rejected the rules"; }
 diff -u <(grep '^-' "$T/dw.rules" | sort) <(auditctl -l | grep -- 'dw-' | sort) ||
         fail "auditctl -l differs from the rules loaded"
 auditctl -e 1 >/dev/null
@@ -243,11 +144,11 @@ overlay_run /bin/sh -c '/usr/bin/bootc upgrade && /usr/bin/bootc switch "$DW_REF
 
 sleep 1
 lost_after=$(audit_status lost)
-apid=$APID
-teardown
+apid=$AUDITD_PID
+auditd_teardown
 [ "$(audit_status pid)" != "$apid" ] || fail "auditd (pid $apid) is still registered after the teardown"
 ! auditctl -l | grep -q -- 'dw-' || fail "dw- rules left after the teardown"
-[ "$(audit_status enabled)" = "$enabled_before" ] || fail "enabled flag not restored"
+[ "$(audit_status enabled)" = "$auditd_enabled_before" ] || fail "enabled flag not restored"
 [ "$lost_after" = "$lost_before" ] ||
         echo "note: the kernel lost $((lost_after - lost_before)) audit events during the test" >&2
 [ -s "$LOG" ] || fail "auditd wrote no log"
