@@ -129,6 +129,8 @@ struct audit_detect {
         char exe[PROC_EXE_MAX], comm[17], timestamp[TIMESTAMP_LEN], title[256];
         struct finding_audit audit;     /* driftwatch.audit of a command or a write */
         char audit_id[AUDIT_EVENT_ID_MAX];
+        struct finding_mount mount;     /* driftwatch.audit.mount of a mount finding */
+        struct buf mount_flags;         /* its flag names */
         struct finding_bytes *paths;    /* its paths */
         size_t paths_cap;
         struct buf text, reason;
@@ -167,6 +169,16 @@ int detect_emit_suppressed(struct audit_detect *d, struct finding *f, const char
 void detect_set_quality(struct finding *f, uint64_t quality);
 /* A fresh finding in d->f, stamped with a stream time. */
 void detect_begin_finding(struct audit_detect *d, uint64_t sec, unsigned msec);
+/* process.*, user.*, driftwatch.ancestry (from d->chain) and driftwatch.audit
+ * of d->f from the event at hand. */
+void detect_describe(struct audit_detect *d, const struct audit_event *ev, struct proc *self);
+
+/* ---- mounts.c ---- */
+
+/* DW-AUD-MOUNT-*: a mount-table syscall (op) whose target is one of
+ * audit.mount_targets; nothing for any other. */
+int detect_mount(struct audit_detect *d, const struct audit_event *ev, struct proc *self, const struct pview *v,
+                 enum audit_mount op);
 
 /* ---- fold.c ---- */
 

@@ -140,6 +140,12 @@ static int set_audit_paths(struct audit_detect *d, const struct audit_event *ev)
         return 0;
 }
 
+void detect_describe(struct audit_detect *d, const struct audit_event *ev, struct proc *self)
+{
+        set_process(d, ev, self);
+        set_audit(d, ev);
+}
+
 int detect_emit(struct audit_detect *d, const struct finding *f)
 {
         return d->fn(f, d->userdata);
@@ -390,6 +396,7 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
         struct proc *self;
         struct pview v;
         enum audit_write w;
+        enum audit_mount m;
         bool exec, known = false;
         int r;
 
@@ -416,6 +423,13 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
 
         exec = audit_syscall_is_exec(&ev->syscall) && ev->syscall.success != 0 && ev->has_execve;
         w = ev->n_paths ? audit_syscall_write(&ev->syscall, &known) : AUDIT_WRITE_NONE;
+        m = ev->n_paths && w == AUDIT_WRITE_NONE ? audit_syscall_mount(&ev->syscall) : AUDIT_MOUNT_NONE;
+        if (m != AUDIT_MOUNT_NONE) {
+                d->n_chain = proctree_ancestry(d->tree, ev->syscall.ppid, d->chain, PROC_ANCESTRY_MAX);
+                d->n_args = 0;
+                pview_of_event(d, ev, &v);
+                return detect_mount(d, ev, self, &v, m);
+        }
         if (!exec && (!ev->n_paths || (w == AUDIT_WRITE_NONE && known)))
                 return 0;       /* most events: nothing a rule looks at */
 
@@ -472,6 +486,7 @@ int audit_detect_new(const struct audit_detect_options *o, audit_finding_fn fn, 
         buf_init(&d->argbuf, (size_t) 8 << 20);
         buf_init(&d->text, 0);
         buf_init(&d->reason, 0);
+        buf_init(&d->mount_flags, 0);
         health_init(d);
         r = proctree_new(o->max_processes ? o->max_processes : 8192, &d->tree);
         if (r < 0)
@@ -490,6 +505,7 @@ void audit_detect_free(struct audit_detect *d)
         free(d->paths);
         buf_release(&d->text);
         buf_release(&d->reason);
+        buf_release(&d->mount_flags);
         proctree_free(d->tree);
         free(d);
 }
