@@ -410,6 +410,8 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
                 d->last_event_ms = now;
         d->silence_reported = false;
         r = fold_advance(d, now);
+        if (r >= 0)
+                r = argv_advance(d, now);
         if (r < 0)
                 return r;
 
@@ -420,6 +422,8 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
         r = health_check(d, ev);
         if (r < 0 || !ev->has_syscall)
                 return r;
+        if (d->n_argv_held && ev->n_paths)
+                argv_confirm(d, ev);
 
         exec = audit_syscall_is_exec(&ev->syscall) && ev->syscall.success != 0 && ev->has_execve;
         w = ev->n_paths ? audit_syscall_write(&ev->syscall, &known) : AUDIT_WRITE_NONE;
@@ -440,6 +444,8 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
         pview_of_event(d, ev, &v);
         if (exec)
                 r = check_commands(d, ev, self, &v);
+        if (r >= 0 && exec)
+                r = argv_infer(d, ev, self, &v);
         if (r >= 0 && ev->n_paths)
                 r = check_writes(d, ev, self, &v, w, known);
         return r;
@@ -454,13 +460,17 @@ int audit_detect_tick(struct audit_detect *d, uint64_t now_ms)
                 d->silence_reported = true;
                 r = health_silence(d, d->last_event_ms, now_ms, NULL);
         }
-        return r < 0 ? r : fold_advance(d, now_ms);
+        if (r >= 0)
+                r = fold_advance(d, now_ms);
+        return r < 0 ? r : argv_advance(d, now_ms);
 }
 
 int audit_detect_flush(struct audit_detect *d)
 {
         int r = fold_flush(d);
 
+        if (r >= 0)
+                r = argv_flush(d);
         return r < 0 ? r : health_flush(d);
 }
 
@@ -487,6 +497,8 @@ int audit_detect_new(const struct audit_detect_options *o, audit_finding_fn fn, 
         buf_init(&d->text, 0);
         buf_init(&d->reason, 0);
         buf_init(&d->mount_flags, 0);
+        buf_init(&d->argv_cwd, 0);
+        buf_init(&d->argv_path, 0);
         health_init(d);
         r = proctree_new(o->max_processes ? o->max_processes : 8192, &d->tree);
         if (r < 0)
@@ -500,6 +512,7 @@ void audit_detect_free(struct audit_detect *d)
         if (!d)
                 return;
         fold_release(d);
+        argv_release(d);
         finding_release(&d->f);
         buf_release(&d->argbuf);
         free(d->paths);
