@@ -130,6 +130,13 @@ struct audit_detect {
         char exe[PROC_EXE_MAX], comm[17], timestamp[TIMESTAMP_LEN], title[256];
         struct finding_audit audit;     /* driftwatch.audit of a command or a write */
         char audit_id[AUDIT_EVENT_ID_MAX];
+        struct argv_held *argv_held;    /* writes inferred from argv (detect-argv.c), allocated on first use */
+        unsigned n_argv_held;
+        uint64_t argv_due_ms;           /* the earliest deadline among them (0: none) */
+        struct buf argv_cwd, argv_path;
+
+        struct finding_mount mount;     /* driftwatch.audit.mount of a mount finding */
+        struct buf mount_flags;         /* its flag names */
         struct finding_bytes *paths;    /* its paths */
         size_t paths_cap;
         struct buf text, reason;
@@ -177,6 +184,27 @@ int detect_emit_suppressed(struct audit_detect *d, struct finding *f, const char
 void detect_set_quality(struct finding *f, uint64_t quality);
 /* A fresh finding in d->f, stamped with a stream time. */
 void detect_begin_finding(struct audit_detect *d, uint64_t sec, unsigned msec);
+/* process.*, user.*, driftwatch.ancestry (from d->chain) and driftwatch.audit
+ * of d->f from the event at hand. */
+void detect_describe(struct audit_detect *d, const struct audit_event *ev, struct proc *self);
+
+/* ---- detect-argv.c ---- */
+
+/* The writes a successful exec's argv names on surfaces, held until a real
+ * write of the same path confirms them (dropped) or the window ends (reported). */
+int argv_infer(struct audit_detect *d, const struct audit_event *ev, struct proc *self, const struct pview *v);
+/* Drops the held writes an event with PATH records performed for real. */
+void argv_confirm(struct audit_detect *d, const struct audit_event *ev);
+int argv_advance(struct audit_detect *d, uint64_t now);
+int argv_flush(struct audit_detect *d);
+void argv_release(struct audit_detect *d);
+
+/* ---- mounts.c ---- */
+
+/* DW-AUD-MOUNT-*: a mount-table syscall (op) whose target is one of
+ * audit.mount_targets; nothing for any other. */
+int detect_mount(struct audit_detect *d, const struct audit_event *ev, struct proc *self, const struct pview *v,
+                 enum audit_mount op);
 
 /* ---- fold.c ---- */
 
@@ -196,6 +224,13 @@ int fold_advance(struct audit_detect *d, uint64_t now);
 /* End of input: reports every open bucket and upgrade event. */
 int fold_flush(struct audit_detect *d);
 void fold_release(struct audit_detect *d);
+/* A fresh file finding by a held process, stamped sec.msec (into ts). */
+void fold_held_finding(const struct held_process *p, uint64_t sec, uint32_t msec, struct finding *f,
+                       char ts[TIMESTAMP_LEN]);
+/* The audit context of a write with its bytes copied into arena a (no id),
+ * and at least the bytes that takes. */
+int held_audit_copy(struct arena *a, const struct finding_audit *src, struct finding_audit *ret);
+size_t held_audit_size(const struct finding_audit *a);
 
 /* ---- resolve.c ---- */
 

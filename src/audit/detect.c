@@ -140,6 +140,12 @@ static int set_audit_paths(struct audit_detect *d, const struct audit_event *ev)
         return 0;
 }
 
+void detect_describe(struct audit_detect *d, const struct audit_event *ev, struct proc *self)
+{
+        set_process(d, ev, self);
+        set_audit(d, ev);
+}
+
 int detect_emit(struct audit_detect *d, const struct finding *f)
 {
         return d->fn(f, d->userdata);
@@ -477,6 +483,7 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
         struct proc *self;
         struct pview v;
         enum audit_write w;
+        enum audit_mount m;
         bool exec, known = false;
         int r;
 
@@ -490,6 +497,8 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
                 d->last_event_ms = now;
         d->silence_reported = false;
         r = fold_advance(d, now);
+        if (r >= 0)
+                r = argv_advance(d, now);
         if (r < 0)
                 return r;
 
@@ -508,9 +517,18 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
         r = health_check(d, ev);
         if (r < 0 || !ev->has_syscall)
                 return r;
+        if (d->n_argv_held && ev->n_paths)
+                argv_confirm(d, ev);
 
         exec = audit_syscall_is_exec(&ev->syscall) && ev->syscall.success != 0 && ev->has_execve;
         w = ev->n_paths ? audit_syscall_write(&ev->syscall, &known) : AUDIT_WRITE_NONE;
+        m = ev->n_paths && w == AUDIT_WRITE_NONE ? audit_syscall_mount(&ev->syscall) : AUDIT_MOUNT_NONE;
+        if (m != AUDIT_MOUNT_NONE) {
+                d->n_chain = proctree_ancestry(d->tree, ev->syscall.ppid, d->chain, PROC_ANCESTRY_MAX);
+                d->n_args = 0;
+                pview_of_event(d, ev, &v);
+                return detect_mount(d, ev, self, &v, m);
+        }
         if (!exec && (!ev->n_paths || (w == AUDIT_WRITE_NONE && known)))
                 return 0;       /* most events: nothing a rule looks at */
 
@@ -521,6 +539,8 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
         pview_of_event(d, ev, &v);
         if (exec)
                 r = check_commands(d, ev, self, &v);
+        if (r >= 0 && exec)
+                r = argv_infer(d, ev, self, &v);
         if (r >= 0 && ev->n_paths)
                 r = check_writes(d, ev, self, &v, w, known);
         return r;
@@ -535,13 +555,17 @@ int audit_detect_tick(struct audit_detect *d, uint64_t now_ms)
                 d->silence_reported = true;
                 r = health_silence(d, d->last_event_ms, now_ms, NULL);
         }
-        return r < 0 ? r : fold_advance(d, now_ms);
+        if (r >= 0)
+                r = fold_advance(d, now_ms);
+        return r < 0 ? r : argv_advance(d, now_ms);
 }
 
 int audit_detect_flush(struct audit_detect *d)
 {
         int r = fold_flush(d);
 
+        if (r >= 0)
+                r = argv_flush(d);
         return r < 0 ? r : health_flush(d);
 }
 
@@ -568,6 +592,9 @@ int audit_detect_new(const struct audit_detect_options *o, audit_finding_fn fn, 
         buf_init(&d->text, 0);
         buf_init(&d->reason, 0);
         arena_init(&d->view_arena);
+        buf_init(&d->mount_flags, 0);
+        buf_init(&d->argv_cwd, 0);
+        buf_init(&d->argv_path, 0);
         health_init(d);
         r = proctree_new(o->max_processes ? o->max_processes : 8192, &d->tree);
         if (r < 0)
@@ -582,11 +609,13 @@ void audit_detect_free(struct audit_detect *d)
                 return;
         fold_release(d);
         resolve_release(d);
+        argv_release(d);
         finding_release(&d->f);
         buf_release(&d->argbuf);
         free(d->paths);
         buf_release(&d->text);
         buf_release(&d->reason);
+        buf_release(&d->mount_flags);
         proctree_free(d->tree);
         free(d);
 }

@@ -41,6 +41,8 @@ struct audit_detect_stats {
         uint64_t allowed, by_ancestry, folded;  /* suppressed, by reason */
         uint64_t upgrades, bulks;       /* events made of folded writes */
         uint64_t health;                /* pipeline-health findings */
+        uint64_t mounts;                /* mount changes on audit.mount_targets */
+        uint64_t inferred, inferred_confirmed;  /* writes inferred from argv; of them, seen in a PATH record */
 };
 
 struct audit_detect;

@@ -260,3 +260,15 @@ enum audit_write {
 /* *ret_known: whether the syscall's name is known at all (ENRICHED or the
  * table), so callers can fall back on PATH nametypes. */
 enum audit_write audit_syscall_write(const struct audit_syscall *sc, bool *ret_known);
+
+/* A syscall that changes the mount table. */
+enum audit_mount {
+        AUDIT_MOUNT_NONE,
+        AUDIT_MOUNT_MOUNT,              /* mount(2): a3 holds the MS_* flags */
+        AUDIT_MOUNT_UMOUNT,             /* umount, umount2 (a1: MNT_* flags) */
+        AUDIT_MOUNT_SETATTR,            /* mount_setattr: the attributes are behind a pointer */
+        AUDIT_MOUNT_MOVE,               /* move_mount: attaches a mount (fsmount, open_tree) at a path */
+        AUDIT_MOUNT_FSMOUNT,            /* fsmount: a detached mount, no path yet (a2: MOUNT_ATTR_*) */
+};
+
+enum audit_mount audit_syscall_mount(const struct audit_syscall *sc);

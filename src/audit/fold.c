@@ -287,8 +287,8 @@ static int bucket_reason(struct audit_detect *d, const struct bucket *b)
 }
 
 /* A finding at the time of one of a bucket's writes, by one of its processes, in f. */
-static void bucket_finding(const struct held_process *p, uint64_t sec, uint32_t msec, struct finding *f,
-                           char ts[TIMESTAMP_LEN])
+void fold_held_finding(const struct held_process *p, uint64_t sec, uint32_t msec, struct finding *f,
+                       char ts[TIMESTAMP_LEN])
 {
         finding_init(f);
         format_timestamp_sec(ts, sec, msec);
@@ -309,7 +309,7 @@ static int held_emit(struct audit_detect *d, const struct bucket *b, const struc
 
         audit_event_id_format(id, h->sec, h->msec, h->serial);
         a.id = id;
-        bucket_finding(&b->procs[h->proc], h->sec, h->msec, &f, ts);
+        fold_held_finding(&b->procs[h->proc], h->sec, h->msec, &f, ts);
         f.alert = true;
         f.rule = h->rule;
         f.action = h->action;
@@ -343,7 +343,7 @@ static int bucket_close(struct audit_detect *d, struct bucket *b)
         a.id = b->id;
         a.bulk = &fold;
         /* The bulk event names the first writer and its tree. */
-        bucket_finding(&b->procs[0], b->first_sec, b->first_msec, &f, ts);
+        fold_held_finding(&b->procs[0], b->first_sec, b->first_msec, &f, ts);
         f.rule = ruleset_rule(d->rs, "DW-AUD-BULK");
         f.action = "bulk-write";
         f.type = "change";
@@ -410,7 +410,7 @@ static struct finding_bytes held_bytes(struct arena *a, struct finding_bytes s, 
 }
 
 /* At least the arena bytes held_audit_copy() takes for a. */
-static size_t held_audit_size(const struct finding_audit *a)
+size_t held_audit_size(const struct finding_audit *a)
 {
         size_t size = held_size(a->node.len) + held_size(a->syscall.len) + held_size(a->key.len) +
                       held_size(a->tty.len) + held_size(a->from.len) + held_size(a->to.len) +
@@ -423,7 +423,7 @@ static size_t held_audit_size(const struct finding_audit *a)
 
 /* The audit context of a write (the event's: no id, target, fold or health)
  * with its bytes copied into arena a. */
-static int held_audit_copy(struct arena *a, const struct finding_audit *src, struct finding_audit *ret)
+int held_audit_copy(struct arena *a, const struct finding_audit *src, struct finding_audit *ret)
 {
         struct finding_bytes *paths = NULL;
         bool oom = false;

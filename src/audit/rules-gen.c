@@ -275,7 +275,7 @@ static int print_rules(FILE *f, const struct ruleset *rs, const struct watch_set
         _cleanup_(buf_release) struct buf src = { 0 };
         const char *machine = o->machine;
         struct utsname u;
-        bool b64, b32, off = false, existing = o->existing;
+        bool b64, b32, i386, off = false, existing = o->existing;
         char key[MAX_KEY_LEN + 1];
         size_t i, j;
         int r;
@@ -288,6 +288,8 @@ static int print_rules(FILE *f, const struct ruleset *rs, const struct watch_set
         if (!machine)
                 machine = uname(&u) == 0 ? u.machine : "unknown";
         machine_arches(machine, &b64, &b32);
+        /* The old umount(2) exists in the i386 table only (not in x86_64's or arm's). */
+        i386 = strcmp(machine, "x86_64") == 0 || (strlen(machine) == 4 && machine[0] == 'i' && strcmp(machine + 2, "86") == 0);
 
         fprintf(f, "## driftwatch: the auditd rules 'driftwatch audit' expects, from %s%s\n"
                    "## (printed by 'driftwatch audit-rules' for this host, %s; docs/audit-rules.md explains each rule).\n"
@@ -306,6 +308,17 @@ static int print_rules(FILE *f, const struct ruleset *rs, const struct watch_set
                 fprintf(f, "-a always,exit -F arch=b64 -S execve,execveat -F key=dw-exec\n");
         if (b32)
                 fprintf(f, "-a always,exit -F arch=b32 -S execve,execveat -F key=dw-exec\n");
+
+        fprintf(f, "\n## Changes of the mount table: a remount of /usr read-write (rpm-ostree usroverlay,\n"
+                   "## bootc usr-overlay, or by hand), binds and overlays over /usr, /boot or /etc, unmounts.\n"
+                   "## fsmount has no path; move_mount is where its mount lands.\n");
+        /* In the order of the syscall numbers, as auditctl -l lists them. */
+        if (b64)
+                fprintf(f, "-a always,exit -F arch=b64 -S %s,move_mount,fsmount,mount_setattr -F key=dw-mount\n",
+                        strcmp(machine, "aarch64") == 0 ? "umount2,mount" : "mount,umount2");
+        if (b32)
+                fprintf(f, "-a always,exit -F arch=b32 -S mount,%sumount2,move_mount,fsmount,mount_setattr -F key=dw-mount\n",
+                        i386 ? "umount," : "");
 
         fprintf(f, "\n## Writes and attribute changes on the surfaces, keyed dw-<surface id>. A watch on a\n"
                    "## directory covers everything below it; the kernel keys an event by the first rule that\n"

@@ -1,6 +1,7 @@
 /* Syscall names by architecture and number (raw logs carry only numbers), and
  * what the event assembler needs to know about a few syscalls: which execute a
- * program, which take directory file descriptors. */
+ * program, which take directory file descriptors, which write files, which
+ * change the mount table. */
 #include <pthread.h>
 #include <string.h>
 
@@ -150,6 +151,28 @@ static enum audit_write write_slow(const struct audit_syscall *sc, bool *ret_kno
         return AUDIT_WRITE_NONE;
 }
 
+/* Syscalls that change the mount table (mounts.c decides what each did). */
+static const struct {
+        const char *name;
+        enum audit_mount what;
+} mount_syscalls[] = {
+        { "mount", AUDIT_MOUNT_MOUNT },         { "umount", AUDIT_MOUNT_UMOUNT },
+        { "umount2", AUDIT_MOUNT_UMOUNT },
+        { "mount_setattr", AUDIT_MOUNT_SETATTR }, { "move_mount", AUDIT_MOUNT_MOVE },
+        { "fsmount", AUDIT_MOUNT_FSMOUNT },
+};
+
+static enum audit_mount mount_slow(const struct audit_syscall *sc)
+{
+        struct audit_str n = audit_syscall_get_name(sc);
+        size_t i;
+
+        for (i = 0; n.len && i < sizeof(mount_syscalls) / sizeof(mount_syscalls[0]); i++)
+                if (audit_str_eq(n, mount_syscalls[i].name))
+                        return mount_syscalls[i].what;
+        return AUDIT_MOUNT_NONE;
+}
+
 /* The answers above by (architecture, number), computed once: every event
  * asks them, and raw logs carry only numbers. Syscalls whose answer depends on
  * the arguments (dirfd positions, open flags) keep a bit saying so. */
@@ -158,6 +181,7 @@ enum {
         CLASS_EXEC = 1 << 1,
         CLASS_DIRFD = 1 << 2,           /* takes directory fds: look at the arguments */
         CLASS_WRITE = 1 << 3,           /* changes the file system: look at the arguments */
+        CLASS_MOUNT = 1 << 4,           /* changes the mount table: audit_syscall_mount() names it */
 };
 
 #define CLASS_MAX_NR 1024
@@ -190,6 +214,8 @@ static void classes_init(void)
                                 c |= CLASS_DIRFD;
                         if (write_slow(&sc, &known) != AUDIT_WRITE_NONE)
                                 c |= CLASS_WRITE;
+                        if (mount_slow(&sc) != AUDIT_MOUNT_NONE)
+                                c |= CLASS_MOUNT;
                         classes[a][nr] = c;
                 }
 }
@@ -233,4 +259,11 @@ enum audit_write audit_syscall_write(const struct audit_syscall *sc, bool *ret_k
                 return AUDIT_WRITE_NONE;
         }
         return write_slow(sc, ret_known);
+}
+
+enum audit_mount audit_syscall_mount(const struct audit_syscall *sc)
+{
+        int c = class_of(sc);
+
+        return c >= 0 && !(c & CLASS_MOUNT) ? AUDIT_MOUNT_NONE : mount_slow(sc);
 }

@@ -23,7 +23,7 @@ int cmd_audit_rules(int argc, char **argv)
                 .description =
                         "Prints the auditd rules that 'driftwatch audit' expects, generated from the detection\n"
                         "content (--rules FILE changes them): execve logging for the process tree and the command\n"
-                        "rules, then a write/attribute watch (-w PATH -p wa -k dw-<surface>) for every surface path\n"
+                        "rules, the mount-table syscalls (key dw-mount), then a write/attribute watch (-w PATH -p wa -k dw-<surface>) for every surface path\n"
                         "that is not a glob, more specific paths first. Surfaces with 'audit: off' are not watched.\n"
                         "Paths whose parent directory is missing on this host are left out (the kernel refuses\n"
                         "them), so the output loads without errors here. Nothing in it deletes other rules.\n\n"

@@ -82,6 +82,16 @@ struct finding_silence {
         uint64_t seconds;
 };
 
+/* A change of the mount table: driftwatch.audit.mount. */
+struct finding_mount {
+        const char *operation;          /* remount-rw, bind, mount, move, setattr, umount */
+        struct finding_bytes source;    /* a bind's or move's source path, when logged */
+        bool has_flags;
+        uint64_t flags;                 /* the syscall's flags argument as logged */
+        const char *flag_names;         /* decoded, '|'-separated ("MS_REMOUNT|MS_BIND") */
+        const char *note;               /* what the record cannot say */
+};
+
 /* driftwatch.audit: where an audit analytics finding comes from in the log.
  * Rendered in this order, each member only when set (finding_audit_init()
  * leaves all unset). */
@@ -103,6 +113,7 @@ struct finding_audit {
         const struct finding_fold *upgrade, *bulk;
         const struct finding_health *health;
         const struct finding_silence *silence;
+        const struct finding_mount *mount;
 };
 
 void finding_audit_init(struct finding_audit *a);

@@ -3,6 +3,7 @@
 #include "finding.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <time.h>
 
@@ -382,6 +383,22 @@ static void json_audit(struct json *j, const struct finding_audit *a)
                 json_object_begin(j, "silence");
                 json_string(j, "from", a->silence->from);
                 json_int(j, "seconds", (int64_t) a->silence->seconds);
+                json_object_end(j);
+        }
+        if (a->mount) {
+                char hex[24];
+
+                json_object_begin(j, "mount");
+                json_string(j, "operation", a->mount->operation);
+                if (a->mount->source.len)
+                        json_bytes(j, "source", a->mount->source.s, a->mount->source.len);
+                if (a->mount->has_flags) {
+                        snprintf(hex, sizeof(hex), "0x%" PRIx64, a->mount->flags);
+                        json_string(j, "flags_raw", hex);
+                        json_string(j, "flags", a->mount->flag_names ? a->mount->flag_names : "");
+                }
+                if (a->mount->note)
+                        json_string(j, "note", a->mount->note);
                 json_object_end(j);
         }
         json_object_end(j);

@@ -19,6 +19,7 @@ void audit_policy_init(struct audit_policy *p)
                 .bulk_window_s = 60,
                 .upgrade_idle_s = 300,
                 .health_interval_s = 300,
+                .argv_window_s = 5,
         };
 }
 
@@ -49,6 +50,7 @@ void audit_policy_release(struct audit_policy *p)
                 allow_release(&p->allow[i]);
         free(p->allow);
         strv_release(&p->bulk_surfaces);
+        strv_release(&p->mount_targets);
         audit_policy_init(p);
 }
 
@@ -393,6 +395,12 @@ static int audit_field(struct yaml_loader *l, const char *key, yaml_node_t *v, v
                 return get_seconds(l, v, "upgrade_idle_seconds", 1, &p->upgrade_idle_s);
         if (strcmp(key, "health_interval_seconds") == 0)
                 return get_seconds(l, v, "health_interval_seconds", 1, &p->health_interval_s);
+        if (strcmp(key, "mount_targets") == 0) {
+                strv_release(&p->mount_targets);        /* a layer's list replaces the one before */
+                return yaml_get_strv(l, v, "mount_targets", &p->mount_targets);
+        }
+        if (strcmp(key, "argv_window_seconds") == 0)
+                return get_seconds(l, v, "argv_window_seconds", 1, &p->argv_window_s);
         return yaml_fail(l, v, "unknown key '%s'", key);
 }
 

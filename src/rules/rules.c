@@ -62,6 +62,9 @@ const char *const ruleset_required_ids[] = {
         /* audit/detect.c */
         "DW-AUD-UPGRADE", "DW-AUD-BULK", "DW-AUD-SILENCE", "DW-AUD-PATH-MISSING", "DW-AUD-LOST",
         "DW-AUD-SEQUENCE-GAP", "DW-AUD-EVENT-SPLIT",
+        /* audit/mounts.c */
+        "DW-AUD-MOUNT-REMOUNT-RW", "DW-AUD-MOUNT-BIND", "DW-AUD-MOUNT-NEW", "DW-AUD-MOUNT-MOVE",
+        "DW-AUD-MOUNT-SETATTR", "DW-AUD-MOUNT-UMOUNT",
         NULL,
 };
 

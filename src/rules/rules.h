@@ -108,6 +108,8 @@ struct audit_policy {
         size_t n_upgraders;
         struct audit_allow *allow;
         size_t n_allow;
+        struct strv mount_targets;      /* globs: a mount change there is a DW-AUD-MOUNT-* alert */
+        unsigned argv_window_s;         /* how long a write inferred from argv waits for its PATH record (5) */
         struct strv bulk_surfaces;      /* surfaces whose writes fold into bulk events */
         unsigned bulk_min_paths;        /* distinct paths that make a bulk event (10) */
         unsigned bulk_window_s;         /* from the first write (60) */

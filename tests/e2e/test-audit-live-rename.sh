@@ -24,7 +24,7 @@ source "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (starts auditd, loads audit rules)"
 host_lock audit-live
-source "$(dirname "$0")/lib-audit-live.sh"
+source "$(dirname "$0")/lib-auditd.sh"
 SUF=run$$
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 for tool in auditd auditctl jq python3 sed install mv seq; do
@@ -32,7 +32,7 @@ for tool in auditd auditctl jq python3 sed install mv seq; do
 done
 PUBLIC=$(cd "$(dirname "$0")/../data/audit" && pwd)/neo23x0-audit.rules
 [ -r "$PUBLIC" ] || fail "missing fixture '$PUBLIC'"
-audit_live_preflight
+auditd_preflight
 # Keys of both rule sets: none may be loaded already, so whatever is left of
 # them after the teardown is ours.
 KEYS=$(grep -o -e '-k [^ ]*' -e 'key=[^ ]*' "$PUBLIC" | sed -e 's/^-k //' -e 's/^key=//' | sort -u)
@@ -51,7 +51,7 @@ SUDOERS_D_CREATED=
 mkdir -p "$T/work"
 [ "$(stat -c %d "$T/work")" = "$(stat -c %d /etc)" ] && SAME_FS=1 || SAME_FS=
 
-# ---- cleanup: on every exit (teardown: lib-audit-live.sh) ----
+# ---- cleanup: on every exit (the auditd teardown: lib-auditd.sh) ----
 
 # This run's files, and sed's temporary files holding this run's text.
 remove_test_files() {
@@ -67,7 +67,7 @@ remove_test_files() {
         return 0
 }
 
-cleanup_hooks+=(teardown remove_test_files)
+cleanup_hooks+=(remove_test_files)
 # Under the lock, files of this test already there are a killed run's leftovers.
 rm -f "$S"/driftwatch-*-run*-*.test
 trap 'exit 129' HUP
@@ -119,11 +119,11 @@ phase() {
         printf '# driftwatch %s test\n' "$SUF" >"$p-sed.test"
         printf '# driftwatch %s away\n' "$SUF" >"$p-away.test"
         chmod 0440 "$p-sed.test" "$p-away.test"
-        start_auditd "$dir"
+        auditd_start "$dir" "$dir/audit.log"
         # -c: a line another host refuses is skipped; the lines the cases
         # depend on are checked below.
         { echo -c; cat "$rules"; } >"$dir/loaded.rules"
-        RULES_LOADED=$dir/loaded.rules
+        AUDITD_RULES=$dir/loaded.rules
         auditctl -R "$dir/loaded.rules" >"$dir/auditctl.out" 2>&1 || true
         auditctl -l >"$dir/loaded.list"
         grep -q -- "^-w $S/\? -p wa -k \(dw-sudoers\|actions\)\$" "$dir/loaded.list" ||
@@ -135,7 +135,7 @@ phase() {
         auditctl -e 1 >/dev/null
         (scenarios "$tag")
         sleep 1
-        teardown
+        auditd_teardown
         [ -s "$dir/audit.log" ] || fail "$tag: auditd wrote no log"
         if [ -n "${DW_AUDIT_CAPTURE:-}" ]; then
                 cp "$dir/audit.log" "$DW_AUDIT_CAPTURE/rename-$tag.log"
@@ -147,7 +147,7 @@ cp "$T/out" "$T/dw.rules"
 phase dw "$T/dw.rules"
 phase neo23x0 "$PUBLIC"
 diff -u "$rules_before" <(auditctl -l) || fail "the audit rules differ from those before the test"
-[ "$(audit_status enabled)" = "$enabled_before" ] || fail "enabled flag not restored"
+[ "$(audit_status enabled)" = "$auditd_enabled_before" ] || fail "enabled flag not restored"
 
 # ---- the findings ----
 

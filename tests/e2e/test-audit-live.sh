@@ -19,19 +19,19 @@
 # DW_AUDIT_CAPTURE=FILE keeps a copy of the captured log (as
 # tests/data/audit/live-capture.log was made).
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib-auditd.sh"
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (starts auditd, loads audit rules)"
 # One run at a time on this machine: the audit subsystem and /etc are shared.
 host_lock audit-live
-source "$(dirname "$0")/lib-audit-live.sh"
 export SUF=run$$        # this run's files (driftwatch-run<pid>.test); the fake upgrade script reads it
 # A plain root PATH: programs that search PATH with execve (execvp, dash) log a
 # failed exec for every directory before the right one.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-for tool in auditd auditctl jq unshare mount seq; do
+for tool in jq unshare mount; do
         command -v "$tool" >/dev/null || skip "$tool is not installed"
 done
-audit_live_preflight
+auditd_preflight
 if auditctl -l | grep -q -- 'dw-'; then
         skip "rules with dw- keys are already loaded; not touching them"
 fi
@@ -59,7 +59,7 @@ BASH_EXE=$(readlink -f /bin/bash)
 AUID=$(cat /proc/self/loginuid 2>/dev/null || echo 4294967295)
 SUDOERS_D_CREATED=
 
-# ---- cleanup: on every exit, in this order, each step on its own ----
+# ---- cleanup: on every exit, after auditd_teardown (lib-auditd.sh) ----
 
 remove_test_files() {
         rm -rf "/etc/sudoers.d/driftwatch-${SUF:?}.test" "/etc/sudoers.d/driftwatch-upgrade-${SUF:?}.test" \
@@ -70,7 +70,7 @@ remove_test_files() {
         fi
 }
 
-cleanup_hooks+=(teardown remove_test_files)
+cleanup_hooks+=(remove_test_files)
 # Under the lock, files of this test already there are a killed run's
 # leftovers (each run names its files with its own suffix).
 rm -rf /etc/sudoers.d/driftwatch-*.test /etc/driftwatch-bulk-*.test /etc/driftwatch-upgrade-*.test
@@ -81,8 +81,7 @@ trap 'exit 143' TERM
 
 # ---- auditd with its own configuration, log and no plugins ----
 
-CONF=$T/auditd
-LOG=$CONF/audit.log
+LOG=$T/log/audit.log
 
 # A watch on a directory that does not exist yet only watches its name (auditctl
 # picks the rule type when it loads), so sudoers.d exists before the rules load.
@@ -91,14 +90,13 @@ if [ ! -d /etc/sudoers.d ]; then
         SUDOERS_D_CREATED=1
 fi
 
-start_auditd "$CONF"
+auditd_start "$T/auditd" "$LOG"
 
 # ---- the rules audit-rules prints, then auditing on ----
 
 run 0 "$DW" audit-rules
 cp "$T/out" "$T/dw.rules"
-RULES_LOADED=$T/dw.rules
-auditctl -R "$T/dw.rules" >"$T/auditctl.out" 2>&1 || { cat "$T/auditctl.out"; fail "auditctl -R rejected the rules"; }
+auditd_load "$T/dw.rules" >"$T/auditctl.out" 2>&1 || { cat "$T/auditctl.out"; fail "auditctl -R rejected the rules"; }
 diff -u <(grep '^-' "$T/dw.rules" | sort) <(auditctl -l | grep -- 'dw-' | sort) ||
         fail "auditctl -l differs from the rules loaded"
 auditctl -e 1 >/dev/null
@@ -146,11 +144,11 @@ overlay_run /bin/sh -c '/usr/bin/bootc upgrade && /usr/bin/bootc switch "$DW_REF
 
 sleep 1
 lost_after=$(audit_status lost)
-apid=$APID
-teardown
+apid=$AUDITD_PID
+auditd_teardown
 [ "$(audit_status pid)" != "$apid" ] || fail "auditd (pid $apid) is still registered after the teardown"
 ! auditctl -l | grep -q -- 'dw-' || fail "dw- rules left after the teardown"
-[ "$(audit_status enabled)" = "$enabled_before" ] || fail "enabled flag not restored"
+[ "$(audit_status enabled)" = "$auditd_enabled_before" ] || fail "enabled flag not restored"
 [ "$lost_after" = "$lost_before" ] ||
         echo "note: the kernel lost $((lost_after - lost_before)) audit events during the test" >&2
 [ -s "$LOG" ] || fail "auditd wrote no log"

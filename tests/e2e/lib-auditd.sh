@@ -1,0 +1,137 @@
+# A private auditd for the end-to-end tests that need real kernel records
+# (test-audit-live.sh, test-audit-mounts-live.sh). Source after lib.sh:
+#   auditd_preflight          skips unless root, no audit daemon registered and
+#                             the configuration not locked; records the enabled
+#                             flag and the backlog limit to restore
+#   auditd_start DIR LOG      auditd with its own configuration in DIR (no
+#                             plugins), logging to LOG; waits until it registered
+#   auditd_load RULES         loads a rules file (auditctl -R), remembered for the
+#                             teardown; the exit status is auditctl's
+#   auditd_teardown           the enabled flag and backlog back, the loaded rules
+#                             removed line by line (then any left with their keys),
+#                             auditd stopped by its pid: each step on its own, safe
+#                             to call twice, and run on every exit (a cleanup hook)
+# Only one such test runs at a time: host_lock audit-live first.
+
+audit_status() {
+        auditctl -s | awk -v k="$1" '$1 == k { print $2 }'
+}
+
+AUDITD_PID=
+AUDITD_RULES=
+AUDITD_SETTINGS=
+
+auditd_preflight() {
+        local status owner tool
+        [ "$(id -u)" -eq 0 ] || skip "needs root (starts auditd, loads audit rules)"
+        for tool in auditd auditctl seq; do
+                command -v "$tool" >/dev/null || skip "$tool is not installed"
+        done
+        status=$(auditctl -s 2>&1) || skip "cannot query the audit subsystem: $status"
+        owner=$(audit_status pid)
+        [ "$owner" = 0 ] || skip "an audit daemon is registered (pid $owner); not disturbing it"
+        auditd_enabled_before=$(audit_status enabled)
+        [ "$auditd_enabled_before" != 2 ] || skip "the audit configuration is locked (enabled 2)"
+        auditd_backlog_before=$(audit_status backlog_limit)
+}
+
+auditd_start() {
+        local dir=${1:?} log=${2:?} i
+        mkdir -p "$dir/plugins" "$(dirname "$log")"
+        cat >"$dir/auditd.conf" <<END_OF_AUDITD_CONF
+local_events = yes
+write_logs = yes
+log_file = $log
+log_group = root
+log_format = RAW
+flush = INCREMENTAL_ASYNC
+freq = 20
+max_log_file = 64
+num_logs = 2
+max_log_file_action = IGNORE
+priority_boost = 0
+name_format = NONE
+space_left = 2
+space_left_action = IGNORE
+verify_email = no
+action_mail_acct = root
+admin_space_left = 1
+admin_space_left_action = IGNORE
+disk_full_action = IGNORE
+disk_error_action = IGNORE
+use_libwrap = no
+distribute_network = no
+q_depth = 2000
+overflow_action = IGNORE
+max_restarts = 0
+plugin_dir = $dir/plugins
+end_of_event_timeout = 2
+END_OF_AUDITD_CONF
+        chmod 0600 "$dir/auditd.conf"
+        auditd -n -s nochange -c "$dir" >"$dir/auditd.out" 2>&1 &
+        AUDITD_PID=$!
+        for i in $(seq 1 100); do
+                [ "$(audit_status pid)" = "$AUDITD_PID" ] && break
+                kill -0 "$AUDITD_PID" 2>/dev/null || { cat "$dir/auditd.out"; fail "auditd exited at start"; }
+                sleep 0.1
+        done
+        [ "$(audit_status pid)" = "$AUDITD_PID" ] ||
+                { cat "$dir/auditd.out"; fail "auditd (pid $AUDITD_PID) did not register in 10 s"; }
+        AUDITD_SETTINGS=1
+        auditctl -b 8192 >/dev/null
+}
+
+auditd_load() {
+        AUDITD_RULES=$1
+        auditctl -R "$1"
+}
+
+auditd_unload_rules() {
+        [ -n "$AUDITD_RULES" ] || return 0
+        local k
+        # Exactly the lines we loaded, each deleted with the same fields (-a as
+        # -d, -w as -W), in one auditctl run that goes on past a line that did
+        # not load (-c).
+        { echo -c; sed -n -e 's/^-a /-d /p' -e 's/^-w /-W /p' "$AUDITD_RULES"; } >"$T/auditd.unload"
+        auditctl -R "$T/auditd.unload" >"$T/auditctl.unload" 2>&1 || true
+        # -W fails when the path changed type since the load (auditctl picks a
+        # file or directory watch by stat()). The tests load only when no rule
+        # with their keys was there before, so one left with them is theirs.
+        for k in $(grep -o -e '-k [A-Za-z0-9_-]*' -e 'key=[A-Za-z0-9_-]*' "$AUDITD_RULES" |
+                   sed -e 's/^-k //' -e 's/^key=//' | sort -u); do
+                auditctl -D -k "$k" >/dev/null 2>&1 || true
+        done
+        AUDITD_RULES=
+}
+
+auditd_restore_settings() {
+        [ -n "$AUDITD_SETTINGS" ] || return 0
+        auditctl -e "$auditd_enabled_before" >/dev/null || true
+        auditctl -b "$auditd_backlog_before" >/dev/null || true
+        AUDITD_SETTINGS=
+}
+
+auditd_stop() {
+        [ -n "$AUDITD_PID" ] || return 0
+        local i
+        kill -TERM "$AUDITD_PID" 2>/dev/null || true
+        for i in $(seq 1 100); do
+                kill -0 "$AUDITD_PID" 2>/dev/null || break
+                sleep 0.1
+        done
+        if kill -0 "$AUDITD_PID" 2>/dev/null; then
+                echo "auditd (pid $AUDITD_PID) ignored SIGTERM for 10 s: SIGKILL" >&2
+                kill -KILL "$AUDITD_PID" 2>/dev/null || true
+        fi
+        wait "$AUDITD_PID" 2>/dev/null || true
+        AUDITD_PID=
+}
+
+# The enabled flag first: with auditing off again, removing the rules logs
+# nothing more.
+auditd_teardown() {
+        auditd_restore_settings
+        auditd_unload_rules
+        auditd_stop
+}
+cleanup_hooks+=(auditd_teardown)
