@@ -63,6 +63,7 @@ if command -v setpriv >/dev/null; then
         chmod 755 "$T"
         chmod 644 "$T/good.db"
         chmod 000 "$R/usr/lib/f7"
+        touch -r "$R/usr/lib/f8" "$T/f8.mtime"         # its own time, to put back
         printf 'changed\n' >"$R/usr/lib/f8"
         run 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$DW" check --baseline "$T/good.db" --root "$R" --format json
         expect_findings "$T/out" <<'EOF'
@@ -74,7 +75,7 @@ EOF
                 >/dev/null || fail "unreadable file not reported with its reason"
         chmod 644 "$R/usr/lib/f7"
         printf 'file 8\n' >"$R/usr/lib/f8"
-        touch -r "$R/usr/lib/f9" "$R/usr/lib/f8"
+        touch -r "$T/f8.mtime" "$R/usr/lib/f8"
         # A root the checker may not open at all is an error, not an empty tree.
         mkdir -m 000 "$T/locked"
         run 2 setpriv --reuid=65534 --regid=65534 --clear-groups "$DW" check --baseline "$T/good.db" --root "$T/locked"
