@@ -530,7 +530,8 @@ int etc_merge_run(struct etc_merge *m)
 
                 m->cur = it;
                 if (it->kind == ITEM_UNREADABLE && it->local->type == S_IFDIR)
-                        r = block(m, &it->res, "While computing configuration diff: Error opening directory '%s': %s",
+                        r = block(m, &it->res,
+                                  "While computing configuration diff: Error opening directory '/etc%s': %s",
                                   it->local->path, strerror(it->local->err));
                 else if (it->kind == ITEM_UNREADABLE)
                         it->res.fate = MERGE_UNKNOWN;

@@ -57,6 +57,33 @@ done
 jq -se 'any(.[]; .rule.id == "DW-ETC-SUDOERS" and (.threat.technique.id | index("T1548.003")))' "$T/diff.jsonl" \
         >/dev/null || fail "sudoers.d finding lacks T1548.003"
 
+# A directory the reader cannot list (root without CAP_DAC_READ_SEARCH and
+# CAP_DAC_OVERRIDE: mode 000 then stops it) is reported unreadable, never as
+# everything below it removed; ostree's merge fails on it, and so says the
+# prediction, with ostree's error.
+if command -v setpriv >/dev/null; then
+        NOCAP=(setpriv --inh-caps=-dac_override,-dac_read_search --bounding-set=-dac_override,-dac_read_search)
+        chmod 000 "$E/containers"
+        rc=0
+        "${NOCAP[@]}" "$DW" etc-diff --sysroot "$S" --no-merge --format json >"$T/nocap.json" 2>"$T/err" || rc=$?
+        [ "$rc" = 1 ] || { cat "$T/err"; fail "etc-diff without read capabilities exited $rc"; }
+        jq -se 'any(.[]; .file.path == "/etc/containers" and .event.action == "file-unreadable")' \
+                "$T/nocap.json" >/dev/null || fail "an unlistable /etc directory is not reported unreadable"
+        ! jq -se 'any(.[]; .event.action == "file-removed" and (.file.path | startswith("/etc/containers/")))' \
+                "$T/nocap.json" >/dev/null || fail "the children of an unlistable directory are reported removed"
+        rc=0
+        "${NOCAP[@]}" "$DW" etc-diff --sysroot "$S" --merge-into testos/stable --format json >"$T/nocap.json" \
+                2>"$T/err" || rc=$?
+        [ "$rc" = 1 ] || { cat "$T/err"; fail "etc-diff --merge-into without read capabilities exited $rc"; }
+        jq -se 'any(.[]; .file.path == "/etc/containers" and .driftwatch.merge.fate == "blocks-deploy" and
+                (.driftwatch.merge.reason | test("While computing configuration diff: Error opening directory")))' \
+                "$T/nocap.json" >/dev/null || fail "an unlistable /etc directory is not predicted to block the deploy"
+        chmod 755 "$E/containers"
+else
+        [ "${CI:-}" != true ] || fail "setpriv (util-linux) is not installed (required under CI)"
+        echo "SKIP part: setpriv is not installed: the unreadable directory case is not run" >&2
+fi
+
 # Allowlist: a hash-pinned entry allows, a wrong hash does not, an expired entry
 # no longer allows and is reported, an entry that matches nothing is reported.
 chrony=$(sha256sum <"$E/chrony.conf" | cut -d' ' -f1)
