@@ -93,4 +93,15 @@ got=$(f '[.[] | select(.file.path // "" | contains("dw-upgrade"))] | [length, (m
         (map(.driftwatch.suppressed.reason | contains("by its executable /usr/bin/bootc")) | all),
         (map(select(.process.executable == "/usr/bin/cp")) | map(.driftwatch.ancestry[0] | [.exe, .inferred, .args]) | unique)]')
 [ "$got" = '[14,["ancestry"],true,[["/usr/bin/bootc",true,null]]]' ] || fail "suppressed upgrade writes: $got"
+
+# The same on the captures of test-audit-shape-live.sh (tests/data/audit/shape-*.log).
+DATA=$(dirname "$0")/../data/audit
+run 1 "$DW" audit --format json "$DATA/shape-dw.log"
+got=$(jq -s -c '[[.[] | select(.rule.id == "DW-AUD-BULK" and .event.kind == "alert") | .driftwatch.audit.bulk.paths_count],
+        [.[] | select(.event.kind == "alert" and (.file.path // "" | contains("driftwatch-shape-"))) | .file.path | sub("-run[0-9]+-"; "-")]]' "$T/out")
+[ "$got" = '[[40],["/etc/sudoers.d/driftwatch-shape-one.test"]]' ] || fail "capture shape-dw.log: $got"
+"$DW" audit --format json "$DATA/shape-stig.log" >"$T/stig.json" 2>/dev/null || true
+got=$(jq -s -c '[[.[] | select(.rule.id == "DW-AUD-UPGRADE") | [.process.executable, .driftwatch.audit.upgrade.writes, .driftwatch.quality]],
+        ([.[] | select(.event.kind == "alert" and (.file.path // "" | contains("driftwatch-shape-")))] | length)]' "$T/stig.json")
+[ "$got" = '[[["/usr/bin/bootc",14,["ancestry-inferred"]]],0]' ] || fail "capture shape-stig.log: $got"
 exit 0
