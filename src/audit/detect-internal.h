@@ -40,6 +40,7 @@ struct upgrade {
         struct arena arena;
         uint64_t first_ms, last_ms;
         uint64_t writes, commands;
+        bool inferred;                  /* the upgrader is known by its executable: its exec was not logged */
         uint64_t *by_surface;           /* writes per surface */
         struct sample sample;
         char id[AUDIT_EVENT_ID_MAX];    /* the first folded event */
@@ -74,6 +75,8 @@ struct held_write {
 struct bucket {
         bool open, folded;
         uint64_t key;                   /* the process tree: a session, or a process generation (tree_key) */
+        const struct audit_upgrader *by;        /* an upgrader known by its executable alone (key: its
+                                                 * generation): its writes, until they show an upgrade */
         uint64_t first_sec;             /* the first write: the bulk event's time */
         uint32_t first_msec;
         uint64_t first_ms, last_ms;
@@ -123,6 +126,7 @@ struct audit_detect {
         const char *ancestor_args[ANCESTRY_SHOWN][PROC_MAX_ARGS];
         struct proc *chain[PROC_ANCESTRY_MAX];
         size_t n_chain;
+        uint64_t proc_quality;          /* AUDIT_Q_ANCESTRY_INFERRED: set_process() showed an entry without its exec */
         const char *args[MAX_EVENT_ARGS];
         size_t n_args;
         struct buf argbuf;              /* the event's argv, NUL-terminated strings */
@@ -167,6 +171,10 @@ struct pview {
 
 /* Whether v matches m; *ret_after (if given) is the index after the verb. */
 bool match_process(const struct audit_match *m, const struct pview *v, size_t *ret_after);
+/* Whether a process whose exec was not logged (no argv) is the program m
+ * pins by executable: m's process match without its verbs, options and
+ * terminal; false when m pins no executable. */
+bool match_process_pinned(const struct audit_match *m, const struct pview *v);
 /* A view of a tree entry; args_buf holds its PROC_MAX_ARGS argument pointers. */
 void match_pview_of_proc(struct pview *v, const struct proc *p, const char **args_buf);
 /* The first allow entry that covers the finding of rule (path: a write's, or
@@ -213,12 +221,17 @@ struct proc *fold_upgrade_ancestor(struct audit_detect *d, struct proc *self);
 /* The open upgrade event of an upgrader entry, opened (from the event at
  * hand) when needed. */
 struct upgrade *fold_upgrade_get(struct audit_detect *d, const struct audit_event *ev, struct proc *up, int *ret_r);
+/* The open upgrade event of an upgrader entry, or NULL. */
+struct upgrade *fold_upgrade_find(struct audit_detect *d, const struct proc *up);
+/* Why a finding under upgrader up is folded into u, into d->reason. */
+int fold_upgrade_reason(struct audit_detect *d, const struct proc *up, const struct upgrade *u);
 int fold_sample_add(struct sample *s, const char *path, size_t len);
 bool fold_bulk_surface(const struct audit_detect *d, const struct surface *s);
-/* Adds the write in d->f to its tree's bucket. *ret_taken: the bucket keeps
- * or folded it (nothing to report now). */
-int fold_bucket_add(struct audit_detect *d, const struct audit_event *ev, const struct proc *self,
-                    size_t surface_index, bool *ret_taken);
+/* Adds the write in d->f (quality: its AUDIT_Q_*) to its tree's bucket, or
+ * with up (an upgrader known by its executable alone) to that upgrader's.
+ * *ret_taken: the bucket keeps or folded it (nothing to report now). */
+int fold_bucket_add(struct audit_detect *d, const struct audit_event *ev, const struct proc *self, struct proc *up,
+                    size_t surface_index, uint64_t quality, bool *ret_taken);
 /* The stream clock moved to now: closes the buckets and upgrade events due. */
 int fold_advance(struct audit_detect *d, uint64_t now);
 /* End of input: reports every open bucket and upgrade event. */

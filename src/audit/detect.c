@@ -42,6 +42,7 @@ static void set_process(struct audit_detect *d, const struct audit_event *ev, co
 {
         const struct audit_syscall *sc = &ev->syscall;
         struct finding_process *p = &d->proc;
+        bool inferred = false;
         size_t i, k, n, at;
 
         audit_str_to_cstr(d->exe, sizeof(d->exe), sc->exe);
@@ -82,12 +83,19 @@ static void set_process(struct audit_detect *d, const struct audit_event *ev, co
                         d->ancestor_args[i][k] = proc_arg(a, k);
                 d->ancestry[i] = (struct finding_ancestor) {
                         .pid = a->pid, .name = a->comm[0] ? a->comm : NULL, .executable = a->exe[0] ? a->exe : NULL,
-                        .args = d->ancestor_args[i], .n_args = a->n_args,
+                        .args = d->ancestor_args[i], .n_args = a->n_args, .inferred = !a->exec_seen,
                 };
+                inferred |= !a->exec_seen;
         }
         d->f.process = p;
         d->f.ancestry = d->ancestry;
         d->f.n_ancestry = i;
+        /* Rule sets that log execve only for logged-in users leave a service's
+         * processes known from their SYSCALL records alone: say so, and never
+         * make up the argv that was not logged. */
+        d->proc_quality = inferred ? AUDIT_Q_ANCESTRY_INFERRED : 0;
+        if (inferred && d->f.n_quality < FINDING_MAX_QUALITY)
+                d->f.quality[d->f.n_quality++] = audit_quality_name(__builtin_ctzll(AUDIT_Q_ANCESTRY_INFERRED));
 }
 
 static struct finding_bytes bytes_of(struct audit_str s)
@@ -256,6 +264,9 @@ static int check_commands(struct audit_detect *d, const struct audit_event *ev, 
                 return r < 0 ? r : detect_emit_suppressed(d, &d->f, "allowlist", d->reason.data);
         }
         up = fold_upgrade_ancestor(d, NULL);        /* the command itself may be an upgrader: keep it */
+        /* An upgrader known by its executable alone is one once its writes showed it. */
+        if (up && !up->exec_seen && !fold_upgrade_find(d, up))
+                up = NULL;
         if (up) {
                 struct upgrade *u = fold_upgrade_get(d, ev, up, &r);
 
@@ -264,9 +275,7 @@ static int check_commands(struct audit_detect *d, const struct audit_event *ev, 
                 u->commands++;
                 u->last_ms = audit_event_ms(ev);
                 d->stats.by_ancestry++;
-                buf_reset(&d->reason);
-                r = buf_printf(&d->reason, "ancestor %s[%lld] is upgrader %s (upgrade event %s)", up->comm,
-                               (long long) up->pid, u->by->id, u->id);
+                r = fold_upgrade_reason(d, up, u);
                 return r < 0 ? r : detect_emit_suppressed(d, &d->f, "ancestry", d->reason.data);
         }
         return detect_emit(d, &d->f);
@@ -367,6 +376,7 @@ static int check_writes(struct audit_detect *d, const struct audit_event *ev, st
         struct move mv;
         bool taken, only_parents = true;
         size_t i, best_index = 0;
+        uint64_t quality;
         int r;
 
         if (w == AUDIT_WRITE_NONE && known)
@@ -425,6 +435,7 @@ static int check_writes(struct audit_detect *d, const struct audit_event *ev, st
         detect_set_quality(&d->f, d->view_quality);
         set_process(d, ev, self);
         set_audit(d, ev);
+        quality = d->view_quality | d->proc_quality;
         d->audit.dir_from = d->view_from;
         if (mv.via) {
                 d->audit.via = mv.via;
@@ -449,6 +460,17 @@ static int check_writes(struct audit_detect *d, const struct audit_event *ev, st
                 return r < 0 ? r : detect_emit_suppressed(d, &d->f, "allowlist", d->reason.data);
         }
         up = fold_upgrade_ancestor(d, self);
+        if (up && !up->exec_seen && !fold_upgrade_find(d, up)) {
+                /* Known by its pinned executable alone (the rule set did not
+                 * log its exec): an upgrade once its writes have the shape of
+                 * one, each write reported as it was otherwise. */
+                if (d->f.alert) {
+                        r = fold_bucket_add(d, ev, self, up, best_index, quality, &taken);
+                        if (r < 0 || taken)
+                                return r;
+                }
+                return detect_emit(d, &d->f);
+        }
         if (up) {
                 struct upgrade *u = fold_upgrade_get(d, ev, up, &r);
 
@@ -461,13 +483,11 @@ static int check_writes(struct audit_detect *d, const struct audit_event *ev, st
                 if (r < 0)
                         return r;
                 d->stats.by_ancestry++;
-                buf_reset(&d->reason);
-                r = buf_printf(&d->reason, "ancestor %s[%lld] is upgrader %s (upgrade event %s)", up->comm,
-                               (long long) up->pid, u->by->id, u->id);
+                r = fold_upgrade_reason(d, up, u);
                 return r < 0 ? r : detect_emit_suppressed(d, &d->f, "ancestry", d->reason.data);
         }
         if (d->f.alert && fold_bulk_surface(d, best)) {
-                r = fold_bucket_add(d, ev, self, best_index, &taken);
+                r = fold_bucket_add(d, ev, self, NULL, best_index, quality, &taken);
                 if (r < 0 || taken)
                         return r;
         }

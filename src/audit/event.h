@@ -54,7 +54,9 @@ enum {
         AUDIT_Q_SPLIT = 1 << 12,                /* records arrived after this serial's event was complete */
         AUDIT_Q_EARLY = 1 << 13,                /* completed early: max_pending_bytes reached (window < 8) */
         AUDIT_Q_NAME_UNRESOLVED = 1 << 14,      /* analytics: a relative name no earlier event placed either */
-        AUDIT_Q_COUNT_ = 15,
+        AUDIT_Q_ANCESTRY_INFERRED = 1 << 15,    /* analytics: the process or an ancestor known from its SYSCALL
+                                                 * records only (its exec, argv included, was not logged) */
+        AUDIT_Q_COUNT_ = 16,
 };
 
 const char *audit_quality_name(unsigned bit_index);

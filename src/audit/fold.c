@@ -2,7 +2,12 @@
  * commands under an upgrader (`audit.upgraders`, matched on the process or an
  * ancestor) extend that upgrader's upgrade event; alerting writes to the bulk
  * surfaces go to the bucket of their process tree, held until enough distinct
- * paths fold them into one bulk event or its window ends. Samples count the
+ * paths fold them into one bulk event or its window ends: the shape of the
+ * burst decides (a burst confined to one high-value surface never folds; one
+ * with a high-value surface among others folds into an alert). An upgrader
+ * known only by its pinned executable (its exec, with the verb, not logged)
+ * holds its tree's writes in a bucket of its own, which becomes its upgrade
+ * event when they have the shape of one (min_paths). Samples count the
  * distinct paths; the clock (the newest event time, or the wall clock through
  * audit_detect_tick()) closes what is due. */
 #include <errno.h>
@@ -120,26 +125,35 @@ static int upgrader_of(struct audit_detect *d, struct proc *p)
         match_pview_of_proc(&v, p, args);
         p->tag = 0;
         for (i = 0; i < pol->n_upgraders; i++)
-                if (match_process(&pol->upgraders[i].match, &v, NULL)) {
+                if (match_process(&pol->upgraders[i].match, &v, NULL) ||
+                    match_process_pinned(&pol->upgraders[i].match, &v)) {
                         p->tag = (int16_t) (i + 1);
                         break;
                 }
         return p->tag;
 }
 
-/* The nearest upgrader among self (when given) and the ancestors. */
+/* The nearest upgrader among self (when given) and the ancestors whose exec
+ * we saw, else the nearest known by its pinned executable alone: under an
+ * exec'd `bootc upgrade`, its ostree child without an exec record belongs to
+ * the upgrade of bootc. */
 struct proc *fold_upgrade_ancestor(struct audit_detect *d, struct proc *self)
 {
+        struct proc *inferred = NULL, *p;
         size_t i;
 
         if (!d->rs->audit.n_upgraders)
                 return NULL;
-        if (self && upgrader_of(d, self) > 0)
-                return self;
-        for (i = 0; i < d->n_chain; i++)
-                if (upgrader_of(d, d->chain[i]) > 0)
-                        return d->chain[i];
-        return NULL;
+        for (i = self ? 0 : 1; i <= d->n_chain; i++) {
+                p = i ? d->chain[i - 1] : self;
+                if (upgrader_of(d, p) <= 0)
+                        continue;
+                if (p->exec_seen)
+                        return p;
+                if (!inferred)
+                        inferred = p;
+        }
+        return inferred;
 }
 
 static void upgrade_release(struct upgrade *u)
@@ -164,6 +178,8 @@ static int upgrade_close(struct audit_detect *d, struct upgrade *u)
         a.id = u->id;
         a.upgrade = &fold;
         finding_init(&f);
+        if (u->inferred)
+                detect_set_quality(&f, AUDIT_Q_ANCESTRY_INFERRED);
         format_timestamp_sec(ts, u->sec, u->msec);
         f.timestamp = ts;
         f.dataset = "driftwatch.audit";
@@ -172,14 +188,36 @@ static int upgrade_close(struct audit_detect *d, struct upgrade *u)
         f.type = "change";
         f.action = "upgrade";
         f.process = u->process;
-        snprintf(msg, sizeof(msg), "%llu writes to %zu paths under upgrader %s folded into one event",
-                 (unsigned long long) u->writes, u->sample.distinct, u->by->id);
+        snprintf(msg, sizeof(msg), "%llu writes to %zu paths under upgrader %s folded into one event%s",
+                 (unsigned long long) u->writes, u->sample.distinct, u->by->id,
+                 u->inferred ? " (upgrader known by its executable and the burst: its exec was not logged)" : "");
         f.message = msg;
         f.audit = &a;
         r = detect_emit(d, &f);
         d->stats.upgrades++;
         upgrade_release(u);
         return r;
+}
+
+struct upgrade *fold_upgrade_find(struct audit_detect *d, const struct proc *up)
+{
+        size_t i;
+
+        for (i = 0; i < MAX_UPGRADES; i++)
+                if (d->upgrades[i].open && d->upgrades[i].generation == up->generation)
+                        return &d->upgrades[i];
+        return NULL;
+}
+
+int fold_upgrade_reason(struct audit_detect *d, const struct proc *up, const struct upgrade *u)
+{
+        buf_reset(&d->reason);
+        if (u->inferred)
+                return buf_printf(&d->reason, "ancestor %s[%lld] is upgrader %s by its executable %s and a burst "
+                                  "of writes; its exec was not logged (upgrade event %s)",
+                                  up->comm, (long long) up->pid, u->by->id, up->exe, u->id);
+        return buf_printf(&d->reason, "ancestor %s[%lld] is upgrader %s (upgrade event %s)", up->comm,
+                          (long long) up->pid, u->by->id, u->id);
 }
 
 /* The open upgrade event of an upgrader entry, opened (from the event at
@@ -194,10 +232,11 @@ struct upgrade *fold_upgrade_get(struct audit_detect *d, const struct audit_even
         size_t i;
 
         *ret_r = 0;
+        u = fold_upgrade_find(d, up);
+        if (u)
+                return u;
         for (i = 0; i < MAX_UPGRADES; i++) {
                 u = &d->upgrades[i];
-                if (u->open && u->generation == up->generation)
-                        return u;
                 if (!u->open && !slot)
                         slot = u;
                 if (u->open && (!oldest || u->last_ms < oldest->last_ms))
@@ -211,7 +250,7 @@ struct upgrade *fold_upgrade_get(struct audit_detect *d, const struct audit_even
         }
         u = slot;
         *u = (struct upgrade) { .open = true, .generation = up->generation, .by = by, .sec = ev->sec,
-                                .msec = ev->msec };
+                                .msec = ev->msec, .inferred = !up->exec_seen };
         arena_init(&u->arena);
         u->first_ms = u->last_ms = audit_event_ms(ev);
         due_at(d, audit_ms_add(u->last_ms, (uint64_t) d->rs->audit.upgrade_idle_s * 1000));
@@ -237,6 +276,49 @@ struct upgrade *fold_upgrade_get(struct audit_detect *d, const struct audit_even
 bool fold_bulk_surface(const struct audit_detect *d, const struct surface *s)
 {
         return any_equal(&d->rs->audit.bulk_surfaces, s->surface);
+}
+
+static bool high_value(const struct audit_detect *d, size_t surface_index)
+{
+        return any_equal(&d->rs->audit.bulk_high_value, d->rs->surfaces[surface_index].surface);
+}
+
+/* The highest severity among the high-value surfaces a bucket's writes went
+ * to (0: none), and whether they all went to one high-value surface. */
+static enum severity bucket_high_value(const struct audit_detect *d, const struct bucket *b, bool *ret_confined)
+{
+        enum severity sev = 0;
+        size_t i, n = 0;
+        bool confined = true;
+
+        for (i = 0; i < d->rs->n_surfaces; i++) {
+                if (!b->by_surface[i])
+                        continue;
+                n++;
+                if (!high_value(d, i)) {
+                        confined = false;
+                        continue;
+                }
+                if (d->rs->surfaces[i].severity > sev)
+                        sev = d->rs->surfaces[i].severity;
+        }
+        *ret_confined = confined && n == 1;
+        return sev;
+}
+
+/* Whether a bucket's writes have the shape of a bulk run (or of its
+ * upgrader's upgrade): enough distinct paths, and for a bulk run not all on
+ * one high-value surface. */
+static bool bucket_folds(const struct audit_detect *d, const struct bucket *b)
+{
+        bool confined;
+
+        if (b->sample.distinct < d->rs->audit.bulk_min_paths && b->n_held < BUCKET_HELD_MAX)
+                return false;
+        if (b->by)
+                return true;
+        (void) bucket_high_value(d, b, &confined);
+        return !confined;
 }
 
 /* The process tree a bucket stands for: one login session (ses), or, outside
@@ -283,7 +365,8 @@ static void bucket_release(struct bucket *b)
 static int bucket_reason(struct audit_detect *d, const struct bucket *b)
 {
         buf_reset(&d->reason);
-        return buf_printf(&d->reason, "bulk write %s: many writes by one process tree", b->id);
+        return buf_printf(&d->reason, "bulk write %s: many writes across surfaces or directories by one process tree",
+                          b->id);
 }
 
 /* A finding at the time of one of a bucket's writes, by one of its processes, in f. */
@@ -300,8 +383,10 @@ void fold_held_finding(const struct held_process *p, uint64_t sec, uint32_t msec
         f->n_ancestry = p->n_ancestry;
 }
 
-/* Reports a held write: as it was, or (reason given) as suppressed by the bucket. */
-static int held_emit(struct audit_detect *d, const struct bucket *b, const struct held_write *h, const char *reason)
+/* Reports a held write: as it was, or (reason given) as suppressed by what
+ * it folded into (by: "bucket", "ancestry"). */
+static int held_emit(struct audit_detect *d, const struct bucket *b, const struct held_write *h, const char *by,
+                     const char *reason)
 {
         char ts[TIMESTAMP_LEN], id[AUDIT_EVENT_ID_MAX];
         struct finding_audit a = h->audit;
@@ -319,22 +404,25 @@ static int held_emit(struct audit_detect *d, const struct bucket *b, const struc
         f.path_len = h->path_len;
         f.audit = &a;
         detect_set_quality(&f, h->quality);
-        return reason ? detect_emit_suppressed(d, &f, "bucket", reason) : detect_emit(d, &f);
+        return reason ? detect_emit_suppressed(d, &f, by, reason) : detect_emit(d, &f);
 }
 
 static int bucket_close(struct audit_detect *d, struct bucket *b)
 {
         struct finding_fold fold = { .writes = b->writes, .seconds = (b->last_ms - b->first_ms) / 1000 };
         struct finding_audit a;
-        char msg[160], ts[TIMESTAMP_LEN];
+        char msg[200], ts[TIMESTAMP_LEN];
+        enum severity high;
         struct finding f;
+        bool confined;
+        size_t n = 0;
         unsigned i;
         int r = 0;
 
         if (!b->folded) {
                 /* Too few writes for a bulk event: each is reported as it was. */
                 for (i = 0; i < b->n_held && r >= 0; i++)
-                        r = held_emit(d, b, &b->held[i], NULL);
+                        r = held_emit(d, b, &b->held[i], NULL, NULL);
                 bucket_release(b);
                 return r;
         }
@@ -347,8 +435,16 @@ static int bucket_close(struct audit_detect *d, struct bucket *b)
         f.rule = ruleset_rule(d->rs, "DW-AUD-BULK");
         f.action = "bulk-write";
         f.type = "change";
-        snprintf(msg, sizeof(msg), "%llu writes to %zu paths by one process tree in %llu s",
-                 (unsigned long long) b->writes, b->sample.distinct, (unsigned long long) fold.seconds);
+        /* Nothing disappears: with a high-value surface among them, the
+         * bulk event is an alert at that surface's severity. */
+        high = bucket_high_value(d, b, &confined);
+        f.alert = high != 0;
+        f.severity = high;
+        for (i = 0; i < d->rs->n_surfaces; i++)
+                n += b->by_surface[i] != 0;
+        snprintf(msg, sizeof(msg), "%llu writes to %zu paths on %zu surfaces by one process tree in %llu s%s",
+                 (unsigned long long) b->writes, b->sample.distinct, n, (unsigned long long) fold.seconds,
+                 high ? ", high-value surfaces among them" : "");
         f.message = msg;
         f.audit = &a;
         r = detect_emit(d, &f);
@@ -363,10 +459,11 @@ static size_t held_size(size_t n)
         return n + 1 + sizeof(max_align_t);
 }
 
-/* A bucket for the tree of the writer in f, opened at the write of ev. Only
- * -ENOMEM is an error: a writer too large to hold leaves *ret NULL. */
+/* A bucket for the tree of the writer in f (or of the upgrader by), opened
+ * at the write of ev. Only -ENOMEM is an error: a writer too large to hold
+ * leaves *ret NULL. */
 static int bucket_open(struct audit_detect *d, struct bucket *b, const struct audit_event *ev, uint64_t key,
-                       const struct finding *f, struct bucket **ret)
+                       const struct audit_upgrader *by, const struct finding *f, struct bucket **ret)
 {
         uint64_t now = audit_event_ms(ev);
         size_t size = held_size(BUCKET_HELD_MAX * sizeof(*b->held)) +
@@ -377,7 +474,7 @@ static int bucket_open(struct audit_detect *d, struct bucket *b, const struct au
         *ret = NULL;
         if (size > BUCKET_HELD_BYTES)
                 return 0;
-        *b = (struct bucket) { .open = true, .key = key, .first_sec = ev->sec, .first_msec = ev->msec,
+        *b = (struct bucket) { .open = true, .key = key, .by = by, .first_sec = ev->sec, .first_msec = ev->msec,
                                .first_ms = now };
         arena_init(&b->arena);
         buf_init(&b->sample.paths, 0);
@@ -449,8 +546,9 @@ int held_audit_copy(struct arena *a, const struct finding_audit *src, struct fin
         return oom ? -ENOMEM : 0;
 }
 
-/* Holds the write of ev in f. -E2BIG: it does not fit in the bucket's bytes. */
-static int bucket_hold(struct bucket *b, const struct audit_event *ev, const struct finding *f)
+/* Holds the write of ev in f (quality: its AUDIT_Q_*). -E2BIG: it does not
+ * fit in the bucket's bytes. */
+static int bucket_hold(struct bucket *b, const struct audit_event *ev, const struct finding *f, uint64_t quality)
 {
         struct held_write *h = &b->held[b->n_held];
         struct held_process *p;
@@ -476,7 +574,7 @@ static int bucket_hold(struct bucket *b, const struct audit_event *ev, const str
                 b->n_procs++;
         }
         *h = (struct held_write) {
-                .sec = ev->sec, .msec = ev->msec, .serial = ev->serial, .proc = k, .quality = ev->quality,
+                .sec = ev->sec, .msec = ev->msec, .serial = ev->serial, .proc = k, .quality = quality,
                 .rule = f->rule, .action = f->action, .type = f->type, .outcome = f->outcome,
                 .path = arena_strndup(&b->arena, f->path, f->path_len), .path_len = f->path_len,
         };
@@ -486,30 +584,71 @@ static int bucket_hold(struct bucket *b, const struct audit_event *ev, const str
         return 0;
 }
 
-/* Adds the alerting write in d->f to its tree's bucket. *ret_taken: the
- * bucket holds or folded it (nothing to report now); not when every bucket is
- * busy or the write does not fit in its bucket. */
-int fold_bucket_add(struct audit_detect *d, const struct audit_event *ev, const struct proc *self,
-                    size_t surface_index, bool *ret_taken)
+/* The writes an upgrader's bucket held have the shape of an upgrade: they
+ * open its upgrade event, suppressed there as its later writes will be. */
+static int bucket_to_upgrade(struct audit_detect *d, struct bucket *b, const struct audit_event *ev, struct proc *up,
+                             bool *ret_taken)
 {
-        const struct audit_policy *pol = &d->rs->audit;
+        struct upgrade *u;
+        unsigned i;
+        size_t k;
+        int r;
+
+        u = fold_upgrade_get(d, ev, up, &r);
+        if (!u)
+                return r;
+        /* The upgrade began with the bucket's first write. */
+        u->sec = b->first_sec, u->msec = b->first_msec, u->first_ms = b->first_ms;
+        memcpy(u->id, b->id, sizeof(u->id));
+        u->writes += b->writes;
+        u->last_ms = b->last_ms;
+        for (k = 0; k < d->rs->n_surfaces; k++)
+                u->by_surface[k] += b->by_surface[k];
+        r = fold_upgrade_reason(d, up, u);
+        for (i = 0; i < b->n_held && r >= 0; i++) {
+                d->stats.by_ancestry++;
+                r = fold_sample_add(&u->sample, b->held[i].path, b->held[i].path_len);
+                if (r >= 0)
+                        r = held_emit(d, b, &b->held[i], "ancestry", d->reason.data);
+        }
+        if (r >= 0 && !*ret_taken) {
+                *ret_taken = true;
+                d->stats.by_ancestry++;
+                r = fold_sample_add(&u->sample, d->f.path, d->f.path_len);
+                if (r >= 0)
+                        r = detect_emit_suppressed(d, &d->f, "ancestry", d->reason.data);
+        }
+        bucket_release(b);
+        return r;
+}
+
+/* Adds the alerting write in d->f (quality: its AUDIT_Q_*) to its tree's
+ * bucket, or, with up, to the bucket of that upgrader known by its executable
+ * alone. *ret_taken: the bucket holds or folded it (nothing to report now);
+ * not when every bucket is busy or the write does not fit in its bucket. */
+int fold_bucket_add(struct audit_detect *d, const struct audit_event *ev, const struct proc *self, struct proc *up,
+                    size_t surface_index, uint64_t quality, bool *ret_taken)
+{
+        const struct audit_upgrader *by = up ? &d->rs->audit.upgraders[up->tag - 1] : NULL;
         struct bucket *b = NULL, *slot = NULL;
         unsigned i;
         int r;
 
         *ret_taken = false;
         for (i = 0; i < MAX_BUCKETS; i++) {
-                if (d->buckets[i].open && in_tree(d, &d->buckets[i], ev, self)) {
-                        b = &d->buckets[i];
+                struct bucket *c = &d->buckets[i];
+
+                if (c->open && c->by == by && (!up || c->key == up->generation) && in_tree(d, c, ev, self)) {
+                        b = c;
                         break;
                 }
-                if (!d->buckets[i].open && !slot)
-                        slot = &d->buckets[i];
+                if (!c->open && !slot)
+                        slot = c;
         }
         if (!b) {
                 if (!slot)
                         return 0;       /* every bucket busy: reported as a single write */
-                r = bucket_open(d, slot, ev, tree_key(d, ev, self), &d->f, &b);
+                r = bucket_open(d, slot, ev, up ? up->generation : tree_key(d, ev, self), by, &d->f, &b);
                 if (r < 0 || !b)
                         return r;
         }
@@ -525,23 +664,30 @@ int fold_bucket_add(struct audit_detect *d, const struct audit_event *ev, const 
                 r = bucket_reason(d, b);
                 return r < 0 ? r : detect_emit_suppressed(d, &d->f, "bucket", d->reason.data);
         }
-        r = bucket_hold(b, ev, &d->f);
-        if (r < 0 && r != -E2BIG)
-                return r;
-        *ret_taken = r >= 0;
-        if (b->sample.distinct >= pol->bulk_min_paths || b->n_held >= BUCKET_HELD_MAX) {
-                /* The shape of a bulk run: fold what was held and what follows. */
-                b->folded = true;
-                r = bucket_reason(d, b);
-                for (i = 0; i < b->n_held && r >= 0; i++) {
-                        d->stats.folded++;
-                        r = held_emit(d, b, &b->held[i], d->reason.data);
-                }
-                b->n_held = 0;
-                if (r < 0)
+        if (b->n_held < BUCKET_HELD_MAX) {
+                r = bucket_hold(b, ev, &d->f, quality);
+                if (r < 0 && r != -E2BIG)
                         return r;
+                *ret_taken = r >= 0;
         }
-        return 0;
+        if (!bucket_folds(d, b))
+                return 0;
+        if (b->by)
+                return bucket_to_upgrade(d, b, ev, up, ret_taken);
+        /* The shape of a bulk run: fold what was held and what follows. */
+        b->folded = true;
+        r = bucket_reason(d, b);
+        for (i = 0; i < b->n_held && r >= 0; i++) {
+                d->stats.folded++;
+                r = held_emit(d, b, &b->held[i], "bucket", d->reason.data);
+        }
+        b->n_held = 0;
+        if (r >= 0 && !*ret_taken) {
+                *ret_taken = true;
+                d->stats.folded++;
+                r = detect_emit_suppressed(d, &d->f, "bucket", d->reason.data);
+        }
+        return r;
 }
 
 /* ---- the clock: closing what is due ---- */

@@ -156,6 +156,17 @@ bool match_process(const struct audit_match *m, const struct pview *v, size_t *r
         return true;
 }
 
+bool match_process_pinned(const struct audit_match *m, const struct pview *v)
+{
+        struct audit_match pinned = *m;
+
+        /* Shallow: the lists are only read, and the ones left out by their count. */
+        if (!m->exes.n || v->have_args)
+                return false;
+        pinned.verbs.n = pinned.options.n = 0;
+        pinned.interactive = -1;
+        return match_process(&pinned, v, NULL);
+}
 
 static bool auid_matches(const struct audit_allow *a, const struct audit_event *ev)
 {

@@ -46,6 +46,7 @@ struct finding_ancestor {
         const char *name, *executable;
         const char *const *args;
         size_t n_args;
+        bool inferred;                  /* known from its SYSCALL records only: no exec, no argv logged */
 };
 
 /* Bytes as logged (any byte, not NUL-terminated); len 0: absent (in a list: empty). */

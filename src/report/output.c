@@ -202,7 +202,7 @@ bool finding_process_equal(const struct finding_process *p, const struct finding
         if (n_an != n_bn)
                 return false;
         for (i = 0; i < n_an; i++)
-                if (an[i].pid != bn[i].pid || !str_equal(an[i].name, bn[i].name) ||
+                if (an[i].pid != bn[i].pid || an[i].inferred != bn[i].inferred || !str_equal(an[i].name, bn[i].name) ||
                     !str_equal(an[i].executable, bn[i].executable) ||
                     !args_equal(an[i].args, an[i].n_args, bn[i].args, bn[i].n_args))
                         return false;
@@ -291,6 +291,8 @@ static void json_ancestry(struct json *j, const struct finding_ancestor *an, siz
                         json_string(j, "exe", an[i].executable);
                 if (an[i].n_args)
                         json_args(j, "args", an[i].args, an[i].n_args);
+                if (an[i].inferred)
+                        json_bool(j, "inferred", true);
                 json_object_end(j);
         }
         json_array_end(j);

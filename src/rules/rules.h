@@ -111,6 +111,8 @@ struct audit_policy {
         struct strv mount_targets;      /* globs: a mount change there is a DW-AUD-MOUNT-* alert */
         unsigned argv_window_s;         /* how long a write inferred from argv waits for its PATH record (5) */
         struct strv bulk_surfaces;      /* surfaces whose writes fold into bulk events */
+        struct strv bulk_high_value;    /* among them: a bulk event with one of these is an alert,
+                                         * and a burst confined to one of these is never folded */
         unsigned bulk_min_paths;        /* distinct paths that make a bulk event (10) */
         unsigned bulk_window_s;         /* from the first write (60) */
         unsigned upgrade_idle_s;        /* an upgrade event ends after this long without writes (300) */

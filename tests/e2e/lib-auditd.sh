@@ -11,6 +11,12 @@
 #                             removed line by line (then any left with their keys),
 #                             auditd stopped by its pid: each step on its own, safe
 #                             to call twice, and run on every exit (a cleanup hook)
+#   fake_bootc_setup          FAKE=$T/fake: a copy of bash as the fake bootc,
+#                             probed (skips when overlays cannot be mounted)
+#   overlay_run CMD...        runs CMD in a private mount namespace where an
+#                             overlay puts $FAKE/upper over /usr/bin (a fake
+#                             /usr/bin/bootc; the host's /usr is not touched),
+#                             in the working directory $FAKE/cwd
 # Only one such test runs at a time: host_lock audit-live first.
 
 audit_status() {
@@ -135,3 +141,20 @@ auditd_teardown() {
         auditd_stop
 }
 cleanup_hooks+=(auditd_teardown)
+
+overlay_run() {
+        unshare --mount --propagation private -- /bin/sh -c '
+                /bin/mount -t overlay overlay -o "lowerdir=/usr/bin,upperdir=$1/upper,workdir=$1/work" /usr/bin || exit 97
+                shift
+                cd "$0" && exec "$@"' "${FAKE:?}/cwd" "$FAKE" "$@"
+}
+
+fake_bootc_setup() {
+        local probe
+        FAKE=$T/fake
+        mkdir -p "$FAKE/upper" "$FAKE/work" "$FAKE/cwd"
+        cp /bin/bash "$FAKE/upper/bootc"
+        probe=$(overlay_run /usr/bin/bootc -c 'readlink /proc/$$/exe; true' 2>&1) ||
+                skip "cannot mount an overlay on /usr/bin in a private mount namespace: $probe"
+        [ "$probe" = /usr/bin/bootc ] || fail "the fake bootc runs as '$probe', not /usr/bin/bootc"
+}

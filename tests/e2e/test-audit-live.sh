@@ -38,18 +38,7 @@ fi
 
 # The fake bootc: a copy of bash in the upper layer of an overlay on /usr/bin,
 # visible only in a private mount namespace. Probed before anything starts.
-FAKE=$T/fake
-mkdir -p "$FAKE/upper" "$FAKE/work" "$FAKE/cwd"
-cp /bin/bash "$FAKE/upper/bootc"
-overlay_run() { # overlay_run CMD...: runs CMD with the fake /usr/bin/bootc
-        unshare --mount --propagation private -- /bin/sh -c '
-                /bin/mount -t overlay overlay -o "lowerdir=/usr/bin,upperdir=$1/upper,workdir=$1/work" /usr/bin || exit 97
-                shift
-                cd "$0" && exec "$@"' "$FAKE/cwd" "$FAKE" "$@"
-}
-probe=$(overlay_run /usr/bin/bootc -c 'readlink /proc/$$/exe; true' 2>&1) ||
-        skip "cannot mount an overlay on /usr/bin in a private mount namespace: $probe"
-[ "$probe" = /usr/bin/bootc ] || fail "the fake bootc runs as '$probe', not /usr/bin/bootc"
+fake_bootc_setup
 if [ -e /usr/bin/bootc ] && cmp -s /usr/bin/bootc "$FAKE/upper/bootc"; then
         fail "the overlay leaked into the host's mount namespace"
 fi

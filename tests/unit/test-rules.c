@@ -550,8 +550,13 @@ static void test_layer_errors(void **state)
                    "rule 'DW-A-B' is given twice");
         expect_bad("surfaces:\n  - {id: SUDOERS, disabled: true}\n"
                    "  - {id: SUDOERS, surface: s, name: s, paths: [/s]}\n", "line 3:", "twice");
-        /* Disabling a bulk surface needs a bulk list without it. */
-        expect_bad("surfaces:\n  - {id: CONFIG, disabled: true}\n", "line 1:", "bulk surface 'etc'");
+        /* Disabling a bulk surface leaves it out of the bulk lists. */
+        {
+                static const char off[] = "version: 1\nsurfaces:\n  - {id: CONFIG, disabled: true}\n";
+                _cleanup_(ruleset_freep) struct ruleset *def = NULL, *rs = NULL;
+
+                load_over_defaults(off, &def, &rs);
+        }
 }
 
 /* ruleset_load: the files in order, then the directory's *.yaml in name
