@@ -7,6 +7,9 @@
 #                             plugins), logging to LOG; waits until it registered
 #   auditd_load RULES         loads a rules file (auditctl -R), remembered for the
 #                             teardown; the exit status is auditctl's
+#   auditd_settle LOG TEXT    waits (up to 20 s) until LOG holds TEXT: the records
+#                             of a scenario's last event are written, however
+#                             busy the machine
 #   auditd_teardown           the enabled flag and backlog back, the loaded rules
 #                             removed line by line (then any left with their keys),
 #                             auditd stopped by its pid: each step on its own, safe
@@ -90,6 +93,15 @@ END_OF_AUDITD_CONF
 auditd_load() {
         AUDITD_RULES=$1
         auditctl -R "$1"
+}
+
+auditd_settle() {
+        local log=${1:?} text=${2:?} i
+        for i in $(seq 1 200); do
+                grep -qF -- "$text" "$log" 2>/dev/null && return 0
+                sleep 0.1
+        done
+        fail "auditd did not log '$text' within 20 s"
 }
 
 auditd_unload_rules() {

@@ -67,15 +67,16 @@ for d in $DIRS; do
         done
 done
 
-# run_set NAME RULES SCENARIO: auditd, the rules, the scenario, the teardown.
+# run_set NAME RULES SCENARIO LAST: auditd, the rules, the scenario, the
+# teardown once the path LAST (the scenario's last write) is in the log.
 run_set() {
-        local name=$1 rules=$2 scenario=$3 log=$T/$1/audit.log
+        local name=$1 rules=$2 scenario=$3 last=$4 log=$T/$1/audit.log
         auditd_start "$T/$name/auditd" "$log"
         auditd_load "$rules" >"$T/auditctl-$name.out" 2>&1 ||
                 [ "$name" = stig ] || { cat "$T/auditctl-$name.out"; fail "auditctl -R rejected the $name rules"; }
         auditctl -e 1 >/dev/null
         "$scenario"
-        sleep 1
+        auditd_settle "$log" "$last"
         auditd_teardown
         [ "$(auditctl -l)" = "No rules" ] || fail "$name: rules left after the teardown"
         [ -s "$log" ] || fail "$name: auditd wrote no log"
@@ -112,8 +113,8 @@ SH
 }
 
 "$DW" audit-rules >"$T/dw.rules" || fail "audit-rules failed"
-run_set dw "$T/dw.rules" scenario_dw
-run_set stig "$STIG" scenario_stig
+run_set dw "$T/dw.rules" scenario_dw "driftwatch-shape-$SUF-one.test"
+run_set stig "$STIG" scenario_stig "driftwatch-shape-$SUF-upgrade-cp2.test"
 
 # dw: one bulk alert for the 40 files, none of them an alert; one sudoers.d alert.
 run 1 "$DW" audit --format json "$T/dw/audit.log"
