@@ -20,6 +20,11 @@
 #define READ_CHUNK ((size_t) 64 << 10)
 #define JOURNAL_SIGNATURE "LPKSHHRH"
 
+/* What sd-journal returns for a file it cannot make sense of. */
+#define IN_SET_CORRUPT(r) \
+        ((r) == -EBADMSG || (r) == -ENODATA || (r) == -EUCLEAN || (r) == -EIDRM || (r) == -ESHUTDOWN || \
+         (r) == -EPROTONOSUPPORT || (r) == -EADDRNOTAVAIL || (r) == -ENOTRECOVERABLE)
+
 static int on_entry(const struct journal_entry *e, void *userdata)
 {
         return journal_analyzer_entry(userdata, e);
@@ -105,9 +110,11 @@ sd_journal:
         if (r == -ELIBACC || r == -ELIBBAD)
                 return dw_error_set(ret_error, r, in->path, "cannot read journal %s: libsystemd (libsystemd.so.0) "
                                     "cannot be loaded", label);
+        if (IN_SET_CORRUPT(r))
+                return dw_error_set(ret_error, r, in->path, "cannot read journal %s: truncated or corrupt journal "
+                                    "file (%s)", label, strerror(-r));
         if (r < 0)
-                return dw_error_set(ret_error, r, in->path, "cannot read journal %s: %s", label,
-                                    r == -EBADMSG ? "corrupt journal file" : strerror(-r));
+                return dw_error_set(ret_error, r, in->path, "cannot read journal %s: %s", label, strerror(-r));
         return 0;
 }
 

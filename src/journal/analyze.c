@@ -90,7 +90,7 @@ struct journal_analyzer *journal_analyzer_free(struct journal_analyzer *a)
 
 void journal_analyzer_input(struct journal_analyzer *a, const char *label)
 {
-        snprintf(a->input, sizeof(a->input), "%s", label);
+        snprintf(a->input, sizeof(a->input), "%s", strcmp(label, "-") == 0 ? "(standard input)" : label);
         a->has_last = false;
 }
 
