@@ -186,11 +186,15 @@ static int report_deployment(struct journal_analyzer *a, const struct journal_en
 
 static int check_deployment(struct journal_analyzer *a, const struct journal_entry *e)
 {
-        if (message_id_is(e, RPM_OSTREE_DEPLOYMENT_ID))
+        if (message_id_is(e, RPM_OSTREE_DEPLOYMENT_ID)) {
+                /* rpm-ostree writes its optional fields empty: the client's unit, else the daemon's. */
+                const char *unit = journal_entry_str(e, "AGENT_SD_UNIT");
+
                 return report_deployment(a, e, "rpm-ostree", journal_entry_str(e, "DEPLOYMENT_REFSPEC"),
                                          journal_entry_str(e, "DEPLOYMENT_CHECKSUM"),
                                          journal_entry_str(e, "DEPLOYMENT_VERSION"),
-                                         journal_entry_str(e, "AGENT_SD_UNIT") ?: journal_entry_str(e, "_SYSTEMD_UNIT"));
+                                         unit && *unit ? unit : journal_entry_str(e, "_SYSTEMD_UNIT"));
+        }
         if (message_id_is(e, BOOTC_STAGE_ID))
                 return report_deployment(a, e, "bootc", journal_entry_str(e, "F_BOOTC_IMAGE_REFERENCE"),
                                          journal_entry_str(e, "F_BOOTC_MANIFEST_DIGEST"), NULL,
