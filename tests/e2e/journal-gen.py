@@ -2,6 +2,9 @@
 # Writes journal export streams (systemd's JOURNAL_EXPORT_FORMATS) of messages
 # shaped as their writers log them, for tests/e2e/test-journal*.sh:
 #   journal-gen.py KIND > stream      KIND: analytics, binary, clock-backwards
+#   journal-gen.py bulk MIB > stream  about MIB MiB of ordinary service messages with
+#                                     a deployment, a merge and an audit event every
+#                                     10,000 entries (bench/journal.sh)
 # The fields journald adds itself (_PID, _COMM, _SYSTEMD_UNIT, _TRANSPORT,
 # _BOOT_ID ...) are written too, as systemd-journal-remote keeps them.
 import struct
@@ -127,4 +130,28 @@ def clock_backwards(out):
     rpm_ostree(out, ts("2026-11-25T12:00:00Z"), "ostree-unverified-registry:quay.io/example/a:2", "d" * 64, "2")
 
 
-{"analytics": analytics, "binary": binary, "clock-backwards": clock_backwards}[sys.argv[1]](sys.stdout.buffer)
+def bulk(out):
+    import io
+    limit = int(sys.argv[2]) << 20
+    written = 0
+    when = ts("2026-11-01T00:00:00Z")
+    n = 0
+    while written < limit:
+        buf = io.BytesIO()
+        for _ in range(1000):
+            n += 1
+            when += 50000
+            if n % 10000 == 0:
+                rpm_ostree(buf, when, "ostree-unverified-registry:quay.io/example/rhel-bootc:%d" % n, "%064x" % n, str(n))
+                sysext(buf, when + 1000, ["tools-%d" % n], "/usr", 5000 + n % 1000)
+                syscall(buf, when + 2000, n, 1)
+            else:
+                entry(buf, when, [("PRIORITY", "6"), ("SYSLOG_IDENTIFIER", "app"), ("_TRANSPORT", "stdout"),
+                                  ("_PID", str(1000 + n % 5000)), ("_COMM", "app"), ("_SYSTEMD_UNIT", "app.service"),
+                                  ("MESSAGE", "request %d served in %d ms from 10.0.%d.%d" % (n, n % 97, n % 256, n % 199))])
+        data = buf.getvalue()
+        out.write(data)
+        written += len(data)
+
+
+{"analytics": analytics, "binary": binary, "clock-backwards": clock_backwards, "bulk": bulk}[sys.argv[1]](sys.stdout.buffer)
