@@ -19,6 +19,7 @@ run=(
         libostree-dev        # reads ostree commits and sysroots (driftwatch-ostree.so, loaded on first use)
         libyaml-dev          # detection content, allowlists (YAML)
         libjansson-dev       # JSON input: bootc and rpm-ostree status (driftwatch status)
+        libsystemd-dev       # sd-journal headers: driftwatch journal reads journal files (libsystemd loaded on first use)
 )
 check=(
         libcmocka-dev        # unit tests
@@ -33,6 +34,7 @@ check=(
         python3              # tests set many xattrs and a hostile host name (/usr/bin/python3)
         python3-yaml         # test-status-upstream reads the upstream bootc fixtures (YAML) when ../shared is there
         time                 # GNU time: test-audit-nodes and the benchmarks read peak RSS
+        systemd-journal-remote # systemd-journal-remote --output: the journal tests make real journal files
 )
 bench=(
         aide                 # bench/fim.sh and bench/startup.sh compare against AIDE

@@ -105,6 +105,28 @@ static int parse_tickets(const char *buf, size_t len, void *ret, char **ret_erro
         return ticket_list_parse(buf, len, ret, ret_error);
 }
 
+int status_load_policy(const char *policy_path, const char *tickets_path, struct status_policy **ret_policy,
+                       struct ticket_list **ret_tickets, struct dw_error *ret_error)
+{
+        _cleanup_(status_policy_freep) struct status_policy *policy = NULL;
+        _cleanup_(ticket_list_freep) struct ticket_list *tickets = NULL;
+        int r;
+
+        if (policy_path) {
+                r = load_text("policy", policy_path, STATUS_POLICY_MAX_BYTES, parse_policy, &policy, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        if (tickets_path) {
+                r = load_text("tickets", tickets_path, STATUS_POLICY_MAX_BYTES, parse_tickets, &tickets, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        *ret_policy = TAKE_PTR(policy);
+        *ret_tickets = TAKE_PTR(tickets);
+        return 0;
+}
+
 int capability_status(const struct dw_context *ctx, const struct status_request *req, struct output *out,
                       struct status_summary *ret_summary, struct dw_error *ret_error)
 {
@@ -125,17 +147,9 @@ int capability_status(const struct dw_context *ctx, const struct status_request 
         int r;
 
         memcpy(by_severity, out->by_severity, sizeof(by_severity));
-        if (req->policy_path) {
-                r = load_text("policy", req->policy_path, STATUS_POLICY_MAX_BYTES, parse_policy, &policy, ret_error);
-                if (r < 0)
-                        return r;
-        }
-        if (req->tickets_path) {
-                r = load_text("tickets", req->tickets_path, STATUS_POLICY_MAX_BYTES, parse_tickets, &tickets,
-                              ret_error);
-                if (r < 0)
-                        return r;
-        }
+        r = status_load_policy(req->policy_path, req->tickets_path, &policy, &tickets, ret_error);
+        if (r < 0)
+                return r;
         r = read_status(ctx, req, &source, &text, &len, &label, ret_error);
         if (r < 0)
                 return r;

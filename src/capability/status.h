@@ -27,6 +27,13 @@ struct status_summary {
         unsigned long by_severity[SEVERITY_CRITICAL + 1];
 };
 
+/* The policy and ticket files (either path may be NULL: *ret stays NULL),
+ * as `status` and `journal` read them. */
+struct status_policy;
+struct ticket_list;
+int status_load_policy(const char *policy_path, const char *tickets_path, struct status_policy **ret_policy,
+                       struct ticket_list **ret_tickets, struct dw_error *ret_error);
+
 /* Reads the status, reports into out, records the new snapshot (only once
  * the findings are written: a failed run reports them again next time). */
 int capability_status(const struct dw_context *ctx, const struct status_request *req, struct output *out,

@@ -6,6 +6,7 @@
  *   policy:   minimum-version = 9.6.20250801.0
  *             minimum-timestamp = 2025-08-01T00:00:00Z
  *             allowed-digest = sha256:...            (repeatable)
+ *             maintenance-window = Sat,Sun 02:00-06:00 +01:00  (repeatable)
  *   tickets:  CHG-1234 sha256:... 2026-11-20T00:00:00Z 2026-11-27T00:00:00Z
  */
 #define _GNU_SOURCE
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "basic/escape.h"
 #include "basic/time-util.h"
@@ -117,10 +119,99 @@ struct status_policy *status_policy_free(struct status_policy *p)
 {
         if (p) {
                 free(p->allowed);
+                free(p->windows);
                 arena_release(&p->arena);
                 free(p);
         }
         return NULL;
+}
+
+static bool is_digit(char c)
+{
+        return c >= '0' && c <= '9';
+}
+
+static const char *const day_names[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
+
+static int day_index(const char *s, size_t n)
+{
+        for (int i = 0; i < 7; i++)
+                if (n == 3 && strncasecmp(s, day_names[i], 3) == 0)
+                        return i;
+        return -1;
+}
+
+/* "Mon-Fri", "Sat,Sun", "*": the days as bits. */
+static int parse_days(struct reader *rd, const char *s, unsigned *ret)
+{
+        unsigned days = 0;
+
+        if (strcmp(s, "*") == 0) {
+                *ret = 0x7f;
+                return 0;
+        }
+        for (const char *p = s; *p;) {
+                size_t n = strcspn(p, ",");
+                const char *dash = memchr(p, '-', n);
+                int a = day_index(p, dash ? (size_t) (dash - p) : n), b = dash ? day_index(dash + 1, n - (size_t) (dash + 1 - p)) : a;
+
+                if (a < 0 || b < 0)
+                        return fail(rd, -EBADMSG, "'%.40s' is not a list of days (Mon-Fri, Sat,Sun or *)", s);
+                for (int d = a;; d = (d + 1) % 7) {
+                        days |= 1u << d;
+                        if (d == b)
+                                break;
+                }
+                p += n + (p[n] == ',');
+        }
+        *ret = days;
+        return 0;
+}
+
+static bool parse_hhmm(const char *s, size_t n, int *ret)
+{
+        if (n != 5 || s[2] != ':' || !strchr("012", s[0]) || !is_digit(s[1]) || !strchr("012345", s[3]) ||
+            !is_digit(s[4]))
+                return false;
+        *ret = ((s[0] - '0') * 10 + (s[1] - '0')) * 60 + (s[3] - '0') * 10 + (s[4] - '0');
+        return *ret <= 24 * 60;
+}
+
+/* maintenance-window = DAYS HH:MM-HH:MM [UTC|Z|+HH:MM|-HH:MM] */
+static int window_line(struct reader *rd, struct status_policy *p, const struct line *l)
+{
+        struct maintenance_window w = { 0 }, *v;
+        const char *range = l->word[3], *dash = strchr(range, '-'), *zone = l->n == 5 ? l->word[4] : "UTC";
+        char text[HOST_STATUS_MAX_STRING + 1];
+        int r;
+
+        if (l->n != 4 && l->n != 5)
+                return fail(rd, -EBADMSG, "expected 'maintenance-window = DAYS HH:MM-HH:MM [OFFSET]'");
+        r = parse_days(rd, l->word[2], &w.days);
+        if (r < 0)
+                return r;
+        if (!dash || !parse_hhmm(range, (size_t) (dash - range), &w.start) ||
+            !parse_hhmm(dash + 1, strlen(dash + 1), &w.end) || w.start == w.end)
+                return fail(rd, -EBADMSG, "'%.40s' is not a time range (HH:MM-HH:MM)", range);
+        if (strcmp(zone, "UTC") == 0 || strcmp(zone, "Z") == 0)
+                w.offset = 0;
+        else if ((zone[0] == '+' || zone[0] == '-') && parse_hhmm(zone + 1, strlen(zone + 1), &w.offset) &&
+                 w.offset <= 18 * 60)
+                w.offset = zone[0] == '-' ? -w.offset : w.offset;
+        else
+                return fail(rd, -EBADMSG, "'%.40s' is not UTC or an offset (+HH:MM, -HH:MM)", zone);
+        if (p->n_windows >= STATUS_POLICY_MAX_ITEMS)
+                return fail(rd, -E2BIG, "more than %d maintenance windows", STATUS_POLICY_MAX_ITEMS);
+        snprintf(text, sizeof(text), "%s %s %s", l->word[2], range, zone);
+        w.text = arena_strndup(&p->arena, text, strlen(text));
+        if (!w.text)
+                return -ENOMEM;
+        v = reallocarray(p->windows, p->n_windows + 1, sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        p->windows = v;
+        v[p->n_windows++] = w;
+        return 0;
 }
 
 static int policy_line(struct reader *rd, void *obj, const struct line *l)
@@ -128,6 +219,8 @@ static int policy_line(struct reader *rd, void *obj, const struct line *l)
         struct status_policy *p = obj;
         const char *key, *value;
 
+        if (l->n >= 4 && strcmp(l->word[0], "maintenance-window") == 0 && strcmp(l->word[1], "=") == 0)
+                return window_line(rd, p, l);
         if (l->n != 3 || strcmp(l->word[1], "=") != 0)
                 return fail(rd, -EBADMSG, "expected 'key = value'");
         key = l->word[0];
@@ -158,7 +251,10 @@ static int policy_line(struct reader *rd, void *obj, const struct line *l)
                 p->n_allowed++;
                 return 0;
         }
-        return fail(rd, -EBADMSG, "unknown key '%.40s' (minimum-version, minimum-timestamp, allowed-digest)", key);
+        if (strcmp(key, "maintenance-window") == 0)
+                return window_line(rd, p, l);
+        return fail(rd, -EBADMSG, "unknown key '%.40s' (minimum-version, minimum-timestamp, allowed-digest, "
+                    "maintenance-window)", key);
 }
 
 typedef int (*line_fn)(struct reader *rd, void *obj, const struct line *l);
@@ -194,9 +290,10 @@ int status_policy_parse(const char *buf, size_t len, struct status_policy **ret,
         r = parse_lines(buf, len, policy_line, p, ret_error);
         if (r < 0)
                 return r;
-        if (!p->minimum_version && p->minimum_timestamp == HOST_TIME_UNKNOWN && !p->n_allowed) {
+        if (!p->minimum_version && p->minimum_timestamp == HOST_TIME_UNKNOWN && !p->n_allowed && !p->n_windows) {
                 if (ret_error)
-                        *ret_error = strdup("no minimum-version, minimum-timestamp or allowed-digest");
+                        *ret_error = strdup("no minimum-version, minimum-timestamp, allowed-digest or "
+                                            "maintenance-window");
                 return -EBADMSG;
         }
         *ret = TAKE_PTR(p);
@@ -255,11 +352,6 @@ int ticket_list_parse(const char *buf, size_t len, struct ticket_list **ret, cha
                 return r;
         *ret = TAKE_PTR(t);
         return 0;
-}
-
-static bool is_digit(char c)
-{
-        return c >= '0' && c <= '9';
 }
 
 static bool is_alpha(char c)
@@ -354,6 +446,38 @@ const struct change_ticket *ticket_find(const struct ticket_list *t, const struc
                       (d->checksum && strcmp(d->checksum, k->digest) == 0)))
                         continue;
                 if (k->from <= until && k->until >= from)
+                        return k;
+        }
+        return NULL;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+        return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+const struct maintenance_window *status_policy_window(const struct status_policy *p, int64_t t)
+{
+        for (size_t i = 0; p && i < p->n_windows; i++) {
+                const struct maintenance_window *w = &p->windows[i];
+                int64_t local = t + (int64_t) w->offset * 60, days = floor_div(local, 86400);
+                int day = (int) ((days % 7 + 7 + 3) % 7);       /* 1970-01-01 was a Thursday */
+                int minute = (int) ((local - days * 86400) / 60), prev = (day + 6) % 7;
+
+                if (w->start < w->end ? (w->days >> day & 1) && minute >= w->start && minute < w->end :
+                    ((w->days >> day & 1) && minute >= w->start) || ((w->days >> prev & 1) && minute < w->end))
+                        return w;
+        }
+        return NULL;
+}
+
+const struct change_ticket *ticket_find_name(const struct ticket_list *t, const char *name, int64_t when)
+{
+        for (size_t i = 0; t && i < t->n; i++) {
+                const struct change_ticket *k = &t->v[i];
+
+                if ((strcmp(k->digest, name) == 0 || strcmp(k->digest, "*") == 0) && k->from <= when &&
+                    k->until >= when)
                         return k;
         }
         return NULL;

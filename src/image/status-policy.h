@@ -16,11 +16,23 @@
 #define STATUS_POLICY_MAX_BYTES ((size_t) 1 << 20)
 #define STATUS_POLICY_MAX_ITEMS 4096
 
+/* When changes may happen: days of the week, a time of day range (crossing
+ * midnight when it ends before it starts, the day being the start's) and a
+ * fixed offset from UTC. */
+struct maintenance_window {
+        unsigned days;                  /* bit 0 Monday ... bit 6 Sunday */
+        int start, end;                 /* minutes of the day */
+        int offset;                     /* minutes east of UTC */
+        const char *text;               /* as written, for messages */
+};
+
 struct status_policy {
         const char *minimum_version;    /* NULL: none */
         int64_t minimum_timestamp;      /* HOST_TIME_UNKNOWN: none */
         const char **allowed;           /* allowed digests (or ostree commits); none: any */
         size_t n_allowed;
+        struct maintenance_window *windows;     /* driftwatch journal */
+        size_t n_windows;
         struct arena arena;
 };
 
@@ -54,10 +66,16 @@ bool status_policy_below_minimum(const struct status_policy *p, const struct dep
                                 size_t reason_len);
 bool status_policy_digest_allowed(const struct status_policy *p, const struct deployment *d);
 
+/* The window of p that time t (seconds since the epoch) falls in, or NULL. */
+const struct maintenance_window *status_policy_window(const struct status_policy *p, int64_t t);
+
 /* The first ticket whose digest is d's digest or ostree commit and whose
  * window overlaps [from, until] (when the change happened), or NULL. */
 const struct change_ticket *ticket_find(const struct ticket_list *t, const struct deployment *d, int64_t from,
                                         int64_t until);
+
+/* The first ticket naming 'name' (or '*') whose window contains t, or NULL. */
+const struct change_ticket *ticket_find_name(const struct ticket_list *t, const char *name, int64_t when);
 
 DEFINE_FREEP(struct status_policy, status_policy_free)
 DEFINE_FREEP(struct ticket_list, ticket_list_free)

@@ -65,6 +65,10 @@ const char *const ruleset_required_ids[] = {
         /* audit/mounts.c */
         "DW-AUD-MOUNT-REMOUNT-RW", "DW-AUD-MOUNT-BIND", "DW-AUD-MOUNT-NEW", "DW-AUD-MOUNT-MOVE",
         "DW-AUD-MOUNT-SETATTR", "DW-AUD-MOUNT-UMOUNT",
+        /* journal/analyze.c */
+        "DW-JRN-DEPLOYMENT", "DW-JRN-DEPLOYMENT-OUTSIDE-WINDOW", "DW-JRN-EXTENSION-MERGE",
+        "DW-JRN-EXTENSION-UNMATCHED", "DW-JRN-AUDIT-PATH-MISSING", "DW-JRN-FIELD-TOO-LARGE",
+        "DW-JRN-CLOCK-BACKWARDS",
         NULL,
 };
 

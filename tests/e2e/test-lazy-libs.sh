@@ -14,7 +14,7 @@ loaded() {
 libs=$(loaded "$DW" --version)
 [ -n "$libs" ] || fail "LD_DEBUG traced nothing: the witness does not work here"
 grep -q 'libc\.so' <<<"$libs" || fail "the trace lacks libc itself: $libs"
-! grep -Eq 'libcrypto|libostree|driftwatch-ostree' <<<"$libs" || fail "--version loads: $libs"
+! grep -Eq 'libcrypto|libostree|driftwatch-ostree|libsystemd' <<<"$libs" || fail "--version loads: $libs"
 libs=$(loaded "$DW" help check)
 ! grep -Eq 'libcrypto|libostree' <<<"$libs" || fail "help loads: $libs"
 
@@ -24,4 +24,21 @@ libs=$(loaded "$DW" baseline create --from "dir:$T/tree" --out "$T/b.db")
 [ -s "$T/b.db" ] || fail "baseline create did not run"
 grep -q 'libcrypto' <<<"$libs" || fail "hashing did not load libcrypto: $libs"
 ! grep -Eq 'libostree|driftwatch-ostree' <<<"$libs" || fail "baseline create of a plain tree loads libostree"
+! grep -q 'libsystemd' <<<"$libs" || fail "baseline create loads libsystemd: $libs"
+
+# An export stream on standard input needs no libsystemd; a journal file does.
+printf 'MESSAGE=x\n\n' >"$T/x.export"
+libs=$(loaded "$DW" journal --file "$T/x.export")
+! grep -q 'libsystemd' <<<"$libs" || fail "journal on an export stream loads libsystemd: $libs"
+remote=/lib/systemd/systemd-journal-remote
+[ -x "$remote" ] || remote=/usr/lib/systemd/systemd-journal-remote
+if [ -x "$remote" ]; then
+        "$remote" --output="$T/x.journal" "$T/x.export" 2>/dev/null || fail "systemd-journal-remote failed"
+        libs=$(loaded "$DW" journal --file "$T/x.journal")
+        grep -q 'libsystemd' <<<"$libs" || fail "reading a journal file did not load libsystemd: $libs"
+elif [ "${CI:-}" = true ]; then
+        fail "systemd-journal-remote is not installed (a failure under CI=true)"
+else
+        echo "note: systemd-journal-remote is not installed: the journal-file half is not checked" >&2
+fi
 echo PASS

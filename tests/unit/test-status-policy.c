@@ -135,6 +135,35 @@ static void test_policy(void **state)
         assert_false(status_policy_digest_allowed(p, &d));
 }
 
+/* Maintenance windows: days, ranges across midnight, offsets. */
+static void test_windows(void **state)
+{
+        _cleanup_(status_policy_freep) struct status_policy *p = NULL;
+        static const char text[] = "maintenance-window = Sat,Sun 02:00-06:00\n"
+                                   "maintenance-window = Mon-Wed 22:00-01:30 +02:00\n"
+                                   "maintenance-window = Fri-Mon 12:00-12:30 -05:00\n";
+        const struct maintenance_window *w;
+
+        assert_int_equal(status_policy_parse(text, strlen(text), &p, NULL), 0);
+        assert_int_equal(p->n_windows, 3);
+        /* 2026-11-28 is a Saturday. */
+        w = status_policy_window(p, t("2026-11-28T02:00:00Z"));
+        assert_non_null(w);
+        assert_string_equal(w->text, "Sat,Sun 02:00-06:00 UTC");
+        assert_non_null(status_policy_window(p, t("2026-11-29T05:59:59Z")));
+        assert_null(status_policy_window(p, t("2026-11-28T06:00:00Z")));
+        assert_null(status_policy_window(p, t("2026-11-27T03:00:00Z")));    /* Friday */
+        /* Wednesday 22:00-01:30 at +02:00: Wed 20:00Z to Wed 23:30Z; Thursday 00:30 local is in. */
+        assert_non_null(status_policy_window(p, t("2026-11-25T20:00:00Z")));
+        assert_non_null(status_policy_window(p, t("2026-11-25T22:30:00Z")));
+        assert_null(status_policy_window(p, t("2026-11-25T23:30:00Z")));
+        assert_null(status_policy_window(p, t("2026-11-26T20:00:00Z")));    /* Thursday evening */
+        /* Fri-Mon (wrapping the week) 12:00 at -05:00: 17:00Z. */
+        assert_non_null(status_policy_window(p, t("2026-11-30T17:10:00Z")));        /* Monday */
+        assert_null(status_policy_window(p, t("2026-12-01T17:10:00Z")));            /* Tuesday */
+        assert_null(status_policy_window(NULL, 0));
+}
+
 static void parse_fails(bool tickets, const char *text, size_t len, int err, const char *want)
 {
         struct status_policy *p = NULL;
@@ -161,13 +190,24 @@ static void test_bad_files(void **state)
                 int err;
                 const char *want;
         } cases[] = {
-                { false, "", -EBADMSG, "no minimum-version, minimum-timestamp or allowed-digest" },
+                { false, "", -EBADMSG, "no minimum-version, minimum-timestamp, allowed-digest or maintenance-window" },
                 { false, "minimum-version 9.6\n", -EBADMSG, "line 1: expected 'key = value'" },
                 { false, "\nminimum-version = 9 6\n", -EBADMSG, "line 2: expected 'key = value'" },
                 { false, "minimum-version = 1\nminimum-version = 2\n", -EBADMSG, "line 2: minimum-version given twice" },
                 { false, "minimum-timestamp = 2025-08-01\n", -EBADMSG, "line 1: '2025-08-01' is not an RFC 3339 time" },
                 { false, "color = blue\n", -EBADMSG,
-                  "line 1: unknown key 'color' (minimum-version, minimum-timestamp, allowed-digest)" },
+                  "line 1: unknown key 'color' (minimum-version, minimum-timestamp, allowed-digest, "
+                  "maintenance-window)" },
+                { false, "maintenance-window = Sat 02:00\n", -EBADMSG,
+                  "line 1: '02:00' is not a time range (HH:MM-HH:MM)" },
+                { false, "maintenance-window = Caturday 02:00-03:00\n", -EBADMSG,
+                  "line 1: 'Caturday' is not a list of days (Mon-Fri, Sat,Sun or *)" },
+                { false, "maintenance-window = * 02:00-03:00 Europe/Berlin\n", -EBADMSG,
+                  "line 1: 'Europe/Berlin' is not UTC or an offset (+HH:MM, -HH:MM)" },
+                { false, "maintenance-window = * 02:00-02:00\n", -EBADMSG,
+                  "line 1: '02:00-02:00' is not a time range (HH:MM-HH:MM)" },
+                { false, "maintenance-window = * 25:00-26:00\n", -EBADMSG,
+                  "line 1: '25:00-26:00' is not a time range (HH:MM-HH:MM)" },
                 { false, "allowed-digest = a\x1b[2Jb\n", -EBADMSG, "line 1: control character 0x1b" },
                 { false, "a b c d e f g h i\n", -EBADMSG, "line 1: too many words" },
                 { true, "CHG-1 sha256:aa 2025-01-01T00:00:00Z\n", -EBADMSG,
@@ -312,6 +352,7 @@ int main(void)
                 cmocka_unit_test(test_rfc3339),
                 cmocka_unit_test(test_version_compare),
                 cmocka_unit_test(test_policy),
+                cmocka_unit_test(test_windows),
                 cmocka_unit_test(test_bad_files),
                 cmocka_unit_test(test_many_items),
                 cmocka_unit_test(test_tickets),

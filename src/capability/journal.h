@@ -1,0 +1,30 @@
+/* Capability: journal analytics (driftwatch journal): deployments judged by
+ * the policy's maintenance windows, extension merges matched to change
+ * tickets or deployments, audit records that lost their PATH records, from
+ * journal files, directories or an export stream (journal/analyze.h). */
+#pragma once
+
+#include "capability/capability.h"
+#include "journal/analyze.h"
+
+enum journal_input_kind {
+        JOURNAL_INPUT_FILE,
+        JOURNAL_INPUT_DIRECTORY,
+        JOURNAL_INPUT_EXPORT,           /* an export stream: a file or "-" (standard input) */
+};
+
+struct journal_input {
+        enum journal_input_kind kind;
+        const char *path;
+};
+
+struct journal_request {
+        const struct journal_input *inputs;     /* none: the export stream on standard input */
+        size_t n_inputs;
+        const char *policy_path;                /* or NULL */
+        const char *tickets_path;               /* or NULL */
+        int64_t merge_window_s;                 /* 0: JOURNAL_MERGE_WINDOW_DEFAULT */
+};
+
+int capability_journal(const struct dw_context *ctx, const struct journal_request *req, struct output *out,
+                       struct journal_stats *ret_stats, struct dw_error *ret_error);

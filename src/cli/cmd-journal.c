@@ -1,0 +1,81 @@
+/* driftwatch journal: option table over capability_journal (capability/journal.h). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "capability/journal.h"
+#include "cli.h"
+#include "options.h"
+
+int cmd_journal(int argc, char **argv)
+{
+        _cleanup_(dw_error_release) struct dw_error err = { 0 };
+        _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
+        _cleanup_(freep) struct journal_input *inputs = NULL;
+        struct journal_request req = { 0 };
+        struct journal_stats stats = { 0 };
+        char **files = NULL, **dirs = NULL;
+        size_t n_files = 0, n_dirs = 0;
+        enum output_format format = OUTPUT_TEXT;
+        long window = JOURNAL_MERGE_WINDOW_DEFAULT;
+        const struct option_spec options[] = {
+                OPT_PATHS("file", &files, &n_files, "FILE",
+                          "a journal file, or a `journalctl -o export` stream ('-': standard input); repeatable"),
+                OPT_PATHS("directory", &dirs, &n_dirs, "DIR", "a journal directory (/var/log/journal); repeatable"),
+                OPT_STRING("policy", &req.policy_path, "FILE", "maintenance-window lines (docs/journal.md)"),
+                OPT_STRING("tickets", &req.tickets_path, "FILE",
+                           "change tickets, 'TICKET NAME FROM UNTIL' lines: an extension merge no ticket or "
+                           "deployment covers is an alert"),
+                OPT_NUMBER("merge-window", &window, 1, 30L * 86400, "SECONDS",
+                           "how far a merge may be from a deployment to count as part of it; default 900"),
+                OPT_FORMAT(&format),
+                OPT_END(),
+        };
+        const struct command_spec spec = {
+                .name = "journal",
+                .description =
+                        "Reads the systemd journal (files, directories, or `journalctl -o export` on standard\n"
+                        "input when no --file or --directory is given) and reports: new deployments by rpm-ostree\n"
+                        "or bootc (outside the policy's maintenance windows: alerts), systemd-sysext and\n"
+                        "systemd-confext merges no change ticket or deployment accounts for (alerts), audit\n"
+                        "records that arrived without their PATH records, fields over the 64 KiB limit and a\n"
+                        "clock going backwards. docs/journal.md describes the formats.",
+                .options = options,
+        };
+        struct dw_context ctx;
+        struct output out;
+        size_t i;
+        int r = options_run(&spec, argc, argv, NULL, NULL);
+
+        if (r != PARSE_OK) {
+                cli_strv_free(files, n_files);
+                cli_strv_free(dirs, n_dirs);
+                return options_exit(r);
+        }
+        inputs = calloc(n_files + n_dirs + 1, sizeof(*inputs));
+        if (!inputs) {
+                cli_strv_free(files, n_files);
+                cli_strv_free(dirs, n_dirs);
+                return error("out of memory");
+        }
+        for (i = 0; i < n_files; i++)
+                inputs[req.n_inputs++] = (struct journal_input) { JOURNAL_INPUT_EXPORT, files[i] };
+        for (i = 0; i < n_dirs; i++)
+                inputs[req.n_inputs++] = (struct journal_input) { JOURNAL_INPUT_DIRECTORY, dirs[i] };
+        req.inputs = inputs;
+        req.merge_window_s = window;
+        r = cli_load_rules(&rules);
+        if (r == EXIT_CLEAN) {
+                cli_context(&ctx, rules, 0, NULL);
+                output_init(&out, format, stdout, ctx.host);
+                out.show_events = true;         /* deployments and accounted merges are the record */
+                r = capability_journal(&ctx, &req, &out, &stats, &err) < 0 ? cli_fail(&err) : cli_exit_status(&out);
+                if (r != EXIT_TROUBLE && !cli.quiet && format == OUTPUT_TEXT)
+                        fprintf(stderr, "journal: %llu entries, %llu deployments, %llu extension merges (%llu "
+                                        "unaccounted for)\n",
+                                (unsigned long long) stats.entries, (unsigned long long) stats.deployments,
+                                (unsigned long long) stats.merges, (unsigned long long) stats.merges_unmatched);
+        }
+        cli_strv_free(files, n_files);
+        cli_strv_free(dirs, n_dirs);
+        return r;
+}
