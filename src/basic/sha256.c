@@ -6,7 +6,6 @@
 #define _GNU_SOURCE
 #include "sha256.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -18,6 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/opensslv.h>
 
+#include "dlopen-util.h"
 #include "fd-util.h"
 #include "macros.h"
 
@@ -44,23 +44,17 @@ static int crypto_error;
 
 static void crypto_load(void)
 {
-        void *dl = dlopen(LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
+        const struct dl_symbol symbols[] = {
+                DL_SYMBOL("EVP_MD_fetch", crypto.md_fetch),
+                DL_SYMBOL("EVP_MD_free", crypto.md_free),
+                DL_SYMBOL("EVP_MD_CTX_new", crypto.ctx_new),
+                DL_SYMBOL("EVP_MD_CTX_free", crypto.ctx_free),
+                DL_SYMBOL("EVP_DigestInit_ex", crypto.init),
+                DL_SYMBOL("EVP_DigestUpdate", crypto.update),
+                DL_SYMBOL("EVP_DigestFinal_ex", crypto.final),
+        };
 
-        if (!dl) {
-                crypto_error = -ELIBACC;
-                return;
-        }
-        /* Kept loaded for the life of the process. */
-        *(void **) &crypto.md_fetch = dlsym(dl, "EVP_MD_fetch");
-        *(void **) &crypto.md_free = dlsym(dl, "EVP_MD_free");
-        *(void **) &crypto.ctx_new = dlsym(dl, "EVP_MD_CTX_new");
-        *(void **) &crypto.ctx_free = dlsym(dl, "EVP_MD_CTX_free");
-        *(void **) &crypto.init = dlsym(dl, "EVP_DigestInit_ex");
-        *(void **) &crypto.update = dlsym(dl, "EVP_DigestUpdate");
-        *(void **) &crypto.final = dlsym(dl, "EVP_DigestFinal_ex");
-        if (!crypto.md_fetch || !crypto.md_free || !crypto.ctx_new || !crypto.ctx_free || !crypto.init ||
-            !crypto.update || !crypto.final)
-                crypto_error = -ELIBBAD;
+        crypto_error = dlopen_symbols(LIBCRYPTO_SONAME, symbols, ARRAY_SIZE(symbols));
 }
 
 struct hasher {

@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "sd-journal-reader.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -10,6 +9,8 @@
 #include <string.h>
 
 #include <systemd/sd-journal.h>
+
+#include "basic/dlopen-util.h"
 
 #define LIBSYSTEMD_SONAME "libsystemd.so.0"
 
@@ -29,24 +30,18 @@ static int sdj_error;
 
 static void sdj_load(void)
 {
-        void *dl = dlopen(LIBSYSTEMD_SONAME, RTLD_NOW | RTLD_LOCAL);
+        const struct dl_symbol symbols[] = {
+                DL_SYMBOL("sd_journal_open_files", sdj.open_files),
+                DL_SYMBOL("sd_journal_open_directory", sdj.open_directory),
+                DL_SYMBOL("sd_journal_close", sdj.close),
+                DL_SYMBOL("sd_journal_next", sdj.next),
+                DL_SYMBOL("sd_journal_restart_data", sdj.restart_data),
+                DL_SYMBOL("sd_journal_enumerate_data", sdj.enumerate_data),
+                DL_SYMBOL("sd_journal_get_realtime_usec", sdj.get_realtime_usec),
+                DL_SYMBOL("sd_journal_set_data_threshold", sdj.set_data_threshold),
+        };
 
-        if (!dl) {
-                sdj_error = -ELIBACC;
-                return;
-        }
-        /* Kept loaded for the life of the process. */
-        *(void **) &sdj.open_files = dlsym(dl, "sd_journal_open_files");
-        *(void **) &sdj.open_directory = dlsym(dl, "sd_journal_open_directory");
-        *(void **) &sdj.close = dlsym(dl, "sd_journal_close");
-        *(void **) &sdj.next = dlsym(dl, "sd_journal_next");
-        *(void **) &sdj.restart_data = dlsym(dl, "sd_journal_restart_data");
-        *(void **) &sdj.enumerate_data = dlsym(dl, "sd_journal_enumerate_data");
-        *(void **) &sdj.get_realtime_usec = dlsym(dl, "sd_journal_get_realtime_usec");
-        *(void **) &sdj.set_data_threshold = dlsym(dl, "sd_journal_set_data_threshold");
-        if (!sdj.open_files || !sdj.open_directory || !sdj.close || !sdj.next || !sdj.restart_data ||
-            !sdj.enumerate_data || !sdj.get_realtime_usec || !sdj.set_data_threshold)
-                sdj_error = -ELIBBAD;
+        sdj_error = dlopen_symbols(LIBSYSTEMD_SONAME, symbols, ARRAY_SIZE(symbols));
 }
 
 static void journal_closep(sd_journal **j)
