@@ -131,6 +131,9 @@ overlay_run /bin/sh -c '/usr/bin/bootc upgrade && /usr/bin/bootc switch "$DW_REF
 
 # ---- stop: rules out, settings back, auditd stopped so the log is complete ----
 
+# The upgrade's last write is logged (however busy the machine), and a second
+# more for `bootc switch` after it.
+auditd_settle "$LOG" "sudoers.d/driftwatch-upgrade-$SUF.test"
 sleep 1
 lost_after=$(audit_status lost)
 apid=$AUDITD_PID
