@@ -219,13 +219,12 @@ static int block(struct etc_merge *m, struct merge_result *res, const char *fmt,
         return res->reason ? 1 : -ENOMEM;
 }
 
-static int redirect(struct etc_merge *m, struct merge_result *res, const char *p, size_t len,
-                    const struct fim_entry *link, const char *verb)
+/* A symlink of the new image on the way: the write or removal lands where it points. */
+static int redirect(struct etc_merge *m, struct merge_result *res, const struct fim_entry *link, const char *verb)
 {
         res->fate = MERGE_REDIRECTED;
         res->reason = arena_printf(&m->arena, "the new image's /etc%.*s is a symlink to '%s': the merge %s through it",
                                    (int) link->path_len, link->path, link->target ? link->target : "", verb);
-        (void) p, (void) len;
         return res->reason ? 1 : -ENOMEM;
 }
 
@@ -280,7 +279,7 @@ static int ensure_dir(struct etc_merge *m, struct merge_result *res, const char 
          * so d[len] is its '/'). */
         link = symlink_on_path(m, d, len + 1);
         if (link)
-                return redirect(m, res, d, len, link, "writes");
+                return redirect(m, res, link, "writes");
         if (n) {
                 if (n->type != S_IFDIR)
                         return block(m, res, "opendir(%.*s): Not a directory", (int) len - 1, d + 1);
@@ -362,7 +361,7 @@ static int copy_modified(struct etc_merge *m, struct item *it)
         }
         link = symlink_on_path(m, p, len);
         if (link)
-                return redirect(m, res, p, len, link, "writes");
+                return redirect(m, res, link, "writes");
         n = n_at(m, p, len);
         if (n && n->type == S_IFDIR) {
                 if (l->type != S_IFDIR)
@@ -412,7 +411,7 @@ static int remove_path(struct etc_merge *m, struct item *it)
 
         link = symlink_on_path(m, a->path, a->path_len);
         if (link)
-                return redirect(m, res, a->path, a->path_len, link, "removes");
+                return redirect(m, res, link, "removes");
         res->fate = MERGE_REMOVAL_APPLIED;
         n = find(m->next, a->path, a->path_len);
         if (!n)
