@@ -54,8 +54,10 @@ int cmd_etc_diff(int argc, char **argv)
                 .name = "etc-diff",
                 .description =
                         "Compares /etc with the image's defaults in /usr/etc: the paths `ostree admin config-diff`\n"
-                        "reports (modified, added, removed), and what it ignores (xattrs, SELinux labels, directory\n"
-                        "metadata). Each finding names its persistence surface, severity, ATT&CK and NIST tags.",
+                        "reports (modified, added, removed; a removed directory once), and what it ignores (xattrs,\n"
+                        "SELinux labels). Each finding names its persistence surface, severity, ATT&CK and NIST tags.\n"
+                        "With a merge target, each change says what ostree's /etc merge will do with it, including\n"
+                        "the changes the deploy will fail on (with ostree's error) and what the user loses.",
                 .options = options,
         };
         const struct sysroot_deployment *d;
