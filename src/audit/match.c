@@ -40,7 +40,9 @@ void match_pview_of_proc(struct pview *v, const struct proc *p, const char **arg
         for (i = 0; i < p->n_args; i++)
                 args_buf[i] = proc_arg(p, i);
         *v = (struct pview) { .exe = p->exe, .comm = p->comm, .args = args_buf, .n_args = p->n_args,
-                              .have_args = p->exec_seen, .auid = p->auid };
+                              .have_args = p->exec_seen, .auid = p->auid,
+                              .unit = p->unit_state == PROC_UNIT_FOUND || p->unit_state == PROC_UNIT_ANCESTOR ? p->unit
+                                                                                                            : NULL };
 }
 
 /* Where the program's own arguments start: after argv[0], or after the

@@ -182,6 +182,8 @@ int capability_audit(const struct dw_context *ctx, const struct audit_request *r
                 .until_ms = req->until_ms,
                 .show_suppressed = req->show_suppressed,
                 .silence_ms = req->silence_ms,
+                /* Only a live stream can ask /proc: a log's processes are long gone. */
+                .resolve_units = req->plugin || req->follow,
         };
         struct audit_run run = {
                 .req = req, .out = out, .live_flush = req->plugin || req->follow,
