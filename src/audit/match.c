@@ -217,6 +217,13 @@ const struct audit_allow *match_allowed(const struct audit_policy *p, const stru
                 if ((a->match.programs.n || a->match.exes.n || a->match.comms.n || a->match.verbs.n) &&
                     !match_process(&a->match, self, NULL))
                         continue;
+                /* Only live: offline no process has a unit, and the entry never applies. */
+                if (a->units.n) {
+                        for (k = 0, ok = false; self->unit && k < a->units.n && !ok; k++)
+                                ok = fnmatch(a->units.v[k], self->unit, 0) == 0;
+                        if (!ok)
+                                continue;
+                }
                 if (a->parents.n) {
                         for (k = 0, ok = false; k < n_chain && !ok; k++)
                                 ok = any_glob(&a->parents, chain[k]->exe);

@@ -10,7 +10,10 @@
 #   e. the writer, its parent are gone, its grandparent lives in the unit (the
 #      tree knows the chain): the grandparent's unit;
 #   d. the same records from a log file: no unit, no unit-unresolved (a log
-#      read later cannot know, and says nothing).
+#      read later cannot know, and says nothing);
+#   f. an allow entry naming the unit (`unit:` glob) suppresses the writes of
+#      the processes in it, live; offline it never applies, and says so once;
+#      an entry with a bad unit name is refused.
 # Nothing is written to /etc: the records are made up. The test cgroup is
 # removed on every exit, after its process is killed and reaped.
 source "$(dirname "$0")/lib.sh"
@@ -97,4 +100,31 @@ run 1 "$DW" audit --format json "$T/stream"
 [ "$(jq -c 'select(.driftwatch.systemd != null or (.driftwatch.quality | index("unit-unresolved")))' "$T/out" | wc -l)" -eq 0 ] ||
         { cat "$T/out"; fail "d: offline findings carry a unit or unit-unresolved"; }
 [ "$(jq -c 'select(.event.kind == "alert")' "$T/out" | wc -l)" -eq 4 ] || { cat "$T/out"; fail "d: offline lost findings"; }
+# f. Allowed by unit, as the article says of bootc-fetch-apply-updates.service.
+cat >"$T/rules.yaml" <<EOT
+version: 1
+audit:
+  allow:
+    - id: test-unit
+      unit: "driftwatch-test-run*.service"
+      reason: the test unit writes sudoers.d
+EOT
+run 1 "$DW" --rules "$T/rules.yaml" audit --plugin --show-suppressed --output "$T/allowed.jsonl" <"$T/stream"
+[ "$(jq -r 'select(.driftwatch.suppressed.by == "allowlist") | .file.path' "$T/allowed.jsonl" | sort | tr '\n' ' ')" = \
+  "/etc/sudoers.d/grandparent-in-unit /etc/sudoers.d/in-unit /etc/sudoers.d/parent-in-unit " ] ||
+        { cat "$T/allowed.jsonl"; fail "f: the unit's writes are not allowed by the unit entry"; }
+[ "$(jq -r 'select(.event.kind == "alert") | .file.path' "$T/allowed.jsonl")" = /etc/sudoers.d/all-gone ] ||
+        { cat "$T/allowed.jsonl"; fail "f: a write of no known unit was allowed by the unit entry"; }
+# A list, an exact name.
+sed -i "s|unit: .*|unit: [other.service, $unit]|" "$T/rules.yaml"
+rm -f "${T:?}/allowed.jsonl"
+run 1 "$DW" --rules "$T/rules.yaml" audit --plugin --show-suppressed --output "$T/allowed.jsonl" <"$T/stream"
+[ "$(jq -c 'select(.driftwatch.suppressed.by == "allowlist")' "$T/allowed.jsonl" | wc -l)" -eq 3 ] ||
+        { cat "$T/allowed.jsonl"; fail "f: an exact unit in a list does not allow"; }
+run 1 "$DW" --rules "$T/rules.yaml" audit --format json "$T/stream"
+[ "$(jq -c 'select(.event.kind == "alert")' "$T/out" | wc -l)" -eq 4 ] || { cat "$T/out"; fail "f: a unit entry applied offline"; }
+[ "$(grep -c "allow entry 'test-unit' names a unit" "$T/err")" -eq 1 ] || { cat "$T/err"; fail "f: offline does not say the unit entry cannot apply"; }
+sed -i 's|unit: .*|unit: "a b;.service"|' "$T/rules.yaml"
+run 2 "$DW" --rules "$T/rules.yaml" audit "$T/stream"
+expect_one_error_line "a b;.service"
 echo "PASS"
