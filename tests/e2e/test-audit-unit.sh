@@ -21,25 +21,19 @@ source "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip "needs root (creates a cgroup)"
 command -v jq >/dev/null || skip "jq is not installed"
 host_lock audit-live
-if [ -f /sys/fs/cgroup/systemd/cgroup.procs ]; then
-        cgroot=/sys/fs/cgroup/systemd
-elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-        cgroot=/sys/fs/cgroup
-else
-        skip "no name=systemd or cgroup v2 hierarchy at /sys/fs/cgroup"
-fi
 unit=driftwatch-test-run$$.service
-cg=$cgroot/$unit
+cg=
 
 sleep 600 &
 sleeper=$!
 remove_cgroup() {
         kill "$sleeper" 2>/dev/null || true
         wait "$sleeper" 2>/dev/null || true
-        if [ -d "${cg:?}" ]; then rmdir "${cg:?}"; fi
+        if [ -n "$cg" ] && [ -d "$cg" ]; then rmdir "$cg"; fi
 }
 cleanup_hooks+=(remove_cgroup)
-mkdir "$cg" || fail "cannot create the test cgroup '$cg'"
+unit_cgroup "$unit"
+cg=$CG
 echo "$sleeper" >"$cg/cgroup.procs" || fail "cannot move pid $sleeper into '$cg'"
 grep -q "/$unit\$" "/proc/$sleeper/cgroup" || fail "pid $sleeper is not in '$cg'"
 
