@@ -153,6 +153,8 @@ struct audit_detect {
         struct arena view_arena;
         uint64_t view_quality;          /* the event's AUDIT_Q_* for its findings */
         const char *view_from;          /* how a name was placed (driftwatch.audit.dir_from), or NULL */
+
+        char *cgroup_buf;               /* units.c: /proc/PID/cgroup being read, allocated on first use */
 };
 
 
@@ -165,7 +167,16 @@ struct pview {
         bool tty;
         int64_t auid;
         struct audit_str auid_name;
+        const char *unit;               /* systemd unit (live mode), or NULL */
 };
+
+/* ---- units.c ---- */
+
+/* Live mode: looks up the systemd unit of a tree entry once, from its
+ * /proc/PID/cgroup or, when it is gone, its nearest living ancestor's. */
+void units_resolve(struct audit_detect *d, struct proc *self);
+/* The unit of an entry (NULL: none known, or offline). */
+const char *units_of(const struct audit_detect *d, const struct proc *p);
 
 /* ---- match.c ---- */
 

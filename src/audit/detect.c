@@ -50,6 +50,7 @@ static void set_process(struct audit_detect *d, const struct audit_event *ev, co
         *p = (struct finding_process) {
                 .pid = sc->pid, .ppid = sc->ppid, .uid = sc->uid, .euid = sc->euid, .auid = sc->auid,
                 .name = d->comm[0] ? d->comm : NULL, .executable = d->exe[0] ? d->exe : NULL,
+                .unit = units_of(d, self),
         };
         if (d->n_args) {
                 p->args = d->args, p->n_args = d->n_args;
@@ -94,8 +95,11 @@ static void set_process(struct audit_detect *d, const struct audit_event *ev, co
          * processes known from their SYSCALL records alone: say so, and never
          * make up the argv that was not logged. */
         d->proc_quality = inferred ? AUDIT_Q_ANCESTRY_INFERRED : 0;
-        if (inferred && d->f.n_quality < FINDING_MAX_QUALITY)
-                d->f.quality[d->f.n_quality++] = audit_quality_name(__builtin_ctzll(AUDIT_Q_ANCESTRY_INFERRED));
+        /* Live, a process whose unit (and its ancestors') could not be read
+         * says so; offline no finding has one, which is no news. */
+        if (d->o.resolve_units && !p->unit)
+                d->proc_quality |= AUDIT_Q_UNIT_UNRESOLVED;
+        detect_set_quality(&d->f, d->proc_quality);
 }
 
 static struct finding_bytes bytes_of(struct audit_str s)
@@ -202,13 +206,15 @@ static int event_args(struct audit_detect *d, const struct audit_event *ev)
         return 0;
 }
 
-static void pview_of_event(struct audit_detect *d, const struct audit_event *ev, struct pview *v)
+static void pview_of_event(struct audit_detect *d, const struct audit_event *ev, const struct proc *self,
+                           struct pview *v)
 {
         audit_str_to_cstr(d->exe, sizeof(d->exe), ev->syscall.exe);
         audit_str_to_cstr(d->comm, sizeof(d->comm), ev->syscall.comm);
         *v = (struct pview) {
                 .exe = d->exe, .comm = d->comm, .args = d->args, .n_args = d->n_args, .have_args = ev->has_execve,
                 .tty = ev->syscall.tty.len > 0, .auid = ev->syscall.auid, .auid_name = ev->syscall.auid_name,
+                .unit = units_of(d, self),
         };
 }
 
@@ -523,6 +529,8 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
                 return r;
 
         self = ev->has_syscall ? proctree_observe(d->tree, ev) : NULL;
+        if (self && d->o.resolve_units)
+                units_resolve(d, self);
         if (ev->has_syscall && ev->n_paths) {
                 /* Names placed from earlier events, then remembered for later ones. */
                 r = resolve_event(d, ev);
@@ -546,7 +554,7 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
         if (m != AUDIT_MOUNT_NONE) {
                 d->n_chain = proctree_ancestry(d->tree, ev->syscall.ppid, d->chain, PROC_ANCESTRY_MAX);
                 d->n_args = 0;
-                pview_of_event(d, ev, &v);
+                pview_of_event(d, ev, self, &v);
                 return detect_mount(d, ev, self, &v, m);
         }
         if (!exec && (!ev->n_paths || (w == AUDIT_WRITE_NONE && known)))
@@ -556,7 +564,7 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
         r = event_args(d, ev);
         if (r < 0)
                 return r;
-        pview_of_event(d, ev, &v);
+        pview_of_event(d, ev, self, &v);
         if (exec)
                 r = check_commands(d, ev, self, &v);
         if (r >= 0 && exec)
@@ -637,6 +645,7 @@ void audit_detect_free(struct audit_detect *d)
         buf_release(&d->reason);
         buf_release(&d->mount_flags);
         proctree_free(d->tree);
+        free(d->cgroup_buf);
         free(d);
 }
 

@@ -28,6 +28,7 @@ struct audit_detect_options {
         bool show_suppressed;           /* report suppressed findings too, as events with the reason */
         uint64_t silence_ms;            /* DW-AUD-SILENCE past this gap between events; 0: off */
         size_t max_processes;           /* process tree entries (0: 8192) */
+        bool resolve_units;             /* live input: each process's systemd unit from /proc/PID/cgroup */
 };
 
 /* Receives each finding; it and everything it points to live only during the

@@ -131,7 +131,7 @@ static const char *const quality_names[AUDIT_Q_COUNT_] = {
         "execve-truncated", "execve-malformed",  "proctitle-only", "path-unresolved", "path-missing",
         "records-dropped",  "record-truncated",  "fields-truncated", "malformed-lines-skipped",
         "sequence-gap",     "serial-reset",      "lost-events",    "event-split",     "completed-early",
-        "name-unresolved",  "ancestry-inferred",
+        "name-unresolved",  "ancestry-inferred", "unit-unresolved",
 };
 
 const char *audit_quality_name(unsigned bit_index)

@@ -56,7 +56,8 @@ enum {
         AUDIT_Q_NAME_UNRESOLVED = 1 << 14,      /* analytics: a relative name no earlier event placed either */
         AUDIT_Q_ANCESTRY_INFERRED = 1 << 15,    /* analytics: the process or an ancestor known from its SYSCALL
                                                  * records only (its exec, argv included, was not logged) */
-        AUDIT_Q_COUNT_ = 16,
+        AUDIT_Q_UNIT_UNRESOLVED = 1 << 16,      /* analytics, live: the process's systemd unit is not known */
+        AUDIT_Q_COUNT_ = 17,
 };
 
 const char *audit_quality_name(unsigned bit_index);

@@ -40,7 +40,9 @@ void match_pview_of_proc(struct pview *v, const struct proc *p, const char **arg
         for (i = 0; i < p->n_args; i++)
                 args_buf[i] = proc_arg(p, i);
         *v = (struct pview) { .exe = p->exe, .comm = p->comm, .args = args_buf, .n_args = p->n_args,
-                              .have_args = p->exec_seen, .auid = p->auid };
+                              .have_args = p->exec_seen, .auid = p->auid,
+                              .unit = p->unit_state == PROC_UNIT_FOUND || p->unit_state == PROC_UNIT_ANCESTOR ? p->unit
+                                                                                                            : NULL };
 }
 
 /* Where the program's own arguments start: after argv[0], or after the
@@ -215,6 +217,13 @@ const struct audit_allow *match_allowed(const struct audit_policy *p, const stru
                 if ((a->match.programs.n || a->match.exes.n || a->match.comms.n || a->match.verbs.n) &&
                     !match_process(&a->match, self, NULL))
                         continue;
+                /* Only live: offline no process has a unit, and the entry never applies. */
+                if (a->units.n) {
+                        for (k = 0, ok = false; self->unit && k < a->units.n && !ok; k++)
+                                ok = fnmatch(a->units.v[k], self->unit, 0) == 0;
+                        if (!ok)
+                                continue;
+                }
                 if (a->parents.n) {
                         for (k = 0, ok = false; k < n_chain && !ok; k++)
                                 ok = any_glob(&a->parents, chain[k]->exe);

@@ -15,12 +15,22 @@
 #include <stdint.h>
 
 #include "basic/macros.h"
+#include "parse/cgroup-unit.h"
 #include "event.h"
 
 #define PROC_EXE_MAX 256
 #define PROC_ARGS_BYTES 512
 #define PROC_MAX_ARGS 16
 #define PROC_ANCESTRY_MAX 16
+
+/* What is known of an entry's systemd unit (live mode only, units.c). */
+enum proc_unit {
+        PROC_UNIT_UNKNOWN,              /* not looked up */
+        PROC_UNIT_FOUND,                /* from its own /proc/PID/cgroup */
+        PROC_UNIT_ANCESTOR,             /* it was gone: its nearest living ancestor's */
+        PROC_UNIT_NONE,                 /* it runs in no unit, or it and its ancestors are gone */
+        PROC_UNIT_GONE,                 /* its /proc entry was gone */
+};
 
 struct proc {
         int64_t pid, ppid;
@@ -35,6 +45,8 @@ struct proc {
         char args[PROC_ARGS_BYTES];     /* n_args NUL-terminated strings */
         uint8_t n_args;
         bool args_truncated;            /* more arguments or bytes than kept */
+        uint8_t unit_state;             /* enum proc_unit */
+        char unit[CGROUP_UNIT_MAX];     /* NUL-terminated when unit_state is FOUND or ANCESTOR */
         int16_t tag;                    /* the caller's: -1 until it classifies the entry */
         uint32_t hash_next, lru_prev, lru_next; /* 1-based slots, 0: none */
 };

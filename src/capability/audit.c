@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -137,6 +138,21 @@ static int open_output(const char *path, FILE **ret, char **ret_buffer, struct d
         return 0;
 }
 
+/* Offline, an allow entry that names a unit never applies: say so once. */
+static void note_offline_units(const struct ruleset *rs, audit_note_fn note, void *userdata)
+{
+        char msg[512];
+        size_t i;
+
+        for (i = 0; note && rs && i < rs->audit.n_allow; i++)
+                if (rs->audit.allow[i].units.n) {
+                        snprintf(msg, sizeof(msg),
+                                 "allow entry '%.200s' names a unit, which a log file does not tell: "
+                                 "it applies to --plugin and --follow only", rs->audit.allow[i].id);
+                        note(userdata, msg);
+                }
+}
+
 /* Assembles and analyses (or renders) everything the inputs hold. */
 static int run_inputs(const struct dw_context *ctx, struct audit_run *run, const struct audit_inputs *in,
                       const struct audit_limits *lim)
@@ -182,6 +198,8 @@ int capability_audit(const struct dw_context *ctx, const struct audit_request *r
                 .until_ms = req->until_ms,
                 .show_suppressed = req->show_suppressed,
                 .silence_ms = req->silence_ms,
+                /* Only a live stream can ask /proc: a log's processes are long gone. */
+                .resolve_units = req->plugin || req->follow,
         };
         struct audit_run run = {
                 .req = req, .out = out, .live_flush = req->plugin || req->follow,
@@ -207,6 +225,8 @@ int capability_audit(const struct dw_context *ctx, const struct audit_request *r
                 if (r < 0)
                         return dw_error_set(ret_error, r, NULL, "cannot set up audit analytics: %s", strerror(-r));
                 run.detect = detect;
+                if (!dopt.resolve_units)
+                        note_offline_units(ctx->rules, note, userdata);
         }
         if (req->output) {
                 r = open_output(req->output, &file, &buffer, ret_error);

@@ -38,6 +38,7 @@ struct finding_process {
         const char *parent_name, *parent_executable;
         long long uid, euid, auid;
         const char *auid_name;
+        const char *unit;               /* driftwatch.systemd.unit: live audit analytics only */
 };
 
 /* One known ancestor, parent first: driftwatch.ancestry. */

@@ -109,6 +109,7 @@ int finding_process_copy(struct arena *a, const struct finding_process *p, const
                         cp->parent_name = dup_str(a, cp->parent_name, &oom);
                         cp->parent_executable = dup_str(a, cp->parent_executable, &oom);
                         cp->auid_name = dup_str(a, cp->auid_name, &oom);
+                        cp->unit = dup_str(a, cp->unit, &oom);
                 }
                 oom |= !cp;
         }
@@ -158,7 +159,8 @@ size_t finding_process_size(const struct finding_process *p, const struct findin
         if (p)
                 size += alloc_size(sizeof(*p)) + str_size(p->name) + str_size(p->executable) + str_size(p->title) +
                         args_size(p->args, p->n_args) + str_size(p->parent_name) +
-                        str_size(p->parent_executable) + str_size(p->auid_name);
+                        str_size(p->parent_executable) + str_size(p->auid_name) +
+                        str_size(p->unit);
         if (n_an)
                 size += alloc_size(n_an * sizeof(*an));
         for (i = 0; i < n_an; i++)
@@ -196,7 +198,8 @@ bool finding_process_equal(const struct finding_process *p, const struct finding
                    !str_equal(p->executable, q->executable) || !str_equal(p->title, q->title) ||
                    !args_equal(p->args, p->n_args, q->args, q->n_args) ||
                    !str_equal(p->parent_name, q->parent_name) ||
-                   !str_equal(p->parent_executable, q->parent_executable) || !str_equal(p->auid_name, q->auid_name)) {
+                   !str_equal(p->parent_executable, q->parent_executable) || !str_equal(p->auid_name, q->auid_name) ||
+                   !str_equal(p->unit, q->unit)) {
                 return false;
         }
         if (n_an != n_bn)
@@ -536,6 +539,12 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
                 json_string(&j, "error", f->error);
         if (f->process)
                 json_ancestry(&j, f->ancestry, f->n_ancestry);
+        /* ECS has no unit field: filebeat's journald input calls it systemd.unit. */
+        if (f->process && f->process->unit) {
+                json_object_begin(&j, "systemd");
+                json_string(&j, "unit", f->process->unit);
+                json_object_end(&j);
+        }
         if (f->suppressed_by) {
                 json_object_begin(&j, "suppressed");
                 json_string(&j, "by", f->suppressed_by);
@@ -572,6 +581,11 @@ static int text_process(struct buf *b, const struct finding *f)
                 r = buf_printf(b, "[%lld]", p->pid);
         if (r >= 0 && audit_id_set(p->auid))
                 r = buf_printf(b, " auid=%lld", p->auid);
+        if (r >= 0 && p->unit) {
+                r = buf_puts(b, " unit=");
+                if (r >= 0)
+                        r = text_word(b, p->unit);
+        }
         for (i = 0; r >= 0 && i < f->n_ancestry; i++) {
                 r = buf_puts(b, " <- ");
                 if (r >= 0)

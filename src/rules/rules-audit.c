@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse/cgroup-unit.h"
 #include "rules-internal.h"
 
 #define MAX_SECONDS_SETTING (7 * 24 * 3600)
@@ -281,6 +282,34 @@ static int auid_item(struct yaml_loader *l, yaml_node_t *item, void *userdata)
         return add_auid(l, item, userdata);
 }
 
+/* unit: one name or glob, or a list: systemd's unit name characters and
+ * fnmatch's, at most a unit name long. */
+static int add_units(struct yaml_loader *l, yaml_node_t *v, struct audit_allow *a)
+{
+        const char *s = yaml_scalar(v);
+        size_t i;
+        int r;
+
+        if (s) {
+                if (a->units.n)
+                        return yaml_fail(l, v, "unit given twice");
+                r = strv_push(&a->units, s);
+                if (r < 0)
+                        return r;
+        } else {
+                r = yaml_get_strv(l, v, "unit", &a->units);
+                if (r < 0)
+                        return r;
+        }
+        for (i = 0; i < a->units.n; i++) {
+                s = a->units.v[i];
+                if (!*s || strlen(s) >= CGROUP_UNIT_MAX ||
+                    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.\\@*?[]!") != strlen(s))
+                        return yaml_fail(l, v, "unit '%s' is not a unit name or glob", s);
+        }
+        return 0;
+}
+
 static int allow_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
 {
         struct audit_allow *a = item;
@@ -294,6 +323,8 @@ static int allow_field(struct yaml_loader *l, const char *key, yaml_node_t *v, v
                 return yaml_get_string(l, v, "reason", &a->reason);
         if (strcmp(key, "parent") == 0)
                 return yaml_get_strv(l, v, "parent", &a->parents);
+        if (strcmp(key, "unit") == 0)
+                return add_units(l, v, a);
         if (strcmp(key, "rules") == 0)
                 return yaml_get_strv(l, v, "rules", &a->rules);
         if (strcmp(key, "paths") == 0)
@@ -315,8 +346,8 @@ static int allow_check(struct yaml_loader *l, yaml_node_t *n, void *item)
         if (!a->id || !a->reason)
                 return yaml_fail(l, n, "an allow entry needs id and reason");
         /* An auid says who logged in, not what runs: it never allows on its own. */
-        if (!match_names_process(&a->match) && a->parents.n == 0)
-                return yaml_fail(l, n, "allow entry '%s' must name the process (program, exe, comm) or its parent; "
+        if (!match_names_process(&a->match) && a->parents.n == 0 && a->units.n == 0)
+                return yaml_fail(l, n, "allow entry '%s' must name the process (program, exe, comm, unit) or its parent; "
                                  "auid alone never allows", a->id);
         return 0;
 }
@@ -340,6 +371,7 @@ static void allow_release(void *item)
         free(a->auids);
         match_release(&a->match);
         strv_release(&a->parents);
+        strv_release(&a->units);
         strv_release(&a->auid_names);
         strv_release(&a->rules);
         strv_release(&a->paths);

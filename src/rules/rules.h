@@ -92,6 +92,7 @@ struct audit_allow {
         char *id;
         struct audit_match match;
         struct strv parents;    /* executable of the parent or of any ancestor (globs) */
+        struct strv units;      /* systemd unit of the process (globs; live mode only) */
         enum audit_auid auid;
         long long *auids;
         size_t n_auids;

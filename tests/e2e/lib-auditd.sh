@@ -14,6 +14,9 @@
 #                             removed line by line (then any left with their keys),
 #                             auditd stopped by its pid: each step on its own, safe
 #                             to call twice, and run on every exit (a cleanup hook)
+#   sudoers_d_ensure          makes /etc/sudoers.d when missing (a watch on a
+#                             directory that does not exist only watches its
+#                             name); sudoers_d_restore removes it again then
 #   fake_bootc_setup          FAKE=$T/fake: a copy of bash as the fake bootc,
 #                             probed (skips when overlays cannot be mounted)
 #   overlay_run CMD...        runs CMD in a private mount namespace where an
@@ -153,6 +156,21 @@ auditd_teardown() {
         auditd_stop
 }
 cleanup_hooks+=(auditd_teardown)
+
+SUDOERS_D_CREATED=
+sudoers_d_ensure() {
+        if [ ! -d /etc/sudoers.d ]; then
+                mkdir -m 0750 /etc/sudoers.d
+                SUDOERS_D_CREATED=1
+        fi
+}
+
+sudoers_d_restore() {
+        if [ -n "$SUDOERS_D_CREATED" ]; then
+                rmdir /etc/sudoers.d 2>/dev/null || true
+                SUDOERS_D_CREATED=
+        fi
+}
 
 overlay_run() {
         unshare --mount --propagation private -- /bin/sh -c '

@@ -155,3 +155,20 @@ deep_chain() {
         done
         printf '%s' "$p"
 }
+
+# unit_cgroup NAME: makes a test cgroup named like a systemd unit where systemd
+# would look for it (the name=systemd hierarchy on cgroup v1 or hybrid hosts,
+# /sys/fs/cgroup on v2; skips without either) and sets CG to its path. The
+# caller removes it (rmdir) once no process is left in it.
+unit_cgroup() {
+        local root
+        if [ -f /sys/fs/cgroup/systemd/cgroup.procs ]; then
+                root=/sys/fs/cgroup/systemd
+        elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+                root=/sys/fs/cgroup
+        else
+                skip "no name=systemd or cgroup v2 hierarchy at /sys/fs/cgroup"
+        fi
+        CG=$root/${1:?}
+        mkdir "$CG" || fail "cannot create the test cgroup '$CG'"
+}

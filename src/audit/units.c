@@ -1,0 +1,119 @@
+/* Audit analytics, live mode: the systemd unit of each process the tree
+ * learns of, read from /proc/PID/cgroup at event time (the process's own, or
+ * its nearest living ancestor's when it is gone), once per tree entry. Audit
+ * records carry no unit, and a log read later cannot tell one: offline
+ * analysis never comes here. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "basic/fd-util.h"
+#include "detect-internal.h"
+
+/* /proc/PID/cgroup is a line per hierarchy (a dozen on cgroup v1), each at
+ * most a path; what is past this is ignored. */
+#define CGROUP_FILE_MAX ((size_t) 64 << 10)
+
+/* 1 with the unit in ret, 0: the process lives but runs in no unit,
+ * -ESRCH: it is gone (or never was), other -errno: unreadable. */
+static int read_unit(struct audit_detect *d, int64_t pid, char ret[CGROUP_UNIT_MAX])
+{
+        char path[64];
+        size_t len = 0;
+        ssize_t k;
+        int fd, r = 0;
+
+        if (pid <= 0)
+                return -ESRCH;
+        if (!d->cgroup_buf) {
+                d->cgroup_buf = malloc(CGROUP_FILE_MAX);
+                if (!d->cgroup_buf)
+                        return -ENOMEM;
+        }
+        snprintf(path, sizeof(path), "/proc/%lld/cgroup", (long long) pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return errno == ENOENT ? -ESRCH : -errno;
+        while (len < CGROUP_FILE_MAX) {
+                k = read_retry(fd, d->cgroup_buf + len, CGROUP_FILE_MAX - len);
+                if (k < 0)
+                        r = (int) k;
+                if (k <= 0)
+                        break;
+                len += (size_t) k;
+        }
+        close(fd);
+        /* A process that exits while the file is read gives ESRCH, or nothing. */
+        if (r < 0)
+                return r;
+        if (len == 0)
+                return -ESRCH;
+        if (len == CGROUP_FILE_MAX) {
+                /* Cut: the last line may be a part of a path. */
+                char *nl = memrchr(d->cgroup_buf, '\n', len);
+
+                len = nl ? (size_t) (nl - d->cgroup_buf) : 0;
+        }
+        return cgroup_unit_parse(d->cgroup_buf, len, ret);
+}
+
+/* The state of entry p, read from /proc when not yet known. */
+static enum proc_unit entry_unit(struct audit_detect *d, struct proc *p)
+{
+        int r;
+
+        if (p->unit_state != PROC_UNIT_UNKNOWN)
+                return p->unit_state;
+        r = read_unit(d, p->pid, p->unit);
+        p->unit_state = r > 0 ? PROC_UNIT_FOUND : r == 0 ? PROC_UNIT_NONE : PROC_UNIT_GONE;
+        return p->unit_state;
+}
+
+void units_resolve(struct audit_detect *d, struct proc *self)
+{
+        char unit[CGROUP_UNIT_MAX];
+        struct proc *a;
+        int64_t pid;
+        size_t i;
+        int r;
+
+        if (entry_unit(d, self) != PROC_UNIT_GONE)
+                return;
+        /* Gone: the unit of its nearest living ancestor, which it shared
+         * unless it moved (a unit's processes stay in its cgroup). */
+        for (i = 0, pid = self->ppid; i < PROC_ANCESTRY_MAX && pid > 0 && pid != self->pid; i++) {
+                a = proctree_get(d->tree, pid);
+                if (a) {
+                        switch (entry_unit(d, a)) {
+                        case PROC_UNIT_FOUND:
+                        case PROC_UNIT_ANCESTOR:
+                                memcpy(self->unit, a->unit, sizeof(self->unit));
+                                self->unit_state = PROC_UNIT_ANCESTOR;
+                                return;
+                        case PROC_UNIT_NONE:
+                                return;
+                        default:
+                                pid = a->ppid;
+                                continue;
+                        }
+                }
+                /* Not in the tree: alive or not, its parent is not known. */
+                r = read_unit(d, pid, unit);
+                if (r > 0) {
+                        memcpy(self->unit, unit, sizeof(self->unit));
+                        self->unit_state = PROC_UNIT_ANCESTOR;
+                }
+                return;
+        }
+}
+
+const char *units_of(const struct audit_detect *d, const struct proc *p)
+{
+        if (!d->o.resolve_units || !p)
+                return NULL;
+        return p->unit_state == PROC_UNIT_FOUND || p->unit_state == PROC_UNIT_ANCESTOR ? p->unit : NULL;
+}

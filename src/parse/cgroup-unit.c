@@ -1,0 +1,98 @@
+/* The systemd unit of a process from /proc/PID/cgroup; see cgroup-unit.h. */
+#include <stdbool.h>
+#include <string.h>
+
+#include "cgroup-unit.h"
+
+static const char *const unit_suffixes[] = { ".service", ".scope", ".socket", ".timer", ".mount" };
+
+static bool unit_char(char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == ':' || c == '-' || c == '_' || c == '.' || c == '\\' || c == '@';
+}
+
+/* Whether s (n bytes) is a unit name of one of the suffixes. */
+static bool is_unit(const char *s, size_t n)
+{
+        size_t i, k;
+
+        if (n == 0 || n >= CGROUP_UNIT_MAX)
+                return false;
+        for (i = 0; i < n; i++)
+                if (!unit_char(s[i]))
+                        return false;
+        for (k = 0; k < sizeof(unit_suffixes) / sizeof(unit_suffixes[0]); k++) {
+                size_t m = strlen(unit_suffixes[k]);
+
+                if (n > m && memcmp(s + n - m, unit_suffixes[k], m) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* The last unit component of a cgroup path; 1 with it in ret, or 0. */
+static int path_unit(const char *p, size_t n, char ret[CGROUP_UNIT_MAX])
+{
+        const char *found = NULL, *c, *end = p + n;
+        size_t found_len = 0, len;
+
+        while (p < end) {
+                c = memchr(p, '/', (size_t) (end - p));
+                len = (size_t) ((c ? c : end) - p);
+                /* systemd escapes a cgroup name that could clash with a
+                 * kernel file (or starts with '_') by prefixing '_'. */
+                if (len > 1 && p[0] == '_' && is_unit(p + 1, len - 1))
+                        found = p + 1, found_len = len - 1;
+                else if (is_unit(p, len))
+                        found = p, found_len = len;
+                p = c ? c + 1 : end;
+        }
+        if (!found)
+                return 0;
+        memcpy(ret, found, found_len);
+        ret[found_len] = '\0';
+        return 1;
+}
+
+/* Whether a controller list (comma-separated) holds name. */
+static bool has_controller(const char *s, size_t n, const char *name)
+{
+        size_t m = strlen(name), len;
+        const char *c, *end = s + n;
+
+        while (s < end) {
+                c = memchr(s, ',', (size_t) (end - s));
+                len = (size_t) ((c ? c : end) - s);
+                if (len == m && memcmp(s, name, m) == 0)
+                        return true;
+                s = c ? c + 1 : end;
+        }
+        return false;
+}
+
+int cgroup_unit_parse(const char *buf, size_t len, char ret[CGROUP_UNIT_MAX])
+{
+        const char *line = buf, *end = buf + len, *nl, *c1, *c2, *v2 = NULL;
+        size_t n, v2_len = 0;
+
+        while (line < end) {
+                nl = memchr(line, '\n', (size_t) (end - line));
+                n = (size_t) ((nl ? nl : end) - line);
+                /* hierarchy-ID:controller-list:cgroup-path; the path may hold ':'. */
+                c1 = memchr(line, ':', n);
+                c2 = c1 ? memchr(c1 + 1, ':', n - (size_t) (c1 + 1 - line)) : NULL;
+                if (c2 && c2 + 1 < line + n && c2[1] == '/') {
+                        const char *path = c2 + 1;
+                        size_t path_len = n - (size_t) (path - line);
+
+                        if (c1 - line == 1 && line[0] == '0' && c2 == c1 + 1) {
+                                if (!v2)
+                                        v2 = path, v2_len = path_len;
+                        } else if (has_controller(c1 + 1, (size_t) (c2 - c1 - 1), "name=systemd"))
+                                return path_unit(path, path_len, ret);
+                }
+                line = nl ? nl + 1 : end;
+        }
+        return v2 ? path_unit(v2, v2_len, ret) : 0;
+}

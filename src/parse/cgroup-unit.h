@@ -1,0 +1,18 @@
+/* The systemd unit a process runs in, from the text of /proc/PID/cgroup:
+ * pure, buffer and length in, any bytes. */
+#pragma once
+
+#include <stddef.h>
+
+/* systemd's UNIT_NAME_MAX, with the NUL. */
+#define CGROUP_UNIT_MAX 256
+
+/* The unit of the process whose /proc/PID/cgroup is buf: the last component
+ * of its systemd cgroup path that names a unit (.service, .scope, .socket,
+ * .timer, .mount), systemd's '_' escape removed. The path is the v1
+ * "name=systemd" line's when there is one (the hierarchy systemd manages on
+ * a hybrid system), else the v2 "0::" line's. Lines that fit neither form,
+ * and components that are no valid unit name or longer than
+ * CGROUP_UNIT_MAX - 1, are skipped. Returns 1 with the unit in ret
+ * (NUL-terminated), 0 when there is none (ret untouched). */
+int cgroup_unit_parse(const char *buf, size_t len, char ret[CGROUP_UNIT_MAX]);

@@ -1,0 +1,146 @@
+/* Unit tests for src/parse/cgroup-unit.c: the systemd unit of a process from
+ * /proc/PID/cgroup on cgroup v1, v2 and hybrid hosts, and text no kernel
+ * writes (hostile or cut lines, long paths, NUL bytes, bad unit names). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse/cgroup-unit.h"
+
+/* The unit parsed from s, or NULL; kept in a static buffer. */
+static const char *unit_of(const char *s, size_t len)
+{
+        static char unit[CGROUP_UNIT_MAX];
+
+        strcpy(unit, "untouched");
+        if (cgroup_unit_parse(s, len, unit) == 1)
+                return unit;
+        assert_string_equal(unit, "untouched");
+        return NULL;
+}
+
+#define UNIT(s) unit_of(s, strlen(s))
+
+static void test_v2(void **state)
+{
+        (void) state;
+        assert_string_equal(UNIT("0::/system.slice/bootc-fetch-apply-updates.service\n"),
+                            "bootc-fetch-apply-updates.service");
+        assert_string_equal(UNIT("0::/user.slice/user-1000.slice/session-3.scope\n"), "session-3.scope");
+        /* The last unit on the path: a user manager's own units. */
+        assert_string_equal(UNIT("0::/user.slice/user-1000.slice/user@1000.service/app.slice/foo.service"),
+                            "foo.service");
+        /* A cgroup below the unit (delegation) still names it. */
+        assert_string_equal(UNIT("0::/system.slice/podman.service/libpod-payload\n"), "podman.service");
+        assert_string_equal(UNIT("0::/system.slice/var-lib-x.mount\n"), "var-lib-x.mount");
+        assert_string_equal(UNIT("0::/system.slice/sshd.socket\n"), "sshd.socket");
+        assert_string_equal(UNIT("0::/system.slice/fstrim.timer\n"), "fstrim.timer");
+        assert_string_equal(UNIT("0::/system.slice/getty@tty1.service\n"), "getty@tty1.service");
+        /* systemd's escape of a name starting with '_'. */
+        assert_string_equal(UNIT("0::/system.slice/__x.service\n"), "_x.service");
+        assert_null(UNIT("0::/\n"));
+        assert_null(UNIT("0::/init.scope.d\n"));
+        assert_null(UNIT("0::/system.slice\n"));
+        assert_null(UNIT(""));
+}
+
+static void test_v1(void **state)
+{
+        (void) state;
+        assert_string_equal(UNIT("12:pids:/system.slice/a.service\n"
+                                 "11:cpu,cpuacct:/\n"
+                                 "1:name=systemd:/system.slice/rpm-ostreed.service\n"),
+                            "rpm-ostreed.service");
+        /* Only name=systemd counts on v1: a controller hierarchy may lag. */
+        assert_null(UNIT("12:pids:/system.slice/a.service\n3:memory:/system.slice/b.service\n"));
+        assert_null(UNIT("1:name=systemd:/\n"));
+        /* name=systemd among other names in the list. */
+        assert_string_equal(UNIT("2:cpu,name=systemd:/system.slice/x.service\n"), "x.service");
+        assert_null(UNIT("2:name=systemdx:/system.slice/x.service\n"));
+}
+
+static void test_hybrid(void **state)
+{
+        (void) state;
+        /* systemd manages name=systemd on a hybrid host; it wins over 0:: in any order. */
+        assert_string_equal(UNIT("0::/user.slice/user-0.slice/session-1.scope\n"
+                                 "1:name=systemd:/driftwatch-test-run42.service\n"),
+                            "driftwatch-test-run42.service");
+        assert_string_equal(UNIT("1:name=systemd:/driftwatch-test-run42.service\n"
+                                 "0::/user.slice/user-0.slice/session-1.scope\n"),
+                            "driftwatch-test-run42.service");
+        /* No name=systemd line: the v2 one. */
+        assert_string_equal(UNIT("5:pids:/x.service\n0::/system.slice/y.service\n"), "y.service");
+}
+
+static void test_hostile(void **state)
+{
+        static const char nul[] = "0::/system.slice/a\0b.service\n0::/z.service\n";
+
+        (void) state;
+        assert_null(UNIT("garbage\n"));
+        assert_null(UNIT("0:/system.slice/a.service\n"));
+        assert_null(UNIT("0::system.slice/a.service\n"));     /* not absolute */
+        assert_null(UNIT("1:name=systemd:\n"));
+        assert_null(UNIT(":::::\n\n\n"));
+        assert_null(UNIT("0::/system.slice/.service\n"));     /* nothing before the suffix */
+        assert_null(UNIT("0::/system.slice/a b.service\n"));
+        assert_null(UNIT("0::/system.slice/a\"b.service\n"));
+        assert_null(UNIT("0::/system.slice/\x1b[31m.service\n"));
+        /* A NUL byte inside a name: not a name; the first 0:: line is the one read. */
+        assert_null(unit_of(nul, sizeof(nul) - 1));
+        /* A path with ':' is still one path. */
+        assert_string_equal(UNIT("0::/system.slice/a:b.service\n"), "a:b.service");
+        /* Cut mid-line (no final newline): what is there. */
+        assert_string_equal(UNIT("0::/system.slice/a.service"), "a.service");
+        assert_null(UNIT("0::/system.slice/a.servi"));
+        /* CRLF: the CR is part of the name, which is then not a unit. */
+        assert_null(UNIT("0::/system.slice/a.service\r\n"));
+}
+
+static void test_long(void **state)
+{
+        size_t n = 1 << 20, i;
+        char *s = malloc(n + 64), *p;
+
+        (void) state;
+        assert_non_null(s);
+        /* A name of 255 bytes is a unit; 256 is not. */
+        p = s + sprintf(s, "0::/");
+        memset(p, 'a', 255 - strlen(".service"));
+        strcpy(p + 255 - strlen(".service"), ".service");
+        assert_int_equal(strlen(p), 255);
+        assert_non_null(unit_of(s, strlen(s)));
+        p = s + sprintf(s, "0::/");
+        memset(p, 'a', 256 - strlen(".service"));
+        strcpy(p + 256 - strlen(".service"), ".service");
+        assert_null(unit_of(s, strlen(s)));
+        /* A megabyte line of components, the unit last. */
+        p = s + sprintf(s, "1:name=systemd:");
+        for (i = 0; (size_t) (p - s) < n; i++)
+                p += sprintf(p, "/c%zu.slice", i);
+        strcpy(p, "/deep.service\n");
+        assert_string_equal(unit_of(s, strlen(s)), "deep.service");
+        /* A megabyte of one component: no unit, no overflow. */
+        memset(s, 'x', n);
+        memcpy(s, "0::/", 4);
+        strcpy(s + n, ".service");
+        assert_null(unit_of(s, strlen(s)));
+        free(s);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_v2),     cmocka_unit_test(test_v1),   cmocka_unit_test(test_hybrid),
+                cmocka_unit_test(test_hostile), cmocka_unit_test(test_long),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
