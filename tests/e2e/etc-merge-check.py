@@ -3,7 +3,8 @@
 did, path by path. Arguments: the findings (JSON Lines of etc-diff
 --merge-into), config-diff's output, the deploy's exit status and stderr, the
 old deployment's /etc and the new one's (or "-" when the deploy failed).
-Prints one line per disagreement and exits 1 if there is any."""
+Prints one line per disagreement and exits 1 if there is any; else one line
+saying what was compared."""
 import hashlib, json, os, stat, sys
 
 findings_path, cfg_path, deploy_rc, deploy_err_path, old_etc, new_etc = sys.argv[1:7]
@@ -85,4 +86,6 @@ if deploy_rc == "0":
 
 for b in bad:
     print("DISAGREE: " + b)
+if not bad:
+    print("%d changes, deploy %s, %d predicted to block" % (len(files), "ok" if deploy_rc == "0" else "failed", len(blockers)))
 sys.exit(1 if bad else 0)

@@ -11,7 +11,7 @@
 #   DW_MERGE_BATCHES=N  how many (default 6)
 DW_SANDBOX=host-readonly source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-ostree.sh"
-for tool in python3 jq; do command -v $tool >/dev/null || skip "$tool is not installed"; done
+for tool in python3 jq; do command -v "$tool" >/dev/null || skip "$tool is not installed"; done
 CHECK=$(cd "$(dirname "$0")" && pwd)/etc-merge-check.py
 failures=0
 
@@ -59,14 +59,12 @@ run_case() {
         ostree admin deploy --sysroot="$S" --os=testos testos/stable >"$C/deploy.out" 2>"$C/deploy.err" || rc=$?
         NEW=-
         [ "$rc" != 0 ] || NEW=$(deployment_dir "$S" 0)/etc
-        printf 'case %s: %s changes, deploy %s, %s predicted to block\n' "$name" \
-                "$(jq -s '[.[] | select(.event.action | startswith("file-"))] | length' "$C/dw.json")" \
-                "$([ "$rc" = 0 ] && echo ok || echo failed)" \
-                "$(jq -s '[.[] | select(.event.action == "merge-blocked")] | length' "$C/dw.json")" >&2
         if ! python3 "$CHECK" "$C/dw.json" "$C/cfg" "$rc" "$C/deploy.err" "$E" "$NEW" >"$C/check" 2>&1; then
                 echo "case $name ($desc):" >&2
                 sed 's/^/  /' "$C/check" >&2
                 failures=$((failures + 1))
+        else
+                echo "case $name: $(cat "$C/check")" >&2
         fi
 }
 
