@@ -109,7 +109,7 @@ sh -c 'echo "# driftwatch test" >"$0"' "$outside"
 unit_of() {
         jq -r --arg p "$1" 'select(.file.path == $p) | .driftwatch.systemd.unit // "-"' "$T/plugin.jsonl" 2>/dev/null
 }
-for i in $(seq 1 200); do
+for i in $(seq 1 600); do   # up to 60 s on a busy machine
         [ -n "$(unit_of "$in_unit")" ] && [ -n "$(unit_of "$by_child")" ] && [ -n "$(unit_of "$outside")" ] && break
         sleep 0.1
 done
