@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "etc-diff.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -155,10 +156,10 @@ static int etc_diff_streamed(const char *usr_etc, const char *etc, const struct 
         return r;
 }
 
+/* The differences, kept for the report after the merge is replayed: the
+ * merge's item i is change i. */
 struct collected {
         struct fim_change *v;
-        bool *beyond;
-        size_t *index;
         size_t n, cap;
         struct etc_merge *merge;
 };
@@ -166,37 +167,23 @@ struct collected {
 static int collect(const struct fim_change *c, void *userdata)
 {
         struct collected *col = userdata;
-        bool beyond;
+        size_t index;
         int r;
 
         if (col->n == col->cap) {
                 size_t cap = col->cap ? col->cap * 2 : 64;
                 struct fim_change *v = reallocarray(col->v, cap, sizeof(*v));
-                bool *b;
-                size_t *ix;
 
                 if (!v)
                         return -ENOMEM;
                 col->v = v;
-                b = reallocarray(col->beyond, cap, sizeof(*b));
-                if (!b)
-                        return -ENOMEM;
-                col->beyond = b;
-                ix = reallocarray(col->index, cap, sizeof(*ix));
-                if (!ix)
-                        return -ENOMEM;
-                col->index = ix;
                 col->cap = cap;
         }
-        beyond = beyond_config_diff(c);
-        col->v[col->n] = *c;
-        col->beyond[col->n] = beyond;
-        if (col->merge) {
-                r = etc_merge_add(col->merge, c, !beyond, &col->index[col->n]);
-                if (r < 0)
-                        return r;
-        }
-        col->n++;
+        r = etc_merge_add(col->merge, c, !beyond_config_diff(c), &index);
+        if (r < 0)
+                return r;
+        assert(index == col->n);
+        col->v[col->n++] = *c;
         return 0;
 }
 
@@ -224,28 +211,24 @@ int etc_diff(const char *deploy_path, const struct etc_diff_opts *opts, etc_chan
         r = etc_walk(etc, opts->threads, opts->cancel, &local);
         if (r < 0)
                 return r;
-        if (opts->merge_image) {
-                r = etc_merge_new(image, local, opts->merge_image, opts->ostree_version, &merge);
-                if (r < 0)
-                        return r;
-                col.merge = merge;
-        }
+        r = etc_merge_new(image, local, opts->merge_image, opts->ostree_version, &merge);
+        if (r < 0)
+                return r;
+        col.merge = merge;
         r = fim_diff_folded(image, local, ETC_ATTRS, collect, &col);
-        if (r >= 0 && merge)
+        if (r >= 0)
                 r = etc_merge_run(merge);
         for (i = 0; r >= 0 && i < col.n; i++) {
                 struct etc_change ec = {
                         .c = &col.v[i],
-                        .beyond_config_diff = col.beyond[i],
-                        .merge = merge ? etc_merge_result(merge, col.index[i]) : NULL,
+                        .beyond_config_diff = beyond_config_diff(&col.v[i]),
+                        .merge = etc_merge_result(merge, i),
                 };
 
                 r = fn(&ec, userdata);
         }
         if (r >= 0 && ret_stats)
-                *ret_stats = (struct etc_diff_stats) { .blockers = merge ? etc_merge_blockers(merge) : 0 };
+                *ret_stats = (struct etc_diff_stats) { .blockers = etc_merge_blockers(merge) };
         free(col.v);
-        free(col.beyond);
-        free(col.index);
         return r;
 }

@@ -141,6 +141,7 @@ int sysroot_load_boot(const char *sysroot, struct sysroot **ret)
         struct dirent *de;
         size_t n = 0, i;
         ssize_t k;
+        struct stat root_st = { 0 };
         int r = 0, booted = -1;
 
         r = sysroot_new(sysroot, &d);
@@ -203,6 +204,8 @@ int sysroot_load_boot(const char *sysroot, struct sysroot **ret)
         }
         if (r >= 0 && n == 0)
                 r = -EOPNOTSUPP;
+        if (r >= 0 && d->live && stat("/", &root_st) < 0)
+                r = -errno;
         if (r >= 0) {
                 qsort(v, n, sizeof(*v), by_version_desc);
                 d->v = calloc(n, sizeof(*d->v));
@@ -212,7 +215,7 @@ int sysroot_load_boot(const char *sysroot, struct sysroot **ret)
         for (i = 0; r >= 0 && i < n; i++) {
                 struct sysroot_deployment *x = &d->v[d->n++];
                 _cleanup_(freep) char *rel = NULL;
-                struct stat st, root_st;
+                struct stat st;
 
                 x->index = (unsigned) i;
                 x->osname = TAKE_PTR(v[i].osname);
@@ -229,7 +232,7 @@ int sysroot_load_boot(const char *sysroot, struct sysroot **ret)
                         break;
                 }
                 /* Live, the booted deployment is the one / is. */
-                if (d->live && stat("/", &root_st) == 0 && root_st.st_dev == st.st_dev && root_st.st_ino == st.st_ino)
+                if (d->live && root_st.st_dev == st.st_dev && root_st.st_ino == st.st_ino)
                         booted = (int) i;
                 free(rel);
                 rel = NULL;
