@@ -60,9 +60,16 @@ deploy() {
 
 # deployment_dir SYSROOT INDEX: the directory of the INDEX-th deployment (0 = default).
 deployment_dir() {
-        local name
-        name=$(ostree admin status --sysroot="$1" |
-                awk '$1 == "*" && $2 == "testos" { print $3 } $1 == "testos" { print $2 }' | sed -n "$(($2 + 1))p")
-        [ -n "$name" ] || fail "no deployment $2 in $1"
-        echo "$1/ostree/deploy/testos/deploy/$name"
+        local mark os name rest i=0
+        # Read in the shell: the tests call this for every case, and a process costs.
+        while read -r mark os name rest; do
+                [ "$mark" = "*" ] || { rest=$name name=$os os=$mark; }
+                [ "$os" = testos ] || continue
+                if [ "$i" -eq "$2" ]; then
+                        echo "$1/ostree/deploy/testos/deploy/$name"
+                        return
+                fi
+                i=$((i + 1))
+        done < <(ostree admin status --sysroot="$1")
+        fail "no deployment $2 in $1"
 }

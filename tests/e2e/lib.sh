@@ -4,6 +4,10 @@
 set -euo pipefail
 
 DW=${1:?usage: test-NAME.sh DRIFTWATCH SHARED_DIR}
+# The tools scripts/deps.sh installs come first, ahead of whatever a user's
+# PATH puts before them (a version manager's python3 shim costs most of a
+# second per call, and the tests call python3 hundreds of times).
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 SHARED=${2:-}
 
 # A test that builds sysroots or mounts things sources this file with

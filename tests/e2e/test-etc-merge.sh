@@ -43,14 +43,16 @@ run_case() {
         DEP=$(deployment_dir "$S" 0)
         E=$DEP/etc
         (cd "$E" && $loc "$E")
-        make_os_tree "$C/v2" 2.0
+        [ -d "$T/v2" ] || make_os_tree "$T/v2" 2.0
+        cp -a "$T/v2" "$C/v2"
         $img1 "$C/v2"
         $img2 "$C/v2"
-        commit_tree "$S" "$C/v2" 2.0 >/dev/null
+        ostree --repo="$S/ostree/repo" commit -b testos/stable --add-metadata-string=version=2.0 \
+                --tree=dir="$C/v2" >/dev/null
         rc=0
         "$DW" etc-diff --sysroot "$S" --merge-into testos/stable --format json >"$C/dw.json" 2>"$C/dw.err" || rc=$?
         if [ "$rc" -gt 1 ]; then
-                echo "case $name ($desc): etc-diff exited $rc: $(cat "$C/dw.err")" >&2
+                echo "case $name ($desc): etc-diff exited $rc: $(<"$C/dw.err")" >&2
                 failures=$((failures + 1))
                 return
         fi
@@ -64,7 +66,7 @@ run_case() {
                 sed 's/^/  /' "$C/check" >&2
                 failures=$((failures + 1))
         else
-                echo "case $name: $(cat "$C/check")" >&2
+                echo "case $name: $(<"$C/check")" >&2
         fi
 }
 
