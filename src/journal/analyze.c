@@ -20,10 +20,11 @@
  *              98268866d1d54a499c4e98921d93bc40 (src/systemd/sd-messages.h),
  *              SHUTDOWN= the action's log_verb and MESSAGE its message with
  *              '.' (and " (wall message)" before it), from
- *              src/login/logind-action.c handle_action_data_table: reboot
- *              "System is rebooting" (:43-44), kexec "System is rebooting
- *              with kexec" (:67-68), soft-reboot "System userspace is
- *              rebooting" (:79-80), power-off, halt.
+ *              src/login/logind-action.c handle_action_data_table (systemd
+ *              3a4e3d4f): reboot "System is rebooting" (:43-44), kexec
+ *              "System is rebooting with kexec" (:67-68), soft-reboot "System
+ *              userspace is rebooting" (:79-80), power-off, halt. SHUTDOWN=
+ *              is matched, not the text, which differs between versions.
  *  PID 1       src/core/job.c job_emit_start_message(): a start job logs
  *              MESSAGE_ID SD_MESSAGE_UNIT_STARTING
  *              7d4958e842da4a758f6c1cdc7b36dcc5 with UNIT=, JOB_TYPE=start,
@@ -453,13 +454,13 @@ static int check_boot(struct journal_analyzer *a, const struct journal_entry *e)
 /* logind's shutdown message or PID 1's start job of a shutdown service. */
 static int check_reboot(struct journal_analyzer *a, const struct journal_entry *e)
 {
-        const char *verb = journal_entry_str(e, "SHUTDOWN"), *unit = journal_entry_str(e, "UNIT");
-        bool logind = verb && field_is(e, "MESSAGE_ID", SHUTDOWN_ID);
-        bool job = !logind && unit && field_is(e, "MESSAGE_ID", UNIT_STARTING_ID);
+        const char *id = journal_entry_str(e, "MESSAGE_ID"), *verb = NULL, *unit = NULL;
+        bool logind = id && strcmp(id, SHUTDOWN_ID) == 0 && (verb = journal_entry_str(e, "SHUTDOWN"));
+        bool job = id && strcmp(id, UNIT_STARTING_ID) == 0 && (unit = journal_entry_str(e, "UNIT"));
         enum reboot_kind kind = REBOOT_NONE;
         char how[256];
 
-        if (!logind && !job)
+        if (!logind && !job)    /* one field looked up for every other entry */
                 return 0;
         for (size_t i = 0; i < sizeof(shutdowns) / sizeof(shutdowns[0]) && kind == REBOOT_NONE; i++)
                 if (strcmp(logind ? verb : unit, logind ? shutdowns[i].verb : shutdowns[i].unit) == 0)

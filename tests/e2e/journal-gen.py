@@ -39,7 +39,7 @@ def logind_shutdown(out, when, verb, message, boot=BOOT):
     # systemd src/login/logind-dbus.c bus_manager_log_shutdown(): log_struct(LOG_NOTICE,
     # MESSAGE_ID SD_MESSAGE_SHUTDOWN_STR (src/systemd/sd-messages.h), "<message>.",
     # "SHUTDOWN=<log_verb>"), message and log_verb from src/login/logind-action.c
-    # handle_action_data_table: reboot :43-44, kexec :67-68, soft-reboot :79-80
+    # handle_action_data_table (systemd 3a4e3d4f): reboot :43-44, kexec :67-68, soft-reboot :79-80
     entry(out, when, [
         ("PRIORITY", "5"), ("SYSLOG_FACILITY", "4"), ("SYSLOG_IDENTIFIER", "systemd-logind"),
         ("MESSAGE_ID", "98268866d1d54a499c4e98921d93bc40"), ("MESSAGE", message + "."), ("SHUTDOWN", verb),
