@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "basic/escape.h"
+#include "basic/fd-util.h"
 #include "basic/time-util.h"
 
 #define MAX_WORDS 8
@@ -189,9 +190,9 @@ static bool parse_hhmm(const char *s, size_t n, int *ret)
 static bool zone_known(const char *name)
 {
         char path[sizeof(STATUS_ZONEINFO_DIR) + STATUS_ZONE_NAME_MAX + 1], magic[4];
+        _cleanup_(closep) int fd = -1;
         size_t n = strlen(name);
         ssize_t got;
-        int fd;
 
         if (n == 0 || n > STATUS_ZONE_NAME_MAX || !strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
                                                           name[0]) || name[n - 1] == '/')
@@ -206,7 +207,6 @@ static bool zone_known(const char *name)
         do
                 got = read(fd, magic, sizeof(magic));
         while (got < 0 && errno == EINTR);
-        close(fd);
         return got == (ssize_t) sizeof(magic) && memcmp(magic, "TZif", 4) == 0;
 }
 
