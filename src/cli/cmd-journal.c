@@ -23,8 +23,8 @@ int cmd_journal(int argc, char **argv)
                 OPT_PATHS("directory", &dirs, &n_dirs, "DIR", "a journal directory (/var/log/journal); repeatable"),
                 OPT_STRING("policy", &req.policy_path, "FILE", "maintenance-window lines (docs/journal.md)"),
                 OPT_STRING("tickets", &req.tickets_path, "FILE",
-                           "change tickets, 'TICKET NAME FROM UNTIL' lines: an extension merge no ticket or "
-                           "deployment covers is an alert"),
+                           "change tickets, 'TICKET NAME FROM UNTIL' lines: an extension merge, soft-reboot or "
+                           "reboot no ticket or deployment covers is an alert"),
                 OPT_NUMBER("merge-window", &window, 1, 30L * 86400, "SECONDS",
                            "how far a merge may be from a deployment to count as part of it; default 900"),
                 OPT_FORMAT(&format),
@@ -36,7 +36,8 @@ int cmd_journal(int argc, char **argv)
                         "Reads the systemd journal (files, directories, or `journalctl -o export` on standard\n"
                         "input when no --file or --directory is given) and reports: new deployments by rpm-ostree\n"
                         "or bootc (outside the policy's maintenance windows: alerts), systemd-sysext and\n"
-                        "systemd-confext merges no change ticket or deployment accounts for (alerts), audit\n"
+                        "systemd-confext merges no change ticket or deployment accounts for (alerts), soft-reboots,\n"
+                        "reboots and kexec outside tickets, windows and deployments (alerts), audit\n"
                         "records that arrived without their PATH records, fields over the 64 KiB limit and a\n"
                         "clock going backwards. docs/journal.md describes the formats.",
                 .options = options,
@@ -71,9 +72,11 @@ int cmd_journal(int argc, char **argv)
                 r = capability_journal(&ctx, &req, &out, &stats, &err) < 0 ? cli_fail(&err) : cli_exit_status(&out);
                 if (r != EXIT_TROUBLE && !cli.quiet && format == OUTPUT_TEXT)
                         fprintf(stderr, "journal: %llu entries, %llu deployments, %llu extension merges (%llu "
-                                        "unaccounted for)\n",
+                                        "unaccounted for), %llu soft-reboots and %llu reboots (%llu unscheduled)\n",
                                 (unsigned long long) stats.entries, (unsigned long long) stats.deployments,
-                                (unsigned long long) stats.merges, (unsigned long long) stats.merges_unmatched);
+                                (unsigned long long) stats.merges, (unsigned long long) stats.merges_unmatched,
+                                (unsigned long long) stats.soft_reboots, (unsigned long long) stats.reboots,
+                                (unsigned long long) stats.reboots_unscheduled);
         }
         cli_strv_free(files, n_files);
         cli_strv_free(dirs, n_dirs);

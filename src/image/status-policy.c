@@ -7,20 +7,26 @@
  *             minimum-timestamp = 2025-08-01T00:00:00Z
  *             allowed-digest = sha256:...            (repeatable)
  *             maintenance-window = Sat,Sun 02:00-06:00 +01:00  (repeatable)
+ *             maintenance-window = Mon-Fri 22:00-01:30 Europe/Berlin
  *   tickets:  CHG-1234 sha256:... 2026-11-20T00:00:00Z 2026-11-27T00:00:00Z
  */
 #define _GNU_SOURCE
 #include "status-policy.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "basic/escape.h"
+#include "basic/fd-util.h"
 #include "basic/time-util.h"
 
 #define MAX_WORDS 8
@@ -177,7 +183,34 @@ static bool parse_hhmm(const char *s, size_t n, int *ret)
         return *ret <= 24 * 60;
 }
 
-/* maintenance-window = DAYS HH:MM-HH:MM [UTC|Z|+HH:MM|-HH:MM] */
+/* Whether name is a zone of the tz database here: a relative name of
+ * letters, digits and "/_+-" (no "." or ".." step) naming a TZif file under
+ * STATUS_ZONEINFO_DIR. Unknown names are refused rather than left to glibc,
+ * which silently reads an unknown TZ as UTC. */
+static bool zone_known(const char *name)
+{
+        char path[sizeof(STATUS_ZONEINFO_DIR) + STATUS_ZONE_NAME_MAX + 1], magic[4];
+        _cleanup_(closep) int fd = -1;
+        size_t n = strlen(name);
+        ssize_t got;
+
+        if (n == 0 || n > STATUS_ZONE_NAME_MAX || !strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+                                                          name[0]) || name[n - 1] == '/')
+                return false;
+        if (strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") != n ||
+            strstr(name, "//"))
+                return false;
+        snprintf(path, sizeof(path), "%s/%s", STATUS_ZONEINFO_DIR, name);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return false;
+        do
+                got = read(fd, magic, sizeof(magic));
+        while (got < 0 && errno == EINTR);
+        return got == (ssize_t) sizeof(magic) && memcmp(magic, "TZif", 4) == 0;
+}
+
+/* maintenance-window = DAYS HH:MM-HH:MM [UTC|Z|+HH:MM|-HH:MM|ZONE] */
 static int window_line(struct reader *rd, struct status_policy *p, const struct line *l)
 {
         struct maintenance_window w = { 0 }, *v;
@@ -186,7 +219,7 @@ static int window_line(struct reader *rd, struct status_policy *p, const struct 
         int r;
 
         if (l->n != 4 && l->n != 5)
-                return fail(rd, -EBADMSG, "expected 'maintenance-window = DAYS HH:MM-HH:MM [OFFSET]'");
+                return fail(rd, -EBADMSG, "expected 'maintenance-window = DAYS HH:MM-HH:MM [OFFSET|ZONE]'");
         r = parse_days(rd, l->word[2], &w.days);
         if (r < 0)
                 return r;
@@ -198,8 +231,16 @@ static int window_line(struct reader *rd, struct status_policy *p, const struct 
         else if ((zone[0] == '+' || zone[0] == '-') && parse_hhmm(zone + 1, strlen(zone + 1), &w.offset) &&
                  w.offset <= 18 * 60)
                 w.offset = zone[0] == '-' ? -w.offset : w.offset;
-        else
-                return fail(rd, -EBADMSG, "'%.40s' is not UTC or an offset (+HH:MM, -HH:MM)", zone);
+        else if (zone[0] == '+' || zone[0] == '-')
+                return fail(rd, -EBADMSG, "'%.40s' is not an offset (+HH:MM, -HH:MM, at most 18:00)", zone);
+        else if (!zone_known(zone))
+                return fail(rd, -EBADMSG, "unknown time zone '%.40s' (not a zone file under %s)", zone,
+                            STATUS_ZONEINFO_DIR);
+        else {
+                w.zone = arena_strndup(&p->arena, zone, strlen(zone));
+                if (!w.zone)
+                        return -ENOMEM;
+        }
         if (p->n_windows >= STATUS_POLICY_MAX_ITEMS)
                 return fail(rd, -E2BIG, "more than %d maintenance windows", STATUS_POLICY_MAX_ITEMS);
         snprintf(text, sizeof(text), "%s %s %s", l->word[2], range, zone);
@@ -456,14 +497,62 @@ static int64_t floor_div(int64_t a, int64_t b)
         return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
+/* Weekday (0 Monday) and minute of the day of t on zone's wall clock.
+ * glibc converts through TZ: it is set, used and put back under a lock,
+ * which orders the callers of this function; a thread calling localtime()
+ * at the same moment would see the zone (a one-shot command has none, and
+ * the window check runs once per deployment or reboot, not per entry). */
+static bool zone_clock(const char *zone, int64_t t, int *ret_day, int *ret_minute)
+{
+        static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+        char tz[sizeof(STATUS_ZONEINFO_DIR) + STATUS_ZONE_NAME_MAX + 2];
+        time_t tt = (time_t) t;
+        const char *old;
+        char *saved = NULL;
+        struct tm tm;
+        bool ok = false;
+
+        if ((int64_t) tt != t)
+                return false;
+        snprintf(tz, sizeof(tz), ":%s/%s", STATUS_ZONEINFO_DIR, zone);
+        pthread_mutex_lock(&lock);
+        old = getenv("TZ");
+        if (!old || (saved = strdup(old))) {
+                if (setenv("TZ", tz, 1) == 0) {
+                        tzset();        /* localtime_r() does not look at TZ again by itself */
+                        ok = localtime_r(&tt, &tm) != NULL;
+                }
+                if (saved)
+                        (void) setenv("TZ", saved, 1);
+                else
+                        (void) unsetenv("TZ");
+                tzset();
+        }
+        pthread_mutex_unlock(&lock);
+        free(saved);
+        if (!ok)
+                return false;
+        *ret_day = (tm.tm_wday + 6) % 7;
+        *ret_minute = tm.tm_hour * 60 + tm.tm_min;
+        return true;
+}
+
 const struct maintenance_window *status_policy_window(const struct status_policy *p, int64_t t)
 {
         for (size_t i = 0; p && i < p->n_windows; i++) {
                 const struct maintenance_window *w = &p->windows[i];
-                int64_t local = t + (int64_t) w->offset * 60, days = floor_div(local, 86400);
-                int day = (int) ((days % 7 + 7 + 3) % 7);       /* 1970-01-01 was a Thursday */
-                int minute = (int) ((local - days * 86400) / 60), prev = (day + 6) % 7;
+                int day, minute, prev;
 
+                if (w->zone) {
+                        if (!zone_clock(w->zone, t, &day, &minute))
+                                continue;
+                } else {
+                        int64_t local = t + (int64_t) w->offset * 60, days = floor_div(local, 86400);
+
+                        day = (int) ((days % 7 + 7 + 3) % 7);   /* 1970-01-01 was a Thursday */
+                        minute = (int) ((local - days * 86400) / 60);
+                }
+                prev = (day + 6) % 7;
                 if (w->start < w->end ? (w->days >> day & 1) && minute >= w->start && minute < w->end :
                     ((w->days >> day & 1) && minute >= w->start) || ((w->days >> prev & 1) && minute < w->end))
                         return w;

@@ -18,13 +18,18 @@
 
 /* When changes may happen: days of the week, a time of day range (crossing
  * midnight when it ends before it starts, the day being the start's) and a
- * fixed offset from UTC. */
+ * fixed offset from UTC or a time zone of the tz database, whose wall clock
+ * (daylight saving time included) the days and times are read on. */
 struct maintenance_window {
         unsigned days;                  /* bit 0 Monday ... bit 6 Sunday */
         int start, end;                 /* minutes of the day */
-        int offset;                     /* minutes east of UTC */
+        int offset;                     /* minutes east of UTC; without zone */
+        const char *zone;               /* "Europe/Berlin", under STATUS_ZONEINFO_DIR; NULL: offset */
         const char *text;               /* as written, for messages */
 };
+
+#define STATUS_ZONEINFO_DIR "/usr/share/zoneinfo"
+#define STATUS_ZONE_NAME_MAX 128
 
 struct status_policy {
         const char *minimum_version;    /* NULL: none */
@@ -66,7 +71,10 @@ bool status_policy_below_minimum(const struct status_policy *p, const struct dep
                                 size_t reason_len);
 bool status_policy_digest_allowed(const struct status_policy *p, const struct deployment *d);
 
-/* The window of p that time t (seconds since the epoch) falls in, or NULL. */
+/* The window of p that time t (seconds since the epoch) falls in, or NULL.
+ * A window in a named zone is read on that zone's wall clock: on the day
+ * daylight saving time starts, the skipped hour's part of a window is not
+ * covered; on the day it ends, the repeated hour is covered twice. */
 const struct maintenance_window *status_policy_window(const struct status_policy *p, int64_t t);
 
 /* The first ticket whose digest is d's digest or ostree commit and whose

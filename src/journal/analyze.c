@@ -14,7 +14,27 @@
  *              F_MESSAGE_ID, F_BOOTC_IMAGE_REFERENCE, ...
  *  sysext      src/sysext/sysext.c merge_subprocess(), in the "(sd-merge)"
  *              child: "Using extensions 'a', 'b'." then "Merged extensions
- *              into '/usr'." per hierarchy (confext: '/etc'). */
+ *              into '/usr'." per hierarchy (confext: '/etc').
+ *  logind      src/login/logind-dbus.c bus_manager_log_shutdown(), when the
+ *              shutdown runs: PRIORITY 5, MESSAGE_ID SD_MESSAGE_SHUTDOWN
+ *              98268866d1d54a499c4e98921d93bc40 (src/systemd/sd-messages.h),
+ *              SHUTDOWN= the action's log_verb and MESSAGE its message with
+ *              '.' (and " (wall message)" before it), from
+ *              src/login/logind-action.c handle_action_data_table (systemd
+ *              3a4e3d4f): reboot "System is rebooting" (:43-44), kexec
+ *              "System is rebooting with kexec" (:67-68), soft-reboot "System
+ *              userspace is rebooting" (:79-80), power-off, halt. SHUTDOWN=
+ *              is matched, not the text, which differs between versions.
+ *  PID 1       src/core/job.c job_emit_start_message(): a start job logs
+ *              MESSAGE_ID SD_MESSAGE_UNIT_STARTING
+ *              7d4958e842da4a758f6c1cdc7b36dcc5 with UNIT=, JOB_TYPE=start,
+ *              "Starting systemd-soft-reboot.service - ...": the services
+ *              soft-reboot.target, reboot.target and kexec.target pull in
+ *              (units/systemd-{soft-reboot,reboot,kexec}.service). A plain
+ *              `systemctl reboot` goes to PID 1 without logind.
+ *  a new boot  journald stamps every entry with _BOOT_ID; a soft-reboot
+ *              keeps it (the kernel does not restart), a reboot or kexec
+ *              does not. */
 #define _GNU_SOURCE
 #include "analyze.h"
 
@@ -31,12 +51,16 @@
 #define RPM_OSTREE_DEPLOYMENT_ID "9bddbda177cd44d891b1b561a8a0ce9e"
 #define BOOTC_STAGE_ID "8f7a2b1c3d4e5f6a7b8c9d0e1f2a3b4c"
 #define BOOTC_SWITCH_ID "7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1"
+#define SHUTDOWN_ID "98268866d1d54a499c4e98921d93bc40"
+#define UNIT_STARTING_ID "7d4958e842da4a758f6c1cdc7b36dcc5"
 
 #define MAX_DEPLOY_TIMES 64             /* recent deployments remembered for merges */
 #define MAX_PENDING_MERGES 256
 #define MAX_PENDING_AUDIT 1024
 #define AUDIT_WAIT_US (5 * 1000000ULL)  /* a SYSCALL's PATH records arrive within this */
 #define NAMES_MAX 1024
+#define MAX_BOOTS 64                    /* boots remembered to tell a new one from one seen */
+#define REBOOT_FOLD_US (300 * 1000000ULL)       /* logind's message and PID 1's start job: one reboot */
 
 struct pending_merge {
         uint64_t us;
@@ -44,6 +68,13 @@ struct pending_merge {
         char names[NAMES_MAX];          /* "a, b"; "" unknown */
         char unit[128];
         char input[256];
+};
+
+enum reboot_kind { REBOOT_NONE, REBOOT_SOFT, REBOOT_FULL, REBOOT_KEXEC, REBOOT_OFF };
+
+struct boot {
+        char id[33];
+        bool ended;                     /* a reboot, kexec, power-off or halt was logged in it */
 };
 
 struct pending_audit {
@@ -67,6 +98,12 @@ struct journal_analyzer {
         size_t n_audit;
         char audit_first[64];
         uint64_t audit_first_us;
+        struct boot boots[MAX_BOOTS];
+        size_t n_boots, boot_next;
+        struct boot *boot;              /* the current input's current boot; NULL: none yet */
+        enum reboot_kind last_kind;     /* the last shutdown reported, folding its other messages */
+        uint64_t last_kind_us;
+        const struct boot *last_kind_boot;
 };
 
 int journal_analyzer_new(const struct journal_check *c, struct journal_analyzer **ret)
@@ -92,6 +129,7 @@ void journal_analyzer_input(struct journal_analyzer *a, const char *label)
 {
         snprintf(a->input, sizeof(a->input), "%s", strcmp(label, "-") == 0 ? "(standard input)" : label);
         a->has_last = false;
+        a->boot = NULL;         /* inputs need not follow each other in time: no boot change across them */
 }
 
 static void copy_str(char *dst, size_t size, const char *s)
@@ -205,12 +243,13 @@ static int check_deployment(struct journal_analyzer *a, const struct journal_ent
         return 0;
 }
 
-static bool near_deployment(const struct journal_analyzer *a, uint64_t us)
+/* A deployment within the merge window of us (before_only: at or before us). */
+static bool near_deployment(const struct journal_analyzer *a, uint64_t us, bool before_only)
 {
         uint64_t w = (uint64_t) a->c.merge_window_s * 1000000;
 
         for (size_t i = 0; i < a->n_deploy; i++)
-                if ((a->deploy_us[i] <= us ? us - a->deploy_us[i] : a->deploy_us[i] - us) <= w)
+                if (a->deploy_us[i] <= us ? us - a->deploy_us[i] <= w : !before_only && a->deploy_us[i] - us <= w)
                         return true;
         return false;
 }
@@ -240,7 +279,7 @@ static const struct change_ticket *merge_ticket(const struct journal_analyzer *a
 static int decide_merge(struct journal_analyzer *a, const struct pending_merge *m)
 {
         const struct change_ticket *k = merge_ticket(a, m);
-        bool deployed = !k && near_deployment(a, m->us);
+        bool deployed = !k && near_deployment(a, m->us, false);
         struct emit em = { .rule = k || deployed ? "DW-JRN-EXTENSION-MERGE" : "DW-JRN-EXTENSION-UNMATCHED",
                            .action = "extensions-merged", .category = "configuration", .type = "change",
                            .alert = !k && !deployed };
@@ -320,6 +359,129 @@ static int check_merge(struct journal_analyzer *a, const struct journal_entry *e
         copy_str(m->input, sizeof(m->input), a->input);
         a->stats.merges++;
         return 0;
+}
+
+static const struct {
+        const char *verb, *unit;        /* logind's SHUTDOWN=, the service PID 1 starts */
+        enum reboot_kind kind;
+} shutdowns[] = {
+        { "soft-reboot", "systemd-soft-reboot.service", REBOOT_SOFT },
+        { "reboot", "systemd-reboot.service", REBOOT_FULL },
+        { "kexec", "systemd-kexec.service", REBOOT_KEXEC },
+        { "power-off", "systemd-poweroff.service", REBOOT_OFF },
+        { "halt", "systemd-halt.service", REBOOT_OFF },
+};
+
+static const char *reboot_kind_name(enum reboot_kind k)
+{
+        return k == REBOOT_SOFT ? "soft-reboot" : k == REBOOT_KEXEC ? "kexec" : "reboot";
+}
+
+/* A soft-reboot, reboot or kexec at us: accounted for by a change ticket
+ * naming it (a kexec also by one naming "reboot"), a maintenance window or a
+ * deployment within the merge window before it; else an alert. */
+static int report_reboot(struct journal_analyzer *a, enum reboot_kind kind, uint64_t us, const char *how,
+                         const char *unit, const char *boot)
+{
+        const char *name = reboot_kind_name(kind);
+        int64_t t = (int64_t) (us / 1000000);
+        const struct change_ticket *k = ticket_find_name(a->c.tickets, name, t);
+        const struct maintenance_window *w;
+        bool deployed;
+        struct emit em = { .rule = kind == REBOOT_SOFT ? "DW-JRN-SOFT-REBOOT" : "DW-JRN-REBOOT", .action = name,
+                           .category = "host", .type = "change" };
+        char msg[1024], window[32];
+
+        if (!k && kind == REBOOT_KEXEC)
+                k = ticket_find_name(a->c.tickets, "reboot", t);
+        w = k ? NULL : status_policy_window(a->c.policy, t);
+        deployed = !k && !w && near_deployment(a, us, true);
+        em.alert = !k && !w && !deployed;
+        snprintf(window, sizeof(window), "%" PRId64 "s", a->c.merge_window_s);
+        snprintf(msg, sizeof(msg), "%s %s%s%s%s", name, how,
+                 k ? "; change ticket " : w ? "; inside the maintenance window " :
+                 deployed ? "; a deployment within " : "",
+                 k ? k->id : w ? w->text : deployed ? window : "",
+                 em.alert ? ": no change ticket, maintenance window or deployment before it accounts for it" :
+                 !deployed ? "" : kind == REBOOT_SOFT ? " before it (which a soft-reboot does not apply)" :
+                 " before it");
+        if (kind == REBOOT_SOFT)
+                a->stats.soft_reboots++;
+        else
+                a->stats.reboots++;
+        if (em.alert)
+                a->stats.reboots_unscheduled++;
+        return emit(a, &em, us, msg, "kind", name, "unit", unit, "ticket", k ? k->id : NULL,
+                    "window", w ? w->text : NULL, "boot", boot, "journal", a->input, NULL);
+}
+
+/* The boot an entry belongs to: a boot not seen before, after another one of
+ * the same input that logged no shutdown, ended unannounced (a crash, a
+ * power cut, `reboot --force`, or its last records lost). */
+static int check_boot(struct journal_analyzer *a, const struct journal_entry *e)
+{
+        const char *id = journal_entry_str(e, "_BOOT_ID");
+        struct boot *prev = a->boot, *b = NULL;
+        char prev_id[33];
+
+        if (!id || strlen(id) != 32)
+                return 0;
+        if (prev && strcmp(prev->id, id) == 0)
+                return 0;
+        for (size_t i = 0; i < a->n_boots && !b; i++)
+                if (strcmp(a->boots[i].id, id) == 0)
+                        b = &a->boots[i];
+        if (b) {
+                a->boot = b;
+                return 0;
+        }
+        b = &a->boots[a->boot_next];
+        a->boot_next = (a->boot_next + 1) % MAX_BOOTS;
+        if (a->n_boots < MAX_BOOTS)
+                a->n_boots++;
+        copy_str(prev_id, sizeof(prev_id), prev && prev != b ? prev->id : NULL);
+        if (prev == b || (prev && prev->ended))
+                prev = NULL;
+        *b = (struct boot) { 0 };
+        copy_str(b->id, sizeof(b->id), id);
+        a->boot = b;
+        if (!prev || !e->has_realtime)
+                return 0;
+        return report_reboot(a, REBOOT_FULL, e->realtime_us, "(a new boot; the boot before it logged no shutdown)",
+                             NULL, prev_id);
+}
+
+/* logind's shutdown message or PID 1's start job of a shutdown service. */
+static int check_reboot(struct journal_analyzer *a, const struct journal_entry *e)
+{
+        const char *id = journal_entry_str(e, "MESSAGE_ID"), *verb = NULL, *unit = NULL;
+        bool logind = id && strcmp(id, SHUTDOWN_ID) == 0 && (verb = journal_entry_str(e, "SHUTDOWN"));
+        bool job = id && strcmp(id, UNIT_STARTING_ID) == 0 && (unit = journal_entry_str(e, "UNIT"));
+        enum reboot_kind kind = REBOOT_NONE;
+        char how[256];
+
+        if (!logind && !job)    /* one field looked up for every other entry */
+                return 0;
+        for (size_t i = 0; i < sizeof(shutdowns) / sizeof(shutdowns[0]) && kind == REBOOT_NONE; i++)
+                if (strcmp(logind ? verb : unit, logind ? shutdowns[i].verb : shutdowns[i].unit) == 0)
+                        kind = shutdowns[i].kind;
+        if (kind == REBOOT_NONE)
+                return 0;
+        if (kind != REBOOT_SOFT && a->boot)
+                a->boot->ended = true;
+        if (kind == a->last_kind && a->boot == a->last_kind_boot && (e->realtime_us >= a->last_kind_us ? e->realtime_us - a->last_kind_us :
+                                     a->last_kind_us - e->realtime_us) <= REBOOT_FOLD_US)
+                return 0;
+        a->last_kind = kind;
+        a->last_kind_us = e->realtime_us;
+        a->last_kind_boot = a->boot;
+        if (kind == REBOOT_OFF)
+                return 0;
+        if (logind)
+                snprintf(how, sizeof(how), "logged by systemd-logind");
+        else
+                snprintf(how, sizeof(how), "started as %.200s", unit);
+        return report_reboot(a, kind, e->realtime_us, how, logind ? NULL : unit, journal_entry_str(e, "_BOOT_ID"));
 }
 
 static void audit_decide(struct journal_analyzer *a, const struct pending_audit *p)
@@ -431,6 +593,10 @@ int journal_analyzer_entry(struct journal_analyzer *a, const struct journal_entr
                 r = check_deployment(a, e);
         if (r >= 0)
                 r = check_merge(a, e);
+        if (r >= 0)
+                r = check_boot(a, e);
+        if (r >= 0)
+                r = check_reboot(a, e);
         if (r >= 0)
                 check_audit(a, e);
         return r;

@@ -8,6 +8,10 @@
  *    into '/usr'." with the names of the "Using extensions ..." line before
  *    it: each must match a change ticket or a deployment within the merge
  *    window, else an alert;
+ *  - soft-reboots, reboots and kexec (logind's shutdown message, PID 1's
+ *    start job of systemd-soft-reboot/-reboot/-kexec.service, a new boot
+ *    after one that logged no shutdown): each must match a change ticket, a
+ *    maintenance window or a deployment just before it, else an alert;
  *  - pipeline health: audit SYSCALL records arriving through journald
  *    (_TRANSPORT=audit) that announce items but get no PATH record;
  *  - the input itself: a field over the size limit, a clock going backwards. */
@@ -32,6 +36,7 @@ struct journal_check {
 
 struct journal_stats {
         uint64_t entries, deployments, merges, merges_unmatched, audit_path_missing, oversized, clock_backwards;
+        uint64_t soft_reboots, reboots, reboots_unscheduled;   /* reboots: kexec too; unscheduled: both */
 };
 
 struct journal_analyzer;

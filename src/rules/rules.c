@@ -68,7 +68,7 @@ const char *const ruleset_required_ids[] = {
         /* journal/analyze.c */
         "DW-JRN-DEPLOYMENT", "DW-JRN-DEPLOYMENT-OUTSIDE-WINDOW", "DW-JRN-EXTENSION-MERGE",
         "DW-JRN-EXTENSION-UNMATCHED", "DW-JRN-AUDIT-PATH-MISSING", "DW-JRN-FIELD-TOO-LARGE",
-        "DW-JRN-CLOCK-BACKWARDS",
+        "DW-JRN-CLOCK-BACKWARDS", "DW-JRN-SOFT-REBOOT", "DW-JRN-REBOOT",
         NULL,
 };
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Writes journal export streams (systemd's JOURNAL_EXPORT_FORMATS) of messages
 # shaped as their writers log them, for tests/e2e/test-journal*.sh:
-#   journal-gen.py KIND > stream      KIND: analytics, binary, clock-backwards
+#   journal-gen.py KIND > stream      KIND: analytics, reboots, binary, clock-backwards
 #   journal-gen.py bulk MIB > stream  about MIB MiB of ordinary service messages with
 #                                     a deployment, a merge and an audit event every
 #                                     10,000 entries (bench/journal.sh)
@@ -21,18 +21,52 @@ def ts(iso):
     return int(d.timestamp()) * 1000000
 
 
-def entry(out, when, fields, binary=()):
+def entry(out, when, fields, binary=(), boot=BOOT):
     global seq
     seq += 1
-    out.write(b"__CURSOR=s=%s;i=%x\n" % (BOOT.encode(), seq))
+    out.write(b"__CURSOR=s=%s;i=%x\n" % (boot.encode(), seq))
     out.write(b"__REALTIME_TIMESTAMP=%d\n" % when)
     out.write(b"__MONOTONIC_TIMESTAMP=%d\n" % (seq * 1000))
-    out.write(b"_BOOT_ID=%s\n_MACHINE_ID=%s\n_HOSTNAME=img-host\n" % (BOOT.encode(), MACHINE.encode()))
+    out.write(b"_BOOT_ID=%s\n_MACHINE_ID=%s\n_HOSTNAME=img-host\n" % (boot.encode(), MACHINE.encode()))
     for k, v in fields:
         out.write(("%s=%s\n" % (k, v)).encode())
     for k, v in binary:
         out.write(k.encode() + b"\n" + struct.pack("<Q", len(v)) + v + b"\n")
     out.write(b"\n")
+
+
+def logind_shutdown(out, when, verb, message, boot=BOOT):
+    # systemd src/login/logind-dbus.c bus_manager_log_shutdown(): log_struct(LOG_NOTICE,
+    # MESSAGE_ID SD_MESSAGE_SHUTDOWN_STR (src/systemd/sd-messages.h), "<message>.",
+    # "SHUTDOWN=<log_verb>"), message and log_verb from src/login/logind-action.c
+    # handle_action_data_table (systemd 3a4e3d4f): reboot :43-44, kexec :67-68, soft-reboot :79-80
+    entry(out, when, [
+        ("PRIORITY", "5"), ("SYSLOG_FACILITY", "4"), ("SYSLOG_IDENTIFIER", "systemd-logind"),
+        ("MESSAGE_ID", "98268866d1d54a499c4e98921d93bc40"), ("MESSAGE", message + "."), ("SHUTDOWN", verb),
+        ("CODE_FILE", "src/login/logind-dbus.c"), ("CODE_FUNC", "bus_manager_log_shutdown"),
+        ("_TRANSPORT", "journal"), ("_PID", "812"), ("_UID", "0"), ("_COMM", "systemd-logind"),
+        ("_EXE", "/usr/lib/systemd/systemd-logind"), ("_SYSTEMD_UNIT", "systemd-logind.service"),
+    ], boot=boot)
+
+
+def unit_starting(out, when, unit, description, boot=BOOT):
+    # systemd src/core/job.c job_emit_start_message(): log_unit_struct(LOG_INFO,
+    # "Starting %s...", JOB_ID, JOB_TYPE, INVOCATION_ID, MESSAGE_ID SD_MESSAGE_UNIT_STARTING_STR);
+    # log_unit_struct adds UNIT= for the system manager (PID 1)
+    entry(out, when, [
+        ("PRIORITY", "6"), ("SYSLOG_FACILITY", "3"), ("SYSLOG_IDENTIFIER", "systemd"),
+        ("MESSAGE_ID", "7d4958e842da4a758f6c1cdc7b36dcc5"), ("UNIT", unit),
+        ("MESSAGE", "Starting %s - %s..." % (unit, description)), ("JOB_ID", "2841"), ("JOB_TYPE", "start"),
+        ("INVOCATION_ID", "3c1d0f8e5a7b4e2f9d6c8b0a1e3f5d7c"),
+        ("CODE_FILE", "src/core/job.c"), ("CODE_FUNC", "job_emit_start_message"),
+        ("_TRANSPORT", "journal"), ("_PID", "1"), ("_UID", "0"), ("_COMM", "systemd"),
+        ("_EXE", "/usr/lib/systemd/systemd"),
+    ], boot=boot)
+
+
+def service_line(out, when, text, boot=BOOT):
+    entry(out, when, [("PRIORITY", "6"), ("SYSLOG_IDENTIFIER", "app"), ("_TRANSPORT", "stdout"), ("_PID", "1400"),
+                      ("_COMM", "app"), ("_SYSTEMD_UNIT", "app.service"), ("MESSAGE", text)], boot=boot)
 
 
 def rpm_ostree(out, when, refspec, checksum, version):
@@ -116,6 +150,33 @@ def analytics(out):
     sysext(out, ts("2026-11-28T03:05:00Z"), ["site-config"], "/etc", 3003, unit="systemd-confext.service")
 
 
+def reboots(out):
+    b, c, d, e = ("%032x" % (0xb007 + i) for i in range(4))
+    # Thursday: a soft-reboot through logind (then PID 1's start job of its
+    # service: one finding) that change ticket covers; later one started
+    # directly (`systemctl soft-reboot`) that nothing covers. The boot id stays.
+    logind_shutdown(out, ts("2026-11-26T10:00:00Z"), "soft-reboot", "System userspace is rebooting")
+    unit_starting(out, ts("2026-11-26T10:00:01Z"), "systemd-soft-reboot.service", "System Userspace Reboot")
+    service_line(out, ts("2026-11-26T10:00:30Z"), "started after the soft-reboot")
+    unit_starting(out, ts("2026-11-26T15:00:00Z"), "systemd-soft-reboot.service", "System Userspace Reboot")
+    # Friday: a deployment (outside the Saturday window), then the reboot into it.
+    rpm_ostree(out, ts("2026-11-27T09:00:00Z"), "ostree-unverified-registry:quay.io/example/rhel-bootc:9.6",
+               "d0d0" + "0" * 60, "9.6.20261127.0")
+    logind_shutdown(out, ts("2026-11-27T09:02:00Z"), "reboot", "System is rebooting")
+    unit_starting(out, ts("2026-11-27T09:02:01Z"), "systemd-reboot.service", "System Reboot")
+    # the next boot: a kexec nothing covers
+    service_line(out, ts("2026-11-27T09:03:00Z"), "first light", boot=b)
+    logind_shutdown(out, ts("2026-11-27T12:00:00Z"), "kexec", "System is rebooting with kexec", boot=b)
+    unit_starting(out, ts("2026-11-27T12:00:01Z"), "systemd-kexec.service", "Reboot via kexec", boot=b)
+    # the boot after it ends without a word: the next boot is an unannounced reboot
+    service_line(out, ts("2026-11-27T12:01:00Z"), "after kexec", boot=c)
+    service_line(out, ts("2026-11-27T16:00:00Z"), "last words", boot=c)
+    service_line(out, ts("2026-11-27T16:30:00Z"), "power is back", boot=d)
+    # Saturday 03:00 UTC: a reboot inside the maintenance window
+    logind_shutdown(out, ts("2026-11-28T03:00:00Z"), "reboot", "System is rebooting", boot=d)
+    service_line(out, ts("2026-11-28T03:01:00Z"), "after the window's reboot", boot=e)
+
+
 def binary(out):
     # A binary field (a MESSAGE with a newline and a NUL, as journald stores
     # such values) in the middle of a deployment entry: the rest still reads.
@@ -154,4 +215,4 @@ def bulk(out):
         written += len(data)
 
 
-{"analytics": analytics, "binary": binary, "clock-backwards": clock_backwards, "bulk": bulk}[sys.argv[1]](sys.stdout.buffer)
+{"analytics": analytics, "reboots": reboots, "binary": binary, "clock-backwards": clock_backwards, "bulk": bulk}[sys.argv[1]](sys.stdout.buffer)

@@ -3,17 +3,9 @@
 # write them (tests/e2e/journal-gen.py cites the source lines), made into
 # journal files by systemd-journal-remote and read through sd-journal; the
 # same stream on standard input must give the same findings.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/journal-lib.sh"
 
-remote=/lib/systemd/systemd-journal-remote
-[ -x "$remote" ] || remote=/usr/lib/systemd/systemd-journal-remote
-[ -x "$remote" ] || skip "systemd-journal-remote is not installed (Debian package systemd-journal-remote)"
-command -v jq >/dev/null || skip "jq is not installed"
-command -v python3 >/dev/null || skip "python3 is not installed"
-gen=$(dirname "$0")/journal-gen.py
-
-python3 "$gen" analytics >"$T/a.export"
-"$remote" --output="$T/a.journal" "$T/a.export" 2>"$T/remote.err" || fail "journal-remote: $(cat "$T/remote.err")"
+journal_file analytics a
 printf 'maintenance-window = Sat 02:00-06:00 UTC\n' >"$T/policy"
 printf 'CHG-7 monitoring-agent 2026-11-26T11:00:00Z 2026-11-26T13:00:00Z\n' >"$T/tickets"
 

@@ -164,6 +164,68 @@ static void test_windows(void **state)
         assert_null(status_policy_window(NULL, 0));
 }
 
+/* Windows on a named zone's wall clock, across the 2026 daylight saving
+ * changes of Europe/Berlin (2026-03-29 01:00Z: 02:00 CET becomes 03:00
+ * CEST; 2026-10-25 01:00Z: 03:00 CEST becomes 02:00 CET). */
+static void test_window_zones(void **state)
+{
+        _cleanup_(status_policy_freep) struct status_policy *p = NULL;
+        static const char text[] = "maintenance-window = Sun 02:30-03:30 Europe/Berlin\n"
+                                   "maintenance-window = Sat 23:00-01:00 America/New_York\n";
+        const struct maintenance_window *w;
+
+        if (access("/usr/share/zoneinfo/Europe/Berlin", R_OK) < 0 ||
+            access("/usr/share/zoneinfo/America/New_York", R_OK) < 0) {
+                if (getenv("CI") && strcmp(getenv("CI"), "true") == 0)
+                        fail_msg("tzdata is not installed (Debian package tzdata)");
+                print_message("skipped: tzdata is not installed (Debian package tzdata)\n");
+                skip();
+        }
+        assert_int_equal(status_policy_parse(text, strlen(text), &p, NULL), 0);
+        assert_int_equal(p->n_windows, 2);
+        assert_string_equal(p->windows[0].zone, "Europe/Berlin");
+        /* A winter Sunday: 02:30-03:30 CET is 01:30Z-02:30Z. */
+        w = status_policy_window(p, t("2026-03-22T01:30:00Z"));
+        assert_non_null(w);
+        assert_string_equal(w->text, "Sun 02:30-03:30 Europe/Berlin");
+        assert_null(status_policy_window(p, t("2026-03-22T01:29:59Z")));
+        assert_null(status_policy_window(p, t("2026-03-22T02:30:00Z")));
+        /* Spring forward: 02:30 never happens; the clock jumps from 01:59:59
+         * CET to 03:00 CEST (01:00Z), and 03:00-03:30 CEST is the window. */
+        assert_null(status_policy_window(p, t("2026-03-29T00:59:59Z")));
+        assert_non_null(status_policy_window(p, t("2026-03-29T01:00:00Z")));
+        assert_non_null(status_policy_window(p, t("2026-03-29T01:29:59Z")));
+        assert_null(status_policy_window(p, t("2026-03-29T01:30:00Z")));
+        /* A summer Sunday: 02:30-03:30 CEST is 00:30Z-01:30Z. */
+        assert_non_null(status_policy_window(p, t("2026-07-05T00:30:00Z")));
+        assert_null(status_policy_window(p, t("2026-07-05T01:30:00Z")));
+        /* Fall back: 02:30 CEST (00:30Z) and, an hour after 02:00 came again,
+         * 02:30 CET (01:30Z); 03:00 CEST became 02:00 CET in between. */
+        assert_non_null(status_policy_window(p, t("2026-10-25T00:30:00Z")));
+        assert_null(status_policy_window(p, t("2026-10-25T01:00:00Z")));
+        assert_non_null(status_policy_window(p, t("2026-10-25T01:30:00Z")));
+        assert_non_null(status_policy_window(p, t("2026-10-25T02:29:59Z")));
+        assert_null(status_policy_window(p, t("2026-10-25T02:30:00Z")));
+        /* Across midnight in New York, the day being Saturday's: Sat 23:00 EST
+         * is Sun 04:00Z; Sun 00:30 EST is Sun 05:30Z; Sun 23:30 EST is not in. */
+        w = status_policy_window(p, t("2026-11-29T04:00:00Z"));
+        assert_non_null(w);
+        assert_string_equal(w->zone, "America/New_York");
+        assert_non_null(status_policy_window(p, t("2026-11-29T05:30:00Z")));
+        assert_null(status_policy_window(p, t("2026-11-29T06:00:00Z")));
+        assert_null(status_policy_window(p, t("2026-11-30T04:30:00Z")));
+        /* Summer: EDT, an hour earlier in UTC. */
+        assert_non_null(status_policy_window(p, t("2026-07-05T03:00:00Z")));
+        assert_null(status_policy_window(p, t("2026-07-05T02:59:59Z")));
+        /* The process's own TZ is left as it was. */
+        assert_int_equal(setenv("TZ", "UTC0", 1), 0);
+        assert_non_null(status_policy_window(p, t("2026-03-29T01:00:00Z")));
+        assert_string_equal(getenv("TZ"), "UTC0");
+        assert_int_equal(unsetenv("TZ"), 0);
+        assert_non_null(status_policy_window(p, t("2026-03-29T01:00:00Z")));
+        assert_null(getenv("TZ"));
+}
+
 static void parse_fails(bool tickets, const char *text, size_t len, int err, const char *want)
 {
         struct status_policy *p = NULL;
@@ -202,8 +264,18 @@ static void test_bad_files(void **state)
                   "line 1: '02:00' is not a time range (HH:MM-HH:MM)" },
                 { false, "maintenance-window = Caturday 02:00-03:00\n", -EBADMSG,
                   "line 1: 'Caturday' is not a list of days (Mon-Fri, Sat,Sun or *)" },
-                { false, "maintenance-window = * 02:00-03:00 Europe/Berlin\n", -EBADMSG,
-                  "line 1: 'Europe/Berlin' is not UTC or an offset (+HH:MM, -HH:MM)" },
+                { false, "maintenance-window = * 02:00-03:00 Europe/Berln\n", -EBADMSG,
+                  "line 1: unknown time zone 'Europe/Berln' (not a zone file under /usr/share/zoneinfo)" },
+                { false, "# x\nmaintenance-window = * 02:00-03:00 ../../../etc/passwd\n", -EBADMSG,
+                  "line 2: unknown time zone '../../../etc/passwd' (not a zone file under /usr/share/zoneinfo)" },
+                { false, "maintenance-window = * 02:00-03:00 Europe/../Europe/Berlin\n", -EBADMSG,
+                  "line 1: unknown time zone 'Europe/../Europe/Berlin' (not a zone file under /usr/share/zoneinfo)" },
+                { false, "maintenance-window = * 02:00-03:00 zone.tab\n", -EBADMSG,
+                  "line 1: unknown time zone 'zone.tab' (not a zone file under /usr/share/zoneinfo)" },
+                { false, "maintenance-window = * 02:00-03:00 Europe\n", -EBADMSG,
+                  "line 1: unknown time zone 'Europe' (not a zone file under /usr/share/zoneinfo)" },
+                { false, "maintenance-window = * 02:00-03:00 +19:00\n", -EBADMSG,
+                  "line 1: '+19:00' is not an offset (+HH:MM, -HH:MM, at most 18:00)" },
                 { false, "maintenance-window = * 02:00-02:00\n", -EBADMSG,
                   "line 1: '02:00-02:00' is not a time range (HH:MM-HH:MM)" },
                 { false, "maintenance-window = * 25:00-26:00\n", -EBADMSG,
@@ -353,6 +425,7 @@ int main(void)
                 cmocka_unit_test(test_version_compare),
                 cmocka_unit_test(test_policy),
                 cmocka_unit_test(test_windows),
+                cmocka_unit_test(test_window_zones),
                 cmocka_unit_test(test_bad_files),
                 cmocka_unit_test(test_many_items),
                 cmocka_unit_test(test_tickets),
