@@ -104,6 +104,12 @@ void units_resolve(struct audit_detect *d, struct proc *self, uint64_t ms)
         size_t i;
         int r;
 
+        /* The journal may place a process at a later event that it could
+         * not at an earlier one (a daemon quiet for hours after its exec):
+         * one not placed yet is looked up again; live, a gone process stays
+         * gone. */
+        if (d->o.journal && self->unit_state == PROC_UNIT_GONE)
+                self->unit_state = PROC_UNIT_UNKNOWN;
         if (entry_unit(d, self, ms) != PROC_UNIT_GONE)
                 return;
         /* Gone (or not in the journal): the unit of its nearest living

@@ -18,7 +18,9 @@
 #      deployment message names;
 #   g. an allow entry naming a unit applies offline with a journal;
 #   h. an export stream as --journal gives the same findings;
-#   i. bad journal input: one error naming it, exit 2.
+#   i. bad journal input: one error naming it, exit 2;
+#   j. a daemon whose exec lies far from its entries gets its unit at a
+#      later write near one.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/audit-gen.sh"
 
@@ -54,6 +56,10 @@ REFSPEC="ostree-unverified-registry:quay.io/example/rhel-bootc:9.6"
         AUDIT_TIME=$((B + 699))
         gen_exec 8001 1 "$UNSET" "$UNSET" "(none)" /usr/bin/rpm-ostree rpm-ostreed rpm-ostree start-daemon
         gen_write 8001 1 "$UNSET" "$UNSET" /usr/bin/rpm-ostree rpm-ostreed /etc/pam.d/upgrade-c
+        # j. a daemon the journal places at its write, not at its exec long before.
+        AUDIT_TIME=$((B + 799))
+        gen_exec 5041 1 "$UNSET" "$UNSET" "(none)" /usr/sbin/agentd agentd agentd
+        AUDIT_TIME=$((B + 1000)); gen_write 5041 1 "$UNSET" "$UNSET" /usr/sbin/agentd agentd /etc/sudoers.d/j
 } >"$T/audit.log"
 printf '%s' "${IMAGE:0:20}" >"$T/cut"
 
@@ -115,6 +121,8 @@ entry(B + 720, BOOT2, [("MESSAGE_ID", "9bddbda177cd44d891b1b561a8a0ce9e"),
                        ("MESSAGE", "Created new deployment /ostree/deploy/rhel/deploy/c0ffee.0"),
                        ("DEPLOYMENT_REFSPEC", REFSPEC), ("_TRANSPORT", "journal"), ("_PID", "8001"),
                        ("_COMM", "rpm-ostree"), ("_SYSTEMD_CGROUP", "/system.slice/rpm-ostreed.service")])
+# j: the daemon's first message, long after its exec.
+service(B + 1001, BOOT2, 5041, "agentd", "agentd.service", "reconfiguring")
 service(B + 2000, BOOT2, 1, "systemd", "init.scope", "still up")
 EOF
 "$REMOTE" --output="$T/j.journal" "$T/j.export" 2>"$T/remote.err" || fail "journal-remote: $(cat "$T/remote.err")"
@@ -122,7 +130,7 @@ EOF
 run 1 "$DW" audit --format json --journal "$T/j.journal" "$T/audit.log"
 expect_valid_jsonl "$T/out"
 cp "$T/out" "$T/joined.json"
-grep -q "journal: 12 entries" "$T/err" || { cat "$T/err"; fail "the summary does not count the journal's entries"; }
+grep -q "journal: 13 entries" "$T/err" || { cat "$T/err"; fail "the summary does not count the journal's entries"; }
 
 # unit_of PATH: the unit, its source and unit-unresolved of the write of PATH.
 unit_of() {
@@ -135,6 +143,8 @@ unit_of() {
 [ "$(unit_of /etc/sudoers.d/b)" = "puppet.service journal -" ] || { cat "$T/joined.json"; fail "b: the parent's unit is not joined"; }
 [ "$(unit_of /etc/sudoers.d/c)" = "- - unit-unresolved" ] || { cat "$T/joined.json"; fail "c: a reused pid was joined"; }
 [ "$(unit_of /etc/sudoers.d/d)" = "- - unit-unresolved" ] || { cat "$T/joined.json"; fail "d: the boot before was joined"; }
+[ "$(unit_of /etc/sudoers.d/j)" = "agentd.service journal -" ] ||
+        { cat "$T/joined.json"; fail "j: a process not placed at its exec is not placed at its later write"; }
 
 q='select(.rule.id == "DW-AUD-BOOTC-SWITCH") | [.driftwatch.audit.target, .driftwatch.audit.target_from, .driftwatch.audit.target_logged, .driftwatch.systemd.unit] | join(" ")'
 [ "$(jq -r "$q" "$T/joined.json")" = "$IMAGE journal $(cat "$T/cut") session-3.scope" ] ||
