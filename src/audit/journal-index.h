@@ -23,7 +23,7 @@
 #include "basic/macros.h"
 #include "parse/journal-export.h"
 
-#define JOURNAL_INDEX_RUNS_MAX ((size_t) 1 << 18)
+#define JOURNAL_INDEX_RUNS_MAX ((size_t) 1 << 20)     /* 24 MiB */
 #define JOURNAL_INDEX_UNITS_MAX 4096
 #define JOURNAL_INDEX_BOOTS_MAX 256
 #define JOURNAL_INDEX_DEPLOYMENTS_MAX 4096
