@@ -167,16 +167,21 @@ struct pview {
         bool tty;
         int64_t auid;
         struct audit_str auid_name;
-        const char *unit;               /* systemd unit (live mode), or NULL */
+        const char *unit;               /* systemd unit (live, or a journal), or NULL */
 };
 
 /* ---- units.c ---- */
 
-/* Live mode: looks up the systemd unit of a tree entry once, from its
- * /proc/PID/cgroup or, when it is gone, its nearest living ancestor's. */
-void units_resolve(struct audit_detect *d, struct proc *self);
-/* The unit of an entry (NULL: none known, or offline). */
+/* Whether units are looked up: live, or offline with a journal. */
+bool units_enabled(const struct audit_detect *d);
+/* Looks up the systemd unit of a tree entry once, at stream time ms: live
+ * from its /proc/PID/cgroup, offline from the journal; when that does not
+ * tell, from its nearest ancestor's. */
+void units_resolve(struct audit_detect *d, struct proc *self, uint64_t ms);
+/* The unit of an entry (NULL: none known, or offline without a journal). */
 const char *units_of(const struct audit_detect *d, const struct proc *p);
+/* Where that unit came from: "cgroup" (live), "journal"; NULL: no unit. */
+const char *units_source(const struct audit_detect *d, const struct proc *p);
 
 /* ---- match.c ---- */
 

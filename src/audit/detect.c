@@ -50,7 +50,7 @@ static void set_process(struct audit_detect *d, const struct audit_event *ev, co
         *p = (struct finding_process) {
                 .pid = sc->pid, .ppid = sc->ppid, .uid = sc->uid, .euid = sc->euid, .auid = sc->auid,
                 .name = d->comm[0] ? d->comm : NULL, .executable = d->exe[0] ? d->exe : NULL,
-                .unit = units_of(d, self),
+                .unit = units_of(d, self), .unit_source = units_source(d, self),
         };
         if (d->n_args) {
                 p->args = d->args, p->n_args = d->n_args;
@@ -95,9 +95,10 @@ static void set_process(struct audit_detect *d, const struct audit_event *ev, co
          * processes known from their SYSCALL records alone: say so, and never
          * make up the argv that was not logged. */
         d->proc_quality = inferred ? AUDIT_Q_ANCESTRY_INFERRED : 0;
-        /* Live, a process whose unit (and its ancestors') could not be read
-         * says so; offline no finding has one, which is no news. */
-        if (d->o.resolve_units && !p->unit)
+        /* Live or with a journal, a process whose unit (and its ancestors')
+         * could not be found says so; offline without a journal no finding
+         * has one, which is no news. */
+        if (units_enabled(d) && !p->unit)
                 d->proc_quality |= AUDIT_Q_UNIT_UNRESOLVED;
         detect_set_quality(&d->f, d->proc_quality);
 }
@@ -218,6 +219,29 @@ static void pview_of_event(struct audit_detect *d, const struct audit_event *ev,
         };
 }
 
+/* With a journal: the whole image reference of the deployment message the
+ * command's process logged close to its exec (bootc logs the switch from the
+ * process audit saw exec), when audit's is missing, a part of it, or from an
+ * argv the record cut. A target that differs otherwise is left as logged. */
+static void journal_target(struct audit_detect *d, const struct audit_event *ev)
+{
+        const struct journal_deployment *j;
+        uint64_t us = audit_event_ms(ev) * 1000;
+        const char *t = d->audit.target;
+
+        if (!d->o.journal)
+                return;
+        j = journal_index_deployment(d->o.journal, ev->syscall.pid, us > JOURNAL_INDEX_WINDOW_US ?
+                                     us - JOURNAL_INDEX_WINDOW_US : 0, us + JOURNAL_INDEX_WINDOW_US);
+        if (!j || (t && strcmp(t, j->image) == 0))
+                return;
+        if (t && strncmp(j->image, t, strlen(t)) != 0 && !(ev->quality & AUDIT_Q_EXECVE_TRUNCATED))
+                return;
+        d->audit.target = j->image;
+        d->audit.target_from = "journal";
+        d->audit.target_logged = t;
+}
+
 static int check_commands(struct audit_detect *d, const struct audit_event *ev, struct proc *self,
                           const struct pview *v)
 {
@@ -253,6 +277,7 @@ static int check_commands(struct audit_detect *d, const struct audit_event *ev, 
                                 t = i;
                 if (t < v->n_args)
                         d->audit.target = v->args[t];
+                journal_target(d, ev);
         }
         /* The text view's line: the command as run (argv is in process.args). */
         buf_reset(&d->text);
@@ -529,8 +554,8 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
                 return r;
 
         self = ev->has_syscall ? proctree_observe(d->tree, ev) : NULL;
-        if (self && d->o.resolve_units)
-                units_resolve(d, self);
+        if (self && units_enabled(d))
+                units_resolve(d, self, now);
         if (ev->has_syscall && ev->n_paths) {
                 /* Names placed from earlier events, then remembered for later ones. */
                 r = resolve_event(d, ev);

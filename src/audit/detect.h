@@ -19,6 +19,7 @@
 
 #include "basic/macros.h"
 #include "event.h"
+#include "journal-index.h"
 #include "report/finding.h"
 #include "rules/rules.h"
 
@@ -29,6 +30,10 @@ struct audit_detect_options {
         uint64_t silence_ms;            /* DW-AUD-SILENCE past this gap between events; 0: off */
         size_t max_processes;           /* process tree entries (0: 8192) */
         bool resolve_units;             /* live input: each process's systemd unit from /proc/PID/cgroup */
+        /* Offline (--journal): each process's unit from the journal entries of
+         * its pid near its first event, and the whole image of a command's
+         * target from a deployment message of its pid. NULL: none. */
+        const struct journal_index *journal;
 };
 
 /* Receives each finding; it and everything it points to live only during the

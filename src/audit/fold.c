@@ -168,8 +168,9 @@ static int upgrade_close(struct audit_detect *d, struct upgrade *u)
 {
         struct finding_fold fold = { .upgrader = u->by->id, .reason = u->by->reason, .writes = u->writes,
                                      .commands = u->commands };
+        const struct journal_deployment *j = NULL;
         struct finding_audit a;
-        char msg[200], ts[TIMESTAMP_LEN];
+        char msg[600], ts[TIMESTAMP_LEN];
         struct finding f;
         int r;
 
@@ -177,6 +178,16 @@ static int upgrade_close(struct audit_detect *d, struct upgrade *u)
         finding_audit_init(&a);
         a.id = u->id;
         a.upgrade = &fold;
+        /* With a journal, the deployment the upgrader logged names its image whole. */
+        if (d->o.journal)
+                j = journal_index_deployment(d->o.journal, u->process->pid,
+                                             u->first_ms * 1000 > JOURNAL_INDEX_WINDOW_US ?
+                                             u->first_ms * 1000 - JOURNAL_INDEX_WINDOW_US : 0,
+                                             u->last_ms * 1000 + JOURNAL_INDEX_WINDOW_US);
+        if (j) {
+                a.target = j->image;
+                a.target_from = "journal";
+        }
         finding_init(&f);
         if (u->inferred)
                 detect_set_quality(&f, AUDIT_Q_ANCESTRY_INFERRED);
@@ -188,8 +199,11 @@ static int upgrade_close(struct audit_detect *d, struct upgrade *u)
         f.type = "change";
         f.action = "upgrade";
         f.process = u->process;
-        snprintf(msg, sizeof(msg), "%llu writes to %zu paths under upgrader %s folded into one event%s",
+        /* The unit that ran the upgrade (bootc-fetch-apply-updates.service,
+         * rpm-ostreed.service), when live mode or the journal tell it. */
+        snprintf(msg, sizeof(msg), "%llu writes to %zu paths under upgrader %s%s%.256s folded into one event%s",
                  (unsigned long long) u->writes, u->sample.distinct, u->by->id,
+                 u->process->unit ? " run by unit " : "", u->process->unit ? u->process->unit : "",
                  u->inferred ? " (upgrader known by its executable and the burst: its exec was not logged)" : "");
         f.message = msg;
         f.audit = &a;
@@ -262,6 +276,7 @@ struct upgrade *fold_upgrade_get(struct audit_detect *d, const struct audit_even
         fp = (struct finding_process) {
                 .pid = up->pid, .ppid = up->ppid, .name = up->comm, .executable = up->exe, .args = args,
                 .n_args = up->n_args, .uid = -1, .euid = -1, .auid = up->auid,
+                .unit = units_of(d, up), .unit_source = units_source(d, up),
         };
         if (!u->by_surface || finding_process_copy(&u->arena, &fp, NULL, 0, &u->process, &none) < 0) {
                 upgrade_release(u);

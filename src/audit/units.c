@@ -1,7 +1,9 @@
-/* Audit analytics, live mode: the systemd unit of each process the tree
- * learns of, read from /proc/PID/cgroup at event time (the process's own, or
- * its nearest living ancestor's when it is gone), once per tree entry. Audit
- * records carry no unit, and a log read later cannot tell one: offline
+/* Audit analytics: the systemd unit of each process the tree learns of,
+ * looked up once per tree entry at its first event: live, from
+ * /proc/PID/cgroup (the process's own, or its nearest living ancestor's when
+ * it is gone); offline with a journal (--journal), from the journal entries
+ * of its pid (or its nearest ancestor's) near that time. Audit records carry
+ * no unit, and a log read later without a journal cannot tell one: such
  * analysis never comes here. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -61,19 +63,40 @@ static int read_unit(struct audit_detect *d, int64_t pid, char ret[CGROUP_UNIT_M
         return cgroup_unit_parse(d->cgroup_buf, len, ret);
 }
 
-/* The state of entry p, read from /proc when not yet known. */
-static enum proc_unit entry_unit(struct audit_detect *d, struct proc *p)
+/* The unit of pid at stream time ms: 1 with it in ret, 0: the process runs
+ * in no unit, -ESRCH: not known (live: gone; offline: the journal has no
+ * entry of it near ms), other -errno: unreadable. */
+static int pid_unit(struct audit_detect *d, int64_t pid, uint64_t ms, char ret[CGROUP_UNIT_MAX])
+{
+        const char *unit;
+
+        if (!d->o.journal)
+                return read_unit(d, pid, ret);
+        unit = journal_index_unit(d->o.journal, pid, ms * 1000, JOURNAL_INDEX_WINDOW_US);
+        if (!unit)
+                return -ESRCH;
+        snprintf(ret, CGROUP_UNIT_MAX, "%s", unit);
+        return 1;
+}
+
+/* The state of entry p, looked up when not yet known. */
+static enum proc_unit entry_unit(struct audit_detect *d, struct proc *p, uint64_t ms)
 {
         int r;
 
         if (p->unit_state != PROC_UNIT_UNKNOWN)
                 return p->unit_state;
-        r = read_unit(d, p->pid, p->unit);
+        r = pid_unit(d, p->pid, ms, p->unit);
         p->unit_state = r > 0 ? PROC_UNIT_FOUND : r == 0 ? PROC_UNIT_NONE : PROC_UNIT_GONE;
         return p->unit_state;
 }
 
-void units_resolve(struct audit_detect *d, struct proc *self)
+bool units_enabled(const struct audit_detect *d)
+{
+        return d->o.resolve_units || d->o.journal;
+}
+
+void units_resolve(struct audit_detect *d, struct proc *self, uint64_t ms)
 {
         char unit[CGROUP_UNIT_MAX];
         struct proc *a;
@@ -81,14 +104,21 @@ void units_resolve(struct audit_detect *d, struct proc *self)
         size_t i;
         int r;
 
-        if (entry_unit(d, self) != PROC_UNIT_GONE)
+        /* The journal may place a process at a later event that it could
+         * not at an earlier one (a daemon quiet for hours after its exec):
+         * one not placed yet is looked up again; live, a gone process stays
+         * gone. */
+        if (d->o.journal && self->unit_state == PROC_UNIT_GONE)
+                self->unit_state = PROC_UNIT_UNKNOWN;
+        if (entry_unit(d, self, ms) != PROC_UNIT_GONE)
                 return;
-        /* Gone: the unit of its nearest living ancestor, which it shared
-         * unless it moved (a unit's processes stay in its cgroup). */
+        /* Gone (or not in the journal): the unit of its nearest living
+         * ancestor, which it shared unless it moved (a unit's processes stay
+         * in its cgroup). */
         for (i = 0, pid = self->ppid; i < PROC_ANCESTRY_MAX && pid > 0 && pid != self->pid; i++) {
                 a = proctree_get(d->tree, pid);
                 if (a) {
-                        switch (entry_unit(d, a)) {
+                        switch (entry_unit(d, a, ms)) {
                         case PROC_UNIT_FOUND:
                         case PROC_UNIT_ANCESTOR:
                                 memcpy(self->unit, a->unit, sizeof(self->unit));
@@ -102,7 +132,7 @@ void units_resolve(struct audit_detect *d, struct proc *self)
                         }
                 }
                 /* Not in the tree: alive or not, its parent is not known. */
-                r = read_unit(d, pid, unit);
+                r = pid_unit(d, pid, ms, unit);
                 if (r > 0) {
                         memcpy(self->unit, unit, sizeof(self->unit));
                         self->unit_state = PROC_UNIT_ANCESTOR;
@@ -113,7 +143,14 @@ void units_resolve(struct audit_detect *d, struct proc *self)
 
 const char *units_of(const struct audit_detect *d, const struct proc *p)
 {
-        if (!d->o.resolve_units || !p)
+        if (!units_enabled(d) || !p)
                 return NULL;
         return p->unit_state == PROC_UNIT_FOUND || p->unit_state == PROC_UNIT_ANCESTOR ? p->unit : NULL;
+}
+
+const char *units_source(const struct audit_detect *d, const struct proc *p)
+{
+        if (!units_of(d, p))
+                return NULL;
+        return d->o.journal ? "journal" : "cgroup";
 }

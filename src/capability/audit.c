@@ -7,11 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit/event-json.h"
 #include "audit/input.h"
 #include "audit/rules-gen.h"
+#include "basic/time-util.h"
+#include "capability/journal.h"
 
 /* The stdio buffer of an --output file: findings are small, a log may make
  * many of them. */
@@ -96,6 +99,73 @@ static int check_request(const struct audit_request *req, struct dw_error *ret_e
         if (req->plugin && (req->n_inputs || req->follow || req->events))
                 return dw_error_set(ret_error, -EINVAL, "--plugin",
                                     "--plugin reads standard input only, without --follow or --events");
+        if (req->n_journals && (req->plugin || req->follow || req->events))
+                return dw_error_set(ret_error, -EINVAL, "--journal",
+                                    "--journal joins the journal to logs read offline: not with --plugin, "
+                                    "--follow or --events (live input reads units from /proc)");
+        return 0;
+}
+
+static int on_journal_entry(const struct journal_entry *e, void *userdata)
+{
+        return journal_index_add(userdata, e);
+}
+
+/* The index of what the journals tell (--journal), read before the audit
+ * logs; *ret is NULL without journals. Its limits reached, note says so. */
+static int index_journals(const struct dw_context *ctx, const struct audit_request *req, audit_note_fn note,
+                          void *userdata, struct journal_index **ret, struct dw_error *ret_error)
+{
+        _cleanup_(journal_index_freep) struct journal_index *x = NULL;
+        const struct journal_index_stats *st;
+        char msg[512], when[RFC3339_MS_LEN];
+        struct stat sb;
+        size_t i;
+        int r;
+
+        *ret = NULL;
+        if (!req->n_journals)
+                return 0;
+        r = journal_index_new(&x);
+        if (r < 0)
+                return dw_error_set(ret_error, r, NULL, "out of memory");
+        for (i = 0; i < req->n_journals; i++) {
+                _cleanup_(export_parser_freep) struct export_parser *p = NULL;
+                const char *path = req->journals[i];
+                struct journal_input in = { JOURNAL_INPUT_EXPORT, path };
+
+                if (strcmp(path, "-") == 0)
+                        return dw_error_set(ret_error, -EINVAL, path,
+                                            "--journal reads files and directories, not standard input");
+                if (stat(path, &sb) < 0)
+                        return dw_error_set(ret_error, negative_errno(), path, "cannot open journal '%s': %s", path,
+                                            strerror(errno));
+                if (S_ISDIR(sb.st_mode))
+                        in.kind = JOURNAL_INPUT_DIRECTORY;
+                r = export_parser_new(&p);
+                if (r < 0)
+                        return dw_error_set(ret_error, r, NULL, "out of memory");
+                r = journal_read_input(ctx, &in, p, on_journal_entry, x, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        journal_index_seal(x);
+        st = journal_index_stats(x);
+        if (note && st->dropped) {
+                rfc3339_format_ms((int64_t) (st->dropped_first_us / 1000000),
+                                  (unsigned) (st->dropped_first_us / 1000 % 1000), when);
+                snprintf(msg, sizeof(msg), "--journal: %llu entries from %s on were not indexed (at most %zu "
+                         "process runs, %d units, %d deployment messages): their units are not known",
+                         (unsigned long long) st->dropped, when, JOURNAL_INDEX_RUNS_MAX, JOURNAL_INDEX_UNITS_MAX,
+                         JOURNAL_INDEX_DEPLOYMENTS_MAX);
+                note(userdata, msg);
+        }
+        if (note && !st->with_unit) {
+                snprintf(msg, sizeof(msg), "--journal: no entry of the %llu read names a process and its unit",
+                         (unsigned long long) st->entries);
+                note(userdata, msg);
+        }
+        *ret = TAKE_PTR(x);
         return 0;
 }
 
@@ -138,7 +208,8 @@ static int open_output(const char *path, FILE **ret, char **ret_buffer, struct d
         return 0;
 }
 
-/* Offline, an allow entry that names a unit never applies: say so once. */
+/* Offline without a journal, an allow entry that names a unit never
+ * applies: say so once. */
 static void note_offline_units(const struct ruleset *rs, audit_note_fn note, void *userdata)
 {
         char msg[512];
@@ -148,7 +219,7 @@ static void note_offline_units(const struct ruleset *rs, audit_note_fn note, voi
                 if (rs->audit.allow[i].units.n) {
                         snprintf(msg, sizeof(msg),
                                  "allow entry '%.200s' names a unit, which a log file does not tell: "
-                                 "it applies to --plugin and --follow only", rs->audit.allow[i].id);
+                                 "it applies to --plugin, --follow and --journal only", rs->audit.allow[i].id);
                         note(userdata, msg);
                 }
 }
@@ -191,6 +262,7 @@ int capability_audit(const struct dw_context *ctx, const struct audit_request *r
 {
         _cleanup_(audit_inputs_release) struct audit_inputs in = { 0 };
         _cleanup_(audit_detect_freep) struct audit_detect *detect = NULL;
+        _cleanup_(journal_index_freep) struct journal_index *journal = NULL;
         _cleanup_(freep) char *buffer = NULL;
         struct audit_detect_options dopt = {
                 .rules = ctx->rules,
@@ -215,6 +287,10 @@ int capability_audit(const struct dw_context *ctx, const struct audit_request *r
         r = expand_inputs(req, &in, ret_error);
         if (r < 0)
                 return r;
+        r = index_journals(ctx, req, note, userdata, &journal, ret_error);
+        if (r < 0)
+                return r;
+        dopt.journal = journal;
         audit_limits_default(&lim);
         if (req->window)
                 lim.window_events = req->window;
@@ -225,7 +301,7 @@ int capability_audit(const struct dw_context *ctx, const struct audit_request *r
                 if (r < 0)
                         return dw_error_set(ret_error, r, NULL, "cannot set up audit analytics: %s", strerror(-r));
                 run.detect = detect;
-                if (!dopt.resolve_units)
+                if (!dopt.resolve_units && !journal)
                         note_offline_units(ctx->rules, note, userdata);
         }
         if (req->output) {
@@ -251,6 +327,10 @@ int capability_audit(const struct dw_context *ctx, const struct audit_request *r
                 };
                 if (detect)
                         ret_summary->detect = *audit_detect_stats(detect);
+                if (journal) {
+                        ret_summary->joined = true;
+                        ret_summary->journal = *journal_index_stats(journal);
+                }
         }
         return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "audit/detect.h"
 #include "audit/event.h"
+#include "audit/journal-index.h"
 #include "capability/capability.h"
 
 struct audit_request {
@@ -21,6 +22,9 @@ struct audit_request {
         size_t window;                  /* events of a node in flight before the oldest completes (0: 64) */
         uint64_t silence_ms;            /* report a stream quiet for this long (0: off) */
         const char *output;             /* append to this file instead of out->f (NULL: out->f) */
+        const char *const *journals;    /* journal files, directories or export streams joined to a log
+                                         * read offline: units and deployment messages by pid and time */
+        size_t n_journals;
 };
 
 struct audit_summary {
@@ -28,6 +32,8 @@ struct audit_summary {
         struct audit_stats assembly;
         bool analysed;                  /* not the event view: detect holds the analytics' counts */
         struct audit_detect_stats detect;
+        bool joined;                    /* journals were given: journal holds the index's counts */
+        struct journal_index_stats journal;
 };
 
 /* A warning while reading (the followed path briefly not a regular file):

@@ -32,7 +32,7 @@ static int on_entry(const struct journal_entry *e, void *userdata)
 
 /* An export stream from fd, bytes already read (head) first. */
 static int read_export(const struct dw_context *ctx, int fd, const char *head, size_t n_head,
-                       struct export_parser *p, struct journal_analyzer *a, const char *label,
+                       struct export_parser *p, export_entry_fn fn, void *userdata, const char *label,
                        struct dw_error *ret_error)
 {
         _cleanup_(freep) char *chunk = malloc(READ_CHUNK);
@@ -40,7 +40,7 @@ static int read_export(const struct dw_context *ctx, int fd, const char *head, s
 
         if (!chunk)
                 return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
-        r = export_parser_feed(p, head, n_head, on_entry, a);
+        r = export_parser_feed(p, head, n_head, fn, userdata);
         while (r >= 0) {
                 ssize_t n;
 
@@ -52,10 +52,10 @@ static int read_export(const struct dw_context *ctx, int fd, const char *head, s
                 if (n < 0)
                         return dw_error_set(ret_error, negative_errno(), NULL, "cannot read journal %s: %s", label, strerror(errno));
                 if (n == 0) {
-                        r = export_parser_finish(p, on_entry, a);
+                        r = export_parser_finish(p, fn, userdata);
                         break;
                 }
-                r = export_parser_feed(p, chunk, (size_t) n, on_entry, a);
+                r = export_parser_feed(p, chunk, (size_t) n, fn, userdata);
         }
         if (r == -EBADMSG)
                 return dw_error_set(ret_error, r, NULL, "cannot read journal %s: not a journal export stream: %s "
@@ -66,8 +66,8 @@ static int read_export(const struct dw_context *ctx, int fd, const char *head, s
         return 0;
 }
 
-static int read_input(const struct dw_context *ctx, const struct journal_input *in, struct export_parser *p,
-                      struct journal_analyzer *a, struct dw_error *ret_error)
+int journal_read_input(const struct dw_context *ctx, const struct journal_input *in, struct export_parser *p,
+                       export_entry_fn fn, void *userdata, struct dw_error *ret_error)
 {
         _cleanup_(closep) int fd = -1;
         char label[512], head[8];
@@ -79,11 +79,10 @@ static int read_input(const struct dw_context *ctx, const struct journal_input *
                 snprintf(label, sizeof(label), "from standard input");
         else
                 snprintf(label, sizeof(label), "'%s'", in->path);
-        journal_analyzer_input(a, stdin_ ? "-" : in->path);
         if (in->kind == JOURNAL_INPUT_DIRECTORY)
                 goto sd_journal;
         if (stdin_)
-                return read_export(ctx, STDIN_FILENO, NULL, 0, p, a, label, ret_error);
+                return read_export(ctx, STDIN_FILENO, NULL, 0, p, fn, userdata, label, ret_error);
 
         fd = open(in->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
@@ -101,10 +100,10 @@ static int read_input(const struct dw_context *ctx, const struct journal_input *
                 n_head += (size_t) n;
         }
         if (n_head < sizeof(head) || memcmp(head, JOURNAL_SIGNATURE, sizeof(head)) != 0)
-                return read_export(ctx, fd, head, n_head, p, a, label, ret_error);
+                return read_export(ctx, fd, head, n_head, p, fn, userdata, label, ret_error);
 
 sd_journal:
-        r = sd_journal_read_path(in->path, in->kind == JOURNAL_INPUT_DIRECTORY, p, on_entry, a, ctx->cancel);
+        r = sd_journal_read_path(in->path, in->kind == JOURNAL_INPUT_DIRECTORY, p, fn, userdata, ctx->cancel);
         if (r == -ECANCELED)
                 return dw_error_set(ret_error, r, NULL, "interrupted");
         if (r == -ELIBACC || r == -ELIBBAD)
@@ -150,7 +149,8 @@ int capability_journal(const struct dw_context *ctx, const struct journal_reques
                         if (r < 0)
                                 return dw_error_set(ret_error, r, NULL, "out of memory");
                 }
-                r = read_input(ctx, &inputs[i], p, a, ret_error);
+                journal_analyzer_input(a, inputs[i].path);
+                r = journal_read_input(ctx, &inputs[i], p, on_entry, a, ret_error);
                 if (r < 0)
                         return r;
         }

@@ -26,5 +26,12 @@ struct journal_request {
         int64_t merge_window_s;                 /* 0: JOURNAL_MERGE_WINDOW_DEFAULT */
 };
 
+/* Reads one input into on_entry through the bounded parser p (a journal
+ * file or directory through sd-journal, an export stream in chunks). 0, or
+ * -errno with *ret_error naming the input (on_entry's own errors are
+ * reported as the output's). */
+int journal_read_input(const struct dw_context *ctx, const struct journal_input *in, struct export_parser *p,
+                       export_entry_fn on_entry, void *userdata, struct dw_error *ret_error);
+
 int capability_journal(const struct dw_context *ctx, const struct journal_request *req, struct output *out,
                        struct journal_stats *ret_stats, struct dw_error *ret_error);

@@ -34,6 +34,10 @@ static void summary(const struct audit_summary *sum, const struct output *o)
                         (unsigned long long) st->early_events);
         if (st->dropped_records)
                 fprintf(stderr, "; %llu records over the limits dropped", (unsigned long long) st->dropped_records);
+        if (sum->joined)
+                fprintf(stderr, "; journal: %llu entries, %llu process runs, %llu deployment messages",
+                        (unsigned long long) sum->journal.entries, (unsigned long long) sum->journal.runs,
+                        (unsigned long long) sum->journal.deployments);
         if (sum->analysed) {
                 fprintf(stderr, "; %llu surface writes, %llu watched commands; %lu alerts, %lu events",
                         (unsigned long long) ds->writes, (unsigned long long) ds->commands, o->alerts, o->events);
@@ -95,6 +99,8 @@ int cmd_audit(int argc, char **argv)
 {
         _cleanup_(freep) char **operands = NULL;
         struct audit_request req = { 0 };
+        _cleanup_(freep) const char **journals = NULL;
+        size_t n_journals = 0;
         enum output_format format = OUTPUT_TEXT;
         const char *since = NULL, *until = NULL;
         long window = 0, silence = 0;
@@ -113,6 +119,9 @@ int cmd_audit(int argc, char **argv)
                 OPT_BOOL("events", &req.events, "print every assembled event as one JSON line instead"),
                 OPT_NUMBER("window", &window, 1, 65536, "N",
                            "an event is complete once N newer ones of its node began (64)"),
+                OPT_STRINGS("journal", &journals, &n_journals, "FILE|DIR",
+                          "join a journal (file, directory or export stream) to the logs read: units of "
+                          "processes, whole image references"),
                 OPT_END(),
         };
         const struct command_spec spec = {
@@ -132,6 +141,9 @@ int cmd_audit(int argc, char **argv)
                         "RFC 3339, @EPOCH.\n\n"
                         "--plugin: standard input, --format json, --output " DEFAULT_STATE_DIR "/audit.jsonl,\n"
                         "SIGHUP (auditd's reload) ignored.\n\n"
+                        "--journal: read first; each process's systemd unit comes from the journal entries of\n"
+                        "its pid (or an ancestor's) within 60 s of its first event, and a command's cut image\n"
+                        "reference from bootc's deployment message; not with --plugin or --follow.\n\n"
                         "Exit status: 0 no alert, 1 alerts, 2 error. Malformed lines are counted and skipped;\n"
                         "the summary goes to stderr (not with --quiet).",
                 .operands = "[FILE|DIR|GLOB]...",
@@ -150,5 +162,7 @@ int cmd_audit(int argc, char **argv)
         req.n_inputs = n;
         req.window = (size_t) window;
         req.silence_ms = (uint64_t) silence * 1000;
+        req.journals = journals;
+        req.n_journals = n_journals;
         return run_audit(&req, format, plugin);
 }

@@ -96,6 +96,20 @@ static int set_value(const struct command_spec *cmd, const struct option_spec *o
                 return cli_add_path(cmd->name, arg, (char ***) o->value, (size_t *) o->count) == EXIT_CLEAN
                                ? 0
                                : -EINVAL;
+        case OPTION_STRINGS: {
+                const char ***list = o->value, **grown;
+                size_t *n = o->count;
+
+                grown = reallocarray(*list, *n + 2, sizeof(*grown));
+                if (!grown) {
+                        error("out of memory");
+                        return -ENOMEM;
+                }
+                grown[(*n)++] = arg;
+                grown[*n] = NULL;
+                *list = grown;
+                return 0;
+        }
         case OPTION_FORMAT:
                 if (output_format_from_name(arg, (enum output_format *) o->value) < 0)
                         return usage(cmd, "unknown format '%s' (text or json)", arg);
@@ -189,7 +203,7 @@ int options_parse(const struct command_spec *cmd, int argc, char **argv, char **
                 if (o >= cmd->options && cmd->options && (size_t) (o - cmd->options) < ARRAY_SIZE(seen)) {
                         size_t k = (size_t) (o - cmd->options);
 
-                        if (seen[k] && o->kind != OPTION_PATHS && o->kind != OPTION_BOOL)
+                        if (seen[k] && o->kind != OPTION_PATHS && o->kind != OPTION_STRINGS && o->kind != OPTION_BOOL)
                                 return usage(cmd, "--%s is given twice", o->name);
                         seen[k] = true;
                 }
@@ -286,7 +300,8 @@ void options_help(const struct command_spec *cmd, FILE *f)
                 if (o->flags & OPTION_HIDDEN)
                         continue;
                 snprintf(item, sizeof(item), "%s--%s%s%s%s%s", req ? "" : "[", o->name, o->arg ? " " : "",
-                         o->arg ? o->arg : "", req ? "" : "]", o->kind == OPTION_PATHS ? "..." : "");
+                         o->arg ? o->arg : "", req ? "" : "]",
+                         o->kind == OPTION_PATHS || o->kind == OPTION_STRINGS ? "..." : "");
                 usage_item(f, item, indent, &col);
         }
         if (cmd->operands)
@@ -310,7 +325,7 @@ void options_help(const struct command_spec *cmd, FILE *f)
                         continue;
                 snprintf(item, sizeof(item), "%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
                 fprintf(f, "  --%-*s  %s%s\n", (int) width, item, o->help,
-                        o->kind == OPTION_PATHS ? " (repeatable)" : "");
+                        o->kind == OPTION_PATHS || o->kind == OPTION_STRINGS ? " (repeatable)" : "");
         }
         fputs("\nglobal options (before or after the command): --quiet, --rules FILE, --rules-dir DIR; "
               "see 'driftwatch help'\n", f);

@@ -31,8 +31,7 @@ static bool is_unit(const char *s, size_t n)
         return false;
 }
 
-/* The last unit component of a cgroup path; 1 with it in ret, or 0. */
-static int path_unit(const char *p, size_t n, char ret[CGROUP_UNIT_MAX])
+int cgroup_unit_of_path(const char *p, size_t n, char ret[CGROUP_UNIT_MAX])
 {
         const char *found = NULL, *c, *end = p + n;
         size_t found_len = 0, len;
@@ -90,9 +89,9 @@ int cgroup_unit_parse(const char *buf, size_t len, char ret[CGROUP_UNIT_MAX])
                                 if (!v2)
                                         v2 = path, v2_len = path_len;
                         } else if (has_controller(c1 + 1, (size_t) (c2 - c1 - 1), "name=systemd"))
-                                return path_unit(path, path_len, ret);
+                                return cgroup_unit_of_path(path, path_len, ret);
                 }
                 line = nl ? nl + 1 : end;
         }
-        return v2 ? path_unit(v2, v2_len, ret) : 0;
+        return v2 ? cgroup_unit_of_path(v2, v2_len, ret) : 0;
 }

@@ -16,3 +16,8 @@
  * CGROUP_UNIT_MAX - 1, are skipped. Returns 1 with the unit in ret
  * (NUL-terminated), 0 when there is none (ret untouched). */
 int cgroup_unit_parse(const char *buf, size_t len, char ret[CGROUP_UNIT_MAX]);
+
+/* The last component of one cgroup path (n bytes, e.g. a journal entry's
+ * _SYSTEMD_CGROUP, or a unit name alone) that names a unit, under the same
+ * rules: 1 with it in ret, 0 when there is none (ret untouched). */
+int cgroup_unit_of_path(const char *path, size_t n, char ret[CGROUP_UNIT_MAX]);

@@ -38,7 +38,8 @@ struct finding_process {
         const char *parent_name, *parent_executable;
         long long uid, euid, auid;
         const char *auid_name;
-        const char *unit;               /* driftwatch.systemd.unit: live audit analytics only */
+        const char *unit;               /* driftwatch.systemd.unit: audit analytics, live or with a journal */
+        const char *unit_source;        /* driftwatch.systemd.unit_source: "cgroup", "journal" (static) */
 };
 
 /* One known ancestor, parent first: driftwatch.ancestry. */
@@ -106,6 +107,8 @@ struct finding_audit {
         struct finding_bytes key, tty;
         int64_t ses;                    /* set when audit_id_set() */
         const char *target;             /* a command's image, package or file */
+        const char *target_from;        /* "journal": target is the journal's whole reference (static) */
+        const char *target_logged;      /* ... and this is what the audit record had (cut), or NULL */
         const char *via;                /* a write that came by "rename" or "link" */
         struct finding_bytes from, to;  /* ... from this name (onto the surface), or to it (away) */
         const char *dir_from;           /* how a relative name's directory was found from earlier events */

@@ -199,7 +199,7 @@ bool finding_process_equal(const struct finding_process *p, const struct finding
                    !args_equal(p->args, p->n_args, q->args, q->n_args) ||
                    !str_equal(p->parent_name, q->parent_name) ||
                    !str_equal(p->parent_executable, q->parent_executable) || !str_equal(p->auid_name, q->auid_name) ||
-                   !str_equal(p->unit, q->unit)) {
+                   !str_equal(p->unit, q->unit) || !str_equal(p->unit_source, q->unit_source)) {
                 return false;
         }
         if (n_an != n_bn)
@@ -357,6 +357,10 @@ static void json_audit(struct json *j, const struct finding_audit *a)
                 json_int_string(j, "ses", a->ses);
         if (a->target)
                 json_string(j, "target", a->target);
+        if (a->target_from)
+                json_string(j, "target_from", a->target_from);
+        if (a->target_logged)
+                json_string(j, "target_logged", a->target_logged);
         if (a->via)
                 json_string(j, "via", a->via);
         if (a->from.s)
@@ -543,6 +547,8 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
         if (f->process && f->process->unit) {
                 json_object_begin(&j, "systemd");
                 json_string(&j, "unit", f->process->unit);
+                if (f->process->unit_source)
+                        json_string(&j, "unit_source", f->process->unit_source);
                 json_object_end(&j);
         }
         if (f->suppressed_by) {

@@ -176,3 +176,11 @@ unit_cgroup() {
         CG=$root/${1:?}
         mkdir "$CG" || fail "cannot create the test cgroup '$CG'"
 }
+
+# need_journal_remote: sets REMOTE to systemd-journal-remote, which makes real
+# journal files from export streams (--output=FILE.journal), or skips.
+need_journal_remote() {
+        REMOTE=/lib/systemd/systemd-journal-remote
+        [ -x "$REMOTE" ] || REMOTE=/usr/lib/systemd/systemd-journal-remote
+        [ -x "$REMOTE" ] || skip "systemd-journal-remote is not installed (Debian package systemd-journal-remote)"
+}
