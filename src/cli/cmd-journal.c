@@ -18,9 +18,9 @@ int cmd_journal(int argc, char **argv)
         enum output_format format = OUTPUT_TEXT;
         long window = JOURNAL_MERGE_WINDOW_DEFAULT;
         const struct option_spec options[] = {
-                OPT_PATHS("file", &files, &n_files, "FILE",
-                          "a journal file, or a `journalctl -o export` stream ('-': standard input); repeatable"),
-                OPT_PATHS("directory", &dirs, &n_dirs, "DIR", "a journal directory (/var/log/journal); repeatable"),
+                OPT_FILES("file", &files, &n_files, "FILE",
+                          "a journal file, or a `journalctl -o export` stream ('-': standard input)"),
+                OPT_FILES("directory", &dirs, &n_dirs, "DIR", "a journal directory (/var/log/journal)"),
                 OPT_STRING("policy", &req.policy_path, "FILE", "maintenance-window lines (docs/journal.md)"),
                 OPT_STRING("tickets", &req.tickets_path, "FILE",
                            "change tickets, 'TICKET NAME FROM UNTIL' lines: an extension merge no ticket or "

@@ -13,6 +13,7 @@ enum option_kind {
         OPTION_STRING,          /* const char *: the argument as given */
         OPTION_BOOL,            /* bool: set when present */
         OPTION_PATHS,           /* char ** + size_t: repeatable --path, '..' refused */
+        OPTION_FILES,           /* char ** + size_t: a repeatable file name, as given ('-' too) */
         OPTION_FORMAT,          /* enum output_format: text or json */
         OPTION_THREADS,         /* unsigned: 1 to 64 */
         OPTION_NUMBER,          /* long: from min to max */
@@ -38,6 +39,7 @@ struct option_spec {
 #define OPT_REQUIRED_STRING(n, v, a, h) { OPTION_STRING, (n), (v), NULL, (a), (h), OPTION_REQUIRED, 0, 0 }
 #define OPT_BOOL(n, v, h)       { OPTION_BOOL, (n), (v), NULL, NULL, (h), 0, 0, 0 }
 #define OPT_PATHS(n, v, c, a, h) { OPTION_PATHS, (n), (v), (c), (a), (h), 0, 0, 0 }
+#define OPT_FILES(n, v, c, a, h) { OPTION_FILES, (n), (v), (c), (a), (h), 0, 0, 0 }
 #define OPT_FORMAT(v)           { OPTION_FORMAT, "format", (v), NULL, "FORMAT", \
                                   "text (default) or json (JSON Lines, ECS field names)", 0, 0, 0 }
 #define OPT_THREADS(v)          { OPTION_THREADS, "threads", (v), NULL, "N", \

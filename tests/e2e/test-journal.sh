@@ -54,6 +54,18 @@ rc=0
 [ "$rc" = 1 ] || fail "stdin: exit $rc: $(cat "$T/err")"
 rules "$T/stdin.json" | diff -u "$T/want" - || fail "findings of the export stream"
 
+# A relative file name and '-' (standard input) are taken as given.
+rc=0
+(cd "$T" && "$DW" --quiet journal --file a.journal --policy policy --tickets tickets --format json) \
+        >"$T/rel.json" 2>"$T/err" || rc=$?
+[ "$rc" = 1 ] || fail "relative --file: exit $rc: $(cat "$T/err")"
+rules "$T/rel.json" | diff -u "$T/want" - || fail "findings of a relative --file"
+rc=0
+"$DW" --quiet journal --file - --policy "$T/policy" --tickets "$T/tickets" --format json <"$T/a.export" \
+        >"$T/dash.json" 2>"$T/err" || rc=$?
+[ "$rc" = 1 ] || fail "--file -: exit $rc: $(cat "$T/err")"
+rules "$T/dash.json" | diff -u "$T/want" - || fail "findings of --file -"
+
 # Without the policy's windows a deployment is an event; without tickets the
 # ticketed merge is an alert.
 rc=0
