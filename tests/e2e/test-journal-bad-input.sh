@@ -5,12 +5,8 @@
 # input, never a crash, in bounded memory.
 source "$(dirname "$0")/lib.sh"
 
-remote=/lib/systemd/systemd-journal-remote
-[ -x "$remote" ] || remote=/usr/lib/systemd/systemd-journal-remote
-[ -x "$remote" ] || skip "systemd-journal-remote is not installed (Debian package systemd-journal-remote)"
-command -v python3 >/dev/null || skip "python3 is not installed"
+source "$(dirname "$0")/lib-journal.sh"
 [ -x /usr/bin/time ] || skip "GNU time is not installed (/usr/bin/time)"
-gen=$(dirname "$0")/journal-gen.py
 
 # run NAME ARGS...: driftwatch with ARGS; exit status in $rc, stderr in $T/NAME.err.
 run() {
@@ -76,6 +72,34 @@ grep -q "quay.io/example/bin:2' (cccc" "$T/bin-stdin.out" || fail "binary: the e
 run bin-file --file "$T/b.journal"
 [ "$rc" = 0 ] || fail "binary file: exit $rc"
 diff -u <(grep DW-JRN "$T/bin-stdin.out") <(grep DW-JRN "$T/bin-file.out") || fail "binary: stream and file differ"
+
+# The same entries as journalctl's `-o json` writes them (the binary
+# values as arrays of byte numbers): the same findings.
+journalctl --file "$T/b.journal" -o json >"$T/b.jsonl" || fail "journalctl -o json failed"
+grep -q '"MESSAGE":\[' "$T/b.jsonl" || fail "journalctl wrote no byte array: $(cat "$T/b.jsonl")"
+run bin-json --file "$T/b.jsonl"
+[ "$rc" = 0 ] || fail "binary json: exit $rc: $(cat "$T/bin-json.err")"
+diff -u <(grep DW-JRN "$T/bin-file.out") <(grep DW-JRN "$T/bin-json.out") || fail "binary: json and file differ"
+
+# JSON: a line over the 1 MiB limit is skipped with a finding (the next line
+# still read), in bounded memory; a line that is no JSON is one error with
+# its line number.
+{
+        printf '{"MESSAGE":"'
+        head -c 3145728 /dev/zero | tr '\0' a
+        printf '"}\n'
+        sed -n 1p "$T/b.jsonl"
+} | /usr/bin/time -f '%M' -o "$T/rss" "$DW" --quiet journal --format json >"$T/long.out" 2>"$T/long.err" && rc=0 || rc=$?
+[ "$rc" = 1 ] || fail "long json line: exit $rc: $(cat "$T/long.err")"
+grep -q '"line 1 is 3145742 bytes, over the 1024 KiB limit of a JSON entry: skipped, not read"' "$T/long.out" ||
+        fail "long json line: $(cat "$T/long.out")"
+grep -q 'quay.io/example/bin:1' "$T/long.out" || fail "long json line: the next line was not read"
+[ "$(tail -n 1 "$T/rss")" -lt 65536 ] || fail "long json line: peak RSS $(tail -n 1 "$T/rss") KiB"
+{ sed -n 1p "$T/b.jsonl"; printf '{"MESSAGE": "cut\n'; } >"$T/cut.jsonl"
+run cut-json --file "$T/cut.jsonl"
+[ "$rc" = 2 ] || fail "broken json: exit $rc"
+grep -qx "driftwatch: cannot read journal '$T/cut.jsonl': not \`journalctl -o json\` output: .* (line 2)" "$T/cut-json.err" ||
+        fail "broken json: $(cat "$T/cut-json.err")"
 
 # A 1 GiB field: skipped with a finding, the entry's other fields read,
 # memory flat (the binary's RSS stays far below the field).

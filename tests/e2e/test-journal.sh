@@ -5,12 +5,7 @@
 # same stream on standard input must give the same findings.
 source "$(dirname "$0")/lib.sh"
 
-remote=/lib/systemd/systemd-journal-remote
-[ -x "$remote" ] || remote=/usr/lib/systemd/systemd-journal-remote
-[ -x "$remote" ] || skip "systemd-journal-remote is not installed (Debian package systemd-journal-remote)"
-command -v jq >/dev/null || skip "jq is not installed"
-command -v python3 >/dev/null || skip "python3 is not installed"
-gen=$(dirname "$0")/journal-gen.py
+source "$(dirname "$0")/lib-journal.sh"
 
 python3 "$gen" analytics >"$T/a.export"
 "$remote" --output="$T/a.journal" "$T/a.export" 2>"$T/remote.err" || fail "journal-remote: $(cat "$T/remote.err")"
@@ -65,6 +60,24 @@ rc=0
         >"$T/dash.json" 2>"$T/err" || rc=$?
 [ "$rc" = 1 ] || fail "--file -: exit $rc: $(cat "$T/err")"
 rules "$T/dash.json" | diff -u "$T/want" - || fail "findings of --file -"
+
+# journalctl's own `-o json` of the file: the same findings, from a file
+# (detected by its first byte), on standard input, with --input-format json.
+journalctl --file "$T/a.journal" -o json >"$T/a.jsonl" || fail "journalctl -o json failed"
+for how in file stdin named; do
+        rc=0
+        case $how in
+        file) "$DW" --quiet journal --file "$T/a.jsonl" --policy "$T/policy" --tickets "$T/tickets" --format json ;;
+        stdin) "$DW" --quiet journal --policy "$T/policy" --tickets "$T/tickets" --format json <"$T/a.jsonl" ;;
+        named) "$DW" --quiet journal --input-format json --file - --policy "$T/policy" --tickets "$T/tickets" \
+                        --format json <"$T/a.jsonl" ;;
+        esac >"$T/json.json" 2>"$T/err" || rc=$?
+        [ "$rc" = 1 ] || fail "json ($how): exit $rc: $(cat "$T/err")"
+        rules "$T/json.json" | diff -u "$T/want" - || fail "findings of journalctl -o json ($how)"
+done
+# The export format named on a JSON stream: one error naming the input.
+run 2 "$DW" --quiet journal --input-format export --file "$T/a.jsonl"
+expect_one_error_line "$T/a.jsonl"
 
 # Without the policy's windows a deployment is an event; without tickets the
 # ticketed merge is an alert.
