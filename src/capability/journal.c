@@ -11,21 +11,25 @@
 #define _GNU_SOURCE
 #include "journal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "basic/fd-util.h"
 #include "capability/status.h"
 #include "image/status-policy.h"
 #include "journal/cursor.h"
+#include "journal/file-check.h"
 #include "journal/sd-journal-reader.h"
 #include "parse/journal-json.h"
 
 #define READ_CHUNK ((size_t) 64 << 10)
+#define DIR_FILES_MAX 4096              /* journal files of a directory checked */
 #define JOURNAL_SIGNATURE "LPKSHHRH"
 
 /* What sd-journal returns for a file it cannot make sense of. */
@@ -203,6 +207,80 @@ static int sniff(const char *path, const char *label, int *ret_fd, char head[sta
         return 0;
 }
 
+/* A journal file whose hash tables are damaged: one finding naming it (its
+ * entries are still read, through the entry arrays). */
+static int check_file(struct journal_run *run, int fd, const char *path)
+{
+        struct journal_file_damage d;
+        char msg[1024];
+        int r = journal_file_check_tables(fd, &d);
+
+        if (r == -EBADMSG)
+                snprintf(msg, sizeof(msg), "journal file '%s' is corrupt: its header does not locate its hash "
+                         "tables inside the file", path);
+        else if (r > 0)
+                snprintf(msg, sizeof(msg), "journal file '%s' is corrupt: %" PRIu64 " of the %" PRIu64 " items of "
+                         "its %s hash table point outside the file or at no %s object; its entries are read in "
+                         "order through the entry arrays, but lookups by field (journalctl FIELD=value) go through "
+                         "the damaged table", path, d.bad, d.buckets,
+                         d.table, d.table);
+        else
+                return 0;       /* sound, or unreadable: then sd-journal says why */
+        return journal_analyzer_health(run->a, "DW-JRN-FILE-CORRUPT", "journal-corrupt", 0, msg, "file", path);
+}
+
+static bool journal_file_name(const char *name)
+{
+        size_t n = strlen(name);
+
+        return (n > 8 && strcmp(name + n - 8, ".journal") == 0) || (n > 9 && strcmp(name + n - 9, ".journal~") == 0);
+}
+
+/* The journal files of dir and of its subdirectories (machine ids), as
+ * sd_journal_open_directory() reads them; *budget bounds how many. */
+static int check_dir(struct journal_run *run, int dirfd, const char *path, int depth, unsigned *budget)
+{
+        DIR *d = fdopendir(dirfd);
+        struct dirent *de;
+        int r = 0;
+
+        if (!d) {
+                close(dirfd);
+                return 0;
+        }
+        while (r >= 0 && *budget > 0 && (de = readdir(d))) {
+                _cleanup_(freep) char *sub = NULL;
+                struct stat st;
+                int fd;
+
+                if (de->d_name[0] == '.' || fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    asprintf(&sub, "%s/%s", path, de->d_name) < 0)
+                        continue;
+                if (S_ISDIR(st.st_mode) && depth == 0) {
+                        fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (fd >= 0)
+                                r = check_dir(run, fd, sub, 1, budget);
+                } else if (S_ISREG(st.st_mode) && journal_file_name(de->d_name)) {
+                        fd = openat(dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+                        (*budget)--;
+                        if (fd >= 0) {
+                                r = check_file(run, fd, sub);
+                                close(fd);
+                        }
+                }
+        }
+        closedir(d);
+        return r;
+}
+
+static int check_directory(struct journal_run *run, const char *path)
+{
+        unsigned budget = DIR_FILES_MAX;
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        return fd < 0 ? 0 : check_dir(run, fd, path, 0, &budget);
+}
+
 /* Reads the journal of src through sd-journal; what it returns as an error naming label. */
 static int read_journal(struct journal_run *run, const struct sd_journal_source *src, const char *label,
                         struct dw_error *ret_error)
@@ -261,7 +339,11 @@ static int read_input(struct journal_run *run, const struct journal_input *in, s
                         return r;
                 if (!is_journal)
                         return read_stream(run, fd, head, n_head, label, ret_error);
-        }
+                r = check_file(run, fd, in->path);
+        } else
+                r = check_directory(run, in->path);
+        if (r < 0)
+                return dw_error_set(ret_error, r, NULL, "cannot write output: %s", strerror(-r));
         return read_journal(run, &(struct sd_journal_source) { .paths = &in->path, .n_paths = 1,
                                                                .is_dir = in->kind == JOURNAL_INPUT_DIRECTORY },
                             label, ret_error);
@@ -317,6 +399,17 @@ static int read_with_cursor(struct journal_run *run, struct dw_error *ret_error)
         }
         quote(label, sizeof(label), paths[0]);
         journal_analyzer_input(run->a, paths[0]);
+        for (size_t i = 0; i < req->n_inputs; i++) {
+                _cleanup_(closep) int fd = -1;
+
+                r = 0;
+                if (is_dir)
+                        r = check_directory(run, paths[i]);
+                else if ((fd = open(paths[i], O_RDONLY | O_CLOEXEC | O_NOCTTY)) >= 0)
+                        r = check_file(run, fd, paths[i]);
+                if (r < 0)
+                        return dw_error_set(ret_error, r, NULL, "cannot write output: %s", strerror(-r));
+        }
         return read_journal(run, &(struct sd_journal_source) { .paths = paths, .n_paths = req->n_inputs,
                                                                .is_dir = is_dir, .cursor = cursor,
                                                                .follow = req->follow },
