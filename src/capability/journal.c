@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "basic/fd-util.h"
@@ -70,23 +71,42 @@ static int on_long_line(uint64_t line, uint64_t size, void *userdata)
         return journal_analyzer_health(run->a, "DW-JRN-FIELD-TOO-LARGE", "field-too-large", 0, msg, "line", n);
 }
 
+/* The findings so far out to a pipe's reader; a write error is the output's. */
+static int flush_out(struct journal_run *run)
+{
+        if (fflush(run->out->f) == 0)
+                return 0;
+        if (!run->out->error)
+                run->out->error = negative_errno();
+        return run->out->error;
+}
+
 /* The findings so far out, and the cursor of the last entry read saved. */
 static int on_batch(const char *cursor, void *userdata)
 {
         struct journal_run *run = userdata;
-        int r;
+        int r = flush_out(run);
 
-        if (fflush(run->out->f) != 0) {
-                if (!run->out->error)
-                        run->out->error = negative_errno();
-                return run->out->error;
-        }
-        if (!run->req->cursor_file)
-                return 0;
+        if (r < 0 || !run->req->cursor_file)
+                return r;
         r = cursor_file_write(run->req->cursor_file, cursor);
         if (r < 0)
                 run->cursor_error = r;
         return r;
+}
+
+/* Following a caught-up journal: merges need not wait for an entry past
+ * their window, the clock says when it has passed. */
+static int on_idle(void *userdata)
+{
+        struct journal_run *run = userdata;
+        struct timespec now;
+        int r;
+
+        if (clock_gettime(CLOCK_REALTIME, &now) < 0)
+                return 0;
+        r = journal_analyzer_idle(run->a, (uint64_t) now.tv_sec * 1000000 + (uint64_t) now.tv_nsec / 1000);
+        return r < 0 ? r : flush_out(run);
 }
 
 static int on_gap(const struct journal_gap *g, void *userdata)
@@ -285,7 +305,8 @@ static int check_directory(struct journal_run *run, const char *path)
 static int read_journal(struct journal_run *run, const struct sd_journal_source *src, const char *label,
                         struct dw_error *ret_error)
 {
-        static const struct sd_journal_callbacks cb = { .entry = on_entry, .gap = on_gap, .batch = on_batch };
+        static const struct sd_journal_callbacks cb = { .entry = on_entry, .gap = on_gap, .batch = on_batch,
+                                                        .idle = on_idle };
         const char *path = src->paths[0];
         int r = sd_journal_read(src, run->p, &cb, run, run->ctx->cancel);
 

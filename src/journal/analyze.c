@@ -458,6 +458,11 @@ int journal_analyzer_finish(struct journal_analyzer *a, struct journal_stats *re
         return r;
 }
 
+int journal_analyzer_idle(struct journal_analyzer *a, uint64_t now_us)
+{
+        return flush_merges(a, now_us, false);
+}
+
 int journal_analyzer_health(struct journal_analyzer *a, const char *rule, const char *action, uint64_t us,
                             const char *message, const char *attr, const char *value)
 {

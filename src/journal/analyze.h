@@ -44,6 +44,9 @@ DEFINE_FREEP(struct journal_analyzer, journal_analyzer_free)
 void journal_analyzer_input(struct journal_analyzer *a, const char *label);
 /* One entry; 0 or a write error. */
 int journal_analyzer_entry(struct journal_analyzer *a, const struct journal_entry *e);
+/* A live journal caught up at now_us (the wall clock): merges whose window
+ * has passed are decided without waiting for a later entry. 0 or a write error. */
+int journal_analyzer_idle(struct journal_analyzer *a, uint64_t now_us);
 /* A finding about the journal itself (records lost since a cursor, a
  * corrupt file, a line over the limit): an alert of rule at time us (0:
  * none) with message and one (attr, value) pair; 0 or a write error. */

@@ -237,6 +237,11 @@ int sd_journal_read(const struct sd_journal_source *src, struct export_parser *p
                 }
                 if (!src->follow)
                         return 0;
+                if (cb->idle) {
+                        r = cb->idle(userdata);
+                        if (r < 0)
+                                return r;
+                }
                 r = sdj.wait(j, WAIT_USEC);
                 if (r < 0 && r != -EINTR)
                         return r;

@@ -33,9 +33,11 @@ struct sd_journal_callbacks {
         /* Records were lost since the cursor (optional). */
         int (*gap)(const struct journal_gap *g, void *userdata);
         /* The cursor of the last entry handed to entry, after each batch:
-         * when the reader has caught up (before it waits), every
-         * SD_JOURNAL_BATCH entries, and at a cancellation (optional). */
+         * when the reader has caught up, every SD_JOURNAL_BATCH entries,
+         * and at a cancellation (optional). */
         int (*batch)(const char *cursor, void *userdata);
+        /* Following, before each wait for new entries (optional). */
+        int (*idle)(void *userdata);
 };
 
 #define SD_JOURNAL_BATCH 4096

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # Writes journal export streams (systemd's JOURNAL_EXPORT_FORMATS) of messages
 # shaped as their writers log them, for tests/e2e/test-journal*.sh:
-#   journal-gen.py KIND > stream      KIND: analytics, binary, clock-backwards, future
+#   journal-gen.py KIND > stream      KIND: analytics, binary, clock-backwards, future,
+#                                     recent-merge
 #   journal-gen.py bulk MIB > stream  about MIB MiB of ordinary service messages with
 #                                     a deployment, a merge and an audit event every
 #                                     10,000 entries (bench/journal.sh)
@@ -138,6 +139,12 @@ def future(out):
                                             ("_TRANSPORT", "stdout"), ("MESSAGE", "last entry of this file")])
 
 
+def recent_merge(out):
+    # An extension merge an hour ago that nothing accounts for, and nothing after it.
+    import time
+    sysext(out, (int(time.time()) - 3600) * 1000000, ["debug-tools"], "/usr", 3101)
+
+
 def bulk(out):
     import io
     limit = int(sys.argv[2]) << 20
@@ -163,4 +170,4 @@ def bulk(out):
 
 
 {"analytics": analytics, "binary": binary, "clock-backwards": clock_backwards, "future": future,
- "bulk": bulk}[sys.argv[1]](sys.stdout.buffer)
+ "recent-merge": recent_merge, "bulk": bulk}[sys.argv[1]](sys.stdout.buffer)

@@ -102,6 +102,25 @@ from other "$T/other"
         fail "other journal: $(cat "$T/other.json")"
 [ "$(deployments other)" = 2 ] || fail "other journal: entries not read"
 
+# Following, a merge is decided once the clock has passed its window, not
+# when a later entry comes (none does here).
+mkdir "$T/live"
+python3 "$gen" recent-merge >"$T/merge.export"
+"$remote" --output="$T/live/system.journal" "$T/merge.export" 2>/dev/null || fail "journal-remote failed"
+"$DW" --quiet journal --follow --directory "$T/live" --format json >"$T/live.json" 2>"$T/live.err" &
+pid=$!
+cleanup_hooks+=("kill $pid 2>/dev/null")
+for ((i = 0; i < 50; i++)); do
+        grep -q DW-JRN-EXTENSION-UNMATCHED "$T/live.json" && break
+        sleep 0.1
+done
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" = 1 ] || fail "live merge: exit $rc: $(cat "$T/live.err")"
+[ "$(rules "$T/live.json")" = "DW-JRN-EXTENSION-UNMATCHED 1" ] || fail "live merge: $(cat "$T/live.json")"
+[ "$i" -lt 50 ] || fail "live merge: not reported while following"
+
 # A cursor file with garbage: one error naming it, exit 2, the file untouched.
 printf 'not a cursor\n' >"$T/bad"
 cp "$T/bad" "$T/bad.orig"
