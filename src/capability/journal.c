@@ -256,7 +256,15 @@ static bool journal_file_name(const char *name)
         return (n > 8 && strcmp(name + n - 8, ".journal") == 0) || (n > 9 && strcmp(name + n - 9, ".journal~") == 0);
 }
 
-/* The journal files of dir and of its subdirectories (machine ids), as
+/* A machine id as a directory name: 32 hex digits. */
+static bool machine_id_name(const char *name)
+{
+        size_t n = strspn(name, "0123456789abcdef");
+
+        return n == 32 && name[n] == '\0';
+}
+
+/* The journal files of dir and of its machine-id subdirectories, as
  * sd_journal_open_directory() reads them; *budget bounds how many. */
 static int check_dir(struct journal_run *run, int dirfd, const char *path, int depth, unsigned *budget)
 {
@@ -276,7 +284,7 @@ static int check_dir(struct journal_run *run, int dirfd, const char *path, int d
                 if (de->d_name[0] == '.' || fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
                     asprintf(&sub, "%s/%s", path, de->d_name) < 0)
                         continue;
-                if (S_ISDIR(st.st_mode) && depth == 0) {
+                if (S_ISDIR(st.st_mode) && depth == 0 && machine_id_name(de->d_name)) {
                         fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (fd >= 0)
                                 r = check_dir(run, fd, sub, 1, budget);

@@ -48,12 +48,14 @@ run hash --file "$T/hash.journal" --format json
   "journal file '$T/hash.journal' is corrupt: 4096 of the $(($(header "$T/a.journal" 112) / 16)) items of its data hash table point outside the file or at no data object; its entries are read in order through the entry arrays, but lookups by field (journalctl FIELD=value) go through the damaged table" ] ||
         fail "corrupt hash table: $(cat "$T/hash.out")"
 [ "$(grep -vc '"DW-JRN-FILE-CORRUPT"' "$T/hash.out")" = 6 ] || fail "corrupt hash table: entries lost: $(cat "$T/hash.out")"
-mkdir "$T/hashdir"
-cp "$T/hash.journal" "$T/hashdir/system.journal"
+# (as /var/log/journal/MACHINE-ID/system.journal)
+mid=0d3a8f7e6c5b4a39281706f5e4d3c2b1
+mkdir -p "$T/hashdir/$mid"
+cp "$T/hash.journal" "$T/hashdir/$mid/system.journal"
 run hashdir --directory "$T/hashdir" --format json
 [ "$rc" = 1 ] || fail "corrupt hash table in a directory: exit $rc"
-jq -r 'select(.rule.id == "DW-JRN-FILE-CORRUPT") | .driftwatch.after.file' "$T/hashdir.out" | grep -qx "$T/hashdir/system.journal" ||
-        fail "corrupt hash table in a directory: $(cat "$T/hashdir.out")"
+jq -r 'select(.rule.id == "DW-JRN-FILE-CORRUPT") | .driftwatch.after.file' "$T/hashdir.out" |
+        grep -qx "$T/hashdir/$mid/system.journal" || fail "corrupt hash table in a directory: $(cat "$T/hashdir.out")"
 # The intact file: no such finding.
 run intact --file "$T/a.journal" --format json
 grep -q DW-JRN-FILE-CORRUPT "$T/intact.out" && fail "an intact journal file reported corrupt"
