@@ -16,6 +16,7 @@
 #define OBJECT_HEADER 16                        /* type u8, flags u8, reserved[6], size le64 */
 #define ITEM 16                                 /* head_hash_offset, tail_hash_offset */
 #define CHUNK_ITEMS 4096
+#define TYPE_CHECKS_MAX 4096                    /* items whose objects are read, spread over the table */
 
 static uint64_t le64(const uint8_t *p)
 {
@@ -35,12 +36,17 @@ static int pread_all(int fd, void *buf, size_t n, uint64_t off)
         return (size_t) k == n ? 0 : -EBADMSG;
 }
 
-/* Whether the object at off, inside [start, end), is of type want. */
-static bool object_is(int fd, uint64_t off, uint64_t start, uint64_t end, uint8_t want)
+static bool inside(uint64_t off, uint64_t start, uint64_t end)
+{
+        return off % 8 == 0 && off >= start && off <= end - OBJECT_HEADER;
+}
+
+/* Whether the object at off (inside the file) is of type want. */
+static bool object_is(int fd, uint64_t off, uint64_t end, uint8_t want)
 {
         uint8_t h[OBJECT_HEADER];
 
-        if (off % 8 || off < start || off > end - OBJECT_HEADER || pread_all(fd, h, sizeof(h), off) < 0)
+        if (pread_all(fd, h, sizeof(h), off) < 0)
                 return false;
         return h[0] == want && le64(h + 8) >= OBJECT_HEADER && le64(h + 8) <= end - off;
 }
@@ -51,7 +57,7 @@ static int check_table(int fd, uint64_t off, uint64_t size, uint64_t start, uint
 {
         _cleanup_(freep) uint8_t *chunk = NULL;
         uint8_t h[OBJECT_HEADER];
-        uint64_t bad = 0;
+        uint64_t bad = 0, stride = size / ITEM / TYPE_CHECKS_MAX + 1, item = 0;
         int r;
 
         if (size % ITEM || off < start + OBJECT_HEADER || off > end || size > end - off)
@@ -70,12 +76,13 @@ static int check_table(int fd, uint64_t off, uint64_t size, uint64_t start, uint
                 r = pread_all(fd, chunk, n, off + done);
                 if (r < 0)
                         return r;
-                for (size_t i = 0; i < n; i += ITEM) {
+                for (size_t i = 0; i < n; i += ITEM, item++) {
                         uint64_t head = le64(chunk + i), tail = le64(chunk + i + 8);
 
                         if (head == 0 && tail == 0)
                                 continue;
-                        if (!object_is(fd, head, start, end, want) || !object_is(fd, tail, start, end, want))
+                        if (!inside(head, start, end) || !inside(tail, start, end) ||
+                            (item % stride == 0 && (!object_is(fd, head, end, want) || !object_is(fd, tail, end, want))))
                                 bad++;
                 }
                 done += n;
