@@ -1,7 +1,8 @@
 /* Capability: journal analytics (driftwatch journal): deployments judged by
  * the policy's maintenance windows, extension merges matched to change
  * tickets or deployments, audit records that lost their PATH records, from
- * journal files, directories or an export stream (journal/analyze.h). */
+ * journal files, directories or an export or JSON stream (journal/analyze.h),
+ * once or following a live journal from a saved cursor. */
 #pragma once
 
 #include "capability/capability.h"
@@ -11,6 +12,12 @@ enum journal_input_kind {
         JOURNAL_INPUT_FILE,
         JOURNAL_INPUT_DIRECTORY,
         JOURNAL_INPUT_EXPORT,           /* an export stream: a file or "-" (standard input) */
+};
+
+enum journal_stream_format {
+        JOURNAL_STREAM_DETECT,          /* '{' first: json, else export */
+        JOURNAL_STREAM_EXPORT,          /* journalctl -o export */
+        JOURNAL_STREAM_JSON,            /* journalctl -o json, one entry a line */
 };
 
 struct journal_input {
@@ -24,6 +31,12 @@ struct journal_request {
         const char *policy_path;                /* or NULL */
         const char *tickets_path;               /* or NULL */
         int64_t merge_window_s;                 /* 0: JOURNAL_MERGE_WINDOW_DEFAULT */
+        enum journal_stream_format stream_format;
+        /* Start after the cursor in this file and save the last entry's there
+         * (journalctl's --cursor-file); with follow, wait for new entries until
+         * cancelled. Both read one directory or journal files opened together. */
+        const char *cursor_file;
+        bool follow;
 };
 
 /* Reads one input into on_entry through the bounded parser p (a journal

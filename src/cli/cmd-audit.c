@@ -99,7 +99,7 @@ int cmd_audit(int argc, char **argv)
 {
         _cleanup_(freep) char **operands = NULL;
         struct audit_request req = { 0 };
-        _cleanup_(freep) const char **journals = NULL;
+        char **journals = NULL;
         size_t n_journals = 0;
         enum output_format format = OUTPUT_TEXT;
         const char *since = NULL, *until = NULL;
@@ -119,7 +119,7 @@ int cmd_audit(int argc, char **argv)
                 OPT_BOOL("events", &req.events, "print every assembled event as one JSON line instead"),
                 OPT_NUMBER("window", &window, 1, 65536, "N",
                            "an event is complete once N newer ones of its node began (64)"),
-                OPT_STRINGS("journal", &journals, &n_journals, "FILE|DIR",
+                OPT_FILES("journal", &journals, &n_journals, "FILE|DIR",
                           "join a journal (file, directory or export stream) to the logs read: units of "
                           "processes, whole image references"),
                 OPT_END(),
@@ -153,16 +153,22 @@ int cmd_audit(int argc, char **argv)
         size_t n = 0;
         int r = options_run(&spec, argc, argv, &operands, &n);
 
-        if (r != PARSE_OK)
+        if (r != PARSE_OK) {
+                cli_strv_free(journals, n_journals);
                 return options_exit(r);
+        }
         if (time_option("since", since, &req.since_ms) != EXIT_CLEAN ||
-            time_option("until", until, &req.until_ms) != EXIT_CLEAN)
+            time_option("until", until, &req.until_ms) != EXIT_CLEAN) {
+                cli_strv_free(journals, n_journals);
                 return EXIT_TROUBLE;
+        }
         req.inputs = operands;
         req.n_inputs = n;
         req.window = (size_t) window;
         req.silence_ms = (uint64_t) silence * 1000;
-        req.journals = journals;
+        req.journals = (const char *const *) journals;
         req.n_journals = n_journals;
-        return run_audit(&req, format, plugin);
+        r = run_audit(&req, format, plugin);
+        cli_strv_free(journals, n_journals);
+        return r;
 }

@@ -1,6 +1,7 @@
 /* driftwatch journal: option table over capability_journal (capability/journal.h). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "capability/journal.h"
 #include "cli.h"
@@ -17,16 +18,26 @@ int cmd_journal(int argc, char **argv)
         size_t n_files = 0, n_dirs = 0;
         enum output_format format = OUTPUT_TEXT;
         long window = JOURNAL_MERGE_WINDOW_DEFAULT;
+        const char *input_format = NULL;
         const struct option_spec options[] = {
-                OPT_PATHS("file", &files, &n_files, "FILE",
-                          "a journal file, or a `journalctl -o export` stream ('-': standard input); repeatable"),
-                OPT_PATHS("directory", &dirs, &n_dirs, "DIR", "a journal directory (/var/log/journal); repeatable"),
+                OPT_FILES("file", &files, &n_files, "FILE",
+                          "a journal file, or a `journalctl -o export` or `-o json` stream ('-': standard input)"),
+                OPT_FILES("directory", &dirs, &n_dirs, "DIR", "a journal directory (/var/log/journal)"),
                 OPT_STRING("policy", &req.policy_path, "FILE", "maintenance-window lines (docs/journal.md)"),
                 OPT_STRING("tickets", &req.tickets_path, "FILE",
                            "change tickets, 'TICKET NAME FROM UNTIL' lines: an extension merge, soft-reboot or "
                            "reboot no ticket or deployment covers is an alert"),
                 OPT_NUMBER("merge-window", &window, 1, 30L * 86400, "SECONDS",
                            "how far a merge may be from a deployment to count as part of it; default 900"),
+                OPT_STRING("input-format", &input_format, "export|json",
+                           "what a stream is: `journalctl -o export` or `-o json`; default: json when its first "
+                           "byte is '{'"),
+                OPT_STRING("cursor-file", &req.cursor_file, "FILE",
+                           "start after the cursor in FILE and save the last entry's cursor there, as journalctl "
+                           "--cursor-file does"),
+                OPT_BOOL("follow", &req.follow,
+                         "keep reading the journal (--directory or journal files) as it grows, until SIGINT or "
+                         "SIGTERM"),
                 OPT_FORMAT(&format),
                 OPT_END(),
         };
@@ -38,8 +49,9 @@ int cmd_journal(int argc, char **argv)
                         "or bootc (outside the policy's maintenance windows: alerts), systemd-sysext and\n"
                         "systemd-confext merges no change ticket or deployment accounts for (alerts), soft-reboots,\n"
                         "reboots and kexec outside tickets, windows and deployments (alerts), audit\n"
-                        "records that arrived without their PATH records, fields over the 64 KiB limit and a\n"
-                        "clock going backwards. docs/journal.md describes the formats.",
+                        "records that arrived without their PATH records, fields over the 64 KiB limit, a\n"
+                        "clock going backwards and records lost since a saved cursor (--cursor-file, --follow).\n"
+                        "docs/journal.md describes the formats.",
                 .options = options,
         };
         struct dw_context ctx;
@@ -52,6 +64,13 @@ int cmd_journal(int argc, char **argv)
                 cli_strv_free(dirs, n_dirs);
                 return options_exit(r);
         }
+        if (input_format && strcmp(input_format, "export") != 0 && strcmp(input_format, "json") != 0) {
+                cli_strv_free(files, n_files);
+                cli_strv_free(dirs, n_dirs);
+                return usage_error("journal", "--input-format must be export or json, not '%s'", input_format);
+        }
+        req.stream_format = !input_format ? JOURNAL_STREAM_DETECT :
+                            strcmp(input_format, "json") == 0 ? JOURNAL_STREAM_JSON : JOURNAL_STREAM_EXPORT;
         inputs = calloc(n_files + n_dirs + 1, sizeof(*inputs));
         if (!inputs) {
                 cli_strv_free(files, n_files);

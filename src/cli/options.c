@@ -81,6 +81,28 @@ static size_t option_names(const struct command_spec *cmd, const char **names, s
         return n;
 }
 
+static bool repeatable(const struct option_spec *o)
+{
+        return o->kind == OPTION_PATHS || o->kind == OPTION_FILES;
+}
+
+/* Appends a copy of arg to the NULL-ended list of an OPTION_FILES. */
+static int add_file(const struct option_spec *o, const char *arg)
+{
+        char ***list = o->value;
+        size_t *n = o->count;
+        char **v = realloc(*list, (*n + 2) * sizeof(char *));
+
+        if (!v)
+                return -ENOMEM;
+        *list = v;
+        v[*n] = strdup(arg);
+        if (!v[*n])
+                return -ENOMEM;
+        v[++*n] = NULL;
+        return 0;
+}
+
 static int set_value(const struct command_spec *cmd, const struct option_spec *o, const char *arg)
 {
         long v;
@@ -96,20 +118,12 @@ static int set_value(const struct command_spec *cmd, const struct option_spec *o
                 return cli_add_path(cmd->name, arg, (char ***) o->value, (size_t *) o->count) == EXIT_CLEAN
                                ? 0
                                : -EINVAL;
-        case OPTION_STRINGS: {
-                const char ***list = o->value, **grown;
-                size_t *n = o->count;
-
-                grown = reallocarray(*list, *n + 2, sizeof(*grown));
-                if (!grown) {
+        case OPTION_FILES:
+                if (add_file(o, arg) < 0) {
                         error("out of memory");
                         return -ENOMEM;
                 }
-                grown[(*n)++] = arg;
-                grown[*n] = NULL;
-                *list = grown;
                 return 0;
-        }
         case OPTION_FORMAT:
                 if (output_format_from_name(arg, (enum output_format *) o->value) < 0)
                         return usage(cmd, "unknown format '%s' (text or json)", arg);
@@ -203,7 +217,7 @@ int options_parse(const struct command_spec *cmd, int argc, char **argv, char **
                 if (o >= cmd->options && cmd->options && (size_t) (o - cmd->options) < ARRAY_SIZE(seen)) {
                         size_t k = (size_t) (o - cmd->options);
 
-                        if (seen[k] && o->kind != OPTION_PATHS && o->kind != OPTION_STRINGS && o->kind != OPTION_BOOL)
+                        if (seen[k] && !repeatable(o) && o->kind != OPTION_BOOL)
                                 return usage(cmd, "--%s is given twice", o->name);
                         seen[k] = true;
                 }
@@ -300,8 +314,7 @@ void options_help(const struct command_spec *cmd, FILE *f)
                 if (o->flags & OPTION_HIDDEN)
                         continue;
                 snprintf(item, sizeof(item), "%s--%s%s%s%s%s", req ? "" : "[", o->name, o->arg ? " " : "",
-                         o->arg ? o->arg : "", req ? "" : "]",
-                         o->kind == OPTION_PATHS || o->kind == OPTION_STRINGS ? "..." : "");
+                         o->arg ? o->arg : "", req ? "" : "]", repeatable(o) ? "..." : "");
                 usage_item(f, item, indent, &col);
         }
         if (cmd->operands)
@@ -325,7 +338,7 @@ void options_help(const struct command_spec *cmd, FILE *f)
                         continue;
                 snprintf(item, sizeof(item), "%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
                 fprintf(f, "  --%-*s  %s%s\n", (int) width, item, o->help,
-                        o->kind == OPTION_PATHS || o->kind == OPTION_STRINGS ? " (repeatable)" : "");
+                        repeatable(o) ? " (repeatable)" : "");
         }
         fputs("\nglobal options (before or after the command): --quiet, --rules FILE, --rules-dir DIR; "
               "see 'driftwatch help'\n", f);

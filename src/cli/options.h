@@ -13,7 +13,7 @@ enum option_kind {
         OPTION_STRING,          /* const char *: the argument as given */
         OPTION_BOOL,            /* bool: set when present */
         OPTION_PATHS,           /* char ** + size_t: repeatable --path, '..' refused */
-        OPTION_STRINGS,         /* const char ** + size_t: repeatable, each argument as given (free()) */
+        OPTION_FILES,           /* char ** + size_t: a repeatable file name, as given ('-' too) */
         OPTION_FORMAT,          /* enum output_format: text or json */
         OPTION_THREADS,         /* unsigned: 1 to 64 */
         OPTION_NUMBER,          /* long: from min to max */
@@ -28,7 +28,7 @@ struct option_spec {
         enum option_kind kind;
         const char *name;               /* long name without the dashes */
         void *value;
-        void *count;                    /* OPTION_PATHS, OPTION_STRINGS: the size_t count */
+        void *count;                    /* OPTION_PATHS, OPTION_FILES: the size_t count */
         const char *arg;                /* what the argument is, for the help: "FILE" */
         const char *help;
         unsigned flags;
@@ -39,7 +39,7 @@ struct option_spec {
 #define OPT_REQUIRED_STRING(n, v, a, h) { OPTION_STRING, (n), (v), NULL, (a), (h), OPTION_REQUIRED, 0, 0 }
 #define OPT_BOOL(n, v, h)       { OPTION_BOOL, (n), (v), NULL, NULL, (h), 0, 0, 0 }
 #define OPT_PATHS(n, v, c, a, h) { OPTION_PATHS, (n), (v), (c), (a), (h), 0, 0, 0 }
-#define OPT_STRINGS(n, v, c, a, h) { OPTION_STRINGS, (n), (v), (c), (a), (h), 0, 0, 0 }
+#define OPT_FILES(n, v, c, a, h) { OPTION_FILES, (n), (v), (c), (a), (h), 0, 0, 0 }
 #define OPT_FORMAT(v)           { OPTION_FORMAT, "format", (v), NULL, "FORMAT", \
                                   "text (default) or json (JSON Lines, ECS field names)", 0, 0, 0 }
 #define OPT_THREADS(v)          { OPTION_THREADS, "threads", (v), NULL, "N", \

@@ -623,3 +623,16 @@ int journal_analyzer_finish(struct journal_analyzer *a, struct journal_stats *re
                 *ret_stats = a->stats;
         return r;
 }
+
+int journal_analyzer_idle(struct journal_analyzer *a, uint64_t now_us)
+{
+        return flush_merges(a, now_us, false);
+}
+
+int journal_analyzer_health(struct journal_analyzer *a, const char *rule, const char *action, uint64_t us,
+                            const char *message, const char *attr, const char *value)
+{
+        const struct emit em = { .rule = rule, .action = action, .category = "host", .type = "info", .alert = true };
+
+        return emit(a, &em, us, message, attr, value, "journal", a->input, NULL);
+}

@@ -49,5 +49,13 @@ DEFINE_FREEP(struct journal_analyzer, journal_analyzer_free)
 void journal_analyzer_input(struct journal_analyzer *a, const char *label);
 /* One entry; 0 or a write error. */
 int journal_analyzer_entry(struct journal_analyzer *a, const struct journal_entry *e);
+/* A live journal caught up at now_us (the wall clock): merges whose window
+ * has passed are decided without waiting for a later entry. 0 or a write error. */
+int journal_analyzer_idle(struct journal_analyzer *a, uint64_t now_us);
+/* A finding about the journal itself (records lost since a cursor, a
+ * corrupt file, a line over the limit): an alert of rule at time us (0:
+ * none) with message and one (attr, value) pair; 0 or a write error. */
+int journal_analyzer_health(struct journal_analyzer *a, const char *rule, const char *action, uint64_t us,
+                            const char *message, const char *attr, const char *value);
 /* The end of all input: what waited for more (merges, audit events) is decided. */
 int journal_analyzer_finish(struct journal_analyzer *a, struct journal_stats *ret_stats);

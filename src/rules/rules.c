@@ -69,6 +69,8 @@ const char *const ruleset_required_ids[] = {
         "DW-JRN-DEPLOYMENT", "DW-JRN-DEPLOYMENT-OUTSIDE-WINDOW", "DW-JRN-EXTENSION-MERGE",
         "DW-JRN-EXTENSION-UNMATCHED", "DW-JRN-AUDIT-PATH-MISSING", "DW-JRN-FIELD-TOO-LARGE",
         "DW-JRN-CLOCK-BACKWARDS", "DW-JRN-SOFT-REBOOT", "DW-JRN-REBOOT",
+        /* capability/journal.c: records lost since a saved cursor, a corrupt file */
+        "DW-JRN-GAP", "DW-JRN-FILE-CORRUPT",
         NULL,
 };
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # Writes journal export streams (systemd's JOURNAL_EXPORT_FORMATS) of messages
 # shaped as their writers log them, for tests/e2e/test-journal*.sh:
-#   journal-gen.py KIND > stream      KIND: analytics, reboots, binary, clock-backwards
+#   journal-gen.py KIND > stream      KIND: analytics, reboots, binary, clock-backwards,
+#                                     future, recent-merge
 #   journal-gen.py bulk MIB > stream  about MIB MiB of ordinary service messages with
 #                                     a deployment, a merge and an audit event every
 #                                     10,000 entries (bench/journal.sh)
@@ -191,6 +192,20 @@ def clock_backwards(out):
     rpm_ostree(out, ts("2026-11-25T12:00:00Z"), "ostree-unverified-registry:quay.io/example/a:2", "d" * 64, "2")
 
 
+def future(out):
+    # One ordinary message dated 2099: systemd-journal-remote, run again on the
+    # same output file, finds it "from the future" and archives it, starting a
+    # new file with the same sequence-number id (as journald's rotation does).
+    entry(out, ts("2099-01-01T00:00:00Z"), [("PRIORITY", "6"), ("SYSLOG_IDENTIFIER", "app"),
+                                            ("_TRANSPORT", "stdout"), ("MESSAGE", "last entry of this file")])
+
+
+def recent_merge(out):
+    # An extension merge an hour ago that nothing accounts for, and nothing after it.
+    import time
+    sysext(out, (int(time.time()) - 3600) * 1000000, ["debug-tools"], "/usr", 3101)
+
+
 def bulk(out):
     import io
     limit = int(sys.argv[2]) << 20
@@ -215,4 +230,5 @@ def bulk(out):
         written += len(data)
 
 
-{"analytics": analytics, "reboots": reboots, "binary": binary, "clock-backwards": clock_backwards, "bulk": bulk}[sys.argv[1]](sys.stdout.buffer)
+{"analytics": analytics, "reboots": reboots, "binary": binary, "clock-backwards": clock_backwards, "future": future,
+ "recent-merge": recent_merge, "bulk": bulk}[sys.argv[1]](sys.stdout.buffer)

@@ -1,12 +1,13 @@
 # Sourced by the tests/e2e/test-journal*.sh cases that make real journal
-# files: systemd-journal-remote turns export streams written by
-# journal-gen.py into journal files (journald does not run here), and jq
-# reads the findings.
+# files: systemd-journal-remote ($remote, from need_journal_remote in lib.sh)
+# turns export streams written by journal-gen.py ($gen) into journal files
+# (journald does not run here), and jq reads the findings. Skips (a failure
+# under CI=true) without them, journalctl, python3 or jq.
 source "$(dirname "$0")/lib.sh"
 
-remote=/lib/systemd/systemd-journal-remote
-[ -x "$remote" ] || remote=/usr/lib/systemd/systemd-journal-remote
-[ -x "$remote" ] || skip "systemd-journal-remote is not installed (Debian package systemd-journal-remote)"
+need_journal_remote
+remote=$REMOTE
+command -v journalctl >/dev/null || skip "journalctl is not installed"
 command -v jq >/dev/null || skip "jq is not installed"
 command -v python3 >/dev/null || skip "python3 is not installed"
 gen=$(dirname "$0")/journal-gen.py

@@ -3,14 +3,9 @@
 # declaring a 1 GiB field, a clock going backwards, streams that are not the
 # export format. Each gives one clear error (exit 2) or finding naming the
 # input, never a crash, in bounded memory.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/journal-lib.sh"
 
-remote=/lib/systemd/systemd-journal-remote
-[ -x "$remote" ] || remote=/usr/lib/systemd/systemd-journal-remote
-[ -x "$remote" ] || skip "systemd-journal-remote is not installed (Debian package systemd-journal-remote)"
-command -v python3 >/dev/null || skip "python3 is not installed"
 [ -x /usr/bin/time ] || skip "GNU time is not installed (/usr/bin/time)"
-gen=$(dirname "$0")/journal-gen.py
 
 # run NAME ARGS...: driftwatch with ARGS; exit status in $rc, stderr in $T/NAME.err.
 run() {
@@ -44,13 +39,25 @@ with open(sys.argv[1], "r+b") as f:
     f.seek(off)
     f.write(b"\xa5" * min(size, 65536))
 PY
+# The damage is one DW-JRN-FILE-CORRUPT finding naming the file (sd-journal
+# itself reads on without a word), the entries all analysed; in a directory too.
 run hash --file "$T/hash.journal" --format json
-[ "$rc" = 1 ] || [ "$rc" = 2 ] || fail "corrupt hash table: exit $rc"
-if [ "$rc" = 1 ]; then
-        [ "$(grep -c '"rule"' "$T/hash.out")" -ge 5 ] || fail "corrupt hash table: entries lost: $(cat "$T/hash.out")"
-else
-        grep -q "'$T/hash.journal'" "$T/hash.err" || fail "corrupt hash table: error without the file: $(cat "$T/hash.err")"
-fi
+[ "$rc" = 1 ] || fail "corrupt hash table: exit $rc: $(cat "$T/hash.err")"
+[ "$(jq -r 'select(.rule.id == "DW-JRN-FILE-CORRUPT") | .message' "$T/hash.out")" = \
+  "journal file '$T/hash.journal' is corrupt: 4096 of the $(($(header "$T/a.journal" 112) / 16)) items of its data hash table point outside the file or at no data object; its entries are read in order through the entry arrays, but lookups by field (journalctl FIELD=value) go through the damaged table" ] ||
+        fail "corrupt hash table: $(cat "$T/hash.out")"
+[ "$(grep -vc '"DW-JRN-FILE-CORRUPT"' "$T/hash.out")" = 6 ] || fail "corrupt hash table: entries lost: $(cat "$T/hash.out")"
+# (as /var/log/journal/MACHINE-ID/system.journal)
+mid=0d3a8f7e6c5b4a39281706f5e4d3c2b1
+mkdir -p "$T/hashdir/$mid"
+cp "$T/hash.journal" "$T/hashdir/$mid/system.journal"
+run hashdir --directory "$T/hashdir" --format json
+[ "$rc" = 1 ] || fail "corrupt hash table in a directory: exit $rc"
+jq -r 'select(.rule.id == "DW-JRN-FILE-CORRUPT") | .driftwatch.after.file' "$T/hashdir.out" |
+        grep -qx "$T/hashdir/$mid/system.journal" || fail "corrupt hash table in a directory: $(cat "$T/hashdir.out")"
+# The intact file: no such finding.
+run intact --file "$T/a.journal" --format json
+grep -q DW-JRN-FILE-CORRUPT "$T/intact.out" && fail "an intact journal file reported corrupt"
 
 # A file that is no journal and no export stream.
 printf 'hello world\n' >"$T/junk"
@@ -76,6 +83,34 @@ grep -q "quay.io/example/bin:2' (cccc" "$T/bin-stdin.out" || fail "binary: the e
 run bin-file --file "$T/b.journal"
 [ "$rc" = 0 ] || fail "binary file: exit $rc"
 diff -u <(grep DW-JRN "$T/bin-stdin.out") <(grep DW-JRN "$T/bin-file.out") || fail "binary: stream and file differ"
+
+# The same entries as journalctl's `-o json` writes them (the binary
+# values as arrays of byte numbers): the same findings.
+journalctl --file "$T/b.journal" -o json >"$T/b.jsonl" || fail "journalctl -o json failed"
+grep -q '"MESSAGE":\[' "$T/b.jsonl" || fail "journalctl wrote no byte array: $(cat "$T/b.jsonl")"
+run bin-json --file "$T/b.jsonl"
+[ "$rc" = 0 ] || fail "binary json: exit $rc: $(cat "$T/bin-json.err")"
+diff -u <(grep DW-JRN "$T/bin-file.out") <(grep DW-JRN "$T/bin-json.out") || fail "binary: json and file differ"
+
+# JSON: a line over the 1 MiB limit is skipped with a finding (the next line
+# still read), in bounded memory; a line that is no JSON is one error with
+# its line number.
+{
+        printf '{"MESSAGE":"'
+        head -c 3145728 /dev/zero | tr '\0' a
+        printf '"}\n'
+        sed -n 1p "$T/b.jsonl"
+} | /usr/bin/time -f '%M' -o "$T/rss" "$DW" --quiet journal --format json >"$T/long.out" 2>"$T/long.err" && rc=0 || rc=$?
+[ "$rc" = 1 ] || fail "long json line: exit $rc: $(cat "$T/long.err")"
+grep -q '"line 1 is 3145742 bytes, over the 1024 KiB limit of a JSON entry: skipped, not read"' "$T/long.out" ||
+        fail "long json line: $(cat "$T/long.out")"
+grep -q 'quay.io/example/bin:1' "$T/long.out" || fail "long json line: the next line was not read"
+[ "$(tail -n 1 "$T/rss")" -lt 65536 ] || fail "long json line: peak RSS $(tail -n 1 "$T/rss") KiB"
+{ sed -n 1p "$T/b.jsonl"; printf '{"MESSAGE": "cut\n'; } >"$T/cut.jsonl"
+run cut-json --file "$T/cut.jsonl"
+[ "$rc" = 2 ] || fail "broken json: exit $rc"
+grep -qx "driftwatch: cannot read journal '$T/cut.jsonl': not \`journalctl -o json\` output: .* (line 2)" "$T/cut-json.err" ||
+        fail "broken json: $(cat "$T/cut-json.err")"
 
 # A 1 GiB field: skipped with a finding, the entry's other fields read,
 # memory flat (the binary's RSS stays far below the field).

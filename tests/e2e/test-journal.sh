@@ -46,6 +46,36 @@ rc=0
 [ "$rc" = 1 ] || fail "stdin: exit $rc: $(cat "$T/err")"
 rules "$T/stdin.json" | diff -u "$T/want" - || fail "findings of the export stream"
 
+# A relative file name and '-' (standard input) are taken as given.
+rc=0
+(cd "$T" && "$DW" --quiet journal --file a.journal --policy policy --tickets tickets --format json) \
+        >"$T/rel.json" 2>"$T/err" || rc=$?
+[ "$rc" = 1 ] || fail "relative --file: exit $rc: $(cat "$T/err")"
+rules "$T/rel.json" | diff -u "$T/want" - || fail "findings of a relative --file"
+rc=0
+"$DW" --quiet journal --file - --policy "$T/policy" --tickets "$T/tickets" --format json <"$T/a.export" \
+        >"$T/dash.json" 2>"$T/err" || rc=$?
+[ "$rc" = 1 ] || fail "--file -: exit $rc: $(cat "$T/err")"
+rules "$T/dash.json" | diff -u "$T/want" - || fail "findings of --file -"
+
+# journalctl's own `-o json` of the file: the same findings, from a file
+# (detected by its first byte), on standard input, with --input-format json.
+journalctl --file "$T/a.journal" -o json >"$T/a.jsonl" || fail "journalctl -o json failed"
+for how in file stdin named; do
+        rc=0
+        case $how in
+        file) "$DW" --quiet journal --file "$T/a.jsonl" --policy "$T/policy" --tickets "$T/tickets" --format json ;;
+        stdin) "$DW" --quiet journal --policy "$T/policy" --tickets "$T/tickets" --format json <"$T/a.jsonl" ;;
+        named) "$DW" --quiet journal --input-format json --file - --policy "$T/policy" --tickets "$T/tickets" \
+                        --format json <"$T/a.jsonl" ;;
+        esac >"$T/json.json" 2>"$T/err" || rc=$?
+        [ "$rc" = 1 ] || fail "json ($how): exit $rc: $(cat "$T/err")"
+        rules "$T/json.json" | diff -u "$T/want" - || fail "findings of journalctl -o json ($how)"
+done
+# The export format named on a JSON stream: one error naming the input.
+run 2 "$DW" --quiet journal --input-format export --file "$T/a.jsonl"
+expect_one_error_line "$T/a.jsonl"
+
 # Without the policy's windows a deployment is an event; without tickets the
 # ticketed merge is an alert.
 rc=0
