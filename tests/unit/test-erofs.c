@@ -214,6 +214,17 @@ static void build_image(const char *image, const char *opts)
         spawn_result_release(&res);
 }
 
+/* Builds dir/name with opts, or skips without mkfs.erofs: the path. */
+static char *image_new(const char *name, const char *opts)
+{
+        char *image;
+
+        require_mkfs();
+        image = pathf("%s/%s", dir, name);
+        build_image(image, opts);
+        return image;
+}
+
 /* The image open now (one at a time) and its descriptor, which the reader
  * borrows. */
 static int image_fd = -1;
@@ -385,14 +396,12 @@ static void test_layouts(void **state)
 
 static void test_compressed(void **state)
 {
-        _cleanup_(freep) char *image = pathf("%s/lz4.img", dir);
+        _cleanup_(freep) char *image = image_new("lz4.img", "-zlz4hc");
         _cleanup_(freep) char *data = NULL;
         size_t len = 0;
         void *e = NULL;
 
         (void) state;
-        require_mkfs();
-        build_image(image, "-zlz4hc");
         assert_int_equal(open_image(image, 0, UINT64_MAX, &e), 0);
         /* The repeated text compresses: refused, not guessed at. */
         assert_int_equal(fs_erofs_ops.read_file(e, "/text", 1 << 20, &data, &len), -EOPNOTSUPP);
@@ -414,7 +423,7 @@ static int stop_at_third(const char *name, enum fs_entry_type type, void *userda
 
 static void test_errors(void **state)
 {
-        _cleanup_(freep) char *image = pathf("%s/errors.img", dir);
+        _cleanup_(freep) char *image = image_new("errors.img", "");
         _cleanup_(freep) char *deep = strdup(""), *too_deep = NULL, *ok_path = NULL, *long_path = NULL;
         char name256[258];
         char *data = NULL;
@@ -423,8 +432,6 @@ static void test_errors(void **state)
         void *e = NULL;
 
         (void) state;
-        require_mkfs();
-        build_image(image, "");
         assert_int_equal(open_image(image, 0, UINT64_MAX, &e), 0);
 
         assert_int_equal(fs_erofs_ops.read_file(e, "/nope", 100, &data, &len), -ENOENT);
@@ -540,33 +547,37 @@ static void poke(void *e)
         names_release(&got);
 }
 
+/* Opens image with the extent size, pokes it when it opens, closes it: the
+ * result of the open. */
+static int open_poke(const char *image, uint64_t size)
+{
+        void *e = NULL;
+        int r = open_image(image, 0, size, &e);
+
+        if (r >= 0) {
+                poke(e);
+                close_image(e);
+        }
+        return r;
+}
+
 static void test_truncated(void **state)
 {
-        _cleanup_(freep) char *image = pathf("%s/trunc-src.img", dir), *cut = pathf("%s/trunc.img", dir);
+        _cleanup_(freep) char *image = image_new("trunc-src.img", ""), *cut = pathf("%s/trunc.img", dir);
         struct stat st;
-        void *e = NULL;
 
         (void) state;
-        require_mkfs();
-        build_image(image, "");
         assert_int_equal(stat(image, &st), 0);
         for (uint64_t size = 0; size < (uint64_t) st.st_size; size += size < 8192 ? 64 : 4093) {
                 int r;
 
                 copy_image(image, cut, 0, size, 0);
                 /* The extent as the file is, then as the caller believed it. */
-                r = open_image(cut, 0, UINT64_MAX, &e);
+                r = open_poke(cut, UINT64_MAX);
                 if (size < 1024 + 128)
                         assert_int_equal(r, -EBADMSG);
-                if (r >= 0) {
-                        poke(e);
-                        close_image(e);
-                }
-                r = open_image(cut, 0, (uint64_t) st.st_size, &e);
-                if (r >= 0) {
-                        poke(e);
-                        close_image(e);
-                } else
+                r = open_poke(cut, (uint64_t) st.st_size);
+                if (r < 0)
                         assert_int_equal(r, -EBADMSG);
         }
 }
@@ -585,13 +596,10 @@ static void flip_at(const char *path, uint64_t pos, uint8_t mask)
 
 static void test_flipped(void **state)
 {
-        _cleanup_(freep) char *image = pathf("%s/flip.img", dir), *plain = pathf("%s/flip-nocrc.img", dir);
+        _cleanup_(freep) char *image = image_new("flip.img", ""), *plain = image_new("flip-nocrc.img", "-Enosbcrc");
         void *e = NULL;
 
         (void) state;
-        require_mkfs();
-        build_image(image, "");
-        build_image(plain, "-Enosbcrc");
 
         /* The superblock's checksum catches every byte, but for the one
          * feature byte that says there is a checksum. */
@@ -599,11 +607,8 @@ static void test_flipped(void **state)
                 int r;
 
                 flip_at(image, pos, 0xff);
-                r = open_image(image, 0, UINT64_MAX, &e);
-                if (pos == 1024 + 8 && r >= 0) {
-                        poke(e);
-                        close_image(e);
-                } else if (r != -EBADMSG)
+                r = open_poke(image, UINT64_MAX);
+                if (r != -EBADMSG && !(pos == 1024 + 8 && r >= 0))
                         fail_msg("superblock byte %" PRIu64 " flipped: %d", pos, r);
                 flip_at(image, pos, 0xff);
         }
@@ -618,10 +623,7 @@ static void test_flipped(void **state)
                 if (pos >= 1024 + 128 && pos < BLOCK)
                         continue;
                 flip_at(plain, pos, mask);
-                if (open_image(plain, 0, UINT64_MAX, &e) >= 0) {
-                        poke(e);
-                        close_image(e);
-                }
+                (void) open_poke(plain, UINT64_MAX);
                 flip_at(plain, pos, mask);
         }
         check_image(plain, 0, UINT64_MAX);
@@ -629,13 +631,11 @@ static void test_flipped(void **state)
 
 static void test_offset(void **state)
 {
-        _cleanup_(freep) char *image = pathf("%s/inner.img", dir), *outer = pathf("%s/outer.img", dir);
+        _cleanup_(freep) char *image = image_new("inner.img", ""), *outer = pathf("%s/outer.img", dir);
         struct stat st;
         void *e = NULL;
 
         (void) state;
-        require_mkfs();
-        build_image(image, "");
         assert_int_equal(stat(image, &st), 0);
         copy_image(image, outer, 1 << 20, (size_t) st.st_size, 4096);
         check_image(outer, 1 << 20, (uint64_t) st.st_size);
