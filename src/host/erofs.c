@@ -48,7 +48,7 @@
 
 #define EROFS_PATH_MAX          4096
 #define EROFS_COMPONENTS_MAX    64
-#define EROFS_DIR_SIZE_MAX      (UINT64_C(16) << 20)
+#define EROFS_DIR_SIZE_MAX      (UINT64_C(4) << 20)   /* tens of thousands of entries */
 
 /* Superblock feature bits. */
 #define EROFS_COMPAT_SB_CHKSUM          0x00000001u
