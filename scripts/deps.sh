@@ -35,6 +35,7 @@ check=(
         python3-yaml         # test-status-upstream reads the upstream bootc fixtures (YAML) when ../shared is there
         time                 # GNU time: test-audit-nodes and the benchmarks read peak RSS
         systemd-journal-remote # systemd-journal-remote --output: the journal tests make real journal files
+        erofs-utils          # mkfs.erofs: the erofs reader's tests and fuzz seeds are real images
 )
 bench=(
         aide                 # bench/fim.sh and bench/startup.sh compare against AIDE
