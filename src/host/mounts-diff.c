@@ -93,9 +93,10 @@ const char *mounts_watched(const struct strv *watch, const char *target)
 
                 if (path_glob(g, target, tlen))
                         return g;
-                /* target hides the glob's fixed part: it is a proper ancestor of it. */
-                if ((tlen == 1 && target[0] == '/') ||
-                    (n > tlen && strncmp(g, target, tlen) == 0 && g[tlen] == '/'))
+                /* target hides the glob's fixed part: it is a proper ancestor of
+                 * it. Not "/": the root is there from the start, and what
+                 * replaces it (a pivot) is not a mount over a surface. */
+                if (tlen > 1 && n > tlen && strncmp(g, target, tlen) == 0 && g[tlen] == '/')
                         return g;
         }
         return NULL;
