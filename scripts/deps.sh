@@ -19,6 +19,7 @@ run=(
         libostree-dev        # reads ostree commits and sysroots (driftwatch-ostree.so, loaded on first use)
         libyaml-dev          # detection content, allowlists (YAML)
         libjansson-dev       # JSON input: bootc and rpm-ostree status (driftwatch status)
+        libmount-dev         # libmount: driftwatch mounts reads the mount table (mountinfo) with util-linux's parser
         libsystemd-dev       # sd-journal headers: driftwatch journal reads journal files (libsystemd loaded on first use)
 )
 check=(

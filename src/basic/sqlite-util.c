@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -145,4 +146,113 @@ int sqlite_errno(int rc)
         default:
                 return -EIO;
         }
+}
+
+int sqlite_fail(int rc, const char **ret_reason)
+{
+        if (ret_reason)
+                *ret_reason = sqlite3_errstr(rc);
+        return sqlite_errno(rc) ?: -EIO;
+}
+
+const char *const db_state_tables[] = {
+        "status_snapshots", "status_deployments", "mount_snapshots", "mount_entries", NULL,
+};
+
+/* Whether db holds tables other than the state tables (and SQLite's own). */
+static int has_foreign_tables(sqlite3 *db, const char **ret_reason)
+{
+        _cleanup_(sqlite_finalizep) sqlite3_stmt *st = NULL;
+        int64_t n = 0;
+        int rc;
+
+        rc = sqlite3_prepare_v2(db,
+                                "SELECT name FROM sqlite_schema WHERE name <> 'sqlite_sequence'"
+                                " AND name NOT LIKE 'sqlite_autoindex_%'",
+                                -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return sqlite_fail(rc, ret_reason);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *name = (const char *) sqlite3_column_text(st, 0);
+                const char *const *t;
+
+                for (t = db_state_tables; name && *t; t++)
+                        if (strcmp(*t, name) == 0)
+                                break;
+                if (!name || !*t)
+                        n++;
+        }
+        if (rc != SQLITE_DONE)
+                return sqlite_fail(rc, ret_reason);
+        return n > 0;
+}
+
+int state_db_open(struct state_db *s, const char *path, const volatile sig_atomic_t *cancel, const char *schema,
+                  const char *const *probes, const char **ret_reason)
+{
+        _cleanup_(sqlite_closep) sqlite3 *db = NULL;
+        bool stamped;
+        int rc, r;
+
+        r = db_open(path, &(struct db_open_args) { .flags = DB_CREATE | DB_NOFOLLOW, .mode = 0600,
+                                                   .application_id = DB_APP_STATE, .cancel = cancel },
+                    &db, ret_reason);
+        if (r < 0)
+                return r;
+        stamped = r == 0;
+        rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (rc == SQLITE_BUSY && cancel && *cancel)
+                return -ECANCELED;
+        if (rc != SQLITE_OK)
+                return sqlite_fail(rc, ret_reason);
+        /* From here on, closing db without COMMIT rolls everything back. */
+        if (!stamped) {
+                /* New, or written by a version that did not stamp it: ours only
+                 * when it holds nothing but state tables. */
+                r = has_foreign_tables(db, ret_reason);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        return fail("not a driftwatch state database", ret_reason);
+                r = db_set_application_id(db, DB_APP_STATE);
+                if (r < 0)
+                        return sqlite_fail(sqlite3_errcode(db), ret_reason);
+        }
+        rc = sqlite3_exec(db, schema, NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+                return sqlite_fail(rc, ret_reason);
+        /* Tables of these names but another shape: someone else's database. */
+        for (; probes && *probes; probes++) {
+                sqlite3_stmt *probe = NULL;
+
+                rc = sqlite3_prepare_v2(db, *probes, -1, &probe, NULL);
+                sqlite3_finalize(probe);
+                if (rc == SQLITE_NOMEM)
+                        return -ENOMEM;
+                if (rc != SQLITE_OK)
+                        return fail("state tables of an unknown shape: not a driftwatch state database",
+                                    ret_reason);
+        }
+        s->db = TAKE_PTR(db);
+        s->in_transaction = true;
+        return 0;
+}
+
+int state_db_commit(struct state_db *s, const char **ret_reason)
+{
+        int rc;
+
+        rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+                return sqlite_fail(rc, ret_reason);
+        s->in_transaction = false;
+        return 0;
+}
+
+void state_db_close(struct state_db *s)
+{
+        if (s->in_transaction)
+                (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_close_v2(s->db);
+        *s = (struct state_db) { 0 };
 }

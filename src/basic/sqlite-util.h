@@ -4,6 +4,7 @@
 #pragma once
 
 #include <signal.h>
+#include <stdbool.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -44,6 +45,33 @@ int db_open(const char *path, const struct db_open_args *args, sqlite3 **ret_db,
  * (sqlite3_deserialize). Same returns. */
 int db_check_application_id(sqlite3 *db, uint32_t expected, const char **ret_reason);
 int db_set_application_id(sqlite3 *db, uint32_t id);
+
+/* The tables of the state database (DB_APP_STATE), whoever writes them:
+ * status-store.c (status_*) and host/mount-store.c (mount_*). A file that holds
+ * other tables and no application id is someone else's. NULL-terminated. */
+extern const char *const db_state_tables[];
+
+/* One writer's connection to the state database (DB_APP_STATE). */
+struct state_db {
+        sqlite3 *db;
+        bool in_transaction;
+};
+
+/* Opens (creating it 0600 when missing, never through a symlink) the state
+ * database at 'path' into *s: the file is checked as db_open() does, stamped
+ * DB_APP_STATE when it holds nothing but state tables, and a BEGIN IMMEDIATE
+ * transaction is open on return, until state_db_commit(); state_db_close()
+ * before that rolls everything back. 'schema' (CREATE TABLE IF NOT EXISTS
+ * ...) is run in it; each statement of 'probes' (NULL-terminated) must then
+ * prepare, or the tables have another shape: -EBADMSG. Same returns as
+ * db_open(), plus -ECANCELED when the cancel flag ended a wait for the lock. */
+int state_db_open(struct state_db *s, const char *path, const volatile sig_atomic_t *cancel, const char *schema,
+                  const char *const *probes, const char **ret_reason);
+int state_db_commit(struct state_db *s, const char **ret_reason);
+void state_db_close(struct state_db *s);
+
+/* rc as -errno (-EIO when it has none) with sqlite3_errstr(rc) as the reason. */
+int sqlite_fail(int rc, const char **ret_reason);
 
 /* SQLITE_* (extended codes too) -> 0 or -errno: -EBADMSG for a file that is
  * not a database or is corrupt, -EBUSY when locked, -ENOSPC, -EACCES ... */

@@ -16,10 +16,7 @@
 #include "image/status-policy.h"
 #include "image/status-store.h"
 
-/* The status text: from the file, standard input, or the tool on PATH. On
- * success *ret_label says where it came from, for messages ("'FILE'", "from
- * standard input", "from 'bootc status --format=json'"). */
-static int read_status(const struct dw_context *ctx, const struct status_request *req, enum host_source *ret_source,
+int status_read_input(const struct dw_context *ctx, const struct status_request *req, enum host_source *ret_source,
                        char **ret_text, size_t *ret_len, char **ret_label, struct dw_error *ret_error)
 {
         static char *const bootc_argv[] = { "bootc", "status", "--format=json", NULL };
@@ -127,6 +124,27 @@ int status_load_policy(const char *policy_path, const char *tickets_path, struct
         return 0;
 }
 
+int state_mkdir(const char *state_path, struct dw_error *ret_error)
+{
+        int r = mkdir_parents(state_path, 0700);
+
+        if (r < 0)
+                return dw_error_set(ret_error, r, state_path, "cannot create the directory of state '%s': %s",
+                                    state_path, strerror(-r));
+        return 0;
+}
+
+int state_open_error(int r, const char *state_path, const char *reason, struct dw_error *ret_error)
+{
+        if (r == -ECANCELED)
+                return dw_error_set(ret_error, r, NULL, "interrupted");
+        if (r == -ENOENT)
+                return dw_error_set(ret_error, r, state_path, "cannot open state '%s': its directory does not exist",
+                                    state_path);
+        return dw_error_set(ret_error, r, state_path, "cannot open state '%s': %s", state_path,
+                            reason ?: strerror(-r));
+}
+
 int capability_status(const struct dw_context *ctx, const struct status_request *req, struct output *out,
                       struct status_summary *ret_summary, struct dw_error *ret_error)
 {
@@ -150,7 +168,7 @@ int capability_status(const struct dw_context *ctx, const struct status_request 
         r = status_load_policy(req->policy_path, req->tickets_path, &policy, &tickets, ret_error);
         if (r < 0)
                 return r;
-        r = read_status(ctx, req, &source, &text, &len, &label, ret_error);
+        r = status_read_input(ctx, req, &source, &text, &len, &label, ret_error);
         if (r < 0)
                 return r;
         r = host_status_parse(source, text, len, &cur, &msg);
@@ -161,23 +179,15 @@ int capability_status(const struct dw_context *ctx, const struct status_request 
          * made only when asked (the default location): a missing one elsewhere
          * is an error, not a new history. */
         if (req->create_state_dir) {
-                r = mkdir_parents(req->state_path, 0700);
+                r = state_mkdir(req->state_path, ret_error);
                 if (r < 0)
-                        return dw_error_set(ret_error, r, req->state_path,
-                                            "cannot create the directory of state '%s': %s", req->state_path,
-                                            strerror(-r));
+                        return r;
         }
         r = status_store_open(req->state_path, ctx->cancel, &store, &reason);
         if (r >= 0)
                 r = status_store_last(store, &prev, &info, &reason);
-        if (r == -ECANCELED)
-                return dw_error_set(ret_error, r, NULL, "interrupted");
-        if (r == -ENOENT)
-                return dw_error_set(ret_error, r, req->state_path,
-                                    "cannot open state '%s': its directory does not exist", req->state_path);
         if (r < 0)
-                return dw_error_set(ret_error, r, req->state_path, "cannot open state '%s': %s", req->state_path,
-                                    reason ?: strerror(-r));
+                return state_open_error(r, req->state_path, reason, ret_error);
 
         check = (struct status_check) { .rules = ctx->rules, .out = out, .policy = policy, .tickets = tickets,
                                         .since = prev ? info.last_seen : now, .now = now };

@@ -34,6 +34,18 @@ struct ticket_list;
 int status_load_policy(const char *policy_path, const char *tickets_path, struct status_policy **ret_policy,
                        struct ticket_list **ret_tickets, struct dw_error *ret_error);
 
+/* The status text: from req->input (a file, "-" standard input), or bootc
+ * (else rpm-ostree) on PATH run for req->timeout_s. On success *ret_label
+ * says where it came from, for messages ("'FILE'", "from standard input",
+ * "from 'bootc status --format=json'"). */
+int status_read_input(const struct dw_context *ctx, const struct status_request *req, enum host_source *ret_source,
+                      char **ret_text, size_t *ret_len, char **ret_label, struct dw_error *ret_error);
+
+/* The state database's directory made (the default place only), and the
+ * error of opening it, as every capability that keeps state reports them. */
+int state_mkdir(const char *state_path, struct dw_error *ret_error);
+int state_open_error(int r, const char *state_path, const char *reason, struct dw_error *ret_error);
+
 /* Reads the status, reports into out, records the new snapshot (only once
  * the findings are written: a failed run reports them again next time). */
 int capability_status(const struct dw_context *ctx, const struct status_request *req, struct output *out,

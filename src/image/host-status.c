@@ -321,11 +321,11 @@ static int parse_bootc_image(struct parse *p, json_t *image, const char *where, 
         return r;
 }
 
-/* bootc BootEntry: image, pinned, downloadOnly, incompatible, ostree. */
+/* bootc BootEntry: image, pinned, downloadOnly, incompatible, composefs, ostree. */
 static int parse_bootc_entry(struct parse *p, json_t *entry, const char *where, enum deployment_role role)
 {
         struct deployment *d;
-        json_t *image, *ostree;
+        json_t *image, *ostree, *composefs = NULL;
         char at[96];
         int r;
 
@@ -340,6 +340,13 @@ static int parse_bootc_entry(struct parse *p, json_t *entry, const char *where, 
         r = r ?: get_bool(p, entry, where, "pinned", &d->pinned);
         r = r ?: get_bool(p, entry, where, "downloadOnly", &d->download_only);
         r = r ?: get_bool(p, entry, where, "incompatible", &d->incompatible);
+        r = r ?: get_object(p, entry, where, "composefs", &composefs);
+        if (r >= 0 && composefs) {
+                snprintf(at, sizeof(at), "%s.composefs", where);
+                d->composefs = true;
+                r = get_string(p, composefs, at, "verity", &d->composefs_verity);
+                r = r ?: get_bool(p, composefs, at, "missingVerityAllowed", &d->missing_verity_allowed);
+        }
         r = r ?: get_object(p, entry, where, "ostree", &ostree);
         if (r < 0 || !ostree)
                 return r;

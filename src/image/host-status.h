@@ -46,6 +46,13 @@ struct deployment {
         bool pinned;
         bool download_only;             /* bootc downloadOnly, rpm-ostree finalization-locked */
         bool incompatible;              /* bootc: origin changes bootc does not understand */
+        /* bootc BootEntry.composefs (BootEntryComposefs in bootc's
+         * crates/lib/src/spec.rs, camelCase in JSON): a composefs-booted entry.
+         * Not part of host_status_equal() nor of the status store: read for
+         * `driftwatch mounts`, which joins them with the mount table. */
+        bool composefs;
+        const char *composefs_verity;   /* "verity": the fs-verity digest of the entry's erofs image */
+        bool missing_verity_allowed;    /* "missingVerityAllowed": fs-verity optional at boot */
 };
 
 struct host_status {

@@ -6,7 +6,9 @@
  *   status_deployments the deployments of each snapshot, in input order
  * Everything a run writes happens inside one BEGIN IMMEDIATE transaction,
  * which also keeps two concurrent runs from comparing with the same snapshot.
- * PRAGMA application_id DB_APP_STATE marks the file as a state database. */
+ * PRAGMA application_id DB_APP_STATE marks the file as a state database; the
+ * mount snapshots (host/mount-store.c) share the file, opened the same way
+ * (db_open_state()). */
 #define _GNU_SOURCE
 #include "status-store.h"
 
@@ -19,8 +21,7 @@
 #include "basic/sqlite-util.h"
 
 struct status_store {
-        sqlite3 *db;
-        bool in_transaction;
+        struct state_db state;
         bool loaded;
         struct host_status *last;
         struct status_snapshot_info info;
@@ -43,13 +44,6 @@ static const char select_deployments[] =
         "SELECT role, image, transport, digest, version, timestamp, checksum, serial, stateroot, pinned,"
         " download_only, incompatible FROM status_deployments WHERE snapshot = ? ORDER BY idx";
 
-static int db_fail(int rc, const char **ret_reason)
-{
-        if (ret_reason)
-                *ret_reason = sqlite3_errstr(rc);
-        return sqlite_errno(rc) ?: -EIO;
-}
-
 static int bad(const char *why, const char **ret_reason)
 {
         if (ret_reason)
@@ -61,82 +55,27 @@ struct status_store *status_store_free(struct status_store *s)
 {
         if (!s)
                 return NULL;
-        if (s->in_transaction)
-                (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        sqlite3_close_v2(s->db);
+        state_db_close(&s->state);
         host_status_free(s->last);
         free(s);
         return NULL;
 }
 
-/* Whether db holds tables other than ours (and SQLite's own): someone else's
- * database, which must not get our tables added. */
-static int has_foreign_tables(sqlite3 *db, const char **ret_reason)
-{
-        _cleanup_(sqlite_finalizep) sqlite3_stmt *st = NULL;
-        int rc;
-
-        rc = sqlite3_prepare_v2(db,
-                                "SELECT count(*) FROM sqlite_schema WHERE name NOT IN ('status_snapshots',"
-                                " 'status_deployments', 'sqlite_sequence') AND name NOT LIKE 'sqlite_autoindex_%'",
-                                -1, &st, NULL);
-        if (rc == SQLITE_OK)
-                rc = sqlite3_step(st);
-        if (rc != SQLITE_ROW)
-                return db_fail(rc, ret_reason);
-        return sqlite3_column_int64(st, 0) > 0;
-}
-
 int status_store_open(const char *path, const volatile sig_atomic_t *cancel, struct status_store **ret,
                       const char **ret_reason)
 {
+        static const char *const probes[] = { select_snapshot, select_deployments, NULL };
         _cleanup_(status_store_freep) struct status_store *s = NULL;
-        sqlite3_stmt *probe = NULL;
-        bool stamped;
-        int rc, r;
+        int r;
 
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
         /* Created 0600 (image names and digests of this host), never through a
-         * symlink someone planted. */
-        r = db_open(path, &(struct db_open_args) { .flags = DB_CREATE | DB_NOFOLLOW, .mode = 0600,
-                                                   .application_id = DB_APP_STATE, .cancel = cancel },
-                    &s->db, ret_reason);
+         * symlink someone planted; one transaction until status_store_commit(). */
+        r = state_db_open(&s->state, path, cancel, schema, probes, ret_reason);
         if (r < 0)
                 return r;
-        stamped = r == 0;
-        rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-        if (rc == SQLITE_BUSY && cancel && *cancel)
-                return -ECANCELED;
-        if (rc != SQLITE_OK)
-                return db_fail(rc, ret_reason);
-        s->in_transaction = true;
-        if (!stamped) {
-                /* New, or written by a version that did not stamp it: ours only
-                 * when it holds nothing but our tables. */
-                r = has_foreign_tables(s->db, ret_reason);
-                if (r < 0)
-                        return r;
-                if (r > 0)
-                        return bad("not a driftwatch state database", ret_reason);
-                r = db_set_application_id(s->db, DB_APP_STATE);
-                if (r < 0)
-                        return db_fail(sqlite3_errcode(s->db), ret_reason);
-        }
-        rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
-        if (rc != SQLITE_OK)
-                return db_fail(rc, ret_reason);
-        /* Tables of these names but another shape: someone else's database. */
-        rc = sqlite3_prepare_v2(s->db, select_snapshot, -1, &probe, NULL);
-        sqlite3_finalize(probe);
-        if (rc == SQLITE_OK)
-                rc = sqlite3_prepare_v2(s->db, select_deployments, -1, &probe, NULL);
-        sqlite3_finalize(probe);
-        if (rc == SQLITE_NOMEM)
-                return -ENOMEM;
-        if (rc != SQLITE_OK)
-                return bad("status tables of an unknown shape: not a driftwatch state database", ret_reason);
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -151,11 +90,11 @@ static int load_deployments(struct status_store *s, struct host_status *hs, int6
         _cleanup_(sqlite_finalizep) sqlite3_stmt *st = NULL;
         int rc;
 
-        rc = sqlite3_prepare_v2(s->db, select_deployments, -1, &st, NULL);
+        rc = sqlite3_prepare_v2(s->state.db, select_deployments, -1, &st, NULL);
         if (rc == SQLITE_OK)
                 rc = sqlite3_bind_int64(st, 1, id);
         if (rc != SQLITE_OK)
-                return db_fail(rc, ret_reason);
+                return sqlite_fail(rc, ret_reason);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 enum deployment_role role;
                 struct deployment *d;
@@ -183,7 +122,7 @@ static int load_deployments(struct status_store *s, struct host_status *hs, int6
                 if (errno == ENOMEM)
                         return -ENOMEM;
         }
-        return rc == SQLITE_DONE ? 0 : db_fail(rc, ret_reason);
+        return rc == SQLITE_DONE ? 0 : sqlite_fail(rc, ret_reason);
 }
 
 static int load_last(struct status_store *s, const char **ret_reason)
@@ -194,16 +133,16 @@ static int load_last(struct status_store *s, const char **ret_reason)
         const char *text;
         int rc, r;
 
-        rc = sqlite3_prepare_v2(s->db, select_snapshot, -1, &st, NULL);
+        rc = sqlite3_prepare_v2(s->state.db, select_snapshot, -1, &st, NULL);
         if (rc != SQLITE_OK)
-                return db_fail(rc, ret_reason);
+                return sqlite_fail(rc, ret_reason);
         rc = sqlite3_step(st);
         if (rc == SQLITE_DONE) {
                 s->loaded = true;
                 return 0;
         }
         if (rc != SQLITE_ROW)
-                return db_fail(rc, ret_reason);
+                return sqlite_fail(rc, ret_reason);
         text = column_text(st, 4);
         if (!text || host_source_from_name(text, &source) < 0)
                 return bad("a snapshot with an unknown source", ret_reason);
@@ -262,10 +201,10 @@ static int insert_deployments(struct status_store *s, const struct host_status *
         _cleanup_(sqlite_finalizep) sqlite3_stmt *st = NULL;
         int rc;
 
-        rc = sqlite3_prepare_v2(s->db, "INSERT INTO status_deployments VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
+        rc = sqlite3_prepare_v2(s->state.db, "INSERT INTO status_deployments VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
                                 &st, NULL);
         if (rc != SQLITE_OK)
-                return db_fail(rc, ret_reason);
+                return sqlite_fail(rc, ret_reason);
         for (size_t i = 0; i < hs->n_deployments; i++) {
                 const struct deployment *d = &hs->deployments[i];
 
@@ -287,7 +226,7 @@ static int insert_deployments(struct status_store *s, const struct host_status *
                 if (rc == SQLITE_OK)
                         rc = sqlite3_step(st);
                 if (rc != SQLITE_DONE)
-                        return db_fail(rc, ret_reason);
+                        return sqlite_fail(rc, ret_reason);
         }
         return 0;
 }
@@ -297,14 +236,14 @@ static int exec_with(struct status_store *s, const char *sql, int64_t a, int64_t
         _cleanup_(sqlite_finalizep) sqlite3_stmt *st = NULL;
         int rc;
 
-        rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+        rc = sqlite3_prepare_v2(s->state.db, sql, -1, &st, NULL);
         if (rc == SQLITE_OK)
                 rc = sqlite3_bind_int64(st, 1, a);
         if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) > 1)
                 rc = sqlite3_bind_int64(st, 2, b);
         if (rc == SQLITE_OK)
                 rc = sqlite3_step(st);
-        return rc == SQLITE_DONE ? 0 : db_fail(rc, ret_reason);
+        return rc == SQLITE_DONE ? 0 : sqlite_fail(rc, ret_reason);
 }
 
 int status_store_record(struct status_store *s, const struct host_status *hs, int64_t now,
@@ -322,7 +261,7 @@ int status_store_record(struct status_store *s, const struct host_status *hs, in
                 return exec_with(s, "UPDATE status_snapshots SET last_seen = ?, checks = checks + 1 WHERE id = ?",
                                  now, s->info.id, ret_reason);
 
-        rc = sqlite3_prepare_v2(s->db,
+        rc = sqlite3_prepare_v2(s->state.db,
                                 "INSERT INTO status_snapshots (first_seen, last_seen, checks, source,"
                                 " rollback_queued, usr_overlay) VALUES (?1, ?1, 1, ?2, ?3, ?4)",
                                 -1, &st, NULL);
@@ -333,8 +272,8 @@ int status_store_record(struct status_store *s, const struct host_status *hs, in
         if (rc == SQLITE_OK)
                 rc = sqlite3_step(st);
         if (rc != SQLITE_DONE)
-                return db_fail(rc, ret_reason);
-        id = sqlite3_last_insert_rowid(s->db);
+                return sqlite_fail(rc, ret_reason);
+        id = sqlite3_last_insert_rowid(s->state.db);
         r = insert_deployments(s, hs, id, ret_reason);
         /* History is bounded: the oldest snapshots go. */
         r = r ?: exec_with(s, "DELETE FROM status_snapshots WHERE id <= ?1 - ?2", id, STATUS_STORE_MAX_SNAPSHOTS,
@@ -346,11 +285,5 @@ int status_store_record(struct status_store *s, const struct host_status *hs, in
 
 int status_store_commit(struct status_store *s, const char **ret_reason)
 {
-        int rc;
-
-        rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-        if (rc != SQLITE_OK)
-                return db_fail(rc, ret_reason);
-        s->in_transaction = false;
-        return 0;
+        return state_db_commit(&s->state, ret_reason);
 }

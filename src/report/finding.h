@@ -123,6 +123,8 @@ struct finding_audit {
 
 void finding_audit_init(struct finding_audit *a);
 
+struct json;
+
 struct finding {
         bool alert;                     /* event.kind alert, else event */
         const struct rule *rule;
@@ -152,6 +154,10 @@ struct finding {
         const char *suppressed_by;      /* driftwatch.suppressed.by: allowlist, ancestry, bucket */
         const char *suppressed_reason;  /* ... .reason: which entry, ancestor or bucket */
         const struct finding_audit *audit;      /* driftwatch.audit */
+        /* Members a capability writes into the driftwatch object itself, last
+         * (driftwatch.mount, driftwatch.mounts): JSON output only. */
+        void (*json_extra)(struct json *j, const void *data);
+        const void *json_extra_data;
         const char *changed[FINDING_MAX_CHANGED];
         size_t n_changed;
         struct finding_value values[FINDING_MAX_VALUES];

@@ -560,6 +560,8 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
         }
         if (f->audit)
                 json_audit(&j, f->audit);
+        if (f->json_extra)
+                f->json_extra(&j, f->json_extra_data);
         json_object_end(&j);
         json_object_end(&j);
         if (json_finish(&j) < 0)
@@ -702,7 +704,9 @@ int output_emit(struct output *o, const struct finding *f)
         }
         if (o->format == OUTPUT_TEXT && !f->alert && !o->show_events)
                 return 0;
-        buf_init(&b, (size_t) 16 << 20);
+        /* One line of at most 64 MiB: a mount table snapshot of 100,000 mounts
+         * (driftwatch mounts) is one event. */
+        buf_init(&b, (size_t) 64 << 20);
         r = o->format == OUTPUT_JSON ? render_json(o, f, &b) : render_text(f, &b);
         if (r < 0)
                 return r;

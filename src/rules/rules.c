@@ -71,6 +71,10 @@ const char *const ruleset_required_ids[] = {
         "DW-JRN-CLOCK-BACKWARDS", "DW-JRN-SOFT-REBOOT", "DW-JRN-REBOOT",
         /* capability/journal.c: records lost since a saved cursor, a corrupt file */
         "DW-JRN-GAP", "DW-JRN-FILE-CORRUPT",
+        /* capability/mounts.c */
+        "DW-MNT-SNAPSHOT", "DW-MNT-BASELINE", "DW-MNT-OVERLAY-NEW", "DW-MNT-USR-RW", "DW-MNT-USR-RW-IMAGE",
+        "DW-MNT-VERITY-REMOVED", "DW-MNT-WATCHED-NEW", "DW-MNT-WATCHED-REMOVED", "DW-MNT-WATCHED-OPTIONS",
+        "DW-MNT-COMPOSEFS-VERITY-OPTIONAL", "DW-MNT-COMPOSEFS-VERITY-LOST",
         NULL,
 };
 
@@ -110,6 +114,7 @@ struct ruleset *ruleset_free(struct ruleset *rs)
                 rule_release(&rs->rules[i]);
         free(rs->rules);
         audit_policy_release(&rs->audit);
+        strv_release(&rs->mount_watch);
         free(rs);
         return NULL;
 }
@@ -455,6 +460,18 @@ static int rule_item(struct yaml_loader *l, yaml_node_t *n, void *userdata)
 
 /* ---- a layer, and the ruleset ---- */
 
+/* mounts: the mount table's watch list (driftwatch mounts). */
+static int mounts_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
+{
+        struct ruleset *rs = item;
+
+        if (strcmp(key, "watch") == 0) {
+                strv_release(&rs->mount_watch);         /* a layer's list replaces the one before */
+                return yaml_get_strv(l, v, "watch", &rs->mount_watch);
+        }
+        return yaml_fail(l, v, "unknown key '%s'", key);
+}
+
 static int top_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
 {
         struct rules_layer *ly = item;
@@ -467,6 +484,8 @@ static int top_field(struct yaml_loader *l, const char *key, yaml_node_t *v, voi
                 return yaml_each_item(l, v, "rules", rule_item, ly);
         if (strcmp(key, "audit") == 0)
                 return audit_policy_load(ly, v);
+        if (strcmp(key, "mounts") == 0)
+                return yaml_each_pair(l, v, mounts_field, ly->rs);
         return yaml_fail(l, v, "unknown key '%s'", key);
 }
 

@@ -126,6 +126,7 @@ struct ruleset {
         struct rule *rules;
         size_t n_rules;
         struct audit_policy audit;
+        struct strv mount_watch;        /* mounts.watch: globs a mount over (or above) is a DW-MNT-WATCHED-* finding */
 };
 
 /* Loading. Every function below that returns a ruleset returns the built-in
