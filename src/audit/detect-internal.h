@@ -166,6 +166,7 @@ struct audit_detect {
         struct replace_held *replace_held;      /* creates held for what follows (replace.c), allocated on first use */
         unsigned n_replace_held;
         uint64_t replace_due_ms;        /* the earliest deadline among them (0: none) */
+        uint64_t replace_seq;           /* creates held so far */
         char replace_from[AUDIT_EVENT_ID_MAX];  /* driftwatch.audit.from_written of the finding at hand */
 
         struct finding_mount mount;     /* driftwatch.audit.mount of a mount finding */

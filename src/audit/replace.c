@@ -33,6 +33,7 @@ struct replace_held {
         bool used;
         uint64_t generation;            /* the creating process's tree entry */
         uint64_t due_ms;
+        uint64_t seq;                   /* the order it was held in: the oldest goes first */
         struct write_origin origin;     /* pid, event and tree */
         uint64_t quality;               /* AUDIT_Q_* */
         unsigned changed;               /* AUDIT_CHANGED_*: what its process set after the create */
@@ -209,7 +210,7 @@ static int free_slot(struct audit_detect *d, struct replace_held **ret)
                         *ret = &d->replace_held[i];
                         return 0;
                 }
-                if (!oldest || d->replace_held[i].due_ms < oldest->due_ms)
+                if (!oldest || d->replace_held[i].seq < oldest->seq)
                         oldest = &d->replace_held[i];
         }
         r = held_report(d, oldest, NULL);
@@ -234,7 +235,7 @@ int replace_hold(struct audit_detect *d, const struct write_origin *o, size_t su
         if (r < 0)
                 return r;
         *h = (struct replace_held) {
-                .used = true, .generation = o->self, .origin = *o,
+                .used = true, .generation = o->self, .origin = *o, .seq = ++d->replace_seq,
                 .due_ms = audit_ms_add(audit_ms(o->sec, o->msec), REPLACE_WINDOW_MS),
                 .quality = quality, .surface_index = surface_index, .alert = f->alert, .rule = f->rule,
                 .path_len = f->path_len, .proc.n_ancestry = f->n_ancestry,
@@ -270,7 +271,7 @@ int replace_advance(struct audit_detect *d, uint64_t now)
                 for (i = 0; i < REPLACE_HELD_MAX; i++) {
                         struct replace_held *h = &d->replace_held[i];
 
-                        if (h->used && h->due_ms <= now && (!oldest || h->due_ms < oldest->due_ms))
+                        if (h->used && h->due_ms <= now && (!oldest || h->seq < oldest->seq))
                                 oldest = h;
                 }
                 if (!oldest)
