@@ -15,7 +15,8 @@
 #    rename from a higher surface onto a lower one;
 # 3. records written here for what is not one write: a temporary file
 #    unlinked (no rename), a file renamed by another process than its
-#    creator's, or after its creator's exec, or too late; and a chown joined.
+#    creator's, or after its creator's exec, or too late; a chown joined;
+#    and the bulk event of 10 replaces, which counts the 10 files.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/audit-gen.sh"
 
@@ -222,4 +223,26 @@ got=$(jq -c 'select(.file.path == "'"$S/owned"'") | .driftwatch.changed' "$T/par
 [ "$got" = '["uid"]' ] || fail "chown(path, 1, -1) after the create: changed $got"
 got=$(jq -c 'select(.file.path == "'"$S/joined"'") | .driftwatch.changed' "$T/parts.json")
 [ "$got" = '["mode"]' ] || fail "chmod of the temporary file, then its rename: changed $got"
+
+# A configuration run in one session rewrites 10 files of /etc as sed -i
+# does: the bulk event counts 10 writes to the 10 files, not their
+# temporary files.
+log=$T/bulk.log
+{
+        for i in 0 1 2 3 4 5 6 7 8 9; do
+                gen_syscall $((700 + i)) 257 ffffff9c 241 "" 2
+                gen_path 0 /etc/app/ 1000 040755 PARENT
+                gen_path 1 /etc/app/.sed$i 100$i 0100600 CREATE
+                gen_syscall $((700 + i)) 82 0 0 "" 4
+                gen_path 0 /etc/app/ 1000 040755 PARENT
+                gen_path 1 /etc/app/ 1000 040755 PARENT
+                gen_path 2 /etc/app/.sed$i 100$i 0100600 DELETE
+                gen_path 3 /etc/app/f$i.conf 100$i 0100600 CREATE
+        done
+} >"$log"
+run 0 "$DW" audit --format json --show-suppressed "$log"
+got=$(jq -c 'select(.event.action == "bulk-write") | .driftwatch.audit.bulk | [.writes, .paths_count, (.paths | map(select(contains(".sed"))) | length)]' "$T/out")
+[ "$got" = '[10,10,0]' ] || fail "bulk of 10 replaces: [writes, paths, temporary files named] $got"
+got=$(jq -r '.driftwatch.suppressed.by // empty' "$T/out" | sort | uniq -c | awk '{print $2 "=" $1}' | paste -sd' ')
+[ "$got" = "bucket=10 joined=10" ] || fail "bulk of 10 replaces: suppressed $got"
 echo PASS
