@@ -1,7 +1,9 @@
-/* What the five parts of audit analytics share (not an interface): the
+/* What the parts of audit analytics share (not an interface): the
  * detector's state and the helpers each part lends the others. The parts:
  * match.c (a process against a rule's process match, the allowlist), resolve.c
- * (relative names placed from earlier events), fold.c
+ * (relative names placed from earlier events), replace.c (the writes of one
+ * logical change by one process joined: a temporary file renamed over its
+ * target, a create and its chmod), fold.c
  * (samples of paths, upgrade events, bulk buckets, the stream clock that closes
  * them), health.c (pipeline health and silence) and detect.c (the entry
  * points and the dispatch of commands and writes). See detect.h. */
@@ -22,6 +24,28 @@
 #define ANCESTRY_SHOWN 8
 
 /* ---- what is folded ---- */
+
+/* Where a write comes from, as folding places it: its event and its process
+ * tree, by generations, so that a held write outlives the tree's entries. */
+struct write_origin {
+        uint64_t sec, serial;
+        uint32_t msec;
+        int64_t ses, pid;
+        uint64_t key;                   /* the tree a new bucket for it stands for */
+        uint64_t self;                  /* the writer's tree entry (generation; 0: unknown) */
+        uint64_t chain[PROC_ANCESTRY_MAX];      /* its ancestors' */
+        size_t n_chain;
+};
+
+/* What else a write set (driftwatch.changed), besides what its action says. */
+enum {
+        AUDIT_CHANGED_MODE = 1u << 0,
+        AUDIT_CHANGED_UID = 1u << 1,
+        AUDIT_CHANGED_GID = 1u << 2,
+        AUDIT_CHANGED_XATTRS = 1u << 3,
+        AUDIT_CHANGED_MTIME = 1u << 4,
+        AUDIT_CHANGED_COUNT_ = 5,
+};
 
 struct sample {
         struct buf paths;               /* NUL-separated, first SAMPLE_PATHS distinct */
@@ -62,6 +86,7 @@ struct held_write {
         uint32_t msec;
         uint32_t proc;                  /* bucket.procs[proc] */
         uint64_t quality;               /* AUDIT_Q_* */
+        unsigned changed;               /* AUDIT_CHANGED_* */
         const struct rule *rule;
         const char *action, *type, *outcome;    /* static strings */
         const char *path;               /* file.path, bytes in the bucket's arena */
@@ -138,6 +163,11 @@ struct audit_detect {
         unsigned n_argv_held;
         uint64_t argv_due_ms;           /* the earliest deadline among them (0: none) */
         struct buf argv_cwd, argv_path;
+        struct replace_held *replace_held;      /* creates held for what follows (replace.c), allocated on first use */
+        unsigned n_replace_held;
+        uint64_t replace_due_ms;        /* the earliest deadline among them (0: none) */
+        uint64_t replace_seq;           /* creates held so far */
+        char replace_from[AUDIT_EVENT_ID_MAX];  /* driftwatch.audit.from_written of the finding at hand */
 
         struct finding_mount mount;     /* driftwatch.audit.mount of a mount finding */
         struct buf mount_flags;         /* its flag names */
@@ -206,6 +236,12 @@ int detect_emit(struct audit_detect *d, const struct finding *f);
 int detect_emit_suppressed(struct audit_detect *d, struct finding *f, const char *by, const char *reason);
 /* The names of the AUDIT_Q_* bits in quality, into f->quality. */
 void detect_set_quality(struct finding *f, uint64_t quality);
+/* The names of the AUDIT_CHANGED_* bits in changed, into f->changed. */
+void detect_set_changed(struct finding *f, unsigned changed);
+/* The end of a write's way, past the allowlist and the upgraders: the bulk
+ * bucket of its tree (an alert on a bulk surface), or reported now. */
+int detect_report_write(struct audit_detect *d, struct finding *f, const struct write_origin *o,
+                        size_t surface_index, uint64_t quality, unsigned changed);
 /* A fresh finding in d->f, stamped with a stream time. */
 void detect_begin_finding(struct audit_detect *d, uint64_t sec, unsigned msec);
 /* process.*, user.*, driftwatch.ancestry (from d->chain) and driftwatch.audit
@@ -223,6 +259,27 @@ int argv_advance(struct audit_detect *d, uint64_t now);
 int argv_flush(struct audit_detect *d);
 void argv_release(struct audit_detect *d);
 
+/* ---- replace.c ---- */
+
+/* Before the allowlist, the write in d->f (its event ev by self; from: the
+ * old name of a rename onto the surface, else NULL) meets the creates its
+ * process holds: a rename of a held temporary file onto the surface takes
+ * its place (the temporary file's finding is suppressed, d->f says
+ * from_written, *ret_changed what the temporary file's joined writes set), a
+ * chmod, chown, xattr or times change of a held create joins it (*ret_taken:
+ * d->f is suppressed); any other write naming a held path reports that
+ * create first. */
+int replace_join(struct audit_detect *d, const struct audit_event *ev, const struct proc *self,
+                 const struct finding_bytes *from, unsigned *ret_changed, bool *ret_taken);
+/* A create in d->f past the allowlist and the upgraders, held for what its
+ * process does next (*ret_taken), unless it is too large to hold. */
+int replace_hold(struct audit_detect *d, const struct write_origin *o, size_t surface_index, uint64_t quality,
+                 bool *ret_taken);
+/* The stream clock moved to now: reports the creates held long enough. */
+int replace_advance(struct audit_detect *d, uint64_t now);
+int replace_flush(struct audit_detect *d);
+void replace_release(struct audit_detect *d);
+
 /* ---- mounts.c ---- */
 
 /* DW-AUD-MOUNT-*: a mount-table syscall (op) whose target is one of
@@ -236,18 +293,22 @@ int detect_mount(struct audit_detect *d, const struct audit_event *ev, struct pr
 struct proc *fold_upgrade_ancestor(struct audit_detect *d, struct proc *self);
 /* The open upgrade event of an upgrader entry, opened (from the event at
  * hand) when needed. */
-struct upgrade *fold_upgrade_get(struct audit_detect *d, const struct audit_event *ev, struct proc *up, int *ret_r);
+struct upgrade *fold_upgrade_get(struct audit_detect *d, const struct write_origin *o, struct proc *up, int *ret_r);
 /* The open upgrade event of an upgrader entry, or NULL. */
 struct upgrade *fold_upgrade_find(struct audit_detect *d, const struct proc *up);
 /* Why a finding under upgrader up is folded into u, into d->reason. */
 int fold_upgrade_reason(struct audit_detect *d, const struct proc *up, const struct upgrade *u);
 int fold_sample_add(struct sample *s, const char *path, size_t len);
 bool fold_bulk_surface(const struct audit_detect *d, const struct surface *s);
-/* Adds the write in d->f (quality: its AUDIT_Q_*) to its tree's bucket, or
- * with up (an upgrader known by its executable alone) to that upgrader's.
- * *ret_taken: the bucket keeps or folded it (nothing to report now). */
-int fold_bucket_add(struct audit_detect *d, const struct audit_event *ev, const struct proc *self, struct proc *up,
-                    size_t surface_index, uint64_t quality, bool *ret_taken);
+/* The origin of the event at hand by self (NULL: unknown), d->chain its ancestry. */
+void fold_origin(const struct audit_detect *d, const struct audit_event *ev, const struct proc *self,
+                 struct write_origin *ret);
+/* Adds the write f from o (quality: its AUDIT_Q_*, changed: its
+ * AUDIT_CHANGED_*) to its tree's bucket, or with up (an upgrader known by its
+ * executable alone) to that upgrader's. *ret_taken: the bucket keeps or
+ * folded it (nothing to report now). */
+int fold_bucket_add(struct audit_detect *d, struct finding *f, const struct write_origin *o, struct proc *up,
+                    size_t surface_index, uint64_t quality, unsigned changed, bool *ret_taken);
 /* The stream clock moved to now: closes the buckets and upgrade events due. */
 int fold_advance(struct audit_detect *d, uint64_t now);
 /* End of input: reports every open bucket and upgrade event. */

@@ -1,11 +1,14 @@
 /* Audit analytics: rules, expected writers, upgrade and bulk folding, pipeline
  * health; see detect.h. Per event: the process tree is updated, then (inside
  * --since/--until) a successful exec is matched against the command rules and
- * a write against the surfaces. A candidate finding goes through, in order:
- * the allowlist, the upgraders in its ancestry, the bulk bucket of its process
- * tree; what none of them claims is reported at once. This file is the
- * dispatch (the entry points, commands and writes); matching, folding and
- * pipeline health are match.c, fold.c and health.c (detect-internal.h). */
+ * a write against the surfaces. A candidate write first meets the creates its
+ * process holds (a temporary file renamed over its target, a chmod after a
+ * create: one write), then goes through, in order: the allowlist, the
+ * upgraders in its ancestry, the hold of a create for what its process does
+ * next, the bulk bucket of its process tree; what none of them claims is
+ * reported at once. This file is the dispatch (the entry points, commands and
+ * writes); matching, joining, folding and pipeline health are match.c,
+ * replace.c, fold.c and health.c (detect-internal.h). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -101,6 +104,17 @@ static void set_process(struct audit_detect *d, const struct audit_event *ev, co
         if (units_enabled(d) && !p->unit)
                 d->proc_quality |= AUDIT_Q_UNIT_UNRESOLVED;
         detect_set_quality(&d->f, d->proc_quality);
+}
+
+static const char *const changed_names[AUDIT_CHANGED_COUNT_] = { "mode", "uid", "gid", "xattrs", "mtime" };
+
+void detect_set_changed(struct finding *f, unsigned changed)
+{
+        unsigned b;
+
+        for (b = 0; b < AUDIT_CHANGED_COUNT_ && f->n_changed < FINDING_MAX_CHANGED; b++)
+                if (changed & (1u << b))
+                        f->changed[f->n_changed++] = changed_names[b];
 }
 
 static struct finding_bytes bytes_of(struct audit_str s)
@@ -299,8 +313,11 @@ static int check_commands(struct audit_detect *d, const struct audit_event *ev, 
         if (up && !up->exec_seen && !fold_upgrade_find(d, up))
                 up = NULL;
         if (up) {
-                struct upgrade *u = fold_upgrade_get(d, ev, up, &r);
+                struct write_origin o;
+                struct upgrade *u;
 
+                fold_origin(d, ev, NULL, &o);
+                u = fold_upgrade_get(d, &o, up, &r);
                 if (!u)
                         return r;
                 u->commands++;
@@ -394,6 +411,20 @@ static const struct surface *surface_of(const struct audit_detect *d, const stru
         return s && s->audit != SURFACE_AUDIT_OFF ? s : NULL;
 }
 
+int detect_report_write(struct audit_detect *d, struct finding *f, const struct write_origin *o,
+                        size_t surface_index, uint64_t quality, unsigned changed)
+{
+        bool taken;
+        int r;
+
+        if (f->alert && fold_bulk_surface(d, &d->rs->surfaces[surface_index])) {
+                r = fold_bucket_add(d, f, o, NULL, surface_index, quality, changed, &taken);
+                if (r < 0 || taken)
+                        return r;
+        }
+        return detect_emit(d, f);
+}
+
 static int check_writes(struct audit_detect *d, const struct audit_event *ev, struct proc *self,
                         const struct pview *v, enum audit_write w, bool known)
 {
@@ -403,11 +434,13 @@ static int check_writes(struct audit_detect *d, const struct audit_event *ev, st
         const struct audit_path *best_path = NULL;
         const struct audit_allow *a;
         const char *type, *action = NULL;
+        struct write_origin o;
         struct proc *up;
         struct move mv;
         bool taken, only_parents = true;
         size_t i, best_index = 0;
         uint64_t quality;
+        unsigned changed = 0;
         int r;
 
         if (w == AUDIT_WRITE_NONE && known)
@@ -478,6 +511,15 @@ static int check_writes(struct audit_detect *d, const struct audit_event *ev, st
         r = set_audit_paths(d, ev);
         if (r < 0)
                 return r;
+        /* One logical write, one finding: a temporary file renamed onto the
+         * surface, a chmod after a create (replace.c). */
+        fold_origin(d, ev, self, &o);
+        if (d->n_replace_held) {
+                r = replace_join(d, ev, self, mv.via && w == AUDIT_WRITE_RENAME && best_path == mv.to ?
+                                 &d->audit.from : NULL, &changed, &taken);
+                if (r < 0 || taken)
+                        return r;
+        }
         /* file.path must be a C string for the allowlist's globs. */
         buf_reset(&d->text);
         if (buf_append(&d->text, best_path->path.s, best_path->path.len) < 0)
@@ -496,14 +538,14 @@ static int check_writes(struct audit_detect *d, const struct audit_event *ev, st
                  * log its exec): an upgrade once its writes have the shape of
                  * one, each write reported as it was otherwise. */
                 if (d->f.alert) {
-                        r = fold_bucket_add(d, ev, self, up, best_index, quality, &taken);
+                        r = fold_bucket_add(d, &d->f, &o, up, best_index, quality, changed, &taken);
                         if (r < 0 || taken)
                                 return r;
                 }
                 return detect_emit(d, &d->f);
         }
         if (up) {
-                struct upgrade *u = fold_upgrade_get(d, ev, up, &r);
+                struct upgrade *u = fold_upgrade_get(d, &o, up, &r);
 
                 if (!u)
                         return r;
@@ -517,12 +559,14 @@ static int check_writes(struct audit_detect *d, const struct audit_event *ev, st
                 r = fold_upgrade_reason(d, up, u);
                 return r < 0 ? r : detect_emit_suppressed(d, &d->f, "ancestry", d->reason.data);
         }
-        if (d->f.alert && fold_bulk_surface(d, best)) {
-                r = fold_bucket_add(d, ev, self, NULL, best_index, quality, &taken);
+        /* A create waits for what its process does next: a rename over
+         * the surface name, a chmod. */
+        if (!mv.via && self && sc->success != 0 && strcmp(action, "file-added") == 0) {
+                r = replace_hold(d, &o, best_index, quality, &taken);
                 if (r < 0 || taken)
                         return r;
         }
-        return detect_emit(d, &d->f);
+        return detect_report_write(d, &d->f, &o, best_index, quality, changed);
 }
 
 /* ---- the entry points ---- */
@@ -547,7 +591,9 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
         if (now > d->last_event_ms)
                 d->last_event_ms = now;
         d->silence_reported = false;
-        r = fold_advance(d, now);
+        r = replace_advance(d, now);
+        if (r >= 0)
+                r = fold_advance(d, now);
         if (r >= 0)
                 r = argv_advance(d, now);
         if (r < 0)
@@ -609,14 +655,18 @@ int audit_detect_tick(struct audit_detect *d, uint64_t now_ms)
                 r = health_silence(d, d->last_event_ms, now_ms, NULL);
         }
         if (r >= 0)
+                r = replace_advance(d, now_ms);
+        if (r >= 0)
                 r = fold_advance(d, now_ms);
         return r < 0 ? r : argv_advance(d, now_ms);
 }
 
 int audit_detect_flush(struct audit_detect *d)
 {
-        int r = fold_flush(d);
+        int r = replace_flush(d);
 
+        if (r >= 0)
+                r = fold_flush(d);
         if (r >= 0)
                 r = argv_flush(d);
         return r < 0 ? r : health_flush(d);
@@ -660,6 +710,7 @@ void audit_detect_free(struct audit_detect *d)
 {
         if (!d)
                 return;
+        replace_release(d);
         fold_release(d);
         resolve_release(d);
         argv_release(d);

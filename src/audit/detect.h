@@ -49,6 +49,7 @@ struct audit_detect_stats {
         uint64_t health;                /* pipeline-health findings */
         uint64_t mounts;                /* mount changes on audit.mount_targets */
         uint64_t inferred, inferred_confirmed;  /* writes inferred from argv; of them, seen in a PATH record */
+        uint64_t joined;                /* suppressed: parts of one write (a temporary file renamed, a chmod) */
 };
 
 struct audit_detect;

@@ -236,7 +236,7 @@ int fold_upgrade_reason(struct audit_detect *d, const struct proc *up, const str
 
 /* The open upgrade event of an upgrader entry, opened (from the event at
  * hand) when needed. */
-struct upgrade *fold_upgrade_get(struct audit_detect *d, const struct audit_event *ev, struct proc *up, int *ret_r)
+struct upgrade *fold_upgrade_get(struct audit_detect *d, const struct write_origin *o, struct proc *up, int *ret_r)
 {
         const struct audit_upgrader *by = &d->rs->audit.upgraders[up->tag - 1];
         struct upgrade *u, *slot = NULL, *oldest = NULL;
@@ -263,12 +263,12 @@ struct upgrade *fold_upgrade_get(struct audit_detect *d, const struct audit_even
                 slot = oldest;
         }
         u = slot;
-        *u = (struct upgrade) { .open = true, .generation = up->generation, .by = by, .sec = ev->sec,
-                                .msec = ev->msec, .inferred = !up->exec_seen };
+        *u = (struct upgrade) { .open = true, .generation = up->generation, .by = by, .sec = o->sec,
+                                .msec = o->msec, .inferred = !up->exec_seen };
         arena_init(&u->arena);
-        u->first_ms = u->last_ms = audit_event_ms(ev);
+        u->first_ms = u->last_ms = audit_ms(o->sec, o->msec);
         due_at(d, audit_ms_add(u->last_ms, (uint64_t) d->rs->audit.upgrade_idle_s * 1000));
-        audit_event_id(u->id, ev);
+        audit_event_id_format(u->id, o->sec, o->msec, o->serial);
         buf_init(&u->sample.paths, 0);
         u->by_surface = calloc(d->rs->n_surfaces ? d->rs->n_surfaces : 1, sizeof(uint64_t));
         for (i = 0; i < up->n_args; i++)
@@ -336,37 +336,47 @@ static bool bucket_folds(const struct audit_detect *d, const struct bucket *b)
         return !confined;
 }
 
-/* The process tree a bucket stands for: one login session (ses), or, outside
- * sessions, the tree under the first writer's parent (the writer itself when
- * its parent is init or unknown), so a shell's own writes and its children's
- * land in one bucket. */
-static uint64_t tree_key(const struct audit_detect *d, const struct audit_event *ev, const struct proc *self)
+/* The origin of the event at hand by self (or NULL), with d->chain its
+ * ancestry. The process tree a bucket stands for (key): one login session
+ * (ses), or, outside sessions, the tree under the first writer's parent (the
+ * writer itself when its parent is init or unknown), so a shell's own writes
+ * and its children's land in one bucket. */
+void fold_origin(const struct audit_detect *d, const struct audit_event *ev, const struct proc *self,
+                 struct write_origin *ret)
 {
-        if (audit_id_set(ev->syscall.ses))
-                return (1ULL << 63) | (uint64_t) ev->syscall.ses;
-        if (d->n_chain && d->chain[0]->pid > 1)
-                return d->chain[0]->generation;
-        if (self)
-                return self->generation;
-        return (1ULL << 62) | (uint64_t) ev->syscall.pid;
+        size_t i;
+
+        *ret = (struct write_origin) { .sec = ev->sec, .msec = ev->msec, .serial = ev->serial,
+                                       .ses = ev->syscall.ses, .pid = ev->syscall.pid,
+                                       .self = self ? self->generation : 0 };
+        for (i = 0; i < d->n_chain && i < PROC_ANCESTRY_MAX; i++)
+                ret->chain[i] = d->chain[i]->generation;
+        ret->n_chain = i;
+        if (audit_id_set(ret->ses))
+                ret->key = (1ULL << 63) | (uint64_t) ret->ses;
+        else if (d->n_chain && d->chain[0]->pid > 1)
+                ret->key = d->chain[0]->generation;
+        else if (self)
+                ret->key = self->generation;
+        else
+                ret->key = (1ULL << 62) | (uint64_t) ret->pid;
 }
 
 /* Whether a write belongs to a bucket's tree. */
-static bool in_tree(const struct audit_detect *d, const struct bucket *b, const struct audit_event *ev,
-                    const struct proc *self)
+static bool in_tree(const struct bucket *b, const struct write_origin *o)
 {
         size_t i;
 
         if (b->key >> 63)
-                return audit_id_set(ev->syscall.ses) && b->key == ((1ULL << 63) | (uint64_t) ev->syscall.ses);
-        if (audit_id_set(ev->syscall.ses))
+                return audit_id_set(o->ses) && b->key == ((1ULL << 63) | (uint64_t) o->ses);
+        if (audit_id_set(o->ses))
                 return false;
-        if (self && self->generation == b->key)
+        if (o->self && o->self == b->key)
                 return true;
-        for (i = 0; i < d->n_chain; i++)
-                if (d->chain[i]->generation == b->key)
+        for (i = 0; i < o->n_chain; i++)
+                if (o->chain[i] == b->key)
                         return true;
-        return b->key == ((1ULL << 62) | (uint64_t) ev->syscall.pid);
+        return b->key == ((1ULL << 62) | (uint64_t) o->pid);
 }
 
 static void bucket_release(struct bucket *b)
@@ -419,6 +429,7 @@ static int held_emit(struct audit_detect *d, const struct bucket *b, const struc
         f.path_len = h->path_len;
         f.audit = &a;
         detect_set_quality(&f, h->quality);
+        detect_set_changed(&f, h->changed);
         return reason ? detect_emit_suppressed(d, &f, by, reason) : detect_emit(d, &f);
 }
 
@@ -475,12 +486,12 @@ static size_t held_size(size_t n)
 }
 
 /* A bucket for the tree of the writer in f (or of the upgrader by), opened
- * at the write of ev. Only -ENOMEM is an error: a writer too large to hold
+ * at the write from o. Only -ENOMEM is an error: a writer too large to hold
  * leaves *ret NULL. */
-static int bucket_open(struct audit_detect *d, struct bucket *b, const struct audit_event *ev, uint64_t key,
+static int bucket_open(struct audit_detect *d, struct bucket *b, const struct write_origin *o, uint64_t key,
                        const struct audit_upgrader *by, const struct finding *f, struct bucket **ret)
 {
-        uint64_t now = audit_event_ms(ev);
+        uint64_t now = audit_ms(o->sec, o->msec);
         size_t size = held_size(BUCKET_HELD_MAX * sizeof(*b->held)) +
                       held_size((BUCKET_HELD_MAX + 1) * sizeof(*b->procs)) +
                       finding_process_size(f->process, f->ancestry, f->n_ancestry);
@@ -489,11 +500,11 @@ static int bucket_open(struct audit_detect *d, struct bucket *b, const struct au
         *ret = NULL;
         if (size > BUCKET_HELD_BYTES)
                 return 0;
-        *b = (struct bucket) { .open = true, .key = key, .by = by, .first_sec = ev->sec, .first_msec = ev->msec,
+        *b = (struct bucket) { .open = true, .key = key, .by = by, .first_sec = o->sec, .first_msec = o->msec,
                                .first_ms = now };
         arena_init(&b->arena);
         buf_init(&b->sample.paths, 0);
-        audit_event_id(b->id, ev);
+        audit_event_id_format(b->id, o->sec, o->msec, o->serial);
         b->by_surface = calloc(d->rs->n_surfaces ? d->rs->n_surfaces : 1, sizeof(uint64_t));
         b->held = arena_alloc(&b->arena, BUCKET_HELD_MAX * sizeof(*b->held));
         b->procs = arena_alloc(&b->arena, (BUCKET_HELD_MAX + 1) * sizeof(*b->procs));
@@ -526,6 +537,7 @@ size_t held_audit_size(const struct finding_audit *a)
 {
         size_t size = held_size(a->node.len) + held_size(a->syscall.len) + held_size(a->key.len) +
                       held_size(a->tty.len) + held_size(a->from.len) + held_size(a->to.len) +
+                      held_size(a->from_written ? strlen(a->from_written) : 0) +
                       held_size(a->n_paths * sizeof(*a->paths)), i;
 
         for (i = 0; i < a->n_paths; i++)
@@ -551,6 +563,10 @@ int held_audit_copy(struct arena *a, const struct finding_audit *src, struct fin
                 ret->from = held_bytes(a, src->from, &oom);
         if (src->to.s)
                 ret->to = held_bytes(a, src->to, &oom);
+        if (src->from_written) {
+                ret->from_written = arena_strndup(a, src->from_written, strlen(src->from_written));
+                oom |= !ret->from_written;
+        }
         if (src->n_paths) {
                 paths = arena_alloc(a, src->n_paths * sizeof(*paths));
                 oom |= !paths;
@@ -561,9 +577,10 @@ int held_audit_copy(struct arena *a, const struct finding_audit *src, struct fin
         return oom ? -ENOMEM : 0;
 }
 
-/* Holds the write of ev in f (quality: its AUDIT_Q_*). -E2BIG: it does not
- * fit in the bucket's bytes. */
-static int bucket_hold(struct bucket *b, const struct audit_event *ev, const struct finding *f, uint64_t quality)
+/* Holds the write from o in f (quality: its AUDIT_Q_*, changed: its
+ * AUDIT_CHANGED_*). -E2BIG: it does not fit in the bucket's bytes. */
+static int bucket_hold(struct bucket *b, const struct write_origin *o, const struct finding *f, uint64_t quality,
+                       unsigned changed)
 {
         struct held_write *h = &b->held[b->n_held];
         struct held_process *p;
@@ -589,7 +606,7 @@ static int bucket_hold(struct bucket *b, const struct audit_event *ev, const str
                 b->n_procs++;
         }
         *h = (struct held_write) {
-                .sec = ev->sec, .msec = ev->msec, .serial = ev->serial, .proc = k, .quality = quality,
+                .sec = o->sec, .msec = o->msec, .serial = o->serial, .proc = k, .quality = quality, .changed = changed,
                 .rule = f->rule, .action = f->action, .type = f->type, .outcome = f->outcome,
                 .path = arena_strndup(&b->arena, f->path, f->path_len), .path_len = f->path_len,
         };
@@ -601,15 +618,15 @@ static int bucket_hold(struct bucket *b, const struct audit_event *ev, const str
 
 /* The writes an upgrader's bucket held have the shape of an upgrade: they
  * open its upgrade event, suppressed there as its later writes will be. */
-static int bucket_to_upgrade(struct audit_detect *d, struct bucket *b, const struct audit_event *ev, struct proc *up,
-                             bool *ret_taken)
+static int bucket_to_upgrade(struct audit_detect *d, struct bucket *b, struct finding *f, const struct write_origin *o,
+                             struct proc *up, bool *ret_taken)
 {
         struct upgrade *u;
         unsigned i;
         size_t k;
         int r;
 
-        u = fold_upgrade_get(d, ev, up, &r);
+        u = fold_upgrade_get(d, o, up, &r);
         if (!u)
                 return r;
         /* The upgrade began with the bucket's first write. */
@@ -629,20 +646,21 @@ static int bucket_to_upgrade(struct audit_detect *d, struct bucket *b, const str
         if (r >= 0 && !*ret_taken) {
                 *ret_taken = true;
                 d->stats.by_ancestry++;
-                r = fold_sample_add(&u->sample, d->f.path, d->f.path_len);
+                r = fold_sample_add(&u->sample, f->path, f->path_len);
                 if (r >= 0)
-                        r = detect_emit_suppressed(d, &d->f, "ancestry", d->reason.data);
+                        r = detect_emit_suppressed(d, f, "ancestry", d->reason.data);
         }
         bucket_release(b);
         return r;
 }
 
-/* Adds the alerting write in d->f (quality: its AUDIT_Q_*) to its tree's
- * bucket, or, with up, to the bucket of that upgrader known by its executable
- * alone. *ret_taken: the bucket holds or folded it (nothing to report now);
- * not when every bucket is busy or the write does not fit in its bucket. */
-int fold_bucket_add(struct audit_detect *d, const struct audit_event *ev, const struct proc *self, struct proc *up,
-                    size_t surface_index, uint64_t quality, bool *ret_taken)
+/* Adds the alerting write f from o (quality: its AUDIT_Q_*, changed: its
+ * AUDIT_CHANGED_*) to its tree's bucket, or, with up, to the bucket of that
+ * upgrader known by its executable alone. *ret_taken: the bucket holds or
+ * folded it (nothing to report now); not when every bucket is busy or the
+ * write does not fit in its bucket. */
+int fold_bucket_add(struct audit_detect *d, struct finding *f, const struct write_origin *o, struct proc *up,
+                    size_t surface_index, uint64_t quality, unsigned changed, bool *ret_taken)
 {
         const struct audit_upgrader *by = up ? &d->rs->audit.upgraders[up->tag - 1] : NULL;
         struct bucket *b = NULL, *slot = NULL;
@@ -653,7 +671,7 @@ int fold_bucket_add(struct audit_detect *d, const struct audit_event *ev, const 
         for (i = 0; i < MAX_BUCKETS; i++) {
                 struct bucket *c = &d->buckets[i];
 
-                if (c->open && c->by == by && (!up || c->key == up->generation) && in_tree(d, c, ev, self)) {
+                if (c->open && c->by == by && (!up || c->key == up->generation) && in_tree(c, o)) {
                         b = c;
                         break;
                 }
@@ -663,24 +681,24 @@ int fold_bucket_add(struct audit_detect *d, const struct audit_event *ev, const 
         if (!b) {
                 if (!slot)
                         return 0;       /* every bucket busy: reported as a single write */
-                r = bucket_open(d, slot, ev, up ? up->generation : tree_key(d, ev, self), by, &d->f, &b);
+                r = bucket_open(d, slot, o, up ? up->generation : o->key, by, f, &b);
                 if (r < 0 || !b)
                         return r;
         }
         b->writes++;
-        b->last_ms = audit_event_ms(ev);
+        b->last_ms = audit_ms(o->sec, o->msec);
         b->by_surface[surface_index]++;
-        r = fold_sample_add(&b->sample, d->f.path, d->f.path_len);
+        r = fold_sample_add(&b->sample, f->path, f->path_len);
         if (r < 0)
                 return r;
         if (b->folded) {
                 *ret_taken = true;
                 d->stats.folded++;
                 r = bucket_reason(d, b);
-                return r < 0 ? r : detect_emit_suppressed(d, &d->f, "bucket", d->reason.data);
+                return r < 0 ? r : detect_emit_suppressed(d, f, "bucket", d->reason.data);
         }
         if (b->n_held < BUCKET_HELD_MAX) {
-                r = bucket_hold(b, ev, &d->f, quality);
+                r = bucket_hold(b, o, f, quality, changed);
                 if (r < 0 && r != -E2BIG)
                         return r;
                 *ret_taken = r >= 0;
@@ -688,7 +706,7 @@ int fold_bucket_add(struct audit_detect *d, const struct audit_event *ev, const 
         if (!bucket_folds(d, b))
                 return 0;
         if (b->by)
-                return bucket_to_upgrade(d, b, ev, up, ret_taken);
+                return bucket_to_upgrade(d, b, f, o, up, ret_taken);
         /* The shape of a bulk run: fold what was held and what follows. */
         b->folded = true;
         r = bucket_reason(d, b);
@@ -700,7 +718,7 @@ int fold_bucket_add(struct audit_detect *d, const struct audit_event *ev, const 
         if (r >= 0 && !*ret_taken) {
                 *ret_taken = true;
                 d->stats.folded++;
-                r = detect_emit_suppressed(d, &d->f, "bucket", d->reason.data);
+                r = detect_emit_suppressed(d, f, "bucket", d->reason.data);
         }
         return r;
 }

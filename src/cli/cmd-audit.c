@@ -46,6 +46,9 @@ static void summary(const struct audit_summary *sum, const struct output *o)
                                 "%llu folded (%llu bulk events)", (unsigned long long) ds->allowed,
                                 (unsigned long long) ds->by_ancestry, (unsigned long long) ds->upgrades,
                                 (unsigned long long) ds->folded, (unsigned long long) ds->bulks);
+                if (ds->joined)
+                        fprintf(stderr, "; %llu joined to the write they were part of (a temporary file renamed "
+                                "over its target, a chmod after a create)", (unsigned long long) ds->joined);
         }
         fputc('\n', stderr);
 }

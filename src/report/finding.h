@@ -111,6 +111,7 @@ struct finding_audit {
         const char *target_logged;      /* ... and this is what the audit record had (cut), or NULL */
         const char *via;                /* a write that came by "rename" or "link" */
         struct finding_bytes from, to;  /* ... from this name (onto the surface), or to it (away) */
+        const char *from_written;       /* the event that wrote the old name first (an atomic replace) */
         const char *dir_from;           /* how a relative name's directory was found from earlier events */
         bool has_paths;                 /* paths: every PATH record's path (of events with several) */
         const struct finding_bytes *paths;

@@ -367,6 +367,8 @@ static void json_audit(struct json *j, const struct finding_audit *a)
                 json_bytes(j, "from", a->from.s, a->from.len);
         if (a->to.s)
                 json_bytes(j, "to", a->to.s, a->to.len);
+        if (a->from_written)
+                json_string(j, "from_written", a->from_written);
         if (a->dir_from)
                 json_string(j, "dir_from", a->dir_from);
         if (a->has_paths) {

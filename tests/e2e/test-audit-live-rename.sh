@@ -10,8 +10,10 @@
 #     renamed through it (os.rename(t, z, src_dir_fd=fd, dst_dir_fd=fd)), and
 #     another file written through it, from a working directory elsewhere;
 #   mv of a file out of sudoers.d (a rename away: a removal).
-# Each must give a DW-AUD-SUDOERS alert naming the path that ends up (or ended)
-# on the surface. Method and cleanup as tests/e2e/test-audit-live.sh: auditd
+# Each must give one DW-AUD-SUDOERS alert naming the path that ends up (or
+# ended) on the surface, and only that one: sed's and python's temporary file
+# is named by the rename (from, from_written), install's chmod after its
+# create is in the create's driftwatch.changed. Method and cleanup as tests/e2e/test-audit-live.sh: auditd
 # with its own configuration and log in the test directory, one run at a time
 # (host_lock audit-live), skipped unless root with auditd and no audit daemon
 # registered. On every exit: the loaded rules removed line by line, auditd
@@ -182,6 +184,15 @@ check() {
         want "$p-install.test" file-added '["DW-AUD-SUDOERS",null,null,null]'
         want "$p-dirfd.test" file-added '["DW-AUD-SUDOERS","rename","'"$p-dirfd-tmp.test"'",null]'
         want "$p-dirfd-write.test" file-added '["DW-AUD-SUDOERS",null,null,null]'
+        # One alert per logical change: no other alert names this run's files
+        # or sed's temporary file.
+        n=$(jq -c --arg r "$p-" --arg t "$sed_from" 'select(.event.kind == "alert" and
+                ((.file.path // "" | startswith($r)) or .file.path == $t))' "$out" | wc -l)
+        [ "$n" = 6 ] || { show; fail "$tag: $n alerts for the 6 changes"; }
+        got=$(jq -r --arg p "$p-sed.test" 'select(.file.path == $p) | .driftwatch.audit.from_written // ""' "$out")
+        [ -n "$got" ] || { show; fail "$tag: sed -i: the rename does not say its temporary file was written first"; }
+        got=$(jq -c --arg p "$p-install.test" 'select(.file.path == $p) | .driftwatch.changed' "$out")
+        case "$got" in *'"mode"'*) ;; *) show; fail "$tag: install: changed $got, want its chmod's mode" ;; esac
         # No finding names the test directory's files as if they were on a surface.
         n=$(jq -c --arg w "$T/work/" 'select(.file.path // "" | startswith($w))' "$out" | wc -l)
         [ "$n" = 0 ] || { show; fail "$tag: $n findings name files of the working directory"; }

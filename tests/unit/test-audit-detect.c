@@ -4,7 +4,8 @@
  * detector is small when created, a held write is reported exactly as an
  * unbucketed one, a write too large for its bucket's bytes is reported at
  * once (never lost or folded), and a bucket of writes by many processes folds
- * at its count of held writes. */
+ * at its count of held writes. What waits for the rest of its write (replace.c):
+ * at most 64 creates, the oldest reported first when more come, none lost. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -72,13 +73,23 @@ static void add_shell(struct buf *log, int ses)
                                ses) >= 0);
 }
 
+static size_t count_lines(const char *s, size_t len)
+{
+        size_t i, n = 0;
+
+        for (i = 0; i < len; i++)
+                n += s[i] == '\n';
+        return n;
+}
+
 static int on_finding(const struct finding *f, void *userdata)
 {
         return output_emit(userdata, f);
 }
 
-/* The JSON Lines of the findings on log (free() them). */
-static char *analyse(const struct buf *log, bool show_suppressed)
+/* The JSON Lines of the findings on log (free() them); *ret_early (if
+ * given): how many were reported before the end of input. */
+static char *analyse_early(const struct buf *log, bool show_suppressed, size_t *ret_early)
 {
         struct audit_detect_options o = { .rules = rules, .show_suppressed = show_suppressed };
         struct audit_assembler *a = NULL;
@@ -100,11 +111,19 @@ static char *analyse(const struct buf *log, bool show_suppressed)
                 assert_int_equal(audit_assembler_feed(a, p, (size_t) (nl - p), 0), 0);
         }
         assert_int_equal(audit_assembler_flush(a), 0);
+        assert_int_equal(fflush(f), 0);
+        if (ret_early)
+                *ret_early = len ? count_lines(json, len) : 0;
         assert_int_equal(audit_detect_flush(d), 0);
         audit_assembler_free(a);
         audit_detect_free(d);
         assert_int_equal(fclose(f), 0);
         return json;
+}
+
+static char *analyse(const struct buf *log, bool show_suppressed)
+{
+        return analyse_early(log, show_suppressed, NULL);
 }
 
 static size_t count(const char *s, const char *what)
@@ -232,6 +251,37 @@ static void test_fold_many_processes(void **state)
         buf_release(&log);
 }
 
+/* 70 creates by 70 processes (a surface outside the bulk buckets), renamed by
+ * none: 64 wait for their process's next write, the 6 oldest are reported as
+ * the 65th to 70th come, the rest at the end of input; all 70 as they were,
+ * in the order they were made. */
+static void test_replace_held_bounded(void **state)
+{
+        struct buf log;
+        char path[64], *json, *p;
+        size_t early;
+        int i;
+
+        (void) state;
+        buf_init(&log, 0);
+        add_shell(&log, 6);
+        for (i = 0; i < 70; i++) {
+                snprintf(path, sizeof(path), "/usr/lib/dw-%02d", i);
+                add_write(&log, 101 + (unsigned) i, 1700000002, 2000 + i, 6, "/usr/bin/cp", "cp", path, NULL, NULL);
+        }
+        json = analyse_early(&log, true, &early);
+        assert_int_equal(early, 6);
+        assert_int_equal(count(json, "\"kind\":\"alert\""), 70);
+        assert_int_equal(count(json, "suppressed"), 0);
+        for (i = 0, p = json; i < 70; i++) {
+                snprintf(path, sizeof(path), "\"path\":\"/usr/lib/dw-%02d\"", i);
+                p = strstr(p, path);
+                assert_non_null(p);
+        }
+        free(json);
+        buf_release(&log);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -239,6 +289,7 @@ int main(void)
                 cmocka_unit_test(test_held_as_it_was),
                 cmocka_unit_test(test_held_over_budget),
                 cmocka_unit_test(test_fold_many_processes),
+                cmocka_unit_test(test_replace_held_bounded),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
