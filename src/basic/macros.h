@@ -3,6 +3,7 @@
 #pragma once
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -49,6 +50,8 @@ static inline void closep(int *fd)
                 if (*p)                                 \
                         FREE(*p);                       \
         }
+
+DEFINE_FREEP(FILE, fclose)
 
 static inline int negative_errno(void)
 {

@@ -167,12 +167,6 @@ static int parse_error(struct libmnt_table *tb, const char *filename, int line)
         return 1;       /* skip the line; we fail once libmount is done */
 }
 
-static void fclosep(FILE **f)
-{
-        if (*f)
-                fclose(*f);
-}
-
 static void mnt_unref_tablep(struct libmnt_table **tb)
 {
         mnt_unref_table(*tb);

@@ -6,7 +6,9 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <systemd/sd-journal.h>
 
@@ -14,6 +16,8 @@
 #include "journal/cursor.h"
 
 #define LIBSYSTEMD_SONAME "libsystemd.so.0"
+/* Journal data read between two releases of the pages sd-journal mapped. */
+#define RELEASE_EVERY ((uint64_t) 32 << 20)
 
 /* The entry points used, typed by the headers' own declarations. */
 static struct {
@@ -61,8 +65,47 @@ static void journal_closep(sd_journal **j)
                 sdj.close(*j);
 }
 
-/* The current entry's fields into p, then the entry to fn. */
-static int read_entry(sd_journal *j, struct export_parser *p, export_entry_fn fn, void *userdata)
+static bool journal_file_path(const char *path)
+{
+        size_t n = strlen(path);
+
+        return (n > 8 && strcmp(path + n - 8, ".journal") == 0) || (n > 9 && strcmp(path + n - 9, ".journal~") == 0);
+}
+
+/* sd-journal maps its files in windows and keeps the windows (up to 64 of
+ * 8 MiB) for later lookups, so a process reading a large journal once would
+ * hold every page it read: its RSS would grow with the journal. Between
+ * entries no pointer into the maps is in use, and the maps are shared,
+ * read-only maps of the files, so dropping their pages from the page tables
+ * loses nothing: a later access faults the page in again from the page cache.
+ * Best effort: a failure leaves the pages mapped. */
+static void release_journal_pages(void)
+{
+        _cleanup_(fclosep) FILE *f = fopen("/proc/self/maps", "re");
+        _cleanup_(freep) char *line = NULL;
+        size_t size = 0;
+
+        if (!f)
+                return;
+        while (getline(&line, &size, f) > 0) {
+                unsigned long long start, end;
+                char perms[5];
+                int path_at = 0;
+
+                line[strcspn(line, "\n")] = '\0';
+                if (sscanf(line, "%llx-%llx %4s %*s %*s %*s %n", &start, &end, perms, &path_at) != 3 || path_at <= 0 ||
+                    end <= start)
+                        continue;
+                if (perms[1] == 'w' || perms[3] != 's' || !journal_file_path(line + path_at))
+                        continue;
+                (void) madvise((void *) (uintptr_t) start, (size_t) (end - start), MADV_DONTNEED);
+        }
+}
+
+/* The current entry's fields into p, then the entry to fn; *bytes counts
+ * what was read. */
+static int read_entry(sd_journal *j, struct export_parser *p, export_entry_fn fn, void *userdata,
+                      uint64_t *bytes)
 {
         const void *data;
         size_t len;
@@ -84,6 +127,7 @@ static int read_entry(sd_journal *j, struct export_parser *p, export_entry_fn fn
                 }
                 export_parser_add_field(p, data, (size_t) (eq - (const char *) data), eq + 1,
                                         len - (size_t) (eq + 1 - (const char *) data));
+                *bytes += len;
         }
         /* A field sd-journal cannot read (corrupt, or compressed with what
          * this libsystemd lacks) ends the entry's fields; the entry still
@@ -185,6 +229,7 @@ int sd_journal_read(const struct sd_journal_source *src, struct export_parser *p
         _cleanup_(freep) const char **files = NULL;
         bool on_entry = false;
         size_t unsaved = 0;
+        uint64_t read_bytes = 0, released_at = 0;
         int r;
 
         pthread_once(&sdj_once, sdj_load);
@@ -221,10 +266,14 @@ int sd_journal_read(const struct sd_journal_source *src, struct export_parser *p
                         on_entry = r > 0;
                 }
                 if (on_entry) {
-                        r = read_entry(j, p, cb->entry, userdata);
+                        r = read_entry(j, p, cb->entry, userdata, &read_bytes);
                         if (r < 0)
                                 return r;
                         on_entry = false;
+                        if (read_bytes - released_at >= RELEASE_EVERY) {
+                                release_journal_pages();
+                                released_at = read_bytes;
+                        }
                         if (++unsaved < SD_JOURNAL_BATCH)
                                 continue;
                 }
