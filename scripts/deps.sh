@@ -37,6 +37,7 @@ check=(
         time                 # GNU time: test-audit-nodes and the benchmarks read peak RSS
         systemd-journal-remote # systemd-journal-remote --output: the journal tests make real journal files
         erofs-utils          # mkfs.erofs: the erofs reader's tests and fuzz seeds are real images
+        cryptsetup-bin       # veritysetup: the oracle of the verity tests and bench/inventory.sh's peer
 )
 bench=(
         aide                 # bench/fim.sh and bench/startup.sh compare against AIDE

@@ -219,6 +219,28 @@ ssize_t read_retry(int fd, void *p, size_t n)
         return k < 0 ? negative_errno() : k;
 }
 
+int pread_full(int fd, void *p, size_t n, uint64_t off)
+{
+        char *c = p;
+
+        if (off > (uint64_t) INT64_MAX || n > (uint64_t) INT64_MAX - off)
+                return -EOVERFLOW;
+        while (n > 0) {
+                ssize_t k = pread(fd, c, n, (off_t) off);
+
+                if (k < 0 && errno == EINTR)
+                        continue;       /* a file read is not a wait: finish it */
+                if (k < 0)
+                        return negative_errno();
+                if (k == 0)
+                        return -ENODATA;
+                c += k;
+                n -= (size_t) k;
+                off += (uint64_t) k;
+        }
+        return 0;
+}
+
 int read_fd_all(int fd, size_t max, char **ret, size_t *ret_len)
 {
         _cleanup_(buf_release) struct buf b;

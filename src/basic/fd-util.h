@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -42,6 +43,10 @@ int read_file_beneath(int rootfd, const char *rel, size_t max, char **ret, size_
  * gives -EINTR, not a retry: every handler this program installs asks it to
  * stop, so a read of a silent pipe or FIFO must not outlive Ctrl-C. */
 ssize_t read_retry(int fd, void *p, size_t n);
+
+/* Reads exactly n bytes at offset off of fd (a file or block device):
+ * 0, -ENODATA when the file ends first, or -errno. */
+int pread_full(int fd, void *p, size_t n, uint64_t off);
 
 /* Reads fd to its end into a NUL-terminated heap buffer (-EFBIG past max). */
 int read_fd_all(int fd, size_t max, char **ret, size_t *ret_len);
