@@ -76,6 +76,7 @@ int cmd_etc_diff(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_audit_rules(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
+int cmd_inventory(int argc, char **argv);
 
 /* The stderr lines a person reads after a capability's findings (nothing
  * with --quiet, and only for text output where the findings do not say it). */
