@@ -398,7 +398,7 @@ static int read_sidecars(struct inv_image *im, int dirfd)
 
                 if (asprintf(&sc, "%s%s", base, sidecar_suffix[i]) < 0)
                         return -ENOMEM;
-                if (fstatat(dirfd, sc, &st, 0) < 0)
+                if (fstatat(dirfd, sc, &st, AT_SYMLINK_NOFOLLOW) < 0)
                         continue;
                 im->sidecars[i] = true;
                 if ((i != SIDECAR_ROOTHASH && i != SIDECAR_USRHASH) || im->roothash || !S_ISREG(st.st_mode))
@@ -721,6 +721,19 @@ static int add_image(struct inventory *inv, size_t dir, const char *entry, struc
         return 0;
 }
 
+/* Whether dir/name (below rootfd) is a regular file: an image only when *.raw. */
+static bool ignored_file(int rootfd, const char *dir, const char *name)
+{
+        _cleanup_(freep) char *path = NULL;
+        _cleanup_(closep) int fd = -1;
+        struct stat st;
+
+        if (asprintf(&path, "%s/%s", dir, name) < 0)
+                return false;
+        fd = open_in_root(rootfd, path, O_PATH);
+        return fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 static int scan_dir(struct inventory *inv, size_t dir, int rootfd, struct hasher *h,
                     const volatile sig_atomic_t *cancel, char **ret_reason)
 {
@@ -754,7 +767,6 @@ static int scan_dir(struct inventory *inv, size_t dir, int rootfd, struct hasher
         }
         for (i = 0; i < n && r >= 0; i++) {
                 struct inv_image *im;
-                struct stat est;
 
                 if (cancel && *cancel) {
                         r = -ECANCELED;
@@ -763,8 +775,9 @@ static int scan_dir(struct inventory *inv, size_t dir, int rootfd, struct hasher
                 if (names[i][0] == '.' || is_sidecar(names[i]))
                         continue;
                 /* systemd takes directories, *.raw files and block devices; other
-                 * regular files it ignores, and so does the inventory. */
-                if (fstatat(dfd, names[i], &est, 0) == 0 && S_ISREG(est.st_mode) && !ends_with(names[i], ".raw"))
+                 * regular files it ignores, and so does the inventory. A symlink
+                 * is looked at where it leads inside the root, never outside. */
+                if (!ends_with(names[i], ".raw") && ignored_file(rootfd, sd->path, names[i]))
                         continue;
                 r = add_image(inv, dir, names[i], &im);
                 if (r >= 0)

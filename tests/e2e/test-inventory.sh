@@ -36,6 +36,8 @@ mksquashfs "$T/src/arch" "$R/etc/extensions/arch.raw" -quiet -noappend >/dev/nul
 ext "$R/var/lib/confexts/cfg" cfg etc ID=testos CONFEXT_LEVEL=1.0 VERSION_ID=7
 ext "$R/var/lib/extensions/scoped" scoped ID=testos SYSEXT_LEVEL=1.0 SYSEXT_SCOPE=initrd
 : >"$R/var/lib/extensions/notes.txt"                                  # not *.raw: systemd ignores it
+ln -s /usr/lib/os-release "$R/var/lib/extensions/abs.raw"             # the root's file, not the host's
+ln -s /etc/hostname "$R/var/lib/extensions/hostname"                  # absent in the root: not the host's
 
 # Bad input.
 mkdir -p "$R/var/lib/extensions/big/usr/lib/extension-release.d"
@@ -60,6 +62,10 @@ expect_valid_jsonl "$T/out"
 got() { jq -r '[.rule.id, .file.path] | join(" ")' "$T/out" | LC_ALL=C sort; }
 want=$(LC_ALL=C sort <<'W'
 DW-INV-IMAGE /etc/extensions/arch.raw
+DW-INV-IMAGE /var/lib/extensions/abs.raw
+DW-INV-IMAGE-UNREADABLE /var/lib/extensions/abs.raw
+DW-INV-IMAGE /var/lib/extensions/hostname
+DW-INV-IMAGE-UNREADABLE /var/lib/extensions/hostname
 DW-INV-UNAPPROVED /etc/extensions/arch.raw
 DW-INV-INCOMPATIBLE /etc/extensions/arch.raw
 DW-INV-IMAGE /run/extensions/tools
@@ -112,6 +118,8 @@ sq=$(img /var/lib/extensions/sq.raw)
         fail "/var/lib/extensions/tools is not reported shadowed by /run/extensions/tools"
 [ "$(jq -r .lifetime <<<"$(img /run/extensions/tools)")" = soft-reboot ] || fail "/run lifetime"
 [ "$(jq -r .form <<<"$(img /var/lib/extensions/fifo.raw)")" = fifo ] || fail "fifo form"
+[ "$(jq -r .sha256 <<<"$(img /var/lib/extensions/abs.raw)")" = "$(sha256sum "$R/usr/lib/os-release" | cut -d' ' -f1)" ] ||
+        fail "an absolute symlink in the root was not resolved inside it"
 [ "$(jq -r '.merged // "absent"' <<<"$sq")" = absent ] || fail "an offline root must not claim a merged state"
 jq -s -e --arg r "$R" 'map(select(.rule.id == "DW-INV-IMAGE") | .driftwatch.root == $r) | all' "$T/out" >/dev/null ||
         fail "driftwatch.root is not the offline root"
