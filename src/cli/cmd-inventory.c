@@ -7,6 +7,15 @@
 #include "cli.h"
 #include "options.h"
 
+void cli_report_inventory(const struct inventory_summary *sum, const struct output *out)
+{
+        if (!cli.quiet && out->format == OUTPUT_TEXT)
+                fprintf(stderr, "inventory: %zu extension images (%zu merged, %zu shadowed, %zu unreadable)%s: "
+                                "%lu alerts\n",
+                        sum->images, sum->merged, sum->shadowed, sum->unreadable,
+                        sum->live ? "" : " in an offline root (merged state not read)", sum->alerts);
+}
+
 int cmd_inventory(int argc, char **argv)
 {
         _cleanup_(dw_error_release) struct dw_error err = { 0 };
@@ -52,9 +61,6 @@ int cmd_inventory(int argc, char **argv)
         out.show_events = true;         /* the inventory itself is the record */
         if (capability_inventory(&ctx, &req, &out, &sum, &err) < 0)
                 return cli_fail(&err);
-        if (!cli.quiet && format == OUTPUT_TEXT)
-                fprintf(stderr, "inventory: %zu images (%zu merged, %zu shadowed, %zu unreadable)%s: %lu alerts\n",
-                        sum.images, sum.merged, sum.shadowed, sum.unreadable,
-                        sum.live ? "" : " in an offline root (merged state not read)", sum.alerts);
+        cli_report_inventory(&sum, &out);
         return cli_exit_status(&out);
 }

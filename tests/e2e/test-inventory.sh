@@ -168,6 +168,17 @@ got | grep -q "^DW-INV-APPROVAL-UNUSED arch" || fail "the entry whose root hash 
 jq -r 'select(.rule.id == "DW-INV-UNAPPROVED" and .file.path == "/var/lib/extensions/tools") | .message' "$T/out" |
         grep -q "its approval expired" || fail "the expired approval is not named on the image"
 
+# scan runs the inventory of its root too, with the approved list given.
+rc=0
+timeout 120 "$DW" scan --root "$R" --state-dir "$T/state" --approved "$T/approved.yaml" --format json \
+        >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" -eq 1 ] || { cat "$T/err"; fail "scan exited $rc"; }
+jq -s -e 'any(.[]; .rule.id == "DW-INV-IMAGE" and .file.path == "/var/lib/extensions/sq.raw" and
+              .driftwatch.allowlist != null)' "$T/out" >/dev/null || fail "scan did not run the inventory"
+got | grep -q "^DW-INV-RUNTIME-IMAGE /run/extensions/tools" || fail "scan: no inventory alert"
+run 2 "$DW" scan --root "$R" --state-dir "$T/state" --approved "$T/missing.yaml"
+expect_one_error_line "$T/missing.yaml"
+
 # Errors: one line naming the input, exit 2.
 printf 'version: 1\napproved:\n  - name: x\n' >"$T/bad.yaml"
 run 2 "$DW" inventory --root "$R" --approved "$T/bad.yaml"
