@@ -575,9 +575,49 @@ static void mark_merged(struct inventory *inv)
         mnt_unref_table(tb);
 }
 
-/* Whether /usr is verity-protected: the kernel command line asks for it
- * (usrhash=, roothash=, systemd.verity_usr_data=), /usr or / is a
- * dm-verity device, or the root is composefs with verity. */
+/* Whether a kernel command line (what) asks for a verity-protected /usr or
+ * root: usrhash=, roothash=, systemd.verity_*_data=. */
+static bool cmdline_verity(struct inventory *inv, const char *cmdline, const char *what)
+{
+        static const char *const words[] = { "usrhash=", "roothash=", "systemd.verity_usr_data=",
+                                              "systemd.verity_root_data=" };
+        size_t i;
+
+        for (i = 0; cmdline && i < ARRAY_SIZE(words); i++)
+                if (strstr(cmdline, words[i])) {
+                        inv->usr_verity = 1;
+                        if (asprintf(&inv->usr_verity_reason, "%s has %s", what, words[i]) < 0)
+                                inv->usr_verity_reason = NULL;
+                        return true;
+                }
+        return false;
+}
+
+/* An offline root: the command line its image gives the kernel
+ * (/etc/kernel/cmdline, else /usr/lib/kernel/cmdline, as kernel-install and
+ * ukify read them). Nothing else of an offline root says how it will boot. */
+static void detect_root_verity(struct inventory *inv, int rootfd)
+{
+        static const char *const files[] = { "etc/kernel/cmdline", "usr/lib/kernel/cmdline" };
+        size_t i;
+
+        for (i = 0; i < ARRAY_SIZE(files); i++) {
+                _cleanup_(freep) char *text = NULL, *what = NULL;
+                size_t len = 0;
+
+                if (read_file_beneath(rootfd, files[i], 64 << 10, &text, &len) < 0)
+                        continue;
+                if (asprintf(&what, "the root's /%s", files[i]) < 0)
+                        return;
+                if (cmdline_verity(inv, text, what))
+                        return;
+                inv->usr_verity = 0;
+                return;
+        }
+}
+
+/* Whether /usr is verity-protected: the kernel command line asks for it,
+ * /usr or / is a dm-verity device, or the root is composefs with verity. */
 static void detect_usr_verity(struct inventory *inv)
 {
         _cleanup_(freep) char *cmdline = NULL;
@@ -585,19 +625,9 @@ static void detect_usr_verity(struct inventory *inv)
         size_t len = 0, i;
         static const char *const targets[] = { "/usr", "/" };
 
-        if (read_file("/proc/cmdline", 64 << 10, &cmdline, &len) >= 0) {
-                static const char *const words[] = { "usrhash=", "roothash=", "systemd.verity_usr_data=",
-                                                      "systemd.verity_root_data=" };
-
-                for (i = 0; i < ARRAY_SIZE(words); i++)
-                        if (strstr(cmdline, words[i])) {
-                                inv->usr_verity = 1;
-                                if (asprintf(&inv->usr_verity_reason, "the kernel command line has %s",
-                                             words[i]) < 0)
-                                        inv->usr_verity_reason = NULL;
-                                return;
-                        }
-        }
+        if (read_file("/proc/cmdline", 64 << 10, &cmdline, &len) >= 0 &&
+            cmdline_verity(inv, cmdline, "the kernel command line"))
+                return;
         tb = mnt_new_table_from_file("/proc/self/mountinfo");
         for (i = 0; tb && i < ARRAY_SIZE(targets); i++) {
                 struct libmnt_fs *fs = mnt_table_find_target(tb, targets[i], MNT_ITER_BACKWARD);
@@ -840,6 +870,8 @@ int inventory_collect(const char *root, const volatile sig_atomic_t *cancel, str
         if (inv->live) {
                 mark_merged(inv);
                 detect_usr_verity(inv);
+        } else {
+                detect_root_verity(inv, rootfd);
         }
         *ret = TAKE_PTR(inv);
         return 0;

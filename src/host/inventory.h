@@ -90,7 +90,7 @@ struct inventory {
         size_t n_images;
         struct os_release *host_release;
         const char *host_release_file;  /* "/etc/os-release" or "/usr/lib/os-release"; NULL: none */
-        int usr_verity;                 /* 1, 0; -1: not known */
+        int usr_verity;                 /* 1, 0; -1: not known (an offline root without a kernel cmdline file) */
         char *usr_verity_reason;
         char **attached;                /* portable units attached: absolute paths */
         size_t n_attached;

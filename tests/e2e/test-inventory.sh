@@ -156,7 +156,7 @@ A
 rc=0
 timeout 60 "$DW" inventory --root "$R" --approved "$T/approved.yaml" --format json >"$T/out" 2>"$T/err" || rc=$?
 [ "$rc" -eq 1 ] || { cat "$T/err"; fail "inventory --approved exited $rc"; }
-got | grep -q "^DW-INV-UNAPPROVED /var/lib/extensions/sq.raw" && fail "an approved image is still an alert"
+if got | grep -q "^DW-INV-UNAPPROVED /var/lib/extensions/sq.raw"; then fail "an approved image is still an alert"; fi
 # (jq -s: jq 1.6's -e looks at the last input, not the last output)
 jq -s -e 'any(.[]; .rule.id == "DW-INV-IMAGE" and .file.path == "/var/lib/extensions/sq.raw" and
               (.driftwatch.allowlist // "" | startswith("sq (owner platform")))' "$T/out" >/dev/null ||
@@ -167,6 +167,30 @@ got | grep -q "^DW-INV-APPROVAL-UNUSED ghost" || fail "the unused entry is not r
 got | grep -q "^DW-INV-APPROVAL-UNUSED arch" || fail "the entry whose root hash matched nothing is not unused"
 jq -r 'select(.rule.id == "DW-INV-UNAPPROVED" and .file.path == "/var/lib/extensions/tools") | .message' "$T/out" |
         grep -q "its approval expired" || fail "the expired approval is not named on the image"
+
+# A root whose kernel command line asks for a verity-protected /usr: images
+# without a root hash or without a signature are alerts there, not elsewhere.
+V=$T/verity
+mkdir -p "$V/usr/lib" "$V/etc/kernel" "$V/var/lib/extensions"
+printf 'ID=testos\nVERSION_ID=7\n' >"$V/usr/lib/os-release"
+echo "root=/dev/vda2 usrhash=$(printf 'ab%.0s' $(seq 32)) quiet" >"$V/etc/kernel/cmdline"
+ext "$T/src/signed" signed ID=testos VERSION_ID=7
+mksquashfs "$T/src/signed" "$V/var/lib/extensions/signed.raw" -quiet -noappend >/dev/null
+cp "$V/var/lib/extensions/signed.raw" "$V/var/lib/extensions/hashonly.raw"
+for n in signed hashonly; do
+        echo 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef >"$V/var/lib/extensions/$n.roothash"
+done
+: >"$V/var/lib/extensions/signed.roothash.p7s"
+ext "$V/var/lib/extensions/plain" plain ID=testos VERSION_ID=7
+rc=0
+"$DW" inventory --root "$V" --format json >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" -eq 1 ] || { cat "$T/err"; fail "inventory of the verity root exited $rc"; }
+diff -u <(printf '%s\n' "DW-INV-UNVERIFIED /var/lib/extensions/hashonly.raw" "DW-INV-UNVERIFIED /var/lib/extensions/plain") \
+        <(got | grep UNVERIFIED) || fail "verity findings differ"
+jq -r 'select(.rule.id == "DW-INV-UNVERIFIED") | .message' "$T/out" | grep -q "etc/kernel/cmdline has usrhash=" ||
+        fail "the verity finding does not say why the host counts as verity-protected"
+"$DW" inventory --root "$R" --format json >"$T/out" 2>/dev/null || true
+if got | grep -q UNVERIFIED; then fail "DW-INV-UNVERIFIED on a root without verity"; fi
 
 # scan runs the inventory of its root too, with the approved list given.
 rc=0
