@@ -22,6 +22,7 @@
 
 #define SQUASHFS_MAX_PATH 4096
 #define SQUASHFS_MAX_DEPTH 64
+#define SQUASHFS_MAX_FRAGMENTS (1u << 22)      /* a 64 MiB fragment table */
 
 struct squashfs_file {
         sqfs_file_t base;               /* first: libsquashfs sees only this */
@@ -137,6 +138,13 @@ static int squashfs_open(int fd, uint64_t offset, uint64_t size, void **ret_stat
                 return e == SQFS_ERROR_IO ? -EIO : e == SQFS_ERROR_UNSUPPORTED ? -EOPNOTSUPP : -EBADMSG;
         if (s->super.bytes_used > size)
                 return -EBADMSG;        /* truncated */
+        /* libsquashfs allocates the fragment table whole from this count
+         * (16 bytes an entry) before reading it: 2^32 of them asked for 64 GiB.
+         * A fragment holds the tail of at least one file, so there are no more
+         * than inodes, and no more than SQUASHFS_MAX_FRAGMENTS in any case. */
+        if (s->super.fragment_entry_count > s->super.inode_count ||
+            s->super.fragment_entry_count > SQUASHFS_MAX_FRAGMENTS)
+                return -EBADMSG;
         e = sqfs_compressor_config_init(&cfg, (SQFS_COMPRESSOR) s->super.compression_id, s->super.block_size,
                                         SQFS_COMP_FLAG_UNCOMPRESS);
         if (e == 0)
