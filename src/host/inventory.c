@@ -346,10 +346,12 @@ static int read_release_fs(struct inv_image *im, int fd, enum fs_type type)
                 return set_error(im, r, "not a valid %s image: %s", fs_type_name(type),
                                  r == -EBADMSG ? "corrupt or truncated" : strerror(-r));
         if (im->class == IMAGE_PORTABLE) {
-                r = fs_reader_read_file(rd, "/usr/lib/os-release", RELEASE_MAX_BYTES, &text, &len);
+                const char *file = "/usr/lib/os-release";
+
+                r = fs_reader_read_file(rd, file, RELEASE_MAX_BYTES, &text, &len);
                 if (r == -ENOENT)
-                        r = fs_reader_read_file(rd, "/etc/os-release", RELEASE_MAX_BYTES, &text, &len);
-                im->release_file = strdup("usr/lib/os-release");
+                        r = fs_reader_read_file(rd, file = "/etc/os-release", RELEASE_MAX_BYTES, &text, &len);
+                im->release_file = strdup(file + 1);
                 if (r < 0) {
                         im->release_error = r;
                         return 0;
