@@ -35,6 +35,9 @@ ext "$T/src/arch" arch ID=testos SYSEXT_LEVEL=1.0 ARCHITECTURE=s390-not-this-one
 mksquashfs "$T/src/arch" "$R/etc/extensions/arch.raw" -quiet -noappend >/dev/null
 ext "$R/var/lib/confexts/cfg" cfg etc ID=testos CONFEXT_LEVEL=1.0 VERSION_ID=7
 ext "$R/var/lib/extensions/scoped" scoped ID=testos SYSEXT_LEVEL=1.0 SYSEXT_SCOPE=initrd
+mkdir -p "$T/src/app/usr/lib" "$R/var/lib/portables"                   # a portable service image
+printf 'ID=appos\nVERSION_ID=3\n' >"$T/src/app/usr/lib/os-release"
+mksquashfs "$T/src/app" "$R/var/lib/portables/app.raw" -quiet -noappend >/dev/null
 : >"$R/var/lib/extensions/notes.txt"                                  # not *.raw: systemd ignores it
 ln -s /usr/lib/os-release "$R/var/lib/extensions/abs.raw"             # the root's file, not the host's
 ln -s /etc/hostname "$R/var/lib/extensions/hostname"                  # absent in the root: not the host's
@@ -62,6 +65,8 @@ expect_valid_jsonl "$T/out"
 got() { jq -r '[.rule.id, .file.path] | join(" ")' "$T/out" | LC_ALL=C sort; }
 want=$(LC_ALL=C sort <<'W'
 DW-INV-IMAGE /etc/extensions/arch.raw
+DW-INV-IMAGE /var/lib/portables/app.raw
+DW-INV-UNAPPROVED /var/lib/portables/app.raw
 DW-INV-IMAGE /var/lib/extensions/abs.raw
 DW-INV-IMAGE-UNREADABLE /var/lib/extensions/abs.raw
 DW-INV-IMAGE /var/lib/extensions/hostname
@@ -118,6 +123,8 @@ sq=$(img /var/lib/extensions/sq.raw)
         fail "/var/lib/extensions/tools is not reported shadowed by /run/extensions/tools"
 [ "$(jq -r .lifetime <<<"$(img /run/extensions/tools)")" = soft-reboot ] || fail "/run lifetime"
 [ "$(jq -r .form <<<"$(img /var/lib/extensions/fifo.raw)")" = fifo ] || fail "fifo form"
+[ "$(jq -r '.class + " " + .release.ID + " " + .release_file' <<<"$(img /var/lib/portables/app.raw)")" = \
+  "portable appos usr/lib/os-release" ] || fail "portable image: $(img /var/lib/portables/app.raw)"
 [ "$(jq -r .sha256 <<<"$(img /var/lib/extensions/abs.raw)")" = "$(sha256sum "$R/usr/lib/os-release" | cut -d' ' -f1)" ] ||
         fail "an absolute symlink in the root was not resolved inside it"
 [ "$(jq -r '.merged // "absent"' <<<"$sq")" = absent ] || fail "an offline root must not claim a merged state"
