@@ -19,8 +19,8 @@ run=(
         libostree-dev        # reads ostree commits and sysroots (driftwatch-ostree.so, loaded on first use)
         libyaml-dev          # detection content, allowlists (YAML)
         libjansson-dev       # JSON input: bootc and rpm-ostree status (driftwatch status)
-        libsquashfs-dev      # squashfs-tools-ng: driftwatch inventory reads squashfs extension images without mounting them
-        libmount-dev         # the mount table: which extension images are merged now (driftwatch inventory)
+        libsquashfs-dev      # squashfs-tools-ng: inventory reads squashfs extension images without mounting them (loaded on first use)
+        libmount-dev         # the mount table: which extension images are merged now (inventory; loaded on first use)
         libsystemd-dev       # sd-journal headers: driftwatch journal reads journal files (libsystemd loaded on first use)
 )
 check=(

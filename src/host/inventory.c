@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <libmount.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "basic/dlopen-util.h"
 #include "basic/fd-util.h"
 #include "basic/hex.h"
 #include "host/fs-reader.h"
@@ -494,6 +496,49 @@ static int read_image(struct inventory *inv, struct inv_image *im, int rootfd, i
         return set_error(im, -EMEDIUMTYPE, "neither a squashfs or erofs image nor a GPT disk image");
 }
 
+/* libmount, loaded on first use (only the live host's inventory reads the
+ * mount table). */
+static struct {
+        typeof(mnt_new_table_from_file) *new_table_from_file;
+        typeof(mnt_unref_table) *unref_table;
+        typeof(mnt_table_find_target) *find_target;
+        typeof(mnt_fs_get_fstype) *get_fstype;
+        typeof(mnt_fs_get_source) *get_source;
+        typeof(mnt_fs_get_fs_options) *get_fs_options;
+        typeof(mnt_optstr_get_option) *optstr_get_option;
+} mnt;
+static pthread_once_t mnt_once = PTHREAD_ONCE_INIT;
+static int mnt_error;
+
+static void mnt_load(void)
+{
+        const struct dl_symbol symbols[] = {
+                DL_SYMBOL("mnt_new_table_from_file", mnt.new_table_from_file),
+                DL_SYMBOL("mnt_unref_table", mnt.unref_table),
+                DL_SYMBOL("mnt_table_find_target", mnt.find_target),
+                DL_SYMBOL("mnt_fs_get_fstype", mnt.get_fstype),
+                DL_SYMBOL("mnt_fs_get_source", mnt.get_source),
+                DL_SYMBOL("mnt_fs_get_fs_options", mnt.get_fs_options),
+                DL_SYMBOL("mnt_optstr_get_option", mnt.optstr_get_option),
+        };
+
+        mnt_error = dlopen_symbols("libmount.so.1", symbols, ARRAY_SIZE(symbols));
+}
+
+/* The mount table, or NULL (libmount missing, /proc not mounted): then the
+ * merged state comes from systemd's markers alone. */
+static struct libmnt_table *mount_table(void)
+{
+        pthread_once(&mnt_once, mnt_load);
+        return mnt_error < 0 ? NULL : mnt.new_table_from_file("/proc/self/mountinfo");
+}
+
+static void mount_table_free(struct libmnt_table *tb)
+{
+        if (tb)
+                mnt.unref_table(tb);
+}
+
 /* Which images systemd-sysext merged into the hierarchies now: the names in
  * the overlay's lowerdir= (/run/systemd/sysext/extensions/NAME/usr, v252)
  * and in the marker the merge leaves in the hierarchy
@@ -524,15 +569,15 @@ static bool merged_in_mounts(struct libmnt_table *tb, enum image_class c, const 
         snprintf(prefix, sizeof(prefix), "/run/systemd/%s/extensions/%s/", c == IMAGE_CONFEXT ? "confext" : "sysext",
                  name);
         for (i = 0; tb && i < ARRAY_SIZE(targets); i++) {
-                struct libmnt_fs *fs = mnt_table_find_target(tb, targets[i], MNT_ITER_BACKWARD);
+                struct libmnt_fs *fs = mnt.find_target(tb, targets[i], MNT_ITER_BACKWARD);
                 char *value = NULL;
                 size_t vlen = 0;
                 const char *opts;
 
-                if (!fs || !mnt_fs_get_fstype(fs) || strcmp(mnt_fs_get_fstype(fs), "overlay") != 0)
+                if (!fs || !mnt.get_fstype(fs) || strcmp(mnt.get_fstype(fs), "overlay") != 0)
                         continue;
-                opts = mnt_fs_get_fs_options(fs);
-                if (opts && mnt_optstr_get_option(opts, "lowerdir", &value, &vlen) == 0 && value) {
+                opts = mnt.get_fs_options(fs);
+                if (opts && mnt.optstr_get_option(opts, "lowerdir", &value, &vlen) == 0 && value) {
                         _cleanup_(freep) char *lower = strndup(value, vlen);
 
                         if (lower && strstr(lower, prefix) &&
@@ -562,7 +607,7 @@ static bool merged_in_marker(enum image_class c, const char *name)
 
 static void mark_merged(struct inventory *inv)
 {
-        struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+        struct libmnt_table *tb = mount_table();
         size_t i;
 
         for (i = 0; i < inv->n_images; i++) {
@@ -574,7 +619,7 @@ static void mark_merged(struct inventory *inv)
                 }
                 im->merged = merged_in_mounts(tb, im->class, im->name) || merged_in_marker(im->class, im->name);
         }
-        mnt_unref_table(tb);
+        mount_table_free(tb);
 }
 
 /* Whether a kernel command line (what) asks for a verity-protected /usr or
@@ -630,11 +675,11 @@ static void detect_usr_verity(struct inventory *inv)
         if (read_file("/proc/cmdline", 64 << 10, &cmdline, &len) >= 0 &&
             cmdline_verity(inv, cmdline, "the kernel command line"))
                 return;
-        tb = mnt_new_table_from_file("/proc/self/mountinfo");
+        tb = mount_table();
         for (i = 0; tb && i < ARRAY_SIZE(targets); i++) {
-                struct libmnt_fs *fs = mnt_table_find_target(tb, targets[i], MNT_ITER_BACKWARD);
-                const char *src = fs ? mnt_fs_get_source(fs) : NULL, *type = fs ? mnt_fs_get_fstype(fs) : NULL;
-                const char *opts = fs ? mnt_fs_get_fs_options(fs) : NULL;
+                struct libmnt_fs *fs = mnt.find_target(tb, targets[i], MNT_ITER_BACKWARD);
+                const char *src = fs ? mnt.get_source(fs) : NULL, *type = fs ? mnt.get_fstype(fs) : NULL;
+                const char *opts = fs ? mnt.get_fs_options(fs) : NULL;
 
                 if (!fs)
                         continue;
@@ -662,7 +707,7 @@ static void detect_usr_verity(struct inventory *inv)
                         }
                 }
         }
-        mnt_unref_table(tb);
+        mount_table_free(tb);
         if (inv->usr_verity < 0)
                 inv->usr_verity = 0;
 }

@@ -1,10 +1,13 @@
 /* fs_squashfs_ops: squashfs images read in userspace through libsquashfs
  * (squashfs-tools-ng), never mounted. Reads go through one bounded pread
  * callback that refuses anything outside the image's extent, so a truncated
- * or lying image fails with -EBADMSG instead of reading past its end. */
+ * or lying image fails with -EBADMSG instead of reading past its end.
+ * libsquashfs (and its compressors) is loaded on first use, like libcrypto:
+ * commands that read no squashfs image do not pay for mapping it. */
 #include "fs-impl.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,7 +21,50 @@
 #include <sqfs/io.h>
 #include <sqfs/super.h>
 
+#include "basic/dlopen-util.h"
 #include "basic/macros.h"
+
+#define LIBSQUASHFS_SONAME "libsquashfs.so.1"
+
+/* The entry points used, typed by the headers' own declarations. */
+static struct {
+        typeof(sqfs_super_read) *super_read;
+        typeof(sqfs_compressor_config_init) *compressor_config_init;
+        typeof(sqfs_compressor_create) *compressor_create;
+        typeof(sqfs_dir_reader_create) *dir_reader_create;
+        typeof(sqfs_data_reader_create) *data_reader_create;
+        typeof(sqfs_data_reader_load_fragment_table) *load_fragment_table;
+        typeof(sqfs_dir_reader_find_by_path) *find_by_path;
+        typeof(sqfs_dir_reader_get_root_inode) *get_root_inode;
+        typeof(sqfs_dir_reader_open_dir) *open_dir;
+        typeof(sqfs_dir_reader_read) *dir_read;
+        typeof(sqfs_inode_get_file_size) *get_file_size;
+        typeof(sqfs_data_reader_read) *data_read;
+        typeof(sqfs_free) *free;
+} sq;
+static pthread_once_t sq_once = PTHREAD_ONCE_INIT;
+static int sq_error;
+
+static void sq_load(void)
+{
+        const struct dl_symbol symbols[] = {
+                DL_SYMBOL("sqfs_super_read", sq.super_read),
+                DL_SYMBOL("sqfs_compressor_config_init", sq.compressor_config_init),
+                DL_SYMBOL("sqfs_compressor_create", sq.compressor_create),
+                DL_SYMBOL("sqfs_dir_reader_create", sq.dir_reader_create),
+                DL_SYMBOL("sqfs_data_reader_create", sq.data_reader_create),
+                DL_SYMBOL("sqfs_data_reader_load_fragment_table", sq.load_fragment_table),
+                DL_SYMBOL("sqfs_dir_reader_find_by_path", sq.find_by_path),
+                DL_SYMBOL("sqfs_dir_reader_get_root_inode", sq.get_root_inode),
+                DL_SYMBOL("sqfs_dir_reader_open_dir", sq.open_dir),
+                DL_SYMBOL("sqfs_dir_reader_read", sq.dir_read),
+                DL_SYMBOL("sqfs_inode_get_file_size", sq.get_file_size),
+                DL_SYMBOL("sqfs_data_reader_read", sq.data_read),
+                DL_SYMBOL("sqfs_free", sq.free),
+        };
+
+        sq_error = dlopen_symbols(LIBSQUASHFS_SONAME, symbols, ARRAY_SIZE(symbols));
+}
 
 #define SQUASHFS_MAX_PATH 4096
 #define SQUASHFS_MAX_DEPTH 64
@@ -123,6 +169,9 @@ static int squashfs_open(int fd, uint64_t offset, uint64_t size, void **ret_stat
         sqfs_compressor_config_t cfg;
         int e;
 
+        pthread_once(&sq_once, sq_load);
+        if (sq_error < 0)
+                return sq_error;
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
@@ -133,7 +182,7 @@ static int squashfs_open(int fd, uint64_t offset, uint64_t size, void **ret_stat
         s->file.base.get_size = file_get_size;
         s->file.base.truncate = file_truncate;
 
-        e = sqfs_super_read(&s->super, &s->file.base);
+        e = sq.super_read(&s->super, &s->file.base);
         if (e)
                 return e == SQFS_ERROR_IO ? -EIO : e == SQFS_ERROR_UNSUPPORTED ? -EOPNOTSUPP : -EBADMSG;
         if (s->super.bytes_used > size)
@@ -145,10 +194,10 @@ static int squashfs_open(int fd, uint64_t offset, uint64_t size, void **ret_stat
         if (s->super.fragment_entry_count > s->super.inode_count ||
             s->super.fragment_entry_count > SQUASHFS_MAX_FRAGMENTS)
                 return -EBADMSG;
-        e = sqfs_compressor_config_init(&cfg, (SQFS_COMPRESSOR) s->super.compression_id, s->super.block_size,
+        e = sq.compressor_config_init(&cfg, (SQFS_COMPRESSOR) s->super.compression_id, s->super.block_size,
                                         SQFS_COMP_FLAG_UNCOMPRESS);
         if (e == 0)
-                e = sqfs_compressor_create(&cfg, &s->cmp);
+                e = sq.compressor_create(&cfg, &s->cmp);
         if (e)
                 return e == SQFS_ERROR_ALLOC ? -ENOMEM : -EOPNOTSUPP;
         if (s->super.flags & SQFS_FLAG_COMPRESSOR_OPTIONS) {
@@ -156,11 +205,11 @@ static int squashfs_open(int fd, uint64_t offset, uint64_t size, void **ret_stat
                 if (e)
                         return sqfs_to_errno(e);
         }
-        s->dir = sqfs_dir_reader_create(&s->super, s->cmp, &s->file.base, 0);
-        s->data = sqfs_data_reader_create(&s->file.base, s->super.block_size, s->cmp, 0);
+        s->dir = sq.dir_reader_create(&s->super, s->cmp, &s->file.base, 0);
+        s->data = sq.data_reader_create(&s->file.base, s->super.block_size, s->cmp, 0);
         if (!s->dir || !s->data)
                 return -ENOMEM;
-        e = sqfs_data_reader_load_fragment_table(s->data, &s->super);
+        e = sq.load_fragment_table(s->data, &s->super);
         if (e)
                 return sqfs_to_errno(e);
         *ret_state = TAKE_PTR(s);
@@ -182,15 +231,15 @@ static int lookup(struct squashfs_state *s, const char *path, sqfs_inode_generic
                         return -ELOOP;
         while (*path == '/')
                 path++;
-        e = *path ? sqfs_dir_reader_find_by_path(s->dir, NULL, path, ret)
-                  : sqfs_dir_reader_get_root_inode(s->dir, ret);
+        e = *path ? sq.find_by_path(s->dir, NULL, path, ret)
+                  : sq.get_root_inode(s->dir, ret);
         return e ? sqfs_to_errno(e) : 0;
 }
 
 static void sqfs_freep(sqfs_inode_generic_t **p)
 {
         if (*p)
-                sqfs_free(*p);
+                sq.free(*p);
 }
 
 static int squashfs_read_file(void *state, const char *path, size_t max, char **ret_data, size_t *ret_len)
@@ -215,7 +264,7 @@ static int squashfs_read_file(void *state, const char *path, size_t max, char **
         default:
                 return -EINVAL;
         }
-        if (sqfs_inode_get_file_size(inode, &size))
+        if (sq.get_file_size(inode, &size))
                 return -EBADMSG;
         if (size > max)
                 return -EFBIG;
@@ -224,7 +273,7 @@ static int squashfs_read_file(void *state, const char *path, size_t max, char **
                 return -ENOMEM;
         while (done < size) {
                 sqfs_u32 chunk = size - done > (1u << 20) ? (1u << 20) : (sqfs_u32) (size - done);
-                sqfs_s32 k = sqfs_data_reader_read(s->data, inode, done, buf + done, chunk);
+                sqfs_s32 k = sq.data_read(s->data, inode, done, buf + done, chunk);
 
                 if (k < 0)
                         return sqfs_to_errno(k);
@@ -267,7 +316,7 @@ static int squashfs_list(void *state, const char *path, size_t max_entries, fs_e
                 return r;
         if (inode->base.type != SQFS_INODE_DIR && inode->base.type != SQFS_INODE_EXT_DIR)
                 return -ENOTDIR;
-        e = sqfs_dir_reader_open_dir(s->dir, inode, 0);
+        e = sq.open_dir(s->dir, inode, 0);
         if (e)
                 return sqfs_to_errno(e);
         for (;;) {
@@ -275,7 +324,7 @@ static int squashfs_list(void *state, const char *path, size_t max_entries, fs_e
                 char name[257];
                 size_t len;
 
-                e = sqfs_dir_reader_read(s->dir, &ent);
+                e = sq.dir_read(s->dir, &ent);
                 if (e > 0)
                         return 0;
                 if (e < 0)
@@ -284,7 +333,7 @@ static int squashfs_list(void *state, const char *path, size_t max_entries, fs_e
                 memcpy(name, ent->name, len);
                 name[len] = 0;
                 r = entry_type(ent->type);
-                sqfs_free(ent);
+                sq.free(ent);
                 if (strlen(name) != len || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
                         return -EBADMSG;
                 if (++n > max_entries)
