@@ -42,6 +42,15 @@ mksquashfs "$T/src/app" "$R/var/lib/portables/app.raw" -quiet -noappend >/dev/nu
 ln -s /usr/lib/os-release "$R/var/lib/extensions/abs.raw"             # the root's file, not the host's
 ln -s /etc/hostname "$R/var/lib/extensions/hostname"                  # absent in the root: not the host's
 
+# Renamed images: the extension-release of another name counts only with
+# user.extension-release.strict=0 on it (systemd's rule), here for directories.
+command -v setfattr >/dev/null || skip "setfattr (package attr) is not installed"
+ext "$R/var/lib/extensions/renamed" original ID=testos SYSEXT_LEVEL=1.0
+setfattr -n user.extension-release.strict -v 0 \
+        "$R/var/lib/extensions/renamed/usr/lib/extension-release.d/extension-release.original" ||
+        skip "the file system of $T keeps no user.* extended attributes"
+ext "$R/var/lib/extensions/strict" original ID=testos SYSEXT_LEVEL=1.0
+
 # Bad input.
 mkdir -p "$R/var/lib/extensions/big/usr/lib/extension-release.d"
 head -c 1048576 /dev/zero | tr '\0' A >"$R/var/lib/extensions/big/usr/lib/extension-release.d/extension-release.big"
@@ -65,6 +74,11 @@ expect_valid_jsonl "$T/out"
 got() { jq -r '[.rule.id, .file.path] | join(" ")' "$T/out" | LC_ALL=C sort; }
 want=$(LC_ALL=C sort <<'W'
 DW-INV-IMAGE /etc/extensions/arch.raw
+DW-INV-IMAGE /var/lib/extensions/renamed
+DW-INV-UNAPPROVED /var/lib/extensions/renamed
+DW-INV-IMAGE /var/lib/extensions/strict
+DW-INV-UNAPPROVED /var/lib/extensions/strict
+DW-INV-RELEASE-INVALID /var/lib/extensions/strict
 DW-INV-IMAGE /var/lib/portables/app.raw
 DW-INV-UNAPPROVED /var/lib/portables/app.raw
 DW-INV-IMAGE /var/lib/extensions/abs.raw
@@ -123,6 +137,9 @@ sq=$(img /var/lib/extensions/sq.raw)
         fail "/var/lib/extensions/tools is not reported shadowed by /run/extensions/tools"
 [ "$(jq -r .lifetime <<<"$(img /run/extensions/tools)")" = soft-reboot ] || fail "/run lifetime"
 [ "$(jq -r .form <<<"$(img /var/lib/extensions/fifo.raw)")" = fifo ] || fail "fifo form"
+[ "$(jq -r '.compatible + " " + .release_file' <<<"$(img /var/lib/extensions/renamed)")" = \
+  "compatible usr/lib/extension-release.d/extension-release.original" ] ||
+        fail "renamed image with strict=0: $(img /var/lib/extensions/renamed)"
 [ "$(jq -r '.class + " " + .release.ID + " " + .release_file' <<<"$(img /var/lib/portables/app.raw)")" = \
   "portable appos usr/lib/os-release" ] || fail "portable image: $(img /var/lib/portables/app.raw)"
 [ "$(jq -r .sha256 <<<"$(img /var/lib/extensions/abs.raw)")" = "$(sha256sum "$R/usr/lib/os-release" | cut -d' ' -f1)" ] ||
