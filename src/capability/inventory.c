@@ -250,7 +250,7 @@ static int report_image(struct inv_report *ir, const struct inv_image *im, bool 
 
 static int report_dirs(struct inv_report *ir)
 {
-        size_t i;
+        size_t i, k;
         int r;
 
         for (i = 0; i < n_search_dirs; i++) {
@@ -269,6 +269,20 @@ static int report_dirs(struct inv_report *ir)
                 if (r < 0)
                         return r;
         }
+        for (k = 0; k < ARRAY_SIZE(ir->inv->merged_gone); k++)
+                for (i = 0; i < ir->inv->merged_gone[k].n; i++) {
+                        const char *cls = k == 0 ? "sysext" : "confext", *name = ir->inv->merged_gone[k].v[i];
+                        _cleanup_(freep) char *msg = NULL, *path = NULL;
+
+                        if (asprintf(&path, "/run/systemd/%s/extensions/%s", cls, name) < 0 ||
+                            asprintf(&msg, "%s '%s' is merged, but no image of that name is on a search path "
+                                           "(removed after the merge?)", cls, name) < 0)
+                                return -ENOMEM;
+                        r = emit(ir, NULL, path, "DW-INV-MERGED-WITHOUT-IMAGE", true, "merged-without-image", msg,
+                                 NULL);
+                        if (r < 0)
+                                return r;
+                }
         for (i = 0; i < ir->inv->n_attached; i++) {
                 r = emit(ir, NULL, ir->inv->attached[i], "DW-INV-PORTABLE-ATTACHED", true, "portable-attached",
                          "a portable service is attached (portablectl attach)", NULL);

@@ -21,6 +21,7 @@
 #include "basic/dlopen-util.h"
 #include "basic/fd-util.h"
 #include "basic/hex.h"
+#include "basic/strv.h"
 #include "host/fs-reader.h"
 
 /* systemd's search paths, in precedence order within each class: the first
@@ -118,6 +119,8 @@ struct inventory *inventory_free(struct inventory *inv)
         for (i = 0; i < inv->n_attached; i++)
                 free(inv->attached[i]);
         free(inv->attached);
+        strv_release(&inv->merged_gone[0]);
+        strv_release(&inv->merged_gone[1]);
         free(inv);
         return NULL;
 }
@@ -544,82 +547,105 @@ static void mount_table_free(struct libmnt_table *tb)
  * and in the marker the merge leaves in the hierarchy
  * (/usr/.systemd-sysext/extensions). Kept apart from the image reading so
  * the mount table reader of `driftwatch mounts` can take its place. */
-static bool name_in_list(const char *list, const char *name, char sep)
+static bool strv_has(const struct strv *v, const char *s, size_t n)
 {
-        size_t n = strlen(name);
-        const char *p = list;
-
-        while (p && *p) {
-                const char *e = strchr(p, sep);
-                size_t k = e ? (size_t) (e - p) : strlen(p);
-
-                if (k == n && strncmp(p, name, n) == 0)
-                        return true;
-                p = e ? e + 1 : NULL;
-        }
-        return false;
-}
-
-static bool merged_in_mounts(struct libmnt_table *tb, enum image_class c, const char *name)
-{
-        static const char *const targets[] = { "/usr", "/opt", "/etc" };
-        char prefix[300];
         size_t i;
 
-        snprintf(prefix, sizeof(prefix), "/run/systemd/%s/extensions/%s/", c == IMAGE_CONFEXT ? "confext" : "sysext",
-                 name);
-        for (i = 0; tb && i < ARRAY_SIZE(targets); i++) {
-                struct libmnt_fs *fs = mnt.find_target(tb, targets[i], MNT_ITER_BACKWARD);
-                char *value = NULL;
-                size_t vlen = 0;
-                const char *opts;
-
-                if (!fs || !mnt.get_fstype(fs) || strcmp(mnt.get_fstype(fs), "overlay") != 0)
-                        continue;
-                opts = mnt.get_fs_options(fs);
-                if (opts && mnt.optstr_get_option(opts, "lowerdir", &value, &vlen) == 0 && value) {
-                        _cleanup_(freep) char *lower = strndup(value, vlen);
-
-                        if (lower && strstr(lower, prefix) &&
-                            (strstr(lower, prefix) == lower || strstr(lower, prefix)[-1] == ':'))
-                                return true;
-                }
-        }
+        for (i = 0; i < v->n; i++)
+                if (strlen(v->v[i]) == n && strncmp(v->v[i], s, n) == 0)
+                        return true;
         return false;
 }
 
-static bool merged_in_marker(enum image_class c, const char *name)
+static int push_name(struct strv *v, const char *s, size_t n)
 {
-        static const char *const sysext[] = { "/usr/.systemd-sysext/extensions", "/opt/.systemd-sysext/extensions" };
-        static const char *const confext[] = { "/etc/.systemd-confext/extensions" };
-        const char *const *v = c == IMAGE_CONFEXT ? confext : sysext;
-        size_t n = c == IMAGE_CONFEXT ? 1 : 2, i;
+        _cleanup_(freep) char *name = NULL;
 
-        for (i = 0; i < n; i++) {
+        if (n == 0 || n > 255 || strv_has(v, s, n) || v->n >= INVENTORY_MAX_IMAGES)
+                return 0;
+        name = strndup(s, n);
+        return name ? strv_push(v, name) : -ENOMEM;
+}
+
+/* The names of the extensions of class c merged now: the NAME of every
+ * lowerdir /run/systemd/sysext/extensions/NAME/... (confext: .../confext/...)
+ * of the overlays on the class's hierarchies, and the names in the marker the
+ * merge leaves in each hierarchy (/usr/.systemd-sysext/extensions, one a
+ * line). */
+static int merged_names(struct libmnt_table *tb, enum image_class c, struct strv *ret)
+{
+        static const char *const sysext_targets[] = { "/usr", "/opt" }, *const confext_targets[] = { "/etc" };
+        static const char *const sysext_markers[] = { "/usr/.systemd-sysext/extensions",
+                                                      "/opt/.systemd-sysext/extensions" };
+        static const char *const confext_markers[] = { "/etc/.systemd-confext/extensions" };
+        const char *const *targets = c == IMAGE_CONFEXT ? confext_targets : sysext_targets;
+        const char *const *markers = c == IMAGE_CONFEXT ? confext_markers : sysext_markers;
+        const char *prefix = c == IMAGE_CONFEXT ? "/run/systemd/confext/extensions/" : "/run/systemd/sysext/extensions/";
+        size_t n = c == IMAGE_CONFEXT ? 1 : 2, i, plen = strlen(prefix);
+        int r = 0;
+
+        for (i = 0; tb && i < n && r >= 0; i++) {
+                struct libmnt_fs *fs = mnt.find_target(tb, targets[i], MNT_ITER_BACKWARD);
+                const char *opts = fs ? mnt.get_fs_options(fs) : NULL, *type = fs ? mnt.get_fstype(fs) : NULL;
+                _cleanup_(freep) char *lower = NULL;
+                char *value = NULL, *p;
+                size_t vlen = 0;
+
+                if (!type || strcmp(type, "overlay") != 0 || !opts ||
+                    mnt.optstr_get_option(opts, "lowerdir", &value, &vlen) != 0 || !value)
+                        continue;
+                lower = strndup(value, vlen);
+                for (p = lower; p && r >= 0; p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL)
+                        if (strncmp(p, prefix, plen) == 0)
+                                r = push_name(ret, p + plen, strcspn(p + plen, "/:"));
+        }
+        for (i = 0; i < n && r >= 0; i++) {
                 _cleanup_(freep) char *text = NULL;
                 size_t len = 0;
+                const char *p;
 
-                if (read_file(v[i], 64 << 10, &text, &len) >= 0 && name_in_list(text, name, '\n'))
-                        return true;
+                if (read_file(markers[i], 64 << 10, &text, &len) < 0)
+                        continue;
+                for (p = text; *p && r >= 0; p += strcspn(p, "\n"), p += *p == '\n')
+                        r = push_name(ret, p, strcspn(p, "\n"));
         }
-        return false;
+        return r;
 }
 
-static void mark_merged(struct inventory *inv)
+/* Marks the images merged now; names merged with no image left on a search
+ * path go to inv->merged_gone. Portable images are attached, not merged. */
+static int mark_merged(struct inventory *inv)
 {
+        static const enum image_class classes[] = { IMAGE_SYSEXT, IMAGE_CONFEXT };
         struct libmnt_table *tb = mount_table();
-        size_t i;
+        size_t k, i, j;
+        int r = 0;
 
-        for (i = 0; i < inv->n_images; i++) {
-                struct inv_image *im = &inv->images[i];
+        for (i = 0; i < inv->n_images; i++)
+                inv->images[i].merged = inv->images[i].class == IMAGE_PORTABLE ? -1 : 0;
+        for (k = 0; k < ARRAY_SIZE(classes) && r >= 0; k++) {
+                _cleanup_(strv_release) struct strv names = { 0 };
 
-                if (im->class == IMAGE_PORTABLE || im->shadowed_by >= 0) {
-                        im->merged = im->class == IMAGE_PORTABLE ? -1 : 0;
-                        continue;
+                r = merged_names(tb, classes[k], &names);
+                for (j = 0; j < names.n && r >= 0; j++) {
+                        bool found = false;
+
+                        for (i = 0; i < inv->n_images; i++) {
+                                struct inv_image *im = &inv->images[i];
+
+                                /* a dangling symlink is no image of that name */
+                                if (im->class == classes[k] && im->shadowed_by < 0 && im->error != -ENOENT &&
+                                    strcmp(im->name, names.v[j]) == 0) {
+                                        im->merged = 1;
+                                        found = true;
+                                }
+                        }
+                        if (!found)
+                                r = strv_push(&inv->merged_gone[k], names.v[j]);
                 }
-                im->merged = merged_in_mounts(tb, im->class, im->name) || merged_in_marker(im->class, im->name);
         }
         mount_table_free(tb);
+        return r;
 }
 
 /* Whether a kernel command line (what) asks for a verity-protected /usr or
@@ -870,7 +896,9 @@ static void mark_shadowed(struct inventory *inv)
 
         for (i = 0; i < inv->n_images; i++)
                 for (j = 0; j < i; j++)
+                        /* a dangling symlink is skipped by systemd: it wins nothing */
                         if (inv->images[j].class == inv->images[i].class && inv->images[j].shadowed_by < 0 &&
+                            inv->images[j].error != -ENOENT &&
                             strcmp(inv->images[j].name, inv->images[i].name) == 0) {
                                 inv->images[i].shadowed_by = (ssize_t) j;
                                 break;
@@ -915,7 +943,9 @@ int inventory_collect(const char *root, const volatile sig_atomic_t *cancel, str
         if (r < 0)
                 return r;
         if (inv->live) {
-                mark_merged(inv);
+                r = mark_merged(inv);
+                if (r < 0)
+                        return r;
                 detect_usr_verity(inv);
         } else {
                 detect_root_verity(inv, rootfd);

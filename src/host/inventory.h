@@ -14,6 +14,7 @@
 
 #include "basic/macros.h"
 #include "basic/sha256.h"
+#include "basic/strv.h"
 #include "host/release.h"
 
 #define INVENTORY_MAX_ENTRIES 4096      /* per search directory */
@@ -92,6 +93,7 @@ struct inventory {
         const char *host_release_file;  /* "/etc/os-release" or "/usr/lib/os-release"; NULL: none */
         int usr_verity;                 /* 1, 0; -1: not known (an offline root without a kernel cmdline file) */
         char *usr_verity_reason;
+        struct strv merged_gone[2];     /* sysext [0], confext [1] names merged now with no image on a search path */
         char **attached;                /* portable units attached: absolute paths */
         size_t n_attached;
 };

@@ -24,7 +24,8 @@ ext() {
         printf '%s\n' "$@" >"$d/usr/lib/extension-release.d/extension-release.$n"
         echo "$n" >"$d/usr/share/dw-inventory-test-$n/file"
 }
-ext "$T/ext/dwdir" dwdir "ID=$id" ${ver:+"VERSION_ID=$ver"}
+ext "$T/live/dwdir" dwdir "ID=$id" ${ver:+"VERSION_ID=$ver"}    # linked from /run/extensions
+mkdir -p "$T/ext"
 ext "$T/src/dwsq" dwsq "ID=$id" ${ver:+"VERSION_ID=$ver"}
 mksquashfs "$T/src/dwsq" "$T/ext/dwsq.raw" -quiet -noappend >/dev/null
 ext "$T/ext/dwother" dwother ID=not-this-os VERSION_ID=0
@@ -39,6 +40,7 @@ mount --make-rshared /
 mount -t tmpfs tmpfs /run
 mkdir -p /run/extensions
 cp -a "$T/ext/." /run/extensions/
+ln -s "$T/live/dwdir" /run/extensions/dwdir      # /etc and /run hold symlinks to images
 systemd-sysext merge >"$T/merge.out" 2>&1 || { cat "$T/merge.out" >&2; exit 3; }
 systemd-sysext list >"$T/list.out"
 systemd-sysext status --json=short >"$T/status.json"
@@ -46,6 +48,9 @@ cat /proc/self/mountinfo >"$T/mounts"
 rc=0
 "$DW" inventory --format json >"$T/inv.json" 2>"$T/inv.err" || rc=$?
 echo "$rc" >"$T/inv.rc"
+# The image removed after the merge: what is merged can no longer be inspected.
+rm -rf "${T:?}/live/dwdir"
+"$DW" inventory --format json >"$T/gone.json" 2>/dev/null || true
 systemd-sysext unmerge >/dev/null 2>&1 || true
 IN
 unshare --mount --propagation private -- bash "$T/inside.sh" "$T" "$DW" ||
@@ -85,4 +90,10 @@ jq -e -s 'any(.[]; .rule.id == "DW-INV-INCOMPATIBLE" and .file.path == "/run/ext
 jq -e -s 'any(.[]; .rule.id == "DW-INV-IMAGE" and .file.path == "/run/extensions/dwsq.raw" and
               .driftwatch.image.form == "squashfs" and .driftwatch.image.compatible == "compatible")' "$T/inv.json" \
         >/dev/null || fail "dwsq.raw is not read as a compatible squashfs"
+jq -e -s 'any(.[]; .rule.id == "DW-INV-MERGED-WITHOUT-IMAGE" and
+              .file.path == "/run/systemd/sysext/extensions/dwdir")' "$T/gone.json" >/dev/null ||
+        fail "no DW-INV-MERGED-WITHOUT-IMAGE for the merged image removed from /run/extensions"
+if jq -r .rule.id "$T/inv.json" | grep -q MERGED-WITHOUT-IMAGE; then
+        fail "DW-INV-MERGED-WITHOUT-IMAGE while every merged image is there"
+fi
 echo PASS

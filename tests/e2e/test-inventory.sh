@@ -27,6 +27,7 @@ ext() {
 
 ext "$R/var/lib/extensions/tools" tools ID=testos SYSEXT_LEVEL=1.0
 ext "$R/run/extensions/tools" tools ID=_any                          # wins over /var/lib: first in precedence
+ln -s /missing "$R/etc/extensions/tools"                              # dangling: systemd skips it, it wins nothing
 ext "$T/src/sq" sq ID=testos VERSION_ID=6                            # VERSION_ID mismatch, no level
 mksquashfs "$T/src/sq" "$R/var/lib/extensions/sq.raw" -quiet -noappend >/dev/null
 echo 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef >"$R/var/lib/extensions/sq.roothash"
@@ -74,6 +75,8 @@ expect_valid_jsonl "$T/out"
 got() { jq -r '[.rule.id, .file.path] | join(" ")' "$T/out" | LC_ALL=C sort; }
 want=$(LC_ALL=C sort <<'W'
 DW-INV-IMAGE /etc/extensions/arch.raw
+DW-INV-IMAGE /etc/extensions/tools
+DW-INV-IMAGE-UNREADABLE /etc/extensions/tools
 DW-INV-IMAGE /var/lib/extensions/renamed
 DW-INV-UNAPPROVED /var/lib/extensions/renamed
 DW-INV-IMAGE /var/lib/extensions/strict
@@ -136,6 +139,8 @@ sq=$(img /var/lib/extensions/sq.raw)
 [ "$(jq -r .shadowed_by <<<"$(img /var/lib/extensions/tools)")" = /run/extensions/tools ] ||
         fail "/var/lib/extensions/tools is not reported shadowed by /run/extensions/tools"
 [ "$(jq -r .lifetime <<<"$(img /run/extensions/tools)")" = soft-reboot ] || fail "/run lifetime"
+[ "$(jq -r '.shadowed_by // "none"' <<<"$(img /run/extensions/tools)")" = none ] ||
+        fail "a dangling symlink earlier in the search path shadows /run/extensions/tools"
 [ "$(jq -r .form <<<"$(img /var/lib/extensions/fifo.raw)")" = fifo ] || fail "fifo form"
 [ "$(jq -r '.compatible + " " + .release_file' <<<"$(img /var/lib/extensions/renamed)")" = \
   "compatible usr/lib/extension-release.d/extension-release.original" ] ||
