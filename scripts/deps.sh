@@ -19,7 +19,8 @@ run=(
         libostree-dev        # reads ostree commits and sysroots (driftwatch-ostree.so, loaded on first use)
         libyaml-dev          # detection content, allowlists (YAML)
         libjansson-dev       # JSON input: bootc and rpm-ostree status (driftwatch status)
-        libmount-dev         # libmount: driftwatch mounts reads the mount table (mountinfo) with util-linux's parser
+        libsquashfs-dev      # squashfs-tools-ng: inventory reads squashfs extension images without mounting them (loaded on first use)
+        libmount-dev         # libmount: the mount table (driftwatch mounts; which extension images inventory finds merged)
         libsystemd-dev       # sd-journal headers: driftwatch journal reads journal files (libsystemd loaded on first use)
 )
 check=(
@@ -31,6 +32,7 @@ check=(
         attr                 # tests set xattrs (setfattr/getfattr)
         libcap2-bin          # tests set file capabilities (setcap)
         util-linux           # unshare, setpriv, flock: namespaces, dropping to nobody, the host-test lock
+        squashfs-tools       # mksquashfs: the inventory tests build real squashfs extension images
         jq                   # end-to-end tests read the JSON Lines output
         python3              # tests set many xattrs and a hostile host name (/usr/bin/python3)
         python3-yaml         # test-status-upstream reads the upstream bootc fixtures (YAML) when ../shared is there

@@ -273,46 +273,6 @@ static int on_etc_change(const struct etc_change *ec, void *userdata)
         return r;
 }
 
-/* Expired entries and entries that allowed nothing, so the list can shrink. */
-static int report_allowlist(struct etc_report *er, const struct ruleset *rules)
-{
-        const struct rule *expired_rule = ruleset_rule(rules, "DW-ETC-ALLOW-EXPIRED");
-        const struct rule *unused_rule = ruleset_rule(rules, "DW-ETC-ALLOW-UNUSED");
-        char line[32];
-        size_t i;
-        int r = 0;
-
-        for (i = 0; er->allow && i < er->allow->n && r >= 0; i++) {
-                struct allow_entry *ae = &er->allow->v[i];
-                bool expired = allow_entry_expired(ae, er->now);
-                struct finding f;
-
-                if (!expired && ae->matches)
-                        continue;
-                finding_init(&f);
-                f.alert = true;
-                f.rule = expired ? expired_rule : unused_rule;
-                f.category = "configuration";
-                f.type = "info";
-                f.action = expired ? "allowlist-expired" : "allowlist-unused";
-                f.dataset = "driftwatch.etc";
-                f.path = ae->path;
-                f.path_len = strlen(ae->path);
-                snprintf(line, sizeof(line), "%zu", ae->line);
-                r = finding_add_value(&f, "owner", NULL, 0, ae->owner, strlen(ae->owner));
-                if (r >= 0)
-                        r = finding_add_value(&f, "reason", NULL, 0, ae->reason, strlen(ae->reason));
-                if (r >= 0)
-                        r = finding_add_value(&f, "expires", NULL, 0, ae->expires, strlen(ae->expires));
-                if (r >= 0)
-                        r = finding_add_value(&f, "line", NULL, 0, line, strlen(line));
-                if (r >= 0)
-                        r = output_emit(er->rep.out, &f);
-                finding_release(&f);
-        }
-        return r;
-}
-
 static int emit_summary(struct etc_report *er, const struct ruleset *rules, const char *deployment)
 {
         struct finding f;
@@ -364,22 +324,6 @@ int capability_check_allowlist(const char *path, struct dw_error *ret_error)
         if (S_ISDIR(st.st_mode))
                 return dw_error_set(ret_error, -EISDIR, path, "cannot read allowlist '%s': %s", path,
                                     strerror(EISDIR));
-        return 0;
-}
-
-static int load_allowlist(const char *path, struct allowlist **ret, struct dw_error *ret_error)
-{
-        _cleanup_(freep) char *text = NULL, *msg = NULL;
-        size_t len = 0;
-        int r;
-
-        r = read_file(path, ALLOWLIST_MAX_BYTES, &text, &len);
-        if (r < 0)
-                return dw_error_set(ret_error, r, path, "cannot read allowlist '%s': %s", path, strerror(-r));
-        r = allowlist_parse(text, len, ret, &msg);
-        if (r < 0)
-                return dw_error_set(ret_error, r, path, "cannot load allowlist '%s': %s", path,
-                                    msg ? msg : strerror(-r));
         return 0;
 }
 
@@ -448,7 +392,7 @@ int capability_etc_diff(const struct dw_context *ctx, const struct sysroot *ds, 
         er.model = model;
 
         if (req->allowlist) {
-                r = load_allowlist(req->allowlist, &allow, ret_error);
+                r = allowlist_load(req->allowlist, false, &allow, ret_error);
                 if (r < 0)
                         return r;
         }
@@ -488,7 +432,9 @@ int capability_etc_diff(const struct dw_context *ctx, const struct sysroot *ds, 
         }
         r = etc_diff(d->path, &eo, on_etc_change, &er, &stats);
         if (r >= 0)
-                r = report_allowlist(&er, ctx->rules);
+                r = allowlist_report(er.allow, er.now, ruleset_rule(ctx->rules, "DW-ETC-ALLOW-EXPIRED"),
+                                     ruleset_rule(ctx->rules, "DW-ETC-ALLOW-UNUSED"), "allowlist", "driftwatch.etc",
+                                     er.rep.out);
         if (r >= 0 && out->format == OUTPUT_JSON)
                 r = emit_summary(&er, ctx->rules, deployment_name);
         fflush(out->f);

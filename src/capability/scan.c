@@ -242,6 +242,11 @@ int capability_scan(const struct dw_context *ctx, const struct scan_request *req
                 if (r < 0)
                         return r;
         }
+        if (req->approved) {
+                r = capability_check_allowlist(req->approved, ret_error);
+                if (r < 0)
+                        return r;
+        }
         if (req->status_input && !image)
                 return dw_error_set(ret_error, -EINVAL, req->status_input,
                                     "--bootc-json and --rpm-ostree-json go with an image-mode host or --sysroot");
@@ -250,6 +255,14 @@ int capability_scan(const struct dw_context *ctx, const struct scan_request *req
                 return dw_error_set(ret_error, r, req->state_dir, "cannot create state directory '%s': %s",
                                     req->state_dir, strerror(-r));
         r = image ? scan_image(ctx, req, out, &sum, ret_error) : scan_files(ctx, req, out, &sum, ret_error);
+        if (r >= 0 && !req->sysroot) {
+                struct inventory_request ir = { .root = req->root, .approved_path = req->approved };
+
+                if (!ir.approved_path && access(SCAN_DEFAULT_APPROVED, F_OK) == 0)
+                        ir.approved_path = SCAN_DEFAULT_APPROVED;
+                sum.inventory_ran = true;
+                r = capability_inventory(ctx, &ir, out, &sum.inventory, ret_error);
+        }
         if (r < 0 || !ret_summary)
                 scan_summary_release(&sum);
         else

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "capability/image.h"
+#include "capability/inventory.h"
 #include "capability/status.h"
 #include "capability/tree-check.h"
 
@@ -16,6 +17,7 @@ struct scan_request {
         const char *root;               /* the host's root, "/" for this host */
         const char *sysroot;            /* an offline sysroot: image mode; NULL: this host */
         const char *allowlist;          /* etc-diff allowlist given by the user, or NULL (the default when present) */
+        const char *approved;           /* approved extension images, or NULL (the default when present) */
         const char *status_input;       /* saved bootc / rpm-ostree status, or NULL */
         enum host_source status_source;
         bool full;                      /* re-hash everything */
@@ -38,12 +40,17 @@ struct scan_summary {
         bool status_ran;
         char *state_path;               /* free() it */
         struct status_summary status;
+        /* the extension images of the root (not of an offline --sysroot) */
+        bool inventory_ran;
+        struct inventory_summary inventory;
 };
 
 void scan_summary_release(struct scan_summary *s);
 
 /* The allowlist used when none is given, if it exists. */
 #define SCAN_DEFAULT_ALLOWLIST "/etc/driftwatch/etc-allowlist.yaml"
+/* The approved extension images used when none are given, if the file exists. */
+#define SCAN_DEFAULT_APPROVED "/etc/driftwatch/approved-images.yaml"
 
 int capability_scan(const struct dw_context *ctx, const struct scan_request *req, struct output *out,
                     struct scan_summary *ret_summary, struct dw_error *ret_error);

@@ -77,6 +77,7 @@ int cmd_audit(int argc, char **argv);
 int cmd_audit_rules(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
 int cmd_mounts(int argc, char **argv);
+int cmd_inventory(int argc, char **argv);
 
 /* The stderr lines a person reads after a capability's findings (nothing
  * with --quiet, and only for text output where the findings do not say it). */
@@ -85,12 +86,14 @@ struct etc_diff_summary;
 struct status_summary;
 struct status_request;
 struct tree_check_summary;
+struct inventory_summary;
 void cli_report_verify(const char *deployment, const struct verify_stats *stats, unsigned long alerts,
                        const struct output *out);
 void cli_report_etc_diff(const struct etc_diff_summary *sum, unsigned long alerts, const struct output *out);
 void cli_report_status(const struct status_summary *sum, const char *state_path, const struct output *out);
 void cli_report_check(const char *root, const char *baseline, const struct tree_check_summary *sum,
                       const struct output *out, double seconds);
+void cli_report_inventory(const struct inventory_summary *sum, const struct output *out);
 /* --bootc-json / --rpm-ostree-json: at most one, into req's input. */
 int cli_status_input(const char *cmd, const char *bootc, const char *rpm_ostree, struct status_request *req);
 

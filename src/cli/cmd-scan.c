@@ -50,6 +50,8 @@ int cmd_scan(int argc, char **argv)
                 OPT_STRING("sysroot", &req.sysroot, "DIR", "an offline ostree sysroot to scan as an image-mode host"),
                 OPT_STRING("allowlist", &req.allowlist, "FILE",
                            "etc-diff allowlist; default " SCAN_DEFAULT_ALLOWLIST " when present"),
+                OPT_STRING("approved", &req.approved, "FILE",
+                           "approved extension images (inventory); default " SCAN_DEFAULT_APPROVED " when present"),
                 OPT_STRING("bootc-json", &bootc, "FILE", "bootc status saved from the host, for an offline --sysroot"),
                 OPT_STRING("rpm-ostree-json", &rpm_ostree, "FILE",
                            "rpm-ostree status saved from the host, for an offline --sysroot"),
@@ -69,7 +71,8 @@ int cmd_scan(int argc, char **argv)
                         "Elsewhere: the first run records a baseline of /usr, /boot and /etc in the state\n"
                         "directory and says so (an event in the JSON output); later runs check the host against\n"
                         "it. The state directory remembers the baseline's digest: a baseline that goes missing or\n"
-                        "is replaced later is an alert.",
+                        "is replaced later is an alert. Always (except for an offline --sysroot): the inventory\n"
+                        "of sysext, confext and portable images (driftwatch inventory).",
                 .options = options,
         };
         struct progress_ui *ui;
@@ -101,5 +104,7 @@ int cmd_scan(int argc, char **argv)
         if (r < 0)
                 return cli_fail(&err);
         report(&req, &sum, &out, cli_seconds_since(&start));
+        if (sum.inventory_ran)
+                cli_report_inventory(&sum.inventory, &out);
         return cli_exit_status(&out);
 }

@@ -32,6 +32,7 @@ static const struct command commands[] = {
         { "mounts",      cmd_mounts,      "mount table snapshots: new overlays, /usr read-write, verity removed" },
         { "audit",       cmd_audit,       "auditd logs to explained alerts (raw event view: --events)" },
         { "journal",     cmd_journal,     "journal analytics: deployments, extension merges, audit pipeline health" },
+        { "inventory",   cmd_inventory,   "sysext, confext and portable images: what is there, what is merged" },
         { "audit-rules", cmd_audit_rules, "print the auditd rules (rules.d) the audit analytics expect" },
         { "help",        cmd_help,        "describe driftwatch, or one command" },
         { "version",     cmd_version,     "print the version" },

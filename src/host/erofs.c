@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "basic/fd-util.h"
 #include "basic/macros.h"
 #include "host/fs-impl.h"
 
@@ -141,25 +142,14 @@ static uint32_t erofs_crc32c(uint32_t crc, const uint8_t *p, size_t len)
 static int erofs_pread(const struct erofs *e, uint64_t pos, void *buf, size_t len)
 {
         uint64_t end, at;
-        size_t done = 0;
+        int r;
 
         if (__builtin_add_overflow(pos, (uint64_t) len, &end) || end > e->size)
                 return -EBADMSG;
         if (__builtin_add_overflow(e->offset, pos, &at) || at > (uint64_t) INT64_MAX - len)
                 return -EBADMSG;
-        while (done < len) {
-                ssize_t n = pread(e->fd, (uint8_t *) buf + done, len - done, (off_t) (at + done));
-
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                if (n == 0)
-                        return -EBADMSG;        /* the file is shorter than the extent says */
-                done += (size_t) n;
-        }
-        return 0;
+        r = pread_full(e->fd, buf, len, at);
+        return r == -ENODATA ? -EBADMSG : r;   /* the file is shorter than the extent says */
 }
 
 static int erofs_read_inode(const struct erofs *e, uint64_t nid, struct erofs_inode *ret)

@@ -10,12 +10,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <libmount.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+
+#include "libmount-dl.h"
 
 struct mount_table *mount_table_new(void)
 {
@@ -157,9 +158,12 @@ static int check_lines(const char *buf, size_t len, size_t *ret_lines, char **re
         return 0;
 }
 
+/* libmount's entry points (libmount-dl.h), set by mount_table_parse() before any use. */
+static const struct libmount_api *mnt;
+
 static int parse_error(struct libmnt_table *tb, const char *filename, int line)
 {
-        int *first = mnt_table_get_userdata(tb);
+        int *first = mnt->table_get_userdata(tb);
 
         (void) filename;
         if (first && *first == 0)
@@ -169,12 +173,14 @@ static int parse_error(struct libmnt_table *tb, const char *filename, int line)
 
 static void mnt_unref_tablep(struct libmnt_table **tb)
 {
-        mnt_unref_table(*tb);
+        if (*tb)
+                mnt->unref_table(*tb);
 }
 
 static void mnt_free_iterp(struct libmnt_iter **it)
 {
-        mnt_free_iter(*it);
+        if (*it)
+                mnt->free_iter(*it);
 }
 
 int mount_table_parse(const char *buf, size_t len, struct mount_table **ret, char **ret_error)
@@ -192,42 +198,45 @@ int mount_table_parse(const char *buf, size_t len, struct mount_table **ret, cha
         r = check_lines(buf, len, &lines, ret_error);
         if (r < 0)
                 return r;
+        r = libmount_load(&mnt);
+        if (r < 0)
+                return fail(ret_error, r, "libmount (libmount.so.1) cannot be loaded");
         t = mount_table_new();
-        tb = mnt_new_table();
-        it = mnt_new_iter(MNT_ITER_FORWARD);
+        tb = mnt->new_table();
+        it = mnt->new_iter(MNT_ITER_FORWARD);
         f = fmemopen((void *) buf, len, "r");
         if (!t || !tb || !it || !f)
                 return -ENOMEM;
-        mnt_table_set_userdata(tb, &first_bad);
-        r = mnt_table_set_parser_errcb(tb, parse_error);
+        mnt->table_set_userdata(tb, &first_bad);
+        r = mnt->table_set_parser_errcb(tb, parse_error);
         if (r >= 0)
-                r = mnt_table_parse_stream(tb, f, "mountinfo");
+                r = mnt->table_parse_stream(tb, f, "mountinfo");
         if (first_bad > 0)
                 return fail(ret_error, -EBADMSG, "line %d is not a valid mountinfo line", first_bad);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
                 return fail(ret_error, -EBADMSG, "libmount cannot read it: %s", strerror(-r));
-        if ((size_t) mnt_table_get_nents(tb) != lines)
+        if ((size_t) mnt->table_get_nents(tb) != lines)
                 return fail(ret_error, -EBADMSG, "%zu lines but libmount read %d mounts", lines,
-                            mnt_table_get_nents(tb));
+                            mnt->table_get_nents(tb));
 
-        while (mnt_table_next_fs(tb, it, &fs) == 0) {
+        while (mnt->table_next_fs(tb, it, &fs) == 0) {
                 struct mount_entry *e = mount_table_add(t);
-                dev_t dev = mnt_fs_get_devno(fs);
+                dev_t dev = mnt->fs_get_devno(fs);
 
                 if (!e)
                         return -ENOMEM;         /* the count was checked above */
-                e->id = mnt_fs_get_id(fs);
-                e->parent = mnt_fs_get_parent_id(fs);
+                e->id = mnt->fs_get_id(fs);
+                e->parent = mnt->fs_get_parent_id(fs);
                 e->major = major(dev);
                 e->minor = minor(dev);
-                e->root = mount_table_strdup(t, mnt_fs_get_root(fs));
-                e->target = mount_table_strdup(t, mnt_fs_get_target(fs));
-                e->fstype = mount_table_strdup(t, mnt_fs_get_fstype(fs));
-                e->source = mount_table_strdup(t, mnt_fs_get_source(fs));
-                e->options = mount_table_strdup(t, mnt_fs_get_vfs_options(fs));
-                e->super_options = mount_table_strdup(t, mnt_fs_get_fs_options(fs));
+                e->root = mount_table_strdup(t, mnt->fs_get_root(fs));
+                e->target = mount_table_strdup(t, mnt->fs_get_target(fs));
+                e->fstype = mount_table_strdup(t, mnt->fs_get_fstype(fs));
+                e->source = mount_table_strdup(t, mnt->fs_get_source(fs));
+                e->options = mount_table_strdup(t, mnt->fs_get_vfs_options(fs));
+                e->super_options = mount_table_strdup(t, mnt->fs_get_fs_options(fs));
                 if (!e->root || !e->target || !e->fstype || !e->source || !e->options || !e->super_options)
                         return -ENOMEM;
                 if (!e->target[0] || !e->fstype[0])

@@ -7,9 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/error.h"
+#include "basic/fd-util.h"
 #include "basic/hex.h"
 #include "basic/time-util.h"
 #include "parse/yaml-load.h"
+#include "report/finding.h"
 #include "rules/rules.h"
 
 struct allowlist *allowlist_free(struct allowlist *a)
@@ -26,6 +29,7 @@ struct allowlist *allowlist_free(struct allowlist *a)
                 free(e->reason);
                 free(e->ticket);
                 free(e->expires);
+                free(e->roothash);
         }
         free(a->v);
         free(a);
@@ -59,8 +63,17 @@ static int entry_field(struct yaml_loader *l, const char *key, yaml_node_t *v, v
         _cleanup_(freep) char *hash = NULL;
         int r;
 
-        if (strcmp(key, "path") == 0)
-                return yaml_get_string(l, v, "path", &e->path);
+        if (strcmp(key, e->image ? "name" : "path") == 0)
+                return yaml_get_string(l, v, key, &e->path);
+        if (e->image && strcmp(key, "roothash") == 0) {
+                r = yaml_get_string(l, v, "roothash", &e->roothash);
+                if (r < 0)
+                        return r;
+                if (strlen(e->roothash) < 2 * SHA256_LEN || strlen(e->roothash) > 128 ||
+                    !hex_valid(e->roothash, strlen(e->roothash), true))
+                        return yaml_fail(l, v, "roothash must be 64 to 128 lower-case hex digits");
+                return 0;
+        }
         if (strcmp(key, "owner") == 0)
                 return yaml_get_string(l, v, "owner", &e->owner);
         if (strcmp(key, "reason") == 0)
@@ -88,9 +101,8 @@ static int entry_field(struct yaml_loader *l, const char *key, yaml_node_t *v, v
         return yaml_fail(l, v, "unknown key '%s'", key);
 }
 
-static int load_entry(struct yaml_loader *l, yaml_node_t *n, void *userdata)
+static int load_entry_of(struct yaml_loader *l, yaml_node_t *n, struct allowlist *a, bool image)
 {
-        struct allowlist *a = userdata;
         struct allow_entry *e = realloc(a->v, (a->n + 1) * sizeof(*e));
         int r;
 
@@ -98,15 +110,27 @@ static int load_entry(struct yaml_loader *l, yaml_node_t *n, void *userdata)
                 return -ENOMEM;
         a->v = e;
         e = &a->v[a->n++];
-        *e = (struct allow_entry) { .line = n->start_mark.line + 1 };
+        *e = (struct allow_entry) { .line = n->start_mark.line + 1, .image = image };
         r = yaml_each_pair(l, n, entry_field, e);
         if (r < 0)
                 return r;
+        if (image && (!e->path || !e->owner || !e->reason || !e->expires))
+                return yaml_fail(l, n, "an approved image needs name, owner, reason and expires");
         if (!e->path || !e->owner || !e->reason || !e->expires)
                 return yaml_fail(l, n, "an allowlist entry needs path, owner, reason and expires");
-        if (e->path[0] != '/')
+        if (!image && e->path[0] != '/')
                 return yaml_fail(l, n, "path '%s' must be absolute", e->path);
         return 0;
+}
+
+static int load_entry(struct yaml_loader *l, yaml_node_t *n, void *userdata)
+{
+        return load_entry_of(l, n, userdata, false);
+}
+
+static int load_image_entry(struct yaml_loader *l, yaml_node_t *n, void *userdata)
+{
+        return load_entry_of(l, n, userdata, true);
 }
 
 static int top_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
@@ -118,7 +142,16 @@ static int top_field(struct yaml_loader *l, const char *key, yaml_node_t *v, voi
         return yaml_fail(l, v, "unknown key '%s'", key);
 }
 
-int allowlist_parse(const char *buf, size_t len, struct allowlist **ret, char **ret_error)
+static int top_field_images(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
+{
+        if (strcmp(key, "version") == 0)
+                return yaml_check_version(l, v);
+        if (strcmp(key, "approved") == 0)
+                return yaml_each_item(l, v, "approved images", load_image_entry, item);
+        return yaml_fail(l, v, "unknown key '%s'", key);
+}
+
+static int parse_with(const char *buf, size_t len, yaml_pair_fn top, struct allowlist **ret, char **ret_error)
 {
         _cleanup_(allowlist_freep) struct allowlist *a = NULL;
         _cleanup_(yaml_loader_release) struct yaml_loader l;
@@ -132,7 +165,7 @@ int allowlist_parse(const char *buf, size_t len, struct allowlist **ret, char **
                 return -ENOMEM;
         r = yaml_loader_open(&l, buf, len, ALLOWLIST_MAX_BYTES, &root);
         if (r >= 0 && root)     /* an empty file is an empty list */
-                r = yaml_each_pair(&l, root, top_field, a);
+                r = yaml_each_pair(&l, root, top, a);
         if (r < 0) {
                 if (ret_error)
                         *ret_error = TAKE_PTR(l.error);
@@ -142,13 +175,40 @@ int allowlist_parse(const char *buf, size_t len, struct allowlist **ret, char **
         return 0;
 }
 
+int allowlist_parse(const char *buf, size_t len, struct allowlist **ret, char **ret_error)
+{
+        return parse_with(buf, len, top_field, ret, ret_error);
+}
+
+int allowlist_parse_images(const char *buf, size_t len, struct allowlist **ret, char **ret_error)
+{
+        return parse_with(buf, len, top_field_images, ret, ret_error);
+}
+
+int allowlist_load(const char *path, bool images, struct allowlist **ret, struct dw_error *ret_error)
+{
+        const char *what = images ? "approved images" : "allowlist";
+        _cleanup_(freep) char *text = NULL, *msg = NULL;
+        size_t len = 0;
+        int r;
+
+        r = read_file(path, ALLOWLIST_MAX_BYTES, &text, &len);
+        if (r < 0)
+                return dw_error_set(ret_error, r, path, "cannot read %s '%s': %s", what, path,
+                                    r == -EFBIG ? "larger than 4 MiB" : strerror(-r));
+        r = (images ? allowlist_parse_images : allowlist_parse)(text, len, ret, &msg);
+        if (r < 0)
+                return dw_error_set(ret_error, r, path, "cannot load %s '%s': %s", what, path, msg ?: strerror(-r));
+        return 0;
+}
+
 bool allow_entry_expired(const struct allow_entry *e, int64_t now)
 {
         return now > e->expires_at;
 }
 
-struct allow_entry *allowlist_match(struct allowlist *a, const char *path, size_t len, const uint8_t *sha256,
-                                    int64_t now, bool *ret_expired)
+static struct allow_entry *match(struct allowlist *a, const char *path, size_t len, const uint8_t *sha256,
+                                 const char *roothash, int64_t now, bool *ret_expired)
 {
         struct allow_entry *expired = NULL;
         size_t i;
@@ -161,6 +221,8 @@ struct allow_entry *allowlist_match(struct allowlist *a, const char *path, size_
                         continue;
                 if (e->has_sha256 && (!sha256 || memcmp(e->sha256, sha256, SHA256_LEN) != 0))
                         continue;
+                if (e->roothash && (!roothash || strcmp(e->roothash, roothash) != 0))
+                        continue;
                 if (!allow_entry_expired(e, now))
                         return e;
                 if (!expired)
@@ -168,4 +230,55 @@ struct allow_entry *allowlist_match(struct allowlist *a, const char *path, size_
         }
         *ret_expired = expired != NULL;
         return expired;
+}
+
+struct allow_entry *allowlist_match(struct allowlist *a, const char *path, size_t len, const uint8_t *sha256,
+                                    int64_t now, bool *ret_expired)
+{
+        return match(a, path, len, sha256, NULL, now, ret_expired);
+}
+
+struct allow_entry *allowlist_match_image(struct allowlist *a, const char *name, const uint8_t *sha256,
+                                          const char *roothash, int64_t now, bool *ret_expired)
+{
+        return match(a, name, strlen(name), sha256, roothash, now, ret_expired);
+}
+
+int allowlist_report(struct allowlist *a, int64_t now, const struct rule *expired_rule,
+                     const struct rule *unused_rule, const char *what, const char *dataset, struct output *out)
+{
+        char line[32], action[64];
+        size_t i;
+        int r = 0;
+
+        for (i = 0; a && i < a->n && r >= 0; i++) {
+                struct allow_entry *ae = &a->v[i];
+                bool expired = allow_entry_expired(ae, now);
+                struct finding f;
+
+                if (!expired && ae->matches)
+                        continue;
+                finding_init(&f);
+                f.alert = true;
+                f.rule = expired ? expired_rule : unused_rule;
+                f.category = "configuration";
+                f.type = "info";
+                snprintf(action, sizeof(action), "%s-%s", what, expired ? "expired" : "unused");
+                f.action = action;
+                f.dataset = dataset;
+                f.path = ae->path;
+                f.path_len = strlen(ae->path);
+                snprintf(line, sizeof(line), "%zu", ae->line);
+                r = finding_add_value(&f, "owner", NULL, 0, ae->owner, strlen(ae->owner));
+                if (r >= 0)
+                        r = finding_add_value(&f, "reason", NULL, 0, ae->reason, strlen(ae->reason));
+                if (r >= 0)
+                        r = finding_add_value(&f, "expires", NULL, 0, ae->expires, strlen(ae->expires));
+                if (r >= 0)
+                        r = finding_add_value(&f, "line", NULL, 0, line, strlen(line));
+                if (r >= 0)
+                        r = output_emit(out, &f);
+                finding_release(&f);
+        }
+        return r;
 }

@@ -125,6 +125,31 @@ struct finding_audit {
 void finding_audit_init(struct finding_audit *a);
 
 struct json;
+/* One extension image of the inventory: driftwatch.image. Strings are
+ * NUL-terminated; NULL (or has_* false) leaves a member out. */
+struct finding_image {
+        const char *name;
+        const char *class;              /* sysext, confext, portable */
+        const char *form;               /* directory, squashfs, erofs, ddi, unknown, fifo, ... */
+        const char *search_path;        /* the directory it was found in */
+        const char *lifetime;           /* what keeps it: reboot, soft-reboot (/run), image (/usr) */
+        bool has_size;
+        uint64_t size;
+        const char *mtime;              /* RFC 3339 */
+        const char *sha256;
+        const char *const *sidecars;    /* .roothash, .usrhash, ... found beside it */
+        size_t n_sidecars;
+        const char *roothash;           /* the .roothash or .usrhash sidecar's content */
+        const char *release_file;       /* the extension-release read, inside the image */
+        const char *release_note;       /* why a file of another name was taken (or not) */
+        const char *const *release;     /* key, value, key, value, ... */
+        size_t n_release;               /* pairs */
+        const char *compatible;         /* systemd's verdict against the host: compatible, id-mismatch, ... */
+        const char *compatible_reason;
+        const char *shadowed_by;        /* the image of the same name that wins */
+        int merged;                     /* 1, 0; -1: not known (an offline root) */
+        const char *partitions;         /* DDI: what this slice does not read yet */
+};
 
 struct finding {
         bool alert;                     /* event.kind alert, else event */
@@ -159,6 +184,7 @@ struct finding {
          * (driftwatch.mount, driftwatch.mounts): JSON output only. */
         void (*json_extra)(struct json *j, const void *data);
         const void *json_extra_data;
+        const struct finding_image *image;      /* driftwatch.image */
         const char *changed[FINDING_MAX_CHANGED];
         size_t n_changed;
         struct finding_value values[FINDING_MAX_VALUES];

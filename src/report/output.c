@@ -415,6 +415,56 @@ static void json_audit(struct json *j, const struct finding_audit *a)
         json_object_end(j);
 }
 
+static void json_image(struct json *j, const struct finding_image *im)
+{
+        size_t i;
+
+        json_object_begin(j, "image");
+        if (im->name)
+                json_string(j, "name", im->name);
+        if (im->class)
+                json_string(j, "class", im->class);
+        if (im->form)
+                json_string(j, "form", im->form);
+        if (im->search_path)
+                json_string(j, "search_path", im->search_path);
+        if (im->lifetime)
+                json_string(j, "lifetime", im->lifetime);
+        if (im->has_size)
+                json_int(j, "size", (int64_t) im->size);
+        if (im->mtime)
+                json_string(j, "mtime", im->mtime);
+        if (im->sha256)
+                json_string(j, "sha256", im->sha256);
+        json_array_begin(j, "sidecars");
+        for (i = 0; i < im->n_sidecars; i++)
+                json_string(j, NULL, im->sidecars[i]);
+        json_array_end(j);
+        if (im->roothash)
+                json_string(j, "roothash", im->roothash);
+        if (im->release_file)
+                json_string(j, "release_file", im->release_file);
+        if (im->release_note)
+                json_string(j, "release_note", im->release_note);
+        if (im->n_release) {
+                json_object_begin(j, "release");
+                for (i = 0; i < im->n_release; i++)
+                        json_string(j, im->release[2 * i], im->release[2 * i + 1]);
+                json_object_end(j);
+        }
+        if (im->compatible)
+                json_string(j, "compatible", im->compatible);
+        if (im->compatible_reason)
+                json_string(j, "compatible_reason", im->compatible_reason);
+        if (im->shadowed_by)
+                json_string(j, "shadowed_by", im->shadowed_by);
+        if (im->merged >= 0)
+                json_bool(j, "merged", im->merged);
+        if (im->partitions)
+                json_string(j, "partitions", im->partitions);
+        json_object_end(j);
+}
+
 /* A before or after value; bytes that are not UTF-8 (a symlink target, an
  * xattr value) also as "<attr>_hex", exact, as paths get path_hex. */
 static void json_value(struct json *j, const char *attr, const char *v, size_t n)
@@ -564,6 +614,8 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
                 json_audit(&j, f->audit);
         if (f->json_extra)
                 f->json_extra(&j, f->json_extra_data);
+        if (f->image)
+                json_image(&j, f->image);
         json_object_end(&j);
         json_object_end(&j);
         if (json_finish(&j) < 0)

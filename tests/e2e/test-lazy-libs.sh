@@ -14,7 +14,7 @@ loaded() {
 libs=$(loaded "$DW" --version)
 [ -n "$libs" ] || fail "LD_DEBUG traced nothing: the witness does not work here"
 grep -q 'libc\.so' <<<"$libs" || fail "the trace lacks libc itself: $libs"
-! grep -Eq 'libcrypto|libostree|driftwatch-ostree|libsystemd' <<<"$libs" || fail "--version loads: $libs"
+! grep -Eq 'libcrypto|libostree|driftwatch-ostree|libsystemd|libsquashfs|libmount' <<<"$libs" || fail "--version loads: $libs"
 libs=$(loaded "$DW" help check)
 ! grep -Eq 'libcrypto|libostree' <<<"$libs" || fail "help loads: $libs"
 
@@ -40,5 +40,19 @@ elif [ "${CI:-}" = true ]; then
         fail "systemd-journal-remote is not installed (a failure under CI=true)"
 else
         echo "note: systemd-journal-remote is not installed: the journal-file half is not checked" >&2
+fi
+# The inventory of an offline root loads libsquashfs for a squashfs image
+# only, and never libmount (the mount table is the live host's).
+mkdir -p "$T/root/var/lib/extensions/d/usr/lib/extension-release.d"
+echo ID=_any >"$T/root/var/lib/extensions/d/usr/lib/extension-release.d/extension-release.d"
+libs=$(loaded "$DW" inventory --root "$T/root")
+! grep -Eq 'libsquashfs|libmount' <<<"$libs" || fail "the inventory of a directory image loads: $libs"
+if command -v mksquashfs >/dev/null; then
+        mksquashfs "$T/root/var/lib/extensions/d" "$T/root/var/lib/extensions/s.raw" -quiet -noappend >/dev/null
+        libs=$(loaded "$DW" inventory --root "$T/root")
+        grep -q 'libsquashfs' <<<"$libs" || fail "reading a squashfs image did not load libsquashfs: $libs"
+        ! grep -q 'libmount' <<<"$libs" || fail "an offline root's inventory loads libmount: $libs"
+elif [ "${CI:-}" = true ]; then
+        fail "mksquashfs is not installed (a failure under CI=true)"
 fi
 echo PASS
