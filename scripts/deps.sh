@@ -20,6 +20,7 @@ run=(
         libyaml-dev          # detection content, allowlists (YAML)
         libjansson-dev       # JSON input: bootc and rpm-ostree status (driftwatch status)
         libsystemd-dev       # sd-journal headers: driftwatch journal reads journal files (libsystemd loaded on first use)
+        libblkid-dev         # GPT partition tables of discoverable disk images (extensions), read without mounting
 )
 check=(
         libcmocka-dev        # unit tests
@@ -35,6 +36,7 @@ check=(
         python3-yaml         # test-status-upstream reads the upstream bootc fixtures (YAML) when ../shared is there
         time                 # GNU time: test-audit-nodes and the benchmarks read peak RSS
         systemd-journal-remote # systemd-journal-remote --output: the journal tests make real journal files
+        squashfs-tools       # mksquashfs: systemd-repart builds the signed verity DDIs of the DDI tests with it
 )
 bench=(
         aide                 # bench/fim.sh and bench/startup.sh compare against AIDE
