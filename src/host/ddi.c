@@ -445,10 +445,13 @@ int ddi_read(int fd, const char *name, const char *arch, struct ddi **ret, struc
         pl = blkid_probe_get_partitions(pr);
         table = pl ? blkid_partlist_get_table(pl) : NULL;
         type = table ? blkid_parttable_get_type(table) : NULL;
-        if (!type || strcmp(type, "gpt") != 0)
+        if (!type)
                 return dw_error_set(ret_error, -EBADMSG, name,
-                                    "'%s' has a GPT header but no valid GPT (%s): truncated or corrupt", name,
-                                    type ? type : "no partition table found");
+                                    "'%s' has a GPT header but no valid partition table: truncated or corrupt", name);
+        if (strcmp(type, "gpt") != 0)
+                return dw_error_set(ret_error, -EBADMSG, name,
+                                    "'%s' has a GPT header but libblkid reads a '%s' partition table: corrupt", name,
+                                    type);
         r = copy_partitions(d, pl, name, ret_error);
         if (r < 0)
                 return r;
