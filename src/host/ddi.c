@@ -374,7 +374,7 @@ static int read_signature(struct ddi *d, int fd)
         if (d->signature->size > n && strnlen(buf, n) == n)
                 r = dw_error_set(&err, -EFBIG, NULL, "signature JSON larger than %zu bytes", VERITY_SIG_JSON_MAX);
         else
-                r = verity_sig_json_parse(buf, strnlen(buf, n) < n ? strnlen(buf, n) : n, j, &err);
+                r = verity_sig_json_parse(buf, n, j, &err);
         if (r == -ENOMEM) {
                 dw_error_release(&err);
                 return r;
@@ -412,17 +412,20 @@ int ddi_read(int fd, const char *name, const char *arch, struct ddi **ret, struc
         uint32_t declared = 0;
         int r;
 
-        if (fstat(fd, &st) < 0)
-                return dw_error_set(ret_error, negative_errno(), name, "cannot stat '%s': %s", name, strerror(errno));
+        if (fstat(fd, &st) < 0) {
+                r = negative_errno();
+                return dw_error_set(ret_error, r, name, "cannot stat '%s': %s", name, strerror(-r));
+        }
         d = calloc(1, sizeof(*d));
         if (!d)
                 return -ENOMEM;
         if (S_ISREG(st.st_mode))
                 d->image_size = (uint64_t) st.st_size;
         else if (S_ISBLK(st.st_mode)) {
-                if (ioctl(fd, BLKGETSIZE64, &d->image_size) < 0)
-                        return dw_error_set(ret_error, negative_errno(), name, "cannot size '%s': %s", name,
-                                            strerror(errno));
+                if (ioctl(fd, BLKGETSIZE64, &d->image_size) < 0) {
+                        r = negative_errno();
+                        return dw_error_set(ret_error, r, name, "cannot size '%s': %s", name, strerror(-r));
+                }
         } else
                 return dw_error_set(ret_error, -EINVAL, name, "'%s' is not a regular file or block device", name);
         d->arch = arch ? arch : dps_host_arch();

@@ -207,8 +207,10 @@ static int trust_ignore(struct verity_trust *t, const char *dir, const char *nam
         _cleanup_(freep) char *line = NULL;
 
         if (asprintf(&line, "/%s/%s: %s", dir, name,
-                     r == -EBADMSG ? "no PEM certificate" : r == -ELOOP ? "a symlink below the root, not followed"
-                                                                      : strerror(-r)) < 0)
+                     r == -EBADMSG ? "no PEM certificate"
+                     : r == -ELOOP ? "a symlink below the root, not followed"
+                     : r == -EINVAL ? "not a regular file"
+                     : strerror(-r)) < 0)
                 return -ENOMEM;
         return strv_push(&t->ignored, line);
 }
@@ -235,8 +237,10 @@ int verity_trust_load(const char *root, const char *const *dirs, size_t n_dirs, 
         if (r < 0)
                 return dw_error_set(ret_error, r, "libcrypto", "cannot load libcrypto to check verity signatures");
         rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (rootfd < 0)
-                return dw_error_set(ret_error, negative_errno(), root, "cannot open root '%s': %m", root);
+        if (rootfd < 0) {
+                r = negative_errno();
+                return dw_error_set(ret_error, r, root, "cannot open root '%s': %s", root, strerror(-r));
+        }
         {
                 struct stat a, b;
 

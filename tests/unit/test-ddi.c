@@ -389,7 +389,22 @@ static void test_signature_invalid(void **state)
         assert_string_equal(res.reason, "the signature does not match the root hash");
         verity_sig_result_release(&res);
 
-        /* The same signature over another root hash, and a DER with a byte more. */
+        /* Something after the JSON's NUL padding: the partitions are still read, the signature is not. */
+        {
+                _cleanup_(ddi_freep) struct ddi *junk = NULL;
+                _cleanup_(freep) char *img3 = copy_image("junk.raw");
+                _cleanup_(closep) int fd = open(img3, O_WRONLY | O_CLOEXEC);
+
+                assert_int_equal(pwrite(fd, "x", 1, (off_t) d->signature->offset + 4000), 1);
+                junk = read_image(img3, 0);
+                assert_int_equal(junk->n_partitions, 3);
+                assert_null(junk->sig);
+                assert_string_equal(junk->signature_error, "signature JSON: data after the NUL padding");
+                assert_int_equal(ddi_signature_check(junk, t, &res), 0);
+                assert_int_equal(res.status, VERITY_SIG_NONE);
+        }
+
+        /* The same signature over another root hash, and a DER cut short by a byte. */
         hash = strdup(fx.roothash);
         hash[63] = hash[63] == '0' ? '1' : '0';
         assert_int_equal(verity_signature_check(t, hash, d->sig->signature, d->sig->signature_len, &res), 0);
