@@ -206,13 +206,39 @@ static int trust_ignore(struct verity_trust *t, const char *dir, const char *nam
 {
         _cleanup_(freep) char *line = NULL;
 
-        if (asprintf(&line, "/%s/%s: %s", dir, name,
+        if (asprintf(&line, "/%s%s%s: %s", dir, *name ? "/" : "", name,
                      r == -EBADMSG ? "no PEM certificate"
                      : r == -ELOOP ? "a symlink below the root, not followed"
                      : r == -EINVAL ? "not a regular file"
                      : strerror(-r)) < 0)
                 return -ENOMEM;
         return strv_push(&t->ignored, line);
+}
+
+/* Opens the directory rel below rootfd: an fd, -ENOENT/-ENOTDIR when there is
+ * none, -ELOOP when a symlink is on the way and follow is false (below
+ * another system's root); on the live host symlinks are followed, as systemd
+ * does. */
+static int open_dir(int rootfd, const char *rel, bool follow)
+{
+        int fd = open_beneath(rootfd, rel, O_RDONLY | O_DIRECTORY);
+
+        /* A symlink met with O_NOFOLLOW | O_DIRECTORY is ENOTDIR or ELOOP. */
+        if (fd == -ENOTDIR || fd == -ELOOP) {
+                _cleanup_(closep) int pfd = open_beneath(rootfd, rel, O_PATH);
+                struct stat st;
+
+                if (pfd >= 0 && fstat(pfd, &st) == 0 && !S_ISLNK(st.st_mode))
+                        return fd;      /* not a directory */
+                if (pfd < 0 && pfd != -ELOOP)
+                        return fd;
+                if (!follow)
+                        return -ELOOP;
+                fd = openat(rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0)
+                        return negative_errno();
+        }
+        return fd;
 }
 
 int verity_trust_load(const char *root, const char *const *dirs, size_t n_dirs, struct verity_trust **ret,
@@ -254,8 +280,14 @@ int verity_trust_load(const char *root, const char *const *dirs, size_t n_dirs, 
                 return -ENOMEM;
 
         for (size_t i = 0; i < n_dirs; i++) {
-                dirfds[i] = open_beneath(rootfd, dirs[i], O_RDONLY | O_DIRECTORY);
+                dirfds[i] = open_dir(rootfd, dirs[i], follow);
                 n_open = i + 1;
+                if (dirfds[i] == -ELOOP) {
+                        r = trust_ignore(t, dirs[i], "", -ELOOP);
+                        if (r < 0)
+                                goto out;
+                        continue;
+                }
                 if (dirfds[i] == -ENOENT || dirfds[i] == -ENOTDIR)
                         continue;
                 if (dirfds[i] < 0) {

@@ -42,8 +42,9 @@ struct verity_trust;
  * below root (NULL: "/"). A file that is empty or a symlink to /dev/null masks
  * the name; a directory that does not exist is skipped. Below a root other
  * than "/" no symlink is followed (the root is another system's); on "/"
- * certificate files may be symlinks, as systemd allows. A file that cannot be
- * read or holds no certificate is skipped and named in *ignored. More than
+ * directories and certificate files may be symlinks, as systemd allows. A
+ * file that cannot be read or holds no certificate, and a symlink not
+ * followed, is skipped and named in verity_trust_ignored(). More than
  * VERITY_TRUST_CERTS_MAX files: -E2BIG. -ELIBACC/-ELIBBAD: libcrypto missing. */
 int verity_trust_load(const char *root, const char *const *dirs, size_t n_dirs, struct verity_trust **ret,
                       struct dw_error *ret_error);

@@ -324,6 +324,33 @@ static void test_signature_unknown_signer(void **state)
         verity_sig_result_release(&res);
 }
 
+/* Below a root that is not "/", no symlink is followed; what is skipped is named. */
+static void test_trust_ignored(void **state)
+{
+        _cleanup_(verity_trust_freep) struct verity_trust *t = NULL;
+        _cleanup_(freep) char *root = make_root("root-links"), *p = NULL;
+        const struct strv *ignored;
+
+        assert_true(asprintf(&p, "%s/etc", root) > 0);
+        assert_int_equal(mkdir(p, 0755), 0);
+        free(p);
+        assert_true(asprintf(&p, "%s/etc/verity.d", root) > 0);
+        assert_int_equal(symlink("../usr/lib/verity.d", p), 0);
+        trust_file(root, "usr/lib/verity.d", "x.crt", NULL);
+        tmpdir_write(root, "usr/lib/verity.d/bad.crt", "not a certificate\n");
+        trust_file(root, "run/verity.d", "x.crt", NULL);
+        free(p);
+        assert_true(asprintf(&p, "%s/run/verity.d/link.crt", root) > 0);
+        assert_int_equal(symlink("../../usr/lib/verity.d/bad.crt", p), 0);
+        t = load_trust(root);
+        assert_int_equal(verity_trust_count(t), 0);
+        ignored = verity_trust_ignored(t);
+        assert_int_equal(ignored->n, 3);
+        assert_string_equal(ignored->v[0], "/etc/verity.d: a symlink below the root, not followed");
+        assert_string_equal(ignored->v[1], "/usr/lib/verity.d/bad.crt: no PEM certificate");
+        assert_string_equal(ignored->v[2], "/run/verity.d/link.crt: a symlink below the root, not followed");
+}
+
 /* Copies the fixture image to name and returns the copy's path. */
 static char *copy_image(const char *name)
 {
@@ -655,6 +682,7 @@ int main(void)
                 cmocka_unit_test(test_base64),
                 cmocka_unit_test(test_sig_json),
                 cmocka_unit_test(test_not_gpt),
+                cmocka_unit_test(test_trust_ignored),
                 cmocka_unit_test(test_crafted_gpt),
                 cmocka_unit_test(test_partitions),
                 cmocka_unit_test(test_signature_valid),
