@@ -22,6 +22,7 @@ run=(
         libsquashfs-dev      # squashfs-tools-ng: inventory reads squashfs extension images without mounting them (loaded on first use)
         libmount-dev         # libmount: the mount table (driftwatch mounts; which extension images inventory finds merged)
         libsystemd-dev       # sd-journal headers: driftwatch journal reads journal files (libsystemd loaded on first use)
+        libblkid-dev         # GPT partition tables of discoverable disk images (extensions), read without mounting
 )
 check=(
         libcmocka-dev        # unit tests

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "fd-util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -303,5 +304,46 @@ int write_all(int fd, const void *p, size_t n)
                 c += k;
                 n -= (size_t) k;
         }
+        return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+int dir_names_with_suffix(int dirfd, const char *suffix, size_t max, struct strv *ret)
+{
+        _cleanup_(strv_release) struct strv names = { 0 };
+        size_t k = strlen(suffix);
+        DIR *d;
+        struct dirent *de;
+        int fd, r = 0;
+
+        fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return negative_errno();
+        d = fdopendir(fd);
+        if (!d) {
+                r = negative_errno();
+                close(fd);
+                return r;
+        }
+        while (r >= 0 && (errno = 0, de = readdir(d))) {
+                size_t n = strlen(de->d_name);
+
+                if (de->d_name[0] == '.' || n <= k || strcmp(de->d_name + n - k, suffix) != 0)
+                        continue;
+                r = names.n >= max ? -E2BIG : strv_push(&names, de->d_name);
+        }
+        if (r >= 0 && errno)
+                r = negative_errno();
+        closedir(d);
+        if (r < 0)
+                return r;
+        if (names.n)
+                qsort(names.v, names.n, sizeof(*names.v), name_cmp);
+        *ret = names;
+        names = (struct strv) { 0 };
         return 0;
 }

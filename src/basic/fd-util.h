@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "strv.h"
+
 /* Opens 'rel' (relative, no leading slash; "" or "." for the root itself) below
  * the directory rootfd without following any symlink or leaving the root:
  * openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), or a component-by-component
@@ -55,3 +57,8 @@ int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
 
 /* Writes all of p to fd, retrying short writes and EINTR. */
 int write_all(int fd, const void *p, size_t n);
+
+/* The names in the directory dirfd that end in suffix (and are longer than
+ * it), hidden ones skipped, sorted (strcmp); -E2BIG past max of them.
+ * On success *ret (which the caller gives empty) owns them. */
+int dir_names_with_suffix(int dirfd, const char *suffix, size_t max, struct strv *ret);

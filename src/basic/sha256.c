@@ -1,61 +1,22 @@
 /* SHA-256 through libcrypto's EVP interface; see sha256.h.
  *
- * libcrypto is loaded on first use, not linked: mapping and relocating it is
- * most of a process's start-up, and commands that hash nothing (--version,
- * help, audit, status) should not pay for it. */
+ * libcrypto is loaded on first use, not linked (basic/libcrypto.h). */
 #define _GNU_SOURCE
 #include "sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/opensslv.h>
-
-#include "dlopen-util.h"
 #include "fd-util.h"
+#include "libcrypto.h"
 #include "macros.h"
 
 #define READ_CHUNK ((size_t) 256 << 10)
 #define SPARSE_MIN ((uint64_t) 4 << 20)
-
-#define STR_(x) #x
-#define STR(x) STR_(x)
-/* The library of the major version the headers describe. */
-#define LIBCRYPTO_SONAME "libcrypto.so." STR(OPENSSL_SHLIB_VERSION)
-
-/* The entry points used, typed by the headers' own declarations. */
-static struct {
-        typeof(EVP_MD_fetch) *md_fetch;
-        typeof(EVP_MD_free) *md_free;
-        typeof(EVP_MD_CTX_new) *ctx_new;
-        typeof(EVP_MD_CTX_free) *ctx_free;
-        typeof(EVP_DigestInit_ex) *init;
-        typeof(EVP_DigestUpdate) *update;
-        typeof(EVP_DigestFinal_ex) *final;
-} crypto;
-static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
-static int crypto_error;
-
-static void crypto_load(void)
-{
-        const struct dl_symbol symbols[] = {
-                DL_SYMBOL("EVP_MD_fetch", crypto.md_fetch),
-                DL_SYMBOL("EVP_MD_free", crypto.md_free),
-                DL_SYMBOL("EVP_MD_CTX_new", crypto.ctx_new),
-                DL_SYMBOL("EVP_MD_CTX_free", crypto.ctx_free),
-                DL_SYMBOL("EVP_DigestInit_ex", crypto.init),
-                DL_SYMBOL("EVP_DigestUpdate", crypto.update),
-                DL_SYMBOL("EVP_DigestFinal_ex", crypto.final),
-        };
-
-        crypto_error = dlopen_symbols(LIBCRYPTO_SONAME, symbols, ARRAY_SIZE(symbols));
-}
 
 struct hasher {
         EVP_MD_CTX *ctx;
@@ -69,9 +30,9 @@ struct hasher *hasher_free(struct hasher *h)
                 return NULL;
         /* A hasher exists only once libcrypto is loaded. */
         if (h->ctx)
-                crypto.ctx_free(h->ctx);
+                libcrypto.EVP_MD_CTX_free(h->ctx);
         if (h->md)
-                crypto.md_free(h->md);
+                libcrypto.EVP_MD_free(h->md);
         free(h->chunk);
         free(h);
         return NULL;
@@ -80,16 +41,17 @@ struct hasher *hasher_free(struct hasher *h)
 int hasher_new(struct hasher **ret)
 {
         struct hasher *h;
+        int r;
 
-        pthread_once(&crypto_once, crypto_load);
-        if (crypto_error < 0)
-                return crypto_error;
+        r = libcrypto_load();
+        if (r < 0)
+                return r;
         h = calloc(1, sizeof(*h));
         if (!h)
                 return -ENOMEM;
         /* An explicit fetch once per hasher avoids libcrypto's per-call lookup. */
-        h->md = crypto.md_fetch(NULL, "SHA256", NULL);
-        h->ctx = crypto.ctx_new();
+        h->md = libcrypto.EVP_MD_fetch(NULL, "SHA256", NULL);
+        h->ctx = libcrypto.EVP_MD_CTX_new();
         h->chunk = malloc(READ_CHUNK);
         if (!h->md || !h->ctx || !h->chunk) {
                 hasher_free(h);
@@ -101,19 +63,19 @@ int hasher_new(struct hasher **ret)
 
 int hasher_begin(struct hasher *h)
 {
-        return crypto.init(h->ctx, h->md, NULL) == 1 ? 0 : -EIO;
+        return libcrypto.EVP_DigestInit_ex(h->ctx, h->md, NULL) == 1 ? 0 : -EIO;
 }
 
 int hasher_update(struct hasher *h, const void *p, size_t n)
 {
-        return crypto.update(h->ctx, p, n) == 1 ? 0 : -EIO;
+        return libcrypto.EVP_DigestUpdate(h->ctx, p, n) == 1 ? 0 : -EIO;
 }
 
 int hasher_end(struct hasher *h, uint8_t out[SHA256_LEN])
 {
         unsigned int len = 0;
 
-        if (crypto.final(h->ctx, out, &len) != 1 || len != SHA256_LEN)
+        if (libcrypto.EVP_DigestFinal_ex(h->ctx, out, &len) != 1 || len != SHA256_LEN)
                 return -EIO;
         return 0;
 }

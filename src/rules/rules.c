@@ -632,42 +632,6 @@ static int layer_dir_entry(struct ruleset *rs, int dirfd, const char *name, cons
         return layer_text(rs, text, len, path, ret_error);
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-/* The *.yaml names of the directory dirfd, sorted; hidden files are skipped. */
-static int layer_names(int dirfd, size_t max, struct strv *ret)
-{
-        DIR *d;
-        struct dirent *de;
-        int fd, r = 0;
-
-        fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
-        if (fd < 0)
-                return negative_errno();
-        d = fdopendir(fd);
-        if (!d) {
-                r = negative_errno();
-                close(fd);
-                return r;
-        }
-        while (r >= 0 && (errno = 0, de = readdir(d))) {
-                size_t n = strlen(de->d_name);
-
-                if (de->d_name[0] == '.' || n <= 5 || strcmp(de->d_name + n - 5, ".yaml") != 0)
-                        continue;
-                r = ret->n >= max ? -E2BIG : strv_push(ret, de->d_name);
-        }
-        if (r >= 0 && errno)
-                r = negative_errno();
-        closedir(d);
-        if (r >= 0 && ret->n)
-                qsort(ret->v, ret->n, sizeof(*ret->v), name_cmp);
-        return r;
-}
-
 static int layer_dir(struct ruleset *rs, const char *dir, size_t max, char **ret_error)
 {
         _cleanup_(strv_release) struct strv names = { 0 };
@@ -680,7 +644,7 @@ static int layer_dir(struct ruleset *rs, const char *dir, size_t max, char **ret
                 return 0;
         if (fd < 0)
                 return file_fail(ret_error, negative_errno(), "cannot open rules directory", dir, NULL);
-        r = layer_names(fd, max, &names);
+        r = dir_names_with_suffix(fd, ".yaml", max, &names);
         if (r == -E2BIG)
                 return file_fail(ret_error, r, "cannot load rules directory", dir, "too many rules files");
         if (r < 0)
