@@ -50,6 +50,10 @@ void etc_diff_summary_release(struct etc_diff_summary *s);
 
 /* An allowlist given by a user must exist: -errno with *ret_error if not. */
 int capability_check_allowlist(const char *path, struct dw_error *ret_error);
+/* The allowlist at path read and parsed (image/allowlist.h; etc-diff and
+ * posture share it): -errno with *ret_error naming the file if not. */
+struct allowlist;
+int capability_load_allowlist(const char *path, struct allowlist **ret, struct dw_error *ret_error);
 
 /* d's /etc against its /usr/etc, allowlisted, with the merge predicted. */
 int capability_etc_diff(const struct dw_context *ctx, const struct sysroot *ds, const struct sysroot_deployment *d,

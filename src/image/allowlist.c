@@ -10,6 +10,7 @@
 #include "basic/hex.h"
 #include "basic/time-util.h"
 #include "parse/yaml-load.h"
+#include "report/finding.h"
 #include "rules/rules.h"
 
 struct allowlist *allowlist_free(struct allowlist *a)
@@ -168,4 +169,27 @@ struct allow_entry *allowlist_match(struct allowlist *a, const char *path, size_
         }
         *ret_expired = expired != NULL;
         return expired;
+}
+
+int allowlist_apply(struct allowlist *a, struct finding *f, const uint8_t *sha256, int64_t now, char *buf,
+                    size_t size)
+{
+        struct allow_entry *ae;
+        bool expired;
+
+        if (!a || !f->path)
+                return 0;
+        ae = allowlist_match(a, f->path, f->path_len, sha256, now, &expired);
+        if (!ae)
+                return 0;
+        ae->matches++;
+        if (expired) {
+                if (f->n_quality < FINDING_MAX_QUALITY)
+                        f->quality[f->n_quality++] = "allowlist-entry-expired";
+                return 0;
+        }
+        snprintf(buf, size, "%s (owner %s, expires %s, line %zu)", ae->reason, ae->owner, ae->expires, ae->line);
+        f->allowed_by = buf;
+        f->alert = false;
+        return 1;
 }

@@ -126,7 +126,9 @@ void finding_audit_init(struct finding_audit *a);
 struct json;
 
 struct finding {
-        bool alert;                     /* event.kind alert, else event */
+        bool alert;                     /* event.kind alert, else event (or state) */
+        bool state;                     /* not an alert: event.kind state, the recorded state of a
+                                         * setting or resource (posture), counted as an event */
         const struct rule *rule;
         enum severity severity;         /* 0: the rule's */
         const char *category;           /* event.category, e.g. "file" */
