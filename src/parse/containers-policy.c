@@ -388,11 +388,16 @@ int docker_reference_normalize(const char *ref, char **ret_name, char **ret_iden
                         return -EINVAL;
         slash = memchr(ref, '/', name_len);
         if (slash && is_domain(ref, (size_t) (slash - ref))) {
+                size_t domain_len = (size_t) (slash - ref), path_len;
+
                 path_start = slash + 1;
-                if ((size_t) (slash - ref) == 15 && memcmp(ref, "index.docker.io", 15) == 0) {
-                        if (asprintf(&name, "docker.io/%s%.*s", memchr(path_start, '/', name_len -
-                                     (size_t) (path_start - ref)) ? "" : "library/",
-                                     (int) (name_len - (size_t) (path_start - ref)), path_start) < 0)
+                path_len = name_len - (size_t) (path_start - ref);
+                /* index.docker.io is docker.io; a docker.io repository without
+                 * a namespace is in library/ (distribution's splitDockerDomain). */
+                if ((domain_len == 15 && memcmp(ref, "index.docker.io", 15) == 0) ||
+                    (domain_len == 9 && memcmp(ref, "docker.io", 9) == 0)) {
+                        if (asprintf(&name, "docker.io/%s%.*s", memchr(path_start, '/', path_len) ? "" : "library/",
+                                     (int) path_len, path_start) < 0)
                                 return -ENOMEM;
                 } else if (asprintf(&name, "%.*s", (int) name_len, ref) < 0) {
                         return -ENOMEM;
