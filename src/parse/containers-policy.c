@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "basic/buf.h"
+#include "basic/escape.h"
 
 const char *cpolicy_type_name(enum cpolicy_type t)
 {
@@ -50,14 +51,17 @@ struct cpolicy *cpolicy_free(struct cpolicy *p)
         return NULL;
 }
 
+#define CPOLICY_MAX_REASON 1024
+
 static int fail(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
 static int fail(char **ret_error, int r, const char *fmt, ...)
 {
         va_list ap;
 
+        /* Escaped whole: the reason quotes keys and types of the input. */
         if (ret_error && !*ret_error) {
                 va_start(ap, fmt);
-                if (vasprintf(ret_error, fmt, ap) < 0)
+                if (escape_message(ret_error, CPOLICY_MAX_REASON, fmt, ap) < 0)
                         *ret_error = NULL;
                 va_end(ap);
         }

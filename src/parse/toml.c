@@ -28,8 +28,9 @@ static int fail(struct parser *ps, int r, const char *fmt, ...)
 
         if (ps->error)
                 return ps->r;
+        /* Escaped whole: the reason quotes keys of the input. */
         va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
+        if (escape_message(&msg, 1024, fmt, ap) < 0)
                 msg = NULL;
         va_end(ap);
         if (!msg || asprintf(&ps->error, "line %u: %s", ps->line, msg) < 0)
