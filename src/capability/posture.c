@@ -45,8 +45,12 @@ static int image_from_ref(struct host_status *arena, const char *ref, const char
         int r;
 
         im->ref = ref;
-        if (!transport)
+        if (!transport && strncmp(ref, "ostree:", 7) == 0) {
+                t = "ostree";           /* --image-ref ostree:REMOTE:REF, an ostree-native host */
+                image = ref + 7;
+        } else if (!transport) {
                 host_status_split_ref(arena, ref, &t, &image, &sig);
+        }
         if (t && strcmp(t, "ostree") == 0) {
                 /* An ostree origin refspec: "REMOTE:REF". */
                 const char *colon = strchr(image, ':');

@@ -231,6 +231,13 @@ DW-POS-OSTREE-UNVERIFIED high /etc/ostree/remotes.d/example.conf
 EOF
 has "$T/out" 'select(.rule.id == "DW-POS-OSTREE-UNVERIFIED") | .driftwatch.posture.source.line == 3' ||
         fail "gpg-verify=false is not located at its line"
+# An ostree-native host (ostree:REMOTE:REF): its commits are judged by the
+# remote's verification, not by the container signature policy (which would
+# reject here: default reject).
+expect_alerts "$ost" "ostree:example:fedora/x86_64/coreos/stable" <<'EOF'
+DW-POS-OSTREE-HTTP medium /etc/ostree/remotes.d/example.conf
+DW-POS-OSTREE-UNVERIFIED high /etc/ostree/remotes.d/example.conf
+EOF
 
 # --- Registries (containers-registries.conf(5), drop-ins in order, an entry replaced whole by prefix).
 reg=$T/reg
