@@ -226,10 +226,8 @@ static int on_etc_change(const struct etc_change *ec, void *userdata)
         struct etc_report *er = userdata;
         const struct fim_entry *cur = ec->c->new;
         const struct merge_result *mr = ec->merge;
-        struct allow_entry *ae;
         char allowed[512];
         struct finding f;
-        bool expired;
         int r;
 
         r = fim_finding_from_change(&er->rep, ec->c, &f);
@@ -252,19 +250,9 @@ static int on_etc_change(const struct etc_change *ec, void *userdata)
                 er->shadows += mr->fate == MERGE_CARRIED_SHADOWS;
                 er->blockers += mr->fate == MERGE_BLOCKS_DEPLOY;
         }
-        ae = allowlist_match(er->allow, f.path, f.path_len,
-                             cur && (cur->flags & ENTRY_HAS_HASH) ? cur->sha256 : NULL, er->now, &expired);
-        if (ae && !expired) {
-                snprintf(allowed, sizeof(allowed), "%s (owner %s, expires %s, line %zu)", ae->reason, ae->owner,
-                         ae->expires, ae->line);
-                f.allowed_by = allowed;
-                f.alert = false;
-                ae->matches++;
-                er->allowed++;
-        } else if (ae) {
-                f.quality[f.n_quality++] = "allowlist-entry-expired";
-                ae->matches++;
-        }
+        er->allowed += (unsigned long) allowlist_apply(er->allow, &f,
+                                                       cur && (cur->flags & ENTRY_HAS_HASH) ? cur->sha256 : NULL,
+                                                       er->now, allowed, sizeof(allowed));
         r = output_emit(er->rep.out, &f);
         /* An allowlist entry accepts the drift, not a broken upgrade. */
         if (r >= 0 && mr && (mr->fate == MERGE_BLOCKS_DEPLOY || mr->fate == MERGE_REDIRECTED))

@@ -78,6 +78,7 @@ int cmd_audit_rules(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
 int cmd_mounts(int argc, char **argv);
 int cmd_inventory(int argc, char **argv);
+int cmd_posture(int argc, char **argv);
 
 /* The stderr lines a person reads after a capability's findings (nothing
  * with --quiet, and only for text output where the findings do not say it). */

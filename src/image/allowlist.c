@@ -282,3 +282,26 @@ int allowlist_report(struct allowlist *a, int64_t now, const struct rule *expire
         }
         return r;
 }
+
+int allowlist_apply(struct allowlist *a, struct finding *f, const uint8_t *sha256, int64_t now, char *buf,
+                    size_t size)
+{
+        struct allow_entry *ae;
+        bool expired;
+
+        if (!a || !f->path)
+                return 0;
+        ae = allowlist_match(a, f->path, f->path_len, sha256, now, &expired);
+        if (!ae)
+                return 0;
+        ae->matches++;
+        if (expired) {
+                if (f->n_quality < FINDING_MAX_QUALITY)
+                        f->quality[f->n_quality++] = "allowlist-entry-expired";
+                return 0;
+        }
+        snprintf(buf, size, "%s (owner %s, expires %s, line %zu)", ae->reason, ae->owner, ae->expires, ae->line);
+        f->allowed_by = buf;
+        f->alert = false;
+        return 1;
+}

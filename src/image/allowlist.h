@@ -78,4 +78,13 @@ struct rule;
 int allowlist_report(struct allowlist *a, int64_t now, const struct rule *expired_rule,
                      const struct rule *unused_rule, const char *what, const char *dataset, struct output *out);
 
+/* The allowlist applied to finding f (about f->path, with content sha256 or
+ * NULL): an unexpired entry turns the alert into an event and sets
+ * f->allowed_by to "REASON (owner O, expires E, line N)" written into
+ * buf; an expired one leaves the alert and adds the quality flag
+ * "allowlist-entry-expired". Returns 1 when an entry allowed it, else 0. */
+struct finding;
+int allowlist_apply(struct allowlist *a, struct finding *f, const uint8_t *sha256, int64_t now, char *buf,
+                    size_t size);
+
 DEFINE_FREEP(struct allowlist, allowlist_free)

@@ -295,7 +295,24 @@ static int get_time(struct parse *p, json_t *obj, const char *where, const char 
         return 0;
 }
 
-/* bootc ImageStatus: {image: {image, transport}, imageDigest, version, timestamp}. */
+/* bootc ImageSignature: "containerPolicy", "insecure" or {"ostreeRemote": NAME};
+ * anything else (a newer bootc) stays unknown. */
+static const char *bootc_signature(struct host_status *hs, json_t *sig)
+{
+        const char *remote = json_string_value(json_object_get(sig, "ostreeRemote"));
+        char buf[HOST_STATUS_MAX_STRING + 16];
+
+        if (json_is_string(sig) && json_string_length(sig) < HOST_STATUS_MAX_STRING &&
+            strlen(json_string_value(sig)) == json_string_length(sig))
+                return host_status_strdup(hs, json_string_value(sig));
+        if (remote && strlen(remote) < HOST_STATUS_MAX_STRING) {
+                snprintf(buf, sizeof(buf), "ostreeRemote:%s", remote);
+                return host_status_strdup(hs, buf);
+        }
+        return NULL;
+}
+
+/* bootc ImageStatus: {image: {image, transport, signature}, imageDigest, version, timestamp}. */
 static int parse_bootc_image(struct parse *p, json_t *image, const char *where, struct deployment *d)
 {
         char at[96];
@@ -311,6 +328,8 @@ static int parse_bootc_image(struct parse *p, json_t *image, const char *where, 
                 r = get_string(p, ref, ref_at, "image", &d->image);
                 if (r >= 0)
                         r = get_string(p, ref, ref_at, "transport", &d->transport);
+                if (r >= 0)
+                        d->signature = bootc_signature(p->hs, json_object_get(ref, "signature"));
         }
         if (r >= 0)
                 r = get_string(p, image, at, "imageDigest", &d->digest);
@@ -441,10 +460,21 @@ static int parse_bootc(struct parse *p, json_t *root)
         return 0;
 }
 
+static const char *remote_signature(struct host_status *hs, const char *remote, const char *end)
+{
+        char buf[HOST_STATUS_MAX_STRING + 16];
+
+        if (end - remote >= HOST_STATUS_MAX_STRING)
+                return NULL;
+        snprintf(buf, sizeof(buf), "ostreeRemote:%.*s", (int) (end - remote), remote);
+        return host_status_strdup(hs, buf);
+}
+
 /* An ostree-container image reference ("ostree-unverified-registry:quay.io/x",
  * "ostree-remote-image:REMOTE:docker://quay.io/x" ...) as bootc writes it:
  * transport and image apart. Unknown shapes stay whole, transport unknown. */
-static void split_container_ref(const char *ref, const char **ret_transport, const char **ret_image)
+void host_status_split_ref(struct host_status *hs, const char *ref, const char **ret_transport,
+                           const char **ret_image, const char **ret_signature)
 {
         static const struct {
                 const char *prefix, *transport;
@@ -461,22 +491,29 @@ static void split_container_ref(const char *ref, const char **ret_transport, con
 
         *ret_transport = NULL;
         *ret_image = ref;
+        *ret_signature = NULL;
         if (strncmp(s, "ostree-unverified-registry:", 27) == 0) {
                 *ret_transport = "registry";
                 *ret_image = s + 27;
+                *ret_signature = "insecure";
                 return;
         }
         if (strncmp(s, "ostree-remote-registry:", 23) == 0 && (colon = strchr(s + 23, ':'))) {
                 *ret_transport = "registry";
                 *ret_image = colon + 1;
+                *ret_signature = remote_signature(hs, s + 23, colon);
                 return;
         }
-        if (strncmp(s, "ostree-unverified-image:", 24) == 0)
+        if (strncmp(s, "ostree-unverified-image:", 24) == 0) {
                 s += 24;
-        else if (strncmp(s, "ostree-image-signed:", 20) == 0)
+                *ret_signature = "insecure";
+        } else if (strncmp(s, "ostree-image-signed:", 20) == 0) {
                 s += 20;
-        else if (strncmp(s, "ostree-remote-image:", 20) == 0 && (colon = strchr(s + 20, ':')))
+                *ret_signature = "containerPolicy";
+        } else if (strncmp(s, "ostree-remote-image:", 20) == 0 && (colon = strchr(s + 20, ':'))) {
+                *ret_signature = remote_signature(hs, s + 20, colon);
                 s = colon + 1;
+        }
         for (i = 0; i < ARRAY_SIZE(transports); i++)
                 if (strncmp(s, transports[i].prefix, strlen(transports[i].prefix)) == 0) {
                         *ret_transport = transports[i].transport;
@@ -506,7 +543,7 @@ static int parse_rpm_ostree_deployment(struct parse *p, json_t *e, const char *w
         if (r < 0)
                 return r;
         if (ref) {
-                split_container_ref(ref, &d->transport, &d->image);
+                host_status_split_ref(p->hs, ref, &d->transport, &d->image, &d->signature);
         } else {
                 d->image = origin;
                 d->transport = origin ? "ostree" : NULL;

@@ -37,6 +37,9 @@ struct deployment {
         enum deployment_role role;
         const char *image;              /* image reference, or the ostree origin refspec */
         const char *transport;          /* registry, oci, oci-archive, containers-storage, dir, ostree */
+        const char *signature;          /* how pulls are verified: "containerPolicy" (policy.json), "insecure"
+                                         * (ostree-unverified-*), "ostreeRemote:NAME"; NULL unknown. Not part
+                                         * of host_status_equal() nor of the status store (posture reads it) */
         const char *digest;             /* image digest (sha256:...), or the ostree base commit */
         const char *version;
         int64_t timestamp;              /* build time, seconds since the epoch, or HOST_TIME_UNKNOWN */
@@ -73,6 +76,15 @@ int deployment_role_from_name(const char *s, enum deployment_role *ret);
  * *ret_error (if given) holds a one-line reason (input values in it escaped); free() it. */
 int host_status_parse(enum host_source source, const char *buf, size_t len, struct host_status **ret,
                       char **ret_error);
+
+/* An ostree-container image reference ("ostree-unverified-registry:quay.io/x",
+ * "ostree-remote-image:REMOTE:docker://quay.io/x", "docker://quay.io/x" ...)
+ * as bootc and rpm-ostree write it: the transport ("registry", "oci", ...;
+ * NULL when there is no known prefix), the image (a pointer into ref) and the
+ * signature source ("insecure", "containerPolicy", "ostreeRemote:NAME" in
+ * hs's arena; NULL when the reference does not say). */
+void host_status_split_ref(struct host_status *hs, const char *ref, const char **ret_transport,
+                           const char **ret_image, const char **ret_signature);
 
 /* An empty status, for those that build one (the state store, tests). */
 struct host_status *host_status_new(enum host_source source);

@@ -152,7 +152,9 @@ struct finding_image {
 };
 
 struct finding {
-        bool alert;                     /* event.kind alert, else event */
+        bool alert;                     /* event.kind alert, else event (or state) */
+        bool state;                     /* not an alert: event.kind state, the recorded state of a
+                                         * setting or resource (posture), counted as an event */
         const struct rule *rule;
         enum severity severity;         /* 0: the rule's */
         const char *category;           /* event.category, e.g. "file" */

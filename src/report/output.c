@@ -496,7 +496,7 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
                 json_string(&j, "message", f->message);
 
         json_object_begin(&j, "event");
-        json_string(&j, "kind", f->alert ? "alert" : "event");
+        json_string(&j, "kind", f->alert ? "alert" : f->state ? "state" : "event");
         json_array_begin(&j, "category");
         json_string(&j, NULL, f->category ? f->category : "host");
         json_array_end(&j);
@@ -673,7 +673,7 @@ static int render_text(const struct finding *f, struct buf *b)
         size_t i;
         int r;
 
-        r = buf_printf(b, "%-8s %-14s ", f->alert ? severity_name(sev) : "event", f->action ? f->action : "-");
+        r = buf_printf(b, "%-8s %-14s ", f->alert ? severity_name(sev) : f->state ? "state" : "event", f->action ? f->action : "-");
         if (r >= 0 && f->path)
                 r = escape_text_token(b, f->path, f->path_len);
         if (r >= 0 && f->rule)

@@ -311,17 +311,23 @@ static void test_rpm_ostree_roles(void **state)
 static void test_container_references(void **state)
 {
         static const struct {
-                const char *ref, *transport, *image;
+                const char *ref, *transport, *image, *signature;
         } cases[] = {
-                { "ostree-unverified-registry:quay.io/fedora/fedora-bootc:41", "registry", "quay.io/fedora/fedora-bootc:41" },
-                { "ostree-remote-registry:fedora:quay.io/x:1", "registry", "quay.io/x:1" },
-                { "ostree-remote-image:fedora:docker://quay.io/x:1", "registry", "quay.io/x:1" },
-                { "ostree-image-signed:docker://quay.io/x@sha256:ab", "registry", "quay.io/x@sha256:ab" },
-                { "ostree-unverified-image:oci:/var/tmp/img", "oci", "/var/tmp/img" },
-                { "ostree-unverified-image:oci-archive:/tmp/a.tar", "oci-archive", "/tmp/a.tar" },
-                { "ostree-unverified-image:containers-storage:localhost/x", "containers-storage", "localhost/x" },
-                { "ostree-unverified-image:dir:/srv/x", "dir", "/srv/x" },
-                { "something-else:x", NULL, "something-else:x" },
+                /* The signature source is ostree-ext's SignatureSource: ostree-unverified-*
+                 * ContainerPolicyAllowInsecure, ostree-image-signed ContainerPolicy,
+                 * ostree-remote-* OstreeRemote (bootc names them insecure, containerPolicy, ostreeRemote). */
+                { "ostree-unverified-registry:quay.io/fedora/fedora-bootc:41", "registry", "quay.io/fedora/fedora-bootc:41",
+                  "insecure" },
+                { "ostree-remote-registry:fedora:quay.io/x:1", "registry", "quay.io/x:1", "ostreeRemote:fedora" },
+                { "ostree-remote-image:fedora:docker://quay.io/x:1", "registry", "quay.io/x:1", "ostreeRemote:fedora" },
+                { "ostree-image-signed:docker://quay.io/x@sha256:ab", "registry", "quay.io/x@sha256:ab",
+                  "containerPolicy" },
+                { "ostree-unverified-image:oci:/var/tmp/img", "oci", "/var/tmp/img", "insecure" },
+                { "ostree-unverified-image:oci-archive:/tmp/a.tar", "oci-archive", "/tmp/a.tar", "insecure" },
+                { "ostree-unverified-image:containers-storage:localhost/x", "containers-storage", "localhost/x",
+                  "insecure" },
+                { "ostree-unverified-image:dir:/srv/x", "dir", "/srv/x", "insecure" },
+                { "something-else:x", NULL, "something-else:x", NULL },
         };
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -339,6 +345,43 @@ static void test_container_references(void **state)
                         assert_null(hs->deployments[0].transport);
                 assert_string_equal(hs->deployments[0].image, cases[i].image);
                 assert_string_equal(hs->deployments[0].digest, "sha256:cd");
+                if (cases[i].signature)
+                        assert_string_equal(hs->deployments[0].signature, cases[i].signature);
+                else
+                        assert_null(hs->deployments[0].signature);
+        }
+}
+
+/* bootc's ImageReference.signature: a string, or {"ostreeRemote": NAME};
+ * another shape (a newer bootc) stays unknown and does not fail the parse. */
+static void test_bootc_signature(void **state)
+{
+        static const struct {
+                const char *sig, *want;
+        } cases[] = {
+                { "\"containerPolicy\"", "containerPolicy" },
+                { "\"insecure\"", "insecure" },
+                { "{\"ostreeRemote\":\"fleet\"}", "ostreeRemote:fleet" },
+                { "{\"future\":1}", NULL },
+                { "7", NULL },
+        };
+
+        (void) state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                _cleanup_(host_status_freep) struct host_status *hs = NULL;
+                char buf[512];
+
+                snprintf(buf, sizeof(buf),
+                         "{\"apiVersion\":\"org.containers.bootc/v1\",\"kind\":\"BootcHost\",\"status\":{"
+                         "\"booted\":{\"image\":{\"image\":{\"image\":\"quay.io/x:1\",\"transport\":\"registry\","
+                         "\"signature\":%s},\"imageDigest\":\"sha256:ab\"}}}}",
+                         cases[i].sig);
+                assert_int_equal(parse(HOST_SOURCE_BOOTC, buf, &hs, NULL), 0);
+                assert_string_equal(hs->deployments[0].image, "quay.io/x:1");
+                if (cases[i].want)
+                        assert_string_equal(hs->deployments[0].signature, cases[i].want);
+                else
+                        assert_null(hs->deployments[0].signature);
         }
 }
 
@@ -538,7 +581,7 @@ int main(void)
                 cmocka_unit_test(test_rpm_ostree_fixture),
                 cmocka_unit_test(test_upstream_fixtures),
                 cmocka_unit_test(test_rpm_ostree_roles),
-                cmocka_unit_test(test_container_references),
+                cmocka_unit_test(test_container_references), cmocka_unit_test(test_bootc_signature),
                 cmocka_unit_test(test_refused),
                 cmocka_unit_test(test_limits),
                 cmocka_unit_test(test_hostile_strings_escaped),

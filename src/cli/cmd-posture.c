@@ -1,0 +1,73 @@
+/* driftwatch posture: option table over capability_posture (capability/posture.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "capability/posture.h"
+#include "cli.h"
+#include "options.h"
+
+static void report(const struct posture_summary *sum, const struct output *out)
+{
+        if (cli.quiet || out->format != OUTPUT_TEXT)
+                return;
+        fprintf(stderr, "posture of the host image %s%s%s%s: %lu alerts, %lu settings recorded%s\n",
+                sum->image_ref[0] ? sum->image_ref : "(unknown)", sum->image_from[0] ? " (from " : "",
+                sum->image_from, sum->image_from[0] ? ")" : "", sum->alerts, sum->events,
+                sum->allowed ? " (some allowlisted)" : "");
+}
+
+int cmd_posture(int argc, char **argv)
+{
+        _cleanup_(dw_error_release) struct dw_error err = { 0 };
+        _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
+        struct posture_request req = { 0 };
+        struct posture_summary sum = { 0 };
+        enum output_format format = OUTPUT_TEXT;
+        long timeout = 120;
+        const struct option_spec options[] = {
+                OPT_STRING("root", &req.root, "DIR",
+                           "an offline root (a mounted image, a fixture tree) instead of this host; every path "
+                           "the configuration names is read inside it"),
+                OPT_STRING("image-ref", &req.image_ref, "REF",
+                           "the host's image reference (quay.io/x/y:tag, docker://..., ostree-image-signed:...); "
+                           "default: bootc (else rpm-ostree) status on this host, unknown for --root"),
+                OPT_STRING("allowlist", &req.allowlist, "FILE",
+                           "expected settings: entries (owner, reason, expiry) naming the file an alert is about"),
+                OPT_FORMAT(&format),
+                OPT_NUMBER("timeout", &timeout, 1, 3600, "SECONDS", "how long bootc or rpm-ostree may take; default 120"),
+                OPT_END(),
+        };
+        const struct command_spec spec = {
+                .name = "posture",
+                .description =
+                        "Reads the settings that decide what the next upgrade accepts, as the programs that use\n"
+                        "them read them, and judges them for the host's own image: the containers signature\n"
+                        "policy (policy.json; the scope that applies to the host image must require a signature),\n"
+                        "the ostree remotes (gpg-verify, sign-verify, http urls) and registries.conf with its\n"
+                        "drop-ins (insecure registries, lifted blocks, mirrors of the host image's registry,\n"
+                        "short-name resolution). Every setting is reported with the file and line or JSON pointer\n"
+                        "it came from (event.kind state); problems are alerts. docs/posture.md has the details.",
+                .options = options,
+        };
+        struct dw_context ctx;
+        struct output out;
+        int r = options_run(&spec, argc, argv, NULL, NULL);
+
+        if (r != PARSE_OK)
+                return options_exit(r);
+        if (req.root && !req.root[0])
+                return usage_error("posture", "--root needs a directory");
+        if (req.image_ref && !req.image_ref[0])
+                return usage_error("posture", "--image-ref needs a reference");
+        req.timeout_s = (int) timeout;
+        r = cli_load_rules(&rules);
+        if (r != EXIT_CLEAN)
+                return r;
+        cli_context(&ctx, rules, 0, NULL);
+        output_init(&out, format, stdout, ctx.host);
+        out.show_events = true;         /* the settings are the point: state lines too */
+        if (capability_posture(&ctx, &req, &out, &sum, &err) < 0)
+                return cli_fail(&err);
+        report(&sum, &out);
+        return cli_exit_status(&out);
+}

@@ -1,0 +1,94 @@
+/* What the posture checks share (driftwatch posture): the root every path is
+ * read beneath, the host image they judge the configuration for, the
+ * allowlist, and one way to report a setting (event.kind state) or a problem
+ * (alert) with the file and line or JSON pointer it came from. Each check is
+ * one function in src/host/posture-*.c; capability/posture.c runs them. Never
+ * prints: everything goes into the output. docs/internals/host.md. */
+#pragma once
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "basic/strv.h"
+#include "image/allowlist.h"
+#include "report/finding.h"
+#include "rules/rules.h"
+
+#define POSTURE_MAX_DROPINS 1024        /* *.conf files read from one drop-in directory */
+
+/* The host's own image, which the checks judge the configuration for. */
+struct posture_image {
+        const char *ref;                /* as given or found; NULL: unknown */
+        const char *from;               /* "--image-ref", "bootc status", "rpm-ostree status" */
+        const char *transport;          /* containers/image transport ("docker", "oci", ...); NULL: unknown */
+        char *name;                     /* docker: "quay.io/x/y" (normalized) */
+        char *identity;                 /* docker: "quay.io/x/y:tag" or "...@sha256:..." */
+        struct strv namespaces;         /* docker: the policy scopes to try, most specific first */
+        const char *signature;          /* "containerPolicy", "insecure", "ostreeRemote:NAME"; NULL unknown */
+        char *ostree_remote;            /* the ostree remote the host deploys from, or NULL */
+};
+
+struct posture {
+        const struct ruleset *rules;
+        const volatile sig_atomic_t *cancel;
+        struct output *out;
+        int rootfd;
+        const char *root;               /* as given, for messages */
+        struct allowlist *allow;        /* or NULL */
+        int64_t now;
+        struct posture_image image;
+        unsigned long allowed;          /* alerts an allowlist entry turned into events */
+};
+
+struct posture_finding {
+        const char *rule_id;
+        bool alert;                     /* else event.kind state */
+        enum severity severity;         /* 0: the rule's */
+        const char *check;              /* "signature-policy", "ostree-remote", "registries" */
+        const char *action;             /* event.action */
+        const char *file;               /* absolute, inside the root; NULL: none */
+        unsigned line;                  /* 0: none */
+        const char *pointer;            /* JSON pointer in file, or NULL */
+        const char *setting;            /* what the value is of ("transports/docker/quay.io", "gpg-verify") */
+        const char *value;              /* the effective value, or NULL */
+        const char *message;
+};
+
+/* Reports pf: an alert an unexpired allowlist entry names the file of
+ * becomes an event saying who allowed it; an expired entry is noted. */
+int posture_emit(struct posture *pc, const struct posture_finding *pf);
+
+/* The regular file at the absolute path 'path', read beneath the root
+ * (never through a symlink, never out of it): 0, -ENOENT, -EFBIG past max,
+ * -ELOOP for a symlink, or another -errno. */
+int posture_read(struct posture *pc, const char *path, size_t max, char **ret, size_t *ret_len);
+/* Whether the absolute path exists beneath the root (any type; a symlink is
+ * not followed): 1 yes, 0 no, -errno when it cannot be told. */
+int posture_exists(struct posture *pc, const char *path);
+/* The names in directory dir (absolute, beneath the root) ending in suffix,
+ * in strcmp order, at most POSTURE_MAX_DROPINS (-E2BIG past it). A missing
+ * directory gives none. */
+int posture_list(struct posture *pc, const char *dir, const char *suffix, struct strv *ret);
+
+/* A file that cannot be read or parsed as its program would need it: one
+ * DW-POS-CONFIG-INVALID alert naming it and the reason. */
+int posture_invalid(struct posture *pc, const char *check, const char *file, const char *reason);
+/* The reason line for a posture_read() failure. */
+const char *posture_read_error(int r);
+
+enum {
+        POSTURE_MISSING = 0,            /* no such file: nothing reported */
+        POSTURE_LOADED = 1,             /* *ret set */
+        POSTURE_REPORTED = 2,           /* unreadable or refused by parse: one DW-POS-CONFIG-INVALID alert */
+};
+/* Reads file (at most max bytes, posture_read()) and hands it to parse
+ * (which sets *ret or fails with -errno and a reason to free()). Returns one
+ * of the above, or -errno (out of memory, the output failing). */
+typedef int (*posture_parse_fn)(const char *buf, size_t len, void *ret, char **ret_error);
+int posture_load(struct posture *pc, const char *check, const char *file, size_t max, posture_parse_fn parse,
+                 void *ret);
+
+int posture_check_policy(struct posture *pc);
+int posture_check_ostree(struct posture *pc);
+int posture_check_registries(struct posture *pc);
