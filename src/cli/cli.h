@@ -53,6 +53,12 @@ void cli_install_signals(void);
 /* The built-in rules, the --rules layer, then the layers of the rules
  * directory; EXIT_CLEAN, or the error printed and EXIT_TROUBLE. */
 int cli_load_rules(struct ruleset **ret);
+/* What a command whose events are its record (status, journal, inventory,
+ * mounts, posture) starts with: the rules loaded into *ret_rules, the context
+ * (one thread, no progress) and the output on stdout in format, events shown.
+ * EXIT_CLEAN, or the error printed and EXIT_TROUBLE. */
+int cli_start_record(struct ruleset **ret_rules, struct dw_context *ret_ctx, struct output *ret_out,
+                     enum output_format format);
 /* A decimal number from min to max (-EINVAL otherwise). */
 int cli_parse_range(const char *s, long min, long max, long *ret);
 /* Appends a --path value, refusing '..' components. */

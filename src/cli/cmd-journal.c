@@ -83,11 +83,8 @@ int cmd_journal(int argc, char **argv)
                 inputs[req.n_inputs++] = (struct journal_input) { JOURNAL_INPUT_DIRECTORY, dirs[i] };
         req.inputs = inputs;
         req.merge_window_s = window;
-        r = cli_load_rules(&rules);
+        r = cli_start_record(&rules, &ctx, &out, format);      /* deployments, accounted merges */
         if (r == EXIT_CLEAN) {
-                cli_context(&ctx, rules, 0, NULL);
-                output_init(&out, format, stdout, ctx.host);
-                out.show_events = true;         /* deployments and accounted merges are the record */
                 r = capability_journal(&ctx, &req, &out, &stats, &err) < 0 ? cli_fail(&err) : cli_exit_status(&out);
                 if (r != EXIT_TROUBLE && !cli.quiet && format == OUTPUT_TEXT)
                         fprintf(stderr, "journal: %llu entries, %llu deployments, %llu extension merges (%llu "

@@ -71,12 +71,9 @@ int cmd_mounts(int argc, char **argv)
                 return usage_error("mounts", "--mountinfo needs a file name");
         req.create_state_dir = strcmp(req.state_path, DEFAULT_STATE_DB) == 0;
         req.timeout_s = (int) timeout;
-        r = cli_load_rules(&rules);
+        r = cli_start_record(&rules, &ctx, &out, format);      /* events too: the baseline and the snapshot */
         if (r != EXIT_CLEAN)
                 return r;
-        cli_context(&ctx, rules, 0, NULL);
-        output_init(&out, format, stdout, ctx.host);
-        out.show_events = true;         /* the baseline and snapshot lines too */
         if (capability_mounts(&ctx, &req, &out, &sum, &err) < 0)
                 return cli_fail(&err);
         report(&sum, req.state_path, &out);

@@ -60,12 +60,9 @@ int cmd_posture(int argc, char **argv)
         if (req.image_ref && !req.image_ref[0])
                 return usage_error("posture", "--image-ref needs a reference");
         req.timeout_s = (int) timeout;
-        r = cli_load_rules(&rules);
+        r = cli_start_record(&rules, &ctx, &out, format);      /* events too: the settings are the point */
         if (r != EXIT_CLEAN)
                 return r;
-        cli_context(&ctx, rules, 0, NULL);
-        output_init(&out, format, stdout, ctx.host);
-        out.show_events = true;         /* the settings are the point: state lines too */
         if (capability_posture(&ctx, &req, &out, &sum, &err) < 0)
                 return cli_fail(&err);
         report(&sum, &out);

@@ -85,12 +85,9 @@ int cmd_status(int argc, char **argv)
                 return usage_error("status", "--state needs a file name");
         req.create_state_dir = strcmp(req.state_path, DEFAULT_STATE_DB) == 0;
         req.timeout_s = (int) timeout;
-        r = cli_load_rules(&rules);
+        r = cli_start_record(&rules, &ctx, &out, format);      /* events too: pins and covered changes */
         if (r != EXIT_CLEAN)
                 return r;
-        cli_context(&ctx, rules, 0, NULL);
-        output_init(&out, format, stdout, ctx.host);
-        out.show_events = true;         /* a handful of lines: pins and covered changes too */
         if (capability_status(&ctx, &req, &out, &sum, &err) < 0)
                 return cli_fail(&err);
         cli_report_status(&sum, req.state_path, &out);

@@ -130,6 +130,19 @@ int cli_load_rules(struct ruleset **ret)
         return 0;
 }
 
+int cli_start_record(struct ruleset **ret_rules, struct dw_context *ret_ctx, struct output *ret_out,
+                     enum output_format format)
+{
+        int r = cli_load_rules(ret_rules);
+
+        if (r != EXIT_CLEAN)
+                return r;
+        cli_context(ret_ctx, *ret_rules, 0, NULL);
+        output_init(ret_out, format, stdout, ret_ctx->host);
+        ret_out->show_events = true;
+        return EXIT_CLEAN;
+}
+
 int cli_parse_range(const char *s, long min, long max, long *ret)
 {
         char *end;
