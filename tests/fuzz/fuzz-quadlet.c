@@ -9,18 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/escape.h"
 #include "host/quadlet.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check_reason(const char *reason)
-{
-        if (!reason || !*reason)
-                abort();
-        for (const char *p = reason; *p; p++)
-                if ((unsigned char) *p < 0x20 || *p == 0x7f)
-                        abort();
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -36,8 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (r < 0) {
                 if (r != -EBADMSG && r != -E2BIG && r != -ENOMEM)
                         abort();
-                if (r != -ENOMEM)
-                        check_reason(reason);
+                if (r != -ENOMEM && (!reason || !*reason || has_control(reason, strlen(reason))))
+                        abort();
                 free(reason);
         } else {
                 if (reason || u->n > UNIT_FILE_MAX_ENTRIES)
