@@ -128,10 +128,15 @@ int unit_file_parse(const char *buf, size_t len, struct unit_file **ret, char **
                 }
                 if (w == w0)
                         continue;
+                /* a continuation of nothing leaves a space at the start */
                 s = u->storage + w0;
                 while (w > w0 && is_space(u->storage[w - 1]))
                         w--;
                 u->storage[w++] = '\0';
+                while (is_space(*s))
+                        s++;
+                if (!*s)
+                        continue;
                 if (s[0] == '[') {
                         size_t n = strlen(s);
 
