@@ -68,32 +68,35 @@ static bool path_normalize(const char *p, char *buf, size_t size)
         return true;
 }
 
-/* a is b, or lies above or below it. */
-static bool path_overlaps(const char *a, const char *b)
+/* a is b or lies below it. */
+static bool path_within(const char *a, const char *b)
 {
-        size_t la = strlen(a), lb = strlen(b);
+        size_t lb = strlen(b);
 
-        if (strcmp(a, "/") == 0)
-                return true;
-        if (la <= lb)
-            return strncmp(a, b, la) == 0 && (b[la] == '/' || b[la] == '\0');
-        return strncmp(a, b, lb) == 0 && a[lb] == '/';
+        return strncmp(a, b, lb) == 0 && (a[lb] == '/' || a[lb] == '\0');
 }
 
-/* What the bind source src reaches, into what (static or in buf), or NULL. */
+/* What the bind source src reaches, into buf, or NULL: the search path or /etc
+ * it is or lies in, else one below it. */
 static const char *source_reaches(const char *src, char *buf, size_t size)
 {
         char norm[4096];
 
         if (!path_normalize(src, norm, sizeof(norm)))
                 return NULL;
-        for (size_t i = 0; i < n_search_dirs; i++)
-                if (path_overlaps(norm, search_dirs[i].path)) {
-                        snprintf(buf, size, "the %s search path %s", image_class_name(search_dirs[i].class),
-                                 search_dirs[i].path);
-                        return buf;
-                }
-        return path_overlaps(norm, "/etc") ? "/etc" : NULL;
+        if (strcmp(norm, "/") == 0)
+                return "the host's root, every search path and /etc in it";
+        for (int below = 0; below < 2; below++) {
+                for (size_t i = 0; i < n_search_dirs; i++)
+                        if (below ? path_within(search_dirs[i].path, norm) : path_within(norm, search_dirs[i].path)) {
+                                snprintf(buf, size, "the %s search path %s%s", image_class_name(search_dirs[i].class),
+                                         search_dirs[i].path, below ? " below it" : "");
+                                return buf;
+                        }
+                if (below ? path_within("/etc", norm) : path_within(norm, "/etc"))
+                        return below ? "/etc below it" : "/etc";
+        }
+        return NULL;
 }
 
 struct reach {
