@@ -15,6 +15,7 @@
 #include "basic/escape.h"
 #include "basic/time-util.h"
 #include "host/inventory.h"
+#include "host/quadlet.h"
 #include "image/allowlist.h"
 
 #define DATASET "driftwatch.inventory"
@@ -292,11 +293,43 @@ static int report_dirs(struct inv_report *ir)
         return 0;
 }
 
+/* Container definitions that reach the search paths or /etc (host/quadlet.h):
+ * one alert per file, its grants in the message. */
+static int report_containers(struct inv_report *ir, const struct container_reaches *c)
+{
+        for (size_t i = 0; i < c->n; i++) {
+                const struct container_reach *e = &c->v[i];
+                _cleanup_(freep) char *msg = NULL, *list = NULL;
+                const char *what = strcmp(e->kind, "quadlet") == 0 ? "quadlet file" : "container config";
+                int r;
+
+                for (size_t k = 0; k < e->grants.n; k++) {
+                        char *l = NULL;
+
+                        if (asprintf(&l, "%s%s%s", list ?: "", list ? "; " : "", e->grants.v[k]) < 0)
+                                return -ENOMEM;
+                        free(list);
+                        list = l;
+                }
+                if (e->error ? asprintf(&msg, "cannot read %s '%s': %s", what, e->path, e->error) < 0 :
+                               asprintf(&msg, "%s '%s' reaches the extension search paths or /etc: %s", what, e->path,
+                                        list) < 0)
+                        return -ENOMEM;
+                r = emit(ir, NULL, e->path,
+                         e->error ? "DW-INV-CONTAINER-UNREADABLE" : "DW-INV-CONTAINER-REACHES-EXTENSIONS", true,
+                         e->error ? "container-unreadable" : "container-reaches-extensions", msg, NULL);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int capability_inventory(const struct dw_context *ctx, const struct inventory_request *req, struct output *out,
                          struct inventory_summary *ret_summary, struct dw_error *ret_error)
 {
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(allowlist_freep) struct allowlist *approved = NULL;
+        _cleanup_(container_reaches_freep) struct container_reaches *containers = NULL;
         _cleanup_(freep) char *reason = NULL;
         const char *root = req->root ?: "/";
         unsigned long alerts = out->alerts, events = out->events;
@@ -316,6 +349,12 @@ int capability_inventory(const struct dw_context *ctx, const struct inventory_re
         if (r < 0)
                 return dw_error_set(ret_error, r, root, "cannot read the extension images of '%s': %s", root,
                                     reason ?: strerror(-r));
+        r = container_reach_collect(root, ctx->cancel, &containers);
+        if (r == -ECANCELED)
+                return dw_error_set(ret_error, r, NULL, "interrupted");
+        if (r < 0)
+                return dw_error_set(ret_error, r, root, "cannot read the container definitions of '%s': %s", root,
+                                    r == -E2BIG ? "more than 4096 of them" : strerror(-r));
 
         ir = (struct inv_report) { .ctx = ctx, .out = out, .inv = inv, .approved = approved,
                                    .now = (int64_t) time(NULL), .arch = release_native_architecture(),
@@ -332,6 +371,8 @@ int capability_inventory(const struct dw_context *ctx, const struct inventory_re
         }
         if (r >= 0)
                 r = report_dirs(&ir);
+        if (r >= 0)
+                r = report_containers(&ir, containers);
         if (r >= 0 && approved)
                 r = allowlist_report(approved, ir.now, ruleset_rule(ctx->rules, "DW-INV-APPROVAL-EXPIRED"),
                                      ruleset_rule(ctx->rules, "DW-INV-APPROVAL-UNUSED"), "approval", DATASET, out);

@@ -34,6 +34,7 @@ void scan_summary_release(struct scan_summary *s)
         free(s->baseline_path);
         free(s->deployment);
         free(s->state_path);
+        free(s->mounts_state);
         etc_diff_summary_release(&s->etc);
         *s = (struct scan_summary) { 0 };
 }
@@ -228,6 +229,25 @@ static int scan_image(const struct dw_context *ctx, const struct scan_request *r
         return capability_status(ctx, &st, out, &sum->status, ret_error);
 }
 
+/* The mount table of this host (or of the saved mountinfo given) against the
+ * snapshots in the state directory's state.db; an offline root has no mount
+ * table of its own, so it is skipped and the summary says why. */
+static int scan_mounts(const struct dw_context *ctx, const struct scan_request *req, struct output *out,
+                       struct scan_summary *sum, struct dw_error *ret_error)
+{
+        if (!req->mountinfo && (req->sysroot || strcmp(req->root, "/") != 0)) {
+                sum->mounts_skipped = req->sysroot ? "an offline --sysroot has no mount table of its own" :
+                                                     "an offline --root has no mount table of its own";
+                return 0;
+        }
+        if (asprintf(&sum->mounts_state, "%s/state.db", req->state_dir) < 0)
+                return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+        struct mounts_request mr = { .mountinfo = req->mountinfo, .state_path = sum->mounts_state, .timeout_s = 120 };
+
+        sum->mounts_ran = true;
+        return capability_mounts(ctx, &mr, out, &sum->mounts, ret_error);
+}
+
 int capability_scan(const struct dw_context *ctx, const struct scan_request *req, struct output *out,
                     struct scan_summary *ret_summary, struct dw_error *ret_error)
 {
@@ -255,6 +275,8 @@ int capability_scan(const struct dw_context *ctx, const struct scan_request *req
                 return dw_error_set(ret_error, r, req->state_dir, "cannot create state directory '%s': %s",
                                     req->state_dir, strerror(-r));
         r = image ? scan_image(ctx, req, out, &sum, ret_error) : scan_files(ctx, req, out, &sum, ret_error);
+        if (r >= 0)
+                r = scan_mounts(ctx, req, out, &sum, ret_error);
         if (r >= 0 && !req->sysroot) {
                 struct inventory_request ir = { .root = req->root, .approved_path = req->approved };
 

@@ -4,11 +4,15 @@
  * predicted, and the bootc / rpm-ostree status transitions; elsewhere the file
  * drift of /usr, /boot and /etc against a baseline kept in the state
  * directory, which remembers that baseline's digest: a baseline that goes
- * missing or is replaced is an alert, recording one an event. */
+ * missing or is replaced is an alert, recording one an event. On this host
+ * (not an offline --root or --sysroot, unless a saved mountinfo is given) the
+ * mount table snapshot and its changes (capability/mounts.h) in the state
+ * directory's state.db, then the extension inventory. */
 #pragma once
 
 #include "capability/image.h"
 #include "capability/inventory.h"
+#include "capability/mounts.h"
 #include "capability/status.h"
 #include "capability/tree-check.h"
 
@@ -20,6 +24,7 @@ struct scan_request {
         const char *approved;           /* approved extension images, or NULL (the default when present) */
         const char *status_input;       /* saved bootc / rpm-ostree status, or NULL */
         enum host_source status_source;
+        const char *mountinfo;          /* a saved mountinfo for the mounts step; NULL: this host's when live */
         bool full;                      /* re-hash everything */
 };
 
@@ -40,6 +45,11 @@ struct scan_summary {
         bool status_ran;
         char *state_path;               /* free() it */
         struct status_summary status;
+        /* the mount table: run on this host (or a given mountinfo), else skipped */
+        bool mounts_ran;
+        const char *mounts_skipped;     /* why not (static), or NULL */
+        char *mounts_state;             /* free() it */
+        struct mounts_summary mounts;
         /* the extension images of the root (not of an offline --sysroot) */
         bool inventory_ran;
         struct inventory_summary inventory;

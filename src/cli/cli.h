@@ -94,6 +94,7 @@ struct status_summary;
 struct status_request;
 struct tree_check_summary;
 struct inventory_summary;
+struct mounts_summary;
 void cli_report_verify(const char *deployment, const struct verify_stats *stats, unsigned long alerts,
                        const struct output *out);
 void cli_report_etc_diff(const struct etc_diff_summary *sum, unsigned long alerts, const struct output *out);
@@ -101,6 +102,7 @@ void cli_report_status(const struct status_summary *sum, const char *state_path,
 void cli_report_check(const char *root, const char *baseline, const struct tree_check_summary *sum,
                       const struct output *out, double seconds);
 void cli_report_inventory(const struct inventory_summary *sum, const struct output *out);
+void cli_report_mounts(const struct mounts_summary *sum, const char *state_path, const struct output *out);
 /* --bootc-json / --rpm-ostree-json: at most one, into req's input. */
 int cli_status_input(const char *cmd, const char *bootc, const char *rpm_ostree, struct status_request *req);
 

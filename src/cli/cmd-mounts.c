@@ -9,7 +9,7 @@
 
 #define DEFAULT_STATE_DB DEFAULT_STATE_DIR "/state.db"
 
-static void report(const struct mounts_summary *sum, const char *state_path, const struct output *out)
+void cli_report_mounts(const struct mounts_summary *sum, const char *state_path, const struct output *out)
 {
         char seen[RFC3339_LEN];
 
@@ -76,6 +76,6 @@ int cmd_mounts(int argc, char **argv)
                 return r;
         if (capability_mounts(&ctx, &req, &out, &sum, &err) < 0)
                 return cli_fail(&err);
-        report(&sum, req.state_path, &out);
+        cli_report_mounts(&sum, req.state_path, &out);
         return cli_exit_status(&out);
 }

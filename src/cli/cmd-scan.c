@@ -55,6 +55,9 @@ int cmd_scan(int argc, char **argv)
                 OPT_STRING("bootc-json", &bootc, "FILE", "bootc status saved from the host, for an offline --sysroot"),
                 OPT_STRING("rpm-ostree-json", &rpm_ostree, "FILE",
                            "rpm-ostree status saved from the host, for an offline --sysroot"),
+                OPT_STRING("mountinfo", &req.mountinfo, "FILE",
+                           "a saved /proc/self/mountinfo for the mount step (also with --root); default this "
+                           "host's, none for an offline --root or --sysroot"),
                 OPT_BOOL("full", &req.full, "re-hash every file, trusting no cache"),
                 OPT_FORMAT(&format),
                 OPT_THREADS(&threads),
@@ -72,7 +75,8 @@ int cmd_scan(int argc, char **argv)
                         "directory and says so (an event in the JSON output); later runs check the host against\n"
                         "it. The state directory remembers the baseline's digest: a baseline that goes missing or\n"
                         "is replaced later is an alert. Always (except for an offline --sysroot): the inventory\n"
-                        "of sysext, confext and portable images (driftwatch inventory).",
+                        "of sysext, confext and portable images (driftwatch inventory). On this host: the mount\n"
+                        "table against its last snapshot in the state directory (driftwatch mounts).",
                 .options = options,
         };
         struct progress_ui *ui;
@@ -90,6 +94,8 @@ int cmd_scan(int argc, char **argv)
         req.status_source = status.source;
         if (req.root && req.sysroot)
                 return usage_error("scan", "--root and --sysroot exclude each other");
+        if (req.mountinfo && !req.mountinfo[0])
+                return usage_error("scan", "--mountinfo needs a file name");
         if (!req.root)
                 req.root = "/";
         r = cli_load_rules(&rules);
@@ -103,6 +109,10 @@ int cmd_scan(int argc, char **argv)
         fflush(stdout);
         if (r < 0)
                 return cli_fail(&err);
+        if (sum.mounts_skipped && !cli.quiet)
+                fprintf(stderr, "mounts: skipped: %s\n", sum.mounts_skipped);
+        else if (sum.mounts_ran)
+                cli_report_mounts(&sum.mounts, sum.mounts_state, &out);
         report(&req, &sum, &out, cli_seconds_since(&start));
         if (sum.inventory_ran)
                 cli_report_inventory(&sum.inventory, &out);

@@ -9,6 +9,7 @@
 #include "mount-table.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -142,11 +143,16 @@ static int check_lines(const char *buf, size_t len, size_t *ret_lines, char **re
                 if (line > MOUNT_TABLE_MAX_ENTRIES)
                         return fail(ret_error, -E2BIG, "more than %d mounts", MOUNT_TABLE_MAX_ENTRIES);
                 for (int field = 0; field < 2; field++) {
+                        int64_t id = 0;
+
                         if (q == nl || *q < '0' || *q > '9')
                                 return fail(ret_error, -EBADMSG,
                                             "line %zu is not a mountinfo line (mount id and parent id first)", line);
-                        while (q < nl && *q >= '0' && *q <= '9')
-                                q++;
+                        /* The kernel's ids are ints: libmount would wrap a larger one. */
+                        while (q < nl && *q >= '0' && *q <= '9' && id <= INT_MAX)
+                                id = id * 10 + (*q++ - '0');
+                        if (id > INT_MAX)
+                                return fail(ret_error, -EBADMSG, "line %zu: a mount id larger than %d", line, INT_MAX);
                         if (q == nl || *q != ' ')
                                 return fail(ret_error, -EBADMSG,
                                             "line %zu is not a mountinfo line (mount id and parent id first)", line);

@@ -86,6 +86,8 @@ const char *const ruleset_required_ids[] = {
         "DW-POS-POLICY-USER", "DW-POS-OSTREE-REMOTE", "DW-POS-OSTREE-UNVERIFIED", "DW-POS-OSTREE-HTTP",
         "DW-POS-REG-STATE", "DW-POS-REG-INSECURE", "DW-POS-REG-UNBLOCKED", "DW-POS-REG-MIRROR",
         "DW-POS-REG-SHORTNAME",
+        /* host/quadlet.c, capability/inventory.c */
+        "DW-INV-CONTAINER-REACHES-EXTENSIONS", "DW-INV-CONTAINER-UNREADABLE",
         NULL,
 };
 

@@ -1,0 +1,63 @@
+# driftwatch scan runs the mount table step (driftwatch mounts) against the
+# state directory's state.db: an offline --root skips it and says so first; with
+# the mount table given (a copy of this namespace's /proc/self/mountinfo, taken
+# in lib.sh's private host-readonly namespace) two scans report the snapshot and
+# no change, and a tmpfs mounted between two scans over a watched path is an
+# alert counted in the summary.
+DW_SANDBOX=host-readonly
+source "$(dirname "$0")/lib.sh"
+
+command -v jq >/dev/null || skip "jq is not installed"
+R=$T/host
+S=$T/state
+mkdir -p "$R"/usr/bin "$R"/boot "$R"/etc
+printf 'ls\n' >"$R/usr/bin/ls"
+
+# An offline root has no mount table: skipped, the first line says so.
+run 0 "$DW" scan --root "$R" --state-dir "$S"
+head -n 1 "$T/err" | grep -q '^mounts: skipped: an offline --root has no mount table' ||
+        { cat "$T/err"; fail "an offline scan does not say first that the mount step was skipped"; }
+[ ! -e "$S/state.db" ] || fail "an offline scan recorded a mount snapshot"
+run 0 "$DW" scan --root "$R" --state-dir "$S" --format json
+! grep -q '"DW-MNT-' "$T/out" || fail "an offline scan reported mounts"
+
+surf=
+for d in /etc/sudoers.d /etc/pam.d /etc/systemd /etc/ssh; do
+        if [ -d "$d" ]; then surf=$d; break; fi
+done
+[ -n "$surf" ] || fail "none of /etc/sudoers.d, /etc/pam.d, /etc/systemd, /etc/ssh exists"
+
+# The first scan with a mount table: its baseline and the snapshot event.
+cp /proc/self/mountinfo "$T/mi1"
+run 0 "$DW" scan --root "$R" --state-dir "$S" --mountinfo "$T/mi1" --format json
+[ "$(jq -r 'select(.rule.id | startswith("DW-MNT-")) | .rule.id' "$T/out" | tr '\n' ' ')" = \
+  "DW-MNT-BASELINE DW-MNT-SNAPSHOT " ] || { cat "$T/out"; fail "the first scan lacks the mount baseline and snapshot"; }
+[ -s "$S/state.db" ] || fail "the mount snapshot is not in the state directory's state.db"
+
+# The second, nothing changed: the snapshot event and no alert.
+run 0 "$DW" scan --root "$R" --state-dir "$S" --mountinfo "$T/mi1" --format json
+[ "$(jq -r 'select(.rule.id | startswith("DW-MNT-")) | [.rule.id, .event.kind, .event.action] | join(" ")' \
+     "$T/out")" = "DW-MNT-SNAPSHOT event mount-snapshot" ] || { cat "$T/out"; fail "an unchanged table reported more"; }
+[ -z "$(jq -r 'select(.event.kind == "alert") | .rule.id' "$T/out")" ] || { cat "$T/out"; fail "an unchanged host alerted"; }
+run 0 "$DW" scan --root "$R" --state-dir "$S" --mountinfo "$T/mi1"
+grep -q 'mounts compared with the snapshot taken .*: 0 alerts' "$T/err" ||
+        { cat "$T/err"; fail "the summary does not count the mount findings"; }
+
+# A mount made between two scans (in this private namespace only).
+mount -t tmpfs dw-test-tmpfs "$surf" || fail "cannot mount a tmpfs on $surf in the namespace"
+cp /proc/self/mountinfo "$T/mi2"
+umount "$surf"
+run 1 "$DW" scan --root "$R" --state-dir "$S" --mountinfo "$T/mi2" --format json
+[ "$(jq -r 'select(.event.kind == "alert") | [.rule.id, .file.path] | join(" ")' "$T/out")" = \
+  "DW-MNT-WATCHED-NEW $surf" ] || { cat "$T/out"; fail "the tmpfs over $surf was not reported"; }
+run 0 "$DW" scan --root "$R" --state-dir "$S" --mountinfo "$T/mi2"
+grep -q '0 alerts' "$T/err" || { cat "$T/err"; fail "the same table reported again"; }
+run 1 "$DW" scan --root "$R" --state-dir "$S" --mountinfo "$T/mi1"
+grep -q 'mounts compared with the snapshot taken .*: 1 alerts' "$T/err" ||
+        { cat "$T/err"; fail "the summary does not count the removed mount"; }
+
+# A mount table that is no mountinfo: one error naming it, nothing recorded.
+printf 'garbage\n' >"$T/bad"
+run 2 "$DW" scan --root "$R" --state-dir "$S" --mountinfo "$T/bad"
+expect_one_error_line "$T/bad"
+run 2 "$DW" scan --root "$R" --state-dir "$S" --mountinfo ""
