@@ -277,8 +277,10 @@ int union_report_merged(struct union_check *u, struct output *out)
                         changed = st.st_mtim.tv_sec > st.st_ctim.tv_sec ? st.st_mtim.tv_sec : st.st_ctim.tv_sec;
                         if (changed <= m->merge_time)
                                 continue;
+                        _cleanup_(freep) char *allowed = approval(u, im);
+
                         describe_layer(u, m, &m->layers[j], &x.top);
-                        x.approved = false;
+                        x.approved = allowed != NULL;
                         if (asprintf(&msg, "the image of extension '%s' (%s) changed %llds after it was merged into "
                                      "%s: what is merged is no longer what the file holds",
                                      im->name, im->path, (long long) (changed - m->merge_time), m->target) < 0)

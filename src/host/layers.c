@@ -279,36 +279,68 @@ void layers_owner(const struct layers *l, const char *path, struct layer_owner *
 }
 
 /* The base of an overlay mounted over its own lower dir (the v252 merge
- * lists "/usr" last): the directory under the overlay, reached through a
- * clone of the parent mount (open_tree, not recursive: the overlay is not in
- * the clone). Left unreachable when another mount is stacked at target. */
+ * lists "/usr" last): the directory under the overlay. It is reached through
+ * a clone (open_tree, not recursive: the overlay is not in the clone) of a
+ * mount of the same filesystem whose root lies above that directory and
+ * whose target is not covered by the overlay; the parent mount first, "/"
+ * usually. When the base is itself a mount at target (a bind mount of /usr,
+ * say), its root is looked for in another mount of its filesystem. */
 static void open_base(const struct libmount_api *mnt, struct libmnt_table *tb, struct libmnt_fs *over,
                       struct layer *base, const char *target)
 {
         struct libmnt_iter *it = mnt->new_iter(MNT_ITER_FORWARD);
         struct libmnt_fs *fs, *parent = NULL;
-        const char *ptarget;
+        _cleanup_(freep) char *want = NULL;
+        const char *ptarget, *proot;
         size_t plen;
 
         while (it && mnt->table_next_fs(tb, it, &fs) == 0)
                 if (mnt->fs_get_id(fs) == mnt->fs_get_parent_id(over))
                         parent = fs;
+        ptarget = parent ? mnt->fs_get_target(parent) : NULL;
+        proot = parent ? mnt->fs_get_root(parent) : NULL;
+        if (!ptarget || !proot) {
+                if (it)
+                        mnt->free_iter(it);
+                return;
+        }
+        /* the base directory as a path inside its filesystem */
+        if (strcmp(ptarget, target) == 0) {
+                want = strdup(proot);
+        } else {
+                plen = strcmp(ptarget, "/") == 0 ? 0 : strlen(ptarget);
+                if (strncmp(target, ptarget, plen) == 0 && target[plen] == '/' &&
+                    asprintf(&want, "%s%s", strcmp(proot, "/") == 0 ? "" : proot, target + plen) < 0)
+                        want = NULL;
+        }
         if (it)
                 mnt->free_iter(it);
-        ptarget = parent ? mnt->fs_get_target(parent) : NULL;
-        if (!ptarget || strcmp(ptarget, target) == 0)
-                return;
-        plen = strcmp(ptarget, "/") == 0 ? 0 : strlen(ptarget);
-        if (strncmp(target, ptarget, plen) != 0 || target[plen] != '/')
-                return;
-        _cleanup_(closep) int tree = (int) syscall(SYS_open_tree, AT_FDCWD, ptarget, OPEN_TREE_CLONE | O_CLOEXEC);
-        if (tree < 0)
-                return;
-        base->dirfd = open_beneath(tree, target + plen + 1, O_PATH | O_DIRECTORY);
-        if (base->dirfd >= 0)
-                base->probe = LAYER_PROBE_DIR;
-        else
-                base->dirfd = -1;
+        it = want ? mnt->new_iter(MNT_ITER_FORWARD) : NULL;
+        while (it && base->probe == LAYER_PROBE_NONE && mnt->table_next_fs(tb, it, &fs) == 0) {
+                const char *t = mnt->fs_get_target(fs), *root = mnt->fs_get_root(fs);
+                size_t rlen = root && strcmp(root, "/") != 0 ? strlen(root) : 0;
+                struct stat st;
+                int tree;
+
+                if (!t || !root || mnt->fs_get_devno(fs) != mnt->fs_get_devno(parent) || strcmp(t, target) == 0 ||
+                    strncmp(want, root, rlen) != 0 || (want[rlen] != '/' && want[rlen] != '\0'))
+                        continue;
+                tree = (int) syscall(SYS_open_tree, AT_FDCWD, t, OPEN_TREE_CLONE | O_CLOEXEC);
+                if (tree < 0)
+                        continue;
+                /* what the path reached is the mount read from the table */
+                if (fstat(tree, &st) == 0 && st.st_dev == mnt->fs_get_devno(fs)) {
+                        base->dirfd = want[rlen] ? open_beneath(tree, want + rlen + 1, O_PATH | O_DIRECTORY) :
+                                                   fcntl(tree, F_DUPFD_CLOEXEC, 3);
+                        if (base->dirfd >= 0)
+                                base->probe = LAYER_PROBE_DIR;
+                        else
+                                base->dirfd = -1;
+                }
+                close(tree);
+        }
+        if (it)
+                mnt->free_iter(it);
 }
 
 int layers_read(struct layers **ret)
