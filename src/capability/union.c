@@ -303,3 +303,33 @@ int union_report_merged(struct union_check *u, struct output *out)
         }
         return r;
 }
+
+unsigned union_usr_extensions(char *buf, size_t size)
+{
+        _cleanup_(layers_freep) struct layers *l = NULL;
+        unsigned n = 0;
+        size_t i, j, len = 0;
+
+        if (size)
+                buf[0] = '\0';
+        if (size < 4 || layers_read(&l) < 0)
+                return 0;
+        for (i = 0; i < l->n; i++)
+                for (j = 0; strcmp(l->mounts[i].target, "/usr") == 0 && j < l->mounts[i].n; j++) {
+                        const char *name = l->mounts[i].layers[j].name;
+                        int w;
+
+                        if (!name)
+                                continue;
+                        n++;
+                        if (len >= size - 4)
+                                continue;
+                        w = snprintf(buf + len, size - 3 - len, "%s%s", len ? "," : "", name);
+                        if (w < 0 || (size_t) w >= size - 3 - len) {
+                                memcpy(buf + (len = size - 4), "...", 4);
+                                continue;
+                        }
+                        len += (size_t) w;
+                }
+        return n;
+}

@@ -28,3 +28,8 @@ int union_report_merged(struct union_check *u, struct output *out);
  * union_check_set_reporter) builds the finding that is then attributed. */
 void union_check_set_reporter(struct union_check *u, struct fim_reporter *rep);
 int union_report_change(const struct fim_change *c, void *userdata);
+
+/* The names of the extensions merged on top of this host's /usr (its
+ * sysext overlay), topmost first, comma-separated into buf (cut short with
+ * "..."): their number, 0 when none or the mount table cannot be read. */
+unsigned union_usr_extensions(char *buf, size_t size);
