@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "report/json.h"
 #include "host/inventory.h"
@@ -62,6 +63,19 @@ int union_check_open(const struct dw_context *ctx, const char *approved_path, st
                 return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
         u->ctx = ctx;
         u->now = (int64_t) time(NULL);
+        /* A bad list is an error whether or not anything is merged now. */
+        if (approved_path) {
+                r = allowlist_load(approved_path, true, &u->approved, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        /* Every merge leaves its marker in the hierarchy: without one nothing is
+         * merged, and libmount is not even loaded. */
+        if (access("/usr/.systemd-sysext", F_OK) < 0 && access("/opt/.systemd-sysext", F_OK) < 0 &&
+            access("/etc/.systemd-confext", F_OK) < 0) {
+                *ret = NULL;
+                return 0;
+        }
         r = layers_read(&u->layers);
         if (r == -ELIBACC || r == -ELIBBAD || (r >= 0 && u->layers->n == 0)) {
                 *ret = NULL;            /* nothing merged (or no mount table reader: nothing known merged) */
@@ -70,11 +84,6 @@ int union_check_open(const struct dw_context *ctx, const char *approved_path, st
         if (r < 0)
                 return dw_error_set(ret_error, r, "/proc/self/mountinfo",
                                     "cannot read the merged hierarchies of '/proc/self/mountinfo': %s", strerror(-r));
-        if (approved_path) {
-                r = allowlist_load(approved_path, true, &u->approved, ret_error);
-                if (r < 0)
-                        return r;
-        }
         r = inventory_collect("/", ctx->cancel, &u->inv, &reason);
         if (r == -ECANCELED)
                 return dw_error_set(ret_error, r, NULL, "interrupted");

@@ -47,6 +47,12 @@ YAML
 "$DW" baseline create --from dir:/ --path "$dir" --out "$T/base.db" >/dev/null 2>"$T/base.err" ||
         fail "baseline create failed: $(cat "$T/base.err")"
 
+# A bad approved list is one line naming it and exit 2, merged or not.
+rc=0
+"$DW" check --baseline "$T/base.db" --path "$dir" --approved "$T/missing.yaml" >/dev/null 2>"$T/bad.err" || rc=$?
+[ "$rc" -eq 2 ] && [ "$(wc -l <"$T/bad.err")" -eq 1 ] && grep -q "missing.yaml" "$T/bad.err" ||
+        fail "a missing approved list: exit $rc, $(cat "$T/bad.err")"
+
 cat >"$T/inside.sh" <<'IN'
 set -eu
 T=$1 DW=$2 DIR=$3
