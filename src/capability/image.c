@@ -14,6 +14,8 @@
 #include "basic/escape.h"
 #include "basic/fd-util.h"
 #include "fim/findings.h"
+#include "capability/union.h"
+#include "report/json.h"
 #include "image/allowlist.h"
 #include "image/etc-diff.h"
 #include "image/ostree-source.h"
@@ -155,29 +157,69 @@ int capability_deployments_text(const struct sysroot *ds, FILE *f, struct dw_err
         return 0;
 }
 
+/* The verification of the running deployment: each finding also says which
+ * extensions sit on top of /usr (driftwatch.extensions_on_top). */
+struct verify_report {
+        struct fim_reporter rep;
+        const struct verify_stats *stats;
+};
+
+static void json_on_top(struct json *j, const void *data)
+{
+        const struct verify_stats *stats = data;
+
+        json_string(j, "extensions_on_top", stats->on_top);
+}
+
+static int report_verify_change(const struct fim_change *c, void *userdata)
+{
+        struct verify_report *vr = userdata;
+        struct finding f;
+        int r;
+
+        r = fim_finding_from_change(&vr->rep, c, &f);
+        if (r < 0)
+                return r;
+        if (vr->stats->n_on_top) {
+                f.json_extra = json_on_top;
+                f.json_extra_data = vr->stats;
+        }
+        r = output_emit(vr->rep.out, &f);
+        finding_release(&f);
+        return r;
+}
+
 int capability_image_verify(const struct dw_context *ctx, const struct sysroot *ds,
                             const struct sysroot_deployment *d, struct output *out,
                             struct verify_stats *ret_stats, struct dw_error *ret_error)
 {
         _cleanup_(freep) char *msg = NULL;
         struct verify_opts vo = { .threads = ctx->threads, .progress = ctx->progress, .cancel = ctx->cancel };
-        struct verify_stats stats = { 0 };
-        struct fim_reporter rep = {
-                .rules = ctx->rules,
-                .out = out,
-                .root = d->path,
-                .rule = ruleset_rule(ctx->rules, "DW-IMG-VERIFY"),
-                .dataset = "driftwatch.image",
+        struct verify_stats stats = { 0 }, on_top = { 0 };
+        struct verify_report vr = {
+                .rep = {
+                        .rules = ctx->rules,
+                        .out = out,
+                        .root = d->path,
+                        .rule = ruleset_rule(ctx->rules, "DW-IMG-VERIFY"),
+                        .dataset = "driftwatch.image",
+                },
+                .stats = &on_top,
         };
         int r;
 
-        r = image_verify(ds, d, &vo, fim_report_change, &rep, &stats, &msg);
+        /* What is verified stays the deployment; the report says what is merged on it. */
+        if (ds->live && d->booted)
+                on_top.n_on_top = union_usr_extensions(on_top.on_top, sizeof(on_top.on_top));
+        r = image_verify(ds, d, &vo, report_verify_change, &vr, &stats, &msg);
         fflush(out->f);
         if (r == -ECANCELED)
                 return dw_error_set(ret_error, r, NULL, "interrupted");
         if (r < 0)
                 return dw_error_set(ret_error, r, ds->sysroot, "cannot verify deployment %s.%d in sysroot '%s': %s",
                                     d->checksum, d->serial, ds->sysroot, msg ? msg : strerror(-r));
+        stats.n_on_top = on_top.n_on_top;
+        memcpy(stats.on_top, on_top.on_top, sizeof(stats.on_top));
         if (ret_stats)
                 *ret_stats = stats;
         return 0;

@@ -168,7 +168,11 @@ static int scan_files(const struct dw_context *ctx, const struct scan_request *r
                         return dw_error_set(ret_error, r, record, "cannot write baseline record '%s': %s", record,
                                             strerror(-r));
         }
-        struct tree_check_request tr = { .baseline_path = baseline, .root = req->root, .full = req->full };
+        struct tree_check_request tr = { .baseline_path = baseline, .root = req->root, .full = req->full,
+                                         .approved_path = req->approved };
+
+        if (!tr.approved_path && access(SCAN_DEFAULT_APPROVED, F_OK) == 0)
+                tr.approved_path = SCAN_DEFAULT_APPROVED;
 
         r = capability_tree_check(ctx, &tr, out, &sum->check, ret_error);
         if (r == -EBADMSG && ret_error && ret_error->input && strcmp(ret_error->input, baseline) == 0) {

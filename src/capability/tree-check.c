@@ -7,6 +7,7 @@
 #include "fim/check.h"
 #include "fim/findings.h"
 #include "fim/store.h"
+#include "union.h"
 
 int capability_tree_check(const struct dw_context *ctx, const struct tree_check_request *req, struct output *out,
                           struct tree_check_summary *ret_summary, struct dw_error *ret_error)
@@ -27,9 +28,24 @@ int capability_tree_check(const struct dw_context *ctx, const struct tree_check_
                 .out = out,
                 .root = strcmp(req->root, "/") == 0 ? NULL : req->root,
         };
+        _cleanup_(union_check_freep) struct union_check *u = NULL;
         int r;
 
-        r = fim_check(req->baseline_path, &opts, fim_report_change, &rep, &res);
+        /* The live host: changes under merged extensions are attributed to their layer. */
+        if (strcmp(req->root, "/") == 0) {
+                r = union_check_open(ctx, req->approved_path, &u, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        if (u) {
+                union_check_set_reporter(u, &rep);
+                r = union_report_merged(u, out);
+                if (r < 0)
+                        return dw_error_set(ret_error, out->error ?: r, NULL, "cannot write output: %s",
+                                            strerror(-(out->error ?: r)));
+        }
+        r = fim_check(req->baseline_path, &opts, u ? union_report_change : fim_report_change, u ? (void *) u : &rep,
+                      &res);
         if (r < 0 && res.baseline_failed)
                 return dw_error_set(ret_error, r, req->baseline_path, "cannot read baseline '%s': %s",
                                     req->baseline_path, res.baseline_reason ? res.baseline_reason : strerror(-r));

@@ -11,6 +11,7 @@ struct tree_check_request {
         size_t n_paths;
         bool full;                      /* re-hash everything */
         const char *cache_path;         /* optional stat cache file */
+        const char *approved_path;      /* approved extension images (root "/" with merged extensions), or NULL */
 };
 
 struct tree_check_summary {

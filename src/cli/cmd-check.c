@@ -29,6 +29,7 @@ struct check_request {
         bool full;
         unsigned threads;
         const char *cache_path;
+        const char *approved_path;
         enum output_format format;
 };
 
@@ -44,6 +45,7 @@ static int run_check(const struct check_request *req)
                 .n_paths = req->n_paths,
                 .full = req->full,
                 .cache_path = req->cache_path,
+                .approved_path = req->approved_path,
         };
         struct tree_check_summary sum = { 0 };
         struct dw_context ctx;
@@ -82,6 +84,9 @@ int cmd_check(int argc, char **argv)
                 OPT_BOOL("full", &req.full, "re-hash every file, trusting no cache"),
                 OPT_STRING("cache", &req.cache_path, "FILE",
                            "stat cache to read and update (for baselines of another tree)"),
+                OPT_STRING("approved", &req.approved_path, "FILE",
+                           "approved extension images: on a host with merged extensions, their files are\n"
+                           "events naming the extension, not drift"),
                 OPT_FORMAT(&req.format),
                 OPT_THREADS(&req.threads),
                 OPT_END(),

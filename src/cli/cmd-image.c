@@ -15,6 +15,10 @@ void cli_report_verify(const char *deployment, const struct verify_stats *stats,
                                 "%lu alerts, %llu files differ, %llu repository objects modified in place\n",
                         stats->entries, stats->files, deployment, alerts, stats->mismatched,
                         stats->corrupt_objects);
+        if (!cli.quiet && out->format == OUTPUT_TEXT && stats->n_on_top)
+                fprintf(stderr, "%u extension%s merged on top of its /usr (not part of the deployment, not verified): "
+                                "%s\n",
+                        stats->n_on_top, stats->n_on_top == 1 ? "" : "s", stats->on_top);
 }
 
 struct image_options {

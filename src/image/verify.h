@@ -18,6 +18,12 @@ struct verify_opts {
 
 struct verify_stats {
         unsigned long long entries, files, mismatched, corrupt_objects;
+        /* Filled by capability_image_verify on the running deployment: the
+         * extensions merged on top of its /usr now (not verified:
+         * they are not part of the deployment), comma-separated, cut short
+         * with "..." past the buffer. */
+        unsigned n_on_top;
+        char on_top[256];
 };
 
 /* Calls fn once per difference (added, removed, modified, unreadable) in path

@@ -80,6 +80,8 @@ const char *const ruleset_required_ids[] = {
         "DW-INV-CONFEXT-UNAPPROVED", "DW-INV-RELEASE-INVALID", "DW-INV-INCOMPATIBLE", "DW-INV-UNVERIFIED",
         "DW-INV-SEARCH-PATH-WRITABLE", "DW-INV-PORTABLE-ATTACHED", "DW-INV-APPROVAL-EXPIRED",
         "DW-INV-APPROVAL-UNUSED", "DW-INV-MERGED-WITHOUT-IMAGE",
+        /* capability/union.c: check and scan under merged extensions */
+        "DW-INV-EXTENSION-FILE", "DW-INV-SHADOWS-BASE", "DW-INV-CHANGED-SINCE-MERGE",
         /* host/posture-*.c, capability/posture.c */
         "DW-POS-IMAGE", "DW-POS-CONFIG-INVALID", "DW-POS-POLICY-STATE", "DW-POS-POLICY-HOST-IMAGE",
         "DW-POS-POLICY-INSECURE", "DW-POS-POLICY-REJECT", "DW-POS-POLICY-KEY-MISSING", "DW-POS-POLICY-MISSING",

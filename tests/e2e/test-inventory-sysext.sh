@@ -7,15 +7,7 @@
 # (DW_SANDBOX): the overlay needs no write access to the /usr below it.
 DW_SANDBOX=host-readonly source "$(dirname "$0")/lib.sh"
 
-command -v systemd-sysext >/dev/null || skip "systemd-sysext is not installed"
-command -v mksquashfs >/dev/null || skip "mksquashfs (package squashfs-tools) is not installed"
-command -v jq >/dev/null || skip "jq is not installed"
-[ "$(id -u)" -eq 0 ] || skip "merging extensions needs root"
-
-# The host's identification, as systemd-sysext reads it.
-id=$(. /etc/os-release 2>/dev/null || . /usr/lib/os-release; echo "${ID:-}")
-ver=$(. /etc/os-release 2>/dev/null || . /usr/lib/os-release; echo "${VERSION_ID:-}")
-[ -n "$id" ] || skip "the host's os-release has no ID"
+source "$(dirname "$0")/lib-sysext.sh"
 
 ext() {
         local d=$1 n=$2

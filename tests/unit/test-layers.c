@@ -1,0 +1,153 @@
+/* Unit tests for src/host/layers.c: the lowerdir= of a sysext overlay split
+ * into layers (escaped colons, systemd's meta layer dropped, the cap), and
+ * layers_owner() on directory layers made here: the topmost layer that has a
+ * path provides it, a lower one that has it too is shadowed. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "host/layers.h"
+
+static char tmp[] = "/tmp/dw-test-layers-XXXXXX";
+
+static void touch(const char *rel)
+{
+        char p[512];
+        int fd;
+
+        snprintf(p, sizeof(p), "%s/%s", tmp, rel);
+        fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        close(fd);
+}
+
+static void mkdirs(const char *rel)
+{
+        char p[512];
+
+        snprintf(p, sizeof(p), "%s/%s", tmp, rel);
+        assert_int_equal(mkdir(p, 0755), 0);
+}
+
+static void test_split(void **state)
+{
+        _cleanup_(layers_freep) struct layers *lp = calloc(1, sizeof(*lp));
+        struct layers *l = lp;
+        const struct union_mount *m;
+
+        (void) state;
+        assert_non_null(l);
+        assert_int_equal(layers_add(l, "/usr", "/run/systemd/sysext/meta/usr:"
+                                                "/run/systemd/sysext/extensions/a/usr:"
+                                                "/run/systemd/sysext/extensions/b\\:c/usr:/usr"), 0);
+        assert_int_equal(l->n, 1);
+        m = &l->mounts[0];
+        assert_false(m->confext);
+        assert_int_equal(m->n, 3);              /* the meta layer is not an extension */
+        assert_string_equal(m->layers[0].name, "a");
+        assert_string_equal(m->layers[1].name, "b:c");
+        assert_string_equal(m->layers[1].dir, "/run/systemd/sysext/extensions/b:c/usr");
+        assert_null(m->layers[2].name);         /* the base */
+        assert_int_equal(m->layers[2].probe, LAYER_PROBE_NONE); /* "/usr" is the overlay itself */
+        assert_int_equal(layers_add(l, "/etc", "/run/systemd/confext/extensions/x/etc::/etc"), -EBADMSG);
+        assert_true(l->mounts[1].confext);
+}
+
+static void test_cap(void **state)
+{
+        _cleanup_(layers_freep) struct layers *l = calloc(1, sizeof(*l));
+        char *lower = malloc((LAYERS_MAX + 1) * 48 + 1), *p = lower;
+
+        (void) state;
+        assert_non_null(l);
+        for (int i = 0; i <= LAYERS_MAX; i++)
+                p += sprintf(p, "%s/run/systemd/sysext/extensions/e%d/usr", i ? ":" : "", i);
+        assert_int_equal(layers_add(l, "/usr", lower), -E2BIG);
+        free(lower);
+}
+
+static void test_owner(void **state)
+{
+        _cleanup_(layers_freep) struct layers *l = calloc(1, sizeof(*l));
+        struct layer_owner o;
+        char lower[512], p[512];
+
+        (void) state;
+        assert_non_null(l);
+        assert_non_null(mkdtemp(tmp));
+        mkdirs("top");
+        mkdirs("top/share");
+        mkdirs("mid");
+        mkdirs("mid/share");
+        mkdirs("base");
+        mkdirs("base/share");
+        touch("top/share/new");
+        touch("top/share/both");
+        touch("mid/share/both");
+        touch("mid/share/base-too");
+        touch("base/share/base-too");
+        touch("base/share/only-base");
+        /* a symlink in a layer is not followed out of it */
+        snprintf(p, sizeof(p), "%s/top/escape", tmp);
+        assert_int_equal(symlink("/etc", p), 0);
+
+        snprintf(lower, sizeof(lower), "%s/top:%s/mid:%s/base", tmp, tmp, tmp);
+        assert_int_equal(layers_add(l, "/usr", lower), 0);
+        assert_int_equal(l->mounts[0].n, 3);
+        assert_int_equal(l->mounts[0].layers[0].probe, LAYER_PROBE_DIR);
+
+        layers_owner(l, "/usr/share/new", &o);
+        assert_ptr_equal(o.top, &l->mounts[0].layers[0]);
+        assert_null(o.below);
+
+        layers_owner(l, "/usr/share/both", &o);
+        assert_ptr_equal(o.top, &l->mounts[0].layers[0]);
+        assert_ptr_equal(o.below, &l->mounts[0].layers[1]);
+
+        layers_owner(l, "/usr/share/base-too", &o);
+        assert_ptr_equal(o.top, &l->mounts[0].layers[1]);
+        assert_ptr_equal(o.below, &l->mounts[0].layers[2]);
+
+        layers_owner(l, "/usr/share/only-base", &o);
+        assert_ptr_equal(o.top, &l->mounts[0].layers[2]);
+        assert_null(o.below);
+
+        layers_owner(l, "/usr/escape/passwd", &o);      /* not through the symlink */
+        assert_null(o.top);
+        layers_owner(l, "/usr/share/none", &o);
+        assert_non_null(o.mount);
+        assert_null(o.top);
+        layers_owner(l, "/usrx/share/new", &o);         /* not below /usr */
+        assert_null(o.mount);
+        layers_owner(l, "/usr", &o);
+        assert_null(o.mount);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_split),
+                cmocka_unit_test(test_cap),
+                cmocka_unit_test(test_owner),
+        };
+        int r = cmocka_run_group_tests(tests, NULL, NULL);
+        char cmd[128];
+
+        if (strncmp(tmp, "/tmp/dw-test-layers-", 20) == 0 && !strchr(tmp, 'X')) {
+                snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", tmp);
+                if (system(cmd) != 0)
+                        r = r ?: 1;
+        }
+        return r;
+}
