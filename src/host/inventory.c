@@ -340,8 +340,11 @@ static int pick_release(const char *name, enum fs_entry_type type, void *userdat
 }
 
 /* A filesystem image, through the userspace reader. */
-static int read_release_fs(struct inv_image *im, int fd, uint64_t offset, uint64_t size, enum fs_type type)
+static int read_release_fs(struct inv_image *im, int fd, uint64_t offset, uint64_t size, enum fs_type type,
+                           bool usr_partition)
 {
+        /* A DDI's usr partition is mounted on /usr: its paths lack "/usr". */
+        const char *rdir = release_dir(im->class) + (usr_partition && im->class != IMAGE_CONFEXT ? 4 : 0);
         _cleanup_(fs_reader_freep) struct fs_reader *rd = NULL;
         _cleanup_(freep) char *path = NULL, *text = NULL;
         struct pick_one pick = { .count = 0 };
@@ -356,10 +359,10 @@ static int read_release_fs(struct inv_image *im, int fd, uint64_t offset, uint64
                 return set_error(im, r, "not a valid %s image: %s", fs_type_name(type),
                                  r == -EBADMSG ? "corrupt or truncated" : strerror(-r));
         if (im->class == IMAGE_PORTABLE) {
-                const char *file = "/usr/lib/os-release";
+                const char *file = usr_partition ? "/lib/os-release" : "/usr/lib/os-release";
 
                 r = fs_reader_read_file(rd, file, RELEASE_MAX_BYTES, &text, &len);
-                if (r == -ENOENT)
+                if (r == -ENOENT && !usr_partition)
                         r = fs_reader_read_file(rd, file = "/etc/os-release", RELEASE_MAX_BYTES, &text, &len);
                 im->release_file = strdup(file + 1);
                 if (r < 0) {
@@ -368,16 +371,16 @@ static int read_release_fs(struct inv_image *im, int fd, uint64_t offset, uint64
                 }
                 return parse_release(im, text, len);
         }
-        if (asprintf(&path, "/%s/extension-release.%s", release_dir(im->class), im->name) < 0)
+        if (asprintf(&path, "/%s/extension-release.%s", rdir, im->name) < 0)
                 return -ENOMEM;
         r = fs_reader_read_file(rd, path, RELEASE_MAX_BYTES, &text, &len);
         if (r == -ENOENT) {
                 char dir[64];
 
-                snprintf(dir, sizeof(dir), "/%s", release_dir(im->class));
+                snprintf(dir, sizeof(dir), "/%s", rdir);
                 if (fs_reader_list(rd, dir, 64, pick_release, &pick) >= 0 && pick.count == 1) {
                         free(path);
-                        if (asprintf(&path, "/%s/%s", release_dir(im->class), pick.name) < 0)
+                        if (asprintf(&path, "/%s/%s", rdir, pick.name) < 0)
                                 return -ENOMEM;
                         r = fs_reader_read_file(rd, path, RELEASE_MAX_BYTES, &text, &len);
                         im->release_note = strdup("the file's name differs from the image's: systemd uses it "
@@ -563,7 +566,7 @@ static int read_ddi(struct collect *c, struct inv_image *im, int fd)
                 return asprintf(&im->release_note, "its %s partition is neither squashfs nor erofs: not read",
                                 d->data->type->name) < 0 ? -ENOMEM : 0;
         }
-        return read_release_fs(im, fd, d->data->offset, d->data->size, type);
+        return read_release_fs(im, fd, d->data->offset, d->data->size, type, d->data->type->designator == DPS_USR);
 }
 
 static int read_image(struct collect *c, struct inv_image *im, int rootfd, int dirfd, struct hasher *h)
@@ -625,7 +628,7 @@ static int read_image(struct collect *c, struct inv_image *im, int rootfd, int d
                 return set_error(im, r, "cannot read: %s", strerror(-r));
         if (type != FS_UNKNOWN) {
                 im->form = fs_type_name(type);
-                r = read_release_fs(im, fd, 0, im->size, type);
+                r = read_release_fs(im, fd, 0, im->size, type, false);
                 return r < 0 ? r : read_bare_verity(c, im, fd, dirfd, &sc);
         }
         im->form = "unknown";
