@@ -854,6 +854,100 @@ static void detect_usr_verity(struct inventory *inv)
                 inv->usr_verity = 0;
 }
 
+/* Whether an image policy string (systemd.image-policy(7): rules
+ * "PARTITION=FLAG+FLAG" joined by ':', an empty PARTITION the default)
+ * allows the root and usr partitions of an extension only when signed: no
+ * "unprotected", "verity" (unsigned verity), "encrypted" or "open" for
+ * either. The shorthands "*" (all allowed) and "-"/"~" (nothing used) do not
+ * require a signature. */
+static bool policy_requires_signature(const char *policy, size_t len)
+{
+        static const char *const parts[] = { "root", "usr" };
+        static const char *const weak[] = { "unprotected", "verity", "encrypted", "open" };
+        size_t k, i;
+
+        for (k = 0; k < ARRAY_SIZE(parts); k++) {
+                const char *rule = NULL, *dflt = NULL, *p = policy, *end = policy + len, *flags;
+                size_t n;
+
+                while (p < end) {
+                        const char *stop = memchr(p, ':', (size_t) (end - p)) ?: end, *eq = memchr(p, '=', (size_t) (stop - p));
+
+                        if (eq && (size_t) (eq - p) == strlen(parts[k]) && strncmp(p, parts[k], (size_t) (eq - p)) == 0)
+                                rule = eq + 1;
+                        else if (eq && eq == p)
+                                dflt = eq + 1;
+                        p = stop + (stop < end);
+                }
+                flags = rule ?: dflt;
+                if (!flags)
+                        return false;
+                n = strcspn(flags, ": \t\n\"'");
+                if (!memmem(flags, n, "signed", 6))
+                        return false;
+                for (i = 0; i < ARRAY_SIZE(weak); i++) {
+                        const char *w = memmem(flags, n, weak[i], strlen(weak[i]));
+
+                        if (w && (w == flags || w[-1] == '+' || w[-1] == '=') &&
+                            (w + strlen(weak[i]) == flags + n || w[strlen(weak[i])] == '+'))
+                                return false;
+                }
+        }
+        return true;
+}
+
+/* Whether the root's systemd-sysext or systemd-confext runs with an image
+ * policy that wants signed images: an --image-policy= (systemd v254 and
+ * later) in the ExecStart= of the service or one of its drop-ins. systemd
+ * has no kernel command line switch for it; sysext's default policy
+ * (image_policy_sysext) takes unsigned images. */
+static int detect_image_policy(struct inventory *inv, int rootfd)
+{
+        static const char *const units[] = { "systemd-sysext.service", "systemd-confext.service" };
+        static const char *const dirs[] = { "etc/systemd/system", "run/systemd/system", "usr/lib/systemd/system" };
+        size_t u, d, i;
+
+        for (u = 0; u < ARRAY_SIZE(units); u++)
+                for (d = 0; d < ARRAY_SIZE(dirs); d++) {
+                        _cleanup_(freep) char *dropins = NULL;
+                        char **names = NULL;
+                        size_t n = 0;
+                        int fd;
+
+                        if (asprintf(&dropins, "%s/%s.d", dirs[d], units[u]) < 0)
+                                return -ENOMEM;
+                        fd = open_in_root(rootfd, dropins, O_RDONLY | O_DIRECTORY);
+                        if (fd >= 0 && list_dir(fd, 256, &names, &n) < 0)
+                                n = 0;
+                        for (i = 0; i <= n; i++) {
+                                _cleanup_(freep) char *path = NULL, *text = NULL;
+                                const char *p;
+                                size_t len = 0;
+
+                                if (i < n && !ends_with(names[i], ".conf"))
+                                        continue;
+                                if ((i < n ? asprintf(&path, "%s/%s", dropins, names[i]) :
+                                             asprintf(&path, "%s/%s", dirs[d], units[u])) < 0) {
+                                        names_free(names, n);
+                                        return -ENOMEM;
+                                }
+                                if (read_file_beneath(rootfd, path, 64 << 10, &text, &len) < 0)
+                                        continue;
+                                for (p = text; (p = strstr(p, "--image-policy=")); p += 15)
+                                        if (policy_requires_signature(p + 15, strcspn(p + 15, " \t\n\"'"))) {
+                                                inv->require_signature = true;
+                                                free(inv->require_signature_reason);
+                                                if (asprintf(&inv->require_signature_reason,
+                                                             "/%s runs %s with --image-policy=%.*s", path, units[u],
+                                                             (int) strcspn(p + 15, " \t\n\"'"), p + 15) < 0)
+                                                        inv->require_signature_reason = NULL;
+                                        }
+                        }
+                        names_free(names, n);
+                }
+        return 0;
+}
+
 static int read_attached(struct inventory *inv, int rootfd)
 {
         static const char *const dirs[] = { "/etc/systemd/system.attached", "/run/systemd/system.attached" };
@@ -1069,6 +1163,9 @@ int inventory_collect_opt(const char *root, const struct inventory_options *opt,
                         return r;
         }
         mark_shadowed(inv);
+        r = detect_image_policy(inv, rootfd);
+        if (r < 0)
+                return r;
         r = read_attached(inv, rootfd);
         if (r < 0)
                 return r;

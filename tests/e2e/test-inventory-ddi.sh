@@ -97,6 +97,25 @@ inv unknown
 jq -r 'select(.rule.id == "DW-INV-SIGNER-UNKNOWN") | .message' "$T/out" | grep -q "$want_fp" ||
         fail "the unknown signer's fingerprint is not in the message"
 
+# systemd-sysext run with an image policy that wants signed root/usr: the
+# image signed by an unknown certificate is unverified there; a policy that
+# also takes unprotected images changes nothing.
+mkdir -p "$T/unknown/etc/systemd/system/systemd-sysext.service.d"
+printf '[Service]\nExecStart=\nExecStart=systemd-sysext refresh --image-policy=root=verity+signed+absent:usr=signed+absent\n' \
+        >"$T/unknown/etc/systemd/system/systemd-sysext.service.d/50-policy.conf"
+inv unknown
+[ "$(rules)" = DW-INV-SIGNER-UNKNOWN ] || fail "a policy that takes unsigned verity for root: $(rules)"
+printf '[Service]\nExecStart=\nExecStart=systemd-sysext refresh --image-policy=root=signed+absent:usr=signed+absent\n' \
+        >"$T/unknown/etc/systemd/system/systemd-sysext.service.d/50-policy.conf"
+inv unknown
+[ "$(rules | tr '\n' ' ')" = "DW-INV-SIGNER-UNKNOWN DW-INV-UNVERIFIED " ] || fail "signed-only policy: $(rules)"
+jq -r 'select(.rule.id == "DW-INV-UNVERIFIED") | .message' "$T/out" | grep -q "image-policy=root=signed+absent" ||
+        fail "DW-INV-UNVERIFIED does not name the image policy"
+printf '[Service]\nExecStart=\nExecStart=systemd-sysext refresh --image-policy=root=signed+unprotected:usr=signed\n' \
+        >"$T/unknown/etc/systemd/system/systemd-sysext.service.d/50-policy.conf"
+inv unknown
+[ "$(rules)" = DW-INV-SIGNER-UNKNOWN ] || fail "a policy that takes unprotected images: $(rules)"
+
 # 3. A byte of the signature changed: invalid.
 root tampered trusted
 sig=$(offset_of 'verity-sig$')
