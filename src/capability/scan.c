@@ -256,7 +256,8 @@ int capability_scan(const struct dw_context *ctx, const struct scan_request *req
                                     req->state_dir, strerror(-r));
         r = image ? scan_image(ctx, req, out, &sum, ret_error) : scan_files(ctx, req, out, &sum, ret_error);
         if (r >= 0 && !req->sysroot) {
-                struct inventory_request ir = { .root = req->root, .approved_path = req->approved };
+                struct inventory_request ir = { .root = req->root, .approved_path = req->approved,
+                                                .verify_verity = req->verify_verity };
 
                 if (!ir.approved_path && access(SCAN_DEFAULT_APPROVED, F_OK) == 0)
                         ir.approved_path = SCAN_DEFAULT_APPROVED;

@@ -151,6 +151,13 @@ case "$(image ext .driftwatch.image.verity.block)" in 128|16) ;; *) fail "the ba
 inv flipped
 [ -z "$(rules)" ] || fail "without --verify-verity the flip is not seen, yet: $(rules)"
 
+# scan passes --verify-verity to the inventory of its root.
+rc=0
+timeout 120 "$DW" scan --root "$T/flipped" --state-dir "$T/state" --verify-verity --format json >"$T/out" 2>"$T/err" ||
+        rc=$?
+[ "$rc" -le 1 ] || { cat "$T/err" >&2; fail "scan exited $rc"; }
+jq -r .rule.id "$T/out" | grep -qx DW-INV-VERITY-MISMATCH || fail "scan --verify-verity: no DW-INV-VERITY-MISMATCH"
+
 # 5. A bare squashfs with .roothash, .roothash.p7s and .verity.
 B=$T/bare
 mkdir -p "$B/usr/lib" "$B/var/lib/extensions" "$B/etc/verity.d" "$T/bsrc/usr/lib/extension-release.d"
