@@ -1,9 +1,10 @@
 /* Discoverable disk images; see ddi.h.
  *
- * libblkid (loaded on the first image with a GPT header, host/libblkid-dl.h) reads the GPT (its CRCs, the backup header when the primary is
- * damaged, the UTF-16 names); before it does, the headers' declared entry
- * count is checked here, since libblkid reads whatever entry array a header
- * declares (up to 4 GiB of a sparse file). */
+ * libblkid (loaded on the first image with a GPT header, libblkid-dl.h)
+ * reads the GPT (its CRCs, the backup header when the primary is damaged, the
+ * UTF-16 names); before it does, the headers' declared entry count is checked
+ * here, since libblkid reads whatever entry array a header declares (up to
+ * 4 GiB of a sparse file). */
 #define _GNU_SOURCE
 #include "ddi.h"
 #include "libblkid-dl.h"

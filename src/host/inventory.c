@@ -871,7 +871,8 @@ static bool policy_requires_signature(const char *policy, size_t len)
                 size_t n;
 
                 while (p < end) {
-                        const char *stop = memchr(p, ':', (size_t) (end - p)) ?: end, *eq = memchr(p, '=', (size_t) (stop - p));
+                        const char *stop = memchr(p, ':', (size_t) (end - p)) ?: end;
+                        const char *eq = memchr(p, '=', (size_t) (stop - p));
 
                         if (eq && (size_t) (eq - p) == strlen(parts[k]) && strncmp(p, parts[k], (size_t) (eq - p)) == 0)
                                 rule = eq + 1;
@@ -1130,8 +1131,7 @@ int inventory_collect(const char *root, const volatile sig_atomic_t *cancel, str
 int inventory_collect_opt(const char *root, const struct inventory_options *opt, const volatile sig_atomic_t *cancel,
                           struct inventory **ret, char **ret_reason)
 {
-        _cleanup_(collect_release) struct collect c = { .root = root, .opt = opt ? *opt : (struct inventory_options) { 0 },
-                                                        .cancel = cancel };
+        _cleanup_(collect_release) struct collect c = { .root = root, .cancel = cancel };
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(hasher_freep) struct hasher *h = NULL;
         _cleanup_(closep) int rootfd = -1;
@@ -1139,6 +1139,8 @@ int inventory_collect_opt(const char *root, const struct inventory_options *opt,
         size_t i;
         int r;
 
+        if (opt)
+                c.opt = *opt;
         inv = calloc(1, sizeof(*inv));
         if (!inv)
                 return -ENOMEM;
