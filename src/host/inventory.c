@@ -468,7 +468,7 @@ static int check_signature(struct collect *c, struct inv_image *im, const char *
         const struct verity_trust *t = NULL;
         int r;
 
-        if (!im->ddi && (!der || len == 0)) {
+        if (im->ddi ? !im->ddi->sig : !der || len == 0) {
                 im->sig = (struct verity_sig_result) { .status = VERITY_SIG_NONE };
                 im->sig_checked = true;
                 return 0;
