@@ -30,6 +30,54 @@ struct inv_report {
         const char *root;               /* driftwatch.root: an offline root, else NULL */
 };
 
+/* A disk image's partitions, and the signature and verity results of any
+ * image, into fi (the partition array in f's arena). */
+static int describe_ddi(struct finding *f, const struct inv_image *im, struct finding_image *fi)
+{
+        const struct ddi *d = im->ddi;
+        struct finding_partition *parts;
+        size_t i;
+
+        if (im->sig_checked || im->sig_error) {
+                fi->sig_source = d ? "partition" : "sidecar";
+                fi->sig_status = im->sig_checked ? verity_sig_status_name(im->sig.status) : NULL;
+                fi->sig_signer = im->sig.signer;
+                fi->sig_fingerprint = im->sig.fingerprint[0] ? im->sig.fingerprint : NULL;
+                fi->sig_reason = im->sig.reason;
+                fi->sig_error = im->sig_error;
+        }
+        if (im->verity_checked) {
+                fi->verity_status = verity_status_name(im->verity.status);
+                fi->verity_reason = im->verity.reason;
+                fi->verity_has_block = im->verity.status == VERITY_MISMATCH;
+                fi->verity_level = im->verity.bad_level;
+                fi->verity_block = im->verity.bad_block;
+        } else {
+                fi->verity_reason = im->verity_error;
+        }
+        if (im->form && strcmp(im->form, "ddi") == 0 && !d)
+                fi->partitions_error = im->error_reason;
+        if (!d)
+                return 0;
+        if (d->sig) {
+                fi->sig_json_roothash = d->sig->root_hash;
+                fi->sig_json_fingerprint = d->sig->certificate_fingerprint;
+        }
+        parts = arena_alloc(&f->arena, (d->n_partitions ?: 1) * sizeof(*parts));
+        if (!parts)
+                return -ENOMEM;
+        for (i = 0; i < d->n_partitions; i++) {
+                const struct ddi_partition *p = &d->partitions[i];
+
+                parts[i] = (struct finding_partition) { .number = p->number, .type_uuid = p->type_uuid,
+                                                        .type = p->type ? p->type->name : NULL, .uuid = p->uuid,
+                                                        .label = p->label, .offset = p->offset, .size = p->size };
+        }
+        fi->partitions = parts;
+        fi->n_partitions = d->n_partitions;
+        return 0;
+}
+
 /* The finding's driftwatch.image, with the strings it points to in f's arena. */
 static int describe(struct finding *f, const struct inv_report *ir, const struct inv_image *im,
                     struct finding_image *fi)
@@ -38,6 +86,7 @@ static int describe(struct finding *f, const struct inv_report *ir, const struct
         const char **sc, **rel;
         char mtime[RFC3339_LEN], reason[256];
         size_t i, n = 0;
+        int r;
 
         *fi = (struct finding_image) { .name = im->name, .class = image_class_name(im->class), .form = im->form,
                                        .search_path = sd->path, .lifetime = sd->lifetime,
@@ -86,8 +135,9 @@ static int describe(struct finding *f, const struct inv_report *ir, const struct
         }
         if (im->shadowed_by >= 0)
                 fi->shadowed_by = ir->inv->images[im->shadowed_by].path;
-        if (im->form && strcmp(im->form, "ddi") == 0)
-                fi->partitions = "not read yet: partitions, verity and signature of disk images come later";
+        r = describe_ddi(f, im, fi);
+        if (r < 0)
+                return r;
         f->image = fi;
         f->path = im->path;
         f->path_len = strlen(im->path);
@@ -142,14 +192,38 @@ static int emitf(struct inv_report *ir, const struct inv_image *im, const char *
         return emit(ir, im, NULL, rule_id, true, action, msg, NULL);
 }
 
-static bool has_verity_sidecar(const struct inv_image *im)
+/* The signature and verity verdicts of one image. */
+static int report_integrity(struct inv_report *ir, const struct inv_image *im)
 {
-        return im->sidecars[SIDECAR_ROOTHASH] || im->sidecars[SIDECAR_USRHASH];
-}
+        const char *cls = image_class_name(im->class);
+        const struct ddi *d = im->ddi;
+        int r = 0;
 
-static bool has_signature(const struct inv_image *im)
-{
-        return im->sidecars[SIDECAR_ROOTHASH_P7S] || im->sidecars[SIDECAR_USRHASH_P7S];
+        if (im->sig_checked && im->sig.status == VERITY_SIG_INVALID)
+                r = emitf(ir, im, "DW-INV-SIGNATURE-INVALID", "signature-invalid",
+                          "%s '%s': its root hash signature does not verify: %s", cls, im->path,
+                          im->sig.reason ?: "invalid");
+        else if (d && d->sig && d->roothash[0] && !d->roothash_consistent)
+                r = emitf(ir, im, "DW-INV-SIGNATURE-INVALID", "signature-roothash-mismatch",
+                          "%s '%s': its signature partition signs root hash %s, its partitions' UUIDs say %s", cls,
+                          im->path, d->sig->root_hash, d->roothash);
+        else if (im->sig_checked && im->sig.status == VERITY_SIG_UNKNOWN_SIGNER)
+                r = emitf(ir, im, "DW-INV-SIGNER-UNKNOWN", "signer-unknown",
+                          "%s '%s' is signed by %s%s%s%s, a certificate not in the root's verity.d", cls, im->path,
+                          im->sig.signer ?: "a certificate", im->sig.fingerprint[0] ? " (SHA-256 " : "",
+                          im->sig.fingerprint, im->sig.fingerprint[0] ? ")" : "");
+        if (r < 0)
+                return r;
+        if (im->verity_checked && im->verity.status == VERITY_MISMATCH)
+                return emitf(ir, im, "DW-INV-VERITY-MISMATCH", "verity-mismatch",
+                             "%s '%s' does not match its verity root hash: %s (hash level %u, data block %llu)", cls,
+                             im->path, im->verity.reason ?: "mismatch", im->verity.bad_level,
+                             (unsigned long long) im->verity.bad_block);
+        if (im->verity_checked && im->verity.status == VERITY_MALFORMED)
+                return emitf(ir, im, "DW-INV-VERITY-MISMATCH", "verity-malformed",
+                             "%s '%s': its verity hash tree is malformed: %s", cls, im->path,
+                             im->verity.reason ?: "malformed");
+        return 0;
 }
 
 static int report_image(struct inv_report *ir, const struct inv_image *im, bool *ret_approved)
@@ -201,7 +275,7 @@ static int report_image(struct inv_report *ir, const struct inv_image *im, bool 
                         return r;
         }
 
-        if (im->class != IMAGE_PORTABLE && im->form && strcmp(im->form, "ddi") != 0) {
+        if (im->class != IMAGE_PORTABLE && im->form) {
                 if (im->release_error == -EFBIG || im->release_error == -E2BIG)
                         r = emitf(ir, im, "DW-INV-RELEASE-INVALID", "release-invalid",
                                   "%s '%s': its extension-release is larger than %zu KiB: refused", cls, im->path,
@@ -237,12 +311,26 @@ static int report_image(struct inv_report *ir, const struct inv_image *im, bool 
                 }
         }
 
-        if (ir->inv->usr_verity == 1 && im->class != IMAGE_PORTABLE && im->shadowed_by < 0 && im->form &&
-            strcmp(im->form, "ddi") != 0 && (!has_verity_sidecar(im) || !has_signature(im))) {
-                r = emitf(ir, im, "DW-INV-UNVERIFIED", "image-unverified",
-                          "%s '%s' has %s on a host whose /usr is verity-protected (%s)", cls, im->name,
-                          !has_verity_sidecar(im) ? "no .roothash or .usrhash" : "no signature (.p7s)",
-                          ir->inv->usr_verity_reason ?: "verity");
+        r = report_integrity(ir, im);
+        if (r < 0)
+                return r;
+
+        if (im->class != IMAGE_PORTABLE && im->shadowed_by < 0 && (ir->inv->usr_verity == 1 ||
+                                                                  ir->inv->require_signature)) {
+                const char *why = ir->inv->usr_verity == 1 ? "whose /usr is verity-protected" :
+                                                             "that requires signed extensions";
+                const char *reason = ir->inv->usr_verity == 1 ? ir->inv->usr_verity_reason :
+                                                                ir->inv->require_signature_reason;
+
+                if (!im->roothash)
+                        r = emitf(ir, im, "DW-INV-UNVERIFIED", "image-unverified",
+                                  "%s '%s' has no verity root hash on a host %s (%s)", cls, im->name, why,
+                                  reason ?: "verity");
+                else if (!im->sig_checked || im->sig.status != VERITY_SIG_VALID)
+                        r = emitf(ir, im, "DW-INV-UNVERIFIED", "image-unverified",
+                                  "%s '%s' has no valid signature (%s) on a host %s (%s)", cls, im->name,
+                                  im->sig_checked ? verity_sig_status_name(im->sig.status) : "not checked", why,
+                                  reason ?: "verity");
                 if (r < 0)
                         return r;
         }
@@ -343,7 +431,8 @@ int capability_inventory(const struct dw_context *ctx, const struct inventory_re
                 if (r < 0)
                         return r;
         }
-        r = inventory_collect(root, ctx->cancel, &inv, &reason);
+        r = inventory_collect_opt(root, &(struct inventory_options) { .verify_verity = req->verify_verity },
+                                  ctx->cancel, &inv, &reason);
         if (r == -ECANCELED)
                 return dw_error_set(ret_error, r, NULL, "interrupted");
         if (r < 0)

@@ -12,6 +12,7 @@
 struct inventory_request {
         const char *root;               /* NULL or "/": this host; else an offline root */
         const char *approved_path;      /* approved images (YAML), or NULL */
+        bool verify_verity;             /* verify each image's hash tree against its root hash */
 };
 
 struct inventory_summary {

@@ -282,7 +282,8 @@ int capability_scan(const struct dw_context *ctx, const struct scan_request *req
         if (r >= 0)
                 r = scan_mounts(ctx, req, out, &sum, ret_error);
         if (r >= 0 && !req->sysroot) {
-                struct inventory_request ir = { .root = req->root, .approved_path = req->approved };
+                struct inventory_request ir = { .root = req->root, .approved_path = req->approved,
+                                                .verify_verity = req->verify_verity };
 
                 if (!ir.approved_path && access(SCAN_DEFAULT_APPROVED, F_OK) == 0)
                         ir.approved_path = SCAN_DEFAULT_APPROVED;

@@ -22,6 +22,7 @@ struct scan_request {
         const char *sysroot;            /* an offline sysroot: image mode; NULL: this host */
         const char *allowlist;          /* etc-diff allowlist given by the user, or NULL (the default when present) */
         const char *approved;           /* approved extension images, or NULL (the default when present) */
+        bool verify_verity;             /* inventory: verify each image's verity hash tree */
         const char *status_input;       /* saved bootc / rpm-ostree status, or NULL */
         enum host_source status_source;
         const char *mountinfo;          /* a saved mountinfo for the mounts step; NULL: this host's when live */

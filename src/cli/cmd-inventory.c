@@ -28,6 +28,8 @@ int cmd_inventory(int argc, char **argv)
                            "an offline root (a mounted disk image, a fixture tree) instead of this host"),
                 OPT_STRING("approved", &req.approved_path, "FILE",
                            "approved images (YAML: name, sha256 or roothash, owner, reason, expires)"),
+                OPT_BOOL("verify-verity", &req.verify_verity,
+                         "verify each image's dm-verity hash tree (DDI verity partition, .verity sidecar)"),
                 OPT_FORMAT(&format),
                 OPT_END(),
         };

@@ -52,6 +52,8 @@ int cmd_scan(int argc, char **argv)
                            "etc-diff allowlist; default " SCAN_DEFAULT_ALLOWLIST " when present"),
                 OPT_STRING("approved", &req.approved, "FILE",
                            "approved extension images (inventory); default " SCAN_DEFAULT_APPROVED " when present"),
+                OPT_BOOL("verify-verity", &req.verify_verity,
+                         "inventory: verify each extension image's dm-verity hash tree against its root hash"),
                 OPT_STRING("bootc-json", &bootc, "FILE", "bootc status saved from the host, for an offline --sysroot"),
                 OPT_STRING("rpm-ostree-json", &rpm_ostree, "FILE",
                            "rpm-ostree status saved from the host, for an offline --sysroot"),

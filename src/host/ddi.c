@@ -1,13 +1,14 @@
 /* Discoverable disk images; see ddi.h.
  *
- * libblkid reads the GPT (its CRCs, the backup header when the primary is
- * damaged, the UTF-16 names); before it does, the headers' declared entry
- * count is checked here, since libblkid reads whatever entry array a header
- * declares (up to 4 GiB of a sparse file). */
+ * libblkid (loaded on the first image with a GPT header, libblkid-dl.h)
+ * reads the GPT (its CRCs, the backup header when the primary is damaged, the
+ * UTF-16 names); before it does, the headers' declared entry count is checked
+ * here, since libblkid reads whatever entry array a header declares (up to
+ * 4 GiB of a sparse file). */
 #define _GNU_SOURCE
 #include "ddi.h"
+#include "libblkid-dl.h"
 
-#include <blkid/blkid.h>
 #include <errno.h>
 #include <linux/fs.h>
 #include <stdio.h>
@@ -249,10 +250,13 @@ static int gpt_headers_check(int fd, uint64_t size, uint32_t *ret_declared)
         return found;
 }
 
+/* libblkid's entry points, once ddi_read() loaded them (always the same table). */
+static const struct libblkid_api *bk;
+
 static void blkid_probe_freep(blkid_probe *pr)
 {
         if (*pr)
-                blkid_free_probe(*pr);
+                bk->free_probe(*pr);
 }
 
 static void lowercase_uuid(char out[37], const char *in)
@@ -267,8 +271,8 @@ static void lowercase_uuid(char out[37], const char *in)
 /* Copies the partitions of the GPT in pl into d, each extent checked. */
 static int copy_partitions(struct ddi *d, blkid_partlist pl, const char *name, struct dw_error *ret_error)
 {
-        blkid_parttable table = blkid_partlist_get_table(pl);
-        int n = blkid_partlist_numof_partitions(pl);
+        blkid_parttable table = bk->partlist_get_table(pl);
+        int n = bk->partlist_numof_partitions(pl);
 
         if (n < 0)
                 return dw_error_set(ret_error, -EBADMSG, name, "'%s': cannot read the GPT's partitions", name);
@@ -279,25 +283,25 @@ static int copy_partitions(struct ddi *d, blkid_partlist pl, const char *name, s
         if (!d->partitions)
                 return -ENOMEM;
         for (int i = 0; i < n; i++) {
-                blkid_partition par = blkid_partlist_get_partition(pl, i);
+                blkid_partition par = bk->partlist_get_partition(pl, i);
                 struct ddi_partition *p = &d->partitions[d->n_partitions];
                 blkid_loff_t start, len;
                 const char *label;
 
-                if (!par || blkid_partition_get_table(par) != table)
+                if (!par || bk->partition_get_table(par) != table)
                         continue;       /* a nested table's, not the GPT's */
-                start = blkid_partition_get_start(par);
-                len = blkid_partition_get_size(par);
-                p->number = (unsigned) blkid_partition_get_partno(par);
-                lowercase_uuid(p->type_uuid, blkid_partition_get_type_string(par));
-                lowercase_uuid(p->uuid, blkid_partition_get_uuid(par));
-                label = blkid_partition_get_name(par);
+                start = bk->partition_get_start(par);
+                len = bk->partition_get_size(par);
+                p->number = (unsigned) bk->partition_get_partno(par);
+                lowercase_uuid(p->type_uuid, bk->partition_get_type_string(par));
+                lowercase_uuid(p->uuid, bk->partition_get_uuid(par));
+                label = bk->partition_get_name(par);
                 if (label && *label) {
                         p->label = strdup(label);
                         if (!p->label)
                                 return -ENOMEM;
                 }
-                p->attributes = blkid_partition_get_flags(par);
+                p->attributes = bk->partition_get_flags(par);
                 p->type = dps_type_lookup(p->type_uuid);
                 d->n_partitions++;
                 /* libblkid counts in 512-byte sectors whatever the device's. */
@@ -437,17 +441,20 @@ int ddi_read(int fd, const char *name, const char *arch, struct ddi **ret, struc
         if (r == 0)
                 return dw_error_set(ret_error, -EMEDIUMTYPE, name, "'%s' has no GPT partition table", name);
 
-        pr = blkid_new_probe();
+        r = libblkid_load(&bk);
+        if (r < 0)
+                return dw_error_set(ret_error, r, name, "cannot read the GPT of '%s': libblkid cannot be loaded", name);
+        pr = bk->new_probe();
         if (!pr)
                 return -ENOMEM;
         errno = 0;
-        if (blkid_probe_set_device(pr, fd, 0, 0) < 0)
+        if (bk->probe_set_device(pr, fd, 0, 0) < 0)
                 return dw_error_set(ret_error, errno > 0 ? -errno : -EIO, name, "'%s': libblkid cannot probe it", name);
-        blkid_probe_enable_superblocks(pr, 0);
-        blkid_probe_enable_partitions(pr, 1);
-        pl = blkid_probe_get_partitions(pr);
-        table = pl ? blkid_partlist_get_table(pl) : NULL;
-        type = table ? blkid_parttable_get_type(table) : NULL;
+        bk->probe_enable_superblocks(pr, 0);
+        bk->probe_enable_partitions(pr, 1);
+        pl = bk->probe_get_partitions(pr);
+        table = pl ? bk->partlist_get_table(pl) : NULL;
+        type = table ? bk->parttable_get_type(table) : NULL;
         if (!type)
                 return dw_error_set(ret_error, -EBADMSG, name,
                                     "'%s' has a GPT header but no valid partition table: truncated or corrupt", name);

@@ -17,6 +17,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "basic/error.h"
 #include "basic/fd-util.h"
 #include "basic/hex.h"
 #include "basic/strv.h"
@@ -101,6 +102,10 @@ static void image_release(struct inv_image *im)
         free(im->release_file);
         free(im->release_note);
         free(im->error_reason);
+        ddi_free(im->ddi);
+        verity_sig_result_release(&im->sig);
+        free(im->sig_error);
+        free(im->verity_error);
 }
 
 struct inventory *inventory_free(struct inventory *inv)
@@ -120,6 +125,7 @@ struct inventory *inventory_free(struct inventory *inv)
         free(inv->attached);
         strv_release(&inv->merged_gone[0]);
         strv_release(&inv->merged_gone[1]);
+        free(inv->require_signature_reason);
         free(inv);
         return NULL;
 }
@@ -334,15 +340,18 @@ static int pick_release(const char *name, enum fs_entry_type type, void *userdat
 }
 
 /* A filesystem image, through the userspace reader. */
-static int read_release_fs(struct inv_image *im, int fd, enum fs_type type)
+static int read_release_fs(struct inv_image *im, int fd, uint64_t offset, uint64_t size, enum fs_type type,
+                           bool usr_partition)
 {
+        /* A DDI's usr partition is mounted on /usr: its paths lack "/usr". */
+        const char *rdir = release_dir(im->class) + (usr_partition && im->class != IMAGE_CONFEXT ? 4 : 0);
         _cleanup_(fs_reader_freep) struct fs_reader *rd = NULL;
         _cleanup_(freep) char *path = NULL, *text = NULL;
         struct pick_one pick = { .count = 0 };
         size_t len = 0;
         int r;
 
-        r = fs_reader_open(fd, 0, im->size, type, &rd);
+        r = fs_reader_open(fd, offset, size, type, &rd);
         if (r == -EOPNOTSUPP)
                 return set_error(im, r, "%s image: uses a feature the userspace reader does not read "
                                         "(a compressed erofs, an unknown incompatible feature)", fs_type_name(type));
@@ -350,10 +359,10 @@ static int read_release_fs(struct inv_image *im, int fd, enum fs_type type)
                 return set_error(im, r, "not a valid %s image: %s", fs_type_name(type),
                                  r == -EBADMSG ? "corrupt or truncated" : strerror(-r));
         if (im->class == IMAGE_PORTABLE) {
-                const char *file = "/usr/lib/os-release";
+                const char *file = usr_partition ? "/lib/os-release" : "/usr/lib/os-release";
 
                 r = fs_reader_read_file(rd, file, RELEASE_MAX_BYTES, &text, &len);
-                if (r == -ENOENT)
+                if (r == -ENOENT && !usr_partition)
                         r = fs_reader_read_file(rd, file = "/etc/os-release", RELEASE_MAX_BYTES, &text, &len);
                 im->release_file = strdup(file + 1);
                 if (r < 0) {
@@ -362,16 +371,16 @@ static int read_release_fs(struct inv_image *im, int fd, enum fs_type type)
                 }
                 return parse_release(im, text, len);
         }
-        if (asprintf(&path, "/%s/extension-release.%s", release_dir(im->class), im->name) < 0)
+        if (asprintf(&path, "/%s/extension-release.%s", rdir, im->name) < 0)
                 return -ENOMEM;
         r = fs_reader_read_file(rd, path, RELEASE_MAX_BYTES, &text, &len);
         if (r == -ENOENT) {
                 char dir[64];
 
-                snprintf(dir, sizeof(dir), "/%s", release_dir(im->class));
+                snprintf(dir, sizeof(dir), "/%s", rdir);
                 if (fs_reader_list(rd, dir, 64, pick_release, &pick) >= 0 && pick.count == 1) {
                         free(path);
-                        if (asprintf(&path, "/%s/%s", release_dir(im->class), pick.name) < 0)
+                        if (asprintf(&path, "/%s/%s", rdir, pick.name) < 0)
                                 return -ENOMEM;
                         r = fs_reader_read_file(rd, path, RELEASE_MAX_BYTES, &text, &len);
                         im->release_note = strdup("the file's name differs from the image's: systemd uses it "
@@ -389,33 +398,31 @@ static int read_release_fs(struct inv_image *im, int fd, enum fs_type type)
         return parse_release(im, text, len);
 }
 
-static int read_sidecars(struct inv_image *im, int dirfd)
+/* Which sidecars lie beside the image, and its root hash (.roothash, else
+ * .usrhash) and signature through verity_sidecar_read() into *sc. */
+static int read_sidecars(struct inv_image *im, int dirfd, struct verity_sidecar *sc)
 {
+        _cleanup_(dw_error_release) struct dw_error err = { 0 };
         _cleanup_(freep) char *base = NULL;
         size_t i;
+        int r;
 
         base = strndup(im->entry, strlen(im->entry) - strlen(".raw"));
         if (!base)
                 return -ENOMEM;
         for (i = 0; i < _SIDECAR_MAX; i++) {
-                _cleanup_(freep) char *sc = NULL, *text = NULL;
+                _cleanup_(freep) char *name = NULL;
                 struct stat st;
-                size_t len = 0;
 
-                if (asprintf(&sc, "%s%s", base, sidecar_suffix[i]) < 0)
+                if (asprintf(&name, "%s%s", base, sidecar_suffix[i]) < 0)
                         return -ENOMEM;
-                if (fstatat(dirfd, sc, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                        continue;
-                im->sidecars[i] = true;
-                if ((i != SIDECAR_ROOTHASH && i != SIDECAR_USRHASH) || im->roothash || !S_ISREG(st.st_mode))
-                        continue;
-                if (read_file_beneath(dirfd, sc, 256, &text, &len) < 0)
-                        continue;
-                while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
-                        text[--len] = 0;
-                if (len >= 64 && len <= 128 && hex_valid(text, len, true))
-                        im->roothash = TAKE_PTR(text);
+                im->sidecars[i] = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
         }
+        r = verity_sidecar_read(dirfd, im->entry, sc, &err);
+        if (r == -ENOMEM)
+                return r;
+        if (r >= 0 && !(im->roothash = strdup(sc->root_hash)))
+                return -ENOMEM;
         return 0;
 }
 
@@ -425,22 +432,148 @@ static const char *form_of(mode_t m)
                S_ISBLK(m) ? "block-device" : S_ISLNK(m) ? "symlink" : "other";
 }
 
-/* The GPT header's signature, at LBA 1 of 512 or 4096-byte sectors. */
-static bool is_gpt(int fd)
-{
-        static const off_t at[] = { 512, 4096 };
-        char sig[8];
-        size_t i;
+/* What one collection run shares: the options and the trusted
+ * certificates, loaded on the first signature to check. */
+struct collect {
+        const char *root;
+        struct inventory_options opt;
+        const volatile sig_atomic_t *cancel;
+        bool trust_tried;
+        struct verity_trust *trust;
+        int trust_error;
+        char *trust_reason;
+};
 
-        for (i = 0; i < ARRAY_SIZE(at); i++)
-                if (pread(fd, sig, sizeof(sig), at[i]) == (ssize_t) sizeof(sig) && memcmp(sig, "EFI PART", 8) == 0)
-                        return true;
-        return false;
+static int collect_trust(struct collect *c, const struct verity_trust **ret)
+{
+        if (!c->trust_tried) {
+                _cleanup_(dw_error_release) struct dw_error err = { 0 };
+
+                c->trust_tried = true;
+                c->trust_error = verity_trust_load(c->root, NULL, 0, &c->trust, &err);
+                if (c->trust_error < 0 && !(c->trust_reason = strdup(dw_error_reason(&err))))
+                        return -ENOMEM;
+        }
+        if (c->trust_error < 0)
+                return c->trust_error;
+        *ret = c->trust;
+        return 0;
 }
 
-static int read_image(struct inventory *inv, struct inv_image *im, int rootfd, int dirfd, struct hasher *h,
-                      const volatile sig_atomic_t *cancel)
+/* The root hash signature of im: der over roothash (bare images), or the
+ * DDI's signature partition. A check that cannot run is recorded. */
+static int check_signature(struct collect *c, struct inv_image *im, const char *roothash, const uint8_t *der,
+                           size_t len)
 {
+        const struct verity_trust *t = NULL;
+        int r;
+
+        if (im->ddi ? !im->ddi->sig : !der || len == 0) {
+                im->sig = (struct verity_sig_result) { .status = VERITY_SIG_NONE };
+                im->sig_checked = true;
+                return 0;
+        }
+        r = collect_trust(c, &t);
+        if (r >= 0)
+                r = im->ddi ? ddi_signature_check(im->ddi, t, &im->sig) :
+                              verity_signature_check(t, roothash, der, len, &im->sig);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return asprintf(&im->sig_error, "cannot check the signature: %s",
+                                c->trust_reason ?: strerror(-r)) < 0 ? -ENOMEM : 0;
+        im->sig_checked = true;
+        return 0;
+}
+
+/* --verify-verity: the hash tree at hash_offset of hash_fd (with its
+ * superblock) over [offset, offset + size) of fd. */
+static int verify_tree(struct collect *c, struct inv_image *im, int fd, uint64_t offset, uint64_t size, int hash_fd,
+                       uint64_t hash_offset, const char *roothash)
+{
+        struct verity_params p = { .superblock = true, .cancel = c->cancel };
+        int r = verity_verify(fd, offset, size, hash_fd, hash_offset, roothash, &p, &im->verity);
+
+        if (r == -ECANCELED || r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return asprintf(&im->verity_error, "cannot verify the hash tree: %s",
+                                r == -EINVAL ? "the root hash is not 64 hex digits (SHA-256)" :
+                                r == -EOPNOTSUPP ? "its superblock names a hash other than sha256" :
+                                strerror(-r)) < 0 ? -ENOMEM : 0;
+        im->verity_checked = true;
+        return 0;
+}
+
+/* A bare squashfs or erofs image: the signature of its sidecar root hash,
+ * and with --verify-verity the .verity sidecar's hash tree. */
+static int read_bare_verity(struct collect *c, struct inv_image *im, int fd, int dirfd,
+                            const struct verity_sidecar *sc)
+{
+        _cleanup_(freep) char *name = NULL;
+        _cleanup_(closep) int hfd = -1;
+        struct stat st;
+        int r;
+
+        if (!sc->root_hash)
+                return 0;
+        r = check_signature(c, im, sc->root_hash, sc->signature, sc->signature_len);
+        if (r < 0 || !c->opt.verify_verity || !im->sidecars[SIDECAR_VERITY])
+                return r;
+        if (asprintf(&name, "%.*s.verity", (int) (strlen(im->entry) - strlen(".raw")), im->entry) < 0)
+                return -ENOMEM;
+        hfd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (hfd < 0 || fstat(hfd, &st) < 0)
+                return asprintf(&im->verity_error, "cannot open '%s': %s", name, strerror(errno)) < 0 ? -ENOMEM : 0;
+        if (!S_ISREG(st.st_mode))
+                return asprintf(&im->verity_error, "'%s' is not a regular file", name) < 0 ? -ENOMEM : 0;
+        return verify_tree(c, im, fd, 0, UINT64_MAX, hfd, 0, sc->root_hash);
+}
+
+/* A GPT disk image read by ddi_read(): the root hash of its partition
+ * UUIDs, the signature partition, the hash tree (--verify-verity) and the
+ * extension-release of its usr (or root) partition. */
+static int read_ddi(struct collect *c, struct inv_image *im, int fd)
+{
+        const struct ddi *d = im->ddi;
+        enum fs_type type = FS_UNKNOWN;
+        int r;
+
+        if (d->roothash[0] && !im->roothash && !(im->roothash = strdup(d->roothash)))
+                return -ENOMEM;
+        if (d->signature && !d->sig) {
+                im->sig = (struct verity_sig_result) { .status = VERITY_SIG_INVALID };
+                im->sig_checked = true;
+                if (!(im->sig.reason = strdup(d->signature_error ?: "the signature partition is malformed")))
+                        return -ENOMEM;
+        } else if (d->signature || d->roothash[0]) {
+                r = check_signature(c, im, NULL, NULL, 0);
+                if (r < 0)
+                        return r;
+        }
+        if (c->opt.verify_verity && d->data && d->verity && d->roothash[0]) {
+                r = verify_tree(c, im, fd, d->data->offset, d->data->size, fd, d->verity->offset, d->roothash);
+                if (r < 0)
+                        return r;
+        }
+        if (!d->data)
+                return set_error(im, -ENOMEDIUM, "no usr or root partition for %s", d->arch ?: "this architecture");
+        r = fs_probe(fd, d->data->offset, d->data->size, &type);
+        if (r < 0)
+                return set_error(im, r, "cannot read: %s", strerror(-r));
+        if (type == FS_UNKNOWN) {
+                im->release_error = -EOPNOTSUPP;
+                return asprintf(&im->release_note, "its %s partition is neither squashfs nor erofs: not read",
+                                d->data->type->name) < 0 ? -ENOMEM : 0;
+        }
+        return read_release_fs(im, fd, d->data->offset, d->data->size, type, d->data->type->designator == DPS_USR);
+}
+
+static int read_image(struct collect *c, struct inv_image *im, int rootfd, int dirfd, struct hasher *h)
+{
+        _cleanup_(verity_sidecar_release) struct verity_sidecar sc = { 0 };
+        _cleanup_(dw_error_release) struct dw_error err = { 0 };
+        const volatile sig_atomic_t *cancel = c->cancel;
         _cleanup_(closep) int pfd = -1, fd = -1;
         struct stat st;
         enum fs_type type = FS_UNKNOWN;
@@ -473,7 +606,7 @@ static int read_image(struct inventory *inv, struct inv_image *im, int rootfd, i
         fd = fd_reopen(pfd, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (fd < 0)
                 return set_error(im, fd, "cannot open: %s", strerror(-fd));
-        r = read_sidecars(im, dirfd);
+        r = read_sidecars(im, dirfd, &sc);
         if (r < 0)
                 return r;
         r = hasher_fd(h, fd, im->size, cancel, im->sha256, NULL);
@@ -483,16 +616,20 @@ static int read_image(struct inventory *inv, struct inv_image *im, int rootfd, i
                 set_error(im, r, "cannot read: %s", strerror(-r));
         else
                 im->hashed = true;
+        r = ddi_read(fd, im->path, NULL, &im->ddi, &err);
+        if (r == -ENOMEM)
+                return r;
+        if (r >= 0 || r != -EMEDIUMTYPE) {
+                im->form = "ddi";
+                return r >= 0 ? read_ddi(c, im, fd) : set_error(im, r, "%s", dw_error_reason(&err));
+        }
         r = fs_probe(fd, 0, im->size, &type);
         if (r < 0)
                 return set_error(im, r, "cannot read: %s", strerror(-r));
         if (type != FS_UNKNOWN) {
                 im->form = fs_type_name(type);
-                return read_release_fs(im, fd, type);
-        }
-        if (is_gpt(fd)) {
-                im->form = "ddi";
-                return 0;       /* partitions, verity and signature: the next slice */
+                r = read_release_fs(im, fd, 0, im->size, type, false);
+                return r < 0 ? r : read_bare_verity(c, im, fd, dirfd, &sc);
         }
         im->form = "unknown";
         return set_error(im, -EMEDIUMTYPE, "neither a squashfs or erofs image nor a GPT disk image");
@@ -717,6 +854,101 @@ static void detect_usr_verity(struct inventory *inv)
                 inv->usr_verity = 0;
 }
 
+/* Whether an image policy string (systemd.image-policy(7): rules
+ * "PARTITION=FLAG+FLAG" joined by ':', an empty PARTITION the default)
+ * allows the root and usr partitions of an extension only when signed: no
+ * "unprotected", "verity" (unsigned verity), "encrypted" or "open" for
+ * either. The shorthands "*" (all allowed) and "-"/"~" (nothing used) do not
+ * require a signature. */
+static bool policy_requires_signature(const char *policy, size_t len)
+{
+        static const char *const parts[] = { "root", "usr" };
+        static const char *const weak[] = { "unprotected", "verity", "encrypted", "open" };
+        size_t k, i;
+
+        for (k = 0; k < ARRAY_SIZE(parts); k++) {
+                const char *rule = NULL, *dflt = NULL, *p = policy, *end = policy + len, *flags;
+                size_t n;
+
+                while (p < end) {
+                        const char *stop = memchr(p, ':', (size_t) (end - p)) ?: end;
+                        const char *eq = memchr(p, '=', (size_t) (stop - p));
+
+                        if (eq && (size_t) (eq - p) == strlen(parts[k]) && strncmp(p, parts[k], (size_t) (eq - p)) == 0)
+                                rule = eq + 1;
+                        else if (eq && eq == p)
+                                dflt = eq + 1;
+                        p = stop + (stop < end);
+                }
+                flags = rule ?: dflt;
+                if (!flags)
+                        return false;
+                n = strcspn(flags, ": \t\n\"'");
+                if (!memmem(flags, n, "signed", 6))
+                        return false;
+                for (i = 0; i < ARRAY_SIZE(weak); i++) {
+                        const char *w = memmem(flags, n, weak[i], strlen(weak[i]));
+
+                        if (w && (w == flags || w[-1] == '+' || w[-1] == '=') &&
+                            (w + strlen(weak[i]) == flags + n || w[strlen(weak[i])] == '+'))
+                                return false;
+                }
+        }
+        return true;
+}
+
+/* Whether the root's systemd-sysext or systemd-confext runs with an image
+ * policy that wants signed images: an --image-policy= (systemd v254 and
+ * later) in the ExecStart= of the service or one of its drop-ins. systemd
+ * has no kernel command line switch for it; sysext's default policy
+ * (image_policy_sysext) takes unsigned images. */
+static int detect_image_policy(struct inventory *inv, int rootfd)
+{
+        static const char *const units[] = { "systemd-sysext.service", "systemd-confext.service" };
+        static const char *const dirs[] = { "etc/systemd/system", "run/systemd/system", "usr/lib/systemd/system" };
+        size_t u, d, i;
+
+        for (u = 0; u < ARRAY_SIZE(units); u++)
+                for (d = 0; d < ARRAY_SIZE(dirs); d++) {
+                        _cleanup_(freep) char *dropins = NULL;
+                        char **names = NULL;
+                        size_t n = 0;
+                        int fd;
+
+                        if (asprintf(&dropins, "%s/%s.d", dirs[d], units[u]) < 0)
+                                return -ENOMEM;
+                        fd = open_in_root(rootfd, dropins, O_RDONLY | O_DIRECTORY);
+                        if (fd >= 0 && list_dir(fd, 256, &names, &n) < 0)
+                                n = 0;
+                        for (i = 0; i <= n; i++) {
+                                _cleanup_(freep) char *path = NULL, *text = NULL;
+                                const char *p;
+                                size_t len = 0;
+
+                                if (i < n && !ends_with(names[i], ".conf"))
+                                        continue;
+                                if ((i < n ? asprintf(&path, "%s/%s", dropins, names[i]) :
+                                             asprintf(&path, "%s/%s", dirs[d], units[u])) < 0) {
+                                        names_free(names, n);
+                                        return -ENOMEM;
+                                }
+                                if (read_file_beneath(rootfd, path, 64 << 10, &text, &len) < 0)
+                                        continue;
+                                for (p = text; (p = strstr(p, "--image-policy=")); p += 15)
+                                        if (policy_requires_signature(p + 15, strcspn(p + 15, " \t\n\"'"))) {
+                                                inv->require_signature = true;
+                                                free(inv->require_signature_reason);
+                                                if (asprintf(&inv->require_signature_reason,
+                                                             "/%s runs %s with --image-policy=%.*s", path, units[u],
+                                                             (int) strcspn(p + 15, " \t\n\"'"), p + 15) < 0)
+                                                        inv->require_signature_reason = NULL;
+                                        }
+                        }
+                        names_free(names, n);
+                }
+        return 0;
+}
+
 static int read_attached(struct inventory *inv, int rootfd)
 {
         static const char *const dirs[] = { "/etc/systemd/system.attached", "/run/systemd/system.attached" };
@@ -816,8 +1048,8 @@ static bool ignored_file(int rootfd, const char *dir, const char *name)
         return fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static int scan_dir(struct inventory *inv, size_t dir, int rootfd, struct hasher *h,
-                    const volatile sig_atomic_t *cancel, char **ret_reason)
+static int scan_dir(struct inventory *inv, size_t dir, int rootfd, struct hasher *h, struct collect *c,
+                    char **ret_reason)
 {
         const struct search_dir *sd = &search_dirs[dir];
         struct search_dir_state *ds = &inv->dirs[dir];
@@ -850,7 +1082,7 @@ static int scan_dir(struct inventory *inv, size_t dir, int rootfd, struct hasher
         for (i = 0; i < n && r >= 0; i++) {
                 struct inv_image *im;
 
-                if (cancel && *cancel) {
+                if (c->cancel && *c->cancel) {
                         r = -ECANCELED;
                         break;
                 }
@@ -863,7 +1095,7 @@ static int scan_dir(struct inventory *inv, size_t dir, int rootfd, struct hasher
                         continue;
                 r = add_image(inv, dir, names[i], &im);
                 if (r >= 0)
-                        r = read_image(inv, im, rootfd, dfd, h, cancel);
+                        r = read_image(c, im, rootfd, dfd, h);
         }
         names_free(names, n);
         return r;
@@ -884,9 +1116,22 @@ static void mark_shadowed(struct inventory *inv)
                         }
 }
 
+static void collect_release(struct collect *c)
+{
+        verity_trust_free(c->trust);
+        free(c->trust_reason);
+}
+
 int inventory_collect(const char *root, const volatile sig_atomic_t *cancel, struct inventory **ret,
                       char **ret_reason)
 {
+        return inventory_collect_opt(root, NULL, cancel, ret, ret_reason);
+}
+
+int inventory_collect_opt(const char *root, const struct inventory_options *opt, const volatile sig_atomic_t *cancel,
+                          struct inventory **ret, char **ret_reason)
+{
+        _cleanup_(collect_release) struct collect c = { .root = root, .cancel = cancel };
         _cleanup_(inventory_freep) struct inventory *inv = NULL;
         _cleanup_(hasher_freep) struct hasher *h = NULL;
         _cleanup_(closep) int rootfd = -1;
@@ -894,6 +1139,8 @@ int inventory_collect(const char *root, const volatile sig_atomic_t *cancel, str
         size_t i;
         int r;
 
+        if (opt)
+                c.opt = *opt;
         inv = calloc(1, sizeof(*inv));
         if (!inv)
                 return -ENOMEM;
@@ -913,11 +1160,14 @@ int inventory_collect(const char *root, const volatile sig_atomic_t *cancel, str
         if (r < 0)
                 return r;
         for (i = 0; i < n_search_dirs; i++) {
-                r = scan_dir(inv, i, rootfd, h, cancel, ret_reason);
+                r = scan_dir(inv, i, rootfd, h, &c, ret_reason);
                 if (r < 0)
                         return r;
         }
         mark_shadowed(inv);
+        r = detect_image_policy(inv, rootfd);
+        if (r < 0)
+                return r;
         r = read_attached(inv, rootfd);
         if (r < 0)
                 return r;

@@ -15,7 +15,10 @@
 #include "basic/macros.h"
 #include "basic/sha256.h"
 #include "basic/strv.h"
+#include "host/ddi.h"
 #include "host/release.h"
+#include "host/verity-sig.h"
+#include "host/verity.h"
 
 #define INVENTORY_MAX_ENTRIES 4096      /* per search directory */
 #define INVENTORY_MAX_IMAGES 4096       /* in all */
@@ -82,6 +85,19 @@ struct inv_image {
         char *error_reason;             /* one line, for the finding */
         ssize_t shadowed_by;            /* index of the image of the same name and class that wins, or -1 */
         int merged;                     /* 1, 0; -1: not known (offline root) */
+        /* A GPT disk image (form "ddi"): its partitions, verity partitions and
+         * signature JSON; NULL for other forms or when the GPT is unreadable. */
+        struct ddi *ddi;
+        /* The root hash signature (a DDI's signature partition, a bare image's
+         * .roothash.p7s / .usrhash.p7s) checked against the root's verity.d;
+         * sig_checked false: no root hash to check a signature of. */
+        bool sig_checked;
+        struct verity_sig_result sig;
+        char *sig_error;                /* the check could not run (no libcrypto, verity.d unreadable) */
+        /* --verify-verity: the hash tree against the root hash. */
+        bool verity_checked;
+        struct verity_result verity;
+        char *verity_error;             /* the verification could not run: why */
 };
 
 struct inventory {
@@ -96,6 +112,12 @@ struct inventory {
         struct strv merged_gone[2];     /* sysext [0], confext [1] names merged now with no image on a search path */
         char **attached;                /* portable units attached: absolute paths */
         size_t n_attached;
+        bool require_signature;         /* systemd-sysext/confext run with an image policy that wants signed images */
+        char *require_signature_reason;
+};
+
+struct inventory_options {
+        bool verify_verity;             /* verify each hash tree (DDI verity partition, bare .verity sidecar) */
 };
 
 /* Reads the inventory of root ("/" for this host; else an offline root,
@@ -104,5 +126,9 @@ struct inventory {
  * failure of the whole. On failure *ret_reason (if given) says why. */
 int inventory_collect(const char *root, const volatile sig_atomic_t *cancel, struct inventory **ret,
                       char **ret_reason);
+/* The same with options (NULL: none). The trusted certificates (verity.d
+ * below root) are loaded once, when the first signature is checked. */
+int inventory_collect_opt(const char *root, const struct inventory_options *opt, const volatile sig_atomic_t *cancel,
+                          struct inventory **ret, char **ret_reason);
 struct inventory *inventory_free(struct inventory *inv);
 DEFINE_FREEP(struct inventory, inventory_free)

@@ -125,6 +125,16 @@ struct finding_audit {
 void finding_audit_init(struct finding_audit *a);
 
 struct json;
+/* One partition of a disk image: driftwatch.image.partitions[]. */
+struct finding_partition {
+        unsigned number;
+        const char *type_uuid;
+        const char *type;               /* the DPS name ("usr-x86-64-verity"), NULL: not a DPS type */
+        const char *uuid;
+        const char *label;
+        uint64_t offset, size;          /* bytes */
+};
+
 /* One extension image of the inventory: driftwatch.image. Strings are
  * NUL-terminated; NULL (or has_* false) leaves a member out. */
 struct finding_image {
@@ -148,7 +158,20 @@ struct finding_image {
         const char *compatible_reason;
         const char *shadowed_by;        /* the image of the same name that wins */
         int merged;                     /* 1, 0; -1: not known (an offline root) */
-        const char *partitions;         /* DDI: what this slice does not read yet */
+        const struct finding_partition *partitions;     /* DDI: its GPT */
+        size_t n_partitions;
+        const char *partitions_error;   /* DDI: why the GPT was not read */
+        /* driftwatch.image.signature: the root hash signature against verity.d */
+        const char *sig_source;         /* "partition" (DDI), "sidecar" (.p7s); NULL: no signature object */
+        const char *sig_status;         /* valid, invalid, unknown-signer, none; NULL: not checked (sig_error) */
+        const char *sig_signer, *sig_fingerprint, *sig_reason, *sig_error;
+        const char *sig_json_roothash, *sig_json_fingerprint;  /* the DDI signature partition's JSON */
+        /* driftwatch.image.verity: --verify-verity */
+        const char *verity_status;      /* verified, mismatch, malformed; NULL: not run (verity_error, if any) */
+        const char *verity_reason;
+        bool verity_has_block;
+        unsigned verity_level;
+        uint64_t verity_block;
 };
 
 struct finding {

@@ -460,8 +460,59 @@ static void json_image(struct json *j, const struct finding_image *im)
                 json_string(j, "shadowed_by", im->shadowed_by);
         if (im->merged >= 0)
                 json_bool(j, "merged", im->merged);
-        if (im->partitions)
-                json_string(j, "partitions", im->partitions);
+        if (im->n_partitions) {
+                json_array_begin(j, "partitions");
+                for (i = 0; i < im->n_partitions; i++) {
+                        const struct finding_partition *p = &im->partitions[i];
+
+                        json_object_begin(j, NULL);
+                        json_int(j, "number", p->number);
+                        json_string(j, "type_uuid", p->type_uuid);
+                        if (p->type)
+                                json_string(j, "type", p->type);
+                        json_string(j, "uuid", p->uuid);
+                        if (p->label)
+                                json_string(j, "label", p->label);
+                        json_int(j, "offset", (int64_t) p->offset);
+                        json_int(j, "size", (int64_t) p->size);
+                        json_object_end(j);
+                }
+                json_array_end(j);
+        }
+        if (im->partitions_error)
+                json_string(j, "partitions_error", im->partitions_error);
+        if (im->sig_source || im->sig_error) {
+                json_object_begin(j, "signature");
+                if (im->sig_source)
+                        json_string(j, "source", im->sig_source);
+                if (im->sig_status)
+                        json_string(j, "status", im->sig_status);
+                if (im->sig_signer)
+                        json_string(j, "signer", im->sig_signer);
+                if (im->sig_fingerprint)
+                        json_string(j, "fingerprint", im->sig_fingerprint);
+                if (im->sig_reason)
+                        json_string(j, "reason", im->sig_reason);
+                if (im->sig_error)
+                        json_string(j, "error", im->sig_error);
+                if (im->sig_json_roothash)
+                        json_string(j, "root_hash", im->sig_json_roothash);
+                if (im->sig_json_fingerprint)
+                        json_string(j, "certificate_fingerprint", im->sig_json_fingerprint);
+                json_object_end(j);
+        }
+        if (im->verity_status || im->verity_reason) {
+                json_object_begin(j, "verity");
+                if (im->verity_status)
+                        json_string(j, "status", im->verity_status);
+                if (im->verity_reason)
+                        json_string(j, "reason", im->verity_reason);
+                if (im->verity_has_block) {
+                        json_int(j, "level", im->verity_level);
+                        json_int(j, "block", (int64_t) im->verity_block);
+                }
+                json_object_end(j);
+        }
         json_object_end(j);
 }
 

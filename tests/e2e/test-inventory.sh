@@ -198,7 +198,8 @@ jq -r 'select(.rule.id == "DW-INV-UNAPPROVED" and .file.path == "/var/lib/extens
         grep -q "its approval expired" || fail "the expired approval is not named on the image"
 
 # A root whose kernel command line asks for a verity-protected /usr: images
-# without a root hash or without a signature are alerts there, not elsewhere.
+# without a root hash or without a valid signature are alerts there, not
+# elsewhere. An empty .p7s is no signature (test-inventory-ddi.sh has real ones).
 V=$T/verity
 mkdir -p "$V/usr/lib" "$V/etc/kernel" "$V/var/lib/extensions"
 printf 'ID=testos\nVERSION_ID=7\n' >"$V/usr/lib/os-release"
@@ -214,7 +215,8 @@ ext "$V/var/lib/extensions/plain" plain ID=testos VERSION_ID=7
 rc=0
 "$DW" inventory --root "$V" --format json >"$T/out" 2>"$T/err" || rc=$?
 [ "$rc" -eq 1 ] || { cat "$T/err"; fail "inventory of the verity root exited $rc"; }
-diff -u <(printf '%s\n' "DW-INV-UNVERIFIED /var/lib/extensions/hashonly.raw" "DW-INV-UNVERIFIED /var/lib/extensions/plain") \
+diff -u <(printf '%s\n' "DW-INV-UNVERIFIED /var/lib/extensions/hashonly.raw" "DW-INV-UNVERIFIED /var/lib/extensions/plain" \
+        "DW-INV-UNVERIFIED /var/lib/extensions/signed.raw") \
         <(got | grep UNVERIFIED) || fail "verity findings differ"
 jq -r 'select(.rule.id == "DW-INV-UNVERIFIED") | .message' "$T/out" | grep -q "etc/kernel/cmdline has usrhash=" ||
         fail "the verity finding does not say why the host counts as verity-protected"

@@ -14,7 +14,7 @@ loaded() {
 libs=$(loaded "$DW" --version)
 [ -n "$libs" ] || fail "LD_DEBUG traced nothing: the witness does not work here"
 grep -q 'libc\.so' <<<"$libs" || fail "the trace lacks libc itself: $libs"
-! grep -Eq 'libcrypto|libostree|driftwatch-ostree|libsystemd|libsquashfs|libmount' <<<"$libs" || fail "--version loads: $libs"
+! grep -Eq 'libcrypto|libostree|driftwatch-ostree|libsystemd|libsquashfs|libmount|libblkid' <<<"$libs" || fail "--version loads: $libs"
 libs=$(loaded "$DW" help check)
 ! grep -Eq 'libcrypto|libostree' <<<"$libs" || fail "help loads: $libs"
 
@@ -46,13 +46,23 @@ fi
 mkdir -p "$T/root/var/lib/extensions/d/usr/lib/extension-release.d"
 echo ID=_any >"$T/root/var/lib/extensions/d/usr/lib/extension-release.d/extension-release.d"
 libs=$(loaded "$DW" inventory --root "$T/root")
-! grep -Eq 'libsquashfs|libmount' <<<"$libs" || fail "the inventory of a directory image loads: $libs"
+! grep -Eq 'libsquashfs|libmount|libblkid' <<<"$libs" || fail "the inventory of a directory image loads: $libs"
 if command -v mksquashfs >/dev/null; then
         mksquashfs "$T/root/var/lib/extensions/d" "$T/root/var/lib/extensions/s.raw" -quiet -noappend >/dev/null
         libs=$(loaded "$DW" inventory --root "$T/root")
         grep -q 'libsquashfs' <<<"$libs" || fail "reading a squashfs image did not load libsquashfs: $libs"
         ! grep -q 'libmount' <<<"$libs" || fail "an offline root's inventory loads libmount: $libs"
+        ! grep -q 'libblkid' <<<"$libs" || fail "a bare squashfs image (no GPT) loads libblkid: $libs"
 elif [ "${CI:-}" = true ]; then
         fail "mksquashfs is not installed (a failure under CI=true)"
+fi
+# A disk image with a GPT loads libblkid to read its partition table.
+if command -v sfdisk >/dev/null; then
+        truncate -s 4M "$T/root/var/lib/extensions/g.raw"
+        echo 'label: gpt' | sfdisk -q "$T/root/var/lib/extensions/g.raw" >/dev/null || fail "sfdisk failed"
+        libs=$(loaded "$DW" inventory --root "$T/root")
+        grep -q 'libblkid' <<<"$libs" || fail "reading a GPT image did not load libblkid: $libs"
+elif [ "${CI:-}" = true ]; then
+        fail "sfdisk is not installed (a failure under CI=true)"
 fi
 echo PASS
