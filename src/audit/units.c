@@ -20,6 +20,27 @@
  * most a path; what is past this is ignored. */
 #define CGROUP_FILE_MAX ((size_t) 64 << 10)
 
+/* Whether pid is gone or a zombie (state Z or X in /proc/PID/stat, after the
+ * command name in parentheses, which may itself hold any byte). */
+static bool process_exited(int64_t pid)
+{
+        char path[64], buf[512], *close_paren;
+        ssize_t k;
+        int fd;
+
+        snprintf(path, sizeof(path), "/proc/%lld/stat", (long long) pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return true;
+        k = read_retry(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (k <= 0)
+                return true;
+        buf[k] = '\0';
+        close_paren = strrchr(buf, ')');
+        return !close_paren || close_paren[1] != ' ' || close_paren[2] == 'Z' || close_paren[2] == 'X';
+}
+
 /* 1 with the unit in ret, 0: the process lives but runs in no unit,
  * -ESRCH: it is gone (or never was), other -errno: unreadable. */
 static int read_unit(struct audit_detect *d, int64_t pid, char ret[CGROUP_UNIT_MAX])
@@ -60,7 +81,12 @@ static int read_unit(struct audit_detect *d, int64_t pid, char ret[CGROUP_UNIT_M
 
                 len = nl ? (size_t) (nl - d->cgroup_buf) : 0;
         }
-        return cgroup_unit_parse(d->cgroup_buf, len, ret);
+        r = cgroup_unit_parse(d->cgroup_buf, len, ret);
+        /* An exited process not yet reaped has left its cgroup: the file
+         * then names the root, no unit. It is gone, not unit-less. */
+        if (r == 0 && process_exited(pid))
+                return -ESRCH;
+        return r;
 }
 
 /* The unit of pid at stream time ms: 1 with it in ret, 0: the process runs
