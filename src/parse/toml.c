@@ -109,35 +109,44 @@ static struct toml_kv *table_find(struct toml_value *t, const char *key)
 }
 
 /* Adds key to table t with value v (taken, also on failure). */
+/* Room for element n of the array *p of elements of size: the capacity is
+ * implied by the count (4, then doubled each time n reaches a power of two),
+ * so a long array costs log n reallocations, not n. */
+static int grow(void **p, size_t n, size_t size)
+{
+        void *q;
+
+        if (n != 0 && (n < 4 || (n & (n - 1)) != 0))
+                return 0;
+        q = reallocarray(*p, n ? 2 * n : 4, size);
+        if (!q)
+                return -ENOMEM;
+        *p = q;
+        return 0;
+}
+
 static int table_add(struct parser *ps, struct toml_value *t, char *key, struct toml_value *v)
 {
-        struct toml_kv *kvs;
-
         if (t->n_kvs >= TOML_MAX_KEYS) {
                 free(key);
                 toml_free(v);
                 return fail(ps, -E2BIG, "more than %d keys in one table", TOML_MAX_KEYS);
         }
-        kvs = reallocarray(t->kvs, t->n_kvs + 1, sizeof(*kvs));
-        if (!kvs) {
+        if (grow((void **) &t->kvs, t->n_kvs, sizeof(*t->kvs)) < 0) {
                 free(key);
                 toml_free(v);
                 return fail(ps, -ENOMEM, "out of memory");
         }
-        t->kvs = kvs;
         t->kvs[t->n_kvs++] = (struct toml_kv) { .key = key, .value = v };
         return 0;
 }
 
 static int array_add(struct parser *ps, struct toml_value *a, struct toml_value *v)
 {
-        struct toml_value **items = reallocarray(a->items, a->n_items + 1, sizeof(*items));
-
-        if (!items) {
+        if (grow((void **) &a->items, a->n_items, sizeof(*a->items)) < 0) {
                 toml_free(v);
                 return fail(ps, -ENOMEM, "out of memory");
         }
-        a->items = items;
         a->items[a->n_items++] = v;
         return 0;
 }
