@@ -33,6 +33,9 @@ check=(
         attr                 # tests set xattrs (setfattr/getfattr)
         libcap2-bin          # tests set file capabilities (setcap)
         util-linux           # unshare, setpriv, flock: namespaces, dropping to nobody, the host-test lock
+        fdisk                # sfdisk: test-lazy-libs writes a GPT disk image
+        openssl              # throwaway signing certificates of the DDI and verity-signature tests
+        systemd              # systemd-repart and systemd-sysext: real signed DDIs and real merges in the tests
         squashfs-tools       # mksquashfs: the inventory tests build real squashfs extension images
         jq                   # end-to-end tests read the JSON Lines output
         python3              # tests set many xattrs and a hostile host name (/usr/bin/python3)
