@@ -34,7 +34,6 @@ void scan_summary_release(struct scan_summary *s)
         free(s->baseline_path);
         free(s->deployment);
         free(s->state_path);
-        free(s->mounts_state);
         etc_diff_summary_release(&s->etc);
         *s = (struct scan_summary) { 0 };
 }
@@ -186,6 +185,14 @@ static int scan_files(const struct dw_context *ctx, const struct scan_request *r
         return r;
 }
 
+/* The state database of status and mounts, in the state directory, made once. */
+static int state_path(const struct scan_request *req, struct scan_summary *sum)
+{
+        if (!sum->state_path && asprintf(&sum->state_path, "%s/state.db", req->state_dir) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
 /* The image-mode checks of one sysroot into one output. */
 static int scan_image(const struct dw_context *ctx, const struct scan_request *req, struct output *out,
                       struct scan_summary *sum, struct dw_error *ret_error)
@@ -223,7 +230,7 @@ static int scan_image(const struct dw_context *ctx, const struct scan_request *r
         if (!req->status_input && !(ds->live && (find_executable("bootc", &tool) >= 0 ||
                                                  find_executable("rpm-ostree", &tool) >= 0)))
                 return 0;
-        if (asprintf(&sum->state_path, "%s/state.db", req->state_dir) < 0)
+        if (state_path(req, sum) < 0)
                 return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
         struct status_request st = {
                 .input = req->status_input, .source = req->status_source, .state_path = sum->state_path,
@@ -244,9 +251,9 @@ static int scan_mounts(const struct dw_context *ctx, const struct scan_request *
                                                      "an offline --root has no mount table of its own";
                 return 0;
         }
-        if (asprintf(&sum->mounts_state, "%s/state.db", req->state_dir) < 0)
+        if (state_path(req, sum) < 0)
                 return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
-        struct mounts_request mr = { .mountinfo = req->mountinfo, .state_path = sum->mounts_state, .timeout_s = 120 };
+        struct mounts_request mr = { .mountinfo = req->mountinfo, .state_path = sum->state_path, .timeout_s = 120 };
 
         sum->mounts_ran = true;
         return capability_mounts(ctx, &mr, out, &sum->mounts, ret_error);

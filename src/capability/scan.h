@@ -44,12 +44,11 @@ struct scan_summary {
         struct etc_diff_summary etc;
         unsigned long etc_alerts;
         bool status_ran;
-        char *state_path;               /* free() it */
+        char *state_path;               /* the state database status and mounts share; free() it */
         struct status_summary status;
         /* the mount table: run on this host (or a given mountinfo), else skipped */
         bool mounts_ran;
         const char *mounts_skipped;     /* why not (static), or NULL */
-        char *mounts_state;             /* free() it */
         struct mounts_summary mounts;
         /* the extension images of the root (not of an offline --sysroot) */
         bool inventory_ran;

@@ -18,6 +18,8 @@ enum {
 };
 
 #define DEFAULT_STATE_DIR "/var/lib/driftwatch"
+/* The state database of status and mounts (scan keeps its own under --state-dir). */
+#define DEFAULT_STATE_DB DEFAULT_STATE_DIR "/state.db"
 /* Rules layers every command reads after --rules (docs/rules.md). */
 #define DEFAULT_RULES_DIR "/etc/driftwatch/rules.d"
 

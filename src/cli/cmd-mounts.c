@@ -7,8 +7,6 @@
 #include "cli.h"
 #include "options.h"
 
-#define DEFAULT_STATE_DB DEFAULT_STATE_DIR "/state.db"
-
 void cli_report_mounts(const struct mounts_summary *sum, const char *state_path, const struct output *out)
 {
         char seen[RFC3339_LEN];

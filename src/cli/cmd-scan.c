@@ -114,7 +114,7 @@ int cmd_scan(int argc, char **argv)
         if (sum.mounts_skipped && !cli.quiet)
                 fprintf(stderr, "mounts: skipped: %s\n", sum.mounts_skipped);
         else if (sum.mounts_ran)
-                cli_report_mounts(&sum.mounts, sum.mounts_state, &out);
+                cli_report_mounts(&sum.mounts, sum.state_path, &out);
         report(&req, &sum, &out, cli_seconds_since(&start));
         if (sum.inventory_ran)
                 cli_report_inventory(&sum.inventory, &out);
