@@ -44,6 +44,8 @@ check=(
         systemd-journal-remote # systemd-journal-remote --output: the journal tests make real journal files
         erofs-utils          # mkfs.erofs: the erofs reader's tests and fuzz seeds are real images
         cryptsetup-bin       # veritysetup: the oracle of the verity tests and bench/inventory.sh's peer
+        openssh-server       # sshd -T: the oracle of the posture tests' effective sshd configuration
+        sudo                 # visudo -c: the syntax oracle of the posture tests' sudoers
 )
 bench=(
         aide                 # bench/fim.sh and bench/startup.sh compare against AIDE
@@ -78,6 +80,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+# The packages are here for their programs: their daemons (sshd, auditd) must
+# not start on the machine. policy-rc.d tells invoke-rc.d not to start them;
+# ours is removed again unless one was there before.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 # Wait up to 10 minutes for another apt or dpkg run to let go of its locks.
 apt_opts=(-o DPkg::Lock::Timeout=600)
 apt-get "${apt_opts[@]}" update -qq

@@ -172,7 +172,8 @@ int capability_posture(const struct dw_context *ctx, const struct posture_reques
                 return dw_error_set(ret_error, r, NULL, "cannot find the host image: %s", strerror(-r));
 
         pc = (struct posture) { .rules = ctx->rules, .cancel = ctx->cancel, .out = out, .rootfd = rootfd,
-                                .root = root, .allow = allow, .now = (int64_t) time(NULL), .image = im };
+                                .root = root, .allow = allow, .now = (int64_t) time(NULL), .image = im,
+                                .image_mode = -1 };
         r = report_image(&pc, why);
         r = r ?: posture_check_policy(&pc);
         r = r ?: posture_check_ostree(&pc);

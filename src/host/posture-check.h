@@ -39,6 +39,7 @@ struct posture {
         int64_t now;
         struct posture_image image;
         unsigned long allowed;          /* alerts an allowlist entry turned into events */
+        int image_mode;                 /* /usr/etc is there: -1 not yet looked, 0 no, 1 yes */
 };
 
 struct posture_finding {
@@ -70,6 +71,14 @@ int posture_exists(struct posture *pc, const char *path);
  * in strcmp order, at most POSTURE_MAX_DROPINS (-E2BIG past it). A missing
  * directory gives none. */
 int posture_list(struct posture *pc, const char *dir, const char *suffix, struct strv *ret);
+
+/* What the image ships for the absolute path etc_path ("/etc/..."): on an
+ * image-mode root (ostree, bootc: /usr/etc holds the image's /etc) the same
+ * path under /usr/etc. 1 the image ships it, 0 it does not, -ENODATA the root
+ * is not image-mode (there is nothing to compare with), -EINVAL etc_path is
+ * not under /etc, another -errno when it cannot be told. *ret_image (may be
+ * NULL) gets the path of the image's copy, to read with posture_read(). */
+int posture_image_ships(struct posture *pc, const char *etc_path, char **ret_image);
 
 /* A file that cannot be read or parsed as its program would need it: one
  * DW-POS-CONFIG-INVALID alert naming it and the reason. */

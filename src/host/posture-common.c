@@ -113,6 +113,31 @@ int posture_exists(struct posture *pc, const char *path)
         return fd < 0 ? fd : 1;
 }
 
+int posture_image_ships(struct posture *pc, const char *etc_path, char **ret_image)
+{
+        _cleanup_(freep) char *image = NULL;
+        int r;
+
+        if (strncmp(etc_path, "/etc/", 5) != 0 || !etc_path[5])
+                return -EINVAL;
+        if (pc->image_mode < 0) {
+                struct stat st;
+                _cleanup_(closep) int fd = open_beneath(pc->rootfd, "usr/etc", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+                if (fd < 0 && fd != -ENOENT && fd != -ENOTDIR && fd != -ELOOP)
+                        return fd;
+                pc->image_mode = fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+        }
+        if (!pc->image_mode)
+                return -ENODATA;
+        if (asprintf(&image, "/usr%s", etc_path) < 0)
+                return -ENOMEM;
+        r = posture_exists(pc, image);
+        if (r >= 0 && ret_image)
+                *ret_image = TAKE_PTR(image);
+        return r;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
         return strcmp(*(char *const *) a, *(char *const *) b);
