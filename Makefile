@@ -39,11 +39,10 @@ test: deps-check compile
 
 test-asan: asan
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS) -LE 'oracle|timing'
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS) -LE oracle
 
 # Every test, then every test again under AddressSanitizer + UBSan but the
-# peer oracles (label "oracle") and the live unit test (label "timing"; see
-# tests/CMakeLists.txt).
+# peer oracles (label "oracle"; see tests/CMakeLists.txt).
 check: test test-asan
 
 # libFuzzer on each harness (or those in FUZZ="a b") for FUZZ_SECONDS (clang),

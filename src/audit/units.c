@@ -20,11 +20,10 @@
  * most a path; what is past this is ignored. */
 #define CGROUP_FILE_MAX ((size_t) 64 << 10)
 
-/* Whether pid is gone or a zombie (state Z or X in /proc/PID/stat, after the
- * command name in parentheses, which may itself hold any byte). */
+/* Whether pid is gone, exiting or a zombie (proc_stat_exiting()). */
 static bool process_exited(int64_t pid)
 {
-        char path[64], buf[512], *close_paren;
+        char path[64], buf[512];
         ssize_t k;
         int fd;
 
@@ -32,13 +31,9 @@ static bool process_exited(int64_t pid)
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return true;
-        k = read_retry(fd, buf, sizeof(buf) - 1);
+        k = read_retry(fd, buf, sizeof(buf));
         close(fd);
-        if (k <= 0)
-                return true;
-        buf[k] = '\0';
-        close_paren = strrchr(buf, ')');
-        return !close_paren || close_paren[1] != ' ' || close_paren[2] == 'Z' || close_paren[2] == 'X';
+        return k <= 0 || proc_stat_exiting(buf, (size_t) k);
 }
 
 /* 1 with the unit in ret, 0: the process lives but runs in no unit,
@@ -82,8 +77,8 @@ static int read_unit(struct audit_detect *d, int64_t pid, char ret[CGROUP_UNIT_M
                 len = nl ? (size_t) (nl - d->cgroup_buf) : 0;
         }
         r = cgroup_unit_parse(d->cgroup_buf, len, ret);
-        /* An exited process not yet reaped has left its cgroup: the file
-         * then names the root, no unit. It is gone, not unit-less. */
+        /* An exiting process (or an exited one not yet reaped) shows the
+         * root cgroup on v1 hierarchies: no unit. It is gone, not unit-less. */
         if (r == 0 && process_exited(pid))
                 return -ESRCH;
         return r;

@@ -95,3 +95,42 @@ int cgroup_unit_parse(const char *buf, size_t len, char ret[CGROUP_UNIT_MAX])
         }
         return v2 ? cgroup_unit_of_path(v2, v2_len, ret) : 0;
 }
+
+/* PF_EXITING (include/linux/sched.h). */
+#define PF_EXITING_FLAG 0x00000004ul
+
+bool proc_stat_exiting(const char *buf, size_t n)
+{
+        const char *p = NULL, *end = buf + n;
+        unsigned long flags = 0;
+        size_t i;
+        int field;
+
+        for (i = n; i > 0; i--)
+                if (buf[i - 1] == ')') {
+                        p = buf + i;
+                        break;
+                }
+        /* ") S ppid pgrp session tty_nr tpgid flags ...": the state is field
+         * 3, the flags field 9. */
+        if (!p || end - p < 3 || p[0] != ' ')
+                return true;
+        if (p[1] == 'Z' || p[1] == 'X')
+                return true;
+        p += 1;
+        for (field = 3; field < 9; field++) {
+                while (p < end && *p != ' ')
+                        p++;
+                if (p == end)
+                        return false;   /* cut before the flags: its state alone says */
+                p++;
+        }
+        if (p == end || *p < '0' || *p > '9')
+                return false;
+        for (; p < end && *p >= '0' && *p <= '9'; p++) {
+                if (flags > (~0ul - 9) / 10)
+                        return false;
+                flags = flags * 10 + (unsigned long) (*p - '0');
+        }
+        return (flags & PF_EXITING_FLAG) != 0;
+}

@@ -1,7 +1,9 @@
-/* The systemd unit a process runs in, from the text of /proc/PID/cgroup:
- * pure, buffer and length in, any bytes. */
+/* The systemd unit a process runs in, from the text of /proc/PID/cgroup,
+ * and whether that text can be trusted, from /proc/PID/stat: pure, buffer
+ * and length in, any bytes. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* systemd's UNIT_NAME_MAX, with the NUL. */
@@ -21,3 +23,11 @@ int cgroup_unit_parse(const char *buf, size_t len, char ret[CGROUP_UNIT_MAX]);
  * _SYSTEMD_CGROUP, or a unit name alone) that names a unit, under the same
  * rules: 1 with it in ret, 0 when there is none (ret untouched). */
 int cgroup_unit_of_path(const char *path, size_t n, char ret[CGROUP_UNIT_MAX]);
+
+/* Whether the process whose /proc/PID/stat is buf (n bytes, possibly cut)
+ * is exiting or exited: state Z or X, or PF_EXITING in its flags. PF_EXITING
+ * is set first thing in the kernel's do_exit(); from then on a cgroup v1
+ * hierarchy shows the task in its root cgroup while its state is still R or
+ * D. The command name in parentheses may hold any byte: the fields are read
+ * after the last ')'. Text that is not a stat line counts as exited. */
+bool proc_stat_exiting(const char *buf, size_t n);

@@ -135,11 +135,40 @@ static void test_long(void **state)
         free(s);
 }
 
+#define EXITING(s) proc_stat_exiting(s, strlen(s))
+
+/* /proc/PID/stat: a live process, an exiting one (PF_EXITING, state still R
+ * or D: a v1 hierarchy already shows it in the root cgroup), a zombie, and
+ * text no kernel writes. */
+static void test_stat_exiting(void **state)
+{
+        (void) state;
+        assert_false(EXITING("1234 (sh) S 1200 1234 1200 34816 1234 4194304 120 0 0 0 0 0\n"));
+        assert_false(EXITING("1234 (sh) R 1200 1234 1200 0 -1 4194560 120 0 0 0"));
+        /* 4210756 = 0x404044: PF_EXITING (0x4) with the usual bits. */
+        assert_true(EXITING("1234 (sh) R 1200 1234 1200 0 -1 4210756 120 0 0 0"));
+        assert_true(EXITING("1234 (sh) D 1200 1234 1200 0 -1 4 0 0"));
+        assert_true(EXITING("1234 (sh) Z 1200 1234 1200 0 -1 4194304 0"));
+        assert_true(EXITING("1234 (sh) X 1200 1234 1200 0 -1 4194304 0"));
+        /* The command name may hold ") Z" and spaces: only the last ')' counts. */
+        assert_false(EXITING("1234 (a) Z b) S 1 1 1 0 -1 4194304 0"));
+        assert_true(EXITING("1234 (a) S b) Z 1 1 1 0 -1 4194304 0"));
+        /* Cut before the flags: the state alone decides. */
+        assert_false(EXITING("1234 (sh) S 1200 1234"));
+        assert_true(EXITING("1234 (sh) Z 1200"));
+        /* Not a stat line, or a flags field that is no number. */
+        assert_true(EXITING(""));
+        assert_true(EXITING("garbage"));
+        assert_true(EXITING("1 (x)"));
+        assert_false(EXITING("1234 (sh) S 1 1 1 0 -1 x 0"));
+        assert_false(EXITING("1234 (sh) S 1 1 1 0 -1 99999999999999999999999999 0"));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_v2),     cmocka_unit_test(test_v1),   cmocka_unit_test(test_hybrid),
-                cmocka_unit_test(test_hostile), cmocka_unit_test(test_long),
+                cmocka_unit_test(test_hostile), cmocka_unit_test(test_long), cmocka_unit_test(test_stat_exiting),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
