@@ -65,7 +65,7 @@ static int add_entry(struct unit_file *u, size_t *cap, const char *section, cons
         return 0;
 }
 
-int unit_file_parse(const char *buf, size_t len, struct unit_file **ret, char **ret_error)
+static int parse(const char *buf, size_t len, bool lenient, struct unit_file **ret, char **ret_error)
 {
         _cleanup_(unit_file_freep) struct unit_file *u = NULL;
         const char *nul, *section = NULL;
@@ -147,6 +147,11 @@ int unit_file_parse(const char *buf, size_t len, struct unit_file **ret, char **
                         continue;
                 }
                 eq = strchr(s, '=');
+                if (lenient && (!eq || !section || eq == s)) {
+                        if (!u->ignored++)
+                                u->first_ignored = start;
+                        continue;
+                }
                 if (!eq)
                         return fail(ret_error, -EBADMSG, start, "neither a [section] nor a KEY=VALUE line");
                 if (!section)
@@ -166,4 +171,14 @@ int unit_file_parse(const char *buf, size_t len, struct unit_file **ret, char **
         }
         *ret = TAKE_PTR(u);
         return 0;
+}
+
+int unit_file_parse(const char *buf, size_t len, struct unit_file **ret, char **ret_error)
+{
+        return parse(buf, len, false, ret, ret_error);
+}
+
+int unit_file_parse_systemd(const char *buf, size_t len, struct unit_file **ret, char **ret_error)
+{
+        return parse(buf, len, true, ret, ret_error);
 }
