@@ -131,3 +131,7 @@ int posture_check_units(struct posture *pc);
  * (then *ret is empty): 0, or -errno when reporting fails. */
 int posture_list_reported(struct posture *pc, const char *check, const char *dir, const char *suffix,
                           struct strv *ret);
+int posture_check_cron(struct posture *pc);
+int posture_check_linker(struct posture *pc);
+int posture_check_shells(struct posture *pc);
+int posture_check_nm(struct posture *pc);
