@@ -168,10 +168,11 @@ static int check_cron_d(struct cron *cc)
 
                 if (asprintf(&path, "/etc/cron.d/%s", names.v[i]) < 0)
                         return -ENOMEM;
-                if (!runparts_name(names.v[i]))
+                if (!runparts_name(names.v[i])) {
                         r = ignored(cc, path, names.v[i], "cron");
-                else
-                        r = check_crontab(cc, path, CRONTAB_SYSTEM, NULL);
+                        continue;
+                }
+                r = check_crontab(cc, path, CRONTAB_SYSTEM, NULL);
                 r = r < 0 ? r : check_added(cc, path);
         }
         return r;

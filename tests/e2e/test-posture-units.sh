@@ -55,7 +55,7 @@ clean() {
 
 ok=$T/ok
 clean "$ok"
-expect_area "$ok" DW-POS-UNIT </dev/null
+expect_area "$ok" ^DW-POS-UNIT- </dev/null
 any "$T/out" 'select(.driftwatch.posture.setting == "ExecStart") | .event.kind == "state" and
         .file.path == "/etc/systemd/system/ok.service" and .driftwatch.posture.source.line == 4' ||
         fail "the ExecStart line of ok.service is not stated with its line"
@@ -103,7 +103,7 @@ DW-POS-UNIT-WRITABLE-EXEC high /etc/systemd/system/evil.timer
 DW-POS-UNIT-WRITABLE-EXEC high /etc/systemd/system/lenient.service
 DW-POS-UNIT-WRITABLE-EXEC high /etc/systemd/system/shell.service
 "
-printf "%s" "$bad_alerts" | expect_area "$bad" DW-POS-UNIT || exit 1
+printf "%s" "$bad_alerts" | expect_area "$bad" ^DW-POS-UNIT- || exit 1
 any "$T/out" 'select(.rule.id == "DW-POS-UNIT-EXEC-OVERRIDE") | .driftwatch.posture.source.line == 3' ||
         fail "the replacing ExecStart is not located at its line"
 any "$T/out" 'select(.rule.id == "DW-POS-UNIT-WRITABLE-EXEC" and .file.path == "/etc/systemd/system/lenient.service")
@@ -114,7 +114,7 @@ flat=$T/flat
 cp -a "$bad" "$flat"
 rm -rf "${flat:?}/usr/etc"
 # (the enabling links of /etc are judged against the image only)
-printf "%s" "$bad_alerts" | grep -v "ENABLED-ADDED\|USER medium /etc" | expect_area "$flat" DW-POS-UNIT || exit 1
+printf "%s" "$bad_alerts" | grep -v "ENABLED-ADDED\|USER medium /etc" | expect_area "$flat" ^DW-POS-UNIT- || exit 1
 [ "$(jq -r 'select(.event.action == "not-image-mode" and .rule.id == "DW-POS-UNIT-STATE") | .rule.id' "$T/out" |
         wc -l)" -eq 1 ] || fail "the root not being image-mode is not said exactly once"
 
@@ -129,7 +129,7 @@ printf '[Service]\nExecStart=/tmp/outside\n' >"$T/outside.conf"
 mkdir -p "$h/ok.service.d"
 ln -s "$T/outside.conf" "$h/ok.service.d/outside.conf"
 start=$(date +%s%N)
-expect_area "$hostile" DW-POS-UNIT <<'EOF'
+expect_area "$hostile" ^DW-POS-UNIT- <<'EOF'
 DW-POS-CONFIG-INVALID medium /etc/systemd/system/big.service
 DW-POS-CONFIG-INVALID medium /etc/systemd/system/garbage.service
 DW-POS-CONFIG-INVALID medium /etc/systemd/system/ok.service.d/outside.conf
@@ -141,7 +141,7 @@ many=$T/many
 clean "$many"
 mkdir -p "$many/etc/systemd/system/ok.service.d"
 for i in $(seq 1 2000); do : >"$many/etc/systemd/system/ok.service.d/$i.conf"; done
-expect_area "$many" DW-POS-UNIT <<'EOF'
+expect_area "$many" ^DW-POS-UNIT- <<'EOF'
 DW-POS-CONFIG-INVALID medium /etc/systemd/system/ok.service.d
 EOF
 
