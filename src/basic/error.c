@@ -37,3 +37,15 @@ const char *dw_error_reason(const struct dw_error *e)
 {
         return e->reason ? e->reason : strerror(e->r < 0 ? -e->r : EIO);
 }
+
+int line_error(char **ret_error, int r, unsigned line, const char *what)
+{
+        char *m = NULL;
+
+        if (!ret_error)
+                return r;
+        if (line ? asprintf(&m, "line %u: %s", line, what) < 0 : !(m = strdup(what)))
+                return -ENOMEM;
+        *ret_error = m;
+        return r;
+}

@@ -23,3 +23,7 @@ int dw_error_set(struct dw_error *e, int r, const char *input, const char *fmt, 
 void dw_error_release(struct dw_error *e);
 /* The reason, or strerror(-e->r) when there is none. */
 const char *dw_error_reason(const struct dw_error *e);
+
+/* For parsers: *ret_error (when given) becomes "line N: what" (just what for
+ * line 0); returns r, or -ENOMEM when the message cannot be made. */
+int line_error(char **ret_error, int r, unsigned line, const char *what);

@@ -101,3 +101,37 @@ int posture_load(struct posture *pc, const char *check, const char *file, size_t
 int posture_check_policy(struct posture *pc);
 int posture_check_ostree(struct posture *pc);
 int posture_check_registries(struct posture *pc);
+
+/* Shared by the persistence checks (units, cron, linker and shells,
+ * NetworkManager dispatcher). */
+/* Whether the absolute path lies where unprivileged users or any process can
+ * write: /tmp, /var/tmp, /dev/shm, /run/user, /home, /root, /var/home. */
+bool posture_writable_path(const char *path);
+/* The program the command line cmd runs (its first word, quotes removed;
+ * past env(1) and its NAME=VALUE and options), and for a shell, python, perl
+ * or ruby the script it runs (its first argument, or the first word of
+ * sh -c's): the first of them in a writable place. 1 with *ret_path set, 0
+ * none, -ENOMEM. */
+int posture_command_writable(const char *cmd, char **ret_path);
+struct stat;
+/* lstat() of the absolute path beneath the root (its directory is opened
+ * beneath it, the last component is not followed): 0 or -errno. */
+int posture_lstat(struct posture *pc, const char *path, struct stat *ret_st);
+/* The target of the symlink at the absolute path beneath the root (at most
+ * PATH_MAX bytes): 0 or -errno. */
+int posture_readlink(struct posture *pc, const char *path, char **ret_target);
+/* Whether the image-mode root's image lacks the /etc path etc_path: 1 added
+ * (the image does not ship it), 0 the image ships it or the root is not
+ * image-mode. On a root that is not image-mode a state finding of rule_id
+ * says so, once per *said. -errno when it cannot be told. */
+int posture_added(struct posture *pc, const char *rule_id, const char *check, const char *etc_path, bool *said);
+
+int posture_check_units(struct posture *pc);
+/* posture_list(), a failure reported as DW-POS-CONFIG-INVALID naming dir
+ * (then *ret is empty): 0, or -errno when reporting fails. */
+int posture_list_reported(struct posture *pc, const char *check, const char *dir, const char *suffix,
+                          struct strv *ret);
+int posture_check_cron(struct posture *pc);
+int posture_check_linker(struct posture *pc);
+int posture_check_shells(struct posture *pc);
+int posture_check_nm(struct posture *pc);

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,4 +242,192 @@ int posture_load(struct posture *pc, const char *check, const char *file, size_t
                 return r < 0 ? r : POSTURE_REPORTED;
         }
         return POSTURE_LOADED;
+}
+
+/* --- Shared by the persistence checks (units, cron, linker, dispatcher). */
+
+bool posture_writable_path(const char *path)
+{
+        static const char *const places[] = { "/tmp", "/var/tmp", "/dev/shm", "/run/user", "/home", "/root",
+                                              "/var/home" };
+
+        for (size_t i = 0; i < ARRAY_SIZE(places); i++) {
+                size_t n = strlen(places[i]);
+
+                if (strncmp(path, places[i], n) == 0 && (path[n] == '/' || !path[n]))
+                        return true;
+        }
+        return false;
+}
+
+#define COMMAND_MAX_WORDS 64
+
+/* Splits s into at most max words (whitespace-separated, '...' and "..."
+ * quoting, a backslash escaping the next byte outside single quotes) in buf
+ * (strlen(s) + 1 bytes). Returns the number of words. */
+static size_t split_words(const char *s, char *buf, char **words, size_t max)
+{
+        size_t n = 0;
+
+        while (*s && n < max) {
+                char quote = 0;
+
+                while (*s == ' ' || *s == '\t')
+                        s++;
+                if (!*s)
+                        break;
+                words[n++] = buf;
+                for (; *s; s++) {
+                        if (quote) {
+                                if (*s == quote)
+                                        quote = 0;
+                                else if (*s == '\\' && quote == '"' && s[1])
+                                        *buf++ = *++s;
+                                else
+                                        *buf++ = *s;
+                        } else if (*s == '\'' || *s == '"') {
+                                quote = *s;
+                        } else if (*s == ' ' || *s == '\t') {
+                                break;
+                        } else if (*s == '\\' && s[1]) {
+                                *buf++ = *++s;
+                        } else {
+                                *buf++ = *s;
+                        }
+                }
+                *buf++ = '\0';
+        }
+        return n;
+}
+
+static bool is_interpreter(const char *word)
+{
+        static const char *const names[] = { "sh", "bash", "dash", "zsh", "ksh", "ash", "busybox", "perl", "ruby",
+                                             "python", "python2", "python3" };
+        const char *base = strrchr(word, '/');
+
+        base = base ? base + 1 : word;
+        if (strncmp(base, "python3.", 8) == 0)
+                return true;
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+                if (strcmp(base, names[i]) == 0)
+                        return true;
+        return false;
+}
+
+static int command_writable(const char *cmd, unsigned depth, char **ret_path)
+{
+        _cleanup_(freep) char *buf = malloc(strlen(cmd) + 1);
+        char *w[COMMAND_MAX_WORDS];
+        size_t n, i = 0;
+        const char *base;
+
+        if (!buf)
+                return -ENOMEM;
+        n = split_words(cmd, buf, w, ARRAY_SIZE(w));
+        if (n == 0)
+                return 0;
+        base = strrchr(w[0], '/');
+        if (strcmp(base ? base + 1 : w[0], "env") == 0)
+                for (i = 1; i < n && (w[i][0] == '-' || strchr(w[i], '=')); i++)
+                        ;
+        if (i >= n)
+                return 0;
+        if (w[i][0] == '/' && posture_writable_path(w[i]))
+                return (*ret_path = strdup(w[i])) ? 1 : -ENOMEM;
+        if (!is_interpreter(w[i]))
+                return 0;
+        for (i++; i < n; i++) {
+                if (strcmp(w[i], "-c") == 0)
+                        return i + 1 < n && depth < 2 ? command_writable(w[i + 1], depth + 1, ret_path) : 0;
+                if (w[i][0] == '-')
+                        continue;
+                if (posture_writable_path(w[i]))
+                        return (*ret_path = strdup(w[i])) ? 1 : -ENOMEM;
+                return 0;
+        }
+        return 0;
+}
+
+int posture_command_writable(const char *cmd, char **ret_path)
+{
+        return command_writable(cmd, 0, ret_path);
+}
+
+/* Opens the directory of the absolute path beneath the root; *ret_name is
+ * its last component (in path). */
+static int open_parent(struct posture *pc, const char *path, const char **ret_name)
+{
+        _cleanup_(freep) char *dir = NULL;
+        const char *slash = strrchr(path, '/');
+
+        if (!slash || !slash[1])
+                return -EINVAL;
+        dir = strndup(path, (size_t) (slash - path));
+        if (!dir)
+                return -ENOMEM;
+        *ret_name = slash + 1;
+        return open_beneath(pc->rootfd, relative(dir), O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+int posture_lstat(struct posture *pc, const char *path, struct stat *ret_st)
+{
+        const char *name;
+        _cleanup_(closep) int fd = open_parent(pc, path, &name);
+
+        if (fd < 0)
+                return fd;
+        return fstatat(fd, name, ret_st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
+int posture_readlink(struct posture *pc, const char *path, char **ret_target)
+{
+        const char *name;
+        _cleanup_(closep) int fd = open_parent(pc, path, &name);
+        char buf[PATH_MAX];
+        ssize_t n;
+
+        if (fd < 0)
+                return fd;
+        n = readlinkat(fd, name, buf, sizeof(buf));
+        if (n < 0)
+                return -errno;
+        if ((size_t) n >= sizeof(buf))
+                return -ENAMETOOLONG;
+        *ret_target = strndup(buf, (size_t) n);
+        return *ret_target ? 0 : -ENOMEM;
+}
+
+int posture_added(struct posture *pc, const char *rule_id, const char *check, const char *etc_path, bool *said)
+{
+        int r = posture_image_ships(pc, etc_path, NULL);
+
+        if (r == -ENODATA) {
+                if (*said)
+                        return 0;
+                *said = true;
+                r = posture_emit(pc, &(struct posture_finding) {
+                        .rule_id = rule_id, .check = check, .action = "not-image-mode", .setting = "image-mode",
+                        .value = "no", .message = "the root has no /usr/etc (not image-mode): what the image "
+                                                  "does not ship cannot be told, nothing is reported as added",
+                });
+                return r < 0 ? r : 0;
+        }
+        if (r < 0)
+                return r;
+        return r == 0;
+}
+
+int posture_list_reported(struct posture *pc, const char *check, const char *dir, const char *suffix,
+                          struct strv *ret)
+{
+        int r = posture_list(pc, dir, suffix, ret);
+
+        if (r == -ENOMEM || r == -ECANCELED)
+                return r;
+        if (r < 0) {
+                *ret = (struct strv) { 0 };
+                return posture_invalid(pc, check, dir, r == -E2BIG ? "more than 1024 entries" : strerror(-r));
+        }
+        return 0;
 }

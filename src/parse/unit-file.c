@@ -8,21 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/error.h"
+
 static bool is_space(char c)
 {
         return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static int fail(char **ret_error, int r, unsigned line, const char *what)
-{
-        if (ret_error) {
-                char *m = NULL;
-
-                if (line ? asprintf(&m, "line %u: %s", line, what) < 0 : !(m = strdup(what)))
-                        return -ENOMEM;
-                *ret_error = m;
-        }
-        return r;
 }
 
 struct unit_file *unit_file_free(struct unit_file *u)
@@ -65,7 +55,7 @@ static int add_entry(struct unit_file *u, size_t *cap, const char *section, cons
         return 0;
 }
 
-int unit_file_parse(const char *buf, size_t len, struct unit_file **ret, char **ret_error)
+static int parse(const char *buf, size_t len, bool lenient, struct unit_file **ret, char **ret_error)
 {
         _cleanup_(unit_file_freep) struct unit_file *u = NULL;
         const char *nul, *section = NULL;
@@ -74,14 +64,14 @@ int unit_file_parse(const char *buf, size_t len, struct unit_file **ret, char **
         int r;
 
         if (len > UNIT_FILE_MAX_BYTES)
-                return fail(ret_error, -E2BIG, 0, "larger than 1 MiB");
+                return line_error(ret_error, -E2BIG, 0, "larger than 1 MiB");
         nul = memchr(buf, '\0', len);
         if (nul) {
                 unsigned l = 1;
 
                 for (const char *p = buf; p < nul; p++)
                         l += *p == '\n';
-                return fail(ret_error, -EBADMSG, l, "a NUL byte");
+                return line_error(ret_error, -EBADMSG, l, "a NUL byte");
         }
         u = calloc(1, sizeof(*u));
         if (!u)
@@ -119,7 +109,7 @@ int unit_file_parse(const char *buf, size_t len, struct unit_file **ret, char **
                                 cont = false;
                         }
                         if (w - w0 + n + 1 > UNIT_FILE_MAX_LINE)
-                                return fail(ret_error, -E2BIG, start, "a line longer than 64 KiB");
+                                return line_error(ret_error, -E2BIG, start, "a line longer than 64 KiB");
                         memcpy(u->storage + w, p, n);
                         w += n;
                         if (!cont || pos >= len)
@@ -141,29 +131,44 @@ int unit_file_parse(const char *buf, size_t len, struct unit_file **ret, char **
                         size_t n = strlen(s);
 
                         if (n < 3 || s[n - 1] != ']' || memchr(s + 1, '[', n - 2) || memchr(s + 1, ']', n - 2))
-                                return fail(ret_error, -EBADMSG, start, "a section header that is not [NAME]");
+                                return line_error(ret_error, -EBADMSG, start, "a section header that is not [NAME]");
                         s[n - 1] = '\0';
                         section = s + 1;
                         continue;
                 }
                 eq = strchr(s, '=');
+                if (lenient && (!eq || !section || eq == s)) {
+                        if (!u->ignored++)
+                                u->first_ignored = start;
+                        continue;
+                }
                 if (!eq)
-                        return fail(ret_error, -EBADMSG, start, "neither a [section] nor a KEY=VALUE line");
+                        return line_error(ret_error, -EBADMSG, start, "neither a [section] nor a KEY=VALUE line");
                 if (!section)
-                        return fail(ret_error, -EBADMSG, start, "an assignment before the first [section]");
+                        return line_error(ret_error, -EBADMSG, start, "an assignment before the first [section]");
                 if (eq == s)
-                        return fail(ret_error, -EBADMSG, start, "an assignment without a key");
+                        return line_error(ret_error, -EBADMSG, start, "an assignment without a key");
                 for (char *k = eq; k > s && is_space(k[-1]); k--)
                         k[-1] = '\0';
                 *eq++ = '\0';
                 while (is_space(*eq))
                         eq++;
                 if (u->n == UNIT_FILE_MAX_ENTRIES)
-                        return fail(ret_error, -E2BIG, start, "more than 4096 assignments");
+                        return line_error(ret_error, -E2BIG, start, "more than 4096 assignments");
                 r = add_entry(u, &cap, section, s, eq, start);
                 if (r < 0)
                         return r;
         }
         *ret = TAKE_PTR(u);
         return 0;
+}
+
+int unit_file_parse(const char *buf, size_t len, struct unit_file **ret, char **ret_error)
+{
+        return parse(buf, len, false, ret, ret_error);
+}
+
+int unit_file_parse_systemd(const char *buf, size_t len, struct unit_file **ret, char **ret_error)
+{
+        return parse(buf, len, true, ret, ret_error);
 }
