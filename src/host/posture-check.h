@@ -39,7 +39,7 @@ struct posture {
         int64_t now;
         struct posture_image image;
         unsigned long allowed;          /* alerts an allowlist entry turned into events */
-        int image_mode;                 /* /usr/etc is there: -1 not yet looked, 0 no, 1 yes */
+        int image_mode;                 /* image-mode root: -1 not yet looked, 0 no, 1 yes */
 };
 
 struct posture_finding {
@@ -73,7 +73,9 @@ int posture_exists(struct posture *pc, const char *path);
 int posture_list(struct posture *pc, const char *dir, const char *suffix, struct strv *ret);
 
 /* What the image ships for the absolute path etc_path ("/etc/..."): on an
- * image-mode root (ostree, bootc: /usr/etc holds the image's /etc) the same
+ * image-mode root (ostree, bootc: /usr/etc holds the image's /etc, and
+ * /run/ostree-booted, /ostree, /sysroot/ostree, /usr/lib/ostree or
+ * /usr/lib/bootc says ostree or bootc made the root) the same
  * path under /usr/etc. 1 the image ships it, 0 it does not, -ENODATA the root
  * is not image-mode (there is nothing to compare with), -EINVAL etc_path is
  * not under /etc, another -errno when it cannot be told. *ret_image (may be

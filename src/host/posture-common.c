@@ -114,6 +114,38 @@ int posture_exists(struct posture *pc, const char *path)
         return fd < 0 ? fd : 1;
 }
 
+/* What marks a root as ostree / bootc made: the booted marker (a live
+ * host), the /ostree link and /sysroot/ostree of a deployment, the
+ * directories ostree and bootc images ship in /usr/lib. */
+static const char *const image_markers[] = { "run/ostree-booted", "ostree", "sysroot/ostree", "usr/lib/ostree",
+                                             "usr/lib/bootc" };
+
+/* 1 when the root is image-mode: /usr/etc is a directory (the image's /etc)
+ * and a marker above says ostree or bootc made it. A /usr/etc alone is not
+ * enough: other software drops files there (npm's npmrc). */
+static int image_mode_root(struct posture *pc)
+{
+        _cleanup_(closep) int fd = open_beneath(pc->rootfd, "usr/etc", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        size_t i;
+        int r;
+
+        if (fd == -ENOENT || fd == -ENOTDIR || fd == -ELOOP)
+                return 0;
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISDIR(st.st_mode))
+                return 0;
+        for (i = 0; i < sizeof(image_markers) / sizeof(*image_markers); i++) {
+                r = posture_exists(pc, image_markers[i]);
+                if (r != 0)
+                        return r;
+        }
+        return 0;
+}
+
 int posture_image_ships(struct posture *pc, const char *etc_path, char **ret_image)
 {
         _cleanup_(freep) char *image = NULL;
@@ -122,12 +154,10 @@ int posture_image_ships(struct posture *pc, const char *etc_path, char **ret_ima
         if (strncmp(etc_path, "/etc/", 5) != 0 || !etc_path[5])
                 return -EINVAL;
         if (pc->image_mode < 0) {
-                struct stat st;
-                _cleanup_(closep) int fd = open_beneath(pc->rootfd, "usr/etc", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-
-                if (fd < 0 && fd != -ENOENT && fd != -ENOTDIR && fd != -ELOOP)
-                        return fd;
-                pc->image_mode = fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+                r = image_mode_root(pc);
+                if (r < 0)
+                        return r;
+                pc->image_mode = r;
         }
         if (!pc->image_mode)
                 return -ENODATA;

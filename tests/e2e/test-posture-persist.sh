@@ -4,7 +4,7 @@
 # (DW-POS-NM-*). For each area an image-mode fixture root with the bad
 # settings planted, a clean twin with no alert, the bad root without /usr/etc
 # (nothing judged "added"), hostile input; and the oracles on every fixture:
-# - ldconfig -r ROOT -N -X -v (glibc): each library directory it reads from
+# - ldconfig -r ROOT -N -X -v (glibc): each library directory it reads from (its built-in trusted directories aside)
 #   ld.so.conf and its include globs ("DIR: (from FILE:LINE)") is one we state
 #   with the same file and line, and we state no other existing directory;
 # - run-parts --list (debianutils): the names of /etc/cron.d and
@@ -28,7 +28,7 @@ ship() {
 # files that raise nothing, all shipped by the image.
 clean() {
         local r=$1
-        mkdir -p "$r/usr/etc" "$r/etc/cron.d" "$r/etc/cron.daily" "$r/etc/ld.so.conf.d" "$r/etc/profile.d" \
+        mkdir -p "$r/usr/etc" "$r/usr/lib/bootc" "$r/etc/cron.d" "$r/etc/cron.daily" "$r/etc/ld.so.conf.d" "$r/etc/profile.d" \
                  "$r/root" "$r/etc/NetworkManager/dispatcher.d/pre-up.d" "$r/usr/local/lib" "$r/opt/lib"
         cat >"$r/etc/crontab" <<'EOF'
 SHELL=/bin/sh
@@ -141,6 +141,12 @@ printf "%s" "$bad_alerts" | grep -v -- '-ADDED ' | expect_area "$flat" "$areas" 
 [ "$(jq -r 'select(.event.action == "not-image-mode") | .rule.id' "$T/out" | LC_ALL=C sort | tr '\n' ' ')" = \
   "DW-POS-CRON-STATE DW-POS-LD-STATE DW-POS-NM-STATE DW-POS-SHELL-STATE " ] ||
         fail "the root not being image-mode is not said once per area"
+# A /usr/etc that no ostree or bootc marker backs (npm drops its npmrc there)
+# makes no image either.
+npm=$T/npm
+cp -a "$bad" "$npm"
+rm -rf "${npm:?}/usr/lib/bootc"
+printf "%s" "$bad_alerts" | grep -v -- '-ADDED ' | expect_area "$npm" "$areas" || exit 1
 
 # --- Hostile input: binary garbage, 2 MiB, an include loop, 2,000 cron.d files.
 hostile=$T/hostile
@@ -178,7 +184,8 @@ fi
 for root in "$ok" "$bad"; do
         mkdir -p "$root/var/cache/ldconfig"
         ldconfig -r "$root" -N -X -v 2>/dev/null |
-                sed -n 's|^\(/[^:]*\): (from \(.*\):\([0-9]*\))$|\1 \2 \3|p' | LC_ALL=C sort >"$T/ld.want"
+                sed -n 's|^\(/[^:]*\): (from \(.*\):\([0-9]*\))$|\1 \2 \3|p' |
+                grep -v ' <builtin> ' | LC_ALL=C sort >"$T/ld.want"
         [ -s "$T/ld.want" ] || fail "ldconfig read no directory of $root"
         "$DW" posture --root "$root" --format json >"$T/out" 2>/dev/null || true
         jq -r 'select(.event.action == "ld-directory") |

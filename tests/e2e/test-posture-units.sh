@@ -19,7 +19,7 @@ source "$(dirname "$0")/posture-lib.sh"
 vendor() {
         local r=$1 t
         mkdir -p "$r/usr/lib/systemd/system" "$r/usr/bin" "$r/usr/sbin" "$r/usr/etc/systemd/system" \
-                 "$r/etc/systemd/system"
+                 "$r/etc/systemd/system" "$r/usr/lib/bootc"
         for t in sysinit basic shutdown multi-user default; do
                 printf '[Unit]\nDescription=%s\n' "$t" >"$r/usr/lib/systemd/system/$t.target"
         done
