@@ -15,6 +15,7 @@
 #include "basic/escape.h"
 #include "basic/time-util.h"
 #include "host/inventory.h"
+#include "host/layers.h"
 #include "host/quadlet.h"
 #include "image/allowlist.h"
 
@@ -363,7 +364,9 @@ static int report_dirs(struct inv_report *ir)
                         const char *cls = k == 0 ? "sysext" : "confext", *name = ir->inv->merged_gone[k].v[i];
                         _cleanup_(freep) char *msg = NULL, *path = NULL;
 
-                        if (asprintf(&path, "/run/systemd/%s/extensions/%s", cls, name) < 0 ||
+                        /* the lower dir the merge mounted it at (host/layers.h) */
+                        if (asprintf(&path, "%s%s/%s", LAYERS_WORKSPACE, k == 0 ? "extensions" : "confexts",
+                                     name) < 0 ||
                             asprintf(&msg, "%s '%s' is merged, but no image of that name is on a search path "
                                            "(removed after the merge?)", cls, name) < 0)
                                 return -ENOMEM;

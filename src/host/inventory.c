@@ -22,6 +22,7 @@
 #include "basic/hex.h"
 #include "basic/strv.h"
 #include "host/fs-reader.h"
+#include "host/layers.h"
 #include "host/libmount-dl.h"
 
 /* systemd's search paths, in precedence order within each class: the first
@@ -652,11 +653,12 @@ static void mount_table_free(struct libmnt_table *tb)
                 mnt->unref_table(tb);
 }
 
-/* Which images systemd-sysext merged into the hierarchies now: the names in
- * the overlay's lowerdir= (/run/systemd/sysext/extensions/NAME/usr, v252)
- * and in the marker the merge leaves in the hierarchy
- * (/usr/.systemd-sysext/extensions). Kept apart from the image reading so
- * the mount table reader of `driftwatch mounts` can take its place. */
+/* Which images systemd-sysext and systemd-confext merged into the
+ * hierarchies now: the names in the overlay's lowerdir= (host/layers.h:
+ * /run/systemd/sysext/extensions/NAME/usr, .../confexts/NAME/etc) and in the
+ * marker the merge leaves in the hierarchy (/usr/.systemd-sysext/extensions,
+ * /etc/.systemd-confext/confexts). Kept apart from the image reading so the
+ * mount table reader of `driftwatch mounts` can take its place. */
 static bool strv_has(const struct strv *v, const char *s, size_t n)
 {
         size_t i;
@@ -678,20 +680,18 @@ static int push_name(struct strv *v, const char *s, size_t n)
 }
 
 /* The names of the extensions of class c merged now: the NAME of every
- * lowerdir /run/systemd/sysext/extensions/NAME/... (confext: .../confext/...)
- * of the overlays on the class's hierarchies, and the names in the marker the
- * merge leaves in each hierarchy (/usr/.systemd-sysext/extensions, one a
- * line). */
+ * extension lowerdir of class c of the overlays on the class's hierarchies,
+ * and the names in the marker the merge leaves in each hierarchy, one a
+ * line. */
 static int merged_names(struct libmnt_table *tb, enum image_class c, struct strv *ret)
 {
         static const char *const sysext_targets[] = { "/usr", "/opt" }, *const confext_targets[] = { "/etc" };
         static const char *const sysext_markers[] = { "/usr/.systemd-sysext/extensions",
                                                       "/opt/.systemd-sysext/extensions" };
-        static const char *const confext_markers[] = { "/etc/.systemd-confext/extensions" };
+        static const char *const confext_markers[] = { "/etc/.systemd-confext/confexts" };
         const char *const *targets = c == IMAGE_CONFEXT ? confext_targets : sysext_targets;
         const char *const *markers = c == IMAGE_CONFEXT ? confext_markers : sysext_markers;
-        const char *prefix = c == IMAGE_CONFEXT ? "/run/systemd/confext/extensions/" : "/run/systemd/sysext/extensions/";
-        size_t n = c == IMAGE_CONFEXT ? 1 : 2, i, plen = strlen(prefix);
+        size_t n = c == IMAGE_CONFEXT ? 1 : 2, i;
         const struct libmount_api *mnt = NULL;
         int r = 0;
 
@@ -700,17 +700,28 @@ static int merged_names(struct libmnt_table *tb, enum image_class c, struct strv
         for (i = 0; tb && i < n && r >= 0; i++) {
                 struct libmnt_fs *fs = mnt->table_find_target(tb, targets[i], MNT_ITER_BACKWARD);
                 const char *opts = fs ? mnt->fs_get_fs_options(fs) : NULL, *type = fs ? mnt->fs_get_fstype(fs) : NULL;
-                _cleanup_(freep) char *lower = NULL;
-                char *value = NULL, *p;
+                _cleanup_(freep) char *lower = NULL, *dir = NULL;
+                char *value = NULL;
+                const char *p;
                 size_t vlen = 0;
 
                 if (!type || strcmp(type, "overlay") != 0 || !opts ||
                     mnt->optstr_get_option(opts, "lowerdir", &value, &vlen) != 0 || !value)
                         continue;
                 lower = strndup(value, vlen);
-                for (p = lower; p && r >= 0; p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL)
-                        if (strncmp(p, prefix, plen) == 0)
-                                r = push_name(ret, p + plen, strcspn(p + plen, "/:"));
+                dir = malloc(vlen + 1);
+                if (!lower || !dir)
+                        return -ENOMEM;
+                for (p = lower; *p && r >= 0;) {
+                        const char *name = NULL;
+                        size_t len = 0;
+                        bool confext = false;
+
+                        layers_lowerdir_next(&p, dir);
+                        if (layers_lowerdir_kind(dir, &name, &len, &confext) == LOWERDIR_EXTENSION &&
+                            confext == (c == IMAGE_CONFEXT))
+                                r = push_name(ret, name, len);
+                }
         }
         for (i = 0; i < n && r >= 0; i++) {
                 _cleanup_(freep) char *text = NULL;
