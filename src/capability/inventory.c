@@ -281,6 +281,10 @@ static int report_image(struct inv_report *ir, const struct inv_image *im, bool 
                         r = emitf(ir, im, "DW-INV-RELEASE-INVALID", "release-invalid",
                                   "%s '%s': its extension-release is larger than %zu KiB: refused", cls, im->path,
                                   RELEASE_MAX_BYTES >> 10);
+                else if (im->release_error == -ENOTUNIQ)
+                        r = emitf(ir, im, "DW-INV-RELEASE-INVALID", "release-ambiguous",
+                                  "%s '%s' has no extension-release.%s and %s", cls, im->path, im->name,
+                                  im->release_note ?: "more than one file of another name to choose from");
                 else if (im->release_error == -ENOENT || (!im->release && !im->release_error))
                         r = emitf(ir, im, "DW-INV-RELEASE-INVALID", "release-missing",
                                   "%s '%s' has no extension-release.%s%s%s: systemd refuses it", cls, im->path,
