@@ -15,6 +15,7 @@
 #include "basic/escape.h"
 #include "basic/time-util.h"
 #include "host/inventory.h"
+#include "host/layers.h"
 #include "host/quadlet.h"
 #include "image/allowlist.h"
 
@@ -280,6 +281,10 @@ static int report_image(struct inv_report *ir, const struct inv_image *im, bool 
                         r = emitf(ir, im, "DW-INV-RELEASE-INVALID", "release-invalid",
                                   "%s '%s': its extension-release is larger than %zu KiB: refused", cls, im->path,
                                   RELEASE_MAX_BYTES >> 10);
+                else if (im->release_error == -ENOTUNIQ)
+                        r = emitf(ir, im, "DW-INV-RELEASE-INVALID", "release-ambiguous",
+                                  "%s '%s' has no extension-release.%s and %s", cls, im->path, im->name,
+                                  im->release_note ?: "more than one file of another name to choose from");
                 else if (im->release_error == -ENOENT || (!im->release && !im->release_error))
                         r = emitf(ir, im, "DW-INV-RELEASE-INVALID", "release-missing",
                                   "%s '%s' has no extension-release.%s%s%s: systemd refuses it", cls, im->path,
@@ -363,7 +368,9 @@ static int report_dirs(struct inv_report *ir)
                         const char *cls = k == 0 ? "sysext" : "confext", *name = ir->inv->merged_gone[k].v[i];
                         _cleanup_(freep) char *msg = NULL, *path = NULL;
 
-                        if (asprintf(&path, "/run/systemd/%s/extensions/%s", cls, name) < 0 ||
+                        /* the lower dir the merge mounted it at (host/layers.h) */
+                        if (asprintf(&path, "%s%s/%s", LAYERS_WORKSPACE, k == 0 ? "extensions" : "confexts",
+                                     name) < 0 ||
                             asprintf(&msg, "%s '%s' is merged, but no image of that name is on a search path "
                                            "(removed after the merge?)", cls, name) < 0)
                                 return -ENOMEM;

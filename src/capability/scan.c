@@ -12,6 +12,7 @@
 #include "basic/path-util.h"
 #include "basic/spawn.h"
 #include "capability/baseline.h"
+#include "capability/union.h"
 #include "fim/store.h"
 
 static char *const scan_paths[] = { "/usr", "/boot", "/etc" };
@@ -104,6 +105,14 @@ static int record_baseline(const struct dw_context *ctx, const struct scan_reque
         return report_baseline(ctx, out, BASELINE_RECORDED, path, NULL, digest, message, ret_error);
 }
 
+/* The approved extension images: the list given, else the default one when it exists. */
+static const char *approved_list(const struct scan_request *req)
+{
+        if (!req->approved && access(SCAN_DEFAULT_APPROVED, F_OK) == 0)
+                return SCAN_DEFAULT_APPROVED;
+        return req->approved;
+}
+
 /* File drift of a host that is not image mode, against the baseline in the
  * state directory; the baseline's own fate first. */
 static int scan_files(const struct dw_context *ctx, const struct scan_request *req, struct output *out,
@@ -168,10 +177,7 @@ static int scan_files(const struct dw_context *ctx, const struct scan_request *r
                                             strerror(-r));
         }
         struct tree_check_request tr = { .baseline_path = baseline, .root = req->root, .full = req->full,
-                                         .approved_path = req->approved };
-
-        if (!tr.approved_path && access(SCAN_DEFAULT_APPROVED, F_OK) == 0)
-                tr.approved_path = SCAN_DEFAULT_APPROVED;
+                                         .approved_path = approved_list(req) };
 
         r = capability_tree_check(ctx, &tr, out, &sum->check, ret_error);
         if (r == -EBADMSG && ret_error && ret_error->input && strcmp(ret_error->input, baseline) == 0) {
@@ -225,6 +231,13 @@ static int scan_image(const struct dw_context *ctx, const struct scan_request *r
         if (r < 0)
                 return r;
         sum->etc_alerts = out->alerts - alerts;
+        /* The running host: extension images changed since they were merged
+         * on top of the deployment (what check reports on other hosts). */
+        if (ds->live) {
+                r = union_report_merged_live(ctx, approved_list(req), out, ret_error);
+                if (r < 0)
+                        return r;
+        }
         /* bootc / rpm-ostree status describes the running host (or comes saved
          * from it). */
         if (!req->status_input && !(ds->live && (find_executable("bootc", &tool) >= 0 ||
@@ -289,11 +302,8 @@ int capability_scan(const struct dw_context *ctx, const struct scan_request *req
         if (r >= 0)
                 r = scan_mounts(ctx, req, out, &sum, ret_error);
         if (r >= 0 && !req->sysroot) {
-                struct inventory_request ir = { .root = req->root, .approved_path = req->approved,
+                struct inventory_request ir = { .root = req->root, .approved_path = approved_list(req),
                                                 .verify_verity = req->verify_verity };
-
-                if (!ir.approved_path && access(SCAN_DEFAULT_APPROVED, F_OK) == 0)
-                        ir.approved_path = SCAN_DEFAULT_APPROVED;
                 sum.inventory_ran = true;
                 r = capability_inventory(ctx, &ir, out, &sum.inventory, ret_error);
         }

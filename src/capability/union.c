@@ -313,6 +313,22 @@ int union_report_merged(struct union_check *u, struct output *out)
         return r;
 }
 
+int union_report_merged_live(const struct dw_context *ctx, const char *approved_path, struct output *out,
+                             struct dw_error *ret_error)
+{
+        _cleanup_(union_check_freep) struct union_check *u = NULL;
+        int r;
+
+        r = union_check_open(ctx, approved_path, &u, ret_error);
+        if (r < 0 || !u)
+                return r;
+        r = union_report_merged(u, out);
+        if (r < 0)
+                return dw_error_set(ret_error, out->error ?: r, NULL, "cannot write output: %s",
+                                    strerror(-(out->error ?: r)));
+        return 0;
+}
+
 unsigned union_usr_extensions(char *buf, size_t size)
 {
         _cleanup_(layers_freep) struct layers *l = NULL;

@@ -24,6 +24,14 @@ DEFINE_FREEP(struct union_check, union_check_free)
 /* DW-INV-CHANGED-SINCE-MERGE for every merged image modified after its merge. */
 int union_report_merged(struct union_check *u, struct output *out);
 
+/* The same for a run that attributes no file changes (scan of a live
+ * image-mode host, where /usr is verified against its commit, not walked
+ * against a baseline): opens the merged hierarchies of this host, reports
+ * the images changed since their merge, closes them. 0 when nothing is
+ * merged; -errno with *ret_error as union_check_open(), or on output. */
+int union_report_merged_live(const struct dw_context *ctx, const char *approved_path, struct output *out,
+                             struct dw_error *ret_error);
+
 /* A fim_change_fn: userdata is the union_check, whose reporter (set by
  * union_check_set_reporter) builds the finding that is then attributed. */
 void union_check_set_reporter(struct union_check *u, struct fim_reporter *rep);

@@ -125,3 +125,13 @@ int fs_reader_list(struct fs_reader *r, const char *path, size_t max_entries, fs
                 return -EINVAL;
         return r->ops->list(r->state, path, max_entries, fn, userdata);
 }
+
+int fs_reader_get_xattr(struct fs_reader *r, const char *path, const char *name, size_t max, char **ret_value,
+                        size_t *ret_len)
+{
+        if (!path || path[0] != '/' || !name)
+                return -EINVAL;
+        if (!r->ops->get_xattr)
+                return -EOPNOTSUPP;
+        return r->ops->get_xattr(r->state, path, name, max, ret_value, ret_len);
+}

@@ -3,7 +3,8 @@
  * its metadata to the kernel's filesystem code. One interface, one
  * implementation per format (squashfs through libsquashfs, erofs with a small
  * bounded reader of our own); the inventory asks for a handful of small files
- * (extension-release, os-release) and lists one directory.
+ * (extension-release, os-release), lists one directory and reads an
+ * extended attribute (user.extension-release.strict).
  *
  * The filesystem lies at [offset, offset + size) of an open file, so a bare
  * image (offset 0, the file's size) and a partition of a disk image (its
@@ -57,3 +58,10 @@ enum fs_entry_type {
 };
 typedef int (*fs_entry_fn)(const char *name, enum fs_entry_type type, void *userdata);
 int fs_reader_list(struct fs_reader *r, const char *path, size_t max_entries, fs_entry_fn fn, void *userdata);
+
+/* The value of the extended attribute name (whole: "user.NAME") of the entry
+ * at path, symlinks not followed, NUL-terminated. -ENODATA: the entry has no
+ * such attribute; -E2BIG: its value is larger than max bytes; -EOPNOTSUPP:
+ * the format's reader does not read extended attributes (erofs). */
+int fs_reader_get_xattr(struct fs_reader *r, const char *path, const char *name, size_t max, char **ret_value,
+                        size_t *ret_len);

@@ -22,6 +22,7 @@
 #include "basic/hex.h"
 #include "basic/strv.h"
 #include "host/fs-reader.h"
+#include "host/layers.h"
 #include "host/libmount-dl.h"
 
 /* systemd's search paths, in precedence order within each class: the first
@@ -221,17 +222,76 @@ static int set_error(struct inv_image *im, int r, const char *fmt, ...)
         return 0;
 }
 
-static bool strict_xattr_off(int fd)
-{
-        char v[16];
-        ssize_t n = fgetxattr(fd, "user.extension-release.strict", v, sizeof(v) - 1);
+#define STRICT_XATTR "user.extension-release.strict"
 
-        if (n <= 0)
+/* Whether a user.extension-release.strict value lets systemd use a file
+ * whose name differs from the image's: it parses it as a boolean
+ * (parse_boolean) and takes the file only when that is false. */
+static bool strict_value_off(const char *v, size_t n)
+{
+        static const char *const no[] = { "0", "no", "n", "false", "f", "off" };
+        size_t i;
+
+        for (i = 0; i < ARRAY_SIZE(no); i++)
+                if (strlen(no[i]) == n && strncasecmp(v, no[i], n) == 0)
+                        return true;
+        return false;
+}
+
+/* systemd's fallback when extension-release.NAME is missing (os-util.c,
+ * open_extension_release): each regular extension-release.* file of the
+ * directory whose suffix is a valid image name is a candidate when it carries
+ * user.extension-release.strict=false; exactly one candidate is used, two or
+ * more are refused as ambiguous, none means no extension-release. */
+struct release_pick {
+        char file[300];                 /* the (first) candidate */
+        unsigned relaxed;               /* candidates */
+        unsigned strict;                /* other extension-release.* files */
+};
+
+static bool release_name_ok(const char *entry)
+{
+        const char *n = entry + strlen("extension-release.");
+        const char *p;
+
+        if (strncmp(entry, "extension-release.", strlen("extension-release.")) != 0 || !*n ||
+            strncmp(n, ".#", 2) == 0 || strlen(entry) >= sizeof(((struct release_pick *) 0)->file))
                 return false;
-        v[n] = 0;
-        /* systemd parses it as a boolean: false means the name need not match */
-        return strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0 ||
-               strcasecmp(v, "n") == 0 || strcasecmp(v, "off") == 0;
+        for (p = n; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                        return false;
+        return true;
+}
+
+static void release_pick_add(struct release_pick *p, const char *entry, bool relaxed)
+{
+        if (!relaxed) {
+                p->strict++;
+                return;
+        }
+        if (p->relaxed++ == 0)
+                snprintf(p->file, sizeof(p->file), "%s", entry);
+}
+
+/* After the candidates: 1 when p->file is to be read (its note set), 0 when
+ * nothing is (release_error and the note say why). */
+static int release_pick_done(struct inv_image *im, const struct release_pick *p)
+{
+        if (p->relaxed == 1) {
+                im->release_note = strdup("the file's name differs from the image's; " STRICT_XATTR
+                                          "=0 on it lets systemd use it");
+                return 1;
+        }
+        im->release_error = -ENOENT;
+        if (p->relaxed > 1) {
+                im->release_error = -ENOTUNIQ;
+                if (asprintf(&im->release_note, "%u files of other names carry " STRICT_XATTR "=0: systemd "
+                             "refuses the ambiguity", p->relaxed) < 0)
+                        im->release_note = NULL;
+        } else if (p->strict)
+                im->release_note = strdup("only files of other names, without " STRICT_XATTR "=0: systemd "
+                                          "ignores them");
+        return 0;
 }
 
 static const char *release_dir(enum image_class c)
@@ -250,15 +310,15 @@ static int parse_release(struct inv_image *im, const char *text, size_t len)
 
 /* A directory image: its extension-release through open_beneath (no
  * symlink followed inside the image). When the file of the image's name is
- * missing, systemd takes the only extension-release.* file of the directory
- * if it carries user.extension-release.strict=0. */
+ * missing, systemd's fallback (struct release_pick) with the files' xattrs. */
 static int read_release_dir(struct inv_image *im, int imgfd)
 {
         _cleanup_(freep) char *rel = NULL, *text = NULL;
-        size_t len = 0, n = 0, i, found = 0;
+        _cleanup_(closep) int dfd = -1;
+        struct release_pick pick = { .relaxed = 0 };
+        size_t len = 0, n = 0, i;
         char **names = NULL;
-        const char *pick = NULL;
-        int r, dfd;
+        int r;
 
         if (im->class == IMAGE_PORTABLE) {
                 static const char *const osrel[] = { "usr/lib/os-release", "etc/os-release" };
@@ -287,55 +347,69 @@ static int read_release_dir(struct inv_image *im, int imgfd)
                 im->release_file = TAKE_PTR(rel);
                 return 0;
         }
-        im->release_error = -ENOENT;
         dfd = open_beneath(imgfd, release_dir(im->class), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
+        if (dfd < 0 || list_dir(dfd, 64, &names, &n) < 0) {
+                im->release_error = -ENOENT;
                 return 0;
-        if (list_dir(dfd, 64, &names, &n) < 0)
-                return 0;
-        for (i = 0; i < n; i++)
-                if (strncmp(names[i], "extension-release.", 18) == 0 && !found++)
-                        pick = names[i];
-        if (found == 1) {
+        }
+        for (i = 0, r = 0; i < n && r >= 0; i++) {
                 _cleanup_(closep) int fd = -1;
                 _cleanup_(freep) char *path = NULL;
+                char v[16];
+                ssize_t k;
 
-                if (asprintf(&path, "%s/%s", release_dir(im->class), pick) < 0) {
-                        names_free(names, n);
-                        return -ENOMEM;
+                if (!release_name_ok(names[i]))
+                        continue;
+                if (asprintf(&path, "%s/%s", release_dir(im->class), names[i]) < 0) {
+                        r = -ENOMEM;
+                        break;
                 }
                 fd = open_regular_beneath(imgfd, path, NULL);
-                if (fd >= 0 && strict_xattr_off(fd)) {
-                        r = read_fd_all(fd, RELEASE_MAX_BYTES, &text, &len);
-                        im->release_error = r < 0 ? r : 0;
-                        im->release_file = TAKE_PTR(path);
-                        im->release_note = strdup("the file's name differs from the image's; "
-                                                  "user.extension-release.strict=0 lets systemd use it");
-                        if (r >= 0)
-                                r = parse_release(im, text, len);
-                } else {
-                        im->release_note = strdup("only a file of another name, without "
-                                                  "user.extension-release.strict=0: systemd ignores it");
-                        r = 0;
-                }
+                if (fd < 0)
+                        continue;               /* not a regular file: not a candidate */
+                k = fgetxattr(fd, STRICT_XATTR, v, sizeof(v));
+                release_pick_add(&pick, names[i], k >= 0 && strict_value_off(v, (size_t) k));
         }
         names_free(names, n);
-        return r == -ENOMEM ? r : 0;
+        if (r < 0)
+                return r;
+        if (release_pick_done(im, &pick) > 0) {
+                _cleanup_(closep) int fd = -1;
+
+                if (asprintf(&rel, "%s/%s", release_dir(im->class), pick.file) < 0)
+                        return -ENOMEM;
+                fd = open_regular_beneath(imgfd, rel, NULL);
+                r = fd < 0 ? fd : read_fd_all(fd, RELEASE_MAX_BYTES, &text, &len);
+                im->release_error = r < 0 ? r : 0;
+                im->release_file = TAKE_PTR(rel);
+                if (r >= 0)
+                        return parse_release(im, text, len);
+        }
+        return 0;
 }
 
-struct pick_one {
-        char name[300];
-        size_t count;
+struct fs_pick {
+        struct fs_reader *rd;
+        const char *dir;
+        struct release_pick pick;
+        int error;
 };
 
-static int pick_release(const char *name, enum fs_entry_type type, void *userdata)
+static int fs_pick_release(const char *name, enum fs_entry_type type, void *userdata)
 {
-        struct pick_one *p = userdata;
+        struct fs_pick *fp = userdata;
+        _cleanup_(freep) char *path = NULL, *v = NULL;
+        size_t n = 0;
+        int r;
 
-        if (type != FS_ENTRY_REGULAR || strncmp(name, "extension-release.", 18) != 0)
+        if (type != FS_ENTRY_REGULAR || !release_name_ok(name))
                 return 0;
-        if (p->count++ == 0)
-                snprintf(p->name, sizeof(p->name), "%s", name);
+        if (asprintf(&path, "%s/%s", fp->dir, name) < 0)
+                return (fp->error = -ENOMEM);
+        r = fs_reader_get_xattr(fp->rd, path, STRICT_XATTR, 16, &v, &n);
+        if (r < 0 && r != -ENODATA && r != -E2BIG)
+                return (fp->error = r); /* unreadable, or (erofs) not read: not judged */
+        release_pick_add(&fp->pick, name, r >= 0 && strict_value_off(v, n));
         return 0;
 }
 
@@ -347,9 +421,8 @@ static int read_release_fs(struct inv_image *im, int fd, uint64_t offset, uint64
         const char *rdir = release_dir(im->class) + (usr_partition && im->class != IMAGE_CONFEXT ? 4 : 0);
         _cleanup_(fs_reader_freep) struct fs_reader *rd = NULL;
         _cleanup_(freep) char *path = NULL, *text = NULL;
-        struct pick_one pick = { .count = 0 };
         size_t len = 0;
-        int r;
+        int r, k;
 
         r = fs_reader_open(fd, offset, size, type, &rd);
         if (r == -EOPNOTSUPP)
@@ -376,17 +449,23 @@ static int read_release_fs(struct inv_image *im, int fd, uint64_t offset, uint64
         r = fs_reader_read_file(rd, path, RELEASE_MAX_BYTES, &text, &len);
         if (r == -ENOENT) {
                 char dir[64];
+                struct fs_pick fp = { .rd = rd, .dir = dir };
 
                 snprintf(dir, sizeof(dir), "/%s", rdir);
-                if (fs_reader_list(rd, dir, 64, pick_release, &pick) >= 0 && pick.count == 1) {
+                k = fs_reader_list(rd, dir, 64, fs_pick_release, &fp);
+                if (fp.error == -ENOMEM)
+                        return -ENOMEM;
+                if (fp.error) {
+                        if (asprintf(&im->release_note, "the image's " STRICT_XATTR " attributes could not be "
+                                     "read (%s): files of other names not judged", strerror(-fp.error)) < 0)
+                                im->release_note = NULL;
+                } else if (k >= 0 && release_pick_done(im, &fp.pick) > 0) {
                         free(path);
-                        if (asprintf(&path, "/%s/%s", rdir, pick.name) < 0)
+                        if (asprintf(&path, "%s/%s", dir, fp.pick.file) < 0)
                                 return -ENOMEM;
                         r = fs_reader_read_file(rd, path, RELEASE_MAX_BYTES, &text, &len);
-                        im->release_note = strdup("the file's name differs from the image's: systemd uses it "
-                                                  "only with user.extension-release.strict=0 on it (image "
-                                                  "xattrs are not read yet)");
-                }
+                } else if (k >= 0)
+                        r = im->release_error;  /* -ENOENT, or -ENOTUNIQ: refused */
         }
         im->release_file = strdup(path + 1);
         if (r < 0) {
@@ -652,11 +731,12 @@ static void mount_table_free(struct libmnt_table *tb)
                 mnt->unref_table(tb);
 }
 
-/* Which images systemd-sysext merged into the hierarchies now: the names in
- * the overlay's lowerdir= (/run/systemd/sysext/extensions/NAME/usr, v252)
- * and in the marker the merge leaves in the hierarchy
- * (/usr/.systemd-sysext/extensions). Kept apart from the image reading so
- * the mount table reader of `driftwatch mounts` can take its place. */
+/* Which images systemd-sysext and systemd-confext merged into the
+ * hierarchies now: the names in the overlay's lowerdir= (host/layers.h:
+ * /run/systemd/sysext/extensions/NAME/usr, .../confexts/NAME/etc) and in the
+ * marker the merge leaves in the hierarchy (/usr/.systemd-sysext/extensions,
+ * /etc/.systemd-confext/confexts). Kept apart from the image reading so the
+ * mount table reader of `driftwatch mounts` can take its place. */
 static bool strv_has(const struct strv *v, const char *s, size_t n)
 {
         size_t i;
@@ -678,20 +758,18 @@ static int push_name(struct strv *v, const char *s, size_t n)
 }
 
 /* The names of the extensions of class c merged now: the NAME of every
- * lowerdir /run/systemd/sysext/extensions/NAME/... (confext: .../confext/...)
- * of the overlays on the class's hierarchies, and the names in the marker the
- * merge leaves in each hierarchy (/usr/.systemd-sysext/extensions, one a
- * line). */
+ * extension lowerdir of class c of the overlays on the class's hierarchies,
+ * and the names in the marker the merge leaves in each hierarchy, one a
+ * line. */
 static int merged_names(struct libmnt_table *tb, enum image_class c, struct strv *ret)
 {
         static const char *const sysext_targets[] = { "/usr", "/opt" }, *const confext_targets[] = { "/etc" };
         static const char *const sysext_markers[] = { "/usr/.systemd-sysext/extensions",
                                                       "/opt/.systemd-sysext/extensions" };
-        static const char *const confext_markers[] = { "/etc/.systemd-confext/extensions" };
+        static const char *const confext_markers[] = { "/etc/.systemd-confext/confexts" };
         const char *const *targets = c == IMAGE_CONFEXT ? confext_targets : sysext_targets;
         const char *const *markers = c == IMAGE_CONFEXT ? confext_markers : sysext_markers;
-        const char *prefix = c == IMAGE_CONFEXT ? "/run/systemd/confext/extensions/" : "/run/systemd/sysext/extensions/";
-        size_t n = c == IMAGE_CONFEXT ? 1 : 2, i, plen = strlen(prefix);
+        size_t n = c == IMAGE_CONFEXT ? 1 : 2, i;
         const struct libmount_api *mnt = NULL;
         int r = 0;
 
@@ -700,17 +778,28 @@ static int merged_names(struct libmnt_table *tb, enum image_class c, struct strv
         for (i = 0; tb && i < n && r >= 0; i++) {
                 struct libmnt_fs *fs = mnt->table_find_target(tb, targets[i], MNT_ITER_BACKWARD);
                 const char *opts = fs ? mnt->fs_get_fs_options(fs) : NULL, *type = fs ? mnt->fs_get_fstype(fs) : NULL;
-                _cleanup_(freep) char *lower = NULL;
-                char *value = NULL, *p;
+                _cleanup_(freep) char *lower = NULL, *dir = NULL;
+                char *value = NULL;
+                const char *p;
                 size_t vlen = 0;
 
                 if (!type || strcmp(type, "overlay") != 0 || !opts ||
                     mnt->optstr_get_option(opts, "lowerdir", &value, &vlen) != 0 || !value)
                         continue;
                 lower = strndup(value, vlen);
-                for (p = lower; p && r >= 0; p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL)
-                        if (strncmp(p, prefix, plen) == 0)
-                                r = push_name(ret, p + plen, strcspn(p + plen, "/:"));
+                dir = malloc(vlen + 1);
+                if (!lower || !dir)
+                        return -ENOMEM;
+                for (p = lower; *p && r >= 0;) {
+                        const char *name = NULL;
+                        size_t len = 0;
+                        bool confext = false;
+
+                        layers_lowerdir_next(&p, dir);
+                        if (layers_lowerdir_kind(dir, &name, &len, &confext) == LOWERDIR_EXTENSION &&
+                            confext == (c == IMAGE_CONFEXT))
+                                r = push_name(ret, name, len);
+                }
         }
         for (i = 0; i < n && r >= 0; i++) {
                 _cleanup_(freep) char *text = NULL;

@@ -20,8 +20,6 @@
 #define OPEN_TREE_CLONE 1
 #endif
 
-static const char *const prefixes[2] = { "/run/systemd/sysext/", "/run/systemd/confext/" };
-
 static void layer_release(struct layer *ly)
 {
         free(ly->name);
@@ -50,24 +48,45 @@ struct layers *layers_free(struct layers *l)
         return NULL;
 }
 
-/* The extension of a lower dir ("/run/systemd/sysext/extensions/NAME/usr"),
- * "" for systemd's meta layer, NULL for a dir of neither kind (the base). */
-static char *extension_of(const char *dir, bool *ret_confext)
+size_t layers_lowerdir_next(const char **p, char *buf)
 {
+        const char *q = *p;
+        size_t n = 0;
+
+        /* overlayfs escapes a colon inside a dir as "\:" */
+        for (; *q && *q != ':'; q++) {
+                if (*q == '\\' && q[1])
+                        q++;
+                buf[n++] = *q;
+        }
+        buf[n] = '\0';
+        *p = q + (*q == ':');
+        return n;
+}
+
+enum lowerdir_kind layers_lowerdir_kind(const char *dir, const char **ret_name, size_t *ret_len, bool *ret_confext)
+{
+        static const char *const kinds[2] = { "extensions/", "confexts/" };
+        const char *p;
         size_t k;
 
-        for (k = 0; k < ARRAY_SIZE(prefixes); k++) {
-                size_t plen = strlen(prefixes[k]);
-                const char *p = dir + plen;
+        if (strncmp(dir, LAYERS_WORKSPACE, strlen(LAYERS_WORKSPACE)) != 0)
+                return LOWERDIR_OUTSIDE;
+        p = dir + strlen(LAYERS_WORKSPACE);
+        for (k = 0; k < ARRAY_SIZE(kinds); k++) {
+                size_t klen = strlen(kinds[k]), n;
 
-                if (strncmp(dir, prefixes[k], plen) != 0)
+                if (strncmp(p, kinds[k], klen) != 0)
                         continue;
+                n = strcspn(p + klen, "/");
+                if (n == 0)
+                        break;
+                *ret_name = p + klen;
+                *ret_len = n;
                 *ret_confext = k == 1;
-                if (strncmp(p, "extensions/", 11) == 0)
-                        return strndup(p + 11, strcspn(p + 11, "/"));
-                return strdup("");
+                return LOWERDIR_EXTENSION;
         }
-        return NULL;
+        return LOWERDIR_META;
 }
 
 int layers_add(struct layers *l, const char *target, const char *lowerdir)
@@ -92,30 +111,23 @@ int layers_add(struct layers *l, const char *target, const char *lowerdir)
                 _cleanup_(freep) char *dir = malloc(strlen(p) + 1);
                 struct layer *ly;
                 bool confext = false;
-                size_t n = 0;
+                const char *name = NULL;
+                size_t nlen = 0;
+                enum lowerdir_kind kind;
 
                 if (!dir)
                         return -ENOMEM;
-                /* overlayfs escapes a colon inside a dir as "\:" */
-                for (; *p && *p != ':'; p++) {
-                        if (*p == '\\' && p[1])
-                                p++;
-                        dir[n++] = *p;
-                }
-                dir[n] = '\0';
-                p += *p == ':';
-                if (n == 0)
+                if (layers_lowerdir_next(&p, dir) == 0)
                         return -EBADMSG;
                 if (m->n >= LAYERS_MAX)
                         return -E2BIG;
                 ly = &m->layers[m->n];
                 *ly = (struct layer) { .fd = -1, .dirfd = -1 };
-                ly->name = extension_of(dir, &confext);
-                if (ly->name && !*ly->name) {
-                        /* systemd's meta layer: the merge's own marker files */
-                        free(ly->name);
-                        continue;
-                }
+                kind = layers_lowerdir_kind(dir, &name, &nlen, &confext);
+                if (kind == LOWERDIR_META)
+                        continue;       /* systemd's meta layer: the merge's own marker files */
+                if (kind == LOWERDIR_EXTENSION && !(ly->name = strndup(name, nlen)))
+                        return -ENOMEM;
                 m->confext |= confext;
                 ly->dir = TAKE_PTR(dir);
                 m->n++;
@@ -376,7 +388,7 @@ int layers_read(struct layers **ret)
                         r = -ENOMEM;
                         break;
                 }
-                if (!strstr(lower, prefixes[0]) && !strstr(lower, prefixes[1]))
+                if (!strstr(lower, LAYERS_WORKSPACE))
                         continue;       /* an overlay, but not a merge of extensions */
                 r = layers_add(l, targets[i], lower);
                 if (r < 0)

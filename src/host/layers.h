@@ -1,7 +1,8 @@
 /* The layers of the merged hierarchies (/usr, /opt, /etc) of the live host:
  * systemd-sysext and systemd-confext mount an overlay whose lowerdir= lists
- * one directory per extension (/run/systemd/sysext/extensions/NAME/usr in
- * v252), topmost first, and the base hierarchy last. layers_owner() says
+ * one directory per extension (/run/systemd/sysext/extensions/NAME/usr;
+ * confext, v254 and later: /run/systemd/sysext/confexts/NAME/etc, the same
+ * workspace), topmost first, and the base hierarchy last. layers_owner() says
  * which layer provides a path and whether a lower one has it too (the upper
  * one shadows it). Collection only; capability/union.c makes findings.
  * docs/internals/host.md ("Layers of a merged hierarchy") has the contract. */
@@ -16,7 +17,27 @@
 #define LAYERS_MAX 64                   /* lower dirs read per overlay */
 #define LAYERS_MAX_MOUNTS 8             /* overlays read (/usr, /opt, /etc) */
 
+/* The workspace both systemd-sysext and systemd-confext merge in (sysext.c
+ * merge_subprocess(), v252 to v257): a tmpfs in the merge's own namespace. */
+#define LAYERS_WORKSPACE "/run/systemd/sysext/"
+
 struct fs_reader;
+
+/* Copies the next dir of a lowerdir= value at *p into buf (room for
+ * strlen(*p) + 1 bytes), "\:" unescaped to a colon, and moves *p past it and
+ * its colon: the dir's length, 0 for an empty one. */
+size_t layers_lowerdir_next(const char **p, char *buf);
+
+enum lowerdir_kind {
+        LOWERDIR_OUTSIDE,               /* not in the workspace: the base, or no systemd merge */
+        LOWERDIR_META,                  /* systemd's meta layer (the merge's marker files) */
+        LOWERDIR_EXTENSION,             /* LAYERS_WORKSPACE "extensions/NAME/..." or "confexts/NAME/..." */
+};
+
+/* What a lower dir of a merge is. For LOWERDIR_EXTENSION, *ret_name points
+ * at the name inside dir (*ret_len bytes, not terminated) and *ret_confext
+ * says whether it is a confext's; untouched otherwise. */
+enum lowerdir_kind layers_lowerdir_kind(const char *dir, const char **ret_name, size_t *ret_len, bool *ret_confext);
 
 /* How a layer's files are reached. The lower dirs systemd-sysext v252 names
  * live only in the mount namespace of the merge, so an extension layer is
@@ -58,7 +79,7 @@ int layers_read(struct layers **ret);
 
 /* Adds the overlay on target with this lowerdir= value (colons separate the
  * dirs, "\:" is a colon inside one); extension names are taken from the
- * /run/systemd/{sysext,confext}/extensions/NAME/ dirs, systemd's meta layer
+ * dirs layers_lowerdir_extension() recognises, systemd's meta layer
  * is dropped and the last dir is the base. Each dir that can be opened is
  * probed as a directory. -E2BIG past LAYERS_MAX dirs, -EBADMSG on an empty
  * dir. For layers_read() and for tests. */

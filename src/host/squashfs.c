@@ -3,7 +3,14 @@
  * callback that refuses anything outside the image's extent, so a truncated
  * or lying image fails with -EBADMSG instead of reading past its end.
  * libsquashfs (and its compressors) is loaded on first use, like libcrypto:
- * commands that read no squashfs image do not pay for mapping it. */
+ * commands that read no squashfs image do not pay for mapping it.
+ *
+ * Extended attributes: libsquashfs resolves an inode's xattr index to the
+ * place of its key-value pairs; the pairs are walked here through its
+ * metadata reader, because its own value reader allocates whatever size the
+ * image states (up to 4 GiB) before reading. Here a key is at most 255 bytes
+ * and a value at most 64 KiB (Linux's own limits), an entry at most
+ * SQUASHFS_XATTR_PAIRS_MAX pairs, the id table no more entries than inodes. */
 #include "fs-impl.h"
 
 #include <errno.h>
@@ -19,7 +26,10 @@
 #include <sqfs/error.h>
 #include <sqfs/inode.h>
 #include <sqfs/io.h>
+#include <sqfs/meta_reader.h>
 #include <sqfs/super.h>
+#include <sqfs/xattr.h>
+#include <sqfs/xattr_reader.h>
 
 #include "basic/dlopen-util.h"
 #include "basic/macros.h"
@@ -41,6 +51,14 @@ static struct {
         typeof(sqfs_inode_get_file_size) *get_file_size;
         typeof(sqfs_data_reader_read) *data_read;
         typeof(sqfs_free) *free;
+        typeof(sqfs_inode_get_xattr_index) *get_xattr_index;
+        typeof(sqfs_xattr_reader_create) *xattr_reader_create;
+        typeof(sqfs_xattr_reader_load) *xattr_reader_load;
+        typeof(sqfs_xattr_reader_get_desc) *xattr_get_desc;
+        typeof(sqfs_meta_reader_create) *meta_create;
+        typeof(sqfs_meta_reader_seek) *meta_seek;
+        typeof(sqfs_meta_reader_get_position) *meta_position;
+        typeof(sqfs_meta_reader_read) *meta_read;
 } sq;
 static pthread_once_t sq_once = PTHREAD_ONCE_INIT;
 static int sq_error;
@@ -61,6 +79,14 @@ static void sq_load(void)
                 DL_SYMBOL("sqfs_inode_get_file_size", sq.get_file_size),
                 DL_SYMBOL("sqfs_data_reader_read", sq.data_read),
                 DL_SYMBOL("sqfs_free", sq.free),
+                DL_SYMBOL("sqfs_inode_get_xattr_index", sq.get_xattr_index),
+                DL_SYMBOL("sqfs_xattr_reader_create", sq.xattr_reader_create),
+                DL_SYMBOL("sqfs_xattr_reader_load", sq.xattr_reader_load),
+                DL_SYMBOL("sqfs_xattr_reader_get_desc", sq.xattr_get_desc),
+                DL_SYMBOL("sqfs_meta_reader_create", sq.meta_create),
+                DL_SYMBOL("sqfs_meta_reader_seek", sq.meta_seek),
+                DL_SYMBOL("sqfs_meta_reader_get_position", sq.meta_position),
+                DL_SYMBOL("sqfs_meta_reader_read", sq.meta_read),
         };
 
         sq_error = dlopen_symbols(LIBSQUASHFS_SONAME, symbols, ARRAY_SIZE(symbols));
@@ -69,6 +95,9 @@ static void sq_load(void)
 #define SQUASHFS_MAX_PATH 4096
 #define SQUASHFS_MAX_DEPTH 64
 #define SQUASHFS_MAX_FRAGMENTS (1u << 22)      /* a 64 MiB fragment table */
+#define SQUASHFS_XATTR_PAIRS_MAX 1024           /* key-value pairs of one entry */
+#define SQUASHFS_XATTR_KEY_MAX 255              /* XATTR_NAME_MAX */
+#define SQUASHFS_XATTR_VALUE_MAX 65536          /* XATTR_SIZE_MAX */
 
 struct squashfs_file {
         sqfs_file_t base;               /* first: libsquashfs sees only this */
@@ -82,6 +111,10 @@ struct squashfs_state {
         sqfs_compressor_t *cmp;
         sqfs_dir_reader_t *dir;
         sqfs_data_reader_t *data;
+        int xattr_state;                /* 0: not loaded yet; 1: loaded; -errno: none readable */
+        sqfs_xattr_reader_t *xattr;     /* the id table */
+        sqfs_meta_reader_t *kv;         /* the key-value pairs */
+        uint64_t xattr_start;           /* of the key-value blocks */
 };
 
 static int sqfs_to_errno(int e)
@@ -149,6 +182,10 @@ static void squashfs_close(void *p)
 
         if (!s)
                 return;
+        if (s->kv)
+                sqfs_destroy(s->kv);
+        if (s->xattr)
+                sqfs_destroy(s->xattr);
         if (s->data)
                 sqfs_destroy(s->data);
         if (s->dir)
@@ -344,9 +381,151 @@ static int squashfs_list(void *state, const char *path, size_t max_entries, fs_e
         }
 }
 
+static uint16_t get_le16(const uint8_t *p)
+{
+        return (uint16_t) (p[0] | p[1] << 8);
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+        return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
+}
+
+/* The xattr tables, on first use: -ENODATA for an image without them. The
+ * id table header (where the key-value blocks start, how many ids) is read
+ * here first so its count is bounded before libsquashfs sizes anything by it. */
+static int xattr_load(struct squashfs_state *s)
+{
+        uint8_t hdr[16];
+        uint32_t ids;
+        int e;
+
+        if (s->xattr_state)
+                return s->xattr_state < 0 ? s->xattr_state : 0;
+        s->xattr_state = -ENODATA;
+        if ((s->super.flags & SQFS_FLAG_NO_XATTRS) || s->super.xattr_id_table_start == UINT64_MAX)
+                return s->xattr_state;
+        s->xattr_state = -EBADMSG;
+        if (s->super.xattr_id_table_start > s->super.bytes_used ||
+            s->super.bytes_used - s->super.xattr_id_table_start < sizeof(hdr) ||
+            file_read_at(&s->file.base, s->super.xattr_id_table_start, hdr, sizeof(hdr)))
+                return s->xattr_state;
+        s->xattr_start = (uint64_t) get_le32(hdr) | (uint64_t) get_le32(hdr + 4) << 32;
+        ids = get_le32(hdr + 8);
+        if (ids > s->super.inode_count || s->xattr_start >= s->super.xattr_id_table_start)
+                return s->xattr_state;
+        s->xattr = sq.xattr_reader_create(0);
+        s->kv = sq.meta_create(&s->file.base, s->cmp, s->xattr_start, s->super.xattr_id_table_start);
+        if (!s->xattr || !s->kv)
+                return (s->xattr_state = -ENOMEM);
+        e = sq.xattr_reader_load(s->xattr, &s->super, &s->file.base, s->cmp);
+        if (e)
+                return (s->xattr_state = sqfs_to_errno(e));
+        s->xattr_state = 1;
+        return 0;
+}
+
+/* Reads n bytes of the key-value pairs (n at most 64 KiB: buf's size). */
+static int kv_read(struct squashfs_state *s, void *buf, size_t n)
+{
+        int e = sq.meta_read(s->kv, buf, n);
+
+        return e ? sqfs_to_errno(e) : 0;
+}
+
+static int squashfs_get_xattr(void *state, const char *path, const char *name, size_t max, char **ret_value,
+                              size_t *ret_len)
+{
+        struct squashfs_state *s = state;
+        _cleanup_(sqfs_freep) sqfs_inode_generic_t *inode = NULL;
+        _cleanup_(freep) char *value = NULL;
+        char key[SQUASHFS_XATTR_KEY_MAX + 1];
+        sqfs_xattr_id_t desc;
+        sqfs_u32 idx;
+        uint32_t i;
+        int r, e;
+
+        /* squashfs stores the namespace as a number: user. is 0 */
+        if (strncmp(name, "user.", 5) != 0)
+                return -ENODATA;
+        r = lookup(s, path, &inode);
+        if (r < 0)
+                return r;
+        if (sq.get_xattr_index(inode, &idx) || idx == UINT32_MAX)
+                return -ENODATA;
+        r = xattr_load(s);
+        if (r < 0)
+                return r;
+        e = sq.xattr_get_desc(s->xattr, idx, &desc);
+        if (e)
+                return sqfs_to_errno(e);
+        if (desc.count > SQUASHFS_XATTR_PAIRS_MAX)
+                return -EBADMSG;
+        e = sq.meta_seek(s->kv, s->xattr_start + (desc.xattr >> 16), desc.xattr & 0xFFFF);
+        if (e)
+                return sqfs_to_errno(e);
+        value = malloc(SQUASHFS_XATTR_VALUE_MAX + 1);
+        if (!value)
+                return -ENOMEM;
+        for (i = 0; i < desc.count; i++) {
+                uint8_t h[8];
+                uint16_t type, klen;
+                uint32_t vlen;
+                sqfs_u64 back_block = 0;
+                size_t back_off = 0;
+                bool match;
+
+                /* the key: type, length, the name without its namespace */
+                if ((r = kv_read(s, h, 4)) < 0)
+                        return r;
+                type = get_le16(h);
+                klen = get_le16(h + 2);
+                if (klen > SQUASHFS_XATTR_KEY_MAX)
+                        return -EBADMSG;
+                if ((r = kv_read(s, key, klen)) < 0)
+                        return r;
+                key[klen] = 0;
+                match = (type & SQFS_XATTR_PREFIX_MASK) == SQFS_XATTR_USER && strlen(name + 5) == klen &&
+                        memcmp(key, name + 5, klen) == 0;
+                /* the value, inline or (SQFS_XATTR_FLAG_OOL) a reference to it */
+                if ((r = kv_read(s, h, 4)) < 0)
+                        return r;
+                if (type & SQFS_XATTR_FLAG_OOL) {
+                        uint64_t ref;
+
+                        if ((r = kv_read(s, h, 8)) < 0)
+                                return r;
+                        ref = (uint64_t) get_le32(h) | (uint64_t) get_le32(h + 4) << 32;
+                        sq.meta_position(s->kv, &back_block, &back_off);
+                        e = sq.meta_seek(s->kv, s->xattr_start + (ref >> 16), ref & 0xFFFF);
+                        if (e)
+                                return sqfs_to_errno(e);
+                        if ((r = kv_read(s, h, 4)) < 0)
+                                return r;
+                }
+                vlen = get_le32(h);
+                if (vlen > SQUASHFS_XATTR_VALUE_MAX)
+                        return -EBADMSG;
+                if ((r = kv_read(s, value, vlen)) < 0)
+                        return r;
+                if ((type & SQFS_XATTR_FLAG_OOL) && (e = sq.meta_seek(s->kv, back_block, back_off)))
+                        return sqfs_to_errno(e);
+                if (!match)
+                        continue;
+                if (vlen > max)
+                        return -E2BIG;
+                value[vlen] = 0;
+                *ret_len = vlen;
+                *ret_value = TAKE_PTR(value);
+                return 0;
+        }
+        return -ENODATA;
+}
+
 const struct fs_ops fs_squashfs_ops = {
         .open = squashfs_open,
         .read_file = squashfs_read_file,
         .list = squashfs_list,
+        .get_xattr = squashfs_get_xattr,
         .close = squashfs_close,
 };

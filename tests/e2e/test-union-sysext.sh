@@ -12,40 +12,12 @@ DW_SANDBOX=host-readonly source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-sysext.sh"
 
 # A small directory of the base /usr with a regular file to shadow.
-dir='' victim=''
-for d in /usr/share/*/; do
-        d=${d%/}
-        [ -L "$d" ] && continue
-        n=$(find "$d" -mindepth 1 2>/dev/null | wc -l)
-        [ "$n" -ge 1 ] && [ "$n" -le 40 ] || continue
-        f=$(find "$d" -mindepth 1 -maxdepth 1 -type f 2>/dev/null | LC_ALL=C sort | head -n 1)
-        [ -n "$f" ] && { dir=$d; victim=$f; break; }
-done
-[ -n "$dir" ] || skip "no small directory with a regular file under /usr/share"
-rel=${dir#/usr/}
-
-ext() {  # DIR NAME [shadow]: an extension adding $dir/dw-union-NAME (and replacing $victim)
-        local d=$1 n=$2 shadow=${3:-}
-        mkdir -p "$d/usr/lib/extension-release.d" "$d/usr/$rel"
-        printf '%s\n' "ID=$id" ${ver:+"VERSION_ID=$ver"} >"$d/usr/lib/extension-release.d/extension-release.$n"
-        echo "$n" >"$d/usr/$rel/dw-union-$n"
-        [ -z "$shadow" ] || echo "replaced by $n" >"$d/usr/${victim#/usr/}"
-}
+small_dir /usr/share
 mkdir -p "$T/ext"
-ext "$T/ext/dwunion" dwunion shadow
-ext "$T/src/dwunionsq" dwunionsq
+union_ext "$T/ext/dwunion" dwunion shadow
+union_ext "$T/src/dwunionsq" dwunionsq
 mksquashfs "$T/src/dwunionsq" "$T/ext/dwunionsq.raw" -quiet -noappend >/dev/null
-cat >"$T/approved.yaml" <<'YAML'
-version: 1
-approved:
-  - name: dwunion
-    owner: test
-    reason: the union test's extension
-    expires: 2099-12-31
-YAML
-
-"$DW" baseline create --from dir:/ --path "$dir" --out "$T/base.db" >/dev/null 2>"$T/base.err" ||
-        fail "baseline create failed: $(cat "$T/base.err")"
+union_baseline dwunion
 
 # A bad approved list is one line naming it and exit 2, merged or not.
 rc=0

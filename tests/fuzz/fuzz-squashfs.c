@@ -1,7 +1,8 @@
 /* Fuzz harness for the squashfs reader (src/host/squashfs.c through
  * fs-reader.h): the input is an image file; fs_probe() and, when it says
  * squashfs, fs_reader_open(), a few reads of the files the inventory asks for
- * and listings of directories. Errors are the documented -errno values, data
+ * listings of directories and user.extension-release.strict of each file
+ * (extended attributes). Errors are the documented -errno values, data
  * stays within the bound asked for and is NUL-terminated, listings stay
  * within their entry bound. Never a crash, a leak, a read outside the image
  * or a hang. */
@@ -30,7 +31,8 @@ static int count(const char *name, enum fs_entry_type type, void *userdata)
 static bool known_error(int r)
 {
         return r == -ENOENT || r == -EISDIR || r == -EINVAL || r == -EFBIG || r == -EBADMSG || r == -ENOTDIR ||
-               r == -EOPNOTSUPP || r == -E2BIG || r == -ENOMEM || r == -ENAMETOOLONG || r == -ELOOP || r == -EIO;
+               r == -EOPNOTSUPP || r == -E2BIG || r == -ENOMEM || r == -ENAMETOOLONG || r == -ELOOP || r == -EIO ||
+               r == -ENODATA;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -61,6 +63,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
                 r = fs_reader_read_file(rd, files[i], 4096, &text, &len);
                 if (r < 0 ? !known_error(r) || text : len > 4096 || !text || text[len] != 0)
+                        abort();
+                free(text);
+                text = NULL;
+                r = fs_reader_get_xattr(rd, files[i], "user.extension-release.strict", 16, &text, &len);
+                if (r < 0 ? !known_error(r) || text : len > 16 || !text || text[len] != 0)
                         abort();
                 free(text);
         }

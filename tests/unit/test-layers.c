@@ -1,7 +1,8 @@
-/* Unit tests for src/host/layers.c: the lowerdir= of a sysext overlay split
- * into layers (escaped colons, systemd's meta layer dropped, the cap), and
- * layers_owner() on directory layers made here: the topmost layer that has a
- * path provides it, a lower one that has it too is shadowed. */
+/* Unit tests for src/host/layers.c: the lowerdir= of a sysext or confext
+ * overlay split into layers (escaped colons, systemd's meta layer dropped,
+ * confexts/NAME of systemd-confext, the cap), and layers_owner() on directory
+ * layers made here: the topmost layer that has a path provides it, a lower
+ * one that has it too is shadowed. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,8 +61,17 @@ static void test_split(void **state)
         assert_string_equal(m->layers[1].dir, "/run/systemd/sysext/extensions/b:c/usr");
         assert_null(m->layers[2].name);         /* the base */
         assert_int_equal(m->layers[2].probe, LAYER_PROBE_NONE); /* "/usr" is the overlay itself */
-        assert_int_equal(layers_add(l, "/etc", "/run/systemd/confext/extensions/x/etc::/etc"), -EBADMSG);
-        assert_true(l->mounts[1].confext);
+        /* systemd-confext merges in the same workspace: confexts/NAME */
+        assert_int_equal(layers_add(l, "/etc", "/run/systemd/sysext/meta/etc:/run/systemd/sysext/confexts/x/etc:"
+                                                "/run/systemd/sysext/extensions/y/etc:/etc"), 0);
+        m = &l->mounts[1];
+        assert_true(m->confext);
+        assert_int_equal(m->n, 3);
+        assert_string_equal(m->layers[0].name, "x");
+        assert_string_equal(m->layers[1].name, "y");
+        assert_null(m->layers[2].name);
+        assert_int_equal(layers_add(l, "/etc", "/run/systemd/sysext/confexts/x/etc::/etc"), -EBADMSG);
+        assert_true(l->mounts[2].confext);
 }
 
 static void test_cap(void **state)
