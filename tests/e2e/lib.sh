@@ -10,30 +10,49 @@ DW=${1:?usage: test-NAME.sh DRIFTWATCH SHARED_DIR}
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 SHARED=${2:-}
 
+# Each test runs in a private mount namespace of its own, its scratch
+# directory $T a tmpfs mounted there: nothing it mounts leaks to the host,
+# the scratch space vanishes with the namespace even when the test is killed,
+# and the many small files the tests make and remove cost no disk (a discard
+# mount turns every unlink into a TRIM; a fsync is free). The empty mount
+# point left on the host's /tmp is removed once the test is done.
 # A test that builds sysroots or mounts things sources this file with
-# DW_SANDBOX=host-readonly: it then runs in a private mount namespace where the
-# host's /etc, /usr and /var are read-only, so no mistake of its own (an empty
-# variable in a path it removes) can reach them. Its scratch space is under /tmp.
-if [ "${DW_SANDBOX:-}" = host-readonly ] && [ "${DW_SANDBOXED:-}" != 1 ]; then
+# DW_SANDBOX=host-readonly: the host's /etc, /usr and /var are then read-only
+# in its namespace as well, so no mistake of its own (an empty variable in a
+# path it removes) can reach them.
+if [ "${DW_SCRATCH_NS:-}" != 1 ]; then
         if ! command -v unshare >/dev/null; then
                 [ "${CI:-}" != true ] || { echo "FAIL: unshare (util-linux) is not installed" >&2; exit 1; }
-                echo "SKIP: unshare (util-linux) is not installed: cannot make the host read-only" >&2
+                echo "SKIP: unshare (util-linux) is not installed: the tests need a mount namespace" >&2
                 exit 77
         fi
-        exec unshare --mount --propagation private -- env DW_SANDBOXED=1 /bin/bash -c '
-                for d in /etc /usr /var; do
-                        mount --rbind "$d" "$d" && mount -o remount,bind,ro "$d" ||
-                                { echo "FAIL: cannot make $d read-only in the test namespace" >&2; exit 1; }
-                done
-                exec /bin/bash "$0" "$@"' "$0" "$@"
+        T=$(mktemp -d /tmp/dw-e2e.XXXXXX)
+        case "$T" in /tmp/dw-e2e.?*) ;; *) echo "FAIL: unexpected scratch directory '$T'" >&2; exit 1 ;; esac
+        rc=0
+        unshare --mount --propagation private -- \
+                env DW_SCRATCH_NS=1 DW_SCRATCH="$T" DW_SANDBOX="${DW_SANDBOX:-}" /bin/bash -c '
+                mount -t tmpfs -o mode=0700 driftwatch-test "$DW_SCRATCH" ||
+                        { echo "FAIL: cannot mount the scratch tmpfs on $DW_SCRATCH" >&2; exit 1; }
+                if [ "${DW_SANDBOX:-}" = host-readonly ]; then
+                        for d in /etc /usr /var; do
+                                mount --rbind "$d" "$d" && mount -o remount,bind,ro "$d" ||
+                                        { echo "FAIL: cannot make $d read-only in the test namespace" >&2; exit 1; }
+                        done
+                fi
+                exec /bin/bash "$0" "$@"' "$0" "$@" || rc=$?
+        rmdir "${T:?}" 2>/dev/null || true
+        exit "$rc"
 fi
-if [ "${DW_SANDBOXED:-}" = 1 ]; then
+DW_SANDBOXED=0
+if [ "${DW_SANDBOX:-}" = host-readonly ]; then
         for d in /etc /usr /var; do
                 if [ -w "$d" ]; then echo "FAIL: $d is writable inside the test namespace" >&2; exit 1; fi
         done
+        DW_SANDBOXED=1
 fi
-T=$(mktemp -d /tmp/dw-e2e.XXXXXX)
+T=${DW_SCRATCH:?}
 case "$T" in /tmp/dw-e2e.?*) ;; *) echo "FAIL: unexpected scratch directory '$T'" >&2; exit 1 ;; esac
+[ "$(stat -f -c %T "$T")" = tmpfs ] || { echo "FAIL: scratch directory '$T' is not the test's tmpfs" >&2; exit 1; }
 cleanup_hooks=()
 
 cleanup() {
@@ -42,7 +61,9 @@ cleanup() {
                 eval "$h" || true
         done
         chattr -R -i "${T:?}" 2>/dev/null || true
-        rm -rf "${T:?}"
+        # The tmpfs itself goes with the namespace; its content goes now, in
+        # case a process the test failed to stop keeps the namespace alive.
+        find "${T:?}" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} + 2>/dev/null || true
 }
 trap cleanup EXIT
 

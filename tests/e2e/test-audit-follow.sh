@@ -31,12 +31,12 @@ rec() {
 }
 
 # The follower's read offset in the file the path names now (its fd to that
-# inode), or nothing while it has no fd to it.
+# device and inode), or nothing while it has no fd to it.
 offset() {
         local fd ino
-        ino=$(stat -c %i "$LOG" 2>/dev/null) || return 0
+        ino=$(stat -c %d:%i "$LOG" 2>/dev/null) || return 0
         for fd in /proc/"$1"/fd/*; do
-                if [ "$(stat -L -c %i "$fd" 2>/dev/null)" = "$ino" ]; then
+                if [ "$(stat -L -c %d:%i "$fd" 2>/dev/null)" = "$ino" ]; then
                         sed -n 's/^pos:[[:space:]]*//p' /proc/"$1"/fdinfo/"${fd##*/}"
                         return 0
                 fi
