@@ -1204,6 +1204,24 @@ static int judge_path(struct posture *pc, struct alerted *done, const struct opt
                      value_of(o, s), message);
 }
 
+/* The value sshd would have anyway: no keys command, or only the default
+ * per-user files (a drop-in that restates them changes nothing). */
+static bool default_keys(enum setting s, const char *value)
+{
+        _cleanup_(freep) char *copy = strdup(value);
+        char *p = copy, *word;
+
+        if (s == S_KEYS_CMD)
+                return strcasecmp(value, "none") == 0;
+        if (!copy)
+                return false;
+        while ((word = strsep(&p, " ")))
+                if (*word && strcmp(word, ".ssh/authorized_keys") != 0 && strcmp(word, ".ssh/authorized_keys2") != 0 &&
+                    strcmp(word, "%h/.ssh/authorized_keys") != 0 && strcmp(word, "%h/.ssh/authorized_keys2") != 0)
+                        return false;
+        return true;
+}
+
 static int judge(struct posture *pc, struct alerted *done, const struct opts *o, const char *user)
 {
         _cleanup_(freep) char *message = NULL;
@@ -1266,7 +1284,8 @@ static int judge(struct posture *pc, struct alerted *done, const struct opts *o,
                 const struct value *v = &o->s[s];
                 int ships;
 
-                if (!v->set || !v->file || strcmp(v->file, SSHD_MAIN) == 0 || strncmp(v->file, "/usr/", 5) == 0)
+                if (!v->set || !v->file || strcmp(v->file, SSHD_MAIN) == 0 || strncmp(v->file, "/usr/", 5) == 0 ||
+                    default_keys(s, v->v))
                         continue;
                 ships = posture_image_ships(pc, v->file, NULL);
                 if (ships == 1)

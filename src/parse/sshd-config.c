@@ -124,7 +124,6 @@ static int parse_line(char *line, unsigned lineno, struct sshd_config *c, char *
         size_t len;
         int r;
 
-        line += strspn(line, " \t\r");  /* load_server_config */
         len = strlen(line);
         while (len > 1 && strchr(WHITESPACE "\f", line[len - 1]))
                 line[--len] = '\0';
@@ -169,13 +168,16 @@ static int parse_line(char *line, unsigned lineno, struct sshd_config *c, char *
         return 0;
 }
 
+/* load_server_config() keeps each line from its first byte that is not
+ * blank up to its first NUL: a NUL drops the rest of the line and its
+ * newline, so the next line continues this one. The logical lines are
+ * numbered here by the file line they start on. */
 int sshd_config_parse(const char *buf, size_t len, struct sshd_config **ret, char **ret_error)
 {
         _cleanup_(sshd_config_freep) struct sshd_config *c = calloc(1, sizeof(*c));
         _cleanup_(freep) char *line = NULL;
-        const char *nul;
-        size_t pos = 0;
-        unsigned lineno = 0;
+        size_t pos = 0, n = 0;
+        unsigned lineno = 0, start = 1;
         int r;
 
         if (!c)
@@ -183,28 +185,36 @@ int sshd_config_parse(const char *buf, size_t len, struct sshd_config **ret, cha
         *ret_error = NULL;
         if (len > SSHD_CONFIG_MAX_BYTES)
                 return fail(ret_error, 0, "larger than 1 MiB", NULL, -E2BIG);
-        nul = memchr(buf, '\0', len);
-        if (nul) {                      /* sshbuf_dup_string() refuses it: sshd does not start */
-                for (pos = 0, lineno = 1; buf + pos < nul; pos++)
-                        lineno += buf[pos] == '\n';
-                return fail(ret_error, lineno, "a NUL byte", NULL, -EBADMSG);
-        }
         line = malloc(SSHD_CONFIG_MAX_LINE + 1);
         if (!line)
                 return -ENOMEM;
         while (pos < len) {
-                const char *nl = memchr(buf + pos, '\n', len - pos);
-                size_t n = nl ? (size_t) (nl - (buf + pos)) : len - pos;
+                const char *p = buf + pos, *nl = memchr(p, '\n', len - pos), *end = nl ? nl + 1 : buf + len;
+                const char *nul = memchr(p, '\0', (size_t) (end - p));
+                size_t take;
 
                 lineno++;
-                if (n > SSHD_CONFIG_MAX_LINE)
-                        return fail(ret_error, lineno, "longer than 65536 bytes", NULL, -E2BIG);
-                memcpy(line, buf + pos, n);
+                if (n == 0)
+                        start = lineno;
+                while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+                        p++;
+                take = (size_t) ((nul ? nul : end) - p);
+                if (n + take > SSHD_CONFIG_MAX_LINE)
+                        return fail(ret_error, start, "longer than 65536 bytes", NULL, -E2BIG);
+                memcpy(line + n, p, take);
+                n += take;
+                pos = (size_t) (end - buf);
+                if (n == 0 || line[n - 1] != '\n') {
+                        if (pos < len)
+                                continue;       /* a NUL took the newline: the next line continues this one */
+                } else {
+                        n--;
+                }
                 line[n] = '\0';
-                r = parse_line(line, lineno, c, ret_error);
+                n = 0;
+                r = parse_line(line, start, c, ret_error);
                 if (r < 0)
                         return r;
-                pos += n + (nl ? 1 : 0);
         }
         *ret = TAKE_PTR(c);
         return 0;

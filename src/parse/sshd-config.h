@@ -5,8 +5,9 @@
  * ("Keyword=value", "Keyword = value"), '#' lines and empty lines skipped,
  * the arguments split on blanks with "..." / '...' quoting and the \" \' \\
  * and "\ " escapes undone, a '#' that starts an argument ending the line. A
- * keyword without an argument, an unterminated quote or a NUL byte is an
- * error, as sshd makes it. Keywords are not interpreted here (posture-sshd.c
+ * keyword without an argument or an unterminated quote is an error, as sshd
+ * makes it. A NUL byte ends its line there and drops the newline (sshd
+ * copies each line with strlen()), so the next line continues it. Keywords are not interpreted here (posture-sshd.c
  * knows them). Pure: (buf, len) in, directives out; never prints. */
 #pragma once
 
