@@ -820,8 +820,11 @@ static int parse_file(struct pass *ps, const struct cfile *f, int flags, int *ac
 
 static int add_include(struct sshd_eval *x, const char *selector, struct cfile *f)
 {
-        struct include_item *v = reallocarray(x->incl, x->n_incl + 1, sizeof(*v));
+        struct include_item *v;
 
+        if (x->n_incl >= SSHD_MAX_PARSES)
+                return fail(x, selector, 0, "more than %d Include patterns and files", SSHD_MAX_PARSES);
+        v = reallocarray(x->incl, x->n_incl + 1, sizeof(*v));
         if (!v)
                 return -ENOMEM;
         x->incl = v;

@@ -155,16 +155,18 @@ static int parse_line(char *line, unsigned lineno, struct sshd_config *c, char *
                                         : d.n_args ? "invalid quotes after keyword" : "no argument after keyword",
                             keyword, r);
         }
-        {
-                struct sshd_directive *v = reallocarray(c->v, c->n + 1, sizeof(*v));
+        if (c->n == c->allocated) {
+                size_t want = c->allocated ? 2 * c->allocated : 16;
+                struct sshd_directive *v = reallocarray(c->v, want, sizeof(*v));
 
                 if (!v) {
                         directive_release(&d);
                         return -ENOMEM;
                 }
                 c->v = v;
-                c->v[c->n++] = d;
+                c->allocated = want;
         }
+        c->v[c->n++] = d;
         return 0;
 }
 

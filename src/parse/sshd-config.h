@@ -32,6 +32,7 @@ struct sshd_directive {
 struct sshd_config {
         struct sshd_directive *v;
         size_t n;
+        size_t allocated;               /* grows by doubling */
 };
 
 /* -EBADMSG (malformed) or -E2BIG (a limit) with *ret_error "line N: reason". */
