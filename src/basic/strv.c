@@ -41,3 +41,27 @@ int strv_copy(const struct strv *from, struct strv *to)
         }
         return 0;
 }
+
+char *strv_join(const struct strv *s, const char *sep)
+{
+        size_t i, n = 1, sl = strlen(sep);
+        char *out, *o;
+
+        for (i = 0; i < s->n; i++)
+                n += strlen(s->v[i]) + sl;
+        out = o = malloc(n);
+        if (!out)
+                return NULL;
+        for (i = 0; i < s->n; i++) {
+                size_t l = strlen(s->v[i]);
+
+                if (i) {
+                        memcpy(o, sep, sl);
+                        o += sl;
+                }
+                memcpy(o, s->v[i], l);
+                o += l;
+        }
+        *o = '\0';
+        return out;
+}

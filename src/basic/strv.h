@@ -11,3 +11,5 @@ struct strv {
 void strv_release(struct strv *s);
 int strv_push(struct strv *s, const char *str);
 int strv_copy(const struct strv *from, struct strv *to);
+/* The strings with sep between them (malloc'd), or NULL out of memory. */
+char *strv_join(const struct strv *s, const char *sep);

@@ -141,6 +141,9 @@ int capability_posture(const struct dw_context *ctx, const struct posture_reques
                 if (r < 0)
                         return r;
         }
+        r = posture_sshd_spec(req->ssh_connection, &why);
+        if (r < 0)
+                return dw_error_set(ret_error, r, req->ssh_connection, "%s", why ? why : strerror(-r));
         rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return dw_error_set(ret_error, -errno, root, "cannot open root '%s': %s", root, strerror(errno));
@@ -174,6 +177,8 @@ int capability_posture(const struct dw_context *ctx, const struct posture_reques
         pc = (struct posture) { .rules = ctx->rules, .cancel = ctx->cancel, .out = out, .rootfd = rootfd,
                                 .root = root, .allow = allow, .now = (int64_t) time(NULL), .image = im,
                                 .image_mode = -1 };
+        pc.ssh_user = req->ssh_user;
+        pc.ssh_connection = req->ssh_connection;
         r = report_image(&pc, why);
         r = r ?: posture_check_policy(&pc);
         r = r ?: posture_check_ostree(&pc);
@@ -183,6 +188,7 @@ int capability_posture(const struct dw_context *ctx, const struct posture_reques
         r = r ?: posture_check_linker(&pc);
         r = r ?: posture_check_shells(&pc);
         r = r ?: posture_check_nm(&pc);
+        r = r ?: posture_check_sshd(&pc);
         if (r == -ECANCELED || (ctx->cancel && *ctx->cancel))
                 return dw_error_set(ret_error, -ECANCELED, NULL, "interrupted");
         if (r < 0 && out->error)

@@ -16,6 +16,8 @@ struct posture_request {
         const char *image_ref;          /* NULL: bootc / rpm-ostree status on a live host, else unknown */
         const char *allowlist;          /* NULL: none */
         int timeout_s;                  /* for bootc / rpm-ostree */
+        const char *ssh_user;           /* sshd: a user evaluated besides root, or NULL */
+        const char *ssh_connection;     /* sshd: the connection Match blocks are evaluated for (sshd -C syntax) */
 };
 
 struct posture_summary {

@@ -33,6 +33,11 @@ int cmd_posture(int argc, char **argv)
                            "default: bootc (else rpm-ostree) status on this host, unknown for --root"),
                 OPT_STRING("allowlist", &req.allowlist, "FILE",
                            "expected settings: entries (owner, reason, expiry) naming the file an alert is about"),
+                OPT_STRING("ssh-user", &req.ssh_user, "NAME",
+                           "sshd: evaluate the Match blocks for this user too (root always is)"),
+                OPT_STRING("ssh-connection", &req.ssh_connection, "SPEC",
+                           "sshd: the connection Match blocks are evaluated for, as sshd -C takes it "
+                           "(host=H,addr=A,laddr=L,lport=P); default: none of these known"),
                 OPT_FORMAT(&format),
                 OPT_NUMBER("timeout", &timeout, 1, 3600, "SECONDS", "how long bootc or rpm-ostree may take; default 120"),
                 OPT_END(),
@@ -59,6 +64,8 @@ int cmd_posture(int argc, char **argv)
                 return usage_error("posture", "--root needs a directory");
         if (req.image_ref && !req.image_ref[0])
                 return usage_error("posture", "--image-ref needs a reference");
+        if (req.ssh_user && (!req.ssh_user[0] || strpbrk(req.ssh_user, ",\n")))
+                return usage_error("posture", "--ssh-user needs a user name");
         req.timeout_s = (int) timeout;
         r = cli_start_record(&rules, &ctx, &out, format);      /* events too: the settings are the point */
         if (r != EXIT_CLEAN)

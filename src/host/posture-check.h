@@ -40,6 +40,8 @@ struct posture {
         struct posture_image image;
         unsigned long allowed;          /* alerts an allowlist entry turned into events */
         int image_mode;                 /* image-mode root: -1 not yet looked, 0 no, 1 yes */
+        const char *ssh_user;           /* sshd: a user evaluated besides root, or NULL */
+        const char *ssh_connection;     /* sshd: "host=H,addr=A,laddr=L,lport=P,rdomain=R" (sshd -C), or NULL */
 };
 
 struct posture_finding {
@@ -137,3 +139,6 @@ int posture_check_cron(struct posture *pc);
 int posture_check_linker(struct posture *pc);
 int posture_check_shells(struct posture *pc);
 int posture_check_nm(struct posture *pc);
+int posture_check_sshd(struct posture *pc);
+/* Checks a --ssh-connection specification: 0, or -EINVAL with *ret_why. */
+int posture_sshd_spec(const char *spec, char **ret_why);

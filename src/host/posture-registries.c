@@ -394,28 +394,9 @@ static const struct reg_entry *find_registry(const struct reg_config *c, const c
         return best;
 }
 
-static char *join(const struct strv *v)
-{
-        size_t i, n = 1;
-        char *s;
-
-        for (i = 0; i < v->n; i++)
-                n += strlen(v->v[i]) + 2;
-        s = malloc(n);
-        if (!s)
-                return NULL;
-        s[0] = 0;
-        for (i = 0; i < v->n; i++) {
-                if (i)
-                        strcat(s, ", ");
-                strcat(s, v->v[i]);
-        }
-        return s;
-}
-
 static int report_entry(struct posture *pc, const struct reg_entry *e, bool host)
 {
-        _cleanup_(freep) char *mirrors = join(&e->mirrors), *value = NULL, *message = NULL, *setting = NULL;
+        _cleanup_(freep) char *mirrors = strv_join(&e->mirrors, ", "), *value = NULL, *message = NULL, *setting = NULL;
         int r;
 
         if (!mirrors || asprintf(&setting, "registry \"%s\"", e->prefix) < 0 ||
@@ -468,7 +449,7 @@ static int report_entry(struct posture *pc, const struct reg_entry *e, bool host
 
 static int report_search(struct posture *pc, const struct reg_config *c)
 {
-        _cleanup_(freep) char *list = join(&c->search), *value = NULL, *message = NULL;
+        _cleanup_(freep) char *list = strv_join(&c->search, ", "), *value = NULL, *message = NULL;
         const char *mode = c->mode ? c->mode : "enforcing";
         bool loose = strcmp(mode, "enforcing") != 0;
         int r;
