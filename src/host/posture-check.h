@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "basic/strv.h"
 #include "image/allowlist.h"
@@ -101,3 +102,13 @@ int posture_load(struct posture *pc, const char *check, const char *file, size_t
 int posture_check_policy(struct posture *pc);
 int posture_check_ostree(struct posture *pc);
 int posture_check_registries(struct posture *pc);
+
+/* posture_read() that also gives the file's stat (owner, mode) in *ret_st. */
+int posture_read_stat(struct posture *pc, const char *path, size_t max, char **ret, size_t *ret_len,
+                      struct stat *ret_st);
+/* Whether an absolute path lies in a place anyone may write to (/tmp,
+ * /var/tmp, /dev/shm, /home, /run/user) or is not absolute at all. */
+bool posture_writable_place(const char *path);
+
+int posture_check_sudo(struct posture *pc);
+int posture_check_pam(struct posture *pc);

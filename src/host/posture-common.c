@@ -242,3 +242,38 @@ int posture_load(struct posture *pc, const char *check, const char *file, size_t
         }
         return POSTURE_LOADED;
 }
+
+int posture_read_stat(struct posture *pc, const char *path, size_t max, char **ret, size_t *ret_len,
+                      struct stat *ret_st)
+{
+        struct stat st;
+        _cleanup_(closep) int fd = open_regular_beneath(pc->rootfd, relative(path), &st);
+        int r;
+
+        if (fd < 0)
+                return fd;
+        if (st.st_size < 0 || (uint64_t) st.st_size > max)
+                return -EFBIG;
+        r = read_fd_all(fd, max, ret, ret_len);
+        if (r >= 0)
+                *ret_st = st;
+        return r;
+}
+
+bool posture_writable_place(const char *path)
+{
+        static const char *const places[] = { "/tmp", "/var/tmp", "/dev/shm", "/home", "/run/user" };
+        size_t k;
+
+        if (path[0] != '/')
+                return true;
+        while (path[0] == '/' && path[1] == '/')
+                path++;
+        for (k = 0; k < ARRAY_SIZE(places); k++) {
+                size_t n = strlen(places[k]);
+
+                if (strncmp(path, places[k], n) == 0 && (path[n] == '/' || !path[n]))
+                        return true;
+        }
+        return false;
+}
