@@ -78,16 +78,47 @@ static const char *insecure(const struct stat *st, char *buf, size_t size)
 
 static int read_sudoers(struct sudo_ctx *c, const char *path, const char *how);
 
-/* An include's path as sudo resolves it: relative to the including file's directory. */
+/* An include's path as sudo resolves it: relative to the including file's
+ * directory; "." and ".." taken out (".." stops at the root), so that
+ * findings name the file as a reader would. */
 static char *resolve(const char *from, const char *path)
 {
-        const char *slash = strrchr(from, '/');
-        char *out;
+        const char *slash = strrchr(from, '/'), *p;
+        char *joined, *out, *o;
 
         if (path[0] == '/')
-                return strdup(path);
-        if (asprintf(&out, "%.*s/%s", slash ? (int) (slash - from) : 0, from, path) < 0)
+                joined = strdup(path);
+        else if (asprintf(&joined, "%.*s/%s", slash ? (int) (slash - from) : 0, from, path) < 0)
+                joined = NULL;
+        if (!joined)
                 return NULL;
+        out = o = malloc(strlen(joined) + 2);
+        if (!out) {
+                free(joined);
+                return NULL;
+        }
+        for (p = joined; *p;) {
+                size_t n;
+
+                while (*p == '/')
+                        p++;
+                n = strcspn(p, "/");
+                if (n == 0 || (n == 1 && p[0] == '.')) {
+                        /* nothing */
+                } else if (n == 2 && p[0] == '.' && p[1] == '.') {
+                        while (o > out && *--o != '/')
+                                ;
+                } else {
+                        *o++ = '/';
+                        memcpy(o, p, n);
+                        o += n;
+                }
+                p += n;
+        }
+        if (o == out)
+                *o++ = '/';
+        *o = '\0';
+        free(joined);
         return out;
 }
 
@@ -387,9 +418,9 @@ static int judge_spec(struct sudo_ctx *c, const char *file, const struct sudoers
                 _cleanup_(freep) char *spec = NULL;
                 struct expansion cx = { 0 };
 
-                if (asprintf(&spec, "%s=(%s%s%s)%s%s %s%s", cm->hosts, cm->runas_users ? cm->runas_users : "root",
+                if (asprintf(&spec, "%s=(%s%s%s)%s%s%s %s%s", cm->hosts, cm->runas_users ? cm->runas_users : "root",
                              cm->runas_groups ? ":" : "", cm->runas_groups ?: "", cm->tags ? " " : "",
-                             cm->tags ?: "", cm->negated ? "!" : "", cm->command) < 0 ||
+                             cm->tags ?: "", cm->tags ? ":" : "", cm->negated ? "!" : "", cm->command) < 0 ||
                     append(&value, spec) < 0)
                         return -ENOMEM;
                 if (cm->negated)
@@ -511,7 +542,7 @@ static int judge_defaults(struct sudo_ctx *c, const char *file, const struct sud
                 _cleanup_(freep) char *setting = NULL, *value = NULL, *message = NULL, *why = NULL;
                 const char *bound = e->bound.n ? e->bound.v[0] : "";
 
-                if (asprintf(&setting, "Defaults%c%s%s %s", e->binding ? e->binding : ' ', bound,
+                if (asprintf(&setting, "Defaults%s%s%s %s", e->binding ? (char[]) { e->binding, 0 } : "", bound,
                              e->bound.n > 1 ? ",..." : "", d->name) < 0 ||
                     asprintf(&value, "%s%s%s%s", d->negated ? "!" : "", d->name,
                              d->op == '=' ? "=" : d->op == '+' ? "+=" : d->op == '-' ? "-=" : "",

@@ -737,11 +737,18 @@ int sudoers_parse(const char *buf, size_t len, struct sudoers **ret, char **ret_
         if (!logical)
                 return -ENOMEM;
         while (pos < len) {
-                const char *p = buf + pos, *nl = memchr(p, '\n', len - pos);
-                size_t n = nl ? (size_t) (nl - p) : len - pos, i, cut, skip = 0;
+                const char *nl = memchr(buf + pos, '\n', len - pos);
+                size_t n = nl ? (size_t) (nl - (buf + pos)) : len - pos, i, cut, skip = 0;
                 struct lex l = { .line = ++lineno, .error = &error };
+                _cleanup_(freep) char *p = NULL;
                 int kind;
 
+                /* The physical line NUL-terminated, so that looking one or two bytes ahead stays inside it. */
+                p = malloc(n + 1);
+                if (!p)
+                        return -ENOMEM;
+                memcpy(p, buf + pos, n);
+                p[n] = '\0';
                 pos += n + (nl ? 1 : 0);
                 for (i = 0; i < n; i++)
                         if (p[i] == '\0' || ((unsigned char) p[i] < 0x20 && !blank(p[i])) || p[i] == 0x7f) {
