@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #include "sudoers.h"
 
+#include "line-join.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -72,10 +74,10 @@ static int fail(struct lex *l, const char *what)
 {
         if (l->error && !*l->error) {
                 const char *near = l->s + l->i;
-                int n = (int) strcspn(near, " \t");
+                int n = (int) printable_word(near, 32);
 
-                if (asprintf(l->error, "line %u: %s%s%.*s%s", l->line, what, *near ? " near '" : " at the end",
-                             n > 32 ? 32 : n, near, *near ? "'" : "") < 0)
+                if (asprintf(l->error, "line %u: %s%s%.*s%s", l->line, what, n ? " near '" : "", n, near,
+                             n ? "'" : "") < 0)
                         *l->error = NULL;
         }
         return -EBADMSG;
@@ -720,10 +722,10 @@ static int directive(const char *s, size_t *ret_skip)
 int sudoers_parse(const char *buf, size_t len, struct sudoers **ret, char **ret_error)
 {
         _cleanup_(sudoers_freep) struct sudoers *s = calloc(1, sizeof(*s));
-        _cleanup_(freep) char *logical = NULL, *error = NULL;
-        size_t pos = 0, n_logical = 0;
-        unsigned lineno = 0, start = 0;
-        bool continued = false;
+        _cleanup_(line_join_release) struct line_join lj = { 0 };
+        _cleanup_(freep) char *error = NULL;
+        size_t pos = 0;
+        unsigned lineno = 0;
         int r;
 
         if (!s)
@@ -733,77 +735,57 @@ int sudoers_parse(const char *buf, size_t len, struct sudoers **ret, char **ret_
                         *ret_error = strdup("larger than 1 MiB");
                 return -E2BIG;
         }
-        logical = malloc(SUDOERS_MAX_LINE + 1);
-        if (!logical)
-                return -ENOMEM;
-        while (pos < len) {
-                const char *nl = memchr(buf + pos, '\n', len - pos);
-                size_t n = nl ? (size_t) (nl - (buf + pos)) : len - pos, i, cut, skip = 0;
-                struct lex l = { .line = ++lineno, .error = &error };
+        r = line_join_init(&lj, SUDOERS_MAX_LINE);
+        if (r < 0)
+                return r;
+        for (;;) {
                 _cleanup_(freep) char *p = NULL;
+                size_t n = 0, i, skip = 0;
+                struct lex l = { .line = ++lineno, .error = &error };
                 int kind;
 
-                /* The physical line NUL-terminated, so that looking one or two bytes ahead stays inside it. */
-                p = malloc(n + 1);
-                if (!p)
-                        return -ENOMEM;
-                memcpy(p, buf + pos, n);
-                p[n] = '\0';
-                pos += n + (nl ? 1 : 0);
-                for (i = 0; i < n; i++)
-                        if (p[i] == '\0' || ((unsigned char) p[i] < 0x20 && !blank(p[i])) || p[i] == 0x7f) {
-                                r = asprintf(&error, "line %u: a control character (binary data?)", lineno);
-                                goto failed;
-                        }
+                r = line_next(buf, len, &pos, &p, &n);
+                if (r == 0)
+                        break;
+                if (r == -EBADMSG && asprintf(&error, "line %u: a control character (binary data?)", lineno) < 0)
+                        error = NULL;
+                if (r < 0)
+                        goto failed;
                 for (i = 0; i < n && blank(p[i]); i++)
                         ;
-                if (!continued && (kind = directive(p + i, &skip)) > 0) {
-                        _cleanup_(freep) char *line = strndup(p + i + skip, n - i - skip);
-
-                        if (!line)
-                                return -ENOMEM;
-                        l.s = line;
+                if (!lj.continued && (kind = directive(p + i, &skip)) > 0) {
+                        l.s = p + i + skip;
                         r = parse_include(s, &l, kind == 2);
                         if (r < 0)
                                 goto failed;
                         continue;
                 }
-                cut = comment_start(p, n);
-                while (cut > 0 && blank(p[cut - 1]))
-                        cut--;
-                if (!continued) {
-                        start = lineno;
-                        n_logical = 0;
-                }
-                continued = cut > 0 && p[cut - 1] == '\\' && (cut < 2 || p[cut - 2] != '\\');
-                if (continued)
-                        cut--;
-                if (n_logical + cut + 1 > SUDOERS_MAX_LINE) {
-                        r = asprintf(&error, "line %u: a line longer than %d bytes", start, SUDOERS_MAX_LINE);
-                        r = r < 0 ? -ENOMEM : -E2BIG;
-                        goto failed_r;
-                }
-                memcpy(logical + n_logical, p, cut);
-                n_logical += cut;
-                logical[n_logical++] = ' ';
-                logical[n_logical] = '\0';
-                if (continued)
+                r = line_join_add(&lj, p, comment_start(p, n), true, lineno);
+                if (r == -E2BIG && asprintf(&error, "line %u: a line longer than %d bytes", lj.start,
+                                            SUDOERS_MAX_LINE) < 0)
+                        error = NULL;
+                if (r <= 0) {
+                        if (r < 0)
+                                goto failed;
                         continue;
-                l.s = logical;
-                l.line = start;
+                }
+                l.s = lj.text;
+                l.line = lj.start;
                 r = parse_line(s, &l);
                 if (r < 0)
                         goto failed;
         }
-        if (continued) {
-                r = asprintf(&error, "line %u: the file ends inside a continued line", lineno);
+        if (lj.continued) {
+                r = -EBADMSG;
+                if (asprintf(&error, "line %u: the file ends inside a continued line", lineno - 1) < 0)
+                        error = NULL;
                 goto failed;
         }
         *ret = TAKE_PTR(s);
         return 0;
 failed:
-        r = r == -ENOMEM ? -ENOMEM : r == -E2BIG ? -E2BIG : -EBADMSG;
-failed_r:
+        if (r != -ENOMEM && r != -E2BIG)
+                r = -EBADMSG;
         if (r != -ENOMEM && ret_error)
                 *ret_error = TAKE_PTR(error);
         return r;
