@@ -33,15 +33,17 @@ int line_next(const char *buf, size_t len, size_t *pos, char **ret, size_t *ret_
                 return 0;
         nl = memchr(p, '\n', len - *pos);
         n = nl ? (size_t) (nl - p) : len - *pos;
+        *pos += n + (nl ? 1 : 0);
+        if (n > 0 && p[n - 1] == '\r')
+                n--;            /* a CRLF line end */
         for (i = 0; i < n; i++)
-                if (p[i] == '\0' || ((unsigned char) p[i] < 0x20 && !blank(p[i])) || p[i] == 0x7f)
+                if (((unsigned char) p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
                         return -EBADMSG;
         copy = malloc(n + 1);
         if (!copy)
                 return -ENOMEM;
         memcpy(copy, p, n);
         copy[n] = '\0';
-        *pos += n + (nl ? 1 : 0);
         *ret = copy;
         *ret_n = n;
         return 1;

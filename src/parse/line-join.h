@@ -17,9 +17,10 @@ struct line_join {
 int line_join_init(struct line_join *lj, size_t max);
 void line_join_release(struct line_join *lj);
 
-/* The physical line at *pos of buf (without its '\n') as a new NUL-terminated
- * string; *pos moves past it. 1 a line, 0 at the end, -EBADMSG a control
- * character in it, -ENOMEM. */
+/* The physical line at *pos of buf (without its '\n', or "\r\n") as a new
+ * NUL-terminated string; *pos moves past it (also when it is refused). 1 a
+ * line, 0 at the end, -EBADMSG a control character other than a tab in it,
+ * -ENOMEM. */
 int line_next(const char *buf, size_t len, size_t *pos, char **ret, size_t *ret_n);
 
 /* Adds the first cut bytes of physical line 'lineno' (its comment already
