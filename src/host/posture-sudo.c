@@ -255,7 +255,8 @@ static int read_sudoers(struct sudo_ctx *c, const char *path, const char *how)
                 if (c->stack[k].dev == st.st_dev && c->stack[k].ino == st.st_ino)
                         return posture_invalid(c->pc, "sudoers", path, "include loop: the file includes itself");
         if (insecure(&st, why, sizeof(why))) {
-                if (asprintf(&message, "sudo ignores '%s': %s", path, why) < 0)
+                if (asprintf(&message, strcmp(path, SUDOERS_MAIN) == 0 ? "sudo refuses to run with '%s': %s" :
+                                       "sudo ignores '%s': %s", path, why) < 0)
                         return -ENOMEM;
                 return emit(c->pc, "DW-POS-SUDO-IGNORED", true, 0, "sudoers-ignored", path, 0, "file", why, message);
         }

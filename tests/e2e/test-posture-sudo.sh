@@ -153,6 +153,28 @@ DW-POS-SUDO-IGNORED medium /etc/sudoers.d/grp
 DW-POS-SUDO-IGNORED medium /etc/sudoers.d/owner
 DW-POS-SUDO-IGNORED medium /etc/sudoers.d/ww
 EOF
+# sudo itself agrees that it skips such a file: in a private mount namespace
+# of its own (the host's /etc untouched), the fixture's sudoers and sudoers.d
+# bind-mounted on /etc's, `sudo -l -U` lists the grant of the file with a
+# good mode and not that of the world-writable one.
+r=$T/ignored-sudo; clean "$r"
+plant "$r" good 'bin ALL = (root) NOPASSWD: /usr/bin/id'
+plant "$r" bad 'daemon ALL = (root) NOPASSWD: /usr/bin/id'; chmod 0666 "$r/etc/sudoers.d/bad"
+expect "$r" <<'EOF'
+DW-POS-SUDO-IGNORED medium /etc/sudoers.d/bad
+DW-POS-SUDO-NOPASSWD high /etc/sudoers.d/good
+EOF
+command -v unshare >/dev/null || skip "unshare (util-linux) is not installed: cannot run sudo on the fixture"
+# sudo_lists ROOT USER: what sudo -l lists for USER with ROOT's sudoers.
+sudo_lists() {
+        SUDO_ROOT=$1 unshare --mount --propagation private -- /bin/sh -c \
+                'mount --bind "$SUDO_ROOT/etc/sudoers" /etc/sudoers &&
+                 mount --bind "$SUDO_ROOT/etc/sudoers.d" /etc/sudoers.d && exec sudo -n -l -U "$0"' "$2" 2>/dev/null
+}
+sudo_lists "$r" bin | grep -q 'NOPASSWD: /usr/bin/id' || fail "sudo does not list the good file's grant"
+! sudo_lists "$r" daemon | grep -q '/usr/bin/id' || fail "sudo lists the world-writable file's grant"
+echo "sudo agrees: the world-writable drop-in is skipped"
+
 # @include relative to the including file's directory; #include too.
 r=$T/include; clean "$r"
 mkdir -p "$r/etc/sudo-extra"
