@@ -189,6 +189,8 @@ int capability_posture(const struct dw_context *ctx, const struct posture_reques
         r = r ?: posture_check_shells(&pc);
         r = r ?: posture_check_nm(&pc);
         r = r ?: posture_check_sshd(&pc);
+        r = r ?: posture_check_sudo(&pc);
+        r = r ?: posture_check_pam(&pc);
         if (r == -ECANCELED || (ctx->cancel && *ctx->cancel))
                 return dw_error_set(ret_error, -ECANCELED, NULL, "interrupted");
         if (r < 0 && out->error)

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "basic/strv.h"
 #include "image/allowlist.h"
@@ -142,3 +143,9 @@ int posture_check_nm(struct posture *pc);
 int posture_check_sshd(struct posture *pc);
 /* Checks a --ssh-connection specification: 0, or -EINVAL with *ret_why. */
 int posture_sshd_spec(const char *spec, char **ret_why);
+/* posture_read() that also gives the file's stat (owner, mode) in *ret_st. */
+int posture_read_stat(struct posture *pc, const char *path, size_t max, char **ret, size_t *ret_len,
+                      struct stat *ret_st);
+
+int posture_check_sudo(struct posture *pc);
+int posture_check_pam(struct posture *pc);

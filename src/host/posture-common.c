@@ -94,13 +94,8 @@ static const char *relative(const char *path)
 int posture_read(struct posture *pc, const char *path, size_t max, char **ret, size_t *ret_len)
 {
         struct stat st;
-        _cleanup_(closep) int fd = open_regular_beneath(pc->rootfd, relative(path), &st);
 
-        if (fd < 0)
-                return fd;
-        if (st.st_size < 0 || (uint64_t) st.st_size > max)     /* refused by size, before a byte is read */
-                return -EFBIG;
-        return read_fd_all(fd, max, ret, ret_len);
+        return posture_read_stat(pc, path, max, ret, ret_len, &st);
 }
 
 int posture_exists(struct posture *pc, const char *path)
@@ -281,6 +276,8 @@ bool posture_writable_path(const char *path)
         static const char *const places[] = { "/tmp", "/var/tmp", "/dev/shm", "/run/user", "/home", "/root",
                                               "/var/home" };
 
+        while (path[0] == '/' && path[1] == '/')
+                path++;
         for (size_t i = 0; i < ARRAY_SIZE(places); i++) {
                 size_t n = strlen(places[i]);
 
@@ -461,3 +458,21 @@ int posture_list_reported(struct posture *pc, const char *check, const char *dir
         }
         return 0;
 }
+
+int posture_read_stat(struct posture *pc, const char *path, size_t max, char **ret, size_t *ret_len,
+                      struct stat *ret_st)
+{
+        struct stat st;
+        _cleanup_(closep) int fd = open_regular_beneath(pc->rootfd, relative(path), &st);
+        int r;
+
+        if (fd < 0)
+                return fd;
+        if (st.st_size < 0 || (uint64_t) st.st_size > max)
+                return -EFBIG;
+        r = read_fd_all(fd, max, ret, ret_len);
+        if (r >= 0)
+                *ret_st = st;
+        return r;
+}
+

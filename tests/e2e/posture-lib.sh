@@ -1,6 +1,19 @@
-# Helpers of the posture persistence tests (test-posture-units.sh,
-# test-posture-persist.sh), sourced after lib.sh: the alerts of one area of a
-# posture run compared with an expectation.
+# Helpers of the posture tests (test-posture-units.sh, -persist.sh,
+# -sudo.sh, -pam.sh), sourced after lib.sh: a posture run, and the alerts of
+# one area of it compared with an expectation.
+
+# posture ROOT [ARGS...]: posture of ROOT ("": this machine's /), its JSON in
+# $T/out; exit 0 or 1, never 2, and valid JSON Lines.
+posture() {
+        local root=$1 rc=0
+        shift
+        "$DW" posture ${root:+--root "$root"} --format json "$@" >"$T/out" 2>"$T/err" || rc=$?
+        if [ "$rc" -gt 1 ]; then
+                cat "$T/err"
+                fail "posture ${root:+--root $root }exited $rc"
+        fi
+        expect_valid_jsonl "$T/out"
+}
 
 # area_alerts FILE REGEX: "RULE SEVERITY PATH" of each alert whose rule id
 # matches REGEX (jq's test), or is DW-POS-CONFIG-INVALID, sorted.
@@ -19,12 +32,10 @@ any() {
 # 1, valid JSON Lines) and the alerts of the rules REGEX matches compared
 # with stdin.
 expect_area() {
-        local root=$1 prefix=$2 want="$T/want.$RANDOM" rc=0
+        local root=$1 prefix=$2 want="$T/want.$RANDOM"
         shift 2
         LC_ALL=C sort >"$want"
-        "$DW" posture --root "$root" --format json "$@" >"$T/out" 2>"$T/err" || rc=$?
-        [ "$rc" -le 1 ] || { cat "$T/err"; fail "posture of $root exited $rc"; }
-        expect_valid_jsonl "$T/out"
+        posture "$root" "$@"
         if ! diff -u "$want" <(area_alerts "$T/out" "$prefix"); then
                 jq -c --arg p "$prefix" 'select(.rule.id | test($p)) | [.rule.id, .event.kind, .file.path, .message]' \
                         "$T/out"
@@ -34,8 +45,5 @@ expect_area() {
 
 # posture_of_slash: this machine's real / exits 0 or 1, never 2.
 posture_of_slash() {
-        local rc=0
-        "$DW" posture --format json >"$T/out" 2>"$T/err" || rc=$?
-        [ "$rc" -le 1 ] || { cat "$T/err"; fail "posture of / exited $rc"; }
-        expect_valid_jsonl "$T/out"
+        posture ""
 }
