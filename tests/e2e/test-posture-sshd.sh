@@ -66,16 +66,27 @@ agree() {
         case ",$spec" in *,lport=*) ;; *) ospec=${spec:+$spec,}lport=22 ;; esac
         oracle "$root" "$user" "$ospec" >"$T/oracle" 2>"$T/oracle.err" ||
                 { cat "$T/oracle.err"; fail "sshd -T refused $root (user $user), which we took"; }
-        for k in $judged; do
-                lk=$(echo "$k" | tr 'A-Z' 'a-z')
-                ours=$(jq -r --arg s "$k (user $user)" 'select(.driftwatch.posture.setting == $s) |
-                        .driftwatch.posture.value' "$T/sshd.jsonl")
-                # sshd -T prints list keywords once per entry, prohibit-password by
-                # its old name, LogLevel QUIET as SILENT and DEBUG1 as DEBUG.
-                theirs=$(awk -v k="$lk" '$1 == k { sub(/^[^ ]+ /, ""); printf "%s%s", sep, $0; sep = " " }' \
-                        "$T/oracle" | sed 's/^without-password$/prohibit-password/; s/^SILENT$/QUIET/; s/^DEBUG$/DEBUG1/')
-                [ "$ours" = "$theirs" ] || fail "$root, user $user${spec:+ ($spec)}: $k is '$ours', sshd -T says '$theirs'"
-        done
+        # Ours: "keyword<TAB>value" per setting of the user; theirs: sshd -T's
+        # lines. sshd -T prints list keywords once per entry, prohibit-password
+        # by its old name, LogLevel QUIET as SILENT and DEBUG1 as DEBUG.
+        jq -r --arg suf " (user $user)" 'select((.driftwatch.posture.setting // "") | endswith($suf)) |
+                "\(.driftwatch.posture.setting | rtrimstr($suf) | ascii_downcase)\t\(.driftwatch.posture.value)"' \
+                "$T/sshd.jsonl" >"$T/ours.tsv"
+        awk -F '\t' -v judged="$judged" '
+                FNR == NR { ours[$1] = $2; seen[$1] = 1; next }
+                { k = $0; sub(/ .*/, "", k); v = $0; sub(/^[^ ]+ /, "", v)
+                  if (k in theirs) theirs[k] = theirs[k] " " v; else theirs[k] = v }
+                END {
+                        n = split(judged, J, /[ \n]+/)
+                        for (i = 1; i <= n; i++) {
+                                k = tolower(J[i]); t = (k in theirs) ? theirs[k] : ""; o = seen[k] ? ours[k] : ""
+                                if (t == "without-password") t = "prohibit-password"
+                                if (t == "SILENT") t = "QUIET"
+                                if (t == "DEBUG") t = "DEBUG1"
+                                if (o != t) { printf "%s is \047%s\047, sshd -T says \047%s\047\n", J[i], o, t; exit 1 }
+                        }
+                }' "$T/ours.tsv" "$T/oracle" >"$T/disagree" ||
+                fail "$root, user $user${spec:+ ($spec)}: $(cat "$T/disagree")"
 }
 
 # refused ROOT: sshd -T refuses the configuration too.
