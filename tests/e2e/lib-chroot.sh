@@ -10,7 +10,8 @@
 #                       ostree commit of DIR: a deployment is immutable)
 #   chroot_mount DIR    the mounts, in a mount namespace of the caller's own
 #                       (unshare -m): they must be gone before lib.sh's
-#                       cleanup removes $T
+#                       cleanup removes $T. Before any other mount below DIR:
+#                       DIR is bind-mounted on itself first
 #   in_chroot DIR CMD.. CMD run chrooted into DIR (CMD from /dwbin or /host-usr)
 # The last two are exported, for the script the test runs in that namespace.
 [ "${DW_SANDBOXED:-}" = 1 ] || fail "a test that chroots must source lib.sh with DW_SANDBOX=host-readonly"
@@ -48,10 +49,14 @@ chroot_skel() {
 chroot_mount() {
         local d=${1:?}
         case "$d" in "$T"/?*) ;; *) fail "chroot_mount outside the test's directory: '$d'" ;; esac
-        mount --bind /usr "$d/host-usr" && mount -o remount,bind,ro "$d/host-usr" &&
+        # DIR a mount of its own first (the deployment is one on an ostree
+        # host): the mount table seen inside then has the mount "/" sits on,
+        # through which driftwatch reaches the base under an overlay on /usr.
+        mount --bind "$d" "$d" &&
+                mount --bind /usr "$d/host-usr" && mount -o remount,bind,ro "$d/host-usr" &&
                 mount --bind "$(dirname "$DW")" "$d/dwbin" && mount -o remount,bind,ro "$d/dwbin" &&
                 mount -t proc proc "$d/proc" && mount -t tmpfs tmpfs "$d/run" ||
-                fail "cannot mount the chroot's /host-usr, /dwbin, /proc and /run under '$d'"
+                fail "cannot mount the chroot '$d' and its /host-usr, /dwbin, /proc and /run"
 }
 
 in_chroot() {

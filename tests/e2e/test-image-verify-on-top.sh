@@ -35,12 +35,12 @@ cat >"$T/inside.sh" <<'IN'
 set -eu
 S=$1 DEP=$2
 mount --make-rshared /
+chroot_mount "$DEP"
 # The physical root at /sysroot, private: the merge below must not propagate
 # into it (on a booted host /sysroot is a mount of its own), verify reads the
 # deployment through it.
 mount --bind "$S" "$DEP/sysroot" && mount --make-private "$DEP/sysroot"
 mount --bind "$S/boot" "$DEP/boot"
-chroot_mount "$DEP"
 touch "$DEP/run/ostree-booted"
 verify() {
         local rc=0
