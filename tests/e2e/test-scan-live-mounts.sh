@@ -10,7 +10,8 @@
 # (an overlay) and a tmpfs is mounted over /usr/local (a watched path). The
 # second scan reports both mounts (DW-MNT-OVERLAY-NEW, DW-MNT-WATCHED-NEW),
 # the inventory says the extension is merged (as `systemd-sysext status`
-# does), and the files it adds to /usr are attributed to it.
+# does), the files it adds to /usr are attributed to it, and the marker the
+# merge writes (/usr/.systemd-sysext) is DW-INV-MERGE-MARKER, not drift.
 DW_SANDBOX=host-readonly source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-sysext.sh"
 source "$(dirname "$0")/lib-chroot.sh"
@@ -90,6 +91,14 @@ jq -e 'any(.[]; .hierarchy == "/usr" and (.extensions | tostring | contains("dwl
 jq -e -s 'any(.[]; .file.path == "/usr/share/dwlive/file" and .event.action == "file-added" and
         .driftwatch.extension.name == "dwlive" and .driftwatch.extension.image == "/run/extensions/dwlive")' \
         "$T/second.json" >/dev/null || { cat "$T/second.json"; fail "the extension's file is not attributed to it"; }
+
+# The marker the merge writes into its meta layer is the merge's, not drift of
+# the base: events, no alert.
+jq -e -s 'any(.[]; .file.path == "/usr/.systemd-sysext/extensions" and .rule.id == "DW-INV-MERGE-MARKER" and
+        .event.kind == "event" and .driftwatch.extension.layer == "meta" and .driftwatch.extension.hierarchy == "/usr")
+        and ([.[] | select((.file.path // "") | startswith("/usr/.systemd-sysext")) | select(.event.kind == "alert")]
+        | length == 0)' "$T/second.json" >/dev/null ||
+        { cat "$T/second.json"; fail "the merge's marker files are not DW-INV-MERGE-MARKER events"; }
 
 # The third, nothing changed since: no mount finding but the snapshot.
 [ "$(jq -r 'select(.rule.id | startswith("DW-MNT-")) | .rule.id' "$T/third.json")" = DW-MNT-SNAPSHOT ] ||
