@@ -150,6 +150,15 @@ static void json_layer(struct json *j, const char *key, const struct layer_desc 
         json_object_end(j);
 }
 
+/* driftwatch.extension of a merge's own marker file: its hierarchy and layer. */
+static void json_marker(struct json *j, const void *data)
+{
+        json_object_begin(j, "extension");
+        json_string(j, "hierarchy", data);
+        json_string(j, "layer", "meta");
+        json_object_end(j);
+}
+
 /* driftwatch.extension: name, image, approved, hierarchy; shadowed: the lower layer. */
 static void json_extension(struct json *j, const void *data)
 {
@@ -257,6 +266,19 @@ int union_report_change(const struct fim_change *c, void *userdata)
                 f.message = msg;
                 f.json_extra = json_extension;
                 f.json_extra_data = &x;
+        } else if (o.meta) {
+                /* Written by the merge, not into the base: the overlay itself
+                 * is what `mounts` reports (DW-MNT-OVERLAY-NEW). */
+                if (asprintf(&msg, "the marker systemd-%s writes into the meta layer of its merge into %s: "
+                             "not part of the base", o.mount->confext ? "confext" : "sysext", o.mount->target) < 0) {
+                        finding_release(&f);
+                        return -ENOMEM;
+                }
+                f.alert = false;
+                f.rule = ruleset_rule(u->ctx->rules, "DW-INV-MERGE-MARKER");
+                f.message = msg;
+                f.json_extra = json_marker;
+                f.json_extra_data = o.mount->target;
         }
         r = output_emit(u->rep->out, &f);
         if (r >= 0 && x.has_below)

@@ -124,8 +124,10 @@ int layers_add(struct layers *l, const char *target, const char *lowerdir)
                 ly = &m->layers[m->n];
                 *ly = (struct layer) { .fd = -1, .dirfd = -1 };
                 kind = layers_lowerdir_kind(dir, &name, &nlen, &confext);
-                if (kind == LOWERDIR_META)
-                        continue;       /* systemd's meta layer: the merge's own marker files */
+                if (kind == LOWERDIR_META) {
+                        m->meta = true; /* systemd's meta layer: the merge's own marker files */
+                        continue;
+                }
                 if (kind == LOWERDIR_EXTENSION && !(ly->name = strndup(name, nlen)))
                         return -ENOMEM;
                 m->confext |= confext;
@@ -138,7 +140,7 @@ int layers_add(struct layers *l, const char *target, const char *lowerdir)
                                 ly->probe = LAYER_PROBE_DIR;
                 }
         }
-        snprintf(marker, sizeof(marker), "%s/.systemd-%s", target, m->confext ? "confext" : "sysext");
+        snprintf(marker, sizeof(marker), "%s/%s", target, m->confext ? LAYERS_MARKER_CONFEXT : LAYERS_MARKER_SYSEXT);
         if (strlen(target) < 32 && stat(marker, &st) == 0)
                 m->merge_time = (int64_t) st.st_ctim.tv_sec;
         return 0;
@@ -270,6 +272,9 @@ void layers_owner(const struct layers *l, const char *path, struct layer_owner *
         }
         if (o.mount) {
                 const char *rel = path + strlen(o.mount->target) + 1;
+                const char *marker = o.mount->confext ? LAYERS_MARKER_CONFEXT : LAYERS_MARKER_SYSEXT;
+                size_t mlen = strlen(marker);
+                bool unknown = false;
 
                 for (j = 0; j < o.mount->n; j++) {
                         const struct layer *ly = &o.mount->layers[j];
@@ -277,6 +282,7 @@ void layers_owner(const struct layers *l, const char *path, struct layer_owner *
 
                         if (r < 0 && o.top)
                                 o.below_unknown = true;
+                        unknown |= r < 0;
                         if (r <= 0)
                                 continue;
                         if (!o.top) {
@@ -286,6 +292,8 @@ void layers_owner(const struct layers *l, const char *path, struct layer_owner *
                         o.below = ly;
                         break;
                 }
+                o.meta = !o.top && !unknown && o.mount->meta && strncmp(rel, marker, mlen) == 0 &&
+                         (rel[mlen] == '\0' || rel[mlen] == '/');
         }
         *ret = o;
 }

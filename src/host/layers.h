@@ -62,6 +62,7 @@ struct layer {
 struct union_mount {
         char *target;                   /* "/usr" */
         bool confext;                   /* lowerdirs of systemd-confext */
+        bool meta;                      /* the lowerdirs have systemd's meta layer (dropped from layers[]) */
         int64_t merge_time;             /* ctime of the merge's marker, seconds; 0: not known */
         struct layer layers[LAYERS_MAX];        /* topmost first; the base last */
         size_t n;
@@ -97,11 +98,21 @@ struct layer_owner {
         const struct layer *top;                /* the layer that provides path; NULL: none known */
         const struct layer *below;              /* the first lower layer that has it too (shadowed) */
         bool below_unknown;                     /* a lower layer could not be looked into */
+        bool meta;                              /* in no layer, every one looked into, and one of the
+                                                 * marker files the merge writes into its meta layer */
 };
 
+/* The marker directory a merge writes into its meta layer, at the top of
+ * the hierarchy: ".systemd-sysext", ".systemd-confext" for /etc. */
+#define LAYERS_MARKER_SYSEXT ".systemd-sysext"
+#define LAYERS_MARKER_CONFEXT ".systemd-confext"
+
 /* Which layer provides the absolute path: the topmost layer that has it
- * (lstat per layer, stopping at the second hit). Never fails: what cannot
- * be looked into is "not known". */
+ * (lstat per layer, stopping at the second hit); or, when none has it and
+ * the merge has a meta layer (which cannot be looked into: it lives in the
+ * merge's own mount namespace), whether the path is the merge's marker
+ * (TARGET/.systemd-sysext or below). Never fails: what cannot be looked into
+ * is "not known". */
 void layers_owner(const struct layers *l, const char *path, struct layer_owner *ret);
 
 struct layers *layers_free(struct layers *l);

@@ -82,7 +82,7 @@ const char *const ruleset_required_ids[] = {
         "DW-INV-APPROVAL-UNUSED", "DW-INV-MERGED-WITHOUT-IMAGE", "DW-INV-SIGNATURE-INVALID",
         "DW-INV-SIGNER-UNKNOWN", "DW-INV-VERITY-MISMATCH",
         /* capability/union.c: check and scan under merged extensions */
-        "DW-INV-EXTENSION-FILE", "DW-INV-SHADOWS-BASE", "DW-INV-CHANGED-SINCE-MERGE",
+        "DW-INV-EXTENSION-FILE", "DW-INV-SHADOWS-BASE", "DW-INV-CHANGED-SINCE-MERGE", "DW-INV-MERGE-MARKER",
         /* host/posture-*.c, capability/posture.c */
         "DW-POS-IMAGE", "DW-POS-CONFIG-INVALID", "DW-POS-POLICY-STATE", "DW-POS-POLICY-HOST-IMAGE",
         "DW-POS-POLICY-INSECURE", "DW-POS-POLICY-REJECT", "DW-POS-POLICY-KEY-MISSING", "DW-POS-POLICY-MISSING",

@@ -87,6 +87,46 @@ static void test_cap(void **state)
         free(lower);
 }
 
+/* The marker a merge writes into its meta layer: in no layer, on an overlay
+ * whose lowerdirs had the meta layer, TARGET/.systemd-sysext and below only. */
+static void test_marker(void **state)
+{
+        _cleanup_(layers_freep) struct layers *l = calloc(1, sizeof(*l));
+        struct layer_owner o;
+        char lower[512];
+
+        (void) state;
+        assert_non_null(l);
+        mkdirs("mtop");
+        mkdirs("mbase");
+        mkdirs("plain");
+        snprintf(lower, sizeof(lower), "/run/systemd/sysext/meta/usr:%s/mtop:%s/mbase", tmp, tmp);
+        assert_int_equal(layers_add(l, "/usr", lower), 0);
+        assert_true(l->mounts[0].meta);
+        assert_int_equal(l->mounts[0].n, 2);
+        snprintf(lower, sizeof(lower), "%s/plain", tmp);
+        assert_int_equal(layers_add(l, "/opt", lower), 0);
+        assert_false(l->mounts[1].meta);
+
+        layers_owner(l, "/usr/.systemd-sysext", &o);
+        assert_null(o.top);
+        assert_true(o.meta);
+        layers_owner(l, "/usr/.systemd-sysext/extensions", &o);
+        assert_true(o.meta);
+        layers_owner(l, "/usr/.systemd-sysextx", &o);   /* another name */
+        assert_false(o.meta);
+        layers_owner(l, "/usr/share/.systemd-sysext", &o);      /* not at the top */
+        assert_false(o.meta);
+        layers_owner(l, "/opt/.systemd-sysext", &o);    /* no meta layer in that merge */
+        assert_non_null(o.mount);
+        assert_false(o.meta);
+        /* one written into the base is the base's, drift like any other */
+        mkdirs("mbase/.systemd-sysext");
+        layers_owner(l, "/usr/.systemd-sysext", &o);
+        assert_ptr_equal(o.top, &l->mounts[0].layers[1]);
+        assert_false(o.meta);
+}
+
 static void test_owner(void **state)
 {
         _cleanup_(layers_freep) struct layers *l = calloc(1, sizeof(*l));
@@ -150,6 +190,7 @@ int main(void)
                 cmocka_unit_test(test_split),
                 cmocka_unit_test(test_cap),
                 cmocka_unit_test(test_owner),
+                cmocka_unit_test(test_marker),
         };
         int r = cmocka_run_group_tests(tests, NULL, NULL);
         char cmd[128];
