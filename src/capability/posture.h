@@ -16,6 +16,9 @@ struct posture_request {
         const char *image_ref;          /* NULL: bootc / rpm-ostree status on a live host, else unknown */
         const char *allowlist;          /* NULL: none */
         int timeout_s;                  /* for bootc / rpm-ostree */
+        const char *state_path;         /* the /var executables' recorded set; NULL: stated, not compared */
+        bool create_state_dir;          /* make the state's directory when missing (the default place only) */
+        const char *mountinfo;          /* a saved mountinfo; NULL: this host's when live, none for --root */
 };
 
 struct posture_summary {

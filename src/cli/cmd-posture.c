@@ -33,6 +33,12 @@ int cmd_posture(int argc, char **argv)
                            "default: bootc (else rpm-ostree) status on this host, unknown for --root"),
                 OPT_STRING("allowlist", &req.allowlist, "FILE",
                            "expected settings: entries (owner, reason, expiry) naming the file an alert is about"),
+                OPT_STRING("state", &req.state_path, "DB",
+                           "the state database the executables under /var are recorded in and compared with; "
+                           "default " DEFAULT_STATE_DB " for this host, none for --root"),
+                OPT_STRING("mountinfo", &req.mountinfo, "FILE",
+                           "a saved copy of /proc/self/mountinfo whose mount options are judged; default this "
+                           "host's, none for --root"),
                 OPT_FORMAT(&format),
                 OPT_NUMBER("timeout", &timeout, 1, 3600, "SECONDS", "how long bootc or rpm-ostree may take; default 120"),
                 OPT_END(),
@@ -45,7 +51,10 @@ int cmd_posture(int argc, char **argv)
                         "policy (policy.json; the scope that applies to the host image must require a signature),\n"
                         "the ostree remotes (gpg-verify, sign-verify, http urls) and registries.conf with its\n"
                         "drop-ins (insecure registries, lifted blocks, mirrors of the host image's registry,\n"
-                        "short-name resolution). Every setting is reported with the file and line or JSON pointer\n"
+                        "short-name resolution), persistence in units, cron, the linker, shells and dispatcher\n"
+                        "scripts, the mount options of /tmp, /var/tmp, /dev/shm, /var/log, /home and /var, SELinux,\n"
+                        "and executables under /var (by magic; recorded in the state database, later runs report\n"
+                        "new and changed ones). Every setting is reported with the file and line or JSON pointer\n"
                         "it came from (event.kind state); problems are alerts. docs/posture.md has the details.",
                 .options = options,
         };
@@ -59,6 +68,13 @@ int cmd_posture(int argc, char **argv)
                 return usage_error("posture", "--root needs a directory");
         if (req.image_ref && !req.image_ref[0])
                 return usage_error("posture", "--image-ref needs a reference");
+        if (req.state_path && !req.state_path[0])
+                return usage_error("posture", "--state needs a file name");
+        if (req.mountinfo && !req.mountinfo[0])
+                return usage_error("posture", "--mountinfo needs a file name");
+        if (!req.state_path && !req.root)
+                req.state_path = DEFAULT_STATE_DB;
+        req.create_state_dir = req.state_path && strcmp(req.state_path, DEFAULT_STATE_DB) == 0;
         req.timeout_s = (int) timeout;
         r = cli_start_record(&rules, &ctx, &out, format);      /* events too: the settings are the point */
         if (r != EXIT_CLEAN)
