@@ -6,7 +6,7 @@
 #include "cli.h"
 #include "options.h"
 
-static void report(const struct posture_summary *sum, const struct output *out)
+void cli_report_posture(const struct posture_summary *sum, const struct output *out)
 {
         if (cli.quiet || out->format != OUTPUT_TEXT)
                 return;
@@ -81,6 +81,6 @@ int cmd_posture(int argc, char **argv)
                 return r;
         if (capability_posture(&ctx, &req, &out, &sum, &err) < 0)
                 return cli_fail(&err);
-        report(&sum, &out);
+        cli_report_posture(&sum, &out);
         return cli_exit_status(&out);
 }

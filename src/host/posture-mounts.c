@@ -38,12 +38,14 @@ static const struct {
 
 static const char *const option_names[] = { "noexec", "nosuid", "nodev" };
 
+/* The finding is about the mount point (file.path, what an allowlist entry
+ * names); setting says which option, the message which table. */
 static int emit(struct posture *pc, const char *rule, bool alert, enum severity sev, const char *action,
-                const char *setting, const char *value, const char *message)
+                const char *path, const char *setting, const char *value, const char *message)
 {
         return posture_emit(pc, &(struct posture_finding) {
                 .rule_id = rule, .alert = alert, .severity = sev, .check = MOUNT_CHECK, .action = action,
-                .file = pc->mounts_from, .setting = setting, .value = value, .message = message,
+                .file = path, .setting = setting, .value = value, .message = message,
         });
 }
 
@@ -64,7 +66,8 @@ static int check_place(struct posture *pc, size_t k)
                                       "and nodev cannot be set for it alone",
                             path, e->target, e->fstype, e->options)) < 0)
                 return -ENOMEM;
-        r = emit(pc, "DW-POS-MOUNT", false, 0, own ? "mount-options" : "mount-not-separate", path, value, message);
+        r = emit(pc, "DW-POS-MOUNT", false, 0, own ? "mount-options" : "mount-not-separate", path, "options", value,
+                 message);
         if (r < 0 || !own)
                 return r;
         for (unsigned bit = 0; bit < ARRAY_SIZE(option_names); bit++) {
@@ -72,12 +75,12 @@ static int check_place(struct posture *pc, size_t k)
                         continue;
                 free(message);
                 message = NULL;
-                if (asprintf(&message, "%s is mounted without %s (options %s)", path, option_names[bit],
-                             e->options) < 0)
+                if (asprintf(&message, "%s is mounted without %s (options %s, in %s)", path, option_names[bit],
+                             e->options, pc->mounts_from) < 0)
                         return -ENOMEM;
                 r = emit(pc, "DW-POS-MOUNT-OPTION", true,
                          places[k].seed & (1u << bit) ? SEVERITY_MEDIUM : SEVERITY_LOW, "mount-option-missing",
-                         path, option_names[bit], message);
+                         path, "option", option_names[bit], message);
                 if (r < 0)
                         return r;
         }
@@ -91,7 +94,7 @@ int posture_check_mounts(struct posture *pc)
         int r;
 
         if (!pc->mounts)
-                return emit(pc, "DW-POS-MOUNT", false, 0, "mount-table-unknown", "mount-table", "none",
+                return emit(pc, "DW-POS-MOUNT", false, 0, "mount-table-unknown", NULL, "mount-table", "none",
                             "an offline root has no mount table of its own (give --mountinfo): mount options "
                             "are not judged");
         for (size_t k = 0; k < ARRAY_SIZE(places); k++) {
@@ -107,5 +110,5 @@ int posture_check_mounts(struct posture *pc)
                                "containers they store there", c->target) < 0)
                 return -ENOMEM;
         return emit(pc, "DW-POS-MOUNT-CONTAINERS-NOEXEC", true, 0, "mount-containers-noexec", "/var/lib/containers",
-                    c->options, message);
+                    "options", c->options, message);
 }
