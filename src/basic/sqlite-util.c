@@ -156,7 +156,8 @@ int sqlite_fail(int rc, const char **ret_reason)
 }
 
 const char *const db_state_tables[] = {
-        "status_snapshots", "status_deployments", "mount_snapshots", "mount_entries", NULL,
+        "status_snapshots", "status_deployments", "mount_snapshots", "mount_entries", "var_exec_roots", "var_exec",
+        NULL,
 };
 
 /* Whether db holds tables other than the state tables (and SQLite's own). */

@@ -47,8 +47,9 @@ int db_check_application_id(sqlite3 *db, uint32_t expected, const char **ret_rea
 int db_set_application_id(sqlite3 *db, uint32_t id);
 
 /* The tables of the state database (DB_APP_STATE), whoever writes them:
- * status-store.c (status_*) and host/mount-store.c (mount_*). A file that holds
- * other tables and no application id is someone else's. NULL-terminated. */
+ * status-store.c (status_*), host/mount-store.c (mount_*) and host/exec-store.c
+ * (var_exec*). A file that holds other tables and no application id is
+ * someone else's. NULL-terminated. */
 extern const char *const db_state_tables[];
 
 /* One writer's connection to the state database (DB_APP_STATE). */

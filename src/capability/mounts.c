@@ -237,9 +237,9 @@ static int read_boot_id(const struct mounts_request *req, char ret[MOUNT_BOOT_ID
         return 0;
 }
 
-static int read_table(const struct mounts_request *req, struct mount_table **ret, struct dw_error *ret_error)
+int capability_read_mount_table(const char *mountinfo, struct mount_table **ret, struct dw_error *ret_error)
 {
-        const char *path = req->mountinfo ?: "/proc/self/mountinfo";
+        const char *path = mountinfo ?: "/proc/self/mountinfo";
         _cleanup_(freep) char *text = NULL, *msg = NULL;
         size_t len = 0;
         int r;
@@ -297,7 +297,7 @@ int capability_mounts(const struct dw_context *ctx, const struct mounts_request 
         int64_t now = (int64_t) time(NULL);
         int r;
 
-        r = read_table(req, &t, ret_error);
+        r = capability_read_mount_table(req->mountinfo, &t, ret_error);
         r = r ?: read_boot_id(req, boot_id, ret_error);
         r = r ?: read_bootc(ctx, req, &bootc, ret_error);
         if (r < 0)

@@ -31,6 +31,11 @@ struct mounts_summary {
         unsigned long alerts, events;
 };
 
+/* The mount table of mountinfo (a saved copy; NULL: /proc/self/mountinfo),
+ * parsed; a failure names the file. */
+struct mount_table;
+int capability_read_mount_table(const char *mountinfo, struct mount_table **ret, struct dw_error *ret_error);
+
 /* Reads the table, reports into out, records the snapshot (only once the
  * findings are written: nothing is recorded by a run that fails). */
 int capability_mounts(const struct dw_context *ctx, const struct mounts_request *req, struct output *out,

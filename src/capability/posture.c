@@ -14,7 +14,9 @@
 #include "basic/fd-util.h"
 #include "basic/path-util.h"
 #include "capability/image.h"
+#include "capability/mounts.h"
 #include "capability/status.h"
+#include "host/exec-store.h"
 #include "host/posture-check.h"
 #include "image/allowlist.h"
 #include "image/host-status.h"
@@ -121,6 +123,24 @@ static int report_image(struct posture *pc, const char *why)
         });
 }
 
+/* The state database of the /var executables, made when it is the default
+ * one and checked before anything is reported: a bad --state is an error
+ * of the run, not a finding. */
+static int check_state(const struct dw_context *ctx, const struct posture_request *req, struct dw_error *ret_error)
+{
+        _cleanup_(exec_store_freep) struct exec_store *store = NULL;
+        const char *reason = NULL;
+        int r;
+
+        if (req->create_state_dir) {
+                r = state_mkdir(req->state_path, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        r = exec_store_open(req->state_path, ctx->cancel, &store, &reason);
+        return r < 0 ? state_open_error(r, req->state_path, reason, ret_error) : 0;
+}
+
 int capability_posture(const struct dw_context *ctx, const struct posture_request *req, struct output *out,
                        struct posture_summary *ret_summary, struct dw_error *ret_error)
 {
@@ -129,6 +149,7 @@ int capability_posture(const struct dw_context *ctx, const struct posture_reques
         _cleanup_(image_release) struct posture_image im = { 0 };
         _cleanup_(closep) int rootfd = -EBADF;
         _cleanup_(freep) char *why = NULL;
+        _cleanup_(mount_table_freep) struct mount_table *mounts = NULL;
         const char *root = req->root ? req->root : "/";
         bool live = strcmp(root, "/") == 0;
         unsigned long alerts = out->alerts, events = out->events;
@@ -147,6 +168,16 @@ int capability_posture(const struct dw_context *ctx, const struct posture_reques
         rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return dw_error_set(ret_error, -errno, root, "cannot open root '%s': %s", root, strerror(errno));
+        if (req->mountinfo || live) {
+                r = capability_read_mount_table(req->mountinfo, &mounts, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        if (req->state_path) {
+                r = check_state(ctx, req, ret_error);
+                if (r < 0)
+                        return r;
+        }
         arena = host_status_new(HOST_SOURCE_BOOTC);
         if (!arena)
                 return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
@@ -176,7 +207,8 @@ int capability_posture(const struct dw_context *ctx, const struct posture_reques
 
         pc = (struct posture) { .rules = ctx->rules, .cancel = ctx->cancel, .out = out, .rootfd = rootfd,
                                 .root = root, .allow = allow, .now = (int64_t) time(NULL), .image = im,
-                                .image_mode = -1 };
+                                .image_mode = -1, .live = live, .state_path = req->state_path,
+                                .mounts = mounts, .mounts_from = req->mountinfo ?: (mounts ? "/proc/self/mountinfo" : NULL) };
         pc.ssh_user = req->ssh_user;
         pc.ssh_connection = req->ssh_connection;
         r = report_image(&pc, why);
@@ -191,6 +223,9 @@ int capability_posture(const struct dw_context *ctx, const struct posture_reques
         r = r ?: posture_check_sshd(&pc);
         r = r ?: posture_check_sudo(&pc);
         r = r ?: posture_check_pam(&pc);
+        r = r ?: posture_check_mounts(&pc);
+        r = r ?: posture_check_selinux(&pc);
+        r = r ?: posture_check_var(&pc);
         if (r == -ECANCELED || (ctx->cancel && *ctx->cancel))
                 return dw_error_set(ret_error, -ECANCELED, NULL, "interrupted");
         if (r < 0 && out->error)

@@ -18,6 +18,9 @@ struct posture_request {
         int timeout_s;                  /* for bootc / rpm-ostree */
         const char *ssh_user;           /* sshd: a user evaluated besides root, or NULL */
         const char *ssh_connection;     /* sshd: the connection Match blocks are evaluated for (sshd -C syntax) */
+        const char *state_path;         /* the /var executables' recorded set; NULL: stated, not compared */
+        bool create_state_dir;          /* make the state's directory when missing (the default place only) */
+        const char *mountinfo;          /* a saved mountinfo; NULL: this host's when live, none for --root */
 };
 
 struct posture_summary {

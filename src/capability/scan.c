@@ -272,6 +272,27 @@ static int scan_mounts(const struct dw_context *ctx, const struct scan_request *
         return capability_mounts(ctx, &mr, out, &sum->mounts, ret_error);
 }
 
+/* The posture of the root, its /var executables recorded in the state
+ * directory's state.db. An offline --sysroot is left out, and the summary
+ * says why: posture reads a root, and a sysroot's deployment root would
+ * have to be found and its /var joined from the stateroot first. */
+static int scan_posture(const struct dw_context *ctx, const struct scan_request *req, struct output *out,
+                        struct scan_summary *sum, struct dw_error *ret_error)
+{
+        if (req->sysroot) {
+                sum->posture_skipped = "an offline --sysroot is not a root: run driftwatch posture --root on its "
+                                       "deployment";
+                return 0;
+        }
+        if (state_path(req, sum) < 0)
+                return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+        struct posture_request pr = { .root = req->root, .state_path = sum->state_path, .mountinfo = req->mountinfo,
+                                      .allowlist = req->allowlist, .timeout_s = 120 };
+
+        sum->posture_ran = true;
+        return capability_posture(ctx, &pr, out, &sum->posture, ret_error);
+}
+
 int capability_scan(const struct dw_context *ctx, const struct scan_request *req, struct output *out,
                     struct scan_summary *ret_summary, struct dw_error *ret_error)
 {
@@ -307,6 +328,8 @@ int capability_scan(const struct dw_context *ctx, const struct scan_request *req
                 sum.inventory_ran = true;
                 r = capability_inventory(ctx, &ir, out, &sum.inventory, ret_error);
         }
+        if (r >= 0)
+                r = scan_posture(ctx, req, out, &sum, ret_error);
         if (r < 0 || !ret_summary)
                 scan_summary_release(&sum);
         else

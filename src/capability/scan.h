@@ -7,12 +7,15 @@
  * missing or is replaced is an alert, recording one an event. On this host
  * (not an offline --root or --sysroot, unless a saved mountinfo is given) the
  * mount table snapshot and its changes (capability/mounts.h) in the state
- * directory's state.db, then the extension inventory. */
+ * directory's state.db, then the extension inventory, then the posture of
+ * the root (capability/posture.h; its /var executables recorded in the same
+ * state.db). */
 #pragma once
 
 #include "capability/image.h"
 #include "capability/inventory.h"
 #include "capability/mounts.h"
+#include "capability/posture.h"
 #include "capability/status.h"
 #include "capability/tree-check.h"
 
@@ -53,6 +56,10 @@ struct scan_summary {
         /* the extension images of the root (not of an offline --sysroot) */
         bool inventory_ran;
         struct inventory_summary inventory;
+        /* the posture of the root (not of an offline --sysroot) */
+        bool posture_ran;
+        const char *posture_skipped;    /* why not (static), or NULL */
+        struct posture_summary posture;
 };
 
 void scan_summary_release(struct scan_summary *s);

@@ -105,6 +105,8 @@ void cli_report_check(const char *root, const char *baseline, const struct tree_
                       const struct output *out, double seconds);
 void cli_report_inventory(const struct inventory_summary *sum, const struct output *out);
 void cli_report_mounts(const struct mounts_summary *sum, const char *state_path, const struct output *out);
+struct posture_summary;
+void cli_report_posture(const struct posture_summary *sum, const struct output *out);
 /* --bootc-json / --rpm-ostree-json: at most one, into req's input. */
 int cli_status_input(const char *cmd, const char *bootc, const char *rpm_ostree, struct status_request *req);
 

@@ -6,7 +6,7 @@
 #include "cli.h"
 #include "options.h"
 
-static void report(const struct posture_summary *sum, const struct output *out)
+void cli_report_posture(const struct posture_summary *sum, const struct output *out)
 {
         if (cli.quiet || out->format != OUTPUT_TEXT)
                 return;
@@ -38,6 +38,12 @@ int cmd_posture(int argc, char **argv)
                 OPT_STRING("ssh-connection", &req.ssh_connection, "SPEC",
                            "sshd: the connection Match blocks are evaluated for, as sshd -C takes it "
                            "(host=H,addr=A,laddr=L,lport=P); default: none of these known"),
+                OPT_STRING("state", &req.state_path, "DB",
+                           "the state database the executables under /var are recorded in and compared with; "
+                           "default " DEFAULT_STATE_DB " for this host, none for --root"),
+                OPT_STRING("mountinfo", &req.mountinfo, "FILE",
+                           "a saved copy of /proc/self/mountinfo whose mount options are judged; default this "
+                           "host's, none for --root"),
                 OPT_FORMAT(&format),
                 OPT_NUMBER("timeout", &timeout, 1, 3600, "SECONDS", "how long bootc or rpm-ostree may take; default 120"),
                 OPT_END(),
@@ -50,7 +56,10 @@ int cmd_posture(int argc, char **argv)
                         "policy (policy.json; the scope that applies to the host image must require a signature),\n"
                         "the ostree remotes (gpg-verify, sign-verify, http urls) and registries.conf with its\n"
                         "drop-ins (insecure registries, lifted blocks, mirrors of the host image's registry,\n"
-                        "short-name resolution). Every setting is reported with the file and line or JSON pointer\n"
+                        "short-name resolution), persistence in units, cron, the linker, shells and dispatcher\n"
+                        "scripts, the mount options of /tmp, /var/tmp, /dev/shm, /var/log, /home and /var, SELinux,\n"
+                        "and executables under /var (by magic; recorded in the state database, later runs report\n"
+                        "new and changed ones). Every setting is reported with the file and line or JSON pointer\n"
                         "it came from (event.kind state); problems are alerts. docs/posture.md has the details.",
                 .options = options,
         };
@@ -66,12 +75,19 @@ int cmd_posture(int argc, char **argv)
                 return usage_error("posture", "--image-ref needs a reference");
         if (req.ssh_user && (!req.ssh_user[0] || strpbrk(req.ssh_user, ",\n")))
                 return usage_error("posture", "--ssh-user needs a user name");
+        if (req.state_path && !req.state_path[0])
+                return usage_error("posture", "--state needs a file name");
+        if (req.mountinfo && !req.mountinfo[0])
+                return usage_error("posture", "--mountinfo needs a file name");
+        if (!req.state_path && !req.root)
+                req.state_path = DEFAULT_STATE_DB;
+        req.create_state_dir = req.state_path && strcmp(req.state_path, DEFAULT_STATE_DB) == 0;
         req.timeout_s = (int) timeout;
         r = cli_start_record(&rules, &ctx, &out, format);      /* events too: the settings are the point */
         if (r != EXIT_CLEAN)
                 return r;
         if (capability_posture(&ctx, &req, &out, &sum, &err) < 0)
                 return cli_fail(&err);
-        report(&sum, &out);
+        cli_report_posture(&sum, &out);
         return cli_exit_status(&out);
 }

@@ -78,7 +78,8 @@ int cmd_scan(int argc, char **argv)
                         "it. The state directory remembers the baseline's digest: a baseline that goes missing or\n"
                         "is replaced later is an alert. Always (except for an offline --sysroot): the inventory\n"
                         "of sysext, confext and portable images (driftwatch inventory). On this host: the mount\n"
-                        "table against its last snapshot in the state directory (driftwatch mounts).",
+                        "table against its last snapshot in the state directory (driftwatch mounts). Then the\n"
+                        "posture of the root (driftwatch posture; not for an offline --sysroot).",
                 .options = options,
         };
         struct progress_ui *ui;
@@ -118,5 +119,9 @@ int cmd_scan(int argc, char **argv)
         report(&req, &sum, &out, cli_seconds_since(&start));
         if (sum.inventory_ran)
                 cli_report_inventory(&sum.inventory, &out);
+        if (sum.posture_skipped && !cli.quiet)
+                fprintf(stderr, "posture: skipped: %s\n", sum.posture_skipped);
+        else if (sum.posture_ran)
+                cli_report_posture(&sum.posture, &out);
         return cli_exit_status(&out);
 }

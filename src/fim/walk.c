@@ -68,6 +68,8 @@ struct walker {
         size_t pending;                 /* tasks on the stack or being processed */
         atomic_int fatal;
         atomic_int task_fds;            /* descriptors held by tasks on the stack */
+        atomic_size_t children;         /* seen so far, against opts->max_entries */
+        atomic_ullong over_limit, too_deep, skipped;
         struct fim_index cache_index;   /* over opts->cache */
         /* read pass */
         struct fim_tree *tree;
@@ -329,6 +331,34 @@ static int record_child(struct worker *wk, int dirfd, const char *name, const ch
         return 0;
 }
 
+/* Components of an absolute path: "/var/lib" has 2. */
+static unsigned path_depth(const char *path, size_t len)
+{
+        unsigned n = 0;
+
+        for (size_t i = 0; i < len; i++)
+                n += path[i] == '/';
+        return n;
+}
+
+/* Whether the directory path is one of opts->skip, or one more than
+ * max_depth components deep; each counted in the walker. */
+static bool dir_left_out(struct walker *w, const char *path, size_t len)
+{
+        const struct walk_opts *o = w->opts;
+
+        for (size_t i = 0; i < o->n_skip; i++)
+                if (strlen(o->skip[i]) == len && memcmp(o->skip[i], path, len) == 0) {
+                        atomic_fetch_add(&w->skipped, 1);
+                        return true;
+                }
+        if (o->max_depth && path_depth(path, len) > o->max_depth) {
+                atomic_fetch_add(&w->too_deep, 1);
+                return true;
+        }
+        return false;
+}
+
 static int stat_child(struct worker *wk, int dirfd, const char *name, const char *path,
                       size_t len, dev_t dir_dev, struct dir_task **head, struct dir_task **tail,
                       size_t *n_tasks, unsigned char d_type)
@@ -337,6 +367,13 @@ static int stat_child(struct worker *wk, int dirfd, const char *name, const char
         bool record = path_range_contains(range, path, len);
         struct dir_task *t;
         struct stat st;
+
+        if (wk->w->opts->max_entries && atomic_fetch_add(&wk->w->children, 1) >= wk->w->opts->max_entries) {
+                atomic_fetch_add(&wk->w->over_limit, 1);
+                return 0;
+        }
+        if (d_type == DT_DIR && dir_left_out(wk->w, path, len))
+                return 0;
 
         /* Out of range, only a directory with something in range below it
          * matters: no stat for the rest when readdir tells their type. */
@@ -356,6 +393,8 @@ static int stat_child(struct worker *wk, int dirfd, const char *name, const char
                 }
                 if (!S_ISDIR(st.st_mode))
                         return record ? record_child(wk, dirfd, name, path, len, &st) : 0;
+                if (dir_left_out(wk->w, path, len))
+                        return 0;
         }
         t = task_new(path, len, dir_dev);
         if (!t)
@@ -670,6 +709,9 @@ void walk_stats_add(struct walk_stats *sum, const struct walk_stats *s)
         sum->cached += s->cached;
         sum->bytes_hashed += s->bytes_hashed;
         sum->errors += s->errors;
+        sum->over_limit += s->over_limit;
+        sum->too_deep += s->too_deep;
+        sum->skipped += s->skipped;
 }
 
 void walk_range_done(void)
@@ -1089,6 +1131,9 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
                 stats.bytes_hashed += wks[i].bytes;
                 stats.errors += wks[i].errors;
         }
+        stats.over_limit = atomic_load(&w.over_limit);
+        stats.too_deep = atomic_load(&w.too_deep);
+        stats.skipped = atomic_load(&w.skipped);
         workers_release(wks, n_threads);
         fim_index_release(&w.cache_index);
         pthread_mutex_destroy(&w.lock);

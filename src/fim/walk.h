@@ -42,10 +42,23 @@ struct walk_opts {
         struct fim_links *links;
         struct walk_progress *progress; /* optional */
         const volatile sig_atomic_t *cancel;  /* optional: stop early with -ECANCELED */
+        /* Optional bounds for walks of places anybody can fill (posture's
+         * look at /var): past max_entries children (0: no bound) nothing more
+         * is recorded or listed; a directory more than max_depth components
+         * below the root (0: no bound) is not listed; the directories named
+         * in skip (absolute, normalized) are neither recorded nor listed.
+         * walk_stats says how much each left out. */
+        size_t max_entries;
+        unsigned max_depth;
+        char *const *skip;
+        size_t n_skip;
 };
 
 struct walk_stats {
         unsigned long long entries, hashed, cached, bytes_hashed, errors;
+        unsigned long long over_limit;  /* children left out past max_entries */
+        unsigned long long too_deep;    /* directories not listed past max_depth */
+        unsigned long long skipped;     /* directories of skip met and left out */
 };
 
 /* Adds the counters of s to sum (the walks of several ranges). */

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "basic/strv.h"
+#include "host/mount-table.h"
 #include "image/allowlist.h"
 #include "report/finding.h"
 #include "rules/rules.h"
@@ -43,6 +44,11 @@ struct posture {
         int image_mode;                 /* image-mode root: -1 not yet looked, 0 no, 1 yes */
         const char *ssh_user;           /* sshd: a user evaluated besides root, or NULL */
         const char *ssh_connection;     /* sshd: "host=H,addr=A,laddr=L,lport=P,rdomain=R" (sshd -C), or NULL */
+        /* posture-var.c, posture-mounts.c, posture-selinux.c */
+        bool live;                      /* the root is this host's / */
+        const char *state_path;         /* state database of the /var executables; NULL: none */
+        const struct mount_table *mounts;       /* NULL: none (an offline root without --mountinfo) */
+        const char *mounts_from;        /* the file the table was read from */
 };
 
 struct posture_finding {
@@ -149,3 +155,13 @@ int posture_read_stat(struct posture *pc, const char *path, size_t max, char **r
 
 int posture_check_sudo(struct posture *pc);
 int posture_check_pam(struct posture *pc);
+
+/* Executable content under /var (posture-var.c): ELF and "#!" files found by
+ * a bounded walk, stated, compared with the set recorded in the state
+ * database; setuid and setgid files. */
+int posture_check_var(struct posture *pc);
+/* noexec, nosuid, nodev of /tmp, /var/tmp, /dev/shm, /var/log, /home, /var
+ * and /var/lib/containers in the mount table (posture-mounts.c). */
+int posture_check_mounts(struct posture *pc);
+/* SELinux: /etc/selinux/config and, live, /sys/fs/selinux (posture-selinux.c). */
+int posture_check_selinux(struct posture *pc);

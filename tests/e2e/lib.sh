@@ -205,3 +205,20 @@ need_journal_remote() {
         [ -x "$REMOTE" ] || REMOTE=/usr/lib/systemd/systemd-journal-remote
         [ -x "$REMOTE" ] || skip "systemd-journal-remote is not installed (Debian package systemd-journal-remote)"
 }
+
+# drop_posture FILE: the JSON Lines of FILE without the posture records
+# (event.dataset driftwatch.posture), which `scan` adds after its other steps;
+# FILE.all keeps them all.
+drop_posture() {
+        cp "$1" "$1.all"
+        jq -c 'select(.event.dataset != "driftwatch.posture")' "$1.all" >"$1"
+}
+
+# signed_policy ROOT: a signature policy under ROOT that requires a signature
+# with a key that exists, so that posture raises nothing about it.
+signed_policy() {
+        mkdir -p "$1/etc/containers" "$1/etc/pki"
+        printf 'key\n' >"$1/etc/pki/k.gpg"
+        printf '{"default": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/etc/pki/k.gpg"}]}\n' \
+                >"$1/etc/containers/policy.json"
+}

@@ -5,9 +5,12 @@
 # posture ROOT [ARGS...]: posture of ROOT ("": this machine's /), its JSON in
 # $T/out; exit 0 or 1, never 2, and valid JSON Lines.
 posture() {
-        local root=$1 rc=0
+        local root=$1 rc=0 where
         shift
-        "$DW" posture ${root:+--root "$root"} --format json "$@" >"$T/out" 2>"$T/err" || rc=$?
+        # This machine's / records its /var executables: in the test's scratch.
+        where=(--state "$T/host.db")
+        [ -z "$root" ] || where=(--root "$root")
+        "$DW" posture "${where[@]}" --format json "$@" >"$T/out" 2>"$T/err" || rc=$?
         if [ "$rc" -gt 1 ]; then
                 cat "$T/err"
                 fail "posture ${root:+--root $root }exited $rc"

@@ -32,6 +32,7 @@ run 0 "$DW" baseline create --from "dir:$T/tree" --out "$T/dest/b.db"
 
 # The same for the first scan, which records its baseline in the state directory.
 printf 'stale' >"$T/state/.baseline.db.Qq11Ww"
+signed_policy "$T/tree"        # scan runs posture too: a policy that raises nothing
 run 0 "$DW" scan --root "$T/tree" --state-dir "$T/state"
 [ ! -e "$T/state/.baseline.db.Qq11Ww" ] || fail "scan left a stale temporary file in place"
 if ls -A "$T/state" | grep -q '^\.'; then fail "temporary files in the state directory: $(ls -A "$T/state")"; fi

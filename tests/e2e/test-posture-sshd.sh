@@ -359,7 +359,7 @@ run 2 "$DW" posture --root "$ok" --ssh-user ""
 
 # --- This machine's real configuration: no error (0 or 1, never 2), for root and nobody.
 rc=0
-"$DW" posture --ssh-user nobody --format json >"$T/out" 2>"$T/err" || rc=$?
+"$DW" posture --state "$T/host.db" --ssh-user nobody --format json >"$T/out" 2>"$T/err" || rc=$?
 [ "$rc" -le 1 ] || { cat "$T/err"; fail "posture of / exited $rc"; }
 expect_valid_jsonl "$T/out"
 if [ -f /etc/ssh/sshd_config ]; then

@@ -307,7 +307,7 @@ run 0 "$DW" posture --help
 
 # --- This machine's real configuration: no error (0 or 1, never 2).
 rc=0
-"$DW" posture --format json >"$T/out" 2>"$T/err" || rc=$?
+"$DW" posture --state "$T/host.db" --format json >"$T/out" 2>"$T/err" || rc=$?
 [ "$rc" -le 1 ] || { cat "$T/err"; fail "posture of / exited $rc"; }
 expect_valid_jsonl "$T/out"
 has "$T/out" '.rule.id == "DW-POS-IMAGE"' || fail "no host image record on /"

@@ -12,13 +12,26 @@ R=$T/host
 S=$T/state
 mkdir -p "$R"/usr/bin "$R"/boot "$R"/etc
 printf 'ls\n' >"$R/usr/bin/ls"
+signed_policy "$R"      # scan runs posture too: a host whose policy raises nothing
+
+# mountinfo FILE: this namespace's mount table with the places posture judges
+# (DW-POS-MOUNT-OPTION) mounted nosuid, nodev and, but for /home and /var
+# (whose /var/lib/containers must run what it stores), noexec: the mount step
+# is what these scans are about.
+mountinfo() {
+        awk '$5 ~ /^\/(tmp|var\/tmp|dev\/shm|var\/log)$/ { $6 = $6 ",noexec" }
+             $5 ~ /^\/(tmp|var\/tmp|dev\/shm|var\/log|home|var)$/ { $6 = $6 ",nosuid,nodev" } 1' \
+                /proc/self/mountinfo >"$1"
+}
 
 # An offline root has no mount table: skipped, the first line says so.
 run 0 "$DW" scan --root "$R" --state-dir "$S"
 head -n 1 "$T/err" | grep -q '^mounts: skipped: an offline --root has no mount table' ||
         { cat "$T/err"; fail "an offline scan does not say first that the mount step was skipped"; }
-[ ! -e "$S/state.db" ] || fail "an offline scan recorded a mount snapshot"
+[ "$(sqlite3 "$S/state.db" 'SELECT count(*) FROM mount_snapshots' 2>/dev/null || echo 0)" = 0 ] ||
+        fail "an offline scan recorded a mount snapshot"
 run 0 "$DW" scan --root "$R" --state-dir "$S" --format json
+drop_posture "$T/out"
 ! grep -q '"DW-MNT-' "$T/out" || fail "an offline scan reported mounts"
 
 surf=
@@ -28,14 +41,16 @@ done
 [ -n "$surf" ] || fail "none of /etc/sudoers.d, /etc/pam.d, /etc/systemd, /etc/ssh exists"
 
 # The first scan with a mount table: its baseline and the snapshot event.
-cp /proc/self/mountinfo "$T/mi1"
+mountinfo "$T/mi1"
 run 0 "$DW" scan --root "$R" --state-dir "$S" --mountinfo "$T/mi1" --format json
+drop_posture "$T/out"
 [ "$(jq -r 'select(.rule.id | startswith("DW-MNT-")) | .rule.id' "$T/out" | tr '\n' ' ')" = \
   "DW-MNT-BASELINE DW-MNT-SNAPSHOT " ] || { cat "$T/out"; fail "the first scan lacks the mount baseline and snapshot"; }
 [ -s "$S/state.db" ] || fail "the mount snapshot is not in the state directory's state.db"
 
 # The second, nothing changed: the snapshot event and no alert.
 run 0 "$DW" scan --root "$R" --state-dir "$S" --mountinfo "$T/mi1" --format json
+drop_posture "$T/out"
 [ "$(jq -r 'select(.rule.id | startswith("DW-MNT-")) | [.rule.id, .event.kind, .event.action] | join(" ")' \
      "$T/out")" = "DW-MNT-SNAPSHOT event mount-snapshot" ] || { cat "$T/out"; fail "an unchanged table reported more"; }
 [ -z "$(jq -r 'select(.event.kind == "alert") | .rule.id' "$T/out")" ] || { cat "$T/out"; fail "an unchanged host alerted"; }
@@ -45,9 +60,10 @@ grep -q 'mounts compared with the snapshot taken .*: 0 alerts' "$T/err" ||
 
 # A mount made between two scans (in this private namespace only).
 mount -t tmpfs dw-test-tmpfs "$surf" || fail "cannot mount a tmpfs on $surf in the namespace"
-cp /proc/self/mountinfo "$T/mi2"
+mountinfo "$T/mi2"
 umount "$surf"
 run 1 "$DW" scan --root "$R" --state-dir "$S" --mountinfo "$T/mi2" --format json
+drop_posture "$T/out"
 [ "$(jq -r 'select(.event.kind == "alert") | [.rule.id, .file.path] | join(" ")' "$T/out")" = \
   "DW-MNT-WATCHED-NEW $surf" ] || { cat "$T/out"; fail "the tmpfs over $surf was not reported"; }
 run 0 "$DW" scan --root "$R" --state-dir "$S" --mountinfo "$T/mi2"
