@@ -376,6 +376,8 @@ static int read_release_dir(struct inv_image *im, int imgfd)
         if (release_pick_done(im, &pick) > 0) {
                 _cleanup_(closep) int fd = -1;
 
+                free(rel);      /* the name the image asked for, not there */
+                rel = NULL;
                 if (asprintf(&rel, "%s/%s", release_dir(im->class), pick.file) < 0)
                         return -ENOMEM;
                 fd = open_regular_beneath(imgfd, rel, NULL);
