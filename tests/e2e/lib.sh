@@ -60,10 +60,11 @@ cleanup() {
         for h in "${cleanup_hooks[@]}"; do
                 eval "$h" || true
         done
-        chattr -R -i "${T:?}" 2>/dev/null || true
-        # The tmpfs itself goes with the namespace; its content goes now, in
-        # case a process the test failed to stop keeps the namespace alive.
-        find "${T:?}" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} + 2>/dev/null || true
+        # The scratch tmpfs, immutable deployments and all, is detached at
+        # once (a process the test failed to stop may keep the namespace
+        # alive); its memory goes when the last file on it is closed.
+        cd /
+        umount --lazy "${T:?}" 2>/dev/null || true
 }
 trap cleanup EXIT
 
