@@ -1,8 +1,15 @@
 /* A scratch directory for unit tests: made with mkdtemp under /tmp, removed
  * with everything in it (never through a symlink, never by a shell), and files
- * written into it. The one way unit tests make and remove their files.
- * Include after cmocka.h. */
+ * written into it. The one way unit tests make and remove their files. As
+ * root, the test process moves into a private mount namespace of its own and
+ * the directory is a tmpfs there: the many small files cost no disk (this
+ * host's /tmp is mounted with discard: every unlink is a TRIM) and nothing
+ * is left behind when the test dies. Include after cmocka.h. */
 #pragma once
+
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/vfs.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,11 +21,35 @@
 
 #define TMPDIR_LEN 64
 
-/* Makes /tmp/dw-test-NAME.XXXXXX into dir (TMPDIR_LEN bytes). */
-static inline void tmpdir_make(char dir[static TMPDIR_LEN], const char *name)
+#define TMPDIR_TMPFS_MAGIC 0x01021994
+
+/* Whether this process has a private mount namespace (made on first use, as
+ * root; otherwise the scratch directories stay on /tmp's file system). */
+static inline int tmpdir_private_mounts(void)
+{
+        static int state = -1;
+
+        if (state < 0)
+                state = geteuid() == 0 && unshare(CLONE_NEWNS) == 0 &&
+                        mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0;
+        return state;
+}
+
+/* Makes /tmp/dw-test-NAME.XXXXXX into dir (TMPDIR_LEN bytes), on /tmp's own
+ * file system. */
+static inline void tmpdir_make_on_disk(char dir[static TMPDIR_LEN], const char *name)
 {
         snprintf(dir, TMPDIR_LEN, "/tmp/dw-test-%s.XXXXXX", name);
         assert_non_null(mkdtemp(dir));
+}
+
+/* Makes /tmp/dw-test-NAME.XXXXXX into dir (TMPDIR_LEN bytes): a tmpfs of its
+ * own as root. */
+static inline void tmpdir_make(char dir[static TMPDIR_LEN], const char *name)
+{
+        tmpdir_make_on_disk(dir, name);
+        if (tmpdir_private_mounts())
+                (void) mount("driftwatch-unit-test", dir, "tmpfs", 0, "mode=0700");
 }
 
 /* Removes name in the directory 'at' and, for a directory, all below it
@@ -57,9 +88,14 @@ static inline void tmpdir_write(const char *dir, const char *name, const char *t
         assert_int_equal(fclose(f), 0);
 }
 
-/* Removes a directory tmpdir_make() made. */
+/* Removes a directory tmpdir_make() made: its tmpfs detached, if it has
+ * one, then what is left. */
 static inline void tmpdir_remove(const char *dir)
 {
+        struct statfs sf;
+
+        if (statfs(dir, &sf) == 0 && sf.f_type == TMPDIR_TMPFS_MAGIC && tmpdir_private_mounts())
+                (void) umount2(dir, MNT_DETACH);
         tmpdir_remove_at(AT_FDCWD, dir);
 }
 
