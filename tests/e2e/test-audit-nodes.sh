@@ -28,7 +28,7 @@ if [ -x /usr/bin/time ]; then
         rss=$(tail -n 1 "$T/rss")     # after "Command exited with non-zero status 1"
         max_kib=$((64 * 1024))
         # AddressSanitizer's shadow memory and quarantine are no measure of ours.
-        case $(ldd "$DW" 2>/dev/null || true) in *libasan*) max_kib=$((512 * 1024)) ;; esac
+        if sanitized; then max_kib=$((512 * 1024)); fi
         [ "$rss" -lt "$max_kib" ] || fail "peak RSS $rss KiB on the 1,000-node log"
 elif [ "${CI:-}" = true ]; then
         fail "/usr/bin/time is missing (GNU time): cannot measure peak memory"

@@ -26,9 +26,7 @@ per_dir=5000
 # AddressSanitizer's shadow memory and quarantine are no measure of ours, so
 # under it the memory bound is not checked, and a tree of 40,000 entries (three
 # chunks) is enough to compare the streamed check with the whole one.
-case $(ldd "$DW" 2>/dev/null || true) in
-*libasan*) max_kib=$((4 * 1024 * 1024)) per_dir=1000 ;;
-esac
+if sanitized; then max_kib=$((4 * 1024 * 1024)) per_dir=1000; fi
 
 R=$T/root
 mkdir -p "$R/a"

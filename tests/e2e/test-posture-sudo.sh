@@ -220,26 +220,30 @@ for text in 'bob ALL = ALL : host2 = NOPASSWD: /bin/x' 'bob ALL = (root) NOPASSW
         printf '%s\n' "$text" >"$bad/good$i"
 done
 n=0
-for f in "$T"/*/etc/sudoers "$T"/*/etc/sudoers.d/* "$T"/*/etc/sudo-extra/* "$bad"/*; do
-        case "$f" in *.conf | *~) continue ;; esac
-        one=$T/one; rm -rf "${one:?}"; mkdir -p "$one/etc"
-        cp "$f" "$one/etc/sudoers"; chmod 0440 "$one/etc/sudoers"
-        # Both resolve a relative include against the file's own directory: the same neighbours.
-        if [ "$f" = "$T/include/etc/sudoers.d/20-inc" ]; then
-                mkdir -p "$one/sudo-extra" && cp -p "$T/include/etc/sudo-extra/"* "$one/sudo-extra/"
-        fi
-        theirs=accepts
-        (cd "$(dirname "$f")" && visudo -c -q -f "$one/etc/sudoers") >/dev/null 2>&1 || theirs=refuses
-        posture "$one"
-        ours=accepts
-        jq -s -e '[.[] | select(.rule.id == "DW-POS-CONFIG-INVALID" and .file.path == "/etc/sudoers")] | length > 0' \
-                "$T/out" >/dev/null && ours=refuses
-        [ "$ours" = "$theirs" ] || { cat "$f"; visudo -c -f "$one/etc/sudoers" || true; cat "$T/out";
-                                     fail "visudo $theirs $f, driftwatch $ours"; }
-        n=$((n + 1))
-done
-[ "$n" -ge 40 ] || fail "the oracle saw only $n files"
-echo "visudo and driftwatch agree on $n files"
+if sanitized; then
+        echo "the visudo agreement runs in the first pass (sanitizer build: not compared again)"
+else
+        for f in "$T"/*/etc/sudoers "$T"/*/etc/sudoers.d/* "$T"/*/etc/sudo-extra/* "$bad"/*; do
+                case "$f" in *.conf | *~) continue ;; esac
+                one=$T/one; rm -rf "${one:?}"; mkdir -p "$one/etc"
+                cp "$f" "$one/etc/sudoers"; chmod 0440 "$one/etc/sudoers"
+                # Both resolve a relative include against the file's own directory: the same neighbours.
+                if [ "$f" = "$T/include/etc/sudoers.d/20-inc" ]; then
+                        mkdir -p "$one/sudo-extra" && cp -p "$T/include/etc/sudo-extra/"* "$one/sudo-extra/"
+                fi
+                theirs=accepts
+                (cd "$(dirname "$f")" && visudo -c -q -f "$one/etc/sudoers") >/dev/null 2>&1 || theirs=refuses
+                posture "$one"
+                ours=accepts
+                jq -s -e '[.[] | select(.rule.id == "DW-POS-CONFIG-INVALID" and .file.path == "/etc/sudoers")] | length > 0' \
+                        "$T/out" >/dev/null && ours=refuses
+                [ "$ours" = "$theirs" ] || { cat "$f"; visudo -c -f "$one/etc/sudoers" || true; cat "$T/out";
+                                             fail "visudo $theirs $f, driftwatch $ours"; }
+                n=$((n + 1))
+        done
+        [ "$n" -ge 40 ] || fail "the oracle saw only $n files"
+        echo "visudo and driftwatch agree on $n files"
+fi
 
 # --- Hostile input.
 h=$T/hostile; clean "$h"
