@@ -3,6 +3,7 @@
  * confexts/NAME of systemd-confext, the cap), and layers_owner() on directory
  * layers made here: the topmost layer that has a path provides it, a lower
  * one that has it too is shadowed. */
+#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,8 +20,9 @@
 #include <unistd.h>
 
 #include "host/layers.h"
+#include "tmpdir.h"
 
-static char tmp[] = "/tmp/dw-test-layers-XXXXXX";
+static char tmp[TMPDIR_LEN];    /* the scratch directory of every test, made by main() */
 
 static void touch(const char *rel)
 {
@@ -135,7 +137,6 @@ static void test_owner(void **state)
 
         (void) state;
         assert_non_null(l);
-        assert_non_null(mkdtemp(tmp));
         mkdirs("top");
         mkdirs("top/share");
         mkdirs("mid");
@@ -192,13 +193,10 @@ int main(void)
                 cmocka_unit_test(test_owner),
                 cmocka_unit_test(test_marker),
         };
-        int r = cmocka_run_group_tests(tests, NULL, NULL);
-        char cmd[128];
+        int r;
 
-        if (strncmp(tmp, "/tmp/dw-test-layers-", 20) == 0 && !strchr(tmp, 'X')) {
-                snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", tmp);
-                if (system(cmd) != 0)
-                        r = r ?: 1;
-        }
+        tmpdir_make(tmp, "layers");
+        r = cmocka_run_group_tests(tests, NULL, NULL);
+        tmpdir_remove(tmp);
         return r;
 }
