@@ -257,3 +257,10 @@ void state_db_close(struct state_db *s)
         sqlite3_close_v2(s->db);
         *s = (struct state_db) { 0 };
 }
+
+int state_db_bad(const char *why, const char **ret_reason)
+{
+        if (ret_reason)
+                *ret_reason = why;
+        return -EBADMSG;
+}

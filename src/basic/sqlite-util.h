@@ -70,6 +70,9 @@ int state_db_open(struct state_db *s, const char *path, const volatile sig_atomi
                   const char *const *probes, const char **ret_reason);
 int state_db_commit(struct state_db *s, const char **ret_reason);
 void state_db_close(struct state_db *s);
+/* A state database whose content is not what we wrote: *ret_reason (may be
+ * NULL) = why, -EBADMSG. */
+int state_db_bad(const char *why, const char **ret_reason);
 
 /* rc as -errno (-EIO when it has none) with sqlite3_errstr(rc) as the reason. */
 int sqlite_fail(int rc, const char **ret_reason);

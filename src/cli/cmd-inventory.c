@@ -55,12 +55,9 @@ int cmd_inventory(int argc, char **argv)
                 return options_exit(r);
         if (req.root && !req.root[0])
                 return usage_error("inventory", "--root needs a directory");
-        r = cli_load_rules(&rules);
+        r = cli_start_record(&rules, &ctx, &out, format);     /* the inventory itself is the record */
         if (r != EXIT_CLEAN)
                 return r;
-        cli_context(&ctx, rules, 0, NULL);
-        output_init(&out, format, stdout, ctx.host);
-        out.show_events = true;         /* the inventory itself is the record */
         if (capability_inventory(&ctx, &req, &out, &sum, &err) < 0)
                 return cli_fail(&err);
         cli_report_inventory(&sum, &out);

@@ -108,13 +108,6 @@ int exec_store_open(const char *path, const volatile sig_atomic_t *cancel, struc
         return 0;
 }
 
-static int bad(const char *why, const char **ret_reason)
-{
-        if (ret_reason)
-                *ret_reason = why;
-        return -EBADMSG;
-}
-
 /* One row of select_set into a record of s. */
 static int load_row(sqlite3_stmt *st, struct exec_set *s, const char **ret_reason)
 {
@@ -127,7 +120,7 @@ static int load_row(sqlite3_stmt *st, struct exec_set *s, const char **ret_reaso
 
         if (!path || path[0] != '/' || !kind || !sha || strlen(sha) > EXEC_SHA256_HEX ||
             (strcmp(kind, "elf") != 0 && strcmp(kind, "script") != 0))
-                return bad("a recorded executable of an unknown shape", ret_reason);
+                return state_db_bad("a recorded executable of an unknown shape", ret_reason);
         e.path = (char *) path;
         e.kind = strcmp(kind, "elf") == 0 ? EXEC_ELF : EXEC_SCRIPT;
         e.interpreter = (char *) interp;
@@ -138,7 +131,7 @@ static int load_row(sqlite3_stmt *st, struct exec_set *s, const char **ret_reaso
         memcpy(e.sha256, sha, strlen(sha) + 1);
         r = exec_set_add(s, &e);
         if (r == -E2BIG)
-                return bad("more recorded executables than a set holds", ret_reason);
+                return state_db_bad("more recorded executables than a set holds", ret_reason);
         return r;
 }
 
@@ -172,7 +165,7 @@ int exec_store_load(struct exec_store *s, const char *root, struct exec_set *ret
         if (r >= 0 && rc != SQLITE_DONE)
                 r = sqlite_fail(rc, ret_reason);
         if (r >= 0 && (int64_t) set.n != count)
-                r = bad("a recorded set of executables with missing rows", ret_reason);
+                r = state_db_bad("a recorded set of executables with missing rows", ret_reason);
         if (r < 0) {
                 exec_set_release(&set);
                 return r;

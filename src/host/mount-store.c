@@ -61,13 +61,6 @@ int mount_store_open(const char *path, const volatile sig_atomic_t *cancel, stru
         return 0;
 }
 
-static int bad(const char *why, const char **ret_reason)
-{
-        if (ret_reason)
-                *ret_reason = why;
-        return -EBADMSG;
-}
-
 static int load_entries(struct mount_store *s, struct mount_table *t, int64_t id, const char **ret_reason)
 {
         _cleanup_(sqlite_finalizep) sqlite3_stmt *st = NULL;
@@ -84,7 +77,7 @@ static int load_entries(struct mount_store *s, struct mount_table *t, int64_t id
                                          &e->super_options };
 
                 if (!e)
-                        return t->n >= MOUNT_TABLE_MAX_ENTRIES ? bad("a snapshot with too many mounts", ret_reason)
+                        return t->n >= MOUNT_TABLE_MAX_ENTRIES ? state_db_bad("a snapshot with too many mounts", ret_reason)
                                                                : -ENOMEM;
                 e->id = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
                 e->parent = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
@@ -127,7 +120,7 @@ int mount_store_last(struct mount_store *s, const char *boot_id, const struct mo
         if (r < 0)
                 return r;
         if ((int64_t) t->n != sqlite3_column_int64(st, 2))
-                return bad("a mount snapshot with missing mounts", ret_reason);
+                return state_db_bad("a mount snapshot with missing mounts", ret_reason);
         mount_table_free(s->last);
         s->last = TAKE_PTR(t);
         *ret = s->last;

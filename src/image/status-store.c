@@ -44,13 +44,6 @@ static const char select_deployments[] =
         "SELECT role, image, transport, digest, version, timestamp, checksum, serial, stateroot, pinned,"
         " download_only, incompatible FROM status_deployments WHERE snapshot = ? ORDER BY idx";
 
-static int bad(const char *why, const char **ret_reason)
-{
-        if (ret_reason)
-                *ret_reason = why;
-        return -EBADMSG;
-}
-
 struct status_store *status_store_free(struct status_store *s)
 {
         if (!s)
@@ -101,10 +94,10 @@ static int load_deployments(struct status_store *s, struct host_status *hs, int6
                 const char *text = column_text(st, 0);
 
                 if (!text || deployment_role_from_name(text, &role) < 0)
-                        return bad("a deployment with an unknown role", ret_reason);
+                        return state_db_bad("a deployment with an unknown role", ret_reason);
                 d = host_status_add(hs, role);
                 if (!d)
-                        return bad("a snapshot with too many deployments", ret_reason);
+                        return state_db_bad("a snapshot with too many deployments", ret_reason);
                 errno = 0;
                 d->image = host_status_strdup(hs, column_text(st, 1));
                 d->transport = host_status_strdup(hs, column_text(st, 2));
@@ -145,7 +138,7 @@ static int load_last(struct status_store *s, const char **ret_reason)
                 return sqlite_fail(rc, ret_reason);
         text = column_text(st, 4);
         if (!text || host_source_from_name(text, &source) < 0)
-                return bad("a snapshot with an unknown source", ret_reason);
+                return state_db_bad("a snapshot with an unknown source", ret_reason);
         hs = host_status_new(source);
         if (!hs)
                 return -ENOMEM;
