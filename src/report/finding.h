@@ -174,6 +174,19 @@ struct finding_image {
         uint64_t verity_block;
 };
 
+/* The container a finding is about: ECS container.* (container diff, container
+ * digests, audit analytics inside a container). NULL members are left out. */
+struct finding_container {
+        const char *id;                 /* container.id: the engine's full id */
+        const char *name;               /* container.name */
+        const char *image_name;         /* container.image.name: the reference it was created from */
+        const char *image_tag;          /* container.image.tag */
+        const char *image_digest;       /* container.image.hash.all[0]: "sha256:..." */
+        const char *runtime;            /* container.runtime: podman, cri-o, docker */
+        const char *path;               /* driftwatch.container.path: the path inside the container */
+        const char *layer;              /* driftwatch.container.layer: where the original came from */
+};
+
 struct finding {
         bool alert;                     /* event.kind alert, else event (or state) */
         bool state;                     /* not an alert: event.kind state, the recorded state of a
@@ -205,6 +218,7 @@ struct finding {
         const char *suppressed_by;      /* driftwatch.suppressed.by: allowlist, ancestry, bucket */
         const char *suppressed_reason;  /* ... .reason: which entry, ancestor or bucket */
         const struct finding_audit *audit;      /* driftwatch.audit */
+        const struct finding_container *container;      /* container.*, driftwatch.container */
         /* Members a capability writes into the driftwatch object itself, last
          * (driftwatch.mount, driftwatch.mounts): JSON output only. */
         void (*json_extra)(struct json *j, const void *data);

@@ -266,6 +266,36 @@ static void json_args(struct json *j, const char *key, const char *const *args, 
 }
 
 
+static void json_container(struct json *j, const struct finding_container *c)
+{
+        json_object_begin(j, "container");
+        if (c->id)
+                json_string(j, "id", c->id);
+        if (c->name)
+                json_string(j, "name", c->name);
+        if (c->runtime)
+                json_string(j, "runtime", c->runtime);
+        if (c->image_name || c->image_tag || c->image_digest) {
+                json_object_begin(j, "image");
+                if (c->image_name)
+                        json_string(j, "name", c->image_name);
+                if (c->image_tag) {
+                        json_array_begin(j, "tag");
+                        json_string(j, NULL, c->image_tag);
+                        json_array_end(j);
+                }
+                if (c->image_digest) {
+                        json_object_begin(j, "hash");
+                        json_array_begin(j, "all");
+                        json_string(j, NULL, c->image_digest);
+                        json_array_end(j);
+                        json_object_end(j);
+                }
+                json_object_end(j);
+        }
+        json_object_end(j);
+}
+
 static void json_process(struct json *j, const struct finding_process *p)
 {
         const struct ecs_process e = {
@@ -578,6 +608,8 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
         }
         if (f->process)
                 json_process(&j, f->process);
+        if (f->container)
+                json_container(&j, f->container);
         if (o->host) {
                 json_object_begin(&j, "host");
                 json_string(&j, "name", o->host);
@@ -646,6 +678,14 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
                 json_string(&j, "error", f->error);
         if (f->process)
                 json_ancestry(&j, f->ancestry, f->n_ancestry);
+        if (f->container && (f->container->path || f->container->layer)) {
+                json_object_begin(&j, "container");
+                if (f->container->path)
+                        json_string(&j, "path", f->container->path);
+                if (f->container->layer)
+                        json_string(&j, "layer", f->container->layer);
+                json_object_end(&j);
+        }
         /* ECS has no unit field: filebeat's journald input calls it systemd.unit. */
         if (f->process && f->process->unit) {
                 json_object_begin(&j, "systemd");
@@ -681,6 +721,32 @@ static int text_word(struct buf *b, const char *s)
 
 /* "         by /usr/bin/bash[1234] auid=1000 <- sshd[1200] <- systemd[1]" and,
  * when suppressed, the reason on a line of its own. */
+/* "    container web (0123456789ab) image quay.io/x/web:1 layer 5ca287abcbe6" */
+static int text_container(struct buf *b, const struct finding_container *c)
+{
+        const struct {
+                const char *label, *value;
+                size_t max;
+        } parts[] = {
+                { " container ", c->name, SIZE_MAX },
+                { c->name ? " (" : " container ", c->id, 12 },
+                { " image ", c->image_name, SIZE_MAX },
+                { " layer ", c->layer, 12 },
+        };
+        int r = buf_puts(b, "   ");
+
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(parts); i++) {
+                if (!parts[i].value)
+                        continue;
+                r = buf_puts(b, parts[i].label);
+                if (r >= 0)
+                        r = escape_text(b, parts[i].value, strnlen(parts[i].value, parts[i].max));
+                if (r >= 0 && i == 1 && c->name)
+                        r = buf_putc(b, ')');
+        }
+        return r >= 0 ? buf_putc(b, '\n') : r;
+}
+
 static int text_process(struct buf *b, const struct finding *f)
 {
         const struct finding_process *p = f->process;
@@ -774,6 +840,8 @@ static int render_text(const struct finding *f, struct buf *b)
         }
         if (r >= 0 && f->process)
                 r = text_process(b, f);
+        if (r >= 0 && f->container)
+                r = text_container(b, f->container);
         for (i = 0; r >= 0 && i < f->n_values; i++) {
                 const struct finding_value *v = &f->values[i];
 
