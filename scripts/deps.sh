@@ -23,6 +23,7 @@ run=(
         libmount-dev         # libmount: the mount table (driftwatch mounts; which extension images inventory finds merged)
         libsystemd-dev       # sd-journal headers: driftwatch journal reads journal files (libsystemd loaded on first use)
         libblkid-dev         # GPT partition tables of discoverable disk images (extensions), read without mounting
+        libarchive-dev       # OCI and Docker image layers (tar, gzip, zstd): baselines from images without a container
 )
 check=(
         libcmocka-dev        # unit tests
@@ -46,6 +47,10 @@ check=(
         cryptsetup-bin       # veritysetup: the oracle of the verity tests and bench/inventory.sh's peer
         openssh-server       # sshd -T: the oracle of the posture tests' effective sshd configuration
         sudo                 # visudo -c: the syntax oracle of the posture tests' sudoers
+        podman               # the container tests run real containers; podman diff is their oracle
+        runc                 # podman's runtime in the tests (crun fails on these machines)
+        skopeo               # the container tests export images to oci:, oci-archive: and docker-archive:
+        busybox-static       # the rootfs of the container tests' images (podman import, no registry)
 )
 bench=(
         aide                 # bench/fim.sh and bench/startup.sh compare against AIDE
