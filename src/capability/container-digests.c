@@ -1,0 +1,457 @@
+/* Capability: container digests and pod posture; see container-digests.h. */
+#define _GNU_SOURCE
+#include "container-digests.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "basic/fd-util.h"
+#include "container/approved.h"
+#include "container/host-paths.h"
+#include "container/kube.h"
+#include "container/reference.h"
+#include "report/json.h"
+
+/* What a finding says about its pod: driftwatch.pod. */
+struct pod_info {
+        const struct kube_pod *pod;
+        const struct kube_container *c;         /* or NULL: the pod itself */
+};
+
+static void json_pod(struct json *j, const void *data)
+{
+        const struct pod_info *pi = data;
+
+        json_object_begin(j, "pod");
+        json_string(j, "kind", pi->pod->kind);
+        if (pi->pod->namespace)
+                json_string(j, "namespace", pi->pod->namespace);
+        if (pi->pod->name)
+                json_string(j, "name", pi->pod->name);
+        if (pi->c) {
+                json_string(j, "container_kind", kube_container_kind_name(pi->c->kind));
+                json_string(j, "pointer", pi->c->pointer);
+        } else {
+                json_string(j, "pointer", pi->pod->pointer);
+        }
+        json_object_end(j);
+}
+
+struct run {
+        const struct dw_context *ctx;
+        struct output *out;
+};
+
+/* "pod default/web container nginx", "Deployment default/web", "namespace dev". */
+static char *describe(const struct kube_pod *p, const struct kube_container *c)
+{
+        const char *kind = strcmp(p->kind, "Pod") == 0 ? "pod" : p->kind;
+        char *s;
+        int r;
+
+        if (strcmp(p->kind, "Namespace") == 0)
+                r = asprintf(&s, "namespace %s", p->name);
+        else if (c)
+                r = asprintf(&s, "%s %s/%s %s %s", kind, p->namespace ?: "default", p->name ?: "(unnamed)",
+                             kube_container_kind_name(c->kind), c->name);
+        else
+                r = asprintf(&s, "%s %s/%s", kind, p->namespace ?: "default", p->name ?: "(unnamed)");
+        return r < 0 ? NULL : s;
+}
+
+static int emit(struct run *run, const char *rule_id, enum severity sev, const char *action,
+                const struct kube_pod *p, const struct kube_container *c, const struct image_ref *ref,
+                const char *digest, const char *fmt, ...) _printf_(9, 10);
+static int emit(struct run *run, const char *rule_id, enum severity sev, const char *action,
+                const struct kube_pod *p, const struct kube_container *c, const struct image_ref *ref,
+                const char *digest, const char *fmt, ...)
+{
+        _cleanup_(freep) char *what = describe(p, c), *msg = NULL, *body = NULL, *id = NULL, *runtime = NULL;
+        struct pod_info pi = { .pod = p, .c = c };
+        struct finding_container fc = { 0 };
+        struct finding f;
+        va_list ap;
+        int r;
+
+        if (!what)
+                return -ENOMEM;
+        va_start(ap, fmt);
+        r = vasprintf(&body, fmt, ap);
+        va_end(ap);
+        if (r < 0) {
+                body = NULL;
+                return -ENOMEM;
+        }
+        if (asprintf(&msg, "%s: %s", what, body) < 0) {
+                msg = NULL;
+                return -ENOMEM;
+        }
+        if (c) {
+                const char *rt, *cid;
+                size_t rt_len;
+
+                fc.name = c->name;
+                if (c->container_id && container_id_split(c->container_id, &rt, &rt_len, &cid) == 0) {
+                        if (!(id = strdup(cid)) || !(runtime = strndup(rt, rt_len)))
+                                return -ENOMEM;
+                        fc.id = id;
+                        fc.runtime = runtime;
+                } else if (c->container_id) {
+                        fc.id = c->container_id;
+                }
+                fc.image_name = ref ? ref->name : c->image;
+                fc.image_tag = ref ? ref->tag : NULL;
+                fc.image_digest = digest;
+        }
+        finding_init(&f);
+        f.rule = ruleset_rule(run->ctx->rules, rule_id);
+        f.alert = true;
+        f.severity = sev;
+        f.category = "configuration";
+        f.type = "info";
+        f.action = action;
+        f.dataset = "driftwatch.container";
+        f.message = msg;
+        f.container = c ? &fc : NULL;
+        f.json_extra = json_pod;
+        f.json_extra_data = &pi;
+        r = output_emit(run->out, &f);
+        finding_release(&f);
+        return r;
+}
+
+/* The pods input (a file, "-" stdin) parsed; what an error names. */
+static int load_kube(const char *path, const char *what, struct kube_objects **ret, struct dw_error *ret_error)
+{
+        _cleanup_(freep) char *buf = NULL, *why = NULL;
+        size_t len = 0;
+        int r;
+
+        if (strcmp(path, "-") == 0)
+                r = read_fd_all(0, KUBE_MAX_BYTES, &buf, &len);
+        else
+                r = read_file(path, KUBE_MAX_BYTES, &buf, &len);
+        if (r == -EFBIG)
+                return dw_error_set(ret_error, r, path, "cannot read %s '%s': larger than %zu MiB", what, path,
+                                    KUBE_MAX_BYTES >> 20);
+        if (r < 0)
+                return dw_error_set(ret_error, r, path, "cannot read %s '%s': %s", what, path, strerror(-r));
+        r = kube_parse(buf, len, ret, &why);
+        if (r == -ENOMEM)
+                return dw_error_set(ret_error, r, NULL, "out of memory");
+        if (r < 0)
+                return dw_error_set(ret_error, r, path, "cannot read %s '%s': %s", what, path,
+                                    why ? why : strerror(-r));
+        return 0;
+}
+
+static int load_pods(const struct container_digests_request *req, struct kube_objects **ret,
+                     struct container_digests_summary *sum, struct dw_error *ret_error)
+{
+        _cleanup_(kube_objects_freep) struct kube_objects *k = NULL;
+        int r;
+
+        if (!req->pods)
+                return dw_error_set(ret_error, -EOPNOTSUPP, NULL,
+                                    "the local engine's containers cannot be read yet: give --pods FILE (kubectl "
+                                    "get pods -o json)");
+        r = load_kube(req->pods, "pods", &k, ret_error);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < k->n_pods; i++) {
+                if (strcmp(k->pods[i].kind, "Pod") == 0)
+                        sum->pods++;
+                else
+                        sum->templates++;
+                sum->containers += k->pods[i].n_containers;
+        }
+        sum->others = k->others + k->n_namespaces;
+        if (k->n_pods == 0)
+                return dw_error_set(ret_error, -ENODATA, req->pods,
+                                    "pods '%s' holds no pods and no pod templates (%zu objects of other kinds)",
+                                    req->pods, sum->others);
+        *ret = TAKE_PTR(k);
+        return 0;
+}
+
+static int load_approved(const char *path, struct approved **ret, struct dw_error *ret_error)
+{
+        _cleanup_(freep) char *buf = NULL, *why = NULL;
+        size_t len = 0;
+        int r;
+
+        r = read_file(path, APPROVED_MAX_BYTES, &buf, &len);
+        if (r == -EFBIG)
+                return dw_error_set(ret_error, r, path, "cannot read approved list '%s': larger than %zu MiB", path,
+                                    APPROVED_MAX_BYTES >> 20);
+        if (r < 0)
+                return dw_error_set(ret_error, r, path, "cannot read approved list '%s': %s", path, strerror(-r));
+        r = approved_parse(buf, len, ret, &why);
+        if (r == -ENOMEM)
+                return dw_error_set(ret_error, r, NULL, "out of memory");
+        if (r < 0)
+                return dw_error_set(ret_error, r, path, "bad approved list '%s': %s", path, why ? why : strerror(-r));
+        return 0;
+}
+
+static const char *entry_where(const struct approved_entry *e, char *buf, size_t size)
+{
+        if (e->line)
+                snprintf(buf, size, "line %u", e->line);
+        else
+                snprintf(buf, size, "%s", e->where ?: "?");
+        return buf;
+}
+
+static int check_digests(struct run *run, const struct kube_pod *p, const struct kube_container *c,
+                         const struct approved *approved)
+{
+        _cleanup_(image_ref_release) struct image_ref spec = { 0 }, running = { 0 };
+        const struct approved_entry *e;
+        const char *reason = NULL, *digest, *id_note = "";
+        char where[128];
+        int r;
+
+        if (!c->image)
+                return 0;
+        r = image_ref_parse(c->image, strlen(c->image), &spec, &reason);
+        if (r == -EINVAL)
+                return emit(run, "DW-CTR-REF-INVALID", 0, "image-reference-invalid", p, c, NULL, NULL,
+                            "image reference '%s' is not valid: %s", c->image, reason);
+        if (r < 0)
+                return r;
+        if (c->image_id) {
+                r = image_id_parse(c->image_id, &running, &reason);
+                if (r == -ENOMEM)
+                        return r;
+                if (r == IMAGE_ID_IMAGE_ID)
+                        id_note = " (status imageID is an image id, not a manifest digest)";
+                else if (r < 0)
+                        id_note = " (status imageID is not readable)";
+        }
+        digest = running.digest ?: spec.digest;
+        if (!spec.digest) {
+                r = emit(run, "DW-CTR-MUTABLE-TAG", 0, "image-mutable-tag", p, c, &spec, digest,
+                         "runs %s by its tag '%s', no @sha256 digest: what it pulls can change", spec.string,
+                         spec.tag);
+                if (r < 0)
+                        return r;
+        }
+        if (spec.digest && running.digest && strcmp(spec.digest, running.digest) != 0) {
+                r = emit(run, "DW-CTR-DIGEST-MISMATCH", 0, "image-digest-mismatch", p, c, &spec, running.digest,
+                         "the spec pins %s, the kubelet reports image %s", spec.string, running.string);
+                if (r < 0)
+                        return r;
+        }
+        if (!approved)
+                return 0;
+        if (!digest)
+                return emit(run, "DW-CTR-DIGEST-UNAPPROVED", 0, "image-digest-unapproved", p, c, &spec, NULL,
+                            "runs %s with no digest known (a tag, and no status imageID)%s: it cannot be approved",
+                            spec.string, id_note);
+        if (approved_find(approved, spec.name, digest))
+                return 0;
+        e = approved_find_name(approved, spec.name);
+        if (e)
+                return emit(run, "DW-CTR-DIGEST-DIFFERS", 0, "image-digest-differs", p, c, &spec, digest,
+                            "%s runs %s; the approved list has %s for %s (%s)", c->image, digest,
+                            e->ref.digest, spec.name, entry_where(e, where, sizeof(where)));
+        return emit(run, "DW-CTR-DIGEST-UNAPPROVED", 0, "image-digest-unapproved", p, c, &spec, digest,
+                    "runs %s@%s, which is not in the approved list", spec.name, digest);
+}
+
+int capability_container_digests(const struct dw_context *ctx, const struct container_digests_request *req,
+                                 struct output *out, struct container_digests_summary *ret_summary,
+                                 struct dw_error *ret_error)
+{
+        _cleanup_(kube_objects_freep) struct kube_objects *k = NULL;
+        _cleanup_(approved_freep) struct approved *approved = NULL;
+        struct container_digests_summary sum = { 0 };
+        struct run run = { .ctx = ctx, .out = out };
+        int r;
+
+        if (req->approved) {
+                r = load_approved(req->approved, &approved, ret_error);
+                if (r < 0)
+                        return r;
+                sum.approved = approved->n;
+                sum.approved_without_digest = approved->without_digest;
+        }
+        r = load_pods(req, &k, &sum, ret_error);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < k->n_pods; i++)
+                for (size_t j = 0; j < k->pods[i].n_containers; j++) {
+                        if (ctx->cancel && *ctx->cancel)
+                                return dw_error_set(ret_error, -ECANCELED, NULL, "interrupted");
+                        r = check_digests(&run, &k->pods[i], &k->pods[i].containers[j], approved);
+                        if (r < 0)
+                                return dw_error_set(ret_error, r, NULL, "cannot write output: %s", strerror(-r));
+                }
+        if (ret_summary)
+                *ret_summary = sum;
+        return 0;
+}
+
+/* The order capabilities are named in, most dangerous first. */
+static const char *const cap_order[] = { "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "ALL" };
+
+static size_t cap_rank(const char *cap)
+{
+        if (strncasecmp(cap, "CAP_", 4) == 0)
+                cap += 4;
+        for (size_t i = 0; i < ARRAY_SIZE(cap_order); i++)
+                if (strcasecmp(cap, cap_order[i]) == 0)
+                        return i;
+        return ARRAY_SIZE(cap_order);
+}
+
+static int check_caps(struct run *run, const struct kube_pod *p, const struct kube_container *c)
+{
+        _cleanup_(freep) char *list = NULL;
+        size_t best = ARRAY_SIZE(cap_order), len = 0;
+        enum severity sev;
+        FILE *m;
+
+        if (c->cap_add.n == 0)
+                return 0;
+        m = open_memstream(&list, &len);
+        if (!m)
+                return -ENOMEM;
+        /* Named in cap_order's order, then the others as written. */
+        for (size_t rank = 0; rank <= ARRAY_SIZE(cap_order); rank++)
+                for (size_t i = 0; i < c->cap_add.n; i++)
+                        if (cap_rank(c->cap_add.v[i]) == rank) {
+                                fprintf(m, "%s%s", ftell(m) ? ", " : "", c->cap_add.v[i]);
+                                if (rank < best)
+                                        best = rank;
+                        }
+        if (fclose(m) != 0)
+                return -ENOMEM;
+        /* SYS_ADMIN and ALL give the host away; the next three nearly. */
+        sev = best == 0 || best == 4 ? SEVERITY_CRITICAL : best < 4 ? SEVERITY_HIGH : SEVERITY_MEDIUM;
+        return emit(run, "DW-CTR-POD-CAPS", sev, "pod-capabilities-added", p, c, NULL, NULL,
+                    "adds capabilities %s", list);
+}
+
+static int check_container_posture(struct run *run, const struct kube_pod *p, const struct kube_container *c)
+{
+        int non_root = c->run_as_non_root >= 0 ? c->run_as_non_root : p->run_as_non_root;
+        long long user = c->run_as_user >= 0 ? c->run_as_user : p->run_as_user;
+        int r = 0;
+
+        if (c->privileged == 1)
+                r = emit(run, "DW-CTR-POD-PRIVILEGED", 0, "pod-privileged", p, c, NULL, NULL,
+                         "runs privileged (every capability, every device, no seccomp or LSM confinement)");
+        if (r >= 0 && c->allow_privilege_escalation != 0)
+                r = emit(run, "DW-CTR-POD-PRIV-ESCALATION", 0, "pod-privilege-escalation", p, c, NULL, NULL,
+                         "allowPrivilegeEscalation is %s: setuid binaries and file capabilities work (no "
+                         "no_new_privs)", c->allow_privilege_escalation == 1 ? "true" : "not set (true)");
+        if (r >= 0 && c->read_only_root_filesystem != 1)
+                r = emit(run, "DW-CTR-POD-RW-ROOTFS", 0, "pod-writable-root", p, c, NULL, NULL,
+                         "readOnlyRootFilesystem is %s: the container can drift from its image",
+                         c->read_only_root_filesystem == 0 ? "false" : "not set (false)");
+        if (r >= 0 && non_root != 1) {
+                char u[64] = "";
+
+                if (user >= 0)
+                        snprintf(u, sizeof(u), ", runAsUser %lld", user);
+                r = emit(run, "DW-CTR-POD-RUN-AS-ROOT", user == 0 ? SEVERITY_HIGH : 0, "pod-run-as-root", p, c,
+                         NULL, NULL, "runAsNonRoot is %s (%s)%s: it may run as root",
+                         non_root == 0 ? "false" : "not set",
+                         c->run_as_non_root >= 0 ? "container" : p->run_as_non_root >= 0 ? "pod" : "neither level",
+                         u);
+        }
+        return r < 0 ? r : check_caps(run, p, c);
+}
+
+static int check_pod_posture(struct run *run, const struct kube_pod *p)
+{
+        int r = 0;
+
+        if (p->host_pid == 1)
+                r = emit(run, "DW-CTR-POD-HOST-PID", 0, "pod-host-pid", p, NULL, NULL, NULL,
+                         "hostPID: the host's processes are visible and signalable (and /proc/1/root with "
+                         "privileges)");
+        if (r >= 0 && p->host_ipc == 1)
+                r = emit(run, "DW-CTR-POD-HOST-IPC", 0, "pod-host-ipc", p, NULL, NULL, NULL,
+                         "hostIPC: the host's shared memory and semaphores are shared");
+        if (r >= 0 && p->host_network == 1)
+                r = emit(run, "DW-CTR-POD-HOST-NETWORK", 0, "pod-host-network", p, NULL, NULL, NULL,
+                         "hostNetwork: the host's interfaces and local services are reachable");
+        for (size_t i = 0; r >= 0 && i < p->n_volumes; i++) {
+                const struct kube_volume *v = &p->volumes[i];
+                char what[256];
+
+                if (host_path_classify(v->host_path, what, sizeof(what)) == HOST_PATH_SENSITIVE)
+                        r = emit(run, "DW-CTR-POD-HOSTPATH", SEVERITY_CRITICAL, "pod-host-path", p, NULL, NULL, NULL,
+                                 "hostPath volume %s mounts %s: %s", v->name ?: "(unnamed)", v->host_path, what);
+                else
+                        r = emit(run, "DW-CTR-POD-HOSTPATH", SEVERITY_MEDIUM, "pod-host-path", p, NULL, NULL, NULL,
+                                 "hostPath volume %s mounts the host directory %s", v->name ?: "(unnamed)",
+                                 v->host_path);
+        }
+        for (size_t i = 0; r >= 0 && i < p->n_containers; i++)
+                r = check_container_posture(run, p, &p->containers[i]);
+        return r;
+}
+
+static int check_namespaces(struct run *run, const struct kube_objects *ns)
+{
+        for (size_t i = 0; i < ns->n_namespaces; i++) {
+                const struct kube_namespace *n = &ns->namespaces[i];
+                struct kube_pod p = { .kind = "Namespace", .name = n->name, .pointer = (char *) "" };
+                int r;
+
+                if (n->enforce && strcmp(n->enforce, "restricted") == 0)
+                        continue;
+                r = emit(run, "DW-CTR-POD-NS-UNRESTRICTED", 0, "namespace-not-restricted", &p, NULL, NULL, NULL,
+                         "pod-security.kubernetes.io/enforce is %s%s%s, not restricted: pods with host namespaces, "
+                         "privileges and hostPath volumes are admitted", n->enforce ? "'" : "",
+                         n->enforce ?: "not set", n->enforce ? "'" : "");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int capability_container_posture(const struct dw_context *ctx, const struct container_digests_request *req,
+                                  struct output *out, struct container_digests_summary *ret_summary,
+                                  struct dw_error *ret_error)
+{
+        _cleanup_(kube_objects_freep) struct kube_objects *k = NULL, *ns = NULL;
+        struct container_digests_summary sum = { 0 };
+        struct run run = { .ctx = ctx, .out = out };
+        int r;
+
+        if (req->namespaces) {
+                r = load_kube(req->namespaces, "namespaces", &ns, ret_error);
+                if (r < 0)
+                        return r;
+                if (ns->n_namespaces == 0)
+                        return dw_error_set(ret_error, -ENODATA, req->namespaces,
+                                            "namespaces '%s' holds no Namespace", req->namespaces);
+                sum.namespaces = ns->n_namespaces;
+        }
+        r = load_pods(req, &k, &sum, ret_error);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < k->n_pods; i++) {
+                if (ctx->cancel && *ctx->cancel)
+                        return dw_error_set(ret_error, -ECANCELED, NULL, "interrupted");
+                r = check_pod_posture(&run, &k->pods[i]);
+                if (r < 0)
+                        return dw_error_set(ret_error, r, NULL, "cannot write output: %s", strerror(-r));
+        }
+        if (ns) {
+                r = check_namespaces(&run, ns);
+                if (r < 0)
+                        return dw_error_set(ret_error, r, NULL, "cannot write output: %s", strerror(-r));
+        }
+        if (ret_summary)
+                *ret_summary = sum;
+        return 0;
+}

@@ -1,0 +1,21 @@
+/* Host paths a container must not be given (a Kubernetes hostPath volume, a
+ * podman Volume= or Mount=): the host's root, /etc, the extension search
+ * paths systemd-sysext and systemd-confext merge from (a file written there
+ * becomes part of /usr or /etc at the next merge), and the container
+ * runtimes' sockets (whoever talks to them starts privileged containers).
+ * A bind of a directory above one of them reaches it too. Pure. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum host_path_risk {
+        HOST_PATH_PLAIN = 0,            /* an ordinary host directory */
+        HOST_PATH_SENSITIVE = 1,        /* reaches one of the paths above */
+};
+
+/* Classifies the host path p (lexically normalized first; a relative or
+ * over-long path is HOST_PATH_SENSITIVE: it cannot be told). For a sensitive
+ * one, *what (size bytes) says what it reaches ("the sysext search path
+ * /var/lib/extensions", "/run/containerd/containerd.sock below it"). */
+enum host_path_risk host_path_classify(const char *p, char *what, size_t size);
