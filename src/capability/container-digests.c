@@ -10,7 +10,7 @@
 
 #include "basic/fd-util.h"
 #include "container/approved.h"
-#include "container/host-paths.h"
+#include "container/privilege.h"
 #include "container/kube.h"
 #include "container/reference.h"
 #include "report/json.h"
@@ -296,43 +296,17 @@ int capability_container_digests(const struct dw_context *ctx, const struct cont
         return 0;
 }
 
-/* The order capabilities are named in, most dangerous first. */
-static const char *const cap_order[] = { "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "ALL" };
-
-static size_t cap_rank(const char *cap)
-{
-        if (strncasecmp(cap, "CAP_", 4) == 0)
-                cap += 4;
-        for (size_t i = 0; i < ARRAY_SIZE(cap_order); i++)
-                if (strcasecmp(cap, cap_order[i]) == 0)
-                        return i;
-        return ARRAY_SIZE(cap_order);
-}
-
 static int check_caps(struct run *run, const struct kube_pod *p, const struct kube_container *c)
 {
         _cleanup_(freep) char *list = NULL;
-        size_t best = ARRAY_SIZE(cap_order), len = 0;
         enum severity sev;
-        FILE *m;
+        int r;
 
         if (c->cap_add.n == 0)
                 return 0;
-        m = open_memstream(&list, &len);
-        if (!m)
-                return -ENOMEM;
-        /* Named in cap_order's order, then the others as written. */
-        for (size_t rank = 0; rank <= ARRAY_SIZE(cap_order); rank++)
-                for (size_t i = 0; i < c->cap_add.n; i++)
-                        if (cap_rank(c->cap_add.v[i]) == rank) {
-                                fprintf(m, "%s%s", ftell(m) ? ", " : "", c->cap_add.v[i]);
-                                if (rank < best)
-                                        best = rank;
-                        }
-        if (fclose(m) != 0)
-                return -ENOMEM;
-        /* SYS_ADMIN and ALL give the host away; the next three nearly. */
-        sev = best == 0 || best == 4 ? SEVERITY_CRITICAL : best < 4 ? SEVERITY_HIGH : SEVERITY_MEDIUM;
+        r = caps_judge(&c->cap_add, &list, &sev);
+        if (r < 0)
+                return r;
         return emit(run, "DW-CTR-POD-CAPS", sev, "pod-capabilities-added", p, c, NULL, NULL,
                     "adds capabilities %s", list);
 }

@@ -1,8 +1,12 @@
-/* Host paths a container must not be given; see host-paths.h. */
-#include "host-paths.h"
+/* What a container is granted: host paths it must not be given, capabilities; see privilege.h. */
+#define _GNU_SOURCE
+#include "privilege.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "basic/macros.h"
 #include "basic/path-util.h"
@@ -52,4 +56,41 @@ enum host_path_risk host_path_classify(const char *p, char *what, size_t size)
                         return HOST_PATH_SENSITIVE;
                 }
         return HOST_PATH_PLAIN;
+}
+
+/* The order capabilities are named in, most dangerous first. */
+static const char *const cap_order[] = { "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "ALL" };
+
+static size_t cap_rank(const char *cap)
+{
+        if (strncasecmp(cap, "CAP_", 4) == 0)
+                cap += 4;
+        for (size_t i = 0; i < ARRAY_SIZE(cap_order); i++)
+                if (strcasecmp(cap, cap_order[i]) == 0)
+                        return i;
+        return ARRAY_SIZE(cap_order);
+}
+
+int caps_judge(const struct strv *caps, char **ret_list, enum severity *ret_severity)
+{
+        _cleanup_(freep) char *list = NULL;
+        size_t best = ARRAY_SIZE(cap_order), len = 0;
+        FILE *m;
+
+        m = open_memstream(&list, &len);
+        if (!m)
+                return -ENOMEM;
+        for (size_t rank = 0; rank <= ARRAY_SIZE(cap_order); rank++)
+                for (size_t i = 0; i < caps->n; i++)
+                        if (cap_rank(caps->v[i]) == rank) {
+                                fprintf(m, "%s%s", ftell(m) ? ", " : "", caps->v[i]);
+                                if (rank < best)
+                                        best = rank;
+                        }
+        if (fclose(m) != 0)
+                return -ENOMEM;
+        /* SYS_ADMIN and ALL give the host away; the next three nearly. */
+        *ret_severity = best == 0 || best == 4 ? SEVERITY_CRITICAL : best < 4 ? SEVERITY_HIGH : SEVERITY_MEDIUM;
+        *ret_list = TAKE_PTR(list);
+        return 0;
 }

@@ -1,4 +1,5 @@
-/* Host paths a container must not be given (a Kubernetes hostPath volume, a
+/* What a container is granted, judged alike for Kubernetes pods and podman
+ * quadlets. Host paths a container must not be given (a Kubernetes hostPath volume, a
  * podman Volume= or Mount=): the host's root, /etc, the extension search
  * paths systemd-sysext and systemd-confext merge from (a file written there
  * becomes part of /usr or /etc at the next merge), and the container
@@ -8,6 +9,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "rules/rules.h"
+#include "basic/strv.h"
 
 enum host_path_risk {
         HOST_PATH_PLAIN = 0,            /* an ordinary host directory */
@@ -19,3 +23,10 @@ enum host_path_risk {
  * one, *what (size bytes) says what it reaches ("the sysext search path
  * /var/lib/extensions", "/run/containerd/containerd.sock below it"). */
 enum host_path_risk host_path_classify(const char *p, char *what, size_t size);
+
+/* Added capabilities (CAP_ prefix optional, any case) named most dangerous
+ * first (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, SYS_MODULE, ALL, then the others
+ * as written), joined with ", " into *ret_list; *ret_severity critical for
+ * SYS_ADMIN or ALL, high for NET_ADMIN, SYS_PTRACE or SYS_MODULE, else
+ * medium. 0, or -ENOMEM. */
+int caps_judge(const struct strv *caps, char **ret_list, enum severity *ret_severity);

@@ -91,11 +91,10 @@ static int check_bind(struct reach *g, unsigned line, const char *what, const ch
                      dst ? " at " : "", VALUE_SHOWN, dst ?: "", reached);
 }
 
-/* Volume= / -v: SRC:DST[:OPTIONS]; a named or anonymous volume binds nothing of the host's. */
-static int check_volume(struct reach *g, unsigned line, const char *what, const char *v)
+int quadlet_volume_bind(const char *v, char **ret_src, char **ret_dst)
 {
-        _cleanup_(freep) char *copy = strdup(v);
-        char *colon, *dst;
+        _cleanup_(freep) char *copy = strdup(v), *dst = NULL;
+        char *colon;
 
         if (!copy)
                 return -ENOMEM;
@@ -103,15 +102,17 @@ static int check_volume(struct reach *g, unsigned line, const char *what, const 
         if (copy[0] != '/' || !colon)
                 return 0;
         *colon = '\0';
-        dst = colon + 1;
-        dst[strcspn(dst, ":")] = '\0';
-        return check_bind(g, line, what, copy, dst);
+        colon[1 + strcspn(colon + 1, ":")] = '\0';
+        if (!(dst = strdup(colon + 1)))
+                return -ENOMEM;
+        *ret_src = TAKE_PTR(copy);
+        *ret_dst = TAKE_PTR(dst);
+        return 1;
 }
 
-/* Mount= / --mount: type=bind,source=SRC,destination=DST,... */
-static int check_mount(struct reach *g, unsigned line, const char *what, const char *v)
+int quadlet_mount_bind(const char *v, char **ret_src, char **ret_dst)
 {
-        _cleanup_(freep) char *copy = strdup(v);
+        _cleanup_(freep) char *copy = strdup(v), *s = NULL, *d = NULL;
         const char *type = NULL, *src = NULL, *dst = NULL;
         char *save = NULL;
 
@@ -135,7 +136,29 @@ static int check_mount(struct reach *g, unsigned line, const char *what, const c
         }
         if (!type || strcmp(type, "bind") != 0 || !src)
                 return 0;
-        return check_bind(g, line, what, src, dst);
+        if (!(s = strdup(src)) || (dst && !(d = strdup(dst))))
+                return -ENOMEM;
+        *ret_src = TAKE_PTR(s);
+        *ret_dst = TAKE_PTR(d);
+        return 1;
+}
+
+/* Volume= / -v: a named or anonymous volume binds nothing of the host's. */
+static int check_volume(struct reach *g, unsigned line, const char *what, const char *v)
+{
+        _cleanup_(freep) char *src = NULL, *dst = NULL;
+        int r = quadlet_volume_bind(v, &src, &dst);
+
+        return r <= 0 ? r : check_bind(g, line, what, src, dst);
+}
+
+/* Mount= / --mount: type=bind,source=SRC,destination=DST,... */
+static int check_mount(struct reach *g, unsigned line, const char *what, const char *v)
+{
+        _cleanup_(freep) char *src = NULL, *dst = NULL;
+        int r = quadlet_mount_bind(v, &src, &dst);
+
+        return r <= 0 ? r : check_bind(g, line, what, src, dst);
 }
 
 /* One capability name of AddCapability= or --cap-add (CAP_ prefix optional). */

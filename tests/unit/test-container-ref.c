@@ -1,6 +1,6 @@
 /* Unit tests for src/container/reference.c (image references normalized as
  * distribution's ParseNormalizedNamed does), the kubelet's imageID forms,
- * src/container/host-paths.c and the approved manifest reader. */
+ * src/container/privilege.c and the approved manifest reader. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "container/approved.h"
-#include "container/host-paths.h"
+#include "container/privilege.h"
 #include "container/reference.h"
 
 #define H64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
