@@ -45,7 +45,7 @@ struct judged {
         unsigned read_only_line;
         int no_new_privileges;
         unsigned nnp_line;
-        const char *user;
+        char *user;                     /* owned: PodmanArgs= values do not outlive their parse */
         unsigned user_line;
         const char *image;
         unsigned image_line;
@@ -55,6 +55,19 @@ static void judged_release(struct judged *j)
 {
         strv_release(&j->caps);
         strv_release(&j->unconfined);
+        free(j->user);
+}
+
+static int set_user(struct judged *j, unsigned line, const char *v)
+{
+        char *u = strdup(v);
+
+        if (!u)
+                return -ENOMEM;
+        free(j->user);
+        j->user = u;
+        j->user_line = line;
+        return 0;
 }
 
 static int emit(struct judged *j, const char *rule_id, enum severity sev, const char *action, unsigned line,
@@ -165,8 +178,7 @@ static int judge_option(struct judged *j, unsigned line, const char *opt, const 
                 j->read_only = is_true(val);
                 j->read_only_line = line;
         } else if (strcmp(opt, "--user") == 0 || strcmp(opt, "-u") == 0) {
-                j->user = val;
-                j->user_line = line;
+                return set_user(j, line, val);
         }
         return 0;
 }
@@ -242,8 +254,7 @@ static int judge_entry(struct judged *j, const struct unit_entry *e)
                 j->no_new_privileges = is_true(v);
                 j->nnp_line = e->line;
         } else if (strcmp(k, "User") == 0) {
-                j->user = v;
-                j->user_line = e->line;
+                return set_user(j, e->line, v);
         } else if (strcmp(k, "PodmanArgs") == 0) {
                 return judge_args(j, e->line, v);
         }
