@@ -31,19 +31,28 @@ run: build
 	$(BUILD)/driftwatch scan; rc=$$?; [ $$rc -le 1 ] || exit $$rc
 
 asan: deps-check
-	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DDW_SANITIZE=ON
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DDW_SANITIZE=ON -DDW_RELEASE_BINARY=
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 
 test: deps-check compile
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-test-asan: asan
-	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS) -LE oracle
+SANITIZER_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-# Every test, then every test again under AddressSanitizer + UBSan but the
-# peer oracles (label "oracle"; see tests/CMakeLists.txt).
-check: test test-asan
+# Every test but the peer oracles, under AddressSanitizer + UBSan.
+test-asan: asan
+	cd $(BUILD_ASAN) && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS) -LE oracle
+
+# Every test once: the release binary users run (build/driftwatch), then the
+# sanitizer build with every test. The tests run the sanitizer build but for
+# what only the release binary can show: the agreement with peer oracles
+# (label "oracle") and the memory bounds run build/driftwatch (tests/CMakeLists.txt).
+check: deps-check
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j $(JOBS) --target driftwatch
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DDW_SANITIZE=ON -DDW_RELEASE_BINARY=$(CURDIR)/$(BUILD)/driftwatch
+	cmake --build $(BUILD_ASAN) -j $(JOBS)
+	cd $(BUILD_ASAN) && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS)
 
 # libFuzzer on each harness (or those in FUZZ="a b") for FUZZ_SECONDS (clang),
 # corpora in build-fuzz/corpus-*: executions, exec/s and coverage per harness,

@@ -31,11 +31,12 @@ static const struct command commands[] = {
         { "image",       cmd_image,       "list ostree deployments; verify a deployment's /usr against its commit" },
         { "mounts",      cmd_mounts,      "mount table snapshots: new overlays, /usr read-write, verity removed" },
         { "posture",     cmd_posture,     "the settings that decide what the next upgrade accepts: signature policy, ostree remotes, registries" },
-        { "container",   cmd_container,   "container images: digests against an approved manifest, pod posture" },
         { "audit",       cmd_audit,       "auditd logs to explained alerts (raw event view: --events)" },
         { "journal",     cmd_journal,     "journal analytics: deployments, extension merges, audit pipeline health" },
         { "inventory",   cmd_inventory,   "sysext, confext and portable images: what is there, what is merged" },
         { "audit-rules", cmd_audit_rules, "print the auditd rules (rules.d) the audit analytics expect" },
+        /* container drift (issue #13) */
+        { "container",   cmd_container,   "containers against their images: files added, modified, deleted; image digests; pod posture" },
         { "help",        cmd_help,        "describe driftwatch, or one command" },
         { "version",     cmd_version,     "print the version" },
 };

@@ -1,9 +1,9 @@
 # Real podman containers for the container tests, sourced after lib.sh with
 # DW_SANDBOX=host-readonly. Everything podman, runc and skopeo write lies in
 # the test's namespace: the storage (graphroot), the run state and the
-# temporary files under $T/podman, and a private tmpfs over /run for what
-# runc and podman put there regardless (/run/runc, /run/libpod,
-# /run/containers). The host's /etc, /usr and /var stay read-only, so the
+# temporary files under $T/podman, and private tmpfs mounts over /run and
+# /var/tmp for what runc, podman and podman build put there regardless
+# (/run/runc, /run/libpod, /run/containers, build contexts). The host's /etc, /usr and /var stay read-only, so the
 # host's own containers and images are never seen or touched.
 #
 #   podman_setup               checks the tools, writes the configuration
@@ -29,6 +29,8 @@ podman_setup() {
         done
         mkdir -p "$PM_DIR"/{storage,run,tmp,net}
         mount -t tmpfs -o mode=0755 driftwatch-test-run /run || fail "cannot mount a private /run"
+        # podman build keeps big temporary files in /var/tmp whatever it is told.
+        mount -t tmpfs -o mode=1777 driftwatch-test-var-tmp /var/tmp || fail "cannot mount a private /var/tmp"
         cat >"$PM_DIR/storage.conf" <<EOF
 [storage]
 driver = "overlay"

@@ -60,7 +60,6 @@ AllowTcpForwarding X11Forwarding PermitTunnel LogLevel MaxAuthTries"
 # USER are sshd -T's, keyword by keyword.
 agree() {
         local root=$1 user=$2 spec=${3:-} k lk ours theirs ospec
-        ! sanitized || return 0         # compared in the first pass
         # sshd -T refuses a Match LocalPort when lport is not given; we take
         # an unknown port as matching no LocalPort, as lport=22 does here.
         ospec=$spec
