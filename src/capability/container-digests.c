@@ -10,6 +10,7 @@
 
 #include "basic/fd-util.h"
 #include "container/approved.h"
+#include "container/container.h"
 #include "container/privilege.h"
 #include "container/kube.h"
 #include "container/reference.h"
@@ -43,6 +44,7 @@ static void json_pod(struct json *j, const void *data)
 struct run {
         const struct dw_context *ctx;
         struct output *out;
+        const struct container *local;  /* a findings' container of the local engine (no pod) */
 };
 
 /* "pod default/web container nginx", "Deployment default/web", "namespace dev". */
@@ -69,14 +71,16 @@ static int emit(struct run *run, const char *rule_id, enum severity sev, const c
                 const struct kube_pod *p, const struct kube_container *c, const struct image_ref *ref,
                 const char *digest, const char *fmt, ...)
 {
-        _cleanup_(freep) char *what = describe(p, c), *msg = NULL, *body = NULL, *id = NULL, *runtime = NULL;
+        _cleanup_(freep) char *what = NULL, *msg = NULL, *body = NULL, *id = NULL, *runtime = NULL;
         struct pod_info pi = { .pod = p, .c = c };
         struct finding_container fc = { 0 };
         struct finding f;
         va_list ap;
         int r;
 
-        if (!what)
+        if (p ? !(what = describe(p, c))
+              : asprintf(&what, "%s container %s", run->local->engine,
+                         run->local->names.n ? run->local->names.v[0] : run->local->id) < 0)
                 return -ENOMEM;
         va_start(ap, fmt);
         r = vasprintf(&body, fmt, ap);
@@ -105,6 +109,13 @@ static int emit(struct run *run, const char *rule_id, enum severity sev, const c
                 fc.image_name = ref ? ref->name : c->image;
                 fc.image_tag = ref ? ref->tag : NULL;
                 fc.image_digest = digest;
+        } else if (!p) {
+                fc.id = run->local->id;
+                fc.name = run->local->names.n ? run->local->names.v[0] : NULL;
+                fc.runtime = run->local->engine;
+                fc.image_name = ref ? ref->name : run->local->image_name;
+                fc.image_tag = ref ? ref->tag : NULL;
+                fc.image_digest = digest;
         }
         finding_init(&f);
         f.rule = ruleset_rule(run->ctx->rules, rule_id);
@@ -115,8 +126,8 @@ static int emit(struct run *run, const char *rule_id, enum severity sev, const c
         f.action = action;
         f.dataset = "driftwatch.container";
         f.message = msg;
-        f.container = c ? &fc : NULL;
-        f.json_extra = json_pod;
+        f.container = c || !p ? &fc : NULL;
+        f.json_extra = p ? json_pod : NULL;
         f.json_extra_data = &pi;
         r = output_emit(run->out, &f);
         finding_release(&f);
@@ -155,9 +166,7 @@ static int load_pods(const struct container_digests_request *req, struct kube_ob
         int r;
 
         if (!req->pods)
-                return dw_error_set(ret_error, -EOPNOTSUPP, NULL,
-                                    "the local engine's containers cannot be read yet: give --pods FILE (kubectl "
-                                    "get pods -o json)");
+                return dw_error_set(ret_error, -EINVAL, NULL, "no pods given (--pods FILE)");
         r = load_kube(req->pods, "pods", &k, ret_error);
         if (r < 0)
                 return r;
@@ -206,23 +215,64 @@ static const char *entry_where(const struct approved_entry *e, char *buf, size_t
         return buf;
 }
 
+/* The digest findings of one image reference: running is what runs (its
+ * digest, or none known), pinned_vs_running whether a pinned digest is to be
+ * compared with it (the kubelet's status.imageID names the manifest run). */
+static int check_reference(struct run *run, const struct kube_pod *p, const struct kube_container *c,
+                           const char *image, const struct image_ref *running, const char *running_from,
+                           const char *id_note, const struct approved *approved)
+{
+        _cleanup_(image_ref_release) struct image_ref spec = { 0 };
+        const struct approved_entry *e;
+        const char *reason = NULL, *digest;
+        char where[128];
+        int r;
+
+        r = image_ref_parse(image, strlen(image), &spec, &reason);
+        if (r == -EINVAL)
+                return emit(run, "DW-CTR-REF-INVALID", 0, "image-reference-invalid", p, c, NULL, NULL,
+                            "image reference '%s' is not valid: %s", image, reason);
+        if (r < 0)
+                return r;
+        digest = running->digest ?: spec.digest;
+        if (!spec.digest) {
+                r = emit(run, "DW-CTR-MUTABLE-TAG", 0, "image-mutable-tag", p, c, &spec, digest,
+                         "runs %s by its tag '%s', no @sha256 digest: what it pulls can change", spec.string,
+                         spec.tag);
+                if (r < 0)
+                        return r;
+        }
+        if (running_from && spec.digest && running->digest && strcmp(spec.digest, running->digest) != 0) {
+                r = emit(run, "DW-CTR-DIGEST-MISMATCH", 0, "image-digest-mismatch", p, c, &spec, running->digest,
+                         "the spec pins %s, %s image %s", spec.string, running_from, running->string);
+                if (r < 0)
+                        return r;
+        }
+        if (!approved)
+                return 0;
+        if (!digest)
+                return emit(run, "DW-CTR-DIGEST-UNAPPROVED", 0, "image-digest-unapproved", p, c, &spec, NULL,
+                            "runs %s with no digest known%s: it cannot be approved", spec.string, id_note);
+        if (approved_find(approved, spec.name, digest))
+                return 0;
+        e = approved_find_name(approved, spec.name);
+        if (e)
+                return emit(run, "DW-CTR-DIGEST-DIFFERS", 0, "image-digest-differs", p, c, &spec, digest,
+                            "%s runs %s; the approved list has %s for %s (%s)", image, digest,
+                            e->ref.digest, spec.name, entry_where(e, where, sizeof(where)));
+        return emit(run, "DW-CTR-DIGEST-UNAPPROVED", 0, "image-digest-unapproved", p, c, &spec, digest,
+                    "runs %s@%s, which is not in the approved list", spec.name, digest);
+}
+
 static int check_digests(struct run *run, const struct kube_pod *p, const struct kube_container *c,
                          const struct approved *approved)
 {
-        _cleanup_(image_ref_release) struct image_ref spec = { 0 }, running = { 0 };
-        const struct approved_entry *e;
-        const char *reason = NULL, *digest, *id_note = "";
-        char where[128];
+        _cleanup_(image_ref_release) struct image_ref running = { 0 };
+        const char *reason = NULL, *id_note = " (a tag, and no status imageID)";
         int r;
 
         if (!c->image)
                 return 0;
-        r = image_ref_parse(c->image, strlen(c->image), &spec, &reason);
-        if (r == -EINVAL)
-                return emit(run, "DW-CTR-REF-INVALID", 0, "image-reference-invalid", p, c, NULL, NULL,
-                            "image reference '%s' is not valid: %s", c->image, reason);
-        if (r < 0)
-                return r;
         if (c->image_id) {
                 r = image_id_parse(c->image_id, &running, &reason);
                 if (r == -ENOMEM)
@@ -232,35 +282,46 @@ static int check_digests(struct run *run, const struct kube_pod *p, const struct
                 else if (r < 0)
                         id_note = " (status imageID is not readable)";
         }
-        digest = running.digest ?: spec.digest;
-        if (!spec.digest) {
-                r = emit(run, "DW-CTR-MUTABLE-TAG", 0, "image-mutable-tag", p, c, &spec, digest,
-                         "runs %s by its tag '%s', no @sha256 digest: what it pulls can change", spec.string,
-                         spec.tag);
-                if (r < 0)
-                        return r;
-        }
-        if (spec.digest && running.digest && strcmp(spec.digest, running.digest) != 0) {
-                r = emit(run, "DW-CTR-DIGEST-MISMATCH", 0, "image-digest-mismatch", p, c, &spec, running.digest,
-                         "the spec pins %s, the kubelet reports image %s", spec.string, running.string);
-                if (r < 0)
-                        return r;
-        }
-        if (!approved)
+        return check_reference(run, p, c, c->image, &running, "the kubelet reports", id_note, approved);
+}
+
+/* A container of the local engine: its image's reference (the name it was
+ * created from) and the manifest digest containers-storage records for the
+ * image. Not compared with a pinned digest: images.json keeps one digest of
+ * the several a multi-platform image has, so a difference proves nothing. */
+static int check_local(struct run *run, const struct ctr_storage *s, const struct container *ct,
+                       const struct approved *approved)
+{
+        const struct ctr_image *im = ct->image_id ? ctr_storage_image(s, ct->image_id) : NULL;
+        struct image_ref running = { .digest = im ? im->digest : NULL };
+
+        run->local = ct;
+        if (!ct->image_name)
                 return 0;
-        if (!digest)
-                return emit(run, "DW-CTR-DIGEST-UNAPPROVED", 0, "image-digest-unapproved", p, c, &spec, NULL,
-                            "runs %s with no digest known (a tag, and no status imageID)%s: it cannot be approved",
-                            spec.string, id_note);
-        if (approved_find(approved, spec.name, digest))
-                return 0;
-        e = approved_find_name(approved, spec.name);
-        if (e)
-                return emit(run, "DW-CTR-DIGEST-DIFFERS", 0, "image-digest-differs", p, c, &spec, digest,
-                            "%s runs %s; the approved list has %s for %s (%s)", c->image, digest,
-                            e->ref.digest, spec.name, entry_where(e, where, sizeof(where)));
-        return emit(run, "DW-CTR-DIGEST-UNAPPROVED", 0, "image-digest-unapproved", p, c, &spec, digest,
-                    "runs %s@%s, which is not in the approved list", spec.name, digest);
+        return check_reference(run, NULL, NULL, ct->image_name, &running, NULL,
+                               " (containers-storage records no manifest digest for its image)", approved);
+}
+
+static int local_digests(struct run *run, const struct container_digests_request *req,
+                         const struct approved *approved, struct container_digests_summary *sum,
+                         struct dw_error *ret_error)
+{
+        _cleanup_(ctr_storage_freep) struct ctr_storage *s = NULL;
+        const char *root = req->storage_root ?: CTR_STORAGE_DEFAULT;
+        int r;
+
+        r = ctr_storage_load(root, &s, ret_error);
+        if (r < 0)
+                return dw_error_set(ret_error, r, root, "no container storage at '%s': %s", root, strerror(-r));
+        sum->containers = s->n_containers;
+        for (size_t i = 0; i < s->n_containers; i++) {
+                if (run->ctx->cancel && *run->ctx->cancel)
+                        return dw_error_set(ret_error, -ECANCELED, NULL, "interrupted");
+                r = check_local(run, s, &s->containers[i], approved);
+                if (r < 0)
+                        return dw_error_set(ret_error, r, NULL, "cannot write output: %s", strerror(-r));
+        }
+        return 0;
 }
 
 int capability_container_digests(const struct dw_context *ctx, const struct container_digests_request *req,
@@ -279,6 +340,14 @@ int capability_container_digests(const struct dw_context *ctx, const struct cont
                         return r;
                 sum.approved = approved->n;
                 sum.approved_without_digest = approved->without_digest;
+        }
+        if (!req->pods) {
+                r = local_digests(&run, req, approved, &sum, ret_error);
+                if (r < 0)
+                        return r;
+                if (ret_summary)
+                        *ret_summary = sum;
+                return 0;
         }
         r = load_pods(req, &k, &sum, ret_error);
         if (r < 0)

@@ -16,7 +16,7 @@ struct container_digests_request {
         const char *pods;               /* kubectl JSON: a file, or "-" for stdin; NULL: the local engine */
         const char *approved;           /* the approved manifest, or NULL (digests only) */
         const char *namespaces;         /* a Namespace list (posture only), or NULL */
-        const char *storage_root;       /* the local engine's storage without pods (not read yet), or NULL */
+        const char *storage_root;       /* without pods: the containers-storage root; NULL the default */
 };
 
 struct container_digests_summary {

@@ -36,7 +36,8 @@ static int run(const char *name, int argc, char **argv, bool posture)
                            "the approved images: one reference with its @sha256: digest per line (# comments), "
                            "or Deployment / Pod / List specs in JSON"),
                 OPT_STRING("storage-root", &req.storage_root, "DIR",
-                           "the local engine's containers-storage (without --pods); not read yet"),
+                           "without --pods: the local engine's containers-storage (podman, CRI-O); default "
+                           "/var/lib/containers/storage"),
                 OPT_FORMAT(&format),
                 OPT_END(),
         };
@@ -60,7 +61,8 @@ static int run(const char *name, int argc, char **argv, bool posture)
                           "status.imageID) with an approved manifest after normalizing references as the engines\n"
                           "do (docker.io/library/, :latest): digests not approved, another digest than the approved\n"
                           "one for the same repository, tags without a digest, status digests that differ from the\n"
-                          "spec's pin. docs/container-digests.md.",
+                          "spec's pin. Without --pods, the containers of the local engine's containers-storage\n"
+                          "(their image name and the manifest digest recorded for the image). docs/container-digests.md.",
                 .options = posture ? posture_options : digests_options,
         };
         struct dw_context ctx;

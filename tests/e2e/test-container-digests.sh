@@ -72,7 +72,9 @@ expect_one_error_line "$T/type.json"
 grep -q "/spec/containers: not an array" "$T/err" || fail "wrong type not named"
 run 2 "$DW" container digests --pods "$T/missing.json"
 expect_one_error_line "$T/missing.json"
-# No --pods: the local engine is not read by this command yet; it says so.
-run 2 "$DW" container digests
-expect_one_error_line "--pods"
+# No --pods: the local engine's storage, which must be one.
+run 2 "$DW" container digests --storage-root "$T/none"
+expect_one_error_line "$T/none"
+run 2 "$DW" container digests --pods "$data/pods.json" --storage-root "$T/none"
+grep -q "not with --pods" "$T/err" || fail "--pods with --storage-root"
 echo PASS
