@@ -102,6 +102,17 @@ static int parse_json(const char *buf, size_t len, struct approved *a, char **re
         return 0;
 }
 
+static int entry_cmp(const void *x, const void *y)
+{
+        const struct approved_entry *a = x, *b = y;
+        int c = strcmp(a->ref.name, b->ref.name);
+
+        if (c)
+                return c;
+        c = strcmp(a->ref.digest, b->ref.digest);
+        return c ? c : (a->line > b->line) - (a->line < b->line);
+}
+
 int approved_parse(const char *buf, size_t len, struct approved **ret, char **ret_error)
 {
         _cleanup_(approved_freep) struct approved *a = NULL;
@@ -118,6 +129,9 @@ int approved_parse(const char *buf, size_t len, struct approved **ret, char **re
         r = i < len && buf[i] == '{' ? parse_json(buf, len, a, ret_error) : parse_text(buf, len, a, ret_error);
         if (r < 0)
                 return r;
+        /* Sorted by name, digest: lookups are binary searches. */
+        if (a->n > 1)
+                qsort(a->v, a->n, sizeof(*a->v), entry_cmp);
         if (a->n == 0)
                 return reason_set(ret_error, -ENODATA, "no image reference with a digest%s",
                             a->without_digest ? " (the images it names have tags only)" : "");
@@ -138,18 +152,34 @@ struct approved *approved_free(struct approved *a)
         return NULL;
 }
 
+/* The first entry (in sort order) whose name is name and, when digest is
+ * given, whose digest is digest; NULL when none. */
+static const struct approved_entry *lower_bound(const struct approved *a, const char *name, const char *digest)
+{
+        size_t lo = 0, hi = a->n;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(a->v[mid].ref.name, name);
+
+                if (c == 0 && digest)
+                        c = strcmp(a->v[mid].ref.digest, digest);
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        if (lo == a->n || strcmp(a->v[lo].ref.name, name) != 0 || (digest && strcmp(a->v[lo].ref.digest, digest) != 0))
+                return NULL;
+        return &a->v[lo];
+}
+
 const struct approved_entry *approved_find(const struct approved *a, const char *name, const char *digest)
 {
-        for (size_t i = 0; i < a->n; i++)
-                if (strcmp(a->v[i].ref.name, name) == 0 && strcmp(a->v[i].ref.digest, digest) == 0)
-                        return &a->v[i];
-        return NULL;
+        return lower_bound(a, name, digest);
 }
 
 const struct approved_entry *approved_find_name(const struct approved *a, const char *name)
 {
-        for (size_t i = 0; i < a->n; i++)
-                if (strcmp(a->v[i].ref.name, name) == 0)
-                        return &a->v[i];
-        return NULL;
+        return lower_bound(a, name, NULL);
 }

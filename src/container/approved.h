@@ -37,5 +37,6 @@ DEFINE_FREEP(struct approved, approved_free)
 
 /* The entry approving exactly this repository and digest, or NULL. */
 const struct approved_entry *approved_find(const struct approved *a, const char *name, const char *digest);
-/* The first entry for the repository name (any digest), or NULL. */
+/* An entry for the repository name (any digest; the lowest digest), or NULL.
+ * Entries are sorted by name and digest: both lookups are binary searches. */
 const struct approved_entry *approved_find_name(const struct approved *a, const char *name);
