@@ -13,6 +13,7 @@
 #include "container/container.h"
 #include "container/privilege.h"
 #include "container/kube.h"
+#include "container/pod-posture.h"
 #include "container/reference.h"
 #include "report/json.h"
 
@@ -365,81 +366,11 @@ int capability_container_digests(const struct dw_context *ctx, const struct cont
         return 0;
 }
 
-static int check_caps(struct run *run, const struct kube_pod *p, const struct kube_container *c)
+/* Posture findings of the pods, through emit(). */
+static int posture_report(void *userdata, const char *rule_id, enum severity sev, const char *action,
+                          const struct kube_pod *p, const struct kube_container *c, const char *message)
 {
-        _cleanup_(freep) char *list = NULL;
-        enum severity sev;
-        int r;
-
-        if (c->cap_add.n == 0)
-                return 0;
-        r = caps_judge(&c->cap_add, &list, &sev);
-        if (r < 0)
-                return r;
-        return emit(run, "DW-CTR-POD-CAPS", sev, "pod-capabilities-added", p, c, NULL, NULL,
-                    "adds capabilities %s", list);
-}
-
-static int check_container_posture(struct run *run, const struct kube_pod *p, const struct kube_container *c)
-{
-        int non_root = c->run_as_non_root >= 0 ? c->run_as_non_root : p->run_as_non_root;
-        long long user = c->run_as_user >= 0 ? c->run_as_user : p->run_as_user;
-        int r = 0;
-
-        if (c->privileged == 1)
-                r = emit(run, "DW-CTR-POD-PRIVILEGED", 0, "pod-privileged", p, c, NULL, NULL,
-                         "runs privileged (every capability, every device, no seccomp or LSM confinement)");
-        if (r >= 0 && c->allow_privilege_escalation != 0)
-                r = emit(run, "DW-CTR-POD-PRIV-ESCALATION", 0, "pod-privilege-escalation", p, c, NULL, NULL,
-                         "allowPrivilegeEscalation is %s: setuid binaries and file capabilities work (no "
-                         "no_new_privs)", c->allow_privilege_escalation == 1 ? "true" : "not set (true)");
-        if (r >= 0 && c->read_only_root_filesystem != 1)
-                r = emit(run, "DW-CTR-POD-RW-ROOTFS", 0, "pod-writable-root", p, c, NULL, NULL,
-                         "readOnlyRootFilesystem is %s: the container can drift from its image",
-                         c->read_only_root_filesystem == 0 ? "false" : "not set (false)");
-        if (r >= 0 && non_root != 1) {
-                char u[64] = "";
-
-                if (user >= 0)
-                        snprintf(u, sizeof(u), ", runAsUser %lld", user);
-                r = emit(run, "DW-CTR-POD-RUN-AS-ROOT", user == 0 ? SEVERITY_HIGH : 0, "pod-run-as-root", p, c,
-                         NULL, NULL, "runAsNonRoot is %s (%s)%s: it may run as root",
-                         non_root == 0 ? "false" : "not set",
-                         c->run_as_non_root >= 0 ? "container" : p->run_as_non_root >= 0 ? "pod" : "neither level",
-                         u);
-        }
-        return r < 0 ? r : check_caps(run, p, c);
-}
-
-static int check_pod_posture(struct run *run, const struct kube_pod *p)
-{
-        int r = 0;
-
-        if (p->host_pid == 1)
-                r = emit(run, "DW-CTR-POD-HOST-PID", 0, "pod-host-pid", p, NULL, NULL, NULL,
-                         "hostPID: the host's processes are visible and signalable (and /proc/1/root with "
-                         "privileges)");
-        if (r >= 0 && p->host_ipc == 1)
-                r = emit(run, "DW-CTR-POD-HOST-IPC", 0, "pod-host-ipc", p, NULL, NULL, NULL,
-                         "hostIPC: the host's shared memory and semaphores are shared");
-        if (r >= 0 && p->host_network == 1)
-                r = emit(run, "DW-CTR-POD-HOST-NETWORK", 0, "pod-host-network", p, NULL, NULL, NULL,
-                         "hostNetwork: the host's interfaces and local services are reachable");
-        for (size_t i = 0; r >= 0 && i < p->n_volumes; i++) {
-                const struct kube_volume *v = &p->volumes[i];
-                char what[256];
-
-                if (host_path_classify(v->host_path, what, sizeof(what)) == HOST_PATH_SENSITIVE)
-                        r = emit(run, "DW-CTR-POD-HOSTPATH", SEVERITY_CRITICAL, "pod-host-path", p, NULL, NULL, NULL,
-                                 "hostPath volume %s mounts %s: %s", v->name ?: "(unnamed)", v->host_path, what);
-                else
-                        r = emit(run, "DW-CTR-POD-HOSTPATH", SEVERITY_MEDIUM, "pod-host-path", p, NULL, NULL, NULL,
-                                 "hostPath volume %s mounts the host directory %s", v->name ?: "(unnamed)",
-                                 v->host_path);
-        }
-        for (size_t i = 0; r >= 0 && i < p->n_containers; i++)
-                r = check_container_posture(run, p, &p->containers[i]);
-        return r;
+        return emit(userdata, rule_id, sev, action, p, c, NULL, NULL, "%s", message);
 }
 
 static int check_namespaces(struct run *run, const struct kube_objects *ns)
@@ -485,7 +416,7 @@ int capability_container_posture(const struct dw_context *ctx, const struct cont
         for (size_t i = 0; i < k->n_pods; i++) {
                 if (ctx->cancel && *ctx->cancel)
                         return dw_error_set(ret_error, -ECANCELED, NULL, "interrupted");
-                r = check_pod_posture(&run, &k->pods[i]);
+                r = pod_posture_judge(&k->pods[i], posture_report, &run);
                 if (r < 0)
                         return dw_error_set(ret_error, r, NULL, "cannot write output: %s", strerror(-r));
         }

@@ -472,31 +472,21 @@ static int read_object(struct reader *rd, json_t *o, const char *pointer, const 
         }
 }
 
-int kube_parse(const char *buf, size_t len, struct kube_objects **ret, char **ret_error)
+int kube_parse_tree(void *json, struct kube_objects **ret, char **ret_error)
 {
         _cleanup_(kube_objects_freep) struct kube_objects *k = NULL;
         struct reader rd = { .ret_error = ret_error };
-        struct json_shape shape;
-        json_error_t jerr;
-        json_t *root, *items, *v;
+        json_t *root = json, *items, *v;
         const char *kind;
         size_t i;
         int r;
 
-        if (len > KUBE_MAX_BYTES)
-                return reason_set(rd.ret_error, -E2BIG, "larger than %zu MiB", KUBE_MAX_BYTES >> 20);
-        shape = json_shape(buf, len, KUBE_MAX_DEPTH, KUBE_MAX_STRING);
-        if (shape.depth > KUBE_MAX_DEPTH)
-                return reason_set(rd.ret_error, -EBADMSG, "nested deeper than %d levels", KUBE_MAX_DEPTH);
-        if (shape.longest_string > KUBE_MAX_STRING)
-                return reason_set(rd.ret_error, -EBADMSG, "a string longer than %zu KiB", KUBE_MAX_STRING >> 10);
         k = calloc(1, sizeof(*k));
-        if (!k)
+        if (!k) {
+                json_decref(root);
                 return -ENOMEM;
+        }
         rd.k = k;
-        root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-        if (!root)
-                return reason_set(rd.ret_error, -EBADMSG, "not JSON: line %d column %d: %s", jerr.line, jerr.column, jerr.text);
         k->json = root;
         if (!json_is_object(root))
                 return reason_set(rd.ret_error, -EBADMSG, "the top level is not an object");
@@ -527,6 +517,27 @@ int kube_parse(const char *buf, size_t len, struct kube_objects **ret, char **re
         }
         *ret = TAKE_PTR(k);
         return 0;
+}
+
+
+int kube_parse(const char *buf, size_t len, struct kube_objects **ret, char **ret_error)
+{
+        struct json_shape shape;
+        json_error_t jerr;
+        json_t *root;
+
+        if (len > KUBE_MAX_BYTES)
+                return reason_set(ret_error, -E2BIG, "larger than %zu MiB", KUBE_MAX_BYTES >> 20);
+        shape = json_shape(buf, len, KUBE_MAX_DEPTH, KUBE_MAX_STRING);
+        if (shape.depth > KUBE_MAX_DEPTH)
+                return reason_set(ret_error, -EBADMSG, "nested deeper than %d levels", KUBE_MAX_DEPTH);
+        if (shape.longest_string > KUBE_MAX_STRING)
+                return reason_set(ret_error, -EBADMSG, "a string longer than %zu KiB", KUBE_MAX_STRING >> 10);
+        root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!root)
+                return reason_set(ret_error, -EBADMSG, "not JSON: line %d column %d: %s", jerr.line, jerr.column,
+                                  jerr.text);
+        return kube_parse_tree(root, ret, ret_error);
 }
 
 struct kube_objects *kube_objects_free(struct kube_objects *k)

@@ -83,5 +83,16 @@ struct kube_objects {
  * KUBE_MAX_STRING) or -E2BIG (a count past its limit) with *ret_error one
  * line naming where (free()), -ENOMEM. */
 int kube_parse(const char *buf, size_t len, struct kube_objects **ret, char **ret_error);
+/* The same from a parsed jansson tree (a json_t *; the reference is taken,
+ * also on failure). */
+int kube_parse_tree(void *json, struct kube_objects **ret, char **ret_error);
+/* The same from YAML (kubectl's, podman kube play's): every document of the
+ * stream, as the items of one List. Plain scalars are typed as YAML 1.2's
+ * core schema does (true/false, null, integers); quoted ones are strings.
+ * Aliases are refused (no expansion), so are duplicate keys, depth past
+ * KUBE_MAX_DEPTH, strings past KUBE_MAX_STRING and more than
+ * KUBE_MAX_YAML_NODES nodes. */
+#define KUBE_MAX_YAML_NODES 1000000
+int kube_parse_yaml(const char *buf, size_t len, struct kube_objects **ret, char **ret_error);
 struct kube_objects *kube_objects_free(struct kube_objects *k);
 DEFINE_FREEP(struct kube_objects, kube_objects_free)

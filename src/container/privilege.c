@@ -15,7 +15,6 @@ static const struct {
         const char *path;
         const char *what;
 } sensitive[] = {
-        { "/etc", "the host's /etc" },
         { "/var/lib/extensions", "the sysext search path" },
         { "/var/lib/confexts", "the confext search path" },
         { "/etc/extensions", "the sysext search path" },
@@ -31,6 +30,7 @@ static const struct {
         { "/var/run/crio/crio.sock", "the CRI-O socket" },
         { "/run/podman/podman.sock", "the podman socket" },
         { "/var/run/podman/podman.sock", "the podman socket" },
+        { "/etc", "the host's" },          /* last: the search paths below it are named first */
 };
 
 enum host_path_risk host_path_classify(const char *p, char *what, size_t size)

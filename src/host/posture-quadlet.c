@@ -9,8 +9,9 @@
  * --network=host, --ipc=host, --security-opt label=disable|seccomp=unconfined,
  * -v, --mount, --read-only, --user). Files are parsed with the quadlet
  * reader (parse/unit-file.c); binds are split as the extension-reach check
- * splits them (host/quadlet.c). A .kube file's pod YAML is not read: a state
- * record says so. One DW-CTR-QUADLET state record per definition. */
+ * splits them (host/quadlet.c). A .kube file's pod YAML (Yaml=) is read
+ * beneath the root and judged as `container posture` judges pods
+ * (container/pod-posture.c). One DW-CTR-QUADLET state record per definition. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
@@ -19,6 +20,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "container/kube.h"
+#include "container/pod-posture.h"
 #include "container/privilege.h"
 #include "host/posture-check.h"
 #include "host/quadlet.h"
@@ -27,6 +30,7 @@
 #define CHECK "quadlet"
 #define QUADLET_MAX_HOMES 1024
 #define QUADLET_MAX_USERS 1024
+#define KUBE_YAML_MAX_BYTES ((size_t) 4 << 20)
 
 static const char *const rootful_dirs[] = {
         "/etc/containers/systemd", "/usr/share/containers/systemd", "/run/containers/systemd",
@@ -320,6 +324,76 @@ static int parse_quadlet(const char *buf, size_t len, void *ret, char **ret_erro
         return unit_file_parse(buf, len, ret, ret_error);
 }
 
+struct kube_report {
+        struct judged *j;
+        const char *yaml;               /* the YAML file, absolute in the root */
+        unsigned line;                  /* of Yaml= */
+};
+
+static const char *pod_what(const struct kube_pod *p)
+{
+        return p->name ?: "(unnamed)";
+}
+
+/* A pod posture finding of a .kube file's YAML, as the .kube file's alert. */
+static int kube_report(void *userdata, const char *rule_id, enum severity sev, const char *action,
+                       const struct kube_pod *p, const struct kube_container *c, const char *message)
+{
+        struct kube_report *kr = userdata;
+        _cleanup_(freep) char *act = NULL;
+
+        if (asprintf(&act, "quadlet-kube-%s", action) < 0)
+                return -ENOMEM;
+        return emit(kr->j, rule_id, sev, act, kr->line, "Yaml", kr->yaml, "%s %s%s%s (%s): %s", p->kind, pod_what(p),
+                    c ? " container " : "", c ? c->name : "", kr->yaml, message);
+}
+
+/* Yaml= of a .kube file: the pod YAML podman kube play runs (absolute, or
+ * relative to the .kube file's directory), read beneath the root, judged as
+ * `container posture` judges pods; its images without a digest too. */
+static int check_kube_yaml(struct judged *j, const char *dir, const struct unit_entry *e)
+{
+        _cleanup_(kube_objects_freep) struct kube_objects *k = NULL;
+        _cleanup_(freep) char *path = NULL, *buf = NULL, *why = NULL;
+        struct kube_report kr = { .j = j, .line = e->line };
+        size_t len = 0;
+        int r;
+
+        if (e->value[0] == '/' ? !(path = strdup(e->value)) : asprintf(&path, "%s/%s", dir, e->value) < 0)
+                return -ENOMEM;
+        kr.yaml = path;
+        r = emit(j, "DW-CTR-QUADLET", 0, "quadlet-kube", e->line, "Yaml", path, "a pod from the Kubernetes YAML %s",
+                 path);
+        if (r < 0)
+                return r;
+        r = posture_read(j->pc, path, KUBE_YAML_MAX_BYTES, &buf, &len);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return posture_invalid(j->pc, CHECK, path, posture_read_error(r));
+        r = kube_parse_yaml(buf, len, &k, &why);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return posture_invalid(j->pc, CHECK, path, why ?: strerror(-r));
+        for (size_t i = 0; i < k->n_pods; i++) {
+                const struct kube_pod *p = &k->pods[i];
+
+                r = pod_posture_judge(p, kube_report, &kr);
+                for (size_t c = 0; r >= 0 && c < p->n_containers; c++) {
+                        const char *image = p->containers[c].image;
+
+                        if (image && !strchr(image, '@'))
+                                r = emit(j, "DW-CTR-MUTABLE-TAG", 0, "quadlet-kube-mutable-tag", e->line, "Yaml", path,
+                                         "%s %s container %s (%s): image %s has no @sha256 digest", p->kind,
+                                         pod_what(p), p->containers[c].name, path, image);
+                }
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int check_file(struct posture *pc, const char *dir, const char *name)
 {
         _cleanup_(unit_file_freep) struct unit_file *u = NULL;
@@ -336,9 +410,7 @@ static int check_file(struct posture *pc, const char *dir, const char *name)
         if (strlen(name) > 5 && strcmp(name + strlen(name) - 5, ".kube") == 0) {
                 for (size_t i = 0; i < u->n; i++)
                         if (strcmp(u->v[i].section, "Kube") == 0 && strcmp(u->v[i].key, "Yaml") == 0) {
-                                r = emit(&j, "DW-CTR-QUADLET", 0, "quadlet-kube", u->v[i].line, "Yaml", u->v[i].value,
-                                         "a pod from the Kubernetes YAML %s: the YAML is not read by this check "
-                                         "(give it to `driftwatch container posture --pods` as JSON)", u->v[i].value);
+                                r = check_kube_yaml(&j, dir, &u->v[i]);
                                 if (r < 0)
                                         return r;
                         }

@@ -38,7 +38,29 @@ echo "$good" >"$R/etc/containers/systemd/users/1000/rootless.container"
 printf '%s\nVolume=/run/podman/podman.sock:/sock\n' "$good" >"$R/home/alice/.config/containers/systemd/sock.container"
 printf '%s\nPodmanArgs=--mount type=bind,source=/srv/data,destination=/d --user root\n' "$good" \
         >"$R/root/.config/containers/systemd/plain.container"
-printf '[Kube]\nYaml=/etc/containers/systemd/web.yaml\n' >"$R/etc/containers/systemd/web.kube"
+printf '[Kube]\nYaml=web.yaml\n' >"$R/etc/containers/systemd/web.kube"
+# The .kube file's pod YAML (relative to it; two documents, the Pod second).
+cat >"$R/etc/containers/systemd/web.yaml" <<'Y'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cfg}
+data: {a: "1"}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  securityContext: {runAsNonRoot: true}
+  containers:
+  - name: app
+    image: quay.io/x/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+    securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
+                      capabilities: {add: [SYS_PTRACE]}}
+  volumes:
+  - name: ext
+    hostPath: {path: /etc/extensions}
+Y
 
 run 1 "$DW" posture --root "$R" --format json
 expect_valid_jsonl "$T/out"
@@ -47,10 +69,12 @@ jq -r 'select(.rule.id | startswith("DW-CTR")) | [.rule.id, .event.kind, .driftw
 cat >"$T/want" <<'W'
 DW-CTR-MUTABLE-TAG alert medium /etc/containers/systemd/bad.container
 DW-CTR-POD-CAPS alert critical /etc/containers/systemd/bad.container
+DW-CTR-POD-CAPS alert high /etc/containers/systemd/web.kube
 DW-CTR-POD-HOST-IPC alert medium /etc/containers/systemd/bad.container
 DW-CTR-POD-HOST-NETWORK alert medium /etc/containers/systemd/bad.container
 DW-CTR-POD-HOST-PID alert high /etc/containers/systemd/bad.container
 DW-CTR-POD-HOSTPATH alert critical /etc/containers/systemd/bad.container
+DW-CTR-POD-HOSTPATH alert critical /etc/containers/systemd/web.kube
 DW-CTR-POD-HOSTPATH alert critical /home/alice/.config/containers/systemd/sock.container
 DW-CTR-POD-HOSTPATH alert medium /root/.config/containers/systemd/plain.container
 DW-CTR-POD-PRIV-ESCALATION alert medium /etc/containers/systemd/bad.container
@@ -71,21 +95,26 @@ jq -r 'select(.rule.id == "DW-CTR-UNCONFINED") | .message' "$T/out" |
         grep -q "SecurityLabelDisable=true, PodmanArgs=--security-opt seccomp=unconfined" || fail "unconfined sources"
 jq -r 'select(.rule.id == "DW-CTR-POD-CAPS") | .message' "$T/out" | grep -q "SYS_ADMIN, CAP_NET_ADMIN" ||
         fail "capabilities not SYS_ADMIN first"
-jq -r 'select(.event.action == "quadlet-kube") | .message' "$T/out" | grep -q "not read" || fail ".kube not stated"
+jq -r 'select(.file.path == "/etc/containers/systemd/web.kube" and .rule.id == "DW-CTR-POD-HOSTPATH") | .message' \
+        "$T/out" | grep -q "Pod web (/etc/containers/systemd/web.yaml): hostPath volume ext mounts /etc/extensions: the sysext" ||
+        fail ".kube YAML pod not judged"
 
 # The clean twin: the good definitions alone give no container alert.
 rm -f "$R/etc/containers/systemd/bad.container" "$R/home/alice/.config/containers/systemd/sock.container" \
       "$R/root/.config/containers/systemd/plain.container"
+sed -i -e '/capabilities: {add/d' -e 's/allowPrivilegeEscalation: false,$/allowPrivilegeEscalation: false}/' \
+       -e '/^  volumes:/,$d' "$R/etc/containers/systemd/web.yaml"
 run 1 "$DW" posture --root "$R" --format json
 [ -z "$(jq -r 'select(.rule.id | startswith("DW-CTR")) | select(.event.kind == "alert") | .rule.id' "$T/out")" ] ||
         fail "the clean twin gave container alerts"
 
-# Hostile files: garbage, a symlink out of the root, too big: one
-# DW-POS-CONFIG-INVALID each, never read through, no crash.
+# Hostile files: garbage, a symlink out of the root, too big, a YAML alias:
+# one DW-POS-CONFIG-INVALID each, never read through, no crash.
+printf 'a: &x [1]\nb: *x\n' >"$R/etc/containers/systemd/web.yaml"
 head -c 4096 /dev/urandom >"$R/etc/containers/systemd/garbage.container"
 ln -s /etc/passwd "$R/etc/containers/systemd/link.container"
 head -c $((2 << 20)) /dev/zero | tr '\0' 'x' >"$R/etc/containers/systemd/big.container"
 run 1 "$DW" posture --root "$R" --format json
-[ "$(jq -r 'select(.rule.id == "DW-POS-CONFIG-INVALID") | .file.path' "$T/out" | grep -c '/etc/containers/systemd/')" = 3 ] ||
+[ "$(jq -r 'select(.rule.id == "DW-POS-CONFIG-INVALID") | .file.path' "$T/out" | grep -c '/etc/containers/systemd/')" = 4 ] ||
         { jq -c 'select(.rule.id == "DW-POS-CONFIG-INVALID")' "$T/out"; fail "hostile quadlet files not reported"; }
 echo PASS

@@ -1,5 +1,5 @@
-/* Fuzz harness for the Kubernetes JSON reader (src/container/kube.h) and the
- * image reference parser: any bytes give objects or -EBADMSG / -E2BIG with a
+/* Fuzz harness for the Kubernetes JSON and YAML readers (src/container/kube.h,
+ * kube-yaml.c; the same input read as both) and the image reference parser: any bytes give objects or -EBADMSG / -E2BIG with a
  * one-line printable reason. Every pod read has containers with names and
  * JSON pointers below the pod's; every image reference of a container either
  * parses to a normalized string that parses again to itself, or is refused
@@ -34,13 +34,14 @@ static void check_ref(const char *s)
         image_ref_release(&r);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void read_as(int (*parse)(const char *, size_t, struct kube_objects **, char **), const uint8_t *data,
+                    size_t size)
 {
         struct kube_objects *k = NULL;
-        char *err = NULL, *line;
+        char *err = NULL;
         int r;
 
-        r = kube_parse((const char *) data, size, &k, &err);
+        r = parse((const char *) data, size, &k, &err);
         if (r < 0) {
                 if ((r != -EBADMSG && r != -E2BIG && r != -ENOMEM) || k)
                         abort();
@@ -71,6 +72,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                 abort();
                 kube_objects_free(k);
         }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        char *line;
+
+        read_as(kube_parse, data, size);
+        read_as(kube_parse_yaml, data, size);
         /* The input's first line as a reference. */
         line = strndup((const char *) data, size);
         if (line) {

@@ -143,6 +143,8 @@ static void test_host_paths(void **state)
         assert_int_equal(host_path_classify("/etc/", what, sizeof(what)), HOST_PATH_SENSITIVE);
         assert_int_equal(host_path_classify("/etc/kubernetes/pki", what, sizeof(what)), HOST_PATH_SENSITIVE);
         assert_int_equal(host_path_classify("/var/lib/extensions", what, sizeof(what)), HOST_PATH_SENSITIVE);
+        assert_int_equal(host_path_classify("/etc/extensions/x", what, sizeof(what)), HOST_PATH_SENSITIVE);
+        assert_string_equal(what, "the sysext search path /etc/extensions");
         assert_int_equal(host_path_classify("/var/lib", what, sizeof(what)), HOST_PATH_SENSITIVE);
         assert_non_null(strstr(what, "below it"));
         assert_int_equal(host_path_classify("/var/log/../lib/confexts/x", what, sizeof(what)), HOST_PATH_SENSITIVE);
