@@ -186,6 +186,16 @@ int kube_parse_yaml(const char *buf, size_t len, struct kube_objects **ret, char
                 json_decref(items);
                 return r;
         }
+        /* One document that is a list itself (kubectl get -o yaml) is read as is. */
+        if (json_array_size(items) == 1) {
+                const char *kind = json_string_value(json_object_get(json_array_get(items, 0), "kind"));
+
+                if (kind && strlen(kind) >= 4 && strcmp(kind + strlen(kind) - 4, "List") == 0) {
+                        list = json_incref(json_array_get(items, 0));
+                        json_decref(items);
+                        return kube_parse_tree(list, ret, ret_error);
+                }
+        }
         list = json_pack("{s:s, s:o}", "kind", "List", "items", items);
         if (!list)
                 return -ENOMEM;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "container/approved.h"
+#include "container/kube.h"
 #include "container/privilege.h"
 #include "container/reference.h"
 
@@ -190,6 +191,39 @@ static void test_approved(void **state)
         (void) state;
 }
 
+/* kubectl get pods -o yaml (one List document) and podman kube play YAML
+ * (several documents) read alike; aliases refused. */
+static void test_yaml(void **state)
+{
+        static const char list[] = "apiVersion: v1\nkind: List\nitems:\n- kind: Pod\n  metadata: {name: a}\n"
+                                   "  spec:\n    hostPID: true\n    containers: [{name: c, image: x}]\n";
+        static const char docs[] = "kind: ConfigMap\nmetadata: {name: m}\n---\nkind: Pod\nmetadata: {name: b}\n"
+                                   "spec:\n  containers:\n  - name: c\n    securityContext: {runAsUser: 0, "
+                                   "privileged: 'true'}\n";
+        struct kube_objects *k = NULL;
+        char *why = NULL;
+
+        assert_int_equal(kube_parse_yaml(list, strlen(list), &k, &why), 0);
+        assert_int_equal(k->n_pods, 1);
+        assert_string_equal(k->pods[0].name, "a");
+        assert_int_equal(k->pods[0].host_pid, 1);
+        kube_objects_free(k);
+        k = NULL;
+        /* 'true' quoted is a string: the API server would refuse it, so do we. */
+        assert_int_equal(kube_parse_yaml(docs, strlen(docs), &k, &why), -EBADMSG);
+        assert_non_null(strstr(why, "privileged: not a boolean"));
+        free(why);
+        why = NULL;
+        assert_int_equal(kube_parse_yaml("a: &x 1\nb: *x\n", 14, &k, &why), -EBADMSG);
+        assert_non_null(strstr(why, "alias"));
+        free(why);
+        why = NULL;
+        assert_int_equal(kube_parse_yaml("a: 1\na: 2\n", 10, &k, &why), -EBADMSG);
+        free(why);
+        assert_null(k);
+        (void) state;
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -198,6 +232,7 @@ int main(void)
                 cmocka_unit_test(test_image_id),
                 cmocka_unit_test(test_host_paths),
                 cmocka_unit_test(test_approved),
+                cmocka_unit_test(test_yaml),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
