@@ -49,3 +49,16 @@ int line_error(char **ret_error, int r, unsigned line, const char *what)
         *ret_error = m;
         return r;
 }
+
+int reason_set(char **ret_error, int r, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (ret_error && !*ret_error) {
+                va_start(ap, fmt);
+                if (escape_message(ret_error, ERROR_REASON_MAX, fmt, ap) < 0)
+                        *ret_error = NULL;
+                va_end(ap);
+        }
+        return r;
+}

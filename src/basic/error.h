@@ -27,3 +27,8 @@ const char *dw_error_reason(const struct dw_error *e);
 /* For parsers: *ret_error (when given) becomes "line N: what" (just what for
  * line 0); returns r, or -ENOMEM when the message cannot be made. */
 int line_error(char **ret_error, int r, unsigned line, const char *what);
+
+/* For parsers: *ret_error (when given and still NULL) becomes the printf-style
+ * reason, escaped whole and cut at ERROR_REASON_MAX (escape_message()); left
+ * NULL out of memory. Returns r. */
+int reason_set(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);

@@ -68,3 +68,50 @@ bool path_has_dotdot(const char *p)
                         return true;
         return false;
 }
+
+/* The lexical normal form of the absolute path p ("//", "." and ".." resolved,
+ * no trailing '/') into buf; false when p is not absolute or too long. */
+bool path_normalize_lexical(const char *p, char *buf, size_t size)
+{
+        size_t w = 0;
+
+        if (p[0] != '/')
+                return false;
+        while (*p) {
+                size_t n;
+
+                while (*p == '/')
+                        p++;
+                n = strcspn(p, "/");
+                if (n == 0 || (n == 1 && p[0] == '.')) {
+                        p += n;
+                        continue;
+                }
+                if (n == 2 && p[0] == '.' && p[1] == '.') {
+                        while (w > 0 && buf[--w] != '/')
+                                ;
+                        p += n;
+                        continue;
+                }
+                if (w + 1 + n + 1 > size)
+                        return false;
+                buf[w++] = '/';
+                memcpy(buf + w, p, n);
+                w += n;
+                p += n;
+        }
+        if (w == 0)
+                buf[w++] = '/';
+        buf[w] = '\0';
+        return true;
+}
+
+/* a is b or lies below it. */
+bool path_is_within(const char *a, const char *b)
+{
+        size_t lb = strlen(b);
+
+        if (lb == 1 && b[0] == '/')
+                return a[0] == '/';
+        return strncmp(a, b, lb) == 0 && (a[lb] == '/' || a[lb] == '\0');
+}

@@ -226,6 +226,7 @@ int capability_posture(const struct dw_context *ctx, const struct posture_reques
         r = r ?: posture_check_mounts(&pc);
         r = r ?: posture_check_selinux(&pc);
         r = r ?: posture_check_var(&pc);
+        r = r ?: posture_check_quadlet(&pc);
         if (r == -ECANCELED || (ctx->cancel && *ctx->cancel))
                 return dw_error_set(ret_error, -ECANCELED, NULL, "interrupted");
         if (r < 0 && out->error)

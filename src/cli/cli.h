@@ -89,6 +89,9 @@ int cmd_mounts(int argc, char **argv);
 int cmd_container(int argc, char **argv);
 int cmd_inventory(int argc, char **argv);
 int cmd_posture(int argc, char **argv);
+/* container digests | posture (cmd-container.c dispatches) */
+int cmd_container_digests(int argc, char **argv);
+int cmd_container_posture(int argc, char **argv);
 
 /* The stderr lines a person reads after a capability's findings (nothing
  * with --quiet, and only for text output where the findings do not say it). */

@@ -1,5 +1,6 @@
 /* driftwatch container diff: option table over capability_container_diff
- * (capability/container.h). */
+ * (capability/container.h); the container subcommands' table (digests and
+ * posture are in cmd-container-digests.c). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -68,6 +69,10 @@ int cmd_container(int argc, char **argv)
 {
         static const struct subcommand subs[] = {
                 { "diff", container_diff, "compare containers with their images: added, modified, deleted files" },
+                { "digests", cmd_container_digests,
+                  "running image digests against an approved manifest; mutable tags (kubectl pods JSON)" },
+                { "posture", cmd_container_posture,
+                  "pod and container security posture from kubectl JSON: privileges, host namespaces, hostPath" },
         };
 
         return options_dispatch("container", subs, ARRAY_SIZE(subs), argc, argv);

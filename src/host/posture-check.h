@@ -165,3 +165,6 @@ int posture_check_var(struct posture *pc);
 int posture_check_mounts(struct posture *pc);
 /* SELinux: /etc/selinux/config and, live, /sys/fs/selinux (posture-selinux.c). */
 int posture_check_selinux(struct posture *pc);
+/* Podman quadlet .container (and .kube) definitions judged for the container
+ * posture of `container posture` (posture-quadlet.c). */
+int posture_check_quadlet(struct posture *pc);

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "basic/fd-util.h"
+#include "basic/path-util.h"
 #include "host/inventory.h"
 
 #define QUADLET_MAX_DEPTH 4             /* /etc/containers/systemd/users/UID/... */
@@ -31,69 +32,24 @@ static const char *const quadlet_dirs[] = {
 #define HOME_QUADLET_DIR ".config/containers/systemd"
 #define OCI_CONTAINERS_DIR "var/lib/containers/storage/overlay-containers"
 
-/* The lexical normal form of the absolute path p ("//", "." and ".." resolved,
- * no trailing '/') into buf; false when p is not absolute or too long. */
-static bool path_normalize(const char *p, char *buf, size_t size)
-{
-        size_t w = 0;
-
-        if (p[0] != '/')
-                return false;
-        while (*p) {
-                size_t n;
-
-                while (*p == '/')
-                        p++;
-                n = strcspn(p, "/");
-                if (n == 0 || (n == 1 && p[0] == '.')) {
-                        p += n;
-                        continue;
-                }
-                if (n == 2 && p[0] == '.' && p[1] == '.') {
-                        while (w > 0 && buf[--w] != '/')
-                                ;
-                        p += n;
-                        continue;
-                }
-                if (w + 1 + n + 1 > size)
-                        return false;
-                buf[w++] = '/';
-                memcpy(buf + w, p, n);
-                w += n;
-                p += n;
-        }
-        if (w == 0)
-                buf[w++] = '/';
-        buf[w] = '\0';
-        return true;
-}
-
-/* a is b or lies below it. */
-static bool path_within(const char *a, const char *b)
-{
-        size_t lb = strlen(b);
-
-        return strncmp(a, b, lb) == 0 && (a[lb] == '/' || a[lb] == '\0');
-}
-
 /* What the bind source src reaches, into buf, or NULL: the search path or /etc
  * it is or lies in, else one below it. */
 static const char *source_reaches(const char *src, char *buf, size_t size)
 {
         char norm[4096];
 
-        if (!path_normalize(src, norm, sizeof(norm)))
+        if (!path_normalize_lexical(src, norm, sizeof(norm)))
                 return NULL;
         if (strcmp(norm, "/") == 0)
                 return "the host's root, every search path and /etc in it";
         for (int below = 0; below < 2; below++) {
                 for (size_t i = 0; i < n_search_dirs; i++)
-                        if (below ? path_within(search_dirs[i].path, norm) : path_within(norm, search_dirs[i].path)) {
+                        if (below ? path_is_within(search_dirs[i].path, norm) : path_is_within(norm, search_dirs[i].path)) {
                                 snprintf(buf, size, "the %s search path %s%s", image_class_name(search_dirs[i].class),
                                          search_dirs[i].path, below ? " below it" : "");
                                 return buf;
                         }
-                if (below ? path_within("/etc", norm) : path_within(norm, "/etc"))
+                if (below ? path_is_within("/etc", norm) : path_is_within(norm, "/etc"))
                         return below ? "/etc below it" : "/etc";
         }
         return NULL;
@@ -135,11 +91,10 @@ static int check_bind(struct reach *g, unsigned line, const char *what, const ch
                      dst ? " at " : "", VALUE_SHOWN, dst ?: "", reached);
 }
 
-/* Volume= / -v: SRC:DST[:OPTIONS]; a named or anonymous volume binds nothing of the host's. */
-static int check_volume(struct reach *g, unsigned line, const char *what, const char *v)
+int quadlet_volume_bind(const char *v, char **ret_src, char **ret_dst)
 {
-        _cleanup_(freep) char *copy = strdup(v);
-        char *colon, *dst;
+        _cleanup_(freep) char *copy = strdup(v), *dst = NULL;
+        char *colon;
 
         if (!copy)
                 return -ENOMEM;
@@ -147,15 +102,17 @@ static int check_volume(struct reach *g, unsigned line, const char *what, const 
         if (copy[0] != '/' || !colon)
                 return 0;
         *colon = '\0';
-        dst = colon + 1;
-        dst[strcspn(dst, ":")] = '\0';
-        return check_bind(g, line, what, copy, dst);
+        colon[1 + strcspn(colon + 1, ":")] = '\0';
+        if (!(dst = strdup(colon + 1)))
+                return -ENOMEM;
+        *ret_src = TAKE_PTR(copy);
+        *ret_dst = TAKE_PTR(dst);
+        return 1;
 }
 
-/* Mount= / --mount: type=bind,source=SRC,destination=DST,... */
-static int check_mount(struct reach *g, unsigned line, const char *what, const char *v)
+int quadlet_mount_bind(const char *v, char **ret_src, char **ret_dst)
 {
-        _cleanup_(freep) char *copy = strdup(v);
+        _cleanup_(freep) char *copy = strdup(v), *s = NULL, *d = NULL;
         const char *type = NULL, *src = NULL, *dst = NULL;
         char *save = NULL;
 
@@ -179,7 +136,29 @@ static int check_mount(struct reach *g, unsigned line, const char *what, const c
         }
         if (!type || strcmp(type, "bind") != 0 || !src)
                 return 0;
-        return check_bind(g, line, what, src, dst);
+        if (!(s = strdup(src)) || (dst && !(d = strdup(dst))))
+                return -ENOMEM;
+        *ret_src = TAKE_PTR(s);
+        *ret_dst = TAKE_PTR(d);
+        return 1;
+}
+
+/* Volume= / -v: a named or anonymous volume binds nothing of the host's. */
+static int check_volume(struct reach *g, unsigned line, const char *what, const char *v)
+{
+        _cleanup_(freep) char *src = NULL, *dst = NULL;
+        int r = quadlet_volume_bind(v, &src, &dst);
+
+        return r <= 0 ? r : check_bind(g, line, what, src, dst);
+}
+
+/* Mount= / --mount: type=bind,source=SRC,destination=DST,... */
+static int check_mount(struct reach *g, unsigned line, const char *what, const char *v)
+{
+        _cleanup_(freep) char *src = NULL, *dst = NULL;
+        int r = quadlet_mount_bind(v, &src, &dst);
+
+        return r <= 0 ? r : check_bind(g, line, what, src, dst);
 }
 
 /* One capability name of AddCapability= or --cap-add (CAP_ prefix optional). */

@@ -41,6 +41,13 @@ int quadlet_reach(const struct unit_file *u, struct strv *grants, unsigned *ret_
  * *ret_error when it is no JSON object. */
 int oci_config_reach(const char *buf, size_t len, struct strv *grants, char **ret_error);
 
+/* The host source and container destination of a Volume= (-v) value
+ * "SRC:DST[:OPTIONS]" with an absolute SRC, or of a Mount= (--mount) value
+ * of type=bind: 1 with both set (*ret_dst NULL when a mount names none), 0
+ * when it binds nothing of the host's, -ENOMEM. */
+int quadlet_volume_bind(const char *v, char **ret_src, char **ret_dst);
+int quadlet_mount_bind(const char *v, char **ret_src, char **ret_dst);
+
 /* Reads the definitions below root ("/" this host). A file that cannot be
  * read or parsed is recorded with its error, not a failure of the whole;
  * -ECANCELED when cancel is raised, -ENOMEM, -E2BIG past QUADLET_MAX_FILES. */

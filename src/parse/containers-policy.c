@@ -6,12 +6,14 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "basic/buf.h"
 #include "basic/escape.h"
+#include "parse/json-util.h"
 
 const char *cpolicy_type_name(enum cpolicy_type t)
 {
@@ -66,32 +68,6 @@ static int fail(char **ret_error, int r, const char *fmt, ...)
                 va_end(ap);
         }
         return r;
-}
-
-/* Nesting of buf outside strings; > max stops early. */
-static size_t json_depth(const char *buf, size_t len, size_t max)
-{
-        size_t depth = 0, deepest = 0, i;
-        bool in_string = false;
-
-        for (i = 0; i < len && deepest <= max; i++) {
-                char c = buf[i];
-
-                if (in_string) {
-                        if (c == '\\')
-                                i++;
-                        else if (c == '"')
-                                in_string = false;
-                } else if (c == '"') {
-                        in_string = true;
-                } else if (c == '{' || c == '[') {
-                        if (++depth > deepest)
-                                deepest = depth;
-                } else if ((c == '}' || c == ']') && depth) {
-                        depth--;
-                }
-        }
-        return deepest;
 }
 
 /* RFC 6901: '~' as "~0", '/' as "~1". */
@@ -288,7 +264,7 @@ int cpolicy_parse(const char *buf, size_t len, struct cpolicy **ret, char **ret_
                 *ret_error = NULL;
         if (len > CPOLICY_MAX_BYTES)
                 return fail(ret_error, -E2BIG, "larger than %zu bytes", CPOLICY_MAX_BYTES);
-        if (json_depth(buf, len, CPOLICY_MAX_DEPTH) > CPOLICY_MAX_DEPTH)
+        if (json_shape(buf, len, CPOLICY_MAX_DEPTH, SIZE_MAX).depth > CPOLICY_MAX_DEPTH)
                 return fail(ret_error, -EBADMSG, "nested deeper than %d levels", CPOLICY_MAX_DEPTH);
         root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!root)
