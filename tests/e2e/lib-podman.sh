@@ -73,6 +73,14 @@ pm_cleanup() {
         for i in "${pm_images[@]}"; do
                 podman rmi --force "$i" >/dev/null 2>&1 || true
         done
+        # conmon starts `podman container cleanup` when its container exits:
+        # none of them may outlive the test, or it writes a new storage into
+        # the host's /tmp once the scratch tmpfs is gone.
+        for i in 1 2 3 4 5 6 7 8 9 10; do
+                pgrep -f -- "$PM_DIR/" >/dev/null || return 0
+                sleep 0.2
+        done
+        pkill -KILL -f -- "$PM_DIR/" || true
 }
 
 # pm_run NAME IMAGE CMD...: runs CMD in a new container NAME to completion
