@@ -50,6 +50,7 @@ struct audit_detect_stats {
         uint64_t mounts;                /* mount changes on audit.mount_targets */
         uint64_t inferred, inferred_confirmed;  /* writes inferred from argv; of them, seen in a PATH record */
         uint64_t joined;                /* suppressed: parts of one write (a temporary file renamed, a chmod) */
+        uint64_t containers;            /* DW-AUD-CTR-* findings: shells, package managers, drift, writes */
 };
 
 struct audit_detect;
