@@ -71,33 +71,49 @@ static bool has_controller(const char *s, size_t n, const char *name)
         return false;
 }
 
+/* One line of /proc/PID/cgroup text from *p (moved past it):
+ * hierarchy-ID:controller-list:cgroup-path, the path may hold ':'. *ret_path
+ * is NULL for a line of another form. False at the end. */
+static bool cgroup_line(const char **p, const char *end, const char **ret_id, size_t *ret_id_len,
+                        const char **ret_ctl, size_t *ret_ctl_len, const char **ret_path, size_t *ret_path_len)
+{
+        const char *line = *p, *nl, *c1, *c2;
+        size_t n;
+
+        if (line >= end)
+                return false;
+        nl = memchr(line, '\n', (size_t) (end - line));
+        n = (size_t) ((nl ? nl : end) - line);
+        *p = nl ? nl + 1 : end;
+        c1 = memchr(line, ':', n);
+        c2 = c1 ? memchr(c1 + 1, ':', n - (size_t) (c1 + 1 - line)) : NULL;
+        *ret_path = NULL;
+        if (!c2 || c2 + 1 >= line + n || c2[1] != '/')
+                return true;
+        *ret_id = line, *ret_id_len = (size_t) (c1 - line);
+        *ret_ctl = c1 + 1, *ret_ctl_len = (size_t) (c2 - c1 - 1);
+        *ret_path = c2 + 1, *ret_path_len = n - (size_t) (c2 + 1 - line);
+        return true;
+}
+
 /* The path of the hierarchy systemd manages in /proc/PID/cgroup text: the v1
  * "name=systemd" line's when there is one, else the v2 "0::" line's. Returns
  * true with it in *ret_path and *ret_len. */
 static bool cgroup_systemd_path(const char *buf, size_t len, const char **ret_path, size_t *ret_len)
 {
-        const char *line = buf, *end = buf + len, *nl, *c1, *c2, *v2 = NULL;
-        size_t n, v2_len = 0;
+        const char *p = buf, *end = buf + len, *id, *ctl, *path, *v2 = NULL;
+        size_t id_len, ctl_len, path_len, v2_len = 0;
 
-        while (line < end) {
-                nl = memchr(line, '\n', (size_t) (end - line));
-                n = (size_t) ((nl ? nl : end) - line);
-                /* hierarchy-ID:controller-list:cgroup-path; the path may hold ':'. */
-                c1 = memchr(line, ':', n);
-                c2 = c1 ? memchr(c1 + 1, ':', n - (size_t) (c1 + 1 - line)) : NULL;
-                if (c2 && c2 + 1 < line + n && c2[1] == '/') {
-                        const char *path = c2 + 1;
-                        size_t path_len = n - (size_t) (path - line);
-
-                        if (c1 - line == 1 && line[0] == '0' && c2 == c1 + 1) {
-                                if (!v2)
-                                        v2 = path, v2_len = path_len;
-                        } else if (has_controller(c1 + 1, (size_t) (c2 - c1 - 1), "name=systemd")) {
-                                *ret_path = path, *ret_len = path_len;
-                                return true;
-                        }
+        while (cgroup_line(&p, end, &id, &id_len, &ctl, &ctl_len, &path, &path_len)) {
+                if (!path)
+                        continue;
+                if (id_len == 1 && id[0] == '0' && ctl_len == 0) {
+                        if (!v2)
+                                v2 = path, v2_len = path_len;
+                } else if (has_controller(ctl, ctl_len, "name=systemd")) {
+                        *ret_path = path, *ret_len = path_len;
+                        return true;
                 }
-                line = nl ? nl + 1 : end;
         }
         if (!v2)
                 return false;
@@ -189,10 +205,18 @@ int cgroup_container_of_path(const char *p, size_t n, struct cgroup_container *r
 
 int cgroup_container_parse(const char *buf, size_t len, struct cgroup_container *ret)
 {
-        const char *path;
-        size_t n;
+        const char *p = buf, *end = buf + len, *id, *ctl, *path;
+        size_t n, id_len, ctl_len;
 
-        return cgroup_systemd_path(buf, len, &path, &n) ? cgroup_container_of_path(path, n, ret) : 0;
+        if (cgroup_systemd_path(buf, len, &path, &n) && cgroup_container_of_path(path, n, ret) > 0)
+                return 1;
+        /* Engines with the cgroupfs manager on cgroup v1 may leave the
+         * name=systemd hierarchy alone (the process stays where its parent
+         * was) and put the container in the controllers they use. */
+        while (cgroup_line(&p, end, &id, &id_len, &ctl, &ctl_len, &path, &n))
+                if (path && cgroup_container_of_path(path, n, ret) > 0)
+                        return 1;
+        return 0;
 }
 
 /* PF_EXITING (include/linux/sched.h). */

@@ -33,14 +33,15 @@ struct cgroup_container {
         const char *runtime;    /* static: "podman", "cri-o", "docker", "containerd"; NULL: not told */
 };
 
-/* The container of the process whose /proc/PID/cgroup is buf: from the same
- * path cgroup_unit_parse() reads, its innermost component that a container
+/* The container of the process whose /proc/PID/cgroup is buf: from the path
+ * cgroup_unit_parse() reads, its innermost component that a container
  * engine names: libpod-ID[.scope] (podman, systemd or cgroupfs manager),
  * crio-ID[.scope], docker-ID[.scope], cri-containerd-ID[.scope], or a bare ID
- * below a "docker" or "kubepods..." component (the cgroupfs managers). The
- * monitors' scopes (libpod-conmon-ID, crio-conmon-ID) are outside their
- * container: no match. Returns 1 with it in ret, 0 when there is none (ret
- * untouched). */
+ * below a "docker" or "kubepods..." component (the cgroupfs managers); when
+ * that path names none, the first other hierarchy's line that does (a v1
+ * host whose engine leaves name=systemd alone). The monitors' scopes
+ * (libpod-conmon-ID, crio-conmon-ID) are outside their container: no match.
+ * Returns 1 with it in ret, 0 when there is none (ret untouched). */
 int cgroup_container_parse(const char *buf, size_t len, struct cgroup_container *ret);
 /* The same for one cgroup path of n bytes. */
 int cgroup_container_of_path(const char *path, size_t n, struct cgroup_container *ret);

@@ -205,8 +205,12 @@ static const struct {
         { "0::/" ID "\n", NULL, NULL },
         { "0::/\n", NULL, NULL },
         { "", NULL, NULL },
-        /* v1 with name=systemd: that line decides, as for the unit */
-        { "4:memory:/docker/" ID "\n1:name=systemd:/system.slice/sshd.service\n", NULL, NULL },
+        /* v1, cgroupfs manager leaving name=systemd where it was: the controllers tell */
+        { "9:name=systemd:/\n8:pids:/libpod_parent/libpod-" ID "\n4:memory:/libpod_parent/libpod-" ID "\n0::/\n",
+          ID, "podman" },
+        { "4:memory:/docker/" ID "\n1:name=systemd:/system.slice/docker.service\n", ID, "docker" },
+        /* lines of no known form name nothing */
+        { "4:memory\n" ID "\n::\n", NULL, NULL },
 };
 
 static void test_container(void **state)
