@@ -1,0 +1,85 @@
+# driftwatch audit --plugin under a real auditd, with a real podman container
+# (lib-podman.sh, runc, the cgroupfs manager): the container of a process from
+# its /proc/PID/cgroup at event time, and the container article's rules on
+# what `podman exec` runs in it:
+#   a. sh started by the runtime's exec: DW-AUD-CTR-SHELL;
+#   b. a copy of busybox written into /usr/bin (the upper layer) and run:
+#      DW-AUD-CTR-DRIFT, resolved through the upperdir of the container's
+#      root overlay in /proc/PID/mountinfo; /bin/sh, the image's, is none;
+#   c. "apk add curl" (a busybox copy named apk, gone at once: its container
+#      from the living shell above it): DW-AUD-CTR-PACKAGE-MANAGER naming curl;
+# and the clean twin, the same sh run on the host by the test: no finding.
+# Only execve is logged. Skipped unless root with auditd, podman and runc and
+# no audit daemon registered. Cleanup on every exit: auditd torn down
+# (lib-auditd.sh), the container and image removed (lib-podman.sh).
+DW_SANDBOX=host-readonly source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib-auditd.sh"
+
+[ "$(id -u)" -eq 0 ] || skip "needs root (starts auditd, runs podman)"
+host_lock audit-live
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+command -v jq >/dev/null || skip "jq is not installed"
+auditd_preflight
+if auditctl -l | grep -q -- 'dw-'; then
+        skip "rules with dw- keys are already loaded; not touching them"
+fi
+source "$(dirname "$0")/lib-podman.sh"
+podman_setup
+
+pm_image_busybox localhost/dw-ctr-audit:1
+pm_start dw-ctr-audit localhost/dw-ctr-audit:1
+id=$(pm inspect --format '{{.Id}}' dw-ctr-audit) || fail "podman inspect dw-ctr-audit failed"
+
+# ---- auditd with driftwatch as its plugin ----
+
+mkdir -p "$T/auditd/plugins"
+cat >"$T/auditd/dw-plugin" <<EOT
+#!/bin/sh
+exec "$(readlink -f "$DW")" audit --plugin --output "$T/plugin.jsonl" 2>"$T/plugin.err"
+EOT
+chmod 0750 "$T/auditd/dw-plugin"
+cat >"$T/auditd/plugins/driftwatch.conf" <<EOT
+active = yes
+direction = out
+path = $T/auditd/dw-plugin
+type = always
+args = audit --plugin
+format = string
+EOT
+chmod 0640 "$T/auditd/plugins/driftwatch.conf"
+auditd_start "$T/auditd" "$T/log/audit.log"
+cat >"$T/dw.rules" <<EOT
+-a always,exit -F arch=b64 -S execve,execveat -F key=dw-ctr-test
+EOT
+auditd_load "$T/dw.rules" >"$T/auditctl.out" 2>&1 || { cat "$T/auditctl.out"; fail "auditctl -R rejected the rules"; }
+auditctl -e 1 >/dev/null
+
+# ---- in the container, and the twin on the host ----
+
+pm exec dw-ctr-audit sh -c 'cp /bin/busybox /usr/bin/busybox && cp /bin/busybox /usr/bin/apk &&
+        /usr/bin/busybox sleep 2; /usr/bin/apk add curl; sleep 1' >"$T/exec.out" 2>&1 ||
+        true    # apk is busybox: "applet not found"
+sh -c 'sleep 1; true'
+
+# finding RULE: the findings of RULE in container $id, one line each.
+finding() {
+        jq -r --arg r "$1" --arg id "$id" 'select(.rule.id == $r and .container.id == $id) |
+                [.process.executable, (.driftwatch.audit.target // "-")] | join(" ")' "$T/plugin.jsonl" 2>/dev/null
+}
+for i in $(seq 1 300); do   # up to 30 s on a busy machine
+        [ -n "$(finding DW-AUD-CTR-PACKAGE-MANAGER)" ] && break
+        sleep 0.1
+done
+[ -s "$T/plugin.jsonl" ] || { cat "$T/plugin.err" "$T/auditd/auditd.out"; fail "the plugin wrote no findings"; }
+expect_valid_jsonl "$T/plugin.jsonl"
+show() { jq -c 'select(.rule.id | startswith("DW-AUD-CTR")) | [.rule.id, .process.pid, .process.executable,
+        .container, .driftwatch.quality]' "$T/plugin.jsonl"; cat "$T/exec.out"; }
+[ "$(finding DW-AUD-CTR-SHELL)" = "/bin/busybox -" ] || { show; fail "a: no shell finding for sh in $id"; }
+[ "$(finding DW-AUD-CTR-DRIFT | sort | tr '\n' ' ')" = "/usr/bin/apk - /usr/bin/busybox - " ] ||
+        { show; fail "b: drift not reported for the binaries written into /usr/bin (and only them)"; }
+[ "$(finding DW-AUD-CTR-PACKAGE-MANAGER)" = "/usr/bin/apk curl" ] ||
+        { show; fail "c: no package manager finding naming curl"; }
+n=$(jq -r 'select(.rule.id | startswith("DW-AUD-CTR")) | select(.container.id != $id)' --arg id "$id" \
+        "$T/plugin.jsonl" | wc -l)
+[ "$n" -eq 0 ] || { show; fail "container findings outside the container (the host's sh)"; }
+echo "PASS"
