@@ -34,6 +34,7 @@
 
 #include "basic/fd-util.h"
 #include "basic/hash.h"
+#include "container/container.h"
 #include "detect-internal.h"
 #include "host/mount-table.h"
 
@@ -41,6 +42,8 @@
 #define CTR_WRITTEN_MAX 1024u
 /* /proc/PID/mountinfo of a container: a few dozen lines, more in pods. */
 #define CTR_MOUNTINFO_MAX ((size_t) 4 << 20)
+/* Live, containers-storage is read again for an id not in it, at most this often. */
+#define STORAGE_REREAD_MS 10000
 
 static const char *base_name(const char *p)
 {
@@ -171,6 +174,8 @@ void containers_observe(struct audit_detect *d, const struct audit_event *ev, st
 struct ctr_of {
         bool in;
         const char *id, *name, *runtime;        /* NULL: not known */
+        const char *image;                      /* containers-storage's image name, or NULL */
+        const char *upper;                      /* containers-storage's upper directory, or NULL */
         enum ctr_kind parent_kind;              /* what started the process: a shim: its entrypoint */
         const struct proc *pkg;                 /* a package manager among its ancestors in the container */
 };
@@ -228,12 +233,57 @@ static void container_of(const struct audit_detect *d, const char *exe, const ch
                 ret->id = NULL;
 }
 
+/* The containers-storage entry of container id: the storage is read when
+ * first needed and, live, again (at most every STORAGE_REREAD_MS of stream
+ * time) when id is not in it: a container created since. An unreadable
+ * storage is none (the CLI checked the one it was given). */
+static const struct container *storage_container(struct audit_detect *d, const char *id, uint64_t now)
+{
+        struct dw_error e = { 0 };
+        bool reread = false;
+        size_t i;
+
+        if (!d->o.storage_root || !id)
+                return NULL;
+        for (;;) {
+                for (i = 0; d->storage && i < d->storage->n_containers; i++)
+                        if (strcmp(d->storage->containers[i].id, id) == 0)
+                                return &d->storage->containers[i];
+                if (reread || (d->storage_read_ms &&
+                               (!d->o.resolve_units || now < d->storage_read_ms + STORAGE_REREAD_MS)))
+                        return NULL;
+                d->storage = ctr_storage_free(d->storage);
+                if (ctr_storage_load(d->o.storage_root, &d->storage, &e) < 0)
+                        d->storage = NULL;
+                dw_error_release(&e);
+                d->storage_read_ms = now ? now : 1;
+                reread = true;
+        }
+}
+
+/* The name, image and upper directory of c from containers-storage. */
+static void storage_fill(struct audit_detect *d, struct ctr_of *c, uint64_t now)
+{
+        const struct container *s = storage_container(d, c->id, now);
+
+        if (!s)
+                return;
+        if (s->names.n)
+                c->name = s->names.v[0];
+        c->image = s->image_name;
+        if (!c->runtime)
+                c->runtime = s->engine;
+        if (!s->error)
+                c->upper = s->upper_dir;
+}
+
 /* container.* of the finding at hand; a container whose id was not logged
  * (its shim known from SYSCALL records alone) is container-unresolved, with
  * container.* only when its name or runtime is known. */
 static void set_container(struct audit_detect *d, const struct ctr_of *c)
 {
-        d->ctr = (struct finding_container) { .id = c->id, .name = c->name, .runtime = c->runtime };
+        d->ctr = (struct finding_container) { .id = c->id, .name = c->name, .runtime = c->runtime,
+                                              .image_name = c->image };
         if (c->id || c->name || c->runtime)
                 d->f.container = &d->ctr;
         if (!c->id)
@@ -336,7 +386,7 @@ static int packages_of(struct buf *b, const char *prog, const struct pview *v, s
 /* ---- drift ---- */
 
 /* The upper directory of the overlay on the root of pid, into a fresh fd. */
-static int upper_dir_of(int64_t pid, const char **ret_why)
+static int upper_dir_of(int64_t pid)
 {
         _cleanup_(mount_table_freep) struct mount_table *t = NULL;
         _cleanup_(freep) char *text = NULL, *err = NULL, *upper = NULL;
@@ -351,56 +401,38 @@ static int upper_dir_of(int64_t pid, const char **ret_why)
         if (r < 0)
                 return r;
         r = mount_table_parse(text, len, &t, &err);
-        if (r < 0) {
-                *ret_why = "its mountinfo could not be parsed";
+        if (r < 0)
                 return r;
-        }
         /* The last mount on "/" is the one the process sees. */
         for (i = 0; i < t->n; i++)
                 if (strcmp(t->entries[i].target, "/") == 0)
                         root = &t->entries[i];
-        if (!root || strcmp(root->fstype, "overlay") != 0) {
-                *ret_why = "its root is not an overlay";
+        if (!root || strcmp(root->fstype, "overlay") != 0)
                 return -EMEDIUMTYPE;
-        }
-        if (!mount_option(root->super_options, "upperdir", &v, &len) || len == 0) {
-                *ret_why = "its root overlay has no upper directory";
+        if (!mount_option(root->super_options, "upperdir", &v, &len) || len == 0)
                 return -ENOENT;
-        }
         upper = strndup(v, len);
         if (!upper)
                 return -ENOMEM;
+        /* The path is the mounter's: another mount namespace's may not be reachable. */
         fd = open(upper, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0) {
-                *ret_why = "the upper directory is not reachable from this mount namespace";
-                return -errno;
-        }
-        return fd;
+        return fd < 0 ? -errno : fd;
 }
 
-/* Whether exe (the path inside the container) came from the upper layer of
- * the container of pid: 1 yes, 0 no (from the image), -errno with *ret_why
- * when that cannot be told. */
-static int exe_in_upper(int64_t pid, const char *exe, const char **ret_why)
+/* Whether exe (an absolute path inside the container) is in the upper
+ * directory upper: 1 yes (added or modified after the image), 0 no (the
+ * image's), -errno when that cannot be told. */
+static int upper_has(int upper, const char *exe)
 {
-        _cleanup_(closep) int upper = -1, fd = -1;
+        _cleanup_(closep) int fd = -1;
         char fdpath[64], x[8];
         struct stat st;
 
-        if (exe[0] != '/' || !exe[1]) {
-                *ret_why = "the executable's path is not absolute";
-                return -EINVAL;
-        }
-        upper = upper_dir_of(pid, ret_why);
-        if (upper < 0)
-                return upper;
         fd = open_beneath(upper, exe + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (fd == -ENOENT || fd == -ENOTDIR)
                 return 0;
-        if (fd < 0) {
-                *ret_why = "the upper directory could not be read";
+        if (fd < 0)
                 return fd;
-        }
         if (fstat(fd, &st) < 0)
                 return -errno;
         if (!S_ISREG(st.st_mode))
@@ -412,6 +444,29 @@ static int exe_in_upper(int64_t pid, const char *exe, const char **ret_why)
             getxattr(fdpath, "user.overlay.metacopy", x, sizeof(x)) >= 0)
                 return 0;
         return 1;
+}
+
+/* The same for the upper directory of the root overlay of pid (live): -errno
+ * when the process is gone, its root is no overlay or its upper directory
+ * is out of reach. */
+static int exe_in_upper(int64_t pid, const char *exe)
+{
+        _cleanup_(closep) int upper = -1;
+
+        upper = upper_dir_of(pid);
+        if (upper < 0)
+                return upper;
+        return upper_has(upper, exe);
+}
+
+/* The same for an upper directory of containers-storage. */
+static int exe_in_storage_upper(const char *dir, const char *exe)
+{
+        _cleanup_(closep) int upper = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+        if (upper < 0)
+                return -errno;
+        return upper_has(upper, exe);
 }
 
 /* ---- findings ---- */
@@ -485,6 +540,7 @@ int detect_container_exec(struct audit_detect *d, const struct audit_event *ev, 
         container_of(d, v->exe, v->comm, self, &c);
         if (!c.in)
                 return 0;
+        storage_fill(d, &c, audit_event_ms(ev));
         program_of(v->exe, v->args, v->n_args, prog, &start);
         if (in_list(prog, package_managers)) {
                 char what[1024];
@@ -532,18 +588,24 @@ int detect_container_exec(struct audit_detect *d, const struct audit_event *ev, 
                         return r;
         }
 
-        /* Drift: live, an executable of the upper layer. */
-        if (d->o.resolve_units && c.parent_kind != KIND_SHIM) {
-                const char *why = NULL;
+        /* Drift: an executable of the upper layer, live through the
+         * process's own mounts (or a living ancestor's in the container),
+         * else through containers-storage's upper directory as it is now. */
+        if (c.parent_kind != KIND_SHIM && v->exe[0] == '/' && v->exe[1]) {
                 char what[PROC_EXE_MAX + 64];
                 size_t i;
 
-                r = exe_in_upper(self ? self->pid : ev->syscall.pid, v->exe, &why);
-                for (i = 0; r < 0 && r != -EINVAL && i < d->n_chain; i++) {
-                        if (kind_of(d->chain[i]->exe, d->chain[i]->comm) != KIND_NONE)
-                                break;
-                        r = exe_in_upper(d->chain[i]->pid, v->exe, &why);
+                r = -ENOENT;
+                if (d->o.resolve_units) {
+                        r = exe_in_upper(self ? self->pid : ev->syscall.pid, v->exe);
+                        for (i = 0; r < 0 && i < d->n_chain; i++) {
+                                if (kind_of(d->chain[i]->exe, d->chain[i]->comm) != KIND_NONE)
+                                        break;
+                                r = exe_in_upper(d->chain[i]->pid, v->exe);
+                        }
                 }
+                if (r < 0 && c.upper)
+                        r = exe_in_storage_upper(c.upper, v->exe);
                 if (r <= 0)
                         return 0;
                 snprintf(what, sizeof(what), "%s, not in the image, executed", v->exe);
@@ -617,6 +679,7 @@ int detect_container_write(struct audit_detect *d, const struct audit_event *ev,
         container_of(d, v->exe, v->comm, self, &c);
         if (!c.in)
                 return 0;
+        storage_fill(d, &c, audit_event_ms(ev));
         buf_reset(&d->ctr_buf);
         if (buf_append(&d->ctr_buf, p->path.s, p->path.len) < 0)
                 return -ENOMEM;
@@ -654,4 +717,5 @@ void containers_release(struct audit_detect *d)
         buf_release(&d->ctr_buf);
         free(d->ctr_written);
         d->ctr_written = NULL;
+        d->storage = ctr_storage_free(d->storage);
 }

@@ -192,8 +192,12 @@ struct audit_detect {
         struct buf ctr_msg, ctr_buf;    /* its message; its packages (driftwatch.audit.target) or path */
         uint64_t *ctr_written;          /* CTR_WRITTEN_MAX hashes, a ring, allocated on first use */
         unsigned ctr_written_at;
+        struct ctr_storage *storage;    /* o.storage_root as last read (NULL: not read, or unreadable) */
+        uint64_t storage_read_ms;       /* stream time of that read (0: never) */
 };
 
+
+struct ctr_storage;
 
 /* The process a rule is matched against: the event's own, or a tree entry. */
 struct pview {

@@ -110,6 +110,53 @@ jq -s -e '
 run 1 "$DW" audit "$log"
 grep -q '^    container web (4b1ea4b3b7a6)$' "$T/out" || fail "text: no container line"
 
+# With containers-storage (--storage-root): the name and image of the podman
+# container, and drift: an exec of a file of its upper layer (curl, written by
+# apk) is DW-AUD-CTR-DRIFT; the image's busybox and a metacopy upper file (a
+# chmod of an image file: its data is the image's) are not. The containerd
+# pod's container is not in it: id only.
+S=$T/storage
+L1=$(printf '%064x' 1) U=$(printf '%064x' 2) IMG=$(printf '%064x' 3)
+mkdir -p "$S"/{overlay-layers,overlay-images,overlay-containers,overlay/l} "$S/overlay/$L1/diff/bin" \
+        "$S/overlay/$U/diff/usr/bin"
+ln -s "../$L1/diff" "$S/overlay/l/AAAA"
+printf 'l/AAAA' >"$S/overlay/$U/lower"
+printf '[{"id":"%s"},{"id":"%s","parent":"%s"}]' "$L1" "$U" "$L1" >"$S/overlay-layers/layers.json"
+printf '[{"id":"%s","names":["localhost/web:1"],"layer":"%s"}]' "$IMG" "$L1" >"$S/overlay-images/images.json"
+printf '[{"id":"%s","names":["web-from-storage"],"image":"%s","layer":"%s"}]' "$ID" "$IMG" "$U" \
+        >"$S/overlay-containers/containers.json"
+printf 'busybox\n' >"$S/overlay/$L1/diff/bin/busybox"
+printf 'curl\n' >"$S/overlay/$U/diff/usr/bin/curl"
+printf 'meta\n' >"$S/overlay/$U/diff/usr/bin/meta"
+setfattr -n trusted.overlay.metacopy -v 0x00 "$S/overlay/$U/diff/usr/bin/meta" 2>/dev/null ||
+        setfattr -n user.overlay.metacopy -v 0x00 "$S/overlay/$U/diff/usr/bin/meta" ||
+        fail "cannot set the metacopy xattr"
+{
+        cat "$log"
+        gen_exec 402 401 1000 7 pts0 /usr/bin/curl curl curl -o /tmp/x http://example.com/
+        gen_exec 403 401 1000 7 pts0 /bin/busybox ls ls /
+        gen_exec 404 401 1000 7 pts0 /usr/bin/meta meta meta
+        gen_exec 504 502 $UNSET $UNSET "(none)" /usr/bin/curl curl curl http://example.com/
+} >"$T/storage.log"
+run 1 "$DW" audit --format json --storage-root "$S" "$T/storage.log"
+got=$(jq -r 'select(.rule.id | startswith("DW-AUD-CTR-")) | select(.process.pid >= 401 and .process.pid < 600) |
+        [.rule.id, .process.pid, (.container.name // "-"), (.container.image.name // "-"), (.file.path // "-")] |
+        join(" ")' "$T/out" | LC_ALL=C sort)
+want=$(LC_ALL=C sort <<EOF
+DW-AUD-CTR-SHELL 401 web-from-storage localhost/web:1 -
+DW-AUD-CTR-WRITE 401 web-from-storage localhost/web:1 /etc/passwd
+DW-AUD-CTR-DRIFT 402 web-from-storage localhost/web:1 /usr/bin/curl
+DW-AUD-CTR-SHELL 502 - - -
+DW-AUD-CTR-PACKAGE-MANAGER 503 - - -
+DW-AUD-CTR-WRITE 503 - - /usr/lib/python3/site-packages/requests/api.py
+DW-AUD-CTR-PACKAGE-MANAGER 510 - - -
+EOF
+)
+diff -u <(echo "$want") <(echo "$got") || fail "with --storage-root: findings differ (- expected, + got)"
+# A storage that cannot be read: one line naming it, exit 2.
+run 2 "$DW" audit --storage-root "$T/nothing" "$T/storage.log"
+expect_one_error_line "$T/nothing"
+
 # The allowlist applies; a layer can turn a rule off.
 cat >"$T/layer.yaml" <<EOF
 rules:
