@@ -7,7 +7,7 @@
 #                             plugins), logging to LOG; waits until it registered
 #   auditd_plugin DIR [OPT...] driftwatch audit --plugin as the plugin of the
 #                             auditd of DIR (before auditd_start DIR), with the
-#                             global options OPT (--rules FILE): findings to
+#                             options OPT (--rules FILE, --storage-root DIR): findings to
 #                             $T/plugin.jsonl, errors to $T/plugin.err
 #   auditd_load RULES         loads a rules file (auditctl -R), remembered for the
 #                             teardown; the exit status is auditctl's
@@ -105,7 +105,7 @@ auditd_plugin() {
         # wrapper adds the rest.
         cat >"$dir/dw-plugin" <<EOT
 #!/bin/sh
-exec "$(readlink -f "$DW")" $* audit --plugin --output "$T/plugin.jsonl" 2>"$T/plugin.err"
+exec "$(readlink -f "$DW")" audit --plugin $* --output "$T/plugin.jsonl" 2>"$T/plugin.err"
 EOT
         chmod 0750 "$dir/dw-plugin"
         cat >"$dir/plugins/driftwatch.conf" <<EOT

@@ -8,6 +8,7 @@
 #      root overlay in /proc/PID/mountinfo; /bin/sh, the image's, is none;
 #   c. "apk add curl" (a busybox copy named apk, gone at once: its container
 #      from the living shell above it): DW-AUD-CTR-PACKAGE-MANAGER naming curl;
+# each with the container's name and image from the test's containers-storage;
 # and the clean twin, the same sh run on the host by the test: no finding.
 # Only execve is logged. Skipped unless root with auditd, podman and runc and
 # no audit daemon registered. Cleanup on every exit: auditd torn down
@@ -32,7 +33,7 @@ id=$(pm inspect --format '{{.Id}}' dw-ctr-audit) || fail "podman inspect dw-ctr-
 
 # ---- auditd with driftwatch as its plugin ----
 
-auditd_plugin "$T/auditd"
+auditd_plugin "$T/auditd" --storage-root "$PM_DIR/storage"
 auditd_start "$T/auditd" "$T/log/audit.log"
 cat >"$T/dw.rules" <<EOT
 -a always,exit -F arch=b64 -S execve,execveat -F key=dw-ctr-test
@@ -65,6 +66,9 @@ expect_valid_jsonl "$T/plugin.jsonl"
 show() { jq -c 'select(.rule.id | startswith("DW-AUD-CTR")) | [.rule.id, .process.pid, .process.executable,
         .container, .driftwatch.quality]' "$T/plugin.jsonl"; }
 [ "$(finding DW-AUD-CTR-SHELL)" = "/bin/busybox -" ] || { show; fail "a: no shell finding for sh in $id"; }
+[ "$(jq -r 'select(.rule.id == "DW-AUD-CTR-SHELL") | [.container.name, .container.image.name] | join(" ")' \
+        "$T/plugin.jsonl")" = "dw-ctr-audit localhost/dw-ctr-audit:1" ] ||
+        { show; fail "a: the container's name and image are not the storage's"; }
 [ "$(finding DW-AUD-CTR-DRIFT | sort | tr '\n' ' ')" = "/usr/bin/apk - /usr/bin/busybox - " ] ||
         { show; fail "b: drift not reported for the binaries written into /usr/bin (and only them)"; }
 [ "$(finding DW-AUD-CTR-PACKAGE-MANAGER)" = "/usr/bin/apk curl" ] ||
