@@ -187,7 +187,7 @@ static bool is_package_manager_proc(const struct proc *p);
 static void container_of(const struct audit_detect *d, const char *exe, const char *comm, const struct proc *self,
                          struct ctr_of *ret)
 {
-        size_t i;
+        size_t i, j, inside = 0;       /* d->chain[0 .. inside): ancestors in the container */
         bool shim = false;
 
         *ret = (struct ctr_of) { 0 };
@@ -211,6 +211,8 @@ static void container_of(const struct audit_detect *d, const char *exe, const ch
                          * shim of another container is not this one's. */
                         if (ret->id && a->ctr_id[0] && strcmp(a->ctr_id, ret->id) != 0)
                                 break;
+                        if (!shim)
+                                inside = i;
                         ret->in = shim = true;
                         if (!ret->id && a->ctr_id[0])
                                 ret->id = a->ctr_id;
@@ -226,11 +228,14 @@ static void container_of(const struct audit_detect *d, const char *exe, const ch
                         ret->in = true;
                         ret->id = a->ctr_id, ret->runtime = a->ctr_runtime;
                 }
-                if (!ret->pkg && is_package_manager_proc(a))
-                        ret->pkg = a;
+                inside = i + 1;
         }
         if (ret->id && !ret->id[0])
                 ret->id = NULL;
+        /* Only then (most processes are on the host): a package manager above it. */
+        for (j = 0; ret->in && j < inside && !ret->pkg; j++)
+                if (is_package_manager_proc(d->chain[j]))
+                        ret->pkg = d->chain[j];
 }
 
 /* The containers-storage entry of container id: the storage is read when
