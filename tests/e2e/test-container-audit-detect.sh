@@ -4,7 +4,8 @@
 # containerd shim (bash -> pip3), a conmon whose exec was not logged
 # (container id unknown), and the clean twin: the same shell and apk in an
 # ssh session on the host, which is no container finding. Writes inside the
-# containers in and outside the paths where containers write.
+# containers in and outside the paths where containers write. A real podman
+# log captured by test-container-audit-live.sh.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/audit-gen.sh"
 
@@ -156,6 +157,20 @@ diff -u <(echo "$want") <(echo "$got") || fail "with --storage-root: findings di
 # A storage that cannot be read: one line naming it, exit 2.
 run 2 "$DW" audit --storage-root "$T/nothing" "$T/storage.log"
 expect_one_error_line "$T/nothing"
+
+# A real log (tests/data/audit/container-podman-exec.log, captured by
+# test-container-audit-live.sh): offline, the shell podman exec started and
+# the apk it ran are placed in the container through runc exec's id; nothing
+# of the test's host commands is; drift needs the storage, not given here.
+cid=$(grep -o 'a0="/usr/bin/conmon".* a4="[0-9a-f]\{64\}"' "$(dirname "$0")/../data/audit/container-podman-exec.log" |
+        head -n1 | sed 's/.*a4="\([0-9a-f]*\)"/\1/')
+[ ${#cid} -eq 64 ] || fail "no conmon -c ID in the captured log"
+run 1 "$DW" audit --format json "$(dirname "$0")/../data/audit/container-podman-exec.log"
+got=$(jq -r 'select(.rule.id | startswith("DW-AUD-CTR-")) | [.rule.id, .process.executable, .container.id,
+        (.driftwatch.audit.target // "-")] | join(" ")' "$T/out")
+want="DW-AUD-CTR-SHELL /bin/busybox $cid -
+DW-AUD-CTR-PACKAGE-MANAGER /usr/bin/apk $cid curl"
+[ "$got" = "$want" ] || fail "the captured podman log: got '$got', expected '$want'"
 
 # The allowlist applies; a layer can turn a rule off.
 cat >"$T/layer.yaml" <<EOF
