@@ -185,8 +185,19 @@ struct audit_detect {
         const char *view_from;          /* how a name was placed (driftwatch.audit.dir_from), or NULL */
 
         char *cgroup_buf;               /* units.c: /proc/PID/cgroup being read, allocated on first use */
+
+        /* Containers (containers.c): container.* of the finding at hand, and
+         * the writes already reported per (process image, directory). */
+        struct finding_container ctr;
+        struct buf ctr_msg, ctr_buf;    /* its message; its packages (driftwatch.audit.target) or path */
+        uint64_t *ctr_written;          /* CTR_WRITTEN_MAX hashes, a ring, allocated on first use */
+        unsigned ctr_written_at;
+        struct ctr_storage *storage;    /* o.storage_root as last read (NULL: not read, or unreadable) */
+        uint64_t storage_read_ms;       /* stream time of that read (0: never) */
 };
 
+
+struct ctr_storage;
 
 /* The process a rule is matched against: the event's own, or a tree entry. */
 struct pview {
@@ -232,6 +243,11 @@ const struct audit_allow *match_allowed(const struct audit_policy *p, const stru
 /* ---- detect.c ---- */
 
 int detect_emit(struct audit_detect *d, const struct finding *f);
+/* Whether an allow entry covers the finding in d->f (its rule; path: the
+ * write's or the target's, a C string, or NULL) by the event's process v
+ * and d->chain: then it is reported as suppressed and *ret_allowed is true. */
+int detect_allowlist(struct audit_detect *d, const struct audit_event *ev, const struct pview *v, const char *path,
+                     bool *ret_allowed);
 /* A suppressed finding, reported only with --show-suppressed. */
 int detect_emit_suppressed(struct audit_detect *d, struct finding *f, const char *by, const char *reason);
 /* The names of the AUDIT_Q_* bits in quality, into f->quality. */
@@ -279,6 +295,25 @@ int replace_hold(struct audit_detect *d, const struct write_origin *o, size_t su
 int replace_advance(struct audit_detect *d, uint64_t now);
 int replace_flush(struct audit_detect *d);
 void replace_release(struct audit_detect *d);
+
+/* ---- containers.c ---- */
+
+/* An exec: remembers the container a shim or an OCI runtime runs, from its argv. */
+void containers_observe(struct audit_detect *d, const struct audit_event *ev, struct proc *self);
+/* DW-AUD-CTR-SHELL, -PACKAGE-MANAGER and (live) -DRIFT for a successful exec
+ * inside a container; nothing outside one. */
+int detect_container_exec(struct audit_detect *d, const struct audit_event *ev, struct proc *self,
+                          const struct pview *v);
+/* DW-AUD-CTR-WRITE: a write inside a container outside the paths where
+ * containers write (/tmp, /var/tmp, /var/log, /proc, /dev, /run). */
+int detect_container_write(struct audit_detect *d, const struct audit_event *ev, struct proc *self,
+                           const struct pview *v, enum audit_write w);
+void containers_release(struct audit_detect *d);
+
+/* ---- detect.c (writes) ---- */
+
+/* event.action and event.type of a write of a name of nametype nt. */
+const char *detect_write_action(enum audit_write w, enum audit_nametype nt, const char **ret_type);
 
 /* ---- mounts.c ---- */
 

@@ -178,6 +178,25 @@ int detect_emit(struct audit_detect *d, const struct finding *f)
         return d->fn(f, d->userdata);
 }
 
+int detect_allowlist(struct audit_detect *d, const struct audit_event *ev, const struct pview *v, const char *path,
+                     bool *ret_allowed)
+{
+        const struct audit_allow *a = match_allowed(&d->rs->audit, ev, v, d->chain, d->n_chain, d->f.rule, path);
+        int r = 0;
+
+        if (a) {
+                d->stats.allowed++;
+                buf_reset(&d->reason);
+                r = buf_printf(&d->reason, "allow entry %s: %s", a->id, a->reason);
+                if (r >= 0)
+                        r = detect_emit_suppressed(d, &d->f, "allowlist", d->reason.data);
+                if (r < 0)
+                        return r;
+        }
+        *ret_allowed = a != NULL;
+        return 0;
+}
+
 /* A suppressed finding, reported only with --show-suppressed. */
 int detect_emit_suppressed(struct audit_detect *d, struct finding *f, const char *by, const char *reason)
 {
@@ -261,7 +280,7 @@ static int check_commands(struct audit_detect *d, const struct audit_event *ev, 
 {
         const struct audit_policy *pol = &d->rs->audit;
         const struct audit_command *c = NULL;
-        const struct audit_allow *a;
+        bool allowed;
         struct proc *up;
         size_t i, after = 0, t;
         int r;
@@ -301,13 +320,9 @@ static int check_commands(struct audit_detect *d, const struct audit_event *ev, 
                 (void) buf_puts(&d->text, " ...");
         d->f.message = d->text.len ? d->text.data : NULL;
 
-        a = match_allowed(&d->rs->audit, ev, v, d->chain, d->n_chain, &c->rule, NULL);
-        if (a) {
-                d->stats.allowed++;
-                buf_reset(&d->reason);
-                r = buf_printf(&d->reason, "allow entry %s: %s", a->id, a->reason);
-                return r < 0 ? r : detect_emit_suppressed(d, &d->f, "allowlist", d->reason.data);
-        }
+        r = detect_allowlist(d, ev, v, NULL, &allowed);
+        if (r < 0 || allowed)
+                return r;
         up = fold_upgrade_ancestor(d, NULL);        /* the command itself may be an upgrader: keep it */
         /* An upgrader known by its executable alone is one once its writes showed it. */
         if (up && !up->exec_seen && !fold_upgrade_find(d, up))
@@ -331,7 +346,7 @@ static int check_commands(struct audit_detect *d, const struct audit_event *ev, 
 
 /* ---- writes ---- */
 
-static const char *write_action(enum audit_write w, enum audit_nametype nt, const char **ret_type)
+const char *detect_write_action(enum audit_write w, enum audit_nametype nt, const char **ret_type)
 {
         if (nt == AUDIT_NAMETYPE_CREATE || (w == AUDIT_WRITE_CREATE && nt != AUDIT_NAMETYPE_DELETE)) {
                 *ret_type = w == AUDIT_WRITE_RENAME ? "change" : "creation";
@@ -432,7 +447,6 @@ static int check_writes(struct audit_detect *d, const struct audit_event *ev, st
         const struct audit_path *paths = d->view;
         const struct surface *best = NULL, *s_to, *s_from;
         const struct audit_path *best_path = NULL;
-        const struct audit_allow *a;
         const char *type, *action = NULL;
         struct write_origin o;
         struct proc *up;
@@ -488,7 +502,7 @@ static int check_writes(struct audit_detect *d, const struct audit_event *ev, st
         d->f.rule = &best->aud;
         d->f.category = "file";
         if (!action)
-                action = write_action(w, best_path->nametype, &type);
+                action = detect_write_action(w, best_path->nametype, &type);
         d->f.action = action;
         d->f.type = type;
         d->f.path = best_path->path.s;
@@ -525,13 +539,9 @@ static int check_writes(struct audit_detect *d, const struct audit_event *ev, st
         if (buf_append(&d->text, best_path->path.s, best_path->path.len) < 0)
                 return -ENOMEM;
 
-        a = match_allowed(&d->rs->audit, ev, v, d->chain, d->n_chain, &best->aud, d->text.data);
-        if (a) {
-                d->stats.allowed++;
-                buf_reset(&d->reason);
-                r = buf_printf(&d->reason, "allow entry %s: %s", a->id, a->reason);
-                return r < 0 ? r : detect_emit_suppressed(d, &d->f, "allowlist", d->reason.data);
-        }
+        r = detect_allowlist(d, ev, v, d->text.data, &taken);
+        if (r < 0 || taken)
+                return r;
         up = fold_upgrade_ancestor(d, self);
         if (up && !up->exec_seen && !fold_upgrade_find(d, up)) {
                 /* Known by its pinned executable alone (the rule set did not
@@ -600,6 +610,8 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
                 return r;
 
         self = ev->has_syscall ? proctree_observe(d->tree, ev) : NULL;
+        if (self && audit_syscall_is_exec(&ev->syscall))
+                containers_observe(d, ev, self);
         if (self && units_enabled(d))
                 units_resolve(d, self, now);
         if (ev->has_syscall && ev->n_paths) {
@@ -640,8 +652,12 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
                 r = check_commands(d, ev, self, &v);
         if (r >= 0 && exec)
                 r = argv_infer(d, ev, self, &v);
+        if (r >= 0 && exec)
+                r = detect_container_exec(d, ev, self, &v);
         if (r >= 0 && ev->n_paths)
                 r = check_writes(d, ev, self, &v, w, known);
+        if (r >= 0 && ev->n_paths && !exec)
+                r = detect_container_write(d, ev, self, &v, w);
         return r;
 }
 
@@ -698,6 +714,8 @@ int audit_detect_new(const struct audit_detect_options *o, audit_finding_fn fn, 
         buf_init(&d->mount_flags, 0);
         buf_init(&d->argv_cwd, 0);
         buf_init(&d->argv_path, 0);
+        buf_init(&d->ctr_msg, 0);
+        buf_init(&d->ctr_buf, 0);
         health_init(d);
         r = proctree_new(o->max_processes ? o->max_processes : 8192, &d->tree);
         if (r < 0)
@@ -714,6 +732,7 @@ void audit_detect_free(struct audit_detect *d)
         fold_release(d);
         resolve_release(d);
         argv_release(d);
+        containers_release(d);
         finding_release(&d->f);
         buf_release(&d->argbuf);
         free(d->paths);

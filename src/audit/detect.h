@@ -34,6 +34,11 @@ struct audit_detect_options {
          * its pid near its first event, and the whole image of a command's
          * target from a deployment message of its pid. NULL: none. */
         const struct journal_index *journal;
+        /* containers-storage (podman, CRI-O): the name and image of a
+         * container found by id, and offline its upper layer for drift
+         * (containers.c). Read when first needed and again, at most every
+         * 10 s of stream time, when an id is not in it. NULL: none. */
+        const char *storage_root;
 };
 
 /* Receives each finding; it and everything it points to live only during the
@@ -50,6 +55,7 @@ struct audit_detect_stats {
         uint64_t mounts;                /* mount changes on audit.mount_targets */
         uint64_t inferred, inferred_confirmed;  /* writes inferred from argv; of them, seen in a PATH record */
         uint64_t joined;                /* suppressed: parts of one write (a temporary file renamed, a chmod) */
+        uint64_t containers;            /* DW-AUD-CTR-* findings: shells, package managers, drift, writes */
 };
 
 struct audit_detect;

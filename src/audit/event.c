@@ -132,6 +132,7 @@ static const char *const quality_names[AUDIT_Q_COUNT_] = {
         "records-dropped",  "record-truncated",  "fields-truncated", "malformed-lines-skipped",
         "sequence-gap",     "serial-reset",      "lost-events",    "event-split",     "completed-early",
         "name-unresolved",  "ancestry-inferred", "unit-unresolved",
+        "container-unresolved",
 };
 
 const char *audit_quality_name(unsigned bit_index)

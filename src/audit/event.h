@@ -57,7 +57,8 @@ enum {
         AUDIT_Q_ANCESTRY_INFERRED = 1 << 15,    /* analytics: the process or an ancestor known from its SYSCALL
                                                  * records only (its exec, argv included, was not logged) */
         AUDIT_Q_UNIT_UNRESOLVED = 1 << 16,      /* analytics, live: the process's systemd unit is not known */
-        AUDIT_Q_COUNT_ = 17,
+        AUDIT_Q_CONTAINER_UNRESOLVED = 1 << 17, /* analytics: in a container whose id was not logged */
+        AUDIT_Q_COUNT_ = 18,
 };
 
 const char *audit_quality_name(unsigned bit_index);

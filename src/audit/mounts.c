@@ -200,8 +200,8 @@ int detect_mount(struct audit_detect *d, const struct audit_event *ev, struct pr
                  enum audit_mount op)
 {
         const struct audit_syscall *sc = &ev->syscall;
-        const struct audit_allow *a;
         struct mount_call c;
+        bool allowed;
         int r;
 
         if (!classify(op, ev, &c) || !c.target || !is_target(d, c.target->path))
@@ -247,12 +247,8 @@ int detect_mount(struct audit_detect *d, const struct audit_event *ev, struct pr
         buf_reset(&d->reason);
         if (buf_append(&d->reason, c.target->path.s, c.target->path.len) < 0)
                 return -ENOMEM;
-        a = match_allowed(&d->rs->audit, ev, v, d->chain, d->n_chain, d->f.rule, d->reason.data);
-        if (a) {
-                d->stats.allowed++;
-                buf_reset(&d->reason);
-                r = buf_printf(&d->reason, "allow entry %s: %s", a->id, a->reason);
-                return r < 0 ? r : detect_emit_suppressed(d, &d->f, "allowlist", d->reason.data);
-        }
+        r = detect_allowlist(d, ev, v, d->reason.data, &allowed);
+        if (r < 0 || allowed)
+                return r;
         return detect_emit(d, &d->f);
 }

@@ -32,6 +32,14 @@ enum proc_unit {
         PROC_UNIT_GONE,                 /* its /proc entry was gone */
 };
 
+/* What is known of an entry's container. */
+enum proc_ctr {
+        PROC_CTR_UNKNOWN,               /* its cgroup not read (offline, gone), not a shim */
+        PROC_CTR_CGROUP,                /* its own cgroup names a container: ctr_id, ctr_runtime */
+        PROC_CTR_HOST,                  /* its own cgroup names none */
+        PROC_CTR_SHIM,                  /* a shim or runtime exec'd for a container: ctr_id, ctr_name */
+};
+
 struct proc {
         int64_t pid, ppid;
         uint64_t generation;            /* unique per entry: (pid, exec event) */
@@ -47,6 +55,14 @@ struct proc {
         bool args_truncated;            /* more arguments or bytes than kept */
         uint8_t unit_state;             /* enum proc_unit */
         char unit[CGROUP_UNIT_MAX];     /* NUL-terminated when unit_state is FOUND or ANCESTOR */
+        /* Its container (containers.c): live, from its own /proc/PID/cgroup
+         * (read with the unit); for a runtime's shim (conmon,
+         * containerd-shim) or an OCI runtime's create, run or exec, the
+         * container it runs, from its argv. */
+        uint8_t ctr_state;              /* enum proc_ctr */
+        char ctr_id[CGROUP_CONTAINER_ID_MAX];   /* "" when not known */
+        char ctr_name[64];
+        const char *ctr_runtime;        /* static, or NULL */
         int16_t tag;                    /* the caller's: -1 until it classifies the entry */
         uint32_t hash_next, lru_prev, lru_next; /* 1-based slots, 0: none */
 };

@@ -4,7 +4,8 @@
  * it is gone); offline with a journal (--journal), from the journal entries
  * of its pid (or its nearest ancestor's) near that time. Audit records carry
  * no unit, and a log read later without a journal cannot tell one: such
- * analysis never comes here. */
+ * analysis never comes here. Live, the same read of /proc/PID/cgroup tells
+ * the entry's container (containers.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -37,8 +38,9 @@ static bool process_exited(int64_t pid)
 }
 
 /* 1 with the unit in ret, 0: the process lives but runs in no unit,
- * -ESRCH: it is gone (or never was), other -errno: unreadable. */
-static int read_unit(struct audit_detect *d, int64_t pid, char ret[CGROUP_UNIT_MAX])
+ * -ESRCH: it is gone (or never was), other -errno: unreadable. With entry
+ * (the tree's entry of pid), its container from the same text too. */
+static int read_unit(struct audit_detect *d, int64_t pid, char ret[CGROUP_UNIT_MAX], struct proc *entry)
 {
         char path[64];
         size_t len = 0;
@@ -81,18 +83,30 @@ static int read_unit(struct audit_detect *d, int64_t pid, char ret[CGROUP_UNIT_M
          * root cgroup on v1 hierarchies: no unit. It is gone, not unit-less. */
         if (r == 0 && process_exited(pid))
                 return -ESRCH;
+        if (entry && entry->ctr_state != PROC_CTR_SHIM) {
+                struct cgroup_container c;
+
+                if (cgroup_container_parse(d->cgroup_buf, len, &c) > 0) {
+                        memcpy(entry->ctr_id, c.id, sizeof(entry->ctr_id));
+                        entry->ctr_runtime = c.runtime;
+                        entry->ctr_state = PROC_CTR_CGROUP;
+                } else {
+                        entry->ctr_state = PROC_CTR_HOST;
+                }
+        }
         return r;
 }
 
 /* The unit of pid at stream time ms: 1 with it in ret, 0: the process runs
  * in no unit, -ESRCH: not known (live: gone; offline: the journal has no
  * entry of it near ms), other -errno: unreadable. */
-static int pid_unit(struct audit_detect *d, int64_t pid, uint64_t ms, char ret[CGROUP_UNIT_MAX])
+static int pid_unit(struct audit_detect *d, int64_t pid, uint64_t ms, char ret[CGROUP_UNIT_MAX],
+                    struct proc *entry)
 {
         const char *unit;
 
         if (!d->o.journal)
-                return read_unit(d, pid, ret);
+                return read_unit(d, pid, ret, entry);
         unit = journal_index_unit(d->o.journal, pid, ms * 1000, JOURNAL_INDEX_WINDOW_US);
         if (!unit)
                 return -ESRCH;
@@ -107,7 +121,7 @@ static enum proc_unit entry_unit(struct audit_detect *d, struct proc *p, uint64_
 
         if (p->unit_state != PROC_UNIT_UNKNOWN)
                 return p->unit_state;
-        r = pid_unit(d, p->pid, ms, p->unit);
+        r = pid_unit(d, p->pid, ms, p->unit, p);
         p->unit_state = r > 0 ? PROC_UNIT_FOUND : r == 0 ? PROC_UNIT_NONE : PROC_UNIT_GONE;
         return p->unit_state;
 }
@@ -153,7 +167,7 @@ void units_resolve(struct audit_detect *d, struct proc *self, uint64_t ms)
                         }
                 }
                 /* Not in the tree: alive or not, its parent is not known. */
-                r = pid_unit(d, pid, ms, unit);
+                r = pid_unit(d, pid, ms, unit, NULL);
                 if (r > 0) {
                         memcpy(self->unit, unit, sizeof(self->unit));
                         self->unit_state = PROC_UNIT_ANCESTOR;

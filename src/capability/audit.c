@@ -15,6 +15,7 @@
 #include "audit/rules-gen.h"
 #include "basic/time-util.h"
 #include "capability/journal.h"
+#include "container/container.h"
 
 /* The stdio buffer of an --output file: findings are small, a log may make
  * many of them. */
@@ -256,6 +257,32 @@ static int run_inputs(const struct dw_context *ctx, struct audit_run *run, const
         return 0;
 }
 
+/* The containers-storage the analytics name containers from: the one given
+ * (it must be readable: an error otherwise), else live the default when it
+ * holds container storage; a default that cannot be read is a note. A log
+ * read offline is another moment's, maybe another host's: only given. */
+static int storage_root(const struct audit_request *req, audit_note_fn note, void *userdata, const char **ret,
+                        struct dw_error *ret_error)
+{
+        _cleanup_(ctr_storage_freep) struct ctr_storage *s = NULL;
+        struct dw_error e = { 0 };
+        int r;
+
+        if (!req->storage_root && !(req->plugin || req->follow)) {
+                *ret = NULL;
+                return 0;
+        }
+        r = ctr_storage_load(req->storage_root ? req->storage_root : CTR_STORAGE_DEFAULT, &s, req->storage_root ?
+                             ret_error : &e);
+        if (r < 0 && req->storage_root)
+                return r;
+        if (r < 0 && r != -ENOENT && note)
+                note(userdata, dw_error_reason(&e));
+        dw_error_release(&e);
+        *ret = r < 0 ? NULL : req->storage_root ? req->storage_root : CTR_STORAGE_DEFAULT;
+        return 0;
+}
+
 int capability_audit(const struct dw_context *ctx, const struct audit_request *req, struct output *out,
                      audit_note_fn note, void *userdata, struct audit_summary *ret_summary,
                      struct dw_error *ret_error)
@@ -291,6 +318,9 @@ int capability_audit(const struct dw_context *ctx, const struct audit_request *r
         if (r < 0)
                 return r;
         dopt.journal = journal;
+        r = storage_root(req, note, userdata, &dopt.storage_root, ret_error);
+        if (r < 0)
+                return r;
         audit_limits_default(&lim);
         if (req->window)
                 lim.window_events = req->window;

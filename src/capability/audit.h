@@ -25,6 +25,8 @@ struct audit_request {
         const char *const *journals;    /* journal files, directories or export streams joined to a log
                                          * read offline: units and deployment messages by pid and time */
         size_t n_journals;
+        const char *storage_root;       /* containers-storage for the containers of the analytics; NULL:
+                                         * CTR_STORAGE_DEFAULT when live and present */
 };
 
 struct audit_summary {

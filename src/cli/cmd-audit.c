@@ -10,6 +10,7 @@
 
 #include "basic/time-range.h"
 #include "capability/audit.h"
+#include "container/container.h"
 #include "cli.h"
 #include "options.h"
 
@@ -125,6 +126,9 @@ int cmd_audit(int argc, char **argv)
                 OPT_FILES("journal", &journals, &n_journals, "FILE|DIR",
                           "join a journal (file, directory or export stream) to the logs read: units of "
                           "processes, whole image references"),
+                OPT_STRING("storage-root", &req.storage_root, "DIR",
+                         "containers-storage naming the containers of findings, and offline their upper layers "
+                         "(live: " CTR_STORAGE_DEFAULT " when present)"),
                 OPT_END(),
         };
         const struct command_spec spec = {

@@ -5,6 +5,10 @@
 #                             flag and the backlog limit to restore
 #   auditd_start DIR LOG      auditd with its own configuration in DIR (no
 #                             plugins), logging to LOG; waits until it registered
+#   auditd_plugin DIR [OPT...] driftwatch audit --plugin as the plugin of the
+#                             auditd of DIR (before auditd_start DIR), with the
+#                             options OPT (--rules FILE, --storage-root DIR): findings to
+#                             $T/plugin.jsonl, errors to $T/plugin.err
 #   auditd_load RULES         loads a rules file (auditctl -R), remembered for the
 #                             teardown; the exit status is auditctl's
 #   auditd_settle LOG TEXT    waits (up to 20 s) until LOG holds TEXT: the records
@@ -91,6 +95,28 @@ END_OF_AUDITD_CONF
                 { cat "$dir/auditd.out"; fail "auditd (pid $AUDITD_PID) did not register in 10 s"; }
         AUDITD_SETTINGS=1
         auditctl -b 8192 >/dev/null
+}
+
+auditd_plugin() {
+        local dir=${1:?}
+        shift
+        mkdir -p "$dir/plugins"
+        # auditd 3.0 passes a plugin at most two arguments: a root-owned
+        # wrapper adds the rest.
+        cat >"$dir/dw-plugin" <<EOT
+#!/bin/sh
+exec "$(readlink -f "$DW")" audit --plugin $* --output "$T/plugin.jsonl" 2>"$T/plugin.err"
+EOT
+        chmod 0750 "$dir/dw-plugin"
+        cat >"$dir/plugins/driftwatch.conf" <<EOT
+active = yes
+direction = out
+path = $dir/dw-plugin
+type = always
+args = audit --plugin
+format = string
+EOT
+        chmod 0640 "$dir/plugins/driftwatch.conf"
 }
 
 auditd_load() {

@@ -59,21 +59,7 @@ audit:
   bulk:
     window_seconds: 2
 EOT
-mkdir -p "$T/auditd/plugins"
-cat >"$T/auditd/dw-plugin" <<EOT
-#!/bin/sh
-exec "$(readlink -f "$DW")" --rules "$T/window.yaml" audit --plugin --output "$T/plugin.jsonl" 2>"$T/plugin.err"
-EOT
-chmod 0750 "$T/auditd/dw-plugin"
-cat >"$T/auditd/plugins/driftwatch.conf" <<EOT
-active = yes
-direction = out
-path = $T/auditd/dw-plugin
-type = always
-args = audit --plugin
-format = string
-EOT
-chmod 0640 "$T/auditd/plugins/driftwatch.conf"
+auditd_plugin "$T/auditd" --rules "$T/window.yaml"
 auditd_start "$T/auditd" "$T/log/audit.log"
 run 0 "$DW" audit-rules
 cp "$T/out" "$T/dw.rules"

@@ -1,6 +1,8 @@
 /* Unit tests for src/parse/cgroup-unit.c: the systemd unit of a process from
  * /proc/PID/cgroup on cgroup v1, v2 and hybrid hosts, and text no kernel
- * writes (hostile or cut lines, long paths, NUL bytes, bad unit names). */
+ * writes (hostile or cut lines, long paths, NUL bytes, bad unit names); the
+ * container id from a table of real cgroup lines of podman, CRI-O, Docker and
+ * containerd. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -164,11 +166,87 @@ static void test_stat_exiting(void **state)
         assert_false(EXITING("1234 (sh) S 1 1 1 0 -1 99999999999999999999999999 0"));
 }
 
+/* ---- containers ---- */
+
+#define ID "4b1ea4b3b7a6c0b0a6f7a9b7f06b3c2b1d6e8f9a0b1c2d3e4f5a6b7c8d9e0f1a"
+#define ID2 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static const struct {
+        const char *cgroup;     /* /proc/PID/cgroup as the kernel writes it */
+        const char *id;         /* NULL: no container */
+        const char *runtime;
+} container_table[] = {
+        /* podman, systemd cgroup manager (rootful: machine.slice; rootless: the user's manager) */
+        { "0::/machine.slice/libpod-" ID ".scope\n", ID, "podman" },
+        { "0::/machine.slice/libpod-" ID ".scope/container\n", ID, "podman" },
+        { "0::/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" ID ".scope\n", ID, "podman" },
+        /* podman, cgroupfs manager */
+        { "0::/libpod_parent/libpod-" ID "\n", ID, "podman" },
+        /* conmon, the monitor: outside its container */
+        { "0::/machine.slice/libpod-conmon-" ID ".scope\n", NULL, NULL },
+        { "0::/system.slice/crio-conmon-" ID ".scope\n", NULL, NULL },
+        /* CRI-O under a kubelet, systemd manager */
+        { "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod6f2c1a7e_1b2c_4d5e_8f90_a1b2c3d4e5f6.slice/crio-" ID ".scope\n",
+          ID, "cri-o" },
+        /* containerd under a kubelet, systemd and cgroupfs managers */
+        { "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1234.slice/cri-containerd-" ID ".scope\n",
+          ID, "containerd" },
+        { "0::/kubepods/besteffort/pod6f2c1a7e-1b2c-4d5e-8f90-a1b2c3d4e5f6/" ID "\n", ID, NULL },
+        /* Docker: systemd and cgroupfs managers, cgroup v1 */
+        { "0::/system.slice/docker-" ID ".scope\n", ID, "docker" },
+        { "12:pids:/docker/" ID "\n11:cpu,cpuacct:/docker/" ID "\n1:name=systemd:/docker/" ID "\n0::/\n", ID, "docker" },
+        /* the innermost container: podman inside a podman container */
+        { "0::/machine.slice/libpod-" ID2 ".scope/container/libpod_parent/libpod-" ID "\n", ID, "podman" },
+        /* not containers: services, sessions, docker's daemon, ids of the wrong length or case */
+        { "0::/system.slice/docker.service\n", NULL, NULL },
+        { "0::/user.slice/user-0.slice/session-1.scope\n", NULL, NULL },
+        { "0::/machine.slice/libpod-" ID "0.scope\n", NULL, NULL },
+        { "0::/machine.slice/libpod-4B1EA4B3B7A6C0B0A6F7A9B7F06B3C2B1D6E8F9A0B1C2D3E4F5A6B7C8D9E0F1A.scope\n", NULL, NULL },
+        { "0::/" ID "\n", NULL, NULL },
+        { "0::/\n", NULL, NULL },
+        { "", NULL, NULL },
+        /* v1, cgroupfs manager leaving name=systemd where it was: the controllers tell */
+        { "9:name=systemd:/\n8:pids:/libpod_parent/libpod-" ID "\n4:memory:/libpod_parent/libpod-" ID "\n0::/\n",
+          ID, "podman" },
+        { "4:memory:/docker/" ID "\n1:name=systemd:/system.slice/docker.service\n", ID, "docker" },
+        /* lines of no known form name nothing */
+        { "4:memory\n" ID "\n::\n", NULL, NULL },
+};
+
+static void test_container(void **state)
+{
+        struct cgroup_container c;
+        size_t i;
+
+        (void) state;
+        for (i = 0; i < sizeof(container_table) / sizeof(container_table[0]); i++) {
+                const char *s = container_table[i].cgroup;
+
+                memset(&c, 0x7f, sizeof(c));
+                if (!container_table[i].id) {
+                        if (cgroup_container_parse(s, strlen(s), &c) != 0)
+                                fail_msg("a container in '%s'", s);
+                        assert_int_equal((unsigned char) c.id[0], 0x7f);
+                        continue;
+                }
+                if (cgroup_container_parse(s, strlen(s), &c) != 1)
+                        fail_msg("no container in '%s'", s);
+                assert_string_equal(c.id, container_table[i].id);
+                if (container_table[i].runtime)
+                        assert_string_equal(c.runtime, container_table[i].runtime);
+                else
+                        assert_null(c.runtime);
+        }
+        /* A path cut in the middle of the id (a read stopped short): no id. */
+        assert_int_equal(cgroup_container_parse("0::/machine.slice/libpod-4b1e", 29, &c), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_v2),     cmocka_unit_test(test_v1),   cmocka_unit_test(test_hybrid),
                 cmocka_unit_test(test_hostile), cmocka_unit_test(test_long), cmocka_unit_test(test_stat_exiting),
+                cmocka_unit_test(test_container),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,79 @@
+# driftwatch audit --plugin under a real auditd, with a real podman container
+# (lib-podman.sh, runc, the cgroupfs manager): the container of a process from
+# its /proc/PID/cgroup at event time, and the container article's rules on
+# what `podman exec` runs in it:
+#   a. sh started by the runtime's exec: DW-AUD-CTR-SHELL;
+#   b. a copy of busybox written into /usr/bin (the upper layer) and run:
+#      DW-AUD-CTR-DRIFT, resolved through the upperdir of the container's
+#      root overlay in /proc/PID/mountinfo; /bin/sh, the image's, is none;
+#   c. "apk add curl" (a busybox copy named apk, gone at once: its container
+#      from the living shell above it): DW-AUD-CTR-PACKAGE-MANAGER naming curl;
+# each with the container's name and image from the test's containers-storage;
+# and the clean twin, the same sh run on the host by the test: no finding.
+# Only execve is logged. Skipped unless root with auditd, podman and runc and
+# no audit daemon registered. Cleanup on every exit: auditd torn down
+# (lib-auditd.sh), the container and image removed (lib-podman.sh).
+DW_SANDBOX=host-readonly source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib-auditd.sh"
+
+[ "$(id -u)" -eq 0 ] || skip "needs root (starts auditd, runs podman)"
+host_lock audit-live
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+command -v jq >/dev/null || skip "jq is not installed"
+auditd_preflight
+if auditctl -l | grep -q -- 'dw-'; then
+        skip "rules with dw- keys are already loaded; not touching them"
+fi
+source "$(dirname "$0")/lib-podman.sh"
+podman_setup
+
+pm_image_busybox localhost/dw-ctr-audit:1
+pm_start dw-ctr-audit localhost/dw-ctr-audit:1
+id=$(pm inspect --format '{{.Id}}' dw-ctr-audit) || fail "podman inspect dw-ctr-audit failed"
+
+# ---- auditd with driftwatch as its plugin ----
+
+auditd_plugin "$T/auditd" --storage-root "$PM_DIR/storage"
+auditd_start "$T/auditd" "$T/log/audit.log"
+cat >"$T/dw.rules" <<EOT
+-a always,exit -F arch=b64 -S execve,execveat -F key=dw-ctr-test
+EOT
+auditd_load "$T/dw.rules" >"$T/auditctl.out" 2>&1 || { cat "$T/auditctl.out"; fail "auditctl -R rejected the rules"; }
+auditctl -e 1 >/dev/null
+
+# ---- in the container, and the twin on the host ----
+
+# Detached, and alive until the container is removed: the processes are
+# there when driftwatch reads their /proc entries, however far behind a busy
+# machine makes it. (apk is busybox: "applet not found", and gone at once.)
+pm exec -d dw-ctr-audit sh -c 'cp /bin/busybox /usr/bin/busybox && cp /bin/busybox /usr/bin/apk &&
+        { /usr/bin/busybox sleep 600 & /usr/bin/apk add curl; wait; }' >"$T/exec.out" 2>&1 ||
+        fail "podman exec -d failed: $(cat "$T/exec.out")"
+sh -c 'sleep 1; true'
+
+# finding RULE: the findings of RULE in container $id, one line each.
+finding() {
+        jq -r --arg r "$1" --arg id "$id" 'select(.rule.id == $r and .container.id == $id) |
+                [.process.executable, (.driftwatch.audit.target // "-")] | join(" ")' "$T/plugin.jsonl" 2>/dev/null
+}
+for i in $(seq 1 300); do   # up to 30 s on a busy machine
+        [ -n "$(finding DW-AUD-CTR-PACKAGE-MANAGER)" ] && [ -n "$(finding DW-AUD-CTR-SHELL)" ] &&
+                [ "$(finding DW-AUD-CTR-DRIFT | wc -l)" -ge 2 ] && break
+        sleep 0.1
+done
+[ -s "$T/plugin.jsonl" ] || { cat "$T/plugin.err" "$T/auditd/auditd.out"; fail "the plugin wrote no findings"; }
+expect_valid_jsonl "$T/plugin.jsonl"
+show() { jq -c 'select(.rule.id | startswith("DW-AUD-CTR")) | [.rule.id, .process.pid, .process.executable,
+        .container, .driftwatch.quality]' "$T/plugin.jsonl"; }
+[ "$(finding DW-AUD-CTR-SHELL)" = "/bin/busybox -" ] || { show; fail "a: no shell finding for sh in $id"; }
+[ "$(jq -r 'select(.rule.id == "DW-AUD-CTR-SHELL") | [.container.name, .container.image.name] | join(" ")' \
+        "$T/plugin.jsonl")" = "dw-ctr-audit localhost/dw-ctr-audit:1" ] ||
+        { show; fail "a: the container's name and image are not the storage's"; }
+[ "$(finding DW-AUD-CTR-DRIFT | sort | tr '\n' ' ')" = "/usr/bin/apk - /usr/bin/busybox - " ] ||
+        { show; fail "b: drift not reported for the binaries written into /usr/bin (and only them)"; }
+[ "$(finding DW-AUD-CTR-PACKAGE-MANAGER)" = "/usr/bin/apk curl" ] ||
+        { show; fail "c: no package manager finding naming curl"; }
+n=$(jq -r 'select(.rule.id | startswith("DW-AUD-CTR")) | select(.container.id != $id)' --arg id "$id" \
+        "$T/plugin.jsonl" | wc -l)
+[ "$n" -eq 0 ] || { show; fail "container findings outside the container (the host's sh)"; }
+echo "PASS"
