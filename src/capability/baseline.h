@@ -8,7 +8,9 @@
 #include "capability/capability.h"
 
 struct baseline_create_request {
-        const char *source;             /* "dir:PATH" or "ostree:REPO:REF" */
+        const char *source;             /* "dir:PATH", "ostree:REPO:REF", or an image:
+                                         * "oci:DIR[:TAG]", "oci-archive:FILE[:TAG]",
+                                         * "docker-archive:FILE[:TAG]" (container/oci-image.h) */
         const char *out;                /* the baseline to write, replaced only once complete */
         char *const *paths;             /* NULL: everything */
         size_t n_paths;
@@ -18,7 +20,8 @@ struct baseline_create_request {
 
 struct baseline_create_summary {
         size_t entries;
-        char *commit;                   /* ostree sources: the commit read; free() it */
+        char *commit;                   /* ostree sources: the commit read; images: the
+                                         * config digest (image ID); free() it */
         struct walk_stats walk;
 };
 
