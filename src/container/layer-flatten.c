@@ -4,7 +4,15 @@
  * the tree as the committed layers make it (a removed entry stays in place,
  * marked dead, and comes back to life when a later layer names it again),
  * the layer being staged, and that layer's removals (whiteouts: the path and
- * below; opaque directories: below only). */
+ * below; opaque directories: below only).
+ *
+ * Within a layer, order matters as it does for extraction: a non-directory
+ * staged over a directory removes what was below it, staged before it or
+ * present below. Staged entries and such cuts carry a sequence number (in
+ * ctime_ns, which layers do not record): an entry staged before a cut of one
+ * of its ancestors is gone. Parents no member names are staged as implicit
+ * directories, so the tree always holds every parent of its entries and a
+ * file over such a directory cuts what lies below it too. */
 #define _GNU_SOURCE
 #include "layer-flatten.h"
 
@@ -17,6 +25,8 @@
 #include "basic/macros.h"
 
 #define FLAT_DEAD (1u << 31)            /* in fim_entry.flags of the tree: removed */
+#define FLAT_IMPLICIT (1u << 30)        /* a staged parent no member named: a directory
+                                         * unless the tree already has one */
 #define GONE_SELF 1u                    /* in fim_entry.mode of a removal: the path itself */
 #define GONE_BELOW 2u                   /* everything below the path */
 
@@ -34,6 +44,7 @@ struct layer_flatten {
         struct arena arena;             /* every path, target and xattr set */
         struct entry_set tree, layer, gone;
         uint64_t next_ino;
+        int64_t seq;                    /* of the staged entries and cuts */
 };
 
 static void set_release(struct entry_set *s)
@@ -214,13 +225,27 @@ static bool removed_by_layer(const struct layer_flatten *f, const char *path, si
         return false;
 }
 
+/* Whether a staged entry survives the cuts staged after it. */
+static bool staged_alive(const struct layer_flatten *f, const struct fim_entry *e)
+{
+        size_t len = e->path_len, i;
+
+        while (f->gone.n && len > 1) {
+                len = parent_len(e->path, len);
+                i = set_find(&f->gone, e->path, len);
+                if (i != SIZE_MAX && f->gone.v[i].ctime_ns > e->ctime_ns)
+                        return false;
+        }
+        return true;
+}
+
 /* The entry at path as the tree stands with the staged layer over it, or NULL. */
 static struct fim_entry *lookup(struct layer_flatten *f, const char *path, size_t len, bool *ret_staged)
 {
         size_t i = set_find(&f->layer, path, len);
 
-        *ret_staged = i != SIZE_MAX;
-        if (i != SIZE_MAX)
+        *ret_staged = i != SIZE_MAX && staged_alive(f, &f->layer.v[i]);
+        if (*ret_staged)
                 return &f->layer.v[i];
         i = set_find(&f->tree, path, len);
         if (i == SIZE_MAX || (f->tree.v[i].flags & FLAT_DEAD) || removed_by_layer(f, path, len))
@@ -248,7 +273,9 @@ static int check_ancestors(struct layer_flatten *f, const char *path, size_t len
         return 0;
 }
 
-static int stage_removal(struct layer_flatten *f, const char *path, size_t len, unsigned how)
+/* cut: a non-directory staged over a directory, which removes what the
+ * layer staged below it so far as well. */
+static int stage_removal(struct layer_flatten *f, const char *path, size_t len, unsigned how, bool cut)
 {
         size_t i;
         int r = set_get(&f->gone, &f->arena, path, len, &i, NULL);
@@ -256,6 +283,8 @@ static int stage_removal(struct layer_flatten *f, const char *path, size_t len, 
         if (r < 0)
                 return r;
         f->gone.v[i].mode |= how;
+        if (cut)
+                f->gone.v[i].ctime_ns = ++f->seq;
         return 0;
 }
 
@@ -274,7 +303,7 @@ static int stage_whiteout(struct layer_flatten *f, const struct fim_entry *e, co
         if (blen < strlen(WHITEOUT) || memcmp(base, WHITEOUT, strlen(WHITEOUT)) != 0)
                 return 0;
         if (blen == strlen(OPAQUE) && memcmp(base, OPAQUE, blen) == 0)
-                return stage_removal(f, e->path, plen, GONE_BELOW) ?: 1;
+                return stage_removal(f, e->path, plen, GONE_BELOW, false) ?: 1;
         if (blen >= 2 * strlen(WHITEOUT) && memcmp(base + strlen(WHITEOUT), WHITEOUT, strlen(WHITEOUT)) == 0)
                 return 1;       /* other ".wh..wh." names: aufs metadata, never content */
         base += strlen(WHITEOUT);
@@ -285,7 +314,27 @@ static int stage_whiteout(struct layer_flatten *f, const struct fim_entry *e, co
         }
         memcpy(target, e->path, e->path_len - blen - strlen(WHITEOUT));
         memcpy(target + e->path_len - blen - strlen(WHITEOUT), base, blen);
-        return stage_removal(f, target, e->path_len - strlen(WHITEOUT), GONE_SELF) ?: 1;
+        return stage_removal(f, target, e->path_len - strlen(WHITEOUT), GONE_SELF, false) ?: 1;
+}
+
+/* Stages the parents of path that are neither staged nor in the tree. */
+static int stage_parents(struct layer_flatten *f, const char *path, size_t len)
+{
+        for (size_t end = 1; end < len; end++) {
+                bool staged, created;
+                size_t i;
+                int r;
+
+                if (path[end] != '/' || lookup(f, path, end, &staged))
+                        continue;
+                r = set_get(&f->layer, &f->arena, path, end, &i, &created);
+                if (r < 0)
+                        return r;
+                f->layer.v[i] = (struct fim_entry) { .path = f->layer.v[i].path, .path_len = (uint32_t) end,
+                                                     .type = S_IFDIR, .mode = 0755, .flags = FLAT_IMPLICIT,
+                                                     .ctime_ns = ++f->seq };
+        }
+        return 0;
 }
 
 static int copy_strings(struct layer_flatten *f, struct fim_entry *dst, const struct fim_entry *src)
@@ -309,7 +358,7 @@ int layer_flatten_add(struct layer_flatten *f, const struct fim_entry *e, const 
                       const char **ret_reason)
 {
         struct fim_entry *src = NULL, *dst;
-        bool src_staged = false;
+        bool src_staged = false, old_staged;
         const char *path;
         uint32_t path_len;
         size_t i;
@@ -323,6 +372,9 @@ int layer_flatten_add(struct layer_flatten *f, const struct fim_entry *e, const 
         r = stage_whiteout(f, e, ret_reason);
         if (r != 0)
                 return r < 0 ? r : 0;
+        r = stage_parents(f, e->path, e->path_len);
+        if (r < 0)
+                return r;
         if (hardlink) {
                 src = lookup(f, hardlink, strlen(hardlink), &src_staged);
                 if (!src || src->type == S_IFDIR) {
@@ -331,6 +383,15 @@ int layer_flatten_add(struct layer_flatten *f, const struct fim_entry *e, const 
                 }
                 if (src_staged && src->ino == 0)
                         src->ino = f->next_ino++;
+        }
+        if ((src ? src->type : e->type) != S_IFDIR) {
+                const struct fim_entry *old = lookup(f, e->path, e->path_len, &old_staged);
+
+                if (old && old->type == S_IFDIR) {
+                        r = stage_removal(f, e->path, e->path_len, GONE_BELOW, true);
+                        if (r < 0)
+                                return r;
+                }
         }
         r = set_get(&f->layer, &f->arena, e->path, e->path_len, &i, NULL);
         if (r < 0)
@@ -349,6 +410,7 @@ int layer_flatten_add(struct layer_flatten *f, const struct fim_entry *e, const 
         dst->flags &= ~FLAT_DEAD;
         /* One inode only within a layer: a link to a lower layer's file is a copy. */
         dst->ino = src && src_staged ? src->ino : e->type == S_IFREG ? f->next_ino++ : 0;
+        dst->ctime_ns = ++f->seq;
         return copy_strings(f, dst, e);
 }
 
@@ -357,18 +419,6 @@ int layer_flatten_commit(struct layer_flatten *f)
         size_t i, k;
         int r;
 
-        for (i = 0; i < f->layer.n; i++) {
-                const struct fim_entry *s = &f->layer.v[i];
-
-                if (s->type == S_IFDIR)
-                        continue;
-                k = set_find(&f->tree, s->path, s->path_len);
-                if (k != SIZE_MAX && !(f->tree.v[k].flags & FLAT_DEAD) && f->tree.v[k].type == S_IFDIR) {
-                        r = stage_removal(f, s->path, s->path_len, GONE_BELOW);
-                        if (r < 0)
-                                return r;
-                }
-        }
         for (i = 0; f->gone.n && i < f->tree.n; i++) {
                 struct fim_entry *t = &f->tree.v[i];
 
@@ -379,6 +429,14 @@ int layer_flatten_commit(struct layer_flatten *f)
                 const char *path;
                 uint32_t path_len;
 
+                if (!staged_alive(f, &f->layer.v[i]))
+                        continue;
+                if (f->layer.v[i].flags & FLAT_IMPLICIT) {
+                        k = set_find(&f->tree, f->layer.v[i].path, f->layer.v[i].path_len);
+                        if (k != SIZE_MAX && !(f->tree.v[k].flags & FLAT_DEAD))
+                                continue;       /* the directory the layers below made */
+                        f->layer.v[i].flags &= ~FLAT_IMPLICIT;
+                }
                 r = set_get(&f->tree, &f->arena, f->layer.v[i].path, f->layer.v[i].path_len, &k, NULL);
                 if (r < 0)
                         return r;
@@ -506,6 +564,7 @@ int layer_flatten_finish(struct layer_flatten *f, char *const *prefixes, size_t 
         /* What a layer records: no inode identity or change time. */
         for (i = 0; i < t->n; i++) {
                 t->entries[i].dev = t->entries[i].ino = 0;
+                t->entries[i].ctime_ns = 0;
                 t->entries[i].flags &= ENTRY_HAS_HASH;
         }
         t->attrs = ATTR_COMPARED;
