@@ -1,0 +1,118 @@
+/* Container storage as podman, buildah and CRI-O keep it (containers-storage,
+ * overlay driver): the containers, images and layers of a storage root
+ * (/var/lib/containers/storage by default) and, for each container, its
+ * writable upper directory and the image layers below it, top first.
+ *
+ * The formats are containers/storage's internal ones (layers.go, images.go,
+ * containers.go, drivers/overlay): anything not understood is refused with a
+ * reason naming the file. The JSON readers take (buf, len) so they can be
+ * fuzzed; ctr_storage_load() reads the files of a root through them. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "basic/error.h"
+#include "basic/strv.h"
+
+#define CTR_STORAGE_DEFAULT "/var/lib/containers/storage"
+/* Limits on what a storage root controls. */
+#define CTR_JSON_MAX ((size_t) 64 << 20)     /* one of the JSON files */
+#define CTR_ENTRIES_MAX 100000               /* entries in one JSON file */
+#define CTR_CHAIN_MAX 500                    /* layers below a container (overlayfs' own limit) */
+#define CTR_ID_LEN 64                        /* a layer, image or container id: 64 lowercase hex */
+
+/* One entry of overlay-layers/layers.json (or volatile-layers.json). */
+struct ctr_layer {
+        char *id;
+        char *parent;                        /* NULL for a base layer */
+        char *diff_digest;                   /* "sha256:..." of the uncompressed tar, or NULL */
+        char *compressed_diff_digest;        /* or NULL */
+        int64_t uncompressed_size;           /* diff-size; -1 when not recorded */
+};
+
+/* One entry of overlay-images/images.json. */
+struct ctr_image {
+        char *id;
+        struct strv names;                   /* "quay.io/x/y:tag", ... */
+        char *layer;                         /* the top layer; NULL for an image without layers */
+        char *digest;                        /* the manifest digest, or NULL */
+};
+
+/* An image layer below a container, as the overlay mount stacks it. */
+struct ctr_lower {
+        char *layer_id;
+        char *dir;                           /* STORAGE/overlay/<layer_id>/diff */
+};
+
+/* One entry of overlay-containers/containers.json with its layers resolved. */
+struct container {
+        char *id;
+        struct strv names;
+        char *image_id;                      /* NULL when made from no image */
+        char *image_name;                    /* metadata's image-name, else the image's first name, or NULL */
+        char *layer_id;                      /* the container's own (writable) layer */
+        char *upper_dir;                     /* STORAGE/overlay/<layer_id>/diff */
+        char *userdata_dir;                  /* STORAGE/overlay-containers/<id>/userdata */
+        struct ctr_lower *lowers;            /* top first */
+        size_t n_lowers;
+        const char *engine;                  /* "podman" or "cri-o" (static) */
+        /* Set when this container's layers cannot be resolved (the others still
+         * can): the reason, naming the file. */
+        char *error;
+};
+
+struct ctr_storage {
+        char *root;
+        const char *driver;                  /* "overlay" (static) */
+        struct ctr_layer *layers;
+        size_t n_layers;
+        struct ctr_image *images;
+        size_t n_images;
+        struct container *containers;
+        size_t n_containers;
+};
+
+/* Parsers of the JSON files: (buf, len) in, an array out. On success *ret
+ * and *ret_n own the entries (free each with ctr_layers_free() etc.); on
+ * failure they are untouched, -EBADMSG (malformed, a missing or mistyped
+ * field, an id that is not 64 hex) or -E2BIG (a limit) is returned and
+ * *ret_error (when given) holds one printable line. */
+int ctr_parse_layers(const char *buf, size_t len, struct ctr_layer **ret, size_t *ret_n, char **ret_error);
+int ctr_parse_images(const char *buf, size_t len, struct ctr_image **ret, size_t *ret_n, char **ret_error);
+/* Containers as containers.json has them: id, names, image_id, image_name
+ * (from metadata), layer_id and engine; no directories. */
+int ctr_parse_containers(const char *buf, size_t len, struct container **ret, size_t *ret_n, char **ret_error);
+void ctr_layers_free(struct ctr_layer *l, size_t n);
+void ctr_images_free(struct ctr_image *i, size_t n);
+void containers_free(struct container *c, size_t n);
+
+/* Loads the storage at root (NULL: CTR_STORAGE_DEFAULT). -ENOENT when root
+ * holds no container storage at all; -EOPNOTSUPP for a driver other than
+ * overlay; -EBADMSG / -E2BIG for a file not understood; *ret_error names the
+ * file. A container whose own layers cannot be resolved is loaded with
+ * ->error set. */
+int ctr_storage_load(const char *root, struct ctr_storage **ret, struct dw_error *ret_error);
+struct ctr_storage *ctr_storage_free(struct ctr_storage *s);
+DEFINE_FREEP(struct ctr_storage, ctr_storage_free)
+
+/* Lookups by full id; NULL when absent. */
+const struct ctr_layer *ctr_storage_layer(const struct ctr_storage *s, const char *id);
+const struct ctr_image *ctr_storage_image(const struct ctr_storage *s, const char *id);
+
+/* The layers of a chain from layer_id down to its base layer, top first,
+ * following layers.json's parents: *ret (n entries, the caller frees with
+ * ctr_lowers_free()) names each layer and its diff directory. -ELOOP on a
+ * parent cycle, -E2BIG past CTR_CHAIN_MAX, -EBADMSG for a parent that is
+ * not in layers.json; *ret_error names the layer. */
+int ctr_storage_layer_chain(const struct ctr_storage *s, const char *layer_id, struct ctr_lower **ret,
+                            size_t *ret_n, struct dw_error *ret_error);
+/* The same from an image id (its top layer); an image without layers gives 0
+ * entries. -ENOENT for an image not in images.json. */
+int ctr_storage_image_chain(const struct ctr_storage *s, const char *image_id, struct ctr_lower **ret,
+                            size_t *ret_n, struct dw_error *ret_error);
+void ctr_lowers_free(struct ctr_lower *l, size_t n);
+
+/* Whether s is a 64-character lowercase hex id. */
+bool ctr_id_valid(const char *s);

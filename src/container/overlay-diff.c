@@ -1,0 +1,675 @@
+/* The overlay diff engine (see overlay-diff.h). Two views of each directory
+ * are kept as stacks of directory descriptors, top first: the container's
+ * (the upper directory, then the lower ones the kernel would merge under it)
+ * and the image's (the lower ones alone). A name is resolved in a stack as
+ * overlayfs resolves it: the first layer that has it wins, a whiteout ends
+ * the search, a non-directory hides what is below, an opaque directory is
+ * the last one merged, a redirect (trusted.overlay.redirect) names where the
+ * lower directories are. Where both views resolve a name to the very same
+ * inode nothing changed and nothing below is read. */
+#define _GNU_SOURCE
+#include "overlay-diff.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "basic/fd-util.h"
+#include "basic/sha256.h"
+#include "basic/xattr-util.h"
+#include "fim/entry.h"
+
+#define OVL_REDIRECT_MAX 4096
+
+struct level {
+        int fd;                         /* the directory, O_RDONLY */
+        unsigned layer;                 /* 0: upper; i + 1: lowers[i] */
+};
+
+struct stack {
+        struct level *v;
+        size_t n;
+};
+
+struct ovl_run {
+        const struct ctr_lower *lowers;
+        size_t n_lowers;
+        int *roots;                     /* each lower layer's root */
+        const volatile sig_atomic_t *cancel;
+        ovl_change_fn fn;
+        void *userdata;
+        struct dw_error *error;
+        const char *upper;
+        struct hasher *hasher;
+        struct xattr_scratch xa, xb;
+        char path[FIM_PATH_MAX + 1];
+        size_t path_len;
+        unsigned depth;
+};
+
+/* What a name resolves to in a stack: the level (index) that has it, or -1. */
+struct found {
+        int level;
+        bool whiteout;                  /* absent because a whiteout says so */
+        struct stat st;
+};
+
+static void stack_release(struct stack *s)
+{
+        size_t i;
+
+        for (i = 0; i < s->n; i++)
+                closep(&s->v[i].fd);
+        free(s->v);
+        *s = (struct stack) { 0 };
+}
+
+static int stack_push(struct stack *s, int fd, unsigned layer)
+{
+        struct level *v = realloc(s->v, (s->n + 1) * sizeof(*v));
+
+        if (!v) {
+                close(fd);
+                return -ENOMEM;
+        }
+        s->v = v;
+        s->v[s->n++] = (struct level) { fd, layer };
+        return 0;
+}
+
+/* The value of the overlay xattr key ("opaque", "redirect", ...) in its
+ * trusted.overlay. or user.overlay. form; length, 0 when absent. */
+static ssize_t ovl_xattr(int fd, const char *key, char *value, size_t size)
+{
+        char name[64];
+        ssize_t n;
+
+        snprintf(name, sizeof(name), "trusted.overlay.%s", key);
+        n = fgetxattr(fd, name, value, size);
+        if (n < 0) {
+                snprintf(name, sizeof(name), "user.overlay.%s", key);
+                n = fgetxattr(fd, name, value, size);
+        }
+        return n < 0 ? 0 : n;
+}
+
+/* Whether the directory fd is opaque ("y"; "x" only says it holds xattr whiteouts). */
+static bool dir_opaque(int fd)
+{
+        char v[2];
+
+        return ovl_xattr(fd, "opaque", v, sizeof(v)) == 1 && v[0] == 'y';
+}
+
+/* A readable descriptor of name in dirfd, never following a symlink, never
+ * blocking on a FIFO; -errno. */
+static int open_entry(int dirfd, const char *name)
+{
+        int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+        return fd < 0 ? negative_errno() : fd;
+}
+
+static bool is_whiteout(int dirfd, const char *name, const struct stat *st)
+{
+        _cleanup_(closep) int fd = -1;
+        char v[1];
+
+        if (S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0))
+                return true;
+        /* The xattr form (Linux 6.7): an empty regular file marked whiteout. */
+        if (!S_ISREG(st->st_mode) || st->st_size != 0)
+                return false;
+        fd = open_entry(dirfd, name);
+        if (fd < 0)
+                return false;
+        return fgetxattr(fd, "trusted.overlay.whiteout", v, 0) >= 0 ||
+               fgetxattr(fd, "user.overlay.whiteout", v, 0) >= 0;
+}
+
+static int resolve_from(const struct stack *s, size_t start, const char *name, struct found *ret)
+{
+        size_t i;
+
+        *ret = (struct found) { .level = -1 };
+        for (i = start; i < s->n; i++) {
+                if (fstatat(s->v[i].fd, name, &ret->st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return negative_errno();
+                }
+                if (is_whiteout(s->v[i].fd, name, &ret->st)) {
+                        ret->whiteout = true;
+                        return 0;
+                }
+                ret->level = (int) i;
+                return 0;
+        }
+        return 0;
+}
+
+static int run_fail(struct ovl_run *run, int r, const char *what)
+{
+        if (r == -ENOMEM)
+                return dw_error_set(run->error, r, NULL, "out of memory");
+        if (r == -ECANCELED)
+                return dw_error_set(run->error, r, NULL, "cancelled");
+        return dw_error_set(run->error, r, run->upper, "cannot %s '%s' of '%s': %s", what,
+                            run->path_len ? run->path : "/", run->upper, strerror(-r));
+}
+
+/* The lower directories of the redirect target: absolute from each lower
+ * layer's root, or a name in the parent's lower directories. */
+static int push_redirect(struct ovl_run *run, const struct stack *parent, size_t from, const char *target,
+                         struct stack *child)
+{
+        size_t i;
+        int fd, r;
+
+        for (i = 0; i < run->n_lowers; i++) {
+                if (target[0] == '/') {
+                        fd = open_beneath(run->roots[i], target + 1, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                } else {
+                        size_t k;
+
+                        for (k = from, fd = -ENOENT; k < parent->n; k++)
+                                if (parent->v[k].layer == i + 1)
+                                        fd = openat(parent->v[k].fd, target,
+                                                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (fd < 0 && fd != -ENOENT)
+                                fd = negative_errno();
+                }
+                if (fd == -ENOENT || fd == -ENOTDIR || fd == -ELOOP)
+                        continue;
+                if (fd < 0)
+                        return fd;
+                r = stack_push(child, fd, i + 1);
+                if (r < 0)
+                        return r;
+                if (dir_opaque(fd))
+                        break;
+        }
+        return 0;
+}
+
+/* The stack of directory name as overlayfs merges it below parent, from the
+ * level 'first' on (which holds it as a directory). *ret_notes gets
+ * OVL_NOTE_OPAQUE / _REDIRECT when the upper directory says so. */
+static int stack_child(struct ovl_run *run, const struct stack *parent, size_t first, const char *name,
+                       struct stack *child, unsigned *ret_notes)
+{
+        char redirect[OVL_REDIRECT_MAX + 1];
+        struct stat st;
+        size_t i;
+        int fd, r;
+
+        for (i = first; i < parent->n; i++) {
+                if (fstatat(parent->v[i].fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return negative_errno();
+                }
+                if (!S_ISDIR(st.st_mode))       /* a whiteout or a file hides what is below */
+                        return 0;
+                fd = openat(parent->v[i].fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        return negative_errno();
+                r = stack_push(child, fd, parent->v[i].layer);
+                if (r < 0)
+                        return r;
+                if (dir_opaque(fd)) {
+                        if (parent->v[i].layer == 0)
+                                *ret_notes |= OVL_NOTE_OPAQUE;
+                        return 0;
+                }
+                if (parent->v[i].layer == 0) {
+                        ssize_t n = ovl_xattr(fd, "redirect", redirect, OVL_REDIRECT_MAX);
+
+                        if (n > 0) {
+                                redirect[n] = 0;
+                                if (strlen(redirect) != (size_t) n || strstr(redirect, "..") ||
+                                    (redirect[0] != '/' && strchr(redirect, '/')))
+                                        return -EBADMSG;
+                                *ret_notes |= OVL_NOTE_REDIRECT;
+                                return push_redirect(run, parent, i + 1, redirect, child);
+                        }
+                }
+        }
+        return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The names in every directory of both stacks, sorted, each once. */
+static int union_names(const struct stack *a, const struct stack *b, struct strv *ret)
+{
+        const struct stack *stacks[2] = { a, b };
+        struct dirent *de;
+        size_t s, i, k;
+        DIR *d;
+        int fd;
+
+        for (s = 0; s < 2; s++)
+                for (i = 0; i < stacks[s]->n; i++) {
+                        fd = openat(stacks[s]->v[i].fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if (fd < 0)
+                                return negative_errno();
+                        d = fdopendir(fd);
+                        if (!d) {
+                                close(fd);
+                                return negative_errno();
+                        }
+                        errno = 0;
+                        while ((de = readdir(d))) {
+                                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                                        continue;
+                                if (ret->n >= OVL_DIR_NAMES_MAX) {
+                                        closedir(d);
+                                        return -E2BIG;
+                                }
+                                if (strv_push(ret, de->d_name) < 0) {
+                                        closedir(d);
+                                        return -ENOMEM;
+                                }
+                        }
+                        closedir(d);
+                }
+        if (ret->n == 0)
+                return 0;
+        qsort(ret->v, ret->n, sizeof(char *), cmp_str);
+        for (i = 1, k = 1; i < ret->n; i++) {
+                if (strcmp(ret->v[i], ret->v[k - 1]) == 0)
+                        free(ret->v[i]);
+                else
+                        ret->v[k++] = ret->v[i];
+        }
+        ret->n = k;
+        return 0;
+}
+
+/* The xattrs of name in dirfd other than overlayfs' own, sorted: *ret_n pairs in s. */
+static int user_xattrs(int dirfd, const char *name, struct xattr_scratch *s, size_t *ret_n)
+{
+        _cleanup_(closep) int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        size_t n = 0, i, k;
+        int r;
+
+        if (fd < 0)
+                return negative_errno();
+        r = xattr_read_fd(fd, s, &n);
+        if (r < 0)
+                return r;
+        for (i = 0, k = 0; i < n; i++)
+                if (strncmp(s->pairs[i].name, "trusted.overlay.", 16) != 0 &&
+                    strncmp(s->pairs[i].name, "user.overlay.", 13) != 0)
+                        s->pairs[k++] = s->pairs[i];
+        for (i = 1; i < k; i++)         /* few: insertion sort */
+                for (size_t j = i; j > 0 && strcmp(s->pairs[j - 1].name, s->pairs[j].name) > 0; j--) {
+                        struct xattr_pair t = s->pairs[j];
+
+                        s->pairs[j] = s->pairs[j - 1];
+                        s->pairs[j - 1] = t;
+                }
+        *ret_n = k;
+        return 0;
+}
+
+static int xattrs_differ(struct ovl_run *run, int fda, int fdb, const char *name)
+{
+        size_t na = 0, nb = 0, i;
+        int r;
+
+        r = user_xattrs(fda, name, &run->xa, &na);
+        if (r >= 0)
+                r = user_xattrs(fdb, name, &run->xb, &nb);
+        if (r < 0)
+                return r;
+        if (na != nb)
+                return 1;
+        for (i = 0; i < na; i++) {
+                const struct xattr_pair *a = &run->xa.pairs[i], *b = &run->xb.pairs[i];
+
+                if (a->name_len != b->name_len || memcmp(a->name, b->name, a->name_len) != 0 ||
+                    a->value_len != b->value_len || memcmp(a->value, b->value, a->value_len) != 0)
+                        return 1;
+        }
+        return 0;
+}
+
+static int readlink_at(int dirfd, const char *name, char *buf, size_t size)
+{
+        ssize_t n = readlinkat(dirfd, name, buf, size - 1);
+
+        if (n < 0)
+                return negative_errno();
+        buf[n] = 0;
+        return (int) n;
+}
+
+/* Where the data of a regular file the merged view resolved lies: the file
+ * itself, or for a metacopy upper file the lower file below it (at its
+ * redirect, when it has one). *ret_dirfd and *ret_name name it. */
+static int data_source(struct ovl_run *run, const struct stack *m, const struct found *fm, const char *name,
+                       int *ret_dirfd, const char **ret_name, struct stat *ret_st, unsigned *notes)
+{
+        _cleanup_(closep) int fd = -1;
+        struct found below;
+        char v[1];
+        int r;
+
+        *ret_dirfd = m->v[fm->level].fd;
+        *ret_name = name;
+        *ret_st = fm->st;
+        if (m->v[fm->level].layer != 0)
+                return 0;
+        fd = open_entry(m->v[fm->level].fd, name);
+        if (fd < 0)
+                return fd;
+        if (fgetxattr(fd, "trusted.overlay.metacopy", v, 0) < 0 && fgetxattr(fd, "user.overlay.metacopy", v, 0) < 0)
+                return 0;
+        *notes |= OVL_NOTE_METACOPY;
+        r = resolve_from(m, (size_t) fm->level + 1, name, &below);
+        if (r < 0)
+                return r;
+        if (below.level < 0 || !S_ISREG(below.st.st_mode))
+                return 0;       /* no data below: the (empty) upper file is what reads */
+        *ret_dirfd = m->v[below.level].fd;
+        *ret_st = below.st;
+        return 0;
+}
+
+static int hash_at(struct ovl_run *run, int dirfd, const char *name, uint8_t out[SHA256_LEN])
+{
+        _cleanup_(closep) int fd = -1;
+        struct stat st;
+
+        fd = open_regular_at(dirfd, name, &st);
+        if (fd < 0)
+                return fd;
+        return hasher_fd(run->hasher, fd, (uint64_t) st.st_size, run->cancel, out, NULL);
+}
+
+static void read_head(int dirfd, const char *name, struct ovl_change_entry *e)
+{
+        _cleanup_(closep) int fd = open_regular_at(dirfd, name, NULL);
+        ssize_t n;
+
+        if (fd < 0)
+                return;
+        n = pread(fd, e->head, sizeof(e->head), 0);
+        e->head_len = n > 0 ? (size_t) n : 0;
+}
+
+static int report(struct ovl_run *run, struct ovl_change_entry *e)
+{
+        e->path = run->path;
+        e->path_len = run->path_len;
+        return run->fn(e, run->userdata);
+}
+
+static int diff_dir(struct ovl_run *run, const struct stack *m, const struct stack *img, unsigned notes);
+
+/* Recurses into name (a directory in the merged view, at level fm->level),
+ * against the image's directory of the same name (fi, if one). */
+static int descend(struct ovl_run *run, const struct stack *m, const struct found *fm, const struct stack *img,
+                   const struct found *fi, const char *name, unsigned notes)
+{
+        struct stack cm = { 0 }, ci = { 0 };
+        size_t i;
+        int r;
+
+        if (run->depth >= OVL_DEPTH_MAX)
+                return -ELOOP;
+        r = stack_child(run, m, (size_t) fm->level, name, &cm, &notes);
+        if (r >= 0 && fi && fi->level >= 0 && S_ISDIR(fi->st.st_mode)) {
+                unsigned ignored = 0;
+
+                r = stack_child(run, img, (size_t) fi->level, name, &ci, &ignored);
+        }
+        if (r < 0)
+                goto out;
+        /* The same lower directories in both views and no upper one: nothing
+         * below differs. */
+        if (cm.n == ci.n && (cm.n == 0 || cm.v[0].layer != 0)) {
+                for (i = 0; i < cm.n; i++) {
+                        struct stat a, b;
+
+                        if (fstat(cm.v[i].fd, &a) < 0 || fstat(ci.v[i].fd, &b) < 0 || a.st_dev != b.st_dev ||
+                            a.st_ino != b.st_ino)
+                                break;
+                }
+                if (i == cm.n)
+                        goto out;
+        }
+        run->depth++;
+        r = diff_dir(run, &cm, &ci, notes);
+        run->depth--;
+out:
+        stack_release(&cm);
+        stack_release(&ci);
+        return r;
+}
+
+static int diff_name(struct ovl_run *run, const struct stack *m, const struct stack *img, const char *name,
+                     unsigned notes)
+{
+        struct ovl_change_entry e = { .notes = notes };
+        struct found fm, fi;
+        int mdir, idir, r;
+
+        r = resolve_from(m, 0, name, &fm);
+        if (r < 0)
+                return r;
+        r = resolve_from(img, 0, name, &fi);
+        if (r < 0)
+                return r;
+        if (fm.level < 0 && fi.level < 0)
+                return 0;       /* a whiteout of nothing, or nothing at all */
+        if (fm.level >= 0 && fi.level >= 0 && fm.st.st_dev == fi.st.st_dev && fm.st.st_ino == fi.st.st_ino) {
+                /* The very same lower entry: a directory may still differ below
+                 * (a redirect into it, say). */
+                if (!S_ISDIR(fm.st.st_mode))
+                        return 0;
+                return descend(run, m, &fm, img, &fi, name, notes);
+        }
+        if (fi.level >= 0)
+                e.layer = run->lowers[img->v[fi.level].layer - 1].layer_id, e.before = fi.st;
+        if (fm.level < 0) {
+                e.change = OVL_DELETED;
+                if (fm.whiteout)
+                        e.notes |= OVL_NOTE_WHITEOUT;
+                return report(run, &e);
+        }
+        e.after = fm.st;
+        mdir = S_ISDIR(fm.st.st_mode);
+        idir = fi.level >= 0 && S_ISDIR(fi.st.st_mode);
+        if (fi.level < 0) {
+                e.change = OVL_ADDED;
+        } else {
+                int dfd;
+                const char *dname;
+                struct stat dst;
+
+                e.change = OVL_MODIFIED;
+                if ((fm.st.st_mode & S_IFMT) != (fi.st.st_mode & S_IFMT))
+                        e.changed |= ATTR_TYPE;
+                if ((fm.st.st_mode & 07777) != (fi.st.st_mode & 07777))
+                        e.changed |= ATTR_MODE;
+                if (fm.st.st_uid != fi.st.st_uid)
+                        e.changed |= ATTR_UID;
+                if (fm.st.st_gid != fi.st.st_gid)
+                        e.changed |= ATTR_GID;
+                if (!(e.changed & ATTR_TYPE)) {
+                        r = xattrs_differ(run, m->v[fm.level].fd, img->v[fi.level].fd, name);
+                        if (r < 0)
+                                return r;
+                        if (r > 0)
+                                e.changed |= ATTR_XATTRS;
+                }
+                if (!(e.changed & ATTR_TYPE) && S_ISLNK(fm.st.st_mode)) {
+                        char a[4096], b[4096];
+
+                        r = readlink_at(m->v[fm.level].fd, name, a, sizeof(a));
+                        if (r >= 0)
+                                r = readlink_at(img->v[fi.level].fd, name, b, sizeof(b));
+                        if (r < 0)
+                                return r;
+                        if (strcmp(a, b) != 0)
+                                e.changed |= ATTR_TARGET;
+                }
+                if (!(e.changed & ATTR_TYPE) && (S_ISCHR(fm.st.st_mode) || S_ISBLK(fm.st.st_mode)) &&
+                    fm.st.st_rdev != fi.st.st_rdev)
+                        e.changed |= ATTR_RDEV;
+                if (!(e.changed & ATTR_TYPE) && S_ISREG(fm.st.st_mode)) {
+                        r = data_source(run, m, &fm, name, &dfd, &dname, &dst, &e.notes);
+                        if (r < 0)
+                                return r;
+                        if (dst.st_dev == fi.st.st_dev && dst.st_ino == fi.st.st_ino) {
+                                /* metacopy: the data is the image's own */
+                        } else if (dst.st_size != fi.st.st_size) {
+                                e.changed |= ATTR_SIZE | ATTR_CONTENT;
+                        } else {
+                                uint8_t ha[SHA256_LEN], hb[SHA256_LEN];
+
+                                r = hash_at(run, dfd, dname, ha);
+                                if (r >= 0)
+                                        r = hash_at(run, img->v[fi.level].fd, name, hb);
+                                if (r < 0)
+                                        return r;
+                                if (memcmp(ha, hb, SHA256_LEN) != 0)
+                                        e.changed |= ATTR_CONTENT;
+                        }
+                        if (dst.st_mtim.tv_sec != fi.st.st_mtim.tv_sec ||
+                            dst.st_mtim.tv_nsec != fi.st.st_mtim.tv_nsec) {
+                                if (fm.st.st_mtim.tv_sec != fi.st.st_mtim.tv_sec ||
+                                    fm.st.st_mtim.tv_nsec != fi.st.st_mtim.tv_nsec)
+                                        e.changed |= ATTR_MTIME;
+                        }
+                }
+        }
+        if (S_ISREG(fm.st.st_mode) && (e.change == OVL_ADDED || e.changed)) {
+                int dfd;
+                const char *dname;
+                struct stat dst;
+
+                r = data_source(run, m, &fm, name, &dfd, &dname, &dst, &e.notes);
+                if (r < 0)
+                        return r;
+                read_head(dfd, dname, &e);
+        }
+        if (e.change == OVL_ADDED || e.changed) {
+                r = report(run, &e);
+                if (r < 0)
+                        return r;
+        }
+        if (mdir)
+                return descend(run, m, &fm, img, idir ? &fi : NULL, name, e.notes & ~OVL_NOTE_METACOPY);
+        return 0;
+}
+
+static int diff_dir(struct ovl_run *run, const struct stack *m, const struct stack *img, unsigned notes)
+{
+        struct strv names = { 0 };
+        size_t i, saved = run->path_len;
+        int r;
+
+        r = union_names(m, img, &names);
+        if (r < 0) {
+                strv_release(&names);
+                return run_fail(run, r, "list");
+        }
+        for (i = 0; i < names.n; i++) {
+                size_t len = strlen(names.v[i]);
+
+                if (run->cancel && *run->cancel) {
+                        r = -ECANCELED;
+                        break;
+                }
+                if (saved + 1 + len > FIM_PATH_MAX) {
+                        r = run_fail(run, -ENAMETOOLONG, "walk");
+                        break;
+                }
+                run->path[saved] = '/';
+                memcpy(run->path + saved + 1, names.v[i], len + 1);
+                run->path_len = saved + 1 + len;
+                r = diff_name(run, m, img, names.v[i], notes);
+                if (r < 0)
+                        r = run_fail(run, r, "read");   /* the first failure, deepest first, names its path */
+                run->path_len = saved;
+                run->path[saved] = 0;
+                if (r < 0)
+                        break;
+        }
+        strv_release(&names);
+        return r < 0 ? r : 0;
+}
+
+int ovl_diff(const char *upper, const struct ctr_lower *lowers, size_t n_lowers, const volatile sig_atomic_t *cancel,
+             ovl_change_fn fn, void *userdata, struct dw_error *ret_error)
+{
+        struct ovl_run run = {
+                .lowers = lowers, .n_lowers = n_lowers, .cancel = cancel, .fn = fn, .userdata = userdata,
+                .error = ret_error, .upper = upper,
+        };
+        struct stack m = { 0 }, img = { 0 };
+        size_t i;
+        int fd, r;
+
+        run.roots = calloc(n_lowers + 1, sizeof(int));
+        if (!run.roots)
+                return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+        for (i = 0; i < n_lowers; i++)
+                run.roots[i] = -1;
+        r = hasher_new(&run.hasher);
+        if (r < 0) {
+                r = dw_error_set(ret_error, r, NULL, "cannot load libcrypto: %s", strerror(-r));
+                goto out;
+        }
+        if (xattr_scratch_init(&run.xa) < 0 || xattr_scratch_init(&run.xb) < 0) {
+                r = dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+                goto out;
+        }
+        fd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+                r = dw_error_set(ret_error, negative_errno(), upper, "cannot open upper directory '%s': %m", upper);
+                goto out;
+        }
+        r = stack_push(&m, fd, 0);
+        for (i = 0; r >= 0 && i < n_lowers; i++) {
+                fd = open(lowers[i].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0) {
+                        r = dw_error_set(ret_error, negative_errno(), lowers[i].dir,
+                                         "cannot open layer directory '%s': %m", lowers[i].dir);
+                        goto out;
+                }
+                run.roots[i] = fd;
+                r = stack_push(&m, dup(fd), (unsigned) i + 1);
+                if (r >= 0)
+                        r = stack_push(&img, dup(fd), (unsigned) i + 1);
+                if (r >= 0 && (m.v[m.n - 1].fd < 0 || img.v[img.n - 1].fd < 0))
+                        r = -EMFILE;
+        }
+        if (r < 0) {
+                r = run_fail(&run, r, "open");
+                goto out;
+        }
+        r = diff_dir(&run, &m, &img, 0);
+out:
+        stack_release(&m);
+        stack_release(&img);
+        for (i = 0; i < n_lowers; i++)
+                closep(&run.roots[i]);
+        free(run.roots);
+        hasher_free(run.hasher);
+        xattr_scratch_release(&run.xa);
+        xattr_scratch_release(&run.xb);
+        return r;
+}
