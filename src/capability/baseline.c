@@ -172,7 +172,7 @@ static int read_image(const struct dw_context *ctx, const struct baseline_create
         char hex[2 * SHA256_LEN + 1];
         int r;
 
-        r = oci_image_tree(req->source, req->paths, req->n_paths, ctx->cancel, ret_tree, &info, &msg);
+        r = oci_image_tree(req->source, req->storage_root, req->paths, req->n_paths, ctx->cancel, ret_tree, &info, &msg);
         if (r == -ECANCELED)
                 return dw_error_set(ret_error, r, NULL, "interrupted: baseline not written");
         if (r < 0)

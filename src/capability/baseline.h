@@ -12,6 +12,7 @@ struct baseline_create_request {
                                          * "oci:DIR[:TAG]", "oci-archive:FILE[:TAG]",
                                          * "docker-archive:FILE[:TAG]" (container/oci-image.h) */
         const char *out;                /* the baseline to write, replaced only once complete */
+        const char *storage_root;       /* containers-storage: sources; NULL: the default */
         char *const *paths;             /* NULL: everything */
         size_t n_paths;
         bool paths_must_match;          /* each path must match an entry (a user's --path) */

@@ -22,6 +22,8 @@ static int baseline_create(int argc, char **argv)
                 OPT_REQUIRED_STRING("out", &req.out, "FILE",
                                     "the baseline to write; replaced only once the new one is complete"),
                 OPT_PATHS("path", &paths, &n_paths, "PREFIX", "record only below PREFIX; default: everything"),
+                OPT_STRING("storage-root", &req.storage_root, "DIR",
+                           "containers-storage: sources: the storage (default /var/lib/containers/storage)"),
                 OPT_THREADS(&threads),
                 OPT_END(),
         };
@@ -37,6 +39,7 @@ static int baseline_create(int argc, char **argv)
                         "  oci:DIR[:TAG]      an OCI image layout (TAG: org.opencontainers.image.ref.name)\n"
                         "  oci-archive:FILE[:TAG]      the same in a tar\n"
                         "  docker-archive:FILE[:TAG]   a docker save / skopeo docker-archive tar\n"
+                        "  containers-storage:IMAGE    an image of podman / CRI-O storage (--storage-root)\n"
                         "                     images: every blob's digest and every layer's DiffID verified,\n"
                         "                     layers flattened (whiteouts, opaque directories), nothing extracted",
                 .options = options,

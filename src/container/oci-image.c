@@ -26,13 +26,15 @@
 #include "basic/fd-util.h"
 #include "basic/hex.h"
 #include "basic/macros.h"
+#include "container.h"
 #include "layer-flatten.h"
+#include "tar-split.h"
 #include "oci-internal.h"
 
 #define CHUNK 65536
 #define TARGET_MAX (PATH_MAX - 1)
 
-enum source_kind { SOURCE_OCI, SOURCE_OCI_ARCHIVE, SOURCE_DOCKER_ARCHIVE };
+enum source_kind { SOURCE_OCI, SOURCE_OCI_ARCHIVE, SOURCE_DOCKER_ARCHIVE, SOURCE_STORAGE };
 
 struct image_source {
         enum source_kind kind;
@@ -40,6 +42,7 @@ struct image_source {
         char *path;                     /* the directory or archive file */
         char *tag;                      /* NULL: the only image */
         int dirfd;                      /* SOURCE_OCI */
+        const char *storage_root;       /* SOURCE_STORAGE; NULL: the default */
 };
 
 static void image_source_release(struct image_source *s)
@@ -66,7 +69,7 @@ static int fail_json(char **ret_reason, int r)
 bool oci_image_source(const char *source)
 {
         return strncmp(source, "oci:", 4) == 0 || strncmp(source, "oci-archive:", 12) == 0 ||
-               strncmp(source, "docker-archive:", 15) == 0;
+               strncmp(source, "docker-archive:", 15) == 0 || strncmp(source, "containers-storage:", 19) == 0;
 }
 
 /* PATH[:TAG]: the whole when it exists, else split at the last ':'. */
@@ -76,9 +79,20 @@ static int parse_source(const char *spec, struct image_source *ret, char **ret_r
         struct image_source s = { .spec = spec, .dirfd = -1 };
         struct stat st;
 
-        s.kind = strncmp(spec, "oci:", 4) == 0           ? SOURCE_OCI
-                 : strncmp(spec, "oci-archive:", 12) == 0 ? SOURCE_OCI_ARCHIVE
-                                                          : SOURCE_DOCKER_ARCHIVE;
+        s.kind = strncmp(spec, "oci:", 4) == 0                  ? SOURCE_OCI
+                 : strncmp(spec, "oci-archive:", 12) == 0        ? SOURCE_OCI_ARCHIVE
+                 : strncmp(spec, "containers-storage:", 19) == 0 ? SOURCE_STORAGE
+                                                                 : SOURCE_DOCKER_ARCHIVE;
+        if (s.kind == SOURCE_STORAGE) {
+                /* An image name or id: the whole rest (names hold colons). */
+                if (!*rest)
+                        return oci_fail(ret_reason, -EINVAL, "no image in '%s'", spec);
+                s.path = strdup(rest);
+                if (!s.path)
+                        return -ENOMEM;
+                *ret = s;
+                return 0;
+        }
         colon = strrchr(rest, ':');
         if (colon && stat(rest, &st) < 0) {
                 s.path = strndup(rest, (size_t) (colon - rest));
@@ -171,6 +185,8 @@ static int archive_find(const struct image_source *src, const char *name, struct
 struct blob_stream {
         int fd;
         struct archive *a;              /* positioned on the member; or NULL */
+        struct tarsplit *ts;            /* a containers-storage layer; or NULL */
+        char *reason;                   /* why ts failed */
         struct hasher *h;               /* of the bytes read, or NULL */
         uint64_t bytes, limit;          /* read so far; more than limit is an error */
         bool over;
@@ -181,6 +197,17 @@ static ssize_t blob_read(struct blob_stream *b, const void **ret)
 {
         ssize_t n;
 
+        if (b->ts) {
+                n = tarsplit_read(b->ts, ret, b->reason ? NULL : &b->reason);
+                if (n <= 0)
+                        return n;
+                if (b->bytes + (uint64_t) n > b->limit) {
+                        b->over = true;
+                        return -EFBIG;
+                }
+                b->bytes += (uint64_t) n;
+                return b->h && hasher_update(b->h, *ret, (size_t) n) < 0 ? -ENOMEM : n;
+        }
         if (b->a)
                 n = archive_read_data(b->a, b->buf, sizeof(b->buf));
         else
@@ -208,7 +235,12 @@ static void open_blob_release(struct open_blob *o)
 {
         archive_freep(&o->owner);
         closep(&o->fd);
+        tarsplit_free(o->s.ts);
+        free(o->s.reason);
 }
+
+static int storage_layer_open(const struct image_source *src, const char *layer, struct open_blob *o,
+                              uint64_t *ret_size, char **ret_reason);
 
 /* Opens file 'name' of the source (a blob path or a docker-archive member);
  * *ret_size is its size. */
@@ -222,6 +254,8 @@ static int blob_open(const struct image_source *src, const char *name, struct op
         o->fd = -1;
         o->owner = NULL;
         o->s = (struct blob_stream) { .fd = -1, .limit = UINT64_MAX };
+        if (src->kind == SOURCE_STORAGE)
+                return storage_layer_open(src, name, o, ret_size, ret_reason);
         if (src->kind == SOURCE_OCI) {
                 o->fd = open_regular_beneath(src->dirfd, name, &st);
                 if (o->fd < 0)
@@ -592,6 +626,9 @@ broken:
                                   (o.s.bytes != desc->size || memcmp(got, desc->digest, SHA256_LEN) != 0))))
                 return oci_fail(ret_reason, -EBADE, "layer '%s' does not match its digest%s", name,
                             o.s.over || o.s.bytes != desc->size ? " (size differs)" : "");
+        if (o.s.reason)
+                return oci_fail(ret_reason, lr->error == -EBADE ? -EBADE : -EBADMSG, "layer '%s': %s", name,
+                                o.s.reason);
         return oci_fail(ret_reason, lr->error == -E2BIG ? -E2BIG : -EBADMSG, "cannot read layer '%s': %s",
                     name,
                     archive_error_string(tar) ?: archive_error_string(raw) ?: "not a tar, or truncated");
@@ -736,7 +773,157 @@ static int docker_read(const struct image_source *src, char *const *prefixes, si
                            ret_reason);
 }
 
-int oci_image_tree(const char *source, char *const *prefixes, size_t n_prefixes,
+/* containers-storage: a layer is its tar stream rebuilt from
+ * overlay-layers/<id>.tar-split.gz and overlay/<id>/diff. */
+static int storage_layer_open(const struct image_source *src, const char *layer, struct open_blob *o,
+                              uint64_t *ret_size, char **ret_reason)
+{
+        _cleanup_(freep) char *diff = NULL, *ts = NULL;
+        const char *root = src->storage_root ?: CTR_STORAGE_DEFAULT;
+        int r;
+
+        if (!ctr_id_valid(layer))
+                return oci_fail(ret_reason, -EBADMSG, "layer id '%s' is not 64 hex digits", layer);
+        if (asprintf(&diff, "%s/overlay/%s/diff", root, layer) < 0 ||
+            asprintf(&ts, "%s/overlay-layers/%s.tar-split.gz", root, layer) < 0)
+                return -ENOMEM;
+        o->fd = open(diff, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (o->fd < 0)
+                return oci_fail(ret_reason, -errno, "cannot open layer directory '%s': %s", diff, strerror(errno));
+        r = tarsplit_open(ts, o->fd, &o->s.ts, ret_reason);
+        if (r < 0)
+                return r;
+        *ret_size = UINT64_MAX;
+        return 0;
+}
+
+/* containers/storage's name of a big-data item of an image: the key itself
+ * when it is lowercase letters, digits and dots, else "=" and its base64. */
+static int big_data_name(const char *key, char **ret)
+{
+        static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        size_t n = strlen(key), i, o = 1;
+        char *s;
+
+        if (strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789.") == n) {
+                *ret = strdup(key);
+                return *ret ? 0 : -ENOMEM;
+        }
+        s = malloc(1 + (n + 2) / 3 * 4 + 1);
+        if (!s)
+                return -ENOMEM;
+        s[0] = '=';
+        for (i = 0; i < n; i += 3) {
+                uint32_t v = (uint32_t) (unsigned char) key[i] << 16 |
+                             (i + 1 < n ? (uint32_t) (unsigned char) key[i + 1] << 8 : 0) |
+                             (i + 2 < n ? (unsigned char) key[i + 2] : 0);
+
+                s[o++] = alphabet[v >> 18 & 63];
+                s[o++] = alphabet[v >> 12 & 63];
+                s[o++] = i + 1 < n ? alphabet[v >> 6 & 63] : '=';
+                s[o++] = i + 2 < n ? alphabet[v & 63] : '=';
+        }
+        s[o] = '\0';
+        *ret = s;
+        return 0;
+}
+
+/* An image of the storage by id, id prefix (12 digits or more) or name
+ * ("NAME", "NAME:latest", "localhost/NAME[:latest]"). */
+static const struct ctr_image *storage_find(const struct ctr_storage *s, const char *want)
+{
+        size_t wlen = strlen(want);
+
+        for (size_t i = 0; i < s->n_images; i++) {
+                const struct ctr_image *im = &s->images[i];
+
+                if (strcmp(im->id, want) == 0 || (wlen >= 12 && strncmp(im->id, want, wlen) == 0))
+                        return im;
+                for (size_t k = 0; k < im->names.n; k++) {
+                        const char *n = im->names.v[k];
+                        size_t nlen = strlen(n);
+
+                        if (strncmp(n, "localhost/", 10) == 0 && strncmp(want, "localhost/", 10) != 0) {
+                                n += 10;
+                                nlen -= 10;
+                        }
+                        if (strcmp(n, want) == 0 ||
+                            (nlen == wlen + 7 && strncmp(n, want, wlen) == 0 && strcmp(n + wlen, ":latest") == 0))
+                                return im;
+                }
+        }
+        return NULL;
+}
+
+static int storage_read(struct image_source *src, char *const *prefixes, size_t n_prefixes,
+                        const volatile sig_atomic_t *cancel, struct fim_tree **ret, struct oci_image_info *info,
+                        char **ret_reason)
+{
+        _cleanup_(ctr_storage_freep) struct ctr_storage *s = NULL;
+        _cleanup_(dw_error_release) struct dw_error err = { 0 };
+        _cleanup_(freep) uint8_t(*diff_ids)[SHA256_LEN] = NULL;
+        _cleanup_(freep) char *key = NULL, *name = NULL, *rel = NULL;
+        _cleanup_(freep) char **names = NULL;
+        struct oci_descriptor cdesc = { .size = UINT64_MAX };
+        struct ctr_lower *lowers = NULL;
+        const struct ctr_image *im;
+        size_t n = 0;
+        int r;
+
+        r = ctr_storage_load(src->storage_root, &s, &err);
+        if (r < 0)
+                return oci_fail(ret_reason, r, "%s", dw_error_reason(&err));
+        im = storage_find(s, src->path);
+        if (!im)
+                return oci_fail(ret_reason, -ENOENT, "no image '%s' in container storage '%s'", src->path, s->root);
+        if (!ctr_id_valid(im->id) || hex_decode(im->id, 2 * SHA256_LEN, cdesc.digest) < 0)
+                return oci_fail(ret_reason, -EBADMSG, "image id '%s' is not 64 hex digits", im->id);
+        if (asprintf(&key, "sha256:%s", im->id) < 0)
+                return -ENOMEM;
+        r = big_data_name(key, &name);
+        if (r < 0)
+                return r;
+        r = ctr_storage_image_chain(s, im->id, &lowers, &n, &err);
+        if (r < 0)
+                return oci_fail(ret_reason, r, "%s", dw_error_reason(&err));
+        /* The config is stored under its digest, which is the image id. */
+        src->dirfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (src->dirfd < 0 || asprintf(&rel, "overlay-images/%s/%s", im->id, name) < 0) {
+                r = src->dirfd < 0 ? -errno : -ENOMEM;
+                goto out;
+        }
+        src->kind = SOURCE_OCI;         /* read_small() reads beneath the root */
+        r = read_config(src, rel, &cdesc, n, &diff_ids, info->config_digest, ret_reason);
+        src->kind = SOURCE_STORAGE;
+        if (r < 0)
+                goto out;
+        names = calloc(n + 1, sizeof(*names));
+        if (!names) {
+                r = -ENOMEM;
+                goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+                const struct ctr_layer *l = ctr_storage_layer(s, lowers[n - 1 - i].layer_id);
+                uint8_t d[SHA256_LEN];
+
+                names[i] = lowers[n - 1 - i].layer_id;  /* base first */
+                if (!l || !l->diff_digest || strncmp(l->diff_digest, "sha256:", 7) != 0 ||
+                    strlen(l->diff_digest) != 7 + 2 * SHA256_LEN || hex_decode(l->diff_digest + 7, 2 * SHA256_LEN, d) < 0 ||
+                    memcmp(d, diff_ids[i], SHA256_LEN) != 0) {
+                        r = oci_fail(ret_reason, -EBADE, "layer '%s': layers.json's diff-digest is not the config's diff_id",
+                                     names[i]);
+                        goto out;
+                }
+        }
+        r = read_layers(src, names, NULL, diff_ids, n, prefixes, n_prefixes, cancel, ret, info, ret_reason);
+out:
+        if (r < 0 && !*ret_reason)
+                oci_fail(ret_reason, r, "cannot read image '%s' in '%s': %s", src->path, s->root, strerror(-r));
+        ctr_lowers_free(lowers, n);
+        return r;
+}
+
+int oci_image_tree(const char *source, const char *storage_root, char *const *prefixes, size_t n_prefixes,
                    const volatile sig_atomic_t *cancel, struct fim_tree **ret, struct oci_image_info *ret_info,
                    char **ret_reason)
 {
@@ -748,8 +935,10 @@ int oci_image_tree(const char *source, char *const *prefixes, size_t n_prefixes,
 
         r = oci_image_source(source) ? parse_source(source, &src, &reason)
                                      : oci_fail(&reason, -EINVAL, "unknown image source '%s'", source);
+        src.storage_root = storage_root;
         if (r >= 0)
                 r = src.kind == SOURCE_DOCKER_ARCHIVE ? docker_read(&src, prefixes, n_prefixes, cancel, &t, &info, &reason)
+                    : src.kind == SOURCE_STORAGE      ? storage_read(&src, prefixes, n_prefixes, cancel, &t, &info, &reason)
                                                       : oci_read(&src, prefixes, n_prefixes, cancel, &t, &info, &reason);
         if (r < 0) {
                 if (ret_reason)

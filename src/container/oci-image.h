@@ -74,12 +74,14 @@ struct oci_image_info {
 };
 
 /* Reads the image that source ("oci:DIR[:TAG]", "oci-archive:FILE[:TAG]",
- * "docker-archive:FILE[:TAG]") names and flattens its layers into a tree
+ * "docker-archive:FILE[:TAG]", "containers-storage:IMAGE" of the storage at
+ * storage_root, NULL: the default; each layer's tar rebuilt from its
+ * tar-split file and diff directory, see tar-split.h) names and flattens its layers into a tree
  * (only the entries at or below prefixes when n_prefixes > 0). On failure
  * *ret_reason is one line naming the blob or file and what was wrong (free()
  * it): -EBADMSG for a malformed or hostile image, -EBADE for a digest or size
  * that does not match, -errno otherwise. */
-int oci_image_tree(const char *source, char *const *prefixes, size_t n_prefixes,
+int oci_image_tree(const char *source, const char *storage_root, char *const *prefixes, size_t n_prefixes,
                    const volatile sig_atomic_t *cancel, struct fim_tree **ret, struct oci_image_info *ret_info,
                    char **ret_reason);
 

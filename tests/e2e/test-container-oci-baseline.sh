@@ -119,3 +119,26 @@ c=$(config_file "$T/cfg2")
 sed -i 's/"layers"/"layerz"/' "$c"
 run 2 "$DW" baseline create --from oci:"$T/cfg2" --out "$T/b-cfg2.db"
 expect_one_error_line "blobs/sha256/$(basename "$c")"
+
+# containers-storage: the same image read from podman's storage, each layer's
+# tar rebuilt from its tar-split file and diff directory: the same entries.
+run 0 "$DW" baseline create --from containers-storage:localhost/dw-oci-img --storage-root "$PM_DIR/storage" \
+        --out "$T/b-cs.db"
+"$DW" baseline show --entries "$T/b-cs.db" | sed '1,/^entries:/d' >"$T/e-cs" || fail "baseline show cs"
+diff -u "$T/e-oci" "$T/e-cs" || fail "the containers-storage baseline differs from the oci: one"
+grep -q "$(jq -r '.config.digest' "$(manifest_of "$T/oci")")" "$T/out" || fail "image id differs: $(cat "$T/out")"
+
+# A file of the top layer's diff directory changed in place (same size): the
+# rebuilt tar's DiffID no longer matches; appended to: its size no longer does.
+top=$(jq -r '.[] | select(.names[]? == "localhost/dw-oci-img:latest") | .layer' \
+        "$PM_DIR/storage/overlay-images/images.json")
+[ -f "$PM_DIR/storage/overlay/$top/diff/opt/dir/c" ] || fail "layer $top has no opt/dir/c"
+printf 'x\n' >"$PM_DIR/storage/overlay/$top/diff/opt/dir/c"
+run 2 "$DW" baseline create --from containers-storage:localhost/dw-oci-img --storage-root "$PM_DIR/storage" \
+        --out "$T/b-cs2.db"
+expect_one_error_line "$top"
+grep -q "does not match the config's diff_id" "$T/err" || fail "not a DiffID error: $(cat "$T/err")"
+printf 'xx\n' >"$PM_DIR/storage/overlay/$top/diff/opt/dir/c"
+run 2 "$DW" baseline create --from containers-storage:localhost/dw-oci-img --storage-root "$PM_DIR/storage" \
+        --out "$T/b-cs2.db"
+expect_one_error_line "opt/dir/c"

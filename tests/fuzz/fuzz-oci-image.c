@@ -1,7 +1,8 @@
-/* Fuzz harness for src/container/oci-json.c and src/container/layer-flatten.c.
- * The first byte picks the reader: '0' index.json (tag "v1" and no tag), '1'
- * an image manifest, '2' a config's diff_ids, '3' docker-archive
- * manifest.json; anything else reads the rest as layers for the flattener,
+/* Fuzz harness for src/container/oci-json.c, src/container/tar-split.c and
+ * src/container/layer-flatten.c. The first byte picks the reader: '0'
+ * index.json (tag "v1" and no tag), '1' an image manifest, '2' a config's
+ * diff_ids, '3' docker-archive manifest.json, '4' one tar-split line;
+ * anything else reads the rest as layers for the flattener,
  * one member per line ("f PATH", "d PATH", "l PATH", "h PATH TARGET"; a line
  * "--" ends a layer, "!" drops it). Invariants: failures are -EBADMSG,
  * -E2BIG, -EINVAL, -ENOENT (or -ENOMEM) with a reason; results hold no more
@@ -16,6 +17,7 @@
 
 #include "container/layer-flatten.h"
 #include "container/oci-image.h"
+#include "container/tar-split.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -151,7 +153,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         if (size == 0)
                 return 0;
-        if (data[0] >= '0' && data[0] <= '3')
+        if (data[0] == '4') {
+                struct tarsplit_entry e = { 0 };
+                char *reason = NULL;
+                int r = tarsplit_parse_line((const char *) data + 1, size - 1, &e, &reason);
+
+                if (r < 0)
+                        check_failure(r, reason);
+                else if ((e.type != 1 && e.type != 2) || (e.type == 1 && (!e.name || e.size < 0)))
+                        abort();
+                tarsplit_entry_release(&e);
+        } else if (data[0] >= '0' && data[0] <= '3')
                 json_readers((char) data[0], (const char *) data + 1, size - 1);
         else
                 layers((const char *) data + 1, size - 1);
