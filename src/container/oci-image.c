@@ -923,6 +923,163 @@ out:
         return r;
 }
 
+/* Hashes a storage layer's rebuilt tar: its DiffID, or -errno with the reason. */
+static int storage_layer_diff_id(const struct image_source *src, const char *layer, uint8_t ret[SHA256_LEN],
+                                 char **ret_reason)
+{
+        _cleanup_(open_blob_release) struct open_blob o = { .fd = -1, .s = { .fd = -1, .limit = UINT64_MAX } };
+        _cleanup_(hasher_freep) struct hasher *h = NULL;
+        uint64_t size;
+        const void *p;
+        ssize_t n;
+        int r;
+
+        r = hasher_new(&h);
+        r = r ?: hasher_begin(h);
+        r = r ?: storage_layer_open(src, layer, &o, &size, ret_reason);
+        if (r < 0)
+                return r;
+        o.s.h = h;
+        while ((n = blob_read(&o.s, &p)) > 0)
+                ;
+        if (n < 0)
+                return o.s.reason ? (r = (int) n, *ret_reason = TAKE_PTR(o.s.reason), r) : (int) n;
+        return hasher_end(h, ret);
+}
+
+static bool digest_equal(const char *s, const uint8_t d[SHA256_LEN])
+{
+        uint8_t v[SHA256_LEN];
+
+        return s && strncmp(s, "sha256:", 7) == 0 && strlen(s) == 7 + 2 * SHA256_LEN &&
+               hex_decode(s + 7, 2 * SHA256_LEN, v) >= 0 && memcmp(v, d, SHA256_LEN) == 0;
+}
+
+int ctr_image_verify(const char *storage_root, const char *want, const char *want_digest,
+                     ctr_image_problem_fn problem, void *userdata, struct ctr_image_verified *ret_info,
+                     char **ret_reason)
+{
+        _cleanup_(image_source_release) struct image_source src = { .dirfd = -1, .kind = SOURCE_STORAGE };
+        _cleanup_(ctr_storage_freep) struct ctr_storage *s = NULL;
+        _cleanup_(dw_error_release) struct dw_error err = { 0 };
+        _cleanup_(freep) uint8_t(*diff_ids)[SHA256_LEN] = NULL;
+        _cleanup_(freep) char *key = NULL, *name = NULL, *rel = NULL, *buf = NULL, *why = NULL;
+        struct ctr_image_verified info = { 0 };
+        struct ctr_lower *lowers = NULL;
+        const struct ctr_image *im = NULL;
+        uint8_t d[SHA256_LEN], id[SHA256_LEN];
+        char hex[2 * SHA256_LEN + 1];
+        size_t n = 0, len, n_ids = 0;
+        int r;
+
+        src.storage_root = storage_root;
+        r = ctr_storage_load(storage_root, &s, &err);
+        if (r < 0)
+                return oci_fail(ret_reason, r, "%s", dw_error_reason(&err));
+        /* The image with the digest bootc reports, else the one of that name
+         * (whose digest then differs: reported below). */
+        for (size_t i = 0; want_digest && i < s->n_images && !im; i++)
+                if (s->images[i].digest && strcmp(s->images[i].digest, want_digest) == 0)
+                        im = &s->images[i];
+        if (!im && want)
+                im = storage_find(s, want);
+        if (!im)
+                return oci_fail(ret_reason, -ENOENT, "no image '%s' in container storage '%s'", want ?: want_digest,
+                                s->root);
+        if (!ctr_id_valid(im->id) || hex_decode(im->id, 2 * SHA256_LEN, id) < 0)
+                return oci_fail(ret_reason, -EBADMSG, "image id '%s' is not 64 hex digits", im->id);
+        snprintf(info.id, sizeof(info.id), "%s", im->id);
+        snprintf(info.digest, sizeof(info.digest), "%s", im->digest ?: "");
+        src.dirfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (src.dirfd < 0)
+                return oci_fail(ret_reason, -errno, "cannot open '%s': %s", s->root, strerror(errno));
+        src.kind = SOURCE_OCI;          /* read_small() reads beneath the root */
+
+        /* The manifest: the digest images.json and bootc name it by. */
+        if (asprintf(&rel, "overlay-images/%s/manifest", im->id) < 0)
+                return -ENOMEM;
+        r = read_small(&src, rel, NULL, "manifest", &buf, &len, &why);
+        if (r < 0) {
+                r = problem(userdata, NULL, why);
+        } else {
+                r = sha256_buf(buf, len, d);
+                digest_hex(d, hex);
+                snprintf(info.manifest_digest, sizeof(info.manifest_digest), "sha256:%s", hex);
+                if (r >= 0 && im->digest && !digest_equal(im->digest, d))
+                        r = problem(userdata, NULL, "the stored manifest does not hash to the image's digest in images.json");
+                if (r >= 0 && want_digest && strcmp(want_digest, info.manifest_digest) != 0)
+                        r = problem(userdata, NULL, "the stored manifest's digest is not the one bootc status reports");
+        }
+        if (r < 0)
+                goto out;
+        free(why);
+        why = NULL;
+
+        /* The config: stored under its digest, the image id. */
+        if (asprintf(&key, "sha256:%s", im->id) < 0 || big_data_name(key, &name) < 0) {
+                r = -ENOMEM;
+                goto out;
+        }
+        free(rel);
+        if (asprintf(&rel, "overlay-images/%s/%s", im->id, name) < 0) {
+                rel = NULL;
+                r = -ENOMEM;
+                goto out;
+        }
+        free(buf);
+        buf = NULL;
+        r = read_small(&src, rel, NULL, "config", &buf, &len, &why);
+        if (r >= 0 && (r = sha256_buf(buf, len, d)) >= 0 && memcmp(d, id, SHA256_LEN) != 0)
+                r = problem(userdata, NULL, "the stored config does not hash to the image id");
+        else if (r >= 0 && oci_config_diff_ids(buf, len, &diff_ids, &n_ids, &why) < 0)
+                r = problem(userdata, NULL, why);
+        else if (r < 0)
+                r = problem(userdata, NULL, why);
+        if (r < 0)
+                goto out;
+        free(why);
+        why = NULL;
+
+        r = ctr_storage_image_chain(s, im->id, &lowers, &n, &err);
+        if (r < 0) {
+                r = oci_fail(ret_reason, r, "%s", dw_error_reason(&err));
+                goto out;
+        }
+        if (diff_ids && n_ids != n)
+                r = problem(userdata, NULL, "the config's diff_ids do not count the image's layers");
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const char *layer = lowers[n - 1 - i].layer_id;        /* base first */
+                const struct ctr_layer *l = ctr_storage_layer(s, layer);
+
+                info.layers++;
+                if (diff_ids && i < n_ids && !(l && digest_equal(l->diff_digest, diff_ids[i]))) {
+                        r = problem(userdata, layer, "layers.json's diff-digest is not the config's diff_id");
+                        continue;
+                }
+                r = storage_layer_diff_id(&src, layer, d, &why);
+                if (r == -ENOMEM)
+                        break;
+                if (r < 0)
+                        r = problem(userdata, layer, why ?: strerror(-r));
+                else if (!(l && digest_equal(l->diff_digest, d))) {
+                        digest_hex(d, hex);
+                        free(why);
+                        why = NULL;
+                        r = asprintf(&why, "the layer's content (sha256:%s) is not its DiffID %s", hex,
+                                     l && l->diff_digest ? l->diff_digest : "(none)") < 0
+                                    ? -ENOMEM
+                                    : problem(userdata, layer, why);
+                }
+                free(why);
+                why = NULL;
+        }
+out:
+        ctr_lowers_free(lowers, n);
+        if (r >= 0 && ret_info)
+                *ret_info = info;
+        return r < 0 && !*ret_reason ? oci_fail(ret_reason, r, "%s", strerror(-r)) : r;
+}
+
 int oci_image_tree(const char *source, const char *storage_root, char *const *prefixes, size_t n_prefixes,
                    const volatile sig_atomic_t *cancel, struct fim_tree **ret, struct oci_image_info *ret_info,
                    char **ret_reason)

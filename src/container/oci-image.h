@@ -87,3 +87,26 @@ int oci_image_tree(const char *source, const char *storage_root, char *const *pr
 
 /* Whether source names one of the sources above. */
 bool oci_image_source(const char *source);
+
+/* The image of containers-storage at storage_root (NULL: the default) whose
+ * manifest digest (images.json) is want_digest, else the one want names (an
+ * id, id prefix or name), verified as it is stored: its
+ * manifest against images.json's digest and against want_digest (bootc's
+ * staged digest, when given), its config against the image id, each layer's
+ * diff-digest against the config's DiffID and each layer's tar rebuilt from
+ * its tar-split file and diff directory against its DiffID. Each mismatch is
+ * reported through problem (layer NULL: the image's own files); a negative
+ * return from it stops. 0 when the image could be checked (problems or not),
+ * -errno with *ret_reason (NULL on entry; free() it) when not. */
+typedef int (*ctr_image_problem_fn)(void *userdata, const char *layer, const char *what);
+
+struct ctr_image_verified {
+        char id[2 * SHA256_LEN + 1];
+        char digest[7 + 2 * SHA256_LEN + 1];            /* images.json's, or "" */
+        char manifest_digest[7 + 2 * SHA256_LEN + 1];   /* of the stored manifest, or "" */
+        size_t layers;
+};
+
+int ctr_image_verify(const char *storage_root, const char *want, const char *want_digest,
+                     ctr_image_problem_fn problem, void *userdata, struct ctr_image_verified *ret_info,
+                     char **ret_reason);
