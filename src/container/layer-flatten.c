@@ -364,8 +364,8 @@ int layer_flatten_add(struct layer_flatten *f, const struct fim_entry *e, const 
         size_t i;
         int r;
 
-        if (e->path_len == 1 && !hardlink)
-                return 0;       /* the root is the runtime's, see layer_flatten_finish() */
+        if (e->path_len == 1)
+                return 0;       /* the root is the runtime's, see LAYER_ROOT_MODE */
         r = check_ancestors(f, e->path, e->path_len, ret_reason);
         if (r < 0)
                 return r;
