@@ -20,6 +20,7 @@
 
 #include "container/layer-flatten.h"
 #include "container/oci-image.h"
+#include "container/tar-split.h"
 
 /* Stages "TYPE PATH" members: f file, d dir, l symlink (target "/t"), h
  * hardlink ("h PATH TARGET"); whiteouts are plain files named .wh.*. */
@@ -262,12 +263,44 @@ static void test_json(void **state)
         free(reason);
 }
 
+/* vbatts/tar-split's storage.Entry: type 1 is a file (name, size; its bytes
+ * come from the diff directory), type 2 a raw segment (base64 payload). */
+static void test_tarsplit_line(void **state)
+{
+        static const char seg[] = "{\"type\":2,\"payload\":\"YWJj\",\"position\":0}";
+        static const char file[] = "{\"type\":1,\"name\":\"./etc/motd\",\"size\":8,\"payload\":\"AAAAAAAAAAA=\",\"position\":1}";
+        static const char raw[] = "{\"type\":1,\"name_raw\":\"/w==\",\"position\":2}";
+        struct tarsplit_entry e = { 0 };
+        char *reason = NULL;
+
+        (void) state;
+        assert_int_equal(tarsplit_parse_line(seg, strlen(seg), &e, &reason), 0);
+        assert_int_equal(e.type, 2);
+        assert_int_equal(e.payload_len, 3);
+        assert_memory_equal(e.payload, "abc", 3);
+        tarsplit_entry_release(&e);
+        assert_int_equal(tarsplit_parse_line(file, strlen(file), &e, &reason), 0);
+        assert_int_equal(e.type, 1);
+        assert_string_equal(e.name, "./etc/motd");
+        assert_int_equal(e.size, 8);
+        tarsplit_entry_release(&e);
+        assert_int_equal(tarsplit_parse_line(raw, strlen(raw), &e, &reason), 0);
+        assert_string_equal(e.name, "\xff");
+        tarsplit_entry_release(&e);
+        assert_int_equal(tarsplit_parse_line("{\"type\":3}", 10, &e, &reason), -EBADMSG);
+        free(reason);
+        reason = NULL;
+        assert_int_equal(tarsplit_parse_line("{\"type\":1,\"size\":-1,\"name\":\"x\"}", 31, &e, &reason), -EBADMSG);
+        free(reason);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_normalize),  cmocka_unit_test(test_flatten),
                 cmocka_unit_test(test_whiteout_then_readd), cmocka_unit_test(test_hostile),
                 cmocka_unit_test(test_hardlinks),  cmocka_unit_test(test_json),
+                cmocka_unit_test(test_tarsplit_line),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
