@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# `driftwatch container diff` of a real podman container with 20,000 changed
-# files (10,000 added, 5,000 rewritten, 5,000 removed, over an image of
-# 20,000 files), next to `podman diff` of the same container in the same run.
-# podman diff lists names only; driftwatch also hashes every file whose size
-# did not change to say whether its content did. Goal: at least as fast.
-#   bench/container.sh [--runs N] [--files N] [BUILD_DIR]
+# Two benchmarks of the container capabilities against their peers:
+# 1. `driftwatch container diff` of a real podman container with 20,000 changed
+#    files (10,000 added, 5,000 rewritten, 5,000 removed, over an image of
+#    20,000 files), next to `podman diff` of the same container in the same
+#    run. podman diff lists names only; driftwatch also hashes every file whose
+#    size did not change to say whether its content did. Goal: at least as fast.
+# 2. bench/container-oci.sh: an OCI baseline of a generated image (--size-mb,
+#    default 500) next to skopeo copy + tar -x + a SHA-256 walk.
+#   bench/container.sh [--runs N] [--files N] [--size-mb N] [BUILD_DIR]
 # Needs root, podman, runc and busybox-static (scripts/deps.sh check). Runs in
 # a private mount namespace: podman's storage, run state and temporary files
 # are in a scratch directory and private tmpfs mounts over /run and /var/tmp,
@@ -14,12 +17,14 @@ set -euo pipefail
 name=container
 runs=5
 files=20000
+size_mb=500
 build=build
 while [ $# -gt 0 ]; do
         case $1 in
         --runs) runs=${2:?--runs needs a number}; shift 2 ;;
         --files) files=${2:?--files needs a number}; shift 2 ;;
-        -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+        --size-mb) size_mb=${2:?--size-mb needs a number}; shift 2 ;;
+        -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
         *) build=$1; shift ;;
         esac
 done
@@ -42,6 +47,8 @@ if [ "${DW_BENCH_NS:-}" != 1 ]; then
                 done
                 exec /bin/bash "$0" "$@"' "$0" --runs "$runs" --files "$files" "$build" || rc=$?
         rm -rf "${tmp:?}"
+        echo
+        bench/container-oci.sh --size-mb "$size_mb" --runs 1 --driftwatch "$build/driftwatch" || rc=$((rc | $?))
         exit "$rc"
 fi
 tmp=${DW_BENCH_TMP:?}

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "basic/escape.h"
+#include "container/oci-image.h"
 #include "fim/store.h"
 #include "fim/walk.h"
 #include "image/ostree-source.h"
@@ -161,6 +162,31 @@ static int read_ostree(const struct dw_context *ctx, const struct baseline_creat
         return 0;
 }
 
+/* A container image: its layers flattened, every blob and DiffID verified. */
+static int read_image(const struct dw_context *ctx, const struct baseline_create_request *req,
+                      struct fim_tree **ret_tree, char **ret_commit, struct walk_stats *ret_stats,
+                      struct dw_error *ret_error)
+{
+        _cleanup_(freep) char *msg = NULL;
+        struct oci_image_info info;
+        char hex[2 * SHA256_LEN + 1];
+        int r;
+
+        r = oci_image_tree(req->source, req->storage_root, req->paths, req->n_paths, ctx->cancel, ret_tree, &info, &msg);
+        if (r == -ECANCELED)
+                return dw_error_set(ret_error, r, NULL, "interrupted: baseline not written");
+        if (r < 0)
+                return dw_error_set(ret_error, r, req->source, "cannot read image '%s': %s", req->source,
+                                    msg ? msg : strerror(-r));
+        for (size_t i = 0; i < SHA256_LEN; i++)
+                snprintf(hex + 2 * i, 3, "%02x", info.config_digest[i]);
+        if (asprintf(ret_commit, "sha256:%s", hex) < 0)
+                return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+        *ret_stats = (struct walk_stats) { .entries = (*ret_tree)->n, .hashed = info.hashed,
+                                           .bytes_hashed = info.bytes };
+        return 0;
+}
+
 int capability_baseline_create(const struct dw_context *ctx, const struct baseline_create_request *req,
                                struct baseline_create_summary *ret_summary, struct dw_error *ret_error)
 {
@@ -176,11 +202,16 @@ int capability_baseline_create(const struct dw_context *ctx, const struct baseli
                                     req->out);
         if (strncmp(req->source, "dir:", 4) == 0)
                 return create_from_dir(ctx, req, ret_summary, ret_error);
-        if (strncmp(req->source, "ostree:", 7) != 0)
+        if (strncmp(req->source, "ostree:", 7) != 0 && !oci_image_source(req->source))
                 return dw_error_set(ret_error, -EINVAL, req->source,
-                                    "unknown source '%s' (use dir:PATH or ostree:REPO:REF)", req->source);
-        /* An ostree commit is read whole. */
-        r = read_ostree(ctx, req, &tree, &commit, &stats, ret_error);
+                                    "unknown source '%s' (use dir:PATH, ostree:REPO:REF, oci:DIR[:TAG], "
+                                    "oci-archive:FILE[:TAG] or docker-archive:FILE[:TAG])",
+                                    req->source);
+        /* An ostree commit or an image is read whole. */
+        if (oci_image_source(req->source))
+                r = read_image(ctx, req, &tree, &commit, &stats, ret_error);
+        else
+                r = read_ostree(ctx, req, &tree, &commit, &stats, ret_error);
         if (r < 0)
                 return r;
         r = check_recorded(fim_tree_unmatched_prefix(tree, req->paths, req->paths_must_match ? req->n_paths : 0),

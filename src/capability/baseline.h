@@ -8,8 +8,11 @@
 #include "capability/capability.h"
 
 struct baseline_create_request {
-        const char *source;             /* "dir:PATH" or "ostree:REPO:REF" */
+        const char *source;             /* "dir:PATH", "ostree:REPO:REF", or an image:
+                                         * "oci:DIR[:TAG]", "oci-archive:FILE[:TAG]",
+                                         * "docker-archive:FILE[:TAG]" (container/oci-image.h) */
         const char *out;                /* the baseline to write, replaced only once complete */
+        const char *storage_root;       /* containers-storage: sources; NULL: the default */
         char *const *paths;             /* NULL: everything */
         size_t n_paths;
         bool paths_must_match;          /* each path must match an entry (a user's --path) */
@@ -18,7 +21,8 @@ struct baseline_create_request {
 
 struct baseline_create_summary {
         size_t entries;
-        char *commit;                   /* ostree sources: the commit read; free() it */
+        char *commit;                   /* ostree sources: the commit read; images: the
+                                         * config digest (image ID); free() it */
         struct walk_stats walk;
 };
 

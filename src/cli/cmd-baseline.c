@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "capability/baseline.h"
 #include "cli.h"
@@ -17,10 +18,12 @@ static int baseline_create(int argc, char **argv)
         size_t n_paths = 0;
         unsigned threads = 0;
         const struct option_spec options[] = {
-                OPT_REQUIRED_STRING("from", &req.source, "SOURCE", "what to record: dir:PATH or ostree:REPO:REF"),
+                OPT_REQUIRED_STRING("from", &req.source, "SOURCE", "what to record: dir:PATH, ostree:REPO:REF or an image"),
                 OPT_REQUIRED_STRING("out", &req.out, "FILE",
                                     "the baseline to write; replaced only once the new one is complete"),
                 OPT_PATHS("path", &paths, &n_paths, "PREFIX", "record only below PREFIX; default: everything"),
+                OPT_STRING("storage-root", &req.storage_root, "DIR",
+                           "containers-storage: sources: the storage (default /var/lib/containers/storage)"),
                 OPT_THREADS(&threads),
                 OPT_END(),
         };
@@ -32,7 +35,13 @@ static int baseline_create(int argc, char **argv)
                         "sources:\n"
                         "  dir:PATH           a directory; paths are stored relative to PATH\n"
                         "  ostree:REPO:REF    a ref or commit of an ostree repository, read without a checkout\n"
-                        "                     (REPO may not contain ':'; REF may, as in remote:ref)",
+                        "                     (REPO may not contain ':'; REF may, as in remote:ref)\n"
+                        "  oci:DIR[:TAG]      an OCI image layout (TAG: org.opencontainers.image.ref.name)\n"
+                        "  oci-archive:FILE[:TAG]      the same in a tar\n"
+                        "  docker-archive:FILE[:TAG]   a docker save / skopeo docker-archive tar\n"
+                        "  containers-storage:IMAGE    an image of podman / CRI-O storage (--storage-root)\n"
+                        "                     images: every blob's digest and every layer's DiffID verified,\n"
+                        "                     layers flattened (whiteouts, opaque directories), nothing extracted",
                 .options = options,
         };
         struct progress_ui *ui;
@@ -55,7 +64,7 @@ static int baseline_create(int argc, char **argv)
         if (!cli.quiet) {
                 printf("baseline '%s': %zu entries from %s", req.out, sum.entries, req.source);
                 if (sum.commit)
-                        printf(" (commit %s)", sum.commit);
+                        printf(" (%s %s)", strncmp(req.source, "ostree:", 7) == 0 ? "commit" : "image", sum.commit);
                 printf(", %llu files hashed (%.1f MiB)\n", sum.walk.hashed,
                        (double) sum.walk.bytes_hashed / (1 << 20));
                 if (sum.walk.errors)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "capability/image.h"
+#include "capability/pending-image.h"
 #include "cli.h"
 #include "options.h"
 
@@ -124,11 +125,65 @@ static int image_verify_cmd(int argc, char **argv)
         return cli_exit_status(&out);
 }
 
+/* A subcommand of `image`, not an option of `status`: it verifies an image's
+ * content as `image verify` does a deployment's (status only compares what
+ * bootc reports from one run to the next), and it is the image bootc will
+ * deploy next, which `image` is about. */
+static int image_verify_pending(int argc, char **argv)
+{
+        _cleanup_(dw_error_release) struct dw_error err = { 0 };
+        _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
+        struct pending_image_request req = { 0 };
+        struct pending_image_summary sum = { 0 };
+        enum output_format format = OUTPUT_TEXT;
+        const struct option_spec options[] = {
+                OPT_STRING("storage-root", &req.storage_root, "DIR",
+                           "the container storage (default /var/lib/containers/storage)"),
+                OPT_STRING("bootc-json", &req.bootc_json, "FILE",
+                           "`bootc status --format=json` output ('-': standard input); default: run bootc"),
+                OPT_STRING("image", &req.image, "IMAGE", "verify this image (id, id prefix or name) instead of the staged one"),
+                OPT_BOOL("no-bootc", &req.no_bootc, "with --image: compare with no bootc status"),
+                OPT_FORMAT(&format),
+                OPT_END(),
+        };
+        const struct command_spec spec = {
+                .name = "image verify-pending",
+                .description =
+                        "Verifies the host image bootc reports as staged (or --image) as container storage holds\n"
+                        "it, before the reboot that would boot it: the manifest's digest against images.json and\n"
+                        "bootc, the config against the image id, every layer's DiffID rebuilt from its tar-split\n"
+                        "file and diff directory. A mismatch is a critical alert (DW-CTR-PENDING-IMAGE-TAMPERED).",
+                .options = options,
+        };
+        struct dw_context ctx;
+        struct output out;
+        int r = options_run(&spec, argc, argv, NULL, NULL);
+
+        if (r != PARSE_OK)
+                return options_exit(r);
+        if (req.no_bootc && !req.image)
+                return usage_error("image verify-pending", "--no-bootc needs --image");
+        r = cli_load_rules(&rules);
+        if (r != EXIT_CLEAN)
+                return r;
+        cli_context(&ctx, rules, 0, NULL);
+        output_init(&out, format, stdout, ctx.host);
+        r = capability_pending_image(&ctx, &req, &out, &sum, &err);
+        if (r < 0)
+                return cli_fail(&err);
+        if (!cli.quiet && format == OUTPUT_TEXT)
+                fprintf(stderr, "image %s (manifest %s): %zu layers verified, %zu problems\n", sum.image,
+                        sum.manifest_digest[0] ? sum.manifest_digest : "-", sum.layers, sum.problems);
+        return cli_exit_status(&out);
+}
+
 int cmd_image(int argc, char **argv)
 {
         static const struct subcommand subs[] = {
                 { "deployments", image_deployments, "list the ostree deployments of this host or a sysroot" },
                 { "verify", image_verify_cmd, "verify a deployment's /usr against its ostree commit" },
+                { "verify-pending", image_verify_pending,
+                  "verify the next host image in container storage against its manifest and bootc" },
         };
 
         return options_dispatch("image", subs, ARRAY_SIZE(subs), argc, argv);
