@@ -85,7 +85,7 @@ int cmd_audit(int argc, char **argv);
 int cmd_audit_rules(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
 int cmd_mounts(int argc, char **argv);
-/* container drift (issue #13) */
+/* container drift */
 int cmd_container(int argc, char **argv);
 int cmd_inventory(int argc, char **argv);
 int cmd_posture(int argc, char **argv);

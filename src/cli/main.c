@@ -35,7 +35,7 @@ static const struct command commands[] = {
         { "journal",     cmd_journal,     "journal analytics: deployments, extension merges, audit pipeline health" },
         { "inventory",   cmd_inventory,   "sysext, confext and portable images: what is there, what is merged" },
         { "audit-rules", cmd_audit_rules, "print the auditd rules (rules.d) the audit analytics expect" },
-        /* container drift (issue #13) */
+        /* container drift */
         { "container",   cmd_container,   "containers against their images: files added, modified, deleted; image digests; pod posture" },
         { "help",        cmd_help,        "describe driftwatch, or one command" },
         { "version",     cmd_version,     "print the version" },

@@ -10,8 +10,6 @@
 #define _GNU_SOURCE
 #include "oci-image.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -28,6 +26,7 @@
 #include "basic/macros.h"
 #include "container.h"
 #include "layer-flatten.h"
+#include "libarchive-dl.h"
 #include "tar-split.h"
 #include "oci-internal.h"
 
@@ -56,7 +55,7 @@ static void image_source_release(struct image_source *s)
 static void archive_freep(struct archive **a)
 {
         if (*a)
-                archive_read_free(*a);
+                libarchive.archive_read_free(*a);
 }
 
 
@@ -127,7 +126,7 @@ static int parse_source(const char *spec, struct image_source *ret, char **ret_r
 /* A member name of an archive in the form manifests use: no "./" prefix. */
 static const char *member_name(struct archive_entry *e)
 {
-        const char *n = archive_entry_pathname(e);
+        const char *n = libarchive.archive_entry_pathname(e);
 
         while (n && n[0] == '.' && n[1] == '/')
                 n += 2;
@@ -137,20 +136,24 @@ static const char *member_name(struct archive_entry *e)
 /* libarchive opens the file itself (O_CLOEXEC) and closes it when a is freed. */
 static int archive_open_file(const char *path, struct archive **ret, char **ret_reason)
 {
-        _cleanup_(archive_freep) struct archive *a = archive_read_new();
+        _cleanup_(archive_freep) struct archive *a = NULL;
         struct stat st;
+        int r = libarchive_load();
 
+        if (r < 0)
+                return oci_fail(ret_reason, r, "cannot read image archive '%s': libarchive: %s", path, strerror(-r));
+        a = libarchive.archive_read_new();
         if (!a)
                 return -ENOMEM;
         if (stat(path, &st) < 0)
                 return oci_fail(ret_reason, -errno, "cannot open image archive '%s': %s", path, strerror(errno));
         if (!S_ISREG(st.st_mode))
                 return oci_fail(ret_reason, -EINVAL, "cannot open image archive '%s': not a regular file", path);
-        archive_read_support_format_tar(a);
-        archive_read_support_filter_gzip(a);
-        archive_read_support_filter_zstd(a);
-        if (archive_read_open_filename(a, path, CHUNK) != ARCHIVE_OK)
-                return oci_fail(ret_reason, -EBADMSG, "cannot read image archive '%s': %s", path, archive_error_string(a));
+        libarchive.archive_read_support_format_tar(a);
+        libarchive.archive_read_support_filter_gzip(a);
+        libarchive.archive_read_support_filter_zstd(a);
+        if (libarchive.archive_read_open_filename(a, path, CHUNK) != ARCHIVE_OK)
+                return oci_fail(ret_reason, -EBADMSG, "cannot read image archive '%s': %s", path, libarchive.archive_error_string(a));
         *ret = TAKE_PTR(a);
         return 0;
 }
@@ -166,10 +169,10 @@ static int archive_find(const struct image_source *src, const char *name, struct
         r = archive_open_file(src->path, &a, ret_reason);
         if (r < 0)
                 return r;
-        while ((st = archive_read_next_header(a, &e)) == ARCHIVE_OK || st == ARCHIVE_WARN) {
+        while ((st = libarchive.archive_read_next_header(a, &e)) == ARCHIVE_OK || st == ARCHIVE_WARN) {
                 const char *n = member_name(e);
 
-                if (n && strcmp(n, name) == 0 && archive_entry_filetype(e) == AE_IFREG) {
+                if (n && strcmp(n, name) == 0 && libarchive.archive_entry_filetype(e) == AE_IFREG) {
                         *ret = TAKE_PTR(a);
                         *ret_entry = e;
                         return 0;
@@ -177,7 +180,7 @@ static int archive_find(const struct image_source *src, const char *name, struct
         }
         if (st != ARCHIVE_EOF)
                 return oci_fail(ret_reason, -EBADMSG, "cannot read image archive '%s': %s", src->path,
-                            archive_error_string(a));
+                            libarchive.archive_error_string(a));
         return oci_fail(ret_reason, -ENOENT, "image archive '%s' has no file '%s'", src->path, name);
 }
 
@@ -209,7 +212,7 @@ static ssize_t blob_read(struct blob_stream *b, const void **ret)
                 return b->h && hasher_update(b->h, *ret, (size_t) n) < 0 ? -ENOMEM : n;
         }
         if (b->a)
-                n = archive_read_data(b->a, b->buf, sizeof(b->buf));
+                n = libarchive.archive_read_data(b->a, b->buf, sizeof(b->buf));
         else
                 n = read_retry(b->fd, b->buf, sizeof(b->buf));
         if (n <= 0)
@@ -269,7 +272,7 @@ static int blob_open(const struct image_source *src, const char *name, struct op
         if (r < 0)
                 return r;
         o->s.a = o->owner;
-        *ret_size = archive_entry_size_is_set(e) ? (uint64_t) archive_entry_size(e) : UINT64_MAX;
+        *ret_size = libarchive.archive_entry_size_is_set(e) ? (uint64_t) libarchive.archive_entry_size(e) : UINT64_MAX;
         return 0;
 }
 
@@ -355,7 +358,7 @@ static ssize_t raw_read_cb(struct archive *a, void *data, const void **ret)
         (void) a;
         if (n < 0) {
                 lr->error = lr->error ?: (int) n;
-                archive_set_error(a, EIO, "read error");
+                libarchive.archive_set_error(a, EIO, "read error");
                 return -1;
         }
         return n;
@@ -368,18 +371,18 @@ static ssize_t tar_read_cb(struct archive *a, void *data, const void **ret)
 
         if (lr->cancel && *lr->cancel) {
                 lr->error = -ECANCELED;
-                archive_set_error(a, ECANCELED, "interrupted");
+                libarchive.archive_set_error(a, ECANCELED, "interrupted");
                 return -1;
         }
-        n = archive_read_data(lr->raw, lr->buf, sizeof(lr->buf));
+        n = libarchive.archive_read_data(lr->raw, lr->buf, sizeof(lr->buf));
         if (n < 0) {
                 lr->error = lr->error ?: -EBADMSG;
-                archive_set_error(a, EIO, "%s", archive_error_string(lr->raw) ?: "cannot decompress");
+                libarchive.archive_set_error(a, EIO, "%s", libarchive.archive_error_string(lr->raw) ?: "cannot decompress");
                 return -1;
         }
         if (lr->bytes + (uint64_t) n > OCI_LAYER_BYTES_MAX) {
                 lr->error = -E2BIG;
-                archive_set_error(a, E2BIG, "layer larger than the limit");
+                libarchive.archive_set_error(a, E2BIG, "layer larger than the limit");
                 return -1;
         }
         lr->bytes += (uint64_t) n;
@@ -395,7 +398,7 @@ static ssize_t tar_read_cb(struct archive *a, void *data, const void **ret)
 static int entry_xattrs(struct archive_entry *ae, struct arena *a, struct fim_entry *e)
 {
         _cleanup_(freep) struct xattr_pair *pairs = NULL;
-        size_t n = (size_t) archive_entry_xattr_reset(ae), i = 0;
+        size_t n = (size_t) libarchive.archive_entry_xattr_reset(ae), i = 0;
         const char *name;
         const void *value;
         size_t size;
@@ -407,7 +410,7 @@ static int entry_xattrs(struct archive_entry *ae, struct arena *a, struct fim_en
         pairs = calloc(n, sizeof(*pairs));
         if (!pairs)
                 return -ENOMEM;
-        while (i < n && archive_entry_xattr_next(ae, &name, &value, &size) == ARCHIVE_OK) {
+        while (i < n && libarchive.archive_entry_xattr_next(ae, &name, &value, &size) == ARCHIVE_OK) {
                 if (size > XATTR_MAX_BYTES)
                         return -E2BIG;
                 pairs[i++] = (struct xattr_pair) { .name = name, .name_len = strlen(name), .value = value,
@@ -418,7 +421,7 @@ static int entry_xattrs(struct archive_entry *ae, struct arena *a, struct fim_en
 
 static uint32_t entry_type(struct archive_entry *ae)
 {
-        switch (archive_entry_filetype(ae)) {
+        switch (libarchive.archive_entry_filetype(ae)) {
         case AE_IFREG: return S_IFREG;
         case AE_IFDIR: return S_IFDIR;
         case AE_IFLNK: return S_IFLNK;
@@ -448,7 +451,7 @@ static int member_fail(struct member_ctx *m, const char *path, const char *what,
 static int read_member(struct member_ctx *m, struct archive *tar, struct archive_entry *ae, char **ret_reason)
 {
         char path[FIM_PATH_MAX], link[FIM_PATH_MAX];
-        const char *name = archive_entry_pathname(ae), *hardlink = archive_entry_hardlink(ae), *reason = NULL;
+        const char *name = libarchive.archive_entry_pathname(ae), *hardlink = libarchive.archive_entry_hardlink(ae), *reason = NULL;
         struct fim_entry e = { 0 };
         size_t len, link_len;
         int r;
@@ -476,17 +479,17 @@ static int read_member(struct member_ctx *m, struct archive *tar, struct archive
         e.type = entry_type(ae);
         if (!e.type)
                 return member_fail(m, name, "unknown member type", ret_reason);
-        if (archive_entry_uid(ae) < 0 || archive_entry_uid(ae) > UINT32_MAX || archive_entry_gid(ae) < 0 ||
-            archive_entry_gid(ae) > UINT32_MAX)
+        if (libarchive.archive_entry_uid(ae) < 0 || libarchive.archive_entry_uid(ae) > UINT32_MAX || libarchive.archive_entry_gid(ae) < 0 ||
+            libarchive.archive_entry_gid(ae) > UINT32_MAX)
                 return member_fail(m, name, "uid or gid out of range", ret_reason);
-        e.mode = archive_entry_perm(ae) & 07777;
-        e.uid = (uint32_t) archive_entry_uid(ae);
-        e.gid = (uint32_t) archive_entry_gid(ae);
-        e.mtime_ns = (int64_t) archive_entry_mtime(ae) * 1000000000LL + archive_entry_mtime_nsec(ae);
+        e.mode = libarchive.archive_entry_perm(ae) & 07777;
+        e.uid = (uint32_t) libarchive.archive_entry_uid(ae);
+        e.gid = (uint32_t) libarchive.archive_entry_gid(ae);
+        e.mtime_ns = (int64_t) libarchive.archive_entry_mtime(ae) * 1000000000LL + libarchive.archive_entry_mtime_nsec(ae);
         if (e.type == S_IFCHR || e.type == S_IFBLK)
-                e.rdev = makedev(archive_entry_rdevmajor(ae), archive_entry_rdevminor(ae));
+                e.rdev = makedev(libarchive.archive_entry_rdevmajor(ae), libarchive.archive_entry_rdevminor(ae));
         if (e.type == S_IFLNK) {
-                const char *t = archive_entry_symlink(ae);
+                const char *t = libarchive.archive_entry_symlink(ae);
 
                 if (!t || strlen(t) > TARGET_MAX)
                         return member_fail(m, name, "symlink target missing or too long", ret_reason);
@@ -499,14 +502,14 @@ static int read_member(struct member_ctx *m, struct archive *tar, struct archive
         if (r < 0)
                 return r == -E2BIG ? member_fail(m, name, "too many or too large xattrs", ret_reason) : r;
         if (e.type == S_IFREG) {
-                uint64_t declared = archive_entry_size_is_set(ae) ? (uint64_t) archive_entry_size(ae) : 0;
+                uint64_t declared = libarchive.archive_entry_size_is_set(ae) ? (uint64_t) libarchive.archive_entry_size(ae) : 0;
                 char buf[CHUNK];
                 la_ssize_t n = 0;
 
-                if (archive_entry_size(ae) < 0 || declared > OCI_ENTRY_SIZE_MAX)
+                if (libarchive.archive_entry_size(ae) < 0 || declared > OCI_ENTRY_SIZE_MAX)
                         return member_fail(m, name, "declared size out of range", ret_reason);
                 r = hasher_begin(m->content);
-                while (r >= 0 && (n = archive_read_data(tar, buf, sizeof(buf))) > 0) {
+                while (r >= 0 && (n = libarchive.archive_read_data(tar, buf, sizeof(buf))) > 0) {
                         r = hasher_update(m->content, buf, (size_t) n);
                         e.size += (uint64_t) n;
                 }
@@ -514,7 +517,7 @@ static int read_member(struct member_ctx *m, struct archive *tar, struct archive
                         return r;
                 if (n < 0)
                         return m->lr->error ? m->lr->error
-                                            : member_fail(m, name, archive_error_string(tar) ?: "truncated",
+                                            : member_fail(m, name, libarchive.archive_error_string(tar) ?: "truncated",
                                                           ret_reason);
                 if (e.size != declared)
                         return member_fail(m, name, "content shorter than its declared size", ret_reason);
@@ -557,27 +560,30 @@ static int read_layer(const struct image_source *src, const char *name, const st
         r = r ?: hasher_new(&diff_h);
         r = r ?: hasher_begin(blob_h);
         r = r ?: hasher_begin(diff_h);
+        r = r ?: libarchive_load();
+        if (r < 0)
+                return oci_fail(ret_reason, r, "cannot read layer '%s': libarchive: %s", name, strerror(-r));
         lr = calloc(1, sizeof(*lr));
-        raw = archive_read_new();
-        tar = archive_read_new();
-        if (r < 0 || !lr || !raw || !tar)
-                return r < 0 ? r : -ENOMEM;
+        raw = libarchive.archive_read_new();
+        tar = libarchive.archive_read_new();
+        if (!lr || !raw || !tar)
+                return -ENOMEM;
         o.s.h = blob_h;
         if (desc)
                 o.s.limit = desc->size;
         *lr = (struct layer_read) { .src = src, .name = name, .blob = &o.s, .raw = raw, .diff = diff_h,
                                     .cancel = cancel };
         m->lr = lr;
-        archive_read_support_format_raw(raw);
-        archive_read_support_filter_gzip(raw);
-        archive_read_support_filter_zstd(raw);
-        archive_read_support_format_tar(tar);
-        if (archive_read_open(raw, lr, NULL, raw_read_cb, NULL) != ARCHIVE_OK ||
-            archive_read_next_header(raw, &ae) != ARCHIVE_OK)
+        libarchive.archive_read_support_format_raw(raw);
+        libarchive.archive_read_support_filter_gzip(raw);
+        libarchive.archive_read_support_filter_zstd(raw);
+        libarchive.archive_read_support_format_tar(tar);
+        if (libarchive.archive_read_open(raw, lr, NULL, raw_read_cb, NULL) != ARCHIVE_OK ||
+            libarchive.archive_read_next_header(raw, &ae) != ARCHIVE_OK)
                 goto broken;
-        if (archive_read_open(tar, lr, NULL, tar_read_cb, NULL) != ARCHIVE_OK)
+        if (libarchive.archive_read_open(tar, lr, NULL, tar_read_cb, NULL) != ARCHIVE_OK)
                 goto broken;
-        while ((st = archive_read_next_header(tar, &ae)) == ARCHIVE_OK || st == ARCHIVE_WARN) {
+        while ((st = libarchive.archive_read_next_header(tar, &ae)) == ARCHIVE_OK || st == ARCHIVE_WARN) {
                 if (cancel && *cancel)
                         return -ECANCELED;
                 r = read_member(m, tar, ae, ret_reason);
@@ -631,7 +637,7 @@ broken:
                                 o.s.reason);
         return oci_fail(ret_reason, lr->error == -E2BIG ? -E2BIG : -EBADMSG, "cannot read layer '%s': %s",
                     name,
-                    archive_error_string(tar) ?: archive_error_string(raw) ?: "not a tar, or truncated");
+                    libarchive.archive_error_string(tar) ?: libarchive.archive_error_string(raw) ?: "not a tar, or truncated");
 }
 
 static int read_layers(const struct image_source *src, char *const *names, const struct oci_descriptor *descs,

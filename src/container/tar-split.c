@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "tar-split.h"
 
-#include <archive.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include "basic/fd-util.h"
 #include "fim/entry.h"
 #include "layer-flatten.h"
+#include "libarchive-dl.h"
 #include "oci-internal.h"
 
 #define CHUNK 65536
@@ -102,20 +102,24 @@ int tarsplit_open(const char *path, int difffd, struct tarsplit **ret, char **re
 {
         _cleanup_(tarsplit_freep) struct tarsplit *t = calloc(1, sizeof(*t));
         struct archive_entry *ae;
+        int r;
 
         if (!t)
                 return -ENOMEM;
         t->file_fd = -1;
         t->difffd = difffd;
-        t->gz = archive_read_new();
+        r = libarchive_load();
+        if (r < 0)
+                return oci_fail(ret_reason, r, "cannot read tar-split '%s': libarchive: %s", path, strerror(-r));
+        t->gz = libarchive.archive_read_new();
         if (!t->gz)
                 return -ENOMEM;
-        archive_read_support_format_raw(t->gz);
-        archive_read_support_filter_gzip(t->gz);
-        if (archive_read_open_filename(t->gz, path, CHUNK) != ARCHIVE_OK ||
-            archive_read_next_header(t->gz, &ae) != ARCHIVE_OK)
+        libarchive.archive_read_support_format_raw(t->gz);
+        libarchive.archive_read_support_filter_gzip(t->gz);
+        if (libarchive.archive_read_open_filename(t->gz, path, CHUNK) != ARCHIVE_OK ||
+            libarchive.archive_read_next_header(t->gz, &ae) != ARCHIVE_OK)
                 return oci_fail(ret_reason, -EBADMSG, "cannot read tar-split '%s': %s", path,
-                                archive_error_string(t->gz) ?: "empty");
+                                libarchive.archive_error_string(t->gz) ?: "empty");
         *ret = TAKE_PTR(t);
         return 0;
 }
@@ -125,7 +129,7 @@ struct tarsplit *tarsplit_free(struct tarsplit *t)
         if (!t)
                 return NULL;
         if (t->gz)
-                archive_read_free(t->gz);
+                libarchive.archive_read_free(t->gz);
         if (t->file_fd >= 0)
                 close(t->file_fd);
         tarsplit_entry_release(&t->cur);
@@ -162,10 +166,10 @@ static int next_line(struct tarsplit *t, size_t *ret_len, size_t *ret_consumed, 
                         t->line = p;
                         t->cap = cap;
                 }
-                n = archive_read_data(t->gz, t->line + t->used, CHUNK);
+                n = libarchive.archive_read_data(t->gz, t->line + t->used, CHUNK);
                 if (n < 0)
                         return oci_fail(ret_reason, -EBADMSG, "tar-split: %s",
-                                        archive_error_string(t->gz) ?: "cannot decompress");
+                                        libarchive.archive_error_string(t->gz) ?: "cannot decompress");
                 if (n == 0)
                         t->eof = true;
                 t->used += (size_t) n;

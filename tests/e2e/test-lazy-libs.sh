@@ -14,7 +14,7 @@ loaded() {
 libs=$(loaded "$DW" --version)
 [ -n "$libs" ] || fail "LD_DEBUG traced nothing: the witness does not work here"
 grep -q 'libc\.so' <<<"$libs" || fail "the trace lacks libc itself: $libs"
-! grep -Eq 'libcrypto|libostree|driftwatch-ostree|libsystemd|libsquashfs|libmount|libblkid' <<<"$libs" || fail "--version loads: $libs"
+! grep -Eq 'libcrypto|libostree|driftwatch-ostree|libsystemd|libsquashfs|libmount|libblkid|libarchive' <<<"$libs" || fail "--version loads: $libs"
 libs=$(loaded "$DW" help check)
 ! grep -Eq 'libcrypto|libostree' <<<"$libs" || fail "help loads: $libs"
 
@@ -24,7 +24,10 @@ libs=$(loaded "$DW" baseline create --from "dir:$T/tree" --out "$T/b.db")
 [ -s "$T/b.db" ] || fail "baseline create did not run"
 grep -q 'libcrypto' <<<"$libs" || fail "hashing did not load libcrypto: $libs"
 ! grep -Eq 'libostree|driftwatch-ostree' <<<"$libs" || fail "baseline create of a plain tree loads libostree"
-! grep -q 'libsystemd' <<<"$libs" || fail "baseline create loads libsystemd: $libs"
+! grep -Eq 'libsystemd|libarchive' <<<"$libs" || fail "baseline create of a plain tree loads: $libs"
+# An image archive loads libarchive (this one is no tar: refused once read).
+libs=$(loaded "$DW" baseline create --from "oci-archive:$T/b.db" --out "$T/o.db")
+grep -q 'libarchive' <<<"$libs" || fail "reading an image archive did not load libarchive: $libs"
 
 # An export stream on standard input needs no libsystemd; a journal file does.
 printf 'MESSAGE=x\n\n' >"$T/x.export"
