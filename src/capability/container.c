@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "basic/buf.h"
@@ -356,6 +357,41 @@ static int diff_one(const struct dw_context *ctx, const struct container_diff_re
         return r;
 }
 
+/* A storage or a container that could not be compared: one finding naming
+ * it (c is NULL for the storage as a whole), for scan. */
+static int report_unreadable(const struct dw_context *ctx, struct output *out, const char *storage,
+                             const struct container *c, const char *runtime, const char *reason)
+{
+        _cleanup_(freep) char *msg = NULL;
+        struct finding_container fc = { .runtime = runtime };
+        struct finding f;
+        int r;
+
+        if (c) {
+                fc.id = c->id;
+                fc.name = c->names.n ? c->names.v[0] : NULL;
+        }
+        if (asprintf(&msg, "%s %s not compared with %s: %s", c ? "container" : "container storage",
+                     c ? (fc.name ? fc.name : fc.id) : storage, c ? "its image" : "its images", reason) < 0)
+                return -ENOMEM;
+        finding_init(&f);
+        f.alert = true;
+        f.rule = ruleset_rule(ctx->rules, "DW-CTR-UNREADABLE");
+        f.category = "file";
+        f.type = "info";
+        f.action = "container-unreadable";
+        f.dataset = "driftwatch.container";
+        f.outcome = "failure";
+        f.message = msg;
+        f.path = storage;
+        f.path_len = strlen(storage);
+        f.error = reason;
+        f.container = c || runtime ? &fc : NULL;
+        r = output_emit(out, &f);
+        finding_release(&f);
+        return r;
+}
+
 /* The container name or id prefix q names: exactly one. */
 static int find_container(const struct ctr_storage *s, const char *q, const struct container **ret,
                           struct dw_error *err)
@@ -416,6 +452,14 @@ int capability_container_diff(const struct dw_context *ctx, const struct contain
                         *ret_error = e;
                         return r;
                 }
+                if (r < 0 && req->report_errors) {
+                        sum.n_failed++;
+                        r = report_unreadable(ctx, out, s->root, list[i], list[i]->engine, dw_error_reason(&e));
+                        dw_error_release(&e);
+                        if (r < 0)
+                                return dw_error_set(ret_error, r, NULL, "cannot write output: %s", strerror(-r));
+                        continue;
+                }
                 if (r < 0) {
                         sum.n_failed++;
                         if (!failed) {
@@ -436,5 +480,60 @@ int capability_container_diff(const struct dw_context *ctx, const struct contain
                 *ret_error = first;
                 return failed;
         }
+        return 0;
+}
+
+/* The engines' storages below a root, as scan looks for them. */
+static const struct {
+        const char *rel;                /* below the root */
+        const char *runtime;
+} scan_storages[] = {
+        { CTR_STORAGE_DEFAULT, "podman" },
+};
+
+int capability_container_scan(const struct dw_context *ctx, const char *root, struct output *out,
+                              struct container_diff_summary *ret_summary, struct dw_error *ret_error)
+{
+        struct container_diff_summary total = { 0 };
+        size_t i;
+        int r;
+
+        for (i = 0; i < ARRAY_SIZE(scan_storages); i++) {
+                _cleanup_(freep) char *dir = NULL;
+                struct container_diff_summary sum = { 0 };
+                struct dw_error e = { 0 };
+                struct stat st;
+
+                if (asprintf(&dir, "%s%s", strcmp(root, "/") == 0 ? "" : root, scan_storages[i].rel) < 0)
+                        return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+                if (lstat(dir, &st) < 0 && errno == ENOENT)
+                        continue;       /* no such engine here: nothing to say */
+                struct container_diff_request req = { .storage_root = dir, .report_errors = true };
+
+                r = capability_container_diff(ctx, &req, out, &sum, &e);
+                total.n_containers += sum.n_containers;
+                total.n_failed += sum.n_failed;
+                total.added += sum.added;
+                total.modified += sum.modified;
+                total.deleted += sum.deleted;
+                if (r == -ECANCELED || r == -ENOMEM || r == -EPIPE) {
+                        *ret_error = e;
+                        return r;
+                }
+                if (r == -ENOENT && sum.n_containers == 0 && sum.n_failed == 0 && S_ISDIR(st.st_mode)) {
+                        dw_error_release(&e);   /* a directory holding no storage yet */
+                        continue;
+                }
+                total.n_storages++;
+                if (r < 0) {
+                        total.n_unreadable++;
+                        r = report_unreadable(ctx, out, dir, NULL, scan_storages[i].runtime, dw_error_reason(&e));
+                        dw_error_release(&e);
+                        if (r < 0)
+                                return dw_error_set(ret_error, r, NULL, "cannot write output: %s", strerror(-r));
+                }
+        }
+        if (ret_summary)
+                *ret_summary = total;
         return 0;
 }
