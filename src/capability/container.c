@@ -318,18 +318,21 @@ static void split_image(const char *ref, char **ret_name, char **ret_tag)
         }
 }
 
+/* One container against its image: image_digest NULL when unknown, mounts
+ * (taken) the mount points the runtime injected beside userdata's. */
 static int diff_one(const struct dw_context *ctx, const struct container_diff_request *req, struct output *out,
-                    const struct ctr_storage *s, const struct container *c, struct container_diff_summary *sum,
-                    struct dw_error *err)
+                    const char *image_digest, const struct container *c, struct strv mounts,
+                    struct container_diff_summary *sum, struct dw_error *err)
 {
         _cleanup_(freep) char *image_name = NULL, *tag = NULL;
-        const struct ctr_image *im = ctr_storage_image(s, c->image_id);
-        struct ctr_run run = { .ctx = ctx, .req = req, .out = out, .c = c, .sum = sum };
+        struct ctr_run run = { .ctx = ctx, .req = req, .out = out, .c = c, .sum = sum, .mounts = mounts };
         int r;
 
-        if (c->error)
+        if (c->error) {
+                strv_release(&run.mounts);
                 return dw_error_set(err, -EBADMSG, c->id, "container '%s': %s", c->names.n ? c->names.v[0] : c->id,
                                     c->error);
+        }
         if (c->image_name)
                 split_image(c->image_name, &image_name, &tag);
         run.fc = (struct finding_container) {
@@ -337,10 +340,11 @@ static int diff_one(const struct dw_context *ctx, const struct container_diff_re
                 .name = c->names.n ? c->names.v[0] : NULL,
                 .image_name = image_name,
                 .image_tag = tag,
-                .image_digest = im ? im->digest : NULL,
+                .image_digest = image_digest,
                 .runtime = c->engine,
         };
-        read_mounts(&run);
+        if (c->userdata_dir)
+                read_mounts(&run);
         r = ovl_diff(c->upper_dir, c->lowers, c->n_lowers, ctx->cancel, emit_change, &run, err);
         if (r >= 0)
                 r = emit_packages(&run);
@@ -416,6 +420,30 @@ static int find_container(const struct ctr_storage *s, const char *q, const stru
         return 0;
 }
 
+/* The container a live process runs in, from /proc. */
+static int diff_pid(const struct dw_context *ctx, const struct container_diff_request *req, struct output *out,
+                    struct container_diff_summary *ret_summary, struct dw_error *ret_error)
+{
+        struct container_diff_summary sum = { 0 };
+        struct strv mounts = { 0 };
+        struct container *c = NULL;
+        int r;
+
+        r = ctr_pid_load(req->pid, &c, &mounts, ret_error);
+        if (r < 0)
+                return r;
+        r = diff_one(ctx, req, out, NULL, c, mounts, &sum, ret_error);
+        containers_free(c, 1);
+        fflush(out->f);
+        if (r >= 0)
+                sum.n_containers = 1;
+        else
+                sum.n_failed = 1;
+        if (ret_summary)
+                *ret_summary = sum;
+        return r < 0 ? r : 0;
+}
+
 int capability_container_diff(const struct dw_context *ctx, const struct container_diff_request *req,
                               struct output *out, struct container_diff_summary *ret_summary,
                               struct dw_error *ret_error)
@@ -427,6 +455,8 @@ int capability_container_diff(const struct dw_context *ctx, const struct contain
         size_t i, n = 0;
         int r, failed = 0;
 
+        if (req->pid > 0)
+                return diff_pid(ctx, req, out, ret_summary, ret_error);
         r = ctr_storage_load(req->storage_root, &s, ret_error);
         if (r < 0)
                 return r;
@@ -446,7 +476,9 @@ int capability_container_diff(const struct dw_context *ctx, const struct contain
         for (i = 0; i < n; i++) {
                 struct dw_error e = { 0 };
 
-                r = diff_one(ctx, req, out, s, list[i], &sum, &e);
+                const struct ctr_image *im = ctr_storage_image(s, list[i]->image_id);
+
+                r = diff_one(ctx, req, out, im ? im->digest : NULL, list[i], (struct strv) { 0 }, &sum, &e);
                 if (r == -ECANCELED || r == -ENOMEM || r == -EPIPE) {
                         dw_error_release(&first);
                         *ret_error = e;

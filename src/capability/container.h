@@ -14,6 +14,7 @@ struct container_diff_request {
         size_t n_containers;
         bool all;                       /* also the files every runtime injects (podman diff hides them) */
         bool report_errors;             /* a container that cannot be compared is a finding, not an error */
+        int pid;                        /* > 0: the container this process runs in, from /proc (any runtime) */
 };
 
 struct container_diff_summary {

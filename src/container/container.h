@@ -114,5 +114,30 @@ int ctr_storage_image_chain(const struct ctr_storage *s, const char *image_id, s
                             size_t *ret_n, struct dw_error *ret_error);
 void ctr_lowers_free(struct ctr_lower *l, size_t n);
 
+/* For the readers here: *ret_error (when given and still NULL) becomes the
+ * reason, escaped whole (it quotes the input); returns r. */
+int ctr_fail(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
 /* Whether s is a 64-character lowercase hex id. */
 bool ctr_id_valid(const char *s);
+
+/* The live-process fallback (live.c), for any runtime that mounts overlayfs. */
+
+/* The upper and lower directories of an overlay mount's options as
+ * /proc/PID/mountinfo shows them (the kernel's octal escapes, then
+ * overlayfs' backslash escapes undone; lowerdir "a:b:c" top first). On
+ * success *ret_upper (free()) and *ret_lowers own them. -EOPNOTSUPP for a
+ * read-only overlay (no upperdir) or data-only layers ("::"), -EBADMSG for
+ * a relative directory or an escaped NUL, -E2BIG past CTR_CHAIN_MAX layers;
+ * *ret_error (free()) says which. */
+int ctr_parse_overlay_options(const char *opts, char **ret_upper, struct strv *ret_lowers, char **ret_error);
+/* The container /proc/PID/cgroup (buf, len) names: a libpod-, crio- or
+ * docker- scope (or cgroupfs' /docker/<id>) with a 64-hex id. 1 and
+ * *ret_id (free()) and *ret_runtime (static) when found, 0 when not. */
+int ctr_parse_cgroup(const char *buf, size_t len, char **ret_id, const char **ret_runtime);
+/* The container process pid runs in: the overlay mount at the root of its
+ * mount namespace, its id and runtime from its cgroup (else the name
+ * "pid PID"). *ret (containers_free(c, 1)) and *ret_mounts (the other mount
+ * points, injected by the runtime) on success; -ESRCH when the process is
+ * gone, -EOPNOTSUPP when its root is not a writable overlay; *ret_error
+ * names the /proc file. */
+int ctr_pid_load(int pid, struct container **ret, struct strv *ret_mounts, struct dw_error *ret_error);

@@ -29,8 +29,7 @@ bool ctr_id_valid(const char *s)
         return s && strlen(s) == CTR_ID_LEN && hex_valid(s, CTR_ID_LEN, true);
 }
 
-static int fail(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
-static int fail(char **ret_error, int r, const char *fmt, ...)
+int ctr_fail(char **ret_error, int r, const char *fmt, ...)
 {
         va_list ap;
 
@@ -57,14 +56,14 @@ static int load_array(const char *buf, size_t len, json_t **ret, char **ret_erro
         }
         root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!root)
-                return fail(ret_error, -EBADMSG, "line %d: %s", jerr.line, jerr.text);
+                return ctr_fail(ret_error, -EBADMSG, "line %d: %s", jerr.line, jerr.text);
         if (!json_is_array(root)) {
                 json_decref(root);
-                return fail(ret_error, -EBADMSG, "expected a JSON array");
+                return ctr_fail(ret_error, -EBADMSG, "expected a JSON array");
         }
         if (json_array_size(root) > CTR_ENTRIES_MAX) {
                 json_decref(root);
-                return fail(ret_error, -E2BIG, "more than %d entries", CTR_ENTRIES_MAX);
+                return ctr_fail(ret_error, -E2BIG, "more than %d entries", CTR_ENTRIES_MAX);
         }
         *ret = root;
         return 0;
@@ -78,14 +77,14 @@ static int get_string(json_t *o, size_t i, const char *key, bool required, char 
 
         if (!v || json_is_null(v)) {
                 if (required)
-                        return fail(ret_error, -EBADMSG, "entry %zu: no \"%s\"", i, key);
+                        return ctr_fail(ret_error, -EBADMSG, "entry %zu: no \"%s\"", i, key);
                 *ret = NULL;
                 return 0;
         }
         if (!json_is_string(v))
-                return fail(ret_error, -EBADMSG, "entry %zu: \"%s\" is not a string", i, key);
+                return ctr_fail(ret_error, -EBADMSG, "entry %zu: \"%s\" is not a string", i, key);
         if (strlen(json_string_value(v)) != json_string_length(v))
-                return fail(ret_error, -EBADMSG, "entry %zu: \"%s\" holds a NUL byte", i, key);
+                return ctr_fail(ret_error, -EBADMSG, "entry %zu: \"%s\" holds a NUL byte", i, key);
         if (!required && json_string_length(v) == 0) {
                 *ret = NULL;
                 return 0;
@@ -103,7 +102,7 @@ static int get_id(json_t *o, size_t i, const char *key, bool required, char **re
         if (r < 0)
                 return r;
         if (s && !ctr_id_valid(s)) {
-                r = fail(ret_error, -EBADMSG, "entry %zu: \"%s\" '%s' is not 64 lowercase hex digits", i, key, s);
+                r = ctr_fail(ret_error, -EBADMSG, "entry %zu: \"%s\" '%s' is not 64 lowercase hex digits", i, key, s);
                 free(s);
                 return r;
         }
@@ -119,12 +118,12 @@ static int get_names(json_t *o, size_t i, struct strv *ret, char **ret_error)
         if (!v || json_is_null(v))
                 return 0;
         if (!json_is_array(v))
-                return fail(ret_error, -EBADMSG, "entry %zu: \"names\" is not a list", i);
+                return ctr_fail(ret_error, -EBADMSG, "entry %zu: \"names\" is not a list", i);
         if (json_array_size(v) > CTR_NAMES_MAX)
-                return fail(ret_error, -E2BIG, "entry %zu: more than %d names", i, CTR_NAMES_MAX);
+                return ctr_fail(ret_error, -E2BIG, "entry %zu: more than %d names", i, CTR_NAMES_MAX);
         json_array_foreach(v, k, e) {
                 if (!json_is_string(e) || strlen(json_string_value(e)) != json_string_length(e))
-                        return fail(ret_error, -EBADMSG, "entry %zu: names[%zu] is not a string", i, k);
+                        return ctr_fail(ret_error, -EBADMSG, "entry %zu: names[%zu] is not a string", i, k);
                 if (strv_push(ret, json_string_value(e)) < 0)
                         return -ENOMEM;
         }
@@ -167,7 +166,7 @@ static int entries_sort(const struct entry_kind *k, void *v, size_t n, char **re
                 prev = (char *const *) ((char *) v + (i - 1) * k->size);
                 at = (char *const *) ((char *) v + i * k->size);
                 if (strcmp(*prev, *at) == 0)
-                        return fail(ret_error, -EBADMSG, "%s '%s' listed twice", k->what, *at);
+                        return ctr_fail(ret_error, -EBADMSG, "%s '%s' listed twice", k->what, *at);
         }
         return 0;
 }
@@ -185,7 +184,7 @@ static int entries_append(const struct entry_kind *k, const char *buf, size_t le
         if (r < 0)
                 return r;
         if (*n + json_array_size(root) > CTR_ENTRIES_MAX) {
-                r = fail(ret_error, -E2BIG, "more than %d entries", CTR_ENTRIES_MAX);
+                r = ctr_fail(ret_error, -E2BIG, "more than %d entries", CTR_ENTRIES_MAX);
                 goto out;
         }
         m = realloc(*v, (*n + json_array_size(root) + 1) * k->size);
@@ -199,7 +198,7 @@ static int entries_append(const struct entry_kind *k, const char *buf, size_t le
 
                 memset(entry, 0, k->size);
                 if (!json_is_object(e)) {
-                        r = fail(ret_error, -EBADMSG, "entry %zu: not an object", i);
+                        r = ctr_fail(ret_error, -EBADMSG, "entry %zu: not an object", i);
                         goto out;
                 }
                 (*n)++;
@@ -261,11 +260,11 @@ static int layer_parse(json_t *e, size_t i, void *p, char **ret_error)
         v = json_object_get(e, "diff-size");
         if (v && !json_is_null(v)) {
                 if (!json_is_integer(v) || json_integer_value(v) < 0)
-                        return fail(ret_error, -EBADMSG, "entry %zu: \"diff-size\" is not a size", i);
+                        return ctr_fail(ret_error, -EBADMSG, "entry %zu: \"diff-size\" is not a size", i);
                 l->uncompressed_size = json_integer_value(v);
         }
         if (l->parent && strcmp(l->parent, l->id) == 0)
-                return fail(ret_error, -ELOOP, "layer '%s' is its own parent", l->id);
+                return ctr_fail(ret_error, -ELOOP, "layer '%s' is its own parent", l->id);
         return 0;
 }
 
@@ -325,17 +324,17 @@ static int parse_metadata(json_t *e, size_t i, struct container *c, char **ret_e
         if (!v || json_is_null(v))
                 return 0;
         if (!json_is_string(v))
-                return fail(ret_error, -EBADMSG, "entry %zu: \"metadata\" is not a string", i);
+                return ctr_fail(ret_error, -EBADMSG, "entry %zu: \"metadata\" is not a string", i);
         if (json_string_length(v) == 0)
                 return 0;
         md = json_loadb(json_string_value(v), json_string_length(v), JSON_REJECT_DUPLICATES, &jerr);
         if (!md || !json_is_object(md)) {
                 json_decref(md);
-                return fail(ret_error, -EBADMSG, "entry %zu: \"metadata\" is not a JSON object", i);
+                return ctr_fail(ret_error, -EBADMSG, "entry %zu: \"metadata\" is not a JSON object", i);
         }
         name = json_object_get(md, "image-name");
         if (name && !json_is_string(name))
-                r = fail(ret_error, -EBADMSG, "entry %zu: metadata's \"image-name\" is not a string", i);
+                r = ctr_fail(ret_error, -EBADMSG, "entry %zu: metadata's \"image-name\" is not a string", i);
         else if (name && json_string_length(name) > 0)
                 r = get_string(md, i, "image-name", true, &c->image_name, ret_error);
         if (json_object_get(md, "pod-id"))

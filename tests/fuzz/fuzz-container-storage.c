@@ -2,8 +2,10 @@
  * storage.c): the input as layers.json, images.json and containers.json.
  * Each gives entries or -EBADMSG / -E2BIG with a one-line printable reason;
  * every id read is 64 lowercase hex, entries are sorted by id without
- * duplicates, and a layer is never its own parent. Never a crash, a leak or
- * a hang. */
+ * duplicates, and a layer is never its own parent. The same input as the
+ * options of an overlay mount (live.c: absolute directories, or a printable
+ * reason) and as /proc/PID/cgroup (an id is 64 hex). Never a crash, a leak
+ * or a hang. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -84,6 +86,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
                 containers_free(c, n);
         }
+        free(err), err = NULL;
+
+        char *text = strndup(buf, size), *upper = NULL, *id = NULL;
+        struct strv lowers = { 0 };
+        const char *runtime = NULL;
+
+        if (!text)
+                return 0;
+        r = ctr_parse_overlay_options(text, &upper, &lowers, &err);
+        if (r < 0) {
+                if (r != -EBADMSG && r != -E2BIG && r != -EOPNOTSUPP && r != -ENOMEM)
+                        abort();
+                if (err && has_control(err, strlen(err)))
+                        abort();
+        } else {
+                if (upper[0] != '/' || lowers.n == 0)
+                        abort();
+                for (i = 0; i < lowers.n; i++)
+                        if (lowers.v[i][0] != '/')
+                                abort();
+        }
+        free(upper);
+        strv_release(&lowers);
         free(err);
+        free(text);
+        r = ctr_parse_cgroup(buf, size, &id, &runtime);
+        if (r > 0 && (!ctr_id_valid(id) || !runtime))
+                abort();
+        free(id);
         return 0;
 }
