@@ -52,7 +52,7 @@ struct ctr_run {
         struct output *out;
         const struct container *c;
         struct finding_container fc;
-        struct strv mounts;             /* the container's mount destinations */
+        struct strv mounts;             /* the container's mount destinations (userdata/config.json) */
         bool pkg_changed[PKG_N];
         const char *pkg_layer[PKG_N];
         struct container_diff_summary *sum;
@@ -79,6 +79,9 @@ static bool is_injected(const struct ctr_run *run, const char *path, size_t len)
                         return true;
         for (i = 0; i < run->mounts.n; i++)
                 if (path_is(path, len, run->mounts.v[i]))
+                        return true;
+        for (i = 0; i < run->c->mounts.n; i++)
+                if (path_is(path, len, run->c->mounts.v[i]))
                         return true;
         return false;
 }
@@ -144,7 +147,7 @@ static int emit_change(const struct ovl_change_entry *e, void *userdata)
         bool exec;
         int r;
 
-        if (!run->req->all && is_injected(run, e->path, e->path_len))
+        if (!run->req->all && ((e->notes & OVL_NOTE_INJECTED) || is_injected(run, e->path, e->path_len)))
                 return 0;
         note_package_db(run, e);
         exec = e->change != OVL_DELETED && is_executable(e);
@@ -318,18 +321,16 @@ static void split_image(const char *ref, char **ret_name, char **ret_tag)
         }
 }
 
-/* One container against its image: image_digest NULL when unknown, mounts
- * (taken) the mount points the runtime injected beside userdata's. */
+/* One container against its image: image_digest NULL when unknown. */
 static int diff_one(const struct dw_context *ctx, const struct container_diff_request *req, struct output *out,
-                    const char *image_digest, const struct container *c, struct strv mounts,
-                    struct container_diff_summary *sum, struct dw_error *err)
+                    const char *image_digest, const struct container *c, struct container_diff_summary *sum,
+                    struct dw_error *err)
 {
         _cleanup_(freep) char *image_name = NULL, *tag = NULL;
-        struct ctr_run run = { .ctx = ctx, .req = req, .out = out, .c = c, .sum = sum, .mounts = mounts };
+        struct ctr_run run = { .ctx = ctx, .req = req, .out = out, .c = c, .sum = sum };
         int r;
 
         if (c->error) {
-                strv_release(&run.mounts);
                 return dw_error_set(err, -EBADMSG, c->id, "container '%s': %s", c->names.n ? c->names.v[0] : c->id,
                                     c->error);
         }
@@ -345,7 +346,7 @@ static int diff_one(const struct dw_context *ctx, const struct container_diff_re
         };
         if (c->userdata_dir)
                 read_mounts(&run);
-        r = ovl_diff(c->upper_dir, c->lowers, c->n_lowers, ctx->cancel, emit_change, &run, err);
+        r = ovl_diff(c->upper_dir, c->lowers, c->n_lowers, c->n_own, ctx->cancel, emit_change, &run, err);
         if (r >= 0)
                 r = emit_packages(&run);
         strv_release(&run.mounts);
@@ -425,14 +426,13 @@ static int diff_pid(const struct dw_context *ctx, const struct container_diff_re
                     struct container_diff_summary *ret_summary, struct dw_error *ret_error)
 {
         struct container_diff_summary sum = { 0 };
-        struct strv mounts = { 0 };
         struct container *c = NULL;
         int r;
 
-        r = ctr_pid_load(req->pid, &c, &mounts, ret_error);
+        r = ctr_pid_load(req->pid, &c, ret_error);
         if (r < 0)
                 return r;
-        r = diff_one(ctx, req, out, NULL, c, mounts, &sum, ret_error);
+        r = diff_one(ctx, req, out, NULL, c, &sum, ret_error);
         containers_free(c, 1);
         fflush(out->f);
         if (r >= 0)
@@ -457,7 +457,8 @@ int capability_container_diff(const struct dw_context *ctx, const struct contain
 
         if (req->pid > 0)
                 return diff_pid(ctx, req, out, ret_summary, ret_error);
-        r = ctr_storage_load(req->storage_root, &s, ret_error);
+        r = req->docker_root ? ctr_docker_load(req->docker_root, &s, ret_error) :
+                               ctr_storage_load(req->storage_root, &s, ret_error);
         if (r < 0)
                 return r;
         list = calloc(req->n_containers ? req->n_containers : s->n_containers + 1, sizeof(*list));
@@ -478,7 +479,7 @@ int capability_container_diff(const struct dw_context *ctx, const struct contain
 
                 const struct ctr_image *im = ctr_storage_image(s, list[i]->image_id);
 
-                r = diff_one(ctx, req, out, im ? im->digest : NULL, list[i], (struct strv) { 0 }, &sum, &e);
+                r = diff_one(ctx, req, out, im ? im->digest : NULL, list[i], &sum, &e);
                 if (r == -ECANCELED || r == -ENOMEM || r == -EPIPE) {
                         dw_error_release(&first);
                         *ret_error = e;
@@ -519,8 +520,10 @@ int capability_container_diff(const struct dw_context *ctx, const struct contain
 static const struct {
         const char *rel;                /* below the root */
         const char *runtime;
+        bool docker;
 } scan_storages[] = {
-        { CTR_STORAGE_DEFAULT, "podman" },
+        { CTR_STORAGE_DEFAULT, "podman", false },
+        { CTR_DOCKER_DEFAULT, "docker", true },
 };
 
 int capability_container_scan(const struct dw_context *ctx, const char *root, struct output *out,
@@ -540,7 +543,12 @@ int capability_container_scan(const struct dw_context *ctx, const char *root, st
                         return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
                 if (lstat(dir, &st) < 0 && errno == ENOENT)
                         continue;       /* no such engine here: nothing to say */
-                struct container_diff_request req = { .storage_root = dir, .report_errors = true };
+                struct container_diff_request req = { .report_errors = true };
+
+                if (scan_storages[i].docker)
+                        req.docker_root = dir;
+                else
+                        req.storage_root = dir;
 
                 r = capability_container_diff(ctx, &req, out, &sum, &e);
                 total.n_containers += sum.n_containers;

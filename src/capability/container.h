@@ -15,6 +15,7 @@ struct container_diff_request {
         bool all;                       /* also the files every runtime injects (podman diff hides them) */
         bool report_errors;             /* a container that cannot be compared is a finding, not an error */
         int pid;                        /* > 0: the container this process runs in, from /proc (any runtime) */
+        const char *docker_root;        /* Docker's overlay2 layout (/var/lib/docker) instead of storage_root */
 };
 
 struct container_diff_summary {
@@ -33,7 +34,8 @@ int capability_container_diff(const struct dw_context *ctx, const struct contain
                               struct dw_error *ret_error);
 
 /* Scan's step: every container of each engine whose storage is present
- * below root (podman / CRI-O: var/lib/containers/storage). An absent storage
+ * below root (podman / CRI-O: var/lib/containers/storage; Docker:
+ * var/lib/docker). An absent storage
  * is nothing; one that cannot be read, or a container that cannot be
  * compared, is one finding (DW-CTR-UNREADABLE) naming it, and the rest goes
  * on. Only a cancel, a full memory or a failed output is an error (-errno). */

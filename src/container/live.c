@@ -212,7 +212,7 @@ static char *layer_label(const char *dir)
         return strdup(dir);
 }
 
-int ctr_pid_load(int pid, struct container **ret, struct strv *ret_mounts, struct dw_error *ret_error)
+int ctr_pid_load(int pid, struct container **ret, struct dw_error *ret_error)
 {
         _cleanup_(mount_table_freep) struct mount_table *t = NULL;
         _cleanup_(freep) char *path = NULL, *text = NULL, *reason = NULL, *upper = NULL, *cg = NULL, *name = NULL;
@@ -285,8 +285,8 @@ int ctr_pid_load(int pid, struct container **ret, struct strv *ret_mounts, struc
                 if (!c->lowers[i].dir || !c->lowers[i].layer_id)
                         goto nomem_c;
         }
+        c->mounts = mounts;
         *ret = c;
-        *ret_mounts = mounts;
         return 0;
 nomem_c:
         containers_free(c, 1);

@@ -39,6 +39,7 @@ struct stack {
 struct ovl_run {
         const struct ctr_lower *lowers;
         size_t n_lowers;
+        size_t n_own;                   /* lowers[0..n_own) are the container's, not the image's */
         int *roots;                     /* each lower layer's root */
         const volatile sig_atomic_t *cancel;
         ovl_change_fn fn;
@@ -489,6 +490,8 @@ static int diff_name(struct ovl_run *run, const struct stack *m, const struct st
                 return report(run, &e);
         }
         e.after = fm.st;
+        if (m->v[fm.level].layer >= 1 && m->v[fm.level].layer <= run->n_own)
+                e.notes |= OVL_NOTE_INJECTED;
         mdir = S_ISDIR(fm.st.st_mode);
         idir = fi.level >= 0 && S_ISDIR(fi.st.st_mode);
         if (fi.level < 0) {
@@ -571,7 +574,8 @@ static int diff_name(struct ovl_run *run, const struct stack *m, const struct st
                         return r;
         }
         if (mdir)
-                return descend(run, m, &fm, img, idir ? &fi : NULL, name, e.notes & ~OVL_NOTE_METACOPY);
+                return descend(run, m, &fm, img, idir ? &fi : NULL, name,
+                               e.notes & ~(OVL_NOTE_METACOPY | OVL_NOTE_INJECTED));
         return 0;
 }
 
@@ -612,11 +616,12 @@ static int diff_dir(struct ovl_run *run, const struct stack *m, const struct sta
         return r < 0 ? r : 0;
 }
 
-int ovl_diff(const char *upper, const struct ctr_lower *lowers, size_t n_lowers, const volatile sig_atomic_t *cancel,
+int ovl_diff(const char *upper, const struct ctr_lower *lowers, size_t n_lowers, size_t n_own,
+             const volatile sig_atomic_t *cancel,
              ovl_change_fn fn, void *userdata, struct dw_error *ret_error)
 {
         struct ovl_run run = {
-                .lowers = lowers, .n_lowers = n_lowers, .cancel = cancel, .fn = fn, .userdata = userdata,
+                .lowers = lowers, .n_lowers = n_lowers, .n_own = n_own, .cancel = cancel, .fn = fn, .userdata = userdata,
                 .error = ret_error, .upper = upper,
         };
         struct stack m = { 0 }, img = { 0 };
@@ -652,9 +657,9 @@ int ovl_diff(const char *upper, const struct ctr_lower *lowers, size_t n_lowers,
                 }
                 run.roots[i] = fd;
                 r = stack_push(&m, dup(fd), (unsigned) i + 1);
-                if (r >= 0)
+                if (r >= 0 && i >= n_own)
                         r = stack_push(&img, dup(fd), (unsigned) i + 1);
-                if (r >= 0 && (m.v[m.n - 1].fd < 0 || img.v[img.n - 1].fd < 0))
+                if (r >= 0 && (m.v[m.n - 1].fd < 0 || (img.n && img.v[img.n - 1].fd < 0)))
                         r = -EMFILE;
         }
         if (r < 0) {

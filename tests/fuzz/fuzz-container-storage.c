@@ -4,7 +4,8 @@
  * every id read is 64 lowercase hex, entries are sorted by id without
  * duplicates, and a layer is never its own parent. The same input as the
  * options of an overlay mount (live.c: absolute directories, or a printable
- * reason) and as /proc/PID/cgroup (an id is 64 hex). Never a crash, a leak
+ * reason), as /proc/PID/cgroup (an id is 64 hex) and as Docker's
+ * config.v2.json (ids 64 hex, mount points absolute). Never a crash, a leak
  * or a hang. */
 #include <errno.h>
 #include <stdint.h>
@@ -109,8 +110,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         free(upper);
         strv_release(&lowers);
-        free(err);
+        free(err), err = NULL;
         free(text);
+        struct container *dc = calloc(1, sizeof(*dc));
+
+        if (!dc)
+                return 0;
+        r = ctr_docker_parse_config(buf, size, dc, &err);
+        if (r < 0) {
+                check_error(r == -EOPNOTSUPP ? -EBADMSG : r, err);
+        } else {
+                check_id(dc->id, false);
+                check_id(dc->image_id, true);
+                for (i = 0; i < dc->mounts.n; i++)
+                        if (dc->mounts.v[i][0] != '/')
+                                abort();
+        }
+        free(err), err = NULL;
+        containers_free(dc, 1);
         r = ctr_parse_cgroup(buf, size, &id, &runtime);
         if (r > 0 && (!ctr_id_valid(id) || !runtime))
                 abort();
