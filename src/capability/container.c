@@ -156,15 +156,24 @@ static int emit_change(const struct ovl_change_entry *e, void *userdata)
                 return -ENOMEM;
         fc.path = path;
         fc.layer = e->layer;
-        if (asprintf(&msg, "%s%s in container %s: %s", exec ? "executable " : "", kinds[e->change],
-                     fc.name ? fc.name : fc.id, path) < 0)
+        if (e->renamed_from) {
+                _cleanup_(freep) char *old = strndup(e->renamed_from, e->renamed_from_len);
+
+                if (!old || asprintf(&msg, "renamed from %s in container %s: %s", old, fc.name ? fc.name : fc.id,
+                                     path) < 0)
+                        return -ENOMEM;
+        } else if (asprintf(&msg, "%s%s in container %s: %s", exec ? "executable " : "", kinds[e->change],
+                            fc.name ? fc.name : fc.id, path) < 0) {
                 return -ENOMEM;
+        }
         finding_init(&f);
         f.alert = true;
-        f.rule = ruleset_rule(run->ctx->rules, exec ? "DW-CTR-NEW-EXECUTABLE" : rules[e->change]);
+        f.rule = ruleset_rule(run->ctx->rules, exec ? "DW-CTR-NEW-EXECUTABLE" :
+                                               e->renamed_from ? "DW-CTR-DRIFT-RENAMED" : rules[e->change]);
         f.category = "file";
-        f.type = types[e->change];
-        f.action = exec ? "container-new-executable" : e->change == OVL_ADDED ? "container-drift-added" :
+        f.type = e->renamed_from ? "change" : types[e->change];
+        f.action = exec ? "container-new-executable" : e->renamed_from ? "container-drift-renamed" :
+                   e->change == OVL_ADDED ? "container-drift-added" :
                    e->change == OVL_MODIFIED ? "container-drift-modified" : "container-drift-deleted";
         f.dataset = "driftwatch.container";
         f.message = msg;
@@ -178,6 +187,8 @@ static int emit_change(const struct ovl_change_entry *e, void *userdata)
                 r = finding_add_changed(&f, "opaque", 6);
         if (r >= 0 && (e->notes & OVL_NOTE_REDIRECT))
                 r = finding_add_changed(&f, "redirect", 8);
+        if (r >= 0 && e->renamed_from)
+                r = finding_add_value(&f, "path", e->renamed_from, e->renamed_from_len, e->path, e->path_len);
         if (r >= 0)
                 r = output_emit(run->out, &f);
         finding_release(&f);

@@ -50,6 +50,7 @@ struct ovl_run {
         struct xattr_scratch xa, xb;
         char path[FIM_PATH_MAX + 1];
         size_t path_len;
+        char old[FIM_PATH_MAX + 1];     /* a renamed directory's old path */
         unsigned depth;
 };
 
@@ -198,13 +199,28 @@ static int push_redirect(struct ovl_run *run, const struct stack *parent, size_t
         return 0;
 }
 
+/* The redirect of an upper directory into redirect: 1, 0 when it has none,
+ * -EBADMSG for one that could leave the layers (a "..", a NUL byte, a
+ * relative one with a slash). */
+static int read_redirect(int fd, char redirect[OVL_REDIRECT_MAX + 1])
+{
+        ssize_t n = ovl_xattr(fd, "redirect", redirect, OVL_REDIRECT_MAX);
+
+        redirect[n] = 0;
+        if (n <= 0)
+                return 0;
+        if (strlen(redirect) != (size_t) n || strstr(redirect, "..") || (redirect[0] != '/' && strchr(redirect, '/')))
+                return -EBADMSG;
+        return 1;
+}
+
 /* The stack of directory name as overlayfs merges it below parent, from the
  * level 'first' on (which holds it as a directory). *ret_notes gets
- * OVL_NOTE_OPAQUE / _REDIRECT when the upper directory says so. */
+ * OVL_NOTE_OPAQUE / _REDIRECT when the upper directory says so; redirect
+ * the redirect's target ("" when none). */
 static int stack_child(struct ovl_run *run, const struct stack *parent, size_t first, const char *name,
-                       struct stack *child, unsigned *ret_notes)
+                       struct stack *child, unsigned *ret_notes, char redirect[OVL_REDIRECT_MAX + 1])
 {
-        char redirect[OVL_REDIRECT_MAX + 1];
         struct stat st;
         size_t i;
         int fd, r;
@@ -229,13 +245,11 @@ static int stack_child(struct ovl_run *run, const struct stack *parent, size_t f
                         return 0;
                 }
                 if (parent->v[i].layer == 0) {
-                        ssize_t n = ovl_xattr(fd, "redirect", redirect, OVL_REDIRECT_MAX);
+                        r = read_redirect(fd, redirect);
 
-                        if (n > 0) {
-                                redirect[n] = 0;
-                                if (strlen(redirect) != (size_t) n || strstr(redirect, "..") ||
-                                    (redirect[0] != '/' && strchr(redirect, '/')))
-                                        return -EBADMSG;
+                        if (r < 0)
+                                return r;
+                        if (r > 0) {
                                 *ret_notes |= OVL_NOTE_REDIRECT;
                                 return push_redirect(run, parent, i + 1, redirect, child);
                         }
@@ -427,13 +441,18 @@ static int descend(struct ovl_run *run, const struct stack *m, const struct foun
         size_t i;
         int r;
 
+        char redirect[OVL_REDIRECT_MAX + 1] = "", ignored_target[OVL_REDIRECT_MAX + 1];
+
         if (run->depth >= OVL_DEPTH_MAX)
                 return -ELOOP;
-        r = stack_child(run, m, (size_t) fm->level, name, &cm, &notes);
-        if (r >= 0 && fi && fi->level >= 0 && S_ISDIR(fi->st.st_mode)) {
+        r = stack_child(run, m, (size_t) fm->level, name, &cm, &notes, redirect);
+        if (r >= 0 && redirect[0]) {
+                /* renamed: its children against what the old path holds in the image */
+                r = push_redirect(run, img, 0, redirect, &ci);
+        } else if (r >= 0 && fi && fi->level >= 0 && S_ISDIR(fi->st.st_mode)) {
                 unsigned ignored = 0;
 
-                r = stack_child(run, img, (size_t) fi->level, name, &ci, &ignored);
+                r = stack_child(run, img, (size_t) fi->level, name, &ci, &ignored, ignored_target);
         }
         if (r < 0)
                 goto out;
@@ -457,6 +476,37 @@ out:
         stack_release(&cm);
         stack_release(&ci);
         return r;
+}
+
+/* A directory of the upper layer renamed from elsewhere (redirect_dir):
+ * e->renamed_from its old path, absolute, in run->old. */
+static int renamed_from(struct ovl_run *run, int dirfd, const char *name, struct ovl_change_entry *e)
+{
+        _cleanup_(closep) int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        char redirect[OVL_REDIRECT_MAX + 1];
+        const char *slash;
+        size_t dir_len;
+        int r;
+
+        if (fd < 0)
+                return negative_errno();
+        r = read_redirect(fd, redirect);
+        if (r <= 0)
+                return r;
+        if (redirect[0] == '/') {
+                dir_len = 0;
+        } else {
+                slash = memrchr(run->path, '/', run->path_len);
+                dir_len = slash ? (size_t) (slash - run->path) + 1 : 0;
+        }
+        if (dir_len + strlen(redirect) > FIM_PATH_MAX)
+                return -ENAMETOOLONG;
+        memcpy(run->old, run->path, dir_len);
+        memcpy(run->old + dir_len, redirect, strlen(redirect) + 1);
+        e->renamed_from = run->old;
+        e->renamed_from_len = dir_len + strlen(redirect);
+        e->notes |= OVL_NOTE_REDIRECT;
+        return 0;
 }
 
 static int diff_name(struct ovl_run *run, const struct stack *m, const struct stack *img, const char *name,
@@ -490,6 +540,11 @@ static int diff_name(struct ovl_run *run, const struct stack *m, const struct st
                 return report(run, &e);
         }
         e.after = fm.st;
+        if (m->v[fm.level].layer == 0 && S_ISDIR(fm.st.st_mode)) {
+                r = renamed_from(run, m->v[fm.level].fd, name, &e);
+                if (r < 0)
+                        return r;
+        }
         if (m->v[fm.level].layer >= 1 && m->v[fm.level].layer <= run->n_own)
                 e.notes |= OVL_NOTE_INJECTED;
         mdir = S_ISDIR(fm.st.st_mode);

@@ -25,7 +25,7 @@ enum ovl_change {
 enum {
         OVL_NOTE_OPAQUE   = 1u << 0,    /* below a directory made opaque (removed and recreated) */
         OVL_NOTE_METACOPY = 1u << 1,    /* the upper file holds metadata only; its data is a lower file's */
-        OVL_NOTE_REDIRECT = 1u << 2,    /* a directory renamed (redirect_dir) */
+        OVL_NOTE_REDIRECT = 1u << 2,    /* a directory renamed (redirect_dir), or below one */
         OVL_NOTE_WHITEOUT = 1u << 3,    /* deleted by a whiteout (else hidden by an opaque directory) */
         OVL_NOTE_INJECTED = 1u << 4,    /* from the container's own lower layer (Docker's -init): the runtime's */
 };
@@ -39,6 +39,8 @@ struct ovl_change_entry {
         const char *layer;              /* the image layer the original came from (modified, deleted) */
         struct stat before;             /* modified, deleted */
         struct stat after;              /* added, modified */
+        const char *renamed_from;       /* a directory renamed (redirect_dir): its old path, else NULL */
+        size_t renamed_from_len;
         char head[4];                   /* the first bytes of the content now (regular files) */
         size_t head_len;
 };
