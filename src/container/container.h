@@ -60,7 +60,7 @@ struct container {
         size_t n_lowers;
         size_t n_own;                        /* the first n_own lowers are the container's own (Docker's -init) */
         struct strv mounts;                  /* mount destinations the engine recorded (or /proc shows) */
-        const char *engine;                  /* "podman", "cri-o", "docker" (static) */
+        const char *engine;                  /* "podman", "cri-o", "docker" (static); NULL: unknown (--pid) */
         /* Set when this container's layers cannot be resolved (the others still
          * can): the reason, naming the file. */
         char *error;

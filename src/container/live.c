@@ -273,7 +273,7 @@ int ctr_pid_load(int pid, struct container **ret, struct dw_error *ret_error)
                 goto nomem_c;
         if (name && strv_push(&c->names, name) < 0)
                 goto nomem_c;
-        c->engine = runtime ?: "overlay";
+        c->engine = runtime;    /* NULL: the runtime is unknown */
         c->upper_dir = TAKE_PTR(upper);
         c->lowers = calloc(lowers.n ? lowers.n : 1, sizeof(*c->lowers));
         if (!c->lowers)

@@ -2,7 +2,8 @@
 # overlay mount at its root in /proc/PID/mountinfo, whatever the runtime. A
 # real podman container changed with podman exec: the --pid findings agree
 # with the storage path's for the same container (paths, actions, changes,
-# layers), and name the container by the id its cgroup (libpod-<id>) gives.
+# layers), and name the container by the id its cgroup (libpod-<id>) gives;
+# a hand-made overlay root with escaped directory names, named "pid PID".
 # Bad input: a process whose root is no overlay, a process that is gone, one
 # that exited and was not reaped (a zombie has no mounts), a pid that is not one.
 DW_SANDBOX=host-readonly source "$(dirname "$0")/lib.sh"
@@ -29,6 +30,23 @@ X=$(jq -r '[.container.id, .container.runtime] | join(" ")' "$T/out" | sort -u)
 [ "$X" = "$cid podman" ] || fail "--pid names the container '$X', not '$cid podman'"
 # The mount points the runtime injects stay hidden, as with the storage path.
 grep -q '"/etc/hosts"' "$T/out" && fail "--pid shows the injected /etc/hosts"
+
+# Any overlay root, no runtime at all: directories whose names the kernel
+# escapes (a space, a colon overlayfs needs escaped), the container named
+# "pid PID" and no runtime, since no container scope holds the process.
+O=$T/ov
+mkdir -p "$O/lo w/bin" "$O/l:2" "$O/u p" "$O/w" "$O/m"
+cp /usr/bin/busybox "$O/lo w/bin/busybox"
+printf 'a\n' >"$O/lo w/f"; printf 'b\n' >"$O/l:2/g"
+mount -t overlay dw-test -o "lowerdir=$O/lo w:$O/l\\:2,upperdir=$O/u p,workdir=$O/w" "$O/m" || fail "cannot mount an overlay"
+printf 'x\n' >>"$O/m/f"; rm "$O/m/g"
+unshare -m --root="$O/m" /bin/busybox sleep 30 & ovpid=$!
+cleanup_hooks=("kill $ovpid" "${cleanup_hooks[@]}")
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(readlink /proc/$ovpid/exe 2>/dev/null)" = /bin/busybox ] && break; sleep 0.1; done
+run 1 "$DW" container diff --pid "$ovpid" --format json
+X=$(jq -r '[.event.action, .file.path, .container.name, .container.runtime // "-", .driftwatch.container.layer] | join(" ")' "$T/out" | LC_ALL=C sort)
+[ "$X" = "$(printf '%s\n' "container-drift-deleted /g pid $ovpid - $O/l:2" "container-drift-modified /f pid $ovpid - $O/lo w")" ] ||
+        fail "an overlay root without a runtime: '$X'"
 
 # Bad input: one line naming the process, exit 2.
 run 2 "$DW" container diff --pid $$
