@@ -51,6 +51,7 @@ struct ovl_run {
         char path[FIM_PATH_MAX + 1];
         size_t path_len;
         char old[FIM_PATH_MAX + 1];     /* a renamed directory's old path */
+        struct strv renamed;            /* the old paths of the upper layer's renamed directories, sorted */
         unsigned depth;
 };
 
@@ -263,6 +264,25 @@ static int cmp_str(const void *a, const void *b)
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/* A fresh directory stream of the directory dirfd (its own descriptor, so
+ * the stack's stays at its offset); NULL and errno on failure. */
+static DIR *opendir_at(int dirfd)
+{
+        int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+
+        if (fd < 0)
+                return NULL;
+        d = fdopendir(fd);
+        if (!d) {
+                int e = errno;
+
+                close(fd);
+                errno = e;
+        }
+        return d;
+}
+
 /* The names in every directory of both stacks, sorted, each once. */
 static int union_names(const struct stack *a, const struct stack *b, struct strv *ret)
 {
@@ -270,18 +290,12 @@ static int union_names(const struct stack *a, const struct stack *b, struct strv
         struct dirent *de;
         size_t s, i, k;
         DIR *d;
-        int fd;
 
         for (s = 0; s < 2; s++)
                 for (i = 0; i < stacks[s]->n; i++) {
-                        fd = openat(stacks[s]->v[i].fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                        if (fd < 0)
+                        d = opendir_at(stacks[s]->v[i].fd);
+                        if (!d)
                                 return negative_errno();
-                        d = fdopendir(fd);
-                        if (!d) {
-                                close(fd);
-                                return negative_errno();
-                        }
                         errno = 0;
                         while ((de = readdir(d))) {
                                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -537,6 +551,10 @@ static int diff_name(struct ovl_run *run, const struct stack *m, const struct st
                 e.change = OVL_DELETED;
                 if (fm.whiteout)
                         e.notes |= OVL_NOTE_WHITEOUT;
+                /* the other half of a rename, which the new name reports */
+                if (fm.whiteout && S_ISDIR(fi.st.st_mode) && run->renamed.n &&
+                    bsearch(&(const char *) { run->path }, run->renamed.v, run->renamed.n, sizeof(char *), cmp_str))
+                        return 0;
                 return report(run, &e);
         }
         e.after = fm.st;
@@ -671,6 +689,69 @@ static int diff_dir(struct ovl_run *run, const struct stack *m, const struct sta
         return r < 0 ? r : 0;
 }
 
+/* The old paths of the renamed directories of the upper layer (redirect_dir)
+ * into run->renamed, run->path the directory dirfd is (path_len long): a
+ * walk of the upper layer alone, directories only, before the diff, so the
+ * whiteout a rename leaves at the old name is not reported on its own. */
+static int collect_renames(struct ovl_run *run, int dirfd, size_t path_len, unsigned depth)
+{
+        struct dirent *de;
+        DIR *d;
+        int r = 0;
+
+        if (depth >= OVL_DEPTH_MAX)
+                return -ELOOP;
+        d = opendir_at(dirfd);
+        if (!d)
+                return negative_errno();
+        while (r >= 0 && (de = readdir(d))) {
+                char redirect[OVL_REDIRECT_MAX + 1];
+                size_t len = strlen(de->d_name), at;
+                int child;
+
+                if (run->cancel && *run->cancel) {
+                        r = -ECANCELED;
+                        break;
+                }
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+                    (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+                        continue;
+                child = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (child < 0) {
+                        if (errno == ENOTDIR || errno == ELOOP || errno == ENOENT)
+                                continue;
+                        r = negative_errno();
+                        break;
+                }
+                if (path_len + 1 + len > FIM_PATH_MAX) {
+                        close(child);
+                        r = -ENAMETOOLONG;
+                        break;
+                }
+                run->path[path_len] = '/';
+                memcpy(run->path + path_len + 1, de->d_name, len + 1);
+                r = read_redirect(child, redirect);
+                if (r > 0 && run->renamed.n < OVL_DIR_NAMES_MAX) {
+                        /* absolute: from the root; relative: beside the new name */
+                        at = redirect[0] == '/' ? 0 : path_len + 1;
+                        if (at + strlen(redirect) > FIM_PATH_MAX) {
+                                r = -ENAMETOOLONG;
+                        } else {
+                                memcpy(run->old, run->path, at);
+                                memcpy(run->old + at, redirect, strlen(redirect) + 1);
+                                r = strv_push(&run->renamed, run->old) < 0 ? -ENOMEM : 0;
+                        }
+                }
+                if (r >= 0)
+                        r = collect_renames(run, child, path_len + 1 + len, depth + 1);
+                close(child);
+                if (r >= 0)
+                        run->path[path_len] = 0;        /* else it names what failed */
+        }
+        closedir(d);
+        return r;
+}
+
 int ovl_diff(const char *upper, const struct ctr_lower *lowers, size_t n_lowers, size_t n_own,
              const volatile sig_atomic_t *cancel,
              ovl_change_fn fn, void *userdata, struct dw_error *ret_error)
@@ -721,8 +802,20 @@ int ovl_diff(const char *upper, const struct ctr_lower *lowers, size_t n_lowers,
                 r = run_fail(&run, r, "open");
                 goto out;
         }
+        run.path[0] = 0;
+        r = collect_renames(&run, m.v[0].fd, 0, 0);
+        if (r < 0) {
+                run.path_len = strlen(run.path);
+                r = run_fail(&run, r, "read");
+                goto out;
+        }
+        if (run.renamed.n)
+                qsort(run.renamed.v, run.renamed.n, sizeof(char *), cmp_str);
+        run.path_len = 0;
+        run.path[0] = 0;
         r = diff_dir(&run, &m, &img, 0);
 out:
+        strv_release(&run.renamed);
         stack_release(&m);
         stack_release(&img);
         for (i = 0; i < n_lowers; i++)

@@ -61,10 +61,8 @@ expect_findings "$T/out" <<X
 container-drift-deleted "/etc/motd" -
 container-drift-deleted "/later" -
 container-drift-deleted "/d/gone" opaque
-container-drift-deleted "/old" -
 container-drift-renamed "/new" redirect
 container-drift-added "/new/g" redirect
-container-drift-deleted "/rel/src" -
 container-drift-renamed "/rel/dst" redirect
 container-drift-modified "/rel/dst/s" content,redirect
 container-drift-modified "/meta" mode,metacopy
@@ -74,8 +72,9 @@ container-drift-added "/evil\nname\u001b[31m" -
 container-drift-modified "/etc/passwd" content
 container-new-executable "/usr/bin/tool" -
 X
-# A renamed directory is one finding naming its old path; what it holds is
-# compared with what the old path holds in the image (/new/f, /rel/dst/t: unchanged).
+# A renamed directory is one finding naming its old path (the whiteout left
+# at the old path is not a deletion of its own); what it holds is compared
+# with what the old path holds in the image (/new/f, /rel/dst/t: unchanged).
 X=$(jq -r 'select(.event.action == "container-drift-renamed") | [.driftwatch.before.path, .driftwatch.after.path,
         .rule.id, .message] | join(" ")' "$T/out")
 [ "$X" = "$(printf '%s\n' '/old /new DW-CTR-DRIFT-RENAMED renamed from /old in container good: /new' \
@@ -85,6 +84,12 @@ X=$(jq -r 'select(.file.path == "/etc/motd") | .driftwatch.container.layer' "$T/
 [ "$X" = "$L2" ] || fail "the deleted /etc/motd came from layer $L2, got '$X'"
 X=$(jq -r 'select(.file.path == "/etc/passwd") | [.container.name, .container.image.name, .container.image.tag[0], .driftwatch.container.layer] | join(" ")' "$T/out")
 [ "$X" = "good localhost/fixture 2 $L1" ] || fail "container fields: '$X'"
+
+# A redirect that would leave the layers: the container is refused, the path named.
+mkdir "$UP/hostile"; setfattr -n trusted.overlay.redirect -v ../../etc "$UP/hostile"
+run 2 "$DW" container diff --storage-root "$S" --format json good
+expect_one_error_line "cannot read '/hostile'"
+rmdir "$UP/hostile"
 
 # One container asked for by name, one by id prefix; a name that matches nothing.
 run 1 "$DW" container diff --storage-root "$S" --format json good
