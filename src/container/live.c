@@ -212,6 +212,22 @@ static char *layer_label(const char *dir)
         return strdup(dir);
 }
 
+/* Whether pid is a process that has not exited (not a zombie), by the
+ * state in /proc/PID/stat. */
+static bool process_alive(int pid)
+{
+        _cleanup_(freep) char *stat = NULL;
+        char path[64];
+        size_t len = 0;
+        const char *p;
+
+        snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+        if (read_file(path, 4096, &stat, &len) < 0)
+                return false;
+        p = memrchr(stat, ')', len);    /* the name before it may hold anything */
+        return p && (size_t) (p - stat) + 2 < len && p[2] != 'Z' && p[2] != 'X';
+}
+
 int ctr_pid_load(int pid, struct container **ret, struct dw_error *ret_error)
 {
         _cleanup_(mount_table_freep) struct mount_table *t = NULL;
@@ -236,8 +252,12 @@ int ctr_pid_load(int pid, struct container **ret, struct dw_error *ret_error)
                                     path);
         if (r < 0)
                 return dw_error_set(ret_error, r, path, "cannot read '%s': %s", path, strerror(-r));
-        if (len == 0)   /* it exited (a zombie has no mounts) */
+        if (len == 0 && !process_alive(pid))   /* a zombie has no mounts */
                 return dw_error_set(ret_error, -ESRCH, path, "process %d has exited: '%s' is empty", pid, path);
+        if (len == 0)   /* the kernel lists no mount whose top the process's root can reach */
+                return dw_error_set(ret_error, -EOPNOTSUPP, path,
+                                    "'%s' shows no mount at the root of process %d (a chroot below a mount's top?)",
+                                    path, pid);
         r = mount_table_parse(text, len, &t, &reason);
         if (r < 0)
                 return dw_error_set(ret_error, r, path, "cannot parse '%s': %s", path, reason ?: strerror(-r));
@@ -250,6 +270,10 @@ int ctr_pid_load(int pid, struct container **ret, struct dw_error *ret_error)
                 return dw_error_set(ret_error, -EOPNOTSUPP, path,
                                     "the root of process %d is not an overlay mount ('%s' of '%s')", pid,
                                     root->fstype, root->source);
+        if (strcmp(root->root, "/") != 0)      /* a chroot or a bind of a subdirectory */
+                return dw_error_set(ret_error, -EOPNOTSUPP, path,
+                                    "the root of process %d is the directory '%s' of an overlay mount, not its top: "
+                                    "not read", pid, root->root);
         r = ctr_parse_overlay_options(root->super_options, &upper, &lowers, &reason);
         if (r == -ENOMEM)
                 return dw_error_set(ret_error, r, NULL, "out of memory");

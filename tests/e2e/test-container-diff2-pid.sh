@@ -5,7 +5,8 @@
 # layers), and name the container by the id its cgroup (libpod-<id>) gives;
 # a hand-made overlay root with escaped directory names, named "pid PID".
 # Bad input: a process whose root is no overlay, a process that is gone, one
-# that exited and was not reaped (a zombie has no mounts), a pid that is not one.
+# that exited and was not reaped (a zombie has no mounts), a pid that is not
+# one, a process chrooted into a subdirectory of an overlay.
 DW_SANDBOX=host-readonly source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-podman.sh"
 podman_setup
@@ -42,7 +43,7 @@ mount -t overlay dw-test -o "lowerdir=$O/lo w:$O/l\\:2,upperdir=$O/u p,workdir=$
 printf 'x\n' >>"$O/m/f"; rm "$O/m/g"
 unshare -m --root="$O/m" /bin/busybox sleep 30 & ovpid=$!
 cleanup_hooks=("kill $ovpid" "${cleanup_hooks[@]}")
-for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(readlink /proc/$ovpid/exe 2>/dev/null)" = /bin/busybox ] && break; sleep 0.1; done
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(cat /proc/$ovpid/comm 2>/dev/null)" = busybox ] && break; sleep 0.1; done
 run 1 "$DW" container diff --pid "$ovpid" --format json
 X=$(jq -r '[.event.action, .file.path, .container.name, .container.runtime // "-", .driftwatch.container.layer] | join(" ")' "$T/out" | LC_ALL=C sort)
 [ "$X" = "$(printf '%s\n' "container-drift-deleted /g pid $ovpid - $O/l:2" "container-drift-modified /f pid $ovpid - $O/lo w")" ] ||
@@ -66,6 +67,15 @@ zombie=$(cat "$T/zombie" 2>/dev/null)
 [ -n "$zombie" ] || fail "no zombie"
 run 2 "$DW" container diff --pid "$zombie"
 expect_one_error_line "process $zombie has exited"
+mkdir -p "$O/m/sub/bin" && cp /usr/bin/busybox "$O/m/sub/bin/busybox"
+unshare -m --root="$O/m/sub" /bin/busybox sleep 30 & subpid=$!
+cleanup_hooks=("kill $subpid" "${cleanup_hooks[@]}")
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(cat /proc/$subpid/comm 2>/dev/null)" = busybox ] && break; sleep 0.1; done
+run 2 "$DW" container diff --pid "$subpid"
+# The kernel lists the overlay with root /sub, or (when the chroot cannot
+# reach the mount's top) nothing: refused either way, not taken for gone.
+expect_one_error_line "root of process $subpid"
+grep -q "exited" "$T/err" && fail "a live chrooted process was taken for gone: $(cat "$T/err")"
 run 2 "$DW" container diff --pid 0
 expect_one_error_line "pid"
 run 2 "$DW" container diff --pid 12x
