@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "basic/buf.h"
@@ -51,7 +52,7 @@ struct ctr_run {
         struct output *out;
         const struct container *c;
         struct finding_container fc;
-        struct strv mounts;             /* the container's mount destinations */
+        struct strv mounts;             /* the container's mount destinations (userdata/config.json) */
         bool pkg_changed[PKG_N];
         const char *pkg_layer[PKG_N];
         struct container_diff_summary *sum;
@@ -78,6 +79,9 @@ static bool is_injected(const struct ctr_run *run, const char *path, size_t len)
                         return true;
         for (i = 0; i < run->mounts.n; i++)
                 if (path_is(path, len, run->mounts.v[i]))
+                        return true;
+        for (i = 0; i < run->c->mounts.n; i++)
+                if (path_is(path, len, run->c->mounts.v[i]))
                         return true;
         return false;
 }
@@ -143,7 +147,7 @@ static int emit_change(const struct ovl_change_entry *e, void *userdata)
         bool exec;
         int r;
 
-        if (!run->req->all && is_injected(run, e->path, e->path_len))
+        if (!run->req->all && ((e->notes & OVL_NOTE_INJECTED) || is_injected(run, e->path, e->path_len)))
                 return 0;
         note_package_db(run, e);
         exec = e->change != OVL_DELETED && is_executable(e);
@@ -152,15 +156,24 @@ static int emit_change(const struct ovl_change_entry *e, void *userdata)
                 return -ENOMEM;
         fc.path = path;
         fc.layer = e->layer;
-        if (asprintf(&msg, "%s%s in container %s: %s", exec ? "executable " : "", kinds[e->change],
-                     fc.name ? fc.name : fc.id, path) < 0)
+        if (e->renamed_from) {
+                _cleanup_(freep) char *old = strndup(e->renamed_from, e->renamed_from_len);
+
+                if (!old || asprintf(&msg, "renamed from %s in container %s: %s", old, fc.name ? fc.name : fc.id,
+                                     path) < 0)
+                        return -ENOMEM;
+        } else if (asprintf(&msg, "%s%s in container %s: %s", exec ? "executable " : "", kinds[e->change],
+                            fc.name ? fc.name : fc.id, path) < 0) {
                 return -ENOMEM;
+        }
         finding_init(&f);
         f.alert = true;
-        f.rule = ruleset_rule(run->ctx->rules, exec ? "DW-CTR-NEW-EXECUTABLE" : rules[e->change]);
+        f.rule = ruleset_rule(run->ctx->rules, exec ? "DW-CTR-NEW-EXECUTABLE" :
+                                               e->renamed_from ? "DW-CTR-DRIFT-RENAMED" : rules[e->change]);
         f.category = "file";
-        f.type = types[e->change];
-        f.action = exec ? "container-new-executable" : e->change == OVL_ADDED ? "container-drift-added" :
+        f.type = e->renamed_from ? "change" : types[e->change];
+        f.action = exec ? "container-new-executable" : e->renamed_from ? "container-drift-renamed" :
+                   e->change == OVL_ADDED ? "container-drift-added" :
                    e->change == OVL_MODIFIED ? "container-drift-modified" : "container-drift-deleted";
         f.dataset = "driftwatch.container";
         f.message = msg;
@@ -174,6 +187,8 @@ static int emit_change(const struct ovl_change_entry *e, void *userdata)
                 r = finding_add_changed(&f, "opaque", 6);
         if (r >= 0 && (e->notes & OVL_NOTE_REDIRECT))
                 r = finding_add_changed(&f, "redirect", 8);
+        if (r >= 0 && e->renamed_from)
+                r = finding_add_value(&f, "path", e->renamed_from, e->renamed_from_len, e->path, e->path_len);
         if (r >= 0)
                 r = output_emit(run->out, &f);
         finding_release(&f);
@@ -317,18 +332,19 @@ static void split_image(const char *ref, char **ret_name, char **ret_tag)
         }
 }
 
+/* One container against its image: image_digest NULL when unknown. */
 static int diff_one(const struct dw_context *ctx, const struct container_diff_request *req, struct output *out,
-                    const struct ctr_storage *s, const struct container *c, struct container_diff_summary *sum,
+                    const char *image_digest, const struct container *c, struct container_diff_summary *sum,
                     struct dw_error *err)
 {
         _cleanup_(freep) char *image_name = NULL, *tag = NULL;
-        const struct ctr_image *im = ctr_storage_image(s, c->image_id);
         struct ctr_run run = { .ctx = ctx, .req = req, .out = out, .c = c, .sum = sum };
         int r;
 
-        if (c->error)
+        if (c->error) {
                 return dw_error_set(err, -EBADMSG, c->id, "container '%s': %s", c->names.n ? c->names.v[0] : c->id,
                                     c->error);
+        }
         if (c->image_name)
                 split_image(c->image_name, &image_name, &tag);
         run.fc = (struct finding_container) {
@@ -336,11 +352,12 @@ static int diff_one(const struct dw_context *ctx, const struct container_diff_re
                 .name = c->names.n ? c->names.v[0] : NULL,
                 .image_name = image_name,
                 .image_tag = tag,
-                .image_digest = im ? im->digest : NULL,
+                .image_digest = image_digest,
                 .runtime = c->engine,
         };
-        read_mounts(&run);
-        r = ovl_diff(c->upper_dir, c->lowers, c->n_lowers, ctx->cancel, emit_change, &run, err);
+        if (c->userdata_dir)
+                read_mounts(&run);
+        r = ovl_diff(c->upper_dir, c->lowers, c->n_lowers, c->n_own, ctx->cancel, emit_change, &run, err);
         if (r >= 0)
                 r = emit_packages(&run);
         strv_release(&run.mounts);
@@ -353,6 +370,41 @@ static int diff_one(const struct dw_context *ctx, const struct container_diff_re
                              dw_error_reason(&inner));
                 dw_error_release(&inner);
         }
+        return r;
+}
+
+/* A storage or a container that could not be compared: one finding naming
+ * it (c is NULL for the storage as a whole), for scan. */
+static int report_unreadable(const struct dw_context *ctx, struct output *out, const char *storage,
+                             const struct container *c, const char *runtime, const char *reason)
+{
+        _cleanup_(freep) char *msg = NULL;
+        struct finding_container fc = { .runtime = runtime };
+        struct finding f;
+        int r;
+
+        if (c) {
+                fc.id = c->id;
+                fc.name = c->names.n ? c->names.v[0] : NULL;
+        }
+        if (asprintf(&msg, "%s %s not compared with %s: %s", c ? "container" : "container storage",
+                     c ? (fc.name ? fc.name : fc.id) : storage, c ? "its image" : "its images", reason) < 0)
+                return -ENOMEM;
+        finding_init(&f);
+        f.alert = true;
+        f.rule = ruleset_rule(ctx->rules, "DW-CTR-UNREADABLE");
+        f.category = "file";
+        f.type = "info";
+        f.action = "container-unreadable";
+        f.dataset = "driftwatch.container";
+        f.outcome = "failure";
+        f.message = msg;
+        f.path = storage;
+        f.path_len = strlen(storage);
+        f.error = reason;
+        f.container = c || runtime ? &fc : NULL;
+        r = output_emit(out, &f);
+        finding_release(&f);
         return r;
 }
 
@@ -380,6 +432,29 @@ static int find_container(const struct ctr_storage *s, const char *q, const stru
         return 0;
 }
 
+/* The container a live process runs in, from /proc. */
+static int diff_pid(const struct dw_context *ctx, const struct container_diff_request *req, struct output *out,
+                    struct container_diff_summary *ret_summary, struct dw_error *ret_error)
+{
+        struct container_diff_summary sum = { 0 };
+        struct container *c = NULL;
+        int r;
+
+        r = ctr_pid_load(req->pid, &c, ret_error);
+        if (r < 0)
+                return r;
+        r = diff_one(ctx, req, out, NULL, c, &sum, ret_error);
+        containers_free(c, 1);
+        fflush(out->f);
+        if (r >= 0)
+                sum.n_containers = 1;
+        else
+                sum.n_failed = 1;
+        if (ret_summary)
+                *ret_summary = sum;
+        return r < 0 ? r : 0;
+}
+
 int capability_container_diff(const struct dw_context *ctx, const struct container_diff_request *req,
                               struct output *out, struct container_diff_summary *ret_summary,
                               struct dw_error *ret_error)
@@ -391,7 +466,10 @@ int capability_container_diff(const struct dw_context *ctx, const struct contain
         size_t i, n = 0;
         int r, failed = 0;
 
-        r = ctr_storage_load(req->storage_root, &s, ret_error);
+        if (req->pid > 0)
+                return diff_pid(ctx, req, out, ret_summary, ret_error);
+        r = req->docker_root ? ctr_docker_load(req->docker_root, &s, ret_error) :
+                               ctr_storage_load(req->storage_root, &s, ret_error);
         if (r < 0)
                 return r;
         list = calloc(req->n_containers ? req->n_containers : s->n_containers + 1, sizeof(*list));
@@ -410,11 +488,21 @@ int capability_container_diff(const struct dw_context *ctx, const struct contain
         for (i = 0; i < n; i++) {
                 struct dw_error e = { 0 };
 
-                r = diff_one(ctx, req, out, s, list[i], &sum, &e);
+                const struct ctr_image *im = ctr_storage_image(s, list[i]->image_id);
+
+                r = diff_one(ctx, req, out, im ? im->digest : NULL, list[i], &sum, &e);
                 if (r == -ECANCELED || r == -ENOMEM || r == -EPIPE) {
                         dw_error_release(&first);
                         *ret_error = e;
                         return r;
+                }
+                if (r < 0 && req->report_errors) {
+                        sum.n_failed++;
+                        r = report_unreadable(ctx, out, s->root, list[i], list[i]->engine, dw_error_reason(&e));
+                        dw_error_release(&e);
+                        if (r < 0)
+                                return dw_error_set(ret_error, r, NULL, "cannot write output: %s", strerror(-r));
+                        continue;
                 }
                 if (r < 0) {
                         sum.n_failed++;
@@ -436,5 +524,67 @@ int capability_container_diff(const struct dw_context *ctx, const struct contain
                 *ret_error = first;
                 return failed;
         }
+        return 0;
+}
+
+/* The engines' storages below a root, as scan looks for them. */
+static const struct {
+        const char *rel;                /* below the root */
+        const char *runtime;
+        bool docker;
+} scan_storages[] = {
+        { CTR_STORAGE_DEFAULT, "podman", false },
+        { CTR_DOCKER_DEFAULT, "docker", true },
+};
+
+int capability_container_scan(const struct dw_context *ctx, const char *root, struct output *out,
+                              struct container_diff_summary *ret_summary, struct dw_error *ret_error)
+{
+        struct container_diff_summary total = { 0 };
+        size_t i;
+        int r;
+
+        for (i = 0; i < ARRAY_SIZE(scan_storages); i++) {
+                _cleanup_(freep) char *dir = NULL;
+                struct container_diff_summary sum = { 0 };
+                struct dw_error e = { 0 };
+                struct stat st;
+
+                if (asprintf(&dir, "%s%s", strcmp(root, "/") == 0 ? "" : root, scan_storages[i].rel) < 0)
+                        return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+                if (lstat(dir, &st) < 0 && errno == ENOENT)
+                        continue;       /* no such engine here: nothing to say */
+                struct container_diff_request req = { .report_errors = true };
+
+                if (scan_storages[i].docker)
+                        req.docker_root = dir;
+                else
+                        req.storage_root = dir;
+
+                r = capability_container_diff(ctx, &req, out, &sum, &e);
+                total.n_containers += sum.n_containers;
+                total.n_failed += sum.n_failed;
+                total.added += sum.added;
+                total.modified += sum.modified;
+                total.deleted += sum.deleted;
+                if (r == -ECANCELED || r == -ENOMEM || r == -EPIPE) {
+                        *ret_error = e;
+                        return r;
+                }
+                if (r == -ENOENT && sum.n_containers == 0 && sum.n_failed == 0 && S_ISDIR(st.st_mode)) {
+                        dw_error_release(&e);   /* a directory holding no storage yet */
+                        continue;
+                }
+                total.n_storages++;
+                if (r < 0) {
+                        total.n_unreadable++;
+                        r = report_unreadable(ctx, out, dir, NULL, scan_storages[i].runtime, dw_error_reason(&e));
+                        dw_error_release(&e);
+                        if (r < 0)
+                                return dw_error_set(ret_error, r, NULL, "cannot write output: %s", strerror(-r));
+                }
+        }
+        if (ret_summary)
+                *ret_summary = total;
         return 0;
 }

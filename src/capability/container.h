@@ -13,12 +13,17 @@ struct container_diff_request {
         char *const *containers;        /* names or id prefixes; none: every container */
         size_t n_containers;
         bool all;                       /* also the files every runtime injects (podman diff hides them) */
+        bool report_errors;             /* a container that cannot be compared is a finding, not an error */
+        int pid;                        /* > 0: the container this process runs in, from /proc (any runtime) */
+        const char *docker_root;        /* Docker's overlay2 layout (/var/lib/docker) instead of storage_root */
 };
 
 struct container_diff_summary {
         size_t n_containers;            /* compared */
         size_t n_failed;                /* not compared: the error names the first */
         unsigned long added, modified, deleted;
+        size_t n_storages;              /* scan: the engines' storages found */
+        size_t n_unreadable;            /* scan: ... reported unreadable (an error finding each) */
 };
 
 /* 0, or -errno: the storage cannot be read, a name matches no container (or
@@ -27,3 +32,12 @@ struct container_diff_summary {
 int capability_container_diff(const struct dw_context *ctx, const struct container_diff_request *req,
                               struct output *out, struct container_diff_summary *ret_summary,
                               struct dw_error *ret_error);
+
+/* Scan's step: every container of each engine whose storage is present
+ * below root (podman / CRI-O: var/lib/containers/storage; Docker:
+ * var/lib/docker). An absent storage
+ * is nothing; one that cannot be read, or a container that cannot be
+ * compared, is one finding (DW-CTR-UNREADABLE) naming it, and the rest goes
+ * on. Only a cancel, a full memory or a failed output is an error (-errno). */
+int capability_container_scan(const struct dw_context *ctx, const char *root, struct output *out,
+                              struct container_diff_summary *ret_summary, struct dw_error *ret_error);

@@ -330,6 +330,8 @@ int capability_scan(const struct dw_context *ctx, const struct scan_request *req
         }
         if (r >= 0)
                 r = scan_posture(ctx, req, out, &sum, ret_error);
+        if (r >= 0 && !req->sysroot)
+                r = capability_container_scan(ctx, req->root, out, &sum.containers, ret_error);
         if (r < 0 || !ret_summary)
                 scan_summary_release(&sum);
         else

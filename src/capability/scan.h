@@ -9,9 +9,11 @@
  * mount table snapshot and its changes (capability/mounts.h) in the state
  * directory's state.db, then the extension inventory, then the posture of
  * the root (capability/posture.h; its /var executables recorded in the same
- * state.db). */
+ * state.db), then every container of each container engine whose storage
+ * the root holds against its image (capability/container.h). */
 #pragma once
 
+#include "capability/container.h"
 #include "capability/image.h"
 #include "capability/inventory.h"
 #include "capability/mounts.h"
@@ -60,6 +62,8 @@ struct scan_summary {
         bool posture_ran;
         const char *posture_skipped;    /* why not (static), or NULL */
         struct posture_summary posture;
+        /* the containers of the engines whose storage the root holds */
+        struct container_diff_summary containers;
 };
 
 void scan_summary_release(struct scan_summary *s);

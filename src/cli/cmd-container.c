@@ -17,9 +17,14 @@ static int container_diff(int argc, char **argv)
         struct container_diff_summary sum = { 0 };
         enum output_format format = OUTPUT_TEXT;
         size_t n_operands = 0;
+        long pid = 0;
         const struct option_spec options[] = {
                 OPT_STRING("storage-root", &req.storage_root, "DIR",
                            "the containers-storage root; default /var/lib/containers/storage"),
+                OPT_STRING("docker-root", &req.docker_root, "DIR",
+                           "Docker's overlay2 layout instead (its root, /var/lib/docker by default)"),
+                OPT_NUMBER("pid", &pid, 1, 4194304, "PID",
+                        "the container process PID runs in, from its root overlay mount in /proc (any runtime)"),
                 OPT_BOOL("all", &req.all,
                          "also the files every runtime injects (/etc/hosts, /etc/resolv.conf, /run/.containerenv, "
                          "mount points), which podman diff hides"),
@@ -29,12 +34,15 @@ static int container_diff(int argc, char **argv)
         const struct command_spec spec = {
                 .name = "container diff",
                 .description =
-                        "Compares each container (podman, CRI-O: containers-storage with the overlay driver) with\n"
+                        "Compares each container (podman, CRI-O: containers-storage with the overlay driver;\n"
+                        "Docker's overlay2 with --docker-root) with\n"
                         "its image: files added, modified (content by SHA-256, mode, owner, type, xattrs, symlink\n"
                         "target) and deleted, resolved as overlayfs does (whiteouts, opaque directories, redirects,\n"
                         "metacopy), with the image layer each original came from. New executables and package\n"
                         "database changes are alerts of their own. Every container by default; a name or an id\n"
-                        "prefix picks one. docs/container.md has the details.",
+                        "prefix picks one. --pid PID compares the container a live process runs in, whatever\n"
+                        "its runtime, from the overlay mount at its root (/proc/PID/mountinfo). docs/container.md\n"
+                        "has the details.",
                 .operands = "[CONTAINER...]",
                 .max_operands = 1024,
                 .options = options,
@@ -47,6 +55,13 @@ static int container_diff(int argc, char **argv)
                 return options_exit(r);
         if (req.storage_root && !req.storage_root[0])
                 return usage_error("container diff", "--storage-root needs a directory");
+        req.pid = (int) pid;
+        if (req.pid && (n_operands || req.storage_root || req.docker_root))
+                return usage_error("container diff", "--pid goes without containers, --storage-root and --docker-root");
+        if (req.storage_root && req.docker_root)
+                return usage_error("container diff", "--storage-root and --docker-root exclude each other");
+        if (req.docker_root && !req.docker_root[0])
+                return usage_error("container diff", "--docker-root needs a directory");
         req.containers = operands;
         req.n_containers = n_operands;
         r = cli_load_rules(&rules);

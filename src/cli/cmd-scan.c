@@ -79,7 +79,9 @@ int cmd_scan(int argc, char **argv)
                         "is replaced later is an alert. Always (except for an offline --sysroot): the inventory\n"
                         "of sysext, confext and portable images (driftwatch inventory). On this host: the mount\n"
                         "table against its last snapshot in the state directory (driftwatch mounts). Then the\n"
-                        "posture of the root (driftwatch posture; not for an offline --sysroot).",
+                        "posture of the root (driftwatch posture; not for an offline --sysroot). Last, when the\n"
+                        "root holds a container engine's storage (var/lib/containers/storage), every container\n"
+                        "against its image (driftwatch container diff).",
                 .options = options,
         };
         struct progress_ui *ui;
@@ -123,5 +125,10 @@ int cmd_scan(int argc, char **argv)
                 fprintf(stderr, "posture: skipped: %s\n", sum.posture_skipped);
         else if (sum.posture_ran)
                 cli_report_posture(&sum.posture, &out);
+        if (sum.containers.n_storages && !cli.quiet && format == OUTPUT_TEXT)
+                fprintf(stderr, "containers: %zu compared with their images (%lu added, %lu modified, %lu deleted)%s\n",
+                        sum.containers.n_containers, sum.containers.added, sum.containers.modified,
+                        sum.containers.deleted,
+                        sum.containers.n_failed || sum.containers.n_unreadable ? "; some could not be read" : "");
         return cli_exit_status(&out);
 }

@@ -17,6 +17,7 @@
 #include "basic/strv.h"
 
 #define CTR_STORAGE_DEFAULT "/var/lib/containers/storage"
+#define CTR_DOCKER_DEFAULT "/var/lib/docker"
 /* Limits on what a storage root controls. */
 #define CTR_JSON_MAX ((size_t) 64 << 20)     /* one of the JSON files */
 #define CTR_ENTRIES_MAX 100000               /* entries in one JSON file */
@@ -57,7 +58,9 @@ struct container {
         char *userdata_dir;                  /* STORAGE/overlay-containers/<id>/userdata */
         struct ctr_lower *lowers;            /* top first */
         size_t n_lowers;
-        const char *engine;                  /* "podman" or "cri-o" (static) */
+        size_t n_own;                        /* the first n_own lowers are the container's own (Docker's -init) */
+        struct strv mounts;                  /* mount destinations the engine recorded (or /proc shows) */
+        const char *engine;                  /* "podman", "cri-o", "docker" (static); NULL: unknown (--pid) */
         /* Set when this container's layers cannot be resolved (the others still
          * can): the reason, naming the file. */
         char *error;
@@ -65,7 +68,7 @@ struct container {
 
 struct ctr_storage {
         char *root;
-        const char *driver;                  /* "overlay" (static) */
+        const char *driver;                  /* "overlay", Docker's "overlay2" (static) */
         struct ctr_layer *layers;
         size_t n_layers;
         struct ctr_image *images;
@@ -114,5 +117,58 @@ int ctr_storage_image_chain(const struct ctr_storage *s, const char *image_id, s
                             size_t *ret_n, struct dw_error *ret_error);
 void ctr_lowers_free(struct ctr_lower *l, size_t n);
 
+/* The overlay driver's `lower` file rel below rootfd (root names it) against
+ * the layer directories it must name, ids top first: each entry "l/SHORT",
+ * each short link in driver/l ("overlay", Docker's "overlay2") pointing to
+ * "../<id>/diff" of the next id. An absent file is fine for no ids. -EBADMSG
+ * otherwise, *err naming the file and what (the index the ids come from). */
+int ctr_lower_check(int rootfd, const char *root, const char *driver, const char *rel, char *const *ids, size_t n,
+                    const char *what, struct dw_error *err);
+/* An empty ctr_storage of root (driver static) and root opened O_PATH into
+ * *ret_rootfd; what names root in the error ("container storage"). */
+int ctr_storage_new(const char *root, const char *driver, const char *what, struct ctr_storage **ret,
+                    int *ret_rootfd, struct dw_error *ret_error);
+/* For the readers here: *ret_error (when given and still NULL) becomes the
+ * reason, escaped whole (it quotes the input); returns r. */
+int ctr_fail(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
 /* Whether s is a 64-character lowercase hex id. */
 bool ctr_id_valid(const char *s);
+
+/* Docker's overlay2 layout (docker.c). */
+
+/* containers/<id>/config.v2.json (buf, len) into c: id ("ID"), names
+ * ("Name" without its slash), image_id (the hex of "Image"), image_name
+ * ("Config.Image"), mounts (the keys of "MountPoints"), engine "docker".
+ * -EOPNOTSUPP for a "Driver" other than overlay2, -EBADMSG / -E2BIG for what
+ * is not understood; *ret_error (free()) says which. */
+int ctr_docker_parse_config(const char *buf, size_t len, struct container *c, char **ret_error);
+/* Loads a Docker root (NULL: CTR_DOCKER_DEFAULT) as a ctr_storage (driver
+ * "overlay2"): every container of containers/ with its read-write layer
+ * (overlay2/<mount-id>/diff) over its -init layer (n_own 1) and its image's
+ * layers from layerdb, checked against the driver's `lower` file; images
+ * hold the containers' image ids, digest "sha256:<id>". -ENOENT when root
+ * has no containers/, -EOPNOTSUPP for another driver's directory; a
+ * container that cannot be resolved is loaded with ->error naming the file. */
+int ctr_docker_load(const char *root, struct ctr_storage **ret, struct dw_error *ret_error);
+
+/* The live-process fallback (live.c), for any runtime that mounts overlayfs. */
+
+/* The upper and lower directories of an overlay mount's options as
+ * /proc/PID/mountinfo shows them (the kernel's octal escapes, then
+ * overlayfs' backslash escapes undone; lowerdir "a:b:c" top first). On
+ * success *ret_upper (free()) and *ret_lowers own them. -EOPNOTSUPP for a
+ * read-only overlay (no upperdir) or data-only layers ("::"), -EBADMSG for
+ * a relative directory or an escaped NUL, -E2BIG past CTR_CHAIN_MAX layers;
+ * *ret_error (free()) says which. */
+int ctr_parse_overlay_options(const char *opts, char **ret_upper, struct strv *ret_lowers, char **ret_error);
+/* The container /proc/PID/cgroup (buf, len) names: a libpod-, crio- or
+ * docker- scope (or cgroupfs' /docker/<id>) with a 64-hex id. 1 and
+ * *ret_id (free()) and *ret_runtime (static) when found, 0 when not. */
+int ctr_parse_cgroup(const char *buf, size_t len, char **ret_id, const char **ret_runtime);
+/* The container process pid runs in: the overlay mount at the root of its
+ * mount namespace, its id and runtime from its cgroup (else the name
+ * "pid PID"), its other mount points (injected by the runtime) as ->mounts.
+ * *ret (containers_free(c, 1)) on success; -ESRCH when the process is
+ * gone, -EOPNOTSUPP when its root is not a writable overlay; *ret_error
+ * names the /proc file. */
+int ctr_pid_load(int pid, struct container **ret, struct dw_error *ret_error);

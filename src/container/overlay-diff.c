@@ -39,6 +39,7 @@ struct stack {
 struct ovl_run {
         const struct ctr_lower *lowers;
         size_t n_lowers;
+        size_t n_own;                   /* lowers[0..n_own) are the container's, not the image's */
         int *roots;                     /* each lower layer's root */
         const volatile sig_atomic_t *cancel;
         ovl_change_fn fn;
@@ -49,6 +50,8 @@ struct ovl_run {
         struct xattr_scratch xa, xb;
         char path[FIM_PATH_MAX + 1];
         size_t path_len;
+        char old[FIM_PATH_MAX + 1];     /* a renamed directory's old path */
+        struct strv renamed;            /* the old paths of the upper layer's renamed directories, sorted */
         unsigned depth;
 };
 
@@ -197,13 +200,28 @@ static int push_redirect(struct ovl_run *run, const struct stack *parent, size_t
         return 0;
 }
 
+/* The redirect of an upper directory into redirect: 1, 0 when it has none,
+ * -EBADMSG for one that could leave the layers (a "..", a NUL byte, a
+ * relative one with a slash). */
+static int read_redirect(int fd, char redirect[OVL_REDIRECT_MAX + 1])
+{
+        ssize_t n = ovl_xattr(fd, "redirect", redirect, OVL_REDIRECT_MAX);
+
+        redirect[n] = 0;
+        if (n <= 0)
+                return 0;
+        if (strlen(redirect) != (size_t) n || strstr(redirect, "..") || (redirect[0] != '/' && strchr(redirect, '/')))
+                return -EBADMSG;
+        return 1;
+}
+
 /* The stack of directory name as overlayfs merges it below parent, from the
  * level 'first' on (which holds it as a directory). *ret_notes gets
- * OVL_NOTE_OPAQUE / _REDIRECT when the upper directory says so. */
+ * OVL_NOTE_OPAQUE / _REDIRECT when the upper directory says so; redirect
+ * the redirect's target ("" when none). */
 static int stack_child(struct ovl_run *run, const struct stack *parent, size_t first, const char *name,
-                       struct stack *child, unsigned *ret_notes)
+                       struct stack *child, unsigned *ret_notes, char redirect[OVL_REDIRECT_MAX + 1])
 {
-        char redirect[OVL_REDIRECT_MAX + 1];
         struct stat st;
         size_t i;
         int fd, r;
@@ -228,13 +246,11 @@ static int stack_child(struct ovl_run *run, const struct stack *parent, size_t f
                         return 0;
                 }
                 if (parent->v[i].layer == 0) {
-                        ssize_t n = ovl_xattr(fd, "redirect", redirect, OVL_REDIRECT_MAX);
+                        r = read_redirect(fd, redirect);
 
-                        if (n > 0) {
-                                redirect[n] = 0;
-                                if (strlen(redirect) != (size_t) n || strstr(redirect, "..") ||
-                                    (redirect[0] != '/' && strchr(redirect, '/')))
-                                        return -EBADMSG;
+                        if (r < 0)
+                                return r;
+                        if (r > 0) {
                                 *ret_notes |= OVL_NOTE_REDIRECT;
                                 return push_redirect(run, parent, i + 1, redirect, child);
                         }
@@ -248,6 +264,25 @@ static int cmp_str(const void *a, const void *b)
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/* A fresh directory stream of the directory dirfd (its own descriptor, so
+ * the stack's stays at its offset); NULL and errno on failure. */
+static DIR *opendir_at(int dirfd)
+{
+        int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d;
+
+        if (fd < 0)
+                return NULL;
+        d = fdopendir(fd);
+        if (!d) {
+                int e = errno;
+
+                close(fd);
+                errno = e;
+        }
+        return d;
+}
+
 /* The names in every directory of both stacks, sorted, each once. */
 static int union_names(const struct stack *a, const struct stack *b, struct strv *ret)
 {
@@ -255,18 +290,12 @@ static int union_names(const struct stack *a, const struct stack *b, struct strv
         struct dirent *de;
         size_t s, i, k;
         DIR *d;
-        int fd;
 
         for (s = 0; s < 2; s++)
                 for (i = 0; i < stacks[s]->n; i++) {
-                        fd = openat(stacks[s]->v[i].fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                        if (fd < 0)
+                        d = opendir_at(stacks[s]->v[i].fd);
+                        if (!d)
                                 return negative_errno();
-                        d = fdopendir(fd);
-                        if (!d) {
-                                close(fd);
-                                return negative_errno();
-                        }
                         errno = 0;
                         while ((de = readdir(d))) {
                                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -426,13 +455,18 @@ static int descend(struct ovl_run *run, const struct stack *m, const struct foun
         size_t i;
         int r;
 
+        char redirect[OVL_REDIRECT_MAX + 1] = "", ignored_target[OVL_REDIRECT_MAX + 1];
+
         if (run->depth >= OVL_DEPTH_MAX)
                 return -ELOOP;
-        r = stack_child(run, m, (size_t) fm->level, name, &cm, &notes);
-        if (r >= 0 && fi && fi->level >= 0 && S_ISDIR(fi->st.st_mode)) {
+        r = stack_child(run, m, (size_t) fm->level, name, &cm, &notes, redirect);
+        if (r >= 0 && redirect[0]) {
+                /* renamed: its children against what the old path holds in the image */
+                r = push_redirect(run, img, 0, redirect, &ci);
+        } else if (r >= 0 && fi && fi->level >= 0 && S_ISDIR(fi->st.st_mode)) {
                 unsigned ignored = 0;
 
-                r = stack_child(run, img, (size_t) fi->level, name, &ci, &ignored);
+                r = stack_child(run, img, (size_t) fi->level, name, &ci, &ignored, ignored_target);
         }
         if (r < 0)
                 goto out;
@@ -456,6 +490,37 @@ out:
         stack_release(&cm);
         stack_release(&ci);
         return r;
+}
+
+/* A directory of the upper layer renamed from elsewhere (redirect_dir):
+ * e->renamed_from its old path, absolute, in run->old. */
+static int renamed_from(struct ovl_run *run, int dirfd, const char *name, struct ovl_change_entry *e)
+{
+        _cleanup_(closep) int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        char redirect[OVL_REDIRECT_MAX + 1];
+        const char *slash;
+        size_t dir_len;
+        int r;
+
+        if (fd < 0)
+                return negative_errno();
+        r = read_redirect(fd, redirect);
+        if (r <= 0)
+                return r;
+        if (redirect[0] == '/') {
+                dir_len = 0;
+        } else {
+                slash = memrchr(run->path, '/', run->path_len);
+                dir_len = slash ? (size_t) (slash - run->path) + 1 : 0;
+        }
+        if (dir_len + strlen(redirect) > FIM_PATH_MAX)
+                return -ENAMETOOLONG;
+        memcpy(run->old, run->path, dir_len);
+        memcpy(run->old + dir_len, redirect, strlen(redirect) + 1);
+        e->renamed_from = run->old;
+        e->renamed_from_len = dir_len + strlen(redirect);
+        e->notes |= OVL_NOTE_REDIRECT;
+        return 0;
 }
 
 static int diff_name(struct ovl_run *run, const struct stack *m, const struct stack *img, const char *name,
@@ -486,9 +551,20 @@ static int diff_name(struct ovl_run *run, const struct stack *m, const struct st
                 e.change = OVL_DELETED;
                 if (fm.whiteout)
                         e.notes |= OVL_NOTE_WHITEOUT;
+                /* the other half of a rename, which the new name reports */
+                if (fm.whiteout && S_ISDIR(fi.st.st_mode) && run->renamed.n &&
+                    bsearch(&(const char *) { run->path }, run->renamed.v, run->renamed.n, sizeof(char *), cmp_str))
+                        return 0;
                 return report(run, &e);
         }
         e.after = fm.st;
+        if (m->v[fm.level].layer == 0 && S_ISDIR(fm.st.st_mode)) {
+                r = renamed_from(run, m->v[fm.level].fd, name, &e);
+                if (r < 0)
+                        return r;
+        }
+        if (m->v[fm.level].layer >= 1 && m->v[fm.level].layer <= run->n_own)
+                e.notes |= OVL_NOTE_INJECTED;
         mdir = S_ISDIR(fm.st.st_mode);
         idir = fi.level >= 0 && S_ISDIR(fi.st.st_mode);
         if (fi.level < 0) {
@@ -571,7 +647,8 @@ static int diff_name(struct ovl_run *run, const struct stack *m, const struct st
                         return r;
         }
         if (mdir)
-                return descend(run, m, &fm, img, idir ? &fi : NULL, name, e.notes & ~OVL_NOTE_METACOPY);
+                return descend(run, m, &fm, img, idir ? &fi : NULL, name,
+                               e.notes & ~(OVL_NOTE_METACOPY | OVL_NOTE_INJECTED));
         return 0;
 }
 
@@ -612,11 +689,75 @@ static int diff_dir(struct ovl_run *run, const struct stack *m, const struct sta
         return r < 0 ? r : 0;
 }
 
-int ovl_diff(const char *upper, const struct ctr_lower *lowers, size_t n_lowers, const volatile sig_atomic_t *cancel,
+/* The old paths of the renamed directories of the upper layer (redirect_dir)
+ * into run->renamed, run->path the directory dirfd is (path_len long): a
+ * walk of the upper layer alone, directories only, before the diff, so the
+ * whiteout a rename leaves at the old name is not reported on its own. */
+static int collect_renames(struct ovl_run *run, int dirfd, size_t path_len, unsigned depth)
+{
+        struct dirent *de;
+        DIR *d;
+        int r = 0;
+
+        if (depth >= OVL_DEPTH_MAX)
+                return -ELOOP;
+        d = opendir_at(dirfd);
+        if (!d)
+                return negative_errno();
+        while (r >= 0 && (de = readdir(d))) {
+                char redirect[OVL_REDIRECT_MAX + 1];
+                size_t len = strlen(de->d_name), at;
+                int child;
+
+                if (run->cancel && *run->cancel) {
+                        r = -ECANCELED;
+                        break;
+                }
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+                    (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+                        continue;
+                child = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (child < 0) {
+                        if (errno == ENOTDIR || errno == ELOOP || errno == ENOENT)
+                                continue;
+                        r = negative_errno();
+                        break;
+                }
+                if (path_len + 1 + len > FIM_PATH_MAX) {
+                        close(child);
+                        r = -ENAMETOOLONG;
+                        break;
+                }
+                run->path[path_len] = '/';
+                memcpy(run->path + path_len + 1, de->d_name, len + 1);
+                r = read_redirect(child, redirect);
+                if (r > 0 && run->renamed.n < OVL_DIR_NAMES_MAX) {
+                        /* absolute: from the root; relative: beside the new name */
+                        at = redirect[0] == '/' ? 0 : path_len + 1;
+                        if (at + strlen(redirect) > FIM_PATH_MAX) {
+                                r = -ENAMETOOLONG;
+                        } else {
+                                memcpy(run->old, run->path, at);
+                                memcpy(run->old + at, redirect, strlen(redirect) + 1);
+                                r = strv_push(&run->renamed, run->old) < 0 ? -ENOMEM : 0;
+                        }
+                }
+                if (r >= 0)
+                        r = collect_renames(run, child, path_len + 1 + len, depth + 1);
+                close(child);
+                if (r >= 0)
+                        run->path[path_len] = 0;        /* else it names what failed */
+        }
+        closedir(d);
+        return r;
+}
+
+int ovl_diff(const char *upper, const struct ctr_lower *lowers, size_t n_lowers, size_t n_own,
+             const volatile sig_atomic_t *cancel,
              ovl_change_fn fn, void *userdata, struct dw_error *ret_error)
 {
         struct ovl_run run = {
-                .lowers = lowers, .n_lowers = n_lowers, .cancel = cancel, .fn = fn, .userdata = userdata,
+                .lowers = lowers, .n_lowers = n_lowers, .n_own = n_own, .cancel = cancel, .fn = fn, .userdata = userdata,
                 .error = ret_error, .upper = upper,
         };
         struct stack m = { 0 }, img = { 0 };
@@ -652,17 +793,29 @@ int ovl_diff(const char *upper, const struct ctr_lower *lowers, size_t n_lowers,
                 }
                 run.roots[i] = fd;
                 r = stack_push(&m, dup(fd), (unsigned) i + 1);
-                if (r >= 0)
+                if (r >= 0 && i >= n_own)
                         r = stack_push(&img, dup(fd), (unsigned) i + 1);
-                if (r >= 0 && (m.v[m.n - 1].fd < 0 || img.v[img.n - 1].fd < 0))
+                if (r >= 0 && (m.v[m.n - 1].fd < 0 || (img.n && img.v[img.n - 1].fd < 0)))
                         r = -EMFILE;
         }
         if (r < 0) {
                 r = run_fail(&run, r, "open");
                 goto out;
         }
+        run.path[0] = 0;
+        r = collect_renames(&run, m.v[0].fd, 0, 0);
+        if (r < 0) {
+                run.path_len = strlen(run.path);
+                r = run_fail(&run, r, "read");
+                goto out;
+        }
+        if (run.renamed.n)
+                qsort(run.renamed.v, run.renamed.n, sizeof(char *), cmp_str);
+        run.path_len = 0;
+        run.path[0] = 0;
         r = diff_dir(&run, &m, &img, 0);
 out:
+        strv_release(&run.renamed);
         stack_release(&m);
         stack_release(&img);
         for (i = 0; i < n_lowers; i++)

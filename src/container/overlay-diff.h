@@ -25,8 +25,9 @@ enum ovl_change {
 enum {
         OVL_NOTE_OPAQUE   = 1u << 0,    /* below a directory made opaque (removed and recreated) */
         OVL_NOTE_METACOPY = 1u << 1,    /* the upper file holds metadata only; its data is a lower file's */
-        OVL_NOTE_REDIRECT = 1u << 2,    /* a directory renamed (redirect_dir) */
+        OVL_NOTE_REDIRECT = 1u << 2,    /* a directory renamed (redirect_dir), or below one */
         OVL_NOTE_WHITEOUT = 1u << 3,    /* deleted by a whiteout (else hidden by an opaque directory) */
+        OVL_NOTE_INJECTED = 1u << 4,    /* from the container's own lower layer (Docker's -init): the runtime's */
 };
 
 struct ovl_change_entry {
@@ -38,6 +39,8 @@ struct ovl_change_entry {
         const char *layer;              /* the image layer the original came from (modified, deleted) */
         struct stat before;             /* modified, deleted */
         struct stat after;              /* added, modified */
+        const char *renamed_from;       /* a directory renamed (redirect_dir): its old path, else NULL */
+        size_t renamed_from_len;
         char head[4];                   /* the first bytes of the content now (regular files) */
         size_t head_len;
 };
@@ -50,8 +53,11 @@ typedef int (*ovl_change_fn)(const struct ovl_change_entry *e, void *userdata);
 #define OVL_DIR_NAMES_MAX (1u << 20)   /* names of one directory, all layers together */
 #define OVL_DEPTH_MAX 1024
 
-/* Compares upper over lowers (top first) with lowers alone. The upper
+/* Compares upper over lowers (top first) with lowers alone; the first
+ * n_own lowers are the container's own (Docker's -init layer): merged in
+ * the container's view only, what comes from them noted OVL_NOTE_INJECTED. The upper
  * directory is walked beneath its root, no symlink followed. -ENOENT when
  * upper is gone; -ECANCELED; *ret_error names the directory. */
-int ovl_diff(const char *upper, const struct ctr_lower *lowers, size_t n_lowers, const volatile sig_atomic_t *cancel,
+int ovl_diff(const char *upper, const struct ctr_lower *lowers, size_t n_lowers, size_t n_own,
+             const volatile sig_atomic_t *cancel,
              ovl_change_fn fn, void *userdata, struct dw_error *ret_error);

@@ -29,8 +29,7 @@ bool ctr_id_valid(const char *s)
         return s && strlen(s) == CTR_ID_LEN && hex_valid(s, CTR_ID_LEN, true);
 }
 
-static int fail(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
-static int fail(char **ret_error, int r, const char *fmt, ...)
+int ctr_fail(char **ret_error, int r, const char *fmt, ...)
 {
         va_list ap;
 
@@ -57,14 +56,14 @@ static int load_array(const char *buf, size_t len, json_t **ret, char **ret_erro
         }
         root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!root)
-                return fail(ret_error, -EBADMSG, "line %d: %s", jerr.line, jerr.text);
+                return ctr_fail(ret_error, -EBADMSG, "line %d: %s", jerr.line, jerr.text);
         if (!json_is_array(root)) {
                 json_decref(root);
-                return fail(ret_error, -EBADMSG, "expected a JSON array");
+                return ctr_fail(ret_error, -EBADMSG, "expected a JSON array");
         }
         if (json_array_size(root) > CTR_ENTRIES_MAX) {
                 json_decref(root);
-                return fail(ret_error, -E2BIG, "more than %d entries", CTR_ENTRIES_MAX);
+                return ctr_fail(ret_error, -E2BIG, "more than %d entries", CTR_ENTRIES_MAX);
         }
         *ret = root;
         return 0;
@@ -78,14 +77,14 @@ static int get_string(json_t *o, size_t i, const char *key, bool required, char 
 
         if (!v || json_is_null(v)) {
                 if (required)
-                        return fail(ret_error, -EBADMSG, "entry %zu: no \"%s\"", i, key);
+                        return ctr_fail(ret_error, -EBADMSG, "entry %zu: no \"%s\"", i, key);
                 *ret = NULL;
                 return 0;
         }
         if (!json_is_string(v))
-                return fail(ret_error, -EBADMSG, "entry %zu: \"%s\" is not a string", i, key);
+                return ctr_fail(ret_error, -EBADMSG, "entry %zu: \"%s\" is not a string", i, key);
         if (strlen(json_string_value(v)) != json_string_length(v))
-                return fail(ret_error, -EBADMSG, "entry %zu: \"%s\" holds a NUL byte", i, key);
+                return ctr_fail(ret_error, -EBADMSG, "entry %zu: \"%s\" holds a NUL byte", i, key);
         if (!required && json_string_length(v) == 0) {
                 *ret = NULL;
                 return 0;
@@ -103,7 +102,7 @@ static int get_id(json_t *o, size_t i, const char *key, bool required, char **re
         if (r < 0)
                 return r;
         if (s && !ctr_id_valid(s)) {
-                r = fail(ret_error, -EBADMSG, "entry %zu: \"%s\" '%s' is not 64 lowercase hex digits", i, key, s);
+                r = ctr_fail(ret_error, -EBADMSG, "entry %zu: \"%s\" '%s' is not 64 lowercase hex digits", i, key, s);
                 free(s);
                 return r;
         }
@@ -119,12 +118,12 @@ static int get_names(json_t *o, size_t i, struct strv *ret, char **ret_error)
         if (!v || json_is_null(v))
                 return 0;
         if (!json_is_array(v))
-                return fail(ret_error, -EBADMSG, "entry %zu: \"names\" is not a list", i);
+                return ctr_fail(ret_error, -EBADMSG, "entry %zu: \"names\" is not a list", i);
         if (json_array_size(v) > CTR_NAMES_MAX)
-                return fail(ret_error, -E2BIG, "entry %zu: more than %d names", i, CTR_NAMES_MAX);
+                return ctr_fail(ret_error, -E2BIG, "entry %zu: more than %d names", i, CTR_NAMES_MAX);
         json_array_foreach(v, k, e) {
                 if (!json_is_string(e) || strlen(json_string_value(e)) != json_string_length(e))
-                        return fail(ret_error, -EBADMSG, "entry %zu: names[%zu] is not a string", i, k);
+                        return ctr_fail(ret_error, -EBADMSG, "entry %zu: names[%zu] is not a string", i, k);
                 if (strv_push(ret, json_string_value(e)) < 0)
                         return -ENOMEM;
         }
@@ -167,7 +166,7 @@ static int entries_sort(const struct entry_kind *k, void *v, size_t n, char **re
                 prev = (char *const *) ((char *) v + (i - 1) * k->size);
                 at = (char *const *) ((char *) v + i * k->size);
                 if (strcmp(*prev, *at) == 0)
-                        return fail(ret_error, -EBADMSG, "%s '%s' listed twice", k->what, *at);
+                        return ctr_fail(ret_error, -EBADMSG, "%s '%s' listed twice", k->what, *at);
         }
         return 0;
 }
@@ -185,7 +184,7 @@ static int entries_append(const struct entry_kind *k, const char *buf, size_t le
         if (r < 0)
                 return r;
         if (*n + json_array_size(root) > CTR_ENTRIES_MAX) {
-                r = fail(ret_error, -E2BIG, "more than %d entries", CTR_ENTRIES_MAX);
+                r = ctr_fail(ret_error, -E2BIG, "more than %d entries", CTR_ENTRIES_MAX);
                 goto out;
         }
         m = realloc(*v, (*n + json_array_size(root) + 1) * k->size);
@@ -199,7 +198,7 @@ static int entries_append(const struct entry_kind *k, const char *buf, size_t le
 
                 memset(entry, 0, k->size);
                 if (!json_is_object(e)) {
-                        r = fail(ret_error, -EBADMSG, "entry %zu: not an object", i);
+                        r = ctr_fail(ret_error, -EBADMSG, "entry %zu: not an object", i);
                         goto out;
                 }
                 (*n)++;
@@ -261,11 +260,11 @@ static int layer_parse(json_t *e, size_t i, void *p, char **ret_error)
         v = json_object_get(e, "diff-size");
         if (v && !json_is_null(v)) {
                 if (!json_is_integer(v) || json_integer_value(v) < 0)
-                        return fail(ret_error, -EBADMSG, "entry %zu: \"diff-size\" is not a size", i);
+                        return ctr_fail(ret_error, -EBADMSG, "entry %zu: \"diff-size\" is not a size", i);
                 l->uncompressed_size = json_integer_value(v);
         }
         if (l->parent && strcmp(l->parent, l->id) == 0)
-                return fail(ret_error, -ELOOP, "layer '%s' is its own parent", l->id);
+                return ctr_fail(ret_error, -ELOOP, "layer '%s' is its own parent", l->id);
         return 0;
 }
 
@@ -310,6 +309,7 @@ static void container_release(void *p)
         free(c->upper_dir);
         free(c->userdata_dir);
         ctr_lowers_free(c->lowers, c->n_lowers);
+        strv_release(&c->mounts);
         free(c->error);
 }
 
@@ -325,17 +325,17 @@ static int parse_metadata(json_t *e, size_t i, struct container *c, char **ret_e
         if (!v || json_is_null(v))
                 return 0;
         if (!json_is_string(v))
-                return fail(ret_error, -EBADMSG, "entry %zu: \"metadata\" is not a string", i);
+                return ctr_fail(ret_error, -EBADMSG, "entry %zu: \"metadata\" is not a string", i);
         if (json_string_length(v) == 0)
                 return 0;
         md = json_loadb(json_string_value(v), json_string_length(v), JSON_REJECT_DUPLICATES, &jerr);
         if (!md || !json_is_object(md)) {
                 json_decref(md);
-                return fail(ret_error, -EBADMSG, "entry %zu: \"metadata\" is not a JSON object", i);
+                return ctr_fail(ret_error, -EBADMSG, "entry %zu: \"metadata\" is not a JSON object", i);
         }
         name = json_object_get(md, "image-name");
         if (name && !json_is_string(name))
-                r = fail(ret_error, -EBADMSG, "entry %zu: metadata's \"image-name\" is not a string", i);
+                r = ctr_fail(ret_error, -EBADMSG, "entry %zu: metadata's \"image-name\" is not a string", i);
         else if (name && json_string_length(name) > 0)
                 r = get_string(md, i, "image-name", true, &c->image_name, ret_error);
         if (json_object_get(md, "pod-id"))
@@ -601,19 +601,86 @@ static int storage_driver(int rootfd, const char *root, struct dw_error *err)
         return dw_error_set(err, -ENOENT, root, "no container storage in '%s'", root);
 }
 
-/* A container's image layers from the overlay driver's `lower` file
- * ("l/SHORT:l/SHORT..."), each short link in overlay/l resolved to
- * "../<id>/diff" and checked against layers.json's chain. On failure
- * c->error says why. */
+/* Whether s names a layer directory of a driver: a 64-hex id, or Docker's
+ * "<id>-init". */
+static bool layer_name_valid(const char *s)
+{
+        size_t n = strlen(s);
+
+        if (n == CTR_ID_LEN + 5 && strcmp(s + CTR_ID_LEN, "-init") == 0)
+                return hex_valid(s, CTR_ID_LEN, true);
+        return ctr_id_valid(s);
+}
+
+int ctr_lower_check(int rootfd, const char *root, const char *driver, const char *rel, char *const *ids, size_t n,
+                    const char *what, struct dw_error *err)
+{
+        _cleanup_(freep) char *lower = NULL, *ldir = NULL;
+        _cleanup_(closep) int linkfd = -1;
+        char *p, *tok, *save = NULL;
+        size_t len = 0, k = 0;
+        int r;
+
+        r = read_storage_file(rootfd, root, rel, CTR_LOWER_MAX, &lower, &len, err);
+        if (r == -ENOENT) {
+                if (n > 0)
+                        return dw_error_set(err, -EBADMSG, root, "'%s/%s' is missing", root, rel);
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        if (asprintf(&ldir, "%s/l", driver) < 0)
+                return dw_error_set(err, -ENOMEM, NULL, "out of memory");
+        linkfd = open_beneath(rootfd, ldir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (linkfd < 0)
+                return dw_error_set(err, linkfd, root, "cannot open '%s/%s': %s", root, ldir, strerror(-linkfd));
+        lower[strcspn(lower, "\n")] = 0;
+        for (p = lower; (tok = strtok_r(p, ":", &save)); p = NULL) {
+                char target[CTR_SHORT_MAX + 16], id[CTR_ID_LEN + 6];
+                const char *shortname = tok + 2;
+                ssize_t m;
+
+                if (strncmp(tok, "l/", 2) != 0 || strlen(shortname) == 0 || strlen(shortname) > CTR_SHORT_MAX ||
+                    strspn(shortname, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") !=
+                            strlen(shortname))
+                        return dw_error_set(err, -EBADMSG, root, "'%s/%s': unexpected entry '%s'", root, rel, tok);
+                m = readlinkat(linkfd, shortname, target, sizeof(target) - 1);
+                if (m < 0)
+                        return dw_error_set(err, negative_errno(), root, "cannot read link '%s/%s/%s': %m", root,
+                                            driver, tok);
+                target[m] = 0;
+                /* "../<id>/diff", the id one of a layer directory's names */
+                if (m < 3 + 5 || strncmp(target, "../", 3) != 0 || strcmp(target + m - 5, "/diff") != 0 ||
+                    (size_t) m - 8 >= sizeof(id))
+                        return dw_error_set(err, -EBADMSG, root, "link '%s/%s/%s' points to '%s', not a layer", root,
+                                            driver, tok, target);
+                memcpy(id, target + 3, (size_t) m - 8);
+                id[m - 8] = 0;
+                if (!layer_name_valid(id))
+                        return dw_error_set(err, -EBADMSG, root, "link '%s/%s/%s' points to '%s', not a layer", root,
+                                            driver, tok, target);
+                if (k >= n || strcmp(id, ids[k]) != 0)
+                        return dw_error_set(err, -EBADMSG, root, "'%s/%s' names layer '%s' where %s has %s%s%s", root,
+                                            rel, id, what, k < n ? "'" : "", k < n ? ids[k] : "none", k < n ? "'" : "");
+                k++;
+        }
+        if (k != n)
+                return dw_error_set(err, -EBADMSG, root, "'%s/%s' lists %zu layers where %s has %zu", root, rel, k,
+                                    what, n);
+        return 0;
+}
+
+/* A container's image layers: layers.json's parent chain below its layer,
+ * checked against the overlay driver's `lower` file. On failure c->error
+ * says why. */
 static int resolve_container(const struct ctr_storage *s, int rootfd, struct container *c)
 {
         _cleanup_(dw_error_release) struct dw_error e = { 0 };
-        _cleanup_(freep) char *lower = NULL, *rel = NULL;
-        _cleanup_(closep) int linkfd = -1;
+        _cleanup_(freep) char *rel = NULL;
+        _cleanup_(freep) char **ids = NULL;
         struct ctr_lower *chain = NULL;
-        size_t n = 0, len = 0, k = 0;
         const struct ctr_image *im;
-        char *p, *tok, *save = NULL;
+        size_t n = 0, i;
         int r;
 
         if (!c->image_name && (im = ctr_storage_image(s, c->image_id)) && im->names.n > 0) {
@@ -630,90 +697,52 @@ static int resolve_container(const struct ctr_storage *s, int rootfd, struct con
         if (r < 0)
                 goto fail;
         /* chain[0] is the container's own layer, the rest its image's. */
-        if (asprintf(&rel, "overlay/%s/lower", c->layer_id) < 0) {
-                r = -ENOMEM;
-                goto out;
+        ids = calloc(n, sizeof(char *));
+        if (!ids || asprintf(&rel, "overlay/%s/lower", c->layer_id) < 0) {
+                ctr_lowers_free(chain, n);
+                return -ENOMEM;
         }
-        r = read_storage_file(rootfd, s->root, rel, CTR_LOWER_MAX, &lower, &len, &e);
-        if (r == -ENOENT) {
-                if (n > 1) {
-                        r = dw_error_set(&e, -EBADMSG, s->root, "'%s/%s' is missing", s->root, rel);
-                        goto fail;
-                }
-                r = 0;
-                goto out;
+        for (i = 1; i < n; i++)
+                ids[i - 1] = chain[i].layer_id;
+        r = ctr_lower_check(rootfd, s->root, "overlay", rel, ids, n - 1, "layers.json", &e);
+        if (r == -ENOMEM) {
+                ctr_lowers_free(chain, n);
+                return r;
         }
         if (r < 0)
                 goto fail;
-        linkfd = open_beneath(rootfd, "overlay/l", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (linkfd < 0) {
-                r = dw_error_set(&e, linkfd, s->root, "cannot open '%s/overlay/l': %s", s->root, strerror(-linkfd));
-                goto fail;
+        /* the image's layers move into c->lowers */
+        c->lowers = chain;
+        c->n_lowers = n - 1;
+        free(chain[0].layer_id);
+        free(chain[0].dir);
+        memmove(chain, chain + 1, (n - 1) * sizeof(*chain));
+        if (n == 1) {
+                free(chain);
+                c->lowers = NULL;
         }
-        c->lowers = calloc(n, sizeof(*c->lowers));
-        if (!c->lowers) {
-                r = -ENOMEM;
-                goto out;
-        }
-        lower[strcspn(lower, "\n")] = 0;
-        for (p = lower; (tok = strtok_r(p, ":", &save)); p = NULL) {
-                char target[CTR_SHORT_MAX + 16], id[CTR_ID_LEN + 1];
-                const char *shortname = tok + 2;
-                ssize_t m;
-
-                if (strncmp(tok, "l/", 2) != 0 || strlen(shortname) == 0 || strlen(shortname) > CTR_SHORT_MAX ||
-                    strspn(shortname, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") !=
-                            strlen(shortname)) {
-                        r = dw_error_set(&e, -EBADMSG, s->root, "'%s/%s': unexpected entry '%s'", s->root, rel, tok);
-                        goto fail;
-                }
-                m = readlinkat(linkfd, shortname, target, sizeof(target) - 1);
-                if (m < 0) {
-                        r = dw_error_set(&e, negative_errno(), s->root, "cannot read link '%s/overlay/%s': %m",
-                                         s->root, tok);
-                        goto fail;
-                }
-                target[m] = 0;
-                if (m != 3 + CTR_ID_LEN + 5 || strncmp(target, "../", 3) != 0 ||
-                    strcmp(target + 3 + CTR_ID_LEN, "/diff") != 0) {
-                        r = dw_error_set(&e, -EBADMSG, s->root, "link '%s/overlay/%s' points to '%s', not a layer",
-                                         s->root, tok, target);
-                        goto fail;
-                }
-                memcpy(id, target + 3, CTR_ID_LEN);
-                id[CTR_ID_LEN] = 0;
-                if (!ctr_id_valid(id)) {
-                        r = dw_error_set(&e, -EBADMSG, s->root, "link '%s/overlay/%s' points to '%s', not a layer",
-                                         s->root, tok, target);
-                        goto fail;
-                }
-                if (k + 1 >= n || strcmp(id, chain[k + 1].layer_id) != 0) {
-                        r = dw_error_set(&e, -EBADMSG, s->root,
-                                         "'%s/%s' names layer '%s' where layers.json has %s%s%s", s->root, rel, id,
-                                         k + 1 < n ? "'" : "", k + 1 < n ? chain[k + 1].layer_id : "none",
-                                         k + 1 < n ? "'" : "");
-                        goto fail;
-                }
-                c->lowers[k] = chain[k + 1];
-                chain[k + 1] = (struct ctr_lower) { 0 };
-                c->n_lowers = ++k;
-        }
-        if (k + 1 != n) {
-                r = dw_error_set(&e, -EBADMSG, s->root, "'%s/%s' lists %zu layers where layers.json has %zu",
-                                 s->root, rel, k, n - 1);
-                goto fail;
-        }
-        r = 0;
-        goto out;
+        return 0;
 fail:
-        ctr_lowers_free(c->lowers, c->n_lowers);
-        c->lowers = NULL;
-        c->n_lowers = 0;
-        c->error = strdup(dw_error_reason(&e));
-        r = c->error ? 0 : -ENOMEM;
-out:
         ctr_lowers_free(chain, n);
-        return r;
+        c->error = strdup(dw_error_reason(&e));
+        return c->error ? 0 : -ENOMEM;
+}
+
+int ctr_storage_new(const char *root, const char *driver, const char *what, struct ctr_storage **ret,
+                    int *ret_rootfd, struct dw_error *ret_error)
+{
+        _cleanup_(ctr_storage_freep) struct ctr_storage *s = calloc(1, sizeof(*s));
+        int fd;
+
+        if (!s || !(s->root = strdup(root)))
+                return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+        s->driver = driver;
+        fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return dw_error_set(ret_error, negative_errno(), root, "cannot open %s '%s': %m", what, root);
+        *ret = TAKE_PTR(s);
+        *ret_rootfd = fd;
+        return 0;
 }
 
 int ctr_storage_load(const char *root, struct ctr_storage **ret, struct dw_error *ret_error)
@@ -726,13 +755,9 @@ int ctr_storage_load(const char *root, struct ctr_storage **ret, struct dw_error
 
         if (!root)
                 root = CTR_STORAGE_DEFAULT;
-        s = calloc(1, sizeof(*s));
-        if (!s || !(s->root = strdup(root)))
-                return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
-        s->driver = "overlay";
-        rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (rootfd < 0)
-                return dw_error_set(ret_error, negative_errno(), root, "cannot open container storage '%s': %m", root);
+        r = ctr_storage_new(root, "overlay", "container storage", &s, &rootfd, ret_error);
+        if (r < 0)
+                return r;
         r = storage_driver(rootfd, root, ret_error);
         if (r < 0)
                 return r;

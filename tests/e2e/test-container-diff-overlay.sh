@@ -2,7 +2,8 @@
 # overlay rules one by one. Upper and lower layers are plain directories with
 # the kernel's markers made by hand: a character device 0/0 and the xattr
 # whiteout (user.overlay.whiteout), an opaque directory (trusted.overlay.opaque),
-# a renamed directory (trusted.overlay.redirect), metacopy files in both the
+# renamed directories (trusted.overlay.redirect, absolute and relative: one
+# finding each, their content compared with the old path's), metacopy files in both the
 # trusted.* and the user.* form. Bad input: a layers.json parent cycle, a
 # whiteout of nothing, a 10 GB sparse file, a hostile file name.
 source "$(dirname "$0")/lib.sh"
@@ -38,6 +39,10 @@ mknod "$UP/etc/motd" c 0 0                                      # whiteout: devi
 mkdir "$UP/d"; setfattr -n trusted.overlay.opaque -v y "$UP/d"   # rm -rf /d; mkdir /d; keep recreated
 cp -p "$B/d/keep" "$UP/d/keep"
 mkdir "$UP/new"; setfattr -n trusted.overlay.redirect -v /old "$UP/new"; mknod "$UP/old" c 0 0  # mv /old /new
+printf 'g\n' >"$UP/new/g"                                       # ... and a file added to it
+mkdir -p "$B/rel/src"; printf 's\n' >"$B/rel/src/s"; printf 't\n' >"$B/rel/src/t"
+mkdir -p "$UP/rel/dst"; setfattr -n trusted.overlay.redirect -v src "$UP/rel/dst"; mknod "$UP/rel/src" c 0 0  # mv /rel/src /rel/dst
+cp -p "$B/rel/src/s" "$UP/rel/dst/s"; printf 'S\n' >"$UP/rel/dst/s"; touch -r "$B/rel/src/s" "$UP/rel/dst/s"
 : >"$UP/meta"; chmod 600 "$UP/meta"; setfattr -n trusted.overlay.metacopy "$UP/meta"            # chmod, metacopy
 : >"$UP/meta2"; chmod 755 "$UP/meta2"; setfattr -n user.overlay.metacopy "$UP/meta2"
 mknod "$UP/ghost" c 0 0                                         # a whiteout of nothing below
@@ -56,9 +61,10 @@ expect_findings "$T/out" <<X
 container-drift-deleted "/etc/motd" -
 container-drift-deleted "/later" -
 container-drift-deleted "/d/gone" opaque
-container-drift-deleted "/old" -
-container-drift-added "/new" -
-container-drift-added "/new/f" redirect
+container-drift-renamed "/new" redirect
+container-drift-added "/new/g" redirect
+container-drift-renamed "/rel/dst" redirect
+container-drift-modified "/rel/dst/s" content,redirect
 container-drift-modified "/meta" mode,metacopy
 container-drift-modified "/meta2" mode,metacopy
 container-drift-added "/big" -
@@ -66,10 +72,24 @@ container-drift-added "/evil\nname\u001b[31m" -
 container-drift-modified "/etc/passwd" content
 container-new-executable "/usr/bin/tool" -
 X
+# A renamed directory is one finding naming its old path (the whiteout left
+# at the old path is not a deletion of its own); what it holds is compared
+# with what the old path holds in the image (/new/f, /rel/dst/t: unchanged).
+X=$(jq -r 'select(.event.action == "container-drift-renamed") | [.driftwatch.before.path, .driftwatch.after.path,
+        .rule.id, .message] | join(" ")' "$T/out")
+[ "$X" = "$(printf '%s\n' '/old /new DW-CTR-DRIFT-RENAMED renamed from /old in container good: /new' \
+        '/rel/src /rel/dst DW-CTR-DRIFT-RENAMED renamed from /rel/src in container good: /rel/dst')" ] ||
+        fail "the renamed directories: '$X'"
 X=$(jq -r 'select(.file.path == "/etc/motd") | .driftwatch.container.layer' "$T/out")
 [ "$X" = "$L2" ] || fail "the deleted /etc/motd came from layer $L2, got '$X'"
 X=$(jq -r 'select(.file.path == "/etc/passwd") | [.container.name, .container.image.name, .container.image.tag[0], .driftwatch.container.layer] | join(" ")' "$T/out")
 [ "$X" = "good localhost/fixture 2 $L1" ] || fail "container fields: '$X'"
+
+# A redirect that would leave the layers: the container is refused, the path named.
+mkdir "$UP/hostile"; setfattr -n trusted.overlay.redirect -v ../../etc "$UP/hostile"
+run 2 "$DW" container diff --storage-root "$S" --format json good
+expect_one_error_line "cannot read '/hostile'"
+rmdir "$UP/hostile"
 
 # One container asked for by name, one by id prefix; a name that matches nothing.
 run 1 "$DW" container diff --storage-root "$S" --format json good

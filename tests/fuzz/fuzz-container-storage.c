@@ -2,8 +2,11 @@
  * storage.c): the input as layers.json, images.json and containers.json.
  * Each gives entries or -EBADMSG / -E2BIG with a one-line printable reason;
  * every id read is 64 lowercase hex, entries are sorted by id without
- * duplicates, and a layer is never its own parent. Never a crash, a leak or
- * a hang. */
+ * duplicates, and a layer is never its own parent. The same input as the
+ * options of an overlay mount (live.c: absolute directories, or a printable
+ * reason), as /proc/PID/cgroup (an id is 64 hex) and as Docker's
+ * config.v2.json (ids 64 hex, mount points absolute). Never a crash, a leak
+ * or a hang. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -84,6 +87,50 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
                 containers_free(c, n);
         }
-        free(err);
+        free(err), err = NULL;
+
+        char *text = strndup(buf, size), *upper = NULL, *id = NULL;
+        struct strv lowers = { 0 };
+        const char *runtime = NULL;
+
+        if (!text)
+                return 0;
+        r = ctr_parse_overlay_options(text, &upper, &lowers, &err);
+        if (r < 0) {
+                if (r != -EBADMSG && r != -E2BIG && r != -EOPNOTSUPP && r != -ENOMEM)
+                        abort();
+                if (err && has_control(err, strlen(err)))
+                        abort();
+        } else {
+                if (upper[0] != '/' || lowers.n == 0)
+                        abort();
+                for (i = 0; i < lowers.n; i++)
+                        if (lowers.v[i][0] != '/')
+                                abort();
+        }
+        free(upper);
+        strv_release(&lowers);
+        free(err), err = NULL;
+        free(text);
+        struct container *dc = calloc(1, sizeof(*dc));
+
+        if (!dc)
+                return 0;
+        r = ctr_docker_parse_config(buf, size, dc, &err);
+        if (r < 0) {
+                check_error(r == -EOPNOTSUPP ? -EBADMSG : r, err);
+        } else {
+                check_id(dc->id, false);
+                check_id(dc->image_id, true);
+                for (i = 0; i < dc->mounts.n; i++)
+                        if (dc->mounts.v[i][0] != '/')
+                                abort();
+        }
+        free(err), err = NULL;
+        containers_free(dc, 1);
+        r = ctr_parse_cgroup(buf, size, &id, &runtime);
+        if (r > 0 && (!ctr_id_valid(id) || !runtime))
+                abort();
+        free(id);
         return 0;
 }

@@ -3,7 +3,8 @@
  * are not 64 hex, duplicates), and ctr_storage_load() on a storage root made
  * here: the lower layers of a container from its `lower` file and l/ links,
  * top first; a parent cycle, a chain past the limit, a broken link and a
- * driver that is not overlay refused with the file named. */
+ * driver that is not overlay refused with the file named. The live
+ * fallback's parsers: overlay mount options and cgroup paths. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -354,6 +355,79 @@ static void test_refused(void **state)
         assert_null(s);
 }
 
+/* The live fallback's parsers (live.c): overlay options as mountinfo shows
+ * them, and the container a cgroup path names. */
+static void test_overlay_options(void **state)
+{
+        (void) state;
+        struct strv lowers = { 0 };
+        char *upper = NULL, *err = NULL;
+
+        /* \040 a space, \134 a backslash (overlayfs' own escape of ':'), \054 a comma */
+        assert_int_equal(ctr_parse_overlay_options("rw,lowerdir=/s/l/A\\040b:/s/l\\134:2:/c\\054d,upperdir=/u\\040p,"
+                                                   "workdir=/w,uuid=on",
+                                                   &upper, &lowers, &err), 0);
+        assert_string_equal(upper, "/u p");
+        assert_int_equal(lowers.n, 3);
+        assert_string_equal(lowers.v[0], "/s/l/A b");
+        assert_string_equal(lowers.v[1], "/s/l:2");
+        assert_string_equal(lowers.v[2], "/c,d");
+        free(upper);
+        strv_release(&lowers);
+
+        assert_int_equal(ctr_parse_overlay_options("lowerdir=/a::/b,upperdir=/u", &upper, &lowers, &err), -EOPNOTSUPP);
+        assert_non_null(strstr(err, "data-only"));
+        free(err), err = NULL;
+        assert_int_equal(ctr_parse_overlay_options("ro,lowerdir=/a:/b", &upper, &lowers, &err), -EOPNOTSUPP);
+        assert_non_null(strstr(err, "no upperdir"));
+        free(err), err = NULL;
+        assert_int_equal(ctr_parse_overlay_options("lowerdir=l/AB:/b,upperdir=/u", &upper, &lowers, &err), -EBADMSG);
+        assert_non_null(strstr(err, "'l/AB'"));
+        free(err), err = NULL;
+        assert_int_equal(ctr_parse_overlay_options("lowerdir=/a\\000b,upperdir=/u", &upper, &lowers, &err), -EBADMSG);
+        free(err), err = NULL;
+        assert_int_equal(ctr_parse_overlay_options("upperdir=/u", &upper, &lowers, &err), -EBADMSG);
+        free(err), err = NULL;
+        assert_int_equal(ctr_parse_overlay_options("lowerdir=/a:,upperdir=/u", &upper, &lowers, &err), -EBADMSG);
+        free(err), err = NULL;
+}
+
+static void test_cgroup(void **state)
+{
+        (void) state;
+        static const struct {
+                const char *before, *after, *id, *runtime;
+        } cases[] = {
+                { "0::/machine.slice/libpod-", ".scope/container\n", "1", "podman" },
+                { "0::/libpod_parent/libpod-", "\n", "2", "podman" },
+                { "12:pids:/kubepods/besteffort/pod1/crio-", ".scope\n0::/\n", "3", "cri-o" },
+                { "0::/system.slice/docker-", ".scope\n", "4", "docker" },
+                { "5:memory:/docker/", "\n", "5", "docker" },
+                { "0::/machine.slice/libpod-conmon-", ".scope\n", NULL, NULL },
+                { "0::/user.slice/user-0.slice/session-1.scope\n", NULL, NULL },
+                { "0::/machine.slice/libpod-", "0.scope\n", NULL, NULL },
+                { "0::/x/notlibpod-", ".scope\n", NULL, NULL },
+        };
+        size_t i;
+
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char id[65], text[256], *got = NULL;
+                const char *runtime = NULL;
+                int r;
+
+                memset(id, cases[i].id ? cases[i].id[0] : 'a', 64);
+                id[64] = 0;
+                snprintf(text, sizeof(text), "%s%s%s", cases[i].before, id, cases[i].after);
+                r = ctr_parse_cgroup(text, strlen(text), &got, &runtime);
+                assert_int_equal(r, cases[i].id ? 1 : 0);
+                if (cases[i].id) {
+                        assert_string_equal(got, id);
+                        assert_string_equal(runtime, cases[i].runtime);
+                }
+                free(got);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -364,6 +438,8 @@ int main(void)
                 cmocka_unit_test(test_long_chain),
                 cmocka_unit_test(test_bad_lower),
                 cmocka_unit_test(test_refused),
+                cmocka_unit_test(test_overlay_options),
+                cmocka_unit_test(test_cgroup),
         };
         int r;
 
