@@ -109,15 +109,6 @@ static bool dir_opaque(int fd)
         return ovl_xattr(fd, "opaque", v, sizeof(v)) == 1 && v[0] == 'y';
 }
 
-/* A readable descriptor of name in dirfd, never following a symlink, never
- * blocking on a FIFO; -errno. */
-static int open_entry(int dirfd, const char *name)
-{
-        int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-
-        return fd < 0 ? negative_errno() : fd;
-}
-
 static bool is_whiteout(int dirfd, const char *name, const struct stat *st)
 {
         _cleanup_(closep) int fd = -1;
@@ -128,7 +119,7 @@ static bool is_whiteout(int dirfd, const char *name, const struct stat *st)
         /* The xattr form (Linux 6.7): an empty regular file marked whiteout. */
         if (!S_ISREG(st->st_mode) || st->st_size != 0)
                 return false;
-        fd = open_entry(dirfd, name);
+        fd = open_regular_at(dirfd, name, NULL);
         if (fd < 0)
                 return false;
         return fgetxattr(fd, "trusted.overlay.whiteout", v, 0) >= 0 ||
@@ -325,14 +316,11 @@ static int union_names(const struct stack *a, const struct stack *b, struct strv
 }
 
 /* The xattrs of name in dirfd other than overlayfs' own, sorted: *ret_n pairs in s. */
-static int user_xattrs(int dirfd, const char *name, struct xattr_scratch *s, size_t *ret_n)
+static int user_xattrs_fd(int fd, struct xattr_scratch *s, size_t *ret_n)
 {
-        _cleanup_(closep) int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         size_t n = 0, i, k;
         int r;
 
-        if (fd < 0)
-                return negative_errno();
         r = xattr_read_fd(fd, s, &n);
         if (r < 0)
                 return r;
@@ -351,14 +339,25 @@ static int user_xattrs(int dirfd, const char *name, struct xattr_scratch *s, siz
         return 0;
 }
 
+static int user_xattrs(int dirfd, const char *name, struct xattr_scratch *s, size_t *ret_n)
+{
+        _cleanup_(closep) int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+        if (fd < 0)
+                return negative_errno();
+        return user_xattrs_fd(fd, s, ret_n);
+}
+
+/* Whether the xattrs other than overlayfs' own differ: of two open files
+ * (fda, fdb), or of name in the directories fda and fdb when name is NULL. */
 static int xattrs_differ(struct ovl_run *run, int fda, int fdb, const char *name)
 {
         size_t na = 0, nb = 0, i;
         int r;
 
-        r = user_xattrs(fda, name, &run->xa, &na);
+        r = name ? user_xattrs(fda, name, &run->xa, &na) : user_xattrs_fd(fda, &run->xa, &na);
         if (r >= 0)
-                r = user_xattrs(fdb, name, &run->xb, &nb);
+                r = name ? user_xattrs(fdb, name, &run->xb, &nb) : user_xattrs_fd(fdb, &run->xb, &nb);
         if (r < 0)
                 return r;
         if (na != nb)
@@ -383,25 +382,20 @@ static int readlink_at(int dirfd, const char *name, char *buf, size_t size)
         return (int) n;
 }
 
-/* Where the data of a regular file the merged view resolved lies: the file
- * itself, or for a metacopy upper file the lower file below it (at its
- * redirect, when it has one). *ret_dirfd and *ret_name name it. */
-static int data_source(struct ovl_run *run, const struct stack *m, const struct found *fm, const char *name,
-                       int *ret_dirfd, const char **ret_name, struct stat *ret_st, unsigned *notes)
+/* Where the data of the regular file fd (opened at fm) lies: the file itself,
+ * or for a metacopy upper file the lower file below it, which *ret_lower_fd
+ * then holds open (else -1). *ret_st is the data's stat. */
+static int data_source(const struct stack *m, const struct found *fm, const char *name, int fd,
+                       int *ret_lower_fd, struct stat *ret_st, unsigned *notes)
 {
-        _cleanup_(closep) int fd = -1;
         struct found below;
         char v[1];
         int r;
 
-        *ret_dirfd = m->v[fm->level].fd;
-        *ret_name = name;
+        *ret_lower_fd = -1;
         *ret_st = fm->st;
         if (m->v[fm->level].layer != 0)
                 return 0;
-        fd = open_entry(m->v[fm->level].fd, name);
-        if (fd < 0)
-                return fd;
         if (fgetxattr(fd, "trusted.overlay.metacopy", v, 0) < 0 && fgetxattr(fd, "user.overlay.metacopy", v, 0) < 0)
                 return 0;
         *notes |= OVL_NOTE_METACOPY;
@@ -410,30 +404,17 @@ static int data_source(struct ovl_run *run, const struct stack *m, const struct 
                 return r;
         if (below.level < 0 || !S_ISREG(below.st.st_mode))
                 return 0;       /* no data below: the (empty) upper file is what reads */
-        *ret_dirfd = m->v[below.level].fd;
-        *ret_st = below.st;
+        r = open_regular_at(m->v[below.level].fd, name, ret_st);
+        if (r < 0)
+                return r;
+        *ret_lower_fd = r;
         return 0;
 }
 
-static int hash_at(struct ovl_run *run, int dirfd, const char *name, uint8_t out[SHA256_LEN])
+static void read_head(int fd, struct ovl_change_entry *e)
 {
-        _cleanup_(closep) int fd = -1;
-        struct stat st;
+        ssize_t n = pread(fd, e->head, sizeof(e->head), 0);
 
-        fd = open_regular_at(dirfd, name, &st);
-        if (fd < 0)
-                return fd;
-        return hasher_fd(run->hasher, fd, (uint64_t) st.st_size, run->cancel, out, NULL);
-}
-
-static void read_head(int dirfd, const char *name, struct ovl_change_entry *e)
-{
-        _cleanup_(closep) int fd = open_regular_at(dirfd, name, NULL);
-        ssize_t n;
-
-        if (fd < 0)
-                return;
-        n = pread(fd, e->head, sizeof(e->head), 0);
         e->head_len = n > 0 ? (size_t) n : 0;
 }
 
@@ -527,8 +508,12 @@ static int diff_name(struct ovl_run *run, const struct stack *m, const struct st
                      unsigned notes)
 {
         struct ovl_change_entry e = { .notes = notes };
+        _cleanup_(closep) int mfd = -1;         /* the merged view's file */
+        _cleanup_(closep) int ifd = -1;         /* the image's */
+        _cleanup_(closep) int lfd = -1;         /* a metacopy's data below */
         struct found fm, fi;
-        int mdir, idir, r;
+        struct stat dst;
+        int mdir, idir, dfd = -1, r;
 
         r = resolve_from(m, 0, name, &fm);
         if (r < 0)
@@ -567,13 +552,24 @@ static int diff_name(struct ovl_run *run, const struct stack *m, const struct st
                 e.notes |= OVL_NOTE_INJECTED;
         mdir = S_ISDIR(fm.st.st_mode);
         idir = fi.level >= 0 && S_ISDIR(fi.st.st_mode);
+        /* A regular file is opened once for all that is read from it. */
+        if (S_ISREG(fm.st.st_mode)) {
+                mfd = open_regular_at(m->v[fm.level].fd, name, NULL);
+                if (mfd < 0)
+                        return mfd;
+                r = data_source(m, &fm, name, mfd, &lfd, &dst, &e.notes);
+                if (r < 0)
+                        return r;
+                dfd = lfd >= 0 ? lfd : mfd;
+                if (fi.level >= 0 && S_ISREG(fi.st.st_mode)) {
+                        ifd = open_regular_at(img->v[fi.level].fd, name, NULL);
+                        if (ifd < 0)
+                                return ifd;
+                }
+        }
         if (fi.level < 0) {
                 e.change = OVL_ADDED;
         } else {
-                int dfd;
-                const char *dname;
-                struct stat dst;
-
                 e.change = OVL_MODIFIED;
                 if ((fm.st.st_mode & S_IFMT) != (fi.st.st_mode & S_IFMT))
                         e.changed |= ATTR_TYPE;
@@ -584,7 +580,8 @@ static int diff_name(struct ovl_run *run, const struct stack *m, const struct st
                 if (fm.st.st_gid != fi.st.st_gid)
                         e.changed |= ATTR_GID;
                 if (!(e.changed & ATTR_TYPE)) {
-                        r = xattrs_differ(run, m->v[fm.level].fd, img->v[fi.level].fd, name);
+                        r = ifd >= 0 ? xattrs_differ(run, mfd, ifd, NULL)
+                                     : xattrs_differ(run, m->v[fm.level].fd, img->v[fi.level].fd, name);
                         if (r < 0)
                                 return r;
                         if (r > 0)
@@ -605,9 +602,6 @@ static int diff_name(struct ovl_run *run, const struct stack *m, const struct st
                     fm.st.st_rdev != fi.st.st_rdev)
                         e.changed |= ATTR_RDEV;
                 if (!(e.changed & ATTR_TYPE) && S_ISREG(fm.st.st_mode)) {
-                        r = data_source(run, m, &fm, name, &dfd, &dname, &dst, &e.notes);
-                        if (r < 0)
-                                return r;
                         if (dst.st_dev == fi.st.st_dev && dst.st_ino == fi.st.st_ino) {
                                 /* metacopy: the data is the image's own */
                         } else if (dst.st_size != fi.st.st_size) {
@@ -615,9 +609,9 @@ static int diff_name(struct ovl_run *run, const struct stack *m, const struct st
                         } else {
                                 uint8_t ha[SHA256_LEN], hb[SHA256_LEN];
 
-                                r = hash_at(run, dfd, dname, ha);
+                                r = hasher_fd(run->hasher, dfd, (uint64_t) dst.st_size, run->cancel, ha, NULL);
                                 if (r >= 0)
-                                        r = hash_at(run, img->v[fi.level].fd, name, hb);
+                                        r = hasher_fd(run->hasher, ifd, (uint64_t) fi.st.st_size, run->cancel, hb, NULL);
                                 if (r < 0)
                                         return r;
                                 if (memcmp(ha, hb, SHA256_LEN) != 0)
@@ -631,16 +625,8 @@ static int diff_name(struct ovl_run *run, const struct stack *m, const struct st
                         }
                 }
         }
-        if (S_ISREG(fm.st.st_mode) && (e.change == OVL_ADDED || e.changed)) {
-                int dfd;
-                const char *dname;
-                struct stat dst;
-
-                r = data_source(run, m, &fm, name, &dfd, &dname, &dst, &e.notes);
-                if (r < 0)
-                        return r;
-                read_head(dfd, dname, &e);
-        }
+        if (S_ISREG(fm.st.st_mode) && (e.change == OVL_ADDED || e.changed))
+                read_head(dfd, &e);
         if (e.change == OVL_ADDED || e.changed) {
                 r = report(run, &e);
                 if (r < 0)
