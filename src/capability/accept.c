@@ -381,7 +381,7 @@ int capability_baseline_accept(const struct dw_context *ctx, const struct accept
         _cleanup_(freep) char *lock = NULL, *reported_data = NULL, *history = NULL, *reported_file = NULL;
         _cleanup_(freep) char **reported = NULL, **paths = NULL, **meta_paths = NULL;
         _cleanup_(closep) int lockfd = -1;
-        char *const *given = req->paths;
+        char **given = req->paths;
         size_t n_given = req->n_paths, n_paths = 0, n_meta_paths = 0, n_chunks;
         struct accept_summary sum = { 0 };
         const char *reason = NULL, *root;
@@ -392,6 +392,9 @@ int capability_baseline_accept(const struct dw_context *ctx, const struct accept
         struct stat st;
         int r;
 
+        if (stat(req->baseline_path, &st) < 0)
+                return dw_error_set(ret_error, -errno, req->baseline_path, "cannot read baseline '%s': %s",
+                                    req->baseline_path, strerror(errno));
         /* One accept at a time per baseline: two would each keep their own
          * changes and lose the other's. */
         if (asprintf(&lock, "%s.lock", req->baseline_path) < 0)
@@ -434,10 +437,16 @@ int capability_baseline_accept(const struct dw_context *ctx, const struct accept
                         return 0;
                 }
         }
-        for (size_t i = 0; i < n_given; i++)
-                if (given[i][0] != '/' || path_has_dotdot(given[i]) || strlen(given[i]) >= FIM_PATH_MAX)
+        for (size_t i = 0; i < n_given; i++) {
+                size_t len = strlen(given[i]);
+
+                if (given[i][0] != '/' || path_has_dotdot(given[i]) || len >= FIM_PATH_MAX)
                         return dw_error_set(ret_error, -EINVAL, given[i],
                                             "path '%s' is not an absolute path below the root", given[i]);
+                /* "/etc/" is "/etc": the operands are the caller's to trim. */
+                while (len > 1 && given[i][len - 1] == '/')
+                        given[i][--len] = '\0';
+        }
         r = normalise_paths(given, n_given, &paths, &n_paths);
         if (r < 0)
                 return dw_error_set(ret_error, r, NULL, "out of memory");

@@ -18,7 +18,8 @@
 struct accept_request {
         const char *baseline_path;
         const char *root;               /* NULL: the baseline's dir: source, else "/" */
-        char *const *paths;             /* NULL: what the last check reported (FILE.reported) */
+        char **paths;                   /* NULL: what the last check reported (FILE.reported); trailing
+                                         * slashes are trimmed in place */
         size_t n_paths;
         const char *user;               /* who accepts */
         const char *reason;             /* why, or NULL */
