@@ -31,7 +31,7 @@ void scan_coverage_release(struct scan_coverage *c)
 
 /* Adds path to the coverage when it exists under root, else to the skipped,
  * unless a path already covered holds it. */
-static int coverage_add(const char *root, const char *path, struct scan_coverage *c)
+static int coverage_add(const char *root, const char *path, bool say_absent, struct scan_coverage *c)
 {
         _cleanup_(freep) char *full = NULL;
         struct stat st;
@@ -44,10 +44,15 @@ static int coverage_add(const char *root, const char *path, struct scan_coverage
                         return 0;
         if (asprintf(&full, "%s%s", strcmp(root, "/") == 0 ? "" : root, path) < 0)
                 return -ENOMEM;
-        return strv_push(lstat(full, &st) == 0 ? &c->paths : &c->skipped, path);
+        if (lstat(full, &st) == 0)
+                return strv_push(&c->paths, path);
+        return say_absent ? strv_push(&c->skipped, path) : 0;
 }
 
-/* The users' home directories from the root's /etc/passwd, as ~/.ssh paths. */
+/* The users' home directories from the root's /etc/passwd, as ~/.ssh paths.
+ * Any account's ~/.ssh that exists is covered; only those of root and login
+ * users (uid 1000 and up, not nobody) are said to be absent: the service
+ * accounts' would be a long list of noise. */
 static int coverage_add_homes(const char *root, struct scan_coverage *c)
 {
         _cleanup_(freep) char *passwd = NULL, *data = NULL;
@@ -60,7 +65,8 @@ static int coverage_add_homes(const char *root, struct scan_coverage *c)
                 return 0;       /* no passwd: root's ~/.ssh only */
         for (char *line = data, *nl; line < data + len && homes < SCAN_MAX_HOMES; line = nl + 1) {
                 _cleanup_(freep) char *ssh = NULL;
-                char *field = line, *home = NULL, *end;
+                char *field = line, *home = NULL, *end, *uid_field = NULL;
+                unsigned long uid;
 
                 nl = memchr(line, '\n', (size_t) (data + len - line));
                 if (!nl)
@@ -69,6 +75,8 @@ static int coverage_add_homes(const char *root, struct scan_coverage *c)
                 for (int i = 0; i < 5 && field; i++) {
                         field = strchr(field, ':');
                         field = field ? field + 1 : NULL;
+                        if (i == 1)
+                                uid_field = field;
                 }
                 if (!field)
                         continue;
@@ -81,7 +89,8 @@ static int coverage_add_homes(const char *root, struct scan_coverage *c)
                 if (asprintf(&ssh, "%s%s.ssh", home, home[strlen(home) - 1] == '/' ? "" : "/") < 0)
                         return -ENOMEM;
                 homes++;
-                r = coverage_add(root, ssh, c);
+                uid = strtoul(uid_field, NULL, 10);
+                r = coverage_add(root, ssh, uid == 0 || (uid >= 1000 && uid != 65534), c);
                 if (r < 0)
                         return r;
         }
@@ -94,7 +103,7 @@ int scan_coverage(const char *root, struct scan_coverage *ret)
         int r = 0;
 
         for (size_t i = 0; i < ARRAY_SIZE(scan_places) && r >= 0; i++) {
-                r = coverage_add(root, scan_places[i], &c);
+                r = coverage_add(root, scan_places[i], true, &c);
                 if (r >= 0 && i == 3)
                         r = coverage_add_homes(root, &c);
         }

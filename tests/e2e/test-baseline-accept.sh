@@ -6,9 +6,10 @@
 source "$(dirname "$0")/lib.sh"
 
 R=$T/root S=$T/state B=$T/state/baseline.db
-mkdir -p "$R/etc" "$R/usr/bin" "$R/boot" "$R/root/.ssh" "$R/home/bob/.ssh" "$R/var/spool/cron" "$S"
-printf 'root:x:0:0:root:/root:/bin/sh\nbob:x:1000:1000::/home/bob:/bin/sh\neve:x:1001:1001::/home/eve:/bin/sh\n' \
-        >"$R/etc/passwd"
+mkdir -p "$R/etc" "$R/usr/bin" "$R/boot" "$R/root/.ssh" "$R/home/bob/.ssh" "$R/srv/svc/.ssh" "$R/var/spool/cron" "$S"
+# A service account's ~/.ssh is covered when it exists, and not listed as absent when not.
+printf '%s\n' root:x:0:0:root:/root:/bin/sh bob:x:1000:1000::/home/bob:/bin/sh eve:x:1001:1001::/home/eve:/bin/sh \
+        daemon:x:2:2::/var/lib/daemon:/sbin/nologin svc:x:990:990::/srv/svc:/sbin/nologin >"$R/etc/passwd"
 printf 'a\n' >"$R/etc/a"
 printf 'b\n' >"$R/etc/b"
 printf 'x\n' >"$R/usr/bin/x"
@@ -18,7 +19,7 @@ signed_policy "$R"
 run 0 "$DW" scan --root "$R" --state-dir "$S"
 head -n 1 "$T/err" >"$T/first"
 diff -u - "$T/first" <<EOF2 || fail "scan's first line does not say what it covers"
-scan: file drift of /usr /boot /etc /root/.ssh /home/bob/.ssh /var/spool/cron (absent, skipped: /home/eve/.ssh /var/spool/at /run/extensions /var/lib/extensions /run/confexts /var/lib/confexts) under $R
+scan: file drift of /usr /boot /etc /root/.ssh /home/bob/.ssh /srv/svc/.ssh /var/spool/cron (absent, skipped: /home/eve/.ssh /var/spool/at /run/extensions /var/lib/extensions /run/confexts /var/lib/confexts) under $R
 EOF2
 before=$("$DW" baseline show --format json "$B" | jq -r .digest)
 
