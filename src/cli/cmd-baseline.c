@@ -147,7 +147,7 @@ static int baseline_accept(int argc, char **argv)
                 OPT_STRING("baseline", &req.baseline_path, "FILE", "the baseline to accept into"),
                 OPT_STRING("state-dir", &state_dir, "DIR",
                            "the baseline of scan's state directory (default " DEFAULT_STATE_DIR ")"),
-                OPT_STRING("root", &req.root, "DIR", "the tree to take the paths from (default: the baseline's\n"
+                OPT_STRING("root", &req.root, "DIR", "the tree to take the paths from (default: the baseline's "
                                                      "dir: source, else /)"),
                 OPT_STRING("reason", &req.reason, "TEXT", "why: recorded with who and when"),
                 OPT_FORMAT(&format),

@@ -106,8 +106,8 @@ int cmd_check(int argc, char **argv)
                            "approved extension images: on a host with merged extensions, their files are\n"
                            "events naming the extension, not drift"),
                 OPT_STRING("allowlist", &req.allowlist_path, "FILE",
-                           "known, owned drift (etc-diff's allowlist format): an allowed change is an event,\n"
-                           "an expired entry allows nothing and is reported"),
+                           "known, owned drift (etc-diff's allowlist format): an allowed change is an "
+                           "event, an expired entry allows nothing and is reported"),
                 OPT_FORMAT(&req.format),
                 OPT_THREADS(&req.threads),
                 OPT_END(),
