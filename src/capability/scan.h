@@ -2,7 +2,7 @@
  * output: on an image-mode host (or an offline sysroot) the deployments, the
  * booted deployment's /usr verified, its /etc against /usr/etc with the merge
  * predicted, and the bootc / rpm-ostree status transitions; elsewhere the file
- * drift of /usr, /boot and /etc against a baseline kept in the state
+ * drift of what scan_coverage() names against a baseline kept in the state
  * directory, which remembers that baseline's digest: a baseline that goes
  * missing or is replaced is an alert, recording one an event. On this host
  * (not an offline --root or --sysroot, unless a saved mountinfo is given) the

@@ -83,8 +83,8 @@ static int run_check(const struct check_request *req)
                 warning("stat cache '%s' not used or not updated: %s", req->cache_path, strerror(-sum.cache_error));
         cli_report_check(req->root, req->baseline_path, &sum, &out, cli_seconds_since(&start));
         if (sum.alerts && !cli.quiet && out.format == OUTPUT_TEXT)
-                fprintf(stderr, "to accept: driftwatch baseline accept --baseline '%s'%s%s%s [PATH...] --reason TEXT "
-                                "(no PATH: everything above)\n",
+                fprintf(stderr, "to accept these changes: driftwatch baseline accept --baseline '%s'%s%s%s (add "
+                                "PATH... to accept only those, --reason TEXT to record why)\n",
                         req->baseline_path, strcmp(req->root, "/") ? " --root '" : "",
                         strcmp(req->root, "/") ? req->root : "", strcmp(req->root, "/") ? "'" : "");
         return cli_exit_status(&out);

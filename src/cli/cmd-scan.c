@@ -33,8 +33,8 @@ static void report(const struct scan_request *req, const struct scan_summary *su
                 warning("stat cache not used: %s", strerror(-sum->check.cache_error));
         cli_report_check(req->root, sum->baseline_path, &sum->check, out, seconds);
         if (sum->check.alerts && !cli.quiet && out->format == OUTPUT_TEXT)
-                fprintf(stderr, "to accept these changes: driftwatch baseline accept%s%s%s [PATH...] --reason TEXT "
-                                "(no PATH: every change above)\n",
+                fprintf(stderr, "to accept these changes: driftwatch baseline accept%s%s%s (add PATH... to accept only "
+                                "those, --reason TEXT to record why)\n",
                         strcmp(req->state_dir, DEFAULT_STATE_DIR) ? " --state-dir '" : "",
                         strcmp(req->state_dir, DEFAULT_STATE_DIR) ? req->state_dir : "",
                         strcmp(req->state_dir, DEFAULT_STATE_DIR) ? "'" : "");

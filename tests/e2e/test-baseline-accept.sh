@@ -30,7 +30,7 @@ mkdir -p "$R/home/eve/.ssh"
 printf 'ssh-ed25519 BBBB eve\n' >"$R/home/eve/.ssh/authorized_keys"
 printf '* * * * * /usr/bin/x\n' >"$R/var/spool/cron/bob"
 run 1 "$DW" scan --root "$R" --state-dir "$S"
-grep -qx "to accept these changes: driftwatch baseline accept --state-dir '$S' \[PATH...\] --reason TEXT (no PATH: every change above)" "$T/err" ||
+grep -qx "to accept these changes: driftwatch baseline accept --state-dir '$S' (add PATH... to accept only those, --reason TEXT to record why)" "$T/err" ||
         fail "scan does not say how to accept: $(cat "$T/err")"
 
 # One path accepted: it is clean, the others are still reported.
