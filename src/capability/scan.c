@@ -10,12 +10,125 @@
 #include <unistd.h>
 
 #include "basic/path-util.h"
+#include "basic/fd-util.h"
 #include "basic/spawn.h"
 #include "capability/baseline.h"
 #include "capability/union.h"
 #include "fim/store.h"
 
-static char *const scan_paths[] = { "/usr", "/boot", "/etc" };
+/* What the rules name, besides ~/.ssh of the users. Paths below /usr or
+ * /etc (/etc/extensions, /usr/lib/confexts ...) are covered by those. */
+static const char *const scan_places[] = {
+        "/usr", "/boot", "/etc", "/root/.ssh", "/var/spool/cron", "/var/spool/at",
+        "/run/extensions", "/var/lib/extensions", "/run/confexts", "/var/lib/confexts",
+};
+
+void scan_coverage_release(struct scan_coverage *c)
+{
+        strv_release(&c->paths);
+        strv_release(&c->skipped);
+}
+
+/* Adds path to the coverage when it exists under root, else to the skipped,
+ * unless a path already covered holds it. */
+static int coverage_add(const char *root, const char *path, bool say_absent, struct scan_coverage *c)
+{
+        _cleanup_(freep) char *full = NULL;
+        struct stat st;
+
+        for (size_t i = 0; i < c->paths.n; i++)
+                if (path_has_prefix(path, strlen(path), c->paths.v[i]))
+                        return 0;
+        for (size_t i = 0; i < c->skipped.n; i++)
+                if (strcmp(path, c->skipped.v[i]) == 0)
+                        return 0;
+        if (asprintf(&full, "%s%s", strcmp(root, "/") == 0 ? "" : root, path) < 0)
+                return -ENOMEM;
+        if (lstat(full, &st) == 0)
+                return strv_push(&c->paths, path);
+        return say_absent ? strv_push(&c->skipped, path) : 0;
+}
+
+/* The users' home directories from the root's /etc/passwd, as ~/.ssh paths.
+ * Any account's ~/.ssh that exists is covered; only those of root and login
+ * users (uid 1000 and up, not nobody) are said to be absent: the service
+ * accounts' would be a long list of noise. */
+static int coverage_add_homes(const char *root, struct scan_coverage *c)
+{
+        _cleanup_(freep) char *passwd = NULL, *data = NULL;
+        size_t len = 0, homes = 0;
+        int r;
+
+        if (asprintf(&passwd, "%s/etc/passwd", strcmp(root, "/") == 0 ? "" : root) < 0)
+                return -ENOMEM;
+        if (read_file(passwd, (size_t) 4 << 20, &data, &len) < 0)
+                return 0;       /* no passwd: root's ~/.ssh only */
+        for (char *line = data, *nl; line < data + len && homes < SCAN_MAX_HOMES; line = nl + 1) {
+                _cleanup_(freep) char *ssh = NULL;
+                char *field = line, *home = NULL, *end, *uid_field = NULL;
+                unsigned long uid;
+
+                nl = memchr(line, '\n', (size_t) (data + len - line));
+                if (!nl)
+                        nl = data + len;
+                *nl = '\0';
+                for (int i = 0; i < 5 && field; i++) {
+                        field = strchr(field, ':');
+                        field = field ? field + 1 : NULL;
+                        if (i == 1)
+                                uid_field = field;
+                }
+                if (!field)
+                        continue;
+                end = strchr(field, ':');
+                if (end)
+                        *end = '\0';
+                home = field;
+                if (home[0] != '/' || strcmp(home, "/") == 0 || path_has_dotdot(home) || strlen(home) > 1024)
+                        continue;
+                if (asprintf(&ssh, "%s%s.ssh", home, home[strlen(home) - 1] == '/' ? "" : "/") < 0)
+                        return -ENOMEM;
+                homes++;
+                uid = strtoul(uid_field, NULL, 10);
+                r = coverage_add(root, ssh, uid == 0 || (uid >= 1000 && uid != 65534), c);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int scan_coverage(const char *root, struct scan_coverage *ret)
+{
+        _cleanup_(scan_coverage_release) struct scan_coverage c = { 0 };
+        int r = 0;
+
+        for (size_t i = 0; i < ARRAY_SIZE(scan_places) && r >= 0; i++) {
+                r = coverage_add(root, scan_places[i], true, &c);
+                if (r >= 0 && i == 3)
+                        r = coverage_add_homes(root, &c);
+        }
+        if (r < 0)
+                return r;
+        *ret = c;
+        c = (struct scan_coverage) { 0 };
+        return 0;
+}
+
+int scan_coverage_text(const struct scan_coverage *c, bool skipped, char **ret)
+{
+        _cleanup_(freep) char *covered = strv_join(&c->paths, " "), *absent = NULL;
+
+        if (!covered)
+                return -ENOMEM;
+        if (skipped && c->skipped.n) {
+                absent = strv_join(&c->skipped, " ");
+                if (!absent || asprintf(ret, "%s (absent, skipped: %s)", covered, absent) < 0)
+                        return -ENOMEM;
+                return 0;
+        }
+        *ret = TAKE_PTR(covered);
+        return 0;
+}
 
 /* The state directory remembers the digest of its baseline here. */
 #define BASELINE_RECORD "baseline.record"
@@ -75,7 +188,7 @@ static int record_baseline(const struct dw_context *ctx, const struct scan_reque
                            const char *record, struct output *out, struct scan_summary *sum,
                            struct dw_error *ret_error)
 {
-        _cleanup_(freep) char *source = NULL, *message = NULL;
+        _cleanup_(freep) char *source = NULL, *message = NULL, *covered = NULL;
         struct baseline_create_summary created = { 0 };
         char digest[BASELINE_DIGEST_HEX + 1];
         const char *reason = NULL;
@@ -84,7 +197,7 @@ static int record_baseline(const struct dw_context *ctx, const struct scan_reque
         if (asprintf(&source, "dir:%s", req->root) < 0)
                 return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
         struct baseline_create_request br = {
-                .source = source, .out = path, .paths = scan_paths, .n_paths = ARRAY_SIZE(scan_paths),
+                .source = source, .out = path, .paths = req->coverage->paths.v, .n_paths = req->coverage->paths.n,
         };
         r = capability_baseline_create(ctx, &br, &created, ret_error);
         free(created.commit);
@@ -97,7 +210,8 @@ static int record_baseline(const struct dw_context *ctx, const struct scan_reque
         if (r < 0)
                 return dw_error_set(ret_error, r, record, "cannot write baseline record '%s': %s", record,
                                     strerror(-r));
-        if (asprintf(&message, "recorded a baseline of /usr, /boot and /etc: %zu entries", created.entries) < 0)
+        if (scan_coverage_text(req->coverage, false, &covered) < 0 ||
+            asprintf(&message, "recorded a baseline of %s: %zu entries", covered, created.entries) < 0)
                 return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
         sum->baseline_recorded = true;
         sum->baseline_entries = created.entries;
@@ -113,12 +227,22 @@ static const char *approved_list(const struct scan_request *req)
         return req->approved;
 }
 
+/* check's allowlist: the one given, else the default one when it exists. */
+static const char *fim_allowlist(const struct scan_request *req)
+{
+        if (!req->allowlist && access(SCAN_DEFAULT_FIM_ALLOWLIST, F_OK) == 0)
+                return SCAN_DEFAULT_FIM_ALLOWLIST;
+        return req->allowlist;
+}
+
 /* File drift of a host that is not image mode, against the baseline in the
  * state directory; the baseline's own fate first. */
 static int scan_files(const struct dw_context *ctx, const struct scan_request *req, struct output *out,
                       struct scan_summary *sum, struct dw_error *ret_error)
 {
         _cleanup_(freep) char *baseline = NULL, *record = NULL;
+        _cleanup_(baseline_meta_release) struct baseline_meta meta = { 0 };
+        _cleanup_(strv_release) struct strv prefixes = { 0 };
         char remembered[BASELINE_DIGEST_HEX + 1], digest[BASELINE_DIGEST_HEX + 1];
         const char *reason = NULL;
         struct stat st;
@@ -131,6 +255,8 @@ static int scan_files(const struct dw_context *ctx, const struct scan_request *r
         if (!S_ISDIR(st.st_mode))
                 return dw_error_set(ret_error, -ENOTDIR, req->root, "cannot open root '%s': not a directory",
                                     req->root);
+        if (req->started)
+                req->started(req->started_data);
         if (asprintf(&baseline, "%s/baseline.db", req->state_dir) < 0 ||
             asprintf(&record, "%s/" BASELINE_RECORD, req->state_dir) < 0)
                 return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
@@ -176,8 +302,28 @@ static int scan_files(const struct dw_context *ctx, const struct scan_request *r
                         return dw_error_set(ret_error, r, record, "cannot write baseline record '%s': %s", record,
                                             strerror(-r));
         }
+        /* The baseline's paths, and what the host has now that it did not
+         * have then (a new user's ~/.ssh): added drift. */
+        r = baseline_read_meta(baseline, &meta, &reason);
+        if (r < 0)
+                return dw_error_set(ret_error, r, baseline, "cannot read baseline '%s': %s", baseline,
+                                    reason ?: strerror(-r));
+        for (size_t i = 0; i < meta.n_paths; i++)
+                if (strv_push(&prefixes, meta.paths[i]) < 0)
+                        return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+        for (size_t i = 0; i < req->coverage->paths.n; i++) {
+                const char *p = req->coverage->paths.v[i];
+                bool known_path = false;
+
+                for (size_t k = 0; k < meta.n_paths && !known_path; k++)
+                        known_path = path_has_prefix(p, strlen(p), meta.paths[k]);
+                if (!known_path && strv_push(&prefixes, p) < 0)
+                        return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+        }
         struct tree_check_request tr = { .baseline_path = baseline, .root = req->root, .full = req->full,
-                                         .approved_path = approved_list(req) };
+                                         .approved_path = approved_list(req), .paths = prefixes.v,
+                                         .n_paths = prefixes.n, .record_reported = true,
+                                         .allowlist_path = fim_allowlist(req) };
 
         r = capability_tree_check(ctx, &tr, out, &sum->check, ret_error);
         if (r == -EBADMSG && ret_error && ret_error->input && strcmp(ret_error->input, baseline) == 0) {
@@ -293,12 +439,26 @@ static int scan_posture(const struct dw_context *ctx, const struct scan_request 
         return capability_posture(ctx, &pr, out, &sum->posture, ret_error);
 }
 
-int capability_scan(const struct dw_context *ctx, const struct scan_request *req, struct output *out,
+bool scan_is_image_mode(const struct scan_request *req)
+{
+        return req->sysroot || (strcmp(req->root, "/") == 0 && host_is_ostree_booted());
+}
+
+int capability_scan(const struct dw_context *ctx, const struct scan_request *req_in, struct output *out,
                     struct scan_summary *ret_summary, struct dw_error *ret_error)
 {
-        bool image = req->sysroot || (strcmp(req->root, "/") == 0 && host_is_ostree_booted());
+        _cleanup_(scan_coverage_release) struct scan_coverage coverage = { 0 };
+        struct scan_request copy = *req_in, *req = &copy;
+        bool image = scan_is_image_mode(req);
         struct scan_summary sum = { 0 };
         int r;
+
+        if (!image && !req->coverage) {
+                r = scan_coverage(req->root, &coverage);
+                if (r < 0)
+                        return dw_error_set(ret_error, r, NULL, "out of memory");
+                req->coverage = &coverage;
+        }
 
         if (req->sysroot && strcmp(req->root, "/") != 0)
                 return dw_error_set(ret_error, -EINVAL, req->sysroot, "--root and --sysroot exclude each other");

@@ -2,7 +2,7 @@
  * output: on an image-mode host (or an offline sysroot) the deployments, the
  * booted deployment's /usr verified, its /etc against /usr/etc with the merge
  * predicted, and the bootc / rpm-ostree status transitions; elsewhere the file
- * drift of /usr, /boot and /etc against a baseline kept in the state
+ * drift of what scan_coverage() names against a baseline kept in the state
  * directory, which remembers that baseline's digest: a baseline that goes
  * missing or is replaced is an alert, recording one an event. On this host
  * (not an offline --root or --sysroot, unless a saved mountinfo is given) the
@@ -13,6 +13,8 @@
  * the root holds against its image (capability/container.h). */
 #pragma once
 
+#include "basic/strv.h"
+
 #include "capability/container.h"
 #include "capability/image.h"
 #include "capability/inventory.h"
@@ -21,17 +23,39 @@
 #include "capability/status.h"
 #include "capability/tree-check.h"
 
+/* What scan walks on a host that is not image mode: /usr, /boot, /etc, the
+ * ~/.ssh of root and of the users in the root's /etc/passwd (at most
+ * SCAN_MAX_HOMES), the cron and at spools, and the sysext / confext search
+ * paths outside /usr and /etc; those that do not exist under the root are
+ * skipped, and listed as such. */
+#define SCAN_MAX_HOMES 1000
+struct scan_coverage {
+        struct strv paths;              /* covered, in the order above */
+        struct strv skipped;            /* absent under the root */
+};
+
+int scan_coverage(const char *root, struct scan_coverage *ret);
+void scan_coverage_release(struct scan_coverage *c);
+/* "/usr /boot /etc ..." (and " (absent: ...)"), allocated. */
+int scan_coverage_text(const struct scan_coverage *c, bool skipped, char **ret);
+
 struct scan_request {
         const char *state_dir;          /* baselines and state; made (0700) when missing */
         const char *root;               /* the host's root, "/" for this host */
         const char *sysroot;            /* an offline sysroot: image mode; NULL: this host */
-        const char *allowlist;          /* etc-diff allowlist given by the user, or NULL (the default when present) */
+        const char *allowlist;          /* etc-diff allowlist (image mode), else the FIM allowlist, given by the
+                                         * user, or NULL (the default of each when present) */
         const char *approved;           /* approved extension images, or NULL (the default when present) */
         bool verify_verity;             /* inventory: verify each image's verity hash tree */
         const char *status_input;       /* saved bootc / rpm-ostree status, or NULL */
         enum host_source status_source;
         const char *mountinfo;          /* a saved mountinfo for the mounts step; NULL: this host's when live */
         bool full;                      /* re-hash everything */
+        const struct scan_coverage *coverage; /* what to walk (not image mode); NULL: scan_coverage(root) */
+        /* Optional: called once the inputs are checked, before the first
+         * finding of the file drift (a person's first line). */
+        void (*started)(void *userdata);
+        void *started_data;
 };
 
 struct scan_summary {
@@ -70,8 +94,13 @@ void scan_summary_release(struct scan_summary *s);
 
 /* The allowlist used when none is given, if it exists. */
 #define SCAN_DEFAULT_ALLOWLIST "/etc/driftwatch/etc-allowlist.yaml"
+/* The FIM allowlist (not image mode) used when none is given, if it exists. */
+#define SCAN_DEFAULT_FIM_ALLOWLIST "/etc/driftwatch/allowlist.yaml"
 /* The approved extension images used when none are given, if the file exists. */
 #define SCAN_DEFAULT_APPROVED "/etc/driftwatch/approved-images.yaml"
+
+/* Whether scan treats the request's host as image mode. */
+bool scan_is_image_mode(const struct scan_request *req);
 
 int capability_scan(const struct dw_context *ctx, const struct scan_request *req, struct output *out,
                     struct scan_summary *ret_summary, struct dw_error *ret_error);

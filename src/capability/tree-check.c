@@ -2,12 +2,40 @@
 #include "tree-check.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "fim/check.h"
 #include "fim/findings.h"
 #include "fim/store.h"
+#include "image/allowlist.h"
+#include "accept.h"
 #include "union.h"
+
+/* What a check does to each finding before it is emitted: the allowlist
+ * applied, and an alert that stands recorded for baseline accept. */
+struct amend {
+        struct allowlist *allow;
+        struct reported_writer *reported;
+        int64_t now;
+        unsigned long allowed;
+        char allowed_by[512];
+};
+
+static int amend_finding(struct finding *f, const struct fim_change *c, void *userdata)
+{
+        struct amend *a = userdata;
+        const struct fim_entry *e = c->new ? c->new : c->old;
+
+        a->allowed += (unsigned long) allowlist_apply(a->allow, f,
+                                                      c->new && (c->new->flags & ENTRY_HAS_HASH) ? c->new->sha256
+                                                                                                 : NULL,
+                                                      a->now, a->allowed_by, sizeof(a->allowed_by));
+        if (!f->alert)
+                return 0;
+        return reported_writer_add(a->reported, e->path, e->path_len);
+}
 
 int capability_tree_check(const struct dw_context *ctx, const struct tree_check_request *req, struct output *out,
                           struct tree_check_summary *ret_summary, struct dw_error *ret_error)
@@ -29,7 +57,26 @@ int capability_tree_check(const struct dw_context *ctx, const struct tree_check_
                 .root = strcmp(req->root, "/") == 0 ? NULL : req->root,
         };
         _cleanup_(union_check_freep) struct union_check *u = NULL;
-        int r;
+        _cleanup_(allowlist_freep) struct allowlist *allow = NULL;
+        _cleanup_(reported_writer_freep) struct reported_writer *reported = NULL;
+        struct amend amend = { .now = (int64_t) time(NULL) };
+        unsigned long alerts = out->alerts;
+        int r, reported_error = 0;
+
+        if (req->allowlist_path) {
+                r = allowlist_load(req->allowlist_path, false, &allow, ret_error);
+                if (r < 0)
+                        return r;
+        }
+        if (req->record_reported) {
+                r = reported_writer_new(req->baseline_path, &reported);
+                if (r < 0)
+                        return dw_error_set(ret_error, r, NULL, "out of memory");
+        }
+        amend.allow = allow;
+        amend.reported = reported;
+        rep.amend = amend_finding;
+        rep.amend_data = &amend;
 
         /* The live host: changes under merged extensions are attributed to their layer. */
         if (strcmp(req->root, "/") == 0) {
@@ -58,7 +105,17 @@ int capability_tree_check(const struct dw_context *ctx, const struct tree_check_
                                     res.unmatched, req->baseline_path, req->root);
         if (r < 0)
                 return dw_error_set(ret_error, r, req->root, "cannot check root '%s': %s", req->root, strerror(-r));
+        r = allowlist_report(allow, amend.now, ruleset_rule(ctx->rules, "DW-FIM-ALLOW-EXPIRED"),
+                             ruleset_rule(ctx->rules, "DW-FIM-ALLOW-UNUSED"), "allowlist", "driftwatch.fim", out);
+        if (r < 0)
+                return dw_error_set(ret_error, out->error ?: r, NULL, "cannot write output: %s",
+                                    strerror(-(out->error ?: r)));
+        if (reported)
+                reported_error = reported_writer_commit(reported);
         if (ret_summary)
-                *ret_summary = (struct tree_check_summary) { .walk = res.walk, .cache_error = res.cache_error };
+                *ret_summary = (struct tree_check_summary) { .walk = res.walk, .cache_error = res.cache_error,
+                                                             .alerts = out->alerts - alerts,
+                                                             .allowed = amend.allowed,
+                                                             .reported_error = reported_error };
         return 0;
 }

@@ -12,11 +12,16 @@ struct tree_check_request {
         bool full;                      /* re-hash everything */
         const char *cache_path;         /* optional stat cache file */
         const char *approved_path;      /* approved extension images (root "/" with merged extensions), or NULL */
+        const char *allowlist_path;     /* the FIM allowlist (etc-diff's format), or NULL */
+        bool record_reported;           /* leave the paths reported in BASELINE.reported (baseline accept) */
 };
 
 struct tree_check_summary {
         struct walk_stats walk;
         int cache_error;                /* the stat cache was not used or not updated (not fatal) */
+        unsigned long alerts;           /* alerts this check reported */
+        unsigned long allowed;          /* findings an allowlist entry allowed */
+        int reported_error;             /* what was reported could not be recorded (not fatal) */
 };
 
 /* Reads the baseline, walks the tree and reports one finding per change into

@@ -1,9 +1,14 @@
-/* driftwatch baseline create | show: option tables over capability/baseline.h. */
+/* driftwatch baseline create | show | accept: option tables over
+ * capability/baseline.h and capability/accept.h. */
 #define _GNU_SOURCE
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "basic/fd-util.h"
+#include "capability/accept.h"
 #include "capability/baseline.h"
 #include "cli.h"
 #include "options.h"
@@ -100,7 +105,126 @@ static int baseline_show(int argc, char **argv)
                 return options_exit(r);
         req.path = operands[0];
         r = capability_baseline_show(&req, stdout, &err);
+        if (r >= 0 && !req.entries)
+                r = capability_accepts_show(req.path, req.format, stdout, &err);
         return r < 0 ? cli_fail(&err) : EXIT_CLEAN;
+}
+
+/* Who accepts: the user sudo ran for, else the login uid's name, else this
+ * uid's name, else the uid. */
+static void accepting_user(char *buf, size_t size)
+{
+        _cleanup_(freep) char *login = NULL;
+        const char *sudo = getenv("SUDO_USER");
+        uid_t uid = getuid();
+        struct passwd *pw;
+        size_t len = 0;
+        char *end;
+
+        if (sudo && *sudo) {
+                snprintf(buf, size, "%s", sudo);
+                return;
+        }
+        if (read_file("/proc/self/loginuid", 32, &login, &len) >= 0) {
+                unsigned long v = strtoul(login, &end, 10);
+
+                if (end != login && v < 4294967295UL)
+                        uid = (uid_t) v;
+        }
+        pw = getpwuid(uid);
+        if (pw && pw->pw_name)
+                snprintf(buf, size, "%s", pw->pw_name);
+        else
+                snprintf(buf, size, "%u", (unsigned) uid);
+}
+
+static int baseline_accept(int argc, char **argv)
+{
+        _cleanup_(dw_error_release) struct dw_error err = { 0 };
+        _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
+        _cleanup_(freep) char **operands = NULL;
+        _cleanup_(freep) char *state_baseline = NULL, *record = NULL;
+        struct accept_request req = { 0 };
+        struct accept_summary sum = { 0 };
+        struct walk_progress progress = { 0 };
+        enum output_format format = OUTPUT_TEXT;
+        const char *state_dir = NULL;
+        unsigned threads = 0;
+        char user[256];
+        const struct option_spec options[] = {
+                OPT_STRING("baseline", &req.baseline_path, "FILE", "the baseline to accept into"),
+                OPT_STRING("state-dir", &state_dir, "DIR",
+                           "the baseline of scan's state directory (default " DEFAULT_STATE_DIR ")"),
+                OPT_STRING("root", &req.root, "DIR", "the tree to take the paths from (default: the baseline's "
+                                                     "dir: source, else /)"),
+                OPT_STRING("reason", &req.reason, "TEXT", "why: recorded with who and when"),
+                OPT_FORMAT(&format),
+                OPT_THREADS(&threads),
+                OPT_END(),
+        };
+        const struct command_spec spec = {
+                .name = "baseline accept",
+                .description =
+                        "Takes the current state of each PATH (the path and everything below it) into the\n"
+                        "baseline, as aide --update does for the whole tree; with no PATH, everything the last\n"
+                        "check or scan of that baseline reported. The new baseline replaces the old one\n"
+                        "atomically; the old one is kept as FILE.1 (up to FILE.5, newest first); who accepted\n"
+                        "what, when and why is recorded in FILE.accepts (see baseline show). Each accepted\n"
+                        "change is a DW-FIM-ACCEPTED event, then one for the baseline with its digests.",
+                .operands = "[PATH...]",
+                .min_operands = 0,
+                .max_operands = 100000,
+                .options = options,
+        };
+        struct progress_ui *ui;
+        struct dw_context ctx;
+        struct output out;
+        size_t n = 0;
+        int r = options_run(&spec, argc, argv, &operands, &n);
+
+        if (r != PARSE_OK)
+                return options_exit(r);
+        if (req.baseline_path && state_dir)
+                return usage_error("baseline accept", "--baseline and --state-dir exclude each other");
+        if (!req.baseline_path) {
+                if (!state_dir)
+                        state_dir = DEFAULT_STATE_DIR;
+                if (asprintf(&state_baseline, "%s/baseline.db", state_dir) < 0 ||
+                    asprintf(&record, "%s/baseline.record", state_dir) < 0)
+                        return error("out of memory");
+                req.baseline_path = state_baseline;
+                req.record_path = record;
+        }
+        req.paths = n ? operands : NULL;
+        req.n_paths = n;
+        accepting_user(user, sizeof(user));
+        req.user = user;
+        r = cli_load_rules(&rules);
+        if (r != EXIT_CLEAN)
+                return r;
+        cli_context(&ctx, rules, threads, &progress);
+        output_init(&out, format, stdout, ctx.host);
+        out.show_events = true;         /* the accepted changes are the point */
+        ui = progress_start("baseline accept", &progress);
+        r = capability_baseline_accept(&ctx, &req, &out, &sum, &err);
+        progress_stop(ui);
+        fflush(stdout);
+        if (r < 0)
+                return cli_fail(&err);
+        if (sum.nothing_reported) {
+                if (!cli.quiet)
+                        fprintf(stderr, "nothing to accept: the last check of '%s' reported nothing\n",
+                                req.baseline_path);
+                return EXIT_CLEAN;
+        }
+        if (!cli.quiet && format == OUTPUT_TEXT)
+                fprintf(stderr, "accepted %lu %s below %zu %s into '%s' by %s (digest %.12s -> %.12s); the "
+                                "previous baseline is kept as '%s'\n",
+                        sum.changes, sum.changes == 1 ? "change" : "changes", sum.n_paths,
+                        sum.n_paths == 1 ? "path" : "paths", req.baseline_path, user, sum.before, sum.after,
+                        sum.history);
+        free(sum.history);
+        return EXIT_CLEAN;
 }
 
 int cmd_baseline(int argc, char **argv)
@@ -108,6 +232,7 @@ int cmd_baseline(int argc, char **argv)
         static const struct subcommand subs[] = {
                 { "create", baseline_create, "record a baseline of a directory or an ostree commit" },
                 { "show", baseline_show, "describe a baseline (and list its entries)" },
+                { "accept", baseline_accept, "take the current state of paths into a baseline" },
         };
 
         return options_dispatch("baseline", subs, ARRAY_SIZE(subs), argc, argv);

@@ -1,5 +1,6 @@
 /* driftwatch check: option table over capability_tree_check (capability/tree-check.h). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +13,22 @@
 void cli_report_check(const char *root, const char *baseline, const struct tree_check_summary *sum,
                       const struct output *out, double seconds)
 {
-        if (!cli.quiet && out->format == OUTPUT_TEXT)
+        if (!cli.quiet && out->format == OUTPUT_TEXT) {
                 fprintf(stderr,
                         "checked %llu entries under %s against '%s': %lu alerts (%lu critical, %lu high, "
                         "%lu medium, %lu low); %llu files hashed, %llu trusted from the stat cache, %.2f s\n",
                         sum->walk.entries, root, baseline, out->alerts, out->by_severity[SEVERITY_CRITICAL],
                         out->by_severity[SEVERITY_HIGH], out->by_severity[SEVERITY_MEDIUM],
                         out->by_severity[SEVERITY_LOW], sum->walk.hashed, sum->walk.cached, seconds);
+                if (sum->allowed)
+                        fprintf(stderr, "%lu %s allowed by the allowlist (shown as events)\n", sum->allowed,
+                                sum->allowed == 1 ? "change" : "changes");
+        }
+        if (sum->reported_error == -E2BIG)
+                warning("too many changes to record for 'baseline accept' without paths: name the paths");
+        else if (sum->reported_error)
+                warning("cannot record what was reported beside '%s' (for 'baseline accept'): %s", baseline,
+                        strerror(-sum->reported_error));
 }
 
 struct check_request {
@@ -30,6 +40,7 @@ struct check_request {
         unsigned threads;
         const char *cache_path;
         const char *approved_path;
+        const char *allowlist_path;
         enum output_format format;
 };
 
@@ -46,6 +57,8 @@ static int run_check(const struct check_request *req)
                 .full = req->full,
                 .cache_path = req->cache_path,
                 .approved_path = req->approved_path,
+                .allowlist_path = req->allowlist_path,
+                .record_reported = true,
         };
         struct tree_check_summary sum = { 0 };
         struct dw_context ctx;
@@ -69,6 +82,11 @@ static int run_check(const struct check_request *req)
         if (sum.cache_error)
                 warning("stat cache '%s' not used or not updated: %s", req->cache_path, strerror(-sum.cache_error));
         cli_report_check(req->root, req->baseline_path, &sum, &out, cli_seconds_since(&start));
+        if (sum.alerts && !cli.quiet && out.format == OUTPUT_TEXT)
+                fprintf(stderr, "to accept these changes: driftwatch baseline accept --baseline '%s'%s%s%s (add "
+                                "PATH... to accept only those, --reason TEXT to record why)\n",
+                        req->baseline_path, strcmp(req->root, "/") ? " --root '" : "",
+                        strcmp(req->root, "/") ? req->root : "", strcmp(req->root, "/") ? "'" : "");
         return cli_exit_status(&out);
 }
 
@@ -87,6 +105,9 @@ int cmd_check(int argc, char **argv)
                 OPT_STRING("approved", &req.approved_path, "FILE",
                            "approved extension images: on a host with merged extensions, their files are\n"
                            "events naming the extension, not drift"),
+                OPT_STRING("allowlist", &req.allowlist_path, "FILE",
+                           "known, owned drift (etc-diff's allowlist format): an allowed change is an "
+                           "event, an expired entry allows nothing and is reported"),
                 OPT_FORMAT(&req.format),
                 OPT_THREADS(&req.threads),
                 OPT_END(),

@@ -1,5 +1,6 @@
 /* driftwatch scan: option table over capability_scan (capability/scan.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -9,7 +10,7 @@
 
 /* The stderr lines a person reads after the findings. */
 static void report(const struct scan_request *req, const struct scan_summary *sum, const struct output *out,
-                   double seconds)
+                   const char *covered, double seconds)
 {
         if (sum->image_mode) {
                 cli_report_verify(sum->deployment, &sum->verify, sum->verify_alerts, out);
@@ -21,15 +22,36 @@ static void report(const struct scan_request *req, const struct scan_summary *su
         if (sum->baseline_recorded) {
                 if (!cli.quiet)
                         fprintf(stderr,
-                                "driftwatch: %s: recorded %zu entries of /usr, /boot and /etc (%llu files hashed) in "
+                                "driftwatch: %s: recorded %zu entries of %s (%llu files hashed) in "
                                 "'%s'; later scans check against it\n",
                                 sum->baseline_was_gone ? "the baseline was gone" : "no baseline yet",
-                                sum->baseline_entries, sum->check.walk.hashed, sum->baseline_path);
+                                sum->baseline_entries, covered ? covered : "-", sum->check.walk.hashed,
+                                sum->baseline_path);
                 return;
         }
         if (sum->check.cache_error)
                 warning("stat cache not used: %s", strerror(-sum->check.cache_error));
         cli_report_check(req->root, sum->baseline_path, &sum->check, out, seconds);
+        if (sum->check.alerts && !cli.quiet && out->format == OUTPUT_TEXT)
+                fprintf(stderr, "to accept these changes: driftwatch baseline accept%s%s%s (add PATH... to accept only "
+                                "those, --reason TEXT to record why)\n",
+                        strcmp(req->state_dir, DEFAULT_STATE_DIR) ? " --state-dir '" : "",
+                        strcmp(req->state_dir, DEFAULT_STATE_DIR) ? req->state_dir : "",
+                        strcmp(req->state_dir, DEFAULT_STATE_DIR) ? "'" : "");
+}
+
+/* The first line: what the file drift covers (and what is absent). */
+struct first_line {
+        const char *covered, *root;
+};
+
+static void say_coverage(void *userdata)
+{
+        const struct first_line *fl = userdata;
+
+        if (!cli.quiet)
+                fprintf(stderr, "scan: file drift of %s%s%s\n", fl->covered, strcmp(fl->root, "/") ? " under " : "",
+                        strcmp(fl->root, "/") ? fl->root : "");
 }
 
 int cmd_scan(int argc, char **argv)
@@ -49,7 +71,8 @@ int cmd_scan(int argc, char **argv)
                 OPT_STRING("root", &req.root, "DIR", "the host's root (default /), e.g. a mounted disk image"),
                 OPT_STRING("sysroot", &req.sysroot, "DIR", "an offline ostree sysroot to scan as an image-mode host"),
                 OPT_STRING("allowlist", &req.allowlist, "FILE",
-                           "etc-diff allowlist; default " SCAN_DEFAULT_ALLOWLIST " when present"),
+                           "known, owned drift: image mode, etc-diff's allowlist (default " SCAN_DEFAULT_ALLOWLIST
+                           "); else check's, same format (default " SCAN_DEFAULT_FIM_ALLOWLIST "), when present"),
                 OPT_STRING("approved", &req.approved, "FILE",
                            "approved extension images (inventory); default " SCAN_DEFAULT_APPROVED " when present"),
                 OPT_BOOL("verify-verity", &req.verify_verity,
@@ -73,7 +96,8 @@ int cmd_scan(int argc, char **argv)
                         "deployment's /usr verified against its commit, its /etc compared with /usr/etc (with\n"
                         "the merge into a staged deployment predicted), and on a live host the bootc or\n"
                         "rpm-ostree status transitions since the last scan (state in the state directory).\n"
-                        "Elsewhere: the first run records a baseline of /usr, /boot and /etc in the state\n"
+                        "Elsewhere: the first run records a baseline of /usr, /boot, /etc, ~/.ssh of root and\n"
+                        "the users, the cron and at spools and the extension search paths in the state\n"
                         "directory and says so (an event in the JSON output); later runs check the host against\n"
                         "it. The state directory remembers the baseline's digest: a baseline that goes missing or\n"
                         "is replaced later is an alert. Always (except for an offline --sysroot): the inventory\n"
@@ -84,6 +108,9 @@ int cmd_scan(int argc, char **argv)
                         "against its image (driftwatch container diff).",
                 .options = options,
         };
+        _cleanup_(scan_coverage_release) struct scan_coverage coverage = { 0 };
+        _cleanup_(freep) char *covered = NULL, *first = NULL;
+        struct first_line fl;
         struct progress_ui *ui;
         struct dw_context ctx;
         struct timespec start;
@@ -106,6 +133,16 @@ int cmd_scan(int argc, char **argv)
         r = cli_load_rules(&rules);
         if (r != EXIT_CLEAN)
                 return r;
+        if (!scan_is_image_mode(&req)) {
+                if (scan_coverage(req.root, &coverage) < 0 || scan_coverage_text(&coverage, true, &first) < 0 ||
+                    scan_coverage_text(&coverage, false, &covered) < 0)
+                        return error("out of memory");
+                req.coverage = &coverage;
+                fl = (struct first_line) { first, req.root };
+                if (format == OUTPUT_TEXT)
+                        req.started = say_coverage;
+                req.started_data = &fl;
+        }
         cli_context(&ctx, rules, threads, &progress);
         output_init(&out, format, stdout, ctx.host);
         ui = progress_start("scan", &progress);
@@ -118,7 +155,7 @@ int cmd_scan(int argc, char **argv)
                 fprintf(stderr, "mounts: skipped: %s\n", sum.mounts_skipped);
         else if (sum.mounts_ran)
                 cli_report_mounts(&sum.mounts, sum.state_path, &out);
-        report(&req, &sum, &out, cli_seconds_since(&start));
+        report(&req, &sum, &out, covered, cli_seconds_since(&start));
         if (sum.inventory_ran)
                 cli_report_inventory(&sum.inventory, &out);
         if (sum.posture_skipped && !cli.quiet)

@@ -248,6 +248,8 @@ int fim_finding_from_change(const struct fim_reporter *rep, const struct fim_cha
                 r = finding_add_value(&f, "entries_below", c->old ? before : NULL, c->old ? (size_t) bn : 0,
                                       c->new ? after : NULL, c->new ? (size_t) an : 0);
         }
+        if (r >= 0 && rep->amend)
+                r = rep->amend(&f, c, rep->amend_data);
         if (r < 0) {
                 finding_release(&f);
                 return r;

@@ -16,6 +16,10 @@ struct fim_reporter {
         const char *dataset;            /* event.dataset; default driftwatch.fim */
         const char *path_prefix;        /* entries are below this ("/etc"): reported with it */
         bool etc;                       /* surfaces' DW-ETC rules instead of DW-FIM */
+        /* Optional: called on each finding once built (an allowlist, a record
+         * of what was reported); a negative return fails the change. */
+        int (*amend)(struct finding *f, const struct fim_change *c, void *userdata);
+        void *amend_data;
 };
 
 /* Fills a finding (finding_init()ed here; finding_release() it) for c. */

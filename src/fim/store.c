@@ -687,7 +687,7 @@ int baseline_read_buf(const void *buf, size_t len, struct fim_tree **ret_tree, s
         return r < 0 ? r : load(db, r == 0, ret_tree, ret_meta, ret_reason);
 }
 
-int baseline_read_digest(const char *path, char ret_digest[static BASELINE_DIGEST_HEX + 1], const char **ret_reason)
+int baseline_read_meta(const char *path, struct baseline_meta *ret_meta, const char **ret_reason)
 {
         _cleanup_(sqlite_closep) sqlite3 *db = NULL;
         _cleanup_(stored_meta_release) struct stored_meta sm = { 0 };
@@ -697,7 +697,20 @@ int baseline_read_digest(const char *path, char ret_digest[static BASELINE_DIGES
         r = r < 0 ? r : read_meta(db, r == 0, &sm, &m, ret_reason);
         if (r < 0)
                 return r;
-        memcpy(ret_digest, sm.digest, BASELINE_DIGEST_HEX + 1);
+        m.digest = TAKE_PTR(sm.digest);
+        *ret_meta = m;
+        m = (struct baseline_meta) { 0 };
+        return 0;
+}
+
+int baseline_read_digest(const char *path, char ret_digest[static BASELINE_DIGEST_HEX + 1], const char **ret_reason)
+{
+        _cleanup_(baseline_meta_release) struct baseline_meta m = { 0 };
+        int r = baseline_read_meta(path, &m, ret_reason);
+
+        if (r < 0)
+                return r;
+        memcpy(ret_digest, m.digest, BASELINE_DIGEST_HEX + 1);
         return 0;
 }
 
@@ -1051,6 +1064,15 @@ int baseline_record_read(const char *path, char ret_digest[static BASELINE_DIGES
         memcpy(ret_digest, p, BASELINE_DIGEST_HEX);
         ret_digest[BASELINE_DIGEST_HEX] = '\0';
         return is_digest(ret_digest) ? 0 : -EBADMSG;
+}
+
+int store_write_atomic(const char *path, const void *p, size_t n, mode_t mode)
+{
+        _cleanup_(temp_release) struct temp tmp = { .fd = -1, .dirfd = -1 };
+        int r = temp_create(path, mode, &tmp);
+
+        r = r ?: write_all(tmp.fd, p, n);
+        return r ?: temp_commit(&tmp, path);
 }
 
 int baseline_record_write(const char *path, const char *digest)

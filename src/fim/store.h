@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "entry.h"
 
@@ -79,9 +80,16 @@ int baseline_reader_has_prefix(struct baseline_reader *rd, const char *prefix);
  * BASELINE_DIGEST_HEX hex digits and a NUL into ret_digest. */
 int baseline_read_digest(const char *path, char ret_digest[static BASELINE_DIGEST_HEX + 1], const char **ret_reason);
 
+/* Only the description (meta checked, entries not read), its digest as declared. */
+int baseline_read_meta(const char *path, struct baseline_meta *ret_meta, const char **ret_reason);
+
 /* The small file in which a state directory remembers the digest of its
  * baseline, so that a baseline that vanished or was replaced shows. Read:
  * -ENOENT when there is none, -EBADMSG when it is malformed. Written
  * atomically, like a baseline. */
 int baseline_record_read(const char *path, char ret_digest[static BASELINE_DIGEST_HEX + 1]);
 int baseline_record_write(const char *path, const char *digest);
+
+/* n bytes written to path atomically and durably, as a baseline is (a
+ * temporary file beside it, renamed over it). */
+int store_write_atomic(const char *path, const void *p, size_t n, mode_t mode);

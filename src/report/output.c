@@ -875,7 +875,8 @@ int output_emit(struct output *o, const struct finding *f)
         } else {
                 o->events++;
         }
-        if (o->format == OUTPUT_TEXT && !f->alert && !o->show_events)
+        /* An allowed change is shown as such: the allowlist may be wrong. */
+        if (o->format == OUTPUT_TEXT && !f->alert && !o->show_events && !f->allowed_by)
                 return 0;
         /* One line of at most 64 MiB: a mount table snapshot of 100,000 mounts
          * (driftwatch mounts) is one event. */
