@@ -55,6 +55,8 @@ static void help(FILE *f)
                    "  --rules-dir DIR  more layers, every DIR/*.yaml in name order after --rules\n"
                    "                   (default " DEFAULT_RULES_DIR ", skipped when missing)\n"
                    "  --quiet, -q      no progress line and no summary on stderr\n"
+                   "  --config FILE    the configuration file (default " DEFAULT_CONFIG_PATH "):\n"
+                   "                   defaults for the options; the command line wins\n"
                    "  --format FMT     before the command: the command's --format\n"
                    "  --version        print the version\n"
                    "\nexit status: 0 no alert, 1 at least one alert, 2 usage or runtime error\n"
@@ -153,6 +155,9 @@ int main(int argc, char **argv)
         c = find_command(argv[i]);
         if (!c)
                 return unknown_command(argv[i]);
+        /* The configuration file's values become the options' defaults. */
+        if (c->run != cmd_help && c->run != cmd_version && cli_config_load(argc, argv) != EXIT_CLEAN)
+                return EXIT_TROUBLE;
         cli_install_signals();
 
         /* The command sees its own name, its arguments, and a --format given
