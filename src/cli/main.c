@@ -7,17 +7,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "generate.h"
 #include "options.h"
 
 #ifndef DRIFTWATCH_VERSION
 #define DRIFTWATCH_VERSION "0.1.0"
 #endif
-
-struct command {
-        const char *name;
-        int (*run)(int argc, char **argv);
-        const char *summary;
-};
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
@@ -152,6 +147,11 @@ int main(int argc, char **argv)
                 help(stderr);
                 return EXIT_TROUBLE;
         }
+        /* Hidden: the man pages and completion, from the option tables (the build runs these). */
+        if (strcmp(argv[i], "__man") == 0)
+                return generate_man(commands, ARRAY_SIZE(commands), DRIFTWATCH_VERSION, argc - i, argv + i);
+        if (strcmp(argv[i], "__completion") == 0)
+                return generate_completion(commands, ARRAY_SIZE(commands), argc - i, argv + i);
         c = find_command(argv[i]);
         if (!c)
                 return unknown_command(argv[i]);

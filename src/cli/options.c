@@ -22,8 +22,15 @@ static const struct option_spec global_options[] = {
         OPT_END(),
 };
 
+const struct options_visitor *options_visitor;
+
 /* While the configuration file's values are set: "'FILE': line N", for the errors. */
 static const char *config_origin;
+
+const struct option_spec *options_globals(void)
+{
+        return global_options;
+}
 
 #define USAGE_WIDTH 88
 
@@ -307,9 +314,11 @@ int options_parse(const struct command_spec *cmd, int argc, char **argv, char **
 
         if (!operands)
                 return error("out of memory"), -ENOMEM;
-        r = apply_config(cmd, from_config, ARRAY_SIZE(from_config));
-        if (r < 0)
-                return r;
+        if (!options_visitor) {
+                r = apply_config(cmd, from_config, ARRAY_SIZE(from_config));
+                if (r < 0)
+                        return r;
+        }
         for (i = 1; i < argc; i++) {
                 const char *a = argv[i], *name, *eq, *arg = NULL;
                 size_t len;
@@ -323,7 +332,10 @@ int options_parse(const struct command_spec *cmd, int argc, char **argv, char **
                         continue;
                 }
                 if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-                        options_help(cmd, stdout);
+                        if (options_visitor)
+                                options_visitor->command(cmd, options_visitor->userdata);
+                        else
+                                options_help(cmd, stdout);
                         return PARSE_EXIT;
                 }
                 if (strcmp(a, "-q") == 0)
@@ -413,6 +425,15 @@ int options_dispatch(const char *group, const struct subcommand *subs, size_t n,
         }
         if (argc < 2)
                 return usage_error(group, "a subcommand is required");
+        if (options_visitor) {
+                options_visitor->group(group, subs, n, options_visitor->userdata);
+                for (i = 0; i < n; i++) {
+                        char *help[] = { (char *) subs[i].name, (char *) "--help", NULL };
+
+                        subs[i].run(2, help);
+                }
+                return EXIT_CLEAN;
+        }
         printf("usage: driftwatch %s SUBCOMMAND [OPTIONS]\n\nsubcommands:\n", group);
         for (i = 0; i < n; i++)
                 printf("  %-12s %s\n", subs[i].name, subs[i].summary);
