@@ -35,6 +35,25 @@ static int visit(const struct command *c, const struct options_visitor *v, unsig
         return *calls > before ? 0 : -ENOENT;
 }
 
+static void ignore_command(const struct command_spec *cmd, void *userdata)
+{
+        (*(unsigned *) userdata)++;
+}
+
+static void note_group(const char *group, const struct subcommand *subs, size_t n, void *userdata)
+{
+        (*(unsigned *) userdata) += 1000;
+}
+
+bool command_has_subcommands(const struct command *c)
+{
+        unsigned calls = 0;
+        const struct options_visitor v = { ignore_command, note_group, &calls };
+
+        (void) visit(c, &v, &calls);
+        return calls >= 1000;
+}
+
 /* Text for roff: '\' as \e, '-' as \-, a line that starts with '.' or '\'' guarded. */
 static void roff(FILE *f, const char *s)
 {

@@ -4,6 +4,7 @@
  * build runs (CMakeLists.txt). */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -20,3 +21,5 @@ struct command {
 int generate_man(const struct command *cmds, size_t n, const char *version, int argc, char **argv);
 /* driftwatch __completion bash|zsh [FILE]: the completion script on stdout or into FILE. */
 int generate_completion(const struct command *cmds, size_t n, int argc, char **argv);
+/* Whether c is a command of subcommands ("baseline", "image"), from its table. */
+bool command_has_subcommands(const struct command *c);

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "generate.h"
 #include "options.h"
+#include "parse/dw-conf.h"
 
 #ifndef DRIFTWATCH_VERSION
 #define DRIFTWATCH_VERSION "0.1.0"
@@ -79,6 +80,36 @@ static int unknown_command(const char *name)
         if (hint)
                 return error("unknown command '%s'; did you mean '%s'? (see 'driftwatch help')", name, hint);
         return error("unknown command '%s' (see 'driftwatch help')", name);
+}
+
+/* Each group of the configuration file names a command ("scan") or a
+ * subcommand ("baseline create"), not a typo or a group of subcommands:
+ * EXIT_CLEAN, or the error (file and line) printed and EXIT_TROUBLE. */
+static int check_config_groups(void)
+{
+        size_t i;
+
+        for (i = 0; cli_conf && i < cli_conf->kf->n; i++) {
+                const struct keyfile_entry *e = &cli_conf->kf->v[i];
+                const char *sp = strchr(e->group, ' ');
+                char first[64];
+                size_t k;
+
+                if (strcmp(e->group, DW_CONF_GROUP) == 0)
+                        continue;
+                snprintf(first, sizeof(first), "%.*s", (int) (sp ? (size_t) (sp - e->group) : strlen(e->group)),
+                         e->group);
+                for (k = 0; k < ARRAY_SIZE(commands); k++)
+                        if (strcmp(first, commands[k].name) == 0)
+                                break;
+                if (k == ARRAY_SIZE(commands))
+                        return error("bad configuration '%s': line %u: no command '%s' for [%s]", cli_conf_path,
+                                     e->line, first, e->group);
+                if (!sp && command_has_subcommands(&commands[k]))
+                        return error("bad configuration '%s': line %u: [%s] has subcommands: name one, as "
+                                     "[%s SUBCOMMAND]", cli_conf_path, e->line, e->group, e->group);
+        }
+        return EXIT_CLEAN;
 }
 
 static int cmd_help(int argc, char **argv)
@@ -156,7 +187,8 @@ int main(int argc, char **argv)
         if (!c)
                 return unknown_command(argv[i]);
         /* The configuration file's values become the options' defaults. */
-        if (c->run != cmd_help && c->run != cmd_version && cli_config_load(argc, argv) != EXIT_CLEAN)
+        if (c->run != cmd_help && c->run != cmd_version &&
+            (cli_config_load(argc, argv) != EXIT_CLEAN || check_config_groups() != EXIT_CLEAN))
                 return EXIT_TROUBLE;
         cli_install_signals();
 
