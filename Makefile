@@ -4,7 +4,7 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps deps-run deps-check deps-bench deps-fuzz compile build run check test test-asan asan bench fuzz clean
+.PHONY: all deps deps-run deps-check deps-bench deps-fuzz compile build run check test test-asan asan bench fuzz clean install
 
 all: build
 
@@ -29,6 +29,14 @@ build: deps-run compile
 # The main job on this host. Exit 1 only means the scan found something.
 run: build
 	$(BUILD)/driftwatch scan; rc=$$?; [ $$rc -le 1 ] || exit $$rc
+
+# CMake's install rules (binary, ostree module, generated man pages and
+# completion, rules, examples, docs): `make install PREFIX=/usr DESTDIR=$PWD/pkg`.
+PREFIX ?= /usr/local
+install: deps-run
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	cmake --build $(BUILD) -j $(JOBS) --target driftwatch driftwatch-ostree driftwatch-generated
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
 asan: deps-check
 	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DDW_SANITIZE=ON -DDW_RELEASE_BINARY=

@@ -51,6 +51,9 @@ check=(
         runc                 # podman's runtime in the tests (crun fails on these machines)
         skopeo               # the container tests export images to oci:, oci-archive: and docker-archive:
         busybox-static       # the rootfs of the container tests' images (podman import, no registry)
+        # installing (issue #14)
+        man-db               # man -l: test-install reads the installed, generated man pages
+        groff-base           # groff: man -l's formatter
 )
 bench=(
         aide                 # bench/fim.sh and bench/startup.sh compare against AIDE

@@ -23,13 +23,25 @@ enum {
 /* Rules layers every command reads after --rules (docs/rules.md). */
 #define DEFAULT_RULES_DIR "/etc/driftwatch/rules.d"
 
+/* The configuration file (--config FILE names another; docs/configuration.md). */
+#define DEFAULT_CONFIG_PATH "/etc/driftwatch/driftwatch.conf"
+
 struct cli_globals {
         const char *rules_path;         /* --rules: a layer over the built-in rules */
         const char *rules_dir;          /* --rules-dir; NULL: DEFAULT_RULES_DIR */
         bool quiet;
+        const char *config_path;        /* --config */
 };
 
 extern struct cli_globals cli;
+/* The configuration file cli_config_load() read (NULL: none), and its name. */
+struct dw_conf;
+extern struct dw_conf *cli_conf;
+extern const char *cli_conf_path;
+/* Reads the file --config names anywhere in argv (before a "--"), or else
+ * DEFAULT_CONFIG_PATH when it exists: EXIT_CLEAN, or the error printed (one
+ * line, the file and the line) and EXIT_TROUBLE. */
+int cli_config_load(int argc, char **argv);
 extern volatile sig_atomic_t cli_cancel;
 
 /* Prints "driftwatch: <message>" on stderr and returns EXIT_TROUBLE. */

@@ -7,17 +7,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "generate.h"
 #include "options.h"
+#include "parse/dw-conf.h"
 
 #ifndef DRIFTWATCH_VERSION
 #define DRIFTWATCH_VERSION "0.1.0"
 #endif
-
-struct command {
-        const char *name;
-        int (*run)(int argc, char **argv);
-        const char *summary;
-};
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
@@ -55,6 +51,8 @@ static void help(FILE *f)
                    "  --rules-dir DIR  more layers, every DIR/*.yaml in name order after --rules\n"
                    "                   (default " DEFAULT_RULES_DIR ", skipped when missing)\n"
                    "  --quiet, -q      no progress line and no summary on stderr\n"
+                   "  --config FILE    the configuration file (default " DEFAULT_CONFIG_PATH "):\n"
+                   "                   defaults for the options; the command line wins\n"
                    "  --format FMT     before the command: the command's --format\n"
                    "  --version        print the version\n"
                    "\nexit status: 0 no alert, 1 at least one alert, 2 usage or runtime error\n"
@@ -82,6 +80,36 @@ static int unknown_command(const char *name)
         if (hint)
                 return error("unknown command '%s'; did you mean '%s'? (see 'driftwatch help')", name, hint);
         return error("unknown command '%s' (see 'driftwatch help')", name);
+}
+
+/* Each group of the configuration file names a command ("scan") or a
+ * subcommand ("baseline create"), not a typo or a group of subcommands:
+ * EXIT_CLEAN, or the error (file and line) printed and EXIT_TROUBLE. */
+static int check_config_groups(void)
+{
+        size_t i;
+
+        for (i = 0; cli_conf && i < cli_conf->kf->n; i++) {
+                const struct keyfile_entry *e = &cli_conf->kf->v[i];
+                const char *sp = strchr(e->group, ' ');
+                char first[64];
+                size_t k;
+
+                if (strcmp(e->group, DW_CONF_GROUP) == 0)
+                        continue;
+                snprintf(first, sizeof(first), "%.*s", (int) (sp ? (size_t) (sp - e->group) : strlen(e->group)),
+                         e->group);
+                for (k = 0; k < ARRAY_SIZE(commands); k++)
+                        if (strcmp(first, commands[k].name) == 0)
+                                break;
+                if (k == ARRAY_SIZE(commands))
+                        return error("bad configuration '%s': line %u: no command '%s' for [%s]", cli_conf_path,
+                                     e->line, first, e->group);
+                if (!sp && command_has_subcommands(&commands[k]))
+                        return error("bad configuration '%s': line %u: [%s] has subcommands: name one, as "
+                                     "[%s SUBCOMMAND]", cli_conf_path, e->line, e->group, e->group);
+        }
+        return EXIT_CLEAN;
 }
 
 static int cmd_help(int argc, char **argv)
@@ -150,9 +178,18 @@ int main(int argc, char **argv)
                 help(stderr);
                 return EXIT_TROUBLE;
         }
+        /* Hidden: the man pages and completion, from the option tables (the build runs these). */
+        if (strcmp(argv[i], "__man") == 0)
+                return generate_man(commands, ARRAY_SIZE(commands), DRIFTWATCH_VERSION, argc - i, argv + i);
+        if (strcmp(argv[i], "__completion") == 0)
+                return generate_completion(commands, ARRAY_SIZE(commands), argc - i, argv + i);
         c = find_command(argv[i]);
         if (!c)
                 return unknown_command(argv[i]);
+        /* The configuration file's values become the options' defaults. */
+        if (c->run != cmd_help && c->run != cmd_version &&
+            (cli_config_load(argc, argv) != EXIT_CLEAN || check_config_groups() != EXIT_CLEAN))
+                return EXIT_TROUBLE;
         cli_install_signals();
 
         /* The command sees its own name, its arguments, and a --format given

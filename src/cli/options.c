@@ -3,20 +3,34 @@
 #include "options.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/path-util.h"
 #include "basic/workers.h"
 #include "cli.h"
+#include "parse/dw-conf.h"
 
 /* The options every command takes, wherever they appear. */
 static const struct option_spec global_options[] = {
         OPT_BOOL("quiet", &cli.quiet, "no progress line and no summary on stderr"),
         OPT_STRING("rules", &cli.rules_path, "FILE", "detection content layered over the built-in rules"),
         OPT_STRING("rules-dir", &cli.rules_dir, "DIR", "the directory of rules layers (/etc/driftwatch/rules.d)"),
+        OPT_STRING("config", &cli.config_path, "FILE", "the configuration file (default " DEFAULT_CONFIG_PATH ")"),
         OPT_END(),
 };
+
+const struct options_visitor *options_visitor;
+
+/* While the configuration file's values are set: "'FILE': line N", for the errors. */
+static const char *config_origin;
+
+const struct option_spec *options_globals(void)
+{
+        return global_options;
+}
 
 #define USAGE_WIDTH 88
 
@@ -42,7 +56,9 @@ static int usage(const struct command_spec *cmd, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        if (cmd->name)
+        if (config_origin)
+                error("bad configuration %s: %s", config_origin, msg);
+        else if (cmd->name)
                 usage_error(cmd->name, "%s", msg);
         else
                 error("%s (see 'driftwatch help')", msg);   /* before any command */
@@ -164,18 +180,145 @@ int options_global(int argc, char **argv, int *i)
         return 1;
 }
 
+static bool is_global(const struct option_spec *o)
+{
+        return o >= global_options && o < global_options + ARRAY_SIZE(global_options);
+}
+
+/* A list option's values from the configuration file, dropped when the
+ * command line gives the option: there, the command line replaces the file's. */
+static void reset_list(const struct option_spec *o)
+{
+        cli_strv_free(*(char ***) o->value, *(size_t *) o->count);
+        *(char ***) o->value = NULL;
+        *(size_t *) o->count = 0;
+}
+
+/* One key of the configuration file into option o: a boolean is true, yes,
+ * 1, false, no or 0; a list option (--path) takes values separated by ';'. */
+static int config_value(const struct command_spec *cmd, const struct option_spec *o, const char *value)
+{
+        _cleanup_(freep) char *copy = NULL;
+        char *save = NULL, *w;
+        bool b;
+        int r;
+
+        if (o->kind == OPTION_BOOL) {
+                if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0)
+                        b = value[0] == 'y';
+                else if (keyfile_boolean(value, &b) < 0)
+                        return usage(cmd, "--%s takes true or false, not '%s'", o->name, value);
+                *(bool *) o->value = b;
+                return 0;
+        }
+        if (!repeatable(o))
+                return set_value(cmd, o, value);
+        copy = strdup(value);
+        if (!copy)
+                return error("out of memory"), -ENOMEM;
+        for (w = strtok_r(copy, ";", &save); w; w = strtok_r(NULL, ";", &save)) {
+                w += strspn(w, " \t");
+                if (!*w)
+                        continue;
+                if (o->kind == OPTION_PATHS && path_has_dotdot(w))
+                        return usage(cmd, "--%s '%s' must not contain '..'", o->name, w);
+                r = set_value(cmd, o, w);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* state-dir = DIR as the default of a command's --state DB: DIR/state.db,
+ * as scan keeps it (DEFAULT_STATE_DB). The string lives as long as the process. */
+static int config_state_db(const struct command_spec *cmd, const struct option_spec *o, const char *dir)
+{
+        static char *db;
+
+        free(db);
+        if (asprintf(&db, "%s/state.db", dir) < 0) {
+                db = NULL;
+                return error("out of memory"), -ENOMEM;
+        }
+        return set_value(cmd, o, db);
+}
+
+/* The configuration file's values as the defaults of cmd's options and the
+ * global ones: [driftwatch] first, then the command's own group, which wins.
+ * The command line, parsed after, wins over both; a global option given
+ * before the command's name is not overwritten. A key in the command's group
+ * that is none of its options is an error; one in [driftwatch] applies to the
+ * commands that have that option. from_config[k]: cmd->options[k] was set. */
+static int apply_config(const struct command_spec *cmd, bool *from_config, size_t max)
+{
+        const char *groups[] = { DW_CONF_GROUP, cmd->name };
+        bool preset[ARRAY_SIZE(global_options)];
+        char origin[PATH_MAX + 32];
+        size_t g, i;
+        int r = 0;
+
+        if (!cli_conf || !cmd->name)
+                return 0;
+        for (i = 0; i + 1 < ARRAY_SIZE(global_options); i++) {
+                const struct option_spec *o = &global_options[i];
+
+                preset[i] = o->kind == OPTION_BOOL ? *(bool *) o->value : *(const char **) o->value != NULL;
+        }
+        for (g = 0; g < ARRAY_SIZE(groups) && r >= 0; g++)
+                for (i = 0; i < cli_conf->kf->n && r >= 0; i++) {
+                        const struct keyfile_entry *e = &cli_conf->kf->v[i];
+                        const struct option_spec *o;
+
+                        if (strcmp(e->group, groups[g]) != 0 || strcmp(e->key, "outputs") == 0)
+                                continue;
+                        if (g == 0 && !dw_conf_applies(e->key, cmd->name))
+                                continue;
+                        o = cmd->options ? find(cmd->options, e->key, strlen(e->key)) : NULL;
+                        if (!o)
+                                o = find(global_options, e->key, strlen(e->key));
+                        /* status and mounts keep their database in the state directory. */
+                        if (g == 0 && !o && strcmp(e->key, "state-dir") == 0 && cmd->options)
+                                o = find(cmd->options, "state", 5);
+                        /* [driftwatch] format is text or json; audit-rules' --format is another. */
+                        if (g == 0 && o && strcmp(e->key, "format") == 0 && o->kind != OPTION_FORMAT)
+                                continue;
+                        snprintf(origin, sizeof(origin), "'%s': line %u", cli_conf_path, e->line);
+                        config_origin = origin;
+                        if (!o || o->value == &cli.config_path) {
+                                if (g > 0)
+                                        r = usage(cmd, "'%s' has no option --%s", cmd->name, e->key);
+                        } else if (is_global(o)) {
+                                if (!preset[o - global_options])
+                                        r = config_value(cmd, o, e->value);
+                        } else if (strcmp(e->key, o->name) != 0) {
+                                r = config_state_db(cmd, o, e->value);
+                        } else {
+                                r = config_value(cmd, o, e->value);
+                                if ((size_t) (o - cmd->options) < max)
+                                        from_config[o - cmd->options] = true;
+                        }
+                        config_origin = NULL;
+                }
+        return r < 0 ? -EINVAL : 0;
+}
+
 int options_parse(const struct command_spec *cmd, int argc, char **argv, char ***ret_operands,
                   size_t *ret_n_operands)
 {
         _cleanup_(freep) char **operands = calloc((size_t) argc + 1, sizeof(char *));
         const struct option_spec *o;
-        bool seen[128] = { false };
+        bool seen[128] = { false }, from_config[128] = { false };
         bool only_operands = false;
         size_t n = 0;
         int i, r;
 
         if (!operands)
                 return error("out of memory"), -ENOMEM;
+        if (!options_visitor) {
+                r = apply_config(cmd, from_config, ARRAY_SIZE(from_config));
+                if (r < 0)
+                        return r;
+        }
         for (i = 1; i < argc; i++) {
                 const char *a = argv[i], *name, *eq, *arg = NULL;
                 size_t len;
@@ -189,7 +332,10 @@ int options_parse(const struct command_spec *cmd, int argc, char **argv, char **
                         continue;
                 }
                 if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-                        options_help(cmd, stdout);
+                        if (options_visitor)
+                                options_visitor->command(cmd, options_visitor->userdata);
+                        else
+                                options_help(cmd, stdout);
                         return PARSE_EXIT;
                 }
                 if (strcmp(a, "-q") == 0)
@@ -219,6 +365,8 @@ int options_parse(const struct command_spec *cmd, int argc, char **argv, char **
 
                         if (seen[k] && !repeatable(o) && o->kind != OPTION_BOOL)
                                 return usage(cmd, "--%s is given twice", o->name);
+                        if (!seen[k] && from_config[k] && repeatable(o))
+                                reset_list(o);
                         seen[k] = true;
                 }
                 r = set_value(cmd, o, arg);
@@ -226,7 +374,7 @@ int options_parse(const struct command_spec *cmd, int argc, char **argv, char **
                         return r;
         }
         for (o = cmd->options; o && o->kind != OPTION_END; o++)
-                if ((o->flags & OPTION_REQUIRED) && !seen[o - cmd->options])
+                if ((o->flags & OPTION_REQUIRED) && !seen[o - cmd->options] && !from_config[o - cmd->options])
                         return usage(cmd, "--%s is required", o->name);
         if (n < cmd->min_operands)
                 return usage(cmd, "missing %s", cmd->operands ? cmd->operands : "operand");
@@ -277,6 +425,15 @@ int options_dispatch(const char *group, const struct subcommand *subs, size_t n,
         }
         if (argc < 2)
                 return usage_error(group, "a subcommand is required");
+        if (options_visitor) {
+                options_visitor->group(group, subs, n, options_visitor->userdata);
+                for (i = 0; i < n; i++) {
+                        char *help[] = { (char *) subs[i].name, (char *) "--help", NULL };
+
+                        subs[i].run(2, help);
+                }
+                return EXIT_CLEAN;
+        }
         printf("usage: driftwatch %s SUBCOMMAND [OPTIONS]\n\nsubcommands:\n", group);
         for (i = 0; i < n; i++)
                 printf("  %-12s %s\n", subs[i].name, subs[i].summary);
@@ -340,8 +497,11 @@ void options_help(const struct command_spec *cmd, FILE *f)
                 fprintf(f, "  --%-*s  %s%s\n", (int) width, item, o->help,
                         repeatable(o) ? " (repeatable)" : "");
         }
-        fputs("\nglobal options (before or after the command): --quiet, --rules FILE, --rules-dir DIR; "
-              "see 'driftwatch help'\n", f);
+        fputs("\nglobal options (before or after the command):", f);
+        for (o = global_options; o->kind != OPTION_END; o++)
+                fprintf(f, "%s --%s%s%s", o == global_options ? "" : ",", o->name, o->arg ? " " : "",
+                        o->arg ? o->arg : "");
+        fputs("; see 'driftwatch help'\n", f);
 }
 
 /* Optimal string alignment distance, capped: enough for "did you mean". */

@@ -57,6 +57,27 @@ struct command_spec {
         const struct option_spec *options;
 };
 
+/* A command of subcommands ("baseline create", "image verify"). */
+struct subcommand {
+        const char *name;
+        int (*run)(int argc, char **argv);
+        const char *summary;
+};
+
+/* What --help does instead of printing the help, for the generators of the
+ * man pages and completion (src/cli/generate.c): a command's table goes to
+ * command(), a command of subcommands goes to group() and then each of its
+ * subcommands' tables to command(). NULL: --help prints the help. */
+struct options_visitor {
+        void (*command)(const struct command_spec *cmd, void *userdata);
+        void (*group)(const char *group, const struct subcommand *subs, size_t n, void *userdata);
+        void *userdata;
+};
+extern const struct options_visitor *options_visitor;
+
+/* The global options' table (--quiet, --rules, --rules-dir, --config). */
+const struct option_spec *options_globals(void);
+
 enum {
         PARSE_OK = 0,
         PARSE_EXIT = 1,         /* --help was printed: exit 0 */
@@ -81,12 +102,6 @@ int options_run(const struct command_spec *cmd, int argc, char **argv, char ***r
 /* The exit status for a parse that did not give PARSE_OK. */
 int options_exit(int r);
 
-/* A command of subcommands ("baseline create", "image verify"). */
-struct subcommand {
-        const char *name;
-        int (*run)(int argc, char **argv);
-        const char *summary;
-};
 
 /* Runs the subcommand argv[1] names with argv[1..argc), or prints the list
  * (--help: stdout, exit 0; nothing or an unknown name: a usage error). */

@@ -63,9 +63,15 @@ static bool try_load(const char *path)
         return true;
 }
 
+#ifdef DW_MODULE_RELDIR
+#define MODULE_RELDIR_SIZE sizeof(DW_MODULE_RELDIR)
+#else
+#define MODULE_RELDIR_SIZE 0
+#endif
+
 static void load(void)
 {
-        char exe[PATH_MAX], path[PATH_MAX + sizeof(OSTREE_MODULE_NAME) + 1];
+        char exe[PATH_MAX], path[PATH_MAX + MODULE_RELDIR_SIZE + sizeof(OSTREE_MODULE_NAME) + 1];
         ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
         char *slash;
 
@@ -79,6 +85,14 @@ static void load(void)
                                 try_load(path);
                                 return;
                         }
+#ifdef DW_MODULE_RELDIR
+                        /* An installed tree moved as a whole (DESTDIR, a relocated prefix). */
+                        snprintf(path, sizeof(path), "%s/" DW_MODULE_RELDIR "/%s", exe, OSTREE_MODULE_NAME);
+                        if (access(path, F_OK) == 0) {
+                                try_load(path);
+                                return;
+                        }
+#endif
                 }
         }
         try_load(DW_MODULE_DIR "/" OSTREE_MODULE_NAME);

@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "parse/dw-conf.h"
 
 struct req {
         const char *baseline;
@@ -174,6 +175,51 @@ static void test_help_from_table(void **state)
         free(text);
 }
 
+/* The configuration file's values are the defaults: [driftwatch] for every
+ * command, [test] for this one; the command line wins, and its --path
+ * replaces the file's list. A key the command lacks names file and line. */
+static void test_config_defaults(void **state)
+{
+        static const char conf[] = "[driftwatch]\nformat = json\nthreads = 3\n"
+                                   "[test]\nbaseline = conf.db\npath = /etc; /boot\nwindow = 9\n";
+        static const char bad[] = "[test]\n\nbogus = 1\n";
+        const char *plain[] = { "test" };
+        const char *given[] = { "test", "--path", "/usr", "--window", "2", "--format", "text" };
+        struct req q = { 0 };
+        char **ops = NULL, err[512];
+        size_t n = 0;
+
+        assert_int_equal(dw_conf_parse(conf, strlen(conf), &cli_conf, NULL), 0);
+        cli_conf_path = "test.conf";
+        assert_int_equal(parse(&q, &ops, &n, 1, plain), PARSE_OK);
+        assert_string_equal(q.baseline, "conf.db");       /* a required option, from the file */
+        assert_int_equal(q.format, OUTPUT_JSON);
+        assert_int_equal(q.threads, 3);
+        assert_int_equal(q.window, 9);
+        assert_int_equal(q.n_paths, 2);
+        assert_string_equal(q.paths[0], "/etc");
+        assert_string_equal(q.paths[1], "/boot");
+        free(ops);
+        cli_strv_free(q.paths, q.n_paths);
+
+        q = (struct req) { 0 };
+        assert_int_equal(parse(&q, &ops, &n, ARRAY_SIZE(given), given), PARSE_OK);
+        assert_int_equal(q.format, OUTPUT_TEXT);
+        assert_int_equal(q.window, 2);
+        assert_int_equal(q.n_paths, 1);
+        assert_string_equal(q.paths[0], "/usr");
+        free(ops);
+        cli_strv_free(q.paths, q.n_paths);
+
+        cli_conf = dw_conf_free(cli_conf);
+        assert_int_equal(dw_conf_parse(bad, strlen(bad), &cli_conf, NULL), 0);
+        q = (struct req) { 0 };
+        assert_int_equal(parse_err(&q, err, sizeof(err), 1, plain), -EINVAL);
+        assert_string_equal(err, "driftwatch: bad configuration 'test.conf': line 3: 'test' has no option --bogus\n");
+        cli_conf = dw_conf_free(cli_conf);
+        cli_conf_path = NULL;
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -182,6 +228,7 @@ int main(void)
                 cmocka_unit_test(test_globals_anywhere),
                 cmocka_unit_test(test_suggest),
                 cmocka_unit_test(test_help_from_table),
+                cmocka_unit_test(test_config_defaults),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
