@@ -56,7 +56,7 @@ out=$(bash -c 'load() { source "$1"; }; load "$1"; complete -p driftwatch
         c driftwatch image verify --sysroot "$2/emp"' _ "$comp" "$T") || fail "the completion does not load"
 expected="complete -F _driftwatch driftwatch
 scan
-create show
+create show accept
 --state-dir
 text json
 $T/empty"
