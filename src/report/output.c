@@ -816,6 +816,14 @@ static int text_audit(struct buf *b, const struct finding *f)
         return r >= 0 ? buf_putc(b, '\n') : r;
 }
 
+static bool is_changed(const struct finding *f, const char *attr)
+{
+        for (size_t i = 0; i < f->n_changed; i++)
+                if (strcmp(f->changed[i], attr) == 0)
+                        return true;
+        return false;
+}
+
 static int render_text(const struct finding *f, struct buf *b)
 {
         enum severity sev = finding_severity(f);
@@ -879,6 +887,8 @@ static int render_text(const struct finding *f, struct buf *b)
         for (i = 0; r >= 0 && i < f->n_values; i++) {
                 const struct finding_value *v = &f->values[i];
 
+                if (f->text_changed_only && !is_changed(f, v->attr))
+                        continue;
                 r = buf_puts(b, "         ");
                 if (r >= 0)
                         r = escape_text(b, v->attr, strlen(v->attr));
