@@ -75,7 +75,8 @@ int passwd_map_parse(const char *buf, size_t len, struct passwd_map *ret)
                 used += (size_t) (c1 - line);
                 names[used++] = '\0';
         }
-        qsort(users, n, sizeof(*users), by_uid);
+        if (n)                  /* qsort() wants a base even for nothing */
+                qsort(users, n, sizeof(*users), by_uid);
         for (i = 0, k = 0; i < n; i++)
                 if (k == 0 || users[k - 1].uid != users[i].uid)
                         users[k++] = users[i];
