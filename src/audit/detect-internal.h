@@ -15,6 +15,7 @@
 
 #include "basic/buf.h"
 #include "detect.h"
+#include "parse/passwd.h"
 #include "proctree.h"
 
 #define MAX_UPGRADES 32
@@ -123,6 +124,10 @@ struct health {
         bool emitted;
         char first_id[AUDIT_EVENT_ID_MAX];
         char key[128];
+        char node[256];                 /* the first one's node= */
+        /* Gaps: the serials of the first and the last one, and the time of
+         * the event after each. */
+        uint64_t range[2][2], range_ms[2];
 };
 
 enum { HEALTH_PATH_MISSING, HEALTH_LOST, HEALTH_GAP, HEALTH_SPLIT, HEALTH_N_ };
@@ -157,6 +162,7 @@ struct audit_detect {
         struct buf argbuf;              /* the event's argv, NUL-terminated strings */
         const char *proc_args[PROC_MAX_ARGS];
         char exe[PROC_EXE_MAX], comm[17], timestamp[TIMESTAMP_LEN], title[256];
+        char auid_name[PASSWD_MAX_NAME + 1];    /* ENRICHED AUID= of the finding's event */
         struct finding_audit audit;     /* driftwatch.audit of a command or a write */
         char audit_id[AUDIT_EVENT_ID_MAX];
         struct argv_held *argv_held;    /* writes inferred from argv (detect-argv.c), allocated on first use */

@@ -50,8 +50,10 @@ static void set_process(struct audit_detect *d, const struct audit_event *ev, co
 
         audit_str_to_cstr(d->exe, sizeof(d->exe), sc->exe);
         audit_str_to_cstr(d->comm, sizeof(d->comm), sc->comm);
+        audit_str_to_cstr(d->auid_name, sizeof(d->auid_name), sc->auid_name);
         *p = (struct finding_process) {
                 .pid = sc->pid, .ppid = sc->ppid, .uid = sc->uid, .euid = sc->euid, .auid = sc->auid,
+                .auid_name = d->auid_name[0] ? d->auid_name : passwd_map_name(d->o.users, sc->auid),
                 .name = d->comm[0] ? d->comm : NULL, .executable = d->exe[0] ? d->exe : NULL,
                 .unit = units_of(d, self), .unit_source = units_source(d, self),
         };

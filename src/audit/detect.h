@@ -20,6 +20,7 @@
 #include "basic/macros.h"
 #include "event.h"
 #include "journal-index.h"
+#include "parse/passwd.h"
 #include "report/finding.h"
 #include "rules/rules.h"
 
@@ -39,6 +40,13 @@ struct audit_detect_options {
          * (containers.c). Read when first needed and again, at most every
          * 10 s of stream time, when an id is not in it. NULL: none. */
         const char *storage_root;
+        /* The passwd of the host that wrote the log: auids shown with their
+         * name when the log does not say it (ENRICHED). NULL: none. */
+        const struct passwd_map *users;
+        /* A log read to its end (not --plugin, not --follow): sequence gaps
+         * are reported at the end, and as an event, not an alert, when most
+         * events follow one (an excerpt: ausearch's output, a filtered copy). */
+        bool whole_input;
 };
 
 /* Receives each finding; it and everything it points to live only during the

@@ -4,19 +4,40 @@
  * time, then at most once per `health_interval_seconds`, and what is left at
  * the end; a gap between events longer than --silence is DW-AUD-SILENCE. */
 #include <stdio.h>
+#include <string.h>
 
 #include "detect-internal.h"
+
+/* "serials 101-498 before 2023-11-14T22:15:00.000Z" for gap i. */
+static void gap_range(const struct health *h, int i, char *out, size_t n)
+{
+        char when[TIMESTAMP_LEN];
+
+        format_timestamp_sec(when, h->range_ms[i] / 1000, (unsigned) (h->range_ms[i] % 1000));
+        if (h->range[i][0] == h->range[i][1])
+                snprintf(out, n, "serial %llu before %s", (unsigned long long) h->range[i][0], when);
+        else
+                snprintf(out, n, "serials %llu-%llu before %s", (unsigned long long) h->range[i][0],
+                         (unsigned long long) h->range[i][1], when);
+}
+
+/* Most events after a gap: the input is an excerpt, not the whole log. */
+static bool gaps_of_excerpt(const struct audit_detect *d, const struct health *h)
+{
+        return d->o.whole_input && h->count >= 2 && h->count * 2 >= d->stats.in_range;
+}
 
 /* Reports a pipeline-health finding of rule: at the time of ev when there is
  * one (times past 2^64 ms included), else at now_ms; with its message and
  * driftwatch.audit context. */
 static int health_report(struct audit_detect *d, const struct audit_event *ev, uint64_t now_ms,
-                         const struct rule *rule, const char *action, const char *msg, const struct finding_audit *a)
+                         const struct rule *rule, const char *action, const char *msg, const struct finding_audit *a,
+                         bool alert)
 {
         int r;
 
         detect_begin_finding(d, ev ? ev->sec : now_ms / 1000, ev ? ev->msec : (unsigned) (now_ms % 1000));
-        d->f.alert = true;
+        d->f.alert = alert;
         d->f.rule = rule;
         d->f.category = "host";
         d->f.type = "info";
@@ -35,7 +56,8 @@ static int health_emit(struct audit_detect *d, struct health *h, const struct au
         struct finding_health fh = { .count = h->count, .amount = h->amount, .amount_name = "missing", .key = h->key };
         struct finding_audit a;
         const char *action;
-        char msg[256];
+        char msg[512], first[128], last[128];
+        bool alert = true;
         int r;
 
         if (h == &d->health[HEALTH_PATH_MISSING]) {
@@ -55,16 +77,25 @@ static int health_emit(struct audit_detect *d, struct health *h, const struct au
                          (unsigned long long) h->count, h->count == 1 ? "" : "s", (unsigned long long) h->amount);
         } else {
                 action = "sequence-gap";
-                snprintf(msg, sizeof(msg), "%llu serial%s missing in %llu gap%s", (unsigned long long) h->amount,
-                         h->amount == 1 ? "" : "s", (unsigned long long) h->count, h->count == 1 ? "" : "s");
+                alert = !gaps_of_excerpt(d, h);
+                gap_range(h, 0, first, sizeof(first));
+                gap_range(h, 1, last, sizeof(last));
+                snprintf(msg, sizeof(msg), "%llu serial%s missing in %llu gap%s: %s%s%s%s",
+                         (unsigned long long) h->amount, h->amount == 1 ? "" : "s", (unsigned long long) h->count,
+                         h->count == 1 ? "" : "s", h->count == 1 ? "" : "first ", first,
+                         h->count == 1 ? "" : ", last ", h->count == 1 ? "" : last);
+                if (!alert)
+                        strncat(msg, " (most events follow a gap: an excerpt such as ausearch's output, "
+                                "not a loss)", sizeof(msg) - strlen(msg) - 1);
         }
         finding_audit_init(&a);
         a.id = h->first_id;
+        a.node = (struct finding_bytes) { h->node, strlen(h->node) };
         a.health = &fh;
-        r = health_report(d, ev, now, h->rule, action, msg, &a);
+        r = health_report(d, ev, now, h->rule, action, msg, &a, alert);
         /* Counted afresh from here. */
         h->count = h->amount = 0;
-        h->first_id[0] = h->key[0] = '\0';
+        h->first_id[0] = h->key[0] = h->node[0] = '\0';
         h->emitted = true;
         h->last_emit_ms = now;
         return r;
@@ -78,9 +109,25 @@ static int health_note(struct audit_detect *d, struct health *h, const struct au
                 audit_event_id(h->first_id, ev);
                 if (ev->has_syscall && ev->syscall.key.len)
                         audit_str_to_cstr(h->key, sizeof(h->key), ev->syscall.key);
+                audit_str_to_cstr(h->node, sizeof(h->node), ev->node);
+        }
+        if (h == &d->health[HEALTH_GAP]) {
+                int i = h->count ? 1 : 0;
+
+                h->range[i][0] = ev->gap_first;
+                h->range[i][1] = ev->gap_first + ev->gap_missing - 1;
+                h->range_ms[i] = now;
+                if (!i) {
+                        memcpy(h->range[1], h->range[0], sizeof(h->range[0]));
+                        h->range_ms[1] = now;
+                }
         }
         h->count++;
         h->amount += amount;
+        /* A whole log's gaps are told at its end, when it is known whether
+         * they make it an excerpt. */
+        if (h == &d->health[HEALTH_GAP] && d->o.whole_input)
+                return 0;
         /* The first occurrence at once, then at most once per interval. */
         if (!h->emitted || now >= audit_ms_add(h->last_emit_ms, (uint64_t) d->rs->audit.health_interval_s * 1000))
                 return health_emit(d, h, ev, now);
@@ -115,7 +162,7 @@ int health_silence(struct audit_detect *d, uint64_t from, uint64_t to, const str
         s.from = from_ts;
         finding_audit_init(&a);
         a.silence = &s;
-        return health_report(d, ev, to, ruleset_rule(d->rs, "DW-AUD-SILENCE"), "silence", msg, &a);
+        return health_report(d, ev, to, ruleset_rule(d->rs, "DW-AUD-SILENCE"), "silence", msg, &a, true);
 }
 
 void health_init(struct audit_detect *d)
@@ -133,6 +180,8 @@ int health_flush(struct audit_detect *d)
 
         for (i = 0; i < HEALTH_N_ && r >= 0; i++)
                 if (d->health[i].count)
-                        r = health_emit(d, &d->health[i], NULL, d->clock_ms);
+                        /* Gaps at the time of the first one, the rest now. */
+                        r = health_emit(d, &d->health[i], NULL,
+                                        i == HEALTH_GAP ? d->health[i].range_ms[0] : d->clock_ms);
         return r;
 }

@@ -103,11 +103,24 @@ static void set_clock(struct tm *tm, const struct clock_time *t)
         tm->tm_sec = t->sec;
 }
 
-/* A date, then the end (midnight), or a separator in seps and a time. */
-static int date_then_time(struct cur *c, struct tm *tm, const char *seps, uint64_t *ret)
+/* The time of day a date without one takes: midnight, or for an end
+ * (ausearch -te) the current time of day. */
+static void default_clock(struct clock_time *t, const struct tm *now_tm)
 {
-        struct clock_time t = { 0 };
+        *t = (struct clock_time) { 0 };
+        if (now_tm) {
+                t->hour = now_tm->tm_hour;
+                t->min = now_tm->tm_min;
+                t->sec = now_tm->tm_sec;
+        }
+}
 
+/* A date, then the end (the default time), or a separator in seps and a time. */
+static int date_then_time(struct cur *c, struct tm *tm, const char *seps, const struct tm *now_tm, uint64_t *ret)
+{
+        struct clock_time t;
+
+        default_clock(&t, now_tm);
         if (!at_end(c) && (!take(c, seps) || clock_time(c, &t) < 0 || !at_end(c)))
                 return -EINVAL;
         set_clock(tm, &t);
@@ -120,7 +133,7 @@ static bool valid_date(int year, int mon, int day)
 }
 
 /* YYYY-MM-DD[( |T)HH:MM[:SS[.frac]]], local, or RFC 3339 with Z or an offset. */
-static int iso_date(struct cur *c, uint64_t *ret)
+static int iso_date(struct cur *c, const struct tm *now_tm, uint64_t *ret)
 {
         struct tm tm = { 0 };
         struct clock_time t;
@@ -134,8 +147,11 @@ static int iso_date(struct cur *c, uint64_t *ret)
         tm.tm_year = year - 1900;
         tm.tm_mon = mon - 1;
         tm.tm_mday = day;
-        if (at_end(c))
+        if (at_end(c)) {
+                default_clock(&t, now_tm);
+                set_clock(&tm, &t);
                 return local_ms(&tm, 0, ret);
+        }
         if (!take(c, "Tt ") || clock_time(c, &t) < 0)
                 return -EINVAL;
         if (at_end(c)) {
@@ -150,7 +166,7 @@ static int iso_date(struct cur *c, uint64_t *ret)
 }
 
 /* MM/DD/YYYY or MM/DD/YY, then optionally " HH:MM[:SS]": ausearch's %x. */
-static int us_date(struct cur *c, uint64_t *ret)
+static int us_date(struct cur *c, const struct tm *now_tm, uint64_t *ret)
 {
         struct tm tm = { 0 };
         size_t at;
@@ -170,7 +186,7 @@ static int us_date(struct cur *c, uint64_t *ret)
         tm.tm_year = year - 1900;
         tm.tm_mon = mon - 1;
         tm.tm_mday = day;
-        return date_then_time(c, &tm, " ", ret);
+        return date_then_time(c, &tm, " ", now_tm, ret);
 }
 
 /* @SECONDS[.frac] */
@@ -199,7 +215,7 @@ static const char *const day_words[] = {
 
 /* A day word (and maybe a time): local midnight that day, counted on the
  * calendar from now; mktime() normalizes a day of the month below 1. */
-static int day_word(struct cur *c, time_t now, uint64_t *ret)
+static int day_word(struct cur *c, time_t now, const struct tm *now_tm, uint64_t *ret)
 {
         struct tm tm;
         size_t w, n;
@@ -232,7 +248,7 @@ static int day_word(struct cur *c, time_t now, uint64_t *ret)
                 tm.tm_mday = 1;
                 break;
         }
-        return date_then_time(c, &tm, " ", ret);
+        return date_then_time(c, &tm, " ", now_tm, ret);
 }
 
 /* now, recent, boot: 1 and *ret_ms, 0 for another word, or -EINVAL. */
@@ -254,11 +270,12 @@ static int instant_word(const char *s, time_t now, time_t boot, uint64_t *ret_ms
         return 1;
 }
 
-int time_range_parse_boot(const char *s, time_t now, time_t boot, uint64_t *ret_ms)
+static int parse(const char *s, time_t now, time_t boot, bool end, uint64_t *ret_ms)
 {
         struct cur c = { s, strlen(s), 0 };
         struct clock_time t;
-        struct tm tm;
+        struct tm tm, now_tm;
+        const struct tm *end_tm = NULL;
         uint64_t ms;
         size_t digits;
         int r;
@@ -266,13 +283,18 @@ int time_range_parse_boot(const char *s, time_t now, time_t boot, uint64_t *ret_
         tzset();                        /* a TZ changed since the last call counts */
         if (now < 0 || now > TIME_MAX_SECONDS)
                 return -EINVAL;
-        r = instant_word(s, now, boot, ret_ms);
+        if (end) {
+                if (!localtime_r(&now, &now_tm))
+                        return -EINVAL;
+                end_tm = &now_tm;
+        }
+        r = instant_word(s, now, boot, &ms);
         if (r != 0)
-                return r < 0 ? r : 0;
-        if (take(&c, "@"))
+                ;               /* now, recent, boot, or -EINVAL */
+        else if (take(&c, "@"))
                 r = epoch(&c, &ms);
         else if (c.len && c.s[0] >= 'a' && c.s[0] <= 'z')
-                r = day_word(&c, now, &ms);
+                r = day_word(&c, now, end_tm, &ms);
         else {
                 /* What follows the leading digits tells the form. */
                 for (digits = 0; digits < c.len && s[digits] >= '0' && s[digits] <= '9'; digits++)
@@ -281,10 +303,10 @@ int time_range_parse_boot(const char *s, time_t now, time_t boot, uint64_t *ret_
                         return -EINVAL;
                 switch (s[digits]) {
                 case '-':
-                        r = iso_date(&c, &ms);
+                        r = iso_date(&c, end_tm, &ms);
                         break;
                 case '/':
-                        r = us_date(&c, &ms);
+                        r = us_date(&c, end_tm, &ms);
                         break;
                 case ':':
                         if (clock_time(&c, &t) < 0 || !at_end(&c) || !localtime_r(&now, &tm))
@@ -298,15 +320,38 @@ int time_range_parse_boot(const char *s, time_t now, time_t boot, uint64_t *ret_
         }
         if (r < 0)
                 return r;
+        /* An end includes its whole second unless milliseconds were given. */
+        if (end && !strchr(s, '.'))
+                ms += 999;
         *ret_ms = ms;
         return 0;
 }
 
-int time_range_parse(const char *s, time_t now, uint64_t *ret_ms)
+int time_range_parse_boot(const char *s, time_t now, time_t boot, uint64_t *ret_ms)
+{
+        return parse(s, now, boot, false, ret_ms);
+}
+
+int time_range_parse_end_boot(const char *s, time_t now, time_t boot, uint64_t *ret_ms)
+{
+        return parse(s, now, boot, true, ret_ms);
+}
+
+static time_t boot_time(time_t now)
 {
         struct timespec up;
 
         if (clock_gettime(CLOCK_BOOTTIME, &up) < 0)
-                up.tv_sec = -1;         /* "boot" unknown: -EINVAL */
-        return time_range_parse_boot(s, now, up.tv_sec < 0 ? -1 : now - up.tv_sec, ret_ms);
+                return -1;      /* "boot" unknown: -EINVAL */
+        return now - up.tv_sec;
+}
+
+int time_range_parse(const char *s, time_t now, uint64_t *ret_ms)
+{
+        return parse(s, now, boot_time(now), false, ret_ms);
+}
+
+int time_range_parse_end(const char *s, time_t now, uint64_t *ret_ms)
+{
+        return parse(s, now, boot_time(now), true, ret_ms);
 }

@@ -22,11 +22,15 @@
  *   @SECONDS[.mmm]               since the epoch
  *   MM/DD/YYYY [HH:MM[:SS]]      ausearch's date (en_US); MM/DD/YY: 19YY from 69
  *
- * Fractions past milliseconds are dropped. Unlike ausearch -te, a day word
- * means the start of that day for --until as well ("--since yesterday --until
- * today" is all of yesterday). Returns 0, or -EINVAL for anything else, before
- * 1970 or after 9999 (*ret_ms untouched). */
+ * Fractions past milliseconds are dropped. Returns 0, or -EINVAL for anything
+ * else, before 1970 or after 9999 (*ret_ms untouched). */
 int time_range_parse(const char *s, time_t now, uint64_t *ret_ms);
+
+/* The same for an end (--until), as ausearch -te takes it: a date or day word
+ * without a time takes the current time of day (not midnight), and the time
+ * includes its whole second (.999) unless milliseconds are given. */
+int time_range_parse_end(const char *s, time_t now, uint64_t *ret_ms);
+int time_range_parse_end_boot(const char *s, time_t now, time_t boot, uint64_t *ret_ms);
 
 /* The same with the boot time (seconds since the epoch) given rather than
  * taken from CLOCK_BOOTTIME against now. */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 #include "audit/event-json.h"
 #include "audit/input.h"
 #include "audit/rules-gen.h"
+#include "basic/fd-util.h"
+#include "basic/path-util.h"
 #include "basic/time-util.h"
 #include "capability/journal.h"
 #include "container/container.h"
@@ -283,6 +286,46 @@ static int storage_root(const struct audit_request *req, audit_note_fn note, voi
         return 0;
 }
 
+/* Whether the logs read are this host's: live, or all under AUDIT_LOG_DIR. */
+static bool local_logs(const struct audit_request *req)
+{
+        char normal[PATH_MAX];
+        size_t i;
+
+        if (req->plugin || req->follow)
+                return true;
+        for (i = 0; i < req->n_inputs; i++)
+                if (!path_normalize_lexical(req->inputs[i], normal, sizeof(normal)) ||
+                    !path_is_within(normal, AUDIT_LOG_DIR))
+                        return false;
+        return req->n_inputs > 0;
+}
+
+/* The users auids are named from (--passwd, or this host's for its own
+ * logs): m empty when there is none. A --passwd that cannot be read is an
+ * error, a missing /etc/passwd is not. */
+static int load_users(const struct audit_request *req, struct passwd_map *m, struct dw_error *ret_error)
+{
+        _cleanup_(freep) char *buf = NULL;
+        const char *path = req->passwd ? req->passwd : local_logs(req) ? "/etc/passwd" : NULL;
+        size_t len;
+        int r;
+
+        if (!path)
+                return 0;
+        r = read_file(path, PASSWD_MAX_BYTES, &buf, &len);
+        if (r < 0 && !req->passwd)
+                return 0;
+        if (r < 0)
+                return dw_error_set(ret_error, r, path, "cannot read passwd '%s': %s", path,
+                                    r == -EFBIG ? "too large" : strerror(-r));
+        r = passwd_map_parse(buf, len, m);
+        if (r < 0)
+                return dw_error_set(ret_error, r, path, "cannot read passwd '%s': %s", path,
+                                    r == -EFBIG ? "too many users" : strerror(-r));
+        return 0;
+}
+
 int capability_audit(const struct dw_context *ctx, const struct audit_request *req, struct output *out,
                      audit_note_fn note, void *userdata, struct audit_summary *ret_summary,
                      struct dw_error *ret_error)
@@ -291,6 +334,7 @@ int capability_audit(const struct dw_context *ctx, const struct audit_request *r
         _cleanup_(audit_detect_freep) struct audit_detect *detect = NULL;
         _cleanup_(journal_index_freep) struct journal_index *journal = NULL;
         _cleanup_(freep) char *buffer = NULL;
+        _cleanup_(passwd_map_release) struct passwd_map users = { 0 };
         struct audit_detect_options dopt = {
                 .rules = ctx->rules,
                 .since_ms = req->since_ms,
@@ -299,6 +343,7 @@ int capability_audit(const struct dw_context *ctx, const struct audit_request *r
                 .silence_ms = req->silence_ms,
                 /* Only a live stream can ask /proc: a log's processes are long gone. */
                 .resolve_units = req->plugin || req->follow,
+                .whole_input = !(req->plugin || req->follow),
         };
         struct audit_run run = {
                 .req = req, .out = out, .live_flush = req->plugin || req->follow,
@@ -318,6 +363,10 @@ int capability_audit(const struct dw_context *ctx, const struct audit_request *r
         if (r < 0)
                 return r;
         dopt.journal = journal;
+        r = load_users(req, &users, ret_error);
+        if (r < 0)
+                return r;
+        dopt.users = users.n ? &users : NULL;
         r = storage_root(req, note, userdata, &dopt.storage_root, ret_error);
         if (r < 0)
                 return r;

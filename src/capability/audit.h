@@ -27,7 +27,12 @@ struct audit_request {
         size_t n_journals;
         const char *storage_root;       /* containers-storage for the containers of the analytics; NULL:
                                          * CTR_STORAGE_DEFAULT when live and present */
+        const char *passwd;             /* the passwd of the host that wrote the logs, to name auids; NULL:
+                                         * /etc/passwd for this host's logs (AUDIT_LOG_DIR, --follow,
+                                         * --plugin), none for others */
 };
+
+#define AUDIT_LOG_DIR "/var/log/audit"
 
 struct audit_summary {
         size_t files;                   /* inputs read (a directory or a glob counts its files) */

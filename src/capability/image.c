@@ -59,7 +59,8 @@ int capability_open_sysroot(const char *sysroot, const char *which, bool boot_en
         return 0;
 }
 
-static int emit_deployment(struct output *out, const struct rule *rule, const struct sysroot_deployment *d)
+static int emit_deployment(struct output *out, const struct rule *rule, const struct sysroot *ds,
+                           const struct sysroot_deployment *d)
 {
         struct finding f;
         char serial[16], ts[TIMESTAMP_LEN];
@@ -78,7 +79,7 @@ static int emit_deployment(struct output *out, const struct rule *rule, const st
 #define VALUE(name, v) \
         if (r >= 0 && (v) != NULL) \
                 r = finding_add_value(&f, name, NULL, 0, (v), strlen(v))
-        VALUE("role", sysroot_role_name(d->role));
+        VALUE("role", sysroot_role_label(ds, d));
         VALUE("os", d->osname);
         VALUE("commit", d->checksum);
         r = finding_add_value(&f, "serial", NULL, 0, serial, strlen(serial));
@@ -108,7 +109,7 @@ int capability_deployments(const struct dw_context *ctx, const struct sysroot *d
         int r;
 
         for (i = 0; i < ds->n; i++) {
-                r = emit_deployment(out, rule, &ds->v[i]);
+                r = emit_deployment(out, rule, ds, &ds->v[i]);
                 if (r < 0)
                         return dw_error_set(ret_error, r, NULL, "cannot write output: %s", strerror(-r));
         }
@@ -126,11 +127,13 @@ int capability_deployments_text(const struct sysroot *ds, FILE *f, struct dw_err
         if (r >= 0)
                 r = escape_text_token(&b, ds->sysroot, strlen(ds->sysroot));
         if (r >= 0)
-                r = buf_puts(&b, ds->live ? " (this host)\n" : "\n");
+                r = buf_puts(&b, ds->live ? " (this host)\n" :
+                             " (offline: nothing is booted; in the boot loader's order, the default first)\n");
         for (i = 0; r >= 0 && i < ds->n; i++) {
                 const struct sysroot_deployment *d = &ds->v[i];
 
-                r = buf_printf(&b, "%c %-8s ", d->role == SYSROOT_BOOTED ? '*' : ' ', sysroot_role_name(d->role));
+                r = buf_printf(&b, "%c %-8s ", ds->live && d->role == SYSROOT_BOOTED ? '*' : ' ',
+                               sysroot_role_label(ds, d));
                 if (r >= 0)
                         r = escape_text_token(&b, d->osname, strlen(d->osname));
                 if (r >= 0)

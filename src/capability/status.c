@@ -12,6 +12,7 @@
 #include "basic/fd-util.h"
 #include "basic/path-util.h"
 #include "basic/spawn.h"
+#include "basic/time-util.h"
 #include "image/status-findings.h"
 #include "image/status-policy.h"
 #include "image/status-store.h"
@@ -145,6 +146,29 @@ int state_open_error(int r, const char *state_path, const char *reason, struct d
                             reason ?: strerror(-r));
 }
 
+/* The text view's head: the deployments as `bootc status` shows them, then
+ * what the findings below compare with. */
+static int print_state(struct output *out, const struct host_status *cur, const struct status_snapshot_info *prev)
+{
+        _cleanup_(buf_release) struct buf b;
+        char seen[RFC3339_LEN];
+        int r;
+
+        buf_init(&b, 0);
+        r = status_render_text(cur, &b);
+        if (r >= 0 && prev) {
+                rfc3339_format(prev->last_seen, seen);
+                r = buf_printf(&b, "\nChanges since the last run (%s):\n", seen);
+        } else if (r >= 0) {
+                r = buf_puts(&b, "\nFirst run, nothing to compare with yet:\n");
+        }
+        if (r < 0)
+                return r;
+        if (fwrite(b.data, 1, b.len, out->f) != b.len)
+                return out->error = negative_errno();
+        return 0;
+}
+
 int capability_status(const struct dw_context *ctx, const struct status_request *req, struct output *out,
                       struct status_summary *ret_summary, struct dw_error *ret_error)
 {
@@ -191,7 +215,15 @@ int capability_status(const struct dw_context *ctx, const struct status_request 
 
         check = (struct status_check) { .rules = ctx->rules, .out = out, .policy = policy, .tickets = tickets,
                                         .since = prev ? info.last_seen : now, .now = now };
+        if (out->format == OUTPUT_TEXT) {
+                r = print_state(out, cur, prev ? &info : NULL);
+                if (r < 0)
+                        return dw_error_set(ret_error, r, NULL, "cannot write output: %s", strerror(-r));
+        }
         r = status_report(&check, prev, cur);
+        if (r >= 0 && out->format == OUTPUT_TEXT && out->alerts == alerts && out->events == events &&
+            fputs(prev ? "  nothing changed\n" : "  no finding\n", out->f) < 0)
+                r = out->error = negative_errno();
         if (fflush(out->f) != 0 && r >= 0)
                 r = negative_errno();
         if (r < 0)      /* nothing is recorded: the next run reports it again */

@@ -6,7 +6,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "basic/time-range.h"
 #include "capability/audit.h"
@@ -59,10 +61,13 @@ static void on_note(void *userdata, const char *message)
         warning("%s", message);
 }
 
-/* A --since/--until value, in milliseconds since the epoch (0: not given). */
+/* A --since/--until value, in milliseconds since the epoch (0: not given);
+ * --until as ausearch -te takes it (time_range_parse_end()). */
 static int time_option(const char *name, const char *arg, uint64_t *ret)
 {
-        if (arg && time_range_parse(arg, time(NULL), ret) < 0)
+        bool end = strcmp(name, "until") == 0;
+
+        if (arg && (end ? time_range_parse_end(arg, time(NULL), ret) : time_range_parse(arg, time(NULL), ret)) < 0)
                 return usage_error("audit", "--%s: cannot understand the time '%s'", name, arg);
         return EXIT_CLEAN;
 }
@@ -126,6 +131,9 @@ int cmd_audit(int argc, char **argv)
                 OPT_FILES("journal", &journals, &n_journals, "FILE|DIR",
                           "join a journal (file, directory or export stream) to the logs read: units of "
                           "processes, whole image references"),
+                OPT_STRING("passwd", &req.passwd, "FILE",
+                           "name auids from the passwd of the host that wrote the logs (this host's own for "
+                           AUDIT_LOG_DIR ", --follow, --plugin)"),
                 OPT_STRING("storage-root", &req.storage_root, "DIR",
                          "containers-storage naming the containers of findings, and offline their upper layers "
                          "(live: " CTR_STORAGE_DEFAULT " when present)"),
@@ -139,13 +147,15 @@ int cmd_audit(int argc, char **argv)
                         "the image, and audit pipeline problems, each with the process and its ancestry.\n"
                         "Upgrades (bootc, ostree, rpm-ostree process trees) and bulk configuration runs are\n"
                         "folded into one event each; expected writers are allowlisted (rules: docs/audit.md).\n\n"
-                        "inputs (read in the order given; standard input when none):\n"
+                        "inputs (read in the order given; none: " AUDIT_LOG_DIR " when standard input is a\n"
+                        "terminal, as ausearch, else standard input):\n"
                         "  FILE          an audit log\n"
                         "  DIR           its rotated logs, oldest first: audit.log.N ... audit.log.1 audit.log\n"
                         "  'GLOB'        a quoted pattern, expanded in the same rotation order\n\n"
                         "--since and --until take what ausearch -ts/-te take: now, recent, boot, today,\n"
                         "yesterday, this-week, week-ago, this-month, this-year, YYYY-MM-DD[ HH:MM[:SS]],\n"
-                        "RFC 3339, @EPOCH.\n\n"
+                        "MM/DD/YYYY, RFC 3339, @EPOCH. As with -te, --until includes that second, and a\n"
+                        "day without a time means the current time of day that day.\n\n"
                         "--plugin: standard input, --format json, --output " DEFAULT_STATE_DIR "/audit.jsonl,\n"
                         "SIGHUP (auditd's reload) ignored.\n\n"
                         "--journal: read first; each process's systemd unit comes from the journal entries of\n"
@@ -169,8 +179,17 @@ int cmd_audit(int argc, char **argv)
                 cli_strv_free(journals, n_journals);
                 return EXIT_TROUBLE;
         }
-        req.inputs = operands;
-        req.n_inputs = n;
+        /* ausearch's default: the log directory, unless records are piped in. */
+        if (n == 0 && !plugin && isatty(STDIN_FILENO)) {
+                static char log_dir[] = AUDIT_LOG_DIR;
+                static char *const default_inputs[] = { log_dir };
+
+                req.inputs = default_inputs;
+                req.n_inputs = 1;
+        } else {
+                req.inputs = operands;
+                req.n_inputs = n;
+        }
         req.window = (size_t) window;
         req.silence_ms = (uint64_t) silence * 1000;
         req.journals = (const char *const *) journals;

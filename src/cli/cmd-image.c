@@ -88,8 +88,8 @@ static int image_verify_cmd(int argc, char **argv)
         const struct option_spec options[] = {
                 OPT_STRING("sysroot", &o.sysroot, "DIR", "an offline sysroot (a mounted disk image); default: this host"),
                 OPT_STRING("deployment", &o.which, "WHICH",
-                           "booted (default; offline: the first deployment), staged, pending, rollback, or a commit "
-                           "checksum (6+ hex digits, or CHECKSUM.SERIAL)"),
+                           "booted (default; offline: 'default', the boot loader's first), staged, pending, "
+                           "rollback, or a commit checksum (6+ hex digits, or CHECKSUM.SERIAL)"),
                 OPT_FORMAT(&o.format),
                 OPT_THREADS(&o.threads),
                 OPT_END(),

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "basic/buf.h"
+#include "basic/escape.h"
 #include "basic/time-util.h"
 
 /* "quay.io/x:latest (sha256:...)", or what there is of it. */
@@ -83,6 +84,20 @@ static int add_deployment_values(struct finding *f, const struct deployment *bef
         return r;
 }
 
+/* The values of a deployment that went away, as before values: what it was,
+ * not a list of changes. */
+static int add_gone_values(struct finding *f, const struct deployment *d)
+{
+        _cleanup_(buf_release) struct buf b;
+        int r = 0;
+
+        buf_init(&b, 0);
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(deployment_attrs); i++)
+                if (format_attr(&b, d, i))
+                        r = finding_add_value(f, deployment_attrs[i], b.data, b.len, NULL, 0);
+        return r;
+}
+
 static int add_text_value(struct finding *f, const char *attr, const char *before, const char *after)
 {
         return finding_add_value(f, attr, before, before ? strlen(before) : 0, after, after ? strlen(after) : 0);
@@ -95,6 +110,7 @@ struct emit {
         const char *type;
         bool alert;
         enum severity severity;         /* 0: the rule's */
+        bool gone;                      /* 'before' went away: its values, none listed as changed */
 };
 
 /* Emits one finding: message from fmt, with d's values (before may be NULL),
@@ -115,7 +131,11 @@ static int emit(const struct status_check *c, const struct emit *e, const struct
         f.action = e->action;
         f.dataset = "driftwatch.status";
         f.message = message;
-        r = add_deployment_values(&f, before, after);
+        f.text_changed_only = true;     /* the state is printed above the findings */
+        if (e->gone)
+                r = add_gone_values(&f, before);
+        else
+                r = add_deployment_values(&f, before, after);
         if (r >= 0 && extra_attr)
                 r = add_text_value(&f, extra_attr, extra_before, extra_after);
         if (r >= 0)
@@ -216,6 +236,84 @@ static int report_transitions(const struct status_check *c, const struct host_st
          * swaps the two: anything else put there is a new rollback target. */
         if (r >= 0 && cr && !same(cr, pr) && !same(cr, pb))
                 r = report_transition(c, ROLLBACK_TARGET_CHANGED, pr, cr, NULL);
+        return r;
+}
+
+static bool same_image(const struct deployment *a, const struct deployment *b)
+{
+        return a && b && a->image && b->image && strcmp(a->image, b->image) == 0;
+}
+
+/* The image reference the host follows changed (bootc switch, rpm-ostree
+ * rebase): the staged or booted deployment is a new one whose image is
+ * another reference than the previously booted one's, and not one already reported (the
+ * previously staged one). A new digest of the same reference is an update. */
+static int report_source_switch(const struct status_check *c, const struct host_status *prev,
+                                const struct host_status *cur)
+{
+        static const struct emit e = { .rule = "DW-IMG-SOURCE-SWITCH", .action = "image-source-switched",
+                                       .category = "configuration", .type = "change", .alert = true };
+        const struct deployment *pb = host_status_get(prev, ROLE_BOOTED), *ps = host_status_get(prev, ROLE_STAGED);
+        const struct deployment *targets[] = { host_status_get(cur, ROLE_STAGED), host_status_get(cur, ROLE_BOOTED) };
+        _cleanup_(buf_release) struct buf msg;
+        int r = 0;
+
+        buf_init(&msg, 0);
+        if (!pb || !pb->image)
+                return 0;
+        for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(targets); i++) {
+                const struct deployment *d = targets[i];
+
+                if (!d || !d->image || same(d, pb) || same_image(d, pb) || same_image(d, ps))
+                        continue;
+                buf_reset(&msg);
+                r = buf_printf(&msg, "%s deployment follows another image: ", deployment_role_name(d->role));
+                r = r ?: describe(&msg, d);
+                r = r ?: buf_printf(&msg, ", was %s", pb->image);
+                r = r ?: emit(c, &e, pb, d, "deployment", NULL, deployment_role_name(d->role), msg.data);
+                break;          /* the staged one says it; booted later is the same switch */
+        }
+        return r;
+}
+
+/* Deployments of the previous snapshot that are gone without a transition
+ * that explains it: no deployment left at all, a pinned one gone, or the
+ * booted one gone with nothing booted now. Garbage collection after an
+ * upgrade (the old rollback) or a staged deployment replaced is the
+ * transitions' news, not reported again. */
+static int report_vanished(const struct status_check *c, const struct host_status *prev,
+                           const struct host_status *cur)
+{
+        static const struct emit e = { .rule = "DW-IMG-DEPLOYMENT-VANISHED", .action = "deployment-vanished",
+                                       .category = "host", .type = "deletion", .alert = true, .gone = true };
+        const struct deployment *cb = host_status_get(cur, ROLE_BOOTED);
+        _cleanup_(buf_release) struct buf msg;
+        int r = 0;
+
+        buf_init(&msg, 0);
+        for (size_t i = 0; r >= 0 && i < prev->n_deployments; i++) {
+                const struct deployment *d = &prev->deployments[i];
+                bool found = false;
+                const char *why = NULL;
+
+                for (size_t j = 0; j < cur->n_deployments && !found; j++)
+                        found = deployment_same(&cur->deployments[j], d);
+                if (found)
+                        continue;
+                if (cur->n_deployments == 0)
+                        why = "no deployment is left";
+                else if (d->pinned)
+                        why = "it was pinned";
+                else if (d->role == ROLE_BOOTED && !cb)
+                        why = "nothing is booted now";
+                if (!why)
+                        continue;
+                buf_reset(&msg);
+                r = buf_printf(&msg, "%s deployment gone: ", deployment_role_name(d->role));
+                r = r ?: describe(&msg, d);
+                r = r ?: buf_printf(&msg, " (%s)", why);
+                r = r ?: emit(c, &e, d, NULL, "deployment", deployment_role_name(d->role), NULL, msg.data);
+        }
         return r;
 }
 
@@ -324,12 +422,106 @@ static int report_state(const struct status_check *c, const struct host_status *
         return r;
 }
 
+/* "        Digest: " with the label right-aligned under the slot's prefix. */
+static int text_row(struct buf *b, size_t width, const char *label, const char *value)
+{
+        int r = buf_printf(b, "%*s: ", (int) width, label);
+
+        if (r >= 0)
+                r = escape_text(b, value, strlen(value));
+        return r >= 0 ? buf_putc(b, '\n') : r;
+}
+
+/* A digest as bootc's short form would read: "sha256:" and 12 hex digits. */
+static int text_digest(struct buf *b, size_t width, const char *digest)
+{
+        const char *colon = strchr(digest, ':');
+        size_t keep = (colon ? (size_t) (colon - digest) + 1 : 0) + 12;
+        char shortened[96];
+
+        if (strlen(digest) <= keep || keep >= sizeof(shortened))
+                return text_row(b, width, "Digest", digest);
+        memcpy(shortened, digest, keep);
+        shortened[keep] = '\0';
+        return text_row(b, width, "Digest", shortened);
+}
+
+static int render_deployment(const struct deployment *d, struct buf *b)
+{
+        static const char *const prefixes[] = {
+                [ROLE_BOOTED] = "* Booted", [ROLE_STAGED] = "  Staged", [ROLE_ROLLBACK] = "  Rollback",
+                [ROLE_OTHER] = "   Other",
+        };
+        const char *kind = d->image ? " image" : " ostree";
+        size_t width = strlen(prefixes[d->role]) + strlen(kind);
+        char ts[RFC3339_LEN], line[RFC3339_LEN + HOST_STATUS_MAX_STRING + 4];
+        int r;
+
+        r = buf_printf(b, "%s%s", prefixes[d->role], kind);
+        if (r >= 0 && d->image) {
+                r = buf_puts(b, ": ");
+                if (r >= 0 && d->transport && strcmp(d->transport, "registry") != 0 &&
+                    strcmp(d->transport, "ostree") != 0)
+                        r = buf_printf(b, "%s:", d->transport);
+                if (r >= 0)
+                        r = escape_text(b, d->image, strlen(d->image));
+        }
+        if (r >= 0)
+                r = buf_putc(b, '\n');
+        if (r >= 0 && d->digest && d->image)
+                r = text_digest(b, width, d->digest);
+        if (d->timestamp != HOST_TIME_UNKNOWN)
+                rfc3339_format(d->timestamp, ts);
+        if (r >= 0 && d->version) {
+                snprintf(line, sizeof(line), d->timestamp != HOST_TIME_UNKNOWN ? "%s (%s)" : "%s", d->version, ts);
+                r = text_row(b, width, "Version", line);
+        } else if (r >= 0 && d->timestamp != HOST_TIME_UNKNOWN) {
+                r = text_row(b, width, "Timestamp", ts);
+        }
+        if (r >= 0 && d->checksum && !d->image)
+                r = text_row(b, width, "Commit", d->checksum);
+        if (r >= 0 && d->pinned)
+                r = text_row(b, width, "Pinned", "yes");
+        return r;
+}
+
+int status_render_text(const struct host_status *hs, struct buf *b)
+{
+        static const enum deployment_role order[] = { ROLE_STAGED, ROLE_BOOTED, ROLE_ROLLBACK, ROLE_OTHER };
+        bool first = true;
+        int r = 0;
+
+        for (size_t k = 0; r >= 0 && k < ARRAY_SIZE(order); k++)
+                for (size_t i = 0; r >= 0 && i < hs->n_deployments; i++) {
+                        if (hs->deployments[i].role != order[k])
+                                continue;
+                        if (!first)
+                                r = buf_putc(b, '\n');
+                        first = false;
+                        if (r >= 0)
+                                r = render_deployment(&hs->deployments[i], b);
+                }
+        if (r >= 0 && first)
+                r = buf_puts(b, "No deployments: the system is not deployed via bootc or ostree.\n");
+        if (r >= 0 && hs->usr_overlay)
+                r = buf_puts(b, "\n/usr is unlocked: ");
+        if (r >= 0 && hs->usr_overlay)
+                r = escape_text(b, hs->usr_overlay, strlen(hs->usr_overlay));
+        if (r >= 0 && hs->usr_overlay)
+                r = buf_putc(b, '\n');
+        return r;
+}
+
 int status_report(const struct status_check *c, const struct host_status *prev, const struct host_status *cur)
 {
         int r = 0;
 
         if (prev)
                 r = report_transitions(c, prev, cur);
+        if (r >= 0 && prev)
+                r = report_source_switch(c, prev, cur);
+        if (r >= 0 && prev)
+                r = report_vanished(c, prev, cur);
         r = r ?: report_state(c, prev, cur);
         if (r >= 0 && c->policy)
                 r = report_policy(c, cur);

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "basic/buf.h"
 #include "host-status.h"
 #include "report/finding.h"
 #include "status-policy.h"
@@ -20,6 +21,12 @@ struct status_check {
          * by now. A ticket's window must overlap this interval. */
         int64_t since, now;
 };
+
+/* The host's deployments as `bootc status` prints them: staged, booted
+ * ('*'), rollback, then the others, each with its image reference (or ostree
+ * commit), short digest, version and build time, and "Pinned: yes". Values are
+ * escaped. 0 or -ENOMEM. */
+int status_render_text(const struct host_status *hs, struct buf *b);
 
 /* Emits every finding for cur, compared with prev (NULL on the first run).
  * Returns 0 or the first error of output_emit(). */

@@ -26,6 +26,14 @@ const char *sysroot_role_name(enum sysroot_role r)
         return r <= SYSROOT_OTHER ? role_names[r] : "unknown";
 }
 
+const char *sysroot_role_label(const struct sysroot *ds, const struct sysroot_deployment *d)
+{
+        /* Offline nothing is booted: the boot loader's default stands in. */
+        if (!ds->live && d->role == SYSROOT_BOOTED)
+                return "default";
+        return sysroot_role_name(d->role);
+}
+
 bool host_is_ostree_booted(void)
 {
         return access("/run/ostree-booted", F_OK) == 0;
@@ -114,7 +122,7 @@ void sysroot_assign_roles(struct sysroot *d)
 const struct sysroot_deployment *sysroot_find(const struct sysroot *d, const char *which, bool *ret_ambiguous)
 {
         static const struct { const char *name; enum sysroot_role role; } roles[] = {
-                { "booted", SYSROOT_BOOTED }, { "staged", SYSROOT_STAGED },
+                { "booted", SYSROOT_BOOTED }, { "default", SYSROOT_BOOTED }, { "staged", SYSROOT_STAGED },
                 { "pending", SYSROOT_PENDING }, { "rollback", SYSROOT_ROLLBACK },
         };
         const struct sysroot_deployment *found = NULL;

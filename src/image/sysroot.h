@@ -41,6 +41,11 @@ struct sysroot {
         size_t n;
 };
 
+/* The role as shown: offline (--sysroot) the deployment the boot loader
+ * starts by default is "default", not "booted", which only the live host can
+ * tell (/run/ostree-booted and the device and inode of /). */
+const char *sysroot_role_label(const struct sysroot *ds, const struct sysroot_deployment *d);
+
 /* Loads the deployments of the sysroot at 'sysroot' (NULL: this host, live,
  * when /run/ostree-booted exists). -ENOENT when there is no ostree sysroot
  * there. *ret_error (if given) may hold libostree's reason; free() it. Runs

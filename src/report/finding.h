@@ -228,6 +228,7 @@ struct finding {
         size_t n_changed;
         struct finding_value values[FINDING_MAX_VALUES];
         size_t n_values;
+        bool text_changed_only;         /* text: only the values of changed attributes (the rest is context) */
         const char *quality[FINDING_MAX_QUALITY];
         size_t n_quality;
         struct arena arena;             /* owns strings added with finding_* */

@@ -760,6 +760,13 @@ static int text_process(struct buf *b, const struct finding *f)
                 r = buf_printf(b, "[%lld]", p->pid);
         if (r >= 0 && audit_id_set(p->auid))
                 r = buf_printf(b, " auid=%lld", p->auid);
+        if (r >= 0 && audit_id_set(p->auid) && p->auid_name) {
+                r = buf_putc(b, '(');
+                if (r >= 0)
+                        r = text_word(b, p->auid_name);
+                if (r >= 0)
+                        r = buf_putc(b, ')');
+        }
         if (r >= 0 && p->unit) {
                 r = buf_puts(b, " unit=");
                 if (r >= 0)
@@ -782,6 +789,39 @@ static int text_process(struct buf *b, const struct finding *f)
                         r = buf_putc(b, '\n');
         }
         return r;
+}
+
+/* An audit finding's when and where: "         at 2023-11-14T22:13:20.000Z
+ * event 1700000000.000:5002 (ausearch -a 5002) node web1". */
+static int text_audit(struct buf *b, const struct finding *f)
+{
+        const struct finding_audit *a = f->audit;
+        const char *serial = a->id ? strrchr(a->id, ':') : NULL;
+        int r = buf_puts(b, "         at ");
+
+        if (r >= 0)
+                r = text_word(b, f->timestamp);
+        if (r >= 0 && a->id) {
+                r = buf_puts(b, " event ");
+                if (r >= 0)
+                        r = text_word(b, a->id);
+                if (r >= 0 && serial)
+                        r = buf_printf(b, " (ausearch -a %s)", serial + 1);
+        }
+        if (r >= 0 && a->node.len) {
+                r = buf_puts(b, " node ");
+                if (r >= 0)
+                        r = escape_text_token(b, a->node.s, a->node.len);
+        }
+        return r >= 0 ? buf_putc(b, '\n') : r;
+}
+
+static bool is_changed(const struct finding *f, const char *attr)
+{
+        for (size_t i = 0; i < f->n_changed; i++)
+                if (strcmp(f->changed[i], attr) == 0)
+                        return true;
+        return false;
 }
 
 static int render_text(const struct finding *f, struct buf *b)
@@ -838,6 +878,8 @@ static int render_text(const struct finding *f, struct buf *b)
                 if (r >= 0)
                         r = buf_putc(b, '\n');
         }
+        if (r >= 0 && f->audit && f->timestamp)
+                r = text_audit(b, f);
         if (r >= 0 && f->process)
                 r = text_process(b, f);
         if (r >= 0 && f->container)
@@ -845,6 +887,8 @@ static int render_text(const struct finding *f, struct buf *b)
         for (i = 0; r >= 0 && i < f->n_values; i++) {
                 const struct finding_value *v = &f->values[i];
 
+                if (f->text_changed_only && !is_changed(f, v->attr))
+                        continue;
                 r = buf_puts(b, "         ");
                 if (r >= 0)
                         r = escape_text(b, v->attr, strlen(v->attr));

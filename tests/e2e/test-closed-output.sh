@@ -1,4 +1,5 @@
 # A closed stdout (`driftwatch ... | head` once head has gone) ends the command
+# (audit, status, check, scan, container diff, text and JSON among them)
 # quietly, as SIGPIPE ends cat or git: killed by SIGPIPE before a command
 # runs (--version), exit 128 + 13 = 141 once it runs, and nothing on stderr, whether the write that found it was a finding, a summary or the last
 # flush. The read end is closed before the command starts, so every write
@@ -38,4 +39,27 @@ expect_quiet_end "$DW" check --baseline "$T/b.db" --root "$T/tree"
 expect_quiet_end "$DW" audit --events --format json "$(dirname "$0")/../data/audit/live-capture.log"
 expect_quiet_end "$DW" audit --format json "$(dirname "$0")/../data/audit/live-capture.log"
 expect_quiet_end "$DW" audit-rules
+# The day-to-day commands, text and JSON: audit, status, check, scan, container diff.
+LOG=$(dirname "$0")/../data/audit/live-capture.log
+expect_quiet_end "$DW" audit "$LOG"
+STATUS=$(dirname "$0")/../data/status/bootc-booted-pinned.json
+expect_quiet_end "$DW" status --bootc-json "$STATUS" --state "$T/status.db"
+expect_quiet_end "$DW" status --bootc-json "$STATUS" --state "$T/status.db" --format json
+mkdir -p "$T/root/etc" "$T/root/usr/bin" "$T/root/boot"
+"$DW" scan --root "$T/root" --state-dir "$T/scan" >/dev/null 2>&1 || true     # the first run: a baseline
+for i in $(seq 1 300); do printf '%s\n' "$i" >"$T/root/etc/f$i"; done
+expect_quiet_end "$DW" scan --root "$T/root" --state-dir "$T/scan"
+expect_quiet_end "$DW" scan --root "$T/root" --state-dir "$T/scan" --format json
+# A containers-storage with one container whose upper layer adds files.
+S=$T/storage L=$(printf '%064x' 1) U=$(printf '%064x' 2) C=$(printf '%064x' 3)
+mkdir -p "$S"/{overlay-layers,overlay-images,overlay-containers,overlay/l} "$S/overlay/$L/diff/etc" \
+        "$S/overlay/$U/diff/etc"
+ln -s "../$L/diff" "$S/overlay/l/AAAA"
+printf 'l/AAAA' >"$S/overlay/$U/lower"
+printf '[{"id":"%s"},{"id":"%s","parent":"%s"}]' "$L" "$U" "$L" >"$S/overlay-layers/layers.json"
+printf '[{"id":"%s","names":["localhost/x:1"],"layer":"%s"}]' "$C" "$L" >"$S/overlay-images/images.json"
+printf '[{"id":"%s","names":["web"],"image":"%s","layer":"%s"}]' "$C" "$C" "$U" >"$S/overlay-containers/containers.json"
+for i in $(seq 1 300); do printf '%s\n' "$i" >"$S/overlay/$U/diff/etc/f$i"; done
+expect_quiet_end "$DW" container diff --storage-root "$S" web
+expect_quiet_end "$DW" container diff --storage-root "$S" --format json web
 echo PASS

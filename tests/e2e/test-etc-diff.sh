@@ -156,7 +156,7 @@ run 1 "$DW" etc-diff --sysroot "$S" --deployment rollback --format json
 # entries, not libostree: the same ones, in the same roles, and libostree is
 # not loaded at all.
 run 0 "$DW" image deployments --sysroot "$S" --format json
-for role in booted rollback; do
+for role in default rollback; do
         want=$(jq -r --arg r "$role" 'select(.driftwatch.after.role == $r) |
                 .driftwatch.after.commit + "." + .driftwatch.after.serial' "$T/out")
         [ -n "$want" ] || fail "no $role deployment in image deployments"

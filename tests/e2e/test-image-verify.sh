@@ -15,7 +15,7 @@ DEP=$(deployment_dir "$S" 0)
 
 run 0 "$DW" image deployments --sysroot "$S" --format json
 [ "$(jq -r '.driftwatch.after.commit' "$T/out")" = "$c1" ] || fail "deployment commit: $(cat "$T/out")"
-[ "$(jq -r '.driftwatch.after.role' "$T/out")" = booted ] || fail "offline default deployment is not 'booted'"
+[ "$(jq -r '.driftwatch.after.role' "$T/out")" = default ] || fail "offline default deployment is not 'default'"
 [ "$(jq -r '.driftwatch.after.version' "$T/out")" = 1.0 ] || fail "commit version not read"
 [ "$(jq -r '.event.kind' "$T/out")" = event ] || fail "an inventory record is not an event"
 
@@ -74,8 +74,8 @@ make_os_tree "$T/v2" 2.0
 c2=$(commit_tree "$S" "$T/v2" 2.0)
 deploy "$S"
 run 0 "$DW" image deployments --sysroot "$S" --format json
-[ "$(jq -r 'select(.driftwatch.after.role == "booted") | .driftwatch.after.commit' "$T/out")" = "$c2" ] ||
-        fail "new default deployment not booted"
+[ "$(jq -r 'select(.driftwatch.after.role == "default") | .driftwatch.after.commit' "$T/out")" = "$c2" ] ||
+        fail "new default deployment not the default"
 [ "$(jq -r 'select(.driftwatch.after.role == "rollback") | .driftwatch.after.commit' "$T/out")" = "$c1" ] ||
         fail "previous deployment not rollback"
 # The new deployment shares the object that was edited in place through the

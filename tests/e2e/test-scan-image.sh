@@ -12,7 +12,7 @@ DEP=$(deployment_dir "$S" 0)
 
 run 0 "$DW" scan --sysroot "$S" --state-dir "$T/state" --format json
 [ "$(jq -r 'select(.event.kind == "alert") | .rule.id' "$T/out")" = "" ] || { cat "$T/out"; fail "clean host has alerts"; }
-jq -se 'any(.[]; .rule.id == "DW-IMG-DEPLOYMENT" and .driftwatch.after.role == "booted")' "$T/out" >/dev/null ||
+jq -se 'any(.[]; .rule.id == "DW-IMG-DEPLOYMENT" and .driftwatch.after.role == "default")' "$T/out" >/dev/null ||
         fail "scan does not list the deployments"
 
 printf 'evil\n' >>"$DEP/usr/bin/helper"

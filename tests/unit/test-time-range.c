@@ -175,6 +175,44 @@ static void test_refused(void **state)
         assert_int_equal(time_range_parse_boot("recent", 60, BOOT, &ms), -EINVAL);
 }
 
+/* --until (ausearch -te): a date without a time takes the current time of
+ * day, and the end includes its whole second. */
+static void test_end(void **state)
+{
+        static const struct case_ cases[] = {
+                { "2024-03-12", 1710256166999ULL },                     /* 15:09:26 that day */
+                { "03/12/2024", 1710256166999ULL },
+                { "today", 1710428966999ULL },
+                { "yesterday", 1710342566999ULL },
+                { "yesterday 10:30", (1710288000ULL + 37800) * 1000 + 999 },
+                { "2024-03-12 10:20:30", 1710238830999ULL },
+                { "2024-03-12 10:20:30.250", 1710238830250ULL },
+                { "now", 1710428966999ULL },
+                { "@1710238830", 1710238830999ULL },
+        };
+        size_t i;
+
+        use_tz(UTC);
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                uint64_t ms = 0;
+
+                if (time_range_parse_end_boot(cases[i].s, NOW, BOOT, &ms) < 0)
+                        fail_msg("'%s' was refused", cases[i].s);
+                if (ms != cases[i].ms)
+                        fail_msg("'%s' gave %llu, want %llu", cases[i].s, (unsigned long long) ms,
+                                 (unsigned long long) cases[i].ms);
+        }
+        /* --since and --until of the same day: all of it so far. */
+        {
+                uint64_t since = 0, until = 0;
+
+                assert_int_equal(time_range_parse_boot("2024-03-14", NOW, BOOT, &since), 0);
+                assert_int_equal(time_range_parse_end_boot("2024-03-14", NOW, BOOT, &until), 0);
+                assert_true(since < until);
+        }
+        assert_int_equal(time_range_parse_end_boot("2024-13-01", NOW, BOOT, &(uint64_t) { 0 }), -EINVAL);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -183,6 +221,7 @@ int main(void)
                 cmocka_unit_test(test_rfc3339),
                 cmocka_unit_test(test_daylight_saving),
                 cmocka_unit_test(test_refused),
+                cmocka_unit_test(test_end),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
