@@ -48,8 +48,9 @@ expect_quiet_end "$DW" status --bootc-json "$STATUS" --state "$T/status.db" --fo
 mkdir -p "$T/root/etc" "$T/root/usr/bin" "$T/root/boot"
 "$DW" scan --root "$T/root" --state-dir "$T/scan" >/dev/null 2>&1 || true     # the first run: a baseline
 for i in $(seq 1 300); do printf '%s\n' "$i" >"$T/root/etc/f$i"; done
-expect_quiet_end "$DW" scan --root "$T/root" --state-dir "$T/scan"
-expect_quiet_end "$DW" scan --root "$T/root" --state-dir "$T/scan" --format json
+# (scan says what it covers on stderr first, as a progress line would: --quiet)
+expect_quiet_end "$DW" --quiet scan --root "$T/root" --state-dir "$T/scan"
+expect_quiet_end "$DW" --quiet scan --root "$T/root" --state-dir "$T/scan" --format json
 # A containers-storage with one container whose upper layer adds files.
 S=$T/storage L=$(printf '%064x' 1) U=$(printf '%064x' 2) C=$(printf '%064x' 3)
 mkdir -p "$S"/{overlay-layers,overlay-images,overlay-containers,overlay/l} "$S/overlay/$L/diff/etc" \
