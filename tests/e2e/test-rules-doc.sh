@@ -5,17 +5,18 @@ source "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 yaml=$top/rules/default.yaml
 doc=$top/docs/rules.md
-# Surfaces and rules (two spaces) and audit commands (four spaces).
-ids=$(sed -n 's/^  \(  \)\{0,1\}- id: \(DW-[A-Z0-9-]*\|[A-Z0-9-]*\)$/\2/p' "$yaml" | sed '/^DW-/!s/^/DW-FIM-/' | sort -u)
-[ -n "$ids" ] || fail "no rule ids found in $yaml"
-for id in $ids; do
-        grep -q "^| $id |" "$doc" || fail "$id is not documented in docs/rules.md"
-done
-# Severities in the table agree with the YAML (surfaces and plain rules alike).
-awk '/^  - id: /{id=$3} /^    - id: DW-/{id=$3} /^    severity: |^      severity: /{print id, $2}' "$yaml" | while read -r id sev; do
-        case $id in DW-*) ;; *) id=DW-FIM-$id ;; esac
-        row=$(grep "^| $id |" "$doc")
-        [ "$(echo "$row" | awk -F'|' '{gsub(/ /, "", $4); print $4}')" = "$sev" ] ||
-                fail "$id: docs/rules.md severity differs from $sev"
-done
+# Surfaces and rules (two spaces) and audit commands (four spaces), each with
+# its severity; a surface's id gives the rule DW-FIM-<id>. One awk over both
+# files: the table's rows first, then each id of the YAML against them.
+out=$(awk -F'|' '
+        FNR == NR { if ($0 ~ /^\| DW-/) { id = $2; sev = $4; gsub(/ /, "", id); gsub(/ /, "", sev); doc[id] = sev }
+                    next }
+        /^  (  )?- id: [A-Z0-9-]+$/ { id = $0; sub(/^ *- id: /, "", id); if (id !~ /^DW-/) id = "DW-FIM-" id
+                                     n++; if (!(id in doc)) print id " is not documented in docs/rules.md" }
+        /^  - id: /                  { cur = $0; sub(/^ *- id: /, "", cur); if (cur !~ /^DW-/) cur = "DW-FIM-" cur }
+        /^    - id: DW-/             { cur = $0; sub(/^ *- id: /, "", cur) }
+        /^    severity: |^      severity: / { s = $0; sub(/^ *severity: /, "", s)
+                                     if ((cur in doc) && doc[cur] != s) print cur ": docs/rules.md severity differs from " s }
+        END { if (!n) print "no rule ids found in the YAML" }' "$doc" "$yaml")
+[ -z "$out" ] || fail "$out"
 echo PASS
