@@ -235,8 +235,9 @@ visudo_agrees() {
                 (cd "$(dirname "$f")" && visudo -c -q -f "$one/etc/sudoers") >/dev/null 2>&1 || theirs=refuses
                 posture "$one"
                 ours=accepts
-                jq -s -e '[.[] | select(.rule.id == "DW-POS-CONFIG-INVALID" and .file.path == "/etc/sudoers")] | length > 0' \
-                        "$T/out" >/dev/null && ours=refuses
+                # (grep, not jq: this runs for every file)
+                grep -F '"id":"DW-POS-CONFIG-INVALID"' "$T/out" | grep -Eq '"file":\{"path":"/etc/sudoers"[,}]' &&
+                        ours=refuses
                 [ "$ours" = "$theirs" ] || { cat "$f"; visudo -c -f "$one/etc/sudoers" || true; cat "$T/out";
                                              fail "visudo $theirs $f, driftwatch $ours"; }
                 n=$((n + 1))
