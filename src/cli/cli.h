@@ -31,6 +31,9 @@ struct cli_globals {
         const char *rules_dir;          /* --rules-dir; NULL: DEFAULT_RULES_DIR */
         bool quiet;
         const char *config_path;        /* --config */
+        const char *fail_on;            /* --fail-on: exit 1 only for alerts at or above it */
+        const char *min_severity;       /* --min-severity: findings printed at or above it */
+        enum severity fail_on_level, min_level;         /* parsed by cli_load_rules(); 0: unset */
 };
 
 extern struct cli_globals cli;
@@ -71,6 +74,8 @@ int cli_load_rules(struct ruleset **ret);
  * mounts, posture) starts with: the rules loaded into *ret_rules, the context
  * (one thread, no progress) and the output on stdout in format, events shown.
  * EXIT_CLEAN, or the error printed and EXIT_TROUBLE. */
+/* output_init() for standard output, with --min-severity applied. */
+void cli_output_init(struct output *o, enum output_format format, const char *host);
 int cli_start_record(struct ruleset **ret_rules, struct dw_context *ret_ctx, struct output *ret_out,
                      enum output_format format);
 /* A decimal number from min to max (-EINVAL otherwise). */

@@ -95,7 +95,7 @@ static int run_audit(struct audit_request *req, enum output_format format, bool 
                         return r;
         }
         cli_context(&ctx, rules, 0, NULL);
-        output_init(&out, format, stdout, ctx.host);
+        cli_output_init(&out, format, ctx.host);
         r = capability_audit(&ctx, req, &out, on_note, NULL, &sum, &err);
         if (r < 0)
                 return cli_fail(&err);

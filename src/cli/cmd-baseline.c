@@ -203,7 +203,7 @@ static int baseline_accept(int argc, char **argv)
         if (r != EXIT_CLEAN)
                 return r;
         cli_context(&ctx, rules, threads, &progress);
-        output_init(&out, format, stdout, ctx.host);
+        cli_output_init(&out, format, ctx.host);
         out.show_events = true;         /* the accepted changes are the point */
         ui = progress_start("baseline accept", &progress);
         r = capability_baseline_accept(&ctx, &req, &out, &sum, &err);

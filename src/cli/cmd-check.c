@@ -72,7 +72,7 @@ static int run_check(const struct check_request *req)
         if (r != EXIT_CLEAN)
                 return r;
         cli_context(&ctx, rules, req->threads, &progress);
-        output_init(&out, req->format, stdout, ctx.host);
+        cli_output_init(&out, req->format, ctx.host);
         ui = progress_start("check", &progress);
         r = capability_tree_check(&ctx, &tr, &out, &sum, &err);
         progress_stop(ui);

@@ -85,7 +85,7 @@ static int run(const char *name, int argc, char **argv, bool posture)
         if (r != EXIT_CLEAN)
                 return r;
         cli_context(&ctx, rules, 1, NULL);
-        output_init(&out, format, stdout, ctx.host);
+        cli_output_init(&out, format, ctx.host);
         r = posture ? capability_container_posture(&ctx, &req, &out, &sum, &err)
                     : capability_container_digests(&ctx, &req, &out, &sum, &err);
         if (r < 0)

@@ -68,7 +68,7 @@ static int container_diff(int argc, char **argv)
         if (r != EXIT_CLEAN)
                 return r;
         cli_context(&ctx, rules, 0, NULL);
-        output_init(&out, format, stdout, ctx.host);
+        cli_output_init(&out, format, ctx.host);
         r = capability_container_diff(&ctx, &req, &out, &sum, &err);
         if (r < 0 && sum.n_containers == 0 && sum.n_failed == 0)
                 return cli_fail(&err);

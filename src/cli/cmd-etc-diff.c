@@ -77,7 +77,7 @@ int cmd_etc_diff(int argc, char **argv)
         if (capability_open_sysroot(sysroot, which, true, &ds, &d, &err) < 0)
                 return cli_fail(&err);
         cli_context(&ctx, rules, threads, NULL);
-        output_init(&out, format, stdout, ctx.host);
+        cli_output_init(&out, format, ctx.host);
         if (capability_etc_diff(&ctx, ds, d, &req, &out, &sum, &err) < 0)
                 return cli_fail(&err);
         cli_report_etc_diff(&sum, out.alerts, &out);

@@ -70,7 +70,7 @@ static int image_deployments(int argc, char **argv)
         if (o.format == OUTPUT_TEXT)
                 return capability_deployments_text(ds, stdout, &err) < 0 ? cli_fail(&err) : EXIT_CLEAN;
         cli_context(&ctx, rules, 0, NULL);
-        output_init(&out, o.format, stdout, ctx.host);
+        cli_output_init(&out, o.format, ctx.host);
         if (capability_deployments(&ctx, ds, &out, &err) < 0)
                 return cli_fail(&err);
         return cli_exit_status(&out);
@@ -113,7 +113,7 @@ static int image_verify_cmd(int argc, char **argv)
         if (r != EXIT_CLEAN)
                 return r;
         cli_context(&ctx, rules, o.threads, &progress);
-        output_init(&out, o.format, stdout, ctx.host);
+        cli_output_init(&out, o.format, ctx.host);
         ui = progress_start("verify", &progress);
         r = capability_image_verify(&ctx, ds, d, &out, &stats, &err);
         progress_stop(ui);
@@ -167,7 +167,7 @@ static int image_verify_pending(int argc, char **argv)
         if (r != EXIT_CLEAN)
                 return r;
         cli_context(&ctx, rules, 0, NULL);
-        output_init(&out, format, stdout, ctx.host);
+        cli_output_init(&out, format, ctx.host);
         r = capability_pending_image(&ctx, &req, &out, &sum, &err);
         if (r < 0)
                 return cli_fail(&err);

@@ -144,7 +144,7 @@ int cmd_scan(int argc, char **argv)
                 req.started_data = &fl;
         }
         cli_context(&ctx, rules, threads, &progress);
-        output_init(&out, format, stdout, ctx.host);
+        cli_output_init(&out, format, ctx.host);
         ui = progress_start("scan", &progress);
         r = capability_scan(&ctx, &req, &out, &sum, &err);
         progress_stop(ui);

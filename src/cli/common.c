@@ -121,6 +121,11 @@ int cli_load_rules(struct ruleset **ret)
         struct stat st;
         int r;
 
+        if (cli.fail_on && severity_from_name(cli.fail_on, &cli.fail_on_level) < 0)
+                return error("--fail-on takes low, medium, high or critical, not '%s'", cli.fail_on);
+        if (cli.min_severity && severity_from_name(cli.min_severity, &cli.min_level) < 0)
+                return error("--min-severity takes low, medium, high or critical, not '%s'",
+                             cli.min_severity);
         /* The default directory may be missing; one named on the command line may not. */
         if (cli.rules_dir && stat(cli.rules_dir, &st) < 0)
                 return error("cannot open rules directory '%s': %s", cli.rules_dir, strerror(errno));
@@ -128,6 +133,12 @@ int cli_load_rules(struct ruleset **ret)
         if (r < 0)
                 return error("%s", msg ? msg : strerror(-r));
         return 0;
+}
+
+void cli_output_init(struct output *o, enum output_format format, const char *host)
+{
+        output_init(o, format, stdout, host);
+        o->min_level = cli.min_level;
 }
 
 int cli_start_record(struct ruleset **ret_rules, struct dw_context *ret_ctx, struct output *ret_out,
@@ -138,7 +149,7 @@ int cli_start_record(struct ruleset **ret_rules, struct dw_context *ret_ctx, str
         if (r != EXIT_CLEAN)
                 return r;
         cli_context(ret_ctx, *ret_rules, 0, NULL);
-        output_init(ret_out, format, stdout, ret_ctx->host);
+        cli_output_init(ret_out, format, ret_ctx->host);
         ret_out->show_events = true;
         return EXIT_CLEAN;
 }
@@ -192,7 +203,10 @@ int cli_exit_status(const struct output *o)
 {
         if (o->error)
                 return error("cannot write output: %s", strerror(-o->error));
-        return o->alerts ? EXIT_ALERT : EXIT_CLEAN;
+        for (int s = cli.fail_on_level ?: SEVERITY_LOW; s <= SEVERITY_CRITICAL; s++)
+                if (o->by_severity[s])
+                        return EXIT_ALERT;
+        return EXIT_CLEAN;
 }
 
 struct progress_ui {

@@ -19,6 +19,10 @@ static const struct option_spec global_options[] = {
         OPT_STRING("rules", &cli.rules_path, "FILE", "detection content layered over the built-in rules"),
         OPT_STRING("rules-dir", &cli.rules_dir, "DIR", "the directory of rules layers (/etc/driftwatch/rules.d)"),
         OPT_STRING("config", &cli.config_path, "FILE", "the configuration file (default " DEFAULT_CONFIG_PATH ")"),
+        OPT_STRING("fail-on", &cli.fail_on, "SEVERITY",
+                   "exit 1 only for an alert at or above SEVERITY (low, medium, high, critical); default: any"),
+        OPT_STRING("min-severity", &cli.min_severity, "SEVERITY",
+                   "print only findings at or above SEVERITY; the summary still counts every one"),
         OPT_END(),
 };
 

@@ -262,6 +262,7 @@ struct output {
         FILE *f;
         const char *host;
         bool show_events;               /* text: print events too, not only alerts */
+        enum severity min_level;        /* print only findings at or above it (0: all); all are counted */
         unsigned long alerts, events;
         unsigned long by_severity[SEVERITY_CRITICAL + 1];
         int error;                      /* first write error */

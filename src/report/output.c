@@ -919,6 +919,8 @@ int output_emit(struct output *o, const struct finding *f)
         } else {
                 o->events++;
         }
+        if (o->min_level && finding_severity(f) < o->min_level)
+                return 0;
         /* An allowed change is shown as such: the allowlist may be wrong. */
         if (o->format == OUTPUT_TEXT && !f->alert && !o->show_events && !f->allowed_by)
                 return 0;
