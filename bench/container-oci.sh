@@ -102,7 +102,7 @@ cat "$tmp"/oci/blobs/sha256/* >/dev/null
 
 # --- Timed -----------------------------------------------------------------------------
 
-prepare_dw_baseline() { rm -f "$tmp/b.db"; }
+prepare_dw_baseline() { rm -f "${tmp:?}/b.db"; }
 measure dw_baseline 0 /dev/null "$driftwatch" --quiet baseline create --from "oci:$tmp/oci" --out "$tmp/b.db"
 
 # The peer: copy (digests checked), unpack each layer in order (whiteouts are

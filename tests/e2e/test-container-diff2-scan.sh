@@ -48,7 +48,7 @@ case $X in "DW-CTR-UNREADABLE $R2/var/lib/containers/storage cannot parse '$R2/v
 grep -q '"baseline-recorded"' "$T/out" || fail "the rest of the scan did not run beside the unreadable storage"
 
 # No storage at all (and an empty storage directory): nothing about containers.
-rm -f "$R2/var/lib/containers/storage/overlay-containers/containers.json"
+rm -f "${R2:?}/var/lib/containers/storage/overlay-containers/containers.json"
 rmdir "$R2/var/lib/containers/storage/overlay-containers"
 run 0 "$DW" scan --root "$R2" --state-dir "$T/state2"
 grep -q '^containers' "$T/err" && fail "an empty storage directory was reported: $(cat "$T/err")"

@@ -100,8 +100,8 @@ jq -r 'select(.file.path == "/etc/containers/systemd/web.kube" and .rule.id == "
         fail ".kube YAML pod not judged"
 
 # The clean twin: the good definitions alone give no container alert.
-rm -f "$R/etc/containers/systemd/bad.container" "$R/home/alice/.config/containers/systemd/sock.container" \
-      "$R/root/.config/containers/systemd/plain.container"
+rm -f "${R:?}/etc/containers/systemd/bad.container" "${R:?}/home/alice/.config/containers/systemd/sock.container" \
+      "${R:?}/root/.config/containers/systemd/plain.container"
 sed -i -e '/capabilities: {add/d' -e 's/allowPrivilegeEscalation: false,$/allowPrivilegeEscalation: false}/' \
        -e '/^  volumes:/,$d' "$R/etc/containers/systemd/web.yaml"
 run 1 "$DW" posture --root "$R" --format json
