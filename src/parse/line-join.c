@@ -1,12 +1,19 @@
 /* Physical and logical lines; see line-join.h. */
+#define _GNU_SOURCE
 #include "line-join.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int line_join_init(struct line_join *lj, size_t max)
+int line_join_init(struct line_join *lj, size_t len, size_t max_bytes, size_t max, char **ret_error)
 {
+        if (len > max_bytes) {
+                if (ret_error && asprintf(ret_error, "larger than %zu MiB", max_bytes >> 20) < 0)
+                        *ret_error = NULL;
+                return -E2BIG;
+        }
         *lj = (struct line_join) { .max = max };
         lj->text = malloc(max + 2);
         return lj->text ? 0 : -ENOMEM;

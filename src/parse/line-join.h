@@ -14,7 +14,10 @@ struct line_join {
         bool continued;                 /* the last line added ended in '\' */
 };
 
-int line_join_init(struct line_join *lj, size_t max);
+/* Ready for an input of len bytes, logical lines of at most max: -E2BIG
+ * when len passes max_bytes (*ret_error, if given, says so: "larger than
+ * N MiB"), -ENOMEM. */
+int line_join_init(struct line_join *lj, size_t len, size_t max_bytes, size_t max, char **ret_error);
 void line_join_release(struct line_join *lj);
 
 /* The physical line at *pos of buf (without its '\n', or "\r\n") as a new

@@ -279,12 +279,7 @@ int pam_parse(const char *buf, size_t len, bool conf, struct pam_file **ret, cha
 
         if (!f)
                 return -ENOMEM;
-        if (len > PAM_MAX_BYTES) {
-                if (ret_error)
-                        *ret_error = strdup("larger than 1 MiB");
-                return -E2BIG;
-        }
-        r = line_join_init(&lj, PAM_MAX_LINE);
+        r = line_join_init(&lj, len, PAM_MAX_BYTES, PAM_MAX_LINE, ret_error);
         if (r < 0)
                 return r;
         for (;;) {

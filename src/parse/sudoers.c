@@ -730,12 +730,7 @@ int sudoers_parse(const char *buf, size_t len, struct sudoers **ret, char **ret_
 
         if (!s)
                 return -ENOMEM;
-        if (len > SUDOERS_MAX_BYTES) {
-                if (ret_error)
-                        *ret_error = strdup("larger than 1 MiB");
-                return -E2BIG;
-        }
-        r = line_join_init(&lj, SUDOERS_MAX_LINE);
+        r = line_join_init(&lj, len, SUDOERS_MAX_BYTES, SUDOERS_MAX_LINE, ret_error);
         if (r < 0)
                 return r;
         for (;;) {
