@@ -30,6 +30,7 @@ struct cli_globals {
         const char *rules_path;         /* --rules: a layer over the built-in rules */
         const char *rules_dir;          /* --rules-dir; NULL: DEFAULT_RULES_DIR */
         bool quiet;
+        bool progress;                  /* --progress: the progress line even when stderr is no terminal */
         const char *config_path;        /* --config */
         const char *fail_on;            /* --fail-on: exit 1 only for alerts at or above it */
         const char *min_severity;       /* --min-severity: findings printed at or above it */
@@ -86,7 +87,8 @@ void cli_strv_free(char **v, size_t n);
 /* Exit status for an output's counts. */
 int cli_exit_status(const struct output *o);
 
-/* The progress line on stderr during long walks, only on a terminal. */
+/* The progress line on stderr during long walks, only on a terminal (or with
+ * --progress): "driftwatch WHAT: PHASE ...", WHAT the command the user ran. */
 struct progress_ui;
 struct progress_ui *progress_start(const char *what, struct walk_progress *p);
 void progress_stop(struct progress_ui *ui);

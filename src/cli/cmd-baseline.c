@@ -60,7 +60,7 @@ static int baseline_create(int argc, char **argv)
         req.paths = paths;
         req.n_paths = n_paths;
         cli_context(&ctx, NULL, threads, &progress);
-        ui = progress_start("baseline", &progress);
+        ui = progress_start("baseline create", &progress);
         r = capability_baseline_create(&ctx, &req, &sum, &err);
         progress_stop(ui);
         cli_strv_free(paths, n_paths);

@@ -114,7 +114,7 @@ static int image_verify_cmd(int argc, char **argv)
                 return r;
         cli_context(&ctx, rules, o.threads, &progress);
         cli_output_init(&out, o.format, ctx.host);
-        ui = progress_start("verify", &progress);
+        ui = progress_start("image verify", &progress);
         r = capability_image_verify(&ctx, ds, d, &out, &stats, &err);
         progress_stop(ui);
         if (r < 0)

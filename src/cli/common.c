@@ -216,35 +216,91 @@ struct progress_ui {
         atomic_bool stop;
 };
 
+/* n bytes as a person reads them: "310 MiB", "1.9 GiB". */
+static void human_bytes(char *buf, size_t n, double v)
+{
+        static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+        size_t u = 0;
+
+        while (v >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+                v /= 1024;
+                u++;
+        }
+        snprintf(buf, n, u == 0 || v >= 100 ? "%.0f %s" : "%.1f %s", v, units[u]);
+}
+
+#define PROGRESS_TICK_MS 250            /* at most 4 redraws a second */
+#define PROGRESS_WINDOW 12              /* ticks the rate is measured over (3 s) */
+
+/* One progress line: the phase, and with a known total "X of Y, rate, time
+ * left" (the rate over the last few seconds of bytes done). */
+static void progress_draw(struct progress_ui *ui, const unsigned long long *window, unsigned filled)
+{
+        struct walk_progress *p = ui->p;
+        unsigned long long total = atomic_load(&p->total_bytes), done = atomic_load(&p->done_bytes);
+        int phase = atomic_load(&p->phase);
+        char place[sizeof(p->place)], d[32], t[32], r[32], line[256];
+        double rate = filled > 1 ? (double) (window[filled - 1] - window[0]) * 1000 /
+                                   ((filled - 1) * PROGRESS_TICK_MS) : 0;
+        size_t n;
+
+        walk_progress_get_place(p, place, sizeof(place));
+        if (phase == WALK_PHASE_PLAN) {
+                n = (size_t) snprintf(line, sizeof(line), "scanning %s: metadata, %llu entries", place,
+                                      (unsigned long long) atomic_load(&p->total_entries));
+        } else if (phase == WALK_PHASE_METADATA && !total) {
+                n = (size_t) snprintf(line, sizeof(line), "scanning %s: metadata, %llu entries", place,
+                                      (unsigned long long) atomic_load(&p->entries));
+        } else if (!total) {
+                human_bytes(d, sizeof(d), (double) atomic_load(&p->bytes));
+                n = (size_t) snprintf(line, sizeof(line), "hashing %llu of %llu files, %s",
+                                      (unsigned long long) atomic_load(&p->hashed),
+                                      (unsigned long long) atomic_load(&p->hash_total), d);
+        } else {
+                if (done > total)
+                        done = total;
+                human_bytes(d, sizeof(d), (double) done);
+                human_bytes(t, sizeof(t), (double) total);
+                n = phase == WALK_PHASE_HASHING ?
+                        (size_t) snprintf(line, sizeof(line), "hashing %s of %s", d, t) :
+                        (size_t) snprintf(line, sizeof(line), "scanning %s: metadata, %s of %s", place, d, t);
+                if (rate > 0 && n < sizeof(line)) {
+                        human_bytes(r, sizeof(r), rate);
+                        n += (size_t) snprintf(line + n, sizeof(line) - n, ", %s/s, %.0f s left", r,
+                                               (double) (total - done) / rate + 0.5);
+                }
+        }
+        (void) n;
+        fprintf(stderr, "\r\033[Kdriftwatch %s: %s", ui->what, line);
+        fflush(stderr);
+}
+
 static void *progress_thread(void *arg)
 {
         struct progress_ui *ui = arg;
-        const struct timespec tick = { 0, 100 * 1000 * 1000 };
-        unsigned ticks = 0;
+        const struct timespec tick = { 0, PROGRESS_TICK_MS * 1000 * 1000 };
+        unsigned long long window[PROGRESS_WINDOW];
+        unsigned filled = 0;
+        bool drawn = false;
 
         while (!atomic_load(&ui->stop)) {
-                unsigned long long total = atomic_load(&ui->p->hash_total);
-
                 nanosleep(&tick, NULL);
-                if (++ticks < 5)        /* quiet for short runs */
-                        continue;
-                if (total == 0) {
-                        fprintf(stderr, "\r\033[K%s: %llu entries", ui->what,
-                                (unsigned long long) atomic_load(&ui->p->entries));
-                } else {
-                        unsigned long long done = atomic_load(&ui->p->hashed);
-                        unsigned pct = (unsigned) (done * 100 / total);
-                        char bar[21];
-
-                        memset(bar, '#', pct / 5);
-                        memset(bar + pct / 5, '.', 20 - pct / 5);
-                        bar[20] = '\0';
-                        fprintf(stderr, "\r\033[K%s: [%s] %3u%% %llu/%llu files, %.1f MiB hashed", ui->what, bar,
-                                pct, done, total, (double) atomic_load(&ui->p->bytes) / (1 << 20));
+                if (atomic_load(&ui->stop))
+                        break;
+                if (filled == PROGRESS_WINDOW) {
+                        memmove(window, window + 1, (PROGRESS_WINDOW - 1) * sizeof(*window));
+                        filled--;
                 }
+                window[filled++] = atomic_load(&ui->p->done_bytes);
+                if (atomic_load(&ui->p->phase) == WALK_PHASE_NONE)
+                        continue;
+                progress_draw(ui, window, filled);
+                drawn = true;
         }
-        if (ticks >= 5)
+        if (drawn) {
                 fputs("\r\033[K", stderr);
+                fflush(stderr);
+        }
         return NULL;
 }
 
@@ -252,13 +308,14 @@ struct progress_ui *progress_start(const char *what, struct walk_progress *p)
 {
         struct progress_ui *ui;
 
-        if (cli.quiet || !isatty(STDERR_FILENO))
+        if (cli.quiet || !(cli.progress || isatty(STDERR_FILENO)))
                 return NULL;
         ui = calloc(1, sizeof(*ui));
         if (!ui)
                 return NULL;
         ui->what = what;
         ui->p = p;
+        atomic_store(&p->wanted, true);
         if (pthread_create(&ui->thread, NULL, progress_thread, ui) != 0) {
                 free(ui);
                 return NULL;

@@ -51,6 +51,7 @@ static void help(FILE *f)
                    "  --rules-dir DIR  more layers, every DIR/*.yaml in name order after --rules\n"
                    "                   (default " DEFAULT_RULES_DIR ", skipped when missing)\n"
                    "  --quiet, -q      no progress line and no summary on stderr\n"
+                   "  --progress       the progress line of long walks even when stderr is not a terminal\n"
                    "  --config FILE    the configuration file (default " DEFAULT_CONFIG_PATH "):\n"
                    "                   defaults for the options; the command line wins\n"
                    "  --format FMT     before the command: the command's --format\n"

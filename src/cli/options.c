@@ -16,6 +16,7 @@
 /* The options every command takes, wherever they appear. */
 static const struct option_spec global_options[] = {
         OPT_BOOL("quiet", &cli.quiet, "no progress line and no summary on stderr"),
+        OPT_BOOL("progress", &cli.progress, "a progress line on stderr during long walks even when it is not a terminal"),
         OPT_STRING("rules", &cli.rules_path, "FILE", "detection content layered over the built-in rules"),
         OPT_STRING("rules-dir", &cli.rules_dir, "DIR", "the directory of rules layers (/etc/driftwatch/rules.d)"),
         OPT_STRING("config", &cli.config_path, "FILE", "the configuration file (default " DEFAULT_CONFIG_PATH ")"),
