@@ -55,6 +55,8 @@ check=(
         # installing (issue #14)
         man-db               # man -l: test-install reads the installed, generated man pages
         groff-base           # groff: man -l's formatter
+        # day-to-day use (issue #14)
+        zsh                  # test-zsh-completion loads the generated completion with compinit
 )
 bench=(
         aide                 # bench/fim.sh and bench/startup.sh compare against AIDE
