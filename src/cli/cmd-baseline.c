@@ -212,19 +212,17 @@ static int baseline_accept(int argc, char **argv)
         if (r < 0)
                 return cli_fail(&err);
         if (sum.nothing_reported) {
-                if (!cli.quiet)
-                        fprintf(stderr, "nothing to accept: the last check of '%s' reported nothing\n",
-                                req.baseline_path);
-                return EXIT_CLEAN;
+                cli_note(&out, "nothing to accept: the last check of '%s' reported nothing", req.baseline_path);
+                return cli_exit_status(&out);
         }
-        if (!cli.quiet && format == OUTPUT_TEXT)
-                fprintf(stderr, "accepted %lu %s below %zu %s into '%s' by %s (digest %.12s -> %.12s); the "
-                                "previous baseline is kept as '%s'\n",
-                        sum.changes, sum.changes == 1 ? "change" : "changes", sum.n_paths,
-                        sum.n_paths == 1 ? "path" : "paths", req.baseline_path, user, sum.before, sum.after,
-                        sum.history);
+        if (format == OUTPUT_TEXT)
+                cli_note(&out, "accepted %lu %s below %zu %s into '%s' by %s (digest %.12s -> %.12s); the previous "
+                               "baseline is kept as '%s'",
+                         sum.changes, sum.changes == 1 ? "change" : "changes", sum.n_paths,
+                         sum.n_paths == 1 ? "path" : "paths", req.baseline_path, user, sum.before, sum.after,
+                         sum.history);
         free(sum.history);
-        return EXIT_CLEAN;
+        return cli_exit_status(&out);
 }
 
 int cmd_baseline(int argc, char **argv)
