@@ -67,10 +67,11 @@ static int baseline_create(int argc, char **argv)
         if (r < 0)
                 return cli_fail(&err);
         if (!cli.quiet) {
-                printf("baseline '%s': %zu entries from %s", req.out, sum.entries, req.source);
+                printf("baseline '%s': %zu entr%s from %s", req.out, sum.entries, sum.entries == 1 ? "y" : "ies",
+                       req.source);
                 if (sum.commit)
                         printf(" (%s %s)", strncmp(req.source, "ostree:", 7) == 0 ? "commit" : "image", sum.commit);
-                printf(", %llu files hashed (%.1f MiB)\n", sum.walk.hashed,
+                printf(", %llu file%s hashed (%.1f MiB)\n", sum.walk.hashed, plural_s(sum.walk.hashed),
                        (double) sum.walk.bytes_hashed / (1 << 20));
                 if (sum.walk.errors)
                         warning("%llu entries could not be read fully; they are recorded as unreadable",

@@ -1241,7 +1241,7 @@ static int text_count(struct buf *b, unsigned long n, const char *one, const cha
 static int text_summary(struct output *o, struct buf *b)
 {
         bool first = true;
-        size_t i;
+        size_t i, width = strlen("(others)");
         int s, r;
 
         r = buf_printf(b, "%s: ", o->command ? o->command : "driftwatch");
@@ -1265,10 +1265,16 @@ static int text_summary(struct output *o, struct buf *b)
                 r = buf_printf(b, "; %lu event%s not shown (-v shows them)", o->hidden, o->hidden == 1 ? "" : "s");
         if (r >= 0)
                 r = buf_putc(b, '\n');
-        for (i = 0; r >= 0 && i < o->n_kinds; i++) {
-                const struct output_kind *k = &o->kinds[i];
+        for (i = 0; i < o->n_kinds; i++)
+                if (strlen(o->kinds[i].action) > width)
+                        width = strlen(o->kinds[i].action);
+        /* the kinds with alerts first, then those of events only */
+        for (i = 0; r >= 0 && i < 2 * o->n_kinds; i++) {
+                const struct output_kind *k = &o->kinds[i % o->n_kinds];
 
-                r = buf_printf(b, "  %-22s ", k->action[0] ? k->action : "(others)");
+                if ((i < o->n_kinds) != (k->alerts > 0))
+                        continue;
+                r = buf_printf(b, "  %-*s ", (int) width, k->action[0] ? k->action : "(others)");
                 if (r >= 0 && k->alerts)
                         r = text_count(b, k->alerts, "alert", "alerts");
                 if (r >= 0 && k->alerts && k->events)

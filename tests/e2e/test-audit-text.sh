@@ -10,14 +10,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/audit-gen.sh"
 export TZ=UTC
 
-{
-        gen_exec 1000 1 $UNSET $UNSET '(none)' /usr/sbin/sshd sshd /usr/sbin/sshd -D
-        gen_exec 1001 1000 1000 3 pts0 /usr/bin/bash bash -bash
-        gen_write 1002 1001 1000 3 /usr/bin/cp cp /etc/sudoers.d/zz
-        AUDIT_SERIAL=$((AUDIT_SERIAL + 40))
-        gen_later 1
-        gen_write 1003 1001 1000 3 /usr/bin/tee tee /etc/cron.d/job
-} >"$T/a.log"
+gen_session_writes >"$T/a.log"
 # The same host's records as a remote auditd forwards them: node= first.
 sed 's/^type=/node=web1 type=/' "$T/a.log" >"$T/node.log"
 printf 'root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\nalice2:x:1000:1000::/:/bin/sh\n' >"$T/passwd"
@@ -25,8 +18,8 @@ printf 'root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\nalice
 run 1 "$DW" audit -v --passwd "$T/passwd" "$T/node.log"
 cat >"$T/want" <<'EOT'
 audit: 3 alerts (2 high, 1 medium), 0 events
-  file-added             2 alerts
-  sequence-gap           1 alert
+  file-added   2 alerts
+  sequence-gap 1 alert
 read 4 audit events from 16 records in 1 input; 1 sequence gap (40 serials missing); 2 surface writes, 0 watched commands
 
 high     file-added     /etc/sudoers.d/zz  DW-AUD-SUDOERS

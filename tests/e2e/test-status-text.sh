@@ -31,7 +31,7 @@ EOT
 run 0 "$DW" status --bootc-json "$PIN" --state "$T/s.db"
 { cat <<EOT
 status: 0 alerts, 2 events
-  deployment-pinned      2 events
+  deployment-pinned 2 events
 no status snapshot yet: recorded the first one (bootc, 2 deployments) in '$T/s.db'; later runs report what changed
 
 EOT
@@ -53,8 +53,8 @@ run 1 "$DW" status -v --bootc-json "$T/switch.json" --state "$T/s.db"
 sed -E -e 's/\(20[0-9-]+T[0-9:]+Z\):$/(SEEN):/' -e 's/last seen 20[0-9-]+T[0-9:]+Z:/last seen SEEN:/' "$T/out" >"$T/got"
 { cat <<'EOT'
 status: 2 alerts (1 high, 1 medium), 0 events
-  image-staged           1 alert
-  image-source-switched  1 alert
+  image-staged          1 alert
+  image-source-switched 1 alert
 bootc status compared with the snapshot last seen SEEN: 2 alerts, 0 events
 
   Staged image: quay.io/evil/image:latest
