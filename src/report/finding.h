@@ -292,6 +292,7 @@ struct output {
         struct output_kind kinds[OUTPUT_MAX_KINDS];
         size_t n_kinds;
         struct buf held;                /* the findings' lines until output_finish() */
+        size_t hold_max;                /* at most this many bytes held (output_init(): OUTPUT_TEXT_HOLD_MAX) */
         struct buf notes;               /* the command's own summary lines */
         bool summarized;                /* output_flush() wrote the summary */
         size_t notes_done;              /* ... and the notes up to here */

@@ -227,7 +227,8 @@ int output_format_from_name(const char *s, enum output_format *ret)
 void output_init(struct output *o, enum output_format format, FILE *f, const char *host)
 {
         /* Written as they come; the CLI holds the text view for its summary (output_hold()). */
-        *o = (struct output) { .format = format, .f = f, .host = host, .streaming = true };
+        *o = (struct output) { .format = format, .f = f, .host = host, .streaming = true,
+                               .hold_max = OUTPUT_TEXT_HOLD_MAX };
 }
 
 void format_timestamp_sec(char out[TIMESTAMP_LEN], uint64_t sec, unsigned msec)
@@ -1132,7 +1133,7 @@ static int text_put(struct output *o, const struct buf *b)
 {
         int r;
 
-        if (!o->streaming && o->held.len + b->len <= OUTPUT_TEXT_HOLD_MAX)
+        if (!o->streaming && o->held.len + b->len <= o->hold_max)
                 return buf_append(&o->held, b->data, b->len);
         if (!o->streaming) {
                 r = output_text_stream(o, "more findings than the text view holds: they follow as they come, "
