@@ -101,7 +101,7 @@ static int run_audit(struct audit_request *req, enum output_format format, bool 
         _cleanup_(dw_error_release) struct dw_error err = { 0 };
         struct audit_summary sum = { 0 };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r;
 
         if (plugin) {

@@ -179,7 +179,7 @@ static int baseline_accept(int argc, char **argv)
         };
         struct progress_ui *ui;
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         size_t n = 0;
         int r = options_run(&spec, argc, argv, &operands, &n);
 

@@ -60,7 +60,7 @@ static int run_check(const struct check_request *req)
         };
         struct tree_check_summary sum = { 0 };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         struct progress_ui *ui;
         struct timespec start;
         int r;

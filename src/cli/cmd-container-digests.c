@@ -69,7 +69,7 @@ static int run(const char *name, int argc, char **argv, bool posture)
                 .options = posture ? posture_options : digests_options,
         };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r = options_run(&spec, argc, argv, NULL, NULL);
 
         if (r != PARSE_OK)

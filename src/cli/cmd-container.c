@@ -48,7 +48,7 @@ static int container_diff(int argc, char **argv)
                 .options = options,
         };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r = options_parse(&spec, argc, argv, &operands, &n_operands);
 
         if (r != PARSE_OK)

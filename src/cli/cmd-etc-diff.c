@@ -64,7 +64,7 @@ int cmd_etc_diff(int argc, char **argv)
         };
         const struct sysroot_deployment *d;
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r = options_run(&spec, argc, argv, NULL, NULL);
 
         if (r != PARSE_OK)

@@ -60,7 +60,7 @@ static int image_deployments(int argc, char **argv)
                 .options = options,
         };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r = options_run(&spec, argc, argv, NULL, NULL);
 
         if (r != PARSE_OK)
@@ -105,7 +105,7 @@ static int image_verify_cmd(int argc, char **argv)
         const struct sysroot_deployment *d = NULL;
         struct walk_progress progress = { 0 };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r = options_run(&spec, argc, argv, NULL, NULL);
 
         if (r != PARSE_OK)
@@ -157,7 +157,7 @@ static int image_verify_pending(int argc, char **argv)
                 .options = options,
         };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r = options_run(&spec, argc, argv, NULL, NULL);
 
         if (r != PARSE_OK)

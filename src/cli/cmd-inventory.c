@@ -49,7 +49,7 @@ int cmd_inventory(int argc, char **argv)
                 .options = options,
         };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r = options_run(&spec, argc, argv, NULL, NULL);
 
         if (r != PARSE_OK)

@@ -55,7 +55,7 @@ int cmd_journal(int argc, char **argv)
                 .options = options,
         };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         size_t i;
         int r = options_run(&spec, argc, argv, NULL, NULL);
 

@@ -112,7 +112,7 @@ int cmd_scan(int argc, char **argv)
         struct progress_ui *ui;
         struct dw_context ctx;
         struct timespec start;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r = options_run(&spec, argc, argv, NULL, NULL);
 
         if (r != PARSE_OK)

@@ -322,6 +322,9 @@ int output_flush(struct output *o);
  * findings held back. JSON: nothing. Frees what the output holds; 0 or the
  * first write error (also in o->error). */
 int output_finish(struct output *o);
+/* Frees what the output holds, unwritten (a run that failed); also after
+ * output_finish(), and on an output that is all zeros. */
+void output_release(struct output *o);
 #define TIMESTAMP_LEN 64
 
 /* Writes "2026-11-22T04:59:37.612Z" for the given time in nanoseconds. */

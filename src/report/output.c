@@ -1312,6 +1312,12 @@ int output_flush(struct output *o)
         return o->error;
 }
 
+void output_release(struct output *o)
+{
+        buf_release(&o->held);
+        buf_release(&o->notes);
+}
+
 int output_finish(struct output *o)
 {
         _cleanup_(buf_release) struct buf b = { 0 };
@@ -1319,11 +1325,14 @@ int output_finish(struct output *o)
 
         if (o->format == OUTPUT_TEXT && o->summarized) {
                 /* output_flush() wrote the summary: what was noted since */
-                if (!o->no_summary)
+                if (!o->no_summary && o->notes.len > o->notes_done)
                         r = text_write(o, o->notes.data + o->notes_done, o->notes.len - o->notes_done);
         } else if (o->format == OUTPUT_TEXT) {
                 buf_init(&b, (size_t) 1 << 20);
-                if (!o->no_summary)
+                /* streaming: a blank line between the findings and the summary that closes them */
+                if (!o->no_summary && o->streaming && o->shown)
+                        r = buf_putc(&b, '\n');
+                if (r >= 0 && !o->no_summary)
                         r = text_summary(o, &b);
                 if (r >= 0 && !o->no_summary && !o->streaming && o->held.len)
                         r = buf_putc(&b, '\n');
@@ -1333,8 +1342,7 @@ int output_finish(struct output *o)
                 else if (r >= 0)
                         r = text_write(o, b.data, b.len);
         }
-        buf_release(&o->held);
-        buf_release(&o->notes);
+        output_release(o);
         if (r < 0 && !o->error)
                 o->error = r;
         return o->error;
