@@ -126,6 +126,8 @@ int cli_load_rules(struct ruleset **ret)
         if (cli.min_severity && severity_from_name(cli.min_severity, &cli.min_level) < 0)
                 return error("--min-severity takes low, medium, high or critical, not '%s'",
                              cli.min_severity);
+        if (cli_color_choose(cli.color, isatty(STDOUT_FILENO), &cli.use_color) < 0)
+                return error("--color takes auto, always or never, not '%s'", cli.color);
         /* The default directory may be missing; one named on the command line may not. */
         if (cli.rules_dir && stat(cli.rules_dir, &st) < 0)
                 return error("cannot open rules directory '%s': %s", cli.rules_dir, strerror(errno));
@@ -135,10 +137,48 @@ int cli_load_rules(struct ruleset **ret)
         return 0;
 }
 
+int cli_color_choose(const char *when, bool tty, bool *ret)
+{
+        const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
+
+        if (!when || strcmp(when, "auto") == 0)
+                /* no-color.org: NO_COLOR set and not empty; git: TERM unset or dumb */
+                *ret = tty && !(no_color && no_color[0]) && term && strcmp(term, "dumb") != 0;
+        else if (strcmp(when, "always") == 0)
+                *ret = true;
+        else if (strcmp(when, "never") == 0)
+                *ret = false;
+        else
+                return -EINVAL;
+        return 0;
+}
+
 void cli_output_init(struct output *o, enum output_format format, const char *host)
 {
         output_init(o, format, stdout, host);
         o->min_level = cli.min_level;
+        o->command = cli.command;
+        o->verbose = cli.verbose;
+        o->color = cli.use_color && format == OUTPUT_TEXT;
+        o->no_summary = cli.quiet;
+        output_hold(o);
+}
+
+void cli_note(struct output *o, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (o->format == OUTPUT_TEXT) {
+                _cleanup_(freep) char *line = NULL;
+
+                if (vasprintf(&line, fmt, ap) < 0 || output_note(o, "%s", line) < 0)
+                        o->error = o->error ?: -ENOMEM;
+        } else if (!cli.quiet) {
+                vfprintf(stderr, fmt, ap);
+                fputc('\n', stderr);
+        }
+        va_end(ap);
 }
 
 int cli_start_record(struct ruleset **ret_rules, struct dw_context *ret_ctx, struct output *ret_out,
@@ -199,8 +239,10 @@ void cli_strv_free(char **v, size_t n)
         free(v);
 }
 
-int cli_exit_status(const struct output *o)
+int cli_exit_status(struct output *o)
 {
+        if (output_finish(o) == -EPIPE)
+                return EXIT_CLOSED_OUTPUT;
         if (o->error)
                 return error("cannot write output: %s", strerror(-o->error));
         for (int s = cli.fail_on_level ?: SEVERITY_LOW; s <= SEVERITY_CRITICAL; s++)

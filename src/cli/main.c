@@ -41,7 +41,7 @@ static void help(FILE *f)
 {
         size_t i;
 
-        fprintf(f, "usage: driftwatch [--quiet] [--rules FILE] [--rules-dir DIR] COMMAND [ARGS]\n\n"
+        fprintf(f, "usage: driftwatch [--quiet] [--verbose] [--rules FILE] [--rules-dir DIR] COMMAND [ARGS]\n\n"
                    "Finds drift and persistence on image-mode Linux hosts.\n\ncommands:\n");
         for (i = 0; i < ARRAY_SIZE(commands); i++)
                 fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
@@ -50,8 +50,11 @@ static void help(FILE *f)
                    "                   it adds, replaces or disables surfaces and rules by id\n"
                    "  --rules-dir DIR  more layers, every DIR/*.yaml in name order after --rules\n"
                    "                   (default " DEFAULT_RULES_DIR ", skipped when missing)\n"
-                   "  --quiet, -q      no progress line and no summary on stderr\n"
+                   "  --quiet, -q      no progress line and no summary (the findings only)\n"
                    "  --progress       the progress line of long walks even when stderr is not a terminal\n"
+                   "  --verbose, -v    text: the details under each finding, and the events\n"
+                   "  --color WHEN     text: colour the severities: auto (a terminal without NO_COLOR),\n"
+                   "                   always or never\n"
                    "  --config FILE    the configuration file (default " DEFAULT_CONFIG_PATH "):\n"
                    "                   defaults for the options; the command line wins\n"
                    "  --format FMT     before the command: the command's --format\n"
@@ -192,6 +195,7 @@ int main(int argc, char **argv)
             (cli_config_load(argc, argv) != EXIT_CLEAN || check_config_groups() != EXIT_CLEAN))
                 return EXIT_TROUBLE;
         cli_install_signals();
+        cli.command = c->name;  /* what the text summary names; "image verify": options_dispatch() */
 
         /* The command sees its own name, its arguments, and a --format given
          * before its name as if it came after. */

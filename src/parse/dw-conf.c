@@ -20,6 +20,8 @@ const struct dw_conf_key dw_conf_keys[] = {
         { "format", NULL },
         { "fail-on", NULL },
         { "min-severity", NULL },
+        { "verbose", NULL },
+        { "color", NULL },
         { "threads", NULL },
         { "passwd", "audit" },
         { "outputs", "" },
