@@ -21,12 +21,13 @@ grep -Eq '^.\[Kdriftwatch baseline create: hashing [0-9.]+ [KMG]?i?B of 1\.5 GiB
         fail "baseline create: no 'hashing X of 1.5 GiB, rate, time left': $(cat -v "$T/create.txt")"
 grep -Eq '^.\[Kdriftwatch check: hashing [0-9.]+ [KMG]?i?B of 1\.5 GiB' "$T/check.txt" ||
         fail "check: no 'hashing X of 1.5 GiB' (the baseline's size total): $(cat -v "$T/check.txt")"
-# Erased at the end: the summary follows an erased line.
-tail -n 2 "$T/check.txt" | grep -q "^.\[Kchecked " || fail "the progress line was not erased: $(tail -n 3 "$T/check.txt" | cat -v)"
+# Erased at the end: the summary (first on stdout once the walk is done) follows an erased line.
+grep -q "^.\[Kcheck: [0-9]* alerts*, " "$T/check.txt" || fail "the progress line was not erased: $(tail -n 4 "$T/check.txt" | cat -v)"
 
 # Not a terminal: the summary only, no progress line; --progress asks for it.
 run 0 "$DW" check --full --baseline "$T/b.db" --root "$R"
-[ "$(grep -c . "$T/err")" -eq 1 ] && ! grep -q $'\r' "$T/err" || fail "progress on a pipe: $(cat -v "$T/err")"
+! grep -q -e $'\r' -e 'driftwatch check:' "$T/err" "$T/out" || fail "progress on a pipe: $(cat -v "$T/err")"
+grep -q '^check: 0 alerts, ' "$T/out" || fail "no summary on a pipe: $(cat -v "$T/out")"
 run 0 "$DW" --progress check --full --baseline "$T/b.db" --root "$R"
 grep -q 'driftwatch check: hashing .* of 1.5 GiB' "$T/err" || fail "--progress drew nothing: $(cat -v "$T/err")"
 echo PASS
