@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "basic/sha256.h"
 #include "basic/sqlite-util.h"
 #include "rules/rules.h"
 
@@ -645,90 +644,4 @@ int agent_state_set_text(struct agent_state *s, const char *key, const char *val
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
         return step_done(s, st);
-}
-
-/* Skips the JSON string starting at p[i] == '"': the index past its closing quote, or len. */
-static size_t skip_string(const char *p, size_t len, size_t i)
-{
-        for (i++; i < len; i++) {
-                if (p[i] == '\\')
-                        i++;
-                else if (p[i] == '"')
-                        return i + 1;
-        }
-        return len;
-}
-
-/* The value of key "id" directly inside the object that starts at p[start] == '{'. */
-static bool object_id(const char *p, size_t len, size_t start, const char **ret, size_t *ret_n)
-{
-        int depth = 0;
-        bool key = true;
-
-        for (size_t i = start; i < len;) {
-                char c = p[i];
-
-                if (c == '"') {
-                        size_t end = skip_string(p, len, i);
-
-                        if (depth == 1 && key && end - i == 4 && memcmp(p + i, "\"id\"", 4) == 0 && end < len &&
-                            p[end] == ':' && end + 1 < len && p[end + 1] == '"') {
-                                size_t vend = skip_string(p, len, end + 1);
-
-                                *ret = p + end + 2;
-                                *ret_n = vend - (end + 2) - 1;
-                                return vend <= len && vend > end + 2;
-                        }
-                        i = end;
-                        continue;
-                }
-                if (c == '{' || c == '[')
-                        depth++;
-                else if (c == '}' || c == ']') {
-                        if (--depth == 0)
-                                return false;
-                } else if (c == ':')
-                        key = false;
-                else if (c == ',')
-                        key = true;
-                i++;
-        }
-        return false;
-}
-
-int agent_event_id(const char *json, size_t len, char out[AGENT_EVENT_ID_MAX])
-{
-        static const char hexd[] = "0123456789abcdef";
-        static const char marker[] = "\"event\":{";
-        uint8_t digest[SHA256_LEN];
-        const char *ev, *id;
-        size_t n;
-        int r;
-
-        /* The renderer writes the event object near the start, compactly. */
-        ev = memmem(json, len, marker, sizeof(marker) - 1);
-        if (ev && object_id(json, len, (size_t) (ev - json) + sizeof(marker) - 2, &id, &n) && n > 0 &&
-            n < AGENT_EVENT_ID_MAX) {
-                bool ok = true;
-
-                for (size_t i = 0; i < n && ok; i++)
-                        ok = (id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f') ||
-                             (id[i] >= 'A' && id[i] <= 'F') || id[i] == '-';
-                if (ok) {
-                        for (size_t i = 0; i < n; i++)
-                                out[i] = (char) (id[i] >= 'A' && id[i] <= 'F' ? id[i] - 'A' + 'a' : id[i]);
-                        out[n] = '\0';
-                        return 0;
-                }
-        }
-        /* Fallback: the line's SHA-256 (the same finding renders the same line). */
-        r = sha256_buf(json, len, digest);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < SHA256_LEN; i++) {
-                out[2 * i] = hexd[digest[i] >> 4];
-                out[2 * i + 1] = hexd[digest[i] & 15];
-        }
-        out[2 * SHA256_LEN] = '\0';
-        return 0;
 }

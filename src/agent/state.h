@@ -68,7 +68,7 @@ void agent_state_spool_depth(const struct agent_state *s, uint64_t *ret_events, 
 
 struct agent_schedule_state {
         int64_t next_run, last_run;     /* CLOCK_REALTIME seconds; 0: never */
-        char last_status[128];          /* "ok", or the error's reason; "" never */
+        char last_status[512];          /* "ok", or the error's reason; "" never */
 };
 /* 0 and *ret; 0 with *ret zeroed when the capability has no row yet. */
 int agent_state_schedule_get(struct agent_state *s, const char *capability, struct agent_schedule_state *ret);
@@ -90,9 +90,3 @@ int agent_state_set_text(struct agent_state *s, const char *key, const char *val
 /* Named counters ("dropped-policy", ...). */
 int agent_state_counter_add(struct agent_state *s, const char *name, int64_t delta);
 int agent_state_counter_get(struct agent_state *s, const char *name, int64_t *ret);
-
-/* event.id of a rendered ECS line: the "id" of its top-level "event" object
- * when there is one (lowercase hex copied into out), else the SHA-256 of the
- * line in hex (a fallback until every finding carries its stable id). */
-#define AGENT_EVENT_ID_MAX 129
-int agent_event_id(const char *json, size_t len, char out[AGENT_EVENT_ID_MAX]);

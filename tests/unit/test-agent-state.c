@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/event.h"
 #include "agent/state.h"
 #include "rules/rules.h"
 
