@@ -67,12 +67,39 @@ static void syslog_disconnect(struct syslog_output *s)
         }
 }
 
+/* The end of a connection that worked: our end closed (TLS's close_notify
+ * first), then the receiver's close waited for, up to the timeout: a
+ * receiver closes once it has read everything before our end, so nothing
+ * sent is left unread in its buffers when the agent exits. */
+static void syslog_goodbye(struct syslog_output *s)
+{
+        struct pollfd p = { .fd = s->fd, .events = POLLIN };
+        int64_t left = (int64_t) s->timeout_s * 1000;
+        char scratch[512];
+
+        if (s->fd < 0)
+                return;
+        if (s->ssl)
+                (void) libssl.SSL_shutdown(s->ssl);
+        (void) shutdown(s->fd, SHUT_WR);
+        while (left > 0 && poll(&p, 1, 100) >= 0) {
+                if (p.revents) {
+                        ssize_t k = recv(s->fd, scratch, sizeof(scratch), MSG_DONTWAIT);
+
+                        if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR))
+                                break;
+                }
+                left -= 100;
+        }
+}
+
 static void syslog_close(struct agent_output *o)
 {
         struct syslog_output *s = (struct syslog_output *) o;
 
         if (!s)
                 return;
+        syslog_goodbye(s);
         syslog_disconnect(s);
         if (s->ctx)
                 libssl.SSL_CTX_free(s->ctx);
