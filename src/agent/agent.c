@@ -83,10 +83,20 @@ struct lines {
         uint64_t skipped;
 };
 
+/* Per node: the newest event handed to the analytics (pos: a resent event
+ * at or before it is skipped), and the position saved in the state, which
+ * lags it by the analytics' longest hold (replay_s of stream time): the
+ * findings of every event up to the saved position are out, whatever the
+ * analytics still held when the agent was killed; the events after it are
+ * analysed again when sent again (duplicates of the same findings). The
+ * ring keeps one candidate per second of stream time. */
+#define POSITION_RING 256
 struct node_position {
         char node[128];
-        struct agent_audit_position pos;
+        struct agent_audit_position pos, saved;
         bool known, dirty;
+        struct agent_audit_position ring[POSITION_RING];
+        unsigned ring_head, ring_n;
 };
 
 struct agent {
@@ -119,6 +129,7 @@ struct agent {
         size_t n_nodes;
         uint64_t audit_last_ms;
         uint64_t audit_events, audit_resent;
+        uint64_t replay_s;              /* the analytics' longest hold, in stream seconds */
 
         /* schedules */
         int64_t next_run[_AGENT_CAPABILITY_MAX];
@@ -505,6 +516,7 @@ static struct node_position *node_get(struct agent *a, const struct audit_str *n
         if (agent_state_audit_get(a->state, name, &p->pos, &found) < 0)
                 return NULL;
         p->known = found;
+        p->saved = p->pos;
         a->n_nodes++;
         return p;
 }
@@ -516,6 +528,47 @@ static bool position_after(const struct audit_event *ev, const struct agent_audi
         if (ev->msec != p->msec)
                 return ev->msec > p->msec;
         return ev->serial > p->serial;
+}
+
+/* The newest event of each second goes into the ring; the candidates older
+ * than the hold become the saved position (the ring full: the oldest). */
+static void position_advance(struct agent *a, struct node_position *p)
+{
+        struct agent_audit_position *last = p->ring_n ?
+                &p->ring[(p->ring_head + p->ring_n - 1) % POSITION_RING] : NULL;
+
+        if (last && last->sec == p->pos.sec)
+                *last = p->pos;
+        else {
+                if (p->ring_n == POSITION_RING) {
+                        p->saved = p->ring[p->ring_head];
+                        p->ring_head = (p->ring_head + 1) % POSITION_RING;
+                        p->ring_n--;
+                        p->dirty = true;
+                }
+                p->ring[(p->ring_head + p->ring_n++) % POSITION_RING] = p->pos;
+        }
+        while (p->ring_n > 0 && p->ring[p->ring_head].sec + a->replay_s < p->pos.sec) {
+                p->saved = p->ring[p->ring_head];
+                p->ring_head = (p->ring_head + 1) % POSITION_RING;
+                p->ring_n--;
+                p->dirty = true;
+        }
+}
+
+/* Everything analysed is out (the end of the stream, a stop): the saved
+ * position is the newest. */
+static void positions_settle(struct agent *a)
+{
+        for (size_t i = 0; i < a->n_nodes; i++) {
+                struct node_position *p = &a->nodes[i];
+
+                if (p->known) {
+                        p->saved = p->pos;
+                        p->ring_n = 0;
+                        p->dirty = true;
+                }
+        }
 }
 
 /* An event of the stream: one already handed to the analytics before a
@@ -531,7 +584,8 @@ static int on_audit_event(const struct audit_event *ev, void *userdata)
         }
         if (p) {
                 p->pos = (struct agent_audit_position) { .sec = ev->sec, .msec = ev->msec, .serial = ev->serial };
-                p->known = p->dirty = true;
+                p->known = true;
+                position_advance(a, p);
         }
         a->audit_events++;
         return audit_detect_event(ev, a->detect);
@@ -556,7 +610,7 @@ static int audit_commit(struct agent *a)
 
         for (size_t i = 0; i < a->n_nodes && r >= 0; i++)
                 if (a->nodes[i].dirty) {
-                        r = agent_state_audit_set(a->state, a->nodes[i].node, &a->nodes[i].pos);
+                        r = agent_state_audit_set(a->state, a->nodes[i].node, &a->nodes[i].saved);
                         a->nodes[i].dirty = false;
                 }
         if (r >= 0)
@@ -582,6 +636,10 @@ static int audit_setup(struct agent *a)
 
         audit_limits_default(&lim);
         lim.window_ms = AUDIT_WINDOW_MS;
+        /* What the analytics may hold back: a create for its rename (2 s), a
+         * write inferred from argv, a bulk bucket; the assembler's window on top. */
+        a->replay_s = MAX(MAX(a->ctx->rules->audit.argv_window_s, a->ctx->rules->audit.bulk_window_s), 2u) +
+                      AUDIT_WINDOW_MS / 1000 + 1;
         r = audit_detect_new(&o, on_audit_finding, a, &a->detect);
         if (r >= 0)
                 r = audit_assembler_new(&lim, on_audit_event, a, &a->assembler);
@@ -608,6 +666,7 @@ static int audit_finish(struct agent *a)
                 r = audit_detect_flush(a->detect);
         if (r < 0)
                 return audit_error(a, r);
+        positions_settle(a);
         return audit_commit(a);
 }
 
