@@ -305,8 +305,9 @@ static int spool_line(struct agent *a, const char *json, size_t len, int severit
         return 0;
 }
 
-/* One finding rendered by the output code into the spool. */
-static int emit_finding(struct agent *a, const struct finding *f)
+/* One finding rendered by the output code into the spool (at severity
+ * spool_severity when not 0, else the finding's). */
+static int emit_finding_as(struct agent *a, const struct finding *f, int spool_severity)
 {
         off_t len;
         int r;
@@ -320,7 +321,12 @@ static int emit_finding(struct agent *a, const struct finding *f)
                 return dw_error_set(a->error, negative_errno(), NULL, "cannot render a finding: %m");
         if (len == 0)
                 return 0;       /* a disabled rule */
-        return spool_line(a, a->mem_buf, (size_t) len, finding_severity(f));
+        return spool_line(a, a->mem_buf, (size_t) len, spool_severity ?: (int) finding_severity(f));
+}
+
+static int emit_finding(struct agent *a, const struct finding *f)
+{
+        return emit_finding_as(a, f, 0);
 }
 
 /* ---- the agent's own events ---- */
@@ -444,7 +450,7 @@ static int emit_own(struct agent *a, const char *rule_id, bool alert, const char
         f.json_extra = json_heartbeat;
         f.json_extra_data = h;
         a->in_health = true;
-        r = emit_finding(a, &f);
+        r = emit_finding_as(a, &f, AGENT_SEVERITY_OWN);
         a->in_health = false;
         finding_release(&f);
         return r;

@@ -16,6 +16,7 @@
 #include <sys/uio.h>
 #include <systemd/sd-journal.h>
 
+#include "agent/event.h"
 #include "agent/output-internal.h"
 #include "basic/buf.h"
 #include "basic/dlopen-util.h"
@@ -151,7 +152,7 @@ static int journal_entry(struct journal_output *j, const struct agent_event *ev)
 {
         json_t *root, *m, *rule;
         char prio[2] = { 0 };
-        int r;
+        int r, sev;
 
         buf_reset(&j->fields);
         j->n = 0;
@@ -163,8 +164,8 @@ static int journal_entry(struct journal_output *j, const struct agent_event *ev)
         r = json_is_string(m) ? add_field(j, "MESSAGE", json_string_value(m), json_string_length(m)) :
             json_is_string(rule) ? add_field(j, "MESSAGE", json_string_value(rule), json_string_length(rule)) :
                                    add_field(j, "MESSAGE", "driftwatch finding", 18);
-        prio[0] = (char) ('0' + (ev->severity >= SEVERITY_CRITICAL ? 2 : ev->severity == SEVERITY_HIGH ? 3 :
-                                 ev->severity == SEVERITY_MEDIUM ? 4 : 5));
+        sev = ev->severity > SEVERITY_CRITICAL ? agent_event_severity(ev->json, ev->len) : ev->severity;
+        prio[0] = (char) ('0' + (sev >= SEVERITY_CRITICAL ? 2 : sev == SEVERITY_HIGH ? 3 : sev == SEVERITY_MEDIUM ? 4 : 5));
         if (r >= 0)
                 r = add_field(j, "PRIORITY", prio, 1);
         if (r >= 0)

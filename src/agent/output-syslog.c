@@ -395,9 +395,11 @@ static int frame(struct syslog_output *s, struct buf *msg, const struct agent_ev
         size_t n;
         int r;
 
+        int sev = ev->severity > SEVERITY_CRITICAL ? agent_event_severity(ev->json, ev->len) : ev->severity;
+
         buf_reset(msg);
         format_timestamp(ts, ev->time_ns);
-        r = buf_printf(msg, "<%u>1 %s ", s->facility * 8 + (unsigned) syslog_severity(ev->severity), ts);
+        r = buf_printf(msg, "<%u>1 %s ", s->facility * 8 + (unsigned) syslog_severity(sev), ts);
         if (r >= 0)
                 r = agent_json_member(ev->json, ev->len, "host", "name", &v, &n) ? header_field(msg, v, n, 255) :
                                                                                   buf_putc(msg, '-');
@@ -407,8 +409,7 @@ static int frame(struct syslog_output *s, struct buf *msg, const struct agent_ev
                 r = sd_value(msg, ev->id, strlen(ev->id));
         if (r >= 0)
                 r = buf_printf(msg, "\" severity=\"%s\"",
-                               ev->severity >= SEVERITY_LOW && ev->severity <= SEVERITY_CRITICAL ?
-                                       severity_name(ev->severity) : "low");
+                               sev >= SEVERITY_LOW && sev <= SEVERITY_CRITICAL ? severity_name(sev) : "low");
         if (r >= 0 && agent_json_member(ev->json, ev->len, "rule", "id", &v, &n)) {
                 r = buf_puts(msg, " rule=\"");
                 if (r >= 0)

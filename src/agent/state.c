@@ -357,7 +357,7 @@ static int enforce_cap(struct agent_state *s, uint64_t *ret_dropped)
                 if (r < 0)
                         return r;
                 snprintf(name, sizeof(name), "dropped-policy-%s",
-                         sev >= SEVERITY_LOW && sev <= SEVERITY_CRITICAL ? severity_name(sev) : "other");
+                         sev >= SEVERITY_LOW && sev <= SEVERITY_CRITICAL ? severity_name(sev) : "agent");
                 r = agent_state_counter_add(s, name, 1);
                 if (r < 0)
                         return r;

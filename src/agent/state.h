@@ -18,6 +18,11 @@
 #define AGENT_STATE_MAX_OUTPUTS 16
 /* Bytes of one spooled event's JSON: a mount table snapshot is one event. */
 #define AGENT_EVENT_MAX_BYTES ((size_t) 64 << 20)
+/* The severity the spool keeps the agent's own events at (heartbeat, spool
+ * full, an output failing): above every finding's, so the cap drops them
+ * last, and the counts of what it dropped reach the SIEM. An
+ * output shows them at the severity of their JSON (agent_event_severity()). */
+#define AGENT_SEVERITY_OWN 5
 
 struct agent_state;
 
