@@ -5,7 +5,8 @@
  * fields as journal fields: each scalar of the ECS object by its dotted path
  * in the journal's form (event.kind as DW_EVENT_KIND, file.path as
  * DW_FILE_PATH; an array's items repeat the field), at most 256 fields and
- * names of 64 characters. An entry the journal accepted is acknowledged. */
+ * names of 64 characters. An entry the journal accepted is acknowledged; with
+ * no journald socket, nothing is (libsystemd would drop the entries silently). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <jansson.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <systemd/sd-journal.h>
 
@@ -24,6 +26,7 @@
 
 #define JOURNAL_MAX_FIELDS 256
 #define JOURNAL_NAME_MAX 64
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 static typeof(sd_journal_sendv) *sym_sendv;
 static pthread_once_t sendv_once = PTHREAD_ONCE_INIT;
@@ -188,7 +191,13 @@ static int journal_send(struct agent_output *o, const struct agent_event *events
                         struct dw_error *e)
 {
         struct journal_output *j = (struct journal_output *) o;
+        struct stat st;
 
+        /* sd_journal_sendv() succeeds silently when journald is not there:
+         * nothing would be delivered, so nothing may be acknowledged. */
+        if (stat(JOURNAL_SOCKET, &st) < 0 || !S_ISSOCK(st.st_mode))
+                return dw_error_set(e, -ENOENT, "journal:", "cannot write to the journal: journald is not running "
+                                    "(no socket " JOURNAL_SOCKET ")");
         for (size_t i = 0; i < n; i++) {
                 int r = journal_entry(j, &events[i]);
 

@@ -236,7 +236,7 @@ static int syslog_connect(struct syslog_output *s, struct dw_error *e)
 {
         struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG }, *res = NULL;
         struct timeval tv = { .tv_sec = s->timeout_s };
-        char msg[256];
+        char msg[640];
         int r = -ECONNREFUSED, rc;
 
         rc = getaddrinfo(s->host, s->port, &hints, &res);
