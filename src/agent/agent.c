@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -55,9 +56,10 @@
 #define AUDIT_CHUNK ((size_t) 64 << 10)
 #define AUDIT_WINDOW_MS 2000
 #define AUDIT_TICK_MS 500
-/* How long after the last audit line the detector is still ticked (its
- * buckets and upgrade events close by the wall clock). */
-#define AUDIT_TICK_FOR_MS 300000
+/* How long after the last audit line the detector is still ticked past the
+ * longest it may hold something (its buckets and upgrade events close by the
+ * wall clock). */
+#define AUDIT_TICK_MARGIN_MS 30000
 #define AUDIT_MAX_NODES 256
 #define CHILD_CHUNK ((size_t) 64 << 10)
 /* The spool is no longer full below this share of its cap (percent). */
@@ -130,6 +132,7 @@ struct agent {
         uint64_t audit_last_ms;
         uint64_t audit_events, audit_resent;
         uint64_t replay_s;              /* the analytics' longest hold, in stream seconds */
+        uint64_t tick_for_ms;           /* how long the analytics are ticked after the last line */
 
         /* schedules */
         int64_t next_run[_AGENT_CAPABILITY_MAX];
@@ -646,6 +649,8 @@ static int audit_setup(struct agent *a)
          * write inferred from argv, a bulk bucket; the assembler's window on top. */
         a->replay_s = MAX(MAX(a->ctx->rules->audit.argv_window_s, a->ctx->rules->audit.bulk_window_s), 2u) +
                       AUDIT_WINDOW_MS / 1000 + 1;
+        a->tick_for_ms = (uint64_t) MAX(a->replay_s, (uint64_t) a->ctx->rules->audit.upgrade_idle_s) * 1000 +
+                         AUDIT_TICK_MARGIN_MS;
         r = audit_detect_new(&o, on_audit_finding, a, &a->detect);
         if (r >= 0)
                 r = audit_assembler_new(&lim, on_audit_event, a, &a->assembler);
@@ -1081,7 +1086,7 @@ static uint64_t next_wake(struct agent *a, uint64_t now, int64_t now_rt, bool dr
         for (size_t i = 0; i < a->n_outputs; i++)
                 if (a->outputs[i].maybe_pending && a->outputs[i].retry_at_ms > now)
                         wake = MIN(wake, a->outputs[i].retry_at_ms);
-        if (a->assembler && !a->audit_eof && a->audit_last_ms && now - a->audit_last_ms < AUDIT_TICK_FOR_MS)
+        if (a->assembler && !a->audit_eof && a->audit_last_ms && now - a->audit_last_ms < a->tick_for_ms)
                 wake = MIN(wake, now + AUDIT_TICK_MS);
         return wake;
 }
@@ -1246,7 +1251,8 @@ static int loop(struct agent *a)
                         if (r < 0)
                                 return r;
                 } else if (a->assembler && !a->audit_eof && a->audit_last_ms &&
-                           now_ms() - a->audit_last_ms >= AUDIT_TICK_MS) {
+                           now_ms() - a->audit_last_ms >= AUDIT_TICK_MS &&
+                           now_ms() - a->audit_last_ms < a->tick_for_ms + AUDIT_TICK_MS) {
                         r = audit_tick(a, now_ms());
                         if (r < 0)
                                 return r;
@@ -1267,12 +1273,31 @@ int agent_run(const struct dw_context *ctx, const struct agent_config *cfg, agen
                 .ctx = ctx, .cfg = cfg, .log = log, .userdata = userdata, .error = e,
                 .sfd = -1, .tfd = -1, .audit_fd = STDIN_FILENO, .child_fd = -1,
         };
+        _cleanup_(closep) int lock = -1;
+        _cleanup_(freep) char *lock_path = NULL;
         int r;
 
         a.started_ms = now_ms();
         r = agent_state_open(cfg->state_dir, cfg->spool_max, &a.state, e);
         if (r < 0)
                 goto out;
+        /* One agent per state directory: two would send each other's spool. */
+        if (asprintf(&lock_path, "%s/agent.lock", cfg->state_dir) < 0) {
+                lock_path = NULL;
+                r = dw_error_set(e, -ENOMEM, NULL, "out of memory");
+                goto out;
+        }
+        lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+        if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
+                r = -errno;
+                if (r == -EWOULDBLOCK)
+                        r = dw_error_set(e, r, cfg->state_dir, "state directory '%s' is in use by another agent",
+                                         cfg->state_dir);
+                else
+                        r = dw_error_set(e, r, cfg->state_dir, "cannot lock state directory '%s': %s",
+                                         cfg->state_dir, strerror(-r));
+                goto out;
+        }
         if (asprintf(&a.state_db, "%s/state.db", cfg->state_dir) < 0 ||
             asprintf(&a.journal_cursor, "%s/agent-journal.cursor", cfg->state_dir) < 0) {
                 r = dw_error_set(e, -ENOMEM, NULL, "out of memory");

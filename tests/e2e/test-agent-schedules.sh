@@ -3,7 +3,8 @@
 # its snapshot in the test's state directory) and records its next run in the
 # state database; a second run at once finds nothing due; a run after the
 # next run's time runs it again. A bad schedule is a usage error. A short
-# interval reruns the schedule while the agent runs, SIGTERM ends it cleanly.
+# interval reruns the schedule while the agent runs, a second agent on the
+# same state directory is refused, SIGTERM ends the first cleanly.
 source "$(dirname "$0")/lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
 [ -r /proc/self/mountinfo ] || skip "no /proc/self/mountinfo"
@@ -37,6 +38,9 @@ for _ in $(seq 1 100); do
         [ "$(count DW-MNT-SNAPSHOT)" -ge 4 ] && break
         sleep 0.05
 done
+# One agent per state directory.
+run 2 agent --once
+expect_one_error_line "state directory '$S' is in use by another agent"
 kill -TERM "$pid"
 wait "$pid" || { cat "$T/agent.err"; fail "the agent did not end cleanly on SIGTERM"; }
 [ "$(count DW-MNT-SNAPSHOT)" -ge 4 ] || fail "the 1 s schedule did not run again"
