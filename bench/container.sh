@@ -8,11 +8,11 @@
 # 2. bench/container-oci.sh: an OCI baseline of a generated image (--size-mb,
 #    default 500) next to skopeo copy + tar -x + a SHA-256 walk.
 #   bench/container.sh [--runs N] [--files N] [--size-mb N] [BUILD_DIR]
-# Needs root, podman, runc and busybox-static (scripts/deps.sh check). Runs in
-# a private mount namespace: podman's storage, run state and temporary files
-# are in a scratch directory and private tmpfs mounts over /run and /var/tmp,
-# the host's /etc, /usr and /var are read-only there, and the host's own
-# containers are never seen.
+# Needs root, podman, runc and busybox-static (scripts/deps.sh check). Both
+# run in a private mount namespace (bench_unshare in bench/lib.sh): podman's
+# storage, run state and temporary files are in a scratch directory and
+# private tmpfs mounts over /run and /var/tmp, the host's /etc, /usr and /var
+# are read-only there, and the host's own containers are never seen.
 set -euo pipefail
 name=container
 runs=5
@@ -41,11 +41,7 @@ done
 if [ "${DW_BENCH_NS:-}" != 1 ]; then
         tmp=$(mktemp -d /tmp/dw-bench-container.XXXXXX)
         rc=0
-        DW_BENCH_NS=1 DW_BENCH_TMP=$tmp unshare --mount --propagation private -- /bin/bash -c '
-                for d in /etc /usr /var; do
-                        mount --rbind "$d" "$d" && mount -o remount,bind,ro "$d" || exit 1
-                done
-                exec /bin/bash "$0" "$@"' "$0" --runs "$runs" --files "$files" "$build" || rc=$?
+        DW_BENCH_TMP=$tmp bench_unshare "$0" --runs "$runs" --files "$files" "$build" || rc=$?
         rm -rf "${tmp:?}"
         echo
         bench/container-oci.sh --size-mb "$size_mb" --runs 1 --driftwatch "$build/driftwatch" || rc=$((rc | $?))
