@@ -28,6 +28,8 @@
 #define OVL_REDIRECT_MAX 4096
 #define OVL_CMP_CHUNK ((size_t) 64 << 10)   /* content is compared this much at a time */
 #define OVL_BATCH 1024                          /* names of a directory prepared at once */
+#define OVL_BATCH_DEEP 16                       /* ... below OVL_BATCH_DEPTH, where the batches of */
+#define OVL_BATCH_DEPTH 32                      /* every level above are held: memory stays bounded */
 #define OVL_PARALLEL_MIN 64                     /* fewer names than this: no threads */
 
 /* What one thread reads with: xattr lists and values, content buffers. */
@@ -936,7 +938,7 @@ static int diff_dir(struct ovl_run *run, const struct stack *m, const struct sta
 {
         struct strv names = { 0 };
         struct slot *slots = NULL;
-        size_t i, k, n;
+        size_t batch = run->depth < OVL_BATCH_DEPTH ? OVL_BATCH : OVL_BATCH_DEEP, i, k, n;
         int r;
 
         r = union_names(m, img, &names);
@@ -944,7 +946,7 @@ static int diff_dir(struct ovl_run *run, const struct stack *m, const struct sta
                 strv_release(&names);
                 return run_fail(run, r, "list");
         }
-        slots = calloc(names.n < OVL_BATCH ? names.n + 1 : OVL_BATCH, sizeof(*slots));
+        slots = calloc(names.n < batch ? names.n + 1 : batch, sizeof(*slots));
         if (!slots) {
                 strv_release(&names);
                 return run_fail(run, -ENOMEM, "list");
@@ -953,7 +955,7 @@ static int diff_dir(struct ovl_run *run, const struct stack *m, const struct sta
          * finishes in path order (so the reports come in that order whatever
          * the threads did). */
         for (i = 0; r >= 0 && i < names.n; i += n) {
-                n = names.n - i < OVL_BATCH ? names.n - i : OVL_BATCH;
+                n = names.n - i < batch ? names.n - i : batch;
                 for (k = 0; k < n; k++)
                         slots[k] = (struct slot) { .name = names.v[i + k] };
                 r = run_batch(run, m, img, slots, n, notes);
