@@ -100,3 +100,19 @@ judge() {
         [[ $verdict != *"NOT met"* ]] || goals_missed=$((goals_missed + 1))
         printf '  %-46s %10s %-8s %s\n' "$1" "$2" "$3" "$verdict"
 }
+
+# bench_unshare SCRIPT ARGS...: runs SCRIPT with ARGS (bash) in a private mount
+# namespace where the host's /etc, /usr and /var are read-only and /run and
+# /var/tmp are private tmpfs mounts, with DW_BENCH_NS=1 set; its exit status.
+# What the peers write there on their own (podman's run state, skopeo's
+# /var/lib/containers/cache) cannot reach the host: skopeo keeps its blob
+# info cache in memory when it cannot create that directory.
+bench_unshare() {
+        DW_BENCH_NS=1 unshare --mount --propagation private -- /bin/bash -c '
+                for d in /etc /usr /var; do
+                        mount --rbind "$d" "$d" && mount -o remount,bind,ro "$d" || exit 1
+                done
+                mount -t tmpfs -o mode=0755 dw-bench-run /run &&
+                        mount -t tmpfs -o mode=1777 dw-bench-var-tmp /var/tmp || exit 1
+                exec /bin/bash "$@"' bash "$@"
+}

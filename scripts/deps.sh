@@ -42,6 +42,7 @@ check=(
         jq                   # end-to-end tests read the JSON Lines output
         python3              # tests set many xattrs and a hostile host name (/usr/bin/python3)
         python3-yaml         # test-status-upstream reads the upstream bootc fixtures (YAML) when ../shared is there
+        python3-jsonschema   # test-container-oci-pending checks its cachedUpdate against bootc's schema in ../shared
         time                 # GNU time: test-audit-nodes and the benchmarks read peak RSS
         systemd-journal-remote # systemd-journal-remote --output: the journal tests make real journal files
         erofs-utils          # mkfs.erofs: the erofs reader's tests and fuzz seeds are real images

@@ -656,19 +656,16 @@ static int written_before(struct audit_detect *d, const struct proc *self, const
         return 0;
 }
 
-int detect_container_write(struct audit_detect *d, const struct audit_event *ev, struct proc *self,
-                           const struct pview *v, enum audit_write w)
+/* The name a successful write of the event made (the first that is not a
+ * parent), or NULL. */
+static const struct audit_path *written_path(const struct audit_detect *d, const struct audit_event *ev,
+                                             enum audit_write w)
 {
-        const struct audit_path *p = NULL;
-        const char *type, *action, *path;
-        struct ctr_of c;
-        bool before;
         size_t i;
-        int r;
 
         if (ev->syscall.success == 0 || w == AUDIT_WRITE_NONE)
-                return 0;
-        for (i = 0; i < ev->n_paths && !p; i++) {
+                return NULL;
+        for (i = 0; i < ev->n_paths; i++) {
                 const struct audit_path *q = &d->view[i];
 
                 if (q->nametype == AUDIT_NAMETYPE_PARENT || !q->path.len || q->path.s[0] != '/')
@@ -677,8 +674,37 @@ int detect_container_write(struct audit_detect *d, const struct audit_event *ev,
                 if (w == AUDIT_WRITE_OPEN && q->nametype != AUDIT_NAMETYPE_CREATE &&
                     q->nametype != AUDIT_NAMETYPE_DELETE)
                         continue;
-                p = q;
+                return q;
         }
+        return NULL;
+}
+
+bool container_write_takes(struct audit_detect *d, const struct audit_event *ev, struct proc *self,
+                           const struct pview *v, enum audit_write w)
+{
+        const struct audit_path *p = written_path(d, ev, w);
+        struct ctr_of c;
+
+        if (!p || !ruleset_rule(d->rs, "DW-AUD-CTR-WRITE"))
+                return false;
+        container_of(d, v->exe, v->comm, self, &c);
+        if (!c.in)
+                return false;
+        buf_reset(&d->ctr_buf);
+        if (buf_append(&d->ctr_buf, p->path.s, p->path.len) < 0)
+                return false;
+        return !write_allowed(d->ctr_buf.data);
+}
+
+int detect_container_write(struct audit_detect *d, const struct audit_event *ev, struct proc *self,
+                           const struct pview *v, enum audit_write w)
+{
+        const struct audit_path *p = written_path(d, ev, w);
+        const char *type, *action, *path;
+        struct ctr_of c;
+        bool before;
+        int r;
+
         if (!p)
                 return 0;
         container_of(d, v->exe, v->comm, self, &c);
@@ -703,6 +729,11 @@ int detect_container_write(struct audit_detect *d, const struct audit_event *ev,
         d->f.path = p->path.s;
         d->f.path_len = p->path.len;
         d->ctr.path = path;
+        if (d->ctr_surface) {
+                /* the path is a host surface: this is the write's one finding */
+                d->f.surface = d->ctr_surface->surface;
+                d->f.techniques = &d->ctr_surface->aud.techniques;
+        }
         if (before)
                 return detect_emit_suppressed(d, &d->f, "joined", "the same process wrote in this directory before");
         d->stats.containers++;

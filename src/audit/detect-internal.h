@@ -196,6 +196,7 @@ struct audit_detect {
          * the writes already reported per (process image, directory). */
         struct finding_container ctr;
         struct buf ctr_msg, ctr_buf;    /* its message; its packages (driftwatch.audit.target) or path */
+        const struct surface *ctr_surface;      /* the host surface the event's container write is on, or NULL */
         uint64_t *ctr_written;          /* CTR_WRITTEN_MAX hashes, a ring, allocated on first use */
         unsigned ctr_written_at;
         struct ctr_storage *storage;    /* o.storage_root as last read (NULL: not read, or unreadable) */
@@ -313,6 +314,11 @@ int detect_container_exec(struct audit_detect *d, const struct audit_event *ev, 
 /* DW-AUD-CTR-WRITE: a write inside a container outside the paths where
  * containers write (/tmp, /var/tmp, /var/log, /proc, /dev, /run). */
 int detect_container_write(struct audit_detect *d, const struct audit_event *ev, struct proc *self,
+                           const struct pview *v, enum audit_write w);
+/* Whether detect_container_write() reports this write (a container's, outside
+ * those paths, under a rule that is defined): the write's one finding, so
+ * check_writes() leaves it to that one, with the surface's techniques. */
+bool container_write_takes(struct audit_detect *d, const struct audit_event *ev, struct proc *self,
                            const struct pview *v, enum audit_write w);
 void containers_release(struct audit_detect *d);
 

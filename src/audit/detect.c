@@ -497,6 +497,12 @@ static int check_writes(struct audit_detect *d, const struct audit_event *ev, st
         }
         if (!best)
                 return 0;
+        /* Inside a container the path is the container's own: one finding,
+         * DW-AUD-CTR-WRITE, naming the surface and its techniques. */
+        if (container_write_takes(d, ev, self, v, w)) {
+                d->ctr_surface = best;
+                return 0;
+        }
         best_index = (size_t) (best - d->rs->surfaces);
         d->stats.writes++;
 
@@ -656,6 +662,7 @@ int audit_detect_event(const struct audit_event *ev, void *userdata)
                 r = argv_infer(d, ev, self, &v);
         if (r >= 0 && exec)
                 r = detect_container_exec(d, ev, self, &v);
+        d->ctr_surface = NULL;
         if (r >= 0 && ev->n_paths)
                 r = check_writes(d, ev, self, &v, w, known);
         if (r >= 0 && ev->n_paths && !exec)

@@ -81,25 +81,47 @@ static ssize_t read_value(int fd, const char *proc, const char *name, char *buf,
         return errno == ERANGE ? -E2BIG : negative_errno();
 }
 
-int xattr_read_fd(int fd, struct xattr_scratch *s, size_t *ret_n)
+int xattr_list_fd(int fd, struct xattr_scratch *s, size_t *ret_len)
 {
         char proc[sizeof("/proc/self/fd/") + 12];
-        size_t count = 0, used;
-        const char *p, *end;
         ssize_t n;
 
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
         n = read_names(fd, proc, s->names);
         if (n < 0)
                 return (int) n;
-        used = (size_t) n;      /* the names count against the byte budget too */
-        end = s->names + n;
+        if (n > 0 && s->names[n - 1] != 0)
+                return -EBADMSG;        /* the kernel NUL-terminates every name */
+        *ret_len = (size_t) n;
+        return 0;
+}
+
+bool xattr_listed(const struct xattr_scratch *s, size_t len, const char *name)
+{
+        const char *p, *end = s->names + len;
+
+        for (p = s->names; p < end; p += strnlen(p, (size_t) (end - p)) + 1)
+                if (strcmp(p, name) == 0)
+                        return true;
+        return false;
+}
+
+int xattr_read_listed(int fd, struct xattr_scratch *s, size_t len, bool (*skip)(const char *name),
+                      size_t *ret_n)
+{
+        char proc[sizeof("/proc/self/fd/") + 12];
+        size_t count = 0, used = len;   /* the names count against the byte budget too */
+        const char *p, *end = s->names + len;
+
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
         for (p = s->names; p < end; p += strnlen(p, (size_t) (end - p)) + 1) {
                 size_t name_len = strnlen(p, (size_t) (end - p));
                 ssize_t v;
 
                 if (name_len == 0 || p + name_len == end)
                         return -EBADMSG;        /* the kernel NUL-terminates every name */
+                if (skip && skip(p))
+                        continue;
                 if (count == XATTR_MAX_COUNT)
                         return -E2BIG;
                 v = read_value(fd, proc, p, s->values + used, XATTR_MAX_BYTES - used);
@@ -115,4 +137,15 @@ int xattr_read_fd(int fd, struct xattr_scratch *s, size_t *ret_n)
         }
         *ret_n = count;
         return 0;
+}
+
+int xattr_read_fd(int fd, struct xattr_scratch *s, size_t *ret_n)
+{
+        size_t len = 0;
+        int r;
+
+        r = xattr_list_fd(fd, s, &len);
+        if (r < 0)
+                return r;
+        return xattr_read_listed(fd, s, len, NULL, ret_n);
 }

@@ -3,6 +3,7 @@
  * commit may carry into an entry. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* An entry may carry at most this many attributes and this many bytes of names
@@ -39,3 +40,13 @@ void xattr_scratch_release(struct xattr_scratch *s);
  * removed meanwhile are skipped; a filesystem without xattrs gives 0 pairs.
  * -E2BIG past XATTR_MAX_COUNT / XATTR_MAX_BYTES. */
 int xattr_read_fd(int fd, struct xattr_scratch *s, size_t *ret_n);
+
+/* The two halves of xattr_read_fd(), for a caller that decides from the names
+ * alone whether it needs the values: the name list of fd into s->names (its
+ * length in *ret_len; one flistxattr()), whether a name is in it, and the
+ * values of the listed names skip() does not reject (NULL: all) into
+ * s->pairs, under the same limits. */
+int xattr_list_fd(int fd, struct xattr_scratch *s, size_t *ret_len);
+bool xattr_listed(const struct xattr_scratch *s, size_t len, const char *name);
+int xattr_read_listed(int fd, struct xattr_scratch *s, size_t len, bool (*skip)(const char *name),
+                      size_t *ret_n);

@@ -357,7 +357,7 @@ static int diff_one(const struct dw_context *ctx, const struct container_diff_re
         };
         if (c->userdata_dir)
                 read_mounts(&run);
-        r = ovl_diff(c->upper_dir, c->lowers, c->n_lowers, c->n_own, ctx->cancel, emit_change, &run, err);
+        r = ovl_diff(c->upper_dir, c->lowers, c->n_lowers, c->n_own, ctx->threads, ctx->cancel, emit_change, &run, err);
         if (r >= 0)
                 r = emit_packages(&run);
         strv_release(&run.mounts);

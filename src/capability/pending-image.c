@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "capability/status.h"
+#include "container/container.h"
 #include "container/oci-image.h"
 #include "image/host-status.h"
 
@@ -46,15 +47,73 @@ static int report(void *userdata, const char *layer, const char *what)
         return r;
 }
 
+/* The cached update bootc fetched is not in container storage (bootc keeps
+ * what it pulls itself in the ostree repository): one finding, not an alert,
+ * saying which image is pending and from where, so the reader knows what was
+ * not verified. */
+static int report_not_stored(const struct dw_context *ctx, struct output *out, const struct deployment *cu,
+                             const char *storage_root)
+{
+        _cleanup_(freep) char *msg = NULL;
+        struct finding_container fc = { .image_name = cu->image, .image_digest = cu->digest };
+        const char *root = storage_root ? storage_root : CTR_STORAGE_DEFAULT;
+        struct finding f;
+        int r;
+
+        if (asprintf(&msg, "bootc's cached update %s%s%s%s%s (from %s) is not in container storage %s: not verified",
+                     cu->image ? cu->image : "?", cu->digest ? " @ " : "", cu->digest ? cu->digest : "",
+                     cu->version ? ", version " : "", cu->version ? cu->version : "",
+                     cu->transport ? cu->transport : "an unknown transport", root) < 0)
+                return -ENOMEM;
+        finding_init(&f);
+        f.alert = false;
+        f.rule = ruleset_rule(ctx->rules, "DW-CTR-PENDING-IMAGE-CACHED");
+        f.category = "file";
+        f.type = "info";
+        f.action = "pending-image-not-stored";
+        f.dataset = "driftwatch.container";
+        f.message = msg;
+        f.path = root;
+        f.path_len = strlen(root);
+        f.container = &fc;
+        r = finding_add_value(&f, "transport", NULL, 0, cu->transport ? cu->transport : "",
+                              cu->transport ? strlen(cu->transport) : 0);
+        if (r >= 0)
+                r = output_emit(out, &f);
+        finding_release(&f);
+        return r;
+}
+
+/* Verifies one image (want: a name, or NULL to find it by digest alone)
+ * into *ret (role its label). -ENOENT when the storage has no such image. */
+static int verify_one(const struct dw_context *ctx, const struct pending_image_request *req, struct output *out,
+                      const char *role, const char *want, const char *name, const char *digest,
+                      struct pending_image_verified *ret, char **ret_reason)
+{
+        struct pending_run run = { .ctx = ctx, .out = out };
+        struct ctr_image_verified info = { 0 };
+        int r;
+
+        run.fc.runtime = "containers-storage";
+        run.fc.image_name = name;
+        run.fc.image_digest = digest;
+        r = ctr_image_verify(req->storage_root, want, digest, report, &run, &info, ret_reason);
+        if (r < 0)
+                return r;
+        *ret = (struct pending_image_verified) { .role = role, .layers = info.layers, .problems = run.problems };
+        snprintf(ret->image, sizeof(ret->image), "%s", info.id);
+        snprintf(ret->manifest_digest, sizeof(ret->manifest_digest), "%s", info.manifest_digest);
+        return 0;
+}
+
 int capability_pending_image(const struct dw_context *ctx, const struct pending_image_request *req,
                              struct output *out, struct pending_image_summary *ret_summary,
                              struct dw_error *ret_error)
 {
         _cleanup_(freep) char *text = NULL, *label = NULL, *why = NULL, *reason = NULL;
-        struct host_status *hs = NULL;
-        const struct deployment *staged = NULL;
-        struct pending_run run = { .ctx = ctx, .out = out };
-        struct ctr_image_verified info = { 0 };
+        _cleanup_(host_status_freep) struct host_status *hs = NULL;
+        const struct deployment *staged = NULL, *cached = NULL;
+        struct pending_image_summary sum = { 0 };
         size_t len = 0;
         int r;
 
@@ -71,30 +130,45 @@ int capability_pending_image(const struct dw_context *ctx, const struct pending_
                         return dw_error_set(ret_error, r, req->bootc_json, "cannot parse bootc status %s: %s", label,
                                             why ? why : strerror(-r));
                 staged = host_status_get(hs, ROLE_STAGED);
-                if (!staged && !req->image) {
-                        host_status_free(hs);
+                /* the update fetched and not staged (bootc upgrade --check):
+                 * the next image as well, unless it is the staged one */
+                if (hs->has_cached_update && !req->image &&
+                    !(staged && staged->digest && hs->cached_update.digest &&
+                      strcmp(staged->digest, hs->cached_update.digest) == 0))
+                        cached = &hs->cached_update;
+                if (!staged && !cached && !req->image)
                         return dw_error_set(ret_error, -ENOENT, req->bootc_json,
-                                            "no staged image in bootc status %s: nothing to verify (name one with --image)",
-                                            label);
+                                            "no staged image nor cached update in bootc status %s: nothing to verify "
+                                            "(name one with --image)", label);
+        }
+        if (req->image || staged) {
+                r = verify_one(ctx, req, out, req->image ? "named" : "staged", req->image ? req->image : staged->image,
+                               req->image ? req->image : staged->image, staged ? staged->digest : NULL,
+                               &sum.verified[sum.n], &reason);
+                if (r < 0)
+                        return dw_error_set(ret_error, r, req->storage_root, "cannot verify the pending image: %s",
+                                            reason ? reason : strerror(-r));
+                sum.n++;
+        }
+        if (cached) {
+                /* by its digest alone: an older image of the same name is not it */
+                free(reason);
+                reason = NULL;
+                r = cached->digest ? verify_one(ctx, req, out, "cached update", NULL, cached->image, cached->digest,
+                                                &sum.verified[sum.n], &reason)
+                                   : -ENOENT;
+                if (r == -ENOENT) {
+                        r = report_not_stored(ctx, out, cached, req->storage_root);
+                        if (r < 0)
+                                return dw_error_set(ret_error, r, NULL, "cannot report: %s", strerror(-r));
+                } else if (r < 0) {
+                        return dw_error_set(ret_error, r, req->storage_root,
+                                            "cannot verify bootc's cached update: %s", reason ? reason : strerror(-r));
+                } else {
+                        sum.n++;
                 }
         }
-        run.fc.runtime = "containers-storage";
-        run.fc.image_name = req->image ? req->image : staged ? staged->image : NULL;
-        run.fc.image_digest = staged ? staged->digest : NULL;
-        r = ctr_image_verify(req->storage_root, req->image ? req->image : staged->image,
-                             staged ? staged->digest : NULL, report, &run, &info, &reason);
-        if (r < 0) {
-                dw_error_set(ret_error, r, req->storage_root, "cannot verify the pending image: %s",
-                             reason ? reason : strerror(-r));
-                host_status_free(hs);
-                return r;
-        }
-        if (ret_summary) {
-                *ret_summary = (struct pending_image_summary) { .layers = info.layers, .problems = run.problems };
-                snprintf(ret_summary->image, sizeof(ret_summary->image), "%s", info.id);
-                snprintf(ret_summary->manifest_digest, sizeof(ret_summary->manifest_digest), "%s",
-                         info.manifest_digest);
-        }
-        host_status_free(hs);
+        if (ret_summary)
+                *ret_summary = sum;
         return 0;
 }

@@ -18,6 +18,7 @@ static int container_diff(int argc, char **argv)
         enum output_format format = OUTPUT_TEXT;
         size_t n_operands = 0;
         long pid = 0;
+        unsigned threads = 0;
         const struct option_spec options[] = {
                 OPT_STRING("storage-root", &req.storage_root, "DIR",
                            "the containers-storage root; default /var/lib/containers/storage"),
@@ -28,6 +29,7 @@ static int container_diff(int argc, char **argv)
                 OPT_BOOL("all", &req.all,
                          "also the files every runtime injects (/etc/hosts, /etc/resolv.conf, /run/.containerenv, "
                          "mount points), which podman diff hides"),
+                OPT_THREADS(&threads),
                 OPT_FORMAT(&format),
                 OPT_END(),
         };
@@ -36,7 +38,7 @@ static int container_diff(int argc, char **argv)
                 .description =
                         "Compares each container (podman, CRI-O: containers-storage with the overlay driver;\n"
                         "Docker's overlay2 with --docker-root) with\n"
-                        "its image: files added, modified (content by SHA-256, mode, owner, type, xattrs, symlink\n"
+                        "its image: files added, modified (content byte by byte, mode, owner, type, xattrs, symlink\n"
                         "target) and deleted, resolved as overlayfs does (whiteouts, opaque directories, redirects,\n"
                         "metacopy), with the image layer each original came from. New executables and package\n"
                         "database changes are alerts of their own. Every container by default; a name or an id\n"
@@ -67,7 +69,7 @@ static int container_diff(int argc, char **argv)
         r = cli_load_rules(&rules);
         if (r != EXIT_CLEAN)
                 return r;
-        cli_context(&ctx, rules, 0, NULL);
+        cli_context(&ctx, rules, threads, NULL);
         cli_output_init(&out, format, ctx.host);
         r = capability_container_diff(&ctx, &req, &out, &sum, &err);
         if (r < 0 && sum.n_containers == 0 && sum.n_failed == 0)

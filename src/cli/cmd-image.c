@@ -150,8 +150,10 @@ static int image_verify_pending(int argc, char **argv)
         const struct command_spec spec = {
                 .name = "image verify-pending",
                 .description =
-                        "Verifies the host image bootc reports as staged (or --image) as container storage holds\n"
-                        "it, before the reboot that would boot it: the manifest's digest against images.json and\n"
+                        "Verifies the host image bootc reports as staged (or --image), and the update it fetched\n"
+                        "and cached (status.booted.cachedUpdate, found by its digest; when container storage does\n"
+                        "not have it, a finding says which image is pending and from where), as container storage\n"
+                        "holds it, before the reboot that would boot it: the manifest's digest against images.json and\n"
                         "bootc, the config against the image id, every layer's DiffID rebuilt from its tar-split\n"
                         "file and diff directory. A mismatch is a critical alert (DW-CTR-PENDING-IMAGE-TAMPERED).",
                 .options = options,
@@ -172,10 +174,12 @@ static int image_verify_pending(int argc, char **argv)
         r = capability_pending_image(&ctx, &req, &out, &sum, &err);
         if (r < 0)
                 return cli_fail(&err);
-        if (format == OUTPUT_TEXT)
-                cli_note(&out, "image %s (manifest %s): %zu layer%s verified, %zu problem%s", sum.image,
-                         sum.manifest_digest[0] ? sum.manifest_digest : "-", sum.layers, plural_s(sum.layers),
-                         sum.problems, plural_s(sum.problems));
+        for (size_t i = 0; format == OUTPUT_TEXT && i < sum.n; i++)
+                cli_note(&out, "%s image %s (manifest %s): %zu layer%s verified, %zu problem%s", sum.verified[i].role,
+                         sum.verified[i].image,
+                         sum.verified[i].manifest_digest[0] ? sum.verified[i].manifest_digest : "-",
+                         sum.verified[i].layers, plural_s(sum.verified[i].layers), sum.verified[i].problems,
+                         plural_s(sum.verified[i].problems));
         return cli_exit_status(&out);
 }
 

@@ -156,10 +156,14 @@ int ctr_docker_load(const char *root, struct ctr_storage **ret, struct dw_error 
 /* The upper and lower directories of an overlay mount's options as
  * /proc/PID/mountinfo shows them (the kernel's octal escapes, then
  * overlayfs' backslash escapes undone; lowerdir "a:b:c" top first). On
- * success *ret_upper (free()) and *ret_lowers own them. -EOPNOTSUPP for a
- * read-only overlay (no upperdir) or data-only layers ("::"), -EBADMSG for
- * a relative directory or an escaped NUL, -E2BIG past CTR_CHAIN_MAX layers;
- * *ret_error (free()) says which. */
+ * success *ret_upper (free()) and *ret_lowers own them. A relative lowerdir
+ * (containers-storage's and Docker's "l/SHORT", which the kernel shows as
+ * given) is resolved in the layer store root the mount was made from, known
+ * from upperdir ROOT/ID/diff with workdir ROOT/ID/work; it may not leave it.
+ * -EOPNOTSUPP for a read-only overlay (no upperdir) or data-only layers
+ * ("::"), -EBADMSG for a relative upperdir, a relative lowerdir of another
+ * shape of mount or with "..", or an escaped NUL, -E2BIG past CTR_CHAIN_MAX
+ * layers; *ret_error (free()) says which. */
 int ctr_parse_overlay_options(const char *opts, char **ret_upper, struct strv *ret_lowers, char **ret_error);
 /* The container /proc/PID/cgroup (buf, len) names: a libpod-, crio- or
  * docker- scope (or cgroupfs' /docker/<id>) with a 64-hex id. 1 and

@@ -71,9 +71,57 @@ static void ovl_unescape(char *s)
         *w = 0;
 }
 
+/* The directory relative lowerdirs were resolved in at mount time, when the
+ * mount's own options say it: the kernel resolves a relative layer path
+ * against the mounter's working directory and shows it as given, and that
+ * directory is nowhere in /proc (the process's cwd now is another's, of
+ * another time). containers-storage and Docker's overlay2 mount from their
+ * layer store root ("mounts are always done relative to root",
+ * containers-storage-driver-overlay(5)), with upperdir ROOT/ID/diff and
+ * workdir ROOT/ID/work absolute: ROOT, heap, for that shape; NULL for any
+ * other (-ENOMEM only out of memory). */
+static int mount_root(const char *upper, const char *work, char **ret)
+{
+        const char *slash = strrchr(upper, '/');
+        size_t dir_len = slash ? (size_t) (slash - upper) : 0;
+        const char *id;
+        size_t id_len;
+
+        *ret = NULL;
+        if (!slash || strcmp(slash, "/diff") != 0 || !work || strncmp(work, upper, dir_len) != 0 ||
+            strcmp(work + dir_len, "/work") != 0)
+                return 0;
+        id = memrchr(upper, '/', dir_len);
+        if (!id || id == upper)
+                return 0;
+        id_len = dir_len - (size_t) (id - upper) - 1;
+        if (id_len == 0 || (id_len == 1 && id[1] == '.') || (id_len == 2 && id[1] == '.' && id[2] == '.'))
+                return 0;
+        *ret = strndup(upper, (size_t) (id - upper));
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* Whether a relative layer path stays below the directory it is relative to. */
+static bool rel_below(const char *rel)
+{
+        const char *c = rel;
+
+        if (!*rel)
+                return false;
+        for (;;) {
+                size_t n = strcspn(c, "/");
+
+                if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+                        return false;
+                if (!c[n])
+                        return true;
+                c += n + 1;
+        }
+}
+
 int ctr_parse_overlay_options(const char *opts, char **ret_upper, struct strv *ret_lowers, char **ret_error)
 {
-        _cleanup_(freep) char *upper = NULL, *lower = NULL;
+        _cleanup_(freep) char *upper = NULL, *lower = NULL, *work = NULL, *root = NULL;
         struct strv lowers = { 0 };
         char *p, *start;
         int r;
@@ -81,6 +129,8 @@ int ctr_parse_overlay_options(const char *opts, char **ret_upper, struct strv *r
         r = option_value(opts, "upperdir", &upper);
         if (r >= 0)
                 r = option_value(opts, "lowerdir", &lower);
+        if (r >= 0)
+                r = option_value(opts, "workdir", &work);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
@@ -93,6 +143,11 @@ int ctr_parse_overlay_options(const char *opts, char **ret_upper, struct strv *r
         if (upper[0] != '/')
                 return ctr_fail(ret_error, -EBADMSG, "upperdir '%s' is relative to a directory this process cannot know",
                             upper);
+        if (work)
+                ovl_unescape(work);
+        r = mount_root(upper, work, &root);
+        if (r < 0)
+                return r;
         /* "a:b:c", top first; "::" starts the data-only layers (Linux 6.8),
          * which hold the data of metacopy files and are never merged. */
         for (p = start = lower;; p++) {
@@ -111,9 +166,11 @@ int ctr_parse_overlay_options(const char *opts, char **ret_upper, struct strv *r
 
                 *p = 0;
                 ovl_unescape(start);
-                if (start[0] != '/') {
-                        r = ctr_fail(ret_error, -EBADMSG, "lowerdir '%s' is relative to a directory this process cannot know",
-                                 start);
+                if (start[0] != '/' && (!root || !rel_below(start))) {
+                        r = ctr_fail(ret_error, -EBADMSG, root ?
+                                     "lowerdir '%s' leaves the layer store it is relative to" :
+                                     "lowerdir '%s' is relative to a directory this process cannot know "
+                                     "(upperdir is not ROOT/ID/diff with workdir ROOT/ID/work)", start);
                         strv_release(&lowers);
                         return r;
                 }
@@ -121,7 +178,15 @@ int ctr_parse_overlay_options(const char *opts, char **ret_upper, struct strv *r
                         strv_release(&lowers);
                         return ctr_fail(ret_error, -E2BIG, "lowerdir has more than %d layers", CTR_CHAIN_MAX);
                 }
-                if (strv_push(&lowers, start) < 0) {
+                if (start[0] == '/') {
+                        r = strv_push(&lowers, start);
+                } else {
+                        _cleanup_(freep) char *abs = NULL;
+
+                        /* relative: in the layer store root the mount was made from */
+                        r = asprintf(&abs, "%s/%s", root, start) < 0 ? -ENOMEM : strv_push(&lowers, abs);
+                }
+                if (r < 0) {
                         strv_release(&lowers);
                         return -ENOMEM;
                 }

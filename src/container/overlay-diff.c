@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
@@ -20,11 +21,22 @@
 #include <unistd.h>
 
 #include "basic/fd-util.h"
-#include "basic/sha256.h"
+#include "basic/workers.h"
 #include "basic/xattr-util.h"
 #include "fim/entry.h"
 
 #define OVL_REDIRECT_MAX 4096
+#define OVL_CMP_CHUNK ((size_t) 64 << 10)   /* content is compared this much at a time */
+#define OVL_BATCH 1024                          /* names of a directory prepared at once */
+#define OVL_BATCH_DEEP 16                       /* ... below OVL_BATCH_DEPTH, where the batches of */
+#define OVL_BATCH_DEPTH 32                      /* every level above are held: memory stays bounded */
+#define OVL_PARALLEL_MIN 64                     /* fewer names than this: no threads */
+
+/* What one thread reads with: xattr lists and values, content buffers. */
+struct ovl_worker {
+        struct xattr_scratch xa, xb;
+        uint8_t *ba, *bb;               /* OVL_CMP_CHUNK each */
+};
 
 struct level {
         int fd;                         /* the directory, O_RDONLY */
@@ -46,8 +58,8 @@ struct ovl_run {
         void *userdata;
         struct dw_error *error;
         const char *upper;
-        struct hasher *hasher;
-        struct xattr_scratch xa, xb;
+        struct ovl_worker *workers;     /* n_workers: per-thread readers; workers[0] the calling thread's */
+        unsigned n_workers;
         char path[FIM_PATH_MAX + 1];
         size_t path_len;
         char old[FIM_PATH_MAX + 1];     /* a renamed directory's old path */
@@ -61,6 +73,27 @@ struct found {
         bool whiteout;                  /* absent because a whiteout says so */
         struct stat st;
 };
+
+static void worker_release(struct ovl_worker *w)
+{
+        xattr_scratch_release(&w->xa);
+        xattr_scratch_release(&w->xb);
+        free(w->ba);
+        free(w->bb);
+        *w = (struct ovl_worker) { 0 };
+}
+
+static int worker_init(struct ovl_worker *w)
+{
+        *w = (struct ovl_worker) { 0 };
+        w->ba = malloc(OVL_CMP_CHUNK);
+        w->bb = malloc(OVL_CMP_CHUNK);
+        if (!w->ba || !w->bb || xattr_scratch_init(&w->xa) < 0 || xattr_scratch_init(&w->xb) < 0) {
+                worker_release(w);
+                return -ENOMEM;
+        }
+        return 0;
+}
 
 static void stack_release(struct stack *s)
 {
@@ -109,7 +142,8 @@ static bool dir_opaque(int fd)
         return ovl_xattr(fd, "opaque", v, sizeof(v)) == 1 && v[0] == 'y';
 }
 
-static bool is_whiteout(int dirfd, const char *name, const struct stat *st)
+/* Whether name in dirfd (stat st; pfd its O_PATH descriptor, if open) is a whiteout. */
+static bool is_whiteout(int dirfd, const char *name, int pfd, const struct stat *st)
 {
         _cleanup_(closep) int fd = -1;
         char v[1];
@@ -119,32 +153,68 @@ static bool is_whiteout(int dirfd, const char *name, const struct stat *st)
         /* The xattr form (Linux 6.7): an empty regular file marked whiteout. */
         if (!S_ISREG(st->st_mode) || st->st_size != 0)
                 return false;
-        fd = open_regular_at(dirfd, name, NULL);
+        fd = pfd >= 0 ? fd_reopen(pfd, O_RDONLY | O_NOCTTY | O_NONBLOCK) : open_regular_at(dirfd, name, NULL);
         if (fd < 0)
                 return false;
         return fgetxattr(fd, "trusted.overlay.whiteout", v, 0) >= 0 ||
                fgetxattr(fd, "user.overlay.whiteout", v, 0) >= 0;
 }
 
-static int resolve_from(const struct stack *s, size_t start, const char *name, struct found *ret)
+/* Opens name in dirfd O_PATH (no symlink followed, nothing but the inode
+ * opened) and stats it: the descriptor, -ENOENT, or -errno. */
+static int open_path_stat(int dirfd, const char *name, struct stat *ret_st)
 {
+        _cleanup_(closep) int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+        if (fd < 0 || fstat(fd, ret_st) < 0)
+                return negative_errno();
+        return TAKE_FD(fd);
+}
+
+/* Resolves name in the stack from level start on. With ret_pfd, an entry of
+ * the upper directory (which root in the container writes while we read) is
+ * looked up as an O_PATH descriptor handed back in *ret_pfd, so that what
+ * is read from it later is the inode stat()ed here; every other level (image
+ * layers, which the container cannot write) is stat()ed by name. */
+static int resolve_from(const struct stack *s, size_t start, const char *name, struct found *ret, int *ret_pfd)
+{
+        _cleanup_(closep) int pfd = -1;
         size_t i;
 
         *ret = (struct found) { .level = -1 };
         for (i = start; i < s->n; i++) {
-                if (fstatat(s->v[i].fd, name, &ret->st, AT_SYMLINK_NOFOLLOW) < 0) {
+                if (ret_pfd && s->v[i].layer == 0) {
+                        pfd = open_path_stat(s->v[i].fd, name, &ret->st);
+                        if (pfd == -ENOENT)
+                                continue;
+                        if (pfd < 0)
+                                return pfd;
+                } else if (fstatat(s->v[i].fd, name, &ret->st, AT_SYMLINK_NOFOLLOW) < 0) {
                         if (errno == ENOENT)
                                 continue;
                         return negative_errno();
                 }
-                if (is_whiteout(s->v[i].fd, name, &ret->st)) {
+                if (is_whiteout(s->v[i].fd, name, pfd, &ret->st)) {
                         ret->whiteout = true;
                         return 0;
                 }
                 ret->level = (int) i;
+                if (ret_pfd)
+                        *ret_pfd = TAKE_FD(pfd);
                 return 0;
         }
         return 0;
+}
+
+/* A regular file of an image layer, stat()ed a moment ago, opened for
+ * reading. The layers are the image's: the container writes its upper
+ * directory only, so nothing in it can swap a device in between (and
+ * O_NONBLOCK | O_NOCTTY keep even that harmless for a FIFO or a tty). */
+static int open_lower_regular(int dirfd, const char *name)
+{
+        int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+        return fd < 0 ? negative_errno() : fd;
 }
 
 static int run_fail(struct ovl_run *run, int r, const char *what)
@@ -315,27 +385,35 @@ static int union_names(const struct stack *a, const struct stack *b, struct strv
         return 0;
 }
 
-/* The xattrs of name in dirfd other than overlayfs' own, sorted: *ret_n pairs in s. */
-static int user_xattrs_fd(int fd, struct xattr_scratch *s, size_t *ret_n)
+static bool is_ovl_xattr(const char *name)
 {
-        size_t n = 0, i, k;
+        return strncmp(name, "trusted.overlay.", 16) == 0 || strncmp(name, "user.overlay.", 13) == 0;
+}
+
+/* The xattrs of fd other than overlayfs' own, sorted: *ret_n pairs in s.
+ * listed: the length of fd's name list already in s, or -1 to list it. Only
+ * the values compared are read (none for a file with overlayfs' alone). */
+static int user_xattrs_fd(int fd, struct xattr_scratch *s, ssize_t listed, size_t *ret_n)
+{
+        size_t len = (size_t) listed, n = 0, i;
         int r;
 
-        r = xattr_read_fd(fd, s, &n);
+        if (listed < 0) {
+                r = xattr_list_fd(fd, s, &len);
+                if (r < 0)
+                        return r;
+        }
+        r = xattr_read_listed(fd, s, len, is_ovl_xattr, &n);
         if (r < 0)
                 return r;
-        for (i = 0, k = 0; i < n; i++)
-                if (strncmp(s->pairs[i].name, "trusted.overlay.", 16) != 0 &&
-                    strncmp(s->pairs[i].name, "user.overlay.", 13) != 0)
-                        s->pairs[k++] = s->pairs[i];
-        for (i = 1; i < k; i++)         /* few: insertion sort */
+        for (i = 1; i < n; i++)         /* few: insertion sort */
                 for (size_t j = i; j > 0 && strcmp(s->pairs[j - 1].name, s->pairs[j].name) > 0; j--) {
                         struct xattr_pair t = s->pairs[j];
 
                         s->pairs[j] = s->pairs[j - 1];
                         s->pairs[j - 1] = t;
                 }
-        *ret_n = k;
+        *ret_n = n;
         return 0;
 }
 
@@ -345,25 +423,26 @@ static int user_xattrs(int dirfd, const char *name, struct xattr_scratch *s, siz
 
         if (fd < 0)
                 return negative_errno();
-        return user_xattrs_fd(fd, s, ret_n);
+        return user_xattrs_fd(fd, s, -1, ret_n);
 }
 
 /* Whether the xattrs other than overlayfs' own differ: of two open files
- * (fda, fdb), or of name in the directories fda and fdb when name is NULL. */
-static int xattrs_differ(struct ovl_run *run, int fda, int fdb, const char *name)
+ * (fda, whose name list w->xa may hold already: listed, else -1; and fdb),
+ * or of name in the directories fda and fdb when name is NULL. */
+static int xattrs_differ(struct ovl_worker *w, int fda, ssize_t listed, int fdb, const char *name)
 {
         size_t na = 0, nb = 0, i;
         int r;
 
-        r = name ? user_xattrs(fda, name, &run->xa, &na) : user_xattrs_fd(fda, &run->xa, &na);
+        r = name ? user_xattrs(fda, name, &w->xa, &na) : user_xattrs_fd(fda, &w->xa, listed, &na);
         if (r >= 0)
-                r = name ? user_xattrs(fdb, name, &run->xb, &nb) : user_xattrs_fd(fdb, &run->xb, &nb);
+                r = name ? user_xattrs(fdb, name, &w->xb, &nb) : user_xattrs_fd(fdb, &w->xb, -1, &nb);
         if (r < 0)
                 return r;
         if (na != nb)
                 return 1;
         for (i = 0; i < na; i++) {
-                const struct xattr_pair *a = &run->xa.pairs[i], *b = &run->xb.pairs[i];
+                const struct xattr_pair *a = &w->xa.pairs[i], *b = &w->xb.pairs[i];
 
                 if (a->name_len != b->name_len || memcmp(a->name, b->name, a->name_len) != 0 ||
                     a->value_len != b->value_len || memcmp(a->value, b->value, a->value_len) != 0)
@@ -385,21 +464,30 @@ static int readlink_at(int dirfd, const char *name, char *buf, size_t size)
 /* Where the data of the regular file fd (opened at fm) lies: the file itself,
  * or for a metacopy upper file the lower file below it, which *ret_lower_fd
  * then holds open (else -1). *ret_st is the data's stat. */
-static int data_source(const struct stack *m, const struct found *fm, const char *name, int fd,
-                       int *ret_lower_fd, struct stat *ret_st, unsigned *notes)
+static int data_source(struct ovl_worker *w, const struct stack *m, const struct found *fm, const char *name,
+                       int fd, int *ret_lower_fd, struct stat *ret_st, unsigned *notes, ssize_t *ret_listed)
 {
         struct found below;
-        char v[1];
+        size_t len = 0;
         int r;
 
         *ret_lower_fd = -1;
         *ret_st = fm->st;
-        if (m->v[fm->level].layer != 0)
+        *ret_listed = -1;
+        /* a file of a lower layer, or one with no directory below it to take data from */
+        if (m->v[fm->level].layer != 0 || (size_t) fm->level + 1 >= m->n)
                 return 0;
-        if (fgetxattr(fd, "trusted.overlay.metacopy", v, 0) < 0 && fgetxattr(fd, "user.overlay.metacopy", v, 0) < 0)
+        /* One listing says whether it is a metacopy and, kept in w->xa, which
+         * xattrs there are to compare. */
+        r = xattr_list_fd(fd, &w->xa, &len);
+        if (r < 0)
+                return r;
+        *ret_listed = (ssize_t) len;
+        if (!xattr_listed(&w->xa, len, "trusted.overlay.metacopy") &&
+            !xattr_listed(&w->xa, len, "user.overlay.metacopy"))
                 return 0;
         *notes |= OVL_NOTE_METACOPY;
-        r = resolve_from(m, (size_t) fm->level + 1, name, &below);
+        r = resolve_from(m, (size_t) fm->level + 1, name, &below, NULL);
         if (r < 0)
                 return r;
         if (below.level < 0 || !S_ISREG(below.st.st_mode))
@@ -408,6 +496,38 @@ static int data_source(const struct stack *m, const struct found *fm, const char
         if (r < 0)
                 return r;
         *ret_lower_fd = r;
+        return 0;
+}
+
+/* Whether the first size bytes of fa and fb differ: 1, 0, or -errno. A file
+ * that ends early, or on one side only, differs. e->head gets fa's first bytes. */
+static int content_differs(const struct ovl_run *run, struct ovl_worker *w, int fa, int fb, uint64_t size,
+                           struct ovl_change_entry *e)
+{
+        uint64_t off = 0;
+
+        while (off < size) {
+                size_t want = size - off < OVL_CMP_CHUNK ? (size_t) (size - off) : OVL_CMP_CHUNK;
+                ssize_t na, nb;
+
+                if (run->cancel && *run->cancel)
+                        return -ECANCELED;
+                na = pread(fa, w->ba, want, (off_t) off);
+                if (na < 0)
+                        return negative_errno();
+                nb = pread(fb, w->bb, want, (off_t) off);
+                if (nb < 0)
+                        return negative_errno();
+                if (off == 0) {
+                        e->head_len = (size_t) na < sizeof(e->head) ? (size_t) na : sizeof(e->head);
+                        memcpy(e->head, w->ba, e->head_len);
+                }
+                if (na != nb || na == 0)
+                        return na != nb;
+                if (memcmp(w->ba, w->bb, (size_t) na) != 0)
+                        return 1;
+                off += (uint64_t) na;
+        }
         return 0;
 }
 
@@ -504,144 +624,321 @@ static int renamed_from(struct ovl_run *run, int dirfd, const char *name, struct
         return 0;
 }
 
-static int diff_name(struct ovl_run *run, const struct stack *m, const struct stack *img, const char *name,
-                     unsigned notes)
+/* What one name of a directory came to: filled by prepare_name() (on any
+ * thread), acted on by finish_name() in path order. */
+enum slot_action {
+        SLOT_NONE,                      /* nothing differs */
+        SLOT_DESCEND,                   /* the very same directory in both views: only below may differ */
+        SLOT_DELETED,
+        SLOT_CHANGE,                    /* added or modified (reported when e.changed or added), then
+                                         * descended into when a directory */
+};
+
+struct slot {
+        const char *name;
+        bool done;                      /* prepared (atomic: set by the worker that did) */
+        int r;                          /* prepare_name()'s failure */
+        enum slot_action action;
+        bool report;
+        struct found fm, fi;
+        struct ovl_change_entry e;
+};
+
+/* Everything about name that needs no other name: resolution in both views,
+ * the comparison of what both have. Reads only; touches nothing of run but
+ * what it reads, so names are prepared on several threads at once. */
+static int prepare_name(const struct ovl_run *run, struct ovl_worker *w, const struct stack *m,
+                        const struct stack *img, struct slot *s, unsigned notes)
 {
-        struct ovl_change_entry e = { .notes = notes };
+        const char *name = s->name;
+        struct ovl_change_entry *e = &s->e;
+        struct found *fm = &s->fm, *fi = &s->fi;
+        _cleanup_(closep) int mpfd = -1;        /* the upper directory's entry, O_PATH */
         _cleanup_(closep) int mfd = -1;         /* the merged view's file */
         _cleanup_(closep) int ifd = -1;         /* the image's */
         _cleanup_(closep) int lfd = -1;         /* a metacopy's data below */
-        struct found fm, fi;
         struct stat dst;
-        int mdir, idir, dfd = -1, r;
+        ssize_t listed = -1;
+        bool head_read = false;
+        int dfd = -1, r;
 
-        r = resolve_from(m, 0, name, &fm);
+        *e = (struct ovl_change_entry) { .notes = notes };
+        s->action = SLOT_NONE;
+        s->report = false;
+        r = resolve_from(m, 0, name, fm, &mpfd);
         if (r < 0)
                 return r;
-        r = resolve_from(img, 0, name, &fi);
+        r = resolve_from(img, 0, name, fi, NULL);
         if (r < 0)
                 return r;
-        if (fm.level < 0 && fi.level < 0)
+        if (fm->level < 0 && fi->level < 0)
                 return 0;       /* a whiteout of nothing, or nothing at all */
-        if (fm.level >= 0 && fi.level >= 0 && fm.st.st_dev == fi.st.st_dev && fm.st.st_ino == fi.st.st_ino) {
+        if (fm->level >= 0 && fi->level >= 0 && fm->st.st_dev == fi->st.st_dev && fm->st.st_ino == fi->st.st_ino) {
                 /* The very same lower entry: a directory may still differ below
                  * (a redirect into it, say). */
-                if (!S_ISDIR(fm.st.st_mode))
-                        return 0;
-                return descend(run, m, &fm, img, &fi, name, notes);
+                if (S_ISDIR(fm->st.st_mode))
+                        s->action = SLOT_DESCEND;
+                return 0;
         }
-        if (fi.level >= 0)
-                e.layer = run->lowers[img->v[fi.level].layer - 1].layer_id, e.before = fi.st;
-        if (fm.level < 0) {
-                e.change = OVL_DELETED;
-                if (fm.whiteout)
-                        e.notes |= OVL_NOTE_WHITEOUT;
-                /* the other half of a rename, which the new name reports */
-                if (fm.whiteout && S_ISDIR(fi.st.st_mode) && run->renamed.n &&
-                    bsearch(&(const char *) { run->path }, run->renamed.v, run->renamed.n, sizeof(char *), cmp_str))
-                        return 0;
-                return report(run, &e);
+        if (fi->level >= 0)
+                e->layer = run->lowers[img->v[fi->level].layer - 1].layer_id, e->before = fi->st;
+        if (fm->level < 0) {
+                e->change = OVL_DELETED;
+                if (fm->whiteout)
+                        e->notes |= OVL_NOTE_WHITEOUT;
+                s->action = SLOT_DELETED;
+                return 0;
         }
-        e.after = fm.st;
-        if (m->v[fm.level].layer == 0 && S_ISDIR(fm.st.st_mode)) {
-                r = renamed_from(run, m->v[fm.level].fd, name, &e);
-                if (r < 0)
-                        return r;
-        }
-        if (m->v[fm.level].layer >= 1 && m->v[fm.level].layer <= run->n_own)
-                e.notes |= OVL_NOTE_INJECTED;
-        mdir = S_ISDIR(fm.st.st_mode);
-        idir = fi.level >= 0 && S_ISDIR(fi.st.st_mode);
+        s->action = SLOT_CHANGE;
+        e->after = fm->st;
+        if (m->v[fm->level].layer >= 1 && m->v[fm->level].layer <= run->n_own)
+                e->notes |= OVL_NOTE_INJECTED;
         /* A regular file is opened once for all that is read from it. */
-        if (S_ISREG(fm.st.st_mode)) {
-                mfd = open_regular_at(m->v[fm.level].fd, name, NULL);
+        if (S_ISREG(fm->st.st_mode)) {
+                /* the upper's through the inode stat()ed (fm->st says it is regular) */
+                mfd = mpfd >= 0 ? fd_reopen(mpfd, O_RDONLY | O_NOCTTY | O_NONBLOCK)
+                                : open_lower_regular(m->v[fm->level].fd, name);
                 if (mfd < 0)
                         return mfd;
-                r = data_source(m, &fm, name, mfd, &lfd, &dst, &e.notes);
+                r = data_source(w, m, fm, name, mfd, &lfd, &dst, &e->notes, &listed);
                 if (r < 0)
                         return r;
                 dfd = lfd >= 0 ? lfd : mfd;
-                if (fi.level >= 0 && S_ISREG(fi.st.st_mode)) {
-                        ifd = open_regular_at(img->v[fi.level].fd, name, NULL);
+                if (fi->level >= 0 && S_ISREG(fi->st.st_mode)) {
+                        ifd = open_lower_regular(img->v[fi->level].fd, name);
                         if (ifd < 0)
                                 return ifd;
                 }
         }
-        if (fi.level < 0) {
-                e.change = OVL_ADDED;
+        if (fi->level < 0) {
+                e->change = OVL_ADDED;
         } else {
-                e.change = OVL_MODIFIED;
-                if ((fm.st.st_mode & S_IFMT) != (fi.st.st_mode & S_IFMT))
-                        e.changed |= ATTR_TYPE;
-                if ((fm.st.st_mode & 07777) != (fi.st.st_mode & 07777))
-                        e.changed |= ATTR_MODE;
-                if (fm.st.st_uid != fi.st.st_uid)
-                        e.changed |= ATTR_UID;
-                if (fm.st.st_gid != fi.st.st_gid)
-                        e.changed |= ATTR_GID;
-                if (!(e.changed & ATTR_TYPE)) {
-                        r = ifd >= 0 ? xattrs_differ(run, mfd, ifd, NULL)
-                                     : xattrs_differ(run, m->v[fm.level].fd, img->v[fi.level].fd, name);
+                e->change = OVL_MODIFIED;
+                if ((fm->st.st_mode & S_IFMT) != (fi->st.st_mode & S_IFMT))
+                        e->changed |= ATTR_TYPE;
+                if ((fm->st.st_mode & 07777) != (fi->st.st_mode & 07777))
+                        e->changed |= ATTR_MODE;
+                if (fm->st.st_uid != fi->st.st_uid)
+                        e->changed |= ATTR_UID;
+                if (fm->st.st_gid != fi->st.st_gid)
+                        e->changed |= ATTR_GID;
+                if (!(e->changed & ATTR_TYPE)) {
+                        r = ifd >= 0 ? xattrs_differ(w, mfd, listed, ifd, NULL)
+                                     : xattrs_differ(w, m->v[fm->level].fd, -1, img->v[fi->level].fd, name);
                         if (r < 0)
                                 return r;
                         if (r > 0)
-                                e.changed |= ATTR_XATTRS;
+                                e->changed |= ATTR_XATTRS;
                 }
-                if (!(e.changed & ATTR_TYPE) && S_ISLNK(fm.st.st_mode)) {
+                if (!(e->changed & ATTR_TYPE) && S_ISLNK(fm->st.st_mode)) {
                         char a[4096], b[4096];
 
-                        r = readlink_at(m->v[fm.level].fd, name, a, sizeof(a));
+                        r = readlink_at(m->v[fm->level].fd, name, a, sizeof(a));
                         if (r >= 0)
-                                r = readlink_at(img->v[fi.level].fd, name, b, sizeof(b));
+                                r = readlink_at(img->v[fi->level].fd, name, b, sizeof(b));
                         if (r < 0)
                                 return r;
                         if (strcmp(a, b) != 0)
-                                e.changed |= ATTR_TARGET;
+                                e->changed |= ATTR_TARGET;
                 }
-                if (!(e.changed & ATTR_TYPE) && (S_ISCHR(fm.st.st_mode) || S_ISBLK(fm.st.st_mode)) &&
-                    fm.st.st_rdev != fi.st.st_rdev)
-                        e.changed |= ATTR_RDEV;
-                if (!(e.changed & ATTR_TYPE) && S_ISREG(fm.st.st_mode)) {
-                        if (dst.st_dev == fi.st.st_dev && dst.st_ino == fi.st.st_ino) {
+                if (!(e->changed & ATTR_TYPE) && (S_ISCHR(fm->st.st_mode) || S_ISBLK(fm->st.st_mode)) &&
+                    fm->st.st_rdev != fi->st.st_rdev)
+                        e->changed |= ATTR_RDEV;
+                if (!(e->changed & ATTR_TYPE) && S_ISREG(fm->st.st_mode)) {
+                        if (dst.st_dev == fi->st.st_dev && dst.st_ino == fi->st.st_ino) {
                                 /* metacopy: the data is the image's own */
-                        } else if (dst.st_size != fi.st.st_size) {
-                                e.changed |= ATTR_SIZE | ATTR_CONTENT;
+                        } else if (dst.st_size != fi->st.st_size) {
+                                e->changed |= ATTR_SIZE | ATTR_CONTENT;
                         } else {
-                                uint8_t ha[SHA256_LEN], hb[SHA256_LEN];
-
-                                r = hasher_fd(run->hasher, dfd, (uint64_t) dst.st_size, run->cancel, ha, NULL);
-                                if (r >= 0)
-                                        r = hasher_fd(run->hasher, ifd, (uint64_t) fi.st.st_size, run->cancel, hb, NULL);
+                                /* the same size: the bytes say (a same-size, same-mtime rewrite too) */
+                                r = content_differs(run, w, dfd, ifd, (uint64_t) dst.st_size, e);
                                 if (r < 0)
                                         return r;
-                                if (memcmp(ha, hb, SHA256_LEN) != 0)
-                                        e.changed |= ATTR_CONTENT;
+                                if (r > 0)
+                                        e->changed |= ATTR_CONTENT;
+                                head_read = true;
                         }
-                        if (dst.st_mtim.tv_sec != fi.st.st_mtim.tv_sec ||
-                            dst.st_mtim.tv_nsec != fi.st.st_mtim.tv_nsec) {
-                                if (fm.st.st_mtim.tv_sec != fi.st.st_mtim.tv_sec ||
-                                    fm.st.st_mtim.tv_nsec != fi.st.st_mtim.tv_nsec)
-                                        e.changed |= ATTR_MTIME;
+                        if (dst.st_mtim.tv_sec != fi->st.st_mtim.tv_sec ||
+                            dst.st_mtim.tv_nsec != fi->st.st_mtim.tv_nsec) {
+                                if (fm->st.st_mtim.tv_sec != fi->st.st_mtim.tv_sec ||
+                                    fm->st.st_mtim.tv_nsec != fi->st.st_mtim.tv_nsec)
+                                        e->changed |= ATTR_MTIME;
                         }
                 }
         }
-        if (S_ISREG(fm.st.st_mode) && (e.change == OVL_ADDED || e.changed))
-                read_head(dfd, &e);
-        if (e.change == OVL_ADDED || e.changed) {
-                r = report(run, &e);
+        s->report = e->change == OVL_ADDED || e->changed;
+        if (S_ISREG(fm->st.st_mode) && s->report && !head_read)
+                read_head(dfd, e);
+        return 0;
+}
+
+/* What is left of a prepared name, in path order (run->path is its path):
+ * what needs the names before it (renames), the report, and the directory
+ * below it. */
+static int finish_name(struct ovl_run *run, const struct stack *m, const struct stack *img, struct slot *s,
+                       unsigned notes)
+{
+        struct ovl_change_entry *e = &s->e;
+        int r;
+
+        switch (s->action) {
+        case SLOT_NONE:
+                return 0;
+        case SLOT_DESCEND:
+                return descend(run, m, &s->fm, img, &s->fi, s->name, notes);
+        case SLOT_DELETED:
+                /* the other half of a rename, which the new name reports */
+                if (s->fm.whiteout && S_ISDIR(s->fi.st.st_mode) && run->renamed.n &&
+                    bsearch(&(const char *) { run->path }, run->renamed.v, run->renamed.n, sizeof(char *), cmp_str))
+                        return 0;
+                return report(run, e);
+        case SLOT_CHANGE:
+                break;
+        }
+        if (m->v[s->fm.level].layer == 0 && S_ISDIR(s->fm.st.st_mode)) {
+                r = renamed_from(run, m->v[s->fm.level].fd, s->name, e);
                 if (r < 0)
                         return r;
         }
-        if (mdir)
-                return descend(run, m, &fm, img, idir ? &fi : NULL, name,
-                               e.notes & ~(OVL_NOTE_METACOPY | OVL_NOTE_INJECTED));
+        if (s->report) {
+                r = report(run, e);
+                if (r < 0)
+                        return r;
+        }
+        if (S_ISDIR(s->fm.st.st_mode))
+                return descend(run, m, &s->fm, img,
+                               s->fi.level >= 0 && S_ISDIR(s->fi.st.st_mode) ? &s->fi : NULL, s->name,
+                               e->notes & ~(OVL_NOTE_METACOPY | OVL_NOTE_INJECTED));
+        return 0;
+}
+
+/* Finishes slot s (prepared) with run->path extended by its name; the first
+ * failure names the path. */
+static int finish_slot(struct ovl_run *run, const struct stack *m, const struct stack *img, struct slot *s,
+                       unsigned notes)
+{
+        size_t saved = run->path_len, len = strlen(s->name);
+        int r;
+
+        if (run->cancel && *run->cancel)
+                return -ECANCELED;
+        if (saved + 1 + len > FIM_PATH_MAX)
+                return run_fail(run, -ENAMETOOLONG, "walk");
+        run->path[saved] = '/';
+        memcpy(run->path + saved + 1, s->name, len + 1);
+        run->path_len = saved + 1 + len;
+        r = s->r < 0 ? s->r : finish_name(run, m, img, s, notes);
+        if (r < 0)
+                r = run_fail(run, r, "read");   /* the first failure, deepest first, names its path */
+        run->path_len = saved;
+        run->path[saved] = 0;
+        return r;
+}
+
+/* Whether finishing the prepared slot s goes below it (a directory):
+ * that waits until no worker runs, as the directory below has its own. */
+static bool slot_descends(const struct slot *s)
+{
+        return s->r >= 0 && (s->action == SLOT_DESCEND || (s->action == SLOT_CHANGE && S_ISDIR(s->fm.st.st_mode)));
+}
+
+/* A batch of names of one directory, prepared by the workers while the
+ * calling thread (worker 0) finishes them in order as they come. */
+struct batch {
+        struct ovl_run *run;
+        const struct stack *m, *img;
+        struct slot *slots;
+        size_t n;
+        unsigned notes;
+        size_t next;                    /* the next slot to prepare (atomic) */
+        size_t finished;                /* slots [0, finished) finished by worker 0 */
+        int r;                          /* its failure */
+};
+
+struct batch_worker {
+        struct batch *b;
+        struct ovl_worker *w;
+        bool finisher;
+};
+
+/* Prepares the next slot nobody took: false when there is none. */
+static bool prepare_next(struct batch *b, struct ovl_worker *w)
+{
+        size_t i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
+        struct slot *s;
+
+        if (i >= b->n)
+                return false;
+        s = &b->slots[i];
+        s->r = b->run->cancel && *b->run->cancel ? -ECANCELED : prepare_name(b->run, w, b->m, b->img, s, b->notes);
+        __atomic_store_n(&s->done, true, __ATOMIC_RELEASE);
+        return true;
+}
+
+static void *batch_thread(void *userdata)
+{
+        struct batch_worker *bw = userdata;
+        struct batch *b = bw->b;
+        bool finishing = bw->finisher;
+
+        for (;;) {
+                if (finishing && b->finished < b->n &&
+                    __atomic_load_n(&b->slots[b->finished].done, __ATOMIC_ACQUIRE)) {
+                        struct slot *s = &b->slots[b->finished];
+
+                        if (slot_descends(s)) {
+                                finishing = false;      /* the rest after the workers are done */
+                                continue;
+                        }
+                        b->r = finish_slot(b->run, b->m, b->img, s, b->notes);
+                        if (b->r < 0)
+                                finishing = false;
+                        else
+                                b->finished++;
+                        continue;
+                }
+                if (prepare_next(b, bw->w))
+                        continue;
+                if (!finishing || b->finished >= b->n)
+                        break;
+                sched_yield();  /* the slot to finish next is another worker's, still at work */
+        }
+        return NULL;
+}
+
+/* Prepares slots [0, n) and finishes them in order; one thread for few names. */
+static int run_batch(struct ovl_run *run, const struct stack *m, const struct stack *img, struct slot *slots,
+                     size_t n, unsigned notes)
+{
+        struct batch b = { .run = run, .m = m, .img = img, .slots = slots, .n = n, .notes = notes };
+        struct batch_worker bw[WORKERS_MAX];
+        unsigned k, nw = run->n_workers;
+        size_t i;
+        int r;
+
+        if (n >= OVL_PARALLEL_MIN && nw >= 2) {
+                for (k = 0; k < nw; k++)
+                        bw[k] = (struct batch_worker) { &b, &run->workers[k], k == 0 };
+                /* a thread that could not start leaves its share to the others */
+                (void) workers_run(nw, batch_thread, bw, sizeof(bw[0]));
+                if (b.r < 0)
+                        return b.r;
+        }
+        for (i = b.finished; i < n; i++) {
+                if (!slots[i].done)
+                        slots[i].r = prepare_name(run, &run->workers[0], m, img, &slots[i], notes);
+                r = finish_slot(run, m, img, &slots[i], notes);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
 static int diff_dir(struct ovl_run *run, const struct stack *m, const struct stack *img, unsigned notes)
 {
         struct strv names = { 0 };
-        size_t i, saved = run->path_len;
+        struct slot *slots = NULL;
+        size_t batch = run->depth < OVL_BATCH_DEPTH ? OVL_BATCH : OVL_BATCH_DEEP, i, k, n;
         int r;
 
         r = union_names(m, img, &names);
@@ -649,28 +946,21 @@ static int diff_dir(struct ovl_run *run, const struct stack *m, const struct sta
                 strv_release(&names);
                 return run_fail(run, r, "list");
         }
-        for (i = 0; i < names.n; i++) {
-                size_t len = strlen(names.v[i]);
-
-                if (run->cancel && *run->cancel) {
-                        r = -ECANCELED;
-                        break;
-                }
-                if (saved + 1 + len > FIM_PATH_MAX) {
-                        r = run_fail(run, -ENAMETOOLONG, "walk");
-                        break;
-                }
-                run->path[saved] = '/';
-                memcpy(run->path + saved + 1, names.v[i], len + 1);
-                run->path_len = saved + 1 + len;
-                r = diff_name(run, m, img, names.v[i], notes);
-                if (r < 0)
-                        r = run_fail(run, r, "read");   /* the first failure, deepest first, names its path */
-                run->path_len = saved;
-                run->path[saved] = 0;
-                if (r < 0)
-                        break;
+        slots = calloc(names.n < batch ? names.n + 1 : batch, sizeof(*slots));
+        if (!slots) {
+                strv_release(&names);
+                return run_fail(run, -ENOMEM, "list");
         }
+        /* In batches of bounded memory: the workers prepare, this thread
+         * finishes in path order (so the reports come in that order whatever
+         * the threads did). */
+        for (i = 0; r >= 0 && i < names.n; i += n) {
+                n = names.n - i < batch ? names.n - i : batch;
+                for (k = 0; k < n; k++)
+                        slots[k] = (struct slot) { .name = names.v[i + k] };
+                r = run_batch(run, m, img, slots, n, notes);
+        }
+        free(slots);
         strv_release(&names);
         return r < 0 ? r : 0;
 }
@@ -739,7 +1029,7 @@ static int collect_renames(struct ovl_run *run, int dirfd, size_t path_len, unsi
 }
 
 int ovl_diff(const char *upper, const struct ctr_lower *lowers, size_t n_lowers, size_t n_own,
-             const volatile sig_atomic_t *cancel,
+             unsigned threads, const volatile sig_atomic_t *cancel,
              ovl_change_fn fn, void *userdata, struct dw_error *ret_error)
 {
         struct ovl_run run = {
@@ -755,12 +1045,15 @@ int ovl_diff(const char *upper, const struct ctr_lower *lowers, size_t n_lowers,
                 return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
         for (i = 0; i < n_lowers; i++)
                 run.roots[i] = -1;
-        r = hasher_new(&run.hasher);
-        if (r < 0) {
-                r = dw_error_set(ret_error, r, NULL, "cannot load libcrypto: %s", strerror(-r));
+        run.n_workers = workers_count(threads);
+        run.workers = calloc(run.n_workers, sizeof(*run.workers));
+        if (!run.workers) {
+                r = dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
                 goto out;
         }
-        if (xattr_scratch_init(&run.xa) < 0 || xattr_scratch_init(&run.xb) < 0) {
+        for (i = 0, r = 0; i < run.n_workers && r >= 0; i++)
+                r = worker_init(&run.workers[i]);
+        if (r < 0) {
                 r = dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
                 goto out;
         }
@@ -807,8 +1100,8 @@ out:
         for (i = 0; i < n_lowers; i++)
                 closep(&run.roots[i]);
         free(run.roots);
-        hasher_free(run.hasher);
-        xattr_scratch_release(&run.xa);
-        xattr_scratch_release(&run.xb);
+        for (i = 0; run.workers && i < run.n_workers; i++)
+                worker_release(&run.workers[i]);
+        free(run.workers);
         return r;
 }

@@ -3,7 +3,9 @@
  * the kernel's overlayfs resolves them: whiteouts (character device 0/0, and
  * the xattr forms trusted.overlay.whiteout / user.overlay.whiteout), opaque
  * directories, redirect_dir, metacopy. One report per path that differs,
- * with what differs; content compared by size, then by SHA-256. */
+ * with what differs; content compared by size, then byte by byte. The
+ * names of a directory are compared on 'threads' threads (0: one per CPU),
+ * the reports made in path order on the calling one. */
 #pragma once
 
 #include <signal.h>
@@ -45,8 +47,8 @@ struct ovl_change_entry {
         size_t head_len;
 };
 
-/* Called for every change, in path order; a negative return stops the diff
- * and is returned. */
+/* Called for every change, in path order, on the thread that called
+ * ovl_diff(); a negative return stops the diff and is returned. */
 typedef int (*ovl_change_fn)(const struct ovl_change_entry *e, void *userdata);
 
 /* Limits on what the upper directory (root inside the container) controls. */
@@ -59,5 +61,5 @@ typedef int (*ovl_change_fn)(const struct ovl_change_entry *e, void *userdata);
  * directory is walked beneath its root, no symlink followed. -ENOENT when
  * upper is gone; -ECANCELED; *ret_error names the directory. */
 int ovl_diff(const char *upper, const struct ctr_lower *lowers, size_t n_lowers, size_t n_own,
-             const volatile sig_atomic_t *cancel,
+             unsigned threads, const volatile sig_atomic_t *cancel,
              ovl_change_fn fn, void *userdata, struct dw_error *ret_error);

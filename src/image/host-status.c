@@ -312,14 +312,13 @@ static const char *bootc_signature(struct host_status *hs, json_t *sig)
         return NULL;
 }
 
-/* bootc ImageStatus: {image: {image, transport, signature}, imageDigest, version, timestamp}. */
-static int parse_bootc_image(struct parse *p, json_t *image, const char *where, struct deployment *d)
+/* bootc ImageStatus (at names it in messages): {image: {image, transport,
+ * signature}, imageDigest, version, timestamp}. */
+static int parse_bootc_image(struct parse *p, json_t *image, const char *at, struct deployment *d)
 {
-        char at[96];
         json_t *ref;
         int r;
 
-        snprintf(at, sizeof(at), "%s.image", where);
         r = get_object(p, image, at, "image", &ref);
         if (r >= 0 && ref) {
                 char ref_at[112];
@@ -344,7 +343,7 @@ static int parse_bootc_image(struct parse *p, json_t *image, const char *where, 
 static int parse_bootc_entry(struct parse *p, json_t *entry, const char *where, enum deployment_role role)
 {
         struct deployment *d;
-        json_t *image, *ostree, *composefs = NULL;
+        json_t *image, *ostree, *composefs = NULL, *cached = NULL;
         char at[96];
         int r;
 
@@ -354,8 +353,18 @@ static int parse_bootc_entry(struct parse *p, json_t *entry, const char *where, 
         if (!d)
                 return fail(p, -E2BIG, "more than %d deployments", HOST_STATUS_MAX_DEPLOYMENTS);
         r = get_object(p, entry, where, "image", &image);
+        snprintf(at, sizeof(at), "%s.image", where);
         if (r >= 0 && image)
-                r = parse_bootc_image(p, image, where, d);
+                r = parse_bootc_image(p, image, at, d);
+        /* the booted entry's cached update, else the staged one's (parsed first) */
+        r = r ?: get_object(p, entry, where, "cachedUpdate", &cached);
+        if (r >= 0 && cached && (role == ROLE_BOOTED || (role == ROLE_STAGED && !p->hs->has_cached_update))) {
+                p->hs->cached_update = (struct deployment) { .role = ROLE_OTHER, .timestamp = HOST_TIME_UNKNOWN,
+                                                             .serial = -1 };
+                snprintf(at, sizeof(at), "%s.cachedUpdate", where);
+                r = parse_bootc_image(p, cached, at, &p->hs->cached_update);
+                p->hs->has_cached_update = r >= 0;
+        }
         r = r ?: get_bool(p, entry, where, "pinned", &d->pinned);
         r = r ?: get_bool(p, entry, where, "downloadOnly", &d->download_only);
         r = r ?: get_bool(p, entry, where, "incompatible", &d->incompatible);
@@ -556,8 +565,10 @@ static int parse_rpm_ostree_deployment(struct parse *p, json_t *e, const char *w
  * then the booted one, then the rollback. */
 static int parse_rpm_ostree(struct parse *p, json_t *root)
 {
-        json_t *list = json_object_get(root, "deployments");
+        json_t *list = json_object_get(root, "deployments"), *cached;
         size_t n, i, booted = SIZE_MAX, staged = SIZE_MAX, rollback = SIZE_MAX;
+        const char *unlocked;
+        int r;
 
         if (!json_is_array(list))
                 return fail(p, -EBADMSG, "no 'deployments' array: not rpm-ostree status output");
@@ -568,7 +579,6 @@ static int parse_rpm_ostree(struct parse *p, json_t *root)
                 json_t *e = json_array_get(list, i);
                 char at[32];
                 bool is_booted, is_staged;
-                int r;
 
                 snprintf(at, sizeof(at), "deployments[%zu]", i);
                 if (!json_is_object(e))
@@ -604,9 +614,7 @@ static int parse_rpm_ostree(struct parse *p, json_t *root)
                 enum deployment_role role = i == booted ? ROLE_BOOTED : i == staged ? ROLE_STAGED
                                           : i == rollback ? ROLE_ROLLBACK : ROLE_OTHER;
                 struct deployment *d = host_status_add(p->hs, role);
-                const char *unlocked;
                 char at[32];
-                int r;
 
                 snprintf(at, sizeof(at), "deployments[%zu]", i);
                 r = parse_rpm_ostree_deployment(p, json_array_get(list, i), at, d, &unlocked);
@@ -615,7 +623,16 @@ static int parse_rpm_ostree(struct parse *p, json_t *root)
                 if (i == booted && unlocked && strcmp(unlocked, "none") != 0)
                         p->hs->usr_overlay = unlocked;
         }
-        return 0;
+        /* The update rpm-ostree's automatic update policy fetched: the keys
+         * of a deployment (checksum, version, timestamp, origin, and for an
+         * image its container-image-reference[-digest]). */
+        r = get_object(p, root, "", "cached-update", &cached);
+        if (r < 0 || !cached)
+                return r;
+        p->hs->cached_update = (struct deployment) { .role = ROLE_OTHER, .timestamp = HOST_TIME_UNKNOWN, .serial = -1 };
+        r = parse_rpm_ostree_deployment(p, cached, "cached-update", &p->hs->cached_update, &unlocked);
+        p->hs->has_cached_update = r >= 0;
+        return r;
 }
 
 int host_status_parse(enum host_source source, const char *buf, size_t len, struct host_status **ret,

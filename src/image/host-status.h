@@ -64,6 +64,13 @@ struct host_status {
         size_t n_deployments;
         bool rollback_queued;           /* the rollback deployment boots next */
         const char *usr_overlay;        /* NULL: /usr as the image has it; else the overlay's mode */
+        /* The update fetched but not deployed (bootc `upgrade --check`, rpm-ostree's
+         * automatic updates): bootc's status.booted.cachedUpdate (else the staged
+         * entry's), rpm-ostree's cached-update; its role ROLE_OTHER, no ostree
+         * identity for bootc. Not part of host_status_equal() nor of the status
+         * store (image verify-pending reads it). */
+        struct deployment cached_update;
+        bool has_cached_update;
         struct arena arena;
 };
 

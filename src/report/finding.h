@@ -205,6 +205,8 @@ struct finding {
         size_t path_len;
         const char *root;               /* driftwatch.root: the tree file.path is relative to */
         const char *surface;            /* driftwatch.surface; NULL: the rule's */
+        const struct strv *techniques;  /* threat.technique.id beside the rule's (a container write to a
+                                         * host surface: the surface's), or NULL */
         const char *merge;              /* driftwatch.merge.fate: what the next deployment does */
         const char *merge_target;       /* driftwatch.merge.target */
         const char *merge_reason;       /* driftwatch.merge.reason: why, or the deploy's error */

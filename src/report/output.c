@@ -618,13 +618,28 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
                 json_string(&j, "name", o->host);
                 json_object_end(&j);
         }
-        if (rule && rule->techniques.n) {
+        if ((rule && rule->techniques.n) || (f->techniques && f->techniques->n)) {
+                struct strv all = { 0 };
+                size_t k;
+
+                /* the rule's, then the finding's own that it does not have */
+                for (k = 0; rule && k < rule->techniques.n; k++)
+                        (void) strv_push(&all, rule->techniques.v[k]);
+                for (k = 0; f->techniques && k < f->techniques->n; k++) {
+                        size_t m;
+
+                        for (m = 0; m < all.n && strcmp(all.v[m], f->techniques->v[k]) != 0; m++)
+                                ;
+                        if (m == all.n)
+                                (void) strv_push(&all, f->techniques->v[k]);
+                }
                 json_object_begin(&j, "threat");
                 json_string(&j, "framework", "MITRE ATT&CK");
                 json_object_begin(&j, "technique");
-                json_strv(&j, "id", &rule->techniques);
+                json_strv(&j, "id", &all);
                 json_object_end(&j);
                 json_object_end(&j);
+                strv_release(&all);
         }
 
         json_object_begin(&j, "driftwatch");

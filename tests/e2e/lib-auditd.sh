@@ -13,7 +13,9 @@
 #                             teardown; the exit status is auditctl's
 #   auditd_settle LOG TEXT    waits (up to 20 s) until LOG holds TEXT: the records
 #                             of a scenario's last event are written, however
-#                             busy the machine
+#                             busy the machine (follow_until: woken by the writes)
+#   follow_until FILE SECS FN reads FILE from its start as it grows, FN LINE for
+#                             each line until FN returns 0; 1 after SECS seconds
 #   auditd_teardown           the enabled flag and backlog back, the loaded rules
 #                             removed line by line (then any left with their keys),
 #                             auditd stopped by its pid: each step on its own, safe
@@ -124,13 +126,35 @@ auditd_load() {
         auditctl -R "$1"
 }
 
-auditd_settle() {
-        local log=${1:?} text=${2:?} i
-        for i in $(seq 1 200); do
-                grep -qF -- "$text" "$log" 2>/dev/null && return 0
-                sleep 0.1
+# follow_until FILE SECONDS FN: FILE from its first line as it is written
+# (tail -F: inotify wakes it at each write, nothing polls), FN LINE called for
+# each line until FN returns 0 (FN keeps its own state); 1 when SECONDS pass
+# first. FILE need not exist yet.
+follow_until() {
+        local file=${1:?} end=$((SECONDS + ${2:?})) fn=${3:?} line fd tailpid rc=1
+
+        exec {fd}< <(exec tail -n +1 -F -- "$file" 2>/dev/null)
+        tailpid=$!
+        while [ "$SECONDS" -lt "$end" ] && IFS= read -r -t "$((end - SECONDS))" -u "$fd" line; do
+                if "$fn" "$line"; then
+                        rc=0
+                        break
+                fi
         done
-        fail "auditd did not log '$text' within 20 s"
+        kill "$tailpid" 2>/dev/null || true
+        exec {fd}<&-
+        return "$rc"
+}
+
+settle_text=
+settle_match() {
+        [[ $1 == *"$settle_text"* ]]
+}
+
+auditd_settle() {
+        local log=${1:?}
+        settle_text=${2:?}
+        follow_until "$log" 20 settle_match || fail "auditd did not log '$settle_text' within 20 s"
 }
 
 auditd_unload_rules() {

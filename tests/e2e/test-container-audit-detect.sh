@@ -5,7 +5,8 @@
 # (container id unknown), and the clean twin: the same shell and apk in an
 # ssh session on the host, which is no container finding. Writes inside the
 # containers in and outside the paths where containers write. A real podman
-# log captured by test-container-audit-live.sh.
+# log captured by test-container-audit-live.sh. A container write to a host
+# surface path is the container finding alone, with the surface's technique.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/audit-gen.sh"
 
@@ -106,6 +107,19 @@ jq -s -e '
                 | length == 0) and
         ([.[] | select(.rule.id == "DW-AUD-CTR-DRIFT")] | length == 0)' "$T/out" >/dev/null ||
         fail "container findings: messages, the clean twin or offline drift not as expected"
+
+# A write in a container to a path that is a host surface (/etc/passwd, the
+# accounts surface) is that container's file: one finding, DW-AUD-CTR-WRITE,
+# naming the surface and carrying its technique beside its own; never the
+# host rule as well. The same write on the host is the host rule alone.
+X=$(jq -r 'select(.file.path == "/etc/passwd") | [.process.pid, .rule.id, (.driftwatch.surface // "-"),
+        (.threat.technique.id | join(","))] | join(" ")' "$T/out")
+[ "$X" = "401 DW-AUD-CTR-WRITE accounts T1565.001,T1105,T1136.001,T1098" ] ||
+        fail "the container write to /etc/passwd: one DW-AUD-CTR-WRITE with the surface's techniques, got: $X"
+gen_write 801 1 1000 9 /usr/sbin/useradd useradd /etc/passwd >"$T/host.log"
+run 1 "$DW" audit --format json --show-suppressed "$T/host.log"
+[ "$(jq -r '[.rule.id, .driftwatch.surface] | join(" ")' "$T/out")" = "DW-AUD-ACCOUNTS accounts" ] ||
+        fail "the host's write to /etc/passwd: $(cat "$T/out")"
 
 # The text view names the container on the finding's line (its message), and
 # with -v on a line of its own.

@@ -43,24 +43,36 @@ auditctl -e 1 >/dev/null
 
 # ---- in the container, and the twin on the host ----
 
+# The host's twin first: the plugin reads the records in order, so once the
+# container's findings are there, the twin's exec was read too.
+sh -c true
 # Detached, and alive until the container is removed: the processes are
 # there when driftwatch reads their /proc entries, however far behind a busy
 # machine makes it. (apk is busybox: "applet not found", and gone at once.)
 pm exec -d dw-ctr-audit sh -c 'cp /bin/busybox /usr/bin/busybox && cp /bin/busybox /usr/bin/apk &&
         { /usr/bin/busybox sleep 600 & /usr/bin/apk add curl; wait; }' >"$T/exec.out" 2>&1 ||
         fail "podman exec -d failed: $(cat "$T/exec.out")"
-sh -c 'sleep 1; true'
 
 # finding RULE: the findings of RULE in container $id, one line each.
 finding() {
         jq -r --arg r "$1" --arg id "$id" 'select(.rule.id == $r and .container.id == $id) |
                 [.process.executable, (.driftwatch.audit.target // "-")] | join(" ")' "$T/plugin.jsonl" 2>/dev/null
 }
-for i in $(seq 1 300); do   # up to 30 s on a busy machine
-        [ -n "$(finding DW-AUD-CTR-PACKAGE-MANAGER)" ] && [ -n "$(finding DW-AUD-CTR-SHELL)" ] &&
-                [ "$(finding DW-AUD-CTR-DRIFT | wc -l)" -ge 2 ] && break
-        sleep 0.1
-done
+# Waits for the findings themselves as the plugin writes them (woken by each
+# write), up to 90 s on a busy machine: the shell, the package manager and
+# two drifts in the container.
+seen_shell=0 seen_pm=0 seen_drift=0
+container_findings_seen() {
+        [[ $1 == *"\"id\":\"$id\""* ]] || return 1
+        case $1 in
+        *'"id":"DW-AUD-CTR-SHELL"'*) seen_shell=1 ;;
+        *'"id":"DW-AUD-CTR-PACKAGE-MANAGER"'*) seen_pm=1 ;;
+        *'"id":"DW-AUD-CTR-DRIFT"'*) seen_drift=$((seen_drift + 1)) ;;
+        esac
+        [ "$seen_shell" = 1 ] && [ "$seen_pm" = 1 ] && [ "$seen_drift" -ge 2 ]
+}
+follow_until "$T/plugin.jsonl" 90 container_findings_seen ||
+        echo "the container findings did not all come within 90 s (shell $seen_shell, package manager $seen_pm, drift $seen_drift)" >&2
 [ -s "$T/plugin.jsonl" ] || { cat "$T/plugin.err" "$T/auditd/auditd.out"; fail "the plugin wrote no findings"; }
 expect_valid_jsonl "$T/plugin.jsonl"
 show() { jq -c 'select(.rule.id | startswith("DW-AUD-CTR")) | [.rule.id, .process.pid, .process.executable,

@@ -3,7 +3,8 @@
 # real podman container changed with podman exec: the --pid findings agree
 # with the storage path's for the same container (paths, actions, changes,
 # layers), and name the container by the id its cgroup (libpod-<id>) gives;
-# a hand-made overlay root with escaped directory names, named "pid PID".
+# a hand-made overlay root with escaped directory names, named "pid PID";
+# relative lowerdirs (l/SHORT, mounted from the layer store root) resolved there.
 # Bad input: a process whose root is no overlay, a process that is gone, one
 # that exited and was not reaped (a zombie has no mounts), a pid that is not
 # one, a process chrooted into a subdirectory of an overlay.
@@ -41,13 +42,44 @@ cp /usr/bin/busybox "$O/lo w/bin/busybox"
 printf 'a\n' >"$O/lo w/f"; printf 'b\n' >"$O/l:2/g"
 mount -t overlay dw-test -o "lowerdir=$O/lo w:$O/l\\:2,upperdir=$O/u p,workdir=$O/w" "$O/m" || fail "cannot mount an overlay"
 printf 'x\n' >>"$O/m/f"; rm "$O/m/g"
-unshare -m --root="$O/m" /bin/busybox sleep 30 & ovpid=$!
-cleanup_hooks=("kill $ovpid" "${cleanup_hooks[@]}")
-for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(cat /proc/$ovpid/comm 2>/dev/null)" = busybox ] && break; sleep 0.1; done
+# in_root DIR: a process whose root is DIR (killed at exit), its pid in $rootpid.
+in_root() {
+        unshare -m --root="$1" /bin/busybox sleep 30 & rootpid=$!
+        cleanup_hooks=("kill $rootpid" "${cleanup_hooks[@]}")
+        for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(cat /proc/$rootpid/comm 2>/dev/null)" = busybox ] && break; sleep 0.1; done
+}
+in_root "$O/m"; ovpid=$rootpid
 run 1 "$DW" container diff --pid "$ovpid" --format json
 X=$(jq -r '[.event.action, .file.path, .container.name, .container.runtime // "-", .driftwatch.container.layer] | join(" ")' "$T/out" | LC_ALL=C sort)
 [ "$X" = "$(printf '%s\n' "container-drift-deleted /g pid $ovpid - $O/l:2" "container-drift-modified /f pid $ovpid - $O/lo w")" ] ||
         fail "an overlay root without a runtime: '$X'"
+
+# Relative lowerdirs, as containers-storage and Docker's overlay2 mount when
+# the options would not fit a page: from the layer store root, "l/SHORT"
+# links to ../ID/diff, upperdir ROOT/ID/diff and workdir ROOT/ID/work
+# absolute. The kernel shows the lowerdirs as given; they are resolved in
+# that root (not in the process's cwd), the layers named by the links' ids.
+R=$T/store IDB=$(printf '%064x' 11) IDM=$(printf '%064x' 12)
+mkdir -p "$R"/{l,$IDB/diff/bin,$IDM/diff,c1/diff,c1/work,c1/merged}
+cp /usr/bin/busybox "$R/$IDB/diff/bin/busybox"
+printf 'a\n' >"$R/$IDB/diff/f"; printf 'm\n' >"$R/$IDM/diff/g"
+ln -s "../$IDB/diff" "$R/l/BASE"; ln -s "../$IDM/diff" "$R/l/MID"
+(cd "$R" && mount -t overlay dw-rel -o "lowerdir=l/MID:l/BASE,upperdir=$R/c1/diff,workdir=$R/c1/work" "$R/c1/merged") ||
+        fail "cannot mount an overlay with relative lowerdirs"
+grep -q "lowerdir=l/MID:l/BASE" /proc/self/mountinfo || fail "the kernel does not show the relative lowerdirs as given"
+printf 'x\n' >>"$R/c1/merged/f"; rm "$R/c1/merged/g"
+in_root "$R/c1/merged"; relpid=$rootpid
+run 1 "$DW" container diff --pid "$relpid" --format json
+X=$(jq -r '[.event.action, .file.path, .driftwatch.container.layer] | join(" ")' "$T/out" | LC_ALL=C sort)
+[ "$X" = "$(printf '%s\n' "container-drift-deleted /g $IDM" "container-drift-modified /f $IDB")" ] ||
+        fail "relative lowerdirs: '$X'"
+# Relative lowerdirs of a mount of another shape: its mounter's cwd is known nowhere.
+mkdir -p "$R/other/up" "$R/other/wk" "$R/other/m"
+(cd "$R" && mount -t overlay dw-rel2 -o "lowerdir=l/BASE,upperdir=$R/other/up,workdir=$R/other/wk" "$R/other/m") ||
+        fail "cannot mount the second overlay"
+in_root "$R/other/m"; relpid2=$rootpid
+run 2 "$DW" container diff --pid "$relpid2"
+expect_one_error_line "lowerdir 'l/BASE' is relative to a directory this process cannot know"
 
 # Bad input: one line naming the process, exit 2.
 run 2 "$DW" container diff --pid $$

@@ -384,6 +384,36 @@ static void test_overlay_options(void **state)
         assert_int_equal(ctr_parse_overlay_options("lowerdir=l/AB:/b,upperdir=/u", &upper, &lowers, &err), -EBADMSG);
         assert_non_null(strstr(err, "'l/AB'"));
         free(err), err = NULL;
+        /* Relative lowerdirs (containers-storage and overlay2 mount from their
+         * root, upperdir ROOT/ID/diff, workdir ROOT/ID/work): resolved there. */
+        assert_int_equal(ctr_parse_overlay_options("rw,lowerdir=l/AB:l/C\134:D:/abs,upperdir=/s/overlay/c1/diff,"
+                                                   "workdir=/s/overlay/c1/work,uuid=on",
+                                                   &upper, &lowers, &err), 0);
+        assert_string_equal(upper, "/s/overlay/c1/diff");
+        assert_int_equal(lowers.n, 3);
+        assert_string_equal(lowers.v[0], "/s/overlay/l/AB");
+        assert_string_equal(lowers.v[1], "/s/overlay/l/C:D");
+        assert_string_equal(lowers.v[2], "/abs");
+        free(upper);
+        strv_release(&lowers);
+        /* ... never out of it, and not for another shape of mount (its cwd unknown) */
+        assert_int_equal(ctr_parse_overlay_options("lowerdir=l/../../etc,upperdir=/s/o/c1/diff,workdir=/s/o/c1/work",
+                                                   &upper, &lowers, &err), -EBADMSG);
+        assert_non_null(strstr(err, "leaves the layer store"));
+        free(err), err = NULL;
+        assert_int_equal(ctr_parse_overlay_options("lowerdir=./l/A,upperdir=/s/o/c1/diff,workdir=/s/o/c1/work",
+                                                   &upper, &lowers, &err), -EBADMSG);
+        free(err), err = NULL;
+        assert_int_equal(ctr_parse_overlay_options("lowerdir=l/A,upperdir=/s/o/c1/diff,workdir=/s/o/c2/work",
+                                                   &upper, &lowers, &err), -EBADMSG);
+        assert_non_null(strstr(err, "cannot know"));
+        free(err), err = NULL;
+        assert_int_equal(ctr_parse_overlay_options("lowerdir=l/A,upperdir=/s/o/../diff,workdir=/s/o/../work",
+                                                   &upper, &lowers, &err), -EBADMSG);
+        free(err), err = NULL;
+        assert_int_equal(ctr_parse_overlay_options("lowerdir=l/A,upperdir=/u/up,workdir=/u/work",
+                                                   &upper, &lowers, &err), -EBADMSG);
+        free(err), err = NULL;
         assert_int_equal(ctr_parse_overlay_options("lowerdir=/a\\000b,upperdir=/u", &upper, &lowers, &err), -EBADMSG);
         free(err), err = NULL;
         assert_int_equal(ctr_parse_overlay_options("upperdir=/u", &upper, &lowers, &err), -EBADMSG);

@@ -308,6 +308,60 @@ static void test_rpm_ostree_roles(void **state)
         assert_null(c->deployments[1].digest);
 }
 
+/* The update fetched and not deployed: bootc's status.booted.cachedUpdate
+ * (an ImageStatus; else the staged entry's), rpm-ostree's cached-update;
+ * null or absent is none; a mistyped one is refused, naming the field. */
+static void test_cached_update(void **state)
+{
+        _cleanup_(host_status_freep) struct host_status *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL;
+        _cleanup_(freep) char *reason = NULL;
+
+        assert_int_equal(parse(HOST_SOURCE_BOOTC,
+                               BOOTC_HEAD "\"status\":{\"staged\":{\"cachedUpdate\":{\"image\":{\"image\":\"q/s\","
+                               "\"transport\":\"registry\"},\"imageDigest\":\"sha256:5\",\"architecture\":\"arm64\"}},"
+                               "\"booted\":{\"image\":{\"image\":{\"image\":\"q/os:1\",\"transport\":\"registry\"},"
+                               "\"imageDigest\":\"sha256:1\",\"architecture\":\"amd64\"},\"cachedUpdate\":{\"image\":"
+                               "{\"image\":\"q/os:1\",\"transport\":\"registry\"},\"version\":\"42.1\","
+                               "\"timestamp\":\"2026-11-20T10:00:00Z\",\"imageDigest\":\"sha256:2\",\"architecture\":\"amd64\"}}}}",
+                               &a, NULL), 0);
+        assert_true(a->has_cached_update);
+        assert_int_equal(a->cached_update.role, ROLE_OTHER);
+        assert_string_equal(a->cached_update.image, "q/os:1");         /* the booted entry's wins */
+        assert_string_equal(a->cached_update.transport, "registry");
+        assert_string_equal(a->cached_update.digest, "sha256:2");
+        assert_string_equal(a->cached_update.version, "42.1");
+        assert_int_equal(a->cached_update.timestamp, 1795168800);
+        assert_null(a->cached_update.checksum);
+        assert_int_equal(a->n_deployments, 2);                         /* not a deployment */
+
+        /* the staged entry's when the booted one has none; null: none */
+        assert_int_equal(parse(HOST_SOURCE_BOOTC,
+                               BOOTC_HEAD "\"status\":{\"staged\":{\"cachedUpdate\":{\"imageDigest\":\"sha256:5\"}},"
+                               "\"booted\":{\"cachedUpdate\":null}}}", &b, NULL), 0);
+        assert_true(b->has_cached_update);
+        assert_string_equal(b->cached_update.digest, "sha256:5");
+        assert_int_equal(parse(HOST_SOURCE_BOOTC, BOOTC_HEAD "\"status\":{\"booted\":{\"cachedUpdate\":null}}}",
+                               &c, NULL), 0);
+        assert_false(c->has_cached_update);
+
+        /* rpm-ostree: the keys of a deployment */
+        assert_int_equal(parse(HOST_SOURCE_RPM_OSTREE,
+                               "{\"deployments\":[{\"checksum\":\"b\",\"booted\":true}],\"cached-update\":"
+                               "{\"checksum\":\"c3\",\"version\":\"43.1\",\"timestamp\":1612641769,"
+                               "\"container-image-reference\":\"ostree-unverified-registry:quay.io/x:43\","
+                               "\"container-image-reference-digest\":\"sha256:ee\"}}", &d, NULL), 0);
+        assert_true(d->has_cached_update);
+        assert_string_equal(d->cached_update.image, "quay.io/x:43");
+        assert_string_equal(d->cached_update.transport, "registry");
+        assert_string_equal(d->cached_update.digest, "sha256:ee");
+        assert_string_equal(d->cached_update.checksum, "c3");
+        assert_int_equal(d->n_deployments, 1);
+
+        assert_int_equal(parse(HOST_SOURCE_BOOTC, BOOTC_HEAD "\"status\":{\"booted\":{\"cachedUpdate\":"
+                               "{\"imageDigest\":5}}}}", &e, &reason), -EBADMSG);
+        assert_non_null(strstr(reason, "status.booted.cachedUpdate"));
+}
+
 static void test_container_references(void **state)
 {
         static const struct {
@@ -517,7 +571,7 @@ static void test_limits(void **state)
 
                 assert_int_equal(parse(HOST_SOURCE_RPM_OSTREE,
                                        "{\"deployments\":[{\"booted\":true,\"x\":99999999999999999999999999,\"y\":1e308,"
-                                       "\"z\":-1e-320}],\"cached-update\":18446744073709551616}",
+                                       "\"z\":-1e-320}],\"transaction\":18446744073709551616}",
                                        &hs, NULL), 0);
                 assert_int_equal(hs->n_deployments, 1);
         }
@@ -581,6 +635,7 @@ int main(void)
                 cmocka_unit_test(test_rpm_ostree_fixture),
                 cmocka_unit_test(test_upstream_fixtures),
                 cmocka_unit_test(test_rpm_ostree_roles),
+                cmocka_unit_test(test_cached_update),
                 cmocka_unit_test(test_container_references), cmocka_unit_test(test_bootc_signature),
                 cmocka_unit_test(test_refused),
                 cmocka_unit_test(test_limits),
