@@ -174,7 +174,7 @@ static int image_verify_pending(int argc, char **argv)
         r = capability_pending_image(&ctx, &req, &out, &sum, &err);
         if (r < 0)
                 return cli_fail(&err);
-        for (size_t i = 0; format == OUTPUT_TEXT && i < sum.n; i++)
+        for (size_t i = 0; i < sum.n; i++)
                 cli_note(&out, "%s image %s (manifest %s): %zu layer%s verified, %zu problem%s", sum.verified[i].role,
                          sum.verified[i].image,
                          sum.verified[i].manifest_digest[0] ? sum.verified[i].manifest_digest : "-",

@@ -38,7 +38,7 @@ bootc_json "sha256:$(printf '2%.0s' {1..64})" >"$T/other.json"
 
 run 0 "$DW" image verify-pending --storage-root "$S" --bootc-json "$T/staged.json" --format json
 [ ! -s "$T/out" ] || { cat "$T/out"; fail "an untouched image did not verify"; }
-grep -q "1 layers verified, 0 problems" "$T/err" || [ ! -s "$T/err" ] || fail "summary: $(cat "$T/err")"
+grep -q "1 layer verified, 0 problems" "$T/err" || fail "summary: $(cat "$T/err")"
 
 # bootc stages a digest that is not the stored manifest's.
 run 1 "$DW" image verify-pending --storage-root "$S" --bootc-json "$T/other.json" --format json
@@ -77,17 +77,17 @@ fi
 run 0 "$DW" image verify-pending --storage-root "$S" --bootc-json "$T/cached.json" --format json
 [ ! -s "$T/out" ] || { cat "$T/out"; fail "the untouched cached update did not verify"; }
 run 0 "$DW" image verify-pending --storage-root "$S" --bootc-json "$T/cached.json"
-grep -q "^cached update image $id (manifest $digest): 1 layers verified, 0 problems" "$T/err" ||
-        fail "the cached update was not verified: $(cat "$T/err")"
+grep -q "^cached update image $id (manifest $digest): 1 layer verified, 0 problems" "$T/out" ||
+        fail "the cached update was not verified: $(cat "$T/out")"
 run 0 "$DW" image verify-pending --storage-root "$S" --bootc-json "$T/elsewhere.json"
-grep -q "^staged image $id" "$T/err" && ! grep -q "^cached update" "$T/err" || fail "summary: $(cat "$T/err")"
+grep -q "^staged image $id" "$T/out" && ! grep -q "^cached update" "$T/out" || fail "summary: $(cat "$T/out")"
 run 0 "$DW" image verify-pending --storage-root "$S" --bootc-json "$T/elsewhere.json" --format json
 X=$(jq -r '[.rule.id, .event.kind, .container.image.name, .container.image.hash.all[0], .message] | join(" | ")' "$T/out")
 [ "$X" = "DW-CTR-PENDING-IMAGE-CACHED | event | quay.io/example/os:next | sha256:$(printf '3%.0s' {1..64}) | bootc's cached update quay.io/example/os:next @ sha256:$(printf '3%.0s' {1..64}), version 3 (from registry) is not in container storage $S: not verified" ] ||
         fail "the cached update not in storage: $X"
 # the cached update that is the staged image is verified once
 run 0 "$DW" image verify-pending --storage-root "$S" --bootc-json "$T/same.json"
-[ "$(grep -c "layers verified" "$T/err")" = 1 ] || fail "the staged image verified twice: $(cat "$T/err")"
+[ "$(grep -c "layer verified" "$T/out")" = 1 ] || fail "the staged image verified twice: $(cat "$T/out")"
 # the upstream fixture with every entry null: nothing to verify
 if [ -n "$SHARED" ] && [ -f "$SHARED/fixtures/bootc-spec-v1-null.json" ]; then
         run 2 "$DW" image verify-pending --storage-root "$S" --bootc-json "$SHARED/fixtures/bootc-spec-v1-null.json"
