@@ -8,6 +8,8 @@
 #                               score worse than 2.1 (docs/agent.md says why
 #                               that is the floor for a daemon that reads the
 #                               whole filesystem), the scan's not worse than 1.2
+# The agent's service with the bootc image's drop-in (contrib/bootc) is
+# verified and scored as well.
 # The install is of this test's build directory (the one $DW is in); nothing
 # is built again.
 source "$(dirname "$0")/lib.sh"
@@ -18,6 +20,7 @@ SCAN_MAX=1.2
 command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed (Debian package systemd)"
 command -v man >/dev/null || skip "man-db is not installed (scripts/deps.sh check installs it)"
 BUILD=$(dirname "$(realpath "$DW")")
+SRC_DIR=$(realpath "$(dirname "$0")/../..")
 [ -f "$BUILD/cmake_install.cmake" ] || fail "'$BUILD' is no CMake build directory"
 
 P=$T/prefix
@@ -62,3 +65,16 @@ score() {
 }
 score "$U/driftwatch-agent.service" "$AGENT_MAX"
 score "$U/driftwatch-scan.service" "$SCAN_MAX"
+
+# The agent with contrib/bootc's drop-in: verify loads the drop-in from the
+# unit's directory; the sandbox stays as it is.
+B=$T/bootc
+mkdir -p "$B/driftwatch-agent.service.d"
+cp "$U/driftwatch-agent.service" "$B/"
+sed "s|/usr/bin/driftwatch|$P/bin/driftwatch|" "$SRC_DIR/contrib/bootc/driftwatch-agent-bootc.conf" \
+        >"$B/driftwatch-agent.service.d/bootc.conf"
+verify "$B/driftwatch-agent.service" || { cat "$T/verify.out"; fail "systemd-analyze verify found problems in the bootc drop-in"; }
+echo 'Bogus=1' >>"$B/driftwatch-agent.service.d/bootc.conf"
+! verify "$B/driftwatch-agent.service" || fail "systemd-analyze verify did not read the bootc drop-in"
+sed -i '$d' "$B/driftwatch-agent.service.d/bootc.conf"
+score "$B/driftwatch-agent.service" "$AGENT_MAX"
