@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages driftwatch needs, by what you want to do:
 #   scripts/deps.sh run     building and running it (`make run`)
-#   scripts/deps.sh check   ... and the test suite (`make check`)
+#   scripts/deps.sh pkg     ... and the packaging tools (the packages' tests)
+#   scripts/deps.sh check   ... and the test suite (`make check`, which includes pkg)
 #   scripts/deps.sh bench   ... and the benchmarks' peers (`make bench`)
 #   scripts/deps.sh fuzz    ... and the fuzzing toolchain (`make fuzz`)
 #   scripts/deps.sh all     everything (the default)
@@ -62,6 +63,12 @@ check=(
         rsyslog              # the real receiver of the agent's syslog tests (imtcp, omfile)
         rsyslog-openssl      # rsyslog's ossl stream driver: the agent's syslog-over-TLS tests
 )
+pkg=(
+        dpkg-dev             # dpkg-buildpackage, dpkg-deb: test-deb builds and unpacks the Debian package
+        debhelper            # dh: debian/rules
+        lintian              # test-deb: the package has no error or warning
+        rpm                  # rpmbuild: test-rpm builds contrib/rpm/driftwatch.spec
+)
 bench=(
         aide                 # bench/fim.sh and bench/startup.sh compare against AIDE
         # auditd (above) brings ausearch, bench/audit.sh's peer; ostree, bench/image.sh's
@@ -73,11 +80,12 @@ fuzz=(
 
 case ${1:-all} in
 run) packages=("${run[@]}") ;;
-check) packages=("${run[@]}" "${check[@]}") ;;
-bench) packages=("${run[@]}" "${check[@]}" "${bench[@]}") ;;
+pkg) packages=("${run[@]}" "${pkg[@]}") ;;
+check) packages=("${run[@]}" "${check[@]}" "${pkg[@]}") ;;
+bench) packages=("${run[@]}" "${check[@]}" "${pkg[@]}" "${bench[@]}") ;;
 fuzz) packages=("${run[@]}" "${fuzz[@]}") ;;
-all) packages=("${run[@]}" "${check[@]}" "${bench[@]}" "${fuzz[@]}") ;;
-*) echo "usage: scripts/deps.sh [run|check|bench|fuzz|all]" >&2; exit 2 ;;
+all) packages=("${run[@]}" "${check[@]}" "${pkg[@]}" "${bench[@]}" "${fuzz[@]}") ;;
+*) echo "usage: scripts/deps.sh [run|pkg|check|bench|fuzz|all]" >&2; exit 2 ;;
 esac
 
 missing=()
