@@ -74,8 +74,19 @@ int cli_load_rules(struct ruleset **ret);
  * mounts, posture) starts with: the rules loaded into *ret_rules, the context
  * (one thread, no progress) and the output on stdout in format, events shown.
  * EXIT_CLEAN, or the error printed and EXIT_TROUBLE. */
-/* output_init() for standard output, with --min-severity applied. */
+/* output_init() for standard output, with --min-severity applied, this host
+ * as the analysed host and the observer; the output the run's summary goes to. */
 void cli_output_init(struct output *o, enum output_format format, const char *host);
+/* The analysed host is the one whose root is root (not "/": its etc/hostname
+ * and etc/machine-id, left out when it has none), or unknown (root NULL: a
+ * log from elsewhere). */
+void cli_output_analysed(struct output *o, const char *root);
+/* The run summary (DW-RUN-SUMMARY): main() names the command; a command adds
+ * what it covers (roots, paths, inputs: strings that outlive the command) and
+ * the baseline or state it used. cli_exit_status() and cli_fail() emit it. */
+void cli_run_begin(const char *command, const char *subcommand);
+void cli_run_cover(const char *what);
+void cli_run_baseline(const char *path);
 int cli_start_record(struct ruleset **ret_rules, struct dw_context *ret_ctx, struct output *ret_out,
                      enum output_format format);
 /* A decimal number from min to max (-EINVAL otherwise). */
@@ -83,8 +94,9 @@ int cli_parse_range(const char *s, long min, long max, long *ret);
 /* Appends a --path value, refusing '..' components. */
 int cli_add_path(const char *cmd, const char *p, char ***paths, size_t *n);
 void cli_strv_free(char **v, size_t n);
-/* Exit status for an output's counts. */
-int cli_exit_status(const struct output *o);
+/* Exit status for an output's counts, after the run summary is written to it
+ * (JSON; text: a line on stderr unless --quiet). */
+int cli_exit_status(struct output *o);
 
 /* The progress line on stderr during long walks, only on a terminal. */
 struct progress_ui;

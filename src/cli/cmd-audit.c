@@ -96,6 +96,16 @@ static int run_audit(struct audit_request *req, enum output_format format, bool 
         }
         cli_context(&ctx, rules, 0, NULL);
         cli_output_init(&out, format, ctx.host);
+        /* Whose log it is: a record's node says (output.c); else this host's
+         * when it comes from auditd or its log directory, unknown otherwise. */
+        for (size_t i = 0; i < req->n_inputs; i++) {
+                cli_run_cover(req->inputs[i]);
+                if (!plugin && strcmp(req->inputs[i], "-") != 0 &&
+                    strncmp(req->inputs[i], AUDIT_LOG_DIR, strlen(AUDIT_LOG_DIR)) != 0)
+                        cli_output_analysed(&out, NULL);
+        }
+        if (!req->n_inputs)
+                cli_run_cover("-");
         r = capability_audit(&ctx, req, &out, on_note, NULL, &sum, &err);
         if (r < 0)
                 return cli_fail(&err);

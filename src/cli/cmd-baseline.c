@@ -205,6 +205,9 @@ static int baseline_accept(int argc, char **argv)
         cli_context(&ctx, rules, threads, &progress);
         cli_output_init(&out, format, ctx.host);
         out.show_events = true;         /* the accepted changes are the point */
+        cli_run_baseline(req.baseline_path);
+        for (size_t i = 0; i < req.n_paths; i++)
+                cli_run_cover(req.paths[i]);
         ui = progress_start("baseline accept", &progress);
         r = capability_baseline_accept(&ctx, &req, &out, &sum, &err);
         progress_stop(ui);
@@ -215,7 +218,7 @@ static int baseline_accept(int argc, char **argv)
                 if (!cli.quiet)
                         fprintf(stderr, "nothing to accept: the last check of '%s' reported nothing\n",
                                 req.baseline_path);
-                return EXIT_CLEAN;
+                return cli_exit_status(&out);
         }
         if (!cli.quiet && format == OUTPUT_TEXT)
                 fprintf(stderr, "accepted %lu %s below %zu %s into '%s' by %s (digest %.12s -> %.12s); the "
@@ -224,7 +227,7 @@ static int baseline_accept(int argc, char **argv)
                         sum.n_paths == 1 ? "path" : "paths", req.baseline_path, user, sum.before, sum.after,
                         sum.history);
         free(sum.history);
-        return EXIT_CLEAN;
+        return cli_exit_status(&out);
 }
 
 int cmd_baseline(int argc, char **argv)

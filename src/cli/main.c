@@ -203,6 +203,8 @@ int main(int argc, char **argv)
                 sub[n++] = "--format";
                 sub[n++] = (char *) format;
         }
+        /* The run summary names the command and its subcommand ("image verify"). */
+        cli_run_begin(c->name, command_has_subcommands(c) && n > 1 && sub[1][0] != '-' ? sub[1] : NULL);
         i = c->run(n, sub);
         free(sub);
         /* What is still buffered: a reader that went away ends quietly, any
