@@ -3,6 +3,8 @@
  * --follow; reports what the audit analytics find, or with --events the raw
  * event view), then the summary on stderr and the exit status. */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +74,27 @@ static int time_option(const char *name, const char *arg, uint64_t *ret)
         return EXIT_CLEAN;
 }
 
+/* With --output the run summary goes where the findings went (appended). */
+static int exit_into_output(struct output *out, const char *path)
+{
+        int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+        FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+        int r;
+
+        if (!f) {
+                r = error("cannot open output '%s': %s", path, strerror(errno));
+                if (fd >= 0)
+                        close(fd);
+                return r;
+        }
+        out->f = f;
+        r = cli_exit_status(out);
+        if (fclose(f) != 0 && r != EXIT_TROUBLE)
+                r = error("cannot write output '%s': %s", path, strerror(errno));
+        out->f = stdout;
+        return r;
+}
+
 static int run_audit(struct audit_request *req, enum output_format format, bool plugin)
 {
         _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
@@ -111,6 +134,8 @@ static int run_audit(struct audit_request *req, enum output_format format, bool 
                 return cli_fail(&err);
         if (!cli.quiet)
                 summary(&sum, &out);
+        if (req->output && format == OUTPUT_JSON)
+                return exit_into_output(&out, req->output);
         return cli_exit_status(&out);
 }
 

@@ -149,6 +149,7 @@ int main(int argc, char **argv)
 {
         const char *format = NULL;
         const struct command *c;
+        bool has_sub;
         char **sub;
         int i, n;
 
@@ -204,7 +205,8 @@ int main(int argc, char **argv)
                 sub[n++] = (char *) format;
         }
         /* The run summary names the command and its subcommand ("image verify"). */
-        cli_run_begin(c->name, command_has_subcommands(c) && n > 1 && sub[1][0] != '-' ? sub[1] : NULL);
+        has_sub = c->run == cmd_image || c->run == cmd_baseline || c->run == cmd_container;
+        cli_run_begin(c->name, has_sub && n > 1 && sub[1][0] != '-' ? sub[1] : NULL);
         i = c->run(n, sub);
         free(sub);
         /* What is still buffered: a reader that went away ends quietly, any

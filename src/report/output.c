@@ -682,7 +682,7 @@ static int msg_word(struct buf *m, const char *s)
 static void json_message(struct json *j, const struct finding *f)
 {
         _cleanup_(buf_release) struct buf m = { 0 };
-        const char *verb = f->action;
+        const char *verb = NULL;
         int r;
 
         if (f->message) {

@@ -20,8 +20,10 @@ cid=$(pm inspect -f '{{.Id}}' dw-p1)
 
 shape='[.event.action, .file.path, (.driftwatch.changed // [] | join(",")), .driftwatch.container.layer] | join(" ")'
 run 1 "$DW" container diff --storage-root "$PM_DIR/storage" --format json dw-p1
+drop_summary "$T/out"
 jq -r "$shape" "$T/out" | LC_ALL=C sort >"$T/storage.txt"
 run 1 "$DW" container diff --pid "$pid" --format json
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 jq -r "$shape" "$T/out" | LC_ALL=C sort >"$T/pid.txt"
 [ -s "$T/pid.txt" ] || fail "--pid reported nothing"
@@ -45,6 +47,7 @@ unshare -m --root="$O/m" /bin/busybox sleep 30 & ovpid=$!
 cleanup_hooks=("kill $ovpid" "${cleanup_hooks[@]}")
 for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(cat /proc/$ovpid/comm 2>/dev/null)" = busybox ] && break; sleep 0.1; done
 run 1 "$DW" container diff --pid "$ovpid" --format json
+drop_summary "$T/out"
 X=$(jq -r '[.event.action, .file.path, .container.name, .container.runtime // "-", .driftwatch.container.layer] | join(" ")' "$T/out" | LC_ALL=C sort)
 [ "$X" = "$(printf '%s\n' "container-drift-deleted /g pid $ovpid - $O/l:2" "container-drift-modified /f pid $ovpid - $O/lo w")" ] ||
         fail "an overlay root without a runtime: '$X'"

@@ -28,6 +28,7 @@ cat >"$T/pinned" <<'EOT'
         Pinned: yes
 EOT
 run 0 "$DW" status --bootc-json "$PIN" --state "$T/s.db"
+drop_summary "$T/out"
 { cat "$T/pinned"; cat <<'EOT'
 
 First run, nothing to compare with yet:
@@ -39,10 +40,12 @@ diff -u "$T/want" "$T/out" || fail "status text, first run"
 
 # Nothing changed: the state, then says so.
 run 0 "$DW" status --bootc-json "$PIN" --state "$T/s.db"
+drop_summary "$T/out"
 tail -1 "$T/out" | grep -qx '  nothing changed' || { cat "$T/out"; fail "no 'nothing changed'"; }
 
 # bootc switch: the staged deployment follows another reference.
 run 1 "$DW" status --bootc-json "$T/switch.json" --state "$T/s.db"
+drop_summary "$T/out"
 sed -E 's/\(20[0-9-]+T[0-9:]+Z\):$/(SEEN):/' "$T/out" >"$T/got"
 { cat <<'EOT'
   Staged image: quay.io/evil/image:latest
@@ -67,7 +70,9 @@ diff -u "$T/want" "$T/got" || fail "status text, source switch"
 # From the rpm-ostree workstation (two deployments) to a host with none: each
 # deployment gone is an alert, in JSON with what it was.
 run 0 "$DW" status --rpm-ostree-json "$RPM" --state "$T/r.db"
+drop_summary "$T/out"
 run 1 "$DW" status --bootc-json "$DATA/bootc-v1-null.json" --state "$T/r.db" --format json
+drop_summary "$T/out"
 [ "$(jq -sc '[.[] | [.rule.id, .event.kind, .driftwatch.before.deployment, (.driftwatch.changed | length)]]' "$T/out")" = \
   '[["DW-IMG-DEPLOYMENT-VANISHED","alert","booted",0],["DW-IMG-DEPLOYMENT-VANISHED","alert","rollback",0]]' ] ||
         { cat "$T/out"; fail "vanished deployments"; }
@@ -79,6 +84,7 @@ python3 -c 'import yaml' 2>/dev/null || skip "python3-yaml is needed to read '$F
 python3 -c 'import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), open(sys.argv[2], "w"), default=str)' \
         "$FIX/bootc-spec-booted-pinned.yaml" "$T/fix.json"
 run 0 "$DW" status --bootc-json "$T/fix.json" --state "$T/f.db"
+drop_summary "$T/out"
 awk '/^First run/ { exit } { print }' "$T/out" | sed '$d' >"$T/state"
 cat >"$T/want" <<'EOT'
 * Booted image: quay.io/centos-bootc/centos-bootc:stream9
