@@ -18,6 +18,7 @@
 #include "basic/fd-util.h"
 #include "basic/path-util.h"
 #include "capability/capability.h"
+#include "parse/passwd.h"
 #include "report/host-id.h"
 
 struct cli_globals cli;
@@ -235,20 +236,29 @@ void cli_output_init(struct output *o, enum output_format format, const char *ho
 
 void cli_output_analysed(struct output *o, const char *root)
 {
+        /* One analysed host a run: kept until the process ends. */
         static struct host_identity_buf id;
+        static struct passwd_map users, groups;
         _cleanup_(closep) int fd = -EBADF;
 
+        passwd_map_release(&users);
+        passwd_map_release(&groups);
+        o->users = o->groups = NULL;
+        if (root)
+                fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0) {
+                host_accounts_read(fd, &users, &groups);
+                o->users = &users;
+                o->groups = &groups;
+        }
         if (root && strcmp(root, "/") == 0) {
                 o->host = o->observer.name;
                 o->host_id = o->observer.id;
                 return;
         }
         id = (struct host_identity_buf) { 0 };
-        if (root) {
-                fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                if (fd >= 0)
-                        host_identity_read(fd, &id);
-        }
+        if (fd >= 0)
+                host_identity_read(fd, &id);
         o->host = id.name[0] ? id.name : NULL;
         o->host_id = id.machine_id[0] ? id.machine_id : NULL;
 }

@@ -304,6 +304,8 @@ struct output {
         FILE *f;
         const char *host;               /* the analysed host's name (host.name); NULL: unknown */
         const char *host_id;            /* ... and its machine-id (host.id) */
+        /* ... and its passwd and group, or NULL: file.owner, file.group by id */
+        const struct passwd_map *users, *groups;
         struct output_host observer;    /* the machine driftwatch runs on (observer.*) */
         bool show_events;               /* text: print events too, not only alerts */
         enum severity min_level;        /* print only findings at or above it (0: all); all are counted */

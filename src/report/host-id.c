@@ -7,6 +7,7 @@
 
 #include "basic/fd-util.h"
 #include "basic/macros.h"
+#include "parse/passwd.h"
 
 /* hostname(5): one line, comments allowed; a name of letters, digits, '-',
  * '_' and '.' (anything else is not a name a SIEM should see). */
@@ -75,6 +76,23 @@ static int read_small(int rootfd, const char *rel, char **ret, size_t *ret_len)
         if (fd < 0)
                 return fd;
         return read_fd_all(fd, 4096, ret, ret_len);
+}
+
+static void read_map(int rootfd, const char *rel, struct passwd_map *ret)
+{
+        _cleanup_(closep) int fd = open_regular_beneath(rootfd, rel, NULL);
+        _cleanup_(freep) char *buf = NULL;
+        size_t len;
+
+        *ret = (struct passwd_map) { 0 };
+        if (fd >= 0 && read_fd_all(fd, PASSWD_MAX_BYTES, &buf, &len) >= 0)
+                (void) passwd_map_parse(buf, len, ret);
+}
+
+void host_accounts_read(int rootfd, struct passwd_map *ret_users, struct passwd_map *ret_groups)
+{
+        read_map(rootfd, "etc/passwd", ret_users);
+        read_map(rootfd, "etc/group", ret_groups);
 }
 
 void host_identity_read(int rootfd, struct host_identity_buf *ret)

@@ -17,6 +17,11 @@ struct host_identity_buf {
  * of the root. A file that is missing, larger than a few KiB or malformed
  * leaves its member empty: it is not an error. */
 void host_identity_read(int rootfd, struct host_identity_buf *ret);
+/* Reads rootfd's etc/passwd and etc/group (group(5) has the passwd shape
+ * "name:x:id:...") into *ret_users and *ret_groups, for file.owner and
+ * file.group; a file that is missing or unreadable leaves its map empty. */
+struct passwd_map;
+void host_accounts_read(int rootfd, struct passwd_map *ret_users, struct passwd_map *ret_groups);
 /* Parses the content of a hostname file into ret->name ("" when it holds
  * none or a malformed one). */
 void host_identity_parse_name(const char *buf, size_t len, struct host_identity_buf *ret);

@@ -14,6 +14,7 @@
 #include "ecs-process.h"
 #include "json.h"
 #include "parse/audit-record.h"
+#include "parse/passwd.h"
 #include "rules/attack.h"
 
 void finding_init(struct finding *f)
@@ -721,10 +722,16 @@ static void json_message(struct json *j, const struct finding *f)
 }
 
 /* ECS file.*: the path and, when known, the file as it is now. */
-static void json_file(struct json *j, const struct finding *f)
+static void json_file(struct json *j, const struct output *o, const struct finding *f)
 {
         const struct finding_file *e = f->file;
+        const char *owner = NULL, *group = NULL;
         char v[TIMESTAMP_LEN];
+
+        if (e && e->has_stat) {
+                owner = e->owner ? e->owner : o->users ? passwd_map_name(o->users, e->uid) : NULL;
+                group = e->group ? e->group : o->groups ? passwd_map_name(o->groups, e->gid) : NULL;
+        }
 
         json_object_begin(j, "file");
         json_bytes(j, "path", f->path, f->path_len);
@@ -736,10 +743,10 @@ static void json_file(struct json *j, const struct finding *f)
                 json_int_string(j, "uid", e->uid);
                 json_int_string(j, "gid", e->gid);
         }
-        if (e && e->owner)
-                json_string(j, "owner", e->owner);
-        if (e && e->group)
-                json_string(j, "group", e->group);
+        if (owner)
+                json_string(j, "owner", owner);
+        if (group)
+                json_string(j, "group", group);
         if (e && e->has_size)
                 json_int(j, "size", (int64_t) e->size);
         if (e && e->mtime_ns) {
@@ -896,7 +903,7 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
         if (rule)
                 json_rule(&j, rule);
         if (f->path)
-                json_file(&j, f);
+                json_file(&j, o, f);
         if (f->process)
                 json_process(&j, f->process);
         if (f->container)

@@ -3,14 +3,17 @@
 # scan's first run says it recorded a baseline, every finding has a message, a
 # stable event.id (two runs that differ only in time give the same ids), the
 # file's state after the change in file.*, ATT&CK tactics, rule.reference,
-# ecs.version; host.* is the analysed host (the root's hostname and
-# machine-id; an audit record's node) and observer.* the machine that ran.
+# ecs.version; file.owner and file.group from the analysed root's passwd and
+# group; host.* is the analysed host (the root's hostname and machine-id; an
+# audit record's node) and observer.* the machine that ran.
 source "$(dirname "$0")/lib.sh"
 
 R=$T/root
 mkdir -p "$R/etc/ssh" "$R/usr/bin"
 echo analysed-7 >"$R/etc/hostname"
 echo 0123456789abcdef0123456789abcdef >"$R/etc/machine-id"
+printf 'root:x:0:0:root:/root:/bin/bash\n' >"$R/etc/passwd"
+printf 'wheel:x:0:\n' >"$R/etc/group"
 printf 'PermitRootLogin no\n' >"$R/etc/ssh/sshd_config"
 printf 'tool\n' >"$R/usr/bin/tool"
 printf 'gone\n' >"$R/etc/old.conf"
@@ -55,6 +58,7 @@ jq -se --arg sha "$sha" --arg ino "$ino" '
                 and (.rule.reference | test("/rules\\.md#dw-[a-z0-9-]+$"))) and
         (map(select(.file.path == "/etc/ssh/sshd_config"))[0] |
                 .file.hash.sha256 == $sha and .file.mode == "0600" and .file.uid == "0" and .file.type == "file"
+                and .file.owner == "root" and .file.group == "wheel"
                 and .file.size == 20 and .file.inode == $ino and (.file.mtime | test("^20[0-9-]+T[0-9:.]+Z$"))
                 and .driftwatch.before.mode == "0644" and .driftwatch.after.mode == "0600"
                 and (.threat.tactic.name | index("Persistence")) != null and (.threat.tactic.id | index("TA0003")) != null

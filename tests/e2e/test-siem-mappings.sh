@@ -15,6 +15,8 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 R=$T/root
 mkdir -p "$R/etc/ssh" "$R/usr/bin" "$T/state"
 echo analysed-7 >"$R/etc/hostname"
+printf 'root:x:0:0:root:/root:/bin/sh\n' >"$R/etc/passwd"
+printf 'root:x:0:\n' >"$R/etc/group"
 printf 'PermitRootLogin no\n' >"$R/etc/ssh/sshd_config"
 printf 'tool\n' >"$R/usr/bin/tool"
 printf 'gone\n' >"$R/etc/old.conf"
