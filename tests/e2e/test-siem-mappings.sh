@@ -1,6 +1,7 @@
 # contrib/elasticsearch's index template and contrib/splunk's field list
 # against the output: every field of every finding the golden cases
-# (tests/e2e/cases/*/expected.jsonl) and a few runs emit (check, scan's first
+# (tests/e2e/cases/*/expected.jsonl), the sample findings of examples/findings
+# and a few runs emit (check, scan's first
 # and second run, posture, mounts) must be mapped in the template with a type
 # that fits its values (string: keyword, text, wildcard; integer: long; an
 # RFC 3339 time: date; true/false: boolean; any scalar under a flattened
@@ -111,7 +112,8 @@ if bad:
 print("%d documents, %d distinct fields mapped" % (n, len(seen)))
 PY
 python3 "$T/check.py" "$src/contrib/elasticsearch/driftwatch-template.json" "$src/contrib/splunk/fields.conf" \
-        "$src/contrib/splunk/props.conf" "$T/probe.json" "$src"/tests/e2e/cases/*/expected.jsonl "$T"/*.jsonl ||
+        "$src/contrib/splunk/props.conf" "$T/probe.json" "$src"/tests/e2e/cases/*/expected.jsonl \
+        "$src"/examples/findings/*.jsonl "$T"/*.jsonl ||
         fail "the SIEM mappings in contrib/ do not cover the output"
 # The pipeline is valid JSON with the processors docs/output.md names.
 jq -e '[.processors[] | keys[0]] | index("date") != null and index("set") != null' \
