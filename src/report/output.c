@@ -631,6 +631,9 @@ int finding_event_id(const struct output *o, const struct finding *f, char ret[E
         r = r ?: id_host(&b, o, f);
         r = r ?: id_str(&b, "kind", f->alert ? "alert" : f->state ? "state" : "event");
         r = r ?: id_str(&b, "action", f->action);
+        /* The event's own time (an audit record's, a journal entry's); a
+         * finding of the run's time has none (f->timestamp NULL). */
+        r = r ?: id_str(&b, "time", f->timestamp);
         if (f->path)
                 r = r ?: id_field(&b, "path", f->path, f->path_len);
         if (f->audit) {
@@ -1291,7 +1294,7 @@ int output_run_summary(struct output *o, const struct rule *rule, const struct o
 
                 format_timestamp(ts, run->start_ns + run->duration_ns);
                 finding_init(&f);
-                f.timestamp = ts;
+                f.timestamp = ts;       /* in its id too: each run is an event of its own */
                 f.rule = rule;
                 f.category = "host";
                 f.type = "info";

@@ -86,12 +86,10 @@ static void test_event_id(void **state)
         f.action = "file-modified";
         f.path = "/etc/motd";
         f.path_len = strlen(f.path);
-        f.timestamp = "2026-11-28T00:00:00.000Z";
         assert_int_equal(finding_add_value(&f, "size", "3", 1, "5", 1), 0);
         assert_int_equal(finding_event_id(&o, &f, a), 0);
         assert_int_equal(strlen(a), 32);
-        /* Another run: another time, another name, the same machine: the same id. */
-        f.timestamp = "2026-11-29T00:00:00.000Z";
+        /* Another run (the run's time is not the finding's), another name, the same machine: the same id. */
         o.host = "renamed";
         assert_int_equal(finding_event_id(&o, &f, b), 0);
         assert_string_equal(a, b);
@@ -100,6 +98,11 @@ static void test_event_id(void **state)
         assert_int_equal(finding_event_id(&o, &f, c), 0);
         assert_string_not_equal(a, c);
         f.values[0].after = "5";
+        /* An event of its own time (a journal entry's): another time, another id. */
+        f.timestamp = "2026-11-28T00:00:00.000Z";
+        assert_int_equal(finding_event_id(&o, &f, c), 0);
+        assert_string_not_equal(a, c);
+        f.timestamp = NULL;
         /* Another host: another id. */
         o.host_id = "00000000000000000000000000000001";
         assert_int_equal(finding_event_id(&o, &f, c), 0);
