@@ -55,6 +55,11 @@ check=(
         # installing (issue #14)
         man-db               # man -l: test-install reads the installed, generated man pages
         groff-base           # groff: man -l's formatter
+        # day-to-day use (issue #14)
+        zsh                  # test-zsh-completion loads the generated completion with compinit
+        # the agent (issue #15)
+        rsyslog              # the real receiver of the agent's syslog tests (imtcp, omfile)
+        rsyslog-openssl      # rsyslog's ossl stream driver: the agent's syslog-over-TLS tests
 )
 bench=(
         aide                 # bench/fim.sh and bench/startup.sh compare against AIDE

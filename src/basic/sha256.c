@@ -22,6 +22,7 @@ struct hasher {
         EVP_MD_CTX *ctx;
         EVP_MD *md;
         unsigned char *chunk;
+        atomic_ullong *progress;        /* optional: bytes fed from files, as they go */
 };
 
 struct hasher *hasher_free(struct hasher *h)
@@ -94,6 +95,8 @@ static int feed_zeros(struct hasher *h, uint64_t n, const volatile sig_atomic_t 
                 r = hasher_update(h, zeros, k);
                 if (r < 0)
                         return r;
+                if (h->progress)
+                        atomic_fetch_add_explicit(h->progress, k, memory_order_relaxed);
                 n -= k;
         }
         return 0;
@@ -124,6 +127,11 @@ static int next_data(int fd, uint64_t at, uint64_t size, uint64_t *ret_data, uin
         *ret_data = (uint64_t) data < size ? (uint64_t) data : size;
         *ret_end = (uint64_t) hole < size ? (uint64_t) hole : size;
         return 0;
+}
+
+void hasher_set_progress(struct hasher *h, atomic_ullong *counter)
+{
+        h->progress = counter;
 }
 
 int hasher_feed_fd(struct hasher *h, int fd, uint64_t size, const volatile sig_atomic_t *cancel,
@@ -169,6 +177,8 @@ int hasher_feed_fd(struct hasher *h, int fd, uint64_t size, const volatile sig_a
                 if (r < 0)
                         return r;
                 total += (uint64_t) n;
+                if (h->progress)
+                        atomic_fetch_add_explicit(h->progress, (uint64_t) n, memory_order_relaxed);
         }
         if (ret_size)
                 *ret_size = total;

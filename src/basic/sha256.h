@@ -4,6 +4,7 @@
 #pragma once
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,9 @@ struct hasher;
 /* Fails with -ELIBACC when libcrypto cannot be loaded (it is loaded on first
  * use), -ELIBBAD when it lacks an entry point. */
 int hasher_new(struct hasher **ret);
+/* From now on, hasher_feed_fd() adds the bytes it feeds to *counter as it
+ * reads (a progress line's count of a large file); NULL: no counter. */
+void hasher_set_progress(struct hasher *h, atomic_ullong *counter);
 struct hasher *hasher_free(struct hasher *h);
 DEFINE_FREEP(struct hasher, hasher_free);
 

@@ -97,7 +97,7 @@ static int create_from_dir(const struct dw_context *ctx, const struct baseline_c
                 return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
         }
         r = fim_walk_plan(real, req->paths, req->n_paths, req->chunk_entries ? req->chunk_entries : BASELINE_CHUNK_ROWS,
-                          ctx->cancel, &cuts);
+                          ctx->progress, ctx->cancel, &cuts);
         if (r < 0)
                 return walk_failed(r, dir, ret_error);
         r = baseline_writer_new(req->out, ATTR_ALL_LIVE, &w);

@@ -38,9 +38,18 @@ int capability_open_sysroot(const char *sysroot, const char *which, bool boot_en
         if (r == -ENOENT && !sysroot)
                 return dw_error_set(ret_error, r, NULL,
                                     "this host has no ostree deployment (no /run/ostree-booted); use --sysroot DIR");
-        if (r == -ENOENT)
+        if (r == -ENOENT) {
+                struct stat st;
+                /* A typo in --sysroot: say that the path is not there, not that
+                 * an existing directory holds no deployment. */
+                int e = stat(sysroot, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+
+                if (e != 0)
+                        return dw_error_set(ret_error, -e, sysroot, "cannot read sysroot '%s': %s", sysroot,
+                                            strerror(e));
                 return dw_error_set(ret_error, r, sysroot, "cannot read sysroot '%s': no ostree deployments there",
                                     sysroot);
+        }
         if (r < 0)
                 return dw_error_set(ret_error, r, sysroot, "cannot read sysroot '%s': %s", sysroot ? sysroot : "/",
                                     msg ? msg : strerror(-r));

@@ -279,6 +279,24 @@ static int read_bootc(const struct dw_context *ctx, const struct mounts_request 
         return 0;
 }
 
+/* The text summary's line: the baseline recorded, or what this run
+ * compared with (alerts and events: the output's counts before it). */
+static int mounts_note(struct output *out, const struct mounts_request *req, size_t n,
+                       const struct mount_snapshot_info *prev, unsigned long alerts, unsigned long events)
+{
+        char seen[RFC3339_LEN];
+
+        if (!prev)
+                return output_note(out, "no mount snapshot of this boot yet: recorded the baseline (%zu mount%s) in "
+                                        "'%s'; later runs report what changed", n, n == 1 ? "" : "s",
+                                   req->state_path);
+        rfc3339_format(prev->taken, seen);
+        alerts = out->alerts - alerts;
+        events = out->events - events;
+        return output_note(out, "%zu mount%s compared with the snapshot taken %s: %lu alert%s, %lu event%s", n,
+                           n == 1 ? "" : "s", seen, alerts, alerts == 1 ? "" : "s", events, events == 1 ? "" : "s");
+}
+
 int capability_mounts(const struct dw_context *ctx, const struct mounts_request *req, struct output *out,
                       struct mounts_summary *ret_summary, struct dw_error *ret_error)
 {
@@ -343,6 +361,10 @@ int capability_mounts(const struct dw_context *ctx, const struct mounts_request 
                 if (!msg)
                         finding_release(&f);
         }
+        if (r >= 0 && out->format == OUTPUT_TEXT)
+                r = mounts_note(out, req, t->n, prev ? &info : NULL, alerts, events);
+        if (r >= 0 && req->flush_output)
+                r = output_flush(out);
         if (fflush(out->f) != 0 && r >= 0)
                 r = negative_errno();
         if (r < 0)      /* nothing is recorded: the next run compares with the same snapshot */

@@ -21,6 +21,8 @@ struct mounts_request {
         bool create_state_dir;          /* make the state's directory when missing (the default place only) */
         const char *bootc_status;       /* `bootc status --format=json` output; NULL: run bootc when live and there */
         int timeout_s;                  /* for bootc */
+        bool flush_output;              /* the text view is written (output_flush()) before the snapshot is
+                                         * recorded, as status_request's */
 };
 
 struct mounts_summary {

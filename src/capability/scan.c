@@ -249,12 +249,6 @@ static int scan_files(const struct dw_context *ctx, const struct scan_request *r
         bool known;
         int r;
 
-        if (stat(req->root, &st) < 0)
-                return dw_error_set(ret_error, -errno, req->root, "cannot open root '%s': %s", req->root,
-                                    strerror(errno));
-        if (!S_ISDIR(st.st_mode))
-                return dw_error_set(ret_error, -ENOTDIR, req->root, "cannot open root '%s': not a directory",
-                                    req->root);
         if (req->started)
                 req->started(req->started_data);
         if (asprintf(&baseline, "%s/baseline.db", req->state_dir) < 0 ||
@@ -451,6 +445,7 @@ int capability_scan(const struct dw_context *ctx, const struct scan_request *req
         struct scan_request copy = *req_in, *req = &copy;
         bool image = scan_is_image_mode(req);
         struct scan_summary sum = { 0 };
+        struct stat st;
         int r;
 
         if (!image && !req->coverage) {
@@ -475,6 +470,13 @@ int capability_scan(const struct dw_context *ctx, const struct scan_request *req
         if (req->status_input && !image)
                 return dw_error_set(ret_error, -EINVAL, req->status_input,
                                     "--bootc-json and --rpm-ostree-json go with an image-mode host or --sysroot");
+        /* A bad --root is refused before the state directory is made. */
+        if (!image && stat(req->root, &st) < 0)
+                return dw_error_set(ret_error, -errno, req->root, "cannot open root '%s': %s", req->root,
+                                    strerror(errno));
+        if (!image && !S_ISDIR(st.st_mode))
+                return dw_error_set(ret_error, -ENOTDIR, req->root, "cannot open root '%s': not a directory",
+                                    req->root);
         r = mkdir_p(req->state_dir, 0700);
         if (r < 0)
                 return dw_error_set(ret_error, r, req->state_dir, "cannot create state directory '%s': %s",

@@ -164,9 +164,28 @@ static int print_state(struct output *out, const struct host_status *cur, const 
         }
         if (r < 0)
                 return r;
-        if (fwrite(b.data, 1, b.len, out->f) != b.len)
-                return out->error = negative_errno();
-        return 0;
+        return output_text(out, b.data, b.len);
+}
+
+/* The text summary's line: the first snapshot recorded, or what this run
+ * compared with (alerts and events: the output's counts before it). */
+static int status_note(struct output *out, const struct status_request *req, enum host_source source,
+                       const struct host_status *cur, const struct status_snapshot_info *prev, unsigned long alerts,
+                       unsigned long events)
+{
+        char seen[RFC3339_LEN];
+
+        if (!prev)
+                return output_note(out, "no status snapshot yet: recorded the first one (%s, %zu deployment%s) in "
+                                        "'%s'; later runs report what changed",
+                                   host_source_name(cur->source), cur->n_deployments,
+                                   cur->n_deployments == 1 ? "" : "s", req->state_path);
+        rfc3339_format(prev->last_seen, seen);
+        alerts = out->alerts - alerts;
+        events = out->events - events;
+        return output_note(out, "%s status compared with the snapshot last seen %s: %lu alert%s, %lu event%s",
+                           host_source_name(source), seen, alerts, alerts == 1 ? "" : "s", events,
+                           events == 1 ? "" : "s");
 }
 
 int capability_status(const struct dw_context *ctx, const struct status_request *req, struct output *out,
@@ -221,9 +240,12 @@ int capability_status(const struct dw_context *ctx, const struct status_request 
                         return dw_error_set(ret_error, r, NULL, "cannot write output: %s", strerror(-r));
         }
         r = status_report(&check, prev, cur);
-        if (r >= 0 && out->format == OUTPUT_TEXT && out->alerts == alerts && out->events == events &&
-            fputs(prev ? "  nothing changed\n" : "  no finding\n", out->f) < 0)
-                r = out->error = negative_errno();
+        if (r >= 0 && out->format == OUTPUT_TEXT && out->alerts == alerts && out->events == events)
+                r = prev ? output_text(out, "  nothing changed\n", 18) : output_text(out, "  no finding\n", 13);
+        if (r >= 0 && out->format == OUTPUT_TEXT)
+                r = status_note(out, req, source, cur, prev ? &info : NULL, alerts, events);
+        if (r >= 0 && req->flush_output)
+                r = output_flush(out);
         if (fflush(out->f) != 0 && r >= 0)
                 r = negative_errno();
         if (r < 0)      /* nothing is recorded: the next run reports it again */

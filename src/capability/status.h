@@ -16,6 +16,9 @@ struct status_request {
         const char *policy_path;        /* or NULL */
         const char *tickets_path;       /* or NULL */
         int timeout_s;                  /* for bootc / rpm-ostree */
+        bool flush_output;              /* the text view's summary and findings are written (output_flush())
+                                         * before the snapshot is recorded: a report that went nowhere is
+                                         * made again by the next run */
 };
 
 struct status_summary {

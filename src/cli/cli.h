@@ -30,10 +30,15 @@ struct cli_globals {
         const char *rules_path;         /* --rules: a layer over the built-in rules */
         const char *rules_dir;          /* --rules-dir; NULL: DEFAULT_RULES_DIR */
         bool quiet;
+        bool progress;                  /* --progress: the progress line even when stderr is no terminal */
         const char *config_path;        /* --config */
         const char *fail_on;            /* --fail-on: exit 1 only for alerts at or above it */
         const char *min_severity;       /* --min-severity: findings printed at or above it */
         enum severity fail_on_level, min_level;         /* parsed by cli_load_rules(); 0: unset */
+        bool verbose;                   /* -v, --verbose: the text view's details */
+        const char *color;              /* --color: auto, always, never */
+        bool use_color;                 /* parsed by cli_load_rules() */
+        const char *command;            /* "check", "image verify": what the text summary names */
 };
 
 extern struct cli_globals cli;
@@ -81,24 +86,39 @@ void cli_output_init(struct output *o, enum output_format format, const char *ho
  * and etc/machine-id, left out when it has none), or unknown (root NULL: a
  * log from elsewhere). */
 void cli_output_analysed(struct output *o, const char *root);
-/* The run summary (DW-RUN-SUMMARY): main() names the command; a command adds
- * what it covers (roots, paths, inputs: strings that outlive the command) and
- * the baseline or state it used. cli_exit_status() and cli_fail() emit it. */
-void cli_run_begin(const char *command, const char *subcommand);
+/* The run summary (DW-RUN-SUMMARY, JSON only): main() starts its clock, it
+ * names cli.command; a command adds what it covers (roots, paths, inputs:
+ * strings that outlive the command) and the baseline or state it used.
+ * cli_exit_status() and cli_fail() emit it. */
+void cli_run_begin(void);
 void cli_run_cover(const char *what);
 void cli_run_baseline(const char *path);
 int cli_start_record(struct ruleset **ret_rules, struct dw_context *ret_ctx, struct output *ret_out,
                      enum output_format format);
+/* "s" unless n is 1: "%llu file%s". */
+static inline const char *plural_s(unsigned long long n)
+{
+        return n == 1 ? "" : "s";
+}
 /* A decimal number from min to max (-EINVAL otherwise). */
 int cli_parse_range(const char *s, long min, long max, long *ret);
 /* Appends a --path value, refusing '..' components. */
 int cli_add_path(const char *cmd, const char *p, char ***paths, size_t *n);
 void cli_strv_free(char **v, size_t n);
-/* Exit status for an output's counts, after the run summary is written to it
- * (JSON; text: a line on stderr unless --quiet). */
+/* The end of a command's output (output_finish(): the text view's summary
+ * and the findings held back; JSON: the run summary, DW-RUN-SUMMARY, as its
+ * last line), then the exit status for its counts. */
 int cli_exit_status(struct output *o);
+/* A line of the command's summary: in the text view on standard output
+ * after the counts (output_note(); not with --quiet), else on stderr (not
+ * with --quiet). */
+void cli_note(struct output *o, const char *fmt, ...) _printf_(2, 3);
+/* --color WHEN (NULL: auto) for an output that is a terminal or not: -EINVAL
+ * for another word. */
+int cli_color_choose(const char *when, bool tty, bool *ret);
 
-/* The progress line on stderr during long walks, only on a terminal. */
+/* The progress line on stderr during long walks, only on a terminal (or with
+ * --progress): "driftwatch WHAT: PHASE ...", WHAT the command the user ran. */
 struct progress_ui;
 struct progress_ui *progress_start(const char *what, struct walk_progress *p);
 void progress_stop(struct progress_ui *ui);
@@ -118,12 +138,14 @@ int cmd_mounts(int argc, char **argv);
 int cmd_container(int argc, char **argv);
 int cmd_inventory(int argc, char **argv);
 int cmd_posture(int argc, char **argv);
+/* the agent (issue #15) */
+int cmd_agent(int argc, char **argv);
 /* container digests | posture (cmd-container.c dispatches) */
 int cmd_container_digests(int argc, char **argv);
 int cmd_container_posture(int argc, char **argv);
 
-/* The stderr lines a person reads after a capability's findings (nothing
- * with --quiet, and only for text output where the findings do not say it). */
+/* The lines of a command's summary a person reads (cli_note(): in the text
+ * view above the findings; nothing with --quiet). */
 struct verify_stats;
 struct etc_diff_summary;
 struct status_summary;
@@ -132,15 +154,15 @@ struct tree_check_summary;
 struct inventory_summary;
 struct mounts_summary;
 void cli_report_verify(const char *deployment, const struct verify_stats *stats, unsigned long alerts,
-                       const struct output *out);
-void cli_report_etc_diff(const struct etc_diff_summary *sum, unsigned long alerts, const struct output *out);
-void cli_report_status(const struct status_summary *sum, const char *state_path, const struct output *out);
+                       struct output *out);
+void cli_report_etc_diff(const struct etc_diff_summary *sum, unsigned long alerts, struct output *out);
+void cli_report_status(const struct status_summary *sum, const char *state_path, struct output *out);
 void cli_report_check(const char *root, const char *baseline, const struct tree_check_summary *sum,
-                      const struct output *out, double seconds);
-void cli_report_inventory(const struct inventory_summary *sum, const struct output *out);
-void cli_report_mounts(const struct mounts_summary *sum, const char *state_path, const struct output *out);
+                      struct output *out, double seconds);
+void cli_report_inventory(const struct inventory_summary *sum, struct output *out);
+void cli_report_mounts(const struct mounts_summary *sum, const char *state_path, struct output *out);
 struct posture_summary;
-void cli_report_posture(const struct posture_summary *sum, const struct output *out);
+void cli_report_posture(const struct posture_summary *sum, struct output *out);
 /* --bootc-json / --rpm-ostree-json: at most one, into req's input. */
 int cli_status_input(const char *cmd, const char *bootc, const char *rpm_ostree, struct status_request *req);
 

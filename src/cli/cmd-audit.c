@@ -1,7 +1,8 @@
 /* driftwatch audit: the option table over capability_audit() (reads auditd
  * logs: files, rotated directories, globs, standard input as an audisp plugin,
  * --follow; reports what the audit analytics find, or with --events the raw
- * event view), then the summary on stderr and the exit status. */
+ * event view), then the summary (text: above the findings, or below them
+ * with --follow; JSON: on stderr) and the exit status. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -18,44 +19,66 @@
 #include "cli.h"
 #include "options.h"
 
-static void summary(const struct audit_summary *sum, const struct output *o)
+/* "N of them": the count and its noun, singular for 1. */
+static void count(struct buf *b, const char *sep, unsigned long long n, const char *one, const char *many)
 {
+        (void) buf_printf(b, "%s%llu %s", sep, n, n == 1 ? one : many);
+}
+
+static void summary(const struct audit_summary *sum, struct output *o)
+{
+        _cleanup_(buf_release) struct buf b = { 0 };
         const struct audit_stats *st = &sum->assembly;
         const struct audit_detect_stats *ds = &sum->detect;
 
-        fprintf(stderr, "audit: %llu events from %llu records in %zu input%s", (unsigned long long) st->events,
-                (unsigned long long) st->records, sum->files, sum->files == 1 ? "" : "s");
+        buf_init(&b, 4096);
+        /* the text view's counts line has the alerts and events already */
+        if (o->format == OUTPUT_TEXT)
+                count(&b, "read ", st->events, "audit event", "audit events");
+        else
+                count(&b, "audit: ", st->events, "event", "events");
+        count(&b, " from ", st->records, "record", "records");
+        count(&b, " in ", sum->files, "input", "inputs");
         if (st->malformed)
-                fprintf(stderr, "; %llu malformed lines skipped", (unsigned long long) st->malformed);
+                count(&b, "; ", st->malformed, "malformed line skipped", "malformed lines skipped");
         if (st->truncated_lines)
-                fprintf(stderr, "; %llu over-long lines cut", (unsigned long long) st->truncated_lines);
-        if (st->gaps)
-                fprintf(stderr, "; %llu sequence gaps (%llu serials missing)", (unsigned long long) st->gaps,
-                        (unsigned long long) st->missing_serials);
-        if (st->split_events)
-                fprintf(stderr, "; %llu split events", (unsigned long long) st->split_events);
-        if (st->early_events)
-                fprintf(stderr, "; %llu events completed early (reorder memory limit)",
-                        (unsigned long long) st->early_events);
-        if (st->dropped_records)
-                fprintf(stderr, "; %llu records over the limits dropped", (unsigned long long) st->dropped_records);
-        if (sum->joined)
-                fprintf(stderr, "; journal: %llu entries, %llu process runs, %llu deployment messages",
-                        (unsigned long long) sum->journal.entries, (unsigned long long) sum->journal.runs,
-                        (unsigned long long) sum->journal.deployments);
-        if (sum->analysed) {
-                fprintf(stderr, "; %llu surface writes, %llu watched commands; %lu alerts, %lu events",
-                        (unsigned long long) ds->writes, (unsigned long long) ds->commands, o->alerts, o->events);
-                if (ds->allowed || ds->by_ancestry || ds->folded)
-                        fprintf(stderr, "; suppressed: %llu allowlisted, %llu under upgraders (%llu upgrade events), "
-                                "%llu folded (%llu bulk events)", (unsigned long long) ds->allowed,
-                                (unsigned long long) ds->by_ancestry, (unsigned long long) ds->upgrades,
-                                (unsigned long long) ds->folded, (unsigned long long) ds->bulks);
-                if (ds->joined)
-                        fprintf(stderr, "; %llu joined to the write they were part of (a temporary file renamed "
-                                "over its target, a chmod after a create)", (unsigned long long) ds->joined);
+                count(&b, "; ", st->truncated_lines, "over-long line cut", "over-long lines cut");
+        if (st->gaps) {
+                count(&b, "; ", st->gaps, "sequence gap", "sequence gaps");
+                count(&b, " (", st->missing_serials, "serial missing)", "serials missing)");
         }
-        fputc('\n', stderr);
+        if (st->split_events)
+                count(&b, "; ", st->split_events, "split event", "split events");
+        if (st->early_events)
+                count(&b, "; ", st->early_events, "event completed early (reorder memory limit)",
+                      "events completed early (reorder memory limit)");
+        if (st->dropped_records)
+                count(&b, "; ", st->dropped_records, "record over the limits dropped", "records over the limits dropped");
+        if (sum->joined) {
+                count(&b, "; journal: ", sum->journal.entries, "entry", "entries");
+                count(&b, ", ", sum->journal.runs, "process run", "process runs");
+                count(&b, ", ", sum->journal.deployments, "deployment message", "deployment messages");
+        }
+        if (sum->analysed) {
+                count(&b, "; ", ds->writes, "surface write", "surface writes");
+                count(&b, ", ", ds->commands, "watched command", "watched commands");
+                if (o->format != OUTPUT_TEXT) {
+                        count(&b, "; ", o->alerts, "alert", "alerts");
+                        count(&b, ", ", o->events, "event", "events");
+                }
+                if (ds->allowed || ds->by_ancestry || ds->folded) {
+                        (void) buf_printf(&b, "; suppressed: %llu allowlisted, %llu under upgraders",
+                                          (unsigned long long) ds->allowed, (unsigned long long) ds->by_ancestry);
+                        count(&b, " (", ds->upgrades, "upgrade event)", "upgrade events)");
+                        (void) buf_printf(&b, ", %llu folded", (unsigned long long) ds->folded);
+                        count(&b, " (", ds->bulks, "bulk event)", "bulk events)");
+                }
+                if (ds->joined)
+                        (void) buf_printf(&b, "; %llu joined to the write they were part of (a temporary file "
+                                          "renamed over its target, a chmod after a create)",
+                                          (unsigned long long) ds->joined);
+        }
+        cli_note(o, "%s", b.data ?: "audit");
 }
 
 static void on_note(void *userdata, const char *message)
@@ -101,7 +124,7 @@ static int run_audit(struct audit_request *req, enum output_format format, bool 
         _cleanup_(dw_error_release) struct dw_error err = { 0 };
         struct audit_summary sum = { 0 };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r;
 
         if (plugin) {
@@ -117,6 +140,8 @@ static int run_audit(struct audit_request *req, enum output_format format, bool 
                 if (r != EXIT_CLEAN)
                         return r;
         }
+        if (req->events)
+                format = OUTPUT_JSON;   /* the raw event view is JSON Lines: its summary on stderr */
         cli_context(&ctx, rules, 0, NULL);
         cli_output_init(&out, format, ctx.host);
         /* Whose log it is: a record's node says (output.c); else this host's
@@ -129,11 +154,15 @@ static int run_audit(struct audit_request *req, enum output_format format, bool 
         }
         if (!req->n_inputs)
                 cli_run_cover("-");
+        /* Endless or elsewhere: the findings as they come, the summary last. */
+        if (req->follow)
+                output_text_stream(&out, "following the log: findings as they come, the summary when it stops");
+        else if (req->output)
+                out.streaming = true;   /* into a file: no header */
         r = capability_audit(&ctx, req, &out, on_note, NULL, &sum, &err);
         if (r < 0)
                 return cli_fail(&err);
-        if (!cli.quiet)
-                summary(&sum, &out);
+        summary(&sum, &out);
         if (req->output && format == OUTPUT_JSON)
                 return exit_into_output(&out, req->output);
         return cli_exit_status(&out);
@@ -197,7 +226,8 @@ int cmd_audit(int argc, char **argv)
                         "its pid (or an ancestor's) within 60 s of its first event, and a command's cut image\n"
                         "reference from bootc's deployment message; not with --plugin or --follow.\n\n"
                         "Exit status: 0 no alert, 1 alerts, 2 error. Malformed lines are counted and skipped;\n"
-                        "the summary goes to stderr (not with --quiet).",
+                        "the summary comes first in the text view (last with --follow), on stderr with --format\n"
+                        "json (not with --quiet).",
                 .operands = "[FILE|DIR|GLOB]...",
                 .max_operands = SIZE_MAX,
                 .options = options,

@@ -60,17 +60,18 @@ static int baseline_create(int argc, char **argv)
         req.paths = paths;
         req.n_paths = n_paths;
         cli_context(&ctx, NULL, threads, &progress);
-        ui = progress_start("baseline", &progress);
+        ui = progress_start("baseline create", &progress);
         r = capability_baseline_create(&ctx, &req, &sum, &err);
         progress_stop(ui);
         cli_strv_free(paths, n_paths);
         if (r < 0)
                 return cli_fail(&err);
         if (!cli.quiet) {
-                printf("baseline '%s': %zu entries from %s", req.out, sum.entries, req.source);
+                printf("baseline '%s': %zu entr%s from %s", req.out, sum.entries, sum.entries == 1 ? "y" : "ies",
+                       req.source);
                 if (sum.commit)
                         printf(" (%s %s)", strncmp(req.source, "ostree:", 7) == 0 ? "commit" : "image", sum.commit);
-                printf(", %llu files hashed (%.1f MiB)\n", sum.walk.hashed,
+                printf(", %llu file%s hashed (%.1f MiB)\n", sum.walk.hashed, plural_s(sum.walk.hashed),
                        (double) sum.walk.bytes_hashed / (1 << 20));
                 if (sum.walk.errors)
                         warning("%llu entries could not be read fully; they are recorded as unreadable",
@@ -178,7 +179,7 @@ static int baseline_accept(int argc, char **argv)
         };
         struct progress_ui *ui;
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         size_t n = 0;
         int r = options_run(&spec, argc, argv, &operands, &n);
 
@@ -215,17 +216,15 @@ static int baseline_accept(int argc, char **argv)
         if (r < 0)
                 return cli_fail(&err);
         if (sum.nothing_reported) {
-                if (!cli.quiet)
-                        fprintf(stderr, "nothing to accept: the last check of '%s' reported nothing\n",
-                                req.baseline_path);
+                cli_note(&out, "nothing to accept: the last check of '%s' reported nothing", req.baseline_path);
                 return cli_exit_status(&out);
         }
-        if (!cli.quiet && format == OUTPUT_TEXT)
-                fprintf(stderr, "accepted %lu %s below %zu %s into '%s' by %s (digest %.12s -> %.12s); the "
-                                "previous baseline is kept as '%s'\n",
-                        sum.changes, sum.changes == 1 ? "change" : "changes", sum.n_paths,
-                        sum.n_paths == 1 ? "path" : "paths", req.baseline_path, user, sum.before, sum.after,
-                        sum.history);
+        if (format == OUTPUT_TEXT)
+                cli_note(&out, "accepted %lu %s below %zu %s into '%s' by %s (digest %.12s -> %.12s); the previous "
+                               "baseline is kept as '%s'",
+                         sum.changes, sum.changes == 1 ? "change" : "changes", sum.n_paths,
+                         sum.n_paths == 1 ? "path" : "paths", req.baseline_path, user, sum.before, sum.after,
+                         sum.history);
         free(sum.history);
         return cli_exit_status(&out);
 }

@@ -11,18 +11,16 @@
 #include "options.h"
 
 void cli_report_check(const char *root, const char *baseline, const struct tree_check_summary *sum,
-                      const struct output *out, double seconds)
+                      struct output *out, double seconds)
 {
-        if (!cli.quiet && out->format == OUTPUT_TEXT) {
-                fprintf(stderr,
-                        "checked %llu entries under %s against '%s': %lu alerts (%lu critical, %lu high, "
-                        "%lu medium, %lu low); %llu files hashed, %llu trusted from the stat cache, %.2f s\n",
-                        sum->walk.entries, root, baseline, out->alerts, out->by_severity[SEVERITY_CRITICAL],
-                        out->by_severity[SEVERITY_HIGH], out->by_severity[SEVERITY_MEDIUM],
-                        out->by_severity[SEVERITY_LOW], sum->walk.hashed, sum->walk.cached, seconds);
+        if (out->format == OUTPUT_TEXT) {
+                cli_note(out, "checked %llu entr%s under %s against '%s': %llu file%s hashed, %llu trusted from "
+                              "the stat cache, %.2f s",
+                         sum->walk.entries, sum->walk.entries == 1 ? "y" : "ies", root, baseline, sum->walk.hashed,
+                         plural_s(sum->walk.hashed), sum->walk.cached, seconds);
                 if (sum->allowed)
-                        fprintf(stderr, "%lu %s allowed by the allowlist (shown as events)\n", sum->allowed,
-                                sum->allowed == 1 ? "change" : "changes");
+                        cli_note(out, "%lu %s allowed by the allowlist (shown as events)", sum->allowed,
+                                 sum->allowed == 1 ? "change" : "changes");
         }
         if (sum->reported_error == -E2BIG)
                 warning("too many changes to record for 'baseline accept' without paths: name the paths");
@@ -62,7 +60,7 @@ static int run_check(const struct check_request *req)
         };
         struct tree_check_summary sum = { 0 };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         struct progress_ui *ui;
         struct timespec start;
         int r;
@@ -87,9 +85,9 @@ static int run_check(const struct check_request *req)
         if (sum.cache_error)
                 warning("stat cache '%s' not used or not updated: %s", req->cache_path, strerror(-sum.cache_error));
         cli_report_check(req->root, req->baseline_path, &sum, &out, cli_seconds_since(&start));
-        if (sum.alerts && !cli.quiet && out.format == OUTPUT_TEXT)
-                fprintf(stderr, "to accept these changes: driftwatch baseline accept --baseline '%s'%s%s%s (add "
-                                "PATH... to accept only those, --reason TEXT to record why)\n",
+        if (sum.alerts && out.format == OUTPUT_TEXT)
+                cli_note(&out, "to accept these changes: driftwatch baseline accept --baseline '%s'%s%s%s (add "
+                               "PATH... to accept only those, --reason TEXT to record why)",
                         req->baseline_path, strcmp(req->root, "/") ? " --root '" : "",
                         strcmp(req->root, "/") ? req->root : "", strcmp(req->root, "/") ? "'" : "");
         return cli_exit_status(&out);

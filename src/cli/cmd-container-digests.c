@@ -7,18 +7,21 @@
 #include "cli.h"
 #include "options.h"
 
-static void report(const char *what, const struct container_digests_summary *sum, const struct output *out)
+static void report(const char *what, const struct container_digests_summary *sum, struct output *out)
 {
-        if (cli.quiet || out->format != OUTPUT_TEXT)
+        char approved[128] = "", namespaces[64] = "";
+
+        if (out->format != OUTPUT_TEXT)
                 return;
-        fprintf(stderr, "%s: %zu pods, %zu pod templates, %zu containers", what, sum->pods, sum->templates,
-                sum->containers);
         if (sum->approved || sum->approved_without_digest)
-                fprintf(stderr, ", %zu approved references (%zu without a digest, not used)", sum->approved,
-                        sum->approved_without_digest);
+                snprintf(approved, sizeof(approved), ", %zu approved reference%s (%zu without a digest, not used)",
+                         sum->approved, plural_s(sum->approved), sum->approved_without_digest);
         if (sum->namespaces)
-                fprintf(stderr, ", %zu namespaces", sum->namespaces);
-        fprintf(stderr, ": %lu alerts\n", out->alerts);
+                snprintf(namespaces, sizeof(namespaces), ", %zu namespace%s", sum->namespaces,
+                         plural_s(sum->namespaces));
+        cli_note(out, "%s: %zu pod%s, %zu pod template%s, %zu container%s%s%s: %lu alert%s", what, sum->pods,
+                 plural_s(sum->pods), sum->templates, plural_s(sum->templates), sum->containers,
+                 plural_s(sum->containers), approved, namespaces, out->alerts, plural_s(out->alerts));
 }
 
 static int run(const char *name, int argc, char **argv, bool posture)
@@ -66,7 +69,7 @@ static int run(const char *name, int argc, char **argv, bool posture)
                 .options = posture ? posture_options : digests_options,
         };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r = options_run(&spec, argc, argv, NULL, NULL);
 
         if (r != PARSE_OK)

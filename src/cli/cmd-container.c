@@ -48,7 +48,7 @@ static int container_diff(int argc, char **argv)
                 .options = options,
         };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r = options_parse(&spec, argc, argv, &operands, &n_operands);
 
         if (r != PARSE_OK)
@@ -76,9 +76,9 @@ static int container_diff(int argc, char **argv)
         r = capability_container_diff(&ctx, &req, &out, &sum, &err);
         if (r < 0 && sum.n_containers == 0 && sum.n_failed == 0)
                 return cli_fail(&err);
-        if (!cli.quiet && format == OUTPUT_TEXT)
-                fprintf(stderr, "%zu containers compared with their images: %lu added, %lu modified, %lu deleted\n",
-                        sum.n_containers, sum.added, sum.modified, sum.deleted);
+        if (format == OUTPUT_TEXT)
+                cli_note(&out, "%zu container%s compared with their images: %lu added, %lu modified, %lu deleted",
+                         sum.n_containers, plural_s(sum.n_containers), sum.added, sum.modified, sum.deleted);
         if (r < 0)
                 return cli_fail(&err);
         return cli_exit_status(&out);

@@ -6,19 +6,21 @@
 #include "cli.h"
 #include "options.h"
 
-void cli_report_etc_diff(const struct etc_diff_summary *sum, unsigned long alerts, const struct output *out)
+void cli_report_etc_diff(const struct etc_diff_summary *sum, unsigned long alerts, struct output *out)
 {
-        if (cli.quiet || out->format != OUTPUT_TEXT)
+        char merge[512] = "", blockers[128] = "";
+
+        if (out->format != OUTPUT_TEXT)
                 return;
-        fprintf(stderr, "/etc of deployment %s: %lu differences from /usr/etc (%lu beyond ostree config-diff), "
-                        "%lu allowlisted, %lu alerts", sum->deployment, sum->differences, sum->beyond, sum->allowed,
-                alerts);
         if (sum->merge_target)
-                fprintf(stderr, "; into %s the merge carries %lu local changes, %lu of them hiding an image update",
-                        sum->merge_target, sum->carried, sum->shadows);
+                snprintf(merge, sizeof(merge), "; into %s the merge carries %lu local change%s, %lu of them hiding "
+                         "an image update", sum->merge_target, sum->carried, plural_s(sum->carried), sum->shadows);
         if (sum->blockers)
-                fprintf(stderr, "; the deploy will FAIL on %lu of them (see merge-blocked)", sum->blockers);
-        fputc('\n', stderr);
+                snprintf(blockers, sizeof(blockers), "; the deploy will FAIL on %lu of them (see merge-blocked)",
+                         sum->blockers);
+        cli_note(out, "/etc of deployment %s: %lu difference%s from /usr/etc (%lu beyond ostree config-diff), "
+                      "%lu allowlisted, %lu alert%s%s%s", sum->deployment, sum->differences,
+                 plural_s(sum->differences), sum->beyond, sum->allowed, alerts, plural_s(alerts), merge, blockers);
 }
 
 int cmd_etc_diff(int argc, char **argv)
@@ -62,7 +64,7 @@ int cmd_etc_diff(int argc, char **argv)
         };
         const struct sysroot_deployment *d;
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r = options_run(&spec, argc, argv, NULL, NULL);
 
         if (r != PARSE_OK)

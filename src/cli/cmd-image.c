@@ -9,17 +9,18 @@
 #include "options.h"
 
 void cli_report_verify(const char *deployment, const struct verify_stats *stats, unsigned long alerts,
-                       const struct output *out)
+                       struct output *out)
 {
-        if (!cli.quiet && out->format == OUTPUT_TEXT)
-                fprintf(stderr, "verified %llu entries (%llu files) of deployment %s against its commit: "
-                                "%lu alerts, %llu files differ, %llu repository objects modified in place\n",
-                        stats->entries, stats->files, deployment, alerts, stats->mismatched,
-                        stats->corrupt_objects);
-        if (!cli.quiet && out->format == OUTPUT_TEXT && stats->n_on_top)
-                fprintf(stderr, "%u extension%s merged on top of its /usr (not part of the deployment, not verified): "
-                                "%s\n",
-                        stats->n_on_top, stats->n_on_top == 1 ? "" : "s", stats->on_top);
+        if (out->format != OUTPUT_TEXT)
+                return;
+        cli_note(out, "verified %llu entr%s (%llu file%s) of deployment %s against its commit: %lu alert%s, "
+                      "%llu file%s differ%s, %llu repository object%s modified in place",
+                 stats->entries, stats->entries == 1 ? "y" : "ies", stats->files, plural_s(stats->files), deployment,
+                 alerts, plural_s(alerts), stats->mismatched, plural_s(stats->mismatched),
+                 stats->mismatched == 1 ? "s" : "", stats->corrupt_objects, plural_s(stats->corrupt_objects));
+        if (stats->n_on_top)
+                cli_note(out, "%u extension%s merged on top of its /usr (not part of the deployment, not verified): %s",
+                         stats->n_on_top, plural_s(stats->n_on_top), stats->on_top);
 }
 
 struct image_options {
@@ -59,7 +60,7 @@ static int image_deployments(int argc, char **argv)
                 .options = options,
         };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r = options_run(&spec, argc, argv, NULL, NULL);
 
         if (r != PARSE_OK)
@@ -106,7 +107,7 @@ static int image_verify_cmd(int argc, char **argv)
         const struct sysroot_deployment *d = NULL;
         struct walk_progress progress = { 0 };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r = options_run(&spec, argc, argv, NULL, NULL);
 
         if (r != PARSE_OK)
@@ -118,7 +119,7 @@ static int image_verify_cmd(int argc, char **argv)
         cli_output_init(&out, o.format, ctx.host);
         cli_output_analysed(&out, ds->live ? "/" : d->path);
         cli_run_cover(d->path);
-        ui = progress_start("verify", &progress);
+        ui = progress_start("image verify", &progress);
         r = capability_image_verify(&ctx, ds, d, &out, &stats, &err);
         progress_stop(ui);
         if (r < 0)
@@ -160,7 +161,7 @@ static int image_verify_pending(int argc, char **argv)
                 .options = options,
         };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r = options_run(&spec, argc, argv, NULL, NULL);
 
         if (r != PARSE_OK)
@@ -177,9 +178,10 @@ static int image_verify_pending(int argc, char **argv)
         r = capability_pending_image(&ctx, &req, &out, &sum, &err);
         if (r < 0)
                 return cli_fail(&err);
-        if (!cli.quiet && format == OUTPUT_TEXT)
-                fprintf(stderr, "image %s (manifest %s): %zu layers verified, %zu problems\n", sum.image,
-                        sum.manifest_digest[0] ? sum.manifest_digest : "-", sum.layers, sum.problems);
+        if (format == OUTPUT_TEXT)
+                cli_note(&out, "image %s (manifest %s): %zu layer%s verified, %zu problem%s", sum.image,
+                         sum.manifest_digest[0] ? sum.manifest_digest : "-", sum.layers, plural_s(sum.layers),
+                         sum.problems, plural_s(sum.problems));
         return cli_exit_status(&out);
 }
 

@@ -7,13 +7,14 @@
 #include "cli.h"
 #include "options.h"
 
-void cli_report_inventory(const struct inventory_summary *sum, const struct output *out)
+void cli_report_inventory(const struct inventory_summary *sum, struct output *out)
 {
-        if (!cli.quiet && out->format == OUTPUT_TEXT)
-                fprintf(stderr, "inventory: %zu extension images (%zu merged, %zu shadowed, %zu unreadable)%s: "
-                                "%lu alerts\n",
-                        sum->images, sum->merged, sum->shadowed, sum->unreadable,
-                        sum->live ? "" : " in an offline root (merged state not read)", sum->alerts);
+        if (out->format == OUTPUT_TEXT)
+                cli_note(out, "inventory: %zu extension image%s (%zu merged, %zu shadowed, %zu unreadable)%s: "
+                              "%lu alert%s",
+                         sum->images, plural_s(sum->images), sum->merged, sum->shadowed, sum->unreadable,
+                         sum->live ? "" : " in an offline root (merged state not read)", sum->alerts,
+                         plural_s(sum->alerts));
 }
 
 int cmd_inventory(int argc, char **argv)
@@ -48,7 +49,7 @@ int cmd_inventory(int argc, char **argv)
                 .options = options,
         };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r = options_run(&spec, argc, argv, NULL, NULL);
 
         if (r != PARSE_OK)

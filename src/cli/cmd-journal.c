@@ -55,7 +55,7 @@ int cmd_journal(int argc, char **argv)
                 .options = options,
         };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         size_t i;
         int r = options_run(&spec, argc, argv, NULL, NULL);
 
@@ -88,15 +88,22 @@ int cmd_journal(int argc, char **argv)
                 cli_run_cover(req.inputs[i].path);
         if (!req.n_inputs)
                 cli_run_cover("-");
-        if (r == EXIT_CLEAN) {
-                r = capability_journal(&ctx, &req, &out, &stats, &err) < 0 ? cli_fail(&err) : cli_exit_status(&out);
-                if (r != EXIT_TROUBLE && !cli.quiet && format == OUTPUT_TEXT)
-                        fprintf(stderr, "journal: %llu entries, %llu deployments, %llu extension merges (%llu "
-                                        "unaccounted for), %llu soft-reboots and %llu reboots (%llu unscheduled)\n",
-                                (unsigned long long) stats.entries, (unsigned long long) stats.deployments,
-                                (unsigned long long) stats.merges, (unsigned long long) stats.merges_unmatched,
-                                (unsigned long long) stats.soft_reboots, (unsigned long long) stats.reboots,
-                                (unsigned long long) stats.reboots_unscheduled);
+        if (r == EXIT_CLEAN && req.follow)
+                output_text_stream(&out, "following the journal: findings as they come, the summary when it stops");
+        if (r == EXIT_CLEAN && capability_journal(&ctx, &req, &out, &stats, &err) < 0) {
+                r = cli_fail(&err);
+        } else if (r == EXIT_CLEAN) {
+                if (format == OUTPUT_TEXT)
+                        cli_note(&out, "journal: %llu entr%s, %llu deployment%s, %llu extension merge%s (%llu "
+                                       "unaccounted for), %llu soft-reboot%s and %llu reboot%s (%llu unscheduled)",
+                                 (unsigned long long) stats.entries, stats.entries == 1 ? "y" : "ies",
+                                 (unsigned long long) stats.deployments, plural_s(stats.deployments),
+                                 (unsigned long long) stats.merges, plural_s(stats.merges),
+                                 (unsigned long long) stats.merges_unmatched,
+                                 (unsigned long long) stats.soft_reboots, plural_s(stats.soft_reboots),
+                                 (unsigned long long) stats.reboots, plural_s(stats.reboots),
+                                 (unsigned long long) stats.reboots_unscheduled);
+                r = cli_exit_status(&out);
         }
         cli_strv_free(files, n_files);
         cli_strv_free(dirs, n_dirs);

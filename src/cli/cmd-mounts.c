@@ -7,21 +7,13 @@
 #include "cli.h"
 #include "options.h"
 
-void cli_report_mounts(const struct mounts_summary *sum, const char *state_path, const struct output *out)
+void cli_report_mounts(const struct mounts_summary *sum, const char *state_path, struct output *out)
 {
-        char seen[RFC3339_LEN];
-
-        if (cli.quiet)
-                return;
-        if (sum->baseline) {
-                fprintf(stderr, "driftwatch: no mount snapshot of this boot yet: recorded the baseline (%zu mounts) "
-                                "in '%s'; later runs report what changed\n",
-                        sum->n_mounts, state_path);
-        } else if (out->format == OUTPUT_TEXT) {
-                rfc3339_format(sum->last_taken, seen);
-                fprintf(stderr, "%zu mounts compared with the snapshot taken %s: %lu alerts, %lu events\n",
-                        sum->n_mounts, seen, sum->alerts, sum->events);
-        }
+        /* The text view has its lines from capability_mounts() (mounts_note()). */
+        if (sum->baseline && out->format != OUTPUT_TEXT)
+                cli_note(out, "no mount snapshot of this boot yet: recorded the baseline (%zu mount%s) in '%s'; "
+                              "later runs report what changed",
+                         sum->n_mounts, plural_s(sum->n_mounts), state_path);
 }
 
 int cmd_mounts(int argc, char **argv)
@@ -58,7 +50,7 @@ int cmd_mounts(int argc, char **argv)
                 .options = options,
         };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r = options_run(&spec, argc, argv, NULL, NULL);
 
         if (r != PARSE_OK)
@@ -68,6 +60,7 @@ int cmd_mounts(int argc, char **argv)
         if (req.mountinfo && !req.mountinfo[0])
                 return usage_error("mounts", "--mountinfo needs a file name");
         req.create_state_dir = strcmp(req.state_path, DEFAULT_STATE_DB) == 0;
+        req.flush_output = true;
         req.timeout_s = (int) timeout;
         r = cli_start_record(&rules, &ctx, &out, format);      /* events too: the baseline and the snapshot */
         if (r != EXIT_CLEAN)

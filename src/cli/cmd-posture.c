@@ -6,14 +6,14 @@
 #include "cli.h"
 #include "options.h"
 
-void cli_report_posture(const struct posture_summary *sum, const struct output *out)
+void cli_report_posture(const struct posture_summary *sum, struct output *out)
 {
-        if (cli.quiet || out->format != OUTPUT_TEXT)
+        if (out->format != OUTPUT_TEXT)
                 return;
-        fprintf(stderr, "posture of the host image %s%s%s%s: %lu alerts, %lu settings recorded%s\n",
-                sum->image_ref[0] ? sum->image_ref : "(unknown)", sum->image_from[0] ? " (from " : "",
-                sum->image_from, sum->image_from[0] ? ")" : "", sum->alerts, sum->events,
-                sum->allowed ? " (some allowlisted)" : "");
+        cli_note(out, "posture of the host image %s%s%s%s: %lu alert%s, %lu setting%s recorded%s",
+                 sum->image_ref[0] ? sum->image_ref : "(unknown)", sum->image_from[0] ? " (from " : "",
+                 sum->image_from, sum->image_from[0] ? ")" : "", sum->alerts, plural_s(sum->alerts), sum->events,
+                 plural_s(sum->events), sum->allowed ? " (some allowlisted)" : "");
 }
 
 int cmd_posture(int argc, char **argv)
@@ -64,7 +64,7 @@ int cmd_posture(int argc, char **argv)
                 .options = options,
         };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r = options_run(&spec, argc, argv, NULL, NULL);
 
         if (r != PARSE_OK)

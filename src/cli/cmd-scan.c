@@ -10,8 +10,8 @@
 #include "cli.h"
 #include "options.h"
 
-/* The stderr lines a person reads after the findings. */
-static void report(const struct scan_request *req, const struct scan_summary *sum, const struct output *out,
+/* The summary lines a person reads (above the findings in the text view). */
+static void report(const struct scan_request *req, const struct scan_summary *sum, struct output *out,
                    const char *covered, double seconds)
 {
         if (sum->image_mode) {
@@ -22,21 +22,19 @@ static void report(const struct scan_request *req, const struct scan_summary *su
                 return;
         }
         if (sum->baseline_recorded) {
-                if (!cli.quiet)
-                        fprintf(stderr,
-                                "driftwatch: %s: recorded %zu entries of %s (%llu files hashed) in "
-                                "'%s'; later scans check against it\n",
-                                sum->baseline_was_gone ? "the baseline was gone" : "no baseline yet",
-                                sum->baseline_entries, covered ? covered : "-", sum->check.walk.hashed,
-                                sum->baseline_path);
+                cli_note(out, "%s: recorded %zu entr%s of %s (%llu file%s hashed) in '%s'; later scans check "
+                              "against it",
+                         sum->baseline_was_gone ? "the baseline was gone" : "no baseline yet", sum->baseline_entries,
+                         sum->baseline_entries == 1 ? "y" : "ies", covered ? covered : "-", sum->check.walk.hashed,
+                         plural_s(sum->check.walk.hashed), sum->baseline_path);
                 return;
         }
         if (sum->check.cache_error)
                 warning("stat cache not used: %s", strerror(-sum->check.cache_error));
         cli_report_check(req->root, sum->baseline_path, &sum->check, out, seconds);
-        if (sum->check.alerts && !cli.quiet && out->format == OUTPUT_TEXT)
-                fprintf(stderr, "to accept these changes: driftwatch baseline accept%s%s%s (add PATH... to accept only "
-                                "those, --reason TEXT to record why)\n",
+        if (sum->check.alerts && out->format == OUTPUT_TEXT)
+                cli_note(out, "to accept these changes: driftwatch baseline accept%s%s%s (add PATH... to accept only "
+                              "those, --reason TEXT to record why)",
                         strcmp(req->state_dir, DEFAULT_STATE_DIR) ? " --state-dir '" : "",
                         strcmp(req->state_dir, DEFAULT_STATE_DIR) ? req->state_dir : "",
                         strcmp(req->state_dir, DEFAULT_STATE_DIR) ? "'" : "");
@@ -141,7 +139,7 @@ int cmd_scan(int argc, char **argv)
         struct progress_ui *ui;
         struct dw_context ctx;
         struct timespec start;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r = options_run(&spec, argc, argv, NULL, NULL);
 
         if (r != PARSE_OK)
@@ -180,19 +178,19 @@ int cmd_scan(int argc, char **argv)
         cli_run_baseline(sum.baseline_path ? sum.baseline_path : sum.state_path);
         if (r < 0)
                 return cli_fail(&err);
-        if (sum.mounts_skipped && !cli.quiet)
-                fprintf(stderr, "mounts: skipped: %s\n", sum.mounts_skipped);
+        if (sum.mounts_skipped)
+                cli_note(&out, "mounts: skipped: %s", sum.mounts_skipped);
         else if (sum.mounts_ran)
                 cli_report_mounts(&sum.mounts, sum.state_path, &out);
         report(&req, &sum, &out, covered, cli_seconds_since(&start));
         if (sum.inventory_ran)
                 cli_report_inventory(&sum.inventory, &out);
-        if (sum.posture_skipped && !cli.quiet)
-                fprintf(stderr, "posture: skipped: %s\n", sum.posture_skipped);
+        if (sum.posture_skipped)
+                cli_note(&out, "posture: skipped: %s", sum.posture_skipped);
         else if (sum.posture_ran)
                 cli_report_posture(&sum.posture, &out);
-        if (sum.containers.n_storages && !cli.quiet && format == OUTPUT_TEXT)
-                fprintf(stderr, "containers: %zu compared with their images (%lu added, %lu modified, %lu deleted)%s\n",
+        if (sum.containers.n_storages && format == OUTPUT_TEXT)
+                cli_note(&out, "containers: %zu compared with their images (%lu added, %lu modified, %lu deleted)%s",
                         sum.containers.n_containers, sum.containers.added, sum.containers.modified,
                         sum.containers.deleted,
                         sum.containers.n_failed || sum.containers.n_unreadable ? "; some could not be read" : "");

@@ -7,25 +7,13 @@
 #include "cli.h"
 #include "options.h"
 
-void cli_report_status(const struct status_summary *sum, const char *state_path, const struct output *out)
+void cli_report_status(const struct status_summary *sum, const char *state_path, struct output *out)
 {
-        char seen[RFC3339_LEN];
-
-        if (cli.quiet)
-                return;
-        if (sum->first) {
-                fprintf(stderr, "driftwatch: no status snapshot yet: recorded the first one (%s, %zu deployment%s) "
-                                "in '%s'; later runs report what changed\n",
-                        host_source_name(sum->source), sum->n_deployments, sum->n_deployments == 1 ? "" : "s",
-                        state_path);
-        } else if (out->format == OUTPUT_TEXT) {
-                rfc3339_format(sum->last_seen, seen);
-                fprintf(stderr, "%s status compared with the snapshot last seen %s: %lu alerts (%lu critical, "
-                                "%lu high, %lu medium, %lu low), %lu events\n",
-                        host_source_name(sum->source), seen, sum->alerts, sum->by_severity[SEVERITY_CRITICAL],
-                        sum->by_severity[SEVERITY_HIGH], sum->by_severity[SEVERITY_MEDIUM],
-                        sum->by_severity[SEVERITY_LOW], sum->events);
-        }
+        /* The text view has its lines from capability_status() (status_note()). */
+        if (sum->first && out->format != OUTPUT_TEXT)
+                cli_note(out, "no status snapshot yet: recorded the first one (%s, %zu deployment%s) in '%s'; later "
+                              "runs report what changed",
+                         host_source_name(sum->source), sum->n_deployments, plural_s(sum->n_deployments), state_path);
 }
 
 int cli_status_input(const char *cmd, const char *bootc, const char *rpm_ostree, struct status_request *req)
@@ -72,7 +60,7 @@ int cmd_status(int argc, char **argv)
                 .options = options,
         };
         struct dw_context ctx;
-        struct output out;
+        _cleanup_(output_release) struct output out = { 0 };   /* what a failed run held */
         int r = options_run(&spec, argc, argv, NULL, NULL);
 
         if (r != PARSE_OK)
@@ -83,6 +71,7 @@ int cmd_status(int argc, char **argv)
                 return usage_error("status", "--state needs a file name");
         req.create_state_dir = strcmp(req.state_path, DEFAULT_STATE_DB) == 0;
         req.timeout_s = (int) timeout;
+        req.flush_output = true;
         r = cli_start_record(&rules, &ctx, &out, format);      /* events too: pins and covered changes */
         if (r != EXIT_CLEAN)
                 return r;

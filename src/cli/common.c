@@ -72,7 +72,6 @@ double cli_seconds_since(const struct timespec *start)
 /* The run: what DW-RUN-SUMMARY says (cli_run_*), and the output it goes to. */
 #define CLI_RUN_MAX_COVERAGE 64
 static struct {
-        char command[128];
         const char *coverage[CLI_RUN_MAX_COVERAGE];
         size_t n_coverage;
         const char *baseline;
@@ -82,12 +81,10 @@ static struct {
         bool done;
 } cli_run;
 
-void cli_run_begin(const char *command, const char *subcommand)
+void cli_run_begin(void)
 {
         struct timespec now;
 
-        snprintf(cli_run.command, sizeof(cli_run.command), "%s%s%s", command, subcommand ? " " : "",
-                 subcommand ?: "");
         clock_gettime(CLOCK_REALTIME, &now);
         cli_run.start_ns = (long long) now.tv_sec * 1000000000 + now.tv_nsec;
         clock_gettime(CLOCK_MONOTONIC, &cli_run.start);
@@ -104,12 +101,13 @@ void cli_run_baseline(const char *path)
         cli_run.baseline = path;
 }
 
-/* Writes the run summary once, to the output of the run (JSON), or as a line
- * on stderr (text, unless --quiet or the run failed: its error line says it). */
+/* Writes the run summary once, as the last line of the run's JSON output.
+ * The text view writes none: its own summary, first on stdout, already says
+ * the command and its counts, and the exit status says the rest. */
 static void cli_run_summary(int exit_status)
 {
         const struct output_run run = {
-                .command = cli_run.command[0] ? cli_run.command : NULL,
+                .command = cli.command,
                 .coverage = cli_run.coverage,
                 .n_coverage = cli_run.n_coverage,
                 .baseline = cli_run.baseline,
@@ -117,19 +115,11 @@ static void cli_run_summary(int exit_status)
                 .duration_ns = (long long) (cli_seconds_since(&cli_run.start) * 1e9),
                 .exit_status = exit_status,
         };
-        struct output *o = cli_run.out, e;
+        struct output *o = cli_run.out;
 
-        if (!o || cli_run.done || o->error || !cli_rules)
+        if (!o || cli_run.done || o->error || !cli_rules || o->format != OUTPUT_JSON)
                 return;
         cli_run.done = true;
-        if (o->format == OUTPUT_TEXT) {
-                if (cli.quiet || exit_status == EXIT_TROUBLE)
-                        return;
-                e = *o;
-                e.f = stderr;
-                (void) output_run_summary(&e, ruleset_rule(cli_rules, "DW-RUN-SUMMARY"), &run);
-                return;
-        }
         (void) output_run_summary(o, ruleset_rule(cli_rules, "DW-RUN-SUMMARY"), &run);
 }
 
@@ -196,6 +186,8 @@ int cli_load_rules(struct ruleset **ret)
         if (cli.min_severity && severity_from_name(cli.min_severity, &cli.min_level) < 0)
                 return error("--min-severity takes low, medium, high or critical, not '%s'",
                              cli.min_severity);
+        if (cli_color_choose(cli.color, isatty(STDOUT_FILENO), &cli.use_color) < 0)
+                return error("--color takes auto, always or never, not '%s'", cli.color);
         /* The default directory may be missing; one named on the command line may not. */
         if (cli.rules_dir && stat(cli.rules_dir, &st) < 0)
                 return error("cannot open rules directory '%s': %s", cli.rules_dir, strerror(errno));
@@ -224,10 +216,31 @@ static const struct output_host *cli_observer(void)
         return &h;
 }
 
+int cli_color_choose(const char *when, bool tty, bool *ret)
+{
+        const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
+
+        if (!when || strcmp(when, "auto") == 0)
+                /* no-color.org: NO_COLOR set and not empty; git: TERM unset or dumb */
+                *ret = tty && !(no_color && no_color[0]) && term && strcmp(term, "dumb") != 0;
+        else if (strcmp(when, "always") == 0)
+                *ret = true;
+        else if (strcmp(when, "never") == 0)
+                *ret = false;
+        else
+                return -EINVAL;
+        return 0;
+}
+
 void cli_output_init(struct output *o, enum output_format format, const char *host)
 {
         output_init(o, format, stdout, host);
         o->min_level = cli.min_level;
+        o->command = cli.command;
+        o->verbose = cli.verbose;
+        o->color = cli.use_color && format == OUTPUT_TEXT;
+        o->no_summary = cli.quiet;
+        output_hold(o);
         o->observer = *cli_observer();
         if (host == o->observer.name)
                 o->host_id = o->observer.id;
@@ -261,6 +274,23 @@ void cli_output_analysed(struct output *o, const char *root)
                 host_identity_read(fd, &id);
         o->host = id.name[0] ? id.name : NULL;
         o->host_id = id.machine_id[0] ? id.machine_id : NULL;
+}
+
+void cli_note(struct output *o, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (o->format == OUTPUT_TEXT) {
+                _cleanup_(freep) char *line = NULL;
+
+                if (vasprintf(&line, fmt, ap) < 0 || output_note(o, "%s", line) < 0)
+                        o->error = o->error ?: -ENOMEM;
+        } else if (!cli.quiet) {
+                vfprintf(stderr, fmt, ap);
+                fputc('\n', stderr);
+        }
+        va_end(ap);
 }
 
 int cli_start_record(struct ruleset **ret_rules, struct dw_context *ret_ctx, struct output *ret_out,
@@ -328,8 +358,11 @@ int cli_exit_status(struct output *o)
         for (int s = cli.fail_on_level ?: SEVERITY_LOW; s <= SEVERITY_CRITICAL; s++)
                 if (o->by_severity[s])
                         r = EXIT_ALERT;
-        if (!o->error)
-                cli_run_summary(r);
+        /* text: its summary and the findings held; JSON: the run summary last */
+        (void) output_finish(o);
+        cli_run_summary(r);
+        if (o->error == -EPIPE)
+                return EXIT_CLOSED_OUTPUT;
         if (o->error)
                 return error("cannot write output: %s", strerror(-o->error));
         return r;
@@ -342,35 +375,91 @@ struct progress_ui {
         atomic_bool stop;
 };
 
+/* n bytes as a person reads them: "310 MiB", "1.9 GiB". */
+static void human_bytes(char *buf, size_t n, double v)
+{
+        static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+        size_t u = 0;
+
+        while (v >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+                v /= 1024;
+                u++;
+        }
+        snprintf(buf, n, u == 0 || v >= 100 ? "%.0f %s" : "%.1f %s", v, units[u]);
+}
+
+#define PROGRESS_TICK_MS 250            /* at most 4 redraws a second */
+#define PROGRESS_WINDOW 12              /* ticks the rate is measured over (3 s) */
+
+/* One progress line: the phase, and with a known total "X of Y, rate, time
+ * left" (the rate over the last few seconds of bytes done). */
+static void progress_draw(struct progress_ui *ui, const unsigned long long *window, unsigned filled)
+{
+        struct walk_progress *p = ui->p;
+        unsigned long long total = atomic_load(&p->total_bytes), done = atomic_load(&p->done_bytes);
+        int phase = atomic_load(&p->phase);
+        char place[sizeof(p->place)], d[32], t[32], r[32], line[256];
+        double rate = filled > 1 ? (double) (window[filled - 1] - window[0]) * 1000 /
+                                   ((filled - 1) * PROGRESS_TICK_MS) : 0;
+        size_t n;
+
+        walk_progress_get_place(p, place, sizeof(place));
+        if (phase == WALK_PHASE_PLAN) {
+                n = (size_t) snprintf(line, sizeof(line), "scanning %s: metadata, %llu entries", place,
+                                      (unsigned long long) atomic_load(&p->total_entries));
+        } else if (phase == WALK_PHASE_METADATA && !total) {
+                n = (size_t) snprintf(line, sizeof(line), "scanning %s: metadata, %llu entries", place,
+                                      (unsigned long long) atomic_load(&p->entries));
+        } else if (!total) {
+                human_bytes(d, sizeof(d), (double) atomic_load(&p->bytes));
+                n = (size_t) snprintf(line, sizeof(line), "hashing %llu of %llu files, %s",
+                                      (unsigned long long) atomic_load(&p->hashed),
+                                      (unsigned long long) atomic_load(&p->hash_total), d);
+        } else {
+                if (done > total)
+                        done = total;
+                human_bytes(d, sizeof(d), (double) done);
+                human_bytes(t, sizeof(t), (double) total);
+                n = phase == WALK_PHASE_HASHING ?
+                        (size_t) snprintf(line, sizeof(line), "hashing %s of %s", d, t) :
+                        (size_t) snprintf(line, sizeof(line), "scanning %s: metadata, %s of %s", place, d, t);
+                if (rate > 0 && n < sizeof(line)) {
+                        human_bytes(r, sizeof(r), rate);
+                        n += (size_t) snprintf(line + n, sizeof(line) - n, ", %s/s, %.0f s left", r,
+                                               (double) (total - done) / rate + 0.5);
+                }
+        }
+        (void) n;
+        fprintf(stderr, "\r\033[Kdriftwatch %s: %s", ui->what, line);
+        fflush(stderr);
+}
+
 static void *progress_thread(void *arg)
 {
         struct progress_ui *ui = arg;
-        const struct timespec tick = { 0, 100 * 1000 * 1000 };
-        unsigned ticks = 0;
+        const struct timespec tick = { 0, PROGRESS_TICK_MS * 1000 * 1000 };
+        unsigned long long window[PROGRESS_WINDOW];
+        unsigned filled = 0;
+        bool drawn = false;
 
         while (!atomic_load(&ui->stop)) {
-                unsigned long long total = atomic_load(&ui->p->hash_total);
-
                 nanosleep(&tick, NULL);
-                if (++ticks < 5)        /* quiet for short runs */
-                        continue;
-                if (total == 0) {
-                        fprintf(stderr, "\r\033[K%s: %llu entries", ui->what,
-                                (unsigned long long) atomic_load(&ui->p->entries));
-                } else {
-                        unsigned long long done = atomic_load(&ui->p->hashed);
-                        unsigned pct = (unsigned) (done * 100 / total);
-                        char bar[21];
-
-                        memset(bar, '#', pct / 5);
-                        memset(bar + pct / 5, '.', 20 - pct / 5);
-                        bar[20] = '\0';
-                        fprintf(stderr, "\r\033[K%s: [%s] %3u%% %llu/%llu files, %.1f MiB hashed", ui->what, bar,
-                                pct, done, total, (double) atomic_load(&ui->p->bytes) / (1 << 20));
+                if (atomic_load(&ui->stop))
+                        break;
+                if (filled == PROGRESS_WINDOW) {
+                        memmove(window, window + 1, (PROGRESS_WINDOW - 1) * sizeof(*window));
+                        filled--;
                 }
+                window[filled++] = atomic_load(&ui->p->done_bytes);
+                if (atomic_load(&ui->p->phase) == WALK_PHASE_NONE)
+                        continue;
+                progress_draw(ui, window, filled);
+                drawn = true;
         }
-        if (ticks >= 5)
+        if (drawn) {
                 fputs("\r\033[K", stderr);
+                fflush(stderr);
+        }
         return NULL;
 }
 
@@ -378,13 +467,14 @@ struct progress_ui *progress_start(const char *what, struct walk_progress *p)
 {
         struct progress_ui *ui;
 
-        if (cli.quiet || !isatty(STDERR_FILENO))
+        if (cli.quiet || !(cli.progress || isatty(STDERR_FILENO)))
                 return NULL;
         ui = calloc(1, sizeof(*ui));
         if (!ui)
                 return NULL;
         ui->what = what;
         ui->p = p;
+        atomic_store(&p->wanted, true);
         if (pthread_create(&ui->thread, NULL, progress_thread, ui) != 0) {
                 free(ui);
                 return NULL;

@@ -33,6 +33,7 @@ static const struct command commands[] = {
         { "audit-rules", cmd_audit_rules, "print the auditd rules (rules.d) the audit analytics expect" },
         /* container drift */
         { "container",   cmd_container,   "containers against their images: files added, modified, deleted; image digests; pod posture" },
+        { "agent",       cmd_agent,       "the daemon: every check on a schedule, the audit stream live, findings shipped to the SIEM" },
         { "help",        cmd_help,        "describe driftwatch, or one command" },
         { "version",     cmd_version,     "print the version" },
 };
@@ -41,7 +42,7 @@ static void help(FILE *f)
 {
         size_t i;
 
-        fprintf(f, "usage: driftwatch [--quiet] [--rules FILE] [--rules-dir DIR] COMMAND [ARGS]\n\n"
+        fprintf(f, "usage: driftwatch [--quiet] [--verbose] [--rules FILE] [--rules-dir DIR] COMMAND [ARGS]\n\n"
                    "Finds drift and persistence on image-mode Linux hosts.\n\ncommands:\n");
         for (i = 0; i < ARRAY_SIZE(commands); i++)
                 fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
@@ -50,7 +51,11 @@ static void help(FILE *f)
                    "                   it adds, replaces or disables surfaces and rules by id\n"
                    "  --rules-dir DIR  more layers, every DIR/*.yaml in name order after --rules\n"
                    "                   (default " DEFAULT_RULES_DIR ", skipped when missing)\n"
-                   "  --quiet, -q      no progress line and no summary on stderr\n"
+                   "  --quiet, -q      no progress line and no summary (the findings only)\n"
+                   "  --progress       the progress line of long walks even when stderr is not a terminal\n"
+                   "  --verbose, -v    text: the details under each finding, and the events\n"
+                   "  --color WHEN     text: colour the severities: auto (a terminal without NO_COLOR),\n"
+                   "                   always or never\n"
                    "  --config FILE    the configuration file (default " DEFAULT_CONFIG_PATH "):\n"
                    "                   defaults for the options; the command line wins\n"
                    "  --format FMT     before the command: the command's --format\n"
@@ -149,7 +154,6 @@ int main(int argc, char **argv)
 {
         const char *format = NULL;
         const struct command *c;
-        bool has_sub;
         char **sub;
         int i, n;
 
@@ -192,6 +196,7 @@ int main(int argc, char **argv)
             (cli_config_load(argc, argv) != EXIT_CLEAN || check_config_groups() != EXIT_CLEAN))
                 return EXIT_TROUBLE;
         cli_install_signals();
+        cli.command = c->name;  /* what the text summary names; "image verify": options_dispatch() */
 
         /* The command sees its own name, its arguments, and a --format given
          * before its name as if it came after. */
@@ -204,9 +209,7 @@ int main(int argc, char **argv)
                 sub[n++] = "--format";
                 sub[n++] = (char *) format;
         }
-        /* The run summary names the command and its subcommand ("image verify"). */
-        has_sub = c->run == cmd_image || c->run == cmd_baseline || c->run == cmd_container;
-        cli_run_begin(c->name, has_sub && n > 1 && sub[1][0] != '-' ? sub[1] : NULL);
+        cli_run_begin();
         i = c->run(n, sub);
         free(sub);
         /* What is still buffered: a reader that went away ends quietly, any

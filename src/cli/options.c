@@ -15,7 +15,8 @@
 
 /* The options every command takes, wherever they appear. */
 static const struct option_spec global_options[] = {
-        OPT_BOOL("quiet", &cli.quiet, "no progress line and no summary on stderr"),
+        OPT_BOOL("quiet", &cli.quiet, "no progress line and no summary (the findings only)"),
+        OPT_BOOL("progress", &cli.progress, "a progress line on stderr during long walks even when it is not a terminal"),
         OPT_STRING("rules", &cli.rules_path, "FILE", "detection content layered over the built-in rules"),
         OPT_STRING("rules-dir", &cli.rules_dir, "DIR", "the directory of rules layers (/etc/driftwatch/rules.d)"),
         OPT_STRING("config", &cli.config_path, "FILE", "the configuration file (default " DEFAULT_CONFIG_PATH ")"),
@@ -23,6 +24,10 @@ static const struct option_spec global_options[] = {
                    "exit 1 only for an alert at or above SEVERITY (low, medium, high, critical); default: any"),
         OPT_STRING("min-severity", &cli.min_severity, "SEVERITY",
                    "print only findings at or above SEVERITY; the summary still counts every one"),
+        OPT_BOOL("verbose", &cli.verbose, "text: the details under each finding (before and after values, process\n"
+                                          "ancestry, hashes) and the events too"),
+        OPT_STRING("color", &cli.color, "WHEN", "text: colour the severities: auto (on a terminal, unless NO_COLOR is\n"
+                                               "set or TERM is dumb; the default), always or never"),
         OPT_END(),
 };
 
@@ -167,7 +172,8 @@ static int set_value(const struct command_spec *cmd, const struct option_spec *o
 int options_global(int argc, char **argv, int *i)
 {
         static const struct command_spec top = { .name = NULL };
-        const char *a = strcmp(argv[*i], "-q") == 0 ? "--quiet" : argv[*i], *name, *eq, *arg;
+        const char *a = strcmp(argv[*i], "-q") == 0 ? "--quiet" : strcmp(argv[*i], "-v") == 0 ? "--verbose" : argv[*i];
+        const char *name, *eq, *arg;
         const struct option_spec *o;
         size_t len;
 
@@ -344,6 +350,8 @@ int options_parse(const struct command_spec *cmd, int argc, char **argv, char **
                 }
                 if (strcmp(a, "-q") == 0)
                         a = "--quiet";
+                if (strcmp(a, "-v") == 0)
+                        a = "--verbose";
                 if (a[1] != '-')
                         return usage(cmd, "unknown option '%s'", a);
                 name = a + 2;
@@ -417,8 +425,13 @@ int options_dispatch(const char *group, const struct subcommand *subs, size_t n,
 
         if (argc >= 2)
                 for (i = 0; i < n; i++)
-                        if (strcmp(argv[1], subs[i].name) == 0)
+                        if (strcmp(argv[1], subs[i].name) == 0) {
+                                static char name[64];   /* what the text summary names */
+
+                                snprintf(name, sizeof(name), "%s %s", group, subs[i].name);
+                                cli.command = name;
                                 return subs[i].run(argc - 1, argv + 1);
+                        }
         if (argc >= 2 && strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0) {
                 for (i = 0; i < n && i < ARRAY_SIZE(names); i++)
                         names[i] = subs[i].name;

@@ -75,6 +75,11 @@ static int check_streamed(const char *baseline_path, const struct fim_check_opts
         }
         setup_walk(opts, &meta, &wo, &prefixes, &n_prefixes);
         res->cache_used = meta.attrs & ATTR_STATCACHE;
+        if (opts->progress) {
+                /* The bytes the baseline recorded are what the walk covers. */
+                atomic_store(&opts->progress->total_bytes, baseline_reader_bytes(rd));
+                atomic_store(&opts->progress->total_entries, meta.entries);
+        }
         /* Before any finding: a --path that matches nothing is a mistake. */
         for (size_t i = 0; opts->prefixes && i < n_prefixes; i++) {
                 r = baseline_reader_has_prefix(rd, prefixes[i]);

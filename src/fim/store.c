@@ -905,6 +905,7 @@ struct baseline_reader {
         size_t chunk_rows, next_chunk;
         unsigned attrs;
         struct path_cuts cuts;          /* the first path of chunks 1, 2 ... */
+        unsigned long long bytes;       /* the size total of its regular files */
 };
 
 struct baseline_reader *baseline_reader_free(struct baseline_reader *rd)
@@ -946,6 +947,8 @@ int baseline_reader_open(const char *path, size_t chunk_rows, struct baseline_re
         while (r >= 0 && (r = rows_next(&rd->rows, row, ret_reason)) > 0) {
                 if (rd->rows.n > 1 && (rd->rows.n - 1) % rd->chunk_rows == 0)
                         r = path_cuts_add(&rd->cuts, row->entries[0].path, row->entries[0].path_len);
+                if (row->entries[0].type == S_IFREG)
+                        rd->bytes += row->entries[0].size;
                 row->n = 0;
                 arena_reset(&row->arena);
         }
@@ -963,6 +966,11 @@ int baseline_reader_open(const char *path, size_t chunk_rows, struct baseline_re
         *ret_meta = m;
         m = (struct baseline_meta) { 0 };
         return 0;
+}
+
+unsigned long long baseline_reader_bytes(const struct baseline_reader *rd)
+{
+        return rd->bytes;
 }
 
 size_t baseline_reader_chunks(const struct baseline_reader *rd)

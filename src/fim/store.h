@@ -71,6 +71,8 @@ struct baseline_reader *baseline_reader_free(struct baseline_reader *rd);
 DEFINE_FREEP(struct baseline_reader, baseline_reader_free)
 /* How many chunks (at least one), and the paths chunk i covers. */
 size_t baseline_reader_chunks(const struct baseline_reader *rd);
+/* The size total of the baseline's regular files (what a check covers). */
+unsigned long long baseline_reader_bytes(const struct baseline_reader *rd);
 void baseline_reader_chunk_range(const struct baseline_reader *rd, size_t i, struct path_range *ret);
 int baseline_reader_next_chunk(struct baseline_reader *rd, struct fim_tree *t, const char **ret_reason);
 /* 1 when a row lies at or below prefix (as path_has_prefix() says), else 0. */

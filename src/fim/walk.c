@@ -223,6 +223,8 @@ static const struct fim_entry *cache_hit(struct walker *w, const struct fim_entr
  * walk with a cache points into it (see walk.h). */
 static int take_cached(struct worker *wk, struct fim_entry *e, const struct fim_entry *c)
 {
+        if (wk->w->opts->progress && e->type == S_IFREG)
+                atomic_fetch_add_explicit(&wk->w->opts->progress->done_bytes, e->size, memory_order_relaxed);
         if (c->flags & ENTRY_HAS_HASH) {
                 memcpy(e->sha256, c->sha256, SHA256_LEN);
                 e->flags |= ENTRY_HAS_HASH;
@@ -797,6 +799,7 @@ struct plan_level {
 struct planner {
         int rootfd;
         size_t per, count;
+        struct walk_progress *progress; /* NULL, or counts entries and bytes */
         const volatile sig_atomic_t *cancel;
         struct path_cuts *cuts;
         char *path;                     /* FIM_PATH_MAX + 1 bytes */
@@ -813,6 +816,8 @@ static int plan_item_cmp(const void *x, const void *y)
 
 static int plan_count(struct planner *pl, size_t len)
 {
+        if (pl->progress)
+                atomic_fetch_add_explicit(&pl->progress->total_entries, 1, memory_order_relaxed);
         if (pl->count++ % pl->per != 0 || pl->count == 1)
                 return 0;
         return path_cuts_add(pl->cuts, pl->path, len);
@@ -877,6 +882,11 @@ static int plan_push(struct planner *pl, size_t len, dev_t parent_dev)
                         continue;
                 if (de->d_type == DT_UNKNOWN)
                         dir = fstatat(dirfd(d), de->d_name, &cst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(cst.st_mode);
+                /* Only for a progress line: the bytes the walk will hash. */
+                if (pl->progress && (de->d_type == DT_REG || de->d_type == DT_UNKNOWN) &&
+                    fstatat(dirfd(d), de->d_name, &cst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(cst.st_mode))
+                        atomic_fetch_add_explicit(&pl->progress->total_bytes, (unsigned long long) cst.st_size,
+                                                  memory_order_relaxed);
                 if (l->n + 2 > cap) {
                         struct plan_item *g = reallocarray(l->items, cap ? cap * 2 : 64, sizeof(*g));
 
@@ -937,8 +947,55 @@ static int plan_prefix(struct planner *pl, size_t len)
         return r;
 }
 
+static void place_store(struct walk_progress *p, const char *s, size_t n)
+{
+        unsigned unlocked = 0;
+
+        if (n > sizeof(p->place) - 1)
+                n = sizeof(p->place) - 1;
+        while (!atomic_compare_exchange_weak(&p->place_lock, &unlocked, 1))
+                unlocked = 0;
+        memcpy(p->place, s, n);
+        p->place[n] = '\0';
+        atomic_store(&p->place_lock, 0);
+}
+
+void walk_progress_set_place(struct walk_progress *p, const char *path)
+{
+        size_t n = path[0] == '/' ? 1 + strcspn(path + 1, "/") : strcspn(path, "/");
+
+        place_store(p, path, n);
+}
+
+void walk_progress_get_place(struct walk_progress *p, char *buf, size_t n)
+{
+        unsigned unlocked = 0;
+
+        while (!atomic_compare_exchange_weak(&p->place_lock, &unlocked, 1))
+                unlocked = 0;
+        snprintf(buf, n, "%s", p->place);
+        atomic_store(&p->place_lock, 0);
+}
+
+/* The place a walk shows: the top directory where its range starts, or every
+ * prefix when it walks them whole. */
+static void progress_place(struct walk_progress *p, const struct path_range *range, char *const *prefixes,
+                           size_t n_prefixes)
+{
+        char all[sizeof(p->place)];
+        size_t n = 0;
+
+        if (range && range->lo) {
+                walk_progress_set_place(p, range->lo);
+                return;
+        }
+        for (size_t i = 0; i < n_prefixes && n < sizeof(all) - 1; i++)
+                n += (size_t) snprintf(all + n, sizeof(all) - n, "%s%s", i ? " " : "", prefixes[i]);
+        place_store(p, all, n < sizeof(all) ? n : sizeof(all) - 1);
+}
+
 int fim_walk_plan(const char *root, char *const *prefixes, size_t n_prefixes, size_t per_range,
-                  const volatile sig_atomic_t *cancel, struct path_cuts *ret)
+                  struct walk_progress *progress, const volatile sig_atomic_t *cancel, struct path_cuts *ret)
 {
         static char *const everything[] = { "/" };
         _cleanup_(path_cuts_release) struct path_cuts cuts = { 0 };
@@ -955,6 +1012,12 @@ int fim_walk_plan(const char *root, char *const *prefixes, size_t n_prefixes, si
         if (rootfd < 0)
                 return negative_errno();
         pl.rootfd = rootfd;
+        if (progress && atomic_load(&progress->wanted)) {
+                pl.progress = progress;
+                atomic_store(&progress->total_entries, 0);
+                atomic_store(&progress->total_bytes, 0);
+                atomic_store(&progress->phase, WALK_PHASE_PLAN);
+        }
         pl.path = malloc(FIM_PATH_MAX + 1);
         if (!pl.path)
                 return -ENOMEM;
@@ -968,6 +1031,8 @@ int fim_walk_plan(const char *root, char *const *prefixes, size_t n_prefixes, si
                 if (!p)
                         continue;
                 len = strlen(p);
+                if (pl.progress)
+                        walk_progress_set_place(pl.progress, p);
                 memcpy(pl.path, p, len);
                 r = plan_prefix(&pl, len);
                 if (r < 0)
@@ -999,6 +1064,11 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
                 n_prefixes = 1;
         }
         w.attrs = opts->attrs ? opts->attrs : ATTR_ALL_LIVE;
+        if (opts->progress) {
+                atomic_store(&opts->progress->phase, WALK_PHASE_METADATA);
+                if (atomic_load(&opts->progress->wanted))
+                        progress_place(opts->progress, opts->range, prefixes, n_prefixes);
+        }
 
         rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
@@ -1022,6 +1092,8 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
                         r = fim_tree_new(&wks[i].local);
                 if (r >= 0)
                         r = hasher_new(&wks[i].hasher);
+                if (r >= 0 && opts->progress)
+                        hasher_set_progress(wks[i].hasher, &opts->progress->done_bytes);
                 /* With a cache the tree's size is known: reserve it up front (large
                  * allocations are mapped lazily, so only what is used is paid for)
                  * instead of growing by copies. */
@@ -1113,6 +1185,7 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
                         /* The progress bar now counts the large files left. */
                         atomic_store(&opts->progress->hashed, 0);
                         atomic_store(&opts->progress->hash_total, w.n_to_read);
+                        atomic_store(&opts->progress->phase, WALK_PHASE_HASHING);
                 }
                 w.tree = tree;
                 r = workers_run(n_threads, read_thread, wks, sizeof(*wks));

@@ -10,12 +10,33 @@
 
 #include "entry.h"
 
+enum walk_phase {
+        WALK_PHASE_NONE,
+        WALK_PHASE_PLAN,                /* fim_walk_plan(): counting entries and bytes */
+        WALK_PHASE_METADATA,            /* a walk's listing pass (small files hashed in it) */
+        WALK_PHASE_HASHING,             /* a walk's read pass: the large files */
+};
+
+/* Counters a progress line reads while another thread walks. All zero is a
+ * valid start; only the place needs walk_progress_set_place(). */
 struct walk_progress {
         atomic_ullong entries;          /* entries recorded so far */
         atomic_ullong hash_total;       /* files to hash, known after the metadata pass */
         atomic_ullong hashed;           /* files hashed so far */
         atomic_ullong bytes;            /* bytes hashed so far */
+        atomic_bool wanted;             /* someone draws it: totals are worth a stat per file */
+        atomic_int phase;               /* enum walk_phase */
+        atomic_ullong done_bytes;       /* bytes of regular files hashed or trusted from the stat cache */
+        atomic_ullong total_bytes;      /* of the whole job; 0: unknown */
+        atomic_ullong total_entries;    /* of the whole job; 0: unknown */
+        atomic_uint place_lock;
+        char place[64];                 /* the top directory walked now ("/usr") */
 };
+
+/* The place part of a progress line: the first component of path ("/usr"
+ * for "/usr/lib/x"), under a small lock; get copies it out (n > 0). */
+void walk_progress_set_place(struct walk_progress *p, const char *path);
+void walk_progress_get_place(struct walk_progress *p, char *buf, size_t n);
 
 struct walk_opts {
         unsigned threads;               /* 0: one per online CPU */
@@ -77,6 +98,7 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
  * type. Memory: the names of one directory per level. *ret gets the cuts
  * (path_cuts_release()). */
 int fim_walk_plan(const char *root, char *const *prefixes, size_t n_prefixes, size_t per_range,
+                  struct walk_progress *progress,
                   const volatile sig_atomic_t *cancel, struct path_cuts *ret);
 
 /* Between the ranges of a walk in pieces, once their trees are freed: hands

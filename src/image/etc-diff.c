@@ -126,9 +126,9 @@ static int etc_diff_streamed(const char *usr_etc, const char *etc, const struct 
                 r = etc_root_open(etc, &st.local);
         /* Cuts from both trees, so that no range is large in either. */
         if (r >= 0)
-                r = fim_walk_plan(st.local.self, NULL, 0, ETC_RANGE_ENTRIES, opts->cancel, &cuts);
+                r = fim_walk_plan(st.local.self, NULL, 0, ETC_RANGE_ENTRIES, NULL, opts->cancel, &cuts);
         if (r >= 0)
-                r = fim_walk_plan(st.image.self, NULL, 0, ETC_RANGE_ENTRIES, opts->cancel, &more);
+                r = fim_walk_plan(st.image.self, NULL, 0, ETC_RANGE_ENTRIES, NULL, opts->cancel, &more);
         for (i = 0; r >= 0 && i < more.n; i++)
                 r = path_cuts_add(&cuts, more.cuts[i].path, more.cuts[i].len);
         if (r >= 0) {

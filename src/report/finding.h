@@ -10,6 +10,8 @@
 #include <stdio.h>
 
 #include "basic/arena.h"
+#include "basic/buf.h"
+#include "basic/macros.h"
 #include "rules/rules.h"
 
 #define FINDING_MAX_CHANGED 64
@@ -299,6 +301,18 @@ struct output_run {
         int exit_status;
 };
 
+/* Findings counted by event.action ("file-added"), for the text summary. */
+#define OUTPUT_MAX_KINDS 32
+struct output_kind {
+        char action[32];                /* "" in the last slot: every other action */
+        unsigned long alerts, events;
+};
+
+/* The text view holds the findings' lines back so that the summary can go
+ * first (as AIDE's report does); past this many bytes it prints them as
+ * they come and the summary after them (docs/output.md). */
+#define OUTPUT_TEXT_HOLD_MAX ((size_t) 16 << 20)
+
 struct output {
         enum output_format format;
         FILE *f;
@@ -312,18 +326,60 @@ struct output {
         unsigned long alerts, events;
         unsigned long by_severity[SEVERITY_CRITICAL + 1];
         int error;                      /* first write error */
+        /* The text view (output_text_*): */
+        const char *command;            /* what the summary names: "check", "image verify" */
+        bool verbose;                   /* the details under each finding (-v) */
+        bool color;                     /* severities coloured (stdout is a terminal) */
+        bool no_summary;                /* --quiet: the findings' lines only */
+        bool streaming;                 /* lines go out as they come, the summary after them (output_init()'s
+                                         * default; output_hold() holds them for the summary) */
+        unsigned long shown;            /* findings printed */
+        unsigned long below, hidden;    /* not printed: below min_level; events (without -v) */
+        struct output_kind kinds[OUTPUT_MAX_KINDS];
+        size_t n_kinds;
+        struct buf held;                /* the findings' lines until output_finish() */
+        size_t hold_max;                /* at most this many bytes held (output_init(): OUTPUT_TEXT_HOLD_MAX) */
+        struct buf notes;               /* the command's own summary lines */
+        bool summarized;                /* output_flush() wrote the summary */
+        size_t notes_done;              /* ... and the notes up to here */
 };
 
 int output_format_from_name(const char *s, enum output_format *ret);
 void output_init(struct output *o, enum output_format format, FILE *f, const char *host);
 int output_emit(struct output *o, const struct finding *f);
 /* The run's summary event, DW-RUN-SUMMARY (rule from rules, NULL: none): the
- * last JSON line, or one text line; not counted. 0 or -errno. */
+ * last JSON line, not counted; nothing in the text view, whose own summary
+ * comes first. 0 or -errno. */
 int output_run_summary(struct output *o, const struct rule *rule, const struct output_run *run);
 /* ECS event.id of a finding on the analysed host: 32 hex digits and a NUL,
  * stable across runs (docs/output.md). 0 or -errno (-ENOMEM). */
 #define EVENT_ID_LEN 33
 int finding_event_id(const struct output *o, const struct finding *f, char ret[EVENT_ID_LEN]);
+
+/* Text: lines of a capability's own (a state it shows above its findings),
+ * in order with the findings' lines. */
+int output_text(struct output *o, const char *s, size_t n);
+/* Text: a line of the command's own summary ("checked 12 entries under /"),
+ * printed after the counts; one line, no newline at the end. */
+int output_note(struct output *o, const char *fmt, ...) _printf_(2, 3);
+/* Text: hold the findings' lines back until output_finish(), for the
+ * summary to go first (up to OUTPUT_TEXT_HOLD_MAX). */
+void output_hold(struct output *o);
+/* Text: from now on print findings as they come (an endless input, --follow):
+ * a one-line header now, the summary at output_finish(). */
+int output_text_stream(struct output *o, const char *what);
+/* Text: the summary and the findings held so far, now (a capability that
+ * records state only once its report is out, so a run whose output went
+ * nowhere reports it again); later lines follow as they come, and later
+ * notes at output_finish(). 0 or the first write error. */
+int output_flush(struct output *o);
+/* Text: the summary (counts by severity and by kind, the notes), then the
+ * findings held back. JSON: nothing. Frees what the output holds; 0 or the
+ * first write error (also in o->error). */
+int output_finish(struct output *o);
+/* Frees what the output holds, unwritten (a run that failed); also after
+ * output_finish(), and on an output that is all zeros. */
+void output_release(struct output *o);
 #define TIMESTAMP_LEN 64
 
 /* Writes "2026-11-22T04:59:37.612Z" for the given time in nanoseconds. */

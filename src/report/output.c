@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <string.h>
 #include <time.h>
 
@@ -229,7 +230,9 @@ int output_format_from_name(const char *s, enum output_format *ret)
 
 void output_init(struct output *o, enum output_format format, FILE *f, const char *host)
 {
-        *o = (struct output) { .format = format, .f = f, .host = host };
+        /* Written as they come; the CLI holds the text view for its summary (output_hold()). */
+        *o = (struct output) { .format = format, .f = f, .host = host, .streaming = true,
+                               .hold_max = OUTPUT_TEXT_HOLD_MAX };
 }
 
 void format_timestamp_sec(char out[TIMESTAMP_LEN], uint64_t sec, unsigned msec)
@@ -1005,13 +1008,113 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
         return buf_putc(b, '\n');
 }
 
+/* The text view. Times are shown to the second and hashes by their first 12
+ * hex digits (JSON keeps both whole); see docs/output.md. */
+
+#define TEXT_HASH_SHOWN 12
+#define TEXT_HASH_MIN 32        /* shorter runs of hex digits are no hash (an inode, a serial) */
+
+static bool is_hex(char c)
+{
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static bool is_digit(char c)
+{
+        return c >= '0' && c <= '9';
+}
+
+static bool is_word(char c)
+{
+        return is_hex(c) || (c >= 'g' && c <= 'z') || (c >= 'G' && c <= 'Z') || c == '_';
+}
+
+/* Whether s[i] is the '.' of "HH:MM:SS.fraction" (the fraction then ends
+ * with 'Z', an offset or the end of the time). */
+static bool is_fraction(const char *s, size_t n, size_t i)
+{
+        static const char shape[] = "dd:dd:dd";
+        size_t k;
+
+        if (s[i] != '.' || i < 8 || i + 1 >= n || !is_digit(s[i + 1]))
+                return false;
+        for (k = 0; k < 8; k++)
+                if (shape[k] == 'd' ? !is_digit(s[i - 8 + k]) : s[i - 8 + k] != ':')
+                        return false;
+        return true;
+}
+
+/* s as a person reads it: escaped (escape_text, or escape_text_token when
+ * token), a run of TEXT_HASH_MIN or more hex digits cut to its first
+ * TEXT_HASH_SHOWN, the fraction of a second of a time left out. */
+static int text_humane(struct buf *b, const char *s, size_t n, bool token)
+{
+        _cleanup_(buf_release) struct buf t = { 0 };
+        size_t i = 0, run;
+        int r = 0;
+
+        buf_init(&t, n + 1);
+        while (r >= 0 && i < n) {
+                for (run = 0; i + run < n && is_hex(s[i + run]); run++)
+                        ;
+                if (run >= TEXT_HASH_MIN && (i == 0 || !is_word(s[i - 1])) &&
+                    (i + run == n || !is_word(s[i + run]))) {
+                        r = buf_append(&t, s + i, TEXT_HASH_SHOWN);
+                        i += run;
+                } else if (is_fraction(s, n, i)) {
+                        for (i++; i < n && is_digit(s[i]); i++)
+                                ;
+                } else {
+                        /* a word is copied whole: no hash starts inside it */
+                        for (run = 1; i + run < n && is_word(s[i]) && is_word(s[i + run]); run++)
+                                ;
+                        r = buf_append(&t, s + i, run);
+                        i += run;
+                }
+        }
+        if (r < 0)
+                return r;
+        return token ? escape_text_token(b, t.data ?: "", t.len) : escape_text(b, t.data ?: "", t.len);
+}
+
+static int text_str(struct buf *b, const char *s)
+{
+        return text_humane(b, s, strlen(s), false);
+}
+
 static int text_word(struct buf *b, const char *s)
 {
         return escape_text_token(b, s ? s : "?", s ? strlen(s) : 1);
 }
 
-/* "         by /usr/bin/bash[1234] auid=1000 <- sshd[1200] <- systemd[1]" and,
- * when suppressed, the reason on a line of its own. */
+/* The SGR colour of each severity, on a terminal only. */
+static const char *severity_color(enum severity s)
+{
+        switch (s) {
+        case SEVERITY_CRITICAL:
+                return "\033[1;35m";
+        case SEVERITY_HIGH:
+                return "\033[1;31m";
+        case SEVERITY_MEDIUM:
+                return "\033[33m";
+        case SEVERITY_LOW:
+                return "\033[36m";
+        }
+        return NULL;
+}
+
+/* "high    " in its column, coloured when o->color. */
+static int text_severity(const struct output *o, const struct finding *f, struct buf *b)
+{
+        enum severity sev = finding_severity(f);
+        const char *word = f->alert ? severity_name(sev) : f->state ? "state" : "event";
+        const char *color = o->color && f->alert ? severity_color(sev) : NULL;
+
+        if (!color)
+                return buf_printf(b, "%-8s ", word);
+        return buf_printf(b, "%s%s\033[0m%*s ", color, word, (int) (strlen(word) < 8 ? 8 - strlen(word) : 0), "");
+}
+
 /* "    container web (0123456789ab) image quay.io/x/web:1 layer 5ca287abcbe6" */
 static int text_container(struct buf *b, const struct finding_container *c)
 {
@@ -1038,13 +1141,16 @@ static int text_container(struct buf *b, const struct finding_container *c)
         return r >= 0 ? buf_putc(b, '\n') : r;
 }
 
-static int text_process(struct buf *b, const struct finding *f)
+/* " by /usr/bin/bash[1234] auid=1000(alice) unit=x.service", and with -v the
+ * parent chain " <- sshd[1200] <- systemd[1]"; then, with -v and when
+ * suppressed, the reason on a line of its own. */
+static int text_process(const struct output *o, const struct finding *f, struct buf *b)
 {
         const struct finding_process *p = f->process;
         size_t i;
         int r;
 
-        r = buf_puts(b, "         by ");
+        r = buf_puts(b, " by ");
         if (r >= 0)
                 r = text_word(b, p->executable ? p->executable : p->name);
         if (r >= 0 && p->pid >= 0)
@@ -1063,7 +1169,7 @@ static int text_process(struct buf *b, const struct finding *f)
                 if (r >= 0)
                         r = text_word(b, p->unit);
         }
-        for (i = 0; r >= 0 && i < f->n_ancestry; i++) {
+        for (i = 0; r >= 0 && o->verbose && i < f->n_ancestry; i++) {
                 r = buf_puts(b, " <- ");
                 if (r >= 0)
                         r = text_word(b, f->ancestry[i].name ? f->ancestry[i].name : f->ancestry[i].executable);
@@ -1072,7 +1178,7 @@ static int text_process(struct buf *b, const struct finding *f)
         }
         if (r >= 0)
                 r = buf_putc(b, '\n');
-        if (r >= 0 && f->suppressed_reason) {
+        if (r >= 0 && o->verbose && f->suppressed_reason) {
                 r = buf_puts(b, "         because ");
                 if (r >= 0)
                         r = escape_text(b, f->suppressed_reason, strlen(f->suppressed_reason));
@@ -1082,28 +1188,34 @@ static int text_process(struct buf *b, const struct finding *f)
         return r;
 }
 
-/* An audit finding's when and where: "         at 2023-11-14T22:13:20.000Z
- * event 1700000000.000:5002 (ausearch -a 5002) node web1". */
-static int text_audit(struct buf *b, const struct finding *f)
+/* The second line of a finding from a log: when, the event id to pivot
+ * with, the node and who ("         at 2023-11-14T22:13:20Z event
+ * 1700000000.000:5002 (ausearch -a 5002) node web1 by /usr/bin/cp[1002] auid=1000"). */
+static int text_context(const struct output *o, const struct finding *f, struct buf *b)
 {
         const struct finding_audit *a = f->audit;
-        const char *serial = a->id ? strrchr(a->id, ':') : NULL;
-        int r = buf_puts(b, "         at ");
+        const char *serial = a && a->id ? strrchr(a->id, ':') : NULL;
+        int r = buf_puts(b, "        ");
 
-        if (r >= 0)
-                r = text_word(b, f->timestamp);
-        if (r >= 0 && a->id) {
+        if (r >= 0 && a && f->timestamp) {
+                r = buf_puts(b, " at ");
+                if (r >= 0)
+                        r = text_humane(b, f->timestamp, strlen(f->timestamp), true);
+        }
+        if (r >= 0 && a && a->id) {
                 r = buf_puts(b, " event ");
                 if (r >= 0)
                         r = text_word(b, a->id);
                 if (r >= 0 && serial)
                         r = buf_printf(b, " (ausearch -a %s)", serial + 1);
         }
-        if (r >= 0 && a->node.len) {
+        if (r >= 0 && a && a->node.len) {
                 r = buf_puts(b, " node ");
                 if (r >= 0)
                         r = escape_text_token(b, a->node.s, a->node.len);
         }
+        if (r >= 0 && f->process)
+                return text_process(o, f, b);
         return r >= 0 ? buf_putc(b, '\n') : r;
 }
 
@@ -1115,15 +1227,120 @@ static bool is_changed(const struct finding *f, const char *attr)
         return false;
 }
 
-static int render_text(const struct finding *f, struct buf *b)
+/* -v: "         mode: 0644 -> 4755" for a value that changed ("(none)" for
+ * a side it did not have); when both sides read the same to the second,
+ * says so. */
+static int text_change(const struct finding_value *v, struct buf *b)
 {
-        enum severity sev = finding_severity(f);
+        size_t mark;
+        int r = buf_puts(b, "         ");
+
+        if (r >= 0)
+                r = escape_text(b, v->attr, strlen(v->attr));
+        if (r >= 0)
+                r = buf_puts(b, ": ");
+        mark = b->len;
+        if (r >= 0)
+                r = v->before ? text_humane(b, v->before, v->before_len, true) : buf_puts(b, "(none)");
+        if (r >= 0)
+                r = buf_puts(b, " -> ");
+        if (r >= 0)
+                r = v->after ? text_humane(b, v->after, v->after_len, true) : buf_puts(b, "(none)");
+        if (r >= 0 && v->before && v->after && (b->len - mark - 4) % 2 == 0 &&
+            memcmp(b->data + mark, b->data + mark + (b->len - mark - 4) / 2 + 4, (b->len - mark - 4) / 2) == 0 &&
+            (v->before_len != v->after_len || memcmp(v->before, v->after, v->before_len) != 0))
+                r = buf_puts(b, " (within the second; --format json has the nanoseconds)");
+        return r >= 0 ? buf_putc(b, '\n') : r;
+}
+
+/* -v: the values only there after (an added file: "         type file,
+ * mode 0644, size 2") or before ("         was: type file, ..."), one line. */
+static int text_side(const struct finding *f, bool after, struct buf *b)
+{
+        bool any = false;
+        size_t i;
+        int r = 0;
+
+        for (i = 0; r >= 0 && i < f->n_values; i++) {
+                const struct finding_value *v = &f->values[i];
+                const char *s = after ? v->after : v->before;
+
+                if (!s || (after ? v->before : v->after) || is_changed(f, v->attr))
+                        continue;       /* shown by text_change(), or context text_changed_only leaves out */
+                if (f->text_changed_only)
+                        continue;
+                r = buf_puts(b, any ? ", " : after ? "         " : "         was: ");
+                if (r >= 0)
+                        r = escape_text(b, v->attr, strlen(v->attr));
+                if (r >= 0)
+                        r = buf_putc(b, ' ');
+                if (r >= 0)
+                        r = text_humane(b, s, after ? v->after_len : v->before_len, true);
+                any = true;
+        }
+        return r >= 0 && any ? buf_putc(b, '\n') : r;
+}
+
+/* The details -v adds under a finding. */
+static int text_details(const struct finding *f, struct buf *b)
+{
+        size_t i;
+        int r = 0;
+
+        for (i = 0; r >= 0 && i < f->n_merge_loses; i++) {
+                r = buf_puts(b, "    loses ");
+                if (r >= 0)
+                        r = text_str(b, f->merge_loses[i]);
+                if (r >= 0)
+                        r = buf_putc(b, '\n');
+        }
+        if (r >= 0 && f->container)
+                r = text_container(b, f->container);
+        /* A value on one side only is context (an added file's mode) or what
+         * was there: on one line, never as "(none) -> x". */
+        for (i = 0; r >= 0 && i < f->n_values; i++) {
+                const struct finding_value *v = &f->values[i];
+
+                if (is_changed(f, v->attr) || (v->before && v->after && !f->text_changed_only))
+                        r = text_change(v, b);
+        }
+        if (r >= 0)
+                r = text_side(f, false, b);
+        if (r >= 0)
+                r = text_side(f, true, b);
+        if (r >= 0 && f->n_quality) {
+                r = buf_puts(b, "         quality:");
+                for (i = 0; r >= 0 && i < f->n_quality; i++) {
+                        r = buf_putc(b, ' ');
+                        if (r >= 0)
+                                r = text_str(b, f->quality[i]);
+                }
+                if (r >= 0)
+                        r = buf_putc(b, '\n');
+        }
+        return r;
+}
+
+/* One line per finding: severity, action, what (path, else the container),
+ * rule id, what changed, the message; a finding from a log adds the line of
+ * its time, event and process; -v the details. */
+static int render_text(const struct output *o, const struct finding *f, struct buf *b)
+{
         size_t i;
         int r;
 
-        r = buf_printf(b, "%-8s %-14s ", f->alert ? severity_name(sev) : f->state ? "state" : "event", f->action ? f->action : "-");
+        r = text_severity(o, f, b);
+        if (r >= 0)
+                r = buf_printf(b, "%-14s ", f->action ? f->action : "-");
         if (r >= 0 && f->path)
                 r = escape_text_token(b, f->path, f->path_len);
+        /* the container, unless the message names it */
+        if (r >= 0 && f->container && !f->message && (f->container->name || f->container->id)) {
+                r = buf_puts(b, f->path ? " in " : "container ");
+                if (r >= 0)
+                        r = f->container->name ? text_word(b, f->container->name)
+                                               : escape_text(b, f->container->id, strnlen(f->container->id, 12));
+        }
         if (r >= 0 && f->rule)
                 r = buf_printf(b, "  %s", f->rule->id);
         if (r >= 0 && f->n_changed) {
@@ -1140,7 +1357,7 @@ static int render_text(const struct finding *f, struct buf *b)
         if (r >= 0 && f->message) {
                 r = buf_puts(b, "  ");
                 if (r >= 0)
-                        r = escape_text(b, f->message, strlen(f->message));
+                        r = text_str(b, f->message);
         }
         if (r >= 0 && f->error)
                 r = buf_printf(b, "  (%s)", f->error);
@@ -1149,7 +1366,7 @@ static int render_text(const struct finding *f, struct buf *b)
         if (r >= 0 && f->merge_reason) {
                 r = buf_puts(b, " (");
                 if (r >= 0)
-                        r = escape_text(b, f->merge_reason, strlen(f->merge_reason));
+                        r = text_str(b, f->merge_reason);
                 if (r >= 0)
                         r = buf_putc(b, ')');
         }
@@ -1162,39 +1379,63 @@ static int render_text(const struct finding *f, struct buf *b)
                 r = buf_printf(b, "  suppressed (%s)", f->suppressed_by);
         if (r >= 0)
                 r = buf_putc(b, '\n');
-        for (i = 0; r >= 0 && i < f->n_merge_loses; i++) {
-                r = buf_puts(b, "    loses ");
-                if (r >= 0)
-                        r = escape_text(b, f->merge_loses[i], strlen(f->merge_loses[i]));
-                if (r >= 0)
-                        r = buf_putc(b, '\n');
-        }
-        if (r >= 0 && f->audit && f->timestamp)
-                r = text_audit(b, f);
-        if (r >= 0 && f->process)
-                r = text_process(b, f);
-        if (r >= 0 && f->container)
-                r = text_container(b, f->container);
-        for (i = 0; r >= 0 && i < f->n_values; i++) {
-                const struct finding_value *v = &f->values[i];
-
-                if (f->text_changed_only && !is_changed(f, v->attr))
-                        continue;
-                r = buf_puts(b, "         ");
-                if (r >= 0)
-                        r = escape_text(b, v->attr, strlen(v->attr));
-                if (r >= 0)
-                        r = buf_puts(b, ": ");
-                if (r >= 0)
-                        r = v->before ? escape_text_token(b, v->before, v->before_len) : buf_puts(b, "(none)");
-                if (r >= 0)
-                        r = buf_puts(b, " -> ");
-                if (r >= 0)
-                        r = v->after ? escape_text_token(b, v->after, v->after_len) : buf_puts(b, "(none)");
-                if (r >= 0)
-                        r = buf_putc(b, '\n');
-        }
+        if (r >= 0 && ((f->audit && f->timestamp) || f->process))
+                r = text_context(o, f, b);
+        if (r >= 0 && o->verbose)
+                r = text_details(f, b);
         return r;
+}
+
+static void count_kind(struct output *o, const struct finding *f)
+{
+        const char *action = f->action ? f->action : "-";
+        struct output_kind *k;
+        size_t i;
+
+        for (i = 0; i < o->n_kinds; i++)
+                if (strncmp(o->kinds[i].action, action, sizeof(o->kinds[i].action) - 1) == 0)
+                        break;
+        if (i == OUTPUT_MAX_KINDS) {
+                i = OUTPUT_MAX_KINDS - 1;       /* the last slot ("") counts every action past the others */
+        } else if (i == o->n_kinds) {
+                o->n_kinds++;
+                snprintf(o->kinds[i].action, sizeof(o->kinds[i].action), "%s",
+                         i == OUTPUT_MAX_KINDS - 1 ? "" : action);
+        }
+        k = &o->kinds[i];
+        if (f->alert)
+                k->alerts++;
+        else
+                k->events++;
+}
+
+static int text_write(struct output *o, const char *p, size_t n)
+{
+        if (o->error)
+                return o->error;
+        if (n && fwrite(p, 1, n, o->f) != n)
+                o->error = negative_errno();    /* -EPIPE when the reader went away */
+        return o->error;
+}
+
+/* A finding's lines: held back for the summary to go first, or out now when
+ * streaming (the held ones first, once there are too many to hold). */
+static int text_put(struct output *o, const struct buf *b)
+{
+        int r;
+
+        if (!o->streaming && o->held.len + b->len <= o->hold_max)
+                return buf_append(&o->held, b->data, b->len);
+        if (!o->streaming) {
+                r = output_text_stream(o, "more findings than the text view holds: they follow as they come, "
+                                          "the summary after them");
+                if (r >= 0)
+                        r = text_write(o, o->held.data, o->held.len);
+                buf_release(&o->held);
+                if (r < 0)
+                        return r;
+        }
+        return text_write(o, b->data, b->len);
 }
 
 int output_emit(struct output *o, const struct finding *f)
@@ -1210,17 +1451,26 @@ int output_emit(struct output *o, const struct finding *f)
         } else {
                 o->events++;
         }
-        if (o->min_level && finding_severity(f) < o->min_level)
+        count_kind(o, f);
+        if (o->min_level && finding_severity(f) < o->min_level) {
+                o->below++;
                 return 0;
+        }
         /* An allowed change is shown as such: the allowlist may be wrong. */
-        if (o->format == OUTPUT_TEXT && !f->alert && !o->show_events && !f->allowed_by)
+        if (o->format == OUTPUT_TEXT && !f->alert && !o->show_events && !o->verbose && !f->allowed_by) {
+                o->hidden++;
                 return 0;
+        }
         /* One line of at most 64 MiB: a mount table snapshot of 100,000 mounts
          * (driftwatch mounts) is one event. */
         buf_init(&b, (size_t) 64 << 20);
-        r = o->format == OUTPUT_JSON ? render_json(o, f, &b) : render_text(f, &b);
+        r = o->format == OUTPUT_JSON ? render_json(o, f, &b) : render_text(o, f, &b);
         if (r < 0)
                 return r;
+        if (o->format == OUTPUT_TEXT) {
+                o->shown++;
+                return text_put(o, &b);
+        }
         if (fwrite(b.data, 1, b.len, o->f) != b.len) {
                 o->error = negative_errno();    /* -EPIPE when the reader went away */
                 return o->error;
@@ -1228,17 +1478,66 @@ int output_emit(struct output *o, const struct finding *f)
         return 0;
 }
 
+int output_text(struct output *o, const char *s, size_t n)
+{
+        const struct buf b = { .data = (char *) s, .len = n };
+
+        return text_put(o, &b);
+}
+
+int output_note(struct output *o, const char *fmt, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = buf_vprintf(&o->notes, fmt, ap);
+        va_end(ap);
+        return r < 0 ? r : buf_putc(&o->notes, '\n');
+}
+
+void output_hold(struct output *o)
+{
+        if (o->format == OUTPUT_TEXT)
+                o->streaming = false;
+}
+
+int output_text_stream(struct output *o, const char *what)
+{
+        _cleanup_(buf_release) struct buf b = { 0 };
+        int r;
+
+        if (o->format != OUTPUT_TEXT || o->streaming)
+                return 0;
+        o->streaming = true;
+        if (o->no_summary)
+                return 0;
+        buf_init(&b, 4096);
+        r = buf_printf(&b, "%s: %s\n", o->command ? o->command : "driftwatch", what);
+        return r < 0 ? r : text_write(o, b.data, b.len);
+}
+
 static const char *plural(unsigned long n, const char *one, const char *many)
 {
         return n == 1 ? one : many;
 }
 
-/* "3 alerts (1 high, 2 medium), 5 events" */
-static int run_counts(struct buf *b, const struct output *o)
+/* "3 alerts (1 critical, 2 high)" or "1 event" */
+static int text_count(struct buf *b, unsigned long n, const char *one, const char *many)
+{
+        return buf_printf(b, "%lu %s", n, plural(n, one, many));
+}
+
+/* "check: 3 alerts (1 high, 2 medium), 5 events": the first line of the text
+ * summary, and the message of the run summary event. */
+static int summary_counts(struct buf *b, const char *command, const struct output *o)
 {
         bool first = true;
-        int r = buf_printf(b, "%lu %s", o->alerts, plural(o->alerts, "alert", "alerts"));
+        int r;
 
+        r = buf_printf(b, "%s: ", command ? command : "driftwatch");
+        if (r >= 0)
+                r = text_count(b, o->alerts, "alert", "alerts");
         for (int s = SEVERITY_CRITICAL; r >= 0 && s >= SEVERITY_LOW; s--) {
                 if (!o->by_severity[s])
                         continue;
@@ -1247,7 +1546,107 @@ static int run_counts(struct buf *b, const struct output *o)
         }
         if (r >= 0 && !first)
                 r = buf_putc(b, ')');
-        return r ?: buf_printf(b, ", %lu %s", o->events, plural(o->events, "event", "events"));
+        if (r >= 0)
+                r = buf_puts(b, ", ");
+        if (r >= 0)
+                r = text_count(b, o->events, "event", "events");
+        return r;
+}
+
+/* The summary, as AIDE's starts its report: the counts by severity, then by
+ * kind (event.action), then the command's own lines. */
+static int text_summary(struct output *o, struct buf *b)
+{
+        size_t i, width = strlen("(others)");
+        int r;
+
+        r = summary_counts(b, o->command, o);
+        if (r >= 0 && o->below)
+                r = buf_printf(b, "; %lu below --min-severity %s not shown", o->below, severity_name(o->min_level));
+        if (r >= 0 && o->hidden)
+                r = buf_printf(b, "; %lu event%s not shown (-v shows them)", o->hidden, o->hidden == 1 ? "" : "s");
+        if (r >= 0)
+                r = buf_putc(b, '\n');
+        for (i = 0; i < o->n_kinds; i++)
+                if (strlen(o->kinds[i].action) > width)
+                        width = strlen(o->kinds[i].action);
+        /* the kinds with alerts first, then those of events only */
+        for (i = 0; r >= 0 && i < 2 * o->n_kinds; i++) {
+                const struct output_kind *k = &o->kinds[i % o->n_kinds];
+
+                if ((i < o->n_kinds) != (k->alerts > 0))
+                        continue;
+                r = buf_printf(b, "  %-*s ", (int) width, k->action[0] ? k->action : "(others)");
+                if (r >= 0 && k->alerts)
+                        r = text_count(b, k->alerts, "alert", "alerts");
+                if (r >= 0 && k->alerts && k->events)
+                        r = buf_puts(b, ", ");
+                if (r >= 0 && k->events)
+                        r = text_count(b, k->events, "event", "events");
+                if (r >= 0)
+                        r = buf_putc(b, '\n');
+        }
+        if (r >= 0 && o->notes.len)
+                r = buf_append(b, o->notes.data, o->notes.len);
+        return r;
+}
+
+int output_flush(struct output *o)
+{
+        _cleanup_(buf_release) struct buf b = { 0 };
+        int r = 0;
+
+        if (o->format != OUTPUT_TEXT || o->streaming)
+                return o->error;
+        buf_init(&b, (size_t) 1 << 20);
+        if (!o->no_summary)
+                r = text_summary(o, &b);
+        if (r >= 0 && !o->no_summary && o->held.len)
+                r = buf_putc(&b, '\n');
+        if (r >= 0 && text_write(o, b.data, b.len) >= 0)
+                r = text_write(o, o->held.data, o->held.len);
+        buf_release(&o->held);
+        o->streaming = o->summarized = true;
+        o->notes_done = o->notes.len;
+        if (r < 0 && !o->error)
+                o->error = r;
+        return o->error;
+}
+
+void output_release(struct output *o)
+{
+        buf_release(&o->held);
+        buf_release(&o->notes);
+}
+
+int output_finish(struct output *o)
+{
+        _cleanup_(buf_release) struct buf b = { 0 };
+        int r = 0;
+
+        if (o->format == OUTPUT_TEXT && o->summarized) {
+                /* output_flush() wrote the summary: what was noted since */
+                if (!o->no_summary && o->notes.len > o->notes_done)
+                        r = text_write(o, o->notes.data + o->notes_done, o->notes.len - o->notes_done);
+        } else if (o->format == OUTPUT_TEXT) {
+                buf_init(&b, (size_t) 1 << 20);
+                /* streaming: a blank line between the findings and the summary that closes them */
+                if (!o->no_summary && o->streaming && o->shown)
+                        r = buf_putc(&b, '\n');
+                if (r >= 0 && !o->no_summary)
+                        r = text_summary(o, &b);
+                if (r >= 0 && !o->no_summary && !o->streaming && o->held.len)
+                        r = buf_putc(&b, '\n');
+                /* streaming: the findings went out already, the summary closes them */
+                if (r >= 0 && !o->streaming)
+                        r = text_write(o, b.data, b.len) < 0 ? o->error : text_write(o, o->held.data, o->held.len);
+                else if (r >= 0)
+                        r = text_write(o, b.data, b.len);
+        }
+        output_release(o);
+        if (r < 0 && !o->error)
+                o->error = r;
+        return o->error;
 }
 
 static void json_run(struct json *j, const void *data)
@@ -1277,42 +1676,34 @@ int output_run_summary(struct output *o, const struct rule *rule, const struct o
 {
         _cleanup_(buf_release) struct buf msg = { 0 }, b = { 0 };
         const void *data[2] = { run, o };
+        char ts[TIMESTAMP_LEN];
+        struct finding f;
         int r;
 
-        if (rule && rule->disabled)
+        /* the text view's summary, first on stdout, says it already */
+        if (o->format != OUTPUT_JSON || (rule && rule->disabled))
                 return 0;
         buf_init(&msg, (size_t) 64 << 10);
-        r = buf_printf(&msg, "%s: ", run->command ? run->command : "driftwatch");
-        r = r ?: run_counts(&msg, o);
+        r = summary_counts(&msg, run->command, o);
         r = r ?: buf_printf(&msg, "; exit status %d", run->exit_status);
         if (r < 0)
                 return r;
         buf_init(&b, (size_t) 1 << 20);
-        if (o->format == OUTPUT_JSON) {
-                char ts[TIMESTAMP_LEN];
-                struct finding f;
-
-                format_timestamp(ts, run->start_ns + run->duration_ns);
-                finding_init(&f);
-                f.timestamp = ts;       /* in its id too: each run is an event of its own */
-                f.rule = rule;
-                f.category = "host";
-                f.type = "info";
-                f.action = "run-summary";
-                f.dataset = "driftwatch.run";
-                f.outcome = run->exit_status <= 1 ? "success" : "failure";
-                f.message = msg.data;
-                f.run = run;
-                f.json_extra = json_run;
-                f.json_extra_data = data;
-                r = render_json(o, &f, &b);
-                finding_release(&f);
-        } else {
-                double s = (double) run->duration_ns / 1e9;
-
-                /* One plain line; the text view's own summary says the rest. */
-                r = buf_printf(&b, "run: %s, %.*f s\n", msg.data, s < 10 ? 2 : 0, s);
-        }
+        format_timestamp(ts, run->start_ns + run->duration_ns);
+        finding_init(&f);
+        f.timestamp = ts;       /* in its id too: each run is an event of its own */
+        f.rule = rule;
+        f.category = "host";
+        f.type = "info";
+        f.action = "run-summary";
+        f.dataset = "driftwatch.run";
+        f.outcome = run->exit_status <= 1 ? "success" : "failure";
+        f.message = msg.data;
+        f.run = run;
+        f.json_extra = json_run;
+        f.json_extra_data = data;
+        r = render_json(o, &f, &b);
+        finding_release(&f);
         if (r < 0)
                 return r;
         if (fwrite(b.data, 1, b.len, o->f) != b.len) {

@@ -39,3 +39,15 @@ gen_write() {
 gen_later() {
         AUDIT_TIME=$((AUDIT_TIME + $1))
 }
+
+# gen_session_writes: an ssh session's shell copying into /etc/sudoers.d, 40
+# serials lost, then a write to /etc/cron.d a second later: two file alerts
+# with their parent chain and a sequence gap (the text view's tests).
+gen_session_writes() {
+        gen_exec 1000 1 $UNSET $UNSET '(none)' /usr/sbin/sshd sshd /usr/sbin/sshd -D
+        gen_exec 1001 1000 1000 3 pts0 /usr/bin/bash bash -bash
+        gen_write 1002 1001 1000 3 /usr/bin/cp cp /etc/sudoers.d/zz
+        AUDIT_SERIAL=$((AUDIT_SERIAL + 40))
+        gen_later 1
+        gen_write 1003 1001 1000 3 /usr/bin/tee tee /etc/cron.d/job
+}

@@ -251,3 +251,20 @@ signed_policy() {
         printf '{"default": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/etc/pki/k.gpg"}]}\n' \
                 >"$1/etc/containers/policy.json"
 }
+
+# containers_storage DIR NAME IMAGE: a containers-storage (overlay driver) at
+# DIR with one image IMAGE and one container NAME on it; the image layer's and
+# the container's upper directories are $CS_LOWER and $CS_UPPER, with etc/ made.
+containers_storage() {
+        local s=$1 l u id
+        l=$(printf '%064x' 1) u=$(printf '%064x' 2) id=$(printf '%064x' 3)
+        mkdir -p "$s"/{overlay-layers,overlay-images,overlay-containers,overlay/l} "$s/overlay/$l/diff/etc" \
+                "$s/overlay/$u/diff/etc"
+        ln -s "../$l/diff" "$s/overlay/l/AAAA"
+        printf 'l/AAAA' >"$s/overlay/$u/lower"
+        printf '[{"id":"%s"},{"id":"%s","parent":"%s"}]' "$l" "$u" "$l" >"$s/overlay-layers/layers.json"
+        printf '[{"id":"%s","names":["%s"],"layer":"%s"}]' "$id" "$3" "$l" >"$s/overlay-images/images.json"
+        printf '[{"id":"%s","names":["%s"],"image":"%s","layer":"%s"}]' "$id" "$2" "$id" "$u" \
+                >"$s/overlay-containers/containers.json"
+        CS_LOWER=$s/overlay/$l/diff CS_UPPER=$s/overlay/$u/diff
+}

@@ -30,8 +30,8 @@ mkdir -p "$R/home/eve/.ssh"
 printf 'ssh-ed25519 BBBB eve\n' >"$R/home/eve/.ssh/authorized_keys"
 printf '* * * * * /usr/bin/x\n' >"$R/var/spool/cron/bob"
 run 1 "$DW" scan --root "$R" --state-dir "$S"
-grep -qx "to accept these changes: driftwatch baseline accept --state-dir '$S' (add PATH... to accept only those, --reason TEXT to record why)" "$T/err" ||
-        fail "scan does not say how to accept: $(cat "$T/err")"
+grep -qx "to accept these changes: driftwatch baseline accept --state-dir '$S' (add PATH... to accept only those, --reason TEXT to record why)" "$T/out" ||
+        fail "scan does not say how to accept: $(cat "$T/out")"
 
 # One path accepted: it is clean, the others are still reported.
 run 0 "$DW" baseline accept --state-dir "$S" /etc/a --reason "CHG-1 tuning" --format json
@@ -54,12 +54,12 @@ EOF2
 
 # No path: everything the last scan reported; then nothing is left.
 run 0 "$DW" baseline accept --state-dir "$S"
-grep -q '^accepted 4 changes below 3 paths into ' "$T/err" || fail "accept summary: $(cat "$T/err")"
+grep -q '^accepted 4 changes below 3 paths into ' "$T/out" || fail "accept summary: $(cat "$T/out")"
 run 0 "$DW" scan --root "$R" --state-dir "$S" --format json
 drop_summary "$T/out"
 [ "$(jq -s '[.[] | select(.event.kind == "alert")] | length' "$T/out")" = 0 ] || fail "drift left after accept: $(cat "$T/out")"
 run 0 "$DW" baseline accept --state-dir "$S"
-grep -q 'nothing to accept: the last check' "$T/err" || fail "an empty accept: $(cat "$T/err")"
+grep -q 'nothing to accept: the last check' "$T/out" || fail "an empty accept: $(cat "$T/out")"
 
 # Who, when, why, read back; the previous baseline kept.
 run 0 "$DW" baseline show --format json "$B"

@@ -52,15 +52,9 @@ for i in $(seq 1 300); do printf '%s\n' "$i" >"$T/root/etc/f$i"; done
 expect_quiet_end "$DW" --quiet scan --root "$T/root" --state-dir "$T/scan"
 expect_quiet_end "$DW" --quiet scan --root "$T/root" --state-dir "$T/scan" --format json
 # A containers-storage with one container whose upper layer adds files.
-S=$T/storage L=$(printf '%064x' 1) U=$(printf '%064x' 2) C=$(printf '%064x' 3)
-mkdir -p "$S"/{overlay-layers,overlay-images,overlay-containers,overlay/l} "$S/overlay/$L/diff/etc" \
-        "$S/overlay/$U/diff/etc"
-ln -s "../$L/diff" "$S/overlay/l/AAAA"
-printf 'l/AAAA' >"$S/overlay/$U/lower"
-printf '[{"id":"%s"},{"id":"%s","parent":"%s"}]' "$L" "$U" "$L" >"$S/overlay-layers/layers.json"
-printf '[{"id":"%s","names":["localhost/x:1"],"layer":"%s"}]' "$C" "$L" >"$S/overlay-images/images.json"
-printf '[{"id":"%s","names":["web"],"image":"%s","layer":"%s"}]' "$C" "$C" "$U" >"$S/overlay-containers/containers.json"
-for i in $(seq 1 300); do printf '%s\n' "$i" >"$S/overlay/$U/diff/etc/f$i"; done
+S=$T/storage
+containers_storage "$S" web localhost/x:1
+for i in $(seq 1 300); do printf '%s\n' "$i" >"$CS_UPPER/etc/f$i"; done
 expect_quiet_end "$DW" container diff --storage-root "$S" web
 expect_quiet_end "$DW" container diff --storage-root "$S" --format json web
 echo PASS

@@ -33,8 +33,8 @@ drop_summary "$T/out"
 [ "$(jq -r .file.path "$T/out" | LC_ALL=C sort)" = "$(printf '%s\n' /etc/motd /etc/passwd /root/added)" ] ||
         fail "container diff and scan disagree: $(jq -r .file.path "$T/out")"
 run 1 "$DW" scan --root "$R" --state-dir "$T/state"
-grep -q '^containers: 1 compared with their images (1 added, 1 modified, 1 deleted)$' "$T/err" ||
-        { cat "$T/err"; fail "scan's summary does not say the containers"; }
+grep -q '^containers: 1 compared with their images (1 added, 1 modified, 1 deleted)$' "$T/out" ||
+        { cat "$T/out"; fail "scan's summary does not say the containers"; }
 
 # A storage that cannot be read: one finding naming it, the scan goes on.
 R2=$T/host2
@@ -54,7 +54,7 @@ grep -q '"baseline-recorded"' "$T/out" || fail "the rest of the scan did not run
 rm -f "${R2:?}/var/lib/containers/storage/overlay-containers/containers.json"
 rmdir "$R2/var/lib/containers/storage/overlay-containers"
 run 0 "$DW" scan --root "$R2" --state-dir "$T/state2"
-grep -q '^containers' "$T/err" && fail "an empty storage directory was reported: $(cat "$T/err")"
+grep -q '^containers' "$T/out" && fail "an empty storage directory was reported: $(cat "$T/out")"
 rmdir "$R2/var/lib/containers/storage"
 run 0 "$DW" scan --root "$R2" --state-dir "$T/state2" --format json
 drop_summary "$T/out"

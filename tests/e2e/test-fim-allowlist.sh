@@ -42,8 +42,8 @@ alert | allowlist-expired | /etc/b | DW-FIM-ALLOW-EXPIRED | - | -
 EOF2
 done
 run 1 "$DW" check --baseline "$T/b.db" --root "$R" --allowlist "$T/allow.yaml"
-grep -qx '1 change allowed by the allowlist (shown as events)' "$T/err" || fail "check's summary: $(cat "$T/err")"
-grep -q '2 alerts' "$T/err" || fail "an allowed change counted as an alert: $(cat "$T/err")"
+grep -qx '1 change allowed by the allowlist (shown as events)' "$T/out" || fail "check's summary: $(cat "$T/out")"
+grep -q '^check: 2 alerts' "$T/out" || fail "an allowed change counted as an alert: $(cat "$T/out")"
 grep -qx 'event    file-modified  /etc/a  DW-FIM-CONFIG  \[size mtime content\]  allowed: local tuning (owner ops, expires 2099-01-01, line 3)' "$T/out" ||
         fail "the allowed change is not shown as allowed: $(cat "$T/out")"
 run 2 "$DW" check --baseline "$T/b.db" --root "$R" --allowlist "$T/none.yaml"

@@ -45,7 +45,7 @@ run 0 "$DW" check --baseline "$T/base.db" --root "$R" --format json
 drop_summary "$T/out"
 no_findings "$T/out" || { cat "$T/out"; fail "unchanged tree reported findings"; }
 run 0 "$DW" check --baseline "$T/base.db" --root "$R"
-grep -q ' 0 files hashed' "$T/err" || { cat "$T/err"; fail "unchanged re-check hashed files"; }
+grep -q ' 0 files hashed' "$T/out" || { cat "$T/out"; fail "unchanged re-check hashed files"; }
 
 # Plant one change of each kind.
 printf 'BINARY\n' >"$R/usr/bin/tool"                            # content (same size), mtime
@@ -110,9 +110,13 @@ jq -se 'all(.[] | select(.rule.id != "DW-RUN-SUMMARY"); .["@timestamp"] and .eve
                  (.driftwatch.controls | length > 0))' "$T/drift.jsonl" >/dev/null ||
         fail "a finding lacks a required field"
 
-# Text output: one line per finding (plus indented detail lines), names escaped.
+# Text output: the summary, a blank line, then one line per finding (indented
+# detail lines only with -v), names escaped.
 run 1 "$DW" check --baseline "$T/base.db" --root "$R"
-[ "$(grep -vc '^         ' "$T/out")" -eq 16 ] || { cat "$T/out"; fail "text output is not one line per finding"; }
+sed '1,/^$/d' "$T/out" >"$T/lines"
+[ "$(wc -l <"$T/lines")" -eq 16 ] && ! grep -q '^ ' "$T/lines" || { cat "$T/out"; fail "text output is not one line per finding"; }
+run 1 "$DW" check -v --baseline "$T/base.db" --root "$R"
+[ "$(sed '1,/^$/d' "$T/out" | grep -vc '^         ')" -eq 16 ] || { cat "$T/out"; fail "-v: not one line per finding and its details"; }
 grep -qF 'evil\n.raw' "$T/out" || fail "newline in a name not escaped in text"
 grep -qF '/etc/\x1b[2Jclear' "$T/out" || fail "escape sequence in a name not escaped in text"
 grep -qF '/etc/bad\xff' "$T/out" || fail "invalid UTF-8 not escaped in text"
@@ -128,7 +132,7 @@ run 1 "$DW" check --baseline "$T/base.db" --root "$R" --full --format json
 drop_summary "$T/out"
 diff <(findings "$T/drift.jsonl") <(findings "$T/out") || fail "--full found something else"
 run 1 "$DW" check --baseline "$T/base.db" --root "$R" --full
-grep -qE ' (1[0-9]|2[0-9]) files hashed, 0 trusted' "$T/err" || { cat "$T/err"; fail "--full did not re-hash"; }
+grep -qE ' (1[0-9]|2[0-9]) files hashed, 0 trusted' "$T/out" || { cat "$T/out"; fail "--full did not re-hash"; }
 
 # Symlinks were never followed: the loops and the link to / are plain entries.
 run 0 "$DW" baseline show "$T/base.db" --entries --format json

@@ -12,7 +12,7 @@ printf 'root:x:0:0::/root:/bin/bash\n' >"$R/etc/passwd"
 signed_policy "$R"      # scan runs posture too: a host whose policy raises nothing
 
 run 0 "$DW" scan --root "$R" --state-dir "$S"
-grep -q 'no baseline yet' "$T/err" || { cat "$T/err"; fail "first scan did not say it recorded a baseline"; }
+grep -q '^no baseline yet: recorded ' "$T/out" || { cat "$T/out"; fail "first scan did not say it recorded a baseline"; }
 [ -f "$S/baseline.db" ] || fail "no baseline in the state directory"
 run 0 "$DW" baseline show "$S/baseline.db" --format json
 drop_summary "$T/out"

@@ -1,6 +1,7 @@
-# `driftwatch status` in text reads as `bootc status` first (staged, booted,
-# rollback, other; image, short digest, version and build time, pinned), then
-# what changed since the last run, with only the attributes that changed. A
+# `driftwatch status` in text: the summary first, then the state as `bootc
+# status` prints it (staged, booted, rollback, other; image, short digest,
+# version and build time, pinned), then what changed since the last run, one
+# line each, and with -v only the attributes that changed (hashes short). A
 # switch to another image reference and deployments that went away are
 # findings. Golden text, TZ=UTC. The fixtures of bootc's own status tests
 # (../shared/fixtures, YAML) are an extra oracle: the same rows bootc prints.
@@ -28,12 +29,17 @@ cat >"$T/pinned" <<'EOT'
         Pinned: yes
 EOT
 run 0 "$DW" status --bootc-json "$PIN" --state "$T/s.db"
-drop_summary "$T/out"
-{ cat "$T/pinned"; cat <<'EOT'
+{ cat <<EOT
+status: 0 alerts, 2 events
+  deployment-pinned 2 events
+no status snapshot yet: recorded the first one (bootc, 2 deployments) in '$T/s.db'; later runs report what changed
+
+EOT
+cat "$T/pinned"; cat <<'EOT'
 
 First run, nothing to compare with yet:
-event    deployment-pinned   DW-IMG-PINNED  booted deployment pinned (kept from garbage collection): registry.example.com/fleet/edge-node:lts (sha256:3da52cab5f394e838f866715e79d64e401bc9a3a23797b86bdfc5c6ed7c2bb00)
-event    deployment-pinned   DW-IMG-PINNED  other deployment pinned (kept from garbage collection): registry.example.com/fleet/edge-node:lts (sha256:f0ea58288adff098d62d6a0287397ef1015734fe573583a296a16dae087b5338)
+event    deployment-pinned   DW-IMG-PINNED  booted deployment pinned (kept from garbage collection): registry.example.com/fleet/edge-node:lts (sha256:3da52cab5f39)
+event    deployment-pinned   DW-IMG-PINNED  other deployment pinned (kept from garbage collection): registry.example.com/fleet/edge-node:lts (sha256:f0ea58288adf)
 EOT
 } >"$T/want"
 diff -u "$T/want" "$T/out" || fail "status text, first run"
@@ -44,10 +50,14 @@ drop_summary "$T/out"
 tail -1 "$T/out" | grep -qx '  nothing changed' || { cat "$T/out"; fail "no 'nothing changed'"; }
 
 # bootc switch: the staged deployment follows another reference.
-run 1 "$DW" status --bootc-json "$T/switch.json" --state "$T/s.db"
-drop_summary "$T/out"
-sed -E 's/\(20[0-9-]+T[0-9:]+Z\):$/(SEEN):/' "$T/out" >"$T/got"
+run 1 "$DW" status -v --bootc-json "$T/switch.json" --state "$T/s.db"
+sed -E -e 's/\(20[0-9-]+T[0-9:]+Z\):$/(SEEN):/' -e 's/last seen 20[0-9-]+T[0-9:]+Z:/last seen SEEN:/' "$T/out" >"$T/got"
 { cat <<'EOT'
+status: 2 alerts (1 high, 1 medium), 0 events
+  image-staged          1 alert
+  image-source-switched 1 alert
+bootc status compared with the snapshot last seen SEEN: 2 alerts, 0 events
+
   Staged image: quay.io/evil/image:latest
         Digest: sha256:999999999999
        Version: 6.6.6 (2026-11-01T10:00:00Z)
@@ -56,13 +66,13 @@ EOT
 cat "$T/pinned"; cat <<'EOT'
 
 Changes since the last run (SEEN):
-medium   image-staged     DW-IMG-STAGED-NEW  staged for the next boot: quay.io/evil/image:latest (sha256:9999999999999999999999999999999999999999999999999999999999999999)
-high     image-source-switched   DW-IMG-SOURCE-SWITCH  [image digest version timestamp checksum]  staged deployment follows another image: quay.io/evil/image:latest (sha256:9999999999999999999999999999999999999999999999999999999999999999), was registry.example.com/fleet/edge-node:lts
+medium   image-staged     DW-IMG-STAGED-NEW  staged for the next boot: quay.io/evil/image:latest (sha256:999999999999)
+high     image-source-switched   DW-IMG-SOURCE-SWITCH  [image digest version timestamp checksum]  staged deployment follows another image: quay.io/evil/image:latest (sha256:999999999999), was registry.example.com/fleet/edge-node:lts
          image: registry.example.com/fleet/edge-node:lts -> quay.io/evil/image:latest
-         digest: sha256:3da52cab5f394e838f866715e79d64e401bc9a3a23797b86bdfc5c6ed7c2bb00 -> sha256:9999999999999999999999999999999999999999999999999999999999999999
+         digest: sha256:3da52cab5f39 -> sha256:999999999999
          version: 2025.1.0 -> 6.6.6
          timestamp: (none) -> 2026-11-01T10:00:00Z
-         checksum: 0701112591a8d9db9ed5751cfd050de82687b1de885ea6d3768ef952971eedd7 -> abababababababababababababababababababababababababababababababab
+         checksum: 0701112591a8 -> abababababab
 EOT
 } >"$T/want"
 diff -u "$T/want" "$T/got" || fail "status text, source switch"
@@ -84,8 +94,8 @@ python3 -c 'import yaml' 2>/dev/null || skip "python3-yaml is needed to read '$F
 python3 -c 'import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), open(sys.argv[2], "w"), default=str)' \
         "$FIX/bootc-spec-booted-pinned.yaml" "$T/fix.json"
 run 0 "$DW" status --bootc-json "$T/fix.json" --state "$T/f.db"
-drop_summary "$T/out"
-awk '/^First run/ { exit } { print }' "$T/out" | sed '$d' >"$T/state"
+# (the state: from the first line after the summary's blank line to "First run")
+awk '/^First run/ { exit } s { print } /^$/ { s = 1 }' "$T/out" | sed '$d' >"$T/state"
 cat >"$T/want" <<'EOT'
 * Booted image: quay.io/centos-bootc/centos-bootc:stream9
         Digest: sha256:47e5ed613a97
