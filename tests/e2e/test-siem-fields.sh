@@ -7,6 +7,7 @@
 # group; host.* is the analysed host (the root's hostname and machine-id; an
 # audit record's node) and observer.* the machine that ran.
 source "$(dirname "$0")/lib.sh"
+DATA=$(cd "$(dirname "$0")/../data" && pwd)
 
 R=$T/root
 mkdir -p "$R/etc/ssh" "$R/usr/bin"
@@ -46,6 +47,20 @@ diff <(jq -r 'select(.rule.id != "DW-RUN-SUMMARY") | .event.id' "$T/run1") \
 [ "$(jq -r .event.id "$T/run1" | sort -u | wc -l)" -eq "$(wc -l <"$T/run1")" ] || fail "event ids repeat within a run"
 [ "$(tail -1 "$T/run1" | jq -r .event.id)" != "$(tail -1 "$T/run2" | jq -r .event.id)" ] ||
         fail "two runs' summaries have the same id"
+
+# The text view has no second summary: its own, first on stdout, counts what
+# DW-RUN-SUMMARY counts; nothing of the run summary on stdout or stderr.
+run 1 "$DW" check --baseline "$T/base.db" --root "$R"
+[ "$(head -n 1 "$T/out")" = "check: 3 alerts (2 high, 1 medium), 0 events" ] ||
+        { cat "$T/out"; fail "the text view does not start with its summary"; }
+! grep -q 'DW-RUN-SUMMARY\|run-summary\|exit status\|^run: ' "$T/out" "$T/err" ||
+        { cat "$T/out" "$T/err"; fail "the text view prints a run summary of its own"; }
+# A subcommand's summary names it, as the text view's does.
+run 0 "$DW" container digests --pods - --approved "$DATA/container/deployments.json" --format json \
+        <"$DATA/container/pods-clean.json"
+tail -n 1 "$T/out" | jq -e '.driftwatch.run.command == "container digests"
+        and .message == "container digests: 0 alerts, 0 events; exit status 0"' >/dev/null ||
+        { cat "$T/out"; fail "the run summary does not name the subcommand"; }
 
 sha=$(sha256sum "$R/etc/ssh/sshd_config" | cut -d' ' -f1)
 ino=$(stat -c %i "$R/etc/ssh/sshd_config")
