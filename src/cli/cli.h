@@ -79,8 +79,20 @@ int cli_load_rules(struct ruleset **ret);
  * mounts, posture) starts with: the rules loaded into *ret_rules, the context
  * (one thread, no progress) and the output on stdout in format, events shown.
  * EXIT_CLEAN, or the error printed and EXIT_TROUBLE. */
-/* output_init() for standard output, with --min-severity applied. */
+/* output_init() for standard output, with --min-severity applied, this host
+ * as the analysed host and the observer; the output the run's summary goes to. */
 void cli_output_init(struct output *o, enum output_format format, const char *host);
+/* The analysed host is the one whose root is root (not "/": its etc/hostname
+ * and etc/machine-id, left out when it has none), or unknown (root NULL: a
+ * log from elsewhere). */
+void cli_output_analysed(struct output *o, const char *root);
+/* The run summary (DW-RUN-SUMMARY, JSON only): main() starts its clock, it
+ * names cli.command; a command adds what it covers (roots, paths, inputs:
+ * strings that outlive the command) and the baseline or state it used.
+ * cli_exit_status() and cli_fail() emit it. */
+void cli_run_begin(void);
+void cli_run_cover(const char *what);
+void cli_run_baseline(const char *path);
 int cli_start_record(struct ruleset **ret_rules, struct dw_context *ret_ctx, struct output *ret_out,
                      enum output_format format);
 /* "s" unless n is 1: "%llu file%s". */
@@ -94,7 +106,8 @@ int cli_parse_range(const char *s, long min, long max, long *ret);
 int cli_add_path(const char *cmd, const char *p, char ***paths, size_t *n);
 void cli_strv_free(char **v, size_t n);
 /* The end of a command's output (output_finish(): the text view's summary
- * and the findings held back), then the exit status for its counts. */
+ * and the findings held back; JSON: the run summary, DW-RUN-SUMMARY, as its
+ * last line), then the exit status for its counts. */
 int cli_exit_status(struct output *o);
 /* A line of the command's summary: in the text view on standard output
  * after the counts (output_note(); not with --quiet), else on stderr (not

@@ -4,6 +4,8 @@
  * event view), then the summary (text: above the findings, or below them
  * with --follow; JSON: on stderr) and the exit status. */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +97,27 @@ static int time_option(const char *name, const char *arg, uint64_t *ret)
         return EXIT_CLEAN;
 }
 
+/* With --output the run summary goes where the findings went (appended). */
+static int exit_into_output(struct output *out, const char *path)
+{
+        int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+        FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+        int r;
+
+        if (!f) {
+                r = error("cannot open output '%s': %s", path, strerror(errno));
+                if (fd >= 0)
+                        close(fd);
+                return r;
+        }
+        out->f = f;
+        r = cli_exit_status(out);
+        if (fclose(f) != 0 && r != EXIT_TROUBLE)
+                r = error("cannot write output '%s': %s", path, strerror(errno));
+        out->f = stdout;
+        return r;
+}
+
 static int run_audit(struct audit_request *req, enum output_format format, bool plugin)
 {
         _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
@@ -121,6 +144,16 @@ static int run_audit(struct audit_request *req, enum output_format format, bool 
                 format = OUTPUT_JSON;   /* the raw event view is JSON Lines: its summary on stderr */
         cli_context(&ctx, rules, 0, NULL);
         cli_output_init(&out, format, ctx.host);
+        /* Whose log it is: a record's node says (output.c); else this host's
+         * when it comes from auditd or its log directory, unknown otherwise. */
+        for (size_t i = 0; i < req->n_inputs; i++) {
+                cli_run_cover(req->inputs[i]);
+                if (!plugin && strcmp(req->inputs[i], "-") != 0 &&
+                    strncmp(req->inputs[i], AUDIT_LOG_DIR, strlen(AUDIT_LOG_DIR)) != 0)
+                        cli_output_analysed(&out, NULL);
+        }
+        if (!req->n_inputs)
+                cli_run_cover("-");
         /* Endless or elsewhere: the findings as they come, the summary last. */
         if (req->follow)
                 output_text_stream(&out, "following the log: findings as they come, the summary when it stops");
@@ -130,6 +163,8 @@ static int run_audit(struct audit_request *req, enum output_format format, bool 
         if (r < 0)
                 return cli_fail(&err);
         summary(&sum, &out);
+        if (req->output && format == OUTPUT_JSON)
+                return exit_into_output(&out, req->output);
         return cli_exit_status(&out);
 }
 

@@ -206,6 +206,9 @@ static int baseline_accept(int argc, char **argv)
         cli_context(&ctx, rules, threads, &progress);
         cli_output_init(&out, format, ctx.host);
         out.show_events = true;         /* the accepted changes are the point */
+        cli_run_baseline(req.baseline_path);
+        for (size_t i = 0; i < req.n_paths; i++)
+                cli_run_cover(req.paths[i]);
         ui = progress_start("baseline accept", &progress);
         r = capability_baseline_accept(&ctx, &req, &out, &sum, &err);
         progress_stop(ui);

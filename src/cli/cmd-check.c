@@ -71,6 +71,11 @@ static int run_check(const struct check_request *req)
                 return r;
         cli_context(&ctx, rules, req->threads, &progress);
         cli_output_init(&out, req->format, ctx.host);
+        cli_output_analysed(&out, req->root);
+        cli_run_cover(req->root);
+        for (size_t i = 0; i < req->n_paths; i++)
+                cli_run_cover(req->paths[i]);
+        cli_run_baseline(req->baseline_path);
         ui = progress_start("check", &progress);
         r = capability_tree_check(&ctx, &tr, &out, &sum, &err);
         progress_stop(ui);

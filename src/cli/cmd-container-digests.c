@@ -89,6 +89,8 @@ static int run(const char *name, int argc, char **argv, bool posture)
                 return r;
         cli_context(&ctx, rules, 1, NULL);
         cli_output_init(&out, format, ctx.host);
+        cli_run_cover(req.pods ? req.pods : req.storage_root ? req.storage_root : "/var/lib/containers/storage");
+        cli_run_cover(req.approved);
         r = posture ? capability_container_posture(&ctx, &req, &out, &sum, &err)
                     : capability_container_digests(&ctx, &req, &out, &sum, &err);
         if (r < 0)

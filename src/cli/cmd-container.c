@@ -71,6 +71,10 @@ static int container_diff(int argc, char **argv)
                 return r;
         cli_context(&ctx, rules, threads, NULL);
         cli_output_init(&out, format, ctx.host);
+        cli_run_cover(req.pid ? "pid" : req.docker_root ? req.docker_root :
+                      req.storage_root ? req.storage_root : "/var/lib/containers/storage");
+        for (size_t i = 0; i < n_operands; i++)
+                cli_run_cover(operands[i]);
         r = capability_container_diff(&ctx, &req, &out, &sum, &err);
         if (r < 0 && sum.n_containers == 0 && sum.n_failed == 0)
                 return cli_fail(&err);

@@ -80,6 +80,8 @@ int cmd_etc_diff(int argc, char **argv)
                 return cli_fail(&err);
         cli_context(&ctx, rules, threads, NULL);
         cli_output_init(&out, format, ctx.host);
+        cli_output_analysed(&out, ds->live ? "/" : d->path);
+        cli_run_cover(d->path);
         if (capability_etc_diff(&ctx, ds, d, &req, &out, &sum, &err) < 0)
                 return cli_fail(&err);
         cli_report_etc_diff(&sum, out.alerts, &out);

@@ -72,6 +72,8 @@ static int image_deployments(int argc, char **argv)
                 return capability_deployments_text(ds, stdout, &err) < 0 ? cli_fail(&err) : EXIT_CLEAN;
         cli_context(&ctx, rules, 0, NULL);
         cli_output_init(&out, o.format, ctx.host);
+        cli_output_analysed(&out, ds->live ? "/" : ds->n ? ds->v[0].path : NULL);
+        cli_run_cover(ds->sysroot);
         if (capability_deployments(&ctx, ds, &out, &err) < 0)
                 return cli_fail(&err);
         return cli_exit_status(&out);
@@ -115,6 +117,8 @@ static int image_verify_cmd(int argc, char **argv)
                 return r;
         cli_context(&ctx, rules, o.threads, &progress);
         cli_output_init(&out, o.format, ctx.host);
+        cli_output_analysed(&out, ds->live ? "/" : d->path);
+        cli_run_cover(d->path);
         ui = progress_start("image verify", &progress);
         r = capability_image_verify(&ctx, ds, d, &out, &stats, &err);
         progress_stop(ui);
@@ -171,6 +175,8 @@ static int image_verify_pending(int argc, char **argv)
                 return r;
         cli_context(&ctx, rules, 0, NULL);
         cli_output_init(&out, format, ctx.host);
+        cli_run_cover(req.storage_root ? req.storage_root : "/var/lib/containers/storage");
+        cli_run_cover(req.bootc_json);
         r = capability_pending_image(&ctx, &req, &out, &sum, &err);
         if (r < 0)
                 return cli_fail(&err);

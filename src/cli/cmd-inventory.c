@@ -59,6 +59,8 @@ int cmd_inventory(int argc, char **argv)
         r = cli_start_record(&rules, &ctx, &out, format);     /* the inventory itself is the record */
         if (r != EXIT_CLEAN)
                 return r;
+        cli_output_analysed(&out, req.root ? req.root : "/");
+        cli_run_cover(req.root ? req.root : "/");
         if (capability_inventory(&ctx, &req, &out, &sum, &err) < 0)
                 return cli_fail(&err);
         cli_report_inventory(&sum, &out);

@@ -84,6 +84,10 @@ int cmd_journal(int argc, char **argv)
         req.inputs = inputs;
         req.merge_window_s = window;
         r = cli_start_record(&rules, &ctx, &out, format);      /* deployments, accounted merges */
+        for (i = 0; i < req.n_inputs; i++)
+                cli_run_cover(req.inputs[i].path);
+        if (!req.n_inputs)
+                cli_run_cover("-");
         if (r == EXIT_CLEAN && req.follow)
                 output_text_stream(&out, "following the journal: findings as they come, the summary when it stops");
         if (r == EXIT_CLEAN && capability_journal(&ctx, &req, &out, &stats, &err) < 0) {

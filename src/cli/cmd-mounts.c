@@ -65,6 +65,8 @@ int cmd_mounts(int argc, char **argv)
         r = cli_start_record(&rules, &ctx, &out, format);      /* events too: the baseline and the snapshot */
         if (r != EXIT_CLEAN)
                 return r;
+        cli_run_cover(req.mountinfo ? req.mountinfo : "/proc/self/mountinfo");
+        cli_run_baseline(req.state_path);
         if (capability_mounts(&ctx, &req, &out, &sum, &err) < 0)
                 return cli_fail(&err);
         cli_report_mounts(&sum, req.state_path, &out);

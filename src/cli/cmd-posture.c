@@ -86,6 +86,9 @@ int cmd_posture(int argc, char **argv)
         r = cli_start_record(&rules, &ctx, &out, format);      /* events too: the settings are the point */
         if (r != EXIT_CLEAN)
                 return r;
+        cli_output_analysed(&out, req.root ? req.root : "/");
+        cli_run_cover(req.root ? req.root : "/");
+        cli_run_baseline(req.state_path);
         if (capability_posture(&ctx, &req, &out, &sum, &err) < 0)
                 return cli_fail(&err);
         cli_report_posture(&sum, &out);

@@ -1,4 +1,6 @@
 /* driftwatch scan: option table over capability_scan (capability/scan.h). */
+#include <glob.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,31 @@ static void say_coverage(void *userdata)
         if (!cli.quiet)
                 fprintf(stderr, "scan: file drift of %s%s%s\n", fl->covered, strcmp(fl->root, "/") ? " under " : "",
                         strcmp(fl->root, "/") ? fl->root : "");
+}
+
+/* The analysed host and the run's coverage: the root (offline, the identity
+ * in its etc), or an offline sysroot's first deployment's; then the paths. */
+static void scan_analysed(struct output *out, const struct scan_request *req, const struct scan_coverage *coverage)
+{
+        static char deployment[PATH_MAX];
+        glob_t g = { 0 };
+
+        cli_run_cover(req->sysroot ? req->sysroot : req->root);
+        for (size_t i = 0; i < coverage->paths.n; i++)
+                cli_run_cover(coverage->paths.v[i]);
+        if (!req->sysroot) {
+                cli_output_analysed(out, req->root);
+                return;
+        }
+        /* The deployments of an offline sysroot share the host's /etc identity. */
+        snprintf(deployment, sizeof(deployment), "%s/ostree/deploy/*/deploy/*.[0-9]*", req->sysroot);
+        if (glob(deployment, GLOB_ONLYDIR, NULL, &g) == 0 && g.gl_pathc) {
+                snprintf(deployment, sizeof(deployment), "%s", g.gl_pathv[0]);
+                cli_output_analysed(out, deployment);
+        } else {
+                cli_output_analysed(out, NULL);
+        }
+        globfree(&g);
 }
 
 int cmd_scan(int argc, char **argv)
@@ -143,10 +170,12 @@ int cmd_scan(int argc, char **argv)
         }
         cli_context(&ctx, rules, threads, &progress);
         cli_output_init(&out, format, ctx.host);
+        scan_analysed(&out, &req, &coverage);
         ui = progress_start("scan", &progress);
         r = capability_scan(&ctx, &req, &out, &sum, &err);
         progress_stop(ui);
         fflush(stdout);
+        cli_run_baseline(sum.baseline_path ? sum.baseline_path : sum.state_path);
         if (r < 0)
                 return cli_fail(&err);
         if (sum.mounts_skipped)

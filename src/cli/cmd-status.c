@@ -75,6 +75,8 @@ int cmd_status(int argc, char **argv)
         r = cli_start_record(&rules, &ctx, &out, format);      /* events too: pins and covered changes */
         if (r != EXIT_CLEAN)
                 return r;
+        cli_run_cover(req.input ? req.input : "/");
+        cli_run_baseline(req.state_path);
         if (capability_status(&ctx, &req, &out, &sum, &err) < 0)
                 return cli_fail(&err);
         cli_report_status(&sum, req.state_path, &out);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,9 +18,13 @@
 #include "basic/fd-util.h"
 #include "basic/path-util.h"
 #include "capability/capability.h"
+#include "parse/passwd.h"
+#include "report/host-id.h"
 
 struct cli_globals cli;
 volatile sig_atomic_t cli_cancel;
+/* The rules the command loaded (cli_load_rules()): the run summary's rule. */
+static const struct ruleset *cli_rules;
 
 int error(const char *fmt, ...)
 {
@@ -64,11 +69,66 @@ double cli_seconds_since(const struct timespec *start)
         return (double) (now.tv_sec - start->tv_sec) + (double) (now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
+/* The run: what DW-RUN-SUMMARY says (cli_run_*), and the output it goes to. */
+#define CLI_RUN_MAX_COVERAGE 64
+static struct {
+        const char *coverage[CLI_RUN_MAX_COVERAGE];
+        size_t n_coverage;
+        const char *baseline;
+        long long start_ns;
+        struct timespec start;
+        struct output *out;
+        bool done;
+} cli_run;
+
+void cli_run_begin(void)
+{
+        struct timespec now;
+
+        clock_gettime(CLOCK_REALTIME, &now);
+        cli_run.start_ns = (long long) now.tv_sec * 1000000000 + now.tv_nsec;
+        clock_gettime(CLOCK_MONOTONIC, &cli_run.start);
+}
+
+void cli_run_cover(const char *what)
+{
+        if (what && cli_run.n_coverage < CLI_RUN_MAX_COVERAGE)
+                cli_run.coverage[cli_run.n_coverage++] = what;
+}
+
+void cli_run_baseline(const char *path)
+{
+        cli_run.baseline = path;
+}
+
+/* Writes the run summary once, as the last line of the run's JSON output.
+ * The text view writes none: its own summary, first on stdout, already says
+ * the command and its counts, and the exit status says the rest. */
+static void cli_run_summary(int exit_status)
+{
+        const struct output_run run = {
+                .command = cli.command,
+                .coverage = cli_run.coverage,
+                .n_coverage = cli_run.n_coverage,
+                .baseline = cli_run.baseline,
+                .start_ns = cli_run.start_ns,
+                .duration_ns = (long long) (cli_seconds_since(&cli_run.start) * 1e9),
+                .exit_status = exit_status,
+        };
+        struct output *o = cli_run.out;
+
+        if (!o || cli_run.done || o->error || !cli_rules || o->format != OUTPUT_JSON)
+                return;
+        cli_run.done = true;
+        (void) output_run_summary(o, ruleset_rule(cli_rules, "DW-RUN-SUMMARY"), &run);
+}
+
 int cli_fail(const struct dw_error *e)
 {
         /* The reader went away (`| head`): end as quietly as SIGPIPE would. */
         if (e->r == -EPIPE)
                 return EXIT_CLOSED_OUTPUT;
+        cli_run_summary(EXIT_TROUBLE);
         return error("%s", dw_error_reason(e));
 }
 
@@ -134,7 +194,26 @@ int cli_load_rules(struct ruleset **ret)
         r = ruleset_load(files, cli.rules_path ? 1 : 0, cli.rules_dir ?: DEFAULT_RULES_DIR, ret, &msg);
         if (r < 0)
                 return error("%s", msg ? msg : strerror(-r));
+        cli_rules = *ret;
         return 0;
+}
+
+/* This machine: its hostname and /etc/machine-id, read once. */
+static const struct output_host *cli_observer(void)
+{
+        static struct host_identity_buf id;
+        static struct output_host h;
+        static bool read;
+
+        if (!read) {
+                _cleanup_(closep) int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+                if (fd >= 0)
+                        host_identity_read(fd, &id);
+                read = true;
+                h = (struct output_host) { cli_hostname(), id.machine_id[0] ? id.machine_id : NULL };
+        }
+        return &h;
 }
 
 int cli_color_choose(const char *when, bool tty, bool *ret)
@@ -162,6 +241,39 @@ void cli_output_init(struct output *o, enum output_format format, const char *ho
         o->color = cli.use_color && format == OUTPUT_TEXT;
         o->no_summary = cli.quiet;
         output_hold(o);
+        o->observer = *cli_observer();
+        if (host == o->observer.name)
+                o->host_id = o->observer.id;
+        cli_run.out = o;
+}
+
+void cli_output_analysed(struct output *o, const char *root)
+{
+        /* One analysed host a run: kept until the process ends. */
+        static struct host_identity_buf id;
+        static struct passwd_map users, groups;
+        _cleanup_(closep) int fd = -EBADF;
+
+        passwd_map_release(&users);
+        passwd_map_release(&groups);
+        o->users = o->groups = NULL;
+        if (root)
+                fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0) {
+                host_accounts_read(fd, &users, &groups);
+                o->users = &users;
+                o->groups = &groups;
+        }
+        if (root && strcmp(root, "/") == 0) {
+                o->host = o->observer.name;
+                o->host_id = o->observer.id;
+                return;
+        }
+        id = (struct host_identity_buf) { 0 };
+        if (fd >= 0)
+                host_identity_read(fd, &id);
+        o->host = id.name[0] ? id.name : NULL;
+        o->host_id = id.machine_id[0] ? id.machine_id : NULL;
 }
 
 void cli_note(struct output *o, const char *fmt, ...)
@@ -241,14 +353,19 @@ void cli_strv_free(char **v, size_t n)
 
 int cli_exit_status(struct output *o)
 {
-        if (output_finish(o) == -EPIPE)
+        int r = EXIT_CLEAN;
+
+        for (int s = cli.fail_on_level ?: SEVERITY_LOW; s <= SEVERITY_CRITICAL; s++)
+                if (o->by_severity[s])
+                        r = EXIT_ALERT;
+        /* text: its summary and the findings held; JSON: the run summary last */
+        (void) output_finish(o);
+        cli_run_summary(r);
+        if (o->error == -EPIPE)
                 return EXIT_CLOSED_OUTPUT;
         if (o->error)
                 return error("cannot write output: %s", strerror(-o->error));
-        for (int s = cli.fail_on_level ?: SEVERITY_LOW; s <= SEVERITY_CRITICAL; s++)
-                if (o->by_severity[s])
-                        return EXIT_ALERT;
-        return EXIT_CLEAN;
+        return r;
 }
 
 struct progress_ui {

@@ -209,6 +209,7 @@ int main(int argc, char **argv)
                 sub[n++] = "--format";
                 sub[n++] = (char *) format;
         }
+        cli_run_begin();
         i = c->run(n, sub);
         free(sub);
         /* What is still buffered: a reader that went away ends quietly, any

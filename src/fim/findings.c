@@ -157,6 +157,38 @@ static int add_values(struct finding *f, const struct fim_entry *old, const stru
         return r == -E2BIG ? 0 : r;
 }
 
+/* ECS file.*: the entry as it is now, copied into the finding's arena. */
+static int add_file(struct finding *f, const struct fim_entry *e)
+{
+        struct finding_file *ff = arena_alloc(&f->arena, sizeof(*ff));
+
+        if (!ff)
+                return -ENOMEM;
+        *ff = (struct finding_file) {
+                .type = fim_type_name(e->type),
+                .has_stat = true,
+                .mode = e->mode,
+                .uid = e->uid,
+                .gid = e->gid,
+                .has_size = S_ISREG(e->type),
+                .size = e->size,
+                .mtime_ns = e->mtime_ns,
+                .has_inode = (e->flags & ENTRY_HAS_STAT) && e->ino,
+                .inode = e->ino,
+                .has_sha256 = (e->flags & ENTRY_HAS_HASH) != 0,
+        };
+        if (ff->has_sha256)
+                memcpy(ff->sha256, e->sha256, sizeof(ff->sha256));
+        if (e->target) {
+                ff->target = arena_memdup(&f->arena, e->target, e->target_len);
+                if (!ff->target)
+                        return -ENOMEM;
+                ff->target_len = e->target_len;
+        }
+        f->file = ff;
+        return 0;
+}
+
 int fim_finding_from_change(const struct fim_reporter *rep, const struct fim_change *c, struct finding *ret)
 {
         const struct fim_entry *e = c->new ? c->new : c->old;
@@ -248,6 +280,8 @@ int fim_finding_from_change(const struct fim_reporter *rep, const struct fim_cha
                 r = finding_add_value(&f, "entries_below", c->old ? before : NULL, c->old ? (size_t) bn : 0,
                                       c->new ? after : NULL, c->new ? (size_t) an : 0);
         }
+        if (r >= 0 && c->new && c->kind != CHANGE_UNREADABLE)
+                r = add_file(&f, c->new);
         if (r >= 0 && rep->amend)
                 r = rep->amend(&f, c, rep->amend_data);
         if (r < 0) {

@@ -189,6 +189,27 @@ struct finding_container {
         const char *layer;              /* driftwatch.container.layer: where the original came from */
 };
 
+/* The file a finding is about as it is now (after the change): ECS file.*
+ * beside file.path. Filled by file integrity findings; has_* false (or NULL)
+ * leaves a member out. */
+struct finding_file {
+        const char *type;               /* file.type: file, dir, symlink, ... (static) */
+        bool has_stat;                  /* mode, uid, gid */
+        uint32_t mode, uid, gid;
+        bool has_size;
+        uint64_t size;
+        int64_t mtime_ns;               /* 0: unknown */
+        bool has_inode;
+        uint64_t inode;
+        bool has_sha256;
+        uint8_t sha256[32];
+        const char *target;             /* file.target_path: a symlink's target (bytes) */
+        size_t target_len;
+        const char *owner, *group;      /* file.owner, file.group: names, when known */
+};
+
+struct output_run;
+
 struct finding {
         bool alert;                     /* event.kind alert, else event (or state) */
         bool state;                     /* not an alert: event.kind state, the recorded state of a
@@ -228,6 +249,8 @@ struct finding {
         void (*json_extra)(struct json *j, const void *data);
         const void *json_extra_data;
         const struct finding_image *image;      /* driftwatch.image */
+        const struct finding_file *file;        /* file.* beyond the path (the after state) */
+        const struct output_run *run;           /* the run summary: event.start, .end, .duration */
         const char *changed[FINDING_MAX_CHANGED];
         size_t n_changed;
         struct finding_value values[FINDING_MAX_VALUES];
@@ -261,6 +284,25 @@ enum output_format {
         OUTPUT_JSON,
 };
 
+/* A machine: the analysed host (host.*) or the one driftwatch runs on
+ * (observer.*). NULL members are unknown and left out. */
+struct output_host {
+        const char *name;               /* host.name: its hostname */
+        const char *id;                 /* host.id: its machine-id (32 hex digits) */
+};
+
+/* What a run covered, for its summary event (DW-RUN-SUMMARY). NULL members
+ * and an empty coverage are left out. */
+struct output_run {
+        const char *command;            /* "scan", "image verify" */
+        const char *const *coverage;    /* the roots, paths and inputs covered */
+        size_t n_coverage;
+        const char *baseline;           /* the baseline or state database used */
+        long long start_ns;             /* CLOCK_REALTIME when the run started */
+        long long duration_ns;
+        int exit_status;
+};
+
 /* Findings counted by event.action ("file-added"), for the text summary. */
 #define OUTPUT_MAX_KINDS 32
 struct output_kind {
@@ -276,7 +318,11 @@ struct output_kind {
 struct output {
         enum output_format format;
         FILE *f;
-        const char *host;
+        const char *host;               /* the analysed host's name (host.name); NULL: unknown */
+        const char *host_id;            /* ... and its machine-id (host.id) */
+        /* ... and its passwd and group, or NULL: file.owner, file.group by id */
+        const struct passwd_map *users, *groups;
+        struct output_host observer;    /* the machine driftwatch runs on (observer.*) */
         bool show_events;               /* text: print events too, not only alerts */
         enum severity min_level;        /* print only findings at or above it (0: all); all are counted */
         unsigned long alerts, events;
@@ -303,6 +349,15 @@ struct output {
 int output_format_from_name(const char *s, enum output_format *ret);
 void output_init(struct output *o, enum output_format format, FILE *f, const char *host);
 int output_emit(struct output *o, const struct finding *f);
+/* The run's summary event, DW-RUN-SUMMARY (rule from rules, NULL: none): the
+ * last JSON line, not counted; nothing in the text view, whose own summary
+ * comes first. 0 or -errno. */
+int output_run_summary(struct output *o, const struct rule *rule, const struct output_run *run);
+/* ECS event.id of a finding on the analysed host: 32 hex digits and a NUL,
+ * stable across runs (docs/output.md). 0 or -errno (-ENOMEM). */
+#define EVENT_ID_LEN 33
+int finding_event_id(const struct output *o, const struct finding *f, char ret[EVENT_ID_LEN]);
+
 /* Text: lines of a capability's own (a state it shows above its findings),
  * in order with the findings' lines. */
 int output_text(struct output *o, const char *s, size_t n);

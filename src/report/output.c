@@ -9,10 +9,14 @@
 #include <time.h>
 
 #include "basic/escape.h"
+#include "basic/macros.h"
+#include "basic/sha256.h"
 #include "basic/time-util.h"
 #include "ecs-process.h"
 #include "json.h"
 #include "parse/audit-record.h"
+#include "parse/passwd.h"
+#include "rules/attack.h"
 
 void finding_init(struct finding *f)
 {
@@ -560,26 +564,324 @@ static void json_value(struct json *j, const char *attr, const char *v, size_t n
         json_hex_unless_utf8(j, key, v, n);
 }
 
+/* The ECS version the JSON output follows (docs/output.md). */
+#define ECS_VERSION "8.11.0"
+
+/* The analysed host as a finding names it: the audit record's node for an
+ * audit finding that has one, else the output's host. */
+static void finding_host(const struct output *o, const struct finding *f, struct finding_bytes *ret_name,
+                         const char **ret_id)
+{
+        if (f->audit && f->audit->node.len) {
+                *ret_name = f->audit->node;
+                *ret_id = NULL;
+                return;
+        }
+        *ret_name = (struct finding_bytes) { o->host, o->host ? strlen(o->host) : 0 };
+        *ret_id = o->host_id;
+}
+
+/* One field of the event id's input: a tag, the bytes, a NUL (a tag is never
+ * a prefix of another, and lengths are written, so no two inputs collide). */
+static int id_field(struct buf *b, const char *tag, const char *s, size_t n)
+{
+        int r = buf_printf(b, "%s:%zu:", tag, n);
+
+        if (r >= 0 && n)
+                r = buf_append(b, s, n);
+        return r >= 0 ? buf_putc(b, '\0') : r;
+}
+
+static int id_str(struct buf *b, const char *tag, const char *s)
+{
+        return s ? id_field(b, tag, s, strlen(s)) : 0;
+}
+
+static int id_finish(struct buf *b, char ret[EVENT_ID_LEN])
+{
+        uint8_t md[SHA256_LEN];
+        int r = sha256_buf(b->data, b->len, md);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < (EVENT_ID_LEN - 1) / 2; i++)
+                snprintf(ret + 2 * i, 3, "%02x", md[i]);
+        return 0;
+}
+
+/* The host part of an event id: its machine-id, else its name, else nothing. */
+static int id_host(struct buf *b, const struct output *o, const struct finding *f)
+{
+        struct finding_bytes name;
+        const char *id;
+
+        finding_host(o, f, &name, &id);
+        if (id)
+                return id_str(b, "host.id", id);
+        return id_field(b, "host.name", name.s, name.len);
+}
+
+int finding_event_id(const struct output *o, const struct finding *f, char ret[EVENT_ID_LEN])
+{
+        _cleanup_(buf_release) struct buf b = { 0 };
+        bool subject;
+        size_t i;
+        int r;
+
+        /* Bounded by what the finding holds: 64 values and a path of at most 16 KiB. */
+        buf_init(&b, (size_t) 64 << 20);
+        r = id_str(&b, "rule", f->rule ? f->rule->id : NULL);
+        r = r ?: id_host(&b, o, f);
+        r = r ?: id_str(&b, "kind", f->alert ? "alert" : f->state ? "state" : "event");
+        r = r ?: id_str(&b, "action", f->action);
+        /* The event's own time (an audit record's, a journal entry's); a
+         * finding of the run's time has none (f->timestamp NULL). */
+        r = r ?: id_str(&b, "time", f->timestamp);
+        if (f->path)
+                r = r ?: id_field(&b, "path", f->path, f->path_len);
+        if (f->audit) {
+                r = r ?: id_str(&b, "audit.id", f->audit->id);
+                if (f->audit->node.len)
+                        r = r ?: id_field(&b, "audit.node", f->audit->node.s, f->audit->node.len);
+        }
+        if (f->container) {
+                r = r ?: id_str(&b, "container.id", f->container->id);
+                r = r ?: id_str(&b, "container.path", f->container->path);
+        }
+        if (f->image) {
+                r = r ?: id_str(&b, "image.name", f->image->name);
+                r = r ?: id_str(&b, "image.search_path", f->image->search_path);
+        }
+        if (f->process)
+                r = r ?: id_str(&b, "unit", f->process->unit);
+        for (i = 0; i < f->n_changed; i++)
+                r = r ?: id_str(&b, "changed", f->changed[i]);
+        for (i = 0; i < f->n_values; i++)
+                if (f->values[i].after) {
+                        r = r ?: id_str(&b, "after", f->values[i].attr);
+                        r = r ?: id_field(&b, "value", f->values[i].after, f->values[i].after_len);
+                }
+        if (f->file && f->file->has_sha256)
+                r = r ?: id_field(&b, "sha256", (const char *) f->file->sha256, sizeof(f->file->sha256));
+        if (f->run) {
+                /* Each run is an event of its own: its time is part of it. */
+                r = r ?: id_str(&b, "command", f->run->command);
+                for (i = 0; i < f->run->n_coverage; i++)
+                        r = r ?: id_str(&b, "coverage", f->run->coverage[i]);
+                r = r ?: buf_printf(&b, "start:%lld", f->run->start_ns);
+        }
+        /* Nothing else says what it is about: its sentence does. */
+        subject = f->path || f->audit || f->container || f->image || f->n_values || f->run;
+        if (!subject)
+                r = r ?: id_str(&b, "message", f->message);
+        if (r < 0)
+                return r;
+        return id_finish(&b, ret);
+}
+
+static int msg_word(struct buf *m, const char *s)
+{
+        return escape_text(m, s, strlen(s));
+}
+
+/* message: the finding's own, else one sentence from its rule, action and
+ * subject ("sshd configuration changed: /etc/ssh/sshd_config modified (mode)"). */
+static void json_message(struct json *j, const struct finding *f)
+{
+        _cleanup_(buf_release) struct buf m = { 0 };
+        const char *verb = NULL;
+        int r;
+
+        if (f->message) {
+                json_string(j, "message", f->message);
+                return;
+        }
+        if (f->type && strcmp(f->type, "creation") == 0)
+                verb = "added";
+        else if (f->type && strcmp(f->type, "deletion") == 0)
+                verb = "removed";
+        else if (f->type && strcmp(f->type, "change") == 0)
+                verb = "modified";
+        buf_init(&m, (size_t) 1 << 20);
+        r = buf_puts(&m, f->rule ? f->rule->name : f->action ? f->action : "driftwatch finding");
+        if (r >= 0 && f->path) {
+                r = buf_puts(&m, ": ");
+                r = r ?: escape_text(&m, f->path, f->path_len);  /* no control character in a sentence */
+                if (verb)
+                        r = r ?: buf_printf(&m, " %s", verb);
+        } else if (r >= 0 && f->container && (f->container->name || f->container->id)) {
+                r = buf_puts(&m, ": container ");
+                r = r ?: msg_word(&m, f->container->name ? f->container->name : f->container->id);
+        } else if (r >= 0 && f->image && f->image->name) {
+                r = buf_puts(&m, ": image ");
+                r = r ?: msg_word(&m, f->image->name);
+        }
+        for (size_t i = 0; r >= 0 && i < f->n_changed; i++)
+                r = buf_printf(&m, "%s%s", i ? ", " : " (", f->changed[i]);
+        if (r >= 0 && f->n_changed)
+                r = buf_putc(&m, ')');
+        if (r >= 0 && f->process && (f->process->executable || f->process->name)) {
+                r = buf_puts(&m, " by ");
+                r = r ?: msg_word(&m, f->process->executable ? f->process->executable : f->process->name);
+        }
+        json_string_n(j, "message", r >= 0 ? m.data : "", r >= 0 ? m.len : 0);
+}
+
+/* ECS file.*: the path and, when known, the file as it is now. */
+static void json_file(struct json *j, const struct output *o, const struct finding *f)
+{
+        const struct finding_file *e = f->file;
+        const char *owner = NULL, *group = NULL;
+        char v[TIMESTAMP_LEN];
+
+        if (e && e->has_stat) {
+                owner = e->owner ? e->owner : o->users ? passwd_map_name(o->users, e->uid) : NULL;
+                group = e->group ? e->group : o->groups ? passwd_map_name(o->groups, e->gid) : NULL;
+        }
+
+        json_object_begin(j, "file");
+        json_bytes(j, "path", f->path, f->path_len);
+        if (e && e->type)
+                json_string(j, "type", e->type);
+        if (e && e->has_stat) {
+                snprintf(v, sizeof(v), "%04o", (unsigned) e->mode & 07777);
+                json_string(j, "mode", v);
+                json_int_string(j, "uid", e->uid);
+                json_int_string(j, "gid", e->gid);
+        }
+        if (owner)
+                json_string(j, "owner", owner);
+        if (group)
+                json_string(j, "group", group);
+        if (e && e->has_size)
+                json_int(j, "size", (int64_t) e->size);
+        if (e && e->mtime_ns) {
+                format_timestamp(v, e->mtime_ns);
+                json_string(j, "mtime", v);
+        }
+        if (e && e->has_inode)
+                json_int_string(j, "inode", (int64_t) e->inode);
+        if (e && e->target)
+                json_bytes(j, "target_path", e->target, e->target_len);
+        if (e && e->has_sha256) {
+                json_object_begin(j, "hash");
+                json_hex(j, "sha256", e->sha256, sizeof(e->sha256));
+                json_object_end(j);
+        }
+        json_object_end(j);
+}
+
+/* host.* (the analysed host) and observer.* (the machine driftwatch ran on). */
+static void json_hosts(struct json *j, const struct output *o, const struct finding *f)
+{
+        struct finding_bytes name;
+        const char *id;
+
+        finding_host(o, f, &name, &id);
+        if (name.len || id) {
+                json_object_begin(j, "host");
+                if (name.len)
+                        json_bytes(j, "name", name.s, name.len);
+                if (id)
+                        json_string(j, "id", id);
+                json_object_end(j);
+        }
+        json_object_begin(j, "observer");
+        if (o->observer.name)
+                json_string(j, "hostname", o->observer.name);
+        /* ECS has no observer.id: the machine-id is the observer's serial number. */
+        if (o->observer.id)
+                json_string(j, "serial_number", o->observer.id);
+        json_string(j, "product", "driftwatch");
+        json_string(j, "type", "host");
+        json_object_end(j);
+}
+
+/* rule.* with rule.reference: the rule's triage in the installed docs/rules.md. */
+static void json_rule(struct json *j, const struct rule *rule)
+{
+        char ref[512];
+        size_t n;
+
+        json_object_begin(j, "rule");
+        json_string(j, "id", rule->id);
+        json_string(j, "name", rule->name);
+        json_string(j, "ruleset", "default");
+        n = (size_t) snprintf(ref, sizeof(ref), "%s/rules.md#", DW_DOCDIR);
+        for (const char *c = rule->id; *c && n + 1 < sizeof(ref); c++)
+                ref[n++] = (char) (*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+        ref[n < sizeof(ref) ? n : sizeof(ref) - 1] = '\0';
+        json_string(j, "reference", ref);
+        json_object_end(j);
+}
+
+/* threat.*: the rule's techniques, their names and their tactics (attack.h). */
+static void json_threat(struct json *j, const struct strv *techniques)
+{
+        const struct attack_tactic *seen[16];
+        size_t n_seen = 0, i, k, t;
+
+        json_object_begin(j, "threat");
+        json_string(j, "framework", "MITRE ATT&CK");
+        json_object_begin(j, "technique");
+        json_strv(j, "id", techniques);
+        json_array_begin(j, "name");
+        for (i = 0; i < techniques->n; i++) {
+                const struct attack_technique *at = attack_technique_find(techniques->v[i]);
+
+                json_string(j, NULL, at ? at->name : "");
+                for (t = 0; at && t < ATTACK_MAX_TACTICS && at->tactics[t]; t++) {
+                        for (k = 0; k < n_seen && seen[k] != at->tactics[t]; k++)
+                                ;
+                        if (k == n_seen && n_seen < ARRAY_SIZE(seen))
+                                seen[n_seen++] = at->tactics[t];
+                }
+        }
+        json_array_end(j);
+        json_object_end(j);
+        if (n_seen) {
+                json_object_begin(j, "tactic");
+                json_array_begin(j, "id");
+                for (k = 0; k < n_seen; k++)
+                        json_string(j, NULL, seen[k]->id);
+                json_array_end(j);
+                json_array_begin(j, "name");
+                for (k = 0; k < n_seen; k++)
+                        json_string(j, NULL, seen[k]->name);
+                json_array_end(j);
+                json_object_end(j);
+        }
+        json_object_end(j);
+}
+
 static int render_json(struct output *o, const struct finding *f, struct buf *b)
 {
         const struct rule *rule = f->rule;
         enum severity sev = finding_severity(f);
         char ts[TIMESTAMP_LEN];
+        char id[EVENT_ID_LEN];
         struct json j;
         struct timespec now;
         size_t i;
+        int r;
 
         if (!f->timestamp) {
                 clock_gettime(CLOCK_REALTIME, &now);
                 format_timestamp(ts, (long long) now.tv_sec * 1000000000 + now.tv_nsec);
         }
+        r = finding_event_id(o, f, id);
+        if (r < 0)
+                return r;
         json_init(&j, b);
         json_object_begin(&j, NULL);
         json_string(&j, "@timestamp", f->timestamp ? f->timestamp : ts);
-        if (f->message)
-                json_string(&j, "message", f->message);
+        json_message(&j, f);
+        json_object_begin(&j, "ecs");
+        json_string(&j, "version", ECS_VERSION);
+        json_object_end(&j);
 
         json_object_begin(&j, "event");
+        json_string(&j, "id", id);
         json_string(&j, "kind", f->alert ? "alert" : f->state ? "state" : "event");
         json_array_begin(&j, "category");
         json_string(&j, NULL, f->category ? f->category : "host");
@@ -595,29 +897,24 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
         json_string(&j, "module", "driftwatch");
         if (f->dataset)
                 json_string(&j, "dataset", f->dataset);
+        if (f->run) {
+                format_timestamp(ts, f->run->start_ns);
+                json_string(&j, "start", ts);
+                format_timestamp(ts, f->run->start_ns + f->run->duration_ns);
+                json_string(&j, "end", ts);
+                json_int(&j, "duration", f->run->duration_ns);
+        }
         json_object_end(&j);
 
-        if (rule) {
-                json_object_begin(&j, "rule");
-                json_string(&j, "id", rule->id);
-                json_string(&j, "name", rule->name);
-                json_string(&j, "ruleset", "default");
-                json_object_end(&j);
-        }
-        if (f->path) {
-                json_object_begin(&j, "file");
-                json_bytes(&j, "path", f->path, f->path_len);
-                json_object_end(&j);
-        }
+        if (rule)
+                json_rule(&j, rule);
+        if (f->path)
+                json_file(&j, o, f);
         if (f->process)
                 json_process(&j, f->process);
         if (f->container)
                 json_container(&j, f->container);
-        if (o->host) {
-                json_object_begin(&j, "host");
-                json_string(&j, "name", o->host);
-                json_object_end(&j);
-        }
+        json_hosts(&j, o, f);
         if ((rule && rule->techniques.n) || (f->techniques && f->techniques->n)) {
                 struct strv all = { 0 };
                 size_t k;
@@ -633,12 +930,7 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
                         if (m == all.n)
                                 (void) strv_push(&all, f->techniques->v[k]);
                 }
-                json_object_begin(&j, "threat");
-                json_string(&j, "framework", "MITRE ATT&CK");
-                json_object_begin(&j, "technique");
-                json_strv(&j, "id", &all);
-                json_object_end(&j);
-                json_object_end(&j);
+                json_threat(&j, &all);
                 strv_release(&all);
         }
 
@@ -1252,18 +1544,17 @@ static int text_count(struct buf *b, unsigned long n, const char *one, const cha
         return buf_printf(b, "%lu %s", n, plural(n, one, many));
 }
 
-/* The summary, as AIDE's starts its report: the counts by severity, then by
- * kind (event.action), then the command's own lines. */
-static int text_summary(struct output *o, struct buf *b)
+/* "check: 3 alerts (1 high, 2 medium), 5 events": the first line of the text
+ * summary, and the message of the run summary event. */
+static int summary_counts(struct buf *b, const char *command, const struct output *o)
 {
         bool first = true;
-        size_t i, width = strlen("(others)");
-        int s, r;
+        int r;
 
-        r = buf_printf(b, "%s: ", o->command ? o->command : "driftwatch");
+        r = buf_printf(b, "%s: ", command ? command : "driftwatch");
         if (r >= 0)
                 r = text_count(b, o->alerts, "alert", "alerts");
-        for (s = SEVERITY_CRITICAL; r >= 0 && s >= SEVERITY_LOW; s--) {
+        for (int s = SEVERITY_CRITICAL; r >= 0 && s >= SEVERITY_LOW; s--) {
                 if (!o->by_severity[s])
                         continue;
                 r = buf_printf(b, "%s%lu %s", first ? " (" : ", ", o->by_severity[s], severity_name(s));
@@ -1275,6 +1566,17 @@ static int text_summary(struct output *o, struct buf *b)
                 r = buf_puts(b, ", ");
         if (r >= 0)
                 r = text_count(b, o->events, "event", "events");
+        return r;
+}
+
+/* The summary, as AIDE's starts its report: the counts by severity, then by
+ * kind (event.action), then the command's own lines. */
+static int text_summary(struct output *o, struct buf *b)
+{
+        size_t i, width = strlen("(others)");
+        int r;
+
+        r = summary_counts(b, o->command, o);
         if (r >= 0 && o->below)
                 r = buf_printf(b, "; %lu below --min-severity %s not shown", o->below, severity_name(o->min_level));
         if (r >= 0 && o->hidden)
@@ -1361,4 +1663,68 @@ int output_finish(struct output *o)
         if (r < 0 && !o->error)
                 o->error = r;
         return o->error;
+}
+
+static void json_run(struct json *j, const void *data)
+{
+        const struct output_run *run = ((const struct output_run *const *) data)[0];
+        const struct output *o = ((const struct output *const *) data)[1];
+
+        json_object_begin(j, "run");
+        json_string(j, "command", run->command ? run->command : "");
+        json_array_begin(j, "coverage");
+        for (size_t i = 0; i < run->n_coverage; i++)
+                json_string(j, NULL, run->coverage[i]);
+        json_array_end(j);
+        if (run->baseline)
+                json_string(j, "baseline", run->baseline);
+        json_int(j, "exit_status", run->exit_status);
+        json_int(j, "alerts", (int64_t) o->alerts);
+        json_int(j, "events", (int64_t) o->events);
+        json_object_begin(j, "by_severity");
+        for (int s = SEVERITY_CRITICAL; s >= SEVERITY_LOW; s--)
+                json_int(j, severity_name(s), (int64_t) o->by_severity[s]);
+        json_object_end(j);
+        json_object_end(j);
+}
+
+int output_run_summary(struct output *o, const struct rule *rule, const struct output_run *run)
+{
+        _cleanup_(buf_release) struct buf msg = { 0 }, b = { 0 };
+        const void *data[2] = { run, o };
+        char ts[TIMESTAMP_LEN];
+        struct finding f;
+        int r;
+
+        /* the text view's summary, first on stdout, says it already */
+        if (o->format != OUTPUT_JSON || (rule && rule->disabled))
+                return 0;
+        buf_init(&msg, (size_t) 64 << 10);
+        r = summary_counts(&msg, run->command, o);
+        r = r ?: buf_printf(&msg, "; exit status %d", run->exit_status);
+        if (r < 0)
+                return r;
+        buf_init(&b, (size_t) 1 << 20);
+        format_timestamp(ts, run->start_ns + run->duration_ns);
+        finding_init(&f);
+        f.timestamp = ts;       /* in its id too: each run is an event of its own */
+        f.rule = rule;
+        f.category = "host";
+        f.type = "info";
+        f.action = "run-summary";
+        f.dataset = "driftwatch.run";
+        f.outcome = run->exit_status <= 1 ? "success" : "failure";
+        f.message = msg.data;
+        f.run = run;
+        f.json_extra = json_run;
+        f.json_extra_data = data;
+        r = render_json(o, &f, &b);
+        finding_release(&f);
+        if (r < 0)
+                return r;
+        if (fwrite(b.data, 1, b.len, o->f) != b.len) {
+                o->error = o->error ?: negative_errno();
+                return o->error;
+        }
+        return 0;
 }

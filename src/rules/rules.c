@@ -52,6 +52,8 @@ const char *const ruleset_required_ids[] = {
         "DW-FIM-DRIFT", "DW-FIM-MTIME", "DW-FIM-UNREADABLE", "DW-ETC-DRIFT",
         /* capability/scan.c */
         "DW-FIM-BASELINE-MISSING", "DW-FIM-BASELINE-REPLACED", "DW-FIM-BASELINE-RECORDED",
+        /* cli/common.c: every run's summary */
+        "DW-RUN-SUMMARY",
         /* capability/accept.c, capability/tree-check.c */
         "DW-FIM-ACCEPTED", "DW-FIM-ALLOW-EXPIRED", "DW-FIM-ALLOW-UNUSED",
         /* capability/image.c */

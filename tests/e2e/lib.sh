@@ -120,11 +120,25 @@ run() {
 
 # findings FILE: action, path (JSON-quoted, so control characters show as
 # escapes) and changed attributes (or -) of each JSON Lines finding, one per
-# line, sorted: the shape the expectations are written in.
+# line, sorted: the shape the expectations are written in. The run summary
+# (DW-RUN-SUMMARY, every run's last line) is not a finding.
 findings() {
-        jq -r '[.event.action, (.file.path | tojson),
+        jq -r 'select(.rule.id != "DW-RUN-SUMMARY") | [.event.action, (.file.path | tojson),
                 (.driftwatch.changed | if length == 0 then "-" else join(",") end)] | join(" ")' "$1" |
                 LC_ALL=C sort
+}
+
+# no_findings FILE: the output of a run holds no finding: nothing, or (JSON)
+# only the run summary every run ends with.
+no_findings() {
+        ! grep -qv '"rule":{"id":"DW-RUN-SUMMARY"' "$1"
+}
+
+# drop_summary FILE: the findings of a JSON run without the run summary it
+# ends with, for the tests that look at the findings alone.
+drop_summary() {
+        grep -v '"rule":{"id":"DW-RUN-SUMMARY"' "$1" >"$1.findings" || true
+        mv "$1.findings" "$1"
 }
 
 # expect_findings FILE <<EOF ... EOF: compares findings FILE with stdin.

@@ -71,6 +71,7 @@ log=$T/audit.log
 } >"$log"
 
 run 1 "$DW" audit --format json "$log"
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 expect_shape "$T/out" <<'EOT'
 alert DW-AUD-SUDOERS /etc/sudoers.d/zzz_local -
@@ -121,6 +122,7 @@ grep -q 'suppressed: 2 allowlisted, 16 under upgraders (1 upgrade event), 12 fol
 
 # --show-suppressed: every suppressed write, with its reason.
 run 1 "$DW" audit --format json --show-suppressed "$log"
+drop_summary "$T/out"
 [ "$(jq -c 'select(.driftwatch.suppressed.by == "ancestry")' "$T/out" | wc -l)" -eq 16 ] ||
         fail "expected the 16 writes under the upgrader"
 [ "$(jq -c 'select(.driftwatch.suppressed.by == "bucket")' "$T/out" | wc -l)" -eq 12 ] ||
@@ -149,6 +151,7 @@ grep -q 'by /usr/bin/cp\[1002\] auid=1000 <- bash\[1001\] <- sshd\[1000\]' "$T/o
         gen_write 2001 1 1000 7 /usr/bin/python3 python3 /etc/cm/late.conf
 } >"$T/below.log"
 run 1 "$DW" audit --format json "$T/below.log"
+drop_summary "$T/out"
 [ "$(jq -c 'select(.rule.id == "DW-AUD-CONFIG" and .event.kind == "alert")' "$T/out" | wc -l)" -eq 10 ] ||
         fail "writes below the bulk threshold must stay alerts"
 
@@ -159,6 +162,7 @@ run 1 "$DW" audit --format json "$T/below.log"
         echo 'type=SYSCALL msg=audit(1700000102.000:900): arch=c000003e syscall=2 success=yes exit=3 a0=1 a1=0 a2=0 a3=0 items=0 ppid=1 pid=3001 auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=3 comm="cat" exe="/usr/bin/cat" key=(null)'
 } >"$T/health.log"
 run 1 "$DW" audit --format json "$T/health.log"
+drop_summary "$T/out"
 expect_one "$T/out" '.rule.id == "DW-AUD-PATH-MISSING"' \
         '.driftwatch.audit.health.key == "priv_esc_persist"' \
         "no PATH-MISSING finding"
@@ -171,20 +175,24 @@ expect_one "$T/out" '.rule.id == "DW-AUD-SEQUENCE-GAP"' \
 
 # Silence: a stream without events for longer than --silence.
 run 1 "$DW" audit --format json --silence 60 "$T/below.log"
+drop_summary "$T/out"
 expect_one "$T/out" '.rule.id == "DW-AUD-SILENCE"' \
         '.driftwatch.audit.silence.seconds == 120' \
         "no SILENCE finding for a 120 s gap"
 run 1 "$DW" audit --format json --silence 600 "$T/below.log"
+drop_summary "$T/out"
 ! grep -q DW-AUD-SILENCE "$T/out" || fail "SILENCE below the threshold"
 
 # --since/--until: findings inside the range only, ancestry still from before it.
 run 1 "$DW" audit --format json --since 2023-11-14T22:13:27Z "$log"
+drop_summary "$T/out"
 [ "$(jq -r .rule.id "$T/out" | sort | tr '\n' ' ')" = "DW-AUD-BOOTC-STATUS-INTERACTIVE DW-AUD-BOOTC-SWITCH DW-AUD-SUDOERS DW-AUD-SUDOERS DW-AUD-SUDOERS " ] ||
         { jq -c '[.rule.id, .["@timestamp"]]' "$T/out"; fail "--since selected the wrong findings"; }
 expect_one "$T/out" '.rule.id == "DW-AUD-BOOTC-SWITCH"' '[.driftwatch.ancestry[].exe] == ["/usr/bin/bash", "/usr/sbin/sshd"]' \
         "ancestry from before --since is lost"
 run 0 "$DW" audit --format json --until 2023-11-14T22:13:20Z "$log"
-[ ! -s "$T/out" ] || fail "--until before the log still reported findings"
+drop_summary "$T/out"
+no_findings "$T/out" || fail "--until before the log still reported findings"
 run 2 "$DW" audit --since 'next tuesday' "$log"
 expect_one_error_line "next tuesday"
 
@@ -220,6 +228,7 @@ expect_one_error_line "--plugin"
 # bulk run's mkdir by a child of the writing shell folds with the shell's writes.
 capture=$(dirname "$0")/../data/audit/live-capture.log
 run 1 "$DW" audit --format json "$capture"
+drop_summary "$T/out"
 [ "$(jq -r 'select(.event.kind == "alert") | .rule.id' "$T/out" | sort | tr '\n' ' ')" = \
   "DW-AUD-BOOTC-SWITCH DW-AUD-SUDOERS DW-AUD-SUDOERS " ] || { jq -c '[.rule.id, .file.path]' "$T/out"; fail "capture: unexpected alerts"; }
 expect_one "$T/out" '.rule.id == "DW-AUD-BULK"' '.driftwatch.audit.bulk.paths_count == 41' "capture: the bulk run is not one event"
@@ -234,6 +243,7 @@ rules["audit"]["allow"].append({"id": "inventory-agent", "parent": ["/usr/libexe
 yaml.safe_dump(rules, open(sys.argv[2], "w"))
 EOT
 run 1 "$DW" --rules "$T/parent.yaml" audit --format json --show-suppressed "$log"
+drop_summary "$T/out"
 expect_one "$T/out" '.file.path == "/etc/sudoers.d/evil"' \
         '.event.kind == "event" and .driftwatch.suppressed.reason == "allow entry inventory-agent: the inventory agent'"'"'s helpers"' \
         "the parent allowlist did not apply"
@@ -259,5 +269,6 @@ type=PATH msg=audit(18446744073709552.000:9): item=0 name="/etc/sudoers.d/" inod
 type=PATH msg=audit(18446744073709552.000:9): item=1 name="/etc/sudoers.d/future" inode=3 dev=fd:00 mode=0100440 ouid=0 ogid=0 rdev=00:00 nametype=CREATE
 EOT
 run 1 "$DW" audit --format json --since 2020-01-01 "$T/hostile-time.log"
+drop_summary "$T/out"
 expect_one "$T/out" '.file.path == "/etc/sudoers.d/future"' '.event.kind == "alert"' "a hostile time hid the write"
 echo PASS

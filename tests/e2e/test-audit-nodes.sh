@@ -14,7 +14,7 @@ for nodes in 65 100 1000; do
         run 1 "$DW" audit --format json "$T/n$nodes.log"
         got=$(jq -r 'select(.rule.id == "DW-AUD-SUDOERS") | .file.path' "$T/out" | sort -u | wc -l)
         [ "$got" -eq $((nodes * rounds)) ] || fail "$nodes nodes: $got of $((nodes * rounds)) sudoers.d writes found"
-        others=$(jq -r 'select(.rule.id != "DW-AUD-SUDOERS") | .rule.id' "$T/out" | sort -u | tr '\n' ' ')
+        others=$(jq -r 'select(.rule.id != "DW-AUD-SUDOERS" and .rule.id != "DW-RUN-SUMMARY") | .rule.id' "$T/out" | sort -u | tr '\n' ' ')
         [ -z "$others" ] || fail "$nodes nodes: unexpected findings: $others"
         grep -q "^audit: $((nodes * rounds)) events from $((nodes * rounds * 5)) records" "$T/err" ||
                 fail "$nodes nodes: summary: $(cat "$T/err")"

@@ -35,12 +35,14 @@ grep -qx "to accept these changes: driftwatch baseline accept --state-dir '$S' (
 
 # One path accepted: it is clean, the others are still reported.
 run 0 "$DW" baseline accept --state-dir "$S" /etc/a --reason "CHG-1 tuning" --format json
+drop_summary "$T/out"
 jq -r '[.rule.id, .event.action, .file.path, (.driftwatch.changed | join(","))] | join(" ")' "$T/out" >"$T/acc"
 diff -u - "$T/acc" <<EOF2 || fail "accept events differ"
 DW-FIM-ACCEPTED drift-accepted /etc/a size,mtime,content
 DW-FIM-ACCEPTED baseline-accepted $B 
 EOF2
 run 1 "$DW" scan --root "$R" --state-dir "$S" --format json
+drop_summary "$T/out"
 jq -r 'select(.event.kind == "alert" and .event.dataset == "driftwatch.fim") | [.event.action, .file.path] | join(" ")' \
         "$T/out" | LC_ALL=C sort >"$T/left"
 diff -u - "$T/left" <<EOF2 || fail "after accepting /etc/a, scan reports otherwise"
@@ -54,12 +56,14 @@ EOF2
 run 0 "$DW" baseline accept --state-dir "$S"
 grep -q '^accepted 4 changes below 3 paths into ' "$T/out" || fail "accept summary: $(cat "$T/out")"
 run 0 "$DW" scan --root "$R" --state-dir "$S" --format json
+drop_summary "$T/out"
 [ "$(jq -s '[.[] | select(.event.kind == "alert")] | length' "$T/out")" = 0 ] || fail "drift left after accept: $(cat "$T/out")"
 run 0 "$DW" baseline accept --state-dir "$S"
 grep -q 'nothing to accept: the last check' "$T/out" || fail "an empty accept: $(cat "$T/out")"
 
 # Who, when, why, read back; the previous baseline kept.
 run 0 "$DW" baseline show --format json "$B"
+drop_summary "$T/out"
 jq -se --arg b "$before" '.[1].reason == "CHG-1 tuning" and .[1].digest_before == $b and .[1].paths == ["/etc/a"]
         and (.[1].user | length > 0) and (.[2].paths | length) == 3' "$T/out" >/dev/null ||
         fail "accept records: $(cat "$T/out")"

@@ -17,14 +17,14 @@ for i in $(seq 1 20); do printf 'k=%s\n' "$i" >"$R/etc/conf.d/c$i.conf"; done
 ln -s ../lib/lib1.so "$R/usr/bin/link"
 run 0 "$DW" baseline create --from "dir:$R" --out "$T/good.db"
 run 0 "$DW" check --baseline "$T/good.db" --root "$R" --format json
-[ ! -s "$T/out" ] || fail "the unchanged tree is not clean"
+no_findings "$T/out" || fail "the unchanged tree is not clean"
 
 # check_refused_or_clean DB: refused (2, one line naming DB) or clean (0, no output).
 check_refused_or_clean() {
         local rc=0
         timeout 60 "$DW" check --baseline "$1" --root "$R" --format json >"$T/out" 2>"$T/err" || rc=$?
         case $rc in
-        0) [ ! -s "$T/out" ] || { head -3 "$T/out"; fail "'$1' accepted with findings"; } ;;
+        0) no_findings "$T/out" || { head -3 "$T/out"; fail "'$1' accepted with findings"; } ;;
         2) expect_one_error_line "$1" ;;
         1) echo "--- $(wc -l <"$T/out") findings, e.g."; head -2 "$T/out"; fail "'$1' accepted with false alerts" ;;
         *) cat "$T/err"; fail "'$1': exit status $rc" ;;

@@ -37,6 +37,7 @@ pm_run dw-c2 localhost/dw-app:1 sh -c 'echo y > /y'
 pm diff --format json dw-c1 >"$T/podman.json" || fail "podman diff failed"
 
 run 1 "$DW" container diff --storage-root "$PM_DIR/storage" --format json dw-c1
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 mine=$(jq -r 'select(.event.action != "container-package-install") |
         (if .event.type[0] == "creation" then "A" elif .event.type[0] == "deletion" then "D" else "C" end)
@@ -66,12 +67,14 @@ X=$(jq -r 'select(.file.path == "/hello") | .driftwatch.container.layer' "$T/out
 
 # The files podman injects appear with --all only.
 run 1 "$DW" container diff --storage-root "$PM_DIR/storage" --format json --all dw-c1
+drop_summary "$T/out"
 grep -q '"/etc/hosts"\|"/run/.containerenv"\|"/etc/hostname"' "$T/out" || fail "--all does not show the injected files"
 
 # A container whose upper directory vanished: one error line naming it, the other still reported.
 up=$(jq -r '.[] | select(.names[0] == "dw-c2") | .layer' "$PM_DIR/storage/overlay-containers/containers.json")
 [ -n "$up" ] && rm -rf "${PM_DIR:?}/storage/overlay/${up:?}/diff"
 run 2 "$DW" container diff --storage-root "$PM_DIR/storage" --format json
+drop_summary "$T/out"
 expect_one_error_line "dw-c2"
 grep -q '"/hello"' "$T/out" || fail "dw-c1 was not reported beside the broken dw-c2"
 exit 0

@@ -27,6 +27,7 @@ pm build --network=none -t localhost/dw-dkapp:1 "$T/ctx" >"$T/build.log" 2>&1 ||
 pm_run dw-d1 localhost/dw-dkapp:1 sh -c 'echo x >> /hello; rm /etc/motd; rm -rf /opt/x; mkdir /opt/x; echo n > /opt/x/n
 cp /bin/busybox /usr/bin/mytool; chmod 700 /root'
 run 1 "$DW" container diff --storage-root "$PM_DIR/storage" --format json dw-d1
+drop_summary "$T/out"
 shape='[.event.action, .file.path, (.driftwatch.changed // [] | join(","))] | join(" ")'
 jq -r "$shape" "$T/out" | LC_ALL=C sort >"$T/podman.txt"
 
@@ -89,6 +90,7 @@ mk_container "$C1" dw-d1 "$(sha m1)"
 mk_container "$C2" dw-d2 "$(sha m2)"
 
 run 1 "$DW" container diff --docker-root "$D" --format json dw-d1
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 jq -r "$shape" "$T/out" | LC_ALL=C sort >"$T/docker.txt"
 diff -u "$T/podman.txt" "$T/docker.txt" || fail "the overlay2 layout and podman's storage disagree on the same layers"
@@ -99,16 +101,20 @@ X=$(jq -r 'select(.file.path == "/hello") | .driftwatch.container.layer' "$T/out
 [ -d "$D/overlay2/$X/diff" ] || fail "/hello's layer '$X' is not an overlay2 layer"
 grep -q '"/.dockerenv"' "$T/out" && fail "the -init layer's /.dockerenv shows without --all"
 run 1 "$DW" container diff --docker-root "$D" --format json --all dw-d1
+drop_summary "$T/out"
 X=$(jq -r 'select(.event.action == "container-drift-added") | .file.path' "$T/out" | grep -cxE '/.dockerenv|/etc/hosts|/etc/mtab|/etc/resolv.conf|/dev/console')
 [ "$X" = 5 ] || fail "--all shows $X of the 5 files of the -init layer"
 # By id prefix; every container.
 run 1 "$DW" container diff --docker-root "$D" --format json "${C2:0:12}"
+drop_summary "$T/out"
 run 1 "$DW" container diff --docker-root "$D" --format json
+drop_summary "$T/out"
 [ "$(jq -r .container.name "$T/out" | sort -u | tr '\n' ' ')" = "dw-d1 dw-d2 " ] || fail "not every container was compared"
 
 # Bad input: one line naming the file, exit 2; the other containers are still compared.
 bad() {         # bad WHAT: the error names WHAT; dw-d1 is still reported
         run 2 "$DW" container diff --docker-root "$D" --format json
+        drop_summary "$T/out"
         expect_one_error_line "$1"
         grep -q '"dw-d1"' "$T/out" || fail "dw-d1 was not reported beside the broken dw-d2"
 }
@@ -129,8 +135,10 @@ printf 'l/EVIL:%s' "$lowers" >"$D/overlay2/$(sha m2)/lower"
 bad "link '$D/overlay2/l/EVIL' points to '/etc', not a layer"
 cp "$T/lower.good" "$D/overlay2/$(sha m2)/lower"
 run 1 "$DW" container diff --docker-root "$D" --format json
+drop_summary "$T/out"
 mv "$L/sha256/${chain#sha256:}/cache-id" "$T/cache-id"
 run 2 "$DW" container diff --docker-root "$D" --format json
+drop_summary "$T/out"
 grep -q "cache-id' is missing" "$T/err" || fail "a missing cache-id is not named: $(cat "$T/err")"
 mv "$T/cache-id" "$L/sha256/${chain#sha256:}/cache-id"
 # scan finds the Docker root under the root it scans.
@@ -139,6 +147,7 @@ mkdir -p "$R/usr" "$R/etc" "$R/var/lib"
 signed_policy "$R"
 mkdir "$R/var/lib/docker" && mount --bind "$D" "$R/var/lib/docker" || fail "cannot bind the Docker root"
 run 1 "$DW" scan --root "$R" --state-dir "$T/state" --format json
+drop_summary "$T/out"
 [ "$(jq -r 'select(.container.runtime == "docker") | .container.name' "$T/out" | sort -u | tr '\n' ' ')" = "dw-d1 dw-d2 " ] ||
         fail "scan did not compare the Docker containers"
 umount "$R/var/lib/docker"

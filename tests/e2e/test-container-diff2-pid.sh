@@ -21,8 +21,10 @@ cid=$(pm inspect -f '{{.Id}}' dw-p1)
 
 shape='[.event.action, .file.path, (.driftwatch.changed // [] | join(",")), .driftwatch.container.layer] | join(" ")'
 run 1 "$DW" container diff --storage-root "$PM_DIR/storage" --format json dw-p1
+drop_summary "$T/out"
 jq -r "$shape" "$T/out" | LC_ALL=C sort >"$T/storage.txt"
 run 1 "$DW" container diff --pid "$pid" --format json
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 jq -r "$shape" "$T/out" | LC_ALL=C sort >"$T/pid.txt"
 [ -s "$T/pid.txt" ] || fail "--pid reported nothing"
@@ -50,6 +52,7 @@ in_root() {
 }
 in_root "$O/m"; ovpid=$rootpid
 run 1 "$DW" container diff --pid "$ovpid" --format json
+drop_summary "$T/out"
 X=$(jq -r '[.event.action, .file.path, .container.name, .container.runtime // "-", .driftwatch.container.layer] | join(" ")' "$T/out" | LC_ALL=C sort)
 [ "$X" = "$(printf '%s\n' "container-drift-deleted /g pid $ovpid - $O/l:2" "container-drift-modified /f pid $ovpid - $O/lo w")" ] ||
         fail "an overlay root without a runtime: '$X'"

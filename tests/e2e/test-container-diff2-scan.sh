@@ -19,6 +19,7 @@ pm exec dw-s1 sh -c 'echo drift > /etc/motd; echo new > /root/added; rm /etc/pas
 mount --bind "$PM_DIR/storage" "$R/var/lib/containers/storage" || fail "cannot bind the storage into the root"
 
 run 1 "$DW" scan --root "$R" --state-dir "$T/state" --format json
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 X=$(jq -r 'select(.event.dataset == "driftwatch.container") | [.event.action, .file.path, .container.name,
         .container.runtime] | join(" ")' "$T/out" | LC_ALL=C sort)
@@ -28,6 +29,7 @@ X=$(jq -r 'select(.event.dataset == "driftwatch.container") | [.event.action, .f
 grep -q '"baseline-recorded"' "$T/out" || fail "the rest of the scan did not run"
 # The same container through container diff: the same paths.
 run 1 "$DW" container diff --storage-root "$R/var/lib/containers/storage" --format json dw-s1
+drop_summary "$T/out"
 [ "$(jq -r .file.path "$T/out" | LC_ALL=C sort)" = "$(printf '%s\n' /etc/motd /etc/passwd /root/added)" ] ||
         fail "container diff and scan disagree: $(jq -r .file.path "$T/out")"
 run 1 "$DW" scan --root "$R" --state-dir "$T/state"
@@ -40,6 +42,7 @@ mkdir -p "$R2"/usr "$R2"/etc "$R2"/var/lib/containers/storage/overlay-containers
 signed_policy "$R2"
 printf 'not json' >"$R2/var/lib/containers/storage/overlay-containers/containers.json"
 run 1 "$DW" scan --root "$R2" --state-dir "$T/state2" --format json
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 X=$(jq -r 'select(.event.dataset == "driftwatch.container") | [.rule.id, .file.path, .driftwatch.error] | join(" ")' "$T/out")
 case $X in "DW-CTR-UNREADABLE $R2/var/lib/containers/storage cannot parse '$R2/var/lib/containers/storage/overlay-containers/containers.json'"*) ;;
@@ -54,5 +57,6 @@ run 0 "$DW" scan --root "$R2" --state-dir "$T/state2"
 grep -q '^containers' "$T/out" && fail "an empty storage directory was reported: $(cat "$T/out")"
 rmdir "$R2/var/lib/containers/storage"
 run 0 "$DW" scan --root "$R2" --state-dir "$T/state2" --format json
+drop_summary "$T/out"
 grep -q driftwatch.container "$T/out" && fail "a root without storage has container findings"
 exit 0

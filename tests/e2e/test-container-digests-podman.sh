@@ -19,6 +19,7 @@ id_tag=$(pm inspect --format '{{.Id}}' dw-tag)
 
 S=$PM_DIR/storage
 run 1 "$DW" container digests --storage-root "$S" --format json
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 [ "$(jq -r '[.rule.id, .container.name, .container.id, .container.runtime, .container.image.name,
             .container.image.hash.all[0]] | join(" ")' "$T/out")" = \
@@ -26,10 +27,12 @@ expect_valid_jsonl "$T/out"
 
 echo "localhost/dw-dg@$digest" >"$T/approved.txt"
 run 1 "$DW" container digests --storage-root "$S" --approved "$T/approved.txt" --format json
+drop_summary "$T/out"
 [ "$(jq -r .rule.id "$T/out")" = DW-CTR-MUTABLE-TAG ] || { cat "$T/out"; fail "the approved digest is not approved"; }
 
 echo "localhost/dw-dg@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" >"$T/other.txt"
 run 1 "$DW" container digests --storage-root "$S" --approved "$T/other.txt" --format json
+drop_summary "$T/out"
 [ "$(jq -r 'select(.rule.id == "DW-CTR-DIGEST-DIFFERS") | .container.name' "$T/out" | sort | tr '\n' ' ')" = \
   "dw-pin dw-tag " ] || { cat "$T/out"; fail "another approved digest"; }
 

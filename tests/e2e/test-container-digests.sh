@@ -10,6 +10,7 @@ command -v jq >/dev/null || skip "jq is not installed"
 
 # The planted cases, one rule each: rule, container, digest shown.
 run 1 "$DW" container digests --pods "$data/pods.json" --approved "$data/approved.txt" --format json
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 jq -r '[.rule.id, .driftwatch.pod.namespace + "/" + .driftwatch.pod.name, .driftwatch.pod.container_kind,
         .container.name, (.container.image.name // "-"), (.container.image.hash.all[0] // "-" | .[0:14]),
@@ -31,6 +32,7 @@ jq -r 'select(.rule.id == "DW-CTR-DIGEST-DIFFERS") | .message' "$T/out" | grep -
 
 # Without --approved: only what the pods say of themselves (tag, spec/status).
 run 1 "$DW" container digests --pods "$data/pods.json" --format json
+drop_summary "$T/out"
 [ "$(jq -r .rule.id "$T/out" | LC_ALL=C sort | tr '\n' ' ')" = \
   "DW-CTR-DIGEST-MISMATCH DW-CTR-MUTABLE-TAG DW-CTR-REF-INVALID " ] || { cat "$T/out"; fail "pods alone"; }
 
@@ -45,37 +47,47 @@ grep -q "6 approved references (1 without a digest" "$T/out" || { cat "$T/out"; 
 # Bad input: one line naming the input, exit 2.
 printf '{"kind":"List","items":[{"kind":"Pod",' >"$T/broken.json"
 run 2 "$DW" container digests --pods "$T/broken.json"
+drop_summary "$T/out"
 expect_one_error_line "$T/broken.json"
 grep -q "not JSON" "$T/err" || fail "malformed JSON reason"
 python3 -c 'import sys; sys.stdout.write("{\"kind\":\"Pod\",\"metadata\":{\"name\":\"" + "x" * (50 << 20) + "\"},\"spec\":{\"containers\":[]}}")' >"$T/big.json"
 run 2 "$DW" container digests --pods "$T/big.json"
+drop_summary "$T/out"
 expect_one_error_line "$T/big.json"
 python3 -c 'print("{\"kind\":\"List\",\"items\":" + "[" * 200000 + "]" * 200000 + "}")' >"$T/deep.json"
 run 2 "$DW" container digests --pods "$T/deep.json"
+drop_summary "$T/out"
 expect_one_error_line "$T/deep.json"
 echo '{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Service","metadata":{"name":"s"}}],"metadata":{}}' >"$T/nopods.json"
 run 2 "$DW" container digests --pods "$T/nopods.json"
+drop_summary "$T/out"
 expect_one_error_line "$T/nopods.json"
 grep -q "holds no pods" "$T/err" || fail "no pods reason"
 echo '{"kind":"PodList","items":[]}' >"$T/empty.json"
 run 2 "$DW" container digests --pods "$T/empty.json"
+drop_summary "$T/out"
 expect_one_error_line "$T/empty.json"
 printf '# approved\nnginx@sha256:0123\n' >"$T/approved.txt"
 run 2 "$DW" container digests --pods "$data/pods.json" --approved "$T/approved.txt"
+drop_summary "$T/out"
 expect_one_error_line "$T/approved.txt"
 grep -q "line 2: 'nginx@sha256:0123'" "$T/err" || fail "bad digest line not named"
 printf 'nginx:1.25\n' >"$T/nodigest.txt"
 run 2 "$DW" container digests --pods "$data/pods.json" --approved "$T/nodigest.txt"
+drop_summary "$T/out"
 expect_one_error_line "$T/nodigest.txt"
 echo '{"kind":"Pod","metadata":{"name":"p"},"spec":{"containers":{"name":"x"}}}' >"$T/type.json"
 run 2 "$DW" container digests --pods "$T/type.json"
+drop_summary "$T/out"
 expect_one_error_line "$T/type.json"
 grep -q "/spec/containers: not an array" "$T/err" || fail "wrong type not named"
 run 2 "$DW" container digests --pods "$T/missing.json"
+drop_summary "$T/out"
 expect_one_error_line "$T/missing.json"
 # No --pods: the local engine's storage, which must be one.
 run 2 "$DW" container digests --storage-root "$T/none"
 expect_one_error_line "$T/none"
 run 2 "$DW" container digests --pods "$data/pods.json" --storage-root "$T/none"
+drop_summary "$T/out"
 grep -q "not with --pods" "$T/err" || fail "--pods with --storage-root"
 echo PASS

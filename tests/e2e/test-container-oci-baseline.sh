@@ -76,7 +76,7 @@ pm create --name dw-oci-c localhost/dw-oci-img true >/dev/null || fail "podman c
 M=$(pm mount dw-oci-c) && [ -d "$M/data" ] || fail "podman mount failed: $M"
 for b in oci docker; do
         run 0 "$DW" check --baseline "$T/b-$b.db" --root "$M" --format json
-        [ ! -s "$T/out" ] || { cat "$T/out"; fail "the container's root differs from the $b baseline"; }
+        no_findings "$T/out" || { cat "$T/out"; fail "the container's root differs from the $b baseline"; }
 done
 printf 'tampered\n' >>"$M/opt/dir/c"
 run 1 "$DW" check --baseline "$T/b-oci.db" --root "$M" --format json

@@ -37,11 +37,13 @@ bootc_json "$digest" >"$T/staged.json"
 bootc_json "sha256:$(printf '2%.0s' {1..64})" >"$T/other.json"
 
 run 0 "$DW" image verify-pending --storage-root "$S" --bootc-json "$T/staged.json" --format json
-[ ! -s "$T/out" ] || { cat "$T/out"; fail "an untouched image did not verify"; }
+drop_summary "$T/out"
+no_findings "$T/out" || { cat "$T/out"; fail "an untouched image did not verify"; }
 grep -q "1 layer verified, 0 problems" "$T/err" || fail "summary: $(cat "$T/err")"
 
 # bootc stages a digest that is not the stored manifest's.
 run 1 "$DW" image verify-pending --storage-root "$S" --bootc-json "$T/other.json" --format json
+drop_summary "$T/out"
 [ "$(jq -r '[.rule.id, .driftwatch.severity] | join(" ")' "$T/out")" = "DW-CTR-PENDING-IMAGE-TAMPERED critical" ] ||
         fail "not one critical DW-CTR-PENDING-IMAGE-TAMPERED alert: $(cat "$T/out")"
 grep -q "not the one bootc status reports" "$T/out" || fail "the alert does not say what differs: $(cat "$T/out")"
@@ -75,13 +77,15 @@ else
         echo "note: bootc's schema (../shared/fixtures) or python3-jsonschema missing: the cachedUpdate fixtures are not checked against it" >&2
 fi
 run 0 "$DW" image verify-pending --storage-root "$S" --bootc-json "$T/cached.json" --format json
-[ ! -s "$T/out" ] || { cat "$T/out"; fail "the untouched cached update did not verify"; }
+drop_summary "$T/out"
+no_findings "$T/out" || { cat "$T/out"; fail "the untouched cached update did not verify"; }
 run 0 "$DW" image verify-pending --storage-root "$S" --bootc-json "$T/cached.json"
 grep -q "^cached update image $id (manifest $digest): 1 layer verified, 0 problems" "$T/out" ||
         fail "the cached update was not verified: $(cat "$T/out")"
 run 0 "$DW" image verify-pending --storage-root "$S" --bootc-json "$T/elsewhere.json"
 grep -q "^staged image $id" "$T/out" && ! grep -q "^cached update" "$T/out" || fail "summary: $(cat "$T/out")"
 run 0 "$DW" image verify-pending --storage-root "$S" --bootc-json "$T/elsewhere.json" --format json
+drop_summary "$T/out"
 X=$(jq -r '[.rule.id, .event.kind, .container.image.name, .container.image.hash.all[0], .message] | join(" | ")' "$T/out")
 [ "$X" = "DW-CTR-PENDING-IMAGE-CACHED | event | quay.io/example/os:next | sha256:$(printf '3%.0s' {1..64}) | bootc's cached update quay.io/example/os:next @ sha256:$(printf '3%.0s' {1..64}), version 3 (from registry) is not in container storage $S: not verified" ] ||
         fail "the cached update not in storage: $X"
@@ -99,17 +103,20 @@ f=$S/overlay/$layer/diff/etc/motd
 [ -f "$f" ] || fail "no etc/motd in layer $layer"
 printf 'WELCOME\n' >"$f"
 run 1 "$DW" image verify-pending --storage-root "$S" --bootc-json "$T/staged.json" --format json
+drop_summary "$T/out"
 [ "$(jq -r '.driftwatch.container.layer' "$T/out")" = "$layer" ] || fail "the alert does not name the layer: $(cat "$T/out")"
 grep -q "is not its DiffID" "$T/out" || fail "not a DiffID alert: $(cat "$T/out")"
 run 1 "$DW" image verify-pending --storage-root "$S" --bootc-json "$T/cached.json" --format json
 grep -q "is not its DiffID" "$T/out" || fail "the altered cached update: not a DiffID alert: $(cat "$T/out")"
 printf 'welcome, root\n' >"$f"
 run 1 "$DW" image verify-pending --storage-root "$S" --image localhost/dw-host-os:next --no-bootc --format json
+drop_summary "$T/out"
 grep -q "etc/motd" "$T/out" || fail "the alert does not name the file: $(cat "$T/out")"
 [ "$(wc -l <"$T/out")" -eq 1 ] || fail "expected one alert: $(cat "$T/out")"
 
 # Bad input: one line, exit 2.
 run 2 "$DW" image verify-pending --storage-root "$T/nowhere" --bootc-json "$T/staged.json"
+drop_summary "$T/out"
 expect_one_error_line "$T/nowhere"
 run 2 "$DW" image verify-pending --storage-root "$S" --image localhost/absent --no-bootc
 expect_one_error_line "localhost/absent"

@@ -11,6 +11,7 @@ data=$(cd "$(dirname "$0")/../data/container" && pwd)
 command -v jq >/dev/null || skip "jq is not installed"
 
 run 1 "$DW" container posture --pods "$data/pods.json" --namespaces "$data/namespaces.json" --format json
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 jq -r '[.rule.id, .driftwatch.pod.kind, .driftwatch.pod.name, (.container.name // "-"), .driftwatch.severity]
        | join(" ")' "$T/out" | LC_ALL=C sort >"$T/got"
@@ -35,7 +36,8 @@ jq -r 'select(.rule.id == "DW-CTR-POD-HOSTPATH") | .message' "$T/out" | grep -q 
 
 # Clean twins: nothing.
 run 0 "$DW" container posture --pods "$data/pods-clean.json" --namespaces "$data/namespaces-clean.json" --format json
-[ ! -s "$T/out" ] || { cat "$T/out"; fail "the clean twin gave findings"; }
+drop_summary "$T/out"
+no_findings "$T/out" || { cat "$T/out"; fail "the clean twin gave findings"; }
 
 # Workload templates, hostPath variants and the container-over-pod rule.
 cat >"$T/workloads.json" <<'J'
@@ -50,6 +52,7 @@ cat >"$T/workloads.json" <<'J'
               {"name":"data","hostPath":{"path":"/srv/data"}}]}}}}]}
 J
 run 1 "$DW" container posture --pods "$T/workloads.json" --format json
+drop_summary "$T/out"
 [ "$(jq -r '.driftwatch.severity' "$T/out" | sort | uniq -c | tr -s ' ' | tr '\n' ';')" = " 4 critical; 1 medium;" ] ||
         { cat "$T/out"; fail "hostPath severities"; }
 jq -r .rule.id "$T/out" | grep -qv DW-CTR-POD-HOSTPATH && fail "the container's runAsNonRoot true must override the pod's false"
@@ -60,12 +63,15 @@ run 2 "$DW" container posture
 expect_one_error_line "--pods"
 echo '{"kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","securityContext":{"privileged":"yes"}}]}}' >"$T/type.json"
 run 2 "$DW" container posture --pods "$T/type.json"
+drop_summary "$T/out"
 expect_one_error_line "$T/type.json"
 grep -q "/spec/containers/0/securityContext/privileged: not a boolean" "$T/err" || fail "wrong type not named"
 echo '{"kind":"List","items":[{"kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[]}}]}' >"$T/nons.json"
 run 2 "$DW" container posture --pods "$T/nons.json" --namespaces "$T/nons.json"
+drop_summary "$T/out"
 expect_one_error_line "$T/nons.json"
 printf '\x00\x01garbage' >"$T/garbage.json"
 run 2 "$DW" container posture --pods "$T/garbage.json"
+drop_summary "$T/out"
 expect_one_error_line "$T/garbage.json"
 echo PASS

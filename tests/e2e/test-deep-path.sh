@@ -35,7 +35,7 @@ got=$(jq -r --arg p "$p23/big" 'select(.path == $p) | .sha256' "$T/out")
 
 # Unchanged: nothing to report.
 run 0 "$DW" check --baseline "$T/base.db" --root "$R" --format json
-[ ! -s "$T/out" ] || { head -c 2000 "$T/out"; fail "unchanged deep tree reported findings"; }
+no_findings "$T/out" || { head -c 2000 "$T/out"; fail "unchanged deep tree reported findings"; }
 
 # Changes beyond 4,095 bytes: content, a new setuid file, a removal.
 deep_at "$R" 25 write payload 'tampered'

@@ -14,6 +14,7 @@ DEP=$(deployment_dir "$S" 0)
 E=$DEP/etc
 
 run 0 "$DW" etc-diff --sysroot "$S" --format json
+drop_summary "$T/out"
 [ "$(jq -r 'select(.event.action != "etc-diff-summary") | .file.path' "$T/out")" = "" ] ||
         { cat "$T/out"; fail "a fresh deployment's /etc differs from /usr/etc"; }
 
@@ -28,6 +29,7 @@ printf 'version local\n' >"$E/image-version.conf"                          # mod
 setfattr -n user.label -v relabelled "$E/containers/policy.json"           # xattr only
 
 run 1 "$DW" etc-diff --sysroot "$S" --format json
+drop_summary "$T/out"
 grep -v etc-diff-summary "$T/out" >"$T/diff.jsonl"
 expect_findings "$T/diff.jsonl" <<'EOF'
 file-added "/etc/ssh/sshd_config.d/00-allow.conf" -
@@ -110,6 +112,7 @@ allow:
     expires: 2999-12-31T00:00:00Z
 EOF
 run 1 "$DW" etc-diff --sysroot "$S" --allowlist "$T/allow.yaml" --format json
+drop_summary "$T/out"
 kind_of() { jq -r --arg p "$1" 'select(.file.path == $p and (.event.action | startswith("file-"))) | .event.kind' "$T/out"; }
 [ "$(kind_of /etc/chrony.conf)" = event ] || fail "allowlisted change is still an alert"
 jq -se 'any(.[]; .file.path == "/etc/chrony.conf" and (.driftwatch.allowlist | contains("platform-team")))' "$T/out" \
@@ -132,6 +135,7 @@ grep -q 'line 2' "$T/err" || fail "allowlist error without its line"
 make_os_tree "$T/v2" 2.0
 commit_tree "$S" "$T/v2" 2.0 >/dev/null
 run 1 "$DW" etc-diff --sysroot "$S" --merge-into testos/stable --format json
+drop_summary "$T/out"
 jq -r 'select(.driftwatch.merge) | .file.path + " " + .driftwatch.merge.fate' "$T/out" | LC_ALL=C sort >"$T/predicted"
 diff -u - "$T/predicted" <<'EOF' || fail "merge prediction"
 /etc/chrony.conf carried
@@ -146,16 +150,19 @@ EOF
 deploy "$S"
 # In the new deployment, /etc differs from its /usr/etc by exactly what was carried.
 run 1 "$DW" etc-diff --sysroot "$S" --format json
+drop_summary "$T/out"
 jq -r 'select(.event.action | startswith("file-")) | .file.path' "$T/out" | LC_ALL=C sort >"$T/actual"
 grep -v ' dropped$' "$T/predicted" | cut -d' ' -f1 | diff -u - "$T/actual" || fail "prediction differs from the real merge"
 [ "$(cat "$(deployment_dir "$S" 0)/etc/image-version.conf")" = "version local" ] || fail "oracle: local copy not kept"
 
 # The old deployment is now the rollback; its /etc is still inspectable.
 run 1 "$DW" etc-diff --sysroot "$S" --deployment rollback --format json
+drop_summary "$T/out"
 # Without a merge to predict, the deployments come from the boot loader
 # entries, not libostree: the same ones, in the same roles, and libostree is
 # not loaded at all.
 run 0 "$DW" image deployments --sysroot "$S" --format json
+drop_summary "$T/out"
 for role in default rollback; do
         want=$(jq -r --arg r "$role" 'select(.driftwatch.after.role == $r) |
                 .driftwatch.after.commit + "." + .driftwatch.after.serial' "$T/out")
@@ -176,6 +183,7 @@ deep_at "$(deployment_dir "$S" 0)/etc" 21 write f deep
 deep=/etc$(deep_chain 21)/f
 [ ${#deep} -gt 4095 ] || fail "the deep /etc path is only ${#deep} bytes"
 run 1 "$DW" etc-diff --sysroot "$S" --format json
+drop_summary "$T/out"
 jq -se --arg p "$deep" 'any(.[]; .file.path == $p and .event.action == "file-added")' "$T/out" >/dev/null ||
         fail "the ${#deep}-byte /etc path is not reported added"
 
@@ -200,6 +208,7 @@ rm -rf "${E2:?}/big"
 mkdir -p "$E2/new"
 (cd "$E2/new" && seq 1 5000 | split -l 1 -a 4 - n)
 run 1 "$DW" etc-diff --sysroot "$S2" --no-merge --format json
+drop_summary "$T/out"
 jq -se '[.[] | select(.event.action == "file-removed")] | length == 1 and .[0].file.path == "/etc/big" and
         .[0].driftwatch.before.entries_below == "6000"' "$T/out" >/dev/null ||
         { jq -c 'select(.event.action == "file-removed")' "$T/out" | head -3; fail "the removed directory is not one finding of 6,000"; }
@@ -207,6 +216,7 @@ jq -se '[.[] | select(.event.action == "file-removed")] | length == 1 and .[0].f
         fail "the 5,000 added files (and their directory) are not each listed once"
 jq -r 'select(.event.action | startswith("file-")) | [.event.action, .file.path] | join(" ")' "$T/out" | sort >"$T/streamed"
 run 1 "$DW" etc-diff --sysroot "$S2" --merge-into booted --format json
+drop_summary "$T/out"
 jq -r 'select(.event.action | startswith("file-")) | [.event.action, .file.path] | join(" ")' "$T/out" | sort >"$T/whole"
 diff -q "$T/streamed" "$T/whole" >/dev/null || fail "the ranged comparison lists other changes than the whole one"
 echo PASS

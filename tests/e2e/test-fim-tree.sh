@@ -42,7 +42,8 @@ grep -q "entries from dir:$R" "$T/out" || fail "baseline create did not report w
 
 # Unchanged: nothing to report, exit 0, and nothing hashed again.
 run 0 "$DW" check --baseline "$T/base.db" --root "$R" --format json
-[ ! -s "$T/out" ] || { cat "$T/out"; fail "unchanged tree reported findings"; }
+drop_summary "$T/out"
+no_findings "$T/out" || { cat "$T/out"; fail "unchanged tree reported findings"; }
 run 0 "$DW" check --baseline "$T/base.db" --root "$R"
 grep -q ' 0 files hashed' "$T/out" || { cat "$T/out"; fail "unchanged re-check hashed files"; }
 
@@ -66,6 +67,7 @@ printf 'x' >"$R/etc/"$'\e[2Jclear'                            # added, escape se
 printf 'x' >"$R/etc/bad"$'\xff'                               # added, invalid UTF-8
 
 run 1 "$DW" check --baseline "$T/base.db" --root "$R" --format json
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 cp "$T/out" "$T/drift.jsonl"
 expect_findings "$T/drift.jsonl" <<'EOF'
@@ -103,8 +105,9 @@ jq -se 'any(.[]; .file.path == "/usr/lib/sneaky" and .driftwatch.changed == ["co
 [ "$(jq -r 'select(.driftwatch.path_hex) | .driftwatch.path_hex' "$T/drift.jsonl")" = 2f6574632f626164ff ] ||
         fail "path_hex missing or wrong for an invalid UTF-8 name"
 # ECS fields every finding carries.
-jq -se 'all(.[]; .["@timestamp"] and .event.kind == "alert" and .event.module == "driftwatch" and .rule.id and
-                 .host.name and (.driftwatch.controls | length > 0))' "$T/drift.jsonl" >/dev/null ||
+jq -se 'all(.[] | select(.rule.id != "DW-RUN-SUMMARY"); .["@timestamp"] and .event.kind == "alert" and
+                 .event.module == "driftwatch" and .rule.id and .observer.hostname and
+                 (.driftwatch.controls | length > 0))' "$T/drift.jsonl" >/dev/null ||
         fail "a finding lacks a required field"
 
 # Text output: the summary, a blank line, then one line per finding (indented
@@ -121,16 +124,19 @@ if grep -q $'\e' "$T/out"; then fail "a raw escape byte reached the terminal out
 
 # --path limits the check; --full re-hashes everything and finds the same.
 run 1 "$DW" check --baseline "$T/base.db" --root "$R" --path /etc/sudoers.d --format json
+drop_summary "$T/out"
 expect_findings "$T/out" <<'EOF'
 file-added "/etc/sudoers.d/zzz_local" -
 EOF
 run 1 "$DW" check --baseline "$T/base.db" --root "$R" --full --format json
+drop_summary "$T/out"
 diff <(findings "$T/drift.jsonl") <(findings "$T/out") || fail "--full found something else"
 run 1 "$DW" check --baseline "$T/base.db" --root "$R" --full
 grep -qE ' (1[0-9]|2[0-9]) files hashed, 0 trusted' "$T/out" || { cat "$T/out"; fail "--full did not re-hash"; }
 
 # Symlinks were never followed: the loops and the link to / are plain entries.
 run 0 "$DW" baseline show "$T/base.db" --entries --format json
+drop_summary "$T/out"
 [ "$(jq -r 'select(.path == "/usr/lib/escape") | .target' "$T/out")" = / ] || fail "symlink to / not recorded as a link"
 if jq -r .path "$T/out" | grep -q '^/usr/lib/self/'; then fail "walked through a symlink"; fi
 echo PASS

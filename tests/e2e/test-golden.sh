@@ -5,10 +5,15 @@
 # first with a fresh work directory as its argument (to build a tree, record a
 # baseline or a first status snapshot); `$W` in args names that directory, and
 # in the output it reads "W". host.name, the machine's name, is normalised to
-# "HOST"; audit findings carry the times of their events, so no timestamp
-# depends on the run; a case whose findings carry the time of the run (a check,
-# a status) has a file `run-time`, and its @timestamp, baseline creation time
-# and host values are normalised too. The exit status must be 0 or 1 (no alerts
+# "HOST" when it is this machine's, its machine-id to "MACHINE-ID" (host.id),
+# observer.* (this machine) to HOST and no serial number, file.inode to
+# "INODE" and rule.reference's directory (the install prefix) to DOCDIR;
+# audit findings carry the times of their events, so no timestamp depends on
+# the run; a case whose findings carry the time of the run (a check, a status)
+# has a file `run-time`, and its @timestamp, baseline creation time, host
+# values and event ids (over this machine's id) are normalised too. The run
+# summary (DW-RUN-SUMMARY, the last line) has its times, duration and id
+# (which includes the time of the run) normalised in every case. The exit status must be 0 or 1 (no alerts
 # or alerts). UPDATE_GOLDEN=1 writes expected.jsonl instead: read the diff
 # before committing it. The inputs of the audit cases come from cases/gen-audit.sh.
 source "$(dirname "$0")/lib.sh"
@@ -20,13 +25,21 @@ bin=$(realpath "$DW")
 normalise() {
         local run_time=
         [ -e "$2/run-time" ] && run_time=1
-        sed -E -e 's/"host":\{"name":"([^"\\]|\\.)*"\}/"host":{"name":"HOST"}/' \
+        sed -E -e "s/\"host\":\\{\"name\":\"$host\"/\"host\":{\"name\":\"HOST\"/" \
+               ${machine_id:+-e "s/\"$machine_id\"/\"MACHINE-ID\"/g"} \
+               -e 's/"observer":\{"hostname":"([^"\\]|\\.)*"(,"serial_number":"[^"]*")?/"observer":{"hostname":"HOST"/' \
+               -e 's/"inode":"[0-9]+"/"inode":"INODE"/' \
+               -e 's|"reference":"[^"]*/rules\.md#|"reference":"DOCDIR/rules.md#|' \
+               -e '/"DW-RUN-SUMMARY"/{s/"@timestamp":"[^"]*"/"@timestamp":"TIME"/;s/"(start|end)":"[^"]*"/"\1":"TIME"/g;s/"duration":[0-9]+/"duration":0/;s/"id":"[0-9a-f]{32}"/"id":"ID"/}' \
+               ${run_time:+-e 's/"id":"[0-9a-f]{32}"/"id":"ID"/'} \
                -e "s|$3|W|g" \
                ${run_time:+-e 's/"@timestamp":"[^"]*"/"@timestamp":"TIME"/'} \
                ${run_time:+-e 's/"created":"[^"]*"/"created":"TIME"/'} \
                ${run_time:+-e 's/"host":"([^"\\]|\\.)*"/"host":"HOST"/'} "$1"
 }
 
+host=$(hostname)
+machine_id=$(cat /etc/machine-id 2>/dev/null || true)
 n=0
 for c in "$cases"/*/; do
         c=${c%/}

@@ -28,5 +28,6 @@ fi
 
 # JSON carries the same values, escaped, one valid record per deployment.
 run 0 "$DW" image deployments --sysroot "$S" --format json
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 [ "$(jq -r .driftwatch.after.version "$T/out")" = $'1.0\n* booted   fake 0000.0\e[2J' ] || fail "JSON version differs"

@@ -24,6 +24,7 @@ sysroot S (offline: nothing is booted; in the boot loader's order, the default f
 EOT
 diff -u "$T/want" "$T/got" || fail "offline deployments"
 run 0 "$DW" image deployments --sysroot "$S" --format json
+drop_summary "$T/out"
 [ "$(jq -r '.driftwatch.after.role' "$T/out" | tr '\n' ' ')" = "default rollback " ] ||
         { cat "$T/out"; fail "JSON roles offline"; }
 run 0 "$DW" image verify --sysroot "$S" --deployment default

@@ -14,13 +14,15 @@ DEP=$(deployment_dir "$S" 0)
 [ -d "$DEP/usr" ] || fail "deployment directory not found: $DEP"
 
 run 0 "$DW" image deployments --sysroot "$S" --format json
+drop_summary "$T/out"
 [ "$(jq -r '.driftwatch.after.commit' "$T/out")" = "$c1" ] || fail "deployment commit: $(cat "$T/out")"
 [ "$(jq -r '.driftwatch.after.role' "$T/out")" = default ] || fail "offline default deployment is not 'default'"
 [ "$(jq -r '.driftwatch.after.version' "$T/out")" = 1.0 ] || fail "commit version not read"
 [ "$(jq -r '.event.kind' "$T/out")" = event ] || fail "an inventory record is not an event"
 
 run 0 "$DW" image verify --sysroot "$S" --format json
-[ ! -s "$T/out" ] || { cat "$T/out"; fail "a clean deployment did not verify"; }
+drop_summary "$T/out"
+no_findings "$T/out" || { cat "$T/out"; fail "a clean deployment did not verify"; }
 [ -z "$(ostree diff --repo="$S/ostree/repo" "$c1" "$DEP" | grep -E ' /?usr(/|$)' || true)" ] ||
         fail "the oracle sees drift in a clean deployment"
 
@@ -39,6 +41,7 @@ rm -r "${DEP:?}/usr/etc/ssh"                                            # remove
 rm -r "${DEP:?}/usr/etc/containers" && printf 'x\n' >"$DEP/usr/etc/containers"   # directory -> file: once
 
 run 1 "$DW" image verify --sysroot "$S" --format json
+drop_summary "$T/out"
 cp "$T/out" "$T/verify.jsonl"
 expect_findings "$T/verify.jsonl" <<'EOF'
 file-added "/usr/bin/implant" -
@@ -74,6 +77,7 @@ make_os_tree "$T/v2" 2.0
 c2=$(commit_tree "$S" "$T/v2" 2.0)
 deploy "$S"
 run 0 "$DW" image deployments --sysroot "$S" --format json
+drop_summary "$T/out"
 [ "$(jq -r 'select(.driftwatch.after.role == "default") | .driftwatch.after.commit' "$T/out")" = "$c2" ] ||
         fail "new default deployment not the default"
 [ "$(jq -r 'select(.driftwatch.after.role == "rollback") | .driftwatch.after.commit' "$T/out")" = "$c1" ] ||
@@ -81,13 +85,17 @@ run 0 "$DW" image deployments --sysroot "$S" --format json
 # The new deployment shares the object that was edited in place through the
 # first one (same content and xattrs in both commits): caught there too.
 run 1 "$DW" image verify --sysroot "$S" --format json
+drop_summary "$T/out"
 expect_findings "$T/out" <<'EOF'
 file-modified "/usr/share/doc/data" ostree-checksum
 EOF
 run 1 "$DW" image verify --sysroot "$S" --deployment booted --format json
+drop_summary "$T/out"
 run 1 "$DW" image verify --sysroot "$S" --deployment rollback --format json
+drop_summary "$T/out"
 [ "$(findings "$T/out" | wc -l)" -eq 9 ] || fail "rollback deployment does not show its 9 changes"
 run 1 "$DW" image verify --sysroot "$S" --deployment "${c1:0:10}" --format json
+drop_summary "$T/out"
 run 2 "$DW" image verify --sysroot "$S" --deployment staged
 expect_one_error_line "staged"
 run 2 "$DW" image verify --sysroot "$S" --deployment 0123456789ab

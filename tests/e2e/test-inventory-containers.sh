@@ -49,6 +49,7 @@ EOT
 A=$T/alert
 quadlets "$A" /var/lib/extensions SYS_ADMIN "--pid host --cap-add=NET_ADMIN" /etc/ssh /run/extensions ""
 run 1 "$DW" inventory --root "$A" --format json
+drop_summary "$T/out"
 jq -r 'select(.event.kind == "alert") | [.rule.id, .file.path] | join(" ")' "$T/out" | sort >"$T/got"
 sort >"$T/want" <<'EOF'
 DW-INV-CONTAINER-REACHES-EXTENSIONS /etc/containers/systemd/ext.container
@@ -74,6 +75,7 @@ jq -e 'select(.rule.id == "DW-INV-CONTAINER-REACHES-EXTENSIONS") | .driftwatch.s
 
 # The same through scan: part of the inventory it runs.
 run 1 "$DW" scan --root "$A" --state-dir "$T/state" --format json
+drop_summary "$T/out"
 [ "$(jq -r 'select(.rule.id == "DW-INV-CONTAINER-REACHES-EXTENSIONS") | .file.path' "$T/out" | wc -l)" -eq 4 ] ||
         fail "scan does not report the container definitions"
 
@@ -83,6 +85,7 @@ B=$T/other
 quadlets "$B" /var/lib/../lib/extensions/ CAP_SYS_ADMIN "--privileged" / /run/extensions ',"CAP_SYS_ADMIN"'
 sed -i 's/{"type":"mount"},//' "$B/var/lib/containers/storage/overlay-containers/0123abcd/userdata/config.json"
 run 1 "$DW" inventory --root "$B" --format json
+drop_summary "$T/out"
 [ "$(jq -r 'select(.rule.id == "DW-INV-CONTAINER-REACHES-EXTENSIONS") | .file.path' "$T/out" | wc -l)" -eq 4 ] ||
         { cat "$T/out"; fail "a variant of the grants was missed"; }
 jq -r .message "$T/out" | grep -qF 'runs the container --privileged' || fail "--privileged not named"
@@ -93,6 +96,7 @@ jq -r .message "$T/out" | grep -qF 'holds CAP_SYS_ADMIN' || fail "the config's C
 C=$T/clean
 quadlets "$C" /srv/data NET_BIND_SERVICE "--pid=host --cap-add=NET_ADMIN" /srv/www /srv/ext ""
 run 0 "$DW" inventory --root "$C" --format json
+drop_summary "$T/out"
 [ -z "$(jq -r 'select(.event.kind == "alert") | .rule.id' "$T/out")" ] || { cat "$T/out"; fail "the clean twin alerted"; }
 
 # Bad input: one finding naming the file each, the rest still read.
@@ -104,6 +108,7 @@ head -c $((10 << 20)) /dev/zero | tr '\0' 'a' >>"$q/wide.container"
 printf 'Volume=/etc:/etc\n' >"$q/nosection.container"
 printf '{"mounts": [' >"$C/var/lib/containers/storage/overlay-containers/0123abcd/userdata/config.json"
 run 1 "$DW" inventory --root "$C" --format json
+drop_summary "$T/out"
 jq -r 'select(.event.kind == "alert") | [.rule.id, .file.path] | join(" ")' "$T/out" | sort >"$T/got"
 sort >"$T/want" <<'EOF'
 DW-INV-CONTAINER-UNREADABLE /etc/containers/systemd/garbage.container

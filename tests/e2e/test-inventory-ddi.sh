@@ -50,7 +50,7 @@ inv() {
 }
 # image NAME JQ: a field of the DW-INV-IMAGE record of image NAME.
 image() { jq -r --arg n "$1" "select(.rule.id == \"DW-INV-IMAGE\" and .driftwatch.image.name == \$n) | $2" "$T/out"; }
-rules() { jq -r 'select(.rule.id != "DW-INV-IMAGE" and .rule.id != "DW-INV-UNAPPROVED") | .rule.id' "$T/out" | sort; }
+rules() { jq -r 'select(.rule.id != "DW-INV-IMAGE" and .rule.id != "DW-INV-UNAPPROVED" and .rule.id != "DW-RUN-SUMMARY") | .rule.id' "$T/out" | sort; }
 
 # flip FILE OFFSET: inverts the byte at OFFSET of FILE.
 flip() {

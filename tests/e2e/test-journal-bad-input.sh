@@ -46,7 +46,7 @@ run hash --file "$T/hash.journal" --format json
 [ "$(jq -r 'select(.rule.id == "DW-JRN-FILE-CORRUPT") | .message' "$T/hash.out")" = \
   "journal file '$T/hash.journal' is corrupt: 4096 of the $(($(header "$T/a.journal" 112) / 16)) items of its data hash table point outside the file or at no data object; its entries are read in order through the entry arrays, but lookups by field (journalctl FIELD=value) go through the damaged table" ] ||
         fail "corrupt hash table: $(cat "$T/hash.out")"
-[ "$(grep -vc '"DW-JRN-FILE-CORRUPT"' "$T/hash.out")" = 6 ] || fail "corrupt hash table: entries lost: $(cat "$T/hash.out")"
+[ "$(grep -v '"DW-JRN-FILE-CORRUPT"' "$T/hash.out" | grep -vc '"DW-RUN-SUMMARY"')" = 6 ] || fail "corrupt hash table: entries lost: $(cat "$T/hash.out")"
 # (as /var/log/journal/MACHINE-ID/system.journal)
 mid=0d3a8f7e6c5b4a39281706f5e4d3c2b1
 mkdir -p "$T/hashdir/$mid"

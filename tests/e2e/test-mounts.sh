@@ -28,6 +28,7 @@ expect_alerts() {
 
 # 1. The first snapshot of this boot: the baseline, no alert.
 run 0 mounts
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 jqe 'select(.rule.id == "DW-MNT-BASELINE")' "$T/out" >/dev/null || fail "no baseline event"
 expect_alerts </dev/null
@@ -37,11 +38,13 @@ jqe "select(.rule.id == \"DW-MNT-SNAPSHOT\") | .driftwatch.mounts.boot_id == \"$
 # 2. /usr (a read-only bind in this namespace) remounted read-write.
 mount -o remount,bind,rw /usr || fail "cannot remount /usr read-write in the namespace"
 run 1 mounts
+drop_summary "$T/out"
 expect_alerts <<<"DW-MNT-USR-RW /usr"
 jqe 'select(.rule.id == "DW-MNT-USR-RW") | .driftwatch.before.options | startswith("ro")' "$T/out" >/dev/null ||
         fail "DW-MNT-USR-RW does not show the options before"
 mount -o remount,bind,ro /usr
 run 1 mounts    # back to read-only: an option change of a mount above /usr/local
+drop_summary "$T/out"
 expect_alerts <<<"DW-MNT-WATCHED-OPTIONS /usr"
 
 # 3. An overlay on /usr (lower: the namespace's read-only /usr; upper and work
@@ -57,6 +60,7 @@ mount -t overlay overlay -o "lowerdir=/usr,upperdir=$T/upper,workdir=$T/work" /u
         fail "cannot mount an overlay on /usr in the namespace"
 mount -t tmpfs dw-test-tmpfs "$surf" || fail "cannot mount a tmpfs on $surf in the namespace"
 run 1 mounts
+drop_summary "$T/out"
 printf '%s\n' "DW-MNT-OVERLAY-NEW /usr" "DW-MNT-WATCHED-NEW $surf" | expect_alerts
 jqe 'select(.rule.id == "DW-MNT-OVERLAY-NEW") | .driftwatch.mount.after.super_options | contains("lowerdir=/usr")' \
         "$T/out" >/dev/null || fail "the overlay finding lacks its lowerdir"
@@ -65,12 +69,14 @@ jqe 'select(.rule.id == "DW-MNT-WATCHED-NEW") | .driftwatch.mount.watched == "'"
 
 # 4. No change: nothing but the snapshot.
 run 0 mounts
+drop_summary "$T/out"
 expect_alerts </dev/null
 [ "$(wc -l <"$T/out")" -eq 1 ] || fail "an unchanged table reports more than the snapshot"
 
 # 5. The tmpfs gone.
 umount "$surf"
 run 1 mounts
+drop_summary "$T/out"
 expect_alerts <<<"DW-MNT-WATCHED-REMOVED $surf"
 umount -l /usr       # lazily: this shell may hold files of the overlay open
 
@@ -82,9 +88,11 @@ printf '%s\n' \
         '3 1 0:5 / /run rw - tmpfs tmpfs rw' >"$T/v1"
 sed 's/,verity=require//' "$T/v1" >"$T/v2"
 run 0 mounts --mountinfo "$T/v1" --boot-id 00000000-0000-0000-0000-000000000001
+drop_summary "$T/out"
 jqe 'select(.rule.id == "DW-MNT-SNAPSHOT") | .driftwatch.mounts.image_mode' "$T/out" >/dev/null ||
         fail "a composefs root with /sysroot is not image mode"
 run 1 mounts --mountinfo "$T/v2" --boot-id 00000000-0000-0000-0000-000000000001
+drop_summary "$T/out"
 expect_alerts <<<"DW-MNT-VERITY-REMOVED /"
 
 # 7. bootc's composefs state joined (BootEntry.composefs of bootc's spec.rs).
@@ -92,11 +100,13 @@ printf '%s' '{"apiVersion":"org.containers.bootc/v1","kind":"BootcHost","spec":{
  "status":{"booted":{"image":null,"pinned":false,"incompatible":false,
    "composefs":{"verity":"4f2a","bootType":"Bls","bootloader":"Systemd","missingVerityAllowed":true}}}}' >"$T/bootc.json"
 run 1 mounts --mountinfo "$T/v1" --boot-id 00000000-0000-0000-0000-000000000002 --bootc-status "$T/bootc.json"
+drop_summary "$T/out"
 expect_alerts <<<"DW-MNT-COMPOSEFS-VERITY-OPTIONAL /"
 jqe 'select(.rule.id == "DW-MNT-SNAPSHOT") | .driftwatch.mounts.bootc.composefs.verity == "4f2a"' "$T/out" \
         >/dev/null || fail "the snapshot event lacks bootc's composefs state"
 sed 's/"missingVerityAllowed":true/"missingVerityAllowed":false/' "$T/bootc.json" >"$T/bootc2.json"
 run 1 mounts --mountinfo "$T/v2" --boot-id 00000000-0000-0000-0000-000000000003 --bootc-status "$T/bootc2.json"
+drop_summary "$T/out"
 expect_alerts <<<"DW-MNT-COMPOSEFS-VERITY-LOST /"
 
 # 8. Hostile target names (\012, \040, terminal escapes): exact in JSON,
@@ -104,7 +114,9 @@ expect_alerts <<<"DW-MNT-COMPOSEFS-VERITY-LOST /"
 printf '1 0 0:1 / / rw - ext4 /dev/vda rw\n' >"$T/h1"
 { cat "$T/h1"; printf '2 1 0:2 / /etc/sudoers.d/a\\012b\\033[31mred\\040x rw - tmpfs t\\033]0;x rw\n'; } >"$T/h2"
 run 0 mounts --mountinfo "$T/h1" --boot-id 00000000-0000-0000-0000-000000000004
+drop_summary "$T/out"
 run 1 mounts --mountinfo "$T/h2" --boot-id 00000000-0000-0000-0000-000000000004
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 jqe 'select(.rule.id == "DW-MNT-WATCHED-NEW") | .file.path == "/etc/sudoers.d/a\nb\u001b[31mred x"' "$T/out" \
         >/dev/null || fail "the hostile target is not kept exactly in JSON"
@@ -117,18 +129,23 @@ grep -q 'sudoers.d' "$T/out" || fail "the text output lacks the hostile mount"
 before=$(sqlite3 "$db" 'SELECT count(*) FROM mount_snapshots; SELECT count(*) FROM mount_entries;')
 : >"$T/empty"
 run 2 mounts --mountinfo "$T/empty"
+drop_summary "$T/out"
 expect_one_error_line "$T/empty"
 grep -q 'no mounts' "$T/err" || fail "an empty mount table is not called one"
 head -c 60 /proc/self/mountinfo >"$T/cut"
 run 2 mounts --mountinfo "$T/cut"
+drop_summary "$T/out"
 expect_one_error_line "$T/cut"
 printf '1 0 0:1 / / rw - ext4 /dev/vda rw\n2 1 0:2 / /x rw\n' >"$T/short"
 run 2 mounts --mountinfo "$T/short"
+drop_summary "$T/out"
 expect_one_error_line "$T/short"
 awk 'BEGIN { for (i = 1; i <= 100001; i++) printf "%d 1 0:1 / /m/%d rw - tmpfs t rw\n", i, i }' >"$T/huge"
 run 2 mounts --mountinfo "$T/huge"
+drop_summary "$T/out"
 expect_one_error_line "$T/huge"
 run 2 mounts --boot-id 'x;y'
+drop_summary "$T/out"
 expect_one_error_line 'x;y'
 [ "$(sqlite3 "$db" 'SELECT count(*) FROM mount_snapshots; SELECT count(*) FROM mount_entries;')" = "$before" ] ||
         fail "a failed run changed the state database"

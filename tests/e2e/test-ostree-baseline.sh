@@ -28,6 +28,7 @@ for mode in bare archive; do
 
         run 0 "$DW" baseline create --from "ostree:$REPO:test/os" --out "$T/$mode.db"
         run 0 "$DW" baseline show "$T/$mode.db" --format json
+        drop_summary "$T/out"
         [ "$(jq -r .commit "$T/out")" = "$commit" ] || fail "$mode: baseline does not name commit $commit"
         [ "$(jq -r .files "$T/out")" = 6 ] || fail "$mode: expected 6 files in the baseline: $(cat "$T/out")"
 
@@ -40,11 +41,13 @@ for mode in bare archive; do
         # Hashes agree with the files as a checkout has them.
         ostree checkout --repo="$REPO" --force-copy test/os "$CO"
         run 0 "$DW" baseline show "$T/$mode.db" --entries --format json
+        drop_summary "$T/out"
         [ "$(jq -r 'select(.path == "/usr/bin/tool") | .sha256' "$T/out")" = \
           "$(sha256sum <"$CO/usr/bin/tool" | cut -d' ' -f1)" ] || fail "$mode: content hash differs from the checkout"
 
         run 0 "$DW" check --baseline "$T/$mode.db" --root "$CO" --format json
-        [ ! -s "$T/out" ] || { cat "$T/out"; fail "$mode: clean checkout reported drift"; }
+        drop_summary "$T/out"
+        no_findings "$T/out" || { cat "$T/out"; fail "$mode: clean checkout reported drift"; }
 
         # Tamper the checkout.
         printf 'echo evil\n' >>"$CO/usr/bin/tool"
@@ -55,6 +58,7 @@ for mode in bare archive; do
         printf 'ALL ALL=(ALL) NOPASSWD: ALL\n' >"$CO/usr/etc/sudoers.d/zz"
 
         run 1 "$DW" check --baseline "$T/$mode.db" --root "$CO" --format json
+        drop_summary "$T/out"
         expect_findings "$T/out" <<'EOF'
 file-added "/usr/etc/sudoers.d/zz" -
 file-modified "/usr/bin/tool" size,content
@@ -86,6 +90,7 @@ deep=$(deep_chain 21)/f
 ostree commit --repo="$T/repo-bare" -b test/deep --tree=dir="$T/deep-src" >/dev/null
 run 0 "$DW" baseline create --from "ostree:$T/repo-bare:test/deep" --out "$T/deep.db"
 run 0 "$DW" baseline show "$T/deep.db" --entries --format json
+drop_summary "$T/out"
 jq -se --arg p "$deep" 'any(.[]; .path == $p and .sha256 != null)' "$T/out" >/dev/null ||
         fail "the ${#deep}-byte path of the commit is not recorded"
 echo PASS

@@ -12,6 +12,7 @@ run 0 "$DW" baseline create --from "dir:$R" --out "$T/base.db"
 printf 'x\n' >"$R/etc/evil"$'\u202e'"txt.exe"$'\xc2\x9b'"31m"
 printf 'x\n' >"$R/etc/line"$'\u2028'"sep"$'\u2066'
 run 1 "$DW" check --baseline "$T/base.db" --root "$R" --format json
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 grep -qF '"/etc/evil\u202etxt.exe\u009b31m"' "$T/out" || { cat "$T/out"; fail "U+202E / U+009B not escaped in JSON"; }
 grep -qF '"/etc/line\u2028sep\u2066"' "$T/out" || { cat "$T/out"; fail "U+2028 / U+2066 not escaped in JSON"; }
@@ -33,6 +34,7 @@ ln -s "ab"$'\xff\xfe'"cd" "$T/u8/link"
 run 0 "$DW" baseline create --from "dir:$T/u8" --out "$T/u8.db"
 rm "$T/u8/link" && ln -s "x"$'\xff'"y" "$T/u8/link"
 run 1 "$DW" check --baseline "$T/u8.db" --root "$T/u8" --format json
+drop_summary "$T/out"
 jq -e 'select(.file.path == "/link") | .driftwatch.before.target_hex == "6162fffe6364" and
         .driftwatch.after.target_hex == "78ff79"' "$T/out" >/dev/null ||
         { cat "$T/out"; fail "a target that is not UTF-8 lost its bytes"; }

@@ -30,6 +30,7 @@ EOT
         echo 'type=SYSCALL msg=audit(1700000102.000:505): arch=c000003e syscall=2 success=yes exit=3 a0=1 a1=0 a2=0 a3=0 items=0 ppid=1 pid=3001 auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=3 comm="cat" exe="/usr/bin/cat" key=(null)'
 } >"$T/health.log"
 run 1 "$DW" --quiet "${NONE[@]}" --rules "$T/r.yaml" audit --format json "$T/health.log"
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 [ "$(jq -r '.rule.id' "$T/out" | LC_ALL=C sort | tr '\n' ' ')" = "DW-AUD-PATH-MISSING DW-AUD-SEQUENCE-GAP " ] ||
         { cat "$T/out"; fail "health findings under a layer lack their rules"; }
@@ -43,6 +44,7 @@ expect_valid_jsonl "$T/out"
         gen_write 1003 1 1000 3 /usr/bin/cp cp /etc/sudoers.d/other
 } >"$T/writes.log"
 run 1 "$DW" --quiet "${NONE[@]}" --rules "$T/r.yaml" audit --format json "$T/writes.log"
+drop_summary "$T/out"
 [ "$(jq -r '[.file.path, .rule.id, .driftwatch.severity] | join(" ")' "$T/out" | LC_ALL=C sort)" = \
   "/etc/sudoers.d/other DW-AUD-SUDOERS high
 /etc/sudoers.d/special DW-AUD-SPECIAL critical" ] || { cat "$T/out"; fail "layer surface order"; }
@@ -53,14 +55,17 @@ run 1 "$DW" --quiet "${NONE[@]}" --rules "$T/r.yaml" audit --format json "$T/wri
         echo 'type=SYSCALL msg=audit(1700000101.000:900): arch=c000003e syscall=2 success=yes exit=3 a0=1 a1=0 a2=0 a3=0 items=0 ppid=1 pid=3001 auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=3 comm="cat" exe="/usr/bin/cat" key=(null)'
 } >"$T/gap.log"
 run 1 "$DW" --quiet "${NONE[@]}" audit --format json "$T/gap.log"
+drop_summary "$T/out"
 [ "$(jq -r .rule.id "$T/out")" = DW-AUD-SEQUENCE-GAP ] || { cat "$T/out"; fail "no gap finding"; }
 printf 'version: 1\nrules:\n  - id: DW-AUD-SEQUENCE-GAP\n    disabled: true\n' >"$T/quiet.yaml"
 run 0 "$DW" --quiet "${NONE[@]}" --rules "$T/quiet.yaml" audit --format json "$T/gap.log"
-[ ! -s "$T/out" ] || { cat "$T/out"; fail "a disabled rule's finding is still reported"; }
+drop_summary "$T/out"
+no_findings "$T/out" || { cat "$T/out"; fail "a disabled rule's finding is still reported"; }
 
 # A disabled surface is gone: its writes fall to the next matching surface.
 printf 'version: 1\nsurfaces:\n  - id: SUDOERS\n    disabled: true\n' >"$T/nosudo.yaml"
 run 1 "$DW" --quiet "${NONE[@]}" --rules "$T/nosudo.yaml" audit --format json "$T/writes.log"
+drop_summary "$T/out"
 [ "$(jq -r .rule.id "$T/out" | sort -u)" = DW-AUD-CONFIG ] || { cat "$T/out"; fail "disabled surface still matches"; }
 
 # The rules directory: after --rules, every *.yaml in name order; other names
@@ -72,12 +77,14 @@ sed 's/severity: low/severity: medium/' "$T/rules.d/10-low.yaml" >"$T/rules.d/20
 echo 'not: [yaml' >"$T/rules.d/README"
 echo 'not: [yaml' >"$T/rules.d/.hidden.yaml"
 run 1 "$DW" --quiet --rules-dir "$T/rules.d" --rules "$T/r.yaml" audit --format json "$T/writes.log"
+drop_summary "$T/out"
 [ "$(jq -r 'select(.file.path == "/etc/sudoers.d/special") | .driftwatch.severity' "$T/out")" = medium ] ||
         { cat "$T/out"; fail "rules.d layers are not applied last and in name order"; }
 
 # Errors: one line naming the file and the line; a missing --rules-dir.
 printf 'version: 1\nrules:\n  - id: DW-NOPE-NOPE\n    disabled: true\n' >"$T/rules.d/30-bad.yaml"
 run 2 "$DW" --quiet --rules-dir "$T/rules.d" audit --format json "$T/writes.log"
+drop_summary "$T/out"
 expect_one_error_line "$T/rules.d/30-bad.yaml"
 grep -q "line 3: cannot disable rule 'DW-NOPE-NOPE'" "$T/err" || { cat "$T/err"; fail "error lacks line and id"; }
 # --rules-dir after the command name (commands with option tables) as well.

@@ -15,20 +15,24 @@ run 0 "$DW" scan --root "$R" --state-dir "$S"
 grep -q '^no baseline yet: recorded ' "$T/out" || { cat "$T/out"; fail "first scan did not say it recorded a baseline"; }
 [ -f "$S/baseline.db" ] || fail "no baseline in the state directory"
 run 0 "$DW" baseline show "$S/baseline.db" --format json
+drop_summary "$T/out"
 [ "$(jq -c .paths "$T/out")" = '["/usr","/boot","/etc"]' ] || fail "scan baseline paths: $(jq -c .paths "$T/out")"
 
 run 0 "$DW" scan --root "$R" --state-dir "$S" --format json
+drop_summary "$T/out"
 drop_posture "$T/out"
-[ ! -s "$T/out" ] || { cat "$T/out"; fail "unchanged host reported drift"; }
+no_findings "$T/out" || { cat "$T/out"; fail "unchanged host reported drift"; }
 
 # Drift outside the scanned places is not reported; inside it is.
 printf 'junk\n' >"$R/var/tmp/junk"
 printf 'junk\n' >"$R/home/user/junk"
 run 0 "$DW" scan --root "$R" --state-dir "$S" --format json
+drop_summary "$T/out"
 drop_posture "$T/out"
 printf '[Service]\nExecStart=/tmp/x\n' >"$R/etc/systemd/system/evil.service"
 printf 'evil\n' >>"$R/boot/vmlinuz-6.1"
 run 1 "$DW" scan --root "$R" --state-dir "$S" --format json
+drop_summary "$T/out"
 drop_posture "$T/out"
 expect_findings "$T/out" <<'EOF'
 file-added "/etc/systemd/system/evil.service" -
@@ -54,16 +58,19 @@ expect_one_error_line "$T/file/state"
 # losing or replacing it an alert, each reported once.
 S2=$T/state2
 run 0 "$DW" scan --root "$R" --state-dir "$S2" --format json
+drop_summary "$T/out"
 drop_posture "$T/out"
 [ "$(jq -r '[.rule.id, .event.kind] | join(" ")' "$T/out")" = "DW-FIM-BASELINE-RECORDED event" ] ||
         { cat "$T/out"; fail "recording the baseline is not one JSON event"; }
 [ -f "$S2/baseline.record" ] || fail "the state directory does not remember its baseline"
 run 0 "$DW" scan --root "$R" --state-dir "$S2" --format json
+drop_summary "$T/out"
 drop_posture "$T/out"
-[ ! -s "$T/out" ] || { cat "$T/out"; fail "an unchanged host with its own baseline reported something"; }
+no_findings "$T/out" || { cat "$T/out"; fail "an unchanged host with its own baseline reported something"; }
 
 rm -f "${S2:?}/baseline.db"
 run 1 "$DW" scan --root "$R" --state-dir "$S2" --format json
+drop_summary "$T/out"
 drop_posture "$T/out"
 [ "$(jq -r '[.rule.id, .event.kind, .driftwatch.severity] | join(" ")' "$T/out")" = \
   "DW-FIM-BASELINE-MISSING alert critical
@@ -71,18 +78,21 @@ DW-FIM-BASELINE-RECORDED event low" ] || { cat "$T/out"; fail "a deleted baselin
 jq -se '.[0] | (.threat.technique.id | index("T1565.001")) and (.driftwatch.controls | index("AU-9"))' "$T/out" \
         >/dev/null || fail "DW-FIM-BASELINE-MISSING lacks T1565.001 or AU-9"
 run 0 "$DW" scan --root "$R" --state-dir "$S2" --format json
+drop_summary "$T/out"
 drop_posture "$T/out"
-[ ! -s "$T/out" ] || { cat "$T/out"; fail "the missing baseline was reported twice"; }
+no_findings "$T/out" || { cat "$T/out"; fail "the missing baseline was reported twice"; }
 
 mkdir -p "$T/other/etc"
 printf 'other\n' >"$T/other/etc/x"
 run 0 "$DW" baseline create --from "dir:$T/other" --out "$T/other.db"
 cp "$T/other.db" "$S2/baseline.db"
 run 1 "$DW" scan --root "$R" --state-dir "$S2" --format json
+drop_summary "$T/out"
 drop_posture "$T/out"
 jq -se '.[0].rule.id == "DW-FIM-BASELINE-REPLACED" and .[0].event.kind == "alert"' "$T/out" >/dev/null ||
         { cat "$T/out"; fail "a replaced baseline was not an alert"; }
 run 1 "$DW" scan --root "$R" --state-dir "$S2" --format json
+drop_summary "$T/out"
 drop_posture "$T/out"
 if jq -se 'any(.[]; .rule.id == "DW-FIM-BASELINE-REPLACED")' "$T/out" >/dev/null; then
         fail "the replaced baseline was reported twice"
@@ -92,8 +102,10 @@ fi
 # sees, and the run fails, since nothing can be checked against it.
 S3=$T/state3
 run 0 "$DW" -q scan --root "$R" --state-dir "$S3" --format json
+drop_summary "$T/out"
 sqlite3 "$S3/baseline.db" "UPDATE entries SET size = size + 1 WHERE path = CAST('/etc/passwd' AS BLOB)"
 run 2 "$DW" -q scan --root "$R" --state-dir "$S3" --format json
+drop_summary "$T/out"
 jq -se 'length == 1 and .[0].rule.id == "DW-FIM-BASELINE-REPLACED" and .[0].event.kind == "alert"' "$T/out" \
         >/dev/null || { cat "$T/out"; fail "an edited baseline was not an alert"; }
 expect_one_error_line "$S3/baseline.db"

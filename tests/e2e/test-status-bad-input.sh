@@ -18,7 +18,7 @@ bad() {
         run 2 "$DW" status "$flag" "$file" --state "$DB" --format json
         expect_one_error_line "$file"
         [ -z "${3:-}" ] || grep -q -- "$3" "$T/err" || { cat "$T/err"; fail "error for '$file' does not say '$3'"; }
-        [ ! -s "$T/out" ] || fail "bad input '$file' produced findings"
+        no_findings "$T/out" || fail "bad input '$file' produced findings"
         [ "$(sha256sum <"$DB")" = "$sum" ] || fail "bad input '$file' changed the state database"
 }
 

@@ -46,6 +46,7 @@ diff -u "$T/want" "$T/out" || fail "status text, first run"
 
 # Nothing changed: the state, then says so.
 run 0 "$DW" status --bootc-json "$PIN" --state "$T/s.db"
+drop_summary "$T/out"
 tail -1 "$T/out" | grep -qx '  nothing changed' || { cat "$T/out"; fail "no 'nothing changed'"; }
 
 # bootc switch: the staged deployment follows another reference.
@@ -79,7 +80,9 @@ diff -u "$T/want" "$T/got" || fail "status text, source switch"
 # From the rpm-ostree workstation (two deployments) to a host with none: each
 # deployment gone is an alert, in JSON with what it was.
 run 0 "$DW" status --rpm-ostree-json "$RPM" --state "$T/r.db"
+drop_summary "$T/out"
 run 1 "$DW" status --bootc-json "$DATA/bootc-v1-null.json" --state "$T/r.db" --format json
+drop_summary "$T/out"
 [ "$(jq -sc '[.[] | [.rule.id, .event.kind, .driftwatch.before.deployment, (.driftwatch.changed | length)]]' "$T/out")" = \
   '[["DW-IMG-DEPLOYMENT-VANISHED","alert","booted",0],["DW-IMG-DEPLOYMENT-VANISHED","alert","rollback",0]]' ] ||
         { cat "$T/out"; fail "vanished deployments"; }

@@ -85,6 +85,7 @@ EOF
 # /usr overlay: on the first run already, and on every run.
 O=$DATA/bootc-booted-usroverlay.json
 run 1 "$DW" status --bootc-json "$O" --state "$T/overlay-first.db" --format json
+drop_summary "$T/out"
 expect_ids <<'EOF'
 DW-IMG-USR-OVERLAY alert
 EOF
@@ -97,6 +98,7 @@ EOF
 # Pins: events, on the first run and when a deployment becomes pinned.
 P=$DATA/bootc-booted-pinned.json
 run 0 "$DW" status --bootc-json "$P" --state "$T/pinned-first.db" --format json
+drop_summary "$T/out"
 expect_ids <<'EOF'
 DW-IMG-PINNED event
 DW-IMG-PINNED event
@@ -110,9 +112,11 @@ expect_fields "$T/bootc-pinned.out" '.driftwatch.after.deployment + " " + .drift
 # A host that is not bootc-compatible (everything null); then it boots an image.
 N=$DATA/bootc-v1-null.json
 run 0 "$DW" status --bootc-json "$N" --state "$T/null.db" --format json
-[ ! -s "$T/out" ] || fail "an empty status reported something"
+drop_summary "$T/out"
+no_findings "$T/out" || fail "an empty status reported something"
 run 0 "$DW" status --bootc-json "$N" --state "$T/null.db" --format json
-[ ! -s "$T/out" ] || fail "an empty status reported something on its second run"
+drop_summary "$T/out"
+no_findings "$T/out" || fail "an empty status reported something on its second run"
 transition bootc-from-null --bootc-json "$N" "$D" 1 <<'EOF'
 DW-IMG-BOOTED-CHANGED alert
 DW-IMG-STAGED-NEW alert
@@ -128,9 +132,11 @@ EOF
 
 # ---- rpm-ostree: booted 41.20250110.0 first, rollback 41.20241219.0 after it ----
 run 0 "$DW" status --rpm-ostree-json "$RPM" --state "$T/rpm.db" --format json
-[ ! -s "$T/out" ] || fail "the rpm-ostree fixture reported something on its first run"
+drop_summary "$T/out"
+no_findings "$T/out" || fail "the rpm-ostree fixture reported something on its first run"
 run 0 "$DW" status --rpm-ostree-json "$RPM" --state "$T/rpm.db" --format json
-[ ! -s "$T/out" ] || fail "the unchanged rpm-ostree fixture reported something"
+drop_summary "$T/out"
+no_findings "$T/out" || fail "the unchanged rpm-ostree fixture reported something"
 
 NEW='.booted = false | .staged = true | .checksum = "'$OTHER_COMMIT'" | ."base-checksum" = "'${OTHER#sha256:}'"
      | .version = "41.20250111.0" | .timestamp += 86400'
