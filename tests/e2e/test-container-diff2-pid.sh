@@ -73,6 +73,7 @@ grep -q "lowerdir=l/MID:l/BASE" /proc/self/mountinfo || fail "the kernel does no
 printf 'x\n' >>"$R/c1/merged/f"; rm "$R/c1/merged/g"
 in_root "$R/c1/merged"; relpid=$rootpid
 run 1 "$DW" container diff --pid "$relpid" --format json
+drop_summary "$T/out"
 X=$(jq -r '[.event.action, .file.path, .driftwatch.container.layer] | join(" ")' "$T/out" | LC_ALL=C sort)
 [ "$X" = "$(printf '%s\n' "container-drift-deleted /g $IDM" "container-drift-modified /f $IDB")" ] ||
         fail "relative lowerdirs: '$X'"

@@ -37,6 +37,7 @@ done
 : >"$UP/f0001"; chmod 600 "$UP/f0001"; setfattr -n trusted.overlay.metacopy "$UP/f0001"
 
 run 1 "$DW" container diff --threads 1 --storage-root "$S" --format json
+drop_summary "$T/out"
 cp "$T/out" "$T/one"
 X=$(jq -r '.event.action' "$T/one" | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')
 [ "$X" = "container-drift-added=303 container-drift-deleted=120 container-drift-modified=121 " ] ||
@@ -49,6 +50,7 @@ X=$(jq -r 'select(.file.path == "/big/f0010" or .file.path == "/big/f0001") |
 jq -r .file.path "$T/one" | LC_ALL=C sort -c || fail "findings with one thread are not in path order"
 for t in 2 5; do
         run 1 "$DW" container diff --threads "$t" --storage-root "$S" --format json
+        drop_summary "$T/out"
         diff <(jq -c 'del(."@timestamp")' "$T/one") <(jq -c 'del(."@timestamp")' "$T/out") >&2 ||
                 fail "--threads $t reports differently from --threads 1"
 done
@@ -59,6 +61,7 @@ setfattr -n trusted.overlay.redirect -v ../../etc "$UP/s0700"
 for t in 1 4; do
         run 2 "$DW" container diff --threads "$t" --storage-root "$S" --format json
         expect_one_error_line "cannot read '/big/s0700'"
+        drop_summary "$T/out"
         # what came before it in path order was reported, nothing after it
         [ "$(jq -r .file.path "$T/out" | tail -n 1)" \< /big/s0700 ] || fail "--threads $t reported past the failure"
 done
