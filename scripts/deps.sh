@@ -25,6 +25,8 @@ run=(
         libsystemd-dev       # sd-journal headers: driftwatch journal reads journal files (libsystemd loaded on first use)
         libblkid-dev         # GPT partition tables of discoverable disk images (extensions), read without mounting
         libarchive-dev       # OCI and Docker image layers (tar, gzip, zstd): baselines from images without a container
+        librelp-dev          # the agent's relp:// output (librelp, loaded on first use)
+        libcurl4-openssl-dev # the agent's https:// output: Elasticsearch _bulk, Splunk HEC (libcurl, loaded on first use)
 )
 check=(
         libcmocka-dev        # unit tests
@@ -55,6 +57,10 @@ check=(
         # installing (issue #14)
         man-db               # man -l: test-install reads the installed, generated man pages
         groff-base           # groff: man -l's formatter
+        # the agent (issue #15)
+        rsyslog              # the real receiver of the agent's syslog and RELP tests
+        rsyslog-relp         # imrelp: the RELP receiver of test-agent-relp and bench/agent.sh
+        rsyslog-openssl      # rsyslog's TLS driver (ossl): imrelp and imtcp with the tests' throwaway CA
 )
 bench=(
         aide                 # bench/fim.sh and bench/startup.sh compare against AIDE

@@ -5,8 +5,14 @@
 #include <string.h>
 
 /* Each backend: its ops declared here and one line in the table. */
+extern const struct agent_output_ops agent_output_relp, agent_output_relp_tls;         /* output-relp.c */
+extern const struct agent_output_ops agent_output_https, agent_output_http;            /* output-http.c */
 
 static const struct agent_output_ops *const output_table[] = {
+        &agent_output_relp,
+        &agent_output_relp_tls,
+        &agent_output_https,
+        &agent_output_http,
         NULL
 };
 
