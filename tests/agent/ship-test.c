@@ -1,7 +1,7 @@
 /* dw-ship-test: drives one agent output (src/agent/output-*.c) the way the
  * agent does, for the tests and the benchmark, without the agent's spool:
  *
- *   dw-ship-test [-b BATCH] [-g SECONDS] URL < events.jsonl
+ *   dw-ship-test [-b BATCH] [-g SECONDS] [-p MS] URL < events.jsonl
  *
  * Reads JSON Lines (one ECS finding each) on standard input; each line's
  * event.id is its id (the SHA-256 of the line when it has none, the agent's
@@ -10,7 +10,10 @@
  * from 1) of each event the receiver acknowledged, one per line, as soon as
  * it is. A failed send is retried after a backoff (100 ms doubling to 2 s)
  * until every event is acknowledged or SECONDS (default 60) have passed.
- * Errors and warnings go to standard error as "error: ..." / "warning: ...".
+ * -p MS paces it: a pause after each send (events flow while a test
+ * restarts the receiver). Errors and warnings go to standard error as
+ * "error: ..." / "warning: ...", a send that delivered part of its batch as
+ * "partial: K of M acknowledged".
  * Exit 0 when every event was acknowledged, 1 when time ran out, 2 on bad
  * usage or a URL the output refuses. */
 #define _GNU_SOURCE
@@ -104,13 +107,13 @@ int main(int argc, char **argv)
         struct event_store s = { 0 };
         struct dw_error e = { 0 };
         size_t batch = 500, done = 0, cursor = 0, cap = 0;
-        unsigned seconds = 60, wait_ms = 100;
+        unsigned seconds = 60, wait_ms = 100, pause_ms = 0;
         char *line = NULL;
         ssize_t len;
         int64_t end;
         int c, r;
 
-        while ((c = getopt(argc, argv, "b:g:")) != -1)
+        while ((c = getopt(argc, argv, "b:g:p:")) != -1)
                 switch (c) {
                 case 'b':
                         batch = strtoul(optarg, NULL, 10);
@@ -118,11 +121,14 @@ int main(int argc, char **argv)
                 case 'g':
                         seconds = (unsigned) strtoul(optarg, NULL, 10);
                         break;
+                case 'p':
+                        pause_ms = (unsigned) strtoul(optarg, NULL, 10);
+                        break;
                 default:
                         return 2;
                 }
         if (optind + 1 != argc || batch == 0) {
-                fprintf(stderr, "usage: dw-ship-test [-b BATCH] [-g SECONDS] URL < events.jsonl\n");
+                fprintf(stderr, "usage: dw-ship-test [-b BATCH] [-g SECONDS] [-p MS] URL < events.jsonl\n");
                 return 2;
         }
         signal(SIGPIPE, SIG_IGN);       /* as the agent: a closed socket is an error, not a death */
@@ -165,6 +171,9 @@ int main(int argc, char **argv)
                 }
                 dw_error_release(&e);
                 r = ops->send(out, b, m, acked, &e);
+                size_t nacked = 0;
+                for (size_t k = 0; k < m; k++)
+                        nacked += acked[k];
                 for (size_t k = 0; k < m; k++)
                         if (acked[k] && !s.acked[idx[k]]) {
                                 s.acked[idx[k]] = true;
@@ -172,6 +181,8 @@ int main(int argc, char **argv)
                                 printf("%lld\n", (long long) s.ev[idx[k]].seq);
                         }
                 fflush(stdout);
+                if (r >= 0 && nacked < m)
+                        fprintf(stderr, "partial: %zu of %zu acknowledged\n", nacked, m);
                 if (r < 0) {
                         fprintf(stderr, "error: %s\n", dw_error_reason(&e));
                         usleep(wait_ms * 1000);
@@ -180,6 +191,8 @@ int main(int argc, char **argv)
                         if (e.r)
                                 fprintf(stderr, "warning: %s\n", dw_error_reason(&e));
                         wait_ms = 100;
+                        if (pause_ms)
+                                usleep(pause_ms * 1000);
                 }
                 cursor = 0;
                 free(b);

@@ -41,7 +41,8 @@ Usage: http-receiver.py --port-file F --out F [--tls CERT KEY] [--token T]
   [--item-429-every K] [--item-400-every M] [--hec-ack]
 It listens on 127.0.0.1 (port 0: one the kernel picks, written to the port
 file), appends each accepted document (its source, one compact JSON line) to
---out, and logs one line per request on stderr.
+--out, and logs one line per request on stderr (and "bulk N actions" for each
+_bulk request).
 """
 
 import argparse
@@ -149,6 +150,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 errors = errors or item["status"] >= 300
                 items.append({op: item})
             self.store(accepted)
+        sys.stderr.write("receiver: bulk %d actions\n" % len(items))
         self.reply(200, {"took": int((time.monotonic() - start) * 1000), "errors": errors, "items": items})
 
     def hec(self, body):
