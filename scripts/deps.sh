@@ -60,7 +60,6 @@ check=(
         # the agent (issue #15)
         rsyslog              # the real receiver of the agent's syslog and RELP tests
         rsyslog-relp         # imrelp: the RELP receiver of test-agent-relp and bench/agent.sh
-        rsyslog-openssl      # rsyslog's TLS driver (ossl): imrelp and imtcp with the tests' throwaway CA
         iproute2             # ss: the agent tests wait until a receiver listens
 )
 bench=(

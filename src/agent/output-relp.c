@@ -31,16 +31,27 @@
  * Time. A send() never runs much past its timeout (default 10 s): connecting
  * and each wait inside librelp are bounded by half of it, frames stop being
  * sent once half of it has passed, and the close waits at most the other
- * half. */
+ * half. One step librelp does not bound: its OpenSSL handshake reads a
+ * blocking socket, so a receiver that accepted the connection and then
+ * stopped (SIGSTOP, a hung host) would hold it forever. Interrupting it with
+ * a signal is no answer: OpenSSL takes EINTR for "try again", and librelp
+ * then skips its certificate checks. So a watchdog thread, a second past the
+ * timeout, shuts down (shutdown(2)) the socket the session opened (found in
+ * /proc/self/fd: a socket the send did not find open, connected to the
+ * receiver's port): every read returns end of file, the handshake fails as a
+ * handshake, checks and all. */
 #define _GNU_SOURCE
 #include "agent/output.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -269,6 +280,128 @@ static int relp_open(const char *url, struct agent_output **ret, struct dw_error
         return 0;
 }
 
+/* ---- the watchdog ---- */
+
+#define WATCH_FDS_MAX 4096
+
+struct watchdog {
+        pthread_t thread;
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        bool done, fired;
+        struct timespec deadline;       /* CLOCK_MONOTONIC */
+        unsigned short port;
+        bool *before;                   /* [fd]: a socket open when the send began */
+};
+
+static int socket_port(int fd, unsigned short *ret)
+{
+        struct sockaddr_storage sa;
+        socklen_t len = sizeof(sa);
+        struct stat st;
+
+        if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode) || getpeername(fd, (struct sockaddr *) &sa, &len) < 0)
+                return -ENOTSOCK;
+        if (sa.ss_family == AF_INET)
+                *ret = ntohs(((struct sockaddr_in *) &sa)->sin_port);
+        else if (sa.ss_family == AF_INET6)
+                *ret = ntohs(((struct sockaddr_in6 *) &sa)->sin6_port);
+        else
+                return -EAFNOSUPPORT;
+        return 0;
+}
+
+/* Calls f(fd, w) for each descriptor below WATCH_FDS_MAX this process has open. */
+static void each_fd(void (*f)(int, struct watchdog *), struct watchdog *w)
+{
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                char *end;
+                long fd = strtol(de->d_name, &end, 10);
+                if (*end || end == de->d_name || fd < 0 || fd >= WATCH_FDS_MAX || fd == dirfd(d))
+                        continue;
+                f((int) fd, w);
+        }
+        closedir(d);
+}
+
+static void note_socket(int fd, struct watchdog *w)
+{
+        unsigned short port;
+
+        if (socket_port(fd, &port) == 0)
+                w->before[fd] = true;
+}
+
+static void cut_socket(int fd, struct watchdog *w)
+{
+        unsigned short port;
+
+        if (!w->before[fd] && socket_port(fd, &port) == 0 && port == w->port)
+                shutdown(fd, SHUT_RDWR);
+}
+
+static void *watchdog_run(void *p)
+{
+        struct watchdog *w = p;
+
+        pthread_mutex_lock(&w->lock);
+        while (!w->done)
+                if (pthread_cond_timedwait(&w->cond, &w->lock, &w->deadline) == ETIMEDOUT) {
+                        if (!w->done) {
+                                each_fd(cut_socket, w);
+                                w->fired = true;
+                        }
+                        break;
+                }
+        pthread_mutex_unlock(&w->lock);
+        return NULL;
+}
+
+static int watchdog_start(struct watchdog *w, unsigned short port, unsigned seconds)
+{
+        pthread_condattr_t attr;
+        int r;
+
+        *w = (struct watchdog) { .port = port };
+        w->before = calloc(WATCH_FDS_MAX, sizeof(*w->before));
+        if (!w->before)
+                return -ENOMEM;
+        each_fd(note_socket, w);
+        clock_gettime(CLOCK_MONOTONIC, &w->deadline);
+        w->deadline.tv_sec += seconds;
+        pthread_mutex_init(&w->lock, NULL);
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&w->cond, &attr);
+        pthread_condattr_destroy(&attr);
+        r = -pthread_create(&w->thread, NULL, watchdog_run, w);
+        if (r < 0) {
+                pthread_cond_destroy(&w->cond);
+                pthread_mutex_destroy(&w->lock);
+                free(w->before);
+        }
+        return r;
+}
+
+/* Stops the watchdog: whether it had fired. */
+static bool watchdog_stop(struct watchdog *w)
+{
+        pthread_mutex_lock(&w->lock);
+        w->done = true;
+        pthread_cond_signal(&w->cond);
+        pthread_mutex_unlock(&w->lock);
+        pthread_join(w->thread, NULL);
+        pthread_cond_destroy(&w->cond);
+        pthread_mutex_destroy(&w->lock);
+        free(w->before);
+        return w->fired;
+}
+
 static int64_t now_ns(void)
 {
         struct timespec ts;
@@ -318,10 +451,13 @@ static int relp_send(struct agent_output *out, const struct agent_event *events,
         struct relp_output *o = (struct relp_output *) out;
         const struct rfc5424_origin origin = { .hostname = o->hostname, .pid = getpid() };
         _cleanup_(freep) bool *answered = NULL;
+        struct watchdog w;
         relpClt_t *c = NULL;
         int64_t stop;
         relpRetVal rr;
+        bool cut;
         size_t i;
+        int r;
 
         if (n == 0)
                 return 0;
@@ -336,13 +472,20 @@ static int relp_send(struct agent_output *out, const struct agent_event *events,
         o->error[0] = '\0';
         current = o;
         stop = now_ns() + (int64_t) (o->timeout / 2 ? o->timeout / 2 : 1) * 1000000000;
+        r = watchdog_start(&w, (unsigned short) atoi(o->port), o->timeout + 1);
+        if (r < 0) {
+                current = NULL;
+                o->answered = NULL;
+                return r;
+        }
 
         rr = session_open(o, &c);
         if (rr != RELP_RET_OK) {
+                cut = watchdog_stop(&w);
                 current = NULL;
                 o->answered = NULL;
-                return dw_error_set(e, -ECONNREFUSED, NULL, "relp output '%s': cannot connect: %s", o->url,
-                                    o->error[0] ? o->error : "no RELP session");
+                return dw_error_set(e, cut ? -ETIMEDOUT : -ECONNREFUSED, NULL, "relp output '%s': cannot connect: %s",
+                                    o->url, cut ? "no answer in time" : o->error[0] ? o->error : "no RELP session");
         }
         librelp.relpCltHintBurstBegin(c);
         for (i = 0; i < n && now_ns() < stop; i++) {
@@ -361,8 +504,11 @@ static int relp_send(struct agent_output *out, const struct agent_event *events,
         librelp.relpCltHintBurstEnd(c);
         /* The close: its answer follows every other answer of the session. */
         librelp.relpEngineCltDestruct(o->engine, &c);
+        cut = watchdog_stop(&w);
         current = NULL;
         o->answered = NULL;
+        if (cut && !o->error[0])
+                note_error(o, "no answer in time", NULL);
 
         for (i = 0; i < n; i++)
                 if (answered[i])

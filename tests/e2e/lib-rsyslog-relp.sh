@@ -1,6 +1,6 @@
 # rsyslog as the receiver of the agent's RELP tests: Debian's rsyslogd with
-# imrelp (package rsyslog-relp), plain or TLS (the ossl driver, package
-# rsyslog-openssl), writing each message's MSG (the event's JSON line) to a
+# imrelp (package rsyslog-relp), plain or TLS (librelp's own, GnuTLS on the
+# server side: rsyslog 8.2302's imrelp has no tls.tlslib), writing each message's MSG (the event's JSON line) to a
 # file the test reads. Each rsyslogd runs in the foreground with its own
 # configuration, work directory and pidfile under $T, listens on 127.0.0.1 on
 # a port the test picked free, and is stopped by its pid in the EXIT trap even
@@ -39,7 +39,7 @@ rsyslog_conf_relp() {
         local name=$1 port=$2 out=$3 ca=${4:-} cert=${5:-} key=${6:-} peer=${7:-} tls="" queue action modules=""
         mkdir -p "$T/$name.work"
         if [ -n "$ca" ]; then
-                tls=" tls=\"on\" tls.tlslib=\"openssl\" tls.cacert=\"$ca\" tls.mycert=\"$cert\" tls.myprivkey=\"$key\""
+                tls=" tls=\"on\" tls.cacert=\"$ca\" tls.mycert=\"$cert\" tls.myprivkey=\"$key\""
                 tls+=" tls.authmode=\"name\" tls.permittedpeer=[\"$peer\"]"
         fi
         queue='main_queue(queue.type="Direct")'
@@ -61,7 +61,7 @@ for i, line in enumerate(sys.stdin, 1):
     print("OK", flush=True)
 SLOW
                 modules='module(load="omprog")'
-                action="action(type=\"omprog\" binary=\"/usr/bin/python3 $T/$name.slow.py $out\" confirmMessages=\"on\""
+                action="action(type=\"omprog\" binary=\"/usr/bin/python3 $T/$name.slow.py $out\" confirmMessages=\"on\" closeTimeout=\"200\""
                 action+=" template=\"msgonly\")"
         fi
         cat >"$T/$name.conf" <<CONF
@@ -75,6 +75,14 @@ ruleset(name="relp") {
 }
 input(type="imrelp" address="127.0.0.1" port="$port" maxDataSize="1100k" ruleset="relp"$tls)
 CONF
+}
+
+# alive PID: whether PID runs (a zombie does not: rsyslogd is no child of the
+# test's shell, and its reaper may take its time).
+alive() {
+        local _pid _comm state
+        read -r _pid _comm state _ <"/proc/$1/stat" 2>/dev/null || return 1
+        [ "$state" != Z ]
 }
 
 rsyslog_pid() {
@@ -91,7 +99,7 @@ rsyslog_start() {
                 if ss -Hltn "sport = :$port" 2>/dev/null | grep -q LISTEN; then
                         return 0
                 fi
-                kill -0 "$(rsyslog_pid "$name")" 2>/dev/null || { cat "$T/$name.log" >&2; fail "rsyslogd $name exited"; }
+                alive "$(rsyslog_pid "$name")" || { cat "$T/$name.log" >&2; fail "rsyslogd $name exited"; }
                 sleep 0.05
         done
         cat "$T/$name.log" >&2
@@ -105,7 +113,7 @@ rsyslog_stop() {
         kill -CONT "$pid" 2>/dev/null || true
         kill -"$sig" "$pid" 2>/dev/null || true
         for ((i = 0; i < 200; i++)); do
-                kill -0 "$pid" 2>/dev/null || break
+                alive "$pid" || break
                 sleep 0.05
         done
         kill -KILL "$pid" 2>/dev/null || true

@@ -135,6 +135,15 @@ run 0 "$SHIP" "relp://127.0.0.1:$port?tls=1&$tls&peer=receiver.test" <"$T/ten.js
 run 1 "$SHIP" -g 2 "relp+tls://127.0.0.1:$port?$tls&peer=other.test" <"$T/ten.jsonl"
 [ ! -s "$T/out" ] || fail "tls: a server with the wrong name acknowledged events"
 grep -qi 'error: relp output .*\(name\|peer\|certificate\|auth\)' "$T/err" || { cat "$T/err"; fail "tls: no clear error for a wrong name"; }
+# A stopped TLS receiver: the handshake (which librelp does not time) is cut
+# at the timeout; nothing hangs; it delivers once the receiver resumes.
+kill -STOP "$(rsyslog_pid tls)"
+t0=$(date +%s)
+run 1 "$SHIP" -g 3 "relp+tls://127.0.0.1:$port?$tls&peer=receiver.test&timeout=1" <"$T/ten.jsonl"
+kill -CONT "$(rsyslog_pid tls)"
+[ $(($(date +%s) - t0)) -le 8 ] || fail "tls: a stopped receiver held the sender $(($(date +%s) - t0)) s"
+grep -q 'cannot connect: no answer in time' "$T/err" || { cat "$T/err"; fail "tls: no timeout on a stopped receiver"; }
+run 0 "$SHIP" -g 10 "relp+tls://127.0.0.1:$port?$tls&peer=receiver.test" <"$T/ten.jsonl"
 rsyslog_stop tls
 # A server whose certificate another CA signed.
 port=$(rsyslog_free_port)
