@@ -1,7 +1,7 @@
 /* dw-ship-test: drives one agent output (src/agent/output-*.c) the way the
  * agent does, for the tests and the benchmark, without the agent's spool:
  *
- *   dw-ship-test [-b BATCH] [-g SECONDS] [-p MS] URL < events.jsonl
+ *   dw-ship-test [-b BATCH] [-g SECONDS] [-p MS] [-s] URL < events.jsonl
  *
  * Reads JSON Lines (one ECS finding each) on standard input; each line's
  * event.id is its id (the SHA-256 of the line when it has none, the agent's
@@ -10,6 +10,9 @@
  * from 1) of each event the receiver acknowledged, one per line, as soon as
  * it is. A failed send is retried after a backoff (100 ms doubling to 2 s)
  * until every event is acknowledged or SECONDS (default 60) have passed.
+ * -s prints "shipped N events in S s, C s CPU" on standard error at the end
+ * (the benchmark's figures: input read and parsed before the clocks start;
+ * CPU is this process's user + system time while shipping).
  * -p MS paces it: a pause after each send (events flow while a test
  * restarts the receiver). Errors and warnings go to standard error as
  * "error: ..." / "warning: ...", a send that delivered part of its batch as
@@ -24,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +51,15 @@ static int64_t now_ns(int clock)
 
         clock_gettime(clock, &ts);
         return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static double cpu_seconds(void)
+{
+        struct rusage ru;
+
+        getrusage(RUSAGE_SELF, &ru);
+        return (double) ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+               ru.ru_stime.tv_usec / 1e6;
 }
 
 static int add_event(struct event_store *s, const char *line, size_t len)
@@ -108,12 +121,15 @@ int main(int argc, char **argv)
         struct dw_error e = { 0 };
         size_t batch = 500, done = 0, cursor = 0, cap = 0;
         unsigned seconds = 60, wait_ms = 100, pause_ms = 0;
+        bool stats = false;
+        int64_t t0;
+        double cpu0;
         char *line = NULL;
         ssize_t len;
         int64_t end;
         int c, r;
 
-        while ((c = getopt(argc, argv, "b:g:p:")) != -1)
+        while ((c = getopt(argc, argv, "b:g:p:s")) != -1)
                 switch (c) {
                 case 'b':
                         batch = strtoul(optarg, NULL, 10);
@@ -124,11 +140,14 @@ int main(int argc, char **argv)
                 case 'p':
                         pause_ms = (unsigned) strtoul(optarg, NULL, 10);
                         break;
+                case 's':
+                        stats = true;
+                        break;
                 default:
                         return 2;
                 }
         if (optind + 1 != argc || batch == 0) {
-                fprintf(stderr, "usage: dw-ship-test [-b BATCH] [-g SECONDS] [-p MS] URL < events.jsonl\n");
+                fprintf(stderr, "usage: dw-ship-test [-b BATCH] [-g SECONDS] [-p MS] [-s] URL < events.jsonl\n");
                 return 2;
         }
         signal(SIGPIPE, SIG_IGN);       /* as the agent: a closed socket is an error, not a death */
@@ -153,7 +172,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "error: %s\n", dw_error_reason(&e));
                 return 2;
         }
-        end = now_ns(CLOCK_MONOTONIC) + (int64_t) seconds * 1000000000;
+        t0 = now_ns(CLOCK_MONOTONIC);
+        cpu0 = cpu_seconds();
+        end = t0 + (int64_t) seconds * 1000000000;
         while (done < s.n && now_ns(CLOCK_MONOTONIC) < end) {
                 struct agent_event *b = calloc(batch, sizeof(*b));
                 bool *acked = calloc(batch, sizeof(*acked));
@@ -201,6 +222,9 @@ int main(int argc, char **argv)
         }
         dw_error_release(&e);
         ops->close(out);
+        if (stats)
+                fprintf(stderr, "shipped %zu events in %.3f s, %.3f s CPU\n", done,
+                        (double) (now_ns(CLOCK_MONOTONIC) - t0) / 1e9, cpu_seconds() - cpu0);
         if (done < s.n) {
                 fprintf(stderr, "error: %zu of %zu events not acknowledged in %u s\n", s.n - done, s.n, seconds);
                 return 1;
