@@ -8,7 +8,7 @@ JOBS       ?= $(shell nproc)
 # it was first configured with.
 generator = $(if $(wildcard $(1)/CMakeCache.txt),,$(if $(shell command -v ninja),-G Ninja))
 
-.PHONY: all deps deps-run deps-check deps-bench deps-fuzz compile build run check test test-asan asan bench soak fuzz clean install
+.PHONY: all deps deps-run deps-check deps-bench deps-fuzz compile build run check test test-asan asan bench fuzz clean install soak
 
 all: build
 
@@ -77,17 +77,17 @@ fuzz: deps-fuzz
 	cmake --build build-fuzz -j $(JOBS)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TIMEOUT=$(FUZZ_TIMEOUT) ./scripts/fuzz.sh build-fuzz $(FUZZ)
 
-# The agent's fault tests at the scale issue #15 states (DW_SOAK=1: 50,000
-# findings, 20 receiver restarts, a 30 s SIGSTOP): the same scripts `make check`
-# runs at a small scale (tests/e2e/test-agent-*.sh, docs/agent.md).
-soak: deps-check
-	cmake -S . -B $(BUILD) $(call generator,$(BUILD)) -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build $(BUILD) -j $(JOBS)
-	cd $(BUILD) && DW_SOAK=1 ctest --output-on-failure -R 'e2e/test-agent-'
-
 bench: deps-bench compile
 	./bench/startup.sh
 	./bench/fim.sh
+
+# The agent's fault tests at the issue's full scale (#15: 50,000 findings,
+# a 60 s receiver outage, 20 kills): the same scripts `make check` runs at a
+# small scale, with DW_SOAK=1, on the release build.
+AGENT_SOAK_TESTS = test-agent-syslog test-agent-syslog-tls test-agent-kill test-agent-memory test-agent-relp test-agent-http
+soak: deps-check compile
+	cmake --build $(BUILD) -j $(JOBS) --target driftwatch-generated
+	cd $(BUILD) && DW_SOAK=1 ctest --output-on-failure -R '$(subst $(eval) ,|,$(AGENT_SOAK_TESTS))'
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -58,7 +58,8 @@ check=(
         man-db               # man -l: test-install reads the installed, generated man pages
         groff-base           # groff: man -l's formatter
         # the agent (issue #15)
-        rsyslog              # the real receiver of the agent's syslog and RELP tests
+        rsyslog              # the real receiver of the agent's syslog tests (imtcp, imrelp, omfile)
+        rsyslog-openssl      # rsyslog's ossl stream driver: the agent's syslog-over-TLS tests
         rsyslog-relp         # imrelp: the RELP receiver of test-agent-relp and bench/agent.sh
         iproute2             # ss: the agent tests wait until a receiver listens
 )

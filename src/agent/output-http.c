@@ -7,8 +7,8 @@
  *
  * options: ca=FILE (verify the server against it; the system's CAs without),
  * cert=FILE&key=FILE (a client certificate), token=T or token_file=FILE (HEC:
- * "Authorization: Splunk T"; _bulk: "Authorization: ApiKey T"), user:password@
- * in the URL (_bulk: basic authentication), index=NAME (_bulk: "_index" of
+ * "Authorization: Splunk T"; _bulk: "Authorization: ApiKey T"), user=NAME with
+ * password=P or password_file=FILE (_bulk: basic authentication), index=NAME (_bulk: "_index" of
  * each action; HEC: "index" of each event), sourcetype=NAME (HEC, default
  * "driftwatch"), ack=1 (HEC indexer acknowledgement), timeout=S (default 10),
  * retries=N (attempts inside one send, default 4). http:// is accepted for a
@@ -47,8 +47,8 @@
 #include <unistd.h>
 
 #include "agent/libcurl-dl.h"
-#include "agent/output.h"
-#include "agent/output-url.h"
+#include "agent/output-internal.h"
+#include "agent/url.h"
 #include "basic/buf.h"
 #include "basic/escape.h"
 #include "basic/fd-util.h"
@@ -256,156 +256,153 @@ static int add_header(struct http_output *o, const char *name, const char *value
         return 0;
 }
 
-/* The token: token=T, or the first line of token_file=FILE. */
-static int read_token(const struct agent_url *u, char **ret, struct dw_error *e, const char *url)
+/* A secret: KEY=VALUE, or the first line of KEY_file=FILE; *ret NULL when
+ * neither is given. */
+static int read_secret(const struct url *u, const char *key, char **ret, struct dw_error *e, const char *name)
 {
-        const char *t = agent_url_option(u, "token"), *f = agent_url_option(u, "token_file");
+        char file_key[32];
+        const char *t, *f;
         char *data = NULL;
         size_t len;
         int r;
 
+        snprintf(file_key, sizeof(file_key), "%s_file", key);
+        t = url_param(u, key);
+        f = url_param(u, file_key);
         if (t && f)
-                return dw_error_set(e, -EINVAL, NULL, "https output '%s': token and token_file both given", url);
+                return dw_error_set(e, -EINVAL, name, "bad output '%s': %s and %s both given", name, key, file_key);
         if (t) {
-                *ret = strdup(t);
-                return *ret ? 0 : -ENOMEM;
-        }
-        if (!f) {
+                data = strdup(t);
+                if (!data)
+                        return -ENOMEM;
+        } else if (f) {
+                r = read_file(f, HTTP_TOKEN_MAX, &data, &len);
+                if (r < 0)
+                        return dw_error_set(e, r, f, "bad output '%s': cannot read %s '%s': %s", name, file_key, f,
+                                            strerror(-r));
+                data[strcspn(data, "\r\n")] = '\0';
+        } else {
                 *ret = NULL;
                 return 0;
         }
-        r = read_file(f, HTTP_TOKEN_MAX, &data, &len);
-        if (r < 0)
-                return dw_error_set(e, r, f, "https output '%s': cannot read token file '%s': %s", url, f,
-                                    strerror(-r));
-        data[strcspn(data, "\r\n")] = '\0';
         if (!data[0] || has_control(data, strlen(data))) {
                 free(data);
-                return dw_error_set(e, -EINVAL, f, "https output '%s': token file '%s' holds no token", url, f);
+                return dw_error_set(e, -EINVAL, name, "bad output '%s': an empty or unprintable %s", name, key);
         }
         *ret = data;
         return 0;
 }
 
-static int set_file(const struct agent_url *u, const char *key, char **ret, const char *url, struct dw_error *e)
+static int set_file(const struct url *u, const char *key, char **ret, const char *name, struct dw_error *e)
 {
-        const char *v = agent_url_option(u, key);
+        const char *v = url_param(u, key);
 
         if (!v)
                 return 0;
         if (!*v || access(v, R_OK) < 0)
-                return dw_error_set(e, *v ? negative_errno() : -EINVAL, v,
-                                    "https output '%s': cannot read %s '%s': %s", url, key, v,
-                                    *v ? strerror(errno) : "empty");
+                return dw_error_set(e, *v ? negative_errno() : -EINVAL, v, "bad output '%s': cannot read %s '%s': %s",
+                                    name, key, v, *v ? strerror(errno) : "empty");
         *ret = strdup(v);
         return *ret ? 0 : -ENOMEM;
 }
 
-/* The endpoint is the URL without its query; what messages quote leaves
- * out the user name and password too. */
-static int endpoint_and_name(const char *url, const char *scheme, char **ret_endpoint, char **ret_name)
-{
-        size_t n = strcspn(url, "?");
-        const char *auth = strstr(url, "://") + 3, *at = memchr(url, '@', n);
-        _cleanup_(freep) char *endpoint = strndup(url, n);
-        int r;
-
-        if (!endpoint)
-                return -ENOMEM;
-        if (at && at > auth)
-                r = asprintf(ret_name, "%s://%.*s", scheme, (int) (n - (size_t) (at + 1 - url)), at + 1);
-        else
-                r = asprintf(ret_name, "%s", endpoint);
-        if (r < 0)
-                return -ENOMEM;
-        *ret_endpoint = TAKE_PTR(endpoint);
-        return 0;
-}
-
 static int http_open(const char *url, struct agent_output **ret, struct dw_error *e)
 {
-        static const char *const options[] = { "ca", "cert", "key", "token", "token_file", "index", "sourcetype",
-                                               "ack", "timeout", "retries", "api", NULL };
-        _cleanup_(agent_url_release) struct agent_url u = { 0 };
+        static const char *const known[] = { "ca", "cert", "key", "token", "token_file", "user", "password",
+                                             "password_file", "index", "sourcetype", "ack", "timeout", "retries",
+                                             "api", NULL };
+        _cleanup_(url_release) struct url u = { 0 };
         _cleanup_(http_output_freep) struct http_output *o = NULL;
-        _cleanup_(freep) char *token = NULL;
-        const char *api, *path_end;
+        _cleanup_(freep) char *token = NULL, *password = NULL;
+        const char *api, *path_end, *why = NULL, *v;
+        unsigned ack = 0;
         size_t plen;
-        int r, ack;
+        int r;
 
-        r = agent_url_parse(url, &u, e);
-        if (r < 0)
-                return r;
         o = calloc(1, sizeof(*o));
         if (!o)
                 return -ENOMEM;
         buf_init(&o->body, HTTP_BODY_MAX + ((size_t) 1 << 20));
         buf_init(&o->response, HTTP_RESPONSE_MAX);
         o->header_retry_after = -1;
-        r = endpoint_and_name(url, u.scheme, &o->endpoint, &o->url);
+        /* what is POSTed to, and what messages quote: the URL without its query */
+        o->endpoint = strndup(url, strcspn(url, "?"));
+        o->url = o->endpoint ? strdup(o->endpoint) : NULL;
+        if (!o->url)
+                return -ENOMEM;
+        r = url_parse(url, &u, &why);
         if (r < 0)
-                return r;
-        r = agent_url_check_options(&u, options, url, e);
-        if (r < 0)
-                return r;
+                return dw_error_set(e, r, o->url, "bad output '%s': %s", o->url, why ?: strerror(-r));
+        if (!u.host[0])
+                return dw_error_set(e, -EINVAL, o->url, "bad output '%s': expected %s://HOST[:PORT]/PATH", o->url,
+                                    u.scheme);
+        if ((v = url_unknown_param(&u, known)))
+                return dw_error_set(e, -EINVAL, o->url, "bad output '%s': unknown parameter '%s'", o->url, v);
 
         path_end = u.path + strlen(u.path);
         while (path_end > u.path && path_end[-1] == '/')
                 path_end--;
         plen = (size_t) (path_end - u.path);
-        api = agent_url_option(&u, "api");
+        api = url_param(&u, "api");
         if (api ? strcmp(api, "bulk") == 0 : plen >= 6 && memcmp(path_end - 6, "/_bulk", 6) == 0)
                 o->api = API_BULK;
         else if (api ? strcmp(api, "hec") == 0 : strncmp(u.path, "/services/collector", 19) == 0)
                 o->api = API_HEC;
         else if (api)
-                return dw_error_set(e, -EINVAL, NULL, "https output '%s': api '%s' is not bulk or hec", o->url, api);
+                return dw_error_set(e, -EINVAL, o->url, "bad output '%s': api '%s' is not bulk or hec", o->url, api);
         else
-                return dw_error_set(e, -EINVAL, NULL,
-                                    "https output '%s': the path names no protocol (.../_bulk for Elasticsearch "
+                return dw_error_set(e, -EINVAL, o->url,
+                                    "bad output '%s': the path names no protocol (.../_bulk for Elasticsearch "
                                     "and OpenSearch, /services/collector/event for Splunk HEC, or api=bulk|hec)",
                                     o->url);
 
-        if ((r = agent_url_option_uint(&u, "timeout", 10, 1, 3600, &o->timeout, url, e)) < 0 ||
-            (r = agent_url_option_uint(&u, "retries", 4, 1, 100, &o->retries, url, e)) < 0 ||
-            (r = agent_url_option_bool(&u, "ack", 0, &ack, url, e)) < 0)
-                return r;
+        o->timeout = 10;
+        o->retries = 4;
+        if (url_param_uint(&u, "timeout", 1, 3600, &o->timeout) < 0 ||
+            url_param_uint(&u, "retries", 1, 100, &o->retries) < 0 || url_param_uint(&u, "ack", 0, 1, &ack) < 0)
+                return dw_error_set(e, -EINVAL, o->url,
+                                    "bad output '%s': timeout takes seconds from 1 to 3600, retries a number "
+                                    "from 1 to 100, ack 1 or 0", o->url);
         o->hec_ack = ack;
         if (o->hec_ack && o->api != API_HEC)
-                return dw_error_set(e, -EINVAL, NULL, "https output '%s': ack=1 is for Splunk HEC", o->url);
+                return dw_error_set(e, -EINVAL, o->url, "bad output '%s': ack=1 is for Splunk HEC", o->url);
         if ((r = set_file(&u, "ca", &o->ca, o->url, e)) < 0 || (r = set_file(&u, "cert", &o->cert, o->url, e)) < 0 ||
             (r = set_file(&u, "key", &o->key, o->url, e)) < 0)
                 return r;
         if (!o->cert != !o->key)
-                return dw_error_set(e, -EINVAL, NULL, "https output '%s': cert and key go together", o->url);
-        if (agent_url_option(&u, "index")) {
-                const char *v = agent_url_option(&u, "index");
+                return dw_error_set(e, -EINVAL, o->url, "bad output '%s': cert and key go together", o->url);
+        if ((v = url_param(&u, "index"))) {
                 if (!*v || has_control(v, strlen(v)))
-                        return dw_error_set(e, -EINVAL, NULL, "https output '%s': a bad index name", o->url);
+                        return dw_error_set(e, -EINVAL, o->url, "bad output '%s': a bad index name", o->url);
                 o->index = strdup(v);
                 if (!o->index)
                         return -ENOMEM;
         }
-        o->sourcetype = strdup(agent_url_option(&u, "sourcetype") ?: "driftwatch");
+        o->sourcetype = strdup(url_param(&u, "sourcetype") ?: "driftwatch");
         if (!o->sourcetype)
                 return -ENOMEM;
         if (has_control(o->sourcetype, strlen(o->sourcetype)))
-                return dw_error_set(e, -EINVAL, NULL, "https output '%s': a bad sourcetype", o->url);
-        r = read_token(&u, &token, e, o->url);
+                return dw_error_set(e, -EINVAL, o->url, "bad output '%s': a bad sourcetype", o->url);
+        r = read_secret(&u, "token", &token, e, o->url);
+        if (r >= 0)
+                r = read_secret(&u, "password", &password, e, o->url);
         if (r < 0)
                 return r;
         if (o->api == API_HEC && !token)
-                return dw_error_set(e, -EINVAL, NULL, "https output '%s': Splunk HEC needs token= or token_file=",
+                return dw_error_set(e, -EINVAL, o->url, "bad output '%s': Splunk HEC needs token= or token_file=",
                                     o->url);
         if (token && (strchr(token, '\r') || strchr(token, '\n') || has_control(token, strlen(token))))
-                return dw_error_set(e, -EINVAL, NULL, "https output '%s': a bad token", o->url);
-        if (u.user) {
-                if (asprintf(&o->userpwd, "%s:%s", u.user, u.password ? u.password : "") < 0) {
+                return dw_error_set(e, -EINVAL, o->url, "bad output '%s': a bad token", o->url);
+        if (!!url_param(&u, "user") != !!password)
+                return dw_error_set(e, -EINVAL, o->url, "bad output '%s': user and password (or password_file) go "
+                                    "together", o->url);
+        if (password) {
+                if (strchr(url_param(&u, "user"), ':') ||
+                    asprintf(&o->userpwd, "%s:%s", url_param(&u, "user"), password) < 0) {
                         o->userpwd = NULL;
-                        return -ENOMEM;
+                        return dw_error_set(e, -EINVAL, o->url, "bad output '%s': a user name with ':'", o->url);
                 }
-                if (u.password)
-                        explicit_bzero(u.password, strlen(u.password));
+                explicit_bzero(password, strlen(password));
         }
         if (o->hec_ack) {
                 size_t at = strlen(o->endpoint) - strlen(u.path);
@@ -417,7 +414,7 @@ static int http_open(const char *url, struct agent_output **ret, struct dw_error
 
         r = libcurl_load();
         if (r < 0)
-                return dw_error_set(e, r, NULL, "https output '%s': cannot load libcurl (libcurl.so.4): %s", o->url,
+                return dw_error_set(e, r, o->url, "bad output '%s': cannot load libcurl (libcurl.so.4): %s", o->url,
                                     r == -ELIBACC ? "not installed" : "unusable");
         o->curl = libcurl.curl_easy_init();
         if (!o->curl)
@@ -796,14 +793,14 @@ static void http_close(struct agent_output *out)
         http_output_free((struct http_output *) out);
 }
 
-const struct agent_output_ops agent_output_https = {
+const struct agent_output_ops agent_output_https_ops = {
         .scheme = "https",
         .open = http_open,
         .send = http_send,
         .close = http_close,
 };
 
-const struct agent_output_ops agent_output_http = {
+const struct agent_output_ops agent_output_http_ops = {
         .scheme = "http",
         .open = http_open,
         .send = http_send,

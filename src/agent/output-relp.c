@@ -1,7 +1,7 @@
 /* The relp:// output: events to rsyslog's imrelp (or any RELP server) through
  * librelp, loaded on first use, each event one RFC 5424 message (rfc5424.c).
  *
- *   relp://HOST:PORT[?timeout=S&window=N]
+ *   relp://HOST:PORT[?timeout=S&window=N&facility=N]
  *   relp+tls://HOST:PORT?ca=FILE&cert=FILE&key=FILE[&peer=NAME]   (or relp://...&tls=1)
  *
  * Acknowledgement. RELP's transaction numbers are the acknowledgement: an event
@@ -41,7 +41,6 @@
  * receiver's port): every read returns end of file, the handshake fails as a
  * handshake, checks and all. */
 #define _GNU_SOURCE
-#include "agent/output.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -56,7 +55,8 @@
 #include <unistd.h>
 
 #include "agent/librelp-dl.h"
-#include "agent/output-url.h"
+#include "agent/output-internal.h"
+#include "agent/url.h"
 #include "agent/rfc5424.h"
 #include "basic/buf.h"
 
@@ -72,8 +72,8 @@ struct relp_output {
         bool tls;
         unsigned timeout;       /* seconds */
         unsigned window;
+        unsigned facility;
         relpEngine_t *engine;
-        char hostname[256];
         struct buf msg;
 
         /* one session's record, filled by the callbacks */
@@ -182,65 +182,68 @@ static int claim_tls_identity(const struct relp_output *o, struct dw_error *e)
         return r;
 }
 
-static int take_file(const struct agent_url *u, const char *key, char **ret, const char *url, struct dw_error *e)
+static int take_file(const struct url *u, const char *key, char **ret, const char *name, struct dw_error *e)
 {
-        const char *v = agent_url_option(u, key);
+        const char *v = url_param(u, key);
 
         if (!v || !*v)
-                return dw_error_set(e, -EINVAL, NULL,
-                                    "relp output '%s': TLS needs ca, cert and key (librelp checks the server "
-                                    "only when the client has a certificate); '%s' is missing", url, key);
+                return dw_error_set(e, -EINVAL, name,
+                                    "bad output '%s': TLS needs ca, cert and key (librelp checks the server only "
+                                    "when the client has a certificate); '%s' is missing", name, key);
         if (access(v, R_OK) < 0)
-                return dw_error_set(e, negative_errno(), v, "relp output '%s': cannot read %s '%s': %m", url, key,
-                                    v);
+                return dw_error_set(e, negative_errno(), v, "bad output '%s': cannot read %s '%s': %m", name, key, v);
         *ret = strdup(v);
         return *ret ? 0 : -ENOMEM;
 }
 
 static int relp_open(const char *url, struct agent_output **ret, struct dw_error *e)
 {
-        static const char *const options[] = { "tls", "ca", "cert", "key", "peer", "timeout", "window", NULL };
-        _cleanup_(agent_url_release) struct agent_url u = { 0 };
+        static const char *const known[] = { "tls", "ca", "cert", "key", "peer", "timeout", "window", "facility",
+                                             NULL };
+        _cleanup_(url_release) struct url u = { 0 };
         _cleanup_(relp_output_freep) struct relp_output *o = NULL;
-        int r, tls;
+        const char *why = NULL, *v, *tls;
+        int r;
 
-        r = agent_url_parse(url, &u, e);
-        if (r < 0)
-                return r;
         o = calloc(1, sizeof(*o));
         if (!o)
                 return -ENOMEM;
         buf_init(&o->msg, RELP_MESSAGE_MAX);
-        if (asprintf(&o->url, "%s://%s%s%s%s%s", u.scheme, strchr(u.host, ':') ? "[" : "", u.host,
-                     strchr(u.host, ':') ? "]" : "", u.port ? ":" : "", u.port ? u.port : "") < 0) {
-                o->url = NULL;
+        /* what messages quote: no query */
+        o->url = strndup(url, strcspn(url, "?"));
+        if (!o->url)
+                return -ENOMEM;
+        r = url_parse(url, &u, &why);
+        if (r < 0)
+                return dw_error_set(e, r, o->url, "bad output '%s': %s", o->url, why ?: strerror(-r));
+        if (!u.host[0] || !u.port || (u.path[0] && strcmp(u.path, "/") != 0))
+                return dw_error_set(e, -EINVAL, o->url, "bad output '%s': expected %s://HOST:PORT (imrelp has no "
+                                    "default port)", o->url, u.scheme);
+        if ((v = url_unknown_param(&u, known)))
+                return dw_error_set(e, -EINVAL, o->url, "bad output '%s': unknown parameter '%s' (%s)", o->url, v,
+                                    "tls, ca, cert, key, peer, timeout, window, facility");
+        tls = url_param(&u, "tls");
+        if (tls && strcmp(tls, "1") != 0 && strcmp(tls, "0") != 0)
+                return dw_error_set(e, -EINVAL, o->url, "bad output '%s': tls takes 1 or 0", o->url);
+        o->tls = strcmp(u.scheme, "relp+tls") == 0 || (tls && strcmp(tls, "1") == 0);
+        if (strcmp(u.scheme, "relp+tls") == 0 && tls && strcmp(tls, "0") == 0)
+                return dw_error_set(e, -EINVAL, o->url, "bad output '%s': relp+tls with tls=0", o->url);
+        o->timeout = 10;
+        o->window = 1024;
+        o->facility = RFC5424_FACILITY_DEFAULT;
+        if (url_param_uint(&u, "timeout", 1, 3600, &o->timeout) < 0 ||
+            url_param_uint(&u, "window", 2, 65536, &o->window) < 0 ||
+            url_param_uint(&u, "facility", 0, 23, &o->facility) < 0)
+                return dw_error_set(e, -EINVAL, o->url,
+                                    "bad output '%s': timeout takes seconds from 1 to 3600, window a number from "
+                                    "2 to 65536, facility one from 0 to 23", o->url);
+        o->host = strdup(u.host);
+        if (!o->host || asprintf(&o->port, "%u", u.port) < 0) {
+                o->port = NULL;
                 return -ENOMEM;
         }
-        r = agent_url_check_options(&u, options, url, e);
-        if (r < 0)
-                return r;
-        if (!u.port)
-                return dw_error_set(e, -EINVAL, NULL, "relp output '%s': no port (rsyslog's imrelp has no default)",
-                                    o->url);
-        if (u.user || (u.path[0] && strcmp(u.path, "/") != 0))
-                return dw_error_set(e, -EINVAL, NULL, "relp output '%s': a RELP URL has no user name or path",
-                                    o->url);
-        r = agent_url_option_bool(&u, "tls", strcmp(u.scheme, "relp+tls") == 0, &tls, url, e);
-        if (r < 0)
-                return r;
-        if (strcmp(u.scheme, "relp+tls") == 0 && !tls)
-                return dw_error_set(e, -EINVAL, NULL, "relp output '%s': relp+tls with tls=0", o->url);
-        o->tls = tls;
-        r = agent_url_option_uint(&u, "timeout", 10, 1, 3600, &o->timeout, url, e);
-        if (r < 0)
-                return r;
-        r = agent_url_option_uint(&u, "window", 1024, 2, 65536, &o->window, url, e);
-        if (r < 0)
-                return r;
-        o->host = TAKE_PTR(u.host);
-        o->port = TAKE_PTR(u.port);
         if (o->tls) {
-                const char *peer = agent_url_option(&u, "peer");
+                const char *peer = url_param(&u, "peer");
                 if ((r = take_file(&u, "ca", &o->ca, o->url, e)) < 0 ||
                     (r = take_file(&u, "cert", &o->cert, o->url, e)) < 0 ||
                     (r = take_file(&u, "key", &o->key, o->url, e)) < 0)
@@ -248,15 +251,14 @@ static int relp_open(const char *url, struct agent_output **ret, struct dw_error
                 o->peer = strdup(peer && *peer ? peer : o->host);
                 if (!o->peer)
                         return -ENOMEM;
-        } else if (agent_url_option(&u, "ca") || agent_url_option(&u, "cert") || agent_url_option(&u, "key") ||
-                   agent_url_option(&u, "peer"))
-                return dw_error_set(e, -EINVAL, NULL,
-                                    "relp output '%s': ca, cert, key and peer need relp+tls:// or tls=1", o->url);
+        } else if (url_param(&u, "ca") || url_param(&u, "cert") || url_param(&u, "key") || url_param(&u, "peer"))
+                return dw_error_set(e, -EINVAL, o->url,
+                                    "bad output '%s': ca, cert, key and peer need relp+tls:// or tls=1", o->url);
 
         r = librelp_load();
         if (r < 0)
-                return dw_error_set(e, r, NULL, "relp output '%s': cannot load librelp (librelp.so.0): %s",
-                                    o->url, r == -ELIBACC ? "not installed" : "not the expected version");
+                return dw_error_set(e, r, o->url, "bad output '%s': cannot load librelp (librelp.so.0): %s", o->url,
+                                    r == -ELIBACC ? "not installed" : "not the expected version");
         if (o->tls) {
                 r = claim_tls_identity(o, e);
                 if (r < 0)
@@ -264,7 +266,7 @@ static int relp_open(const char *url, struct agent_output **ret, struct dw_error
         }
         if (librelp.relpEngineConstruct(&o->engine) != RELP_RET_OK) {
                 o->engine = NULL;
-                return dw_error_set(e, -ENOMEM, NULL, "relp output '%s': cannot set up librelp", o->url);
+                return dw_error_set(e, -ENOMEM, o->url, "bad output '%s': cannot set up librelp", o->url);
         }
         librelp.relpEngineSetDbgprint(o->engine, on_trace);
         librelp.relpEngineSetOnErr(o->engine, on_error);
@@ -272,10 +274,8 @@ static int relp_open(const char *url, struct agent_output **ret, struct dw_error
         librelp.relpEngineSetOnGenericErr(o->engine, on_generic_error);
         librelp.relpEngineSetEnableCmd(o->engine, (unsigned char *) "syslog", eRelpCmdState_Required);
         if (o->tls && librelp.relpEngineSetTLSLibByName(o->engine, "openssl") != RELP_RET_OK)
-                return dw_error_set(e, -ENOTSUP, NULL, "relp output '%s': this librelp has no OpenSSL support",
+                return dw_error_set(e, -ENOTSUP, o->url, "bad output '%s': this librelp has no OpenSSL support",
                                     o->url);
-        if (gethostname(o->hostname, sizeof(o->hostname) - 1) < 0)
-                o->hostname[0] = '\0';
         *ret = (struct agent_output *) TAKE_PTR(o);
         return 0;
 }
@@ -449,7 +449,6 @@ static int relp_send(struct agent_output *out, const struct agent_event *events,
                      struct dw_error *e)
 {
         struct relp_output *o = (struct relp_output *) out;
-        const struct rfc5424_origin origin = { .hostname = o->hostname, .pid = getpid() };
         _cleanup_(freep) bool *answered = NULL;
         struct watchdog w;
         relpClt_t *c = NULL;
@@ -490,7 +489,7 @@ static int relp_send(struct agent_output *out, const struct agent_event *events,
         librelp.relpCltHintBurstBegin(c);
         for (i = 0; i < n && now_ns() < stop; i++) {
                 buf_reset(&o->msg);
-                if (rfc5424_format(&events[i], &origin, &o->msg) < 0) {
+                if (rfc5424_format(&events[i], o->facility, &o->msg) < 0) {
                         note_error(o, "an event larger than 1 MiB", NULL);
                         break;
                 }
@@ -533,14 +532,14 @@ static void relp_close(struct agent_output *out)
         relp_output_free((struct relp_output *) out);
 }
 
-const struct agent_output_ops agent_output_relp = {
+const struct agent_output_ops agent_output_relp_ops = {
         .scheme = "relp",
         .open = relp_open,
         .send = relp_send,
         .close = relp_close,
 };
 
-const struct agent_output_ops agent_output_relp_tls = {
+const struct agent_output_ops agent_output_relp_tls_ops = {
         .scheme = "relp+tls",
         .open = relp_open,
         .send = relp_send,

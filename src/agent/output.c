@@ -1,18 +1,20 @@
 /* The agent's outputs by URL scheme. Each backend defines its ops in its own
  * src/agent/output-*.c and is added here by one line in the table below. */
 #include "agent/output.h"
+#include "agent/output-internal.h"
 
 #include <string.h>
 
-/* Each backend: its ops declared here and one line in the table. */
-extern const struct agent_output_ops agent_output_relp, agent_output_relp_tls;         /* output-relp.c */
-extern const struct agent_output_ops agent_output_https, agent_output_http;            /* output-http.c */
-
+/* Each backend: its ops declared in output-internal.h and one line here. */
 static const struct agent_output_ops *const output_table[] = {
-        &agent_output_relp,
-        &agent_output_relp_tls,
-        &agent_output_https,
-        &agent_output_http,
+        &agent_output_file_ops,
+        &agent_output_syslog_tcp_ops,
+        &agent_output_syslog_tls_ops,
+        &agent_output_journal_ops,
+        &agent_output_relp_ops,
+        &agent_output_relp_tls_ops,
+        &agent_output_https_ops,
+        &agent_output_http_ops,
         NULL
 };
 

@@ -1,88 +1,77 @@
 /* RFC 5424 syslog messages for spooled events; see rfc5424.h. */
 #include "agent/rfc5424.h"
 
-#include <errno.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
+#include "agent/event.h"
+#include "report/finding.h"
 #include "rules/rules.h"
 
-static int syslog_severity(int severity)
+static int syslog_severity(int sev)
 {
-        switch (severity) {
-        case SEVERITY_CRITICAL:
-                return 2;
-        case SEVERITY_HIGH:
-                return 3;
-        case SEVERITY_MEDIUM:
-                return 4;
-        case SEVERITY_LOW:
-                return 5;
-        default:
-                return 6;
-        }
+        return sev >= SEVERITY_CRITICAL ? 2 : sev == SEVERITY_HIGH ? 3 : sev == SEVERITY_MEDIUM ? 4 : 5;
 }
 
-/* A header field: 1..max printable US-ASCII characters (RFC 5424 section 6),
- * else the NILVALUE. */
-static int put_field(struct buf *out, const char *s, size_t max)
+/* An SD-PARAM value: '"', '\' and ']' escaped (RFC 5424 6.3.3). */
+static int sd_value(struct buf *b, const char *v, size_t n)
 {
-        size_t n = s ? strlen(s) : 0;
+        int r = 0;
 
-        if (n == 0 || n > max)
-                return buf_puts(out, "-");
-        for (size_t i = 0; i < n; i++)
-                if (s[i] < 33 || s[i] > 126)
-                        return buf_puts(out, "-");
-        return buf_append(out, s, n);
-}
-
-/* A PARAM-VALUE: '"', '\' and ']' escaped with a backslash (section 6.3.3). */
-static int put_param(struct buf *out, const char *name, const char *v)
-{
-        int r = buf_printf(out, " %s=\"", name);
-
-        for (; r >= 0 && v && *v; v++) {
-                if (*v == '"' || *v == '\\' || *v == ']')
-                        r = buf_putc(out, '\\');
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                if (v[i] == '"' || v[i] == '\\' || v[i] == ']')
+                        r = buf_putc(b, '\\');
                 if (r >= 0)
-                        r = buf_putc(out, *v);
+                        r = buf_putc(b, v[i]);
         }
-        return r < 0 ? r : buf_putc(out, '"');
+        return r;
 }
 
-int rfc5424_format(const struct agent_event *ev, const struct rfc5424_origin *origin, struct buf *out)
+/* A header field (HOSTNAME): printable US-ASCII, no space, at most max; "-" when empty. */
+static int header_field(struct buf *b, const char *v, size_t n, size_t max)
 {
-        int64_t s = ev->time_ns / 1000000000, us = (ev->time_ns % 1000000000) / 1000;
-        struct tm tm;
-        time_t t;
+        size_t k = 0;
+        int r = 0;
+
+        for (size_t i = 0; i < n && k < max && r >= 0; i++)
+                if (v[i] > 32 && v[i] < 127) {
+                        r = buf_putc(b, v[i]);
+                        k++;
+                }
+        return r < 0 ? r : k ? 0 : buf_putc(b, '-');
+}
+
+int rfc5424_format(const struct agent_event *ev, unsigned facility, struct buf *msg)
+{
+        char ts[TIMESTAMP_LEN];
+        const char *v;
+        size_t n;
         int r;
 
-        if (us < 0) {
-                us += 1000000;
-                s--;
-        }
-        t = (time_t) s;
-        if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999)
-                tm = (struct tm) { .tm_year = 70, .tm_mday = 1 };
+        int sev = ev->severity > SEVERITY_CRITICAL ? agent_event_severity(ev->json, ev->len) : ev->severity;
 
-        r = buf_printf(out, "<%d>1 %04d-%02d-%02dT%02d:%02d:%02d.%06dZ ",
-                       RFC5424_FACILITY * 8 + syslog_severity(ev->severity), tm.tm_year + 1900, tm.tm_mon + 1,
-                       tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) us);
+        format_timestamp(ts, ev->time_ns);
+        r = buf_printf(msg, "<%u>1 %s ", facility * 8 + (unsigned) syslog_severity(sev), ts);
         if (r >= 0)
-                r = put_field(out, origin ? origin->hostname : NULL, 255);
+                r = agent_json_member(ev->json, ev->len, "host", "name", &v, &n) ? header_field(msg, v, n, 255) :
+                                                                                  buf_putc(msg, '-');
         if (r >= 0)
-                r = buf_putc(out, ' ');
+                r = buf_printf(msg, " driftwatch %d finding [driftwatch@32473 id=\"", (int) getpid());
         if (r >= 0)
-                r = put_field(out, origin && origin->app_name ? origin->app_name : "driftwatch", 48);
+                r = sd_value(msg, ev->id, strlen(ev->id));
         if (r >= 0)
-                r = origin && origin->pid > 0 ? buf_printf(out, " %d finding [" RFC5424_SD_ID, (int) origin->pid)
-                                              : buf_puts(out, " - finding [" RFC5424_SD_ID);
+                r = buf_printf(msg, "\" severity=\"%s\"",
+                               sev >= SEVERITY_LOW && sev <= SEVERITY_CRITICAL ? severity_name(sev) : "low");
+        if (r >= 0 && agent_json_member(ev->json, ev->len, "rule", "id", &v, &n)) {
+                r = buf_puts(msg, " rule=\"");
+                if (r >= 0)
+                        r = sd_value(msg, v, n);
+                if (r >= 0)
+                        r = buf_putc(msg, '"');
+        }
         if (r >= 0)
-                r = put_param(out, "id", ev->id);
+                r = buf_puts(msg, "] ");
         if (r >= 0)
-                r = buf_printf(out, " seq=\"%lld\"] ", (long long) ev->seq);
-        if (r >= 0)
-                r = buf_append(out, ev->json, ev->len);
+                r = buf_append(msg, ev->json, ev->len);
         return r < 0 ? r : 0;
 }

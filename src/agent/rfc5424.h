@@ -1,30 +1,20 @@
 /* The syslog message (RFC 5424) every syslog-speaking output sends for one
- * spooled event: the ECS JSON line is the MSG, the event's id and sequence
- * travel as structured data so a relay can route or deduplicate on them
- * without parsing JSON. */
+ * spooled event (syslog+tcp://, syslog+tls://, relp://): the ECS JSON line is
+ * the MSG, the event's id, severity and rule travel as structured data so a
+ * relay can route or deduplicate without parsing JSON. */
 #pragma once
-
-#include <sys/types.h>
 
 #include "agent/output.h"
 #include "basic/buf.h"
 
-/* The structured-data ID: the name "driftwatch" under the example private
- * enterprise number of RFC 5612 (driftwatch has none registered). */
-#define RFC5424_SD_ID "driftwatch@32473"
-/* facility "log audit" (13, RFC 5424 table 1) */
-#define RFC5424_FACILITY 13
+/* facility "log audit" (13, RFC 5424 table 1) unless an output's URL says another */
+#define RFC5424_FACILITY_DEFAULT 13
 
-struct rfc5424_origin {
-        const char *hostname;   /* HOSTNAME; NULL or unusable: "-" */
-        const char *app_name;   /* APP-NAME; NULL: "driftwatch" */
-        pid_t pid;              /* PROCID; 0: "-" */
-};
-
-/* Appends to out "<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID finding
- * [driftwatch@32473 id=".." seq=".."] JSON" without a trailer or framing
- * (the transport adds those): PRI from the event's severity (critical: crit,
- * high: err, medium: warning, low: notice, else info), TIMESTAMP its
- * @timestamp in UTC with microseconds. No BOM before the MSG: receivers
- * parse it as JSON. 0, -ENOMEM or -E2BIG (out's maximum). */
-int rfc5424_format(const struct agent_event *ev, const struct rfc5424_origin *origin, struct buf *out);
+/* Appends to msg
+ *   <PRI>1 TIMESTAMP HOSTNAME driftwatch PID finding [driftwatch@32473 id=".." severity=".." rule=".."] JSON
+ * without framing (the transport adds it): PRI is facility * 8 + the finding's
+ * syslog severity (critical 2, high 3, medium 4, low 5), HOSTNAME the event's
+ * host.name, TIMESTAMP its @timestamp. 32473 is the enterprise number RFC 5612
+ * reserves for examples: driftwatch has none registered. No BOM before the
+ * MSG: receivers parse it as JSON. 0, -ENOMEM or -E2BIG (msg's maximum). */
+int rfc5424_format(const struct agent_event *ev, unsigned facility, struct buf *msg);

@@ -43,6 +43,13 @@ static inline void closep(int *fd)
         }
 }
 
+#ifndef MIN
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#endif
+#ifndef MAX
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#endif
+
 /* Declares NAME##p(T **) calling FREE(T *) when non-NULL, for _cleanup_. */
 #define DEFINE_FREEP(T, FREE)                           \
         static inline void FREE##p(T **p)               \

@@ -53,8 +53,11 @@ int db_check_application_id(sqlite3 *db, uint32_t expected, const char **ret_rea
                 return 1;
         if (id == DB_APP_BASELINE)
                 return fail("a driftwatch baseline, not a state database", ret_reason);
+        if (id == DB_APP_AGENT)
+                return fail("the driftwatch agent's state database", ret_reason);
         if (id == DB_APP_STATE)
-                return fail("a driftwatch state database, not a baseline", ret_reason);
+                return fail(expected == DB_APP_AGENT ? "a driftwatch state database, not the agent's" :
+                                                       "a driftwatch state database, not a baseline", ret_reason);
         return fail("the database of another application", ret_reason);
 }
 

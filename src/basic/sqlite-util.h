@@ -9,9 +9,10 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-/* PRAGMA application_id of the two kinds of database driftwatch writes. */
+/* PRAGMA application_id of the kinds of database driftwatch writes. */
 #define DB_APP_BASELINE 0x44574231u     /* "DWB1" */
 #define DB_APP_STATE    0x44575331u     /* "DWS1" */
+#define DB_APP_AGENT    0x44574131u     /* "DWA1": the agent's spool and schedules (agent/state.h) */
 
 /* How long a connection waits for another one's lock, in 10 ms steps. */
 #define DB_BUSY_MAX_MS 10000

@@ -106,6 +106,8 @@ int cmd_mounts(int argc, char **argv);
 int cmd_container(int argc, char **argv);
 int cmd_inventory(int argc, char **argv);
 int cmd_posture(int argc, char **argv);
+/* the agent (issue #15) */
+int cmd_agent(int argc, char **argv);
 /* container digests | posture (cmd-container.c dispatches) */
 int cmd_container_digests(int argc, char **argv);
 int cmd_container_posture(int argc, char **argv);

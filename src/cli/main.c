@@ -33,6 +33,7 @@ static const struct command commands[] = {
         { "audit-rules", cmd_audit_rules, "print the auditd rules (rules.d) the audit analytics expect" },
         /* container drift */
         { "container",   cmd_container,   "containers against their images: files added, modified, deleted; image digests; pod posture" },
+        { "agent",       cmd_agent,       "the daemon: every check on a schedule, the audit stream live, findings shipped to the SIEM" },
         { "help",        cmd_help,        "describe driftwatch, or one command" },
         { "version",     cmd_version,     "print the version" },
 };

@@ -11,7 +11,7 @@
 #include "basic/escape.h"
 
 const struct dw_conf_key dw_conf_keys[] = {
-        { "state-dir", "scan status mounts" },  /* status and mounts: --state DIR/state.db */
+        { "state-dir", "scan status mounts agent" },    /* status and mounts: --state DIR/state.db */
         { "rules", NULL },
         { "rules-dir", NULL },
         { "quiet", NULL },
@@ -95,7 +95,18 @@ static int fail(char **ret_error, unsigned line, const char *what, const char *v
         return -EBADMSG;
 }
 
-/* outputs = file:/var/log/driftwatch/findings.jsonl; syslog; journal */
+/* The agent's network outputs: a scheme it ships to, then "//" and a host. */
+static bool is_output_url(const char *w)
+{
+        static const char *const schemes[] = { "syslog+tcp://", "syslog+tls://", "relp://", "https://", NULL };
+
+        for (const char *const *s = schemes; *s; s++)
+                if (strncmp(w, *s, strlen(*s)) == 0 && w[strlen(*s)] && w[strlen(*s)] != '/')
+                        return true;
+        return false;
+}
+
+/* outputs = file:/var/log/driftwatch/findings.jsonl; syslog+tls://siem:6514?ca=/etc/pki/ca.pem; journal */
 static int parse_outputs(struct dw_conf *c, const struct keyfile_entry *e, char **ret_error)
 {
         char *save = NULL, *w;
@@ -118,10 +129,15 @@ static int parse_outputs(struct dw_conf *c, const struct keyfile_entry *e, char 
                         o.kind = DW_OUTPUT_SYSLOG;
                 else if (strcmp(w, "journal") == 0)
                         o.kind = DW_OUTPUT_JOURNAL;
+                else if (strcmp(w, "journal:") == 0)
+                        o.kind = DW_OUTPUT_JOURNAL;
                 else if (strncmp(w, "file:/", 6) == 0)
                         o = (struct dw_conf_output) { .kind = DW_OUTPUT_FILE, .path = w + 5 };
+                else if (is_output_url(w))
+                        o = (struct dw_conf_output) { .kind = DW_OUTPUT_URL, .path = w };
                 else
-                        return fail(ret_error, e->line, "unknown output (file:/PATH, syslog or journal)", w);
+                        return fail(ret_error, e->line, "unknown output (file:/PATH, syslog+tcp://HOST:PORT, "
+                                    "syslog+tls://HOST:PORT, relp://HOST:PORT, https://HOST/..., journal)", w);
                 if (c->n_outputs >= DW_CONF_MAX_OUTPUTS) {
                         if (ret_error && asprintf(ret_error, "line %u: more than %d outputs", e->line,
                                                   DW_CONF_MAX_OUTPUTS) < 0)

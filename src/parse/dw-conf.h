@@ -22,12 +22,13 @@
 enum dw_output_kind {
         DW_OUTPUT_FILE,         /* file:/ABSOLUTE/PATH, JSON Lines appended */
         DW_OUTPUT_SYSLOG,       /* syslog */
-        DW_OUTPUT_JOURNAL,      /* journal */
+        DW_OUTPUT_JOURNAL,      /* journal, journal: */
+        DW_OUTPUT_URL,          /* syslog+tcp://, syslog+tls://, relp://, https://: the URL in path */
 };
 
 struct dw_conf_output {
         enum dw_output_kind kind;
-        const char *path;       /* DW_OUTPUT_FILE: into the entry's value */
+        const char *path;       /* DW_OUTPUT_FILE: the path, DW_OUTPUT_URL: the URL (into the entry's value) */
 };
 
 struct dw_conf {

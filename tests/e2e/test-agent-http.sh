@@ -173,7 +173,7 @@ expect_one_error_line "names no protocol"
 run 2 "$SHIP" "https://127.0.0.1:1/services/collector/event" <"$T/few.jsonl"
 expect_one_error_line "needs token"
 run 2 "$SHIP" "https://127.0.0.1:1/_bulk?cafile=x" <"$T/few.jsonl"
-expect_one_error_line "unknown option 'cafile'"
+expect_one_error_line "unknown parameter 'cafile'"
 run 2 "$SHIP" "https://127.0.0.1:1/_bulk?ca=$T/missing.pem" <"$T/few.jsonl"
 expect_one_error_line "missing.pem"
 echo PASS

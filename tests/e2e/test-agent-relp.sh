@@ -1,5 +1,5 @@
 # The agent's relp:// output against a real rsyslog imrelp (Debian's rsyslog and
-# rsyslog-relp, lib-rsyslog-relp.sh), driven by dw-ship-test (the output without
+# rsyslog-relp; lib-rsyslog.sh, lib-rsyslog-relp.sh), driven by dw-ship-test (the output without
 # the agent's spool; tests/agent/ship-test.c): every event arrives; rsyslog
 # killed (SIGKILL, and SIGTERM, which sends RELP's "serverclose" mid-batch) and
 # restarted while events flow: nothing lost, duplicates only of events already
@@ -13,6 +13,7 @@
 # SIGSTOP, as issue #15 states them.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-rsyslog-relp.sh"
+source "$(dirname "$0")/lib-tls.sh"
 
 SHIP=${DW_SHIP_TEST:-$(dirname "$DW")/dw-ship-test}
 [ -x "$SHIP" ] || fail "dw-ship-test is not built beside $DW (cmake --build: target dw-ship-test)"
@@ -49,9 +50,9 @@ lines() {
 }
 
 # 1. Plain RELP: everything arrives, each event acknowledged once.
-port=$(rsyslog_free_port)
-rsyslog_conf_relp plain "$port" "$T/plain.out"
-rsyslog_start plain "$port"
+port=$(free_port)
+rsyslogd_conf plain "$port" "$T/plain.out"
+rsyslogd_start plain "$port"
 run 0 "$SHIP" -b 1000 "relp://127.0.0.1:$port" <"$T/events.jsonl"
 [ "$(sort -n "$T/out" | uniq | wc -l)" -eq "$N" ] && [ "$(wc -l <"$T/out")" -eq "$N" ] ||
         fail "plain: $(wc -l <"$T/out") acknowledgements for $N events"
@@ -59,14 +60,14 @@ arrived "$T/plain.out" plain
 [ "$(wc -l <"$T/plain.out")" -eq "$N" ] || fail "plain: duplicates without a fault"
 # The message is RFC 5424 with the event's id as structured data (rsyslog's view of it).
 head -1 "$T/plain.out" | jq -e '.event.code == "DW-TEST"' >/dev/null || fail "plain: the MSG is not the JSON line"
-rsyslog_stop plain
+rsyslogd_stop plain
 
 # 2. rsyslog killed and restarted mid-transaction, KILLS times (KILL and TERM in
 # turn), a slow rsyslog (omprog, lib-rsyslog-relp.sh) so the kills land inside
 # RELP sessions.
-port=$(rsyslog_free_port)
-RSYSLOG_SLOW=1 rsyslog_conf_relp crash "$port" "$T/crash.out"
-rsyslog_start crash "$port"
+port=$(free_port)
+RSYSLOGD_SLOW=1 rsyslogd_conf crash "$port" "$T/crash.out"
+rsyslogd_start crash "$port"
 "$SHIP" -b 250 -g 300 "relp://127.0.0.1:$port?timeout=2" <"$T/events.jsonl" >"$T/crash.acked" 2>"$T/crash.err" &
 ship=$!
 for ((k = 1; k <= KILLS; k++)); do
@@ -75,9 +76,9 @@ for ((k = 1; k <= KILLS; k++)); do
                 sleep 0.05
         done
         kill -0 "$ship" 2>/dev/null || break
-        if ((k % 2)); then rsyslog_stop crash KILL; else rsyslog_stop crash TERM; fi
+        if ((k % 2)); then rsyslogd_stop crash KILL; else rsyslogd_stop crash TERM; fi
         sleep 0.2
-        rsyslog_start crash "$port"
+        rsyslogd_start crash "$port"
 done
 kills_done=$((k - 1))
 rc=0
@@ -91,29 +92,29 @@ arrived "$T/crash.out" "crash ($kills_done restarts)"
 mid=$(grep -c '^partial: \|no message acknowledged' "$T/crash.err" || true)
 [ "$mid" -ge 1 ] || { cat "$T/crash.err"; fail "crash: no restart landed inside a RELP session"; }
 echo "crash: $mid sessions broken mid-batch" >&2
-rsyslog_stop crash
+rsyslogd_stop crash
 
 # 3. rsyslog stopped (SIGSTOP) for STOP_S seconds mid-stream: the sender times
 # out (timeout=1), retries, and everything arrives after SIGCONT.
-port=$(rsyslog_free_port)
-rsyslog_conf_relp stop "$port" "$T/stop.out"
-rsyslog_start stop "$port"
+port=$(free_port)
+rsyslogd_conf stop "$port" "$T/stop.out"
+rsyslogd_start stop "$port"
 start=$(date +%s)
 "$SHIP" -b 100 -p 10 -g 300 "relp://127.0.0.1:$port?timeout=1" <"$T/events.jsonl" >"$T/stop.acked" 2>"$T/stop.err" &
 ship=$!
 while [ "$(lines "$T/stop.out")" -lt 1 ] && kill -0 "$ship" 2>/dev/null; do
         sleep 0.005
 done
-kill -STOP "$(rsyslog_pid stop)"
+kill -STOP "$(rsyslogd_pid stop)"
 sleep "$STOP_S"
-kill -CONT "$(rsyslog_pid stop)"
+kill -CONT "$(rsyslogd_pid stop)"
 rc=0
 wait "$ship" || rc=$?
 [ "$rc" -eq 0 ] || { tail -5 "$T/stop.err"; fail "stop: dw-ship-test exited $rc"; }
 grep -q '^error: .*relp output' "$T/stop.err" || fail "stop: the sender did not time out while rsyslog was stopped"
 [ $(($(date +%s) - start)) -ge "$STOP_S" ] || fail "stop: finished before rsyslog resumed"
 arrived "$T/stop.out" "sigstop ${STOP_S}s"
-rsyslog_stop stop
+rsyslogd_stop stop
 
 # 4. TLS: a throwaway CA, the server's certificate for receiver.test, the
 # client's for client.test (librelp checks the server only with one).
@@ -122,9 +123,9 @@ tls_make_cert "$T/pki" server receiver.test
 tls_make_cert "$T/pki" client client.test
 tls_make_ca "$T/evil"
 tls_make_cert "$T/evil" server receiver.test
-port=$(rsyslog_free_port)
-rsyslog_conf_relp tls "$port" "$T/tls.out" "$T/pki/ca.pem" "$T/pki/server.pem" "$T/pki/server.key" client.test
-rsyslog_start tls "$port"
+port=$(free_port)
+rsyslogd_conf tls "$port" "$T/tls.out" "$T/pki/ca.pem" "$T/pki/server.pem" "$T/pki/server.key" client.test
+rsyslogd_start tls "$port"
 tls="ca=$T/pki/ca.pem&cert=$T/pki/client.pem&key=$T/pki/client.key"
 run 0 "$SHIP" -b 1000 "relp+tls://127.0.0.1:$port?$tls&peer=receiver.test" <"$T/events.jsonl"
 arrived "$T/tls.out" tls
@@ -137,22 +138,22 @@ run 1 "$SHIP" -g 2 "relp+tls://127.0.0.1:$port?$tls&peer=other.test" <"$T/ten.js
 grep -qi 'error: relp output .*\(name\|peer\|certificate\|auth\)' "$T/err" || { cat "$T/err"; fail "tls: no clear error for a wrong name"; }
 # A stopped TLS receiver: the handshake (which librelp does not time) is cut
 # at the timeout; nothing hangs; it delivers once the receiver resumes.
-kill -STOP "$(rsyslog_pid tls)"
+kill -STOP "$(rsyslogd_pid tls)"
 t0=$(date +%s)
 run 1 "$SHIP" -g 3 "relp+tls://127.0.0.1:$port?$tls&peer=receiver.test&timeout=1" <"$T/ten.jsonl"
-kill -CONT "$(rsyslog_pid tls)"
+kill -CONT "$(rsyslogd_pid tls)"
 [ $(($(date +%s) - t0)) -le 8 ] || fail "tls: a stopped receiver held the sender $(($(date +%s) - t0)) s"
 grep -q 'cannot connect: no answer in time' "$T/err" || { cat "$T/err"; fail "tls: no timeout on a stopped receiver"; }
 run 0 "$SHIP" -g 10 "relp+tls://127.0.0.1:$port?$tls&peer=receiver.test" <"$T/ten.jsonl"
-rsyslog_stop tls
+rsyslogd_stop tls
 # A server whose certificate another CA signed.
-port=$(rsyslog_free_port)
-rsyslog_conf_relp evil "$port" "$T/evil.out" "$T/pki/ca.pem" "$T/evil/server.pem" "$T/evil/server.key" client.test
-rsyslog_start evil "$port"
+port=$(free_port)
+rsyslogd_conf evil "$port" "$T/evil.out" "$T/pki/ca.pem" "$T/evil/server.pem" "$T/evil/server.key" client.test
+rsyslogd_start evil "$port"
 run 1 "$SHIP" -g 2 "relp+tls://127.0.0.1:$port?$tls&peer=receiver.test" <"$T/ten.jsonl"
 [ ! -s "$T/out" ] && [ ! -s "$T/evil.out" ] || fail "tls: events went to a server with a certificate of another CA"
 grep -qi 'error: relp output .*certificate' "$T/err" || { cat "$T/err"; fail "tls: no clear error for a certificate of another CA"; }
-rsyslog_stop evil
+rsyslogd_stop evil
 
 # 5. Bad URLs: one line naming the URL or the option, exit 2.
 run 2 "$SHIP" "relp://127.0.0.1" <"$T/ten.jsonl"
@@ -160,7 +161,7 @@ expect_one_error_line "relp://127.0.0.1"
 run 2 "$SHIP" "relp+tls://127.0.0.1:1?ca=$T/pki/ca.pem" <"$T/ten.jsonl"
 expect_one_error_line "'cert' is missing"
 run 2 "$SHIP" "relp://127.0.0.1:1?windows=5" <"$T/ten.jsonl"
-expect_one_error_line "unknown option 'windows'"
+expect_one_error_line "unknown parameter 'windows'"
 run 2 "$SHIP" "relp://127.0.0.1:99999" <"$T/ten.jsonl"
 expect_one_error_line "port"
 echo PASS
