@@ -67,9 +67,17 @@ rsyslogd_pid() {
 
 rsyslogd_start() {
         local name=$1 port=$2 i
-        # not a job of the test's shell: no "Killed" notice when a test kills it
-        (exec "$RSYSLOGD" -n -f "$T/$name.conf" -i "$T/$name.pid" >>"$T/$name.log" 2>&1 9>&- &
-                echo $! >"$T/$name.pid.run")
+        # not a job of the test's shell (no "Killed" notice when a test kills
+        # it), without the test's descriptors (a FIFO's writer kept open by
+        # rsyslogd would never let the reader see the end)
+        (
+                for fd in /proc/$BASHPID/fd/*; do
+                        fd=${fd##*/}
+                        [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+                done
+                exec "$RSYSLOGD" -n -f "$T/$name.conf" -i "$T/$name.pid" >>"$T/$name.log" 2>&1 &
+                echo $! >"$T/$name.pid.run"
+        )
         rsyslogd_names+=("$name")
         for ((i = 0; i < 100; i++)); do
                 if ss -Hltn "sport = :$port" 2>/dev/null | grep -q LISTEN; then
