@@ -45,6 +45,16 @@ struct event_store {
         size_t n, cap;
 };
 
+static void store_free(struct event_store *s)
+{
+        for (size_t i = 0; i < s->n; i++) {
+                free((char *) s->ev[i].json);
+                free((char *) s->ev[i].id);
+        }
+        free(s->ev);
+        free(s->acked);
+}
+
 static int64_t now_ns(int clock)
 {
         struct timespec ts;
@@ -170,6 +180,8 @@ int main(int argc, char **argv)
         r = ops->open(argv[optind], &out, &e);
         if (r < 0) {
                 fprintf(stderr, "error: %s\n", dw_error_reason(&e));
+                dw_error_release(&e);
+                store_free(&s);
                 return 2;
         }
         t0 = now_ns(CLOCK_MONOTONIC);
@@ -225,9 +237,9 @@ int main(int argc, char **argv)
         if (stats)
                 fprintf(stderr, "shipped %zu events in %.3f s, %.3f s CPU\n", done,
                         (double) (now_ns(CLOCK_MONOTONIC) - t0) / 1e9, cpu_seconds() - cpu0);
-        if (done < s.n) {
+        r = done < s.n;
+        if (r)
                 fprintf(stderr, "error: %zu of %zu events not acknowledged in %u s\n", s.n - done, s.n, seconds);
-                return 1;
-        }
-        return 0;
+        store_free(&s);
+        return r;
 }

@@ -16,6 +16,8 @@ source "$(dirname "$0")/lib-rsyslog-relp.sh"
 source "$(dirname "$0")/lib-tls.sh"
 
 SHIP=${DW_SHIP_TEST:-$(dirname "$DW")/dw-ship-test}
+# Under the sanitizer build: what librelp 1.11 itself leaks (lsan-librelp.supp).
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$(cd "$(dirname "$0")" && pwd)/lsan-librelp.supp"
 [ -x "$SHIP" ] || fail "dw-ship-test is not built beside $DW (cmake --build: target dw-ship-test)"
 command -v jq >/dev/null || skip "jq is not installed"
 
