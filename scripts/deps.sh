@@ -26,6 +26,8 @@ run=(
         libsystemd-dev       # sd-journal headers: driftwatch journal reads journal files (libsystemd loaded on first use)
         libblkid-dev         # GPT partition tables of discoverable disk images (extensions), read without mounting
         libarchive-dev       # OCI and Docker image layers (tar, gzip, zstd): baselines from images without a container
+        librelp-dev          # the agent's relp:// output (librelp, loaded on first use)
+        libcurl4-openssl-dev # the agent's https:// output: Elasticsearch _bulk, Splunk HEC (libcurl, loaded on first use)
 )
 check=(
         libcmocka-dev        # unit tests
@@ -60,8 +62,10 @@ check=(
         # day-to-day use (issue #14)
         zsh                  # test-zsh-completion loads the generated completion with compinit
         # the agent (issue #15)
-        rsyslog              # the real receiver of the agent's syslog tests (imtcp, omfile)
+        rsyslog              # the real receiver of the agent's syslog tests (imtcp, imrelp, omfile)
         rsyslog-openssl      # rsyslog's ossl stream driver: the agent's syslog-over-TLS tests
+        rsyslog-relp         # imrelp: the RELP receiver of test-agent-relp and bench/agent.sh
+        iproute2             # ss: the agent tests wait until a receiver listens
 )
 pkg=(
         dpkg-dev             # dpkg-buildpackage, dpkg-deb: test-deb builds and unpacks the Debian package

@@ -480,6 +480,16 @@ static int emit_output_failed(struct agent *a, const struct agent_out *o)
         return emit_own(a, "DW-AGENT-OUTPUT-FAILED", true, "output-failed", msg, o->error, &h);
 }
 
+static int emit_output_refused(struct agent *a, const struct agent_out *o)
+{
+        struct health_data h = { .a = a, .output = o };
+        char msg[1024], url[512];
+
+        url_shown(o->url, url, sizeof(url));
+        snprintf(msg, sizeof(msg), "output '%s' delivers, but its receiver refused events for good: dropped", url);
+        return emit_own(a, "DW-AGENT-OUTPUT-REFUSED", true, "output-refused", msg, o->error, &h);
+}
+
 static int emit_heartbeat(struct agent *a)
 {
         struct health_data h = { .a = a, .heartbeat = true };
@@ -976,6 +986,19 @@ static int deliver_one(struct agent *a, struct agent_out *o, bool *ret_more)
                                 return state_error(a, r);
                 }
                 return 0;
+        }
+        if (e.r) {
+                /* delivered, with a warning: the receiver refused some events for
+                 * good (an HTTP 4xx item) and the output dropped them, counted */
+                snprintf(o->error, sizeof(o->error), "%s", dw_error_reason(&e));
+                logf_(a, "%s", o->error);
+                r = emit_output_refused(a, o);
+                if (r >= 0)
+                        r = agent_state_commit(a->state);
+                if (r < 0) {
+                        dw_error_release(&e);
+                        return state_error(a, r);
+                }
         }
         dw_error_release(&e);
         if (o->failing) {

@@ -8,3 +8,7 @@ extern const struct agent_output_ops agent_output_file_ops;
 extern const struct agent_output_ops agent_output_syslog_tcp_ops;
 extern const struct agent_output_ops agent_output_syslog_tls_ops;
 extern const struct agent_output_ops agent_output_journal_ops;
+extern const struct agent_output_ops agent_output_relp_ops;      /* output-relp.c */
+extern const struct agent_output_ops agent_output_relp_tls_ops;
+extern const struct agent_output_ops agent_output_https_ops;     /* output-http.c */
+extern const struct agent_output_ops agent_output_http_ops;

@@ -1,6 +1,7 @@
 /* The syslog outputs: syslog+tcp://HOST:PORT and syslog+tls://HOST:PORT
- * (default port 514 and 6514). Each event is one RFC 5424 message, its JSON
- * line as MSG, framed by octet counting (RFC 6587 3.4.1; RFC 5425 over TLS):
+ * (default port 514 and 6514). Each event is one RFC 5424 message (rfc5424.c,
+ * shared with relp://), its JSON line as MSG, framed by octet counting (RFC
+ * 6587 3.4.1; RFC 5425 over TLS):
  *
  *   LEN <PRI>1 TIMESTAMP HOSTNAME driftwatch PID finding [driftwatch@32473 id=".." severity=".." rule=".."] JSON
  *
@@ -29,15 +30,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "agent/event.h"
 #include "agent/output-internal.h"
+#include "agent/rfc5424.h"
 #include "agent/url.h"
 #include "basic/buf.h"
 #include "basic/libssl.h"
-#include "report/finding.h"
-#include "rules/rules.h"
 
-#define SYSLOG_FACILITY_DEFAULT 13
 #define SYSLOG_TIMEOUT_DEFAULT 10
 /* The frames of one batch are written together, up to this many bytes. */
 #define SYSLOG_BATCH_BYTES ((size_t) 1 << 20)
@@ -172,7 +170,7 @@ static int syslog_open(const char *str, struct agent_output **ret, struct dw_err
                 return -ENOMEM;
         s->tls = tls;
         s->fd = -1;
-        s->facility = SYSLOG_FACILITY_DEFAULT;
+        s->facility = RFC5424_FACILITY_DEFAULT;
         s->timeout_s = SYSLOG_TIMEOUT_DEFAULT;
         buf_init(&s->frames, SYSLOG_BATCH_BYTES + ((size_t) 64 << 20));
         snprintf(s->host, sizeof(s->host), "%s", u.host);
@@ -184,28 +182,16 @@ static int syslog_open(const char *str, struct agent_output **ret, struct dw_err
                 syslog_close((struct agent_output *) s);
                 return -ENOMEM;
         }
-        if ((v = url_param(&u, "facility"))) {
-                char *end;
-                unsigned long f = strtoul(v, &end, 10);
-
-                if (!*v || *end || f > 23) {
-                        syslog_close((struct agent_output *) s);
-                        return dw_error_set(e, -EINVAL, str, "bad output '%s': facility takes a number from 0 to 23",
-                                            str);
-                }
-                s->facility = (unsigned) f;
+        unsigned timeout = SYSLOG_TIMEOUT_DEFAULT;
+        if (url_param_uint(&u, "facility", 0, 23, &s->facility) < 0) {
+                syslog_close((struct agent_output *) s);
+                return dw_error_set(e, -EINVAL, str, "bad output '%s': facility takes a number from 0 to 23", str);
         }
-        if ((v = url_param(&u, "timeout"))) {
-                char *end;
-                unsigned long t = strtoul(v, &end, 10);
-
-                if (!*v || *end || t < 1 || t > 3600) {
-                        syslog_close((struct agent_output *) s);
-                        return dw_error_set(e, -EINVAL, str, "bad output '%s': timeout takes seconds from 1 to 3600",
-                                            str);
-                }
-                s->timeout_s = (int) t;
+        if (url_param_uint(&u, "timeout", 1, 3600, &timeout) < 0) {
+                syslog_close((struct agent_output *) s);
+                return dw_error_set(e, -EINVAL, str, "bad output '%s': timeout takes seconds from 1 to 3600", str);
         }
+        s->timeout_s = (int) timeout;
         if (tls) {
                 r = tls_context(s, e);
                 if (r < 0) {
@@ -355,72 +341,14 @@ static int write_all_stream(struct syslog_output *s, const char *p, size_t n, st
         return 0;
 }
 
-static int syslog_severity(int sev)
-{
-        return sev >= SEVERITY_CRITICAL ? 2 : sev == SEVERITY_HIGH ? 3 : sev == SEVERITY_MEDIUM ? 4 : 5;
-}
-
-/* An SD-PARAM value: '"', '\' and ']' escaped (RFC 5424 6.3.3). */
-static int sd_value(struct buf *b, const char *v, size_t n)
-{
-        int r = 0;
-
-        for (size_t i = 0; i < n && r >= 0; i++) {
-                if (v[i] == '"' || v[i] == '\\' || v[i] == ']')
-                        r = buf_putc(b, '\\');
-                if (r >= 0)
-                        r = buf_putc(b, v[i]);
-        }
-        return r;
-}
-
-/* A header field (HOSTNAME): printable US-ASCII, no space, at most max; "-" when empty. */
-static int header_field(struct buf *b, const char *v, size_t n, size_t max)
-{
-        size_t k = 0;
-        int r = 0;
-
-        for (size_t i = 0; i < n && k < max && r >= 0; i++)
-                if (v[i] > 32 && v[i] < 127) {
-                        r = buf_putc(b, v[i]);
-                        k++;
-                }
-        return r < 0 ? r : k ? 0 : buf_putc(b, '-');
-}
-
+/* One event's message (rfc5424.c), octet-counted, appended to the batch's frames. */
 static int frame(struct syslog_output *s, struct buf *msg, const struct agent_event *ev)
 {
-        char ts[TIMESTAMP_LEN], len[24];
-        const char *v;
-        size_t n;
+        char len[24];
         int r;
 
-        int sev = ev->severity > SEVERITY_CRITICAL ? agent_event_severity(ev->json, ev->len) : ev->severity;
-
         buf_reset(msg);
-        format_timestamp(ts, ev->time_ns);
-        r = buf_printf(msg, "<%u>1 %s ", s->facility * 8 + (unsigned) syslog_severity(sev), ts);
-        if (r >= 0)
-                r = agent_json_member(ev->json, ev->len, "host", "name", &v, &n) ? header_field(msg, v, n, 255) :
-                                                                                  buf_putc(msg, '-');
-        if (r >= 0)
-                r = buf_printf(msg, " driftwatch %d finding [driftwatch@32473 id=\"", (int) getpid());
-        if (r >= 0)
-                r = sd_value(msg, ev->id, strlen(ev->id));
-        if (r >= 0)
-                r = buf_printf(msg, "\" severity=\"%s\"",
-                               sev >= SEVERITY_LOW && sev <= SEVERITY_CRITICAL ? severity_name(sev) : "low");
-        if (r >= 0 && agent_json_member(ev->json, ev->len, "rule", "id", &v, &n)) {
-                r = buf_puts(msg, " rule=\"");
-                if (r >= 0)
-                        r = sd_value(msg, v, n);
-                if (r >= 0)
-                        r = buf_putc(msg, '"');
-        }
-        if (r >= 0)
-                r = buf_puts(msg, "] ");
-        if (r >= 0)
-                r = buf_append(msg, ev->json, ev->len);
+        r = rfc5424_format(ev, s->facility, msg);
         if (r < 0)
                 return r;
         snprintf(len, sizeof(len), "%zu ", msg->len);

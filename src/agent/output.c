@@ -11,6 +11,10 @@ static const struct agent_output_ops *const output_table[] = {
         &agent_output_syslog_tcp_ops,
         &agent_output_syslog_tls_ops,
         &agent_output_journal_ops,
+        &agent_output_relp_ops,
+        &agent_output_relp_tls_ops,
+        &agent_output_https_ops,
+        &agent_output_http_ops,
         NULL
 };
 

@@ -31,7 +31,9 @@ struct agent_output_ops {
         /* Deliver events[0..n). Sets acked[i] for each event the receiver acknowledged (RELP txnr,
          * HTTP per-item status); returns 0 when the connection worked (even if some items were refused:
          * those are retried), -errno when it failed as a whole (then nothing new is acked; the agent
-         * backs off and retries). Never blocks longer than the timeout given at open (default 10 s). */
+         * backs off and retries). Never blocks longer than the timeout given at open (default 10 s).
+         * Returning 0, it may fill e with a warning: events the receiver refused for good, dropped (acked)
+         * and counted (output-http.c); the agent reports it (DW-AGENT-OUTPUT-REFUSED). */
         int (*send)(struct agent_output *o, const struct agent_event *events, size_t n, bool *acked,
                     struct dw_error *e);
         void (*close)(struct agent_output *o);

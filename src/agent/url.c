@@ -161,3 +161,19 @@ const char *url_unknown_param(const struct url *u, const char *const *known)
         }
         return NULL;
 }
+
+int url_param_uint(const struct url *u, const char *key, unsigned min, unsigned max, unsigned *ret)
+{
+        const char *v = url_param(u, key);
+        unsigned long n;
+        char *end;
+
+        if (!v)
+                return 0;
+        errno = 0;
+        n = strtoul(v, &end, 10);
+        if (!*v || *v < '0' || *v > '9' || *end || errno || n < min || n > max)
+                return -EINVAL;
+        *ret = (unsigned) n;
+        return 1;
+}

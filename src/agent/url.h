@@ -28,3 +28,6 @@ const char *url_param(const struct url *u, const char *key);
 /* A query parameter's keys must be among known (NULL-terminated): the first
  * that is not, or NULL. */
 const char *url_unknown_param(const struct url *u, const char *const *known);
+/* A query parameter as a number from min to max: 0 when absent (*ret
+ * untouched), 1 when read, -EINVAL when it is not such a number. */
+int url_param_uint(const struct url *u, const char *key, unsigned min, unsigned max, unsigned *ret);

@@ -62,6 +62,33 @@ input(type="imtcp" address="127.0.0.1" port="$1" ruleset="in")
 CONF
 }
 
+# rsyslog_conf_input_relp PORT [CA CERT KEY PEER]: imrelp (rsyslog-relp),
+# plain or over TLS (librelp's own; rsyslog 8.2302's imrelp has no
+# tls.tlslib, its server side is GnuTLS), the client's certificate to name
+# PEER (librelp checks a server only when the client has a certificate).
+rsyslog_conf_input_relp() {
+        local tls=""
+        if [ -n "${2:-}" ]; then
+                tls=" tls=\"on\" tls.cacert=\"$2\" tls.mycert=\"$3\" tls.myprivkey=\"$4\""
+                tls+=" tls.authmode=\"name\" tls.permittedpeer=[\"$5\"]"
+        fi
+        cat <<CONF
+module(load="imrelp")
+input(type="imrelp" address="127.0.0.1" port="$1" maxDataSize="1100k" ruleset="in"$tls)
+CONF
+}
+
+# rsyslog_conf_relp PORT OUT [CA CERT KEY PEER]: a whole configuration, RELP
+# into OUT; the main queue Direct, so a message is in OUT (written, not
+# fsynced) before imrelp answers its transaction: what RELP acknowledged
+# has arrived even when rsyslogd is killed.
+rsyslog_conf_relp() {
+        rsyslog_conf_head
+        echo 'main_queue(queue.type="Direct")'
+        rsyslog_conf_omfile "$2"
+        rsyslog_conf_input_relp "$1" "${@:3}"
+}
+
 # rsyslog_conf_tcp PORT OUT: a whole configuration, plain TCP into OUT.
 rsyslog_conf_tcp() {
         rsyslog_conf_head

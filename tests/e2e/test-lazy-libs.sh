@@ -14,7 +14,8 @@ loaded() {
 libs=$(loaded "$DW" --version)
 [ -n "$libs" ] || fail "LD_DEBUG traced nothing: the witness does not work here"
 grep -q 'libc\.so' <<<"$libs" || fail "the trace lacks libc itself: $libs"
-! grep -Eq 'libcrypto|libostree|driftwatch-ostree|libsystemd|libsquashfs|libmount|libblkid|libarchive' <<<"$libs" || fail "--version loads: $libs"
+! grep -Eq 'libcrypto|libostree|driftwatch-ostree|libsystemd|libsquashfs|libmount|libblkid|libarchive|librelp|libcurl' <<<"$libs" ||
+        fail "--version loads: $libs"
 libs=$(loaded "$DW" help check)
 ! grep -Eq 'libcrypto|libostree' <<<"$libs" || fail "help loads: $libs"
 
@@ -72,4 +73,15 @@ elif [ "${CI:-}" = true ]; then
 else
         echo "note: sfdisk (package fdisk) is not installed: a GPT image's loading of libblkid is not checked" >&2
 fi
+# The agent's outputs load their protocol library when one is opened: librelp
+# for relp://, libcurl for https:// (dw-ship-test opens the output, then has
+# nothing to send).
+SHIP=${DW_SHIP_TEST:-$(dirname "$DW")/dw-ship-test}
+[ -x "$SHIP" ] || fail "dw-ship-test is not built beside $DW"
+libs=$(loaded "$SHIP" "relp://127.0.0.1:1" </dev/null)
+grep -q 'librelp' <<<"$libs" || fail "opening a relp:// output did not load librelp: $libs"
+! grep -q 'libcurl' <<<"$libs" || fail "a relp:// output loads libcurl: $libs"
+libs=$(loaded "$SHIP" "https://127.0.0.1:1/_bulk" </dev/null)
+grep -q 'libcurl' <<<"$libs" || fail "opening an https:// output did not load libcurl: $libs"
+! grep -q 'librelp' <<<"$libs" || fail "an https:// output loads librelp: $libs"
 echo PASS
