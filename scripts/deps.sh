@@ -62,6 +62,7 @@ check=(
         # the agent (issue #15)
         rsyslog              # the real receiver of the agent's syslog tests (imtcp, omfile)
         rsyslog-openssl      # rsyslog's ossl stream driver: the agent's syslog-over-TLS tests
+        chromium             # test-report renders the HTML evidence report headless: its DOM and a screenshot
 )
 pkg=(
         dpkg-dev             # dpkg-buildpackage, dpkg-deb: test-deb builds and unpacks the Debian package

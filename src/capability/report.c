@@ -293,8 +293,12 @@ static void end_run(struct report *r, json_t *ev)
         const char *cmd = json_string_value(json_object_get(run, "command"));
 
         r->cur->summary = true;
-        if (cmd && !r->cur->command)
-                r->cur->command = strdup(cmd);
+        if (cmd) {      /* the command the summary names, over the one guessed from the dataset */
+                char *c = strdup(cmd);
+
+                if (c)
+                        free(r->cur->command), r->cur->command = c;
+        }
         r->cur = NULL;
         r->cur_point = NULL;
 }
@@ -618,10 +622,20 @@ static void svg_chart(FILE *f, json_t *trend)
         for (size_t i = 0; i < n; i++)
                 for (size_t s = 0; s < ARRAY_SIZE(series); s++)
                         ymax = MAX(ymax, ji(json_array_get(trend, i), series[s].key));
+        ymax = (ymax + 3) / 4 * 4;      /* whole numbers on the 4 grid lines */
         fprintf(f, "<svg id=\"trend-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                    "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"alerts and allowlist use over time\">\n",
                 w, h, w, h);
         fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", w, h);
+        for (size_t i = 0; i < n; i += MAX(n - 1, (size_t) 1)) {
+                int x = left + (n > 1 ? (int) (i * (size_t) (w - left - right) / (n - 1)) : (w - left - right) / 2);
+
+                fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"%s\">", x, h - bottom + 14,
+                        i == 0 && n > 1 ? "start" : "end");
+                put_html(f, js(json_array_get(trend, i), "time"), false);
+                fputs("</text>\n", f);
+        }
+
         fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", left, h - bottom, w - right,
                 h - bottom);
         fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n", left, top, left, h - bottom);
