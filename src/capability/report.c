@@ -144,13 +144,14 @@ static int64_t event_time(json_t *ev)
         return ts && rfc3339_parse(ts, strlen(ts), &t) >= 0 ? t : 0;
 }
 
+/* Room for item n of an array whose capacity is n rounded up to a power of two. */
 static int grow(void **v, size_t n, size_t size)
 {
         void *p;
 
-        if (n & (n - 1) && n > 0)     /* capacity is the next power of two */
+        if (n > 0 && (n & (n - 1)) != 0)       /* not full */
                 return 0;
-        p = reallocarray(*v, n ? 2 * n : 8, size);
+        p = reallocarray(*v, n ? 2 * n : 1, size);
         if (!p)
                 return -ENOMEM;
         *v = p;

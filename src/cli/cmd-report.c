@@ -23,8 +23,10 @@ static int report_run(const char *state_dir, char **from, size_t n_from, char **
         runs = calloc(n_from + n_operands + 1, sizeof(char *));
         if (!runs)
                 return error("out of memory");
-        memcpy(runs, from, n_from * sizeof(char *));
-        memcpy(runs + n_from, operands, n_operands * sizeof(char *));
+        for (size_t i = 0; i < n_from; i++)
+                runs[i] = from[i];
+        for (size_t i = 0; i < n_operands; i++)
+                runs[n_from + i] = operands[i];
         n_from += n_operands;
         r = cli_load_rules(&rules);
         if (r != EXIT_CLEAN)
@@ -83,10 +85,11 @@ int cmd_report(int argc, char **argv)
         int r = options_run(&spec, argc, argv, &operands, &n_operands);
 
         if (r != PARSE_OK)
-                return options_exit(r);
-        if (format && report_format_from_name(format, &req.format) < 0)
-                return usage_error("report", "unknown format '%s' (html, json or markdown)", format);
-        r = report_run(state_dir, from, n_from, operands, n_operands, etc, n_etc, fim, n_fim, &req);
+                r = options_exit(r);
+        else if (format && report_format_from_name(format, &req.format) < 0)
+                r = usage_error("report", "unknown format '%s' (html, json or markdown)", format);
+        else
+                r = report_run(state_dir, from, n_from, operands, n_operands, etc, n_etc, fim, n_fim, &req);
         cli_strv_free(from, n_from);
         cli_strv_free(etc, n_etc);
         cli_strv_free(fim, n_fim);
