@@ -52,6 +52,7 @@ struct point {
         char *label;
         uint64_t alerts, allowed;
         struct strv in_use;             /* the distinct allowlist entries that allowed something */
+        size_t order;                   /* as read */
 };
 
 struct run_item {
@@ -165,7 +166,7 @@ static int add_point(struct report *r, int64_t time, const char *label)
         if (grow((void **) &r->points, r->n_points, sizeof(*r->points)) < 0)
                 return -ENOMEM;
         p = &r->points[r->n_points];
-        *p = (struct point) { .time = time, .label = strdup(label) };
+        *p = (struct point) { .time = time, .label = strdup(label), .order = r->n_points };
         if (!p->label)
                 return -ENOMEM;
         r->n_points++;
@@ -504,6 +505,15 @@ static json_t *time_json(int64_t t)
                 return json_null();
         rfc3339_format(t, buf);
         return jtext(buf);
+}
+
+static int point_cmp(const void *a, const void *b)
+{
+        const struct point *x = a, *y = b;
+
+        if (x->time != y->time)
+                return x->time < y->time ? -1 : 1;
+        return x->order < y->order ? -1 : x->order > y->order;     /* qsort is not stable: as read */
 }
 
 static json_t *model(struct report *r)
@@ -894,6 +904,9 @@ int capability_report(const struct ruleset *rules, const struct report_request *
         q = q ?: read_allowlists(&r, req->fim_allowlists, req->n_fim_allowlists, "fim", e);
         if (q < 0)
                 return q;
+        /* the trend in time order, whatever order the inputs came in */
+        if (r.n_points > 0)
+                qsort(r.points, r.n_points, sizeof(*r.points), point_cmp);
         m = model(&r);
         if (!m)
                 return dw_error_set(e, -ENOMEM, NULL, "out of memory");

@@ -70,6 +70,9 @@ jq -e '.trend | length == 2 and .[0].allowlist_in_use == 1 and .[0].alerts >= 2'
 run 0 "$DW" report "$T/summarized.jsonl" --format json
 jq -e '[.runs[] | {command, summary}] == [{command: "check", summary: true}, {command: "posture", summary: true}]' \
         "$T/out" >/dev/null || fail "runs with a summary: $(jq -c .runs "$T/out")"
+run 0 "$DW" report "$T/summarized.jsonl" "$T/check.jsonl" --format json
+jq -e '(.trend | map(.time)) == (.trend | map(.time) | sort) and (.trend[0].label | endswith("/check.jsonl"))' \
+        "$T/out" >/dev/null || fail "the trend is not in time order: $(jq -c .trend "$T/out")"
 
 # Markdown: a section per control, its alerts, rules and allowlist owners.
 run 0 "$DW" report --from "$T/check.jsonl" --from "$T/posture.jsonl" --fim-allowlist "$T/allow.yaml" --format markdown
