@@ -66,6 +66,7 @@ check=(
         rsyslog-openssl      # rsyslog's ossl stream driver: the agent's syslog-over-TLS tests
         rsyslog-relp         # imrelp: the RELP receiver of test-agent-relp and bench/agent.sh
         iproute2             # ss: the agent tests wait until a receiver listens
+        chromium             # test-report renders the HTML evidence report headless: its DOM and a screenshot
 )
 pkg=(
         dpkg-dev             # dpkg-buildpackage, dpkg-deb: test-deb builds and unpacks the Debian package

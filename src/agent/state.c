@@ -27,7 +27,10 @@ static const char schema[] =
         "CREATE TABLE IF NOT EXISTS agent_audit (node TEXT PRIMARY KEY, sec INTEGER NOT NULL,"
         " msec INTEGER NOT NULL, serial INTEGER NOT NULL);"
         "CREATE TABLE IF NOT EXISTS agent_values (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-        "CREATE TABLE IF NOT EXISTS agent_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);";
+        "CREATE TABLE IF NOT EXISTS agent_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+        /* Added after the first release: created on the next open (this schema is the migration). */
+        "CREATE TABLE IF NOT EXISTS agent_history (seq INTEGER PRIMARY KEY, severity INTEGER NOT NULL,"
+        " time_ns INTEGER NOT NULL, json TEXT NOT NULL);";
 
 enum {
         Q_INSERT,
@@ -44,6 +47,8 @@ enum {
         Q_DELETE_PENDING_SEQ,
         Q_AUDIT_GET,
         Q_AUDIT_SET,
+        Q_HISTORY_ADD,
+        Q_HISTORY_TRIM,
         _Q_MAX,
 };
 
@@ -68,6 +73,8 @@ static const char *const queries[_Q_MAX] = {
         [Q_AUDIT_SET] = "INSERT INTO agent_audit (node, sec, msec, serial) VALUES (?, ?, ?, ?) "
                         "ON CONFLICT (node) DO UPDATE SET sec = excluded.sec, msec = excluded.msec, "
                         "serial = excluded.serial",
+        [Q_HISTORY_ADD] = "INSERT INTO agent_history (seq, severity, time_ns, json) VALUES (?, ?, ?, ?)",
+        [Q_HISTORY_TRIM] = "DELETE FROM agent_history WHERE seq <= ?",
 };
 
 struct agent_state {
@@ -201,6 +208,30 @@ int agent_state_open(const char *dir, uint64_t spool_max, struct agent_state **r
         r = spool_totals(s);
         if (r < 0)
                 return dw_error_set(e, r, path, "cannot read agent state '%s': %s", path, sqlite3_errmsg(s->db));
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int agent_state_open_readonly(const char *dir, struct agent_state **ret, struct dw_error *e)
+{
+        _cleanup_(agent_state_freep) struct agent_state *s = NULL;
+        _cleanup_(freep) char *path = NULL;
+        const char *reason = NULL;
+        int r;
+
+        if (asprintf(&path, "%s/" AGENT_STATE_DB, dir) < 0)
+                return dw_error_set(e, -ENOMEM, NULL, "out of memory");
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return dw_error_set(e, -ENOMEM, NULL, "out of memory");
+        r = db_open(path, &(struct db_open_args) { .flags = DB_READ_ONLY | DB_NOFOLLOW,
+                                                   .application_id = DB_APP_AGENT },
+                    &s->db, &reason);
+        if (r == 1)     /* an empty file, or a database the agent did not stamp */
+                r = -EBADMSG, reason = "not a driftwatch agent state";
+        if (r < 0)
+                return dw_error_set(e, r, path, "cannot open agent state '%s': %s", path,
+                                    reason ?: strerror(-r));
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -373,6 +404,29 @@ static int enforce_cap(struct agent_state *s, uint64_t *ret_dropped)
         return 0;
 }
 
+/* The history the evidence report reads: the newest AGENT_HISTORY_MAX events
+ * of at most AGENT_HISTORY_EVENT_MAX bytes, whether or not delivered yet. */
+static int history_add(struct agent_state *s, int64_t seq, const char *json, size_t len, int severity,
+                       int64_t time_ns)
+{
+        sqlite3_stmt *st;
+        int r;
+
+        if (len > AGENT_HISTORY_EVENT_MAX)
+                return 0;
+        st = query(s, Q_HISTORY_ADD);
+        sqlite3_bind_int64(st, 1, seq);
+        sqlite3_bind_int(st, 2, severity);
+        sqlite3_bind_int64(st, 3, time_ns);
+        sqlite3_bind_text(st, 4, json, (int) len, SQLITE_STATIC);
+        r = step_done(s, st);
+        if (r < 0 || seq <= AGENT_HISTORY_MAX || seq % 64 != 0)        /* trimmed in steps of 64 */
+                return r;
+        st = query(s, Q_HISTORY_TRIM);
+        sqlite3_bind_int64(st, 1, seq - AGENT_HISTORY_MAX);
+        return step_done(s, st);
+}
+
 int agent_state_spool_add(struct agent_state *s, const char *json, size_t len, const char *id, int severity,
                           int64_t time_ns, uint64_t *ret_dropped)
 {
@@ -391,6 +445,9 @@ int agent_state_spool_add(struct agent_state *s, const char *json, size_t len, c
         if (r < 0)
                 return r;
         seq = sqlite3_last_insert_rowid(s->db);
+        r = history_add(s, seq, json, len, severity, time_ns);
+        if (r < 0)
+                return r;
         st = query(s, Q_PENDING_ALL);
         sqlite3_bind_int64(st, 1, seq);
         sqlite3_bind_text(st, 2, s->outputs_json, -1, SQLITE_STATIC);
@@ -644,4 +701,106 @@ int agent_state_set_text(struct agent_state *s, const char *key, const char *val
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
         return step_done(s, st);
+}
+
+/* Prepares sql for a reader: -EBADMSG when the tables have another shape. */
+static int prepare_reader(struct agent_state *s, const char *sql, sqlite3_stmt **ret)
+{
+        int rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
+
+        if (rc == SQLITE_ERROR)
+                return -EBADMSG;
+        return rc == SQLITE_OK ? 0 : fail_db(s, rc);
+}
+
+static int reader_end(struct agent_state *s, int rc)
+{
+        return rc == SQLITE_DONE ? 0 : fail_db(s, rc);
+}
+
+int agent_state_foreach_schedule(struct agent_state *s,
+                                 int (*fn)(const char *capability, const struct agent_schedule_state *st, void *u),
+                                 void *u)
+{
+        _cleanup_(sqlite_finalizep) sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        r = prepare_reader(s, "SELECT capability, next_run, last_run, last_status FROM agent_schedules "
+                              "ORDER BY capability", &st);
+        if (r < 0)
+                return r;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                struct agent_schedule_state row = { .next_run = sqlite3_column_int64(st, 1),
+                                                    .last_run = sqlite3_column_int64(st, 2) };
+
+                snprintf(row.last_status, sizeof(row.last_status), "%s",
+                         (const char *) sqlite3_column_text(st, 3) ?: "");
+                r = fn((const char *) sqlite3_column_text(st, 0) ?: "", &row, u);
+                if (r < 0)
+                        return r;
+        }
+        return reader_end(s, rc);
+}
+
+int agent_state_foreach_counter(struct agent_state *s, int (*fn)(const char *name, int64_t value, void *u), void *u)
+{
+        _cleanup_(sqlite_finalizep) sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        r = prepare_reader(s, "SELECT name, value FROM agent_counters ORDER BY name", &st);
+        if (r < 0)
+                return r;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                r = fn((const char *) sqlite3_column_text(st, 0) ?: "", sqlite3_column_int64(st, 1), u);
+                if (r < 0)
+                        return r;
+        }
+        return reader_end(s, rc);
+}
+
+int agent_state_foreach_output(struct agent_state *s,
+                               int (*fn)(const char *url, const struct agent_output_counts *c, void *u), void *u)
+{
+        _cleanup_(sqlite_finalizep) sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        r = prepare_reader(s, "SELECT o.url, o.delivered, o.failed, (SELECT count(*) FROM agent_pending p "
+                              "WHERE p.oid = o.oid) FROM agent_outputs o ORDER BY o.oid", &st);
+        if (r < 0)
+                return r;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                struct agent_output_counts c = { .delivered = (uint64_t) sqlite3_column_int64(st, 1),
+                                                 .failed = (uint64_t) sqlite3_column_int64(st, 2),
+                                                 .pending = (uint64_t) sqlite3_column_int64(st, 3) };
+
+                r = fn((const char *) sqlite3_column_text(st, 0) ?: "", &c, u);
+                if (r < 0)
+                        return r;
+        }
+        return reader_end(s, rc);
+}
+
+int agent_state_foreach_history(struct agent_state *s, int (*fn)(const struct agent_event *ev, void *u), void *u)
+{
+        _cleanup_(sqlite_finalizep) sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        r = prepare_reader(s, "SELECT seq, severity, time_ns, json FROM agent_history ORDER BY seq", &st);
+        if (r == -EBADMSG)      /* written before the history existed */
+                return 0;
+        if (r < 0)
+                return r;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                struct agent_event ev = { .seq = sqlite3_column_int64(st, 0),
+                                          .id = "",
+                                          .severity = sqlite3_column_int(st, 1),
+                                          .time_ns = sqlite3_column_int64(st, 2),
+                                          .json = (const char *) sqlite3_column_text(st, 3) ?: "",
+                                          .len = (size_t) sqlite3_column_bytes(st, 3) };
+
+                r = fn(&ev, u);
+                if (r < 0)
+                        return r;
+        }
+        return reader_end(s, rc);
 }

@@ -23,6 +23,10 @@
  * last, and the counts of what it dropped reach the SIEM. An
  * output shows them at the severity of their JSON (agent_event_severity()). */
 #define AGENT_SEVERITY_OWN 5
+/* The history the evidence report reads (docs/report.md): the newest events
+ * of at most AGENT_HISTORY_EVENT_MAX bytes each, delivered or not. */
+#define AGENT_HISTORY_MAX 10000
+#define AGENT_HISTORY_EVENT_MAX ((size_t) 64 << 10)
 
 struct agent_state;
 
@@ -31,6 +35,10 @@ struct agent_state;
  * spool's JSON bytes (0: none). -EBADMSG for a file that is not the agent's
  * database, with *e naming it. */
 int agent_state_open(const char *dir, uint64_t spool_max, struct agent_state **ret, struct dw_error *e);
+/* Opens an existing state read-only (the report): -ENOENT when there is none,
+ * -EBADMSG for a file that is not the agent's database; *e names it. Only
+ * the agent_state_foreach_*() readers below work on it. */
+int agent_state_open_readonly(const char *dir, struct agent_state **ret, struct dw_error *e);
 void agent_state_free(struct agent_state *s);
 DEFINE_FREEP(struct agent_state, agent_state_free)
 
@@ -95,3 +103,15 @@ int agent_state_set_text(struct agent_state *s, const char *key, const char *val
 /* Named counters ("dropped-policy", ...). */
 int agent_state_counter_add(struct agent_state *s, const char *name, int64_t delta);
 int agent_state_counter_get(struct agent_state *s, const char *name, int64_t *ret);
+
+/* The readers of the report: fn for each schedule (by capability), each
+ * counter (by name), each output (by url) and each event of the history
+ * (oldest first); fn's negative return stops the walk and is returned. A
+ * state written before the history existed has none. */
+int agent_state_foreach_schedule(struct agent_state *s,
+                                 int (*fn)(const char *capability, const struct agent_schedule_state *st, void *u),
+                                 void *u);
+int agent_state_foreach_counter(struct agent_state *s, int (*fn)(const char *name, int64_t value, void *u), void *u);
+int agent_state_foreach_output(struct agent_state *s,
+                               int (*fn)(const char *url, const struct agent_output_counts *c, void *u), void *u);
+int agent_state_foreach_history(struct agent_state *s, int (*fn)(const struct agent_event *ev, void *u), void *u);

@@ -140,6 +140,7 @@ int cmd_inventory(int argc, char **argv);
 int cmd_posture(int argc, char **argv);
 /* the agent (issue #15) */
 int cmd_agent(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 /* container digests | posture (cmd-container.c dispatches) */
 int cmd_container_digests(int argc, char **argv);
 int cmd_container_posture(int argc, char **argv);

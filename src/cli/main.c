@@ -34,6 +34,7 @@ static const struct command commands[] = {
         /* container drift */
         { "container",   cmd_container,   "containers against their images: files added, modified, deleted; image digests; pod posture" },
         { "agent",       cmd_agent,       "the daemon: every check on a schedule, the audit stream live, findings shipped to the SIEM" },
+        { "report",      cmd_report,      "the evidence report: per NIST 800-53 control, checks, findings, allowlists and their trend" },
         { "help",        cmd_help,        "describe driftwatch, or one command" },
         { "version",     cmd_version,     "print the version" },
 };

@@ -1,8 +1,9 @@
 /* Unit tests for src/agent/state.c: the spool with one pending set per
  * output (an event leaves when every output acknowledged it), the cap's
  * policy (oldest of the lowest severity first, counted), state kept across
- * a reopen, a rollback leaving nothing behind, and event.id taken from the
- * line or its SHA-256. */
+ * a reopen, a rollback leaving nothing behind, event.id taken from the
+ * line or its SHA-256, and the history the report reads (bounded, kept after
+ * delivery, read through a read-only open that refuses another database). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +219,88 @@ static void test_not_ours(void **state)
         cleanup_dir();
 }
 
+struct walk {
+        size_t n;
+        int64_t first, last;
+        bool schedule_seen;
+};
+
+static int count_event(const struct agent_event *ev, void *u)
+{
+        struct walk *w = u;
+
+        if (w->n++ == 0)
+                w->first = ev->seq;
+        w->last = ev->seq;
+        assert_true(ev->len == strlen(ev->json));
+        return 0;
+}
+
+static int see_schedule(const char *capability, const struct agent_schedule_state *st, void *u)
+{
+        struct walk *w = u;
+
+        assert_string_equal(capability, "posture");
+        assert_int_equal(st->last_run, 42);
+        w->schedule_seen = true;
+        return 0;
+}
+
+static void test_history(void **state)
+{
+        struct agent_schedule_state st = { .next_run = 50, .last_run = 42, .last_status = "ok" };
+        struct dw_error e = { 0 };
+        struct agent_state *s, *ro = NULL;
+        struct walk w = { 0 };
+        const struct agent_event *ev;
+        size_t n, total = AGENT_HISTORY_MAX + 200;
+        int64_t ids[2];
+        bool acked[1] = { true };
+        char json[64];
+
+        cleanup_dir();
+        s = open_state(0, ids);
+        assert_int_equal(agent_state_begin(s), 0);
+        for (size_t i = 0; i < total; i++) {
+                snprintf(json, sizeof(json), "{\"n\":%zu}", i);
+                add(s, json, 2, NULL);
+        }
+        assert_int_equal(agent_state_schedule_set(s, "posture", &st), 0);
+        /* delivered to both outputs: out of the spool, still in the history */
+        assert_int_equal(agent_state_pending(s, ids[0], 1, 1 << 20, &ev, &n), 0);
+        assert_int_equal(agent_state_ack(s, ids[0], ev, acked, 1), 0);
+        assert_int_equal(agent_state_pending(s, ids[1], 1, 1 << 20, &ev, &n), 0);
+        assert_int_equal(agent_state_ack(s, ids[1], ev, acked, 1), 0);
+        assert_int_equal(agent_state_commit(s), 0);
+
+        assert_int_equal(agent_state_open_readonly(dir, &ro, &e), 0);
+        assert_int_equal(agent_state_foreach_history(ro, count_event, &w), 0);
+        assert_true(w.n >= AGENT_HISTORY_MAX && w.n < AGENT_HISTORY_MAX + 64);
+        assert_int_equal(w.last, (int64_t) total);
+        assert_int_equal(agent_state_foreach_schedule(ro, see_schedule, &w), 0);
+        assert_true(w.schedule_seen);
+        agent_state_free(ro);
+        agent_state_free(s);
+        cleanup_dir();
+
+        /* a database that is not the agent's: refused, named */
+        {
+                char p[256];
+                FILE *f;
+
+                snprintf(p, sizeof(p), "%s/agent.db", dir);
+                f = fopen(p, "w");
+                assert_non_null(f);
+                fclose(f);
+                ro = NULL;
+                assert_int_equal(agent_state_open_readonly(dir, &ro, &e), -EBADMSG);
+                assert_null(ro);
+                assert_non_null(strstr(dw_error_reason(&e), "agent.db"));
+                dw_error_release(&e);
+                cleanup_dir();
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -224,6 +308,7 @@ int main(void)
                 cmocka_unit_test(test_cap_policy),
                 cmocka_unit_test(test_rollback_and_values),
                 cmocka_unit_test(test_not_ours),
+                cmocka_unit_test(test_history),
         };
         int r;
 
