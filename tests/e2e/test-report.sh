@@ -33,9 +33,12 @@ printf 'a2\n' >>"$R/etc/a"
 printf 'b2\n' >>"$R/etc/b"
 printf 'x\n' >"$R/etc/<script>x"
 run 1 "$DW" check --baseline "$T/b.db" --root "$R" --allowlist "$T/allow.yaml" --format json
-cp "$T/out" "$T/check.jsonl"
+cp "$T/out" "$T/check-real.jsonl"
 run 1 "$DW" posture --root "$R" --format json
-cp "$T/out" "$T/posture.jsonl"
+cp "$T/out" "$T/posture-real.jsonl"
+# Runs as an older driftwatch wrote them, without their DW-RUN-SUMMARY line.
+grep -v '"rule":{"id":"DW-RUN-SUMMARY"' "$T/check-real.jsonl" >"$T/check.jsonl"
+grep -v '"rule":{"id":"DW-RUN-SUMMARY"' "$T/posture-real.jsonl" >"$T/posture.jsonl"
 
 # Two runs in one file, each ended by its summary (the shape of DW-RUN-SUMMARY).
 summary() {
@@ -70,6 +73,10 @@ jq -e '.trend | length == 2 and .[0].allowlist_in_use == 1 and .[0].alerts >= 2'
 run 0 "$DW" report "$T/summarized.jsonl" --format json
 jq -e '[.runs[] | {command, summary}] == [{command: "check", summary: true}, {command: "posture", summary: true}]' \
         "$T/out" >/dev/null || fail "runs with a summary: $(jq -c .runs "$T/out")"
+# The summaries driftwatch writes itself name their command.
+run 0 "$DW" report "$T/check-real.jsonl" "$T/posture-real.jsonl" --format json
+jq -e '[.runs[] | {command, summary}] == [{command: "check", summary: true}, {command: "posture", summary: true}]' \
+        "$T/out" >/dev/null || fail "runs with driftwatch's own summaries: $(jq -c .runs "$T/out")"
 run 0 "$DW" report "$T/summarized.jsonl" "$T/check.jsonl" --format json
 jq -e '(.trend | map(.time)) == (.trend | map(.time) | sort) and (.trend[0].label | endswith("/check.jsonl"))' \
         "$T/out" >/dev/null || fail "the trend is not in time order: $(jq -c .trend "$T/out")"
