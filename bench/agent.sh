@@ -40,6 +40,7 @@ ship=$root/$build/dw-ship-test
 command -v rsyslogd >/dev/null || { echo "$name: rsyslogd is not installed (scripts/deps.sh bench)" >&2; exit 2; }
 
 tmp=$(mktemp -d /tmp/dw-bench-agent.XXXXXX)
+case "$tmp" in /tmp/dw-bench-agent.?*) ;; *) echo "$name: unexpected scratch directory '$tmp'" >&2; exit 2 ;; esac
 pids=()
 cleanup() {
         local p
@@ -185,7 +186,7 @@ else
 fi
 
 # 4. file: (append, fsync per batch)
-rotate_file() { rm -f "$tmp/file.jsonl"*; }
+rotate_file() { rm -f "${tmp:?}/file.jsonl"*; }
 before_run=rotate_file ship_rate file "file:$tmp/file.jsonl?max=0"
 
 echo
