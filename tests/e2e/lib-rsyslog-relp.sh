@@ -10,16 +10,12 @@
 #                               with RSYSLOGD_SLOW=1 a receiver that takes its
 #                               time (omprog, 10 ms every 50 messages), so
 #                               RELP sessions last long enough to be cut
-#   rsyslogd_start NAME PORT    starts it, returns once PORT listens
-#   rsyslogd_stop NAME [SIGNAL] stops it (TERM, or SIGNAL: KILL) and waits
-#   rsyslogd_pid NAME           its pid
+# rsyslogd_start, rsyslogd_stop and rsyslogd_pid (lib-rsyslog.sh) run them.
 source "$(dirname "${BASH_SOURCE[0]}")/lib-rsyslog.sh"
 
 need_rsyslog
 [ -n "$(find /usr/lib -name imrelp.so -path '*rsyslog*' 2>/dev/null | head -1)" ] ||
         skip "rsyslog's imrelp is not installed (scripts/deps.sh check: rsyslog-relp)"
-
-rsyslogd_names=()
 
 rsyslogd_conf() {
         local name=$1 port=$2 out=$3
@@ -53,61 +49,3 @@ CONF
         } >"$T/$name.conf"
 }
 
-# alive PID: whether PID runs (a zombie does not: rsyslogd is no child of the
-# test's shell, and its reaper may take its time).
-alive() {
-        local _pid _comm state
-        read -r _pid _comm state _ <"/proc/$1/stat" 2>/dev/null || return 1
-        [ "$state" != Z ]
-}
-
-rsyslogd_pid() {
-        cat "$T/$1.pid.run"
-}
-
-rsyslogd_start() {
-        local name=$1 port=$2 i
-        # not a job of the test's shell (no "Killed" notice when a test kills
-        # it), without the test's descriptors (a FIFO's writer kept open by
-        # rsyslogd would never let the reader see the end)
-        (
-                for fd in /proc/$BASHPID/fd/*; do
-                        fd=${fd##*/}
-                        [ "$fd" -gt 2 ] && eval "exec $fd>&-"
-                done
-                exec "$RSYSLOGD" -n -f "$T/$name.conf" -i "$T/$name.pid" >>"$T/$name.log" 2>&1 &
-                echo $! >"$T/$name.pid.run"
-        )
-        rsyslogd_names+=("$name")
-        for ((i = 0; i < 100; i++)); do
-                if ss -Hltn "sport = :$port" 2>/dev/null | grep -q LISTEN; then
-                        return 0
-                fi
-                alive "$(rsyslogd_pid "$name")" || { cat "$T/$name.log" >&2; fail "rsyslogd $name exited"; }
-                sleep 0.05
-        done
-        cat "$T/$name.log" >&2
-        fail "rsyslogd $name does not listen on port $port"
-}
-
-rsyslogd_stop() {
-        local name=$1 sig=${2:-TERM} pid i
-        [ -e "$T/$name.pid.run" ] || return 0
-        pid=$(rsyslogd_pid "$name")
-        kill -CONT "$pid" 2>/dev/null || true
-        kill -"$sig" "$pid" 2>/dev/null || true
-        for ((i = 0; i < 200; i++)); do
-                alive "$pid" || break
-                sleep 0.05
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-        rm -f "${T:?}/$name.pid.run" "${T:?}/$name.pid"
-}
-
-rsyslogd_stop_all() {
-        local n
-        for n in "${rsyslogd_names[@]}"; do
-                rsyslogd_stop "$n" KILL
-        done
-}
-cleanup_hooks+=("rsyslogd_stop_all")

@@ -14,7 +14,6 @@
 # one input block and rsyslog_conf_omfile, so another input (imrelp) is one
 # function more: rsyslog_conf_input_* prints an input bound to ruleset "in".
 RSYSLOGD=${RSYSLOGD:-/usr/sbin/rsyslogd}
-RSYSLOG_PID=
 
 need_rsyslog() {
         [ -x "$RSYSLOGD" ] || skip "rsyslogd is not installed (Debian package rsyslog)"
@@ -103,43 +102,88 @@ rsyslog_conf_tls() {
         rsyslog_conf_input_tls "$1" "$3" "$4" "$5"
 }
 
-# rsyslog_start CONF: rsyslogd in the foreground (-n) in the background,
-# its pidfile in $T; returns once it listens (its port taken) or fails.
-rsyslog_start() {
-        local conf=$1 port i
-        need_rsyslog
-        "$RSYSLOGD" -N1 -f "$conf" >"$T/rsyslog-check.log" 2>&1 ||
-                { cat "$T/rsyslog-check.log" >&2; fail "rsyslog rejects '$conf'"; }
-        # Without the test's descriptors: a FIFO's writer kept open by
-        # rsyslogd would never let the reader see the end.
+# Named instances, several at once, each killed and restarted at will:
+#   rsyslogd_start NAME PORT    runs $T/NAME.conf, returns once PORT listens
+#   rsyslogd_stop NAME [SIGNAL] stops it (TERM, or SIGNAL: KILL) and waits
+#   rsyslogd_pid NAME           its pid
+rsyslogd_names=()
+
+# alive PID: whether PID runs (a zombie does not: rsyslogd is no child of the
+# test's shell, and its reaper may take its time).
+alive() {
+        local _pid _comm state
+        read -r _pid _comm state _ <"/proc/$1/stat" 2>/dev/null || return 1
+        [ "$state" != Z ]
+}
+
+rsyslogd_pid() {
+        cat "$T/$1.pid.run"
+}
+
+rsyslogd_start() {
+        local name=$1 port=$2 i
+        # not a job of the test's shell (no "Killed" notice when a test kills
+        # it), without the test's descriptors (a FIFO's writer kept open by
+        # rsyslogd would never let the reader see the end)
         (
                 for fd in /proc/$BASHPID/fd/*; do
                         fd=${fd##*/}
                         [ "$fd" -gt 2 ] && eval "exec $fd>&-"
                 done
-                exec "$RSYSLOGD" -n -f "$conf" -i "$T/rsyslog.pid"
-        ) >>"$T/rsyslog.log" 2>&1 &
-        RSYSLOG_PID=$!
-        port=$(sed -n 's/.*port="\([0-9]*\)".*/\1/p' "$conf" | head -1)
-        for i in $(seq 1 100); do
-                kill -0 "$RSYSLOG_PID" 2>/dev/null || { cat "$T/rsyslog.log" >&2; fail "rsyslogd exited at start"; }
-                if [ -z "$port" ] || (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+                exec "$RSYSLOGD" -n -f "$T/$name.conf" -i "$T/$name.pid" >>"$T/$name.log" 2>&1 &
+                echo $! >"$T/$name.pid.run"
+        )
+        rsyslogd_names+=("$name")
+        for ((i = 0; i < 100; i++)); do
+                if ss -Hltn "sport = :$port" 2>/dev/null | grep -q LISTEN; then
                         return 0
                 fi
+                alive "$(rsyslogd_pid "$name")" || { cat "$T/$name.log" >&2; fail "rsyslogd $name exited"; }
                 sleep 0.05
         done
-        fail "rsyslogd does not listen on port $port after 5 s"
+        cat "$T/$name.log" >&2
+        fail "rsyslogd $name does not listen on port $port"
 }
 
-# rsyslog_stop: SIGTERM to the rsyslogd started, and wait for it.
-rsyslog_stop() {
-        if [ -n "$RSYSLOG_PID" ]; then
-                kill "$RSYSLOG_PID" 2>/dev/null || true
-                wait "$RSYSLOG_PID" 2>/dev/null || true
-                RSYSLOG_PID=
-        fi
+rsyslogd_stop() {
+        local name=$1 sig=${2:-TERM} pid i
+        [ -e "$T/$name.pid.run" ] || return 0
+        pid=$(rsyslogd_pid "$name")
+        kill -CONT "$pid" 2>/dev/null || true
+        kill -"$sig" "$pid" 2>/dev/null || true
+        for ((i = 0; i < 200; i++)); do
+                alive "$pid" || break
+                sleep 0.05
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+        rm -f "${T:?}/$name.pid.run" "${T:?}/$name.pid"
 }
-cleanup_hooks+=(rsyslog_stop)
+
+rsyslogd_stop_all() {
+        local n
+        for n in "${rsyslogd_names[@]}"; do
+                rsyslogd_stop "$n" KILL
+        done
+}
+cleanup_hooks+=("rsyslogd_stop_all")
+
+# rsyslog_start CONF: the one receiver of a test (instance "receiver") with
+# CONF, once rsyslogd accepts it; returns once it listens on CONF's port.
+rsyslog_start() {
+        local conf=$1 port
+        need_rsyslog
+        "$RSYSLOGD" -N1 -f "$conf" >"$T/rsyslog-check.log" 2>&1 ||
+                { cat "$T/rsyslog-check.log" >&2; fail "rsyslog rejects '$conf'"; }
+        port=$(sed -n 's/.*port="\([0-9]*\)".*/\1/p' "$conf" | head -1)
+        [ -n "$port" ] || fail "'$conf' names no port"
+        cp "$conf" "$T/receiver.conf"
+        rsyslogd_start receiver "$port"
+}
+
+# rsyslog_stop: SIGTERM to the receiver rsyslog_start started, and wait for it.
+rsyslog_stop() {
+        rsyslogd_stop receiver
+}
 
 # rsyslog_wait_lines FILE N [SECONDS]: waits until FILE has at least N lines.
 rsyslog_wait_lines() {
