@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
+
 void strv_release(struct strv *s)
 {
         size_t i;
@@ -17,10 +19,15 @@ void strv_release(struct strv *s)
 
 int strv_push(struct strv *s, const char *str)
 {
-        char **v = realloc(s->v, (s->n + 1) * sizeof(char *));
+        void *v = s->v;
+        int r;
 
-        if (!v)
-                return -ENOMEM;
+        /* A list built by hand (cap 0) is taken as full. */
+        if (s->cap < s->n)
+                s->cap = s->n;
+        r = array_reserve(&v, &s->cap, s->n + 1, sizeof(char *));
+        if (r < 0)
+                return r;
         s->v = v;
         s->v[s->n] = strdup(str);
         if (!s->v[s->n])

@@ -6,6 +6,7 @@
 struct strv {
         char **v;
         size_t n;
+        size_t cap;     /* allocated slots of v (array.h); 0 for a list built by hand */
 };
 
 void strv_release(struct strv *s);

@@ -111,6 +111,12 @@ int yaml_loader_open(struct yaml_loader *l, const char *buf, size_t len, size_t 
         return 0;
 }
 
+void yaml_loader_open_document(struct yaml_loader *l, const yaml_document_t *doc, yaml_node_t **ret_root)
+{
+        *l = (struct yaml_loader) { .doc = *doc };
+        *ret_root = yaml_document_get_root_node(&l->doc);
+}
+
 void yaml_loader_release(struct yaml_loader *l)
 {
         if (l->loaded)

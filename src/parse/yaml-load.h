@@ -24,6 +24,9 @@ struct yaml_loader {
  * says why: -EBADMSG malformed or larger than max, -E2BIG collections nested
  * deeper than YAML_MAX_DEPTH. Release with yaml_loader_release(). */
 int yaml_loader_open(struct yaml_loader *l, const char *buf, size_t len, size_t max, yaml_node_t **ret_root);
+/* A document compiled into the binary (src/rules/compile-rules.c): walked
+ * like a loaded one, never freed. */
+void yaml_loader_open_document(struct yaml_loader *l, const yaml_document_t *doc, yaml_node_t **ret_root);
 void yaml_loader_release(struct yaml_loader *l);
 
 /* Records the first error (at node n's line), escaped, and returns -EBADMSG. */

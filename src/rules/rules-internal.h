@@ -5,6 +5,10 @@
 #include "parse/yaml-load.h"
 #include "rules.h"
 
+/* rules/default.yaml as libyaml loads it, compiled in at build time
+ * (src/rules/compile-rules.c); its text is default_rules_yaml. */
+extern yaml_document_t default_rules_document;
+
 void rule_release(struct rule *r);
 bool rule_id_valid(const char *id);
 int rule_get_severity(struct yaml_loader *l, yaml_node_t *n, enum severity *ret);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "basic/array.h"
 #include "basic/escape.h"
 #include "basic/fd-util.h"
 #include "parse/yaml-load.h"
@@ -259,8 +260,9 @@ static int item_disable(struct rules_layer *ly, yaml_node_t *n, const struct lay
 static int item_put(struct rules_layer *ly, yaml_node_t *n, const struct layer_kind *k, void *item, void **items,
                     size_t *n_items)
 {
-        size_t at;
+        size_t at, cap;
         void *v;
+        int r;
 
         if (item_find(*items, *n_items, k, k->id(item), &at)) {
                 k->release(item_at(*items, k, at));
@@ -269,9 +271,12 @@ static int item_put(struct rules_layer *ly, yaml_node_t *n, const struct layer_k
         }
         if (*n_items >= YAML_MAX_ITEMS)
                 return yaml_fail(&ly->l, n, "too many %s", k->plural);
-        v = reallocarray(*items, *n_items + 1, k->size);
-        if (!v)
-                return -ENOMEM;
+        /* These arrays grow here only, so their capacity follows from their count. */
+        v = *items;
+        cap = array_capacity(*n_items);
+        r = array_reserve(&v, &cap, *n_items + 1, k->size);
+        if (r < 0)
+                return r;
         *items = v;
         at = k->first ? ly->first_at++ : *n_items;
         memmove(item_at(v, k, at + 1), item_at(v, k, at), (*n_items - at) * k->size);
@@ -522,24 +527,43 @@ int ruleset_new(struct ruleset **ret)
         return 0;
 }
 
+/* Merges the document ly->l holds (r: how opening it went) into ly->rs. */
+static int layer_document(struct rules_layer *ly, yaml_node_t *root, int r, char **ret_error)
+{
+        struct ruleset *rs = ly->rs;
+        size_t i;
+
+        if (r >= 0)
+                r = root ? yaml_each_pair(&ly->l, root, top_field, ly) : yaml_fail(&ly->l, NULL, "empty document");
+        if (r >= 0)
+                r = audit_policy_check(&ly->l, root, rs);
+        if (r < 0 && ret_error)
+                *ret_error = TAKE_PTR(ly->l.error);
+        yaml_loader_release(&ly->l);
+        for (i = 0; i < LAYER_SLOTS; i++)
+                strv_release(&ly->seen[i]);
+        return r;
+}
+
 int ruleset_layer(struct ruleset *rs, const char *buf, size_t len, char **ret_error)
 {
         struct rules_layer ly = { .rs = rs };
         yaml_node_t *root = NULL;
-        size_t i;
         int r;
 
         r = yaml_loader_open(&ly.l, buf, len, RULES_MAX_BYTES, &root);
-        if (r >= 0)
-                r = root ? yaml_each_pair(&ly.l, root, top_field, &ly) : yaml_fail(&ly.l, NULL, "empty document");
-        if (r >= 0)
-                r = audit_policy_check(&ly.l, root, rs);
-        if (r < 0 && ret_error)
-                *ret_error = TAKE_PTR(ly.l.error);
-        yaml_loader_release(&ly.l);
-        for (i = 0; i < LAYER_SLOTS; i++)
-                strv_release(&ly.seen[i]);
-        return r;
+        return layer_document(&ly, root, r, ret_error);
+}
+
+/* rules/default.yaml, compiled into the binary as the document libyaml loads
+ * from it (src/rules/compile-rules.c): the same loader, no parse. */
+static int layer_builtin(struct ruleset *rs, char **ret_error)
+{
+        struct rules_layer ly = { .rs = rs };
+        yaml_node_t *root;
+
+        yaml_loader_open_document(&ly.l, &default_rules_document, &root);
+        return layer_document(&ly, root, 0, ret_error);
 }
 
 int ruleset_check(const struct ruleset *rs, char **ret_error)
@@ -566,7 +590,7 @@ static int ruleset_build(const char *buf, size_t len, struct ruleset **ret, char
                 *ret_error = NULL;
         r = ruleset_new(&rs);
         if (r >= 0)
-                r = ruleset_layer(rs, default_rules_yaml, default_rules_yaml_len, ret_error);
+                r = layer_builtin(rs, ret_error);
         if (r >= 0 && buf)
                 r = ruleset_layer(rs, buf, len, ret_error);
         if (r >= 0)
@@ -694,7 +718,7 @@ int ruleset_load(const char *const *files, size_t n_files, const char *dir, stru
         r = ruleset_new(&rs);
         if (r < 0)
                 return r;
-        r = ruleset_layer(rs, default_rules_yaml, default_rules_yaml_len, &msg);
+        r = layer_builtin(rs, &msg);
         if (r < 0)
                 return file_fail(ret_error, r, "cannot load rules", "(built-in)", msg);
         for (i = 0; i < n_files; i++) {

@@ -25,6 +25,7 @@
 #include "image/allowlist.h"
 #include "parse/yaml-load.h"
 #include "rules/rules.h"
+#include "rules/rules-internal.h"
 
 static bool glob(const char *pattern, const char *path)
 {
@@ -505,6 +506,62 @@ static void test_layer_settings(void **state)
         assert_int_equal(rs->audit.health_interval_s, def->audit.health_interval_s);
 }
 
+/* The built-in rules are compiled in as the document libyaml loads from
+ * rules/default.yaml (src/rules/compile-rules.c): node for node, scalar for
+ * scalar and line for line what libyaml makes of the embedded text. */
+static void node_equal(yaml_document_t *a, yaml_document_t *b, int i)
+{
+        yaml_node_t *x = yaml_document_get_node(a, i), *y = yaml_document_get_node(b, i);
+        size_t k, n;
+
+        assert_non_null(x);
+        assert_non_null(y);
+        assert_int_equal(x->type, y->type);
+        assert_string_equal((const char *) x->tag, (const char *) y->tag);
+        assert_int_equal(x->start_mark.line, y->start_mark.line);
+        assert_int_equal(x->start_mark.column, y->start_mark.column);
+        assert_int_equal(x->end_mark.index, y->end_mark.index);
+        switch (x->type) {
+        case YAML_SCALAR_NODE:
+                assert_int_equal(x->data.scalar.length, y->data.scalar.length);
+                assert_memory_equal(x->data.scalar.value, y->data.scalar.value, x->data.scalar.length + 1);
+                assert_int_equal(x->data.scalar.style, y->data.scalar.style);
+                break;
+        case YAML_SEQUENCE_NODE:
+                n = (size_t) (x->data.sequence.items.top - x->data.sequence.items.start);
+                assert_int_equal(n, y->data.sequence.items.top - y->data.sequence.items.start);
+                for (k = 0; k < n; k++)
+                        assert_int_equal(x->data.sequence.items.start[k], y->data.sequence.items.start[k]);
+                break;
+        case YAML_MAPPING_NODE:
+                n = (size_t) (x->data.mapping.pairs.top - x->data.mapping.pairs.start);
+                assert_int_equal(n, y->data.mapping.pairs.top - y->data.mapping.pairs.start);
+                for (k = 0; k < n; k++) {
+                        assert_int_equal(x->data.mapping.pairs.start[k].key, y->data.mapping.pairs.start[k].key);
+                        assert_int_equal(x->data.mapping.pairs.start[k].value,
+                                         y->data.mapping.pairs.start[k].value);
+                }
+                break;
+        default:
+                fail_msg("node %d has no type", i);
+        }
+}
+
+static void test_compiled_document(void **state)
+{
+        struct yaml_loader l;
+        yaml_node_t *root = NULL;
+        int i, n;
+
+        assert_int_equal(yaml_loader_open(&l, default_rules_yaml, default_rules_yaml_len, SIZE_MAX, &root), 0);
+        n = (int) (l.doc.nodes.top - l.doc.nodes.start);
+        assert_true(n > 1000);
+        assert_int_equal(default_rules_document.nodes.top - default_rules_document.nodes.start, n);
+        for (i = 1; i <= n; i++)
+                node_equal(&l.doc, &default_rules_document, i);
+        yaml_loader_release(&l);
+}
+
 /* Each later layer's new surfaces go before everything loaded earlier. */
 static void test_layer_order(void **state)
 {
@@ -849,6 +906,7 @@ int main(void)
                 cmocka_unit_test(test_parse_errors_escaped),
                 cmocka_unit_test(test_allowlist_errors_escaped),
                 cmocka_unit_test(test_parse_nesting_limit),
+                cmocka_unit_test(test_compiled_document),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
