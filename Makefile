@@ -8,7 +8,7 @@ JOBS       ?= $(shell nproc)
 # it was first configured with.
 generator = $(if $(wildcard $(1)/CMakeCache.txt),,$(if $(shell command -v ninja),-G Ninja))
 
-.PHONY: all deps deps-run deps-check deps-bench deps-fuzz compile build run check test test-asan asan bench fuzz clean install soak
+.PHONY: all deps deps-run deps-check deps-bench deps-fuzz compile build run check check-build check-asan distcheck test test-asan asan bench fuzz clean install soak
 
 all: build
 
@@ -55,16 +55,33 @@ SANITIZER_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print
 test-asan: asan
 	cd $(BUILD_ASAN) && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS) -LE oracle
 
-# Every test once: the release binary users run (build/driftwatch), then the
-# sanitizer build with every test. The tests run the sanitizer build but for
-# what only the release binary can show: the agreement with peer oracles
-# (label "oracle") and the memory bounds run build/driftwatch (tests/CMakeLists.txt).
-check: deps-check
+# The builds `make check` tests: the release binary users run (build/, with
+# its generated man pages and completion) and the sanitizer build of
+# everything (build-asan/: ASan + UBSan).
+check-build: deps-check
 	cmake -S . -B $(BUILD) $(call generator,$(BUILD)) -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build $(BUILD) -j $(JOBS) --target driftwatch
+	cmake --build $(BUILD) -j $(JOBS) --target driftwatch driftwatch-generated
 	cmake -S . -B $(BUILD_ASAN) $(call generator,$(BUILD_ASAN)) -DCMAKE_BUILD_TYPE=Debug -DDW_SANITIZE=ON -DDW_RELEASE_BINARY=$(CURDIR)/$(BUILD)/driftwatch
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
-	cd $(BUILD_ASAN) && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS)
+
+# One more job than cores: a share of the cases wait on daemons and timers.
+CTEST_JOBS ?= $(shell echo $$(( $(JOBS) + 1 )))
+
+# Every test once but the package builds: unit tests, fuzz corpora and the
+# hostile-input cases under the sanitizers; the other end-to-end cases, the
+# peer oracles and the memory bounds on the release binary (tests/CMakeLists.txt).
+check: check-build
+	cd $(BUILD_ASAN) && $(SANITIZER_ENV) ctest --output-on-failure -j $(CTEST_JOBS) -LE package
+
+# The end-to-end cases `make check` ran on the release binary, under the
+# sanitizers (CI runs it after `make check`).
+check-asan: check-build
+	cd $(BUILD_ASAN) && DW_E2E_SANITIZE=all $(SANITIZER_ENV) ctest --output-on-failure -j $(CTEST_JOBS) -L release
+
+# The Debian package and the RPM built from the tree's files and checked
+# (tests/e2e/test-deb.sh, test-rpm.sh; CI runs it).
+distcheck: check-build
+	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS) -L package
 
 # libFuzzer on each harness (or those in FUZZ="a b") for FUZZ_SECONDS (clang),
 # corpora in build-fuzz/corpus-*: executions, exec/s and coverage per harness,
