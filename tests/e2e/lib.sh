@@ -6,8 +6,8 @@ set -euo pipefail
 DW=${1:?usage: test-NAME.sh DRIFTWATCH SHARED_DIR}
 # A case that runs the release binary in `make check` runs the sanitizer
 # build's with DW_E2E_SANITIZE=all (`make check-asan`; tests/CMakeLists.txt).
-if [ "${DW_E2E_SANITIZE:-}" = all ] && [ -n "${DW_SANITIZED:-}" ]; then
-        DW=$DW_SANITIZED
+if [ "${DW_E2E_SANITIZE:-}" = all ] && [ -n "${DW_SANITIZER_BINARY:-}" ]; then
+        DW=$DW_SANITIZER_BINARY
 fi
 # The release build's binary, for performance and memory bounds when $DW is a
 # sanitizer build (tests/CMakeLists.txt); else $DW itself.
