@@ -99,9 +99,9 @@ bench: deps-bench compile
 	./bench/fim.sh
 
 # The agent's fault tests at the issue's full scale (#15: 50,000 findings,
-# a 60 s receiver outage, 20 kills): the same scripts `make check` runs at a
+# a 60 s receiver outage, 20 kills, 100 agents): the same scripts `make check` runs at a
 # small scale, with DW_SOAK=1, on the release build.
-AGENT_SOAK_TESTS = test-agent-syslog test-agent-syslog-tls test-agent-kill test-agent-memory test-agent-relp test-agent-http
+AGENT_SOAK_TESTS = test-agent-syslog test-agent-syslog-tls test-agent-kill test-agent-memory test-agent-relp test-agent-http test-agent-fleet
 soak: deps-check compile
 	cmake --build $(BUILD) -j $(JOBS) --target driftwatch-generated
 	cd $(BUILD) && DW_SOAK=1 ctest --output-on-failure -R '$(subst $(eval) ,|,$(AGENT_SOAK_TESTS))'

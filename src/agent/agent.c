@@ -771,6 +771,17 @@ static int on_child_line(void *userdata, const char *line, size_t len)
         return spool_line(a, line, len, agent_event_severity(line, len));
 }
 
+/* The JSON output every event is rendered by, in the agent and in a
+ * schedule's child alike: the host as the one-shot commands name it (so the
+ * same finding has the same event.id), observer.* the agent's machine. */
+static void agent_output_init(const struct agent *a, struct output *o, FILE *f)
+{
+        output_init(o, OUTPUT_JSON, f, a->ctx->host);
+        o->show_events = true;
+        o->host_id = a->cfg->host_id;
+        o->observer = a->cfg->observer;
+}
+
 /* In the child: the capability into the pipe, then _exit (no atexit, no
  * stdio buffers of the parent's written twice). */
 __attribute__((noreturn)) static void child_main(struct agent *a, enum agent_capability c, int fd)
@@ -800,8 +811,7 @@ __attribute__((noreturn)) static void child_main(struct agent *a, enum agent_cap
         f = fdopen(fd, "w");
         if (!f)
                 _exit(3);
-        output_init(&out, OUTPUT_JSON, f, a->ctx->host);
-        out.show_events = true;
+        agent_output_init(a, &out, f);
         r = agent_schedule_run(a->ctx, c, &paths, &out, &e);
         if (r < 0)
                 fprintf(f, "!%s\n", dw_error_reason(&e));
@@ -1331,8 +1341,7 @@ int agent_run(const struct dw_context *ctx, const struct agent_config *cfg, agen
                 r = dw_error_set(e, -ENOMEM, NULL, "out of memory");
                 goto out;
         }
-        output_init(&a.render, OUTPUT_JSON, a.mem, ctx->host);
-        a.render.show_events = true;
+        agent_output_init(&a, &a.render, a.mem);
         lines_init(&a.child_lines, AGENT_EVENT_MAX_BYTES);
         r = open_outputs(&a);
         if (r < 0)

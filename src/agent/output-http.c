@@ -48,6 +48,7 @@
 
 #include "agent/libcurl-dl.h"
 #include "agent/output-internal.h"
+#include "agent/event.h"
 #include "agent/url.h"
 #include "basic/buf.h"
 #include "basic/escape.h"
@@ -524,7 +525,8 @@ static int build_body(struct http_output *o, const struct agent_event *events, c
         buf_reset(&o->body);
         for (i = 0; i < m && r >= 0; i++) {
                 const struct agent_event *ev = &events[todo[i]];
-                size_t before = o->body.len;
+                size_t before = o->body.len, vn;
+                const char *v;
 
                 if (i > 0 && o->body.len + ev->len + 256 > HTTP_BODY_MAX)
                         break;
@@ -547,7 +549,12 @@ static int build_body(struct http_output *o, const struct agent_event *events, c
                         int64_t ms = ev->time_ns / 1000000;
                         r = buf_printf(&o->body, "{\"time\":%lld.%03d,\"host\":", (long long) (ms / 1000),
                                        (int) (ms % 1000 < 0 ? -(ms % 1000) : ms % 1000));
-                        if (r >= 0)
+                        /* the event's host.name (the agent's --host-name), a JSON string's bytes as they are */
+                        if (r >= 0 && agent_json_member(ev->json, ev->len, "host", "name", &v, &vn)) {
+                                r = buf_putc(&o->body, '"');
+                                r = r ?: buf_append(&o->body, v, vn);
+                                r = r ?: buf_putc(&o->body, '"');
+                        } else if (r >= 0)
                                 r = json_quote(&o->body, o->hostname, strlen(o->hostname));
                         if (r >= 0) {
                                 r = buf_puts(&o->body, ",\"sourcetype\":");

@@ -65,6 +65,9 @@ double cli_seconds_since(const struct timespec *start);
 /* Prints the one line of a capability's error and returns EXIT_TROUBLE. */
 struct dw_error;
 int cli_fail(const struct dw_error *e);
+/* This machine as observer.*: its hostname and /etc/machine-id, read once. */
+struct output_host;
+const struct output_host *cli_observer(void);
 /* The context a capability runs in from the command line: the rules, the
  * signal-driven cancel flag, this host's name. */
 struct dw_context;

@@ -73,7 +73,9 @@ int cmd_agent(int argc, char **argv)
                            "dropped; default 256M; 0: none"),
                 OPT_STRING("journal-directory", &cfg.journal_dir, "DIR",
                            "the journal the journal schedule reads; default /var/log/journal, else /run/log/journal"),
-                OPT_STRING("host-name", &host, "NAME", "host.name of the events; default this host's name"),
+                OPT_STRING("host-name", &host, "NAME",
+                           "the name the agent ships this host under (host.name, observer.hostname, the syslog "
+                           "HOSTNAME); default this host's name"),
                 OPT_END(),
         };
         const struct command_spec spec = {
@@ -129,8 +131,13 @@ int cmd_agent(int argc, char **argv)
         if (cli_load_rules(&rules) != EXIT_CLEAN)
                 goto out;
         cli_context(&ctx, rules, 0, NULL);
+        /* --host-name names the host everywhere the agent ships it: host.name, observer.hostname and the
+         * syslog HOSTNAME; host.id (this machine's machine-id) only when the agent keeps this host's name. */
+        cfg.observer = *cli_observer();
         if (host)
-                ctx.host = host;
+                ctx.host = cfg.observer.name = host;
+        else if (ctx.host == cfg.observer.name)
+                cfg.host_id = cfg.observer.id;
         if (agent_run(&ctx, &cfg, on_log, NULL, &err) < 0) {
                 r = cli_fail(&err);
                 goto out;

@@ -199,7 +199,7 @@ int cli_load_rules(struct ruleset **ret)
 }
 
 /* This machine: its hostname and /etc/machine-id, read once. */
-static const struct output_host *cli_observer(void)
+const struct output_host *cli_observer(void)
 {
         static struct host_identity_buf id;
         static struct output_host h;

@@ -42,7 +42,7 @@ Usage: http-receiver.py --port-file F --out F [--tls CERT KEY] [--token T]
 It listens on 127.0.0.1 (port 0: one the kernel picks, written to the port
 file), appends each accepted document (its source, one compact JSON line) to
 --out, and logs one line per request on stderr (and "bulk N actions" for each
-_bulk request).
+_bulk request, "hec hosts A,B" the "host" fields of each HEC request).
 """
 
 import argparse
@@ -160,7 +160,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(401, {"text": "Token is required", "code": 2})
         if auth != "Splunk " + (opts.token or ""):
             return self.reply(403, {"text": "Invalid token", "code": 4})
-        text, events, pos = body.decode(), [], 0
+        text, events, hosts, pos = body.decode(), [], set(), 0
         decoder = json.JSONDecoder()
         while True:
             while pos < len(text) and text[pos] in " \t\r\n":
@@ -175,12 +175,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.reply(400, {"text": "Event field is required", "code": 12,
                                         "invalid-event-number": len(events)})
             ev = obj["event"]
+            hosts.add(str(obj.get("host", "")))
             doc_id = ev.get("event", {}).get("id", "") if isinstance(ev, dict) else ""
             if bucket(doc_id, opts.item_400_every):
                 return self.reply(400, {"text": "Invalid data format", "code": 6, "invalid-event-number": len(events)})
             events.append(json.dumps(ev, separators=(",", ":")))
         if not events:
             return self.reply(400, {"text": "No data", "code": 5})
+        sys.stderr.write("receiver: hec hosts %s\n" % ",".join(sorted(hosts)))
         with lock:
             self.store(events)
             reply = {"text": "Success", "code": 0}

@@ -3,6 +3,10 @@
 # shaped as their writers log them, for tests/e2e/test-journal*.sh:
 #   journal-gen.py KIND > stream      KIND: analytics, reboots, binary, clock-backwards,
 #                                     future, recent-merge
+#   journal-gen.py deployments FIRST COUNT > stream
+#                                     COUNT rpm-ostree deployments numbered from FIRST, each
+#                                     its own refspec, checksum and minute (a journal that
+#                                     grows: test-agent-kill.sh)
 #   journal-gen.py bulk MIB > stream  about MIB MiB of ordinary service messages with
 #                                     a deployment, a merge and an audit event every
 #                                     10,000 entries (bench/journal.sh)
@@ -230,5 +234,13 @@ def bulk(out):
         written += len(data)
 
 
+def deployments(out):
+    first, count = int(sys.argv[2]), int(sys.argv[3])
+    for n in range(first, first + count):
+        rpm_ostree(out, ts("2026-11-01T00:00:00Z") + n * 60000000, "ostree-unverified-registry:quay.io/example/grow:%d" % n,
+                   "%064x" % n, str(n))
+
+
 {"analytics": analytics, "reboots": reboots, "binary": binary, "clock-backwards": clock_backwards, "future": future,
- "recent-merge": recent_merge, "bulk": bulk}[sys.argv[1]](sys.stdout.buffer)
+ "recent-merge": recent_merge, "bulk": bulk,
+ "deployments": deployments}[sys.argv[1]](sys.stdout.buffer)

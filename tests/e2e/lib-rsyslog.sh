@@ -189,7 +189,8 @@ rsyslog_stop() {
 rsyslog_wait_lines() {
         local i n=0
         for ((i = 0; i < ${3:-20} * 20; i++)); do
-                n=$(wc -l <"$1" 2>/dev/null || echo 0)
+                n=0
+                [ ! -e "$1" ] || n=$(wc -l <"$1")
                 [ "$n" -ge "$2" ] && return 0
                 sleep 0.05
         done

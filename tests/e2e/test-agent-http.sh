@@ -148,6 +148,11 @@ printf 's3cret\n' >"$T/token"
 run 0 "$SHIP" -b 500 "https://127.0.0.1:$port/services/collector?$CA&token_file=$T/token&ack=1" <"$T/events.jsonl"
 diff -q "$T/ids" <(stored hecack) >/dev/null || fail "hec ack: not every event arrived"
 grep -q 'POST /services/collector/ack' "$T/hecack.log" || fail "hec ack: the acknowledgement was not polled"
+# HEC's "host" is the event's host.name (the agent's --host-name), not the sender's
+receiver hechost --token s3cret
+head -3 "$T/events.jsonl" | sed 's/^{/{"host":{"name":"web-42"},/' >"$T/named.jsonl"
+run 0 "$SHIP" "https://127.0.0.1:$port/services/collector/event?$CA&token=s3cret" <"$T/named.jsonl"
+grep -q 'hec hosts web-42$' "$T/hechost.log" || { cat "$T/hechost.log"; fail "hec: the host field is not host.name"; }
 # a wrong token: a clear error, nothing stored
 receiver hecbad --token s3cret
 run 1 "$SHIP" -g 1 "https://127.0.0.1:$port/services/collector/event?$CA&token=wrong" <"$T/events.jsonl"
