@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@
 #include <unistd.h>
 
 #include "agent/event.h"
+#include "agent/guard.h"
 #include "agent/output.h"
 #include "agent/schedule.h"
 #include "agent/state.h"
@@ -149,6 +151,10 @@ struct agent {
 
         uint64_t next_heartbeat_ms;
         uint64_t started_ms;
+
+        /* self-protection */
+        struct agent_guard *guard;
+        int64_t db_version;
 };
 
 static uint64_t now_ms(void)
@@ -511,6 +517,121 @@ static int emit_heartbeat(struct agent *a)
         if (r >= 0)
                 r = agent_state_commit(a->state);
         return r < 0 ? state_error(a, r) : 0;
+}
+
+/* ---- self-protection ---- */
+
+static void json_tamper(struct json *j, const void *data)
+{
+        const struct agent_guard_change *c = data;
+
+        json_object_begin(j, "agent");
+        json_object_begin(j, "tamper");
+        json_string(j, "file", agent_guard_kind_name(c->kind));
+        json_string(j, "change", c->what);
+        json_object_end(j);
+        json_object_end(j);
+}
+
+static int on_tamper(const struct agent_guard_change *c, void *userdata)
+{
+        struct agent *a = userdata;
+        struct finding f;
+        char msg[PATH_MAX + 256];
+        int r = 0;
+
+        snprintf(msg, sizeof(msg), "the agent's %s file '%s' was changed by another process: %s",
+                 agent_guard_kind_name(c->kind), c->path, c->what);
+        logf_(a, "%s", msg);
+        finding_init(&f);
+        f.rule = ruleset_rule(a->ctx->rules, "DW-AGENT-TAMPER");
+        f.alert = true;
+        f.category = "file";
+        f.type = c->type;
+        f.action = "agent-tamper";
+        f.dataset = "driftwatch.agent";
+        f.message = msg;
+        f.path = c->path;
+        f.path_len = strlen(c->path);
+        f.json_extra = json_tamper;
+        f.json_extra_data = c;
+        for (size_t i = 0; i < c->n_changed && r >= 0; i++) {
+                r = finding_add_changed(&f, c->changed[i], strlen(c->changed[i]));
+                if (r >= 0)
+                        r = finding_add_value(&f, c->changed[i], c->before[i], c->before[i] ? strlen(c->before[i]) : 0,
+                                              c->after[i], c->after[i] ? strlen(c->after[i]) : 0);
+        }
+        a->in_health = true;
+        if (r >= 0)
+                r = emit_finding_as(a, &f, AGENT_SEVERITY_OWN);
+        else
+                r = dw_error_set(a->error, r, NULL, "cannot render a finding: %s", strerror(-r));
+        a->in_health = false;
+        finding_release(&f);
+        if (r >= 0)
+                r = agent_state_commit(a->state);
+        return r < 0 && !(a->error && a->error->r) ? state_error(a, r) : r;
+}
+
+/* The agent's binary (what /proc/self/exe names), configuration, rules and
+ * state: a file that cannot be watched is said once and left out. */
+static int guard_setup(struct agent *a)
+{
+        char exe[PATH_MAX];
+        ssize_t n;
+        int r;
+
+        r = agent_guard_new(&a->guard);
+        if (r < 0) {
+                logf_(a, "cannot watch the agent's own files: %s", strerror(-r));
+                return 0;
+        }
+        n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (n > 0) {
+                exe[n] = '\0';
+                r = agent_guard_add_file(a->guard, exe, GUARD_BINARY);
+                if (r < 0)
+                        logf_(a, "cannot watch binary '%s': %s", exe, strerror(-r));
+        }
+        if (a->cfg->config_path && (r = agent_guard_add_file(a->guard, a->cfg->config_path, GUARD_CONFIG)) < 0)
+                logf_(a, "cannot watch configuration '%s': %s", a->cfg->config_path, strerror(-r));
+        if (a->cfg->rules_path && (r = agent_guard_add_file(a->guard, a->cfg->rules_path, GUARD_RULES)) < 0)
+                logf_(a, "cannot watch rules '%s': %s", a->cfg->rules_path, strerror(-r));
+        if (a->cfg->rules_dir && (r = agent_guard_add_rules_dir(a->guard, a->cfg->rules_dir)) < 0 && r != -ENOENT)
+                logf_(a, "cannot watch rules directory '%s': %s", a->cfg->rules_dir, strerror(-r));
+        r = agent_guard_add_state(a->guard, a->cfg->state_dir);
+        if (r < 0)
+                logf_(a, "cannot watch state directory '%s': %s", a->cfg->state_dir, strerror(-r));
+        r = agent_state_data_version(a->state, &a->db_version);
+        return r < 0 ? state_error(a, r) : 0;
+}
+
+/* What inotify said, once settled; and a commit to agent.db by another connection. */
+static int guard_check(struct agent *a, uint64_t now)
+{
+        int64_t v;
+        int r;
+
+        if (!a->guard)
+                return 0;
+        r = agent_guard_check(a->guard, now, on_tamper, a);
+        if (r < 0 || !agent_guard_take_db_written(a->guard))
+                return r;
+        r = agent_state_data_version(a->state, &v);
+        if (r < 0)
+                return state_error(a, r);
+        if (v != a->db_version) {
+                char path[PATH_MAX];
+                struct agent_guard_change c = {
+                        .path = path, .kind = GUARD_STATE, .type = "change",
+                        .what = "another connection committed to it",
+                };
+
+                a->db_version = v;
+                snprintf(path, sizeof(path), "%s/" AGENT_STATE_DB, a->cfg->state_dir);
+                return on_tamper(&c, a);
+        }
+        return 0;
 }
 
 /* ---- the audit stream ---- */
@@ -1111,6 +1232,8 @@ static uint64_t next_wake(struct agent *a, uint64_t now, int64_t now_rt, bool dr
                         wake = MIN(wake, a->outputs[i].retry_at_ms);
         if (a->assembler && !a->audit_eof && a->audit_last_ms && now - a->audit_last_ms < a->tick_for_ms)
                 wake = MIN(wake, now + AUDIT_TICK_MS);
+        if (a->guard)
+                wake = MIN(wake, agent_guard_deadline(a->guard));
         return wake;
 }
 
@@ -1180,6 +1303,7 @@ static void agent_release(struct agent *a)
                 close(a->child_fd);
         for (size_t i = 0; i < a->n_outputs; i++)
                 a->outputs[i].ops->close(a->outputs[i].o);
+        agent_guard_free(a->guard);
         audit_assembler_free(a->assembler);
         audit_detect_free(a->detect);
         buf_release(&a->audit_lines.b);
@@ -1204,9 +1328,9 @@ static int loop(struct agent *a)
         int r;
 
         for (;;) {
-                struct pollfd p[4];
+                struct pollfd p[5];
                 size_t n = 0;
-                int audit_i = -1, child_i = -1;
+                int audit_i = -1, child_i = -1, guard_i = -1;
                 uint64_t now = now_ms();
                 int64_t now_rt = now_realtime();
                 int due;
@@ -1245,6 +1369,9 @@ static int loop(struct agent *a)
                         }
                         return drain(a);
                 }
+                r = guard_check(a, now);
+                if (r < 0)
+                        return r;
                 r = deliver(a, &busy);
                 if (r < 0)
                         return r;
@@ -1258,6 +1385,10 @@ static int loop(struct agent *a)
                 if (a->child && a->child_fd >= 0) {
                         child_i = (int) n;
                         p[n++] = (struct pollfd) { .fd = a->child_fd, .events = POLLIN };
+                }
+                if (a->guard) {
+                        guard_i = (int) n;
+                        p[n++] = (struct pollfd) { .fd = agent_guard_fd(a->guard), .events = POLLIN };
                 }
                 arm_timer(a, next_wake(a, now, now_rt, draining), now);
                 if (poll(p, n, busy ? 0 : -1) < 0 && errno != EINTR)
@@ -1284,6 +1415,10 @@ static int loop(struct agent *a)
                         r = child_read(a);
                         if (r < 0)
                                 return r;
+                }
+                if (guard_i >= 0 && p[guard_i].revents && agent_guard_read(a->guard, now_ms()) < 0) {
+                        logf_(a, "cannot read the watch on the agent's own files: %m: no longer watched");
+                        a->guard = agent_guard_free(a->guard);
                 }
                 reap(a);
         }
@@ -1341,6 +1476,9 @@ int agent_run(const struct dw_context *ctx, const struct agent_config *cfg, agen
         if (r < 0)
                 goto out;
         r = schedules_load(&a);
+        if (r < 0)
+                goto out;
+        r = guard_setup(&a);
         if (r < 0)
                 goto out;
         if (cfg->audit_stdin) {

@@ -41,6 +41,10 @@ struct agent_config {
         uint64_t heartbeat_s;           /* 0: none */
         struct agent_schedule schedules[_AGENT_CAPABILITY_MAX];
         const char *journal_dir;        /* the journal schedule's input; NULL: /var/log/journal or /run/log/journal */
+        /* What the agent guards besides its binary and state (DW-AGENT-TAMPER): NULL when none. */
+        const char *config_path;        /* the configuration file read */
+        const char *rules_path;         /* --rules */
+        const char *rules_dir;          /* the rules directory (may not exist) */
 };
 
 const char *agent_capability_name(enum agent_capability c);
