@@ -29,6 +29,7 @@
 #include <sys/random.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -38,6 +39,7 @@
 #include "agent/event.h"
 #include "agent/guard.h"
 #include "agent/output.h"
+#include "agent/sandbox.h"
 #include "agent/schedule.h"
 #include "agent/state.h"
 #include "audit/detect.h"
@@ -892,6 +894,37 @@ static int on_child_line(void *userdata, const char *line, size_t len)
         return spool_line(a, line, len, agent_event_severity(line, len));
 }
 
+/* For the tests only (tests/e2e/test-agent-guard.sh, docs/agent.md): with
+ * DW_AGENT_SANDBOX_PROBE=PATH in its environment, a schedule's child tries,
+ * inside its sandbox, what the sandbox forbids (create PATH, open an
+ * AF_INET socket, run /bin/true), reports what each gave as its run's
+ * error, stays 2 s for the test to read its /proc/PID/status, and fails. */
+static const char *errno_name(int e)
+{
+        return e == 0 ? "ok" : strerrorname_np(e) ?: "?";
+}
+
+__attribute__((noreturn)) static void sandbox_probe(FILE *f, const char *path, bool landlock)
+{
+        int create, sock, exec;
+        char *const argv[] = { (char *) "true", NULL };
+        struct timespec two = { .tv_sec = 2 };
+        int fd;
+
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        create = fd < 0 ? errno : 0;
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sock = fd < 0 ? errno : 0;
+        (void) execve("/bin/true", argv, environ);
+        exec = errno;
+        fprintf(f, "!sandbox probe: create %s, socket %s, execve %s, landlock %s\n", errno_name(create),
+                errno_name(sock), errno_name(exec), landlock ? "yes" : "no");
+        fflush(f);
+        while (nanosleep(&two, &two) < 0 && errno == EINTR)
+                ;
+        _exit(1);
+}
+
 /* In the child: the capability into the pipe, then _exit (no atexit, no
  * stdio buffers of the parent's written twice). */
 __attribute__((noreturn)) static void child_main(struct agent *a, enum agent_capability c, int fd)
@@ -905,6 +938,7 @@ __attribute__((noreturn)) static void child_main(struct agent *a, enum agent_cap
         struct dw_error e = { 0 };
         struct output out;
         sigset_t all;
+        bool landlock;
         FILE *f;
         int r, null;
 
@@ -921,6 +955,16 @@ __attribute__((noreturn)) static void child_main(struct agent *a, enum agent_cap
         f = fdopen(fd, "w");
         if (!f)
                 _exit(3);
+        /* Inventory and container keep no state: they may write nothing. The
+         * others write beneath the state directory only; status runs bootc. */
+        r = agent_sandbox_child(c == AGENT_INVENTORY || c == AGENT_CONTAINER ? NULL : a->cfg->state_dir,
+                                c == AGENT_STATUS, &landlock);
+        if (r < 0) {
+                fprintf(f, "!cannot apply the sandbox: %s\n", strerror(-r));
+                _exit(fflush(f) != 0 ? 3 : 1);
+        }
+        if (getenv("DW_AGENT_SANDBOX_PROBE"))
+                sandbox_probe(f, getenv("DW_AGENT_SANDBOX_PROBE"), landlock);
         output_init(&out, OUTPUT_JSON, f, a->ctx->host);
         out.show_events = true;
         r = agent_schedule_run(a->ctx, c, &paths, &out, &e);
@@ -1433,9 +1477,16 @@ int agent_run(const struct dw_context *ctx, const struct agent_config *cfg, agen
         };
         _cleanup_(closep) int lock = -1;
         _cleanup_(freep) char *lock_path = NULL;
+        bool bounding;
         int r;
 
         a.started_ms = now_ms();
+        /* Before anything is read: the capabilities the agent does not need go. */
+        r = agent_privileges_drop(agent_privileges_kept(), &bounding);
+        if (r < 0)
+                return dw_error_set(e, r, NULL, "cannot drop the agent's privileges: %s", strerror(-r));
+        if (!bounding)
+                logf_(&a, "without CAP_SETPCAP: the capability bounding set is left as it is");
         r = agent_state_open(cfg->state_dir, cfg->spool_max, &a.state, e);
         if (r < 0)
                 goto out;
