@@ -49,6 +49,7 @@
 #include "basic/fd-util.h"
 #include "basic/time-util.h"
 #include "journal/cursor.h"
+#include "journal/sd-journal-reader.h"
 #include "report/json.h"
 
 #define OUTPUT_BATCH 256
@@ -66,6 +67,8 @@
 #define AUDIT_TICK_MARGIN_MS 30000
 #define AUDIT_MAX_NODES 256
 #define CHILD_CHUNK ((size_t) 64 << 10)
+/* The journal schedule runs at most this often when the journal grows. */
+#define JOURNAL_MIN_GAP_S 5
 /* The spool is no longer full below this share of its cap (percent). */
 #define SPOOL_FULL_CLEAR 90
 
@@ -153,6 +156,10 @@ struct agent {
 
         uint64_t next_heartbeat_ms;
         uint64_t started_ms;
+
+        /* the journal, watched: its growth makes the journal schedule due */
+        struct sd_journal_watch *journal_watch;
+        bool journal_grew;              /* while the journal schedule ran */
 
         /* self-protection */
         struct agent_guard *guard;
@@ -1072,6 +1079,11 @@ static int schedule_finish(struct agent *a)
                 logf_(a, "schedule '%s' failed: %s", agent_capability_name(c), st.last_status);
         a->last_run[c] = st.last_run;
         a->next_run[c] = st.next_run;
+        if (c == AGENT_JOURNAL && a->journal_grew) {
+                /* entries the run may have started too early for */
+                a->journal_grew = false;
+                a->next_run[c] = MIN(a->next_run[c], st.last_run + JOURNAL_MIN_GAP_S);
+        }
         a->child = 0;
         return 0;
 }
@@ -1096,6 +1108,38 @@ static int schedule_due(struct agent *a, int64_t now)
                     (best < 0 || a->next_run[c] < a->next_run[best]))
                         best = (int) c;
         return best;
+}
+
+/* The journal grew: its schedule is due (at most every JOURNAL_MIN_GAP_S). */
+static void journal_read(struct agent *a)
+{
+        int r = sd_journal_watch_process(a->journal_watch);
+
+        if (r < 0) {
+                logf_(a, "cannot watch the journal: %s: read on the journal schedule's period only", strerror(-r));
+                a->journal_watch = sd_journal_watch_free(a->journal_watch);
+                return;
+        }
+        if (r == 0)
+                return;
+        if (a->child && a->child_cap == AGENT_JOURNAL)
+                a->journal_grew = true;
+        else
+                a->next_run[AGENT_JOURNAL] = MIN(a->next_run[AGENT_JOURNAL],
+                                                 MAX(now_realtime(), a->last_run[AGENT_JOURNAL] + JOURNAL_MIN_GAP_S));
+}
+
+static void journal_watch_setup(struct agent *a)
+{
+        const char *dir = agent_journal_directory(a->cfg->journal_dir);
+        int r;
+
+        if (!a->cfg->schedules[AGENT_JOURNAL].interval_s || a->cfg->once)
+                return;
+        r = sd_journal_watch_open(dir, &a->journal_watch);
+        if (r < 0)
+                logf_(a, "cannot watch journal '%s': %s: read on the journal schedule's period only", dir,
+                      strerror(-r));
 }
 
 /* ---- outputs ---- */
@@ -1348,6 +1392,7 @@ static void agent_release(struct agent *a)
         for (size_t i = 0; i < a->n_outputs; i++)
                 a->outputs[i].ops->close(a->outputs[i].o);
         agent_guard_free(a->guard);
+        sd_journal_watch_free(a->journal_watch);
         audit_assembler_free(a->assembler);
         audit_detect_free(a->detect);
         buf_release(&a->audit_lines.b);
@@ -1372,9 +1417,9 @@ static int loop(struct agent *a)
         int r;
 
         for (;;) {
-                struct pollfd p[5];
+                struct pollfd p[6];
                 size_t n = 0;
-                int audit_i = -1, child_i = -1, guard_i = -1;
+                int audit_i = -1, child_i = -1, guard_i = -1, journal_i = -1;
                 uint64_t now = now_ms();
                 int64_t now_rt = now_realtime();
                 int due;
@@ -1434,6 +1479,10 @@ static int loop(struct agent *a)
                         guard_i = (int) n;
                         p[n++] = (struct pollfd) { .fd = agent_guard_fd(a->guard), .events = POLLIN };
                 }
+                if (a->journal_watch) {
+                        journal_i = (int) n;
+                        p[n++] = (struct pollfd) { .fd = sd_journal_watch_fd(a->journal_watch), .events = POLLIN };
+                }
                 arm_timer(a, next_wake(a, now, now_rt, draining), now);
                 if (poll(p, n, busy ? 0 : -1) < 0 && errno != EINTR)
                         return dw_error_set(a->error, -errno, NULL, "poll failed: %m");
@@ -1464,6 +1513,8 @@ static int loop(struct agent *a)
                         logf_(a, "cannot read the watch on the agent's own files: %m: no longer watched");
                         a->guard = agent_guard_free(a->guard);
                 }
+                if (journal_i >= 0 && p[journal_i].revents)
+                        journal_read(a);
                 reap(a);
         }
 }
@@ -1532,6 +1583,7 @@ int agent_run(const struct dw_context *ctx, const struct agent_config *cfg, agen
         r = guard_setup(&a);
         if (r < 0)
                 goto out;
+        journal_watch_setup(&a);
         if (cfg->audit_stdin) {
                 r = audit_setup(&a);
                 if (r < 0)

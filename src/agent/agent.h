@@ -49,7 +49,8 @@ struct agent_config {
 
 const char *agent_capability_name(enum agent_capability c);
 /* The defaults: scan 6h, status 15m, inventory 1h, mounts 5m, posture 1h,
- * container 1h, journal 1m, each with a tenth of its interval as jitter. */
+ * container 1h, journal 1h (woken by the journal's descriptor: the period is
+ * a fallback), each with a tenth of its interval as jitter. */
 void agent_schedules_default(struct agent_schedule s[_AGENT_CAPABILITY_MAX]);
 /* "300", "30s", "5m", "6h", "1d": seconds. -EINVAL otherwise. */
 int agent_parse_duration(const char *s, uint64_t *ret);
