@@ -1537,7 +1537,7 @@ int agent_run(const struct dw_context *ctx, const struct agent_config *cfg, agen
         if (r < 0)
                 return dw_error_set(e, r, NULL, "cannot drop the agent's privileges: %s", strerror(-r));
         if (!bounding)
-                logf_(&a, "without CAP_SETPCAP: the capability bounding set is left as it is");
+                logf_(&a, "without CAP_SETPCAP: the capability bounding set keeps more than CAP_DAC_READ_SEARCH");
         r = agent_state_open(cfg->state_dir, cfg->spool_max, &a.state, e);
         if (r < 0)
                 goto out;

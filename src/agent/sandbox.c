@@ -56,35 +56,40 @@ static int cap_last(void)
 int agent_privileges_drop(uint64_t keep, bool *ret_bounding)
 {
         struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-        struct __user_cap_data_struct d[2];
-        bool bounding = false;
+        struct __user_cap_data_struct d[2], want[2];
+        int last = cap_last();
+        bool wider = false;
 
         if (syscall(SYS_capget, &h, d) < 0)
                 return -errno;
-        if (d[0].effective & (1U << CAP_SETPCAP)) {
-                for (int c = 0, last = cap_last(); c <= last; c++) {
+        for (int c = 0; c <= last; c++)
+                wider |= !(keep & (UINT64_C(1) << c)) && prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1;
+        if (wider && d[0].effective & (1U << CAP_SETPCAP)) {
+                for (int c = 0; c <= last; c++) {
                         if (keep & (UINT64_C(1) << c) || prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 1)
                                 continue;
                         if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
                                 return -errno;
                 }
-                bounding = true;
+                wider = false;
         }
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
                 return -errno;
         for (int i = 0; i < 2; i++) {
                 uint32_t k = (uint32_t) (keep >> (32 * i));
 
-                d[i].permitted &= k;
-                d[i].effective = d[i].permitted;
-                d[i].inheritable = 0;
+                want[i].permitted = d[i].permitted & k;
+                want[i].effective = want[i].permitted;
+                want[i].inheritable = 0;
         }
-        if (syscall(SYS_capset, &h, d) < 0)
+        /* Under a unit that left only these (capset may be filtered out
+         * there, with @privileged), there is nothing to set. */
+        if (memcmp(want, d, sizeof(d)) != 0 && syscall(SYS_capset, &h, want) < 0)
                 return -errno;
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return -errno;
         if (ret_bounding)
-                *ret_bounding = bounding;
+                *ret_bounding = !wider;
         return 0;
 }
 

@@ -15,7 +15,8 @@ uint64_t agent_privileges_kept(void);
 /* Drops every capability not in keep from the effective, permitted and
  * inheritable sets and the ambient set, and (when the process may:
  * CAP_SETPCAP) from the bounding set, then sets PR_SET_NO_NEW_PRIVS.
- * *ret_bounding: whether the bounding set was reduced. 0 or -errno. */
+ * *ret_bounding: false when the bounding set holds more and could not be
+ * reduced (no CAP_SETPCAP). 0 or -errno. */
 int agent_privileges_drop(uint64_t keep, bool *ret_bounding);
 
 /* In a schedule's child, before it reads anything: writes confined to
