@@ -28,6 +28,7 @@ run=(
         libarchive-dev       # OCI and Docker image layers (tar, gzip, zstd): baselines from images without a container
         librelp-dev          # the agent's relp:// output (librelp, loaded on first use)
         libcurl4-openssl-dev # the agent's https:// output: Elasticsearch _bulk, Splunk HEC (libcurl, loaded on first use)
+        libseccomp-dev       # the seccomp filter of the agent's schedule children (libseccomp, linked)
 )
 check=(
         libcmocka-dev        # unit tests

@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
 #include <sys/random.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -35,7 +37,9 @@
 #include <unistd.h>
 
 #include "agent/event.h"
+#include "agent/guard.h"
 #include "agent/output.h"
+#include "agent/sandbox.h"
 #include "agent/schedule.h"
 #include "agent/state.h"
 #include "audit/detect.h"
@@ -45,6 +49,7 @@
 #include "basic/fd-util.h"
 #include "basic/time-util.h"
 #include "journal/cursor.h"
+#include "journal/sd-journal-reader.h"
 #include "report/json.h"
 
 #define OUTPUT_BATCH 256
@@ -62,6 +67,8 @@
 #define AUDIT_TICK_MARGIN_MS 30000
 #define AUDIT_MAX_NODES 256
 #define CHILD_CHUNK ((size_t) 64 << 10)
+/* The journal schedule runs at most this often when the journal grows. */
+#define JOURNAL_MIN_GAP_S 5
 /* The spool is no longer full below this share of its cap (percent). */
 #define SPOOL_FULL_CLEAR 90
 
@@ -149,6 +156,14 @@ struct agent {
 
         uint64_t next_heartbeat_ms;
         uint64_t started_ms;
+
+        /* the journal, watched: its growth makes the journal schedule due */
+        struct sd_journal_watch *journal_watch;
+        bool journal_grew;              /* while the journal schedule ran */
+
+        /* self-protection */
+        struct agent_guard *guard;
+        int64_t db_version;
 };
 
 static uint64_t now_ms(void)
@@ -513,6 +528,121 @@ static int emit_heartbeat(struct agent *a)
         return r < 0 ? state_error(a, r) : 0;
 }
 
+/* ---- self-protection ---- */
+
+static void json_tamper(struct json *j, const void *data)
+{
+        const struct agent_guard_change *c = data;
+
+        json_object_begin(j, "agent");
+        json_object_begin(j, "tamper");
+        json_string(j, "file", agent_guard_kind_name(c->kind));
+        json_string(j, "change", c->what);
+        json_object_end(j);
+        json_object_end(j);
+}
+
+static int on_tamper(const struct agent_guard_change *c, void *userdata)
+{
+        struct agent *a = userdata;
+        struct finding f;
+        char msg[PATH_MAX + 256];
+        int r = 0;
+
+        snprintf(msg, sizeof(msg), "the agent's %s file '%s' was changed by another process: %s",
+                 agent_guard_kind_name(c->kind), c->path, c->what);
+        logf_(a, "%s", msg);
+        finding_init(&f);
+        f.rule = ruleset_rule(a->ctx->rules, "DW-AGENT-TAMPER");
+        f.alert = true;
+        f.category = "file";
+        f.type = c->type;
+        f.action = "agent-tamper";
+        f.dataset = "driftwatch.agent";
+        f.message = msg;
+        f.path = c->path;
+        f.path_len = strlen(c->path);
+        f.json_extra = json_tamper;
+        f.json_extra_data = c;
+        for (size_t i = 0; i < c->n_changed && r >= 0; i++) {
+                r = finding_add_changed(&f, c->changed[i], strlen(c->changed[i]));
+                if (r >= 0)
+                        r = finding_add_value(&f, c->changed[i], c->before[i], c->before[i] ? strlen(c->before[i]) : 0,
+                                              c->after[i], c->after[i] ? strlen(c->after[i]) : 0);
+        }
+        a->in_health = true;
+        if (r >= 0)
+                r = emit_finding_as(a, &f, AGENT_SEVERITY_OWN);
+        else
+                r = dw_error_set(a->error, r, NULL, "cannot render a finding: %s", strerror(-r));
+        a->in_health = false;
+        finding_release(&f);
+        if (r >= 0)
+                r = agent_state_commit(a->state);
+        return r < 0 && !(a->error && a->error->r) ? state_error(a, r) : r;
+}
+
+/* The agent's binary (what /proc/self/exe names), configuration, rules and
+ * state: a file that cannot be watched is said once and left out. */
+static int guard_setup(struct agent *a)
+{
+        char exe[PATH_MAX];
+        ssize_t n;
+        int r;
+
+        r = agent_guard_new(&a->guard);
+        if (r < 0) {
+                logf_(a, "cannot watch the agent's own files: %s", strerror(-r));
+                return 0;
+        }
+        n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (n > 0) {
+                exe[n] = '\0';
+                r = agent_guard_add_file(a->guard, exe, GUARD_BINARY);
+                if (r < 0)
+                        logf_(a, "cannot watch binary '%s': %s", exe, strerror(-r));
+        }
+        if (a->cfg->config_path && (r = agent_guard_add_file(a->guard, a->cfg->config_path, GUARD_CONFIG)) < 0)
+                logf_(a, "cannot watch configuration '%s': %s", a->cfg->config_path, strerror(-r));
+        if (a->cfg->rules_path && (r = agent_guard_add_file(a->guard, a->cfg->rules_path, GUARD_RULES)) < 0)
+                logf_(a, "cannot watch rules '%s': %s", a->cfg->rules_path, strerror(-r));
+        if (a->cfg->rules_dir && (r = agent_guard_add_rules_dir(a->guard, a->cfg->rules_dir)) < 0 && r != -ENOENT)
+                logf_(a, "cannot watch rules directory '%s': %s", a->cfg->rules_dir, strerror(-r));
+        r = agent_guard_add_state(a->guard, a->cfg->state_dir);
+        if (r < 0)
+                logf_(a, "cannot watch state directory '%s': %s", a->cfg->state_dir, strerror(-r));
+        r = agent_state_data_version(a->state, &a->db_version);
+        return r < 0 ? state_error(a, r) : 0;
+}
+
+/* What inotify said, once settled; and a commit to agent.db by another connection. */
+static int guard_check(struct agent *a, uint64_t now)
+{
+        int64_t v;
+        int r;
+
+        if (!a->guard)
+                return 0;
+        r = agent_guard_check(a->guard, now, on_tamper, a);
+        if (r < 0 || !agent_guard_take_db_written(a->guard))
+                return r;
+        r = agent_state_data_version(a->state, &v);
+        if (r < 0)
+                return state_error(a, r);
+        if (v != a->db_version) {
+                char path[PATH_MAX];
+                struct agent_guard_change c = {
+                        .path = path, .kind = GUARD_STATE, .type = "change",
+                        .what = "another connection committed to it",
+                };
+
+                a->db_version = v;
+                snprintf(path, sizeof(path), "%s/" AGENT_STATE_DB, a->cfg->state_dir);
+                return on_tamper(&c, a);
+        }
+        return 0;
+}
+
 /* ---- the audit stream ---- */
 
 static struct node_position *node_get(struct agent *a, const struct audit_str *node)
@@ -782,6 +912,37 @@ static void agent_output_init(const struct agent *a, struct output *o, FILE *f)
         o->observer = a->cfg->observer;
 }
 
+/* For the tests only (tests/e2e/test-agent-guard.sh, docs/agent.md): with
+ * DW_AGENT_SANDBOX_PROBE=PATH in its environment, a schedule's child tries,
+ * inside its sandbox, what the sandbox forbids (create PATH, open an
+ * AF_INET socket, run /bin/true), reports what each gave as its run's
+ * error, stays 2 s for the test to read its /proc/PID/status, and fails. */
+static const char *errno_name(int e)
+{
+        return e == 0 ? "ok" : strerrorname_np(e) ?: "?";
+}
+
+__attribute__((noreturn)) static void sandbox_probe(FILE *f, const char *path, bool landlock)
+{
+        int create, sock, exec;
+        char *const argv[] = { (char *) "true", NULL };
+        struct timespec two = { .tv_sec = 2 };
+        int fd;
+
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        create = fd < 0 ? errno : 0;
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sock = fd < 0 ? errno : 0;
+        (void) execve("/bin/true", argv, environ);
+        exec = errno;
+        fprintf(f, "!sandbox probe: create %s, socket %s, execve %s, landlock %s\n", errno_name(create),
+                errno_name(sock), errno_name(exec), landlock ? "yes" : "no");
+        fflush(f);
+        while (nanosleep(&two, &two) < 0 && errno == EINTR)
+                ;
+        _exit(1);
+}
+
 /* In the child: the capability into the pipe, then _exit (no atexit, no
  * stdio buffers of the parent's written twice). */
 __attribute__((noreturn)) static void child_main(struct agent *a, enum agent_capability c, int fd)
@@ -795,6 +956,7 @@ __attribute__((noreturn)) static void child_main(struct agent *a, enum agent_cap
         struct dw_error e = { 0 };
         struct output out;
         sigset_t all;
+        bool landlock;
         FILE *f;
         int r, null;
 
@@ -811,6 +973,16 @@ __attribute__((noreturn)) static void child_main(struct agent *a, enum agent_cap
         f = fdopen(fd, "w");
         if (!f)
                 _exit(3);
+        /* Inventory and container keep no state: they may write nothing. The
+         * others write beneath the state directory only; status runs bootc. */
+        r = agent_sandbox_child(c == AGENT_INVENTORY || c == AGENT_CONTAINER ? NULL : a->cfg->state_dir,
+                                c == AGENT_STATUS, &landlock);
+        if (r < 0) {
+                fprintf(f, "!cannot apply the sandbox: %s\n", strerror(-r));
+                _exit(fflush(f) != 0 ? 3 : 1);
+        }
+        if (getenv("DW_AGENT_SANDBOX_PROBE"))
+                sandbox_probe(f, getenv("DW_AGENT_SANDBOX_PROBE"), landlock);
         agent_output_init(a, &out, f);
         r = agent_schedule_run(a->ctx, c, &paths, &out, &e);
         if (r < 0)
@@ -917,6 +1089,11 @@ static int schedule_finish(struct agent *a)
                 logf_(a, "schedule '%s' failed: %s", agent_capability_name(c), st.last_status);
         a->last_run[c] = st.last_run;
         a->next_run[c] = st.next_run;
+        if (c == AGENT_JOURNAL && a->journal_grew) {
+                /* entries the run may have started too early for */
+                a->journal_grew = false;
+                a->next_run[c] = MIN(a->next_run[c], st.last_run + JOURNAL_MIN_GAP_S);
+        }
         a->child = 0;
         return 0;
 }
@@ -941,6 +1118,38 @@ static int schedule_due(struct agent *a, int64_t now)
                     (best < 0 || a->next_run[c] < a->next_run[best]))
                         best = (int) c;
         return best;
+}
+
+/* The journal grew: its schedule is due (at most every JOURNAL_MIN_GAP_S). */
+static void journal_read(struct agent *a)
+{
+        int r = sd_journal_watch_process(a->journal_watch);
+
+        if (r < 0) {
+                logf_(a, "cannot watch the journal: %s: read on the journal schedule's period only", strerror(-r));
+                a->journal_watch = sd_journal_watch_free(a->journal_watch);
+                return;
+        }
+        if (r == 0)
+                return;
+        if (a->child && a->child_cap == AGENT_JOURNAL)
+                a->journal_grew = true;
+        else
+                a->next_run[AGENT_JOURNAL] = MIN(a->next_run[AGENT_JOURNAL],
+                                                 MAX(now_realtime(), a->last_run[AGENT_JOURNAL] + JOURNAL_MIN_GAP_S));
+}
+
+static void journal_watch_setup(struct agent *a)
+{
+        const char *dir = agent_journal_directory(a->cfg->journal_dir);
+        int r;
+
+        if (!a->cfg->schedules[AGENT_JOURNAL].interval_s || a->cfg->once)
+                return;
+        r = sd_journal_watch_open(dir, &a->journal_watch);
+        if (r < 0)
+                logf_(a, "cannot watch journal '%s': %s: read on the journal schedule's period only", dir,
+                      strerror(-r));
 }
 
 /* ---- outputs ---- */
@@ -1121,6 +1330,8 @@ static uint64_t next_wake(struct agent *a, uint64_t now, int64_t now_rt, bool dr
                         wake = MIN(wake, a->outputs[i].retry_at_ms);
         if (a->assembler && !a->audit_eof && a->audit_last_ms && now - a->audit_last_ms < a->tick_for_ms)
                 wake = MIN(wake, now + AUDIT_TICK_MS);
+        if (a->guard)
+                wake = MIN(wake, agent_guard_deadline(a->guard));
         return wake;
 }
 
@@ -1190,6 +1401,8 @@ static void agent_release(struct agent *a)
                 close(a->child_fd);
         for (size_t i = 0; i < a->n_outputs; i++)
                 a->outputs[i].ops->close(a->outputs[i].o);
+        agent_guard_free(a->guard);
+        sd_journal_watch_free(a->journal_watch);
         audit_assembler_free(a->assembler);
         audit_detect_free(a->detect);
         buf_release(&a->audit_lines.b);
@@ -1214,9 +1427,9 @@ static int loop(struct agent *a)
         int r;
 
         for (;;) {
-                struct pollfd p[4];
+                struct pollfd p[6];
                 size_t n = 0;
-                int audit_i = -1, child_i = -1;
+                int audit_i = -1, child_i = -1, guard_i = -1, journal_i = -1;
                 uint64_t now = now_ms();
                 int64_t now_rt = now_realtime();
                 int due;
@@ -1255,6 +1468,9 @@ static int loop(struct agent *a)
                         }
                         return drain(a);
                 }
+                r = guard_check(a, now);
+                if (r < 0)
+                        return r;
                 r = deliver(a, &busy);
                 if (r < 0)
                         return r;
@@ -1268,6 +1484,14 @@ static int loop(struct agent *a)
                 if (a->child && a->child_fd >= 0) {
                         child_i = (int) n;
                         p[n++] = (struct pollfd) { .fd = a->child_fd, .events = POLLIN };
+                }
+                if (a->guard) {
+                        guard_i = (int) n;
+                        p[n++] = (struct pollfd) { .fd = agent_guard_fd(a->guard), .events = POLLIN };
+                }
+                if (a->journal_watch) {
+                        journal_i = (int) n;
+                        p[n++] = (struct pollfd) { .fd = sd_journal_watch_fd(a->journal_watch), .events = POLLIN };
                 }
                 arm_timer(a, next_wake(a, now, now_rt, draining), now);
                 if (poll(p, n, busy ? 0 : -1) < 0 && errno != EINTR)
@@ -1295,6 +1519,12 @@ static int loop(struct agent *a)
                         if (r < 0)
                                 return r;
                 }
+                if (guard_i >= 0 && p[guard_i].revents && agent_guard_read(a->guard, now_ms()) < 0) {
+                        logf_(a, "cannot read the watch on the agent's own files: %m: no longer watched");
+                        a->guard = agent_guard_free(a->guard);
+                }
+                if (journal_i >= 0 && p[journal_i].revents)
+                        journal_read(a);
                 reap(a);
         }
 }
@@ -1308,9 +1538,16 @@ int agent_run(const struct dw_context *ctx, const struct agent_config *cfg, agen
         };
         _cleanup_(closep) int lock = -1;
         _cleanup_(freep) char *lock_path = NULL;
+        bool bounding;
         int r;
 
         a.started_ms = now_ms();
+        /* Before anything is read: the capabilities the agent does not need go. */
+        r = agent_privileges_drop(agent_privileges_kept(), &bounding);
+        if (r < 0)
+                return dw_error_set(e, r, NULL, "cannot drop the agent's privileges: %s", strerror(-r));
+        if (!bounding)
+                logf_(&a, "without CAP_SETPCAP: the capability bounding set keeps more than CAP_DAC_READ_SEARCH");
         r = agent_state_open(cfg->state_dir, cfg->spool_max, &a.state, e);
         if (r < 0)
                 goto out;
@@ -1352,6 +1589,10 @@ int agent_run(const struct dw_context *ctx, const struct agent_config *cfg, agen
         r = schedules_load(&a);
         if (r < 0)
                 goto out;
+        r = guard_setup(&a);
+        if (r < 0)
+                goto out;
+        journal_watch_setup(&a);
         if (cfg->audit_stdin) {
                 r = audit_setup(&a);
                 if (r < 0)

@@ -46,11 +46,16 @@ struct agent_config {
          * given a name of its own (--host-name: the name is the host's identity, and event.id follows it). */
         struct output_host observer;
         const char *host_id;
+        /* What the agent guards besides its binary and state (DW-AGENT-TAMPER): NULL when none. */
+        const char *config_path;        /* the configuration file read */
+        const char *rules_path;         /* --rules */
+        const char *rules_dir;          /* the rules directory (may not exist) */
 };
 
 const char *agent_capability_name(enum agent_capability c);
 /* The defaults: scan 6h, status 15m, inventory 1h, mounts 5m, posture 1h,
- * container 1h, journal 1m, each with a tenth of its interval as jitter. */
+ * container 1h, journal 1h (woken by the journal's descriptor: the period is
+ * a fallback), each with a tenth of its interval as jitter. */
 void agent_schedules_default(struct agent_schedule s[_AGENT_CAPABILITY_MAX]);
 /* "300", "30s", "5m", "6h", "1d": seconds. -EINVAL otherwise. */
 int agent_parse_duration(const char *s, uint64_t *ret);

@@ -37,7 +37,7 @@ static const uint64_t default_interval[_AGENT_CAPABILITY_MAX] = {
         [AGENT_MOUNTS] = 5 * 60,
         [AGENT_POSTURE] = 3600,
         [AGENT_CONTAINER] = 3600,
-        [AGENT_JOURNAL] = 60,
+        [AGENT_JOURNAL] = 3600,         /* woken by the journal's descriptor: the period is a fallback */
 };
 
 /* What a run of the bootc / rpm-ostree status may take. */
@@ -139,7 +139,7 @@ int agent_parse_schedule(const char *spec, struct agent_schedule s[_AGENT_CAPABI
 
 /* The journal directory the journal schedule reads: the persistent one when
  * it is there, else the volatile one. */
-static const char *journal_directory(const char *given)
+const char *agent_journal_directory(const char *given)
 {
         struct stat st;
 
@@ -193,7 +193,7 @@ int agent_schedule_run(const struct dw_context *ctx, enum agent_capability c, co
                 return capability_container_scan(ctx, "/", out, &sum, e);
         }
         case AGENT_JOURNAL: {
-                struct journal_input in = { JOURNAL_INPUT_DIRECTORY, journal_directory(p->journal_dir) };
+                struct journal_input in = { JOURNAL_INPUT_DIRECTORY, agent_journal_directory(p->journal_dir) };
                 struct journal_request req = {
                         .inputs = &in,
                         .n_inputs = 1,

@@ -11,6 +11,10 @@ struct agent_run_paths {
         const char *journal_dir;        /* NULL: the default */
 };
 
+/* The journal directory the journal schedule reads: given, else
+ * /var/log/journal when it is a directory, else /run/log/journal. */
+const char *agent_journal_directory(const char *given);
+
 /* Runs capability c into out (JSON Lines). 0 or -errno with *e. */
 int agent_schedule_run(const struct dw_context *ctx, enum agent_capability c, const struct agent_run_paths *p,
                        struct output *out, struct dw_error *e);

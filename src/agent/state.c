@@ -260,6 +260,20 @@ int agent_state_commit(struct agent_state *s)
         return r;
 }
 
+int agent_state_data_version(struct agent_state *s, int64_t *ret)
+{
+        _cleanup_(sqlite_finalizep) sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(s->db, "PRAGMA data_version", -1, &st, NULL);
+
+        if (rc != SQLITE_OK)
+                return fail_db(s, rc);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW)
+                return fail_db(s, rc);
+        *ret = sqlite3_column_int64(st, 0);
+        return 0;
+}
+
 void agent_state_rollback(struct agent_state *s)
 {
         if (!s->in_transaction)

@@ -45,6 +45,10 @@ DEFINE_FREEP(struct agent_state, agent_state_free)
 int agent_state_begin(struct agent_state *s);
 int agent_state_commit(struct agent_state *s);
 void agent_state_rollback(struct agent_state *s);
+/* PRAGMA data_version: changes when another connection (another process)
+ * committed to the database since the last call, never for this one's own
+ * commits. What the agent's self-protection compares. */
+int agent_state_data_version(struct agent_state *s, int64_t *ret);
 
 /* The outputs by URL, in order: ret_ids[i] is urls[i]'s id. Pending sets of
  * outputs no longer configured are dropped (counted in "dropped-unconfigured").

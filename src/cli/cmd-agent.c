@@ -127,6 +127,9 @@ int cmd_agent(int argc, char **argv)
                 goto out;
         }
         cfg.outputs = (const char *const *) outputs;
+        cfg.config_path = cli_conf ? cli_conf_path : NULL;
+        cfg.rules_path = cli.rules_path;
+        cfg.rules_dir = cli.rules_dir ?: DEFAULT_RULES_DIR;
         cfg.n_outputs = n_outputs;
         if (cli_load_rules(&rules) != EXIT_CLEAN)
                 goto out;

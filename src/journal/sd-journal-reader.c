@@ -34,6 +34,8 @@ static struct {
         typeof(sd_journal_test_cursor) *test_cursor;
         typeof(sd_journal_seek_head) *seek_head;
         typeof(sd_journal_wait) *wait;
+        typeof(sd_journal_get_fd) *get_fd;
+        typeof(sd_journal_process) *process;
 } sdj;
 static pthread_once_t sdj_once = PTHREAD_ONCE_INIT;
 static int sdj_error;
@@ -54,6 +56,8 @@ static void sdj_load(void)
                 DL_SYMBOL("sd_journal_test_cursor", sdj.test_cursor),
                 DL_SYMBOL("sd_journal_seek_head", sdj.seek_head),
                 DL_SYMBOL("sd_journal_wait", sdj.wait),
+                DL_SYMBOL("sd_journal_get_fd", sdj.get_fd),
+                DL_SYMBOL("sd_journal_process", sdj.process),
         };
 
         sdj_error = dlopen_symbols(LIBSYSTEMD_SONAME, symbols, ARRAY_SIZE(symbols));
@@ -295,4 +299,56 @@ int sd_journal_read(const struct sd_journal_source *src, struct export_parser *p
                 if (r < 0 && r != -EINTR)
                         return r;
         }
+}
+
+struct sd_journal_watch {
+        sd_journal *j;
+};
+
+int sd_journal_watch_open(const char *dir, struct sd_journal_watch **ret)
+{
+        struct sd_journal_watch *w;
+        int r;
+
+        pthread_once(&sdj_once, sdj_load);
+        if (sdj_error < 0)
+                return sdj_error;
+        w = calloc(1, sizeof(*w));
+        if (!w)
+                return -ENOMEM;
+        r = sdj.open_directory(&w->j, dir, 0);
+        if (r >= 0) {
+                r = sdj.get_fd(w->j);   /* sets up the inotify watches */
+                if (r < 0)
+                        sdj.close(w->j);
+        }
+        if (r < 0) {
+                free(w);
+                return r;
+        }
+        *ret = w;
+        return 0;
+}
+
+int sd_journal_watch_fd(const struct sd_journal_watch *w)
+{
+        return sdj.get_fd(w->j);
+}
+
+int sd_journal_watch_process(struct sd_journal_watch *w)
+{
+        int r = sdj.process(w->j);
+
+        if (r < 0)
+                return r;
+        return r == SD_JOURNAL_APPEND || r == SD_JOURNAL_INVALIDATE;
+}
+
+struct sd_journal_watch *sd_journal_watch_free(struct sd_journal_watch *w)
+{
+        if (w) {
+                sdj.close(w->j);
+                free(w);
+        }
+        return NULL;
 }

@@ -48,3 +48,14 @@ struct sd_journal_callbacks {
  * sd-journal (the file is missing, not a journal file, corrupt past reading). */
 int sd_journal_read(const struct sd_journal_source *src, struct export_parser *p,
                     const struct sd_journal_callbacks *cb, void *userdata, const volatile sig_atomic_t *cancel);
+
+/* A journal directory watched, not read: its descriptor wakes a poll() loop
+ * (the agent's) when entries are appended or files come and go. */
+struct sd_journal_watch;
+/* -ELIBACC without libsystemd, or sd-journal's -errno. */
+int sd_journal_watch_open(const char *dir, struct sd_journal_watch **ret);
+int sd_journal_watch_fd(const struct sd_journal_watch *w);
+/* After the descriptor polled readable: 1 when the journal grew or its files
+ * changed, 0 for nothing of the kind, or -errno. */
+int sd_journal_watch_process(struct sd_journal_watch *w);
+struct sd_journal_watch *sd_journal_watch_free(struct sd_journal_watch *w);

@@ -1,0 +1,457 @@
+/* The agent's watch over its own files; see guard.h and docs/agent.md.
+ *
+ * inotify watches directories, not the files: a file replaced by a rename
+ * (how editors and package managers write) is a new inode the old watch
+ * would not see. Each watched directory reports events on its entries by
+ * name; the names the agent guards are marked and compared once their
+ * events settled (AGENT_GUARD_SETTLE_MS). */
+#define _GNU_SOURCE
+#include "agent/guard.h"
+
+#include <errno.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "basic/sha256.h"
+
+#define GUARD_MAX_DIRS 16
+/* A digest reads at most this much of a file (a binary, a configuration). */
+#define GUARD_DIGEST_MAX ((uint64_t) 1 << 30)
+#define DIR_MASK (IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE | \
+                  IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK)
+
+struct guard_file {
+        char *path;
+        const char *name;       /* in path: the entry's name in its directory */
+        int dir;                /* index into dirs */
+        enum agent_guard_kind kind;
+        bool exists, digest_known;
+        struct stat st;
+        uint8_t sha256[SHA256_LEN];
+        bool pending;
+        uint64_t marked_ms;
+};
+
+struct guard_dir {
+        char *path;
+        int wd;
+        bool rules;             /* a rules directory: new *.yaml are guarded too */
+};
+
+struct agent_guard {
+        int fd;
+        struct guard_dir dirs[GUARD_MAX_DIRS];
+        size_t n_dirs;
+        struct guard_file files[AGENT_GUARD_MAX_FILES];
+        size_t n_files;
+        struct hasher *hasher;
+        bool db_written;
+};
+
+static const char *const kind_names[_GUARD_KIND_MAX] = {
+        [GUARD_BINARY] = "binary",
+        [GUARD_CONFIG] = "configuration",
+        [GUARD_RULES] = "rules",
+        [GUARD_STATE] = "state",
+};
+
+const char *agent_guard_kind_name(enum agent_guard_kind k)
+{
+        return k < _GUARD_KIND_MAX ? kind_names[k] : NULL;
+}
+
+int agent_guard_new(struct agent_guard **ret)
+{
+        struct agent_guard *g = calloc(1, sizeof(*g));
+
+        if (!g)
+                return -ENOMEM;
+        g->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (g->fd < 0) {
+                int r = -errno;
+
+                free(g);
+                return r;
+        }
+        *ret = g;
+        return 0;
+}
+
+struct agent_guard *agent_guard_free(struct agent_guard *g)
+{
+        if (!g)
+                return NULL;
+        for (size_t i = 0; i < g->n_files; i++)
+                free(g->files[i].path);
+        for (size_t i = 0; i < g->n_dirs; i++)
+                free(g->dirs[i].path);
+        hasher_free(g->hasher);
+        if (g->fd >= 0)
+                close(g->fd);
+        free(g);
+        return NULL;
+}
+
+int agent_guard_fd(const struct agent_guard *g)
+{
+        return g->fd;
+}
+
+static int dir_watch(struct agent_guard *g, const char *path, bool rules)
+{
+        int wd;
+
+        for (size_t i = 0; i < g->n_dirs; i++)
+                if (strcmp(g->dirs[i].path, path) == 0) {
+                        g->dirs[i].rules |= rules;
+                        return (int) i;
+                }
+        if (g->n_dirs >= GUARD_MAX_DIRS)
+                return -E2BIG;
+        wd = inotify_add_watch(g->fd, path, DIR_MASK);
+        if (wd < 0)
+                return -errno;
+        g->dirs[g->n_dirs] = (struct guard_dir) { .path = strdup(path), .wd = wd, .rules = rules };
+        if (!g->dirs[g->n_dirs].path)
+                return -ENOMEM;
+        return (int) g->n_dirs++;
+}
+
+/* The SHA-256 of a regular file, opened without following a FIFO's open. */
+static int digest(struct agent_guard *g, const char *path, uint8_t out[SHA256_LEN])
+{
+        _cleanup_(closep) int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+        int r;
+
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if (!g->hasher) {
+                r = hasher_new(&g->hasher);
+                if (r < 0)
+                        return r;
+        }
+        return hasher_fd(g->hasher, fd, MIN((uint64_t) st.st_size, GUARD_DIGEST_MAX), NULL, out, NULL);
+}
+
+/* The file's state now: *exists false when it is gone. */
+static void take(struct agent_guard *g, struct guard_file *f)
+{
+        f->exists = stat(f->path, &f->st) == 0;
+        f->digest_known = f->exists && f->kind != GUARD_STATE && digest(g, f->path, f->sha256) >= 0;
+}
+
+static int file_add(struct agent_guard *g, const char *dir, const char *name, enum agent_guard_kind kind,
+                    bool rules_dir, struct guard_file **ret)
+{
+        struct guard_file *f;
+        int d;
+
+        if (g->n_files >= AGENT_GUARD_MAX_FILES)
+                return -E2BIG;
+        d = dir_watch(g, dir, rules_dir);
+        if (d < 0)
+                return d;
+        f = &g->files[g->n_files];
+        *f = (struct guard_file) { .dir = d, .kind = kind };
+        if (asprintf(&f->path, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, name) < 0) {
+                f->path = NULL;
+                return -ENOMEM;
+        }
+        f->name = strrchr(f->path, '/') + 1;
+        g->n_files++;
+        if (ret)
+                *ret = f;
+        return 0;
+}
+
+int agent_guard_add_file(struct agent_guard *g, const char *path, enum agent_guard_kind kind)
+{
+        _cleanup_(freep) char *dir = NULL;
+        const char *slash = strrchr(path, '/');
+        struct guard_file *f;
+        int r;
+
+        if (access(path, F_OK) < 0)
+                return -errno;
+        if (!slash)
+                dir = strdup(".");
+        else
+                dir = slash == path ? strdup("/") : strndup(path, (size_t) (slash - path));
+        if (!dir)
+                return -ENOMEM;
+        for (size_t i = 0; i < g->n_files; i++)
+                if (strcmp(g->files[i].path, path) == 0)
+                        return 0;
+        r = file_add(g, dir, slash ? slash + 1 : path, kind, false, &f);
+        if (r < 0)
+                return r;
+        take(g, f);
+        return 0;
+}
+
+static bool yaml_name(const char *name)
+{
+        size_t n = strlen(name);
+
+        return n > 5 && name[0] != '.' && strcmp(name + n - 5, ".yaml") == 0;
+}
+
+static struct guard_file *file_find(struct agent_guard *g, int dir, const char *name)
+{
+        for (size_t i = 0; i < g->n_files; i++)
+                if (g->files[i].dir == dir && strcmp(g->files[i].name, name) == 0)
+                        return &g->files[i];
+        return NULL;
+}
+
+int agent_guard_add_rules_dir(struct agent_guard *g, const char *dir)
+{
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        int r;
+
+        if (!d)
+                return -errno;
+        r = dir_watch(g, dir, true);
+        while (r >= 0 && (de = readdir(d))) {
+                struct guard_file *f;
+
+                if (!yaml_name(de->d_name) || file_find(g, r, de->d_name))
+                        continue;
+                if (file_add(g, dir, de->d_name, GUARD_RULES, true, &f) < 0) {
+                        closedir(d);
+                        return -E2BIG;
+                }
+                take(g, f);
+        }
+        closedir(d);
+        return r < 0 ? r : 0;
+}
+
+int agent_guard_add_state(struct agent_guard *g, const char *dir)
+{
+        static const char *const names[] = { "agent.db", "agent.db-wal", "agent.db-shm", "agent.lock" };
+
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+                struct guard_file *f;
+                int r = file_add(g, dir, names[i], GUARD_STATE, false, &f);
+
+                if (r < 0)
+                        return r;
+                take(g, f);
+        }
+        return 0;
+}
+
+static void mark(struct guard_file *f, uint64_t now_ms)
+{
+        if (!f->pending)
+                f->marked_ms = now_ms;
+        f->pending = true;
+}
+
+static void on_event(struct agent_guard *g, const struct inotify_event *ev, uint64_t now_ms)
+{
+        int d = -1;
+
+        if (ev->mask & IN_Q_OVERFLOW) {
+                for (size_t i = 0; i < g->n_files; i++)
+                        mark(&g->files[i], now_ms);
+                g->db_written = true;
+                return;
+        }
+        for (size_t i = 0; i < g->n_dirs; i++)
+                if (g->dirs[i].wd == ev->wd)
+                        d = (int) i;
+        if (d < 0)
+                return;
+        if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT)) {
+                /* the directory itself went: each of its files is looked at by path */
+                for (size_t i = 0; i < g->n_files; i++)
+                        if (g->files[i].dir == d)
+                                mark(&g->files[i], now_ms);
+                return;
+        }
+        if (!ev->len || !ev->name[0])
+                return;
+        struct guard_file *f = file_find(g, d, ev->name);
+
+        if (!f && g->dirs[d].rules && yaml_name(ev->name) &&
+            file_add(g, g->dirs[d].path, ev->name, GUARD_RULES, true, &f) < 0)
+                f = NULL;       /* past the cap: what is guarded stays guarded */
+        if (!f)
+                return;
+        if (f->kind == GUARD_STATE && (ev->mask & (IN_MODIFY | IN_CLOSE_WRITE))) {
+                /* the agent's own writes: the caller checks who committed */
+                if (strcmp(f->name, "agent.db") == 0 || strcmp(f->name, "agent.db-wal") == 0)
+                        g->db_written = true;
+                if (strcmp(f->name, "agent.db") != 0)
+                        return;         /* only agent.db's size is compared: it never shrinks */
+        }
+        mark(f, now_ms);
+}
+
+int agent_guard_read(struct agent_guard *g, uint64_t now_ms)
+{
+        char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+        for (;;) {
+                ssize_t n = read(g->fd, buf, sizeof(buf));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN)
+                        return 0;
+                if (n <= 0)
+                        return n < 0 ? -errno : -EIO;
+                for (const char *p = buf; p < buf + n;) {
+                        const struct inotify_event *ev = (const struct inotify_event *) (const void *) p;
+
+                        on_event(g, ev, now_ms);
+                        p += sizeof(*ev) + ev->len;
+                }
+        }
+}
+
+uint64_t agent_guard_deadline(const struct agent_guard *g)
+{
+        uint64_t t = UINT64_MAX;
+
+        for (size_t i = 0; i < g->n_files; i++)
+                if (g->files[i].pending)
+                        t = MIN(t, g->files[i].marked_ms + AGENT_GUARD_SETTLE_MS);
+        return t;
+}
+
+bool agent_guard_take_db_written(struct agent_guard *g)
+{
+        bool w = g->db_written;
+
+        g->db_written = false;
+        return w;
+}
+
+struct values {
+        char v[6][2][80];
+};
+
+static void add(struct agent_guard_change *c, struct values *v, const char *attr, const char *fmt_before,
+                const char *fmt_after)
+{
+        size_t i = c->n_changed;
+
+        if (i >= ARRAY_SIZE(c->changed))
+                return;
+        c->changed[i] = attr;
+        c->before[i] = fmt_before ? snprintf(v->v[i][0], sizeof(v->v[i][0]), "%s", fmt_before), v->v[i][0] : NULL;
+        c->after[i] = fmt_after ? snprintf(v->v[i][1], sizeof(v->v[i][1]), "%s", fmt_after), v->v[i][1] : NULL;
+        c->n_changed++;
+}
+
+static void hex(const uint8_t *p, char out[2 * SHA256_LEN + 1])
+{
+        for (size_t i = 0; i < SHA256_LEN; i++)
+                snprintf(out + 2 * i, 3, "%02x", p[i]);
+}
+
+static void number(char out[32], bool octal, unsigned long long v)
+{
+        if (octal)
+                snprintf(out, 32, "%04llo", v);
+        else
+                snprintf(out, 32, "%llu", v);
+}
+
+/* One file compared with what was taken: *c filled when it changed. */
+static bool compare(struct guard_file *f, const struct guard_file *now, struct agent_guard_change *c, struct values *v)
+{
+        char b[2 * SHA256_LEN + 1], a[2 * SHA256_LEN + 1], nb[32], na[32];
+
+        *c = (struct agent_guard_change) { .path = f->path, .kind = f->kind, .type = "change" };
+        if (f->exists && !now->exists) {
+                c->type = "deletion";
+                c->what = "removed";
+                return true;
+        }
+        if (!f->exists && now->exists) {
+                c->type = "creation";
+                c->what = "created";
+        }
+        if (!f->exists || !now->exists)
+                return now->exists;
+        if (f->st.st_ino != now->st.st_ino || f->st.st_dev != now->st.st_dev) {
+                number(nb, false, (unsigned long long) f->st.st_ino);
+                number(na, false, (unsigned long long) now->st.st_ino);
+                add(c, v, "inode", nb, na);
+                c->what = "replaced";
+        }
+        if (f->digest_known && now->digest_known && memcmp(f->sha256, now->sha256, SHA256_LEN) != 0) {
+                hex(f->sha256, b);
+                hex(now->sha256, a);
+                add(c, v, "sha256", b, a);
+                c->what = c->what ?: "content changed";
+        }
+        if ((f->st.st_mode & 07777) != (now->st.st_mode & 07777)) {
+                number(nb, true, (unsigned long long) (f->st.st_mode & 07777));
+                number(na, true, (unsigned long long) (now->st.st_mode & 07777));
+                add(c, v, "mode", nb, na);
+                c->what = c->what ?: "mode changed";
+        }
+        if (f->st.st_uid != now->st.st_uid || f->st.st_gid != now->st.st_gid) {
+                number(nb, false, (unsigned long long) f->st.st_uid);
+                number(na, false, (unsigned long long) now->st.st_uid);
+                add(c, v, "uid", nb, na);
+                number(nb, false, (unsigned long long) f->st.st_gid);
+                number(na, false, (unsigned long long) now->st.st_gid);
+                add(c, v, "gid", nb, na);
+                c->what = c->what ?: "owner changed";
+        }
+        if (f->kind == GUARD_STATE && strcmp(f->name, "agent.db") == 0 && now->st.st_size < f->st.st_size) {
+                number(nb, false, (unsigned long long) f->st.st_size);
+                number(na, false, (unsigned long long) now->st.st_size);
+                add(c, v, "size", nb, na);
+                c->what = c->what ?: "truncated";
+        }
+        return c->what != NULL;
+}
+
+int agent_guard_check(struct agent_guard *g, uint64_t now_ms,
+                      int (*fn)(const struct agent_guard_change *c, void *userdata), void *userdata)
+{
+        for (size_t i = 0; i < g->n_files; i++) {
+                struct guard_file *f = &g->files[i], now;
+                struct agent_guard_change c;
+                struct values v;
+                bool changed;
+
+                if (!f->pending || now_ms < f->marked_ms + AGENT_GUARD_SETTLE_MS)
+                        continue;
+                f->pending = false;
+                now = *f;
+                take(g, &now);
+                changed = compare(f, &now, &c, &v);
+                f->exists = now.exists;
+                f->st = now.st;
+                f->digest_known = now.digest_known;
+                memcpy(f->sha256, now.sha256, SHA256_LEN);
+                if (changed) {
+                        int r = fn(&c, userdata);
+
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
