@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/agent.sh: findings per second the agent's outputs deliver, in one run.
 #
-#   bench/agent.sh [--events N] [--runs N] [--build DIR]
+#   bench/agent.sh [--events N] [--runs N] [--build DIR] [--only agent]
 #
 # Each output is driven by dw-ship-test (tests/agent/ship-test.c: the output
 # without the agent's spool, so the figure is the shipping path alone), with N
@@ -17,7 +17,12 @@
 #   syslog+tls:// to rsyslog imtcp (ossl driver, a throwaway CA): written to
 #                the socket (syslog acknowledges nothing), not yet received
 #   file:        appended, one fsync per batch
+#   agent        the daemon end to end: `driftwatch agent --audit-stdin` fed an
+#                audit log whose analysis is N/5 write findings, each spooled
+#                (SQLite, one commit per batch), delivered to file: and
+#                acknowledged; the time of the whole run
 #
+# --only agent measures the last alone (no rsyslog needed).
 # Prints each figure (median of --runs, default 3) and the ratios. Needs
 # rsyslog, rsyslog-relp and a built build/dw-ship-test (make build). The
 # machine is shared: the figures say what this machine did, not a ceiling.
@@ -26,18 +31,25 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 name=agent.sh
 cd "$(dirname "$0")/.."
 root=$PWD
-events=100000 runs=3 build=build
+events=100000 runs=3 build=build only=
 while [ $# -gt 0 ]; do
         case $1 in
         --events) events=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
         --build) build=$2; shift 2 ;;
-        *) echo "usage: bench/agent.sh [--events N] [--runs N] [--build DIR]" >&2; exit 2 ;;
+        --only) only=$2; shift 2 ;;
+        *) echo "usage: bench/agent.sh [--events N] [--runs N] [--build DIR] [--only agent]" >&2; exit 2 ;;
         esac
 done
-ship=$root/$build/dw-ship-test
-[ -x "$ship" ] || { echo "$name: $ship is not built (make build)" >&2; exit 2; }
-command -v rsyslogd >/dev/null || { echo "$name: rsyslogd is not installed (scripts/deps.sh bench)" >&2; exit 2; }
+case $only in "" | agent) ;; *) echo "$name: --only takes 'agent', not '$only'" >&2; exit 2 ;; esac
+case $build in /*) ;; *) build=$root/$build ;; esac
+ship=$build/dw-ship-test
+dw=$build/driftwatch
+[ -x "$dw" ] || { echo "$name: $dw is not built (make build)" >&2; exit 2; }
+if [ -z "$only" ]; then
+        [ -x "$ship" ] || { echo "$name: $ship is not built (make build)" >&2; exit 2; }
+        command -v rsyslogd >/dev/null || { echo "$name: rsyslogd is not installed (scripts/deps.sh bench)" >&2; exit 2; }
+fi
 
 tmp=$(mktemp -d /tmp/dw-bench-agent.XXXXXX)
 case "$tmp" in /tmp/dw-bench-agent.?*) ;; *) echo "$name: unexpected scratch directory '$tmp'" >&2; exit 2 ;; esac
@@ -88,6 +100,63 @@ CONF
 
 declare -A fig
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# 0. the agent end to end (printed last): an audit log of N/5 writes into
+# /usr/local/bin, each a finding the analytics report live (an sshd and its
+# login shell first, for the ancestry), through the spool into file:.
+agent_events=$((events / 5))
+awk -v n="$agent_events" 'function rec(t, ms, s, body) { printf "type=%s msg=audit(%d.%s:%d): %s\n", t, tm, ms, s, body }
+function ids(pid, ppid, auid, ses, tty, comm, exe, sc, key) {
+        return sprintf("arch=c000003e syscall=%d success=yes exit=%d a0=ffffff9c a1=55e0 a2=241 a3=1b6 items=%d " \
+                "ppid=%d pid=%d auid=%s uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=%s ses=%s " \
+                "comm=\"%s\" exe=\"%s\" key=\"%s\"", sc, sc == 59 ? 0 : 3, sc == 59 ? 1 : 2, ppid, pid, auid, tty,
+                ses, comm, exe, key) }
+function exec(pid, ppid, auid, ses, tty, exe, comm, args) {
+        s++; tm++
+        rec("SYSCALL", "100", s, ids(pid, ppid, auid, ses, tty, comm, exe, 59, "dw-exec"))
+        rec("EXECVE", "100", s, args)
+        rec("CWD", "100", s, "cwd=\"/root\"")
+        rec("PATH", "100", s, "item=0 name=\"" exe "\" inode=1 dev=fd:00 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL")
+}
+BEGIN {
+        s = 100; tm = 1700000000
+        exec(1000, 1, 4294967295, 4294967295, "(none)", "/usr/sbin/sshd", "sshd", "argc=2 a0=\"/usr/sbin/sshd\" a1=\"-D\"")
+        exec(1001, 1000, 1000, 3, "pts0", "/usr/bin/bash", "bash", "argc=1 a0=\"-bash\"")
+        for (i = 1; i <= n; i++) {
+                s++
+                rec("SYSCALL", "200", s, ids(1002, 1001, 1000, 3, "(none)", "cp", "/usr/bin/cp", 257, "dw-bench"))
+                rec("CWD", "200", s, "cwd=\"/\"")
+                rec("PATH", "200", s, "item=0 name=\"/usr/local/bin/\" inode=2 dev=fd:00 mode=040755 ouid=0 ogid=0 rdev=00:00 nametype=PARENT")
+                rec("PATH", "200", s, "item=1 name=\"/usr/local/bin/tool" i "\" inode=3 dev=fd:00 mode=0100644 ouid=0 ogid=0 rdev=00:00 nametype=CREATE")
+                if (i % 20 == 0) tm++
+        }
+}' >"$tmp/agent-audit.log"
+agent_rate() {
+        local r t0 t1 got
+        all=()
+        for ((r = 1; r <= runs; r++)); do
+                rm -rf "${tmp:?}/agent-state" "${tmp:?}/agent.jsonl"*
+                t0=$(date +%s.%N)
+                "$dw" agent --state-dir "$tmp/agent-state" --output "file:$tmp/agent.jsonl?max=0" --audit-stdin \
+                        --schedule all=off --heartbeat 0 <"$tmp/agent-audit.log" 2>"$tmp/agent.err" ||
+                        { tail -3 "$tmp/agent.err" >&2; exit 2; }
+                t1=$(date +%s.%N)
+                got=$(lines "$tmp/agent.jsonl")
+                [ "$got" -ge "$agent_events" ] ||
+                        { echo "$name: agent run $r: $got of $agent_events findings delivered" >&2; exit 2; }
+                all+=("$(awk -v n="$got" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')")
+                note "  agent run $r/$runs: $got findings, ${all[-1]} findings/s"
+        done
+        fig[agent]=$(printf '%s\n' "${all[@]}" | median)
+}
+agent_rate
+agent_line() { printf '  %-44s %10s\n' "agent: audit -> spool -> file: (end to end)" "${fig[agent]}"; }
+if [ "$only" = agent ]; then
+        echo
+        echo "the agent, $agent_events findings, median of $runs runs (findings per second):"
+        agent_line
+        exit 0
+fi
 
 # 1. relp:// through the output
 all=() all_cpu=() all_rx=()
@@ -197,6 +266,7 @@ printf '  %-44s %10s\n' "  per CPU second of the receiving rsyslogd" "${fig[relp
 printf '  %-44s %10s\n' "peer: rsyslog imfile -> omrelp -> imrelp" "${fig[peer]}"
 printf '  %-44s %10s\n' "syslog+tls:// -> rsyslog imtcp (written)" "${fig[syslog+tls]}"
 printf '  %-44s %10s\n' "file: (fsync per batch of 2,000)" "${fig[file]}"
+agent_line
 awk -v a="${fig[relp]}" -v b="${fig[peer]}" -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
         printf "  ratio relp:// / rsyslog omrelp: %.1f\n", a / b
         printf "  goal relp:// >= 50,000/s: %s (load average %s on %d CPUs)\n", (a >= 50000 ? "met" : "NOT met"), l, '"$(nproc)"' }'

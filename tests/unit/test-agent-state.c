@@ -56,6 +56,23 @@ static void add(struct agent_state *s, const char *json, int sev, uint64_t *drop
         assert_int_equal(agent_state_spool_add(s, json, strlen(json), id, sev, 1, dropped), 0);
 }
 
+struct walk {
+        size_t n;
+        int64_t first, last;
+        bool schedule_seen;
+};
+
+static int count_event(const struct agent_event *ev, void *u)
+{
+        struct walk *w = u;
+
+        if (w->n++ == 0)
+                w->first = ev->seq;
+        w->last = ev->seq;
+        assert_true(ev->len == strlen(ev->json));
+        return 0;
+}
+
 static void test_pending_per_output(void **state)
 {
         const struct agent_event *ev;
@@ -98,6 +115,17 @@ static void test_pending_per_output(void **state)
         assert_int_equal(agent_state_commit(s), 0);
         agent_state_spool_depth(s, &n, &bytes);
         assert_int_equal(n, 1);        /* aa02: the first output has not acknowledged it */
+        {
+                /* out of the spool, each event is still there once, as history */
+                struct dw_error e = { 0 };
+                struct agent_state *ro = NULL;
+                struct walk w = { 0 };
+
+                assert_int_equal(agent_state_open_readonly(dir, &ro, &e), 0);
+                assert_int_equal(agent_state_foreach_history(ro, count_event, &w), 0);
+                assert_int_equal(w.n, 3);
+                agent_state_free(ro);
+        }
         agent_state_free(s);
 
         /* Reopened: the same pending sets and counts. */
@@ -217,23 +245,6 @@ static void test_not_ours(void **state)
         assert_non_null(strstr(dw_error_reason(&e), "agent.db"));
         dw_error_release(&e);
         cleanup_dir();
-}
-
-struct walk {
-        size_t n;
-        int64_t first, last;
-        bool schedule_seen;
-};
-
-static int count_event(const struct agent_event *ev, void *u)
-{
-        struct walk *w = u;
-
-        if (w->n++ == 0)
-                w->first = ev->seq;
-        w->last = ev->seq;
-        assert_true(ev->len == strlen(ev->json));
-        return 0;
 }
 
 static int see_schedule(const char *capability, const struct agent_schedule_state *st, void *u)
