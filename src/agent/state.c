@@ -515,7 +515,7 @@ static int spool_left(struct agent_state *s, int64_t seq, uint64_t bytes)
 
         s->spool_bytes -= MIN(bytes, s->spool_bytes);
         s->spool_events -= s->spool_events > 0;
-        if (seq > s->trimmed_to && bytes <= AGENT_HISTORY_EVENT_MAX)
+        if (seq > s->last_seq - AGENT_HISTORY_MAX && bytes <= AGENT_HISTORY_EVENT_MAX)
                 return 0;
         st = query(s, Q_DELETE_SEQ);
         sqlite3_bind_int64(st, 1, seq);
