@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/agent.sh: findings per second the agent's outputs deliver, in one run.
 #
-#   bench/agent.sh [--events N] [--runs N] [--build DIR] [--seconds S] [--outage S] [--only outputs|load|outage]
+#   bench/agent.sh [--events N] [--runs N] [--build DIR] [--seconds S] [--outage S] [--only outputs|agent|load|outage]
 #
 # Each output is driven by dw-ship-test (tests/agent/ship-test.c: the output
 # without the agent's spool, so the figure is the shipping path alone), with N
@@ -20,6 +20,9 @@
 #
 # Then the agent itself (`driftwatch agent --audit-stdin`, the release build):
 #
+#   agent        end to end: an audit log whose analysis is N/5 write findings,
+#                each spooled (SQLite, one commit per batch), delivered to file:
+#                and acknowledged; the time of the whole run
 #   load         its CPU (utime + stime of /proc/PID/stat) and peak RSS (VmHWM)
 #                while bench/audit-feed.py feeds it 0, 1,000 and 10,000 audit
 #                events a second for --seconds (default 10) each, paced by the
@@ -43,7 +46,7 @@ name=agent.sh
 cd "$(dirname "$0")/.."
 root=$PWD
 events=100000 runs=3 build=build seconds=10 outage=30 only=
-usage="usage: bench/agent.sh [--events N] [--runs N] [--build DIR] [--seconds S] [--outage S] [--only outputs|load|outage]"
+usage="usage: bench/agent.sh [--events N] [--runs N] [--build DIR] [--seconds S] [--outage S] [--only outputs|agent|load|outage]"
 while [ $# -gt 0 ]; do
         case $1 in
         --events) events=$2; shift 2 ;;
@@ -55,14 +58,17 @@ while [ $# -gt 0 ]; do
         *) echo "$usage" >&2; exit 2 ;;
         esac
 done
-case $only in ""|outputs|load|outage) ;; *) echo "$usage" >&2; exit 2 ;; esac
+case $only in ""|outputs|agent|load|outage) ;; *) echo "$usage" >&2; exit 2 ;; esac
 case $seconds$outage in *[!0-9]*) echo "$name: --seconds and --outage are whole seconds" >&2; exit 2 ;; esac
 want() { [ -z "$only" ] || [ "$only" = "$1" ]; }
-ship=$root/$build/dw-ship-test
-dw=$root/$build/driftwatch
-[ -x "$ship" ] || { echo "$name: $ship is not built (make build)" >&2; exit 2; }
+case $build in /*) ;; *) build=$root/$build ;; esac
+ship=$build/dw-ship-test
+dw=$build/driftwatch
 [ -x "$dw" ] || { echo "$name: $dw is not built (make build)" >&2; exit 2; }
-command -v rsyslogd >/dev/null || { echo "$name: rsyslogd is not installed (scripts/deps.sh bench)" >&2; exit 2; }
+if [ "$only" != agent ]; then
+        [ -x "$ship" ] || { echo "$name: $ship is not built (make build)" >&2; exit 2; }
+        command -v rsyslogd >/dev/null || { echo "$name: rsyslogd is not installed (scripts/deps.sh bench)" >&2; exit 2; }
+fi
 
 tmp=$(mktemp -d /tmp/dw-bench-agent.XXXXXX)
 case "$tmp" in /tmp/dw-bench-agent.?*) ;; *) echo "$name: unexpected scratch directory '$tmp'" >&2; exit 2 ;; esac
@@ -85,6 +91,7 @@ trap cleanup EXIT
 
 note() { echo "$*" >&2; }
 declare -A fig
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 lines() { if [ -e "$1" ]; then wc -l <"$1"; else echo 0; fi; }
 
 # The outputs alone (dw-ship-test), findings per second.
@@ -107,7 +114,6 @@ bench_outputs() {
                 rx_pid=$(rsyslogd_pid "rx$1")
         }
 
-        median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
         # 1. relp:// through the output
         all=() all_cpu=() all_rx=()
@@ -285,10 +291,70 @@ bench_outage() {
         fig[outage]="$n $before $after ${spooled:-?} ${json:-0} $(lines "$tmp/outage/received") $drained"
 }
 
+# The daemon end to end: findings per second from the audit stream through
+# the spool into file:.
+bench_agent() {
+        # 0. the agent end to end (printed last): an audit log of N/5 writes into
+        # /usr/local/bin, each a finding the analytics report live (an sshd and its
+        # login shell first, for the ancestry), through the spool into file:.
+        agent_events=$((events / 5))
+        awk -v n="$agent_events" 'function rec(t, ms, s, body) { printf "type=%s msg=audit(%d.%s:%d): %s\n", t, tm, ms, s, body }
+        function ids(pid, ppid, auid, ses, tty, comm, exe, sc, key) {
+                return sprintf("arch=c000003e syscall=%d success=yes exit=%d a0=ffffff9c a1=55e0 a2=241 a3=1b6 items=%d " \
+                        "ppid=%d pid=%d auid=%s uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=%s ses=%s " \
+                        "comm=\"%s\" exe=\"%s\" key=\"%s\"", sc, sc == 59 ? 0 : 3, sc == 59 ? 1 : 2, ppid, pid, auid, tty,
+                        ses, comm, exe, key) }
+        function exec(pid, ppid, auid, ses, tty, exe, comm, args) {
+                s++; tm++
+                rec("SYSCALL", "100", s, ids(pid, ppid, auid, ses, tty, comm, exe, 59, "dw-exec"))
+                rec("EXECVE", "100", s, args)
+                rec("CWD", "100", s, "cwd=\"/root\"")
+                rec("PATH", "100", s, "item=0 name=\"" exe "\" inode=1 dev=fd:00 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL")
+        }
+        BEGIN {
+                s = 100; tm = 1700000000
+                exec(1000, 1, 4294967295, 4294967295, "(none)", "/usr/sbin/sshd", "sshd", "argc=2 a0=\"/usr/sbin/sshd\" a1=\"-D\"")
+                exec(1001, 1000, 1000, 3, "pts0", "/usr/bin/bash", "bash", "argc=1 a0=\"-bash\"")
+                for (i = 1; i <= n; i++) {
+                        s++
+                        rec("SYSCALL", "200", s, ids(1002, 1001, 1000, 3, "(none)", "cp", "/usr/bin/cp", 257, "dw-bench"))
+                        rec("CWD", "200", s, "cwd=\"/\"")
+                        rec("PATH", "200", s, "item=0 name=\"/usr/local/bin/\" inode=2 dev=fd:00 mode=040755 ouid=0 ogid=0 rdev=00:00 nametype=PARENT")
+                        rec("PATH", "200", s, "item=1 name=\"/usr/local/bin/tool" i "\" inode=3 dev=fd:00 mode=0100644 ouid=0 ogid=0 rdev=00:00 nametype=CREATE")
+                        if (i % 20 == 0) tm++
+                }
+        }' >"$tmp/agent-audit.log"
+        agent_rate() {
+                local r t0 t1 got
+                all=()
+                for ((r = 1; r <= runs; r++)); do
+                        rm -rf "${tmp:?}/agent-state" "${tmp:?}/agent.jsonl"*
+                        t0=$(date +%s.%N)
+                        "$dw" agent --state-dir "$tmp/agent-state" --output "file:$tmp/agent.jsonl?max=0" --audit-stdin \
+                                --schedule all=off --heartbeat 0 <"$tmp/agent-audit.log" 2>"$tmp/agent.err" ||
+                                { tail -3 "$tmp/agent.err" >&2; exit 2; }
+                        t1=$(date +%s.%N)
+                        got=$(lines "$tmp/agent.jsonl")
+                        [ "$got" -ge "$agent_events" ] ||
+                                { echo "$name: agent run $r: $got of $agent_events findings delivered" >&2; exit 2; }
+                        all+=("$(awk -v n="$got" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')")
+                        note "  agent run $r/$runs: $got findings, ${all[-1]} findings/s"
+                done
+                fig[agent]=$(printf '%s\n' "${all[@]}" | median)
+        }
+        agent_rate
+}
+
 want outputs && bench_outputs
+want agent && bench_agent
 want load && bench_load
 want outage && bench_outage
 
+if want agent; then
+        echo
+        echo "the agent end to end, $agent_events findings, median of $runs runs (findings per second):"
+        printf '  %-44s %10s\n' "agent: audit -> spool -> file:" "${fig[agent]}"
+fi
 if want load; then
         echo
         echo "the agent under --audit-stdin, $seconds s at each rate (1 event in 10 a finding, to file:):"

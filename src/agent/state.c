@@ -10,34 +10,54 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/event.h"
 #include "basic/sqlite-util.h"
 #include "rules/rules.h"
 
+/* The schema's version (PRAGMA user_version). 0: the first one, which kept
+ * the spool (agent_spool) and a copy of each event for the report
+ * (agent_history); 1: one table of events, each written once, the spool
+ * being the events some output still needs (agent_pending). */
+#define SCHEMA_VERSION 1
+
 static const char schema[] =
-        "CREATE TABLE IF NOT EXISTS agent_spool (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL,"
+        /* Every event, once: while an output needs it (the spool), and after
+         * that while it is among the newest AGENT_HISTORY_MAX (the history). */
+        "CREATE TABLE IF NOT EXISTS agent_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL,"
         " severity INTEGER NOT NULL, time_ns INTEGER NOT NULL, json TEXT NOT NULL);"
-        "CREATE INDEX IF NOT EXISTS agent_spool_by_severity ON agent_spool (severity, seq);"
         "CREATE TABLE IF NOT EXISTS agent_outputs (oid INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE,"
         " delivered INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0);"
+        /* The event's severity is repeated here for the cap's choice of victim. */
         "CREATE TABLE IF NOT EXISTS agent_pending (oid INTEGER NOT NULL, seq INTEGER NOT NULL,"
-        " PRIMARY KEY (oid, seq)) WITHOUT ROWID;"
+        " severity INTEGER NOT NULL, PRIMARY KEY (oid, seq)) WITHOUT ROWID;"
         "CREATE INDEX IF NOT EXISTS agent_pending_by_seq ON agent_pending (seq);"
+        "CREATE INDEX IF NOT EXISTS agent_pending_by_severity ON agent_pending (severity, seq);"
+        /* The spool as a view, for whoever looks into the file with sqlite3. */
+        "CREATE VIEW IF NOT EXISTS agent_spool AS SELECT * FROM agent_events e"
+        " WHERE EXISTS (SELECT 1 FROM agent_pending p WHERE p.seq = e.seq);"
         "CREATE TABLE IF NOT EXISTS agent_schedules (capability TEXT PRIMARY KEY, next_run INTEGER NOT NULL,"
         " last_run INTEGER NOT NULL, last_status TEXT NOT NULL);"
         "CREATE TABLE IF NOT EXISTS agent_audit (node TEXT PRIMARY KEY, sec INTEGER NOT NULL,"
         " msec INTEGER NOT NULL, serial INTEGER NOT NULL);"
         "CREATE TABLE IF NOT EXISTS agent_values (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-        "CREATE TABLE IF NOT EXISTS agent_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
-        /* Added after the first release: created on the next open (this schema is the migration). */
-        "CREATE TABLE IF NOT EXISTS agent_history (seq INTEGER PRIMARY KEY, severity INTEGER NOT NULL,"
-        " time_ns INTEGER NOT NULL, json TEXT NOT NULL);";
+        "CREATE TABLE IF NOT EXISTS agent_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);";
+
+/* From version 0: the spool's table becomes the table of events, the pending
+ * rows get their event's severity, and the events only the history still
+ * held join the table (migrate_history()). */
+static const char migrate_v0[] =
+        "ALTER TABLE agent_spool RENAME TO agent_events;"
+        "DROP INDEX IF EXISTS agent_spool_by_severity;"
+        "ALTER TABLE agent_pending ADD COLUMN severity INTEGER NOT NULL DEFAULT 0;"
+        "UPDATE agent_pending SET severity = coalesce((SELECT e.severity FROM agent_events e"
+        " WHERE e.seq = agent_pending.seq), 0);";
 
 enum {
         Q_INSERT,
         Q_PENDING_ALL,
         Q_SELECT_PENDING,
         Q_ACK,
-        Q_ORPHAN,
+        Q_STILL_PENDING,
         Q_DELIVERED,
         Q_FAILED,
         Q_COUNTER_ADD,
@@ -47,34 +67,34 @@ enum {
         Q_DELETE_PENDING_SEQ,
         Q_AUDIT_GET,
         Q_AUDIT_SET,
-        Q_HISTORY_ADD,
         Q_HISTORY_TRIM,
         _Q_MAX,
 };
 
 static const char *const queries[_Q_MAX] = {
-        [Q_INSERT] = "INSERT INTO agent_spool (id, severity, time_ns, json) VALUES (?, ?, ?, ?)",
-        [Q_PENDING_ALL] = "INSERT INTO agent_pending (oid, seq) SELECT oid, ? FROM agent_outputs WHERE oid IN "
-                          "(SELECT value FROM json_each(?))",
+        [Q_INSERT] = "INSERT INTO agent_events (id, severity, time_ns, json) VALUES (?, ?, ?, ?)",
+        [Q_PENDING_ALL] = "INSERT INTO agent_pending (oid, seq, severity) SELECT oid, ?, ? FROM agent_outputs "
+                          "WHERE oid IN (SELECT value FROM json_each(?))",
         [Q_SELECT_PENDING] = "SELECT s.seq, s.id, s.severity, s.time_ns, s.json FROM agent_pending p "
-                             "JOIN agent_spool s ON s.seq = p.seq WHERE p.oid = ? ORDER BY p.seq LIMIT ?",
+                             "JOIN agent_events s ON s.seq = p.seq WHERE p.oid = ? ORDER BY p.seq LIMIT ?",
         [Q_ACK] = "DELETE FROM agent_pending WHERE oid = ? AND seq = ?",
-        [Q_ORPHAN] = "DELETE FROM agent_spool WHERE seq = ? AND NOT EXISTS "
-                     "(SELECT 1 FROM agent_pending WHERE seq = ?) RETURNING length(json)",
+        [Q_STILL_PENDING] = "SELECT 1 FROM agent_pending WHERE seq = ? LIMIT 1",
         [Q_DELIVERED] = "UPDATE agent_outputs SET delivered = delivered + ? WHERE oid = ?",
         [Q_FAILED] = "UPDATE agent_outputs SET failed = failed + 1 WHERE oid = ?",
         [Q_COUNTER_ADD] = "INSERT INTO agent_counters (name, value) VALUES (?, ?) "
                           "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
         [Q_COUNTER_GET] = "SELECT value FROM agent_counters WHERE name = ?",
-        [Q_VICTIM] = "SELECT seq, severity, length(json) FROM agent_spool ORDER BY severity, seq LIMIT 1",
-        [Q_DELETE_SEQ] = "DELETE FROM agent_spool WHERE seq = ?",
+        [Q_VICTIM] = "SELECT p.seq, p.severity, length(CAST(e.json AS BLOB)) FROM agent_pending p "
+                     "JOIN agent_events e ON e.seq = p.seq ORDER BY p.severity, p.seq LIMIT 1",
+        [Q_DELETE_SEQ] = "DELETE FROM agent_events WHERE seq = ?",
         [Q_DELETE_PENDING_SEQ] = "DELETE FROM agent_pending WHERE seq = ?",
         [Q_AUDIT_GET] = "SELECT sec, msec, serial FROM agent_audit WHERE node = ?",
         [Q_AUDIT_SET] = "INSERT INTO agent_audit (node, sec, msec, serial) VALUES (?, ?, ?, ?) "
                         "ON CONFLICT (node) DO UPDATE SET sec = excluded.sec, msec = excluded.msec, "
                         "serial = excluded.serial",
-        [Q_HISTORY_ADD] = "INSERT INTO agent_history (seq, severity, time_ns, json) VALUES (?, ?, ?, ?)",
-        [Q_HISTORY_TRIM] = "DELETE FROM agent_history WHERE seq <= ?",
+        /* the events in (?1, ?2] no output needs any more */
+        [Q_HISTORY_TRIM] = "DELETE FROM agent_events WHERE seq > ?1 AND seq <= ?2 AND NOT EXISTS "
+                           "(SELECT 1 FROM agent_pending p WHERE p.seq = agent_events.seq)",
 };
 
 struct agent_state {
@@ -82,13 +102,20 @@ struct agent_state {
         sqlite3_stmt *q[_Q_MAX];
         bool in_transaction;
         uint64_t spool_max;
-        uint64_t spool_bytes, spool_events;
+        uint64_t spool_bytes, spool_events;    /* of the events some output needs */
+        int64_t last_seq;                       /* the newest event's */
+        /* The events up to here that no output needs are gone (the history's
+         * retention); 0: not known, the next trim looks at every event. */
+        int64_t trimmed_to;
+        int schema_version;                     /* of a read-only open */
         char outputs_json[AGENT_STATE_MAX_OUTPUTS * 24 + 4];    /* "[1,2]": the configured outputs' ids */
         /* what agent_state_pending() returned */
         struct agent_event *batch;
         char **batch_strings;
         size_t batch_n, batch_cap;
 };
+
+static int history_trim(struct agent_state *s);
 
 static int fail_db(struct agent_state *s, int rc)
 {
@@ -142,20 +169,132 @@ static int exec_sql(struct agent_state *s, const char *sql)
         return rc == SQLITE_OK ? 0 : fail_db(s, rc);
 }
 
+/* The spool's depth and the newest event, from the tables. */
 static int spool_totals(struct agent_state *s)
 {
         _cleanup_(sqlite_finalizep) sqlite3_stmt *st = NULL;
         int rc;
 
-        rc = sqlite3_prepare_v2(s->db, "SELECT count(*), coalesce(sum(length(json)), 0) FROM agent_spool", -1, &st,
-                                NULL);
+        rc = sqlite3_prepare_v2(s->db, "SELECT count(*), coalesce(sum(length(CAST(json AS BLOB))), 0), "
+                                       "(SELECT coalesce(max(seq), 0) FROM agent_events) FROM agent_events e "
+                                       "WHERE EXISTS (SELECT 1 FROM agent_pending p WHERE p.seq = e.seq)",
+                                -1, &st, NULL);
         if (rc != SQLITE_OK)
                 return fail_db(s, rc);
         if (sqlite3_step(st) != SQLITE_ROW)
                 return fail_db(s, sqlite3_errcode(s->db));
         s->spool_events = (uint64_t) sqlite3_column_int64(st, 0);
         s->spool_bytes = (uint64_t) sqlite3_column_int64(st, 1);
+        s->last_seq = sqlite3_column_int64(st, 2);
+        s->trimmed_to = 0;
         return 0;
+}
+
+static int schema_version(struct agent_state *s, int *ret)
+{
+        _cleanup_(sqlite_finalizep) sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return fail_db(s, rc);
+        if (sqlite3_step(st) != SQLITE_ROW)
+                return fail_db(s, sqlite3_errcode(s->db));
+        *ret = sqlite3_column_int(st, 0);
+        return 0;
+}
+
+static int has_table(struct agent_state *s, const char *name, bool *ret)
+{
+        _cleanup_(sqlite_finalizep) sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", -1, &st,
+                                NULL);
+        if (rc != SQLITE_OK)
+                return fail_db(s, rc);
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                return fail_db(s, rc);
+        *ret = rc == SQLITE_ROW;
+        return 0;
+}
+
+/* Version 0's history: the events it holds that the spool no longer does
+ * join the table of events, with their event.id (the history did not keep
+ * it), and the history's table goes. */
+static int migrate_history(struct agent_state *s)
+{
+        _cleanup_(sqlite_finalizep) sqlite3_stmt *sel = NULL, *ins = NULL;
+        bool found;
+        int r, rc;
+
+        r = has_table(s, "agent_history", &found);
+        if (r < 0 || !found)
+                return r;
+        rc = sqlite3_prepare_v2(s->db, "SELECT h.seq, h.severity, h.time_ns, h.json FROM agent_history h "
+                                       "WHERE NOT EXISTS (SELECT 1 FROM agent_events e WHERE e.seq = h.seq)",
+                                -1, &sel, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_prepare_v2(s->db, "INSERT INTO agent_events (seq, id, severity, time_ns, json) "
+                                               "VALUES (?, ?, ?, ?, ?)", -1, &ins, NULL);
+        if (rc != SQLITE_OK)
+                return fail_db(s, rc);
+        while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+                const char *json = (const char *) sqlite3_column_text(sel, 3) ?: "";
+                size_t len = (size_t) sqlite3_column_bytes(sel, 3);
+                char id[AGENT_EVENT_ID_MAX];
+
+                r = agent_event_id(json, len, id);
+                if (r < 0)
+                        return r;
+                sqlite3_reset(ins);
+                sqlite3_bind_int64(ins, 1, sqlite3_column_int64(sel, 0));
+                sqlite3_bind_text(ins, 2, id, -1, SQLITE_STATIC);
+                sqlite3_bind_int(ins, 3, sqlite3_column_int(sel, 1));
+                sqlite3_bind_int64(ins, 4, sqlite3_column_int64(sel, 2));
+                sqlite3_bind_text(ins, 5, json, (int) len, SQLITE_STATIC);
+                r = step_done(s, ins);
+                if (r < 0)
+                        return r;
+        }
+        if (rc != SQLITE_DONE)
+                return fail_db(s, rc);
+        return exec_sql(s, "DROP TABLE agent_history");
+}
+
+/* Brings the tables to SCHEMA_VERSION, in the open's transaction: *ret_reason
+ * says why not (-EBADMSG: a newer agent's). */
+static int migrate(struct agent_state *s, const char **ret_reason)
+{
+        bool old;
+        int r, v;
+
+        r = schema_version(s, &v);
+        if (r < 0)
+                return r;
+        if (v > SCHEMA_VERSION) {
+                *ret_reason = "written by a newer driftwatch (schema version unknown)";
+                return -EBADMSG;
+        }
+        if (v == 0) {
+                r = has_table(s, "agent_spool", &old);
+                if (r >= 0 && old)
+                        r = exec_sql(s, migrate_v0);
+                if (r >= 0 && old)
+                        r = migrate_history(s);
+                if (r < 0)
+                        return r;
+        }
+        r = exec_sql(s, schema);
+        if (r >= 0 && v != SCHEMA_VERSION) {
+                char sql[64];
+
+                snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
+                r = exec_sql(s, sql);
+        }
+        return r;
 }
 
 int agent_state_open(const char *dir, uint64_t spool_max, struct agent_state **ret, struct dw_error *e)
@@ -192,12 +331,12 @@ int agent_state_open(const char *dir, uint64_t spool_max, struct agent_state **r
         if (r >= 0 && db_check_application_id(s->db, DB_APP_AGENT, NULL) == 1)
                 r = db_set_application_id(s->db, DB_APP_AGENT);
         if (r >= 0)
-                r = exec_sql(s, schema);
+                r = migrate(s, &reason);
         if (r >= 0)
                 r = exec_sql(s, "COMMIT");
         if (r < 0)
                 return dw_error_set(e, r, path, "cannot open agent state '%s': %s", path,
-                                    sqlite3_errmsg(s->db));
+                                    reason ?: sqlite3_errmsg(s->db));
         for (size_t i = 0; i < _Q_MAX; i++) {
                 int rc = sqlite3_prepare_v3(s->db, queries[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL);
 
@@ -232,6 +371,10 @@ int agent_state_open_readonly(const char *dir, struct agent_state **ret, struct 
         if (r < 0)
                 return dw_error_set(e, r, path, "cannot open agent state '%s': %s", path,
                                     reason ?: strerror(-r));
+        /* Not migrated here: the readers know each version's tables. */
+        r = schema_version(s, &s->schema_version);
+        if (r < 0)
+                return dw_error_set(e, r, path, "cannot read agent state '%s': %s", path, sqlite3_errmsg(s->db));
         *ret = TAKE_PTR(s);
         return 0;
 }
@@ -351,13 +494,49 @@ int agent_state_set_outputs(struct agent_state *s, const char *const *urls, size
                 if (r < 0)
                         return r;
         }
-        r = exec_sql(s, "DELETE FROM agent_spool WHERE seq NOT IN (SELECT seq FROM agent_pending)");
+        r = spool_totals(s);
         if (r < 0)
                 return r;
-        return spool_totals(s);
+        return history_trim(s);
 }
 
-/* Removes the event seq from the spool and every pending set. */
+/* The history's retention: an event no output needs any more stays while it
+ * is among the newest AGENT_HISTORY_MAX, and goes after that (looked at in
+ * steps of 64 events; every event, when trimmed_to is not known). */
+static int history_trim(struct agent_state *s)
+{
+        int64_t hi = s->last_seq - AGENT_HISTORY_MAX;
+        sqlite3_stmt *st;
+        int r;
+
+        if (hi - s->trimmed_to < (s->trimmed_to ? 64 : 1))
+                return 0;
+        st = query(s, Q_HISTORY_TRIM);
+        sqlite3_bind_int64(st, 1, s->trimmed_to);
+        sqlite3_bind_int64(st, 2, hi);
+        r = step_done(s, st);
+        if (r >= 0)
+                s->trimmed_to = hi;
+        return r;
+}
+
+/* The event seq of bytes left the spool (every output acknowledged it, or the
+ * cap dropped it): it stays as history unless it is past the history's
+ * retention or too large for it. */
+static int spool_left(struct agent_state *s, int64_t seq, uint64_t bytes)
+{
+        sqlite3_stmt *st;
+
+        s->spool_bytes -= MIN(bytes, s->spool_bytes);
+        s->spool_events -= s->spool_events > 0;
+        if (seq > s->last_seq - AGENT_HISTORY_MAX && bytes <= AGENT_HISTORY_EVENT_MAX)
+                return 0;
+        st = query(s, Q_DELETE_SEQ);
+        sqlite3_bind_int64(st, 1, seq);
+        return step_done(s, st);
+}
+
+/* Takes the event seq out of every pending set. */
 static int spool_drop(struct agent_state *s, int64_t seq, uint64_t bytes)
 {
         sqlite3_stmt *st = query(s, Q_DELETE_PENDING_SEQ);
@@ -367,14 +546,7 @@ static int spool_drop(struct agent_state *s, int64_t seq, uint64_t bytes)
         r = step_done(s, st);
         if (r < 0)
                 return r;
-        st = query(s, Q_DELETE_SEQ);
-        sqlite3_bind_int64(st, 1, seq);
-        r = step_done(s, st);
-        if (r < 0)
-                return r;
-        s->spool_bytes -= MIN(bytes, s->spool_bytes);
-        s->spool_events -= s->spool_events > 0;
-        return 0;
+        return spool_left(s, seq, bytes);
 }
 
 /* The cap: the oldest of the lowest severity go first. */
@@ -413,37 +585,14 @@ static int enforce_cap(struct agent_state *s, uint64_t *ret_dropped)
                 if (r < 0)
                         return r;
         }
-        if (ret_dropped)
-                *ret_dropped = dropped;
+        *ret_dropped = dropped;
         return 0;
-}
-
-/* The history the evidence report reads: the newest AGENT_HISTORY_MAX events
- * of at most AGENT_HISTORY_EVENT_MAX bytes, whether or not delivered yet. */
-static int history_add(struct agent_state *s, int64_t seq, const char *json, size_t len, int severity,
-                       int64_t time_ns)
-{
-        sqlite3_stmt *st;
-        int r;
-
-        if (len > AGENT_HISTORY_EVENT_MAX)
-                return 0;
-        st = query(s, Q_HISTORY_ADD);
-        sqlite3_bind_int64(st, 1, seq);
-        sqlite3_bind_int(st, 2, severity);
-        sqlite3_bind_int64(st, 3, time_ns);
-        sqlite3_bind_text(st, 4, json, (int) len, SQLITE_STATIC);
-        r = step_done(s, st);
-        if (r < 0 || seq <= AGENT_HISTORY_MAX || seq % 64 != 0)        /* trimmed in steps of 64 */
-                return r;
-        st = query(s, Q_HISTORY_TRIM);
-        sqlite3_bind_int64(st, 1, seq - AGENT_HISTORY_MAX);
-        return step_done(s, st);
 }
 
 int agent_state_spool_add(struct agent_state *s, const char *json, size_t len, const char *id, int severity,
                           int64_t time_ns, uint64_t *ret_dropped)
 {
+        uint64_t dropped = 0;
         sqlite3_stmt *st;
         int64_t seq;
         int r;
@@ -459,20 +608,28 @@ int agent_state_spool_add(struct agent_state *s, const char *json, size_t len, c
         if (r < 0)
                 return r;
         seq = sqlite3_last_insert_rowid(s->db);
-        r = history_add(s, seq, json, len, severity, time_ns);
-        if (r < 0)
-                return r;
+        s->last_seq = MAX(s->last_seq, seq);
         st = query(s, Q_PENDING_ALL);
         sqlite3_bind_int64(st, 1, seq);
-        sqlite3_bind_text(st, 2, s->outputs_json, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, severity);
+        sqlite3_bind_text(st, 3, s->outputs_json, -1, SQLITE_STATIC);
         r = step_done(s, st);
         if (r < 0)
                 return r;
-        s->spool_bytes += len;
-        s->spool_events++;
-        if (sqlite3_changes(s->db) == 0)        /* no output: nothing keeps it */
-                return spool_drop(s, seq, len);
-        return enforce_cap(s, ret_dropped);
+        if (sqlite3_changes(s->db) > 0) {
+                s->spool_bytes += len;
+                s->spool_events++;
+                r = enforce_cap(s, &dropped);
+        } else if (len > AGENT_HISTORY_EVENT_MAX) {     /* no output needs it, and too large for the history */
+                st = query(s, Q_DELETE_SEQ);
+                sqlite3_bind_int64(st, 1, seq);
+                r = step_done(s, st);
+        }
+        if (r >= 0)
+                r = history_trim(s);
+        if (r >= 0 && ret_dropped)
+                *ret_dropped = dropped;
+        return r;
 }
 
 static char *dup_column(sqlite3_stmt *st, int col)
@@ -556,21 +713,20 @@ int agent_state_ack(struct agent_state *s, int64_t output, const struct agent_ev
                 r = step_done(s, st);
                 if (r < 0)
                         return r;
-                delivered += sqlite3_changes(s->db);
-                st = query(s, Q_ORPHAN);
+                if (sqlite3_changes(s->db) == 0)        /* acknowledged before */
+                        continue;
+                delivered++;
+                st = query(s, Q_STILL_PENDING);
                 sqlite3_bind_int64(st, 1, events[i].seq);
-                sqlite3_bind_int64(st, 2, events[i].seq);
                 rc = sqlite3_step(st);
-                if (rc == SQLITE_ROW) {
-                        uint64_t bytes = (uint64_t) sqlite3_column_int64(st, 0);
-
-                        s->spool_bytes -= MIN(bytes, s->spool_bytes);
-                        s->spool_events -= s->spool_events > 0;
-                        rc = sqlite3_step(st);
-                }
                 sqlite3_reset(st);
-                if (rc != SQLITE_DONE)
+                if (rc != SQLITE_ROW && rc != SQLITE_DONE)
                         return fail_db(s, rc);
+                if (rc == SQLITE_DONE) {        /* no output needs it any more */
+                        r = spool_left(s, events[i].seq, events[i].len);
+                        if (r < 0)
+                                return r;
+                }
         }
         st = query(s, Q_DELIVERED);
         sqlite3_bind_int64(st, 1, delivered);
@@ -799,18 +955,27 @@ int agent_state_foreach_history(struct agent_state *s, int (*fn)(const struct ag
         _cleanup_(sqlite_finalizep) sqlite3_stmt *st = NULL;
         int r, rc;
 
-        r = prepare_reader(s, "SELECT seq, severity, time_ns, json FROM agent_history ORDER BY seq", &st);
-        if (r == -EBADMSG)      /* written before the history existed */
+        if (s->schema_version == 0)     /* its own table, if it has one yet */
+                r = prepare_reader(s, "SELECT seq, '', severity, time_ns, json FROM agent_history ORDER BY seq", &st);
+        else
+                r = prepare_reader(s, "SELECT seq, id, severity, time_ns, json FROM agent_events WHERE seq > "
+                                      "(SELECT coalesce(max(seq), 0) FROM agent_events) - ?1 "
+                                      "AND length(CAST(json AS BLOB)) <= ?2 ORDER BY seq", &st);
+        if (r == -EBADMSG && s->schema_version == 0)    /* written before the history existed */
                 return 0;
         if (r < 0)
                 return r;
+        if (s->schema_version > 0) {
+                sqlite3_bind_int64(st, 1, AGENT_HISTORY_MAX);
+                sqlite3_bind_int64(st, 2, (int64_t) AGENT_HISTORY_EVENT_MAX);
+        }
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 struct agent_event ev = { .seq = sqlite3_column_int64(st, 0),
-                                          .id = "",
-                                          .severity = sqlite3_column_int(st, 1),
-                                          .time_ns = sqlite3_column_int64(st, 2),
-                                          .json = (const char *) sqlite3_column_text(st, 3) ?: "",
-                                          .len = (size_t) sqlite3_column_bytes(st, 3) };
+                                          .id = (const char *) sqlite3_column_text(st, 1) ?: "",
+                                          .severity = sqlite3_column_int(st, 2),
+                                          .time_ns = sqlite3_column_int64(st, 3),
+                                          .json = (const char *) sqlite3_column_text(st, 4) ?: "",
+                                          .len = (size_t) sqlite3_column_bytes(st, 4) };
 
                 r = fn(&ev, u);
                 if (r < 0)

@@ -1,7 +1,9 @@
 /* The agent's state database, STATE_DIR/agent.db (SQLite, WAL, application
- * id DB_APP_AGENT): the spool of rendered events with one pending set per
- * output, the schedules, the audit stream position per node, the journal
- * cursor and the counters. Every change is made inside a transaction the
+ * id DB_APP_AGENT): the rendered events, each written once, with one pending
+ * set per output (the spool: the events some output still needs; the
+ * history: the newest of them, delivered or not), the schedules, the audit
+ * stream position per node, the journal cursor and the counters. A database
+ * of an older schema (PRAGMA user_version) is migrated on open. Every change is made inside a transaction the
  * caller opens (agent_state_begin()) and commits, so a kill -9 leaves the
  * state of the last commit. Library code: never prints. docs/agent.md. */
 #pragma once
@@ -23,8 +25,10 @@
  * last, and the counts of what it dropped reach the SIEM. An
  * output shows them at the severity of their JSON (agent_event_severity()). */
 #define AGENT_SEVERITY_OWN 5
-/* The history the evidence report reads (docs/report.md): the newest events
- * of at most AGENT_HISTORY_EVENT_MAX bytes each, delivered or not. */
+/* The history the evidence report reads (docs/report.md): the newest
+ * AGENT_HISTORY_MAX events, of those of at most AGENT_HISTORY_EVENT_MAX bytes,
+ * delivered or not. An event stays in the table while an output needs it or
+ * it is one of them. */
 #define AGENT_HISTORY_MAX 10000
 #define AGENT_HISTORY_EVENT_MAX ((size_t) 64 << 10)
 
@@ -67,8 +71,9 @@ int agent_state_spool_add(struct agent_state *s, const char *json, size_t len, c
  * of JSON); owned by s until the next call. */
 int agent_state_pending(struct agent_state *s, int64_t output, size_t max, size_t max_bytes,
                         const struct agent_event **ret, size_t *ret_n);
-/* events[i] acknowledged by output where acked[i]: out of its pending set;
- * an event no output still needs leaves the spool. Counts "delivered" for
+/* events[i] (as agent_state_pending() returned them) acknowledged by output
+ * where acked[i]: out of its pending set; an event no output still needs
+ * leaves the spool (and stays as history). Counts "delivered" for
  * the output. In a transaction. */
 int agent_state_ack(struct agent_state *s, int64_t output, const struct agent_event *events, const bool *acked,
                     size_t n);
@@ -111,7 +116,8 @@ int agent_state_counter_get(struct agent_state *s, const char *name, int64_t *re
 /* The readers of the report: fn for each schedule (by capability), each
  * counter (by name), each output (by url) and each event of the history
  * (oldest first); fn's negative return stops the walk and is returned. A
- * state written before the history existed has none. */
+ * state written before the history existed has none; one of the previous
+ * schema, not yet migrated, is read as it is. */
 int agent_state_foreach_schedule(struct agent_state *s,
                                  int (*fn)(const char *capability, const struct agent_schedule_state *st, void *u),
                                  void *u);

@@ -72,10 +72,9 @@ static int on_event(const struct audit_event *ev, void *userdata)
         r = audit_event_json_render(&run->view, ev);
         if (r < 0)
                 return r;
-        if (fwrite(run->view.line.data, 1, run->view.line.len, run->out->f) != run->view.line.len) {
-                run->out->error = negative_errno();
-                return write_error(run, run->out->error);
-        }
+        r = output_write(run->out, run->view.line.data, run->view.line.len);
+        if (r < 0)
+                return write_error(run, r);
         return flush_line(run);
 }
 

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "basic/fd-util.h"
+#include "capability/container.h"
 #include "container/approved.h"
 #include "container/container.h"
 #include "container/privilege.h"
@@ -118,16 +119,8 @@ static int emit(struct run *run, const char *rule_id, enum severity sev, const c
                 fc.image_tag = ref ? ref->tag : NULL;
                 fc.image_digest = digest;
         }
-        finding_init(&f);
-        f.rule = ruleset_rule(run->ctx->rules, rule_id);
-        f.alert = true;
+        container_finding_init(&f, run->ctx, rule_id, "configuration", "info", action, msg, c || !p ? &fc : NULL);
         f.severity = sev;
-        f.category = "configuration";
-        f.type = "info";
-        f.action = action;
-        f.dataset = "driftwatch.container";
-        f.message = msg;
-        f.container = c || !p ? &fc : NULL;
         f.json_extra = p ? json_pod : NULL;
         f.json_extra_data = &pi;
         r = output_emit(run->out, &f);

@@ -166,20 +166,16 @@ static int emit_change(const struct ovl_change_entry *e, void *userdata)
                             fc.name ? fc.name : fc.id, path) < 0) {
                 return -ENOMEM;
         }
-        finding_init(&f);
-        f.alert = true;
-        f.rule = ruleset_rule(run->ctx->rules, exec ? "DW-CTR-NEW-EXECUTABLE" :
-                                               e->renamed_from ? "DW-CTR-DRIFT-RENAMED" : rules[e->change]);
-        f.category = "file";
-        f.type = e->renamed_from ? "change" : types[e->change];
-        f.action = exec ? "container-new-executable" : e->renamed_from ? "container-drift-renamed" :
-                   e->change == OVL_ADDED ? "container-drift-added" :
-                   e->change == OVL_MODIFIED ? "container-drift-modified" : "container-drift-deleted";
-        f.dataset = "driftwatch.container";
-        f.message = msg;
+        container_finding_init(&f, run->ctx,
+                               exec ? "DW-CTR-NEW-EXECUTABLE" : e->renamed_from ? "DW-CTR-DRIFT-RENAMED" :
+                                                                                  rules[e->change],
+                               "file", e->renamed_from ? "change" : types[e->change],
+                               exec ? "container-new-executable" : e->renamed_from ? "container-drift-renamed" :
+                               e->change == OVL_ADDED ? "container-drift-added" :
+                               e->change == OVL_MODIFIED ? "container-drift-modified" : "container-drift-deleted",
+                               msg, &fc);
         f.path = e->path;
         f.path_len = e->path_len;
-        f.container = &fc;
         r = add_changed(&f, e->changed);
         if (r >= 0 && (e->notes & OVL_NOTE_METACOPY))
                 r = finding_add_changed(&f, "metacopy", 8);
@@ -293,17 +289,10 @@ static int emit_packages(struct ctr_run *run)
                 if (asprintf(&msg, "package database of %s changed in container %s%s%s", pkg_managers[m].name,
                              fc.name ? fc.name : fc.id, names.len ? ": added " : "", names.len ? names.data : "") < 0)
                         return -ENOMEM;
-                finding_init(&f);
-                f.alert = true;
-                f.rule = ruleset_rule(run->ctx->rules, "DW-CTR-PACKAGE-INSTALL");
-                f.category = "package";
-                f.type = "installation";
-                f.action = "container-package-install";
-                f.dataset = "driftwatch.container";
-                f.message = msg;
+                container_finding_init(&f, run->ctx, "DW-CTR-PACKAGE-INSTALL", "package", "installation",
+                                       "container-package-install", msg, &fc);
                 f.path = pkg_managers[m].paths[0];
                 f.path_len = strlen(f.path);
-                f.container = &fc;
                 r = finding_add_value(&f, "package.manager", NULL, 0, pkg_managers[m].name,
                                       strlen(pkg_managers[m].name));
                 if (r >= 0 && names.len)
@@ -373,6 +362,21 @@ static int diff_one(const struct dw_context *ctx, const struct container_diff_re
         return r;
 }
 
+void container_finding_init(struct finding *f, const struct dw_context *ctx, const char *rule_id,
+                            const char *category, const char *type, const char *action, const char *message,
+                            const struct finding_container *fc)
+{
+        finding_init(f);
+        f->alert = true;
+        f->rule = ruleset_rule(ctx->rules, rule_id);
+        f->category = category;
+        f->type = type;
+        f->action = action;
+        f->dataset = "driftwatch.container";
+        f->message = message;
+        f->container = fc;
+}
+
 /* A storage or a container that could not be compared: one finding naming
  * it (c is NULL for the storage as a whole), for scan. */
 static int report_unreadable(const struct dw_context *ctx, struct output *out, const char *storage,
@@ -390,19 +394,12 @@ static int report_unreadable(const struct dw_context *ctx, struct output *out, c
         if (asprintf(&msg, "%s %s not compared with %s: %s", c ? "container" : "container storage",
                      c ? (fc.name ? fc.name : fc.id) : storage, c ? "its image" : "its images", reason) < 0)
                 return -ENOMEM;
-        finding_init(&f);
-        f.alert = true;
-        f.rule = ruleset_rule(ctx->rules, "DW-CTR-UNREADABLE");
-        f.category = "file";
-        f.type = "info";
-        f.action = "container-unreadable";
-        f.dataset = "driftwatch.container";
+        container_finding_init(&f, ctx, "DW-CTR-UNREADABLE", "file", "info", "container-unreadable", msg,
+                               c || runtime ? &fc : NULL);
         f.outcome = "failure";
-        f.message = msg;
         f.path = storage;
         f.path_len = strlen(storage);
         f.error = reason;
-        f.container = c || runtime ? &fc : NULL;
         r = output_emit(out, &f);
         finding_release(&f);
         return r;

@@ -33,6 +33,15 @@ int capability_container_diff(const struct dw_context *ctx, const struct contain
                               struct output *out, struct container_diff_summary *ret_summary,
                               struct dw_error *ret_error);
 
+/* Starts *f as an alert of the container dataset (driftwatch.container):
+ * rule_id's rule of ctx's rules, the ECS category and type, the action, the
+ * message and the container fc (NULL: none). The caller sets the rest, emits
+ * it and releases it. For every container capability (container.c,
+ * container-digests.c, pending-image.c). */
+void container_finding_init(struct finding *f, const struct dw_context *ctx, const char *rule_id,
+                            const char *category, const char *type, const char *action, const char *message,
+                            const struct finding_container *fc);
+
 /* Scan's step: every container of each engine whose storage is present
  * below root (podman / CRI-O: var/lib/containers/storage; Docker:
  * var/lib/docker). An absent storage

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capability/container.h"
 #include "capability/status.h"
 #include "container/container.h"
 #include "container/oci-image.h"
@@ -31,15 +32,8 @@ static int report(void *userdata, const char *layer, const char *what)
                      fc.image_name ? fc.image_name : fc.image_digest ? fc.image_digest : "?", layer ? ", layer " : "", layer ? layer : "", what) < 0)
                 return -ENOMEM;
         fc.layer = layer;
-        finding_init(&f);
-        f.alert = true;
-        f.rule = ruleset_rule(run->ctx->rules, "DW-CTR-PENDING-IMAGE-TAMPERED");
-        f.category = "file";
-        f.type = "change";
-        f.action = "pending-image-tampered";
-        f.dataset = "driftwatch.container";
-        f.message = msg;
-        f.container = &fc;
+        container_finding_init(&f, run->ctx, "DW-CTR-PENDING-IMAGE-TAMPERED", "file", "change",
+                               "pending-image-tampered", msg, &fc);
         f.error = what;
         r = output_emit(run->out, &f);
         finding_release(&f);
@@ -65,17 +59,11 @@ static int report_not_stored(const struct dw_context *ctx, struct output *out, c
                      cu->version ? ", version " : "", cu->version ? cu->version : "",
                      cu->transport ? cu->transport : "an unknown transport", root) < 0)
                 return -ENOMEM;
-        finding_init(&f);
+        container_finding_init(&f, ctx, "DW-CTR-PENDING-IMAGE-CACHED", "file", "info", "pending-image-not-stored",
+                               msg, &fc);
         f.alert = false;
-        f.rule = ruleset_rule(ctx->rules, "DW-CTR-PENDING-IMAGE-CACHED");
-        f.category = "file";
-        f.type = "info";
-        f.action = "pending-image-not-stored";
-        f.dataset = "driftwatch.container";
-        f.message = msg;
         f.path = root;
         f.path_len = strlen(root);
-        f.container = &fc;
         r = finding_add_value(&f, "transport", NULL, 0, cu->transport ? cu->transport : "",
                               cu->transport ? strlen(cu->transport) : 0);
         if (r >= 0)

@@ -328,6 +328,10 @@ struct output {
         unsigned long alerts, events;
         unsigned long by_severity[SEVERITY_CRITICAL + 1];
         int error;                      /* first write error */
+        /* How f is written (output_write()): stdio into a regular file,
+         * write(2) into anything else; decided for checked_f. */
+        FILE *checked_f;
+        bool direct;
         /* The text view (output_text_*): */
         const char *command;            /* what the summary names: "check", "image verify" */
         bool verbose;                   /* the details under each finding (-v) */
@@ -357,6 +361,10 @@ int output_run_summary(struct output *o, const struct rule *rule, const struct o
  * stable across runs (docs/output.md). 0 or -errno (-ENOMEM). */
 #define EVENT_ID_LEN 33
 int finding_event_id(const struct output *o, const struct finding *f, char ret[EVENT_ID_LEN]);
+
+/* Writes p[0..n) whole to o->f, or sets o->error (returned; -EPIPE when
+ * the reader went away). For a capability's own lines (audit --events). */
+int output_write(struct output *o, const char *p, size_t n);
 
 /* Text: lines of a capability's own (a state it shows above its findings),
  * in order with the findings' lines. */

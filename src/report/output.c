@@ -6,7 +6,9 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "basic/escape.h"
 #include "basic/macros.h"
@@ -1425,13 +1427,55 @@ static void count_kind(struct output *o, const struct finding *f)
                 k->events++;
 }
 
+/* The signals that ask a command to stop interrupt a write() blocked on a
+ * full pipe (their handlers have no SA_RESTART, cli/common.c), and stdio then
+ * drops what it had buffered, cutting a line. So into a pipe, a socket or a
+ * terminal the lines are written with write(2), what is left written again
+ * after EINTR (a second signal kills: SA_RESETHAND): a line is out whole or
+ * not at all. A regular file (never EINTR) keeps stdio's buffer, and so does
+ * a memory stream (no descriptor). */
+int output_write(struct output *o, const char *p, size_t n)
+{
+        struct stat st;
+        ssize_t k;
+        int fd;
+
+        if (o->checked_f != o->f) {
+                fd = fileno(o->f);
+                o->checked_f = o->f;
+                o->direct = fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode);
+        }
+        if (!o->direct) {
+                if (n && fwrite(p, 1, n, o->f) != n) {
+                        o->error = o->error ?: negative_errno();
+                        return o->error;
+                }
+                return 0;
+        }
+        if (fflush(o->f) != 0) {        /* what someone wrote with stdio goes first */
+                o->error = o->error ?: negative_errno();
+                return o->error;
+        }
+        fd = fileno(o->f);
+        while (n > 0) {
+                k = write(fd, p, n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0) {
+                        o->error = o->error ?: negative_errno();
+                        return o->error;
+                }
+                p += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
 static int text_write(struct output *o, const char *p, size_t n)
 {
         if (o->error)
                 return o->error;
-        if (n && fwrite(p, 1, n, o->f) != n)
-                o->error = negative_errno();    /* -EPIPE when the reader went away */
-        return o->error;
+        return output_write(o, p, n);
 }
 
 /* A finding's lines: held back for the summary to go first, or out now when
@@ -1487,11 +1531,7 @@ int output_emit(struct output *o, const struct finding *f)
                 o->shown++;
                 return text_put(o, &b);
         }
-        if (fwrite(b.data, 1, b.len, o->f) != b.len) {
-                o->error = negative_errno();    /* -EPIPE when the reader went away */
-                return o->error;
-        }
-        return 0;
+        return output_write(o, b.data, b.len);
 }
 
 int output_text(struct output *o, const char *s, size_t n)
@@ -1722,9 +1762,5 @@ int output_run_summary(struct output *o, const struct rule *rule, const struct o
         finding_release(&f);
         if (r < 0)
                 return r;
-        if (fwrite(b.data, 1, b.len, o->f) != b.len) {
-                o->error = o->error ?: negative_errno();
-                return o->error;
-        }
-        return 0;
+        return output_write(o, b.data, b.len);
 }

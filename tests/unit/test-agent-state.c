@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "agent/event.h"
 #include "agent/state.h"
 #include "rules/rules.h"
@@ -54,6 +56,23 @@ static void add(struct agent_state *s, const char *json, int sev, uint64_t *drop
 
         assert_int_equal(agent_event_id(json, strlen(json), id), 0);
         assert_int_equal(agent_state_spool_add(s, json, strlen(json), id, sev, 1, dropped), 0);
+}
+
+struct walk {
+        size_t n;
+        int64_t first, last;
+        bool schedule_seen;
+};
+
+static int count_event(const struct agent_event *ev, void *u)
+{
+        struct walk *w = u;
+
+        if (w->n++ == 0)
+                w->first = ev->seq;
+        w->last = ev->seq;
+        assert_true(ev->len == strlen(ev->json));
+        return 0;
 }
 
 static void test_pending_per_output(void **state)
@@ -98,6 +117,17 @@ static void test_pending_per_output(void **state)
         assert_int_equal(agent_state_commit(s), 0);
         agent_state_spool_depth(s, &n, &bytes);
         assert_int_equal(n, 1);        /* aa02: the first output has not acknowledged it */
+        {
+                /* out of the spool, each event is still there once, as history */
+                struct dw_error e = { 0 };
+                struct agent_state *ro = NULL;
+                struct walk w = { 0 };
+
+                assert_int_equal(agent_state_open_readonly(dir, &ro, &e), 0);
+                assert_int_equal(agent_state_foreach_history(ro, count_event, &w), 0);
+                assert_int_equal(w.n, 3);
+                agent_state_free(ro);
+        }
         agent_state_free(s);
 
         /* Reopened: the same pending sets and counts. */
@@ -219,23 +249,6 @@ static void test_not_ours(void **state)
         cleanup_dir();
 }
 
-struct walk {
-        size_t n;
-        int64_t first, last;
-        bool schedule_seen;
-};
-
-static int count_event(const struct agent_event *ev, void *u)
-{
-        struct walk *w = u;
-
-        if (w->n++ == 0)
-                w->first = ev->seq;
-        w->last = ev->seq;
-        assert_true(ev->len == strlen(ev->json));
-        return 0;
-}
-
 static int see_schedule(const char *capability, const struct agent_schedule_state *st, void *u)
 {
         struct walk *w = u;
@@ -279,6 +292,40 @@ static void test_history(void **state)
         assert_int_equal(w.last, (int64_t) total);
         assert_int_equal(agent_state_foreach_schedule(ro, see_schedule, &w), 0);
         assert_true(w.schedule_seen);
+        agent_state_free(ro);
+
+        /* Everything delivered: the events past the history's window leave
+         * the table, the window stays. */
+        for (int64_t o = 0; o < 2; o++) {
+                bool all[1000];
+
+                memset(all, 1, sizeof(all));
+                assert_int_equal(agent_state_begin(s), 0);
+                do {
+                        assert_int_equal(agent_state_pending(s, ids[o], 1000, 64 << 20, &ev, &n), 0);
+                        assert_int_equal(agent_state_ack(s, ids[o], ev, all, n), 0);
+                } while (n > 0);
+                assert_int_equal(agent_state_commit(s), 0);
+        }
+        {
+                sqlite3 *db;
+                sqlite3_stmt *q;
+                char p[256];
+
+                snprintf(p, sizeof(p), "%s/agent.db", dir);
+                assert_int_equal(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+                assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*), min(seq) FROM agent_events", -1, &q, NULL),
+                                 SQLITE_OK);
+                assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+                assert_int_equal(sqlite3_column_int64(q, 0), AGENT_HISTORY_MAX);
+                assert_int_equal(sqlite3_column_int64(q, 1), (int64_t) total - AGENT_HISTORY_MAX + 1);
+                sqlite3_finalize(q);
+                sqlite3_close(db);
+        }
+        w = (struct walk) { 0 };
+        assert_int_equal(agent_state_open_readonly(dir, &ro, &e), 0);
+        assert_int_equal(agent_state_foreach_history(ro, count_event, &w), 0);
+        assert_int_equal(w.n, AGENT_HISTORY_MAX);
         agent_state_free(ro);
         agent_state_free(s);
         cleanup_dir();
