@@ -37,10 +37,18 @@ if [ "${DW_SCRATCH_NS:-}" != 1 ]; then
         T=$(mktemp -d /tmp/dw-e2e.XXXXXX)
         case "$T" in /tmp/dw-e2e.?*) ;; *) echo "FAIL: unexpected scratch directory '$T'" >&2; exit 1 ;; esac
         rc=0
-        unshare --mount --propagation private -- \
-                env DW_SCRATCH_NS=1 DW_SCRATCH="$T" DW_SANDBOX="${DW_SANDBOX:-}" /bin/bash -c '
+        # DW_NETNS=private: a network namespace of the test's own too, its
+        # loopback up, for tests that run receivers on ports they restart: no
+        # other test can take such a port while its receiver is down.
+        netns=()
+        [ "${DW_NETNS:-}" != private ] || netns=(--net)
+        unshare --mount --propagation private "${netns[@]}" -- \
+                env DW_SCRATCH_NS=1 DW_SCRATCH="$T" DW_SANDBOX="${DW_SANDBOX:-}" DW_NETNS="${DW_NETNS:-}" /bin/bash -c '
                 mount -t tmpfs -o mode=0700 driftwatch-test "$DW_SCRATCH" ||
                         { echo "FAIL: cannot mount the scratch tmpfs on $DW_SCRATCH" >&2; exit 1; }
+                if [ "$DW_NETNS" = private ]; then
+                        ip link set lo up || { echo "FAIL: cannot bring up the loopback of the test network namespace" >&2; exit 1; }
+                fi
                 if [ "${DW_SANDBOX:-}" = host-readonly ]; then
                         for d in /etc /usr /var; do
                                 mount --rbind "$d" "$d" && mount -o remount,bind,ro "$d" ||

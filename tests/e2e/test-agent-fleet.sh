@@ -14,7 +14,7 @@
 # Scale: 10 agents x 60 findings (a few CPU seconds); DW_SOAK=1 (make soak):
 # 100 agents x 300 findings, as issue #15 states the fleet (AGENTS,
 # AGENT_FINDINGS override).
-source "$(dirname "$0")/lib.sh"
+DW_NETNS=private source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-rsyslog-relp.sh"
 source "$(dirname "$0")/agent-lib.sh"
 

@@ -14,7 +14,7 @@
 # or the system's CAs alone refuse the receiver; bad URLs: one line, exit 2.
 #
 # Scale: 2,000 events by default (about a CPU second); 50,000 with DW_SOAK=1.
-source "$(dirname "$0")/lib.sh"
+DW_NETNS=private source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-tls.sh"
 
 SHIP=${DW_SHIP_TEST:-$(dirname "$DW")/dw-ship-test}

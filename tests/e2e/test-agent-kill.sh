@@ -13,7 +13,7 @@
 # Scale: 5 kills over 2,000 audit findings, 20 deployments a start; DW_SOAK=1:
 # 20 kills over 50,000, 200 a start (AGENT_KILLS, AGENT_FINDINGS,
 # AGENT_JOURNAL override).
-source "$(dirname "$0")/lib.sh"
+DW_NETNS=private source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-rsyslog.sh"
 source "$(dirname "$0")/agent-lib.sh"
 

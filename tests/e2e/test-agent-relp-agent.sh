@@ -7,7 +7,7 @@
 # no Elasticsearch in Debian) that refuses some items for good: the rest
 # arrives, the agent says so and reports DW-AGENT-OUTPUT-REFUSED.
 # Scale: 500 findings (DW_SOAK=1: 20,000).
-source "$(dirname "$0")/lib.sh"
+DW_NETNS=private source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-rsyslog-relp.sh"
 source "$(dirname "$0")/lib-tls.sh"
 source "$(dirname "$0")/agent-lib.sh"

@@ -11,7 +11,7 @@
 # Scale: by default 5,000 events, 5 restarts, a 3 s SIGSTOP (a few CPU
 # seconds); with DW_SOAK=1 (make soak) 50,000 events, 20 restarts and a 30 s
 # SIGSTOP, as issue #15 states them.
-source "$(dirname "$0")/lib.sh"
+DW_NETNS=private source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-rsyslog-relp.sh"
 source "$(dirname "$0")/lib-tls.sh"
 

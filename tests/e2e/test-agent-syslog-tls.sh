@@ -5,7 +5,7 @@
 # DW-AGENT-OUTPUT-FAILED alert goes to the other outputs; with the right
 # certificate back, the next run delivers what stayed. Small: 200 findings
 # (DW_SOAK=1: 20,000).
-source "$(dirname "$0")/lib.sh"
+DW_NETNS=private source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-rsyslog.sh"
 source "$(dirname "$0")/agent-lib.sh"
 

@@ -5,7 +5,7 @@
 # while findings are produced and started again: everything arrives.
 # Scale: 1,000 findings and a 5 s outage; DW_SOAK=1: 50,000 findings and
 # 60 s (AGENT_FINDINGS, AGENT_OUTAGE_S override both).
-source "$(dirname "$0")/lib.sh"
+DW_NETNS=private source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-rsyslog.sh"
 source "$(dirname "$0")/agent-lib.sh"
 
