@@ -1239,7 +1239,8 @@ static int deliver_one(struct agent *a, struct agent_out *o, bool *ret_more)
         return 0;
 }
 
-/* Each output ready: a few batches. *ret_busy: one has more to send now. */
+/* Each output ready (a failing one once its retry is due): a few batches,
+ * up to the first that fails. *ret_busy: one has more to send now. */
 static int deliver(struct agent *a, bool *ret_busy)
 {
         uint64_t now = now_ms();
@@ -1251,11 +1252,13 @@ static int deliver(struct agent *a, bool *ret_busy)
 
                 if (!o->maybe_pending || now < o->retry_at_ms)
                         continue;
-                for (int k = 0; k < BATCHES_PER_TURN && more && !o->failing; k++) {
+                for (int k = 0; k < BATCHES_PER_TURN && more; k++) {
                         int r = deliver_one(a, o, &more);
 
                         if (r < 0)
                                 return r;
+                        if (o->failing)
+                                break;  /* backed off: retried at retry_at_ms */
                 }
                 if (more && !o->failing)
                         *ret_busy = true;

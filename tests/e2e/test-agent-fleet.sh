@@ -65,11 +65,13 @@ count() { wc -l <"$T/received" 2>/dev/null || echo 0; }
 
 feed 1
 rsyslog_wait_lines "$T/received" "$AGENTS" 60         # the agents deliver through the relay
-before=$(count)
 rsyslogd_stop relay                                    # restart 1: SIGTERM, the next part fed meanwhile
+before=$(count)         # counted with the relay down: what arrives next came after its restart
 feed 2
 sleep 3         # the part's findings complete (a 2 s window) and find no relay
 rsyslogd_start relay "$port"
+# The agents found the relay gone and back off (1 s doubling): each retries
+# while its stream still runs, not only once it ends.
 rsyslog_wait_lines "$T/received" $((before + AGENTS)) 60
 rsyslogd_stop relay KILL                               # restart 2: the relay killed
 feed 3
