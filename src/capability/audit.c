@@ -75,6 +75,7 @@ static int on_event(const struct audit_event *ev, void *userdata)
         r = output_write(run->out, run->view.line.data, run->view.line.len);
         if (r < 0)
                 return write_error(run, r);
+        run->out->events++;     /* the raw view's lines are the run's events (DW-RUN-SUMMARY) */
         return flush_line(run);
 }
 
