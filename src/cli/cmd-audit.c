@@ -199,6 +199,9 @@ int cmd_audit(int argc, char **argv)
                 OPT_STRING("passwd", &req.passwd, "FILE",
                            "name auids from the passwd of the host that wrote the logs (this host's own for "
                            AUDIT_LOG_DIR ", --follow, --plugin)"),
+                OPT_STRING("group", &req.group, "FILE",
+                           "name the groups of written files from the group file of that host (this host's own "
+                           "for " AUDIT_LOG_DIR ", --follow, --plugin)"),
                 OPT_STRING("storage-root", &req.storage_root, "DIR",
                          "containers-storage naming the containers of findings, and offline their upper layers "
                          "(live: " CTR_STORAGE_DEFAULT " when present)"),
