@@ -728,6 +728,7 @@ int detect_container_write(struct audit_detect *d, const struct audit_event *ev,
         d->f.type = type;
         d->f.path = p->path.s;
         d->f.path_len = p->path.len;
+        detect_set_file(d, p, w);
         d->ctr.path = path;
         if (d->ctr_surface) {
                 /* the path is a host surface: this is the write's one finding */

@@ -82,6 +82,13 @@ struct held_process {
 /* An alerting write a bucket holds until it folds (then it is reported as
  * suppressed) or its window ends (then as it was): what its finding needs
  * besides the process, which is a reference to one of the bucket's. */
+/* A held write's file.*, by value: the names point into the passwd and
+ * group maps, which outlive every held write. */
+struct held_file {
+        bool has;
+        struct finding_file file;
+};
+
 struct held_write {
         uint64_t sec, serial;           /* the event: @timestamp and id */
         uint32_t msec;
@@ -93,6 +100,7 @@ struct held_write {
         const char *path;               /* file.path, bytes in the bucket's arena */
         size_t path_len;
         struct finding_audit audit;     /* its strings in the bucket's arena; id unset */
+        struct held_file file;
 };
 
 #define BUCKET_HELD_MAX 64              /* held writes: the bucket folds when this many are held */
@@ -164,6 +172,7 @@ struct audit_detect {
         char exe[PROC_EXE_MAX], comm[17], timestamp[TIMESTAMP_LEN], title[256];
         char auid_name[PASSWD_MAX_NAME + 1];    /* ENRICHED AUID= of the finding's event */
         struct finding_audit audit;     /* driftwatch.audit of a command or a write */
+        struct finding_file file;       /* file.* of a write (detect_set_file()) */
         char audit_id[AUDIT_EVENT_ID_MAX];
         struct argv_held *argv_held;    /* writes inferred from argv (detect-argv.c), allocated on first use */
         unsigned n_argv_held;
@@ -265,6 +274,19 @@ void detect_set_changed(struct finding *f, unsigned changed);
  * bucket of its tree (an alert on a bulk surface), or reported now. */
 int detect_report_write(struct audit_detect *d, struct finding *f, const struct write_origin *o,
                         size_t surface_index, uint64_t quality, unsigned changed);
+/* file.* of the write in d->f from p, the PATH record that names its path:
+ * only a created or existing name (nametype CREATE or NORMAL; not a parent,
+ * not a removed name). inode and type, and unless w changes them (an
+ * attribute change's record has the values before it) mode, uid and gid,
+ * owner and group named from the passwd and group of the log's host. */
+void detect_set_file(struct audit_detect *d, const struct audit_path *p, enum audit_write w);
+
+/* Keeps f's file.* in a held write (struct held_file). */
+void held_file_keep(struct held_file *h, const struct finding *f);
+/* f->file from h (storage: the caller's, as long as f), without mode, uid
+ * and gid once its process changed any of them after (changed: AUDIT_CHANGED_*). */
+void held_file_use(const struct held_file *h, unsigned changed, struct finding *f, struct finding_file *storage);
+
 /* A fresh finding in d->f, stamped with a stream time. */
 void detect_begin_finding(struct audit_detect *d, uint64_t sec, unsigned msec);
 /* process.*, user.*, driftwatch.ancestry (from d->chain) and driftwatch.audit

@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "detect-internal.h"
+#include "fim/entry.h"
 
 /* ---- the finding being built ---- */
 
@@ -29,6 +31,49 @@ void detect_begin_finding(struct audit_detect *d, uint64_t sec, unsigned msec)
         d->f.dataset = "driftwatch.audit";
         buf_reset(&d->text);
         buf_reset(&d->reason);
+}
+
+void detect_set_file(struct audit_detect *d, const struct audit_path *p, enum audit_write w)
+{
+        struct finding_file *ff = &d->file;
+
+        d->f.file = NULL;
+        if (!p || (p->nametype != AUDIT_NAMETYPE_CREATE && p->nametype != AUDIT_NAMETYPE_NORMAL))
+                return;
+        *ff = (struct finding_file) {
+                .type = p->mode >= 0 && (p->mode & S_IFMT) ? fim_type_name((uint32_t) p->mode & S_IFMT) : NULL,
+                .has_inode = p->inode >= 0,
+                .inode = (uint64_t) p->inode,
+        };
+        /* ids as logged: 32 bits, 4294967295 is (uid_t) -1, none */
+        if (w != AUDIT_WRITE_ATTR && p->mode >= 0 && p->ouid >= 0 && p->ouid < UINT32_MAX && p->ogid >= 0 &&
+            p->ogid < UINT32_MAX) {
+                ff->has_stat = true;
+                ff->mode = (uint32_t) p->mode;
+                ff->uid = (uint32_t) p->ouid;
+                ff->gid = (uint32_t) p->ogid;
+                ff->owner = passwd_map_name(d->o.users, p->ouid);
+                ff->group = passwd_map_name(d->o.groups, p->ogid);
+        }
+        if (ff->type || ff->has_inode || ff->has_stat)
+                d->f.file = ff;
+}
+
+void held_file_keep(struct held_file *h, const struct finding *f)
+{
+        *h = (struct held_file) { .has = f->file != NULL };
+        if (f->file)
+                h->file = *f->file;
+}
+
+void held_file_use(const struct held_file *h, unsigned changed, struct finding *f, struct finding_file *storage)
+{
+        if (!h->has)
+                return;
+        *storage = h->file;
+        if (changed & (AUDIT_CHANGED_MODE | AUDIT_CHANGED_UID | AUDIT_CHANGED_GID))
+                storage->has_stat = false, storage->owner = storage->group = NULL;
+        f->file = storage;
 }
 
 void detect_set_quality(struct finding *f, uint64_t quality)
@@ -515,6 +560,7 @@ static int check_writes(struct audit_detect *d, const struct audit_event *ev, st
         d->f.type = type;
         d->f.path = best_path->path.s;
         d->f.path_len = best_path->path.len;
+        detect_set_file(d, best_path, w);
         d->f.outcome = sc->success == 0 ? "failure" : "success";
         /* A write that failed did not change anything: recorded, not an alert. */
         d->f.alert = best->audit == SURFACE_AUDIT_ALERT && sc->success != 0;

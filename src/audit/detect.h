@@ -43,6 +43,8 @@ struct audit_detect_options {
         /* The passwd of the host that wrote the log: auids shown with their
          * name when the log does not say it (ENRICHED). NULL: none. */
         const struct passwd_map *users;
+        /* ... and its group file: file.group of a write. NULL: none. */
+        const struct passwd_map *groups;
         /* A log read to its end (not --plugin, not --follow): sequence gaps
          * are reported at the end, and as an event, not an alert, when most
          * events follow one (an excerpt: ausearch's output, a filtered copy). */

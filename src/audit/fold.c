@@ -415,11 +415,13 @@ static int held_emit(struct audit_detect *d, const struct bucket *b, const struc
 {
         char ts[TIMESTAMP_LEN], id[AUDIT_EVENT_ID_MAX];
         struct finding_audit a = h->audit;
+        struct finding_file file;
         struct finding f;
 
         audit_event_id_format(id, h->sec, h->msec, h->serial);
         a.id = id;
         fold_held_finding(&b->procs[h->proc], h->sec, h->msec, &f, ts);
+        held_file_use(&h->file, h->changed, &f, &file);
         f.alert = true;
         f.rule = h->rule;
         f.action = h->action;
@@ -612,6 +614,7 @@ static int bucket_hold(struct bucket *b, const struct write_origin *o, const str
         };
         if (!h->path || held_audit_copy(&b->arena, f->audit, &h->audit) < 0)
                 return -ENOMEM;
+        held_file_keep(&h->file, f);
         b->n_held++;
         return 0;
 }

@@ -44,6 +44,7 @@ struct replace_held {
         size_t path_len;
         struct held_process proc;
         struct finding_audit audit;
+        struct held_file file;
         struct arena arena;
         char id[AUDIT_EVENT_ID_MAX];
 };
@@ -55,9 +56,9 @@ static void held_free(struct audit_detect *d, struct replace_held *h)
         d->n_replace_held--;
 }
 
-/* The create as its finding shows it, in f (ts, a: its storage). */
+/* The create as its finding shows it, in f (ts, a, file: its storage). */
 static void held_finding(const struct replace_held *h, struct finding *f, char ts[TIMESTAMP_LEN],
-                         char id[AUDIT_EVENT_ID_MAX], struct finding_audit *a)
+                         char id[AUDIT_EVENT_ID_MAX], struct finding_audit *a, struct finding_file *file)
 {
         *a = h->audit;
         audit_event_id_format(id, h->origin.sec, h->origin.msec, h->origin.serial);
@@ -73,6 +74,7 @@ static void held_finding(const struct replace_held *h, struct finding *f, char t
         f->audit = a;
         detect_set_quality(f, h->quality);
         detect_set_changed(f, h->changed);
+        held_file_use(&h->file, h->changed, f, file);
 }
 
 /* Reports a held create as it was (on to its bucket, or out), or (reason
@@ -81,10 +83,11 @@ static int held_report(struct audit_detect *d, struct replace_held *h, const cha
 {
         char ts[TIMESTAMP_LEN], id[AUDIT_EVENT_ID_MAX];
         struct finding_audit a;
+        struct finding_file file;
         struct finding f;
         int r;
 
-        held_finding(h, &f, ts, id, &a);
+        held_finding(h, &f, ts, id, &a, &file);
         if (reason)
                 r = detect_emit_suppressed(d, &f, "joined", reason);
         else
@@ -242,6 +245,7 @@ int replace_hold(struct audit_detect *d, const struct write_origin *o, size_t su
         };
         arena_init(&h->arena);
         audit_event_id_format(h->id, o->sec, o->msec, o->serial);
+        held_file_keep(&h->file, f);
         d->n_replace_held++;
         h->path = arena_strndup(&h->arena, f->path, f->path_len);
         if (!h->path || finding_process_copy(&h->arena, f->process, f->ancestry, f->n_ancestry, &h->proc.process,

@@ -75,6 +75,7 @@ static int on_event(const struct audit_event *ev, void *userdata)
         r = output_write(run->out, run->view.line.data, run->view.line.len);
         if (r < 0)
                 return write_error(run, r);
+        run->out->events++;     /* the raw view's lines are the run's events (DW-RUN-SUMMARY) */
         return flush_line(run);
 }
 
@@ -300,28 +301,36 @@ static bool local_logs(const struct audit_request *req)
         return req->n_inputs > 0;
 }
 
-/* The users auids are named from (--passwd, or this host's for its own
- * logs): m empty when there is none. A --passwd that cannot be read is an
- * error, a missing /etc/passwd is not. */
-static int load_users(const struct audit_request *req, struct passwd_map *m, struct dw_error *ret_error)
+/* The users auids and file owners are named from (--passwd, or this
+ * host's for its own logs), or the groups (--group, /etc/group; what: "passwd"
+ * or "group"): m empty when there is none. A file given that cannot be read
+ * is an error, a missing one of this host is not. Both files have the
+ * "name:x:id:" shape passwd_map_parse() reads. */
+static int load_accounts(const struct audit_request *req, const char *given, const char *what,
+                         struct passwd_map *m, struct dw_error *ret_error)
 {
-        _cleanup_(freep) char *buf = NULL;
-        const char *path = req->passwd ? req->passwd : local_logs(req) ? "/etc/passwd" : NULL;
+        _cleanup_(freep) char *buf = NULL, *local = NULL;
+        const char *path = given;
         size_t len;
         int r;
 
+        if (!path && local_logs(req)) {
+                if (asprintf(&local, "/etc/%s", what) < 0)
+                        return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+                path = local;
+        }
         if (!path)
                 return 0;
         r = read_file(path, PASSWD_MAX_BYTES, &buf, &len);
-        if (r < 0 && !req->passwd)
+        if (r < 0 && !given)
                 return 0;
         if (r < 0)
-                return dw_error_set(ret_error, r, path, "cannot read passwd '%s': %s", path,
+                return dw_error_set(ret_error, r, path, "cannot read %s '%s': %s", what, path,
                                     r == -EFBIG ? "too large" : strerror(-r));
         r = passwd_map_parse(buf, len, m);
         if (r < 0)
-                return dw_error_set(ret_error, r, path, "cannot read passwd '%s': %s", path,
-                                    r == -EFBIG ? "too many users" : strerror(-r));
+                return dw_error_set(ret_error, r, path, "cannot read %s '%s': %s", what, path,
+                                    r == -EFBIG ? "too many names" : strerror(-r));
         return 0;
 }
 
@@ -333,7 +342,7 @@ int capability_audit(const struct dw_context *ctx, const struct audit_request *r
         _cleanup_(audit_detect_freep) struct audit_detect *detect = NULL;
         _cleanup_(journal_index_freep) struct journal_index *journal = NULL;
         _cleanup_(freep) char *buffer = NULL;
-        _cleanup_(passwd_map_release) struct passwd_map users = { 0 };
+        _cleanup_(passwd_map_release) struct passwd_map users = { 0 }, groups = { 0 };
         struct audit_detect_options dopt = {
                 .rules = ctx->rules,
                 .since_ms = req->since_ms,
@@ -362,10 +371,14 @@ int capability_audit(const struct dw_context *ctx, const struct audit_request *r
         if (r < 0)
                 return r;
         dopt.journal = journal;
-        r = load_users(req, &users, ret_error);
+        r = load_accounts(req, req->passwd, "passwd", &users, ret_error);
+        if (r < 0)
+                return r;
+        r = load_accounts(req, req->group, "group", &groups, ret_error);
         if (r < 0)
                 return r;
         dopt.users = users.n ? &users : NULL;
+        dopt.groups = groups.n ? &groups : NULL;
         r = storage_root(req, note, userdata, &dopt.storage_root, ret_error);
         if (r < 0)
                 return r;

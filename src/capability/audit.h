@@ -30,6 +30,8 @@ struct audit_request {
         const char *passwd;             /* the passwd of the host that wrote the logs, to name auids; NULL:
                                          * /etc/passwd for this host's logs (AUDIT_LOG_DIR, --follow,
                                          * --plugin), none for others */
+        const char *group;              /* ... and its group file, to name the group of a written file
+                                         * (file.group); NULL: /etc/group for this host's logs */
 };
 
 #define AUDIT_LOG_DIR "/var/log/audit"

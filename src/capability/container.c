@@ -135,6 +135,27 @@ static int add_changed(struct finding *f, unsigned changed)
         return 0;
 }
 
+/* ECS file.*: the entry as the container has it now (added, modified; a
+ * deleted one has its path only). Content is compared, not hashed: no hash;
+ * the inode is the storage's, not the container's: none. */
+static void change_file(const struct ovl_change_entry *e, struct finding_file *ret)
+{
+        const struct stat *st = &e->after;
+
+        *ret = (struct finding_file) {
+                .type = fim_type_name(st->st_mode & S_IFMT),
+                .has_stat = true,
+                .mode = st->st_mode,
+                .uid = st->st_uid,
+                .gid = st->st_gid,
+                .has_size = S_ISREG(st->st_mode),
+                .size = (uint64_t) st->st_size,
+                .mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
+                .target = e->target,
+                .target_len = e->target_len,
+        };
+}
+
 static int emit_change(const struct ovl_change_entry *e, void *userdata)
 {
         static const char *const kinds[] = { "added", "modified", "deleted" };
@@ -143,6 +164,7 @@ static int emit_change(const struct ovl_change_entry *e, void *userdata)
         struct ctr_run *run = userdata;
         struct finding_container fc = run->fc;
         _cleanup_(freep) char *msg = NULL, *path = NULL;
+        struct finding_file file;
         struct finding f;
         bool exec;
         int r;
@@ -176,6 +198,10 @@ static int emit_change(const struct ovl_change_entry *e, void *userdata)
                                msg, &fc);
         f.path = e->path;
         f.path_len = e->path_len;
+        if (e->change != OVL_DELETED) {
+                change_file(e, &file);
+                f.file = &file;
+        }
         r = add_changed(&f, e->changed);
         if (r >= 0 && (e->notes & OVL_NOTE_METACOPY))
                 r = finding_add_changed(&f, "metacopy", 8);

@@ -125,19 +125,23 @@ int capability_deployments(const struct dw_context *ctx, const struct sysroot *d
         return 0;
 }
 
-int capability_deployments_text(const struct sysroot *ds, FILE *f, struct dw_error *ret_error)
+int capability_deployments_text(const struct sysroot *ds, struct output *out, struct dw_error *ret_error)
 {
         _cleanup_(buf_release) struct buf b = { 0 };
         size_t i;
         int r;
 
+        /* what it covered, in the summary; the list below it */
         buf_init(&b, 0);
         r = buf_puts(&b, "sysroot ");
         if (r >= 0)
                 r = escape_text_token(&b, ds->sysroot, strlen(ds->sysroot));
         if (r >= 0)
-                r = buf_puts(&b, ds->live ? " (this host)\n" :
-                             " (offline: nothing is booted; in the boot loader's order, the default first)\n");
+                r = buf_puts(&b, ds->live ? " (this host)" :
+                             " (offline: nothing is booted; in the boot loader's order, the default first)");
+        if (r >= 0)
+                r = output_note(out, "%s", b.data);
+        buf_reset(&b);
         for (i = 0; r >= 0 && i < ds->n; i++) {
                 const struct sysroot_deployment *d = &ds->v[i];
 
@@ -162,10 +166,10 @@ int capability_deployments_text(const struct sysroot *ds, FILE *f, struct dw_err
                 if (r >= 0 && !d->commit_present)
                         r = buf_puts(&b, "    commit missing from the repository\n");
         }
+        if (r >= 0 && b.len)
+                r = output_text(out, b.data, b.len);
         if (r < 0)
                 return dw_error_set(ret_error, r, NULL, "cannot write output: %s", strerror(-r));
-        if (fwrite(b.data, 1, b.len, f) != b.len || fflush(f) != 0)
-                return dw_error_set(ret_error, -errno, NULL, "cannot write output: %s", strerror(errno));
         return 0;
 }
 

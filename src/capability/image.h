@@ -22,8 +22,10 @@ int capability_open_sysroot(const char *sysroot, const char *which, bool boot_en
 /* One event per deployment (DW-IMG-DEPLOYMENT) into out. */
 int capability_deployments(const struct dw_context *ctx, const struct sysroot *ds, struct output *out,
                            struct dw_error *ret_error);
-/* The same as a list for a person, every value from the image escaped. */
-int capability_deployments_text(const struct sysroot *ds, FILE *f, struct dw_error *ret_error);
+/* The same as a list for a person into out's text view (output_text()),
+ * every value from the image escaped, and the sysroot it read as a line of
+ * the summary (output_note()). */
+int capability_deployments_text(const struct sysroot *ds, struct output *out, struct dw_error *ret_error);
 
 /* Every entry of d's /usr against its commit; one finding per difference. */
 int capability_image_verify(const struct dw_context *ctx, const struct sysroot *ds,

@@ -2,7 +2,8 @@
  * logs: files, rotated directories, globs, standard input as an audisp plugin,
  * --follow; reports what the audit analytics find, or with --events the raw
  * event view), then the summary (text: above the findings, or below them
- * with --follow; JSON: on stderr) and the exit status. */
+ * with --follow; JSON: on stderr, and DW-RUN-SUMMARY as the last line, also
+ * of the raw event view) and the exit status. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -135,13 +136,13 @@ static int run_audit(struct audit_request *req, enum output_format format, bool 
                         req->output = DEFAULT_STATE_DIR "/audit.jsonl";
                 signal(SIGHUP, SIG_IGN);        /* auditd reloads its configuration with it */
         }
-        if (!req->events) {
-                r = cli_load_rules(&rules);
-                if (r != EXIT_CLEAN)
-                        return r;
-        }
+        /* the raw event view too: its run summary is a rule's event */
+        r = cli_load_rules(&rules);
+        if (r != EXIT_CLEAN)
+                return r;
         if (req->events)
-                format = OUTPUT_JSON;   /* the raw event view is JSON Lines: its summary on stderr */
+                format = OUTPUT_JSON;   /* the raw event view is JSON Lines: its summary on stderr, then
+                                         * DW-RUN-SUMMARY as its last line */
         cli_context(&ctx, rules, 0, NULL);
         cli_output_init(&out, format, ctx.host);
         /* Whose log it is: a record's node says (output.c); else this host's
@@ -198,6 +199,9 @@ int cmd_audit(int argc, char **argv)
                 OPT_STRING("passwd", &req.passwd, "FILE",
                            "name auids from the passwd of the host that wrote the logs (this host's own for "
                            AUDIT_LOG_DIR ", --follow, --plugin)"),
+                OPT_STRING("group", &req.group, "FILE",
+                           "name the groups of written files from the group file of that host (this host's own "
+                           "for " AUDIT_LOG_DIR ", --follow, --plugin)"),
                 OPT_STRING("storage-root", &req.storage_root, "DIR",
                          "containers-storage naming the containers of findings, and offline their upper layers "
                          "(live: " CTR_STORAGE_DEFAULT " when present)"),

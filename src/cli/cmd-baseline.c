@@ -13,12 +13,44 @@
 #include "cli.h"
 #include "options.h"
 
+/* The line that says what was recorded: on standard output (text), on
+ * standard error beside the JSON run summary; none with --quiet. */
+static int created_line(const struct baseline_create_request *req, const struct baseline_create_summary *sum,
+                        struct output *out)
+{
+        _cleanup_(buf_release) struct buf b = { 0 };
+        int r;
+
+        buf_init(&b, 0);
+        r = buf_printf(&b, "baseline '%s': %zu entr%s from %s", req->out, sum->entries,
+                       sum->entries == 1 ? "y" : "ies", req->source);
+        if (r >= 0 && sum->commit)
+                r = buf_printf(&b, " (%s %s)", strncmp(req->source, "ostree:", 7) == 0 ? "commit" : "image",
+                               sum->commit);
+        if (r >= 0)
+                r = buf_printf(&b, ", %llu file%s hashed (%.1f MiB)", sum->walk.hashed, plural_s(sum->walk.hashed),
+                               (double) sum->walk.bytes_hashed / (1 << 20));
+        if (r < 0)
+                return error("out of memory");
+        if (cli.quiet)
+                return EXIT_CLEAN;
+        if (out->format == OUTPUT_TEXT)
+                printf("%s\n", b.data);
+        else
+                cli_note(out, "%s", b.data);
+        if (sum->walk.errors)
+                warning("%llu entries could not be read fully; they are recorded as unreadable", sum->walk.errors);
+        return EXIT_CLEAN;
+}
+
 static int baseline_create(int argc, char **argv)
 {
         _cleanup_(dw_error_release) struct dw_error err = { 0 };
+        _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
         struct baseline_create_request req = { .paths_must_match = true };
         struct baseline_create_summary sum = { 0 };
         struct walk_progress progress = { 0 };
+        enum output_format format = OUTPUT_TEXT;
         char **paths = NULL;
         size_t n_paths = 0;
         unsigned threads = 0;
@@ -29,6 +61,7 @@ static int baseline_create(int argc, char **argv)
                 OPT_PATHS("path", &paths, &n_paths, "PREFIX", "record only below PREFIX; default: everything"),
                 OPT_STRING("storage-root", &req.storage_root, "DIR",
                            "containers-storage: sources: the storage (default /var/lib/containers/storage)"),
+                OPT_FORMAT(&format),
                 OPT_THREADS(&threads),
                 OPT_END(),
         };
@@ -46,11 +79,14 @@ static int baseline_create(int argc, char **argv)
                         "  docker-archive:FILE[:TAG]   a docker save / skopeo docker-archive tar\n"
                         "  containers-storage:IMAGE    an image of podman / CRI-O storage (--storage-root)\n"
                         "                     images: every blob's digest and every layer's DiffID verified,\n"
-                        "                     layers flattened (whiteouts, opaque directories), nothing extracted",
+                        "                     layers flattened (whiteouts, opaque directories), nothing extracted\n\n"
+                        "--format json writes the run's summary event (DW-RUN-SUMMARY: the source, the paths,\n"
+                        "the baseline written, the exit status) and says what was recorded on standard error.",
                 .options = options,
         };
         struct progress_ui *ui;
         struct dw_context ctx;
+        _cleanup_(output_release) struct output out = { 0 };
         int r = options_run(&spec, argc, argv, NULL, NULL);
 
         if (r != PARSE_OK) {
@@ -59,31 +95,37 @@ static int baseline_create(int argc, char **argv)
         }
         req.paths = paths;
         req.n_paths = n_paths;
-        cli_context(&ctx, NULL, threads, &progress);
-        ui = progress_start("baseline create", &progress);
-        r = capability_baseline_create(&ctx, &req, &sum, &err);
-        progress_stop(ui);
-        cli_strv_free(paths, n_paths);
-        if (r < 0)
-                return cli_fail(&err);
-        if (!cli.quiet) {
-                printf("baseline '%s': %zu entr%s from %s", req.out, sum.entries, sum.entries == 1 ? "y" : "ies",
-                       req.source);
-                if (sum.commit)
-                        printf(" (%s %s)", strncmp(req.source, "ostree:", 7) == 0 ? "commit" : "image", sum.commit);
-                printf(", %llu file%s hashed (%.1f MiB)\n", sum.walk.hashed, plural_s(sum.walk.hashed),
-                       (double) sum.walk.bytes_hashed / (1 << 20));
-                if (sum.walk.errors)
-                        warning("%llu entries could not be read fully; they are recorded as unreadable",
-                                sum.walk.errors);
+        r = cli_load_rules(&rules);
+        if (r == EXIT_CLEAN) {
+                cli_context(&ctx, rules, threads, &progress);
+                cli_output_init(&out, format, ctx.host);
+                if (strncmp(req.source, "dir:", 4) == 0)
+                        cli_output_analysed(&out, req.source + 4);
+                cli_run_cover(req.source);
+                for (size_t i = 0; i < n_paths; i++)
+                        cli_run_cover(paths[i]);
+                cli_run_baseline(req.out);
+                ui = progress_start("baseline create", &progress);
+                r = capability_baseline_create(&ctx, &req, &sum, &err);
+                progress_stop(ui);
+                if (r < 0)
+                        r = cli_fail(&err);
+                else
+                        r = created_line(&req, &sum, &out);
+                /* JSON: the run summary (text: the line says it) */
+                if (r == EXIT_CLEAN && format == OUTPUT_JSON)
+                        r = cli_exit_status(&out);
         }
         free(sum.commit);
-        return EXIT_CLEAN;
+        cli_strv_free(paths, n_paths);
+        return r;
 }
 
 static int baseline_show(int argc, char **argv)
 {
         _cleanup_(dw_error_release) struct dw_error err = { 0 };
+        _cleanup_(ruleset_freep) struct ruleset *rules = NULL;
+        _cleanup_(output_release) struct output out = { 0 };
         _cleanup_(freep) char **operands = NULL;
         struct baseline_show_request req = { 0 };
         const struct option_spec options[] = {
@@ -105,10 +147,21 @@ static int baseline_show(int argc, char **argv)
         if (r != PARSE_OK)
                 return options_exit(r);
         req.path = operands[0];
+        r = cli_load_rules(&rules);
+        if (r != EXIT_CLEAN)
+                return r;
+        /* JSON: the records, then the run summary (the text view is a description, not findings) */
+        cli_output_init(&out, req.format, cli_observer()->name);
+        cli_run_cover(req.path);
+        cli_run_baseline(req.path);
         r = capability_baseline_show(&req, stdout, &err);
         if (r >= 0 && !req.entries)
                 r = capability_accepts_show(req.path, req.format, stdout, &err);
-        return r < 0 ? cli_fail(&err) : EXIT_CLEAN;
+        if (r < 0)
+                return cli_fail(&err);
+        if (req.format == OUTPUT_JSON)
+                return cli_exit_status(&out);
+        return EXIT_CLEAN;
 }
 
 /* Who accepts: the user sudo ran for, else the login uid's name, else this

@@ -68,12 +68,14 @@ static int image_deployments(int argc, char **argv)
         r = open_image(&o, NULL, &rules, &ds, NULL);
         if (r != EXIT_CLEAN)
                 return r;
-        if (o.format == OUTPUT_TEXT)
-                return capability_deployments_text(ds, stdout, &err) < 0 ? cli_fail(&err) : EXIT_CLEAN;
         cli_context(&ctx, rules, 0, NULL);
         cli_output_init(&out, o.format, ctx.host);
         cli_output_analysed(&out, ds->live ? "/" : ds->n ? ds->v[0].path : NULL);
         cli_run_cover(ds->sysroot);
+        /* text: the summary, then the list (as ostree admin status) that shows the events */
+        out.events_listed = true;
+        if (o.format == OUTPUT_TEXT && capability_deployments_text(ds, &out, &err) < 0)
+                return cli_fail(&err);
         if (capability_deployments(&ctx, ds, &out, &err) < 0)
                 return cli_fail(&err);
         return cli_exit_status(&out);

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,7 @@ struct ovl_run {
         char path[FIM_PATH_MAX + 1];
         size_t path_len;
         char old[FIM_PATH_MAX + 1];     /* a renamed directory's old path */
+        char target[PATH_MAX];          /* the reported symlink's target (Linux: at most 4095 bytes) */
         struct strv renamed;            /* the old paths of the upper layer's renamed directories, sorted */
         unsigned depth;
 };
@@ -799,6 +801,13 @@ static int finish_name(struct ovl_run *run, const struct stack *m, const struct 
                 r = renamed_from(run, m->v[s->fm.level].fd, s->name, e);
                 if (r < 0)
                         return r;
+        }
+        if (s->report && S_ISLNK(s->fm.st.st_mode)) {
+                r = readlink_at(m->v[s->fm.level].fd, s->name, run->target, sizeof(run->target));
+                if (r < 0)
+                        return r;
+                e->target = run->target;
+                e->target_len = (size_t) r;
         }
         if (s->report) {
                 r = report(run, e);

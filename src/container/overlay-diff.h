@@ -43,6 +43,8 @@ struct ovl_change_entry {
         struct stat after;              /* added, modified */
         const char *renamed_from;       /* a directory renamed (redirect_dir): its old path, else NULL */
         size_t renamed_from_len;
+        const char *target;             /* a symlink's target now (added, modified), or NULL */
+        size_t target_len;
         char head[4];                   /* the first bytes of the content now (regular files) */
         size_t head_len;
 };

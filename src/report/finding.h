@@ -315,6 +315,10 @@ struct output_kind {
  * they come and the summary after them (docs/output.md). */
 #define OUTPUT_TEXT_HOLD_MAX ((size_t) 16 << 20)
 
+/* The names of the columns of a finding's line in the text view (render_text()),
+ * printed once above the first one (not with --quiet). */
+#define OUTPUT_TEXT_HEADER "SEVERITY ACTION         PATH  RULE  [CHANGED]  MESSAGE\n"
+
 struct output {
         enum output_format format;
         FILE *f;
@@ -324,6 +328,8 @@ struct output {
         const struct passwd_map *users, *groups;
         struct output_host observer;    /* the machine driftwatch runs on (observer.*) */
         bool show_events;               /* text: print events too, not only alerts */
+        bool events_listed;             /* text: the command's own lines (output_text()) show the events:
+                                         * counted, no line of their own (image deployments) */
         enum severity min_level;        /* print only findings at or above it (0: all); all are counted */
         unsigned long alerts, events;
         unsigned long by_severity[SEVERITY_CRITICAL + 1];

@@ -1516,6 +1516,8 @@ int output_emit(struct output *o, const struct finding *f)
                 o->below++;
                 return 0;
         }
+        if (o->format == OUTPUT_TEXT && !f->alert && o->events_listed)
+                return 0;
         /* An allowed change is shown as such: the allowlist may be wrong. */
         if (o->format == OUTPUT_TEXT && !f->alert && !o->show_events && !o->verbose && !f->allowed_by) {
                 o->hidden++;
@@ -1528,7 +1530,12 @@ int output_emit(struct output *o, const struct finding *f)
         if (r < 0)
                 return r;
         if (o->format == OUTPUT_TEXT) {
-                o->shown++;
+                /* the columns' names once, above the first finding's line */
+                if (!o->shown++ && !o->no_summary) {
+                        r = output_text(o, OUTPUT_TEXT_HEADER, strlen(OUTPUT_TEXT_HEADER));
+                        if (r < 0)
+                                return r;
+                }
                 return text_put(o, &b);
         }
         return output_write(o, b.data, b.len);

@@ -22,6 +22,10 @@ type=USER_LOGIN msg=audit(1700000001.500:4568): pid=77 uid=0 auid=1000 ses=4 msg
 EOF
 
 run 0 "$DW" audit --events "$L/exec.log"
+# The raw event view ends with its run summary, the events it wrote counted.
+[ "$(tail -n 1 "$T/out" | jq -c '[.rule.id, .driftwatch.run.command, .driftwatch.run.events, .driftwatch.run.coverage]')" = \
+  "[\"DW-RUN-SUMMARY\",\"audit\",2,[\"$L/exec.log\"]]" ] || fail "run summary of --events: $(tail -n 1 "$T/out")"
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 [ "$(wc -l <"$T/out")" -eq 2 ] || fail "expected 2 events"
 grep -q '^audit: 2 events from 8 records in 1 input$' "$T/err" || { cat "$T/err"; fail "summary line"; }
@@ -42,6 +46,7 @@ got=$(jq -c 'select(.driftwatch.audit.serial == 4568) |
 run 0 "$DW" audit "$L/exec.log"
 [ "$(head -n 1 "$T/out")" = "audit: 0 alerts, 0 events" ] && ! grep -q '^{' "$T/out" || fail "output without --events"
 run 0 sh -c "\"$DW\" audit --events <\"$L/exec.log\""
+drop_summary "$T/out"
 [ "$(wc -l <"$T/out")" -eq 2 ] || fail "standard input"
 run 0 sh -c "\"$DW\" --quiet audit --events - <\"$L/exec.log\""
 [ ! -s "$T/err" ] || fail "--quiet printed a summary"
@@ -53,11 +58,13 @@ echo 'type=SYSCALL msg=audit(1700000100.000:11): arch=c000003e syscall=2 items=1
 echo 'type=PATH msg=audit(1700000100.000:11): item=0 name="/etc/passwd" nametype=NORMAL' >"$L/rot/audit.log"
 echo 'not a log' >"$L/rot/other.txt"
 run 0 "$DW" audit --events "$L/rot"
+drop_summary "$T/out"
 [ "$(jq -r '.driftwatch.audit.serial' "$T/out" | tr '\n' ' ')" = "9 10 11 " ] || fail "rotation order: $(cat "$T/out")"
 [ "$(jq -r 'select(.driftwatch.audit.serial == 11) | .driftwatch.records' "$T/out")" = 2 ] ||
         fail "an event across rotated files was not joined"
 grep -q 'in 4 inputs' "$T/err" || fail "directory inputs: $(cat "$T/err")"
 run 0 "$DW" audit --events "$L/rot/audit.log*"
+drop_summary "$T/out"
 [ "$(jq -r '.driftwatch.audit.serial' "$T/out" | tr '\n' ' ')" = "9 10 11 " ] || fail "glob order"
 
 # Bad inputs: one error line naming the input, exit 2.
@@ -96,6 +103,7 @@ mkdir -p "$L/fresh"
 cp "$L/exec.log" "$L/fresh/audit.log.1"
 : >"$L/fresh/audit.log"
 run 0 "$DW" audit --events "$L/fresh"
+drop_summary "$T/out"
 run 2 "$DW" audit --window 0 "$L/exec.log"
 run 2 "$DW" audit --no-such-option
 
@@ -103,6 +111,7 @@ run 2 "$DW" audit --no-such-option
 { echo 'garbage line'; cat "$L/exec.log"; printf 'type=PATH msg=audit(1700000000.123:4569): name="/unterminated\n'; } \
         >"$L/mixed.log"
 run 0 "$DW" audit --events "$L/mixed.log"
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 grep -q '1 malformed line skipped' "$T/err" || fail "malformed line not counted: $(cat "$T/err")"
 [ "$(jq -c 'select(.driftwatch.audit.serial == 4567) | .driftwatch.quality' "$T/out")" = '["malformed-lines-skipped"]' ] ||
@@ -112,18 +121,21 @@ grep -q '1 malformed line skipped' "$T/err" || fail "malformed line not counted:
 head -c 2000000 /dev/urandom >"$L/junk.bin"
 { cat "$L/junk.bin"; echo; cat "$L/exec.log"; } >"$L/junk-and-exec.log"
 run 0 "$DW" audit --events "$L/junk-and-exec.log"
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 run 2 "$DW" audit --events "$L/junk.bin"
 expect_one_error_line "no audit records in '$L/junk.bin'"
 # Junk with record headers in it: whatever it makes is valid JSON.
 { for i in $(seq 1 40); do head -c 300 /dev/urandom | tr '\n' ' '; echo " type=SYSCALL msg=audit(1.$i:$i): comm=\"$(head -c 20 /dev/urandom | tr -d '\n"\0')\" a0=$(head -c 9 /dev/urandom | tr -d '\n\0')"; done; cat "$L/exec.log"; } >"$L/junk2.log"
 run 0 "$DW" audit --events "$L/junk2.log"
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 # A line longer than the 64 KiB maximum is cut and flagged; the next one is whole.
 { printf 'type=EXECVE msg=audit(1700000000.200:5000): argc=1 a0="'; head -c 200000 /dev/zero | tr '\0' 'a'; printf '"\n';
   echo 'type=SYSCALL msg=audit(1700000000.200:5000): arch=c000003e syscall=59 success=yes exit=0 items=0 pid=5'; } \
         >"$L/long.log"
 run 0 "$DW" audit --events "$L/long.log"
+drop_summary "$T/out"
 [ "$(jq -c '[.driftwatch.records, .driftwatch.quality, .process.pid]' "$T/out")" = '[2,["execve-truncated","record-truncated"],5]' ] ||
         fail "over-long line: $(jq -c '[.driftwatch.records, .driftwatch.quality, .process.pid]' "$T/out")"
 grep -q '1 over-long line cut' "$T/err" || fail "over-long line not counted"

@@ -77,7 +77,7 @@ expect_ids() {
         shift
         expect_valid_jsonl "$file"
         want=$(for s in "$@"; do echo "$((1700000000 + s)).000:$s"; done | sort)
-        got=$(jq -r '.driftwatch.audit.id' "$file" | sort)
+        got=$(jq -r 'select(.rule.id != "DW-RUN-SUMMARY") | .driftwatch.audit.id' "$file" | sort)
         [ "$got" = "$want" ] || fail "events differ (- expected, + got):
 $(diff <(echo "$want") <(echo "$got"))"
 }
@@ -154,6 +154,8 @@ got=$(jq -c '[.driftwatch.audit.serial, .driftwatch.records, .file.path] | selec
         "$T/out.follow")" = "13 /usr/bin/cat" ] || fail "a line written in two pieces was cut"
 grep -q '^audit: 20 events from 23 records in 1 input$' "$T/err.follow" ||
         fail "summary: $(cat "$T/err.follow")"
+[ "$(tail -n 1 "$T/out.follow" | jq -c '[.rule.id, .driftwatch.run.events, .driftwatch.run.exit_status]')" = \
+  '["DW-RUN-SUMMARY",20,0]' ] || fail "the run summary after SIGTERM: $(tail -n 1 "$T/out.follow")"
 
 # ---- errors: a missing file to follow ----
 

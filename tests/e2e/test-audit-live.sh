@@ -148,6 +148,7 @@ auditd_teardown
 # ---- the records: what `audit --events` sees in the log ----
 
 run 0 "$DW" audit --events "$LOG"
+drop_summary "$T/out"
 cp "$T/out" "$T/events.json"
 expect_valid_jsonl "$T/events.json"
 ev() { jq -c "$@" "$T/events.json"; }

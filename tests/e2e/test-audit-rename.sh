@@ -149,6 +149,7 @@ alert DW-AUD-SUDOERS file-removed /etc/sudoers.d/zz rename - /etc/zz.bak - -
 EOF
 # The unplaced name is an event of its own in the raw view, flagged.
 run 0 "$DW" audit --events "$log"
+drop_summary "$T/out"
 got=$(jq -c 'select(.driftwatch.audit.id | endswith(":'"$((100 + 7))"'")) | .driftwatch.quality' "$T/out" | sort -u)
 [ "$got" = '["path-unresolved"]' ] || fail "the unplaced name's event: quality $got"
 

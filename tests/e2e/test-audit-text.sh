@@ -22,6 +22,7 @@ audit: 3 alerts (2 high, 1 medium), 0 events
   sequence-gap 1 alert
 read 4 audit events from 16 records in 1 input; 1 sequence gap (40 serials missing); 2 surface writes, 0 watched commands
 
+SEVERITY ACTION         PATH  RULE  [CHANGED]  MESSAGE
 high     file-added     /etc/sudoers.d/zz  DW-AUD-SUDOERS
          at 2023-11-14T22:13:22Z event 1700000002.200:103 (ausearch -a 103) node web1 by /usr/bin/cp[1002] auid=1000(alice) <- bash[1001] <- sshd[1000]
 high     file-added     /etc/cron.d/job  DW-AUD-CRON

@@ -21,8 +21,10 @@ expect_one_error_line json
 
 # --opt=value as well as --opt value, with the same result.
 run 0 "$DW" audit --events --window 8 "$LOG"
+drop_summary "$T/out"
 cp "$T/out" "$T/spaced"
 run 0 "$DW" audit --events --window=8 "$LOG"
+drop_summary "$T/out"
 cmp -s "$T/out" "$T/spaced" || fail "--window=8 differs from --window 8"
 
 # The output: missing directory, full device.

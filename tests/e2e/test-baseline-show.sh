@@ -34,6 +34,7 @@ grep -qF '/x\x1b]0;pwn\x07' "$T/out" || { cat "$T/out"; fail "source not escaped
 grep '^host:' "$T/out" | od -c | grep -q '033' && fail "raw ESC in the host value"
 
 run 0 "$DW" baseline show "$T/hostile.db" --format json
+drop_summary "$T/out"
 jq -e '.host == "vm\nsource:     dir:/FAKE\u001b[2J"' "$T/out" >/dev/null || { cat "$T/out"; fail "JSON host differs"; }
 
 # A baseline whose metadata was edited afterwards is refused by its digest.
@@ -44,6 +45,7 @@ expect_one_error_line "$T/tampered.db"
 
 # Names that differ only in invalid UTF-8 bytes: path_hex tells them apart.
 run 0 "$DW" baseline show "$T/base.db" --entries --format json
+drop_summary "$T/out"
 expect_valid_jsonl "$T/out"
 [ "$(jq -r 'select(.path == "/etc/a\ufffd") | .path_hex' "$T/out" | LC_ALL=C sort | tr '\n' ' ')" = \
   "2f6574632f61fe 2f6574632f61ff " ] || { cat "$T/out"; fail "path_hex missing or wrong"; }

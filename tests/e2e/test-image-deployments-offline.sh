@@ -16,7 +16,7 @@ c2=$(commit_tree "$S" "$T/v2" 2.0)
 deploy "$S"
 
 run 0 "$DW" image deployments --sysroot "$S"
-sed -n '1s|^sysroot .* (offline|sysroot S (offline|p; /^[ *] [a-z]/p' "$T/out" >"$T/got"
+sed -nE 's|^sysroot .* \(offline|sysroot S (offline|p; /^[ *] [a-z]+ +testos /p' "$T/out" >"$T/got"
 cat >"$T/want" <<EOT
 sysroot S (offline: nothing is booted; in the boot loader's order, the default first)
   default  testos $c2.0

@@ -154,7 +154,8 @@ static void check_json(const char *s, size_t n, size_t want_lines)
 /* Printable UTF-8 lines, exactly as many as the values call for. */
 static void check_text(const struct sysroot *ds, const char *s, size_t n)
 {
-        size_t want = 1, lines = 0, l;
+        /* the summary's counts and sysroot lines, a blank line before a list */
+        size_t want = ds->n ? 3 : 2, lines = 0, l;
         unsigned cp;
 
         for (size_t i = 0; i < ds->n; i++)
@@ -217,7 +218,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         s = NULL, n = 0;
         f = open_memstream(&s, &n);
         if (f) {
-                if (capability_deployments_text(ds, f, NULL) < 0)
+                struct output out;
+
+                output_init(&out, OUTPUT_TEXT, f, NULL);
+                output_hold(&out);
+                if (capability_deployments_text(ds, &out, NULL) < 0 || output_finish(&out) < 0 || fflush(f) != 0)
                         abort();
                 check_text(ds, s, n);
                 fclose(f);

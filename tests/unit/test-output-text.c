@@ -4,7 +4,7 @@
  * side on one line, never "(none) -> x" for context), hashes cut to 12 hex
  * digits and times to the second, colour only when asked, and the bound on
  * what is held: past it the lines go out as they come, after a header, and
- * the summary closes them. */
+ * the summary closes them; the columns' header above the first line. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -113,6 +113,7 @@ static void test_summary_first(void **state)
                                   "  baseline-recorded 1 event\n"
                                   "checked 3 entries\n"
                                   "\n"
+                                  "SEVERITY ACTION         PATH  RULE  [CHANGED]  MESSAGE\n"
                                   "high     file-modified  /etc/a  [content mtime]\n"
                                   "medium   file-added     /etc/b\n");
         free(text);
@@ -153,6 +154,32 @@ static void test_plurals_and_color(void **state)
         free(text);
 }
 
+/* The columns' header: once, above the first finding's line; none when no
+ * line is printed (a clean run, events not shown) and none with --quiet
+ * (test_verbose_details). */
+static void test_header(void **state)
+{
+        struct text_run t;
+        char *text, *header;
+
+        (void) state;
+        start(&t, false, false);
+        event(&t.out);
+        text = finish(&t);
+        assert_string_equal(text, "check: 0 alerts, 1 event; 1 event not shown (-v shows them)\n"
+                                  "  baseline-recorded 1 event\n");
+        free(text);
+
+        start(&t, false, false);
+        modified(&t.out, "/etc/a", SEVERITY_LOW);
+        modified(&t.out, "/etc/b", SEVERITY_LOW);
+        text = finish(&t);
+        header = strstr(text, "\n\n" OUTPUT_TEXT_HEADER "low      file-modified  /etc/a");
+        assert_non_null(header);
+        assert_null(strstr(header + 2 + strlen(OUTPUT_TEXT_HEADER), "SEVERITY"));
+        free(text);
+}
+
 static void test_bound(void **state)
 {
         struct text_run t;
@@ -160,7 +187,7 @@ static void test_bound(void **state)
 
         (void) state;
         start(&t, false, false);
-        t.out.hold_max = 100;   /* two lines of about 45 bytes fit, not three */
+        t.out.hold_max = 160;   /* the columns' header and two lines of 50 bytes fit, not three */
         modified(&t.out, "/etc/one", SEVERITY_HIGH);
         modified(&t.out, "/etc/two", SEVERITY_HIGH);
         assert_int_equal(t.len, 0);
@@ -182,6 +209,7 @@ int main(void)
                 cmocka_unit_test(test_summary_first),
                 cmocka_unit_test(test_verbose_details),
                 cmocka_unit_test(test_plurals_and_color),
+                cmocka_unit_test(test_header),
                 cmocka_unit_test(test_bound),
         };
 
