@@ -110,13 +110,14 @@ jq -se 'all(.[] | select(.rule.id != "DW-RUN-SUMMARY"); .["@timestamp"] and .eve
                  (.driftwatch.controls | length > 0))' "$T/drift.jsonl" >/dev/null ||
         fail "a finding lacks a required field"
 
-# Text output: the summary, a blank line, then one line per finding (indented
-# detail lines only with -v), names escaped.
+# Text output: the summary, a blank line, a column header, then one line per
+# finding (indented detail lines only with -v), names escaped.
 run 1 "$DW" check --baseline "$T/base.db" --root "$R"
 sed '1,/^$/d' "$T/out" >"$T/lines"
-[ "$(wc -l <"$T/lines")" -eq 16 ] && ! grep -q '^ ' "$T/lines" || { cat "$T/out"; fail "text output is not one line per finding"; }
+[ "$(head -n 1 "$T/lines")" = "SEVERITY ACTION         PATH  RULE  [CHANGED]  MESSAGE" ] || { cat "$T/out"; fail "no column header before the findings"; }
+[ "$(wc -l <"$T/lines")" -eq 17 ] && ! grep -q '^ ' "$T/lines" || { cat "$T/out"; fail "text output is not one line per finding"; }
 run 1 "$DW" check -v --baseline "$T/base.db" --root "$R"
-[ "$(sed '1,/^$/d' "$T/out" | grep -vc '^         ')" -eq 16 ] || { cat "$T/out"; fail "-v: not one line per finding and its details"; }
+[ "$(sed '1,/^$/d' "$T/out" | grep -vc '^         ')" -eq 17 ] || { cat "$T/out"; fail "-v: not one line per finding and its details"; }
 grep -qF 'evil\n.raw' "$T/out" || fail "newline in a name not escaped in text"
 grep -qF '/etc/\x1b[2Jclear' "$T/out" || fail "escape sequence in a name not escaped in text"
 grep -qF '/etc/bad\xff' "$T/out" || fail "invalid UTF-8 not escaped in text"
