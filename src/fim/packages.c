@@ -612,6 +612,24 @@ static int file_md5(struct pkgdb *db, const char *rel, uint8_t out[SHA256_LEN])
         return hasher_fd(db->md5, fd, (uint64_t) st.st_size, NULL, out, NULL);
 }
 
+/* Whether path is below /usr/bin, /usr/sbin or /usr/lib* and the root's
+ * top-level directory of that name is a symlink (a merged /usr). */
+static bool usr_merged_alias(struct pkgdb *db, const char *path, size_t len)
+{
+        static const char *const dirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+        struct stat st;
+
+        if (len < 6 || memcmp(path, "/usr/", 5) != 0)
+                return false;
+        for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+                size_t n = strlen(dirs[i]);
+
+                if (len > 5 + n + 1 && memcmp(path + 5, dirs[i], n) == 0 && path[5 + n] == '/')
+                        return fstatat(db->rootfd, dirs[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+        }
+        return false;
+}
+
 int pkgdb_lookup(struct pkgdb *db, const char *path, size_t path_len, bool regular, enum pkg_verdict *ret_verdict,
                  const struct pkg_info **ret_pkg)
 {
@@ -629,8 +647,14 @@ int pkgdb_lookup(struct pkgdb *db, const char *path, size_t path_len, bool regul
         }
         if (db->error)
                 return db->error;
-        if (path_len == 0 || path_len > PKG_PATH_MAX || !db->n_files ||
-            !(f = bsearch(&key, db->files, db->n_files, sizeof(*f), cmp_file))) {
+        f = path_len && path_len <= PKG_PATH_MAX && db->n_files
+                    ? bsearch(&key, db->files, db->n_files, sizeof(*f), cmp_file) : NULL;
+        if (!f && usr_merged_alias(db, path, path_len)) {
+                /* merged /usr: the package lists /bin/x for /usr/bin/x */
+                key = (struct pkg_file) { .path = path + 4, .len = (uint32_t) path_len - 4 };
+                f = bsearch(&key, db->files, db->n_files, sizeof(*f), cmp_file);
+        }
+        if (!f) {
                 *ret_verdict = PKG_NOT_OWNED;
                 *ret_pkg = NULL;
                 return 0;

@@ -13,6 +13,7 @@ export TZ=UTC
 R=$T/root
 mkdir -p "$R/etc" "$R/usr/bin" "$R/usr/share/man/man1" "$R/boot" "$R/var/lib/dpkg/info" "$R/var/log" "$T/state"
 printf 'base\n' >"$R/usr/bin/base-tool"
+ln -s usr/bin "$R/bin"      # a merged /usr
 cat >"$R/var/lib/dpkg/status" <<'EOF'
 Package: base-files
 Status: install ok installed
@@ -35,6 +36,7 @@ run 0 "$DW" scan --root "$R" --state-dir "$T/state"
 mkdir -p "$R/usr/share/doc/acl" "$R/etc/acl"
 printf 'chacl binary\n' >"$R/usr/bin/chacl"
 printf 'getfacl binary\n' >"$R/usr/bin/getfacl"
+printf 'setfacl binary\n' >"$R/usr/bin/setfacl"    # listed as /bin/setfacl, as before the merge
 printf 'man page\n' >"$R/usr/share/man/man1/chacl.1.gz"
 printf 'copyright\n' >"$R/usr/share/doc/acl/copyright"
 printf 'conf\n' >"$R/etc/acl/acl.conf"
@@ -55,8 +57,10 @@ Architecture: all
 EOF
 printf '%s\n' /. /etc /etc/acl /etc/acl/acl.conf /usr /usr/bin /usr/bin/chacl /usr/bin/getfacl \
         /usr/bin/getfacl-link /usr/share /usr/share/doc /usr/share/doc/acl /usr/share/doc/acl/copyright \
-        /usr/share/man /usr/share/man/man1 /usr/share/man/man1/chacl.1.gz >"$R/var/lib/dpkg/info/acl:amd64.list"
-(cd "$R" && md5sum usr/bin/chacl usr/bin/getfacl usr/share/man/man1/chacl.1.gz usr/share/doc/acl/copyright) \
+        /usr/share/man /usr/share/man/man1 /usr/share/man/man1/chacl.1.gz /bin /bin/setfacl \
+        >"$R/var/lib/dpkg/info/acl:amd64.list"
+(cd "$R" && md5sum usr/bin/chacl usr/bin/getfacl usr/share/man/man1/chacl.1.gz usr/share/doc/acl/copyright \
+        bin/setfacl) \
         >"$R/var/lib/dpkg/info/acl:amd64.md5sums"
 cat >"$R/var/log/dpkg.log" <<'EOF'
 2026-11-20 09:00:00 startup archives unpack
@@ -80,7 +84,7 @@ jq -r 'select(.rule.id != "DW-RUN-SUMMARY" and .event.dataset == "driftwatch.fim
        | join(" | ")' "$T/out" | LC_ALL=C sort >"$T/got"
 # (the var/ database itself lies outside --path /usr --path /etc)
 diff -u - "$T/got" <<'EOF' || fail "check: package findings differ"
-DW-FIM-PACKAGE-CHANGE | low | package-changed | - | package acl 2.3.1-3 (amd64) installed 2026-11-20T09:00:03Z: 8 files as the package shipped them (8 added, 0 modified) | acl 2.3.1-3 amd64 2026-11-20T09:00:03Z dpkg.log 8 /etc/acl,/etc/acl/acl.conf,/usr/bin/chacl,/usr/bin/getfacl-link,/usr/share/doc,/usr/share/doc/acl,/usr/share/doc/acl/copyright,/usr/share/man/man1/chacl.1.gz
+DW-FIM-PACKAGE-CHANGE | low | package-changed | - | package acl 2.3.1-3 (amd64) installed 2026-11-20T09:00:03Z: 9 files as the package shipped them (9 added, 0 modified) | acl 2.3.1-3 amd64 2026-11-20T09:00:03Z dpkg.log 9 /etc/acl,/etc/acl/acl.conf,/usr/bin/chacl,/usr/bin/getfacl-link,/usr/bin/setfacl,/usr/share/doc,/usr/share/doc/acl,/usr/share/doc/acl/copyright,/usr/share/man/man1/chacl.1.gz
 DW-FIM-USR | high | file-added | /usr/bin/dropper | image content under /usr changed: /usr/bin/dropper added | -
 DW-FIM-USR | high | file-added | /usr/bin/getfacl | differs from package acl 2.3.1-3's md5sum | acl 2.3.1-3 amd64 2026-11-20T09:00:03Z dpkg.log - 
 DW-FIM-USR | high | file-modified | /usr/bin/base-tool | owned by package base-files 12.4, which does not explain this change | base-files 12.4 amd64 2026-01-02T03:04:05Z list-mtime - 
@@ -106,9 +110,9 @@ cp "$R/var/lib/dpkg/info/acl:amd64.md5sums" "$T/md5sums"
 printf 'not-a-digest  usr/bin/x\n' >>"$R/var/lib/dpkg/info/acl:amd64.md5sums"
 run 1 "$DW" check --baseline "$T/b.db" --root "$R" --path /usr --path /etc --format json
 jq -r 'select(.rule.id == "DW-FIM-PACKAGE-DB") | .message' "$T/out" >"$T/got"
-[ "$(cat "$T/got")" = "cannot read package database '$R/var/lib/dpkg/info/acl:amd64.md5sums': line 5: malformed" ] ||
+[ "$(cat "$T/got")" = "cannot read package database '$R/var/lib/dpkg/info/acl:amd64.md5sums': line 6: malformed" ] ||
         fail "malformed md5sums: '$(cat "$T/got")'"
-[ "$(jq -r 'select(.rule.id == "DW-FIM-USR") | .file.path' "$T/out" | wc -l)" = 9 ] ||
+[ "$(jq -r 'select(.rule.id == "DW-FIM-USR") | .file.path' "$T/out" | wc -l)" = 10 ] ||
         fail "malformed md5sums: the per-file findings do not stand: $(jq -c . "$T/out")"
 cp "$T/md5sums" "$R/var/lib/dpkg/info/acl:amd64.md5sums"
 head -c 100000 /dev/zero | tr '\0' x >>"${R:?}/var/lib/dpkg/status"
