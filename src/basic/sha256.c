@@ -23,6 +23,7 @@ struct hasher {
         EVP_MD *md;
         unsigned char *chunk;
         atomic_ullong *progress;        /* optional: bytes fed from files, as they go */
+        unsigned len;                   /* the digest's length */
 };
 
 struct hasher *hasher_free(struct hasher *h)
@@ -41,6 +42,11 @@ struct hasher *hasher_free(struct hasher *h)
 
 int hasher_new(struct hasher **ret)
 {
+        return hasher_new_digest("SHA256", SHA256_LEN, ret);
+}
+
+int hasher_new_digest(const char *name, unsigned len, struct hasher **ret)
+{
         struct hasher *h;
         int r;
 
@@ -51,10 +57,11 @@ int hasher_new(struct hasher **ret)
         if (!h)
                 return -ENOMEM;
         /* An explicit fetch once per hasher avoids libcrypto's per-call lookup. */
-        h->md = libcrypto.EVP_MD_fetch(NULL, "SHA256", NULL);
+        h->md = libcrypto.EVP_MD_fetch(NULL, name, NULL);
+        h->len = len;
         h->ctx = libcrypto.EVP_MD_CTX_new();
         h->chunk = malloc(READ_CHUNK);
-        if (!h->md || !h->ctx || !h->chunk) {
+        if (!h->md || !h->ctx || !h->chunk || len > SHA256_LEN) {
                 hasher_free(h);
                 return -ENOMEM;
         }
@@ -76,7 +83,7 @@ int hasher_end(struct hasher *h, uint8_t out[SHA256_LEN])
 {
         unsigned int len = 0;
 
-        if (libcrypto.EVP_DigestFinal_ex(h->ctx, out, &len) != 1 || len != SHA256_LEN)
+        if (libcrypto.EVP_DigestFinal_ex(h->ctx, out, &len) != 1 || len != h->len)
                 return -EIO;
         return 0;
 }

@@ -17,6 +17,10 @@ struct hasher;
 /* Fails with -ELIBACC when libcrypto cannot be loaded (it is loaded on first
  * use), -ELIBBAD when it lacks an entry point. */
 int hasher_new(struct hasher **ret);
+/* A hasher of another digest libcrypto knows by name ("MD5": what package
+ * databases record), of len bytes (at most SHA256_LEN); hasher_end() and
+ * hasher_fd() then write len bytes. */
+int hasher_new_digest(const char *name, unsigned len, struct hasher **ret);
 /* From now on, hasher_feed_fd() adds the bytes it feeds to *counter as it
  * reads (a progress line's count of a large file); NULL: no counter. */
 void hasher_set_progress(struct hasher *h, atomic_ullong *counter);

@@ -234,6 +234,7 @@ int capability_baseline_create(const struct dw_context *ctx, const struct baseli
 
 static int show_entry(const struct fim_entry *e, enum output_format format, struct buf *b, FILE *f)
 {
+        char ts[TIMESTAMP_LEN], mode[8];
         int r = 0;
 
         buf_reset(b);
@@ -245,10 +246,14 @@ static int show_entry(const struct fim_entry *e, enum output_format format, stru
                 json_string_n(&j, "path", e->path, e->path_len);
                 json_hex_unless_utf8(&j, "path_hex", e->path, e->path_len);
                 json_string(&j, "type", fim_type_name(e->type));
-                json_int(&j, "mode", e->mode);
+                /* as findings give it: 4 octal digits, a string */
+                snprintf(mode, sizeof(mode), "%04o", e->mode & 07777);
+                json_string(&j, "mode", mode);
                 json_int(&j, "uid", e->uid);
                 json_int(&j, "gid", e->gid);
                 json_int(&j, "size", (int64_t) e->size);
+                format_timestamp(ts, e->mtime_ns);
+                json_string(&j, "mtime", ts);
                 if (e->flags & ENTRY_HAS_HASH)
                         json_hex(&j, "sha256", e->sha256, SHA256_LEN);
                 if (e->target)
@@ -260,8 +265,10 @@ static int show_entry(const struct fim_entry *e, enum output_format format, stru
                 json_object_end(&j);
                 r = json_finish(&j);
         } else {
-                r = buf_printf(b, "%-7s %04o %5u %5u %10llu ", fim_type_name(e->type), e->mode, e->uid, e->gid,
-                               (unsigned long long) e->size);
+                /* the mtime to the second, UTC, as the text view gives times */
+                format_timestamp(ts, e->mtime_ns);
+                r = buf_printf(b, "%-7s %04o %5u %5u %10llu %.19sZ ", fim_type_name(e->type), e->mode, e->uid,
+                               e->gid, (unsigned long long) e->size, ts);
                 if (r >= 0 && (e->flags & ENTRY_HAS_HASH))
                         r = hex_encode(b, e->sha256, SHA256_LEN);
                 else if (r >= 0)

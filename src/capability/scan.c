@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "basic/path-util.h"
@@ -15,6 +16,7 @@
 #include "capability/baseline.h"
 #include "capability/union.h"
 #include "fim/store.h"
+#include "report/seen.h"
 
 /* What the rules name, besides ~/.ssh of the users. Paths below /usr or
  * /etc (/etc/extensions, /usr/lib/confexts ...) are covered by those. */
@@ -442,12 +444,18 @@ int capability_scan(const struct dw_context *ctx, const struct scan_request *req
                     struct scan_summary *ret_summary, struct dw_error *ret_error)
 {
         _cleanup_(scan_coverage_release) struct scan_coverage coverage = { 0 };
+        _cleanup_(seen_ids_release) struct seen_ids seen = { 0 };
+        _cleanup_(freep) char *seen_path = NULL;
         struct scan_request copy = *req_in, *req = &copy;
+        struct timespec now;
+        int64_t start_ns;
         bool image = scan_is_image_mode(req);
         struct scan_summary sum = { 0 };
         struct stat st;
         int r;
 
+        clock_gettime(CLOCK_REALTIME, &now);
+        start_ns = (int64_t) now.tv_sec * 1000000000 + now.tv_nsec;
         if (!image && !req->coverage) {
                 r = scan_coverage(req->root, &coverage);
                 if (r < 0)
@@ -481,6 +489,14 @@ int capability_scan(const struct dw_context *ctx, const struct scan_request *req
         if (r < 0)
                 return dw_error_set(ret_error, r, req->state_dir, "cannot create state directory '%s': %s",
                                     req->state_dir, strerror(-r));
+        if (asprintf(&seen_path, "%s/" SEEN_FILE, req->state_dir) < 0)
+                return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+        r = seen_ids_load(seen_path, &seen);
+        if (r < 0)
+                return dw_error_set(ret_error, r, seen_path, "cannot read scan state '%s': %s", seen_path,
+                                    r == -EBADMSG ? "malformed (delete it: the next scan marks every finding new)"
+                                                  : r == -E2BIG ? "too large" : strerror(-r));
+        out->seen = &seen;
         r = image ? scan_image(ctx, req, out, &sum, ret_error) : scan_files(ctx, req, out, &sum, ret_error);
         if (r >= 0)
                 r = scan_mounts(ctx, req, out, &sum, ret_error);
@@ -494,6 +510,18 @@ int capability_scan(const struct dw_context *ctx, const struct scan_request *req
                 r = scan_posture(ctx, req, out, &sum, ret_error);
         if (r >= 0 && !req->sysroot)
                 r = capability_container_scan(ctx, req->root, out, &sum.containers, ret_error);
+        out->seen = NULL;
+        if (r >= 0) {
+                _cleanup_(buf_release) struct buf b = { 0 };
+
+                sum.seen_previous = seen.previous;
+                sum.seen_previous_ns = seen.previous_ns;
+                sum.seen_new = seen.new_alerts;
+                buf_init(&b, (size_t) 64 << 20);
+                sum.seen_error = seen_ids_format(&seen, start_ns, &b);
+                if (sum.seen_error >= 0)
+                        sum.seen_error = store_write_atomic(seen_path, b.data, b.len, 0600);
+        }
         if (r < 0 || !ret_summary)
                 scan_summary_release(&sum);
         else

@@ -88,6 +88,12 @@ struct scan_summary {
         struct posture_summary posture;
         /* the containers of the engines whose storage the root holds */
         struct container_diff_summary containers;
+        /* new since the last scan: the finding ids of each run in the state
+         * directory (report/seen.h) */
+        bool seen_previous;             /* a previous scan was recorded ... */
+        int64_t seen_previous_ns;       /* ... starting then */
+        unsigned long seen_new;         /* alerts of this run it did not have */
+        int seen_error;                 /* this run's ids could not be recorded (not fatal) */
 };
 
 void scan_summary_release(struct scan_summary *s);

@@ -11,12 +11,14 @@
 #include "fim/store.h"
 #include "image/allowlist.h"
 #include "accept.h"
+#include "package-fold.h"
 #include "union.h"
 
 /* What a check does to each finding before it is emitted: the allowlist
  * applied, and an alert that stands recorded for baseline accept. */
 struct amend {
         struct allowlist *allow;
+        struct package_fold *packages;  /* NULL: the tree has no package database */
         struct reported_writer *reported;
         int64_t now;
         unsigned long allowed;
@@ -32,9 +34,18 @@ static int amend_finding(struct finding *f, const struct fim_change *c, void *us
                                                       c->new && (c->new->flags & ENTRY_HAS_HASH) ? c->new->sha256
                                                                                                  : NULL,
                                                       a->now, a->allowed_by, sizeof(a->allowed_by));
+        int folded = 0, r;
+
         if (!f->alert)
                 return 0;
-        return reported_writer_add(a->reported, e->path, e->path_len);
+        /* What a package install explains goes into the package's finding. */
+        if (!f->allowed_by) {
+                folded = package_fold_amend(a->packages, f, c);
+                if (folded < 0)
+                        return folded;
+        }
+        r = reported_writer_add(a->reported, e->path, e->path_len);
+        return r < 0 ? r : folded;
 }
 
 int capability_tree_check(const struct dw_context *ctx, const struct tree_check_request *req, struct output *out,
@@ -59,6 +70,7 @@ int capability_tree_check(const struct dw_context *ctx, const struct tree_check_
         _cleanup_(union_check_freep) struct union_check *u = NULL;
         _cleanup_(allowlist_freep) struct allowlist *allow = NULL;
         _cleanup_(reported_writer_freep) struct reported_writer *reported = NULL;
+        _cleanup_(package_fold_freep) struct package_fold *packages = NULL;
         struct amend amend = { .now = (int64_t) time(NULL) };
         unsigned long alerts = out->alerts;
         int r, reported_error = 0;
@@ -73,6 +85,10 @@ int capability_tree_check(const struct dw_context *ctx, const struct tree_check_
                 if (r < 0)
                         return dw_error_set(ret_error, r, NULL, "out of memory");
         }
+        r = package_fold_new(ctx, req->root, out, &packages);
+        if (r < 0)
+                return dw_error_set(ret_error, r, NULL, "out of memory");
+        amend.packages = packages;
         amend.allow = allow;
         amend.reported = reported;
         rep.amend = amend_finding;
@@ -105,6 +121,10 @@ int capability_tree_check(const struct dw_context *ctx, const struct tree_check_
                                     res.unmatched, req->baseline_path, req->root);
         if (r < 0)
                 return dw_error_set(ret_error, r, req->root, "cannot check root '%s': %s", req->root, strerror(-r));
+        r = package_fold_report(packages);
+        if (r < 0)
+                return dw_error_set(ret_error, out->error ?: r, NULL, "cannot write output: %s",
+                                    strerror(-(out->error ?: r)));
         r = allowlist_report(allow, amend.now, ruleset_rule(ctx->rules, "DW-FIM-ALLOW-EXPIRED"),
                              ruleset_rule(ctx->rules, "DW-FIM-ALLOW-UNUSED"), "allowlist", "driftwatch.fim", out);
         if (r < 0)

@@ -228,6 +228,10 @@ int union_report_change(const struct fim_change *c, void *userdata)
         r = fim_finding_from_change(u->rep, c, &f);
         if (r < 0)
                 return r;
+        if (r > 0) {
+                finding_release(&f);    /* folded into another finding */
+                return 0;
+        }
         path = strndup(f.path, f.path_len);
         if (!path) {
                 finding_release(&f);

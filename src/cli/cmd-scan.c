@@ -183,6 +183,16 @@ int cmd_scan(int argc, char **argv)
         else if (sum.mounts_ran)
                 cli_report_mounts(&sum.mounts, sum.state_path, &out);
         report(&req, &sum, &out, covered, cli_seconds_since(&start));
+        if (sum.seen_previous) {
+                char ts[TIMESTAMP_LEN];
+
+                format_timestamp(ts, sum.seen_previous_ns);
+                cli_note(&out, "%lu new alert%s since the last scan at %.19sZ", sum.seen_new,
+                         sum.seen_new == 1 ? "" : "s", ts);
+        }
+        if (sum.seen_error < 0)
+                cli_note(&out, "warning: the findings of this scan could not be recorded for the next: %s",
+                         strerror(-sum.seen_error));
         if (sum.inventory_ran)
                 cli_report_inventory(&sum.inventory, &out);
         if (sum.posture_skipped)

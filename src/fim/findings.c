@@ -289,7 +289,7 @@ int fim_finding_from_change(const struct fim_reporter *rep, const struct fim_cha
                 return r;
         }
         *ret = f;
-        return 0;
+        return r;       /* > 0: the amend folded it into another finding */
 }
 
 int fim_report_change(const struct fim_change *c, void *userdata)
@@ -301,7 +301,7 @@ int fim_report_change(const struct fim_change *c, void *userdata)
         r = fim_finding_from_change(rep, c, &f);
         if (r < 0)
                 return r;
-        r = output_emit(rep->out, &f);
+        r = r > 0 ? 0 : output_emit(rep->out, &f);
         finding_release(&f);
         return r;
 }

@@ -17,12 +17,15 @@ struct fim_reporter {
         const char *path_prefix;        /* entries are below this ("/etc"): reported with it */
         bool etc;                       /* surfaces' DW-ETC rules instead of DW-FIM */
         /* Optional: called on each finding once built (an allowlist, a record
-         * of what was reported); a negative return fails the change. */
+         * of what was reported); a negative return fails the change, a
+         * positive one says the finding was folded into another (a package's):
+         * fim_finding_from_change() returns it and the finding is not emitted. */
         int (*amend)(struct finding *f, const struct fim_change *c, void *userdata);
         void *amend_data;
 };
 
-/* Fills a finding (finding_init()ed here; finding_release() it) for c. */
+/* Fills a finding (finding_init()ed here; finding_release() it) for c: 0,
+ * 1 when the amend folded it (not to be emitted), or -errno. */
 int fim_finding_from_change(const struct fim_reporter *rep, const struct fim_change *c, struct finding *ret);
 
 /* A fim_change_fn: emits one finding per change through r->out. */

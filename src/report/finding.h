@@ -316,8 +316,9 @@ struct output_kind {
 #define OUTPUT_TEXT_HOLD_MAX ((size_t) 16 << 20)
 
 /* The names of the columns of a finding's line in the text view (render_text()),
- * printed once above the first one (not with --quiet). */
-#define OUTPUT_TEXT_HEADER "SEVERITY ACTION         PATH  RULE  [CHANGED]  MESSAGE\n"
+ * printed once above the first one (not with --quiet); NEW when a previous
+ * scan's findings are known and a line may end in "new". */
+#define OUTPUT_TEXT_HEADER "SEVERITY ACTION         PATH  RULE  [CHANGED]  MESSAGE"
 
 struct output {
         enum output_format format;
@@ -353,6 +354,10 @@ struct output {
         size_t hold_max;                /* at most this many bytes held (output_init(): OUTPUT_TEXT_HOLD_MAX) */
         struct buf notes;               /* the command's own summary lines */
         bool summarized;                /* output_flush() wrote the summary */
+        /* scan: the previous run's finding ids; each finding emitted is marked
+         * new or not (driftwatch.new_since_last_run, text "new") and recorded */
+        struct seen_ids *seen;
+        int emit_new;                   /* while one is rendered: 1 new, 0 seen before; -1 (or 0 unset): no mark */
         size_t notes_done;              /* ... and the notes up to here */
 };
 

@@ -16,6 +16,7 @@
 #include "basic/time-util.h"
 #include "ecs-process.h"
 #include "json.h"
+#include "seen.h"
 #include "parse/audit-record.h"
 #include "parse/passwd.h"
 #include "rules/attack.h"
@@ -234,7 +235,7 @@ void output_init(struct output *o, enum output_format format, FILE *f, const cha
 {
         /* Written as they come; the CLI holds the text view for its summary (output_hold()). */
         *o = (struct output) { .format = format, .f = f, .host = host, .streaming = true,
-                               .hold_max = OUTPUT_TEXT_HOLD_MAX };
+                               .hold_max = OUTPUT_TEXT_HOLD_MAX, .emit_new = -1 };
 }
 
 void format_timestamp_sec(char out[TIMESTAMP_LEN], uint64_t sec, unsigned msec)
@@ -966,6 +967,8 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
         }
         if (f->allowed_by)
                 json_string(&j, "allowlist", f->allowed_by);
+        if (o->seen && o->emit_new >= 0)
+                json_bool(&j, "new_since_last_run", o->emit_new == 1);
         json_array_begin(&j, "changed");
         for (i = 0; i < f->n_changed; i++)
                 json_string(&j, NULL, f->changed[i]);
@@ -1395,6 +1398,9 @@ static int render_text(const struct output *o, const struct finding *f, struct b
         }
         if (r >= 0 && f->suppressed_by)
                 r = buf_printf(b, "  suppressed (%s)", f->suppressed_by);
+        /* new since the previous scan (none recorded: no mark) */
+        if (r >= 0 && o->seen && o->seen->previous && o->emit_new == 1)
+                r = buf_puts(b, "  new");
         if (r >= 0)
                 r = buf_putc(b, '\n');
         if (r >= 0 && ((f->audit && f->timestamp) || f->process))
@@ -1512,6 +1518,16 @@ int output_emit(struct output *o, const struct finding *f)
                 o->events++;
         }
         count_kind(o, f);
+        o->emit_new = -1;
+        if (o->seen) {
+                char id[EVENT_ID_LEN];
+
+                r = finding_event_id(o, f, id);
+                if (r < 0)
+                        return r;
+                o->emit_new = seen_ids_note(o->seen, id);
+                o->seen->new_alerts += f->alert && o->emit_new;
+        }
         if (o->min_level && finding_severity(f) < o->min_level) {
                 o->below++;
                 return 0;
@@ -1527,12 +1543,16 @@ int output_emit(struct output *o, const struct finding *f)
          * (driftwatch mounts) is one event. */
         buf_init(&b, (size_t) 64 << 20);
         r = o->format == OUTPUT_JSON ? render_json(o, f, &b) : render_text(o, f, &b);
+        o->emit_new = -1;
         if (r < 0)
                 return r;
         if (o->format == OUTPUT_TEXT) {
                 /* the columns' names once, above the first finding's line */
                 if (!o->shown++ && !o->no_summary) {
-                        r = output_text(o, OUTPUT_TEXT_HEADER, strlen(OUTPUT_TEXT_HEADER));
+                        const char *header = o->seen && o->seen->previous ? OUTPUT_TEXT_HEADER "  NEW\n"
+                                                                           : OUTPUT_TEXT_HEADER "\n";
+
+                        r = output_text(o, header, strlen(header));
                         if (r < 0)
                                 return r;
                 }

@@ -57,6 +57,8 @@ const char *const ruleset_required_ids[] = {
         "DW-RUN-SUMMARY",
         /* capability/accept.c, capability/tree-check.c */
         "DW-FIM-ACCEPTED", "DW-FIM-ALLOW-EXPIRED", "DW-FIM-ALLOW-UNUSED",
+        /* capability/package-fold.c */
+        "DW-FIM-PACKAGE-CHANGE", "DW-FIM-PACKAGE-DB",
         /* capability/image.c */
         "DW-IMG-DEPLOYMENT", "DW-IMG-VERIFY", "DW-ETC-SUMMARY", "DW-ETC-MERGE-BLOCKED", "DW-ETC-MERGE-REDIRECT",
         "DW-ETC-ALLOW-EXPIRED", "DW-ETC-ALLOW-UNUSED",

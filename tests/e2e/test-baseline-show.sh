@@ -1,15 +1,28 @@
 # baseline show prints what a baseline file says, and a baseline file is input:
 # a host name, source, creation time or path list with a newline or ESC cannot
 # forge a header line or reach the terminal raw; entries whose names differ
-# only in invalid UTF-8 stay distinguishable in JSON (path_hex, as findings).
+# only in invalid UTF-8 stay distinguishable in JSON (path_hex, as findings);
+# --entries gives each entry's mtime (text: to the second, UTC) and JSON the
+# mode as findings give it ("0755").
 source "$(dirname "$0")/lib.sh"
+export TZ=UTC
 command -v sqlite3 >/dev/null || { [ "${CI:-}" != true ] || fail "sqlite3 is required under CI"; skip "sqlite3 is not installed"; }
 
 R=$T/root
 mkdir -p "$R/etc"
 printf 'a\n' >"$R/etc/a"$'\xff'
 printf 'b\n' >"$R/etc/a"$'\xfe'
+printf 's\n' >"$R/etc/Setuid"
+chmod 4750 "$R/etc/Setuid"
+touch -d '2026-01-02 03:04:05.678' "$R/etc/Setuid"
 run 0 "$DW" baseline create --from "dir:$R" --out "$T/base.db"
+
+run 0 "$DW" baseline show "$T/base.db" --entries
+grep -qE '^file    4750 +0 +0 +2 2026-01-02T03:04:05Z [0-9a-f]{64} /etc/Setuid$' "$T/out" ||
+        { cat "$T/out"; fail "the text entry lacks its mtime to the second"; }
+run 0 "$DW" baseline show "$T/base.db" --entries --format json
+[ "$(jq -r 'select(.path == "/etc/Setuid") | [.mode, .mtime] | join(" ")' "$T/out")" = "4750 2026-01-02T03:04:05.678Z" ] ||
+        { cat "$T/out"; fail "JSON entry: mode not as findings give it, or no mtime"; }
 
 # Hostile meta values, as a hostile UTS host name and a source directory named
 # by an attacker leave them (a file edited afterwards fails its digest).
@@ -51,7 +64,7 @@ expect_valid_jsonl "$T/out"
   "2f6574632f61fe 2f6574632f61ff " ] || { cat "$T/out"; fail "path_hex missing or wrong"; }
 [ "$(jq -r 'select(.path_hex != null) | .path' "$T/out" | wc -l)" -eq 2 ] || fail "path_hex on a valid UTF-8 path"
 jq -e 'select(.path == "/etc/a\ufffd") | .sha256 | test("^[0-9a-f]{64}$")' "$T/out" >/dev/null ||
-        fail "sha256 is not 64 hex digits"
+        { cat "$T/out"; fail "sha256 is not 64 hex digits"; }
 
 # A --path with a control character would be stored newline-joined and read back
 # as two prefixes: refused, one escaped line, exit 2, nothing written.

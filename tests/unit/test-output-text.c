@@ -174,9 +174,9 @@ static void test_header(void **state)
         modified(&t.out, "/etc/a", SEVERITY_LOW);
         modified(&t.out, "/etc/b", SEVERITY_LOW);
         text = finish(&t);
-        header = strstr(text, "\n\n" OUTPUT_TEXT_HEADER "low      file-modified  /etc/a");
+        header = strstr(text, "\n\n" OUTPUT_TEXT_HEADER "\nlow      file-modified  /etc/a");
         assert_non_null(header);
-        assert_null(strstr(header + 2 + strlen(OUTPUT_TEXT_HEADER), "SEVERITY"));
+        assert_null(strstr(header + 3 + strlen(OUTPUT_TEXT_HEADER), "SEVERITY"));
         free(text);
 }
 

@@ -1,0 +1,705 @@
+/* Package ownership and digests of a tree (dpkg); see packages.h. */
+#define _GNU_SOURCE
+#include "packages.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "basic/arena.h"
+#include "basic/fd-util.h"
+#include "basic/hex.h"
+#include "basic/sha256.h"
+
+/* One line of buf from *p (without its newline): false at the end. */
+static bool next_line(const char **p, const char *end, const char **ret, size_t *ret_len)
+{
+        const char *nl;
+
+        if (*p >= end)
+                return false;
+        nl = memchr(*p, '\n', (size_t) (end - *p));
+        *ret = *p;
+        *ret_len = (size_t) ((nl ? nl : end) - *p);
+        *p = nl ? nl + 1 : end;
+        return true;
+}
+
+static struct dpkg_field field_value(const char *s, size_t len)
+{
+        while (len && (*s == ' ' || *s == '\t')) {
+                s++;
+                len--;
+        }
+        while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
+                len--;
+        return (struct dpkg_field) { s, len };
+}
+
+static bool field_is(const char *line, size_t name_len, const char *name)
+{
+        return strlen(name) == name_len && strncasecmp(line, name, name_len) == 0;
+}
+
+int dpkg_status_parse(const char *buf, size_t len, int (*fn)(const struct dpkg_paragraph *p, void *userdata),
+                      void *userdata, unsigned *ret_line)
+{
+        const char *p = buf, *end = buf + len, *l;
+        struct dpkg_paragraph para = { 0 };
+        struct dpkg_field *last = NULL, other;
+        bool in_para = false;
+        unsigned line = 0;
+        size_t n, n_para = 0;
+        int r;
+
+        for (;;) {
+                bool more = next_line(&p, end, &l, &n);
+
+                line += more;
+                if (more && n > PKG_LINE_MAX)
+                        goto too_big;
+                if (!more || n == 0 || (n == 1 && l[0] == '\r')) {
+                        if (in_para && para.package.len) {
+                                if (++n_para > PKG_MAX_PACKAGES)
+                                        goto too_big;
+                                r = fn(&para, userdata);
+                                if (r < 0)
+                                        return r;
+                        }
+                        if (!more)
+                                return 0;
+                        in_para = false;
+                        last = NULL;
+                        continue;
+                }
+                if (!in_para) {
+                        para = (struct dpkg_paragraph) { .line = line };
+                        in_para = true;
+                }
+                if (l[0] == ' ' || l[0] == '\t') {
+                        if (!last)
+                                goto bad;       /* a continuation of nothing */
+                        if (last == &para.conffiles) {
+                                if (!last->s)
+                                        last->s = l;
+                                last->len = (size_t) (l + n - last->s) + (l + n < end);
+                        }
+                        continue;
+                }
+                const char *colon = memchr(l, ':', n);
+                if (!colon || colon == l)
+                        goto bad;
+                size_t name_len = (size_t) (colon - l);
+                struct dpkg_field v = field_value(colon + 1, n - name_len - 1);
+
+                last = field_is(l, name_len, "Package")        ? &para.package
+                       : field_is(l, name_len, "Version")      ? &para.version
+                       : field_is(l, name_len, "Architecture") ? &para.architecture
+                       : field_is(l, name_len, "Status")       ? &para.status
+                       : field_is(l, name_len, "Conffiles")    ? &para.conffiles
+                                                               : &other;        /* its continuations skipped */
+                *last = last == &para.conffiles ? (struct dpkg_field) { 0 } : v;  /* conffiles: the lines follow */
+        }
+bad:
+        if (ret_line)
+                *ret_line = line;
+        return -EBADMSG;
+too_big:
+        if (ret_line)
+                *ret_line = line;
+        return -E2BIG;
+}
+
+int dpkg_md5sums_parse(const char *buf, size_t len, bool conffiles,
+                       int (*fn)(const char *path, size_t path_len, const uint8_t md5[PKG_MD5_LEN], void *userdata),
+                       void *userdata, unsigned *ret_line)
+{
+        const char *p = buf, *end = buf + len, *l;
+        uint8_t md5[PKG_MD5_LEN];
+        unsigned line = 0;
+        size_t n;
+        int r;
+
+        while (next_line(&p, end, &l, &n)) {
+                const char *path, *digest;
+                size_t plen, dlen;
+
+                line++;
+                if (n && l[n - 1] == '\r')
+                        n--;
+                if (n == 0)
+                        continue;
+                if (n > PKG_PATH_MAX + 2 * PKG_MD5_LEN + 32) {
+                        r = -E2BIG;
+                        goto fail;
+                }
+                if (conffiles) {
+                        /* " /etc/x 0123...  [obsolete]": path, digest, flags */
+                        const char *sp;
+
+                        while (n && (*l == ' ' || *l == '\t')) {
+                                l++;
+                                n--;
+                        }
+                        sp = memchr(l, ' ', n);
+                        if (!sp || *l != '/') {
+                                r = -EBADMSG;
+                                goto fail;
+                        }
+                        path = l;
+                        plen = (size_t) (sp - l);
+                        digest = sp + 1;
+                        dlen = n - plen - 1;
+                        sp = memchr(digest, ' ', dlen);
+                        if (sp)
+                                dlen = (size_t) (sp - digest);
+                        if (dlen != 2 * PKG_MD5_LEN || !hex_valid(digest, dlen, false))
+                                continue;       /* newconffile: nothing recorded yet */
+                } else {
+                        if (n < 2 * PKG_MD5_LEN + 3 || !hex_valid(l, 2 * PKG_MD5_LEN, false) ||
+                            l[2 * PKG_MD5_LEN] != ' ' || (l[2 * PKG_MD5_LEN + 1] != ' ' && l[2 * PKG_MD5_LEN + 1] != '*')) {
+                                r = -EBADMSG;
+                                goto fail;
+                        }
+                        digest = l;
+                        path = l + 2 * PKG_MD5_LEN + 2;
+                        plen = n - 2 * PKG_MD5_LEN - 2;
+                }
+                if (plen == 0 || plen > PKG_PATH_MAX || memchr(path, '\0', plen)) {
+                        r = plen > PKG_PATH_MAX ? -E2BIG : -EBADMSG;
+                        goto fail;
+                }
+                if (hex_decode(digest, 2 * PKG_MD5_LEN, md5) < 0) {
+                        r = -EBADMSG;
+                        goto fail;
+                }
+                r = fn(path, plen, md5, userdata);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+fail:
+        if (ret_line)
+                *ret_line = line;
+        return r;
+}
+
+int dpkg_list_parse(const char *buf, size_t len, int (*fn)(const char *path, size_t path_len, void *userdata),
+                    void *userdata, unsigned *ret_line)
+{
+        const char *p = buf, *end = buf + len, *l;
+        unsigned line = 0;
+        size_t n;
+        int r;
+
+        while (next_line(&p, end, &l, &n)) {
+                line++;
+                if (n == 0)
+                        continue;
+                if (n > PKG_PATH_MAX || l[0] != '/' || memchr(l, '\0', n)) {
+                        if (ret_line)
+                                *ret_line = line;
+                        return n > PKG_PATH_MAX ? -E2BIG : -EBADMSG;
+                }
+                if (n == 2 && l[1] == '.')
+                        continue;
+                r = fn(l, n, userdata);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* "YYYY-MM-DD HH:MM:SS" as local time, or 0. */
+static int64_t parse_log_time(const char *s, size_t n)
+{
+        struct tm tm = { .tm_isdst = -1 };
+        char tmp[20];
+        char *e;
+        time_t t;
+
+        if (n != 19)
+                return 0;
+        memcpy(tmp, s, n);
+        tmp[n] = '\0';
+        e = strptime(tmp, "%Y-%m-%d %H:%M:%S", &tm);
+        if (!e || *e)
+                return 0;
+        t = mktime(&tm);
+        return t == (time_t) -1 ? 0 : (int64_t) t;
+}
+
+static bool token(const char **p, const char *end, const char **ret, size_t *ret_len)
+{
+        const char *s = *p, *sp;
+
+        if (s >= end)
+                return false;
+        sp = memchr(s, ' ', (size_t) (end - s));
+        *ret = s;
+        *ret_len = (size_t) ((sp ? sp : end) - s);
+        *p = sp ? sp + 1 : end;
+        return *ret_len > 0;
+}
+
+static bool tok_eq(const char *t, size_t n, const char *s)
+{
+        return s && strlen(s) == n && memcmp(t, s, n) == 0;
+}
+
+int64_t dpkg_log_installed(const char *buf, size_t len, const char *name, const char *arch, const char *version)
+{
+        const char *p = buf, *end = buf + len, *l;
+        int64_t last = 0;
+        size_t n;
+
+        while (next_line(&p, end, &l, &n)) {
+                const char *q = l, *e = l + n, *t[6];
+                size_t tn[6], k, nlen;
+
+                for (k = 0; k < 6 && token(&q, e, &t[k], &tn[k]); k++)
+                        ;
+                if (k < 6 || !tok_eq(t[2], tn[2], "status") || !tok_eq(t[3], tn[3], "installed") ||
+                    !tok_eq(t[5], tn[5], version))
+                        continue;
+                /* NAME:ARCH; an Architecture: all package logs as NAME:all */
+                const char *colon = memchr(t[4], ':', tn[4]);
+                nlen = colon ? (size_t) (colon - t[4]) : tn[4];
+                if (!tok_eq(t[4], nlen, name))
+                        continue;
+                if (colon && arch && !tok_eq(colon + 1, tn[4] - nlen - 1, arch))
+                        continue;
+                int64_t when = parse_log_time(t[0], (size_t) (t[1] + tn[1] - t[0]));
+                if (when)
+                        last = when;
+        }
+        return last;
+}
+
+struct pkg_file {
+        const char *path;
+        uint32_t len;
+        uint32_t pkg;
+        bool has_md5;
+        uint8_t md5[PKG_MD5_LEN];
+};
+
+struct pkgdb {
+        char *root;
+        int rootfd;
+        bool loaded;
+        int error;
+        char *error_text;
+        struct pkg_info *pkgs;
+        size_t n_pkgs;
+        struct pkg_file *files;
+        size_t n_files, cap_files;
+        struct arena arena;
+        struct hasher *md5;
+        /* while loading */
+        const char **conffiles;         /* each package's Conffiles block, in the status buffer */
+        size_t *conffiles_len;
+        uint32_t cur;
+};
+
+int pkgdb_new(const char *root, struct pkgdb **ret)
+{
+        struct pkgdb *db = calloc(1, sizeof(*db));
+
+        if (!db)
+                return -ENOMEM;
+        db->root = strdup(root);
+        if (!db->root) {
+                free(db);
+                return -ENOMEM;
+        }
+        db->rootfd = -1;
+        arena_init(&db->arena);
+        *ret = db;
+        return 0;
+}
+
+struct pkgdb *pkgdb_free(struct pkgdb *db)
+{
+        if (!db)
+                return NULL;
+        if (db->rootfd >= 0)
+                close(db->rootfd);
+        hasher_free(db->md5);
+        arena_release(&db->arena);
+        free(db->pkgs);
+        free(db->files);
+        free(db->conffiles);
+        free(db->conffiles_len);
+        free(db->error_text);
+        free(db->root);
+        free(db);
+        return NULL;
+}
+
+bool pkgdb_present(struct pkgdb *db)
+{
+        _cleanup_(freep) char *path = NULL;
+
+        if (asprintf(&path, "%s/var/lib/dpkg/status", db->root) < 0)
+                return false;
+        return access(path, F_OK) == 0;
+}
+
+static int add_file(struct pkgdb *db, const char *path, size_t len, const uint8_t *md5)
+{
+        struct pkg_file *f;
+
+        if (db->n_files == db->cap_files) {
+                size_t cap = db->cap_files ? db->cap_files * 2 : 1024;
+                void *v;
+
+                if (db->n_files >= PKG_MAX_FILES)
+                        return -E2BIG;
+                v = reallocarray(db->files, cap, sizeof(*db->files));
+                if (!v)
+                        return -ENOMEM;
+                db->files = v;
+                db->cap_files = cap;
+        }
+        f = &db->files[db->n_files];
+        *f = (struct pkg_file) { .len = (uint32_t) len, .pkg = db->cur, .has_md5 = md5 != NULL };
+        f->path = arena_strndup(&db->arena, path, len);
+        if (!f->path)
+                return -ENOMEM;
+        if (md5)
+                memcpy(f->md5, md5, PKG_MD5_LEN);
+        db->n_files++;
+        return 0;
+}
+
+static int on_list(const char *path, size_t len, void *userdata)
+{
+        return add_file(userdata, path, len, NULL);
+}
+
+/* .md5sums paths have no leading '/'; Conffiles' have one. */
+static int on_md5(const char *path, size_t len, const uint8_t md5[PKG_MD5_LEN], void *userdata)
+{
+        struct pkgdb *db = userdata;
+        char abs[PKG_PATH_MAX + 2];
+
+        if (path[0] == '/')
+                return add_file(db, path, len, md5);
+        abs[0] = '/';
+        memcpy(abs + 1, path, len);
+        return add_file(db, abs, len + 1, md5);
+}
+
+/* Whether Status says the package's files are on disk. */
+static bool status_unpacked(struct dpkg_field s)
+{
+        static const char *const states[] = { "installed", "half-configured", "unpacked", "triggers-awaited",
+                                              "triggers-pending" };
+        const char *sp = s.len ? memrchr(s.s, ' ', s.len) : NULL;
+        const char *w = sp ? sp + 1 : s.s;
+        size_t n = (size_t) (s.s + s.len - w);
+
+        for (size_t i = 0; i < ARRAY_SIZE(states); i++)
+                if (tok_eq(w, n, states[i]))
+                        return true;
+        return false;
+}
+
+static int on_paragraph(const struct dpkg_paragraph *p, void *userdata)
+{
+        struct pkgdb *db = userdata;
+        struct pkg_info *pi;
+        size_t i = db->n_pkgs;
+
+        if (!status_unpacked(p->status))
+                return 0;
+        if (p->package.len > 256 || p->version.len > 256 || p->architecture.len > 64)
+                return -EBADMSG;
+        if ((i & (i - 1)) == 0) {       /* grown at powers of two */
+                size_t cap = i ? 2 * i : 1;
+                void *a = reallocarray(db->pkgs, cap, sizeof(*db->pkgs));
+                void *b = a ? reallocarray(db->conffiles, cap, sizeof(*db->conffiles)) : NULL;
+                void *c = b ? reallocarray(db->conffiles_len, cap, sizeof(*db->conffiles_len)) : NULL;
+
+                if (a)
+                        db->pkgs = a;
+                if (b)
+                        db->conffiles = b;
+                if (!c)
+                        return -ENOMEM;
+                db->conffiles_len = c;
+        }
+        pi = &db->pkgs[i];
+        *pi = (struct pkg_info) {
+                .name = arena_strndup(&db->arena, p->package.s, p->package.len),
+                .version = arena_strndup(&db->arena, p->version.s ? p->version.s : "", p->version.len),
+                .architecture = arena_strndup(&db->arena, p->architecture.s ? p->architecture.s : "",
+                                              p->architecture.len),
+        };
+        if (!pi->name || !pi->version || !pi->architecture)
+                return -ENOMEM;
+        if (memchr(pi->name, '/', p->package.len) || pi->name[0] == '.' || memchr(pi->name, '\0', p->package.len))
+                return -EBADMSG;        /* it names files in info/ */
+        db->conffiles[i] = p->conffiles.s;
+        db->conffiles_len[i] = p->conffiles.len;
+        db->n_pkgs++;
+        return 0;
+}
+
+static int set_error(struct pkgdb *db, int r, const char *file, unsigned line, const char *reason)
+{
+        free(db->error_text);
+        db->error_text = NULL;
+        if (line)
+                (void) asprintf(&db->error_text, "cannot read package database '%s/%s': line %u: %s", db->root, file,
+                                line, reason ? reason : strerror(-r));
+        else
+                (void) asprintf(&db->error_text, "cannot read package database '%s/%s': %s", db->root, file,
+                                reason ? reason : strerror(-r));
+        db->error = r;
+        return r;
+}
+
+static const char *parse_reason(int r)
+{
+        return r == -EBADMSG ? "malformed" : r == -E2BIG ? "past the limits of a package database" : NULL;
+}
+
+/* Reads rel below the root, a regular file of at most max bytes. */
+static int read_info(struct pkgdb *db, const char *rel, size_t max, char **ret, size_t *ret_len, struct stat *ret_st)
+{
+        _cleanup_(closep) int fd = open_regular_beneath(db->rootfd, rel, ret_st);
+
+        if (fd < 0)
+                return fd;
+        return read_fd_all(fd, max, ret, ret_len);
+}
+
+/* info/NAME:ARCH.SUFFIX, else info/NAME.SUFFIX: parsed; -ENOENT when neither exists. */
+static int read_pkg_file(struct pkgdb *db, const struct pkg_info *pi, const char *suffix, struct stat *ret_st)
+{
+        _cleanup_(freep) char *rel = NULL, *buf = NULL;
+        unsigned line = 0;
+        size_t len;
+        int r = -ENOENT;
+
+        for (int k = 0; k < 2 && r == -ENOENT; k++) {
+                free(rel);
+                rel = NULL;
+                if (k == 0 && !pi->architecture[0])
+                        continue;
+                if ((k == 0 ? asprintf(&rel, "var/lib/dpkg/info/%s:%s.%s", pi->name, pi->architecture, suffix)
+                            : asprintf(&rel, "var/lib/dpkg/info/%s.%s", pi->name, suffix)) < 0) {
+                        rel = NULL;
+                        return -ENOMEM;
+                }
+                r = read_info(db, rel, PKG_INFO_MAX, &buf, &len, ret_st);
+        }
+        if (r == -ENOENT)
+                return r;
+        if (r < 0)
+                return set_error(db, r, rel, 0, r == -EFBIG ? "larger than 16 MiB" : NULL);
+        r = strcmp(suffix, "list") == 0 ? dpkg_list_parse(buf, len, on_list, db, &line)
+                                        : dpkg_md5sums_parse(buf, len, false, on_md5, db, &line);
+        if (r < 0)
+                return set_error(db, r, rel, line, parse_reason(r));
+        return 0;
+}
+
+static int cmp_file(const void *a, const void *b)
+{
+        const struct pkg_file *x = a, *y = b;
+        int c = memcmp(x->path, y->path, MIN(x->len, y->len));
+
+        if (c)
+                return c;
+        return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static int load(struct pkgdb *db)
+{
+        _cleanup_(freep) char *status = NULL, *log = NULL;
+        size_t len, log_len = 0;
+        unsigned line = 0;
+        int r;
+
+        db->rootfd = open(db->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (db->rootfd < 0)
+                return set_error(db, -errno, "var/lib/dpkg/status", 0, NULL);
+        r = read_info(db, "var/lib/dpkg/status", PKG_STATUS_MAX, &status, &len, NULL);
+        if (r == -ENOENT)
+                return 0;       /* no dpkg database: nothing is owned */
+        if (r < 0)
+                return set_error(db, r, "var/lib/dpkg/status", 0, r == -EFBIG ? "larger than 64 MiB" : NULL);
+        r = dpkg_status_parse(status, len, on_paragraph, db, &line);
+        if (r < 0)
+                return set_error(db, r, "var/lib/dpkg/status", line, parse_reason(r));
+
+        /* The tail of dpkg.log: the last installs are at its end. */
+        {
+                _cleanup_(closep) int fd = open_regular_beneath(db->rootfd, "var/log/dpkg.log", NULL);
+                struct stat st;
+
+                if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0) {
+                        uint64_t off = (uint64_t) st.st_size > PKG_LOG_MAX ? (uint64_t) st.st_size - PKG_LOG_MAX : 0;
+
+                        log_len = (size_t) ((uint64_t) st.st_size - off);
+                        log = malloc(log_len);
+                        if (!log)
+                                return -ENOMEM;
+                        if (pread_full(fd, log, log_len, off) < 0)
+                                log_len = 0;    /* the time then comes from the .list */
+                }
+        }
+
+        for (size_t i = 0; i < db->n_pkgs; i++) {
+                struct pkg_info *pi = &db->pkgs[i];
+                struct stat st = { 0 };
+                unsigned cline = 0;
+
+                db->cur = (uint32_t) i;
+                r = read_pkg_file(db, pi, "list", &st);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+                if (r >= 0 && st.st_mtime > 0) {
+                        pi->installed = (int64_t) st.st_mtime;
+                        pi->installed_from = "list-mtime";
+                }
+                r = read_pkg_file(db, pi, "md5sums", NULL);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+                if (db->conffiles[i]) {
+                        r = dpkg_md5sums_parse(db->conffiles[i], db->conffiles_len[i], true, on_md5, db, &cline);
+                        if (r < 0)
+                                return set_error(db, r, "var/lib/dpkg/status", 0,
+                                                 r == -EBADMSG ? "malformed Conffiles" : parse_reason(r));
+                }
+                if (log_len) {
+                        int64_t t = dpkg_log_installed(log, log_len, pi->name, pi->architecture, pi->version);
+
+                        if (t) {
+                                pi->installed = t;
+                                pi->installed_from = "dpkg.log";
+                        }
+                }
+        }
+        if (db->n_files)
+                qsort(db->files, db->n_files, sizeof(*db->files), cmp_file);
+        return 0;
+}
+
+/* The MD5 of the regular file rel below the root. */
+static int file_md5(struct pkgdb *db, const char *rel, uint8_t out[SHA256_LEN])
+{
+        _cleanup_(closep) int fd = -1;
+        struct stat st;
+        int r;
+
+        if (!db->md5) {
+                r = hasher_new_digest("MD5", PKG_MD5_LEN, &db->md5);
+                if (r < 0)
+                        return r;
+        }
+        fd = open_regular_beneath(db->rootfd, rel, &st);
+        if (fd < 0)
+                return fd;
+        return hasher_fd(db->md5, fd, (uint64_t) st.st_size, NULL, out, NULL);
+}
+
+/* Whether path is below /usr/bin, /usr/sbin or /usr/lib* and the root's
+ * top-level directory of that name is a symlink (a merged /usr). */
+static bool usr_merged_alias(struct pkgdb *db, const char *path, size_t len)
+{
+        static const char *const dirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+        struct stat st;
+
+        if (len < 6 || memcmp(path, "/usr/", 5) != 0)
+                return false;
+        for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+                size_t n = strlen(dirs[i]);
+
+                if (len > 5 + n + 1 && memcmp(path + 5, dirs[i], n) == 0 && path[5 + n] == '/')
+                        return fstatat(db->rootfd, dirs[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+        }
+        return false;
+}
+
+int pkgdb_lookup(struct pkgdb *db, const char *path, size_t path_len, bool regular, enum pkg_verdict *ret_verdict,
+                 const struct pkg_info **ret_pkg)
+{
+        struct pkg_file key = { .path = path, .len = (uint32_t) path_len };
+        const struct pkg_file *f, *first, *end, *with_md5 = NULL;
+        _cleanup_(freep) char *rel = NULL;
+        uint8_t md5[SHA256_LEN];
+
+        if (!db->loaded) {
+                int r = load(db);
+
+                db->loaded = true;
+                if (r < 0 && !db->error)
+                        set_error(db, r, "var/lib/dpkg/status", 0, NULL);
+        }
+        if (db->error)
+                return db->error;
+        f = path_len && path_len <= PKG_PATH_MAX && db->n_files
+                    ? bsearch(&key, db->files, db->n_files, sizeof(*f), cmp_file) : NULL;
+        if (!f && usr_merged_alias(db, path, path_len)) {
+                /* merged /usr: the package lists /bin/x for /usr/bin/x */
+                key = (struct pkg_file) { .path = path + 4, .len = (uint32_t) path_len - 4 };
+                f = bsearch(&key, db->files, db->n_files, sizeof(*f), cmp_file);
+        }
+        if (!f) {
+                *ret_verdict = PKG_NOT_OWNED;
+                *ret_pkg = NULL;
+                return 0;
+        }
+        for (first = f; first > db->files && cmp_file(first - 1, &key) == 0; first--)
+                ;
+        for (end = f; end < db->files + db->n_files && cmp_file(end, &key) == 0; end++)
+                ;
+        for (f = first; f < end && !with_md5; f++)
+                if (f->has_md5)
+                        with_md5 = f;
+        if (!regular || !with_md5 || !(rel = strndup(path + 1, path_len - 1)) || memchr(path, '\0', path_len) ||
+            file_md5(db, rel, md5) < 0) {
+                *ret_verdict = PKG_LISTED;
+                *ret_pkg = &db->pkgs[first->pkg];
+                return 0;
+        }
+        /* Several packages may ship the same path (Multi-Arch: same): any that matches. */
+        for (f = first; f < end; f++)
+                if (f->has_md5 && memcmp(f->md5, md5, PKG_MD5_LEN) == 0) {
+                        *ret_verdict = PKG_MATCHES;
+                        *ret_pkg = &db->pkgs[f->pkg];
+                        return 0;
+                }
+        *ret_verdict = PKG_DIFFERS;
+        *ret_pkg = &db->pkgs[with_md5->pkg];
+        return 0;
+}
+
+const char *pkgdb_error(const struct pkgdb *db)
+{
+        return db->error_text ? db->error_text : "cannot read package database: out of memory";
+}
+
+size_t pkgdb_index(const struct pkgdb *db, const struct pkg_info *pkg)
+{
+        return (size_t) (pkg - db->pkgs);
+}
+
+size_t pkgdb_count(const struct pkgdb *db)
+{
+        return db->n_pkgs;
+}
+
+const struct pkg_info *pkgdb_package(const struct pkgdb *db, size_t i)
+{
+        return &db->pkgs[i];
+}

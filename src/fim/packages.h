@@ -1,0 +1,96 @@
+/* Package-manager awareness for file drift: which installed package owns a
+ * path of a tree, and whether the file's content is what that package
+ * shipped. dpkg only: ROOT/var/lib/dpkg/status (installed packages, their
+ * conffiles' digests), info/PKG[:ARCH].list (the paths each owns),
+ * info/PKG[:ARCH].md5sums (the digests of its other files); the install time
+ * from ROOT/var/log/dpkg.log, else the .list's mtime. Nothing is read until
+ * the first lookup (a check with no findings pays nothing); every file is
+ * hostile input, read within the limits below. Library code: never prints.
+ * docs/internals/fim.md, "Packages". */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "basic/macros.h"
+
+#define PKG_STATUS_MAX ((size_t) 64 << 20)      /* var/lib/dpkg/status */
+#define PKG_INFO_MAX ((size_t) 16 << 20)        /* one .list or .md5sums */
+#define PKG_LOG_MAX ((size_t) 16 << 20)         /* the tail of dpkg.log read */
+#define PKG_LINE_MAX ((size_t) 64 << 10)        /* one line of status */
+#define PKG_PATH_MAX 4096                       /* one path of a .list, .md5sums, Conffiles */
+#define PKG_MAX_PACKAGES 100000
+#define PKG_MAX_FILES 8000000
+#define PKG_MD5_LEN 16
+
+/* One paragraph of the status file, as pointers into its buffer (not
+ * NUL-terminated; len 0: absent). conffiles: the continuation lines of the
+ * Conffiles field, newlines included. */
+struct dpkg_field {
+        const char *s;
+        size_t len;
+};
+struct dpkg_paragraph {
+        struct dpkg_field package, version, architecture, status, conffiles;
+        unsigned line;                  /* where it starts, from 1 */
+};
+
+/* The parsers every file goes through, (buf, len) in, one callback per item;
+ * a callback's negative return stops them and is returned. -EBADMSG for
+ * malformed input, -E2BIG past a limit, with *ret_line (when given) the line
+ * at fault. */
+int dpkg_status_parse(const char *buf, size_t len, int (*fn)(const struct dpkg_paragraph *p, void *userdata),
+                      void *userdata, unsigned *ret_line);
+/* Lines "MD5  path" (.md5sums: path relative, no leading '/') or, with
+ * conffiles, " /path MD5 [obsolete]" (a digest that is not 32 hex digits,
+ * dpkg's "newconffile", gives no file). */
+int dpkg_md5sums_parse(const char *buf, size_t len, bool conffiles,
+                       int (*fn)(const char *path, size_t path_len, const uint8_t md5[PKG_MD5_LEN], void *userdata),
+                       void *userdata, unsigned *ret_line);
+/* Lines "/absolute/path" (a .list); "/." is skipped. */
+int dpkg_list_parse(const char *buf, size_t len, int (*fn)(const char *path, size_t path_len, void *userdata),
+                    void *userdata, unsigned *ret_line);
+/* The last "DATE TIME status installed NAME:ARCH VERSION" line of a dpkg.log
+ * for a package: its time (local time, as dpkg writes it) in seconds since
+ * the epoch, 0 when there is none. Lines that are not such are skipped. */
+int64_t dpkg_log_installed(const char *buf, size_t len, const char *name, const char *arch, const char *version);
+
+struct pkg_info {
+        const char *name, *version, *architecture;
+        int64_t installed;              /* seconds since the epoch; 0: unknown */
+        const char *installed_from;     /* "dpkg.log", "list-mtime" (static) */
+};
+
+enum pkg_verdict {
+        PKG_NOT_OWNED,                  /* no installed package lists the path (or no database) */
+        PKG_MATCHES,                    /* a regular file whose content is the package's digest */
+        PKG_DIFFERS,                    /* a regular file whose content is not the package's digest */
+        PKG_LISTED,                     /* owned, nothing to compare: a directory, a symlink, no digest recorded */
+};
+
+struct pkgdb;
+
+/* A database of the tree at root: *ret owns it (pkgdb_free()). Reads nothing. */
+int pkgdb_new(const char *root, struct pkgdb **ret);
+struct pkgdb *pkgdb_free(struct pkgdb *db);
+DEFINE_FREEP(struct pkgdb, pkgdb_free);
+
+/* Whether the tree has a package database at all (one stat, no reading). */
+bool pkgdb_present(struct pkgdb *db);
+
+/* What the database says about path (absolute within the tree, "/usr/bin/x");
+ * regular: compare the file's content under root with the package's digest.
+ * The database is loaded on the first call. 0 with *ret_verdict and
+ * *ret_pkg (NULL when not owned; valid as long as db); -errno when the
+ * database cannot be loaded (every later call too), with pkgdb_error()
+ * naming the file and the reason; a file that cannot be read to compare
+ * gives PKG_LISTED. */
+int pkgdb_lookup(struct pkgdb *db, const char *path, size_t path_len, bool regular, enum pkg_verdict *ret_verdict,
+                 const struct pkg_info **ret_pkg);
+/* After a failed load: "cannot read package database 'FILE': REASON". */
+const char *pkgdb_error(const struct pkgdb *db);
+/* Index of pkg in the database's packages (for per-package counts), and their number. */
+size_t pkgdb_index(const struct pkgdb *db, const struct pkg_info *pkg);
+size_t pkgdb_count(const struct pkgdb *db);
+const struct pkg_info *pkgdb_package(const struct pkgdb *db, size_t i);
