@@ -94,9 +94,14 @@ all) packages=("${run[@]}" "${check[@]}" "${pkg[@]}" "${bench[@]}" "${fuzz[@]}")
 *) echo "usage: scripts/deps.sh [run|pkg|check|bench|fuzz|all]" >&2; exit 2 ;;
 esac
 
+# One dpkg-query for all of them: one per package costs seconds.
+declare -A installed=()
+while read -r p status; do
+        [ "$status" = "install ok installed" ] && installed[$p]=1
+done < <(dpkg-query -W -f='${Package} ${Status}\n' "${packages[@]}" 2>/dev/null)
 missing=()
 for p in "${packages[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+        [ -n "${installed[$p]:-}" ] || missing+=("$p")
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
