@@ -86,7 +86,9 @@ plugin_dir = $dir/plugins
 end_of_event_timeout = 2
 END_OF_AUDITD_CONF
         chmod 0600 "$dir/auditd.conf"
-        auditd -n -s nochange -c "$dir" >"$dir/auditd.out" 2>&1 &
+        # Without the host lock's descriptor (lib.sh, host_lock): an auditd
+        # that outlived a test killed hard must not hold every later run's lock.
+        auditd -n -s nochange -c "$dir" >"$dir/auditd.out" 2>&1 9>&- &
         AUDITD_PID=$!
         for i in $(seq 1 100); do
                 [ "$(audit_status pid)" = "$AUDITD_PID" ] && break

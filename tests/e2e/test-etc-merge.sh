@@ -18,6 +18,21 @@ failures=0
 under_t() { case "$1" in "$T"/?*) return 0 ;; *) fail "refusing path outside $T: '$1'" ;; esac; }
 noop() { :; }
 
+# deployment_except SYSROOT [DIR]: the deployment directory of SYSROOT that is
+# not DIR: a case's sysroot has one before its deploy, and the new one beside
+# it after (a commit of its own: another directory name). A glob, where
+# deployment_dir runs `ostree admin status`: this runs twice per case.
+deployment_except() {
+        local d found=
+        for d in "$1"/ostree/deploy/testos/deploy/*.[0-9]; do
+                [ -d "$d" ] && [ "$d" != "${2:-}" ] || continue
+                [ -z "$found" ] || fail "more than one deployment in $1 besides '${2:-}'"
+                found=$d
+        done
+        [ -n "$found" ] || fail "no deployment in $1 besides '${2:-}'"
+        echo "$found"
+}
+
 # run_case NAME DESCRIPTION: v1 deployed, NAME_local run in its /etc, v2
 # committed with NAME_img1 (both versions) and NAME_img2 (v2 only), then the
 # prediction against the real merge.
@@ -40,7 +55,7 @@ run_case() {
                 deploy "$T/base-$img1/sysroot"
         fi
         cp -a "$T/base-$img1/sysroot" "$S"
-        DEP=$(deployment_dir "$S" 0)
+        DEP=$(deployment_except "$S")
         E=$DEP/etc
         (cd "$E" && $loc "$E")
         [ -d "$T/v2" ] || make_os_tree "$T/v2" 2.0
@@ -60,7 +75,7 @@ run_case() {
         rc=0
         ostree admin deploy --sysroot="$S" --os=testos testos/stable >"$C/deploy.out" 2>"$C/deploy.err" || rc=$?
         NEW=-
-        [ "$rc" != 0 ] || NEW=$(deployment_dir "$S" 0)/etc
+        [ "$rc" != 0 ] || NEW=$(deployment_except "$S" "$DEP")/etc
         # Compared with ostree's result after the last case, all in one run of the checker.
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$desc" "$C/dw.json" "$C/cfg" "$rc" \
                 "$C/deploy.err" "$E" "$NEW" >>"$T/cases.tsv"
