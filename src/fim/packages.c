@@ -215,6 +215,54 @@ int dpkg_list_parse(const char *buf, size_t len, int (*fn)(const char *path, siz
         return 0;
 }
 
+int dpkg_diversions_parse(const char *buf, size_t len, int (*fn)(const struct dpkg_diversion *d, void *userdata),
+                          void *userdata, unsigned *ret_line)
+{
+        const char *p = buf, *end = buf + len, *l;
+        struct dpkg_diversion d = { 0 };
+        struct dpkg_field *slot[3] = { &d.from, &d.to, &d.package };
+        unsigned line = 0, k = 0;
+        size_t n, count = 0;
+        int r;
+
+        while (next_line(&p, end, &l, &n)) {
+                line++;
+                if (n > PKG_PATH_MAX) {
+                        r = -E2BIG;
+                        goto fail;
+                }
+                if (n == 0 || memchr(l, '\0', n) || (k < 2 && l[0] != '/') ||
+                    (k == 2 && (n > PKG_NAME_MAX || memchr(l, '/', n)))) {
+                        r = -EBADMSG;
+                        goto fail;
+                }
+                if (k == 0)
+                        d = (struct dpkg_diversion) { .line = line };
+                *slot[k] = (struct dpkg_field) { l, n };
+                if (++k < 3)
+                        continue;
+                k = 0;
+                if (++count > PKG_MAX_DIVERSIONS) {
+                        r = -E2BIG;
+                        goto fail;
+                }
+                if (n == 1 && l[0] == ':') {
+                        d.local = true;
+                        d.package = (struct dpkg_field) { 0 };
+                }
+                r = fn(&d, userdata);
+                if (r < 0)
+                        return r;
+        }
+        if (k == 0)
+                return 0;
+        r = -EBADMSG;   /* a triple cut short */
+fail:
+        if (ret_line)
+                *ret_line = line ? line : 1;
+        return r;
+}
+
 /* "YYYY-MM-DD HH:MM:SS" as local time, or 0. */
 static int64_t parse_log_time(const char *s, size_t n)
 {
@@ -289,6 +337,13 @@ struct pkg_file {
         uint8_t md5[PKG_MD5_LEN];
 };
 
+/* A diversion: packages other than package (every package when NULL, a
+ * local one) have their file from installed as to. */
+struct pkg_diversion {
+        const char *from, *to, *package;
+        uint32_t from_len, to_len;
+};
+
 struct pkgdb {
         char *root;
         int rootfd;
@@ -299,6 +354,8 @@ struct pkgdb {
         size_t n_pkgs;
         struct pkg_file *files;
         size_t n_files, cap_files;
+        struct pkg_diversion *by_from, *by_to;  /* the same diversions, sorted by from and by to */
+        size_t n_diversions;
         struct arena arena;
         struct hasher *md5;
         /* while loading */
@@ -334,6 +391,8 @@ struct pkgdb *pkgdb_free(struct pkgdb *db)
         arena_release(&db->arena);
         free(db->pkgs);
         free(db->files);
+        free(db->by_from);
+        free(db->by_to);
         free(db->conffiles);
         free(db->conffiles_len);
         free(db->error_text);
@@ -512,14 +571,88 @@ static int read_pkg_file(struct pkgdb *db, const struct pkg_info *pi, const char
         return 0;
 }
 
-static int cmp_file(const void *a, const void *b)
+static int on_diversion(const struct dpkg_diversion *d, void *userdata)
 {
-        const struct pkg_file *x = a, *y = b;
-        int c = memcmp(x->path, y->path, MIN(x->len, y->len));
+        struct pkgdb *db = userdata;
+        struct pkg_diversion *v;
+
+        if ((db->n_diversions & (db->n_diversions - 1)) == 0) {    /* grown at powers of two */
+                v = reallocarray(db->by_from, db->n_diversions ? 2 * db->n_diversions : 1, sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                db->by_from = v;
+        }
+        v = &db->by_from[db->n_diversions];
+        *v = (struct pkg_diversion) {
+                .from = arena_strndup(&db->arena, d->from.s, d->from.len),
+                .to = arena_strndup(&db->arena, d->to.s, d->to.len),
+                .package = d->local ? NULL : arena_strndup(&db->arena, d->package.s, d->package.len),
+                .from_len = (uint32_t) d->from.len,
+                .to_len = (uint32_t) d->to.len,
+        };
+        if (!v->from || !v->to || (!d->local && !v->package))
+                return -ENOMEM;
+        db->n_diversions++;
+        return 0;
+}
+
+static int cmp_path(const char *a, size_t alen, const char *b, size_t blen)
+{
+        int c = memcmp(a, b, MIN(alen, blen));
 
         if (c)
                 return c;
-        return x->len < y->len ? -1 : x->len > y->len;
+        return alen < blen ? -1 : alen > blen;
+}
+
+static int cmp_from(const void *a, const void *b)
+{
+        const struct pkg_diversion *x = a, *y = b;
+
+        return cmp_path(x->from, x->from_len, y->from, y->from_len);
+}
+
+static int cmp_to(const void *a, const void *b)
+{
+        const struct pkg_diversion *x = a, *y = b;
+
+        return cmp_path(x->to, x->to_len, y->to, y->to_len);
+}
+
+/* var/lib/dpkg/diversions, when there is one: sorted twice. */
+static int load_diversions(struct pkgdb *db)
+{
+        _cleanup_(freep) char *buf = NULL;
+        unsigned line = 0;
+        size_t len;
+        int r;
+
+        r = read_info(db, "var/lib/dpkg/diversions", PKG_INFO_MAX, &buf, &len, NULL);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return set_error(db, r, "var/lib/dpkg/diversions", 0, r == -EFBIG ? "larger than 16 MiB" : NULL);
+        r = dpkg_diversions_parse(buf, len, on_diversion, db, &line);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return set_error(db, r, "var/lib/dpkg/diversions", line, parse_reason(r));
+        if (!db->n_diversions)
+                return 0;
+        db->by_to = reallocarray(NULL, db->n_diversions, sizeof(*db->by_to));
+        if (!db->by_to)
+                return -ENOMEM;
+        memcpy(db->by_to, db->by_from, db->n_diversions * sizeof(*db->by_to));
+        qsort(db->by_from, db->n_diversions, sizeof(*db->by_from), cmp_from);
+        qsort(db->by_to, db->n_diversions, sizeof(*db->by_to), cmp_to);
+        return 0;
+}
+
+static int cmp_file(const void *a, const void *b)
+{
+        const struct pkg_file *x = a, *y = b;
+
+        return cmp_path(x->path, x->len, y->path, y->len);
 }
 
 static int load(struct pkgdb *db)
@@ -591,7 +724,7 @@ static int load(struct pkgdb *db)
         }
         if (db->n_files)
                 qsort(db->files, db->n_files, sizeof(*db->files), cmp_file);
-        return 0;
+        return load_diversions(db);
 }
 
 /* The MD5 of the regular file rel below the root. */
@@ -630,13 +763,71 @@ static bool usr_merged_alias(struct pkgdb *db, const char *path, size_t len)
         return false;
 }
 
+/* The files a lookup considers: those listed at one path, less the ones a
+ * diversion moves elsewhere. */
+struct owners {
+        const struct pkg_file *first, *end;
+        const char *only, *except;      /* the package name a file must have, must not have */
+};
+
+static bool owner_kept(const struct pkgdb *db, const struct pkg_file *f, const struct owners *o)
+{
+        const char *name = db->pkgs[f->pkg].name;
+
+        return (!o->only || strcmp(name, o->only) == 0) && (!o->except || strcmp(name, o->except) != 0);
+}
+
+static const struct pkg_diversion *find_diversion(const struct pkgdb *db, bool by_to, const char *path, size_t len)
+{
+        struct pkg_diversion key = { .from = path, .to = path, .from_len = (uint32_t) len, .to_len = (uint32_t) len };
+
+        if (!db->n_diversions)
+                return NULL;
+        return bsearch(&key, by_to ? db->by_to : db->by_from, db->n_diversions, sizeof(key), by_to ? cmp_to : cmp_from);
+}
+
+/* What dpkg -S and dpkg --verify say of path: 1 with *o, 0 when no package
+ * lists it, -1 when a local diversion took it from every package. A path
+ * diverted from is the diverting package's (when it lists it); the path it
+ * is diverted to holds the other packages' file of that path. */
+static int find_owners(const struct pkgdb *db, const char *path, size_t len, struct owners *o)
+{
+        const struct pkg_diversion *d = find_diversion(db, false, path, len);
+        const struct pkg_file *f;
+        struct pkg_file key;
+
+        *o = (struct owners) { 0 };
+        if (d && !d->package)
+                return -1;
+        if (d)
+                o->only = d->package;
+        else if ((d = find_diversion(db, true, path, len))) {
+                path = d->from;
+                len = d->from_len;
+                o->except = d->package;
+        }
+        key = (struct pkg_file) { .path = path, .len = (uint32_t) len };
+        f = db->n_files ? bsearch(&key, db->files, db->n_files, sizeof(*f), cmp_file) : NULL;
+        if (!f)
+                return 0;
+        for (o->first = f; o->first > db->files && cmp_file(o->first - 1, &key) == 0; o->first--)
+                ;
+        for (o->end = f; o->end < db->files + db->n_files && cmp_file(o->end, &key) == 0; o->end++)
+                ;
+        for (f = o->first; f < o->end; f++)
+                if (owner_kept(db, f, o))
+                        return 1;
+        return 0;
+}
+
 int pkgdb_lookup(struct pkgdb *db, const char *path, size_t path_len, bool regular, enum pkg_verdict *ret_verdict,
                  const struct pkg_info **ret_pkg)
 {
-        struct pkg_file key = { .path = path, .len = (uint32_t) path_len };
-        const struct pkg_file *f, *first, *end, *with_md5 = NULL;
+        const struct pkg_file *f, *listed = NULL, *with_md5 = NULL;
         _cleanup_(freep) char *rel = NULL;
         uint8_t md5[SHA256_LEN];
+        struct owners o;
+        int found = 0;
 
         if (!db->loaded) {
                 int r = load(db);
@@ -647,34 +838,32 @@ int pkgdb_lookup(struct pkgdb *db, const char *path, size_t path_len, bool regul
         }
         if (db->error)
                 return db->error;
-        f = path_len && path_len <= PKG_PATH_MAX && db->n_files
-                    ? bsearch(&key, db->files, db->n_files, sizeof(*f), cmp_file) : NULL;
-        if (!f && usr_merged_alias(db, path, path_len)) {
-                /* merged /usr: the package lists /bin/x for /usr/bin/x */
-                key = (struct pkg_file) { .path = path + 4, .len = (uint32_t) path_len - 4 };
-                f = bsearch(&key, db->files, db->n_files, sizeof(*f), cmp_file);
+        if (path_len && path_len <= PKG_PATH_MAX) {
+                found = find_owners(db, path, path_len, &o);
+                if (found == 0 && usr_merged_alias(db, path, path_len))
+                        /* merged /usr: the package lists /bin/x for /usr/bin/x */
+                        found = find_owners(db, path + 4, path_len - 4, &o);
         }
-        if (!f) {
+        if (found <= 0) {
                 *ret_verdict = PKG_NOT_OWNED;
                 *ret_pkg = NULL;
                 return 0;
         }
-        for (first = f; first > db->files && cmp_file(first - 1, &key) == 0; first--)
-                ;
-        for (end = f; end < db->files + db->n_files && cmp_file(end, &key) == 0; end++)
-                ;
-        for (f = first; f < end && !with_md5; f++)
-                if (f->has_md5)
-                        with_md5 = f;
+        for (f = o.first; f < o.end; f++)
+                if (owner_kept(db, f, &o)) {
+                        listed = listed ?: f;
+                        if (f->has_md5 && !with_md5)
+                                with_md5 = f;
+                }
         if (!regular || !with_md5 || !(rel = strndup(path + 1, path_len - 1)) || memchr(path, '\0', path_len) ||
             file_md5(db, rel, md5) < 0) {
                 *ret_verdict = PKG_LISTED;
-                *ret_pkg = &db->pkgs[first->pkg];
+                *ret_pkg = &db->pkgs[listed->pkg];
                 return 0;
         }
         /* Several packages may ship the same path (Multi-Arch: same): any that matches. */
-        for (f = first; f < end; f++)
-                if (f->has_md5 && memcmp(f->md5, md5, PKG_MD5_LEN) == 0) {
+        for (f = o.first; f < o.end; f++)
+                if (f->has_md5 && owner_kept(db, f, &o) && memcmp(f->md5, md5, PKG_MD5_LEN) == 0) {
                         *ret_verdict = PKG_MATCHES;
                         *ret_pkg = &db->pkgs[f->pkg];
                         return 0;

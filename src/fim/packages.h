@@ -2,7 +2,8 @@
  * path of a tree, and whether the file's content is what that package
  * shipped. dpkg only: ROOT/var/lib/dpkg/status (installed packages, their
  * conffiles' digests), info/PKG[:ARCH].list (the paths each owns),
- * info/PKG[:ARCH].md5sums (the digests of its other files); the install time
+ * info/PKG[:ARCH].md5sums (the digests of its other files), diversions
+ * (a package's file installed under another name); the install time
  * from ROOT/var/log/dpkg.log, else the .list's mtime. Nothing is read until
  * the first lookup (a check with no findings pays nothing); every file is
  * hostile input, read within the limits below. Library code: never prints.
@@ -22,6 +23,8 @@
 #define PKG_PATH_MAX 4096                       /* one path of a .list, .md5sums, Conffiles */
 #define PKG_MAX_PACKAGES 100000
 #define PKG_MAX_FILES 8000000
+#define PKG_MAX_DIVERSIONS 100000               /* triples of var/lib/dpkg/diversions */
+#define PKG_NAME_MAX 256                        /* a package name */
 #define PKG_MD5_LEN 16
 
 /* One paragraph of the status file, as pointers into its buffer (not
@@ -51,6 +54,17 @@ int dpkg_md5sums_parse(const char *buf, size_t len, bool conffiles,
 /* Lines "/absolute/path" (a .list); "/." is skipped. */
 int dpkg_list_parse(const char *buf, size_t len, int (*fn)(const char *path, size_t path_len, void *userdata),
                     void *userdata, unsigned *ret_line);
+/* var/lib/dpkg/diversions: triples of lines "FROM", "TO", "PACKAGE" (FROM and
+ * TO absolute paths, PACKAGE the diverting package's name or ":", a local
+ * diversion by the administrator: local true, package empty). A triple cut
+ * short, an empty or relative path, an empty package: -EBADMSG. */
+struct dpkg_diversion {
+        struct dpkg_field from, to, package;
+        bool local;
+        unsigned line;                  /* of FROM, from 1 */
+};
+int dpkg_diversions_parse(const char *buf, size_t len, int (*fn)(const struct dpkg_diversion *d, void *userdata),
+                          void *userdata, unsigned *ret_line);
 /* The last "DATE TIME status installed NAME:ARCH VERSION" line of a dpkg.log
  * for a package: its time (local time, as dpkg writes it) in seconds since
  * the epoch, 0 when there is none. Lines that are not such are skipped. */

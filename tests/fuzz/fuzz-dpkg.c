@@ -1,8 +1,10 @@
 /* Fuzz harness for the dpkg database parsers of src/fim/packages.c: any bytes
- * as a status file, an .md5sums, a status Conffiles block, a .list and a
- * dpkg.log. Every item handed out lies inside the input, with a package
- * name, a path within PKG_PATH_MAX and a .list path starting with '/'; a
- * failure is -EBADMSG or -E2BIG with a line inside the input. */
+ * as a status file, an .md5sums, a status Conffiles block, a .list, a
+ * diversions file and a dpkg.log. Every item handed out lies inside the
+ * input, with a package name, a path within PKG_PATH_MAX and a .list path
+ * starting with '/'; a diversion has two absolute paths and a package name
+ * (none for a local one) on consecutive lines; a failure is -EBADMSG or
+ * -E2BIG with a line inside the input. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -65,6 +67,21 @@ static int on_list(const char *path, size_t len, void *userdata)
         return 0;
 }
 
+static int on_diversion(const struct dpkg_diversion *d, void *userdata)
+{
+        const struct span *s = userdata;
+
+        if (!d->from.len || d->from.len > PKG_PATH_MAX || d->from.s[0] != '/' || !d->to.len ||
+            d->to.len > PKG_PATH_MAX || d->to.s[0] != '/' || d->local != !d->package.len ||
+            d->package.len > PKG_NAME_MAX || d->line == 0 || d->line + 2 > s->lines ||
+            d->to.s != d->from.s + d->from.len + 1 || (!d->local && d->package.s != d->to.s + d->to.len + 1))
+                abort();
+        inside(s, d->from.s, d->from.len);
+        inside(s, d->to.s, d->to.len);
+        inside(s, d->package.s, d->package.len);
+        return 0;
+}
+
 static void check(int r, unsigned line, const struct span *s)
 {
         if (r < 0 && ((r != -EBADMSG && r != -E2BIG) || line == 0 || line > s->lines))
@@ -89,6 +106,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(r, line, &s);
         line = 0;
         r = dpkg_list_parse(s.buf, s.len, on_list, &s, &line);
+        check(r, line, &s);
+        line = 0;
+        r = dpkg_diversions_parse(s.buf, s.len, on_diversion, &s, &line);
         check(r, line, &s);
         (void) dpkg_log_installed(s.buf, s.len, "acl", "amd64", "2.3.1-3");
         return 0;
