@@ -1,4 +1,4 @@
-/* Package ownership and digests of a tree (dpkg); see packages.h. */
+/* Package ownership and digests of a tree (dpkg, rpm); see packages.h. */
 #define _GNU_SOURCE
 #include "packages.h"
 
@@ -15,6 +15,7 @@
 #include "basic/fd-util.h"
 #include "basic/hex.h"
 #include "basic/sha256.h"
+#include "packages-rpm.h"
 
 /* One line of buf from *p (without its newline): false at the end. */
 static bool next_line(const char **p, const char *end, const char **ret, size_t *ret_len)
@@ -333,8 +334,9 @@ struct pkg_file {
         const char *path;
         uint32_t len;
         uint32_t pkg;
-        bool has_md5;
-        uint8_t md5[PKG_MD5_LEN];
+        uint8_t digest_len;             /* 0: none recorded; PKG_MD5_LEN: MD5; SHA256_LEN: SHA-256 */
+        bool config, ghost;
+        uint8_t digest[SHA256_LEN];
 };
 
 /* A diversion: packages other than package (every package when NULL, a
@@ -357,11 +359,13 @@ struct pkgdb {
         struct pkg_diversion *by_from, *by_to;  /* the same diversions, sorted by from and by to */
         size_t n_diversions;
         struct arena arena;
-        struct hasher *md5;
+        struct hasher *md5, *sha256;
+        const char *rpm_dir;            /* the rpm database's directory below root (rpmdb_dirs); NULL: dpkg */
         /* while loading */
         const char **conffiles;         /* each package's Conffiles block, in the status buffer */
         size_t *conffiles_len;
         uint32_t cur;
+        bool cur_config;                /* parsing Conffiles */
 };
 
 int pkgdb_new(const char *root, struct pkgdb **ret)
@@ -388,6 +392,7 @@ struct pkgdb *pkgdb_free(struct pkgdb *db)
         if (db->rootfd >= 0)
                 close(db->rootfd);
         hasher_free(db->md5);
+        hasher_free(db->sha256);
         arena_release(&db->arena);
         free(db->pkgs);
         free(db->files);
@@ -403,14 +408,27 @@ struct pkgdb *pkgdb_free(struct pkgdb *db)
 
 bool pkgdb_present(struct pkgdb *db)
 {
-        _cleanup_(freep) char *path = NULL;
+        _cleanup_(closep) int rootfd = open(db->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-        if (asprintf(&path, "%s/var/lib/dpkg/status", db->root) < 0)
+        if (rootfd < 0)
                 return false;
-        return access(path, F_OK) == 0;
+        if (faccessat(rootfd, "var/lib/dpkg/status", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                return true;
+        for (size_t i = 0; i < ARRAY_SIZE(rpmdb_dirs); i++) {
+                _cleanup_(closep) int dir = open_beneath(rootfd, rpmdb_dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                struct stat st;
+
+                for (size_t k = 0; dir >= 0 && k < ARRAY_SIZE(rpmdb_files); k++)
+                        if (fstatat(dir, rpmdb_files[k], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
+                                db->rpm_dir = rpmdb_dirs[i];
+                                return true;
+                        }
+        }
+        return false;
 }
 
-static int add_file(struct pkgdb *db, const char *path, size_t len, const uint8_t *md5)
+static int add_file(struct pkgdb *db, const char *path, size_t len, const uint8_t *digest, size_t digest_len,
+                    bool config, bool ghost)
 {
         struct pkg_file *f;
 
@@ -427,19 +445,20 @@ static int add_file(struct pkgdb *db, const char *path, size_t len, const uint8_
                 db->cap_files = cap;
         }
         f = &db->files[db->n_files];
-        *f = (struct pkg_file) { .len = (uint32_t) len, .pkg = db->cur, .has_md5 = md5 != NULL };
+        *f = (struct pkg_file) { .len = (uint32_t) len, .pkg = db->cur, .digest_len = digest ? (uint8_t) digest_len : 0,
+                                 .config = config, .ghost = ghost };
         f->path = arena_strndup(&db->arena, path, len);
         if (!f->path)
                 return -ENOMEM;
-        if (md5)
-                memcpy(f->md5, md5, PKG_MD5_LEN);
+        if (digest)
+                memcpy(f->digest, digest, digest_len);
         db->n_files++;
         return 0;
 }
 
 static int on_list(const char *path, size_t len, void *userdata)
 {
-        return add_file(userdata, path, len, NULL);
+        return add_file(userdata, path, len, NULL, 0, false, false);
 }
 
 /* .md5sums paths have no leading '/'; Conffiles' have one. */
@@ -449,10 +468,10 @@ static int on_md5(const char *path, size_t len, const uint8_t md5[PKG_MD5_LEN], 
         char abs[PKG_PATH_MAX + 2];
 
         if (path[0] == '/')
-                return add_file(db, path, len, md5);
+                return add_file(db, path, len, md5, PKG_MD5_LEN, db->cur_config, false);
         abs[0] = '/';
         memcpy(abs + 1, path, len);
-        return add_file(db, abs, len + 1, md5);
+        return add_file(db, abs, len + 1, md5, PKG_MD5_LEN, db->cur_config, false);
 }
 
 /* Whether Status says the package's files are on disk. */
@@ -470,16 +489,13 @@ static bool status_unpacked(struct dpkg_field s)
         return false;
 }
 
-static int on_paragraph(const struct dpkg_paragraph *p, void *userdata)
+/* Room for one more package. */
+static int grow_packages(struct pkgdb *db)
 {
-        struct pkgdb *db = userdata;
-        struct pkg_info *pi;
         size_t i = db->n_pkgs;
 
-        if (!status_unpacked(p->status))
-                return 0;
-        if (p->package.len > 256 || p->version.len > 256 || p->architecture.len > 64)
-                return -EBADMSG;
+        if (i >= PKG_MAX_PACKAGES)
+                return -E2BIG;
         if ((i & (i - 1)) == 0) {       /* grown at powers of two */
                 size_t cap = i ? 2 * i : 1;
                 void *a = reallocarray(db->pkgs, cap, sizeof(*db->pkgs));
@@ -494,12 +510,30 @@ static int on_paragraph(const struct dpkg_paragraph *p, void *userdata)
                         return -ENOMEM;
                 db->conffiles_len = c;
         }
+        return 0;
+}
+
+static int on_paragraph(const struct dpkg_paragraph *p, void *userdata)
+{
+        struct pkgdb *db = userdata;
+        struct pkg_info *pi;
+        size_t i = db->n_pkgs;
+        int r;
+
+        if (!status_unpacked(p->status))
+                return 0;
+        if (p->package.len > 256 || p->version.len > 256 || p->architecture.len > 64)
+                return -EBADMSG;
+        r = grow_packages(db);
+        if (r < 0)
+                return r;
         pi = &db->pkgs[i];
         *pi = (struct pkg_info) {
                 .name = arena_strndup(&db->arena, p->package.s, p->package.len),
                 .version = arena_strndup(&db->arena, p->version.s ? p->version.s : "", p->version.len),
                 .architecture = arena_strndup(&db->arena, p->architecture.s ? p->architecture.s : "",
                                               p->architecture.len),
+                .manager = "dpkg",
         };
         if (!pi->name || !pi->version || !pi->architecture)
                 return -ENOMEM;
@@ -655,6 +689,67 @@ static int cmp_file(const void *a, const void *b)
         return cmp_path(x->path, x->len, y->path, y->len);
 }
 
+static int on_rpm_package(const struct rpmdb_package *p, void *userdata)
+{
+        struct pkgdb *db = userdata;
+        struct pkg_info *pi;
+        int r;
+
+        if (p->name_len > PKG_NAME_MAX || p->version_len > 256 || p->arch_len > 64 ||
+            memchr(p->name, '\0', p->name_len))
+                return -EBADMSG;
+        r = grow_packages(db);
+        if (r < 0)
+                return r;
+        db->cur = (uint32_t) db->n_pkgs;
+        pi = &db->pkgs[db->n_pkgs];
+        *pi = (struct pkg_info) {
+                .name = arena_strndup(&db->arena, p->name, p->name_len),
+                .version = arena_strndup(&db->arena, p->version, p->version_len),
+                .architecture = arena_strndup(&db->arena, p->arch, p->arch_len),
+                .installed = p->installed > 0 ? p->installed : 0,
+                .installed_from = p->installed > 0 ? "rpmdb" : NULL,
+                .manager = "rpm",
+        };
+        if (!pi->name || !pi->version || !pi->architecture)
+                return -ENOMEM;
+        db->conffiles[db->n_pkgs] = NULL;
+        db->conffiles_len[db->n_pkgs] = 0;
+        db->n_pkgs++;
+        return 0;
+}
+
+static int on_rpm_file(const struct rpmdb_file *f, void *userdata)
+{
+        if (f->path_len > PKG_PATH_MAX || memchr(f->path, '\0', f->path_len))
+                return -EBADMSG;
+        return add_file(userdata, f->path, f->path_len, f->digest, f->digest_len, f->flags & RPMDB_FILE_CONFIG,
+                        f->flags & RPMDB_FILE_GHOST);
+}
+
+/* The rpm database in rpm_dir, through librpm (packages-rpm.h). */
+static int load_rpm(struct pkgdb *db)
+{
+        _cleanup_(freep) char *buf = NULL, *reason = NULL;
+        _cleanup_(closep) int dir = open_beneath(db->rootfd, db->rpm_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        size_t len = 0;
+        int r;
+
+        if (dir < 0)
+                return set_error(db, dir, db->rpm_dir, 0, NULL);
+        r = rpmdb_read(dir, &buf, &len, &reason);
+        if (r < 0)
+                return set_error(db, r, db->rpm_dir, 0, reason ? reason : NULL);
+        r = rpmdb_records_parse(buf, len, on_rpm_package, on_rpm_file, db);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return set_error(db, r, db->rpm_dir, 0, parse_reason(r));
+        if (db->n_files)
+                qsort(db->files, db->n_files, sizeof(*db->files), cmp_file);
+        return 0;
+}
+
 static int load(struct pkgdb *db)
 {
         _cleanup_(freep) char *status = NULL, *log = NULL;
@@ -664,7 +759,9 @@ static int load(struct pkgdb *db)
 
         db->rootfd = open(db->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (db->rootfd < 0)
-                return set_error(db, -errno, "var/lib/dpkg/status", 0, NULL);
+                return set_error(db, -errno, db->rpm_dir ? db->rpm_dir : "var/lib/dpkg/status", 0, NULL);
+        if (db->rpm_dir)
+                return load_rpm(db);
         r = read_info(db, "var/lib/dpkg/status", PKG_STATUS_MAX, &status, &len, NULL);
         if (r == -ENOENT)
                 return 0;       /* no dpkg database: nothing is owned */
@@ -708,7 +805,9 @@ static int load(struct pkgdb *db)
                 if (r < 0 && r != -ENOENT)
                         return r;
                 if (db->conffiles[i]) {
+                        db->cur_config = true;
                         r = dpkg_md5sums_parse(db->conffiles[i], db->conffiles_len[i], true, on_md5, db, &cline);
+                        db->cur_config = false;
                         if (r < 0)
                                 return set_error(db, r, "var/lib/dpkg/status", 0,
                                                  r == -EBADMSG ? "malformed Conffiles" : parse_reason(r));
@@ -727,22 +826,23 @@ static int load(struct pkgdb *db)
         return load_diversions(db);
 }
 
-/* The MD5 of the regular file rel below the root. */
-static int file_md5(struct pkgdb *db, const char *rel, uint8_t out[SHA256_LEN])
+/* The MD5 (len PKG_MD5_LEN) or SHA-256 (SHA256_LEN) of the regular file rel below the root. */
+static int file_digest(struct pkgdb *db, const char *rel, size_t len, uint8_t out[SHA256_LEN])
 {
+        struct hasher **h = len == PKG_MD5_LEN ? &db->md5 : &db->sha256;
         _cleanup_(closep) int fd = -1;
         struct stat st;
         int r;
 
-        if (!db->md5) {
-                r = hasher_new_digest("MD5", PKG_MD5_LEN, &db->md5);
+        if (!*h) {
+                r = len == PKG_MD5_LEN ? hasher_new_digest("MD5", PKG_MD5_LEN, h) : hasher_new(h);
                 if (r < 0)
                         return r;
         }
         fd = open_regular_beneath(db->rootfd, rel, &st);
         if (fd < 0)
                 return fd;
-        return hasher_fd(db->md5, fd, (uint64_t) st.st_size, NULL, out, NULL);
+        return hasher_fd(*h, fd, (uint64_t) st.st_size, NULL, out, NULL);
 }
 
 /* Whether path is below /usr/bin, /usr/sbin or /usr/lib* and the root's
@@ -820,12 +920,17 @@ static int find_owners(const struct pkgdb *db, const char *path, size_t len, str
         return 0;
 }
 
-int pkgdb_lookup(struct pkgdb *db, const char *path, size_t path_len, bool regular, enum pkg_verdict *ret_verdict,
-                 const struct pkg_info **ret_pkg)
+static const char *digest_name(const struct pkgdb *db, const struct pkg_file *f)
 {
-        const struct pkg_file *f, *listed = NULL, *with_md5 = NULL;
+        return !f || !f->digest_len ? NULL : f->digest_len == SHA256_LEN ? "sha256" : db->rpm_dir ? "md5" : "md5sum";
+}
+
+int pkgdb_lookup(struct pkgdb *db, const char *path, size_t path_len, bool regular, const uint8_t *sha256,
+                 struct pkg_lookup *ret)
+{
+        const struct pkg_file *f, *listed = NULL, *with_digest = NULL;
         _cleanup_(freep) char *rel = NULL;
-        uint8_t md5[SHA256_LEN];
+        uint8_t digest[SHA256_LEN];
         struct owners o;
         int found = 0;
 
@@ -834,7 +939,7 @@ int pkgdb_lookup(struct pkgdb *db, const char *path, size_t path_len, bool regul
 
                 db->loaded = true;
                 if (r < 0 && !db->error)
-                        set_error(db, r, "var/lib/dpkg/status", 0, NULL);
+                        set_error(db, r, db->rpm_dir ? db->rpm_dir : "var/lib/dpkg/status", 0, NULL);
         }
         if (db->error)
                 return db->error;
@@ -845,31 +950,33 @@ int pkgdb_lookup(struct pkgdb *db, const char *path, size_t path_len, bool regul
                         found = find_owners(db, path + 4, path_len - 4, &o);
         }
         if (found <= 0) {
-                *ret_verdict = PKG_NOT_OWNED;
-                *ret_pkg = NULL;
+                *ret = (struct pkg_lookup) { .verdict = PKG_NOT_OWNED };
                 return 0;
         }
         for (f = o.first; f < o.end; f++)
                 if (owner_kept(db, f, &o)) {
                         listed = listed ?: f;
-                        if (f->has_md5 && !with_md5)
-                                with_md5 = f;
+                        if (f->digest_len && !with_digest)
+                                with_digest = f;
                 }
-        if (!regular || !with_md5 || !(rel = strndup(path + 1, path_len - 1)) || memchr(path, '\0', path_len) ||
-            file_md5(db, rel, md5) < 0) {
-                *ret_verdict = PKG_LISTED;
-                *ret_pkg = &db->pkgs[listed->pkg];
+        if (regular && sha256 && with_digest && with_digest->digest_len == SHA256_LEN)
+                memcpy(digest, sha256, SHA256_LEN);     /* the walker hashed it: no second read */
+        else if (!regular || !with_digest || !(rel = strndup(path + 1, path_len - 1)) ||
+                 memchr(path, '\0', path_len) || file_digest(db, rel, with_digest->digest_len, digest) < 0) {
+                *ret = (struct pkg_lookup) { .verdict = PKG_LISTED, .pkg = &db->pkgs[listed->pkg],
+                                             .config = listed->config, .ghost = listed->ghost };
                 return 0;
         }
         /* Several packages may ship the same path (Multi-Arch: same): any that matches. */
         for (f = o.first; f < o.end; f++)
-                if (f->has_md5 && owner_kept(db, f, &o) && memcmp(f->md5, md5, PKG_MD5_LEN) == 0) {
-                        *ret_verdict = PKG_MATCHES;
-                        *ret_pkg = &db->pkgs[f->pkg];
+                if (f->digest_len == with_digest->digest_len && owner_kept(db, f, &o) &&
+                    memcmp(f->digest, digest, f->digest_len) == 0) {
+                        *ret = (struct pkg_lookup) { .verdict = PKG_MATCHES, .pkg = &db->pkgs[f->pkg],
+                                                     .digest = digest_name(db, f), .config = f->config };
                         return 0;
                 }
-        *ret_verdict = PKG_DIFFERS;
-        *ret_pkg = &db->pkgs[with_md5->pkg];
+        *ret = (struct pkg_lookup) { .verdict = PKG_DIFFERS, .pkg = &db->pkgs[with_digest->pkg],
+                                     .digest = digest_name(db, with_digest), .config = with_digest->config };
         return 0;
 }
 
