@@ -263,7 +263,7 @@ static _Noreturn void child(int out, int err, int dbdir)
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (unshare(CLONE_NEWNS) < 0)
                 child_fail(&w, "cannot make a private mount namespace for librpm's copy: %s%s", strerror(errno),
-                           errno == EPERM ? " (reading an rpm database needs root)" : "");
+                           errno == EPERM ? " (reading an rpm database needs CAP_SYS_ADMIN)" : "");
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 child_fail(&w, "cannot make the mounts private: %s", strerror(errno));
         mnt = mount_point();

@@ -47,9 +47,11 @@ struct rpmdb_file {
 
 /* Reads the database in dbdir (an fd of the directory, opened beneath the
  * root) as librpm sees it: 0 with the records in *ret (heap, *ret_len
- * bytes); -errno with *ret_reason (heap) saying why: librpm missing
- * (-ELIBACC), no private mount namespace (not root: -EPERM), the copy past
- * RPMDB_COPY_MAX (-E2BIG), librpm's own error (-EBADMSG), the child killed. */
+ * bytes); -errno with *ret_reason (heap, or NULL when out of memory) saying
+ * why: -ELIBACC or -ELIBBAD, librpm is missing; -EBADMSG, the child failed
+ * (no private mount namespace without CAP_SYS_ADMIN, the copy past
+ * RPMDB_COPY_MAX, librpm's own first error, the child killed); -E2BIG, the
+ * records past RPMDB_RECORDS_MAX. */
 int rpmdb_read(int dbdir, char **ret, size_t *ret_len, char **ret_reason);
 
 /* The records of rpmdb_read(): each file after its package. -EBADMSG when
