@@ -48,6 +48,7 @@
 #include "agent/sandbox.h"
 #include "agent/schedule.h"
 #include "agent/state.h"
+#include "agent/url.h"
 #include "basic/buf.h"
 #include "basic/fd-util.h"
 #include "basic/time-util.h"
@@ -59,6 +60,8 @@
 #define OUTPUT_BATCH_BYTES ((size_t) 4 << 20)
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 60000
+/* An output that keeps failing is said again on standard error this often. */
+#define OUTPUT_LOG_EVERY_MS 60000
 /* Batches one output may send before the loop looks at its inputs again. */
 #define BATCHES_PER_TURN 8
 /* How long the audit stream's child may take to report what it holds when
@@ -77,7 +80,8 @@ struct agent_out {
         bool maybe_pending;     /* the spool may hold events for it */
         bool failing;
         uint64_t backoff_ms, retry_at_ms;
-        char error[512];
+        uint64_t logged_ms;     /* when its failing was last said on standard error */
+        char error[512];        /* why it fails, its URL's query left out */
 };
 
 struct agent {
@@ -175,14 +179,6 @@ static int state_error(struct agent *a, int r)
 {
         return dw_error_set(a->error, r, a->cfg->state_dir, "cannot write agent state in '%s': %s",
                             a->cfg->state_dir, strerror(-r));
-}
-
-/* The URL as it may be shown: without its query (a token, a key's path). */
-static void url_shown(const char *url, char *out, size_t n)
-{
-        size_t k = strcspn(url, "?");
-
-        snprintf(out, n, "%.*s", (int) MIN(k, (size_t) 400), url);
 }
 
 /* ---- the spool ---- */
@@ -323,7 +319,7 @@ static void json_heartbeat(struct json *j, const void *data)
                         struct agent_output_counts c = { 0 };
 
                         (void) agent_state_output_counts(a->state, a->outputs[i].id, &c);
-                        url_shown(a->outputs[i].url, url, sizeof(url));
+                        url_redact(a->outputs[i].url, url, sizeof(url));
                         json_object_begin(j, NULL);
                         json_string(j, "url", url);
                         json_int(j, "pending", (int64_t) c.pending);
@@ -365,7 +361,7 @@ static void json_heartbeat(struct json *j, const void *data)
         if (h->dropped)
                 json_int(j, "dropped_now", (int64_t) h->dropped);
         if (h->output) {
-                url_shown(h->output->url, url, sizeof(url));
+                url_redact(h->output->url, url, sizeof(url));
                 json_string(j, "output", url);
         }
         json_object_end(j);
@@ -411,7 +407,7 @@ static int emit_output_failed(struct agent *a, const struct agent_out *o)
         struct health_data h = { .a = a, .output = o };
         char msg[1024], url[512];
 
-        url_shown(o->url, url, sizeof(url));
+        url_redact(o->url, url, sizeof(url));
         snprintf(msg, sizeof(msg), "output '%s' fails: its events stay in the spool and are retried", url);
         return emit_own(a, "DW-AGENT-OUTPUT-FAILED", true, "output-failed", msg, o->error, &h);
 }
@@ -421,7 +417,7 @@ static int emit_output_refused(struct agent *a, const struct agent_out *o)
         struct health_data h = { .a = a, .output = o };
         char msg[1024], url[512];
 
-        url_shown(o->url, url, sizeof(url));
+        url_redact(o->url, url, sizeof(url));
         snprintf(msg, sizeof(msg), "output '%s' delivers, but its receiver refused events for good: dropped", url);
         return emit_own(a, "DW-AGENT-OUTPUT-REFUSED", true, "output-refused", msg, o->error, &h);
 }
@@ -1129,15 +1125,25 @@ static int deliver_one(struct agent *a, struct agent_out *o, bool *ret_more)
         }
         if (s < 0) {
                 bool was = o->failing;
+                uint64_t now = now_ms();
 
-                snprintf(o->error, sizeof(o->error), "%s", dw_error_reason(&e));
+                url_redact_in(dw_error_reason(&e), o->url, o->error, sizeof(o->error));
                 dw_error_release(&e);
                 o->failing = true;
                 o->backoff_ms = o->backoff_ms ? MIN(o->backoff_ms * 2, (uint64_t) BACKOFF_MAX_MS) : BACKOFF_MIN_MS;
-                o->retry_at_ms = now_ms() + o->backoff_ms;
-                if (!was) {
-                        logf_(a, "%s; events stay spooled, retried in %llu s", o->error,
+                o->retry_at_ms = now + o->backoff_ms;
+                /* On standard error (the journal under systemd), whatever the
+                 * spool's outputs do: when it starts failing, then at most once
+                 * a minute while it keeps failing. */
+                if (!was || now - o->logged_ms >= OUTPUT_LOG_EVERY_MS) {
+                        char url[512];
+
+                        url_redact(o->url, url, sizeof(url));
+                        logf_(a, "output '%s': failing: %s; retrying in %llu s", url, o->error,
                               (unsigned long long) o->backoff_ms / 1000);
+                        o->logged_ms = now;
+                }
+                if (!was) {
                         r = emit_output_failed(a, o);
                         if (r < 0)
                                 return r;
@@ -1150,7 +1156,7 @@ static int deliver_one(struct agent *a, struct agent_out *o, bool *ret_more)
         if (e.r) {
                 /* delivered, with a warning: the receiver refused some events for
                  * good (an HTTP 4xx item) and the output dropped them, counted */
-                snprintf(o->error, sizeof(o->error), "%s", dw_error_reason(&e));
+                url_redact_in(dw_error_reason(&e), o->url, o->error, sizeof(o->error));
                 logf_(a, "%s", o->error);
                 r = emit_output_refused(a, o);
                 if (r >= 0)
@@ -1164,8 +1170,8 @@ static int deliver_one(struct agent *a, struct agent_out *o, bool *ret_more)
         if (o->failing) {
                 char url[512];
 
-                url_shown(o->url, url, sizeof(url));
-                logf_(a, "output '%s' delivers again", url);
+                url_redact(o->url, url, sizeof(url));
+                logf_(a, "output '%s': delivers again", url);
         }
         o->failing = false;
         o->backoff_ms = 0;
