@@ -1285,6 +1285,7 @@ static uint64_t next_wake(struct agent *a, uint64_t now, int64_t now_rt, bool dr
 
 static int open_outputs(struct agent *a)
 {
+        char shown[512], reason[ERROR_REASON_MAX];
         const char *urls[AGENT_STATE_MAX_OUTPUTS];
         int64_t ids[AGENT_STATE_MAX_OUTPUTS];
         int r;
@@ -1296,13 +1297,23 @@ static int open_outputs(struct agent *a)
 
                 o->url = urls[i] = a->cfg->outputs[i];
                 o->ops = agent_output_lookup(o->url);
+                url_redact(o->url, shown, sizeof(shown));
                 if (!o->ops)
-                        return dw_error_set(a->error, -EINVAL, o->url, "unknown output '%s' (file:/PATH, "
-                                            "syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT, journal:)", o->url);
+                        return dw_error_set(a->error, -EINVAL, shown, "unknown output '%s' (file:/PATH, "
+                                            "syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT, journal:)", shown);
                 r = o->ops->open(o->url, &o->o, a->error);
-                if (r < 0)
-                        return a->error && a->error->r ? r :
-                               dw_error_set(a->error, r, o->url, "cannot use output '%s': %s", o->url, strerror(-r));
+                if (r < 0) {
+                        if (!a->error || !a->error->r)
+                                return dw_error_set(a->error, r, shown, "cannot use output '%s': %s", shown,
+                                                    strerror(-r));
+                        /* The reason may quote the URL: never its token or password. */
+                        url_redact_in(dw_error_reason(a->error), o->url, reason, sizeof(reason));
+                        free(a->error->reason);
+                        a->error->reason = strdup(reason);
+                        free(a->error->input);
+                        a->error->input = strdup(shown);
+                        return r;
+                }
                 a->n_outputs = i + 1;
                 o->maybe_pending = true;
         }

@@ -77,4 +77,8 @@ wait "$pid" || { cat "$T/err2"; fail "the agent did not end cleanly"; }
 grep -q "output 'https://127.0.0.1:1/_bulk': failing: .*; retrying in" "$T/err2" ||
         { cat "$T/err2"; fail "the failing https output was not said"; }
 ! grep -q sekrit "$T/err2" || { cat "$T/err2"; fail "a token was logged"; }
+# Nor when the output is refused at the start (a CA that is not there).
+run 2 "$DW" agent --state-dir "$T/state3" --output "https://127.0.0.1:1/_bulk?token=sekrit&ca=$T/no-ca.pem" --once
+expect_one_error_line "no-ca.pem"
+! grep -q sekrit "$T/err" || { cat "$T/err"; fail "a refused output's token was shown"; }
 echo PASS
