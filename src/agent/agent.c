@@ -677,6 +677,7 @@ __attribute__((noreturn)) static void child_main(struct agent *a, enum agent_cap
                 .state_db = a->state_db,
                 .journal_cursor = a->journal_cursor,
                 .journal_dir = a->cfg->journal_dir,
+                .scan_root = a->cfg->scan_root,
         };
         struct dw_error e = { 0 };
         struct output out;

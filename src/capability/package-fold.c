@@ -41,7 +41,7 @@ int package_fold_new(const struct dw_context *ctx, const char *root, struct outp
         struct package_fold *pf;
         int r;
 
-        r = pkgdb_new(root, &db);
+        r = pkgdb_new(root, ctx->scratch_dir, &db);
         if (r < 0)
                 return r;
         if (!pkgdb_present(db)) {

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "packages-rpm.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
@@ -33,6 +35,11 @@
 
 const char *const rpmdb_dirs[2] = { "usr/lib/sysimage/rpm", "var/lib/rpm" };
 const char *const rpmdb_files[3] = { "rpmdb.sqlite", "Packages.db", "Packages" };
+
+/* The copies in a scratch directory: COPY_PREFIX and mkdtemp's suffix; what
+ * librpm and SQLite write there at most this many levels deep. */
+#define COPY_PREFIX "rpmdb-copy."
+#define COPY_DEPTH_MAX 4
 
 /* librpm 4.16 to 4.20 (soname 9, 10 from 4.19), loaded on first use: a
  * check of a dpkg tree, or one with no findings, never maps it nor its
@@ -135,20 +142,38 @@ static void flush(struct writer *w)
         w->n = 0;
 }
 
-/* The child's exit after writing why (one line of text) to the error pipe. */
-static _Noreturn __attribute__((format(printf, 2, 3))) void child_fail(struct writer *w, const char *fmt, ...)
+/* The child's exit status when it could not make its private mount
+ * namespace: the parent may then try again with a copy in the scratch
+ * directory. */
+#define CHILD_NO_NAMESPACE 2
+
+/* The child's exit with status after writing why (one line of text) to the error pipe. */
+static _Noreturn void child_vfail(struct writer *w, int status, const char *fmt, va_list ap)
 {
         char msg[512];
-        va_list ap;
 
-        va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
         for (char *c = msg; *c; c++)
                 if (*c == '\n' || (unsigned char) *c < ' ')
                         *c = *c == '\n' && !c[1] ? '\0' : ' ';
         (void) write_all(w->err_fd, msg, strlen(msg));
-        _exit(1);
+        _exit(status);
+}
+
+static _Noreturn __attribute__((format(printf, 2, 3))) void child_fail(struct writer *w, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        child_vfail(w, 1, fmt, ap);
+}
+
+static _Noreturn __attribute__((format(printf, 2, 3))) void child_no_namespace(struct writer *w, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        child_vfail(w, CHILD_NO_NAMESPACE, fmt, ap);
 }
 
 /* librpm's first error (it logs rather than returns them: the first is the
@@ -204,6 +229,7 @@ static void copy_database(struct writer *w, int dbdir, const char *to)
 
         if (todir < 0 || !dir)
                 child_fail(w, "cannot list the database directory: %s", strerror(errno));
+        rewinddir(dir);         /* its offset is shared with the parent's descriptor */
         while ((de = readdir(dir))) {
                 size_t n = strlen(de->d_name);
                 _cleanup_(closep) int in = -1, out = -1;
@@ -213,7 +239,7 @@ static void copy_database(struct writer *w, int dbdir, const char *to)
                 if (de->d_name[0] == '.' || strncmp(de->d_name, "__db.", 5) == 0 ||
                     (n > 4 && strcmp(de->d_name + n - 4, "-shm") == 0))
                         continue;
-                /* Not open_regular_at(): its reopen goes through the parent's /proc/self/fd. */
+                /* Not open_regular_at(): its reopen needs /proc; O_NOFOLLOW, O_NONBLOCK and the fstat below are as safe. */
                 if (fstatat(dbdir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
                         continue;
                 in = openat(dbdir, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -249,11 +275,32 @@ static bool all_zero(const unsigned char *d, size_t len)
         return true;
 }
 
-static _Noreturn void child(int out, int err, int dbdir)
+/* The private tmpfs, in a mount namespace of the child's own: its mount
+ * point. The host never sees it; it vanishes with the child. */
+static const char *private_tmpfs(struct writer *w)
+{
+        const char *mnt;
+        char size[64];
+
+        if (unshare(CLONE_NEWNS) < 0)
+                child_no_namespace(w, "cannot make a private mount namespace for librpm's copy: %s%s", strerror(errno),
+                                   errno == EPERM ? " (reading an rpm database needs CAP_SYS_ADMIN)" : "");
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                child_no_namespace(w, "cannot make the mounts private: %s", strerror(errno));
+        mnt = mount_point();
+        snprintf(size, sizeof(size), "mode=0700,size=%llu", (unsigned long long) (RPMDB_COPY_MAX + (256u << 20)));
+        if (!mnt || mount("driftwatch-rpmdb", mnt, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, size) < 0)
+                child_no_namespace(w, "cannot mount a private tmpfs for librpm's copy: %s",
+                                   mnt ? strerror(errno) : "no place");
+        return mnt;
+}
+
+/* copy: the private directory the parent made for the copy; NULL: a tmpfs
+ * in a mount namespace of the child's own. */
+static _Noreturn void child(int out, int err, int dbdir, const char *copy)
 {
         static struct writer w;
         const char *mnt;
-        char size[64];
         rpmdbMatchIterator mi;
         Header h;
         rpmts ts;
@@ -261,15 +308,10 @@ static _Noreturn void child(int out, int err, int dbdir)
         w.fd = out;
         w.err_fd = err;
         (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (unshare(CLONE_NEWNS) < 0)
-                child_fail(&w, "cannot make a private mount namespace for librpm's copy: %s%s", strerror(errno),
-                           errno == EPERM ? " (reading an rpm database needs CAP_SYS_ADMIN)" : "");
-        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-                child_fail(&w, "cannot make the mounts private: %s", strerror(errno));
-        mnt = mount_point();
-        snprintf(size, sizeof(size), "mode=0700,size=%llu", (unsigned long long) (RPMDB_COPY_MAX + (256u << 20)));
-        if (!mnt || mount("driftwatch-rpmdb", mnt, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, size) < 0)
-                child_fail(&w, "cannot mount a private tmpfs for librpm's copy: %s", mnt ? strerror(errno) : "no place");
+        mnt = copy ?: private_tmpfs(&w);
+        /* What SQLite would put in a temporary file goes beside the copy. */
+        if (copy && (setenv("SQLITE_TMPDIR", copy, 1) < 0 || setenv("TMPDIR", copy, 1) < 0))
+                child_fail(&w, "cannot point librpm at its copy: %s", strerror(errno));
         copy_database(&w, dbdir, mnt);
         rpm_mnt = mnt;
         close(dbdir);
@@ -331,18 +373,28 @@ static _Noreturn void child(int out, int err, int dbdir)
         _exit(w.error ? 1 : 0);
 }
 
-int rpmdb_read(int dbdir, char **ret, size_t *ret_len, char **ret_reason)
+/* What one child left: its records, its error line, how it ended. */
+struct child_result {
+        char *buf, *err;
+        size_t len, err_len;
+        int status;
+};
+
+static void child_result_release(struct child_result *c)
 {
-        _cleanup_(freep) char *buf = NULL, *err = NULL;
-        int fds[2], efds[2], status = 0, r;
-        size_t len = 0, err_len = 0;
+        free(c->buf);
+        free(c->err);
+        *c = (struct child_result) { 0 };
+}
+
+/* Runs the child on dbdir (copy: see child()) and collects what it left
+ * into *ret. 0, or -errno: the pipes, the fork, -EFBIG for records past
+ * RPMDB_RECORDS_MAX. */
+static int run_child(int dbdir, const char *copy, struct child_result *ret)
+{
+        int fds[2], efds[2], r;
         pid_t pid;
 
-        pthread_once(&load_once, load);
-        if (load_error < 0) {
-                *ret_reason = strdup("librpm (librpm9) is not installed or is not rpm 4.16 or later");
-                return load_error;
-        }
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return -errno;
         if (pipe2(efds, O_CLOEXEC) < 0) {
@@ -355,42 +407,172 @@ int rpmdb_read(int dbdir, char **ret, size_t *ret_len, char **ret_reason)
         if (pid == 0) {
                 close(fds[0]);
                 close(efds[0]);
-                child(fds[1], efds[1], dbdir);
+                child(fds[1], efds[1], dbdir, copy);
         }
         r = pid < 0 ? -errno : 0;
         close(fds[1]);
         close(efds[1]);
         if (r == 0) {
-                r = read_fd_all(fds[0], RPMDB_RECORDS_MAX, &buf, &len);
+                r = read_fd_all(fds[0], RPMDB_RECORDS_MAX, &ret->buf, &ret->len);
                 if (r < 0)
                         (void) kill(pid, SIGKILL);
-                (void) read_fd_all(efds[0], 4096, &err, &err_len);
-                while (waitpid(pid, &status, 0) < 0)
+                (void) read_fd_all(efds[0], 4096, &ret->err, &ret->err_len);
+                while (waitpid(pid, &ret->status, 0) < 0)
                         if (errno != EINTR) {
-                                status = 0;
+                                ret->status = 0;
                                 break;
                         }
         }
         close(fds[0]);
         close(efds[0]);
+        return r;
+}
+
+/* Whether name is one of the copies' names: COPY_PREFIX and mkdtemp's six
+ * letters and digits. */
+static bool copy_name(const char *name)
+{
+        size_t n = strlen(COPY_PREFIX);
+
+        if (strncmp(name, COPY_PREFIX, n) != 0 || strlen(name + n) != 6)
+                return false;
+        for (const char *c = name + n; *c; c++)
+                if (!isalnum((unsigned char) *c))
+                        return false;
+        return true;
+}
+
+/* Removes the directory name below at with what it holds, no symlink
+ * followed, at most depth levels down. 0, or the first -errno. */
+static int remove_tree(int at, const char *name, unsigned depth)
+{
+        int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), r = 0;
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        struct dirent *de;
+
+        if (!d) {
+                r = -errno;
+                if (fd >= 0)
+                        close(fd);
+                return r;
+        }
+        while ((de = readdir(d))) {
+                struct stat st;
+                int k;
+
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        k = -errno;
+                else if (S_ISDIR(st.st_mode))
+                        k = depth > 1 ? remove_tree(dirfd(d), de->d_name, depth - 1) : -ELOOP;
+                else
+                        k = unlinkat(dirfd(d), de->d_name, 0) < 0 ? -errno : 0;
+                if (k < 0 && k != -ENOENT && r == 0)
+                        r = k;
+        }
+        closedir(d);
+        if (unlinkat(at, name, AT_REMOVEDIR) < 0 && r == 0)
+                r = -errno;
+        return r;
+}
+
+/* The database read by a child on a copy in a private directory (mkdtemp,
+ * 0700) beneath scratch, for a process that may not have a mount namespace.
+ * scratch is made when missing and must be a directory of this user that
+ * nobody else may write to; it is locked (flock) while the copy lives, so a
+ * copy found there is a crashed run's and is removed. 0 with *ret, or -errno
+ * with *ret_reason (heap; NULL when out of memory, or when the child could
+ * not be run: then the caller names the error). */
+static int read_in_scratch(int dbdir, const char *scratch, struct child_result *ret, char **ret_reason)
+{
+        _cleanup_(closep) int fd = -1;
+        _cleanup_(freep) char *copy = NULL;
+        const char *why = NULL;
+        struct stat st;
+        DIR *d;
+        int dfd, r;
+
+        if (mkdir(scratch, 0700) < 0 && errno != EEXIST)
+                goto fail;
+        fd = open(scratch, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || fstat(fd, &st) < 0)
+                goto fail;
+        if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+                errno = EPERM;
+                why = st.st_uid != geteuid() ? "it belongs to another user" : "others may write to it";
+                goto fail;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                why = errno == EWOULDBLOCK ? "another run is using it" : NULL;
+                goto fail;
+        }
+        dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        d = dfd >= 0 ? fdopendir(dfd) : NULL;
+        if (!d) {
+                r = errno;
+                if (dfd >= 0)
+                        close(dfd);
+                errno = r;
+                goto fail;
+        }
+        for (struct dirent *de; (de = readdir(d));)
+                if (copy_name(de->d_name))
+                        (void) remove_tree(fd, de->d_name, COPY_DEPTH_MAX);
+        closedir(d);
+        if (asprintf(&copy, "%s/" COPY_PREFIX "XXXXXX", scratch) < 0) {
+                copy = NULL;
+                return -ENOMEM;
+        }
+        if (!mkdtemp(copy))
+                goto fail;
+        r = run_child(dbdir, copy, ret);
+        (void) remove_tree(fd, strrchr(copy, '/') + 1, COPY_DEPTH_MAX);
+        return r;
+fail:
+        r = -errno;
+        (void) asprintf(ret_reason, "cannot make librpm's copy in '%s': %s", scratch, why ?: strerror(-r));
+        return r;
+}
+
+int rpmdb_read(int dbdir, const char *scratch, char **ret, size_t *ret_len, char **ret_reason)
+{
+        _cleanup_(child_result_release) struct child_result c = { 0 };
+        char *why = NULL;
+        int r;
+
+        pthread_once(&load_once, load);
+        if (load_error < 0) {
+                *ret_reason = strdup("librpm (librpm9) is not installed or is not rpm 4.16 or later");
+                return load_error;
+        }
+        r = run_child(dbdir, NULL, &c);
+        if (r >= 0 && scratch && WIFEXITED(c.status) && WEXITSTATUS(c.status) == CHILD_NO_NAMESPACE) {
+                child_result_release(&c);
+                r = read_in_scratch(dbdir, scratch, &c, &why);
+                if (r < 0 && why) {
+                        *ret_reason = why;
+                        return r;
+                }
+        }
         if (r < 0) {
                 *ret_reason = strdup(r == -EFBIG ? "its records are larger than 1 GiB" : strerror(-r));
                 return r == -EFBIG ? -E2BIG : r;
         }
-        if (err && err_len) {
-                *ret_reason = TAKE_PTR(err);
+        if (c.err && c.err_len) {
+                *ret_reason = TAKE_PTR(c.err);
                 return -EBADMSG;
         }
-        if (WIFSIGNALED(status)) {
-                (void) asprintf(ret_reason, "librpm was killed by signal %d reading it", WTERMSIG(status));
+        if (WIFSIGNALED(c.status)) {
+                (void) asprintf(ret_reason, "librpm was killed by signal %d reading it", WTERMSIG(c.status));
                 return -EBADMSG;
         }
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-                (void) asprintf(ret_reason, "librpm failed reading it (exit status %d)", WEXITSTATUS(status));
+        if (!WIFEXITED(c.status) || WEXITSTATUS(c.status) != 0) {
+                (void) asprintf(ret_reason, "librpm failed reading it (exit status %d)", WEXITSTATUS(c.status));
                 return -EBADMSG;
         }
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
+        *ret = TAKE_PTR(c.buf);
+        *ret_len = c.len;
         return 0;
 }
 

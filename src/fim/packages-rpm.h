@@ -7,6 +7,10 @@
  *   "/", %_dbpath the tmpfs) at the copy: whatever librpm and SQLite write
  *   (the -shm of a WAL database, a database created where one could not be
  *   opened) lands in the copy, nothing in the tree or on the host;
+ * - a process that may not make a mount namespace (no CAP_SYS_ADMIN, the
+ *   agent's sandbox) and was given a scratch directory gets the copy in a
+ *   private directory beneath it instead (mkdtemp, 0700), removed once the
+ *   child has ended, however it ended;
  * - a database librpm chokes on kills the child, not driftwatch;
  * - the child writes records to a pipe: per package its name,
  *   version-release, architecture and install time, per file its path,
@@ -49,10 +53,16 @@ struct rpmdb_file {
  * root) as librpm sees it: 0 with the records in *ret (heap, *ret_len
  * bytes); -errno with *ret_reason (heap, or NULL when out of memory) saying
  * why: -ELIBACC or -ELIBBAD, librpm is missing; -EBADMSG, the child failed
- * (no private mount namespace without CAP_SYS_ADMIN, the copy past
- * RPMDB_COPY_MAX, librpm's own first error, the child killed); -E2BIG, the
- * records past RPMDB_RECORDS_MAX. */
-int rpmdb_read(int dbdir, char **ret, size_t *ret_len, char **ret_reason);
+ * (no private mount namespace and no scratch, the copy past RPMDB_COPY_MAX,
+ * librpm's own first error, the child killed); -E2BIG, the records past
+ * RPMDB_RECORDS_MAX; another -errno, scratch could not be used.
+ *
+ * scratch: a directory the caller may write to, where the copy is made
+ * when a mount namespace cannot be had (made 0700 when missing; it must be
+ * the caller's and writable by nobody else; it is locked while the copy
+ * lives, and copies a crashed run left there, "rpmdb-copy.XXXXXX", are
+ * removed, nothing else). NULL: the mount namespace or nothing. */
+int rpmdb_read(int dbdir, const char *scratch, char **ret, size_t *ret_len, char **ret_reason);
 
 /* The records of rpmdb_read(): each file after its package. -EBADMSG when
  * they are malformed; a callback's negative return stops it and is returned. */

@@ -348,6 +348,7 @@ struct pkg_diversion {
 
 struct pkgdb {
         char *root;
+        char *scratch;                  /* librpm's copy without a mount namespace (rpmdb_read()); NULL: none */
         int rootfd;
         bool loaded;
         int error;
@@ -368,14 +369,16 @@ struct pkgdb {
         bool cur_config;                /* parsing Conffiles */
 };
 
-int pkgdb_new(const char *root, struct pkgdb **ret)
+int pkgdb_new(const char *root, const char *scratch, struct pkgdb **ret)
 {
         struct pkgdb *db = calloc(1, sizeof(*db));
 
         if (!db)
                 return -ENOMEM;
         db->root = strdup(root);
-        if (!db->root) {
+        db->scratch = scratch ? strdup(scratch) : NULL;
+        if (!db->root || (scratch && !db->scratch)) {
+                free(db->root);
                 free(db);
                 return -ENOMEM;
         }
@@ -402,6 +405,7 @@ struct pkgdb *pkgdb_free(struct pkgdb *db)
         free(db->conffiles_len);
         free(db->error_text);
         free(db->root);
+        free(db->scratch);
         free(db);
         return NULL;
 }
@@ -737,7 +741,7 @@ static int load_rpm(struct pkgdb *db)
 
         if (dir < 0)
                 return set_error(db, dir, db->rpm_dir, 0, NULL);
-        r = rpmdb_read(dir, &buf, &len, &reason);
+        r = rpmdb_read(dir, db->scratch, &buf, &len, &reason);
         if (r < 0)
                 return set_error(db, r, db->rpm_dir, 0, reason ? reason : NULL);
         r = rpmdb_records_parse(buf, len, on_rpm_package, on_rpm_file, db);

@@ -99,8 +99,10 @@ struct pkg_lookup {
 
 struct pkgdb;
 
-/* A database of the tree at root: *ret owns it (pkgdb_free()). Reads nothing. */
-int pkgdb_new(const char *root, struct pkgdb **ret);
+/* A database of the tree at root: *ret owns it (pkgdb_free()). Reads nothing.
+ * scratch: where librpm's copy of an rpm database may be made when a mount
+ * namespace cannot be had (rpmdb_read()); NULL: nowhere. */
+int pkgdb_new(const char *root, const char *scratch, struct pkgdb **ret);
 struct pkgdb *pkgdb_free(struct pkgdb *db);
 DEFINE_FREEP(struct pkgdb, pkgdb_free);
 

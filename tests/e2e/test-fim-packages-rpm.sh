@@ -11,10 +11,19 @@
 # mtimes are the same after each check, and the host's /var/lib/rpm and
 # ~/.rpmdb (Debian rpm's default database) too. A database librpm cannot
 # read is one DW-FIM-PACKAGE-DB finding, exit 1, no crash.
-# (rpmbuild and the two rpm -i: about 3 s of the test's time.)
+# The agent's scan schedule (--once, --scan-root the tree) reads the same
+# database from its sandbox (CAP_DAC_READ_SEARCH only, Landlock, a seccomp
+# filter refusing unshare and mount): librpm's copy is made in
+# STATE_DIR/scratch instead of a private tmpfs, and acl-tool's install is
+# one DW-FIM-PACKAGE-CHANGE there too; the tree is unchanged, no copy is
+# left in the state directory, and a leftover copy a crashed run left there
+# is removed (a look-alike that is not one of its copies is not).
+# (rpmbuild and the two rpm -i: about 3 s of the test's time; the two agent
+# scans of the small tree well under a second.)
 source "$(dirname "$0")/lib.sh"
 export TZ=UTC
 command -v rpmbuild >/dev/null || skip "rpmbuild is not installed (scripts/deps.sh pkg installs rpm)"
+command -v sqlite3 >/dev/null || skip "sqlite3 is not installed (scripts/deps.sh check installs it)"
 
 start=$(date +%s)
 R=$T/root
@@ -60,6 +69,15 @@ install_rpm() {
 install_rpm "$T/top/RPMS/noarch/base-tool-1.0-1.noarch.rpm"
 [ -f "$R/usr/lib/sysimage/rpm/rpmdb.sqlite" ] || fail "rpm made no sqlite database in the tree"
 run 0 "$DW" baseline create --from "dir:$R" --out "$T/b.db"
+# The agent's scan schedule records its baseline of the tree (its first run).
+S=$T/agent-state
+agent_scan() {
+        "$DW" agent --state-dir "$S" --output "file:$T/agent.jsonl" --schedule all=off --schedule scan=1h/0 \
+                --heartbeat 0 --scan-root "$R" --once 2>"$T/agent.err" || { cat "$T/agent.err"; fail "agent --once failed"; }
+}
+agent_scan
+jq -e -s 'any(.[]; .rule.id == "DW-FIM-BASELINE-RECORDED")' "$T/agent.jsonl" >/dev/null ||
+        fail "the agent's first scan recorded no baseline: $(jq -c .rule.id "$T/agent.jsonl" | sort | uniq -c)"
 # Lazy: a check with no findings never maps librpm (the loader's trace).
 LD_DEBUG=files LD_DEBUG_OUTPUT="$T/ld" "$DW" check --baseline "$T/b.db" --root "$R" >/dev/null 2>&1 ||
         fail "check of the unchanged tree did not exit 0"
@@ -98,6 +116,37 @@ DW-FIM-PACKAGE-CHANGE | low | package-changed | - | package acl-tool 1.0-1 (noar
 DW-FIM-USR | high | file-added | /usr/bin/dropper | image content under /usr changed: /usr/bin/dropper added | -
 DW-FIM-USR | high | file-modified | /usr/bin/base-tool | differs from package base-tool 1.0-1's sha256 | base-tool 1.0-1 noarch rpm rpmdb installed-in-test - - - 
 EOF
+
+# The agent's scan, in its sandbox: the same fold through a copy in
+# STATE_DIR/scratch. A crashed run's copy there goes; a look-alike stays.
+mkdir -p "$S/scratch/rpmdb-copy.Ab12Yz" "$S/scratch/rpmdb-copy.notmine"
+printf 'stale\n' >"$S/scratch/rpmdb-copy.Ab12Yz/rpmdb.sqlite"
+: >"$T/agent.jsonl"
+sqlite3 "$S/agent.db" "UPDATE agent_schedules SET next_run = 0 WHERE capability = 'scan'"
+state >"$T/before"
+agent_scan
+state | diff -u "$T/before" - || fail "the agent's scan changed the tree or the host's rpm database"
+expect_valid_jsonl "$T/agent.jsonl"
+jq -r 'select(.rule.id == "DW-FIM-PACKAGE-DB") | .message' "$T/agent.jsonl" >"$T/got"
+[ ! -s "$T/got" ] || fail "the agent's scan could not read the rpm database: $(cat "$T/got")"
+jq -r 'select(.rule.id == "DW-FIM-PACKAGE-CHANGE") | [.driftwatch.package.name, .driftwatch.package.manager,
+       .driftwatch.package.files, (.driftwatch.package.paths | join(","))] | join(" ")' "$T/agent.jsonl" >"$T/got"
+diff -u - "$T/got" <<'EOF' || fail "the agent's scan did not fold acl-tool's install"
+acl-tool rpm 4 /etc/acl,/etc/acl/acl.conf,/usr/bin/chacl,/usr/bin/getfacl
+EOF
+jq -r 'select(.file.path == "/usr/bin/base-tool") | .message' "$T/agent.jsonl" >"$T/got"
+[ "$(cat "$T/got")" = "differs from package base-tool 1.0-1's sha256" ] ||
+        fail "the agent's scan: /usr/bin/base-tool says '$(cat "$T/got")'"
+[ "$(ls -A "$S/scratch")" = rpmdb-copy.notmine ] ||
+        fail "the state directory's scratch holds '$(ls -A "$S/scratch" | tr '\n' ' ')' after the agent's scan"
+# A scratch directory others may write to is not used: one finding says why.
+chmod 0777 "$S/scratch"
+: >"$T/agent.jsonl"
+sqlite3 "$S/agent.db" "UPDATE agent_schedules SET next_run = 0 WHERE capability = 'scan'"
+agent_scan
+jq -r 'select(.rule.id == "DW-FIM-PACKAGE-DB") | .message' "$T/agent.jsonl" >"$T/got"
+[ "$(cat "$T/got")" = "cannot read package database '$R/usr/lib/sysimage/rpm': cannot make librpm's copy in '$S/scratch': others may write to it" ] ||
+        fail "a scratch directory others may write to: '$(cat "$T/got")'"
 
 # A database librpm cannot read: one finding naming it, the file findings
 # stand, the tree untouched.
