@@ -17,8 +17,10 @@
 # STATE_DIR/scratch instead of a private tmpfs, and acl-tool's install is
 # one DW-FIM-PACKAGE-CHANGE there too; the tree is unchanged, no copy is
 # left in the state directory, and a leftover copy a crashed run left there
-# is removed (a look-alike that is not one of its copies is not).
-# (rpmbuild and the two rpm -i: about 3 s of the test's time; the two agent
+# is removed (a look-alike that is not one of its copies is not), as the
+# copy of a database librpm fails on is; a scratch directory others may
+# write to is refused with one DW-FIM-PACKAGE-DB.
+# (rpmbuild and the two rpm -i: about 3 s of the test's time; the four agent
 # scans of the small tree well under a second.)
 source "$(dirname "$0")/lib.sh"
 export TZ=UTC
@@ -159,4 +161,15 @@ grep -q "^cannot read package database '$R/usr/lib/sysimage/rpm': librpm cannot 
         fail "a corrupt rpm database: '$(cat "$T/got")'"
 [ "$(jq -r 'select(.rule.id == "DW-FIM-USR" or .rule.id == "DW-FIM-CONFIG") | .file.path' "$T/out" | wc -l)" -ge 8 ] ||
         fail "a corrupt rpm database: the per-file findings do not stand: $(jq -c . "$T/out")"
+# The same from the agent's sandbox: librpm fails on its copy, which is removed all the same.
+chmod 0700 "$S/scratch"
+: >"$T/agent.jsonl"
+sqlite3 "$S/agent.db" "UPDATE agent_schedules SET next_run = 0 WHERE capability = 'scan'"
+agent_scan
+state | diff -u "$T/before" - || fail "the agent's scan of a corrupt database changed the tree"
+jq -r 'select(.rule.id == "DW-FIM-PACKAGE-DB") | .message' "$T/agent.jsonl" >"$T/got"
+grep -q "^cannot read package database '$R/usr/lib/sysimage/rpm': librpm cannot open it: .*file is not a database$" "$T/got" &&
+        [ "$(wc -l <"$T/got")" = 1 ] || fail "the agent's scan of a corrupt rpm database: '$(cat "$T/got")'"
+[ "$(ls -A "$S/scratch")" = rpmdb-copy.notmine ] ||
+        fail "librpm failed and its copy stays: '$(ls -A "$S/scratch" | tr '\n' ' ')'"
 echo PASS
