@@ -23,7 +23,8 @@
 #   agent        end to end: an audit log whose analysis is N/5 write findings,
 #                each spooled (SQLite, one commit per batch), delivered to file:
 #                and acknowledged; the time of the whole run
-#   load         its CPU (utime + stime of /proc/PID/stat) and peak RSS (VmHWM)
+#   load         its CPU (utime + stime of /proc/PID/stat) and peak RSS (VmHWM),
+#                the agent's and its audit child's summed (and their PSS),
 #                while bench/audit-feed.py feeds it 0, 1,000 and 10,000 audit
 #                events a second for --seconds (default 10) each, paced by the
 #                clock; one event in 10 is a finding (a write to /usr/local/bin),
@@ -218,18 +219,26 @@ CONF
                 printf "  goal relp:// >= 50,000/s: %s (load average %s on %d CPUs)\n", (a >= 50000 ? "met" : "NOT met"), l, '"$(nproc)"' }'
 }
 
-# agent_stat PID: "CPU_SECONDS PEAK_RSS_KIB" of a running agent (utime +
-# stime of /proc/PID/stat, VmHWM of /proc/PID/status).
+# agent_stat PID: "CPU_SECONDS PEAK_RSS_KIB PSS_KIB" of a running agent and
+# its children (with --audit-stdin, the audit stream's child): utime + stime
+# of /proc/PID/stat, the sum of each process's VmHWM of /proc/PID/status (the
+# pages the child shares with the agent since the fork counted twice: an
+# upper bound), and the sum of their Pss of /proc/PID/smaps_rollup now
+# (shared pages split between the two).
 agent_stat() {
-        local cpu hwm
-        cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat")
-        hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$1/status")
-        echo "$cpu $hwm"
+        local p cpu=0 hwm=0 pss=0
+        for p in "$1" $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
+                cpu=$(awk -v c="$cpu" -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", c + ($12 + $13) / hz }' \
+                        "/proc/$p/stat")
+                hwm=$((hwm + $(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status")))
+                pss=$((pss + $(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup")))
+        done
+        echo "$cpu $hwm $pss"
 }
 
 # The agent under a steady audit stream: CPU and peak RSS at each rate.
 bench_load() {
-        local rate stat found
+        local rate stat found cpu hwm pss
         note "$name: the agent at 0, 1,000 and 10,000 audit events/s, $seconds s each (1 in 10 a finding)"
         for rate in 0 1000 10000; do
                 rm -rf "${tmp:?}/load"
@@ -249,8 +258,9 @@ bench_load() {
                 found=0
                 [ ! -e "$tmp/load/out.jsonl" ] || found=$(grep -c '"DW-AUD-' "$tmp/load/out.jsonl" || true)
                 fig[load$rate]="$stat $found"
+                read -r cpu hwm pss <<<"$stat"
                 note "  $rate events/s: $(sed 's/^audit-feed: //' "$tmp/load/feed.err") (the figures after $seconds s);" \
-                        "agent CPU ${stat% *} s, peak RSS ${stat#* } KiB"
+                        "agent and its audit child: CPU $cpu s, peak RSS $hwm KiB, PSS $pss KiB"
         done
 }
 
@@ -358,14 +368,16 @@ fi
 if want load; then
         echo
         echo "the agent under --audit-stdin, $seconds s at each rate (1 event in 10 a finding, to file:):"
-        printf '  %-22s %12s %16s %10s\n' "audit events/s" "CPU seconds" "CPU share" "peak RSS"
+        echo "(the agent and its audit child together; peak RSS: the sum of each one's VmHWM, PSS: of their Pss)"
+        printf '  %-22s %12s %16s %10s %10s\n' "audit events/s" "CPU seconds" "CPU share" "peak RSS" "PSS"
         for rate in 0 1000 10000; do
-                read -r cpu hwm found <<<"${fig[load$rate]}"
-                printf '  %-22s %12s %15.1f%% %7.1f MiB   (%s findings)\n' "$rate" "$cpu" \
+                read -r cpu hwm pss found <<<"${fig[load$rate]}"
+                printf '  %-22s %12s %15.1f%% %7.1f MiB %7.1f MiB   (%s findings)\n' "$rate" "$cpu" \
                         "$(awk -v c="$cpu" -v s="$seconds" 'BEGIN { print 100 * c / s }')" \
-                        "$(awk -v k="$hwm" 'BEGIN { print k / 1024 }')" "$found"
+                        "$(awk -v k="$hwm" 'BEGIN { print k / 1024 }')" "$(awk -v k="$pss" 'BEGIN { print k / 1024 }')" \
+                        "$found"
         done
-        read -r _ hwm _ <<<"${fig[load1000]}"
+        read -r _ hwm _ _ <<<"${fig[load1000]}"
         awk -v k="$hwm" 'BEGIN { printf "  goal peak RSS < 32 MiB at 1,000 events/s: %s (%.1f MiB)\n", (k < 32768 ? "met" : "NOT met"), k / 1024 }'
 fi
 if want outage; then

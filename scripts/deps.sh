@@ -29,6 +29,7 @@ run=(
         librelp-dev          # the agent's relp:// output (librelp, loaded on first use)
         libcurl4-openssl-dev # the agent's https:// output: Elasticsearch _bulk, Splunk HEC (libcurl, loaded on first use)
         libseccomp-dev       # the seccomp filter of the agent's schedule children (libseccomp, linked)
+        librpm-dev           # check and scan on a tree with an rpm database (librpm, loaded on first use)
 )
 check=(
         libcmocka-dev        # unit tests

@@ -1,19 +1,23 @@
 /* The agent's main loop; see agent.h and docs/agent.md.
  *
  * One thread. poll() waits on a signalfd (SIGTERM, SIGINT, SIGHUP: stop;
- * SIGCHLD: a schedule ended), a timerfd armed for the nearest deadline (a
- * schedule, the heartbeat, an output's retry, the audit assembler's tick),
- * the audit stream and the pipe of the schedule running. Nothing wakes the
- * agent when there is nothing to do.
+ * SIGCHLD: a child ended, the schedule's or the audit stream's), a timerfd
+ * armed for the nearest deadline (a schedule, the heartbeat, an output's
+ * retry), the pipe of the audit stream's child and the pipe of the schedule
+ * running. Nothing wakes the agent when there is nothing to do.
  *
  * Findings reach the spool in three ways, each rendered by report/output.c:
- * the audit analytics in this process (the assembler and detector `audit
- * --plugin` uses, fed line by line), a schedule's child process writing JSON
- * Lines into a pipe (the capability function of the command of the same
- * name: a crash or a hang of a parser stays in the child), and the agent's
- * own events (heartbeat, spool full, output failing). Each batch is
- * committed in one transaction with what it advances: the audit position per
- * node, a schedule's next run, the journal cursor. */
+ * the audit stream's child (audit-child.c: with --audit-stdin, one child
+ * started with the agent owns standard input and runs the assembler and
+ * detector `audit --plugin` uses in a sandbox that may write nothing; its
+ * findings and stream positions come through a pipe), a schedule's child
+ * process writing JSON Lines into a pipe (the capability function of the
+ * command of the same name), so a crash or a hang of a parser of hostile
+ * input stays in a child that can write nothing but its pipe and the
+ * schedules' own state; and the agent's own events (heartbeat, spool full,
+ * output failing, the audit child's end). Each batch is committed in one
+ * transaction with what it advances: the audit position per node, a
+ * schedule's next run, the journal cursor. */
 #define _GNU_SOURCE
 #include "agent/agent.h"
 
@@ -36,15 +40,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/audit-child.h"
 #include "agent/event.h"
 #include "agent/guard.h"
+#include "agent/lines.h"
 #include "agent/output.h"
 #include "agent/sandbox.h"
 #include "agent/schedule.h"
 #include "agent/state.h"
-#include "audit/detect.h"
-#include "audit/event.h"
-#include "audit/reader.h"
+#include "agent/url.h"
 #include "basic/buf.h"
 #include "basic/fd-util.h"
 #include "basic/time-util.h"
@@ -56,17 +60,13 @@
 #define OUTPUT_BATCH_BYTES ((size_t) 4 << 20)
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 60000
+/* An output that keeps failing is said again on standard error this often. */
+#define OUTPUT_LOG_EVERY_MS 60000
 /* Batches one output may send before the loop looks at its inputs again. */
 #define BATCHES_PER_TURN 8
-#define AUDIT_CHUNK ((size_t) 64 << 10)
-#define AUDIT_WINDOW_MS 2000
-#define AUDIT_TICK_MS 500
-/* How long after the last audit line the detector is still ticked past the
- * longest it may hold something (its buckets and upgrade events close by the
- * wall clock). */
-#define AUDIT_TICK_MARGIN_MS 30000
-#define AUDIT_MAX_NODES 256
-#define CHILD_CHUNK ((size_t) 64 << 10)
+/* How long the audit stream's child may take to report what it holds when
+ * the agent stops (then it is killed). */
+#define AUDIT_STOP_MS 10000
 /* The journal schedule runs at most this often when the journal grows. */
 #define JOURNAL_MIN_GAP_S 5
 /* The spool is no longer full below this share of its cap (percent). */
@@ -80,32 +80,8 @@ struct agent_out {
         bool maybe_pending;     /* the spool may hold events for it */
         bool failing;
         uint64_t backoff_ms, retry_at_ms;
-        char error[512];
-};
-
-/* Complete lines out of a byte stream, each at most max bytes (longer ones
- * are skipped to their end and counted). */
-struct lines {
-        struct buf b;
-        size_t max;
-        bool skipping;
-        uint64_t skipped;
-};
-
-/* Per node: the newest event handed to the analytics (pos: a resent event
- * at or before it is skipped), and the position saved in the state, which
- * lags it by the analytics' longest hold (replay_s of stream time): the
- * findings of every event up to the saved position are out, whatever the
- * analytics still held when the agent was killed; the events after it are
- * analysed again when sent again (duplicates of the same findings). The
- * ring keeps one candidate per second of stream time. */
-#define POSITION_RING 256
-struct node_position {
-        char node[128];
-        struct agent_audit_position pos, saved;
-        bool known, dirty;
-        struct agent_audit_position ring[POSITION_RING];
-        unsigned ring_head, ring_n;
+        uint64_t logged_ms;     /* when its failing was last said on standard error */
+        char error[512];        /* why it fails, its URL's query left out */
 };
 
 struct agent {
@@ -128,18 +104,16 @@ struct agent {
         size_t mem_size;
         bool spool_full, in_health;
 
-        /* the audit stream */
+        /* the audit stream: its child and the child's pipe */
+        pid_t audit_child;
         int audit_fd;
-        bool audit_eof;
         struct lines audit_lines;
-        struct audit_assembler *assembler;
-        struct audit_detect *detect;
-        struct node_position nodes[AUDIT_MAX_NODES];
-        size_t n_nodes;
-        uint64_t audit_last_ms;
+        bool audit_reaped;
+        int audit_status;
+        bool audit_done;                /* the child ended: the stream's end, or a failure */
+        bool audit_failed;
+        char audit_error[512];
         uint64_t audit_events, audit_resent;
-        uint64_t replay_s;              /* the analytics' longest hold, in stream seconds */
-        uint64_t tick_for_ms;           /* how long the analytics are ticked after the last line */
 
         /* schedules */
         int64_t next_run[_AGENT_CAPABILITY_MAX];
@@ -168,10 +142,7 @@ struct agent {
 
 static uint64_t now_ms(void)
 {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+        return clock_ms(CLOCK_MONOTONIC);
 }
 
 static int64_t now_realtime(void)
@@ -208,55 +179,6 @@ static int state_error(struct agent *a, int r)
 {
         return dw_error_set(a->error, r, a->cfg->state_dir, "cannot write agent state in '%s': %s",
                             a->cfg->state_dir, strerror(-r));
-}
-
-/* The URL as it may be shown: without its query (a token, a key's path). */
-static void url_shown(const char *url, char *out, size_t n)
-{
-        size_t k = strcspn(url, "?");
-
-        snprintf(out, n, "%.*s", (int) MIN(k, (size_t) 400), url);
-}
-
-/* ---- lines ---- */
-
-static void lines_init(struct lines *l, size_t max)
-{
-        buf_init(&l->b, max + CHILD_CHUNK);
-        l->max = max;
-}
-
-/* Appends p[0..n) and calls fn for each complete line. */
-static int lines_feed(struct lines *l, const char *p, size_t n, int (*fn)(void *u, const char *line, size_t len),
-                      void *u)
-{
-        while (n > 0) {
-                const char *nl = memchr(p, '\n', n);
-                size_t take = nl ? (size_t) (nl - p) : n;
-                int r;
-
-                if (l->skipping) {
-                        if (nl)
-                                l->skipping = false;
-                } else if (l->b.len + take > l->max) {
-                        buf_reset(&l->b);
-                        l->skipped++;
-                        l->skipping = !nl;
-                } else {
-                        r = buf_append(&l->b, p, take);
-                        if (r < 0)
-                                return r;
-                        if (nl) {
-                                r = fn(u, l->b.data ?: "", l->b.len);
-                                buf_reset(&l->b);
-                                if (r < 0)
-                                        return r;
-                        }
-                }
-                p += take + (nl ? 1 : 0);
-                n -= take + (nl ? 1 : 0);
-        }
-        return 0;
 }
 
 /* ---- the spool ---- */
@@ -342,11 +264,6 @@ static int emit_finding_as(struct agent *a, const struct finding *f, int spool_s
         return spool_line(a, a->mem_buf, (size_t) len, spool_severity ?: (int) finding_severity(f));
 }
 
-static int emit_finding(struct agent *a, const struct finding *f)
-{
-        return emit_finding_as(a, f, 0);
-}
-
 /* ---- the agent's own events ---- */
 
 struct health_data {
@@ -402,7 +319,7 @@ static void json_heartbeat(struct json *j, const void *data)
                         struct agent_output_counts c = { 0 };
 
                         (void) agent_state_output_counts(a->state, a->outputs[i].id, &c);
-                        url_shown(a->outputs[i].url, url, sizeof(url));
+                        url_redact(a->outputs[i].url, url, sizeof(url));
                         json_object_begin(j, NULL);
                         json_string(j, "url", url);
                         json_int(j, "pending", (int64_t) c.pending);
@@ -444,7 +361,7 @@ static void json_heartbeat(struct json *j, const void *data)
         if (h->dropped)
                 json_int(j, "dropped_now", (int64_t) h->dropped);
         if (h->output) {
-                url_shown(h->output->url, url, sizeof(url));
+                url_redact(h->output->url, url, sizeof(url));
                 json_string(j, "output", url);
         }
         json_object_end(j);
@@ -490,7 +407,7 @@ static int emit_output_failed(struct agent *a, const struct agent_out *o)
         struct health_data h = { .a = a, .output = o };
         char msg[1024], url[512];
 
-        url_shown(o->url, url, sizeof(url));
+        url_redact(o->url, url, sizeof(url));
         snprintf(msg, sizeof(msg), "output '%s' fails: its events stay in the spool and are retried", url);
         return emit_own(a, "DW-AGENT-OUTPUT-FAILED", true, "output-failed", msg, o->error, &h);
 }
@@ -500,7 +417,7 @@ static int emit_output_refused(struct agent *a, const struct agent_out *o)
         struct health_data h = { .a = a, .output = o };
         char msg[1024], url[512];
 
-        url_shown(o->url, url, sizeof(url));
+        url_redact(o->url, url, sizeof(url));
         snprintf(msg, sizeof(msg), "output '%s' delivers, but its receiver refused events for good: dropped", url);
         return emit_own(a, "DW-AGENT-OUTPUT-REFUSED", true, "output-refused", msg, o->error, &h);
 }
@@ -643,218 +560,6 @@ static int guard_check(struct agent *a, uint64_t now)
         return 0;
 }
 
-/* ---- the audit stream ---- */
-
-static struct node_position *node_get(struct agent *a, const struct audit_str *node)
-{
-        char name[128];
-        size_t n = MIN(node->len, sizeof(name) - 1);
-        struct node_position *p;
-        bool found;
-
-        memcpy(name, node->s ?: "", n);
-        name[n] = '\0';
-        for (size_t i = 0; i < a->n_nodes; i++)
-                if (strcmp(a->nodes[i].node, name) == 0)
-                        return &a->nodes[i];
-        if (a->n_nodes >= AUDIT_MAX_NODES)
-                return NULL;    /* more nodes than tracked: no dedupe for the rest */
-        p = &a->nodes[a->n_nodes];
-        *p = (struct node_position) { 0 };
-        strcpy(p->node, name);
-        if (agent_state_audit_get(a->state, name, &p->pos, &found) < 0)
-                return NULL;
-        p->known = found;
-        p->saved = p->pos;
-        a->n_nodes++;
-        return p;
-}
-
-static bool position_after(const struct audit_event *ev, const struct agent_audit_position *p)
-{
-        if (ev->sec != p->sec)
-                return ev->sec > p->sec;
-        if (ev->msec != p->msec)
-                return ev->msec > p->msec;
-        return ev->serial > p->serial;
-}
-
-/* The newest event of each second goes into the ring; the candidates older
- * than the hold become the saved position (the ring full: the oldest). */
-static void position_advance(struct agent *a, struct node_position *p)
-{
-        struct agent_audit_position *last = p->ring_n ?
-                &p->ring[(p->ring_head + p->ring_n - 1) % POSITION_RING] : NULL;
-
-        if (last && last->sec == p->pos.sec)
-                *last = p->pos;
-        else {
-                if (p->ring_n == POSITION_RING) {
-                        p->saved = p->ring[p->ring_head];
-                        p->ring_head = (p->ring_head + 1) % POSITION_RING;
-                        p->ring_n--;
-                        p->dirty = true;
-                }
-                p->ring[(p->ring_head + p->ring_n++) % POSITION_RING] = p->pos;
-        }
-        while (p->ring_n > 0 && p->ring[p->ring_head].sec + a->replay_s < p->pos.sec) {
-                p->saved = p->ring[p->ring_head];
-                p->ring_head = (p->ring_head + 1) % POSITION_RING;
-                p->ring_n--;
-                p->dirty = true;
-        }
-}
-
-/* Everything analysed is out (the end of the stream, a stop): the saved
- * position is the newest. */
-static void positions_settle(struct agent *a)
-{
-        for (size_t i = 0; i < a->n_nodes; i++) {
-                struct node_position *p = &a->nodes[i];
-
-                if (p->known) {
-                        p->saved = p->pos;
-                        p->ring_n = 0;
-                        p->dirty = true;
-                }
-        }
-}
-
-/* An event of the stream: one already handed to the analytics before a
- * restart (auditd's dispatcher may send it again) is skipped. */
-static int on_audit_event(const struct audit_event *ev, void *userdata)
-{
-        struct agent *a = userdata;
-        struct node_position *p = node_get(a, &ev->node);
-
-        if (p && p->known && !position_after(ev, &p->pos)) {
-                a->audit_resent++;
-                return 0;
-        }
-        if (p) {
-                p->pos = (struct agent_audit_position) { .sec = ev->sec, .msec = ev->msec, .serial = ev->serial };
-                p->known = true;
-                position_advance(a, p);
-        }
-        a->audit_events++;
-        return audit_detect_event(ev, a->detect);
-}
-
-static int on_audit_finding(const struct finding *f, void *userdata)
-{
-        return emit_finding(userdata, f);
-}
-
-static int on_audit_line(void *userdata, const char *line, size_t len)
-{
-        struct agent *a = userdata;
-
-        return audit_assembler_feed(a->assembler, line, len, 0);
-}
-
-/* The positions reached, in the transaction of the findings they made. */
-static int audit_commit(struct agent *a)
-{
-        int r = agent_state_begin(a->state);
-
-        for (size_t i = 0; i < a->n_nodes && r >= 0; i++)
-                if (a->nodes[i].dirty) {
-                        r = agent_state_audit_set(a->state, a->nodes[i].node, &a->nodes[i].saved);
-                        a->nodes[i].dirty = false;
-                }
-        if (r >= 0)
-                r = agent_state_commit(a->state);
-        return r < 0 ? state_error(a, r) : 0;
-}
-
-static int audit_error(struct agent *a, int r)
-{
-        if (a->error && a->error->r)
-                return r;
-        return dw_error_set(a->error, r, NULL, "cannot analyse the audit stream: %s", strerror(-r));
-}
-
-static int audit_setup(struct agent *a)
-{
-        struct audit_detect_options o = {
-                .rules = a->ctx->rules,
-                .resolve_units = true,  /* a live stream: units from /proc */
-        };
-        struct audit_limits lim;
-        int r;
-
-        audit_limits_default(&lim);
-        lim.window_ms = AUDIT_WINDOW_MS;
-        /* What the analytics may hold back: a create for its rename (2 s), a
-         * write inferred from argv, a bulk bucket; the assembler's window on top. */
-        a->replay_s = MAX(MAX(a->ctx->rules->audit.argv_window_s, a->ctx->rules->audit.bulk_window_s), 2u) +
-                      AUDIT_WINDOW_MS / 1000 + 1;
-        a->tick_for_ms = (uint64_t) MAX(a->replay_s, (uint64_t) a->ctx->rules->audit.upgrade_idle_s) * 1000 +
-                         AUDIT_TICK_MARGIN_MS;
-        r = audit_detect_new(&o, on_audit_finding, a, &a->detect);
-        if (r >= 0)
-                r = audit_assembler_new(&lim, on_audit_event, a, &a->assembler);
-        if (r < 0)
-                return dw_error_set(a->error, r, NULL, "cannot set up the audit analytics: %s", strerror(-r));
-        lines_init(&a->audit_lines, LINE_READER_DEFAULT_MAX);
-        return 0;
-}
-
-/* The end of the stream (or of the agent): everything still open is reported. */
-static int audit_finish(struct agent *a)
-{
-        int r = 0;
-
-        if (!a->assembler)
-                return 0;
-        if (a->audit_lines.b.len > 0) {
-                r = audit_assembler_feed(a->assembler, a->audit_lines.b.data, a->audit_lines.b.len, LINE_NO_NEWLINE);
-                buf_reset(&a->audit_lines.b);
-        }
-        if (r >= 0)
-                r = audit_assembler_flush(a->assembler);
-        if (r >= 0)
-                r = audit_detect_flush(a->detect);
-        if (r < 0)
-                return audit_error(a, r);
-        positions_settle(a);
-        return audit_commit(a);
-}
-
-static int audit_read(struct agent *a)
-{
-        char buf[AUDIT_CHUNK];
-        ssize_t n = read(a->audit_fd, buf, sizeof(buf));
-        int r;
-
-        if (n < 0 && (errno == EINTR || errno == EAGAIN))
-                return 0;
-        if (n <= 0) {
-                if (n < 0)
-                        logf_(a, "cannot read the audit stream: %m: taken as its end");
-                a->audit_eof = true;
-                return audit_finish(a);
-        }
-        a->audit_last_ms = now_ms();
-        r = lines_feed(&a->audit_lines, buf, (size_t) n, on_audit_line, a);
-        if (r < 0)
-                return audit_error(a, r);
-        return audit_commit(a);
-}
-
-static int audit_tick(struct agent *a, uint64_t now)
-{
-        int r = audit_assembler_tick(a->assembler, now);
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        if (r >= 0)
-                r = audit_detect_tick(a->detect, (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000);
-        if (r < 0)
-                return audit_error(a, r);
-        return audit_commit(a);
-}
-
 /* ---- schedules ---- */
 
 static int64_t schedule_next(const struct agent_schedule *s, int64_t from)
@@ -943,6 +648,26 @@ __attribute__((noreturn)) static void sandbox_probe(FILE *f, const char *path, b
         _exit(1);
 }
 
+/* In a child: its pipe as a stream, once the sandbox is applied (or the
+ * probe's run: it does not return then); on failure, _exit. */
+static FILE *child_confine(int fd, const char *write_dir, bool allow_exec)
+{
+        bool landlock;
+        FILE *f = fdopen(fd, "w");
+        int r;
+
+        if (!f)
+                _exit(3);
+        r = agent_sandbox_child(write_dir, allow_exec, &landlock);
+        if (r < 0) {
+                fprintf(f, "!cannot apply the sandbox: %s\n", strerror(-r));
+                _exit(fflush(f) != 0 ? 3 : 1);
+        }
+        if (getenv("DW_AGENT_SANDBOX_PROBE"))
+                sandbox_probe(f, getenv("DW_AGENT_SANDBOX_PROBE"), landlock);
+        return f;
+}
+
 /* In the child: the capability into the pipe, then _exit (no atexit, no
  * stdio buffers of the parent's written twice). */
 __attribute__((noreturn)) static void child_main(struct agent *a, enum agent_capability c, int fd)
@@ -952,11 +677,11 @@ __attribute__((noreturn)) static void child_main(struct agent *a, enum agent_cap
                 .state_db = a->state_db,
                 .journal_cursor = a->journal_cursor,
                 .journal_dir = a->cfg->journal_dir,
+                .scan_root = a->cfg->scan_root,
         };
         struct dw_error e = { 0 };
         struct output out;
         sigset_t all;
-        bool landlock;
         FILE *f;
         int r, null;
 
@@ -970,19 +695,10 @@ __attribute__((noreturn)) static void child_main(struct agent *a, enum agent_cap
         null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null >= 0)
                 (void) dup2(null, STDIN_FILENO);
-        f = fdopen(fd, "w");
-        if (!f)
-                _exit(3);
         /* Inventory and container keep no state: they may write nothing. The
          * others write beneath the state directory only; status runs bootc. */
-        r = agent_sandbox_child(c == AGENT_INVENTORY || c == AGENT_CONTAINER ? NULL : a->cfg->state_dir,
-                                c == AGENT_STATUS, &landlock);
-        if (r < 0) {
-                fprintf(f, "!cannot apply the sandbox: %s\n", strerror(-r));
-                _exit(fflush(f) != 0 ? 3 : 1);
-        }
-        if (getenv("DW_AGENT_SANDBOX_PROBE"))
-                sandbox_probe(f, getenv("DW_AGENT_SANDBOX_PROBE"), landlock);
+        f = child_confine(fd, c == AGENT_INVENTORY || c == AGENT_CONTAINER ? NULL : a->cfg->state_dir,
+                          c == AGENT_STATUS);
         agent_output_init(a, &out, f);
         r = agent_schedule_run(a->ctx, c, &paths, &out, &e);
         if (r < 0)
@@ -990,10 +706,38 @@ __attribute__((noreturn)) static void child_main(struct agent *a, enum agent_cap
         _exit(fflush(f) != 0 ? 3 : r < 0 ? 1 : 0);
 }
 
+/* A child with a pipe: in the agent, *ret_pid its pid and *ret_fd the
+ * pipe's end to read (non-blocking); in the child, *ret_pid 0 and *ret_fd
+ * the end to write. 0, or -errno with the error set ("cannot start WHAT"). */
+static int fork_piped(struct agent *a, const char *what, pid_t *ret_pid, int *ret_fd)
+{
+        int p[2], r;
+        pid_t pid;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return dw_error_set(a->error, -errno, NULL, "cannot start %s: %m", what);
+        fflush(stdout);
+        fflush(stderr);
+        pid = fork();
+        if (pid < 0) {
+                r = -errno;
+                close(p[0]);
+                close(p[1]);
+                return dw_error_set(a->error, r, NULL, "cannot start %s: %s", what, strerror(-r));
+        }
+        close(p[pid == 0 ? 0 : 1]);
+        if (pid > 0)
+                (void) fcntl(p[0], F_SETFL, O_NONBLOCK);
+        *ret_pid = pid;
+        *ret_fd = p[pid == 0 ? 1 : 0];
+        return 0;
+}
+
 static int schedule_start(struct agent *a, enum agent_capability c)
 {
         _cleanup_(freep) char *cursor = NULL;
-        int p[2], r;
+        char what[64];
+        int fd, r;
         pid_t pid;
 
         if (c == AGENT_JOURNAL) {
@@ -1007,54 +751,61 @@ static int schedule_start(struct agent *a, enum agent_capability c)
                         return dw_error_set(a->error, r, a->journal_cursor, "cannot write cursor file '%s': %s",
                                             a->journal_cursor, strerror(-r));
         }
-        if (pipe2(p, O_CLOEXEC) < 0)
-                return dw_error_set(a->error, -errno, NULL, "cannot start schedule '%s': %m", agent_capability_name(c));
-        fflush(stdout);
-        fflush(stderr);
-        pid = fork();
-        if (pid < 0) {
-                r = -errno;
-                close(p[0]);
-                close(p[1]);
-                return dw_error_set(a->error, r, NULL, "cannot start schedule '%s': %s", agent_capability_name(c),
-                                    strerror(-r));
-        }
-        if (pid == 0) {
-                close(p[0]);
-                child_main(a, c, p[1]);
-        }
-        close(p[1]);
-        (void) fcntl(p[0], F_SETFL, O_NONBLOCK);
+        snprintf(what, sizeof(what), "schedule '%s'", agent_capability_name(c));
+        r = fork_piped(a, what, &pid, &fd);
+        if (r < 0)
+                return r;
+        if (pid == 0)
+                child_main(a, c, fd);
         a->child = pid;
-        a->child_fd = p[0];
+        a->child_fd = fd;
         a->child_cap = c;
         a->child_started = now_realtime();
         a->child_eof = a->child_reaped = false;
         a->child_error[0] = '\0';
-        buf_reset(&a->child_lines.b);
-        a->child_lines.skipping = false;
+        lines_reset(&a->child_lines);
         return 0;
 }
 
-static int child_read(struct agent *a)
+/* What a child wrote into its pipe *fd, line by line through fn, committed
+ * in one transaction (findings with what they advance). Its end: *fd closed
+ * and -1, a line begun dropped (the child died writing it). */
+static int pipe_read(struct agent *a, int *fd, struct lines *l, lines_fn fn)
 {
-        char buf[CHILD_CHUNK];
-        ssize_t n = read(a->child_fd, buf, sizeof(buf));
+        char buf[LINES_CHUNK];
+        uint64_t skipped = l->skipped;
+        ssize_t n = read(*fd, buf, sizeof(buf));
         int r;
 
         if (n < 0 && (errno == EINTR || errno == EAGAIN))
                 return 0;
         if (n <= 0) {
-                close(a->child_fd);
-                a->child_fd = -1;
-                a->child_eof = true;
+                close(*fd);
+                *fd = -1;
+                lines_reset(l);
                 return 0;
         }
-        r = lines_feed(&a->child_lines, buf, (size_t) n, on_child_line, a);
+        r = lines_feed(l, buf, (size_t) n, fn, a);
         if (r < 0)
                 return r;
-        r = agent_state_commit(a->state);
+        if (l->skipped != skipped) {
+                logf_(a, "a finding larger than the spool takes: dropped");
+                r = agent_state_begin(a->state);
+                if (r >= 0)
+                        r = agent_state_counter_add(a->state, "dropped-oversized", (int64_t) (l->skipped - skipped));
+        }
+        if (r >= 0)
+                r = agent_state_commit(a->state);
         return r < 0 ? state_error(a, r) : 0;
+}
+
+static int child_read(struct agent *a)
+{
+        int r = pipe_read(a, &a->child_fd, &a->child_lines, on_child_line);
+
+        if (a->child_fd < 0)
+                a->child_eof = true;
+        return r;
 }
 
 /* Both ends seen (the pipe's end, the exit): the run is recorded. */
@@ -1098,6 +849,7 @@ static int schedule_finish(struct agent *a)
         return 0;
 }
 
+/* Which child ended: the schedule's, the audit stream's (SIGCHLD, and every turn of the loop). */
 static void reap(struct agent *a)
 {
         int status;
@@ -1105,6 +857,10 @@ static void reap(struct agent *a)
         if (a->child > 0 && !a->child_reaped && waitpid(a->child, &status, WNOHANG) == a->child) {
                 a->child_status = status;
                 a->child_reaped = true;
+        }
+        if (a->audit_child > 0 && !a->audit_reaped && waitpid(a->audit_child, &status, WNOHANG) == a->audit_child) {
+                a->audit_status = status;
+                a->audit_reaped = true;
         }
 }
 
@@ -1152,6 +908,188 @@ static void journal_watch_setup(struct agent *a)
                       strerror(-r));
 }
 
+/* ---- the audit stream ---- */
+
+struct saved_list {
+        struct audit_child_saved *v;
+        size_t n;
+};
+
+static int on_saved(const char *node, const struct agent_audit_position *p, void *userdata)
+{
+        struct saved_list *l = userdata;
+
+        if (strlen(node) >= AUDIT_CHILD_NODE_MAX || l->n >= AUDIT_CHILD_MAX_NODES)
+                return 0;
+        snprintf(l->v[l->n].node, sizeof(l->v[l->n].node), "%s", node);
+        l->v[l->n++].pos = *p;
+        return 0;
+}
+
+/* In the audit stream's child: nothing of the agent's but standard input,
+ * standard error and the pipe, as descriptor 3 (not its database, its
+ * outputs' connections, its other descriptors: the sandbox confines what
+ * is opened, not what is open), the sandbox, then the analytics; _exit. */
+__attribute__((noreturn)) static void audit_child_main(struct agent *a, pid_t parent, int fd,
+                                                       const struct saved_list *saved)
+{
+        struct output out;
+        FILE *f;
+        int null;
+
+        (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+                _exit(1);       /* the agent died before the line above */
+        signal(SIGPIPE, SIG_DFL);
+        null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (null >= 0)
+                (void) dup2(null, STDOUT_FILENO);
+        if (fd != 3) {
+                if (dup2(fd, 3) < 0)
+                        _exit(3);
+                fd = 3;
+        }
+        (void) close_range(4, ~0U, 0);
+        f = child_confine(fd, NULL, false);
+        /* What one read of the stream makes, in one write as a rule: one read
+         * and one commit in the agent. */
+        (void) setvbuf(f, NULL, _IOFBF, LINES_CHUNK);
+        agent_output_init(a, &out, f);
+        _exit(audit_child_run(a->ctx, saved->v, saved->n, STDIN_FILENO, &out, f));
+}
+
+/* The child that owns the stream, given the positions saved; standard
+ * input is then /dev/null in the agent. */
+static int audit_child_start(struct agent *a)
+{
+        _cleanup_(freep) struct audit_child_saved *v = calloc(AUDIT_CHILD_MAX_NODES, sizeof(*v));
+        struct saved_list saved = { .v = v };
+        pid_t parent = getpid(), pid;
+        int fd, r, null;
+
+        if (!v)
+                return dw_error_set(a->error, -ENOMEM, NULL, "out of memory");
+        r = agent_state_audit_list(a->state, AUDIT_CHILD_MAX_NODES, on_saved, &saved);
+        if (r < 0)
+                return state_error(a, r);
+        r = fork_piped(a, "the audit analytics", &pid, &fd);
+        if (r < 0)
+                return r;
+        if (pid == 0)
+                audit_child_main(a, parent, fd, &saved);
+        a->audit_child = pid;
+        a->audit_fd = fd;
+        null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null < 0 || dup2(null, STDIN_FILENO) < 0)
+                r = dw_error_set(a->error, -errno, NULL, "cannot give the audit stream to its analytics: %m");
+        if (null >= 0)
+                close(null);
+        return r;
+}
+
+static int on_audit_record(void *userdata, const char *line, size_t len)
+{
+        struct agent *a = userdata;
+        struct audit_child_record rec;
+        int r;
+
+        if (audit_child_record_parse(line, len, &rec) < 0) {
+                logf_(a, "the audit analytics wrote a record the agent does not know: '%.*s': ignored",
+                      (int) MIN(len, (size_t) 200), line);
+                return 0;
+        }
+        switch (rec.kind) {
+        case AUDIT_CHILD_RECORD_FINDING:
+                return spool_line(a, line, len, agent_event_severity(line, len));
+        case AUDIT_CHILD_RECORD_ERROR:
+                snprintf(a->audit_error, sizeof(a->audit_error), "%.*s", (int) MIN(rec.len, (size_t) 500), rec.text);
+                return 0;
+        case AUDIT_CHILD_RECORD_POSITION:
+                /* in the transaction of the findings before it */
+                r = agent_state_begin(a->state);
+                if (r >= 0)
+                        r = agent_state_audit_set(a->state, rec.node, &rec.pos);
+                return r < 0 ? state_error(a, r) : 0;
+        case AUDIT_CHILD_RECORD_COUNTS:
+                a->audit_events = rec.events;
+                a->audit_resent = rec.resent;
+                return 0;
+        case AUDIT_CHILD_RECORD_NONE:
+                break;
+        }
+        return 0;
+}
+
+/* Findings and positions: a position is committed with the findings before it. */
+static int audit_read(struct agent *a)
+{
+        return pipe_read(a, &a->audit_fd, &a->audit_lines, on_audit_record);
+}
+
+/* Both ends of the child seen (its pipe's end, its exit): at the stream's
+ * end it exits 0; anything else is a failure, reported (DW-AGENT-AUDIT-FAILED)
+ * once what it wrote is committed. */
+static int audit_child_ended(struct agent *a)
+{
+        int st = a->audit_status, r;
+        struct health_data h = { .a = a };
+        char why[sizeof(a->audit_error)], msg[1024];
+
+        a->audit_child = 0;
+        a->audit_done = true;
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+                if (a->audit_error[0])
+                        logf_(a, "%s", a->audit_error);
+                return 0;
+        }
+        a->audit_failed = true;
+        if (a->audit_error[0])
+                snprintf(why, sizeof(why), "%s", a->audit_error);
+        else if (WIFSIGNALED(st))
+                snprintf(why, sizeof(why), "killed by signal %d (%s)", WTERMSIG(st), sigabbrev_np(WTERMSIG(st)) ?: "?");
+        else
+                snprintf(why, sizeof(why), "exited with status %d", WEXITSTATUS(st));
+        snprintf(msg, sizeof(msg), "the audit stream's analytics ended: %s; what they held is lost, what they "
+                                   "reported is spooled", why);
+        logf_(a, "%s", msg);
+        snprintf(a->audit_error, sizeof(a->audit_error), "%s", why);
+        r = emit_own(a, "DW-AGENT-AUDIT-FAILED", true, "audit-failed", msg, why, &h);
+        if (r >= 0)
+                r = agent_state_commit(a->state);
+        return r < 0 && !(a->error && a->error->r) ? state_error(a, r) : r;
+}
+
+/* A stop: the child reports what the analytics hold and ends (killed when
+ * it takes longer than AUDIT_STOP_MS); what it wrote is committed. */
+static int audit_child_stop(struct agent *a)
+{
+        uint64_t deadline = now_ms() + AUDIT_STOP_MS;
+        bool killed = false;
+        int r = 0;
+
+        if (!a->audit_child)
+                return 0;
+        if (!a->audit_reaped)
+                (void) kill(a->audit_child, SIGTERM);
+        while (a->audit_fd >= 0 && r >= 0) {
+                struct pollfd p = { .fd = a->audit_fd, .events = POLLIN };
+                uint64_t now = now_ms();
+
+                if (!killed && now >= deadline) {
+                        logf_(a, "the audit analytics did not end within %d s: killed", AUDIT_STOP_MS / 1000);
+                        (void) kill(a->audit_child, SIGKILL);
+                        killed = true;
+                }
+                if (poll(&p, 1, killed ? -1 : (int) (deadline - now)) < 0 && errno != EINTR)
+                        return dw_error_set(a->error, -errno, NULL, "poll failed: %m");
+                if (p.revents)
+                        r = audit_read(a);
+        }
+        if (r >= 0 && !a->audit_reaped && waitpid(a->audit_child, &a->audit_status, 0) == a->audit_child)
+                a->audit_reaped = true;
+        return r >= 0 ? audit_child_ended(a) : r;
+}
+
 /* ---- outputs ---- */
 
 static int deliver_one(struct agent *a, struct agent_out *o, bool *ret_more)
@@ -1188,15 +1126,25 @@ static int deliver_one(struct agent *a, struct agent_out *o, bool *ret_more)
         }
         if (s < 0) {
                 bool was = o->failing;
+                uint64_t now = now_ms();
 
-                snprintf(o->error, sizeof(o->error), "%s", dw_error_reason(&e));
+                url_redact_in(dw_error_reason(&e), o->url, o->error, sizeof(o->error));
                 dw_error_release(&e);
                 o->failing = true;
                 o->backoff_ms = o->backoff_ms ? MIN(o->backoff_ms * 2, (uint64_t) BACKOFF_MAX_MS) : BACKOFF_MIN_MS;
-                o->retry_at_ms = now_ms() + o->backoff_ms;
-                if (!was) {
-                        logf_(a, "%s; events stay spooled, retried in %llu s", o->error,
+                o->retry_at_ms = now + o->backoff_ms;
+                /* On standard error (the journal under systemd), whatever the
+                 * spool's outputs do: when it starts failing, then at most once
+                 * a minute while it keeps failing. */
+                if (!was || now - o->logged_ms >= OUTPUT_LOG_EVERY_MS) {
+                        char url[512];
+
+                        url_redact(o->url, url, sizeof(url));
+                        logf_(a, "output '%s': failing: %s; retrying in %llu s", url, o->error,
                               (unsigned long long) o->backoff_ms / 1000);
+                        o->logged_ms = now;
+                }
+                if (!was) {
                         r = emit_output_failed(a, o);
                         if (r < 0)
                                 return r;
@@ -1209,7 +1157,7 @@ static int deliver_one(struct agent *a, struct agent_out *o, bool *ret_more)
         if (e.r) {
                 /* delivered, with a warning: the receiver refused some events for
                  * good (an HTTP 4xx item) and the output dropped them, counted */
-                snprintf(o->error, sizeof(o->error), "%s", dw_error_reason(&e));
+                url_redact_in(dw_error_reason(&e), o->url, o->error, sizeof(o->error));
                 logf_(a, "%s", o->error);
                 r = emit_output_refused(a, o);
                 if (r >= 0)
@@ -1223,8 +1171,8 @@ static int deliver_one(struct agent *a, struct agent_out *o, bool *ret_more)
         if (o->failing) {
                 char url[512];
 
-                url_shown(o->url, url, sizeof(url));
-                logf_(a, "output '%s' delivers again", url);
+                url_redact(o->url, url, sizeof(url));
+                logf_(a, "output '%s': delivers again", url);
         }
         o->failing = false;
         o->backoff_ms = 0;
@@ -1331,8 +1279,6 @@ static uint64_t next_wake(struct agent *a, uint64_t now, int64_t now_rt, bool dr
         for (size_t i = 0; i < a->n_outputs; i++)
                 if (a->outputs[i].maybe_pending && a->outputs[i].retry_at_ms > now)
                         wake = MIN(wake, a->outputs[i].retry_at_ms);
-        if (a->assembler && !a->audit_eof && a->audit_last_ms && now - a->audit_last_ms < a->tick_for_ms)
-                wake = MIN(wake, now + AUDIT_TICK_MS);
         if (a->guard)
                 wake = MIN(wake, agent_guard_deadline(a->guard));
         return wake;
@@ -1340,6 +1286,7 @@ static uint64_t next_wake(struct agent *a, uint64_t now, int64_t now_rt, bool dr
 
 static int open_outputs(struct agent *a)
 {
+        char shown[512], reason[ERROR_REASON_MAX];
         const char *urls[AGENT_STATE_MAX_OUTPUTS];
         int64_t ids[AGENT_STATE_MAX_OUTPUTS];
         int r;
@@ -1351,13 +1298,23 @@ static int open_outputs(struct agent *a)
 
                 o->url = urls[i] = a->cfg->outputs[i];
                 o->ops = agent_output_lookup(o->url);
+                url_redact(o->url, shown, sizeof(shown));
                 if (!o->ops)
-                        return dw_error_set(a->error, -EINVAL, o->url, "unknown output '%s' (file:/PATH, "
-                                            "syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT, journal:)", o->url);
+                        return dw_error_set(a->error, -EINVAL, shown, "unknown output '%s' (file:/PATH, "
+                                            "syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT, journal:)", shown);
                 r = o->ops->open(o->url, &o->o, a->error);
-                if (r < 0)
-                        return a->error && a->error->r ? r :
-                               dw_error_set(a->error, r, o->url, "cannot use output '%s': %s", o->url, strerror(-r));
+                if (r < 0) {
+                        if (!a->error || !a->error->r)
+                                return dw_error_set(a->error, r, shown, "cannot use output '%s': %s", shown,
+                                                    strerror(-r));
+                        /* The reason may quote the URL: never its token or password. */
+                        url_redact_in(dw_error_reason(a->error), o->url, reason, sizeof(reason));
+                        free(a->error->reason);
+                        a->error->reason = strdup(reason);
+                        free(a->error->input);
+                        a->error->input = strdup(shown);
+                        return r;
+                }
                 a->n_outputs = i + 1;
                 o->maybe_pending = true;
         }
@@ -1406,10 +1363,14 @@ static void agent_release(struct agent *a)
                 a->outputs[i].ops->close(a->outputs[i].o);
         agent_guard_free(a->guard);
         sd_journal_watch_free(a->journal_watch);
-        audit_assembler_free(a->assembler);
-        audit_detect_free(a->detect);
-        buf_release(&a->audit_lines.b);
-        buf_release(&a->child_lines.b);
+        if (a->audit_child > 0 && !a->audit_reaped) {
+                (void) kill(a->audit_child, SIGKILL);
+                (void) waitpid(a->audit_child, NULL, 0);
+        }
+        if (a->audit_fd >= 0)
+                close(a->audit_fd);
+        lines_release(&a->audit_lines);
+        lines_release(&a->child_lines);
         if (a->mem)
                 fclose(a->mem);
         free(a->mem_buf);
@@ -1444,6 +1405,11 @@ static int loop(struct agent *a)
                         if (r < 0)
                                 return r;
                 }
+                if (a->audit_child && a->audit_fd < 0 && a->audit_reaped) {
+                        r = audit_child_ended(a);
+                        if (r < 0)
+                                return r;
+                }
                 if (!a->child && !draining) {
                         due = schedule_due(a, now_rt);
                         if (due >= 0) {
@@ -1458,9 +1424,10 @@ static int loop(struct agent *a)
                                 return r;
                         a->next_heartbeat_ms = now + a->cfg->heartbeat_s * 1000;
                 }
-                /* The end: the audit stream ended, or (--once) nothing is due or running. */
+                /* The end: the audit stream ended (or its analytics failed), or (--once) nothing is due
+                 * or running. */
                 if (!draining && !a->child &&
-                    ((a->cfg->audit_stdin && a->audit_eof) ||
+                    ((a->cfg->audit_stdin && a->audit_done) ||
                      (a->cfg->once && !a->cfg->audit_stdin && schedule_due(a, now_rt) < 0)))
                         draining = true;
                 if (draining && !a->child) {
@@ -1469,7 +1436,12 @@ static int loop(struct agent *a)
                                 if (r < 0)
                                         return r;
                         }
-                        return drain(a);
+                        r = drain(a);
+                        if (r >= 0 && a->audit_failed)
+                                /* auditd starts its plugin again */
+                                r = dw_error_set(a->error, -ECHILD, NULL, "the audit stream's analytics ended: %s",
+                                                 a->audit_error);
+                        return r;
                 }
                 r = guard_check(a, now);
                 if (r < 0)
@@ -1480,7 +1452,7 @@ static int loop(struct agent *a)
 
                 p[n++] = (struct pollfd) { .fd = a->sfd, .events = POLLIN };
                 p[n++] = (struct pollfd) { .fd = a->tfd, .events = POLLIN };
-                if (a->assembler && !a->audit_eof) {
+                if (a->audit_fd >= 0) {
                         audit_i = (int) n;
                         p[n++] = (struct pollfd) { .fd = a->audit_fd, .events = POLLIN };
                 }
@@ -1510,12 +1482,6 @@ static int loop(struct agent *a)
                         r = audit_read(a);
                         if (r < 0)
                                 return r;
-                } else if (a->assembler && !a->audit_eof && a->audit_last_ms &&
-                           now_ms() - a->audit_last_ms >= AUDIT_TICK_MS &&
-                           now_ms() - a->audit_last_ms < a->tick_for_ms + AUDIT_TICK_MS) {
-                        r = audit_tick(a, now_ms());
-                        if (r < 0)
-                                return r;
                 }
                 if (child_i >= 0 && p[child_i].revents) {
                         r = child_read(a);
@@ -1537,7 +1503,7 @@ int agent_run(const struct dw_context *ctx, const struct agent_config *cfg, agen
 {
         struct agent a = {
                 .ctx = ctx, .cfg = cfg, .log = log, .userdata = userdata, .error = e,
-                .sfd = -1, .tfd = -1, .audit_fd = STDIN_FILENO, .child_fd = -1,
+                .sfd = -1, .tfd = -1, .audit_fd = -1, .child_fd = -1,
         };
         _cleanup_(closep) int lock = -1;
         _cleanup_(freep) char *lock_path = NULL;
@@ -1583,10 +1549,18 @@ int agent_run(const struct dw_context *ctx, const struct agent_config *cfg, agen
         }
         agent_output_init(&a, &a.render, a.mem);
         lines_init(&a.child_lines, AGENT_EVENT_MAX_BYTES);
-        r = open_outputs(&a);
+        lines_init(&a.audit_lines, AGENT_EVENT_MAX_BYTES);
+        r = setup_fds(&a);
         if (r < 0)
                 goto out;
-        r = setup_fds(&a);
+        /* Before the outputs open: the child is forked from a smaller agent (it
+         * closes their descriptors all the same). */
+        if (cfg->audit_stdin) {
+                r = audit_child_start(&a);
+                if (r < 0)
+                        goto out;
+        }
+        r = open_outputs(&a);
         if (r < 0)
                 goto out;
         r = schedules_load(&a);
@@ -1596,15 +1570,10 @@ int agent_run(const struct dw_context *ctx, const struct agent_config *cfg, agen
         if (r < 0)
                 goto out;
         journal_watch_setup(&a);
-        if (cfg->audit_stdin) {
-                r = audit_setup(&a);
-                if (r < 0)
-                        goto out;
-        }
         a.next_heartbeat_ms = a.started_ms;     /* one at the start: a restart is visible */
         r = loop(&a);
-        if (r >= 0 && a.stop && a.assembler && !a.audit_eof)
-                r = audit_finish(&a);   /* stopped: what the analytics hold goes to the spool */
+        if (r >= 0 && a.stop)
+                r = audit_child_stop(&a);       /* what the analytics hold goes to the spool */
 out:
         agent_release(&a);
         return r;

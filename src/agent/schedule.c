@@ -153,7 +153,7 @@ int agent_schedule_run(const struct dw_context *ctx, enum agent_capability c, co
 {
         switch (c) {
         case AGENT_SCAN: {
-                struct scan_request req = { .state_dir = p->state_dir, .root = "/" };
+                struct scan_request req = { .state_dir = p->state_dir, .root = p->scan_root ?: "/" };
                 struct scan_summary sum = { 0 };
                 int r = capability_scan(ctx, &req, out, &sum, e);
 

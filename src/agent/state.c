@@ -828,6 +828,31 @@ int agent_state_audit_get(struct agent_state *s, const char *node, struct agent_
         return 0;
 }
 
+int agent_state_audit_list(struct agent_state *s, size_t max, agent_audit_position_fn fn, void *userdata)
+{
+        _cleanup_(sqlite_finalizep) sqlite3_stmt *st = NULL;
+        int rc, r = 0;
+
+        rc = sqlite3_prepare_v2(s->db, "SELECT node, sec, msec, serial FROM agent_audit "
+                                       "ORDER BY sec DESC, msec DESC LIMIT ?", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+                return fail_db(s, rc);
+        sqlite3_bind_int64(st, 1, (int64_t) MIN(max, (size_t) INT64_MAX));
+        while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+                struct agent_audit_position p = {
+                        .sec = (uint64_t) sqlite3_column_int64(st, 1),
+                        .msec = (uint32_t) sqlite3_column_int64(st, 2),
+                        .serial = (uint64_t) sqlite3_column_int64(st, 3),
+                };
+                const char *node = (const char *) sqlite3_column_text(st, 0);
+
+                r = fn(node ?: "", &p, userdata);
+        }
+        if (r < 0)
+                return r;
+        return rc == SQLITE_DONE ? 0 : fail_db(s, rc);
+}
+
 int agent_state_audit_set(struct agent_state *s, const char *node, const struct agent_audit_position *p)
 {
         sqlite3_stmt *st = query(s, Q_AUDIT_SET);

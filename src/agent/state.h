@@ -104,6 +104,11 @@ struct agent_audit_position {
 };
 int agent_state_audit_get(struct agent_state *s, const char *node, struct agent_audit_position *ret, bool *ret_found);
 int agent_state_audit_set(struct agent_state *s, const char *node, const struct agent_audit_position *p);
+/* Each node's position, the newest first, at most max: fn for each (its
+ * negative return stops the list and is returned). The audit stream's child
+ * is given them at its start (audit-child.h). */
+typedef int (*agent_audit_position_fn)(const char *node, const struct agent_audit_position *p, void *userdata);
+int agent_state_audit_list(struct agent_state *s, size_t max, agent_audit_position_fn fn, void *userdata);
 
 /* Small named values (the journal cursor): *ret NULL when unset (free()). */
 int agent_state_get_text(struct agent_state *s, const char *key, char **ret);

@@ -3,10 +3,12 @@
 #include "agent/url.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "basic/hex.h"
+#include "basic/macros.h"
 
 static int bad(const char **ret_reason, const char *why)
 {
@@ -176,4 +178,65 @@ int url_param_uint(const struct url *u, const char *key, unsigned min, unsigned 
                 return -EINVAL;
         *ret = (unsigned) n;
         return 1;
+}
+
+void url_redact(const char *url, char *out, size_t n)
+{
+        size_t k = strcspn(url, "?");
+
+        snprintf(out, n, "%.*s", (int) (k < 400 ? k : 400), url);
+}
+
+/* The query parameters whose values are secrets (output-http.c's). */
+static bool secret_key(const char *k, size_t n)
+{
+        return (n == 5 && memcmp(k, "token", 5) == 0) || (n == 8 && memcmp(k, "password", 8) == 0);
+}
+
+/* Appends p[0..len) to out (n bytes, *used of them taken), cut at the end. */
+static void append(char *out, size_t n, size_t *used, const char *p, size_t len)
+{
+        size_t k = MIN(len, n - 1 - *used);
+
+        memcpy(out + *used, p, k);
+        *used += k;
+        out[*used] = '\0';
+}
+
+void url_redact_in(const char *text, const char *url, char *out, size_t n)
+{
+        size_t base = strcspn(url, "?"), used = 0;
+        const char *p = text;
+
+        if (n == 0)
+                return;
+        out[0] = '\0';
+        for (;;) {
+                /* the URL to its '?', then its query to a space or a quote (what a
+                 * reason cut short kept of it too) */
+                const char *hit = url[base] == '?' ? memmem(p, strlen(p), url, base + 1) : NULL;
+                const char *q, *end;
+
+                if (!hit) {
+                        append(out, n, &used, p, strlen(p));
+                        return;
+                }
+                q = hit + base + 1;
+                append(out, n, &used, p, (size_t) (q - p));
+                end = q + strcspn(q, " '\"\t\n");
+                while (q < end) {
+                        const char *amp = memchr(q, '&', (size_t) (end - q)) ?: end;
+                        const char *eq = memchr(q, '=', (size_t) (amp - q));
+
+                        if (eq && secret_key(q, (size_t) (eq - q))) {
+                                append(out, n, &used, q, (size_t) (eq + 1 - q));
+                                append(out, n, &used, "***", 3);
+                        } else
+                                append(out, n, &used, q, (size_t) (amp - q));
+                        if (amp < end)
+                                append(out, n, &used, "&", 1);
+                        q = amp + (amp < end);
+                }
+                p = end;
+        }
 }

@@ -23,6 +23,15 @@ struct url {
 /* -EINVAL (*ret_reason says why, static) for a URL that is not one. */
 int url_parse(const char *s, struct url *ret, const char **ret_reason);
 void url_release(struct url *u);
+/* The URL as it may be shown (a log line, an event): without its query,
+ * which holds the credentials (token=, password=) and key paths; at most
+ * 400 bytes of it, into out (n bytes). */
+void url_redact(const char *url, char *out, size_t n);
+/* text (a reason an output gave) into out (n bytes, cut at its end) with
+ * the values of url's secret query parameters (token=, password=) written
+ * as "***" wherever url appears: after url up to its '?', its query to a
+ * space or a quote (the whole query, or what a reason cut short kept). */
+void url_redact_in(const char *text, const char *url, char *out, size_t n);
 /* The value of a query parameter, or NULL. */
 const char *url_param(const struct url *u, const char *key);
 /* A query parameter's keys must be among known (NULL-terminated): the first

@@ -19,6 +19,7 @@
 
 #include "audit/reader.h"
 #include "basic/escape.h"
+#include "basic/time-util.h"
 
 /* "audit.log.7" -> base "audit.log", rotation 7; "audit.log" -> rotation -1. */
 static long rotation_of(const char *p, size_t *ret_base_len)
@@ -225,14 +226,6 @@ static void note(const struct reading *rd, const char *fmt, ...)
         va_end(ap);
         if (r >= 0)
                 rd->o->note(rd->o->userdata, msg);
-}
-
-static uint64_t clock_ms(clockid_t clock)
-{
-        struct timespec ts;
-
-        clock_gettime(clock, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
 /* Remembers the last bytes read from a followed file. */

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,18 +130,36 @@ int open_beneath_fallback(int rootfd, const char *rel, int flags)
 /* /proc/self/fd, opened once for the process: a reopen then looks up one name
  * in it instead of walking /proc, self and fd each time (a walk reopens every
  * file it reads). Kept open for the life of the process; -1 when /proc is not
- * mounted (then the full path is tried, and fails the same way). */
+ * mounted (then the full path is tried, and fails the same way). A child of
+ * fork() forgets it: the descriptor names its parent's fd directory, where
+ * its own descriptors are not (the agent's schedules are such children). */
+static int proc_dir = -2;
+static pthread_once_t proc_dir_once = PTHREAD_ONCE_INIT;
+
+static void proc_fd_dir_forget(void)
+{
+        int d = __atomic_exchange_n(&proc_dir, -2, __ATOMIC_ACQ_REL);
+
+        if (d >= 0)
+                close(d);
+}
+
+static void proc_fd_dir_at_fork(void)
+{
+        (void) pthread_atfork(NULL, NULL, proc_fd_dir_forget);
+}
+
 static int proc_fd_dir(void)
 {
-        static int dir = -2;
-        int d = __atomic_load_n(&dir, __ATOMIC_ACQUIRE), expected = -2;
+        int d = __atomic_load_n(&proc_dir, __ATOMIC_ACQUIRE), expected = -2;
 
         if (d != -2)
                 return d;
+        pthread_once(&proc_dir_once, proc_fd_dir_at_fork);
         d = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (d < 0)
                 d = -1;
-        if (!__atomic_compare_exchange_n(&dir, &expected, d, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        if (!__atomic_compare_exchange_n(&proc_dir, &expected, d, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
                 if (d >= 0)
                         close(d);
                 d = expected;   /* another thread's */

@@ -165,6 +165,14 @@ void rfc3339_format_ms(int64_t t, unsigned ms, char out[RFC3339_MS_LEN])
         format_seconds(t, out, RFC3339_MS_LEN, tail);
 }
 
+uint64_t clock_ms(clockid_t clock)
+{
+        struct timespec ts;
+
+        clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
 int64_t timespec_to_ns(const struct timespec *ts)
 {
         int64_t ns;

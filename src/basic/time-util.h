@@ -29,3 +29,6 @@ void rfc3339_format_ms(int64_t t, unsigned ms, char out[RFC3339_MS_LEN]);
  * outside what 64 bits hold (before 1677, after 2262): a file's owner sets
  * any mtime, and the arithmetic must not overflow. */
 int64_t timespec_to_ns(const struct timespec *ts);
+
+/* The clock's time in milliseconds (CLOCK_MONOTONIC, CLOCK_REALTIME). */
+uint64_t clock_ms(clockid_t clock);

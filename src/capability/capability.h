@@ -21,4 +21,8 @@ struct dw_context {
         unsigned threads;                       /* 0: one per CPU */
         const char *host;                       /* host.name of the analysed host */
         struct walk_progress *progress;         /* optional: counters a progress line reads */
+        /* Optional: a directory the capability may write private copies beneath when it cannot have a
+         * mount namespace (librpm's copy of an rpm database, fim/packages-rpm.h). capability_scan sets
+         * STATE_DIR/scratch when the caller left it NULL. */
+        const char *scratch_dir;
 };

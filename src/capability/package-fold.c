@@ -41,7 +41,7 @@ int package_fold_new(const struct dw_context *ctx, const char *root, struct outp
         struct package_fold *pf;
         int r;
 
-        r = pkgdb_new(root, &db);
+        r = pkgdb_new(root, ctx->scratch_dir, &db);
         if (r < 0)
                 return r;
         if (!pkgdb_present(db)) {
@@ -81,6 +81,7 @@ static void format_second(char out[32], int64_t sec)
 struct package_json {
         const struct pkg_info *pkg;
         const struct package_count *count;      /* the package's finding; NULL on a file's */
+        bool config, ghost;                     /* a file's: a dpkg conffile or rpm %config; an rpm %ghost */
 };
 
 /* driftwatch.package */
@@ -98,7 +99,11 @@ static void json_package(struct json *j, const void *data)
                 json_string(j, "installed", ts);
                 json_string(j, "installed_from", pj->pkg->installed_from);
         }
-        json_string(j, "manager", "dpkg");
+        json_string(j, "manager", pj->pkg->manager);
+        if (pj->config)
+                json_bool(j, "config_file", true);
+        if (pj->ghost)
+                json_bool(j, "ghost_file", true);
         if (pj->count) {
                 json_int(j, "files", (int64_t) (pj->count->added + pj->count->modified));
                 json_int(j, "added", (int64_t) pj->count->added);
@@ -134,31 +139,38 @@ static int report_failure(struct package_fold *pf)
 int package_fold_amend(struct package_fold *pf, struct finding *f, const struct fim_change *c)
 {
         const struct fim_entry *e = c->new;
-        const struct pkg_info *pkg = NULL;
+        const struct pkg_info *pkg;
         struct package_count *pc;
         struct package_json *pj;
+        struct pkg_lookup lk;
         enum pkg_verdict v;
         int r;
 
         if (!pf || pf->failed || !f->alert || !e || (c->kind != CHANGE_ADDED && c->kind != CHANGE_MODIFIED))
                 return 0;
-        r = pkgdb_lookup(pf->db, f->path, f->path_len, S_ISREG(e->type), &v, &pkg);
+        r = pkgdb_lookup(pf->db, f->path, f->path_len, S_ISREG(e->type),
+                         (e->flags & ENTRY_HAS_HASH) ? e->sha256 : NULL, &lk);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
                 return report_failure(pf);
+        v = lk.verdict;
+        pkg = lk.pkg;
         if (v == PKG_NOT_OWNED)
                 return 0;
         pj = arena_alloc(&f->arena, sizeof(*pj));
         if (!pj)
                 return -ENOMEM;
-        *pj = (struct package_json) { .pkg = pkg };
+        *pj = (struct package_json) { .pkg = pkg, .config = lk.config, .ghost = lk.ghost };
         if (v == PKG_DIFFERS || (v == PKG_LISTED && S_ISREG(e->type)) ||
             (c->kind == CHANGE_MODIFIED && (c->changed & ~PACKAGE_CHANGES))) {
                 /* Not what the package shipped, or nothing to tell: it stands, named. */
                 f->message = v == PKG_DIFFERS
-                                     ? arena_printf(&f->arena, "differs from package %s %s's md5sum", pkg->name,
-                                                    pkg->version)
+                                     ? arena_printf(&f->arena, "differs from package %s %s's %s", pkg->name,
+                                                    pkg->version, lk.digest)
+                             : v == PKG_LISTED && S_ISREG(e->type) && lk.ghost
+                                     ? arena_printf(&f->arena, "a %%ghost file of package %s %s, which records no "
+                                                    "content for it", pkg->name, pkg->version)
                              : v == PKG_LISTED && S_ISREG(e->type)
                                      ? arena_printf(&f->arena, "owned by package %s %s, which records no digest of it",
                                                     pkg->name, pkg->version)

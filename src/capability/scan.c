@@ -134,6 +134,8 @@ int scan_coverage_text(const struct scan_coverage *c, bool skipped, char **ret)
 
 /* The state directory remembers the digest of its baseline here. */
 #define BASELINE_RECORD "baseline.record"
+/* Below the state directory: librpm's private copies (fim/packages-rpm.h). */
+#define SCAN_SCRATCH_DIR "scratch"
 
 enum baseline_finding { BASELINE_MISSING, BASELINE_REPLACED, BASELINE_RECORDED };
 
@@ -440,13 +442,15 @@ bool scan_is_image_mode(const struct scan_request *req)
         return req->sysroot || (strcmp(req->root, "/") == 0 && host_is_ostree_booted());
 }
 
-int capability_scan(const struct dw_context *ctx, const struct scan_request *req_in, struct output *out,
+int capability_scan(const struct dw_context *ctx_in, const struct scan_request *req_in, struct output *out,
                     struct scan_summary *ret_summary, struct dw_error *ret_error)
 {
         _cleanup_(scan_coverage_release) struct scan_coverage coverage = { 0 };
         _cleanup_(seen_ids_release) struct seen_ids seen = { 0 };
-        _cleanup_(freep) char *seen_path = NULL;
+        _cleanup_(freep) char *seen_path = NULL, *scratch = NULL;
         struct scan_request copy = *req_in, *req = &copy;
+        struct dw_context ctx_copy = *ctx_in;
+        const struct dw_context *ctx = &ctx_copy;
         struct timespec now;
         int64_t start_ns;
         bool image = scan_is_image_mode(req);
@@ -491,6 +495,13 @@ int capability_scan(const struct dw_context *ctx, const struct scan_request *req
                                     req->state_dir, strerror(-r));
         if (asprintf(&seen_path, "%s/" SEEN_FILE, req->state_dir) < 0)
                 return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+        /* Where librpm's copy of an rpm database goes when the scan may not
+         * make a mount namespace (the agent's sandbox, the scan's unit). */
+        if (!ctx_copy.scratch_dir) {
+                if (asprintf(&scratch, "%s/" SCAN_SCRATCH_DIR, req->state_dir) < 0)
+                        return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
+                ctx_copy.scratch_dir = scratch;
+        }
         r = seen_ids_load(seen_path, &seen);
         if (r < 0)
                 return dw_error_set(ret_error, r, seen_path, "cannot read scan state '%s': %s", seen_path,

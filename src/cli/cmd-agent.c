@@ -73,6 +73,8 @@ int cmd_agent(int argc, char **argv)
                            "dropped; default 256M; 0: none"),
                 OPT_STRING("journal-directory", &cfg.journal_dir, "DIR",
                            "the journal the journal schedule reads; default /var/log/journal, else /run/log/journal"),
+                OPT_STRING("scan-root", &cfg.scan_root, "DIR",
+                           "the tree the scan schedule checks, e.g. a mounted disk image; default /"),
                 OPT_STRING("host-name", &host, "NAME",
                            "the name the agent ships this host under (host.name, observer.hostname, the syslog "
                            "HOSTNAME); default this host's name"),
@@ -114,6 +116,10 @@ int cmd_agent(int argc, char **argv)
         }
         if (spool_max && agent_parse_size(spool_max, &cfg.spool_max) < 0) {
                 usage_error("agent", "bad --spool-max '%s': a number of bytes, or with K, M, G or T", spool_max);
+                goto out;
+        }
+        if (cfg.scan_root && !cfg.scan_root[0]) {
+                usage_error("agent", "--scan-root needs a directory");
                 goto out;
         }
         if (host && !host[0]) {

@@ -80,6 +80,7 @@ const char *const ruleset_required_ids[] = {
         "DW-JRN-GAP", "DW-JRN-FILE-CORRUPT",
         /* agent/agent.c */
         "DW-AGENT-HEARTBEAT", "DW-AGENT-SPOOL-FULL", "DW-AGENT-OUTPUT-FAILED", "DW-AGENT-TAMPER",
+        "DW-AGENT-AUDIT-FAILED", "DW-AGENT-OUTPUT-REFUSED",
         /* capability/mounts.c */
         "DW-MNT-SNAPSHOT", "DW-MNT-BASELINE", "DW-MNT-OVERLAY-NEW", "DW-MNT-USR-RW", "DW-MNT-USR-RW-IMAGE",
         "DW-MNT-VERITY-REMOVED", "DW-MNT-WATCHED-NEW", "DW-MNT-WATCHED-REMOVED", "DW-MNT-WATCHED-OPTIONS",

@@ -40,9 +40,11 @@ cp "$T/out" "$T/posture-real.jsonl"
 grep -v '"rule":{"id":"DW-RUN-SUMMARY"' "$T/check-real.jsonl" >"$T/check.jsonl"
 grep -v '"rule":{"id":"DW-RUN-SUMMARY"' "$T/posture-real.jsonl" >"$T/posture.jsonl"
 
-# Two runs in one file, each ended by its summary (the shape of DW-RUN-SUMMARY).
+# Two runs in one file, each ended by its summary (the shape of DW-RUN-SUMMARY),
+# a day after the runs above: later than check.jsonl's, whenever this runs.
+later=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%S.000Z)
 summary() {
-        jq -cn --arg c "$1" '{"@timestamp": "2026-11-28T10:00:00.000Z", message: "run ended",
+        jq -cn --arg c "$1" --arg t "$later" '{"@timestamp": $t, message: "run ended",
                 event: {kind: "event", dataset: "driftwatch.run", action: "run-summary"},
                 rule: {id: "DW-RUN-SUMMARY"}, driftwatch: {severity: "low", run: {command: $c}}}'
 }

@@ -3,6 +3,7 @@
 # a "#### ID" heading (anchor: the id in lower case, which rule.reference
 # points at) with what a true positive is, how to confirm it and how to revert
 # or accept it; a surface's DW-ETC-<id> and DW-AUD-<id> have an anchor too.
+# And every rule id the code names is in rules/default.yaml.
 source "$(dirname "$0")/lib.sh"
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,4 +35,10 @@ out=$(awk -F'|' '
                                      if ((cur in doc) && doc[cur] != s) print cur ": docs/rules.md severity differs from " s }
         END { if (!n) print "no rule ids found in the YAML" }' "$doc" "$yaml")
 [ -z "$out" ] || fail "$out"
+
+# Every rule id the code names (a string literal in src/) is a rule of the
+# default content: no finding goes out with "rule": null.
+missing=$(comm -23 <(grep -rhoE '"DW-[A-Z0-9-]*[A-Z0-9]"' "$top/src" | tr -d '"' | LC_ALL=C sort -u) \
+                   <(sed -n 's/^ *- id: //p' "$yaml" | awk '{ print (/^DW-/ ? $0 : "DW-FIM-" $0) }' | LC_ALL=C sort -u))
+[ -z "$missing" ] || fail "rule ids the code emits but rules/default.yaml lacks: $missing"
 echo PASS

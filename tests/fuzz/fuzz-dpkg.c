@@ -1,13 +1,18 @@
 /* Fuzz harness for the dpkg database parsers of src/fim/packages.c: any bytes
- * as a status file, an .md5sums, a status Conffiles block, a .list and a
- * dpkg.log. Every item handed out lies inside the input, with a package
- * name, a path within PKG_PATH_MAX and a .list path starting with '/'; a
- * failure is -EBADMSG or -E2BIG with a line inside the input. */
+ * as a status file, an .md5sums, a status Conffiles block, a .list, a
+ * diversions file and a dpkg.log. Every item handed out lies inside the
+ * input, with a package name, a path within PKG_PATH_MAX and a .list path
+ * starting with '/'; a diversion has two absolute paths and a package name
+ * (none for a local one) on consecutive lines; a failure is -EBADMSG or
+ * -E2BIG with a line inside the input. And the same bytes as the record
+ * stream of the rpm backend's child (packages-rpm.h): packages and files
+ * inside the input, files absolute with a 16- or 32-byte digest or none. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "fim/packages-rpm.h"
 #include "fim/packages.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -65,6 +70,41 @@ static int on_list(const char *path, size_t len, void *userdata)
         return 0;
 }
 
+static int on_diversion(const struct dpkg_diversion *d, void *userdata)
+{
+        const struct span *s = userdata;
+
+        if (!d->from.len || d->from.len > PKG_PATH_MAX || d->from.s[0] != '/' || !d->to.len ||
+            d->to.len > PKG_PATH_MAX || d->to.s[0] != '/' || d->local != !d->package.len ||
+            d->package.len > PKG_NAME_MAX || d->line == 0 || d->line + 2 > s->lines ||
+            d->to.s != d->from.s + d->from.len + 1 || (!d->local && d->package.s != d->to.s + d->to.len + 1))
+                abort();
+        inside(s, d->from.s, d->from.len);
+        inside(s, d->to.s, d->to.len);
+        inside(s, d->package.s, d->package.len);
+        return 0;
+}
+
+static int on_rpm_package(const struct rpmdb_package *p, void *userdata)
+{
+        if (!p->name_len)
+                abort();
+        inside(userdata, p->name, p->name_len);
+        inside(userdata, p->version, p->version_len);
+        inside(userdata, p->arch, p->arch_len);
+        return 0;
+}
+
+static int on_rpm_file(const struct rpmdb_file *f, void *userdata)
+{
+        if (!f->path_len || f->path[0] != '/' || (f->digest_len != 0 && f->digest_len != 16 && f->digest_len != 32) ||
+            !f->digest != !f->digest_len)
+                abort();
+        inside(userdata, f->path, f->path_len);
+        inside(userdata, (const char *) f->digest, f->digest_len);
+        return 0;
+}
+
 static void check(int r, unsigned line, const struct span *s)
 {
         if (r < 0 && ((r != -EBADMSG && r != -E2BIG) || line == 0 || line > s->lines))
@@ -90,6 +130,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         line = 0;
         r = dpkg_list_parse(s.buf, s.len, on_list, &s, &line);
         check(r, line, &s);
+        line = 0;
+        r = dpkg_diversions_parse(s.buf, s.len, on_diversion, &s, &line);
+        check(r, line, &s);
+        r = rpmdb_records_parse(s.buf, s.len, on_rpm_package, on_rpm_file, &s);
+        if (r < 0 && r != -EBADMSG)
+                abort();
         (void) dpkg_log_installed(s.buf, s.len, "acl", "amd64", "2.3.1-3");
         return 0;
 }

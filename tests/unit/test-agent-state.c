@@ -187,6 +187,17 @@ static void test_cap_policy(void **state)
         agent_state_free(s);
 }
 
+/* Each position listed adds 1000 to the serial of the one in *userdata. */
+static int on_position(const char *node, const struct agent_audit_position *p, void *userdata)
+{
+        struct agent_audit_position *got = userdata;
+
+        assert_string_equal(node, "");
+        *got = *p;
+        got->serial += 1000;
+        return 0;
+}
+
 static void test_rollback_and_values(void **state)
 {
         struct agent_schedule_state sch = { .next_run = 100, .last_run = 40 }, got;
@@ -224,6 +235,8 @@ static void test_rollback_and_values(void **state)
         assert_int_equal(gpos.serial, 7);
         assert_int_equal(agent_state_audit_get(s, "other", &gpos, &found), 0);
         assert_false(found);
+        assert_int_equal(agent_state_audit_list(s, 10, on_position, &gpos), 0);
+        assert_int_equal(gpos.serial, 7 + 1000);
         assert_int_equal(agent_state_get_text(s, "journal-cursor", &cursor), 0);
         assert_string_equal(cursor, "s=1;i=2");
         agent_state_free(s);

@@ -1,4 +1,5 @@
-/* Unit tests for the agent's small parsers: output URLs (src/agent/url.c),
+/* Unit tests for the agent's small parsers: output URLs (src/agent/url.c,
+ * and their redaction: no query, where credentials go, in what is shown),
  * members of rendered ECS lines (src/agent/event.c), schedules, durations
  * and sizes (src/agent/schedule.c). */
 #include <stdarg.h>
@@ -59,6 +60,26 @@ static void test_url(void **state)
         assert_int_equal(url_parse("file:/x?a=%zz", &u, &why), -EINVAL);
         assert_int_equal(url_parse("file:/x?a=%00", &u, &why), -EINVAL);
         assert_int_equal(url_parse("Bad:x", &u, &why), -EINVAL);
+}
+
+static void test_redact(void **state)
+{
+        static const char url[] = "https://siem:9200/_bulk?ca=/etc/ca.pem&token=t0k&password=pw&user=u";
+        char out[160];
+
+        url_redact(url, out, sizeof(out));
+        assert_string_equal(out, "https://siem:9200/_bulk");
+        url_redact_in("https output 'https://siem:9200/_bulk?ca=/etc/ca.pem&token=t0k&password=pw&user=u': 401; "
+                      "again https://siem:9200/_bulk?token=t0k", url, out, sizeof(out));
+        assert_string_equal(out, "https output 'https://siem:9200/_bulk?ca=/etc/ca.pem&token=***&password=***&user=u': "
+                                 "401; again https://siem:9200/_bulk?token=***");
+        url_redact_in("no URL here", url, out, sizeof(out));
+        assert_string_equal(out, "no URL here");
+        /* a reason cut short inside the token */
+        url_redact_in("cut: 'https://siem:9200/_bulk?ca=/etc/ca.pem&token=t0", url, out, sizeof(out));
+        assert_string_equal(out, "cut: 'https://siem:9200/_bulk?ca=/etc/ca.pem&token=***");
+        url_redact_in("cut: https://siem:9200/_bulk?token=t0k", url, out, 20);
+        assert_string_equal(out, "cut: https://siem:9");
 }
 
 static void test_members(void **state)
@@ -123,6 +144,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_url),
+                cmocka_unit_test(test_redact),
                 cmocka_unit_test(test_members),
                 cmocka_unit_test(test_schedules),
         };

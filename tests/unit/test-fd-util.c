@@ -1,6 +1,7 @@
 /* Unit tests for the helpers a hostile tree meets first: src/basic/fd-util.c
  * (opening below a root, with and without openat2; opening only what is a
- * regular file; a directory moved away; reads a signal interrupts),
+ * regular file, in a process and in its forked child; a directory moved
+ * away; reads a signal interrupts),
  * src/basic/xattr-util.c, the bounded, sparse-aware and cancellable hashing of
  * src/basic/sha256.c and the saturating time conversion of time-util.c. */
 #define _GNU_SOURCE
@@ -21,6 +22,7 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -411,10 +413,37 @@ static void test_xattrs_sized_each(void **state)
         unlink(path);
 }
 
+/* A reopen in a child of fork() after one in its parent: the child's own
+ * descriptor, not the parent's fd directory (the agent's schedules). */
+static void test_open_regular_after_fork(void **state)
+{
+        struct scratch *s = *state;
+        int fd, status;
+        pid_t pid;
+
+        put(s->fd, "file", "content");
+        fd = open_regular_at(s->fd, "file", NULL);
+        assert_true(fd >= 0);
+        close(fd);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                /* the parent's descriptor numbers shifted: not the same number here */
+                int pad = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+                fd = open_regular_at(s->fd, "file", NULL);
+                _exit(pad >= 0 && fd >= 0 ? 0 : 1);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_open_regular_only, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_open_regular_after_fork, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_open_beneath_both_ways, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_verify_beneath_after_move, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_open_beneath_long, setup, teardown),
