@@ -112,16 +112,18 @@ sanitized() {
 
 # host_lock NAME: tests that touch the host (auditd and its rules, files in
 # /etc) take a lock of their name first, so two runs of the suite on one
-# machine wait for each other instead of colliding. Held until the test exits.
+# machine wait for each other instead of colliding. The lock is held by a
+# flock process of its own until this shell exits, however it exits: no
+# daemon a test starts (auditd, conmon) inherits it, so none that outlives a
+# test killed hard can hold every later run's lock. (tail's output goes to
+# /dev/null: tail -f ends when the pipe it writes to closes.)
 host_lock() {
-        local f=/run/lock/driftwatch-test-$1.lock
-        exec 9>"$f" || fail "cannot open lock '$f'"
-        flock -w 900 9 && return
-        # Who has it open (a daemon a test killed hard left behind, say).
-        fail "another run held '$f' for 15 minutes; open in: $(find /proc/[0-9]*/fd -lname "$f" 2>/dev/null |
-                cut -d/ -f3 | sort -u | while read -r p; do
-                        [ "$p" != $$ ] && [ -r "/proc/$p/cmdline" ] && printf '%s (%s) ' "$p" "$(tr '\0' ' ' <"/proc/$p/cmdline")"
-                done)"
+        local f=/run/lock/driftwatch-test-$1.lock got=
+        mkfifo "$T/.host-lock-$1" || fail "cannot make the fifo for lock '$f'"
+        flock -o -w 900 "$f" sh -c 'echo held; exec tail --pid="$0" -f /dev/null >/dev/null' "$$" \
+                >"$T/.host-lock-$1" </dev/null 2>/dev/null &
+        read -r got <"$T/.host-lock-$1" || true
+        [ "$got" = held ] || fail "another run held '$f' for 15 minutes"
 }
 
 # run EXPECTED_EXIT CMD...: runs CMD, stdout to $T/out, stderr to $T/err, and
