@@ -24,9 +24,10 @@ deps-bench:
 deps-fuzz:
 	./scripts/deps.sh fuzz
 
+# What `make run` needs: the binary, its ostree module, man pages and completion.
 compile:
 	cmake -S . -B $(BUILD) $(call generator,$(BUILD)) -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build $(BUILD) -j $(JOBS)
+	cmake --build $(BUILD) -j $(JOBS) --target driftwatch driftwatch-ostree driftwatch-generated
 
 build: deps-run compile
 
@@ -43,10 +44,12 @@ install: deps-run
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
 asan: deps-check
-	cmake -S . -B $(BUILD_ASAN) $(call generator,$(BUILD_ASAN)) -DCMAKE_BUILD_TYPE=Debug -DDW_SANITIZE=ON -DDW_RELEASE_BINARY=
+	cmake -S . -B $(BUILD_ASAN) $(call generator,$(BUILD_ASAN)) -DCMAKE_BUILD_TYPE=Debug -DDW_SANITIZE=ON -DDW_TESTS=ON -DDW_RELEASE_BINARY=
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 
-test: deps-check compile
+test: deps-check
+	cmake -S . -B $(BUILD) $(call generator,$(BUILD)) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDW_TESTS=ON
+	cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 SANITIZER_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -61,7 +64,7 @@ test-asan: asan
 check-build: deps-check
 	cmake -S . -B $(BUILD) $(call generator,$(BUILD)) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(BUILD) -j $(JOBS) --target driftwatch driftwatch-generated
-	cmake -S . -B $(BUILD_ASAN) $(call generator,$(BUILD_ASAN)) -DCMAKE_BUILD_TYPE=Debug -DDW_SANITIZE=ON -DDW_RELEASE_BINARY=$(CURDIR)/$(BUILD)/driftwatch
+	cmake -S . -B $(BUILD_ASAN) $(call generator,$(BUILD_ASAN)) -DCMAKE_BUILD_TYPE=Debug -DDW_SANITIZE=ON -DDW_TESTS=ON -DDW_RELEASE_BINARY=$(CURDIR)/$(BUILD)/driftwatch
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 
 # One more job than cores: a share of the cases wait on daemons and timers.
@@ -79,7 +82,8 @@ check-asan: check-build
 	cd $(BUILD_ASAN) && DW_E2E_SANITIZE=all $(SANITIZER_ENV) ctest --output-on-failure -j $(CTEST_JOBS) -L release
 
 # The Debian package and the RPM built from the tree's files and checked
-# (tests/e2e/test-deb.sh, test-rpm.sh; CI runs it).
+# (tests/e2e/test-deb.sh, test-rpm.sh), and a configure with only the run
+# packages (test-configure-run-deps.sh); CI runs it.
 distcheck: check-build
 	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS) -L package
 

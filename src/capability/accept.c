@@ -642,7 +642,8 @@ int capability_accepts_show(const char *baseline_path, enum output_format format
                         r = r ?: escape_text(&b, v[0], strlen(v[0]));
                         r = r ?: buf_puts(&b, " by ");
                         r = r ?: escape_text(&b, v[1], strlen(v[1]));
-                        r = r ?: buf_printf(&b, ", %s entries, digest %.12s -> %.12s", v[5], v[3], v[4]);
+                        r = r ?: buf_printf(&b, ", %s entr%s, digest %.12s -> %.12s", v[5],
+                                            strcmp(v[5], "1") == 0 ? "y" : "ies", v[3], v[4]);
                         if (*v[2]) {
                                 r = r ?: buf_puts(&b, ": ");
                                 r = r ?: escape_text(&b, v[2], strlen(v[2]));

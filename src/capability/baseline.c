@@ -322,8 +322,9 @@ static int show_header(const char *file, const struct baseline_meta *meta, size_
         if (r >= 0)
                 r = attr_format_list(b, meta->attrs);
         if (r >= 0)
-                r = buf_printf(b, "\nentries:    %zu (%zu files, %zu directories, %zu symlinks, %zu other)\n", n,
-                               counts[0], counts[1], counts[2], counts[3]);
+                r = buf_printf(b, "\nentries:    %zu (%zu file%s, %zu director%s, %zu symlink%s, %zu other)\n", n,
+                               counts[0], counts[0] == 1 ? "" : "s", counts[1], counts[1] == 1 ? "y" : "ies",
+                               counts[2], counts[2] == 1 ? "" : "s", counts[3]);
         return r;
 }
 

@@ -215,7 +215,8 @@ static int record_baseline(const struct dw_context *ctx, const struct scan_reque
                 return dw_error_set(ret_error, r, record, "cannot write baseline record '%s': %s", record,
                                     strerror(-r));
         if (scan_coverage_text(req->coverage, false, &covered) < 0 ||
-            asprintf(&message, "recorded a baseline of %s: %zu entries", covered, created.entries) < 0)
+            asprintf(&message, "recorded a baseline of %s: %zu entr%s", covered, created.entries,
+                     created.entries == 1 ? "y" : "ies") < 0)
                 return dw_error_set(ret_error, -ENOMEM, NULL, "out of memory");
         sum->baseline_recorded = true;
         sum->baseline_entries = created.entries;
@@ -465,6 +466,14 @@ int capability_scan(const struct dw_context *ctx_in, const struct scan_request *
                 if (r < 0)
                         return dw_error_set(ret_error, r, NULL, "out of memory");
                 req->coverage = &coverage;
+        }
+        /* A root that holds none of them is a mistake (a wrong --root), not a
+         * baseline of nothing. */
+        if (!image && req->coverage->paths.n == 0) {
+                _cleanup_(freep) char *absent = strv_join(&req->coverage->skipped, " ");
+
+                return dw_error_set(ret_error, -ENOENT, req->root, "nothing to scan under '%s': none of %s exists there",
+                                    req->root, absent ? absent : "the places scan covers");
         }
 
         if (req->sysroot && strcmp(req->root, "/") != 0)

@@ -152,5 +152,12 @@ chmod 0666 "$T/alone/driftwatch-ostree.so"
 run 2 "$T/alone/driftwatch" image deployments --sysroot "$T"
 expect_one_error_line "refusing '$T/alone/driftwatch-ostree.so'"
 
+# scan on a root that holds none of the places it covers (a wrong --root):
+# an error naming the root, no baseline recorded, nothing in the state dir.
+mkdir -p "$T/not-a-root/data" "$T/scan-state"
+run 2 "$DW" scan --root "$T/not-a-root" --state-dir "$T/scan-state"
+expect_one_error_line "nothing to scan under '$T/not-a-root'"
+[ -z "$(ls -A "$T/scan-state")" ] || fail "scan of a wrong --root left state: $(ls -A "$T/scan-state")"
+
 [ "$(sha256sum <"$T/good.db")" = "$good_sum" ] || fail "the good baseline was modified by checks"
 echo PASS

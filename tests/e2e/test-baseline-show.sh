@@ -18,6 +18,13 @@ touch -d '2026-01-02 03:04:05.678' "$R/etc/Setuid"
 run 0 "$DW" baseline create --from "dir:$R" --out "$T/base.db"
 
 run 0 "$DW" baseline show "$T/base.db" --entries
+grep -qx 'entries:    5 (3 files, 2 directories, 0 symlinks, 0 other)' "$T/out" ||
+        { cat "$T/out"; fail "the entry counts are not as expected"; }
+mkdir -p "$T/one/etc" && printf 'x\n' >"$T/one/etc/x"
+run 0 "$DW" baseline create --from "dir:$T/one" --out "$T/one.db"
+run 0 "$DW" baseline show "$T/one.db"
+grep -qx 'entries:    3 (1 file, 2 directories, 0 symlinks, 0 other)' "$T/out" || { cat "$T/out"; fail "1 file: not singular"; }
+run 0 "$DW" baseline show "$T/base.db" --entries
 grep -qE '^file    4750 +0 +0 +2 2026-01-02T03:04:05Z [0-9a-f]{64} /etc/Setuid$' "$T/out" ||
         { cat "$T/out"; fail "the text entry lacks its mtime to the second"; }
 run 0 "$DW" baseline show "$T/base.db" --entries --format json
