@@ -468,8 +468,8 @@ int capability_scan(const struct dw_context *ctx_in, const struct scan_request *
                 req->coverage = &coverage;
         }
         /* A root that holds none of them is a mistake (a wrong --root), not a
-         * baseline of nothing. */
-        if (!image && req->coverage->paths.n == 0) {
+         * baseline of nothing. (A root that is not there is said below.) */
+        if (!image && req->coverage->paths.n == 0 && stat(req->root, &st) == 0) {
                 _cleanup_(freep) char *absent = strv_join(&req->coverage->skipped, " ");
 
                 return dw_error_set(ret_error, -ENOENT, req->root, "nothing to scan under '%s': none of %s exists there",
