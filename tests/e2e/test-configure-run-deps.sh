@@ -16,7 +16,7 @@ for d in $(pkg-config --variable pc_path pkg-config | tr ':' ' '); do
         done
 done
 [ -e "$pc/sqlite3.pc" ] || fail "no sqlite3.pc found to build with"
-rm -f "$pc/cmocka.pc"
+case "$pc" in "$T"/?*) rm -f "${pc:?}/cmocka.pc" ;; *) fail "refusing to delete outside $T: $pc" ;; esac
 ! PKG_CONFIG_LIBDIR=$pc pkg-config --exists cmocka || fail "cmocka is still visible to pkg-config"
 
 gen=()
