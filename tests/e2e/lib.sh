@@ -72,15 +72,17 @@ case "$T" in /tmp/dw-e2e.?*) ;; *) echo "FAIL: unexpected scratch directory '$T'
 cleanup_hooks=()
 
 cleanup() {
-        local h
+        local rc=$? h
         for h in "${cleanup_hooks[@]}"; do
                 eval "$h" || true
         done
+        jsonl_check_kept || rc=1
         # The scratch tmpfs, immutable deployments and all, is detached at
         # once (a process the test failed to stop may keep the namespace
         # alive); its memory goes when the last file on it is closed.
         cd /
         umount --lazy "${T:?}" 2>/dev/null || true
+        exit "$rc"
 }
 trap cleanup EXIT
 
@@ -170,12 +172,42 @@ expect_findings() {
         fi
 }
 
-# Every line of a JSON Lines file must be one valid JSON object.
+# expect_valid_jsonl FILE: every line of FILE must be one JSON value. The
+# tests call this after most runs, and a jq start costs more than the run it
+# checks: FILE is copied aside (named by the caller's line) and every copy is
+# checked in one jq when the test ends (jsonl_check_kept, from the EXIT trap).
 expect_valid_jsonl() {
-        local lines
-        # (one process: the tests call this after most runs)
-        mapfile -t lines <"$1"
-        [ "$(jq -n '[inputs] | length' "$1" 2>/dev/null)" = "${#lines[@]}" ] || fail "$1 is not valid JSON Lines"
+        local d=$T/.jsonl-kept from=${BASH_SOURCE[1]:-test}
+        [ -d "$d" ] || mkdir -p "$d"
+        jsonl_kept=$((${jsonl_kept:-0} + 1))
+        cp -- "$1" "$d/$jsonl_kept.$BASHPID.${from##*/}:${BASH_LINENO[0]}.${1##*/}" ||
+                fail "cannot keep a copy of $1 to check"
+}
+
+# jsonl_values_and_lines FILE...: "VALUES LINES" of the files together: JSON
+# values jq reads from them, and lines (a last one without a newline counts).
+jsonl_values_and_lines() {
+        echo "$(jq -n 'reduce inputs as $_ (0; . + 1)' -- "$@" 2>/dev/null || echo invalid)" \
+                "$(awk 'END { print NR }' "$@")"
+}
+
+# jsonl_check_kept: the files expect_valid_jsonl kept are JSON Lines, or the
+# test fails naming the first that is not and the line that asked.
+jsonl_check_kept() {
+        local d=$T/.jsonl-kept f n kept
+        [ -d "$d" ] || return 0
+        n=$(jsonl_values_and_lines "$d"/*)
+        [ "${n% *}" != "${n#* }" ] || return 0
+        mapfile -t kept < <(cd "$d" && ls -v)
+        for f in "${kept[@]}"; do
+                n=$(jsonl_values_and_lines "$d/$f")
+                [ "${n% *}" = "${n#* }" ] && continue
+                f=${f#*.*.}
+                echo "FAIL: ${f##*.} is not valid JSON Lines (checked for ${f%.*})" >&2
+                return 1
+        done
+        echo "FAIL: the outputs kept to check are not valid JSON Lines together" >&2
+        return 1
 }
 
 # One line on stderr, naming the input.

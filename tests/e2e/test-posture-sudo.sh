@@ -222,22 +222,23 @@ done
 # The agreement is the release binary's (the same parser runs under the
 # sanitizers in the cases above and the fuzz seeds).
 visudo_agrees() {
-        local DW=$DW_RELEASE f one theirs ours n=0
+        local DW=$DW_RELEASE f one theirs ours n=0 here=$PWD
+        # (as few processes as can be: this runs for every file)
         for f in "$T"/*/etc/sudoers "$T"/*/etc/sudoers.d/* "$T"/*/etc/sudo-extra/* "$bad"/*; do
                 case "$f" in *.conf | *~) continue ;; esac
-                one=$T/one; rm -rf "${one:?}"; mkdir -p "$one/etc"
-                cp "$f" "$one/etc/sudoers"; chmod 0440 "$one/etc/sudoers"
+                one=$T/one.$n
+                install -D -m 0440 "$f" "$one/etc/sudoers"
                 # Both resolve a relative include against the file's own directory: the same neighbours.
                 if [ "$f" = "$T/include/etc/sudoers.d/20-inc" ]; then
                         mkdir -p "$one/sudo-extra" && cp -p "$T/include/etc/sudo-extra/"* "$one/sudo-extra/"
                 fi
                 theirs=accepts
-                (cd "$(dirname "$f")" && visudo -c -q -f "$one/etc/sudoers") >/dev/null 2>&1 || theirs=refuses
+                cd "${f%/*}"
+                visudo -c -q -f "$one/etc/sudoers" >/dev/null 2>&1 || theirs=refuses
+                cd "$here"
                 posture "$one"
                 ours=accepts
-                # (grep, not jq: this runs for every file)
-                grep -F '"id":"DW-POS-CONFIG-INVALID"' "$T/out" | grep -Eq '"file":\{"path":"/etc/sudoers"[,}]' &&
-                        ours=refuses
+                grep -Eq '"id":"DW-POS-CONFIG-INVALID".*"file":\{"path":"/etc/sudoers"[,}]' "$T/out" && ours=refuses
                 [ "$ours" = "$theirs" ] || { cat "$f"; visudo -c -f "$one/etc/sudoers" || true; cat "$T/out";
                                              fail "visudo $theirs $f, driftwatch $ours"; }
                 n=$((n + 1))
