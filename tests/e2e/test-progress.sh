@@ -1,5 +1,5 @@
-# The progress line of long walks (newcomer.md S10): on a terminal only (or
-# with --progress), under the name of the command the user ran, the phase
+# The progress line of long walks (newcomer.md S10) of baseline create, check
+# and scan: on a terminal only (or with --progress), under the name of the command the user ran, the phase
 # named, bytes against the known total with rate and time left, erased at the
 # end; nothing of it when stderr is not a terminal. Large files are sparse
 # (hashed like data, holes fed as zeros, without filling the test's tmpfs).
@@ -23,6 +23,21 @@ grep -Eq '^.\[Kdriftwatch check: hashing [0-9.]+ [KMG]?i?B of 1\.5 GiB' "$T/chec
         fail "check: no 'hashing X of 1.5 GiB' (the baseline's size total): $(cat -v "$T/check.txt")"
 # Erased at the end: the summary (first on stdout once the walk is done) follows an erased line.
 grep -q "^.\[Kcheck: [0-9]* alerts*, " "$T/check.txt" || fail "the progress line was not erased: $(tail -n 4 "$T/check.txt" | cat -v)"
+
+# scan (its first run records the baseline): under "driftwatch scan", the
+# places it walks named in the metadata phase, then the bytes hashed against
+# the total that walk found, and the line erased before the summary.
+# (Exit 1: the tree has no signature policy, an alert of posture.)
+rc=0
+script -qec "'$DW' scan --root '$R' --state-dir '$T/st'" /dev/null >"$T/scan.tty" || rc=$?
+[ "$rc" -le 1 ] || fail "scan exited $rc: $(cat -v "$T/scan.tty")"
+tr '\r' '\n' <"$T/scan.tty" >"$T/scan.txt"
+grep -Eq '^.\[Kdriftwatch scan: scanning /usr /etc: metadata, ([0-9]+ entries|[0-9.]+ [KMG]?i?B of [0-9.]+ [KMG]?i?B)' "$T/scan.txt" ||
+        fail "scan: no 'scanning /usr /etc: metadata' phase: $(cat -v "$T/scan.txt")"
+grep -Eq '^.\[Kdriftwatch scan: hashing [0-9.]+ [KMG]?i?B of 1\.5 GiB, [0-9.]+ [KMG]?i?B/s, [0-9]+ s left$' "$T/scan.txt" ||
+        fail "scan: no 'hashing X of 1.5 GiB, rate, time left': $(cat -v "$T/scan.txt")"
+! grep -E 'driftwatch (check|baseline create):' "$T/scan.txt" || fail "scan's progress under another command's name"
+grep -q '^.\[Kscan: ' "$T/scan.txt" || fail "scan: the progress line was not erased: $(tail -n 4 "$T/scan.txt" | cat -v)"
 
 # Not a terminal: the summary only, no progress line; --progress asks for it.
 run 0 "$DW" check --full --baseline "$T/b.db" --root "$R"
