@@ -188,7 +188,7 @@ static int watch_set_add_homes(struct watch_set *ws, const struct ruleset *rs)
         for (i = 0; i < homes->n; i++) {
                 _cleanup_(freep) char *path = NULL, *real = NULL;
                 const struct surface *s;
-                char *named;
+                char *named, *clean = NULL;
                 struct stat st;
 
                 r = literal_path(homes->v[i], &path);
@@ -204,6 +204,14 @@ static int watch_set_add_homes(struct watch_set *ws, const struct ruleset *rs)
                 real = realpath(path, NULL);
                 if (!real || stat(real, &st) < 0 || !S_ISDIR(st.st_mode) || strcmp(real, "/") == 0) {
                         r = strv_push_once(&ws->absent, path);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                r = literal_path(real, &clean);
+                free(clean);
+                if (r <= 0) {   /* a symlink into a path a rules line cannot hold */
+                        r = strv_push_once(&ws->unusable, real);
                         if (r < 0)
                                 return r;
                         continue;

@@ -136,18 +136,20 @@ grep -q "^-w $R/etc/app.conf -p wa -k dw-app\$" "$T/out" || fail "--existing mis
 # surface glob below it, at its real path (a symlink to one already watched
 # adds nothing); a missing one is listed; one without a glob below is not
 # watched (its literal paths are, as everywhere).
-mkdir -p "$R/homes/bob/.ssh" "$R/plain"
+mkdir -p "$R/homes/bob/.ssh" "$R/plain" "$R/sp ace"
 ln -s "$R/homes" "$R/home"
+ln -s "$R/sp ace" "$R/spacelink"
 cat >"$T/homes.yaml" <<EOF
 version: 1
 audit:
-  home_roots: [$R/home, $R/homes, $R/nohome, $R/plain]
+  home_roots: [$R/home, $R/homes, $R/nohome, $R/plain, $R/spacelink]
 surfaces:
   - id: USER-KEYS
     surface: user-keys
     name: users' keys
     severity: high
-    paths: ["$R/home/*/.ssh/**", "$R/homes/*/.ssh/**", "$R/nohome/*/.ssh/**", "$R/plain/.ssh"]
+    paths: ["$R/home/*/.ssh/**", "$R/homes/*/.ssh/**", "$R/nohome/*/.ssh/**", "$R/plain/.ssh",
+            "$R/spacelink/*/.ssh/**"]
 EOF
 run 0 "$DW" --rules "$T/homes.yaml" audit-rules
 check_structure "$T/out"
@@ -157,6 +159,7 @@ got=$(grep -e "$R" "$T/out" | grep '^-w ')
 grep -qE "^#   $R/home/\*/\.ssh/\*\* +under the watch on $R/homes \(dw-user-keys\)$" "$T/out" ||
         fail "a glob below the symlinked home root is not listed under its watch"
 grep -qx "#   $R/nohome" "$T/out" || fail "a missing home root is not listed"
+grep -qxF "#   $R/sp ace" "$T/out" || fail "a home root whose real path a rules line cannot hold is not listed"
 for bad in relative/home "$R/*/home"; do
         printf 'version: 1\naudit:\n  home_roots: [%s]\n' "$bad" >"$T/badhome.yaml"
         run 2 "$DW" --rules "$T/badhome.yaml" audit-rules
