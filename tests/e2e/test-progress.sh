@@ -24,25 +24,30 @@ grep -Eq '^.\[Kdriftwatch check: hashing [0-9.]+ [KMG]?i?B of 1\.5 GiB' "$T/chec
 # Erased at the end: the summary (first on stdout once the walk is done) follows an erased line.
 grep -q "^.\[Kcheck: [0-9]* alerts*, " "$T/check.txt" || fail "the progress line was not erased: $(tail -n 4 "$T/check.txt" | cat -v)"
 
-# scan (its first run records the baseline): under "driftwatch scan", the
-# places it walks named in the metadata phase, then the bytes hashed against
-# the total that walk found, and the line erased before the summary.
-# (Exit 1: the tree has no signature policy, an alert of posture.)
-rc=0
-script -qec "'$DW' scan --root '$R' --state-dir '$T/st'" /dev/null >"$T/scan.tty" || rc=$?
-[ "$rc" -le 1 ] || fail "scan exited $rc: $(cat -v "$T/scan.tty")"
-tr '\r' '\n' <"$T/scan.tty" >"$T/scan.txt"
-grep -Eq '^.\[Kdriftwatch scan: scanning /usr /etc: metadata, ([0-9]+ entries|[0-9.]+ [KMG]?i?B of [0-9.]+ [KMG]?i?B)' "$T/scan.txt" ||
-        fail "scan: no 'scanning /usr /etc: metadata' phase: $(cat -v "$T/scan.txt")"
-grep -Eq '^.\[Kdriftwatch scan: hashing [0-9.]+ [KMG]?i?B of 1\.5 GiB, [0-9.]+ [KMG]?i?B/s, [0-9]+ s left$' "$T/scan.txt" ||
-        fail "scan: no 'hashing X of 1.5 GiB, rate, time left': $(cat -v "$T/scan.txt")"
-! grep -E 'driftwatch (check|baseline create):' "$T/scan.txt" || fail "scan's progress under another command's name"
-grep -q '^.\[Kscan: ' "$T/scan.txt" || fail "scan: the progress line was not erased: $(tail -n 4 "$T/scan.txt" | cat -v)"
-
 # Not a terminal: the summary only, no progress line; --progress asks for it.
 run 0 "$DW" check --full --baseline "$T/b.db" --root "$R"
 ! grep -q -e $'\r' -e 'driftwatch check:' "$T/err" "$T/out" || fail "progress on a pipe: $(cat -v "$T/err")"
 grep -q '^check: 0 alerts, ' "$T/out" || fail "no summary on a pipe: $(cat -v "$T/out")"
 run 0 "$DW" --progress check --full --baseline "$T/b.db" --root "$R"
 grep -q 'driftwatch check: hashing .* of 1.5 GiB' "$T/err" || fail "--progress drew nothing: $(cat -v "$T/err")"
+# scan (its first run records the baseline): under "driftwatch scan", the
+# places it is walking named in the metadata phase (/usr, /etc or both, by
+# their parallel walks), then the bytes hashed against
+# the total that walk found, and the line erased before the summary.
+# (Exit 1: the tree has no signature policy, an alert of posture.) The
+# metadata phase is drawn when it lasts past a redraw tick (250 ms): 60,000
+# more entries for the walk make it last.
+mkdir "$R/usr/many"
+(cd "$R/usr/many" && seq 1 20000 | xargs touch)
+rc=0
+script -qec "'$DW' scan --root '$R' --state-dir '$T/st'" /dev/null >"$T/scan.tty" || rc=$?
+[ "$rc" -le 1 ] || fail "scan exited $rc: $(cat -v "$T/scan.tty")"
+tr '\r' '\n' <"$T/scan.tty" >"$T/scan.txt"
+grep -Eq '^.\[Kdriftwatch scan: scanning /(usr|etc)( /(usr|etc))?: metadata, ([0-9]+ entries|[0-9.]+ [KMG]?i?B of [0-9.]+ [KMG]?i?B)' "$T/scan.txt" ||
+        fail "scan: no 'scanning /usr: metadata' phase: $(cat -v "$T/scan.txt")"
+grep -Eq '^.\[Kdriftwatch scan: hashing [0-9.]+ [KMG]?i?B of 1\.5 GiB, [0-9.]+ [KMG]?i?B/s, [0-9]+ s left$' "$T/scan.txt" ||
+        fail "scan: no 'hashing X of 1.5 GiB, rate, time left': $(cat -v "$T/scan.txt")"
+! grep -E 'driftwatch (check|baseline create):' "$T/scan.txt" || fail "scan's progress under another command's name"
+grep -q '^.\[Kscan: ' "$T/scan.txt" || fail "scan: the progress line was not erased: $(tail -n 4 "$T/scan.txt" | cat -v)"
+
 echo PASS
