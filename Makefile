@@ -37,9 +37,11 @@ run: build
 
 # CMake's install rules (binary, ostree module, generated man pages and
 # completion, rules, examples, docs): `make install PREFIX=/usr DESTDIR=$PWD/pkg`.
+# A build directory configured before keeps its build type (only PREFIX is
+# set), so installing from it rebuilds nothing that is up to date.
 PREFIX ?= /usr/local
 install: deps-run
-	cmake -S . -B $(BUILD) $(call generator,$(BUILD)) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	cmake -S . -B $(BUILD) $(call generator,$(BUILD)) $(if $(wildcard $(BUILD)/CMakeCache.txt),,-DCMAKE_BUILD_TYPE=RelWithDebInfo) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 	cmake --build $(BUILD) -j $(JOBS) --target driftwatch driftwatch-ostree driftwatch-generated
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 

@@ -62,7 +62,7 @@ check=(
         man-db               # man -l: test-install reads the installed, generated man pages
         groff-base           # groff: man -l's formatter
         # day-to-day use (issue #14)
-        zsh                  # test-zsh-completion loads the generated completion with compinit
+        zsh                  # test-zsh-completion loads the generated completion with compinit; test-options-docs runs it for every command
         # the agent (issue #15)
         rsyslog              # the real receiver of the agent's syslog tests (imtcp, imrelp, omfile)
         rsyslog-openssl      # rsyslog's ossl stream driver: the agent's syslog-over-TLS tests

@@ -615,6 +615,7 @@ static void agent_output_init(const struct agent *a, struct output *o, FILE *f)
         o->show_events = true;
         o->host_id = a->cfg->host_id;
         o->observer = a->cfg->observer;
+        o->rule_reference_base = a->cfg->rule_reference_base;
 }
 
 /* For the tests only (tests/e2e/test-agent-guard.sh, docs/agent.md): with

@@ -47,6 +47,7 @@ struct agent_config {
          * given a name of its own (--host-name: the name is the host's identity, and event.id follows it). */
         struct output_host observer;
         const char *host_id;
+        const char *rule_reference_base; /* rule.reference's base URL (output.rule_reference_base) */
         /* What the agent guards besides its binary and state (DW-AGENT-TAMPER): NULL when none. */
         const char *config_path;        /* the configuration file read */
         const char *rules_path;         /* --rules */

@@ -19,6 +19,7 @@
 struct watch {
         char *path;
         const struct surface *surface;  /* whose key it carries */
+        char *named;                    /* a home root as the rules name it, when path is its real path */
 };
 
 struct watch_set {
@@ -44,8 +45,10 @@ static void watch_set_release(struct watch_set *ws)
 {
         size_t i;
 
-        for (i = 0; i < ws->n; i++)
+        for (i = 0; i < ws->n; i++) {
                 free(ws->v[i].path);
+                free(ws->v[i].named);
+        }
         free(ws->v);
         strv_release(&ws->globs);
         strv_release(&ws->absent);
@@ -122,8 +125,8 @@ static bool watchable_here(const char *path, bool existing)
 }
 
 /* Adds path once, before the first watch on a directory containing it, so a
- * path always comes before every path that contains it. Takes path. */
-static int watch_set_add(struct watch_set *ws, char *path, const struct surface *s)
+ * path always comes before every path that contains it. Takes path and named. */
+static int watch_set_add(struct watch_set *ws, char *path, const struct surface *s, char *named)
 {
         struct watch *v;
         size_t i, at = ws->n;
@@ -131,6 +134,7 @@ static int watch_set_add(struct watch_set *ws, char *path, const struct surface 
         for (i = 0; i < ws->n; i++)
                 if (strcmp(ws->v[i].path, path) == 0) {
                         free(path);
+                        free(named);
                         return 0;
                 }
         for (i = 0; i < ws->n; i++)
@@ -141,12 +145,83 @@ static int watch_set_add(struct watch_set *ws, char *path, const struct surface 
         v = realloc(ws->v, (ws->n + 1) * sizeof(*v));
         if (!v) {
                 free(path);
+                free(named);
                 return -ENOMEM;
         }
         ws->v = v;
         memmove(v + at + 1, v + at, (ws->n - at) * sizeof(*v));
-        v[at] = (struct watch) { .path = path, .surface = s };
+        v[at] = (struct watch) { .path = path, .surface = s, .named = named };
         ws->n++;
+        return 0;
+}
+
+/* The first surface watched by audit with a glob strictly below dir, or NULL. */
+static const struct surface *glob_below(const struct ruleset *rs, const char *dir)
+{
+        size_t i, j;
+
+        for (i = 0; i < rs->n_surfaces; i++) {
+                const struct surface *s = &rs->surfaces[i];
+
+                if (s->audit == SURFACE_AUDIT_OFF)
+                        continue;
+                for (j = 0; j < s->paths.n; j++) {
+                        const char *p = s->paths.v[j];
+
+                        if (path_below(p, dir) && strpbrk(p + strlen(dir), "*?[\\"))
+                                return s;
+                }
+        }
+        return NULL;
+}
+
+/* A watch on each home root that has a surface glob below it and exists here
+ * (auditctl makes a directory's watch the tree rule -F dir=), at its real path:
+ * /home is a symlink into /var/home on image-mode hosts. Keyed by the first
+ * surface with a glob below it. */
+static int watch_set_add_homes(struct watch_set *ws, const struct ruleset *rs)
+{
+        const struct strv *homes = &rs->audit.home_roots;
+        size_t i;
+        int r;
+
+        for (i = 0; i < homes->n; i++) {
+                _cleanup_(freep) char *path = NULL, *real = NULL;
+                const struct surface *s;
+                char *named, *clean = NULL;
+                struct stat st;
+
+                r = literal_path(homes->v[i], &path);
+                if (r <= 0) {
+                        r = strv_push_once(&ws->unusable, homes->v[i]);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                s = glob_below(rs, path);
+                if (!s)
+                        continue;
+                real = realpath(path, NULL);
+                if (!real || stat(real, &st) < 0 || !S_ISDIR(st.st_mode) || strcmp(real, "/") == 0) {
+                        r = strv_push_once(&ws->absent, path);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                r = literal_path(real, &clean);
+                free(clean);
+                if (r <= 0) {   /* a symlink into a path a rules line cannot hold */
+                        r = strv_push_once(&ws->unusable, real);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                /* /home and /var/home may be one directory: watch_set_add keeps the first. */
+                named = strcmp(real, path) != 0 ? TAKE_PTR(path) : NULL;
+                r = watch_set_add(ws, TAKE_PTR(real), s, named);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -178,14 +253,14 @@ static int watch_set_build(struct watch_set *ws, const struct ruleset *rs, bool 
                                 else if (!watchable_here(path, existing))
                                         r = strv_push_once(&ws->absent, path);
                                 else
-                                        r = watch_set_add(ws, TAKE_PTR(path), owner);
+                                        r = watch_set_add(ws, TAKE_PTR(path), owner, NULL);
                                 free(path);
                         }
                         if (r < 0)
                                 return r;
                 }
         }
-        return 0;
+        return watch_set_add_homes(ws, rs);
 }
 
 int audit_surface_key(const struct surface *s, char key[static AUDIT_RULES_KEY_MAX + 1])
@@ -201,14 +276,19 @@ int audit_surface_key(const struct surface *s, char key[static AUDIT_RULES_KEY_M
         return 0;
 }
 
-/* The watch containing path (the most specific: they are ordered so), or NULL. */
+/* The watch containing path (the most specific: they are ordered so), or NULL;
+ * a home root's watch contains the paths below the name the rules give it too. */
 static const struct watch *covering_watch(const struct watch_set *ws, const char *path)
 {
         size_t i;
 
-        for (i = 0; i < ws->n; i++)
-                if (strcmp(path, ws->v[i].path) == 0 || path_below(path, ws->v[i].path))
+        for (i = 0; i < ws->n; i++) {
+                const char *named = ws->v[i].named;
+
+                if (strcmp(path, ws->v[i].path) == 0 || path_below(path, ws->v[i].path) ||
+                    (named && (strcmp(path, named) == 0 || path_below(path, named))))
                         return &ws->v[i];
+        }
         return NULL;
 }
 
@@ -322,7 +402,10 @@ static int print_rules(FILE *f, const struct ruleset *rs, const struct watch_set
 
         fprintf(f, "\n## Writes and attribute changes on the surfaces, keyed dw-<surface id>. A watch on a\n"
                    "## directory covers everything below it; the kernel keys an event by the first rule that\n"
-                   "## matches, so more specific paths come first. The analytics match paths, not keys.\n");
+                   "## matches, so more specific paths come first. The analytics match paths, not keys.\n"
+                   "## auditctl has no wildcards for users' ~/.ssh: each home root (audit.home_roots) with a\n"
+                   "## surface glob below it is watched whole at its real path (a directory watch is the tree\n"
+                   "## rule -a always,exit -F dir=PATH -F perm=wa), so every write in users' homes is logged.\n");
         for (i = 0; i < ws->n; i++) {
                 r = audit_surface_key(ws->v[i].surface, key);
                 if (r < 0)

@@ -2,7 +2,8 @@
  * detection content: execve logging (the process tree and the command rules)
  * and one write/attribute watch per surface path that auditctl can watch, more
  * specific paths first because the kernel keys an event by the first rule that
- * matches. Globs, paths missing here and paths a rules line cannot hold are
+ * matches, and a watch on the whole of each home root (audit.home_roots) with
+ * a surface glob below it, for users' ~/.ssh. Globs, paths missing here and paths a rules line cannot hold are
  * listed as comments; surfaces with 'audit: off' are left out. The output only
  * adds rules: no -D, and none of the daemon's settings (-b, -f, -e).
  * docs/audit-rules.md explains it. */

@@ -50,6 +50,8 @@ extern const char *cli_conf_path;
  * DEFAULT_CONFIG_PATH when it exists: EXIT_CLEAN, or the error printed (one
  * line, the file and the line) and EXIT_TROUBLE. */
 int cli_config_load(int argc, char **argv);
+/* rule-reference-base of the configuration file's [driftwatch], or NULL. */
+const char *cli_rule_reference_base(void);
 extern volatile sig_atomic_t cli_cancel;
 
 /* Prints "driftwatch: <message>" on stderr and returns EXIT_TROUBLE. */

@@ -134,6 +134,7 @@ int cmd_agent(int argc, char **argv)
         }
         cfg.outputs = (const char *const *) outputs;
         cfg.config_path = cli_conf ? cli_conf_path : NULL;
+        cfg.rule_reference_base = cli_rule_reference_base();
         cfg.rules_path = cli.rules_path;
         cfg.rules_dir = cli.rules_dir ?: DEFAULT_RULES_DIR;
         cfg.n_outputs = n_outputs;

@@ -244,6 +244,7 @@ void cli_output_init(struct output *o, enum output_format format, const char *ho
         o->observer = *cli_observer();
         if (host == o->observer.name)
                 o->host_id = o->observer.id;
+        o->rule_reference_base = cli_rule_reference_base();
         cli_run.out = o;
 }
 

@@ -12,6 +12,13 @@
 struct dw_conf *cli_conf;
 const char *cli_conf_path;
 
+const char *cli_rule_reference_base(void)
+{
+        const struct keyfile_entry *e = cli_conf ? keyfile_get(cli_conf->kf, DW_CONF_GROUP, "rule-reference-base") : NULL;
+
+        return e ? e->value : NULL;
+}
+
 int cli_config_load(int argc, char **argv)
 {
         _cleanup_(freep) char *buf = NULL, *msg = NULL;

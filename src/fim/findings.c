@@ -189,6 +189,18 @@ static int add_file(struct finding *f, const struct fim_entry *e)
         return 0;
 }
 
+/* A file that is setuid or setgid now and was not (or did not exist): a
+ * privilege-escalation path of its own (T1548.001), whatever place it is in.
+ * Directories are left out: setgid there only passes the group on. */
+static bool gained_setid(const struct fim_change *c)
+{
+        const mode_t bits = S_ISUID | S_ISGID;
+
+        if (!c->new || c->kind == CHANGE_UNREADABLE || S_ISDIR(c->new->type) || !(c->new->mode & bits))
+                return false;
+        return !c->old || (c->new->mode & bits & ~c->old->mode) != 0;
+}
+
 int fim_finding_from_change(const struct fim_reporter *rep, const struct fim_change *c, struct finding *ret)
 {
         const struct fim_entry *e = c->new ? c->new : c->old;
@@ -238,6 +250,8 @@ int fim_finding_from_change(const struct fim_reporter *rep, const struct fim_cha
         case CHANGE_ADDED:
                 f.action = "file-added";
                 f.type = "creation";
+                if (!rep->rule && !rep->etc && gained_setid(c))
+                        f.rule = ruleset_rule(rep->rules, "DW-FIM-SETUID");
                 r = add_values(&f, NULL, c->new, ATTR_TYPE | ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_SIZE |
                                ATTR_CONTENT | ATTR_TARGET | ATTR_LINK, &tmp);
                 break;
@@ -252,6 +266,8 @@ int fim_finding_from_change(const struct fim_reporter *rep, const struct fim_cha
                 f.type = "change";
                 if (c->changed == ATTR_MTIME && !rep->rule && !rep->etc)
                         f.rule = ruleset_rule(rep->rules, "DW-FIM-MTIME");
+                if ((c->changed & ATTR_MODE) && !rep->rule && !rep->etc && gained_setid(c))
+                        f.rule = ruleset_rule(rep->rules, "DW-FIM-SETUID");
                 for (bit = 1; r >= 0 && bit <= ATTR_OBJECT; bit <<= 1)
                         if ((c->changed & bit) && bit != ATTR_XATTRS && bit != ATTR_STATCACHE)
                                 r = finding_add_changed(&f, attr_name((unsigned) __builtin_ctz(bit)),

@@ -25,6 +25,7 @@ const struct dw_conf_key dw_conf_keys[] = {
         { "threads", NULL },
         { "passwd", "audit" },
         { "outputs", "" },
+        { "rule-reference-base", "" },  /* rule.reference: the URL of a copy of docs/rules.md */
         { NULL, NULL },
 };
 
@@ -151,6 +152,21 @@ static int parse_outputs(struct dw_conf *c, const struct keyfile_entry *e, char 
         return 0;
 }
 
+/* A URL rule.reference can put "#<id>" after: scheme "://" rest, no
+ * whitespace and no fragment of its own. */
+static bool is_url(const char *s)
+{
+        const char *sep = strstr(s, "://");
+        const char *p;
+
+        if (!sep || sep == s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) || !sep[3])
+                return false;
+        for (p = s; p < sep; p++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-", *p))
+                        return false;
+        return !strpbrk(s, " \t#");
+}
+
 int dw_conf_parse(const char *buf, size_t len, struct dw_conf **ret, char **ret_error)
 {
         _cleanup_(dw_conf_freep) struct dw_conf *c = calloc(1, sizeof(*c));
@@ -182,6 +198,9 @@ int dw_conf_parse(const char *buf, size_t len, struct dw_conf **ret, char **ret_
                 }
                 if (has_control(e->value, strlen(e->value)))
                         return fail(ret_error, e->line, "a control character in the value of", e->key);
+                if (global && strcmp(e->key, "rule-reference-base") == 0 && !is_url(e->value))
+                        return fail(ret_error, e->line, "rule-reference-base is not a URL (scheme://..., no '#', no spaces):",
+                                    e->value);
                 if (global && strcmp(e->key, "outputs") == 0) {
                         r = parse_outputs(c, e, ret_error);
                         if (r < 0)

@@ -328,6 +328,8 @@ struct output {
         /* ... and its passwd and group, or NULL: file.owner, file.group by id */
         const struct passwd_map *users, *groups;
         struct output_host observer;    /* the machine driftwatch runs on (observer.*) */
+        const char *rule_reference_base; /* rule.reference before "#<id>"; NULL: file:// of the installed
+                                          * docs/rules.md (DW_DOCDIR) */
         bool show_events;               /* text: print events too, not only alerts */
         bool events_listed;             /* text: the command's own lines (output_text()) show the events:
                                          * counted, no line of their own (image deployments) */

@@ -18,6 +18,7 @@
 #include "json.h"
 #include "seen.h"
 #include "parse/audit-record.h"
+#include "parse/dw-conf.h"
 #include "parse/passwd.h"
 #include "rules/attack.h"
 
@@ -800,17 +801,22 @@ static void json_hosts(struct json *j, const struct output *o, const struct find
         json_object_end(j);
 }
 
-/* rule.* with rule.reference: the rule's triage in the installed docs/rules.md. */
-static void json_rule(struct json *j, const struct rule *rule)
+/* rule.* with rule.reference: a URL of the rule's triage, the anchor a
+ * Markdown renderer makes of its "#### DW-..." heading in docs/rules.md (the
+ * id in lower case) after the installed file or the configured base. */
+static void json_rule(struct json *j, const struct output *o, const struct rule *rule)
 {
-        char ref[512];
+        char ref[DW_CONF_MAX_VALUE + 256];
         size_t n;
 
         json_object_begin(j, "rule");
         json_string(j, "id", rule->id);
         json_string(j, "name", rule->name);
         json_string(j, "ruleset", "default");
-        n = (size_t) snprintf(ref, sizeof(ref), "%s/rules.md#", DW_DOCDIR);
+        if (o->rule_reference_base)
+                n = (size_t) snprintf(ref, sizeof(ref), "%s#", o->rule_reference_base);
+        else
+                n = (size_t) snprintf(ref, sizeof(ref), "file://%s/rules.md#", DW_DOCDIR);
         for (const char *c = rule->id; *c && n + 1 < sizeof(ref); c++)
                 ref[n++] = (char) (*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
         ref[n < sizeof(ref) ? n : sizeof(ref) - 1] = '\0';
@@ -910,7 +916,7 @@ static int render_json(struct output *o, const struct finding *f, struct buf *b)
         json_object_end(&j);
 
         if (rule)
-                json_rule(&j, rule);
+                json_rule(&j, o, rule);
         if (f->path)
                 json_file(&j, o, f);
         if (f->process)

@@ -53,6 +53,7 @@ void audit_policy_release(struct audit_policy *p)
         strv_release(&p->bulk_surfaces);
         strv_release(&p->bulk_high_value);
         strv_release(&p->mount_targets);
+        strv_release(&p->home_roots);
         audit_policy_init(p);
 }
 
@@ -415,6 +416,27 @@ static int bulk_field(struct yaml_loader *l, const char *key, yaml_node_t *v, vo
         return yaml_fail(l, v, "unknown key '%s'", key);
 }
 
+/* audit.home_roots: absolute directories; a layer's list replaces the one
+ * before. audit-rules puts one tree rule on each (rules-gen.c), so a
+ * wildcard there would have nothing to name. */
+static int home_roots_get(struct yaml_loader *l, yaml_node_t *v, struct audit_policy *p)
+{
+        size_t i;
+        int r;
+
+        strv_release(&p->home_roots);
+        r = yaml_get_strv(l, v, "home_roots", &p->home_roots);
+        if (r < 0)
+                return r;
+        for (i = 0; i < p->home_roots.n; i++) {
+                const char *h = p->home_roots.v[i];
+
+                if (h[0] != '/' || strpbrk(h, "*?[\\"))
+                        return yaml_fail(l, v, "home_roots: '%s' is not an absolute directory without wildcards", h);
+        }
+        return 0;
+}
+
 static int audit_field(struct yaml_loader *l, const char *key, yaml_node_t *v, void *item)
 {
         struct rules_layer *ly = item;
@@ -438,6 +460,8 @@ static int audit_field(struct yaml_loader *l, const char *key, yaml_node_t *v, v
         }
         if (strcmp(key, "argv_window_seconds") == 0)
                 return get_seconds(l, v, "argv_window_seconds", 1, &p->argv_window_s);
+        if (strcmp(key, "home_roots") == 0)
+                return home_roots_get(l, v, p);
         return yaml_fail(l, v, "unknown key '%s'", key);
 }
 

@@ -50,7 +50,7 @@ int severity_from_name(const char *s, enum severity *ret)
 
 const char *const ruleset_required_ids[] = {
         /* fim/findings.c */
-        "DW-FIM-DRIFT", "DW-FIM-MTIME", "DW-FIM-UNREADABLE", "DW-ETC-DRIFT",
+        "DW-FIM-DRIFT", "DW-FIM-MTIME", "DW-FIM-UNREADABLE", "DW-ETC-DRIFT", "DW-FIM-SETUID",
         /* capability/scan.c */
         "DW-FIM-BASELINE-MISSING", "DW-FIM-BASELINE-REPLACED", "DW-FIM-BASELINE-RECORDED",
         /* cli/common.c: every run's summary */

@@ -110,6 +110,8 @@ struct audit_policy {
         struct audit_allow *allow;
         size_t n_allow;
         struct strv mount_targets;      /* globs: a mount change there is a DW-AUD-MOUNT-* alert */
+        struct strv home_roots;         /* directories of users' homes: audit-rules puts a tree rule on
+                                         * each one a surface glob lies below (users' ~/.ssh) */
         unsigned argv_window_s;         /* how long a write inferred from argv waits for its PATH record (5) */
         struct strv bulk_surfaces;      /* surfaces whose writes fold into bulk events */
         struct strv bulk_high_value;    /* among them: a bulk event with one of these is an alert,

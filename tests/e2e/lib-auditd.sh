@@ -3,6 +3,9 @@
 #   auditd_preflight          skips unless root, no audit daemon registered and
 #                             the configuration not locked; records the enabled
 #                             flag and the backlog limit to restore
+#   auditd_exclusive          host_lock audit-live, a plain root PATH, jq, then
+#                             auditd_preflight; skips when rules with dw- keys
+#                             are loaded already (not ours to touch)
 #   auditd_start DIR LOG      auditd with its own configuration in DIR (no
 #                             plugins), logging to LOG; waits until it registered
 #   auditd_plugin DIR [OPT...] driftwatch audit --plugin as the plugin of the
@@ -51,6 +54,16 @@ auditd_preflight() {
         auditd_enabled_before=$(audit_status enabled)
         [ "$auditd_enabled_before" != 2 ] || skip "the audit configuration is locked (enabled 2)"
         auditd_backlog_before=$(audit_status backlog_limit)
+}
+
+auditd_exclusive() {
+        host_lock audit-live
+        export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+        command -v jq >/dev/null || skip "jq is not installed"
+        auditd_preflight
+        if auditctl -l | grep -q -- 'dw-'; then
+                skip "rules with dw- keys are already loaded; not touching them"
+        fi
 }
 
 auditd_start() {

@@ -45,7 +45,16 @@ etc=$(grep -n '^-w /etc ' "$T/default.rules" | cut -d: -f1)
 # VAR is 'audit: off'.
 ! grep -qE '^-w /var |dw-var( |$)' "$T/default.rules" || fail "the VAR surface is watched"
 grep -q '^#   VAR: /var /var/\*\*$' "$T/default.rules" || fail "VAR not listed as off"
-grep -q '^#   /home/\*/.ssh/\*\*$' "$T/default.rules" || fail "glob /home/*/.ssh/** not listed"
+# Users' ~/.ssh: auditctl has no wildcards, so the home root is watched whole
+# (at its real path) when it exists here, and the glob is listed under it.
+if [ -d /home ]; then
+        home=$(realpath /home)
+        grep -qx -- "-w $home -p wa -k dw-ssh-keys" "$T/default.rules" || fail "no watch on the home root $home"
+        grep -qE "^#   /home/\*/\.ssh/\*\* +under the watch on $home \(dw-ssh-keys\)$" "$T/default.rules" ||
+                fail "glob /home/*/.ssh/** not listed under the watch on $home"
+else
+        grep -q '^#   /home/\*/.ssh/\*\*$' "$T/default.rules" || fail "glob /home/*/.ssh/** not listed"
+fi
 grep -qE '^#   /etc/systemd/\*\.conf +under the watch on /etc \(dw-config\)$' "$T/default.rules" ||
         fail "glob under /etc not annotated"
 # Deterministic, and --format auditctl is the default.
@@ -122,6 +131,40 @@ grep -q "^#   $R/etc/app.conf " "$T/out" || fail "--existing does not list what 
 touch "$R/etc/app.conf"
 run 0 "$DW" --rules "$T/custom.yaml" audit-rules --existing
 grep -q "^-w $R/etc/app.conf -p wa -k dw-app\$" "$T/out" || fail "--existing missed an existing file"
+
+# Home roots (audit.home_roots): one watch for each that exists and has a
+# surface glob below it, at its real path (a symlink to one already watched
+# adds nothing); a missing one is listed; one without a glob below is not
+# watched (its literal paths are, as everywhere).
+mkdir -p "$R/homes/bob/.ssh" "$R/plain" "$R/sp ace"
+ln -s "$R/homes" "$R/home"
+ln -s "$R/sp ace" "$R/spacelink"
+cat >"$T/homes.yaml" <<EOF
+version: 1
+audit:
+  home_roots: [$R/home, $R/homes, $R/nohome, $R/plain, $R/spacelink]
+surfaces:
+  - id: USER-KEYS
+    surface: user-keys
+    name: users' keys
+    severity: high
+    paths: ["$R/home/*/.ssh/**", "$R/homes/*/.ssh/**", "$R/nohome/*/.ssh/**", "$R/plain/.ssh",
+            "$R/spacelink/*/.ssh/**"]
+EOF
+run 0 "$DW" --rules "$T/homes.yaml" audit-rules
+check_structure "$T/out"
+got=$(grep -e "$R" "$T/out" | grep '^-w ')
+[ "$got" = "-w $R/plain/.ssh -p wa -k dw-user-keys
+-w $R/homes -p wa -k dw-user-keys" ] || fail "home root watches: $got"
+grep -qE "^#   $R/home/\*/\.ssh/\*\* +under the watch on $R/homes \(dw-user-keys\)$" "$T/out" ||
+        fail "a glob below the symlinked home root is not listed under its watch"
+grep -qx "#   $R/nohome" "$T/out" || fail "a missing home root is not listed"
+grep -qxF "#   $R/sp ace" "$T/out" || fail "a home root whose real path a rules line cannot hold is not listed"
+for bad in relative/home "$R/*/home"; do
+        printf 'version: 1\naudit:\n  home_roots: [%s]\n' "$bad" >"$T/badhome.yaml"
+        run 2 "$DW" --rules "$T/badhome.yaml" audit-rules
+        expect_one_error_line "$bad"
+done
 
 # Usage and bad input: exit 2, one line.
 run 2 "$DW" audit-rules --format json

@@ -17,13 +17,7 @@ DW_SANDBOX=host-readonly source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-auditd.sh"
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (starts auditd, runs podman)"
-host_lock audit-live
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-command -v jq >/dev/null || skip "jq is not installed"
-auditd_preflight
-if auditctl -l | grep -q -- 'dw-'; then
-        skip "rules with dw- keys are already loaded; not touching them"
-fi
+auditd_exclusive
 source "$(dirname "$0")/lib-podman.sh"
 podman_setup
 

@@ -50,7 +50,9 @@ grep -q ' 0 files hashed' "$T/out" || { cat "$T/out"; fail "unchanged re-check h
 # Plant one change of each kind.
 printf 'BINARY\n' >"$R/usr/bin/tool"                            # content (same size), mtime
 setcap cap_sys_admin+ep "$R/usr/bin/capbin"                    # xattr:security.capability
-chmod 4755 "$R/usr/bin/setuid-me"                              # mode
+chmod 4755 "$R/usr/bin/setuid-me"                              # mode: setuid gained
+printf 'x' >"$R/usr/bin/new-setgid" && chmod 2755 "$R/usr/bin/new-setgid"   # added, setgid
+chmod g+s "$R/boot"                                            # mode: a setgid directory
 ln -sfn tolx "$R/usr/bin/tool-link"                            # target (same length), mtime
 rm "$R/usr/lib/h2" && cp -p "$R/usr/lib/h1" "$R/usr/lib/h2"    # hardlink broken
 setfattr -n user.origin -v tampered "$R/usr/lib/data"          # xattr:user.origin
@@ -74,7 +76,9 @@ expect_findings "$T/drift.jsonl" <<'EOF'
 file-added "/etc/\u001b[2Jclear" -
 file-added "/etc/bad�" -
 file-added "/etc/sudoers.d/zzz_local" -
+file-added "/usr/bin/new-setgid" -
 file-added "/var/lib/extensions/evil\n.raw" -
+file-modified "/boot" mode
 file-modified "/etc/motd" mtime
 file-modified "/usr/bin/capbin" xattr:security.capability
 file-modified "/usr/bin/setuid-me" mode
@@ -97,6 +101,11 @@ rule_of() {
 [ "$(rule_of /etc/sudoers.d/zzz_local)" = "DW-FIM-SUDOERS high 73 T1548.003" ] || fail "sudoers.d: $(rule_of /etc/sudoers.d/zzz_local)"
 [ "$(rule_of /usr/bin/tool)" = "DW-FIM-USR high 73 T1554,T1543.002" ] || fail "usr: $(rule_of /usr/bin/tool)"
 [ "$(rule_of /etc/motd)" = "DW-FIM-MTIME low 21 " ] || fail "mtime only: $(rule_of /etc/motd)"
+# A setuid or setgid bit gained, or a new file with one, is its own rule; a
+# setgid directory only passes its group on and stays its place's.
+[ "$(rule_of /usr/bin/setuid-me)" = "DW-FIM-SETUID high 73 T1548.001" ] || fail "setuid: $(rule_of /usr/bin/setuid-me)"
+[ "$(rule_of /usr/bin/new-setgid)" = "DW-FIM-SETUID high 73 T1548.001" ] || fail "new setgid: $(rule_of /usr/bin/new-setgid)"
+[ "$(rule_of /boot | cut -d' ' -f1)" = DW-FIM-BOOT ] || fail "setgid directory: $(rule_of /boot)"
 [ "$(rule_of /etc/ssh/sshd_config.d/50-base.conf | cut -d' ' -f1)" = DW-FIM-SSHD ] || fail "sshd_config.d rule"
 [ "$(rule_of $'/var/lib/extensions/evil\n.raw' | cut -d' ' -f1)" = DW-FIM-EXTENSIONS ] || fail "extensions rule"
 jq -se 'any(.[]; .file.path == "/usr/lib/sneaky" and .driftwatch.changed == ["content"])' "$T/drift.jsonl" >/dev/null ||
@@ -115,9 +124,9 @@ jq -se 'all(.[] | select(.rule.id != "DW-RUN-SUMMARY"); .["@timestamp"] and .eve
 run 1 "$DW" check --baseline "$T/base.db" --root "$R"
 sed '1,/^$/d' "$T/out" >"$T/lines"
 [ "$(head -n 1 "$T/lines")" = "SEVERITY ACTION         PATH  RULE  [CHANGED]  MESSAGE" ] || { cat "$T/out"; fail "no column header before the findings"; }
-[ "$(wc -l <"$T/lines")" -eq 17 ] && ! grep -q '^ ' "$T/lines" || { cat "$T/out"; fail "text output is not one line per finding"; }
+[ "$(wc -l <"$T/lines")" -eq 19 ] && ! grep -q '^ ' "$T/lines" || { cat "$T/out"; fail "text output is not one line per finding"; }
 run 1 "$DW" check -v --baseline "$T/base.db" --root "$R"
-[ "$(sed '1,/^$/d' "$T/out" | grep -vc '^         ')" -eq 17 ] || { cat "$T/out"; fail "-v: not one line per finding and its details"; }
+[ "$(sed '1,/^$/d' "$T/out" | grep -vc '^         ')" -eq 19 ] || { cat "$T/out"; fail "-v: not one line per finding and its details"; }
 grep -qF 'evil\n.raw' "$T/out" || fail "newline in a name not escaped in text"
 grep -qF '/etc/\x1b[2Jclear' "$T/out" || fail "escape sequence in a name not escaped in text"
 grep -qF '/etc/bad\xff' "$T/out" || fail "invalid UTF-8 not escaped in text"

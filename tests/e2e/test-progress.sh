@@ -1,5 +1,5 @@
-# The progress line of long walks (newcomer.md S10): on a terminal only (or
-# with --progress), under the name of the command the user ran, the phase
+# The progress line of long walks (newcomer.md S10) of baseline create, check
+# and scan: on a terminal only (or with --progress), under the name of the command the user ran, the phase
 # named, bytes against the known total with rate and time left, erased at the
 # end; nothing of it when stderr is not a terminal. Large files are sparse
 # (hashed like data, holes fed as zeros, without filling the test's tmpfs).
@@ -30,4 +30,24 @@ run 0 "$DW" check --full --baseline "$T/b.db" --root "$R"
 grep -q '^check: 0 alerts, ' "$T/out" || fail "no summary on a pipe: $(cat -v "$T/out")"
 run 0 "$DW" --progress check --full --baseline "$T/b.db" --root "$R"
 grep -q 'driftwatch check: hashing .* of 1.5 GiB' "$T/err" || fail "--progress drew nothing: $(cat -v "$T/err")"
+# scan (its first run records the baseline): under "driftwatch scan", the
+# places it is walking named in the metadata phase (/usr, /etc or both, by
+# their parallel walks), then the bytes hashed against
+# the total that walk found, and the line erased before the summary.
+# (Exit 1: the tree has no signature policy, an alert of posture.) The
+# metadata phase is drawn when it lasts past a redraw tick (250 ms): 60,000
+# more entries for the walk make it last.
+mkdir "$R/usr/many"
+(cd "$R/usr/many" && seq 1 20000 | xargs touch)
+rc=0
+script -qec "'$DW' scan --root '$R' --state-dir '$T/st'" /dev/null >"$T/scan.tty" || rc=$?
+[ "$rc" -le 1 ] || fail "scan exited $rc: $(cat -v "$T/scan.tty")"
+tr '\r' '\n' <"$T/scan.tty" >"$T/scan.txt"
+grep -Eq '^.\[Kdriftwatch scan: scanning /(usr|etc)( /(usr|etc))?: metadata, ([0-9]+ entries|[0-9.]+ [KMG]?i?B of [0-9.]+ [KMG]?i?B)' "$T/scan.txt" ||
+        fail "scan: no 'scanning /usr: metadata' phase: $(cat -v "$T/scan.txt")"
+grep -Eq '^.\[Kdriftwatch scan: hashing [0-9.]+ [KMG]?i?B of 1\.5 GiB, [0-9.]+ [KMG]?i?B/s, [0-9]+ s left$' "$T/scan.txt" ||
+        fail "scan: no 'hashing X of 1.5 GiB, rate, time left': $(cat -v "$T/scan.txt")"
+! grep -E 'driftwatch (check|baseline create):' "$T/scan.txt" || fail "scan's progress under another command's name"
+grep -q '^.\[Kscan: ' "$T/scan.txt" || fail "scan: the progress line was not erased: $(tail -n 4 "$T/scan.txt" | cat -v)"
+
 echo PASS
