@@ -60,13 +60,17 @@ SANITIZER_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print
 test-asan: asan
 	cd $(BUILD_ASAN) && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS) -LE oracle
 
-# The builds `make check` tests: the release binary users run (build/, with
-# its generated man pages and completion) and the sanitizer build of
-# everything (build-asan/: ASan + UBSan).
+# The builds `make check` tests: the release binary users run, with its
+# generated man pages and completion, and the sanitizer build of everything
+# (build-asan/: ASan + UBSan). The release binary is built in a directory of
+# its own (build-check/) with the release build's -O2 and without -g: debug
+# information never changes the code GCC generates, and it costs about a third of the
+# release build's compile time. `make run`'s build/ is left as it is.
+BUILD_CHECK ?= build-check
 check-build: deps-check
-	cmake -S . -B $(BUILD) $(call generator,$(BUILD)) -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build $(BUILD) -j $(JOBS) --target driftwatch driftwatch-generated
-	cmake -S . -B $(BUILD_ASAN) $(call generator,$(BUILD_ASAN)) -DCMAKE_BUILD_TYPE=Debug -DDW_SANITIZE=ON -DDW_TESTS=ON -DDW_RELEASE_BINARY=$(CURDIR)/$(BUILD)/driftwatch
+	cmake -S . -B $(BUILD_CHECK) $(call generator,$(BUILD_CHECK)) -DCMAKE_BUILD_TYPE=Release "-DCMAKE_C_FLAGS_RELEASE=-O2 -DNDEBUG"
+	cmake --build $(BUILD_CHECK) -j $(JOBS) --target driftwatch driftwatch-generated
+	cmake -S . -B $(BUILD_ASAN) $(call generator,$(BUILD_ASAN)) -DCMAKE_BUILD_TYPE=Debug -DDW_SANITIZE=ON -DDW_TESTS=ON -DDW_RELEASE_BINARY=$(CURDIR)/$(BUILD_CHECK)/driftwatch
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 
 # One more job than cores: a share of the cases wait on daemons and timers.
@@ -113,4 +117,4 @@ soak: deps-check compile
 	cd $(BUILD) && DW_SOAK=1 ctest --output-on-failure -R '$(subst $(eval) ,|,$(AGENT_SOAK_TESTS))'
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_CHECK)
