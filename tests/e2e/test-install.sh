@@ -68,7 +68,7 @@ $expected"
 # Content under share, docs, the auditd plugin configuration with this install's path.
 for f in share/driftwatch/rules/default.yaml share/doc/driftwatch/README.md share/doc/driftwatch/LICENSE \
          share/doc/driftwatch/configuration.md share/doc/driftwatch/examples/driftwatch.conf \
-         share/doc/driftwatch/examples/etc-allowlist.yaml share/doc/driftwatch/examples/findings/check.jsonl; do
+         share/doc/driftwatch/examples/etc-allowlist.yaml share/doc/driftwatch/examples/findings/fim.jsonl; do
         [ -f "$D/usr/$f" ] || fail "not installed: /usr/$f"
 done
 plugin=$D/usr/share/driftwatch/audit/plugins.d/driftwatch.conf
