@@ -73,7 +73,7 @@ STABLE_TIME = ("2026-01-01", "00:00:00")
 def stable_text(line):
     line = re.sub(re.escape(raw) + r"/bin/[^/\"]+/driftwatch", "/usr/bin/driftwatch", line)
     line = line.replace(build + "/", "/usr/src/driftwatch/build/").replace(top + "/", "/usr/src/driftwatch/")
-    line = re.sub(r"/tmp/dw-e2e\.[A-Za-z0-9]{6}", "/tmp/dw-e2e", line)
+    line = re.sub(r"/(tmp|dev/shm)/dw-e2e\.[A-Za-z0-9]{6}", r"/\1/dw-e2e", line)
     line = re.sub(r"/tmp/(tmp|dw-samples)\.[A-Za-z0-9]{6,10}", r"/tmp/\1", line)
     if machine_id:
         line = line.replace(machine_id, "0123456789abcdef0123456789abcdef")
