@@ -71,6 +71,70 @@ case "$T" in /tmp/dw-e2e.?*) ;; *) echo "FAIL: unexpected scratch directory '$T'
 [ "$(stat -f -c %T "$T")" = tmpfs ] || { echo "FAIL: scratch directory '$T' is not the test's tmpfs" >&2; exit 1; }
 cleanup_hooks=()
 
+# DW_SAMPLE_DIR=DIR (examples/generate-findings.sh collects the sample
+# findings from the suite's own runs): $DW becomes DIR/bin/TEST/driftwatch, a
+# wrapper that execs the binary (same pid, arguments, standard input, stderr
+# and exit status) and, when --format json or jsonl is given, also copies what
+# it prints on stdout into DIR/TEST.*.jsonl (and the command line into a .cmd
+# file beside it), as it copies the agent's --output file:PATH: a regular file is followed by a tail of its own from where
+# the binary starts writing; a pipe or /dev/null gets a tee between the binary
+# and it. A terminal is left alone. The tests that look at the build directory
+# around $DW, copy the binary or ldd it run it unwrapped, as does the one whose
+# stdout is a pipe nobody reads (a tee would take the EPIPE); so does
+# $DW_RELEASE, for the performance and memory bounds.
+if [ -n "${DW_SAMPLE_DIR:-}" ]; then
+        case ${0##*/} in
+        test-install.sh | test-options-docs.sh | test-units.sh | test-agent-guard.sh | test-bad-input.sh | \
+                test-closed-output.sh | test-image-verify-on-top.sh | test-scan-live-mounts.sh) ;;
+        *)
+                sample_test=${0##*/}
+                sample_test=${sample_test%.sh}
+                mkdir -p "$DW_SAMPLE_DIR/bin/$sample_test" || fail "cannot create '$DW_SAMPLE_DIR/bin/$sample_test'"
+                { printf '#!/bin/bash\nreal=%q out=%q/%q\n' "$(realpath "$DW")" "$(realpath "$DW_SAMPLE_DIR")" "$sample_test"
+                  cat <<'EOF'
+json= prev=
+for a in "$@"; do
+        case $prev in --format) case $a in json | jsonl) json=1 ;; esac ;; esac
+        case $a in --format=json | --format=jsonl) json=1 ;; esac
+        prev=$a
+done
+f=$out.$$.${EPOCHREALTIME/./}
+# The copiers are no children of the binary (they are orphans at once: a test
+# may look at its children) and keep none of the caller's other descriptors
+# (a pipe's reader would wait for them).
+closefds() { local d; for d in /proc/$BASHPID/fd/*; do d=${d##*/}; [ "$d" -gt 2 ] && eval "exec $d>&-"; done; }
+# The agent's file outputs (JSON Lines whatever the format), followed by name.
+n=0 prev=
+for a in "$@"; do
+        case $prev/$a in
+        --output/file:?*) n=$((n + 1)); ( (closefds; exec tail -n +1 -F -s 0.05 --pid=$$ "${a#file:}" </dev/null >"$f.$n.jsonl" 2>/dev/null) & ) ;;
+        esac
+        case $a in --output=file:?*) n=$((n + 1)); ( (closefds; exec tail -n +1 -F -s 0.05 --pid=$$ "${a#--output=file:}" </dev/null >"$f.$n.jsonl" 2>/dev/null) & ) ;; esac
+        prev=$a
+done
+{ [ -n "$json" ] && [ -e /proc/self/fd/1 ] && ! [ -t 1 ]; } || exec "$real" "$@"
+printf '%q ' "$@" >"$f.cmd"
+if [ -f /proc/self/fd/1 ]; then
+        # (its own open of the file by name, which tail follows with inotify,
+        # as the binary writes: a test may truncate it right after the exit)
+        pos=0
+        while read -r k v; do [ "$k" != pos: ] || pos=$v; done </proc/self/fdinfo/1
+        ( (closefds; exec tail -c +$((pos + 1)) -s 0.02 --pid=$$ -f "$(readlink /proc/$$/fd/1)" </dev/null >"$f.jsonl" 2>/dev/null) & )
+else
+        mkfifo "$f.fifo"
+        ( (closefds; exec tee -a "$f.jsonl" <"$f.fifo" 2>/dev/null) & )
+        exec >"$f.fifo"
+        rm -f "$f.fifo"
+fi
+exec "$real" "$@"
+EOF
+                } >"$DW_SAMPLE_DIR/bin/$sample_test/driftwatch" && chmod +x "$DW_SAMPLE_DIR/bin/$sample_test/driftwatch" ||
+                        fail "cannot write the sample wrapper in '$DW_SAMPLE_DIR/bin/$sample_test'"
+                DW=$DW_SAMPLE_DIR/bin/$sample_test/driftwatch
+                ;;
+        esac
+fi
+
 cleanup() {
         local rc=$? h
         for h in "${cleanup_hooks[@]}"; do

@@ -86,7 +86,7 @@ $expected"
 # Content under share, docs, the auditd plugin configuration with this install's path.
 for f in share/driftwatch/rules/default.yaml share/doc/driftwatch/README.md share/doc/driftwatch/LICENSE \
          share/doc/driftwatch/configuration.md share/doc/driftwatch/examples/driftwatch.conf \
-         share/doc/driftwatch/examples/etc-allowlist.yaml share/doc/driftwatch/examples/findings/check.jsonl; do
+         share/doc/driftwatch/examples/etc-allowlist.yaml share/doc/driftwatch/examples/findings/fim.jsonl; do
         [ -f "$P/$f" ] || fail "not installed: $PREFIX/$f"
 done
 plugin=$P/share/driftwatch/audit/plugins.d/driftwatch.conf
