@@ -12,7 +12,8 @@
 # captures is only read again, the suite not rerun). Of every rule id the
 # shortest finding is kept after what differs from run to run is made stable:
 # scratch, build and source paths, this machine's host name and machine id,
-# times of the run itself, inode numbers, event ids (a digest of the rest).
+# times of the run itself, inode numbers, rule.reference (as installed in
+# /usr), event ids (a digest of the rest).
 # Then the scenarios no test makes (below) run, and each finding goes to
 # examples/findings/<capability>.jsonl (event.dataset without "driftwatch."),
 # sorted by rule id. tests/e2e/test-examples.sh checks that every rule id has
@@ -125,6 +126,9 @@ for f in sorted(glob.glob(os.path.join(raw, "*.jsonl"))):
            not isinstance(doc.get("rule"), dict) or doc["rule"].get("id") not in defined:
             continue            # not a finding (baseline show's records), or of a test's own rules
         doc = stable(doc, {})
+        # The reference as a package installed in /usr makes it (a build's own
+        # prefix, or a capture of an older format, says nothing of the rule).
+        doc["rule"]["reference"] = "file:///usr/share/doc/driftwatch/rules.md#" + doc["rule"]["id"].lower()
         if isinstance(doc["event"].get("id"), str):
             rest = dict(doc, event={k: v for k, v in doc["event"].items() if k != "id"})
             doc["event"]["id"] = hashlib.sha256(json.dumps(rest, sort_keys=True).encode()).hexdigest()[:32]
