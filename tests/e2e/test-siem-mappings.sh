@@ -53,11 +53,22 @@ printf 'root:x:0:\n' >"$R/etc/group"
 printf 'PermitRootLogin no\n' >"$R/etc/ssh/sshd_config"
 printf 'tool\n' >"$R/usr/bin/tool"
 printf 'gone\n' >"$R/etc/old.conf"
+# A dpkg database: sshd_config a conffile of a package (driftwatch.package on its finding).
+mkdir -p "$R/var/lib/dpkg/info"
+printf 'Package: openssh-server\nStatus: install ok installed\nVersion: 1:9.2p1-2\nArchitecture: amd64\nConffiles:\n /etc/ssh/sshd_config %s\nDescription: ssh\n\n' \
+        "$(md5sum <"$R/etc/ssh/sshd_config" | cut -d' ' -f1)" >"$R/var/lib/dpkg/status"
+printf '/.\n/etc\n/etc/ssh\n/etc/ssh/sshd_config\n' >"$R/var/lib/dpkg/info/openssh-server.list"
 dw baseline-create --format json baseline create --from "dir:$R" --out "$T/base.db"
 dw scan1 scan --root "$R" --state-dir "$T/state" --format json
 printf 'PermitRootLogin yes\n' >"$R/etc/ssh/sshd_config"
 rm "$R/etc/old.conf"
 ln -s /tmp/evil "$R/usr/bin/link"
+# ... and a package installed since (one DW-FIM-PACKAGE-CHANGE).
+printf 'new\n' >"$R/usr/bin/newtool"
+printf 'Package: newtool\nStatus: install ok installed\nVersion: 1.0\nArchitecture: amd64\nDescription: x\n\n' \
+        >>"$R/var/lib/dpkg/status"
+printf '/.\n/usr\n/usr/bin\n/usr/bin/newtool\n' >"$R/var/lib/dpkg/info/newtool.list"
+(cd "$R" && md5sum usr/bin/newtool) >"$R/var/lib/dpkg/info/newtool.md5sums"
 dw check check --baseline "$T/base.db" --root "$R" --format json
 dw scan2 scan --root "$R" --state-dir "$T/state" --format json
 dw accept baseline accept --state-dir "$T/state" /etc/ssh/sshd_config --reason "CHG-1" --format json
