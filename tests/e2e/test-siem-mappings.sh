@@ -141,6 +141,10 @@ dw oci-check check --baseline "$T/oci.db" --root "$T/layer" --format json
 "$DW" agent --state-dir "$T/agent2" --output "file:$O/agent-once.jsonl" --schedule all=off --schedule mounts=1h/0 \
         --once 2>"$T/err" || fail "the agent failed: $(cat "$T/err")"
 
+jq -se '[.[].rule.id] as $r | all("DW-AGENT-HEARTBEAT", "DW-AUD-LOST", "DW-AUD-SEQUENCE-GAP", "DW-AUD-CONFIG";
+        . as $id | $r | index($id)) and any(.[]; .driftwatch.agent.schedules.mounts.last_run)' \
+        "$O/agent.jsonl" "$O/agent-once.jsonl" >/dev/null ||
+        fail "the agent's output lacks a heartbeat, audit health, a finding or a schedule's run"
 # The syscall is its name and its number alike in a finding and in the raw event.
 jq -se '[.[] | .driftwatch.audit | select(.id == "1700000002.200:103") | [.syscall, .syscall_number]] | unique ==
         [["openat", 257]]' "$O/audit-audit-writes-input.jsonl" "$O/events-audit-writes-input.jsonl" >/dev/null ||
