@@ -181,6 +181,7 @@ static void set_audit(struct audit_detect *d, const struct audit_event *ev)
         a->id = d->audit_id;
         a->node = bytes_of(ev->node);
         a->syscall = bytes_of(audit_syscall_get_name(sc));
+        a->syscall_number = ev->has_syscall ? sc->number : -1;
         a->success = sc->success;
         a->has_exit = sc->has_exit;
         a->exit = sc->exit;

@@ -134,7 +134,7 @@ static void json_paths(struct json *j, const struct audit_event *ev)
         size_t i;
         char mode[24];
 
-        json_array_begin(j, "paths");
+        json_array_begin(j, "path_records");
         for (i = 0; i < ev->n_paths; i++) {
                 const struct audit_path *p = &ev->paths[i];
 
@@ -174,8 +174,12 @@ static void json_details(struct json *j, const struct audit_event *ev)
         json_int(j, "serial", (int64_t) (ev->serial & INT64_MAX));
         json_str(j, "type", ev->type_name);
         if (sc) {
+                /* As the findings have it: the name (when known), the number as logged. */
+                struct audit_str name = audit_syscall_get_name(sc);
+
+                json_str(j, "syscall", name);
                 if (sc->number >= 0)
-                        json_int(j, "syscall", sc->number);
+                        json_int(j, "syscall_number", sc->number);
                 if (sc->arch) {
                         snprintf(id, sizeof(id), "%x", sc->arch);
                         json_string(j, "arch", id);

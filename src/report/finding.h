@@ -102,7 +102,8 @@ struct finding_mount {
  * leaves all unset). */
 struct finding_audit {
         const char *id;                 /* the event ("sec.msec:serial"), or the first folded or counted one */
-        struct finding_bytes node, syscall;
+        struct finding_bytes node, syscall;    /* syscall: its name, when known */
+        int64_t syscall_number;         /* syscall= as logged; -1: unset */
         int success;                    /* 1, 0; -1: unset */
         bool has_exit;
         int64_t exit;

@@ -344,7 +344,7 @@ static void json_ancestry(struct json *j, const struct finding_ancestor *an, siz
 
 void finding_audit_init(struct finding_audit *a)
 {
-        *a = (struct finding_audit) { .success = -1, .ses = -1 };
+        *a = (struct finding_audit) { .syscall_number = -1, .success = -1, .ses = -1 };
 }
 
 static void json_fold(struct json *j, const char *key, const struct finding_fold *f, bool upgrade)
@@ -386,6 +386,8 @@ static void json_audit(struct json *j, const struct finding_audit *a)
                 json_bytes(j, "node", a->node.s, a->node.len);
         if (a->syscall.len)
                 json_bytes(j, "syscall", a->syscall.s, a->syscall.len);
+        if (a->syscall_number >= 0)
+                json_int(j, "syscall_number", a->syscall_number);
         if (a->success >= 0)
                 json_bool(j, "success", a->success);
         if (a->has_exit)

@@ -73,3 +73,13 @@ deployment_dir() {
         done < <(ostree admin status --sysroot="$1")
         fail "no deployment $2 in $1"
 }
+
+# one_deployment SYSROOT DIR VERSION: an OS tree at DIR (make_os_tree), committed
+# into a new SYSROOT and deployed; DEP is its deployment directory.
+one_deployment() {
+        make_os_tree "$2" "$3"
+        make_sysroot "$1"
+        commit_tree "$1" "$2" "$3" >/dev/null
+        deploy "$1"
+        DEP=$(deployment_dir "$1" 0)
+}
