@@ -35,7 +35,7 @@ grep -q 'driftwatch check: hashing .* of 1.5 GiB' "$T/err" || fail "--progress d
 # their parallel walks), then the bytes hashed against
 # the total that walk found, and the line erased before the summary.
 # (Exit 1: the tree has no signature policy, an alert of posture.) The
-# metadata phase is drawn when it lasts past a redraw tick (250 ms): 60,000
+# metadata phase is drawn when it lasts past a redraw tick (250 ms): 20,000
 # more entries for the walk make it last.
 mkdir "$R/usr/many"
 (cd "$R/usr/many" && seq 1 20000 | xargs touch)
