@@ -192,6 +192,21 @@ host_lock() {
         [ "$got" = held ] || fail "another run held '$f' for 15 minutes"
 }
 
+# status_of PID FIELD: FIELD of /proc/PID/status (Seccomp, CapBnd, VmRSS...).
+status_of() {
+        sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"
+}
+
+# wait_jq FILE JQ_FILTER WHAT: waits (10 s at most) until a line of FILE
+# matches JQ_FILTER, else fails saying WHAT.
+wait_jq() {
+        for _ in $(seq 1 200); do
+                jq -e -s "any(.[]; $2)" "$1" >/dev/null 2>&1 && return 0
+                sleep 0.05
+        done
+        fail "$3"
+}
+
 # run EXPECTED_EXIT CMD...: runs CMD, stdout to $T/out, stderr to $T/err, and
 # checks the exit status.
 run() {

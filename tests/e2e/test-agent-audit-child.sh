@@ -22,16 +22,7 @@ command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
 
 pids=()
 cleanup_hooks+=('for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done')
-status_of() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
 child_of() { awk '{ print $1 }' "/proc/$1/task/$1/children" 2>/dev/null; }
-# wait_jq FILE JQ_FILTER WHAT: until a line of FILE matches (10 s).
-wait_jq() {
-        for _ in $(seq 1 200); do
-                jq -e -s "any(.[]; $2)" "$1" >/dev/null 2>&1 && return 0
-                sleep 0.05
-        done
-        fail "$3"
-}
 # start_fed NAME HEARTBEAT [VAR=VALUE]: an agent fed by the fifo $T/NAME.feed
 # (held open on descriptor 7), state $T/NAME.state, output $T/NAME.jsonl,
 # log $T/NAME.err; its pid in $pid.

@@ -22,15 +22,6 @@ out=$T/out.jsonl
 pids=()
 cleanup_hooks+=('for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done')
 
-status_of() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
-# wait_for JQ_FILTER WHAT: until a line of the output matches.
-wait_for() {
-        for _ in $(seq 1 100); do
-                jq -e -s "any(.[]; $1)" "$out" >/dev/null 2>&1 && return 0
-                sleep 0.05
-        done
-        fail "$2"
-}
 
 # ---- privileges: the agent and a schedule's child
 for cap in inventory posture; do
@@ -82,12 +73,12 @@ S=$T/state
         --output "file:$out" --schedule all=off --heartbeat 1s 2>"$T/agent.err" &
 pid=$!
 pids+=("$pid")
-wait_for '.rule.id == "DW-AGENT-HEARTBEAT"' "the agent did not start"
+wait_jq "$out" '.rule.id == "DW-AGENT-HEARTBEAT"' "the agent did not start"
 sleep 1.5       # heartbeats: the agent's own commits
 
 tamper() { jq -c --arg p "$1" 'select(.rule.id == "DW-AGENT-TAMPER" and .file.path == $p)' "$out"; }
 expect_tamper() {       # PATH FILE CHANGE [ATTRIBUTE]
-        wait_for ".rule.id == \"DW-AGENT-TAMPER\" and .file.path == \"$1\" and .driftwatch.agent.tamper.change == \"$3\"" \
+        wait_jq "$out" ".rule.id == \"DW-AGENT-TAMPER\" and .file.path == \"$1\" and .driftwatch.agent.tamper.change == \"$3\"" \
                 "no DW-AGENT-TAMPER for '$1' ($3)"
         tamper "$1" | jq -e --arg f "$2" --arg a "${4:-}" '.event.kind == "alert" and .event.severity == 99 and
                 .driftwatch.agent.tamper.file == $f and ($a == "" or (.driftwatch.changed | index($a)))' >/dev/null ||
