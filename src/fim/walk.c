@@ -1112,8 +1112,10 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
         pthread_cond_init(&w.cond, NULL);
 
         r = seed_prefixes(&w, prefixes, n_prefixes);
+        /* No directory to descend into (every prefix missing, or a file):
+         * the calling thread alone, none started. */
         if (r >= 0)
-                r = workers_run(n_threads, walk_thread, wks, sizeof(*wks));
+                r = workers_run(w.pending > 0 ? n_threads : 1, walk_thread, wks, sizeof(*wks));
         while (w.stack) {
                 struct dir_task *t = w.stack;
 
@@ -1188,7 +1190,8 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
                         atomic_store(&opts->progress->phase, WALK_PHASE_HASHING);
                 }
                 w.tree = tree;
-                r = workers_run(n_threads, read_thread, wks, sizeof(*wks));
+                r = workers_run(MIN(n_threads, (unsigned) MIN(w.n_to_read, (size_t) WORKERS_MAX)), read_thread, wks,
+                                sizeof(*wks));
                 if (r >= 0)
                         r = atomic_load(&w.fatal);
                 if (r >= 0 && opts->cancel && *opts->cancel)
