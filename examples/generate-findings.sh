@@ -5,10 +5,11 @@
 #   examples/generate-findings.sh BUILD_DIR [RAW_DIR]
 # BUILD_DIR is a build with the tests, configured with
 # -DDW_RELEASE_BINARY=BUILD_DIR/driftwatch so that its cases carry the
-# "release" label (tests/CMakeLists.txt). The suite's cases ("release" and
-# "sanitize": all but the package builds and the peer oracles) run with
-# DW_SAMPLE_DIR set, under which tests/e2e/lib.sh has each JSON run's stdout
-# copied (RAW_DIR, default a scratch directory; an existing RAW_DIR with
+# "release" label (tests/CMakeLists.txt). The suite's cases ("release",
+# "sanitize" and "oracle": all but the package builds) run with DW_SAMPLE_DIR
+# set, under which tests/e2e/lib.sh has each JSON run's stdout copied (and
+# the tests that run a binary the wrapper cannot see keep their output with
+# sample_keep) (RAW_DIR, default a scratch directory; an existing RAW_DIR with
 # captures is only read again, the suite not rerun). Of every rule id the
 # shortest finding is kept after what differs from run to run is made stable:
 # scratch, build and source paths, this machine's host name and machine id,
@@ -35,7 +36,7 @@ if [ -z "$(find "$RAW" -maxdepth 1 -name '*.jsonl' -print -quit)" ]; then
                 exit 2
         }
         rc=0
-        (cd "$BUILD" && DW_SAMPLE_DIR=$RAW ctest -L 'release|sanitize' -j "$(($(nproc) + 1))" --output-on-failure) \
+        (cd "$BUILD" && DW_SAMPLE_DIR=$RAW ctest -L 'release|sanitize|oracle' -j "$(($(nproc) + 1))" --output-on-failure) \
                 >"$W/ctest.log" 2>&1 || rc=$?
         grep -E '^[0-9]+% tests passed|\(Failed\)|\(Timeout\)' "$W/ctest.log" >&2 || true
         [ "$rc" = 0 ] || echo "generate-findings: some cases failed; their findings are used all the same" >&2

@@ -85,7 +85,8 @@ cleanup_hooks=()
 if [ -n "${DW_SAMPLE_DIR:-}" ]; then
         case ${0##*/} in
         test-install.sh | test-options-docs.sh | test-units.sh | test-agent-guard.sh | test-bad-input.sh | \
-                test-closed-output.sh | test-image-verify-on-top.sh | test-scan-live-mounts.sh) ;;
+                test-closed-output.sh | test-image-verify-on-top.sh | test-scan-live-mounts.sh | \
+                test-posture-selinux-live.sh) ;;
         *)
                 sample_test=${0##*/}
                 sample_test=${sample_test%.sh}
@@ -134,6 +135,17 @@ EOF
                 ;;
         esac
 fi
+
+# sample_keep FILE...: the JSON output of a run the DW_SAMPLE_DIR wrapper
+# cannot see (a chrooted or copied binary, above) kept for
+# examples/generate-findings.sh all the same; nothing without DW_SAMPLE_DIR.
+sample_keep() {
+        local f
+        [ -n "${DW_SAMPLE_DIR:-}" ] || return 0
+        for f; do
+                cp -- "$f" "$DW_SAMPLE_DIR/${0##*/}.kept.$BASHPID.$RANDOM.jsonl" || fail "cannot keep '$f' as a sample"
+        done
+}
 
 cleanup() {
         local rc=$? h

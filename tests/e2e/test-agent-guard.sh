@@ -107,6 +107,7 @@ kill -TERM "$pid"
 wait "$pid" || { cat "$T/agent.err"; fail "the agent did not end cleanly"; }
 n=$(jq -r 'select(.rule.id == "DW-AGENT-TAMPER") | .file.path' "$out" | wc -l)
 [ "$n" -eq 7 ] || { jq -c 'select(.rule.id == "DW-AGENT-TAMPER")' "$out"; fail "$n DW-AGENT-TAMPER findings, expected 7"; }
+sample_keep "$out"
 [ "$(jq -r 'select(.rule.id == "DW-AGENT-HEARTBEAT") | .rule.id' "$out" | wc -l)" -ge 3 ] ||
         fail "too few heartbeats to show the agent's own writes"
 grep -qF "the agent's configuration file '$T/dw.conf' was changed by another process: content changed" "$T/agent.err" ||

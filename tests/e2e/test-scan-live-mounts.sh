@@ -100,6 +100,7 @@ jq -e -s 'any(.[]; .file.path == "/usr/.systemd-sysext/extensions" and .rule.id 
         and ([.[] | select((.file.path // "") | startswith("/usr/.systemd-sysext")) | select(.event.kind == "alert")]
         | length == 0)' "$T/second.json" >/dev/null ||
         { cat "$T/second.json"; fail "the merge's marker files are not DW-INV-MERGE-MARKER events"; }
+sample_keep "$T/second.json"
 
 # The third, nothing changed since: no mount finding but the snapshot.
 [ "$(jq -r 'select(.rule.id | startswith("DW-MNT-")) | .rule.id' "$T/third.json")" = DW-MNT-SNAPSHOT ] ||
