@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 static bool leap(int64_t y)
 {
@@ -133,8 +134,9 @@ int rfc3339_parse(const char *s, size_t len, int64_t *ret)
         return 0;
 }
 
-/* t (clamped to years 1-9999) as "YYYY-MM-DDTHH:MM:SS", then 'tail'. */
-static void format_seconds(int64_t t, char *out, size_t size, const char *tail)
+/* t (clamped to years 1-9999) as "YYYY-MM-DDTHH:MM:SS": 19 bytes, no NUL. */
+#define SECONDS_LEN 19
+static void format_seconds(int64_t t, char out[static SECONDS_LEN + 1])
 {
         int64_t days, secs, y;
         int m, d;
@@ -147,22 +149,21 @@ static void format_seconds(int64_t t, char *out, size_t size, const char *tail)
         secs = t - days * 86400;
         civil_from_days(days, &y, &m, &d);
         /* The modulos are no-ops on these ranges; they show the compiler the widths. */
-        snprintf(out, size, "%04u-%02u-%02uT%02u:%02u:%02u%s", (unsigned) y % 10000u, (unsigned) m % 100u,
-                 (unsigned) d % 100u, (unsigned) (secs / 3600) % 100u, (unsigned) (secs / 60 % 60),
-                 (unsigned) (secs % 60), tail);
+        snprintf(out, SECONDS_LEN + 1, "%04u-%02u-%02uT%02u:%02u:%02u", (unsigned) y % 10000u,
+                 (unsigned) m % 100u, (unsigned) d % 100u, (unsigned) (secs / 3600) % 100u,
+                 (unsigned) (secs / 60 % 60), (unsigned) (secs % 60));
 }
 
 void rfc3339_format(int64_t t, char out[RFC3339_LEN])
 {
-        format_seconds(t, out, RFC3339_LEN, "Z");
+        format_seconds(t, out);
+        memcpy(out + SECONDS_LEN, "Z", 2);
 }
 
 void rfc3339_format_ms(int64_t t, unsigned ms, char out[RFC3339_MS_LEN])
 {
-        char tail[8];
-
-        snprintf(tail, sizeof(tail), ".%03uZ", ms % 1000);
-        format_seconds(t, out, RFC3339_MS_LEN, tail);
+        format_seconds(t, out);
+        snprintf(out + SECONDS_LEN, RFC3339_MS_LEN - SECONDS_LEN, ".%03uZ", ms % 1000);
 }
 
 uint64_t clock_ms(clockid_t clock)

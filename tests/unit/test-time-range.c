@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "basic/time-range.h"
+#include "basic/time-util.h"
 
 /* 2024-03-14T15:09:26Z, a Thursday. */
 #define NOW 1710428966
@@ -121,6 +122,29 @@ static void test_rfc3339(void **state)
         CHECK(NEW_YORK, cases);
 }
 
+/* The formatter every output's times go through: fixed widths, milliseconds
+ * zero-padded, times past either end of years 1-9999 clamped to it. */
+static void test_rfc3339_format(void **state)
+{
+        char s[RFC3339_LEN], ms[RFC3339_MS_LEN];
+
+        (void) state;
+        rfc3339_format(0, s);
+        assert_string_equal(s, "1970-01-01T00:00:00Z");
+        rfc3339_format(1710411630, s);
+        assert_string_equal(s, "2024-03-14T10:20:30Z");
+        rfc3339_format(-1, s);
+        assert_string_equal(s, "1969-12-31T23:59:59Z");
+        rfc3339_format(INT64_MAX, s);
+        assert_string_equal(s, "9999-12-31T23:59:59Z");
+        rfc3339_format(INT64_MIN, s);
+        assert_string_equal(s, "0001-01-01T00:00:00Z");
+        rfc3339_format_ms(1710411630, 7, ms);
+        assert_string_equal(ms, "2024-03-14T10:20:30.007Z");
+        rfc3339_format_ms(TIME_MAX_SECONDS + 1, 999, ms);
+        assert_string_equal(ms, "9999-12-31T23:59:59.999Z");
+}
+
 static void test_daylight_saving(void **state)
 {
         /* Now is 11:09 EDT (UTC-4); March 10 began in EST. */
@@ -219,6 +243,7 @@ int main(void)
                 cmocka_unit_test(test_words_utc),
                 cmocka_unit_test(test_dates_utc),
                 cmocka_unit_test(test_rfc3339),
+                cmocka_unit_test(test_rfc3339_format),
                 cmocka_unit_test(test_daylight_saving),
                 cmocka_unit_test(test_refused),
                 cmocka_unit_test(test_end),
