@@ -113,7 +113,7 @@ bench: deps-bench compile
 # small scale, with DW_SOAK=1, on the release build.
 AGENT_SOAK_TESTS = test-agent-syslog test-agent-syslog-tls test-agent-kill test-agent-memory test-agent-relp test-agent-http test-agent-fleet
 soak: deps-check compile
-	cmake --build $(BUILD) -j $(JOBS) --target driftwatch-generated
+	cmake --build $(BUILD) -j $(JOBS) --target driftwatch-generated dw-ship-test
 	cd $(BUILD) && DW_SOAK=1 ctest --output-on-failure -R '$(subst $(eval) ,|,$(AGENT_SOAK_TESTS))'
 
 clean:

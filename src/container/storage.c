@@ -95,7 +95,7 @@ static int get_string(json_t *o, size_t i, const char *key, bool required, char 
 
 static int get_id(json_t *o, size_t i, const char *key, bool required, char **ret, char **ret_error)
 {
-        char *s;
+        char *s = NULL;
         int r;
 
         r = get_string(o, i, key, required, &s, ret_error);
