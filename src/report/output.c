@@ -251,6 +251,16 @@ void format_timestamp(char out[TIMESTAMP_LEN], long long ns)
         format_timestamp_sec(out, (uint64_t) (ns / 1000000000), (unsigned) (ns / 1000000 % 1000));
 }
 
+const char *timestamp_to_second(const char *ts, char buf[TIMESTAMP_LEN])
+{
+        size_t n = strlen(ts);
+
+        if (n <= 20 || n >= TIMESTAMP_LEN || ts[19] != '.' || ts[n - 1] != 'Z')
+                return ts;
+        snprintf(buf, TIMESTAMP_LEN, "%.19sZ", ts);
+        return buf;
+}
+
 static void json_strv(struct json *j, const char *key, const struct strv *v)
 {
         size_t i;
