@@ -638,8 +638,11 @@ int capability_accepts_show(const char *baseline_path, enum output_format format
                         r = json_finish(&j);
                         r = r ?: buf_putc(&b, '\n');
                 } else {
+                        char second[TIMESTAMP_LEN];
+                        const char *when = timestamp_to_second(v[0], second);
+
                         r = buf_puts(&b, "accepted:   ");
-                        r = r ?: escape_text(&b, v[0], strlen(v[0]));
+                        r = r ?: escape_text(&b, when, strlen(when));
                         r = r ?: buf_puts(&b, " by ");
                         r = r ?: escape_text(&b, v[1], strlen(v[1]));
                         r = r ?: buf_printf(&b, ", %s entr%s, digest %.12s -> %.12s", v[5],

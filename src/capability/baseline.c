@@ -232,6 +232,8 @@ int capability_baseline_create(const struct dw_context *ctx, const struct baseli
         return 0;
 }
 
+#define TEXT_HASH_BYTES 6       /* 12 hex digits, as output.c's TEXT_HASH_SHOWN */
+
 static int show_entry(const struct fim_entry *e, enum output_format format, struct buf *b, FILE *f)
 {
         char ts[TIMESTAMP_LEN], mode[8];
@@ -269,10 +271,11 @@ static int show_entry(const struct fim_entry *e, enum output_format format, stru
                 format_timestamp(ts, e->mtime_ns);
                 r = buf_printf(b, "%-7s %04o %5u %5u %10llu %.19sZ ", fim_type_name(e->type), e->mode, e->uid,
                                e->gid, (unsigned long long) e->size, ts);
+                /* the content's hash shortened, as the text view gives hashes (JSON has it whole) */
                 if (r >= 0 && (e->flags & ENTRY_HAS_HASH))
-                        r = hex_encode(b, e->sha256, SHA256_LEN);
+                        r = hex_encode(b, e->sha256, TEXT_HASH_BYTES);
                 else if (r >= 0)
-                        r = buf_printf(b, "%64s", "-");
+                        r = buf_printf(b, "%*s", 2 * TEXT_HASH_BYTES, "-");
                 if (r >= 0)
                         r = buf_putc(b, ' ');
                 if (r >= 0)
@@ -295,6 +298,7 @@ static int show_entry(const struct fim_entry *e, enum output_format format, stru
 static int show_header(const char *file, const struct baseline_meta *meta, size_t n, const size_t counts[4],
                        struct buf *b)
 {
+        char second[TIMESTAMP_LEN];
         size_t i;
         int r;
 
@@ -305,7 +309,7 @@ static int show_header(const char *file, const struct baseline_meta *meta, size_
         if (r >= 0 && meta->commit)
                 r = escape_text_line(b, "commit:     ", meta->commit);
         if (r >= 0)
-                r = escape_text_line(b, "created:    ", meta->created ? meta->created : "-");
+                r = escape_text_line(b, "created:    ", meta->created ? timestamp_to_second(meta->created, second) : "-");
         if (r >= 0)
                 r = escape_text_line(b, "host:       ", meta->host ? meta->host : "-");
         if (r >= 0 && meta->digest)

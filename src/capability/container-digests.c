@@ -250,6 +250,11 @@ static int check_reference(struct run *run, const struct kube_pod *p, const stru
         if (approved_find(approved, spec.name, digest))
                 return 0;
         e = approved_find_name(approved, spec.name);
+        /* "nginx:1.25 runs sha256:...", but a reference pinning that digest is not said twice */
+        if (e && spec.digest && strcmp(spec.digest, digest) == 0)
+                return emit(run, "DW-CTR-DIGEST-DIFFERS", 0, "image-digest-differs", p, c, &spec, digest,
+                            "runs %s; the approved list has %s for %s (%s)", image, e->ref.digest, spec.name,
+                            entry_where(e, where, sizeof(where)));
         if (e)
                 return emit(run, "DW-CTR-DIGEST-DIFFERS", 0, "image-digest-differs", p, c, &spec, digest,
                             "%s runs %s; the approved list has %s for %s (%s)", image, digest,

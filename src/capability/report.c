@@ -254,7 +254,8 @@ static int add_event(struct report *r, json_t *ev)
                 r->cur_point->time = t;
         if (r->cur && t > r->cur->time)
                 r->cur->time = t;
-        if (r->cur)
+        /* a run's alerts and events as its DW-RUN-SUMMARY counts them */
+        if (r->cur && !alert)
                 r->cur->events++;
         if (alert) {
                 r->cur_point->alerts++;
@@ -827,11 +828,12 @@ static void render_doc(FILE *f, json_t *m, bool md)
                 if (!md)
                         fprintf(f, "<section id=\"%s\">\n", id);
                 heading(f, md, 2, id, title);
-                fprintf(f, md ? "\nAlerts: %lld critical, %lld high, %lld medium, %lld low; %lld findings in all.\n"
+                fprintf(f, md ? "\nAlerts: %lld critical, %lld high, %lld medium, %lld low; %lld finding%s in all.\n"
                               : "<p>Alerts: <span class=\"critical\">%lld critical</span>, <span class=\"high\">%lld "
                                 "high</span>, <span class=\"medium\">%lld medium</span>, <span class=\"low\">%lld "
-                                "low</span>; %lld findings in all.</p>\n",
-                        ji(sev, "critical"), ji(sev, "high"), ji(sev, "medium"), ji(sev, "low"), ji(v, "events"));
+                                "low</span>; %lld finding%s in all.</p>\n",
+                        ji(sev, "critical"), ji(sev, "high"), ji(sev, "medium"), ji(sev, "low"), ji(v, "events"),
+                        ji(v, "events") == 1 ? "" : "s");
                 if (json_array_size(json_object_get(v, "checks")) == 0)
                         none(f, md, "no check reported a finding for this control");
                 else {

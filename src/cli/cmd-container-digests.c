@@ -7,21 +7,26 @@
 #include "cli.h"
 #include "options.h"
 
-static void report(const char *what, const struct container_digests_summary *sum, struct output *out)
+static void report(const struct container_digests_summary *sum, struct output *out)
 {
-        char approved[128] = "", namespaces[64] = "";
+        char approved[128] = "", unused[64] = "", templates[64] = "", namespaces[64] = "";
 
         if (out->format != OUTPUT_TEXT)
                 return;
+        /* what was read; a count of none is left out (the first line has the alerts) */
+        if (sum->approved_without_digest)
+                snprintf(unused, sizeof(unused), " (%zu without a digest, not used)", sum->approved_without_digest);
         if (sum->approved || sum->approved_without_digest)
-                snprintf(approved, sizeof(approved), ", %zu approved reference%s (%zu without a digest, not used)",
-                         sum->approved, plural_s(sum->approved), sum->approved_without_digest);
+                snprintf(approved, sizeof(approved), ", %zu approved reference%s%s", sum->approved,
+                         plural_s(sum->approved), unused);
+        if (sum->templates)
+                snprintf(templates, sizeof(templates), ", %zu pod template%s", sum->templates,
+                         plural_s(sum->templates));
         if (sum->namespaces)
                 snprintf(namespaces, sizeof(namespaces), ", %zu namespace%s", sum->namespaces,
                          plural_s(sum->namespaces));
-        cli_note(out, "%s: %zu pod%s, %zu pod template%s, %zu container%s%s%s: %lu alert%s", what, sum->pods,
-                 plural_s(sum->pods), sum->templates, plural_s(sum->templates), sum->containers,
-                 plural_s(sum->containers), approved, namespaces, out->alerts, plural_s(out->alerts));
+        cli_note(out, "read %zu pod%s%s, %zu container%s%s%s", sum->pods, plural_s(sum->pods), templates,
+                 sum->containers, plural_s(sum->containers), approved, namespaces);
 }
 
 static int run(const char *name, int argc, char **argv, bool posture)
@@ -95,7 +100,7 @@ static int run(const char *name, int argc, char **argv, bool posture)
                     : capability_container_digests(&ctx, &req, &out, &sum, &err);
         if (r < 0)
                 return cli_fail(&err);
-        report(posture ? "posture" : "digests", &sum, &out);
+        report(&sum, &out);
         return cli_exit_status(&out);
 }
 

@@ -79,8 +79,9 @@ static int container_diff(int argc, char **argv)
         if (r < 0 && sum.n_containers == 0 && sum.n_failed == 0)
                 return cli_fail(&err);
         if (format == OUTPUT_TEXT)
-                cli_note(&out, "%zu container%s compared with their images: %lu added, %lu modified, %lu deleted",
-                         sum.n_containers, plural_s(sum.n_containers), sum.added, sum.modified, sum.deleted);
+                cli_note(&out, "%zu container%s compared with %s: %lu added, %lu modified, %lu deleted",
+                         sum.n_containers, plural_s(sum.n_containers), sum.n_containers == 1 ? "its image" : "their images",
+                         sum.added, sum.modified, sum.deleted);
         if (r < 0)
                 return cli_fail(&err);
         return cli_exit_status(&out);

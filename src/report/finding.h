@@ -411,3 +411,6 @@ void format_timestamp(char out[TIMESTAMP_LEN], long long ns);
 /* The same from seconds and milliseconds, any value: times past 9999-12-31T23:59:59Z
  * (hostile logs, corrupt commits) are shown as it. */
 void format_timestamp_sec(char out[TIMESTAMP_LEN], uint64_t sec, unsigned msec);
+/* "2026-11-22T04:59:37Z" for "2026-11-22T04:59:37.612Z", in buf, as the text
+ * view gives times (JSON keeps the fraction); anything else as it is. */
+const char *timestamp_to_second(const char *ts, char buf[TIMESTAMP_LEN]);

@@ -251,6 +251,16 @@ void format_timestamp(char out[TIMESTAMP_LEN], long long ns)
         format_timestamp_sec(out, (uint64_t) (ns / 1000000000), (unsigned) (ns / 1000000 % 1000));
 }
 
+const char *timestamp_to_second(const char *ts, char buf[TIMESTAMP_LEN])
+{
+        size_t n = strlen(ts);
+
+        if (n <= 20 || n >= TIMESTAMP_LEN || ts[19] != '.' || ts[n - 1] != 'Z')
+                return ts;
+        snprintf(buf, TIMESTAMP_LEN, "%.19sZ", ts);
+        return buf;
+}
+
 static void json_strv(struct json *j, const char *key, const struct strv *v)
 {
         size_t i;
@@ -1144,7 +1154,8 @@ static int text_severity(const struct output *o, const struct finding *f, struct
         return buf_printf(b, "%s%s\033[0m%*s ", color, word, (int) (strlen(word) < 8 ? 8 - strlen(word) : 0), "");
 }
 
-/* "    container web (0123456789ab) image quay.io/x/web:1 layer 5ca287abcbe6" */
+/* "         container web (0123456789ab) image quay.io/x/web:1 layer 5ca287abcbe6",
+ * under the finding as the other details are, hashes shortened */
 static int text_container(struct buf *b, const struct finding_container *c)
 {
         const struct {
@@ -1156,14 +1167,14 @@ static int text_container(struct buf *b, const struct finding_container *c)
                 { " image ", c->image_name, SIZE_MAX },
                 { " layer ", c->layer, 12 },
         };
-        int r = buf_puts(b, "   ");
+        int r = buf_puts(b, "        ");
 
         for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(parts); i++) {
                 if (!parts[i].value)
                         continue;
                 r = buf_puts(b, parts[i].label);
                 if (r >= 0)
-                        r = escape_text(b, parts[i].value, strnlen(parts[i].value, parts[i].max));
+                        r = text_humane(b, parts[i].value, strnlen(parts[i].value, parts[i].max), false);
                 if (r >= 0 && i == 1 && c->name)
                         r = buf_putc(b, ')');
         }
@@ -1317,7 +1328,7 @@ static int text_details(const struct finding *f, struct buf *b)
         int r = 0;
 
         for (i = 0; r >= 0 && i < f->n_merge_loses; i++) {
-                r = buf_puts(b, "    loses ");
+                r = buf_puts(b, "         loses ");
                 if (r >= 0)
                         r = text_str(b, f->merge_loses[i]);
                 if (r >= 0)

@@ -3,13 +3,17 @@
 # compared whole with tests/golden/text/NAME.txt (diff -u). Each fixture is
 # built here with fixed contents, modes and times; what depends on the run is
 # normalised as test-golden.sh does for JSON: the scratch directory reads
-# "T", the run time "S.SS s", a time of today "TIME", the machine's boot id
-# "BOOT", ostree commit checksums "COMMIT1" and "COMMIT2", a baseline digest
-# "DIGEST". A changed text view fails here: read the diff, then rerun with
-# UPDATE_GOLDEN=1 to write the files, and read their diff before committing.
+# "T", the run time "S.SS s", a time of today "TIME" (when a baseline was
+# made or accepted, when a report was generated and the runs it read), the
+# machine's boot id "BOOT", ostree commit checksums "COMMIT1" and "COMMIT2", a
+# baseline digest "DIGEST" (it covers the time the baseline was made), the
+# name of the host that made a baseline "HOST". A changed text view fails
+# here: read the diff, then rerun with UPDATE_GOLDEN=1 to write the files, and
+# read their diff before committing.
 DW_SANDBOX=host-readonly source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/audit-gen.sh"
 source "$(dirname "$0")/lib-ostree.sh"
+need_journal_remote
 export TZ=UTC
 
 GOLDEN=$(cd "$(dirname "$0")/../golden/text" && pwd)
@@ -28,7 +32,8 @@ golden() {
         ! grep -q $'\e' "$T/out" || fail "$name: colour in the output of a pipe"
         sed -E -e "s|$T|T|g" -e 's/[0-9]+\.[0-9]{2} s\b/S.SS s/g' \
                -e "s/${today}T[0-9:]{8}Z/TIME/g" -e "s/$boot/BOOT/g" \
-               -e 's/digest [0-9a-f]{12} -> [0-9a-f]{12}/digest DIGEST -> DIGEST/' "${subst[@]}" "$T/out" >"$T/got"
+               -e 's/digest [0-9a-f]{12} -> [0-9a-f]{12}/digest DIGEST -> DIGEST/' \
+               -e 's/^(digest: +)[0-9a-f]{64}$/\1DIGEST/' -e 's/^(host: +).*/\1HOST/' "${subst[@]}" "$T/out" >"$T/got"
         if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
                 cp "$T/got" "$GOLDEN/$name.txt"
                 echo "updated $name" >&2
@@ -44,8 +49,14 @@ mkdir -p "$W"
 (cd "$(dirname "$0")/cases/fim-check" && DW="$DW" bash ./setup "$W") >/dev/null
 golden check 1 "$DW" check --baseline "$W/base.db" --root "$W/root"
 golden check-verbose 1 "$DW" check -v --baseline "$W/base.db" --root "$W/root"
+# report (Markdown; the HTML is test-report.sh's) of that check's run.
+"$DW" check --baseline "$W/base.db" --root "$W/root" --format json >"$T/check.jsonl" && fail "check: no alert"
+golden report-markdown 0 "$DW" report --format markdown "$T/check.jsonl"
 golden baseline-accept 0 "$DW" baseline accept --baseline "$W/base.db" --root "$W/root" /etc/motd /usr/bin \
         --reason "CHG-7 image rebuild"
+# baseline show: the description with who accepted what, then every entry.
+golden baseline-show 0 "$DW" baseline show "$W/base.db"
+golden baseline-show-entries 0 "$DW" baseline show --entries "$W/base.db"
 
 # scan of a host that is not image-mode: the first run, then drift.
 R=$T/host S=$T/state
@@ -104,6 +115,24 @@ printf 'x\n' >"$CS_UPPER/etc/added"
 mknod "$CS_UPPER/etc/passwd" c 0 0
 find "$C" -exec touch -h -d @1700000000 {} +
 golden container-diff 1 "$DW" container diff --storage-root "$C" web
+golden container-diff-verbose 1 "$DW" container diff -v --storage-root "$C" web
+
+# container digests and posture: the kubectl pods of tests/data/container.
+K=$DATA/container
+golden container-digests 1 "$DW" container digests --pods "$K/pods.json" --approved "$K/approved.txt"
+golden container-digests-verbose 1 "$DW" container digests -v --pods "$K/pods.json" --approved "$K/approved.txt"
+golden container-posture 1 "$DW" container posture --pods "$K/pods.json" --namespaces "$K/namespaces.json"
+golden container-posture-verbose 1 "$DW" container posture -v --pods "$K/pods.json" \
+        --namespaces "$K/namespaces.json"
+
+# journal: a real journal file (journal-gen.py's analytics stream through
+# systemd-journal-remote) with a maintenance window and a change ticket.
+python3 "$(dirname "$0")/journal-gen.py" analytics >"$T/j.export"
+"$REMOTE" --output="$T/j.journal" "$T/j.export" 2>"$T/remote.err" || fail "journal-remote: $(cat "$T/remote.err")"
+printf 'maintenance-window = Sat 02:00-06:00 UTC\n' >"$T/window"
+printf 'CHG-7 monitoring-agent 2026-11-26T11:00:00Z 2026-11-26T13:00:00Z\n' >"$T/tickets"
+golden journal 1 "$DW" journal --file "$T/j.journal" --policy "$T/window" --tickets "$T/tickets"
+golden journal-verbose 1 "$DW" journal -v --file "$T/j.journal" --policy "$T/window" --tickets "$T/tickets"
 
 # image deployments, image verify and etc-diff: a sysroot made with ostree,
 # commits with fixed times, two deployments.
