@@ -343,7 +343,7 @@ static int parse_bootc_image(struct parse *p, json_t *image, const char *at, str
 static int parse_bootc_entry(struct parse *p, json_t *entry, const char *where, enum deployment_role role)
 {
         struct deployment *d;
-        json_t *image, *ostree, *composefs = NULL, *cached = NULL;
+        json_t *image, *ostree = NULL, *composefs = NULL, *cached = NULL;
         char at[96];
         int r;
 
@@ -396,7 +396,7 @@ static int parse_bootc(struct parse *p, json_t *root)
                 { "rollback", ROLE_ROLLBACK },
         };
         const char *api, *kind, *order = NULL, *mode, *persistence;
-        json_t *spec, *status, *others, *overlay;
+        json_t *spec, *status = NULL, *others, *overlay;
         bool queued;
         size_t i;
         int r;

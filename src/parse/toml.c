@@ -534,7 +534,7 @@ static int descend(struct parser *ps, struct toml_value *t, const char *part, bo
 static int parse_header(struct parser *ps, struct toml_value *root, struct toml_value **ret)
 {
         _cleanup_(key_release) struct key k = { 0 };
-        struct toml_value *t = root, *sub;
+        struct toml_value *t = root, *sub = NULL;
         struct toml_kv *kv;
         bool array = ps->end - ps->p >= 2 && ps->p[1] == '[';
         const char *last;
