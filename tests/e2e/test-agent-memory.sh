@@ -23,7 +23,8 @@ rss() {
 wait_findings() {
         local end=$((SECONDS + WAIT_S)) n
         while :; do
-                n=$(grep -c '"dataset":"driftwatch.audit' "$T/out.jsonl" 2>/dev/null || true)
+                # (the file output rotates at 100 MiB: out.jsonl.1 at soak scale)
+                n=$(cat "$T"/out.jsonl* 2>/dev/null | grep -c '"dataset":"driftwatch.audit' || true)
                 [ "${n:-0}" -lt "$1" ] || return 0
                 [ "$SECONDS" -lt "$end" ] || fail "the agent delivered ${n:-0} of $1 findings in $WAIT_S s"
                 sleep 0.1
