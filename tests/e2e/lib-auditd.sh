@@ -8,19 +8,24 @@
 #                             are loaded already (not ours to touch)
 #   auditd_start DIR LOG      auditd with its own configuration in DIR (no
 #                             plugins), logging to LOG; waits until it registered
+#                             and has it torn down (auditd_teardown, then
+#                             sudoers_d_restore) by a watcher when the test is
+#                             killed hard (reap_on_death, lib.sh)
 #   auditd_plugin DIR [OPT...] driftwatch audit --plugin as the plugin of the
 #                             auditd of DIR (before auditd_start DIR), with the
 #                             options OPT (--rules FILE, --storage-root DIR): findings to
 #                             $T/plugin.jsonl, errors to $T/plugin.err
 #   auditd_load RULES         loads a rules file (auditctl -R), remembered for the
 #                             teardown; the exit status is auditctl's
+#   auditd_remember RULES     remembers a rules file the test loads itself
 #   auditd_settle LOG TEXT    waits (up to 20 s) until LOG holds TEXT: the records
 #                             of a scenario's last event are written, however
 #                             busy the machine (follow_until: woken by the writes)
 #   follow_until FILE SECS FN reads FILE from its start as it grows, FN LINE for
 #                             each line until FN returns 0; 1 after SECS seconds
 #   auditd_teardown           the enabled flag and backlog back, the loaded rules
-#                             removed line by line (then any left with their keys),
+#                             (of every file remembered) removed line by line (then
+#                             any left with their keys),
 #                             auditd stopped by its pid: each step on its own, safe
 #                             to call twice, and run on every exit (a cleanup hook)
 #   sudoers_d_ensure          makes /etc/sudoers.d when missing (a watch on a
@@ -39,8 +44,10 @@ audit_status() {
 }
 
 AUDITD_PID=
-AUDITD_RULES=
 AUDITD_SETTINGS=
+# The rules files loaded are listed in $T/.auditd-loaded, one a line, those
+# in $T relative to it: so the watcher of a test killed hard (forked at
+# auditd_start, T=. when it tears down) finds those loaded after it started.
 
 auditd_preflight() {
         local status owner tool
@@ -112,6 +119,7 @@ END_OF_AUDITD_CONF
                 { cat "$dir/auditd.out"; fail "auditd (pid $AUDITD_PID) did not register in 10 s"; }
         AUDITD_SETTINGS=1
         auditctl -b 8192 >/dev/null
+        reap_on_death "$AUDITD_PID" 'auditd_teardown; sudoers_d_restore'
 }
 
 auditd_plugin() {
@@ -136,8 +144,14 @@ EOT
         chmod 0640 "$dir/plugins/driftwatch.conf"
 }
 
+auditd_remember() {
+        local p
+        p=$(realpath -m -- "$1")
+        printf '%s\n' "${p#"$T"/}" >>"$T/.auditd-loaded"
+}
+
 auditd_load() {
-        AUDITD_RULES=$1
+        auditd_remember "$1"
         auditctl -R "$1"
 }
 
@@ -173,21 +187,25 @@ auditd_settle() {
 }
 
 auditd_unload_rules() {
-        [ -n "$AUDITD_RULES" ] || return 0
-        local k
+        [ -s "$T/.auditd-loaded" ] || return 0
+        local k rules i
+        mapfile -t rules <"$T/.auditd-loaded"
+        for i in "${!rules[@]}"; do
+                [[ ${rules[i]} == /* ]] || rules[i]=$T/${rules[i]}
+        done
         # Exactly the lines we loaded, each deleted with the same fields (-a as
         # -d, -w as -W), in one auditctl run that goes on past a line that did
         # not load (-c).
-        { echo -c; sed -n -e 's/^-a /-d /p' -e 's/^-w /-W /p' "$AUDITD_RULES"; } >"$T/auditd.unload"
+        { echo -c; sed -n -e 's/^-a /-d /p' -e 's/^-w /-W /p' "${rules[@]}"; } >"$T/auditd.unload"
         auditctl -R "$T/auditd.unload" >"$T/auditctl.unload" 2>&1 || true
         # -W fails when the path changed type since the load (auditctl picks a
         # file or directory watch by stat()). The tests load only when no rule
         # with their keys was there before, so one left with them is theirs.
-        for k in $(grep -o -e '-k [A-Za-z0-9_-]*' -e 'key=[A-Za-z0-9_-]*' "$AUDITD_RULES" |
+        for k in $(grep -h -o -e '-k [A-Za-z0-9_-]*' -e 'key=[A-Za-z0-9_-]*' "${rules[@]}" |
                    sed -e 's/^-k //' -e 's/^key=//' | sort -u); do
                 auditctl -D -k "$k" >/dev/null 2>&1 || true
         done
-        AUDITD_RULES=
+        rm -f "${T:?}/.auditd-loaded"
 }
 
 auditd_restore_settings() {
@@ -214,7 +232,9 @@ auditd_stop() {
 }
 
 # The enabled flag first: with auditing off again, removing the rules logs
-# nothing more.
+# nothing more. (Also the watcher's command when the test is killed hard: it
+# runs in a copy of the test's shell from auditd_start, so all it knows of
+# what came later is in $T.)
 auditd_teardown() {
         auditd_restore_settings
         auditd_unload_rules
@@ -222,18 +242,19 @@ auditd_teardown() {
 }
 cleanup_hooks+=(auditd_teardown)
 
-SUDOERS_D_CREATED=
+# $T/.sudoers-d-created: sudoers_d_ensure made /etc/sudoers.d (a file, for
+# the watcher).
 sudoers_d_ensure() {
         if [ ! -d /etc/sudoers.d ]; then
                 mkdir -m 0750 /etc/sudoers.d
-                SUDOERS_D_CREATED=1
+                : >"$T/.sudoers-d-created"
         fi
 }
 
 sudoers_d_restore() {
-        if [ -n "$SUDOERS_D_CREATED" ]; then
+        if [ -e "$T/.sudoers-d-created" ]; then
                 rmdir /etc/sudoers.d 2>/dev/null || true
-                SUDOERS_D_CREATED=
+                rm -f "${T:?}/.sudoers-d-created"
         fi
 }
 

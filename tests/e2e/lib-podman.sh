@@ -14,7 +14,8 @@
 #
 # podman runs with runc and explicit rlimits: crun and podman's default
 # rlimits fail on these machines. Containers and images a test makes are
-# removed by name at exit, even when the test fails (the tmpfs goes anyway).
+# removed by name at exit, even when the test fails (the tmpfs goes anyway);
+# a container pm_start left running, also when the test is killed hard.
 
 [ "${DW_SANDBOXED:-0}" = 1 ] || fail "lib-podman.sh needs DW_SANDBOX=host-readonly before lib.sh"
 
@@ -100,6 +101,11 @@ pm_start() {
         pm_containers+=("$name")
         pm run -d --name "$name" --ulimit nofile=20000:20000 --ulimit nproc=4096:4096 "$image" \
                 sleep 100000 >/dev/null || fail "podman run -d $name $image failed"
+        # stopped even when the test is killed hard (lib.sh): conmon and the
+        # container's first process (its pid namespace goes with it) by pid,
+        # as podman's storage and configuration in $T may be gone by then
+        reap_on_death "$(pm inspect --format '{{.State.Pid}}' "$name")"
+        reap_on_death "$(pm inspect --format '{{.State.ConmonPid}}' "$name")"
 }
 
 # pm_image_busybox REF [DIR]: a busybox-static rootfs (sh, ls, cat, ... as

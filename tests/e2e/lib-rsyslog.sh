@@ -2,7 +2,8 @@
 # started in the test's own directory with its own work directory and
 # pidfile, listening on 127.0.0.1 on a port the test picks free, writing
 # what it receives with omfile to a file the test reads, stopped by pid in
-# the EXIT trap (even when the test fails). Sourced after lib.sh.
+# the EXIT trap (even when the test fails) and, when the test is killed hard,
+# by a watcher (reap_on_death, lib.sh). Sourced after lib.sh.
 #
 #   port=$(free_port)
 #   rsyslog_conf_tcp "$port" "$T/received" >"$T/rsyslog.conf"
@@ -111,9 +112,7 @@ rsyslogd_names=()
 # alive PID: whether PID runs (a zombie does not: rsyslogd is no child of the
 # test's shell, and its reaper may take its time).
 alive() {
-        local _pid _comm state
-        read -r _pid _comm state _ <"/proc/$1/stat" 2>/dev/null || return 1
-        [ "$state" != Z ]
+        proc_start "$1"
 }
 
 rsyslogd_pid() {
@@ -126,14 +125,13 @@ rsyslogd_start() {
         # it), without the test's descriptors (a FIFO's writer kept open by
         # rsyslogd would never let the reader see the end)
         (
-                for fd in /proc/$BASHPID/fd/*; do
-                        fd=${fd##*/}
-                        [ "$fd" -gt 2 ] && eval "exec $fd>&-"
-                done
+                closefds
                 exec "$RSYSLOGD" -n -f "$T/$name.conf" -i "$T/$name.pid" >>"$T/$name.log" 2>&1 &
                 echo $! >"$T/$name.pid.run"
         )
         rsyslogd_names+=("$name")
+        # stopped even when the test is killed hard (lib.sh)
+        reap_on_death "$(rsyslogd_pid "$name")"
         for ((i = 0; i < 100; i++)); do
                 if ss -Hltn "sport = :$port" 2>/dev/null | grep -q LISTEN; then
                         return 0

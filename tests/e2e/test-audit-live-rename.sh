@@ -125,7 +125,7 @@ phase() {
         # -c: a line another host refuses is skipped; the lines the cases
         # depend on are checked below.
         { echo -c; cat "$rules"; } >"$dir/loaded.rules"
-        AUDITD_RULES=$dir/loaded.rules
+        auditd_remember "$dir/loaded.rules"
         auditctl -R "$dir/loaded.rules" >"$dir/auditctl.out" 2>&1 || true
         auditctl -l >"$dir/loaded.list"
         grep -q -- "^-w $S/\? -p wa -k \(dw-sudoers\|actions\)\$" "$dir/loaded.list" ||
