@@ -105,6 +105,8 @@ static inline const char *plural_s(unsigned long long n)
 {
         return n == 1 ? "" : "s";
 }
+/* v bytes as a person reads them, into buf (n bytes): "212 B", "310 MiB", "1.9 GiB". */
+void human_bytes(char *buf, size_t n, double v);
 /* A decimal number from min to max (-EINVAL otherwise). */
 int cli_parse_range(const char *s, long min, long max, long *ret);
 /* Appends a --path value, refusing '..' components. */

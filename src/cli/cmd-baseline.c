@@ -27,9 +27,12 @@ static int created_line(const struct baseline_create_request *req, const struct 
         if (r >= 0 && sum->commit)
                 r = buf_printf(&b, " (%s %s)", strncmp(req->source, "ostree:", 7) == 0 ? "commit" : "image",
                                sum->commit);
-        if (r >= 0)
-                r = buf_printf(&b, ", %llu file%s hashed (%.1f MiB)", sum->walk.hashed, plural_s(sum->walk.hashed),
-                               (double) sum->walk.bytes_hashed / (1 << 20));
+        if (r >= 0) {
+                char size[32];
+
+                human_bytes(size, sizeof(size), (double) sum->walk.bytes_hashed);
+                r = buf_printf(&b, ", %llu file%s hashed (%s)", sum->walk.hashed, plural_s(sum->walk.hashed), size);
+        }
         if (r < 0)
                 return error("out of memory");
         if (cli.quiet)

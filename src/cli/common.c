@@ -376,8 +376,7 @@ struct progress_ui {
         atomic_bool stop;
 };
 
-/* n bytes as a person reads them: "310 MiB", "1.9 GiB". */
-static void human_bytes(char *buf, size_t n, double v)
+void human_bytes(char *buf, size_t n, double v)
 {
         static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
         size_t u = 0;

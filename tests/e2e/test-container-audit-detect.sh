@@ -128,7 +128,7 @@ run 1 "$DW" audit "$log"
 grep -q '^high     process-started   DW-AUD-CTR-SHELL  interactive shell sh (pts0) started in web (4b1ea4b3b7a6)$' "$T/out" ||
         { cat "$T/out"; fail "text: no container on the line"; }
 run 1 "$DW" audit -v "$log"
-grep -q '^    container web (4b1ea4b3b7a6)$' "$T/out" || fail "text: no container line"
+grep -q '^         container web (4b1ea4b3b7a6)$' "$T/out" || fail "text: no container line"
 
 # With containers-storage (--storage-root): the name and image of the podman
 # container, and drift: an exec of a file of its upper layer (curl, written by

@@ -57,6 +57,8 @@ golden baseline-accept 0 "$DW" baseline accept --baseline "$W/base.db" --root "$
 # baseline show: the description with who accepted what, then every entry.
 golden baseline-show 0 "$DW" baseline show "$W/base.db"
 golden baseline-show-entries 0 "$DW" baseline show --entries "$W/base.db"
+# baseline create: the line of what it recorded (the tree as check left it).
+golden baseline-create 0 "$DW" baseline create --from "dir:$W/root" --out "$T/created.db"
 
 # scan of a host that is not image-mode: the first run, then drift.
 R=$T/host S=$T/state

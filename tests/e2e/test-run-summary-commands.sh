@@ -20,11 +20,11 @@ jq -se --arg s "dir:$R" --arg b "$T/b.db" 'length == 1 and (.[0] | .rule.id == "
         and .driftwatch.run.command == "baseline create" and .driftwatch.run.coverage == [$s, "/etc"]
         and .driftwatch.run.baseline == $b and .driftwatch.run.exit_status == 0 and .event.outcome == "success")' \
         "$T/out" >/dev/null || { cat "$T/out"; fail "baseline create --format json: not its run summary alone"; }
-grep -qxF "baseline '$T/b.db': 2 entries from dir:$R, 1 file hashed (0.0 MiB)" "$T/err" ||
+grep -qxF "baseline '$T/b.db': 2 entries from dir:$R, 1 file hashed (2 B)" "$T/err" ||
         { cat "$T/err"; fail "baseline create --format json: what it recorded is not on stderr"; }
 # The text view is unchanged: its one line says it all.
 run 0 "$DW" baseline create --from "dir:$R" --out "$T/t.db"
-[ "$(cat "$T/out")" = "baseline '$T/t.db': 6 entries from dir:$R, 2 files hashed (0.0 MiB)" ] ||
+[ "$(cat "$T/out")" = "baseline '$T/t.db': 6 entries from dir:$R, 2 files hashed (7 B)" ] ||
         { cat "$T/out"; fail "baseline create text"; }
 # A failed run: the summary says exit status 2, then one error line.
 run 2 "$DW" baseline create --from "dir:$T/missing" --out "$T/m.db" --format json
