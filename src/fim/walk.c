@@ -1190,8 +1190,7 @@ int fim_walk(const char *root, char *const *prefixes, size_t n_prefixes,
                         atomic_store(&opts->progress->phase, WALK_PHASE_HASHING);
                 }
                 w.tree = tree;
-                r = workers_run(MIN(n_threads, (unsigned) MIN(w.n_to_read, (size_t) WORKERS_MAX)), read_thread, wks,
-                                sizeof(*wks));
+                r = workers_run((unsigned) MIN((size_t) n_threads, w.n_to_read), read_thread, wks, sizeof(*wks));
                 if (r >= 0)
                         r = atomic_load(&w.fatal);
                 if (r >= 0 && opts->cancel && *opts->cancel)

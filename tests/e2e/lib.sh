@@ -71,6 +71,17 @@ case "$T" in /tmp/dw-e2e.?*) ;; *) echo "FAIL: unexpected scratch directory '$T'
 [ "$(stat -f -c %T "$T")" = tmpfs ] || { echo "FAIL: scratch directory '$T' is not the test's tmpfs" >&2; exit 1; }
 cleanup_hooks=()
 
+# closefds: closes every descriptor of this (sub)shell above 2, so that what
+# it starts keeps no pipe, FIFO or lock of the test's open (a reader of the
+# pipe would never see its end).
+closefds() {
+        local fd
+        for fd in /proc/$BASHPID/fd/*; do
+                fd=${fd##*/}
+                [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+        done
+}
+
 # DW_SAMPLE_DIR=DIR (examples/generate-findings.sh collects the sample
 # findings from the suite's own runs): $DW becomes DIR/bin/TEST/driftwatch, a
 # wrapper that execs the binary (same pid, arguments, standard input, stderr
@@ -92,6 +103,7 @@ if [ -n "${DW_SAMPLE_DIR:-}" ]; then
                 sample_test=${sample_test%.sh}
                 mkdir -p "$DW_SAMPLE_DIR/bin/$sample_test" || fail "cannot create '$DW_SAMPLE_DIR/bin/$sample_test'"
                 { printf '#!/bin/bash\nreal=%q out=%q/%q\n' "$(realpath "$DW")" "$(realpath "$DW_SAMPLE_DIR")" "$sample_test"
+                  declare -f closefds
                   cat <<'EOF'
 json= prev=
 for a in "$@"; do
@@ -102,8 +114,7 @@ done
 f=$out.$$.${EPOCHREALTIME/./}
 # The copiers are no children of the binary (they are orphans at once: a test
 # may look at its children) and keep none of the caller's other descriptors
-# (a pipe's reader would wait for them).
-closefds() { local d; for d in /proc/$BASHPID/fd/*; do d=${d##*/}; [ "$d" -gt 2 ] && eval "exec $d>&-"; done; }
+# (a pipe's reader would wait for them: closefds, lib.sh's, above).
 # The agent's file outputs (JSON Lines whatever the format), followed by name.
 n=0 prev=
 for a in "$@"; do
@@ -205,17 +216,6 @@ host_lock() {
                 >"$T/.host-lock-$1" </dev/null 2>/dev/null &
         read -r got <"$T/.host-lock-$1" || true
         [ "$got" = held ] || fail "another run held '$f' for 15 minutes"
-}
-
-# closefds: closes every descriptor of this (sub)shell above 2, so that what
-# it starts keeps no pipe, FIFO or lock of the test's open (a reader of the
-# pipe would never see its end).
-closefds() {
-        local fd
-        for fd in /proc/$BASHPID/fd/*; do
-                fd=${fd##*/}
-                [ "$fd" -gt 2 ] && eval "exec $fd>&-"
-        done
 }
 
 # proc_start PID: sets REPLY to the start time of process PID (clock ticks
@@ -347,13 +347,15 @@ expect_findings() {
 # expect_valid_jsonl FILE: every line of FILE must be one JSON value. The
 # tests call this after most runs, and a jq start costs more than the run it
 # checks: FILE is copied aside (named by the caller's line) and every copy is
-# checked in one jq when the test ends (jsonl_check_kept, from the EXIT trap).
+# checked in one jq when the test ends (jsonl_check_kept, from the EXIT trap);
+# $T/.jsonl-kept.index says which file each copy is and which line asked.
 expect_valid_jsonl() {
-        local d=$T/.jsonl-kept from=${BASH_SOURCE[1]:-test}
+        local d=$T/.jsonl-kept from=${BASH_SOURCE[1]:-test} name
         [ -d "$d" ] || mkdir -p "$d"
         jsonl_kept=$((${jsonl_kept:-0} + 1))
-        cp -- "$1" "$d/$jsonl_kept.$BASHPID.${from##*/}:${BASH_LINENO[0]}.${1##*/}" ||
-                fail "cannot keep a copy of $1 to check"
+        name=$jsonl_kept.$BASHPID
+        cp -- "$1" "$d/$name" || fail "cannot keep a copy of $1 to check"
+        printf '%s\t%s\t%s\n' "$name" "${from##*/}:${BASH_LINENO[0]}" "$1" >>"$d.index"
 }
 
 # jsonl_values_and_lines FILE...: "VALUES LINES" of the files together: JSON
@@ -366,18 +368,16 @@ jsonl_values_and_lines() {
 # jsonl_check_kept: the files expect_valid_jsonl kept are JSON Lines, or the
 # test fails naming the first that is not and the line that asked.
 jsonl_check_kept() {
-        local d=$T/.jsonl-kept f n kept
+        local d=$T/.jsonl-kept f from file n
         [ -d "$d" ] || return 0
         n=$(jsonl_values_and_lines "$d"/*)
         [ "${n% *}" != "${n#* }" ] || return 0
-        mapfile -t kept < <(cd "$d" && ls -v)
-        for f in "${kept[@]}"; do
+        while IFS=$'\t' read -r f from file; do
                 n=$(jsonl_values_and_lines "$d/$f")
                 [ "${n% *}" = "${n#* }" ] && continue
-                f=${f#*.*.}
-                echo "FAIL: ${f##*.} is not valid JSON Lines (checked for ${f%.*})" >&2
+                echo "FAIL: $file is not valid JSON Lines (checked for $from)" >&2
                 return 1
-        done
+        done <"$d.index"
         echo "FAIL: the outputs kept to check are not valid JSON Lines together" >&2
         return 1
 }
