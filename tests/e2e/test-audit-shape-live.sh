@@ -74,7 +74,6 @@ run_set() {
         auditd_start "$T/$name/auditd" "$log"
         auditd_load "$rules" >"$T/auditctl-$name.out" 2>&1 ||
                 [ "$name" = stig ] || { cat "$T/auditctl-$name.out"; fail "auditctl -R rejected the $name rules"; }
-        auditctl -e 1 >/dev/null
         "$scenario"
         auditd_settle "$log" "$last"
         auditd_teardown

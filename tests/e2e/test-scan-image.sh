@@ -32,7 +32,7 @@ allow:
     reason: break-glass account for the incident
     expires: 2999-01-01
 EOF
-run 1 "$DW" scan --sysroot "$S" --allowlist "$T/allow.yaml" --format json
+run 1 "$DW" scan --sysroot "$S" --state-dir "$T/state" --allowlist "$T/allow.yaml" --format json
 [ "$(jq -r 'select(.event.kind == "alert") | .rule.id' "$T/out")" = DW-IMG-VERIFY ] || fail "allowlist not applied by scan"
 # Status saved from the host (rpm-ostree status --json) joins an offline scan:
 # the first snapshot is recorded in the state directory, a change is reported.
