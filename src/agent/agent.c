@@ -245,16 +245,27 @@ static int spool_line(struct agent *a, const char *json, size_t len, int severit
         return 0;
 }
 
-/* One finding rendered by the output code into the spool (at severity
- * spool_severity when not 0, else the finding's). */
-static int emit_finding_as(struct agent *a, const struct finding *f, int spool_severity)
+/* One of the agent's own events rendered by the output code into the spool
+ * (at severity spool_severity when not 0, else the finding's). Each happens
+ * at a time, which is its timestamp: without one, the event.id of a finding
+ * is that of the state it reports, and every heartbeat, or every tamper of
+ * one file, would carry the same (an index that keeps one document per id
+ * would keep the first). */
+static int emit_finding_as(struct agent *a, struct finding *f, int spool_severity)
 {
+        char ts[TIMESTAMP_LEN];
         off_t len;
         int r;
 
+        if (!f->timestamp) {
+                format_timestamp(ts, (long long) clock_ms(CLOCK_REALTIME) * 1000000);
+                f->timestamp = ts;
+        }
         if (fseeko(a->mem, 0, SEEK_SET) < 0)
                 return dw_error_set(a->error, negative_errno(), NULL, "cannot render a finding: %m");
         r = output_emit(&a->render, f);
+        if (f->timestamp == ts)
+                f->timestamp = NULL;
         if (r < 0)
                 return dw_error_set(a->error, r, NULL, "cannot render a finding: %s", strerror(-r));
         if (fflush(a->mem) != 0 || (len = ftello(a->mem)) < 0)
@@ -459,17 +470,25 @@ static void json_tamper(struct json *j, const void *data)
         json_object_end(j);
 }
 
-static int on_tamper(const struct agent_guard_change *c, void *userdata)
+/* A change; w: the process that made it, when known. */
+static int tamper(struct agent *a, const struct agent_guard_change *c, const struct agent_guard_writer *w)
 {
-        struct agent *a = userdata;
+        struct finding_process p = { .pid = -1, .ppid = -1, .uid = -1, .euid = -1, .auid = -1 };
         struct finding f;
-        char msg[PATH_MAX + 256];
+        char msg[PATH_MAX + 256], by[64] = "";
         int r = 0;
 
-        snprintf(msg, sizeof(msg), "the agent's %s file '%s' was changed by another process: %s",
-                 agent_guard_kind_name(c->kind), c->path, c->what);
+        if (w && w->pid > 0) {
+                p.pid = w->pid;
+                p.name = w->name[0] ? w->name : NULL;
+                snprintf(by, sizeof(by), " (pid %d%s%s)", w->pid, w->name[0] ? ", " : "", w->name);
+        }
+        snprintf(msg, sizeof(msg), "the agent's %s file '%s' was changed by another process%s: %s",
+                 agent_guard_kind_name(c->kind), c->path, by, c->what);
         logf_(a, "%s", msg);
         finding_init(&f);
+        if (p.pid > 0)
+                f.process = &p;
         f.rule = ruleset_rule(a->ctx->rules, "DW-AGENT-TAMPER");
         f.alert = true;
         f.category = "file";
@@ -499,6 +518,11 @@ static int on_tamper(const struct agent_guard_change *c, void *userdata)
         return r < 0 && !(a->error && a->error->r) ? state_error(a, r) : r;
 }
 
+static int on_tamper(const struct agent_guard_change *c, void *userdata)
+{
+        return tamper(userdata, c, NULL);
+}
+
 /* The agent's binary (what /proc/self/exe names), configuration, rules and
  * state: a file that cannot be watched is said once and left out. */
 static int guard_setup(struct agent *a)
@@ -507,11 +531,8 @@ static int guard_setup(struct agent *a)
         ssize_t n;
         int r;
 
-        r = agent_guard_new(&a->guard);
-        if (r < 0) {
-                logf_(a, "cannot watch the agent's own files: %s", strerror(-r));
+        if (!a->guard)
                 return 0;
-        }
         n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
         if (n > 0) {
                 exe[n] = '\0';
@@ -532,32 +553,43 @@ static int guard_setup(struct agent *a)
         return r < 0 ? state_error(a, r) : 0;
 }
 
-/* What inotify said, once settled; and a commit to agent.db by another connection. */
+/* What inotify said, once settled; a commit to agent.db by another
+ * connection; bytes written into it or its WAL by another process. A
+ * commit's writes are seen before it is (data_version changes when it
+ * ends): a write by another process is judged once it settled, and is one
+ * finding with the commit it was part of. */
 static int guard_check(struct agent *a, uint64_t now)
 {
+        struct agent_guard_writer w = { 0 };
+        struct agent_guard_change c = { .kind = GUARD_STATE, .type = "change" };
+        char path[PATH_MAX];
+        bool written, foreign;
         int64_t v;
         int r;
 
         if (!a->guard)
                 return 0;
         r = agent_guard_check(a->guard, now, on_tamper, a);
-        if (r < 0 || !agent_guard_take_db_written(a->guard))
+        if (r < 0)
                 return r;
+        written = agent_guard_take_db_written(a->guard);
+        foreign = agent_guard_take_foreign_write(a->guard, now, false, &w);
+        if (!written && !foreign)
+                return 0;
         r = agent_state_data_version(a->state, &v);
         if (r < 0)
                 return state_error(a, r);
         if (v != a->db_version) {
-                char path[PATH_MAX];
-                struct agent_guard_change c = {
-                        .path = path, .kind = GUARD_STATE, .type = "change",
-                        .what = "another connection committed to it",
-                };
-
                 a->db_version = v;
-                snprintf(path, sizeof(path), "%s/" AGENT_STATE_DB, a->cfg->state_dir);
-                return on_tamper(&c, a);
-        }
-        return 0;
+                foreign |= agent_guard_take_foreign_write(a->guard, now, true, &w);
+                c.what = "another connection committed to it";
+        } else if (foreign)
+                c.what = "written by another process";
+        else
+                return 0;
+        snprintf(path, sizeof(path), "%s/" AGENT_STATE_DB, a->cfg->state_dir);
+        c.path = path;
+        return tamper(a, &c, foreign ? &w : NULL);
 }
 
 /* ---- schedules ---- */
@@ -1509,13 +1541,23 @@ int agent_run(const struct dw_context *ctx, const struct agent_config *cfg, agen
         _cleanup_(closep) int lock = -1;
         _cleanup_(freep) char *lock_path = NULL;
         bool bounding;
-        int r;
+        int fan_error = 0, r;
 
         a.started_ms = now_ms();
+        /* While the agent may still have CAP_SYS_ADMIN: fanotify then names
+         * every process that writes its database. */
+        r = agent_guard_new(&a.guard, &fan_error);
+        if (r < 0)
+                logf_(&a, "cannot watch the agent's own files: %s", strerror(-r));
+        else if (fan_error)
+                logf_(&a, "fanotify: %s: bytes written into the agent's database by another process "
+                          "are not told from the agent's own", strerror(-fan_error));
         /* Before anything is read: the capabilities the agent does not need go. */
         r = agent_privileges_drop(agent_privileges_kept(), &bounding);
-        if (r < 0)
-                return dw_error_set(e, r, NULL, "cannot drop the agent's privileges: %s", strerror(-r));
+        if (r < 0) {
+                r = dw_error_set(e, r, NULL, "cannot drop the agent's privileges: %s", strerror(-r));
+                goto out;
+        }
         if (!bounding)
                 logf_(&a, "without CAP_SETPCAP: the capability bounding set keeps more than CAP_DAC_READ_SEARCH");
         r = agent_state_open(cfg->state_dir, cfg->spool_max, &a.state, e);

@@ -4,7 +4,15 @@
  * (how editors and package managers write) is a new inode the old watch
  * would not see. Each watched directory reports events on its entries by
  * name; the names the agent guards are marked and compared once their
- * events settled (AGENT_GUARD_SETTLE_MS). */
+ * events settled (AGENT_GUARD_SETTLE_MS).
+ *
+ * inotify does not say who wrote, and the agent writes its database all the
+ * time: a second group, fanotify's, watches agent.db and its WAL for writes
+ * and reports the writer's pid, so bytes written into them by another process
+ * (not through SQLite) are seen too. The group is made before the agent drops
+ * its capabilities when it can be (it then reports every writer's pid; one
+ * made without CAP_SYS_ADMIN reports 0 for another process's, the agent's own
+ * all the same). One epoll descriptor stands for both. */
 #define _GNU_SOURCE
 #include "agent/guard.h"
 
@@ -15,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/fanotify.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,6 +47,8 @@ struct guard_file {
         uint8_t sha256[SHA256_LEN];
         bool pending;
         uint64_t marked_ms;
+        bool fan_marked;        /* agent.db and its WAL: fanotify watches writes to this inode */
+        ino_t fan_ino;
 };
 
 struct guard_dir {
@@ -46,7 +58,12 @@ struct guard_dir {
 };
 
 struct agent_guard {
-        int fd;
+        int fd;                 /* epoll: ino and fan */
+        int ino, fan;
+        pid_t self;
+        bool foreign;           /* another process wrote agent.db or its WAL (fanotify) */
+        uint64_t foreign_ms;
+        struct agent_guard_writer writer;
         struct guard_dir dirs[GUARD_MAX_DIRS];
         size_t n_dirs;
         struct guard_file files[AGENT_GUARD_MAX_FILES];
@@ -67,20 +84,41 @@ const char *agent_guard_kind_name(enum agent_guard_kind k)
         return k < _GUARD_KIND_MAX ? kind_names[k] : NULL;
 }
 
-int agent_guard_new(struct agent_guard **ret)
+static int poll_add(int epfd, int fd)
 {
-        struct agent_guard *g = calloc(1, sizeof(*g));
+        struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+        return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int agent_guard_new(struct agent_guard **ret, int *ret_fanotify_error)
+{
+        _cleanup_(agent_guard_freep) struct agent_guard *g = calloc(1, sizeof(*g));
+        int r;
 
         if (!g)
                 return -ENOMEM;
-        g->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-        if (g->fd < 0) {
-                int r = -errno;
-
-                free(g);
+        g->fd = g->ino = g->fan = -1;
+        g->self = getpid();
+        g->fd = epoll_create1(EPOLL_CLOEXEC);
+        if (g->fd < 0)
+                return -errno;
+        g->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (g->ino < 0)
+                return -errno;
+        r = poll_add(g->fd, g->ino);
+        if (r < 0)
                 return r;
+        /* File handles, not descriptors: nothing is opened for an event, and
+         * an unprivileged group may only be made so. */
+        g->fan = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_FID | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY | O_CLOEXEC);
+        *ret_fanotify_error = g->fan < 0 ? -errno : 0;
+        if (g->fan >= 0) {
+                r = poll_add(g->fd, g->fan);
+                if (r < 0)
+                        return r;
         }
-        *ret = g;
+        *ret = TAKE_PTR(g);
         return 0;
 }
 
@@ -93,6 +131,10 @@ struct agent_guard *agent_guard_free(struct agent_guard *g)
         for (size_t i = 0; i < g->n_dirs; i++)
                 free(g->dirs[i].path);
         hasher_free(g->hasher);
+        if (g->fan >= 0)
+                close(g->fan);
+        if (g->ino >= 0)
+                close(g->ino);
         if (g->fd >= 0)
                 close(g->fd);
         free(g);
@@ -115,7 +157,7 @@ static int dir_watch(struct agent_guard *g, const char *path, bool rules)
                 }
         if (g->n_dirs >= GUARD_MAX_DIRS)
                 return -E2BIG;
-        wd = inotify_add_watch(g->fd, path, DIR_MASK);
+        wd = inotify_add_watch(g->ino, path, DIR_MASK);
         if (wd < 0)
                 return -errno;
         g->dirs[g->n_dirs] = (struct guard_dir) { .path = strdup(path), .wd = wd, .rules = rules };
@@ -240,6 +282,25 @@ int agent_guard_add_rules_dir(struct agent_guard *g, const char *dir)
         return r < 0 ? r : 0;
 }
 
+/* agent.db and its WAL hold the data; -shm is an index of the WAL that every
+ * reader writes (through a shared mapping, which no notification sees). */
+static bool db_file(const struct guard_file *f)
+{
+        return f->kind == GUARD_STATE && (strcmp(f->name, "agent.db") == 0 || strcmp(f->name, "agent.db-wal") == 0);
+}
+
+/* fanotify's watch on a database file's current inode (the mark is the
+ * inode's: a file replaced is marked again). */
+static void fan_mark(struct agent_guard *g, struct guard_file *f)
+{
+        if (g->fan < 0 || !db_file(f) || !f->exists || (f->fan_marked && f->fan_ino == f->st.st_ino))
+                return;
+        if (fanotify_mark(g->fan, FAN_MARK_ADD, FAN_MODIFY, AT_FDCWD, f->path) == 0) {
+                f->fan_marked = true;
+                f->fan_ino = f->st.st_ino;
+        }
+}
+
 int agent_guard_add_state(struct agent_guard *g, const char *dir)
 {
         static const char *const names[] = { "agent.db", "agent.db-wal", "agent.db-shm", "agent.lock" };
@@ -251,6 +312,7 @@ int agent_guard_add_state(struct agent_guard *g, const char *dir)
                 if (r < 0)
                         return r;
                 take(g, f);
+                fan_mark(g, f);
         }
         return 0;
 }
@@ -293,9 +355,14 @@ static void on_event(struct agent_guard *g, const struct inotify_event *ev, uint
                 f = NULL;       /* past the cap: what is guarded stays guarded */
         if (!f)
                 return;
+        if (db_file(f) && !f->fan_marked && (ev->mask & (IN_CREATE | IN_MOVED_TO))) {
+                /* a WAL the agent's SQLite made after the start */
+                take(g, f);
+                fan_mark(g, f);
+        }
         if (f->kind == GUARD_STATE && (ev->mask & (IN_MODIFY | IN_CLOSE_WRITE))) {
                 /* the agent's own writes: the caller checks who committed */
-                if (strcmp(f->name, "agent.db") == 0 || strcmp(f->name, "agent.db-wal") == 0)
+                if (db_file(f))
                         g->db_written = true;
                 if (strcmp(f->name, "agent.db") != 0)
                         return;         /* only agent.db's size is compared: it never shrinks */
@@ -303,12 +370,57 @@ static void on_event(struct agent_guard *g, const struct inotify_event *ev, uint
         mark(f, now_ms);
 }
 
-int agent_guard_read(struct agent_guard *g, uint64_t now_ms)
+/* A write by another process than the agent: the first of those that settle
+ * together is the one named. */
+static void on_fan_event(struct agent_guard *g, const struct fanotify_event_metadata *m, uint64_t now_ms)
 {
-        char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+        _cleanup_(closep) int fd = -1;
+        char path[64];
+        ssize_t n;
+
+        if (m->vers != FANOTIFY_METADATA_VERSION || !(m->mask & FAN_MODIFY) || m->pid == g->self || g->foreign)
+                return;
+        g->foreign = true;
+        g->foreign_ms = now_ms;
+        g->writer = (struct agent_guard_writer) { .pid = m->pid };
+        if (m->pid <= 0)
+                return;
+        /* comm is readable without ptrace access; the process may be gone */
+        snprintf(path, sizeof(path), "/proc/%d/comm", (int) m->pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 || (n = read(fd, g->writer.name, sizeof(g->writer.name) - 1)) <= 0)
+                return;
+        g->writer.name[n] = '\0';
+        g->writer.name[strcspn(g->writer.name, "\n")] = '\0';
+}
+
+static void fan_events(struct agent_guard *g, const char *buf, size_t n, uint64_t now_ms)
+{
+        ssize_t left = (ssize_t) n;
+
+        for (const struct fanotify_event_metadata *m = (const void *) buf; FAN_EVENT_OK(m, left);
+             m = FAN_EVENT_NEXT(m, left))
+                on_fan_event(g, m, now_ms);
+}
+
+static void ino_events(struct agent_guard *g, const char *buf, size_t n, uint64_t now_ms)
+{
+        for (const char *p = buf; p < buf + n;) {
+                const struct inotify_event *ev = (const struct inotify_event *) (const void *) p;
+
+                on_event(g, ev, now_ms);
+                p += sizeof(*ev) + ev->len;
+        }
+}
+
+/* Reads fd (non-blocking) until it has nothing, each read's events to fn. */
+static int drain(struct agent_guard *g, int fd, uint64_t now_ms,
+                 void (*fn)(struct agent_guard *g, const char *buf, size_t n, uint64_t now_ms))
+{
+        char buf[16384] __attribute__((aligned(8)));
 
         for (;;) {
-                ssize_t n = read(g->fd, buf, sizeof(buf));
+                ssize_t n = read(fd, buf, sizeof(buf));
 
                 if (n < 0 && errno == EINTR)
                         continue;
@@ -316,13 +428,17 @@ int agent_guard_read(struct agent_guard *g, uint64_t now_ms)
                         return 0;
                 if (n <= 0)
                         return n < 0 ? -errno : -EIO;
-                for (const char *p = buf; p < buf + n;) {
-                        const struct inotify_event *ev = (const struct inotify_event *) (const void *) p;
-
-                        on_event(g, ev, now_ms);
-                        p += sizeof(*ev) + ev->len;
-                }
+                fn(g, buf, (size_t) n, now_ms);
         }
+}
+
+int agent_guard_read(struct agent_guard *g, uint64_t now_ms)
+{
+        /* fanotify first: a write both groups saw has its writer known when
+         * the caller looks at what inotify said */
+        int r = g->fan >= 0 ? drain(g, g->fan, now_ms, fan_events) : 0;
+
+        return r < 0 ? r : drain(g, g->ino, now_ms, ino_events);
 }
 
 uint64_t agent_guard_deadline(const struct agent_guard *g)
@@ -332,7 +448,19 @@ uint64_t agent_guard_deadline(const struct agent_guard *g)
         for (size_t i = 0; i < g->n_files; i++)
                 if (g->files[i].pending)
                         t = MIN(t, g->files[i].marked_ms + AGENT_GUARD_SETTLE_MS);
+        if (g->foreign)
+                t = MIN(t, g->foreign_ms + AGENT_GUARD_SETTLE_MS);
         return t;
+}
+
+bool agent_guard_take_foreign_write(struct agent_guard *g, uint64_t now_ms, bool at_once,
+                                    struct agent_guard_writer *ret)
+{
+        if (!g->foreign || (!at_once && now_ms < g->foreign_ms + AGENT_GUARD_SETTLE_MS))
+                return false;
+        g->foreign = false;
+        *ret = g->writer;
+        return true;
 }
 
 bool agent_guard_take_db_written(struct agent_guard *g)
@@ -446,6 +574,7 @@ int agent_guard_check(struct agent_guard *g, uint64_t now_ms,
                 f->st = now.st;
                 f->digest_known = now.digest_known;
                 memcpy(f->sha256, now.sha256, SHA256_LEN);
+                fan_mark(g, f);
                 if (changed) {
                         int r = fn(&c, userdata);
 

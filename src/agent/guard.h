@@ -7,7 +7,9 @@
  * so for them only what the agent never does counts: removed, renamed or
  * replaced, mode or owner changed, agent.db shrunk. Commits by another
  * SQLite connection are the caller's to see (agent_guard_take_db_written():
- * PRAGMA data_version). Library code: never prints. */
+ * PRAGMA data_version); so are writes to agent.db or its WAL by another
+ * process, which fanotify reports with the writer's pid
+ * (agent_guard_take_foreign_write()). Library code: never prints. */
 #pragma once
 
 #include <stdbool.h>
@@ -40,11 +42,20 @@ struct agent_guard_change {
         const char *before[6], *after[6];       /* their values, NULL when absent */
 };
 
+/* Another process that wrote the agent's database. */
+struct agent_guard_writer {
+        int pid;                        /* 0: not known (fanotify without CAP_SYS_ADMIN hides it) */
+        char name[16];                  /* its comm, "" when it was gone before it was read */
+};
+
 struct agent_guard;
 
 const char *agent_guard_kind_name(enum agent_guard_kind k);
 
-int agent_guard_new(struct agent_guard **ret);
+/* Made before the agent drops its capabilities (fanotify then names every
+ * writer). *ret_fanotify_error: 0, or why writers cannot be told apart (the
+ * guard works without). */
+int agent_guard_new(struct agent_guard **ret, int *ret_fanotify_error);
 struct agent_guard *agent_guard_free(struct agent_guard *g);
 DEFINE_FREEP(struct agent_guard, agent_guard_free);
 
@@ -56,7 +67,7 @@ int agent_guard_add_rules_dir(struct agent_guard *g, const char *dir);
 /* Watches the agent's database files in dir (attributes, not content). */
 int agent_guard_add_state(struct agent_guard *g, const char *dir);
 
-/* The inotify descriptor for poll(). */
+/* The descriptor for poll() (inotify's and fanotify's in one epoll). */
 int agent_guard_fd(const struct agent_guard *g);
 /* Reads what inotify has (non-blocking), marking the files named. */
 int agent_guard_read(struct agent_guard *g, uint64_t now_ms);
@@ -69,3 +80,7 @@ int agent_guard_check(struct agent_guard *g, uint64_t now_ms,
                       int (*fn)(const struct agent_guard_change *c, void *userdata), void *userdata);
 /* Whether agent.db or its WAL was written since the last call. */
 bool agent_guard_take_db_written(struct agent_guard *g);
+/* Whether another process wrote agent.db or its WAL, its writes settled
+ * (at_once: settled or not); *ret the writer. Taken once. */
+bool agent_guard_take_foreign_write(struct agent_guard *g, uint64_t now_ms, bool at_once,
+                                    struct agent_guard_writer *ret);

@@ -7,9 +7,12 @@
 # (Landlock: EACCES elsewhere). Self-protection: the binary the agent runs
 # (a copy in $T), its configuration, its rules file and a rules directory
 # and its state database changed by another process are DW-AGENT-TAMPER
-# findings, one per change; the agent's own writes to its database (a
-# heartbeat every second) are none. Few CPU seconds; make check and make
-# soak alike.
+# findings, one per change, bytes written into the database by another
+# process too (with the writer's pid when the agent had CAP_SYS_ADMIN to
+# make its fanotify group; without it, as the unit runs it, with none); the
+# agent's own writes to its database (a heartbeat every second) are none,
+# and each own event has its own event.id. Few CPU seconds; make check and
+# make soak alike.
 source "$(dirname "$0")/lib.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
 
@@ -97,8 +100,24 @@ printf 'rules: []\n' >"$T/rules.d/20-new.yaml"
 expect_tamper "$T/rules.d/20-new.yaml" rules created
 rm "$T/rules.d/10-site.yaml"
 expect_tamper "$T/rules.d/10-site.yaml" rules removed
-sqlite3 "$S/agent.db" "INSERT INTO agent_counters (name, value) VALUES ('forged', 1)"
+# The writer is named (fanotify: the agent started as root made its group
+# before dropping CAP_SYS_ADMIN).
+sqlite3 "$S/agent.db" "INSERT INTO agent_counters (name, value) VALUES ('forged', 1)" &
+writer=$!
+wait "$writer"
 expect_tamper "$S/agent.db" state "another connection committed to it"
+tamper "$S/agent.db" | jq -e --argjson pid "$writer" 'select(.driftwatch.agent.tamper.change == "another connection committed to it")
+        | .process.pid == $pid' >/dev/null || { tamper "$S/agent.db"; fail "the commit's finding does not name sqlite3's pid $writer"; }
+# Bytes written into the database, not through SQLite: its first 16 bytes
+# written again as they are (the agent reads on), by a process of its own.
+head -c 16 "$S/agent.db" >"$T/db-head"
+dd if="$T/db-head" of="$S/agent.db" conv=notrunc status=none &
+writer=$!
+wait "$writer"
+expect_tamper "$S/agent.db" state "written by another process"
+tamper "$S/agent.db" | jq -e --argjson pid "$writer" 'select(.driftwatch.agent.tamper.change == "written by another process")
+        | .process.pid == $pid and .event.type == ["change"]' >/dev/null ||
+        { tamper "$S/agent.db"; fail "the raw write's finding does not name dd's pid $writer"; }
 chmod 0644 "$S/agent.db-wal"
 expect_tamper "$S/agent.db-wal" state "mode changed" mode
 sleep 1.5       # more heartbeats: still nothing of the agent's own
@@ -106,10 +125,38 @@ sleep 1.5       # more heartbeats: still nothing of the agent's own
 kill -TERM "$pid"
 wait "$pid" || { cat "$T/agent.err"; fail "the agent did not end cleanly"; }
 n=$(jq -r 'select(.rule.id == "DW-AGENT-TAMPER") | .file.path' "$out" | wc -l)
-[ "$n" -eq 7 ] || { jq -c 'select(.rule.id == "DW-AGENT-TAMPER")' "$out"; fail "$n DW-AGENT-TAMPER findings, expected 7"; }
+[ "$n" -eq 8 ] || { jq -c 'select(.rule.id == "DW-AGENT-TAMPER")' "$out"; fail "$n DW-AGENT-TAMPER findings, expected 8"; }
 sample_keep "$out"
 [ "$(jq -r 'select(.rule.id == "DW-AGENT-HEARTBEAT") | .rule.id' "$out" | wc -l)" -ge 3 ] ||
         fail "too few heartbeats to show the agent's own writes"
+# Each of the agent's own events is one event: its own event.id (a _bulk
+# create of an id already indexed is refused: heartbeats after the first
+# would never reach the index).
+jq -r 'select(.rule.id == "DW-AGENT-HEARTBEAT" or .rule.id == "DW-AGENT-TAMPER") | .event.id' "$out" | sort | uniq -d |
+        grep . && fail "two of the agent's own events share an event.id"
 grep -qF "the agent's configuration file '$T/dw.conf' was changed by another process: content changed" "$T/agent.err" ||
         fail "the agent's log does not say what changed"
+
+# ---- as driftwatch-agent.service starts it: CAP_DAC_READ_SEARCH alone
+# fanotify's group is made without CAP_SYS_ADMIN: a raw write is still told
+# from the agent's own, its writer's pid is not known.
+S=$T/state-unpriv
+out=$T/unpriv.jsonl
+setpriv --inh-caps=-all --bounding-set=-all,+dac_read_search -- "$DW" agent --state-dir "$S" \
+        --output "file:$out" --schedule all=off --heartbeat 1s 2>"$T/agent-unpriv.err" &
+pid=$!
+pids+=("$pid")
+wait_jq "$out" '.rule.id == "DW-AGENT-HEARTBEAT"' "the agent without CAP_SYS_ADMIN did not start"
+sleep 1.5
+! grep -q fanotify "$T/agent-unpriv.err" || { cat "$T/agent-unpriv.err"; fail "fanotify refused the agent without CAP_SYS_ADMIN"; }
+head -c 16 "$S/agent.db" >"$T/db-head"
+dd if="$T/db-head" of="$S/agent.db" conv=notrunc status=none
+expect_tamper "$S/agent.db" state "written by another process"
+tamper "$S/agent.db" | jq -e 'has("process") | not' >/dev/null ||
+        { tamper "$S/agent.db"; fail "a writer's pid without CAP_SYS_ADMIN"; }
+sleep 1.5
+kill -TERM "$pid"
+wait "$pid" || { cat "$T/agent-unpriv.err"; fail "the agent without CAP_SYS_ADMIN did not end cleanly"; }
+n=$(jq -r 'select(.rule.id == "DW-AGENT-TAMPER") | .file.path' "$out" | wc -l)
+[ "$n" -eq 1 ] || { jq -c 'select(.rule.id == "DW-AGENT-TAMPER")' "$out"; fail "$n DW-AGENT-TAMPER findings without CAP_SYS_ADMIN, expected 1"; }
 echo PASS
