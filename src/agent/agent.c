@@ -52,6 +52,7 @@
 #include "basic/buf.h"
 #include "basic/fd-util.h"
 #include "basic/time-util.h"
+#include "capability/scan.h"
 #include "journal/cursor.h"
 #include "journal/sd-journal-reader.h"
 #include "report/json.h"
@@ -705,12 +706,14 @@ static FILE *child_confine(int fd, const char *write_dir, bool allow_exec)
  * stdio buffers of the parent's written twice). */
 __attribute__((noreturn)) static void child_main(struct agent *a, enum agent_capability c, int fd)
 {
+        char scratch[PATH_MAX];
         struct agent_run_paths paths = {
                 .state_dir = a->cfg->state_dir,
                 .state_db = a->state_db,
                 .journal_cursor = a->journal_cursor,
                 .journal_dir = a->cfg->journal_dir,
                 .scan_root = a->cfg->scan_root,
+                .scratch_dir = scratch,
         };
         struct dw_error e = { 0 };
         struct output out;
@@ -728,9 +731,14 @@ __attribute__((noreturn)) static void child_main(struct agent *a, enum agent_cap
         null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null >= 0)
                 (void) dup2(null, STDIN_FILENO);
-        /* Inventory and container keep no state: they may write nothing. The
-         * others write beneath the state directory only; status runs bootc. */
-        f = child_confine(fd, c == AGENT_INVENTORY || c == AGENT_CONTAINER ? NULL : a->cfg->state_dir,
+        /* Inventory keeps no state: it may write nothing; container only
+         * librpm's copies of a container's rpm database, in the scratch
+         * directory. The others write beneath the state directory only;
+         * status runs bootc. */
+        snprintf(scratch, sizeof(scratch), "%s/" SCAN_SCRATCH_DIR, a->cfg->state_dir);
+        if (c == AGENT_CONTAINER)
+                (void) mkdir(scratch, 0700);
+        f = child_confine(fd, c == AGENT_INVENTORY ? NULL : c == AGENT_CONTAINER ? scratch : a->cfg->state_dir,
                           c == AGENT_STATUS);
         agent_output_init(a, &out, f);
         r = agent_schedule_run(a->ctx, c, &paths, &out, &e);

@@ -41,7 +41,7 @@ struct agent_config {
         uint64_t heartbeat_s;           /* 0: none */
         struct agent_schedule schedules[_AGENT_CAPABILITY_MAX];
         const char *journal_dir;        /* the journal schedule's input; NULL: /var/log/journal or /run/log/journal */
-        const char *scan_root;          /* the tree the scan schedule checks; NULL: / */
+        const char *scan_root;          /* the tree the scan and container schedules check; NULL: / */
         /* observer.* of every event: the machine the agent runs on, under the name the agent goes by
          * (ctx->host); host_id is host.id of this host's findings (its machine-id), NULL when the agent was
          * given a name of its own (--host-name: the name is the host's identity, and event.id follows it). */

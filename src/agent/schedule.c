@@ -189,8 +189,10 @@ int agent_schedule_run(const struct dw_context *ctx, enum agent_capability c, co
         }
         case AGENT_CONTAINER: {
                 struct container_diff_summary sum = { 0 };
+                struct dw_context cx = *ctx;
 
-                return capability_container_scan(ctx, "/", out, &sum, e);
+                cx.scratch_dir = p->scratch_dir;
+                return capability_container_scan(&cx, p->scan_root ?: "/", out, &sum, e);
         }
         case AGENT_JOURNAL: {
                 struct journal_input in = { JOURNAL_INPUT_DIRECTORY, agent_journal_directory(p->journal_dir) };

@@ -9,7 +9,8 @@ struct agent_run_paths {
         const char *state_db;           /* STATE_DIR/state.db: status, mounts and posture snapshots */
         const char *journal_cursor;     /* the journal schedule's cursor file (the agent keeps it in its database) */
         const char *journal_dir;        /* NULL: the default */
-        const char *scan_root;          /* NULL: / */
+        const char *scan_root;          /* the tree scan and container look at; NULL: / */
+        const char *scratch_dir;        /* librpm's copies of a container's database (STATE_DIR/scratch) */
 };
 
 /* The journal directory the journal schedule reads: given, else

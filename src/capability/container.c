@@ -17,6 +17,7 @@
 #include "container/container.h"
 #include "container/overlay-diff.h"
 #include "fim/entry.h"
+#include "fim/packages.h"
 
 #define CTR_CONFIG_MAX ((size_t) 4 << 20)       /* userdata/config.json */
 #define CTR_PKGDB_MAX ((size_t) 64 << 20)       /* a text package database */
@@ -28,7 +29,7 @@ enum pkg_manager { PKG_RPM, PKG_DPKG, PKG_APK, PKG_N };
 static const struct {
         const char *name;
         const char *paths[3];           /* the path or the directory below which it lives */
-        const char *text_db;            /* the text database whose packages can be named, or NULL */
+        const char *text_db;            /* the text database whose packages can be named; NULL: librpm's */
         const char *key;                /* its line that names a package */
 } pkg_managers[PKG_N] = {
         [PKG_RPM] = { "rpm", { "/var/lib/rpm", "/usr/lib/sysimage/rpm" }, NULL, NULL },
@@ -55,6 +56,7 @@ struct ctr_run {
         struct strv mounts;             /* the container's mount destinations (userdata/config.json) */
         bool pkg_changed[PKG_N];
         const char *pkg_layer[PKG_N];
+        const char *pkg_path[PKG_N];    /* where the first change was (pkg_managers[].paths) */
         struct container_diff_summary *sum;
 };
 
@@ -115,6 +117,8 @@ static void note_package_db(struct ctr_run *run, const struct ovl_change_entry *
         for (m = 0; m < PKG_N; m++)
                 for (k = 0; k < ARRAY_SIZE(pkg_managers[m].paths) && pkg_managers[m].paths[k]; k++)
                         if (path_below(e->path, e->path_len, pkg_managers[m].paths[k])) {
+                                if (!run->pkg_changed[m])
+                                        run->pkg_path[m] = pkg_managers[m].paths[k];
                                 run->pkg_changed[m] = true;
                                 if (!run->pkg_layer[m])
                                         run->pkg_layer[m] = e->layer;
@@ -266,15 +270,68 @@ static bool db_has(const char *db, const char *key, const char *name, size_t len
         return false;
 }
 
+static void name_add(struct buf *b, size_t *named, const char *name, size_t len)
+{
+        if ((*named)++ >= CTR_PKG_NAMES_MAX)
+                return;
+        if (b->len)
+                (void) buf_puts(b, ", ");
+        (void) buf_append(b, name, len);
+}
+
+static bool rpm_has(const struct pkgdb *db, const char *name)
+{
+        for (size_t i = 0; i < pkgdb_count(db); i++)
+                if (strcmp(pkgdb_package(db, i)->name, name) == 0)
+                        return true;
+        return false;
+}
+
+/* An rpm database, read by librpm (a copy of it: librpm writes when it
+ * reads), in the container's upper directory and in the topmost layer of
+ * its image that has one: the names only the container's has. A database
+ * that cannot be read: *ret_reason says why (the finding stands). */
+static void new_rpm_packages(const struct ctr_run *run, struct buf *b, char **ret_reason)
+{
+        _cleanup_(pkgdb_freep) struct pkgdb *now = NULL, *before = NULL;
+        const struct container *c = run->c;
+        size_t named = 0;
+
+        if (pkgdb_new(c->upper_dir, run->ctx->scratch_dir, &now) < 0 || !pkgdb_present(now))
+                return;         /* the database's file is the image's: the container changed only its WAL or lock */
+        if (pkgdb_load(now) < 0) {
+                *ret_reason = strdup(pkgdb_error(now));
+                return;
+        }
+        for (size_t i = 0; i < c->n_lowers && !before; i++)
+                if (pkgdb_new(c->lowers[i].dir, run->ctx->scratch_dir, &before) < 0 || !pkgdb_present(before))
+                        before = pkgdb_free(before);
+        if (before && pkgdb_load(before) < 0) {
+                *ret_reason = strdup(pkgdb_error(before));
+                return;
+        }
+        for (size_t i = 0; i < pkgdb_count(now); i++) {
+                const char *name = pkgdb_package(now, i)->name;
+
+                if (!before || !rpm_has(before, name))
+                        name_add(b, &named, name, strlen(name));
+        }
+}
+
 /* The packages the container's database has and the image's does not,
  * comma-separated into b. */
-static void new_packages(const struct container *c, enum pkg_manager m, struct buf *b)
+static void new_packages(const struct ctr_run *run, enum pkg_manager m, struct buf *b, char **ret_reason)
 {
         _cleanup_(freep) char *now = NULL, *before = NULL;
+        const struct container *c = run->c;
         const char *rel = pkg_managers[m].text_db, *key = pkg_managers[m].key, *p;
         size_t len = 0, i, named = 0;
 
-        if (!rel || read_db(c->upper_dir, rel, &now, &len) < 0)
+        if (!rel) {
+                new_rpm_packages(run, b, ret_reason);
+                return;
+        }
+        if (read_db(c->upper_dir, rel, &now, &len) < 0)
                 return;
         for (i = 0; i < c->n_lowers && !before; i++)
                 if (read_db(c->lowers[i].dir, rel, &before, &len) < 0)
@@ -285,13 +342,8 @@ static void new_packages(const struct container *c, enum pkg_manager m, struct b
                 if (strncmp(p, key, strlen(key)) != 0)
                         continue;
                 n = strcspn(p + strlen(key), "\n");
-                if (n == 0 || (before && db_has(before, key, p + strlen(key), n)))
-                        continue;
-                if (named++ >= CTR_PKG_NAMES_MAX)
-                        break;
-                if (b->len)
-                        (void) buf_puts(b, ", ");
-                (void) buf_append(b, p + strlen(key), n);
+                if (n > 0 && !(before && db_has(before, key, p + strlen(key), n)))
+                        name_add(b, &named, p + strlen(key), n);
         }
 }
 
@@ -302,22 +354,23 @@ static int emit_packages(struct ctr_run *run)
 
         for (m = 0; m < PKG_N && r >= 0; m++) {
                 _cleanup_(buf_release) struct buf names;
-                _cleanup_(freep) char *msg = NULL;
+                _cleanup_(freep) char *msg = NULL, *reason = NULL;
                 struct finding_container fc = run->fc;
                 struct finding f;
 
                 if (!run->pkg_changed[m])
                         continue;
                 buf_init(&names, 1 << 16);
-                new_packages(run->c, m, &names);
-                fc.path = pkg_managers[m].paths[0];
+                new_packages(run, m, &names, &reason);
+                fc.path = run->pkg_path[m];
                 fc.layer = run->pkg_layer[m];
-                if (asprintf(&msg, "package database of %s changed in container %s%s%s", pkg_managers[m].name,
-                             fc.name ? fc.name : fc.id, names.len ? ": added " : "", names.len ? names.data : "") < 0)
+                if (asprintf(&msg, "package database of %s changed in container %s%s%s%s%s", pkg_managers[m].name,
+                             fc.name ? fc.name : fc.id, names.len ? ": added " : "", names.len ? names.data : "",
+                             reason ? "; its packages cannot be named: " : "", reason ? reason : "") < 0)
                         return -ENOMEM;
                 container_finding_init(&f, run->ctx, "DW-CTR-PACKAGE-INSTALL", "package", "installation",
                                        "container-package-install", msg, &fc);
-                f.path = pkg_managers[m].paths[0];
+                f.path = run->pkg_path[m];
                 f.path_len = strlen(f.path);
                 r = finding_add_value(&f, "package.manager", NULL, 0, pkg_managers[m].name,
                                       strlen(pkg_managers[m].name));

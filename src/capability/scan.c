@@ -134,8 +134,6 @@ int scan_coverage_text(const struct scan_coverage *c, bool skipped, char **ret)
 
 /* The state directory remembers the digest of its baseline here. */
 #define BASELINE_RECORD "baseline.record"
-/* Below the state directory: librpm's private copies (fim/packages-rpm.h). */
-#define SCAN_SCRATCH_DIR "scratch"
 
 enum baseline_finding { BASELINE_MISSING, BASELINE_REPLACED, BASELINE_RECORDED };
 

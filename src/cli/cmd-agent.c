@@ -74,7 +74,7 @@ int cmd_agent(int argc, char **argv)
                 OPT_STRING("journal-directory", &cfg.journal_dir, "DIR",
                            "the journal the journal schedule reads; default /var/log/journal, else /run/log/journal"),
                 OPT_STRING("scan-root", &cfg.scan_root, "DIR",
-                           "the tree the scan schedule checks, e.g. a mounted disk image; default /"),
+                           "the tree the scan and container schedules check, e.g. a mounted disk image; default /"),
                 OPT_STRING("host-name", &host, "NAME",
                            "the name the agent ships this host under (host.name, observer.hostname, the syslog "
                            "HOSTNAME); default this host's name"),

@@ -929,15 +929,8 @@ static const char *digest_name(const struct pkgdb *db, const struct pkg_file *f)
         return !f || !f->digest_len ? NULL : f->digest_len == SHA256_LEN ? "sha256" : db->rpm_dir ? "md5" : "md5sum";
 }
 
-int pkgdb_lookup(struct pkgdb *db, const char *path, size_t path_len, bool regular, const uint8_t *sha256,
-                 struct pkg_lookup *ret)
+int pkgdb_load(struct pkgdb *db)
 {
-        const struct pkg_file *f, *listed = NULL, *with_digest = NULL;
-        _cleanup_(freep) char *rel = NULL;
-        uint8_t digest[SHA256_LEN];
-        struct owners o;
-        int found = 0;
-
         if (!db->loaded) {
                 int r = load(db);
 
@@ -945,8 +938,20 @@ int pkgdb_lookup(struct pkgdb *db, const char *path, size_t path_len, bool regul
                 if (r < 0 && !db->error)
                         set_error(db, r, db->rpm_dir ? db->rpm_dir : "var/lib/dpkg/status", 0, NULL);
         }
-        if (db->error)
-                return db->error;
+        return db->error;
+}
+
+int pkgdb_lookup(struct pkgdb *db, const char *path, size_t path_len, bool regular, const uint8_t *sha256,
+                 struct pkg_lookup *ret)
+{
+        const struct pkg_file *f, *listed = NULL, *with_digest = NULL;
+        _cleanup_(freep) char *rel = NULL;
+        uint8_t digest[SHA256_LEN];
+        struct owners o;
+        int found = 0, r = pkgdb_load(db);
+
+        if (r < 0)
+                return r;
         if (path_len && path_len <= PKG_PATH_MAX) {
                 found = find_owners(db, path, path_len, &o);
                 if (found == 0 && usr_merged_alias(db, path, path_len))

@@ -112,6 +112,10 @@ DEFINE_FREEP(struct pkgdb, pkgdb_free);
  * rpm directory (Debian's rpm package makes one) is none. */
 bool pkgdb_present(struct pkgdb *db);
 
+/* Loads the database (once: later calls return the first's result). 0, or
+ * -errno with pkgdb_error() naming the file and the reason. */
+int pkgdb_load(struct pkgdb *db);
+
 /* What the database says about path (absolute within the tree, "/usr/bin/x");
  * regular: compare the file's content under root with the package's digest;
  * sha256: the file's SHA-256 when the caller has it (NULL: read the file

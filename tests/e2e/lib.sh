@@ -147,6 +147,18 @@ EOF
         esac
 fi
 
+# rpm_spec NAME: the head of a noarch test package's spec (version 1.0-1);
+# its %description, subpackages, %install and %files follow on stdin. The
+# spec is written to $T/top/SPECS/NAME.spec for rpmbuild --define "_topdir $T/top".
+rpm_spec() {
+        mkdir -p "$T/top/SPECS"
+        {
+                printf 'Name: %s\nVersion: 1.0\nRelease: 1\nSummary: driftwatch test package\n' "${1:?}"
+                printf 'License: MIT\nBuildArch: noarch\n'
+                cat
+        } >"$T/top/SPECS/$1.spec"
+}
+
 # sample_keep FILE...: the JSON output of a run the DW_SAMPLE_DIR wrapper
 # cannot see (a chrooted or copied binary, above) kept for
 # examples/generate-findings.sh all the same; nothing without DW_SAMPLE_DIR.

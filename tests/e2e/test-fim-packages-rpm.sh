@@ -31,13 +31,7 @@ start=$(date +%s)
 R=$T/root
 mkdir -p "$R/usr/bin" "$R/etc" "$T/top/SPECS"
 signed_policy "$R"
-cat >"$T/top/SPECS/tools.spec" <<'EOF'
-Name: base-tool
-Version: 1.0
-Release: 1
-Summary: driftwatch test package
-License: MIT
-BuildArch: noarch
+rpm_spec base-tool <<'EOF'
 %description
 base tool
 %package -n acl-tool
@@ -62,7 +56,7 @@ printf 'acl=1\n' >%{buildroot}/etc/acl/acl.conf
 %dir /etc/acl
 %config(noreplace) /etc/acl/acl.conf
 EOF
-HOME=$T rpmbuild --define "_topdir $T/top" -bb "$T/top/SPECS/tools.spec" >"$T/build.log" 2>&1 ||
+HOME=$T rpmbuild --define "_topdir $T/top" -bb "$T/top/SPECS/base-tool.spec" >"$T/build.log" 2>&1 ||
         { tail -20 "$T/build.log"; fail "rpmbuild -bb failed"; }
 install_rpm() {
         HOME=$T rpm --root "$R" --dbpath /usr/lib/sysimage/rpm -i --nodeps --noscripts --nosignature "$@" \
