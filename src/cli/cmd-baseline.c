@@ -132,6 +132,7 @@ static int baseline_show(int argc, char **argv)
         _cleanup_(freep) char **operands = NULL;
         struct baseline_show_request req = { 0 };
         const struct option_spec options[] = {
+                OPT_STRING("baseline", &req.path, "FILE", "the baseline to describe (as check names it), or FILE"),
                 OPT_BOOL("entries", &req.entries, "list every entry as well"),
                 OPT_FORMAT(&req.format),
                 OPT_END(),
@@ -139,8 +140,8 @@ static int baseline_show(int argc, char **argv)
         const struct command_spec spec = {
                 .name = "baseline show",
                 .description = "Describes a baseline; --entries lists every entry as well.",
-                .operands = "FILE",
-                .min_operands = 1,
+                .operands = "[FILE]",
+                .min_operands = 0,
                 .max_operands = 1,
                 .options = options,
         };
@@ -149,7 +150,11 @@ static int baseline_show(int argc, char **argv)
 
         if (r != PARSE_OK)
                 return options_exit(r);
-        req.path = operands[0];
+        if (!!req.path == (n == 1))
+                return usage_error("baseline show", req.path ? "--baseline and FILE name the same thing: give one"
+                                                             : "which baseline? give FILE or --baseline FILE");
+        if (n == 1)
+                req.path = operands[0];
         r = cli_load_rules(&rules);
         if (r != EXIT_CLEAN)
                 return r;

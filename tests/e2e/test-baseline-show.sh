@@ -3,7 +3,7 @@
 # forge a header line or reach the terminal raw; entries whose names differ
 # only in invalid UTF-8 stay distinguishable in JSON (path_hex, as findings);
 # --entries gives each entry's mtime (text: to the second, UTC) and JSON the
-# mode as findings give it ("0755").
+# mode as findings give it ("0755"). The baseline is FILE or --baseline FILE.
 source "$(dirname "$0")/lib.sh"
 export TZ=UTC
 command -v sqlite3 >/dev/null || { [ "${CI:-}" != true ] || fail "sqlite3 is required under CI"; skip "sqlite3 is not installed"; }
@@ -24,6 +24,15 @@ mkdir -p "$T/one/etc" && printf 'x\n' >"$T/one/etc/x"
 run 0 "$DW" baseline create --from "dir:$T/one" --out "$T/one.db"
 run 0 "$DW" baseline show "$T/one.db"
 grep -qx 'entries:    3 (1 file, 2 directories, 0 symlinks, 0 other)' "$T/out" || { cat "$T/out"; fail "1 file: not singular"; }
+# --baseline FILE, as check and baseline accept name it, says the same; one of
+# the two is needed, not both.
+cp "$T/out" "$T/by-operand"
+run 0 "$DW" baseline show --baseline "$T/one.db"
+diff -u "$T/by-operand" "$T/out" || fail "baseline show --baseline differs from the operand"
+run 2 "$DW" baseline show
+grep -q "give FILE or --baseline FILE" "$T/err" || { cat "$T/err"; fail "no baseline named: the error does not say"; }
+run 2 "$DW" baseline show --baseline "$T/one.db" "$T/base.db"
+[ "$(wc -l <"$T/err")" = 1 ] && grep -q -- "--baseline and FILE" "$T/err" || { cat "$T/err"; fail "both named: not one error line"; }
 run 0 "$DW" baseline show "$T/base.db" --entries
 grep -qE '^file    4750 +0 +0 +2 2026-01-02T03:04:05Z [0-9a-f]{12} /etc/Setuid$' "$T/out" ||
         { cat "$T/out"; fail "the text entry lacks its mtime to the second"; }
