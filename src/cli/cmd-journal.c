@@ -94,7 +94,7 @@ int cmd_journal(int argc, char **argv)
                 r = cli_fail(&err);
         } else if (r == EXIT_CLEAN) {
                 if (format == OUTPUT_TEXT)
-                        cli_note(&out, "journal: %llu entr%s, %llu deployment%s, %llu extension merge%s (%llu "
+                        cli_note(&out, "read %llu entr%s: %llu deployment%s, %llu extension merge%s (%llu "
                                        "unaccounted for), %llu soft-reboot%s and %llu reboot%s (%llu unscheduled)",
                                  (unsigned long long) stats.entries, stats.entries == 1 ? "y" : "ies",
                                  (unsigned long long) stats.deployments, plural_s(stats.deployments),

@@ -1361,9 +1361,10 @@ static int text_details(const struct finding *f, struct buf *b)
         return r;
 }
 
-/* One line per finding: severity, action, what (path, else the container),
- * rule id, what changed, the message; a finding from a log adds the line of
- * its time, event and process; -v the details. */
+/* One line per finding: severity, action, what (path, else the container,
+ * else "-": the column is never empty), rule id, what
+ * changed, the message; a finding from a log adds the line of its time,
+ * event and process; -v the details. */
 static int render_text(const struct output *o, const struct finding *f, struct buf *b)
 {
         size_t i;
@@ -1380,7 +1381,8 @@ static int render_text(const struct output *o, const struct finding *f, struct b
                 if (r >= 0)
                         r = f->container->name ? text_word(b, f->container->name)
                                                : escape_text(b, f->container->id, strnlen(f->container->id, 12));
-        }
+        } else if (r >= 0 && !f->path)
+                r = buf_putc(b, '-');
         if (r >= 0 && f->rule)
                 r = buf_printf(b, "  %s", f->rule->id);
         if (r >= 0 && f->n_changed) {

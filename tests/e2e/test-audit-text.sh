@@ -28,7 +28,7 @@ high     file-added     /etc/sudoers.d/zz  DW-AUD-SUDOERS
 high     file-added     /etc/cron.d/job  DW-AUD-CRON
          at 2023-11-14T22:13:23Z event 1700000003.200:144 (ausearch -a 144) node web1 by /usr/bin/tee[1003] auid=1000(alice) <- bash[1001] <- sshd[1000]
          quality: sequence-gap
-medium   sequence-gap     DW-AUD-SEQUENCE-GAP  40 serials missing in 1 gap: serials 104-143 before 2023-11-14T22:13:23Z
+medium   sequence-gap   -  DW-AUD-SEQUENCE-GAP  40 serials missing in 1 gap: serials 104-143 before 2023-11-14T22:13:23Z
          at 2023-11-14T22:13:23Z event 1700000003.200:144 (ausearch -a 144) node web1
 EOT
 diff -u "$T/want" "$T/out" || fail "audit text view"

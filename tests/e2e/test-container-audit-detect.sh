@@ -125,7 +125,7 @@ drop_summary "$T/out"
 # The text view names the container on the finding's line (its message), and
 # with -v on a line of its own.
 run 1 "$DW" audit "$log"
-grep -q '^high     process-started   DW-AUD-CTR-SHELL  interactive shell sh (pts0) started in web (4b1ea4b3b7a6)$' "$T/out" ||
+grep -q '^high     process-started -  DW-AUD-CTR-SHELL  interactive shell sh (pts0) started in web (4b1ea4b3b7a6)$' "$T/out" ||
         { cat "$T/out"; fail "text: no container on the line"; }
 run 1 "$DW" audit -v "$log"
 grep -q '^         container web (4b1ea4b3b7a6)$' "$T/out" || fail "text: no container line"

@@ -50,7 +50,7 @@ q 2026-11-27T16:30 .message | grep -q "a new boot; the boot before it logged no 
 # the boots after an announced reboot or kexec are not reboots of their own.
 [ "$(jq -s 'map(select(.rule.id != "DW-RUN-SUMMARY")) | length' "$T/file.json")" = 7 ] || fail "expected 7 findings"
 "$DW" journal --file "$T/r.journal" --policy "$T/policy" --tickets "$T/tickets" >"$T/text" 2>/dev/null || true
-grep -qx "journal: 15 entries, 1 deployment, 0 extension merges (0 unaccounted for), 2 soft-reboots and 4 reboots (3 unscheduled)" \
+grep -qx "read 15 entries: 1 deployment, 0 extension merges (0 unaccounted for), 2 soft-reboots and 4 reboots (3 unscheduled)" \
         "$T/text" || fail "summary: $(cat "$T/text")"
 
 # The export stream on standard input: the same findings.

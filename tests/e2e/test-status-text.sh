@@ -39,8 +39,8 @@ cat "$T/pinned"; cat <<'EOT'
 
 First run, nothing to compare with yet:
 SEVERITY ACTION         PATH  RULE  [CHANGED]  MESSAGE
-event    deployment-pinned   DW-IMG-PINNED  booted deployment pinned (kept from garbage collection): registry.example.com/fleet/edge-node:lts (sha256:3da52cab5f39)
-event    deployment-pinned   DW-IMG-PINNED  other deployment pinned (kept from garbage collection): registry.example.com/fleet/edge-node:lts (sha256:f0ea58288adf)
+event    deployment-pinned -  DW-IMG-PINNED  booted deployment pinned (kept from garbage collection): registry.example.com/fleet/edge-node:lts (sha256:3da52cab5f39)
+event    deployment-pinned -  DW-IMG-PINNED  other deployment pinned (kept from garbage collection): registry.example.com/fleet/edge-node:lts (sha256:f0ea58288adf)
 EOT
 } >"$T/want"
 diff -u "$T/want" "$T/out" || fail "status text, first run"
@@ -68,8 +68,8 @@ cat "$T/pinned"; cat <<'EOT'
 
 Changes since the last run (SEEN):
 SEVERITY ACTION         PATH  RULE  [CHANGED]  MESSAGE
-medium   image-staged     DW-IMG-STAGED-NEW  staged for the next boot: quay.io/evil/image:latest (sha256:999999999999)
-high     image-source-switched   DW-IMG-SOURCE-SWITCH  [image digest version timestamp checksum]  staged deployment follows another image: quay.io/evil/image:latest (sha256:999999999999), was registry.example.com/fleet/edge-node:lts
+medium   image-staged   -  DW-IMG-STAGED-NEW  staged for the next boot: quay.io/evil/image:latest (sha256:999999999999)
+high     image-source-switched -  DW-IMG-SOURCE-SWITCH  [image digest version timestamp checksum]  staged deployment follows another image: quay.io/evil/image:latest (sha256:999999999999), was registry.example.com/fleet/edge-node:lts
          image: registry.example.com/fleet/edge-node:lts -> quay.io/evil/image:latest
          digest: sha256:3da52cab5f39 -> sha256:999999999999
          version: 2025.1.0 -> 6.6.6
