@@ -75,11 +75,14 @@ tmp=$(mktemp -d /tmp/dw-bench-agent.XXXXXX)
 case "$tmp" in /tmp/dw-bench-agent.?*) ;; *) echo "$name: unexpected scratch directory '$tmp'" >&2; exit 2 ;; esac
 pids=()
 # What tests/e2e/lib-rsyslog.sh expects of its caller (tests/e2e/lib.sh's):
-# the scratch directory T, fail, skip and the cleanup hooks.
+# the scratch directory T, fail, skip, the cleanup hooks and the process
+# helpers (closefds, reap_on_death: an rsyslogd this run leaves is stopped).
 T=$tmp
 cleanup_hooks=()
 fail() { echo "$name: $*" >&2; exit 2; }
 skip() { fail "$*"; }
+# shellcheck source=../tests/e2e/lib-proc.sh
+source "$root/tests/e2e/lib-proc.sh"
 # shellcheck source=../tests/e2e/lib-rsyslog.sh
 source "$root/tests/e2e/lib-rsyslog.sh"
 cleanup() {

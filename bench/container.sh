@@ -62,6 +62,7 @@ cleanup() {
         for h in "${cleanup_hooks[@]}"; do eval "$h" || true; done
 }
 trap cleanup EXIT
+source tests/e2e/lib-proc.sh            # reap_on_death, which pm_start calls
 source tests/e2e/lib-podman.sh
 podman_setup
 
