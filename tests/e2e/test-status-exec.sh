@@ -1,7 +1,8 @@
 # driftwatch status without a file runs `bootc status --format=json` when bootc
 # is in PATH, else `rpm-ostree status --json`; stand-ins print the project's
 # fixtures. A tool that fails, hangs or floods gives one error line naming the
-# command, exit 2, and nothing recorded.
+# command, exit 2, and nothing recorded. The agent's status schedule runs the
+# stand-in from its sandboxed child and reports what the command reports.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/status-lib.sh"
 
@@ -63,4 +64,28 @@ PATH=$BIN run 2 "$DW" status --state "$T/bootc.db" --timeout 1
 pid=$(cat "$ARGS_LOG")
 sleep 0.2
 if kill -0 "$pid" 2>/dev/null; then fail "the timed-out tool is still running"; fi
+
+# The agent's status schedule runs the same stand-in from its child, in the
+# child's sandbox (seccomp allows execve to status alone, NoNewPrivs, Landlock
+# writes beneath the state directory): its first snapshot, then a staged
+# deployment, give the findings the one-shot command gives, event.id and all.
+command -v sqlite3 >/dev/null || skip "sqlite3 is not installed (scripts/deps.sh check)"
+S=$T/agent
+both() {        # FIXTURE: the agent's schedule and driftwatch status on it
+        tool bootc "exec /bin/cat '$DATA/$1'"
+        [ ! -e "$S/agent.db" ] || sqlite3 "$S/agent.db" "UPDATE agent_schedules SET next_run = 0 WHERE capability = 'status'"
+        : >"$T/agent.jsonl"
+        PATH=$BIN "$DW" agent --state-dir "$S" --output "file:$T/agent.jsonl" --schedule all=off \
+                --schedule status=1h/0 --heartbeat 0 --once 2>"$T/agent.err" || { cat "$T/agent.err"; fail "agent --once failed"; }
+        [ "$(sqlite3 "$S/agent.db" "SELECT last_status FROM agent_schedules WHERE capability = 'status'")" = ok ] ||
+                { cat "$T/agent.err"; fail "the status schedule failed on $1"; }
+        PATH=$BIN "$DW" status --state "$T/one-shot.db" --format json >"$T/one-shot.jsonl" 2>"$T/err" || true
+        ids "$T/one-shot.jsonl" >"$T/want"
+        ids "$T/agent.jsonl" | diff -u "$T/want" - || fail "$1: the agent's status schedule and driftwatch status differ"
+}
+ids() { jq -r 'select(.event.dataset != "driftwatch.agent" and .rule.id != "DW-RUN-SUMMARY") | [.event.id, .rule.id] | join(" ")' "$1" | LC_ALL=C sort; }
+both bootc-booted-pinned.json
+both bootc-staged-download-only.json
+grep -q DW-IMG "$T/want" || { cat "$T/one-shot.jsonl"; fail "the staged deployment gave no DW-IMG finding to compare"; }
+sample_keep "$T/agent.jsonl"
 echo PASS
