@@ -31,6 +31,7 @@ for cap in inventory posture; do
         DW_AGENT_SANDBOX_PROBE=$T/probe-$cap "$DW" agent --state-dir "$T/state-$cap" --output "file:$T/probe.jsonl" \
                 --schedule all=off --schedule "$cap=1h/0" --heartbeat 0 2>"$T/agent-$cap.err" &
         pid=$!
+        reap_on_death "$pid"
         pids+=("$pid")
         child=
         for _ in $(seq 1 100); do
@@ -75,6 +76,7 @@ S=$T/state
 "$T/bin/driftwatch" --config "$T/dw.conf" --rules "$T/rules.yaml" --rules-dir "$T/rules.d" agent --state-dir "$S" \
         --output "file:$out" --schedule all=off --heartbeat 1s 2>"$T/agent.err" &
 pid=$!
+reap_on_death "$pid"
 pids+=("$pid")
 wait_jq "$out" '.rule.id == "DW-AGENT-HEARTBEAT"' "the agent did not start"
 sleep 1.5       # heartbeats: the agent's own commits
@@ -145,6 +147,7 @@ out=$T/unpriv.jsonl
 setpriv --inh-caps=-all --bounding-set=-all,+dac_read_search -- "$DW" agent --state-dir "$S" \
         --output "file:$out" --schedule all=off --heartbeat 1s 2>"$T/agent-unpriv.err" &
 pid=$!
+reap_on_death "$pid"
 pids+=("$pid")
 wait_jq "$out" '.rule.id == "DW-AGENT-HEARTBEAT"' "the agent without CAP_SYS_ADMIN did not start"
 sleep 1.5

@@ -39,6 +39,7 @@ receiver() {
         shift
         python3 "$RECEIVER" --port-file "$T/$name.port" --out "$T/$name.out" --tls "$T/pki/server.pem" \
                 "$T/pki/server.key" "$@" 2>"$T/$name.log" &
+        reap_on_death "$!"
         receivers+=($!)
         for ((i = 0; i < 200; i++)); do
                 [ -s "$T/$name.port" ] && break

@@ -14,6 +14,7 @@ S=$T/state
 "$DW" agent --state-dir "$S" --output "file:$T/out.jsonl" --schedule all=off --schedule journal=1h/0 \
         --journal-directory "$T/journal" --heartbeat 1h 2>"$T/agent.err" &
 pid=$!
+reap_on_death "$pid"
 cleanup_hooks+=("kill -9 $pid 2>/dev/null")
 
 runs() { sqlite3 "$S/agent.db" "SELECT last_run FROM agent_schedules WHERE capability = 'journal'" 2>/dev/null; }

@@ -66,6 +66,7 @@ tls_make_cert "$T/pki" server localhost
 python3 "$(dirname "$0")/http-receiver.py" --port-file "$T/http.port" --out "$T/bulk.out" \
         --tls "$T/pki/server.pem" "$T/pki/server.key" --item-400-every 7 2>"$T/http.log" &
 receiver=$!
+reap_on_death "$receiver"
 cleanup_hooks+=("kill $receiver 2>/dev/null")
 for ((i = 0; i < 200; i++)); do [ -s "$T/http.port" ] && break; sleep 0.02; done
 [ -s "$T/http.port" ] || fail "the receiver did not start"

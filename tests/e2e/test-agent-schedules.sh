@@ -33,6 +33,7 @@ run 0 agent --schedule mounts=1h/0 --once
 "$DW" agent --state-dir "$S" --output "file:$T/out.jsonl" --schedule all=off --schedule mounts=1s/0 --heartbeat 0 \
         2>"$T/agent.err" &
 pid=$!
+reap_on_death "$pid"
 cleanup_hooks+=("kill -9 $pid 2>/dev/null")
 for _ in $(seq 1 100); do
         [ "$(count DW-MNT-SNAPSHOT)" -ge 4 ] && break

@@ -87,6 +87,7 @@ $(diff <(echo "$want") <(echo "$got"))"
 { rec 1; rec 1 PATH; rec 2; rec 3; } >"$LOG"
 "$DW" audit --events --follow "$LOG" >"$T/out.follow" 2>"$T/err.follow" &
 pid=$!
+reap_on_death "$pid"
 pids+=("$pid")
 caught_up "$pid"
 
@@ -167,6 +168,7 @@ expect_one_error_line "$L/missing.log"
 mkfifo "$T/fifo"
 "$DW" audit --events <"$T/fifo" >"$T/out.stdin" 2>"$T/err.stdin" &
 pid=$!
+reap_on_death "$pid"
 pids+=("$pid")
 exec 3>"$T/fifo"
 { rec 20; rec 20 PATH; rec 21; } >&3

@@ -49,7 +49,6 @@ rules_before=$T/rules.before
 printf '%s\n' "$loaded" >"$rules_before"
 
 S=/etc/sudoers.d
-SUDOERS_D_CREATED=
 mkdir -p "$T/work"
 [ "$(stat -c %d "$T/work")" = "$(stat -c %d /etc)" ] && SAME_FS=1 || SAME_FS=
 
@@ -62,10 +61,7 @@ remove_test_files() {
         for f in "$S"/sed??????; do
                 [ -f "$f" ] && grep -q "driftwatch ${SUF:?}" "$f" 2>/dev/null && rm -f "$f"
         done
-        if [ -n "$SUDOERS_D_CREATED" ]; then
-                rmdir "$S" 2>/dev/null || true
-                SUDOERS_D_CREATED=
-        fi
+        sudoers_d_restore
         return 0
 }
 
@@ -76,10 +72,7 @@ trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if [ ! -d "$S" ]; then
-        mkdir -m 0750 "$S"
-        SUDOERS_D_CREATED=1
-fi
+sudoers_d_ensure
 
 # ---- one rule set: auditd, rules, the scenarios, teardown ----
 

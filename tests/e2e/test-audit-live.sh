@@ -46,17 +46,13 @@ fi
 SHELL_EXE=$(readlink -f /bin/sh)
 BASH_EXE=$(readlink -f /bin/bash)
 AUID=$(cat /proc/self/loginuid 2>/dev/null || echo 4294967295)
-SUDOERS_D_CREATED=
 
 # ---- cleanup: on every exit, after auditd_teardown (lib-auditd.sh) ----
 
 remove_test_files() {
         rm -rf "/etc/sudoers.d/driftwatch-${SUF:?}.test" "/etc/sudoers.d/driftwatch-upgrade-${SUF:?}.test" \
                 "/etc/driftwatch-bulk-${SUF:?}.test" "/etc/driftwatch-upgrade-${SUF:?}.test"
-        if [ -n "$SUDOERS_D_CREATED" ]; then
-                rmdir /etc/sudoers.d 2>/dev/null || true
-                SUDOERS_D_CREATED=
-        fi
+        sudoers_d_restore
 }
 
 cleanup_hooks+=(remove_test_files)
@@ -74,10 +70,7 @@ LOG=$T/log/audit.log
 
 # A watch on a directory that does not exist yet only watches its name (auditctl
 # picks the rule type when it loads), so sudoers.d exists before the rules load.
-if [ ! -d /etc/sudoers.d ]; then
-        mkdir -m 0750 /etc/sudoers.d
-        SUDOERS_D_CREATED=1
-fi
+sudoers_d_ensure
 
 auditd_start "$T/auditd" "$LOG"
 

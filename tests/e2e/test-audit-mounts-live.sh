@@ -36,26 +36,18 @@ sh -c 'echo 4242 >/proc/self/loginuid' 2>/dev/null || skip "cannot set a loginui
 probe=$(unshare --mount --propagation private -- /bin/sh -c 'mount -t tmpfs dwprobe /boot && umount /boot && echo ok' 2>&1) ||
         skip "cannot mount in a private mount namespace: $probe"
 
-SUDOERS_D_CREATED=
-
 # ---- cleanup: on every exit, after auditd_teardown (lib-auditd.sh) ----
 
 remove_test_files() {
         rm -f "/etc/sudoers.d/driftwatch-argv-${SUF:?}.test"
-        if [ -n "$SUDOERS_D_CREATED" ]; then
-                rmdir /etc/sudoers.d 2>/dev/null || true
-                SUDOERS_D_CREATED=
-        fi
+        sudoers_d_restore
 }
 cleanup_hooks+=(remove_test_files)
 rm -f /etc/sudoers.d/driftwatch-argv-*.test      # a killed run's leftovers (under the lock)
 trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
-if [ ! -d /etc/sudoers.d ]; then
-        mkdir -m 0750 /etc/sudoers.d
-        SUDOERS_D_CREATED=1
-fi
+sudoers_d_ensure
 
 # ---- the scenario (runs inside the namespace, loginuid 4242) ----
 

@@ -77,6 +77,7 @@ read -r _ <"$4"
 EOT
 bash "$T/writer.sh" wait "$T/go" "$in_unit" "$by_child" "$T/done" &
 writer=$!
+reap_on_death "$writer"
 unit_cgroup "$unit"
 cg=$CG
 echo "$writer" >"$cg/cgroup.procs" || fail "cannot move pid $writer into '$cg'"

@@ -26,6 +26,7 @@ cg=
 
 sleep 600 &
 sleeper=$!
+reap_on_death "$sleeper"
 remove_cgroup() {
         kill "$sleeper" 2>/dev/null || true
         wait "$sleeper" 2>/dev/null || true
@@ -80,6 +81,7 @@ expect_valid_jsonl "$T/live.jsonl"
 # --follow is live too; its text view names the unit on the process line.
 "$DW" audit --follow "$T/stream" >"$T/follow.txt" 2>"$T/follow.err" &
 follower=$!
+reap_on_death "$follower"
 cleanup_hooks+=("kill $follower 2>/dev/null")
 for i in $(seq 1 100); do
         [ "$(grep -c 'unit=' "$T/follow.txt")" -ge 3 ] && break

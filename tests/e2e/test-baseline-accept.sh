@@ -96,6 +96,7 @@ grep -q "no check of baseline '$T/other.db' recorded what it reported" "$T/err" 
 # Another accept holding the lock.
 (exec 9<>"$B.lock" && flock 9 && exec sleep 30) </dev/null >/dev/null 2>&1 &
 holder=$!
+reap_on_death "$holder"
 cleanup_hooks+=("kill $holder")
 for _ in $(seq 1 100); do flock -n "$B.lock" true || break; sleep 0.05; done
 run 2 "$DW" baseline accept --state-dir "$S" /etc/b

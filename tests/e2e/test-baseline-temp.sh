@@ -16,6 +16,7 @@ printf 'other' >"$T/dest/.c.db.Ab12Cd"
 # The holder is the locking process itself, so killing it releases the lock.
 (exec 9<>"$T/dest/.b.db.Zz99Yy" && flock 9 && exec sleep 300) </dev/null >/dev/null 2>&1 &
 holder=$!
+reap_on_death "$holder"
 cleanup_hooks+=("kill $holder")
 for _ in $(seq 1 100); do
         flock -n "$T/dest/.b.db.Zz99Yy" true || break

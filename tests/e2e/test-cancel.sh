@@ -23,6 +23,7 @@ start() {
         local pidfile=$1
         shift
         "$@" >"$T/out" 2>"$T/err" &
+        reap_on_death "$!"
         echo $! >"$pidfile"
         cleanup_hooks+=("kill -KILL $! 2>/dev/null")
         sleep 0.5
@@ -39,6 +40,7 @@ done
 mkfifo "$T/stdin.fifo"
 sleep 60 >"$T/stdin.fifo" &
 writer=$!
+reap_on_death "$writer"
 cleanup_hooks+=("kill $writer 2>/dev/null")
 start "$T/pid" sh -c 'exec "$0" status --bootc-json - --state "$1" <"$2"' "$DW" "$T/state.db" "$T/stdin.fifo"
 stops_within INT "$T/pid"

@@ -34,6 +34,7 @@ cp "$T/cursor" "$T/cursor.a"
 # Following from that cursor: nothing old; new entries within a few seconds.
 "$DW" --quiet journal --follow --directory "$D" --cursor-file "$T/cursor" --format json >"$T/follow.json" 2>"$T/follow.err" &
 pid=$!
+reap_on_death "$pid"
 cleanup_hooks+=("kill $pid 2>/dev/null")
 sleep 0.5
 append binary rotate
@@ -107,6 +108,7 @@ python3 "$gen" recent-merge >"$T/merge.export"
 "$remote" --output="$T/live/system.journal" "$T/merge.export" 2>/dev/null || fail "journal-remote failed"
 "$DW" --quiet journal --follow --directory "$T/live" --format json >"$T/live.json" 2>"$T/live.err" &
 pid=$!
+reap_on_death "$pid"
 cleanup_hooks+=("kill $pid 2>/dev/null")
 for ((i = 0; i < 50; i++)); do
         grep -q DW-JRN-EXTENSION-UNMATCHED "$T/live.json" && break

@@ -72,6 +72,7 @@ gen_session_writes >"$T/a.log"
 # as a user stops it with ^C.
 "$DW" audit --follow "$T/a.log" >"$T/out" 2>"$T/err" &
 pid=$!
+reap_on_death "$pid"
 for _ in $(seq 300); do grep -q 'DW-AUD-CRON' "$T/out" && break; sleep 0.1; done
 kill -INT "$pid"
 rc=0

@@ -90,6 +90,7 @@ chmod 755 "$R/sealed"
 truncate -s 1G "$R/x/growing"
 ( while :; do truncate -s +1G "$R/x/growing" 2>/dev/null || exit 0; sleep 0.1; done ) &
 grower=$!
+reap_on_death "$grower"
 cleanup_hooks+=("kill $grower 2>/dev/null")
 rc=0
 timeout 120 "$DW" --quiet baseline create --from "dir:$R" --path /x --out "$T/grow.db" --threads 2 || rc=$?
