@@ -5,7 +5,8 @@
 # killed (SIGKILL) while findings flow and started again: nothing missing;
 # an https:// _bulk receiver (http-receiver.py:
 # no Elasticsearch in Debian) that refuses some items for good: the rest
-# arrives, the agent says so and reports DW-AGENT-OUTPUT-REFUSED.
+# arrives, the agent says so and reports DW-AGENT-OUTPUT-REFUSED; and a
+# heartbeat a second indexed as one document each (their event.ids differ).
 # Scale: 500 findings (DW_SOAK=1: 20,000).
 DW_NETNS=private source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib-rsyslog-relp.sh"
@@ -79,4 +80,26 @@ jq -e 'select(.rule.id == "DW-AGENT-OUTPUT-REFUSED")' "$T/all.jsonl" >/dev/null 
 # (the receiver stores an _id once: a line is a distinct event)
 stored=$(jq -c 'select(.event.dataset != "driftwatch.agent")' "$T/bulk.out" | wc -l)
 [ "$stored" -gt $((N / 2)) ] && [ "$stored" -lt "$N" ] || fail "$stored of $N findings stored with every 7th refused"
+
+# 4. Every heartbeat is a document of its own: _bulk creates each event under
+# its event.id and refuses an id it has (409), so heartbeats that shared one
+# would be stored once, and the SIEM's "no heartbeat for 15 minutes" query
+# would fire for a running agent.
+python3 "$(dirname "$0")/http-receiver.py" --port-file "$T/beats.port" --out "$T/beats.out" \
+        --tls "$T/pki/server.pem" "$T/pki/server.key" 2>"$T/beats.log" &
+receiver=$!
+reap_on_death "$receiver"
+cleanup_hooks+=("kill $receiver 2>/dev/null")
+for ((i = 0; i < 200; i++)); do [ -s "$T/beats.port" ] && break; sleep 0.02; done
+[ -s "$T/beats.port" ] || fail "the second receiver did not start"
+"$DW" agent --state-dir "$T/state4" --output "https://127.0.0.1:$(cat "$T/beats.port")/_bulk?ca=$T/pki/ca.pem" \
+        --schedule all=off --heartbeat 1s 2>"$T/agent4.err" &
+agent=$!
+reap_on_death "$agent"
+cleanup_hooks+=("kill -9 $agent 2>/dev/null")
+beats() { jq -r 'select(.rule.id == "DW-AGENT-HEARTBEAT") | .event.id' "$T/beats.out" 2>/dev/null | wc -l; }
+for ((i = 0; i < 100; i++)); do [ "$(beats)" -ge 3 ] && break; sleep 0.1; done
+kill -TERM "$agent"
+wait "$agent" || { cat "$T/agent4.err"; fail "the heartbeat agent did not end cleanly"; }
+[ "$(beats)" -ge 3 ] || { cat "$T/agent4.err" "$T/beats.log"; fail "$(beats) heartbeats indexed in 10 s at one a second"; }
 echo PASS
