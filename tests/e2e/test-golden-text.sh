@@ -7,9 +7,9 @@
 # made or accepted, when a report was generated and the runs it read), the
 # machine's boot id "BOOT", ostree commit checksums "COMMIT1" and "COMMIT2", a
 # baseline digest "DIGEST" (it covers the time the baseline was made), the
-# name of the host that made a baseline "HOST". A changed text view fails
-# here: read the diff, then rerun with UPDATE_GOLDEN=1 to write the files, and
-# read their diff before committing.
+# name of the host that made a baseline "HOST", the version "VERSION". A
+# changed text view fails here: read the diff, then rerun with
+# UPDATE_GOLDEN=1 to write the files, and read their diff before committing.
 DW_SANDBOX=host-readonly source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/audit-gen.sh"
 source "$(dirname "$0")/lib-ostree.sh"
@@ -160,5 +160,12 @@ rm "$DEP/etc/keep.conf"
 golden image-deployments 0 "$DW" image deployments --sysroot "$O"
 golden image-verify 1 "$DW" image verify --sysroot "$O"
 golden etc-diff 1 "$DW" etc-diff --sysroot "$O"
+
+# What a person reads first: the command list, one command's help, and the
+# version (its number normalised: the line's shape is what is compared).
+golden help 0 "$DW" help
+golden help-check 0 "$DW" help check
+subst+=(-e 's/^driftwatch [0-9]+\.[0-9]+\.[0-9]+.*$/driftwatch VERSION/')
+golden version 0 "$DW" version
 
 echo "PASS ($n text views)"
