@@ -69,6 +69,8 @@ check=(
         rsyslog-relp         # imrelp: the RELP receiver of test-agent-relp and bench/agent.sh
         iproute2             # ss: the agent tests wait until a receiver listens
         chromium             # test-report renders the HTML evidence report headless: its DOM and a screenshot
+        # the benchmarks, run small so that a script that rots fails a test
+        aide                 # bench/fim.sh and bench/startup.sh compare against AIDE (test-bench-smoke)
 )
 pkg=(
         dpkg-dev             # dpkg-buildpackage, dpkg-deb: test-deb builds and unpacks the Debian package
@@ -77,8 +79,8 @@ pkg=(
         rpm                  # rpmbuild: test-rpm builds contrib/rpm/driftwatch.spec
 )
 bench=(
-        aide                 # bench/fim.sh and bench/startup.sh compare against AIDE
-        # auditd (above) brings ausearch, bench/audit.sh's peer; ostree, bench/image.sh's
+        # aide (in check: test-bench-smoke runs every benchmark small) is bench/fim.sh's and
+        # bench/startup.sh's peer; auditd brings ausearch, bench/audit.sh's; ostree, bench/image.sh's
 )
 fuzz=(
         clang                # `make fuzz`: libFuzzer harnesses
