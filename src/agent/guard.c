@@ -394,13 +394,18 @@ static void on_fan_event(struct agent_guard *g, const struct fanotify_event_meta
         g->writer.name[strcspn(g->writer.name, "\n")] = '\0';
 }
 
+/* Events with file handles are of any length: the next one's metadata may
+ * be misaligned, so each is copied out before it is read. */
 static void fan_events(struct agent_guard *g, const char *buf, size_t n, uint64_t now_ms)
 {
-        ssize_t left = (ssize_t) n;
+        struct fanotify_event_metadata m;
 
-        for (const struct fanotify_event_metadata *m = (const void *) buf; FAN_EVENT_OK(m, left);
-             m = FAN_EVENT_NEXT(m, left))
-                on_fan_event(g, m, now_ms);
+        for (size_t off = 0; n - off >= sizeof(m); off += m.event_len) {
+                memcpy(&m, buf + off, sizeof(m));
+                if (m.event_len < sizeof(m) || m.event_len > n - off)
+                        return;
+                on_fan_event(g, &m, now_ms);
+        }
 }
 
 static void ino_events(struct agent_guard *g, const char *buf, size_t n, uint64_t now_ms)

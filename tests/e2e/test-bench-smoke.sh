@@ -15,7 +15,8 @@ build=$(cd "$(dirname "$DW")" && pwd)
 # the test programs are the test build's (beside dw-ship-test), the binary may be the release build's
 verity=$(dirname "${DW_SHIP_TEST:?the test runs under ctest, which names dw-ship-test}")/tests/verity-verify
 [ -x "$verity" ] || fail "no $verity"
-scratch() { find /tmp -maxdepth 1 \( -name 'dw-bench*' -o -name 'dw-image.*' \) | LC_ALL=C sort; }
+# (bench/agent.sh's are test-bench-agent's, which may run meanwhile)
+scratch() { find /tmp -maxdepth 1 \( -name 'dw-bench*' -o -name 'dw-image.*' \) ! -name 'dw-bench-agent.*' | LC_ALL=C sort; }
 scratch >"$T/scratch-before"
 
 # bench NAME SCRIPT ARGS...: runs it from the repository; its output in $T/NAME.out.

@@ -35,10 +35,11 @@ grep -q 'driftwatch check: hashing .* of 1.5 GiB' "$T/err" || fail "--progress d
 # their parallel walks), then the bytes hashed against
 # the total that walk found, and the line erased before the summary.
 # (Exit 1: the tree has no signature policy, an alert of posture.) The
-# metadata phase is drawn when it lasts past a redraw tick (250 ms): 20,000
-# more entries for the walk make it last.
+# metadata phase is drawn when it lasts past a redraw tick (250 ms): 80,000
+# more entries for the walk make it last (20,000 did not always, on a fast
+# machine).
 mkdir "$R/usr/many"
-(cd "$R/usr/many" && seq 1 20000 | xargs touch)
+(cd "$R/usr/many" && seq 1 80000 | xargs touch)
 rc=0
 script -qec "'$DW' scan --root '$R' --state-dir '$T/st'" /dev/null >"$T/scan.tty" || rc=$?
 [ "$rc" -le 1 ] || fail "scan exited $rc: $(cat -v "$T/scan.tty")"
