@@ -31,6 +31,7 @@ start_fed() {
         env ${3:+"$3"} "$DW" agent --state-dir "$T/$1.state" --output "file:$T/$1.jsonl" --audit-stdin \
                 --schedule all=off --heartbeat "$2" <"$T/$1.feed" 2>"$T/$1.err" &
         pid=$!
+        reap_on_death "$pid"
         pids+=("$pid")
         exec 7>"$T/$1.feed"
 }

@@ -53,6 +53,7 @@ for ((i = 1; i <= AGENTS; i++)); do
         "$DW" agent --state-dir "$T/state-$h" --output "relp://127.0.0.1:$port?timeout=2" --audit-stdin \
                 --schedule all=off --heartbeat 0 --host-name "$h" <"$T/feed-$h" 2>"$T/agent-$h.err" &
         pids+=($!)
+        reap_on_death "$!"
         exec {fd}>"$T/feed-$h"
         fds+=("$fd")
 done

@@ -65,6 +65,7 @@ agent_args=(--state-dir "$T/state" --output "syslog+tcp://127.0.0.1:$port" --sch
 start_agent() {
         feed "$T/audit.log" | "$DW" agent "${agent_args[@]}" --audit-stdin 2>>"$T/agent.err" &
         agent=$!
+        reap_on_death "$agent"
 }
 
 for ((k = 1; k <= KILLS; k++)); do

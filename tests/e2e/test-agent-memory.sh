@@ -35,6 +35,7 @@ mkfifo "$T/feed"
 "$DW_RELEASE" agent --state-dir "$T/state" --output "file:$T/out.jsonl" --audit-stdin --schedule all=off \
         --heartbeat 0 <"$T/feed" &
 agent=$!
+reap_on_death "$agent"
 cleanup_hooks+=("kill -9 $agent 2>/dev/null")
 exec 7>"$T/feed"
 head -n $((lines / 2)) "$T/audit.log" >&7

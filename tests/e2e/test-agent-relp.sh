@@ -72,6 +72,7 @@ RSYSLOGD_SLOW=1 rsyslogd_conf crash "$port" "$T/crash.out"
 rsyslogd_start crash "$port"
 "$SHIP" -b 250 -g 300 "relp://127.0.0.1:$port?timeout=2" <"$T/events.jsonl" >"$T/crash.acked" 2>"$T/crash.err" &
 ship=$!
+reap_on_death "$ship"
 for ((k = 1; k <= KILLS; k++)); do
         want=$((N * k / (KILLS + 1)))
         while [ "$(lines "$T/crash.out")" -lt "$want" ] && kill -0 "$ship" 2>/dev/null; do
@@ -104,6 +105,7 @@ rsyslogd_start stop "$port"
 start=$(date +%s)
 "$SHIP" -b 100 -p 10 -g 300 "relp://127.0.0.1:$port?timeout=1" <"$T/events.jsonl" >"$T/stop.acked" 2>"$T/stop.err" &
 ship=$!
+reap_on_death "$ship"
 while [ "$(lines "$T/stop.out")" -lt 1 ] && kill -0 "$ship" 2>/dev/null; do
         sleep 0.005
 done

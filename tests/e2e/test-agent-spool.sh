@@ -58,6 +58,7 @@ mkfifo "$T/feed"
         --output "https://127.0.0.1:1/_bulk?token=sekrit" --audit-stdin --schedule all=off --heartbeat 0 \
         <"$T/feed" 2>"$T/err2" &
 pid=$!
+reap_on_death "$pid"
 cleanup_hooks+=("kill -9 $pid 2>/dev/null")
 exec 7>"$T/feed"
 cat "$T/audit.log" >&7

@@ -61,6 +61,7 @@ mkfifo "$T/feed"
 "$DW" agent --state-dir "$T/state2" --output "syslog+tcp://127.0.0.1:$port" --audit-stdin --schedule all=off \
         --heartbeat 0 <"$T/feed" 2>"$T/agent2.err" &
 agent=$!
+reap_on_death "$agent"
 cleanup_hooks+=("kill -9 $agent 2>/dev/null")
 exec 7>"$T/feed"
 head -n "$half" "$T/audit2.log" >&7

@@ -201,6 +201,7 @@ expect_one_error_line "next tuesday"
 mkfifo "$T/plugin.in"
 "$DW" audit --plugin --output "$T/plugin.jsonl" <"$T/plugin.in" 2>"$T/plugin.err" &
 plugin=$!
+reap_on_death "$plugin"
 cleanup_hooks+=("kill $plugin 2>/dev/null")
 exec 7>"$T/plugin.in"
 head -n 20 "$log" >&7

@@ -24,6 +24,7 @@ follow() {
         local name=$1 delay=$2 i
         (
                 "$DW" audit --follow "$LOG" --format json 2>"$T/$name.err" &
+                reap_on_death "$!"
                 echo $! >"$T/$name.pid"
                 rc=0
                 wait $! || rc=$?

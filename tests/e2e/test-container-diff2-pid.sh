@@ -47,6 +47,7 @@ printf 'x\n' >>"$O/m/f"; rm "$O/m/g"
 # in_root DIR: a process whose root is DIR (killed at exit), its pid in $rootpid.
 in_root() {
         unshare -m --root="$1" /bin/busybox sleep 30 & rootpid=$!
+        reap_on_death "$rootpid"
         cleanup_hooks=("kill $rootpid" "${cleanup_hooks[@]}")
         for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(cat /proc/$rootpid/comm 2>/dev/null)" = busybox ] && break; sleep 0.1; done
 }
@@ -97,6 +98,7 @@ if p == 0:
     os._exit(0)
 open(sys.argv[1], "w").write("%d\n" % p)
 time.sleep(30)' "$T/zombie" & parent=$!
+reap_on_death "$parent"
 cleanup_hooks+=("kill $parent")
 for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$T/zombie" ] && break; sleep 0.1; done
 zombie=$(cat "$T/zombie" 2>/dev/null)
@@ -105,6 +107,7 @@ run 2 "$DW" container diff --pid "$zombie"
 expect_one_error_line "process $zombie has exited"
 mkdir -p "$O/m/sub/bin" && cp /usr/bin/busybox "$O/m/sub/bin/busybox"
 unshare -m --root="$O/m/sub" /bin/busybox sleep 30 & subpid=$!
+reap_on_death "$subpid"
 cleanup_hooks=("kill $subpid" "${cleanup_hooks[@]}")
 for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(cat /proc/$subpid/comm 2>/dev/null)" = busybox ] && break; sleep 0.1; done
 run 2 "$DW" container diff --pid "$subpid"

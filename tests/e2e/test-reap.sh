@@ -75,6 +75,8 @@ child() {
                 [ "$what" != ready ] || continue
                 PIDS[$what.$pid]=$pid
                 if proc_start "$pid"; then STARTS[$what.$pid]=$REPLY; fi
+                # the child's shell is stopped too should this test be killed hard
+                [ "$what" != shell ] || reap_on_death "$pid"
         done <"$INFO"
 }
 
