@@ -377,7 +377,7 @@ deep_chain() {
 # /sys/fs/cgroup on v2; skips without either) and sets CG to its path. The
 # caller removes it (rmdir) once no process is left in it.
 unit_cgroup() {
-        local root
+        local root old
         if [ -f /sys/fs/cgroup/systemd/cgroup.procs ]; then
                 root=/sys/fs/cgroup/systemd
         elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then
@@ -386,6 +386,12 @@ unit_cgroup() {
                 skip "no name=systemd or cgroup v2 hierarchy at /sys/fs/cgroup"
         fi
         CG=$root/${1:?}
+        # A test killed hard leaves its cgroup (empty once its watcher killed
+        # the process in it): the callers hold the audit-live lock, so an
+        # empty one of this name is a leftover (rmdir refuses one in use).
+        for old in "$root"/driftwatch-test-run*.service; do
+                [ ! -d "$old" ] || rmdir "$old" 2>/dev/null || true
+        done
         mkdir "$CG" || fail "cannot create the test cgroup '$CG'"
 }
 
