@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "basic/escape.h"
 #include "report/ecs-process.h"
 #include "report/json.h"
 
@@ -213,6 +214,54 @@ static void json_details(struct json *j, const struct audit_event *ev)
                         json_string(j, NULL, audit_quality_name(b));
         json_array_end(j);
         json_object_end(j);
+}
+
+static int text_token(struct buf *b, struct audit_str s)
+{
+        int r = buf_puts(b, "  ");
+
+        return r < 0 ? r : s.len ? escape_text(b, s.s, s.len) : buf_putc(b, '-');
+}
+
+int audit_event_text_render(struct audit_event_json *v, const struct audit_event *ev)
+{
+        const struct audit_syscall *sc = ev->has_syscall ? &ev->syscall : NULL;
+        const struct audit_path *path = main_path(ev);
+        struct audit_str action = sc ? audit_syscall_get_name(sc) : ev->type_name;
+        struct buf *b = &v->line;
+        struct ecs_process p;
+        int r;
+
+        buf_reset(b);
+        r = event_process(v, ev, &p);
+        if (r >= 0)
+                r = buf_printf(b, "%s  %llu  ", timestamp(v, ev), (unsigned long long) ev->serial);
+        if (r >= 0)
+                r = action.len ? escape_text(b, action.s, action.len)
+                               : buf_printf(b, "syscall-%lld", sc ? (long long) sc->number : -1LL);
+        if (r >= 0)
+                r = text_token(b, p.name);
+        if (r >= 0 && p.pid >= 0)
+                r = buf_printf(b, "[%lld]", (long long) p.pid);
+        if (r >= 0 && p.executable.len) {
+                r = buf_putc(b, ' ');
+                if (r >= 0)
+                        r = escape_text(b, p.executable.s, p.executable.len);
+        }
+        if (r >= 0)
+                r = text_token(b, path ? path->path : (struct audit_str) { NULL, 0 });
+        if (r >= 0 && sc && sc->key.len) {
+                r = buf_puts(b, "  key=");
+                if (r >= 0)
+                        r = escape_text(b, sc->key.s, sc->key.len);
+        }
+        if (r >= 0 && sc && sc->success == 0)
+                r = buf_puts(b, "  failed");
+        if (r >= 0)
+                r = buf_putc(b, '\n');
+        if (r < 0)
+                buf_reset(b);
+        return r;
 }
 
 int audit_event_json_render(struct audit_event_json *v, const struct audit_event *ev)

@@ -69,7 +69,8 @@ static int on_event(const struct audit_event *ev, void *userdata)
 
         if (run->detect)
                 return audit_detect_event(ev, run->detect);
-        r = audit_event_json_render(&run->view, ev);
+        r = run->out->format == OUTPUT_TEXT ? audit_event_text_render(&run->view, ev)
+                                            : audit_event_json_render(&run->view, ev);
         if (r < 0)
                 return r;
         r = output_write(run->out, run->view.line.data, run->view.line.len);

@@ -140,9 +140,8 @@ static int run_audit(struct audit_request *req, enum output_format format, bool 
         r = cli_load_rules(&rules);
         if (r != EXIT_CLEAN)
                 return r;
-        if (req->events)
-                format = OUTPUT_JSON;   /* the raw event view is JSON Lines: its summary on stderr, then
-                                         * DW-RUN-SUMMARY as its last line */
+        /* the raw event view: one line per event, JSON Lines (DW-RUN-SUMMARY its
+         * last line) or text (the summary on stderr, as the JSON view's) */
         cli_context(&ctx, rules, 0, NULL);
         cli_output_init(&out, format, ctx.host);
         /* Whose log it is: a record's node says (output.c); else this host's
@@ -175,7 +174,7 @@ int cmd_audit(int argc, char **argv)
         struct audit_request req = { 0 };
         char **journals = NULL;
         size_t n_journals = 0;
-        enum output_format format = OUTPUT_TEXT;
+        enum output_format format = OUTPUT_FORMAT_UNSET;
         const char *since = NULL, *until = NULL;
         long window = 0, silence = 0;
         bool plugin = false;
@@ -190,7 +189,8 @@ int cmd_audit(int argc, char **argv)
                            "report a stream without events for this long (DW-AUD-SILENCE)"),
                 OPT_STRING("output", &req.output, "FILE", "append the findings to FILE instead of standard output"),
                 OPT_BOOL("plugin", &plugin, "run as an auditd plugin (contrib/audit/plugins.d; see above)"),
-                OPT_BOOL("events", &req.events, "print every assembled event as one JSON line instead"),
+                OPT_BOOL("events", &req.events,
+                         "print every assembled event instead: one JSON line each (--format text: one text line)"),
                 OPT_NUMBER("window", &window, 1, 65536, "N",
                            "an event is complete once N newer ones of its node began (64)"),
                 OPT_FILES("journal", &journals, &n_journals, "FILE|DIR",
@@ -263,6 +263,10 @@ int cmd_audit(int argc, char **argv)
         req.silence_ms = (uint64_t) silence * 1000;
         req.journals = (const char *const *) journals;
         req.n_journals = n_journals;
+        /* The raw event view is JSON Lines unless text is asked for; the
+         * findings are text unless JSON is. */
+        if (format == OUTPUT_FORMAT_UNSET)
+                format = req.events ? OUTPUT_JSON : OUTPUT_TEXT;
         r = run_audit(&req, format, plugin);
         cli_strv_free(journals, n_journals);
         return r;

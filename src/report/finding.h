@@ -283,6 +283,7 @@ bool finding_process_equal(const struct finding_process *p, const struct finding
 enum output_format {
         OUTPUT_TEXT,
         OUTPUT_JSON,
+        OUTPUT_FORMAT_UNSET,            /* an option's value before --format or the configuration set it */
 };
 
 /* A machine: the analysed host (host.*) or the one driftwatch runs on

@@ -2,6 +2,8 @@
 # oldest first, a quoted glob), the raw event view's fields, hostile values
 # escaped, and bad input: missing and unreadable files give exit 2 and one line
 # naming the input; malformed lines and binary junk are skipped, never fatal.
+# The raw event view is JSON Lines by default, one text line an event with
+# --format text.
 source "$(dirname "$0")/lib.sh"
 
 L=$T/logs
@@ -41,6 +43,15 @@ got=$(jq -c 'select(.driftwatch.audit.serial == 4568) |
 [ "$got" = '["USER_LOGIN",77,"/usr/sbin/sshd","1000",1]' ] || fail "login event: got $got"
 # The raw control characters never reach the output.
 ! grep -q $'\x1b' "$T/out" || fail "an escape character reached the output"
+# --format text: one line per event (time, serial, action, comm[pid] exe, path,
+# key), every value escaped; the summary after them, as the JSON view's.
+run 0 "$DW" audit --events --format text "$L/exec.log"
+diff -u - "$T/out" <<'EOF' || fail "the text view of --events"
+2023-11-14T22:13:20.123Z  4567  execve  ba\n\x1b[31m[1234] /usr/bin/bash  /srv/app/run.sh  key=exec
+2023-11-14T22:13:21.500Z  4568  USER_LOGIN  -[77] /usr/sbin/sshd  -
+audit: 0 alerts, 2 events
+read 2 audit events from 8 records in 1 input
+EOF
 
 # Without --events: the summary only (the text view's). Standard input, and '-'.
 run 0 "$DW" audit "$L/exec.log"
