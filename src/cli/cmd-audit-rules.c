@@ -23,9 +23,10 @@ int cmd_audit_rules(int argc, char **argv)
                 .description =
                         "Prints the auditd rules that 'driftwatch audit' expects, generated from the detection\n"
                         "content (--rules FILE changes them): execve logging for the process tree and the command\n"
-                        "rules, the mount-table syscalls (key dw-mount), then a write/attribute watch (-w PATH -p wa -k dw-<surface>) for every surface path\n"
-                        "that is not a glob, more specific paths first, and one on each home root (audit.home_roots)\n"
-                        "with a glob below it, for users' ~/.ssh. Surfaces with 'audit: off' are not watched.\n"
+                        "rules, the mount-table syscalls (key dw-mount), then a write/attribute watch\n"
+                        "(-w PATH -p wa -k dw-<surface>) for every surface path that is not a glob, more\n"
+                        "specific paths first, and one on each home root (audit.home_roots) with a glob below\n"
+                        "it, for users' ~/.ssh. Surfaces with 'audit: off' are not watched.\n"
                         "Paths whose parent directory is missing on this host are left out (the kernel refuses\n"
                         "them), so the output loads without errors here. Nothing in it deletes other rules.\n\n"
                         "  driftwatch audit-rules > /etc/audit/rules.d/50-driftwatch.rules && augenrules --load\n\n"

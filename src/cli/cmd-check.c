@@ -106,7 +106,7 @@ int cmd_check(int argc, char **argv)
                 OPT_STRING("cache", &req.cache_path, "FILE",
                            "stat cache to read and update (for baselines of another tree)"),
                 OPT_STRING("approved", &req.approved_path, "FILE",
-                           "approved extension images: on a host with merged extensions, their files are\n"
+                           "approved extension images: on a host with merged extensions, their files are "
                            "events naming the extension, not drift"),
                 OPT_STRING("allowlist", &req.allowlist_path, "FILE",
                            "known, owned drift (etc-diff's allowlist format): an allowed change is an "

@@ -474,6 +474,36 @@ static void usage_item(FILE *f, const char *item, size_t indent, size_t *col)
         *col += len;
 }
 
+#define HELP_COLUMNS 80
+
+/* The len bytes of word at column *col, or first on a new line that starts
+ * at column indent when they would pass HELP_COLUMNS. */
+static void help_word(FILE *f, const char *word, size_t len, size_t indent, size_t *col)
+{
+        if (*col > indent && *col + 1 + len > HELP_COLUMNS) {
+                fprintf(f, "\n%*s", (int) indent, "");
+                *col = indent;
+        } else if (*col > indent) {
+                fputc(' ', f);
+                (*col)++;
+        }
+        fwrite(word, 1, len, f);
+        *col += len;
+}
+
+/* The words of s (a word longer than a line gets one of its own). */
+static void help_words(FILE *f, const char *s, size_t indent, size_t *col)
+{
+        while (*s) {
+                size_t len = strcspn(s, " \n");
+
+                if (len)
+                        help_word(f, s, len, indent, col);
+                s += len;
+                s += strspn(s, " \n");
+        }
+}
+
 void options_help(const struct command_spec *cmd, FILE *f)
 {
         const struct option_spec *o;
@@ -511,14 +541,28 @@ void options_help(const struct command_spec *cmd, FILE *f)
                 if (o->flags & OPTION_HIDDEN)
                         continue;
                 snprintf(item, sizeof(item), "%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-                fprintf(f, "  --%-*s  %s%s\n", (int) width, item, o->help,
-                        repeatable(o) ? " (repeatable)" : "");
+                fprintf(f, "  --%-*s  ", (int) width, item);
+                /* the help beside its option, or below it when the options are wide */
+                indent = width + 6 <= HELP_COLUMNS / 2 ? width + 6 : 8;
+                col = width + 6;
+                if (indent < col) {
+                        fprintf(f, "\n%*s", (int) indent, "");
+                        col = indent;
+                }
+                help_words(f, o->help, indent, &col);
+                if (repeatable(o))
+                        help_words(f, "(repeatable)", indent, &col);
+                fputc('\n', f);
         }
         fputs("\nglobal options (before or after the command):", f);
-        for (o = global_options; o->kind != OPTION_END; o++)
-                fprintf(f, "%s --%s%s%s", o == global_options ? "" : ",", o->name, o->arg ? " " : "",
-                        o->arg ? o->arg : "");
-        fputs("; see 'driftwatch help'\n", f);
+        col = strlen("global options (before or after the command):");
+        for (o = global_options; o->kind != OPTION_END; o++) {
+                snprintf(item, sizeof(item), "--%s%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "",
+                         o[1].kind == OPTION_END ? ";" : ",");
+                help_word(f, item, strlen(item), 2, &col);     /* an option and its argument together */
+        }
+        help_words(f, "see 'driftwatch help'", 2, &col);
+        fputc('\n', f);
 }
 
 /* Optimal string alignment distance, capped: enough for "did you mean". */

@@ -97,7 +97,7 @@ done
 # The global options: in every --help footer, driftwatch(1) and the completion.
 roff_opts <"$GEN/man/driftwatch.1" >"$T/man.txt"
 global=$(bash -c 'source "$1"; echo "$_driftwatch_global"' _ "$GEN/completion/driftwatch")
-"$H" scan --help | tail -1 >"$T/footer"
+"$H" scan --help | sed -n '/^global options/,$p' >"$T/footer"
 for o in --quiet --rules --rules-dir --config; do
         grep -qE "^ *$o( |$)" "$T/man.txt" || fail "driftwatch(1) does not describe $o"
         [[ " $global " == *" $o "* ]] || fail "the completion does not offer the global $o"
