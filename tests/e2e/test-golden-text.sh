@@ -82,6 +82,7 @@ golden status 1 "$DW" status --bootc-json "$DATA/status/bootc-staged-rollback.js
 gen_session_writes >"$T/a.log"
 golden audit 1 "$DW" audit "$T/a.log"
 golden audit-verbose 1 "$DW" audit -v "$T/a.log"
+golden audit-events 0 "$DW" audit --events --format text "$T/a.log"
 
 # mounts: a saved table, then a tmpfs over /etc/sudoers.d.
 printf '%s\n' '1 0 8:1 / / rw,relatime - ext4 /dev/sda1 rw' '2 1 8:1 /usr /usr ro,relatime - ext4 /dev/sda1 ro' \
