@@ -290,14 +290,18 @@ static bool db_file(const struct guard_file *f)
 }
 
 /* fanotify's watch on a database file's current inode (the mark is the
- * inode's: a file replaced is marked again). */
+ * inode's: a file replaced is marked again). Stats the path itself: what
+ * the guard took of the file stays as it was for compare(). */
 static void fan_mark(struct agent_guard *g, struct guard_file *f)
 {
-        if (g->fan < 0 || !db_file(f) || !f->exists || (f->fan_marked && f->fan_ino == f->st.st_ino))
+        struct stat st;
+
+        if (g->fan < 0 || !db_file(f) || lstat(f->path, &st) < 0 || !S_ISREG(st.st_mode) ||
+            (f->fan_marked && f->fan_ino == st.st_ino))
                 return;
-        if (fanotify_mark(g->fan, FAN_MARK_ADD, FAN_MODIFY, AT_FDCWD, f->path) == 0) {
+        if (fanotify_mark(g->fan, FAN_MARK_ADD | FAN_MARK_DONT_FOLLOW, FAN_MODIFY, AT_FDCWD, f->path) == 0) {
                 f->fan_marked = true;
-                f->fan_ino = f->st.st_ino;
+                f->fan_ino = st.st_ino;
         }
 }
 
@@ -355,11 +359,8 @@ static void on_event(struct agent_guard *g, const struct inotify_event *ev, uint
                 f = NULL;       /* past the cap: what is guarded stays guarded */
         if (!f)
                 return;
-        if (db_file(f) && !f->fan_marked && (ev->mask & (IN_CREATE | IN_MOVED_TO))) {
-                /* a WAL the agent's SQLite made after the start */
-                take(g, f);
-                fan_mark(g, f);
-        }
+        if (db_file(f) && (ev->mask & (IN_CREATE | IN_MOVED_TO)))
+                fan_mark(g, f);         /* a new inode under the name: its writes watched too */
         if (f->kind == GUARD_STATE && (ev->mask & (IN_MODIFY | IN_CLOSE_WRITE))) {
                 /* the agent's own writes: the caller checks who committed */
                 if (db_file(f))
