@@ -69,7 +69,8 @@ int agent_guard_add_state(struct agent_guard *g, const char *dir);
 
 /* The descriptor for poll() (inotify's and fanotify's in one epoll). */
 int agent_guard_fd(const struct agent_guard *g);
-/* Reads what inotify has (non-blocking), marking the files named. */
+/* Reads what fanotify and inotify have (non-blocking), marking the files
+ * named and noting another process's writes to the database. */
 int agent_guard_read(struct agent_guard *g, uint64_t now_ms);
 /* When agent_guard_check() has something to compare: UINT64_MAX for never. */
 uint64_t agent_guard_deadline(const struct agent_guard *g);

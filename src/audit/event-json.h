@@ -25,8 +25,8 @@ void audit_event_json_release(struct audit_event_json *v);
  * (v->line then holds nothing to write). */
 int audit_event_json_render(struct audit_event_json *v, const struct audit_event *ev);
 
-/* The same event as one line of the text view (the default format of
- * `audit --events`): its time, serial, action (the syscall or the record
+/* The same event as one line of the text view (`audit --events --format
+ * text`): its time, serial, action (the syscall or the record
  * type), process ("comm[pid] exe"), the path it is about, its key and
  * "failed" when the call failed; every value from the log escaped
  * (escape_text: one token each, nothing reaches the terminal raw). */

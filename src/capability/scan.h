@@ -98,9 +98,9 @@ struct scan_summary {
 
 void scan_summary_release(struct scan_summary *s);
 
-/* The allowlist used when none is given, if it exists. */
 /* Below the state directory: librpm's private copies (fim/packages-rpm.h). */
 #define SCAN_SCRATCH_DIR "scratch"
+/* The allowlist used when none is given, if it exists. */
 #define SCAN_DEFAULT_ALLOWLIST "/etc/driftwatch/etc-allowlist.yaml"
 /* The FIM allowlist (not image mode) used when none is given, if it exists. */
 #define SCAN_DEFAULT_FIM_ALLOWLIST "/etc/driftwatch/allowlist.yaml"

@@ -140,8 +140,9 @@ static int run_audit(struct audit_request *req, enum output_format format, bool 
         r = cli_load_rules(&rules);
         if (r != EXIT_CLEAN)
                 return r;
-        /* the raw event view: one line per event, JSON Lines (DW-RUN-SUMMARY its
-         * last line) or text (the summary on stderr, as the JSON view's) */
+        /* the raw event view: one line per event, JSON Lines (the summary on
+         * stderr, DW-RUN-SUMMARY the last line) or text (the summary after
+         * the events, which are not held) */
         cli_context(&ctx, rules, 0, NULL);
         cli_output_init(&out, format, ctx.host);
         /* Whose log it is: a record's node says (output.c); else this host's

@@ -537,13 +537,13 @@ void options_help(const struct command_spec *cmd, FILE *f)
         }
         if (cmd->options && cmd->options->kind != OPTION_END)
                 fputs("\noptions:\n", f);
+        /* the help beside its option, or below it when the options are wide */
+        indent = width + 6 <= HELP_COLUMNS / 2 ? width + 6 : 8;
         for (o = cmd->options; o && o->kind != OPTION_END; o++) {
                 if (o->flags & OPTION_HIDDEN)
                         continue;
                 snprintf(item, sizeof(item), "%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
                 fprintf(f, "  --%-*s  ", (int) width, item);
-                /* the help beside its option, or below it when the options are wide */
-                indent = width + 6 <= HELP_COLUMNS / 2 ? width + 6 : 8;
                 col = width + 6;
                 if (indent < col) {
                         fprintf(f, "\n%*s", (int) indent, "");

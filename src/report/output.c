@@ -1362,9 +1362,9 @@ static int text_details(const struct finding *f, struct buf *b)
 }
 
 /* One line per finding: severity, action, what (path, else the container,
- * else "-": the column is never empty), rule id, what
- * changed, the message; a finding from a log adds the line of its time,
- * event and process; -v the details. */
+ * else "-": the column is never empty), rule id, what changed, the message;
+ * a finding from a log adds the line of its time, event and process; -v the
+ * details. */
 static int render_text(const struct output *o, const struct finding *f, struct buf *b)
 {
         size_t i;
